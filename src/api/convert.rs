@@ -1,0 +1,245 @@
+//! Domain types to protobuf messages, and the small parsers for protobuf
+//! scalars (timestamps, dates, enums) that the handlers validate with.
+
+use prost_types::Timestamp as PbTimestamp;
+
+use crate::{
+    model::{
+        self, ApiKey, Authorization, AuthorizationStatus, Brand, BrandStatus, Logo, Member,
+        MemberKind, Timestamp, Trademark, TrademarkKind, TrademarkStatus,
+    },
+    pb::{google::r#type::Date as PbDate, marque::v1 as pb},
+};
+
+/// A timestamp for the wire.
+pub fn timestamp(t: Timestamp) -> PbTimestamp {
+    PbTimestamp {
+        seconds: t.unix_timestamp(),
+        nanos: t.nanosecond() as i32,
+    }
+}
+
+/// A timestamp from the wire.
+///
+/// # Errors
+/// Out-of-range seconds or nanos.
+pub fn parse_timestamp(t: &PbTimestamp) -> Result<Timestamp, String> {
+    if !(0..1_000_000_000).contains(&t.nanos) {
+        return Err(format!("nanos {} must be 0 to 999999999", t.nanos));
+    }
+    // Years 1 to 9999, as google.protobuf.Timestamp allows.
+    if !(-62_135_596_800..=253_402_300_799).contains(&t.seconds) {
+        return Err(format!(
+            "seconds {} are outside years 0001 to 9999",
+            t.seconds
+        ));
+    }
+    Timestamp::from_unix_timestamp(t.seconds)
+        .map(|ts| ts + time::Duration::nanoseconds(i64::from(t.nanos)))
+        .map_err(|e| format!("invalid timestamp: {e}"))
+}
+
+/// A date for the wire.
+pub fn date(d: model::Date) -> PbDate {
+    PbDate {
+        year: d.year(),
+        month: i32::from(u8::from(d.month())),
+        day: i32::from(d.day()),
+    }
+}
+
+/// A full calendar date from the wire.
+///
+/// # Errors
+/// Partial dates (a zero year, month or day) and impossible dates.
+pub fn parse_date(d: &PbDate) -> Result<model::Date, String> {
+    if d.year < 1 || d.year > 9999 {
+        return Err(format!("year {} must be 1 to 9999", d.year));
+    }
+    let month = u8::try_from(d.month)
+        .ok()
+        .and_then(|m| time::Month::try_from(m).ok())
+        .ok_or_else(|| format!("month {} must be 1 to 12", d.month))?;
+    let day = u8::try_from(d.day).map_err(|_| format!("day {} must be 1 to 31", d.day))?;
+    model::Date::from_calendar_date(d.year, month, day)
+        .map_err(|_| format!("{}-{:02}-{:02} is not a date", d.year, d.month, d.day))
+}
+
+/// A member kind from the wire.
+///
+/// # Errors
+/// Unspecified or unknown values.
+pub fn parse_member_kind(value: i32) -> Result<MemberKind, String> {
+    match pb::MemberKind::try_from(value) {
+        Ok(pb::MemberKind::BrandOwner) => Ok(MemberKind::BrandOwner),
+        Ok(pb::MemberKind::Platform) => Ok(MemberKind::Platform),
+        Ok(pb::MemberKind::Operator) => Ok(MemberKind::Operator),
+        _ => Err(format!(
+            "must be MEMBER_KIND_BRAND_OWNER, MEMBER_KIND_PLATFORM or MEMBER_KIND_OPERATOR, got {value}"
+        )),
+    }
+}
+
+/// A trademark kind from the wire.
+///
+/// # Errors
+/// Unspecified or unknown values.
+pub fn parse_trademark_kind(value: i32) -> Result<TrademarkKind, String> {
+    match pb::TrademarkKind::try_from(value) {
+        Ok(pb::TrademarkKind::Word) => Ok(TrademarkKind::Word),
+        Ok(pb::TrademarkKind::Figurative) => Ok(TrademarkKind::Figurative),
+        Ok(pb::TrademarkKind::Combined) => Ok(TrademarkKind::Combined),
+        _ => Err(format!(
+            "must be TRADEMARK_KIND_WORD, _FIGURATIVE or _COMBINED, got {value}"
+        )),
+    }
+}
+
+/// A trademark status from the wire.
+///
+/// # Errors
+/// Unspecified or unknown values.
+pub fn parse_trademark_status(value: i32) -> Result<TrademarkStatus, String> {
+    match pb::TrademarkStatus::try_from(value) {
+        Ok(pb::TrademarkStatus::Registered) => Ok(TrademarkStatus::Registered),
+        Ok(pb::TrademarkStatus::Pending) => Ok(TrademarkStatus::Pending),
+        Ok(pb::TrademarkStatus::Expired) => Ok(TrademarkStatus::Expired),
+        Ok(pb::TrademarkStatus::Cancelled) => Ok(TrademarkStatus::Cancelled),
+        _ => Err(format!(
+            "must be TRADEMARK_STATUS_REGISTERED, _PENDING, _EXPIRED or _CANCELLED, got {value}"
+        )),
+    }
+}
+
+/// An authorization status an owner may set (active or suspended).
+///
+/// # Errors
+/// Anything else; revoking has its own RPC.
+pub fn parse_settable_authorization_status(value: i32) -> Result<AuthorizationStatus, String> {
+    match pb::AuthorizationStatus::try_from(value) {
+        Ok(pb::AuthorizationStatus::Active) => Ok(AuthorizationStatus::Active),
+        Ok(pb::AuthorizationStatus::Suspended) => Ok(AuthorizationStatus::Suspended),
+        Ok(pb::AuthorizationStatus::Revoked) => {
+            Err("use RevokeAuthorization to revoke an authorization".into())
+        }
+        _ => Err(format!(
+            "must be AUTHORIZATION_STATUS_ACTIVE or AUTHORIZATION_STATUS_SUSPENDED, got {value}"
+        )),
+    }
+}
+
+/// A member for the wire.
+pub fn member(m: &Member) -> pb::Member {
+    pb::Member {
+        name: format!("members/{}", m.id),
+        display_name: m.display_name.clone(),
+        kind: match m.kind {
+            MemberKind::BrandOwner => pb::MemberKind::BrandOwner,
+            MemberKind::Platform => pb::MemberKind::Platform,
+            MemberKind::Operator => pb::MemberKind::Operator,
+        } as i32,
+        create_time: Some(timestamp(m.create_time)),
+        etag: model::etag(m.update_revision),
+    }
+}
+
+/// An API key's metadata for the wire (never its hash).
+pub fn api_key(k: &ApiKey) -> pb::ApiKey {
+    pb::ApiKey {
+        name: format!("members/{}/apiKeys/{}", k.member, k.id),
+        description: k.description.clone(),
+        create_time: Some(timestamp(k.create_time)),
+        revoke_time: k.revoke_time.map(timestamp),
+    }
+}
+
+/// A brand for the wire.
+pub fn brand(b: &Brand) -> pb::Brand {
+    pb::Brand {
+        name: format!("brands/{}", b.id),
+        owner: format!("members/{}", b.owner),
+        display_name: b.display_name.clone(),
+        aliases: b.aliases.clone(),
+        common_word: b.common_word,
+        status: match b.status {
+            BrandStatus::Active => pb::BrandStatus::Active,
+            BrandStatus::Archived => pb::BrandStatus::Archived,
+        } as i32,
+        create_time: Some(timestamp(b.create_time)),
+        update_time: Some(timestamp(b.update_time)),
+        etag: model::etag(b.update_revision),
+    }
+}
+
+/// A trademark for the wire.
+pub fn trademark(t: &Trademark) -> pb::Trademark {
+    pb::Trademark {
+        name: format!("brands/{}/trademarks/{}", t.brand, t.id),
+        office: t.office.as_str().to_string(),
+        registration_number: t.registration_number.clone(),
+        mark_text: t.mark_text.clone(),
+        kind: match t.kind {
+            TrademarkKind::Word => pb::TrademarkKind::Word,
+            TrademarkKind::Figurative => pb::TrademarkKind::Figurative,
+            TrademarkKind::Combined => pb::TrademarkKind::Combined,
+        } as i32,
+        nice_classes: t.nice_classes.iter().map(|c| i32::from(c.get())).collect(),
+        status: match t.status {
+            TrademarkStatus::Registered => pb::TrademarkStatus::Registered,
+            TrademarkStatus::Pending => pb::TrademarkStatus::Pending,
+            TrademarkStatus::Expired => pb::TrademarkStatus::Expired,
+            TrademarkStatus::Cancelled => pb::TrademarkStatus::Cancelled,
+        } as i32,
+        registration_date: t.registration_date.map(date),
+        expiry_date: t.expiry_date.map(date),
+        designated_countries: t
+            .designated_countries
+            .iter()
+            .map(|r| r.as_str().to_string())
+            .collect(),
+        territories: t
+            .territories
+            .iter()
+            .map(|r| r.as_str().to_string())
+            .collect(),
+        etag: model::etag(t.update_revision),
+    }
+}
+
+/// A logo for the wire.
+pub fn logo(l: &Logo) -> pb::Logo {
+    pb::Logo {
+        name: format!("brands/{}/logos/{}", l.brand, l.id),
+        description: l.description.clone(),
+        perceptual_hash: l.hash.to_hex(),
+        image_sha256: l.image_sha256.map(hex::encode).unwrap_or_default(),
+        create_time: Some(timestamp(l.create_time)),
+    }
+}
+
+/// An authorization status for the wire.
+pub fn authorization_status(s: AuthorizationStatus) -> pb::AuthorizationStatus {
+    match s {
+        AuthorizationStatus::Active => pb::AuthorizationStatus::Active,
+        AuthorizationStatus::Suspended => pb::AuthorizationStatus::Suspended,
+        AuthorizationStatus::Revoked => pb::AuthorizationStatus::Revoked,
+    }
+}
+
+/// An authorization for the wire.
+pub fn authorization(a: &Authorization) -> pb::Authorization {
+    pb::Authorization {
+        name: format!("brands/{}/authorizations/{}", a.brand, a.id),
+        platform: format!("members/{}", a.platform),
+        seller_account: a.seller_account.clone(),
+        nice_classes: a.nice_classes.iter().map(|c| i32::from(c.get())).collect(),
+        regions: a.regions.iter().map(|r| r.as_str().to_string()).collect(),
+        valid_from: Some(timestamp(a.valid_from)),
+        valid_until: a.valid_until.map(timestamp),
+        status: authorization_status(a.status) as i32,
+        reference: a.reference.clone(),
+        create_time: Some(timestamp(a.create_time)),
+        update_time: Some(timestamp(a.update_time)),
+        etag: model::etag(a.update_revision),
+    }
+}

@@ -1,0 +1,266 @@
+//! The gRPC edge: one file per service. Handlers are thin: validate the
+//! request into domain types (collecting every field violation), apply the
+//! permission rules of [`crate::auth`], call the registry, convert back.
+//!
+//! Every error reaches the client through the one mapping
+//! `From<ApiError> for Status`: INVALID_ARGUMENT carries `google.rpc.BadRequest`
+//! field violations (AIP-193); INTERNAL says nothing about the cause, which is
+//! logged instead.
+
+use sha2::{Digest, Sha256};
+use tonic::{Code, Request, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+
+use crate::{
+    auth::{Caller, Denied},
+    model::{ResourceId, Slug},
+    registry::{RegistryError, WriteMeta},
+    snapshot::PlanError,
+    store::StoreError,
+};
+
+pub mod check;
+pub mod convert;
+pub mod registry;
+pub mod validate;
+
+pub use check::CheckApi;
+pub use registry::RegistryApi;
+
+/// Largest page a list call returns.
+pub const MAX_PAGE_SIZE: i32 = 1000;
+/// Page size when the caller gives none.
+pub const DEFAULT_PAGE_SIZE: i32 = 100;
+
+/// Everything a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Bad fields: `(field path, description)`.
+    #[error("invalid request: {0:?}")]
+    Invalid(Vec<(String, String)>),
+    /// A named resource does not exist.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The resource to create exists.
+    #[error("{0}")]
+    AlreadyExists(String),
+    /// A permission rule said no.
+    #[error("{0}")]
+    PermissionDenied(String),
+    /// The etag is stale.
+    #[error("{0}")]
+    Aborted(String),
+    /// The resource's state does not allow it.
+    #[error("{0}")]
+    FailedPrecondition(String),
+    /// Try again later (store down, replica behind).
+    #[error("{0}")]
+    Unavailable(String),
+    /// A fault of the server; the client is told nothing more.
+    #[error("internal error: {0:#}")]
+    Internal(anyhow::Error),
+}
+
+impl From<Denied> for ApiError {
+    fn from(denied: Denied) -> Self {
+        ApiError::PermissionDenied(denied.0)
+    }
+}
+
+impl From<PlanError> for ApiError {
+    fn from(error: PlanError) -> Self {
+        match error {
+            PlanError::NotFound(what) => ApiError::NotFound(what),
+            PlanError::AlreadyExists(what) => ApiError::AlreadyExists(what),
+            e @ PlanError::EtagMismatch { .. } => ApiError::Aborted(e.to_string()),
+            PlanError::FailedPrecondition(what) => ApiError::FailedPrecondition(what),
+            PlanError::Invalid(violations) => ApiError::Invalid(violations),
+        }
+    }
+}
+
+impl From<RegistryError> for ApiError {
+    fn from(error: RegistryError) -> Self {
+        match error {
+            RegistryError::Plan(e) => e.into(),
+            RegistryError::Store(StoreError::Unavailable(why)) => {
+                ApiError::Unavailable(format!("the registry store is unavailable: {why}"))
+            }
+            RegistryError::Store(StoreError::Internal(e)) => ApiError::Internal(e),
+            e @ RegistryError::RequestIdReused(_) => {
+                ApiError::Invalid(vec![("request_id".into(), e.to_string())])
+            }
+            e @ (RegistryError::Behind { .. } | RegistryError::Loading) => {
+                ApiError::Unavailable(e.to_string())
+            }
+        }
+    }
+}
+
+impl From<ApiError> for Status {
+    fn from(error: ApiError) -> Self {
+        match error {
+            ApiError::Invalid(violations) => {
+                let summary = violations
+                    .iter()
+                    .map(|(field, description)| format!("{field}: {description}"))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                let mut details = ErrorDetails::new();
+                for (field, description) in violations {
+                    details.add_bad_request_violation(field, description);
+                }
+                Status::with_error_details(
+                    Code::InvalidArgument,
+                    format!("invalid request: {summary}"),
+                    details,
+                )
+            }
+            ApiError::NotFound(what) => Status::not_found(format!("{what} not found")),
+            ApiError::AlreadyExists(what) => Status::already_exists(what),
+            ApiError::PermissionDenied(what) => Status::permission_denied(what),
+            ApiError::Aborted(what) => Status::aborted(what),
+            ApiError::FailedPrecondition(what) => Status::failed_precondition(what),
+            ApiError::Unavailable(what) => Status::unavailable(what),
+            ApiError::Internal(cause) => {
+                tracing::error!(error = format!("{cause:#}"), "internal error");
+                Status::internal("internal error")
+            }
+        }
+    }
+}
+
+/// The result type of handlers before conversion to `Status`.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The caller the auth layer put on the request.
+///
+/// # Errors
+/// INTERNAL if the layer is missing (a server assembly bug).
+pub fn caller<T>(request: &Request<T>) -> ApiResult<Caller> {
+    request
+        .extensions()
+        .get::<Caller>()
+        .cloned()
+        .ok_or_else(|| {
+            ApiError::Internal(anyhow::anyhow!("no caller on request: auth layer missing"))
+        })
+}
+
+/// The fingerprint of a write request: SHA-256 over the RPC name and the
+/// request's protobuf encoding (deterministic for equal messages).
+pub fn fingerprint(rpc: &str, parts: &[&[u8]]) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update(rpc.as_bytes());
+    for part in parts {
+        hasher.update((part.len() as u64).to_be_bytes());
+        hasher.update(part);
+    }
+    hasher.finalize().into()
+}
+
+/// Write metadata from a request id and the request's fingerprint.
+pub fn write_meta(request_id: &str, fingerprint: [u8; 32]) -> WriteMeta {
+    WriteMeta {
+        request_id: (!request_id.is_empty()).then(|| request_id.to_string()),
+        fingerprint: Some(fingerprint),
+    }
+}
+
+/// A page size: 0 means the default, above the maximum is capped (AIP-158).
+pub fn page_size(value: i32, field: &str, v: &mut validate::Violations) -> usize {
+    if value < 0 {
+        v.add(field, format!("must not be negative, got {value}"));
+        return 0;
+    }
+    if value == 0 {
+        DEFAULT_PAGE_SIZE as usize
+    } else {
+        value.min(MAX_PAGE_SIZE) as usize
+    }
+}
+
+/// Decodes a page token into the key to continue after.
+pub fn page_token(token: &str, field: &str, v: &mut validate::Violations) -> Option<String> {
+    if token.is_empty() {
+        return None;
+    }
+    match hex::decode(token)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|s| s.strip_prefix("after:").map(str::to_string))
+    {
+        Some(after) => Some(after),
+        None => {
+            v.add(field, "is not a page token this service issued");
+            None
+        }
+    }
+}
+
+/// Encodes the key to continue after as an opaque token.
+pub fn next_page_token(after: Option<String>) -> String {
+    after
+        .map(|a| hex::encode(format!("after:{a}")))
+        .unwrap_or_default()
+}
+
+/// Parses `members/{member}`.
+pub fn parse_member_name(name: &str, field: &str, v: &mut validate::Violations) -> Option<Slug> {
+    match name
+        .strip_prefix("members/")
+        .filter(|rest| !rest.contains('/'))
+    {
+        Some(id) => v.check(field, Slug::parse(id)),
+        None => {
+            v.add(
+                field,
+                format!("{name:?} is not a member name (`members/{{member}}`)"),
+            );
+            None
+        }
+    }
+}
+
+/// Parses `brands/{brand}`.
+pub fn parse_brand_name(name: &str, field: &str, v: &mut validate::Violations) -> Option<Slug> {
+    match name
+        .strip_prefix("brands/")
+        .filter(|rest| !rest.contains('/'))
+    {
+        Some(id) => v.check(field, Slug::parse(id)),
+        None => {
+            v.add(
+                field,
+                format!("{name:?} is not a brand name (`brands/{{brand}}`)"),
+            );
+            None
+        }
+    }
+}
+
+/// Parses `{parent collection}/{parent}/{collection}/{id}`, e.g.
+/// `brands/{brand}/trademarks/{trademark}`.
+pub fn parse_child_name(
+    name: &str,
+    parent: &str,
+    collection: &str,
+    field: &str,
+    v: &mut validate::Violations,
+) -> Option<(Slug, ResourceId)> {
+    let parts: Vec<&str> = name.split('/').collect();
+    match parts.as_slice() {
+        [p, parent_id, c, id] if *p == parent && *c == collection => {
+            let parent_id = v.check(field, Slug::parse(parent_id));
+            let id = v.check(field, ResourceId::parse(id));
+            Some((parent_id?, id?))
+        }
+        _ => {
+            v.add(
+                field,
+                format!("{name:?} is not a name of the form `{parent}/{{id}}/{collection}/{{id}}`"),
+            );
+            None
+        }
+    }
+}

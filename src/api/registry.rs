@@ -1,0 +1,1227 @@
+//! `marque.v1.RegistryService`: members, keys, brands, trademarks, logos and
+//! seller authorizations.
+
+use std::sync::Arc;
+
+use prost::Message;
+use tokio_stream::StreamExt;
+use tonic::{Request, Response, Status, Streaming};
+
+use super::{
+    ApiError, ApiResult, caller, convert, fingerprint, next_page_token, page_size, page_token,
+    parse_brand_name, parse_child_name, parse_member_name, validate::Violations, write_meta,
+};
+use crate::{
+    auth::{self, Caller},
+    logo,
+    model::{
+        Actor, AuthorizationPatch, AuthorizationSpec, Brand, BrandPatch, Command, LogoSource,
+        NiceClassSet, Office, Region, Resource, ResourceId, Revision, Slug, TrademarkPatch,
+        TrademarkSpec, codes::bounded_text,
+    },
+    pb::marque::v1::{self as pb, registry_service_server::RegistryService},
+    registry::{Committed, Registry},
+    snapshot::Snapshot,
+};
+
+/// Most aliases a brand may have.
+pub const MAX_ALIASES: usize = 64;
+/// Most rows in one import.
+pub const MAX_IMPORT_ROWS: usize = 100_000;
+/// Most regions or designated countries in one list.
+pub const MAX_REGIONS: usize = 250;
+
+/// The registry service.
+pub struct RegistryApi {
+    /// The registry it reads and writes.
+    registry: Arc<Registry>,
+}
+
+impl RegistryApi {
+    /// A service over `registry`.
+    pub fn new(registry: Arc<Registry>) -> Self {
+        Self { registry }
+    }
+}
+
+fn actor(caller: &Caller) -> Actor {
+    Actor::Member {
+        member: caller.member.clone(),
+        key: caller.key.clone(),
+    }
+}
+
+/// The first resource a write left, of the kind `pick` selects.
+fn written<T>(committed: &Committed, pick: impl Fn(&Resource) -> Option<T>) -> ApiResult<T> {
+    committed
+        .changes
+        .iter()
+        .filter_map(|c| c.after.as_ref())
+        .find_map(pick)
+        .ok_or_else(|| {
+            ApiError::Internal(anyhow::anyhow!(
+                "write produced no resource of the expected kind"
+            ))
+        })
+}
+
+fn request_id(value: &str, v: &mut Violations) {
+    if value.chars().count() > 128 || value.chars().any(char::is_control) {
+        v.add(
+            "request_id",
+            "must be at most 128 printable characters (a UUID is a good choice)",
+        );
+    }
+}
+
+fn etag(value: &str, field: &str, v: &mut Violations) -> Option<Revision> {
+    if value.is_empty() {
+        return None;
+    }
+    match value.parse::<Revision>() {
+        Ok(revision) => Some(revision),
+        Err(_) => {
+            v.add(
+                field,
+                format!("{value:?} is not an etag this service issued"),
+            );
+            None
+        }
+    }
+}
+
+fn text(value: &str, min: usize, max: usize, field: &str, v: &mut Violations) -> String {
+    v.require(field, bounded_text(value, min, max));
+    value.to_string()
+}
+
+fn aliases(values: &[String], field: &str, v: &mut Violations) -> Vec<String> {
+    if values.len() > MAX_ALIASES {
+        v.add(
+            field,
+            format!("at most {MAX_ALIASES} aliases, got {}", values.len()),
+        );
+        return Vec::new();
+    }
+    let mut seen = std::collections::HashMap::new();
+    for (i, alias) in values.iter().enumerate() {
+        v.require(&format!("{field}[{i}]"), bounded_text(alias, 1, 100));
+        if let Some(first) = seen.insert(alias.to_lowercase(), i) {
+            v.add(
+                format!("{field}[{i}]"),
+                format!("{alias:?} repeats {field}[{first}]"),
+            );
+        }
+    }
+    values.to_vec()
+}
+
+fn regions(values: &[String], field: &str, v: &mut Violations) -> Vec<Region> {
+    if values.len() > MAX_REGIONS {
+        v.add(
+            field,
+            format!("at most {MAX_REGIONS} regions, got {}", values.len()),
+        );
+        return Vec::new();
+    }
+    let mut out: Vec<Region> = Vec::with_capacity(values.len());
+    for (i, value) in values.iter().enumerate() {
+        if let Some(region) = v.check(&format!("{field}[{i}]"), Region::parse(value)) {
+            if out.contains(&region) {
+                v.add(format!("{field}[{i}]"), format!("{region} is listed twice"));
+            } else {
+                out.push(region);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn classes(values: &[i32], field: &str, v: &mut Violations) -> NiceClassSet {
+    v.check(field, NiceClassSet::parse_list(values))
+        .unwrap_or_default()
+}
+
+fn registration_number(value: &str, field: &str, v: &mut Violations) -> String {
+    let trimmed = value.trim();
+    let ok = !trimmed.is_empty()
+        && trimmed.chars().count() <= 40
+        && trimmed
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '-' | '/' | '.'));
+    if !ok {
+        v.add(
+            field,
+            format!("{value:?} must be 1 to 40 characters of letters, digits, spaces and -/."),
+        );
+    }
+    trimmed.to_ascii_uppercase()
+}
+
+fn optional_timestamp(
+    value: Option<&prost_types::Timestamp>,
+    field: &str,
+    v: &mut Violations,
+) -> Option<time::OffsetDateTime> {
+    value.and_then(|t| v.check(field, convert::parse_timestamp(t)))
+}
+
+/// Parses an authorization as given to AuthorizeSeller or an import row.
+fn authorization_spec(
+    a: &pb::Authorization,
+    prefix: &str,
+    v: &mut Violations,
+) -> Option<AuthorizationSpec> {
+    let f = |name: &str| format!("{prefix}.{name}");
+    let platform = parse_member_name(&a.platform, &f("platform"), v);
+    let seller_account = text(&a.seller_account, 1, 128, &f("seller_account"), v);
+    let nice_classes = classes(&a.nice_classes, &f("nice_classes"), v);
+    let regions = regions(&a.regions, &f("regions"), v);
+    let valid_from = optional_timestamp(a.valid_from.as_ref(), &f("valid_from"), v);
+    let valid_until = optional_timestamp(a.valid_until.as_ref(), &f("valid_until"), v);
+    let reference = text(&a.reference, 0, 200, &f("reference"), v);
+    Some(AuthorizationSpec {
+        platform: platform?,
+        seller_account,
+        nice_classes,
+        regions,
+        valid_from,
+        valid_until,
+        reference,
+    })
+}
+
+fn field_mask(
+    mask: Option<&prost_types::FieldMask>,
+    allowed: &[&str],
+    v: &mut Violations,
+) -> Vec<String> {
+    let paths: Vec<String> = mask.map(|m| m.paths.clone()).unwrap_or_default();
+    if paths.is_empty() {
+        v.add(
+            "update_mask",
+            format!(
+                "is required: name the fields to change ({})",
+                allowed.join(", ")
+            ),
+        );
+        return Vec::new();
+    }
+    if paths.len() == 1 && paths[0] == "*" {
+        return allowed.iter().map(|s| s.to_string()).collect();
+    }
+    for path in &paths {
+        if !allowed.contains(&path.as_str()) {
+            v.add(
+                "update_mask",
+                format!(
+                    "{path:?} cannot be changed; allowed: {}",
+                    allowed.join(", ")
+                ),
+            );
+        }
+    }
+    paths
+}
+
+impl RegistryApi {
+    /// The brand named by `id` in `snapshot`, if the caller owns it.
+    fn owned_brand(snapshot: &Snapshot, caller: &Caller, id: &Slug) -> ApiResult<Arc<Brand>> {
+        let brand = snapshot
+            .brand(id.as_str())
+            .ok_or_else(|| ApiError::NotFound(format!("brands/{id}")))?;
+        auth::require_brand_owner(caller, brand)?;
+        Ok(brand.clone())
+    }
+
+    fn existing_brand(snapshot: &Snapshot, id: &Slug) -> ApiResult<Arc<Brand>> {
+        snapshot
+            .brand(id.as_str())
+            .cloned()
+            .ok_or_else(|| ApiError::NotFound(format!("brands/{id}")))
+    }
+
+    async fn write(
+        &self,
+        caller: &Caller,
+        request_id: &str,
+        fingerprint: [u8; 32],
+        commands: &[Command],
+    ) -> ApiResult<Committed> {
+        Ok(self
+            .registry
+            .write(actor(caller), write_meta(request_id, fingerprint), commands)
+            .await?)
+    }
+
+    async fn get_caller(
+        &self,
+        request: Request<pb::GetCallerRequest>,
+    ) -> ApiResult<pb::GetCallerResponse> {
+        let caller = caller(&request)?;
+        let snapshot = self.registry.snapshot();
+        let member = snapshot
+            .member(caller.member.as_str())
+            .ok_or_else(|| ApiError::NotFound(format!("members/{}", caller.member)))?;
+        Ok(pb::GetCallerResponse {
+            member: Some(convert::member(member)),
+            api_key: format!("members/{}/apiKeys/{}", caller.member, caller.key),
+            revision: snapshot.revision(),
+        })
+    }
+
+    async fn create_member(
+        &self,
+        request: Request<pb::CreateMemberRequest>,
+    ) -> ApiResult<pb::CreateMemberResponse> {
+        let caller = caller(&request)?;
+        let req = request.into_inner();
+        let fp = fingerprint("CreateMember", &[&req.encode_to_vec()]);
+        let mut v = Violations::new();
+        request_id(&req.request_id, &mut v);
+        let id = v.check("member_id", Slug::parse(&req.member_id));
+        let member = req.member.unwrap_or_default();
+        let display_name = text(&member.display_name, 1, 200, "member.display_name", &mut v);
+        let kind = v.check("member.kind", convert::parse_member_kind(member.kind));
+        let command = v.done(id.zip(kind).map(|(id, kind)| Command::CreateMember {
+            id,
+            display_name,
+            kind,
+        }))?;
+        let committed = self.write(&caller, &req.request_id, fp, &[command]).await?;
+        let member = written(&committed, |r| match r {
+            Resource::Member(m) => Some(m.clone()),
+            _ => None,
+        })?;
+        Ok(pb::CreateMemberResponse {
+            member: Some(convert::member(&member)),
+            revision: committed.revision,
+        })
+    }
+
+    async fn get_member(
+        &self,
+        request: Request<pb::GetMemberRequest>,
+    ) -> ApiResult<pb::GetMemberResponse> {
+        let caller = caller(&request)?;
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        let id = parse_member_name(&req.name, "name", &mut v);
+        let id = v.done(id)?;
+        auth::require_member_reader(&caller, &id)?;
+        let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
+        let member = snapshot
+            .member(id.as_str())
+            .ok_or_else(|| ApiError::NotFound(req.name.clone()))?;
+        Ok(pb::GetMemberResponse {
+            member: Some(convert::member(member)),
+            revision: snapshot.revision(),
+        })
+    }
+
+    async fn list_members(
+        &self,
+        request: Request<pb::ListMembersRequest>,
+    ) -> ApiResult<pb::ListMembersResponse> {
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        let limit = page_size(req.page_size, "page_size", &mut v);
+        let after = page_token(&req.page_token, "page_token", &mut v);
+        v.finish()?;
+        let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
+        let (members, next) = snapshot.list_members(after.as_deref(), limit);
+        Ok(pb::ListMembersResponse {
+            members: members.iter().map(|m| convert::member(m)).collect(),
+            next_page_token: next_page_token(next),
+            revision: snapshot.revision(),
+        })
+    }
+
+    async fn create_api_key(
+        &self,
+        request: Request<pb::CreateApiKeyRequest>,
+    ) -> ApiResult<pb::CreateApiKeyResponse> {
+        let caller = caller(&request)?;
+        let req = request.into_inner();
+        let fp = fingerprint("CreateApiKey", &[&req.encode_to_vec()]);
+        let mut v = Violations::new();
+        request_id(&req.request_id, &mut v);
+        let member = parse_member_name(&req.parent, "parent", &mut v);
+        let description = text(&req.description, 0, 200, "description", &mut v);
+        let member = v.done(member)?;
+        let key = auth::generate_key();
+        let command = Command::CreateApiKey {
+            member,
+            id: key.id.clone(),
+            description,
+            secret_sha256: key.sha256,
+        };
+        let committed = self.write(&caller, &req.request_id, fp, &[command]).await?;
+        let api_key = written(&committed, |r| match r {
+            Resource::ApiKey(k) => Some(k.clone()),
+            _ => None,
+        })?;
+        Ok(pb::CreateApiKeyResponse {
+            api_key: Some(convert::api_key(&api_key)),
+            secret: if committed.replayed {
+                String::new()
+            } else {
+                key.secret
+            },
+            revision: committed.revision,
+        })
+    }
+
+    async fn list_api_keys(
+        &self,
+        request: Request<pb::ListApiKeysRequest>,
+    ) -> ApiResult<pb::ListApiKeysResponse> {
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        let member = parse_member_name(&req.parent, "parent", &mut v);
+        let limit = page_size(req.page_size, "page_size", &mut v);
+        let after = page_token(&req.page_token, "page_token", &mut v);
+        let member = v.done(member)?;
+        let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
+        if snapshot.member(member.as_str()).is_none() {
+            return Err(ApiError::NotFound(req.parent));
+        }
+        let (keys, next) = snapshot.list_api_keys(&member, after.as_deref(), limit);
+        Ok(pb::ListApiKeysResponse {
+            api_keys: keys.iter().map(|k| convert::api_key(k)).collect(),
+            next_page_token: next_page_token(next),
+            revision: snapshot.revision(),
+        })
+    }
+
+    async fn revoke_api_key(
+        &self,
+        request: Request<pb::RevokeApiKeyRequest>,
+    ) -> ApiResult<pb::RevokeApiKeyResponse> {
+        let caller = caller(&request)?;
+        let req = request.into_inner();
+        let fp = fingerprint("RevokeApiKey", &[&req.encode_to_vec()]);
+        let mut v = Violations::new();
+        request_id(&req.request_id, &mut v);
+        let name = parse_child_name(&req.name, "members", "apiKeys", "name", &mut v);
+        let (member, id) = v.done(name)?;
+        let committed = self
+            .write(
+                &caller,
+                &req.request_id,
+                fp,
+                &[Command::RevokeApiKey { member, id }],
+            )
+            .await?;
+        let api_key = written(&committed, |r| match r {
+            Resource::ApiKey(k) => Some(k.clone()),
+            _ => None,
+        })?;
+        Ok(pb::RevokeApiKeyResponse {
+            api_key: Some(convert::api_key(&api_key)),
+            revision: committed.revision,
+        })
+    }
+
+    async fn create_brand(
+        &self,
+        request: Request<pb::CreateBrandRequest>,
+    ) -> ApiResult<pb::CreateBrandResponse> {
+        let caller = caller(&request)?;
+        let req = request.into_inner();
+        let fp = fingerprint("CreateBrand", &[&req.encode_to_vec()]);
+        let mut v = Violations::new();
+        request_id(&req.request_id, &mut v);
+        let id = v.check("brand_id", Slug::parse(&req.brand_id));
+        let brand = req.brand.unwrap_or_default();
+        let display_name = text(&brand.display_name, 1, 200, "brand.display_name", &mut v);
+        let aliases = aliases(&brand.aliases, "brand.aliases", &mut v);
+        let id = v.done(id)?;
+        let command = Command::CreateBrand {
+            id,
+            owner: caller.member.clone(),
+            display_name,
+            aliases,
+            common_word: brand.common_word,
+        };
+        let committed = self.write(&caller, &req.request_id, fp, &[command]).await?;
+        let brand = written(&committed, |r| match r {
+            Resource::Brand(b) => Some(b.clone()),
+            _ => None,
+        })?;
+        Ok(pb::CreateBrandResponse {
+            brand: Some(convert::brand(&brand)),
+            revision: committed.revision,
+        })
+    }
+
+    async fn get_brand(
+        &self,
+        request: Request<pb::GetBrandRequest>,
+    ) -> ApiResult<pb::GetBrandResponse> {
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        let id = parse_brand_name(&req.name, "name", &mut v);
+        let id = v.done(id)?;
+        let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
+        let brand = Self::existing_brand(&snapshot, &id)?;
+        Ok(pb::GetBrandResponse {
+            brand: Some(convert::brand(&brand)),
+            revision: snapshot.revision(),
+        })
+    }
+
+    async fn list_brands(
+        &self,
+        request: Request<pb::ListBrandsRequest>,
+    ) -> ApiResult<pb::ListBrandsResponse> {
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        let owner = if req.owner.is_empty() {
+            None
+        } else {
+            parse_member_name(&req.owner, "owner", &mut v)
+        };
+        let limit = page_size(req.page_size, "page_size", &mut v);
+        let after = page_token(&req.page_token, "page_token", &mut v);
+        v.finish()?;
+        let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
+        let (brands, next) = snapshot.list_brands(owner.as_ref(), after.as_deref(), limit);
+        Ok(pb::ListBrandsResponse {
+            brands: brands.iter().map(|b| convert::brand(b)).collect(),
+            next_page_token: next_page_token(next),
+            revision: snapshot.revision(),
+        })
+    }
+
+    async fn update_brand(
+        &self,
+        request: Request<pb::UpdateBrandRequest>,
+    ) -> ApiResult<pb::UpdateBrandResponse> {
+        let caller = caller(&request)?;
+        let req = request.into_inner();
+        let fp = fingerprint("UpdateBrand", &[&req.encode_to_vec()]);
+        let mut v = Violations::new();
+        request_id(&req.request_id, &mut v);
+        let brand = req.brand.clone().unwrap_or_default();
+        let id = parse_brand_name(&brand.name, "brand.name", &mut v);
+        let etag = etag(&brand.etag, "brand.etag", &mut v);
+        let mut patch = BrandPatch::default();
+        for path in field_mask(
+            req.update_mask.as_ref(),
+            &["display_name", "aliases", "common_word"],
+            &mut v,
+        ) {
+            match path.as_str() {
+                "display_name" => {
+                    patch.display_name = Some(text(
+                        &brand.display_name,
+                        1,
+                        200,
+                        "brand.display_name",
+                        &mut v,
+                    ))
+                }
+                "aliases" => patch.aliases = Some(aliases(&brand.aliases, "brand.aliases", &mut v)),
+                "common_word" => patch.common_word = Some(brand.common_word),
+                _ => {}
+            }
+        }
+        let id = v.done(id)?;
+        Self::owned_brand(&self.registry.snapshot(), &caller, &id)?;
+        let committed = self
+            .write(
+                &caller,
+                &req.request_id,
+                fp,
+                &[Command::UpdateBrand { id, patch, etag }],
+            )
+            .await?;
+        let brand = written(&committed, |r| match r {
+            Resource::Brand(b) => Some(b.clone()),
+            _ => None,
+        })?;
+        Ok(pb::UpdateBrandResponse {
+            brand: Some(convert::brand(&brand)),
+            revision: committed.revision,
+        })
+    }
+
+    async fn archive_brand(
+        &self,
+        request: Request<pb::ArchiveBrandRequest>,
+    ) -> ApiResult<pb::ArchiveBrandResponse> {
+        let caller = caller(&request)?;
+        let req = request.into_inner();
+        let fp = fingerprint("ArchiveBrand", &[&req.encode_to_vec()]);
+        let mut v = Violations::new();
+        request_id(&req.request_id, &mut v);
+        let id = parse_brand_name(&req.name, "name", &mut v);
+        let etag = etag(&req.etag, "etag", &mut v);
+        let id = v.done(id)?;
+        Self::owned_brand(&self.registry.snapshot(), &caller, &id)?;
+        let committed = self
+            .write(
+                &caller,
+                &req.request_id,
+                fp,
+                &[Command::ArchiveBrand { id, etag }],
+            )
+            .await?;
+        let brand = written(&committed, |r| match r {
+            Resource::Brand(b) => Some(b.clone()),
+            _ => None,
+        })?;
+        Ok(pb::ArchiveBrandResponse {
+            brand: Some(convert::brand(&brand)),
+            revision: committed.revision,
+        })
+    }
+
+    async fn add_trademark(
+        &self,
+        request: Request<pb::AddTrademarkRequest>,
+    ) -> ApiResult<pb::AddTrademarkResponse> {
+        let caller = caller(&request)?;
+        let req = request.into_inner();
+        let fp = fingerprint("AddTrademark", &[&req.encode_to_vec()]);
+        let mut v = Violations::new();
+        request_id(&req.request_id, &mut v);
+        let brand = parse_brand_name(&req.parent, "parent", &mut v);
+        let t = req.trademark.unwrap_or_default();
+        let office = v.check("trademark.office", Office::parse(&t.office));
+        let registration_number = registration_number(
+            &t.registration_number,
+            "trademark.registration_number",
+            &mut v,
+        );
+        let mark_text = text(&t.mark_text, 0, 200, "trademark.mark_text", &mut v);
+        let kind = v.check("trademark.kind", convert::parse_trademark_kind(t.kind));
+        let nice_classes = classes(&t.nice_classes, "trademark.nice_classes", &mut v);
+        if t.nice_classes.is_empty() {
+            v.add(
+                "trademark.nice_classes",
+                "at least one Nice class is required",
+            );
+        }
+        let status = v.check(
+            "trademark.status",
+            convert::parse_trademark_status(t.status),
+        );
+        let registration_date = t
+            .registration_date
+            .as_ref()
+            .and_then(|d| v.check("trademark.registration_date", convert::parse_date(d)));
+        let expiry_date = t
+            .expiry_date
+            .as_ref()
+            .and_then(|d| v.check("trademark.expiry_date", convert::parse_date(d)));
+        let designated = regions(
+            &t.designated_countries,
+            "trademark.designated_countries",
+            &mut v,
+        );
+        let territories = office
+            .and_then(|o| v.check("trademark.designated_countries", o.territories(&designated)));
+        let spec = office.zip(kind).zip(status).zip(territories).map(
+            |(((office, kind), status), territories)| TrademarkSpec {
+                office,
+                registration_number,
+                mark_text,
+                kind,
+                nice_classes,
+                status,
+                registration_date,
+                expiry_date,
+                designated_countries: designated,
+                territories,
+            },
+        );
+        let brand = brand.ok_or(()).ok();
+        let (brand, spec) = v.done(brand.zip(spec))?;
+        Self::owned_brand(&self.registry.snapshot(), &caller, &brand)?;
+        let command = Command::AddTrademark {
+            brand,
+            id: ResourceId::generate(),
+            spec,
+        };
+        let committed = self.write(&caller, &req.request_id, fp, &[command]).await?;
+        let trademark = written(&committed, |r| match r {
+            Resource::Trademark(t) => Some(t.clone()),
+            _ => None,
+        })?;
+        Ok(pb::AddTrademarkResponse {
+            trademark: Some(convert::trademark(&trademark)),
+            revision: committed.revision,
+        })
+    }
+
+    async fn update_trademark(
+        &self,
+        request: Request<pb::UpdateTrademarkRequest>,
+    ) -> ApiResult<pb::UpdateTrademarkResponse> {
+        let caller = caller(&request)?;
+        let req = request.into_inner();
+        let fp = fingerprint("UpdateTrademark", &[&req.encode_to_vec()]);
+        let mut v = Violations::new();
+        request_id(&req.request_id, &mut v);
+        let t = req.trademark.clone().unwrap_or_default();
+        let name = parse_child_name(&t.name, "brands", "trademarks", "trademark.name", &mut v);
+        let etag = etag(&t.etag, "trademark.etag", &mut v);
+        let mut patch = TrademarkPatch::default();
+        let allowed = [
+            "mark_text",
+            "kind",
+            "nice_classes",
+            "status",
+            "registration_date",
+            "expiry_date",
+            "designated_countries",
+        ];
+        for path in field_mask(req.update_mask.as_ref(), &allowed, &mut v) {
+            match path.as_str() {
+                "mark_text" => {
+                    patch.mark_text =
+                        Some(text(&t.mark_text, 0, 200, "trademark.mark_text", &mut v))
+                }
+                "kind" => {
+                    patch.kind = v.check("trademark.kind", convert::parse_trademark_kind(t.kind))
+                }
+                "nice_classes" => {
+                    if t.nice_classes.is_empty() {
+                        v.add(
+                            "trademark.nice_classes",
+                            "at least one Nice class is required",
+                        );
+                    }
+                    patch.nice_classes =
+                        Some(classes(&t.nice_classes, "trademark.nice_classes", &mut v))
+                }
+                "status" => {
+                    patch.status = v.check(
+                        "trademark.status",
+                        convert::parse_trademark_status(t.status),
+                    )
+                }
+                "registration_date" => {
+                    patch.registration_date = Some(t.registration_date.as_ref().and_then(|d| {
+                        v.check("trademark.registration_date", convert::parse_date(d))
+                    }))
+                }
+                "expiry_date" => {
+                    patch.expiry_date = Some(
+                        t.expiry_date
+                            .as_ref()
+                            .and_then(|d| v.check("trademark.expiry_date", convert::parse_date(d))),
+                    )
+                }
+                "designated_countries" => {
+                    patch.designated_countries = Some(regions(
+                        &t.designated_countries,
+                        "trademark.designated_countries",
+                        &mut v,
+                    ))
+                }
+                _ => {}
+            }
+        }
+        let (brand, id) = v.done(name)?;
+        Self::owned_brand(&self.registry.snapshot(), &caller, &brand)?;
+        let command = Command::UpdateTrademark {
+            brand,
+            id,
+            patch,
+            etag,
+        };
+        let committed = self.write(&caller, &req.request_id, fp, &[command]).await?;
+        let trademark = written(&committed, |r| match r {
+            Resource::Trademark(t) => Some(t.clone()),
+            _ => None,
+        })?;
+        Ok(pb::UpdateTrademarkResponse {
+            trademark: Some(convert::trademark(&trademark)),
+            revision: committed.revision,
+        })
+    }
+
+    async fn remove_trademark(
+        &self,
+        request: Request<pb::RemoveTrademarkRequest>,
+    ) -> ApiResult<pb::RemoveTrademarkResponse> {
+        let caller = caller(&request)?;
+        let req = request.into_inner();
+        let fp = fingerprint("RemoveTrademark", &[&req.encode_to_vec()]);
+        let mut v = Violations::new();
+        request_id(&req.request_id, &mut v);
+        let name = parse_child_name(&req.name, "brands", "trademarks", "name", &mut v);
+        let (brand, id) = v.done(name)?;
+        Self::owned_brand(&self.registry.snapshot(), &caller, &brand)?;
+        let committed = self
+            .write(
+                &caller,
+                &req.request_id,
+                fp,
+                &[Command::RemoveTrademark { brand, id }],
+            )
+            .await?;
+        Ok(pb::RemoveTrademarkResponse {
+            revision: committed.revision,
+        })
+    }
+
+    async fn list_trademarks(
+        &self,
+        request: Request<pb::ListTrademarksRequest>,
+    ) -> ApiResult<pb::ListTrademarksResponse> {
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        let brand = parse_brand_name(&req.parent, "parent", &mut v);
+        let limit = page_size(req.page_size, "page_size", &mut v);
+        let after = page_token(&req.page_token, "page_token", &mut v);
+        let brand = v.done(brand)?;
+        let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
+        Self::existing_brand(&snapshot, &brand)?;
+        let (items, next) = snapshot.list_trademarks(&brand, after.as_deref(), limit);
+        Ok(pb::ListTrademarksResponse {
+            trademarks: items.iter().map(|t| convert::trademark(t)).collect(),
+            next_page_token: next_page_token(next),
+            revision: snapshot.revision(),
+        })
+    }
+
+    async fn add_logo(
+        &self,
+        request: Request<pb::AddLogoRequest>,
+    ) -> ApiResult<pb::AddLogoResponse> {
+        let caller = caller(&request)?;
+        let req = request.into_inner();
+        let fp = fingerprint("AddLogo", &[&req.encode_to_vec()]);
+        let mut v = Violations::new();
+        request_id(&req.request_id, &mut v);
+        let brand = parse_brand_name(&req.parent, "parent", &mut v);
+        let description = text(&req.description, 0, 200, "description", &mut v);
+        let source = match &req.source {
+            Some(pb::add_logo_request::Source::Image(bytes)) => match logo::hash_image(bytes) {
+                Ok(hashed) => Some(LogoSource {
+                    hash: hashed.hash,
+                    image_sha256: Some(hashed.sha256),
+                }),
+                Err(e) => {
+                    v.add("image", e.to_string());
+                    None
+                }
+            },
+            Some(pb::add_logo_request::Source::PerceptualHash(hex)) => {
+                match logo::LogoHash::parse_hex(hex) {
+                    Ok(hash) => Some(LogoSource {
+                        hash,
+                        image_sha256: None,
+                    }),
+                    Err(e) => {
+                        v.add("perceptual_hash", e.to_string());
+                        None
+                    }
+                }
+            }
+            None => {
+                v.add("source", "give either `image` or `perceptual_hash`");
+                None
+            }
+        };
+        let (brand, source) = v.done(brand.zip(source))?;
+        Self::owned_brand(&self.registry.snapshot(), &caller, &brand)?;
+        let command = Command::AddLogo {
+            brand,
+            id: ResourceId::generate(),
+            description,
+            source,
+        };
+        let committed = self.write(&caller, &req.request_id, fp, &[command]).await?;
+        let logo = written(&committed, |r| match r {
+            Resource::Logo(l) => Some(l.clone()),
+            _ => None,
+        })?;
+        Ok(pb::AddLogoResponse {
+            logo: Some(convert::logo(&logo)),
+            revision: committed.revision,
+        })
+    }
+
+    async fn remove_logo(
+        &self,
+        request: Request<pb::RemoveLogoRequest>,
+    ) -> ApiResult<pb::RemoveLogoResponse> {
+        let caller = caller(&request)?;
+        let req = request.into_inner();
+        let fp = fingerprint("RemoveLogo", &[&req.encode_to_vec()]);
+        let mut v = Violations::new();
+        request_id(&req.request_id, &mut v);
+        let name = parse_child_name(&req.name, "brands", "logos", "name", &mut v);
+        let (brand, id) = v.done(name)?;
+        Self::owned_brand(&self.registry.snapshot(), &caller, &brand)?;
+        let committed = self
+            .write(
+                &caller,
+                &req.request_id,
+                fp,
+                &[Command::RemoveLogo { brand, id }],
+            )
+            .await?;
+        Ok(pb::RemoveLogoResponse {
+            revision: committed.revision,
+        })
+    }
+
+    async fn list_logos(
+        &self,
+        request: Request<pb::ListLogosRequest>,
+    ) -> ApiResult<pb::ListLogosResponse> {
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        let brand = parse_brand_name(&req.parent, "parent", &mut v);
+        let limit = page_size(req.page_size, "page_size", &mut v);
+        let after = page_token(&req.page_token, "page_token", &mut v);
+        let brand = v.done(brand)?;
+        let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
+        Self::existing_brand(&snapshot, &brand)?;
+        let (items, next) = snapshot.list_logos(&brand, after.as_deref(), limit);
+        Ok(pb::ListLogosResponse {
+            logos: items.iter().map(|l| convert::logo(l)).collect(),
+            next_page_token: next_page_token(next),
+            revision: snapshot.revision(),
+        })
+    }
+
+    async fn authorize_seller(
+        &self,
+        request: Request<pb::AuthorizeSellerRequest>,
+    ) -> ApiResult<pb::AuthorizeSellerResponse> {
+        let caller = caller(&request)?;
+        let req = request.into_inner();
+        let fp = fingerprint("AuthorizeSeller", &[&req.encode_to_vec()]);
+        let mut v = Violations::new();
+        request_id(&req.request_id, &mut v);
+        let brand = parse_brand_name(&req.parent, "parent", &mut v);
+        let spec = authorization_spec(
+            &req.authorization.unwrap_or_default(),
+            "authorization",
+            &mut v,
+        );
+        let (brand, spec) = v.done(brand.zip(spec))?;
+        Self::owned_brand(&self.registry.snapshot(), &caller, &brand)?;
+        let command = Command::AuthorizeSeller {
+            brand,
+            id: ResourceId::generate(),
+            spec,
+        };
+        let committed = self.write(&caller, &req.request_id, fp, &[command]).await?;
+        let authorization = written(&committed, |r| match r {
+            Resource::Authorization(a) => Some(a.clone()),
+            _ => None,
+        })?;
+        Ok(pb::AuthorizeSellerResponse {
+            authorization: Some(convert::authorization(&authorization)),
+            revision: committed.revision,
+        })
+    }
+
+    async fn update_authorization(
+        &self,
+        request: Request<pb::UpdateAuthorizationRequest>,
+    ) -> ApiResult<pb::UpdateAuthorizationResponse> {
+        let caller = caller(&request)?;
+        let req = request.into_inner();
+        let fp = fingerprint("UpdateAuthorization", &[&req.encode_to_vec()]);
+        let mut v = Violations::new();
+        request_id(&req.request_id, &mut v);
+        let a = req.authorization.clone().unwrap_or_default();
+        let name = parse_child_name(
+            &a.name,
+            "brands",
+            "authorizations",
+            "authorization.name",
+            &mut v,
+        );
+        let etag = etag(&a.etag, "authorization.etag", &mut v);
+        let allowed = [
+            "nice_classes",
+            "regions",
+            "valid_from",
+            "valid_until",
+            "status",
+            "reference",
+        ];
+        let mut patch = AuthorizationPatch::default();
+        for path in field_mask(req.update_mask.as_ref(), &allowed, &mut v) {
+            match path.as_str() {
+                "nice_classes" => {
+                    patch.nice_classes = Some(classes(
+                        &a.nice_classes,
+                        "authorization.nice_classes",
+                        &mut v,
+                    ))
+                }
+                "regions" => {
+                    patch.regions = Some(regions(&a.regions, "authorization.regions", &mut v))
+                }
+                "valid_from" => match &a.valid_from {
+                    Some(t) => {
+                        patch.valid_from =
+                            v.check("authorization.valid_from", convert::parse_timestamp(t))
+                    }
+                    None => v.add(
+                        "authorization.valid_from",
+                        "is required when named in update_mask",
+                    ),
+                },
+                "valid_until" => {
+                    patch.valid_until = Some(optional_timestamp(
+                        a.valid_until.as_ref(),
+                        "authorization.valid_until",
+                        &mut v,
+                    ))
+                }
+                "status" => {
+                    patch.status = v.check(
+                        "authorization.status",
+                        convert::parse_settable_authorization_status(a.status),
+                    )
+                }
+                "reference" => {
+                    patch.reference = Some(text(
+                        &a.reference,
+                        0,
+                        200,
+                        "authorization.reference",
+                        &mut v,
+                    ))
+                }
+                _ => {}
+            }
+        }
+        let (brand, id) = v.done(name)?;
+        Self::owned_brand(&self.registry.snapshot(), &caller, &brand)?;
+        let command = Command::UpdateAuthorization {
+            brand,
+            id,
+            patch,
+            etag,
+        };
+        let committed = self.write(&caller, &req.request_id, fp, &[command]).await?;
+        let authorization = written(&committed, |r| match r {
+            Resource::Authorization(a) => Some(a.clone()),
+            _ => None,
+        })?;
+        Ok(pb::UpdateAuthorizationResponse {
+            authorization: Some(convert::authorization(&authorization)),
+            revision: committed.revision,
+        })
+    }
+
+    async fn revoke_authorization(
+        &self,
+        request: Request<pb::RevokeAuthorizationRequest>,
+    ) -> ApiResult<pb::RevokeAuthorizationResponse> {
+        let caller = caller(&request)?;
+        let req = request.into_inner();
+        let fp = fingerprint("RevokeAuthorization", &[&req.encode_to_vec()]);
+        let mut v = Violations::new();
+        request_id(&req.request_id, &mut v);
+        let name = parse_child_name(&req.name, "brands", "authorizations", "name", &mut v);
+        let (brand, id) = v.done(name)?;
+        Self::owned_brand(&self.registry.snapshot(), &caller, &brand)?;
+        let committed = self
+            .write(
+                &caller,
+                &req.request_id,
+                fp,
+                &[Command::RevokeAuthorization { brand, id }],
+            )
+            .await?;
+        let authorization = written(&committed, |r| match r {
+            Resource::Authorization(a) => Some(a.clone()),
+            _ => None,
+        })?;
+        Ok(pb::RevokeAuthorizationResponse {
+            authorization: Some(convert::authorization(&authorization)),
+            revision: committed.revision,
+        })
+    }
+
+    async fn list_authorizations(
+        &self,
+        request: Request<pb::ListAuthorizationsRequest>,
+    ) -> ApiResult<pb::ListAuthorizationsResponse> {
+        let caller = caller(&request)?;
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        let brand = parse_brand_name(&req.parent, "parent", &mut v);
+        let platform = if req.platform.is_empty() {
+            None
+        } else {
+            parse_member_name(&req.platform, "platform", &mut v)
+        };
+        let limit = page_size(req.page_size, "page_size", &mut v);
+        let after = page_token(&req.page_token, "page_token", &mut v);
+        let brand = v.done(brand)?;
+        let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
+        let brand = Self::existing_brand(&snapshot, &brand)?;
+        let scope = auth::authorization_scope(&caller, &brand)?;
+        if let (auth::AuthorizationScope::Platform(own), Some(asked)) = (&scope, &platform)
+            && own != asked
+        {
+            return Err(ApiError::PermissionDenied(format!(
+                "members/{own} may read only its own platform's authorizations, not members/{asked}'s"
+            )));
+        }
+        let seller = req.seller_account.as_str();
+        let (items, next) = snapshot.list_authorizations(&brand.id, after.as_deref(), limit, |a| {
+            scope.covers(a)
+                && platform.as_ref().is_none_or(|p| &a.platform == p)
+                && (seller.is_empty() || a.seller_account == seller)
+        });
+        Ok(pb::ListAuthorizationsResponse {
+            authorizations: items.iter().map(|a| convert::authorization(a)).collect(),
+            next_page_token: next_page_token(next),
+            revision: snapshot.revision(),
+        })
+    }
+
+    async fn import_authorizations(
+        &self,
+        request: Request<Streaming<pb::ImportAuthorizationsRequest>>,
+    ) -> ApiResult<pb::ImportAuthorizationsResponse> {
+        let caller = caller(&request)?;
+        let mut stream = request.into_inner();
+        let mut v = Violations::new();
+        let mut parent: Option<String> = None;
+        let mut request_id_value = String::new();
+        let mut rows: Vec<(ResourceId, AuthorizationSpec)> = Vec::new();
+        let mut encoded: Vec<Vec<u8>> = Vec::new();
+        let mut index = 0usize;
+        while let Some(message) = stream.next().await {
+            let message = message.map_err(|status| {
+                ApiError::Invalid(vec![(
+                    "stream".into(),
+                    format!("the import stream failed: {}", status.message()),
+                )])
+            })?;
+            encoded.push(message.encode_to_vec());
+            match (&parent, message.parent.is_empty()) {
+                (None, true) => {
+                    v.add("parent", "the first message must name the brand");
+                    return Err(v
+                        .finish()
+                        .err()
+                        .unwrap_or_else(|| ApiError::Invalid(vec![])));
+                }
+                (None, false) => {
+                    parent = Some(message.parent.clone());
+                    request_id_value = message.request_id.clone();
+                }
+                (Some(p), false) if *p != message.parent => {
+                    v.add(
+                        "parent",
+                        format!(
+                            "{:?} differs from the first message's {p:?}",
+                            message.parent
+                        ),
+                    );
+                }
+                _ => {}
+            }
+            for row in &message.rows {
+                if index >= MAX_IMPORT_ROWS {
+                    v.add(
+                        "rows",
+                        format!("at most {MAX_IMPORT_ROWS} rows in one import"),
+                    );
+                    return Err(v
+                        .finish()
+                        .err()
+                        .unwrap_or_else(|| ApiError::Invalid(vec![])));
+                }
+                if let Some(spec) = authorization_spec(row, &format!("rows[{index}]"), &mut v) {
+                    rows.push((ResourceId::generate(), spec));
+                }
+                index += 1;
+            }
+        }
+        let Some(parent) = parent else {
+            return Err(ApiError::Invalid(vec![(
+                "parent".into(),
+                "the import stream was empty".into(),
+            )]));
+        };
+        request_id(&request_id_value, &mut v);
+        let brand = parse_brand_name(&parent, "parent", &mut v);
+        if index == 0 {
+            v.add("rows", "an import needs at least one row");
+        }
+        let brand = v.done(brand)?;
+        Self::owned_brand(&self.registry.snapshot(), &caller, &brand)?;
+        let parts: Vec<&[u8]> = encoded.iter().map(Vec::as_slice).collect();
+        let fp = fingerprint("ImportAuthorizations", &parts);
+        let committed = self
+            .write(
+                &caller,
+                &request_id_value,
+                fp,
+                &[Command::ImportAuthorizations { brand, rows }],
+            )
+            .await?;
+        let created = committed
+            .changes
+            .iter()
+            .filter(|c| c.before.is_none())
+            .count();
+        let updated = committed.changes.len() - created;
+        Ok(pb::ImportAuthorizationsResponse {
+            created: created as u32,
+            updated: updated as u32,
+            revision: committed.revision,
+        })
+    }
+}
+
+/// Wires each RPC to its handler and maps errors to `Status` in one place.
+macro_rules! rpcs {
+    ($($method:ident($req:ty) -> $res:ty;)*) => {
+        #[tonic::async_trait]
+        impl RegistryService for RegistryApi {
+            $(
+                async fn $method(&self, request: Request<$req>) -> Result<Response<$res>, Status> {
+                    self.$method(request).await.map(Response::new).map_err(Status::from)
+                }
+            )*
+        }
+    };
+}
+
+rpcs! {
+    get_caller(pb::GetCallerRequest) -> pb::GetCallerResponse;
+    create_member(pb::CreateMemberRequest) -> pb::CreateMemberResponse;
+    get_member(pb::GetMemberRequest) -> pb::GetMemberResponse;
+    list_members(pb::ListMembersRequest) -> pb::ListMembersResponse;
+    create_api_key(pb::CreateApiKeyRequest) -> pb::CreateApiKeyResponse;
+    list_api_keys(pb::ListApiKeysRequest) -> pb::ListApiKeysResponse;
+    revoke_api_key(pb::RevokeApiKeyRequest) -> pb::RevokeApiKeyResponse;
+    create_brand(pb::CreateBrandRequest) -> pb::CreateBrandResponse;
+    get_brand(pb::GetBrandRequest) -> pb::GetBrandResponse;
+    list_brands(pb::ListBrandsRequest) -> pb::ListBrandsResponse;
+    update_brand(pb::UpdateBrandRequest) -> pb::UpdateBrandResponse;
+    archive_brand(pb::ArchiveBrandRequest) -> pb::ArchiveBrandResponse;
+    add_trademark(pb::AddTrademarkRequest) -> pb::AddTrademarkResponse;
+    update_trademark(pb::UpdateTrademarkRequest) -> pb::UpdateTrademarkResponse;
+    remove_trademark(pb::RemoveTrademarkRequest) -> pb::RemoveTrademarkResponse;
+    list_trademarks(pb::ListTrademarksRequest) -> pb::ListTrademarksResponse;
+    add_logo(pb::AddLogoRequest) -> pb::AddLogoResponse;
+    remove_logo(pb::RemoveLogoRequest) -> pb::RemoveLogoResponse;
+    list_logos(pb::ListLogosRequest) -> pb::ListLogosResponse;
+    authorize_seller(pb::AuthorizeSellerRequest) -> pb::AuthorizeSellerResponse;
+    update_authorization(pb::UpdateAuthorizationRequest) -> pb::UpdateAuthorizationResponse;
+    revoke_authorization(pb::RevokeAuthorizationRequest) -> pb::RevokeAuthorizationResponse;
+    list_authorizations(pb::ListAuthorizationsRequest) -> pb::ListAuthorizationsResponse;
+    import_authorizations(Streaming<pb::ImportAuthorizationsRequest>) -> pb::ImportAuthorizationsResponse;
+}

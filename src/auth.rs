@@ -1,0 +1,510 @@
+//! Identities, API keys, and every permission rule of the registry.
+//!
+//! This module is the one place tenancy is decided:
+//! - [`Rpc::allowed`] says which member kinds may call each RPC at all; the
+//!   [`AuthLayer`] enforces it, after authenticating the caller, for every
+//!   RPC but health and reflection;
+//! - the `require_*` / [`authorization_scope`] functions decide, per
+//!   resource, what a caller may read or change; handlers call them and
+//!   nothing else decides.
+//!
+//! API keys look like `mq_{key id}_{64 hex digits}`. The key id is public (it
+//! names the key for listing and revocation); the registry keeps only the
+//! SHA-256 of the whole secret and compares hashes in constant time.
+
+use std::{
+    sync::Arc,
+    task::{Context, Poll},
+    time::Instant,
+};
+
+use futures_util::future::BoxFuture;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use tonic::{Code, Status};
+use tracing::Instrument;
+
+use crate::{
+    model::{Authorization, Brand, MemberKind, ResourceId, Slug},
+    registry::Registry,
+};
+
+/// The authenticated caller of an RPC, put in the request's extensions by the
+/// [`AuthLayer`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Caller {
+    /// The member.
+    pub member: Slug,
+    /// What kind of member it is.
+    pub kind: MemberKind,
+    /// The API key it used.
+    pub key: ResourceId,
+}
+
+/// Every RPC of the Marque services, with the member kinds that may call it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[allow(missing_docs)]
+pub enum Rpc {
+    GetCaller,
+    CreateMember,
+    GetMember,
+    ListMembers,
+    CreateApiKey,
+    ListApiKeys,
+    RevokeApiKey,
+    CreateBrand,
+    GetBrand,
+    ListBrands,
+    UpdateBrand,
+    ArchiveBrand,
+    AddTrademark,
+    UpdateTrademark,
+    RemoveTrademark,
+    ListTrademarks,
+    AddLogo,
+    RemoveLogo,
+    ListLogos,
+    AuthorizeSeller,
+    UpdateAuthorization,
+    RevokeAuthorization,
+    ListAuthorizations,
+    ImportAuthorizations,
+    CheckSeller,
+}
+
+const ANY: &[MemberKind] = &[
+    MemberKind::Operator,
+    MemberKind::BrandOwner,
+    MemberKind::Platform,
+];
+const OPERATOR: &[MemberKind] = &[MemberKind::Operator];
+const BRAND_OWNER: &[MemberKind] = &[MemberKind::BrandOwner];
+const PLATFORM: &[MemberKind] = &[MemberKind::Platform];
+
+impl Rpc {
+    /// Every RPC, for tests that must cover them all.
+    pub const ALL: &'static [Rpc] = &[
+        Rpc::GetCaller,
+        Rpc::CreateMember,
+        Rpc::GetMember,
+        Rpc::ListMembers,
+        Rpc::CreateApiKey,
+        Rpc::ListApiKeys,
+        Rpc::RevokeApiKey,
+        Rpc::CreateBrand,
+        Rpc::GetBrand,
+        Rpc::ListBrands,
+        Rpc::UpdateBrand,
+        Rpc::ArchiveBrand,
+        Rpc::AddTrademark,
+        Rpc::UpdateTrademark,
+        Rpc::RemoveTrademark,
+        Rpc::ListTrademarks,
+        Rpc::AddLogo,
+        Rpc::RemoveLogo,
+        Rpc::ListLogos,
+        Rpc::AuthorizeSeller,
+        Rpc::UpdateAuthorization,
+        Rpc::RevokeAuthorization,
+        Rpc::ListAuthorizations,
+        Rpc::ImportAuthorizations,
+        Rpc::CheckSeller,
+    ];
+
+    /// The gRPC service the RPC belongs to.
+    pub fn service(self) -> &'static str {
+        match self {
+            Rpc::CheckSeller => "marque.v1.CheckService",
+            _ => "marque.v1.RegistryService",
+        }
+    }
+
+    /// The RPC's method name.
+    pub fn method(self) -> String {
+        format!("{self:?}")
+    }
+
+    /// The RPC named by an HTTP/2 path (`/marque.v1.RegistryService/GetBrand`).
+    pub fn from_path(path: &str) -> Option<Rpc> {
+        let (service, method) = path.strip_prefix('/')?.split_once('/')?;
+        Rpc::ALL
+            .iter()
+            .copied()
+            .find(|rpc| rpc.service() == service && rpc.method() == method)
+    }
+
+    /// The member kinds that may call the RPC. Finer rules (whose brand,
+    /// which platform) are the `require_*` functions below.
+    pub fn allowed(self) -> &'static [MemberKind] {
+        match self {
+            Rpc::CreateMember
+            | Rpc::ListMembers
+            | Rpc::CreateApiKey
+            | Rpc::ListApiKeys
+            | Rpc::RevokeApiKey => OPERATOR,
+            Rpc::CreateBrand
+            | Rpc::UpdateBrand
+            | Rpc::ArchiveBrand
+            | Rpc::AddTrademark
+            | Rpc::UpdateTrademark
+            | Rpc::RemoveTrademark
+            | Rpc::AddLogo
+            | Rpc::RemoveLogo
+            | Rpc::AuthorizeSeller
+            | Rpc::UpdateAuthorization
+            | Rpc::RevokeAuthorization
+            | Rpc::ImportAuthorizations => BRAND_OWNER,
+            Rpc::CheckSeller => PLATFORM,
+            Rpc::GetCaller
+            | Rpc::GetMember
+            | Rpc::GetBrand
+            | Rpc::ListBrands
+            | Rpc::ListTrademarks
+            | Rpc::ListLogos
+            | Rpc::ListAuthorizations => ANY,
+        }
+    }
+}
+
+/// A permission rule said no.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct Denied(pub String);
+
+/// Only the brand's owner changes a brand and what hangs below it.
+///
+/// # Errors
+/// [`Denied`] for any other caller.
+pub fn require_brand_owner(caller: &Caller, brand: &Brand) -> Result<(), Denied> {
+    if caller.kind == MemberKind::BrandOwner && caller.member == brand.owner {
+        Ok(())
+    } else {
+        Err(Denied(format!(
+            "brands/{} belongs to members/{}; members/{} may not change it",
+            brand.id, brand.owner, caller.member
+        )))
+    }
+}
+
+/// The operator reads every member; a member reads itself.
+///
+/// # Errors
+/// [`Denied`] for another member's record.
+pub fn require_member_reader(caller: &Caller, member: &Slug) -> Result<(), Denied> {
+    if caller.kind == MemberKind::Operator || &caller.member == member {
+        Ok(())
+    } else {
+        Err(Denied(format!(
+            "members/{} may not read members/{member}",
+            caller.member
+        )))
+    }
+}
+
+/// The caller's platform, for checks: the platform is always the caller.
+///
+/// # Errors
+/// [`Denied`] when the caller is not a platform.
+pub fn require_platform(caller: &Caller) -> Result<&Slug, Denied> {
+    if caller.kind == MemberKind::Platform {
+        Ok(&caller.member)
+    } else {
+        Err(Denied(format!(
+            "members/{} is not a platform; only platforms check sellers",
+            caller.member
+        )))
+    }
+}
+
+/// Which of a brand's authorizations a caller may read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AuthorizationScope {
+    /// All of them (the brand's owner, the operator).
+    All,
+    /// Only those on this platform (the platform itself).
+    Platform(Slug),
+}
+
+impl AuthorizationScope {
+    /// Whether `authorization` is within the scope.
+    pub fn covers(&self, authorization: &Authorization) -> bool {
+        match self {
+            AuthorizationScope::All => true,
+            AuthorizationScope::Platform(p) => &authorization.platform == p,
+        }
+    }
+}
+
+/// What the caller may read of `brand`'s authorizations.
+///
+/// # Errors
+/// [`Denied`] for a brand owner asking about another owner's brand.
+pub fn authorization_scope(caller: &Caller, brand: &Brand) -> Result<AuthorizationScope, Denied> {
+    match caller.kind {
+        MemberKind::Operator => Ok(AuthorizationScope::All),
+        MemberKind::BrandOwner if caller.member == brand.owner => Ok(AuthorizationScope::All),
+        MemberKind::Platform => Ok(AuthorizationScope::Platform(caller.member.clone())),
+        MemberKind::BrandOwner => Err(Denied(format!(
+            "the authorizations of brands/{} are private to members/{}",
+            brand.id, brand.owner
+        ))),
+    }
+}
+
+// ---- API keys -----------------------------------------------------------------
+
+/// A freshly generated API key: its id, the secret to show once, and the hash
+/// to keep.
+pub struct NewKey {
+    /// The public key id.
+    pub id: ResourceId,
+    /// The whole secret, `mq_{id}_{64 hex}`.
+    pub secret: String,
+    /// SHA-256 of the secret.
+    pub sha256: [u8; 32],
+}
+
+/// Generates an API key: 256 random bits from the OS-seeded CSPRNG.
+pub fn generate_key() -> NewKey {
+    let id = ResourceId::generate();
+    let mut random = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut random);
+    let secret = format!("mq_{id}_{}", hex::encode(random));
+    let sha256 = hash_secret(&secret);
+    NewKey { id, secret, sha256 }
+}
+
+/// SHA-256 of a secret. API keys carry 256 random bits, so a fast hash is
+/// enough: there is nothing to brute-force.
+pub fn hash_secret(secret: &str) -> [u8; 32] {
+    Sha256::digest(secret.as_bytes()).into()
+}
+
+/// The key id embedded in a well-formed secret.
+pub fn key_id_of(secret: &str) -> Option<ResourceId> {
+    let rest = secret.strip_prefix("mq_")?;
+    let (id, random) = rest.split_once('_')?;
+    if random.len() != 64 || !random.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    ResourceId::parse(id).ok()
+}
+
+/// Authenticates a bearer secret against the registry's current snapshot.
+///
+/// # Errors
+/// UNAUTHENTICATED for a missing, malformed, unknown or revoked key. The
+/// message never repeats the secret.
+pub fn authenticate(registry: &Registry, authorization: Option<&str>) -> Result<Caller, Status> {
+    let header = authorization.ok_or_else(|| {
+        Status::unauthenticated("missing API key: send `authorization: Bearer <key>`")
+    })?;
+    let secret = header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .map(str::trim)
+        .ok_or_else(|| {
+            Status::unauthenticated("the authorization header must be `Bearer <key>`")
+        })?;
+    let invalid = || Status::unauthenticated("invalid API key");
+    let id = key_id_of(secret).ok_or_else(invalid)?;
+    let snapshot = registry
+        .ready_snapshot()
+        .map_err(|e| Status::unavailable(e.to_string()))?;
+    let key = snapshot.api_key(id.as_str()).ok_or_else(invalid)?;
+    let matches: bool = key.secret_sha256.ct_eq(&hash_secret(secret)).into();
+    if !matches {
+        return Err(invalid());
+    }
+    if key.revoke_time.is_some() {
+        return Err(Status::unauthenticated(format!(
+            "API key members/{}/apiKeys/{} is revoked",
+            key.member, key.id
+        )));
+    }
+    let member = snapshot.member(key.member.as_str()).ok_or_else(invalid)?;
+    Ok(Caller {
+        member: member.id.clone(),
+        kind: member.kind,
+        key: key.id.clone(),
+    })
+}
+
+// ---- the layer ------------------------------------------------------------------
+
+/// Tower layer that, for every RPC: opens the request's tracing span (RPC,
+/// request id, member), authenticates the caller (health and reflection
+/// excepted), enforces [`Rpc::allowed`], and logs the outcome with its gRPC
+/// code at a level chosen by who is at fault.
+#[derive(Clone)]
+pub struct AuthLayer {
+    /// The registry whose snapshot holds the keys.
+    registry: Arc<Registry>,
+}
+
+impl AuthLayer {
+    /// A layer authenticating against `registry`.
+    pub fn new(registry: Arc<Registry>) -> Self {
+        Self { registry }
+    }
+}
+
+impl<S> tower::Layer<S> for AuthLayer {
+    type Service = AuthService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        AuthService {
+            inner,
+            registry: self.registry.clone(),
+        }
+    }
+}
+
+/// The service made by [`AuthLayer`].
+#[derive(Clone)]
+pub struct AuthService<S> {
+    /// The wrapped service.
+    inner: S,
+    /// The registry whose snapshot holds the keys.
+    registry: Arc<Registry>,
+}
+
+/// Paths served without an API key.
+fn is_public(path: &str) -> bool {
+    path.starts_with("/grpc.health.v1.") || path.starts_with("/grpc.reflection.")
+}
+
+impl<S, ReqBody, ResBody> tower::Service<http::Request<ReqBody>> for AuthService<S>
+where
+    S: tower::Service<http::Request<ReqBody>, Response = http::Response<ResBody>>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    ReqBody: Send + 'static,
+    ResBody: Default + Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = BoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: http::Request<ReqBody>) -> Self::Future {
+        // The clone is ready only after poll_ready; keep the ready one.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let path = request.uri().path().to_string();
+        if is_public(&path) {
+            return Box::pin(inner.call(request));
+        }
+        let request_id = request
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty() && v.len() <= 128)
+            .map(str::to_string)
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let span = tracing::info_span!(
+            "rpc",
+            rpc = %path,
+            request_id = %request_id,
+            member = tracing::field::Empty,
+        );
+        let outcome = {
+            let _entered = span.enter();
+            let header = request
+                .headers()
+                .get(http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok());
+            authenticate(&self.registry, header).and_then(|caller| {
+                tracing::Span::current().record("member", caller.member.as_str());
+                match Rpc::from_path(&path) {
+                    Some(rpc) if !rpc.allowed().contains(&caller.kind) => {
+                        Err(Status::permission_denied(format!(
+                            "{:?} members may not call {}",
+                            caller.kind,
+                            rpc.method()
+                        )))
+                    }
+                    _ => Ok(caller),
+                }
+            })
+        };
+        let started = Instant::now();
+        match outcome {
+            Err(status) => Box::pin(
+                async move {
+                    log_outcome(status.code(), started);
+                    Ok(status.into_http())
+                }
+                .instrument(span),
+            ),
+            Ok(caller) => {
+                request.extensions_mut().insert(caller);
+                Box::pin(
+                    async move {
+                        let response = inner.call(request).await?;
+                        let code = response
+                            .headers()
+                            .get("grpc-status")
+                            .and_then(|v| v.to_str().ok())
+                            .and_then(|v| v.parse::<i32>().ok())
+                            .map(Code::from)
+                            .unwrap_or(Code::Ok);
+                        log_outcome(code, started);
+                        Ok(response)
+                    }
+                    .instrument(span),
+                )
+            }
+        }
+    }
+}
+
+/// Logs an RPC's outcome: caller errors at info, server faults at error.
+fn log_outcome(code: Code, started: Instant) {
+    let micros = started.elapsed().as_micros() as u64;
+    match code {
+        Code::Internal | Code::Unknown | Code::DataLoss | Code::Unimplemented => {
+            tracing::error!(code = ?code, micros, "rpc failed")
+        }
+        Code::Unavailable | Code::ResourceExhausted | Code::DeadlineExceeded => {
+            tracing::warn!(code = ?code, micros, "rpc failed")
+        }
+        _ => tracing::info!(code = ?code, micros, "rpc done"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_keys_parse_and_hash() {
+        let key = generate_key();
+        assert_eq!(key_id_of(&key.secret), Some(key.id.clone()));
+        assert_eq!(hash_secret(&key.secret), key.sha256);
+        assert_ne!(generate_key().secret, key.secret);
+    }
+
+    #[test]
+    fn malformed_secrets_have_no_id() {
+        assert_eq!(key_id_of("mq_abc_short"), None);
+        assert_eq!(key_id_of("xx_abc_".to_string().as_str()), None);
+        assert_eq!(key_id_of(&format!("mq_ABC_{}", "0".repeat(64))), None);
+        assert_eq!(key_id_of(&format!("mq_abc_{}", "g".repeat(64))), None);
+    }
+
+    #[test]
+    fn every_rpc_resolves_from_its_path() {
+        for rpc in Rpc::ALL {
+            let path = format!("/{}/{}", rpc.service(), rpc.method());
+            assert_eq!(Rpc::from_path(&path), Some(*rpc));
+        }
+        assert_eq!(Rpc::from_path("/marque.v1.RegistryService/Nope"), None);
+    }
+}

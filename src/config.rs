@@ -1,0 +1,112 @@
+//! Command line and environment (`MARQUE_*`) settings, parsed raw by clap,
+//! then turned into validated [`ServerOptions`].
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::{
+    seed::Seed,
+    server::{OperatorKey, ServerOptions, TlsFiles},
+};
+
+/// Marque: the brand registry of an anti-counterfeiting alliance.
+#[derive(Debug, Parser)]
+#[command(name = "marque", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: CliCommand,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CliCommand {
+    /// Serve the gRPC API.
+    Serve(Box<ServeArgs>),
+    /// Print a fresh API key secret (for --operator-key) and its SHA-256 (for seed files).
+    Keygen,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// `marque serve` settings.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on for gRPC.
+    #[arg(long, env = "MARQUE_LISTEN", default_value = "127.0.0.1:50051")]
+    pub listen: SocketAddr,
+    /// TOML seed file loaded into an empty registry at start-up (see docs/seed.md).
+    #[arg(long, env = "MARQUE_SEED")]
+    pub seed: Option<PathBuf>,
+    /// The first operator key (mq_{id}_{64 hex}, from `marque keygen`). Without it, a key is created
+    /// and printed once on standard output when the registry has no operator key.
+    #[arg(long, env = "MARQUE_OPERATOR_KEY", hide_env_values = true)]
+    pub operator_key: Option<String>,
+    /// Member id of the operator that owns the bootstrap key.
+    #[arg(long, env = "MARQUE_OPERATOR_MEMBER", default_value = "operator")]
+    pub operator_member: String,
+    /// PEM certificate chain for TLS.
+    #[arg(long, env = "MARQUE_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for TLS.
+    #[arg(long, env = "MARQUE_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// PEM CA bundle: require client certificates that chain to it (mTLS).
+    #[arg(long, env = "MARQUE_TLS_CLIENT_CA", requires = "tls_cert")]
+    pub tls_client_ca: Option<PathBuf>,
+    /// Serve plaintext on a non-loopback address (behind a TLS-terminating proxy only).
+    #[arg(long, env = "MARQUE_PLAINTEXT")]
+    pub plaintext: bool,
+    /// How long health says NOT_SERVING before the listener closes, on SIGTERM/SIGINT.
+    #[arg(long, env = "MARQUE_SHUTDOWN_GRACE", default_value = "5s", value_parser = humantime::parse_duration)]
+    pub shutdown_grace: Duration,
+    /// How long in-flight calls may run after the listener closes.
+    #[arg(long, env = "MARQUE_DRAIN_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub drain_timeout: Duration,
+    /// How long a read waits for a `min_revision` this replica has not reached.
+    #[arg(long, env = "MARQUE_MIN_REVISION_WAIT", default_value = "2s", value_parser = humantime::parse_duration)]
+    pub min_revision_wait: Duration,
+    /// Log format.
+    #[arg(long, env = "MARQUE_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+    /// Log filter (tracing EnvFilter syntax).
+    #[arg(long, env = "MARQUE_LOG", default_value = "info")]
+    pub log: String,
+}
+
+impl ServeArgs {
+    /// The server options these settings describe.
+    ///
+    /// # Errors
+    /// When the seed file cannot be read or is invalid.
+    pub fn server_options(&self) -> anyhow::Result<ServerOptions> {
+        let mut options = ServerOptions::new(self.listen);
+        options.tls = match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Some(TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+                client_ca: self.tls_client_ca.clone(),
+            }),
+            _ => None,
+        };
+        options.allow_plaintext = self.plaintext;
+        options.seed = self.seed.as_deref().map(Seed::load).transpose()?;
+        options.operator_key = match &self.operator_key {
+            Some(secret) => OperatorKey::Given(secret.clone()),
+            None => OperatorKey::CreateIfMissing,
+        };
+        options.operator_member = self.operator_member.clone();
+        options.shutdown_grace = self.shutdown_grace;
+        options.drain_timeout = self.drain_timeout;
+        options.min_revision_wait = self.min_revision_wait;
+        Ok(options)
+    }
+}

@@ -1,0 +1,90 @@
+//! # Marque
+//!
+//! The brand registry of an anti-counterfeiting alliance, served over gRPC.
+//! Brand owners register their brands, trademarks, logos and authorized
+//! sellers; e-commerce platforms ask, while a seller creates a listing,
+//! whether that seller may use a brand, and get the evidence and the reason.
+//!
+//! ## Layout
+//! Writes go to the [`store`] and append a change event with the next
+//! registry revision; the [`registry`] applies each event to an immutable
+//! [`snapshot`] that reads and checks are answered from, never from the
+//! store.
+//!
+//! | module | what it holds |
+//! | --- | --- |
+//! | [`pb`] | code generated from `proto/marque/v1` |
+//! | [`config`] | command line and `MARQUE_*` settings |
+//! | [`server`] | assembles tonic: TLS, auth layer, health, reflection, shutdown |
+//! | [`api`] | one file per gRPC service: validation, proto ⇄ model, error mapping |
+//! | [`auth`] | identities, API keys, and every permission rule |
+//! | [`model`] | domain types and validation, no I/O |
+//! | [`logo`] | the documented perceptual hash of logo images |
+//! | [`snapshot`] | the registry at one revision; commands → changes; checks |
+//! | [`registry`] | store + published snapshot; serialized writes; `min_revision` |
+//! | [`store`] | the `Store` trait and the embedded in-memory store |
+//! | [`seed`] | declarative seed files |
+//!
+//! Imports point down: `api` → `auth`, `registry`, `snapshot`, `model`;
+//! `snapshot` → `model`; `store` → `model`.
+
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod logo;
+pub mod model;
+pub mod registry;
+pub mod seed;
+pub mod server;
+pub mod snapshot;
+pub mod store;
+pub mod telemetry;
+
+/// Code generated from the protos.
+#[allow(missing_docs, clippy::all, clippy::pedantic)]
+pub mod pb {
+    /// `marque.v1`.
+    pub mod marque {
+        /// The Marque API, version 1.
+        pub mod v1 {
+            tonic::include_proto!("marque.v1");
+        }
+    }
+    /// Google common types.
+    pub mod google {
+        /// `google.type`.
+        pub mod r#type {
+            tonic::include_proto!("google.r#type");
+        }
+    }
+}
+
+/// Resolves on SIGTERM or SIGINT (Ctrl-C).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("SIGINT received"),
+        () = term => tracing::info!("SIGTERM received"),
+    }
+}

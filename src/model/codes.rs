@@ -1,0 +1,1402 @@
+//! Codes and identifiers of the registry's domain: ISO 3166-1 regions, Nice
+//! classes, trademark offices (WIPO ST.3) and the territories they protect,
+//! slugs, and bounded free text.
+//!
+//! Every type here is a validated value. Its `parse` constructor is the way
+//! in from untrusted input: it rejects anything invalid with a lowercase
+//! message that names the offending value, and never panics, whatever the
+//! input. The module is pure: no I/O, no global state.
+
+#![forbid(unsafe_code)]
+
+use std::borrow::Borrow;
+use std::fmt;
+use std::iter::FusedIterator;
+use std::str::FromStr;
+use std::sync::Arc;
+
+/// At most this many characters of an offending value are quoted in an
+/// error message; longer values are cut and marked with `…`.
+const QUOTE_MAX_CHARS: usize = 64;
+
+/// Quotes `value` for an error message: Rust string syntax (so control
+/// characters are escaped), cut after [`QUOTE_MAX_CHARS`] characters.
+fn quote(value: &str) -> String {
+    match value.char_indices().nth(QUOTE_MAX_CHARS) {
+        Some((cut, _)) => format!("{:?}…", value.get(..cut).unwrap_or_default()),
+        None => format!("{value:?}"),
+    }
+}
+
+/// `"1 character"`, `"2 characters"`.
+fn characters(count: usize) -> String {
+    if count == 1 {
+        "1 character".to_owned()
+    } else {
+        format!("{count} characters")
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Region
+// ---------------------------------------------------------------------------
+
+/// A country or territory: an officially assigned ISO 3166-1 alpha-2 code,
+/// always stored in upper case (`CN`, `US`, `FR`).
+///
+/// User-assigned codes (`XX`, `ZZ`), exceptionally reserved codes (`EU`,
+/// `UK`) and codes that are not assigned at all are rejected. The list of
+/// assigned codes comes from the `rust_iso3166` crate.
+#[derive(Copy, Clone, Eq, PartialEq, Hash, Ord, PartialOrd)]
+pub struct Region([u8; 2]);
+
+impl Region {
+    /// Parses an ISO 3166-1 alpha-2 code: exactly two ASCII letters, in
+    /// either case (no surrounding whitespace), normalized to upper case.
+    ///
+    /// # Errors
+    ///
+    /// If `value` is not two ASCII letters, or is not an officially assigned
+    /// ISO 3166-1 alpha-2 code, e.g. `"ZZ" is not an assigned ISO 3166-1
+    /// alpha-2 code`.
+    pub fn parse(value: &str) -> Result<Region, String> {
+        let region = Self::from_letters(value).ok_or_else(|| {
+            format!(
+                "{} is not an ISO 3166-1 alpha-2 code: expected two letters",
+                quote(value)
+            )
+        })?;
+        if rust_iso3166::from_alpha2(region.as_str()).is_none() {
+            return Err(format!(
+                "{} is not an assigned ISO 3166-1 alpha-2 code",
+                quote(value)
+            ));
+        }
+        Ok(region)
+    }
+
+    /// Two ASCII letters in upper case, not checked against the ISO list.
+    fn from_letters(value: &str) -> Option<Region> {
+        match value.as_bytes() {
+            &[a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() => {
+                Some(Region([a.to_ascii_uppercase(), b.to_ascii_uppercase()]))
+            }
+            _ => None,
+        }
+    }
+
+    /// A region from a code known to be assigned; only for this module's
+    /// constant tables, which the tests check against the ISO list.
+    const fn known(code: [u8; 2]) -> Region {
+        Region(code)
+    }
+
+    /// The code, two upper-case ASCII letters.
+    pub fn as_str(&self) -> &str {
+        // Two ASCII letters by construction, so always valid UTF-8.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl fmt::Display for Region {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl fmt::Debug for Region {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Region({})", self.as_str())
+    }
+}
+
+impl FromStr for Region {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Region::parse(value)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Nice classes
+// ---------------------------------------------------------------------------
+
+/// A class of the Nice Classification of goods and services: 1 to 45
+/// (classes 1–34 are goods, 35–45 services).
+#[derive(Copy, Clone, Eq, PartialEq, Hash, Ord, PartialOrd, Debug)]
+pub struct NiceClass(u8);
+
+impl NiceClass {
+    /// The first class.
+    pub const MIN: u8 = 1;
+    /// The last class.
+    pub const MAX: u8 = 45;
+
+    /// Parses a class number.
+    ///
+    /// # Errors
+    ///
+    /// If `value` is not in 1 to 45, e.g. `class 46 is outside the Nice
+    /// classification (1 to 45)`.
+    pub fn parse(value: i32) -> Result<NiceClass, String> {
+        match u8::try_from(value) {
+            Ok(class) if (Self::MIN..=Self::MAX).contains(&class) => Ok(NiceClass(class)),
+            _ => Err(format!(
+                "class {value} is outside the Nice classification ({} to {})",
+                Self::MIN,
+                Self::MAX
+            )),
+        }
+    }
+
+    /// The class number, 1 to 45.
+    pub const fn get(self) -> u8 {
+        self.0
+    }
+}
+
+impl fmt::Display for NiceClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+/// Bits 1 to 45: the only bits a [`NiceClassSet`] may have set.
+const NICE_BITS: u64 = ((1 << (NiceClass::MAX as u64 + 1)) - 1) & !1;
+
+/// A set of Nice classes, as a bitmask: bit `n` is set for class `n`.
+///
+/// `Copy`, one machine word, iterated in ascending class order.
+#[derive(Copy, Clone, Default, Eq, PartialEq, Hash)]
+pub struct NiceClassSet(u64);
+
+impl NiceClassSet {
+    /// The empty set.
+    pub const fn empty() -> NiceClassSet {
+        NiceClassSet(0)
+    }
+
+    /// Parses a list of class numbers into a set.
+    ///
+    /// # Errors
+    ///
+    /// If a value is outside 1 to 45 (`class 46 is outside the Nice
+    /// classification (1 to 45)`) or is listed more than once (`class 9 is
+    /// listed twice`). The first offending value is reported.
+    pub fn parse_list(values: &[i32]) -> Result<NiceClassSet, String> {
+        let mut set = NiceClassSet::empty();
+        for &value in values {
+            let class = NiceClass::parse(value)?;
+            if !set.insert(class) {
+                return Err(format!("class {value} is listed twice"));
+            }
+        }
+        Ok(set)
+    }
+
+    /// A set from its bitmask, as returned by [`NiceClassSet::bits`].
+    ///
+    /// # Errors
+    ///
+    /// If a bit other than 1 to 45 is set.
+    pub fn from_bits(bits: u64) -> Result<NiceClassSet, String> {
+        if bits & !NICE_BITS != 0 {
+            return Err(format!(
+                "bitmask {bits:#x} has bits outside the Nice classification (1 to 45)"
+            ));
+        }
+        Ok(NiceClassSet(bits))
+    }
+
+    /// The bitmask: bit `n` is set for class `n`, bit 0 and bits above 45
+    /// are never set.
+    pub const fn bits(&self) -> u64 {
+        self.0
+    }
+
+    /// Adds `class`; returns whether it was not already in the set.
+    pub fn insert(&mut self, class: NiceClass) -> bool {
+        let bit = 1u64 << class.0;
+        let added = self.0 & bit == 0;
+        self.0 |= bit;
+        added
+    }
+
+    /// Removes `class`; returns whether it was in the set.
+    pub fn remove(&mut self, class: NiceClass) -> bool {
+        let bit = 1u64 << class.0;
+        let present = self.0 & bit != 0;
+        self.0 &= !bit;
+        present
+    }
+
+    /// Whether `class` is in the set.
+    pub const fn contains(&self, class: NiceClass) -> bool {
+        self.0 & (1u64 << class.0) != 0
+    }
+
+    /// Whether the set has no class.
+    pub const fn is_empty(&self) -> bool {
+        self.0 == 0
+    }
+
+    /// The number of classes in the set.
+    pub const fn len(&self) -> usize {
+        self.0.count_ones() as usize
+    }
+
+    /// Whether the two sets have a class in common.
+    pub const fn intersects(&self, other: &NiceClassSet) -> bool {
+        self.0 & other.0 != 0
+    }
+
+    /// The classes, in ascending order.
+    pub fn iter(&self) -> NiceClassIter {
+        NiceClassIter(self.0)
+    }
+}
+
+impl fmt::Debug for NiceClassSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set()
+            .entries(self.iter().map(NiceClass::get))
+            .finish()
+    }
+}
+
+impl FromIterator<NiceClass> for NiceClassSet {
+    fn from_iter<I: IntoIterator<Item = NiceClass>>(iter: I) -> Self {
+        let mut set = NiceClassSet::empty();
+        set.extend(iter);
+        set
+    }
+}
+
+impl Extend<NiceClass> for NiceClassSet {
+    fn extend<I: IntoIterator<Item = NiceClass>>(&mut self, iter: I) {
+        for class in iter {
+            self.insert(class);
+        }
+    }
+}
+
+impl IntoIterator for NiceClassSet {
+    type Item = NiceClass;
+    type IntoIter = NiceClassIter;
+
+    fn into_iter(self) -> NiceClassIter {
+        self.iter()
+    }
+}
+
+impl IntoIterator for &NiceClassSet {
+    type Item = NiceClass;
+    type IntoIter = NiceClassIter;
+
+    fn into_iter(self) -> NiceClassIter {
+        self.iter()
+    }
+}
+
+/// Iterator over the classes of a [`NiceClassSet`], in ascending order.
+#[derive(Clone, Debug)]
+pub struct NiceClassIter(u64);
+
+impl Iterator for NiceClassIter {
+    type Item = NiceClass;
+
+    fn next(&mut self) -> Option<NiceClass> {
+        if self.0 == 0 {
+            return None;
+        }
+        let class = u8::try_from(self.0.trailing_zeros()).ok()?;
+        self.0 &= self.0 - 1;
+        Some(NiceClass(class))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let len = self.0.count_ones() as usize;
+        (len, Some(len))
+    }
+}
+
+impl DoubleEndedIterator for NiceClassIter {
+    fn next_back(&mut self) -> Option<NiceClass> {
+        if self.0 == 0 {
+            return None;
+        }
+        // Not zero (checked above), so `ilog2` is defined.
+        let top = self.0.ilog2();
+        self.0 &= !(1u64 << top);
+        Some(NiceClass(u8::try_from(top).ok()?))
+    }
+}
+
+impl ExactSizeIterator for NiceClassIter {}
+
+impl FusedIterator for NiceClassIter {}
+
+// ---------------------------------------------------------------------------
+// Offices and territories
+// ---------------------------------------------------------------------------
+
+/// The 27 member states of the European Union (as of 2026), sorted by code.
+/// Greece is `GR` in ISO 3166-1 (the EU itself writes `EL`).
+pub const EU_MEMBER_STATES: [Region; 27] = [
+    Region::known(*b"AT"), // Austria
+    Region::known(*b"BE"), // Belgium
+    Region::known(*b"BG"), // Bulgaria
+    Region::known(*b"CY"), // Cyprus
+    Region::known(*b"CZ"), // Czechia
+    Region::known(*b"DE"), // Germany
+    Region::known(*b"DK"), // Denmark
+    Region::known(*b"EE"), // Estonia
+    Region::known(*b"ES"), // Spain
+    Region::known(*b"FI"), // Finland
+    Region::known(*b"FR"), // France
+    Region::known(*b"GR"), // Greece
+    Region::known(*b"HR"), // Croatia
+    Region::known(*b"HU"), // Hungary
+    Region::known(*b"IE"), // Ireland
+    Region::known(*b"IT"), // Italy
+    Region::known(*b"LT"), // Lithuania
+    Region::known(*b"LU"), // Luxembourg
+    Region::known(*b"LV"), // Latvia
+    Region::known(*b"MT"), // Malta
+    Region::known(*b"NL"), // Netherlands
+    Region::known(*b"PL"), // Poland
+    Region::known(*b"PT"), // Portugal
+    Region::known(*b"RO"), // Romania
+    Region::known(*b"SE"), // Sweden
+    Region::known(*b"SI"), // Slovenia
+    Region::known(*b"SK"), // Slovakia
+];
+
+/// The Benelux countries, covered by a Benelux (BOIP) registration, sorted
+/// by code.
+pub const BENELUX_STATES: [Region; 3] = [
+    Region::known(*b"BE"), // Belgium
+    Region::known(*b"LU"), // Luxembourg
+    Region::known(*b"NL"), // Netherlands
+];
+
+/// The 17 member states of OAPI (Bangui Agreement), all covered by every
+/// OAPI registration, sorted by code.
+pub const OAPI_MEMBER_STATES: [Region; 17] = [
+    Region::known(*b"BF"), // Burkina Faso
+    Region::known(*b"BJ"), // Benin
+    Region::known(*b"CF"), // Central African Republic
+    Region::known(*b"CG"), // Congo
+    Region::known(*b"CI"), // Côte d'Ivoire
+    Region::known(*b"CM"), // Cameroon
+    Region::known(*b"GA"), // Gabon
+    Region::known(*b"GN"), // Guinea
+    Region::known(*b"GQ"), // Equatorial Guinea
+    Region::known(*b"GW"), // Guinea-Bissau
+    Region::known(*b"KM"), // Comoros
+    Region::known(*b"ML"), // Mali
+    Region::known(*b"MR"), // Mauritania
+    Region::known(*b"NE"), // Niger
+    Region::known(*b"SN"), // Senegal
+    Region::known(*b"TD"), // Chad
+    Region::known(*b"TG"), // Togo
+];
+
+/// The contracting states of ARIPO's Banjul Protocol on Marks, the only
+/// states an ARIPO trademark can designate, sorted by code.
+///
+/// The ten long-standing parties, plus Mozambique (2020), The Gambia (2021)
+/// and Cabo Verde (in force 14 October 2022). Other ARIPO members (Kenya,
+/// Ghana, Zambia, …) are parties to ARIPO's patent protocol only. A later
+/// accession needs a line here.
+pub const BANJUL_PROTOCOL_STATES: [Region; 13] = [
+    Region::known(*b"BW"), // Botswana
+    Region::known(*b"CV"), // Cabo Verde
+    Region::known(*b"GM"), // Gambia
+    Region::known(*b"LR"), // Liberia
+    Region::known(*b"LS"), // Lesotho
+    Region::known(*b"MW"), // Malawi
+    Region::known(*b"MZ"), // Mozambique
+    Region::known(*b"NA"), // Namibia
+    Region::known(*b"ST"), // Sao Tome and Principe
+    Region::known(*b"SZ"), // Eswatini
+    Region::known(*b"TZ"), // Tanzania
+    Region::known(*b"UG"), // Uganda
+    Region::known(*b"ZW"), // Zimbabwe
+];
+
+/// A trademark office, by its WIPO ST.3 code.
+///
+/// A national office has its country's ISO 3166-1 alpha-2 code; the regional
+/// and international offices have ST.3 codes that ISO 3166-1 leaves
+/// unassigned, so the two never clash.
+#[derive(Copy, Clone, Eq, PartialEq, Hash, Ord, PartialOrd, Debug)]
+pub enum Office {
+    /// A country's own office (`US`, `CN`, `FR`, …).
+    National(Region),
+    /// The EU Intellectual Property Office (`EM`): EU trade marks.
+    Euipo,
+    /// WIPO (`WO`): international registrations under the Madrid system.
+    Wipo,
+    /// The Benelux Office for Intellectual Property (`BX`).
+    Benelux,
+    /// The African Intellectual Property Organization (`OA`).
+    Oapi,
+    /// The African Regional Intellectual Property Organization (`AP`).
+    Aripo,
+}
+
+impl Office {
+    /// Parses a WIPO ST.3 office code: two letters in either case, either an
+    /// assigned ISO 3166-1 alpha-2 country code (a national office) or one
+    /// of `EM`, `WO`, `BX`, `OA`, `AP`.
+    ///
+    /// # Errors
+    ///
+    /// If `value` is neither; the message lists what is accepted.
+    pub fn parse(value: &str) -> Result<Office, String> {
+        let rejected = || {
+            format!(
+                "{} is not a trademark office code: expected an assigned ISO 3166-1 \
+                 alpha-2 country code for a national office, or EM (EUIPO), \
+                 WO (WIPO, Madrid system), BX (Benelux), OA (OAPI) or AP (ARIPO)",
+                quote(value)
+            )
+        };
+        let letters = Region::from_letters(value).ok_or_else(rejected)?;
+        match &letters.0 {
+            b"EM" => Ok(Office::Euipo),
+            b"WO" => Ok(Office::Wipo),
+            b"BX" => Ok(Office::Benelux),
+            b"OA" => Ok(Office::Oapi),
+            b"AP" => Ok(Office::Aripo),
+            _ => Region::parse(value)
+                .map(Office::National)
+                .map_err(|_| rejected()),
+        }
+    }
+
+    /// The ST.3 code, two upper-case letters.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Office::National(region) => region.as_str(),
+            Office::Euipo => "EM",
+            Office::Wipo => "WO",
+            Office::Benelux => "BX",
+            Office::Oapi => "OA",
+            Office::Aripo => "AP",
+        }
+    }
+
+    /// The regions a registration at this office protects, given its
+    /// designated countries; sorted by code, without duplicates.
+    ///
+    /// - National office: its own country; nothing may be designated.
+    /// - EUIPO: all 27 EU member states when nothing is designated,
+    ///   otherwise the designated ones, which must be EU member states.
+    /// - Benelux: Belgium, Luxembourg and the Netherlands; nothing may be
+    ///   designated.
+    /// - OAPI: its 17 member states; nothing may be designated.
+    /// - WIPO (Madrid): exactly the designated countries, at least one.
+    /// - ARIPO: exactly the designated countries, at least one, each a party
+    ///   to the Banjul Protocol ([`BANJUL_PROTOCOL_STATES`]).
+    ///
+    /// # Errors
+    ///
+    /// If designations are given where none are allowed, missing where they
+    /// are required, or name a country the office cannot cover.
+    pub fn territories(&self, designated: &[Region]) -> Result<Vec<Region>, String> {
+        match self {
+            Office::National(region) => {
+                require_none(
+                    designated,
+                    "a national office's territory is its own country; \
+                     designated_countries must be empty",
+                )?;
+                Ok(vec![*region])
+            }
+            Office::Euipo if designated.is_empty() => Ok(EU_MEMBER_STATES.to_vec()),
+            Office::Euipo => members_only(
+                designated,
+                &EU_MEMBER_STATES,
+                "an EU member state; an EU trade mark covers only EU member states",
+            ),
+            Office::Benelux => {
+                require_none(
+                    designated,
+                    "a Benelux registration covers Belgium, Luxembourg and the Netherlands; \
+                     designated_countries must be empty",
+                )?;
+                Ok(BENELUX_STATES.to_vec())
+            }
+            Office::Oapi => {
+                require_none(
+                    designated,
+                    "an OAPI registration covers all 17 OAPI member states; \
+                     designated_countries must be empty",
+                )?;
+                Ok(OAPI_MEMBER_STATES.to_vec())
+            }
+            Office::Wipo => {
+                require_some(
+                    designated,
+                    "an international registration protects only its designated countries; \
+                     designated_countries must not be empty",
+                )?;
+                Ok(sorted_unique(designated))
+            }
+            Office::Aripo => {
+                require_some(
+                    designated,
+                    "an ARIPO registration protects only its designated countries; \
+                     designated_countries must not be empty",
+                )?;
+                members_only(
+                    designated,
+                    &BANJUL_PROTOCOL_STATES,
+                    "a party to the Banjul Protocol; an ARIPO trademark can designate only \
+                     Banjul Protocol states",
+                )
+            }
+        }
+    }
+}
+
+impl fmt::Display for Office {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl FromStr for Office {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Office::parse(value)
+    }
+}
+
+fn require_none(designated: &[Region], message: &str) -> Result<(), String> {
+    if designated.is_empty() {
+        Ok(())
+    } else {
+        Err(message.to_owned())
+    }
+}
+
+fn require_some(designated: &[Region], message: &str) -> Result<(), String> {
+    if designated.is_empty() {
+        Err(message.to_owned())
+    } else {
+        Ok(())
+    }
+}
+
+/// `designated`, sorted and deduplicated, if each is in `members`; else an
+/// error `"<code> is not <what>"` for the first that is not.
+fn members_only(
+    designated: &[Region],
+    members: &[Region],
+    what: &str,
+) -> Result<Vec<Region>, String> {
+    match designated.iter().find(|region| !members.contains(region)) {
+        Some(outsider) => Err(format!("\"{outsider}\" is not {what}")),
+        None => Ok(sorted_unique(designated)),
+    }
+}
+
+fn sorted_unique(regions: &[Region]) -> Vec<Region> {
+    let mut regions = regions.to_vec();
+    regions.sort_unstable();
+    regions.dedup();
+    regions
+}
+
+// ---------------------------------------------------------------------------
+// Slugs
+// ---------------------------------------------------------------------------
+
+/// The id of a member or a brand: 2 to 63 characters, lowercase ASCII
+/// letters, digits and single hyphens, starting with a letter and not ending
+/// with a hyphen (`acme`, `acme-sports`, `brand-2`).
+///
+/// Cheap to clone: the text is shared.
+#[derive(Clone, Eq, PartialEq, Hash, Ord, PartialOrd, Debug)]
+pub struct Slug(Arc<str>);
+
+impl Slug {
+    /// The shortest slug, in characters.
+    pub const MIN_LEN: usize = 2;
+    /// The longest slug, in characters.
+    pub const MAX_LEN: usize = 63;
+
+    /// Parses a slug.
+    ///
+    /// # Errors
+    ///
+    /// If `value` breaks any rule of [`Slug`]; the message names the value
+    /// and the rule, e.g. `"Acme" is not a valid slug: must contain only
+    /// lowercase letters a-z, digits 0-9 and hyphens, found 'A'`.
+    pub fn parse(value: &str) -> Result<Slug, String> {
+        Self::check(value)
+            .map_err(|rule| format!("{} is not a valid slug: {rule}", quote(value)))?;
+        Ok(Slug(Arc::from(value)))
+    }
+
+    /// The first rule `value` breaks, if any.
+    fn check(value: &str) -> Result<(), String> {
+        let count = value.chars().count();
+        if !(Self::MIN_LEN..=Self::MAX_LEN).contains(&count) {
+            return Err(format!(
+                "must be {} to {} characters, got {count}",
+                Self::MIN_LEN,
+                Self::MAX_LEN
+            ));
+        }
+        if let Some(bad) = value
+            .chars()
+            .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+        {
+            return Err(format!(
+                "must contain only lowercase letters a-z, digits 0-9 and hyphens, found {bad:?}"
+            ));
+        }
+        if !value.starts_with(|c: char| c.is_ascii_lowercase()) {
+            return Err("must start with a letter".to_owned());
+        }
+        if value.ends_with('-') {
+            return Err("must not end with a hyphen".to_owned());
+        }
+        if value.contains("--") {
+            return Err("must not contain two hyphens in a row".to_owned());
+        }
+        Ok(())
+    }
+
+    /// The slug's text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Slug {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(&self.0)
+    }
+}
+
+impl Borrow<str> for Slug {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Slug {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for Slug {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Slug::parse(value)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Free text
+// ---------------------------------------------------------------------------
+
+/// Checks a free-text field (a display name, a mark's text, a reference):
+/// `min_chars` to `max_chars` Unicode scalar values, no control character
+/// (Unicode category Cc, which includes tab and newline), and no leading or
+/// trailing whitespace.
+///
+/// The messages do not name the field or quote the value; the caller
+/// prefixes the field's name.
+///
+/// # Errors
+///
+/// The first rule broken, checked in that order, e.g. `must be 1 to 200
+/// characters, got 240`, `must not contain control characters, found U+0007
+/// at character 4`, `must not start or end with whitespace`.
+pub fn bounded_text(value: &str, min_chars: usize, max_chars: usize) -> Result<(), String> {
+    let count = value.chars().count();
+    if count < min_chars || count > max_chars {
+        return Err(if min_chars == max_chars {
+            format!("must be exactly {}, got {count}", characters(min_chars))
+        } else {
+            format!("must be {min_chars} to {max_chars} characters, got {count}")
+        });
+    }
+    if let Some((index, control)) = value.chars().enumerate().find(|(_, c)| c.is_control()) {
+        return Err(format!(
+            "must not contain control characters, found U+{:04X} at character {}",
+            u32::from(control),
+            index + 1
+        ));
+    }
+    if value.starts_with(char::is_whitespace) || value.ends_with(char::is_whitespace) {
+        return Err("must not start or end with whitespace".to_owned());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::{BTreeSet, HashSet};
+
+    fn region(code: &str) -> Region {
+        Region::parse(code).unwrap()
+    }
+
+    fn regions(codes: &[&str]) -> Vec<Region> {
+        codes.iter().map(|code| region(code)).collect()
+    }
+
+    fn class(n: i32) -> NiceClass {
+        NiceClass::parse(n).unwrap()
+    }
+
+    // ----- Region -----
+
+    #[test]
+    fn region_accepts_assigned_codes_in_either_case() {
+        for (input, code) in [
+            ("CN", "CN"),
+            ("US", "US"),
+            ("FR", "FR"),
+            ("gb", "GB"),
+            ("De", "DE"),
+            ("jP", "JP"),
+            ("GR", "GR"),
+            ("AQ", "AQ"),
+            ("SS", "SS"),
+        ] {
+            let parsed = Region::parse(input).unwrap();
+            assert_eq!(parsed.as_str(), code, "{input}");
+            assert_eq!(parsed.to_string(), code);
+        }
+    }
+
+    #[test]
+    fn region_rejects_unassigned_and_reserved_codes() {
+        for code in [
+            "XX", "ZZ", "EU", "UK", "EL", "AA", "QM", "XK", "AN", "YU", "EM", "WO", "BX", "OA",
+            "AP", "zz",
+        ] {
+            let err = Region::parse(code).unwrap_err();
+            assert_eq!(
+                err,
+                format!("\"{code}\" is not an assigned ISO 3166-1 alpha-2 code")
+            );
+        }
+    }
+
+    #[test]
+    fn region_rejects_anything_but_two_letters() {
+        for input in [
+            "",
+            "C",
+            "CHN",
+            " CN",
+            "CN ",
+            "C1",
+            "12",
+            "C-",
+            "ÄB",
+            "É",
+            "\u{0}\u{0}",
+            "ＣＮ",
+        ] {
+            let err = Region::parse(input).unwrap_err();
+            assert!(
+                err.ends_with("is not an ISO 3166-1 alpha-2 code: expected two letters"),
+                "{input:?}: {err}"
+            );
+        }
+        assert_eq!(
+            Region::parse("USA").unwrap_err(),
+            "\"USA\" is not an ISO 3166-1 alpha-2 code: expected two letters"
+        );
+    }
+
+    #[test]
+    fn region_accepts_exactly_the_249_assigned_codes() {
+        let assigned: BTreeSet<&str> = rust_iso3166::ALL_ALPHA2.iter().copied().collect();
+        assert_eq!(assigned.len(), 249);
+        let mut accepted = 0;
+        for a in b'A'..=b'Z' {
+            for b in b'A'..=b'Z' {
+                let code = String::from_utf8(vec![a, b]).unwrap();
+                let parsed = Region::parse(&code);
+                assert_eq!(parsed.is_ok(), assigned.contains(code.as_str()), "{code}");
+                if let Ok(region) = parsed {
+                    accepted += 1;
+                    assert_eq!(region.as_str(), code);
+                }
+            }
+        }
+        assert_eq!(accepted, 249);
+    }
+
+    #[test]
+    fn region_orders_and_hashes_by_code() {
+        assert!(region("AT") < region("BE"));
+        assert!(region("BE") < region("BG"));
+        assert_eq!(region("fr"), region("FR"));
+        let set: HashSet<Region> = regions(&["FR", "fr", "Fr"]).into_iter().collect();
+        assert_eq!(set.len(), 1);
+        assert_eq!(format!("{:?}", region("cn")), "Region(CN)");
+        assert_eq!(format!("[{:>4}]", region("CN")), "[  CN]");
+        assert_eq!("us".parse::<Region>(), Ok(region("US")));
+    }
+
+    #[test]
+    fn error_messages_quote_safely_and_briefly() {
+        let err = Region::parse("a\nb").unwrap_err();
+        assert!(err.starts_with("\"a\\nb\""), "{err}");
+        let long = "x".repeat(10_000);
+        let err = Region::parse(&long).unwrap_err();
+        assert!(err.len() < 200, "{err}");
+        assert!(
+            err.starts_with(&format!("\"{}\"…", "x".repeat(64))),
+            "{err}"
+        );
+    }
+
+    // ----- NiceClass -----
+
+    #[test]
+    fn nice_class_accepts_1_to_45() {
+        for n in 1..=45 {
+            assert_eq!(i32::from(NiceClass::parse(n).unwrap().get()), n);
+        }
+        assert_eq!(class(9).to_string(), "9");
+        assert!(class(1) < class(45));
+    }
+
+    #[test]
+    fn nice_class_rejects_out_of_range() {
+        for n in [0, 46, -1, 255, 256, 257, 301, i32::MIN, i32::MAX] {
+            assert_eq!(
+                NiceClass::parse(n).unwrap_err(),
+                format!("class {n} is outside the Nice classification (1 to 45)")
+            );
+        }
+    }
+
+    // ----- NiceClassSet -----
+
+    #[test]
+    fn nice_class_set_basics() {
+        let mut set = NiceClassSet::empty();
+        assert!(set.is_empty());
+        assert_eq!(set.len(), 0);
+        assert_eq!(set, NiceClassSet::default());
+        assert!(set.insert(class(25)));
+        assert!(set.insert(class(9)));
+        assert!(!set.insert(class(9)));
+        assert!(set.contains(class(9)));
+        assert!(set.contains(class(25)));
+        assert!(!set.contains(class(1)));
+        assert!(!set.is_empty());
+        assert_eq!(set.len(), 2);
+        assert_eq!(set.bits(), (1 << 9) | (1 << 25));
+        assert!(set.remove(class(25)));
+        assert!(!set.remove(class(25)));
+        assert_eq!(set.iter().map(NiceClass::get).collect::<Vec<_>>(), [9]);
+        assert_eq!(format!("{set:?}"), "{9}");
+    }
+
+    #[test]
+    fn nice_class_set_iterates_in_ascending_order() {
+        let set: NiceClassSet = [45, 1, 25, 9, 35].into_iter().map(class).collect();
+        let forward: Vec<u8> = set.iter().map(NiceClass::get).collect();
+        assert_eq!(forward, [1, 9, 25, 35, 45]);
+        let backward: Vec<u8> = set.iter().rev().map(NiceClass::get).collect();
+        assert_eq!(backward, [45, 35, 25, 9, 1]);
+        assert_eq!(set.iter().len(), 5);
+        let by_ref: Vec<u8> = (&set).into_iter().map(NiceClass::get).collect();
+        assert_eq!(by_ref, forward);
+        let by_value: Vec<u8> = set.into_iter().map(NiceClass::get).collect();
+        assert_eq!(by_value, forward);
+        assert_eq!(format!("{set:?}"), "{1, 9, 25, 35, 45}");
+    }
+
+    #[test]
+    fn nice_class_set_holds_all_45() {
+        let all: NiceClassSet = (1..=45).map(class).collect();
+        assert_eq!(all.len(), 45);
+        assert_eq!(all.bits(), NICE_BITS);
+        assert_eq!(all.iter().count(), 45);
+        assert!(all.iter().map(NiceClass::get).eq(1..=45));
+        assert!(all.iter().rev().map(NiceClass::get).eq((1..=45).rev()));
+    }
+
+    #[test]
+    fn nice_class_set_intersects() {
+        let a = NiceClassSet::parse_list(&[9, 25]).unwrap();
+        let b = NiceClassSet::parse_list(&[25, 35]).unwrap();
+        let c = NiceClassSet::parse_list(&[3]).unwrap();
+        assert!(a.intersects(&b));
+        assert!(!a.intersects(&c));
+        assert!(!a.intersects(&NiceClassSet::empty()));
+    }
+
+    #[test]
+    fn nice_class_set_parse_list() {
+        let set = NiceClassSet::parse_list(&[25, 9, 3]).unwrap();
+        assert_eq!(
+            set.iter().map(NiceClass::get).collect::<Vec<_>>(),
+            [3, 9, 25]
+        );
+        assert_eq!(NiceClassSet::parse_list(&[]), Ok(NiceClassSet::empty()));
+        assert_eq!(
+            NiceClassSet::parse_list(&[9, 46]).unwrap_err(),
+            "class 46 is outside the Nice classification (1 to 45)"
+        );
+        assert_eq!(
+            NiceClassSet::parse_list(&[0]).unwrap_err(),
+            "class 0 is outside the Nice classification (1 to 45)"
+        );
+        assert_eq!(
+            NiceClassSet::parse_list(&[9, 25, 9]).unwrap_err(),
+            "class 9 is listed twice"
+        );
+        assert_eq!(
+            NiceClassSet::parse_list(&[9, 9, 99]).unwrap_err(),
+            "class 9 is listed twice"
+        );
+    }
+
+    #[test]
+    fn nice_class_set_from_bits() {
+        let set = NiceClassSet::parse_list(&[1, 45]).unwrap();
+        assert_eq!(NiceClassSet::from_bits(set.bits()), Ok(set));
+        assert_eq!(NiceClassSet::from_bits(0), Ok(NiceClassSet::empty()));
+        assert_eq!(NiceClassSet::from_bits(NICE_BITS).unwrap().len(), 45);
+        for bad in [1u64, 1 << 46, 1 << 63, u64::MAX] {
+            let err = NiceClassSet::from_bits(bad).unwrap_err();
+            assert!(err.contains("outside the Nice classification"), "{err}");
+        }
+    }
+
+    // ----- Office -----
+
+    #[test]
+    fn office_parses_regional_codes_in_either_case() {
+        for (input, office) in [
+            ("EM", Office::Euipo),
+            ("em", Office::Euipo),
+            ("WO", Office::Wipo),
+            ("wO", Office::Wipo),
+            ("BX", Office::Benelux),
+            ("OA", Office::Oapi),
+            ("AP", Office::Aripo),
+            ("ap", Office::Aripo),
+        ] {
+            assert_eq!(Office::parse(input), Ok(office), "{input}");
+        }
+    }
+
+    #[test]
+    fn office_parses_national_codes() {
+        assert_eq!(Office::parse("US"), Ok(Office::National(region("US"))));
+        assert_eq!(Office::parse("cn"), Ok(Office::National(region("CN"))));
+        assert_eq!("fr".parse::<Office>(), Ok(Office::National(region("FR"))));
+    }
+
+    #[test]
+    fn office_rejects_other_codes_and_lists_what_is_accepted() {
+        for input in ["ZZ", "EU", "XX", "", "E", "EMX", "USA", " EM", "É1"] {
+            let err = Office::parse(input).unwrap_err();
+            assert!(
+                err.starts_with(&format!("{input:?} is not a trademark office code")),
+                "{err}"
+            );
+            for accepted in ["ISO 3166-1", "EM", "WO", "BX", "OA", "AP"] {
+                assert!(err.contains(accepted), "{err}");
+            }
+        }
+    }
+
+    #[test]
+    fn office_codes_round_trip() {
+        for code in ["EM", "WO", "BX", "OA", "AP", "US", "CN", "DE"] {
+            let office = Office::parse(code).unwrap();
+            assert_eq!(office.as_str(), code);
+            assert_eq!(office.to_string(), code);
+            assert_eq!(Office::parse(office.as_str()), Ok(office));
+        }
+    }
+
+    #[test]
+    fn regional_office_codes_are_not_country_codes() {
+        for code in ["EM", "WO", "BX", "OA", "AP"] {
+            assert!(Region::parse(code).is_err(), "{code}");
+        }
+    }
+
+    #[test]
+    fn national_territory_is_its_country() {
+        let office = Office::parse("US").unwrap();
+        assert_eq!(office.territories(&[]), Ok(regions(&["US"])));
+        assert_eq!(
+            office.territories(&regions(&["CA"])).unwrap_err(),
+            "a national office's territory is its own country; designated_countries must be empty"
+        );
+    }
+
+    #[test]
+    fn euipo_defaults_to_the_27_member_states() {
+        let territories = Office::Euipo.territories(&[]).unwrap();
+        assert_eq!(territories.len(), 27);
+        assert_eq!(territories, EU_MEMBER_STATES.to_vec());
+        for code in ["GR", "HU", "HR", "DE", "FR", "IE", "CY", "MT"] {
+            assert!(territories.contains(&region(code)), "{code}");
+        }
+        for code in ["GB", "CH", "NO", "IS"] {
+            assert!(!territories.contains(&region(code)), "{code}");
+        }
+    }
+
+    #[test]
+    fn euipo_designations_must_be_member_states() {
+        assert_eq!(
+            Office::Euipo.territories(&regions(&["FR", "DE", "FR"])),
+            Ok(regions(&["DE", "FR"]))
+        );
+        assert_eq!(
+            Office::Euipo
+                .territories(&regions(&["FR", "GB"]))
+                .unwrap_err(),
+            "\"GB\" is not an EU member state; an EU trade mark covers only EU member states"
+        );
+    }
+
+    #[test]
+    fn benelux_covers_three_countries() {
+        assert_eq!(
+            Office::Benelux.territories(&[]),
+            Ok(regions(&["BE", "LU", "NL"]))
+        );
+        assert!(
+            Office::Benelux
+                .territories(&regions(&["BE"]))
+                .unwrap_err()
+                .ends_with("designated_countries must be empty")
+        );
+    }
+
+    #[test]
+    fn oapi_covers_its_17_member_states() {
+        let territories = Office::Oapi.territories(&[]).unwrap();
+        assert_eq!(territories.len(), 17);
+        assert!(territories.contains(&region("CM")));
+        assert!(territories.contains(&region("SN")));
+        assert!(
+            Office::Oapi
+                .territories(&regions(&["CM"]))
+                .unwrap_err()
+                .ends_with("designated_countries must be empty")
+        );
+    }
+
+    #[test]
+    fn wipo_requires_designations() {
+        assert_eq!(
+            Office::Wipo.territories(&[]).unwrap_err(),
+            "an international registration protects only its designated countries; \
+             designated_countries must not be empty"
+        );
+        assert_eq!(
+            Office::Wipo.territories(&regions(&["US", "CN", "JP", "CN"])),
+            Ok(regions(&["CN", "JP", "US"]))
+        );
+    }
+
+    #[test]
+    fn aripo_requires_banjul_protocol_designations() {
+        assert!(
+            Office::Aripo
+                .territories(&[])
+                .unwrap_err()
+                .ends_with("designated_countries must not be empty")
+        );
+        assert_eq!(
+            Office::Aripo.territories(&regions(&["ZW", "BW", "ZW"])),
+            Ok(regions(&["BW", "ZW"]))
+        );
+        assert_eq!(
+            Office::Aripo
+                .territories(&regions(&["BW", "KE"]))
+                .unwrap_err(),
+            "\"KE\" is not a party to the Banjul Protocol; an ARIPO trademark can designate \
+             only Banjul Protocol states"
+        );
+        assert_eq!(
+            Office::Aripo
+                .territories(&BANJUL_PROTOCOL_STATES)
+                .unwrap()
+                .len(),
+            13
+        );
+    }
+
+    #[test]
+    fn member_tables_are_assigned_sorted_and_unique() {
+        for table in [
+            &EU_MEMBER_STATES[..],
+            &BENELUX_STATES[..],
+            &OAPI_MEMBER_STATES[..],
+            &BANJUL_PROTOCOL_STATES[..],
+        ] {
+            for member in table {
+                assert_eq!(Region::parse(member.as_str()), Ok(*member));
+            }
+            assert!(table.windows(2).all(|pair| pair[0] < pair[1]), "{table:?}");
+        }
+        assert!(BENELUX_STATES.iter().all(|r| EU_MEMBER_STATES.contains(r)));
+    }
+
+    // ----- Slug -----
+
+    #[test]
+    fn slug_accepts_valid_ids() {
+        for input in [
+            "ab",
+            "acme",
+            "acme-sports",
+            "brand-2",
+            "a1",
+            "x-1-y-2",
+            "nike",
+        ] {
+            let slug = Slug::parse(input).unwrap();
+            assert_eq!(slug.as_str(), input);
+            assert_eq!(slug.to_string(), input);
+        }
+        let longest = format!("a{}", "b".repeat(62));
+        assert_eq!(Slug::parse(&longest).unwrap().as_str().len(), 63);
+    }
+
+    #[test]
+    fn slug_rejects_invalid_ids() {
+        let too_long = format!("a{}", "b".repeat(63));
+        for (input, rule) in [
+            ("", "must be 2 to 63 characters, got 0"),
+            ("a", "must be 2 to 63 characters, got 1"),
+            (too_long.as_str(), "must be 2 to 63 characters, got 64"),
+            (
+                "Acme",
+                "must contain only lowercase letters a-z, digits 0-9 and hyphens, found 'A'",
+            ),
+            (
+                "acme_sports",
+                "must contain only lowercase letters a-z, digits 0-9 and hyphens, found '_'",
+            ),
+            (
+                "acme sports",
+                "must contain only lowercase letters a-z, digits 0-9 and hyphens, found ' '",
+            ),
+            (
+                "café",
+                "must contain only lowercase letters a-z, digits 0-9 and hyphens, found 'é'",
+            ),
+            (
+                "ab\n",
+                "must contain only lowercase letters a-z, digits 0-9 and hyphens, found '\\n'",
+            ),
+            ("1acme", "must start with a letter"),
+            ("-acme", "must start with a letter"),
+            ("acme-", "must not end with a hyphen"),
+            ("acme--sports", "must not contain two hyphens in a row"),
+        ] {
+            assert_eq!(
+                Slug::parse(input).unwrap_err(),
+                format!("{} is not a valid slug: {rule}", quote(input)),
+                "{input:?}"
+            );
+        }
+        assert_eq!(
+            Slug::parse("Acme").unwrap_err(),
+            "\"Acme\" is not a valid slug: must contain only lowercase letters a-z, \
+             digits 0-9 and hyphens, found 'A'"
+        );
+    }
+
+    #[test]
+    fn slug_counts_characters_not_bytes() {
+        // 32 two-byte characters: 64 bytes but 32 characters, so the length
+        // passes and the character rule is what rejects it.
+        let err = Slug::parse(&"é".repeat(32)).unwrap_err();
+        assert!(err.ends_with("found 'é'"), "{err}");
+    }
+
+    #[test]
+    fn slug_is_cheap_to_clone_and_borrows_as_str() {
+        let slug = Slug::parse("acme").unwrap();
+        let clone = slug.clone();
+        assert!(Arc::ptr_eq(&slug.0, &clone.0));
+        let set: HashSet<Slug> = [slug.clone()].into_iter().collect();
+        assert!(set.contains("acme"));
+        let ordered: BTreeSet<Slug> = ["beta", "alpha", "gamma"]
+            .into_iter()
+            .map(|s| Slug::parse(s).unwrap())
+            .collect();
+        assert!(ordered.contains("beta"));
+        assert_eq!(
+            ordered.iter().map(Slug::as_str).collect::<Vec<_>>(),
+            ["alpha", "beta", "gamma"]
+        );
+        assert_eq!("acme".parse::<Slug>(), Ok(slug.clone()));
+        let as_ref: &str = slug.as_ref();
+        assert_eq!(as_ref, "acme");
+        assert_eq!(format!("{slug:?}"), "Slug(\"acme\")");
+    }
+
+    // ----- bounded_text -----
+
+    #[test]
+    fn bounded_text_accepts_valid_text() {
+        assert_eq!(bounded_text("Acme Sports", 1, 200), Ok(()));
+        assert_eq!(bounded_text("", 0, 10), Ok(()));
+        assert_eq!(bounded_text("耐克 Nike", 1, 7), Ok(()));
+        assert_eq!(bounded_text("a b", 3, 3), Ok(()));
+        assert_eq!(bounded_text("Ünïcödé ✓", 9, 9), Ok(()));
+    }
+
+    #[test]
+    fn bounded_text_counts_unicode_scalar_values() {
+        // 4 characters, 12 bytes.
+        assert_eq!(bounded_text("日本語字", 1, 4), Ok(()));
+        assert_eq!(
+            bounded_text("日本語字", 1, 3),
+            Err("must be 1 to 3 characters, got 4".to_owned())
+        );
+        // One emoji with a skin-tone modifier is two scalar values.
+        assert_eq!(
+            bounded_text("👍🏽", 1, 1),
+            Err("must be exactly 1 character, got 2".to_owned())
+        );
+    }
+
+    #[test]
+    fn bounded_text_rejects_bad_lengths() {
+        assert_eq!(
+            bounded_text(&"x".repeat(240), 1, 200),
+            Err("must be 1 to 200 characters, got 240".to_owned())
+        );
+        assert_eq!(
+            bounded_text("", 1, 200),
+            Err("must be 1 to 200 characters, got 0".to_owned())
+        );
+        assert_eq!(
+            bounded_text("abcd", 3, 3),
+            Err("must be exactly 3 characters, got 4".to_owned())
+        );
+    }
+
+    #[test]
+    fn bounded_text_rejects_control_characters() {
+        for (input, code, position) in [
+            ("ab\u{7}c", "0007", 3),
+            ("a\nb", "000A", 2),
+            ("a\tb", "0009", 2),
+            ("\u{0}", "0000", 1),
+            ("ab\u{7f}", "007F", 3),
+            ("é\u{85}", "0085", 2),
+            ("\u{9f}", "009F", 1),
+        ] {
+            assert_eq!(
+                bounded_text(input, 0, 100),
+                Err(format!(
+                    "must not contain control characters, found U+{code} at character {position}"
+                )),
+                "{input:?}"
+            );
+        }
+        // Format characters (Cf) such as a zero-width joiner are not controls.
+        assert_eq!(bounded_text("a\u{200d}b", 1, 10), Ok(()));
+    }
+
+    #[test]
+    fn bounded_text_rejects_surrounding_whitespace() {
+        for input in [
+            " acme",
+            "acme ",
+            "\u{a0}acme",
+            "acme\u{3000}",
+            " ",
+            "\u{2003}x",
+        ] {
+            assert_eq!(
+                bounded_text(input, 1, 100),
+                Err("must not start or end with whitespace".to_owned()),
+                "{input:?}"
+            );
+        }
+        assert_eq!(bounded_text("acme  sports", 1, 100), Ok(()));
+    }
+
+    // ----- robustness -----
+
+    #[test]
+    fn parsers_never_panic() {
+        let long = "é".repeat(5_000);
+        let mut inputs: Vec<String> = [
+            "",
+            " ",
+            "\0",
+            "\u{feff}",
+            "🇺🇸",
+            "ＵＳ",
+            "us",
+            "U",
+            "USA",
+            "--",
+            "a-",
+            "-",
+            "é",
+            "\u{10ffff}",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        inputs.push(long);
+        for c in ['a', 'Z', '0', '-', 'é', '\u{0}', '日', '🙂'] {
+            for d in ['a', 'Z', '0', '-', 'é', '\u{0}', '日', '🙂'] {
+                inputs.push(format!("{c}{d}"));
+            }
+        }
+        for input in &inputs {
+            let _ = Region::parse(input);
+            let _ = Office::parse(input);
+            let _ = Slug::parse(input);
+            let _ = bounded_text(input, 0, 10);
+            let _ = bounded_text(input, 10, 0);
+        }
+        for n in [i32::MIN, -1, 0, 1, 45, 46, 63, 64, 65, 255, 256, i32::MAX] {
+            let _ = NiceClass::parse(n);
+            let _ = NiceClassSet::parse_list(&[n, n]);
+        }
+        for bits in [0, 1, u64::MAX, 1 << 63] {
+            let _ = NiceClassSet::from_bits(bits);
+        }
+        for office in [
+            Office::Euipo,
+            Office::Wipo,
+            Office::Benelux,
+            Office::Oapi,
+            Office::Aripo,
+        ] {
+            let _ = office.territories(&[]);
+            let _ = office.territories(&EU_MEMBER_STATES);
+        }
+    }
+}

@@ -1,0 +1,285 @@
+//! The registry's resources, as held in a snapshot and carried in change events.
+//!
+//! Every resource records `update_revision`, the revision of its last change: it
+//! is the resource's etag, and it makes every snapshot digest deterministic.
+
+use std::sync::Arc;
+
+use rand::Rng;
+
+use super::{Date, NiceClassSet, Office, Region, Revision, Slug, Timestamp};
+use crate::logo::LogoHash;
+
+/// The id of a resource below a brand or member (trademark, logo,
+/// authorization, API key): assigned by the registry, 12 characters of
+/// lowercase base32, unique within its parent.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResourceId(Arc<str>);
+
+impl ResourceId {
+    const ALPHABET: &'static [u8; 32] = b"abcdefghijkmnpqrstuvwxyz23456789";
+    /// Length of generated ids.
+    pub const LEN: usize = 12;
+
+    /// A fresh random id.
+    pub fn generate() -> Self {
+        let mut rng = rand::thread_rng();
+        let id: String = (0..Self::LEN)
+            .map(|_| Self::ALPHABET[rng.gen_range(0..32)] as char)
+            .collect();
+        Self(id.into())
+    }
+
+    /// Parses an id taken from a resource name.
+    ///
+    /// # Errors
+    /// When it is empty, longer than 63 characters, or has characters other
+    /// than lowercase ASCII letters, digits and hyphens.
+    pub fn parse(value: &str) -> Result<Self, String> {
+        let ok = !value.is_empty()
+            && value.len() <= 63
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if ok {
+            Ok(Self(value.into()))
+        } else {
+            Err(format!("{value:?} is not a valid resource id"))
+        }
+    }
+
+    /// The smallest id, below every real one: a range start.
+    pub(crate) fn min() -> Self {
+        Self("".into())
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for ResourceId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for ResourceId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What an alliance member is; fixes what it may do (see [`crate::auth`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MemberKind {
+    /// Owns brands.
+    BrandOwner,
+    /// An e-commerce platform.
+    Platform,
+    /// The alliance operator.
+    Operator,
+}
+
+/// A member of the alliance.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Member {
+    /// The member's slug.
+    pub id: Slug,
+    /// Human-readable name.
+    pub display_name: String,
+    /// Brand owner, platform or operator.
+    pub kind: MemberKind,
+    /// When it was created.
+    pub create_time: Timestamp,
+    /// Revision of its last change (its etag).
+    pub update_revision: Revision,
+}
+
+/// An API key: only its SHA-256 is kept.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiKey {
+    /// The member the key belongs to.
+    pub member: Slug,
+    /// The public id, also embedded in the secret (`mq_{id}_{random}`).
+    pub id: ResourceId,
+    /// What it is for.
+    pub description: String,
+    /// SHA-256 of the whole secret.
+    pub secret_sha256: [u8; 32],
+    /// When it was created.
+    pub create_time: Timestamp,
+    /// When it was revoked, if it was.
+    pub revoke_time: Option<Timestamp>,
+    /// Revision of its last change.
+    pub update_revision: Revision,
+}
+
+/// Lifecycle of a brand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BrandStatus {
+    /// In use.
+    Active,
+    /// Kept for the record, ignored by checks, read-only.
+    Archived,
+}
+
+/// A brand.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Brand {
+    /// Globally unique slug.
+    pub id: Slug,
+    /// The member that owns it; never changes.
+    pub owner: Slug,
+    /// The brand's name as written.
+    pub display_name: String,
+    /// Other spellings and transliterations.
+    pub aliases: Vec<String>,
+    /// The name is also an ordinary word.
+    pub common_word: bool,
+    /// Active or archived.
+    pub status: BrandStatus,
+    /// When it was created.
+    pub create_time: Timestamp,
+    /// When the brand record itself last changed.
+    pub update_time: Timestamp,
+    /// Revision of its last change (its etag).
+    pub update_revision: Revision,
+}
+
+/// Kind of a trademark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrademarkKind {
+    /// Word mark.
+    Word,
+    /// Figurative mark.
+    Figurative,
+    /// Words with a figurative element.
+    Combined,
+}
+
+/// Legal status of a trademark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrademarkStatus {
+    /// In force until its expiry date.
+    Registered,
+    /// Applied for.
+    Pending,
+    /// Lapsed.
+    Expired,
+    /// Cancelled or invalidated.
+    Cancelled,
+}
+
+/// A trademark registration of a brand.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trademark {
+    /// The brand it protects.
+    pub brand: Slug,
+    /// Registry-assigned id.
+    pub id: ResourceId,
+    /// The registering office.
+    pub office: Office,
+    /// The office's registration number, unique per office.
+    pub registration_number: String,
+    /// The mark's text.
+    pub mark_text: String,
+    /// Word, figurative or combined.
+    pub kind: TrademarkKind,
+    /// Nice classes covered (never empty).
+    pub nice_classes: NiceClassSet,
+    /// Registered, pending, expired or cancelled.
+    pub status: TrademarkStatus,
+    /// Registration date, if known.
+    pub registration_date: Option<Date>,
+    /// Expiry date (exclusive), if any.
+    pub expiry_date: Option<Date>,
+    /// Designated countries (international and EU registrations).
+    pub designated_countries: Vec<Region>,
+    /// Where the mark protects, resolved from office and designations.
+    pub territories: Vec<Region>,
+    /// Revision of its last change (its etag).
+    pub update_revision: Revision,
+}
+
+impl Trademark {
+    /// Whether the mark is registered and not expired at `at` (expiry is
+    /// exclusive, dates are UTC).
+    pub fn in_force(&self, at: Timestamp) -> bool {
+        self.status == TrademarkStatus::Registered
+            && self.expiry_date.is_none_or(|expiry| at.date() < expiry)
+    }
+}
+
+/// A logo of a brand.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Logo {
+    /// The brand.
+    pub brand: Slug,
+    /// Registry-assigned id.
+    pub id: ResourceId,
+    /// What the logo is.
+    pub description: String,
+    /// 64-bit perceptual hash.
+    pub hash: LogoHash,
+    /// SHA-256 of the uploaded image, when one was uploaded.
+    pub image_sha256: Option<[u8; 32]>,
+    /// When it was registered.
+    pub create_time: Timestamp,
+    /// Revision of its last change.
+    pub update_revision: Revision,
+}
+
+/// State of a seller authorization.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthorizationStatus {
+    /// In force within its scope and window.
+    Active,
+    /// Temporarily not in force.
+    Suspended,
+    /// Ended for good.
+    Revoked,
+}
+
+/// A seller account allowed to sell a brand on one platform.
+///
+/// Room is left for authorization chains (a distributor sub-authorizing
+/// resellers): a future `parent` link and depth fit beside these fields
+/// without changing their meaning.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Authorization {
+    /// The brand.
+    pub brand: Slug,
+    /// Registry-assigned id.
+    pub id: ResourceId,
+    /// The platform (a PLATFORM member).
+    pub platform: Slug,
+    /// The seller's account id on that platform, compared exactly.
+    pub seller_account: String,
+    /// Nice classes covered; empty means all.
+    pub nice_classes: NiceClassSet,
+    /// Regions covered; empty means everywhere.
+    pub regions: Vec<Region>,
+    /// First valid instant (inclusive).
+    pub valid_from: Timestamp,
+    /// End of validity (exclusive); none means open-ended.
+    pub valid_until: Option<Timestamp>,
+    /// Active, suspended or revoked.
+    pub status: AuthorizationStatus,
+    /// The owner's reference (contract number…).
+    pub reference: String,
+    /// When it was created.
+    pub create_time: Timestamp,
+    /// When it last changed.
+    pub update_time: Timestamp,
+    /// Revision of its last change (its etag).
+    pub update_revision: Revision,
+}
+
+impl Authorization {
+    /// Whether it is live (active or suspended), as opposed to revoked.
+    pub fn is_live(&self) -> bool {
+        self.status != AuthorizationStatus::Revoked
+    }
+}

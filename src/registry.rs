@@ -1,0 +1,265 @@
+//! The registry core: a store, and the snapshot every read and check is
+//! answered from.
+//!
+//! Writes run under the store's write lock: the command is evaluated against
+//! the snapshot at the head revision, the resulting change event is committed,
+//! and a new snapshot is published with one atomic pointer swap. Readers load
+//! the current snapshot without taking any lock a writer holds.
+
+use std::{sync::Arc, time::Duration};
+
+use arc_swap::ArcSwap;
+use tokio::sync::watch;
+
+use crate::{
+    model::{Actor, Change, ChangeEvent, Command, Revision},
+    snapshot::{PlanError, Snapshot},
+    store::{Store, StoreError},
+};
+
+/// Why a registry operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    /// The command does not fit the registry's state.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The request id was used before by the same member for another request.
+    #[error("request_id {0:?} was already used for a different request")]
+    RequestIdReused(String),
+    /// The registry has not finished loading its first snapshot.
+    #[error("the registry is still loading")]
+    Loading,
+    /// The snapshot did not reach the asked revision in time.
+    #[error(
+        "this replica is at revision {current} and did not reach revision {wanted} within {waited:?}"
+    )]
+    Behind {
+        /// What the caller asked for.
+        wanted: Revision,
+        /// Where the replica is.
+        current: Revision,
+        /// How long it waited.
+        waited: Duration,
+    },
+}
+
+/// What a caller sent along with a write, for idempotent retries.
+#[derive(Debug, Clone, Default)]
+pub struct WriteMeta {
+    /// The caller's request id, if any.
+    pub request_id: Option<String>,
+    /// SHA-256 of the RPC name and request bytes.
+    pub fingerprint: Option<[u8; 32]>,
+}
+
+/// A committed write (or the replay of one, for a retried request id).
+#[derive(Debug, Clone)]
+pub struct Committed {
+    /// The revision that contains it.
+    pub revision: Revision,
+    /// What changed.
+    pub changes: Vec<Change>,
+    /// True when this answers a retry of an earlier write.
+    pub replayed: bool,
+}
+
+/// The registry: store plus published snapshot.
+pub struct Registry {
+    /// Where writes go.
+    store: Arc<dyn Store>,
+    /// The snapshot reads are answered from; swapped atomically.
+    current: ArcSwap<Snapshot>,
+    /// Announces each published revision, for `min_revision` waits.
+    revision_tx: watch::Sender<Revision>,
+    /// How long a read waits for a `min_revision` the replica has not reached.
+    min_revision_wait: Duration,
+    /// Set once the first snapshot is loaded; nothing is answered before.
+    loaded: std::sync::atomic::AtomicBool,
+}
+
+impl Registry {
+    /// A registry over `store`, not loaded yet: every read and write answers
+    /// [`RegistryError::Loading`] until [`Registry::load`] succeeds.
+    pub fn new(store: Arc<dyn Store>, min_revision_wait: Duration) -> Self {
+        let (revision_tx, _) = watch::channel(0);
+        Self {
+            store,
+            current: ArcSwap::from_pointee(Snapshot::default()),
+            revision_tx,
+            min_revision_wait,
+            loaded: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// Loads the whole registry from the store and publishes it.
+    ///
+    /// # Errors
+    /// When the store cannot be read.
+    pub async fn load(&self) -> Result<Revision, StoreError> {
+        let snapshot = self.store.load().await?;
+        let revision = snapshot.revision();
+        self.current.store(Arc::new(snapshot));
+        self.revision_tx.send_replace(revision);
+        self.loaded
+            .store(true, std::sync::atomic::Ordering::Release);
+        Ok(revision)
+    }
+
+    /// Whether the first snapshot is loaded.
+    pub fn is_loaded(&self) -> bool {
+        self.loaded.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// The current snapshot, once loaded.
+    ///
+    /// # Errors
+    /// [`RegistryError::Loading`] before the first load.
+    pub fn ready_snapshot(&self) -> Result<Arc<Snapshot>, RegistryError> {
+        if self.is_loaded() {
+            Ok(self.snapshot())
+        } else {
+            Err(RegistryError::Loading)
+        }
+    }
+
+    /// The store behind the registry.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The current snapshot. Never blocks.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.current.load_full()
+    }
+
+    /// A snapshot at `min_revision` or later, waiting a bounded time for this
+    /// replica to catch up.
+    ///
+    /// # Errors
+    /// [`RegistryError::Behind`] when the wait runs out.
+    pub async fn snapshot_at_least(
+        &self,
+        min_revision: Revision,
+    ) -> Result<Arc<Snapshot>, RegistryError> {
+        let snapshot = self.ready_snapshot()?;
+        if snapshot.revision() >= min_revision {
+            return Ok(snapshot);
+        }
+        let mut rx = self.revision_tx.subscribe();
+        let waited = tokio::time::timeout(
+            self.min_revision_wait,
+            rx.wait_for(|revision| *revision >= min_revision),
+        )
+        .await;
+        let snapshot = self.snapshot();
+        match waited {
+            Ok(Ok(_)) if snapshot.revision() >= min_revision => Ok(snapshot),
+            _ => Err(RegistryError::Behind {
+                wanted: min_revision,
+                current: snapshot.revision(),
+                waited: self.min_revision_wait,
+            }),
+        }
+    }
+
+    /// Executes `commands` as one write, in one revision.
+    ///
+    /// With a request id seen before from the same member, returns the first
+    /// write's result without writing again (or fails if the request differs).
+    ///
+    /// # Errors
+    /// [`RegistryError::Plan`] when a command does not fit; store failures.
+    /// Nothing is written on error.
+    pub async fn write(
+        &self,
+        actor: Actor,
+        meta: WriteMeta,
+        commands: &[Command],
+    ) -> Result<Committed, RegistryError> {
+        self.ready_snapshot()?;
+        let mut tx = self.store.begin().await?;
+        if let Some(request_id) = &meta.request_id
+            && let Some(earlier) = tx.find_request(&actor, request_id).await?
+        {
+            if earlier.request_fingerprint != meta.fingerprint {
+                return Err(RegistryError::RequestIdReused(request_id.clone()));
+            }
+            return Ok(Committed {
+                revision: earlier.revision,
+                changes: earlier.changes,
+                replayed: true,
+            });
+        }
+        let head = tx.head();
+        let base = self.catch_up(head).await?;
+        let revision = head + 1;
+        let now = time::OffsetDateTime::now_utc();
+        let mut next = (*base).clone();
+        let mut changes = Vec::new();
+        for command in commands {
+            changes.extend(next.execute(command, revision, now)?);
+        }
+        let event = ChangeEvent {
+            revision,
+            time: now,
+            actor,
+            request_id: meta.request_id,
+            request_fingerprint: meta.fingerprint,
+            changes: changes.clone(),
+        };
+        tx.commit(event).await?;
+        next.set_revision(revision);
+        self.publish(next);
+        Ok(Committed {
+            revision,
+            changes,
+            replayed: false,
+        })
+    }
+
+    /// Brings the published snapshot to `head` by applying the store's events
+    /// (another replica may have written them), and returns it.
+    async fn catch_up(&self, head: Revision) -> Result<Arc<Snapshot>, StoreError> {
+        let mut snapshot = self.snapshot();
+        while snapshot.revision() < head {
+            let events = self.store.events_after(snapshot.revision(), 1024).await?;
+            if events.is_empty() {
+                return Err(StoreError::Internal(anyhow::anyhow!(
+                    "the store reports head revision {head} but has no events after {}",
+                    snapshot.revision()
+                )));
+            }
+            let mut next = (*snapshot).clone();
+            for event in &events {
+                next.apply(event);
+            }
+            self.publish(next);
+            snapshot = self.snapshot();
+        }
+        Ok(snapshot)
+    }
+
+    /// Publishes `next` unless a newer snapshot is already published.
+    fn publish(&self, next: Snapshot) {
+        let revision = next.revision();
+        let next = Arc::new(next);
+        self.current.rcu(|current| {
+            if current.revision() >= revision {
+                current.clone()
+            } else {
+                next.clone()
+            }
+        });
+        self.revision_tx.send_if_modified(|published| {
+            if *published < revision {
+                *published = revision;
+                true
+            } else {
+                false
+            }
+        });
+    }
+}

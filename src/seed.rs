@@ -1,0 +1,368 @@
+//! Declarative seed files: a whole registry (members, API keys, brands with
+//! aliases, trademarks, logos and authorizations) in TOML, loaded in one
+//! revision into an empty registry by `marque serve --seed FILE`.
+//!
+//! Every value is validated with the same parsers as the API. The format is
+//! documented in `docs/seed.md`; `demo/seed.toml` is an example.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use serde::Deserialize;
+
+use crate::{
+    auth, logo,
+    model::{
+        AuthorizationSpec, Command, LogoSource, MemberKind, NiceClassSet, Office, Region,
+        ResourceId, Slug, Timestamp, TrademarkKind, TrademarkSpec, TrademarkStatus,
+        codes::bounded_text,
+    },
+};
+
+/// A parsed, validated seed: the commands that build its registry.
+#[derive(Clone, Debug)]
+pub struct Seed {
+    /// The commands, in order, to run as one write.
+    pub commands: Vec<Command>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedFile {
+    #[serde(default)]
+    members: Vec<MemberRow>,
+    #[serde(default)]
+    brands: Vec<BrandRow>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MemberRow {
+    id: String,
+    display_name: String,
+    kind: String,
+    #[serde(default)]
+    api_keys: Vec<KeyRow>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyRow {
+    /// The whole secret (demo and development seeds only).
+    secret: Option<String>,
+    /// Or: the key id and the SHA-256 of the secret, in hex.
+    id: Option<String>,
+    sha256: Option<String>,
+    #[serde(default)]
+    description: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BrandRow {
+    id: String,
+    owner: String,
+    display_name: String,
+    #[serde(default)]
+    aliases: Vec<String>,
+    #[serde(default)]
+    common_word: bool,
+    #[serde(default)]
+    trademarks: Vec<TrademarkRow>,
+    #[serde(default)]
+    logos: Vec<LogoRow>,
+    #[serde(default)]
+    authorizations: Vec<AuthorizationRow>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrademarkRow {
+    office: String,
+    registration_number: String,
+    #[serde(default)]
+    mark_text: String,
+    kind: String,
+    nice_classes: Vec<i32>,
+    status: String,
+    registration_date: Option<toml::value::Datetime>,
+    expiry_date: Option<toml::value::Datetime>,
+    #[serde(default)]
+    designated_countries: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LogoRow {
+    #[serde(default)]
+    description: String,
+    /// A PNG/JPEG/WebP file, relative to the seed file.
+    image: Option<PathBuf>,
+    /// Or a perceptual hash, 16 hex digits.
+    perceptual_hash: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuthorizationRow {
+    platform: String,
+    seller_account: String,
+    #[serde(default)]
+    nice_classes: Vec<i32>,
+    #[serde(default)]
+    regions: Vec<String>,
+    valid_from: Option<toml::value::Datetime>,
+    valid_until: Option<toml::value::Datetime>,
+    #[serde(default)]
+    reference: String,
+}
+
+impl Seed {
+    /// Reads and validates a seed file.
+    ///
+    /// # Errors
+    /// When the file cannot be read or parsed, or a value is invalid; the
+    /// message names the entry and field.
+    pub fn load(path: &Path) -> anyhow::Result<Seed> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read seed file {}", path.display()))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        Self::parse(&text, base).with_context(|| format!("invalid seed file {}", path.display()))
+    }
+
+    /// Parses seed text; logo image paths are relative to `base`.
+    ///
+    /// # Errors
+    /// When the text is not a valid seed.
+    pub fn parse(text: &str, base: &Path) -> anyhow::Result<Seed> {
+        let file: SeedFile = toml::from_str(text).context("not valid seed TOML")?;
+        let mut commands = Vec::new();
+        for (i, m) in file.members.iter().enumerate() {
+            let at = format!("members[{i}]");
+            let id = Slug::parse(&m.id).map_err(|e| anyhow::anyhow!("{at}.id: {e}"))?;
+            text_field(&m.display_name, 1, 200, &format!("{at}.display_name"))?;
+            let kind = match m.kind.as_str() {
+                "brand_owner" => MemberKind::BrandOwner,
+                "platform" => MemberKind::Platform,
+                "operator" => MemberKind::Operator,
+                other => {
+                    anyhow::bail!("{at}.kind: {other:?} must be brand_owner, platform or operator")
+                }
+            };
+            commands.push(Command::CreateMember {
+                id: id.clone(),
+                display_name: m.display_name.clone(),
+                kind,
+            });
+            for (k, key) in m.api_keys.iter().enumerate() {
+                let at = format!("{at}.api_keys[{k}]");
+                let (key_id, sha256) = match (&key.secret, &key.id, &key.sha256) {
+                    (Some(secret), None, None) => (
+                        auth::key_id_of(secret).with_context(|| {
+                            format!("{at}.secret: not a Marque key (mq_{{id}}_{{64 hex digits}})")
+                        })?,
+                        auth::hash_secret(secret),
+                    ),
+                    (None, Some(key_id), Some(sha256)) => {
+                        let key_id = ResourceId::parse(key_id)
+                            .map_err(|e| anyhow::anyhow!("{at}.id: {e}"))?;
+                        let bytes = hex::decode(sha256)
+                            .ok()
+                            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                            .with_context(|| format!("{at}.sha256: expected 64 hex digits"))?;
+                        (key_id, bytes)
+                    }
+                    _ => anyhow::bail!("{at}: give either `secret`, or `id` and `sha256`"),
+                };
+                text_field(&key.description, 0, 200, &format!("{at}.description"))?;
+                commands.push(Command::CreateApiKey {
+                    member: id.clone(),
+                    id: key_id,
+                    description: key.description.clone(),
+                    secret_sha256: sha256,
+                });
+            }
+        }
+        for (i, b) in file.brands.iter().enumerate() {
+            commands.extend(brand_commands(b, &format!("brands[{i}]"), base)?);
+        }
+        Ok(Seed { commands })
+    }
+}
+
+fn text_field(value: &str, min: usize, max: usize, at: &str) -> anyhow::Result<()> {
+    bounded_text(value, min, max).map_err(|e| anyhow::anyhow!("{at}: {e}"))
+}
+
+fn brand_commands(b: &BrandRow, at: &str, base: &Path) -> anyhow::Result<Vec<Command>> {
+    let id = Slug::parse(&b.id).map_err(|e| anyhow::anyhow!("{at}.id: {e}"))?;
+    let owner = Slug::parse(&b.owner).map_err(|e| anyhow::anyhow!("{at}.owner: {e}"))?;
+    text_field(&b.display_name, 1, 200, &format!("{at}.display_name"))?;
+    for (a, alias) in b.aliases.iter().enumerate() {
+        text_field(alias, 1, 100, &format!("{at}.aliases[{a}]"))?;
+    }
+    let mut commands = vec![Command::CreateBrand {
+        id: id.clone(),
+        owner,
+        display_name: b.display_name.clone(),
+        aliases: b.aliases.clone(),
+        common_word: b.common_word,
+    }];
+    for (t, tm) in b.trademarks.iter().enumerate() {
+        let at = format!("{at}.trademarks[{t}]");
+        let office = Office::parse(&tm.office).map_err(|e| anyhow::anyhow!("{at}.office: {e}"))?;
+        let designated = regions(
+            &tm.designated_countries,
+            &format!("{at}.designated_countries"),
+        )?;
+        let territories = office
+            .territories(&designated)
+            .map_err(|e| anyhow::anyhow!("{at}.designated_countries: {e}"))?;
+        let nice_classes = NiceClassSet::parse_list(&tm.nice_classes)
+            .map_err(|e| anyhow::anyhow!("{at}.nice_classes: {e}"))?;
+        anyhow::ensure!(
+            !nice_classes.is_empty(),
+            "{at}.nice_classes: at least one class"
+        );
+        let kind = match tm.kind.as_str() {
+            "word" => TrademarkKind::Word,
+            "figurative" => TrademarkKind::Figurative,
+            "combined" => TrademarkKind::Combined,
+            other => anyhow::bail!("{at}.kind: {other:?} must be word, figurative or combined"),
+        };
+        let status = match tm.status.as_str() {
+            "registered" => TrademarkStatus::Registered,
+            "pending" => TrademarkStatus::Pending,
+            "expired" => TrademarkStatus::Expired,
+            "cancelled" => TrademarkStatus::Cancelled,
+            other => anyhow::bail!(
+                "{at}.status: {other:?} must be registered, pending, expired or cancelled"
+            ),
+        };
+        anyhow::ensure!(
+            !tm.registration_number.trim().is_empty() && tm.registration_number.len() <= 40,
+            "{at}.registration_number: 1 to 40 characters"
+        );
+        commands.push(Command::AddTrademark {
+            brand: id.clone(),
+            id: ResourceId::generate(),
+            spec: TrademarkSpec {
+                office,
+                registration_number: tm.registration_number.trim().to_ascii_uppercase(),
+                mark_text: tm.mark_text.clone(),
+                kind,
+                nice_classes,
+                status,
+                registration_date: tm
+                    .registration_date
+                    .as_ref()
+                    .map(|d| date(d, &format!("{at}.registration_date")))
+                    .transpose()?,
+                expiry_date: tm
+                    .expiry_date
+                    .as_ref()
+                    .map(|d| date(d, &format!("{at}.expiry_date")))
+                    .transpose()?,
+                designated_countries: designated,
+                territories,
+            },
+        });
+    }
+    for (l, row) in b.logos.iter().enumerate() {
+        let at = format!("{at}.logos[{l}]");
+        let source = match (&row.image, &row.perceptual_hash) {
+            (Some(image), None) => {
+                let path = base.join(image);
+                let bytes = std::fs::read(&path)
+                    .with_context(|| format!("{at}.image: cannot read {}", path.display()))?;
+                let hashed =
+                    logo::hash_image(&bytes).map_err(|e| anyhow::anyhow!("{at}.image: {e}"))?;
+                LogoSource {
+                    hash: hashed.hash,
+                    image_sha256: Some(hashed.sha256),
+                }
+            }
+            (None, Some(hex)) => LogoSource {
+                hash: logo::LogoHash::parse_hex(hex)
+                    .map_err(|e| anyhow::anyhow!("{at}.perceptual_hash: {e}"))?,
+                image_sha256: None,
+            },
+            _ => anyhow::bail!("{at}: give either `image` or `perceptual_hash`"),
+        };
+        commands.push(Command::AddLogo {
+            brand: id.clone(),
+            id: ResourceId::generate(),
+            description: row.description.clone(),
+            source,
+        });
+    }
+    for (a, row) in b.authorizations.iter().enumerate() {
+        let at = format!("{at}.authorizations[{a}]");
+        let platform =
+            Slug::parse(&row.platform).map_err(|e| anyhow::anyhow!("{at}.platform: {e}"))?;
+        text_field(&row.seller_account, 1, 128, &format!("{at}.seller_account"))?;
+        commands.push(Command::AuthorizeSeller {
+            brand: id.clone(),
+            id: ResourceId::generate(),
+            spec: AuthorizationSpec {
+                platform,
+                seller_account: row.seller_account.clone(),
+                nice_classes: NiceClassSet::parse_list(&row.nice_classes)
+                    .map_err(|e| anyhow::anyhow!("{at}.nice_classes: {e}"))?,
+                regions: regions(&row.regions, &format!("{at}.regions"))?,
+                valid_from: row
+                    .valid_from
+                    .as_ref()
+                    .map(|d| instant(d, &format!("{at}.valid_from")))
+                    .transpose()?,
+                valid_until: row
+                    .valid_until
+                    .as_ref()
+                    .map(|d| instant(d, &format!("{at}.valid_until")))
+                    .transpose()?,
+                reference: row.reference.clone(),
+            },
+        });
+    }
+    Ok(commands)
+}
+
+fn regions(values: &[String], at: &str) -> anyhow::Result<Vec<Region>> {
+    let mut out = Vec::new();
+    for (i, v) in values.iter().enumerate() {
+        let region = Region::parse(v).map_err(|e| anyhow::anyhow!("{at}[{i}]: {e}"))?;
+        anyhow::ensure!(
+            !out.contains(&region),
+            "{at}[{i}]: {region} is listed twice"
+        );
+        out.push(region);
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn date(value: &toml::value::Datetime, at: &str) -> anyhow::Result<time::Date> {
+    let d = value
+        .date
+        .filter(|_| value.time.is_none())
+        .with_context(|| format!("{at}: expected a date like 2031-05-04"))?;
+    let month = time::Month::try_from(d.month).map_err(|e| anyhow::anyhow!("{at}: {e}"))?;
+    time::Date::from_calendar_date(i32::from(d.year), month, d.day)
+        .map_err(|e| anyhow::anyhow!("{at}: {e}"))
+}
+
+fn instant(value: &toml::value::Datetime, at: &str) -> anyhow::Result<Timestamp> {
+    if value.time.is_none() {
+        // A bare date means midnight UTC.
+        return Ok(date(value, at)?.midnight().assume_utc());
+    }
+    anyhow::ensure!(
+        value.offset.is_some(),
+        "{at}: give a UTC offset (2025-01-01T00:00:00Z) or a bare date"
+    );
+    Timestamp::parse(
+        &value.to_string(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .map_err(|e| anyhow::anyhow!("{at}: {e}"))
+}

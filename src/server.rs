@@ -1,0 +1,400 @@
+//! Assembles the gRPC server: TLS, the auth layer, the Marque services,
+//! health and reflection, and graceful shutdown.
+//!
+//! `main` and every integration test start Marque the same way:
+//! [`Server::bind`] binds the listener (port 0 in tests) and reports the
+//! address, then [`Server::run`] loads the registry, serves until the
+//! shutdown future resolves, and drains.
+//!
+//! Health is honest: every status is NOT_SERVING until the first snapshot is
+//! loaded (tonic-health starts `""` as SERVING; it is overridden before the
+//! first connection is accepted), and again from the moment shutdown begins.
+
+use std::{future::Future, net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+
+use anyhow::Context as _;
+use tokio::net::TcpListener;
+use tonic::transport::{Certificate, Identity, ServerTlsConfig};
+use tonic_health::{ServingStatus, server::HealthReporter};
+
+use crate::{
+    api::{CheckApi, RegistryApi},
+    auth::{self, AuthLayer},
+    model::{Actor, Command, MemberKind, Slug},
+    pb::marque::v1::{
+        check_service_server::CheckServiceServer, registry_service_server::RegistryServiceServer,
+    },
+    registry::{Registry, WriteMeta},
+    seed::Seed,
+    store::Store,
+};
+
+/// The encoded descriptor set of the Marque protos, served by reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/marque_descriptor.bin"));
+
+/// The services whose health is reported, besides the overall `""`.
+pub const SERVICES: [&str; 2] = ["marque.v1.RegistryService", "marque.v1.CheckService"];
+
+/// Largest request a registry call may send (a 4 MiB logo plus headroom).
+pub const MAX_REGISTRY_MESSAGE_BYTES: usize = 6 * 1024 * 1024;
+/// Largest request a check may send.
+pub const MAX_CHECK_MESSAGE_BYTES: usize = 1024 * 1024;
+
+/// Certificate and key files for TLS.
+#[derive(Clone, Debug)]
+pub struct TlsFiles {
+    /// PEM certificate chain of the server.
+    pub cert: PathBuf,
+    /// PEM private key of the server.
+    pub key: PathBuf,
+    /// PEM CA bundle that client certificates must chain to (mTLS); none
+    /// means clients present no certificate.
+    pub client_ca: Option<PathBuf>,
+}
+
+/// How the first operator key comes to be.
+#[derive(Clone, Debug)]
+pub enum OperatorKey {
+    /// Use this secret (from `--operator-key` / `MARQUE_OPERATOR_KEY`),
+    /// registering it if the registry does not know it yet.
+    Given(String),
+    /// Create one if the registry has no usable operator key, and print it
+    /// once on standard output.
+    CreateIfMissing,
+    /// Do nothing (tests that seed their own keys).
+    None,
+}
+
+/// Everything [`Server`] needs to run.
+#[derive(Clone, Debug)]
+pub struct ServerOptions {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// TLS material; none serves plaintext.
+    pub tls: Option<TlsFiles>,
+    /// Allow plaintext on a non-loopback address.
+    pub allow_plaintext: bool,
+    /// Registry to load when the store is empty.
+    pub seed: Option<Seed>,
+    /// The first operator key.
+    pub operator_key: OperatorKey,
+    /// Member id of the operator created for a bootstrap key.
+    pub operator_member: String,
+    /// How long health reports NOT_SERVING before the listener stops
+    /// accepting, so load balancers and probes notice.
+    pub shutdown_grace: Duration,
+    /// How long in-flight calls may take to finish after that.
+    pub drain_timeout: Duration,
+    /// How long a read waits for a `min_revision` not yet reached.
+    pub min_revision_wait: Duration,
+}
+
+impl ServerOptions {
+    /// Options for `listen` with the defaults of `marque serve`.
+    pub fn new(listen: SocketAddr) -> Self {
+        Self {
+            listen,
+            tls: None,
+            allow_plaintext: false,
+            seed: None,
+            operator_key: OperatorKey::CreateIfMissing,
+            operator_member: "operator".into(),
+            shutdown_grace: Duration::from_secs(5),
+            drain_timeout: Duration::from_secs(30),
+            min_revision_wait: Duration::from_secs(2),
+        }
+    }
+}
+
+/// A bound, not yet serving, Marque server.
+pub struct Server {
+    /// The bound listener.
+    listener: TcpListener,
+    /// The registry the services answer from.
+    registry: Arc<Registry>,
+    /// The health state shared by every health endpoint.
+    health: HealthReporter,
+    /// The health service.
+    health_service:
+        tonic_health::pb::health_server::HealthServer<tonic_health::server::HealthService>,
+    /// Options.
+    options: ServerOptions,
+}
+
+impl Server {
+    /// Binds the listener. Refuses plaintext on a non-loopback address
+    /// unless allowed.
+    ///
+    /// # Errors
+    /// When the address cannot be bound, or plaintext is refused.
+    pub async fn bind(options: ServerOptions, store: Arc<dyn Store>) -> anyhow::Result<Self> {
+        if options.tls.is_none() && !options.listen.ip().is_loopback() && !options.allow_plaintext {
+            anyhow::bail!(
+                "refusing to serve plaintext on {}: give --tls-cert and --tls-key, or --plaintext to accept it",
+                options.listen
+            );
+        }
+        let listener = TcpListener::bind(options.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", options.listen))?;
+        let (health, _) = tonic_health::server::health_reporter();
+        // Overridden before any connection is accepted: nothing is served yet.
+        health
+            .set_service_status("", ServingStatus::NotServing)
+            .await;
+        for service in SERVICES {
+            health
+                .set_service_status(service, ServingStatus::NotServing)
+                .await;
+        }
+        let health_service = tonic_health::pb::health_server::HealthServer::new(
+            tonic_health::server::HealthService::from_health_reporter(health.clone()),
+        );
+        let registry = Arc::new(Registry::new(store, options.min_revision_wait));
+        Ok(Self {
+            listener,
+            registry,
+            health,
+            health_service,
+            options,
+        })
+    }
+
+    /// The address the server listens on.
+    ///
+    /// # Errors
+    /// When the socket cannot tell.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// The registry the server answers from.
+    pub fn registry(&self) -> Arc<Registry> {
+        self.registry.clone()
+    }
+
+    /// The health state, shared by every health endpoint.
+    pub fn health(&self) -> HealthReporter {
+        self.health.clone()
+    }
+
+    /// Serves until `shutdown` resolves, then drains: every health status
+    /// turns NOT_SERVING, the server keeps answering for the grace period,
+    /// stops accepting, and waits up to the drain timeout for in-flight
+    /// calls.
+    ///
+    /// # Errors
+    /// When TLS material cannot be read, the registry cannot be loaded,
+    /// seeded or bootstrapped, or the transport fails.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
+        let Server {
+            listener,
+            registry,
+            health,
+            health_service,
+            options,
+        } = self;
+
+        let mut builder = tonic::transport::Server::builder();
+        if let Some(tls) = &options.tls {
+            builder = builder
+                .tls_config(tls_config(tls).await?)
+                .context("invalid TLS configuration")?;
+        }
+        let reflection_v1 = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .build_v1()
+            .context("cannot build reflection v1")?;
+        let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .build_v1alpha()
+            .context("cannot build reflection v1alpha")?;
+        let router = builder
+            .layer(AuthLayer::new(registry.clone()))
+            .add_service(health_service)
+            .add_service(reflection_v1)
+            .add_service(reflection_v1alpha)
+            .add_service(
+                RegistryServiceServer::new(RegistryApi::new(registry.clone()))
+                    .max_decoding_message_size(MAX_REGISTRY_MESSAGE_BYTES),
+            )
+            .add_service(
+                CheckServiceServer::new(CheckApi::new(registry.clone()))
+                    .max_decoding_message_size(MAX_CHECK_MESSAGE_BYTES),
+            );
+
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+        let mut serving = tokio::spawn(router.serve_with_incoming_shutdown(incoming, async {
+            let _ = stop_rx.await;
+        }));
+
+        let started = async {
+            let revision = registry
+                .load()
+                .await
+                .context("cannot load the registry from the store")?;
+            tracing::info!(revision, store = registry.store().kind(), "registry loaded");
+            if !registry.store().durable() {
+                tracing::warn!(
+                    "using the embedded in-memory store: the registry is lost when the server stops (configure a database URL to keep it)"
+                );
+            }
+            bootstrap(&registry, &options).await?;
+            for service in [""].into_iter().chain(SERVICES) {
+                health
+                    .set_service_status(service, ServingStatus::Serving)
+                    .await;
+            }
+            tracing::info!(revision = registry.snapshot().revision(), "serving");
+            anyhow::Ok(())
+        };
+        tokio::pin!(shutdown);
+        tokio::select! {
+            result = started => result?,
+            result = &mut serving => {
+                result.context("server task failed")?.context("transport failed")?;
+                anyhow::bail!("the server stopped before it was ready");
+            }
+            () = &mut shutdown => {}
+        }
+        tokio::select! {
+            () = &mut shutdown => {}
+            result = &mut serving => {
+                result.context("server task failed")?.context("transport failed")?;
+                return Ok(());
+            }
+        }
+
+        tracing::info!(grace = ?options.shutdown_grace, "shutting down: health NOT_SERVING");
+        for service in [""].into_iter().chain(SERVICES) {
+            health
+                .set_service_status(service, ServingStatus::NotServing)
+                .await;
+        }
+        tokio::time::sleep(options.shutdown_grace).await;
+        let _ = stop_tx.send(());
+        match tokio::time::timeout(options.drain_timeout, &mut serving).await {
+            Ok(result) => {
+                result
+                    .context("server task failed")?
+                    .context("transport failed")?;
+                tracing::info!("drained; stopped");
+            }
+            Err(_) => {
+                serving.abort();
+                tracing::warn!(timeout = ?options.drain_timeout, "calls still in flight after the drain timeout; stopped anyway");
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn tls_config(tls: &TlsFiles) -> anyhow::Result<ServerTlsConfig> {
+    let cert = tokio::fs::read(&tls.cert)
+        .await
+        .with_context(|| format!("cannot read TLS certificate {}", tls.cert.display()))?;
+    let key = tokio::fs::read(&tls.key)
+        .await
+        .with_context(|| format!("cannot read TLS key {}", tls.key.display()))?;
+    let mut config = ServerTlsConfig::new().identity(Identity::from_pem(cert, key));
+    if let Some(ca) = &tls.client_ca {
+        let ca = tokio::fs::read(ca)
+            .await
+            .with_context(|| format!("cannot read client CA {}", ca.display()))?;
+        config = config.client_ca_root(Certificate::from_pem(ca));
+    }
+    Ok(config)
+}
+
+/// Loads the seed into an empty registry, and makes sure an operator can get
+/// in.
+async fn bootstrap(registry: &Registry, options: &ServerOptions) -> anyhow::Result<()> {
+    if let Some(seed) = &options.seed {
+        let revision = registry.snapshot().revision();
+        if revision == 0 {
+            let committed = registry
+                .write(Actor::System, WriteMeta::default(), &seed.commands)
+                .await
+                .context("cannot load the seed")?;
+            tracing::info!(
+                revision = committed.revision,
+                changes = committed.changes.len(),
+                "seed loaded"
+            );
+        } else {
+            tracing::info!(revision, "the registry is not empty: seed not loaded");
+        }
+    }
+    match &options.operator_key {
+        OperatorKey::None => {}
+        OperatorKey::Given(secret) => {
+            let id = auth::key_id_of(secret).context(
+                "the operator key is malformed: expected mq_{id}_{64 hex digits} (see `marque keygen`)",
+            )?;
+            let snapshot = registry.snapshot();
+            if let Some(existing) = snapshot.api_key(id.as_str()) {
+                anyhow::ensure!(
+                    existing.secret_sha256 == auth::hash_secret(secret),
+                    "the registry has another key with the operator key's id {id}"
+                );
+                return Ok(());
+            }
+            let commands = operator_commands(registry, options, id, auth::hash_secret(secret))?;
+            registry
+                .write(Actor::System, WriteMeta::default(), &commands)
+                .await
+                .context("cannot register the operator key")?;
+            tracing::info!("operator key registered");
+        }
+        OperatorKey::CreateIfMissing => {
+            if registry.snapshot().has_operator_key() {
+                return Ok(());
+            }
+            let key = auth::generate_key();
+            let commands = operator_commands(registry, options, key.id.clone(), key.sha256)?;
+            registry
+                .write(Actor::System, WriteMeta::default(), &commands)
+                .await
+                .context("cannot create the first operator key")?;
+            // Shown once, on standard output, never in the logs.
+            println!(
+                "\nmarque: created the first operator key for members/{}; it is shown only now:\n\n    {}\n",
+                options.operator_member, key.secret
+            );
+        }
+    }
+    Ok(())
+}
+
+fn operator_commands(
+    registry: &Registry,
+    options: &ServerOptions,
+    id: crate::model::ResourceId,
+    secret_sha256: [u8; 32],
+) -> anyhow::Result<Vec<Command>> {
+    let member = Slug::parse(&options.operator_member)
+        .map_err(|e| anyhow::anyhow!("invalid operator member id: {e}"))?;
+    let mut commands = Vec::new();
+    match registry.snapshot().member(member.as_str()) {
+        Some(m) if m.kind != MemberKind::Operator => {
+            anyhow::bail!("members/{member} exists and is not an operator")
+        }
+        Some(_) => {}
+        None => commands.push(Command::CreateMember {
+            id: member.clone(),
+            display_name: "Alliance operator".into(),
+            kind: MemberKind::Operator,
+        }),
+    }
+    commands.push(Command::CreateApiKey {
+        member,
+        id,
+        description: "bootstrap operator key".into(),
+        secret_sha256,
+    });
+    Ok(commands)
+}

@@ -1,0 +1,1060 @@
+//! The registry at one revision: an immutable value that reads and checks are
+//! answered from.
+//!
+//! Its maps are persistent (`imbl`): cloning a snapshot is O(1), and applying
+//! a change event to the clone shares every untouched node with the original.
+//! A writer clones the current snapshot, executes its command on the clone
+//! ([`Snapshot::execute`]), commits the resulting event to the store, and
+//! publishes the clone; readers holding the old snapshot are never blocked.
+
+use std::{ops::Bound, sync::Arc};
+
+use imbl::{HashMap, OrdMap};
+
+use crate::model::{
+    ApiKey, Authorization, AuthorizationPatch, AuthorizationSpec, AuthorizationStatus, Brand,
+    BrandStatus, Change, ChangeEvent, Command, Logo, Member, MemberKind, NiceClass, Office, Region,
+    Resource, ResourceId, Revision, Slug, Timestamp, Trademark, TrademarkPatch,
+};
+
+/// Why a command cannot be applied to the current state.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PlanError {
+    /// A resource the command names does not exist.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The resource to create exists already.
+    #[error("{0}")]
+    AlreadyExists(String),
+    /// The etag given is not the resource's current one.
+    #[error("etag {given:?} does not match the current etag {current:?} of {resource}")]
+    EtagMismatch {
+        /// The resource.
+        resource: String,
+        /// What the caller sent.
+        given: String,
+        /// What it is now.
+        current: String,
+    },
+    /// The resource is in a state that does not allow the change.
+    #[error("{0}")]
+    FailedPrecondition(String),
+    /// Fields that are well-formed but wrong for the registry's state (an
+    /// unknown platform, say): `(field path, description)`.
+    #[error("invalid fields: {0:?}")]
+    Invalid(Vec<(String, String)>),
+}
+
+/// The outcome of [`Snapshot::check_seller`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SellerVerdict {
+    /// An active authorization covers it.
+    Authorized,
+    /// The authorizations miss the class (closest failure).
+    ClassNotCovered,
+    /// The authorizations miss the region.
+    RegionNotCovered,
+    /// The authorization starts later.
+    NotYetValid,
+    /// The authorization's window ended.
+    Expired,
+    /// The authorization is suspended.
+    Suspended,
+    /// The authorization is revoked.
+    Revoked,
+    /// The seller has no authorization on the platform.
+    NoAuthorization,
+    /// The brand is archived.
+    BrandArchived,
+}
+
+/// Answer of [`Snapshot::check_seller`].
+#[derive(Debug, Clone)]
+pub struct SellerCheck {
+    /// Why, or why not.
+    pub verdict: SellerVerdict,
+    /// The authorization that allows it, or the closest one that does not.
+    pub authorization: Option<Arc<Authorization>>,
+}
+
+/// Seller-index key: brand, platform, seller account.
+type SellerKey = (Slug, Slug, Arc<str>);
+type BrandChild = (Slug, ResourceId);
+
+/// The registry at one revision.
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    /// The revision this state is at.
+    revision: Revision,
+    /// Members by id.
+    members: OrdMap<Slug, Arc<Member>>,
+    /// API keys by (member, key id), for listing.
+    api_keys: OrdMap<BrandChild, Arc<ApiKey>>,
+    /// Key id → member, for authenticating a secret.
+    key_owners: HashMap<ResourceId, Slug>,
+    /// Brands by id.
+    brands: OrdMap<Slug, Arc<Brand>>,
+    /// Trademarks by (brand, id).
+    trademarks: OrdMap<BrandChild, Arc<Trademark>>,
+    /// (office, registration number) → trademark, for uniqueness.
+    trademark_numbers: HashMap<(Office, Arc<str>), BrandChild>,
+    /// Logos by (brand, id).
+    logos: OrdMap<BrandChild, Arc<Logo>>,
+    /// Authorizations by (brand, id).
+    authorizations: OrdMap<BrandChild, Arc<Authorization>>,
+    /// (brand, platform, seller) → authorization ids, for checks.
+    sellers: HashMap<SellerKey, Arc<[ResourceId]>>,
+}
+
+/// One page of a listing: the items and the key to continue after.
+pub type Page<T> = (Vec<T>, Option<String>);
+
+impl Snapshot {
+    /// The revision of this state.
+    pub fn revision(&self) -> Revision {
+        self.revision
+    }
+
+    /// Marks this state as being at `revision`, once the changes
+    /// [`Snapshot::execute`] made are committed there.
+    pub(crate) fn set_revision(&mut self, revision: Revision) {
+        self.revision = revision;
+    }
+
+    /// Applies a committed event (the next revision) to this state.
+    ///
+    /// # Panics
+    /// Never; an event for another revision is applied all the same, and the
+    /// state takes its revision (stores guarantee the order).
+    pub fn apply(&mut self, event: &ChangeEvent) {
+        for change in &event.changes {
+            self.apply_change(change);
+        }
+        self.revision = event.revision;
+    }
+
+    fn apply_change(&mut self, change: &Change) {
+        if let Some(before) = &change.before {
+            self.remove(before);
+        }
+        if let Some(after) = &change.after {
+            self.insert(after.clone());
+        }
+    }
+
+    fn remove(&mut self, resource: &Resource) {
+        match resource {
+            Resource::Member(m) => {
+                self.members.remove(&m.id);
+            }
+            Resource::ApiKey(k) => {
+                self.api_keys.remove(&(k.member.clone(), k.id.clone()));
+                self.key_owners.remove(&k.id);
+            }
+            Resource::Brand(b) => {
+                self.brands.remove(&b.id);
+            }
+            Resource::Trademark(t) => {
+                self.trademarks.remove(&(t.brand.clone(), t.id.clone()));
+                self.trademark_numbers
+                    .remove(&(t.office, Arc::from(t.registration_number.as_str())));
+            }
+            Resource::Logo(l) => {
+                self.logos.remove(&(l.brand.clone(), l.id.clone()));
+            }
+            Resource::Authorization(a) => {
+                self.authorizations.remove(&(a.brand.clone(), a.id.clone()));
+                let key = seller_key(a);
+                if let Some(ids) = self.sellers.get(&key) {
+                    let rest: Vec<ResourceId> =
+                        ids.iter().filter(|i| **i != a.id).cloned().collect();
+                    if rest.is_empty() {
+                        self.sellers.remove(&key);
+                    } else {
+                        self.sellers.insert(key, rest.into());
+                    }
+                }
+            }
+        }
+    }
+
+    fn insert(&mut self, resource: Resource) {
+        match resource {
+            Resource::Member(m) => {
+                self.members.insert(m.id.clone(), m);
+            }
+            Resource::ApiKey(k) => {
+                self.key_owners.insert(k.id.clone(), k.member.clone());
+                self.api_keys.insert((k.member.clone(), k.id.clone()), k);
+            }
+            Resource::Brand(b) => {
+                self.brands.insert(b.id.clone(), b);
+            }
+            Resource::Trademark(t) => {
+                self.trademark_numbers.insert(
+                    (t.office, Arc::from(t.registration_number.as_str())),
+                    (t.brand.clone(), t.id.clone()),
+                );
+                self.trademarks.insert((t.brand.clone(), t.id.clone()), t);
+            }
+            Resource::Logo(l) => {
+                self.logos.insert((l.brand.clone(), l.id.clone()), l);
+            }
+            Resource::Authorization(a) => {
+                let key = seller_key(&a);
+                let mut ids: Vec<ResourceId> = self
+                    .sellers
+                    .get(&key)
+                    .map(|ids| ids.to_vec())
+                    .unwrap_or_default();
+                if !ids.contains(&a.id) {
+                    ids.push(a.id.clone());
+                }
+                self.sellers.insert(key, ids.into());
+                self.authorizations
+                    .insert((a.brand.clone(), a.id.clone()), a);
+            }
+        }
+    }
+
+    /// Executes a command against this state: checks it against what exists,
+    /// applies the resulting changes to `self` (so commands can be chained
+    /// into one revision), and returns them.
+    ///
+    /// `revision` is the revision the changes will be committed at (it
+    /// becomes the changed resources' etag); `now` is the commit time.
+    ///
+    /// # Errors
+    /// [`PlanError`] when the command does not fit the current state; `self`
+    /// is then left unchanged.
+    pub fn execute(
+        &mut self,
+        command: &Command,
+        revision: Revision,
+        now: Timestamp,
+    ) -> Result<Vec<Change>, PlanError> {
+        let changes = self.plan(command, revision, now)?;
+        for change in &changes {
+            self.apply_change(change);
+        }
+        Ok(changes)
+    }
+
+    fn plan(
+        &self,
+        command: &Command,
+        revision: Revision,
+        now: Timestamp,
+    ) -> Result<Vec<Change>, PlanError> {
+        match command {
+            Command::CreateMember {
+                id,
+                display_name,
+                kind,
+            } => {
+                if self.members.contains_key(id) {
+                    return Err(PlanError::AlreadyExists(format!(
+                        "member {:?} already exists",
+                        id.as_str()
+                    )));
+                }
+                let member = Member {
+                    id: id.clone(),
+                    display_name: display_name.clone(),
+                    kind: *kind,
+                    create_time: now,
+                    update_revision: revision,
+                };
+                Ok(vec![created(Resource::Member(Arc::new(member)))])
+            }
+            Command::CreateApiKey {
+                member,
+                id,
+                description,
+                secret_sha256,
+            } => {
+                self.member_or_not_found(member)?;
+                if self.key_owners.contains_key(id) {
+                    return Err(PlanError::AlreadyExists(format!(
+                        "api key {:?} already exists",
+                        id.as_str()
+                    )));
+                }
+                let key = ApiKey {
+                    member: member.clone(),
+                    id: id.clone(),
+                    description: description.clone(),
+                    secret_sha256: *secret_sha256,
+                    create_time: now,
+                    revoke_time: None,
+                    update_revision: revision,
+                };
+                Ok(vec![created(Resource::ApiKey(Arc::new(key)))])
+            }
+            Command::RevokeApiKey { member, id } => {
+                let key = self
+                    .api_keys
+                    .get(&(member.clone(), id.clone()))
+                    .ok_or_else(|| PlanError::NotFound(format!("members/{member}/apiKeys/{id}")))?;
+                if key.revoke_time.is_some() {
+                    return Err(PlanError::FailedPrecondition(format!(
+                        "members/{member}/apiKeys/{id} is already revoked"
+                    )));
+                }
+                let mut next = (**key).clone();
+                next.revoke_time = Some(now);
+                next.update_revision = revision;
+                Ok(vec![changed(
+                    Resource::ApiKey(key.clone()),
+                    Resource::ApiKey(Arc::new(next)),
+                )])
+            }
+            Command::CreateBrand {
+                id,
+                owner,
+                display_name,
+                aliases,
+                common_word,
+            } => {
+                if self.brands.contains_key(id) {
+                    return Err(PlanError::AlreadyExists(format!(
+                        "brand {:?} already exists",
+                        id.as_str()
+                    )));
+                }
+                let member = self.member_or_not_found(owner)?;
+                if member.kind != MemberKind::BrandOwner {
+                    return Err(PlanError::FailedPrecondition(format!(
+                        "member {owner:?} is not a brand owner"
+                    )));
+                }
+                let brand = Brand {
+                    id: id.clone(),
+                    owner: owner.clone(),
+                    display_name: display_name.clone(),
+                    aliases: aliases.clone(),
+                    common_word: *common_word,
+                    status: BrandStatus::Active,
+                    create_time: now,
+                    update_time: now,
+                    update_revision: revision,
+                };
+                Ok(vec![created(Resource::Brand(Arc::new(brand)))])
+            }
+            Command::UpdateBrand { id, patch, etag } => {
+                let brand = self.writable_brand(id)?;
+                check_etag(&format!("brands/{id}"), *etag, brand.update_revision)?;
+                let mut next = (**brand).clone();
+                if let Some(v) = &patch.display_name {
+                    next.display_name = v.clone();
+                }
+                if let Some(v) = &patch.aliases {
+                    next.aliases = v.clone();
+                }
+                if let Some(v) = patch.common_word {
+                    next.common_word = v;
+                }
+                next.update_time = now;
+                next.update_revision = revision;
+                Ok(vec![changed(
+                    Resource::Brand(brand.clone()),
+                    Resource::Brand(Arc::new(next)),
+                )])
+            }
+            Command::ArchiveBrand { id, etag } => {
+                let brand = self.writable_brand(id)?;
+                check_etag(&format!("brands/{id}"), *etag, brand.update_revision)?;
+                let mut next = (**brand).clone();
+                next.status = BrandStatus::Archived;
+                next.update_time = now;
+                next.update_revision = revision;
+                Ok(vec![changed(
+                    Resource::Brand(brand.clone()),
+                    Resource::Brand(Arc::new(next)),
+                )])
+            }
+            Command::AddTrademark { brand, id, spec } => {
+                self.writable_brand(brand)?;
+                self.unique_trademark_number(spec.office, &spec.registration_number, None)?;
+                let trademark = Trademark {
+                    brand: brand.clone(),
+                    id: id.clone(),
+                    office: spec.office,
+                    registration_number: spec.registration_number.clone(),
+                    mark_text: spec.mark_text.clone(),
+                    kind: spec.kind,
+                    nice_classes: spec.nice_classes,
+                    status: spec.status,
+                    registration_date: spec.registration_date,
+                    expiry_date: spec.expiry_date,
+                    designated_countries: spec.designated_countries.clone(),
+                    territories: spec.territories.clone(),
+                    update_revision: revision,
+                };
+                check_dates(&trademark)?;
+                Ok(vec![created(Resource::Trademark(Arc::new(trademark)))])
+            }
+            Command::UpdateTrademark {
+                brand,
+                id,
+                patch,
+                etag,
+            } => {
+                self.writable_brand(brand)?;
+                let current = self
+                    .trademarks
+                    .get(&(brand.clone(), id.clone()))
+                    .ok_or_else(|| {
+                        PlanError::NotFound(format!("brands/{brand}/trademarks/{id}"))
+                    })?;
+                check_etag(
+                    &format!("brands/{brand}/trademarks/{id}"),
+                    *etag,
+                    current.update_revision,
+                )?;
+                let next = patch_trademark(current, patch, revision)?;
+                Ok(vec![changed(
+                    Resource::Trademark(current.clone()),
+                    Resource::Trademark(Arc::new(next)),
+                )])
+            }
+            Command::RemoveTrademark { brand, id } => {
+                self.writable_brand(brand)?;
+                let current = self
+                    .trademarks
+                    .get(&(brand.clone(), id.clone()))
+                    .ok_or_else(|| {
+                        PlanError::NotFound(format!("brands/{brand}/trademarks/{id}"))
+                    })?;
+                Ok(vec![removed(Resource::Trademark(current.clone()))])
+            }
+            Command::AddLogo {
+                brand,
+                id,
+                description,
+                source,
+            } => {
+                self.writable_brand(brand)?;
+                if let Some(existing) = self.logos_of(brand).find(|l| l.hash == source.hash) {
+                    return Err(PlanError::AlreadyExists(format!(
+                        "brands/{brand} already has a logo with hash {} ({})",
+                        source.hash.to_hex(),
+                        existing.id
+                    )));
+                }
+                let logo = Logo {
+                    brand: brand.clone(),
+                    id: id.clone(),
+                    description: description.clone(),
+                    hash: source.hash,
+                    image_sha256: source.image_sha256,
+                    create_time: now,
+                    update_revision: revision,
+                };
+                Ok(vec![created(Resource::Logo(Arc::new(logo)))])
+            }
+            Command::RemoveLogo { brand, id } => {
+                self.writable_brand(brand)?;
+                let current = self
+                    .logos
+                    .get(&(brand.clone(), id.clone()))
+                    .ok_or_else(|| PlanError::NotFound(format!("brands/{brand}/logos/{id}")))?;
+                Ok(vec![removed(Resource::Logo(current.clone()))])
+            }
+            Command::AuthorizeSeller { brand, id, spec } => {
+                self.writable_brand(brand)?;
+                self.check_platform(&spec.platform, "authorization.platform")?;
+                if let Some(live) =
+                    self.live_authorization(brand, &spec.platform, &spec.seller_account)
+                {
+                    return Err(PlanError::AlreadyExists(format!(
+                        "seller {:?} on members/{} already has authorization brands/{brand}/authorizations/{}; update it instead",
+                        spec.seller_account, spec.platform, live.id
+                    )));
+                }
+                let auth = new_authorization(brand, id, spec, revision, now);
+                check_window(&auth, "authorization")?;
+                Ok(vec![created(Resource::Authorization(Arc::new(auth)))])
+            }
+            Command::UpdateAuthorization {
+                brand,
+                id,
+                patch,
+                etag,
+            } => {
+                self.writable_brand(brand)?;
+                let current = self.authorization_or_not_found(brand, id)?;
+                check_etag(
+                    &format!("brands/{brand}/authorizations/{id}"),
+                    *etag,
+                    current.update_revision,
+                )?;
+                if current.status == AuthorizationStatus::Revoked {
+                    return Err(PlanError::FailedPrecondition(format!(
+                        "brands/{brand}/authorizations/{id} is revoked; revoked authorizations cannot change"
+                    )));
+                }
+                let next = patch_authorization(current, patch, revision, now);
+                check_window(&next, "authorization")?;
+                Ok(vec![changed(
+                    Resource::Authorization(current.clone()),
+                    Resource::Authorization(Arc::new(next)),
+                )])
+            }
+            Command::RevokeAuthorization { brand, id } => {
+                self.writable_brand(brand)?;
+                let current = self.authorization_or_not_found(brand, id)?;
+                if current.status == AuthorizationStatus::Revoked {
+                    return Err(PlanError::FailedPrecondition(format!(
+                        "brands/{brand}/authorizations/{id} is already revoked"
+                    )));
+                }
+                let mut next = (**current).clone();
+                next.status = AuthorizationStatus::Revoked;
+                next.update_time = now;
+                next.update_revision = revision;
+                Ok(vec![changed(
+                    Resource::Authorization(current.clone()),
+                    Resource::Authorization(Arc::new(next)),
+                )])
+            }
+            Command::ImportAuthorizations { brand, rows } => {
+                self.writable_brand(brand)?;
+                let mut violations = Vec::new();
+                let mut seen: std::collections::HashMap<(&Slug, &str), usize> =
+                    std::collections::HashMap::new();
+                let mut changes = Vec::with_capacity(rows.len());
+                for (index, (id, spec)) in rows.iter().enumerate() {
+                    let field = format!("rows[{index}]");
+                    if let Err(PlanError::Invalid(v)) =
+                        self.check_platform(&spec.platform, &format!("{field}.platform"))
+                    {
+                        violations.extend(v);
+                        continue;
+                    }
+                    if let Some(first) =
+                        seen.insert((&spec.platform, spec.seller_account.as_str()), index)
+                    {
+                        violations.push((
+                            format!("{field}.seller_account"),
+                            format!(
+                                "seller {:?} on members/{} is already in rows[{first}]",
+                                spec.seller_account, spec.platform
+                            ),
+                        ));
+                        continue;
+                    }
+                    let change = match self.live_authorization(
+                        brand,
+                        &spec.platform,
+                        &spec.seller_account,
+                    ) {
+                        Some(live) => {
+                            let mut next = (*live).clone();
+                            next.nice_classes = spec.nice_classes;
+                            next.regions = spec.regions.clone();
+                            next.valid_from = spec.valid_from.unwrap_or(now);
+                            next.valid_until = spec.valid_until;
+                            next.reference = spec.reference.clone();
+                            next.update_time = now;
+                            next.update_revision = revision;
+                            (next, Some(live))
+                        }
+                        None => (new_authorization(brand, id, spec, revision, now), None),
+                    };
+                    if let Err(PlanError::Invalid(v)) = check_window(&change.0, &field) {
+                        violations.extend(v);
+                        continue;
+                    }
+                    changes.push(Change {
+                        before: change.1.map(Resource::Authorization),
+                        after: Some(Resource::Authorization(Arc::new(change.0))),
+                    });
+                }
+                if violations.is_empty() {
+                    Ok(changes)
+                } else {
+                    Err(PlanError::Invalid(violations))
+                }
+            }
+        }
+    }
+
+    fn member_or_not_found(&self, id: &Slug) -> Result<&Arc<Member>, PlanError> {
+        self.members
+            .get(id)
+            .ok_or_else(|| PlanError::NotFound(format!("members/{id}")))
+    }
+
+    fn writable_brand(&self, id: &Slug) -> Result<&Arc<Brand>, PlanError> {
+        let brand = self
+            .brands
+            .get(id)
+            .ok_or_else(|| PlanError::NotFound(format!("brands/{id}")))?;
+        if brand.status == BrandStatus::Archived {
+            return Err(PlanError::FailedPrecondition(format!(
+                "brands/{id} is archived and read-only"
+            )));
+        }
+        Ok(brand)
+    }
+
+    fn authorization_or_not_found(
+        &self,
+        brand: &Slug,
+        id: &ResourceId,
+    ) -> Result<&Arc<Authorization>, PlanError> {
+        self.authorizations
+            .get(&(brand.clone(), id.clone()))
+            .ok_or_else(|| PlanError::NotFound(format!("brands/{brand}/authorizations/{id}")))
+    }
+
+    fn check_platform(&self, platform: &Slug, field: &str) -> Result<(), PlanError> {
+        match self.members.get(platform) {
+            Some(m) if m.kind == MemberKind::Platform => Ok(()),
+            Some(_) => Err(PlanError::Invalid(vec![(
+                field.to_string(),
+                format!("members/{platform} is not a platform"),
+            )])),
+            None => Err(PlanError::Invalid(vec![(
+                field.to_string(),
+                format!("members/{platform} does not exist"),
+            )])),
+        }
+    }
+
+    fn unique_trademark_number(
+        &self,
+        office: Office,
+        number: &str,
+        except: Option<&ResourceId>,
+    ) -> Result<(), PlanError> {
+        match self.trademark_numbers.get(&(office, Arc::from(number))) {
+            Some((brand, id)) if Some(id) != except => Err(PlanError::AlreadyExists(format!(
+                "trademark {office} {number:?} is already registered as brands/{brand}/trademarks/{id}"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    fn live_authorization(
+        &self,
+        brand: &Slug,
+        platform: &Slug,
+        seller: &str,
+    ) -> Option<Arc<Authorization>> {
+        self.seller_authorizations(brand, platform, seller)
+            .find(|a| a.is_live())
+    }
+
+    fn seller_authorizations<'a>(
+        &'a self,
+        brand: &Slug,
+        platform: &Slug,
+        seller: &str,
+    ) -> impl Iterator<Item = Arc<Authorization>> + 'a {
+        let key = (brand.clone(), platform.clone(), Arc::from(seller));
+        let ids = self.sellers.get(&key).cloned();
+        let brand = brand.clone();
+        ids.into_iter().flat_map(move |ids| {
+            let brand = brand.clone();
+            (0..ids.len()).filter_map(move |i| {
+                self.authorizations
+                    .get(&(brand.clone(), ids[i].clone()))
+                    .cloned()
+            })
+        })
+    }
+
+    // ---- reads -------------------------------------------------------------
+
+    /// A member.
+    pub fn member(&self, id: &str) -> Option<&Arc<Member>> {
+        self.members.get(id)
+    }
+
+    /// An API key, by its id alone (authentication).
+    pub fn api_key(&self, id: &str) -> Option<&Arc<ApiKey>> {
+        let member = self.key_owners.get(id)?;
+        self.api_keys
+            .get(&(member.clone(), ResourceId::parse(id).ok()?))
+    }
+
+    /// Whether any usable operator key exists.
+    pub fn has_operator_key(&self) -> bool {
+        self.api_keys.values().any(|k| {
+            k.revoke_time.is_none()
+                && self
+                    .members
+                    .get(&k.member)
+                    .is_some_and(|m| m.kind == MemberKind::Operator)
+        })
+    }
+
+    /// A brand.
+    pub fn brand(&self, id: &str) -> Option<&Arc<Brand>> {
+        self.brands.get(id)
+    }
+
+    /// A trademark.
+    pub fn trademark(&self, brand: &Slug, id: &ResourceId) -> Option<&Arc<Trademark>> {
+        self.trademarks.get(&(brand.clone(), id.clone()))
+    }
+
+    /// A logo.
+    pub fn logo(&self, brand: &Slug, id: &ResourceId) -> Option<&Arc<Logo>> {
+        self.logos.get(&(brand.clone(), id.clone()))
+    }
+
+    /// An authorization.
+    pub fn authorization(&self, brand: &Slug, id: &ResourceId) -> Option<&Arc<Authorization>> {
+        self.authorizations.get(&(brand.clone(), id.clone()))
+    }
+
+    /// An API key by member and id.
+    pub fn member_api_key(&self, member: &Slug, id: &ResourceId) -> Option<&Arc<ApiKey>> {
+        self.api_keys.get(&(member.clone(), id.clone()))
+    }
+
+    /// Members in id order, after `after`.
+    pub fn list_members(&self, after: Option<&str>, limit: usize) -> Page<Arc<Member>> {
+        let start = match after {
+            Some(a) => Bound::Excluded(a),
+            None => Bound::Unbounded,
+        };
+        page(
+            self.members
+                .range::<_, str>((start, Bound::Unbounded))
+                .map(|(k, v)| (k.as_str().to_string(), v.clone())),
+            limit,
+            |_| true,
+        )
+    }
+
+    /// Brands in id order, after `after`, optionally of one owner.
+    pub fn list_brands(
+        &self,
+        owner: Option<&Slug>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Page<Arc<Brand>> {
+        let start = match after {
+            Some(a) => Bound::Excluded(a),
+            None => Bound::Unbounded,
+        };
+        page(
+            self.brands
+                .range::<_, str>((start, Bound::Unbounded))
+                .map(|(k, v)| (k.as_str().to_string(), v.clone())),
+            limit,
+            |b| owner.is_none_or(|o| &b.owner == o),
+        )
+    }
+
+    /// A member's API keys in id order.
+    pub fn list_api_keys(
+        &self,
+        member: &Slug,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Page<Arc<ApiKey>> {
+        page(children(&self.api_keys, member, after), limit, |_| true)
+    }
+
+    /// A brand's trademarks in id order.
+    pub fn list_trademarks(
+        &self,
+        brand: &Slug,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Page<Arc<Trademark>> {
+        page(children(&self.trademarks, brand, after), limit, |_| true)
+    }
+
+    /// A brand's logos in id order.
+    pub fn list_logos(&self, brand: &Slug, after: Option<&str>, limit: usize) -> Page<Arc<Logo>> {
+        page(children(&self.logos, brand, after), limit, |_| true)
+    }
+
+    /// A brand's authorizations in id order, those `keep` accepts.
+    pub fn list_authorizations(
+        &self,
+        brand: &Slug,
+        after: Option<&str>,
+        limit: usize,
+        keep: impl Fn(&Arc<Authorization>) -> bool,
+    ) -> Page<Arc<Authorization>> {
+        page(children(&self.authorizations, brand, after), limit, keep)
+    }
+
+    fn logos_of<'a>(&'a self, brand: &Slug) -> impl Iterator<Item = &'a Arc<Logo>> + 'a {
+        let brand = brand.clone();
+        self.logos
+            .range((brand.clone(), ResourceId::min())..)
+            .take_while(move |((b, _), _)| *b == brand)
+            .map(|(_, v)| v)
+    }
+
+    // ---- checks ------------------------------------------------------------
+
+    /// Is `seller` on `platform` authorized for `brand`, in `class` and
+    /// `region` (each `None` when unknown: only an authorization for every
+    /// class or region covers it), at `at`? `None` when the brand does not
+    /// exist.
+    pub fn check_seller(
+        &self,
+        brand: &Slug,
+        platform: &Slug,
+        seller: &str,
+        class: Option<NiceClass>,
+        region: Option<Region>,
+        at: Timestamp,
+    ) -> Option<SellerCheck> {
+        let b = self.brands.get(brand)?;
+        if b.status == BrandStatus::Archived {
+            return Some(SellerCheck {
+                verdict: SellerVerdict::BrandArchived,
+                authorization: None,
+            });
+        }
+        let mut best: Option<SellerCheck> = None;
+        for auth in self.seller_authorizations(brand, platform, seller) {
+            let verdict = evaluate(&auth, class, region, at);
+            if best.as_ref().is_none_or(|b| verdict < b.verdict) {
+                best = Some(SellerCheck {
+                    verdict,
+                    authorization: Some(auth),
+                });
+            }
+        }
+        Some(best.unwrap_or(SellerCheck {
+            verdict: SellerVerdict::NoAuthorization,
+            authorization: None,
+        }))
+    }
+}
+
+fn evaluate(
+    auth: &Authorization,
+    class: Option<NiceClass>,
+    region: Option<Region>,
+    at: Timestamp,
+) -> SellerVerdict {
+    match auth.status {
+        AuthorizationStatus::Revoked => return SellerVerdict::Revoked,
+        AuthorizationStatus::Suspended => return SellerVerdict::Suspended,
+        AuthorizationStatus::Active => {}
+    }
+    if at < auth.valid_from {
+        return SellerVerdict::NotYetValid;
+    }
+    if auth.valid_until.is_some_and(|until| at >= until) {
+        return SellerVerdict::Expired;
+    }
+    let class_ok =
+        auth.nice_classes.is_empty() || class.is_some_and(|c| auth.nice_classes.contains(c));
+    if !class_ok {
+        return SellerVerdict::ClassNotCovered;
+    }
+    let region_ok = auth.regions.is_empty() || region.is_some_and(|r| auth.regions.contains(&r));
+    if !region_ok {
+        return SellerVerdict::RegionNotCovered;
+    }
+    SellerVerdict::Authorized
+}
+
+fn seller_key(a: &Authorization) -> SellerKey {
+    (
+        a.brand.clone(),
+        a.platform.clone(),
+        Arc::from(a.seller_account.as_str()),
+    )
+}
+
+fn created(after: Resource) -> Change {
+    Change {
+        before: None,
+        after: Some(after),
+    }
+}
+
+fn changed(before: Resource, after: Resource) -> Change {
+    Change {
+        before: Some(before),
+        after: Some(after),
+    }
+}
+
+fn removed(before: Resource) -> Change {
+    Change {
+        before: Some(before),
+        after: None,
+    }
+}
+
+fn check_etag(resource: &str, given: Option<Revision>, current: Revision) -> Result<(), PlanError> {
+    match given {
+        Some(given) if given != current => Err(PlanError::EtagMismatch {
+            resource: resource.to_string(),
+            given: given.to_string(),
+            current: current.to_string(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn check_dates(t: &Trademark) -> Result<(), PlanError> {
+    if let (Some(from), Some(until)) = (t.registration_date, t.expiry_date)
+        && until <= from
+    {
+        return Err(PlanError::Invalid(vec![(
+            "trademark.expiry_date".into(),
+            format!("expiry date {until} must be after the registration date {from}"),
+        )]));
+    }
+    Ok(())
+}
+
+fn check_window(a: &Authorization, field: &str) -> Result<(), PlanError> {
+    if let Some(until) = a.valid_until
+        && until <= a.valid_from
+    {
+        return Err(PlanError::Invalid(vec![(
+            format!("{field}.valid_until"),
+            format!(
+                "valid_until {until} must be after valid_from {}",
+                a.valid_from
+            ),
+        )]));
+    }
+    Ok(())
+}
+
+fn new_authorization(
+    brand: &Slug,
+    id: &ResourceId,
+    spec: &AuthorizationSpec,
+    revision: Revision,
+    now: Timestamp,
+) -> Authorization {
+    Authorization {
+        brand: brand.clone(),
+        id: id.clone(),
+        platform: spec.platform.clone(),
+        seller_account: spec.seller_account.clone(),
+        nice_classes: spec.nice_classes,
+        regions: spec.regions.clone(),
+        valid_from: spec.valid_from.unwrap_or(now),
+        valid_until: spec.valid_until,
+        status: AuthorizationStatus::Active,
+        reference: spec.reference.clone(),
+        create_time: now,
+        update_time: now,
+        update_revision: revision,
+    }
+}
+
+fn patch_authorization(
+    current: &Authorization,
+    patch: &AuthorizationPatch,
+    revision: Revision,
+    now: Timestamp,
+) -> Authorization {
+    let mut next = current.clone();
+    if let Some(v) = patch.nice_classes {
+        next.nice_classes = v;
+    }
+    if let Some(v) = &patch.regions {
+        next.regions = v.clone();
+    }
+    if let Some(v) = patch.valid_from {
+        next.valid_from = v;
+    }
+    if let Some(v) = patch.valid_until {
+        next.valid_until = v;
+    }
+    if let Some(v) = patch.status {
+        next.status = v;
+    }
+    if let Some(v) = &patch.reference {
+        next.reference = v.clone();
+    }
+    next.update_time = now;
+    next.update_revision = revision;
+    next
+}
+
+fn patch_trademark(
+    current: &Trademark,
+    patch: &TrademarkPatch,
+    revision: Revision,
+) -> Result<Trademark, PlanError> {
+    let mut next = current.clone();
+    if let Some(v) = &patch.mark_text {
+        next.mark_text = v.clone();
+    }
+    if let Some(v) = patch.kind {
+        next.kind = v;
+    }
+    if let Some(v) = patch.nice_classes {
+        next.nice_classes = v;
+    }
+    if let Some(v) = patch.status {
+        next.status = v;
+    }
+    if let Some(v) = patch.registration_date {
+        next.registration_date = v;
+    }
+    if let Some(v) = patch.expiry_date {
+        next.expiry_date = v;
+    }
+    if let Some(v) = &patch.designated_countries {
+        next.territories = next
+            .office
+            .territories(v)
+            .map_err(|e| PlanError::Invalid(vec![("trademark.designated_countries".into(), e)]))?;
+        next.designated_countries = v.clone();
+    }
+    next.update_revision = revision;
+    check_dates(&next)?;
+    Ok(next)
+}
+
+/// Iterates the children of `parent` in a map keyed by (parent, child id),
+/// after `after`.
+fn children<'a, V: Clone + 'a>(
+    map: &'a OrdMap<BrandChild, V>,
+    parent: &Slug,
+    after: Option<&str>,
+) -> impl Iterator<Item = (String, V)> + 'a {
+    let parent_owned = parent.clone();
+    let start = match after.and_then(|a| ResourceId::parse(a).ok()) {
+        Some(a) => Bound::Excluded((parent.clone(), a)),
+        None => Bound::Included((parent.clone(), ResourceId::min())),
+    };
+    map.range((start, Bound::Unbounded))
+        .take_while(move |((p, _), _)| *p == parent_owned)
+        .map(|((_, id), v)| (id.as_str().to_string(), v.clone()))
+}
+
+/// Takes up to `limit` items that `keep` accepts; the continuation key is
+/// the last item's key when more may follow.
+fn page<T>(
+    items: impl Iterator<Item = (String, T)>,
+    limit: usize,
+    keep: impl Fn(&T) -> bool,
+) -> Page<T> {
+    let mut out = Vec::with_capacity(limit.min(1024));
+    let mut last = None;
+    for (key, item) in items {
+        if !keep(&item) {
+            continue;
+        }
+        if out.len() == limit {
+            return (out, last);
+        }
+        last = Some(key);
+        out.push(item);
+    }
+    (out, None)
+}

@@ -1,0 +1,114 @@
+//! The embedded store: the change log in process memory. It is the default
+//! when no database is configured, so `marque serve` answers at once; it keeps
+//! nothing across restarts, and the server says so when it starts.
+
+use std::{collections::HashMap, sync::Arc};
+
+use async_trait::async_trait;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+use super::{Store, StoreError, WriteTx};
+use crate::{
+    model::{Actor, ChangeEvent, Revision},
+    snapshot::Snapshot,
+};
+
+/// The in-memory store.
+#[derive(Default, Clone)]
+pub struct MemoryStore {
+    /// The log and the request-id index; the mutex is the write lock.
+    inner: Arc<Mutex<Log>>,
+}
+
+#[derive(Default)]
+struct Log {
+    /// Events in revision order: `events[i].revision == i + 1`.
+    events: Vec<ChangeEvent>,
+    /// (member, request id) → revision of the write it made.
+    requests: HashMap<(String, String), Revision>,
+}
+
+impl MemoryStore {
+    /// An empty store at revision 0.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    fn kind(&self) -> &'static str {
+        "memory"
+    }
+
+    fn durable(&self) -> bool {
+        false
+    }
+
+    async fn load(&self) -> Result<Snapshot, StoreError> {
+        let log = self.inner.lock().await;
+        let mut snapshot = Snapshot::default();
+        for event in &log.events {
+            snapshot.apply(event);
+        }
+        Ok(snapshot)
+    }
+
+    async fn events_after(
+        &self,
+        after: Revision,
+        limit: usize,
+    ) -> Result<Vec<ChangeEvent>, StoreError> {
+        let log = self.inner.lock().await;
+        let start = usize::try_from(after)
+            .unwrap_or(usize::MAX)
+            .min(log.events.len());
+        Ok(log.events[start..].iter().take(limit).cloned().collect())
+    }
+
+    async fn begin(&self) -> Result<Box<dyn WriteTx>, StoreError> {
+        let guard = self.inner.clone().lock_owned().await;
+        Ok(Box::new(MemoryTx { guard }))
+    }
+}
+
+struct MemoryTx {
+    guard: OwnedMutexGuard<Log>,
+}
+
+#[async_trait]
+impl WriteTx for MemoryTx {
+    fn head(&self) -> Revision {
+        self.guard.events.len() as Revision
+    }
+
+    async fn find_request(
+        &mut self,
+        actor: &Actor,
+        request_id: &str,
+    ) -> Result<Option<ChangeEvent>, StoreError> {
+        let key = (actor.member_str().to_string(), request_id.to_string());
+        Ok(self.guard.requests.get(&key).and_then(|revision| {
+            let index = usize::try_from(*revision).ok()?.checked_sub(1)?;
+            self.guard.events.get(index).cloned()
+        }))
+    }
+
+    async fn commit(mut self: Box<Self>, event: ChangeEvent) -> Result<(), StoreError> {
+        let expected = self.head() + 1;
+        if event.revision != expected {
+            return Err(StoreError::Internal(anyhow::anyhow!(
+                "event revision {} is not the next revision {expected}",
+                event.revision
+            )));
+        }
+        if let Some(request_id) = &event.request_id {
+            self.guard.requests.insert(
+                (event.actor.member_str().to_string(), request_id.clone()),
+                event.revision,
+            );
+        }
+        self.guard.events.push(event);
+        Ok(())
+    }
+}

@@ -1,0 +1,91 @@
+//! Where the registry is kept. A [`Store`] serializes writes, gives each one the
+//! next gap-free revision, and keeps the change events that replicas apply to
+//! their snapshots.
+//!
+//! The write protocol ([`Store::begin`] → [`WriteTx::find_request`] →
+//! [`WriteTx::commit`]) lets the caller evaluate a command against a snapshot at
+//! exactly the head revision while the store holds its write lock, so the same
+//! domain logic (in [`crate::snapshot`]) serves every store.
+
+use async_trait::async_trait;
+
+use crate::{
+    model::{Actor, ChangeEvent, Revision},
+    snapshot::Snapshot,
+};
+
+pub mod memory;
+
+pub use memory::MemoryStore;
+
+/// Store failures. Callers answer UNAVAILABLE for [`StoreError::Unavailable`]
+/// and INTERNAL (saying nothing more) for the rest; logs carry the cause.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The store cannot be reached now; retrying later may work.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// The store holds something it cannot read back, or broke an invariant.
+    #[error("store failure: {0}")]
+    Internal(#[from] anyhow::Error),
+}
+
+/// A registry store.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// A short name for logs and health (`memory`, `postgres`).
+    fn kind(&self) -> &'static str;
+
+    /// Whether the store keeps the registry across restarts.
+    fn durable(&self) -> bool;
+
+    /// Loads the whole registry at one consistent revision.
+    ///
+    /// # Errors
+    /// When the store cannot be read.
+    async fn load(&self) -> Result<Snapshot, StoreError>;
+
+    /// The change events after revision `after`, in revision order, at most
+    /// `limit` of them.
+    ///
+    /// # Errors
+    /// When the store cannot be read.
+    async fn events_after(
+        &self,
+        after: Revision,
+        limit: usize,
+    ) -> Result<Vec<ChangeEvent>, StoreError>;
+
+    /// Starts a write: holds the store's write lock (so writes are
+    /// serialized and revisions gap-free) until the transaction is committed
+    /// or dropped.
+    ///
+    /// # Errors
+    /// When the store cannot be reached.
+    async fn begin(&self) -> Result<Box<dyn WriteTx>, StoreError>;
+}
+
+/// A write in progress, holding the store's write lock.
+#[async_trait]
+pub trait WriteTx: Send {
+    /// The latest committed revision; the write will commit `head() + 1`.
+    fn head(&self) -> Revision;
+
+    /// The event an earlier write by the same member with this request id
+    /// produced, if there was one.
+    ///
+    /// # Errors
+    /// When the store cannot be read.
+    async fn find_request(
+        &mut self,
+        actor: &Actor,
+        request_id: &str,
+    ) -> Result<Option<ChangeEvent>, StoreError>;
+
+    /// Appends `event` (whose revision must be `head() + 1`), applies it, and
+    /// releases the lock. Nothing is written if this fails.
+    ///
+    /// # Errors
+    /// When the store cannot be written; the write then did not happen.
+    async fn commit(self: Box<Self>, event: ChangeEvent) -> Result<(), StoreError>;
+}
