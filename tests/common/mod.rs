@@ -1,0 +1,366 @@
+//! Test harness: starts the real server (the same `Server` that `main`
+//! uses) on port 0 over a store, with a fixture registry, and hands out
+//! generated gRPC clients that present a member's API key.
+//!
+//! Set `TEST_LOG=1` to see the server's logs.
+
+#![allow(dead_code)]
+
+use std::{net::SocketAddr, path::Path, sync::Arc, time::Duration};
+
+use marque::{
+    auth,
+    pb::marque::v1::{
+        check_service_client::CheckServiceClient, registry_service_client::RegistryServiceClient,
+    },
+    seed::Seed,
+    server::{OperatorKey, Server, ServerOptions},
+    store::{MemoryStore, Store},
+};
+use tokio::{sync::oneshot, task::JoinHandle};
+use tonic::{
+    Request, Status,
+    metadata::{Ascii, MetadataValue},
+    service::{Interceptor, interceptor::InterceptedService},
+    transport::{Channel, Endpoint},
+};
+
+/// Adds `authorization: Bearer <key>` to every call.
+#[derive(Clone)]
+pub struct Bearer(Option<MetadataValue<Ascii>>);
+
+impl Interceptor for Bearer {
+    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
+        if let Some(value) = &self.0 {
+            request
+                .metadata_mut()
+                .insert("authorization", value.clone());
+        }
+        Ok(request)
+    }
+}
+
+/// A registry client presenting one member's key.
+pub type Registry = RegistryServiceClient<InterceptedService<Channel, Bearer>>;
+/// A check client presenting one member's key.
+pub type Check = CheckServiceClient<InterceptedService<Channel, Bearer>>;
+
+/// The fixture's members, each with one key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Who {
+    /// `operator`, the alliance operator.
+    Operator,
+    /// `owner-a`, owner of brand `alpha`.
+    OwnerA,
+    /// `owner-b`, owner of brand `beta`.
+    OwnerB,
+    /// `platform-p`.
+    PlatformP,
+    /// `platform-q`.
+    PlatformQ,
+    /// No key at all.
+    Anonymous,
+}
+
+impl Who {
+    pub const ALL: [Who; 6] = [
+        Who::Operator,
+        Who::OwnerA,
+        Who::OwnerB,
+        Who::PlatformP,
+        Who::PlatformQ,
+        Who::Anonymous,
+    ];
+
+    pub fn member(self) -> &'static str {
+        match self {
+            Who::Operator => "operator",
+            Who::OwnerA => "owner-a",
+            Who::OwnerB => "owner-b",
+            Who::PlatformP => "platform-p",
+            Who::PlatformQ => "platform-q",
+            Who::Anonymous => "",
+        }
+    }
+}
+
+/// The fixture registry: two owners with one brand each, two platforms,
+/// one authorization of `alpha` on each platform.
+pub fn fixture_seed(keys: &Keys) -> String {
+    format!(
+        r#"
+[[members]]
+id = "operator"
+display_name = "Operator"
+kind = "operator"
+api_keys = [{{ secret = "{op}" }}]
+
+[[members]]
+id = "owner-a"
+display_name = "Owner A"
+kind = "brand_owner"
+api_keys = [{{ secret = "{a}" }}]
+
+[[members]]
+id = "owner-b"
+display_name = "Owner B"
+kind = "brand_owner"
+api_keys = [{{ secret = "{b}" }}]
+
+[[members]]
+id = "platform-p"
+display_name = "Platform P"
+kind = "platform"
+api_keys = [{{ secret = "{p}" }}]
+
+[[members]]
+id = "platform-q"
+display_name = "Platform Q"
+kind = "platform"
+api_keys = [{{ secret = "{q}" }}]
+
+[[brands]]
+id = "alpha"
+owner = "owner-a"
+display_name = "Alpha"
+aliases = ["阿尔法"]
+
+[[brands.trademarks]]
+office = "CN"
+registration_number = "TEST-1"
+mark_text = "ALPHA"
+kind = "word"
+nice_classes = [14, 18]
+status = "registered"
+
+[[brands.authorizations]]
+platform = "platform-p"
+seller_account = "seller-p1"
+nice_classes = [14]
+regions = ["CN", "FR"]
+
+[[brands.authorizations]]
+platform = "platform-q"
+seller_account = "seller-q1"
+
+[[brands]]
+id = "beta"
+owner = "owner-b"
+display_name = "Beta"
+"#,
+        op = keys.operator,
+        a = keys.owner_a,
+        b = keys.owner_b,
+        p = keys.platform_p,
+        q = keys.platform_q,
+    )
+}
+
+/// One fresh key per fixture member.
+#[derive(Clone)]
+pub struct Keys {
+    pub operator: String,
+    pub owner_a: String,
+    pub owner_b: String,
+    pub platform_p: String,
+    pub platform_q: String,
+}
+
+impl Keys {
+    pub fn generate() -> Self {
+        Self {
+            operator: auth::generate_key().secret,
+            owner_a: auth::generate_key().secret,
+            owner_b: auth::generate_key().secret,
+            platform_p: auth::generate_key().secret,
+            platform_q: auth::generate_key().secret,
+        }
+    }
+
+    pub fn of(&self, who: Who) -> Option<&str> {
+        match who {
+            Who::Operator => Some(&self.operator),
+            Who::OwnerA => Some(&self.owner_a),
+            Who::OwnerB => Some(&self.owner_b),
+            Who::PlatformP => Some(&self.platform_p),
+            Who::PlatformQ => Some(&self.platform_q),
+            Who::Anonymous => None,
+        }
+    }
+}
+
+/// Installs a test log subscriber once, when `TEST_LOG` is set.
+pub fn init_logs() {
+    if std::env::var_os("TEST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("info")
+            .with_test_writer()
+            .try_init();
+    }
+}
+
+/// A running server.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub keys: Keys,
+    pub registry: Arc<marque::registry::Registry>,
+    stop: Option<oneshot::Sender<()>>,
+    pub task: Option<JoinHandle<anyhow::Result<()>>>,
+    channel: Channel,
+}
+
+/// How to start a test server.
+pub struct Start {
+    pub options: ServerOptions,
+    pub store: Arc<dyn Store>,
+    pub keys: Keys,
+}
+
+impl Start {
+    /// Loopback, port 0, the fixture seed, the embedded store.
+    pub fn fixture() -> Self {
+        let keys = Keys::generate();
+        let mut options = ServerOptions::new("127.0.0.1:0".parse().expect("address"));
+        options.seed =
+            Some(Seed::parse(&fixture_seed(&keys), Path::new(".")).expect("fixture seed"));
+        options.operator_key = OperatorKey::None;
+        options.shutdown_grace = Duration::from_millis(200);
+        options.drain_timeout = Duration::from_secs(5);
+        options.min_revision_wait = Duration::from_millis(300);
+        Self {
+            options,
+            store: Arc::new(MemoryStore::new()),
+            keys,
+        }
+    }
+
+    /// Starts the server and waits until it answers health SERVING.
+    pub async fn start(self) -> TestServer {
+        init_logs();
+        let server = Server::bind(self.options, self.store).await.expect("bind");
+        let addr = server.local_addr().expect("address");
+        let registry = server.registry();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(server.run(async {
+            let _ = stopped.await;
+        }));
+        let channel = Endpoint::from_shared(format!("http://{addr}"))
+            .expect("endpoint")
+            .connect_lazy();
+        let server = TestServer {
+            addr,
+            keys: self.keys,
+            registry,
+            stop: Some(stop),
+            task: Some(task),
+            channel,
+        };
+        server.wait_serving("").await;
+        server
+    }
+}
+
+impl TestServer {
+    /// The fixture on the embedded store.
+    pub async fn start() -> TestServer {
+        Start::fixture().start().await
+    }
+
+    pub fn channel(&self) -> Channel {
+        self.channel.clone()
+    }
+
+    fn bearer(&self, who: Who) -> Bearer {
+        Bearer(
+            self.keys
+                .of(who)
+                .map(|key| format!("Bearer {key}").parse().expect("ascii metadata")),
+        )
+    }
+
+    /// A registry client presenting `who`'s key.
+    pub fn registry_as(&self, who: Who) -> Registry {
+        RegistryServiceClient::with_interceptor(self.channel(), self.bearer(who))
+    }
+
+    /// A registry client presenting an arbitrary key.
+    pub fn registry_with_key(&self, key: &str) -> Registry {
+        RegistryServiceClient::with_interceptor(
+            self.channel(),
+            Bearer(Some(
+                format!("Bearer {key}").parse().expect("ascii metadata"),
+            )),
+        )
+    }
+
+    /// A check client presenting `who`'s key.
+    pub fn check_as(&self, who: Who) -> Check {
+        CheckServiceClient::with_interceptor(self.channel(), self.bearer(who))
+    }
+
+    /// The health status of `service`.
+    pub async fn health(&self, service: &str) -> Result<i32, Status> {
+        let mut client = tonic_health::pb::health_client::HealthClient::new(self.channel());
+        client
+            .check(tonic_health::pb::HealthCheckRequest {
+                service: service.to_string(),
+            })
+            .await
+            .map(|r| r.into_inner().status)
+    }
+
+    /// Waits (bounded) until `service` reports SERVING.
+    pub async fn wait_serving(&self, service: &str) {
+        for _ in 0..200 {
+            if let Ok(status) = self.health(service).await
+                && status == tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("{service:?} did not become SERVING within 5 s");
+    }
+
+    /// Starts the shutdown and returns the server task.
+    pub fn begin_shutdown(&mut self) -> JoinHandle<anyhow::Result<()>> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.task.take().expect("server task")
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// The field violations of an INVALID_ARGUMENT status, as (field, description).
+pub fn field_violations(status: &Status) -> Vec<(String, String)> {
+    use tonic_types::StatusExt;
+    status
+        .get_details_bad_request()
+        .map(|bad| {
+            bad.field_violations
+                .into_iter()
+                .map(|v| (v.field, v.description))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Asserts that `status` is INVALID_ARGUMENT with a violation of each field.
+pub fn assert_violations(status: &Status, fields: &[&str]) {
+    assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
+    let got = field_violations(status);
+    for field in fields {
+        assert!(
+            got.iter().any(|(f, _)| f == field),
+            "expected a violation of {field:?}, got {got:?}"
+        );
+    }
+}

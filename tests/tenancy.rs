@@ -1,0 +1,547 @@
+//! The tenancy matrix: every RPC × every kind of caller, through the real gRPC
+//! API. Brand `alpha` belongs to `owner-a`; `owner-b` is another brand owner;
+//! `platform-p` and `platform-q` are platforms.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{TestServer, Who};
+use marque::{auth::Rpc, pb::marque::v1 as pb};
+use prost::Message;
+use tonic::Code;
+
+/// What each caller gets: `Ok` or the error code.
+fn expected(rpc: Rpc, who: Who) -> Code {
+    use Who::*;
+    if who == Anonymous {
+        return Code::Unauthenticated;
+    }
+    let allowed: &[Who] = match rpc {
+        Rpc::GetCaller | Rpc::GetBrand | Rpc::ListBrands | Rpc::ListTrademarks | Rpc::ListLogos => {
+            &[Operator, OwnerA, OwnerB, PlatformP, PlatformQ]
+        }
+        Rpc::CreateMember
+        | Rpc::ListMembers
+        | Rpc::CreateApiKey
+        | Rpc::ListApiKeys
+        | Rpc::RevokeApiKey => &[Operator],
+        // members/owner-a: the operator and owner-a itself.
+        Rpc::GetMember => &[Operator, OwnerA],
+        // Any brand owner creates its own brands.
+        Rpc::CreateBrand => &[OwnerA, OwnerB],
+        // Everything below brand alpha: only its owner writes.
+        Rpc::UpdateBrand
+        | Rpc::ArchiveBrand
+        | Rpc::AddTrademark
+        | Rpc::UpdateTrademark
+        | Rpc::RemoveTrademark
+        | Rpc::AddLogo
+        | Rpc::RemoveLogo
+        | Rpc::AuthorizeSeller
+        | Rpc::UpdateAuthorization
+        | Rpc::RevokeAuthorization
+        | Rpc::ImportAuthorizations => &[OwnerA],
+        // Authorizations are private: the owner, the operator, and each
+        // platform for its own platform only (filtered, tested below).
+        Rpc::ListAuthorizations => &[Operator, OwnerA, PlatformP, PlatformQ],
+        Rpc::CheckSeller => &[PlatformP, PlatformQ],
+    };
+    if allowed.contains(&who) {
+        Code::Ok
+    } else {
+        Code::PermissionDenied
+    }
+}
+
+/// Calls `rpc` as `who`, after any set-up done by the brand owner, with a
+/// request that is valid, so that only permissions decide.
+async fn call(server: &TestServer, rpc: Rpc, who: Who, n: usize) -> Result<(), tonic::Status> {
+    let mut as_who = server.registry_as(who);
+    let mut owner = server.registry_as(Who::OwnerA);
+    let mut operator = server.registry_as(Who::Operator);
+    let unique = format!("m{n}");
+    let brand = "brands/alpha".to_string();
+    match rpc {
+        Rpc::GetCaller => as_who.get_caller(pb::GetCallerRequest {}).await.map(drop),
+        Rpc::CreateMember => as_who
+            .create_member(pb::CreateMemberRequest {
+                member_id: format!("member-{unique}"),
+                member: Some(pb::Member {
+                    display_name: "New".into(),
+                    kind: pb::MemberKind::Platform as i32,
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            })
+            .await
+            .map(drop),
+        Rpc::GetMember => as_who
+            .get_member(pb::GetMemberRequest {
+                name: "members/owner-a".into(),
+                min_revision: 0,
+            })
+            .await
+            .map(drop),
+        Rpc::ListMembers => as_who
+            .list_members(pb::ListMembersRequest::default())
+            .await
+            .map(drop),
+        Rpc::CreateApiKey => as_who
+            .create_api_key(pb::CreateApiKeyRequest {
+                parent: "members/owner-a".into(),
+                description: "matrix".into(),
+                request_id: String::new(),
+            })
+            .await
+            .map(drop),
+        Rpc::ListApiKeys => as_who
+            .list_api_keys(pb::ListApiKeysRequest {
+                parent: "members/owner-a".into(),
+                ..Default::default()
+            })
+            .await
+            .map(drop),
+        Rpc::RevokeApiKey => {
+            let key = operator
+                .create_api_key(pb::CreateApiKeyRequest {
+                    parent: "members/owner-a".into(),
+                    description: "to revoke".into(),
+                    request_id: String::new(),
+                })
+                .await?
+                .into_inner();
+            as_who
+                .revoke_api_key(pb::RevokeApiKeyRequest {
+                    name: key.api_key.unwrap_or_default().name,
+                    request_id: String::new(),
+                })
+                .await
+                .map(drop)
+        }
+        Rpc::CreateBrand => as_who
+            .create_brand(pb::CreateBrandRequest {
+                brand_id: format!("brand-{unique}"),
+                brand: Some(pb::Brand {
+                    display_name: "New brand".into(),
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            })
+            .await
+            .map(drop),
+        Rpc::GetBrand => as_who
+            .get_brand(pb::GetBrandRequest {
+                name: brand,
+                min_revision: 0,
+            })
+            .await
+            .map(drop),
+        Rpc::ListBrands => as_who
+            .list_brands(pb::ListBrandsRequest::default())
+            .await
+            .map(drop),
+        Rpc::UpdateBrand => as_who
+            .update_brand(pb::UpdateBrandRequest {
+                brand: Some(pb::Brand {
+                    name: brand,
+                    display_name: format!("Alpha {unique}"),
+                    ..Default::default()
+                }),
+                update_mask: Some(prost_types::FieldMask {
+                    paths: vec!["display_name".into()],
+                }),
+                request_id: String::new(),
+            })
+            .await
+            .map(drop),
+        Rpc::ArchiveBrand => {
+            // A throwaway brand of owner-a, so alpha stays writable.
+            let id = format!("gone-{unique}");
+            owner
+                .create_brand(pb::CreateBrandRequest {
+                    brand_id: id.clone(),
+                    brand: Some(pb::Brand {
+                        display_name: "Gone".into(),
+                        ..Default::default()
+                    }),
+                    request_id: String::new(),
+                })
+                .await?;
+            as_who
+                .archive_brand(pb::ArchiveBrandRequest {
+                    name: format!("brands/{id}"),
+                    etag: String::new(),
+                    request_id: String::new(),
+                })
+                .await
+                .map(drop)
+        }
+        Rpc::AddTrademark => as_who
+            .add_trademark(pb::AddTrademarkRequest {
+                parent: brand,
+                trademark: Some(trademark(&unique)),
+                request_id: String::new(),
+            })
+            .await
+            .map(drop),
+        Rpc::UpdateTrademark | Rpc::RemoveTrademark => {
+            let tm = owner
+                .add_trademark(pb::AddTrademarkRequest {
+                    parent: brand,
+                    trademark: Some(trademark(&unique)),
+                    request_id: String::new(),
+                })
+                .await?
+                .into_inner()
+                .trademark
+                .unwrap_or_default();
+            if rpc == Rpc::UpdateTrademark {
+                as_who
+                    .update_trademark(pb::UpdateTrademarkRequest {
+                        trademark: Some(pb::Trademark {
+                            name: tm.name,
+                            mark_text: "ALPHA NEW".into(),
+                            ..Default::default()
+                        }),
+                        update_mask: Some(prost_types::FieldMask {
+                            paths: vec!["mark_text".into()],
+                        }),
+                        request_id: String::new(),
+                    })
+                    .await
+                    .map(drop)
+            } else {
+                as_who
+                    .remove_trademark(pb::RemoveTrademarkRequest {
+                        name: tm.name,
+                        request_id: String::new(),
+                    })
+                    .await
+                    .map(drop)
+            }
+        }
+        Rpc::ListTrademarks => as_who
+            .list_trademarks(pb::ListTrademarksRequest {
+                parent: brand,
+                ..Default::default()
+            })
+            .await
+            .map(drop),
+        Rpc::AddLogo => as_who.add_logo(logo(&brand, n)).await.map(drop),
+        Rpc::RemoveLogo => {
+            let logo = owner
+                .add_logo(logo(&brand, n))
+                .await?
+                .into_inner()
+                .logo
+                .unwrap_or_default();
+            as_who
+                .remove_logo(pb::RemoveLogoRequest {
+                    name: logo.name,
+                    request_id: String::new(),
+                })
+                .await
+                .map(drop)
+        }
+        Rpc::ListLogos => as_who
+            .list_logos(pb::ListLogosRequest {
+                parent: brand,
+                ..Default::default()
+            })
+            .await
+            .map(drop),
+        Rpc::AuthorizeSeller => as_who
+            .authorize_seller(authorize(&brand, &unique))
+            .await
+            .map(drop),
+        Rpc::UpdateAuthorization | Rpc::RevokeAuthorization => {
+            let auth = owner
+                .authorize_seller(authorize(&brand, &unique))
+                .await?
+                .into_inner()
+                .authorization
+                .unwrap_or_default();
+            if rpc == Rpc::UpdateAuthorization {
+                as_who
+                    .update_authorization(pb::UpdateAuthorizationRequest {
+                        authorization: Some(pb::Authorization {
+                            name: auth.name,
+                            status: pb::AuthorizationStatus::Suspended as i32,
+                            ..Default::default()
+                        }),
+                        update_mask: Some(prost_types::FieldMask {
+                            paths: vec!["status".into()],
+                        }),
+                        request_id: String::new(),
+                    })
+                    .await
+                    .map(drop)
+            } else {
+                as_who
+                    .revoke_authorization(pb::RevokeAuthorizationRequest {
+                        name: auth.name,
+                        request_id: String::new(),
+                    })
+                    .await
+                    .map(drop)
+            }
+        }
+        Rpc::ListAuthorizations => as_who
+            .list_authorizations(pb::ListAuthorizationsRequest {
+                parent: brand,
+                ..Default::default()
+            })
+            .await
+            .map(drop),
+        Rpc::ImportAuthorizations => {
+            let rows = vec![pb::ImportAuthorizationsRequest {
+                parent: brand,
+                rows: vec![authorize("", &unique).authorization.unwrap_or_default()],
+                request_id: String::new(),
+            }];
+            as_who
+                .import_authorizations(tokio_stream::iter(rows))
+                .await
+                .map(drop)
+        }
+        Rpc::CheckSeller => server
+            .check_as(who)
+            .check_seller(pb::CheckSellerRequest {
+                brand,
+                seller_account: "seller-p1".into(),
+                ..Default::default()
+            })
+            .await
+            .map(drop),
+    }
+}
+
+fn trademark(unique: &str) -> pb::Trademark {
+    pb::Trademark {
+        office: "US".into(),
+        registration_number: format!("TM-{unique}"),
+        mark_text: "ALPHA".into(),
+        kind: pb::TrademarkKind::Word as i32,
+        nice_classes: vec![14],
+        status: pb::TrademarkStatus::Registered as i32,
+        ..Default::default()
+    }
+}
+
+fn logo(brand: &str, n: usize) -> pb::AddLogoRequest {
+    pb::AddLogoRequest {
+        parent: brand.to_string(),
+        description: "matrix".into(),
+        source: Some(pb::add_logo_request::Source::PerceptualHash(format!(
+            "{:016x}",
+            0x1000_0000_0000_0000u64 + n as u64
+        ))),
+        request_id: String::new(),
+    }
+}
+
+fn authorize(brand: &str, unique: &str) -> pb::AuthorizeSellerRequest {
+    pb::AuthorizeSellerRequest {
+        parent: brand.to_string(),
+        authorization: Some(pb::Authorization {
+            platform: "members/platform-p".into(),
+            seller_account: format!("seller-{unique}"),
+            ..Default::default()
+        }),
+        request_id: String::new(),
+    }
+}
+
+#[tokio::test]
+async fn every_rpc_for_every_caller() {
+    let server = TestServer::start().await;
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for rpc in Rpc::ALL {
+        for who in Who::ALL {
+            n += 1;
+            let got = match call(&server, *rpc, who, n).await {
+                Ok(()) => Code::Ok,
+                Err(status) => status.code(),
+            };
+            let want = expected(*rpc, who);
+            if got != want {
+                failures.push(format!("{rpc:?} as {who:?}: got {got:?}, want {want:?}"));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "tenancy matrix failures:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// The matrix names every RPC the server exposes: a new RPC without a rule
+/// fails here.
+#[test]
+fn the_matrix_covers_every_rpc_in_the_contract() {
+    let fds =
+        prost_types::FileDescriptorSet::decode(marque::server::FILE_DESCRIPTOR_SET).expect("fds");
+    let served: BTreeSet<String> = fds
+        .file
+        .iter()
+        .filter(|f| f.package() == "marque.v1")
+        .flat_map(|f| {
+            f.service.iter().flat_map(move |s| {
+                s.method
+                    .iter()
+                    .map(move |m| format!("marque.v1.{}/{}", s.name(), m.name()))
+            })
+        })
+        .collect();
+    let ruled: BTreeSet<String> = Rpc::ALL
+        .iter()
+        .map(|r| format!("{}/{}", r.service(), r.method()))
+        .collect();
+    assert_eq!(served, ruled);
+}
+
+#[tokio::test]
+async fn a_platform_sees_only_its_own_authorizations() {
+    let server = TestServer::start().await;
+    for (who, own, other) in [
+        (Who::PlatformP, "members/platform-p", "members/platform-q"),
+        (Who::PlatformQ, "members/platform-q", "members/platform-p"),
+    ] {
+        let mut client = server.registry_as(who);
+        let listed = client
+            .list_authorizations(pb::ListAuthorizationsRequest {
+                parent: "brands/alpha".into(),
+                ..Default::default()
+            })
+            .await
+            .expect("list")
+            .into_inner();
+        assert_eq!(listed.authorizations.len(), 1, "{who:?}");
+        assert!(listed.authorizations.iter().all(|a| a.platform == own));
+        let denied = client
+            .list_authorizations(pb::ListAuthorizationsRequest {
+                parent: "brands/alpha".into(),
+                platform: other.into(),
+                ..Default::default()
+            })
+            .await
+            .expect_err("another platform's authorizations");
+        assert_eq!(denied.code(), Code::PermissionDenied);
+    }
+    // The owner sees both.
+    let all = server
+        .registry_as(Who::OwnerA)
+        .list_authorizations(pb::ListAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .into_inner();
+    assert_eq!(all.authorizations.len(), 2);
+}
+
+#[tokio::test]
+async fn a_platform_cannot_learn_another_platforms_sellers_by_checking() {
+    let server = TestServer::start().await;
+    // seller-q1 is authorized on platform-q only: platform-p asking about the
+    // same account id gets its own platform's answer.
+    let on_p = server
+        .check_as(Who::PlatformP)
+        .check_seller(pb::CheckSellerRequest {
+            brand: "brands/alpha".into(),
+            seller_account: "seller-q1".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("check")
+        .into_inner();
+    assert!(!on_p.authorized);
+    assert_eq!(on_p.reason, pb::SellerCheckReason::NoAuthorization as i32);
+    assert!(on_p.authorization.is_none());
+    let on_q = server
+        .check_as(Who::PlatformQ)
+        .check_seller(pb::CheckSellerRequest {
+            brand: "brands/alpha".into(),
+            seller_account: "seller-q1".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("check")
+        .into_inner();
+    assert!(on_q.authorized);
+}
+
+#[tokio::test]
+async fn keys_are_checked_and_revocable() {
+    let server = TestServer::start().await;
+    let bad = server
+        .registry_with_key(
+            "mq_nosuchkey_0000000000000000000000000000000000000000000000000000000000000000",
+        )
+        .get_caller(pb::GetCallerRequest {})
+        .await
+        .expect_err("unknown key");
+    assert_eq!(bad.code(), Code::Unauthenticated);
+    // A real key id with a wrong secret.
+    let id = server
+        .keys
+        .owner_a
+        .split('_')
+        .nth(1)
+        .expect("id")
+        .to_string();
+    let forged = format!("mq_{id}_{}", "0".repeat(64));
+    let forged = server
+        .registry_with_key(&forged)
+        .get_caller(pb::GetCallerRequest {})
+        .await
+        .expect_err("forged key");
+    assert_eq!(forged.code(), Code::Unauthenticated);
+    assert!(
+        !forged.message().contains(&"0".repeat(64)),
+        "the secret is not echoed"
+    );
+
+    let mut operator = server.registry_as(Who::Operator);
+    let created = operator
+        .create_api_key(pb::CreateApiKeyRequest {
+            parent: "members/platform-p".into(),
+            description: "rotation".into(),
+            request_id: String::new(),
+        })
+        .await
+        .expect("create key")
+        .into_inner();
+    let mut fresh = server.registry_with_key(&created.secret);
+    let me = fresh
+        .get_caller(pb::GetCallerRequest {})
+        .await
+        .expect("new key works")
+        .into_inner();
+    assert_eq!(me.member.expect("member").name, "members/platform-p");
+    let listed = operator
+        .list_api_keys(pb::ListApiKeysRequest {
+            parent: "members/platform-p".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("list keys")
+        .into_inner();
+    assert_eq!(listed.api_keys.len(), 2);
+    operator
+        .revoke_api_key(pb::RevokeApiKeyRequest {
+            name: created.api_key.expect("key").name,
+            request_id: String::new(),
+        })
+        .await
+        .expect("revoke");
+    let revoked = fresh
+        .get_caller(pb::GetCallerRequest {})
+        .await
+        .expect_err("revoked key");
+    assert_eq!(revoked.code(), Code::Unauthenticated);
+}
