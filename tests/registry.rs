@@ -1,0 +1,855 @@
+//! RegistryService and CheckService behaviour through the real gRPC API:
+//! validation, idempotent retries, etags, pagination, import atomicity,
+//! revisions, logos and seller checks.
+
+mod common;
+
+use common::{TestServer, Who, assert_violations, field_violations};
+use marque::pb::marque::v1 as pb;
+use tonic::Code;
+
+fn brand_request(id: &str, request_id: &str) -> pb::CreateBrandRequest {
+    pb::CreateBrandRequest {
+        brand_id: id.into(),
+        brand: Some(pb::Brand {
+            display_name: format!("Brand {id}"),
+            aliases: vec![format!("{id} alias")],
+            ..Default::default()
+        }),
+        request_id: request_id.into(),
+    }
+}
+
+async fn revision(server: &TestServer) -> u64 {
+    server
+        .registry_as(Who::OwnerA)
+        .get_caller(pb::GetCallerRequest {})
+        .await
+        .expect("get caller")
+        .into_inner()
+        .revision
+}
+
+#[tokio::test]
+async fn bad_fields_come_back_as_field_violations_and_write_nothing() {
+    let server = TestServer::start().await;
+    let before = revision(&server).await;
+    let mut owner = server.registry_as(Who::OwnerA);
+
+    let status = owner
+        .create_brand(pb::CreateBrandRequest {
+            brand_id: "Not A Slug!".into(),
+            brand: Some(pb::Brand {
+                display_name: "x".repeat(201),
+                aliases: vec!["same".into(), "SAME".into(), String::new()],
+                ..Default::default()
+            }),
+            request_id: "r".repeat(129),
+        })
+        .await
+        .expect_err("invalid brand");
+    assert_violations(
+        &status,
+        &[
+            "brand_id",
+            "brand.display_name",
+            "brand.aliases[1]",
+            "brand.aliases[2]",
+            "request_id",
+        ],
+    );
+
+    let status = owner
+        .add_trademark(pb::AddTrademarkRequest {
+            parent: "brands/alpha".into(),
+            trademark: Some(pb::Trademark {
+                office: "XX".into(),
+                registration_number: "12/34?".into(),
+                kind: 0,
+                nice_classes: vec![0, 46, 9, 9],
+                status: 99,
+                expiry_date: Some(marque::pb::google::r#type::Date {
+                    year: 2030,
+                    month: 2,
+                    day: 30,
+                }),
+                designated_countries: vec!["ZZ".into()],
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("invalid trademark");
+    assert_violations(
+        &status,
+        &[
+            "trademark.office",
+            "trademark.registration_number",
+            "trademark.kind",
+            "trademark.nice_classes",
+            "trademark.status",
+            "trademark.expiry_date",
+            "trademark.designated_countries[0]",
+        ],
+    );
+
+    // A national office takes no designations; WIPO needs them.
+    let mut tm = pb::Trademark {
+        office: "US".into(),
+        registration_number: "1".into(),
+        kind: pb::TrademarkKind::Word as i32,
+        nice_classes: vec![9],
+        status: pb::TrademarkStatus::Registered as i32,
+        designated_countries: vec!["FR".into()],
+        ..Default::default()
+    };
+    let status = owner
+        .add_trademark(pb::AddTrademarkRequest {
+            parent: "brands/alpha".into(),
+            trademark: Some(tm.clone()),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("designations on a national mark");
+    assert_violations(&status, &["trademark.designated_countries"]);
+    tm.office = "WO".into();
+    tm.designated_countries.clear();
+    let status = owner
+        .add_trademark(pb::AddTrademarkRequest {
+            parent: "brands/alpha".into(),
+            trademark: Some(tm),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("WIPO mark without designations");
+    assert_violations(&status, &["trademark.designated_countries"]);
+
+    let status = owner
+        .authorize_seller(pb::AuthorizeSellerRequest {
+            parent: "brands/alpha".into(),
+            authorization: Some(pb::Authorization {
+                platform: "members/owner-b".into(),
+                seller_account: "s".into(),
+                regions: vec!["EU".into()],
+                valid_from: Some(prost_types::Timestamp {
+                    seconds: 2_000_000_000,
+                    nanos: 0,
+                }),
+                valid_until: Some(prost_types::Timestamp {
+                    seconds: 1_000_000_000,
+                    nanos: 0,
+                }),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("invalid authorization");
+    assert_violations(&status, &["authorization.regions[0]"]);
+
+    // Well-formed but wrong for the registry: owner-b is not a platform, the
+    // window is reversed.
+    let status = owner
+        .authorize_seller(pb::AuthorizeSellerRequest {
+            parent: "brands/alpha".into(),
+            authorization: Some(pb::Authorization {
+                platform: "members/owner-b".into(),
+                seller_account: "s".into(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("not a platform");
+    assert_violations(&status, &["authorization.platform"]);
+    let status = owner
+        .authorize_seller(pb::AuthorizeSellerRequest {
+            parent: "brands/alpha".into(),
+            authorization: Some(pb::Authorization {
+                platform: "members/platform-p".into(),
+                seller_account: "s".into(),
+                valid_from: Some(prost_types::Timestamp {
+                    seconds: 2_000_000_000,
+                    nanos: 0,
+                }),
+                valid_until: Some(prost_types::Timestamp {
+                    seconds: 1_000_000_000,
+                    nanos: 0,
+                }),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("reversed window");
+    assert_violations(&status, &["authorization.valid_until"]);
+
+    let status = owner
+        .get_brand(pb::GetBrandRequest {
+            name: "alpha".into(),
+            min_revision: 0,
+        })
+        .await
+        .expect_err("not a resource name");
+    assert_violations(&status, &["name"]);
+    let status = owner
+        .list_brands(pb::ListBrandsRequest {
+            page_size: -1,
+            page_token: "garbage".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("bad paging");
+    assert_violations(&status, &["page_size", "page_token"]);
+
+    assert_eq!(
+        revision(&server).await,
+        before,
+        "rejected requests wrote nothing"
+    );
+}
+
+#[tokio::test]
+async fn missing_resources_are_not_found_and_conflicts_already_exist() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let status = owner
+        .get_brand(pb::GetBrandRequest {
+            name: "brands/nope".into(),
+            min_revision: 0,
+        })
+        .await
+        .expect_err("missing brand");
+    assert_eq!(status.code(), Code::NotFound);
+    let status = owner
+        .remove_trademark(pb::RemoveTrademarkRequest {
+            name: "brands/alpha/trademarks/nosuchid".into(),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("missing trademark");
+    assert_eq!(status.code(), Code::NotFound);
+    let status = owner
+        .create_brand(brand_request("beta", ""))
+        .await
+        .expect_err("taken brand id");
+    assert_eq!(status.code(), Code::AlreadyExists);
+    // The fixture's CN TEST-1 is registered to alpha already.
+    let status = server
+        .registry_as(Who::OwnerB)
+        .add_trademark(pb::AddTrademarkRequest {
+            parent: "brands/beta".into(),
+            trademark: Some(pb::Trademark {
+                office: "cn".into(),
+                registration_number: "test-1".into(),
+                kind: pb::TrademarkKind::Word as i32,
+                nice_classes: vec![14],
+                status: pb::TrademarkStatus::Registered as i32,
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("a registration number belongs to one brand");
+    assert_eq!(status.code(), Code::AlreadyExists);
+}
+
+#[tokio::test]
+async fn a_retry_with_the_same_request_id_writes_once() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let first = owner
+        .create_brand(brand_request("retried", "3f2b6c1e-request"))
+        .await
+        .expect("create")
+        .into_inner();
+    let again = owner
+        .create_brand(brand_request("retried", "3f2b6c1e-request"))
+        .await
+        .expect("retry answers like the first call")
+        .into_inner();
+    assert_eq!(first, again);
+    assert_eq!(
+        revision(&server).await,
+        first.revision,
+        "the retry wrote nothing"
+    );
+
+    // Another member may use the same request id for its own write.
+    server
+        .registry_as(Who::OwnerB)
+        .create_brand(brand_request("retried-b", "3f2b6c1e-request"))
+        .await
+        .expect("request ids are per member");
+
+    // The same id for a different request is refused.
+    let status = owner
+        .create_brand(brand_request("other", "3f2b6c1e-request"))
+        .await
+        .expect_err("reused request id");
+    assert_violations(&status, &["request_id"]);
+
+    // Without a request id, a repeat is a second write.
+    let status = owner
+        .create_brand(brand_request("retried", ""))
+        .await
+        .expect_err("second create");
+    assert_eq!(status.code(), Code::AlreadyExists);
+}
+
+#[tokio::test]
+async fn an_update_with_a_stale_etag_is_aborted() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let brand = owner
+        .get_brand(pb::GetBrandRequest {
+            name: "brands/alpha".into(),
+            min_revision: 0,
+        })
+        .await
+        .expect("get")
+        .into_inner()
+        .brand
+        .expect("brand");
+    let update = |etag: String, name: &str| pb::UpdateBrandRequest {
+        brand: Some(pb::Brand {
+            name: "brands/alpha".into(),
+            display_name: name.into(),
+            aliases: vec!["ALPHA".into(), "阿尔法".into()],
+            etag,
+            ..Default::default()
+        }),
+        update_mask: Some(prost_types::FieldMask {
+            paths: vec!["display_name".into(), "aliases".into()],
+        }),
+        request_id: String::new(),
+    };
+    let updated = owner
+        .update_brand(update(brand.etag.clone(), "Alpha One"))
+        .await
+        .expect("update with the current etag")
+        .into_inner();
+    let b = updated.brand.expect("brand");
+    assert_eq!(b.display_name, "Alpha One");
+    assert_eq!(b.aliases, vec!["ALPHA", "阿尔法"]);
+    assert_ne!(b.etag, brand.etag);
+    assert_eq!(b.etag, updated.revision.to_string());
+
+    let stale = owner
+        .update_brand(update(brand.etag.clone(), "Alpha Two"))
+        .await
+        .expect_err("stale etag");
+    assert_eq!(stale.code(), Code::Aborted);
+    let got = owner
+        .get_brand(pb::GetBrandRequest {
+            name: "brands/alpha".into(),
+            min_revision: updated.revision,
+        })
+        .await
+        .expect("get")
+        .into_inner();
+    assert_eq!(got.brand.expect("brand").display_name, "Alpha One");
+    assert!(got.revision >= updated.revision);
+
+    // An update names its fields.
+    let status = owner
+        .update_brand(pb::UpdateBrandRequest {
+            brand: Some(pb::Brand {
+                name: "brands/alpha".into(),
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["owner".into()],
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("owner is not updatable");
+    assert_violations(&status, &["update_mask"]);
+
+    // Archived brands are read-only.
+    owner
+        .archive_brand(pb::ArchiveBrandRequest {
+            name: "brands/alpha".into(),
+            etag: String::new(),
+            request_id: String::new(),
+        })
+        .await
+        .expect("archive");
+    let status = owner
+        .update_brand(update(String::new(), "Alpha Three"))
+        .await
+        .expect_err("archived");
+    assert_eq!(status.code(), Code::FailedPrecondition);
+    let check = server
+        .check_as(Who::PlatformP)
+        .check_seller(pb::CheckSellerRequest {
+            brand: "brands/alpha".into(),
+            seller_account: "seller-p1".into(),
+            nice_class: 14,
+            region: "CN".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("check")
+        .into_inner();
+    assert!(!check.authorized);
+    assert_eq!(check.reason, pb::SellerCheckReason::BrandArchived as i32);
+}
+
+#[tokio::test]
+async fn lists_page_through_every_item_once() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    for i in 0..7 {
+        owner
+            .create_brand(brand_request(&format!("paged-{i}"), ""))
+            .await
+            .expect("create");
+    }
+    let mut seen = Vec::new();
+    let mut token = String::new();
+    let mut pages = 0;
+    loop {
+        let page = owner
+            .list_brands(pb::ListBrandsRequest {
+                owner: "members/owner-a".into(),
+                page_size: 3,
+                page_token: token.clone(),
+                min_revision: 0,
+            })
+            .await
+            .expect("list")
+            .into_inner();
+        pages += 1;
+        assert!(page.brands.len() <= 3);
+        seen.extend(page.brands.into_iter().map(|b| b.name));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        token = page.next_page_token;
+        assert!(pages < 10, "paging does not end");
+    }
+    // alpha plus the 7 new ones, each once, in id order.
+    assert_eq!(pages, 3);
+    let mut sorted = seen.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(seen, sorted);
+    assert_eq!(seen.len(), 8);
+    assert!(
+        !seen.contains(&"brands/beta".to_string()),
+        "filtered by owner"
+    );
+}
+
+fn row(platform: &str, seller: &str, regions: &[&str]) -> pb::Authorization {
+    pb::Authorization {
+        platform: platform.into(),
+        seller_account: seller.into(),
+        regions: regions.iter().map(|r| r.to_string()).collect(),
+        nice_classes: vec![14],
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn an_import_is_all_or_nothing() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let before = revision(&server).await;
+    let messages = vec![
+        pb::ImportAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            rows: vec![
+                row("members/platform-p", "bulk-0", &["CN"]),
+                row("members/platform-p", "bulk-1", &["FR"]),
+            ],
+            request_id: "import-1".into(),
+        },
+        pb::ImportAuthorizationsRequest {
+            parent: String::new(),
+            rows: vec![
+                row("members/platform-p", "bulk-2", &["NOPE"]),
+                row("members/nobody", "bulk-3", &[]),
+                row("members/platform-p", "bulk-0", &[]),
+            ],
+            request_id: String::new(),
+        },
+    ];
+    let status = owner
+        .import_authorizations(tokio_stream::iter(messages))
+        .await
+        .expect_err("one bad row rejects the import");
+    assert_violations(&status, &["rows[2].regions[0]"]);
+    assert_eq!(revision(&server).await, before);
+
+    // Field-valid rows that do not fit the registry are named too.
+    let messages = vec![pb::ImportAuthorizationsRequest {
+        parent: "brands/alpha".into(),
+        rows: vec![
+            row("members/platform-p", "bulk-0", &["CN"]),
+            row("members/nobody", "bulk-3", &[]),
+            row("members/platform-p", "bulk-0", &[]),
+        ],
+        request_id: String::new(),
+    }];
+    let status = owner
+        .import_authorizations(tokio_stream::iter(messages))
+        .await
+        .expect_err("unknown platform, duplicate seller");
+    assert_violations(&status, &["rows[1].platform", "rows[2].seller_account"]);
+    assert_eq!(revision(&server).await, before, "no row was written");
+
+    // A good import lands in one revision; one row updates the fixture's
+    // seller-p1, the rest are new.
+    let rows: Vec<pb::Authorization> = (0..250)
+        .map(|i| row("members/platform-p", &format!("bulk-{i}"), &["CN"]))
+        .chain([row("members/platform-p", "seller-p1", &["DE"])])
+        .collect();
+    let messages: Vec<pb::ImportAuthorizationsRequest> = rows
+        .chunks(100)
+        .enumerate()
+        .map(|(i, chunk)| pb::ImportAuthorizationsRequest {
+            parent: if i == 0 {
+                "brands/alpha".into()
+            } else {
+                String::new()
+            },
+            rows: chunk.to_vec(),
+            request_id: if i == 0 {
+                "import-2".into()
+            } else {
+                String::new()
+            },
+        })
+        .collect();
+    let done = owner
+        .import_authorizations(tokio_stream::iter(messages.clone()))
+        .await
+        .expect("import")
+        .into_inner();
+    assert_eq!((done.created, done.updated), (250, 1));
+    assert_eq!(done.revision, before + 1);
+    let again = owner
+        .import_authorizations(tokio_stream::iter(messages))
+        .await
+        .expect("retried import")
+        .into_inner();
+    assert_eq!(again, done, "the retry of an import writes nothing");
+
+    let listed = owner
+        .list_authorizations(pb::ListAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            seller_account: "seller-p1".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .into_inner();
+    assert_eq!(listed.authorizations.len(), 1);
+    assert_eq!(listed.authorizations[0].regions, vec!["DE"]);
+}
+
+#[tokio::test]
+async fn check_seller_explains_every_outcome() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let mut platform = server.check_as(Who::PlatformP);
+    let mut check = async |seller: &str, class: i32, region: &str| {
+        platform
+            .check_seller(pb::CheckSellerRequest {
+                brand: "brands/alpha".into(),
+                seller_account: seller.into(),
+                nice_class: class,
+                region: region.into(),
+                ..Default::default()
+            })
+            .await
+            .expect("check")
+            .into_inner()
+    };
+    use pb::SellerCheckReason as R;
+    let ok = check("seller-p1", 14, "fr").await;
+    assert!(ok.authorized);
+    assert_eq!(ok.reason, R::Authorized as i32);
+    let auth = ok
+        .authorization
+        .clone()
+        .expect("the authorization that allows it");
+    assert_eq!(auth.seller_account, "seller-p1");
+    assert!(ok.revision >= 1);
+    assert_eq!(
+        check("seller-p1", 18, "CN").await.reason,
+        R::ClassNotCovered as i32
+    );
+    assert_eq!(
+        check("seller-p1", 0, "CN").await.reason,
+        R::ClassNotCovered as i32
+    );
+    assert_eq!(
+        check("seller-p1", 14, "US").await.reason,
+        R::RegionNotCovered as i32
+    );
+    assert_eq!(
+        check("seller-p1", 14, "").await.reason,
+        R::RegionNotCovered as i32
+    );
+    assert_eq!(
+        check("nobody", 14, "CN").await.reason,
+        R::NoAuthorization as i32
+    );
+
+    // A window in the future, then in the past.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    let ts = |seconds| Some(prost_types::Timestamp { seconds, nanos: 0 });
+    for (seller, from, until, reason) in [
+        ("later", now + 3600, None, R::NotYetValid),
+        ("ended", now - 7200, Some(now - 3600), R::Expired),
+    ] {
+        owner
+            .authorize_seller(pb::AuthorizeSellerRequest {
+                parent: "brands/alpha".into(),
+                authorization: Some(pb::Authorization {
+                    platform: "members/platform-p".into(),
+                    seller_account: seller.into(),
+                    valid_from: ts(from),
+                    valid_until: until.and_then(ts),
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            })
+            .await
+            .expect("authorize");
+        assert_eq!(
+            check(seller, 14, "CN").await.reason,
+            reason as i32,
+            "{seller}"
+        );
+    }
+
+    // Suspend, then revoke.
+    let name = auth.name.clone();
+    let suspended = owner
+        .update_authorization(pb::UpdateAuthorizationRequest {
+            authorization: Some(pb::Authorization {
+                name: name.clone(),
+                status: pb::AuthorizationStatus::Suspended as i32,
+                etag: auth.etag.clone(),
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["status".into()],
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("suspend")
+        .into_inner();
+    let at_least = |r| pb::CheckSellerRequest {
+        brand: "brands/alpha".into(),
+        seller_account: "seller-p1".into(),
+        nice_class: 14,
+        region: "CN".into(),
+        min_revision: r,
+        ..Default::default()
+    };
+    let answer = server
+        .check_as(Who::PlatformP)
+        .check_seller(at_least(suspended.revision))
+        .await
+        .expect("check")
+        .into_inner();
+    assert_eq!(answer.reason, R::Suspended as i32);
+    assert!(answer.revision >= suspended.revision);
+    owner
+        .revoke_authorization(pb::RevokeAuthorizationRequest {
+            name: name.clone(),
+            request_id: String::new(),
+        })
+        .await
+        .expect("revoke");
+    assert_eq!(check("seller-p1", 14, "CN").await.reason, R::Revoked as i32);
+    let status = owner
+        .update_authorization(pb::UpdateAuthorizationRequest {
+            authorization: Some(pb::Authorization {
+                name,
+                status: pb::AuthorizationStatus::Active as i32,
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["status".into()],
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("revoked is final");
+    assert_eq!(status.code(), Code::FailedPrecondition);
+
+    // A brand that does not exist, and bad inputs.
+    let status = server
+        .check_as(Who::PlatformP)
+        .check_seller(pb::CheckSellerRequest {
+            brand: "brands/nope".into(),
+            seller_account: "x".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("unknown brand");
+    assert_eq!(status.code(), Code::NotFound);
+    let status = server
+        .check_as(Who::PlatformP)
+        .check_seller(pb::CheckSellerRequest {
+            brand: "brands/alpha".into(),
+            seller_account: String::new(),
+            nice_class: 99,
+            region: "XX".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("bad check");
+    assert_violations(&status, &["seller_account", "nice_class", "region"]);
+}
+
+#[tokio::test]
+async fn a_revision_not_reached_answers_unavailable() {
+    let server = TestServer::start().await;
+    let current = revision(&server).await;
+    let status = server
+        .registry_as(Who::PlatformP)
+        .get_brand(pb::GetBrandRequest {
+            name: "brands/alpha".into(),
+            min_revision: current + 1000,
+        })
+        .await
+        .expect_err("future revision");
+    assert_eq!(status.code(), Code::Unavailable);
+    let ok = server
+        .registry_as(Who::PlatformP)
+        .get_brand(pb::GetBrandRequest {
+            name: "brands/alpha".into(),
+            min_revision: current,
+        })
+        .await
+        .expect("current revision")
+        .into_inner();
+    assert_eq!(ok.revision, current);
+}
+
+fn png(draw: impl Fn(u32, u32) -> u8) -> Vec<u8> {
+    let image = image::GrayImage::from_fn(64, 64, |x, y| image::Luma([draw(x, y)]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    image
+        .write_to(&mut out, image::ImageFormat::Png)
+        .expect("encode png");
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn logos_are_hashed_from_images_or_taken_as_hashes() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let image = png(|x, _| (x * 4) as u8);
+    let logo = owner
+        .add_logo(pb::AddLogoRequest {
+            parent: "brands/alpha".into(),
+            description: "gradient".into(),
+            source: Some(pb::add_logo_request::Source::Image(image.clone())),
+            request_id: String::new(),
+        })
+        .await
+        .expect("upload")
+        .into_inner()
+        .logo
+        .expect("logo");
+    assert_eq!(logo.perceptual_hash.len(), 16);
+    assert_eq!(
+        logo.perceptual_hash,
+        marque::logo::hash_image(&image)
+            .expect("hash")
+            .hash
+            .to_hex()
+    );
+    assert_eq!(logo.image_sha256.len(), 64);
+
+    // The same hash again is a conflict.
+    let status = owner
+        .add_logo(pb::AddLogoRequest {
+            parent: "brands/alpha".into(),
+            description: String::new(),
+            source: Some(pb::add_logo_request::Source::PerceptualHash(
+                logo.perceptual_hash.clone(),
+            )),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("duplicate hash");
+    assert_eq!(status.code(), Code::AlreadyExists);
+
+    for (source, field) in [
+        (
+            pb::add_logo_request::Source::Image(b"not an image".to_vec()),
+            "image",
+        ),
+        (
+            pb::add_logo_request::Source::Image(image[..image.len() / 2].to_vec()),
+            "image",
+        ),
+        (
+            pb::add_logo_request::Source::PerceptualHash("xyz".into()),
+            "perceptual_hash",
+        ),
+    ] {
+        let status = owner
+            .add_logo(pb::AddLogoRequest {
+                parent: "brands/alpha".into(),
+                description: String::new(),
+                source: Some(source),
+                request_id: String::new(),
+            })
+            .await
+            .expect_err("bad logo");
+        assert_violations(&status, &[field]);
+        assert!(!field_violations(&status)[0].1.is_empty());
+    }
+    let status = owner
+        .add_logo(pb::AddLogoRequest {
+            parent: "brands/alpha".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("no source");
+    assert_violations(&status, &["source"]);
+
+    let listed = owner
+        .list_logos(pb::ListLogosRequest {
+            parent: "brands/alpha".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .into_inner();
+    assert_eq!(listed.logos.len(), 1);
+}
+
+#[tokio::test]
+async fn oversized_requests_are_refused() {
+    let server = TestServer::start().await;
+    let status = server
+        .registry_as(Who::OwnerA)
+        .add_logo(pb::AddLogoRequest {
+            parent: "brands/alpha".into(),
+            description: String::new(),
+            source: Some(pb::add_logo_request::Source::Image(vec![
+                0u8;
+                7 * 1024 * 1024
+            ])),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("too large a message");
+    assert_eq!(status.code(), Code::OutOfRange);
+}
