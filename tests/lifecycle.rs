@@ -1,0 +1,447 @@
+//! Start-up, health, reflection, TLS and shutdown, through the front door.
+
+mod common;
+
+use std::{sync::Arc, time::Duration};
+
+use async_trait::async_trait;
+use common::{Start, TestServer, Who};
+use marque::{
+    model::{ChangeEvent, Revision},
+    pb::marque::v1 as pb,
+    server::{Server, ServerOptions},
+    snapshot::Snapshot,
+    store::{MemoryStore, Store, StoreError, WriteTx},
+};
+use tokio::sync::Notify;
+use tonic::transport::{Certificate, ClientTlsConfig, Endpoint};
+use tonic_health::pb::health_check_response::ServingStatus;
+
+const SERVING: i32 = ServingStatus::Serving as i32;
+const NOT_SERVING: i32 = ServingStatus::NotServing as i32;
+
+/// A memory store whose first load waits until the test opens the gate.
+struct GatedStore {
+    inner: MemoryStore,
+    gate: Arc<Notify>,
+}
+
+#[async_trait]
+impl Store for GatedStore {
+    fn kind(&self) -> &'static str {
+        "gated"
+    }
+    fn durable(&self) -> bool {
+        false
+    }
+    async fn load(&self) -> Result<Snapshot, StoreError> {
+        self.gate.notified().await;
+        self.inner.load().await
+    }
+    async fn events_after(
+        &self,
+        after: Revision,
+        limit: usize,
+    ) -> Result<Vec<ChangeEvent>, StoreError> {
+        self.inner.events_after(after, limit).await
+    }
+    async fn begin(&self) -> Result<Box<dyn WriteTx>, StoreError> {
+        self.inner.begin().await
+    }
+}
+
+async fn health(channel: tonic::transport::Channel, service: &str) -> i32 {
+    tonic_health::pb::health_client::HealthClient::new(channel)
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: service.into(),
+        })
+        .await
+        .expect("health check")
+        .into_inner()
+        .status
+}
+
+#[tokio::test]
+async fn health_is_not_serving_until_the_registry_is_loaded() {
+    let gate = Arc::new(Notify::new());
+    let mut start = Start::fixture();
+    start.store = Arc::new(GatedStore {
+        inner: MemoryStore::new(),
+        gate: gate.clone(),
+    });
+    let server = Server::bind(start.options, start.store)
+        .await
+        .expect("bind");
+    let addr = server.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server.run(async {
+        let _ = stopped.await;
+    }));
+    let channel = Endpoint::from_shared(format!("http://{addr}"))
+        .expect("endpoint")
+        .connect_lazy();
+    for service in ["", "marque.v1.RegistryService", "marque.v1.CheckService"] {
+        assert_eq!(
+            health(channel.clone(), service).await,
+            NOT_SERVING,
+            "{service:?}"
+        );
+    }
+    // Calls during loading are refused as unavailable, not unauthenticated.
+    let key = start.keys.owner_a.clone();
+    let mut client = marque::pb::marque::v1::registry_service_client::RegistryServiceClient::new(
+        channel.clone(),
+    );
+    let mut request = tonic::Request::new(pb::GetCallerRequest {});
+    request.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {key}").parse().expect("metadata"),
+    );
+    let status = client.get_caller(request).await.expect_err("still loading");
+    assert_eq!(status.code(), tonic::Code::Unavailable);
+
+    gate.notify_one();
+    let mut serving = false;
+    for _ in 0..100 {
+        if health(channel.clone(), "").await == SERVING {
+            serving = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(serving, "SERVING once loaded");
+    for service in ["marque.v1.RegistryService", "marque.v1.CheckService"] {
+        assert_eq!(health(channel.clone(), service).await, SERVING);
+    }
+    let _ = stop.send(());
+    task.await.expect("join").expect("clean stop");
+}
+
+#[tokio::test]
+async fn shutdown_turns_health_not_serving_then_drains_and_stops() {
+    let mut start = Start::fixture();
+    start.options.shutdown_grace = Duration::from_millis(600);
+    let mut server = start.start().await;
+    let channel = server.channel();
+    assert_eq!(health(channel.clone(), "").await, SERVING);
+    let task = server.begin_shutdown();
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    // During the grace period the server still answers, with NOT_SERVING.
+    for service in ["", "marque.v1.RegistryService", "marque.v1.CheckService"] {
+        assert_eq!(
+            health(channel.clone(), service).await,
+            NOT_SERVING,
+            "{service:?}"
+        );
+    }
+    let result = tokio::time::timeout(Duration::from_secs(10), task)
+        .await
+        .expect("the server stops within the drain timeout")
+        .expect("join");
+    result.expect("clean exit");
+}
+
+async fn reflected_services(channel: tonic::transport::Channel, v1: bool) -> Vec<String> {
+    use tokio_stream::StreamExt;
+    if v1 {
+        use tonic_reflection::pb::v1::{
+            ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+            server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+        };
+        let request = ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(MessageRequest::ListServices(String::new())),
+        };
+        let mut responses = ServerReflectionClient::new(channel)
+            .server_reflection_info(tokio_stream::iter([request]))
+            .await
+            .expect("reflection v1")
+            .into_inner();
+        match responses
+            .next()
+            .await
+            .expect("an answer")
+            .expect("ok")
+            .message_response
+        {
+            Some(MessageResponse::ListServicesResponse(list)) => {
+                list.service.into_iter().map(|s| s.name).collect()
+            }
+            other => panic!("unexpected reflection answer {other:?}"),
+        }
+    } else {
+        use tonic_reflection::pb::v1alpha::{
+            ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+            server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+        };
+        let request = ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(MessageRequest::ListServices(String::new())),
+        };
+        let mut responses = ServerReflectionClient::new(channel)
+            .server_reflection_info(tokio_stream::iter([request]))
+            .await
+            .expect("reflection v1alpha")
+            .into_inner();
+        match responses
+            .next()
+            .await
+            .expect("an answer")
+            .expect("ok")
+            .message_response
+        {
+            Some(MessageResponse::ListServicesResponse(list)) => {
+                list.service.into_iter().map(|s| s.name).collect()
+            }
+            other => panic!("unexpected reflection answer {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn reflection_lists_every_service_without_a_key() {
+    let server = TestServer::start().await;
+    for v1 in [true, false] {
+        let services = reflected_services(server.channel(), v1).await;
+        for expected in [
+            "marque.v1.RegistryService",
+            "marque.v1.CheckService",
+            "grpc.health.v1.Health",
+        ] {
+            assert!(
+                services.iter().any(|s| s == expected),
+                "reflection (v1: {v1}) lacks {expected}: {services:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_contract_documents_every_element() {
+    // Brand owners read comments through reflection: every service, method,
+    // message, field, enum and value of marque.v1 has one.
+    use prost::Message;
+    let fds = prost_types::FileDescriptorSet::decode(marque::server::FILE_DESCRIPTOR_SET)
+        .expect("descriptor set");
+    let mut undocumented = Vec::new();
+    for file in fds.file.iter().filter(|f| f.package() == "marque.v1") {
+        let info = file.source_code_info.as_ref().expect("source info");
+        let documented: std::collections::HashSet<Vec<i32>> = info
+            .location
+            .iter()
+            .filter(|l| !l.leading_comments().trim().is_empty())
+            .map(|l| l.path.clone())
+            .collect();
+        let mut check = |path: Vec<i32>, what: String| {
+            if !documented.contains(&path) {
+                undocumented.push(what);
+            }
+        };
+        for (s, service) in file.service.iter().enumerate() {
+            check(vec![6, s as i32], service.name().to_string());
+            for (m, method) in service.method.iter().enumerate() {
+                check(
+                    vec![6, s as i32, 2, m as i32],
+                    format!("{}.{}", service.name(), method.name()),
+                );
+            }
+        }
+        for (m, message) in file.message_type.iter().enumerate() {
+            check(vec![4, m as i32], message.name().to_string());
+            for (f, field) in message.field.iter().enumerate() {
+                check(
+                    vec![4, m as i32, 2, f as i32],
+                    format!("{}.{}", message.name(), field.name()),
+                );
+            }
+        }
+        for (e, enumeration) in file.enum_type.iter().enumerate() {
+            check(vec![5, e as i32], enumeration.name().to_string());
+            for (v, value) in enumeration.value.iter().enumerate() {
+                check(vec![5, e as i32, 2, v as i32], value.name().to_string());
+            }
+        }
+    }
+    assert!(undocumented.is_empty(), "undocumented: {undocumented:?}");
+}
+
+fn self_signed() -> (String, String) {
+    let cert =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).expect("certificate");
+    (cert.cert.pem(), cert.signing_key.serialize_pem())
+}
+
+#[tokio::test]
+async fn tls_serves_with_a_certificate_and_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (cert, key) = self_signed();
+    std::fs::write(dir.path().join("tls.crt"), &cert).expect("write cert");
+    std::fs::write(dir.path().join("tls.key"), &key).expect("write key");
+    let mut start = Start::fixture();
+    start.options.tls = Some(marque::server::TlsFiles {
+        cert: dir.path().join("tls.crt"),
+        key: dir.path().join("tls.key"),
+        client_ca: None,
+    });
+    let keys = start.keys.clone();
+    let server = Server::bind(start.options, start.store)
+        .await
+        .expect("bind");
+    let addr = server.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server.run(async {
+        let _ = stopped.await;
+    }));
+    let channel = Endpoint::from_shared(format!("https://localhost:{}", addr.port()))
+        .expect("endpoint")
+        .tls_config(
+            ClientTlsConfig::new()
+                .ca_certificate(Certificate::from_pem(&cert))
+                .domain_name("localhost"),
+        )
+        .expect("tls config")
+        .connect_lazy();
+    let mut serving = false;
+    for _ in 0..100 {
+        let status = tonic_health::pb::health_client::HealthClient::new(channel.clone())
+            .check(tonic_health::pb::HealthCheckRequest::default())
+            .await;
+        if status.is_ok_and(|s| s.into_inner().status == SERVING) {
+            serving = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(serving, "health over TLS");
+    let mut client =
+        marque::pb::marque::v1::registry_service_client::RegistryServiceClient::new(channel);
+    let mut request = tonic::Request::new(pb::GetCallerRequest {});
+    request.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {}", keys.platform_p)
+            .parse()
+            .expect("metadata"),
+    );
+    let me = client
+        .get_caller(request)
+        .await
+        .expect("call over TLS")
+        .into_inner();
+    assert_eq!(me.member.expect("member").name, "members/platform-p");
+
+    // A plaintext client cannot talk to it.
+    let plain = Endpoint::from_shared(format!("http://{addr}"))
+        .expect("endpoint")
+        .connect_lazy();
+    assert!(
+        tonic_health::pb::health_client::HealthClient::new(plain)
+            .check(tonic_health::pb::HealthCheckRequest::default())
+            .await
+            .is_err()
+    );
+    let _ = stop.send(());
+    task.await.expect("join").expect("clean stop");
+}
+
+#[tokio::test]
+async fn plaintext_is_refused_off_loopback_unless_asked_for() {
+    let options = ServerOptions::new("0.0.0.0:0".parse().expect("addr"));
+    let refused = Server::bind(options.clone(), Arc::new(MemoryStore::new())).await;
+    let message = refused.err().expect("refused").to_string();
+    assert!(message.contains("plaintext"), "{message}");
+    let mut allowed = options;
+    allowed.allow_plaintext = true;
+    assert!(
+        Server::bind(allowed, Arc::new(MemoryStore::new()))
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn the_binary_prints_a_first_operator_key_and_exits_cleanly_on_sigterm() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_marque"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--shutdown-grace",
+            "100ms",
+            "--log-format",
+            "json",
+        ])
+        .env_remove("MARQUE_OPERATOR_KEY")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn marque");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let key = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(line) = stdout.next_line().await.expect("read stdout") {
+            if let Some(key) = line.trim().strip_prefix("mq_") {
+                return format!("mq_{key}");
+            }
+        }
+        panic!("no key printed");
+    })
+    .await
+    .expect("the key is printed at start-up");
+    let mut logs = Vec::new();
+    let addr = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(line) = stderr.next_line().await.expect("read stderr") {
+            logs.push(line.clone());
+            let json: serde_json::Value = serde_json::from_str(&line).expect("JSON log line");
+            if let Some(address) = json["fields"]["address"].as_str() {
+                return address.to_string();
+            }
+        }
+        panic!("no listening line");
+    })
+    .await
+    .expect("listening");
+    let channel = Endpoint::from_shared(format!("http://{addr}"))
+        .expect("endpoint")
+        .connect_lazy();
+    let mut client =
+        marque::pb::marque::v1::registry_service_client::RegistryServiceClient::new(channel);
+    let mut ok = false;
+    for _ in 0..100 {
+        let mut request = tonic::Request::new(pb::GetCallerRequest {});
+        request.metadata_mut().insert(
+            "authorization",
+            format!("Bearer {key}").parse().expect("metadata"),
+        );
+        if let Ok(me) = client.get_caller(request).await {
+            assert_eq!(
+                me.into_inner().member.expect("member").kind,
+                pb::MemberKind::Operator as i32
+            );
+            ok = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(ok, "the printed key is an operator key");
+
+    let pid = child.id().expect("pid").to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
+        .await
+        .expect("exits after SIGTERM")
+        .expect("wait");
+    assert!(status.success(), "exit status {status:?}");
+    while let Ok(Some(line)) = stderr.next_line().await {
+        logs.push(line);
+    }
+    let all = logs.join("\n");
+    assert!(!all.contains(&key), "the key never reaches the logs");
+    assert!(all.contains("\"level\":\"INFO\""), "structured JSON logs");
+    let _ = Who::Operator;
+}
