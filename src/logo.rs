@@ -24,9 +24,10 @@
 //!    [`MAX_DECODE_ALLOC`] bytes.
 //! 2. **Decode** the first (or only) frame, in stored pixel orientation
 //!    (EXIF orientation and colour profiles are ignored).
-//! 3. **8-bit channels.** 16-bit samples become `(v + 128) / 257` (integer
-//!    division, i.e. `round(v * 255 / 65535)`). Grey pixels become `R = G = B`;
-//!    pixels without alpha get `A = 255`.
+//! 3. **8-bit channels.** A 16-bit sample `v` becomes its high byte, `v >> 8`
+//!    (as Pillow and libpng's `strip_16` do). Grey pixels become `R = G = B`;
+//!    pixels without alpha get `A = 255`; palette and `tRNS` transparency are
+//!    expanded by the PNG decoder.
 //! 4. **Flatten over white.** Each of `R`, `G`, `B` becomes
 //!    `(c * A + 255 * (255 - A) + 127) / 255` (integer division; this is
 //!    `c * A / 255 + 255 * (1 - A / 255)` rounded to nearest). A transparent
@@ -55,9 +56,18 @@
 //! 8x8 hash size, `HashAlg::Gradient`, `FilterType::Lanczos3`,
 //! `BitOrder::MsbFirst`, no DCT and no difference-of-Gaussians preprocessing.
 //!
-//! Decoding and hashing are CPU-bound (a large image can take a noticeable
-//! fraction of a second); async callers should run [`hash_image`] on a
-//! blocking thread.
+//! The resampling uses `f32::sin`, which is the C library's `sinf`; Marque's
+//! values are those of glibc. Another libm can, on rare images whose resized
+//! pixel lands within a rounding error of `x.5`, flip one bit.
+//!
+//! # Cost
+//!
+//! Decoding and hashing are CPU-bound: an 8192x8192 PNG takes 2 to 3 s in an
+//! optimised build (much longer in a debug build), small logos a few
+//! milliseconds. Async callers should run [`hash_image`] on a blocking thread
+//! and bound how many run at once: one call may transiently hold up to about
+//! twice [`MAX_DECODE_ALLOC`] (the PNG decoder bounds a compressed ICC profile
+//! by the same limit as the pixels).
 
 use std::fmt;
 use std::io::Cursor;
@@ -452,8 +462,8 @@ fn flatten_to_gray(image: &DynamicImage) -> GrayImage {
         v
     }
     fn from16(v: u16) -> u8 {
-        // round(v * 255 / 65535); the quotient is at most 255.
-        u8::try_from((u32::from(v) + 128) / 257).unwrap_or(u8::MAX)
+        // The high byte, as Pillow and libpng's strip_16 do.
+        v.to_be_bytes()[0]
     }
     match image {
         DynamicImage::ImageLuma8(b) => flatten(b, same),
@@ -745,15 +755,24 @@ mod tests {
     }
 
     #[test]
-    fn sixteen_bit_images_hash_like_eight_bit() {
-        let eight = emblem();
-        let sixteen = DynamicImage::ImageRgb16(eight.to_rgb16());
-        assert_eq!(hash_of(&sixteen), hash_of(&eight));
-        let gray16 = DynamicImage::ImageLuma16(eight.to_luma16());
-        assert_eq!(
-            flatten_to_gray(&gray16),
-            flatten_to_gray(&DynamicImage::ImageLuma8(eight.to_luma8()))
-        );
+    fn sixteen_bit_samples_keep_their_high_byte() {
+        // Low bytes are noise to the hash: 16-bit v hashes like 8-bit v >> 8.
+        let eight = emblem().to_rgba8();
+        let sixteen =
+            image::ImageBuffer::<Rgba<u16>, _>::from_fn(eight.width(), eight.height(), |x, y| {
+                let p = eight.get_pixel(x, y).0;
+                let low = u16::try_from((x * 7 + y * 13) % 256).expect("byte");
+                Rgba(p.map(|c| u16::from(c) << 8 | low))
+            });
+        let sixteen = DynamicImage::ImageRgba16(sixteen);
+        assert_eq!(hash_of(&sixteen), hash_of(&DynamicImage::ImageRgba8(eight)));
+        let gray = GrayImage::from_fn(40, 30, |x, y| {
+            Luma([u8::try_from(x * 5 + y).expect("byte")])
+        });
+        let gray16 = image::ImageBuffer::<Luma<u16>, _>::from_fn(40, 30, |x, y| {
+            Luma([u16::from(gray.get_pixel(x, y)[0]) << 8 | 0xFF])
+        });
+        assert_eq!(flatten_to_gray(&DynamicImage::ImageLuma16(gray16)), gray);
     }
 
     // ---- robustness of the hash -------------------------------------------------

@@ -41,6 +41,9 @@ pub const MAX_REGISTRY_MESSAGE_BYTES: usize = 6 * 1024 * 1024;
 /// Largest request a check may send.
 pub const MAX_CHECK_MESSAGE_BYTES: usize = 1024 * 1024;
 
+/// How long cut calls get to send their UNAVAILABLE after the drain timeout.
+const CUT_GRACE: Duration = Duration::from_secs(1);
+
 /// Certificate and key files for TLS.
 #[derive(Clone, Debug)]
 pub struct TlsFiles {
@@ -212,13 +215,14 @@ impl Server {
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
             .build_v1alpha()
             .context("cannot build reflection v1alpha")?;
+        let (cut_tx, cut_rx) = tokio::sync::watch::channel(false);
         let router = builder
             .layer(AuthLayer::new(registry.clone()))
             .add_service(health_service)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
             .add_service(
-                RegistryServiceServer::new(RegistryApi::new(registry.clone()))
+                RegistryServiceServer::new(RegistryApi::new(registry.clone(), cut_rx))
                     .max_decoding_message_size(MAX_REGISTRY_MESSAGE_BYTES),
             )
             .add_service(
@@ -285,8 +289,14 @@ impl Server {
                 tracing::info!("drained; stopped");
             }
             Err(_) => {
-                serving.abort();
-                tracing::warn!(timeout = ?options.drain_timeout, "calls still in flight after the drain timeout; stopped anyway");
+                tracing::warn!(timeout = ?options.drain_timeout, "calls still in flight after the drain timeout; cutting them");
+                // Open client streams end with UNAVAILABLE; give them a moment
+                // to say so, then stop regardless.
+                let _ = cut_tx.send(true);
+                if tokio::time::timeout(CUT_GRACE, &mut serving).await.is_err() {
+                    serving.abort();
+                    tracing::warn!("stopped with calls still open");
+                }
             }
         }
         Ok(())

@@ -445,3 +445,38 @@ async fn the_binary_prints_a_first_operator_key_and_exits_cleanly_on_sigterm() {
     assert!(all.contains("\"level\":\"INFO\""), "structured JSON logs");
     let _ = Who::Operator;
 }
+
+#[tokio::test]
+async fn a_call_that_never_ends_does_not_hold_shutdown_past_the_drain_timeout() {
+    let mut start = Start::fixture();
+    start.options.shutdown_grace = Duration::from_millis(50);
+    start.options.drain_timeout = Duration::from_millis(500);
+    let mut server = start.start().await;
+    // An import whose stream never ends: an in-flight call.
+    let (tx, rx) = tokio::sync::mpsc::channel::<pb::ImportAuthorizationsRequest>(1);
+    tx.send(pb::ImportAuthorizationsRequest {
+        parent: "brands/alpha".into(),
+        rows: vec![],
+        request_id: String::new(),
+    })
+    .await
+    .expect("send");
+    let mut client = server.registry_as(Who::OwnerA);
+    let call = tokio::spawn(async move {
+        client
+            .import_authorizations(tokio_stream::wrappers::ReceiverStream::new(rx))
+            .await
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = std::time::Instant::now();
+    let task = server.begin_shutdown();
+    let result = tokio::time::timeout(Duration::from_secs(10), task)
+        .await
+        .expect("shutdown is bounded")
+        .expect("join");
+    result.expect("exit is clean even when calls are cut");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let cut = call.await.expect("join").expect_err("the cut call fails");
+    assert_eq!(cut.code(), tonic::Code::Unavailable, "{cut:?}");
+    drop(tx);
+}

@@ -31,16 +31,48 @@ pub const MAX_IMPORT_ROWS: usize = 100_000;
 /// Most regions or designated countries in one list.
 pub const MAX_REGIONS: usize = 250;
 
+/// How many uploaded images are decoded at once: decoding is CPU-bound and
+/// may take a few hundred MiB, so it runs on blocking threads, a few at a
+/// time.
+pub const CONCURRENT_IMAGE_DECODES: usize = 2;
+
 /// The registry service.
 pub struct RegistryApi {
     /// The registry it reads and writes.
     registry: Arc<Registry>,
+    /// Bounds concurrent logo decodes.
+    image_slots: Arc<tokio::sync::Semaphore>,
+    /// Turns true when the server stops waiting for in-flight calls: client
+    /// streams still open then end with UNAVAILABLE.
+    cut: tokio::sync::watch::Receiver<bool>,
 }
 
 impl RegistryApi {
-    /// A service over `registry`.
-    pub fn new(registry: Arc<Registry>) -> Self {
-        Self { registry }
+    /// A service over `registry`; open import streams end when `cut` turns
+    /// true.
+    pub fn new(registry: Arc<Registry>, cut: tokio::sync::watch::Receiver<bool>) -> Self {
+        Self {
+            registry,
+            image_slots: Arc::new(tokio::sync::Semaphore::new(CONCURRENT_IMAGE_DECODES)),
+            cut,
+        }
+    }
+
+    /// Hashes an uploaded image on a blocking thread, a bounded number at a
+    /// time, so decoding never stalls the async workers.
+    async fn hash_image(
+        &self,
+        bytes: &[u8],
+    ) -> ApiResult<Result<logo::HashedImage, logo::LogoError>> {
+        let _slot = self
+            .image_slots
+            .acquire()
+            .await
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("image slots closed: {e}")))?;
+        let bytes = bytes.to_vec();
+        tokio::task::spawn_blocking(move || logo::hash_image(&bytes))
+            .await
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("image hashing task failed: {e}")))
     }
 }
 
@@ -802,7 +834,8 @@ impl RegistryApi {
         let brand = parse_brand_name(&req.parent, "parent", &mut v);
         let description = text(&req.description, 0, 200, "description", &mut v);
         let source = match &req.source {
-            Some(pb::add_logo_request::Source::Image(bytes)) => match logo::hash_image(bytes) {
+            Some(pb::add_logo_request::Source::Image(bytes)) => match self.hash_image(bytes).await?
+            {
                 Ok(hashed) => Some(LogoSource {
                     hash: hashed.hash,
                     image_sha256: Some(hashed.sha256),
@@ -1100,7 +1133,17 @@ impl RegistryApi {
         let mut rows: Vec<(ResourceId, AuthorizationSpec)> = Vec::new();
         let mut encoded: Vec<Vec<u8>> = Vec::new();
         let mut index = 0usize;
-        while let Some(message) = stream.next().await {
+        let mut cut = self.cut.clone();
+        loop {
+            let message = tokio::select! {
+                message = stream.next() => message,
+                _ = cut.wait_for(|cut| *cut) => {
+                    return Err(ApiError::Unavailable(
+                        "the server is shutting down; the import was not applied".into(),
+                    ));
+                }
+            };
+            let Some(message) = message else { break };
             let message = message.map_err(|status| {
                 ApiError::Invalid(vec![(
                     "stream".into(),
