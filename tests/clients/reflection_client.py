@@ -80,7 +80,11 @@ def main(argv):
             )
 
         def to_dict(message):
-            return json_format.MessageToDict(message, preserving_proto_field_name=True)
+            return json_format.MessageToDict(
+                message,
+                preserving_proto_field_name=True,
+                always_print_fields_with_no_presence=True,
+            )
 
         # 3. Authorized: platform-p, seller-p1, class 14, region CN.
         request = dict(
