@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::{
     seed::Seed,
     server::{OperatorKey, ServerOptions, TlsFiles},
+    store::PostgresSettings,
 };
 
 /// Marque: the brand registry of an anti-counterfeiting alliance.
@@ -26,6 +27,55 @@ pub enum CliCommand {
     Serve(Box<ServeArgs>),
     /// Print a fresh API key secret (for --operator-key) and its SHA-256 (for seed files).
     Keygen,
+    /// Apply the embedded database migrations (under an advisory lock) and exit.
+    Migrate(MigrateArgs),
+}
+
+/// Where PostgreSQL is and how to use it.
+#[derive(Debug, Args)]
+pub struct DatabaseArgs {
+    /// PostgreSQL URL (`postgres://user@host/db?sslmode=require`). Without it the embedded
+    /// in-memory store is used, which keeps nothing across restarts.
+    #[arg(long, env = "MARQUE_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// PEM CA bundle to verify PostgreSQL's certificate (sslmode=require); default: system roots.
+    #[arg(long, env = "MARQUE_DATABASE_CA")]
+    pub database_ca: Option<PathBuf>,
+    /// Most pooled database connections.
+    #[arg(long, env = "MARQUE_DATABASE_POOL_SIZE", default_value_t = 16)]
+    pub database_pool_size: usize,
+    /// How long a call waits for a pooled connection before answering UNAVAILABLE.
+    #[arg(long, env = "MARQUE_DATABASE_POOL_WAIT", default_value = "2s", value_parser = humantime::parse_duration)]
+    pub database_pool_wait: Duration,
+    /// How long opening a database connection may take.
+    #[arg(long, env = "MARQUE_DATABASE_CONNECT_TIMEOUT", default_value = "5s", value_parser = humantime::parse_duration)]
+    pub database_connect_timeout: Duration,
+    /// Server-side limit for each SQL statement.
+    #[arg(long, env = "MARQUE_DATABASE_STATEMENT_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub database_statement_timeout: Duration,
+}
+
+impl DatabaseArgs {
+    /// PostgreSQL settings, when a URL is given.
+    pub fn settings(&self) -> Option<PostgresSettings> {
+        self.database_url.as_ref().map(|url| {
+            let mut settings = PostgresSettings::new(url.clone());
+            settings.ca_file = self.database_ca.clone();
+            settings.pool_size = self.database_pool_size.max(1);
+            settings.pool_wait = self.database_pool_wait;
+            settings.connect_timeout = self.database_connect_timeout;
+            settings.statement_timeout = self.database_statement_timeout;
+            settings
+        })
+    }
+}
+
+/// `marque migrate` settings.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The database.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }
 
 /// Log output format.
@@ -80,6 +130,16 @@ pub struct ServeArgs {
     /// Log filter (tracing EnvFilter syntax).
     #[arg(long, env = "MARQUE_LOG", default_value = "info")]
     pub log: String,
+    /// The database (none: the embedded in-memory store).
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Do not apply database migrations at start; only check that they are applied
+    /// (when a migration job runs `marque migrate` before the replicas start).
+    #[arg(long, env = "MARQUE_NO_MIGRATE")]
+    pub no_migrate: bool,
+    /// How often the change feed is polled besides NOTIFY wake-ups.
+    #[arg(long, env = "MARQUE_FEED_POLL", default_value = "1s", value_parser = humantime::parse_duration)]
+    pub feed_poll: Duration,
 }
 
 impl ServeArgs {
@@ -107,6 +167,8 @@ impl ServeArgs {
         options.shutdown_grace = self.shutdown_grace;
         options.drain_timeout = self.drain_timeout;
         options.min_revision_wait = self.min_revision_wait;
+        options.feed_poll = self.feed_poll;
+        options.migrate = !self.no_migrate;
         Ok(options)
     }
 }

@@ -9,7 +9,7 @@ use marque::{
     auth,
     config::{Cli, CliCommand},
     server::Server,
-    store::MemoryStore,
+    store::{MemoryStore, PostgresStore, Store},
     telemetry,
 };
 
@@ -24,10 +24,24 @@ async fn main() -> anyhow::Result<()> {
             println!("sha256: {}", hex::encode(key.sha256));
             Ok(())
         }
+        CliCommand::Migrate(args) => {
+            telemetry::init(marque::config::LogFormat::Text, "info")?;
+            let settings = args
+                .database
+                .settings()
+                .ok_or_else(|| anyhow::anyhow!("give --database-url or MARQUE_DATABASE_URL"))?;
+            let applied = PostgresStore::new(settings)?.migrate().await?;
+            tracing::info!(applied, "migrations applied");
+            Ok(())
+        }
         CliCommand::Serve(args) => {
             telemetry::init(args.log_format, &args.log)?;
             let options = args.server_options()?;
-            let server = Server::bind(options, Arc::new(MemoryStore::new())).await?;
+            let store: Arc<dyn Store> = match args.database.settings() {
+                Some(settings) => Arc::new(PostgresStore::new(settings)?),
+                None => Arc::new(MemoryStore::new()),
+            };
+            let server = Server::bind(options, store).await?;
             tracing::info!(address = %server.local_addr()?, "listening");
             server.run(marque::shutdown_signal()).await
         }

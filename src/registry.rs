@@ -78,6 +78,8 @@ pub struct Registry {
     min_revision_wait: Duration,
     /// Set once the first snapshot is loaded; nothing is answered before.
     loaded: std::sync::atomic::AtomicBool,
+    /// Whether the store answered its last request (health of RegistryService).
+    store_ok: watch::Sender<bool>,
 }
 
 impl Registry {
@@ -91,6 +93,76 @@ impl Registry {
             revision_tx,
             min_revision_wait,
             loaded: std::sync::atomic::AtomicBool::new(false),
+            store_ok: watch::channel(true).0,
+        }
+    }
+
+    /// Whether the store is reachable, as last seen; changes are announced.
+    pub fn store_health(&self) -> watch::Receiver<bool> {
+        self.store_ok.subscribe()
+    }
+
+    fn saw_store(&self, ok: bool) {
+        self.store_ok.send_if_modified(|current| {
+            let changed = *current != ok;
+            *current = ok;
+            changed
+        });
+    }
+
+    /// Follows the store's change feed for ever: on each wake-up from the
+    /// store (NOTIFY) and at least every `poll`, applies the events other
+    /// writers committed and publishes the new snapshot. Store errors mark
+    /// the store unhealthy until it answers again; the snapshot keeps
+    /// serving meanwhile.
+    pub async fn follow(self: Arc<Self>, poll: Duration) {
+        let (wake_tx, mut wake_rx) = tokio::sync::mpsc::channel(1);
+        self.store.start_feed(wake_tx);
+        let mut woken_by_store = true;
+        loop {
+            if woken_by_store {
+                tokio::select! {
+                    woke = wake_rx.recv() => woken_by_store = woke.is_some(),
+                    () = tokio::time::sleep(poll) => {}
+                }
+            } else {
+                tokio::time::sleep(poll).await;
+            }
+            match self.catch_up_latest().await {
+                Ok(()) => self.saw_store(true),
+                Err(e) => {
+                    if *self.store_ok.borrow() {
+                        tracing::warn!(error = %e, "cannot follow the change feed; serving the last snapshot");
+                    }
+                    self.saw_store(false);
+                }
+            }
+        }
+    }
+
+    /// Applies every committed event after the published snapshot.
+    async fn catch_up_latest(&self) -> Result<(), StoreError> {
+        loop {
+            let snapshot = self.ready_snapshot().map_err(|_| {
+                StoreError::Internal(anyhow::anyhow!("following before the first load"))
+            })?;
+            let events = self.store.events_after(snapshot.revision(), 1024).await?;
+            if events.is_empty() {
+                return Ok(());
+            }
+            let mut next = (*snapshot).clone();
+            for event in &events {
+                if event.revision == next.revision() + 1 {
+                    next.apply(event);
+                }
+            }
+            if next.revision() == snapshot.revision() {
+                return Err(StoreError::Internal(anyhow::anyhow!(
+                    "the change feed skips revision {}",
+                    snapshot.revision() + 1
+                )));
+            }
+            self.publish(next);
         }
     }
 
@@ -180,6 +252,21 @@ impl Registry {
         commands: &[Command],
     ) -> Result<Committed, RegistryError> {
         self.ready_snapshot()?;
+        let result = self.write_inner(actor, meta, commands).await;
+        match &result {
+            Err(RegistryError::Store(StoreError::Unavailable(_))) => self.saw_store(false),
+            Err(RegistryError::Store(_)) => {}
+            _ => self.saw_store(true),
+        }
+        result
+    }
+
+    async fn write_inner(
+        &self,
+        actor: Actor,
+        meta: WriteMeta,
+        commands: &[Command],
+    ) -> Result<Committed, RegistryError> {
         let mut tx = self.store.begin().await?;
         if let Some(request_id) = &meta.request_id
             && let Some(earlier) = tx.find_request(&actor, request_id).await?

@@ -20,7 +20,7 @@ use tonic_health::{ServingStatus, server::HealthReporter};
 use crate::{
     api::{CheckApi, RegistryApi},
     auth::{self, AuthLayer},
-    model::{Actor, Command, MemberKind, Slug},
+    model::{Actor, Command, MemberKind, Revision, Slug},
     pb::marque::v1::{
         check_service_server::CheckServiceServer, registry_service_server::RegistryServiceServer,
     },
@@ -91,6 +91,10 @@ pub struct ServerOptions {
     pub drain_timeout: Duration,
     /// How long a read waits for a `min_revision` not yet reached.
     pub min_revision_wait: Duration,
+    /// How often the change feed is polled besides NOTIFY wake-ups.
+    pub feed_poll: Duration,
+    /// Apply the store's migrations at start (else only verify them).
+    pub migrate: bool,
 }
 
 impl ServerOptions {
@@ -106,6 +110,8 @@ impl ServerOptions {
             shutdown_grace: Duration::from_secs(5),
             drain_timeout: Duration::from_secs(30),
             min_revision_wait: Duration::from_secs(2),
+            feed_poll: Duration::from_secs(1),
+            migrate: true,
         }
     }
 }
@@ -236,6 +242,7 @@ impl Server {
                     .max_decoding_message_size(MAX_CHECK_MESSAGE_BYTES),
             );
 
+        let mut tasks: Vec<tokio::task::JoinHandle<()>> = Vec::new();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
         let mut serving = tokio::spawn(router.serve_with_incoming_shutdown(incoming, async {
@@ -243,10 +250,7 @@ impl Server {
         }));
 
         let started = async {
-            let revision = registry
-                .load()
-                .await
-                .context("cannot load the registry from the store")?;
+            let revision = load_with_retries(&registry, options.migrate).await;
             tracing::info!(revision, store = registry.store().kind(), "registry loaded");
             if !registry.store().durable() {
                 tracing::warn!(
@@ -259,6 +263,11 @@ impl Server {
                     .set_service_status(service, ServingStatus::Serving)
                     .await;
             }
+            tasks.push(tokio::spawn(registry.clone().follow(options.feed_poll)));
+            tasks.push(tokio::spawn(report_store_health(
+                registry.clone(),
+                health.clone(),
+            )));
             tracing::info!(revision = registry.snapshot().revision(), "serving");
             anyhow::Ok(())
         };
@@ -280,6 +289,9 @@ impl Server {
         }
 
         tracing::info!(grace = ?options.shutdown_grace, "shutting down: health NOT_SERVING");
+        for task in &tasks {
+            task.abort();
+        }
         for service in [""].into_iter().chain(SERVICES) {
             health
                 .set_service_status(service, ServingStatus::NotServing)
@@ -306,6 +318,50 @@ impl Server {
             }
         }
         Ok(())
+    }
+}
+
+/// Prepares the store and loads the first snapshot, retrying with backoff
+/// while the store is unreachable (health stays NOT_SERVING meanwhile).
+async fn load_with_retries(registry: &Registry, migrate: bool) -> Revision {
+    let mut backoff = Duration::from_millis(200);
+    loop {
+        let attempt = async {
+            registry.store().prepare(migrate).await?;
+            registry
+                .load()
+                .await
+                .context("cannot load the registry from the store")
+        };
+        match attempt.await {
+            Ok(revision) => return revision,
+            Err(e) => {
+                tracing::warn!(error = format!("{e:#}"), retry_in = ?backoff, "store not ready");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(10));
+            }
+        }
+    }
+}
+
+/// Mirrors the store's reachability into the health of RegistryService:
+/// writes need the store, checks and reads do not (they keep answering from
+/// the snapshot), so CheckService stays SERVING.
+async fn report_store_health(registry: Arc<Registry>, health: HealthReporter) {
+    let mut store = registry.store_health();
+    loop {
+        let ok = *store.borrow_and_update();
+        let status = if ok {
+            ServingStatus::Serving
+        } else {
+            ServingStatus::NotServing
+        };
+        health
+            .set_service_status("marque.v1.RegistryService", status)
+            .await;
+        if store.changed().await.is_err() {
+            return;
+        }
     }
 }
 

@@ -115,6 +115,16 @@ impl Snapshot {
         self.revision
     }
 
+    /// The registry made of `resources`, at `revision` (a store's load).
+    pub fn from_resources(revision: Revision, resources: impl IntoIterator<Item = Resource>) -> Self {
+        let mut snapshot = Snapshot::default();
+        for resource in resources {
+            snapshot.insert(resource);
+        }
+        snapshot.revision = revision;
+        snapshot
+    }
+
     /// Marks this state as being at `revision`, once the changes
     /// [`Snapshot::execute`] made are committed there.
     pub(crate) fn set_revision(&mut self, revision: Revision) {

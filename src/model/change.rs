@@ -6,12 +6,15 @@
 
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 use super::{
     ApiKey, Authorization, Brand, Logo, Member, ResourceId, Revision, Slug, Timestamp, Trademark,
 };
 
 /// Who made a change.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
 pub enum Actor {
     /// The server itself: seeding, bootstrapping the first operator key.
     System,
@@ -35,7 +38,8 @@ impl Actor {
 }
 
 /// One resource, in a state held by a change.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Resource {
     /// A member.
     Member(Arc<Member>),
@@ -108,7 +112,7 @@ impl Resource {
 
 /// One resource's change: created (no `before`), changed, or removed (no
 /// `after`).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Change {
     /// State before the change.
     pub before: Option<Resource>,
@@ -127,11 +131,12 @@ impl Change {
 }
 
 /// One revision of the registry.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ChangeEvent {
     /// The revision this event creates; gap-free from 1.
     pub revision: Revision,
     /// When it was committed.
+    #[serde(with = "time::serde::rfc3339")]
     pub time: Timestamp,
     /// Who made it.
     pub actor: Actor,
@@ -139,6 +144,7 @@ pub struct ChangeEvent {
     pub request_id: Option<String>,
     /// SHA-256 over the RPC name and the request, to tell a retry from a
     /// different request that reuses a request id.
+    #[serde(with = "super::entities::optional_hex")]
     pub request_fingerprint: Option<[u8; 32]>,
     /// What changed, in the order it was applied.
     pub changes: Vec<Change>,

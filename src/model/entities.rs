@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use rand::Rng;
+use serde::{Deserialize, Serialize};
 
 use super::{Date, NiceClassSet, Office, Region, Revision, Slug, Timestamp};
 use crate::logo::LogoHash;
@@ -72,7 +73,8 @@ impl std::fmt::Display for ResourceId {
 }
 
 /// What an alliance member is; fixes what it may do (see [`crate::auth`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum MemberKind {
     /// Owns brands.
     BrandOwner,
@@ -83,7 +85,8 @@ pub enum MemberKind {
 }
 
 /// A member of the alliance.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Member {
     /// The member's slug.
     pub id: Slug,
@@ -92,13 +95,15 @@ pub struct Member {
     /// Brand owner, platform or operator.
     pub kind: MemberKind,
     /// When it was created.
+    #[serde(with = "time::serde::rfc3339")]
     pub create_time: Timestamp,
     /// Revision of its last change (its etag).
     pub update_revision: Revision,
 }
 
 /// An API key: only its SHA-256 is kept.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ApiKey {
     /// The member the key belongs to.
     pub member: Slug,
@@ -107,17 +112,21 @@ pub struct ApiKey {
     /// What it is for.
     pub description: String,
     /// SHA-256 of the whole secret.
+    #[serde(with = "hex::serde")]
     pub secret_sha256: [u8; 32],
     /// When it was created.
+    #[serde(with = "time::serde::rfc3339")]
     pub create_time: Timestamp,
     /// When it was revoked, if it was.
+    #[serde(with = "time::serde::rfc3339::option")]
     pub revoke_time: Option<Timestamp>,
     /// Revision of its last change.
     pub update_revision: Revision,
 }
 
 /// Lifecycle of a brand.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum BrandStatus {
     /// In use.
     Active,
@@ -126,7 +135,8 @@ pub enum BrandStatus {
 }
 
 /// A brand.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Brand {
     /// Globally unique slug.
     pub id: Slug,
@@ -141,15 +151,18 @@ pub struct Brand {
     /// Active or archived.
     pub status: BrandStatus,
     /// When it was created.
+    #[serde(with = "time::serde::rfc3339")]
     pub create_time: Timestamp,
     /// When the brand record itself last changed.
+    #[serde(with = "time::serde::rfc3339")]
     pub update_time: Timestamp,
     /// Revision of its last change (its etag).
     pub update_revision: Revision,
 }
 
 /// Kind of a trademark.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TrademarkKind {
     /// Word mark.
     Word,
@@ -160,7 +173,8 @@ pub enum TrademarkKind {
 }
 
 /// Legal status of a trademark.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TrademarkStatus {
     /// In force until its expiry date.
     Registered,
@@ -173,7 +187,8 @@ pub enum TrademarkStatus {
 }
 
 /// A trademark registration of a brand.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Trademark {
     /// The brand it protects.
     pub brand: Slug,
@@ -213,7 +228,8 @@ impl Trademark {
 }
 
 /// A logo of a brand.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Logo {
     /// The brand.
     pub brand: Slug,
@@ -224,15 +240,18 @@ pub struct Logo {
     /// 64-bit perceptual hash.
     pub hash: LogoHash,
     /// SHA-256 of the uploaded image, when one was uploaded.
+    #[serde(with = "optional_hex")]
     pub image_sha256: Option<[u8; 32]>,
     /// When it was registered.
+    #[serde(with = "time::serde::rfc3339")]
     pub create_time: Timestamp,
     /// Revision of its last change.
     pub update_revision: Revision,
 }
 
 /// State of a seller authorization.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum AuthorizationStatus {
     /// In force within its scope and window.
     Active,
@@ -247,7 +266,8 @@ pub enum AuthorizationStatus {
 /// Room is left for authorization chains (a distributor sub-authorizing
 /// resellers): a future `parent` link and depth fit beside these fields
 /// without changing their meaning.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Authorization {
     /// The brand.
     pub brand: Slug,
@@ -262,16 +282,20 @@ pub struct Authorization {
     /// Regions covered; empty means everywhere.
     pub regions: Vec<Region>,
     /// First valid instant (inclusive).
+    #[serde(with = "time::serde::rfc3339")]
     pub valid_from: Timestamp,
     /// End of validity (exclusive); none means open-ended.
+    #[serde(with = "time::serde::rfc3339::option")]
     pub valid_until: Option<Timestamp>,
     /// Active, suspended or revoked.
     pub status: AuthorizationStatus,
     /// The owner's reference (contract number…).
     pub reference: String,
     /// When it was created.
+    #[serde(with = "time::serde::rfc3339")]
     pub create_time: Timestamp,
     /// When it last changed.
+    #[serde(with = "time::serde::rfc3339")]
     pub update_time: Timestamp,
     /// Revision of its last change (its etag).
     pub update_revision: Revision,
@@ -281,5 +305,28 @@ impl Authorization {
     /// Whether it is live (active or suspended), as opposed to revoked.
     pub fn is_live(&self) -> bool {
         self.status != AuthorizationStatus::Revoked
+    }
+}
+
+/// `Option<[u8; 32]>` as hex text or null.
+pub(super) mod optional_hex {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
+
+    pub fn serialize<S: Serializer>(value: &Option<[u8; 32]>, s: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(bytes) => s.serialize_some(&hex::encode(bytes)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<[u8; 32]>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|text| {
+                hex::decode(&text)
+                    .ok()
+                    .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+                    .ok_or_else(|| D::Error::custom("expected 64 hex digits"))
+            })
+            .transpose()
     }
 }

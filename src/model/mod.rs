@@ -5,6 +5,7 @@ pub mod change;
 pub mod codes;
 pub mod command;
 pub mod entities;
+mod serde_impls;
 
 pub use change::{Actor, Change, ChangeEvent, Resource, ResourceKey};
 pub use codes::{NiceClass, NiceClassSet, Office, Region, Slug};

@@ -15,8 +15,10 @@ use crate::{
 };
 
 pub mod memory;
+pub mod postgres;
 
 pub use memory::MemoryStore;
+pub use postgres::{PostgresSettings, PostgresStore};
 
 /// Store failures. Callers answer UNAVAILABLE for [`StoreError::Unavailable`]
 /// and INTERNAL (saying nothing more) for the rest; logs carry the cause.
@@ -63,6 +65,24 @@ pub trait Store: Send + Sync + 'static {
     /// # Errors
     /// When the store cannot be reached.
     async fn begin(&self) -> Result<Box<dyn WriteTx>, StoreError>;
+
+    /// Makes the store ready to serve: applies (`migrate`) or verifies the
+    /// schema. The default has nothing to do.
+    ///
+    /// # Errors
+    /// When the store cannot be reached or its schema is not this binary's.
+    async fn prepare(&self, migrate: bool) -> anyhow::Result<()> {
+        let _ = migrate;
+        Ok(())
+    }
+
+    /// Starts sending a wake-up on `wake` whenever another writer may have
+    /// committed (PostgreSQL: LISTEN/NOTIFY on a dedicated connection). The
+    /// registry also polls, so a lost wake-up only delays. The default does
+    /// nothing: an embedded store has no other writers.
+    fn start_feed(&self, wake: tokio::sync::mpsc::Sender<()>) {
+        drop(wake);
+    }
 }
 
 /// A write in progress, holding the store's write lock.

@@ -1,0 +1,249 @@
+#!/usr/bin/env bash
+# Checks the Helm chart in helm/marque without a cluster or a helm binary:
+#   1. values.yaml, and values.yaml merged with helm/marque/ci/all-features-values.yaml, against
+#      values.schema.json (JSON Schema draft-07, Python `jsonschema`); the schema and values.yaml
+#      name the same keys; every key has a row in helm/marque/README.md's values table; and the
+#      schema still refuses a few known-bad values (so this check can fail at all);
+#   2. `helm lint` (Helm's own library, through the PyPI wheel helm-sdkpy) of the chart with its
+#      default values, and of copies of the chart whose values.yaml is replaced by each variant
+#      below. helm-sdkpy has no `helm template`, but lint renders every template (hooks and
+#      tests included) with the chart's values and parses the output, so each copy is a render
+#      with those values. Lint mode turns the templates' `fail` guards into log lines on standard
+#      error: they are captured and count as errors.
+# Exits non-zero on any failure.
+#
+# helm-sdkpy returns lint messages with a severity and a path but an empty error text, so a
+# failure names the file; render the chart with a helm binary to see the message.
+#
+# Needs: Python 3 with pip, and PyPI on the first run (packages go to .tools/helm-sdkpy).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+tools="$root/.tools/helm-sdkpy"
+python="${PYTHON:-python3}"
+
+log() { echo "scripts/helm-lint.sh: $*" >&2; }
+
+# Looked for in $tools itself, so the run never depends on what the system Python happens to have.
+if [[ ! -d "$tools/helm_sdkpy" || ! -d "$tools/jsonschema" || ! -d "$tools/yaml" ]]; then
+    log "installing helm-sdkpy, jsonschema and PyYAML into $tools"
+    # helm-sdkpy declares a newer Python than it needs; its bindings work on 3.11.
+    "$python" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --upgrade \
+        --ignore-requires-python --target "$tools" helm-sdkpy jsonschema pyyaml
+fi
+
+PYTHONPATH="$tools" "$python" - helm/marque <<'PY'
+"""Schema checks and lint renders of the chart; see scripts/helm-lint.sh."""
+
+import asyncio
+import copy
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+
+import helm_sdkpy
+import jsonschema
+import yaml
+
+chart = sys.argv[1]
+failures = []
+
+
+def fail(message):
+    failures.append(message)
+    print(f"FAIL {message}")
+
+
+def load_yaml(path):
+    with open(path, encoding="utf-8") as f:
+        return yaml.safe_load(f) or {}
+
+
+def merged(base, override):
+    """Helm's merge of user values over chart defaults: maps merge, anything else replaces."""
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merged(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+defaults = load_yaml(f"{chart}/values.yaml")
+all_features = load_yaml(f"{chart}/ci/all-features-values.yaml")
+with open(f"{chart}/values.schema.json", encoding="utf-8") as f:
+    schema = json.load(f)
+
+# --- 1. values against the schema ------------------------------------------------------------
+jsonschema.Draft7Validator.check_schema(schema)
+validator = jsonschema.Draft7Validator(schema)
+
+
+def schema_errors(values):
+    return sorted(validator.iter_errors(values), key=lambda e: list(e.absolute_path))
+
+
+for name, values in [
+    ("values.yaml", defaults),
+    ("values.yaml + ci/all-features-values.yaml", merged(defaults, all_features)),
+]:
+    errors = schema_errors(values)
+    for error in errors:
+        path = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+        fail(f"schema: {name}: {path}: {error.message}")
+    if not errors:
+        print(f"ok   schema: {name}")
+
+# The schema must keep refusing what it exists to refuse.
+for bad in [
+    {"replicaCount": "two"},
+    {"unknownTopLevelKey": True},
+    {"migrations": {"mode": "sometimes"}},
+    {"server": {"logFormat": "xml"}},
+    {"image": {"pullPolicy": "Sometimes"}},
+    {"server": {"grpcPort": 70000}},
+]:
+    if not schema_errors(merged(defaults, bad)):
+        fail(f"schema accepts a bad value: {json.dumps(bad)}")
+print("ok   schema: refuses known-bad values")
+
+
+def schema_leaves(node, prefix=""):
+    """Dotted keys of the schema: objects closed by additionalProperties: false are opened."""
+    for key, sub in node.get("properties", {}).items():
+        path = f"{prefix}{key}"
+        if sub.get("additionalProperties") is False and "properties" in sub:
+            yield from schema_leaves(sub, path + ".")
+        else:
+            yield path
+
+
+def value_keys(values, node, prefix=""):
+    for key, value in values.items():
+        path = f"{prefix}{key}"
+        sub = node.get("properties", {}).get(key, {})
+        if isinstance(value, dict) and sub.get("additionalProperties") is False:
+            yield from value_keys(value, sub, path + ".")
+        else:
+            yield path
+
+
+leaves = set(schema_leaves(schema)) - {"global"}
+in_values = set(value_keys(defaults, schema))
+for key in sorted(leaves - in_values):
+    fail(f"schema names {key}, which values.yaml does not set")
+for key in sorted(in_values - leaves):
+    fail(f"values.yaml sets {key}, which the schema does not name")
+with open(f"{chart}/README.md", encoding="utf-8") as f:
+    documented = set(re.findall(r"^\| `([^`]+)` \|", f.read(), flags=re.M))
+for key in sorted(leaves - documented):
+    fail(f"README.md's values table has no row for `{key}`")
+for key in sorted(documented - leaves):
+    fail(f"README.md's values table documents `{key}`, which the schema does not name")
+print(f"ok   schema, values.yaml and README.md name the same {len(leaves)} keys")
+
+# --- 2. lint renders ------------------------------------------------------------------------
+SEVERITY = {0: "UNKNOWN", 1: "INFO", 2: "WARNING", 3: "ERROR"}
+config = helm_sdkpy.Configuration(namespace="marque")
+
+
+def lint(chart_dir):
+    """Lint chart_dir; returns (messages, fail-guard messages Helm logged instead of failing)."""
+    with tempfile.TemporaryFile() as captured:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        os.dup2(captured.fileno(), 2)
+        try:
+            result = asyncio.run(helm_sdkpy.Lint(config).run(chart_dir))
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        captured.seek(0)
+        stderr = captured.read().decode("utf-8", "replace")
+    guards = sorted(set(re.findall(r'fail message="((?:[^"\\]|\\.)*)"', stderr)))
+    other = [line for line in stderr.splitlines() if line and "fail message=" not in line]
+    for line in other:
+        print(f"     helm: {line}")
+    return result.get("Messages") or [], guards
+
+
+def check(name, chart_dir):
+    messages, guards = lint(chart_dir)
+    bad = False
+    for message in messages:
+        severity = message.get("Severity", 0)
+        label = SEVERITY.get(severity, str(severity))
+        if severity >= 3:
+            bad = True
+            fail(f"lint {name}: {label} in {message.get('Path')}")
+        elif severity == 2:
+            print(f"WARN lint {name}: {label} in {message.get('Path')}")
+    for guard in guards:
+        bad = True
+        fail(f"lint {name}: the chart refuses these values: {guard}")
+    if not bad:
+        print(f"ok   lint {name}")
+
+
+check("default values", chart)
+
+variants = {
+    "all features (ci/all-features-values.yaml)": all_features,
+    "initContainer migrations, chart-made Secret": merged(
+        all_features,
+        {
+            "migrations": {"mode": "initContainer"},
+            "database": {"existingSecret": "", "url": "postgres://marque@db:5432/marque?sslmode=require"},
+            "operatorKey": {"existingSecret": "", "value": "mq_example_0000"},
+        },
+    ),
+    "migration Job with a chart-made Secret (a hook)": merged(
+        all_features,
+        {"database": {"existingSecret": "", "url": "postgres://marque@db:5432/marque"}},
+    ),
+    "plaintext behind a mesh, IPv6, no preStop sleep": {
+        "tls": {"enabled": False},
+        "server": {"plaintext": True, "bindAddress": "::", "maxConnectionAge": ""},
+        "database": {"existingSecret": "marque-database"},
+        "replicaCount": 3,
+        "preStopSleepSeconds": 0,
+        "terminationGracePeriodSeconds": 60,
+        "service": {"headless": False},
+        "podDisruptionBudget": {"enabled": False, "maxUnavailable": "25%"},
+        "spreadAcrossNodes": False,
+        "serviceAccount": {"create": False, "name": "marque-existing"},
+    },
+}
+# The guards themselves: each of these must be refused.
+refused = {
+    "neither TLS nor plaintext": {"tls": {"enabled": False}},
+    "two replicas on the memory store": {"replicaCount": 2},
+    "a grace period shorter than the drain": {"terminationGracePeriodSeconds": 10},
+}
+
+with tempfile.TemporaryDirectory() as tmp:
+    for index, (name, values) in enumerate({**variants, **refused}.items()):
+        copy_dir = os.path.join(tmp, str(index), "marque")
+        shutil.copytree(chart, copy_dir)
+        with open(os.path.join(copy_dir, "values.yaml"), "w", encoding="utf-8") as f:
+            json.dump(merged(defaults, values), f)  # JSON is YAML
+        if name in variants:
+            check(name, copy_dir)
+            continue
+        _, guards = lint(copy_dir)
+        if guards:
+            print(f"ok   lint refuses {name}")
+        else:
+            fail(f"lint accepts {name}")
+
+if failures:
+    print(f"{len(failures)} failed", file=sys.stderr)
+    sys.exit(1)
+print("helm chart: all checks passed")
+PY

@@ -1,0 +1,593 @@
+//! The durable store: PostgreSQL through `tokio-postgres` and a bounded
+//! `deadpool-postgres` pool.
+//!
+//! - A write is one transaction: `SELECT … FROM registry_head FOR UPDATE`
+//!   serializes writers and yields the head revision; the change event, the
+//!   changed resources and the new head are written; `NOTIFY marque_changes`
+//!   fires at commit.
+//! - A replica loads everything at one revision inside a REPEATABLE READ
+//!   transaction, then follows `change_events` by revision. NOTIFY only wakes
+//!   it up, on a dedicated connection driven by `poll_message` (pooled
+//!   connections drop notifications); the registry also polls, the safety
+//!   net for lost notifications and reconnects.
+//! - Migrations are embedded (`migrations/`, applied with refinery) and run
+//!   under an advisory lock, so replicas that start together migrate once.
+
+use std::{path::PathBuf, sync::Arc, time::Duration};
+
+use anyhow::Context as _;
+use async_trait::async_trait;
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime};
+use futures_util::StreamExt;
+use tokio::sync::mpsc;
+use tokio_postgres::{AsyncMessage, NoTls, config::SslMode};
+
+use super::{Store, StoreError, WriteTx};
+use crate::{
+    model::{Actor, ChangeEvent, Resource, Revision},
+    snapshot::Snapshot,
+};
+
+mod embedded {
+    refinery::embed_migrations!("migrations");
+}
+
+/// The channel writes notify on.
+pub const CHANNEL: &str = "marque_changes";
+/// Advisory lock key held while migrating ("marque" + 1).
+const MIGRATION_LOCK: i64 = 0x6d61_7271_7565_0001;
+
+/// How to reach PostgreSQL.
+#[derive(Clone, Debug)]
+pub struct PostgresSettings {
+    /// `postgres://…` URL or key=value connection string. `sslmode=require`
+    /// turns TLS on (rustls, verified against the system roots or `ca_file`).
+    pub url: String,
+    /// PEM CA bundle to verify the server with, instead of the system roots.
+    pub ca_file: Option<PathBuf>,
+    /// Most connections in the pool.
+    pub pool_size: usize,
+    /// How long a call waits for a free connection before UNAVAILABLE.
+    pub pool_wait: Duration,
+    /// How long opening a connection may take.
+    pub connect_timeout: Duration,
+    /// Server-side limit for each statement.
+    pub statement_timeout: Duration,
+}
+
+impl PostgresSettings {
+    /// Settings for `url` with the defaults of `marque serve`.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            ca_file: None,
+            pool_size: 16,
+            pool_wait: Duration::from_secs(2),
+            connect_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(30),
+        }
+    }
+
+    fn pg_config(&self) -> anyhow::Result<tokio_postgres::Config> {
+        let mut config: tokio_postgres::Config = self
+            .url
+            .parse()
+            .context("invalid database URL")?;
+        config.connect_timeout(self.connect_timeout);
+        if config.get_application_name().is_none() {
+            config.application_name("marque");
+        }
+        config.options(&format!(
+            "-c statement_timeout={}",
+            self.statement_timeout.as_millis()
+        ));
+        Ok(config)
+    }
+
+    fn tls(&self) -> anyhow::Result<Option<tokio_postgres_rustls::MakeRustlsConnect>> {
+        let config = self.pg_config()?;
+        if config.get_ssl_mode() != SslMode::Require {
+            return Ok(None);
+        }
+        let mut roots = rustls::RootCertStore::empty();
+        match &self.ca_file {
+            Some(path) => {
+                let pem = std::fs::read(path)
+                    .with_context(|| format!("cannot read database CA {}", path.display()))?;
+                use rustls_pki_types::pem::PemObject as _;
+                for cert in rustls_pki_types::CertificateDer::pem_slice_iter(&pem) {
+                    roots
+                        .add(cert.context("invalid PEM in the database CA file")?)
+                        .context("unusable database CA certificate")?;
+                }
+            }
+            None => {
+                for cert in rustls_native_certs::load_native_certs().certs {
+                    let _ = roots.add(cert);
+                }
+            }
+        }
+        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .context("TLS protocol versions")?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        Ok(Some(tokio_postgres_rustls::MakeRustlsConnect::new(tls)))
+    }
+
+    /// Opens one connection outside the pool (migrations, LISTEN), driving
+    /// it on a task; notifications go to `notifications` when given.
+    async fn connect(
+        &self,
+        notifications: Option<mpsc::Sender<()>>,
+    ) -> anyhow::Result<(tokio_postgres::Client, tokio::task::JoinHandle<()>)> {
+        let config = self.pg_config()?;
+        macro_rules! drive {
+            ($connection:expr) => {{
+                let mut connection = $connection;
+                tokio::spawn(async move {
+                    let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+                    while let Some(message) = messages.next().await {
+                        match message {
+                            Ok(AsyncMessage::Notification(_)) => {
+                                if let Some(tx) = &notifications {
+                                    let _ = tx.try_send(());
+                                }
+                            }
+                            Ok(_) => {}
+                            Err(e) => {
+                                tracing::warn!(error = %e, "database connection closed");
+                                break;
+                            }
+                        }
+                    }
+                })
+            }};
+        }
+        match self.tls()? {
+            Some(tls) => {
+                let (client, connection) = config
+                    .connect(tls)
+                    .await
+                    .context("cannot connect to PostgreSQL")?;
+                Ok((client, drive!(connection)))
+            }
+            None => {
+                let (client, connection) = config
+                    .connect(NoTls)
+                    .await
+                    .context("cannot connect to PostgreSQL")?;
+                Ok((client, drive!(connection)))
+            }
+        }
+    }
+}
+
+/// The PostgreSQL store.
+pub struct PostgresStore {
+    /// Connections for reads and writes.
+    pool: Pool,
+    /// How to open the dedicated LISTEN connection.
+    settings: PostgresSettings,
+}
+
+impl PostgresStore {
+    /// A store over a pool for `settings`. Connects lazily: the database may
+    /// be down when this returns.
+    ///
+    /// # Errors
+    /// When the URL or TLS material is invalid.
+    pub fn new(settings: PostgresSettings) -> anyhow::Result<Self> {
+        let config = settings.pg_config()?;
+        let manager_config = ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        let manager = match settings.tls()? {
+            Some(tls) => Manager::from_config(config, tls, manager_config),
+            None => Manager::from_config(config, NoTls, manager_config),
+        };
+        let pool = Pool::builder(manager)
+            .max_size(settings.pool_size)
+            .wait_timeout(Some(settings.pool_wait))
+            .create_timeout(Some(settings.connect_timeout))
+            .recycle_timeout(Some(settings.connect_timeout))
+            .runtime(Runtime::Tokio1)
+            .build()
+            .context("cannot build the database pool")?;
+        Ok(Self { pool, settings })
+    }
+
+    /// Applies the embedded migrations, under an advisory lock so that
+    /// replicas starting together migrate once. Returns how many it applied.
+    ///
+    /// # Errors
+    /// When the database cannot be reached or a migration fails.
+    pub async fn migrate(&self) -> anyhow::Result<usize> {
+        let (mut client, driver) = self.settings.connect(None).await?;
+        client
+            .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
+            .await
+            .context("cannot take the migration lock")?;
+        let mut runner = embedded::migrations::runner();
+        runner.set_migration_table_name("marque_schema_history");
+        let report = runner
+            .run_async(&mut client)
+            .await
+            .context("migration failed");
+        let _ = client
+            .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
+            .await;
+        drop(client);
+        driver.abort();
+        Ok(report?.applied_migrations().len())
+    }
+
+    /// Checks that every embedded migration is applied (for replicas that
+    /// must not migrate themselves).
+    ///
+    /// # Errors
+    /// When the database is behind the binary, or cannot be reached.
+    pub async fn verify_migrations(&self) -> anyhow::Result<()> {
+        let (mut client, driver) = self.settings.connect(None).await?;
+        let mut runner = embedded::migrations::runner();
+        runner.set_migration_table_name("marque_schema_history");
+        let latest = runner.get_migrations().iter().map(|m| m.version()).max();
+        let applied = runner
+            .get_last_applied_migration_async(&mut client)
+            .await
+            .context("cannot read the applied migrations")?
+            .map(|m| m.version());
+        drop(client);
+        driver.abort();
+        anyhow::ensure!(
+            applied == latest,
+            "the database schema is at migration {applied:?}, this binary needs {latest:?}: run `marque migrate`"
+        );
+        Ok(())
+    }
+
+    async fn client(&self) -> Result<Object, StoreError> {
+        self.pool.get().await.map_err(|e| match e {
+            PoolError::Timeout(kind) => StoreError::Unavailable(format!(
+                "no database connection within the pool wait ({kind:?})"
+            )),
+            PoolError::Backend(e) => classify(e),
+            other => StoreError::Unavailable(other.to_string()),
+        })
+    }
+
+    /// Pool statistics: (size, available, waiting).
+    pub fn pool_status(&self) -> (usize, usize, usize) {
+        let status = self.pool.status();
+        (status.size, status.available, status.waiting)
+    }
+}
+
+/// Connection problems are UNAVAILABLE (retry later); the rest are faults.
+fn classify(error: tokio_postgres::Error) -> StoreError {
+    let transient = match error.code() {
+        None => true,
+        Some(code) => {
+            let class = &code.code()[..2];
+            matches!(class, "08" | "53" | "57" | "40") || code.code() == "55P03"
+        }
+    };
+    if transient {
+        StoreError::Unavailable(error.to_string())
+    } else {
+        StoreError::Internal(anyhow::Error::new(error).context("database error"))
+    }
+}
+
+fn decode_event(bytes: &[u8]) -> Result<ChangeEvent, StoreError> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| StoreError::Internal(anyhow::anyhow!("undecodable change event: {e}")))
+}
+
+fn kind(resource: &Resource) -> &'static str {
+    match resource {
+        Resource::Member(_) => "member",
+        Resource::ApiKey(_) => "api_key",
+        Resource::Brand(_) => "brand",
+        Resource::Trademark(_) => "trademark",
+        Resource::Logo(_) => "logo",
+        Resource::Authorization(_) => "authorization",
+    }
+}
+
+fn update_revision(resource: &Resource) -> Revision {
+    match resource {
+        Resource::Member(r) => r.update_revision,
+        Resource::ApiKey(r) => r.update_revision,
+        Resource::Brand(r) => r.update_revision,
+        Resource::Trademark(r) => r.update_revision,
+        Resource::Logo(r) => r.update_revision,
+        Resource::Authorization(r) => r.update_revision,
+    }
+}
+
+fn to_i64(revision: Revision) -> Result<i64, StoreError> {
+    i64::try_from(revision)
+        .map_err(|_| StoreError::Internal(anyhow::anyhow!("revision {revision} out of range")))
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    fn kind(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn durable(&self) -> bool {
+        true
+    }
+
+    async fn load(&self) -> Result<Snapshot, StoreError> {
+        let mut client = self.client().await?;
+        let tx = client
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .map_err(classify)?;
+        let head: i64 = tx
+            .query_one("SELECT revision FROM registry_head", &[])
+            .await
+            .map_err(classify)?
+            .get(0);
+        let rows = tx
+            .query_raw("SELECT body FROM resources", std::iter::empty::<i64>())
+            .await
+            .map_err(classify)?;
+        futures_util::pin_mut!(rows);
+        let mut resources = Vec::new();
+        while let Some(row) = rows.next().await {
+            let row = row.map_err(classify)?;
+            let body: &[u8] = row.get(0);
+            let resource: Resource = serde_json::from_slice(body)
+                .map_err(|e| StoreError::Internal(anyhow::anyhow!("undecodable resource: {e}")))?;
+            resources.push(resource);
+        }
+        tx.commit().await.map_err(classify)?;
+        Ok(Snapshot::from_resources(head as Revision, resources))
+    }
+
+    async fn events_after(
+        &self,
+        after: Revision,
+        limit: usize,
+    ) -> Result<Vec<ChangeEvent>, StoreError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT event FROM change_events WHERE revision > $1 ORDER BY revision LIMIT $2",
+                &[&to_i64(after)?, &(limit.min(100_000) as i64)],
+            )
+            .await
+            .map_err(classify)?;
+        rows.iter().map(|row| decode_event(row.get(0))).collect()
+    }
+
+    async fn begin(&self) -> Result<Box<dyn WriteTx>, StoreError> {
+        let client = self.client().await?;
+        client
+            .batch_execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+            .await
+            .map_err(classify)?;
+        let mut tx = PostgresTx {
+            client: Some(client),
+            head: 0,
+        };
+        let head: i64 = tx
+            .client()?
+            .query_one(
+                "SELECT revision FROM registry_head WHERE singleton FOR UPDATE",
+                &[],
+            )
+            .await
+            .map_err(classify)?
+            .get(0);
+        tx.head = head as Revision;
+        Ok(Box::new(tx))
+    }
+
+    async fn prepare(&self, migrate: bool) -> anyhow::Result<()> {
+        if migrate {
+            let applied = self.migrate().await?;
+            tracing::info!(applied, "database migrations applied");
+            Ok(())
+        } else {
+            self.verify_migrations().await
+        }
+    }
+
+    fn start_feed(&self, wake: mpsc::Sender<()>) {
+        let settings = self.settings.clone();
+        tokio::spawn(listen(settings, wake));
+    }
+}
+
+/// Keeps a LISTEN connection open (reconnecting with backoff) and turns each
+/// notification into a wake-up. Stops when nobody listens any more.
+async fn listen(settings: PostgresSettings, wake: mpsc::Sender<()>) {
+    let mut backoff = Duration::from_millis(100);
+    while !wake.is_closed() {
+        match settings.connect(Some(wake.clone())).await {
+            Ok((client, driver)) => match client.batch_execute(&format!("LISTEN {CHANNEL}")).await {
+                Ok(()) => {
+                    tracing::info!("following the change feed");
+                    backoff = Duration::from_millis(100);
+                    // Anything committed while we were away.
+                    let _ = wake.try_send(());
+                    let _ = driver.await;
+                    tracing::warn!("change feed connection lost; reconnecting");
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot LISTEN"),
+            },
+            Err(e) => tracing::warn!(error = format!("{e:#}"), "cannot open the change feed connection"),
+        }
+        let _ = wake.try_send(());
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+}
+
+/// A write transaction holding the `registry_head` row lock.
+struct PostgresTx {
+    /// The connection, in a transaction; rolled back if dropped uncommitted.
+    client: Option<Object>,
+    /// The head revision under the lock.
+    head: Revision,
+}
+
+impl PostgresTx {
+    fn client(&self) -> Result<&Object, StoreError> {
+        self.client
+            .as_ref()
+            .ok_or_else(|| StoreError::Internal(anyhow::anyhow!("transaction already finished")))
+    }
+}
+
+impl Drop for PostgresTx {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            // Not committed: roll back before the connection returns to the
+            // pool (a failed rollback discards the connection instead).
+            tokio::spawn(async move {
+                if client.batch_execute("ROLLBACK").await.is_err() {
+                    let _ = Object::take(client);
+                }
+            });
+        }
+    }
+}
+
+#[async_trait]
+impl WriteTx for PostgresTx {
+    fn head(&self) -> Revision {
+        self.head
+    }
+
+    async fn find_request(
+        &mut self,
+        actor: &Actor,
+        request_id: &str,
+    ) -> Result<Option<ChangeEvent>, StoreError> {
+        let row = self
+            .client()?
+            .query_opt(
+                "SELECT event FROM change_events WHERE actor_member = $1 AND request_id = $2",
+                &[&actor.member_str(), &request_id],
+            )
+            .await
+            .map_err(classify)?;
+        row.map(|row| decode_event(row.get(0))).transpose()
+    }
+
+    async fn commit(mut self: Box<Self>, event: ChangeEvent) -> Result<(), StoreError> {
+        if event.revision != self.head + 1 {
+            return Err(StoreError::Internal(anyhow::anyhow!(
+                "event revision {} is not the next revision {}",
+                event.revision,
+                self.head + 1
+            )));
+        }
+        let revision = to_i64(event.revision)?;
+        let body = serde_json::to_vec(&event)
+            .map_err(|e| StoreError::Internal(anyhow::anyhow!("cannot encode event: {e}")))?;
+        let mut brands: Vec<String> = event
+            .changes
+            .iter()
+            .filter_map(|c| c.after.as_ref().or(c.before.as_ref()))
+            .filter_map(|r| r.brand().map(|b| b.as_str().to_string()))
+            .collect();
+        brands.sort();
+        brands.dedup();
+        let actor_key = match &event.actor {
+            Actor::System => None,
+            Actor::Member { key, .. } => Some(key.as_str().to_string()),
+        };
+        let client = self.client()?;
+        let insert_event = client
+            .prepare_cached(
+                "INSERT INTO change_events (revision, committed_at, actor_member, actor_key, request_id, brands, event) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .await
+            .map_err(classify)?;
+        let committed_at = std::time::SystemTime::from(event.time);
+        client
+            .execute(
+                &insert_event,
+                &[
+                    &revision,
+                    &committed_at,
+                    &event.actor.member_str(),
+                    &actor_key,
+                    &event.request_id,
+                    &brands,
+                    &body,
+                ],
+            )
+            .await
+            .map_err(classify)?;
+        let upsert = client
+            .prepare_cached(
+                "INSERT INTO resources (key, kind, brand, update_revision, body) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (key) DO UPDATE SET kind = EXCLUDED.kind, brand = EXCLUDED.brand, \
+                 update_revision = EXCLUDED.update_revision, body = EXCLUDED.body",
+            )
+            .await
+            .map_err(classify)?;
+        let delete = client
+            .prepare_cached("DELETE FROM resources WHERE key = $1")
+            .await
+            .map_err(classify)?;
+        for change in &event.changes {
+            match (&change.before, &change.after) {
+                (_, Some(after)) => {
+                    let body = serde_json::to_vec(after).map_err(|e| {
+                        StoreError::Internal(anyhow::anyhow!("cannot encode resource: {e}"))
+                    })?;
+                    client
+                        .execute(
+                            &upsert,
+                            &[
+                                &after.key().to_string(),
+                                &kind(after),
+                                &after.brand().map(|b| b.as_str()),
+                                &to_i64(update_revision(after))?,
+                                &body,
+                            ],
+                        )
+                        .await
+                        .map_err(classify)?;
+                }
+                (Some(before), None) => {
+                    client
+                        .execute(&delete, &[&before.key().to_string()])
+                        .await
+                        .map_err(classify)?;
+                }
+                (None, None) => {}
+            }
+        }
+        client
+            .execute(
+                "UPDATE registry_head SET revision = $1 WHERE singleton",
+                &[&revision],
+            )
+            .await
+            .map_err(classify)?;
+        client
+            .execute(&format!("NOTIFY {CHANNEL}, '{revision}'"), &[])
+            .await
+            .map_err(classify)?;
+        client.batch_execute("COMMIT").await.map_err(classify)?;
+        // Committed: the connection goes back to the pool as it is.
+        self.client.take();
+        Ok(())
+    }
+}
