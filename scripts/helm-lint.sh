@@ -200,15 +200,16 @@ variants = {
         {
             "migrations": {"mode": "initContainer"},
             "database": {"existingSecret": "", "url": "postgres://marque@db:5432/marque?sslmode=require"},
-            "operatorKey": {"existingSecret": "", "value": "mq_example_0000"},
+            "operatorKey": {"existingSecret": "", "value": "mq_example_" + "0" * 64},
         },
     ),
     "migration Job with a chart-made Secret (a hook)": merged(
         all_features,
         {"database": {"existingSecret": "", "url": "postgres://marque@db:5432/marque"}},
     ),
-    "plaintext behind a mesh, IPv6, no preStop sleep": {
+    "plaintext behind a mesh, IPv6, servers migrate, no preStop sleep": {
         "tls": {"enabled": False},
+        "migrations": {"mode": "none"},
         "server": {"plaintext": True, "bindAddress": "::", "maxConnectionAge": ""},
         "database": {"existingSecret": "marque-database"},
         "replicaCount": 3,

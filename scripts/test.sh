@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs Marque's whole test suite: `cargo test --all-targets`, after installing
+# Runs Marque's whole test suite: `cargo test --all-targets` on the embedded
+# store, then the integration tests again on PostgreSQL, after installing
 # the third-party gRPC clients that tests/third_party.rs drives through server
 # reflection:
 #   - Python grpcio, grpcio-reflection, grpcio-health-checking and
@@ -57,8 +58,73 @@ ensure_buf() {
     npm install --prefix "$tools" --no-audit --no-fund --loglevel=error @bufbuild/buf
 }
 
+# PostgreSQL for the integration suite's second run and tests/postgres.rs:
+# DATABASE_URL when set; else the local server on 127.0.0.1:5432 (started
+# with pg_ctlcluster if it is installed but stopped); else a throwaway cluster
+# made with the local initdb/pg_ctl in .tools/pg on port 54329.
+ensure_postgres() {
+    if [[ -n "${DATABASE_URL:-}" ]]; then
+        log "PostgreSQL: DATABASE_URL is set"
+        return
+    fi
+    local url=postgres://postgres@127.0.0.1:5432/postgres
+    if pg_up 127.0.0.1 5432; then
+        export DATABASE_URL=$url
+        return
+    fi
+    if command -v pg_ctlcluster >/dev/null && [[ -d /etc/postgresql ]]; then
+        local version
+        version=$(ls /etc/postgresql | sort -V | tail -n 1)
+        log "starting the local PostgreSQL $version cluster"
+        pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+        for _ in $(seq 1 30); do
+            if pg_up 127.0.0.1 5432; then
+                export DATABASE_URL=$url
+                return
+            fi
+            sleep 1
+        done
+    fi
+    local bindir
+    bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+    if [[ -z "$bindir" && $EUID -eq 0 ]] && command -v apt-get >/dev/null; then
+        log "installing PostgreSQL with apt-get"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+        bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+    fi
+    if [[ -z "$bindir" ]]; then
+        log "no PostgreSQL: set DATABASE_URL, or install PostgreSQL (Debian: apt-get install postgresql)"
+        exit 1
+    fi
+    local data="$tools/pg/data" run=()
+    mkdir -p "$tools/pg"
+    if [[ $EUID -eq 0 ]]; then
+        chown -R postgres "$tools/pg"
+        run=("$(command -v runuser || echo /usr/sbin/runuser)" -u postgres --)
+    fi
+    if [[ ! -f "$data/PG_VERSION" ]]; then
+        log "creating a throwaway PostgreSQL cluster in $data"
+        "${run[@]}" "$bindir/initdb" -D "$data" -U postgres -A trust >/dev/null
+    fi
+    if ! pg_up 127.0.0.1 54329; then
+        "${run[@]}" "$bindir/pg_ctl" -D "$data" -l "$tools/pg/log" -w \
+            -o "-p 54329 -k $tools/pg -c listen_addresses=127.0.0.1" start >/dev/null
+    fi
+    export DATABASE_URL=postgres://postgres@127.0.0.1:54329/postgres
+}
+
+# Whether PostgreSQL answers on host:port (a connection, not just a port).
+pg_up() {
+    if command -v pg_isready >/dev/null; then
+        pg_isready -q -h "$1" -p "$2" -t 3
+    else
+        timeout 3 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null
+    fi
+}
+
 ensure_python_clients
 ensure_buf
+ensure_postgres
 
 export MARQUE_TEST_PYTHON="$venv/bin/python"
 export MARQUE_TEST_GRPCURL="$venv/bin/grpcurl"
@@ -82,4 +148,13 @@ for arg in "$@"; do
     esac
 done
 
-exec cargo test "${target_flags[@]}" "$@"
+# The whole suite on the embedded store, then every integration test again
+# on PostgreSQL (each test makes its own database): one behaviour, two stores.
+log "PostgreSQL: $DATABASE_URL"
+log "run 1/2: embedded store"
+MARQUE_TEST_STORE=memory cargo test "${target_flags[@]}" "$@"
+log "run 2/2: PostgreSQL store"
+if [[ ${#target_flags[@]} -gt 0 ]]; then
+    target_flags=(--test '*')
+fi
+MARQUE_TEST_STORE=postgres cargo test "${target_flags[@]}" "$@"

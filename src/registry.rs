@@ -29,6 +29,9 @@ pub enum RegistryError {
     /// The request id was used before by the same member for another request.
     #[error("request_id {0:?} was already used for a different request")]
     RequestIdReused(String),
+    /// The write asked for an empty registry and the registry is not.
+    #[error("the registry is not empty (revision {0})")]
+    NotEmpty(Revision),
     /// The registry has not finished loading its first snapshot.
     #[error("the registry is still loading")]
     Loading,
@@ -53,6 +56,9 @@ pub struct WriteMeta {
     pub request_id: Option<String>,
     /// SHA-256 of the RPC name and request bytes.
     pub fingerprint: Option<[u8; 32]>,
+    /// Write only into an empty registry (revision 0), checked under the
+    /// store's write lock: replicas seeding at once seed once.
+    pub only_if_empty: bool,
 }
 
 /// A committed write (or the replay of one, for a retried request id).
@@ -281,6 +287,9 @@ impl Registry {
             });
         }
         let head = tx.head();
+        if meta.only_if_empty && head != 0 {
+            return Err(RegistryError::NotEmpty(head));
+        }
         let base = self.catch_up(head).await?;
         let revision = head + 1;
         let now = time::OffsetDateTime::now_utc();

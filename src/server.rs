@@ -24,7 +24,7 @@ use crate::{
     pb::marque::v1::{
         check_service_server::CheckServiceServer, registry_service_server::RegistryServiceServer,
     },
-    registry::{Registry, WriteMeta},
+    registry::{Registry, RegistryError, WriteMeta},
     seed::Seed,
     store::Store,
 };
@@ -386,19 +386,20 @@ async fn tls_config(tls: &TlsFiles) -> anyhow::Result<ServerTlsConfig> {
 /// in.
 async fn bootstrap(registry: &Registry, options: &ServerOptions) -> anyhow::Result<()> {
     if let Some(seed) = &options.seed {
-        let revision = registry.snapshot().revision();
-        if revision == 0 {
-            let committed = registry
-                .write(Actor::System, WriteMeta::default(), &seed.commands)
-                .await
-                .context("cannot load the seed")?;
-            tracing::info!(
+        let meta = WriteMeta {
+            only_if_empty: true,
+            ..WriteMeta::default()
+        };
+        match registry.write(Actor::System, meta, &seed.commands).await {
+            Ok(committed) => tracing::info!(
                 revision = committed.revision,
                 changes = committed.changes.len(),
                 "seed loaded"
-            );
-        } else {
-            tracing::info!(revision, "the registry is not empty: seed not loaded");
+            ),
+            Err(RegistryError::NotEmpty(revision)) => {
+                tracing::info!(revision, "the registry is not empty: seed not loaded")
+            }
+            Err(e) => return Err(anyhow::Error::new(e).context("cannot load the seed")),
         }
     }
     match &options.operator_key {
@@ -415,11 +416,21 @@ async fn bootstrap(registry: &Registry, options: &ServerOptions) -> anyhow::Resu
                 );
                 return Ok(());
             }
-            let commands = operator_commands(registry, options, id, auth::hash_secret(secret))?;
-            registry
+            let commands =
+                operator_commands(registry, options, id.clone(), auth::hash_secret(secret))?;
+            if let Err(e) = registry
                 .write(Actor::System, WriteMeta::default(), &commands)
                 .await
-                .context("cannot register the operator key")?;
+            {
+                // Another replica may have registered it meanwhile.
+                let registered = registry
+                    .snapshot()
+                    .api_key(id.as_str())
+                    .is_some_and(|k| k.secret_sha256 == auth::hash_secret(secret));
+                if !registered {
+                    return Err(anyhow::Error::new(e).context("cannot register the operator key"));
+                }
+            }
             tracing::info!("operator key registered");
         }
         OperatorKey::CreateIfMissing => {

@@ -115,8 +115,35 @@ impl Snapshot {
         self.revision
     }
 
+    /// SHA-256 over the revision and every resource in key order: two
+    /// replicas at the same revision have the same digest exactly when they
+    /// hold the same registry.
+    pub fn digest(&self) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        fn add<T: serde::Serialize>(hasher: &mut Sha256, value: &T) {
+            // Resources always serialize; a failure would hash as empty.
+            let bytes = serde_json::to_vec(value).unwrap_or_default();
+            hasher.update((bytes.len() as u64).to_be_bytes());
+            hasher.update(&bytes);
+        }
+        let mut hasher = Sha256::new();
+        hasher.update(self.revision.to_be_bytes());
+        self.members.values().for_each(|v| add(&mut hasher, v));
+        self.api_keys.values().for_each(|v| add(&mut hasher, v));
+        self.brands.values().for_each(|v| add(&mut hasher, v));
+        self.trademarks.values().for_each(|v| add(&mut hasher, v));
+        self.logos.values().for_each(|v| add(&mut hasher, v));
+        self.authorizations
+            .values()
+            .for_each(|v| add(&mut hasher, v));
+        hasher.finalize().into()
+    }
+
     /// The registry made of `resources`, at `revision` (a store's load).
-    pub fn from_resources(revision: Revision, resources: impl IntoIterator<Item = Resource>) -> Self {
+    pub fn from_resources(
+        revision: Revision,
+        resources: impl IntoIterator<Item = Resource>,
+    ) -> Self {
         let mut snapshot = Snapshot::default();
         for resource in resources {
             snapshot.insert(resource);

@@ -64,14 +64,12 @@ async fn health(channel: tonic::transport::Channel, service: &str) -> i32 {
 #[tokio::test]
 async fn health_is_not_serving_until_the_registry_is_loaded() {
     let gate = Arc::new(Notify::new());
-    let mut start = Start::fixture();
-    start.store = Arc::new(GatedStore {
+    let start = Start::fixture();
+    let store: Arc<dyn Store> = Arc::new(GatedStore {
         inner: MemoryStore::new(),
         gate: gate.clone(),
     });
-    let server = Server::bind(start.options, start.store)
-        .await
-        .expect("bind");
+    let server = Server::bind(start.options, store).await.expect("bind");
     let addr = server.local_addr().expect("addr");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(server.run(async {
@@ -284,7 +282,7 @@ async fn tls_serves_with_a_certificate_and_key() {
         client_ca: None,
     });
     let keys = start.keys.clone();
-    let server = Server::bind(start.options, start.store)
+    let server = Server::bind(start.options, common::new_store().await.0)
         .await
         .expect("bind");
     let addr = server.local_addr().expect("addr");

@@ -90,6 +90,7 @@ impl From<RegistryError> for ApiError {
             e @ RegistryError::RequestIdReused(_) => {
                 ApiError::Invalid(vec![("request_id".into(), e.to_string())])
             }
+            e @ RegistryError::NotEmpty(_) => ApiError::FailedPrecondition(e.to_string()),
             e @ (RegistryError::Behind { .. } | RegistryError::Loading) => {
                 ApiError::Unavailable(e.to_string())
             }
@@ -164,6 +165,7 @@ pub fn write_meta(request_id: &str, fingerprint: [u8; 32]) -> WriteMeta {
     WriteMeta {
         request_id: (!request_id.is_empty()).then(|| request_id.to_string()),
         fingerprint: Some(fingerprint),
+        only_if_empty: false,
     }
 }
 

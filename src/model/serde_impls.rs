@@ -69,7 +69,13 @@ mod tests {
         assert!(serde_json::from_str::<Region>("\"ZZ\"").is_err());
         let classes = NiceClassSet::parse_list(&[9, 14]).expect("classes");
         let json = serde_json::to_string(&classes).expect("serialize");
-        assert_eq!(serde_json::from_str::<NiceClassSet>(&json).expect("parse"), classes);
-        assert!(serde_json::from_str::<NiceClassSet>("1").is_err(), "bit 0 is no class");
+        assert_eq!(
+            serde_json::from_str::<NiceClassSet>(&json).expect("parse"),
+            classes
+        );
+        assert!(
+            serde_json::from_str::<NiceClassSet>("1").is_err(),
+            "bit 0 is no class"
+        );
     }
 }

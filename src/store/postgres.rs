@@ -17,7 +17,9 @@ use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
 use async_trait::async_trait;
-use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime};
+use deadpool_postgres::{
+    Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime,
+};
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 use tokio_postgres::{AsyncMessage, NoTls, config::SslMode};
@@ -69,15 +71,13 @@ impl PostgresSettings {
     }
 
     fn pg_config(&self) -> anyhow::Result<tokio_postgres::Config> {
-        let mut config: tokio_postgres::Config = self
-            .url
-            .parse()
-            .context("invalid database URL")?;
+        let mut config: tokio_postgres::Config =
+            self.url.parse().context("invalid database URL")?;
         config.connect_timeout(self.connect_timeout);
         if config.get_application_name().is_none() {
             config.application_name("marque");
         }
-        config.options(&format!(
+        config.options(format!(
             "-c statement_timeout={}",
             self.statement_timeout.as_millis()
         ));
@@ -415,18 +415,23 @@ async fn listen(settings: PostgresSettings, wake: mpsc::Sender<()>) {
     let mut backoff = Duration::from_millis(100);
     while !wake.is_closed() {
         match settings.connect(Some(wake.clone())).await {
-            Ok((client, driver)) => match client.batch_execute(&format!("LISTEN {CHANNEL}")).await {
-                Ok(()) => {
-                    tracing::info!("following the change feed");
-                    backoff = Duration::from_millis(100);
-                    // Anything committed while we were away.
-                    let _ = wake.try_send(());
-                    let _ = driver.await;
-                    tracing::warn!("change feed connection lost; reconnecting");
+            Ok((client, driver)) => {
+                match client.batch_execute(&format!("LISTEN {CHANNEL}")).await {
+                    Ok(()) => {
+                        tracing::info!("following the change feed");
+                        backoff = Duration::from_millis(100);
+                        // Anything committed while we were away.
+                        let _ = wake.try_send(());
+                        let _ = driver.await;
+                        tracing::warn!("change feed connection lost; reconnecting");
+                    }
+                    Err(e) => tracing::warn!(error = %e, "cannot LISTEN"),
                 }
-                Err(e) => tracing::warn!(error = %e, "cannot LISTEN"),
-            },
-            Err(e) => tracing::warn!(error = format!("{e:#}"), "cannot open the change feed connection"),
+            }
+            Err(e) => tracing::warn!(
+                error = format!("{e:#}"),
+                "cannot open the change feed connection"
+            ),
         }
         let _ = wake.try_send(());
         tokio::time::sleep(backoff).await;

@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+pub mod pg;
+
 use std::{net::SocketAddr, path::Path, sync::Arc, time::Duration};
 
 use marque::{
@@ -209,10 +211,41 @@ pub struct TestServer {
     channel: Channel,
 }
 
+/// Which store the suite runs against: `MARQUE_TEST_STORE=postgres` runs
+/// every integration test on PostgreSQL (each with its own database); the
+/// default is the embedded store. `scripts/test.sh` runs both.
+pub fn store_under_test() -> &'static str {
+    match std::env::var("MARQUE_TEST_STORE").as_deref() {
+        Ok("postgres") => "postgres",
+        Ok("memory") | Err(_) => "memory",
+        Ok(other) => panic!("MARQUE_TEST_STORE must be memory or postgres, not {other:?}"),
+    }
+}
+
+/// A store of the kind under test: a fresh PostgreSQL database, or memory.
+pub async fn new_store() -> (Arc<dyn Store>, Option<String>) {
+    if store_under_test() == "postgres" {
+        let url = pg::fresh_database().await;
+        (postgres_store(&url), Some(url))
+    } else {
+        (Arc::new(MemoryStore::new()), None)
+    }
+}
+
+/// A PostgreSQL store on `url`, with short timeouts for tests.
+pub fn postgres_store(url: &str) -> Arc<dyn Store> {
+    let mut settings = marque::store::PostgresSettings::new(url);
+    settings.pool_wait = Duration::from_secs(2);
+    settings.connect_timeout = Duration::from_secs(2);
+    settings.pool_size = 8;
+    Arc::new(marque::store::PostgresStore::new(settings).expect("postgres store"))
+}
+
 /// How to start a test server.
 pub struct Start {
     pub options: ServerOptions,
-    pub store: Arc<dyn Store>,
+    /// The store; `None` means a new one of the kind under test.
+    pub store: Option<Arc<dyn Store>>,
     pub keys: Keys,
 }
 
@@ -227,9 +260,10 @@ impl Start {
         options.shutdown_grace = Duration::from_millis(200);
         options.drain_timeout = Duration::from_secs(5);
         options.min_revision_wait = Duration::from_millis(300);
+        options.feed_poll = Duration::from_millis(200);
         Self {
             options,
-            store: Arc::new(MemoryStore::new()),
+            store: None,
             keys,
         }
     }
@@ -237,7 +271,11 @@ impl Start {
     /// Starts the server and waits until it answers health SERVING.
     pub async fn start(self) -> TestServer {
         init_logs();
-        let server = Server::bind(self.options, self.store).await.expect("bind");
+        let store = match self.store {
+            Some(store) => store,
+            None => new_store().await.0,
+        };
+        let server = Server::bind(self.options, store).await.expect("bind");
         let addr = server.local_addr().expect("address");
         let registry = server.registry();
         let (stop, stopped) = oneshot::channel::<()>();

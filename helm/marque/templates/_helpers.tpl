@@ -110,9 +110,42 @@ key is the server's alone (see deployment.yaml): migrations do not need it.
     secretKeyRef:
       name: {{ include "marque.databaseSecretName" . }}
       key: {{ .Values.database.secretKey }}
+{{- if .Values.database.caSecret }}
+- name: MARQUE_DATABASE_CA
+  value: /etc/marque/database-ca/ca.crt
+{{- end }}
+- name: MARQUE_DATABASE_POOL_SIZE
+  value: {{ .Values.database.poolSize | quote }}
+- name: MARQUE_DATABASE_POOL_WAIT
+  value: {{ .Values.database.poolWait | quote }}
+- name: MARQUE_DATABASE_CONNECT_TIMEOUT
+  value: {{ .Values.database.connectTimeout | quote }}
+- name: MARQUE_DATABASE_STATEMENT_TIMEOUT
+  value: {{ .Values.database.statementTimeout | quote }}
 {{- end }}
 {{- with .Values.extraEnv }}
 {{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* The volume and mount of PostgreSQL's CA bundle, for the server and `marque migrate` alike. */}}
+{{- define "marque.databaseCaVolume" -}}
+{{- if and (include "marque.hasDatabase" .) .Values.database.caSecret }}
+- name: database-ca
+  secret:
+    secretName: {{ .Values.database.caSecret }}
+    defaultMode: 0444
+    items:
+      - key: {{ .Values.database.caKey }}
+        path: ca.crt
+{{- end }}
+{{- end }}
+
+{{- define "marque.databaseCaVolumeMount" -}}
+{{- if and (include "marque.hasDatabase" .) .Values.database.caSecret }}
+- name: database-ca
+  mountPath: /etc/marque/database-ca
+  readOnly: true
 {{- end }}
 {{- end }}
 

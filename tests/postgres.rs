@@ -1,0 +1,418 @@
+//! Replicas on one PostgreSQL database: convergence, read-your-writes across
+//! replicas, surviving terminated backends and a database that goes away,
+//! and migrations raced by several replicas. Always runs against PostgreSQL
+//! (see `common::pg` for how it is found).
+
+mod common;
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
+
+use common::{Keys, Start, TestServer, Who, pg, postgres_store};
+use marque::{pb::marque::v1 as pb, server::OperatorKey};
+use tokio::{net::TcpListener, sync::Mutex, task::JoinHandle};
+use tonic::Code;
+use tonic_health::pb::health_check_response::ServingStatus;
+
+/// A replica of the fixture registry on `url`; the first one seeds it.
+async fn replica(url: &str, keys: &Keys, seed: bool) -> TestServer {
+    let mut start = Start::fixture();
+    start.keys = keys.clone();
+    if seed {
+        start.options.seed = Some(
+            marque::seed::Seed::parse(&common::fixture_seed(keys), std::path::Path::new("."))
+                .expect("seed"),
+        );
+    } else {
+        start.options.seed = None;
+    }
+    start.options.operator_key = OperatorKey::None;
+    start.store = Some(postgres_store(url));
+    start.start().await
+}
+
+/// Waits until both replicas are at the same revision, at least `min`.
+async fn converge(a: &TestServer, b: &TestServer, min: u64) -> u64 {
+    for _ in 0..300 {
+        let (ra, rb) = (
+            a.registry.snapshot().revision(),
+            b.registry.snapshot().revision(),
+        );
+        if ra == rb && ra >= min {
+            return ra;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!(
+        "replicas did not converge: {} vs {} (want ≥ {min})",
+        a.registry.snapshot().revision(),
+        b.registry.snapshot().revision()
+    );
+}
+
+fn brand(id: &str) -> pb::CreateBrandRequest {
+    pb::CreateBrandRequest {
+        brand_id: id.into(),
+        brand: Some(pb::Brand {
+            display_name: id.into(),
+            ..Default::default()
+        }),
+        request_id: format!("create-{id}"),
+    }
+}
+
+/// The change feed in the database is gap-free from 1 to the head.
+async fn assert_feed_is_gap_free(url: &str) -> u64 {
+    let config: tokio_postgres::Config = url.parse().expect("url");
+    let (client, connection) = config
+        .connect(tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(connection);
+    let revisions: Vec<i64> = client
+        .query("SELECT revision FROM change_events ORDER BY revision", &[])
+        .await
+        .expect("events")
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    let head: i64 = client
+        .query_one("SELECT revision FROM registry_head", &[])
+        .await
+        .expect("head")
+        .get(0);
+    assert_eq!(revisions, (1..=head).collect::<Vec<_>>(), "gap-free feed");
+    head as u64
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_replicas_converge_to_the_same_snapshot_after_concurrent_writes() {
+    let url = pg::fresh_database().await;
+    let keys = Keys::generate();
+    let a = replica(&url, &keys, true).await;
+    let b = replica(&url, &keys, false).await;
+    let (mut on_a, mut on_b) = (a.registry_as(Who::OwnerA), b.registry_as(Who::OwnerB));
+    let writes_a = async {
+        for i in 0..25 {
+            on_a.create_brand(brand(&format!("from-a-{i}")))
+                .await
+                .expect("write on a");
+        }
+    };
+    let writes_b = async {
+        for i in 0..25 {
+            on_b.create_brand(brand(&format!("from-b-{i}")))
+                .await
+                .expect("write on b");
+        }
+    };
+    tokio::join!(writes_a, writes_b);
+    let head = assert_feed_is_gap_free(&url).await;
+    let revision = converge(&a, &b, head).await;
+    assert_eq!(revision, head);
+    let (da, db) = (
+        a.registry.snapshot().digest(),
+        b.registry.snapshot().digest(),
+    );
+    assert_eq!(da, db, "identical snapshots");
+    let fresh = postgres_store(&url).load().await.expect("load");
+    assert_eq!(fresh.revision(), head);
+    assert_eq!(fresh.digest(), da, "a fresh load agrees with the followers");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_write_on_one_replica_is_readable_on_another_with_min_revision() {
+    let url = pg::fresh_database().await;
+    let keys = Keys::generate();
+    let a = replica(&url, &keys, true).await;
+    let b = replica(&url, &keys, false).await;
+    for i in 0..10 {
+        let written = a
+            .registry_as(Who::OwnerA)
+            .create_brand(brand(&format!("ryw-{i}")))
+            .await
+            .expect("write")
+            .into_inner();
+        let read = b
+            .registry_as(Who::PlatformP)
+            .get_brand(pb::GetBrandRequest {
+                name: format!("brands/ryw-{i}"),
+                min_revision: written.revision,
+            })
+            .await
+            .expect("read your write on the other replica")
+            .into_inner();
+        assert!(read.revision >= written.revision);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn terminated_backends_lose_no_check_and_no_event() {
+    let url = pg::fresh_database().await;
+    let keys = Keys::generate();
+    let a = replica(&url, &keys, true).await;
+    let b = replica(&url, &keys, false).await;
+    let stop = Arc::new(AtomicBool::new(false));
+
+    // Checks on B, all along: none may fail.
+    let checker = {
+        let mut check = b.check_as(Who::PlatformP);
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            let mut done = 0u32;
+            while !stop.load(Ordering::Relaxed) {
+                let answer = check
+                    .check_seller(pb::CheckSellerRequest {
+                        brand: "brands/alpha".into(),
+                        seller_account: "seller-p1".into(),
+                        nice_class: 14,
+                        region: "CN".into(),
+                        ..Default::default()
+                    })
+                    .await
+                    .expect("a check never fails while the database is disturbed")
+                    .into_inner();
+                assert!(answer.authorized);
+                done += 1;
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            done
+        })
+    };
+    // The database's backends are terminated again and again.
+    let killer = {
+        let url = url.clone();
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            let mut killed = 0;
+            while !stop.load(Ordering::Relaxed) {
+                tokio::time::sleep(Duration::from_millis(150)).await;
+                killed += pg::terminate_backends(&url).await;
+            }
+            killed
+        })
+    };
+    // Writes on A, each retried with its request id until it lands.
+    let mut owner = a.registry_as(Who::OwnerA);
+    let mut unavailable = 0;
+    for i in 0..30 {
+        let request = pb::AuthorizeSellerRequest {
+            parent: "brands/alpha".into(),
+            authorization: Some(pb::Authorization {
+                platform: "members/platform-p".into(),
+                seller_account: format!("churn-{i}"),
+                ..Default::default()
+            }),
+            request_id: format!("churn-{i}"),
+        };
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match owner.authorize_seller(request.clone()).await {
+                Ok(_) => break,
+                Err(status) if status.code() == Code::Unavailable && attempts < 50 => {
+                    unavailable += 1;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(status) => panic!("write {i} failed: {status:?}"),
+            }
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let checks = checker.await.expect("checker");
+    let killed = killer.await.expect("killer");
+    assert!(
+        checks > 0 && killed > 0,
+        "checks {checks}, backends killed {killed}"
+    );
+    eprintln!("{checks} checks, {killed} backends terminated, {unavailable} writes retried");
+
+    let head = assert_feed_is_gap_free(&url).await;
+    converge(&a, &b, head).await;
+    assert_eq!(
+        a.registry.snapshot().digest(),
+        b.registry.snapshot().digest()
+    );
+    // Every write landed exactly once.
+    let listed = b
+        .registry_as(Who::OwnerA)
+        .list_authorizations(pb::ListAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            page_size: 1000,
+            min_revision: head,
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .into_inner();
+    for i in 0..30 {
+        let n = listed
+            .authorizations
+            .iter()
+            .filter(|a| a.seller_account == format!("churn-{i}"))
+            .count();
+        assert_eq!(n, 1, "churn-{i} written exactly once");
+    }
+}
+
+/// A TCP proxy in front of PostgreSQL that the test can cut and restore.
+struct Proxy {
+    port: u16,
+    cut: Arc<AtomicBool>,
+    connections: Arc<Mutex<Vec<JoinHandle<()>>>>,
+}
+
+impl Proxy {
+    async fn start(upstream: String) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
+        let port = listener.local_addr().expect("addr").port();
+        let cut = Arc::new(AtomicBool::new(false));
+        let connections: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
+        let (c, conns) = (cut.clone(), connections.clone());
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if c.load(Ordering::SeqCst) {
+                    continue; // refused: dropped at once
+                }
+                let upstream = upstream.clone();
+                let task = tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                conns.lock().await.push(task);
+            }
+        });
+        Proxy {
+            port,
+            cut,
+            connections,
+        }
+    }
+
+    /// The database goes away: open connections drop, new ones are refused.
+    async fn cut(&self) {
+        self.cut.store(true, Ordering::SeqCst);
+        for task in self.connections.lock().await.drain(..) {
+            task.abort();
+        }
+    }
+
+    async fn restore(&self) {
+        self.cut.store(false, Ordering::SeqCst);
+    }
+}
+
+async fn status(server: &TestServer, service: &str) -> i32 {
+    server.health(service).await.expect("health answers")
+}
+
+async fn wait_status(server: &TestServer, service: &str, want: ServingStatus) {
+    for _ in 0..400 {
+        if status(server, service).await == want as i32 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("{service} did not become {want:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn when_the_database_goes_away_checks_go_on_and_writes_wait_for_it() {
+    let url = pg::fresh_database().await;
+    let config: tokio_postgres::Config = url.parse().expect("url");
+    let host = match config.get_hosts().first() {
+        Some(tokio_postgres::config::Host::Tcp(h)) => h.clone(),
+        _ => "127.0.0.1".into(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let proxy = Proxy::start(format!("{host}:{port}")).await;
+    let proxied = pg::with_address(&url, "127.0.0.1", proxy.port);
+
+    let keys = Keys::generate();
+    let server = replica(&proxied, &keys, true).await;
+    wait_status(&server, "marque.v1.RegistryService", ServingStatus::Serving).await;
+
+    proxy.cut().await;
+    wait_status(
+        &server,
+        "marque.v1.RegistryService",
+        ServingStatus::NotServing,
+    )
+    .await;
+    assert_eq!(
+        status(&server, "marque.v1.CheckService").await,
+        ServingStatus::Serving as i32
+    );
+    let check = server
+        .check_as(Who::PlatformP)
+        .check_seller(pb::CheckSellerRequest {
+            brand: "brands/alpha".into(),
+            seller_account: "seller-p1".into(),
+            nice_class: 14,
+            region: "CN".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("checks answer from the snapshot")
+        .into_inner();
+    assert!(check.authorized);
+    let before = check.revision;
+    let started = std::time::Instant::now();
+    let write = server
+        .registry_as(Who::OwnerA)
+        .create_brand(brand("while-away"))
+        .await
+        .expect_err("no database, no write");
+    assert_eq!(write.code(), Code::Unavailable, "{write:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "bounded, not queued for ever"
+    );
+
+    proxy.restore().await;
+    wait_status(&server, "marque.v1.RegistryService", ServingStatus::Serving).await;
+    let written = server
+        .registry_as(Who::OwnerA)
+        .create_brand(brand("while-away"))
+        .await
+        .expect("writes resume by themselves")
+        .into_inner();
+    assert_eq!(
+        written.revision,
+        before + 1,
+        "the failed write wrote nothing"
+    );
+    assert_feed_is_gap_free(&url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn replicas_racing_to_migrate_migrate_once() {
+    let url = pg::fresh_database().await;
+    let stores: Vec<marque::store::PostgresStore> = (0..4)
+        .map(|_| {
+            marque::store::PostgresStore::new(marque::store::PostgresSettings::new(&url))
+                .expect("store")
+        })
+        .collect();
+    let results = futures_util::future::join_all(stores.iter().map(|s| s.migrate())).await;
+    let applied: Vec<usize> = results.into_iter().map(|r| r.expect("migrate")).collect();
+    assert_eq!(
+        applied.iter().sum::<usize>(),
+        1,
+        "one replica applied the one migration: {applied:?}"
+    );
+    for store in &stores {
+        store.verify_migrations().await.expect("verified");
+    }
+    // And replicas started together on the empty database seed it once.
+    let keys = Keys::generate();
+    let (a, b) = tokio::join!(replica(&url, &keys, true), replica(&url, &keys, true));
+    let head = converge(&a, &b, 1).await;
+    assert_eq!(head, 1, "one seed revision");
+}
