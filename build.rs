@@ -8,6 +8,7 @@ const PROTOS: &[&str] = &[
     "proto/marque/v1/resources.proto",
     "proto/marque/v1/registry.proto",
     "proto/marque/v1/check.proto",
+    "proto/marque/v1/events.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

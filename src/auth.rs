@@ -26,7 +26,7 @@ use tonic::{Code, Status};
 use tracing::Instrument;
 
 use crate::{
-    model::{Authorization, Brand, MemberKind, ResourceId, Slug},
+    model::{Authorization, Brand, MemberKind, Resource, ResourceId, Slug},
     registry::Registry,
 };
 
@@ -71,6 +71,8 @@ pub enum Rpc {
     ListAuthorizations,
     ImportAuthorizations,
     CheckSeller,
+    Watch,
+    ListAuditEvents,
 }
 
 const ANY: &[MemberKind] = &[
@@ -110,12 +112,16 @@ impl Rpc {
         Rpc::ListAuthorizations,
         Rpc::ImportAuthorizations,
         Rpc::CheckSeller,
+        Rpc::Watch,
+        Rpc::ListAuditEvents,
     ];
 
     /// The gRPC service the RPC belongs to.
     pub fn service(self) -> &'static str {
         match self {
             Rpc::CheckSeller => "marque.v1.CheckService",
+            Rpc::Watch => "marque.v1.WatchService",
+            Rpc::ListAuditEvents => "marque.v1.AuditService",
             _ => "marque.v1.RegistryService",
         }
     }
@@ -156,6 +162,8 @@ impl Rpc {
             | Rpc::RevokeAuthorization
             | Rpc::ImportAuthorizations => BRAND_OWNER,
             Rpc::CheckSeller => PLATFORM,
+            Rpc::ListAuditEvents => &[MemberKind::Operator, MemberKind::BrandOwner],
+            Rpc::Watch => ANY,
             Rpc::GetCaller
             | Rpc::GetMember
             | Rpc::GetBrand
@@ -248,6 +256,74 @@ pub fn authorization_scope(caller: &Caller, brand: &Brand) -> Result<Authorizati
         MemberKind::BrandOwner => Err(Denied(format!(
             "the authorizations of brands/{} are private to members/{}",
             brand.id, brand.owner
+        ))),
+    }
+}
+
+/// Whether `caller` may see `resource` in the change feed (Watch): public
+/// brand data (brands, trademarks, logos) for everyone; an authorization for
+/// the brand's owner and the platform it is on; members and keys for the
+/// operator. `owner_of` tells a brand's owner.
+pub fn may_watch(
+    caller: &Caller,
+    resource: &Resource,
+    owner_of: impl Fn(&Slug) -> Option<Slug>,
+) -> bool {
+    match resource {
+        Resource::Member(_) | Resource::ApiKey(_) => caller.kind == MemberKind::Operator,
+        Resource::Brand(_) | Resource::Trademark(_) | Resource::Logo(_) => true,
+        Resource::Authorization(a) => match caller.kind {
+            MemberKind::Operator => true,
+            MemberKind::Platform => a.platform == caller.member,
+            MemberKind::BrandOwner => owner_of(&a.brand).is_some_and(|o| o == caller.member),
+        },
+    }
+}
+
+/// Which brands' history a caller may audit.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AuditScope {
+    /// Every change (the operator).
+    All,
+    /// Changes to these brands only.
+    Brands(Vec<Slug>),
+}
+
+impl AuditScope {
+    /// Whether a change to `resource` is within the scope.
+    pub fn covers(&self, resource: &Resource) -> bool {
+        match self {
+            AuditScope::All => true,
+            AuditScope::Brands(brands) => resource.brand().is_some_and(|b| brands.contains(b)),
+        }
+    }
+}
+
+/// What `caller` may audit: the operator everything (or the one brand it
+/// asks for); a brand owner its own brands (`owned`), or the one it asks for
+/// if it owns it.
+///
+/// # Errors
+/// [`Denied`] for another owner's brand, or a platform.
+pub fn audit_scope(
+    caller: &Caller,
+    requested: Option<&Brand>,
+    owned: impl FnOnce() -> Vec<Slug>,
+) -> Result<AuditScope, Denied> {
+    match (caller.kind, requested) {
+        (MemberKind::Operator, None) => Ok(AuditScope::All),
+        (MemberKind::Operator, Some(brand)) => Ok(AuditScope::Brands(vec![brand.id.clone()])),
+        (MemberKind::BrandOwner, Some(brand)) if brand.owner == caller.member => {
+            Ok(AuditScope::Brands(vec![brand.id.clone()]))
+        }
+        (MemberKind::BrandOwner, Some(brand)) => Err(Denied(format!(
+            "the history of brands/{} is private to members/{}",
+            brand.id, brand.owner
+        ))),
+        (MemberKind::BrandOwner, None) => Ok(AuditScope::Brands(owned())),
+        (MemberKind::Platform, _) => Err(Denied(format!(
+            "members/{} is a platform; only the operator and brand owners read the audit trail",
+            caller.member
         ))),
     }
 }

@@ -103,6 +103,11 @@ impl Registry {
         }
     }
 
+    /// The published revision, announced as it moves.
+    pub fn revisions(&self) -> watch::Receiver<Revision> {
+        self.revision_tx.subscribe()
+    }
+
     /// Whether the store is reachable, as last seen; changes are announced.
     pub fn store_health(&self) -> watch::Receiver<bool> {
         self.store_ok.subscribe()

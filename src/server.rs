@@ -18,11 +18,12 @@ use tonic::transport::{Certificate, Identity, ServerTlsConfig};
 use tonic_health::{ServingStatus, server::HealthReporter};
 
 use crate::{
-    api::{CheckApi, RegistryApi},
+    api::{AuditApi, CheckApi, RegistryApi, WatchApi},
     auth::{self, AuthLayer},
     model::{Actor, Command, MemberKind, Revision, Slug},
     pb::marque::v1::{
-        check_service_server::CheckServiceServer, registry_service_server::RegistryServiceServer,
+        audit_service_server::AuditServiceServer, check_service_server::CheckServiceServer,
+        registry_service_server::RegistryServiceServer, watch_service_server::WatchServiceServer,
     },
     registry::{Registry, RegistryError, WriteMeta},
     seed::Seed,
@@ -34,7 +35,20 @@ pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/marque_descriptor.bin"));
 
 /// The services whose health is reported, besides the overall `""`.
-pub const SERVICES: [&str; 2] = ["marque.v1.RegistryService", "marque.v1.CheckService"];
+pub const SERVICES: [&str; 4] = [
+    "marque.v1.RegistryService",
+    "marque.v1.CheckService",
+    "marque.v1.WatchService",
+    "marque.v1.AuditService",
+];
+
+/// The services that need the store to answer: NOT_SERVING while it is
+/// unreachable. CheckService answers from the snapshot and is not one.
+pub const STORE_SERVICES: [&str; 3] = [
+    "marque.v1.RegistryService",
+    "marque.v1.WatchService",
+    "marque.v1.AuditService",
+];
 
 /// Largest request a registry call may send (a 4 MiB logo plus headroom).
 pub const MAX_REGISTRY_MESSAGE_BYTES: usize = 6 * 1024 * 1024;
@@ -95,6 +109,8 @@ pub struct ServerOptions {
     pub feed_poll: Duration,
     /// Apply the store's migrations at start (else only verify them).
     pub migrate: bool,
+    /// Longest silence on an idle Watch stream before a checkpoint.
+    pub watch_checkpoint: Duration,
 }
 
 impl ServerOptions {
@@ -112,6 +128,7 @@ impl ServerOptions {
             min_revision_wait: Duration::from_secs(2),
             feed_poll: Duration::from_secs(1),
             migrate: true,
+            watch_checkpoint: Duration::from_secs(15),
         }
     }
 }
@@ -228,6 +245,7 @@ impl Server {
             .build_v1alpha()
             .context("cannot build reflection v1alpha")?;
         let (cut_tx, cut_rx) = tokio::sync::watch::channel(false);
+        let (draining_tx, draining_rx) = tokio::sync::watch::channel(false);
         let router = builder
             .layer(AuthLayer::new(registry.clone()))
             .add_service(health_service)
@@ -239,6 +257,18 @@ impl Server {
             )
             .add_service(
                 CheckServiceServer::new(CheckApi::new(registry.clone()))
+                    .max_decoding_message_size(MAX_CHECK_MESSAGE_BYTES),
+            )
+            .add_service(
+                WatchServiceServer::new(WatchApi::new(
+                    registry.clone(),
+                    options.watch_checkpoint,
+                    draining_rx,
+                ))
+                .max_decoding_message_size(MAX_CHECK_MESSAGE_BYTES),
+            )
+            .add_service(
+                AuditServiceServer::new(AuditApi::new(registry.clone()))
                     .max_decoding_message_size(MAX_CHECK_MESSAGE_BYTES),
             );
 
@@ -298,6 +328,8 @@ impl Server {
                 .await;
         }
         tokio::time::sleep(options.shutdown_grace).await;
+        // Watch streams never end by themselves: end them (they resume).
+        let _ = draining_tx.send(true);
         let _ = stop_tx.send(());
         match tokio::time::timeout(options.drain_timeout, &mut serving).await {
             Ok(result) => {
@@ -356,9 +388,9 @@ async fn report_store_health(registry: Arc<Registry>, health: HealthReporter) {
         } else {
             ServingStatus::NotServing
         };
-        health
-            .set_service_status("marque.v1.RegistryService", status)
-            .await;
+        for service in STORE_SERVICES {
+            health.set_service_status(service, status).await;
+        }
         if store.changed().await.is_err() {
             return;
         }

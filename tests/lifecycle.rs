@@ -48,6 +48,12 @@ impl Store for GatedStore {
     async fn begin(&self) -> Result<Box<dyn WriteTx>, StoreError> {
         self.inner.begin().await
     }
+    async fn audit(
+        &self,
+        query: &marque::store::AuditQuery,
+    ) -> Result<Vec<ChangeEvent>, StoreError> {
+        self.inner.audit(query).await
+    }
 }
 
 async fn health(channel: tonic::transport::Channel, service: &str) -> i32 {

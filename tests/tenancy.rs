@@ -46,6 +46,10 @@ fn expected(rpc: Rpc, who: Who) -> Code {
         // platform for its own platform only (filtered, tested below).
         Rpc::ListAuthorizations => &[Operator, OwnerA, PlatformP, PlatformQ],
         Rpc::CheckSeller => &[PlatformP, PlatformQ],
+        // Everyone may watch (each sees only what it may see).
+        Rpc::Watch => &[Operator, OwnerA, OwnerB, PlatformP, PlatformQ],
+        // The history of alpha: the operator and alpha's owner.
+        Rpc::ListAuditEvents => &[Operator, OwnerA],
     };
     if allowed.contains(&who) {
         Code::Ok
@@ -304,6 +308,31 @@ async fn call(server: &TestServer, rpc: Rpc, who: Who, n: usize) -> Result<(), t
                 .import_authorizations(tokio_stream::iter(rows))
                 .await
                 .map(drop)
+        }
+        Rpc::Watch => {
+            let mut client =
+                marque::pb::marque::v1::watch_service_client::WatchServiceClient::with_interceptor(
+                    server.channel(),
+                    server.bearer(who),
+                );
+            let mut stream = client
+                .watch(pb::WatchRequest::default())
+                .await?
+                .into_inner();
+            // The first message proves the stream is open.
+            stream.message().await.map(drop)
+        }
+        Rpc::ListAuditEvents => {
+            marque::pb::marque::v1::audit_service_client::AuditServiceClient::with_interceptor(
+                server.channel(),
+                server.bearer(who),
+            )
+            .list_audit_events(pb::ListAuditEventsRequest {
+                brand: brand.clone(),
+                ..Default::default()
+            })
+            .await
+            .map(drop)
         }
         Rpc::CheckSeller => server
             .check_as(who)

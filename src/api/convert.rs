@@ -243,3 +243,69 @@ pub fn authorization(a: &Authorization) -> pb::Authorization {
         etag: model::etag(a.update_revision),
     }
 }
+
+/// A resource's kind for the wire.
+pub fn resource_kind(r: &model::Resource) -> pb::ResourceKind {
+    match r {
+        model::Resource::Member(_) => pb::ResourceKind::Member,
+        model::Resource::ApiKey(_) => pb::ResourceKind::ApiKey,
+        model::Resource::Brand(_) => pb::ResourceKind::Brand,
+        model::Resource::Trademark(_) => pb::ResourceKind::Trademark,
+        model::Resource::Logo(_) => pb::ResourceKind::Logo,
+        model::Resource::Authorization(_) => pb::ResourceKind::Authorization,
+    }
+}
+
+/// A resource state for the wire (API keys without their hash).
+pub fn resource_state(r: &model::Resource) -> pb::ResourceState {
+    use pb::resource_state::Resource as R;
+    pb::ResourceState {
+        resource: Some(match r {
+            model::Resource::Member(m) => R::Member(member(m)),
+            model::Resource::ApiKey(k) => R::ApiKey(api_key(k)),
+            model::Resource::Brand(b) => R::Brand(brand(b)),
+            model::Resource::Trademark(t) => R::Trademark(trademark(t)),
+            model::Resource::Logo(l) => R::Logo(logo(l)),
+            model::Resource::Authorization(a) => R::Authorization(authorization(a)),
+        }),
+    }
+}
+
+/// A change event for the wire, with only the changes `keep` accepts; `None`
+/// when it keeps none.
+pub fn change_event(
+    event: &model::ChangeEvent,
+    keep: impl Fn(&model::Resource) -> bool,
+) -> Option<pb::ChangeEvent> {
+    let changes: Vec<pb::Change> = event
+        .changes
+        .iter()
+        .filter_map(|change| {
+            let resource = change.after.as_ref().or(change.before.as_ref())?;
+            keep(resource).then(|| pb::Change {
+                name: resource.key().to_string(),
+                kind: resource_kind(resource) as i32,
+                before: change.before.as_ref().map(resource_state),
+                after: change.after.as_ref().map(resource_state),
+            })
+        })
+        .collect();
+    if changes.is_empty() {
+        return None;
+    }
+    let (actor, api_key) = match &event.actor {
+        model::Actor::System => ("system".to_string(), String::new()),
+        model::Actor::Member { member, key } => (
+            format!("members/{member}"),
+            format!("members/{member}/apiKeys/{key}"),
+        ),
+    };
+    Some(pb::ChangeEvent {
+        revision: event.revision,
+        commit_time: Some(timestamp(event.time)),
+        actor,
+        api_key,
+        request_id: event.request_id.clone().unwrap_or_default(),
+        changes,
+    })
+}

@@ -21,10 +21,12 @@ use crate::{
 
 pub mod check;
 pub mod convert;
+pub mod events;
 pub mod registry;
 pub mod validate;
 
 pub use check::CheckApi;
+pub use events::{AuditApi, WatchApi};
 pub use registry::RegistryApi;
 
 /// Largest page a list call returns.

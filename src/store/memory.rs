@@ -66,6 +66,18 @@ impl Store for MemoryStore {
         Ok(log.events[start..].iter().take(limit).cloned().collect())
     }
 
+    async fn audit(&self, query: &super::AuditQuery) -> Result<Vec<ChangeEvent>, StoreError> {
+        let log = self.inner.lock().await;
+        Ok(log
+            .events
+            .iter()
+            .rev()
+            .filter(|event| query.matches(event))
+            .take(query.limit)
+            .cloned()
+            .collect())
+    }
+
     async fn begin(&self) -> Result<Box<dyn WriteTx>, StoreError> {
         let guard = self.inner.clone().lock_owned().await;
         Ok(Box::new(MemoryTx { guard }))

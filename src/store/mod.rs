@@ -18,6 +18,7 @@ pub mod memory;
 pub mod postgres;
 
 pub use memory::MemoryStore;
+
 pub use postgres::{PostgresSettings, PostgresStore};
 
 /// Store failures. Callers answer UNAVAILABLE for [`StoreError::Unavailable`]
@@ -30,6 +31,40 @@ pub enum StoreError {
     /// The store holds something it cannot read back, or broke an invariant.
     #[error("store failure: {0}")]
     Internal(#[from] anyhow::Error),
+}
+
+/// Which events an audit listing wants, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    /// Only events touching one of these brands; `None` for all events.
+    pub brands: Option<Vec<String>>,
+    /// Only events by this actor (`system` or a member id).
+    pub actor: Option<String>,
+    /// Only events before this revision (the page token).
+    pub before: Option<Revision>,
+    /// At most this many.
+    pub limit: usize,
+}
+
+impl AuditQuery {
+    /// Whether `event` matches (for stores that filter in memory).
+    pub fn matches(&self, event: &ChangeEvent) -> bool {
+        self.before.is_none_or(|before| event.revision < before)
+            && self
+                .actor
+                .as_deref()
+                .is_none_or(|actor| event.actor.member_str() == actor)
+            && self.brands.as_ref().is_none_or(|brands| {
+                event.changes.iter().any(|change| {
+                    change
+                        .after
+                        .as_ref()
+                        .or(change.before.as_ref())
+                        .and_then(|r| r.brand())
+                        .is_some_and(|b| brands.iter().any(|x| x == b.as_str()))
+                })
+            })
+    }
 }
 
 /// A registry store.
@@ -57,6 +92,12 @@ pub trait Store: Send + Sync + 'static {
         after: Revision,
         limit: usize,
     ) -> Result<Vec<ChangeEvent>, StoreError>;
+
+    /// Change events for an audit listing, newest first.
+    ///
+    /// # Errors
+    /// When the store cannot be read.
+    async fn audit(&self, query: &AuditQuery) -> Result<Vec<ChangeEvent>, StoreError>;
 
     /// Starts a write: holds the store's write lock (so writes are
     /// serialized and revisions gap-free) until the transaction is committed

@@ -370,6 +370,23 @@ impl Store for PostgresStore {
         rows.iter().map(|row| decode_event(row.get(0))).collect()
     }
 
+    async fn audit(&self, query: &super::AuditQuery) -> Result<Vec<ChangeEvent>, StoreError> {
+        let client = self.client().await?;
+        let before = query.before.map(to_i64).transpose()?;
+        let rows = client
+            .query(
+                "SELECT event FROM change_events \
+                 WHERE ($1::text[] IS NULL OR brands && $1) \
+                   AND ($2::text IS NULL OR actor_member = $2) \
+                   AND ($3::bigint IS NULL OR revision < $3) \
+                 ORDER BY revision DESC LIMIT $4",
+                &[&query.brands, &query.actor, &before, &(query.limit as i64)],
+            )
+            .await
+            .map_err(classify)?;
+        rows.iter().map(|row| decode_event(row.get(0))).collect()
+    }
+
     async fn begin(&self) -> Result<Box<dyn WriteTx>, StoreError> {
         let client = self.client().await?;
         client

@@ -308,7 +308,7 @@ impl TestServer {
         self.channel.clone()
     }
 
-    fn bearer(&self, who: Who) -> Bearer {
+    pub fn bearer(&self, who: Who) -> Bearer {
         Bearer(
             self.keys
                 .of(who)

@@ -1,0 +1,305 @@
+//! `marque.v1.WatchService` and `marque.v1.AuditService`: the change feed and
+//! the audit trail, each caller seeing only what [`crate::auth`] lets it see.
+
+use std::{sync::Arc, time::Duration};
+
+use tokio::sync::{mpsc, watch};
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status};
+
+use super::{
+    ApiError, ApiResult, caller, convert, next_page_token, page_size, page_token, parse_brand_name,
+    parse_member_name, validate::Violations,
+};
+use crate::{
+    auth::{self, AuditScope, Caller},
+    model::{ChangeEvent, Resource, Revision, Slug},
+    pb::marque::v1::{
+        self as pb, audit_service_server::AuditService, watch_service_server::WatchService,
+    },
+    registry::Registry,
+    store::AuditQuery,
+};
+
+/// Events read from the store per round trip of a Watch stream.
+const WATCH_BATCH: usize = 256;
+
+/// The watch service.
+pub struct WatchApi {
+    /// Where events come from.
+    registry: Arc<Registry>,
+    /// Longest silence on an idle stream before a checkpoint.
+    checkpoint_every: Duration,
+    /// Turns true when the server starts draining: streams end, resumable.
+    draining: watch::Receiver<bool>,
+}
+
+impl WatchApi {
+    /// A watch service over `registry`.
+    pub fn new(
+        registry: Arc<Registry>,
+        checkpoint_every: Duration,
+        draining: watch::Receiver<bool>,
+    ) -> Self {
+        Self {
+            registry,
+            checkpoint_every,
+            draining,
+        }
+    }
+}
+
+/// What one Watch stream asked to see.
+struct WatchFilter {
+    caller: Caller,
+    brands: Vec<Slug>,
+    kinds: Vec<pb::ResourceKind>,
+}
+
+impl WatchFilter {
+    fn keeps(&self, registry: &Registry, resource: &Resource) -> bool {
+        let snapshot = registry.snapshot();
+        auth::may_watch(&self.caller, resource, |brand| {
+            snapshot.brand(brand.as_str()).map(|b| b.owner.clone())
+        }) && (self.brands.is_empty() || resource.brand().is_some_and(|b| self.brands.contains(b)))
+            && (self.kinds.is_empty() || self.kinds.contains(&convert::resource_kind(resource)))
+    }
+
+    fn event(&self, registry: &Registry, event: &ChangeEvent) -> Option<pb::ChangeEvent> {
+        convert::change_event(event, |resource| self.keeps(registry, resource))
+    }
+}
+
+type Sender = mpsc::Sender<Result<pb::WatchResponse, Status>>;
+
+async fn send(tx: &Sender, kind: pb::watch_response::Kind) -> bool {
+    tx.send(Ok(pb::WatchResponse { kind: Some(kind) }))
+        .await
+        .is_ok()
+}
+
+/// Feeds one Watch stream until the client goes away, the store fails, or
+/// the server drains.
+async fn feed(
+    registry: Arc<Registry>,
+    filter: WatchFilter,
+    from: Revision,
+    checkpoint_every: Duration,
+    mut draining: watch::Receiver<bool>,
+    tx: Sender,
+) {
+    let mut revisions = registry.revisions();
+    let mut cursor = from;
+    let mut reported = from;
+    loop {
+        let events = match registry.store().events_after(cursor, WATCH_BATCH).await {
+            Ok(events) => events,
+            Err(e) => {
+                tracing::warn!(error = %e, "watch stream cut: store unavailable");
+                let _ = tx
+                    .send(Err(Status::unavailable(format!(
+                        "the change feed is unavailable; resume from revision {cursor}"
+                    ))))
+                    .await;
+                return;
+            }
+        };
+        for event in &events {
+            cursor = event.revision;
+            if let Some(event) = filter.event(&registry, event) {
+                if !send(&tx, pb::watch_response::Kind::Event(event)).await {
+                    return;
+                }
+                reported = cursor;
+            }
+        }
+        if events.len() == WATCH_BATCH {
+            continue;
+        }
+        if cursor > reported {
+            let checkpoint = pb::Checkpoint { revision: cursor };
+            if !send(&tx, pb::watch_response::Kind::Checkpoint(checkpoint)).await {
+                return;
+            }
+            reported = cursor;
+        }
+        let moved = async {
+            revisions
+                .wait_for(|revision| *revision > cursor)
+                .await
+                .is_ok()
+        };
+        let drained = async { draining.wait_for(|draining| *draining).await.is_ok() };
+        tokio::select! {
+            _ = moved => {}
+            () = tokio::time::sleep(checkpoint_every) => {
+                let checkpoint = pb::Checkpoint { revision: cursor };
+                if !send(&tx, pb::watch_response::Kind::Checkpoint(checkpoint)).await {
+                    return;
+                }
+            }
+            true = drained => {
+                let _ = tx
+                    .send(Err(Status::unavailable(format!(
+                        "the server is shutting down; resume from revision {cursor}"
+                    ))))
+                    .await;
+                return;
+            }
+            () = tx.closed() => return,
+        }
+    }
+}
+
+#[tonic::async_trait]
+impl WatchService for WatchApi {
+    type WatchStream = ReceiverStream<Result<pb::WatchResponse, Status>>;
+
+    async fn watch(
+        &self,
+        request: Request<pb::WatchRequest>,
+    ) -> Result<Response<Self::WatchStream>, Status> {
+        let caller = caller(&request)?;
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        if req.brands.len() > 1000 {
+            v.add("brands", "at most 1000 brands");
+        }
+        let brands: Vec<Slug> = req
+            .brands
+            .iter()
+            .enumerate()
+            .filter_map(|(i, name)| parse_brand_name(name, &format!("brands[{i}]"), &mut v))
+            .collect();
+        let mut kinds = Vec::new();
+        for (i, kind) in req.kinds.iter().enumerate() {
+            match pb::ResourceKind::try_from(*kind) {
+                Ok(pb::ResourceKind::Unspecified) | Err(_) => v.add(
+                    format!("kinds[{i}]"),
+                    format!("{kind} is not a resource kind"),
+                ),
+                Ok(kind) => kinds.push(kind),
+            }
+        }
+        v.finish().map_err(Status::from)?;
+        self.registry.ready_snapshot().map_err(ApiError::from)?;
+        let (tx, rx) = mpsc::channel(64);
+        let filter = WatchFilter {
+            caller,
+            brands,
+            kinds,
+        };
+        tokio::spawn(feed(
+            self.registry.clone(),
+            filter,
+            req.from_revision,
+            self.checkpoint_every,
+            self.draining.clone(),
+            tx,
+        ));
+        Ok(Response::new(ReceiverStream::new(rx)))
+    }
+}
+
+/// The audit service.
+pub struct AuditApi {
+    /// Where events come from.
+    registry: Arc<Registry>,
+}
+
+impl AuditApi {
+    /// An audit service over `registry`.
+    pub fn new(registry: Arc<Registry>) -> Self {
+        Self { registry }
+    }
+
+    async fn list(
+        &self,
+        request: Request<pb::ListAuditEventsRequest>,
+    ) -> ApiResult<pb::ListAuditEventsResponse> {
+        let caller = caller(&request)?;
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        let brand = if req.brand.is_empty() {
+            None
+        } else {
+            parse_brand_name(&req.brand, "brand", &mut v)
+        };
+        let actor = match req.actor.as_str() {
+            "" => None,
+            "system" => Some("system".to_string()),
+            name => parse_member_name(name, "actor", &mut v).map(|m| m.as_str().to_string()),
+        };
+        let limit = page_size(req.page_size, "page_size", &mut v);
+        let before = page_token(&req.page_token, "page_token", &mut v);
+        let before = match before.map(|b| b.parse::<Revision>()) {
+            Some(Ok(revision)) => Some(revision),
+            Some(Err(_)) => {
+                v.add("page_token", "is not a page token this service issued");
+                None
+            }
+            None => None,
+        };
+        v.finish()?;
+        let snapshot = self.registry.ready_snapshot()?;
+        let requested = match &brand {
+            Some(id) => Some(
+                snapshot
+                    .brand(id.as_str())
+                    .cloned()
+                    .ok_or_else(|| ApiError::NotFound(format!("brands/{id}")))?,
+            ),
+            None => None,
+        };
+        let scope = auth::audit_scope(&caller, requested.as_deref(), || {
+            snapshot
+                .list_brands(Some(&caller.member), None, usize::MAX)
+                .0
+                .iter()
+                .map(|b| b.id.clone())
+                .collect()
+        })?;
+        let query = AuditQuery {
+            brands: match &scope {
+                AuditScope::All => None,
+                AuditScope::Brands(brands) => {
+                    Some(brands.iter().map(|b| b.as_str().to_string()).collect())
+                }
+            },
+            actor,
+            before,
+            limit: limit + 1,
+        };
+        let mut events = self
+            .registry
+            .store()
+            .audit(&query)
+            .await
+            .map_err(crate::registry::RegistryError::from)?;
+        let more = events.len() > limit;
+        events.truncate(limit);
+        let next = more
+            .then(|| events.last().map(|e| e.revision.to_string()))
+            .flatten();
+        Ok(pb::ListAuditEventsResponse {
+            events: events
+                .iter()
+                .filter_map(|e| convert::change_event(e, |r| scope.covers(r)))
+                .collect(),
+            next_page_token: next_page_token(next),
+        })
+    }
+}
+
+#[tonic::async_trait]
+impl AuditService for AuditApi {
+    async fn list_audit_events(
+        &self,
+        request: Request<pb::ListAuditEventsRequest>,
+    ) -> Result<Response<pb::ListAuditEventsResponse>, Status> {
+        self.list(request)
+            .await
+            .map(Response::new)
+            .map_err(Status::from)
+    }
+}
