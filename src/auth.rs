@@ -511,10 +511,11 @@ where
             })
         };
         let started = Instant::now();
+        let path = path.clone();
         match outcome {
             Err(status) => Box::pin(
                 async move {
-                    log_outcome(status.code(), started);
+                    log_outcome(&path, status.code(), started);
                     Ok(status.into_http())
                 }
                 .instrument(span),
@@ -531,7 +532,7 @@ where
                             .and_then(|v| v.parse::<i32>().ok())
                             .map(Code::from)
                             .unwrap_or(Code::Ok);
-                        log_outcome(code, started);
+                        log_outcome(&path, code, started);
                         Ok(response)
                     }
                     .instrument(span),
@@ -541,9 +542,12 @@ where
     }
 }
 
-/// Logs an RPC's outcome: caller errors at info, server faults at error.
-fn log_outcome(code: Code, started: Instant) {
-    let micros = started.elapsed().as_micros() as u64;
+/// Logs and counts an RPC's outcome: caller errors at info, server faults at
+/// error.
+fn log_outcome(path: &str, code: Code, started: Instant) {
+    let elapsed = started.elapsed();
+    crate::metrics::record_call(path.trim_start_matches('/'), code, elapsed.as_secs_f64());
+    let micros = elapsed.as_micros() as u64;
     match code {
         Code::Internal | Code::Unknown | Code::DataLoss | Code::Unimplemented => {
             tracing::error!(code = ?code, micros, "rpc failed")

@@ -76,6 +76,12 @@ pub struct MigrateArgs {
     /// The database.
     #[command(flatten)]
     pub database: DatabaseArgs,
+    /// Log format.
+    #[arg(long, env = "MARQUE_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+    /// Log filter (tracing EnvFilter syntax).
+    #[arg(long, env = "MARQUE_LOG", default_value = "info")]
+    pub log: String,
 }
 
 /// Log output format.
@@ -137,6 +143,16 @@ pub struct ServeArgs {
     /// (when a migration job runs `marque migrate` before the replicas start).
     #[arg(long, env = "MARQUE_NO_MIGRATE")]
     pub no_migrate: bool,
+    /// Plaintext admin address for the pod network: grpc.health.v1 (same state as the API
+    /// port; `liveness` is SERVING while the process is up) and Prometheus /metrics.
+    #[arg(long, env = "MARQUE_ADMIN_LISTEN")]
+    pub admin_listen: Option<SocketAddr>,
+    /// Close client connections gracefully after this long, so HTTP/2 connections rebalance.
+    #[arg(long, env = "MARQUE_MAX_CONNECTION_AGE", value_parser = humantime::parse_duration)]
+    pub max_connection_age: Option<Duration>,
+    /// Longest silence on an idle Watch stream before a checkpoint.
+    #[arg(long, env = "MARQUE_WATCH_CHECKPOINT", default_value = "15s", value_parser = humantime::parse_duration)]
+    pub watch_checkpoint: Duration,
     /// How often the change feed is polled besides NOTIFY wake-ups.
     #[arg(long, env = "MARQUE_FEED_POLL", default_value = "1s", value_parser = humantime::parse_duration)]
     pub feed_poll: Duration,
@@ -169,6 +185,9 @@ impl ServeArgs {
         options.min_revision_wait = self.min_revision_wait;
         options.feed_poll = self.feed_poll;
         options.migrate = !self.no_migrate;
+        options.admin_listen = self.admin_listen;
+        options.max_connection_age = self.max_connection_age;
+        options.watch_checkpoint = self.watch_checkpoint;
         Ok(options)
     }
 }

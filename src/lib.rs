@@ -24,6 +24,7 @@
 //! | [`registry`] | store + published snapshot; serialized writes; `min_revision` |
 //! | [`store`] | the `Store` trait and the embedded in-memory store |
 //! | [`seed`] | declarative seed files |
+//! | [`metrics`] | Prometheus metrics |
 //!
 //! Imports point down: `api` → `auth`, `registry`, `snapshot`, `model`;
 //! `snapshot` → `model`; `store` → `model`.
@@ -34,6 +35,7 @@ pub mod api;
 pub mod auth;
 pub mod config;
 pub mod logo;
+pub mod metrics;
 pub mod model;
 pub mod registry;
 pub mod seed;

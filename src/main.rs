@@ -25,7 +25,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         CliCommand::Migrate(args) => {
-            telemetry::init(marque::config::LogFormat::Text, "info")?;
+            telemetry::init(args.log_format, &args.log)?;
             let settings = args
                 .database
                 .settings()
@@ -43,6 +43,9 @@ async fn main() -> anyhow::Result<()> {
             };
             let server = Server::bind(options, store).await?;
             tracing::info!(address = %server.local_addr()?, "listening");
+            if let Some(admin) = server.admin_addr()? {
+                tracing::info!(address = %admin, "admin port: grpc.health.v1 and /metrics");
+            }
             server.run(marque::shutdown_signal()).await
         }
     }

@@ -114,6 +114,7 @@ impl Registry {
     }
 
     fn saw_store(&self, ok: bool) {
+        metrics::gauge!("marque_store_up").set(if ok { 1.0 } else { 0.0 });
         self.store_ok.send_if_modified(|current| {
             let changed = *current != ok;
             *current = ok;
@@ -158,9 +159,15 @@ impl Registry {
                 StoreError::Internal(anyhow::anyhow!("following before the first load"))
             })?;
             let events = self.store.events_after(snapshot.revision(), 1024).await?;
-            if events.is_empty() {
+            let Some(first) = events.first() else {
+                metrics::gauge!("marque_replication_lag_revisions").set(0.0);
+                metrics::gauge!("marque_replication_lag_seconds").set(0.0);
                 return Ok(());
-            }
+            };
+            let behind = events.last().map_or(0, |e| e.revision) - snapshot.revision();
+            let age = (time::OffsetDateTime::now_utc() - first.time).as_seconds_f64();
+            metrics::gauge!("marque_replication_lag_revisions").set(behind as f64);
+            metrics::gauge!("marque_replication_lag_seconds").set(age.max(0.0));
             let mut next = (*snapshot).clone();
             for event in &events {
                 if event.revision == next.revision() + 1 {
@@ -354,6 +361,7 @@ impl Registry {
                 next.clone()
             }
         });
+        metrics::gauge!("marque_snapshot_revision").set(self.current.load().revision() as f64);
         self.revision_tx.send_if_modified(|published| {
             if *published < revision {
                 *published = revision;

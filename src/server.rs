@@ -13,6 +13,7 @@
 use std::{future::Future, net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
+use axum::response::IntoResponse as _;
 use tokio::net::TcpListener;
 use tonic::transport::{Certificate, Identity, ServerTlsConfig};
 use tonic_health::{ServingStatus, server::HealthReporter};
@@ -41,6 +42,11 @@ pub const SERVICES: [&str; 4] = [
     "marque.v1.WatchService",
     "marque.v1.AuditService",
 ];
+
+/// A health name that is SERVING whenever the process is up, draining
+/// included: for liveness probes, which must not depend on PostgreSQL or
+/// restart a pod that is shutting down cleanly.
+pub const LIVENESS: &str = "liveness";
 
 /// The services that need the store to answer: NOT_SERVING while it is
 /// unreachable. CheckService answers from the snapshot and is not one.
@@ -111,6 +117,12 @@ pub struct ServerOptions {
     pub migrate: bool,
     /// Longest silence on an idle Watch stream before a checkpoint.
     pub watch_checkpoint: Duration,
+    /// Plaintext admin address for the pod network: `grpc.health.v1` (the
+    /// same state) and Prometheus `/metrics` on one port.
+    pub admin_listen: Option<SocketAddr>,
+    /// Close client connections (gracefully, with GOAWAY) after this long,
+    /// so long-lived HTTP/2 connections rebalance across replicas.
+    pub max_connection_age: Option<Duration>,
 }
 
 impl ServerOptions {
@@ -129,6 +141,8 @@ impl ServerOptions {
             feed_poll: Duration::from_secs(1),
             migrate: true,
             watch_checkpoint: Duration::from_secs(15),
+            admin_listen: None,
+            max_connection_age: None,
         }
     }
 }
@@ -137,6 +151,8 @@ impl ServerOptions {
 pub struct Server {
     /// The bound listener.
     listener: TcpListener,
+    /// The bound admin listener, if any.
+    admin: Option<TcpListener>,
     /// The registry the services answer from.
     registry: Arc<Registry>,
     /// The health state shared by every health endpoint.
@@ -164,6 +180,15 @@ impl Server {
         let listener = TcpListener::bind(options.listen)
             .await
             .with_context(|| format!("cannot listen on {}", options.listen))?;
+        let admin = match options.admin_listen {
+            Some(address) => Some(
+                TcpListener::bind(address)
+                    .await
+                    .with_context(|| format!("cannot listen on the admin address {address}"))?,
+            ),
+            None => None,
+        };
+        crate::metrics::install();
         let (health, _) = tonic_health::server::health_reporter();
         // Overridden before any connection is accepted: nothing is served yet.
         health
@@ -174,12 +199,16 @@ impl Server {
                 .set_service_status(service, ServingStatus::NotServing)
                 .await;
         }
+        health
+            .set_service_status(LIVENESS, ServingStatus::Serving)
+            .await;
         let health_service = tonic_health::pb::health_server::HealthServer::new(
             tonic_health::server::HealthService::from_health_reporter(health.clone()),
         );
         let registry = Arc::new(Registry::new(store, options.min_revision_wait));
         Ok(Self {
             listener,
+            admin,
             registry,
             health,
             health_service,
@@ -193,6 +222,14 @@ impl Server {
     /// When the socket cannot tell.
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// The admin address (health and `/metrics`), when configured.
+    ///
+    /// # Errors
+    /// When the socket cannot tell.
+    pub fn admin_addr(&self) -> std::io::Result<Option<SocketAddr>> {
+        self.admin.as_ref().map(TcpListener::local_addr).transpose()
     }
 
     /// The registry the server answers from.
@@ -216,13 +253,20 @@ impl Server {
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
         let Server {
             listener,
+            admin,
             registry,
             health,
             health_service,
             options,
         } = self;
 
+        // Serves until run() returns, so probes see NOT_SERVING while draining.
+        let _admin =
+            admin.map(|listener| AbortOnDrop(tokio::spawn(serve_admin(listener, health.clone()))));
         let mut builder = tonic::transport::Server::builder();
+        if let Some(age) = options.max_connection_age {
+            builder = builder.max_connection_age(age);
+        }
         if let Some(tls) = &options.tls {
             builder = builder
                 .tls_config(tls_config(tls).await?)
@@ -350,6 +394,50 @@ impl Server {
             }
         }
         Ok(())
+    }
+}
+
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The admin port: `grpc.health.v1` over plaintext HTTP/2 (h2c, as the
+/// kubelet's gRPC probe speaks it) and Prometheus `GET /metrics` over
+/// HTTP/1.1, on one listener, with the same health state as the API port.
+async fn serve_admin(listener: TcpListener, health: HealthReporter) {
+    let metrics = crate::metrics::install();
+    let health_service = tonic_health::pb::health_server::HealthServer::new(
+        tonic_health::server::HealthService::from_health_reporter(health),
+    );
+    let app = axum::Router::new()
+        .route(
+            "/metrics",
+            axum::routing::get(move || {
+                let metrics = metrics.clone();
+                async move {
+                    match metrics {
+                        Some(handle) => (
+                            [(http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+                            handle.render(),
+                        )
+                            .into_response(),
+                        None => (
+                            http::StatusCode::SERVICE_UNAVAILABLE,
+                            "metrics recorder unavailable",
+                        )
+                            .into_response(),
+                    }
+                }
+            }),
+        )
+        .route_service("/grpc.health.v1.Health/{*method}", health_service);
+    if let Err(e) = axum::serve(listener, app).await {
+        tracing::error!(error = %e, "the admin server failed");
     }
 }
 

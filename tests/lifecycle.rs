@@ -4,14 +4,11 @@ mod common;
 
 use std::{sync::Arc, time::Duration};
 
-use async_trait::async_trait;
 use common::{Start, TestServer, Who};
 use marque::{
-    model::{ChangeEvent, Revision},
     pb::marque::v1 as pb,
     server::{Server, ServerOptions},
-    snapshot::Snapshot,
-    store::{MemoryStore, Store, StoreError, WriteTx},
+    store::{MemoryStore, Store},
 };
 use tokio::sync::Notify;
 use tonic::transport::{Certificate, ClientTlsConfig, Endpoint};
@@ -19,42 +16,6 @@ use tonic_health::pb::health_check_response::ServingStatus;
 
 const SERVING: i32 = ServingStatus::Serving as i32;
 const NOT_SERVING: i32 = ServingStatus::NotServing as i32;
-
-/// A memory store whose first load waits until the test opens the gate.
-struct GatedStore {
-    inner: MemoryStore,
-    gate: Arc<Notify>,
-}
-
-#[async_trait]
-impl Store for GatedStore {
-    fn kind(&self) -> &'static str {
-        "gated"
-    }
-    fn durable(&self) -> bool {
-        false
-    }
-    async fn load(&self) -> Result<Snapshot, StoreError> {
-        self.gate.notified().await;
-        self.inner.load().await
-    }
-    async fn events_after(
-        &self,
-        after: Revision,
-        limit: usize,
-    ) -> Result<Vec<ChangeEvent>, StoreError> {
-        self.inner.events_after(after, limit).await
-    }
-    async fn begin(&self) -> Result<Box<dyn WriteTx>, StoreError> {
-        self.inner.begin().await
-    }
-    async fn audit(
-        &self,
-        query: &marque::store::AuditQuery,
-    ) -> Result<Vec<ChangeEvent>, StoreError> {
-        self.inner.audit(query).await
-    }
-}
 
 async fn health(channel: tonic::transport::Channel, service: &str) -> i32 {
     tonic_health::pb::health_client::HealthClient::new(channel)
@@ -71,10 +32,7 @@ async fn health(channel: tonic::transport::Channel, service: &str) -> i32 {
 async fn health_is_not_serving_until_the_registry_is_loaded() {
     let gate = Arc::new(Notify::new());
     let start = Start::fixture();
-    let store: Arc<dyn Store> = Arc::new(GatedStore {
-        inner: MemoryStore::new(),
-        gate: gate.clone(),
-    });
+    let store: Arc<dyn Store> = Arc::new(common::GatedStore::new(gate.clone()));
     let server = Server::bind(start.options, store).await.expect("bind");
     let addr = server.local_addr().expect("addr");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

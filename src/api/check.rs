@@ -58,6 +58,12 @@ impl CheckApi {
             .check_seller(&brand, &platform, &req.seller_account, class, region, at)
             .ok_or_else(|| ApiError::NotFound(req.brand.clone()))?;
         let (reason, explanation) = explain(check.verdict, &req, &platform);
+        metrics::counter!(
+            "marque_check_verdicts_total",
+            "check" => "CheckSeller",
+            "verdict" => reason.as_str_name()
+        )
+        .increment(1);
         Ok(pb::CheckSellerResponse {
             authorized: check.verdict == SellerVerdict::Authorized,
             reason: reason as i32,

@@ -249,10 +249,18 @@ impl PostgresStore {
     }
 
     async fn client(&self) -> Result<Object, StoreError> {
-        self.pool.get().await.map_err(|e| match e {
-            PoolError::Timeout(kind) => StoreError::Unavailable(format!(
-                "no database connection within the pool wait ({kind:?})"
-            )),
+        let client = self.pool.get().await;
+        let (size, available, waiting) = self.pool_status();
+        metrics::gauge!("marque_db_pool_connections", "state" => "size").set(size as f64);
+        metrics::gauge!("marque_db_pool_connections", "state" => "available").set(available as f64);
+        metrics::gauge!("marque_db_pool_connections", "state" => "waiting").set(waiting as f64);
+        client.map_err(|e| match e {
+            PoolError::Timeout(kind) => {
+                metrics::counter!("marque_db_pool_wait_timeouts_total").increment(1);
+                StoreError::Unavailable(format!(
+                    "no database connection within the pool wait ({kind:?})"
+                ))
+            }
             PoolError::Backend(e) => classify(e),
             other => StoreError::Unavailable(other.to_string()),
         })
@@ -441,6 +449,7 @@ async fn listen(settings: PostgresSettings, wake: mpsc::Sender<()>) {
                         let _ = wake.try_send(());
                         let _ = driver.await;
                         tracing::warn!("change feed connection lost; reconnecting");
+                        metrics::counter!("marque_change_feed_reconnects_total").increment(1);
                     }
                     Err(e) => tracing::warn!(error = %e, "cannot LISTEN"),
                 }

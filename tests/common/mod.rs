@@ -204,6 +204,8 @@ pub fn init_logs() {
 /// A running server.
 pub struct TestServer {
     pub addr: SocketAddr,
+    /// The admin port, when the options asked for one.
+    pub admin: Option<SocketAddr>,
     pub keys: Keys,
     pub registry: Arc<marque::registry::Registry>,
     stop: Option<oneshot::Sender<()>>,
@@ -277,6 +279,7 @@ impl Start {
         };
         let server = Server::bind(self.options, store).await.expect("bind");
         let addr = server.local_addr().expect("address");
+        let admin = server.admin_addr().expect("admin address");
         let registry = server.registry();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(server.run(async {
@@ -287,6 +290,7 @@ impl Start {
             .connect_lazy();
         let server = TestServer {
             addr,
+            admin,
             keys: self.keys,
             registry,
             stop: Some(stop),
@@ -400,5 +404,50 @@ pub fn assert_violations(status: &Status, fields: &[&str]) {
             got.iter().any(|(f, _)| f == field),
             "expected a violation of {field:?}, got {got:?}"
         );
+    }
+}
+
+/// A memory store whose first load waits until the test opens the gate.
+pub struct GatedStore {
+    inner: MemoryStore,
+    gate: Arc<tokio::sync::Notify>,
+}
+
+impl GatedStore {
+    pub fn new(gate: Arc<tokio::sync::Notify>) -> Self {
+        Self {
+            inner: MemoryStore::new(),
+            gate,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for GatedStore {
+    fn kind(&self) -> &'static str {
+        "gated"
+    }
+    fn durable(&self) -> bool {
+        false
+    }
+    async fn load(&self) -> Result<marque::snapshot::Snapshot, marque::store::StoreError> {
+        self.gate.notified().await;
+        self.inner.load().await
+    }
+    async fn events_after(
+        &self,
+        after: marque::model::Revision,
+        limit: usize,
+    ) -> Result<Vec<marque::model::ChangeEvent>, marque::store::StoreError> {
+        self.inner.events_after(after, limit).await
+    }
+    async fn begin(&self) -> Result<Box<dyn marque::store::WriteTx>, marque::store::StoreError> {
+        self.inner.begin().await
+    }
+    async fn audit(
+        &self,
+        query: &marque::store::AuditQuery,
+    ) -> Result<Vec<marque::model::ChangeEvent>, marque::store::StoreError> {
+        self.inner.audit(query).await
     }
 }

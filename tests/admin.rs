@@ -1,0 +1,236 @@
+//! The admin port: what a Kubernetes probe (a standard, plaintext gRPC health
+//! client without a client certificate) sees while the API port requires
+//! TLS and client certificates; and the Prometheus metrics next to it.
+
+mod common;
+
+use std::{collections::HashMap, net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+
+use common::Start;
+use marque::server::{Server, TlsFiles};
+
+fn python() -> PathBuf {
+    std::env::var_os("MARQUE_TEST_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("python3"))
+}
+
+/// Asks the standard Python health client (grpcio-health-checking) for each
+/// service's status on `admin`.
+async fn probe(admin: SocketAddr, services: &[&str]) -> HashMap<String, String> {
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/health_probe.py");
+    let output = tokio::time::timeout(
+        Duration::from_secs(60),
+        tokio::process::Command::new(python())
+            .arg(script)
+            .arg(admin.to_string())
+            .args(services)
+            .stdin(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .expect("the probe answers")
+    .expect("run python: install grpcio-health-checking (scripts/test.sh does)");
+    assert!(
+        output.status.success(),
+        "probe failed: {}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("probe JSON")
+}
+
+const ALL: [&str; 4] = [
+    "",
+    "marque.v1.CheckService",
+    "marque.v1.RegistryService",
+    "liveness",
+];
+
+/// A CA, a server certificate for localhost and a client certificate, all
+/// signed by the CA. Returns the server's TLS files (requiring client
+/// certificates from the CA) and the client's (CA, cert, key) PEMs.
+fn pki(dir: &std::path::Path) -> (TlsFiles, (String, String, String)) {
+    let ca_key = rcgen::KeyPair::generate().expect("ca key");
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("ca params");
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).expect("ca");
+    let issuer = rcgen::Issuer::from_params(&ca_params, &ca_key);
+    let server_key = rcgen::KeyPair::generate().expect("server key");
+    let server = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+        .expect("server params")
+        .signed_by(&server_key, &issuer)
+        .expect("server cert");
+    let client_key = rcgen::KeyPair::generate().expect("client key");
+    let client = rcgen::CertificateParams::new(vec!["platform-p".to_string()])
+        .expect("client params")
+        .signed_by(&client_key, &issuer)
+        .expect("client cert");
+    std::fs::write(dir.join("ca.crt"), ca.pem()).expect("write");
+    std::fs::write(dir.join("tls.crt"), server.pem()).expect("write");
+    std::fs::write(dir.join("tls.key"), server_key.serialize_pem()).expect("write");
+    (
+        TlsFiles {
+            cert: dir.join("tls.crt"),
+            key: dir.join("tls.key"),
+            client_ca: Some(dir.join("ca.crt")),
+        },
+        (ca.pem(), client.pem(), client_key.serialize_pem()),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn probes_read_honest_health_on_the_admin_port_while_the_api_port_needs_mtls() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut start = Start::fixture();
+    let (tls, (ca, client_cert, client_key)) = pki(dir.path());
+    start.options.tls = Some(tls);
+    start.options.admin_listen = Some("127.0.0.1:0".parse().expect("addr"));
+    start.options.shutdown_grace = Duration::from_millis(1500);
+    // The store's first load waits for the test, to observe start-up.
+    let gate = Arc::new(tokio::sync::Notify::new());
+    let store: Arc<dyn marque::store::Store> = Arc::new(common::GatedStore::new(gate.clone()));
+    let keys = start.keys.clone();
+    let server = Server::bind(start.options, store).await.expect("bind");
+    let api = server.local_addr().expect("api addr");
+    let admin = server
+        .admin_addr()
+        .expect("admin addr")
+        .expect("admin configured");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server.run(async {
+        let _ = stopped.await;
+    }));
+
+    // Start-up: nothing is SERVING but liveness.
+    let seen = probe(admin, &ALL).await;
+    assert_eq!(seen[""], "NOT_SERVING", "{seen:?}");
+    assert_eq!(seen["marque.v1.CheckService"], "NOT_SERVING", "{seen:?}");
+    assert_eq!(seen["marque.v1.RegistryService"], "NOT_SERVING", "{seen:?}");
+    assert_eq!(seen["liveness"], "SERVING", "{seen:?}");
+
+    gate.notify_one();
+    let mut steady = HashMap::new();
+    for _ in 0..100 {
+        steady = probe(admin, &ALL).await;
+        if steady.values().all(|s| s == "SERVING") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        steady.values().all(|s| s == "SERVING"),
+        "steady state: {steady:?}"
+    );
+
+    // The API port refuses a plaintext probe and a TLS client without a certificate.
+    let plain = tonic::transport::Endpoint::from_shared(format!("http://{api}"))
+        .expect("endpoint")
+        .connect_lazy();
+    assert!(
+        tonic_health::pb::health_client::HealthClient::new(plain)
+            .check(tonic_health::pb::HealthCheckRequest::default())
+            .await
+            .is_err()
+    );
+
+    // Metrics next to it: the series are there, and they move.
+    let scrape = || async {
+        let stream = tokio::net::TcpStream::connect(admin)
+            .await
+            .expect("connect admin");
+        let (mut reader, mut writer) = stream.into_split();
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        writer
+            .write_all(b"GET /metrics HTTP/1.1\r\nHost: admin\r\nConnection: close\r\n\r\n")
+            .await
+            .expect("request");
+        let mut body = String::new();
+        reader.read_to_string(&mut body).await.expect("response");
+        body
+    };
+    let before = scrape().await;
+    assert!(before.starts_with("HTTP/1.1 200"), "{before}");
+    for series in [
+        "marque_build_info",
+        "marque_snapshot_revision",
+        "marque_store_up",
+        "marque_replication_lag_revisions",
+    ] {
+        assert!(before.contains(series), "{series} missing from:\n{before}");
+    }
+    let count = |text: &str, needle: &str| -> f64 {
+        text.lines()
+            .filter(|l| l.starts_with(needle))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    };
+    let requests_before = count(&before, "marque_grpc_requests_total{");
+
+    // Calls over mTLS move the request counters and latency histograms.
+    let mtls = tonic::transport::Endpoint::from_shared(format!("https://localhost:{}", api.port()))
+        .expect("endpoint")
+        .tls_config(
+            tonic::transport::ClientTlsConfig::new()
+                .ca_certificate(tonic::transport::Certificate::from_pem(&ca))
+                .identity(tonic::transport::Identity::from_pem(
+                    &client_cert,
+                    &client_key,
+                ))
+                .domain_name("localhost"),
+        )
+        .expect("tls")
+        .connect_lazy();
+    let mut client = marque::pb::marque::v1::check_service_client::CheckServiceClient::new(mtls);
+    for _ in 0..5 {
+        let mut request = tonic::Request::new(marque::pb::marque::v1::CheckSellerRequest {
+            brand: "brands/alpha".into(),
+            seller_account: "seller-p1".into(),
+            nice_class: 14,
+            region: "CN".into(),
+            ..Default::default()
+        });
+        request.metadata_mut().insert(
+            "authorization",
+            format!("Bearer {}", keys.platform_p)
+                .parse()
+                .expect("metadata"),
+        );
+        let answer = client
+            .check_seller(request)
+            .await
+            .expect("check over mTLS")
+            .into_inner();
+        assert!(answer.authorized);
+    }
+    let after = scrape().await;
+    let requests_after = count(&after, "marque_grpc_requests_total{");
+    assert!(
+        requests_after >= requests_before + 5.0,
+        "requests {requests_before} -> {requests_after}\n{after}"
+    );
+    assert!(after.contains("marque_grpc_request_duration_seconds_bucket{rpc=\"marque.v1.CheckService/CheckSeller\",le=\"0.00005\"}"), "{after}");
+    assert!(after.contains("marque_check_verdicts_total{check=\"CheckSeller\",verdict=\"SELLER_CHECK_REASON_AUTHORIZED\"}"), "{after}");
+
+    // Draining: every status NOT_SERVING but liveness, until the process ends.
+    let _ = stop.send(());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let draining = probe(admin, &ALL).await;
+    assert_eq!(draining[""], "NOT_SERVING", "{draining:?}");
+    assert_eq!(
+        draining["marque.v1.CheckService"], "NOT_SERVING",
+        "{draining:?}"
+    );
+    assert_eq!(
+        draining["marque.v1.RegistryService"], "NOT_SERVING",
+        "{draining:?}"
+    );
+    assert_eq!(draining["liveness"], "SERVING", "{draining:?}");
+    tokio::time::timeout(Duration::from_secs(10), task)
+        .await
+        .expect("stops")
+        .expect("join")
+        .expect("clean exit");
+}
