@@ -16,6 +16,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("cargo:rerun-if-changed={proto}");
     }
     println!("cargo:rerun-if-changed=proto/google/type/date.proto");
+    println!("cargo:rerun-if-changed=proto/google/rpc/status.proto");
 
     let mut compiler = protox::Compiler::new(["proto"])?;
     // Comments travel in the descriptor set: brand owners read them through reflection.
@@ -30,6 +31,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
 
     tonic_prost_build::configure()
+        // google.rpc.Status (per-listing errors in a batch) is tonic-types'.
+        .extern_path(".google.rpc", "::tonic_types::pb")
         .build_client(true)
         .build_server(true)
         .compile_fds(fds)?;

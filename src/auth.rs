@@ -71,6 +71,8 @@ pub enum Rpc {
     ListAuthorizations,
     ImportAuthorizations,
     CheckSeller,
+    CheckListing,
+    BatchCheckListings,
     Watch,
     ListAuditEvents,
 }
@@ -112,6 +114,8 @@ impl Rpc {
         Rpc::ListAuthorizations,
         Rpc::ImportAuthorizations,
         Rpc::CheckSeller,
+        Rpc::CheckListing,
+        Rpc::BatchCheckListings,
         Rpc::Watch,
         Rpc::ListAuditEvents,
     ];
@@ -119,7 +123,9 @@ impl Rpc {
     /// The gRPC service the RPC belongs to.
     pub fn service(self) -> &'static str {
         match self {
-            Rpc::CheckSeller => "marque.v1.CheckService",
+            Rpc::CheckSeller | Rpc::CheckListing | Rpc::BatchCheckListings => {
+                "marque.v1.CheckService"
+            }
             Rpc::Watch => "marque.v1.WatchService",
             Rpc::ListAuditEvents => "marque.v1.AuditService",
             _ => "marque.v1.RegistryService",
@@ -161,7 +167,7 @@ impl Rpc {
             | Rpc::UpdateAuthorization
             | Rpc::RevokeAuthorization
             | Rpc::ImportAuthorizations => BRAND_OWNER,
-            Rpc::CheckSeller => PLATFORM,
+            Rpc::CheckSeller | Rpc::CheckListing | Rpc::BatchCheckListings => PLATFORM,
             Rpc::ListAuditEvents => &[MemberKind::Operator, MemberKind::BrandOwner],
             Rpc::Watch => ANY,
             Rpc::GetCaller

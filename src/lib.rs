@@ -20,6 +20,8 @@
 //! | [`auth`] | identities, API keys, and every permission rule |
 //! | [`model`] | domain types and validation, no I/O |
 //! | [`logo`] | the documented perceptual hash of logo images |
+//! | [`detect`] | normalization, the brand automaton, fuzzy and logo matching: pure |
+//! | [`listing`] | listing checks: scope, authorization, verdict |
 //! | [`snapshot`] | the registry at one revision; commands → changes; checks |
 //! | [`registry`] | store + published snapshot; serialized writes; `min_revision` |
 //! | [`store`] | the `Store` trait and the embedded in-memory store |
@@ -34,6 +36,8 @@
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod detect;
+pub mod listing;
 pub mod logo;
 pub mod metrics;
 pub mod model;

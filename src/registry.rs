@@ -169,11 +169,11 @@ impl Registry {
             metrics::gauge!("marque_replication_lag_revisions").set(behind as f64);
             metrics::gauge!("marque_replication_lag_seconds").set(age.max(0.0));
             let mut next = (*snapshot).clone();
-            for event in &events {
-                if event.revision == next.revision() + 1 {
-                    next.apply(event);
-                }
-            }
+            let start = events
+                .iter()
+                .position(|e| e.revision == next.revision() + 1)
+                .unwrap_or(events.len());
+            next.apply_all(&events[start..]);
             if next.revision() == snapshot.revision() {
                 return Err(StoreError::Internal(anyhow::anyhow!(
                     "the change feed skips revision {}",
@@ -341,9 +341,7 @@ impl Registry {
                 )));
             }
             let mut next = (*snapshot).clone();
-            for event in &events {
-                next.apply(event);
-            }
+            next.apply_all(&events);
             self.publish(next);
             snapshot = self.snapshot();
         }

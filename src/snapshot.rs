@@ -104,6 +104,20 @@ pub struct Snapshot {
     authorizations: OrdMap<BrandChild, Arc<Authorization>>,
     /// (brand, platform, seller) → authorization ids, for checks.
     sellers: HashMap<SellerKey, Arc<[ResourceId]>>,
+    /// The brand automaton over every active brand's names, aliases and
+    /// logos; rebuilt after a change to brands or logos, never on a check.
+    detection: Option<Arc<Detection>>,
+    /// A brand or logo changed since the automaton was built.
+    detection_stale: bool,
+}
+
+/// The detection index of a snapshot, with its brand ids.
+#[derive(Debug)]
+pub struct Detection {
+    /// The automaton and logo index.
+    pub index: crate::detect::BrandIndex,
+    /// Brand id (as the index knows it) → brand.
+    pub brands: Vec<Slug>,
 }
 
 /// One page of a listing: the items and the key to continue after.
@@ -149,6 +163,8 @@ impl Snapshot {
             snapshot.insert(resource);
         }
         snapshot.revision = revision;
+        snapshot.detection_stale = true;
+        snapshot.refresh_detection();
         snapshot
     }
 
@@ -156,6 +172,7 @@ impl Snapshot {
     /// [`Snapshot::execute`] made are committed there.
     pub(crate) fn set_revision(&mut self, revision: Revision) {
         self.revision = revision;
+        self.refresh_detection();
     }
 
     /// Applies a committed event (the next revision) to this state.
@@ -164,13 +181,63 @@ impl Snapshot {
     /// Never; an event for another revision is applied all the same, and the
     /// state takes its revision (stores guarantee the order).
     pub fn apply(&mut self, event: &ChangeEvent) {
-        for change in &event.changes {
-            self.apply_change(change);
+        self.apply_all(std::slice::from_ref(event));
+    }
+
+    /// Applies committed events in order, rebuilding the detection index
+    /// once at the end if brands or logos changed.
+    pub fn apply_all(&mut self, events: &[ChangeEvent]) {
+        for event in events {
+            for change in &event.changes {
+                self.apply_change(change);
+            }
+            self.revision = event.revision;
         }
-        self.revision = event.revision;
+        self.refresh_detection();
+    }
+
+    /// The detection index; `None` before any brand exists.
+    pub fn detection(&self) -> Option<Arc<Detection>> {
+        self.detection.clone()
+    }
+
+    fn refresh_detection(&mut self) {
+        if !self.detection_stale && self.detection.is_some() {
+            return;
+        }
+        let mut brands = Vec::new();
+        let mut entries = Vec::new();
+        for brand in self.brands.values() {
+            if brand.status != BrandStatus::Active {
+                continue;
+            }
+            let id = brands.len() as u32;
+            brands.push(brand.id.clone());
+            let mut names = vec![brand.display_name.clone()];
+            names.extend(brand.aliases.iter().cloned());
+            let logos = self.logos_of(&brand.id).map(|l| l.hash.0).collect();
+            entries.push(crate::detect::BrandEntry { id, names, logos });
+        }
+        match crate::detect::BrandIndex::build(entries) {
+            Ok(index) => {
+                self.detection = Some(Arc::new(Detection { index, brands }));
+                self.detection_stale = false;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot build the brand index; keeping the previous one")
+            }
+        }
     }
 
     fn apply_change(&mut self, change: &Change) {
+        if change
+            .after
+            .as_ref()
+            .or(change.before.as_ref())
+            .is_some_and(|r| matches!(r, Resource::Brand(_) | Resource::Logo(_)))
+        {
+            self.detection_stale = true;
+        }
         if let Some(before) = &change.before {
             self.remove(before);
         }

@@ -45,7 +45,7 @@ fn expected(rpc: Rpc, who: Who) -> Code {
         // Authorizations are private: the owner, the operator, and each
         // platform for its own platform only (filtered, tested below).
         Rpc::ListAuthorizations => &[Operator, OwnerA, PlatformP, PlatformQ],
-        Rpc::CheckSeller => &[PlatformP, PlatformQ],
+        Rpc::CheckSeller | Rpc::CheckListing | Rpc::BatchCheckListings => &[PlatformP, PlatformQ],
         // Everyone may watch (each sees only what it may see).
         Rpc::Watch => &[Operator, OwnerA, OwnerB, PlatformP, PlatformQ],
         // The history of alpha: the operator and alpha's owner.
@@ -334,6 +334,30 @@ async fn call(server: &TestServer, rpc: Rpc, who: Who, n: usize) -> Result<(), t
             .await
             .map(drop)
         }
+        Rpc::CheckListing => server
+            .check_as(who)
+            .check_listing(pb::CheckListingRequest {
+                listing: Some(pb::Listing {
+                    seller_account: "seller-p1".into(),
+                    title: "Alpha watch".into(),
+                    ..Default::default()
+                }),
+                min_revision: 0,
+            })
+            .await
+            .map(drop),
+        Rpc::BatchCheckListings => server
+            .check_as(who)
+            .batch_check_listings(pb::BatchCheckListingsRequest {
+                listings: vec![pb::Listing {
+                    seller_account: "seller-p1".into(),
+                    title: "Alpha watch".into(),
+                    ..Default::default()
+                }],
+                min_revision: 0,
+            })
+            .await
+            .map(drop),
         Rpc::CheckSeller => server
             .check_as(who)
             .check_seller(pb::CheckSellerRequest {

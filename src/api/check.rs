@@ -7,7 +7,8 @@ use tonic::{Request, Response, Status};
 
 use super::{ApiError, ApiResult, caller, convert, parse_brand_name, validate::Violations};
 use crate::{
-    auth,
+    auth, listing,
+    logo::LogoHash,
     model::{NiceClass, Region},
     pb::marque::v1::{self as pb, check_service_server::CheckService},
     registry::Registry,
@@ -72,6 +73,275 @@ impl CheckApi {
             checked_at: Some(convert::timestamp(at)),
             revision: snapshot.revision(),
         })
+    }
+}
+
+/// Most listings in one batch.
+pub const MAX_BATCH: usize = 1000;
+/// Most image hashes in one listing.
+pub const MAX_IMAGE_HASHES: usize = 32;
+
+/// Validates a listing; violations are named under `prefix`.
+fn parse_listing(l: &pb::Listing, prefix: &str, v: &mut Violations) -> listing::Listing {
+    let f = |name: &str| {
+        if prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{prefix}.{name}")
+        }
+    };
+    let chars = |s: &str| s.chars().count();
+    if chars(&l.listing_id) > 128 {
+        v.add(f("listing_id"), "must be at most 128 characters");
+    }
+    if l.seller_account.is_empty() || chars(&l.seller_account) > 128 {
+        v.add(f("seller_account"), "must be 1 to 128 characters");
+    }
+    if l.title.trim().is_empty() || chars(&l.title) > 1000 {
+        v.add(
+            f("title"),
+            format!("must be 1 to 1000 characters, got {}", chars(&l.title)),
+        );
+    }
+    if chars(&l.description) > 20_000 {
+        v.add(
+            f("description"),
+            format!(
+                "must be at most 20000 characters, got {}",
+                chars(&l.description)
+            ),
+        );
+    }
+    if chars(&l.declared_brand) > 200 {
+        v.add(f("declared_brand"), "must be at most 200 characters");
+    }
+    let nice_class = if l.nice_class == 0 {
+        None
+    } else {
+        v.check(&f("nice_class"), NiceClass::parse(l.nice_class))
+    };
+    let region = if l.region.is_empty() {
+        None
+    } else {
+        v.check(&f("region"), Region::parse(&l.region))
+    };
+    if l.image_hashes.len() > MAX_IMAGE_HASHES {
+        v.add(
+            f("image_hashes"),
+            format!(
+                "at most {MAX_IMAGE_HASHES} hashes, got {}",
+                l.image_hashes.len()
+            ),
+        );
+    }
+    let image_hashes = l
+        .image_hashes
+        .iter()
+        .take(MAX_IMAGE_HASHES)
+        .enumerate()
+        .filter_map(|(i, h)| match LogoHash::parse_hex(h) {
+            Ok(hash) => Some(hash.0),
+            Err(e) => {
+                v.add(format!("{}[{i}]", f("image_hashes")), e.to_string());
+                None
+            }
+        })
+        .collect();
+    listing::Listing {
+        seller_account: l.seller_account.clone(),
+        title: l.title.clone(),
+        description: l.description.clone(),
+        declared_brand: l.declared_brand.clone(),
+        nice_class,
+        region,
+        image_hashes,
+    }
+}
+
+/// A listing outcome for the wire.
+fn outcome(listing_id: &str, o: &listing::Outcome, revision: u64) -> pb::CheckListingResponse {
+    use crate::detect::Evidence as E;
+    pb::CheckListingResponse {
+        listing_id: listing_id.to_string(),
+        verdict: match o.verdict {
+            listing::Verdict::Allow => pb::Verdict::Allow,
+            listing::Verdict::Review => pb::Verdict::Review,
+            listing::Verdict::Block => pb::Verdict::Block,
+        } as i32,
+        matches: o
+            .matches
+            .iter()
+            .map(|m| pb::BrandMatch {
+                brand: format!("brands/{}", m.brand.id),
+                owner: format!("members/{}", m.brand.owner),
+                evidence: match m.evidence {
+                    E::BrandField => pb::Evidence::BrandField,
+                    E::TextExact => pb::Evidence::TextExact,
+                    E::TextObfuscated => pb::Evidence::TextObfuscated,
+                    E::TextFuzzy { .. } => pb::Evidence::TextFuzzy,
+                    E::Logo { .. } => pb::Evidence::Logo,
+                } as i32,
+                strong: m.strong,
+                field: match m.field {
+                    listing::Field::DeclaredBrand => pb::ListingField::DeclaredBrand,
+                    listing::Field::Title => pb::ListingField::Title,
+                    listing::Field::Description => pb::ListingField::Description,
+                    listing::Field::Image => pb::ListingField::Image,
+                } as i32,
+                matched_term: m.term.clone(),
+                start: m.span.start as u32,
+                end: m.span.end as u32,
+                trademark: m
+                    .trademark
+                    .as_ref()
+                    .map(|t| format!("brands/{}/trademarks/{}", t.brand, t.id))
+                    .unwrap_or_default(),
+                authorization: m
+                    .authorization
+                    .as_ref()
+                    .map(|a| format!("brands/{}/authorizations/{}", a.brand, a.id))
+                    .unwrap_or_default(),
+                drives_verdict: m.drives_verdict,
+                reason: match m.reason {
+                    listing::Reason::Unauthorized => pb::MatchReason::Unauthorized,
+                    listing::Reason::Authorized => pb::MatchReason::Authorized,
+                    listing::Reason::OutOfScope => pb::MatchReason::OutOfScope,
+                    listing::Reason::CommonWord => pb::MatchReason::CommonWord,
+                    listing::Reason::NominativeUse => pb::MatchReason::NominativeUse,
+                } as i32,
+                logo_distance: match m.evidence {
+                    E::Logo { distance } => distance,
+                    _ => 0,
+                },
+            })
+            .collect(),
+        signal_terms: o.signal_terms.clone(),
+        revision,
+    }
+}
+
+fn count_verdict(verdict: listing::Verdict) {
+    let label = match verdict {
+        listing::Verdict::Allow => "ALLOW",
+        listing::Verdict::Review => "REVIEW",
+        listing::Verdict::Block => "BLOCK",
+    };
+    metrics::counter!("marque_check_verdicts_total", "check" => "CheckListing", "verdict" => label)
+        .increment(1);
+}
+
+impl CheckApi {
+    async fn check_listing_impl(
+        &self,
+        request: Request<pb::CheckListingRequest>,
+    ) -> ApiResult<pb::CheckListingResponse> {
+        let caller = caller(&request)?;
+        let platform = auth::require_platform(&caller)?.clone();
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        let Some(l) = req.listing.as_ref() else {
+            return Err(ApiError::Invalid(vec![(
+                "listing".into(),
+                "is required".into(),
+            )]));
+        };
+        let parsed = parse_listing(l, "listing", &mut v);
+        v.finish()?;
+        let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
+        let result = listing::check(
+            &snapshot,
+            &platform,
+            &parsed,
+            time::OffsetDateTime::now_utc(),
+        );
+        count_verdict(result.verdict);
+        Ok(outcome(&l.listing_id, &result, snapshot.revision()))
+    }
+
+    async fn batch_check_listings_impl(
+        &self,
+        request: Request<pb::BatchCheckListingsRequest>,
+    ) -> ApiResult<pb::BatchCheckListingsResponse> {
+        let caller = caller(&request)?;
+        let platform = auth::require_platform(&caller)?.clone();
+        let req = request.into_inner();
+        if req.listings.is_empty() || req.listings.len() > MAX_BATCH {
+            return Err(ApiError::Invalid(vec![(
+                "listings".into(),
+                format!(
+                    "must hold 1 to {MAX_BATCH} listings, got {}",
+                    req.listings.len()
+                ),
+            )]));
+        }
+        let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
+        let now = time::OffsetDateTime::now_utc();
+        let results = req
+            .listings
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let mut v = Violations::new();
+                let parsed = parse_listing(l, "", &mut v);
+                let outcome_or_error = match v.finish() {
+                    Ok(()) => {
+                        let result = listing::check(&snapshot, &platform, &parsed, now);
+                        count_verdict(result.verdict);
+                        pb::batch_check_result::Outcome::Result(outcome(
+                            &l.listing_id,
+                            &result,
+                            snapshot.revision(),
+                        ))
+                    }
+                    Err(ApiError::Invalid(violations)) => {
+                        pb::batch_check_result::Outcome::Error(bad_request(i, violations))
+                    }
+                    Err(_) => pb::batch_check_result::Outcome::Error(tonic_types::pb::Status {
+                        code: tonic::Code::Internal as i32,
+                        message: "internal error".into(),
+                        details: Vec::new(),
+                    }),
+                };
+                pb::BatchCheckResult {
+                    outcome: Some(outcome_or_error),
+                }
+            })
+            .collect();
+        Ok(pb::BatchCheckListingsResponse {
+            results,
+            revision: snapshot.revision(),
+        })
+    }
+}
+
+/// An INVALID_ARGUMENT `google.rpc.Status` for listing `index` of a batch,
+/// with its field violations as `google.rpc.BadRequest`.
+fn bad_request(index: usize, violations: Vec<(String, String)>) -> tonic_types::pb::Status {
+    use prost::Message as _;
+    let summary = violations
+        .iter()
+        .map(|(f, d)| format!("{f}: {d}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let bad = tonic_types::pb::BadRequest {
+        field_violations: violations
+            .into_iter()
+            .map(
+                |(field, description)| tonic_types::pb::bad_request::FieldViolation {
+                    field,
+                    description,
+                    ..Default::default()
+                },
+            )
+            .collect(),
+    };
+    tonic_types::pb::Status {
+        code: tonic::Code::InvalidArgument as i32,
+        message: format!("listings[{index}] is invalid: {summary}"),
+        details: vec![prost_types::Any {
+            type_url: "type.googleapis.com/google.rpc.BadRequest".into(),
+            value: bad.encode_to_vec(),
+        }],
     }
 }
 
@@ -150,6 +420,26 @@ impl CheckService for CheckApi {
         request: Request<pb::CheckSellerRequest>,
     ) -> Result<Response<pb::CheckSellerResponse>, Status> {
         self.check_seller_impl(request)
+            .await
+            .map(Response::new)
+            .map_err(Status::from)
+    }
+
+    async fn check_listing(
+        &self,
+        request: Request<pb::CheckListingRequest>,
+    ) -> Result<Response<pb::CheckListingResponse>, Status> {
+        self.check_listing_impl(request)
+            .await
+            .map(Response::new)
+            .map_err(Status::from)
+    }
+
+    async fn batch_check_listings(
+        &self,
+        request: Request<pb::BatchCheckListingsRequest>,
+    ) -> Result<Response<pb::BatchCheckListingsResponse>, Status> {
+        self.batch_check_listings_impl(request)
             .await
             .map(Response::new)
             .map_err(Status::from)

@@ -48,9 +48,7 @@ impl Store for MemoryStore {
     async fn load(&self) -> Result<Snapshot, StoreError> {
         let log = self.inner.lock().await;
         let mut snapshot = Snapshot::default();
-        for event in &log.events {
-            snapshot.apply(event);
-        }
+        snapshot.apply_all(&log.events);
         Ok(snapshot)
     }
 

@@ -1,0 +1,619 @@
+//! [`BrandIndex`]: build once per snapshot, scan many times.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use super::fuzzy::{FuzzyIndex, FuzzyName, HashScratch, distance_within};
+use super::logo::LogoIndex;
+use super::normalize::{self, CJK, FoldedText, WORD, fold_both};
+use super::signal::compatibility_phrase_before;
+use super::{BrandEntry, Evidence, LogoMatch, NameId, TextMatch};
+
+/// Names shorter than this (in letters) get no fuzzy matching.
+const FUZZY_MIN_LETTERS: usize = 5;
+/// Names of this many letters or more allow edit distance 2 (else 1).
+const FUZZY_DISTANCE_2_LETTERS: usize = 9;
+/// Fuzzy runs join at most this many adjacent words.
+const FUZZY_MAX_WORDS: usize = 3;
+
+/// Pattern edge bits: the pattern needs a word boundary before / after.
+const EDGE_LEFT: u8 = 1;
+const EDGE_RIGHT: u8 = 2;
+
+/// What [`BrandIndex::scan_text_with`] looks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScanOptions {
+    /// Longest run of adjacent words tried for fuzzy matches: 3 (the
+    /// default) is DESIGN.md; 1 tries single words only; 0 turns fuzzy
+    /// matching off (exact and obfuscated only). Runs of several words cost
+    /// most of a scan (see `benches/detect.rs`).
+    pub fuzzy_max_words: usize,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        Self {
+            fuzzy_max_words: FUZZY_MAX_WORDS,
+        }
+    }
+}
+
+/// Why [`BrandIndex::build`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// More names than a `u32` can number.
+    #[error("too many names and aliases to index: {count} (at most {max})")]
+    TooManyNames {
+        /// Names and aliases given.
+        count: usize,
+        /// The limit.
+        max: u32,
+    },
+    /// The automaton exceeded its internal limits.
+    #[error("cannot build the name automaton over {patterns} patterns")]
+    Automaton {
+        /// Patterns given to the automaton.
+        patterns: usize,
+        /// The cause.
+        #[source]
+        source: aho_corasick::BuildError,
+    },
+}
+
+/// `start..start + len` in an arena.
+#[derive(Clone, Copy, Debug, Default)]
+struct Slice {
+    start: u32,
+    len: u32,
+}
+
+/// One registered name or alias.
+#[derive(Clone, Copy, Debug)]
+struct NameRec {
+    /// The brand it belongs to.
+    brand: u32,
+    /// As registered (reported as the matched term).
+    term: Slice,
+    /// Exact fold: a match whose exact fold equals it is `TEXT_EXACT`.
+    exact: Slice,
+    /// Obfuscation fold without spaces: what fuzzy runs are compared to.
+    joined: Slice,
+    /// Allowed edit distance (0 = no fuzzy matching).
+    max_distance: u8,
+}
+
+/// Every brand name, alias and logo of a registry snapshot, ready to scan.
+///
+/// Built once ([`BrandIndex::build`]), then shared read-only between
+/// threads (`Send + Sync`); scanning allocates nothing but the matches it
+/// reports (per-thread scratch buffers are reused).
+#[derive(Debug)]
+pub struct BrandIndex {
+    /// Per [`NameId`].
+    names: Vec<NameRec>,
+    /// Terms, exact folds and joined folds of all names.
+    arena: String,
+    /// One automaton over every folded name and alias (plus the joined form
+    /// of multi-word names), overlapping matches.
+    automaton: AhoCorasick,
+    /// Per pattern: [`EDGE_LEFT`] | [`EDGE_RIGHT`].
+    pattern_edges: Vec<u8>,
+    /// Names of pattern `p`: `targets[target_starts[p]..target_starts[p + 1]]`.
+    target_starts: Vec<u32>,
+    /// Name ids grouped by pattern.
+    targets: Vec<u32>,
+    /// Edit-distance index over the joined obfuscation folds.
+    fuzzy: FuzzyIndex,
+    /// Registered logo hashes.
+    logos: LogoIndex,
+}
+
+/// Per-thread buffers for scanning.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    exact: FoldedText,
+    obf: FoldedText,
+    /// Byte ranges of the words of the obfuscation fold.
+    words: Vec<(usize, usize)>,
+    /// A fuzzy run's characters.
+    query: Vec<u32>,
+    /// A candidate name's characters.
+    name_chars: Vec<u32>,
+    /// Candidate names from the fuzzy index.
+    candidates: Vec<u32>,
+    /// Brands with a strong text match (fuzzy is skipped for them).
+    strong: Vec<u32>,
+    hash: HashScratch,
+    rows: Vec<usize>,
+}
+
+impl Scratch {
+    /// Folds `text` and returns the exact fold.
+    pub(crate) fn fold(&mut self, text: &str) -> &FoldedText {
+        fold_both(text, &mut self.exact, &mut self.obf);
+        &self.exact
+    }
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Runs `f` with this thread's scratch buffers (fresh ones if they are in
+/// use or gone).
+pub(crate) fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+    let mut f = Some(f);
+    let reused = SCRATCH.try_with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => f.take().map(|f| f(&mut scratch)),
+        Err(_) => None,
+    });
+    match (reused, f) {
+        (Ok(Some(r)), _) => r,
+        (_, Some(f)) => f(&mut Scratch::default()),
+        // `f` was taken only when it ran and returned Some.
+        (_, None) => unreachable!("scratch closure ran without a result"),
+    }
+}
+
+fn push_arena(arena: &mut String, s: &str) -> Slice {
+    let start = u32::try_from(arena.len()).unwrap_or(u32::MAX);
+    arena.push_str(s);
+    Slice {
+        start,
+        len: u32::try_from(s.len()).unwrap_or(0),
+    }
+}
+
+impl BrandIndex {
+    /// Builds the index: folds every name and alias, builds the automaton,
+    /// the fuzzy index and the logo table. About a second for 100k brands
+    /// with 400k names; never call it on the request path.
+    ///
+    /// # Errors
+    /// [`IndexError::TooManyNames`] past `u32::MAX` names;
+    /// [`IndexError::Automaton`] if the automaton exceeds its limits (far
+    /// beyond any registry: billions of states).
+    pub fn build(entries: impl IntoIterator<Item = BrandEntry>) -> Result<BrandIndex, IndexError> {
+        normalize::warm_up();
+        let mut names: Vec<NameRec> = Vec::new();
+        let mut arena = String::new();
+        let mut logos = LogoIndex::default();
+        let mut pattern_ids: HashMap<String, u32> = HashMap::new();
+        let mut patterns: Vec<String> = Vec::new();
+        let mut pattern_edges: Vec<u8> = Vec::new();
+        let mut pairs: Vec<(u32, u32)> = Vec::new(); // (pattern, name)
+        let mut exact = FoldedText::new();
+        let mut obf = FoldedText::new();
+        let mut joined = String::new();
+        let mut count = 0usize;
+        for entry in entries {
+            for &logo in &entry.logos {
+                logos.push(entry.id, logo);
+            }
+            for name in &entry.names {
+                count += 1;
+                fold_both(name, &mut exact, &mut obf);
+                if obf.is_empty() || exact.is_empty() {
+                    continue;
+                }
+                let Ok(id) = u32::try_from(names.len()) else {
+                    return Err(IndexError::TooManyNames {
+                        count,
+                        max: u32::MAX,
+                    });
+                };
+                let flags = obf.flags();
+                let edges = if flags[0] & WORD != 0 { EDGE_LEFT } else { 0 }
+                    | if flags[flags.len() - 1] & WORD != 0 {
+                        EDGE_RIGHT
+                    } else {
+                        0
+                    };
+                joined.clear();
+                joined.extend(obf.as_str().chars().filter(|&c| c != ' '));
+                for pattern in [obf.as_str(), joined.as_str()] {
+                    let next = u32::try_from(patterns.len()).unwrap_or(u32::MAX);
+                    let pid = *pattern_ids.entry(pattern.to_owned()).or_insert_with(|| {
+                        patterns.push(pattern.to_owned());
+                        pattern_edges.push(edges);
+                        next
+                    });
+                    if pairs.last() != Some(&(pid, id)) {
+                        pairs.push((pid, id));
+                    }
+                }
+                let has_cjk = flags.iter().any(|&f| f & CJK != 0);
+                let letters = exact.as_str().chars().filter(|&c| c != ' ').count();
+                let max_distance = if has_cjk || letters < FUZZY_MIN_LETTERS {
+                    0
+                } else if letters < FUZZY_DISTANCE_2_LETTERS {
+                    1
+                } else {
+                    2
+                };
+                let term = push_arena(&mut arena, name);
+                let exact_slice = push_arena(&mut arena, exact.as_str());
+                let joined_slice = push_arena(&mut arena, &joined);
+                names.push(NameRec {
+                    brand: entry.id,
+                    term,
+                    exact: exact_slice,
+                    joined: joined_slice,
+                    max_distance,
+                });
+            }
+        }
+        drop(pattern_ids);
+        logos.finish();
+        // The automaton and the fuzzy index are independent: build them on
+        // two threads (about 1.3 s and 1.1 s for 400k names).
+        let (automaton, fuzzy) = std::thread::scope(|scope| {
+            let fuzzy = scope.spawn(|| build_fuzzy(&names, &arena));
+            let automaton = AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .build(&patterns);
+            // A panic in the fuzzy build is a bug: propagate it as is.
+            let fuzzy = fuzzy
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (automaton, fuzzy)
+        });
+        let automaton = automaton.map_err(|source| IndexError::Automaton {
+            patterns: patterns.len(),
+            source,
+        })?;
+        // Group names by pattern.
+        pairs.sort_unstable();
+        let mut target_starts = Vec::with_capacity(patterns.len() + 1);
+        let mut targets = Vec::with_capacity(pairs.len());
+        let mut next = 0usize;
+        for p in 0..patterns.len() {
+            target_starts.push(u32::try_from(targets.len()).unwrap_or(u32::MAX));
+            while next < pairs.len() && pairs[next].0 as usize == p {
+                targets.push(pairs[next].1);
+                next += 1;
+            }
+        }
+        target_starts.push(u32::try_from(targets.len()).unwrap_or(u32::MAX));
+        drop(patterns);
+        let mut index = BrandIndex {
+            names,
+            arena,
+            automaton,
+            pattern_edges,
+            target_starts,
+            targets,
+            fuzzy,
+            logos,
+        };
+        index.names.shrink_to_fit();
+        index.arena.shrink_to_fit();
+        Ok(index)
+    }
+
+    /// Heap bytes held by the index (automaton, names, fuzzy index, logos).
+    #[must_use]
+    pub fn memory_bytes(&self) -> usize {
+        self.names.capacity() * std::mem::size_of::<NameRec>()
+            + self.arena.capacity()
+            + self.automaton.memory_usage()
+            + self.pattern_edges.capacity()
+            + self.target_starts.capacity() * 4
+            + self.targets.capacity() * 4
+            + self.fuzzy.memory_bytes()
+            + self.logos.memory_bytes()
+    }
+
+    /// Number of names and aliases indexed.
+    #[must_use]
+    pub fn name_count(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Number of logos indexed.
+    #[must_use]
+    pub fn logo_count(&self) -> usize {
+        self.logos.len()
+    }
+
+    /// The registered name or alias, as given to [`BrandIndex::build`]
+    /// (empty for an id that does not come from this index).
+    #[must_use]
+    pub fn term(&self, name: NameId) -> &str {
+        self.names
+            .get(name.0 as usize)
+            .map_or("", |rec| slice(&self.arena, rec.term))
+    }
+
+    /// The brand a name belongs to.
+    #[must_use]
+    pub fn brand_of(&self, name: NameId) -> Option<u32> {
+        self.names.get(name.0 as usize).map(|rec| rec.brand)
+    }
+
+    /// Finds brand mentions in `text` (a listing title or description) into
+    /// `out` (cleared first): exact, obfuscated and fuzzy text evidence, the
+    /// strongest per (brand, span), sorted by span start. Fuzzy matches are
+    /// reported only for brands with no stronger match in this text.
+    pub fn scan_text(&self, text: &str, out: &mut Vec<TextMatch>) {
+        self.scan_text_with(text, ScanOptions::default(), out);
+    }
+
+    /// [`BrandIndex::scan_text`] with explicit options (e.g. fuzzy matching
+    /// limited to single words, or off).
+    pub fn scan_text_with(&self, text: &str, options: ScanOptions, out: &mut Vec<TextMatch>) {
+        with_scratch(|scratch| {
+            out.clear();
+            fold_both(text, &mut scratch.exact, &mut scratch.obf);
+            self.scan_automaton(scratch, out);
+            if options.fuzzy_max_words > 0 && !self.fuzzy.is_empty() {
+                self.scan_fuzzy(scratch, options.fuzzy_max_words.min(FUZZY_MAX_WORDS), out);
+            }
+            finish(out);
+        });
+    }
+
+    /// The brands whose name or alias equals `declared` after normalization
+    /// (`BRAND_FIELD`), into `out` sorted and deduplicated. Equality holds
+    /// at the obfuscation fold, so `CARTIER`, `Cartiеr` (Cyrillic `е`) and
+    /// `LouisVuitton` all declare their brand.
+    pub fn declared_brands(&self, declared: &str, out: &mut Vec<u32>) {
+        out.clear();
+        with_scratch(|scratch| {
+            fold_both(declared, &mut scratch.exact, &mut scratch.obf);
+            let len = scratch.obf.len();
+            if len == 0 {
+                return;
+            }
+            for m in self.automaton.find_overlapping_iter(scratch.obf.as_str()) {
+                if m.start() == 0 && m.end() == len {
+                    out.extend(
+                        self.targets_of(m.pattern().as_usize())
+                            .iter()
+                            .map(|&n| self.names[n as usize].brand),
+                    );
+                }
+            }
+        });
+        out.sort_unstable();
+        out.dedup();
+    }
+
+    /// The brand declared by `declared` (see [`BrandIndex::declared_brands`]);
+    /// the smallest id if several brands share that name.
+    #[must_use]
+    pub fn declared_brand(&self, declared: &str) -> Option<u32> {
+        let mut out = Vec::new();
+        self.declared_brands(declared, &mut out);
+        out.first().copied()
+    }
+
+    /// For each listing image hash, the brands with a registered logo within
+    /// Hamming distance [`super::LOGO_MATCH_DISTANCE`] (10), smallest
+    /// distance per (brand, hash), into `out` (cleared first), ordered by
+    /// hash index then distance.
+    pub fn scan_logos(&self, hashes: &[u64], out: &mut Vec<LogoMatch>) {
+        self.logos.scan(hashes, out);
+    }
+
+    fn targets_of(&self, pattern: usize) -> &[u32] {
+        let lo = self.target_starts[pattern] as usize;
+        let hi = self.target_starts[pattern + 1] as usize;
+        &self.targets[lo..hi]
+    }
+
+    /// Exact and obfuscated matches.
+    fn scan_automaton(&self, scratch: &Scratch, out: &mut Vec<TextMatch>) {
+        let (exact, obf) = (&scratch.exact, &scratch.obf);
+        for m in self.automaton.find_overlapping_iter(obf.as_str()) {
+            let pattern = m.pattern().as_usize();
+            let edges = self.pattern_edges[pattern];
+            if (edges & EDGE_LEFT != 0 && !obf.boundary_before(m.start()))
+                || (edges & EDGE_RIGHT != 0 && !obf.boundary_before(m.end()))
+            {
+                continue;
+            }
+            let span = obf.original_span(m.range());
+            let folded = exact.folded_range(span.clone());
+            let exact_text = exact.as_str().get(folded.clone()).unwrap_or("");
+            let compatibility = compatibility_phrase_before(exact, folded.start);
+            for &name in self.targets_of(pattern) {
+                let rec = &self.names[name as usize];
+                let evidence = if exact_text == slice(&self.arena, rec.exact) {
+                    Evidence::TextExact
+                } else {
+                    Evidence::TextObfuscated
+                };
+                out.push(TextMatch {
+                    brand: rec.brand,
+                    evidence,
+                    name: NameId(name),
+                    span: span.clone(),
+                    preceded_by_compatibility_phrase: compatibility,
+                });
+            }
+        }
+    }
+
+    /// Fuzzy matches over runs of 1–3 adjacent words, for brands without a
+    /// stronger match.
+    fn scan_fuzzy(&self, scratch: &mut Scratch, max_words: usize, out: &mut Vec<TextMatch>) {
+        let Scratch {
+            exact,
+            obf,
+            words,
+            query,
+            name_chars,
+            candidates,
+            strong,
+            hash,
+            rows,
+        } = scratch;
+        strong.clear();
+        strong.extend(out.iter().map(|m| m.brand));
+        strong.sort_unstable();
+        strong.dedup();
+        // Words: maximal runs of word bytes (CJK and separators split them).
+        words.clear();
+        let flags = obf.flags();
+        let mut i = 0;
+        while i < flags.len() {
+            if flags[i] & WORD == 0 {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < flags.len() && flags[i] & WORD != 0 {
+                i += 1;
+            }
+            words.push((start, i));
+        }
+        let text = obf.as_str();
+        for first in 0..words.len() {
+            query.clear();
+            for k in 0..max_words.min(words.len() - first) {
+                let (a, b) = words[first + k];
+                query.extend(text[a..b].chars().map(u32::from));
+                let len = query.len();
+                if len > self.fuzzy.max_query {
+                    break;
+                }
+                self.fuzzy.candidates(query, hash, candidates);
+                for &cand in candidates.iter() {
+                    let rec = &self.names[cand as usize];
+                    let max = usize::from(rec.max_distance);
+                    if strong.binary_search(&rec.brand).is_ok() {
+                        continue;
+                    }
+                    name_chars.clear();
+                    name_chars.extend(slice(&self.arena, rec.joined).chars().map(u32::from));
+                    let Some(distance) = distance_within(query, name_chars, max, rows) else {
+                        continue;
+                    };
+                    let evidence = match distance {
+                        // One word equal to a name: the automaton reports it.
+                        0 if k == 0 => continue,
+                        // Words equal to a name once joined: separators added.
+                        0 => Evidence::TextObfuscated,
+                        d => Evidence::TextFuzzy { distance: d as u32 },
+                    };
+                    let span = obf.original_span(words[first].0..words[first + k].1);
+                    let folded = exact.folded_range(span.clone());
+                    out.push(TextMatch {
+                        brand: rec.brand,
+                        evidence,
+                        name: NameId(cand),
+                        span,
+                        preceded_by_compatibility_phrase: compatibility_phrase_before(
+                            exact,
+                            folded.start,
+                        ),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// The fuzzy index over the joined obfuscation folds of the names that
+/// allow fuzzy matching.
+fn build_fuzzy(names: &[NameRec], arena: &str) -> FuzzyIndex {
+    let mut chars: Vec<u32> = Vec::new();
+    let mut ranges: Vec<(u32, usize, usize)> = Vec::new();
+    for (id, rec) in names.iter().enumerate() {
+        let Ok(id) = u32::try_from(id) else { break };
+        if rec.max_distance == 0 {
+            continue;
+        }
+        ranges.push((id, chars.len(), usize::from(rec.max_distance)));
+        chars.extend(slice(arena, rec.joined).chars().map(u32::from));
+    }
+    let fuzzy_names: Vec<FuzzyName<'_>> = ranges
+        .iter()
+        .enumerate()
+        .map(|(i, &(id, start, max_distance))| {
+            let end = ranges.get(i + 1).map_or(chars.len(), |r| r.1);
+            FuzzyName {
+                id,
+                chars: &chars[start..end],
+                max_distance,
+            }
+        })
+        .collect();
+    FuzzyIndex::build(&fuzzy_names)
+}
+
+fn slice(arena: &str, s: Slice) -> &str {
+    arena
+        .get(s.start as usize..(s.start + s.len) as usize)
+        .unwrap_or("")
+}
+
+/// Keeps the strongest match per (brand, span), drops a match inside a
+/// longer span of the same brand with evidence at least as strong, drops
+/// fuzzy matches of brands with a stronger match, and sorts by span.
+/// Allocates nothing.
+fn finish(out: &mut Vec<TextMatch>) {
+    let is_fuzzy = |m: &TextMatch| matches!(m.evidence, Evidence::TextFuzzy { .. });
+    if out.len() > 1 {
+        out.sort_unstable_by(|a, b| {
+            (
+                a.brand,
+                a.span.start,
+                std::cmp::Reverse(a.span.end),
+                a.evidence.rank(),
+                a.name,
+            )
+                .cmp(&(
+                    b.brand,
+                    b.span.start,
+                    std::cmp::Reverse(b.span.end),
+                    b.evidence.rank(),
+                    b.name,
+                ))
+        });
+        let mut keep = 0;
+        for i in 0..out.len() {
+            if keep > 0 {
+                let (last, m) = (&out[keep - 1], &out[i]);
+                let inside = last.span.start <= m.span.start && m.span.end <= last.span.end;
+                if last.brand == m.brand && inside && last.evidence.rank() <= m.evidence.rank() {
+                    continue;
+                }
+            }
+            out.swap(keep, i);
+            keep += 1;
+        }
+        out.truncate(keep);
+        let mut keep = 0;
+        let mut i = 0;
+        while i < out.len() {
+            let brand = out[i].brand;
+            let mut j = i;
+            let mut strong = false;
+            while j < out.len() && out[j].brand == brand {
+                strong |= !is_fuzzy(&out[j]);
+                j += 1;
+            }
+            for k in i..j {
+                if !(strong && is_fuzzy(&out[k])) {
+                    out.swap(keep, k);
+                    keep += 1;
+                }
+            }
+            i = j;
+        }
+        out.truncate(keep);
+    }
+    out.sort_unstable_by(|a, b| {
+        (a.span.start, a.evidence.rank(), a.brand, a.span.end, a.name).cmp(&(
+            b.span.start,
+            b.evidence.rank(),
+            b.brand,
+            b.span.end,
+            b.name,
+        ))
+    });
+}

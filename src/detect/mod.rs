@@ -1,0 +1,163 @@
+//! Brand detection in listing text and images: pure, no I/O.
+//!
+//! This module implements the evidence kinds of DESIGN.md, "Listing check
+//! semantics", over a [`BrandIndex`] built once per registry snapshot (the
+//! build takes about a second for 100k brands and must never run on the
+//! request path). Brands are referred to by a `u32` id that the caller
+//! assigns; nothing here knows about the registry.
+//!
+//! ```
+//! use marque::detect::{BrandEntry, BrandIndex, Evidence};
+//! # fn main() -> Result<(), marque::detect::IndexError> {
+//! let index = BrandIndex::build([
+//!     BrandEntry { id: 1, names: vec!["Cartier".into(), "卡地亚".into()], logos: vec![] },
+//!     BrandEntry { id: 2, names: vec!["Louis Vuitton".into()], logos: vec![] },
+//! ])?;
+//! let mut found = Vec::new();
+//! let title = "Genuine C4rtier watch, not LouisVuitton";
+//! index.scan_text(title, &mut found);
+//! assert_eq!(found.len(), 2);
+//! assert_eq!(found[0].brand, 1);
+//! assert_eq!(found[0].evidence, Evidence::TextObfuscated);
+//! assert_eq!(&title[found[0].span.clone()], "C4rtier");
+//! assert_eq!(index.term(found[0].name), "Cartier");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Layout
+//! | module | what it holds |
+//! | --- | --- |
+//! | [`normalize`] | the exact and obfuscation folds, with a byte map back to the original text |
+//! | `index` | [`BrandIndex`]: one Aho-Corasick automaton over every folded name and alias, word boundaries, exact vs obfuscated |
+//! | `fuzzy` | symmetric-deletion index for edit distance 1–2 over runs of 1–3 words |
+//! | `logo` | Hamming-distance scan over 64-bit logo hashes |
+//! | `signal` | counterfeit signal terms and compatibility phrases |
+//!
+//! ## How a text is scanned
+//! 1. The text is folded once into both levels ([`normalize`]).
+//! 2. The automaton runs over the obfuscation fold and reports every
+//!    (overlapping) occurrence; an occurrence counts only if it starts and
+//!    ends on word boundaries (for names whose edge is a Latin letter;
+//!    CJK edges match anywhere).
+//! 3. Each occurrence maps back to an original span; if the exact fold of
+//!    that span equals the exact fold of the name it is
+//!    [`Evidence::TextExact`], otherwise [`Evidence::TextObfuscated`].
+//! 4. Runs of 1–3 words that no stronger match explains for a brand are
+//!    looked up in the fuzzy index ([`Evidence::TextFuzzy`]).
+//! 5. Results are deduplicated: strongest evidence per (brand, span), and a
+//!    span inside a longer span of the same brand is dropped.
+
+mod fuzzy;
+mod index;
+mod logo;
+pub mod normalize;
+mod signal;
+
+#[cfg(test)]
+mod tests;
+
+pub use index::{BrandIndex, IndexError, ScanOptions};
+pub use signal::signal_terms;
+
+use std::ops::Range;
+
+/// A brand as the index sees it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BrandEntry {
+    /// Caller-assigned brand id, reported back in every match.
+    pub id: u32,
+    /// Display name first, then aliases (any script). Names that fold to
+    /// nothing (only punctuation) are ignored.
+    pub names: Vec<String>,
+    /// 64-bit perceptual hashes of the brand's registered logos.
+    pub logos: Vec<u64>,
+}
+
+/// Index of a registered name or alias inside a [`BrandIndex`]; resolve it
+/// with [`BrandIndex::term`]. Stable for the lifetime of that index only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NameId(pub u32);
+
+/// Why a listing is taken to use a brand, strongest first (DESIGN.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Evidence {
+    /// The declared brand equals a name or alias after normalization.
+    BrandField,
+    /// A name or alias occurs as whole word(s) after the exact fold.
+    TextExact,
+    /// Occurs only after folding obfuscation (confusables, invisible
+    /// characters, leetspeak, separators added or removed).
+    TextObfuscated,
+    /// A run of 1–3 words within edit distance 1 (names of 5–8 letters) or
+    /// 2 (9+ letters) of a name. Weak.
+    TextFuzzy {
+        /// Edit distance (insertions, deletions, substitutions, adjacent
+        /// transpositions) between the folded run and the folded name.
+        distance: u32,
+    },
+    /// An image hash within Hamming distance 10 of a registered logo.
+    Logo {
+        /// Hamming distance between the 64-bit hashes.
+        distance: u32,
+    },
+}
+
+/// Logo distances up to this are a match.
+pub const LOGO_MATCH_DISTANCE: u32 = 10;
+/// Logo distances up to this are strong evidence.
+pub const LOGO_STRONG_DISTANCE: u32 = 4;
+
+impl Evidence {
+    /// Whether this evidence alone is strong (DESIGN.md: brand field, exact,
+    /// obfuscated, logo within distance 4). A compatibility phrase before a
+    /// text match weakens it; that is the caller's rule to apply.
+    #[must_use]
+    pub fn is_strong(self) -> bool {
+        match self {
+            Evidence::BrandField | Evidence::TextExact | Evidence::TextObfuscated => true,
+            Evidence::TextFuzzy { .. } => false,
+            Evidence::Logo { distance } => distance <= LOGO_STRONG_DISTANCE,
+        }
+    }
+
+    /// Rank for "strongest first" among text evidence: lower is stronger.
+    fn rank(self) -> u32 {
+        match self {
+            Evidence::BrandField => 0,
+            Evidence::TextExact => 1,
+            Evidence::TextObfuscated => 2,
+            Evidence::TextFuzzy { distance } => 3 + distance,
+            Evidence::Logo { distance } => 16 + distance,
+        }
+    }
+}
+
+/// A brand mention found in a text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextMatch {
+    /// The caller's brand id.
+    pub brand: u32,
+    /// The strongest evidence for this brand at this span.
+    pub evidence: Evidence,
+    /// The registered name or alias matched ([`BrandIndex::term`]).
+    pub name: NameId,
+    /// Byte span in the original text, on character boundaries: slicing the
+    /// text with it gives the surface form (`C4rtier`, `C.a.r.t.i.e.r`).
+    pub span: Range<usize>,
+    /// A compatibility phrase (`for`, `compatible with`, `fits`, `适用于`,
+    /// `兼容`) comes right before the mention: nominative use, weak.
+    pub preceded_by_compatibility_phrase: bool,
+}
+
+/// A listing image hash close to a registered logo.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LogoMatch {
+    /// The caller's brand id.
+    pub brand: u32,
+    /// Index of the listing hash in the slice given to
+    /// [`BrandIndex::scan_logos`].
+    pub hash_index: usize,
+    /// Smallest Hamming distance to one of the brand's logos (≤ 10).
+    pub distance: u32,
+}

@@ -1,0 +1,623 @@
+//! Unicode folding with a map back to the original text.
+//!
+//! Two folds are computed in one pass over the text:
+//!
+//! - the **exact** fold: NFKC (compatibility forms, full-width letters),
+//!   full Unicode case folding and diacritics removed (`Chloé` → `chloe`);
+//! - the **obfuscation** fold: the exact fold, then confusables mapped to
+//!   their UTS #39 skeleton prototype (Cyrillic `а` → `a`), default-ignorable
+//!   code points removed (zero-width space, soft hyphen, bidi controls),
+//!   leetspeak digits mapped to letters (`0`→`o`, `1`→`l`, `3`→`e`, `4`→`a`,
+//!   `5`→`s`, `7`→`t`; `@`, `$`, `|`, `!` only inside a word), `i` merged
+//!   with `l` (the skeleton already merges `I`, `1` and `|` into `l`), and
+//!   separators between single letters removed (`C.a.r.t.i.e.r`).
+//!
+//! In both folds every run of separators (spaces, punctuation, symbols,
+//! hyphens) becomes one ASCII space and leading/trailing separators are
+//! dropped, so `G-Shock`, `G  shock` and `G shock` fold the same.
+//!
+//! Every byte of a folded text records the byte span of the original
+//! character(s) it came from, so a match on the folded text maps back to a
+//! span on character boundaries of the original ([`FoldedText::original_span`]).
+//!
+//! Folding is per character, so the same function folds registered names and
+//! listing text; the results of the Unicode libraries are cached in a table
+//! for the first two planes, built on first use ([`warm_up`]).
+
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use icu_casemap::CaseMapper;
+use icu_properties::props::{
+    DefaultIgnorableCodePoint, GeneralCategory, GeneralCategoryGroup, Script,
+};
+use icu_properties::{CodePointMapData, CodePointSetData};
+use unicode_normalization::UnicodeNormalization;
+
+/// The byte is part of a word character (letters, digits, not CJK).
+pub(crate) const WORD: u8 = 1;
+/// The byte is part of a CJK character (Han, Kana, Hangul, Bopomofo).
+pub(crate) const CJK: u8 = 2;
+/// A word boundary is allowed right before this byte even though the
+/// previous byte is a word byte: set where separators between single
+/// letters were removed.
+pub(crate) const BOUNDARY: u8 = 4;
+
+/// Which fold to compute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    /// NFKC + case folding + diacritics removed.
+    Exact,
+    /// [`Level::Exact`] + confusables, invisible characters, leetspeak,
+    /// separators between single letters.
+    Obfuscation,
+}
+
+/// A folded text with, for every folded byte, the original byte span it
+/// came from.
+///
+/// Reuse one value across calls: [`FoldedText::fold`] clears it and keeps
+/// its buffers.
+#[derive(Clone, Debug, Default)]
+pub struct FoldedText {
+    /// The folded text: words separated by single ASCII spaces.
+    text: String,
+    /// Per folded byte: start of the original character(s) it came from.
+    src_start: Vec<u32>,
+    /// Per folded byte: end of the original character(s) it came from.
+    src_end: Vec<u32>,
+    /// Per folded byte: [`WORD`], [`CJK`], [`BOUNDARY`] bits.
+    flags: Vec<u8>,
+}
+
+impl FoldedText {
+    /// An empty folded text.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Folds `text` at `level` into `self`, replacing its previous content.
+    ///
+    /// Texts longer than `u32::MAX` bytes are folded up to the last character
+    /// boundary before that limit.
+    pub fn fold(&mut self, text: &str, level: Level) {
+        let mut other = Self::default();
+        match level {
+            Level::Exact => fold_both(text, self, &mut other),
+            Level::Obfuscation => fold_both(text, &mut other, self),
+        }
+    }
+
+    /// The folded text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Length of the folded text in bytes.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    /// Whether the folded text is empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    /// The span of the original text that the folded byte range `folded`
+    /// came from. Both ends fall on character boundaries of the original.
+    /// An empty or out-of-range `folded` gives an empty span.
+    #[must_use]
+    pub fn original_span(&self, folded: Range<usize>) -> Range<usize> {
+        if folded.start >= folded.end || folded.end > self.text.len() {
+            return 0..0;
+        }
+        let start = self.src_start[folded.start] as usize;
+        let end = self.src_end[folded.end - 1] as usize;
+        start..end.max(start)
+    }
+
+    /// The folded byte range whose characters come from inside the original
+    /// span `original` (the inverse of [`FoldedText::original_span`]),
+    /// trimmed of separator spaces.
+    #[must_use]
+    pub fn folded_range(&self, original: Range<usize>) -> Range<usize> {
+        let lo = self
+            .src_start
+            .partition_point(|&s| (s as usize) < original.start);
+        let hi = self
+            .src_start
+            .partition_point(|&s| (s as usize) < original.end);
+        let (mut lo, mut hi) = (lo, hi.max(lo));
+        let bytes = self.text.as_bytes();
+        while lo < hi && bytes[lo] == b' ' {
+            lo += 1;
+        }
+        while hi > lo && bytes[hi - 1] == b' ' {
+            hi -= 1;
+        }
+        lo..hi
+    }
+
+    /// Per-byte flags ([`WORD`], [`CJK`], [`BOUNDARY`]).
+    pub(crate) fn flags(&self) -> &[u8] {
+        &self.flags
+    }
+
+    /// Whether a match may start at folded byte `at` (a word boundary or a
+    /// position inside a non-word run).
+    #[inline]
+    pub(crate) fn boundary_before(&self, at: usize) -> bool {
+        at == 0
+            || at >= self.flags.len()
+            || self.flags[at - 1] & WORD == 0
+            || self.flags[at] & (WORD | BOUNDARY) != WORD
+    }
+
+    fn clear(&mut self) {
+        self.text.clear();
+        self.src_start.clear();
+        self.src_end.clear();
+        self.flags.clear();
+    }
+
+    fn push(&mut self, c: char, flags: u8, start: u32, end: u32) {
+        let mut buf = [0u8; 4];
+        let n = c.encode_utf8(&mut buf).len();
+        self.text.push(c);
+        for _ in 0..n {
+            self.src_start.push(start);
+            self.src_end.push(end);
+            self.flags.push(flags);
+        }
+    }
+
+    /// Removes the separators between runs of two or more single-letter
+    /// words (`c a r t i e r` → `cartier`), marking a [`BOUNDARY`] before
+    /// each joined letter. A single letter is a word made from one original
+    /// character (so `m` → `rn` still counts as one letter).
+    fn join_single_letters(&mut self) {
+        let b = self.text.as_bytes();
+        let n = b.len();
+        // Word spans: (start, end) of maximal runs of WORD bytes.
+        // Single-pass detection first: most texts have no such run.
+        let is_single = |s: usize, e: usize| -> bool {
+            e > s
+                && self.flags[s] & WORD != 0
+                && self.src_start[s] == self.src_start[e - 1]
+                && (s == 0 || b[s - 1] == b' ')
+                && (e == n || b[e] == b' ')
+        };
+        let mut remove: Vec<usize> = Vec::new();
+        let mut i = 0;
+        let mut prev_single_end: Option<usize> = None;
+        while i < n {
+            if self.flags[i] & (WORD | CJK) == 0 {
+                i += 1;
+                continue;
+            }
+            let s = i;
+            while i < n
+                && self.flags[i] & (WORD | CJK) != 0
+                && self.flags[i] & CJK == self.flags[s] & CJK
+            {
+                i += 1;
+            }
+            let e = i;
+            if is_single(s, e) {
+                if let Some(pe) = prev_single_end
+                    && pe + 1 == s
+                {
+                    remove.push(pe);
+                }
+                prev_single_end = Some(e);
+            } else {
+                prev_single_end = None;
+            }
+        }
+        if remove.is_empty() {
+            return;
+        }
+        for &sp in &remove {
+            self.flags[sp + 1] |= BOUNDARY;
+        }
+        let mut bytes = std::mem::take(&mut self.text).into_bytes();
+        let mut w = 0;
+        let mut ri = 0;
+        for r in 0..bytes.len() {
+            if ri < remove.len() && remove[ri] == r {
+                ri += 1;
+                continue;
+            }
+            bytes[w] = bytes[r];
+            self.src_start[w] = self.src_start[r];
+            self.src_end[w] = self.src_end[r];
+            self.flags[w] = self.flags[r];
+            w += 1;
+        }
+        bytes.truncate(w);
+        self.src_start.truncate(w);
+        self.src_end.truncate(w);
+        self.flags.truncate(w);
+        // Only ASCII spaces were removed, so the bytes are still UTF-8.
+        self.text = String::from_utf8(bytes).unwrap_or_default();
+    }
+}
+
+/// Folds `text` at the exact level into a new string (words separated by
+/// single spaces). Convenience for tests and callers outside the hot path.
+#[must_use]
+pub fn fold_exact(text: &str) -> String {
+    let mut f = FoldedText::new();
+    f.fold(text, Level::Exact);
+    f.text
+}
+
+/// Folds `text` at the obfuscation level into a new string.
+#[must_use]
+pub fn fold_obfuscated(text: &str) -> String {
+    let mut f = FoldedText::new();
+    f.fold(text, Level::Obfuscation);
+    f.text
+}
+
+/// Builds the character table now (about 0.1 s) instead of on the first
+/// fold. [`crate::detect::BrandIndex::build`] calls it, so checks never pay it.
+pub fn warm_up() {
+    LazyLock::force(&TABLE);
+}
+
+// ---------------------------------------------------------------------------
+// Per-character folding.
+
+/// Role of a folded character.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+enum Class {
+    /// Letter or digit outside CJK scripts.
+    Word = 0,
+    /// Han, Hiragana, Katakana, Hangul, Bopomofo.
+    Cjk = 1,
+    /// Space, punctuation, symbol: a word boundary.
+    Sep = 2,
+    /// A combining mark that is kept (Indic vowel signs, kana voicing
+    /// marks): it takes the class of the character before it.
+    Attach = 3,
+}
+
+/// What an input character does, beyond its folded items.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+enum Kind {
+    /// Folds to its items at both levels.
+    Normal = 0,
+    /// Default-ignorable: a separator at the exact level, removed at the
+    /// obfuscation level.
+    Ignorable = 1,
+    /// Folds to nothing (a diacritic): extends the previous character's span.
+    Mark = 2,
+    /// `@ $ | !`: a separator, except inside a word at the obfuscation level
+    /// where it stands for a letter.
+    Leet = 3,
+}
+
+/// A table entry: ranges into the item pools.
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    exact_start: u32,
+    obf_start: u32,
+    exact_len: u8,
+    obf_len: u8,
+    kind: Kind,
+    /// For [`Kind::Leet`], the letter it stands for.
+    leet: char,
+}
+
+/// Cached per-character folds for U+0000..U+1FFFF.
+struct Table {
+    entries: Vec<Entry>,
+    items: Vec<(char, Class)>,
+}
+
+const TABLE_SIZE: u32 = 0x2_0000;
+
+static TABLE: LazyLock<Table> = LazyLock::new(|| {
+    let mut items = Vec::with_capacity(TABLE_SIZE as usize + 4096);
+    let mut entries = Vec::with_capacity(TABLE_SIZE as usize);
+    let mut exact = Vec::new();
+    let mut obf = Vec::new();
+    for cp in 0..TABLE_SIZE {
+        let c = char::from_u32(cp).unwrap_or('\u{FFFD}');
+        let (kind, leet) = compute(c, &mut exact, &mut obf);
+        let exact_start = u32::try_from(items.len()).unwrap_or(u32::MAX);
+        items.extend_from_slice(&exact);
+        let obf_start = u32::try_from(items.len()).unwrap_or(u32::MAX);
+        items.extend_from_slice(&obf);
+        entries.push(Entry {
+            exact_start,
+            obf_start,
+            exact_len: u8::try_from(exact.len()).unwrap_or(u8::MAX),
+            obf_len: u8::try_from(obf.len()).unwrap_or(u8::MAX),
+            kind,
+            leet,
+        });
+    }
+    Table { entries, items }
+});
+
+static CASE: LazyLock<icu_casemap::CaseMapperBorrowed<'static>> = LazyLock::new(CaseMapper::new);
+
+fn is_ignorable(c: char) -> bool {
+    CodePointSetData::new::<DefaultIgnorableCodePoint>().contains(c)
+}
+
+/// Combining diacritical marks removed by the exact fold. Only the generic
+/// diacritic blocks: marks that carry meaning in other scripts (kana voicing,
+/// Indic vowel signs) are kept.
+fn is_stripped_mark(c: char) -> bool {
+    matches!(c,
+        '\u{0300}'..='\u{036F}'
+        | '\u{1AB0}'..='\u{1AFF}'
+        | '\u{1DC0}'..='\u{1DFF}'
+        | '\u{20D0}'..='\u{20FF}'
+        | '\u{FE20}'..='\u{FE2F}')
+}
+
+fn is_cjk(c: char) -> bool {
+    let script = CodePointMapData::<Script>::new().get(c);
+    script == Script::Han
+        || script == Script::Hiragana
+        || script == Script::Katakana
+        || script == Script::Hangul
+        || script == Script::Bopomofo
+        // Prolonged sound mark and iteration marks (script Common).
+        || matches!(c, '\u{30FC}' | '\u{3005}' | '\u{303B}' | '\u{309D}' | '\u{309E}' | '\u{30FD}' | '\u{30FE}')
+}
+
+fn class_of(c: char) -> Class {
+    if is_cjk(c) {
+        Class::Cjk
+    } else if GeneralCategoryGroup::Mark.contains(CodePointMapData::<GeneralCategory>::new().get(c))
+    {
+        Class::Attach
+    } else if c.is_alphanumeric() {
+        Class::Word
+    } else {
+        Class::Sep
+    }
+}
+
+/// NFKD, full case fold, NFKD again, diacritics removed.
+fn exact_chars(s: &str, out: &mut String) {
+    out.clear();
+    let decomposed: String = s.nfkd().collect();
+    let folded = CASE.fold_string(&decomposed);
+    out.extend(folded.nfkd().filter(|&d| !is_stripped_mark(d)));
+}
+
+fn leet(c: char) -> char {
+    match c {
+        '0' => 'o',
+        '1' | 'i' => 'l',
+        '3' => 'e',
+        '4' => 'a',
+        '5' => 's',
+        '7' => 't',
+        other => other,
+    }
+}
+
+/// Computes one character's folds (uncached).
+fn compute(c: char, exact: &mut Vec<(char, Class)>, obf: &mut Vec<(char, Class)>) -> (Kind, char) {
+    exact.clear();
+    obf.clear();
+    let leet_letter = match c {
+        '@' => Some('a'),
+        '$' => Some('s'),
+        '|' | '!' => Some('l'),
+        _ => None,
+    };
+    if let Some(letter) = leet_letter {
+        exact.push((c, Class::Sep));
+        obf.push((' ', Class::Sep));
+        return (Kind::Leet, letter);
+    }
+    if is_ignorable(c) {
+        return (Kind::Ignorable, '\0');
+    }
+    let mut buf = [0u8; 4];
+    let mut s = String::new();
+    exact_chars(c.encode_utf8(&mut buf), &mut s);
+    if s.is_empty() {
+        return (Kind::Mark, '\0');
+    }
+    let mut t = String::new();
+    for d in s.chars() {
+        let class = if is_ignorable(d) {
+            Class::Sep
+        } else {
+            class_of(d)
+        };
+        exact.push((d, class));
+        if class == Class::Sep {
+            obf.push((' ', Class::Sep));
+            continue;
+        }
+        let skeleton: String = unicode_security::skeleton(d.encode_utf8(&mut buf)).collect();
+        exact_chars(&skeleton, &mut t);
+        for e in t.chars() {
+            if is_ignorable(e) {
+                continue;
+            }
+            obf.push((leet(e), class));
+        }
+    }
+    (Kind::Normal, '\0')
+}
+
+// ---------------------------------------------------------------------------
+// The fold driver.
+
+/// Writes one level: collapses separators, resolves attached marks.
+struct Writer<'a> {
+    out: &'a mut FoldedText,
+    /// Original span of the separator run waiting to be written as one
+    /// space (only written if a character follows).
+    pending_sep: Option<(u32, u32)>,
+    /// Flags of the last character written (0 after a separator or at start).
+    last: u8,
+    /// Words written so far: the single-letter pass needs at least two.
+    words: usize,
+}
+
+impl<'a> Writer<'a> {
+    fn new(out: &'a mut FoldedText) -> Self {
+        out.clear();
+        Self {
+            out,
+            pending_sep: None,
+            last: 0,
+            words: 0,
+        }
+    }
+
+    fn sep(&mut self, start: u32, end: u32) {
+        match &mut self.pending_sep {
+            Some(p) => p.1 = end,
+            None => {
+                if !self.out.text.is_empty() {
+                    self.pending_sep = Some((start, end));
+                }
+            }
+        }
+        self.last = 0;
+    }
+
+    fn ch(&mut self, c: char, class: Class, start: u32, end: u32) {
+        let flags = match class {
+            Class::Word => WORD,
+            Class::Cjk => CJK,
+            Class::Attach => {
+                if self.last == 0 {
+                    WORD
+                } else {
+                    self.last
+                }
+            }
+            Class::Sep => {
+                self.sep(start, end);
+                return;
+            }
+        };
+        if let Some((s, e)) = self.pending_sep.take() {
+            self.out.push(' ', 0, s, e);
+        }
+        if self.last == 0 {
+            self.words += 1;
+        }
+        self.out.push(c, flags, start, end);
+        self.last = flags;
+    }
+
+    /// Extends the last written character's span to `end` (a diacritic
+    /// that folded to nothing).
+    fn extend(&mut self, end: u32) {
+        if self.pending_sep.is_none()
+            && self.last != 0
+            && let Some(e) = self.out.src_end.last_mut()
+        {
+            *e = end;
+        }
+    }
+}
+
+/// Folds `text` into both levels at once.
+pub(crate) fn fold_both(text: &str, exact: &mut FoldedText, obf: &mut FoldedText) {
+    let table = &*TABLE;
+    let limit = u32::MAX as usize;
+    let text = if text.len() > limit {
+        let mut cut = limit;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        &text[..cut]
+    } else {
+        text
+    };
+    let mut ex = Writer::new(exact);
+    let mut ob = Writer::new(obf);
+    // A leet character held until we know whether a word character follows.
+    let mut pending_leet: Option<(char, u32, u32)> = None;
+    let mut scratch_exact = Vec::new();
+    let mut scratch_obf = Vec::new();
+    for (offset, c) in text.char_indices() {
+        // Both fit in u32: the text was cut to u32::MAX bytes.
+        let start = offset as u32;
+        let end = (offset + c.len_utf8()) as u32;
+        let cp = c as u32;
+        let (entry, items): (Entry, &[(char, Class)]) = if cp < TABLE_SIZE {
+            (table.entries[cp as usize], &table.items)
+        } else {
+            let (kind, leet) = compute(c, &mut scratch_exact, &mut scratch_obf);
+            let exact_len = scratch_exact.len();
+            scratch_exact.extend_from_slice(&scratch_obf);
+            let entry = Entry {
+                exact_start: 0,
+                obf_start: exact_len as u32,
+                exact_len: exact_len as u8,
+                obf_len: scratch_obf.len() as u8,
+                kind,
+                leet,
+            };
+            (entry, scratch_exact.as_slice())
+        };
+        match entry.kind {
+            Kind::Mark => {
+                ex.extend(end);
+                ob.extend(end);
+                continue;
+            }
+            Kind::Ignorable => {
+                ex.sep(start, end);
+                continue;
+            }
+            Kind::Leet | Kind::Normal => {}
+        }
+        let ex_items = &items[entry.exact_start as usize..][..usize::from(entry.exact_len)];
+        for &(d, class) in ex_items {
+            ex.ch(d, class, start, end);
+        }
+        // Obfuscation level: resolve a held leet character first.
+        let ob_items = &items[entry.obf_start as usize..][..usize::from(entry.obf_len)];
+        let starts_word = ob_items
+            .first()
+            .is_some_and(|&(_, class)| class == Class::Word);
+        if let Some((letter, s, e)) = pending_leet.take() {
+            if starts_word && entry.kind == Kind::Normal {
+                ob.ch(letter, Class::Word, s, e);
+            } else {
+                ob.sep(s, e);
+            }
+        }
+        if entry.kind == Kind::Leet {
+            if ob.last & WORD != 0 && ob.pending_sep.is_none() {
+                pending_leet = Some((entry.leet, start, end));
+            } else {
+                ob.sep(start, end);
+            }
+            continue;
+        }
+        for &(d, class) in ob_items {
+            ob.ch(d, class, start, end);
+        }
+    }
+    if let Some((_, s, e)) = pending_leet {
+        ob.sep(s, e);
+    }
+    if ob.words >= 2 {
+        obf.join_single_letters();
+    }
+}

@@ -1,0 +1,563 @@
+//! Behaviour of the whole module, one test per rule of DESIGN.md
+//! "Listing check semantics", plus property tests.
+
+use std::sync::LazyLock;
+
+use proptest::prelude::*;
+
+use super::normalize::{FoldedText, Level, fold_exact, fold_obfuscated};
+use super::*;
+
+const CARTIER: u32 = 1;
+const MONTBLANC: u32 = 2;
+const CHLOE: u32 = 3;
+const LOUIS_VUITTON: u32 = 4;
+const DIOR: u32 = 5;
+const GUCCI: u32 = 6;
+const APPLE: u32 = 7;
+const CASIO: u32 = 8;
+const VAN_CLEEF: u32 = 9;
+
+fn entry(id: u32, names: &[&str], logos: &[u64]) -> BrandEntry {
+    BrandEntry {
+        id,
+        names: names.iter().map(|&n| n.to_owned()).collect(),
+        logos: logos.to_vec(),
+    }
+}
+
+static INDEX: LazyLock<BrandIndex> = LazyLock::new(|| {
+    BrandIndex::build([
+        entry(CARTIER, &["Cartier", "卡地亚"], &[0xF0F0_F0F0_F0F0_F0F0]),
+        entry(MONTBLANC, &["Montblanc", "万宝龙"], &[]),
+        entry(CHLOE, &["Chloé"], &[]),
+        entry(
+            LOUIS_VUITTON,
+            &["Louis Vuitton", "LV", "路易威登"],
+            &[0x0123_4567_89AB_CDEF],
+        ),
+        entry(DIOR, &["Dior"], &[]),
+        entry(GUCCI, &["Gucci", "グッチ"], &[]),
+        entry(APPLE, &["Apple", "iPhone"], &[]),
+        entry(CASIO, &["G-Shock"], &[]),
+        entry(VAN_CLEEF, &["Van Cleef & Arpels"], &[]),
+    ])
+    .expect("test index builds")
+});
+
+fn scan(text: &str) -> Vec<TextMatch> {
+    let mut out = Vec::new();
+    INDEX.scan_text(text, &mut out);
+    out
+}
+
+/// (brand, evidence, surface form) of every match.
+fn found(text: &str) -> Vec<(u32, Evidence, &str)> {
+    scan(text)
+        .into_iter()
+        .map(|m| (m.brand, m.evidence, &text[m.span]))
+        .collect()
+}
+
+fn one(text: &str) -> (u32, Evidence, &str) {
+    let all = found(text);
+    assert_eq!(all.len(), 1, "expected one match in {text:?}, got {all:?}");
+    all[0]
+}
+
+// --- normalization -----------------------------------------------------------
+
+#[test]
+fn exact_fold_is_nfkc_case_folded_without_diacritics() {
+    assert_eq!(fold_exact("Chloé"), "chloe");
+    assert_eq!(fold_exact("CHLOE"), "chloe");
+    assert_eq!(fold_exact("Chloe\u{301}"), "chloe", "combining acute");
+    assert_eq!(fold_exact("Ｃａｒｔｉｅｒ"), "cartier", "full-width");
+    assert_eq!(
+        fold_exact("STRASSE Straße"),
+        "strasse strasse",
+        "full case folding"
+    );
+    assert_eq!(
+        fold_exact("  G--Shock!! "),
+        "g shock",
+        "separator runs collapse"
+    );
+    assert_eq!(fold_exact("卡地亚手表"), "卡地亚手表");
+}
+
+#[test]
+fn obfuscation_fold_maps_confusables_invisibles_and_leetspeak() {
+    assert_eq!(
+        fold_obfuscated("Cаrtier"),
+        fold_obfuscated("Cartier"),
+        "Cyrillic а"
+    );
+    assert_eq!(
+        fold_obfuscated("Car\u{200B}tier"),
+        fold_obfuscated("Cartier"),
+        "zero-width space"
+    );
+    assert_eq!(
+        fold_obfuscated("Car\u{AD}t\u{200D}ier\u{FEFF}"),
+        fold_obfuscated("Cartier"),
+        "soft hyphen, ZWJ, BOM"
+    );
+    assert_eq!(
+        fold_obfuscated("Car\u{202E}tier"),
+        fold_obfuscated("Cartier"),
+        "bidi override"
+    );
+    assert_eq!(fold_obfuscated("C4rt13r"), fold_obfuscated("Cartier"));
+    assert_eq!(fold_obfuscated("M0ntbl@nc"), fold_obfuscated("Montblanc"));
+    assert_eq!(
+        fold_obfuscated("$w@tch"),
+        fold_obfuscated("$watch"),
+        "$ and @ are letters only inside words"
+    );
+    assert_eq!(fold_obfuscated("C.a.r.t.i.e.r"), fold_obfuscated("Cartier"));
+    assert_eq!(fold_obfuscated("C a r t i e r"), fold_obfuscated("Cartier"));
+    // The exact fold keeps them apart.
+    assert_ne!(fold_exact("Cаrtier"), fold_exact("Cartier"));
+    assert_ne!(fold_exact("C4rtier"), fold_exact("Cartier"));
+}
+
+#[test]
+fn folded_bytes_map_back_to_original_spans() {
+    let text = "Ｘ Chloe\u{301}!";
+    let mut f = FoldedText::new();
+    f.fold(text, Level::Exact);
+    assert_eq!(f.as_str(), "x chloe");
+    let at = f.as_str().find("chloe").expect("folded");
+    let span = f.original_span(at..at + 5);
+    assert_eq!(
+        &text[span.clone()],
+        "Chloe\u{301}",
+        "the combining mark belongs to the span"
+    );
+    assert_eq!(f.folded_range(span), at..at + 5);
+    assert_eq!(&text[f.original_span(0..1)], "Ｘ");
+}
+
+// --- exact and obfuscated text matches ------------------------------------
+
+#[test]
+fn exact_match_ignores_case_width_and_diacritics() {
+    assert_eq!(one("CHLOE bag"), (CHLOE, Evidence::TextExact, "CHLOE"));
+    assert_eq!(one("chloé bag"), (CHLOE, Evidence::TextExact, "chloé"));
+    assert_eq!(
+        one("Ｃａｒｔｉｅｒ watch"),
+        (CARTIER, Evidence::TextExact, "Ｃａｒｔｉｅｒ")
+    );
+    assert_eq!(
+        one("new louis  vuitton bag"),
+        (LOUIS_VUITTON, Evidence::TextExact, "louis  vuitton")
+    );
+    assert_eq!(
+        one("Casio G Shock"),
+        (CASIO, Evidence::TextExact, "G Shock")
+    );
+    assert_eq!(
+        one("VAN CLEEF AND ARPELS? no: Van-Cleef & Arpels"),
+        (VAN_CLEEF, Evidence::TextExact, "Van-Cleef & Arpels")
+    );
+}
+
+#[test]
+fn cjk_aliases_match_inside_cjk_text() {
+    assert_eq!(
+        one("正品卡地亚手表"),
+        (CARTIER, Evidence::TextExact, "卡地亚")
+    );
+    assert_eq!(
+        one("全新万宝龙钢笔"),
+        (MONTBLANC, Evidence::TextExact, "万宝龙")
+    );
+    assert_eq!(
+        one("ｸﾞｯﾁ バッグ"),
+        (GUCCI, Evidence::TextExact, "ｸﾞｯﾁ"),
+        "half-width katakana"
+    );
+    assert_eq!(
+        one("LV包包"),
+        (LOUIS_VUITTON, Evidence::TextExact, "LV"),
+        "Latin next to CJK is a boundary"
+    );
+}
+
+#[test]
+fn obfuscation_is_reported_with_the_surface_span() {
+    assert_eq!(
+        one("Cаrtier ring"),
+        (CARTIER, Evidence::TextObfuscated, "Cаrtier")
+    );
+    assert_eq!(
+        one("Car\u{200B}tier ring"),
+        (CARTIER, Evidence::TextObfuscated, "Car\u{200B}tier")
+    );
+    assert_eq!(
+        one("C4rtier ring"),
+        (CARTIER, Evidence::TextObfuscated, "C4rtier")
+    );
+    assert_eq!(
+        one("M0ntblanc pen"),
+        (MONTBLANC, Evidence::TextObfuscated, "M0ntblanc")
+    );
+    assert_eq!(
+        one("C.a.r.t.i.e.r ring"),
+        (CARTIER, Evidence::TextObfuscated, "C.a.r.t.i.e.r")
+    );
+    assert_eq!(
+        one("the C a r t i e r ring"),
+        (CARTIER, Evidence::TextObfuscated, "C a r t i e r")
+    );
+    assert_eq!(
+        one("buy a C.a.r.t.i.e.r"),
+        (CARTIER, Evidence::TextObfuscated, "C.a.r.t.i.e.r")
+    );
+    assert_eq!(
+        one("LouisVuitton bag"),
+        (LOUIS_VUITTON, Evidence::TextObfuscated, "LouisVuitton")
+    );
+    assert_eq!(
+        one("C@rtier"),
+        (CARTIER, Evidence::TextObfuscated, "C@rtier")
+    );
+    assert_eq!(
+        one("Mont Blanc pen"),
+        (MONTBLANC, Evidence::TextObfuscated, "Mont Blanc"),
+        "separators added"
+    );
+}
+
+#[test]
+fn names_match_only_as_whole_words() {
+    assert!(found("Cartierville apartment").is_empty());
+    assert!(found("Chloeria flowers").is_empty());
+    assert!(found("Diorama kit").is_empty());
+    assert!(found("applesauce, pineapple").is_empty());
+    assert!(found("Cartier22").is_empty(), "digits are word characters");
+    assert_eq!(
+        one("Cartier2"),
+        (CARTIER, Evidence::TextFuzzy { distance: 1 }, "Cartier2"),
+        "a misspelling, not a word"
+    );
+    assert_eq!(
+        one("Cartier's ring"),
+        (CARTIER, Evidence::TextExact, "Cartier")
+    );
+    assert_eq!(one("(Dior)"), (DIOR, Evidence::TextExact, "Dior"));
+    assert_eq!(
+        one("x-Dior-y"),
+        (DIOR, Evidence::TextExact, "Dior"),
+        "hyphens are boundaries"
+    );
+}
+
+#[test]
+fn every_mention_is_reported_once() {
+    let all = found("Cartier CARTIER Cаrtier");
+    assert_eq!(
+        all,
+        [
+            (CARTIER, Evidence::TextExact, "Cartier"),
+            (CARTIER, Evidence::TextExact, "CARTIER"),
+            (CARTIER, Evidence::TextObfuscated, "Cаrtier"),
+        ]
+    );
+    let all = found("Louis Vuitton LV 路易威登 Dior");
+    let brands: Vec<u32> = all.iter().map(|m| m.0).collect();
+    assert_eq!(brands, [LOUIS_VUITTON, LOUIS_VUITTON, LOUIS_VUITTON, DIOR]);
+}
+
+#[test]
+fn matched_term_is_the_registered_name() {
+    let m = &scan("C4rtier")[0];
+    assert_eq!(INDEX.term(m.name), "Cartier");
+    assert_eq!(INDEX.brand_of(m.name), Some(CARTIER));
+    let m = &scan("卡地亚")[0];
+    assert_eq!(INDEX.term(m.name), "卡地亚");
+}
+
+// --- fuzzy ---------------------------------------------------------------
+
+#[test]
+fn misspellings_are_fuzzy() {
+    assert_eq!(
+        one("Cartiier ring"),
+        (CARTIER, Evidence::TextFuzzy { distance: 1 }, "Cartiier")
+    );
+    assert_eq!(
+        one("Catrier ring"),
+        (CARTIER, Evidence::TextFuzzy { distance: 1 }, "Catrier"),
+        "transposition"
+    );
+    assert_eq!(
+        one("Mont Blanq pen"),
+        (MONTBLANC, Evidence::TextFuzzy { distance: 1 }, "Mont Blanq")
+    );
+    assert_eq!(
+        one("Montblnaq pen"),
+        (MONTBLANC, Evidence::TextFuzzy { distance: 2 }, "Montblnaq")
+    );
+    assert_eq!(
+        one("Luois Vuiton"),
+        (
+            LOUIS_VUITTON,
+            Evidence::TextFuzzy { distance: 2 },
+            "Luois Vuiton"
+        )
+    );
+    assert_eq!(
+        one("Cаrtiier"),
+        (CARTIER, Evidence::TextFuzzy { distance: 1 }, "Cаrtiier"),
+        "confusable + typo"
+    );
+}
+
+#[test]
+fn fuzzy_respects_the_distance_limits() {
+    assert!(
+        found("Caartiier ring").is_empty(),
+        "7 letters allow distance 1 only"
+    );
+    assert!(
+        found("Montblnaqq").is_empty(),
+        "9 letters allow distance 2 only"
+    );
+    assert!(
+        found("Dioor Diorr Dio").is_empty(),
+        "names under 5 letters get no fuzzy"
+    );
+}
+
+#[test]
+fn fuzzy_is_dropped_when_the_brand_has_a_stronger_match() {
+    assert_eq!(
+        found("Cartier Cartiier"),
+        [(CARTIER, Evidence::TextExact, "Cartier")]
+    );
+}
+
+// --- compatibility phrases, declared brand, logos -----------------------------
+
+#[test]
+fn compatibility_phrase_before_a_mention_is_flagged() {
+    let flagged = |text: &str| {
+        scan(text)
+            .iter()
+            .map(|m| m.preceded_by_compatibility_phrase)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(flagged("Case for iPhone"), [true]);
+    assert_eq!(flagged("Strap compatible with Apple watch"), [true]);
+    assert_eq!(flagged("fits: Montblanc pens"), [true]);
+    assert_eq!(flagged("手机壳适用于iPhone"), [true]);
+    assert_eq!(flagged("兼容 iPhone"), [true]);
+    assert_eq!(flagged("iPhone case"), [false]);
+    assert_eq!(
+        flagged("platform iPhone"),
+        [false],
+        "\"for\" must be a whole word"
+    );
+}
+
+#[test]
+fn declared_brand_equals_a_name_after_normalization() {
+    assert_eq!(INDEX.declared_brand("CHLOE"), Some(CHLOE));
+    assert_eq!(INDEX.declared_brand(" chloé "), Some(CHLOE));
+    assert_eq!(INDEX.declared_brand("Cаrtier"), Some(CARTIER));
+    assert_eq!(INDEX.declared_brand("louis-vuitton"), Some(LOUIS_VUITTON));
+    assert_eq!(INDEX.declared_brand("卡地亚"), Some(CARTIER));
+    assert_eq!(
+        INDEX.declared_brand("Cartier watch"),
+        None,
+        "equality, not containment"
+    );
+    assert_eq!(
+        INDEX.declared_brand("Cartiier"),
+        None,
+        "no fuzzy on the brand field"
+    );
+    assert_eq!(INDEX.declared_brand(""), None);
+}
+
+#[test]
+fn logos_match_within_hamming_distance_ten() {
+    let logo = 0xF0F0_F0F0_F0F0_F0F0u64;
+    let mut out = Vec::new();
+    INDEX.scan_logos(
+        &[logo, logo ^ 0b1111, logo ^ 0x3FF, logo ^ 0x7FF, 0],
+        &mut out,
+    );
+    assert_eq!(
+        out,
+        [
+            LogoMatch {
+                brand: CARTIER,
+                hash_index: 0,
+                distance: 0
+            },
+            LogoMatch {
+                brand: CARTIER,
+                hash_index: 1,
+                distance: 4
+            },
+            LogoMatch {
+                brand: CARTIER,
+                hash_index: 2,
+                distance: 10
+            },
+        ]
+    );
+    assert!(Evidence::Logo { distance: 4 }.is_strong());
+    assert!(!Evidence::Logo { distance: 5 }.is_strong());
+    assert!(!Evidence::TextFuzzy { distance: 1 }.is_strong());
+    assert!(Evidence::TextObfuscated.is_strong());
+}
+
+#[test]
+fn empty_and_odd_inputs_find_nothing() {
+    for text in [
+        "",
+        " ",
+        "!!!",
+        "\u{200B}\u{200B}",
+        "\u{301}",
+        "a b c d e f",
+        "🙂🙂",
+    ] {
+        assert!(found(text).is_empty(), "{text:?}");
+    }
+    let empty = BrandIndex::build([]).expect("empty index");
+    let mut out = Vec::new();
+    empty.scan_text("Cartier", &mut out);
+    assert!(out.is_empty());
+    assert!(empty.declared_brand("Cartier").is_none());
+}
+
+// --- properties ------------------------------------------------------------
+
+/// Listing-like text: names, obfuscations, misspellings, filler words and
+/// CJK, joined by separators.
+fn listing_text() -> impl Strategy<Value = String> {
+    let token = prop::sample::select(vec![
+        "Cartier",
+        "CARTIER",
+        "C4rtier",
+        "Cаrtier",
+        "Cartiier",
+        "C.a.r.t.i.e.r",
+        "Montblanc",
+        "Mont Blanq",
+        "M0ntblanc",
+        "Chloé",
+        "CHLOE",
+        "Chloeria",
+        "LouisVuitton",
+        "Louis Vuitton",
+        "LV",
+        "Dior",
+        "Gucci",
+        "グッチ",
+        "卡地亚",
+        "正品",
+        "for",
+        "case",
+        "iPhone",
+        "watch",
+        "ring",
+        "new",
+        "a",
+        "b",
+        "x",
+        "2024",
+        "G-Shock",
+        "Van Cleef & Arpels",
+    ]);
+    let sep = prop::sample::select(vec![" ", " ", " ", ", ", " - ", "/", "", "\u{200B}"]);
+    prop::collection::vec((token, sep), 0..10).prop_map(|parts| {
+        let mut text = String::new();
+        for (token, sep) in parts {
+            text.push_str(token);
+            text.push_str(sep);
+        }
+        text
+    })
+}
+
+fn evidence_set(text: &str) -> Vec<(u32, Evidence)> {
+    let mut set: Vec<(u32, Evidence)> = scan(text)
+        .into_iter()
+        .map(|m| (m.brand, m.evidence))
+        .collect();
+    set.sort_by_key(|&(brand, evidence)| (brand, evidence.rank()));
+    set
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn scanning_arbitrary_unicode_never_panics_and_spans_are_char_boundaries(text in "\\PC{0,64}") {
+        for m in scan(&text) {
+            prop_assert!(m.span.start < m.span.end && m.span.end <= text.len());
+            prop_assert!(text.is_char_boundary(m.span.start) && text.is_char_boundary(m.span.end));
+        }
+        let _ = INDEX.declared_brand(&text);
+        let _ = signal_terms(&text);
+    }
+
+    #[test]
+    fn any_chars_never_panic(text in any::<String>()) {
+        for m in scan(&text) {
+            prop_assert!(text.is_char_boundary(m.span.start) && text.is_char_boundary(m.span.end));
+        }
+        for r in signal_terms(&text) {
+            prop_assert!(text.is_char_boundary(r.start) && text.is_char_boundary(r.end));
+        }
+    }
+
+    #[test]
+    fn every_folded_byte_maps_to_char_boundaries(text in any::<String>()) {
+        for level in [Level::Exact, Level::Obfuscation] {
+            let mut f = FoldedText::new();
+            f.fold(&text, level);
+            for i in 0..f.len() {
+                let span = f.original_span(i..i + 1);
+                prop_assert!(span.end <= text.len());
+                prop_assert!(text.is_char_boundary(span.start) && text.is_char_boundary(span.end));
+            }
+        }
+    }
+
+    #[test]
+    fn listing_spans_are_char_boundaries(text in listing_text()) {
+        for m in scan(&text) {
+            prop_assert!(text.is_char_boundary(m.span.start) && text.is_char_boundary(m.span.end));
+            prop_assert!(!text[m.span.clone()].trim().is_empty());
+        }
+    }
+
+    #[test]
+    fn detection_ignores_ascii_case(text in listing_text(), flips in prop::collection::vec(any::<bool>(), 64)) {
+        let flipped: String = text
+            .chars()
+            .enumerate()
+            .map(|(i, c)| if flips[i % flips.len()] && c.is_ascii_alphabetic() {
+                if c.is_ascii_lowercase() { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() }
+            } else { c })
+            .collect();
+        prop_assert_eq!(evidence_set(&text), evidence_set(&flipped), "{:?} vs {:?}", text, flipped);
+    }
+
+    #[test]
+    fn detection_ignores_doubled_spaces(text in listing_text(), which in any::<prop::sample::Index>()) {
+        let spaces: Vec<usize> = text.match_indices(' ').map(|(i, _)| i).collect();
+        if !spaces.is_empty() {
+            let at = spaces[which.index(spaces.len())];
+            let doubled = format!("{} {}", &text[..at], &text[at..]);
+            prop_assert_eq!(evidence_set(&text), evidence_set(&doubled), "{:?} vs {:?}", text, doubled);
+        }
+    }
+}

@@ -1,0 +1,304 @@
+//! Listing checks: the semantics of DESIGN.md "Listing check semantics",
+//! evaluated against one snapshot.
+//!
+//! Detection ([`crate::detect`]) says which brands a listing shows and how;
+//! this module decides, for each, whether it is in scope of a registered
+//! trademark, whether the seller is authorized, and the verdict.
+
+use std::{ops::Range, sync::Arc};
+
+use crate::{
+    detect::{self, Evidence},
+    model::{Authorization, Brand, NiceClass, Region, Slug, Timestamp, Trademark},
+    snapshot::{SellerVerdict, Snapshot},
+};
+
+/// A listing, validated.
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    /// The seller's account on the caller's platform.
+    pub seller_account: String,
+    /// The title.
+    pub title: String,
+    /// The description.
+    pub description: String,
+    /// The declared brand, as typed.
+    pub declared_brand: String,
+    /// The goods' Nice class, when known.
+    pub nice_class: Option<NiceClass>,
+    /// Where the goods are offered, when known.
+    pub region: Option<Region>,
+    /// Perceptual hashes of the listing's images.
+    pub image_hashes: Vec<u64>,
+}
+
+/// The decision on a listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verdict {
+    /// Nothing to stop.
+    Allow,
+    /// A person should look.
+    Review,
+    /// Unauthorized use of an in-scope brand, with strong evidence.
+    Block,
+}
+
+impl Verdict {
+    fn raised(self) -> Verdict {
+        match self {
+            Verdict::Allow => Verdict::Review,
+            Verdict::Review | Verdict::Block => Verdict::Block,
+        }
+    }
+}
+
+/// Where a match was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// The declared brand.
+    DeclaredBrand,
+    /// The title.
+    Title,
+    /// The description.
+    Description,
+    /// An image hash.
+    Image,
+}
+
+/// Why a match counts or does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// In scope, no authorization covers it.
+    Unauthorized,
+    /// In scope, the seller is authorized.
+    Authorized,
+    /// No registered, unexpired trademark covers the class and region.
+    OutOfScope,
+    /// A common-word brand in text without an in-scope class.
+    CommonWord,
+    /// After a compatibility phrase: nominative use, weak.
+    NominativeUse,
+}
+
+/// One brand a listing shows.
+#[derive(Debug, Clone)]
+pub struct Match {
+    /// The brand.
+    pub brand: Arc<Brand>,
+    /// How it shows.
+    pub evidence: Evidence,
+    /// Strong evidence (after the compatibility-phrase rule).
+    pub strong: bool,
+    /// Where.
+    pub field: Field,
+    /// The name or alias matched (for logos, the brand's display name).
+    pub term: String,
+    /// Byte span in the field's original text (image: index of the hash).
+    pub span: Range<usize>,
+    /// The trademark that puts it in scope.
+    pub trademark: Option<Arc<Trademark>>,
+    /// The authorization that allows the seller.
+    pub authorization: Option<Arc<Authorization>>,
+    /// Whether it decides the verdict.
+    pub drives_verdict: bool,
+    /// Why it counts, or not.
+    pub reason: Reason,
+}
+
+/// The outcome of a listing check.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The decision.
+    pub verdict: Verdict,
+    /// Every brand shown, strongest evidence first.
+    pub matches: Vec<Match>,
+    /// Counterfeit signal terms, as they appear.
+    pub signal_terms: Vec<String>,
+}
+
+/// The trademark of `brand` in force at `at` covering `class` and `region`
+/// (each when given).
+fn in_scope(
+    snapshot: &Snapshot,
+    brand: &Slug,
+    class: Option<NiceClass>,
+    region: Option<Region>,
+    at: Timestamp,
+) -> Option<Arc<Trademark>> {
+    let (trademarks, _) = snapshot.list_trademarks(brand, None, usize::MAX);
+    trademarks.into_iter().find(|t| {
+        t.in_force(at)
+            && class.is_none_or(|c| t.nice_classes.contains(c))
+            && region.is_none_or(|r| t.territories.contains(&r))
+    })
+}
+
+/// Checks `listing` by a seller of `platform` at `at`.
+pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timestamp) -> Outcome {
+    let Some(index) = snapshot.detection() else {
+        return Outcome {
+            verdict: Verdict::Allow,
+            matches: Vec::new(),
+            signal_terms: Vec::new(),
+        };
+    };
+    let mut found: Vec<(u32, Evidence, Field, String, Range<usize>, bool)> = Vec::new();
+
+    let mut declared = Vec::new();
+    if !listing.declared_brand.trim().is_empty() {
+        index
+            .index
+            .declared_brands(&listing.declared_brand, &mut declared);
+    }
+    for brand in declared {
+        found.push((
+            brand,
+            Evidence::BrandField,
+            Field::DeclaredBrand,
+            listing.declared_brand.clone(),
+            0..listing.declared_brand.len(),
+            false,
+        ));
+    }
+    let mut text = Vec::new();
+    for (field, body) in [
+        (Field::Title, &listing.title),
+        (Field::Description, &listing.description),
+    ] {
+        text.clear();
+        index.index.scan_text(body, &mut text);
+        for m in &text {
+            found.push((
+                m.brand,
+                m.evidence,
+                field,
+                index.index.term(m.name).to_string(),
+                m.span.clone(),
+                m.preceded_by_compatibility_phrase,
+            ));
+        }
+    }
+    let mut logos = Vec::new();
+    index.index.scan_logos(&listing.image_hashes, &mut logos);
+    for m in &logos {
+        found.push((
+            m.brand,
+            Evidence::Logo {
+                distance: m.distance,
+            },
+            Field::Image,
+            String::new(),
+            m.hash_index..m.hash_index + 1,
+            false,
+        ));
+    }
+
+    let mut signal_terms = Vec::new();
+    for body in [&listing.title, &listing.description] {
+        for span in detect::signal_terms(body) {
+            if let Some(term) = body.get(span) {
+                signal_terms.push(term.to_string());
+            }
+        }
+    }
+
+    let mut matches = Vec::with_capacity(found.len());
+    for (id, evidence, field, term, span, nominative) in found {
+        let Some(brand) = index
+            .brands
+            .get(id as usize)
+            .and_then(|slug| snapshot.brand(slug.as_str()))
+            .cloned()
+        else {
+            continue;
+        };
+        let term = if term.is_empty() {
+            brand.display_name.clone()
+        } else {
+            term
+        };
+        let strong = evidence.is_strong() && !nominative;
+        let trademark = in_scope(snapshot, &brand.id, listing.nice_class, listing.region, at);
+        let text_evidence = !matches!(evidence, Evidence::Logo { .. } | Evidence::BrandField);
+        let (reason, authorization) = if trademark.is_none() {
+            (Reason::OutOfScope, None)
+        } else if brand.common_word && text_evidence && listing.nice_class.is_none() {
+            (Reason::CommonWord, None)
+        } else {
+            let seller = snapshot.check_seller(
+                &brand.id,
+                platform,
+                &listing.seller_account,
+                listing.nice_class,
+                listing.region,
+                at,
+            );
+            match seller {
+                Some(check) if check.verdict == SellerVerdict::Authorized => {
+                    (Reason::Authorized, check.authorization)
+                }
+                _ if nominative => (Reason::NominativeUse, None),
+                _ => (Reason::Unauthorized, None),
+            }
+        };
+        matches.push(Match {
+            brand,
+            evidence,
+            strong,
+            field,
+            term,
+            span,
+            trademark,
+            authorization,
+            drives_verdict: false,
+            reason,
+        });
+    }
+
+    let counts = |m: &Match| matches!(m.reason, Reason::Unauthorized | Reason::NominativeUse);
+    let mut verdict = if matches.iter().any(|m| counts(m) && m.strong) {
+        Verdict::Block
+    } else if matches.iter().any(counts) {
+        Verdict::Review
+    } else {
+        Verdict::Allow
+    };
+    for m in &mut matches {
+        m.drives_verdict = counts(m)
+            && match verdict {
+                Verdict::Block => m.strong,
+                Verdict::Review => true,
+                Verdict::Allow => false,
+            };
+    }
+    let in_scope_match = |m: &Match| {
+        matches!(
+            m.reason,
+            Reason::Unauthorized | Reason::NominativeUse | Reason::Authorized
+        )
+    };
+    if !signal_terms.is_empty() && matches.iter().any(in_scope_match) {
+        verdict = verdict.raised();
+        for m in &mut matches {
+            if in_scope_match(m) {
+                m.drives_verdict = true;
+            }
+        }
+    }
+    matches.sort_by_key(|m| (!m.strong, evidence_rank(m.evidence)));
+    Outcome {
+        verdict,
+        matches,
+        signal_terms,
+    }
+}
+
+fn evidence_rank(evidence: Evidence) -> u32 {
+    match evidence {
+        Evidence::BrandField => 0,
+        Evidence::TextExact => 1,
+        Evidence::TextObfuscated => 2,
+        Evidence::Logo { distance } => 3 + distance,
+        Evidence::TextFuzzy { distance } => 20 + distance,
+    }
+}
