@@ -1,0 +1,245 @@
+//! CheckListing and BatchCheckListings through the real gRPC API, on the
+//! fixture registry: brand `alpha` (alias 阿尔法) has a registered CN mark
+//! for classes 14 and 18; `seller-p1` is authorized on platform-p for class
+//! 14 in CN and FR, `seller-q1` on platform-q for everything.
+
+mod common;
+
+use common::{TestServer, Who, assert_violations};
+use marque::pb::marque::v1 as pb;
+
+fn listing(seller: &str, title: &str) -> pb::Listing {
+    pb::Listing {
+        listing_id: format!("{seller}:{title}"),
+        seller_account: seller.into(),
+        title: title.into(),
+        nice_class: 14,
+        region: "CN".into(),
+        ..Default::default()
+    }
+}
+
+async fn check(server: &TestServer, who: Who, l: pb::Listing) -> pb::CheckListingResponse {
+    server
+        .check_as(who)
+        .check_listing(pb::CheckListingRequest {
+            listing: Some(l),
+            min_revision: 0,
+        })
+        .await
+        .expect("check listing")
+        .into_inner()
+}
+
+const ALLOW: i32 = pb::Verdict::Allow as i32;
+const REVIEW: i32 = pb::Verdict::Review as i32;
+const BLOCK: i32 = pb::Verdict::Block as i32;
+
+#[tokio::test]
+async fn verdicts_follow_scope_authorization_and_evidence() {
+    let server = TestServer::start().await;
+    // Authorized seller, in scope: allowed, with the authorization as evidence.
+    let ok = check(
+        &server,
+        Who::PlatformP,
+        listing("seller-p1", "Alpha steel watch"),
+    )
+    .await;
+    assert_eq!(ok.verdict, ALLOW, "{ok:?}");
+    let m = &ok.matches[0];
+    assert_eq!(m.brand, "brands/alpha");
+    assert_eq!(m.owner, "members/owner-a");
+    assert_eq!(m.evidence, pb::Evidence::TextExact as i32);
+    assert_eq!((m.start, m.end), (0, 5));
+    assert_eq!(m.reason, pb::MatchReason::Authorized as i32);
+    assert!(m.trademark.starts_with("brands/alpha/trademarks/"));
+    assert!(m.authorization.starts_with("brands/alpha/authorizations/"));
+    assert!(ok.revision >= 1);
+    assert_eq!(ok.listing_id, "seller-p1:Alpha steel watch");
+
+    // Unknown seller: strong evidence, in scope, unauthorized: blocked.
+    let no = check(
+        &server,
+        Who::PlatformP,
+        listing("stranger", "Alpha steel watch"),
+    )
+    .await;
+    assert_eq!(no.verdict, BLOCK);
+    assert!(no.matches[0].drives_verdict);
+    assert_eq!(no.matches[0].reason, pb::MatchReason::Unauthorized as i32);
+
+    // Obfuscation and CJK aliases are strong too; spans slice the original.
+    let title = "Genuine A.l.p.h.a 阿尔法 watch";
+    let obf = check(&server, Who::PlatformP, listing("stranger", title)).await;
+    assert_eq!(obf.verdict, BLOCK);
+    for m in &obf.matches {
+        let surface = &title[m.start as usize..m.end as usize];
+        assert!(surface == "A.l.p.h.a" || surface == "阿尔法", "{surface:?}");
+    }
+
+    // Out of scope: class 25 is not covered by the mark; nothing to stop.
+    let mut shoes = listing("stranger", "Alpha running shoes");
+    shoes.nice_class = 25;
+    let out = check(&server, Who::PlatformP, shoes).await;
+    assert_eq!(out.verdict, ALLOW);
+    assert_eq!(out.matches[0].reason, pb::MatchReason::OutOfScope as i32);
+
+    // A name inside a longer word is not a mention.
+    let clean = check(
+        &server,
+        Who::PlatformP,
+        listing("stranger", "Alphabet learning blocks"),
+    )
+    .await;
+    assert_eq!(clean.verdict, ALLOW);
+    assert!(clean.matches.is_empty(), "{clean:?}");
+
+    // Counterfeit signals raise an authorized listing to review.
+    let signal = check(
+        &server,
+        Who::PlatformP,
+        listing("seller-p1", "Alpha watch AAA replica"),
+    )
+    .await;
+    assert_eq!(signal.verdict, REVIEW);
+    assert!(signal.matches[0].drives_verdict);
+    assert!(signal.signal_terms.iter().any(|t| t == "replica"));
+
+    // Nominative use is weak: review, not block.
+    let strap = check(
+        &server,
+        Who::PlatformP,
+        listing("stranger", "Leather strap for Alpha watches"),
+    )
+    .await;
+    assert_eq!(strap.verdict, REVIEW);
+    assert_eq!(
+        strap.matches[0].reason,
+        pb::MatchReason::NominativeUse as i32
+    );
+}
+
+#[tokio::test]
+async fn a_platform_cannot_use_another_platforms_authorizations() {
+    let server = TestServer::start().await;
+    // seller-q1 is authorized on platform-q only.
+    let on_q = check(&server, Who::PlatformQ, listing("seller-q1", "Alpha watch")).await;
+    assert_eq!(on_q.verdict, ALLOW);
+    let on_p = check(&server, Who::PlatformP, listing("seller-q1", "Alpha watch")).await;
+    assert_eq!(on_p.verdict, BLOCK);
+    assert!(on_p.matches.iter().all(|m| m.authorization.is_empty()));
+    // And seller-p1's authorization does not carry over to platform-q.
+    let p1_on_q = check(&server, Who::PlatformQ, listing("seller-p1", "Alpha watch")).await;
+    assert_eq!(p1_on_q.verdict, BLOCK);
+}
+
+#[tokio::test]
+async fn batches_answer_in_order_with_per_listing_errors() {
+    let server = TestServer::start().await;
+    let mut bad = listing("stranger", "");
+    bad.region = "XX".into();
+    bad.image_hashes = vec!["nothex".into()];
+    let answer = server
+        .check_as(Who::PlatformP)
+        .batch_check_listings(pb::BatchCheckListingsRequest {
+            listings: vec![
+                listing("seller-p1", "Alpha watch"),
+                bad,
+                listing("stranger", "Alpha watch"),
+            ],
+            min_revision: 0,
+        })
+        .await
+        .expect("batch")
+        .into_inner();
+    assert_eq!(answer.results.len(), 3);
+    use pb::batch_check_result::Outcome;
+    match &answer.results[0].outcome {
+        Some(Outcome::Result(r)) => assert_eq!(r.verdict, ALLOW),
+        other => panic!("{other:?}"),
+    }
+    match &answer.results[1].outcome {
+        Some(Outcome::Error(status)) => {
+            assert_eq!(status.code, tonic::Code::InvalidArgument as i32);
+            use prost::Message;
+            let bad = tonic_types::pb::BadRequest::decode(status.details[0].value.as_slice())
+                .expect("BadRequest");
+            let fields: Vec<_> = bad
+                .field_violations
+                .iter()
+                .map(|v| v.field.as_str())
+                .collect();
+            assert!(
+                fields.contains(&"title")
+                    && fields.contains(&"region")
+                    && fields.contains(&"image_hashes[0]"),
+                "{fields:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    match &answer.results[2].outcome {
+        Some(Outcome::Result(r)) => assert_eq!(r.verdict, BLOCK),
+        other => panic!("{other:?}"),
+    }
+
+    // Bounded inputs.
+    let status = server
+        .check_as(Who::PlatformP)
+        .batch_check_listings(pb::BatchCheckListingsRequest {
+            listings: vec![listing("s", "t"); 1001],
+            min_revision: 0,
+        })
+        .await
+        .expect_err("too many");
+    assert_violations(&status, &["listings"]);
+    let mut long = listing("s", &"x".repeat(1001));
+    long.description = "y".repeat(20_001);
+    long.image_hashes = vec!["0000000000000000".into(); 33];
+    let status = server
+        .check_as(Who::PlatformP)
+        .check_listing(pb::CheckListingRequest {
+            listing: Some(long),
+            min_revision: 0,
+        })
+        .await
+        .expect_err("too long");
+    assert_violations(
+        &status,
+        &[
+            "listing.title",
+            "listing.description",
+            "listing.image_hashes",
+        ],
+    );
+}
+
+#[tokio::test]
+async fn logos_in_listing_images_are_evidence() {
+    let server = TestServer::start().await;
+    let hash = 0x0f0f_f0f0_3c3c_c3c3u64;
+    server
+        .registry_as(Who::OwnerA)
+        .add_logo(pb::AddLogoRequest {
+            parent: "brands/alpha".into(),
+            description: "emblem".into(),
+            source: Some(pb::add_logo_request::Source::PerceptualHash(format!(
+                "{hash:016x}"
+            ))),
+            request_id: String::new(),
+        })
+        .await
+        .expect("logo");
+    let mut l = listing("stranger", "Steel watch, no brand");
+    l.image_hashes = vec![format!("{:016x}", hash ^ 0b111)]; // 3 bits away: strong
+    let strong = check(&server, Who::PlatformP, l.clone()).await;
+    assert_eq!(strong.verdict, BLOCK, "{strong:?}");
+    assert_eq!(strong.matches[0].evidence, pb::Evidence::Logo as i32);
+    assert_eq!(strong.matches[0].logo_distance, 3);
+    l.image_hashes = vec![format!("{:016x}", hash ^ 0xff)]; // 8 bits: a weak match
+    let weak = check(&server, Who::PlatformP, l.clone()).await;
+    assert_eq!(weak.verdict, REVIEW, "{weak:?}");
+    l.image_hashes = vec![format!("{:016x}", !hash)];
+    let none = check(&server, Who::PlatformP, l).await;
+    assert_eq!(none.verdict, ALLOW);
+}
