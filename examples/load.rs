@@ -75,6 +75,7 @@ fn args() -> Args {
 #[derive(Clone, Copy)]
 enum Call {
     Health,
+    CheckSeller,
     CheckListing,
 }
 
@@ -108,6 +109,17 @@ async fn run(channels: &[Channel], call: Call, concurrency: usize, seconds: u64)
                         })
                         .await
                         .is_ok_and(|r| r.into_inner().status == 1),
+                    Call::CheckSeller => {
+                        let mut request = tonic::Request::new(pb::CheckSellerRequest {
+                            brand: "brands/aurelle".into(),
+                            seller_account: format!("seller-{}", i % 1000),
+                            nice_class: 14,
+                            region: "FR".into(),
+                            ..Default::default()
+                        });
+                        request.metadata_mut().insert("authorization", key.clone());
+                        check.check_seller(request).await.is_ok()
+                    }
                     Call::CheckListing => {
                         let mut request = tonic::Request::new(pb::CheckListingRequest {
                             listing: Some(pb::Listing {
@@ -198,19 +210,22 @@ async fn main() {
     println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for level in &args.levels {
         let health = run(&channels, Call::Health, *level, args.seconds).await;
+        let seller = run(&channels, Call::CheckSeller, *level, args.seconds).await;
         let check = run(&channels, Call::CheckListing, *level, args.seconds).await;
-        let (h, c) = (
-            health.calls as f64 / args.seconds as f64,
-            check.calls as f64 / args.seconds as f64,
-        );
+        let rate = |r: &Run| r.calls as f64 / args.seconds as f64;
         println!(
-            "| {level} | {h:.0} | {:?} | {:?} | {c:.0} | {:?} | {:?} | {} | {:.2} |",
+            "| {level} | {:.0} | {:?} | {:?} | {:.0} | {:?} | {:?} | {:.0} | {:?} | {:?} | {} | {:.2} |",
+            rate(&health),
             health.p50,
             health.p99,
+            rate(&seller),
+            seller.p50,
+            seller.p99,
+            rate(&check),
             check.p50,
             check.p99,
-            health.errors + check.errors,
-            c / h
+            health.errors + seller.errors + check.errors,
+            rate(&check) / rate(&health)
         );
     }
 }

@@ -273,40 +273,54 @@ impl FuzzyIndex {
     }
 }
 
-/// Optimal string alignment distance between `a` and `b` if it is at most
-/// `max`, else `None`. `rows` is scratch space.
-pub(crate) fn distance_within(
-    a: &[u32],
-    b: &[u32],
-    max: usize,
-    rows: &mut Vec<usize>,
-) -> Option<usize> {
+/// Largest distance [`distance_within`] computes.
+const MAX_DISTANCE: usize = 2;
+/// Band width of the dynamic programme: cells with `|i - j| <= 2`.
+const BAND: usize = 2 * MAX_DISTANCE + 1;
+
+/// Optimal string alignment distance (insertions, deletions,
+/// substitutions, adjacent transpositions) between `a` and `b` if it is at
+/// most `max` (at most 2), else `None`. A banded dynamic programme: only
+/// cells within `max` of the diagonal can stay within `max`.
+pub(crate) fn distance_within(a: &[u32], b: &[u32], max: usize) -> Option<usize> {
+    let max = max.min(MAX_DISTANCE);
     let (n, m) = (a.len(), b.len());
     if n.abs_diff(m) > max {
         return None;
     }
-    if n == 0 || m == 0 {
-        return Some(n.max(m)).filter(|&d| d <= max);
-    }
-    let w = m + 1;
-    rows.clear();
-    rows.resize(3 * w, 0);
-    let (mut r0, mut r1, mut r2) = (0, w, 2 * w); // rows i-2, i-1, i
-    for j in 0..=m {
-        rows[r1 + j] = j;
+    const INF: usize = usize::MAX / 4;
+    const K: usize = MAX_DISTANCE;
+    // rows[r][t] holds D[i][j] for j = i + t - K.
+    let mut rows = [[INF; BAND]; 3];
+    let (mut r0, mut r1, mut r2) = (0usize, 1usize, 2usize); // rows i-2, i-1, i
+    for (t, cell) in rows[r1].iter_mut().enumerate() {
+        if t >= K {
+            *cell = t - K; // D[0][j] = j
+        }
     }
     for i in 1..=n {
-        rows[r2] = i;
-        let mut row_min = i;
-        for j in 1..=m {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (rows[r1 + j] + 1)
-                .min(rows[r2 + j - 1] + 1)
-                .min(rows[r1 + j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(rows[r0 + j - 2] + 1);
-            }
-            rows[r2 + j] = v;
+        let mut row_min = INF;
+        for t in 0..BAND {
+            let j = (i + t).wrapping_sub(K);
+            let v = if i + t < K || j > m {
+                INF
+            } else if j == 0 {
+                i
+            } else {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                let up = if t + 1 < BAND {
+                    rows[r1][t + 1] + 1
+                } else {
+                    INF
+                };
+                let left = if t > 0 { rows[r2][t - 1] + 1 } else { INF };
+                let mut v = up.min(left).min(rows[r1][t] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    v = v.min(rows[r0][t] + 1);
+                }
+                v
+            };
+            rows[r2][t] = v;
             row_min = row_min.min(v);
         }
         if row_min > max {
@@ -314,7 +328,9 @@ pub(crate) fn distance_within(
         }
         (r0, r1, r2) = (r1, r2, r0);
     }
-    Some(rows[r1 + m]).filter(|&d| d <= max)
+    // After the last swap, row n is r1.
+    let t = m + K - n;
+    rows[r1].get(t).copied().filter(|&d| d <= max)
 }
 
 #[cfg(test)]
@@ -327,17 +343,19 @@ mod tests {
 
     #[test]
     fn distance_counts_edits_and_transpositions() {
-        let mut rows = Vec::new();
-        let d = |a: &str, b: &str, rows: &mut Vec<usize>| {
-            distance_within(&chars(a), &chars(b), 3, rows)
-        };
-        assert_eq!(d("cartier", "cartier", &mut rows), Some(0));
-        assert_eq!(d("cartiier", "cartier", &mut rows), Some(1));
-        assert_eq!(d("catrier", "cartier", &mut rows), Some(1));
-        assert_eq!(d("montblanq", "montblanc", &mut rows), Some(1));
-        assert_eq!(d("kitten", "sitting", &mut rows), Some(3));
+        let d = |a: &str, b: &str| distance_within(&chars(a), &chars(b), 2);
+        assert_eq!(d("cartier", "cartier"), Some(0));
+        assert_eq!(d("cartiier", "cartier"), Some(1));
+        assert_eq!(d("catrier", "cartier"), Some(1));
+        assert_eq!(d("montblanq", "montblanc"), Some(1));
+        assert_eq!(d("montblnaq", "montblanc"), Some(2));
+        assert_eq!(d("xyzzy", "xyzzyab"), Some(2));
+        assert_eq!(d("kitten", "sitting"), None, "distance 3");
+        assert_eq!(d("ab", "ba"), Some(1));
+        assert_eq!(d("", "ab"), Some(2));
+        assert_eq!(d("abc", ""), None);
         assert_eq!(
-            distance_within(&chars("kitten"), &chars("sitting"), 2, &mut rows),
+            distance_within(&chars("cartiier"), &chars("cartier"), 0),
             None
         );
     }
@@ -359,13 +377,13 @@ mod tests {
         let q = chars(query);
         let mut out = Vec::new();
         index.candidates(&q, &mut HashScratch::default(), &mut out);
-        let mut rows = Vec::new();
+
         let names = ["cartler", "rnontblanc", "xabcdefghij"];
         out.iter()
             .copied()
             .filter(|&c| {
                 let d = if c == 0 { 1 } else { 2 };
-                distance_within(&q, &chars(names[c as usize]), d, &mut rows).is_some()
+                distance_within(&q, &chars(names[c as usize]), d).is_some()
             })
             .collect()
     }
@@ -410,5 +428,65 @@ mod tests {
             lookup(&index, "cartlerxxx").is_empty(),
             "verified on the whole string"
         );
+    }
+
+    /// Full (unbanded) OSA distance, the reference.
+    fn osa(a: &[u32], b: &[u32]) -> usize {
+        let (n, m) = (a.len(), b.len());
+        let mut d = vec![vec![0usize; m + 1]; n + 1];
+        for (i, row) in d.iter_mut().enumerate() {
+            row[0] = i;
+        }
+        for (j, cell) in d[0].iter_mut().enumerate() {
+            *cell = j;
+        }
+        for i in 1..=n {
+            for j in 1..=m {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                d[i][j] = (d[i - 1][j] + 1)
+                    .min(d[i][j - 1] + 1)
+                    .min(d[i - 1][j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        d[n][m]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn banded_distance_agrees_with_the_full_one(a in "[abc]{0,12}", b in "[abc]{0,12}", max in 0usize..=2) {
+            let (a, b) = (chars(&a), chars(&b));
+            let full = osa(&a, &b);
+            proptest::prop_assert_eq!(distance_within(&a, &b, max), Some(full).filter(|&d| d <= max));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn candidates_include_every_name_within_distance(
+            names in proptest::collection::vec("[abcd]{2,12}", 1..40),
+            queries in proptest::collection::vec("[abcd]{1,14}", 1..20),
+        ) {
+            let chars_of: Vec<Vec<u32>> = names.iter().map(|n| chars(n)).collect();
+            let distance_of = |n: &[u32]| if n.len() >= 9 { 2 } else { 1 };
+            let fuzzy: Vec<FuzzyName<'_>> = chars_of
+                .iter()
+                .enumerate()
+                .map(|(i, c)| FuzzyName { id: i as u32, chars: c, max_distance: distance_of(c) })
+                .collect();
+            let index = FuzzyIndex::build(&fuzzy);
+            let (mut scratch, mut out) = (HashScratch::default(), Vec::new());
+            for q in &queries {
+                let q = chars(q);
+                index.candidates(&q, &mut scratch, &mut out);
+                for (i, n) in chars_of.iter().enumerate() {
+                    if distance_within(&q, n, distance_of(n)).is_some() {
+                        proptest::prop_assert!(out.contains(&(i as u32)), "{:?} vs {:?}", q, n);
+                    }
+                }
+            }
+        }
     }
 }

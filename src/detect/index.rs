@@ -1,13 +1,13 @@
 //! [`BrandIndex`]: build once per snapshot, scan many times.
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
 use super::fuzzy::{FuzzyIndex, FuzzyName, HashScratch, distance_within};
 use super::logo::LogoIndex;
-use super::normalize::{self, CJK, FoldedText, WORD, fold_both};
+use super::normalize::{self, CJK, FoldedText, WORD, fold_both, fold_exact_only};
 use super::signal::compatibility_phrase_before;
 use super::{BrandEntry, Evidence, LogoMatch, NameId, TextMatch};
 
@@ -51,6 +51,12 @@ pub enum IndexError {
         /// The limit.
         max: u32,
     },
+    /// Names and aliases add up to more text than 32-bit offsets address.
+    #[error("names and aliases add up to more than {max} bytes")]
+    TooMuchText {
+        /// The limit.
+        max: u32,
+    },
     /// The automaton exceeded its internal limits.
     #[error("cannot build the name automaton over {patterns} patterns")]
     Automaton {
@@ -82,6 +88,9 @@ struct NameRec {
     joined: Slice,
     /// Allowed edit distance (0 = no fuzzy matching).
     max_distance: u8,
+    /// Characters in `joined` (saturated at 255): rejects fuzzy candidates
+    /// of the wrong length without reading the name.
+    joined_chars: u8,
 }
 
 /// Every brand name, alias and logo of a registry snapshot, ready to scan.
@@ -126,35 +135,33 @@ pub(crate) struct Scratch {
     /// Brands with a strong text match (fuzzy is skipped for them).
     strong: Vec<u32>,
     hash: HashScratch,
-    rows: Vec<usize>,
 }
 
 impl Scratch {
-    /// Folds `text` and returns the exact fold.
-    pub(crate) fn fold(&mut self, text: &str) -> &FoldedText {
-        fold_both(text, &mut self.exact, &mut self.obf);
+    /// Folds `text` at the exact level only and returns it.
+    pub(crate) fn fold_exact(&mut self, text: &str) -> &FoldedText {
+        fold_exact_only(text, &mut self.exact, &mut self.obf);
         &self.exact
     }
 }
 
 thread_local! {
-    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+    /// This thread's scratch buffers, taken out while in use (a nested or
+    /// concurrent use on the same thread gets fresh ones; nothing panics).
+    static SCRATCH: Cell<Option<Scratch>> = const { Cell::new(None) };
 }
 
-/// Runs `f` with this thread's scratch buffers (fresh ones if they are in
-/// use or gone).
+/// Runs `f` with this thread's scratch buffers.
 pub(crate) fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
-    let mut f = Some(f);
-    let reused = SCRATCH.try_with(|cell| match cell.try_borrow_mut() {
-        Ok(mut scratch) => f.take().map(|f| f(&mut scratch)),
-        Err(_) => None,
-    });
-    match (reused, f) {
-        (Ok(Some(r)), _) => r,
-        (_, Some(f)) => f(&mut Scratch::default()),
-        // `f` was taken only when it ran and returned Some.
-        (_, None) => unreachable!("scratch closure ran without a result"),
-    }
+    let mut scratch = SCRATCH
+        .try_with(Cell::take)
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let result = f(&mut scratch);
+    // Fails only while the thread is being torn down: then drop the buffers.
+    let _ = SCRATCH.try_with(|cell| cell.set(Some(scratch)));
+    result
 }
 
 fn push_arena(arena: &mut String, s: &str) -> Slice {
@@ -168,11 +175,13 @@ fn push_arena(arena: &mut String, s: &str) -> Slice {
 
 impl BrandIndex {
     /// Builds the index: folds every name and alias, builds the automaton,
-    /// the fuzzy index and the logo table. About a second for 100k brands
-    /// with 400k names; never call it on the request path.
+    /// the fuzzy index and the logo table, using two threads: about 2–3 s
+    /// and 150 MiB for 100k brands with 400k names (see
+    /// `benches/detect.rs`); never call it on the request path.
     ///
     /// # Errors
     /// [`IndexError::TooManyNames`] past `u32::MAX` names;
+    /// [`IndexError::TooMuchText`] past 4 GiB of names and their folds;
     /// [`IndexError::Automaton`] if the automaton exceeds its limits (far
     /// beyond any registry: billions of states).
     pub fn build(entries: impl IntoIterator<Item = BrandEntry>) -> Result<BrandIndex, IndexError> {
@@ -233,6 +242,9 @@ impl BrandIndex {
                 } else {
                     2
                 };
+                if arena.len() + name.len() + exact.len() + joined.len() > u32::MAX as usize {
+                    return Err(IndexError::TooMuchText { max: u32::MAX });
+                }
                 let term = push_arena(&mut arena, name);
                 let exact_slice = push_arena(&mut arena, exact.as_str());
                 let joined_slice = push_arena(&mut arena, &joined);
@@ -242,6 +254,7 @@ impl BrandIndex {
                     exact: exact_slice,
                     joined: joined_slice,
                     max_distance,
+                    joined_chars: u8::try_from(joined.chars().count()).unwrap_or(u8::MAX),
                 });
             }
         }
@@ -449,7 +462,6 @@ impl BrandIndex {
             candidates,
             strong,
             hash,
-            rows,
         } = scratch;
         strong.clear();
         strong.extend(out.iter().map(|m| m.brand));
@@ -484,12 +496,14 @@ impl BrandIndex {
                 for &cand in candidates.iter() {
                     let rec = &self.names[cand as usize];
                     let max = usize::from(rec.max_distance);
-                    if strong.binary_search(&rec.brand).is_ok() {
+                    if usize::from(rec.joined_chars).abs_diff(len) > max
+                        || strong.binary_search(&rec.brand).is_ok()
+                    {
                         continue;
                     }
                     name_chars.clear();
                     name_chars.extend(slice(&self.arena, rec.joined).chars().map(u32::from));
-                    let Some(distance) = distance_within(query, name_chars, max, rows) else {
+                    let Some(distance) = distance_within(query, name_chars, max) else {
                         continue;
                     };
                     let evidence = match distance {

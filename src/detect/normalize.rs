@@ -84,7 +84,7 @@ impl FoldedText {
     pub fn fold(&mut self, text: &str, level: Level) {
         let mut other = Self::default();
         match level {
-            Level::Exact => fold_both(text, self, &mut other),
+            Level::Exact => fold_exact_only(text, self, &mut other),
             Level::Obfuscation => fold_both(text, &mut other, self),
         }
     }
@@ -164,15 +164,27 @@ impl FoldedText {
         self.flags.clear();
     }
 
+    #[inline]
     fn push(&mut self, c: char, flags: u8, start: u32, end: u32) {
-        let mut buf = [0u8; 4];
-        let n = c.encode_utf8(&mut buf).len();
+        let n = c.len_utf8();
         self.text.push(c);
-        for _ in 0..n {
+        if n == 1 {
             self.src_start.push(start);
             self.src_end.push(end);
             self.flags.push(flags);
+        } else {
+            let len = self.flags.len() + n;
+            self.src_start.resize(len, start);
+            self.src_end.resize(len, end);
+            self.flags.resize(len, flags);
         }
+    }
+
+    fn reserve(&mut self, bytes: usize) {
+        self.text.reserve(bytes);
+        self.src_start.reserve(bytes);
+        self.src_end.reserve(bytes);
+        self.flags.reserve(bytes);
     }
 
     /// Removes the separators between runs of two or more single-letter
@@ -469,8 +481,15 @@ struct Writer<'a> {
     pending_sep: Option<(u32, u32)>,
     /// Flags of the last character written (0 after a separator or at start).
     last: u8,
-    /// Words written so far: the single-letter pass needs at least two.
-    words: usize,
+    /// Original start of the current word's first character.
+    word_src: u32,
+    /// The current word comes from a single original character.
+    word_single: bool,
+    /// The previous word came from a single original character.
+    prev_single: bool,
+    /// Two single-letter words were seen in a row: the single-letter pass
+    /// may have work to do.
+    adjacent_singles: bool,
 }
 
 impl<'a> Writer<'a> {
@@ -480,11 +499,25 @@ impl<'a> Writer<'a> {
             out,
             pending_sep: None,
             last: 0,
-            words: 0,
+            word_src: 0,
+            word_single: false,
+            prev_single: false,
+            adjacent_singles: false,
         }
     }
 
+    /// Closes the current word (if any) for the single-letter trigger.
+    #[inline]
+    fn close_word(&mut self) {
+        if self.last != 0 {
+            self.adjacent_singles |= self.word_single && self.prev_single;
+            self.prev_single = self.word_single;
+        }
+    }
+
+    #[inline]
     fn sep(&mut self, start: u32, end: u32) {
+        self.close_word();
         match &mut self.pending_sep {
             Some(p) => p.1 = end,
             None => {
@@ -496,6 +529,7 @@ impl<'a> Writer<'a> {
         self.last = 0;
     }
 
+    #[inline]
     fn ch(&mut self, c: char, class: Class, start: u32, end: u32) {
         let flags = match class {
             Class::Word => WORD,
@@ -516,7 +550,10 @@ impl<'a> Writer<'a> {
             self.out.push(' ', 0, s, e);
         }
         if self.last == 0 {
-            self.words += 1;
+            self.word_src = start;
+            self.word_single = true;
+        } else if start != self.word_src {
+            self.word_single = false;
         }
         self.out.push(c, flags, start, end);
         self.last = flags;
@@ -524,6 +561,7 @@ impl<'a> Writer<'a> {
 
     /// Extends the last written character's span to `end` (a diacritic
     /// that folded to nothing).
+    #[inline]
     fn extend(&mut self, end: u32) {
         if self.pending_sep.is_none()
             && self.last != 0
@@ -536,6 +574,16 @@ impl<'a> Writer<'a> {
 
 /// Folds `text` into both levels at once.
 pub(crate) fn fold_both(text: &str, exact: &mut FoldedText, obf: &mut FoldedText) {
+    fold_levels::<true>(text, exact, obf);
+}
+
+/// Folds `text` at the exact level only (`obf` is left empty).
+pub(crate) fn fold_exact_only(text: &str, exact: &mut FoldedText, obf: &mut FoldedText) {
+    fold_levels::<false>(text, exact, obf);
+}
+
+/// The fold driver; the obfuscation level is skipped unless `OBF`.
+fn fold_levels<const OBF: bool>(text: &str, exact: &mut FoldedText, obf: &mut FoldedText) {
     let table = &*TABLE;
     let limit = u32::MAX as usize;
     let text = if text.len() > limit {
@@ -549,6 +597,10 @@ pub(crate) fn fold_both(text: &str, exact: &mut FoldedText, obf: &mut FoldedText
     };
     let mut ex = Writer::new(exact);
     let mut ob = Writer::new(obf);
+    ex.out.reserve(text.len() + 8);
+    if OBF {
+        ob.out.reserve(text.len() + text.len() / 4 + 8);
+    }
     // A leet character held until we know whether a word character follows.
     let mut pending_leet: Option<(char, u32, u32)> = None;
     let mut scratch_exact = Vec::new();
@@ -577,7 +629,9 @@ pub(crate) fn fold_both(text: &str, exact: &mut FoldedText, obf: &mut FoldedText
         match entry.kind {
             Kind::Mark => {
                 ex.extend(end);
-                ob.extend(end);
+                if OBF {
+                    ob.extend(end);
+                }
                 continue;
             }
             Kind::Ignorable => {
@@ -589,6 +643,9 @@ pub(crate) fn fold_both(text: &str, exact: &mut FoldedText, obf: &mut FoldedText
         let ex_items = &items[entry.exact_start as usize..][..usize::from(entry.exact_len)];
         for &(d, class) in ex_items {
             ex.ch(d, class, start, end);
+        }
+        if !OBF {
+            continue;
         }
         // Obfuscation level: resolve a held leet character first.
         let ob_items = &items[entry.obf_start as usize..][..usize::from(entry.obf_len)];
@@ -617,7 +674,8 @@ pub(crate) fn fold_both(text: &str, exact: &mut FoldedText, obf: &mut FoldedText
     if let Some((_, s, e)) = pending_leet {
         ob.sep(s, e);
     }
-    if ob.words >= 2 {
+    ob.close_word();
+    if ob.adjacent_singles {
         obf.join_single_letters();
     }
 }

@@ -107,7 +107,7 @@ pub fn signal_terms(text: &str) -> Vec<Range<usize>> {
         return spans;
     };
     with_scratch(|scratch| {
-        let exact = scratch.fold(text);
+        let exact = scratch.fold_exact(text);
         for m in automaton.find_overlapping_iter(exact.as_str()) {
             let (left, right) = set.edges[m.pattern().as_usize()];
             if (left && !exact.boundary_before(m.start()))

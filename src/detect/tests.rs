@@ -436,6 +436,27 @@ fn empty_and_odd_inputs_find_nothing() {
     assert!(empty.declared_brand("Cartier").is_none());
 }
 
+#[test]
+fn the_index_is_shared_between_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<BrandIndex>();
+    let found = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..2).map(|_| s.spawn(|| scan("C4rtier").len())).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or(0))
+            .sum::<usize>()
+    });
+    assert_eq!(found, 2);
+}
+
+#[test]
+fn memory_is_reported() {
+    assert!(INDEX.memory_bytes() > 0);
+    assert_eq!(INDEX.name_count(), 15);
+    assert_eq!(INDEX.logo_count(), 2);
+}
+
 // --- properties ------------------------------------------------------------
 
 /// Listing-like text: names, obfuscations, misspellings, filler words and

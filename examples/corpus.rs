@@ -1,0 +1,309 @@
+//! Runs the listing-check corpus in-process and prints how the checks score.
+//!
+//! ```text
+//! cargo run --example corpus
+//! ```
+//!
+//! Loads `tests/data/corpus-registry.toml` into an embedded registry (no
+//! server), checks every listing of `tests/data/listings.toml` with
+//! [`marque::listing::check`] as its platform, and prints:
+//! - precision and recall per expected evidence kind, BLOCK and REVIEW being
+//!   positive and ALLOW negative (a group holds the listings whose expected
+//!   strongest evidence is that kind), and overall;
+//! - the confusion matrix of verdicts;
+//! - agreement per category, and every listing whose verdict or strongest
+//!   evidence differs from the corpus.
+//!
+//! The output is deterministic (the corpus dates hold until the end of 2040).
+//! `tests/corpus.rs` asserts the same expectations through the gRPC API;
+//! `docs/corpus.md` describes the corpus.
+
+use std::{collections::BTreeMap, path::Path, sync::Arc, time::Duration};
+
+use anyhow::Context as _;
+use marque::{
+    detect::Evidence,
+    listing::{self, Verdict},
+    logo::LogoHash,
+    model::{Actor, NiceClass, Region, Slug},
+    registry::{Registry, WriteMeta},
+    seed::Seed,
+    store::MemoryStore,
+};
+use serde::Deserialize;
+
+const REGISTRY: &str = "tests/data/corpus-registry.toml";
+const LISTINGS: &str = "tests/data/listings.toml";
+
+/// Evidence kinds in the order the table prints them.
+const KINDS: [&str; 6] = [
+    "BRAND_FIELD",
+    "TEXT_EXACT",
+    "TEXT_OBFUSCATED",
+    "TEXT_FUZZY",
+    "LOGO",
+    "NONE",
+];
+const VERDICTS: [&str; 3] = ["ALLOW", "REVIEW", "BLOCK"];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Corpus {
+    listings: Vec<Row>,
+}
+
+/// One corpus listing with its expectations.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Row {
+    id: String,
+    category: String,
+    platform: String,
+    seller_account: String,
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    declared_brand: String,
+    nice_class: Option<i32>,
+    region: Option<String>,
+    #[serde(default)]
+    image_hashes: Vec<String>,
+    verdict: String,
+    evidence: String,
+    note: String,
+}
+
+impl Row {
+    fn listing(&self) -> anyhow::Result<listing::Listing> {
+        let nice_class = self
+            .nice_class
+            .map(NiceClass::parse)
+            .transpose()
+            .map_err(anyhow::Error::msg)?;
+        let region = self
+            .region
+            .as_deref()
+            .map(Region::parse)
+            .transpose()
+            .map_err(anyhow::Error::msg)?;
+        let image_hashes = self
+            .image_hashes
+            .iter()
+            .map(|h| LogoHash::parse_hex(h).map(|h| h.0))
+            .collect::<Result<_, _>>()?;
+        Ok(listing::Listing {
+            seller_account: self.seller_account.clone(),
+            title: self.title.clone(),
+            description: self.description.clone(),
+            declared_brand: self.declared_brand.clone(),
+            nice_class,
+            region,
+            image_hashes,
+        })
+    }
+}
+
+fn verdict_name(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Allow => "ALLOW",
+        Verdict::Review => "REVIEW",
+        Verdict::Block => "BLOCK",
+    }
+}
+
+fn evidence_name(e: Evidence) -> &'static str {
+    match e {
+        Evidence::BrandField => "BRAND_FIELD",
+        Evidence::TextExact => "TEXT_EXACT",
+        Evidence::TextObfuscated => "TEXT_OBFUSCATED",
+        Evidence::TextFuzzy { .. } => "TEXT_FUZZY",
+        Evidence::Logo { .. } => "LOGO",
+    }
+}
+
+/// Binary counts, BLOCK and REVIEW positive.
+#[derive(Default, Clone, Copy)]
+struct Counts {
+    listings: usize,
+    tp: usize,
+    fp: usize,
+    fn_: usize,
+    tn: usize,
+}
+
+impl Counts {
+    fn add(&mut self, expected: &str, got: &str) {
+        self.listings += 1;
+        match (expected != "ALLOW", got != "ALLOW") {
+            (true, true) => self.tp += 1,
+            (false, true) => self.fp += 1,
+            (true, false) => self.fn_ += 1,
+            (false, false) => self.tn += 1,
+        }
+    }
+}
+
+fn ratio(num: usize, den: usize) -> String {
+    if den == 0 {
+        "n/a".to_string()
+    } else {
+        format!("{:.3}", num as f64 / den as f64)
+    }
+}
+
+/// A listing's outcome next to its expectations.
+struct Scored<'a> {
+    row: &'a Row,
+    verdict: &'static str,
+    evidence: &'static str,
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> anyhow::Result<()> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let seed = Seed::load(&root.join(REGISTRY))?;
+    let text = std::fs::read_to_string(root.join(LISTINGS))
+        .with_context(|| format!("cannot read {LISTINGS}"))?;
+    let corpus: Corpus = toml::from_str(&text).with_context(|| format!("invalid {LISTINGS}"))?;
+
+    let registry = Registry::new(Arc::new(MemoryStore::new()), Duration::ZERO);
+    registry.load().await?;
+    registry
+        .write(
+            Actor::System,
+            WriteMeta {
+                only_if_empty: true,
+                ..Default::default()
+            },
+            &seed.commands,
+        )
+        .await?;
+    let snapshot = registry.snapshot();
+    let now = time::OffsetDateTime::now_utc();
+
+    let mut scored = Vec::with_capacity(corpus.listings.len());
+    for row in &corpus.listings {
+        let listing = row
+            .listing()
+            .with_context(|| format!("listing {}", row.id))?;
+        let platform = Slug::parse(&row.platform).map_err(anyhow::Error::msg)?;
+        let outcome = listing::check(&snapshot, &platform, &listing, now);
+        scored.push(Scored {
+            row,
+            verdict: verdict_name(outcome.verdict),
+            evidence: outcome
+                .matches
+                .first()
+                .map_or("NONE", |m| evidence_name(m.evidence)),
+        });
+    }
+
+    let mut by_kind: BTreeMap<&str, Counts> = BTreeMap::new();
+    let mut all = Counts::default();
+    let mut confusion = [[0usize; 3]; 3];
+    let mut by_category: Vec<(&str, usize, usize, usize)> = Vec::new();
+    for s in &scored {
+        let (expected, got) = (s.row.verdict.as_str(), s.verdict);
+        by_kind
+            .entry(&s.row.evidence)
+            .or_default()
+            .add(expected, got);
+        all.add(expected, got);
+        let index = |v: &str| VERDICTS.iter().position(|x| *x == v);
+        if let (Some(e), Some(g)) = (index(expected), index(got)) {
+            confusion[e][g] += 1;
+        }
+        let category = s.row.category.as_str();
+        if by_category.last().is_none_or(|c| c.0 != category) {
+            by_category.push((category, 0, 0, 0));
+        }
+        if let Some(c) = by_category.last_mut() {
+            c.1 += 1;
+            c.2 += usize::from(expected == got);
+            c.3 += usize::from(s.row.evidence == s.evidence);
+        }
+    }
+
+    println!(
+        "Listing-check corpus: {} listings ({LISTINGS}) against {REGISTRY}",
+        scored.len()
+    );
+    println!(
+        "Positive = BLOCK or REVIEW, negative = ALLOW; rows group listings by expected evidence."
+    );
+    println!();
+    println!(
+        "{:<16} {:>8} {:>4} {:>4} {:>4} {:>4} {:>9} {:>7}",
+        "evidence", "listings", "TP", "FP", "FN", "TN", "precision", "recall"
+    );
+    let line = |name: &str, c: &Counts| {
+        println!(
+            "{:<16} {:>8} {:>4} {:>4} {:>4} {:>4} {:>9} {:>7}",
+            name,
+            c.listings,
+            c.tp,
+            c.fp,
+            c.fn_,
+            c.tn,
+            ratio(c.tp, c.tp + c.fp),
+            ratio(c.tp, c.tp + c.fn_),
+        );
+    };
+    for kind in KINDS {
+        line(kind, &by_kind.get(kind).copied().unwrap_or_default());
+    }
+    for (kind, counts) in &by_kind {
+        if !KINDS.contains(kind) {
+            line(kind, counts);
+        }
+    }
+    line("all", &all);
+
+    println!();
+    println!("Verdicts (rows: expected, columns: got)");
+    println!(
+        "{:<10} {:>6} {:>6} {:>6}",
+        "", VERDICTS[0], VERDICTS[1], VERDICTS[2]
+    );
+    for (e, name) in VERDICTS.iter().enumerate() {
+        println!(
+            "{:<10} {:>6} {:>6} {:>6}",
+            name, confusion[e][0], confusion[e][1], confusion[e][2]
+        );
+    }
+
+    let verdicts_ok = scored.iter().filter(|s| s.row.verdict == s.verdict).count();
+    let evidence_ok = scored
+        .iter()
+        .filter(|s| s.row.evidence == s.evidence)
+        .count();
+    println!();
+    println!(
+        "Verdict as expected: {verdicts_ok}/{}; strongest evidence as expected: {evidence_ok}/{}",
+        scored.len(),
+        scored.len()
+    );
+    println!();
+    println!(
+        "{:<16} {:>8} {:>8} {:>9}",
+        "category", "listings", "verdict", "evidence"
+    );
+    for (category, n, verdict, evidence) in &by_category {
+        println!("{category:<16} {n:>8} {verdict:>8} {evidence:>9}");
+    }
+
+    let wrong: Vec<&Scored> = scored
+        .iter()
+        .filter(|s| s.row.verdict != s.verdict || s.row.evidence != s.evidence)
+        .collect();
+    println!();
+    println!("Listings not as expected: {}", wrong.len());
+    for s in wrong {
+        println!(
+            "  {} expected {} {}, got {} {}: {}",
+            s.row.id, s.row.verdict, s.row.evidence, s.verdict, s.evidence, s.row.note
+        );
+    }
+    Ok(())
+}
