@@ -1,0 +1,489 @@
+//! Detection benchmarks over a deterministic synthetic registry.
+//!
+//! 100k brands with pronounceable 5–12 letter names, 300k aliases (other
+//! names, two-word names, CJK), 10k logos; 1,000 listing titles of about
+//! 120 bytes, half of them mentioning a brand (exact, obfuscated or
+//! misspelt), one in ten in Chinese.
+//!
+//! Run with `cargo bench --bench detect`. Groups:
+//! - `scan_text`: `BrandIndex::scan_text` (fuzzy over runs of up to 3
+//!   words, the default), fuzzy over single words only, and no fuzzy
+//!   (exact + obfuscated only), per title;
+//! - `floor`: raw `aho-corasick` over the same folded titles and the same
+//!   folded patterns (`find_iter`, and `find_overlapping_iter` which the
+//!   index uses), the lower bound for the ratio;
+//! - `build`: `BrandIndex::build` for the whole registry;
+//! - `logos`: `scan_logos` with 1 and 4 listing hashes against 10k logos.
+//!
+//! A plain-timer summary (checks/s, ratio, build time, memory) is printed
+//! to stderr first.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use marque::detect::normalize::fold_obfuscated;
+use marque::detect::{BrandEntry, BrandIndex, LogoMatch, ScanOptions, TextMatch, signal_terms};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+const BRANDS: usize = 100_000;
+const ALIASES: usize = 300_000;
+const LOGOS: usize = 10_000;
+const TITLES: usize = 1_000;
+const TITLE_BYTES: usize = 120;
+
+const ONSETS: &[&str] = &[
+    "b", "c", "d", "f", "g", "h", "j", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w", "z", "br",
+    "ch", "cl", "cr", "dr", "fl", "gr", "pl", "pr", "sh", "st", "tr", "th", "qu",
+];
+const VOWELS: &[&str] = &["a", "e", "i", "o", "u", "ai", "ea", "io", "ou", "y"];
+const CODAS: &[&str] = &["", "", "", "n", "r", "s", "l", "x", "nd", "rt"];
+const HAN: &str = "卡地亚万宝龙路易威登古驰香奈儿爱马仕普拉达巴宝莉范思哲欧米茄浪琴劳力士蒂芙尼宝格丽施华洛世奇迪奥纪梵希芬迪菲拉格慕";
+const WORDS: &[&str] = &[
+    "new",
+    "women's",
+    "men's",
+    "leather",
+    "handbag",
+    "genuine",
+    "watch",
+    "stainless",
+    "steel",
+    "luxury",
+    "gift",
+    "box",
+    "size",
+    "black",
+    "white",
+    "2024",
+    "authentic",
+    "vintage",
+    "crossbody",
+    "shoulder",
+    "strap",
+    "wallet",
+    "ring",
+    "gold",
+    "silver",
+    "plated",
+    "sterling",
+    "925",
+    "necklace",
+    "pendant",
+    "bracelet",
+    "quartz",
+    "automatic",
+    "sapphire",
+    "crystal",
+    "dial",
+    "classic",
+    "limited",
+    "edition",
+    "with",
+    "and",
+    "for",
+    "case",
+    "cover",
+    "premium",
+    "quality",
+    "original",
+    "sunglasses",
+    "polarized",
+    "UV400",
+    "pen",
+    "fountain",
+    "ballpoint",
+    "perfume",
+    "100ml",
+    "eau",
+    "de",
+    "parfum",
+    "spray",
+    "sneakers",
+    "running",
+    "shoes",
+    "US",
+    "9",
+    "-",
+    "|",
+    "free",
+    "shipping",
+];
+const CN_WORDS: &[&str] = &[
+    "正品",
+    "女士",
+    "手提包",
+    "真皮",
+    "手表",
+    "男士",
+    "新款",
+    "包邮",
+    "限量",
+    "礼盒",
+    "钢笔",
+    "香水",
+];
+
+fn name(rng: &mut StdRng, min: usize, max: usize) -> String {
+    let target = rng.gen_range(min..=max);
+    loop {
+        let mut s = String::new();
+        while s.len() < target {
+            s.push_str(ONSETS[rng.gen_range(0..ONSETS.len())]);
+            s.push_str(VOWELS[rng.gen_range(0..VOWELS.len())]);
+            if rng.gen_bool(0.3) {
+                s.push_str(CODAS[rng.gen_range(0..CODAS.len())]);
+            }
+        }
+        s.truncate(target);
+        if s.len() >= min {
+            let mut c = s.chars();
+            return c
+                .next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default();
+        }
+    }
+}
+
+fn han(rng: &mut StdRng, n: usize) -> String {
+    let chars: Vec<char> = HAN.chars().collect();
+    (0..n)
+        .map(|_| chars[rng.gen_range(0..chars.len())])
+        .collect()
+}
+
+/// The synthetic registry.
+fn registry() -> Vec<BrandEntry> {
+    let mut rng = StdRng::seed_from_u64(0x4D41_5251_5545);
+    let mut brands: Vec<BrandEntry> = (0..BRANDS)
+        .map(|i| BrandEntry {
+            id: i as u32,
+            names: vec![name(&mut rng, 5, 12)],
+            logos: Vec::new(),
+        })
+        .collect();
+    for _ in 0..ALIASES {
+        let b = rng.gen_range(0..BRANDS);
+        let alias = match rng.gen_range(0..10) {
+            0..=3 => name(&mut rng, 5, 12),
+            4..=6 => format!("{} {}", brands[b].names[0], name(&mut rng, 4, 7)),
+            _ => {
+                let n = rng.gen_range(2..=4);
+                han(&mut rng, n)
+            }
+        };
+        brands[b].names.push(alias);
+    }
+    for i in 0..LOGOS {
+        brands[i * (BRANDS / LOGOS)].logos.push(rng.r#gen());
+    }
+    brands
+}
+
+fn obfuscate(rng: &mut StdRng, name: &str) -> String {
+    match rng.gen_range(0..4) {
+        0 => name
+            .replacen('a', "4", 1)
+            .replacen('o', "0", 1)
+            .replacen('e', "3", 1),
+        1 => name
+            .chars()
+            .map(|c| c.to_string())
+            .collect::<Vec<_>>()
+            .join("."),
+        2 => name.replacen('a', "а", 1).replacen('o', "о", 1), // Cyrillic
+        _ => {
+            let mid = name.len() / 2;
+            format!("{}\u{200B}{}", &name[..mid], &name[mid..])
+        }
+    }
+}
+
+fn misspell(rng: &mut StdRng, name: &str) -> String {
+    let mut chars: Vec<char> = name.chars().collect();
+    let i = rng.gen_range(1..chars.len());
+    match rng.gen_range(0..3) {
+        0 => chars.insert(i, chars[i - 1]),
+        1 => {
+            chars.remove(i);
+        }
+        _ => chars[i] = 'q',
+    }
+    chars.into_iter().collect()
+}
+
+/// Listing titles of about 120 bytes.
+fn titles(brands: &[BrandEntry]) -> Vec<String> {
+    let mut rng = StdRng::seed_from_u64(7);
+    (0..TITLES)
+        .map(|_| {
+            let chinese = rng.gen_bool(0.1);
+            let brand = &brands[rng.gen_range(0..brands.len())];
+            let mention = match rng.gen_range(0..10) {
+                0..=2 => Some(brand.names[0].clone()),
+                3 => Some(brand.names[rng.gen_range(0..brand.names.len())].clone()),
+                4 => Some(obfuscate(&mut rng, &brand.names[0])),
+                5 => Some(misspell(&mut rng, &brand.names[0])),
+                _ => None,
+            };
+            let mut title = String::new();
+            let at = rng.gen_range(0..4);
+            let mut words = 0;
+            while title.len() < TITLE_BYTES {
+                if words == at
+                    && let Some(m) = &mention
+                {
+                    title.push_str(m);
+                    title.push(' ');
+                }
+                if chinese {
+                    title.push_str(CN_WORDS[rng.gen_range(0..CN_WORDS.len())]);
+                } else {
+                    title.push_str(WORDS[rng.gen_range(0..WORDS.len())]);
+                    title.push(' ');
+                }
+                words += 1;
+            }
+            title.truncate(title.trim_end().len());
+            title
+        })
+        .collect()
+}
+
+/// The same folded patterns the index uses (names and joined multi-word names).
+fn floor_patterns(brands: &[BrandEntry]) -> Vec<String> {
+    let mut patterns: Vec<String> = Vec::new();
+    for b in brands {
+        for n in &b.names {
+            let f = fold_obfuscated(n);
+            if f.contains(' ') {
+                patterns.push(f.replace(' ', ""));
+            }
+            patterns.push(f);
+        }
+    }
+    patterns.sort_unstable();
+    patterns.dedup();
+    patterns
+}
+
+fn time_per_call(mut f: impl FnMut(), calls: usize) -> Duration {
+    // Warm up, then measure.
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_millis(300) {
+        f();
+    }
+    let rounds = 5;
+    let start = Instant::now();
+    for _ in 0..rounds {
+        f();
+    }
+    start.elapsed() / (rounds * calls) as u32
+}
+
+fn bench(c: &mut Criterion) {
+    let brands = registry();
+    let titles = titles(&brands);
+    let avg_len = titles.iter().map(String::len).sum::<usize>() / titles.len();
+
+    let started = Instant::now();
+    let index = BrandIndex::build(brands.clone()).expect("index builds");
+    let build_time = started.elapsed();
+    let patterns = floor_patterns(&brands);
+    let folded: Vec<String> = titles.iter().map(|t| fold_obfuscated(t)).collect();
+    let floor = AhoCorasick::builder()
+        .match_kind(MatchKind::Standard)
+        .build(&patterns)
+        .expect("floor automaton");
+    let floor_ll = AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(&patterns)
+        .expect("floor automaton");
+
+    // Plain-timer summary.
+    let mut out: Vec<TextMatch> = Vec::new();
+    let mut hits = 0usize;
+    let mut by_kind = std::collections::BTreeMap::<String, usize>::new();
+    for t in &titles {
+        index.scan_text(t, &mut out);
+        hits += usize::from(!out.is_empty());
+        for m in &out {
+            let kind = format!("{:?}", m.evidence)
+                .split([' ', '{'])
+                .next()
+                .unwrap_or("")
+                .to_owned();
+            *by_kind.entry(kind).or_default() += 1;
+        }
+    }
+    let scan = time_per_call(
+        || {
+            for t in &titles {
+                index.scan_text(black_box(t), &mut out);
+            }
+        },
+        titles.len(),
+    );
+    let one_word = time_per_call(
+        || {
+            for t in &titles {
+                index.scan_text_with(black_box(t), ScanOptions { fuzzy_max_words: 1 }, &mut out);
+            }
+        },
+        titles.len(),
+    );
+    let strong = time_per_call(
+        || {
+            for t in &titles {
+                index.scan_text_with(black_box(t), ScanOptions { fuzzy_max_words: 0 }, &mut out);
+            }
+        },
+        titles.len(),
+    );
+    let raw = time_per_call(
+        || {
+            for f in &folded {
+                black_box(floor.find_iter(black_box(f.as_str())).count());
+            }
+        },
+        titles.len(),
+    );
+    let raw_ll = time_per_call(
+        || {
+            for f in &folded {
+                black_box(floor_ll.find_iter(black_box(f.as_str())).count());
+            }
+        },
+        titles.len(),
+    );
+    let mut logo_out: Vec<LogoMatch> = Vec::new();
+    let logo1 = time_per_call(
+        || index.scan_logos(black_box(&[0x1234_5678_9ABC_DEF0]), &mut logo_out),
+        1,
+    );
+    let per_s = |d: Duration| 1.0 / d.as_secs_f64();
+    eprintln!(
+        "--- detect summary ({} titles, avg {avg_len} bytes) ---",
+        titles.len()
+    );
+    eprintln!(
+        "registry: {} brands, {} names indexed, {} logos, {} automaton patterns",
+        brands.len(),
+        index.name_count(),
+        index.logo_count(),
+        patterns.len()
+    );
+    eprintln!("titles with a match: {hits}; matches by kind: {by_kind:?}");
+    eprintln!(
+        "build: {build_time:?}; memory_bytes: {:.1} MiB",
+        index.memory_bytes() as f64 / 1048576.0
+    );
+    eprintln!(
+        "scan_text (fuzzy 3 words): {scan:?}/title, {:.0} checks/s",
+        per_s(scan)
+    );
+    eprintln!(
+        "scan_text, fuzzy 1 word : {one_word:?}/title, {:.0} checks/s",
+        per_s(one_word)
+    );
+    eprintln!(
+        "scan_text, no fuzzy     : {strong:?}/title, {:.0} checks/s",
+        per_s(strong)
+    );
+    eprintln!(
+        "raw AC find_iter (standard)        : {raw:?}/title -> ratio: fuzzy 3 words {:.2}, no fuzzy {:.2}",
+        raw.as_secs_f64() / scan.as_secs_f64(),
+        raw.as_secs_f64() / strong.as_secs_f64()
+    );
+    eprintln!(
+        "raw AC find_iter (leftmost-longest): {raw_ll:?}/title -> ratio: fuzzy 3 words {:.2}, no fuzzy {:.2}",
+        raw_ll.as_secs_f64() / scan.as_secs_f64(),
+        raw_ll.as_secs_f64() / strong.as_secs_f64()
+    );
+    eprintln!(
+        "scan_logos (1 hash vs {} logos): {logo1:?}",
+        index.logo_count()
+    );
+
+    let mut g = c.benchmark_group("scan_text");
+    g.throughput(Throughput::Elements(titles.len() as u64));
+    g.sample_size(20);
+    g.bench_function("scan_text", |b| {
+        b.iter(|| {
+            for t in &titles {
+                index.scan_text(black_box(t), &mut out);
+            }
+        })
+    });
+    g.bench_function("fuzzy_1_word", |b| {
+        b.iter(|| {
+            for t in &titles {
+                index.scan_text_with(black_box(t), ScanOptions { fuzzy_max_words: 1 }, &mut out);
+            }
+        })
+    });
+    g.bench_function("no_fuzzy", |b| {
+        b.iter(|| {
+            for t in &titles {
+                index.scan_text_with(black_box(t), ScanOptions { fuzzy_max_words: 0 }, &mut out);
+            }
+        })
+    });
+    g.bench_function("signal_terms", |b| {
+        b.iter(|| {
+            for t in &titles {
+                black_box(signal_terms(black_box(t)));
+            }
+        })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("floor");
+    g.throughput(Throughput::Elements(titles.len() as u64));
+    g.bench_function("aho_corasick_find_iter", |b| {
+        b.iter(|| {
+            for f in &folded {
+                black_box(floor.find_iter(black_box(f.as_str())).count());
+            }
+        })
+    });
+    g.bench_function("aho_corasick_find_iter_leftmost_longest", |b| {
+        b.iter(|| {
+            for f in &folded {
+                black_box(floor_ll.find_iter(black_box(f.as_str())).count());
+            }
+        })
+    });
+    g.bench_function("aho_corasick_find_overlapping_iter", |b| {
+        b.iter(|| {
+            for f in &folded {
+                black_box(floor.find_overlapping_iter(black_box(f.as_str())).count());
+            }
+        })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("logos");
+    g.bench_function("scan_logos_1_hash", |b| {
+        b.iter(|| index.scan_logos(black_box(&[0x1234_5678_9ABC_DEF0]), &mut logo_out))
+    });
+    g.bench_function("scan_logos_4_hashes", |b| {
+        b.iter(|| index.scan_logos(black_box(&[1, 2, 3, 0x1234_5678_9ABC_DEF0]), &mut logo_out))
+    });
+    g.finish();
+
+    drop(floor);
+    drop(floor_ll);
+    let mut g = c.benchmark_group("build");
+    g.sample_size(10).measurement_time(Duration::from_secs(20));
+    g.bench_function("build_100k_brands", |b| {
+        b.iter(|| BrandIndex::build(black_box(brands.clone())))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
