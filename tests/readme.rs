@@ -82,4 +82,6 @@ async fn the_readme_examples_run_as_printed() {
     assert!(stdout.contains("\"authorized\": true"));
     assert!(stdout.contains("SELLER_CHECK_REASON_CLASS_NOT_COVERED"));
     assert!(stdout.contains("SERVING"));
+    assert!(stdout.contains("VERDICT_BLOCK"));
+    assert!(stdout.contains("EVIDENCE_TEXT_OBFUSCATED"));
 }
