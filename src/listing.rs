@@ -285,20 +285,10 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
             }
         }
     }
-    matches.sort_by_key(|m| (!m.strong, evidence_rank(m.evidence)));
+    matches.sort_by_key(|m| (!m.strong, m.evidence.rank()));
     Outcome {
         verdict,
         matches,
         signal_terms,
-    }
-}
-
-fn evidence_rank(evidence: Evidence) -> u32 {
-    match evidence {
-        Evidence::BrandField => 0,
-        Evidence::TextExact => 1,
-        Evidence::TextObfuscated => 2,
-        Evidence::Logo { distance } => 3 + distance,
-        Evidence::TextFuzzy { distance } => 20 + distance,
     }
 }

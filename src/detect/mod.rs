@@ -139,7 +139,8 @@ impl Evidence {
     }
 
     /// Rank for "strongest first" among text evidence: lower is stronger.
-    fn rank(self) -> u32 {
+    #[must_use]
+    pub fn rank(self) -> u32 {
         match self {
             Evidence::BrandField => 0,
             Evidence::TextExact => 1,
