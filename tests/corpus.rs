@@ -56,6 +56,10 @@ struct Row {
     verdict: String,
     evidence: String,
     note: String,
+    /// A known disagreement between the implementation and DESIGN.md:
+    /// what is missing. The expectation stays DESIGN.md's.
+    #[serde(default)]
+    known_gap: Option<String>,
 }
 
 impl Row {
@@ -164,8 +168,24 @@ fn compare(row: &Row, how: &str, answer: &pb::CheckListingResponse) -> Option<St
         return Some(row.mismatch(how, &format!("the answer of {:?}", answer.listing_id)));
     }
     let (verdict, evidence) = outcome(answer);
-    (verdict != row.verdict || evidence != row.evidence)
-        .then(|| row.mismatch(how, &format!("{verdict} {evidence}")))
+    let agrees = verdict == row.verdict && evidence == row.evidence;
+    match (&row.known_gap, agrees) {
+        (None, true) => None,
+        (None, false) => Some(row.mismatch(how, &format!("{verdict} {evidence}"))),
+        // A known gap: reported, and it must still be one, so that fixing it
+        // turns its `known_gap` into a plain expectation.
+        (Some(gap), false) => {
+            eprintln!(
+                "known gap {} [{how}]: got {verdict} {evidence}: {gap}",
+                row.id
+            );
+            None
+        }
+        (Some(_), true) => Some(format!(
+            "{} [{how}] now agrees with DESIGN.md: remove its known_gap",
+            row.id
+        )),
+    }
 }
 
 fn fail_on(mismatches: &[String], total: usize) {

@@ -163,8 +163,8 @@ pub struct TextMatch {
     /// Byte span in the original text, on character boundaries: slicing the
     /// text with it gives the surface form (`C4rtier`, `C.a.r.t.i.e.r`).
     pub span: Range<usize>,
-    /// A compatibility phrase (`for`, `compatible with`, `fits`, `适用于`,
-    /// `兼容`) comes right before the mention: nominative use, weak.
+    /// A compatibility phrase (`for`, `compatible with`, `fits`, `适用于`)
+    /// comes right before the mention: nominative use, weak.
     pub preceded_by_compatibility_phrase: bool,
 }
 

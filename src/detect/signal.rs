@@ -38,17 +38,9 @@ const SIGNAL_TERMS: &[&str] = &[
 ];
 
 /// Phrases that, right before a mention, make it nominative use ("case for
-/// iPhone"). Exact-folded.
-const COMPATIBILITY_PHRASES: &[&str] = &[
-    "for",
-    "compatible with",
-    "fits",
-    "works with",
-    "适用于",
-    "用于",
-    "兼容",
-    "适配",
-];
+/// iPhone"). Exact-folded. The list is DESIGN.md's, which is closed (unlike
+/// the signal terms): a wider one would let sellers weaken any mention.
+const COMPATIBILITY_PHRASES: &[&str] = &["for", "compatible with", "fits", "适用于"];
 
 /// A small automaton over folded terms, with per-pattern boundary needs.
 struct TermSet {
