@@ -137,13 +137,20 @@ impl Rpc {
         format!("{self:?}")
     }
 
-    /// The RPC named by an HTTP/2 path (`/marque.v1.RegistryService/GetBrand`).
+    /// The RPC named by an HTTP/2 path (`/marque.v1.RegistryService/GetBrand`):
+    /// one lookup in a table built once, since it runs on every call.
     pub fn from_path(path: &str) -> Option<Rpc> {
-        let (service, method) = path.strip_prefix('/')?.split_once('/')?;
-        Rpc::ALL
-            .iter()
+        static PATHS: std::sync::OnceLock<std::collections::HashMap<String, Rpc>> =
+            std::sync::OnceLock::new();
+        PATHS
+            .get_or_init(|| {
+                Rpc::ALL
+                    .iter()
+                    .map(|rpc| (format!("/{}/{}", rpc.service(), rpc.method()), *rpc))
+                    .collect()
+            })
+            .get(path)
             .copied()
-            .find(|rpc| rpc.service() == service && rpc.method() == method)
     }
 
     /// The member kinds that may call the RPC. Finer rules (whose brand,

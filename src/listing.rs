@@ -125,12 +125,14 @@ fn in_scope(
     region: Option<Region>,
     at: Timestamp,
 ) -> Option<Arc<Trademark>> {
-    let (trademarks, _) = snapshot.list_trademarks(brand, None, usize::MAX);
-    trademarks.into_iter().find(|t| {
-        t.in_force(at)
-            && class.is_none_or(|c| t.nice_classes.contains(c))
-            && region.is_none_or(|r| t.territories.contains(&r))
-    })
+    snapshot
+        .trademarks_of(brand)
+        .find(|t| {
+            t.in_force(at)
+                && class.is_none_or(|c| t.nice_classes.contains(c))
+                && region.is_none_or(|r| t.territories.contains(&r))
+        })
+        .cloned()
 }
 
 /// Checks `listing` by a seller of `platform` at `at`.

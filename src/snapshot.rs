@@ -891,6 +891,18 @@ impl Snapshot {
         page(children(&self.authorizations, brand, after), limit, keep)
     }
 
+    /// A brand's trademarks, without allocating (checks run this per match).
+    pub fn trademarks_of<'a>(
+        &'a self,
+        brand: &Slug,
+    ) -> impl Iterator<Item = &'a Arc<Trademark>> + 'a {
+        let brand = brand.clone();
+        self.trademarks
+            .range((brand.clone(), ResourceId::min())..)
+            .take_while(move |((b, _), _)| *b == brand)
+            .map(|(_, v)| v)
+    }
+
     fn logos_of<'a>(&'a self, brand: &Slug) -> impl Iterator<Item = &'a Arc<Logo>> + 'a {
         let brand = brand.clone();
         self.logos
