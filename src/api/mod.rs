@@ -100,31 +100,74 @@ impl From<RegistryError> for ApiError {
     }
 }
 
+/// Longest message an error carries, in bytes: messages and details travel
+/// in HTTP/2 headers (percent-encoded, base64), and a request full of huge
+/// values must not produce headers a client refuses (16 KiB by default).
+const MAX_MESSAGE_CHARS: usize = 1024;
+/// Longest description (or field path) of one field violation, in bytes.
+const MAX_VIOLATION_CHARS: usize = 200;
+/// Most field violations returned at once.
+const MAX_VIOLATIONS: usize = 20;
+
+/// Cuts `text` to at most `max` bytes, on a character boundary, marking the
+/// cut.
+fn clip(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut cut = max.saturating_sub('…'.len_utf8());
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
+}
+
 impl From<ApiError> for Status {
     fn from(error: ApiError) -> Self {
         match error {
             ApiError::Invalid(violations) => {
-                let summary = violations
+                let more = violations.len().saturating_sub(MAX_VIOLATIONS);
+                let violations: Vec<(String, String)> = violations
+                    .into_iter()
+                    .take(MAX_VIOLATIONS)
+                    .map(|(field, description)| {
+                        (
+                            clip(field, MAX_VIOLATION_CHARS),
+                            clip(description, MAX_VIOLATION_CHARS),
+                        )
+                    })
+                    .collect();
+                let mut summary = violations
                     .iter()
                     .map(|(field, description)| format!("{field}: {description}"))
                     .collect::<Vec<_>>()
                     .join("; ");
+                if more > 0 {
+                    summary.push_str(&format!("; and {more} more"));
+                }
                 let mut details = ErrorDetails::new();
                 for (field, description) in violations {
                     details.add_bad_request_violation(field, description);
                 }
                 Status::with_error_details(
                     Code::InvalidArgument,
-                    format!("invalid request: {summary}"),
+                    clip(format!("invalid request: {summary}"), MAX_MESSAGE_CHARS),
                     details,
                 )
             }
-            ApiError::NotFound(what) => Status::not_found(format!("{what} not found")),
-            ApiError::AlreadyExists(what) => Status::already_exists(what),
-            ApiError::PermissionDenied(what) => Status::permission_denied(what),
-            ApiError::Aborted(what) => Status::aborted(what),
-            ApiError::FailedPrecondition(what) => Status::failed_precondition(what),
-            ApiError::Unavailable(what) => Status::unavailable(what),
+            ApiError::NotFound(what) => {
+                Status::not_found(clip(format!("{what} not found"), MAX_MESSAGE_CHARS))
+            }
+            ApiError::AlreadyExists(what) => Status::already_exists(clip(what, MAX_MESSAGE_CHARS)),
+            ApiError::PermissionDenied(what) => {
+                Status::permission_denied(clip(what, MAX_MESSAGE_CHARS))
+            }
+            ApiError::Aborted(what) => Status::aborted(clip(what, MAX_MESSAGE_CHARS)),
+            ApiError::FailedPrecondition(what) => {
+                Status::failed_precondition(clip(what, MAX_MESSAGE_CHARS))
+            }
+            ApiError::Unavailable(what) => Status::unavailable(clip(what, MAX_MESSAGE_CHARS)),
             ApiError::Internal(cause) => {
                 tracing::error!(error = format!("{cause:#}"), "internal error");
                 Status::internal("internal error")

@@ -1,0 +1,198 @@
+//! Hostile input through the real gRPC API: every answer is a clear client
+//! error (never INTERNAL or UNKNOWN, which a panic or an unmapped error
+//! would give), and nothing is written.
+
+mod common;
+
+use common::{TestServer, Who};
+use marque::pb::marque::v1 as pb;
+use tonic::Code;
+
+fn nasty() -> Vec<String> {
+    vec![
+        String::new(),
+        " ".into(),
+        "\0".into(),
+        "brands/".into(),
+        "brands//".into(),
+        "brands/../alpha".into(),
+        "brands/alpha/".into(),
+        "brands/alpha/trademarks/".into(),
+        "brands/alpha/trademarks/x/y".into(),
+        "brands/ALPHA".into(),
+        "brands/alpha\u{200b}".into(),
+        "members/owner-a/apiKeys/".into(),
+        "ЬRANDS/альфа".into(),
+        "🙂".repeat(300),
+        "x".repeat(70_000),
+        "\u{202e}brands/alpha".into(),
+        "%00".into(),
+    ]
+}
+
+fn acceptable(code: Code) -> bool {
+    matches!(
+        code,
+        Code::InvalidArgument | Code::NotFound | Code::PermissionDenied | Code::FailedPrecondition
+    )
+}
+
+#[tokio::test]
+async fn hostile_names_and_text_get_client_errors_and_write_nothing() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let mut check = server.check_as(Who::PlatformP);
+    let before = owner
+        .get_caller(pb::GetCallerRequest {})
+        .await
+        .expect("caller")
+        .into_inner()
+        .revision;
+    let mut unexpected = Vec::new();
+    for value in nasty() {
+        let mut note = |what: &str, result: Result<(), tonic::Status>| {
+            if let Err(status) = result
+                && !acceptable(status.code())
+            {
+                unexpected.push(format!(
+                    "{what}({:?}…): {status:?}",
+                    value.chars().take(20).collect::<String>()
+                ));
+            }
+        };
+        note(
+            "GetBrand",
+            owner
+                .get_brand(pb::GetBrandRequest {
+                    name: value.clone(),
+                    min_revision: 0,
+                })
+                .await
+                .map(drop),
+        );
+        note(
+            "CreateBrand",
+            owner
+                .create_brand(pb::CreateBrandRequest {
+                    brand_id: value.clone(),
+                    brand: Some(pb::Brand {
+                        display_name: value.clone(),
+                        aliases: vec![value.clone()],
+                        ..Default::default()
+                    }),
+                    request_id: value.clone(),
+                })
+                .await
+                .map(drop),
+        );
+        note(
+            "RemoveTrademark",
+            owner
+                .remove_trademark(pb::RemoveTrademarkRequest {
+                    name: value.clone(),
+                    request_id: String::new(),
+                })
+                .await
+                .map(drop),
+        );
+        note(
+            "UpdateAuthorization",
+            owner
+                .update_authorization(pb::UpdateAuthorizationRequest {
+                    authorization: Some(pb::Authorization {
+                        name: value.clone(),
+                        reference: value.clone(),
+                        etag: value.clone(),
+                        ..Default::default()
+                    }),
+                    update_mask: Some(prost_types::FieldMask {
+                        paths: vec![value.clone()],
+                    }),
+                    request_id: String::new(),
+                })
+                .await
+                .map(drop),
+        );
+        note(
+            "AuthorizeSeller",
+            owner
+                .authorize_seller(pb::AuthorizeSellerRequest {
+                    parent: "brands/alpha".into(),
+                    authorization: Some(pb::Authorization {
+                        platform: value.clone(),
+                        seller_account: value.clone(),
+                        regions: vec![value.clone()],
+                        nice_classes: vec![i32::MIN, i32::MAX],
+                        valid_from: Some(prost_types::Timestamp {
+                            seconds: i64::MAX,
+                            nanos: -1,
+                        }),
+                        ..Default::default()
+                    }),
+                    request_id: String::new(),
+                })
+                .await
+                .map(drop),
+        );
+        note(
+            "ListBrands",
+            owner
+                .list_brands(pb::ListBrandsRequest {
+                    owner: value.clone(),
+                    page_size: i32::MIN,
+                    page_token: value.clone(),
+                    min_revision: 0,
+                })
+                .await
+                .map(drop),
+        );
+        note(
+            "CheckSeller",
+            check
+                .check_seller(pb::CheckSellerRequest {
+                    brand: value.clone(),
+                    seller_account: value.clone(),
+                    nice_class: i32::MIN,
+                    region: value.clone(),
+                    at_time: Some(prost_types::Timestamp {
+                        seconds: i64::MIN,
+                        nanos: i32::MAX,
+                    }),
+                    min_revision: 0,
+                })
+                .await
+                .map(drop),
+        );
+        // A listing's text may be anything: it is scanned, never refused for
+        // its content (only for its size).
+        let listing = check
+            .check_listing(pb::CheckListingRequest {
+                listing: Some(pb::Listing {
+                    seller_account: "s".into(),
+                    title: format!("x{}", value.chars().take(900).collect::<String>()),
+                    description: value.clone(),
+                    declared_brand: value.chars().take(200).collect(),
+                    ..Default::default()
+                }),
+                min_revision: 0,
+            })
+            .await;
+        if let Err(status) = &listing
+            && status.code() != Code::InvalidArgument
+        {
+            unexpected.push(format!("CheckListing: {status:?}"));
+        }
+    }
+    assert!(
+        unexpected.is_empty(),
+        "unexpected answers:\n{}",
+        unexpected.join("\n")
+    );
+    let after = owner
+        .get_caller(pb::GetCallerRequest {})
+        .await
+        .expect("caller")
+        .into_inner()
+        .revision;
+    assert_eq!(before, after, "no hostile request wrote anything");
+}
