@@ -30,7 +30,6 @@ use marque::{
     seed::Seed,
     store::MemoryStore,
 };
-use serde::Deserialize;
 
 const REGISTRY: &str = "tests/data/corpus-registry.toml";
 const LISTINGS: &str = "tests/data/listings.toml";
@@ -46,37 +45,9 @@ const KINDS: [&str; 6] = [
 ];
 const VERDICTS: [&str; 3] = ["ALLOW", "REVIEW", "BLOCK"];
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Corpus {
-    listings: Vec<Row>,
-}
-
-/// One corpus listing with its expectations.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Row {
-    id: String,
-    category: String,
-    platform: String,
-    seller_account: String,
-    title: String,
-    #[serde(default)]
-    description: String,
-    #[serde(default)]
-    declared_brand: String,
-    nice_class: Option<i32>,
-    region: Option<String>,
-    #[serde(default)]
-    image_hashes: Vec<String>,
-    verdict: String,
-    evidence: String,
-    note: String,
-    /// A known disagreement between the implementation and DESIGN.md:
-    /// what is missing. The expectation stays DESIGN.md's.
-    #[serde(default)]
-    known_gap: Option<String>,
-}
+#[path = "../tests/data/corpus_rows.rs"]
+mod corpus_rows;
+use corpus_rows::{Corpus, Row};
 
 impl Row {
     fn listing(&self) -> anyhow::Result<listing::Listing> {

@@ -18,7 +18,6 @@ use std::{
 
 use common::Start;
 use marque::{pb::marque::v1 as pb, seed::Seed};
-use serde::Deserialize;
 use tonic::{
     Request, Status,
     metadata::{Ascii, MetadataValue},
@@ -30,37 +29,9 @@ const REGISTRY: &str = "tests/data/corpus-registry.toml";
 const LISTINGS: &str = "tests/data/listings.toml";
 const PLATFORMS: [&str; 2] = ["shopwise", "bazaar-east"];
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Corpus {
-    listings: Vec<Row>,
-}
-
-/// One corpus listing with its expectations.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Row {
-    id: String,
-    category: String,
-    platform: String,
-    seller_account: String,
-    title: String,
-    #[serde(default)]
-    description: String,
-    #[serde(default)]
-    declared_brand: String,
-    nice_class: Option<i32>,
-    region: Option<String>,
-    #[serde(default)]
-    image_hashes: Vec<String>,
-    verdict: String,
-    evidence: String,
-    note: String,
-    /// A known disagreement between the implementation and DESIGN.md:
-    /// what is missing. The expectation stays DESIGN.md's.
-    #[serde(default)]
-    known_gap: Option<String>,
-}
+#[path = "data/corpus_rows.rs"]
+mod corpus_rows;
+use corpus_rows::{Corpus, Row};
 
 impl Row {
     fn listing(&self) -> pb::Listing {
