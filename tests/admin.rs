@@ -4,43 +4,10 @@
 
 mod common;
 
-use std::{collections::HashMap, net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use common::Start;
 use marque::server::{Server, TlsFiles};
-
-fn python() -> PathBuf {
-    std::env::var_os("MARQUE_TEST_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("python3"))
-}
-
-/// Asks the standard Python health client (grpcio-health-checking) for each
-/// service's status on `admin`.
-async fn probe(admin: SocketAddr, services: &[&str]) -> HashMap<String, String> {
-    let script =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/health_probe.py");
-    let output = tokio::time::timeout(
-        Duration::from_secs(60),
-        tokio::process::Command::new(python())
-            .arg(script)
-            .arg(admin.to_string())
-            .args(services)
-            .stdin(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .expect("the probe answers")
-    .expect("run python: install grpcio-health-checking (scripts/test.sh does)");
-    assert!(
-        output.status.success(),
-        "probe failed: {}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("probe JSON")
-}
 
 const ALL: [&str; 4] = [
     "",
@@ -105,7 +72,7 @@ async fn probes_read_honest_health_on_the_admin_port_while_the_api_port_needs_mt
     }));
 
     // Start-up: nothing is SERVING but liveness.
-    let seen = probe(admin, &ALL).await;
+    let seen = common::health_probe(admin, &ALL).await;
     assert_eq!(seen[""], "NOT_SERVING", "{seen:?}");
     assert_eq!(seen["marque.v1.CheckService"], "NOT_SERVING", "{seen:?}");
     assert_eq!(seen["marque.v1.RegistryService"], "NOT_SERVING", "{seen:?}");
@@ -114,7 +81,7 @@ async fn probes_read_honest_health_on_the_admin_port_while_the_api_port_needs_mt
     gate.notify_one();
     let mut steady = HashMap::new();
     for _ in 0..100 {
-        steady = probe(admin, &ALL).await;
+        steady = common::health_probe(admin, &ALL).await;
         if steady.values().all(|s| s == "SERVING") {
             break;
         }
@@ -217,7 +184,7 @@ async fn probes_read_honest_health_on_the_admin_port_while_the_api_port_needs_mt
     // Draining: every status NOT_SERVING but liveness, until the process ends.
     let _ = stop.send(());
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let draining = probe(admin, &ALL).await;
+    let draining = common::health_probe(admin, &ALL).await;
     assert_eq!(draining[""], "NOT_SERVING", "{draining:?}");
     assert_eq!(
         draining["marque.v1.CheckService"], "NOT_SERVING",

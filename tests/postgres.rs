@@ -261,35 +261,6 @@ async fn terminated_backends_lose_no_check_and_no_event() {
     }
 }
 
-/// The standard Python health client on the admin port.
-async fn probe_admin(admin: std::net::SocketAddr) -> std::collections::HashMap<String, String> {
-    let python = std::env::var_os("MARQUE_TEST_PYTHON").unwrap_or_else(|| "python3".into());
-    let script =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/health_probe.py");
-    let output = tokio::time::timeout(
-        Duration::from_secs(60),
-        tokio::process::Command::new(python)
-            .arg(script)
-            .arg(admin.to_string())
-            .args([
-                "marque.v1.CheckService",
-                "marque.v1.RegistryService",
-                "liveness",
-            ])
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .expect("probe answers")
-    .expect("run python: install grpcio-health-checking (scripts/test.sh does)");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("probe JSON")
-}
-
 /// A TCP proxy in front of PostgreSQL that the test can cut and restore.
 struct Proxy {
     port: u16,
@@ -381,7 +352,15 @@ async fn when_the_database_goes_away_checks_go_on_and_writes_wait_for_it() {
     );
     // What a Kubernetes probe sees on the admin port: readiness (CheckService)
     // and liveness stay up; the registry's writes are down.
-    let probed = probe_admin(server.admin.expect("admin port")).await;
+    let probed = common::health_probe(
+        server.admin.expect("admin port"),
+        &[
+            "marque.v1.CheckService",
+            "marque.v1.RegistryService",
+            "liveness",
+        ],
+    )
+    .await;
     assert_eq!(probed["marque.v1.CheckService"], "SERVING", "{probed:?}");
     assert_eq!(probed["liveness"], "SERVING", "{probed:?}");
     assert_eq!(

@@ -451,3 +451,39 @@ impl Store for GatedStore {
         self.inner.audit(query).await
     }
 }
+
+fn python() -> std::path::PathBuf {
+    std::env::var_os("MARQUE_TEST_PYTHON")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from("python3"))
+}
+
+/// Asks the standard Python health client (grpcio-health-checking) for each
+/// service's status on `admin`.
+pub async fn health_probe(
+    admin: SocketAddr,
+    services: &[&str],
+) -> std::collections::HashMap<String, String> {
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/health_probe.py");
+    let output = tokio::time::timeout(
+        Duration::from_secs(60),
+        tokio::process::Command::new(python())
+            .arg(script)
+            .arg(admin.to_string())
+            .args(services)
+            .stdin(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .expect("the probe answers")
+    .expect("run python: install grpcio-health-checking (scripts/test.sh does)");
+    assert!(
+        output.status.success(),
+        "probe failed: {}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("probe JSON")
+}
