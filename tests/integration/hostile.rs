@@ -2,7 +2,7 @@
 //! error (never INTERNAL or UNKNOWN, which a panic or an unmapped error
 //! would give), and nothing is written.
 
-mod common;
+use crate::common;
 
 use common::{TestServer, Who};
 use marque::pb::marque::v1 as pb;

@@ -1,6 +1,6 @@
 //! Start-up, health, reflection, TLS and shutdown, through the front door.
 
-mod common;
+use crate::common;
 
 use std::{sync::Arc, time::Duration};
 

@@ -2,7 +2,7 @@
 //! validation, idempotent retries, etags, pagination, import atomicity,
 //! revisions, logos and seller checks.
 
-mod common;
+use crate::common;
 
 use common::{TestServer, Who, assert_violations, field_violations};
 use marque::pb::marque::v1 as pb;

@@ -7,7 +7,7 @@
 //! The tools come from `MARQUE_TEST_GRPCURL` and `MARQUE_TEST_BUF`
 //! (`scripts/test.sh` installs them) or from PATH.
 
-mod common;
+use crate::common;
 
 use std::{path::Path, time::Duration};
 

@@ -3,7 +3,7 @@
 //! for classes 14 and 18; `seller-p1` is authorized on platform-p for class
 //! 14 in CN and FR, `seller-q1` on platform-q for everything.
 
-mod common;
+use crate::common;
 
 use common::{TestServer, Who, assert_violations};
 use marque::pb::marque::v1 as pb;

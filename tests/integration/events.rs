@@ -1,7 +1,7 @@
 //! WatchService and AuditService through the real gRPC API: what each caller
 //! sees, filters, resuming, checkpoints, pagination.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -9,7 +9,7 @@
 //! listing them all. `cargo run --example corpus` scores the same corpus
 //! in-process; `docs/corpus.md` describes it.
 
-mod common;
+use crate::common;
 
 use std::{
     collections::{BTreeMap, BTreeSet},
@@ -29,7 +29,7 @@ const REGISTRY: &str = "tests/data/corpus-registry.toml";
 const LISTINGS: &str = "tests/data/listings.toml";
 const PLATFORMS: [&str; 2] = ["shopwise", "bazaar-east"];
 
-#[path = "data/corpus_rows.rs"]
+#[path = "../data/corpus_rows.rs"]
 mod corpus_rows;
 use corpus_rows::{Corpus, Row};
 

@@ -2,7 +2,7 @@
 //! client without a client certificate) sees while the API port requires
 //! TLS and client certificates; and the Prometheus metrics next to it.
 
-mod common;
+use crate::common;
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 

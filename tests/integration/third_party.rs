@@ -12,7 +12,7 @@
 //! those variables. A missing tool fails the test, saying how to install it:
 //! these tests never pass silently.
 
-mod common;
+use crate::common;
 
 use std::{
     ffi::OsStr,

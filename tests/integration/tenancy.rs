@@ -2,7 +2,7 @@
 //! API. Brand `alpha` belongs to `owner-a`; `owner-b` is another brand owner;
 //! `platform-p` and `platform-q` are platforms.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

@@ -3,7 +3,7 @@
 //! and migrations raced by several replicas. Always runs against PostgreSQL
 //! (see `common::pg` for how it is found).
 
-mod common;
+use crate::common;
 
 use std::{
     sync::{

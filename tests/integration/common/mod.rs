@@ -4,8 +4,6 @@
 //!
 //! Set `TEST_LOG=1` to see the server's logs.
 
-#![allow(dead_code)]
-
 pub mod pg;
 
 use std::{net::SocketAddr, path::Path, sync::Arc, time::Duration};
@@ -73,17 +71,6 @@ impl Who {
         Who::PlatformQ,
         Who::Anonymous,
     ];
-
-    pub fn member(self) -> &'static str {
-        match self {
-            Who::Operator => "operator",
-            Who::OwnerA => "owner-a",
-            Who::OwnerB => "owner-b",
-            Who::PlatformP => "platform-p",
-            Who::PlatformQ => "platform-q",
-            Who::Anonymous => "",
-        }
-    }
 }
 
 /// The fixture registry: two owners with one brand each, two platforms,
