@@ -273,7 +273,6 @@ display_name = "Bench"
     );
 
     // 4. Load time and memory for many authorizations.
-    let have = registry_b.snapshot().revision();
     let extra = sizes.load_authorizations.saturating_sub(sizes.import_rows);
     let mut added = 0;
     while added < extra {
@@ -285,19 +284,19 @@ display_name = "Bench"
             .expect("bulk import");
         added += n;
     }
-    let _ = have;
-    let total = sizes.import_rows + added + sizes.writes / 8 * 8 + sizes.writes + sizes.lag_samples;
     let loader = store(&url);
     let before = rss_bytes();
     let started = Instant::now();
     let snapshot = loader.load().await.expect("load");
     let load = started.elapsed();
     let after = rss_bytes();
+    let total = snapshot.authorization_count();
     println!(
-        "start-up load of {total} authorizations (revision {}): {load:?}; resident memory +{} MiB, {:.0} bytes per authorization",
+        "start-up load of {total} authorizations (revision {}): {load:?}; resident memory +{} MiB, {:.0} bytes per authorization; compact table {:.0} bytes per authorization",
         snapshot.revision(),
         (after.saturating_sub(before)) / (1024 * 1024),
-        after.saturating_sub(before) as f64 / total as f64
+        after.saturating_sub(before) as f64 / total as f64,
+        snapshot.authorization_table_bytes() as f64 / total as f64
     );
     drop(snapshot);
 }

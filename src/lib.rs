@@ -22,7 +22,7 @@
 //! | [`logo`] | the documented perceptual hash of logo images |
 //! | [`detect`] | normalization, the brand automaton, fuzzy and logo matching: pure |
 //! | [`listing`] | listing checks: scope, authorization, verdict |
-//! | [`snapshot`] | the registry at one revision; commands → changes; checks |
+//! | [`snapshot`] | the registry at one revision; commands → changes; checks; the compact authorization table |
 //! | [`registry`] | store + published snapshot; serialized writes; `min_revision` |
 //! | [`store`] | the `Store` trait and the embedded in-memory store |
 //! | [`seed`] | declarative seed files |

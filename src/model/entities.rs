@@ -54,6 +54,12 @@ impl ResourceId {
         Self("".into())
     }
 
+    /// An id as stored by the registry itself (already valid), or a page
+    /// token's id used only as a range bound.
+    pub(crate) fn from_stored(value: &str) -> Self {
+        Self(value.into())
+    }
+
     /// The id as text.
     pub fn as_str(&self) -> &str {
         &self.0

@@ -27,7 +27,7 @@ use tokio_postgres::{AsyncMessage, NoTls, config::SslMode};
 use super::{Store, StoreError, WriteTx};
 use crate::{
     model::{Actor, ChangeEvent, Resource, Revision},
-    snapshot::Snapshot,
+    snapshot::{Snapshot, SnapshotBuilder},
 };
 
 mod embedded {
@@ -350,16 +350,18 @@ impl Store for PostgresStore {
             .await
             .map_err(classify)?;
         futures_util::pin_mut!(rows);
-        let mut resources = Vec::new();
+        // Each row goes straight into the snapshot (authorizations into
+        // their compact table): the decoded rows are never all held at once.
+        let mut builder = SnapshotBuilder::default();
         while let Some(row) = rows.next().await {
             let row = row.map_err(classify)?;
             let body: &[u8] = row.get(0);
             let resource: Resource = serde_json::from_slice(body)
                 .map_err(|e| StoreError::Internal(anyhow::anyhow!("undecodable resource: {e}")))?;
-            resources.push(resource);
+            builder.push(resource);
         }
         tx.commit().await.map_err(classify)?;
-        Ok(Snapshot::from_resources(head as Revision, resources))
+        Ok(builder.finish(head as Revision))
     }
 
     async fn events_after(

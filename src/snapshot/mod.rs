@@ -6,10 +6,20 @@
 //! A writer clones the current snapshot, executes its command on the clone
 //! ([`Snapshot::execute`]), commits the resulting event to the store, and
 //! publishes the clone; readers holding the old snapshot are never blocked.
+//!
+//! Authorizations, by far the most numerous resource, are kept in a compact
+//! table of their own (`snapshot/authorizations.rs`): an immutable columnar base of
+//! about 120 bytes per authorization plus a persistent overlay of the
+//! changes since, folded into a new base once it has grown to an eighth of
+//! it.
+
+mod authorizations;
 
 use std::{ops::Bound, sync::Arc};
 
 use imbl::{HashMap, OrdMap};
+
+use authorizations::Authorizations;
 
 use crate::model::{
     ApiKey, Authorization, AuthorizationPatch, AuthorizationSpec, AuthorizationStatus, Brand,
@@ -77,8 +87,6 @@ pub struct SellerCheck {
     pub authorization: Option<Arc<Authorization>>,
 }
 
-/// Seller-index key: brand, platform, seller account.
-type SellerKey = (Slug, Slug, Arc<str>);
 type BrandChild = (Slug, ResourceId);
 
 /// The registry at one revision.
@@ -100,10 +108,9 @@ pub struct Snapshot {
     trademark_numbers: HashMap<(Office, Arc<str>), BrandChild>,
     /// Logos by (brand, id).
     logos: OrdMap<BrandChild, Arc<Logo>>,
-    /// Authorizations by (brand, id).
-    authorizations: OrdMap<BrandChild, Arc<Authorization>>,
-    /// (brand, platform, seller) → authorization ids, for checks.
-    sellers: HashMap<SellerKey, Arc<[ResourceId]>>,
+    /// Authorizations, compact (see [`authorizations`]): by (brand, id),
+    /// and by (brand, platform, seller) for checks.
+    authorizations: Authorizations,
     /// The brand automaton over every active brand's names, aliases and
     /// logos; rebuilt after a change to brands or logos, never on a check.
     detection: Option<Arc<Detection>>,
@@ -122,6 +129,37 @@ pub struct Detection {
 
 /// One page of a listing: the items and the key to continue after.
 pub type Page<T> = (Vec<T>, Option<String>);
+
+/// Builds a snapshot from a store's resources one at a time (a load), so
+/// that authorizations go straight into their compact table and the decoded
+/// rows need not be held all at once.
+#[derive(Default)]
+pub struct SnapshotBuilder {
+    snapshot: Snapshot,
+    authorizations: authorizations::Builder,
+}
+
+impl SnapshotBuilder {
+    /// Adds a resource; a later one with the same key replaces an earlier
+    /// one.
+    pub fn push(&mut self, resource: Resource) {
+        match resource {
+            Resource::Authorization(a) => self.authorizations.push(&a),
+            other => self.snapshot.insert(other),
+        }
+    }
+
+    /// The snapshot of everything pushed, at `revision`, with its
+    /// detection index built.
+    pub fn finish(self, revision: Revision) -> Snapshot {
+        let mut snapshot = self.snapshot;
+        snapshot.authorizations = self.authorizations.into();
+        snapshot.revision = revision;
+        snapshot.detection_stale = true;
+        snapshot.refresh_detection();
+        snapshot
+    }
+}
 
 impl Snapshot {
     /// The revision of this state.
@@ -148,8 +186,8 @@ impl Snapshot {
         self.trademarks.values().for_each(|v| add(&mut hasher, v));
         self.logos.values().for_each(|v| add(&mut hasher, v));
         self.authorizations
-            .values()
-            .for_each(|v| add(&mut hasher, v));
+            .iter()
+            .for_each(|v| add(&mut hasher, &v));
         hasher.finalize().into()
     }
 
@@ -158,14 +196,22 @@ impl Snapshot {
         revision: Revision,
         resources: impl IntoIterator<Item = Resource>,
     ) -> Self {
-        let mut snapshot = Snapshot::default();
+        let mut builder = SnapshotBuilder::default();
         for resource in resources {
-            snapshot.insert(resource);
+            builder.push(resource);
         }
-        snapshot.revision = revision;
-        snapshot.detection_stale = true;
-        snapshot.refresh_detection();
-        snapshot
+        builder.finish(revision)
+    }
+
+    /// How many authorizations there are.
+    pub fn authorization_count(&self) -> usize {
+        self.authorizations.len()
+    }
+
+    /// Bytes held by the compact authorization table (excluding changes not
+    /// yet folded into it), for reporting.
+    pub fn authorization_table_bytes(&self) -> usize {
+        self.authorizations.base_bytes()
     }
 
     /// Marks this state as being at `revision`, once the changes
@@ -173,6 +219,7 @@ impl Snapshot {
     pub(crate) fn set_revision(&mut self, revision: Revision) {
         self.revision = revision;
         self.refresh_detection();
+        self.authorizations.compact_if_due();
     }
 
     /// Applies a committed event (the next revision) to this state.
@@ -194,6 +241,7 @@ impl Snapshot {
             self.revision = event.revision;
         }
         self.refresh_detection();
+        self.authorizations.compact_if_due();
     }
 
     /// The detection index; `None` before any brand exists.
@@ -266,19 +314,7 @@ impl Snapshot {
             Resource::Logo(l) => {
                 self.logos.remove(&(l.brand.clone(), l.id.clone()));
             }
-            Resource::Authorization(a) => {
-                self.authorizations.remove(&(a.brand.clone(), a.id.clone()));
-                let key = seller_key(a);
-                if let Some(ids) = self.sellers.get(&key) {
-                    let rest: Vec<ResourceId> =
-                        ids.iter().filter(|i| **i != a.id).cloned().collect();
-                    if rest.is_empty() {
-                        self.sellers.remove(&key);
-                    } else {
-                        self.sellers.insert(key, rest.into());
-                    }
-                }
-            }
+            Resource::Authorization(a) => self.authorizations.remove(a),
         }
     }
 
@@ -304,20 +340,7 @@ impl Snapshot {
             Resource::Logo(l) => {
                 self.logos.insert((l.brand.clone(), l.id.clone()), l);
             }
-            Resource::Authorization(a) => {
-                let key = seller_key(&a);
-                let mut ids: Vec<ResourceId> = self
-                    .sellers
-                    .get(&key)
-                    .map(|ids| ids.to_vec())
-                    .unwrap_or_default();
-                if !ids.contains(&a.id) {
-                    ids.push(a.id.clone());
-                }
-                self.sellers.insert(key, ids.into());
-                self.authorizations
-                    .insert((a.brand.clone(), a.id.clone()), a);
-            }
+            Resource::Authorization(a) => self.authorizations.insert(a),
         }
     }
 
@@ -598,7 +621,7 @@ impl Snapshot {
                         "brands/{brand}/authorizations/{id} is revoked; revoked authorizations cannot change"
                     )));
                 }
-                let next = patch_authorization(current, patch, revision, now);
+                let next = patch_authorization(&current, patch, revision, now);
                 check_window(&next, "authorization")?;
                 Ok(vec![changed(
                     Resource::Authorization(current.clone()),
@@ -613,7 +636,7 @@ impl Snapshot {
                         "brands/{brand}/authorizations/{id} is already revoked"
                     )));
                 }
-                let mut next = (**current).clone();
+                let mut next = (*current).clone();
                 next.status = AuthorizationStatus::Revoked;
                 next.update_time = now;
                 next.update_revision = revision;
@@ -707,9 +730,9 @@ impl Snapshot {
         &self,
         brand: &Slug,
         id: &ResourceId,
-    ) -> Result<&Arc<Authorization>, PlanError> {
+    ) -> Result<Arc<Authorization>, PlanError> {
         self.authorizations
-            .get(&(brand.clone(), id.clone()))
+            .get(brand, id)
             .ok_or_else(|| PlanError::NotFound(format!("brands/{brand}/authorizations/{id}")))
     }
 
@@ -747,27 +770,10 @@ impl Snapshot {
         platform: &Slug,
         seller: &str,
     ) -> Option<Arc<Authorization>> {
-        self.seller_authorizations(brand, platform, seller)
+        self.authorizations
+            .of_seller(brand, platform, seller)
+            .into_iter()
             .find(|a| a.is_live())
-    }
-
-    fn seller_authorizations<'a>(
-        &'a self,
-        brand: &Slug,
-        platform: &Slug,
-        seller: &str,
-    ) -> impl Iterator<Item = Arc<Authorization>> + 'a {
-        let key = (brand.clone(), platform.clone(), Arc::from(seller));
-        let ids = self.sellers.get(&key).cloned();
-        let brand = brand.clone();
-        ids.into_iter().flat_map(move |ids| {
-            let brand = brand.clone();
-            (0..ids.len()).filter_map(move |i| {
-                self.authorizations
-                    .get(&(brand.clone(), ids[i].clone()))
-                    .cloned()
-            })
-        })
     }
 
     // ---- reads -------------------------------------------------------------
@@ -811,8 +817,8 @@ impl Snapshot {
     }
 
     /// An authorization.
-    pub fn authorization(&self, brand: &Slug, id: &ResourceId) -> Option<&Arc<Authorization>> {
-        self.authorizations.get(&(brand.clone(), id.clone()))
+    pub fn authorization(&self, brand: &Slug, id: &ResourceId) -> Option<Arc<Authorization>> {
+        self.authorizations.get(brand, id)
     }
 
     /// An API key by member and id.
@@ -888,7 +894,7 @@ impl Snapshot {
         limit: usize,
         keep: impl Fn(&Arc<Authorization>) -> bool,
     ) -> Page<Arc<Authorization>> {
-        page(children(&self.authorizations, brand, after), limit, keep)
+        page(self.authorizations.of_brand(brand, after), limit, keep)
     }
 
     /// A brand's trademarks, without allocating (checks run this per match).
@@ -934,7 +940,7 @@ impl Snapshot {
             });
         }
         let mut best: Option<SellerCheck> = None;
-        for auth in self.seller_authorizations(brand, platform, seller) {
+        for auth in self.authorizations.of_seller(brand, platform, seller) {
             let verdict = evaluate(&auth, class, region, at);
             if best.as_ref().is_none_or(|b| verdict < b.verdict) {
                 best = Some(SellerCheck {
@@ -977,14 +983,6 @@ fn evaluate(
         return SellerVerdict::RegionNotCovered;
     }
     SellerVerdict::Authorized
-}
-
-fn seller_key(a: &Authorization) -> SellerKey {
-    (
-        a.brand.clone(),
-        a.platform.clone(),
-        Arc::from(a.seller_account.as_str()),
-    )
 }
 
 fn created(after: Resource) -> Change {

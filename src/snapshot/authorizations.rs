@@ -1,0 +1,1004 @@
+//! The authorizations of a snapshot, kept compact.
+//!
+//! Authorizations outnumber everything else in a registry by orders of
+//! magnitude (every brand authorizes its sellers on every platform: millions
+//! of rows), and every replica holds all of them in memory. They live in two
+//! parts:
+//!
+//! - a **base**: an immutable table built in one pass, at load and whenever
+//!   the overlay has grown. One fixed-size [`Record`] per authorization
+//!   (88 bytes); the strings of a record (id, seller account, reference)
+//!   length-prefixed in one shared byte arena; brand and platform ids and
+//!   region lists interned; records sorted by (brand, id), so a brand's
+//!   authorizations are one contiguous range; and a hash table of record
+//!   numbers by (brand, platform, seller account) for checks.
+//! - an **overlay**: what changed since the base was built, in persistent
+//!   `imbl` maps, so that cloning a snapshot stays O(1) and a write touches
+//!   O(log n) nodes. An overlay entry of `None` hides a removed base record.
+//!
+//! Reads look at the overlay first, then the base. Once the overlay holds
+//! an eighth of the base (and at least [`MIN_COMPACT`] entries),
+//! [`Authorizations::compact_if_due`] folds both into a new base: O(n) work
+//! once every n/8 changes, amortized O(1) per change.
+//!
+//! Timestamps are kept in UTC with their nanoseconds; an authorization that
+//! arrives with another UTC offset is stored as the same instant in UTC, in
+//! the overlay and in the base alike, so the snapshot digest does not depend
+//! on whether a replica has compacted.
+
+use std::{
+    hash::{BuildHasher, RandomState},
+    ops::{Bound, Range},
+    sync::Arc,
+};
+
+use hashbrown::HashTable;
+use imbl::{HashMap, OrdMap};
+use time::UtcOffset;
+
+use crate::model::{
+    Authorization, AuthorizationStatus, NiceClassSet, Region, ResourceId, Revision, Slug, Timestamp,
+};
+
+/// The overlay never triggers a compaction below this many entries.
+pub(crate) const MIN_COMPACT: usize = 4096;
+
+type Key = (Slug, ResourceId);
+type SellerKey = (Slug, Slug, Arc<str>);
+
+/// Every authorization of a snapshot. Cloning is O(1).
+#[derive(Clone, Default)]
+pub(crate) struct Authorizations {
+    base: Arc<Base>,
+    /// Changes since `base`: the current value, or `None` for removed.
+    overlay: OrdMap<Key, Option<Arc<Authorization>>>,
+    /// (brand, platform, seller) → ids of the overlay's present entries.
+    overlay_sellers: HashMap<SellerKey, Arc<[ResourceId]>>,
+}
+
+impl std::fmt::Debug for Authorizations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Authorizations")
+            .field("base", &self.base.records.len())
+            .field("overlay", &self.overlay.len())
+            .finish()
+    }
+}
+
+impl Authorizations {
+    /// The authorization `id` of `brand`.
+    pub(crate) fn get(&self, brand: &Slug, id: &ResourceId) -> Option<Arc<Authorization>> {
+        if let Some(entry) = self.overlay.get(&(brand.clone(), id.clone())) {
+            return entry.clone();
+        }
+        self.base
+            .find(brand.as_str(), id.as_str())
+            .map(|i| Arc::new(self.base.materialize(i)))
+    }
+
+    /// Adds or replaces an authorization.
+    pub(crate) fn insert(&mut self, a: Arc<Authorization>) {
+        let a = in_utc(a);
+        let key = seller_key(&a);
+        let mut ids: Vec<ResourceId> = self
+            .overlay_sellers
+            .get(&key)
+            .map(|ids| ids.to_vec())
+            .unwrap_or_default();
+        if !ids.contains(&a.id) {
+            ids.push(a.id.clone());
+        }
+        self.overlay_sellers.insert(key, ids.into());
+        self.overlay
+            .insert((a.brand.clone(), a.id.clone()), Some(a));
+    }
+
+    /// Removes an authorization (the value it had is `a`).
+    pub(crate) fn remove(&mut self, a: &Authorization) {
+        let key = (a.brand.clone(), a.id.clone());
+        if self.base.find(a.brand.as_str(), a.id.as_str()).is_some() {
+            self.overlay.insert(key, None);
+        } else {
+            self.overlay.remove(&key);
+        }
+        let seller = seller_key(a);
+        if let Some(ids) = self.overlay_sellers.get(&seller) {
+            let rest: Vec<ResourceId> = ids.iter().filter(|i| **i != a.id).cloned().collect();
+            if rest.is_empty() {
+                self.overlay_sellers.remove(&seller);
+            } else {
+                self.overlay_sellers.insert(seller, rest.into());
+            }
+        }
+    }
+
+    /// Every authorization of `seller` on `platform` for `brand`, live or
+    /// not.
+    pub(crate) fn of_seller(
+        &self,
+        brand: &Slug,
+        platform: &Slug,
+        seller: &str,
+    ) -> Vec<Arc<Authorization>> {
+        let mut out = Vec::new();
+        for i in self
+            .base
+            .of_seller(brand.as_str(), platform.as_str(), seller)
+        {
+            if !self.overlay.is_empty() {
+                let id = ResourceId::from_stored(self.base.id(i));
+                if self.overlay.contains_key(&(brand.clone(), id)) {
+                    // Changed since the base: the overlay has the truth.
+                    continue;
+                }
+            }
+            out.push(Arc::new(self.base.materialize(i)));
+        }
+        if self.overlay_sellers.is_empty() {
+            return out;
+        }
+        let key = (brand.clone(), platform.clone(), Arc::from(seller));
+        if let Some(ids) = self.overlay_sellers.get(&key) {
+            for id in ids.iter() {
+                match self.overlay.get(&(brand.clone(), id.clone())) {
+                    Some(Some(a)) if a.platform == *platform && a.seller_account == seller => {
+                        out.push(a.clone())
+                    }
+                    _ => {}
+                }
+            }
+        }
+        out
+    }
+
+    /// `brand`'s authorizations in id order, after the id `after`, each
+    /// with its id.
+    pub(crate) fn of_brand<'a>(
+        &'a self,
+        brand: &Slug,
+        after: Option<&str>,
+    ) -> impl Iterator<Item = (String, Arc<Authorization>)> + 'a {
+        let base = &self.base;
+        let range = match base.brand_index(brand.as_str()) {
+            Some(b) => {
+                let all = base.range(b);
+                let skip = match after {
+                    Some(after) => {
+                        base.records[all.clone()].partition_point(|r| base.strings(r).0 <= after)
+                    }
+                    None => 0,
+                };
+                all.start + skip..all.end
+            }
+            None => 0..0,
+        };
+        let start = match after {
+            Some(a) => Bound::Excluded((brand.clone(), ResourceId::from_stored(a))),
+            None => Bound::Included((brand.clone(), ResourceId::min())),
+        };
+        let owner = brand.clone();
+        let overlay = self
+            .overlay
+            .range((start, Bound::Unbounded))
+            .take_while(move |((b, _), _)| *b == owner)
+            .map(|((_, id), v)| (id.as_str(), v));
+        Merge {
+            base,
+            records: range.peekable(),
+            overlay: overlay.peekable(),
+        }
+    }
+
+    /// Every authorization in (brand, id) order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = Arc<Authorization>> + '_ {
+        let base = &self.base;
+        let overlay = self
+            .overlay
+            .iter()
+            .map(|((b, id), v)| ((b, id.as_str()), v));
+        MergeAll {
+            base,
+            records: (0..base.records.len()).peekable(),
+            overlay: overlay.peekable(),
+        }
+    }
+
+    /// How many authorizations there are.
+    pub(crate) fn len(&self) -> usize {
+        let hidden = self
+            .overlay
+            .iter()
+            .filter(|((b, id), _)| self.base.find(b.as_str(), id.as_str()).is_some())
+            .count();
+        let present = self.overlay.values().filter(|v| v.is_some()).count();
+        self.base.records.len() - hidden + present
+    }
+
+    /// Folds the overlay into a new base when it has grown to an eighth of
+    /// the base (and at least [`MIN_COMPACT`] entries).
+    pub(crate) fn compact_if_due(&mut self) {
+        if self.overlay.len() >= MIN_COMPACT.max(self.base.records.len() / 8) {
+            self.compact();
+        }
+    }
+
+    /// Folds the overlay into a new base.
+    pub(crate) fn compact(&mut self) {
+        let mut builder = Builder::default();
+        let base = &self.base;
+        let overlay = self
+            .overlay
+            .iter()
+            .map(|((b, id), v)| ((b, id.as_str()), v));
+        let mut records = (0..base.records.len()).peekable();
+        let mut overlay = overlay.peekable();
+        loop {
+            match next_of(base, &mut records, &mut overlay) {
+                Some(Next::Base(i)) => builder.push_base(base, i),
+                Some(Next::Overlay(Some(a))) => builder.push(a),
+                Some(Next::Overlay(None)) => {}
+                None => break,
+            }
+        }
+        *self = Authorizations {
+            base: Arc::new(builder.finish()),
+            overlay: OrdMap::new(),
+            overlay_sellers: HashMap::new(),
+        };
+    }
+
+    /// Bytes held by the base (records, arena, index), for reporting.
+    pub(crate) fn base_bytes(&self) -> usize {
+        self.base.bytes()
+    }
+}
+
+/// Builds a base in one pass; [`Authorizations::from`] turns it into the
+/// table.
+#[derive(Default)]
+pub(crate) struct Builder {
+    brand_ids: std::collections::HashMap<Slug, u32>,
+    brands: Vec<Slug>,
+    platform_ids: std::collections::HashMap<Slug, u32>,
+    platforms: Vec<Slug>,
+    region_ids: std::collections::HashMap<Box<[Region]>, u32>,
+    region_sets: Vec<Box<[Region]>>,
+    records: Vec<Record>,
+    text: Vec<u8>,
+}
+
+impl From<Builder> for Authorizations {
+    fn from(builder: Builder) -> Self {
+        Authorizations {
+            base: Arc::new(builder.finish()),
+            overlay: OrdMap::new(),
+            overlay_sellers: HashMap::new(),
+        }
+    }
+}
+
+impl Builder {
+    /// Adds an authorization; a later one with the same brand and id
+    /// replaces an earlier one.
+    pub(crate) fn push(&mut self, a: &Authorization) {
+        let brand = intern(&mut self.brand_ids, &mut self.brands, &a.brand);
+        let platform = intern(&mut self.platform_ids, &mut self.platforms, &a.platform);
+        let regions = if a.regions.is_empty() {
+            0
+        } else {
+            self.region(&a.regions)
+        };
+        let text = self.text.len() as u64;
+        put(&mut self.text, a.id.as_str());
+        put(&mut self.text, &a.seller_account);
+        put(&mut self.text, &a.reference);
+        let mut secs = [0; 4];
+        let mut nanos = [0; 4];
+        for (slot, t) in [
+            Some(a.valid_from),
+            a.valid_until,
+            Some(a.create_time),
+            Some(a.update_time),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            if let Some(t) = t {
+                secs[slot] = t.unix_timestamp();
+                nanos[slot] = t.nanosecond();
+            }
+        }
+        self.records.push(Record {
+            nice_classes: a.nice_classes,
+            update_revision: a.update_revision,
+            text,
+            secs,
+            nanos,
+            brand,
+            platform,
+            regions,
+            status: a.status,
+            has_until: a.valid_until.is_some(),
+        });
+    }
+
+    /// Adds record `i` of `base` as it is.
+    fn push_base(&mut self, base: &Base, i: usize) {
+        let r = base.records[i];
+        let (id, seller, reference) = base.strings(&r);
+        let text = self.text.len() as u64;
+        put(&mut self.text, id);
+        put(&mut self.text, seller);
+        put(&mut self.text, reference);
+        let regions = if r.regions == 0 {
+            0
+        } else {
+            self.region(&base.region_sets[r.regions as usize])
+        };
+        self.records.push(Record {
+            brand: intern(
+                &mut self.brand_ids,
+                &mut self.brands,
+                &base.brands[r.brand as usize],
+            ),
+            platform: intern(
+                &mut self.platform_ids,
+                &mut self.platforms,
+                &base.platforms[r.platform as usize],
+            ),
+            regions,
+            text,
+            ..r
+        });
+    }
+
+    fn region(&mut self, regions: &[Region]) -> u32 {
+        if self.region_sets.is_empty() {
+            self.region_sets.push(Box::new([]));
+        }
+        if let Some(&i) = self.region_ids.get(regions) {
+            return i;
+        }
+        let i = self.region_sets.len() as u32;
+        self.region_sets.push(regions.into());
+        self.region_ids.insert(regions.into(), i);
+        i
+    }
+
+    fn finish(self) -> Base {
+        let Builder {
+            brands,
+            platforms,
+            mut region_sets,
+            mut records,
+            mut text,
+            ..
+        } = self;
+        if region_sets.is_empty() {
+            region_sets.push(Box::new([]));
+        }
+        // Brand and platform numbers become ranks in id order, so that
+        // record order is (brand id, authorization id) order.
+        let (brands, brand_rank) = sorted(brands);
+        let (platforms, platform_rank) = sorted(platforms);
+        for r in &mut records {
+            r.brand = brand_rank[r.brand as usize];
+            r.platform = platform_rank[r.platform as usize];
+        }
+        // Stable, so that of two records with one key the later stays last.
+        records.sort_by(|a, b| {
+            a.brand
+                .cmp(&b.brand)
+                .then_with(|| first_string(&text, a).cmp(first_string(&text, b)))
+        });
+        let mut unique: Vec<Record> = Vec::with_capacity(records.len());
+        for r in records {
+            match unique.last_mut() {
+                Some(last)
+                    if last.brand == r.brand
+                        && first_string(&text, last) == first_string(&text, &r) =>
+                {
+                    *last = r
+                }
+                _ => unique.push(r),
+            }
+        }
+        let mut records = unique;
+        records.shrink_to_fit();
+        text.shrink_to_fit();
+        let mut starts = vec![0u32; brands.len() + 1];
+        for r in &records {
+            starts[r.brand as usize + 1] += 1;
+        }
+        for b in 0..brands.len() {
+            starts[b + 1] += starts[b];
+        }
+        let mut base = Base {
+            brands,
+            starts,
+            platforms,
+            region_sets,
+            records,
+            text,
+            sellers: HashTable::new(),
+            hasher: RandomState::new(),
+        };
+        let mut sellers = HashTable::with_capacity(base.records.len());
+        for (i, r) in base.records.iter().enumerate() {
+            let hash = base.seller_hash(r.brand, r.platform, base.strings(r).1);
+            sellers.insert_unique(hash, i as u32, |&j| {
+                let r = &base.records[j as usize];
+                base.seller_hash(r.brand, r.platform, base.strings(r).1)
+            });
+        }
+        base.sellers = sellers;
+        base
+    }
+}
+
+/// One authorization of the base. Strings are in the arena at `text`:
+/// id, seller account and reference, each preceded by its length (LEB128).
+#[derive(Clone, Copy)]
+struct Record {
+    nice_classes: NiceClassSet,
+    update_revision: Revision,
+    text: u64,
+    /// valid_from, valid_until, create_time, update_time: Unix seconds…
+    secs: [i64; 4],
+    /// …and their nanoseconds.
+    nanos: [u32; 4],
+    brand: u32,
+    platform: u32,
+    /// Index into `region_sets`; 0 is the empty list (everywhere).
+    regions: u32,
+    status: AuthorizationStatus,
+    has_until: bool,
+}
+
+const VALID_FROM: usize = 0;
+const VALID_UNTIL: usize = 1;
+const CREATE_TIME: usize = 2;
+const UPDATE_TIME: usize = 3;
+
+#[derive(Default)]
+struct Base {
+    /// Brand ids in order; a record's `brand` indexes it.
+    brands: Vec<Slug>,
+    /// Brand `b`'s records are `starts[b]..starts[b + 1]`.
+    starts: Vec<u32>,
+    /// Platform ids in order.
+    platforms: Vec<Slug>,
+    /// Interned region lists; `[0]` is empty.
+    region_sets: Vec<Box<[Region]>>,
+    /// Sorted by (brand, id).
+    records: Vec<Record>,
+    /// The records' strings.
+    text: Vec<u8>,
+    /// Record numbers by hash of (brand, platform, seller account).
+    sellers: HashTable<u32>,
+    hasher: RandomState,
+}
+
+impl Base {
+    fn bytes(&self) -> usize {
+        self.records.capacity() * std::mem::size_of::<Record>()
+            + self.text.capacity()
+            + self.sellers.capacity() * (std::mem::size_of::<u32>() + 1)
+            + self.starts.capacity() * 4
+            + (self.brands.capacity() + self.platforms.capacity()) * 16
+    }
+
+    fn brand_index(&self, brand: &str) -> Option<usize> {
+        self.brands.binary_search_by(|b| b.as_str().cmp(brand)).ok()
+    }
+
+    fn range(&self, brand: usize) -> Range<usize> {
+        self.starts[brand] as usize..self.starts[brand + 1] as usize
+    }
+
+    /// Record number of `brand`'s authorization `id`.
+    fn find(&self, brand: &str, id: &str) -> Option<usize> {
+        let range = self.range(self.brand_index(brand)?);
+        let records = &self.records[range.clone()];
+        records
+            .binary_search_by(|r| self.strings(r).0.cmp(id))
+            .ok()
+            .map(|i| range.start + i)
+    }
+
+    fn id(&self, i: usize) -> &str {
+        self.strings(&self.records[i]).0
+    }
+
+    /// Id, seller account and reference of a record.
+    fn strings(&self, r: &Record) -> (&str, &str, &str) {
+        let mut at = r.text as usize;
+        let id = take(&self.text, &mut at);
+        let seller = take(&self.text, &mut at);
+        let reference = take(&self.text, &mut at);
+        (id, seller, reference)
+    }
+
+    fn seller_hash(&self, brand: u32, platform: u32, seller: &str) -> u64 {
+        self.hasher.hash_one((brand, platform, seller))
+    }
+
+    fn of_seller<'a>(
+        &'a self,
+        brand: &str,
+        platform: &str,
+        seller: &'a str,
+    ) -> impl Iterator<Item = usize> + 'a {
+        let brand = self.brand_index(brand).map(|b| b as u32);
+        let platform = self
+            .platforms
+            .binary_search_by(|p| p.as_str().cmp(platform))
+            .ok()
+            .map(|p| p as u32);
+        let key = brand.zip(platform);
+        let hash = key.map_or(0, |(b, p)| self.seller_hash(b, p, seller));
+        key.into_iter().flat_map(move |(b, p)| {
+            self.sellers
+                .iter_hash(hash)
+                .map(|&i| i as usize)
+                .filter(move |&i| {
+                    let r = &self.records[i];
+                    r.brand == b && r.platform == p && self.strings(r).1 == seller
+                })
+        })
+    }
+
+    fn materialize(&self, i: usize) -> Authorization {
+        let r = &self.records[i];
+        let (id, seller, reference) = self.strings(r);
+        let time = |slot: usize| {
+            let nanos = i128::from(r.secs[slot]) * 1_000_000_000 + i128::from(r.nanos[slot]);
+            // Every stored value came from a valid timestamp.
+            Timestamp::from_unix_timestamp_nanos(nanos).unwrap_or(Timestamp::UNIX_EPOCH)
+        };
+        Authorization {
+            brand: self.brands[r.brand as usize].clone(),
+            id: ResourceId::from_stored(id),
+            platform: self.platforms[r.platform as usize].clone(),
+            seller_account: seller.to_string(),
+            nice_classes: r.nice_classes,
+            regions: self.region_sets[r.regions as usize].to_vec(),
+            valid_from: time(VALID_FROM),
+            valid_until: r.has_until.then(|| time(VALID_UNTIL)),
+            status: r.status,
+            reference: reference.to_string(),
+            create_time: time(CREATE_TIME),
+            update_time: time(UPDATE_TIME),
+            update_revision: r.update_revision,
+        }
+    }
+}
+
+/// The next item of a merge of the base's records with the overlay, both
+/// in (brand, id) order; an overlay entry replaces the record it equals.
+enum Next<'a> {
+    Base(usize),
+    Overlay(&'a Option<Arc<Authorization>>),
+}
+
+type OverlayItem<'a> = ((&'a Slug, &'a str), &'a Option<Arc<Authorization>>);
+
+fn next_of<'a>(
+    base: &Base,
+    records: &mut std::iter::Peekable<Range<usize>>,
+    overlay: &mut std::iter::Peekable<impl Iterator<Item = OverlayItem<'a>>>,
+) -> Option<Next<'a>> {
+    let order = match (records.peek(), overlay.peek()) {
+        (None, None) => return None,
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (Some(&i), Some(((brand, id), _))) => {
+            let r = &base.records[i];
+            (base.brands[r.brand as usize].as_str(), base.strings(r).0).cmp(&(brand.as_str(), *id))
+        }
+    };
+    match order {
+        std::cmp::Ordering::Less => records.next().map(Next::Base),
+        std::cmp::Ordering::Equal => {
+            records.next();
+            overlay.next().map(|(_, v)| Next::Overlay(v))
+        }
+        std::cmp::Ordering::Greater => overlay.next().map(|(_, v)| Next::Overlay(v)),
+    }
+}
+
+/// Every authorization: the base merged with the overlay.
+struct MergeAll<'a, I: Iterator<Item = OverlayItem<'a>>> {
+    base: &'a Base,
+    records: std::iter::Peekable<Range<usize>>,
+    overlay: std::iter::Peekable<I>,
+}
+
+impl<'a, I: Iterator<Item = OverlayItem<'a>>> Iterator for MergeAll<'a, I> {
+    type Item = Arc<Authorization>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            match next_of(self.base, &mut self.records, &mut self.overlay)? {
+                Next::Base(i) => return Some(Arc::new(self.base.materialize(i))),
+                Next::Overlay(Some(a)) => return Some(a.clone()),
+                Next::Overlay(None) => {}
+            }
+        }
+    }
+}
+
+/// One brand's authorizations: its base range merged with its overlay
+/// range, by id.
+struct Merge<'a, I: Iterator<Item = (&'a str, &'a Option<Arc<Authorization>>)>> {
+    base: &'a Base,
+    records: std::iter::Peekable<Range<usize>>,
+    overlay: std::iter::Peekable<I>,
+}
+
+impl<'a, I> Iterator for Merge<'a, I>
+where
+    I: Iterator<Item = (&'a str, &'a Option<Arc<Authorization>>)>,
+{
+    type Item = (String, Arc<Authorization>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let order = match (self.records.peek(), self.overlay.peek()) {
+                (None, None) => return None,
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (Some(&i), Some((id, _))) => self.base.id(i).cmp(id),
+            };
+            let (id, value) = match order {
+                std::cmp::Ordering::Less => {
+                    let i = self.records.next()?;
+                    let a = Arc::new(self.base.materialize(i));
+                    return Some((a.id.as_str().to_string(), a));
+                }
+                std::cmp::Ordering::Equal => {
+                    self.records.next();
+                    self.overlay.next()?
+                }
+                std::cmp::Ordering::Greater => self.overlay.next()?,
+            };
+            if let Some(a) = value {
+                return Some((id.to_string(), a.clone()));
+            }
+        }
+    }
+}
+
+fn intern(ids: &mut std::collections::HashMap<Slug, u32>, list: &mut Vec<Slug>, s: &Slug) -> u32 {
+    if let Some(&i) = ids.get(s) {
+        return i;
+    }
+    let i = list.len() as u32;
+    list.push(s.clone());
+    ids.insert(s.clone(), i);
+    i
+}
+
+/// The slugs in order, and each original position's rank.
+fn sorted(list: Vec<Slug>) -> (Vec<Slug>, Vec<u32>) {
+    let mut order: Vec<u32> = (0..list.len() as u32).collect();
+    order.sort_by(|&a, &b| list[a as usize].cmp(&list[b as usize]));
+    let mut rank = vec![0u32; list.len()];
+    for (r, &i) in order.iter().enumerate() {
+        rank[i as usize] = r as u32;
+    }
+    let sorted = order.iter().map(|&i| list[i as usize].clone()).collect();
+    (sorted, rank)
+}
+
+/// Appends `s` with its LEB128 length.
+fn put(text: &mut Vec<u8>, s: &str) {
+    let mut len = s.len();
+    loop {
+        let byte = (len & 0x7f) as u8;
+        len >>= 7;
+        if len == 0 {
+            text.push(byte);
+            break;
+        }
+        text.push(byte | 0x80);
+    }
+    text.extend_from_slice(s.as_bytes());
+}
+
+/// The string at `*at` (written by [`put`]); moves `*at` past it.
+fn take<'a>(text: &'a [u8], at: &mut usize) -> &'a str {
+    let mut len = 0usize;
+    let mut shift = 0;
+    while let Some(&byte) = text.get(*at) {
+        *at += 1;
+        len |= usize::from(byte & 0x7f) << shift;
+        shift += 7;
+        if byte & 0x80 == 0 {
+            break;
+        }
+    }
+    let bytes = text.get(*at..*at + len).unwrap_or_default();
+    *at += len;
+    // The arena holds only what `put` wrote from `&str`s.
+    std::str::from_utf8(bytes).unwrap_or_default()
+}
+
+fn first_string<'a>(text: &'a [u8], r: &Record) -> &'a str {
+    take(text, &mut (r.text as usize))
+}
+
+fn seller_key(a: &Authorization) -> SellerKey {
+    (
+        a.brand.clone(),
+        a.platform.clone(),
+        Arc::from(a.seller_account.as_str()),
+    )
+}
+
+/// `a` with every timestamp in UTC (the same `Arc` when they already are).
+fn in_utc(a: Arc<Authorization>) -> Arc<Authorization> {
+    let utc = |t: &Timestamp| t.offset() == UtcOffset::UTC;
+    if utc(&a.valid_from)
+        && a.valid_until.as_ref().is_none_or(utc)
+        && utc(&a.create_time)
+        && utc(&a.update_time)
+    {
+        return a;
+    }
+    let mut a = (*a).clone();
+    a.valid_from = a.valid_from.to_offset(UtcOffset::UTC);
+    a.valid_until = a.valid_until.map(|t| t.to_offset(UtcOffset::UTC));
+    a.create_time = a.create_time.to_offset(UtcOffset::UTC);
+    a.update_time = a.update_time.to_offset(UtcOffset::UTC);
+    Arc::new(a)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn slug(s: &str) -> Slug {
+        Slug::parse(s).expect("slug")
+    }
+
+    fn time(secs: i64, nanos: u32) -> Timestamp {
+        Timestamp::from_unix_timestamp_nanos(i128::from(secs) * 1_000_000_000 + i128::from(nanos))
+            .expect("time")
+    }
+
+    #[derive(Clone, Debug)]
+    struct Spec {
+        brand: u8,
+        id: u8,
+        platform: u8,
+        seller: u8,
+        status: u8,
+        regions: u8,
+        until: bool,
+        revision: u64,
+    }
+
+    fn authorization(s: &Spec) -> Authorization {
+        let regions = match s.regions % 3 {
+            0 => vec![],
+            1 => vec![Region::parse("FR").expect("FR")],
+            _ => vec![
+                Region::parse("CN").expect("CN"),
+                Region::parse("FR").expect("FR"),
+            ],
+        };
+        Authorization {
+            brand: slug(&format!("brand-{}", s.brand % 3)),
+            id: ResourceId::parse(&format!("id{:02}", s.id % 24)).expect("id"),
+            platform: slug(&format!("platform-{}", s.platform % 2)),
+            seller_account: format!("seller {} ✓", s.seller % 4),
+            nice_classes: NiceClassSet::parse_list(&[i32::from(s.seller % 45) + 1])
+                .expect("classes"),
+            regions,
+            valid_from: time(1_700_000_000 + i64::from(s.id), 123_456_789),
+            valid_until: s.until.then(|| time(253_402_300_000, 1)),
+            status: match s.status % 3 {
+                0 => AuthorizationStatus::Active,
+                1 => AuthorizationStatus::Suspended,
+                _ => AuthorizationStatus::Revoked,
+            },
+            reference: "r".repeat(usize::from(s.status) * 50),
+            create_time: time(-62_000_000_000, 7),
+            update_time: time(1_800_000_000, 999_999_999),
+            update_revision: s.revision,
+        }
+    }
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        /// Put this authorization (removing the one with its key first, as
+        /// a snapshot applies a change).
+        Put(Spec),
+        /// Remove the authorization with this brand and id, if any.
+        Remove(u8, u8),
+        Compact,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            6 => (any::<[u8; 7]>(), any::<bool>(), 1u64..1_000_000).prop_map(|(b, until, revision)| {
+                Op::Put(Spec {
+                    brand: b[0],
+                    id: b[1],
+                    platform: b[2],
+                    seller: b[3],
+                    status: b[4],
+                    regions: b[5],
+                    until,
+                    revision,
+                })
+            }),
+            2 => (any::<u8>(), any::<u8>()).prop_map(|(b, i)| Op::Remove(b, i)),
+            1 => Just(Op::Compact),
+        ]
+    }
+
+    type Model = BTreeMap<(Slug, ResourceId), Arc<Authorization>>;
+
+    fn run(ops: &[Op]) -> (Authorizations, Model) {
+        let mut table = Authorizations::default();
+        let mut model = Model::new();
+        for op in ops {
+            match op {
+                Op::Put(spec) => {
+                    let a = Arc::new(authorization(spec));
+                    let key = (a.brand.clone(), a.id.clone());
+                    if let Some(old) = model.insert(key, a.clone()) {
+                        table.remove(&old);
+                    }
+                    table.insert(a);
+                }
+                Op::Remove(b, i) => {
+                    let key = (
+                        slug(&format!("brand-{}", b % 3)),
+                        ResourceId::parse(&format!("id{:02}", i % 24)).expect("id"),
+                    );
+                    if let Some(old) = model.remove(&key) {
+                        table.remove(&old);
+                    }
+                }
+                Op::Compact => table.compact(),
+            }
+        }
+        (table, model)
+    }
+
+    fn agree(table: &Authorizations, model: &Model) -> Result<(), TestCaseError> {
+        let all: Vec<Arc<Authorization>> = table.iter().collect();
+        let expected: Vec<Arc<Authorization>> = model.values().cloned().collect();
+        prop_assert_eq!(&all, &expected);
+        prop_assert_eq!(table.len(), model.len());
+        for brand in 0..3 {
+            let brand = slug(&format!("brand-{brand}"));
+            // Every page boundary of the brand's listing.
+            let ids: Vec<String> = model
+                .keys()
+                .filter(|(b, _)| *b == brand)
+                .map(|(_, id)| id.to_string())
+                .collect();
+            let listed: Vec<String> = table.of_brand(&brand, None).map(|(id, _)| id).collect();
+            prop_assert_eq!(&listed, &ids);
+            for (n, after) in ids.iter().enumerate() {
+                let rest: Vec<String> = table
+                    .of_brand(&brand, Some(after))
+                    .map(|(id, _)| id)
+                    .collect();
+                prop_assert_eq!(&rest[..], &ids[n + 1..]);
+            }
+            for id in 0..24 {
+                let id = ResourceId::parse(&format!("id{id:02}")).expect("id");
+                prop_assert_eq!(
+                    table.get(&brand, &id),
+                    model.get(&(brand.clone(), id.clone())).cloned()
+                );
+            }
+            for platform in 0..2 {
+                let platform = slug(&format!("platform-{platform}"));
+                for seller in 0..4 {
+                    let seller = format!("seller {seller} ✓");
+                    let mut found: Vec<Arc<Authorization>> =
+                        table.of_seller(&brand, &platform, &seller);
+                    found.sort_by(|a, b| a.id.cmp(&b.id));
+                    let expected: Vec<Arc<Authorization>> = model
+                        .values()
+                        .filter(|a| {
+                            a.brand == brand && a.platform == platform && a.seller_account == seller
+                        })
+                        .cloned()
+                        .collect();
+                    prop_assert_eq!(found, expected);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Whatever the changes and whenever compactions happen, the table
+        /// answers like a plain ordered map of authorizations.
+        #[test]
+        fn table_answers_like_an_ordered_map(ops in proptest::collection::vec(op(), 0..60)) {
+            let (mut table, model) = run(&ops);
+            agree(&table, &model)?;
+            table.compact();
+            agree(&table, &model)?;
+        }
+    }
+
+    #[test]
+    fn timestamps_are_kept_in_utc_to_the_nanosecond_before_and_after_compaction() {
+        let spec = Spec {
+            brand: 0,
+            id: 1,
+            platform: 0,
+            seller: 0,
+            status: 0,
+            regions: 2,
+            until: true,
+            revision: 9,
+        };
+        let mut a = authorization(&spec);
+        let offset = UtcOffset::from_hms(2, 0, 0).expect("offset");
+        a.valid_from = a.valid_from.to_offset(offset);
+        let mut table = Authorizations::default();
+        table.insert(Arc::new(a.clone()));
+        let before = table.get(&a.brand, &a.id).expect("present");
+        table.compact();
+        let after = table.get(&a.brand, &a.id).expect("present");
+        assert_eq!(before, after);
+        assert_eq!(after.valid_from.offset(), UtcOffset::UTC);
+        assert_eq!(after.valid_from, a.valid_from);
+        assert_eq!(after.valid_from.nanosecond(), 123_456_789);
+        assert_eq!(
+            serde_json::to_string(&*before).expect("json"),
+            serde_json::to_string(&*after).expect("json")
+        );
+    }
+
+    #[test]
+    fn the_overlay_is_folded_in_once_it_reaches_an_eighth_of_the_base() {
+        let mut builder = Builder::default();
+        let n = MIN_COMPACT * 8;
+        let spec = |i: usize| Spec {
+            brand: (i % 3) as u8,
+            id: 0,
+            platform: 0,
+            seller: 0,
+            status: 0,
+            regions: 0,
+            until: false,
+            revision: i as u64,
+        };
+        let made = |i: usize| {
+            let mut a = authorization(&spec(i));
+            a.id = ResourceId::parse(&format!("x{i:06}")).expect("id");
+            a
+        };
+        for i in 0..n {
+            builder.push(&made(i));
+        }
+        let mut table = Authorizations::from(builder);
+        assert_eq!(table.len(), n);
+        for i in n..n + MIN_COMPACT - 1 {
+            table.insert(Arc::new(made(i)));
+            table.compact_if_due();
+        }
+        assert_eq!(table.overlay.len(), MIN_COMPACT - 1);
+        table.insert(Arc::new(made(n + MIN_COMPACT)));
+        table.compact_if_due();
+        assert!(table.overlay.is_empty());
+        assert_eq!(table.len(), n + MIN_COMPACT);
+    }
+}
