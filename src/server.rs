@@ -318,7 +318,11 @@ impl Server {
 
         let mut tasks: Vec<tokio::task::JoinHandle<()>> = Vec::new();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+        // Nagle's algorithm off, as tonic's own listener does: a unary answer
+        // goes out in several small writes (headers, message, trailers) that
+        // must not wait for the client's ACK.
+        let incoming =
+            tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
         let mut serving = tokio::spawn(router.serve_with_incoming_shutdown(incoming, async {
             let _ = stop_rx.await;
         }));
