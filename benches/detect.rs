@@ -1,4 +1,5 @@
-//! Detection benchmarks over a deterministic synthetic registry.
+//! Detection benchmarks over a deterministic synthetic registry
+//! (`benches/synthetic`, shared with `benches/check.rs`).
 //!
 //! 100k brands with pronounceable 5–12 letter names, 300k aliases (other
 //! names, two-word names, CJK), 10k logos; 1,000 listing titles of about
@@ -16,7 +17,8 @@
 //! - `logos`: `scan_logos` with 1 and 4 listing hashes against 10k logos.
 //!
 //! A plain-timer summary (checks/s, ratio, build time, memory) is printed
-//! to stderr first.
+//! to stderr first. Under `cargo test --benches` (no `--bench` argument) it
+//! runs the same code on a small registry, so it cannot rot.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -25,233 +27,8 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use marque::detect::normalize::fold_obfuscated;
 use marque::detect::{BrandEntry, BrandIndex, LogoMatch, ScanOptions, TextMatch, signal_terms};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 
-const BRANDS: usize = 100_000;
-const ALIASES: usize = 300_000;
-const LOGOS: usize = 10_000;
-const TITLES: usize = 1_000;
-const TITLE_BYTES: usize = 120;
-
-const ONSETS: &[&str] = &[
-    "b", "c", "d", "f", "g", "h", "j", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w", "z", "br",
-    "ch", "cl", "cr", "dr", "fl", "gr", "pl", "pr", "sh", "st", "tr", "th", "qu",
-];
-const VOWELS: &[&str] = &["a", "e", "i", "o", "u", "ai", "ea", "io", "ou", "y"];
-const CODAS: &[&str] = &["", "", "", "n", "r", "s", "l", "x", "nd", "rt"];
-const HAN: &str = "卡地亚万宝龙路易威登古驰香奈儿爱马仕普拉达巴宝莉范思哲欧米茄浪琴劳力士蒂芙尼宝格丽施华洛世奇迪奥纪梵希芬迪菲拉格慕";
-const WORDS: &[&str] = &[
-    "new",
-    "women's",
-    "men's",
-    "leather",
-    "handbag",
-    "genuine",
-    "watch",
-    "stainless",
-    "steel",
-    "luxury",
-    "gift",
-    "box",
-    "size",
-    "black",
-    "white",
-    "2024",
-    "authentic",
-    "vintage",
-    "crossbody",
-    "shoulder",
-    "strap",
-    "wallet",
-    "ring",
-    "gold",
-    "silver",
-    "plated",
-    "sterling",
-    "925",
-    "necklace",
-    "pendant",
-    "bracelet",
-    "quartz",
-    "automatic",
-    "sapphire",
-    "crystal",
-    "dial",
-    "classic",
-    "limited",
-    "edition",
-    "with",
-    "and",
-    "for",
-    "case",
-    "cover",
-    "premium",
-    "quality",
-    "original",
-    "sunglasses",
-    "polarized",
-    "UV400",
-    "pen",
-    "fountain",
-    "ballpoint",
-    "perfume",
-    "100ml",
-    "eau",
-    "de",
-    "parfum",
-    "spray",
-    "sneakers",
-    "running",
-    "shoes",
-    "US",
-    "9",
-    "-",
-    "|",
-    "free",
-    "shipping",
-];
-const CN_WORDS: &[&str] = &[
-    "正品",
-    "女士",
-    "手提包",
-    "真皮",
-    "手表",
-    "男士",
-    "新款",
-    "包邮",
-    "限量",
-    "礼盒",
-    "钢笔",
-    "香水",
-];
-
-fn name(rng: &mut StdRng, min: usize, max: usize) -> String {
-    let target = rng.gen_range(min..=max);
-    loop {
-        let mut s = String::new();
-        while s.len() < target {
-            s.push_str(ONSETS[rng.gen_range(0..ONSETS.len())]);
-            s.push_str(VOWELS[rng.gen_range(0..VOWELS.len())]);
-            if rng.gen_bool(0.3) {
-                s.push_str(CODAS[rng.gen_range(0..CODAS.len())]);
-            }
-        }
-        s.truncate(target);
-        if s.len() >= min {
-            let mut c = s.chars();
-            return c
-                .next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default();
-        }
-    }
-}
-
-fn han(rng: &mut StdRng, n: usize) -> String {
-    let chars: Vec<char> = HAN.chars().collect();
-    (0..n)
-        .map(|_| chars[rng.gen_range(0..chars.len())])
-        .collect()
-}
-
-/// The synthetic registry.
-fn registry() -> Vec<BrandEntry> {
-    let mut rng = StdRng::seed_from_u64(0x4D41_5251_5545);
-    let mut brands: Vec<BrandEntry> = (0..BRANDS)
-        .map(|i| BrandEntry {
-            id: i as u32,
-            names: vec![name(&mut rng, 5, 12)],
-            logos: Vec::new(),
-        })
-        .collect();
-    for _ in 0..ALIASES {
-        let b = rng.gen_range(0..BRANDS);
-        let alias = match rng.gen_range(0..10) {
-            0..=3 => name(&mut rng, 5, 12),
-            4..=6 => format!("{} {}", brands[b].names[0], name(&mut rng, 4, 7)),
-            _ => {
-                let n = rng.gen_range(2..=4);
-                han(&mut rng, n)
-            }
-        };
-        brands[b].names.push(alias);
-    }
-    for i in 0..LOGOS {
-        brands[i * (BRANDS / LOGOS)].logos.push(rng.r#gen());
-    }
-    brands
-}
-
-fn obfuscate(rng: &mut StdRng, name: &str) -> String {
-    match rng.gen_range(0..4) {
-        0 => name
-            .replacen('a', "4", 1)
-            .replacen('o', "0", 1)
-            .replacen('e', "3", 1),
-        1 => name
-            .chars()
-            .map(|c| c.to_string())
-            .collect::<Vec<_>>()
-            .join("."),
-        2 => name.replacen('a', "а", 1).replacen('o', "о", 1), // Cyrillic
-        _ => {
-            let mid = name.len() / 2;
-            format!("{}\u{200B}{}", &name[..mid], &name[mid..])
-        }
-    }
-}
-
-fn misspell(rng: &mut StdRng, name: &str) -> String {
-    let mut chars: Vec<char> = name.chars().collect();
-    let i = rng.gen_range(1..chars.len());
-    match rng.gen_range(0..3) {
-        0 => chars.insert(i, chars[i - 1]),
-        1 => {
-            chars.remove(i);
-        }
-        _ => chars[i] = 'q',
-    }
-    chars.into_iter().collect()
-}
-
-/// Listing titles of about 120 bytes.
-fn titles(brands: &[BrandEntry]) -> Vec<String> {
-    let mut rng = StdRng::seed_from_u64(7);
-    (0..TITLES)
-        .map(|_| {
-            let chinese = rng.gen_bool(0.1);
-            let brand = &brands[rng.gen_range(0..brands.len())];
-            let mention = match rng.gen_range(0..10) {
-                0..=2 => Some(brand.names[0].clone()),
-                3 => Some(brand.names[rng.gen_range(0..brand.names.len())].clone()),
-                4 => Some(obfuscate(&mut rng, &brand.names[0])),
-                5 => Some(misspell(&mut rng, &brand.names[0])),
-                _ => None,
-            };
-            let mut title = String::new();
-            let at = rng.gen_range(0..4);
-            let mut words = 0;
-            while title.len() < TITLE_BYTES {
-                if words == at
-                    && let Some(m) = &mention
-                {
-                    title.push_str(m);
-                    title.push(' ');
-                }
-                if chinese {
-                    title.push_str(CN_WORDS[rng.gen_range(0..CN_WORDS.len())]);
-                } else {
-                    title.push_str(WORDS[rng.gen_range(0..WORDS.len())]);
-                    title.push(' ');
-                }
-                words += 1;
-            }
-            title.truncate(title.trim_end().len());
-            title
-        })
-        .collect()
-}
+mod synthetic;
 
 /// The same folded patterns the index uses (names and joined multi-word names).
 fn floor_patterns(brands: &[BrandEntry]) -> Vec<String> {
@@ -285,8 +62,14 @@ fn time_per_call(mut f: impl FnMut(), calls: usize) -> Duration {
 }
 
 fn bench(c: &mut Criterion) {
-    let brands = registry();
-    let titles = titles(&brands);
+    // `cargo test --benches` runs the same code on a small registry.
+    let sizes = if synthetic::benchmarking() {
+        synthetic::FULL
+    } else {
+        synthetic::SMOKE
+    };
+    let brands = synthetic::registry(sizes);
+    let titles = synthetic::titles(&brands, sizes.titles);
     let avg_len = titles.iter().map(String::len).sum::<usize>() / titles.len();
 
     let started = Instant::now();

@@ -1,6 +1,7 @@
-//! gRPC load generator: `CheckListing` requests per second and latency at
-//! several concurrency levels, in the same run as the server's own
-//! `grpc.health.v1.Health/Check` (the no-op floor), printed as a ratio.
+//! gRPC load generator: `CheckListing` (and `CheckSeller`) requests per
+//! second and latency at several concurrency levels, in the same run as the
+//! server's own `grpc.health.v1.Health/Check` (the no-op floor); the last
+//! column is CheckListing's rate over the floor's.
 //!
 //! It starts the real server in-process on the embedded store with the demo
 //! registry (`demo/seed.toml`), unless `--addr` names a running one, then
@@ -205,16 +206,16 @@ async fn main() {
         );
     }
     println!(
-        "| concurrency | Health/Check req/s | p50 | p99 | CheckListing req/s | p50 | p99 | errors | ratio |"
+        "| concurrency | Health/Check req/s | p50 | p99 | CheckSeller req/s | p50 | p99 | CheckListing req/s | p50 | p99 | errors | CheckListing / Health |"
     );
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for level in &args.levels {
         let health = run(&channels, Call::Health, *level, args.seconds).await;
         let seller = run(&channels, Call::CheckSeller, *level, args.seconds).await;
         let check = run(&channels, Call::CheckListing, *level, args.seconds).await;
         let rate = |r: &Run| r.calls as f64 / args.seconds as f64;
         println!(
-            "| {level} | {:.0} | {:?} | {:?} | {:.0} | {:?} | {:?} | {:.0} | {:?} | {:?} | {} | {:.2} |",
+            "| {level} | {:.0} | {:.1?} | {:.1?} | {:.0} | {:.1?} | {:.1?} | {:.0} | {:.1?} | {:.1?} | {} | {:.2} |",
             rate(&health),
             health.p50,
             health.p99,

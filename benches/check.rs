@@ -1,0 +1,503 @@
+//! In-process `listing::check` benchmark over a snapshot of a full
+//! deterministic synthetic registry (`benches/synthetic`, shared with
+//! `benches/detect.rs`).
+//!
+//! The registry: an operator, 5,000 brand owners and 4 platforms; 100k brands
+//! (the same names, aliases and logos as `benches/detect.rs`: 400k names in
+//! all, 10k logos), about 1 in 200 flagged `common_word`; 1–4 trademarks per
+//! brand with Nice classes, territories and expiry dates (most brands in
+//! scope in most markets); 1,000,000 seller authorizations over the 4
+//! platforms, with realistic seller account ids, classes, regions and
+//! validity windows, some suspended or revoked. It is built with
+//! `Snapshot::from_resources`, as a store's load does (detection index
+//! included).
+//!
+//! The listings: the 1,000 titles of `benches/detect.rs` (~120 bytes, half
+//! mentioning a brand exactly, by an alias, obfuscated or misspelt, one in
+//! ten in Chinese), each with a seller on a platform (for half the titles
+//! that mention a brand, one of that brand's authorized sellers), most with
+//! a Nice class and a region; no description, declared brand or images.
+//!
+//! Run with `cargo bench --bench check`. A plain-timer summary goes to
+//! stderr first: snapshot build time, resident-memory growth per
+//! authorization (`/proc/self/statm`), outcomes, checks/s on one thread and
+//! p50/p99/max latency per check (each call timed; also over each listing's
+//! fastest call, which a busy machine's preemptions hardly move), and the
+//! parts of a check timed alone (the text scan, the registry lookups for
+//! its matches). Then criterion's `check` group: `listing::check` per
+//! title (all titles, titles mentioning a brand, titles without one).
+//!
+//! `listing::check` always scans with `ScanOptions::default()` (fuzzy
+//! matching over runs of 1–3 words); the snapshot and listing API offer no
+//! way to change it, so the summary shows the cheaper scans for detection
+//! alone.
+//!
+//! Under `cargo test --benches` (no `--bench` argument) it runs the same
+//! code on a small registry (1k brands, 10k authorizations), so it cannot
+//! rot.
+
+use std::collections::BTreeMap;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use marque::detect::BrandIndex;
+use marque::detect::{ScanOptions, TextMatch};
+use marque::listing::{self, Outcome};
+use marque::model::{Slug, Timestamp};
+use marque::snapshot::Snapshot;
+
+mod synthetic;
+
+use synthetic::{Mention, SyntheticListing, Title};
+
+/// Resident set size of this process, from `/proc/self/statm` (Linux).
+fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * page_size())
+}
+
+/// The kernel's page size, from `/proc/self/smaps` (4 KiB if unreadable).
+fn page_size() -> u64 {
+    std::fs::read_to_string("/proc/self/smaps")
+        .ok()
+        .and_then(|smaps| {
+            smaps
+                .lines()
+                .find_map(|l| l.strip_prefix("KernelPageSize:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(4096, |kib| kib * 1024)
+}
+
+fn mib(bytes: i64) -> f64 {
+    bytes as f64 / 1_048_576.0
+}
+
+/// Times every call of `rounds` passes over `listings` (after one warm-up
+/// pass): the per-call latencies in call order, and the wall time of the
+/// passes.
+fn time_checks(
+    snapshot: &Snapshot,
+    listings: &[&SyntheticListing],
+    rounds: usize,
+) -> (Vec<Duration>, Duration) {
+    let at = synthetic::at();
+    for l in listings {
+        black_box(listing::check(snapshot, &l.platform, &l.listing, at));
+    }
+    let mut latencies = Vec::with_capacity(listings.len() * rounds);
+    let started = Instant::now();
+    for _ in 0..rounds {
+        for l in listings {
+            let t = Instant::now();
+            let outcome =
+                listing::check(snapshot, black_box(&l.platform), black_box(&l.listing), at);
+            let elapsed = t.elapsed();
+            black_box(outcome);
+            latencies.push(elapsed);
+        }
+    }
+    (latencies, started.elapsed())
+}
+
+/// Nearest-rank percentile of sorted `latencies`.
+fn percentile(latencies: &[Duration], p: f64) -> Duration {
+    if latencies.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * latencies.len() as f64).ceil() as usize;
+    latencies[rank.clamp(1, latencies.len()) - 1]
+}
+
+/// Prints checks/s and percentiles of `latencies` (`rounds` passes in call
+/// order), and the same percentiles over each listing's fastest call, which
+/// preemption by other processes on a busy machine hardly moves.
+fn report(what: &str, latencies: &[Duration], wall: Duration, rounds: usize) {
+    let n = latencies.len();
+    let mut sorted = latencies.to_vec();
+    sorted.sort_unstable();
+    let per_listing = n / rounds.max(1);
+    let mut best: Vec<Duration> = (0..per_listing)
+        .map(|i| {
+            (0..rounds)
+                .map(|r| latencies[r * per_listing + i])
+                .min()
+                .unwrap_or_default()
+        })
+        .collect();
+    best.sort_unstable();
+    eprintln!(
+        "{what:<28}: {n:>5} checks, {:>6.0} checks/s, mean {:>9.2?}; p50 {:>9.2?}, p99 {:>9.2?}, \
+         max {:>9.2?}; fastest of {rounds} per listing: p50 {:>9.2?}, p99 {:>9.2?}, max {:>9.2?}",
+        n as f64 / wall.as_secs_f64(),
+        wall / n.max(1) as u32,
+        percentile(&sorted, 50.0),
+        percentile(&sorted, 99.0),
+        sorted.last().copied().unwrap_or_default(),
+        percentile(&best, 50.0),
+        percentile(&best, 99.0),
+        best.last().copied().unwrap_or_default(),
+    );
+}
+
+/// Mean wall time per title of `f` over `rounds` passes over `titles`
+/// (after a warm-up pass), comparable with the mean of a check.
+fn time_per_title(titles: &[Title], rounds: usize, mut f: impl FnMut(&str)) -> Duration {
+    for t in titles {
+        f(&t.text);
+    }
+    let started = Instant::now();
+    for _ in 0..rounds {
+        for t in titles {
+            f(black_box(&t.text));
+        }
+    }
+    started.elapsed() / (rounds * titles.len()).max(1) as u32
+}
+
+/// The registry half of `listing::check` for `brands` (the matches of one
+/// check), through the public snapshot API: the brand, the first trademark
+/// in force covering the listing's class and region, and, when in scope
+/// and not a common word without a class, the seller check.
+fn registry_lookups(snapshot: &Snapshot, l: &SyntheticListing, brands: &[Slug], at: Timestamp) {
+    let listing = &l.listing;
+    for slug in brands {
+        let Some(brand) = snapshot.brand(slug.as_str()) else {
+            continue;
+        };
+        let trademark = snapshot.trademarks_of(&brand.id).find(|t| {
+            t.in_force(at)
+                && listing
+                    .nice_class
+                    .is_none_or(|c| t.nice_classes.contains(c))
+                && listing.region.is_none_or(|r| t.territories.contains(&r))
+        });
+        if trademark.is_some() && !(brand.common_word && listing.nice_class.is_none()) {
+            black_box(snapshot.check_seller(
+                &brand.id,
+                &l.platform,
+                &listing.seller_account,
+                listing.nice_class,
+                listing.region,
+                at,
+            ));
+        }
+        black_box(trademark);
+    }
+}
+
+fn kind(outcome_part: impl std::fmt::Debug) -> String {
+    format!("{outcome_part:?}")
+        .split([' ', '{', '('])
+        .next()
+        .unwrap_or("")
+        .to_owned()
+}
+
+fn bench(c: &mut Criterion) {
+    let benchmarking = synthetic::benchmarking();
+    let sizes = if benchmarking {
+        synthetic::FULL
+    } else {
+        synthetic::SMOKE
+    };
+    let at = synthetic::at();
+
+    // Registry and listings; resident memory around generation and build.
+    let entries = synthetic::registry(sizes);
+    let titles = synthetic::listing_titles(&entries, sizes.titles);
+    let rss_start = resident_bytes();
+    let started = Instant::now();
+    let mut registry = synthetic::resources(&entries, sizes);
+    let generate_time = started.elapsed();
+    let listings = synthetic::listings(&registry, &titles);
+    let resources = std::mem::take(&mut registry.resources);
+    let resource_count = resources.len();
+    let rss_generated = resident_bytes();
+    let started = Instant::now();
+    let snapshot = Snapshot::from_resources(registry.revision, resources);
+    let build_time = started.elapsed();
+    let rss_built = resident_bytes();
+    let detection = snapshot.detection().expect("the registry has brands");
+
+    // Outcomes, for the record (and to show the data does what it says).
+    let mut verdicts = BTreeMap::<String, usize>::new();
+    let mut verdicts_without_brand = BTreeMap::<String, usize>::new();
+    let mut matched_brands: Vec<Vec<Slug>> = Vec::with_capacity(listings.len());
+    let mut reasons = BTreeMap::<String, usize>::new();
+    let mut evidence = BTreeMap::<String, usize>::new();
+    let mut found_by_mention = BTreeMap::<Mention, (usize, usize)>::new();
+    let mut mentioned_reasons = BTreeMap::<String, usize>::new();
+    let mut matches = 0usize;
+    let mut granted_authorized = 0usize;
+    for (t, l) in titles.iter().zip(&listings) {
+        let outcome: Outcome = listing::check(&snapshot, &l.platform, &l.listing, at);
+        *verdicts.entry(kind(outcome.verdict)).or_default() += 1;
+        if t.mention.is_none() {
+            *verdicts_without_brand
+                .entry(kind(outcome.verdict))
+                .or_default() += 1;
+        }
+        matched_brands.push(outcome.matches.iter().map(|m| m.brand.id.clone()).collect());
+        matches += outcome.matches.len();
+        for m in &outcome.matches {
+            *reasons.entry(kind(m.reason)).or_default() += 1;
+            *evidence.entry(kind(m.evidence)).or_default() += 1;
+        }
+        if let Some(mention) = t.mention {
+            let slug = synthetic::brand_slug(t.brand);
+            let matched = outcome.matches.iter().find(|m| m.brand.id == slug);
+            let entry = found_by_mention.entry(mention).or_default();
+            entry.0 += usize::from(matched.is_some());
+            entry.1 += 1;
+            if let Some(m) = matched {
+                *mentioned_reasons.entry(kind(m.reason)).or_default() += 1;
+            }
+            granted_authorized += usize::from(
+                l.granted_seller
+                    && matched.is_some_and(|m| m.reason == listing::Reason::Authorized),
+            );
+        }
+    }
+
+    // Timings: every title, then by kind of title.
+    let rounds = if benchmarking { 5 } else { 1 };
+    let all: Vec<&SyntheticListing> = listings.iter().collect();
+    let with_brand: Vec<&SyntheticListing> = titles
+        .iter()
+        .zip(&listings)
+        .filter(|(t, _)| t.mention.is_some())
+        .map(|(_, l)| l)
+        .collect();
+    let without_brand: Vec<&SyntheticListing> = titles
+        .iter()
+        .zip(&listings)
+        .filter(|(t, _)| t.mention.is_none())
+        .map(|(_, l)| l)
+        .collect();
+    let chinese: Vec<&SyntheticListing> = titles
+        .iter()
+        .zip(&listings)
+        .filter(|(t, _)| t.chinese)
+        .map(|(_, l)| l)
+        .collect();
+    let (all_latencies, all_wall) = time_checks(&snapshot, &all, rounds);
+    let (brand_latencies, brand_wall) = time_checks(&snapshot, &with_brand, rounds);
+    let (plain_latencies, plain_wall) = time_checks(&snapshot, &without_brand, rounds);
+    let (cn_latencies, cn_wall) = time_checks(&snapshot, &chinese, rounds);
+
+    // The detection part alone, on the snapshot's own index.
+    let mut out: Vec<TextMatch> = Vec::new();
+    let scan_default = time_per_title(&titles, rounds, |t| {
+        detection.index.scan_text(t, &mut out);
+    });
+    let scan_one_word = time_per_title(&titles, rounds, |t| {
+        detection
+            .index
+            .scan_text_with(t, ScanOptions { fuzzy_max_words: 1 }, &mut out);
+    });
+    let scan_no_fuzzy = time_per_title(&titles, rounds, |t| {
+        detection
+            .index
+            .scan_text_with(t, ScanOptions { fuzzy_max_words: 0 }, &mut out);
+    });
+    let signals = time_per_title(&titles, rounds, |t| {
+        black_box(marque::detect::signal_terms(t));
+    });
+    // The registry half alone: the lookups check makes for each match.
+    for (l, brands) in listings.iter().zip(&matched_brands) {
+        registry_lookups(&snapshot, l, brands, at);
+    }
+    let started = Instant::now();
+    for _ in 0..rounds {
+        for (l, brands) in listings.iter().zip(&matched_brands) {
+            registry_lookups(&snapshot, black_box(l), brands, at);
+        }
+    }
+    let lookups = started.elapsed() / (rounds * listings.len()).max(1) as u32;
+    // The detection index alone, built again from the same brands (after
+    // the memory figures, which it would disturb).
+    let started = Instant::now();
+    drop(black_box(
+        BrandIndex::build(entries.clone()).expect("index builds"),
+    ));
+    let index_build_time = started.elapsed();
+
+    let auths = registry.authorizations.max(1) as i64;
+    let avg_len = titles.iter().map(|t| t.text.len()).sum::<usize>() / titles.len().max(1);
+    eprintln!(
+        "--- check summary ({}; load average {}) ---",
+        if benchmarking {
+            "full registry"
+        } else {
+            "smoke: small registry, not a measurement"
+        },
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
+    eprintln!(
+        "registry: {} members ({} platforms, {} sellers); {} brands ({} common_word, {} with a \
+         trademark in force), {} names indexed; {} trademarks ({} in force); {} logos; {} \
+         authorizations (active/suspended/revoked {:?}); {} resources at revision {}",
+        registry.members,
+        registry.platforms.len(),
+        registry.sellers.iter().map(Vec::len).sum::<usize>(),
+        entries.len(),
+        registry.common_word_brands,
+        registry.brands_in_force,
+        detection.index.name_count(),
+        registry.trademarks,
+        registry.trademarks_in_force,
+        registry.logos,
+        registry.authorizations,
+        registry.by_status,
+        resource_count,
+        snapshot.revision(),
+    );
+    eprintln!(
+        "generating the resources: {generate_time:.2?}; Snapshot::from_resources (maps, seller \
+         index, detection index): {build_time:.2?}, of which the detection index about \
+         {index_build_time:.2?} (BrandIndex::build alone on the same brands)"
+    );
+    if let (Some(start), Some(generated), Some(built)) = (rss_start, rss_generated, rss_built) {
+        let (start, generated, built) = (start as i64, generated as i64, built as i64);
+        eprintln!(
+            "resident memory: +{:.0} MiB across from_resources ({} B per authorization); +{:.0} \
+             MiB across generating the resources and building ({} B per authorization: the \
+             snapshot's whole data, plus the generator's seller pools and listings, a few MiB); \
+             detection index memory_bytes {:.0} MiB",
+            mib(built - generated),
+            (built - generated) / auths,
+            mib(built - start),
+            (built - start) / auths,
+            mib(detection.index.memory_bytes() as i64),
+        );
+    } else {
+        eprintln!("resident memory: /proc/self/statm not readable");
+    }
+    eprintln!(
+        "listings: {} titles, avg {avg_len} bytes; {} mention a brand, {} in Chinese; {} sellers \
+         taken from the mentioned brand's authorizations, {} of them authorized for it",
+        titles.len(),
+        with_brand.len(),
+        chinese.len(),
+        listings.iter().filter(|l| l.granted_seller).count(),
+        granted_authorized,
+    );
+    eprintln!(
+        "outcomes: verdicts {verdicts:?} (titles without a brand: {verdicts_without_brand:?}); \
+         {matches} matches ({:.1} per listing), by reason \
+         {reasons:?}, by evidence {evidence:?}",
+        matches as f64 / listings.len().max(1) as f64
+    );
+    eprintln!(
+        "mentioned brand among the matches (found, of): {found_by_mention:?}; its reasons \
+         {mentioned_reasons:?}"
+    );
+    eprintln!(
+        "scan options: listing::check scans with ScanOptions::default() (fuzzy_max_words {}: \
+         fuzzy over runs of 1-3 words); not settable through Snapshot or listing::check",
+        ScanOptions::default().fuzzy_max_words
+    );
+    eprintln!("listing::check, one thread, each call timed ({rounds} rounds after a warm-up):");
+    report("  all titles", &all_latencies, all_wall, rounds);
+    report(
+        "  titles mentioning a brand",
+        &brand_latencies,
+        brand_wall,
+        rounds,
+    );
+    report(
+        "  titles without a brand",
+        &plain_latencies,
+        plain_wall,
+        rounds,
+    );
+    report("  Chinese titles", &cn_latencies, cn_wall, rounds);
+    let mut slowest: Vec<(Duration, &Title, usize)> = titles
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let best = (0..rounds)
+                .map(|r| all_latencies[r * titles.len() + i])
+                .min()
+                .unwrap_or_default();
+            (best, t, matched_brands[i].len())
+        })
+        .collect();
+    slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
+    for &(best, t, matches) in slowest.iter().take(3) {
+        let i = titles
+            .iter()
+            .position(|x| std::ptr::eq(x, t))
+            .unwrap_or_default();
+        let fastest = |f: &mut dyn FnMut()| {
+            (0..rounds.max(2))
+                .map(|_| {
+                    let started = Instant::now();
+                    f();
+                    started.elapsed()
+                })
+                .min()
+                .unwrap_or_default()
+        };
+        let scan = fastest(&mut || detection.index.scan_text(black_box(&t.text), &mut out));
+        let lookups = fastest(&mut || {
+            registry_lookups(&snapshot, &listings[i], &matched_brands[i], at);
+        });
+        eprintln!(
+            "  slowest: {best:.2?}; alone and warm, its scan_text {scan:.2?} and registry lookups \
+             for its {matches} matches {lookups:.2?}; {:?} ({:?})",
+            t.text, t.mention
+        );
+    }
+    let per_check = all_wall / all_latencies.len().max(1) as u32;
+    let share = |d: Duration| 100.0 * d.as_secs_f64() / per_check.as_secs_f64().max(1e-12);
+    let rest = per_check.saturating_sub(scan_default + signals);
+    eprintln!(
+        "parts of a check (mean per title, {rounds} rounds; a check's mean is {per_check:.2?}): \
+         scan_text default {scan_default:.2?} ({:.0}%); signal_terms {signals:.2?}; the rest \
+         {rest:.2?} ({:.0}%): registry lookups for its {:.1} matches and the outcome. Those \
+         lookups (brand, trademarks in scope, seller) timed alone: {lookups:.2?}; in a check \
+         they run after the scan has cooled the caches. Cheaper scans, not reachable through \
+         listing::check: fuzzy 1 word {scan_one_word:.2?}, no fuzzy {scan_no_fuzzy:.2?}",
+        share(scan_default),
+        share(rest),
+        matches as f64 / listings.len().max(1) as f64,
+    );
+
+    let mut g = c.benchmark_group("check");
+    g.sample_size(10);
+    if benchmarking {
+        g.measurement_time(Duration::from_secs(20));
+    }
+    for (name, set) in [
+        ("all_titles", &all),
+        ("titles_with_brand", &with_brand),
+        ("titles_without_brand", &without_brand),
+    ] {
+        g.throughput(Throughput::Elements(set.len() as u64));
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                for l in set {
+                    black_box(listing::check(
+                        &snapshot,
+                        black_box(&l.platform),
+                        black_box(&l.listing),
+                        at,
+                    ));
+                }
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
