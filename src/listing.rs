@@ -206,12 +206,7 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
 
     let mut matches = Vec::with_capacity(found.len());
     for (id, evidence, field, term, span, nominative) in found {
-        let Some(brand) = index
-            .brands
-            .get(id as usize)
-            .and_then(|slug| snapshot.brand(slug.as_str()))
-            .cloned()
-        else {
+        let Some(brand) = index.brands.get(id as usize).cloned() else {
             continue;
         };
         let term = if term.is_empty() {

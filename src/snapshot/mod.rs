@@ -118,13 +118,14 @@ pub struct Snapshot {
     detection_stale: bool,
 }
 
-/// The detection index of a snapshot, with its brand ids.
+/// The detection index of a snapshot, with its brands.
 #[derive(Debug)]
 pub struct Detection {
     /// The automaton and logo index.
     pub index: crate::detect::BrandIndex,
-    /// Brand id (as the index knows it) → brand.
-    pub brands: Vec<Slug>,
+    /// Brand id (as the index knows it) → brand. The index is rebuilt on
+    /// every brand change, so these are the snapshot's current brands.
+    pub brands: Vec<Arc<Brand>>,
 }
 
 /// One page of a listing: the items and the key to continue after.
@@ -268,7 +269,7 @@ impl Snapshot {
                 continue;
             }
             let id = brands.len() as u32;
-            brands.push(brand.id.clone());
+            brands.push(brand.clone());
             let mut names = vec![brand.display_name.clone()];
             names.extend(brand.aliases.iter().cloned());
             let logos = self.logos_of(&brand.id).map(|l| l.hash.0).collect();
