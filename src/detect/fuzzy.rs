@@ -9,25 +9,49 @@
 //! depends on the query's length (1 + L + L(L-1)/2 probes at distance 2),
 //! never on the number of brands.
 //!
+//! A query needs fewer deletions than the largest distance it can reach:
+//! with `x` deletions from a query of `L` characters and `y` from a name of
+//! `m` matching, `x - y = L - m`, so a name longer than the query needs
+//! `x ≤ d - (m - L)`. A query of 7 or 8 letters, say, reaches 9- and
+//! 10-letter names (distance 2) with at most one deletion of its own; a
+//! per-query-length table holds the largest `x` any indexed length needs,
+//! which cuts the probes of such words from 29–37 to 8–9 (and those of a
+//! 4-letter word, which reaches only 5-letter names, from 5 to 1).
+//!
 //! (Indexing only a fixed-length prefix would cut the probes to ≤ 29 per
 //! query, but in a dense registry — 400k names of 5–12 letters — the
 //! prefix neighbourhoods hold hundreds of names each and verification costs
 //! far more than the probes saved: measured 1.4 ms per title instead of
 //! ~0.3 ms.)
 //!
+//! Besides names, the table holds entries that only single words look up
+//! (`words` and exact `keys` of [`FuzzyIndex::build_with`]): the first and
+//! last words of multi-word names and the anchor markers of `runs.rs`, so
+//! the probes a single word makes anyway also tell which runs of several
+//! words are worth a lookup. A Bloom filter over the names' exact hashes
+//! (2 bytes per name) answers "is this run exactly a name?" without
+//! touching the table.
+//!
 //! Variant hashes are polynomial, so each one costs O(1) from prefix hashes
 //! instead of building the variant string. The table is open-addressed in
 //! 64-byte lines of 16 `u32` slots (linear probing line by line, load
-//! ≤ 0.75), each slot packing the name id and as many fingerprint bits of
-//! the variant hash as the name count leaves (13 bits for 400k names): a
-//! probe usually reads one cache line, and false candidates are rare.
-//! Probing first touches every line of a query, so the cache misses overlap.
-//! Names beyond [`MAX_NAMES`] are not indexed.
+//! ≤ 0.75), each slot packing the entry id and as many fingerprint bits of
+//! the variant hash as the id count leaves (11 bits for the 1.3M ids of
+//! 400k names): a probe usually reads one or two cache lines (compared 16
+//! slots at a time), and false candidates are rare. Probing first touches
+//! every line of a query, so the cache misses overlap; building does the
+//! same per batch of entries. Ids from [`MAX_NAMES`] on are not indexed.
+//!
+//! Candidates are verified with Hyyrö's bit-parallel optimal string
+//! alignment distance ([`Pattern`]): the query is prepared once, then each
+//! candidate costs a few operations per character.
 
-/// Slots keep at least 8 fingerprint bits, so at most 2^24 - 1 names.
+/// Slots keep at least 8 fingerprint bits, so at most 2^24 - 1 ids.
 pub(crate) const MAX_NAMES: u32 = (1 << 24) - 1;
 /// Slots per line (one 64-byte cache line).
 const SLOTS: usize = 16;
+/// Entries inserted per batch when building.
+const INSERT_BATCH: usize = 512;
 
 /// One cache line of slots; 0 is an empty slot.
 #[derive(Clone, Copy, Debug, Default)]
@@ -39,23 +63,36 @@ const BASE: u64 = 0x9E37_79B9_7F4A_7C15;
 /// The deletion-variant index.
 #[derive(Debug, Default)]
 pub(crate) struct FuzzyIndex {
-    /// `(name + 1) << fp_bits | fingerprint` per slot, 0 when empty.
+    /// `(id + 1) << fp_bits | fingerprint` per slot, 0 when empty.
     lines: Vec<Line>,
     /// Fingerprint bits per slot.
     fp_bits: u32,
-    /// Per name length: some distance-1 name has it (bit 0), some
-    /// distance-2 name has it (bit 1). Queries that no name length can
-    /// reach are not probed.
-    lengths: Vec<u8>,
-    /// Longest query worth probing.
+    /// Per query length: 1 + the deletions a query of that length needs
+    /// to reach every name within its distance (0: no name in reach).
+    name_reach: Vec<u8>,
+    /// The same over names, words and exact keys.
+    word_reach: Vec<u8>,
+    /// Bloom filter over the exact hashes of the names (one `u64` word per
+    /// key, three bits set).
+    bloom: Vec<u64>,
+    /// Longest query that can reach a name.
     pub(crate) max_query: usize,
 }
 
-/// A name to index: id, folded characters (as `u32`), allowed distance (1–2).
+/// An entry to index: id, folded characters (as `u32`), allowed distance
+/// (1–2 for names, 0–1 for words).
 pub(crate) struct FuzzyName<'a> {
     pub(crate) id: u32,
     pub(crate) chars: &'a [u32],
     pub(crate) max_distance: usize,
+}
+
+/// An entry found only by an exact single word: the key's hash
+/// ([`key_hash`]), its length in characters and its id.
+pub(crate) struct ExactKey {
+    pub(crate) hash: u64,
+    pub(crate) len: usize,
+    pub(crate) id: u32,
 }
 
 /// Reusable buffers for hashing and probing.
@@ -66,10 +103,24 @@ pub(crate) struct HashScratch {
     hashes: Vec<u64>,
 }
 
+/// The hash under which `s` itself (no deletion) is indexed.
+pub(crate) fn key_hash(s: &[u32]) -> u64 {
+    let h = s.iter().fold(0u64, |h, &c| {
+        h.wrapping_mul(BASE).wrapping_add(u64::from(c) + 1)
+    });
+    mix(h, s.len())
+}
+
 impl HashScratch {
     /// Hashes of every variant of `s` with at most `d` (≤ 2) deletions into
     /// `self.hashes` (unsorted, may repeat).
     fn variants(&mut self, s: &[u32], d: usize) {
+        self.variants_in(s, d, 0..s.len());
+    }
+
+    /// Hashes of every variant of `s` with at most `d` (≤ 2) deletions, all
+    /// at positions in `within`, into `self.hashes` (unsorted, may repeat).
+    fn variants_in(&mut self, s: &[u32], d: usize, within: std::ops::Range<usize>) {
         let n = s.len();
         self.hashes.clear();
         self.prefix.clear();
@@ -88,6 +139,7 @@ impl HashScratch {
                 p = p.wrapping_mul(BASE);
             }
         }
+        let (lo, hi) = (within.start.min(n), within.end.min(n));
         let pre = &self.prefix;
         let pw = &self.powers;
         let full = pre[n];
@@ -95,7 +147,7 @@ impl HashScratch {
         let suffix = |j: usize| full.wrapping_sub(pre[j].wrapping_mul(pw[n - j]));
         self.hashes.push(mix(full, n));
         if d >= 1 && n >= 1 {
-            for j in 0..n {
+            for j in lo..hi {
                 let h = pre[j]
                     .wrapping_mul(pw[n - 1 - j])
                     .wrapping_add(suffix(j + 1));
@@ -103,8 +155,8 @@ impl HashScratch {
             }
         }
         if d >= 2 && n >= 2 {
-            for j in 0..n {
-                for k in j + 1..n {
+            for j in lo..hi {
+                for k in j + 1..hi {
                     let mid = pre[k].wrapping_sub(pre[j + 1].wrapping_mul(pw[k - j - 1]));
                     let h = pre[j]
                         .wrapping_mul(pw[n - 2 - j])
@@ -123,6 +175,12 @@ fn home(h: u64, lines: usize) -> usize {
     (((h >> 32) * lines as u64) >> 32) as usize
 }
 
+/// The fingerprint of a hash in a slot: its low `fp_bits` bits, never 0
+/// (so an empty slot never matches).
+fn fingerprint(h: u64, fp_bits: u32) -> u32 {
+    ((h & ((1 << fp_bits) - 1)) as u32).max(1)
+}
+
 /// Finalizes a polynomial hash with its length (murmur3 fmix64).
 fn mix(h: u64, len: usize) -> u64 {
     let mut x = h ^ (len as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
@@ -133,15 +191,69 @@ fn mix(h: u64, len: usize) -> u64 {
     x ^ (x >> 33)
 }
 
+/// Bloom word and bits of a hash (the word from bits 40.., three bit
+/// positions from bits 8..26, independent of the table's home line and
+/// fingerprint).
+fn bloom_slot(h: u64, words: usize) -> (usize, u64) {
+    let word = (((h >> 40) * words as u64) >> 24) as usize;
+    let bits = (1u64 << ((h >> 8) & 63)) | (1u64 << ((h >> 14) & 63)) | (1u64 << ((h >> 20) & 63));
+    (word, bits)
+}
+
+/// Per query length, 1 + the most deletions a query of that length needs
+/// to reach an entry of `lengths` (bit `d` of `lengths[m]`: some entry of
+/// `m` characters has distance `d`), 0 if none is in reach.
+fn reach_table(lengths: &[u8]) -> Vec<u8> {
+    let mut reach = vec![0u8; lengths.len() + MAX_DISTANCE + 1];
+    for (len, r) in reach.iter_mut().enumerate() {
+        let mut need: Option<usize> = None;
+        for (m, &bits) in lengths
+            .iter()
+            .enumerate()
+            .skip(len.saturating_sub(MAX_DISTANCE))
+            .take(2 * MAX_DISTANCE + 1)
+        {
+            for d in 0..=MAX_DISTANCE {
+                if bits & (1 << d) == 0 || m.abs_diff(len) > d {
+                    continue;
+                }
+                // x - y = len - m with y ≤ d: a longer entry needs fewer
+                // query deletions.
+                let x = if m > len { d - (m - len) } else { d };
+                need = Some(need.map_or(x, |n| n.max(x)));
+            }
+        }
+        *r = need.map_or(0, |x| x as u8 + 1);
+    }
+    reach
+}
+
 impl FuzzyIndex {
-    /// Builds the index.
+    /// Builds the index over names only.
+    #[cfg(test)]
     pub(crate) fn build(names: &[FuzzyName<'_>]) -> Self {
+        Self::build_with(names, &[], &[])
+    }
+
+    /// Builds the index: `names` (distance 1–2) are found by any query;
+    /// `words` (distance 0–1) and exact `keys` only by the lookup of single
+    /// words with extras ([`FuzzyIndex::word_candidates`]).
+    pub(crate) fn build_with(
+        names: &[FuzzyName<'_>],
+        words: &[FuzzyName<'_>],
+        keys: &[ExactKey],
+    ) -> Self {
         let names: Vec<&FuzzyName<'_>> = names
             .iter()
             .filter(|n| {
                 (1..=2).contains(&n.max_distance) && !n.chars.is_empty() && n.id < MAX_NAMES
             })
             .collect();
+        let words: Vec<&FuzzyName<'_>> = words
+            .iter()
+            .filter(|n| n.max_distance <= 1 && !n.chars.is_empty() && n.id < MAX_NAMES)
+            .collect();
+        let keys: Vec<&ExactKey> = keys.iter().filter(|k| k.id < MAX_NAMES).collect();
         if names.is_empty() {
             return Self::default();
         }
@@ -154,50 +266,104 @@ impl FuzzyIndex {
         // Upper bound of the entry count sizes the table (load ≤ 0.75).
         let bound: usize = names
             .iter()
+            .chain(&words)
             .map(|n| {
                 let l = n.chars.len();
-                1 + l
+                1 + if n.max_distance >= 1 { l } else { 0 }
                     + if n.max_distance >= 2 {
                         l * l.saturating_sub(1) / 2
                     } else {
                         0
                     }
             })
-            .sum();
+            .sum::<usize>()
+            + keys.len();
         let line_count = (bound / (SLOTS * 3 / 4)).max(1) + 1;
-        let max_id = names.iter().map(|n| n.id).max().unwrap_or(0);
+        let max_id = names
+            .iter()
+            .chain(&words)
+            .map(|n| n.id)
+            .chain(keys.iter().map(|k| k.id))
+            .max()
+            .unwrap_or(0);
         let fp_bits = (max_id + 1).leading_zeros().min(24);
-        let fp_mask = (1u64 << fp_bits) - 1;
         let mut lines = vec![Line::default(); line_count];
-        for n in &names {
-            variants(&mut scratch, n);
-            let entry = ((n.id + 1) << fp_bits) as u64;
-            for &h in &scratch.hashes {
+        // Inserts in batches, touching every home line of a batch first so
+        // that the cache misses overlap (the table is far larger than the
+        // caches).
+        let mut batch: Vec<(u64, u32)> = Vec::with_capacity(INSERT_BATCH + 256);
+        let flush = |lines: &mut [Line], batch: &mut Vec<(u64, u32)>| {
+            let mut touch = 0u32;
+            for &(h, _) in batch.iter() {
+                touch ^= lines[home(h, line_count)].0[0];
+            }
+            std::hint::black_box(touch);
+            for &(h, id) in batch.iter() {
+                let entry = (id + 1) << fp_bits;
                 let mut line = home(h, line_count);
                 'insert: loop {
                     for slot in &mut lines[line].0 {
                         if *slot == 0 {
-                            *slot = (entry | (h & fp_mask)) as u32;
+                            *slot = entry | fingerprint(h, fp_bits);
                             break 'insert;
                         }
                     }
                     line = if line + 1 == line_count { 0 } else { line + 1 };
                 }
             }
+            batch.clear();
+        };
+        for n in names.iter().chain(&words) {
+            variants(&mut scratch, n);
+            batch.extend(scratch.hashes.iter().map(|&h| (h, n.id)));
+            if batch.len() >= INSERT_BATCH {
+                flush(&mut lines, &mut batch);
+            }
         }
+        for k in &keys {
+            batch.push((k.hash, k.id));
+            if batch.len() >= INSERT_BATCH {
+                flush(&mut lines, &mut batch);
+            }
+        }
+        flush(&mut lines, &mut batch);
+        // Exact hashes of the names, ~16 bits each.
+        let bloom_words = (names.len() * 16 / 64).next_power_of_two().max(1);
+        let mut bloom = vec![0u64; bloom_words];
+        for n in &names {
+            let (word, bits) = bloom_slot(key_hash(n.chars), bloom_words);
+            bloom[word] |= bits;
+        }
+        let longest = names
+            .iter()
+            .chain(&words)
+            .map(|n| n.chars.len())
+            .chain(keys.iter().map(|k| k.len))
+            .max()
+            .unwrap_or(0);
+        let mut lengths = vec![0u8; longest + 1];
+        for n in &names {
+            lengths[n.chars.len()] |= 1 << n.max_distance;
+        }
+        let name_reach = reach_table(&lengths);
+        for n in &words {
+            lengths[n.chars.len()] |= 1 << n.max_distance;
+        }
+        for k in &keys {
+            lengths[k.len] |= 1;
+        }
+        let word_reach = reach_table(&lengths);
         let max_query = names
             .iter()
             .map(|n| n.chars.len() + n.max_distance)
             .max()
             .unwrap_or(0);
-        let mut lengths = vec![0u8; names.iter().map(|n| n.chars.len()).max().unwrap_or(0) + 1];
-        for n in &names {
-            lengths[n.chars.len()] |= if n.max_distance >= 2 { 2 } else { 1 };
-        }
         Self {
             lines,
             fp_bits,
-            lengths,
+            name_reach,
+            word_reach,
+            bloom,
             max_query,
         }
     }
@@ -207,69 +373,119 @@ impl FuzzyIndex {
         self.lines.is_empty()
     }
 
-    /// The deletions a query of `len` characters needs (0: no name can be
-    /// within reach).
-    fn reach(&self, len: usize) -> usize {
-        let has = |bit: u8, lo: usize, hi: usize| {
-            self.lengths
-                .get(lo..=hi.min(self.lengths.len().saturating_sub(1)))
-                .is_some_and(|l| l.iter().any(|&b| b & bit != 0))
-        };
-        if has(2, len.saturating_sub(2), len + 2) {
-            2
-        } else if has(1, len.saturating_sub(1), len + 1) {
-            1
-        } else {
-            0
-        }
+    /// Candidate entries of any kind (unverified, sorted, deduplicated) for
+    /// the single word `query` into `out`.
+    #[cfg(test)]
+    pub(crate) fn candidates(&self, query: &[u32], scratch: &mut HashScratch, out: &mut Vec<u32>) {
+        self.word_candidates(query, true, scratch, out);
     }
 
-    /// Candidate names (unverified, sorted, deduplicated) for `query` into
-    /// `out`.
-    pub(crate) fn candidates(&self, query: &[u32], scratch: &mut HashScratch, out: &mut Vec<u32>) {
+    /// Candidates (unverified, sorted, deduplicated) for the single word
+    /// `query` into `out`: names, and words and keys too if `extras` (the
+    /// query then makes as many deletions as these need).
+    pub(crate) fn word_candidates(
+        &self,
+        query: &[u32],
+        extras: bool,
+        scratch: &mut HashScratch,
+        out: &mut Vec<u32>,
+    ) {
         out.clear();
         let n = query.len();
-        if self.is_empty() || n > self.max_query {
+        let reach = if extras {
+            &self.word_reach
+        } else {
+            &self.name_reach
+        };
+        let Some(&reach) = reach.get(n) else {
+            return;
+        };
+        if reach == 0 || self.is_empty() {
             return;
         }
-        let d = self.reach(n);
-        if d == 0 {
-            return;
-        }
-        scratch.variants(query, d);
-        let line_count = self.lines.len();
-        // Touch every line first: the loads are independent, so their cache
-        // misses overlap instead of queueing behind each other.
-        let mut touch = 0u32;
-        for &h in &scratch.hashes {
-            touch ^= self.lines[home(h, line_count)].0[0];
-        }
-        std::hint::black_box(touch);
-        let fp_mask = (1u32 << self.fp_bits) - 1;
-        for &h in &scratch.hashes {
-            let fp = h as u32 & fp_mask;
-            let mut line = home(h, line_count);
-            'probe: loop {
-                for &slot in &self.lines[line].0 {
-                    if slot == 0 {
-                        break 'probe;
-                    }
-                    if slot & fp_mask == fp {
-                        out.push((slot >> self.fp_bits) - 1);
-                    }
-                }
-                line = if line + 1 == line_count { 0 } else { line + 1 };
-            }
-        }
+        scratch.variants(query, usize::from(reach - 1));
+        self.probe(&scratch.hashes, out);
         if out.len() > 1 {
             out.sort_unstable();
             out.dedup();
         }
     }
 
+    /// Candidate names for a run of several words, `query`, whose match
+    /// differs from `query` only at positions in `within` and needs at most
+    /// `deletions` of them: appended to `out` (unverified, unsorted, may
+    /// repeat; other entries may appear).
+    pub(crate) fn run_candidates(
+        &self,
+        query: &[u32],
+        within: std::ops::Range<usize>,
+        deletions: usize,
+        scratch: &mut HashScratch,
+        out: &mut Vec<u32>,
+    ) {
+        let Some(&reach) = self.name_reach.get(query.len()) else {
+            return;
+        };
+        if reach == 0 || self.is_empty() {
+            return;
+        }
+        scratch.variants_in(query, deletions.min(usize::from(reach - 1)), within);
+        self.probe(&scratch.hashes, out);
+    }
+
+    /// Whether `query` may equal a name exactly (no false negatives; about
+    /// 1 % false positives). Reads one word of a 1/16-byte-per-name filter.
+    pub(crate) fn may_be_name(&self, query: &[u32]) -> bool {
+        if self.bloom.is_empty() {
+            return false;
+        }
+        let (word, bits) = bloom_slot(key_hash(query), self.bloom.len());
+        self.bloom[word] & bits == bits
+    }
+
+    /// Appends the ids whose slots match `hashes`.
+    fn probe(&self, hashes: &[u64], out: &mut Vec<u32>) {
+        let line_count = self.lines.len();
+        // Touch every line first: the loads are independent, so their cache
+        // misses overlap instead of queueing behind each other.
+        let mut touch = 0u32;
+        for &h in hashes {
+            touch ^= self.lines[home(h, line_count)].0[0];
+        }
+        std::hint::black_box(touch);
+        let fp_mask = (1u32 << self.fp_bits) - 1;
+        for &h in hashes {
+            let fp = fingerprint(h, self.fp_bits);
+            let mut line = home(h, line_count);
+            loop {
+                // All 16 slots at once (vectorizes). Slots fill in order and
+                // are never removed, and no fingerprint is 0: an empty slot
+                // never matches, and a line with an empty slot (the last
+                // one) ends the probe.
+                let slots = &self.lines[line].0;
+                let mut hits = 0u32;
+                for (i, &slot) in slots.iter().enumerate() {
+                    hits |= u32::from(slot & fp_mask == fp) << i;
+                }
+                while hits != 0 {
+                    let slot = slots[hits.trailing_zeros() as usize];
+                    out.push((slot >> self.fp_bits) - 1);
+                    hits &= hits - 1;
+                }
+                if slots[SLOTS - 1] == 0 {
+                    break;
+                }
+                line = if line + 1 == line_count { 0 } else { line + 1 };
+            }
+        }
+    }
+
     /// Heap bytes held.
     pub(crate) fn memory_bytes(&self) -> usize {
-        self.lines.capacity() * std::mem::size_of::<Line>() + self.lengths.capacity()
+        self.lines.capacity() * std::mem::size_of::<Line>()
+            + self.name_reach.capacity()
+            + self.word_reach.capacity()
+            + self.bloom.capacity() * 8
     }
 }
 
@@ -331,6 +547,113 @@ pub(crate) fn distance_within(a: &[u32], b: &[u32], max: usize) -> Option<usize>
     // After the last swap, row n is r1.
     let t = m + K - n;
     rows[r1].get(t).copied().filter(|&d| d <= max)
+}
+
+/// A query prepared for verifying many candidates against it: per
+/// character, the set of its positions as bits (Hyyrö's bit-parallel
+/// optimal string alignment distance, one 64-bit word per query).
+#[derive(Debug)]
+pub(crate) struct Pattern {
+    /// Position bits of the ASCII characters.
+    ascii: [u64; 128],
+    /// Position bits of the other characters.
+    other: Vec<(u32, u64)>,
+    /// The query (also for queries over 64 characters, verified by
+    /// [`distance_within`]).
+    chars: Vec<u32>,
+}
+
+impl Default for Pattern {
+    fn default() -> Self {
+        Self {
+            ascii: [0; 128],
+            other: Vec::new(),
+            chars: Vec::new(),
+        }
+    }
+}
+
+impl Pattern {
+    /// Prepares `query`.
+    pub(crate) fn set(&mut self, query: &[u32]) {
+        for &c in &self.chars {
+            if let Some(bits) = self.ascii.get_mut(c as usize) {
+                *bits = 0;
+            }
+        }
+        self.other.clear();
+        self.chars.clear();
+        self.chars.extend_from_slice(query);
+        if query.len() > 64 {
+            return;
+        }
+        for (i, &c) in query.iter().enumerate() {
+            if let Some(bits) = self.ascii.get_mut(c as usize) {
+                *bits |= 1 << i;
+            } else if let Some(entry) = self.other.iter_mut().find(|e| e.0 == c) {
+                entry.1 |= 1 << i;
+            } else {
+                self.other.push((c, 1 << i));
+            }
+        }
+    }
+
+    fn bits(&self, c: u32) -> u64 {
+        match self.ascii.get(c as usize) {
+            Some(&bits) => bits,
+            None => self.other.iter().find(|e| e.0 == c).map_or(0, |e| e.1),
+        }
+    }
+
+    /// [`distance_within`] between the prepared query and `text` (whose
+    /// characters are `text_chars`, for the check of lengths), using
+    /// `scratch` for queries or texts over 64 characters.
+    pub(crate) fn distance_within(
+        &self,
+        text: &str,
+        text_chars: usize,
+        max: usize,
+        scratch: &mut Vec<u32>,
+    ) -> Option<usize> {
+        let max = max.min(MAX_DISTANCE);
+        let n = self.chars.len();
+        if n.abs_diff(text_chars) > max {
+            return None;
+        }
+        if n > 64 || n == 0 {
+            scratch.clear();
+            scratch.extend(text.chars().map(u32::from));
+            return distance_within(&self.chars, scratch, max);
+        }
+        // Hyyrö (2003), as in RapidFuzz's OSA: vertical deltas of the
+        // column over the query, one bit per query character.
+        let last = 1u64 << (n - 1);
+        let (mut vp, mut vn, mut d0, mut pm_old) = (!0u64, 0u64, 0u64, 0u64);
+        let mut dist = n;
+        for (j, c) in text.chars().enumerate() {
+            let pm = self.bits(u32::from(c));
+            let tr = (((!d0) & pm) << 1) & pm_old;
+            d0 = ((((pm & vp).wrapping_add(vp)) ^ vp) | pm | vn) | tr;
+            let hp = vn | !(d0 | vp);
+            let hn = d0 & vp;
+            if hp & last != 0 {
+                dist += 1;
+            } else if hn & last != 0 {
+                dist -= 1;
+            }
+            // The rest of the text lowers the distance by one per
+            // character at most.
+            if dist > max + text_chars.saturating_sub(j + 1) {
+                return None;
+            }
+            let hp = (hp << 1) | 1;
+            let hn = hn << 1;
+            vp = hn | !(d0 | hp);
+            vn = hp & d0;
+            pm_old = pm;
+        }
+        Some(dist).filter(|&d| d <= max)
+    }
 }
 
 #[cfg(test)]
@@ -460,6 +783,31 @@ mod tests {
             let (a, b) = (chars(&a), chars(&b));
             let full = osa(&a, &b);
             proptest::prop_assert_eq!(distance_within(&a, &b, max), Some(full).filter(|&d| d <= max));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn bit_parallel_distance_agrees_with_the_banded_one(a in "[abcé]{0,12}", b in "[abcé]{0,12}", max in 0usize..=2) {
+            let (qa, qb) = (chars(&a), chars(&b));
+            let mut pattern = Pattern::default();
+            pattern.set(&chars("some previous query"));
+            pattern.set(&qa);
+            proptest::prop_assert_eq!(
+                pattern.distance_within(&b, qb.len(), max, &mut Vec::new()),
+                distance_within(&qa, &qb, max)
+            );
+        }
+
+        #[test]
+        fn long_strings_fall_back_to_the_banded_distance(a in "[ab]{60,70}", b in "[ab]{60,70}") {
+            let (qa, qb) = (chars(&a), chars(&b));
+            let mut pattern = Pattern::default();
+            pattern.set(&qa);
+            proptest::prop_assert_eq!(
+                pattern.distance_within(&b, qb.len(), 2, &mut Vec::new()),
+                distance_within(&qa, &qb, 2)
+            );
         }
     }
 

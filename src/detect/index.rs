@@ -5,9 +5,10 @@ use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
-use super::fuzzy::{FuzzyIndex, FuzzyName, HashScratch, distance_within};
+use super::fuzzy::{FuzzyIndex, HashScratch, Pattern};
 use super::logo::LogoIndex;
 use super::normalize::{self, CJK, FoldedText, WORD, fold_both, fold_exact_only};
+use super::runs::{self, FuzzyIds, RunName, Words};
 use super::signal::compatibility_phrase_before;
 use super::{BrandEntry, Evidence, LogoMatch, NameId, TextMatch};
 
@@ -27,8 +28,10 @@ const EDGE_RIGHT: u8 = 2;
 pub struct ScanOptions {
     /// Longest run of adjacent words tried for fuzzy matches: 3 (the
     /// default) is DESIGN.md; 1 tries single words only; 0 turns fuzzy
-    /// matching off (exact and obfuscated only). Runs of several words cost
-    /// most of a scan (see `benches/detect.rs`).
+    /// matching off (exact and obfuscated only). Runs of several words are
+    /// looked up only where they can match (module docs, "Fuzzy runs of
+    /// several words") and add about half to the cost of single words (see
+    /// `benches/detect.rs`).
     pub fuzzy_max_words: usize,
 }
 
@@ -91,6 +94,10 @@ struct NameRec {
     /// Characters in `joined` (saturated at 255): rejects fuzzy candidates
     /// of the wrong length without reading the name.
     joined_chars: u8,
+    /// For a name of several words: characters of its first and last word
+    /// (both 0 for a single word, or a first or last word over 255).
+    first_word: u8,
+    last_word: u8,
 }
 
 /// Every brand name, alias and logo of a registry snapshot, ready to scan.
@@ -115,6 +122,8 @@ pub struct BrandIndex {
     targets: Vec<u32>,
     /// Edit-distance index over the joined obfuscation folds.
     fuzzy: FuzzyIndex,
+    /// What the ids of `fuzzy` stand for.
+    fuzzy_ids: FuzzyIds,
     /// Registered logo hashes.
     logos: LogoIndex,
 }
@@ -128,13 +137,17 @@ pub(crate) struct Scratch {
     words: Vec<(usize, usize)>,
     /// A fuzzy run's characters.
     query: Vec<u32>,
-    /// A candidate name's characters.
+    /// A candidate name's characters (names over 64 characters).
     name_chars: Vec<u32>,
+    /// The query prepared for verifying candidates.
+    pattern: Pattern,
     /// Candidate names from the fuzzy index.
     candidates: Vec<u32>,
     /// Brands with a strong text match (fuzzy is skipped for them).
     strong: Vec<u32>,
     hash: HashScratch,
+    /// Per word: what its lookup found for runs of several words.
+    runs: Words,
 }
 
 impl Scratch {
@@ -245,6 +258,15 @@ impl BrandIndex {
                 if arena.len() + name.len() + exact.len() + joined.len() > u32::MAX as usize {
                     return Err(IndexError::TooMuchText { max: u32::MAX });
                 }
+                // First and last word of a multi-word name (pieces, see
+                // `runs.rs`).
+                let mut parts = obf.as_str().split(' ');
+                let first = parts.next().map_or(0, |w| w.chars().count());
+                let last = parts.next_back().map_or(0, |w| w.chars().count());
+                let (first_word, last_word) = match (u8::try_from(first), u8::try_from(last)) {
+                    (Ok(f), Ok(l)) if l > 0 => (f, l),
+                    _ => (0, 0),
+                };
                 let term = push_arena(&mut arena, name);
                 let exact_slice = push_arena(&mut arena, exact.as_str());
                 let joined_slice = push_arena(&mut arena, &joined);
@@ -255,14 +277,16 @@ impl BrandIndex {
                     joined: joined_slice,
                     max_distance,
                     joined_chars: u8::try_from(joined.chars().count()).unwrap_or(u8::MAX),
+                    first_word,
+                    last_word,
                 });
             }
         }
         drop(pattern_ids);
         logos.finish();
         // The automaton and the fuzzy index are independent: build them on
-        // two threads (about 1.3 s and 1.1 s for 400k names).
-        let (automaton, fuzzy) = std::thread::scope(|scope| {
+        // two threads (about 1.3 s and 0.9 s for 400k names).
+        let (automaton, (fuzzy, fuzzy_ids)) = std::thread::scope(|scope| {
             let fuzzy = scope.spawn(|| build_fuzzy(&names, &arena));
             let automaton = AhoCorasick::builder()
                 .match_kind(MatchKind::Standard)
@@ -299,6 +323,7 @@ impl BrandIndex {
             target_starts,
             targets,
             fuzzy,
+            fuzzy_ids,
             logos,
         };
         index.names.shrink_to_fit();
@@ -316,6 +341,7 @@ impl BrandIndex {
             + self.target_starts.capacity() * 4
             + self.targets.capacity() * 4
             + self.fuzzy.memory_bytes()
+            + self.fuzzy_ids.memory_bytes()
             + self.logos.memory_bytes()
     }
 
@@ -451,7 +477,9 @@ impl BrandIndex {
     }
 
     /// Fuzzy matches over runs of 1–3 adjacent words, for brands without a
-    /// stronger match.
+    /// stronger match. Every word is looked up; a run of several words only
+    /// for the names `runs` selects (module docs, "Fuzzy runs of several
+    /// words"). Candidates are verified on the whole run.
     fn scan_fuzzy(&self, scratch: &mut Scratch, max_words: usize, out: &mut Vec<TextMatch>) {
         let Scratch {
             exact,
@@ -462,6 +490,8 @@ impl BrandIndex {
             candidates,
             strong,
             hash,
+            runs,
+            pattern,
         } = scratch;
         strong.clear();
         strong.extend(out.iter().map(|m| m.brand));
@@ -483,80 +513,127 @@ impl BrandIndex {
             words.push((start, i));
         }
         let text = obf.as_str();
-        for first in 0..words.len() {
+        let ids = &self.fuzzy_ids;
+        let several = max_words >= 2;
+        // Reports the candidates (sorted, names first) verified against
+        // words first..=last (`query`).
+        let verify = |candidates: &[u32],
+                      query: &[u32],
+                      (first, last): (usize, usize),
+                      pattern: &mut Pattern,
+                      name_chars: &mut Vec<u32>,
+                      out: &mut Vec<TextMatch>| {
+            let names = candidates.partition_point(|&c| ids.is_name(c));
+            if names == 0 {
+                return;
+            }
+            pattern.set(query);
+            for &cand in &candidates[..names] {
+                let Some(rec) = self.names.get(cand as usize) else {
+                    continue;
+                };
+                let max = usize::from(rec.max_distance);
+                let name = slice(&self.arena, rec.joined);
+                let name_len = if rec.joined_chars == u8::MAX {
+                    name.chars().count()
+                } else {
+                    usize::from(rec.joined_chars)
+                };
+                if name_len.abs_diff(query.len()) > max || strong.binary_search(&rec.brand).is_ok()
+                {
+                    continue;
+                }
+                let Some(distance) = pattern.distance_within(name, name_len, max, name_chars)
+                else {
+                    continue;
+                };
+                let evidence = match distance {
+                    // One word equal to a name: the automaton reports it.
+                    0 if first == last => continue,
+                    // Words equal to a name once joined: separators added.
+                    0 => Evidence::TextObfuscated,
+                    d => Evidence::TextFuzzy { distance: d as u32 },
+                };
+                let span = obf.original_span(words[first].0..words[last].1);
+                let folded = exact.folded_range(span.clone());
+                out.push(TextMatch {
+                    brand: rec.brand,
+                    evidence,
+                    name: NameId(cand),
+                    span,
+                    preceded_by_compatibility_phrase: compatibility_phrase_before(
+                        exact,
+                        folded.start,
+                    ),
+                });
+            }
+        };
+        // Single words (their lookup also finds what runs need).
+        runs.clear();
+        for (w, &(a, b)) in words.iter().enumerate() {
             query.clear();
-            for k in 0..max_words.min(words.len() - first) {
-                let (a, b) = words[first + k];
+            query.extend(text[a..b].chars().map(u32::from));
+            self.fuzzy.word_candidates(query, several, hash, candidates);
+            verify(candidates, query, (w, w), pattern, name_chars, out);
+            if several {
+                let names = candidates.partition_point(|&c| ids.is_name(c));
+                runs.push(ids, query.len(), &candidates[names..]);
+            }
+        }
+        if !several {
+            return;
+        }
+        // Runs of several words.
+        for (first, &(a, b)) in words.iter().enumerate() {
+            query.clear();
+            query.extend(text[a..b].chars().map(u32::from));
+            let more = words
+                .iter()
+                .enumerate()
+                .take(first + max_words)
+                .skip(first + 1);
+            for (last, &(a, b)) in more {
                 query.extend(text[a..b].chars().map(u32::from));
-                let len = query.len();
-                if len > self.fuzzy.max_query {
+                if query.len() > self.fuzzy.max_query {
                     break;
                 }
-                self.fuzzy.candidates(query, hash, candidates);
-                for &cand in candidates.iter() {
-                    let rec = &self.names[cand as usize];
-                    let max = usize::from(rec.max_distance);
-                    if usize::from(rec.joined_chars).abs_diff(len) > max
-                        || strong.binary_search(&rec.brand).is_ok()
-                    {
-                        continue;
-                    }
-                    name_chars.clear();
-                    name_chars.extend(slice(&self.arena, rec.joined).chars().map(u32::from));
-                    let Some(distance) = distance_within(query, name_chars, max) else {
-                        continue;
-                    };
-                    let evidence = match distance {
-                        // One word equal to a name: the automaton reports it.
-                        0 if k == 0 => continue,
-                        // Words equal to a name once joined: separators added.
-                        0 => Evidence::TextObfuscated,
-                        d => Evidence::TextFuzzy { distance: d as u32 },
-                    };
-                    let span = obf.original_span(words[first].0..words[first + k].1);
-                    let folded = exact.folded_range(span.clone());
-                    out.push(TextMatch {
-                        brand: rec.brand,
-                        evidence,
-                        name: NameId(cand),
-                        span,
-                        preceded_by_compatibility_phrase: compatibility_phrase_before(
-                            exact,
-                            folded.start,
-                        ),
-                    });
-                }
+                runs.run_candidates(ids, &self.fuzzy, (first, last), query, hash, candidates);
+                verify(candidates, query, (first, last), pattern, name_chars, out);
             }
         }
     }
 }
 
 /// The fuzzy index over the joined obfuscation folds of the names that
-/// allow fuzzy matching.
-fn build_fuzzy(names: &[NameRec], arena: &str) -> FuzzyIndex {
+/// allow fuzzy matching, with what selects the runs of several words worth
+/// a lookup ([`runs::build`]).
+fn build_fuzzy(names: &[NameRec], arena: &str) -> (FuzzyIndex, FuzzyIds) {
     let mut chars: Vec<u32> = Vec::new();
-    let mut ranges: Vec<(u32, usize, usize)> = Vec::new();
+    let mut starts: Vec<(u32, usize)> = Vec::new(); // (name id, start in `chars`)
     for (id, rec) in names.iter().enumerate() {
         let Ok(id) = u32::try_from(id) else { break };
         if rec.max_distance == 0 {
             continue;
         }
-        ranges.push((id, chars.len(), usize::from(rec.max_distance)));
+        starts.push((id, chars.len()));
         chars.extend(slice(arena, rec.joined).chars().map(u32::from));
     }
-    let fuzzy_names: Vec<FuzzyName<'_>> = ranges
+    let run_names: Vec<RunName<'_>> = starts
         .iter()
         .enumerate()
-        .map(|(i, &(id, start, max_distance))| {
-            let end = ranges.get(i + 1).map_or(chars.len(), |r| r.1);
-            FuzzyName {
+        .map(|(i, &(id, start))| {
+            let end = starts.get(i + 1).map_or(chars.len(), |r| r.1);
+            let rec = &names[id as usize];
+            RunName {
                 id,
                 chars: &chars[start..end],
-                max_distance,
+                max_distance: usize::from(rec.max_distance),
+                first_word: usize::from(rec.first_word),
+                last_word: usize::from(rec.last_word),
             }
         })
         .collect();
-    FuzzyIndex::build(&fuzzy_names)
+    runs::build(&run_names, names.len())
 }
 
 fn slice(arena: &str, s: Slice) -> &str {

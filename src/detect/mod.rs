@@ -30,23 +30,28 @@
 //! | --- | --- |
 //! | [`normalize`] | the exact and obfuscation folds, with a byte map back to the original text |
 //! | `index` | [`BrandIndex`]: one Aho-Corasick automaton over every folded name and alias, word boundaries, exact vs obfuscated |
-//! | `fuzzy` | symmetric-deletion index for edit distance 1–2 over runs of 1–3 words |
+//! | `fuzzy` | symmetric-deletion index for edit distance 1–2, bit-parallel verification |
+//! | `runs` | which runs of 2–3 words get a fuzzy lookup, and for which names |
 //! | `logo` | Hamming-distance scan over 64-bit logo hashes |
 //! | `signal` | counterfeit signal terms and compatibility phrases |
 //!
 //! ## Costs (`benches/detect.rs`: 100k brands, 400k names, 10k logos, 122-byte titles, one core)
 //! | what | time |
 //! | --- | --- |
-//! | [`BrandIndex::scan_text`] without fuzzy | ~3.7 µs per title (raw Aho-Corasick alone: ~1.1 µs) |
-//! | [`BrandIndex::scan_text`], fuzzy on single words | ~34 µs |
-//! | [`BrandIndex::scan_text`], fuzzy on runs of 1–3 words (default, DESIGN.md) | ~250 µs |
+//! | [`BrandIndex::scan_text`] without fuzzy | ~2.5–3.7 µs per title (raw Aho-Corasick alone: ~1.1 µs) |
+//! | [`BrandIndex::scan_text`], fuzzy on single words | ~13 µs |
+//! | [`BrandIndex::scan_text`], fuzzy on runs of 1–3 words (default, DESIGN.md) | ~20 µs |
 //! | [`signal_terms`] | ~1.5 µs |
 //! | [`BrandIndex::scan_logos`], one hash against 10k logos | ~1.9 µs |
-//! | [`BrandIndex::build`] | ~1.9–2.5 s on two threads, 150 MiB |
+//! | [`BrandIndex::build`] | ~1.8–2.5 s on two threads, 172 MiB |
 //!
 //! The fuzzy figures are for a dense synthetic registry (400k pronounceable
-//! names) where most title words are within distance 1–2 of some name:
-//! every run of words costs up to 1 + L + L(L-1)/2 hash probes.
+//! names) where most title words are within distance 1–2 of some name
+//! (about 22 fuzzy matches per title): a word of `L` letters costs 1 + L
+//! hash probes (1 + L + L(L-1)/2 from 9 letters on), and its filler
+//! vocabulary keeps the probed table lines in cache, which real titles do
+//! less. Before runs of several words were selected (`runs`), the default
+//! scan cost ~200–280 µs.
 
 //! ## How a text is scanned
 //! 1. The text is folded once into both levels ([`normalize`]).
@@ -58,17 +63,46 @@
 //!    that span equals the exact fold of the name it is
 //!    [`Evidence::TextExact`], otherwise [`Evidence::TextObfuscated`].
 //! 4. Runs of 1–3 words that no stronger match explains for a brand are
-//!    looked up in the fuzzy index ([`Evidence::TextFuzzy`]); a run of
-//!    several words equal to a name once joined (`Mont Blanc` for
+//!    looked up in the fuzzy index ([`Evidence::TextFuzzy`]): every single
+//!    word, and a run of several words for the names it can match (below);
+//!    a run of several words equal to a name once joined (`Mont Blanc` for
 //!    `Montblanc`) is [`Evidence::TextObfuscated`]. Fuzzy lookups dominate
 //!    the cost of a scan; [`ScanOptions`] can limit them.
 //! 5. Results are deduplicated: strongest evidence per (brand, span), and a
 //!    span inside a longer span of the same brand is dropped.
+//!
+//! ## Fuzzy runs of several words
+//! A single word is matched against every name within its distance. A run
+//! of 2–3 words is matched (same distance, on its joined letters) against
+//! the names it relates to in one of three ways:
+//! - **joined**: it equals the name once joined (`Mont Blanc`, `Zephyr
+//!   ine`, `Ch loe`): always found, as before;
+//! - **word by word**: its first and last words are each within distance 1
+//!   of the first and last words of a multi-word name (exactly, for words
+//!   under 5 letters): `Luois Vuiton`, `Maison Verlain`, `Maison de
+//!   Verlaine`;
+//! - **anchored**: its first word is an exact prefix of the name, or its
+//!   last word an exact suffix, of at least 4 letters and at least as long
+//!   as the rest of the name minus 1: `Mont Blanq` (`mont` + `blanc`),
+//!   `porch light` (`…light` of `Coachlight`).
+//!
+//! Before, every run was compared with every name; a run within distance
+//! of a name in none of these ways is no longer reported. In the
+//! synthetic registry of `benches/detect.rs` that drops 1.5 % of the fuzzy
+//! matches, all junk (`s with` at distance 1 of `Saith`). On mistakes made
+//! to its names (3,000 of each kind), the recall is unchanged for names
+//! split at any point and for multi-word names with a typo in one or both
+//! words or a word inserted (3 misses in 12,000: a typo on `m`, which the
+//! obfuscation fold reads as `rn`, costs 2 in one word), but a name split
+//! **and** misspelt is found only when its exact part is an anchor (77 %
+//! of random splits with a typo; `Mo ntblamc` is missed). See `runs.rs`
+//! for the mechanism; it adds about half the cost of the single words.
 
 mod fuzzy;
 mod index;
 mod logo;
 pub mod normalize;
+mod runs;
 mod signal;
 
 #[cfg(test)]
@@ -107,7 +141,8 @@ pub enum Evidence {
     /// characters, leetspeak, separators added or removed).
     TextObfuscated,
     /// A run of 1–3 words within edit distance 1 (names of 5–8 letters) or
-    /// 2 (9+ letters) of a name. Weak.
+    /// 2 (9+ letters) of a name (for runs of several words, names related
+    /// to the run as the module docs say). Weak.
     TextFuzzy {
         /// Edit distance (insertions, deletions, substitutions, adjacent
         /// transpositions) between the folded run and the folded name.

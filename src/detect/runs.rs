@@ -1,0 +1,414 @@
+//! Which runs of several words get a fuzzy lookup, and for which names.
+//!
+//! Looking up every run of 2–3 words with all the deletions its length
+//! needs cost ~90 % of a scan (a 17-letter run makes 154 probes), and in a
+//! dense registry almost everything it found was noise (`s with` within
+//! distance 1 of `Saith`). A run is now looked up only for the names it can
+//! match in one of three ways, each checked without probing the run:
+//!
+//! - **joined**: the run equals a name once joined (`Mont Blanc`,
+//!   `Zephyr ine`): a Bloom filter over the names' exact hashes, then one
+//!   probe;
+//! - **word by word**: its first word is within distance 1 of the first
+//!   word of a multi-word name and its last word within distance 1 of the
+//!   name's last word (`Luois Vuiton`, `Maison de Verlaine`): the first and
+//!   last words of multi-word names ("pieces") are in the fuzzy index, so
+//!   the lookup each word makes anyway returns them, and the run's
+//!   candidates are the intersection (no probe);
+//! - **anchored**: its first word is an exact prefix of the name, or its
+//!   last word an exact suffix, of at least [`ANCHOR_MIN_LETTERS`] letters
+//!   and at least as long as the rest of the name minus 1 (`Mont Blanq`,
+//!   `porch light` for `Coachlight`): exact "anchor markers" in the fuzzy
+//!   index say so for every word; an anchor of at most
+//!   [`ANCHOR_DIRECT_NAMES`] names lists them (no probe), a commoner one
+//!   gives the lengths of its names, and the run is probed with deletions
+//!   only on the other side of the anchor.
+//!
+//! Every candidate is then verified on the whole run as before, so a match
+//! found is one the exhaustive lookup would have found. What it no longer
+//! finds: a run within distance of a name in none of these ways, e.g. a
+//! split single-word name whose exact part is under 4 letters with a typo
+//! in the other part (`Mo ntblamc`), or a multi-word name with a typo
+//! costing 2 in one word (`m` → `q`: the obfuscation fold reads `m` as
+//! `rn`) and its other word too short to anchor.
+//!
+//! Ids of the fuzzy index: names (their `NameId`), then piece groups (one
+//! per distinct first or last word), then shared anchor markers (side and
+//! name length), then direct anchor markers (name and side).
+
+use std::ops::Range;
+
+use super::fuzzy::{ExactKey, FuzzyIndex, FuzzyName, HashScratch, key_hash};
+
+/// A word of a run anchors a lookup (exact prefix or suffix of a name) only
+/// from this many letters on.
+pub(crate) const ANCHOR_MIN_LETTERS: usize = 4;
+/// An anchor of at most this many names marks each of them (the run is then
+/// verified against them directly); a commoner one marks the lengths of its
+/// names (the run is then probed).
+pub(crate) const ANCHOR_DIRECT_NAMES: usize = 4;
+/// Pieces of this many letters or more match within distance 1, shorter
+/// ones exactly (as names under 5 letters get no fuzzy matching).
+const PIECE_FUZZY_LETTERS: usize = 5;
+/// Shared marker codes: this bit for a suffix, plus the name length.
+const SUFFIX_MARKER: u32 = 64;
+/// Names longer than this get no anchor markers.
+const ANCHOR_MAX_NAME: usize = 63;
+
+/// Name lengths as a bit set (bit `m`: some name of `m` characters).
+type Lengths = u64;
+
+/// A name for [`build`].
+pub(crate) struct RunName<'a> {
+    /// Its `NameId`.
+    pub(crate) id: u32,
+    /// Joined obfuscation fold.
+    pub(crate) chars: &'a [u32],
+    /// Allowed edit distance (1–2).
+    pub(crate) max_distance: usize,
+    /// Characters of its first and last word if it has several (else 0).
+    pub(crate) first_word: usize,
+    pub(crate) last_word: usize,
+}
+
+/// What the ids of the fuzzy index stand for.
+#[derive(Debug, Default)]
+pub(crate) struct FuzzyIds {
+    /// First piece group id.
+    pieces_from: u32,
+    /// Per piece group, its names: `piece_names[starts[g]..starts[g + 1]]`
+    /// (sorted).
+    starts: Vec<u32>,
+    piece_names: Vec<u32>,
+    /// Per piece group: last words (else first words).
+    last: Vec<bool>,
+    /// First shared marker id: `markers_from + (SUFFIX_MARKER | length)`.
+    markers_from: u32,
+    /// First direct marker id: `direct_from + 2 * name + suffix`.
+    direct_from: u32,
+}
+
+impl FuzzyIds {
+    /// Whether `id` is a name (names come first).
+    pub(crate) fn is_name(&self, id: u32) -> bool {
+        id < self.pieces_from
+    }
+
+    fn group(&self, g: u32) -> &[u32] {
+        let g = g as usize;
+        match (self.starts.get(g), self.starts.get(g + 1)) {
+            (Some(&a), Some(&b)) => &self.piece_names[a as usize..b as usize],
+            _ => &[],
+        }
+    }
+
+    /// Heap bytes held.
+    pub(crate) fn memory_bytes(&self) -> usize {
+        self.starts.capacity() * 4 + self.piece_names.capacity() * 4 + self.last.capacity()
+    }
+}
+
+/// Builds the fuzzy index over `names` with their pieces and anchor
+/// markers. `names_len`: the number of `NameId`s (ids from there on are
+/// pieces and markers).
+pub(crate) fn build(names: &[RunName<'_>], names_len: usize) -> (FuzzyIndex, FuzzyIds) {
+    let fuzzy_names: Vec<FuzzyName<'_>> = names
+        .iter()
+        .map(|n| FuzzyName {
+            id: n.id,
+            chars: n.chars,
+            max_distance: n.max_distance,
+        })
+        .collect();
+    let mut ids = FuzzyIds {
+        pieces_from: u32::try_from(names_len).unwrap_or(u32::MAX),
+        ..FuzzyIds::default()
+    };
+    // Pieces: the first and last words of multi-word names, one group per
+    // distinct (word, side). (hash, last, name, index in `names`)
+    let mut pieces: Vec<(u64, bool, u32, usize)> = Vec::new();
+    for (i, n) in names.iter().enumerate() {
+        let m = n.chars.len();
+        if n.first_word == 0 || n.first_word + n.last_word > m {
+            continue;
+        }
+        pieces.push((key_hash(&n.chars[..n.first_word]), false, n.id, i));
+        pieces.push((key_hash(&n.chars[m - n.last_word..]), true, n.id, i));
+    }
+    pieces.sort_unstable();
+    let mut groups: Vec<FuzzyName<'_>> = Vec::new();
+    let mut i = 0;
+    while i < pieces.len() {
+        let (hash, last, _, first) = pieces[i];
+        let n = &names[first];
+        let chars = if last {
+            &n.chars[n.chars.len() - n.last_word..]
+        } else {
+            &n.chars[..n.first_word]
+        };
+        let id = ids
+            .pieces_from
+            .saturating_add(u32::try_from(groups.len()).unwrap_or(u32::MAX));
+        groups.push(FuzzyName {
+            id,
+            chars,
+            max_distance: usize::from(chars.len() >= PIECE_FUZZY_LETTERS),
+        });
+        ids.starts
+            .push(u32::try_from(ids.piece_names.len()).unwrap_or(u32::MAX));
+        ids.last.push(last);
+        while i < pieces.len() && pieces[i].0 == hash && pieces[i].1 == last {
+            ids.piece_names.push(pieces[i].2);
+            i += 1;
+        }
+    }
+    ids.starts
+        .push(u32::try_from(ids.piece_names.len()).unwrap_or(u32::MAX));
+    drop(pieces);
+    ids.markers_from = ids
+        .pieces_from
+        .saturating_add(u32::try_from(groups.len()).unwrap_or(u32::MAX));
+    ids.direct_from = ids.markers_from.saturating_add(2 * SUFFIX_MARKER);
+    // Anchors: every prefix and suffix of at least ANCHOR_MIN_LETTERS
+    // letters, at least as long as the rest of the name minus 1.
+    // (hash, suffix, name, name length, anchor length)
+    let mut anchors: Vec<(u64, bool, u32, u8, u8)> = Vec::new();
+    for n in names {
+        let m = n.chars.len();
+        if m > ANCHOR_MAX_NAME {
+            continue;
+        }
+        for p in ANCHOR_MIN_LETTERS.max(m.saturating_sub(1).div_ceil(2))..m {
+            let (name_len, anchor_len) = (m as u8, p as u8);
+            anchors.push((key_hash(&n.chars[..p]), false, n.id, name_len, anchor_len));
+            anchors.push((
+                key_hash(&n.chars[m - p..]),
+                true,
+                n.id,
+                name_len,
+                anchor_len,
+            ));
+        }
+    }
+    anchors.sort_unstable();
+    let mut keys: Vec<ExactKey> = Vec::new();
+    let mut i = 0;
+    while i < anchors.len() {
+        let (hash, suffix, ..) = anchors[i];
+        let mut j = i;
+        while j < anchors.len() && anchors[j].0 == hash && anchors[j].1 == suffix {
+            j += 1;
+        }
+        let group = &anchors[i..j];
+        let len = usize::from(group[0].4);
+        if group.len() <= ANCHOR_DIRECT_NAMES {
+            keys.extend(group.iter().map(|&(_, _, name, _, _)| {
+                ExactKey {
+                    hash,
+                    len,
+                    id: ids
+                        .direct_from
+                        .saturating_add(name.saturating_mul(2))
+                        .saturating_add(u32::from(suffix)),
+                }
+            }));
+        } else {
+            let mut lengths: Lengths = group.iter().fold(0, |l, a| l | 1 << a.3);
+            while lengths != 0 {
+                let m = lengths.trailing_zeros();
+                lengths &= lengths - 1;
+                keys.push(ExactKey {
+                    hash,
+                    len,
+                    id: ids
+                        .markers_from
+                        .saturating_add((u32::from(suffix) * SUFFIX_MARKER) | m),
+                });
+            }
+        }
+        i = j;
+    }
+    drop(anchors);
+    (FuzzyIndex::build_with(&fuzzy_names, &groups, &keys), ids)
+}
+
+/// Per word of a text: what its lookup found for the runs it starts or
+/// ends. Reused between scans.
+#[derive(Debug, Default)]
+pub(crate) struct Words {
+    info: Vec<WordInfo>,
+    /// Per word, ranges of: piece groups of first words ([`FIRSTS`]) and of
+    /// last words ([`LASTS`]) within distance 1 of it, names it is a direct
+    /// prefix ([`PREFIXED`]) or suffix ([`SUFFIXED`]) anchor of.
+    lists: [Vec<u32>; 4],
+}
+
+const FIRSTS: usize = 0;
+const LASTS: usize = 1;
+const PREFIXED: usize = 2;
+const SUFFIXED: usize = 3;
+
+#[derive(Clone, Debug, Default)]
+struct WordInfo {
+    /// Characters.
+    len: usize,
+    /// Sorted ranges of `Words::lists`.
+    lists: [Range<usize>; 4],
+    /// The word is an exact prefix / suffix anchor of names of these
+    /// lengths (shared markers).
+    prefix: Lengths,
+    suffix: Lengths,
+}
+
+impl Words {
+    /// Forgets every word.
+    pub(crate) fn clear(&mut self) {
+        self.info.clear();
+        for list in &mut self.lists {
+            list.clear();
+        }
+    }
+
+    /// Records the next word of `len` characters from what its lookup
+    /// found besides names (`extras`, sorted ids).
+    pub(crate) fn push(&mut self, ids: &FuzzyIds, len: usize, extras: &[u32]) {
+        let mut info = WordInfo {
+            len,
+            ..WordInfo::default()
+        };
+        for (range, list) in info.lists.iter_mut().zip(&self.lists) {
+            *range = list.len()..list.len();
+        }
+        for &id in extras {
+            if let Some(direct) = id.checked_sub(ids.direct_from) {
+                let list = if direct & 1 == 1 { SUFFIXED } else { PREFIXED };
+                self.lists[list].push(direct >> 1);
+            } else if let Some(code) = id.checked_sub(ids.markers_from) {
+                let length = 1 << (code & (SUFFIX_MARKER - 1));
+                if code & SUFFIX_MARKER != 0 {
+                    info.suffix |= length;
+                } else {
+                    info.prefix |= length;
+                }
+            } else if let Some(g) = id.checked_sub(ids.pieces_from) {
+                match ids.last.get(g as usize) {
+                    Some(true) => self.lists[LASTS].push(g),
+                    Some(false) => self.lists[FIRSTS].push(g),
+                    None => {}
+                }
+            }
+        }
+        // Ids come sorted, so each list is (pieces and shared markers are
+        // distinct ids; direct markers map to ascending names).
+        for (range, list) in info.lists.iter_mut().zip(&self.lists) {
+            range.end = list.len();
+        }
+        self.info.push(info);
+    }
+
+    /// Candidate names (unverified, sorted, deduplicated) for the run of
+    /// words `first..=last` whose joined characters are `query` into `out`.
+    pub(crate) fn run_candidates(
+        &self,
+        ids: &FuzzyIds,
+        fuzzy: &FuzzyIndex,
+        (first, last): (usize, usize),
+        query: &[u32],
+        hash: &mut HashScratch,
+        out: &mut Vec<u32>,
+    ) {
+        out.clear();
+        let (Some(f), Some(l)) = (self.info.get(first), self.info.get(last)) else {
+            return;
+        };
+        let len = query.len();
+        // Joined: exactly a name.
+        if fuzzy.may_be_name(query) {
+            fuzzy.run_candidates(query, 0..0, 0, hash, out);
+        }
+        // Word by word: names in a first-word group of the first word and a
+        // last-word group of the last word.
+        for &g in &self.lists[FIRSTS][f.lists[FIRSTS].clone()] {
+            for &h in &self.lists[LASTS][l.lists[LASTS].clone()] {
+                intersect(ids.group(g), ids.group(h), out);
+            }
+        }
+        // Anchored: names listed by the anchor, or a probe with deletions
+        // on the other side of it.
+        out.extend_from_slice(&self.lists[PREFIXED][f.lists[PREFIXED].clone()]);
+        out.extend_from_slice(&self.lists[SUFFIXED][l.lists[SUFFIXED].clone()]);
+        if let Some(x) = anchored_reach(f.prefix, len) {
+            fuzzy.run_candidates(query, f.len.min(len)..len, x, hash, out);
+        }
+        if let Some(x) = anchored_reach(l.suffix, len) {
+            fuzzy.run_candidates(query, 0..len.saturating_sub(l.len), x, hash, out);
+        }
+        out.retain(|&id| ids.is_name(id));
+        out.sort_unstable();
+        out.dedup();
+    }
+}
+
+/// The query deletions a run of `len` characters anchored at one end needs
+/// to reach the names of `lengths` (within distance 2 at most), if any is
+/// in reach: a name longer than the run needs fewer (see `fuzzy.rs`).
+fn anchored_reach(lengths: Lengths, len: usize) -> Option<usize> {
+    if lengths == 0 {
+        return None;
+    }
+    let mut need = None;
+    for m in len.saturating_sub(2)..=(len + 2).min(ANCHOR_MAX_NAME) {
+        if lengths & (1 << m) != 0 {
+            let x = 2usize.saturating_sub(m.saturating_sub(len));
+            need = Some(need.map_or(x, |n: usize| n.max(x)));
+        }
+    }
+    need
+}
+
+/// Appends the ids in both sorted slices to `out`.
+fn intersect(a: &[u32], b: &[u32], out: &mut Vec<u32>) {
+    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if small.len() * 8 < large.len() {
+        out.extend(small.iter().filter(|&&x| large.binary_search(&x).is_ok()));
+        return;
+    }
+    let (mut x, mut y) = (small, large);
+    while let (Some(&p), Some(&q)) = (x.first(), y.first()) {
+        if p == q {
+            out.push(p);
+        }
+        if p <= q {
+            x = &x[1..];
+        }
+        if q <= p {
+            y = &y[1..];
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anchored_runs_need_fewer_deletions_for_longer_names() {
+        assert_eq!(anchored_reach(0, 10), None);
+        assert_eq!(anchored_reach(1 << 10, 10), Some(2));
+        assert_eq!(anchored_reach(1 << 11, 10), Some(1));
+        assert_eq!(anchored_reach(1 << 12, 10), Some(0));
+        assert_eq!(anchored_reach(1 << 13, 10), None);
+        assert_eq!(anchored_reach(1 << 8 | 1 << 12, 10), Some(2));
+    }
+
+    #[test]
+    fn intersections_of_sorted_lists() {
+        let mut out = Vec::new();
+        intersect(&[1, 3, 5, 7], &[2, 3, 4, 7, 9], &mut out);
+        assert_eq!(out, [3, 7]);
+        out.clear();
+        let large: Vec<u32> = (0..100).map(|i| i * 2).collect();
+        intersect(&[4, 5, 198], &large, &mut out);
+        assert_eq!(out, [4, 198]);
+    }
+}
