@@ -10,7 +10,7 @@
 //! Authorizations, by far the most numerous resource, are kept in a compact
 //! table of their own (`snapshot/authorizations.rs`): an immutable columnar base of
 //! about 120 bytes per authorization plus a persistent overlay of the
-//! changes since, folded into a new base once it has grown to an eighth of
+//! changes since, folded into a new base once it has grown to a sixteenth of
 //! it.
 
 mod authorizations;
@@ -211,7 +211,7 @@ impl Snapshot {
 
     /// Folds the authorization changes not yet in the compact table into a
     /// new table now. Writes and the change feed do this by themselves once
-    /// the pending changes reach an eighth of the table; this is for
+    /// the pending changes reach a sixteenth of the table; this is for
     /// measuring that cost.
     pub fn compact_authorizations(&mut self) {
         self.authorizations.compact();
