@@ -264,25 +264,18 @@ fn bench(c: &mut Criterion) {
 
     // Timings: every title, then by kind of title.
     let rounds = if benchmarking { 5 } else { 1 };
-    let all: Vec<&SyntheticListing> = listings.iter().collect();
-    let with_brand: Vec<&SyntheticListing> = titles
-        .iter()
-        .zip(&listings)
-        .filter(|(t, _)| t.mention.is_some())
-        .map(|(_, l)| l)
-        .collect();
-    let without_brand: Vec<&SyntheticListing> = titles
-        .iter()
-        .zip(&listings)
-        .filter(|(t, _)| t.mention.is_none())
-        .map(|(_, l)| l)
-        .collect();
-    let chinese: Vec<&SyntheticListing> = titles
-        .iter()
-        .zip(&listings)
-        .filter(|(t, _)| t.chinese)
-        .map(|(_, l)| l)
-        .collect();
+    let select = |keep: fn(&Title) -> bool| -> Vec<&SyntheticListing> {
+        titles
+            .iter()
+            .zip(&listings)
+            .filter(|(t, _)| keep(t))
+            .map(|(_, l)| l)
+            .collect()
+    };
+    let all = select(|_| true);
+    let with_brand = select(|t| t.mention.is_some());
+    let without_brand = select(|t| t.mention.is_none());
+    let chinese = select(|t| t.chinese);
     let (all_latencies, all_wall) = time_checks(&snapshot, &all, rounds);
     let (brand_latencies, brand_wall) = time_checks(&snapshot, &with_brand, rounds);
     let (plain_latencies, plain_wall) = time_checks(&snapshot, &without_brand, rounds);

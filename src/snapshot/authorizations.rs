@@ -183,27 +183,17 @@ impl Authorizations {
         let overlay = self
             .overlay
             .range((start, Bound::Unbounded))
-            .take_while(move |((b, _), _)| *b == owner)
-            .map(|((_, id), v)| (id.as_str(), v));
-        Merge {
-            base,
-            records: range.peekable(),
-            overlay: overlay.peekable(),
-        }
+            .take_while(move |((b, _), _)| *b == owner);
+        Merged::new(base, range, overlay).map(|entry| {
+            let a = entry.materialize();
+            (a.id.as_str().to_string(), a)
+        })
     }
 
     /// Every authorization in (brand, id) order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = Arc<Authorization>> + '_ {
-        let base = &self.base;
-        let overlay = self
-            .overlay
-            .iter()
-            .map(|((b, id), v)| ((b, id.as_str()), v));
-        MergeAll {
-            base,
-            records: (0..base.records.len()).peekable(),
-            overlay: overlay.peekable(),
-        }
+        Merged::new(&self.base, 0..self.base.records.len(), self.overlay.iter())
+            .map(Entry::materialize)
     }
 
     /// How many authorizations there are.
@@ -229,18 +219,10 @@ impl Authorizations {
     pub(crate) fn compact(&mut self) {
         let mut builder = Builder::default();
         let base = &self.base;
-        let overlay = self
-            .overlay
-            .iter()
-            .map(|((b, id), v)| ((b, id.as_str()), v));
-        let mut records = (0..base.records.len()).peekable();
-        let mut overlay = overlay.peekable();
-        loop {
-            match next_of(base, &mut records, &mut overlay) {
-                Some(Next::Base(i)) => builder.push_base(base, i),
-                Some(Next::Overlay(Some(a))) => builder.push(a),
-                Some(Next::Overlay(None)) => {}
-                None => break,
+        for entry in Merged::new(base, 0..base.records.len(), self.overlay.iter()) {
+            match entry {
+                Entry::Base(_, i) => builder.push_base(base, i),
+                Entry::Overlay(a) => builder.push(a),
             }
         }
         *self = Authorizations {
@@ -577,96 +559,69 @@ impl Base {
     }
 }
 
-/// The next item of a merge of the base's records with the overlay, both
-/// in (brand, id) order; an overlay entry replaces the record it equals.
-enum Next<'a> {
-    Base(usize),
-    Overlay(&'a Option<Arc<Authorization>>),
+/// An authorization of a merge of the base with the overlay: a base record
+/// (by number) or an overlay value.
+enum Entry<'a> {
+    Base(&'a Base, usize),
+    Overlay(&'a Arc<Authorization>),
 }
 
-type OverlayItem<'a> = ((&'a Slug, &'a str), &'a Option<Arc<Authorization>>);
-
-fn next_of<'a>(
-    base: &Base,
-    records: &mut std::iter::Peekable<Range<usize>>,
-    overlay: &mut std::iter::Peekable<impl Iterator<Item = OverlayItem<'a>>>,
-) -> Option<Next<'a>> {
-    let order = match (records.peek(), overlay.peek()) {
-        (None, None) => return None,
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (Some(&i), Some(((brand, id), _))) => {
-            let r = &base.records[i];
-            (base.brands[r.brand as usize].as_str(), base.strings(r).0).cmp(&(brand.as_str(), *id))
+impl Entry<'_> {
+    fn materialize(self) -> Arc<Authorization> {
+        match self {
+            Entry::Base(base, i) => Arc::new(base.materialize(i)),
+            Entry::Overlay(a) => a.clone(),
         }
-    };
-    match order {
-        std::cmp::Ordering::Less => records.next().map(Next::Base),
-        std::cmp::Ordering::Equal => {
-            records.next();
-            overlay.next().map(|(_, v)| Next::Overlay(v))
-        }
-        std::cmp::Ordering::Greater => overlay.next().map(|(_, v)| Next::Overlay(v)),
     }
 }
 
-/// Every authorization: the base merged with the overlay.
-struct MergeAll<'a, I: Iterator<Item = OverlayItem<'a>>> {
+type OverlayItem<'a> = (&'a Key, &'a Option<Arc<Authorization>>);
+
+/// Base records (a range of them) merged with overlay entries, both in
+/// (brand, id) order: an overlay entry replaces the record with its key,
+/// and one of `None` (removed) hides it.
+struct Merged<'a, I: Iterator<Item = OverlayItem<'a>>> {
     base: &'a Base,
     records: std::iter::Peekable<Range<usize>>,
     overlay: std::iter::Peekable<I>,
 }
 
-impl<'a, I: Iterator<Item = OverlayItem<'a>>> Iterator for MergeAll<'a, I> {
-    type Item = Arc<Authorization>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            match next_of(self.base, &mut self.records, &mut self.overlay)? {
-                Next::Base(i) => return Some(Arc::new(self.base.materialize(i))),
-                Next::Overlay(Some(a)) => return Some(a.clone()),
-                Next::Overlay(None) => {}
-            }
+impl<'a, I: Iterator<Item = OverlayItem<'a>>> Merged<'a, I> {
+    fn new(base: &'a Base, records: Range<usize>, overlay: I) -> Self {
+        Merged {
+            base,
+            records: records.peekable(),
+            overlay: overlay.peekable(),
         }
     }
 }
 
-/// One brand's authorizations: its base range merged with its overlay
-/// range, by id.
-struct Merge<'a, I: Iterator<Item = (&'a str, &'a Option<Arc<Authorization>>)>> {
-    base: &'a Base,
-    records: std::iter::Peekable<Range<usize>>,
-    overlay: std::iter::Peekable<I>,
-}
+impl<'a, I: Iterator<Item = OverlayItem<'a>>> Iterator for Merged<'a, I> {
+    type Item = Entry<'a>;
 
-impl<'a, I> Iterator for Merge<'a, I>
-where
-    I: Iterator<Item = (&'a str, &'a Option<Arc<Authorization>>)>,
-{
-    type Item = (String, Arc<Authorization>);
-
-    fn next(&mut self) -> Option<Self::Item> {
+    fn next(&mut self) -> Option<Entry<'a>> {
         loop {
             let order = match (self.records.peek(), self.overlay.peek()) {
                 (None, None) => return None,
                 (Some(_), None) => std::cmp::Ordering::Less,
                 (None, Some(_)) => std::cmp::Ordering::Greater,
-                (Some(&i), Some((id, _))) => self.base.id(i).cmp(id),
-            };
-            let (id, value) = match order {
-                std::cmp::Ordering::Less => {
-                    let i = self.records.next()?;
-                    let a = Arc::new(self.base.materialize(i));
-                    return Some((a.id.as_str().to_string(), a));
+                (Some(&i), Some(((brand, id), _))) => {
+                    let r = &self.base.records[i];
+                    (
+                        self.base.brands[r.brand as usize].as_str(),
+                        self.base.strings(r).0,
+                    )
+                        .cmp(&(brand.as_str(), id.as_str()))
                 }
-                std::cmp::Ordering::Equal => {
-                    self.records.next();
-                    self.overlay.next()?
-                }
-                std::cmp::Ordering::Greater => self.overlay.next()?,
             };
-            if let Some(a) = value {
-                return Some((id.to_string(), a.clone()));
+            if order == std::cmp::Ordering::Less {
+                return self.records.next().map(|i| Entry::Base(self.base, i));
+            }
+            if order == std::cmp::Ordering::Equal {
+                self.records.next();
+            }
+            if let Some((_, Some(a))) = self.overlay.next() {
+                return Some(Entry::Overlay(a));
             }
         }
     }
