@@ -44,8 +44,8 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use marque::detect::BrandIndex;
 use marque::detect::{ScanOptions, TextMatch};
 use marque::listing::{self, Outcome};
-use marque::model::{Slug, Timestamp};
-use marque::snapshot::Snapshot;
+use marque::model::Timestamp;
+use marque::snapshot::{Detection, Snapshot};
 
 mod synthetic;
 
@@ -157,25 +157,26 @@ fn time_per_title(titles: &[Title], rounds: usize, mut f: impl FnMut(&str)) -> D
     started.elapsed() / (rounds * titles.len()).max(1) as u32
 }
 
-/// The registry half of `listing::check` for `brands` (the matches of one
-/// check), through the public snapshot API: the brand, the first trademark
-/// in force covering the listing's class and region, and, when in scope
-/// and not a common word without a class, the seller check.
-fn registry_lookups(snapshot: &Snapshot, l: &SyntheticListing, brands: &[Slug], at: Timestamp) {
+/// The registry half of `listing::check` for `brands` (the detection
+/// index's numbers of the brands one check matched), through the public
+/// snapshot API: the brand, the first trademark in force covering the
+/// listing's class and region, and, when in scope and not a common word
+/// without a class, the seller check.
+fn registry_lookups(
+    snapshot: &Snapshot,
+    detection: &Detection,
+    l: &SyntheticListing,
+    brands: &[u32],
+    at: Timestamp,
+) {
     let listing = &l.listing;
-    for slug in brands {
-        let Some(brand) = snapshot.brand(slug.as_str()) else {
+    for &number in brands {
+        let Some(brand) = detection.brands.get(number as usize) else {
             continue;
         };
-        let trademark = snapshot.trademarks_of(&brand.id).find(|t| {
-            t.in_force(at)
-                && listing
-                    .nice_class
-                    .is_none_or(|c| t.nice_classes.contains(c))
-                && listing.region.is_none_or(|r| t.territories.contains(&r))
-        });
+        let trademark = snapshot.in_scope(number, listing.nice_class, listing.region, at);
         if trademark.is_some() && !(brand.common_word && listing.nice_class.is_none()) {
-            black_box(snapshot.check_seller(
+            black_box(snapshot.check_active_seller(
                 &brand.id,
                 &l.platform,
                 &listing.seller_account,
@@ -225,7 +226,7 @@ fn bench(c: &mut Criterion) {
     // Outcomes, for the record (and to show the data does what it says).
     let mut verdicts = BTreeMap::<String, usize>::new();
     let mut verdicts_without_brand = BTreeMap::<String, usize>::new();
-    let mut matched_brands: Vec<Vec<Slug>> = Vec::with_capacity(listings.len());
+    let mut matched_brands: Vec<Vec<u32>> = Vec::with_capacity(listings.len());
     let mut reasons = BTreeMap::<String, usize>::new();
     let mut evidence = BTreeMap::<String, usize>::new();
     let mut found_by_mention = BTreeMap::<Mention, (usize, usize)>::new();
@@ -240,7 +241,16 @@ fn bench(c: &mut Criterion) {
                 .entry(kind(outcome.verdict))
                 .or_default() += 1;
         }
-        matched_brands.push(outcome.matches.iter().map(|m| m.brand.id.clone()).collect());
+        matched_brands.push(
+            outcome
+                .matches
+                .iter()
+                .filter_map(|m| {
+                    let number = detection.brands.binary_search_by(|b| b.id.cmp(&m.brand.id));
+                    number.ok().map(|n| n as u32)
+                })
+                .collect(),
+        );
         matches += outcome.matches.len();
         for m in &outcome.matches {
             *reasons.entry(kind(m.reason)).or_default() += 1;
@@ -301,12 +311,12 @@ fn bench(c: &mut Criterion) {
     });
     // The registry half alone: the lookups check makes for each match.
     for (l, brands) in listings.iter().zip(&matched_brands) {
-        registry_lookups(&snapshot, l, brands, at);
+        registry_lookups(&snapshot, &detection, l, brands, at);
     }
     let started = Instant::now();
     for _ in 0..rounds {
         for (l, brands) in listings.iter().zip(&matched_brands) {
-            registry_lookups(&snapshot, black_box(l), brands, at);
+            registry_lookups(&snapshot, &detection, black_box(l), brands, at);
         }
     }
     let lookups = started.elapsed() / (rounds * listings.len()).max(1) as u32;
@@ -442,11 +452,19 @@ fn bench(c: &mut Criterion) {
         };
         let scan = fastest(&mut || detection.index.scan_text(black_box(&t.text), &mut out));
         let lookups = fastest(&mut || {
-            registry_lookups(&snapshot, &listings[i], &matched_brands[i], at);
+            registry_lookups(&snapshot, &detection, &listings[i], &matched_brands[i], at);
+        });
+        let whole = fastest(&mut || {
+            black_box(listing::check(
+                &snapshot,
+                &listings[i].platform,
+                black_box(&listings[i].listing),
+                at,
+            ));
         });
         eprintln!(
-            "  slowest: {best:.2?}; alone and warm, its scan_text {scan:.2?} and registry lookups \
-             for its {matches} matches {lookups:.2?}; {:?} ({:?})",
+            "  slowest: {best:.2?}; alone and warm, the check {whole:.2?}, its scan_text \
+             {scan:.2?} and registry lookups for its {matches} matches {lookups:.2?}; {:?} ({:?})",
             t.text, t.mention
         );
     }

@@ -5,7 +5,7 @@
 //! this module decides, for each, whether it is in scope of a registered
 //! trademark, whether the seller is authorized, and the verdict.
 
-use std::{ops::Range, sync::Arc};
+use std::{cell::RefCell, ops::Range, sync::Arc};
 
 use crate::{
     detect::{self, Evidence},
@@ -116,23 +116,16 @@ pub struct Outcome {
     pub signal_terms: Vec<String>,
 }
 
-/// The trademark of `brand` in force at `at` covering `class` and `region`
-/// (each when given).
-fn in_scope(
-    snapshot: &Snapshot,
-    brand: &Slug,
-    class: Option<NiceClass>,
-    region: Option<Region>,
-    at: Timestamp,
-) -> Option<Arc<Trademark>> {
-    snapshot
-        .trademarks_of(brand)
-        .find(|t| {
-            t.in_force(at)
-                && class.is_none_or(|c| t.nice_classes.contains(c))
-                && region.is_none_or(|r| t.territories.contains(&r))
-        })
-        .cloned()
+/// Buffers reused between the checks of one thread.
+#[derive(Default)]
+struct Scratch {
+    declared: Vec<u32>,
+    text: Vec<detect::TextMatch>,
+    logos: Vec<detect::LogoMatch>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::default();
 }
 
 /// Checks `listing` by a seller of `platform` at `at`.
@@ -144,85 +137,33 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
             signal_terms: Vec::new(),
         };
     };
-    let mut found: Vec<(u32, Evidence, Field, String, Range<usize>, bool)> = Vec::new();
-
-    let mut declared = Vec::new();
-    if !listing.declared_brand.trim().is_empty() {
-        index
-            .index
-            .declared_brands(&listing.declared_brand, &mut declared);
-    }
-    for brand in declared {
-        found.push((
-            brand,
-            Evidence::BrandField,
-            Field::DeclaredBrand,
-            listing.declared_brand.clone(),
-            0..listing.declared_brand.len(),
-            false,
-        ));
-    }
-    let mut text = Vec::new();
-    for (field, body) in [
-        (Field::Title, &listing.title),
-        (Field::Description, &listing.description),
-    ] {
-        text.clear();
-        index.index.scan_text(body, &mut text);
-        for m in &text {
-            found.push((
-                m.brand,
-                m.evidence,
-                field,
-                index.index.term(m.name).to_string(),
-                m.span.clone(),
-                m.preceded_by_compatibility_phrase,
-            ));
-        }
-    }
-    let mut logos = Vec::new();
-    index.index.scan_logos(&listing.image_hashes, &mut logos);
-    for m in &logos {
-        found.push((
-            m.brand,
-            Evidence::Logo {
-                distance: m.distance,
-            },
-            Field::Image,
-            String::new(),
-            m.hash_index..m.hash_index + 1,
-            false,
-        ));
-    }
-
-    let mut signal_terms = Vec::new();
-    for body in [&listing.title, &listing.description] {
-        for span in detect::signal_terms(body) {
-            if let Some(term) = body.get(span) {
-                signal_terms.push(term.to_string());
-            }
-        }
-    }
-
-    let mut matches = Vec::with_capacity(found.len());
-    for (id, evidence, field, term, span, nominative) in found {
-        let Some(brand) = index.brands.get(id as usize).cloned() else {
-            continue;
+    // Each brand shown, resolved against the registry as it is found.
+    let mut matches = Vec::new();
+    let mut resolve = |id: u32,
+                       evidence: Evidence,
+                       field: Field,
+                       term: &str,
+                       span: Range<usize>,
+                       nominative: bool| {
+        let Some(brand) = index.brands.get(id as usize) else {
+            return;
         };
         let term = if term.is_empty() {
             brand.display_name.clone()
         } else {
-            term
+            term.to_string()
         };
         let strong = evidence.is_strong() && !nominative;
-        let trademark = in_scope(snapshot, &brand.id, listing.nice_class, listing.region, at);
+        let trademark = snapshot
+            .in_scope(id, listing.nice_class, listing.region, at)
+            .cloned();
         let text_evidence = !matches!(evidence, Evidence::Logo { .. } | Evidence::BrandField);
         let (reason, authorization) = if trademark.is_none() {
             (Reason::OutOfScope, None)
         } else if brand.common_word && text_evidence && listing.nice_class.is_none() {
             (Reason::CommonWord, None)
         } else {
-            let seller = snapshot.check_seller(
+            let seller = snapshot.check_active_seller(
                 &brand.id,
                 platform,
                 &listing.seller_account,
@@ -231,7 +172,7 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
                 at,
             );
             match seller {
-                Some(check) if check.verdict == SellerVerdict::Authorized => {
+                check if check.verdict == SellerVerdict::Authorized => {
                     (Reason::Authorized, check.authorization)
                 }
                 _ if nominative => (Reason::NominativeUse, None),
@@ -239,7 +180,7 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
             }
         };
         matches.push(Match {
-            brand,
+            brand: brand.clone(),
             evidence,
             strong,
             field,
@@ -250,6 +191,71 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
             drives_verdict: false,
             reason,
         });
+    };
+
+    SCRATCH.with_borrow_mut(
+        |Scratch {
+             declared,
+             text,
+             logos,
+         }| {
+            if !listing.declared_brand.trim().is_empty() {
+                index
+                    .index
+                    .declared_brands(&listing.declared_brand, declared);
+                for &brand in declared.iter() {
+                    resolve(
+                        brand,
+                        Evidence::BrandField,
+                        Field::DeclaredBrand,
+                        &listing.declared_brand,
+                        0..listing.declared_brand.len(),
+                        false,
+                    );
+                }
+            }
+            for (field, body) in [
+                (Field::Title, &listing.title),
+                (Field::Description, &listing.description),
+            ] {
+                if body.is_empty() {
+                    continue;
+                }
+                index.index.scan_text(body, text);
+                for m in text.iter() {
+                    resolve(
+                        m.brand,
+                        m.evidence,
+                        field,
+                        index.index.term(m.name),
+                        m.span.clone(),
+                        m.preceded_by_compatibility_phrase,
+                    );
+                }
+            }
+            index.index.scan_logos(&listing.image_hashes, logos);
+            for m in logos.iter() {
+                resolve(
+                    m.brand,
+                    Evidence::Logo {
+                        distance: m.distance,
+                    },
+                    Field::Image,
+                    "",
+                    m.hash_index..m.hash_index + 1,
+                    false,
+                );
+            }
+        },
+    );
+
+    let mut signal_terms = Vec::new();
+    for body in [&listing.title, &listing.description] {
+        for span in detect::signal_terms(body) {
+            if let Some(term) = body.get(span) {
+                signal_terms.push(term.to_string());
+            }
+        }
     }
 
     let counts = |m: &Match| matches!(m.reason, Reason::Unauthorized | Reason::NominativeUse);

@@ -410,10 +410,9 @@ impl Builder {
         };
         let mut sellers = HashTable::with_capacity(base.records.len());
         for (i, r) in base.records.iter().enumerate() {
-            let hash = base.seller_hash(r.brand, r.platform, base.strings(r).1);
+            let hash = base.record_seller_hash(r);
             sellers.insert_unique(hash, i as u32, |&j| {
-                let r = &base.records[j as usize];
-                base.seller_hash(r.brand, r.platform, base.strings(r).1)
+                base.record_seller_hash(&base.records[j as usize])
             });
         }
         base.sellers = sellers;
@@ -504,33 +503,36 @@ impl Base {
         (id, seller, reference)
     }
 
-    fn seller_hash(&self, brand: u32, platform: u32, seller: &str) -> u64 {
+    /// Hash of (brand, platform, seller account), over their text, so that
+    /// a lookup needs no search for the brand's or platform's number.
+    fn seller_hash(&self, brand: &str, platform: &str, seller: &str) -> u64 {
         self.hasher.hash_one((brand, platform, seller))
+    }
+
+    fn record_seller_hash(&self, r: &Record) -> u64 {
+        self.seller_hash(
+            self.brands[r.brand as usize].as_str(),
+            self.platforms[r.platform as usize].as_str(),
+            self.strings(r).1,
+        )
     }
 
     fn of_seller<'a>(
         &'a self,
-        brand: &str,
-        platform: &str,
+        brand: &'a str,
+        platform: &'a str,
         seller: &'a str,
     ) -> impl Iterator<Item = usize> + 'a {
-        let brand = self.brand_index(brand).map(|b| b as u32);
-        let platform = self
-            .platforms
-            .binary_search_by(|p| p.as_str().cmp(platform))
-            .ok()
-            .map(|p| p as u32);
-        let key = brand.zip(platform);
-        let hash = key.map_or(0, |(b, p)| self.seller_hash(b, p, seller));
-        key.into_iter().flat_map(move |(b, p)| {
-            self.sellers
-                .iter_hash(hash)
-                .map(|&i| i as usize)
-                .filter(move |&i| {
-                    let r = &self.records[i];
-                    r.brand == b && r.platform == p && self.strings(r).1 == seller
-                })
-        })
+        let hash = self.seller_hash(brand, platform, seller);
+        self.sellers
+            .iter_hash(hash)
+            .map(|&i| i as usize)
+            .filter(move |&i| {
+                let r = &self.records[i];
+                self.strings(r).1 == seller
+                    && self.platforms[r.platform as usize].as_str() == platform
+                    && self.brands[r.brand as usize].as_str() == brand
+            })
     }
 
     fn materialize(&self, i: usize) -> Authorization {

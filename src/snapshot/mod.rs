@@ -14,12 +14,14 @@
 //! it.
 
 mod authorizations;
+mod scopes;
 
 use std::{ops::Bound, sync::Arc};
 
 use imbl::{HashMap, OrdMap};
 
 use authorizations::Authorizations;
+use scopes::Scopes;
 
 use crate::model::{
     ApiKey, Authorization, AuthorizationPatch, AuthorizationSpec, AuthorizationStatus, Brand,
@@ -116,6 +118,9 @@ pub struct Snapshot {
     detection: Option<Arc<Detection>>,
     /// A brand or logo changed since the automaton was built.
     detection_stale: bool,
+    /// Registered trademarks per brand, in the detection index's brand
+    /// numbering, for listing checks.
+    scopes: Scopes,
 }
 
 /// The detection index of a snapshot, with its brands.
@@ -157,7 +162,7 @@ impl SnapshotBuilder {
         snapshot.authorizations = self.authorizations.into();
         snapshot.revision = revision;
         snapshot.detection_stale = true;
-        snapshot.refresh_detection();
+        snapshot.refresh_indexes();
         snapshot
     }
 }
@@ -227,7 +232,7 @@ impl Snapshot {
     /// [`Snapshot::execute`] made are committed there.
     pub(crate) fn set_revision(&mut self, revision: Revision) {
         self.revision = revision;
-        self.refresh_detection();
+        self.refresh_indexes();
         self.authorizations.compact_if_due();
     }
 
@@ -249,7 +254,7 @@ impl Snapshot {
             }
             self.revision = event.revision;
         }
-        self.refresh_detection();
+        self.refresh_indexes();
         self.authorizations.compact_if_due();
     }
 
@@ -258,9 +263,33 @@ impl Snapshot {
         self.detection.clone()
     }
 
-    fn refresh_detection(&mut self) {
+    /// The trademark of detection brand number `brand` (see
+    /// [`Detection::brands`]) in force at `at` covering `class` and `region`
+    /// (each when given): the first such in id order.
+    pub fn in_scope(
+        &self,
+        brand: u32,
+        class: Option<NiceClass>,
+        region: Option<Region>,
+        at: Timestamp,
+    ) -> Option<&Arc<Trademark>> {
+        self.scopes.in_scope(brand, class, region, at)
+    }
+
+    /// Brings the detection index and the scope summaries up to date.
+    fn refresh_indexes(&mut self) {
+        let rebuilt = self.refresh_detection();
+        if let Some(detection) = &self.detection {
+            self.scopes
+                .refresh(&detection.brands, &self.trademarks, rebuilt);
+        }
+    }
+
+    /// Rebuilds the detection index if a brand or logo changed; whether it
+    /// did.
+    fn refresh_detection(&mut self) -> bool {
         if !self.detection_stale && self.detection.is_some() {
-            return;
+            return false;
         }
         let mut brands = Vec::new();
         let mut entries = Vec::new();
@@ -279,9 +308,11 @@ impl Snapshot {
             Ok(index) => {
                 self.detection = Some(Arc::new(Detection { index, brands }));
                 self.detection_stale = false;
+                true
             }
             Err(e) => {
-                tracing::error!(error = %e, "cannot build the brand index; keeping the previous one")
+                tracing::error!(error = %e, "cannot build the brand index; keeping the previous one");
+                false
             }
         }
     }
@@ -316,6 +347,7 @@ impl Snapshot {
                 self.brands.remove(&b.id);
             }
             Resource::Trademark(t) => {
+                self.scopes.touch(&t.brand);
                 self.trademarks.remove(&(t.brand.clone(), t.id.clone()));
                 self.trademark_numbers
                     .remove(&(t.office, Arc::from(t.registration_number.as_str())));
@@ -340,6 +372,7 @@ impl Snapshot {
                 self.brands.insert(b.id.clone(), b);
             }
             Resource::Trademark(t) => {
+                self.scopes.touch(&t.brand);
                 self.trademark_numbers.insert(
                     (t.office, Arc::from(t.registration_number.as_str())),
                     (t.brand.clone(), t.id.clone()),
@@ -948,6 +981,20 @@ impl Snapshot {
                 authorization: None,
             });
         }
+        Some(self.check_active_seller(brand, platform, seller, class, region, at))
+    }
+
+    /// [`Snapshot::check_seller`] for a brand known to exist and be active
+    /// (a listing check's detected brands).
+    pub fn check_active_seller(
+        &self,
+        brand: &Slug,
+        platform: &Slug,
+        seller: &str,
+        class: Option<NiceClass>,
+        region: Option<Region>,
+        at: Timestamp,
+    ) -> SellerCheck {
         let mut best: Option<SellerCheck> = None;
         for auth in self.authorizations.of_seller(brand, platform, seller) {
             let verdict = evaluate(&auth, class, region, at);
@@ -958,10 +1005,10 @@ impl Snapshot {
                 });
             }
         }
-        Some(best.unwrap_or(SellerCheck {
+        best.unwrap_or(SellerCheck {
             verdict: SellerVerdict::NoAuthorization,
             authorization: None,
-        }))
+        })
     }
 }
 

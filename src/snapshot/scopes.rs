@@ -1,0 +1,351 @@
+//! Per-brand scope summaries for listing checks.
+//!
+//! A listing check asks, for every brand a listing shows, which registered
+//! trademark of that brand (if any) is in force for the listing's class and
+//! region. Detection numbers the brands it matches (the position of the
+//! brand in [`super::Detection::brands`]), so the summaries are a persistent
+//! vector in that order: answering is one indexed read and a few integer
+//! comparisons per registered trademark, with no string-keyed map walk.
+//!
+//! The vector follows the detection index: it is rebuilt in one ordered pass
+//! over the trademarks whenever the index is, and between rebuilds the
+//! brands whose trademarks changed are recomputed one by one.
+
+use std::{collections::BTreeSet, sync::Arc};
+
+use imbl::{OrdMap, Vector};
+
+use crate::model::{
+    Brand, NiceClass, NiceClassSet, Region, ResourceId, Slug, Timestamp, Trademark, TrademarkStatus,
+};
+
+/// A registered trademark, reduced to what scoping needs.
+#[derive(Clone, Debug)]
+struct Scope {
+    /// Nice classes it covers.
+    classes: NiceClassSet,
+    /// First instant (UTC) it is no longer in force, if it expires.
+    expires: Option<Timestamp>,
+    /// The trademark, reported as what put a match in scope.
+    trademark: Arc<Trademark>,
+}
+
+impl Scope {
+    /// `None` for a trademark that is never in force (not registered).
+    fn of(trademark: &Arc<Trademark>) -> Option<Scope> {
+        (trademark.status == TrademarkStatus::Registered).then(|| Scope {
+            classes: trademark.nice_classes,
+            expires: trademark.expiry_date.map(|d| d.midnight().assume_utc()),
+            trademark: trademark.clone(),
+        })
+    }
+
+    fn covers(&self, class: Option<NiceClass>, region: Option<Region>, at: Timestamp) -> bool {
+        self.expires.is_none_or(|expires| at < expires)
+            && class.is_none_or(|c| self.classes.contains(c))
+            && region.is_none_or(|r| self.trademark.territories.contains(&r))
+    }
+}
+
+/// One brand's registered trademarks, in id order.
+type BrandScopes = Arc<[Scope]>;
+
+/// Scope summaries aligned with a detection index's brand numbers.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Scopes {
+    /// Per brand number.
+    by_brand: Vector<BrandScopes>,
+    /// Brands whose trademarks changed since the summaries were brought up
+    /// to date.
+    dirty: BTreeSet<Slug>,
+}
+
+impl Scopes {
+    /// Notes that a trademark of `brand` was added, changed or removed.
+    pub(super) fn touch(&mut self, brand: &Slug) {
+        self.dirty.insert(brand.clone());
+    }
+
+    /// Rebuilds every summary for `brands` (a detection index's brands, in
+    /// id order) from `trademarks` (keyed by brand, then id).
+    fn rebuild(
+        &mut self,
+        brands: &[Arc<Brand>],
+        trademarks: &OrdMap<(Slug, ResourceId), Arc<Trademark>>,
+    ) {
+        let empty: BrandScopes = Arc::from(Vec::new());
+        let mut by_brand = Vector::new();
+        let mut marks = trademarks.iter().peekable();
+        let mut scopes = Vec::new();
+        for brand in brands {
+            while marks.next_if(|((b, _), _)| *b < brand.id).is_some() {}
+            scopes.clear();
+            while let Some((_, t)) = marks.next_if(|((b, _), _)| *b == brand.id) {
+                scopes.extend(Scope::of(t));
+            }
+            by_brand.push_back(if scopes.is_empty() {
+                empty.clone()
+            } else {
+                Arc::from(scopes.as_slice())
+            });
+        }
+        self.by_brand = by_brand;
+        self.dirty.clear();
+    }
+
+    /// Brings the summaries up to date for `brands`, the brands of a
+    /// detection index, from `trademarks` (keyed by brand, then id): in one
+    /// pass when the index is not the one they were built for (`rebuilt`,
+    /// or a different number of brands), else only for the brands touched
+    /// since.
+    pub(super) fn refresh(
+        &mut self,
+        brands: &[Arc<Brand>],
+        trademarks: &OrdMap<(Slug, ResourceId), Arc<Trademark>>,
+        rebuilt: bool,
+    ) {
+        if rebuilt || self.by_brand.len() != brands.len() {
+            self.rebuild(brands, trademarks);
+            return;
+        }
+        for slug in std::mem::take(&mut self.dirty) {
+            let Ok(number) = brands.binary_search_by(|b| b.id.cmp(&slug)) else {
+                continue; // not in the index (not active): never matched
+            };
+            let scopes: Vec<Scope> = trademarks
+                .range((slug.clone(), ResourceId::min())..)
+                .take_while(|((b, _), _)| *b == slug)
+                .filter_map(|(_, t)| Scope::of(t))
+                .collect();
+            if let Some(slot) = self.by_brand.get_mut(number) {
+                *slot = Arc::from(scopes);
+            }
+        }
+    }
+
+    /// The first trademark (in id order) of brand number `brand` in force at
+    /// `at` covering `class` and `region` (each when given).
+    pub(super) fn in_scope(
+        &self,
+        brand: u32,
+        class: Option<NiceClass>,
+        region: Option<Region>,
+        at: Timestamp,
+    ) -> Option<&Arc<Trademark>> {
+        self.by_brand
+            .get(brand as usize)?
+            .iter()
+            .find(|s| s.covers(class, region, at))
+            .map(|s| &s.trademark)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::super::Snapshot;
+    use crate::model::{
+        Brand, BrandStatus, Change, Date, NiceClass, NiceClassSet, Office, Region, Resource,
+        ResourceId, Slug, Timestamp, Trademark, TrademarkKind, TrademarkStatus,
+    };
+
+    fn slug(i: u8) -> Slug {
+        Slug::parse(&format!("brand-{}", i % 3)).expect("slug")
+    }
+
+    fn region(code: &str) -> Region {
+        Region::parse(code).expect("region")
+    }
+
+    fn brand(i: u8, active: bool) -> Resource {
+        Resource::Brand(std::sync::Arc::new(Brand {
+            id: slug(i),
+            owner: Slug::parse("owner").expect("slug"),
+            display_name: format!("Zephyrine{}", i % 3),
+            aliases: vec![],
+            common_word: false,
+            status: if active {
+                BrandStatus::Active
+            } else {
+                BrandStatus::Archived
+            },
+            create_time: Timestamp::UNIX_EPOCH,
+            update_time: Timestamp::UNIX_EPOCH,
+            update_revision: 1,
+        }))
+    }
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        PutTrademark {
+            brand: u8,
+            id: u8,
+            status: u8,
+            classes: u8,
+            expiry: Option<u8>,
+            territories: u8,
+        },
+        RemoveTrademark(u8, u8),
+        Brand(u8, bool),
+        /// The end of a revision: indexes brought up to date.
+        Commit,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            6 => (any::<[u8; 5]>(), proptest::option::of(any::<u8>())).prop_map(|(b, expiry)| {
+                Op::PutTrademark {
+                    brand: b[0],
+                    id: b[1],
+                    status: b[2],
+                    classes: b[3],
+                    expiry,
+                    territories: b[4],
+                }
+            }),
+            2 => (any::<u8>(), any::<u8>()).prop_map(|(b, i)| Op::RemoveTrademark(b, i)),
+            1 => (any::<u8>(), any::<bool>()).prop_map(|(b, a)| Op::Brand(b, a)),
+            3 => Just(Op::Commit),
+        ]
+    }
+
+    fn trademark_id(i: u8) -> ResourceId {
+        ResourceId::parse(&format!("tm{:02}", i % 5)).expect("id")
+    }
+
+    fn trademark(
+        brand: u8,
+        id: u8,
+        status: u8,
+        classes: u8,
+        expiry: Option<u8>,
+        t: u8,
+    ) -> Trademark {
+        let day = |d: u8| {
+            Date::from_calendar_date(2026, time::Month::January, 1).expect("date")
+                + time::Duration::days(i64::from(d % 8) * 100)
+        };
+        Trademark {
+            brand: slug(brand),
+            id: trademark_id(id),
+            office: Office::Euipo,
+            registration_number: format!("{}-{}", brand % 3, id % 5),
+            mark_text: "Zephyrine".into(),
+            kind: TrademarkKind::Word,
+            nice_classes: NiceClassSet::parse_list(&[i32::from(classes % 3) + 9, 14])
+                .expect("classes"),
+            status: match status % 4 {
+                0 | 1 => TrademarkStatus::Registered,
+                2 => TrademarkStatus::Pending,
+                _ => TrademarkStatus::Cancelled,
+            },
+            registration_date: None,
+            expiry_date: expiry.map(day),
+            designated_countries: vec![],
+            territories: match t % 3 {
+                0 => vec![region("FR")],
+                1 => vec![region("CN"), region("FR")],
+                _ => vec![region("US")],
+            },
+            update_revision: 1,
+        }
+    }
+
+    /// Compares the summaries with the rule they summarize: the first
+    /// trademark in id order that is in force and covers the class and
+    /// region.
+    fn assert_agrees(snapshot: &Snapshot) -> Result<(), TestCaseError> {
+        let Some(detection) = snapshot.detection() else {
+            return Ok(());
+        };
+        let classes = [None, Some(9), Some(11), Some(14), Some(30)];
+        let regions = [None, Some("FR"), Some("CN"), Some("US")];
+        let times = [
+            "2025-06-01T00:00:00Z",
+            "2026-04-10T23:59:59Z",
+            "2026-04-11T00:00:00Z",
+            "2027-06-01T12:00:00Z",
+            "2029-01-01T00:00:00Z",
+        ];
+        for (number, brand) in detection.brands.iter().enumerate() {
+            for class in classes {
+                let class = class.map(|c| NiceClass::parse(c).expect("class"));
+                for r in regions {
+                    let r = r.map(region);
+                    for at in times {
+                        let at =
+                            Timestamp::parse(at, &time::format_description::well_known::Rfc3339)
+                                .expect("time");
+                        let expected = snapshot
+                            .trademarks_of(&brand.id)
+                            .find(|t| {
+                                t.in_force(at)
+                                    && class.is_none_or(|c| t.nice_classes.contains(c))
+                                    && r.is_none_or(|r| t.territories.contains(&r))
+                            })
+                            .map(|t| t.id.clone());
+                        let got = snapshot
+                            .in_scope(number as u32, class, r, at)
+                            .map(|t| t.id.clone());
+                        prop_assert_eq!(
+                            got,
+                            expected,
+                            "brand {} {:?} {:?} {}",
+                            brand.id,
+                            class,
+                            r,
+                            at
+                        );
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Whatever trademark and brand changes arrive, in whatever
+        /// batches, the scope summaries answer as the trademarks do.
+        #[test]
+        fn scopes_answer_like_the_trademarks(ops in proptest::collection::vec(op(), 0..40)) {
+            let mut snapshot = Snapshot::from_resources(1, (0..3).map(|i| brand(i, true)));
+            assert_agrees(&snapshot)?;
+            for op in ops {
+                let change = match op {
+                    Op::PutTrademark { brand, id, status, classes, expiry, territories } => {
+                        let after = trademark(brand, id, status, classes, expiry, territories);
+                        let before = snapshot.trademark(&after.brand, &after.id).cloned();
+                        Change {
+                            before: before.map(Resource::Trademark),
+                            after: Some(Resource::Trademark(std::sync::Arc::new(after))),
+                        }
+                    }
+                    Op::RemoveTrademark(b, i) => {
+                        let Some(before) = snapshot.trademark(&slug(b), &trademark_id(i)).cloned() else {
+                            continue;
+                        };
+                        Change { before: Some(Resource::Trademark(before)), after: None }
+                    }
+                    Op::Brand(b, active) => {
+                        let before = snapshot.brand(slug(b).as_str()).cloned();
+                        Change {
+                            before: before.map(Resource::Brand),
+                            after: Some(brand(b, active)),
+                        }
+                    }
+                    Op::Commit => {
+                        snapshot.refresh_indexes();
+                        assert_agrees(&snapshot)?;
+                        continue;
+                    }
+                };
+                snapshot.apply_change(&change);
+            }
+            snapshot.refresh_indexes();
+            assert_agrees(&snapshot)?;
+        }
+    }
+}
