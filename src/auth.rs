@@ -559,7 +559,13 @@ where
 /// error.
 fn log_outcome(path: &str, code: Code, started: Instant) {
     let elapsed = started.elapsed();
-    crate::metrics::record_call(path.trim_start_matches('/'), code, elapsed.as_secs_f64());
+    // Label only the RPCs that exist: a caller inventing paths must not
+    // invent metric series.
+    let rpc = match Rpc::from_path(path) {
+        Some(_) => path.trim_start_matches('/'),
+        None => "unknown",
+    };
+    crate::metrics::record_call(rpc, code, elapsed.as_secs_f64());
     let micros = elapsed.as_micros() as u64;
     match code {
         Code::Internal | Code::Unknown | Code::DataLoss | Code::Unimplemented => {

@@ -150,6 +150,26 @@ async fn probes_read_honest_health_on_the_admin_port_while_the_api_port_needs_mt
         )
         .expect("tls")
         .connect_lazy();
+    // A call to a method that does not exist is counted under "unknown",
+    // so invented paths cannot invent metric series.
+    let mut raw = tonic::client::Grpc::new(mtls.clone());
+    raw.ready().await.expect("ready");
+    let invented = raw
+        .unary(
+            tonic::Request::new(marque::pb::marque::v1::CheckSellerRequest::default()),
+            http::uri::PathAndQuery::from_static("/marque.v1.CheckService/InventedMethod"),
+            tonic_prost::ProstCodec::<
+                marque::pb::marque::v1::CheckSellerRequest,
+                marque::pb::marque::v1::CheckSellerResponse,
+            >::default(),
+        )
+        .await
+        .expect_err("no such method");
+    assert_eq!(
+        invented.code(),
+        tonic::Code::Unauthenticated,
+        "{invented:?}"
+    );
     let mut client = marque::pb::marque::v1::check_service_client::CheckServiceClient::new(mtls);
     for _ in 0..5 {
         let mut request = tonic::Request::new(marque::pb::marque::v1::CheckSellerRequest {
@@ -179,6 +199,11 @@ async fn probes_read_honest_health_on_the_admin_port_while_the_api_port_needs_mt
         "requests {requests_before} -> {requests_after}\n{after}"
     );
     assert!(after.contains("marque_grpc_request_duration_seconds_bucket{rpc=\"marque.v1.CheckService/CheckSeller\",le=\"0.00005\"}"), "{after}");
+    assert!(
+        after.contains("marque_grpc_requests_total{rpc=\"unknown\",code=\"Unauthenticated\"}"),
+        "{after}"
+    );
+    assert!(!after.contains("InventedMethod"), "{after}");
     assert!(after.contains("marque_check_verdicts_total{check=\"CheckSeller\",verdict=\"SELLER_CHECK_REASON_AUTHORIZED\"}"), "{after}");
 
     // Draining: every status NOT_SERVING but liveness, until the process ends.
