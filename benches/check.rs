@@ -208,12 +208,18 @@ fn bench(c: &mut Criterion) {
 
     // Registry and listings; resident memory around generation and build.
     let entries = synthetic::registry(sizes);
-    let titles = synthetic::listing_titles(&entries, sizes.titles);
+    // The benchmark's titles, then a stream of others checked once each
+    // (the generator is sequential: the first titles are the same either
+    // way).
+    let stream_len = if benchmarking { 20_000 } else { 200 };
+    let mut titles = synthetic::listing_titles(&entries, sizes.titles + stream_len);
+    let stream_titles = titles.split_off(sizes.titles);
     let rss_start = resident_bytes();
     let started = Instant::now();
     let mut registry = synthetic::resources(&entries, sizes);
     let generate_time = started.elapsed();
     let listings = synthetic::listings(&registry, &titles);
+    let stream = synthetic::listings(&registry, &stream_titles);
     let resources = std::mem::take(&mut registry.resources);
     let resource_count = resources.len();
     let rss_generated = resident_bytes();
@@ -290,6 +296,24 @@ fn bench(c: &mut Criterion) {
     let (brand_latencies, brand_wall) = time_checks(&snapshot, &with_brand, rounds);
     let (plain_latencies, plain_wall) = time_checks(&snapshot, &without_brand, rounds);
     let (cn_latencies, cn_wall) = time_checks(&snapshot, &chinese, rounds);
+    // Titles never seen before, each checked once, on a thread whose memo of
+    // word lookups starts empty.
+    let (stream_latencies, stream_wall, (memo_hits, memo_misses)) = std::thread::scope(|s| {
+        s.spawn(|| {
+            let mut latencies = Vec::with_capacity(stream.len());
+            let started = Instant::now();
+            for l in &stream {
+                let t = Instant::now();
+                let outcome =
+                    listing::check(&snapshot, black_box(&l.platform), black_box(&l.listing), at);
+                latencies.push(t.elapsed());
+                black_box(outcome);
+            }
+            (latencies, started.elapsed(), BrandIndex::word_memo_counts())
+        })
+        .join()
+        .expect("stream thread")
+    });
 
     // The detection part alone, on the snapshot's own index.
     let mut out: Vec<TextMatch> = Vec::new();
@@ -408,7 +432,18 @@ fn bench(c: &mut Criterion) {
          fuzzy over runs of 1-3 words); not settable through Snapshot or listing::check",
         ScanOptions::default().fuzzy_max_words
     );
-    eprintln!("listing::check, one thread, each call timed ({rounds} rounds after a warm-up):");
+    eprintln!(
+        "listing::check on a stream of {} titles not seen before, each checked once, on a fresh \
+         thread: word lookups answered by its memo {:.1}% ({memo_hits} of {})",
+        stream.len(),
+        100.0 * memo_hits as f64 / (memo_hits + memo_misses).max(1) as f64,
+        memo_hits + memo_misses
+    );
+    report("  stream", &stream_latencies, stream_wall, 1);
+    eprintln!(
+        "listing::check, one thread, each call timed ({rounds} rounds after a warm-up; \
+         the words of these titles are all in the thread's memo after the first):"
+    );
     report("  all titles", &all_latencies, all_wall, rounds);
     report(
         "  titles mentioning a brand",

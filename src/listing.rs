@@ -139,12 +139,13 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
     };
     // Each brand shown, resolved against the registry as it is found.
     let mut matches = Vec::new();
-    let mut resolve = |id: u32,
-                       evidence: Evidence,
-                       field: Field,
-                       term: &str,
-                       span: Range<usize>,
-                       nominative: bool| {
+    let resolve = |matches: &mut Vec<Match>,
+                   id: u32,
+                   evidence: Evidence,
+                   field: Field,
+                   term: &str,
+                   span: Range<usize>,
+                   nominative: bool| {
         let Some(brand) = index.brands.get(id as usize) else {
             return;
         };
@@ -205,6 +206,7 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
                     .declared_brands(&listing.declared_brand, declared);
                 for &brand in declared.iter() {
                     resolve(
+                        &mut matches,
                         brand,
                         Evidence::BrandField,
                         Field::DeclaredBrand,
@@ -222,8 +224,10 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
                     continue;
                 }
                 index.index.scan_text(body, text);
+                matches.reserve(text.len());
                 for m in text.iter() {
                     resolve(
+                        &mut matches,
                         m.brand,
                         m.evidence,
                         field,
@@ -236,6 +240,7 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
             index.index.scan_logos(&listing.image_hashes, logos);
             for m in logos.iter() {
                 resolve(
+                    &mut matches,
                     m.brand,
                     Evidence::Logo {
                         distance: m.distance,

@@ -126,6 +126,39 @@ pub struct BrandIndex {
     fuzzy_ids: FuzzyIds,
     /// Registered logo hashes.
     logos: LogoIndex,
+    /// Distinguishes this index from every other built in the process, so
+    /// a thread's word memo never answers for another index.
+    generation: u64,
+}
+
+/// Words a thread remembers the fuzzy lookup of, at most; the memo is
+/// emptied when full (titles repeat their common words far more often than
+/// this many distinct words).
+pub(super) const MEMO_WORDS: usize = 16_384;
+
+/// What the fuzzy lookup of one word found: a pure function of the index
+/// and the word, so a thread keeps it for the words it meets again.
+#[derive(Debug)]
+struct WordLookup {
+    /// Every candidate id (sorted): names, then the pieces and anchor
+    /// markers runs of several words use.
+    candidates: Box<[u32]>,
+    /// The candidate names within their distance of the word, with it.
+    hits: Box<[(u32, u8)]>,
+}
+
+/// A thread's memo of word lookups ([`WordLookup`]) for one index.
+#[derive(Debug, Default)]
+struct WordMemo {
+    /// The index's [`BrandIndex::generation`].
+    generation: u64,
+    /// Keyed by `[extras, characters…]`.
+    words: hashbrown::HashMap<Box<[u32]>, WordLookup>,
+    /// The key being looked up.
+    key: Vec<u32>,
+    /// Lookups answered from the memo, and made afresh, on this thread.
+    hits: u64,
+    misses: u64,
 }
 
 /// Per-thread buffers for scanning.
@@ -148,6 +181,8 @@ pub(crate) struct Scratch {
     hash: HashScratch,
     /// Per word: what its lookup found for runs of several words.
     runs: Words,
+    /// Word lookups already made on this thread.
+    memo: WordMemo,
 }
 
 impl Scratch {
@@ -325,6 +360,11 @@ impl BrandIndex {
             fuzzy,
             fuzzy_ids,
             logos,
+            generation: {
+                static GENERATION: std::sync::atomic::AtomicU64 =
+                    std::sync::atomic::AtomicU64::new(1);
+                GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            },
         };
         index.names.shrink_to_fit();
         index.arena.shrink_to_fit();
@@ -392,6 +432,14 @@ impl BrandIndex {
             }
             finish(out);
         });
+    }
+
+    /// This thread's memo of word lookups (see [`BrandIndex::scan_text`]):
+    /// how many lookups it answered and how many were made afresh, over
+    /// every index this thread has scanned with. For benchmarks.
+    #[must_use]
+    pub fn word_memo_counts() -> (u64, u64) {
+        with_scratch(|scratch| (scratch.memo.hits, scratch.memo.misses))
     }
 
     /// The brands whose name or alias equals `declared` after normalization
@@ -492,6 +540,7 @@ impl BrandIndex {
             hash,
             runs,
             pattern,
+            memo,
         } = scratch;
         strong.clear();
         strong.extend(out.iter().map(|m| m.brand));
@@ -568,16 +617,60 @@ impl BrandIndex {
                 });
             }
         };
-        // Single words (their lookup also finds what runs need).
+        // Single words (their lookup also finds what runs need), through
+        // this thread's memo of words already looked up.
         runs.clear();
-        for (w, &(a, b)) in words.iter().enumerate() {
+        if memo.generation != self.generation {
+            memo.words.clear();
+            memo.generation = self.generation;
+        }
+        for &(a, b) in words.iter() {
             query.clear();
             query.extend(text[a..b].chars().map(u32::from));
-            self.fuzzy.word_candidates(query, several, hash, candidates);
-            verify(candidates, query, (w, w), pattern, name_chars, out);
+            memo.key.clear();
+            memo.key.push(u32::from(several));
+            memo.key.extend_from_slice(query);
+            let lookup = if let Some(lookup) = memo.words.get(memo.key.as_slice()) {
+                memo.hits += 1;
+                lookup
+            } else {
+                memo.misses += 1;
+                self.fuzzy.word_candidates(query, several, hash, candidates);
+                let hits = self.verify_word(candidates, query, pattern, name_chars);
+                if memo.words.len() >= MEMO_WORDS {
+                    memo.words.clear();
+                }
+                memo.words
+                    .entry(memo.key.as_slice().into())
+                    .or_insert(WordLookup {
+                        candidates: candidates.as_slice().into(),
+                        hits,
+                    })
+            };
+            for &(cand, distance) in &lookup.hits {
+                let rec = &self.names[cand as usize];
+                // Distance 0: the word is the name; the automaton reports it.
+                if distance == 0 || strong.binary_search(&rec.brand).is_ok() {
+                    continue;
+                }
+                let span = obf.original_span(a..b);
+                let folded = exact.folded_range(span.clone());
+                out.push(TextMatch {
+                    brand: rec.brand,
+                    evidence: Evidence::TextFuzzy {
+                        distance: u32::from(distance),
+                    },
+                    name: NameId(cand),
+                    span,
+                    preceded_by_compatibility_phrase: compatibility_phrase_before(
+                        exact,
+                        folded.start,
+                    ),
+                });
+            }
             if several {
-                let names = candidates.partition_point(|&c| ids.is_name(c));
-                runs.push(ids, query.len(), &candidates[names..]);
+                let names = lookup.candidates.partition_point(|&c| ids.is_name(c));
+                runs.push(ids, query.len(), &lookup.candidates[names..]);
             }
         }
         if !several {
@@ -601,6 +694,44 @@ impl BrandIndex {
                 verify(candidates, query, (first, last), pattern, name_chars, out);
             }
         }
+    }
+}
+
+impl BrandIndex {
+    /// The candidate names (`candidates` sorted, names first) within their
+    /// distance of the single word `query`, with that distance.
+    fn verify_word(
+        &self,
+        candidates: &[u32],
+        query: &[u32],
+        pattern: &mut Pattern,
+        name_chars: &mut Vec<u32>,
+    ) -> Box<[(u32, u8)]> {
+        let names = candidates.partition_point(|&c| self.fuzzy_ids.is_name(c));
+        if names == 0 {
+            return Box::default();
+        }
+        pattern.set(query);
+        let mut hits = Vec::new();
+        for &cand in &candidates[..names] {
+            let Some(rec) = self.names.get(cand as usize) else {
+                continue;
+            };
+            let max = usize::from(rec.max_distance);
+            let name = slice(&self.arena, rec.joined);
+            let name_len = if rec.joined_chars == u8::MAX {
+                name.chars().count()
+            } else {
+                usize::from(rec.joined_chars)
+            };
+            if name_len.abs_diff(query.len()) > max {
+                continue;
+            }
+            if let Some(distance) = pattern.distance_within(name, name_len, max, name_chars) {
+                hits.push((cand, u8::try_from(distance).unwrap_or(u8::MAX)));
+            }
+        }
+        hits.into_boxed_slice()
     }
 }
 

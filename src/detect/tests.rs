@@ -451,6 +451,61 @@ fn the_index_is_shared_between_threads() {
     assert_eq!(found, 2);
 }
 
+/// A scan on a thread that has never scanned (no memo of word lookups).
+fn scan_fresh(index: &'static BrandIndex, text: &'static str) -> Vec<TextMatch> {
+    std::thread::spawn(move || {
+        let mut out = Vec::new();
+        index.scan_text(text, &mut out);
+        out
+    })
+    .join()
+    .expect("scan thread")
+}
+
+#[test]
+fn remembered_word_lookups_answer_as_fresh_ones() {
+    static OTHER: LazyLock<BrandIndex> = LazyLock::new(|| {
+        BrandIndex::build([
+            entry(CARTIER, &["Cartiez"], &[]),
+            entry(DIOR, &["Montblanx"], &[]),
+        ])
+        .expect("other index builds")
+    });
+    let text = "Cartirr watch, Montblanq pen, Cartier box, Mont Blanx ink";
+    let fresh = scan_fresh(&INDEX, text);
+    assert!(
+        fresh
+            .iter()
+            .any(|m| matches!(m.evidence, Evidence::TextFuzzy { .. })),
+        "{fresh:?}"
+    );
+    // The same words again on one thread, on the index and on another
+    // index: the memo of the first must not answer for the second.
+    for _ in 0..3 {
+        assert_eq!(scan(text), fresh);
+        let mut out = Vec::new();
+        OTHER.scan_text(text, &mut out);
+        assert_eq!(out, scan_fresh(&OTHER, text));
+    }
+    // Fuzzy over single words only keeps lookups of its own.
+    let mut single = Vec::new();
+    INDEX.scan_text_with(text, ScanOptions { fuzzy_max_words: 1 }, &mut single);
+    let fresh_single = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        INDEX.scan_text_with(text, ScanOptions { fuzzy_max_words: 1 }, &mut out);
+        out
+    })
+    .join()
+    .expect("scan thread");
+    assert_eq!(single, fresh_single);
+    // More distinct words than the memo holds: it empties and goes on.
+    let mut out = Vec::new();
+    for i in 0..(super::index::MEMO_WORDS + 100) {
+        INDEX.scan_text(&format!("w{i:x}q"), &mut out);
+    }
+    assert_eq!(scan(text), fresh);
+}
+
 #[test]
 fn memory_is_reported() {
     assert!(INDEX.memory_bytes() > 0);

@@ -246,6 +246,12 @@ impl NiceClassSet {
         self.0.count_ones() as usize
     }
 
+    /// The classes in either set.
+    #[must_use]
+    pub const fn union(self, other: NiceClassSet) -> NiceClassSet {
+        NiceClassSet(self.0 | other.0)
+    }
+
     /// Whether the two sets have a class in common.
     pub const fn intersects(&self, other: &NiceClassSet) -> bool {
         self.0 & other.0 != 0

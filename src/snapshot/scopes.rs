@@ -47,8 +47,25 @@ impl Scope {
     }
 }
 
-/// One brand's registered trademarks, in id order.
-type BrandScopes = Arc<[Scope]>;
+/// One brand's registered trademarks, in id order, with the union of their
+/// classes: most matches in a dense registry are out of scope by class, and
+/// the union rejects them without reading the trademarks.
+#[derive(Clone, Debug)]
+struct BrandScopes {
+    classes: NiceClassSet,
+    scopes: Arc<[Scope]>,
+}
+
+impl BrandScopes {
+    fn new(scopes: Vec<Scope>) -> BrandScopes {
+        BrandScopes {
+            classes: scopes
+                .iter()
+                .fold(NiceClassSet::empty(), |all, s| all.union(s.classes)),
+            scopes: Arc::from(scopes),
+        }
+    }
+}
 
 /// Scope summaries aligned with a detection index's brand numbers.
 #[derive(Clone, Debug, Default)]
@@ -73,7 +90,7 @@ impl Scopes {
         brands: &[Arc<Brand>],
         trademarks: &OrdMap<(Slug, ResourceId), Arc<Trademark>>,
     ) {
-        let empty: BrandScopes = Arc::from(Vec::new());
+        let empty = BrandScopes::new(Vec::new());
         let mut by_brand = Vector::new();
         let mut marks = trademarks.iter().peekable();
         let mut scopes = Vec::new();
@@ -86,7 +103,7 @@ impl Scopes {
             by_brand.push_back(if scopes.is_empty() {
                 empty.clone()
             } else {
-                Arc::from(scopes.as_slice())
+                BrandScopes::new(std::mem::take(&mut scopes))
             });
         }
         self.by_brand = by_brand;
@@ -118,7 +135,7 @@ impl Scopes {
                 .filter_map(|(_, t)| Scope::of(t))
                 .collect();
             if let Some(slot) = self.by_brand.get_mut(number) {
-                *slot = Arc::from(scopes);
+                *slot = BrandScopes::new(scopes);
             }
         }
     }
@@ -132,8 +149,12 @@ impl Scopes {
         region: Option<Region>,
         at: Timestamp,
     ) -> Option<&Arc<Trademark>> {
-        self.by_brand
-            .get(brand as usize)?
+        let brand = self.by_brand.get(brand as usize)?;
+        if class.is_some_and(|c| !brand.classes.contains(c)) {
+            return None;
+        }
+        brand
+            .scopes
             .iter()
             .find(|s| s.covers(class, region, at))
             .map(|s| &s.trademark)
