@@ -582,12 +582,7 @@ impl BrandIndex {
                     continue;
                 };
                 let max = usize::from(rec.max_distance);
-                let name = slice(&self.arena, rec.joined);
-                let name_len = if rec.joined_chars == u8::MAX {
-                    name.chars().count()
-                } else {
-                    usize::from(rec.joined_chars)
-                };
+                let (name, name_len) = self.joined(rec);
                 if name_len.abs_diff(query.len()) > max || strong.binary_search(&rec.brand).is_ok()
                 {
                     continue;
@@ -698,6 +693,17 @@ impl BrandIndex {
 }
 
 impl BrandIndex {
+    /// A name's joined obfuscation fold and its length in characters.
+    fn joined(&self, rec: &NameRec) -> (&str, usize) {
+        let name = slice(&self.arena, rec.joined);
+        let len = if rec.joined_chars == u8::MAX {
+            name.chars().count()
+        } else {
+            usize::from(rec.joined_chars)
+        };
+        (name, len)
+    }
+
     /// The candidate names (`candidates` sorted, names first) within their
     /// distance of the single word `query`, with that distance.
     fn verify_word(
@@ -718,12 +724,7 @@ impl BrandIndex {
                 continue;
             };
             let max = usize::from(rec.max_distance);
-            let name = slice(&self.arena, rec.joined);
-            let name_len = if rec.joined_chars == u8::MAX {
-                name.chars().count()
-            } else {
-                usize::from(rec.joined_chars)
-            };
+            let (name, name_len) = self.joined(rec);
             if name_len.abs_diff(query.len()) > max {
                 continue;
             }
