@@ -8,9 +8,9 @@
 use std::{cell::RefCell, ops::Range, sync::Arc};
 
 use crate::{
-    detect::{self, Evidence},
+    detect::{self, Evidence, NameId},
     model::{Authorization, Brand, NiceClass, Region, Slug, Timestamp, Trademark},
-    snapshot::{SellerVerdict, Snapshot},
+    snapshot::{Detection, SellerVerdict, Snapshot},
 };
 
 /// A listing, validated.
@@ -91,8 +91,9 @@ pub struct Match {
     pub strong: bool,
     /// Where.
     pub field: Field,
-    /// The name or alias matched (for logos, the brand's display name).
-    pub term: String,
+    /// The name or alias matched (for logos, the brand's display name):
+    /// read it with [`Outcome::term`].
+    pub term: Term,
     /// Byte span in the field's original text (image: index of the hash).
     pub span: Range<usize>,
     /// The trademark that puts it in scope.
@@ -105,6 +106,16 @@ pub struct Match {
     pub reason: Reason,
 }
 
+/// What a match matched: a registered name or alias of the detection
+/// index (resolved without copying it), or a text of its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Term {
+    /// A name or alias, by its number in the detection index.
+    Name(NameId),
+    /// The declared brand as typed, or a logo's brand display name.
+    Text(String),
+}
+
 /// The outcome of a listing check.
 #[derive(Debug, Clone)]
 pub struct Outcome {
@@ -114,6 +125,22 @@ pub struct Outcome {
     pub matches: Vec<Match>,
     /// Counterfeit signal terms, as they appear.
     pub signal_terms: Vec<String>,
+    /// The detection index the names of [`Term::Name`] are in.
+    detection: Option<Arc<Detection>>,
+}
+
+impl Outcome {
+    /// The name or alias `m` (one of [`Outcome::matches`]) matched.
+    #[must_use]
+    pub fn term<'a>(&'a self, m: &'a Match) -> &'a str {
+        match &m.term {
+            Term::Text(text) => text,
+            Term::Name(name) => self
+                .detection
+                .as_ref()
+                .map_or("", |d| d.index.term(*name)),
+        }
+    }
 }
 
 /// Buffers reused between the checks of one thread.
@@ -135,6 +162,7 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
             verdict: Verdict::Allow,
             matches: Vec::new(),
             signal_terms: Vec::new(),
+            detection: None,
         };
     };
     // Each brand shown, resolved against the registry as it is found.
@@ -143,16 +171,11 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
                    id: u32,
                    evidence: Evidence,
                    field: Field,
-                   term: &str,
+                   term: Term,
                    span: Range<usize>,
                    nominative: bool| {
         let Some(brand) = index.brands.get(id as usize) else {
             return;
-        };
-        let term = if term.is_empty() {
-            brand.display_name.clone()
-        } else {
-            term.to_string()
         };
         let strong = evidence.is_strong() && !nominative;
         let trademark = snapshot
@@ -210,7 +233,7 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
                         brand,
                         Evidence::BrandField,
                         Field::DeclaredBrand,
-                        &listing.declared_brand,
+                        Term::Text(listing.declared_brand.clone()),
                         0..listing.declared_brand.len(),
                         false,
                     );
@@ -231,7 +254,7 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
                         m.brand,
                         m.evidence,
                         field,
-                        index.index.term(m.name),
+                        Term::Name(m.name),
                         m.span.clone(),
                         m.preceded_by_compatibility_phrase,
                     );
@@ -246,7 +269,13 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
                         distance: m.distance,
                     },
                     Field::Image,
-                    "",
+                    Term::Text(
+                        index
+                            .brands
+                            .get(m.brand as usize)
+                            .map(|b| b.display_name.clone())
+                            .unwrap_or_default(),
+                    ),
                     m.hash_index..m.hash_index + 1,
                     false,
                 );
@@ -298,5 +327,6 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
         verdict,
         matches,
         signal_terms,
+        detection: Some(index),
     }
 }

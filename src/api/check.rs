@@ -188,7 +188,7 @@ fn outcome(listing_id: &str, o: &listing::Outcome, revision: u64) -> pb::CheckLi
                     listing::Field::Description => pb::ListingField::Description,
                     listing::Field::Image => pb::ListingField::Image,
                 } as i32,
-                matched_term: m.term.clone(),
+                matched_term: o.term(m).to_string(),
                 start: m.span.start as u32,
                 end: m.span.end as u32,
                 trademark: m
