@@ -72,6 +72,11 @@ impl BrandScopes {
 pub(super) struct Scopes {
     /// Per brand number.
     by_brand: Vector<BrandScopes>,
+    /// Per brand number, the union of its trademarks' classes again, in one
+    /// flat array (8 bytes a brand, so it stays in cache): most matches are
+    /// rejected here without walking `by_brand`. Copied on write, once per
+    /// commit that changes trademarks.
+    classes: Arc<Vec<NiceClassSet>>,
     /// Brands whose trademarks changed since the summaries were brought up
     /// to date.
     dirty: BTreeSet<Slug>,
@@ -106,6 +111,7 @@ impl Scopes {
                 BrandScopes::new(std::mem::take(&mut scopes))
             });
         }
+        self.classes = Arc::new(by_brand.iter().map(|b| b.classes).collect());
         self.by_brand = by_brand;
         self.dirty.clear();
     }
@@ -125,7 +131,12 @@ impl Scopes {
             self.rebuild(brands, trademarks);
             return;
         }
-        for slug in std::mem::take(&mut self.dirty) {
+        if self.dirty.is_empty() {
+            return; // nothing to copy
+        }
+        let dirty = std::mem::take(&mut self.dirty);
+        let classes = Arc::make_mut(&mut self.classes);
+        for slug in dirty {
             let Ok(number) = brands.binary_search_by(|b| b.id.cmp(&slug)) else {
                 continue; // not in the index (not active): never matched
             };
@@ -134,8 +145,12 @@ impl Scopes {
                 .take_while(|((b, _), _)| *b == slug)
                 .filter_map(|(_, t)| Scope::of(t))
                 .collect();
+            let scopes = BrandScopes::new(scopes);
+            if let Some(union) = classes.get_mut(number) {
+                *union = scopes.classes;
+            }
             if let Some(slot) = self.by_brand.get_mut(number) {
-                *slot = BrandScopes::new(scopes);
+                *slot = scopes;
             }
         }
     }
@@ -149,11 +164,13 @@ impl Scopes {
         region: Option<Region>,
         at: Timestamp,
     ) -> Option<&Arc<Trademark>> {
-        let brand = self.by_brand.get(brand as usize)?;
-        if class.is_some_and(|c| !brand.classes.contains(c)) {
+        if let Some(c) = class
+            && !self.classes.get(brand as usize)?.contains(c)
+        {
             return None;
         }
-        brand
+        self.by_brand
+            .get(brand as usize)?
             .scopes
             .iter()
             .find(|s| s.covers(class, region, at))
