@@ -438,7 +438,7 @@ fn bench(c: &mut Criterion) {
     );
     eprintln!(
         "listing::check on a stream of {} titles not seen before, each checked once, on a fresh \
-         thread: word lookups answered by its memo {:.1}% ({memo_hits} of {})",
+         thread: fuzzy lookups (words and runs) answered by its memo {:.1}% ({memo_hits} of {})",
         stream.len(),
         100.0 * memo_hits as f64 / (memo_hits + memo_misses).max(1) as f64,
         memo_hits + memo_misses

@@ -135,10 +135,7 @@ impl Outcome {
     pub fn term<'a>(&'a self, m: &'a Match) -> &'a str {
         match &m.term {
             Term::Text(text) => text,
-            Term::Name(name) => self
-                .detection
-                .as_ref()
-                .map_or("", |d| d.index.term(*name)),
+            Term::Name(name) => self.detection.as_ref().map_or("", |d| d.index.term(*name)),
         }
     }
 }

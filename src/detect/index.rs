@@ -135,6 +135,12 @@ pub struct BrandIndex {
 /// emptied when full (titles repeat their common words far more often than
 /// this many distinct words).
 pub(super) const MEMO_WORDS: usize = 16_384;
+/// Runs of several words a thread remembers, at most (emptied when full).
+pub(super) const MEMO_RUNS: usize = 32_768;
+/// Memo keys: the first element of a run's key (a word's is 0 or 1), and
+/// what separates its words (neither is a character).
+const RUN_KEY: u32 = u32::MAX;
+const WORD_SEPARATOR: u32 = u32::MAX - 1;
 
 /// What the fuzzy lookup of one word found: a pure function of the index
 /// and the word, so a thread keeps it for the words it meets again.
@@ -144,8 +150,11 @@ struct WordLookup {
     /// markers runs of several words use.
     candidates: Box<[u32]>,
     /// The candidate names within their distance of the word, with it.
-    hits: Box<[(u32, u8)]>,
+    hits: Hits,
 }
+
+/// Verified candidate names with their distance.
+type Hits = Box<[(u32, u8)]>;
 
 /// A thread's memo of word lookups ([`WordLookup`]) for one index.
 #[derive(Debug, Default)]
@@ -154,6 +163,9 @@ struct WordMemo {
     generation: u64,
     /// Keyed by `[extras, characters…]`.
     words: hashbrown::HashMap<Box<[u32]>, WordLookup>,
+    /// Verified hits of runs of several words, keyed by
+    /// `[RUN_KEY, word, WORD_SEPARATOR, word, …]`.
+    runs: hashbrown::HashMap<Box<[u32]>, Hits>,
     /// The key being looked up.
     key: Vec<u32>,
     /// Lookups answered from the memo, and made afresh, on this thread.
@@ -434,9 +446,10 @@ impl BrandIndex {
         });
     }
 
-    /// This thread's memo of word lookups (see [`BrandIndex::scan_text`]):
-    /// how many lookups it answered and how many were made afresh, over
-    /// every index this thread has scanned with. For benchmarks.
+    /// This thread's memo of fuzzy lookups of words and runs of words (see
+    /// the module docs, "Word memo"): how many it answered and how many
+    /// were made afresh, over every index this thread has scanned with. For
+    /// benchmarks.
     #[must_use]
     pub fn word_memo_counts() -> (u64, u64) {
         with_scratch(|scratch| (scratch.memo.hits, scratch.memo.misses))
@@ -564,51 +577,36 @@ impl BrandIndex {
         let text = obf.as_str();
         let ids = &self.fuzzy_ids;
         let several = max_words >= 2;
-        // Reports the candidates (sorted, names first) verified against
-        // words first..=last (`query`).
-        let verify = |candidates: &[u32],
-                      query: &[u32],
+        // Reports the verified hits of words first..=last, but for brands
+        // with a strong match; distance 0 is a name once joined (separators
+        // added), unless a single word (the automaton reports it).
+        let report = |hits: &[(u32, u8)],
                       (first, last): (usize, usize),
-                      pattern: &mut Pattern,
-                      name_chars: &mut Vec<u32>,
                       out: &mut Vec<TextMatch>| {
-            let names = candidates.partition_point(|&c| ids.is_name(c));
-            if names == 0 {
-                return;
-            }
-            pattern.set(query);
-            for &cand in &candidates[..names] {
-                let Some(rec) = self.names.get(cand as usize) else {
-                    continue;
-                };
-                let max = usize::from(rec.max_distance);
-                let (name, name_len) = self.joined(rec);
-                if name_len.abs_diff(query.len()) > max || strong.binary_search(&rec.brand).is_ok()
-                {
+            let mut place = None;
+            for &(cand, distance) in hits {
+                let rec = &self.names[cand as usize];
+                if (distance == 0 && first == last) || strong.binary_search(&rec.brand).is_ok() {
                     continue;
                 }
-                let Some(distance) = pattern.distance_within(name, name_len, max, name_chars)
-                else {
-                    continue;
-                };
-                let evidence = match distance {
-                    // One word equal to a name: the automaton reports it.
-                    0 if first == last => continue,
-                    // Words equal to a name once joined: separators added.
-                    0 => Evidence::TextObfuscated,
-                    d => Evidence::TextFuzzy { distance: d as u32 },
-                };
-                let span = obf.original_span(words[first].0..words[last].1);
-                let folded = exact.folded_range(span.clone());
+                let (span, compatibility) = place
+                    .get_or_insert_with(|| {
+                        let span = obf.original_span(words[first].0..words[last].1);
+                        let folded = exact.folded_range(span.clone());
+                        (span, compatibility_phrase_before(exact, folded.start))
+                    })
+                    .clone();
                 out.push(TextMatch {
                     brand: rec.brand,
-                    evidence,
+                    evidence: match distance {
+                        0 => Evidence::TextObfuscated,
+                        d => Evidence::TextFuzzy {
+                            distance: u32::from(d),
+                        },
+                    },
                     name: NameId(cand),
                     span,
-                    preceded_by_compatibility_phrase: compatibility_phrase_before(
-                        exact,
-                        folded.start,
-                    ),
+                    preceded_by_compatibility_phrase: compatibility,
                 });
             }
         };
@@ -617,9 +615,10 @@ impl BrandIndex {
         runs.clear();
         if memo.generation != self.generation {
             memo.words.clear();
+            memo.runs.clear();
             memo.generation = self.generation;
         }
-        for &(a, b) in words.iter() {
+        for (w, &(a, b)) in words.iter().enumerate() {
             query.clear();
             query.extend(text[a..b].chars().map(u32::from));
             memo.key.clear();
@@ -631,7 +630,7 @@ impl BrandIndex {
             } else {
                 memo.misses += 1;
                 self.fuzzy.word_candidates(query, several, hash, candidates);
-                let hits = self.verify_word(candidates, query, pattern, name_chars);
+                let hits = self.verify(candidates, query, pattern, name_chars);
                 if memo.words.len() >= MEMO_WORDS {
                     memo.words.clear();
                 }
@@ -642,27 +641,7 @@ impl BrandIndex {
                         hits,
                     })
             };
-            for &(cand, distance) in &lookup.hits {
-                let rec = &self.names[cand as usize];
-                // Distance 0: the word is the name; the automaton reports it.
-                if distance == 0 || strong.binary_search(&rec.brand).is_ok() {
-                    continue;
-                }
-                let span = obf.original_span(a..b);
-                let folded = exact.folded_range(span.clone());
-                out.push(TextMatch {
-                    brand: rec.brand,
-                    evidence: Evidence::TextFuzzy {
-                        distance: u32::from(distance),
-                    },
-                    name: NameId(cand),
-                    span,
-                    preceded_by_compatibility_phrase: compatibility_phrase_before(
-                        exact,
-                        folded.start,
-                    ),
-                });
-            }
+            report(&lookup.hits, (w, w), out);
             if several {
                 let names = lookup.candidates.partition_point(|&c| ids.is_name(c));
                 runs.push(ids, query.len(), &lookup.candidates[names..]);
@@ -671,22 +650,40 @@ impl BrandIndex {
         if !several {
             return;
         }
-        // Runs of several words.
+        // Runs of several words, through this thread's memo of runs: what a
+        // run finds depends only on its words.
         for (first, &(a, b)) in words.iter().enumerate() {
             query.clear();
             query.extend(text[a..b].chars().map(u32::from));
+            memo.key.clear();
+            memo.key.push(RUN_KEY);
+            memo.key.extend_from_slice(query);
             let more = words
                 .iter()
                 .enumerate()
                 .take(first + max_words)
                 .skip(first + 1);
             for (last, &(a, b)) in more {
+                let start = query.len();
                 query.extend(text[a..b].chars().map(u32::from));
                 if query.len() > self.fuzzy.max_query {
                     break;
                 }
-                runs.run_candidates(ids, &self.fuzzy, (first, last), query, hash, candidates);
-                verify(candidates, query, (first, last), pattern, name_chars, out);
+                memo.key.push(WORD_SEPARATOR);
+                memo.key.extend_from_slice(&query[start..]);
+                let hits = if let Some(hits) = memo.runs.get(memo.key.as_slice()) {
+                    memo.hits += 1;
+                    hits
+                } else {
+                    memo.misses += 1;
+                    runs.run_candidates(ids, &self.fuzzy, (first, last), query, hash, candidates);
+                    let hits = self.verify(candidates, query, pattern, name_chars);
+                    if memo.runs.len() >= MEMO_RUNS {
+                        memo.runs.clear();
+                    }
+                    memo.runs.entry(memo.key.as_slice().into()).or_insert(hits)
+                };
+                report(hits, (first, last), out);
             }
         }
     }
@@ -705,14 +702,15 @@ impl BrandIndex {
     }
 
     /// The candidate names (`candidates` sorted, names first) within their
-    /// distance of the single word `query`, with that distance.
-    fn verify_word(
+    /// distance of `query` (a word, or the joined words of a run), with
+    /// that distance.
+    fn verify(
         &self,
         candidates: &[u32],
         query: &[u32],
         pattern: &mut Pattern,
         name_chars: &mut Vec<u32>,
-    ) -> Box<[(u32, u8)]> {
+    ) -> Hits {
         let names = candidates.partition_point(|&c| self.fuzzy_ids.is_name(c));
         if names == 0 {
             return Box::default();

@@ -471,13 +471,17 @@ fn remembered_word_lookups_answer_as_fresh_ones() {
         ])
         .expect("other index builds")
     });
-    let text = "Cartirr watch, Montblanq pen, Cartier box, Mont Blanx ink";
+    let text = "Cartirr watch, Montblanq pen, Cartier box, Mont Blanx ink, Luois Vuiton bag";
     let fresh = scan_fresh(&INDEX, text);
     assert!(
         fresh
             .iter()
             .any(|m| matches!(m.evidence, Evidence::TextFuzzy { .. })),
         "{fresh:?}"
+    );
+    assert!(
+        fresh.iter().any(|m| text[m.span.clone()].contains(' ')),
+        "a run of several words matches: {fresh:?}"
     );
     // The same words again on one thread, on the index and on another
     // index: the memo of the first must not answer for the second.
@@ -498,10 +502,11 @@ fn remembered_word_lookups_answer_as_fresh_ones() {
     .join()
     .expect("scan thread");
     assert_eq!(single, fresh_single);
-    // More distinct words than the memo holds: it empties and goes on.
+    // More distinct words and runs than the memo holds: it empties and
+    // goes on.
     let mut out = Vec::new();
-    for i in 0..(super::index::MEMO_WORDS + 100) {
-        INDEX.scan_text(&format!("w{i:x}q"), &mut out);
+    for i in 0..(super::index::MEMO_WORDS.max(super::index::MEMO_RUNS) + 100) {
+        INDEX.scan_text(&format!("w{i:x}q v{i:x}z"), &mut out);
     }
     assert_eq!(scan(text), fresh);
 }
