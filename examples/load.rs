@@ -11,6 +11,12 @@
 //! ```sh
 //! cargo run --release --example load -- --seconds 5 --concurrency 1,16,64,256
 //! ```
+//!
+//! Each level's `--seconds` per RPC are split into `--rounds` (default 4)
+//! that alternate Health, CheckSeller and CheckListing, so that a change in
+//! the machine's speed during the run (other tenants of a shared host) falls
+//! on all three alike rather than on whichever ran last; rates and latency
+//! percentiles are over all rounds.
 
 use std::{
     path::Path,
@@ -43,6 +49,7 @@ const TITLES: &[&str] = &[
 struct Args {
     addr: Option<String>,
     seconds: u64,
+    rounds: u32,
     levels: Vec<usize>,
 }
 
@@ -50,6 +57,7 @@ fn args() -> Args {
     let mut args = Args {
         addr: None,
         seconds: 5,
+        rounds: 4,
         levels: vec![1, 16, 64, 256],
     };
     let mut it = std::env::args().skip(1);
@@ -57,6 +65,13 @@ fn args() -> Args {
         match arg.as_str() {
             "--addr" => args.addr = it.next(),
             "--seconds" => args.seconds = it.next().and_then(|s| s.parse().ok()).unwrap_or(5),
+            "--rounds" => {
+                args.rounds = it
+                    .next()
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(4)
+                    .max(1)
+            }
             "--concurrency" => {
                 args.levels = it
                     .next()
@@ -87,8 +102,15 @@ struct Run {
     p99: Duration,
 }
 
-async fn run(channels: &[Channel], call: Call, concurrency: usize, seconds: u64) -> Run {
-    let deadline = Instant::now() + Duration::from_secs(seconds);
+/// Drives `call` at `concurrency` for `duration`: every call's latency, and
+/// how many failed.
+async fn run(
+    channels: &[Channel],
+    call: Call,
+    concurrency: usize,
+    duration: Duration,
+) -> (Vec<Duration>, usize) {
+    let deadline = Instant::now() + duration;
     let key: tonic::metadata::MetadataValue<_> =
         format!("Bearer {SHOPWISE_KEY}").parse().expect("metadata");
     let mut tasks = Vec::new();
@@ -156,6 +178,11 @@ async fn run(channels: &[Channel], call: Call, concurrency: usize, seconds: u64)
         all.extend(latencies);
         errors += e;
     }
+    (all, errors)
+}
+
+/// The figures of all rounds of one call.
+fn summarize(mut all: Vec<Duration>, errors: usize) -> Run {
     all.sort();
     let pick = |p: f64| {
         all.get(((all.len().max(1) - 1) as f64 * p) as usize)
@@ -209,10 +236,20 @@ async fn main() {
         "| concurrency | Health/Check req/s | p50 | p99 | CheckSeller req/s | p50 | p99 | CheckListing req/s | p50 | p99 | errors | CheckListing / Health |"
     );
     println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    let round = Duration::from_secs(args.seconds) / args.rounds;
     for level in &args.levels {
-        let health = run(&channels, Call::Health, *level, args.seconds).await;
-        let seller = run(&channels, Call::CheckSeller, *level, args.seconds).await;
-        let check = run(&channels, Call::CheckListing, *level, args.seconds).await;
+        let mut samples: [(Vec<Duration>, usize); 3] = Default::default();
+        for _ in 0..args.rounds {
+            for (i, call) in [Call::Health, Call::CheckSeller, Call::CheckListing]
+                .into_iter()
+                .enumerate()
+            {
+                let (latencies, errors) = run(&channels, call, *level, round).await;
+                samples[i].0.extend(latencies);
+                samples[i].1 += errors;
+            }
+        }
+        let [health, seller, check] = samples.map(|(l, e)| summarize(l, e));
         let rate = |r: &Run| r.calls as f64 / args.seconds as f64;
         println!(
             "| {level} | {:.0} | {:.1?} | {:.1?} | {:.0} | {:.1?} | {:.1?} | {:.0} | {:.1?} | {:.1?} | {} | {:.2} |",
