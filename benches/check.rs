@@ -302,22 +302,34 @@ fn bench(c: &mut Criterion) {
     let (cn_latencies, cn_wall) = time_checks(&snapshot, &chinese, rounds);
     // Titles never seen before, each checked once, on a thread whose memo of
     // word lookups starts empty.
-    let (stream_latencies, stream_wall, (memo_hits, memo_misses)) = std::thread::scope(|s| {
-        s.spawn(|| {
-            let mut latencies = Vec::with_capacity(stream.len());
-            let started = Instant::now();
-            for l in &stream {
-                let t = Instant::now();
-                let outcome =
-                    listing::check(&snapshot, black_box(&l.platform), black_box(&l.listing), at);
-                latencies.push(t.elapsed());
-                black_box(outcome);
-            }
-            (latencies, started.elapsed(), BrandIndex::word_memo_counts())
-        })
-        .join()
-        .expect("stream thread")
-    });
+    let (stream_latencies, stream_wall, ((memo_hits, memo_misses), memo_bytes)) =
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let mut latencies = Vec::with_capacity(stream.len());
+                let started = Instant::now();
+                for l in &stream {
+                    let t = Instant::now();
+                    let outcome = listing::check(
+                        &snapshot,
+                        black_box(&l.platform),
+                        black_box(&l.listing),
+                        at,
+                    );
+                    latencies.push(t.elapsed());
+                    black_box(outcome);
+                }
+                (
+                    latencies,
+                    started.elapsed(),
+                    (
+                        BrandIndex::word_memo_counts(),
+                        BrandIndex::word_memo_bytes(),
+                    ),
+                )
+            })
+            .join()
+            .expect("stream thread")
+        });
 
     // The detection part alone, on the snapshot's own index.
     let mut out: Vec<TextMatch> = Vec::new();
@@ -438,10 +450,12 @@ fn bench(c: &mut Criterion) {
     );
     eprintln!(
         "listing::check on a stream of {} titles not seen before, each checked once, on a fresh \
-         thread: fuzzy lookups (words and runs) answered by its memo {:.1}% ({memo_hits} of {})",
+         thread: fuzzy lookups (words and runs) answered by its memo {:.1}% ({memo_hits} of {}); \
+         the memo holds {:.1} MiB at the end",
         stream.len(),
         100.0 * memo_hits as f64 / (memo_hits + memo_misses).max(1) as f64,
-        memo_hits + memo_misses
+        memo_hits + memo_misses,
+        memo_bytes as f64 / (1024.0 * 1024.0)
     );
     report("  stream", &stream_latencies, stream_wall, 1);
     eprintln!(

@@ -65,13 +65,7 @@ fn args() -> Args {
         match arg.as_str() {
             "--addr" => args.addr = it.next(),
             "--seconds" => args.seconds = it.next().and_then(|s| s.parse().ok()).unwrap_or(5),
-            "--rounds" => {
-                args.rounds = it
-                    .next()
-                    .and_then(|s| s.parse().ok())
-                    .unwrap_or(4)
-                    .max(1)
-            }
+            "--rounds" => args.rounds = it.next().and_then(|s| s.parse().ok()).unwrap_or(4).max(1),
             "--concurrency" => {
                 args.levels = it
                     .next()

@@ -135,7 +135,7 @@ pub struct BrandIndex {
 /// emptied when full (titles repeat their common words far more often than
 /// this many distinct words).
 pub(super) const MEMO_WORDS: usize = 16_384;
-/// Runs of several words a thread remembers, at most (emptied when full).
+/// Runs of two words a thread remembers, at most (emptied when full).
 pub(super) const MEMO_RUNS: usize = 32_768;
 /// Memo keys: the first element of a run's key (a word's is 0 or 1), and
 /// what separates its words (neither is a character).
@@ -163,8 +163,8 @@ struct WordMemo {
     generation: u64,
     /// Keyed by `[extras, characters…]`.
     words: hashbrown::HashMap<Box<[u32]>, WordLookup>,
-    /// Verified hits of runs of several words, keyed by
-    /// `[RUN_KEY, word, WORD_SEPARATOR, word, …]`.
+    /// Verified hits of runs of two words, keyed by
+    /// `[RUN_KEY, word, WORD_SEPARATOR, word]`.
     runs: hashbrown::HashMap<Box<[u32]>, Hits>,
     /// The key being looked up.
     key: Vec<u32>,
@@ -455,6 +455,27 @@ impl BrandIndex {
         with_scratch(|scratch| (scratch.memo.hits, scratch.memo.misses))
     }
 
+    /// Heap bytes held by this thread's memo of fuzzy lookups (keys,
+    /// values and table slots), for reporting.
+    #[must_use]
+    pub fn word_memo_bytes() -> usize {
+        with_scratch(|scratch| {
+            let memo = &scratch.memo;
+            let slot = std::mem::size_of::<(Box<[u32]>, WordLookup)>() + 1;
+            let words: usize = memo
+                .words
+                .iter()
+                .map(|(k, v)| 4 * (k.len() + v.candidates.len()) + 8 * v.hits.len())
+                .sum();
+            let runs: usize = memo
+                .runs
+                .iter()
+                .map(|(k, v)| 4 * k.len() + 8 * v.len())
+                .sum();
+            words + runs + slot * (memo.words.capacity() + memo.runs.capacity())
+        })
+    }
+
     /// The brands whose name or alias equals `declared` after normalization
     /// (`BRAND_FIELD`), into `out` sorted and deduplicated. Equality holds
     /// at the obfuscation fold, so `CARTIER`, `Cartiеr` (Cyrillic `е`) and
@@ -671,17 +692,31 @@ impl BrandIndex {
                 }
                 memo.key.push(WORD_SEPARATOR);
                 memo.key.extend_from_slice(&query[start..]);
-                let hits = if let Some(hits) = memo.runs.get(memo.key.as_slice()) {
+                // Runs of two words repeat across titles (`free shipping`);
+                // longer ones rarely do, and would only churn the memo.
+                let remember = last == first + 1;
+                let fresh: Hits;
+                let remembered = if remember {
+                    memo.runs.get(memo.key.as_slice())
+                } else {
+                    None
+                };
+                let hits: &[(u32, u8)] = if let Some(hits) = remembered {
                     memo.hits += 1;
                     hits
                 } else {
                     memo.misses += 1;
                     runs.run_candidates(ids, &self.fuzzy, (first, last), query, hash, candidates);
                     let hits = self.verify(candidates, query, pattern, name_chars);
-                    if memo.runs.len() >= MEMO_RUNS {
-                        memo.runs.clear();
+                    if remember {
+                        if memo.runs.len() >= MEMO_RUNS {
+                            memo.runs.clear();
+                        }
+                        memo.runs.entry(memo.key.as_slice().into()).or_insert(hits)
+                    } else {
+                        fresh = hits;
+                        &fresh
                     }
-                    memo.runs.entry(memo.key.as_slice().into()).or_insert(hits)
                 };
                 report(hits, (first, last), out);
             }
