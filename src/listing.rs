@@ -145,6 +145,7 @@ impl Outcome {
 struct Scratch {
     declared: Vec<u32>,
     text: Vec<detect::TextMatch>,
+    signals: Vec<Range<usize>>,
     logos: Vec<detect::LogoMatch>,
 }
 
@@ -214,10 +215,12 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
         });
     };
 
+    let mut signal_terms = Vec::new();
     SCRATCH.with_borrow_mut(
         |Scratch {
              declared,
              text,
+             signals,
              logos,
          }| {
             if !listing.declared_brand.trim().is_empty() {
@@ -243,7 +246,14 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
                 if body.is_empty() {
                     continue;
                 }
-                index.index.scan_text(body, text);
+                // One fold of the text for the brands and the signal terms.
+                index.index.scan_text_and_signals(body, text, signals);
+                signal_terms.extend(
+                    signals
+                        .iter()
+                        .filter_map(|span| body.get(span.clone()))
+                        .map(str::to_string),
+                );
                 matches.reserve(text.len());
                 for m in text.iter() {
                     resolve(
@@ -279,15 +289,6 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
             }
         },
     );
-
-    let mut signal_terms = Vec::new();
-    for body in [&listing.title, &listing.description] {
-        for span in detect::signal_terms(body) {
-            if let Some(term) = body.get(span) {
-                signal_terms.push(term.to_string());
-            }
-        }
-    }
 
     let counts = |m: &Match| matches!(m.reason, Reason::Unauthorized | Reason::NominativeUse);
     let mut verdict = if matches.iter().any(|m| counts(m) && m.strong) {

@@ -436,14 +436,19 @@ impl BrandIndex {
     /// limited to single words, or off).
     pub fn scan_text_with(&self, text: &str, options: ScanOptions, out: &mut Vec<TextMatch>) {
         with_scratch(|scratch| {
-            out.clear();
             fold_both(text, &mut scratch.exact, &mut scratch.obf);
-            self.scan_automaton(scratch, out);
-            if options.fuzzy_max_words > 0 && !self.fuzzy.is_empty() {
-                self.scan_fuzzy(scratch, options.fuzzy_max_words.min(FUZZY_MAX_WORDS), out);
-            }
-            finish(out);
+            self.scan_folded(scratch, options, out);
         });
+    }
+
+    /// Scans the text folded into `scratch`.
+    fn scan_folded(&self, scratch: &mut Scratch, options: ScanOptions, out: &mut Vec<TextMatch>) {
+        out.clear();
+        self.scan_automaton(scratch, out);
+        if options.fuzzy_max_words > 0 && !self.fuzzy.is_empty() {
+            self.scan_fuzzy(scratch, options.fuzzy_max_words.min(FUZZY_MAX_WORDS), out);
+        }
+        finish(out);
     }
 
     /// This thread's memo of fuzzy lookups of words and runs of words (see
@@ -474,6 +479,22 @@ impl BrandIndex {
                 .sum();
             words + runs + slot * (memo.words.capacity() + memo.runs.capacity())
         })
+    }
+
+    /// [`BrandIndex::scan_text`] and [`super::signal_terms`] of `text` at
+    /// once, folding it once: matches into `out`, signal term spans into
+    /// `signals` (both cleared first).
+    pub fn scan_text_and_signals(
+        &self,
+        text: &str,
+        out: &mut Vec<TextMatch>,
+        signals: &mut Vec<std::ops::Range<usize>>,
+    ) {
+        with_scratch(|scratch| {
+            fold_both(text, &mut scratch.exact, &mut scratch.obf);
+            super::signal::signal_terms_in(&scratch.exact, signals);
+            self.scan_folded(scratch, ScanOptions::default(), out);
+        });
     }
 
     /// The brands whose name or alias equals `declared` after normalization

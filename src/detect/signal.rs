@@ -93,32 +93,40 @@ static COMPAT: LazyLock<Vec<(String, bool)>> = LazyLock::new(|| {
 /// overlapping spans merged.
 #[must_use]
 pub fn signal_terms(text: &str) -> Vec<Range<usize>> {
-    let mut spans: Vec<Range<usize>> = Vec::new();
+    let mut spans = Vec::new();
+    with_scratch(|scratch| signal_terms_in(scratch.fold_exact(text), &mut spans));
+    spans
+}
+
+/// [`signal_terms`] of the text `exact` is the exact fold of, into `spans`
+/// (cleared first): for a scan that has folded the text already.
+pub(crate) fn signal_terms_in(exact: &FoldedText, spans: &mut Vec<Range<usize>>) {
+    spans.clear();
     let set = &*SIGNALS;
     let Some(automaton) = &set.automaton else {
-        return spans;
+        return;
     };
-    with_scratch(|scratch| {
-        let exact = scratch.fold_exact(text);
-        for m in automaton.find_overlapping_iter(exact.as_str()) {
-            let (left, right) = set.edges[m.pattern().as_usize()];
-            if (left && !exact.boundary_before(m.start()))
-                || (right && !exact.boundary_before(m.end()))
-            {
-                continue;
-            }
-            spans.push(exact.original_span(m.range()));
+    for m in automaton.find_overlapping_iter(exact.as_str()) {
+        let (left, right) = set.edges[m.pattern().as_usize()];
+        if (left && !exact.boundary_before(m.start()))
+            || (right && !exact.boundary_before(m.end()))
+        {
+            continue;
         }
-    });
+        spans.push(exact.original_span(m.range()));
+    }
     spans.sort_unstable_by_key(|r| (r.start, r.end));
-    let mut merged: Vec<Range<usize>> = Vec::with_capacity(spans.len());
-    for r in spans {
-        match merged.last_mut() {
-            Some(last) if r.start < last.end => last.end = last.end.max(r.end),
-            _ => merged.push(r),
+    // Merge overlapping spans in place.
+    let mut kept = 0;
+    for i in 0..spans.len() {
+        if kept > 0 && spans[i].start < spans[kept - 1].end {
+            spans[kept - 1].end = spans[kept - 1].end.max(spans[i].end);
+        } else {
+            spans[kept] = spans[i].clone();
+            kept += 1;
         }
     }
-    merged
+    spans.truncate(kept);
 }
 
 /// Whether a compatibility phrase ends right before folded byte `at` of the

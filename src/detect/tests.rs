@@ -556,6 +556,10 @@ fn listing_text() -> impl Strategy<Value = String> {
         "2024",
         "G-Shock",
         "Van Cleef & Arpels",
+        "replica",
+        "AAA+",
+        "高仿",
+        "1:1",
     ]);
     let sep = prop::sample::select(vec![" ", " ", " ", ", ", " - ", "/", "", "\u{200B}"]);
     prop::collection::vec((token, sep), 0..10).prop_map(|parts| {
@@ -579,6 +583,17 @@ fn evidence_set(text: &str) -> Vec<(u32, Evidence)> {
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Scanning and finding signal terms on one fold of a text finds what
+    /// the two do on their own.
+    #[test]
+    fn one_fold_finds_what_two_do(text in listing_text()) {
+        let mut out = Vec::new();
+        let mut signals = Vec::new();
+        INDEX.scan_text_and_signals(&text, &mut out, &mut signals);
+        prop_assert_eq!(out, scan(&text));
+        prop_assert_eq!(signals, signal_terms(&text));
+    }
 
     #[test]
     fn scanning_arbitrary_unicode_never_panics_and_spans_are_char_boundaries(text in "\\PC{0,64}") {
