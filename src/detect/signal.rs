@@ -108,8 +108,7 @@ pub(crate) fn signal_terms_in(exact: &FoldedText, spans: &mut Vec<Range<usize>>)
     };
     for m in automaton.find_overlapping_iter(exact.as_str()) {
         let (left, right) = set.edges[m.pattern().as_usize()];
-        if (left && !exact.boundary_before(m.start()))
-            || (right && !exact.boundary_before(m.end()))
+        if (left && !exact.boundary_before(m.start())) || (right && !exact.boundary_before(m.end()))
         {
             continue;
         }
