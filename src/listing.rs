@@ -5,7 +5,7 @@
 //! this module decides, for each, whether it is in scope of a registered
 //! trademark, whether the seller is authorized, and the verdict.
 
-use std::{cell::RefCell, ops::Range, sync::Arc};
+use std::{cell::Cell, ops::Range, sync::Arc};
 
 use crate::{
     detect::{self, Evidence, NameId},
@@ -150,7 +150,9 @@ struct Scratch {
 }
 
 thread_local! {
-    static SCRATCH: RefCell<Scratch> = RefCell::default();
+    /// Taken out while in use: a nested use, or one while the thread is
+    /// being torn down, gets fresh buffers (nothing panics).
+    static SCRATCH: Cell<Option<Scratch>> = const { Cell::new(None) };
 }
 
 /// Checks `listing` by a seller of `platform` at `at`.
@@ -216,79 +218,85 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
     };
 
     let mut signal_terms = Vec::new();
-    SCRATCH.with_borrow_mut(
-        |Scratch {
-             declared,
-             text,
-             signals,
-             logos,
-         }| {
-            if !listing.declared_brand.trim().is_empty() {
-                index
-                    .index
-                    .declared_brands(&listing.declared_brand, declared);
-                for &brand in declared.iter() {
-                    resolve(
-                        &mut matches,
-                        brand,
-                        Evidence::BrandField,
-                        Field::DeclaredBrand,
-                        Term::Text(listing.declared_brand.clone()),
-                        0..listing.declared_brand.len(),
-                        false,
-                    );
-                }
-            }
-            for (field, body) in [
-                (Field::Title, &listing.title),
-                (Field::Description, &listing.description),
-            ] {
-                if body.is_empty() {
-                    continue;
-                }
-                // One fold of the text for the brands and the signal terms.
-                index.index.scan_text_and_signals(body, text, signals);
-                signal_terms.extend(
-                    signals
-                        .iter()
-                        .filter_map(|span| body.get(span.clone()))
-                        .map(str::to_string),
-                );
-                matches.reserve(text.len());
-                for m in text.iter() {
-                    resolve(
-                        &mut matches,
-                        m.brand,
-                        m.evidence,
-                        field,
-                        Term::Name(m.name),
-                        m.span.clone(),
-                        m.preceded_by_compatibility_phrase,
-                    );
-                }
-            }
-            index.index.scan_logos(&listing.image_hashes, logos);
-            for m in logos.iter() {
+    let mut scratch = SCRATCH
+        .try_with(Cell::take)
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    {
+        let Scratch {
+            declared,
+            text,
+            signals,
+            logos,
+        } = &mut scratch;
+        if !listing.declared_brand.trim().is_empty() {
+            index
+                .index
+                .declared_brands(&listing.declared_brand, declared);
+            for &brand in declared.iter() {
                 resolve(
                     &mut matches,
-                    m.brand,
-                    Evidence::Logo {
-                        distance: m.distance,
-                    },
-                    Field::Image,
-                    Term::Text(
-                        index
-                            .brands
-                            .get(m.brand as usize)
-                            .map(|b| b.display_name.clone())
-                            .unwrap_or_default(),
-                    ),
-                    m.hash_index..m.hash_index + 1,
+                    brand,
+                    Evidence::BrandField,
+                    Field::DeclaredBrand,
+                    Term::Text(listing.declared_brand.clone()),
+                    0..listing.declared_brand.len(),
                     false,
                 );
             }
-        },
-    );
+        }
+        for (field, body) in [
+            (Field::Title, &listing.title),
+            (Field::Description, &listing.description),
+        ] {
+            if body.is_empty() {
+                continue;
+            }
+            // One fold of the text for the brands and the signal terms.
+            index.index.scan_text_and_signals(body, text, signals);
+            signal_terms.extend(
+                signals
+                    .iter()
+                    .filter_map(|span| body.get(span.clone()))
+                    .map(str::to_string),
+            );
+            matches.reserve(text.len());
+            for m in text.iter() {
+                resolve(
+                    &mut matches,
+                    m.brand,
+                    m.evidence,
+                    field,
+                    Term::Name(m.name),
+                    m.span.clone(),
+                    m.preceded_by_compatibility_phrase,
+                );
+            }
+        }
+        index.index.scan_logos(&listing.image_hashes, logos);
+        for m in logos.iter() {
+            resolve(
+                &mut matches,
+                m.brand,
+                Evidence::Logo {
+                    distance: m.distance,
+                },
+                Field::Image,
+                Term::Text(
+                    index
+                        .brands
+                        .get(m.brand as usize)
+                        .map(|b| b.display_name.clone())
+                        .unwrap_or_default(),
+                ),
+                m.hash_index..m.hash_index + 1,
+                false,
+            );
+        }
+    }
+    // Fails only while the thread is being torn down: then drop the buffers.
+    let _ = SCRATCH.try_with(|cell| cell.set(Some(scratch)));
 
     let counts = |m: &Match| matches!(m.reason, Reason::Unauthorized | Reason::NominativeUse);
     let mut verdict = if matches.iter().any(|m| counts(m) && m.strong) {
