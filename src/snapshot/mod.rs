@@ -939,24 +939,16 @@ impl Snapshot {
         page(self.authorizations.of_brand(brand, after), limit, keep)
     }
 
-    /// A brand's trademarks, without allocating (checks run this per match).
+    /// A brand's trademarks in id order, without allocating.
     pub fn trademarks_of<'a>(
         &'a self,
         brand: &Slug,
     ) -> impl Iterator<Item = &'a Arc<Trademark>> + 'a {
-        let brand = brand.clone();
-        self.trademarks
-            .range((brand.clone(), ResourceId::min())..)
-            .take_while(move |((b, _), _)| *b == brand)
-            .map(|(_, v)| v)
+        of_parent(&self.trademarks, brand)
     }
 
     fn logos_of<'a>(&'a self, brand: &Slug) -> impl Iterator<Item = &'a Arc<Logo>> + 'a {
-        let brand = brand.clone();
-        self.logos
-            .range((brand.clone(), ResourceId::min())..)
-            .take_while(move |((b, _), _)| *b == brand)
-            .map(|(_, v)| v)
+        of_parent(&self.logos, brand)
     }
 
     // ---- checks ------------------------------------------------------------
@@ -1188,6 +1180,18 @@ fn patch_trademark(
     next.update_revision = revision;
     check_dates(&next)?;
     Ok(next)
+}
+
+/// The children of `parent` in a map keyed by (parent, child id), in id
+/// order, without allocating.
+fn of_parent<'a, V>(
+    map: &'a OrdMap<BrandChild, V>,
+    parent: &Slug,
+) -> impl Iterator<Item = &'a V> + 'a {
+    let parent = parent.clone();
+    map.range((parent.clone(), ResourceId::min())..)
+        .take_while(move |((p, _), _)| *p == parent)
+        .map(|(_, v)| v)
 }
 
 /// Iterates the children of `parent` in a map keyed by (parent, child id),

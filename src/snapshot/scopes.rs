@@ -15,8 +15,9 @@ use std::{collections::BTreeSet, sync::Arc};
 
 use imbl::{OrdMap, Vector};
 
+use super::{BrandChild, of_parent};
 use crate::model::{
-    Brand, NiceClass, NiceClassSet, Region, ResourceId, Slug, Timestamp, Trademark, TrademarkStatus,
+    Brand, NiceClass, NiceClassSet, Region, Slug, Timestamp, Trademark, TrademarkStatus,
 };
 
 /// A registered trademark, reduced to what scoping needs.
@@ -47,24 +48,14 @@ impl Scope {
     }
 }
 
-/// One brand's registered trademarks, in id order, with the union of their
-/// classes: most matches in a dense registry are out of scope by class, and
-/// the union rejects them without reading the trademarks.
-#[derive(Clone, Debug)]
-struct BrandScopes {
-    classes: NiceClassSet,
-    scopes: Arc<[Scope]>,
-}
+/// One brand's registered trademarks, in id order.
+type BrandScopes = Arc<[Scope]>;
 
-impl BrandScopes {
-    fn new(scopes: Vec<Scope>) -> BrandScopes {
-        BrandScopes {
-            classes: scopes
-                .iter()
-                .fold(NiceClassSet::empty(), |all, s| all.union(s.classes)),
-            scopes: Arc::from(scopes),
-        }
-    }
+/// The Nice classes any of `scopes` covers.
+fn union(scopes: &[Scope]) -> NiceClassSet {
+    scopes
+        .iter()
+        .fold(NiceClassSet::empty(), |all, s| all.union(s.classes))
 }
 
 /// Scope summaries aligned with a detection index's brand numbers.
@@ -72,10 +63,11 @@ impl BrandScopes {
 pub(super) struct Scopes {
     /// Per brand number.
     by_brand: Vector<BrandScopes>,
-    /// Per brand number, the union of its trademarks' classes again, in one
-    /// flat array (8 bytes a brand, so it stays in cache): most matches are
-    /// rejected here without walking `by_brand`. Copied on write, once per
-    /// commit that changes trademarks.
+    /// Per brand number, the union of its trademarks' classes, in one flat
+    /// array (8 bytes a brand, so it stays in cache): most matches in a
+    /// dense registry are out of scope by class, and are rejected here
+    /// without walking `by_brand`. Copied on write, once per commit that
+    /// changes trademarks.
     classes: Arc<Vec<NiceClassSet>>,
     /// Brands whose trademarks changed since the summaries were brought up
     /// to date.
@@ -90,13 +82,10 @@ impl Scopes {
 
     /// Rebuilds every summary for `brands` (a detection index's brands, in
     /// id order) from `trademarks` (keyed by brand, then id).
-    fn rebuild(
-        &mut self,
-        brands: &[Arc<Brand>],
-        trademarks: &OrdMap<(Slug, ResourceId), Arc<Trademark>>,
-    ) {
-        let empty = BrandScopes::new(Vec::new());
+    fn rebuild(&mut self, brands: &[Arc<Brand>], trademarks: &OrdMap<BrandChild, Arc<Trademark>>) {
+        let empty: BrandScopes = Arc::from(Vec::new());
         let mut by_brand = Vector::new();
+        let mut classes = Vec::with_capacity(brands.len());
         let mut marks = trademarks.iter().peekable();
         let mut scopes = Vec::new();
         for brand in brands {
@@ -105,13 +94,14 @@ impl Scopes {
             while let Some((_, t)) = marks.next_if(|((b, _), _)| *b == brand.id) {
                 scopes.extend(Scope::of(t));
             }
+            classes.push(union(&scopes));
             by_brand.push_back(if scopes.is_empty() {
                 empty.clone()
             } else {
-                BrandScopes::new(std::mem::take(&mut scopes))
+                Arc::from(scopes.as_slice())
             });
         }
-        self.classes = Arc::new(by_brand.iter().map(|b| b.classes).collect());
+        self.classes = Arc::new(classes);
         self.by_brand = by_brand;
         self.dirty.clear();
     }
@@ -124,7 +114,7 @@ impl Scopes {
     pub(super) fn refresh(
         &mut self,
         brands: &[Arc<Brand>],
-        trademarks: &OrdMap<(Slug, ResourceId), Arc<Trademark>>,
+        trademarks: &OrdMap<BrandChild, Arc<Trademark>>,
         rebuilt: bool,
     ) {
         if rebuilt || self.by_brand.len() != brands.len() {
@@ -140,17 +130,12 @@ impl Scopes {
             let Ok(number) = brands.binary_search_by(|b| b.id.cmp(&slug)) else {
                 continue; // not in the index (not active): never matched
             };
-            let scopes: Vec<Scope> = trademarks
-                .range((slug.clone(), ResourceId::min())..)
-                .take_while(|((b, _), _)| *b == slug)
-                .filter_map(|(_, t)| Scope::of(t))
-                .collect();
-            let scopes = BrandScopes::new(scopes);
-            if let Some(union) = classes.get_mut(number) {
-                *union = scopes.classes;
+            let scopes: Vec<Scope> = of_parent(trademarks, &slug).filter_map(Scope::of).collect();
+            if let Some(all) = classes.get_mut(number) {
+                *all = union(&scopes);
             }
             if let Some(slot) = self.by_brand.get_mut(number) {
-                *slot = scopes;
+                *slot = Arc::from(scopes);
             }
         }
     }
@@ -171,7 +156,6 @@ impl Scopes {
         }
         self.by_brand
             .get(brand as usize)?
-            .scopes
             .iter()
             .find(|s| s.covers(class, region, at))
             .map(|s| &s.trademark)
