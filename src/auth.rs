@@ -503,6 +503,7 @@ where
             request_id = %request_id,
             member = tracing::field::Empty,
         );
+        let rpc = Rpc::from_path(&path);
         let outcome = {
             let _entered = span.enter();
             let header = request
@@ -511,7 +512,7 @@ where
                 .and_then(|v| v.to_str().ok());
             authenticate(&self.registry, header).and_then(|caller| {
                 tracing::Span::current().record("member", caller.member.as_str());
-                match Rpc::from_path(&path) {
+                match rpc {
                     Some(rpc) if !rpc.allowed().contains(&caller.kind) => {
                         Err(Status::permission_denied(format!(
                             "{:?} members may not call {}",
@@ -528,7 +529,7 @@ where
         match outcome {
             Err(status) => Box::pin(
                 async move {
-                    log_outcome(&path, status.code(), started);
+                    log_outcome(rpc, &path, status.code(), started);
                     Ok(status.into_http())
                 }
                 .instrument(span),
@@ -545,7 +546,7 @@ where
                             .and_then(|v| v.parse::<i32>().ok())
                             .map(Code::from)
                             .unwrap_or(Code::Ok);
-                        log_outcome(&path, code, started);
+                        log_outcome(rpc, &path, code, started);
                         Ok(response)
                     }
                     .instrument(span),
@@ -557,15 +558,15 @@ where
 
 /// Logs and counts an RPC's outcome: caller errors at info, server faults at
 /// error.
-fn log_outcome(path: &str, code: Code, started: Instant) {
+fn log_outcome(rpc: Option<Rpc>, path: &str, code: Code, started: Instant) {
     let elapsed = started.elapsed();
-    // Label only the RPCs that exist: a caller inventing paths must not
-    // invent metric series.
-    let rpc = match Rpc::from_path(path) {
+    // Label only the RPCs that exist (`path` is `rpc`'s): a caller inventing
+    // paths must not invent metric series.
+    let label = match rpc {
         Some(_) => path.trim_start_matches('/'),
         None => "unknown",
     };
-    crate::metrics::record_call(rpc, code, elapsed.as_secs_f64());
+    crate::metrics::record_call(label, code, elapsed.as_secs_f64());
     let micros = elapsed.as_micros() as u64;
     match code {
         Code::Internal | Code::Unknown | Code::DataLoss | Code::Unimplemented => {

@@ -114,21 +114,26 @@ pub fn record_call(rpc: &str, code: tonic::Code, seconds: f64) {
         )
     };
     let slot = code as usize;
-    if !matches!(HANDLE.get(), Some(Some(_))) || slot >= 17 {
-        // No recorder yet: nothing to keep (the handles would be no-ops).
+    // Handles are kept only once the recorder is installed (before, they
+    // would be no-ops), and never while the thread is being torn down.
+    let kept = matches!(HANDLE.get(), Some(Some(_)))
+        && slot < 17
+        && HANDLES
+            .try_with(|handles| {
+                let mut handles = handles.borrow_mut();
+                if !handles.contains_key(rpc) {
+                    handles.insert(rpc.into(), Default::default());
+                }
+                if let Some(by_code) = handles.get_mut(rpc) {
+                    let (calls, latency) = by_code[slot].get_or_insert_with(register);
+                    calls.increment(1);
+                    latency.record(seconds);
+                }
+            })
+            .is_ok();
+    if !kept {
         let (calls, latency) = register();
         calls.increment(1);
         latency.record(seconds);
-        return;
     }
-    HANDLES.with_borrow_mut(|handles| {
-        if !handles.contains_key(rpc) {
-            handles.insert(rpc.into(), Default::default());
-        }
-        if let Some(by_code) = handles.get_mut(rpc) {
-            let (calls, latency) = by_code[slot].get_or_insert_with(register);
-            calls.increment(1);
-            latency.record(seconds);
-        }
-    });
 }
