@@ -494,10 +494,22 @@ const MAX_DISTANCE: usize = 2;
 /// Band width of the dynamic programme: cells with `|i - j| <= 2`.
 const BAND: usize = 2 * MAX_DISTANCE + 1;
 
+/// A query character that stands for `i` or `l` (a `1`, `|` or `!` of the
+/// obfuscation fold): equal to either in a name. Not a Unicode scalar
+/// value, so no name contains it.
+pub(crate) const ANY_IL: u32 = 0x11_0000;
+
+/// Whether query character `q` matches name character `n`.
+#[inline]
+fn same(q: u32, n: u32) -> bool {
+    q == n || (q == ANY_IL && (n == u32::from('i') || n == u32::from('l')))
+}
+
 /// Optimal string alignment distance (insertions, deletions,
-/// substitutions, adjacent transpositions) between `a` and `b` if it is at
-/// most `max` (at most 2), else `None`. A banded dynamic programme: only
-/// cells within `max` of the diagonal can stay within `max`.
+/// substitutions, adjacent transpositions) between the query `a` and the
+/// name `b` (characters equal as [`ANY_IL`] says) if it is at most `max`
+/// (at most 2), else `None`. A banded dynamic programme: only cells within
+/// `max` of the diagonal can stay within `max`.
 pub(crate) fn distance_within(a: &[u32], b: &[u32], max: usize) -> Option<usize> {
     let max = max.min(MAX_DISTANCE);
     let (n, m) = (a.len(), b.len());
@@ -523,7 +535,7 @@ pub(crate) fn distance_within(a: &[u32], b: &[u32], max: usize) -> Option<usize>
             } else if j == 0 {
                 i
             } else {
-                let cost = usize::from(a[i - 1] != b[j - 1]);
+                let cost = usize::from(!same(a[i - 1], b[j - 1]));
                 let up = if t + 1 < BAND {
                     rows[r1][t + 1] + 1
                 } else {
@@ -531,7 +543,7 @@ pub(crate) fn distance_within(a: &[u32], b: &[u32], max: usize) -> Option<usize>
                 };
                 let left = if t > 0 { rows[r2][t - 1] + 1 } else { INF };
                 let mut v = up.min(left).min(rows[r1][t] + cost);
-                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                if i > 1 && j > 1 && same(a[i - 1], b[j - 2]) && same(a[i - 2], b[j - 1]) {
                     v = v.min(rows[r0][t] + 1);
                 }
                 v
@@ -558,6 +570,8 @@ pub(crate) struct Pattern {
     ascii: [u64; 128],
     /// Position bits of the other characters.
     other: Vec<(u32, u64)>,
+    /// Position bits of [`ANY_IL`] (matching a name's `i` and `l`).
+    any_il: u64,
     /// The query (also for queries over 64 characters, verified by
     /// [`distance_within`]).
     chars: Vec<u32>,
@@ -568,6 +582,7 @@ impl Default for Pattern {
         Self {
             ascii: [0; 128],
             other: Vec::new(),
+            any_il: 0,
             chars: Vec::new(),
         }
     }
@@ -582,13 +597,16 @@ impl Pattern {
             }
         }
         self.other.clear();
+        self.any_il = 0;
         self.chars.clear();
         self.chars.extend_from_slice(query);
         if query.len() > 64 {
             return;
         }
         for (i, &c) in query.iter().enumerate() {
-            if let Some(bits) = self.ascii.get_mut(c as usize) {
+            if c == ANY_IL {
+                self.any_il |= 1 << i;
+            } else if let Some(bits) = self.ascii.get_mut(c as usize) {
                 *bits |= 1 << i;
             } else if let Some(entry) = self.other.iter_mut().find(|e| e.0 == c) {
                 entry.1 |= 1 << i;
@@ -598,8 +616,10 @@ impl Pattern {
         }
     }
 
+    /// The query positions that match name character `c`.
     fn bits(&self, c: u32) -> u64 {
         match self.ascii.get(c as usize) {
+            Some(&bits) if c == u32::from('i') || c == u32::from('l') => bits | self.any_il,
             Some(&bits) => bits,
             None => self.other.iter().find(|e| e.0 == c).map_or(0, |e| e.1),
         }
@@ -662,6 +682,35 @@ mod tests {
 
     fn chars(s: &str) -> Vec<u32> {
         s.chars().map(u32::from).collect()
+    }
+
+    /// A query's characters, `*` standing for [`ANY_IL`].
+    fn query(s: &str) -> Vec<u32> {
+        s.chars()
+            .map(|c| if c == '*' { ANY_IL } else { u32::from(c) })
+            .collect()
+    }
+
+    #[test]
+    fn either_letter_matches_i_and_l_but_i_is_not_l() {
+        let d = |q: &str, n: &str| distance_within(&query(q), &chars(n), 2);
+        assert_eq!(d("aure*le", "aurelle"), Some(0));
+        assert_eq!(d("cart*er", "cartier"), Some(0));
+        assert_eq!(d("aurelie", "aurelle"), Some(1));
+        assert_eq!(d("aurelia", "aurelle"), Some(2));
+        assert_eq!(d("cartler", "cartier"), Some(1));
+        // A name never matches the query's `*` with anything else.
+        assert_eq!(d("*", "a"), Some(1));
+        let mut pattern = Pattern::default();
+        pattern.set(&query("aure*ie"));
+        assert_eq!(
+            pattern.distance_within("aurelie", 7, 2, &mut Vec::new()),
+            Some(0)
+        );
+        assert_eq!(
+            pattern.distance_within("aurelle", 7, 2, &mut Vec::new()),
+            Some(1)
+        );
     }
 
     #[test]
@@ -765,11 +814,11 @@ mod tests {
         }
         for i in 1..=n {
             for j in 1..=m {
-                let cost = usize::from(a[i - 1] != b[j - 1]);
+                let cost = usize::from(!same(a[i - 1], b[j - 1]));
                 d[i][j] = (d[i - 1][j] + 1)
                     .min(d[i][j - 1] + 1)
                     .min(d[i - 1][j - 1] + cost);
-                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                if i > 1 && j > 1 && same(a[i - 1], b[j - 2]) && same(a[i - 2], b[j - 1]) {
                     d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
                 }
             }
@@ -779,8 +828,8 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn banded_distance_agrees_with_the_full_one(a in "[abc]{0,12}", b in "[abc]{0,12}", max in 0usize..=2) {
-            let (a, b) = (chars(&a), chars(&b));
+        fn banded_distance_agrees_with_the_full_one(a in "[abil*]{0,12}", b in "[abil]{0,12}", max in 0usize..=2) {
+            let (a, b) = (query(&a), chars(&b));
             let full = osa(&a, &b);
             proptest::prop_assert_eq!(distance_within(&a, &b, max), Some(full).filter(|&d| d <= max));
         }
@@ -788,8 +837,8 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn bit_parallel_distance_agrees_with_the_banded_one(a in "[abcé]{0,12}", b in "[abcé]{0,12}", max in 0usize..=2) {
-            let (qa, qb) = (chars(&a), chars(&b));
+        fn bit_parallel_distance_agrees_with_the_banded_one(a in "[abcéil*]{0,12}", b in "[abcéil]{0,12}", max in 0usize..=2) {
+            let (qa, qb) = (query(&a), chars(&b));
             let mut pattern = Pattern::default();
             pattern.set(&chars("some previous query"));
             pattern.set(&qa);

@@ -5,9 +5,11 @@ use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
-use super::fuzzy::{FuzzyIndex, HashScratch, Pattern};
+use super::fuzzy::{ANY_IL, FuzzyIndex, HashScratch, Pattern};
 use super::logo::LogoIndex;
-use super::normalize::{self, CJK, FoldedText, WORD, fold_both, fold_exact_only};
+use super::normalize::{
+    self, CJK, FoldedText, I_ORIGIN, L_ORIGIN, WORD, fold_both, fold_exact_only,
+};
 use super::runs::{self, FuzzyIds, RunName, Words};
 use super::signal::compatibility_phrase_before;
 use super::{BrandEntry, Evidence, LogoMatch, NameId, TextMatch};
@@ -87,7 +89,9 @@ struct NameRec {
     term: Slice,
     /// Exact fold: a match whose exact fold equals it is `TEXT_EXACT`.
     exact: Slice,
-    /// Obfuscation fold without spaces: what fuzzy runs are compared to.
+    /// Obfuscation fold without spaces, with `i` where an `l` byte came from
+    /// an `i` ([`strict_char`]): what fuzzy runs are compared to. With `i`
+    /// read as `l` it is the name's automaton pattern.
     joined: Slice,
     /// Allowed edit distance (0 = no fuzzy matching).
     max_distance: u8,
@@ -111,8 +115,9 @@ pub struct BrandIndex {
     names: Vec<NameRec>,
     /// Terms, exact folds and joined folds of all names.
     arena: String,
-    /// One automaton over every folded name and alias (plus the joined form
-    /// of multi-word names), overlapping matches.
+    /// One automaton over every folded name and alias, joined without
+    /// separators (it scans the text joined the same way), overlapping
+    /// matches.
     automaton: AhoCorasick,
     /// Per pattern: [`EDGE_LEFT`] | [`EDGE_RIGHT`].
     pattern_edges: Vec<u8>,
@@ -180,8 +185,14 @@ pub(crate) struct Scratch {
     obf: FoldedText,
     /// Byte ranges of the words of the obfuscation fold.
     words: Vec<(usize, usize)>,
-    /// A fuzzy run's characters.
+    /// The obfuscation fold without its separators, what the automaton
+    /// scans, and where each of its bytes is in the obfuscation fold.
+    joined: Vec<u8>,
+    joined_at: Vec<u32>,
+    /// A fuzzy run's characters ([`strict_char`]).
     query: Vec<u32>,
+    /// The same with `i` read as `l`: what fuzzy candidates are looked up by.
+    merged: Vec<u32>,
     /// A candidate name's characters (names over 64 characters).
     name_chars: Vec<u32>,
     /// The query prepared for verifying candidates.
@@ -255,7 +266,7 @@ impl BrandIndex {
         let mut pairs: Vec<(u32, u32)> = Vec::new(); // (pattern, name)
         let mut exact = FoldedText::new();
         let mut obf = FoldedText::new();
-        let mut joined = String::new();
+        let mut joined: Vec<u8> = Vec::new();
         let mut count = 0usize;
         for entry in entries {
             for &logo in &entry.logos {
@@ -280,19 +291,27 @@ impl BrandIndex {
                     } else {
                         0
                     };
+                // The pattern: the fold without separators (`i` and `l` both
+                // `l`); the name keeps which was which.
                 joined.clear();
-                joined.extend(obf.as_str().chars().filter(|&c| c != ' '));
-                for pattern in [obf.as_str(), joined.as_str()] {
-                    let next = u32::try_from(patterns.len()).unwrap_or(u32::MAX);
-                    let pid = *pattern_ids.entry(pattern.to_owned()).or_insert_with(|| {
-                        patterns.push(pattern.to_owned());
-                        pattern_edges.push(edges);
-                        next
-                    });
-                    if pairs.last() != Some(&(pid, id)) {
-                        pairs.push((pid, id));
-                    }
-                }
+                joined.extend(
+                    obf.as_str()
+                        .bytes()
+                        .zip(flags)
+                        .filter(|&(b, _)| b != b' ')
+                        .map(|(b, &f)| if f & I_ORIGIN != 0 { b'i' } else { b }),
+                );
+                let Ok(strict) = String::from_utf8(joined.clone()) else {
+                    continue;
+                };
+                let pattern = merge_il(&strict);
+                let next = u32::try_from(patterns.len()).unwrap_or(u32::MAX);
+                let pid = *pattern_ids.entry(pattern.clone()).or_insert_with(|| {
+                    patterns.push(pattern);
+                    pattern_edges.push(edges);
+                    next
+                });
+                pairs.push((pid, id));
                 let has_cjk = flags.iter().any(|&f| f & CJK != 0);
                 let letters = exact.as_str().chars().filter(|&c| c != ' ').count();
                 let max_distance = if has_cjk || letters < FUZZY_MIN_LETTERS {
@@ -316,14 +335,14 @@ impl BrandIndex {
                 };
                 let term = push_arena(&mut arena, name);
                 let exact_slice = push_arena(&mut arena, exact.as_str());
-                let joined_slice = push_arena(&mut arena, &joined);
+                let joined_slice = push_arena(&mut arena, &strict);
                 names.push(NameRec {
                     brand: entry.id,
                     term,
                     exact: exact_slice,
                     joined: joined_slice,
                     max_distance,
-                    joined_chars: u8::try_from(joined.chars().count()).unwrap_or(u8::MAX),
+                    joined_chars: u8::try_from(strict.chars().count()).unwrap_or(u8::MAX),
                     first_word,
                     last_word,
                 });
@@ -505,16 +524,23 @@ impl BrandIndex {
         out.clear();
         with_scratch(|scratch| {
             fold_both(declared, &mut scratch.exact, &mut scratch.obf);
-            let len = scratch.obf.len();
+            let obf = &scratch.obf;
+            join_words(obf, &mut scratch.joined, &mut scratch.joined_at);
+            let (joined, at) = (&scratch.joined, &scratch.joined_at);
+            let len = joined.len();
             if len == 0 {
                 return;
             }
-            for m in self.automaton.find_overlapping_iter(scratch.obf.as_str()) {
+            for m in self.automaton.find_overlapping_iter(joined.as_slice()) {
                 if m.start() == 0 && m.end() == len {
                     out.extend(
                         self.targets_of(m.pattern().as_usize())
                             .iter()
-                            .map(|&n| self.names[n as usize].brand),
+                            .map(|&n| &self.names[n as usize])
+                            .filter(|rec| {
+                                il_substitutions(obf, at, slice(&self.arena, rec.joined)) == 0
+                            })
+                            .map(|rec| rec.brand),
                     );
                 }
             }
@@ -546,18 +572,28 @@ impl BrandIndex {
         &self.targets[lo..hi]
     }
 
-    /// Exact and obfuscated matches.
-    fn scan_automaton(&self, scratch: &Scratch, out: &mut Vec<TextMatch>) {
+    /// Exact and obfuscated matches: the automaton scans the obfuscation
+    /// fold joined without separators, so a name is also found across
+    /// whole adjacent words (`Lu mo`, `Mai son Ver laine`); a match must
+    /// start and end on word boundaries (for a Latin edge), and only a name
+    /// with Latin edges may span a separator.
+    fn scan_automaton(&self, scratch: &mut Scratch, out: &mut Vec<TextMatch>) {
         let (exact, obf) = (&scratch.exact, &scratch.obf);
-        for m in self.automaton.find_overlapping_iter(obf.as_str()) {
+        join_words(obf, &mut scratch.joined, &mut scratch.joined_at);
+        let (joined, at) = (&scratch.joined, &scratch.joined_at);
+        for m in self.automaton.find_overlapping_iter(joined.as_slice()) {
             let pattern = m.pattern().as_usize();
             let edges = self.pattern_edges[pattern];
-            if (edges & EDGE_LEFT != 0 && !obf.boundary_before(m.start()))
-                || (edges & EDGE_RIGHT != 0 && !obf.boundary_before(m.end()))
+            let start = at[m.start()] as usize;
+            let end = at[m.end() - 1] as usize + 1;
+            let across = end - start != m.len();
+            if (across && edges != EDGE_LEFT | EDGE_RIGHT)
+                || (edges & EDGE_LEFT != 0 && !obf.boundary_before(start))
+                || (edges & EDGE_RIGHT != 0 && !obf.boundary_before(end))
             {
                 continue;
             }
-            let span = obf.original_span(m.range());
+            let span = obf.original_span(start..end);
             let folded = exact.folded_range(span.clone());
             let exact_text = exact.as_str().get(folded.clone()).unwrap_or("");
             let compatibility = compatibility_phrase_before(exact, folded.start);
@@ -566,7 +602,15 @@ impl BrandIndex {
                 let evidence = if exact_text == slice(&self.arena, rec.exact) {
                     Evidence::TextExact
                 } else {
-                    Evidence::TextObfuscated
+                    // Equal once `i` and `l` are merged: each `i` read for
+                    // an `l` (or the reverse) is a substitution.
+                    match il_substitutions(obf, &at[m.range()], slice(&self.arena, rec.joined)) {
+                        0 => Evidence::TextObfuscated,
+                        d if d <= usize::from(rec.max_distance) => Evidence::TextFuzzy {
+                            distance: u32::try_from(d).unwrap_or(u32::MAX),
+                        },
+                        _ => continue,
+                    }
                 };
                 out.push(TextMatch {
                     brand: rec.brand,
@@ -588,7 +632,10 @@ impl BrandIndex {
             exact,
             obf,
             words,
+            joined: _,
+            joined_at: _,
             query,
+            merged,
             name_chars,
             candidates,
             strong,
@@ -598,7 +645,11 @@ impl BrandIndex {
             memo,
         } = scratch;
         strong.clear();
-        strong.extend(out.iter().map(|m| m.brand));
+        strong.extend(
+            out.iter()
+                .filter(|m| !matches!(m.evidence, Evidence::TextFuzzy { .. }))
+                .map(|m| m.brand),
+        );
         strong.sort_unstable();
         strong.dedup();
         // Words: maximal runs of word bytes (CJK and separators split them).
@@ -616,7 +667,6 @@ impl BrandIndex {
             }
             words.push((start, i));
         }
-        let text = obf.as_str();
         let ids = &self.fuzzy_ids;
         let several = max_words >= 2;
         // Reports the verified hits of words first..=last, but for brands
@@ -662,7 +712,7 @@ impl BrandIndex {
         }
         for (w, &(a, b)) in words.iter().enumerate() {
             query.clear();
-            query.extend(text[a..b].chars().map(u32::from));
+            push_strict(obf, a..b, query);
             memo.key.clear();
             memo.key.push(u32::from(several));
             memo.key.extend_from_slice(query);
@@ -671,7 +721,9 @@ impl BrandIndex {
                 lookup
             } else {
                 memo.misses += 1;
-                self.fuzzy.word_candidates(query, several, hash, candidates);
+                merge_query(query, merged);
+                self.fuzzy
+                    .word_candidates(merged, several, hash, candidates);
                 let hits = self.verify(candidates, query, pattern, name_chars);
                 if memo.words.len() >= MEMO_WORDS {
                     memo.words.clear();
@@ -696,7 +748,7 @@ impl BrandIndex {
         // run finds depends only on its words.
         for (first, &(a, b)) in words.iter().enumerate() {
             query.clear();
-            query.extend(text[a..b].chars().map(u32::from));
+            push_strict(obf, a..b, query);
             memo.key.clear();
             memo.key.push(RUN_KEY);
             memo.key.extend_from_slice(query);
@@ -707,7 +759,7 @@ impl BrandIndex {
                 .skip(first + 1);
             for (last, &(a, b)) in more {
                 let start = query.len();
-                query.extend(text[a..b].chars().map(u32::from));
+                push_strict(obf, a..b, query);
                 if query.len() > self.fuzzy.max_query {
                     break;
                 }
@@ -727,7 +779,8 @@ impl BrandIndex {
                     hits
                 } else {
                     memo.misses += 1;
-                    runs.run_candidates(ids, &self.fuzzy, (first, last), query, hash, candidates);
+                    merge_query(query, merged);
+                    runs.run_candidates(ids, &self.fuzzy, (first, last), merged, hash, candidates);
                     let hits = self.verify(candidates, query, pattern, name_chars);
                     if remember {
                         if memo.runs.len() >= MEMO_RUNS {
@@ -802,7 +855,7 @@ fn build_fuzzy(names: &[NameRec], arena: &str) -> (FuzzyIndex, FuzzyIds) {
             continue;
         }
         starts.push((id, chars.len()));
-        chars.extend(slice(arena, rec.joined).chars().map(u32::from));
+        chars.extend(merge_il(slice(arena, rec.joined)).chars().map(u32::from));
     }
     let run_names: Vec<RunName<'_>> = starts
         .iter()
@@ -820,6 +873,79 @@ fn build_fuzzy(names: &[NameRec], arena: &str) -> (FuzzyIndex, FuzzyIds) {
         })
         .collect();
     runs::build(&run_names, names.len())
+}
+
+/// A name's joined fold as its automaton pattern: `i` read as `l`.
+fn merge_il(strict: &str) -> String {
+    strict.replace('i', "l")
+}
+
+/// A query character read as by [`merge_il`] (and [`ANY_IL`] as `l`): what
+/// the fuzzy index is built over.
+fn merge_query(strict: &[u32], merged: &mut Vec<u32>) {
+    merged.clear();
+    merged.extend(strict.iter().map(|&c| {
+        if c == u32::from('i') || c == ANY_IL {
+            u32::from('l')
+        } else {
+            c
+        }
+    }));
+}
+
+/// The character of the obfuscation fold at byte `at`, with its `l` told
+/// apart by origin: `i` for an `i`, `l` for an `l`, [`ANY_IL`] for `1`,
+/// `|` or `!` (either letter).
+fn strict_char(c: char, flags: u8) -> u32 {
+    if c != 'l' {
+        u32::from(c)
+    } else if flags & I_ORIGIN != 0 {
+        u32::from('i')
+    } else if flags & L_ORIGIN != 0 {
+        u32::from('l')
+    } else {
+        ANY_IL
+    }
+}
+
+/// Appends the characters of `obf[range]` ([`strict_char`]) to `out`.
+fn push_strict(obf: &FoldedText, range: std::ops::Range<usize>, out: &mut Vec<u32>) {
+    let flags = obf.flags();
+    let start = range.start;
+    out.extend(
+        obf.as_str()[range]
+            .char_indices()
+            .map(|(i, c)| strict_char(c, flags[start + i])),
+    );
+}
+
+/// Writes the obfuscation fold without its separator spaces into `joined`,
+/// and the position in `obf` of each of its bytes into `at`.
+fn join_words(obf: &FoldedText, joined: &mut Vec<u8>, at: &mut Vec<u32>) {
+    joined.clear();
+    at.clear();
+    for (i, &b) in obf.as_str().as_bytes().iter().enumerate() {
+        if b != b' ' {
+            joined.push(b);
+            // Folded texts are cut to u32::MAX bytes.
+            at.push(u32::try_from(i).unwrap_or(u32::MAX));
+        }
+    }
+}
+
+/// How many `l` bytes of an automaton match (at positions `at` of `obf`)
+/// stand for an `i` where the name has an `l`, or the reverse; `name` is
+/// the name's joined fold, which the matched bytes equal once `i` is read
+/// as `l`.
+fn il_substitutions(obf: &FoldedText, at: &[u32], name: &str) -> usize {
+    let flags = obf.flags();
+    name.bytes()
+        .zip(at)
+        .filter(|&(n, &p)| {
+            let f = flags.get(p as usize).copied().unwrap_or(0);
+            (n == b'l' && f & I_ORIGIN != 0) || (n == b'i' && f & L_ORIGIN != 0)
+        })
+        .count()
 }
 
 fn slice(arena: &str, s: Slice) -> &str {

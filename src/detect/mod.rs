@@ -55,19 +55,30 @@
 
 //! ## How a text is scanned
 //! 1. The text is folded once into both levels ([`normalize`]).
-//! 2. The automaton runs over the obfuscation fold and reports every
+//! 2. The automaton (over every name folded and joined without separators)
+//!    runs over the obfuscation fold joined the same way and reports every
 //!    (overlapping) occurrence; an occurrence counts only if it starts and
-//!    ends on word boundaries (for names whose edge is a Latin letter;
-//!    CJK edges match anywhere).
+//!    ends on word boundaries of the fold (for names whose edge is a Latin
+//!    letter; CJK edges match anywhere). So whole adjacent words join into
+//!    a name (`Lu mo`, `Mai son Ver laine`, `LouisVuitton` for `Louis
+//!    Vuitton`); only names with Latin letters at both ends are found
+//!    across a separator.
 //! 3. Each occurrence maps back to an original span; if the exact fold of
 //!    that span equals the exact fold of the name it is
-//!    [`Evidence::TextExact`], otherwise [`Evidence::TextObfuscated`].
+//!    [`Evidence::TextExact`], otherwise [`Evidence::TextObfuscated`],
+//!    unless it needed an `i` read as an `l` or the reverse (the fold
+//!    merges them but records which was which, `normalize`): each counts
+//!    as a substitution, and the occurrence is [`Evidence::TextFuzzy`] if
+//!    the name allows that distance (`Aurelie` for `Aurelle`), else
+//!    nothing.
 //! 4. Runs of 1–3 words that no stronger match explains for a brand are
 //!    looked up in the fuzzy index ([`Evidence::TextFuzzy`]): every single
 //!    word, and a run of several words for the names it can match (below);
 //!    a run of several words equal to a name once joined (`Mont Blanc` for
-//!    `Montblanc`) is [`Evidence::TextObfuscated`]. Fuzzy lookups dominate
-//!    the cost of a scan; [`ScanOptions`] can limit them.
+//!    `Montblanc`) is [`Evidence::TextObfuscated`], as step 2 finds too.
+//!    Candidates come from the index with `i` and `l` merged; distances are
+//!    verified with them told apart (`1`, `|` and `!` match both). Fuzzy
+//!    lookups dominate the cost of a scan; [`ScanOptions`] can limit them.
 //! 5. Results are deduplicated: strongest evidence per (brand, span), and a
 //!    span inside a longer span of the same brand is dropped.
 //!
@@ -158,7 +169,8 @@ pub enum Evidence {
     TextObfuscated,
     /// A run of 1–3 words within edit distance 1 (names of 5–8 letters) or
     /// 2 (9+ letters) of a name (for runs of several words, names related
-    /// to the run as the module docs say). Weak.
+    /// to the run as the module docs say), or whole adjacent words equal to
+    /// a name but for an `i` read as an `l` (module docs, step 3). Weak.
     TextFuzzy {
         /// Edit distance (insertions, deletions, substitutions, adjacent
         /// transpositions) between the folded run and the folded name.

@@ -8,9 +8,17 @@
 //!   their UTS #39 skeleton prototype (Cyrillic `а` → `a`), default-ignorable
 //!   code points removed (zero-width space, soft hyphen, bidi controls),
 //!   leetspeak digits mapped to letters (`0`→`o`, `1`→`l`, `3`→`e`, `4`→`a`,
-//!   `5`→`s`, `7`→`t`; `@`, `$`, `|`, `!` only inside a word), `i` merged
-//!   with `l` (the skeleton already merges `I`, `1` and `|` into `l`), and
-//!   separators between single letters removed (`C.a.r.t.i.e.r`).
+//!   `5`→`s`, `7`→`t`; `@`, `$`, `|`, `!` only inside a word), and
+//!   separators between single letters (`C.a.r.t.i.e.r`) or single CJK
+//!   characters (`奥 瑞 尔`) removed.
+//!
+//! Case folding comes first, so the skeleton is UTS #39's case-insensitive
+//! one: `I` folds to `i`, which is not a confusable of `l`. The letters `i`
+//! and `l` still fold to one byte, `l`, so that `1`, `|` and `!` (which stand
+//! for either) match both; each such byte records where it came from
+//! ([`I_ORIGIN`], [`L_ORIGIN`], neither for the ambiguous ones), and the
+//! matcher counts an `i` read for an `l`, or an `l` for an `i`, as a
+//! substitution (`Aurelie` is a misspelling of `Aurelle`, not obfuscation).
 //!
 //! In both folds every run of separators (spaces, punctuation, symbols,
 //! hyphens) becomes one ASCII space and leading/trailing separators are
@@ -42,6 +50,15 @@ pub(crate) const CJK: u8 = 2;
 /// previous byte is a word byte: set where separators between single
 /// letters were removed.
 pub(crate) const BOUNDARY: u8 = 4;
+/// Obfuscation level: this `l` byte stands for the letter `i` (or a
+/// confusable of it: `ı`, Cyrillic `і`, `í`).
+pub(crate) const I_ORIGIN: u8 = 8;
+/// Obfuscation level: this `l` byte stands for the letter `l`. An `l` byte
+/// with neither origin came from `1`, `|`, `!` or a confusable of them, and
+/// stands for either letter.
+pub(crate) const L_ORIGIN: u8 = 16;
+/// The flags that say what a byte is, not where it came from.
+const KIND_FLAGS: u8 = WORD | CJK;
 
 /// Which fold to compute.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -190,7 +207,9 @@ impl FoldedText {
     /// Removes the separators between runs of two or more single-letter
     /// words (`c a r t i e r` → `cartier`), marking a [`BOUNDARY`] before
     /// each joined letter. A single letter is a word made from one original
-    /// character (so `m` → `rn` still counts as one letter).
+    /// character (so `m` → `rn` still counts as one letter). Single CJK
+    /// characters join the same way (`奥 瑞 尔` → `奥瑞尔`), but never with a
+    /// single Latin letter.
     fn join_single_letters(&mut self) {
         let b = self.text.as_bytes();
         let n = b.len();
@@ -198,14 +217,15 @@ impl FoldedText {
         // Single-pass detection first: most texts have no such run.
         let is_single = |s: usize, e: usize| -> bool {
             e > s
-                && self.flags[s] & WORD != 0
+                && self.flags[s] & (WORD | CJK) != 0
                 && self.src_start[s] == self.src_start[e - 1]
                 && (s == 0 || b[s - 1] == b' ')
                 && (e == n || b[e] == b' ')
         };
         let mut remove: Vec<usize> = Vec::new();
         let mut i = 0;
-        let mut prev_single_end: Option<usize> = None;
+        // End and kind (CJK or not) of the previous word if it was single.
+        let mut prev_single_end: Option<(usize, u8)> = None;
         while i < n {
             if self.flags[i] & (WORD | CJK) == 0 {
                 i += 1;
@@ -220,12 +240,14 @@ impl FoldedText {
             }
             let e = i;
             if is_single(s, e) {
-                if let Some(pe) = prev_single_end
+                let kind = self.flags[s] & CJK;
+                if let Some((pe, pk)) = prev_single_end
                     && pe + 1 == s
+                    && pk == kind
                 {
                     remove.push(pe);
                 }
-                prev_single_end = Some(e);
+                prev_single_end = Some((e, kind));
             } else {
                 prev_single_end = None;
             }
@@ -331,8 +353,12 @@ struct Entry {
 /// Cached per-character folds for U+0000..U+1FFFF.
 struct Table {
     entries: Vec<Entry>,
-    items: Vec<(char, Class)>,
+    items: Vec<Item>,
 }
+
+/// A folded character, its role and its origin flags ([`I_ORIGIN`],
+/// [`L_ORIGIN`]; obfuscation level only).
+type Item = (char, Class, u8);
 
 const TABLE_SIZE: u32 = 0x2_0000;
 
@@ -413,6 +439,8 @@ fn exact_chars(s: &str, out: &mut String) {
 fn leet(c: char) -> char {
     match c {
         '0' => 'o',
+        // `i` is not a confusable of `l` (origins tell them apart), but `1`
+        // stands for both: all three fold to `l`.
         '1' | 'i' => 'l',
         '3' => 'e',
         '4' => 'a',
@@ -423,7 +451,7 @@ fn leet(c: char) -> char {
 }
 
 /// Computes one character's folds (uncached).
-fn compute(c: char, exact: &mut Vec<(char, Class)>, obf: &mut Vec<(char, Class)>) -> (Kind, char) {
+fn compute(c: char, exact: &mut Vec<Item>, obf: &mut Vec<Item>) -> (Kind, char) {
     exact.clear();
     obf.clear();
     let leet_letter = match c {
@@ -433,8 +461,8 @@ fn compute(c: char, exact: &mut Vec<(char, Class)>, obf: &mut Vec<(char, Class)>
         _ => None,
     };
     if let Some(letter) = leet_letter {
-        exact.push((c, Class::Sep));
-        obf.push((' ', Class::Sep));
+        exact.push((c, Class::Sep, 0));
+        obf.push((' ', Class::Sep, 0));
         return (Kind::Leet, letter);
     }
     if is_ignorable(c) {
@@ -453,9 +481,9 @@ fn compute(c: char, exact: &mut Vec<(char, Class)>, obf: &mut Vec<(char, Class)>
         } else {
             class_of(d)
         };
-        exact.push((d, class));
+        exact.push((d, class, 0));
         if class == Class::Sep {
-            obf.push((' ', Class::Sep));
+            obf.push((' ', Class::Sep, 0));
             continue;
         }
         let skeleton: String = unicode_security::skeleton(d.encode_utf8(&mut buf)).collect();
@@ -464,7 +492,14 @@ fn compute(c: char, exact: &mut Vec<(char, Class)>, obf: &mut Vec<(char, Class)>
             if is_ignorable(e) {
                 continue;
             }
-            obf.push((leet(e), class));
+            // `i` and `l` fold to `l`; remember which letter it was (a `1`
+            // or `|` look-alike stands for either).
+            let origin = match e {
+                'i' => I_ORIGIN,
+                'l' if d == 'l' => L_ORIGIN,
+                _ => 0,
+            };
+            obf.push((leet(e), class, origin));
         }
     }
     (Kind::Normal, '\0')
@@ -530,9 +565,9 @@ impl<'a> Writer<'a> {
     }
 
     #[inline]
-    fn ch(&mut self, c: char, class: Class, start: u32, end: u32) {
+    fn ch(&mut self, c: char, class: Class, origin: u8, start: u32, end: u32) {
         let flags = match class {
-            Class::Word => WORD,
+            Class::Word => WORD | origin,
             Class::Cjk => CJK,
             Class::Attach => {
                 if self.last == 0 {
@@ -556,7 +591,7 @@ impl<'a> Writer<'a> {
             self.word_single = false;
         }
         self.out.push(c, flags, start, end);
-        self.last = flags;
+        self.last = flags & KIND_FLAGS;
     }
 
     /// Extends the last written character's span to `end` (a diacritic
@@ -610,7 +645,7 @@ fn fold_levels<const OBF: bool>(text: &str, exact: &mut FoldedText, obf: &mut Fo
         let start = offset as u32;
         let end = (offset + c.len_utf8()) as u32;
         let cp = c as u32;
-        let (entry, items): (Entry, &[(char, Class)]) = if cp < TABLE_SIZE {
+        let (entry, items): (Entry, &[Item]) = if cp < TABLE_SIZE {
             (table.entries[cp as usize], &table.items)
         } else {
             let (kind, leet) = compute(c, &mut scratch_exact, &mut scratch_obf);
@@ -641,8 +676,8 @@ fn fold_levels<const OBF: bool>(text: &str, exact: &mut FoldedText, obf: &mut Fo
             Kind::Leet | Kind::Normal => {}
         }
         let ex_items = &items[entry.exact_start as usize..][..usize::from(entry.exact_len)];
-        for &(d, class) in ex_items {
-            ex.ch(d, class, start, end);
+        for &(d, class, _) in ex_items {
+            ex.ch(d, class, 0, start, end);
         }
         if !OBF {
             continue;
@@ -651,10 +686,10 @@ fn fold_levels<const OBF: bool>(text: &str, exact: &mut FoldedText, obf: &mut Fo
         let ob_items = &items[entry.obf_start as usize..][..usize::from(entry.obf_len)];
         let starts_word = ob_items
             .first()
-            .is_some_and(|&(_, class)| class == Class::Word);
+            .is_some_and(|&(_, class, _)| class == Class::Word);
         if let Some((letter, s, e)) = pending_leet.take() {
             if starts_word && entry.kind == Kind::Normal {
-                ob.ch(letter, Class::Word, s, e);
+                ob.ch(letter, Class::Word, 0, s, e);
             } else {
                 ob.sep(s, e);
             }
@@ -667,8 +702,8 @@ fn fold_levels<const OBF: bool>(text: &str, exact: &mut FoldedText, obf: &mut Fo
             }
             continue;
         }
-        for &(d, class) in ob_items {
-            ob.ch(d, class, start, end);
+        for &(d, class, origin) in ob_items {
+            ob.ch(d, class, origin, start, end);
         }
     }
     if let Some((_, s, e)) = pending_leet {

@@ -231,6 +231,73 @@ fn obfuscation_is_reported_with_the_surface_span() {
 }
 
 #[test]
+fn whole_adjacent_words_join_into_a_name() {
+    assert_eq!(
+        one("Di or saddle bag"),
+        (DIOR, Evidence::TextObfuscated, "Di or"),
+        "a 4-letter name: no fuzzy matching needed"
+    );
+    assert_eq!(
+        one("Lou is Vu itton bag"),
+        (LOUIS_VUITTON, Evidence::TextObfuscated, "Lou is Vu itton"),
+        "four words into a two-word name"
+    );
+    assert_eq!(
+        one("Louis Vuit ton"),
+        (LOUIS_VUITTON, Evidence::TextObfuscated, "Louis Vuit ton")
+    );
+    assert_eq!(
+        one("G Shock watch"),
+        (CASIO, Evidence::TextExact, "G Shock")
+    );
+    assert!(found("Dio rama kit").is_empty(), "ends inside a word");
+    assert!(found("Indi or").is_empty(), "starts inside a word");
+    assert!(found("Di orama").is_empty(), "ends inside a word");
+}
+
+#[test]
+fn single_cjk_characters_join() {
+    assert_eq!(
+        one("卡 地 亚 手表"),
+        (CARTIER, Evidence::TextObfuscated, "卡 地 亚")
+    );
+    assert!(
+        found("卡地 亚").is_empty(),
+        "only single characters join: Chinese titles separate phrases with spaces"
+    );
+}
+
+#[test]
+fn i_is_not_a_confusable_of_l_but_1_stands_for_both() {
+    // Case folding comes before the skeleton (case-insensitive UTS #39): `I`
+    // is `i`, and `i` for `l` (or `l` for `i`) is a misspelling.
+    for text in ["Chioé perfume", "CHIOE perfume", "ChIoé perfume"] {
+        assert_eq!(
+            found(text)[0].1,
+            Evidence::TextFuzzy { distance: 1 },
+            "{text}"
+        );
+    }
+    assert_eq!(one("CARTlER ring").1, Evidence::TextFuzzy { distance: 1 });
+    assert_eq!(one("Montbianc pen").1, Evidence::TextFuzzy { distance: 1 });
+    assert!(
+        found("Chiie").is_empty(),
+        "two substitutions for a 5-letter name"
+    );
+    // `1`, `|` and `!` stand for either letter.
+    for text in [
+        "Ch1oé perfume",
+        "Ch|oé perfume",
+        "Cart1er ring",
+        "Cart!er ring",
+        "Gucc1 bag",
+    ] {
+        assert_eq!(found(text)[0].1, Evidence::TextObfuscated, "{text}");
+    }
+    assert_eq!(one("CARTIER ring").1, Evidence::TextExact);
+}
+
+#[test]
 fn names_match_only_as_whole_words() {
     assert!(found("Cartierville apartment").is_empty());
     assert!(found("Chloeria flowers").is_empty());
@@ -380,6 +447,9 @@ fn declared_brand_equals_a_name_after_normalization() {
         None,
         "no fuzzy on the brand field"
     );
+    assert_eq!(INDEX.declared_brand("Ch1oé"), Some(CHLOE));
+    assert_eq!(INDEX.declared_brand("Chioé"), None, "i is not l");
+    assert_eq!(INDEX.declared_brand("Di or"), Some(DIOR));
     assert_eq!(INDEX.declared_brand(""), None);
 }
 
