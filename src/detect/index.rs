@@ -185,6 +185,10 @@ pub(crate) struct Scratch {
     obf: FoldedText,
     /// Byte ranges of the words of the obfuscation fold.
     words: Vec<(usize, usize)>,
+    /// The same words as ranges of `letters`.
+    word_chars: Vec<(usize, usize)>,
+    /// The words' characters ([`strict_char`]).
+    letters: Vec<u32>,
     /// The obfuscation fold without its separators, what the automaton
     /// scans, and where each of its bytes is in the obfuscation fold.
     joined: Vec<u8>,
@@ -632,6 +636,8 @@ impl BrandIndex {
             exact,
             obf,
             words,
+            word_chars,
+            letters,
             joined: _,
             joined_at: _,
             query,
@@ -652,20 +658,27 @@ impl BrandIndex {
         );
         strong.sort_unstable();
         strong.dedup();
-        // Words: maximal runs of word bytes (CJK and separators split them).
+        // Words: maximal runs of word characters (CJK and separators split
+        // them), as byte ranges of the fold and as ranges of `letters`,
+        // their characters told apart by origin ([`strict_char`]).
         words.clear();
+        word_chars.clear();
+        letters.clear();
         let flags = obf.flags();
-        let mut i = 0;
-        while i < flags.len() {
-            if flags[i] & WORD == 0 {
-                i += 1;
-                continue;
+        let mut open: Option<(usize, usize)> = None;
+        for (i, c) in obf.as_str().char_indices() {
+            let f = flags[i];
+            if f & WORD != 0 {
+                open.get_or_insert((i, letters.len()));
+                letters.push(strict_char(c, f));
+            } else if let Some((start, first)) = open.take() {
+                words.push((start, i));
+                word_chars.push((first, letters.len()));
             }
-            let start = i;
-            while i < flags.len() && flags[i] & WORD != 0 {
-                i += 1;
-            }
-            words.push((start, i));
+        }
+        if let Some((start, first)) = open {
+            words.push((start, obf.len()));
+            word_chars.push((first, letters.len()));
         }
         let ids = &self.fuzzy_ids;
         let several = max_words >= 2;
@@ -710,9 +723,9 @@ impl BrandIndex {
             memo.runs.clear();
             memo.generation = self.generation;
         }
-        for (w, &(a, b)) in words.iter().enumerate() {
+        for (w, &(a, b)) in word_chars.iter().enumerate() {
             query.clear();
-            push_strict(obf, a..b, query);
+            query.extend_from_slice(&letters[a..b]);
             memo.key.clear();
             memo.key.push(u32::from(several));
             memo.key.extend_from_slice(query);
@@ -746,20 +759,20 @@ impl BrandIndex {
         }
         // Runs of several words, through this thread's memo of runs: what a
         // run finds depends only on its words.
-        for (first, &(a, b)) in words.iter().enumerate() {
+        for (first, &(a, b)) in word_chars.iter().enumerate() {
             query.clear();
-            push_strict(obf, a..b, query);
+            query.extend_from_slice(&letters[a..b]);
             memo.key.clear();
             memo.key.push(RUN_KEY);
             memo.key.extend_from_slice(query);
-            let more = words
+            let more = word_chars
                 .iter()
                 .enumerate()
                 .take(first + max_words)
                 .skip(first + 1);
             for (last, &(a, b)) in more {
                 let start = query.len();
-                push_strict(obf, a..b, query);
+                query.extend_from_slice(&letters[a..b]);
                 if query.len() > self.fuzzy.max_query {
                     break;
                 }
@@ -908,28 +921,20 @@ fn strict_char(c: char, flags: u8) -> u32 {
     }
 }
 
-/// Appends the characters of `obf[range]` ([`strict_char`]) to `out`.
-fn push_strict(obf: &FoldedText, range: std::ops::Range<usize>, out: &mut Vec<u32>) {
-    let flags = obf.flags();
-    let start = range.start;
-    out.extend(
-        obf.as_str()[range]
-            .char_indices()
-            .map(|(i, c)| strict_char(c, flags[start + i])),
-    );
-}
-
 /// Writes the obfuscation fold without its separator spaces into `joined`,
 /// and the position in `obf` of each of its bytes into `at`.
 fn join_words(obf: &FoldedText, joined: &mut Vec<u8>, at: &mut Vec<u32>) {
     joined.clear();
     at.clear();
-    for (i, &b) in obf.as_str().as_bytes().iter().enumerate() {
-        if b != b' ' {
-            joined.push(b);
-            // Folded texts are cut to u32::MAX bytes.
-            at.push(u32::try_from(i).unwrap_or(u32::MAX));
-        }
+    let text = obf.as_str().as_bytes();
+    let mut start = 0;
+    for piece in text.split(|&b| b == b' ') {
+        joined.extend_from_slice(piece);
+        // Folded texts are cut to u32::MAX bytes.
+        let from = u32::try_from(start).unwrap_or(u32::MAX);
+        let to = u32::try_from(start + piece.len()).unwrap_or(u32::MAX);
+        at.extend(from..to);
+        start += piece.len() + 1;
     }
 }
 
