@@ -102,7 +102,14 @@ struct NameRec {
     /// (both 0 for a single word, or a first or last word over 255).
     first_word: u8,
     last_word: u8,
+    /// Bit `p` is set when a separator comes before byte `p` of `joined`
+    /// ([`NO_GAPS_KNOWN`] past 32 bytes): where a match of a name with a
+    /// CJK edge may span separators.
+    gaps: u32,
 }
+
+/// [`NameRec::gaps`] of a name with a separator past its 32nd byte.
+const NO_GAPS_KNOWN: u32 = u32::MAX;
 
 /// Every brand name, alias and logo of a registry snapshot, ready to scan.
 ///
@@ -308,6 +315,7 @@ impl BrandIndex {
                 let Ok(strict) = String::from_utf8(joined.clone()) else {
                     continue;
                 };
+                let gaps = separator_gaps(obf.as_str().as_bytes());
                 let pattern = merge_il(&strict);
                 let next = u32::try_from(patterns.len()).unwrap_or(u32::MAX);
                 let pid = *pattern_ids.entry(pattern.clone()).or_insert_with(|| {
@@ -349,6 +357,7 @@ impl BrandIndex {
                     joined_chars: u8::try_from(strict.chars().count()).unwrap_or(u8::MAX),
                     first_word,
                     last_word,
+                    gaps,
                 });
             }
         }
@@ -579,8 +588,8 @@ impl BrandIndex {
     /// Exact and obfuscated matches: the automaton scans the obfuscation
     /// fold joined without separators, so a name is also found across
     /// whole adjacent words (`Lu mo`, `Mai son Ver laine`); a match must
-    /// start and end on word boundaries (for a Latin edge), and only a name
-    /// with Latin edges may span a separator.
+    /// start and end on word boundaries (for a Latin edge), and a name with
+    /// a CJK edge may span only the separators it has itself.
     fn scan_automaton(&self, scratch: &mut Scratch, out: &mut Vec<TextMatch>) {
         let (exact, obf) = (&scratch.exact, &scratch.obf);
         join_words(obf, &mut scratch.joined, &mut scratch.joined_at);
@@ -591,18 +600,24 @@ impl BrandIndex {
             let start = at[m.start()] as usize;
             let end = at[m.end() - 1] as usize + 1;
             let across = end - start != m.len();
-            if (across && edges != EDGE_LEFT | EDGE_RIGHT)
-                || (edges & EDGE_LEFT != 0 && !obf.boundary_before(start))
+            if (edges & EDGE_LEFT != 0 && !obf.boundary_before(start))
                 || (edges & EDGE_RIGHT != 0 && !obf.boundary_before(end))
             {
                 continue;
             }
+            // A name with a CJK edge spans separators only where it has
+            // them itself (`路易 威登` for a name `路易 威登`).
+            let cjk_gaps =
+                (across && edges != EDGE_LEFT | EDGE_RIGHT).then(|| text_gaps(&at[m.range()]));
             let span = obf.original_span(start..end);
             let folded = exact.folded_range(span.clone());
             let exact_text = exact.as_str().get(folded.clone()).unwrap_or("");
             let compatibility = compatibility_phrase_before(exact, folded.start);
             for &name in self.targets_of(pattern) {
                 let rec = &self.names[name as usize];
+                if cjk_gaps.is_some_and(|gaps| gaps != rec.gaps || gaps == NO_GAPS_KNOWN) {
+                    continue;
+                }
                 let evidence = if exact_text == slice(&self.arena, rec.exact) {
                     Evidence::TextExact
                 } else {
@@ -936,6 +951,40 @@ fn join_words(obf: &FoldedText, joined: &mut Vec<u8>, at: &mut Vec<u32>) {
         at.extend(from..to);
         start += piece.len() + 1;
     }
+}
+
+/// [`NameRec::gaps`] of a fold (words separated by single spaces).
+fn separator_gaps(folded: &[u8]) -> u32 {
+    let mut gaps = 0u32;
+    let mut joined = 0usize;
+    for (i, &b) in folded.iter().enumerate() {
+        if b == b' ' {
+            continue;
+        }
+        if i > 0 && folded[i - 1] == b' ' {
+            if joined >= 32 {
+                return NO_GAPS_KNOWN;
+            }
+            gaps |= 1 << joined;
+        }
+        joined += 1;
+    }
+    gaps
+}
+
+/// [`NameRec::gaps`] of a match of the joined text, whose bytes are at
+/// positions `at` of the fold.
+fn text_gaps(at: &[u32]) -> u32 {
+    let mut gaps = 0u32;
+    for (p, pair) in at.windows(2).enumerate() {
+        if pair[1] != pair[0] + 1 {
+            if p + 1 >= 32 {
+                return NO_GAPS_KNOWN;
+            }
+            gaps |= 1 << (p + 1);
+        }
+    }
+    gaps
 }
 
 /// How many `l` bytes of an automaton match (at positions `at` of `obf`)

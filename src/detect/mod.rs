@@ -61,8 +61,8 @@
 //!    ends on word boundaries of the fold (for names whose edge is a Latin
 //!    letter; CJK edges match anywhere). So whole adjacent words join into
 //!    a name (`Lu mo`, `Mai son Ver laine`, `LouisVuitton` for `Louis
-//!    Vuitton`); only names with Latin letters at both ends are found
-//!    across a separator.
+//!    Vuitton`); a name with a CJK edge spans only the separators it has
+//!    itself (`路易 威登` registered as such).
 //! 3. Each occurrence maps back to an original span; if the exact fold of
 //!    that span equals the exact fold of the name it is
 //!    [`Evidence::TextExact`], otherwise [`Evidence::TextObfuscated`],

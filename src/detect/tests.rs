@@ -33,7 +33,7 @@ static INDEX: LazyLock<BrandIndex> = LazyLock::new(|| {
         entry(CHLOE, &["Chloé"], &[]),
         entry(
             LOUIS_VUITTON,
-            &["Louis Vuitton", "LV", "路易威登"],
+            &["Louis Vuitton", "LV", "路易威登", "路易 威登"],
             &[0x0123_4567_89AB_CDEF],
         ),
         entry(DIOR, &["Dior"], &[]),
@@ -265,6 +265,12 @@ fn single_cjk_characters_join() {
         found("卡地 亚").is_empty(),
         "only single characters join: Chinese titles separate phrases with spaces"
     );
+    assert_eq!(
+        one("路易 威登 手袋"),
+        (LOUIS_VUITTON, Evidence::TextExact, "路易 威登"),
+        "a name with a CJK edge spans the separators it has itself"
+    );
+    assert!(found("路易威 登").is_empty());
 }
 
 #[test]
@@ -584,7 +590,7 @@ fn remembered_word_lookups_answer_as_fresh_ones() {
 #[test]
 fn memory_is_reported() {
     assert!(INDEX.memory_bytes() > 0);
-    assert_eq!(INDEX.name_count(), 15);
+    assert_eq!(INDEX.name_count(), 16);
     assert_eq!(INDEX.logo_count(), 2);
 }
 
