@@ -724,6 +724,31 @@ proptest! {
         prop_assert_eq!(evidence_set(&text), evidence_set(&flipped), "{:?} vs {:?}", text, flipped);
     }
 
+    /// Separators added inside a name's words keep it found, and strong:
+    /// whole adjacent words join.
+    #[test]
+    fn splitting_a_word_keeps_a_strong_match(text in listing_text(), which in any::<prop::sample::Index>()) {
+        let Some(m) = scan(&text).into_iter().find(|m| m.evidence.is_strong()) else {
+            return Ok(());
+        };
+        // Cut between two ASCII letters of the mention.
+        let span = &text[m.span.clone()];
+        let cuts: Vec<usize> = span
+            .char_indices()
+            .zip(span.chars().skip(1))
+            .filter(|&((_, a), b)| a.is_ascii_alphabetic() && b.is_ascii_alphabetic())
+            .map(|((i, a), _)| m.span.start + i + a.len_utf8())
+            .collect();
+        if !cuts.is_empty() {
+            let at = cuts[which.index(cuts.len())];
+            let split = format!("{} {}", &text[..at], &text[at..]);
+            prop_assert!(
+                scan(&split).iter().any(|n| n.brand == m.brand && n.evidence.is_strong()),
+                "{:?} lost brand {} when split into {:?}", text, m.brand, split
+            );
+        }
+    }
+
     #[test]
     fn detection_ignores_doubled_spaces(text in listing_text(), which in any::<prop::sample::Index>()) {
         let spaces: Vec<usize> = text.match_indices(' ').map(|(i, _)| i).collect();
