@@ -499,10 +499,14 @@ const BAND: usize = 2 * MAX_DISTANCE + 1;
 /// value, so no name contains it.
 pub(crate) const ANY_IL: u32 = 0x11_0000;
 
-/// Whether query character `q` matches name character `n`.
+/// Whether query character `q` matches name character `n`. A name's `1`
+/// (from `1`, `|` or `!`) is either letter too.
 #[inline]
 fn same(q: u32, n: u32) -> bool {
-    q == n || (q == ANY_IL && (n == u32::from('i') || n == u32::from('l')))
+    let (i, l) = (u32::from('i'), u32::from('l'));
+    q == n
+        || (q == ANY_IL && (n == i || n == l))
+        || (n == u32::from('1') && (q == i || q == l || q == ANY_IL))
 }
 
 /// Optimal string alignment distance (insertions, deletions,
@@ -620,6 +624,9 @@ impl Pattern {
     fn bits(&self, c: u32) -> u64 {
         match self.ascii.get(c as usize) {
             Some(&bits) if c == u32::from('i') || c == u32::from('l') => bits | self.any_il,
+            Some(_) if c == u32::from('1') => {
+                self.ascii[usize::from(b'i')] | self.ascii[usize::from(b'l')] | self.any_il
+            }
             Some(&bits) => bits,
             None => self.other.iter().find(|e| e.0 == c).map_or(0, |e| e.1),
         }
@@ -701,6 +708,10 @@ mod tests {
         assert_eq!(d("cartler", "cartier"), Some(1));
         // A name never matches the query's `*` with anything else.
         assert_eq!(d("*", "a"), Some(1));
+        // A name's `1` (from `1`, `|`, `!`) is either letter.
+        assert_eq!(d("baily", "ba1ly"), Some(0));
+        assert_eq!(d("ba*ly", "ba1ly"), Some(0));
+        assert_eq!(d("baaly", "ba1ly"), Some(1));
         let mut pattern = Pattern::default();
         pattern.set(&query("aure*ie"));
         assert_eq!(
@@ -828,7 +839,7 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn banded_distance_agrees_with_the_full_one(a in "[abil*]{0,12}", b in "[abil]{0,12}", max in 0usize..=2) {
+        fn banded_distance_agrees_with_the_full_one(a in "[abil*]{0,12}", b in "[abil1]{0,12}", max in 0usize..=2) {
             let (a, b) = (query(&a), chars(&b));
             let full = osa(&a, &b);
             proptest::prop_assert_eq!(distance_within(&a, &b, max), Some(full).filter(|&d| d <= max));
@@ -837,7 +848,7 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn bit_parallel_distance_agrees_with_the_banded_one(a in "[abcéil*]{0,12}", b in "[abcéil]{0,12}", max in 0usize..=2) {
+        fn bit_parallel_distance_agrees_with_the_banded_one(a in "[abcéil*]{0,12}", b in "[abcéil1]{0,12}", max in 0usize..=2) {
             let (qa, qb) = (query(&a), chars(&b));
             let mut pattern = Pattern::default();
             pattern.set(&chars("some previous query"));

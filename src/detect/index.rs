@@ -90,7 +90,8 @@ struct NameRec {
     /// Exact fold: a match whose exact fold equals it is `TEXT_EXACT`.
     exact: Slice,
     /// Obfuscation fold without spaces, with `i` where an `l` byte came from
-    /// an `i` ([`strict_char`]): what fuzzy runs are compared to. With `i`
+    /// an `i` and `1` where it came from `1`, `|` or `!`
+    /// ([`strict_name_byte`]): what fuzzy runs are compared to. With both
     /// read as `l` it is the name's automaton pattern.
     joined: Slice,
     /// Allowed edit distance (0 = no fuzzy matching).
@@ -310,7 +311,7 @@ impl BrandIndex {
                         .bytes()
                         .zip(flags)
                         .filter(|&(b, _)| b != b' ')
-                        .map(|(b, &f)| if f & I_ORIGIN != 0 { b'i' } else { b }),
+                        .map(|(b, &f)| strict_name_byte(b, f)),
                 );
                 let Ok(strict) = String::from_utf8(joined.clone()) else {
                     continue;
@@ -903,9 +904,24 @@ fn build_fuzzy(names: &[NameRec], arena: &str) -> (FuzzyIndex, FuzzyIds) {
     runs::build(&run_names, names.len())
 }
 
-/// A name's joined fold as its automaton pattern: `i` read as `l`.
+/// A byte of a name's joined fold ([`NameRec::joined`]): an `l` that came
+/// from an `i` is `i`, one that came from `1`, `|` or `!` (either letter)
+/// is `1` (no fold has a `1` otherwise).
+fn strict_name_byte(b: u8, flags: u8) -> u8 {
+    if b != b'l' {
+        b
+    } else if flags & I_ORIGIN != 0 {
+        b'i'
+    } else if flags & L_ORIGIN != 0 {
+        b'l'
+    } else {
+        b'1'
+    }
+}
+
+/// A name's joined fold as its automaton pattern: `i` and `1` read as `l`.
 fn merge_il(strict: &str) -> String {
-    strict.replace('i', "l")
+    strict.replace(['i', '1'], "l")
 }
 
 /// A query character read as by [`merge_il`] (and [`ANY_IL`] as `l`): what

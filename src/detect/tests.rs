@@ -17,6 +17,7 @@ const GUCCI: u32 = 6;
 const APPLE: u32 = 7;
 const CASIO: u32 = 8;
 const VAN_CLEEF: u32 = 9;
+const BA1LY: u32 = 10;
 
 fn entry(id: u32, names: &[&str], logos: &[u64]) -> BrandEntry {
     BrandEntry {
@@ -41,6 +42,7 @@ static INDEX: LazyLock<BrandIndex> = LazyLock::new(|| {
         entry(APPLE, &["Apple", "iPhone"], &[]),
         entry(CASIO, &["G-Shock"], &[]),
         entry(VAN_CLEEF, &["Van Cleef & Arpels"], &[]),
+        entry(BA1LY, &["Ba1ly"], &[]),
     ])
     .expect("test index builds")
 });
@@ -301,6 +303,16 @@ fn i_is_not_a_confusable_of_l_but_1_stands_for_both() {
         assert_eq!(found(text)[0].1, Evidence::TextObfuscated, "{text}");
     }
     assert_eq!(one("CARTIER ring").1, Evidence::TextExact);
+    // A `1` in a registered name stands for either letter as well.
+    for text in ["Baily shoes", "Bally shoes", "BAILY shoes"] {
+        assert_eq!(
+            one(text),
+            (BA1LY, Evidence::TextObfuscated, &text[..5]),
+            "{text}"
+        );
+    }
+    assert_eq!(one("Ba1ly shoes").1, Evidence::TextExact);
+    assert_eq!(one("Bailly shoes").1, Evidence::TextFuzzy { distance: 1 });
 }
 
 #[test]
@@ -590,7 +602,7 @@ fn remembered_word_lookups_answer_as_fresh_ones() {
 #[test]
 fn memory_is_reported() {
     assert!(INDEX.memory_bytes() > 0);
-    assert_eq!(INDEX.name_count(), 16);
+    assert_eq!(INDEX.name_count(), 17);
     assert_eq!(INDEX.logo_count(), 2);
 }
 
