@@ -30,7 +30,9 @@
 //!
 //! Folding is per character, so the same function folds registered names and
 //! listing text; the results of the Unicode libraries are cached in a table
-//! for the first two planes, built on first use ([`warm_up`]).
+//! for the first two planes, built on first use ([`warm_up`]). ASCII
+//! characters that fold to one character at each level are read from a
+//! small side table (a proptest checks it folds as the full table does).
 
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -75,7 +77,7 @@ pub enum Level {
 ///
 /// Reuse one value across calls: [`FoldedText::fold`] clears it and keeps
 /// its buffers.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FoldedText {
     /// The folded text: words separated by single ASCII spaces.
     text: String,
@@ -356,6 +358,16 @@ struct Entry {
 struct Table {
     entries: Vec<Entry>,
     items: Vec<Item>,
+    /// The ASCII characters that fold to one item at each level (letters,
+    /// digits, separators), read without walking the item pools.
+    ascii: [Option<Simple>; 128],
+}
+
+/// A character's folds when each level is one item ([`Kind::Normal`]).
+#[derive(Clone, Copy, Debug)]
+struct Simple {
+    exact: Item,
+    obf: Item,
 }
 
 /// A folded character, its role and its origin flags ([`I_ORIGIN`],
@@ -385,7 +397,20 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
             leet,
         });
     }
-    Table { entries, items }
+    let mut ascii = [None; 128];
+    for (slot, entry) in ascii.iter_mut().zip(&entries) {
+        if entry.kind == Kind::Normal && entry.exact_len == 1 && entry.obf_len == 1 {
+            *slot = Some(Simple {
+                exact: items[entry.exact_start as usize],
+                obf: items[entry.obf_start as usize],
+            });
+        }
+    }
+    Table {
+        entries,
+        items,
+        ascii,
+    }
 });
 
 static CASE: LazyLock<icu_casemap::CaseMapperBorrowed<'static>> = LazyLock::new(CaseMapper::new);
@@ -613,16 +638,21 @@ impl<'a> Writer<'a> {
 
 /// Folds `text` into both levels at once.
 pub(crate) fn fold_both(text: &str, exact: &mut FoldedText, obf: &mut FoldedText) {
-    fold_levels::<true>(text, exact, obf);
+    fold_levels::<true, true>(text, exact, obf);
 }
 
 /// Folds `text` at the exact level only (`obf` is left empty).
 pub(crate) fn fold_exact_only(text: &str, exact: &mut FoldedText, obf: &mut FoldedText) {
-    fold_levels::<false>(text, exact, obf);
+    fold_levels::<false, true>(text, exact, obf);
 }
 
-/// The fold driver; the obfuscation level is skipped unless `OBF`.
-fn fold_levels<const OBF: bool>(text: &str, exact: &mut FoldedText, obf: &mut FoldedText) {
+/// The fold driver; the obfuscation level is skipped unless `OBF`, and the
+/// ASCII shortcut ([`Table::ascii`]) unless `ASCII` (tests compare both).
+fn fold_levels<const OBF: bool, const ASCII: bool>(
+    text: &str,
+    exact: &mut FoldedText,
+    obf: &mut FoldedText,
+) {
     let table = &*TABLE;
     let limit = u32::MAX as usize;
     let text = if text.len() > limit {
@@ -649,6 +679,23 @@ fn fold_levels<const OBF: bool>(text: &str, exact: &mut FoldedText, obf: &mut Fo
         let start = offset as u32;
         let end = (offset + c.len_utf8()) as u32;
         let cp = c as u32;
+        // Most characters of a title: one item per level, no leet or mark.
+        if ASCII && let Some(Some(simple)) = table.ascii.get(cp as usize) {
+            let (d, class, _) = simple.exact;
+            ex.ch(d, class, 0, start, end);
+            if OBF {
+                let (d, class, origin) = simple.obf;
+                if let Some((letter, s, e)) = pending_leet.take() {
+                    if class == Class::Word {
+                        ob.ch(letter, Class::Word, 0, s, e);
+                    } else {
+                        ob.sep(s, e);
+                    }
+                }
+                ob.ch(d, class, origin, start, end);
+            }
+            continue;
+        }
         let (entry, items): (Entry, &[Item]) = if cp < TABLE_SIZE {
             (table.entries[cp as usize], &table.items)
         } else {
@@ -716,5 +763,31 @@ fn fold_levels<const OBF: bool>(text: &str, exact: &mut FoldedText, obf: &mut Fo
     ob.close_word();
     if ob.adjacent_singles {
         obf.join_single_letters();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        /// The ASCII shortcut folds exactly as the table walk does, at both
+        /// levels and for the exact level alone.
+        #[test]
+        fn the_ascii_shortcut_folds_as_the_table_walk(
+            text in "([ -~]|[éİıІіӏ｜１\u{200B}\u{0301}奥瑞尔]){0,40}"
+        ) {
+            let mut fast = (FoldedText::new(), FoldedText::new());
+            let mut slow = (FoldedText::new(), FoldedText::new());
+            fold_levels::<true, true>(&text, &mut fast.0, &mut fast.1);
+            fold_levels::<true, false>(&text, &mut slow.0, &mut slow.1);
+            prop_assert_eq!(&fast, &slow);
+            fold_levels::<false, true>(&text, &mut fast.0, &mut fast.1);
+            fold_levels::<false, false>(&text, &mut slow.0, &mut slow.1);
+            prop_assert_eq!(&fast, &slow);
+        }
     }
 }
