@@ -494,24 +494,19 @@ const MAX_DISTANCE: usize = 2;
 /// Band width of the dynamic programme: cells with `|i - j| <= 2`.
 const BAND: usize = 2 * MAX_DISTANCE + 1;
 
-/// A query character that stands for `i` or `l` (a `1`, `|` or `!` of the
-/// obfuscation fold): equal to either in a name. Not a Unicode scalar
-/// value, so no name contains it.
-pub(crate) const ANY_IL: u32 = 0x11_0000;
-
-/// Whether query character `q` matches name character `n`. A name's `1`
-/// (from `1`, `|` or `!`) is either letter too.
+/// Whether two characters match: equal, or one is `1` (a `1`, `|` or `!`
+/// of the obfuscation fold, standing for either letter) and the other `i`
+/// or `l`. The fold's `i` and `l` are otherwise different letters.
 #[inline]
-fn same(q: u32, n: u32) -> bool {
-    let (i, l) = (u32::from('i'), u32::from('l'));
-    q == n
-        || (q == ANY_IL && (n == i || n == l))
-        || (n == u32::from('1') && (q == i || q == l || q == ANY_IL))
+fn same(a: u32, b: u32) -> bool {
+    let one = u32::from('1');
+    let letter = |c: u32| c == u32::from('i') || c == u32::from('l');
+    a == b || (a == one && letter(b)) || (b == one && letter(a))
 }
 
 /// Optimal string alignment distance (insertions, deletions,
 /// substitutions, adjacent transpositions) between the query `a` and the
-/// name `b` (characters equal as [`ANY_IL`] says) if it is at most `max`
+/// name `b` (characters equal as [`same`] says) if it is at most `max`
 /// (at most 2), else `None`. A banded dynamic programme: only cells within
 /// `max` of the diagonal can stay within `max`.
 pub(crate) fn distance_within(a: &[u32], b: &[u32], max: usize) -> Option<usize> {
@@ -574,8 +569,6 @@ pub(crate) struct Pattern {
     ascii: [u64; 128],
     /// Position bits of the other characters.
     other: Vec<(u32, u64)>,
-    /// Position bits of [`ANY_IL`] (matching a name's `i` and `l`).
-    any_il: u64,
     /// The query (also for queries over 64 characters, verified by
     /// [`distance_within`]).
     chars: Vec<u32>,
@@ -586,7 +579,6 @@ impl Default for Pattern {
         Self {
             ascii: [0; 128],
             other: Vec::new(),
-            any_il: 0,
             chars: Vec::new(),
         }
     }
@@ -601,16 +593,13 @@ impl Pattern {
             }
         }
         self.other.clear();
-        self.any_il = 0;
         self.chars.clear();
         self.chars.extend_from_slice(query);
         if query.len() > 64 {
             return;
         }
         for (i, &c) in query.iter().enumerate() {
-            if c == ANY_IL {
-                self.any_il |= 1 << i;
-            } else if let Some(bits) = self.ascii.get_mut(c as usize) {
+            if let Some(bits) = self.ascii.get_mut(c as usize) {
                 *bits |= 1 << i;
             } else if let Some(entry) = self.other.iter_mut().find(|e| e.0 == c) {
                 entry.1 |= 1 << i;
@@ -620,13 +609,12 @@ impl Pattern {
         }
     }
 
-    /// The query positions that match name character `c`.
+    /// The query positions that match name character `c` ([`same`]).
     fn bits(&self, c: u32) -> u64 {
+        let (i, l, one) = (usize::from(b'i'), usize::from(b'l'), usize::from(b'1'));
         match self.ascii.get(c as usize) {
-            Some(&bits) if c == u32::from('i') || c == u32::from('l') => bits | self.any_il,
-            Some(_) if c == u32::from('1') => {
-                self.ascii[usize::from(b'i')] | self.ascii[usize::from(b'l')] | self.any_il
-            }
+            Some(&bits) if c == u32::from('i') || c == u32::from('l') => bits | self.ascii[one],
+            Some(_) if c == u32::from('1') => self.ascii[i] | self.ascii[l] | self.ascii[one],
             Some(&bits) => bits,
             None => self.other.iter().find(|e| e.0 == c).map_or(0, |e| e.1),
         }
@@ -691,10 +679,17 @@ mod tests {
         s.chars().map(u32::from).collect()
     }
 
-    /// A query's characters, `*` standing for [`ANY_IL`].
+    /// A query's characters, `*` standing for the fold's `1` (either
+    /// letter).
     fn query(s: &str) -> Vec<u32> {
         s.chars()
-            .map(|c| if c == '*' { ANY_IL } else { u32::from(c) })
+            .map(|c| {
+                if c == '*' {
+                    u32::from('1')
+                } else {
+                    u32::from(c)
+                }
+            })
             .collect()
     }
 

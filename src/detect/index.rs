@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
-use super::fuzzy::{ANY_IL, FuzzyIndex, HashScratch, Pattern};
+use super::fuzzy::{FuzzyIndex, HashScratch, Pattern};
 use super::logo::LogoIndex;
 use super::normalize::{
     self, CJK, FoldedText, I_ORIGIN, L_ORIGIN, WORD, fold_both, fold_exact_only,
@@ -89,9 +89,8 @@ struct NameRec {
     term: Slice,
     /// Exact fold: a match whose exact fold equals it is `TEXT_EXACT`.
     exact: Slice,
-    /// Obfuscation fold without spaces, with `i` where an `l` byte came from
-    /// an `i` and `1` where it came from `1`, `|` or `!`
-    /// ([`strict_name_byte`]): what fuzzy runs are compared to. With both
+    /// Obfuscation fold without spaces, its `l` bytes told apart by origin
+    /// ([`strict_char`]): what fuzzy runs are compared to. With `i` and `1`
     /// read as `l` it is the name's automaton pattern.
     joined: Slice,
     /// Allowed edit distance (0 = no fuzzy matching).
@@ -278,7 +277,6 @@ impl BrandIndex {
         let mut pairs: Vec<(u32, u32)> = Vec::new(); // (pattern, name)
         let mut exact = FoldedText::new();
         let mut obf = FoldedText::new();
-        let mut joined: Vec<u8> = Vec::new();
         let mut count = 0usize;
         for entry in entries {
             for &logo in &entry.logos {
@@ -305,17 +303,12 @@ impl BrandIndex {
                     };
                 // The pattern: the fold without separators (`i` and `l` both
                 // `l`); the name keeps which was which.
-                joined.clear();
-                joined.extend(
-                    obf.as_str()
-                        .bytes()
-                        .zip(flags)
-                        .filter(|&(b, _)| b != b' ')
-                        .map(|(b, &f)| strict_name_byte(b, f)),
-                );
-                let Ok(strict) = String::from_utf8(joined.clone()) else {
-                    continue;
-                };
+                let strict: String = obf
+                    .as_str()
+                    .char_indices()
+                    .filter(|&(_, c)| c != ' ')
+                    .map(|(i, c)| strict_char(c, flags[i]))
+                    .collect();
                 let gaps = separator_gaps(obf.as_str().as_bytes());
                 let pattern = merge_il(&strict);
                 let next = u32::try_from(patterns.len()).unwrap_or(u32::MAX);
@@ -334,7 +327,7 @@ impl BrandIndex {
                 } else {
                     2
                 };
-                if arena.len() + name.len() + exact.len() + joined.len() > u32::MAX as usize {
+                if arena.len() + name.len() + exact.len() + strict.len() > u32::MAX as usize {
                     return Err(IndexError::TooMuchText { max: u32::MAX });
                 }
                 // First and last word of a multi-word name (pieces, see
@@ -686,7 +679,7 @@ impl BrandIndex {
             let f = flags[i];
             if f & WORD != 0 {
                 open.get_or_insert((i, letters.len()));
-                letters.push(strict_char(c, f));
+                letters.push(u32::from(strict_char(c, f)));
             } else if let Some((start, first)) = open.take() {
                 words.push((start, i));
                 word_chars.push((first, letters.len()));
@@ -904,32 +897,17 @@ fn build_fuzzy(names: &[NameRec], arena: &str) -> (FuzzyIndex, FuzzyIds) {
     runs::build(&run_names, names.len())
 }
 
-/// A byte of a name's joined fold ([`NameRec::joined`]): an `l` that came
-/// from an `i` is `i`, one that came from `1`, `|` or `!` (either letter)
-/// is `1` (no fold has a `1` otherwise).
-fn strict_name_byte(b: u8, flags: u8) -> u8 {
-    if b != b'l' {
-        b
-    } else if flags & I_ORIGIN != 0 {
-        b'i'
-    } else if flags & L_ORIGIN != 0 {
-        b'l'
-    } else {
-        b'1'
-    }
-}
-
 /// A name's joined fold as its automaton pattern: `i` and `1` read as `l`.
 fn merge_il(strict: &str) -> String {
     strict.replace(['i', '1'], "l")
 }
 
-/// A query character read as by [`merge_il`] (and [`ANY_IL`] as `l`): what
-/// the fuzzy index is built over.
+/// A query's characters read as by [`merge_il`]: what the fuzzy index is
+/// built over.
 fn merge_query(strict: &[u32], merged: &mut Vec<u32>) {
     merged.clear();
     merged.extend(strict.iter().map(|&c| {
-        if c == u32::from('i') || c == ANY_IL {
+        if c == u32::from('i') || c == u32::from('1') {
             u32::from('l')
         } else {
             c
@@ -937,18 +915,19 @@ fn merge_query(strict: &[u32], merged: &mut Vec<u32>) {
     }));
 }
 
-/// The character of the obfuscation fold at byte `at`, with its `l` told
-/// apart by origin: `i` for an `i`, `l` for an `l`, [`ANY_IL`] for `1`,
-/// `|` or `!` (either letter).
-fn strict_char(c: char, flags: u8) -> u32 {
+/// A character of the obfuscation fold (whose byte has `flags`), with its
+/// `l` told apart by origin: `i` for an `i`, `l` for an `l`, `1` for `1`,
+/// `|` or `!` (either letter; no fold has a `1` otherwise). Names and text
+/// are read alike.
+fn strict_char(c: char, flags: u8) -> char {
     if c != 'l' {
-        u32::from(c)
+        c
     } else if flags & I_ORIGIN != 0 {
-        u32::from('i')
+        'i'
     } else if flags & L_ORIGIN != 0 {
-        u32::from('l')
+        'l'
     } else {
-        ANY_IL
+        '1'
     }
 }
 

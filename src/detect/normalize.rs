@@ -623,6 +623,19 @@ impl<'a> Writer<'a> {
         self.last = flags & KIND_FLAGS;
     }
 
+    /// Writes a held leet character (`@ $ | !` after a word character): the
+    /// letter it stands for if a word character follows, else a separator.
+    #[inline(always)]
+    fn release_leet(&mut self, held: Option<(char, u32, u32)>, word_follows: bool) {
+        if let Some((letter, start, end)) = held {
+            if word_follows {
+                self.ch(letter, Class::Word, 0, start, end);
+            } else {
+                self.sep(start, end);
+            }
+        }
+    }
+
     /// Extends the last written character's span to `end` (a diacritic
     /// that folded to nothing).
     #[inline]
@@ -685,13 +698,7 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
             ex.ch(d, class, 0, start, end);
             if OBF {
                 let (d, class, origin) = simple.obf;
-                if let Some((letter, s, e)) = pending_leet.take() {
-                    if class == Class::Word {
-                        ob.ch(letter, Class::Word, 0, s, e);
-                    } else {
-                        ob.sep(s, e);
-                    }
-                }
+                ob.release_leet(pending_leet.take(), class == Class::Word);
                 ob.ch(d, class, origin, start, end);
             }
             continue;
@@ -738,13 +745,10 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
         let starts_word = ob_items
             .first()
             .is_some_and(|&(_, class, _)| class == Class::Word);
-        if let Some((letter, s, e)) = pending_leet.take() {
-            if starts_word && entry.kind == Kind::Normal {
-                ob.ch(letter, Class::Word, 0, s, e);
-            } else {
-                ob.sep(s, e);
-            }
-        }
+        ob.release_leet(
+            pending_leet.take(),
+            starts_word && entry.kind == Kind::Normal,
+        );
         if entry.kind == Kind::Leet {
             if ob.last & WORD != 0 && ob.pending_sep.is_none() {
                 pending_leet = Some((entry.leet, start, end));
