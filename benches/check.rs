@@ -175,7 +175,7 @@ fn registry_lookups(
 ) {
     let listing = &l.listing;
     for &number in brands {
-        let Some(brand) = detection.brands.get(number as usize) else {
+        let Some(brand) = detection.brand(number) else {
             continue;
         };
         let trademark = snapshot.in_scope(number, listing.nice_class, listing.region, at);
@@ -255,10 +255,7 @@ fn bench(c: &mut Criterion) {
             outcome
                 .matches
                 .iter()
-                .filter_map(|m| {
-                    let number = detection.brands.binary_search_by(|b| b.id.cmp(&m.brand.id));
-                    number.ok().map(|n| n as u32)
-                })
+                .filter_map(|m| detection.number_of(&m.brand.id))
                 .collect(),
         );
         matches += outcome.matches.len();
@@ -334,16 +331,18 @@ fn bench(c: &mut Criterion) {
     // The detection part alone, on the snapshot's own index.
     let mut out: Vec<TextMatch> = Vec::new();
     let scan_default = time_per_title(&titles, rounds, |t| {
-        detection.index.scan_text(t, &mut out);
+        detection
+            .layers()
+            .scan_text_with(t, ScanOptions::default(), &mut out);
     });
     let scan_one_word = time_per_title(&titles, rounds, |t| {
         detection
-            .index
+            .layers()
             .scan_text_with(t, ScanOptions { fuzzy_max_words: 1 }, &mut out);
     });
     let scan_no_fuzzy = time_per_title(&titles, rounds, |t| {
         detection
-            .index
+            .layers()
             .scan_text_with(t, ScanOptions { fuzzy_max_words: 0 }, &mut out);
     });
     let signals = time_per_title(&titles, rounds, |t| {
@@ -394,7 +393,7 @@ fn bench(c: &mut Criterion) {
         entries.len(),
         registry.common_word_brands,
         registry.brands_in_force,
-        detection.index.name_count(),
+        detection.base_index().name_count(),
         registry.trademarks,
         registry.trademarks_in_force,
         registry.logos,
@@ -419,7 +418,7 @@ fn bench(c: &mut Criterion) {
             (built - generated) / auths,
             mib(built - start),
             (built - start) / auths,
-            mib(detection.index.memory_bytes() as i64),
+            mib(detection.base_index().memory_bytes() as i64),
         );
     } else {
         eprintln!("resident memory: /proc/self/statm not readable");
@@ -503,7 +502,11 @@ fn bench(c: &mut Criterion) {
                 .min()
                 .unwrap_or_default()
         };
-        let scan = fastest(&mut || detection.index.scan_text(black_box(&t.text), &mut out));
+        let scan = fastest(&mut || {
+            detection
+                .layers()
+                .scan_text_with(black_box(&t.text), ScanOptions::default(), &mut out);
+        });
         let lookups = fastest(&mut || {
             registry_lookups(&snapshot, &detection, &listings[i], &matched_brands[i], at);
         });

@@ -135,7 +135,7 @@ impl Outcome {
     pub fn term<'a>(&'a self, m: &'a Match) -> &'a str {
         match &m.term {
             Term::Text(text) => text,
-            Term::Name(name) => self.detection.as_ref().map_or("", |d| d.index.term(*name)),
+            Term::Name(name) => self.detection.as_ref().map_or("", |d| d.term(*name)),
         }
     }
 }
@@ -174,7 +174,7 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
                    term: Term,
                    span: Range<usize>,
                    nominative: bool| {
-        let Some(brand) = index.brands.get(id as usize) else {
+        let Some(brand) = index.brand(id) else {
             return;
         };
         let strong = evidence.is_strong() && !nominative;
@@ -232,7 +232,7 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
         } = &mut scratch;
         if !listing.declared_brand.trim().is_empty() {
             index
-                .index
+                .layers()
                 .declared_brands(&listing.declared_brand, declared);
             for &brand in declared.iter() {
                 resolve(
@@ -254,7 +254,7 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
                 continue;
             }
             // One fold of the text for the brands and the signal terms.
-            index.index.scan_text_and_signals(body, text, signals);
+            index.layers().scan_text_and_signals(body, text, signals);
             signal_terms.extend(
                 signals
                     .iter()
@@ -274,7 +274,7 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
                 );
             }
         }
-        index.index.scan_logos(&listing.image_hashes, logos);
+        index.layers().scan_logos(&listing.image_hashes, logos);
         for m in logos.iter() {
             resolve(
                 &mut matches,
@@ -285,8 +285,7 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
                 Field::Image,
                 Term::Text(
                     index
-                        .brands
-                        .get(m.brand as usize)
+                        .brand(m.brand)
                         .map(|b| b.display_name.clone())
                         .unwrap_or_default(),
                 ),

@@ -185,6 +185,24 @@ struct WordMemo {
     misses: u64,
 }
 
+impl WordMemo {
+    /// Heap bytes held (keys, values and table slots).
+    fn bytes(&self) -> usize {
+        let slot = std::mem::size_of::<(Box<[u32]>, WordLookup)>() + 1;
+        let words: usize = self
+            .words
+            .iter()
+            .map(|(k, v)| 4 * (k.len() + v.candidates.len()) + 8 * v.hits.len())
+            .sum();
+        let runs: usize = self
+            .runs
+            .iter()
+            .map(|(k, v)| 4 * k.len() + 8 * v.len())
+            .sum();
+        words + runs + slot * (self.words.capacity() + self.runs.capacity())
+    }
+}
+
 /// Per-thread buffers for scanning.
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
@@ -215,11 +233,49 @@ pub(crate) struct Scratch {
     hash: HashScratch,
     /// Per word: what its lookup found for runs of several words.
     runs: Words,
-    /// Word lookups already made on this thread.
-    memo: WordMemo,
+    /// Word lookups already made on this thread, for the two indexes
+    /// scanned last (a snapshot's base index and its overlay), and which
+    /// of the two was used last.
+    memos: [WordMemo; 2],
+    memo_last: usize,
+    /// A second layer's matches, before they join the first's
+    /// ([`super::Layers`]).
+    pub(super) layer: Vec<TextMatch>,
+}
+
+/// The memo of `memos` for the index of `generation`: the one kept for it,
+/// else the one used less recently, emptied and given to it.
+fn memo_for<'m>(
+    memos: &'m mut [WordMemo; 2],
+    last: &mut usize,
+    generation: u64,
+) -> &'m mut WordMemo {
+    let slot = match memos.iter().position(|m| m.generation == generation) {
+        Some(slot) => slot,
+        None => {
+            let slot = 1 - *last;
+            let memo = &mut memos[slot];
+            memo.words.clear();
+            memo.runs.clear();
+            memo.generation = generation;
+            slot
+        }
+    };
+    *last = slot;
+    &mut memos[slot]
 }
 
 impl Scratch {
+    /// Folds `text` at both levels, for [`BrandIndex::scan_folded`].
+    pub(super) fn fold(&mut self, text: &str) {
+        fold_both(text, &mut self.exact, &mut self.obf);
+    }
+
+    /// The signal terms of the text last folded, into `out` (cleared).
+    pub(super) fn signal_terms(&self, out: &mut Vec<std::ops::Range<usize>>) {
+        super::signal::signal_terms_in(&self.exact, out);
+    }
+
     /// Folds `text` at the exact level only and returns it.
     pub(crate) fn fold_exact(&mut self, text: &str) -> &FoldedText {
         fold_exact_only(text, &mut self.exact, &mut self.obf);
@@ -468,7 +524,12 @@ impl BrandIndex {
     }
 
     /// Scans the text folded into `scratch`.
-    fn scan_folded(&self, scratch: &mut Scratch, options: ScanOptions, out: &mut Vec<TextMatch>) {
+    pub(super) fn scan_folded(
+        &self,
+        scratch: &mut Scratch,
+        options: ScanOptions,
+        out: &mut Vec<TextMatch>,
+    ) {
         out.clear();
         self.scan_automaton(scratch, out);
         if options.fuzzy_max_words > 0 && !self.fuzzy.is_empty() {
@@ -483,28 +544,19 @@ impl BrandIndex {
     /// benchmarks.
     #[must_use]
     pub fn word_memo_counts() -> (u64, u64) {
-        with_scratch(|scratch| (scratch.memo.hits, scratch.memo.misses))
+        with_scratch(|scratch| {
+            scratch
+                .memos
+                .iter()
+                .fold((0, 0), |(h, m), memo| (h + memo.hits, m + memo.misses))
+        })
     }
 
     /// Heap bytes held by this thread's memo of fuzzy lookups (keys,
     /// values and table slots), for reporting.
     #[must_use]
     pub fn word_memo_bytes() -> usize {
-        with_scratch(|scratch| {
-            let memo = &scratch.memo;
-            let slot = std::mem::size_of::<(Box<[u32]>, WordLookup)>() + 1;
-            let words: usize = memo
-                .words
-                .iter()
-                .map(|(k, v)| 4 * (k.len() + v.candidates.len()) + 8 * v.hits.len())
-                .sum();
-            let runs: usize = memo
-                .runs
-                .iter()
-                .map(|(k, v)| 4 * k.len() + 8 * v.len())
-                .sum();
-            words + runs + slot * (memo.words.capacity() + memo.runs.capacity())
-        })
+        with_scratch(|scratch| scratch.memos.iter().map(WordMemo::bytes).sum())
     }
 
     /// [`BrandIndex::scan_text`] and [`super::signal_terms`] of `text` at
@@ -657,8 +709,11 @@ impl BrandIndex {
             hash,
             runs,
             pattern,
-            memo,
+            memos,
+            memo_last,
+            layer: _,
         } = scratch;
+        let memo = memo_for(memos, memo_last, self.generation);
         strong.clear();
         strong.extend(
             out.iter()
@@ -727,11 +782,6 @@ impl BrandIndex {
         // Single words (their lookup also finds what runs need), through
         // this thread's memo of words already looked up.
         runs.clear();
-        if memo.generation != self.generation {
-            memo.words.clear();
-            memo.runs.clear();
-            memo.generation = self.generation;
-        }
         for (w, &(a, b)) in word_chars.iter().enumerate() {
             query.clear();
             query.extend_from_slice(&letters[a..b]);
@@ -1059,6 +1109,12 @@ fn finish(out: &mut Vec<TextMatch>) {
         }
         out.truncate(keep);
     }
+    order(out);
+}
+
+/// Sorts matches as scans report them: by span start, then strongest
+/// evidence, then brand.
+pub(super) fn order(out: &mut [TextMatch]) {
     out.sort_unstable_by(|a, b| {
         (a.span.start, a.evidence.rank(), a.brand, a.span.end, a.name).cmp(&(
             b.span.start,

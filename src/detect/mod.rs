@@ -90,8 +90,10 @@
 //! (`leather`, `watch`, `free shipping`) far more often than they bring new
 //! ones. So each thread remembers the lookups it made: up to 16,384 words
 //! and 32,768 runs of two words (runs of three rarely repeat and would
-//! only churn it), each emptied when full and whenever the thread scans
-//! with another index (each build has a generation number). A remembered
+//! only churn it), each emptied when full. A thread keeps such a memo for
+//! the two indexes it scanned with last (a snapshot's base and its overlay,
+//! `detect::Layers`); each build has a generation number, and a third
+//! index takes the memo of the one used less recently. A remembered
 //! word or run costs one hash lookup instead of its deletion probes and
 //! verification. `benches/check.rs` reports the memo's hit rate and size
 //! on a stream of titles never seen before: 96 % of words, 66 % of words
@@ -127,6 +129,7 @@
 
 mod fuzzy;
 mod index;
+mod layers;
 mod logo;
 pub mod normalize;
 mod runs;
@@ -136,6 +139,7 @@ mod signal;
 mod tests;
 
 pub use index::{BrandIndex, IndexError, ScanOptions};
+pub use layers::Layers;
 pub use signal::signal_terms;
 
 use std::ops::Range;

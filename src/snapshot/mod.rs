@@ -14,6 +14,7 @@
 //! it.
 
 mod authorizations;
+mod detection;
 mod scopes;
 
 use std::{ops::Bound, sync::Arc};
@@ -21,6 +22,8 @@ use std::{ops::Bound, sync::Arc};
 use imbl::{HashMap, OrdMap};
 
 use authorizations::Authorizations;
+pub use detection::Detection;
+use detection::DetectionState;
 use scopes::Scopes;
 
 use crate::model::{
@@ -114,23 +117,12 @@ pub struct Snapshot {
     /// and by (brand, platform, seller) for checks.
     authorizations: Authorizations,
     /// The brand automaton over every active brand's names, aliases and
-    /// logos; rebuilt after a change to brands or logos, never on a check.
-    detection: Option<Arc<Detection>>,
-    /// A brand or logo changed since the automaton was built.
-    detection_stale: bool,
+    /// logos, in two layers (see [`detection`]); brought up to date after
+    /// a change to brands or logos, never on a check.
+    detection: DetectionState,
     /// Registered trademarks per brand, in the detection index's brand
     /// numbering, for listing checks.
     scopes: Scopes,
-}
-
-/// The detection index of a snapshot, with its brands.
-#[derive(Debug)]
-pub struct Detection {
-    /// The automaton and logo index.
-    pub index: crate::detect::BrandIndex,
-    /// Brand id (as the index knows it) → brand. The index is rebuilt on
-    /// every brand change, so these are the snapshot's current brands.
-    pub brands: Vec<Arc<Brand>>,
 }
 
 /// One page of a listing: the items and the key to continue after.
@@ -161,7 +153,7 @@ impl SnapshotBuilder {
         let mut snapshot = self.snapshot;
         snapshot.authorizations = self.authorizations.into();
         snapshot.revision = revision;
-        snapshot.detection_stale = true;
+        snapshot.detection.rebuild_all();
         snapshot.refresh_indexes();
         snapshot
     }
@@ -258,9 +250,19 @@ impl Snapshot {
         self.authorizations.compact_if_due();
     }
 
-    /// The detection index; `None` before any brand exists.
+    /// The detection index; `None` before the first load.
     pub fn detection(&self) -> Option<Arc<Detection>> {
-        self.detection.clone()
+        self.detection.current().cloned()
+    }
+
+    /// Waits for a new base of the detection index being built on another
+    /// thread, if any, and adopts it, so the index is one layer again
+    /// unless brands changed since it was started (see [`detection`]).
+    /// Writes and the change feed adopt it by themselves on the next
+    /// change; this is for measuring and testing.
+    pub fn settle_detection(&mut self) {
+        self.detection.wait_for_pending();
+        self.refresh_indexes();
     }
 
     /// The trademark of detection brand number `brand` (see
@@ -278,53 +280,19 @@ impl Snapshot {
 
     /// Brings the detection index and the scope summaries up to date.
     fn refresh_indexes(&mut self) {
-        let rebuilt = self.refresh_detection();
-        if let Some(detection) = &self.detection {
-            self.scopes
-                .refresh(&detection.brands, &self.trademarks, rebuilt);
-        }
-    }
-
-    /// Rebuilds the detection index if a brand or logo changed; whether it
-    /// did.
-    fn refresh_detection(&mut self) -> bool {
-        if !self.detection_stale && self.detection.is_some() {
-            return false;
-        }
-        let mut brands = Vec::new();
-        let mut entries = Vec::new();
-        for brand in self.brands.values() {
-            if brand.status != BrandStatus::Active {
-                continue;
-            }
-            let id = brands.len() as u32;
-            brands.push(brand.clone());
-            let mut names = vec![brand.display_name.clone()];
-            names.extend(brand.aliases.iter().cloned());
-            let logos = self.logos_of(&brand.id).map(|l| l.hash.0).collect();
-            entries.push(crate::detect::BrandEntry { id, names, logos });
-        }
-        match crate::detect::BrandIndex::build(entries) {
-            Ok(index) => {
-                self.detection = Some(Arc::new(Detection { index, brands }));
-                self.detection_stale = false;
-                true
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot build the brand index; keeping the previous one");
-                false
-            }
+        let refreshed = self.detection.refresh(&self.brands, &self.logos);
+        if let Some(detection) = self.detection.current() {
+            self.scopes.refresh(detection, &self.trademarks, refreshed);
         }
     }
 
     fn apply_change(&mut self, change: &Change) {
-        if change
-            .after
-            .as_ref()
-            .or(change.before.as_ref())
-            .is_some_and(|r| matches!(r, Resource::Brand(_) | Resource::Logo(_)))
-        {
-            self.detection_stale = true;
+        for resource in [&change.before, &change.after].into_iter().flatten() {
+            match resource {
+                Resource::Brand(b) => self.detection.touch(&b.id),
+                Resource::Logo(l) => self.detection.touch(&l.brand),
+                _ => {}
+            }
         }
         if let Some(before) = &change.before {
             self.remove(before);

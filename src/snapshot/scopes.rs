@@ -15,10 +15,9 @@ use std::{collections::BTreeSet, sync::Arc};
 
 use imbl::{OrdMap, Vector};
 
-use super::{BrandChild, of_parent};
-use crate::model::{
-    Brand, NiceClass, NiceClassSet, Region, Slug, Timestamp, Trademark, TrademarkStatus,
-};
+use super::detection::Refreshed;
+use super::{BrandChild, Detection, of_parent};
+use crate::model::{NiceClass, NiceClassSet, Region, Slug, Timestamp, Trademark, TrademarkStatus};
 
 /// A registered trademark, reduced to what scoping needs.
 #[derive(Clone, Debug)]
@@ -80,15 +79,39 @@ impl Scopes {
         self.dirty.insert(brand.clone());
     }
 
-    /// Rebuilds every summary for `brands` (a detection index's brands, in
-    /// id order) from `trademarks` (keyed by brand, then id).
-    fn rebuild(&mut self, brands: &[Arc<Brand>], trademarks: &OrdMap<BrandChild, Arc<Trademark>>) {
+    /// The summary of brand `id`'s trademarks: its scopes and their
+    /// classes.
+    fn of_brand(
+        trademarks: &OrdMap<BrandChild, Arc<Trademark>>,
+        id: &Slug,
+    ) -> (BrandScopes, NiceClassSet) {
+        let scopes: Vec<Scope> = of_parent(trademarks, id).filter_map(Scope::of).collect();
+        let classes = union(&scopes);
+        (Arc::from(scopes), classes)
+    }
+
+    /// Rebuilds every summary for `detection`'s brand numbers from
+    /// `trademarks` (keyed by brand, then id): its base in one ordered pass,
+    /// then its overlay brand by brand.
+    fn rebuild(&mut self, detection: &Detection, trademarks: &OrdMap<BrandChild, Arc<Trademark>>) {
         let empty: BrandScopes = Arc::from(Vec::new());
         let mut by_brand = Vector::new();
-        let mut classes = Vec::with_capacity(brands.len());
+        let mut classes = Vec::with_capacity(detection.brand_count());
         let mut marks = trademarks.iter().peekable();
         let mut scopes = Vec::new();
-        for brand in brands {
+        let mut sorted = true;
+        let mut last: Option<&Slug> = None;
+        for (_, brand) in detection.numbered() {
+            // The base's brands are in id order, and so are the overlay's:
+            // one pass for the first run, lookups for the second.
+            sorted &= last.is_none_or(|l| *l < brand.id);
+            last = Some(&brand.id);
+            if !sorted {
+                let (summary, all) = Self::of_brand(trademarks, &brand.id);
+                classes.push(all);
+                by_brand.push_back(summary);
+                continue;
+            }
             while marks.next_if(|((b, _), _)| *b < brand.id).is_some() {}
             scopes.clear();
             while let Some((_, t)) = marks.next_if(|((b, _), _)| *b == brand.id) {
@@ -106,20 +129,33 @@ impl Scopes {
         self.dirty.clear();
     }
 
-    /// Brings the summaries up to date for `brands`, the brands of a
-    /// detection index, from `trademarks` (keyed by brand, then id): in one
-    /// pass when the index is not the one they were built for (`rebuilt`,
-    /// or a different number of brands), else only for the brands touched
-    /// since.
+    /// Brings the summaries up to date for `detection`'s brand numbers from
+    /// `trademarks` (keyed by brand, then id): in one pass after a new base
+    /// ([`Refreshed::Full`]) or when they do not fit the index; for the
+    /// overlay's brands after a new overlay; and for the brands whose
+    /// trademarks were touched since.
     pub(super) fn refresh(
         &mut self,
-        brands: &[Arc<Brand>],
+        detection: &Detection,
         trademarks: &OrdMap<BrandChild, Arc<Trademark>>,
-        rebuilt: bool,
+        refreshed: Refreshed,
     ) {
-        if rebuilt || self.by_brand.len() != brands.len() {
-            self.rebuild(brands, trademarks);
+        let (overlay, _) = detection.overlay_size();
+        let base = detection.brand_count() - overlay;
+        if refreshed == Refreshed::Full || self.by_brand.len() < base {
+            self.rebuild(detection, trademarks);
             return;
+        }
+        if refreshed == Refreshed::Overlay || self.by_brand.len() != detection.brand_count() {
+            // The overlay's brands are renumbered: summarize them afresh.
+            self.by_brand.truncate(base);
+            let classes = Arc::make_mut(&mut self.classes);
+            classes.truncate(base);
+            for (_, brand) in detection.numbered().skip(base) {
+                let (summary, all) = Self::of_brand(trademarks, &brand.id);
+                classes.push(all);
+                self.by_brand.push_back(summary);
+            }
         }
         if self.dirty.is_empty() {
             return; // nothing to copy
@@ -127,15 +163,15 @@ impl Scopes {
         let dirty = std::mem::take(&mut self.dirty);
         let classes = Arc::make_mut(&mut self.classes);
         for slug in dirty {
-            let Ok(number) = brands.binary_search_by(|b| b.id.cmp(&slug)) else {
+            let Some(number) = detection.number_of(&slug) else {
                 continue; // not in the index (not active): never matched
             };
-            let scopes: Vec<Scope> = of_parent(trademarks, &slug).filter_map(Scope::of).collect();
-            if let Some(all) = classes.get_mut(number) {
-                *all = union(&scopes);
+            let (summary, all) = Self::of_brand(trademarks, &slug);
+            if let Some(slot) = classes.get_mut(number as usize) {
+                *slot = all;
             }
-            if let Some(slot) = self.by_brand.get_mut(number) {
-                *slot = Arc::from(scopes);
+            if let Some(slot) = self.by_brand.get_mut(number as usize) {
+                *slot = summary;
             }
         }
     }
@@ -290,7 +326,11 @@ mod tests {
             "2027-06-01T12:00:00Z",
             "2029-01-01T00:00:00Z",
         ];
-        for (number, brand) in detection.brands.iter().enumerate() {
+        // Retired numbers (brands changed since the base) are never matched.
+        let live = detection
+            .numbered()
+            .filter(|(number, brand)| detection.number_of(&brand.id) == Some(*number));
+        for (number, brand) in live {
             for class in classes {
                 let class = class.map(|c| NiceClass::parse(c).expect("class"));
                 for r in regions {
@@ -308,7 +348,7 @@ mod tests {
                             })
                             .map(|t| t.id.clone());
                         let got = snapshot
-                            .in_scope(number as u32, class, r, at)
+                            .in_scope(number, class, r, at)
                             .map(|t| t.id.clone());
                         prop_assert_eq!(
                             got,

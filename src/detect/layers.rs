@@ -1,0 +1,133 @@
+//! A detection index in two layers: a large base, built rarely, and a small
+//! overlay over the brands changed since, built on every brand change.
+//!
+//! Building a [`BrandIndex`] for 100k brands takes seconds, so a registry
+//! that rebuilt it on every brand change would make each such write wait
+//! that long. Instead a snapshot keeps the base it has and builds an
+//! overlay over just the changed brands (milliseconds). The base's own
+//! entries for those brands are *retired*: their matches are dropped. A
+//! scan asks both layers, folding the text once. Every rule that ranks or
+//! drops matches applies per brand, and a brand lives in exactly one
+//! layer, so the answer is the one a single index over all brands would
+//! give; `snapshot` tests compare the two under random change sequences.
+//!
+//! The overlay's brand ids follow the base's (the caller numbers them);
+//! its name numbers are reported after the base's, so a [`NameId`] stays
+//! unique across the layers.
+
+use std::ops::Range;
+
+use super::index::{order, with_scratch};
+use super::{BrandIndex, LogoMatch, NameId, ScanOptions, TextMatch};
+
+/// A base index, the brands of it that no longer count, and an overlay.
+#[derive(Clone, Copy, Debug)]
+pub struct Layers<'a> {
+    /// The large index.
+    pub base: &'a BrandIndex,
+    /// Brand ids of `base` whose matches are dropped, sorted.
+    pub retired: &'a [u32],
+    /// The index over the brands changed since `base` was built, with
+    /// brand ids of its own (not in `base`).
+    pub overlay: Option<&'a BrandIndex>,
+}
+
+impl<'a> Layers<'a> {
+    /// Whether a match of `base` for `brand` counts.
+    fn live(&self, brand: u32) -> bool {
+        self.retired.binary_search(&brand).is_err()
+    }
+
+    /// The first name number of the overlay's names.
+    fn overlay_names(&self) -> u32 {
+        u32::try_from(self.base.name_count()).unwrap_or(u32::MAX)
+    }
+
+    /// The registered name or alias `name` of either layer.
+    #[must_use]
+    pub fn term(&self, name: NameId) -> &'a str {
+        let first = self.overlay_names();
+        match self.overlay {
+            Some(overlay) if name.0 >= first => overlay.term(NameId(name.0 - first)),
+            _ => self.base.term(name),
+        }
+    }
+
+    /// [`BrandIndex::scan_text_and_signals`] over both layers, folding the
+    /// text once.
+    pub fn scan_text_and_signals(
+        &self,
+        text: &str,
+        out: &mut Vec<TextMatch>,
+        signals: &mut Vec<Range<usize>>,
+    ) {
+        self.scan(text, ScanOptions::default(), out, Some(signals));
+    }
+
+    /// [`BrandIndex::scan_text_with`] over both layers.
+    pub fn scan_text_with(&self, text: &str, options: ScanOptions, out: &mut Vec<TextMatch>) {
+        self.scan(text, options, out, None);
+    }
+
+    fn scan(
+        &self,
+        text: &str,
+        options: ScanOptions,
+        out: &mut Vec<TextMatch>,
+        signals: Option<&mut Vec<Range<usize>>>,
+    ) {
+        with_scratch(|scratch| {
+            scratch.fold(text);
+            if let Some(signals) = signals {
+                scratch.signal_terms(signals);
+            }
+            self.base.scan_folded(scratch, options, out);
+            if !self.retired.is_empty() {
+                out.retain(|m| self.live(m.brand));
+            }
+            let Some(overlay) = self.overlay else {
+                return;
+            };
+            let mut layer = std::mem::take(&mut scratch.layer);
+            overlay.scan_folded(scratch, options, &mut layer);
+            if !layer.is_empty() {
+                let first = self.overlay_names();
+                out.extend(layer.drain(..).map(|mut m| {
+                    m.name = NameId(m.name.0.saturating_add(first));
+                    m
+                }));
+                order(out);
+            }
+            scratch.layer = layer;
+        });
+    }
+
+    /// [`BrandIndex::declared_brands`] over both layers.
+    pub fn declared_brands(&self, declared: &str, out: &mut Vec<u32>) {
+        self.base.declared_brands(declared, out);
+        out.retain(|&b| self.live(b));
+        if let Some(overlay) = self.overlay {
+            let mut more = Vec::new();
+            overlay.declared_brands(declared, &mut more);
+            if !more.is_empty() {
+                out.extend(more);
+                out.sort_unstable();
+                out.dedup();
+            }
+        }
+    }
+
+    /// [`BrandIndex::scan_logos`] over both layers.
+    pub fn scan_logos(&self, hashes: &[u64], out: &mut Vec<LogoMatch>) {
+        self.base.scan_logos(hashes, out);
+        out.retain(|m| self.live(m.brand));
+        if let Some(overlay) = self.overlay {
+            let mut more = Vec::new();
+            overlay.scan_logos(hashes, &mut more);
+            if !more.is_empty() {
+                out.extend(more);
+                out.sort_unstable_by_key(|m| (m.hash_index, m.distance, m.brand));
+            }
+        }
+    }
+}
