@@ -42,13 +42,14 @@
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use marque::detect::BrandIndex;
 use marque::detect::{ScanOptions, TextMatch};
 use marque::listing::{self, Outcome};
-use marque::model::Timestamp;
+use marque::model::{Actor, Change, ChangeEvent, Resource, Timestamp};
 use marque::snapshot::{Detection, Snapshot};
 
 mod synthetic;
@@ -191,6 +192,80 @@ fn registry_lookups(
         }
         black_box(trademark);
     }
+}
+
+/// Applies `writes` brand changes, one revision each (an alias added to a
+/// brand spread over the registry), to a copy of `snapshot`, as the change
+/// feed does, timing each; then checks `listings` with the overlay those
+/// changes built, and again once the new base is adopted.
+fn brand_writes(snapshot: &Snapshot, listings: &[&SyntheticListing], at: Timestamp, writes: usize) {
+    let mut state = snapshot.clone();
+    let detection = state.detection().expect("the registry has brands");
+    let count = detection.brand_count().max(1);
+    let mut latencies = Vec::with_capacity(writes);
+    let mut largest = (0, 0);
+    for i in 0..writes {
+        let number = u32::try_from(i * 7_919 % count).unwrap_or(0);
+        let Some(before) = detection.brand(number).cloned() else {
+            continue;
+        };
+        let mut after = (*before).clone();
+        after
+            .aliases
+            .push(format!("{} Paris {i}", after.display_name));
+        after.update_revision = state.revision() + 1;
+        let event = ChangeEvent {
+            revision: state.revision() + 1,
+            time: at,
+            actor: Actor::System,
+            request_id: None,
+            request_fingerprint: None,
+            changes: vec![Change {
+                before: Some(Resource::Brand(before)),
+                after: Some(Resource::Brand(Arc::new(after))),
+            }],
+        };
+        let started = Instant::now();
+        state.apply(&event);
+        latencies.push(started.elapsed());
+        let size = state.detection().map_or((0, 0), |d| d.overlay_size());
+        largest = largest.max(size);
+    }
+    let (overlay, touched) = state.detection().map_or((0, 0), |d| d.overlay_size());
+    latencies.sort_unstable();
+    let total: Duration = latencies.iter().sum();
+    eprintln!(
+        "brand writes: {} brand changes applied one revision each (Snapshot::apply, as the \
+         change feed and a write do): mean {:.2?}, p50 {:.2?}, p99 {:.2?}, max {:.2?}; \
+         overlay at most {} brands, {} at the end ({} changed since the base: a new base \
+         adopted on the way when fewer than {writes})",
+        latencies.len(),
+        total / latencies.len().max(1) as u32,
+        percentile(&latencies, 50.0),
+        percentile(&latencies, 99.0),
+        latencies.last().copied().unwrap_or_default(),
+        largest.0,
+        overlay,
+        touched,
+    );
+    let rounds = 3;
+    let (layered, layered_wall) = time_checks(&state, listings, rounds);
+    report(
+        "  checks, with that overlay",
+        &layered,
+        layered_wall,
+        rounds,
+    );
+    let started = Instant::now();
+    state.settle_detection();
+    let settle = started.elapsed();
+    let (_, touched) = state.detection().map_or((0, 0), |d| d.overlay_size());
+    let (settled, settled_wall) = time_checks(&state, listings, rounds);
+    eprintln!(
+        "  waited {settle:.2?} for the new base being built on its own thread; {touched} \
+         brands changed since it"
+    );
+    report("  checks, new base adopted", &settled, settled_wall, rounds);
 }
 
 fn kind(outcome_part: impl std::fmt::Debug) -> String {
@@ -538,6 +613,8 @@ fn bench(c: &mut Criterion) {
         share(rest),
         matches as f64 / listings.len().max(1) as f64,
     );
+
+    brand_writes(&snapshot, &all, at, if benchmarking { 600 } else { 40 });
 
     let mut g = c.benchmark_group("check");
     g.sample_size(10);

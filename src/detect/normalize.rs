@@ -16,7 +16,7 @@
 //! one: `I` folds to `i`, which is not a confusable of `l`. The letters `i`
 //! and `l` still fold to one byte, `l`, so that `1`, `|` and `!` (which stand
 //! for either) match both; each such byte records where it came from
-//! ([`I_ORIGIN`], [`L_ORIGIN`], neither for the ambiguous ones), and the
+//! (`I_ORIGIN`, `L_ORIGIN`, neither for the ambiguous ones), and the
 //! matcher counts an `i` read for an `l`, or an `l` for an `i`, as a
 //! substitution (`Aurelie` is a misspelling of `Aurelle`, not obfuscation).
 //!

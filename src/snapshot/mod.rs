@@ -12,6 +12,11 @@
 //! about 120 bytes per authorization plus a persistent overlay of the
 //! changes since, folded into a new base once it has grown to a sixteenth of
 //! it.
+//!
+//! The detection index follows the same idea (`snapshot/detection.rs`): a
+//! base over every active brand, and an overlay over the brands changed
+//! since, rebuilt on each brand change; a new base is built on a thread of
+//! its own once the overlay has grown, and adopted by a later change.
 
 mod authorizations;
 mod detection;
@@ -257,7 +262,7 @@ impl Snapshot {
 
     /// Waits for a new base of the detection index being built on another
     /// thread, if any, and adopts it, so the index is one layer again
-    /// unless brands changed since it was started (see [`detection`]).
+    /// unless brands changed since it was started (see `snapshot/detection.rs`).
     /// Writes and the change feed adopt it by themselves on the next
     /// change; this is for measuring and testing.
     pub fn settle_detection(&mut self) {
@@ -266,7 +271,7 @@ impl Snapshot {
     }
 
     /// The trademark of detection brand number `brand` (see
-    /// [`Detection::brands`]) in force at `at` covering `class` and `region`
+    /// [`Detection::brand`]) in force at `at` covering `class` and `region`
     /// (each when given): the first such in id order.
     pub fn in_scope(
         &self,

@@ -2,14 +2,16 @@
 //!
 //! A listing check asks, for every brand a listing shows, which registered
 //! trademark of that brand (if any) is in force for the listing's class and
-//! region. Detection numbers the brands it matches (the position of the
-//! brand in [`super::Detection::brands`]), so the summaries are a persistent
-//! vector in that order: answering is one indexed read and a few integer
+//! region. Detection numbers the brands it matches
+//! ([`super::Detection::brand`]), so the summaries are a persistent vector
+//! in that order: answering is one indexed read and a few integer
 //! comparisons per registered trademark, with no string-keyed map walk.
 //!
-//! The vector follows the detection index: it is rebuilt in one ordered pass
-//! over the trademarks whenever the index is, and between rebuilds the
-//! brands whose trademarks changed are recomputed one by one.
+//! The vector follows the detection index's numbers: it is rebuilt in one
+//! ordered pass over the trademarks whenever the index gets a new base; a
+//! new overlay renumbers only the overlay's brands, whose summaries are
+//! recomputed; and the brands whose trademarks changed are recomputed one
+//! by one.
 
 use std::{collections::BTreeSet, sync::Arc};
 

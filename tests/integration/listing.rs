@@ -243,3 +243,79 @@ async fn logos_in_listing_images_are_evidence() {
     let none = check(&server, Who::PlatformP, l).await;
     assert_eq!(none.verdict, ALLOW);
 }
+
+/// A made-up word for `i`, two letters away from every other's.
+fn made_up_name(i: usize) -> String {
+    const SYLLABLES: [&str; 5] = ["ka", "ro", "mi", "tu", "se"];
+    let s = |k: usize| SYLLABLES[(i / 5usize.pow(k as u32)) % 5];
+    format!("Q{}{}{}x", s(0), s(1), s(2))
+}
+
+#[tokio::test]
+async fn brand_changes_are_found_by_the_next_check() {
+    // Forty renames of one alias: each found by a check at the write's
+    // revision, the one before it no longer, across the detection index's
+    // overlay and the new bases built behind it.
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let mut etag = owner
+        .get_brand(pb::GetBrandRequest {
+            name: "brands/alpha".into(),
+            min_revision: 0,
+        })
+        .await
+        .expect("get")
+        .into_inner()
+        .brand
+        .expect("brand")
+        .etag;
+    let alpha_exact = |r: &pb::CheckListingResponse, term: &str| {
+        r.matches.iter().any(|m| {
+            m.brand == "brands/alpha"
+                && m.evidence == pb::Evidence::TextExact as i32
+                && m.matched_term == term
+        })
+    };
+    for i in 0..40 {
+        let name = made_up_name(i);
+        let updated = owner
+            .update_brand(pb::UpdateBrandRequest {
+                brand: Some(pb::Brand {
+                    name: "brands/alpha".into(),
+                    aliases: vec!["阿尔法".into(), name.clone()],
+                    etag: etag.clone(),
+                    ..Default::default()
+                }),
+                update_mask: Some(prost_types::FieldMask {
+                    paths: vec!["aliases".into()],
+                }),
+                request_id: String::new(),
+            })
+            .await
+            .expect("update")
+            .into_inner();
+        etag = updated.brand.expect("brand").etag;
+        let at = |title: String| pb::CheckListingRequest {
+            listing: Some(listing("seller-x", &title)),
+            min_revision: updated.revision,
+        };
+        let mut checker = server.check_as(Who::PlatformP);
+        let now = checker
+            .check_listing(at(format!("{name} steel watch")))
+            .await
+            .expect("check")
+            .into_inner();
+        assert!(now.revision >= updated.revision);
+        assert!(alpha_exact(&now, &name), "{name}: {now:?}");
+        assert_eq!(now.verdict, BLOCK, "{now:?}");
+        if i > 0 {
+            let before = made_up_name(i - 1);
+            let then = checker
+                .check_listing(at(format!("{before} steel watch")))
+                .await
+                .expect("check")
+                .into_inner();
+            assert!(!alpha_exact(&then, &before), "{before}: {then:?}");
+        }
+    }
+}
