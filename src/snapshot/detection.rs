@@ -407,6 +407,7 @@ impl DetectionState {
         let spawned = std::thread::Builder::new()
             .name("marque-index".into())
             .spawn(move || {
+                lower_priority();
                 let started = std::time::Instant::now();
                 let built = Tier::build(&brands, &logos, None::<std::iter::Empty<&Slug>>, 0);
                 let outcome = match built {
@@ -430,6 +431,15 @@ impl DetectionState {
             Ok(_) => self.pending = Some(pending),
             Err(e) => tracing::warn!(error = %e, "cannot start building a new brand index base"),
         }
+    }
+}
+
+/// Makes this thread (and the threads it starts) yield to checks: nice 10,
+/// so a new base is built with what the checks leave of the CPU.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    if let Err(e) = rustix::process::setpriority_process(Some(rustix::thread::gettid()), 10) {
+        tracing::debug!(error = %e, "cannot lower the priority of the index build");
     }
 }
 
