@@ -18,8 +18,13 @@
 //!
 //! Reads look at the overlay first, then the base. Once the overlay holds
 //! a sixteenth of the base (and at least [`MIN_COMPACT`] entries),
-//! [`Authorizations::compact_if_due`] folds both into a new base: O(n) work
-//! once every n/16 changes, amortized O(1) per change. (An overlay entry
+//! [`Authorizations::compact_if_due`] starts folding both into a new base on
+//! a thread of its own (low priority, `snapshot/background.rs`): O(n) work
+//! once every n/16 changes, amortized O(1) per change, off the writer's
+//! path. A later change adopts the new base, keeping in the overlay what
+//! changed since the fold started (an `imbl` diff of the two overlays,
+//! which skips the subtrees they share). A burst that grows the overlay to
+//! four times the threshold first waits for the fold. (An overlay entry
 //! costs about four times a base record, so at a sixteenth the overlay
 //! adds at most about a quarter to the table's memory just before it is
 //! folded in.)
@@ -36,7 +41,9 @@ use std::{
 };
 
 use hashbrown::HashTable;
-use imbl::{HashMap, OrdMap};
+use imbl::{HashMap, OrdMap, ordmap::DiffItem};
+
+use super::background::Background;
 use time::UtcOffset;
 
 use crate::model::{
@@ -57,6 +64,16 @@ pub(crate) struct Authorizations {
     overlay: OrdMap<Key, Option<Arc<Authorization>>>,
     /// (brand, platform, seller) → ids of the overlay's present entries.
     overlay_sellers: HashMap<SellerKey, Arc<[ResourceId]>>,
+    /// A new base being built from `base` and an earlier `overlay`.
+    pending: Option<Arc<Compaction>>,
+}
+
+/// A compaction running on a thread of its own: what it folds, and the
+/// new base.
+struct Compaction {
+    base: Arc<Base>,
+    overlay: OrdMap<Key, Option<Arc<Authorization>>>,
+    built: Arc<Background<Arc<Base>>>,
 }
 
 impl std::fmt::Debug for Authorizations {
@@ -207,28 +224,95 @@ impl Authorizations {
         self.base.records.len() - hidden + present
     }
 
-    /// Folds the overlay into a new base when it has grown to a sixteenth of
-    /// the base (and at least [`MIN_COMPACT`] entries).
+    /// Once the overlay has grown to a sixteenth of the base (and at least
+    /// [`MIN_COMPACT`] entries), starts folding it into a new base on a
+    /// thread of its own; adopts that base once it is built, keeping in the
+    /// overlay only what changed since the fold started. If the overlay
+    /// reaches four times that size first (a burst of changes), waits for
+    /// the fold.
     pub(crate) fn compact_if_due(&mut self) {
-        if self.overlay.len() >= MIN_COMPACT.max(self.base.records.len() / 16) {
+        self.adopt(false);
+        let due = MIN_COMPACT.max(self.base.records.len() / 16);
+        if self.overlay.len() >= due * 4 && !self.adopt(true) {
             self.compact();
+        }
+        if self.overlay.len() >= due && self.pending.is_none() {
+            self.start_compaction();
         }
     }
 
-    /// Folds the overlay into a new base.
-    pub(crate) fn compact(&mut self) {
-        let mut builder = Builder::default();
-        let base = &self.base;
-        for entry in Merged::new(base, 0..base.records.len(), self.overlay.iter()) {
-            match entry {
-                Entry::Base(_, i) => builder.push_base(base, i),
-                Entry::Overlay(a) => builder.push(a),
+    /// Starts folding the overlay into a new base on a thread of its own.
+    fn start_compaction(&mut self) {
+        let (base, overlay) = (self.base.clone(), self.overlay.clone());
+        let (b, o) = (base.clone(), overlay.clone());
+        let built = Background::spawn("marque-authorizations", move || {
+            let started = std::time::Instant::now();
+            let folded = fold(&b, &o);
+            tracing::info!(
+                authorizations = folded.records.len(),
+                seconds = started.elapsed().as_secs_f64(),
+                "built a new authorization table"
+            );
+            Some(Arc::new(folded))
+        });
+        self.pending = built.map(|built| {
+            Arc::new(Compaction {
+                base,
+                overlay,
+                built,
+            })
+        });
+    }
+
+    /// Adopts the new base of a compaction that has ended (waiting for it
+    /// if `wait`); whether it did.
+    fn adopt(&mut self, wait: bool) -> bool {
+        let Some(pending) = self.pending.clone() else {
+            return false;
+        };
+        let outcome = if wait {
+            Some(pending.built.wait())
+        } else {
+            pending.built.outcome()
+        };
+        let Some(outcome) = outcome else {
+            return false; // still running
+        };
+        self.pending = None;
+        let Some(base) = outcome.filter(|_| Arc::ptr_eq(&pending.base, &self.base)) else {
+            return false; // failed, or this table was compacted since
+        };
+        // What changed since the fold started stays in the overlay.
+        let mut next = Authorizations {
+            base,
+            ..Authorizations::default()
+        };
+        for item in pending.overlay.diff(&self.overlay) {
+            let (key, value) = match item {
+                DiffItem::Add(key, value)
+                | DiffItem::Update {
+                    new: (key, value), ..
+                } => (key, value.clone()),
+                DiffItem::Remove(key, _) => (key, None),
+            };
+            match value {
+                Some(a) => next.insert(a),
+                None => {
+                    if next.base.find(key.0.as_str(), key.1.as_str()).is_some() {
+                        next.overlay.insert(key.clone(), None);
+                    }
+                }
             }
         }
+        *self = next;
+        true
+    }
+
+    /// Folds the overlay into a new base, here and now.
+    pub(crate) fn compact(&mut self) {
         *self = Authorizations {
-            base: Arc::new(builder.finish()),
-            overlay: OrdMap::new(),
-            overlay_sellers: HashMap::new(),
+            base: Arc::new(fold(&self.base, &self.overlay)),
+            ..Authorizations::default()
         };
     }
 
@@ -236,6 +320,18 @@ impl Authorizations {
     pub(crate) fn base_bytes(&self) -> usize {
         self.base.bytes()
     }
+}
+
+/// `base` with `overlay` folded in.
+fn fold(base: &Base, overlay: &OrdMap<Key, Option<Arc<Authorization>>>) -> Base {
+    let mut builder = Builder::default();
+    for entry in Merged::new(base, 0..base.records.len(), overlay.iter()) {
+        match entry {
+            Entry::Base(_, i) => builder.push_base(base, i),
+            Entry::Overlay(a) => builder.push(a),
+        }
+    }
+    builder.finish()
 }
 
 /// Builds a base in one pass; [`Authorizations::from`] turns it into the
@@ -256,8 +352,7 @@ impl From<Builder> for Authorizations {
     fn from(builder: Builder) -> Self {
         Authorizations {
             base: Arc::new(builder.finish()),
-            overlay: OrdMap::new(),
-            overlay_sellers: HashMap::new(),
+            ..Authorizations::default()
         }
     }
 }
@@ -782,6 +877,10 @@ mod tests {
         /// Remove the authorization with this brand and id, if any.
         Remove(u8, u8),
         Compact,
+        /// Start folding the overlay on a thread of its own.
+        StartCompaction,
+        /// Adopt the fold's base, once built (waiting for it, or not).
+        Adopt(bool),
     }
 
     fn op() -> impl Strategy<Value = Op> {
@@ -800,6 +899,8 @@ mod tests {
             }),
             2 => (any::<u8>(), any::<u8>()).prop_map(|(b, i)| Op::Remove(b, i)),
             1 => Just(Op::Compact),
+            2 => Just(Op::StartCompaction),
+            2 => any::<bool>().prop_map(Op::Adopt),
         ]
     }
 
@@ -828,6 +929,14 @@ mod tests {
                     }
                 }
                 Op::Compact => table.compact(),
+                Op::StartCompaction => {
+                    if table.pending.is_none() {
+                        table.start_compaction();
+                    }
+                }
+                Op::Adopt(wait) => {
+                    table.adopt(*wait);
+                }
             }
         }
         (table, model)
@@ -886,11 +995,14 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(200))]
 
-        /// Whatever the changes and whenever compactions happen, the table
-        /// answers like a plain ordered map of authorizations.
+        /// Whatever the changes and whenever compactions happen (here, or
+        /// on a thread of their own and adopted after later changes), the
+        /// table answers like a plain ordered map of authorizations.
         #[test]
         fn table_answers_like_an_ordered_map(ops in proptest::collection::vec(op(), 0..60)) {
             let (mut table, model) = run(&ops);
+            agree(&table, &model)?;
+            table.adopt(true);
             agree(&table, &model)?;
             table.compact();
             agree(&table, &model)?;
@@ -956,9 +1068,16 @@ mod tests {
             table.compact_if_due();
         }
         assert_eq!(table.overlay.len(), MIN_COMPACT - 1);
+        assert!(table.pending.is_none());
         table.insert(Arc::new(made(n + MIN_COMPACT)));
         table.compact_if_due();
-        assert!(table.overlay.is_empty());
-        assert_eq!(table.len(), n + MIN_COMPACT);
+        // The fold runs on a thread of its own; a change made meanwhile
+        // stays in the overlay once its base is adopted.
+        assert!(table.pending.is_some());
+        table.insert(Arc::new(made(n + MIN_COMPACT + 1)));
+        assert!(table.adopt(true));
+        assert_eq!(table.overlay.len(), 1);
+        assert_eq!(table.base.records.len(), n + MIN_COMPACT);
+        assert_eq!(table.len(), n + MIN_COMPACT + 1);
     }
 }

@@ -17,13 +17,11 @@
 //! is *retired* there (its base matches are dropped) and, if still active,
 //! found in the overlay instead.
 
-use std::{
-    collections::BTreeMap,
-    sync::{Arc, Condvar, Mutex, PoisonError},
-};
+use std::{collections::BTreeMap, sync::Arc};
 
 use imbl::OrdMap;
 
+use super::background::Background;
 use super::{BrandChild, of_parent};
 use crate::detect::{BrandEntry, BrandIndex, IndexError, Layers, NameId};
 use crate::model::{Brand, BrandStatus, Logo, Slug};
@@ -195,33 +193,7 @@ impl OverlayLimits {
 struct PendingBase {
     /// The refresh whose brands it is built over.
     refresh: u64,
-    /// `None` while building; then the base, or `None` if it failed.
-    done: Mutex<Option<Option<Arc<Tier>>>>,
-    ready: Condvar,
-}
-
-impl PendingBase {
-    /// The outcome, if the build has ended.
-    fn outcome(&self) -> Option<Option<Arc<Tier>>> {
-        self.done
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-
-    /// Waits for the build to end.
-    fn wait(&self) -> Option<Arc<Tier>> {
-        let mut done = self.done.lock().unwrap_or_else(PoisonError::into_inner);
-        loop {
-            if let Some(outcome) = done.as_ref() {
-                return outcome.clone();
-            }
-            done = self
-                .ready
-                .wait(done)
-                .unwrap_or_else(PoisonError::into_inner);
-        }
-    }
+    build: Arc<Background<Arc<Tier>>>,
 }
 
 /// What a refresh changed, for the scope summaries that follow the brand
@@ -276,7 +248,7 @@ impl DetectionState {
     /// Waits for a base being built, so the next refresh adopts it.
     pub(super) fn wait_for_pending(&self) {
         if let Some(pending) = &self.pending {
-            pending.wait();
+            pending.build.wait();
         }
     }
 
@@ -313,7 +285,7 @@ impl DetectionState {
             match self
                 .pending
                 .take()
-                .and_then(|p| Some((p.refresh, p.wait()?)))
+                .and_then(|p| Some((p.refresh, p.build.wait()?)))
             {
                 Some((built_at, new_base)) => {
                     base = new_base;
@@ -385,7 +357,7 @@ impl DetectionState {
     /// refresh whose brands it was built over.
     fn take_finished(&mut self) -> Option<(u64, Arc<Tier>)> {
         let pending = self.pending.as_ref()?;
-        let outcome = pending.outcome()?;
+        let outcome = pending.build.outcome()?;
         let built_at = pending.refresh;
         self.pending = None;
         outcome.map(|t| (built_at, t))
@@ -398,48 +370,30 @@ impl DetectionState {
         brands: &OrdMap<Slug, Arc<Brand>>,
         logos: &OrdMap<BrandChild, Arc<Logo>>,
     ) {
-        let pending = Arc::new(PendingBase {
-            refresh: self.refreshes,
-            done: Mutex::new(None),
-            ready: Condvar::new(),
+        let (brands, logos) = (brands.clone(), logos.clone());
+        let build = Background::spawn("marque-index", move || {
+            let started = std::time::Instant::now();
+            match Tier::build(&brands, &logos, None::<std::iter::Empty<&Slug>>, 0) {
+                Ok(base) => {
+                    tracing::info!(
+                        brands = base.brands.len(),
+                        seconds = started.elapsed().as_secs_f64(),
+                        "built a new brand index base"
+                    );
+                    Some(Arc::new(base))
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot build a new brand index base");
+                    None
+                }
+            }
         });
-        let (brands, logos, shared) = (brands.clone(), logos.clone(), pending.clone());
-        let spawned = std::thread::Builder::new()
-            .name("marque-index".into())
-            .spawn(move || {
-                lower_priority();
-                let started = std::time::Instant::now();
-                let built = Tier::build(&brands, &logos, None::<std::iter::Empty<&Slug>>, 0);
-                let outcome = match built {
-                    Ok(base) => {
-                        tracing::info!(
-                            brands = base.brands.len(),
-                            seconds = started.elapsed().as_secs_f64(),
-                            "built a new brand index base"
-                        );
-                        Some(Arc::new(base))
-                    }
-                    Err(e) => {
-                        tracing::error!(error = %e, "cannot build a new brand index base");
-                        None
-                    }
-                };
-                *shared.done.lock().unwrap_or_else(PoisonError::into_inner) = Some(outcome);
-                shared.ready.notify_all();
-            });
-        match spawned {
-            Ok(_) => self.pending = Some(pending),
-            Err(e) => tracing::warn!(error = %e, "cannot start building a new brand index base"),
-        }
-    }
-}
-
-/// Makes this thread (and the threads it starts) yield to checks: nice 10,
-/// so a new base is built with what the checks leave of the CPU.
-fn lower_priority() {
-    #[cfg(target_os = "linux")]
-    if let Err(e) = rustix::process::setpriority_process(Some(rustix::thread::gettid()), 10) {
-        tracing::debug!(error = %e, "cannot lower the priority of the index build");
+        self.pending = build.map(|build| {
+            Arc::new(PendingBase {
+                refresh: self.refreshes,
+                build,
+            })
+        });
     }
 }
 

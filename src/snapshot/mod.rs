@@ -10,8 +10,8 @@
 //! Authorizations, by far the most numerous resource, are kept in a compact
 //! table of their own (`snapshot/authorizations.rs`): an immutable columnar base of
 //! about 120 bytes per authorization plus a persistent overlay of the
-//! changes since, folded into a new base once it has grown to a sixteenth of
-//! it.
+//! changes since, folded into a new base on a thread of its own once it has
+//! grown to a sixteenth of it.
 //!
 //! The detection index follows the same idea (`snapshot/detection.rs`): a
 //! base over every active brand, and an overlay over the brands changed
@@ -19,6 +19,7 @@
 //! its own once the overlay has grown, and adopted by a later change.
 
 mod authorizations;
+mod background;
 mod detection;
 mod scopes;
 
@@ -212,9 +213,10 @@ impl Snapshot {
     }
 
     /// Folds the authorization changes not yet in the compact table into a
-    /// new table now. Writes and the change feed do this by themselves once
-    /// the pending changes reach a sixteenth of the table; this is for
-    /// measuring that cost.
+    /// new table now, on this thread. Writes and the change feed start
+    /// doing this on a thread of their own once the pending changes reach a
+    /// sixteenth of the table, and adopt the result on a later change; this
+    /// is for measuring that cost.
     pub fn compact_authorizations(&mut self) {
         self.authorizations.compact();
     }
