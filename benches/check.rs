@@ -49,7 +49,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use marque::detect::BrandIndex;
 use marque::detect::{ScanOptions, TextMatch};
 use marque::listing::{self, Outcome};
-use marque::model::{Actor, Change, ChangeEvent, Resource, Timestamp};
+use marque::model::{Actor, AuthorizationStatus, Change, ChangeEvent, Resource, Timestamp};
 use marque::snapshot::{Detection, Snapshot};
 
 mod synthetic;
@@ -266,6 +266,79 @@ fn brand_writes(snapshot: &Snapshot, listings: &[&SyntheticListing], at: Timesta
          brands changed since it"
     );
     report("  checks, new base adopted", &settled, settled_wall, rounds);
+}
+
+/// Applies `writes` authorization changes (a status flip of one
+/// authorization of a brand spread over the registry), one revision each,
+/// to a copy of `snapshot`, timing each: enough of them to fold the
+/// overlay into a new compact table, which runs on a thread of its own.
+fn authorization_writes(snapshot: &Snapshot, at: Timestamp, writes: usize) {
+    let mut state = snapshot.clone();
+    let detection = state.detection().expect("the registry has brands");
+    let count = detection.brand_count().max(1);
+    let mut pending = state.authorization_changes_pending();
+    let mut latencies = Vec::with_capacity(writes);
+    let mut adopted_at = None;
+    let mut adopting = Duration::ZERO;
+    // The writes, then one every 50 ms until the new table is adopted
+    // (at most 200 more).
+    for i in 0..writes + 200 {
+        if i >= writes {
+            if adopted_at.is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let number = u32::try_from(i * 7_919 % count).unwrap_or(0);
+        let Some(brand) = detection.brand(number) else {
+            continue;
+        };
+        let (page, _) = state.list_authorizations(&brand.id, None, 1, |_| true);
+        let Some(before) = page.into_iter().next() else {
+            continue;
+        };
+        let mut after = (*before).clone();
+        after.status = match after.status {
+            AuthorizationStatus::Active => AuthorizationStatus::Suspended,
+            _ => AuthorizationStatus::Active,
+        };
+        after.update_revision = state.revision() + 1;
+        let event = ChangeEvent {
+            revision: state.revision() + 1,
+            time: at,
+            actor: Actor::System,
+            request_id: None,
+            request_fingerprint: None,
+            changes: vec![Change {
+                before: Some(Resource::Authorization(before)),
+                after: Some(Resource::Authorization(Arc::new(after))),
+            }],
+        };
+        let started = Instant::now();
+        state.apply(&event);
+        latencies.push(started.elapsed());
+        let now_pending = state.authorization_changes_pending();
+        if adopted_at.is_none() && now_pending < pending {
+            adopted_at = Some(i);
+            adopting = latencies.last().copied().unwrap_or_default();
+        }
+        pending = now_pending;
+    }
+    latencies.sort_unstable();
+    let total: Duration = latencies.iter().sum();
+    eprintln!(
+        "authorization writes: {} changes applied one revision each (Snapshot::apply): mean \
+         {:.2?}, p50 {:.2?}, p99 {:.2?}, p99.9 {:.2?}, max {:.2?}; a new compact table, folded \
+         on its own thread, adopted at change {:?} (that change took {adopting:.2?}, with the \
+         overlay's entries changed since the fold started re-applied)",
+        latencies.len(),
+        total / latencies.len().max(1) as u32,
+        percentile(&latencies, 50.0),
+        percentile(&latencies, 99.0),
+        percentile(&latencies, 99.9),
+        latencies.last().copied().unwrap_or_default(),
+        adopted_at,
+    );
 }
 
 fn kind(outcome_part: impl std::fmt::Debug) -> String {
@@ -615,6 +688,7 @@ fn bench(c: &mut Criterion) {
     );
 
     brand_writes(&snapshot, &all, at, if benchmarking { 600 } else { 40 });
+    authorization_writes(&snapshot, at, if benchmarking { 80_000 } else { 200 });
 
     let mut g = c.benchmark_group("check");
     g.sample_size(10);

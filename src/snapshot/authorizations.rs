@@ -316,6 +316,11 @@ impl Authorizations {
         };
     }
 
+    /// How many changes the overlay holds.
+    pub(crate) fn overlay_len(&self) -> usize {
+        self.overlay.len()
+    }
+
     /// Bytes held by the base (records, arena, index), for reporting.
     pub(crate) fn base_bytes(&self) -> usize {
         self.base.bytes()

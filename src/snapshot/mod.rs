@@ -221,6 +221,12 @@ impl Snapshot {
         self.authorizations.compact();
     }
 
+    /// How many authorization changes are not yet folded into the compact
+    /// table, for reporting.
+    pub fn authorization_changes_pending(&self) -> usize {
+        self.authorizations.overlay_len()
+    }
+
     /// Bytes held by the compact authorization table (excluding changes not
     /// yet folded into it), for reporting.
     pub fn authorization_table_bytes(&self) -> usize {
