@@ -194,6 +194,25 @@ fn registry_lookups(
     }
 }
 
+/// Applies the change of `before` into `after` to `state` as the next
+/// revision (as the change feed does), and how long that took.
+fn apply_timed(state: &mut Snapshot, at: Timestamp, before: Resource, after: Resource) -> Duration {
+    let event = ChangeEvent {
+        revision: state.revision() + 1,
+        time: at,
+        actor: Actor::System,
+        request_id: None,
+        request_fingerprint: None,
+        changes: vec![Change {
+            before: Some(before),
+            after: Some(after),
+        }],
+    };
+    let started = Instant::now();
+    state.apply(&event);
+    started.elapsed()
+}
+
 /// Applies `writes` brand changes, one revision each (an alias added to a
 /// brand spread over the registry), to a copy of `snapshot`, as the change
 /// feed does, timing each; then checks `listings` with the overlay those
@@ -214,20 +233,12 @@ fn brand_writes(snapshot: &Snapshot, listings: &[&SyntheticListing], at: Timesta
             .aliases
             .push(format!("{} Paris {i}", after.display_name));
         after.update_revision = state.revision() + 1;
-        let event = ChangeEvent {
-            revision: state.revision() + 1,
-            time: at,
-            actor: Actor::System,
-            request_id: None,
-            request_fingerprint: None,
-            changes: vec![Change {
-                before: Some(Resource::Brand(before)),
-                after: Some(Resource::Brand(Arc::new(after))),
-            }],
-        };
-        let started = Instant::now();
-        state.apply(&event);
-        latencies.push(started.elapsed());
+        latencies.push(apply_timed(
+            &mut state,
+            at,
+            Resource::Brand(before),
+            Resource::Brand(Arc::new(after)),
+        ));
         let size = state.detection().map_or((0, 0), |d| d.overlay_size());
         largest = largest.max(size);
     }
@@ -303,20 +314,12 @@ fn authorization_writes(snapshot: &Snapshot, at: Timestamp, writes: usize) {
             _ => AuthorizationStatus::Active,
         };
         after.update_revision = state.revision() + 1;
-        let event = ChangeEvent {
-            revision: state.revision() + 1,
-            time: at,
-            actor: Actor::System,
-            request_id: None,
-            request_fingerprint: None,
-            changes: vec![Change {
-                before: Some(Resource::Authorization(before)),
-                after: Some(Resource::Authorization(Arc::new(after))),
-            }],
-        };
-        let started = Instant::now();
-        state.apply(&event);
-        latencies.push(started.elapsed());
+        latencies.push(apply_timed(
+            &mut state,
+            at,
+            Resource::Authorization(before),
+            Resource::Authorization(Arc::new(after)),
+        ));
         let now_pending = state.authorization_changes_pending();
         if adopted_at.is_none() && now_pending < pending {
             adopted_at = Some(i);
