@@ -76,6 +76,27 @@ fn page_size() -> u64 {
         .map_or(4096, |kib| kib * 1024)
 }
 
+/// Starts measuring the peak resident set afresh (Linux 4.0 on: writing
+/// 5 to `/proc/self/clear_refs` resets `VmHWM`); whether it could.
+fn reset_peak_resident() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+/// The peak resident set since the last [`reset_peak_resident`] (`VmHWM`
+/// of `/proc/self/status`).
+fn peak_resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse::<u64>()
+        .ok()?;
+    Some(kib * 1024)
+}
+
 fn mib(bytes: i64) -> f64 {
     bytes as f64 / 1_048_576.0
 }
@@ -690,8 +711,32 @@ fn bench(c: &mut Criterion) {
         matches as f64 / listings.len().max(1) as f64,
     );
 
+    // The peak while changes build a new detection base and fold the
+    // authorization table on threads of their own, above the built
+    // snapshot (which the benchmark's own data sits beside).
+    let rss_before_writes = resident_bytes();
+    let peak_reset = reset_peak_resident();
     brand_writes(&snapshot, &all, at, if benchmarking { 600 } else { 40 });
     authorization_writes(&snapshot, at, if benchmarking { 80_000 } else { 200 });
+    match (
+        peak_reset,
+        rss_before_writes,
+        peak_resident_bytes(),
+        rss_built,
+        rss_generated,
+    ) {
+        (true, Some(before), Some(peak), Some(built), Some(generated)) => eprintln!(
+            "peak resident memory during those writes: +{:.0} MiB above the resident set before \
+             them ({:.0} MiB then); the snapshot itself took +{:.0} MiB, so a server holding this \
+             registry peaks near {:.0} MiB of registry data (the two background jobs ran one \
+             after the other here; at once, they would add up)",
+            mib(peak as i64 - before as i64),
+            mib(before as i64),
+            mib(built as i64 - generated as i64),
+            mib(built as i64 - generated as i64 + peak as i64 - before as i64),
+        ),
+        _ => eprintln!("peak resident memory: /proc/self/clear_refs or VmHWM not available"),
+    }
 
     let mut g = c.benchmark_group("check");
     g.sample_size(10);

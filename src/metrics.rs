@@ -9,6 +9,8 @@
 //! | `marque_snapshot_revision` | gauge | | revision of the published snapshot |
 //! | `marque_replication_lag_revisions` | gauge | | store head minus snapshot revision, as last seen by the follower |
 //! | `marque_replication_lag_seconds` | gauge | | age of the oldest committed event not yet applied (0 when caught up) |
+//! | `marque_detection_overlay_brands` | gauge | | brands changed since the detection index's base was built (answered from its overlay) |
+//! | `marque_authorization_overlay_changes` | gauge | | authorization changes not yet folded into the compact table |
 //! | `marque_change_feed_reconnects_total` | counter | | LISTEN connections re-opened |
 //! | `marque_store_up` | gauge | | 1 when the store answered its last request |
 //! | `marque_db_pool_connections` | gauge | `state` (`size`, `available`, `waiting`) | PostgreSQL pool |
@@ -75,6 +77,14 @@ fn describe() {
         "marque_replication_lag_seconds",
         Unit::Seconds,
         "age of the oldest committed event not yet applied"
+    );
+    describe_gauge!(
+        "marque_detection_overlay_brands",
+        "brands changed since the detection index base was built"
+    );
+    describe_gauge!(
+        "marque_authorization_overlay_changes",
+        "authorization changes not yet folded into the compact table"
     );
     describe_counter!(
         "marque_change_feed_reconnects_total",

@@ -152,6 +152,44 @@ impl Registry {
         }
     }
 
+    /// Adopts background work for ever: every `every`, if work a change
+    /// started on a thread of its own (a new detection index base, a new
+    /// authorization table) has ended, adopts it into the published
+    /// snapshot at the same revision. Changes adopt it too; this is for a
+    /// registry that goes quiet, which would otherwise keep the old base
+    /// and the new one in memory, and answer from an overlay, until its
+    /// next change. The adoption runs off the runtime's threads, and is
+    /// dropped if a change publishes first (that change adopted it).
+    pub async fn adopt_background(self: Arc<Self>, every: Duration) {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            let Ok(snapshot) = self.ready_snapshot() else {
+                continue;
+            };
+            if !snapshot.background_finished() {
+                continue;
+            }
+            let adopting = snapshot.clone();
+            let adopted = tokio::task::spawn_blocking(move || {
+                let mut next = (*adopting).clone();
+                next.adopt_finished();
+                next
+            })
+            .await;
+            let Ok(next) = adopted else {
+                continue;
+            };
+            let next = Arc::new(next);
+            let previous = self.current.compare_and_swap(&snapshot, next.clone());
+            if Arc::ptr_eq(&previous, &snapshot) {
+                tracing::debug!(revision = next.revision(), "adopted background work");
+                report_layers(&next);
+            }
+        }
+    }
+
     /// Applies every committed event after the published snapshot.
     async fn catch_up_latest(&self) -> Result<(), StoreError> {
         loop {
@@ -191,6 +229,7 @@ impl Registry {
     pub async fn load(&self) -> Result<Revision, StoreError> {
         let snapshot = self.store.load().await?;
         let revision = snapshot.revision();
+        report_layers(&snapshot);
         self.current.store(Arc::new(snapshot));
         self.revision_tx.send_replace(revision);
         self.loaded
@@ -359,7 +398,9 @@ impl Registry {
                 next.clone()
             }
         });
-        metrics::gauge!("marque_snapshot_revision").set(self.current.load().revision() as f64);
+        let published = self.current.load();
+        metrics::gauge!("marque_snapshot_revision").set(published.revision() as f64);
+        report_layers(&published);
         self.revision_tx.send_if_modified(|published| {
             if *published < revision {
                 *published = revision;
@@ -369,4 +410,14 @@ impl Registry {
             }
         });
     }
+}
+
+/// Reports how far `snapshot` is from its compact structures: brands
+/// changed since the detection index's base was built, authorization
+/// changes not yet folded into the compact table.
+fn report_layers(snapshot: &Snapshot) {
+    let changed = snapshot.detection().map_or(0, |d| d.overlay_size().1);
+    metrics::gauge!("marque_detection_overlay_brands").set(changed as f64);
+    metrics::gauge!("marque_authorization_overlay_changes")
+        .set(snapshot.authorization_changes_pending() as f64);
 }

@@ -64,6 +64,10 @@ pub const MAX_CHECK_MESSAGE_BYTES: usize = 1024 * 1024;
 /// How long cut calls get to send their UNAVAILABLE after the drain timeout.
 const CUT_GRACE: Duration = Duration::from_secs(1);
 
+/// How often the server looks for background work (a new detection index
+/// base, a new authorization table) to adopt while no change comes.
+const ADOPT_BACKGROUND_EVERY: Duration = Duration::from_millis(200);
+
 /// Certificate and key files for TLS.
 #[derive(Clone, Debug)]
 pub struct TlsFiles {
@@ -342,6 +346,9 @@ impl Server {
                     .await;
             }
             tasks.push(tokio::spawn(registry.clone().follow(options.feed_poll)));
+            tasks.push(tokio::spawn(
+                registry.clone().adopt_background(ADOPT_BACKGROUND_EVERY),
+            ));
             tasks.push(tokio::spawn(report_store_health(
                 registry.clone(),
                 health.clone(),

@@ -51,6 +51,14 @@ impl<T: Clone + Send + 'static> Background<T> {
             .clone()
     }
 
+    /// Whether the work has ended.
+    pub(super) fn is_done(&self) -> bool {
+        self.done
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_some()
+    }
+
     /// Waits for the work to end.
     pub(super) fn wait(&self) -> Option<T> {
         let mut done = self.done.lock().unwrap_or_else(PoisonError::into_inner);

@@ -245,6 +245,12 @@ impl DetectionState {
         self.limits = Some(limits);
     }
 
+    /// Whether a new base built on another thread has ended and waits for
+    /// a refresh to adopt it.
+    pub(super) fn finished(&self) -> bool {
+        self.pending.as_ref().is_some_and(|p| p.build.is_done())
+    }
+
     /// Waits for a base being built, so the next refresh adopts it.
     pub(super) fn wait_for_pending(&self) {
         if let Some(pending) = &self.pending {
@@ -612,6 +618,45 @@ mod tests {
             );
         }
         Ok(())
+    }
+
+    #[test]
+    fn a_quiet_snapshot_adopts_a_finished_base_without_a_change() {
+        let mut resources: BTreeMap<_, _> = (0..8u8)
+            .flat_map(|b| [brand(b, b, None, true, false), trademark(b)])
+            .map(|r| (key(&r), r))
+            .collect();
+        let mut snapshot = Snapshot::from_resources(1, resources.values().cloned());
+        snapshot.detection.set_limits(OverlayLimits {
+            rebuild_at: 3,
+            wait_at: 100,
+        });
+        assert!(!snapshot.background_finished());
+        for b in 0..3u8 {
+            let after = brand(b, b + 1, Some(b + 2), true, false);
+            let before = resources.insert(key(&after), after.clone());
+            snapshot.apply_change(&Change {
+                before,
+                after: Some(after),
+            });
+            snapshot.refresh_indexes();
+        }
+        // The third changed brand started a new base on another thread.
+        let detection = snapshot.detection().expect("index");
+        assert_eq!(detection.overlay_size(), (3, 3));
+        snapshot.detection.wait_for_pending();
+        assert!(snapshot.background_finished());
+
+        let before = snapshot.clone();
+        snapshot.adopt_finished();
+        assert!(!snapshot.background_finished());
+        let detection = snapshot.detection().expect("index");
+        assert_eq!(detection.overlay_size(), (0, 0));
+        assert_eq!(snapshot.revision(), before.revision());
+        assert_same(&snapshot, &resources).expect("same answers");
+        // The snapshot it came from still answers as before.
+        assert_eq!(before.detection().expect("index").overlay_size(), (3, 3));
+        assert_same(&before, &resources).expect("same answers");
     }
 
     proptest! {

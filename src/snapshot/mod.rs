@@ -263,6 +263,23 @@ impl Snapshot {
         self.authorizations.compact_if_due();
     }
 
+    /// Whether work a change started on a thread of its own (a new base of
+    /// the detection index, a new authorization table) has ended and waits
+    /// to be adopted. The next change adopts it; a registry that goes
+    /// quiet adopts it with [`Snapshot::adopt_finished`] (the server does,
+    /// `Registry::adopt_background`), so that it frees the old base and
+    /// drops its overlay.
+    pub fn background_finished(&self) -> bool {
+        self.detection.finished() || self.authorizations.fold_finished()
+    }
+
+    /// Adopts what background work has ended, without a change: the same
+    /// state, answered from a new detection base and authorization table.
+    pub fn adopt_finished(&mut self) {
+        self.refresh_indexes();
+        self.authorizations.compact_if_due();
+    }
+
     /// The detection index; `None` before the first load.
     pub fn detection(&self) -> Option<Arc<Detection>> {
         self.detection.current().cloned()

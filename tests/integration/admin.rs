@@ -125,6 +125,8 @@ async fn probes_read_honest_health_on_the_admin_port_while_the_api_port_needs_mt
         "marque_snapshot_revision",
         "marque_store_up",
         "marque_replication_lag_revisions",
+        "marque_detection_overlay_brands",
+        "marque_authorization_overlay_changes",
     ] {
         assert!(before.contains(series), "{series} missing from:\n{before}");
     }

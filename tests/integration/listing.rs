@@ -254,8 +254,9 @@ fn made_up_name(i: usize) -> String {
 #[tokio::test]
 async fn brand_changes_are_found_by_the_next_check() {
     // Forty renames of one alias: each found by a check at the write's
-    // revision, the one before it no longer, across the detection index's
-    // overlay and the new bases built behind it.
+    // revision, the one before it no longer, from the detection index's
+    // overlay (one changed brand never starts a new base; the next test
+    // covers that).
     let server = TestServer::start().await;
     let mut owner = server.registry_as(Who::OwnerA);
     let mut etag = owner
@@ -317,5 +318,76 @@ async fn brand_changes_are_found_by_the_next_check() {
                 .into_inner();
             assert!(!alpha_exact(&then, &before), "{before}: {then:?}");
         }
+    }
+}
+
+#[tokio::test]
+async fn a_quiet_registry_adopts_the_new_index_base() {
+    // New brands until sixteen brands changed since the detection index's
+    // base was built (the least that starts a new base behind the
+    // overlay), then no change: the server adopts the new base once it is
+    // built, without waiting for a write, and the brands are found from it.
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let changed = || {
+        server
+            .registry
+            .snapshot()
+            .detection()
+            .expect("index")
+            .overlay_size()
+            .1
+    };
+    let mut last = 0;
+    let mut created = 0;
+    while changed() < 16 {
+        assert!(
+            created < 16,
+            "{created} new brands did not start a new base"
+        );
+        last = owner
+            .create_brand(pb::CreateBrandRequest {
+                brand_id: format!("quiet-{created}"),
+                brand: Some(pb::Brand {
+                    display_name: made_up_name(created),
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            })
+            .await
+            .expect("create")
+            .into_inner()
+            .revision;
+        created += 1;
+    }
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    while changed() > 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the new base was not adopted: {} brands still in the overlay",
+            changed()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(server.registry.snapshot().revision(), last);
+    let mut checker = server.check_as(Who::PlatformP);
+    for i in [0, created - 1] {
+        let name = made_up_name(i);
+        let found = checker
+            .check_listing(pb::CheckListingRequest {
+                listing: Some(listing("seller-x", &format!("{name} steel watch"))),
+                min_revision: last,
+            })
+            .await
+            .expect("check")
+            .into_inner();
+        assert!(
+            found
+                .matches
+                .iter()
+                .any(|m| m.brand == format!("brands/quiet-{i}")
+                    && m.evidence == pb::Evidence::TextExact as i32),
+            "{name}: {found:?}"
+        );
     }
 }
