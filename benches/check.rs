@@ -533,11 +533,23 @@ fn bench(c: &mut Criterion) {
     let lookups = started.elapsed() / (rounds * listings.len()).max(1) as u32;
     // The detection index alone, built again from the same brands (after
     // the memory figures, which it would disturb).
+    let brands_copy = entries.clone();
+    let rss_before_build = resident_bytes();
+    let peak_reset = reset_peak_resident();
     let started = Instant::now();
-    drop(black_box(
-        BrandIndex::build(entries.clone()).expect("index builds"),
-    ));
+    let index = BrandIndex::build(brands_copy).expect("index builds");
     let index_build_time = started.elapsed();
+    let build_peak = match (peak_reset, rss_before_build, peak_resident_bytes()) {
+        (true, Some(before), Some(peak)) => format!(
+            "; its peak resident memory +{:.0} MiB above the {:.0} MiB before it, for an index of \
+             {:.0} MiB",
+            mib(peak as i64 - before as i64),
+            mib(before as i64),
+            mib(index.memory_bytes() as i64),
+        ),
+        _ => String::new(),
+    };
+    drop(black_box(index));
 
     let auths = registry.authorizations.max(1) as i64;
     let avg_len = titles.iter().map(|t| t.text.len()).sum::<usize>() / titles.len().max(1);
@@ -577,7 +589,7 @@ fn bench(c: &mut Criterion) {
     eprintln!(
         "generating the resources: {generate_time:.2?}; Snapshot::from_resources (maps, seller \
          index, detection index): {build_time:.2?}, of which the detection index about \
-         {index_build_time:.2?} (BrandIndex::build alone on the same brands)"
+         {index_build_time:.2?} (BrandIndex::build alone on the same brands{build_peak})"
     );
     if let (Some(start), Some(generated), Some(built)) = (rss_start, rss_generated, rss_built) {
         let (start, generated, built) = (start as i64, generated as i64, built as i64);
@@ -711,32 +723,38 @@ fn bench(c: &mut Criterion) {
         matches as f64 / listings.len().max(1) as f64,
     );
 
-    // The peak while changes build a new detection base and fold the
-    // authorization table on threads of their own, above the built
-    // snapshot (which the benchmark's own data sits beside).
-    let rss_before_writes = resident_bytes();
-    let peak_reset = reset_peak_resident();
-    brand_writes(&snapshot, &all, at, if benchmarking { 600 } else { 40 });
-    authorization_writes(&snapshot, at, if benchmarking { 80_000 } else { 200 });
-    match (
-        peak_reset,
-        rss_before_writes,
-        peak_resident_bytes(),
-        rss_built,
-        rss_generated,
-    ) {
-        (true, Some(before), Some(peak), Some(built), Some(generated)) => eprintln!(
-            "peak resident memory during those writes: +{:.0} MiB above the resident set before \
-             them ({:.0} MiB then); the snapshot itself took +{:.0} MiB, so a server holding this \
-             registry peaks near {:.0} MiB of registry data (the two background jobs ran one \
-             after the other here; at once, they would add up)",
-            mib(peak as i64 - before as i64),
-            mib(before as i64),
-            mib(built as i64 - generated as i64),
-            mib(built as i64 - generated as i64 + peak as i64 - before as i64),
-        ),
-        _ => eprintln!("peak resident memory: /proc/self/clear_refs or VmHWM not available"),
-    }
+    // The peak while changes build a new detection base, then fold the
+    // authorization table, on threads of their own: above the resident set
+    // before each (the built snapshot, beside the benchmark's own data).
+    let snapshot_bytes = rss_built
+        .zip(rss_generated)
+        .map(|(built, generated)| built as i64 - generated as i64);
+    let peak_of = |what: &str, run: &mut dyn FnMut()| {
+        let before = resident_bytes();
+        let reset = reset_peak_resident();
+        run();
+        match (reset, before, peak_resident_bytes(), snapshot_bytes) {
+            (true, Some(before), Some(peak), Some(snapshot)) => {
+                let above = peak as i64 - before as i64;
+                eprintln!(
+                    "  peak resident memory during the {what}: +{:.0} MiB above the {:.0} MiB \
+                     before them; with the snapshot's own +{:.0} MiB, a server holding this \
+                     registry peaks near {:.0} MiB of registry data then",
+                    mib(above),
+                    mib(before as i64),
+                    mib(snapshot),
+                    mib(snapshot + above),
+                );
+            }
+            _ => eprintln!("  peak resident memory: /proc/self/clear_refs or VmHWM not available"),
+        }
+    };
+    peak_of("brand writes (a new detection base built)", &mut || {
+        brand_writes(&snapshot, &all, at, if benchmarking { 600 } else { 40 });
+    });
+    peak_of("authorization writes (the table folded)", &mut || {
+        authorization_writes(&snapshot, at, if benchmarking { 80_000 } else { 200 });
+    });
 
     let mut g = c.benchmark_group("check");
     g.sample_size(10);

@@ -794,4 +794,27 @@ mod tests {
             prop_assert_eq!(&fast, &slow);
         }
     }
+
+    /// Long words, leet and marks inside them, and a CJK character before
+    /// letters: the ASCII shortcut folds them as the table walk does.
+    #[test]
+    fn long_words_fold_as_the_table_walk() {
+        let long = "Abcdefghij".repeat(15);
+        for text in [
+            long.clone(),
+            format!("x {long} y"),
+            format!("{long}@{long}!"),
+            format!("C4rt1er{long}e\u{301}{long}"),
+            format!("奥{long} L0uis|Vuitton"),
+        ] {
+            let mut fast = (FoldedText::new(), FoldedText::new());
+            let mut slow = (FoldedText::new(), FoldedText::new());
+            fold_levels::<true, true>(&text, &mut fast.0, &mut fast.1);
+            fold_levels::<true, false>(&text, &mut slow.0, &mut slow.1);
+            assert_eq!(fast, slow, "{text}");
+            fold_levels::<false, true>(&text, &mut fast.0, &mut fast.1);
+            fold_levels::<false, false>(&text, &mut slow.0, &mut slow.1);
+            assert_eq!(fast, slow, "{text}");
+        }
+    }
 }
