@@ -2,6 +2,7 @@
 
 use std::cell::Cell;
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
@@ -154,6 +155,83 @@ pub(super) const MEMO_RUNS: usize = 32_768;
 const RUN_KEY: u32 = u32::MAX;
 const WORD_SEPARATOR: u32 = u32::MAX - 1;
 
+/// Keys of at most this many elements are kept inline ([`MemoKey`]).
+const INLINE_KEY: usize = 30;
+
+/// A memo key (`[extras, characters…]` for a word, `[RUN_KEY, word,
+/// WORD_SEPARATOR, word]` for a run), inline when it is short and its
+/// characters are all below U+00FE, as a title's words mostly are: a hit's
+/// key is then compared inside the table, without a read from the heap
+/// (which in a large memo is a cache miss). Other keys are boxed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum MemoKey {
+    /// Length, then each element as a byte ([`inline_key`]).
+    Inline(u8, [u8; INLINE_KEY]),
+    Boxed(Box<[u32]>),
+}
+
+/// `key` inline, if it can be: each character below 254 as itself, the
+/// markers as 254 and 255 (no character is a marker, so this is one to
+/// one).
+fn inline_key(key: &[u32]) -> Option<MemoKey> {
+    if key.len() > INLINE_KEY {
+        return None;
+    }
+    let mut bytes = [0u8; INLINE_KEY];
+    for (byte, &element) in bytes.iter_mut().zip(key) {
+        *byte = match element {
+            RUN_KEY => 255,
+            WORD_SEPARATOR => 254,
+            c => u8::try_from(c).ok().filter(|&c| c < 254)?,
+        };
+    }
+    Some(MemoKey::Inline(u8::try_from(key.len()).ok()?, bytes))
+}
+
+impl Hash for MemoKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        match self {
+            MemoKey::Inline(len, bytes) => {
+                state.write_u8(0);
+                state.write(&bytes[..usize::from(*len)]);
+            }
+            MemoKey::Boxed(key) => BoxedKey(key).hash(state),
+        }
+    }
+}
+
+/// A key that is not inline, borrowed: looks up a [`MemoKey::Boxed`]
+/// without allocating.
+struct BoxedKey<'a>(&'a [u32]);
+
+impl Hash for BoxedKey<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u8(1);
+        for &element in self.0 {
+            state.write_u32(element);
+        }
+    }
+}
+
+impl hashbrown::Equivalent<MemoKey> for BoxedKey<'_> {
+    fn equivalent(&self, key: &MemoKey) -> bool {
+        matches!(key, MemoKey::Boxed(boxed) if **boxed == *self.0)
+    }
+}
+
+/// Looks `key` up in `map`, inline or boxed.
+fn memo_get<'m, V>(map: &'m hashbrown::HashMap<MemoKey, V>, key: &[u32]) -> Option<&'m V> {
+    match inline_key(key) {
+        Some(inline) => map.get(&inline),
+        None => map.get(&BoxedKey(key)),
+    }
+}
+
+/// `key` owned, for inserting.
+fn memo_key(key: &[u32]) -> MemoKey {
+    inline_key(key).unwrap_or_else(|| MemoKey::Boxed(key.into()))
+}
+
 /// What the fuzzy lookup of one word found: a pure function of the index
 /// and the word, so a thread keeps it for the words it meets again.
 #[derive(Debug)]
@@ -174,10 +252,10 @@ struct WordMemo {
     /// The index's [`BrandIndex::generation`].
     generation: u64,
     /// Keyed by `[extras, characters…]`.
-    words: hashbrown::HashMap<Box<[u32]>, WordLookup>,
+    words: hashbrown::HashMap<MemoKey, WordLookup>,
     /// Verified hits of runs of two words, keyed by
     /// `[RUN_KEY, word, WORD_SEPARATOR, word]`.
-    runs: hashbrown::HashMap<Box<[u32]>, Hits>,
+    runs: hashbrown::HashMap<MemoKey, Hits>,
     /// The key being looked up.
     key: Vec<u32>,
     /// Lookups answered from the memo, and made afresh, on this thread.
@@ -188,18 +266,19 @@ struct WordMemo {
 impl WordMemo {
     /// Heap bytes held (keys, values and table slots).
     fn bytes(&self) -> usize {
-        let slot = std::mem::size_of::<(Box<[u32]>, WordLookup)>() + 1;
+        let boxed = |k: &MemoKey| match k {
+            MemoKey::Inline(..) => 0,
+            MemoKey::Boxed(key) => 4 * key.len(),
+        };
         let words: usize = self
             .words
             .iter()
-            .map(|(k, v)| 4 * (k.len() + v.candidates.len()) + 8 * v.hits.len())
+            .map(|(k, v)| boxed(k) + 4 * v.candidates.len() + 8 * v.hits.len())
             .sum();
-        let runs: usize = self
-            .runs
-            .iter()
-            .map(|(k, v)| 4 * k.len() + 8 * v.len())
-            .sum();
-        words + runs + slot * (self.words.capacity() + self.runs.capacity())
+        let runs: usize = self.runs.iter().map(|(k, v)| boxed(k) + 8 * v.len()).sum();
+        let word_slot = std::mem::size_of::<(MemoKey, WordLookup)>() + 1;
+        let run_slot = std::mem::size_of::<(MemoKey, Hits)>() + 1;
+        words + runs + word_slot * self.words.capacity() + run_slot * self.runs.capacity()
     }
 }
 
@@ -788,7 +867,7 @@ impl BrandIndex {
             memo.key.clear();
             memo.key.push(u32::from(several));
             memo.key.extend_from_slice(query);
-            let lookup = if let Some(lookup) = memo.words.get(memo.key.as_slice()) {
+            let lookup = if let Some(lookup) = memo_get(&memo.words, &memo.key) {
                 memo.hits += 1;
                 lookup
             } else {
@@ -800,12 +879,10 @@ impl BrandIndex {
                 if memo.words.len() >= MEMO_WORDS {
                     memo.words.clear();
                 }
-                memo.words
-                    .entry(memo.key.as_slice().into())
-                    .or_insert(WordLookup {
-                        candidates: candidates.as_slice().into(),
-                        hits,
-                    })
+                memo.words.entry(memo_key(&memo.key)).or_insert(WordLookup {
+                    candidates: candidates.as_slice().into(),
+                    hits,
+                })
             };
             report(&lookup.hits, (w, w), out);
             if several {
@@ -842,7 +919,7 @@ impl BrandIndex {
                 let remember = last == first + 1;
                 let fresh: Hits;
                 let remembered = if remember {
-                    memo.runs.get(memo.key.as_slice())
+                    memo_get(&memo.runs, &memo.key)
                 } else {
                     None
                 };
@@ -858,7 +935,7 @@ impl BrandIndex {
                         if memo.runs.len() >= MEMO_RUNS {
                             memo.runs.clear();
                         }
-                        memo.runs.entry(memo.key.as_slice().into()).or_insert(hits)
+                        memo.runs.entry(memo_key(&memo.key)).or_insert(hits)
                     } else {
                         fresh = hits;
                         &fresh
@@ -1124,4 +1201,49 @@ pub(super) fn order(out: &mut [TextMatch]) {
             b.name,
         ))
     });
+}
+
+#[cfg(test)]
+mod memo_key_tests {
+    use super::{MemoKey, RUN_KEY, WORD_SEPARATOR, memo_get, memo_key};
+
+    #[test]
+    fn keys_are_inline_when_short_and_latin_1_and_found_either_way() {
+        let chars = |s: &str| s.chars().map(u32::from).collect::<Vec<_>>();
+        let word = |extras: u32, s: &str| [vec![extras], chars(s)].concat();
+        let run =
+            |a: &str, b: &str| [vec![RUN_KEY], chars(a), vec![WORD_SEPARATOR], chars(b)].concat();
+        let keys = [
+            word(0, "cartirr"),
+            word(1, "cartirr"),
+            word(1, "cartirrz"),
+            word(1, &"cartirr".repeat(5)),
+            word(1, "þcartirr"),
+            word(1, "cartirrжж"),
+            word(1, ""),
+            run("free", "shipping"),
+            run("freeshipping", ""),
+            run("free", "shippinþ"),
+            run(&"free".repeat(6), "shipping"),
+        ];
+        let inline: Vec<bool> = keys
+            .iter()
+            .map(|k| matches!(memo_key(k), MemoKey::Inline(..)))
+            .collect();
+        assert_eq!(
+            inline,
+            [
+                true, true, true, false, false, false, true, true, true, false, false
+            ]
+        );
+        let mut map = hashbrown::HashMap::new();
+        for (i, key) in keys.iter().enumerate() {
+            assert!(memo_get(&map, key).is_none(), "{key:?} before it is added");
+            map.insert(memo_key(key), i);
+        }
+        assert_eq!(map.len(), keys.len(), "every key is distinct");
+        for (i, key) in keys.iter().enumerate() {
+            assert_eq!(memo_get(&map, key), Some(&i), "{key:?}");
+        }
+    }
 }

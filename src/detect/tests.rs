@@ -551,6 +551,32 @@ fn scan_fresh(index: &'static BrandIndex, text: &'static str) -> Vec<TextMatch> 
 }
 
 #[test]
+fn the_memo_remembers_short_long_and_non_latin_words_alike() {
+    // Keys of short Latin-1 words are kept inline, others boxed (a word
+    // over 30 letters, `þ` whose code is a marker's byte, Cyrillic): each
+    // is found again, and answers as a fresh lookup.
+    let long = "Cartirr".repeat(6);
+    let text: &'static str = Box::leak(
+        format!("Cartirr watch þCartirr {long} Cartirrжж Montblanq pen Luois Vuiton")
+            .into_boxed_str(),
+    );
+    let fresh = scan_fresh(&INDEX, text);
+    std::thread::spawn(move || {
+        assert_eq!(scan(text), fresh);
+        let (hits, _) = BrandIndex::word_memo_counts();
+        for _ in 0..3 {
+            assert_eq!(scan(text), fresh);
+        }
+        // Every single word, whatever its key, is answered by the memo.
+        let (again, _) = BrandIndex::word_memo_counts();
+        let words = text.split_whitespace().count();
+        assert!(again - hits >= 3 * words as u64, "{hits} then {again}");
+    })
+    .join()
+    .expect("scan thread");
+}
+
+#[test]
 fn remembered_word_lookups_answer_as_fresh_ones() {
     static OTHER: LazyLock<BrandIndex> = LazyLock::new(|| {
         BrandIndex::build([
