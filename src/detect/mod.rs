@@ -100,7 +100,7 @@
 //! reading the heap (a cache miss in a memo this size); other keys are
 //! boxed. `benches/check.rs` reports the memo's hit rate and size
 //! on a stream of titles never seen before: 96 % of words, 66 % of words
-//! and runs together, 5.7 MiB, for its generated titles, whose filler
+//! and runs together, 4.1 MiB, for its generated titles, whose filler
 //! vocabulary is small; real titles have a longer tail.
 
 //! ## Fuzzy runs of several words
