@@ -552,14 +552,13 @@ fn scan_fresh(index: &'static BrandIndex, text: &'static str) -> Vec<TextMatch> 
 
 #[test]
 fn the_memo_remembers_short_long_and_non_latin_words_alike() {
-    // Keys of short Latin-1 words are kept inline, others boxed (a word
-    // over 30 letters, `þ` whose code is a marker's byte, Cyrillic): each
-    // is found again, and answers as a fresh lookup.
+    // Keys of short Latin-1 words are kept inline (the other tests), others
+    // boxed: a word over 30 letters, `þ` whose code is a marker's byte,
+    // Cyrillic. Here every word's and every pair's key is boxed: each is
+    // found again, and answers as a fresh lookup.
     let long = "Cartirr".repeat(6);
-    let text: &'static str = Box::leak(
-        format!("Cartirr watch þCartirr {long} Cartirrжж Montblanq pen Luois Vuiton")
-            .into_boxed_str(),
-    );
+    let text: &'static str =
+        Box::leak(format!("þCartirr {long} Cartirrжж Montblanþ").into_boxed_str());
     let fresh = scan_fresh(&INDEX, text);
     std::thread::spawn(move || {
         assert_eq!(scan(text), fresh);
@@ -567,7 +566,7 @@ fn the_memo_remembers_short_long_and_non_latin_words_alike() {
         for _ in 0..3 {
             assert_eq!(scan(text), fresh);
         }
-        // Every single word, whatever its key, is answered by the memo.
+        // Every single word is answered by the memo, from a boxed key.
         let (again, _) = BrandIndex::word_memo_counts();
         let words = text.split_whitespace().count();
         assert!(again - hits >= 3 * words as u64, "{hits} then {again}");
