@@ -97,6 +97,16 @@ fn peak_resident_bytes() -> Option<u64> {
     Some(kib * 1024)
 }
 
+/// Runs `run`; with the resident set before it and the peak resident set
+/// during it, where `/proc` tells them.
+fn with_peak<T>(run: impl FnOnce() -> T) -> (T, Option<(u64, u64)>) {
+    let before = resident_bytes();
+    let reset = reset_peak_resident();
+    let result = run();
+    let peak = peak_resident_bytes().filter(|_| reset);
+    (result, before.zip(peak))
+}
+
 fn mib(bytes: i64) -> f64 {
     bytes as f64 / 1_048_576.0
 }
@@ -534,20 +544,20 @@ fn bench(c: &mut Criterion) {
     // The detection index alone, built again from the same brands (after
     // the memory figures, which it would disturb).
     let brands_copy = entries.clone();
-    let rss_before_build = resident_bytes();
-    let peak_reset = reset_peak_resident();
-    let started = Instant::now();
-    let index = BrandIndex::build(brands_copy).expect("index builds");
-    let index_build_time = started.elapsed();
-    let build_peak = match (peak_reset, rss_before_build, peak_resident_bytes()) {
-        (true, Some(before), Some(peak)) => format!(
+    let ((index, index_build_time), peak) = with_peak(|| {
+        let started = Instant::now();
+        let index = BrandIndex::build(brands_copy).expect("index builds");
+        (index, started.elapsed())
+    });
+    let build_peak = match peak {
+        Some((before, peak)) => format!(
             "; its peak resident memory +{:.0} MiB above the {:.0} MiB before it, for an index of \
              {:.0} MiB",
             mib(peak as i64 - before as i64),
             mib(before as i64),
             mib(index.memory_bytes() as i64),
         ),
-        _ => String::new(),
+        None => String::new(),
     };
     drop(black_box(index));
 
@@ -730,11 +740,9 @@ fn bench(c: &mut Criterion) {
         .zip(rss_generated)
         .map(|(built, generated)| built as i64 - generated as i64);
     let peak_of = |what: &str, run: &mut dyn FnMut()| {
-        let before = resident_bytes();
-        let reset = reset_peak_resident();
-        run();
-        match (reset, before, peak_resident_bytes(), snapshot_bytes) {
-            (true, Some(before), Some(peak), Some(snapshot)) => {
+        let ((), peak) = with_peak(run);
+        match (peak, snapshot_bytes) {
+            (Some((before, peak)), Some(snapshot)) => {
                 let above = peak as i64 - before as i64;
                 eprintln!(
                     "  peak resident memory during the {what}: +{:.0} MiB above the {:.0} MiB \

@@ -237,8 +237,7 @@ impl Snapshot {
     /// [`Snapshot::execute`] made are committed there.
     pub(crate) fn set_revision(&mut self, revision: Revision) {
         self.revision = revision;
-        self.refresh_indexes();
-        self.authorizations.compact_if_due();
+        self.catch_up_indexes();
     }
 
     /// Applies a committed event (the next revision) to this state.
@@ -250,8 +249,8 @@ impl Snapshot {
         self.apply_all(std::slice::from_ref(event));
     }
 
-    /// Applies committed events in order, rebuilding the detection index
-    /// once at the end if brands or logos changed.
+    /// Applies committed events in order, bringing the detection index and
+    /// the compact authorization table up to date once at the end.
     pub fn apply_all(&mut self, events: &[ChangeEvent]) {
         for event in events {
             for change in &event.changes {
@@ -259,8 +258,7 @@ impl Snapshot {
             }
             self.revision = event.revision;
         }
-        self.refresh_indexes();
-        self.authorizations.compact_if_due();
+        self.catch_up_indexes();
     }
 
     /// Whether work a change started on a thread of its own (a new base of
@@ -276,6 +274,13 @@ impl Snapshot {
     /// Adopts what background work has ended, without a change: the same
     /// state, answered from a new detection base and authorization table.
     pub fn adopt_finished(&mut self) {
+        self.catch_up_indexes();
+    }
+
+    /// After changes (or none): the detection index and scope summaries
+    /// brought up to date, and the authorization table's background fold
+    /// adopted, started or waited for as due.
+    fn catch_up_indexes(&mut self) {
         self.refresh_indexes();
         self.authorizations.compact_if_due();
     }
