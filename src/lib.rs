@@ -33,6 +33,13 @@
 
 #![forbid(unsafe_code)]
 
+/// The allocator of every binary built on this crate (the server, its
+/// tests, benchmarks and examples alike): mimalloc's per-thread heaps free
+/// and reuse the small objects of each call without the lock contention and
+/// consolidation passes of the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod api;
 pub mod auth;
 pub mod config;
