@@ -25,7 +25,7 @@
 //! ~0.3 ms.)
 //!
 //! Besides names, the table holds entries that only single words look up
-//! (`words` and exact `keys` of [`FuzzyIndex::build_with`]): the first and
+//! (`words` and exact `keys` of [`Builder`]): the first and
 //! last words of multi-word names and the anchor markers of `runs.rs`, so
 //! the probes a single word makes anyway also tell which runs of several
 //! words are worth a lookup. A Bloom filter over the names' exact hashes
@@ -228,105 +228,134 @@ fn reach_table(lengths: &[u8]) -> Vec<u8> {
     reach
 }
 
-impl FuzzyIndex {
-    /// Builds the index over names only.
-    #[cfg(test)]
-    pub(crate) fn build(names: &[FuzzyName<'_>]) -> Self {
-        Self::build_with(names, &[], &[])
+/// Whether `n` is indexed as a name: distance 1–2, not empty, an id below
+/// [`MAX_NAMES`].
+fn indexed_name(n: &FuzzyName<'_>) -> bool {
+    (1..=2).contains(&n.max_distance) && !n.chars.is_empty() && n.id < MAX_NAMES
+}
+
+/// Whether `n` is indexed as a word: distance 0–1, not empty, an id below
+/// [`MAX_NAMES`].
+fn indexed_word(n: &FuzzyName<'_>) -> bool {
+    n.max_distance <= 1 && !n.chars.is_empty() && n.id < MAX_NAMES
+}
+
+/// How many table entries `n` takes at most: one per deletion variant.
+pub(crate) fn entry_bound(chars: usize, max_distance: usize) -> usize {
+    1 + if max_distance >= 1 { chars } else { 0 }
+        + if max_distance >= 2 {
+            chars * chars.saturating_sub(1) / 2
+        } else {
+            0
+        }
+}
+
+/// A [`FuzzyIndex`] being built. The table is sized (and the fingerprint
+/// width chosen) up front from bounds on the entries and their ids, so the
+/// names can be inserted while the words and keys are still being worked
+/// out on another thread ([`super::runs::build`]); then the words and the
+/// keys, and [`Builder::finish`].
+pub(crate) struct Builder {
+    lines: Vec<Line>,
+    fp_bits: u32,
+    /// Entries the table was sized for, and inserted so far.
+    capacity: usize,
+    inserted: usize,
+    /// Entries waiting to be inserted ([`Builder::flush`]).
+    batch: Vec<(u64, u32)>,
+    scratch: HashScratch,
+}
+
+impl Builder {
+    /// A table for at most `entries` entries, with ids at most `max_id`.
+    pub(crate) fn new(entries: usize, max_id: u32) -> Self {
+        let line_count = (entries / (SLOTS * 3 / 4)).max(1) + 1;
+        Self {
+            lines: vec![Line::default(); line_count],
+            fp_bits: (max_id.saturating_add(1)).leading_zeros().min(24),
+            capacity: entries,
+            inserted: 0,
+            batch: Vec::with_capacity(INSERT_BATCH + 256),
+            scratch: HashScratch::default(),
+        }
     }
 
-    /// Builds the index: `names` (distance 1–2) are found by any query;
-    /// `words` (distance 0–1) and exact `keys` only by the lookup of single
-    /// words with extras ([`FuzzyIndex::word_candidates`]).
-    pub(crate) fn build_with(
+    /// Inserts every deletion variant of the indexed entries of `names`
+    /// (`as_words`: of `words`).
+    pub(crate) fn insert(&mut self, entries: &[FuzzyName<'_>], as_words: bool) {
+        let indexed = if as_words { indexed_word } else { indexed_name };
+        for n in entries.iter().filter(|n| indexed(n)) {
+            self.scratch.variants(n.chars, n.max_distance);
+            self.scratch.hashes.sort_unstable();
+            self.scratch.hashes.dedup();
+            self.batch
+                .extend(self.scratch.hashes.iter().map(|&h| (h, n.id)));
+            if self.batch.len() >= INSERT_BATCH {
+                self.flush();
+            }
+        }
+    }
+
+    /// Inserts the exact keys.
+    pub(crate) fn insert_keys(&mut self, keys: &[ExactKey]) {
+        for k in keys.iter().filter(|k| k.id < MAX_NAMES) {
+            self.batch.push((k.hash, k.id));
+            if self.batch.len() >= INSERT_BATCH {
+                self.flush();
+            }
+        }
+    }
+
+    /// Inserts the batch, touching every home line of it first so that the
+    /// cache misses overlap (the table is far larger than the caches).
+    fn flush(&mut self) {
+        self.inserted += self.batch.len();
+        // Past this the table could fill up and insertion never end.
+        assert!(
+            self.inserted <= self.capacity,
+            "fuzzy table sized for {} entries, {} inserted",
+            self.capacity,
+            self.inserted
+        );
+        let (lines, fp_bits) = (&mut self.lines, self.fp_bits);
+        let line_count = lines.len();
+        let mut touch = 0u32;
+        for &(h, _) in &self.batch {
+            touch ^= lines[home(h, line_count)].0[0];
+        }
+        std::hint::black_box(touch);
+        for &(h, id) in &self.batch {
+            let entry = (id + 1) << fp_bits;
+            let mut line = home(h, line_count);
+            'insert: loop {
+                for slot in &mut lines[line].0 {
+                    if *slot == 0 {
+                        *slot = entry | fingerprint(h, fp_bits);
+                        break 'insert;
+                    }
+                }
+                line = if line + 1 == line_count { 0 } else { line + 1 };
+            }
+        }
+        self.batch.clear();
+    }
+
+    /// The index, once `names`, `words` and `keys` (the same as inserted)
+    /// are in: the Bloom filter and the reach tables. Empty when no name is
+    /// indexed.
+    pub(crate) fn finish(
+        mut self,
         names: &[FuzzyName<'_>],
         words: &[FuzzyName<'_>],
         keys: &[ExactKey],
-    ) -> Self {
-        let names: Vec<&FuzzyName<'_>> = names
-            .iter()
-            .filter(|n| {
-                (1..=2).contains(&n.max_distance) && !n.chars.is_empty() && n.id < MAX_NAMES
-            })
-            .collect();
-        let words: Vec<&FuzzyName<'_>> = words
-            .iter()
-            .filter(|n| n.max_distance <= 1 && !n.chars.is_empty() && n.id < MAX_NAMES)
-            .collect();
+    ) -> FuzzyIndex {
+        self.flush();
+        let names: Vec<&FuzzyName<'_>> = names.iter().filter(|n| indexed_name(n)).collect();
+        let words: Vec<&FuzzyName<'_>> = words.iter().filter(|n| indexed_word(n)).collect();
         let keys: Vec<&ExactKey> = keys.iter().filter(|k| k.id < MAX_NAMES).collect();
         if names.is_empty() {
-            return Self::default();
+            return FuzzyIndex::default();
         }
-        let mut scratch = HashScratch::default();
-        let variants = |scratch: &mut HashScratch, n: &FuzzyName<'_>| {
-            scratch.variants(n.chars, n.max_distance);
-            scratch.hashes.sort_unstable();
-            scratch.hashes.dedup();
-        };
-        // Upper bound of the entry count sizes the table (load ≤ 0.75).
-        let bound: usize = names
-            .iter()
-            .chain(&words)
-            .map(|n| {
-                let l = n.chars.len();
-                1 + if n.max_distance >= 1 { l } else { 0 }
-                    + if n.max_distance >= 2 {
-                        l * l.saturating_sub(1) / 2
-                    } else {
-                        0
-                    }
-            })
-            .sum::<usize>()
-            + keys.len();
-        let line_count = (bound / (SLOTS * 3 / 4)).max(1) + 1;
-        let max_id = names
-            .iter()
-            .chain(&words)
-            .map(|n| n.id)
-            .chain(keys.iter().map(|k| k.id))
-            .max()
-            .unwrap_or(0);
-        let fp_bits = (max_id + 1).leading_zeros().min(24);
-        let mut lines = vec![Line::default(); line_count];
-        // Inserts in batches, touching every home line of a batch first so
-        // that the cache misses overlap (the table is far larger than the
-        // caches).
-        let mut batch: Vec<(u64, u32)> = Vec::with_capacity(INSERT_BATCH + 256);
-        let flush = |lines: &mut [Line], batch: &mut Vec<(u64, u32)>| {
-            let mut touch = 0u32;
-            for &(h, _) in batch.iter() {
-                touch ^= lines[home(h, line_count)].0[0];
-            }
-            std::hint::black_box(touch);
-            for &(h, id) in batch.iter() {
-                let entry = (id + 1) << fp_bits;
-                let mut line = home(h, line_count);
-                'insert: loop {
-                    for slot in &mut lines[line].0 {
-                        if *slot == 0 {
-                            *slot = entry | fingerprint(h, fp_bits);
-                            break 'insert;
-                        }
-                    }
-                    line = if line + 1 == line_count { 0 } else { line + 1 };
-                }
-            }
-            batch.clear();
-        };
-        for n in names.iter().chain(&words) {
-            variants(&mut scratch, n);
-            batch.extend(scratch.hashes.iter().map(|&h| (h, n.id)));
-            if batch.len() >= INSERT_BATCH {
-                flush(&mut lines, &mut batch);
-            }
-        }
-        for k in &keys {
-            batch.push((k.hash, k.id));
-            if batch.len() >= INSERT_BATCH {
-                flush(&mut lines, &mut batch);
-            }
-        }
-        flush(&mut lines, &mut batch);
         // Exact hashes of the names, ~16 bits each.
         let bloom_words = (names.len() * 16 / 64).next_power_of_two().max(1);
         let mut bloom = vec![0u64; bloom_words];
@@ -358,14 +387,55 @@ impl FuzzyIndex {
             .map(|n| n.chars.len() + n.max_distance)
             .max()
             .unwrap_or(0);
-        Self {
-            lines,
-            fp_bits,
+        FuzzyIndex {
+            lines: self.lines,
+            fp_bits: self.fp_bits,
             name_reach,
             word_reach,
             bloom,
             max_query,
         }
+    }
+}
+
+impl FuzzyIndex {
+    /// Builds the index over names only.
+    #[cfg(test)]
+    pub(crate) fn build(names: &[FuzzyName<'_>]) -> Self {
+        Self::build_with(names, &[], &[])
+    }
+
+    /// Builds the index: `names` (distance 1–2) are found by any query;
+    /// `words` (distance 0–1) and exact `keys` only by the lookup of single
+    /// words with extras ([`FuzzyIndex::word_candidates`]). The table is
+    /// sized for exactly these entries; [`super::runs::build`] uses a
+    /// [`Builder`] directly, to insert the names before it knows the rest.
+    #[cfg(test)]
+    pub(crate) fn build_with(
+        names: &[FuzzyName<'_>],
+        words: &[FuzzyName<'_>],
+        keys: &[ExactKey],
+    ) -> Self {
+        let entries = names.iter().filter(|n| indexed_name(n));
+        let words_in = words.iter().filter(|n| indexed_word(n));
+        let keys_in = keys.iter().filter(|k| k.id < MAX_NAMES);
+        let bound: usize = entries
+            .clone()
+            .chain(words_in.clone())
+            .map(|n| entry_bound(n.chars.len(), n.max_distance))
+            .sum::<usize>()
+            + keys_in.clone().count();
+        let max_id = entries
+            .chain(words_in)
+            .map(|n| n.id)
+            .chain(keys_in.map(|k| k.id))
+            .max()
+            .unwrap_or(0);
+        let mut builder = Builder::new(bound, max_id);
+        builder.insert(names, false);
+        builder.insert(words, true);
+        builder.insert_keys(keys);
+        builder.finish(names, words, keys)
     }
 
     /// Whether the index holds anything.

@@ -392,8 +392,8 @@ fn push_arena(arena: &mut String, s: &str) -> Slice {
 
 impl BrandIndex {
     /// Builds the index: folds every name and alias, builds the automaton,
-    /// the fuzzy index and the logo table, using two threads: about 2–3 s
-    /// and 150 MiB for 100k brands with 400k names (see
+    /// the fuzzy index and the logo table, on up to three threads: about
+    /// 1.6–2.2 s and 170 MiB for 100k brands with 400k names (see
     /// `benches/detect.rs`); never call it on the request path.
     ///
     /// # Errors
@@ -410,90 +410,79 @@ impl BrandIndex {
         let mut patterns: Vec<String> = Vec::new();
         let mut pattern_edges: Vec<u8> = Vec::new();
         let mut pairs: Vec<(u32, u32)> = Vec::new(); // (pattern, name)
-        let mut exact = FoldedText::new();
-        let mut obf = FoldedText::new();
-        let mut count = 0usize;
-        for entry in entries {
+        // Folding is most of this part, and each name folds on its own:
+        // two threads fold half the names each, then they are numbered in
+        // order.
+        let entries: Vec<BrandEntry> = entries.into_iter().collect();
+        let total: usize = entries.iter().map(|e| e.names.len()).sum();
+        let mut seen = 0usize;
+        let half = entries
+            .iter()
+            .position(|e| {
+                seen += e.names.len();
+                seen * 2 >= total
+            })
+            .map_or(entries.len(), |i| i + 1);
+        let (first, second) = entries.split_at(half);
+        let folded = std::thread::scope(|scope| {
+            let later = scope.spawn(|| fold_names(second, half, seen));
+            let mut folded = fold_names(first, 0, 0);
+            // A panic there is a bug: propagate it as is.
+            folded.extend(
+                later
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+            folded
+        });
+        for entry in &entries {
             for &logo in &entry.logos {
                 logos.push(entry.id, logo);
             }
-            for name in &entry.names {
-                count += 1;
-                fold_both(name, &mut exact, &mut obf);
-                if obf.is_empty() || exact.is_empty() {
-                    continue;
-                }
-                let Ok(id) = u32::try_from(names.len()) else {
-                    return Err(IndexError::TooManyNames {
-                        count,
-                        max: u32::MAX,
-                    });
-                };
-                let flags = obf.flags();
-                let edges = if flags[0] & WORD != 0 { EDGE_LEFT } else { 0 }
-                    | if flags[flags.len() - 1] & WORD != 0 {
-                        EDGE_RIGHT
-                    } else {
-                        0
-                    };
-                // The pattern: the fold without separators (`i` and `l` both
-                // `l`); the name keeps which was which.
-                let strict: String = obf
-                    .as_str()
-                    .char_indices()
-                    .filter(|&(_, c)| c != ' ')
-                    .map(|(i, c)| strict_char(c, flags[i]))
-                    .collect();
-                let gaps = separator_gaps(obf.as_str().as_bytes());
-                let pattern = merge_il(&strict);
-                let next = u32::try_from(patterns.len()).unwrap_or(u32::MAX);
-                let pid = *pattern_ids.entry(pattern.clone()).or_insert_with(|| {
-                    patterns.push(pattern);
-                    pattern_edges.push(edges);
-                    next
-                });
-                pairs.push((pid, id));
-                let has_cjk = flags.iter().any(|&f| f & CJK != 0);
-                let letters = exact.as_str().chars().filter(|&c| c != ' ').count();
-                let max_distance = if has_cjk || letters < FUZZY_MIN_LETTERS {
-                    0
-                } else if letters < FUZZY_DISTANCE_2_LETTERS {
-                    1
-                } else {
-                    2
-                };
-                if arena.len() + name.len() + exact.len() + strict.len() > u32::MAX as usize {
-                    return Err(IndexError::TooMuchText { max: u32::MAX });
-                }
-                // First and last word of a multi-word name (pieces, see
-                // `runs.rs`).
-                let mut parts = obf.as_str().split(' ');
-                let first = parts.next().map_or(0, |w| w.chars().count());
-                let last = parts.next_back().map_or(0, |w| w.chars().count());
-                let (first_word, last_word) = match (u8::try_from(first), u8::try_from(last)) {
-                    (Ok(f), Ok(l)) if l > 0 => (f, l),
-                    _ => (0, 0),
-                };
-                let term = push_arena(&mut arena, name);
-                let exact_slice = push_arena(&mut arena, exact.as_str());
-                let joined_slice = push_arena(&mut arena, &strict);
-                names.push(NameRec {
-                    brand: entry.id,
-                    term,
-                    exact: exact_slice,
-                    joined: joined_slice,
-                    max_distance,
-                    joined_chars: u8::try_from(strict.chars().count()).unwrap_or(u8::MAX),
-                    first_word,
-                    last_word,
-                    gaps,
-                });
-            }
         }
+        for f in folded {
+            let entry = &entries[f.entry];
+            let name = &entry.names[f.name];
+            let Ok(id) = u32::try_from(names.len()) else {
+                return Err(IndexError::TooManyNames {
+                    count: f.position + 1,
+                    max: u32::MAX,
+                });
+            };
+            let next = u32::try_from(patterns.len()).unwrap_or(u32::MAX);
+            let pattern = f.pattern;
+            let pid = *pattern_ids.entry(pattern.clone()).or_insert_with(|| {
+                patterns.push(pattern);
+                pattern_edges.push(f.edges);
+                next
+            });
+            pairs.push((pid, id));
+            if arena.len() + name.len() + f.exact.len() + f.strict.len() > u32::MAX as usize {
+                return Err(IndexError::TooMuchText { max: u32::MAX });
+            }
+            let term = push_arena(&mut arena, name);
+            let exact_slice = push_arena(&mut arena, &f.exact);
+            let joined_slice = push_arena(&mut arena, &f.strict);
+            names.push(NameRec {
+                brand: entry.id,
+                term,
+                exact: exact_slice,
+                joined: joined_slice,
+                max_distance: f.max_distance,
+                joined_chars: u8::try_from(f.strict.chars().count()).unwrap_or(u8::MAX),
+                first_word: f.first_word,
+                last_word: f.last_word,
+                gaps: f.gaps,
+            });
+        }
+        // The names are in the arena now: free them before the automaton
+        // and the fuzzy index, the build's peak.
+        drop(entries);
         drop(pattern_ids);
         logos.finish();
         // The automaton and the fuzzy index are independent: build them on
-        // two threads (about 1.3 s and 0.9 s for 400k names).
+        // two threads (about 1.2 s and 1.6 s for 400k names; the fuzzy
+        // index works out its pieces and anchors on a third).
         let (automaton, (fuzzy, fuzzy_ids)) = std::thread::scope(|scope| {
             let fuzzy = scope.spawn(|| build_fuzzy(&names, &arena));
             let automaton = AhoCorasick::builder()
@@ -990,6 +979,98 @@ impl BrandIndex {
         }
         hits.into_boxed_slice()
     }
+}
+
+/// A name folded for the index, before it is numbered
+/// ([`BrandIndex::build`]).
+struct FoldedName {
+    /// Its entry (an index in the entries given to the build), and its
+    /// index among that entry's names.
+    entry: usize,
+    name: usize,
+    /// Its index among all the names given, skipped ones included.
+    position: usize,
+    /// Exact fold.
+    exact: String,
+    /// Obfuscation fold without separators (`i` and `l` told apart).
+    strict: String,
+    /// The automaton pattern: `strict` with `i` and `1` read as `l`.
+    pattern: String,
+    edges: u8,
+    gaps: u32,
+    max_distance: u8,
+    first_word: u8,
+    last_word: u8,
+}
+
+/// Folds every name of `entries`, in order, but those that fold to
+/// nothing. `first_entry` and `first_position`: the entry index and name
+/// position of `entries[0]` and its first name among all the names.
+fn fold_names(
+    entries: &[BrandEntry],
+    first_entry: usize,
+    first_position: usize,
+) -> Vec<FoldedName> {
+    let mut exact = FoldedText::new();
+    let mut obf = FoldedText::new();
+    let mut out = Vec::with_capacity(entries.iter().map(|e| e.names.len()).sum());
+    let mut position = first_position;
+    for (e, entry) in entries.iter().enumerate() {
+        for (n, name) in entry.names.iter().enumerate() {
+            position += 1;
+            fold_both(name, &mut exact, &mut obf);
+            if obf.is_empty() || exact.is_empty() {
+                continue;
+            }
+            let flags = obf.flags();
+            let edges = if flags[0] & WORD != 0 { EDGE_LEFT } else { 0 }
+                | if flags[flags.len() - 1] & WORD != 0 {
+                    EDGE_RIGHT
+                } else {
+                    0
+                };
+            // The pattern: the fold without separators (`i` and `l` both
+            // `l`); the name keeps which was which.
+            let strict: String = obf
+                .as_str()
+                .char_indices()
+                .filter(|&(_, c)| c != ' ')
+                .map(|(i, c)| strict_char(c, flags[i]))
+                .collect();
+            let has_cjk = flags.iter().any(|&f| f & CJK != 0);
+            let letters = exact.as_str().chars().filter(|&c| c != ' ').count();
+            let max_distance = if has_cjk || letters < FUZZY_MIN_LETTERS {
+                0
+            } else if letters < FUZZY_DISTANCE_2_LETTERS {
+                1
+            } else {
+                2
+            };
+            // First and last word of a multi-word name (pieces, see
+            // `runs.rs`).
+            let mut parts = obf.as_str().split(' ');
+            let first = parts.next().map_or(0, |w| w.chars().count());
+            let last = parts.next_back().map_or(0, |w| w.chars().count());
+            let (first_word, last_word) = match (u8::try_from(first), u8::try_from(last)) {
+                (Ok(f), Ok(l)) if l > 0 => (f, l),
+                _ => (0, 0),
+            };
+            out.push(FoldedName {
+                entry: first_entry + e,
+                name: n,
+                position: position - 1,
+                exact: exact.as_str().to_string(),
+                pattern: merge_il(&strict),
+                strict,
+                edges,
+                gaps: separator_gaps(obf.as_str().as_bytes()),
+                max_distance,
+                first_word,
+                last_word,
+            });
+        }
+    }
+    out
 }
 
 /// The fuzzy index over the joined obfuscation folds of the names that

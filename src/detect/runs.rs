@@ -38,7 +38,7 @@
 
 use std::ops::Range;
 
-use super::fuzzy::{ExactKey, FuzzyIndex, FuzzyName, HashScratch, key_hash};
+use super::fuzzy::{self, ExactKey, FuzzyIndex, FuzzyName, HashScratch, key_hash};
 
 /// A word of a run anchors a lookup (exact prefix or suffix of a name) only
 /// from this many letters on.
@@ -108,9 +108,26 @@ impl FuzzyIds {
     }
 }
 
+/// Whether `n` has pieces: a first and a last word, inside its length.
+fn has_pieces(n: &RunName<'_>) -> bool {
+    n.first_word != 0 && n.first_word + n.last_word <= n.chars.len()
+}
+
+/// The first anchor length of a name of `m` characters (anchors run from
+/// there to `m - 1`).
+fn first_anchor(m: usize) -> usize {
+    ANCHOR_MIN_LETTERS.max(m.saturating_sub(1).div_ceil(2))
+}
+
 /// Builds the fuzzy index over `names` with their pieces and anchor
 /// markers. `names_len`: the number of `NameId`s (ids from there on are
 /// pieces and markers).
+///
+/// The pieces and anchors are worked out on a thread of their own while
+/// the names' deletion variants go into the table (the two take about a
+/// third and two thirds of the time), so the table is sized from bounds
+/// taken before they are known: a piece group takes at most the entries
+/// of the pieces it stands for, and anchors give at most one key each.
 pub(crate) fn build(names: &[RunName<'_>], names_len: usize) -> (FuzzyIndex, FuzzyIds) {
     let fuzzy_names: Vec<FuzzyName<'_>> = names
         .iter()
@@ -120,6 +137,49 @@ pub(crate) fn build(names: &[RunName<'_>], names_len: usize) -> (FuzzyIndex, Fuz
             max_distance: n.max_distance,
         })
         .collect();
+    let mut entries: usize = names
+        .iter()
+        .map(|n| fuzzy::entry_bound(n.chars.len(), n.max_distance))
+        .sum();
+    let mut piece_groups = 0usize;
+    for n in names.iter().filter(|n| has_pieces(n)) {
+        piece_groups += 2;
+        entries += fuzzy::entry_bound(n.first_word, 1) + fuzzy::entry_bound(n.last_word, 1);
+    }
+    entries += names
+        .iter()
+        .filter(|n| n.chars.len() <= ANCHOR_MAX_NAME)
+        .map(|n| 2 * n.chars.len().saturating_sub(first_anchor(n.chars.len())))
+        .sum::<usize>();
+    // The largest id: a direct marker of the last name, after at most
+    // `piece_groups` groups and the shared markers.
+    let max_id = u32::try_from(
+        names_len
+            .saturating_add(piece_groups)
+            .saturating_add(2 * SUFFIX_MARKER as usize)
+            .saturating_add(2 * names_len),
+    )
+    .unwrap_or(u32::MAX);
+    std::thread::scope(|scope| {
+        let extras = scope.spawn(|| pieces_and_anchors(names, names_len));
+        let mut table = fuzzy::Builder::new(entries, max_id);
+        table.insert(&fuzzy_names, false);
+        // A panic there is a bug: propagate it as is.
+        let (ids, groups, keys) = extras
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        table.insert(&groups, true);
+        table.insert_keys(&keys);
+        (table.finish(&fuzzy_names, &groups, &keys), ids)
+    })
+}
+
+/// The ids of `names`' pieces and anchor markers, the piece groups (as
+/// words of the fuzzy index) and the anchor keys.
+fn pieces_and_anchors<'a>(
+    names: &[RunName<'a>],
+    names_len: usize,
+) -> (FuzzyIds, Vec<FuzzyName<'a>>, Vec<ExactKey>) {
     let mut ids = FuzzyIds {
         pieces_from: u32::try_from(names_len).unwrap_or(u32::MAX),
         ..FuzzyIds::default()
@@ -129,7 +189,7 @@ pub(crate) fn build(names: &[RunName<'_>], names_len: usize) -> (FuzzyIndex, Fuz
     let mut pieces: Vec<(u64, bool, u32, usize)> = Vec::new();
     for (i, n) in names.iter().enumerate() {
         let m = n.chars.len();
-        if n.first_word == 0 || n.first_word + n.last_word > m {
+        if !has_pieces(n) {
             continue;
         }
         pieces.push((key_hash(&n.chars[..n.first_word]), false, n.id, i));
@@ -178,7 +238,7 @@ pub(crate) fn build(names: &[RunName<'_>], names_len: usize) -> (FuzzyIndex, Fuz
         if m > ANCHOR_MAX_NAME {
             continue;
         }
-        for p in ANCHOR_MIN_LETTERS.max(m.saturating_sub(1).div_ceil(2))..m {
+        for p in first_anchor(m)..m {
             let (name_len, anchor_len) = (m as u8, p as u8);
             anchors.push((key_hash(&n.chars[..p]), false, n.id, name_len, anchor_len));
             anchors.push((
@@ -229,7 +289,7 @@ pub(crate) fn build(names: &[RunName<'_>], names_len: usize) -> (FuzzyIndex, Fuz
         i = j;
     }
     drop(anchors);
-    (FuzzyIndex::build_with(&fuzzy_names, &groups, &keys), ids)
+    (ids, groups, keys)
 }
 
 /// Per word of a text: what its lookup found for the runs it starts or
@@ -399,6 +459,81 @@ mod tests {
         assert_eq!(anchored_reach(1 << 12, 10), Some(0));
         assert_eq!(anchored_reach(1 << 13, 10), None);
         assert_eq!(anchored_reach(1 << 8 | 1 << 12, 10), Some(2));
+    }
+
+    /// `build` sizes its table from bounds, before the pieces and anchors
+    /// are known; every word finds what it finds in a table sized for
+    /// exactly the same entries.
+    #[test]
+    fn a_table_sized_from_bounds_finds_what_an_exact_one_does() {
+        let spelled = [
+            ("montblanc", 0, 0),
+            ("maisondeverlaine", 6, 8),
+            ("louisvuitton", 5, 7),
+            ("louisphilippe", 5, 8),
+            ("zephyrine", 0, 0),
+            ("coachlight", 0, 0),
+            ("verlaine", 0, 0),
+        ];
+        let chars: Vec<Vec<u32>> = spelled
+            .iter()
+            .map(|(s, ..)| s.chars().map(u32::from).collect())
+            .collect();
+        let names: Vec<RunName<'_>> = spelled
+            .iter()
+            .zip(&chars)
+            .enumerate()
+            .map(|(i, (&(_, first_word, last_word), chars))| RunName {
+                id: u32::try_from(i).expect("few names"),
+                chars,
+                max_distance: if chars.len() >= 9 { 2 } else { 1 },
+                first_word,
+                last_word,
+            })
+            .collect();
+        let (bounded, bounded_ids) = build(&names, names.len());
+        let (ids, groups, keys) = pieces_and_anchors(&names, names.len());
+        let fuzzy_names: Vec<FuzzyName<'_>> = names
+            .iter()
+            .map(|n| FuzzyName {
+                id: n.id,
+                chars: n.chars,
+                max_distance: n.max_distance,
+            })
+            .collect();
+        let exact = FuzzyIndex::build_with(&fuzzy_names, &groups, &keys);
+        assert_eq!(bounded_ids.markers_from, ids.markers_from);
+        assert_eq!(bounded_ids.piece_names, ids.piece_names);
+        let mut scratch = HashScratch::default();
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        let mut found = 0;
+        for word in [
+            "montblanq",
+            "maison",
+            "maisom",
+            "verlaine",
+            "louis",
+            "louls",
+            "vuitton",
+            "philippe",
+            "zephyrlne",
+            "coach",
+            "light",
+            "blanc",
+            "nothing",
+        ] {
+            let query: Vec<u32> = word.chars().map(u32::from).collect();
+            for extras in [false, true] {
+                bounded.word_candidates(&query, extras, &mut scratch, &mut a);
+                exact.word_candidates(&query, extras, &mut scratch, &mut b);
+                assert_eq!(a, b, "{word} (extras: {extras})");
+                found += a.len();
+            }
+        }
+        assert!(
+            found > 20,
+            "the words find names, pieces and anchors: {found}"
+        );
     }
 
     #[test]
