@@ -280,10 +280,19 @@ impl Builder {
         }
     }
 
-    /// Inserts every deletion variant of the indexed entries of `names`
-    /// (`as_words`: of `words`).
-    pub(crate) fn insert(&mut self, entries: &[FuzzyName<'_>], as_words: bool) {
-        let indexed = if as_words { indexed_word } else { indexed_name };
+    /// Inserts every deletion variant of the names of `names` that are
+    /// indexed (distance 1–2).
+    pub(crate) fn insert_names(&mut self, names: &[FuzzyName<'_>]) {
+        self.insert(names, indexed_name);
+    }
+
+    /// Inserts every deletion variant of the words of `words` that are
+    /// indexed (distance 0–1).
+    pub(crate) fn insert_words(&mut self, words: &[FuzzyName<'_>]) {
+        self.insert(words, indexed_word);
+    }
+
+    fn insert(&mut self, entries: &[FuzzyName<'_>], indexed: fn(&FuzzyName<'_>) -> bool) {
         for n in entries.iter().filter(|n| indexed(n)) {
             self.scratch.variants(n.chars, n.max_distance);
             self.scratch.hashes.sort_unstable();
@@ -432,8 +441,8 @@ impl FuzzyIndex {
             .max()
             .unwrap_or(0);
         let mut builder = Builder::new(bound, max_id);
-        builder.insert(names, false);
-        builder.insert(words, true);
+        builder.insert_names(names);
+        builder.insert_words(words);
         builder.insert_keys(keys);
         builder.finish(names, words, keys)
     }

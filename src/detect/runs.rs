@@ -163,12 +163,12 @@ pub(crate) fn build(names: &[RunName<'_>], names_len: usize) -> (FuzzyIndex, Fuz
     std::thread::scope(|scope| {
         let extras = scope.spawn(|| pieces_and_anchors(names, names_len));
         let mut table = fuzzy::Builder::new(entries, max_id);
-        table.insert(&fuzzy_names, false);
+        table.insert_names(&fuzzy_names);
         // A panic there is a bug: propagate it as is.
         let (ids, groups, keys) = extras
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        table.insert(&groups, true);
+        table.insert_words(&groups);
         table.insert_keys(&keys);
         (table.finish(&fuzzy_names, &groups, &keys), ids)
     })
