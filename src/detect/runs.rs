@@ -71,6 +71,17 @@ pub(crate) struct RunName<'a> {
     pub(crate) last_word: usize,
 }
 
+impl<'a> RunName<'a> {
+    /// The name as an entry of the fuzzy index.
+    fn as_fuzzy(&self) -> FuzzyName<'a> {
+        FuzzyName {
+            id: self.id,
+            chars: self.chars,
+            max_distance: self.max_distance,
+        }
+    }
+}
+
 /// What the ids of the fuzzy index stand for.
 #[derive(Debug, Default)]
 pub(crate) struct FuzzyIds {
@@ -129,14 +140,7 @@ fn first_anchor(m: usize) -> usize {
 /// taken before they are known: a piece group takes at most the entries
 /// of the pieces it stands for, and anchors give at most one key each.
 pub(crate) fn build(names: &[RunName<'_>], names_len: usize) -> (FuzzyIndex, FuzzyIds) {
-    let fuzzy_names: Vec<FuzzyName<'_>> = names
-        .iter()
-        .map(|n| FuzzyName {
-            id: n.id,
-            chars: n.chars,
-            max_distance: n.max_distance,
-        })
-        .collect();
+    let fuzzy_names: Vec<FuzzyName<'_>> = names.iter().map(RunName::as_fuzzy).collect();
     let mut entries: usize = names
         .iter()
         .map(|n| fuzzy::entry_bound(n.chars.len(), n.max_distance))
@@ -493,14 +497,7 @@ mod tests {
             .collect();
         let (bounded, bounded_ids) = build(&names, names.len());
         let (ids, groups, keys) = pieces_and_anchors(&names, names.len());
-        let fuzzy_names: Vec<FuzzyName<'_>> = names
-            .iter()
-            .map(|n| FuzzyName {
-                id: n.id,
-                chars: n.chars,
-                max_distance: n.max_distance,
-            })
-            .collect();
+        let fuzzy_names: Vec<FuzzyName<'_>> = names.iter().map(RunName::as_fuzzy).collect();
         let exact = FuzzyIndex::build_with(&fuzzy_names, &groups, &keys);
         assert_eq!(bounded_ids.markers_from, ids.markers_from);
         assert_eq!(bounded_ids.piece_names, ids.piece_names);
