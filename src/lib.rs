@@ -36,7 +36,10 @@
 /// The allocator of every binary built on this crate (the server, its
 /// tests, benchmarks and examples alike): mimalloc's per-thread heaps free
 /// and reuse the small objects of each call without the lock contention and
-/// consolidation passes of the system allocator.
+/// consolidation passes of the system allocator. A binary that needs its
+/// own allocator (a counting one, say) builds the crate without the
+/// default feature `mimalloc`.
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -268,11 +268,14 @@ pub(crate) struct Builder {
 
 impl Builder {
     /// A table for at most `entries` entries, with ids at most `max_id`.
+    /// Ids from [`MAX_NAMES`] on are never inserted, so a bound past it
+    /// keeps the 8 fingerprint bits that limit leaves.
     pub(crate) fn new(entries: usize, max_id: u32) -> Self {
         let line_count = (entries / (SLOTS * 3 / 4)).max(1) + 1;
+        let max_id = max_id.min(MAX_NAMES - 1);
         Self {
             lines: vec![Line::default(); line_count],
-            fp_bits: (max_id.saturating_add(1)).leading_zeros().min(24),
+            fp_bits: (max_id + 1).leading_zeros().min(24),
             capacity: entries,
             inserted: 0,
             batch: Vec::with_capacity(INSERT_BATCH + 256),
@@ -334,6 +337,10 @@ impl Builder {
         }
         std::hint::black_box(touch);
         for &(h, id) in &self.batch {
+            debug_assert!(
+                (id + 1).leading_zeros() >= fp_bits,
+                "id {id} past the bound the table was sized for"
+            );
             let entry = (id + 1) << fp_bits;
             let mut line = home(h, line_count);
             'insert: loop {

@@ -393,8 +393,10 @@ fn push_arena(arena: &mut String, s: &str) -> Slice {
 impl BrandIndex {
     /// Builds the index: folds every name and alias, builds the automaton,
     /// the fuzzy index and the logo table, on up to three threads: about
-    /// 1.6–2.2 s and 170 MiB for 100k brands with 400k names (see
-    /// `benches/detect.rs`); never call it on the request path.
+    /// 1.3–2.2 s for 100k brands with 400k names, for an index of about
+    /// 170 MiB whose construction needs several hundred MiB more for a
+    /// while (see `benches/detect.rs`, `benches/check.rs`); never call it on
+    /// the request path.
     ///
     /// # Errors
     /// [`IndexError::TooManyNames`] past `u32::MAX` names;

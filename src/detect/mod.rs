@@ -43,7 +43,7 @@
 //! | [`BrandIndex::scan_text`], fuzzy on runs of 1–3 words (default, DESIGN.md) | ~20 µs |
 //! | [`signal_terms`] | ~1.5 µs |
 //! | [`BrandIndex::scan_logos`], one hash against 10k logos | ~1.9 µs |
-//! | [`BrandIndex::build`] | ~1.6–2.2 s on two cores, 169 MiB |
+//! | [`BrandIndex::build`] | ~1.3–2.2 s on two cores; an index of 169 MiB, whose construction peaks at +420–550 MiB |
 //!
 //! The fuzzy figures are for a dense synthetic registry (400k pronounceable
 //! names) where most title words are within distance 1–2 of some name

@@ -255,7 +255,8 @@ fn pieces_and_anchors<'a>(
         }
     }
     anchors.sort_unstable();
-    let mut keys: Vec<ExactKey> = Vec::new();
+    // At most one key per anchor.
+    let mut keys: Vec<ExactKey> = Vec::with_capacity(anchors.len());
     let mut i = 0;
     while i < anchors.len() {
         let (hash, suffix, ..) = anchors[i];
