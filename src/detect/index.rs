@@ -426,25 +426,29 @@ impl BrandIndex {
             })
             .map_or(entries.len(), |i| i + 1);
         let (first, second) = entries.split_at(half);
-        let folded = std::thread::scope(|scope| {
+        let batches = std::thread::scope(|scope| {
             let later = scope.spawn(|| fold_names(second, half, seen));
-            let mut folded = fold_names(first, 0, 0);
+            let folded = fold_names(first, 0, 0);
             // A panic there is a bug: propagate it as is.
-            folded.extend(
+            [
+                folded,
                 later
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            );
-            folded
+            ]
         });
         for entry in &entries {
             for &logo in &entry.logos {
                 logos.push(entry.id, logo);
             }
         }
-        for f in folded {
+        for (f, text) in batches
+            .iter()
+            .flat_map(|b| b.names.iter().map(|f| (f, b.text.as_str())))
+        {
             let entry = &entries[f.entry];
             let name = &entry.names[f.name];
+            let (exact, strict) = (&text[f.exact.clone()], &text[f.strict.clone()]);
             let Ok(id) = u32::try_from(names.len()) else {
                 return Err(IndexError::TooManyNames {
                     count: f.position + 1,
@@ -452,26 +456,26 @@ impl BrandIndex {
                 });
             };
             let next = u32::try_from(patterns.len()).unwrap_or(u32::MAX);
-            let pattern = f.pattern;
-            let pid = *pattern_ids.entry(pattern.clone()).or_insert_with(|| {
-                patterns.push(pattern);
+            let pattern = &text[f.pattern.clone()];
+            let pid = *pattern_ids.entry(pattern.to_string()).or_insert_with(|| {
+                patterns.push(pattern.to_string());
                 pattern_edges.push(f.edges);
                 next
             });
             pairs.push((pid, id));
-            if arena.len() + name.len() + f.exact.len() + f.strict.len() > u32::MAX as usize {
+            if arena.len() + name.len() + exact.len() + strict.len() > u32::MAX as usize {
                 return Err(IndexError::TooMuchText { max: u32::MAX });
             }
             let term = push_arena(&mut arena, name);
-            let exact_slice = push_arena(&mut arena, &f.exact);
-            let joined_slice = push_arena(&mut arena, &f.strict);
+            let exact_slice = push_arena(&mut arena, exact);
+            let joined_slice = push_arena(&mut arena, strict);
             names.push(NameRec {
                 brand: entry.id,
                 term,
                 exact: exact_slice,
                 joined: joined_slice,
                 max_distance: f.max_distance,
-                joined_chars: u8::try_from(f.strict.chars().count()).unwrap_or(u8::MAX),
+                joined_chars: u8::try_from(strict.chars().count()).unwrap_or(u8::MAX),
                 first_word: f.first_word,
                 last_word: f.last_word,
                 gaps: f.gaps,
@@ -479,6 +483,7 @@ impl BrandIndex {
         }
         // The names are in the arena now: free them before the automaton
         // and the fuzzy index, the build's peak.
+        drop(batches);
         drop(entries);
         drop(pattern_ids);
         logos.finish();
@@ -984,7 +989,8 @@ impl BrandIndex {
 }
 
 /// A name folded for the index, before it is numbered
-/// ([`BrandIndex::build`]).
+/// ([`BrandIndex::build`]); its folds are in its batch's text
+/// ([`FoldedNames`]).
 struct FoldedName {
     /// Its entry (an index in the entries given to the build), and its
     /// index among that entry's names.
@@ -993,11 +999,11 @@ struct FoldedName {
     /// Its index among all the names given, skipped ones included.
     position: usize,
     /// Exact fold.
-    exact: String,
+    exact: std::ops::Range<usize>,
     /// Obfuscation fold without separators (`i` and `l` told apart).
-    strict: String,
+    strict: std::ops::Range<usize>,
     /// The automaton pattern: `strict` with `i` and `1` read as `l`.
-    pattern: String,
+    pattern: std::ops::Range<usize>,
     edges: u8,
     gaps: u32,
     max_distance: u8,
@@ -1005,17 +1011,27 @@ struct FoldedName {
     last_word: u8,
 }
 
+/// Names folded on one thread: their folds in one text, so that the
+/// batch is two allocations whichever thread frees it (small ones freed
+/// by another thread than the one that made them are what an allocator's
+/// per-thread heaps keep longest).
+#[derive(Default)]
+struct FoldedNames {
+    names: Vec<FoldedName>,
+    text: String,
+}
+
 /// Folds every name of `entries`, in order, but those that fold to
 /// nothing. `first_entry` and `first_position`: the entry index and name
 /// position of `entries[0]` and its first name among all the names.
-fn fold_names(
-    entries: &[BrandEntry],
-    first_entry: usize,
-    first_position: usize,
-) -> Vec<FoldedName> {
+fn fold_names(entries: &[BrandEntry], first_entry: usize, first_position: usize) -> FoldedNames {
     let mut exact = FoldedText::new();
     let mut obf = FoldedText::new();
-    let mut out = Vec::with_capacity(entries.iter().map(|e| e.names.len()).sum());
+    let mut strict = String::new();
+    let mut out = FoldedNames {
+        names: Vec::with_capacity(entries.iter().map(|e| e.names.len()).sum()),
+        text: String::new(),
+    };
     let mut position = first_position;
     for (e, entry) in entries.iter().enumerate() {
         for (n, name) in entry.names.iter().enumerate() {
@@ -1033,12 +1049,13 @@ fn fold_names(
                 };
             // The pattern: the fold without separators (`i` and `l` both
             // `l`); the name keeps which was which.
-            let strict: String = obf
-                .as_str()
-                .char_indices()
-                .filter(|&(_, c)| c != ' ')
-                .map(|(i, c)| strict_char(c, flags[i]))
-                .collect();
+            strict.clear();
+            strict.extend(
+                obf.as_str()
+                    .char_indices()
+                    .filter(|&(_, c)| c != ' ')
+                    .map(|(i, c)| strict_char(c, flags[i])),
+            );
             let has_cjk = flags.iter().any(|&f| f & CJK != 0);
             let letters = exact.as_str().chars().filter(|&c| c != ' ').count();
             let max_distance = if has_cjk || letters < FUZZY_MIN_LETTERS {
@@ -1057,13 +1074,21 @@ fn fold_names(
                 (Ok(f), Ok(l)) if l > 0 => (f, l),
                 _ => (0, 0),
             };
-            out.push(FoldedName {
+            let mut put = |s: &str| {
+                let start = out.text.len();
+                out.text.push_str(s);
+                start..out.text.len()
+            };
+            let exact_range = put(exact.as_str());
+            let strict_range = put(&strict);
+            let pattern_range = put(&merge_il(&strict));
+            out.names.push(FoldedName {
                 entry: first_entry + e,
                 name: n,
                 position: position - 1,
-                exact: exact.as_str().to_string(),
-                pattern: merge_il(&strict),
-                strict,
+                exact: exact_range,
+                strict: strict_range,
+                pattern: pattern_range,
                 edges,
                 gaps: separator_gaps(obf.as_str().as_bytes()),
                 max_distance,
