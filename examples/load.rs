@@ -17,9 +17,27 @@
 //! the machine's speed during the run (other tenants of a shared host) falls
 //! on all three alike rather than on whichever ran last; rates and latency
 //! percentiles are over all rounds.
+//!
+//! `--client h2load` drives the same calls with `h2load` (Debian package
+//! `nghttp2-client`) instead: a C client whose per-call cost is a fraction
+//! of a tonic client's, so that more of the shared cores' time goes to the
+//! server. Each call is one pre-encoded request (the first title, seller
+//! `seller-0`), sent with the same `authorization` header over the same
+//! number of connections and streams (`-c` connections of at most 16
+//! streams, `-m`). `h2load` counts a gRPC error (HTTP 200 with an error
+//! status in the trailers) as a success, so every round checks the
+//! response bytes: a good answer's DATA is the answer got once over tonic
+//! beforehand, an error has none. Latency percentiles come from `h2load
+//! --log-file`.
+//!
+//! ```sh
+//! apt-get install nghttp2-client
+//! cargo run --release --example load -- --client h2load --seconds 8 --concurrency 1,16,64,256
+//! ```
 
+use prost::Message;
 use std::{
-    path::Path,
+    path::{Path, PathBuf},
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -30,6 +48,7 @@ use marque::{
     server::{OperatorKey, Server, ServerOptions},
     store::MemoryStore,
 };
+use tonic::metadata::{Ascii, MetadataValue};
 use tonic::transport::{Channel, Endpoint};
 use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
 
@@ -48,6 +67,7 @@ const TITLES: &[&str] = &[
 
 struct Args {
     addr: Option<String>,
+    h2load: bool,
     seconds: u64,
     rounds: u32,
     levels: Vec<usize>,
@@ -56,6 +76,7 @@ struct Args {
 fn args() -> Args {
     let mut args = Args {
         addr: None,
+        h2load: false,
         seconds: 5,
         rounds: 4,
         levels: vec![1, 16, 64, 256],
@@ -72,6 +93,14 @@ fn args() -> Args {
                     .map(|s| s.split(',').filter_map(|n| n.parse().ok()).collect())
                     .unwrap_or_default()
             }
+            "--client" => match it.next().as_deref() {
+                Some("tonic") => args.h2load = false,
+                Some("h2load") => args.h2load = true,
+                other => {
+                    eprintln!("--client takes tonic or h2load, not {other:?}");
+                    std::process::exit(2);
+                }
+            },
             "--bench" => {}
             other => {
                 eprintln!("unknown argument {other}; see the doc comment of examples/load.rs");
@@ -87,6 +116,58 @@ enum Call {
     Health,
     CheckSeller,
     CheckListing,
+}
+
+/// The demo platform's `authorization` header value.
+fn bearer() -> MetadataValue<Ascii> {
+    format!("Bearer {SHOPWISE_KEY}").parse().expect("metadata")
+}
+
+/// `message` with the demo platform's key.
+fn authenticated<T>(message: T, key: &MetadataValue<Ascii>) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request.metadata_mut().insert("authorization", key.clone());
+    request
+}
+
+/// The health check every round asks.
+fn health_request() -> HealthCheckRequest {
+    HealthCheckRequest {
+        service: "marque.v1.CheckService".into(),
+    }
+}
+
+/// The `i`-th CheckSeller request: one of 1,000 sellers, at a fixed
+/// instant (its answer echoes the instant, and `h2load`'s check needs every
+/// good answer to be the same size).
+fn seller_request(i: usize) -> pb::CheckSellerRequest {
+    pb::CheckSellerRequest {
+        brand: "brands/aurelle".into(),
+        seller_account: format!("seller-{}", i % 1000),
+        nice_class: 14,
+        region: "FR".into(),
+        at_time: Some(prost_types::Timestamp {
+            seconds: 1_796_083_200, // 2026-12-01T00:00:00Z
+            nanos: 0,
+        }),
+        ..Default::default()
+    }
+}
+
+/// The `i`-th CheckListing request: one of the titles, one of 1,000
+/// sellers.
+fn listing_request(i: usize) -> pb::CheckListingRequest {
+    pb::CheckListingRequest {
+        listing: Some(pb::Listing {
+            listing_id: i.to_string(),
+            seller_account: format!("seller-{}", i % 1000),
+            title: TITLES[i % TITLES.len()].to_string(),
+            nice_class: 14,
+            region: "FR".into(),
+            ..Default::default()
+        }),
+        min_revision: 0,
+    }
 }
 
 struct Run {
@@ -105,8 +186,7 @@ async fn run(
     duration: Duration,
 ) -> (Vec<Duration>, usize) {
     let deadline = Instant::now() + duration;
-    let key: tonic::metadata::MetadataValue<_> =
-        format!("Bearer {SHOPWISE_KEY}").parse().expect("metadata");
+    let key = bearer();
     let mut tasks = Vec::new();
     for worker in 0..concurrency {
         let channel = channels[worker % channels.len()].clone();
@@ -121,40 +201,17 @@ async fn run(
                 let started = Instant::now();
                 let ok = match call {
                     Call::Health => health
-                        .check(HealthCheckRequest {
-                            service: "marque.v1.CheckService".into(),
-                        })
+                        .check(health_request())
                         .await
                         .is_ok_and(|r| r.into_inner().status == 1),
-                    Call::CheckSeller => {
-                        let mut request = tonic::Request::new(pb::CheckSellerRequest {
-                            brand: "brands/aurelle".into(),
-                            seller_account: format!("seller-{}", i % 1000),
-                            nice_class: 14,
-                            region: "FR".into(),
-                            ..Default::default()
-                        });
-                        request.metadata_mut().insert("authorization", key.clone());
-                        check.check_seller(request).await.is_ok()
-                    }
-                    Call::CheckListing => {
-                        let mut request = tonic::Request::new(pb::CheckListingRequest {
-                            listing: Some(pb::Listing {
-                                listing_id: i.to_string(),
-                                seller_account: format!("seller-{}", i % 1000),
-                                title: TITLES[i % TITLES.len()].to_string(),
-                                nice_class: 14,
-                                region: "FR".into(),
-                                ..Default::default()
-                            }),
-                            min_revision: 0,
-                        });
-                        request.metadata_mut().insert("authorization", key.clone());
-                        check
-                            .check_listing(request)
-                            .await
-                            .is_ok_and(|r| r.into_inner().verdict != 0)
-                    }
+                    Call::CheckSeller => check
+                        .check_seller(authenticated(seller_request(i), &key))
+                        .await
+                        .is_ok(),
+                    Call::CheckListing => check
+                        .check_listing(authenticated(listing_request(i), &key))
+                        .await
+                        .is_ok_and(|r| r.into_inner().verdict != 0),
                 };
                 latencies.push(started.elapsed());
                 if !ok {
@@ -173,6 +230,159 @@ async fn run(
         errors += e;
     }
     (all, errors)
+}
+
+/// One call as `h2load` sends it.
+#[derive(Clone)]
+struct H2Call {
+    /// The gRPC method's path.
+    path: &'static str,
+    /// Its framed request, in a file for `h2load -d`.
+    body: PathBuf,
+    /// DATA bytes of a good answer (framed); an error answer has none.
+    answer: u64,
+    /// Whether it carries the platform's key.
+    authenticated: bool,
+}
+
+/// A message as gRPC frames it (uncompressed): flag, length, message.
+fn framed(message: &impl Message) -> Vec<u8> {
+    let len = u32::try_from(message.encoded_len()).expect("a small message");
+    let mut out = Vec::with_capacity(5 + len as usize);
+    out.push(0);
+    out.extend_from_slice(&len.to_be_bytes());
+    message.encode(&mut out).expect("a Vec grows");
+    out
+}
+
+/// The three calls for `h2load`, their requests written to `dir`, and the
+/// size of each one's good answer, asked once over tonic.
+async fn h2load_calls(channel: &Channel, dir: &Path) -> [H2Call; 3] {
+    std::fs::create_dir_all(dir).expect("a directory for the request bodies");
+    let key = bearer();
+    let write = |name: &str, body: Vec<u8>| {
+        let path = dir.join(name);
+        std::fs::write(&path, body).expect("write a request body");
+        path
+    };
+    let health = HealthClient::new(channel.clone())
+        .check(health_request())
+        .await
+        .expect("Health/Check")
+        .into_inner();
+    let mut check = CheckServiceClient::new(channel.clone());
+    let seller = check
+        .check_seller(authenticated(seller_request(0), &key))
+        .await
+        .expect("CheckSeller")
+        .into_inner();
+    let listing = check
+        .check_listing(authenticated(listing_request(0), &key))
+        .await
+        .expect("CheckListing")
+        .into_inner();
+    let answer = |len: usize| 5 + len as u64;
+    [
+        H2Call {
+            path: "/grpc.health.v1.Health/Check",
+            body: write("health.bin", framed(&health_request())),
+            answer: answer(health.encoded_len()),
+            authenticated: false,
+        },
+        H2Call {
+            path: "/marque.v1.CheckService/CheckSeller",
+            body: write("seller.bin", framed(&seller_request(0))),
+            answer: answer(seller.encoded_len()),
+            authenticated: true,
+        },
+        H2Call {
+            path: "/marque.v1.CheckService/CheckListing",
+            body: write("listing.bin", framed(&listing_request(0))),
+            answer: answer(listing.encoded_len()),
+            authenticated: true,
+        },
+    ]
+}
+
+/// Drives `call` with `h2load` at `concurrency` for `duration`: every
+/// call's latency, and how many failed (a non-200 status, or an answer
+/// without the good answer's bytes).
+fn run_h2load(
+    addr: &str,
+    call: &H2Call,
+    concurrency: usize,
+    duration: Duration,
+    log: &Path,
+) -> (Vec<Duration>, usize) {
+    let connections = concurrency.div_ceil(16).max(1);
+    let streams = concurrency.div_ceil(connections);
+    let mut command = std::process::Command::new("h2load");
+    command
+        .args(["-t", "1", "-c", &connections.to_string()])
+        .args(["-m", &streams.to_string()])
+        .args(["-D", &format!("{}ms", duration.as_millis().max(1))])
+        .args(["-H", "content-type: application/grpc", "-H", "te: trailers"])
+        .arg("-d")
+        .arg(&call.body)
+        .arg("--log-file")
+        .arg(log);
+    if call.authenticated {
+        command.args(["-H", &format!("authorization: Bearer {SHOPWISE_KEY}")]);
+    }
+    command.arg(format!("http://{addr}{}", call.path));
+    // h2load appends to an existing log.
+    let _ = std::fs::remove_file(log);
+    let output = match command.output() {
+        Ok(output) => output,
+        Err(e) => {
+            eprintln!("cannot run h2load ({e}): apt-get install nghttp2-client");
+            std::process::exit(1);
+        }
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        eprintln!(
+            "h2load failed ({}):\n{stdout}{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        std::process::exit(1);
+    }
+    // `traffic: 1.2MB (1234567) total, ... headers (...), 45KB (45678) data`
+    let data = stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("traffic:"))
+        .and_then(|l| l.rsplit_once(") data"))
+        .and_then(|(before, _)| before.rsplit_once('(')?.1.parse::<u64>().ok())
+        .unwrap_or_else(|| {
+            eprintln!("no traffic line in h2load's output:\n{stdout}");
+            std::process::exit(1);
+        });
+    // Tab-separated: start (µs since the epoch), HTTP status, µs to the
+    // end of the answer.
+    let log = std::fs::read_to_string(log).expect("h2load's log file");
+    let mut latencies = Vec::new();
+    let mut bad_status = 0;
+    for line in log.lines() {
+        let mut columns = line.split('\t');
+        let status = columns.nth(1);
+        let micros = columns.next().and_then(|c| c.trim().parse::<u64>().ok());
+        if status != Some("200") {
+            bad_status += 1;
+        }
+        latencies.push(Duration::from_micros(micros.unwrap_or_default()));
+    }
+    // Good answers carry exactly `answer` bytes of DATA, error answers
+    // (trailers only) none.
+    let good = usize::try_from(data / call.answer).unwrap_or(usize::MAX);
+    let errors = latencies.len().saturating_sub(good).max(bad_status);
+    if data % call.answer != 0 {
+        eprintln!(
+            "{}: {data} bytes of answers are not a whole number of {}-byte good answers",
+            call.path, call.answer
+        );
+    }
+    (latencies, errors)
 }
 
 /// The figures of all rounds of one call.
@@ -231,6 +441,12 @@ async fn main() {
     );
     println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     let round = Duration::from_secs(args.seconds) / args.rounds;
+    let dir = std::env::temp_dir().join(format!("marque-load-{}", std::process::id()));
+    let h2calls = if args.h2load {
+        Some(h2load_calls(&channels[0], &dir).await)
+    } else {
+        None
+    };
     for level in &args.levels {
         let mut samples: [(Vec<Duration>, usize); 3] = Default::default();
         for _ in 0..args.rounds {
@@ -238,7 +454,20 @@ async fn main() {
                 .into_iter()
                 .enumerate()
             {
-                let (latencies, errors) = run(&channels, call, *level, round).await;
+                let (latencies, errors) = match &h2calls {
+                    Some(calls) => {
+                        let (addr, level, log) = (addr.clone(), *level, dir.join("log.tsv"));
+                        let call = calls[i].clone();
+                        // The server runs on this process's runtime: wait
+                        // for h2load off its workers.
+                        tokio::task::spawn_blocking(move || {
+                            run_h2load(&addr, &call, level, round, &log)
+                        })
+                        .await
+                        .expect("h2load runner")
+                    }
+                    None => run(&channels, call, *level, round).await,
+                };
                 samples[i].0.extend(latencies);
                 samples[i].1 += errors;
             }
@@ -259,5 +488,9 @@ async fn main() {
             health.errors + seller.errors + check.errors,
             rate(&check) / rate(&health)
         );
+    }
+    if h2calls.is_some() {
+        // Best effort: the bodies and the last log are a few kilobytes.
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
