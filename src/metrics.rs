@@ -17,7 +17,9 @@
 //! | `marque_db_pool_wait_timeouts_total` | counter | | calls refused because no connection came free in time |
 //! | `marque_build_info` | gauge | `version` | always 1 |
 
-use std::{cell::RefCell, collections::HashMap, sync::OnceLock};
+use std::{cell::RefCell, sync::OnceLock};
+
+use hashbrown::HashMap;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
@@ -126,7 +128,7 @@ pub fn record_call(rpc: &str, code: tonic::Code, seconds: f64) {
     let slot = code as usize;
     // Handles are kept only once the recorder is installed (before, they
     // would be no-ops), and never while the thread is being torn down.
-    let kept = matches!(HANDLE.get(), Some(Some(_)))
+    let kept = installed()
         && slot < 17
         && HANDLES
             .try_with(|handles| {
@@ -145,5 +147,35 @@ pub fn record_call(rpc: &str, code: tonic::Code, seconds: f64) {
         let (calls, latency) = register();
         calls.increment(1);
         latency.record(seconds);
+    }
+}
+
+/// Whether this module's recorder is installed (handles kept before it
+/// would be no-ops forever).
+fn installed() -> bool {
+    matches!(HANDLE.get(), Some(Some(_)))
+}
+
+/// Counts one check outcome (`marque_check_verdicts_total`), through this
+/// thread's handles once the recorder is installed.
+pub fn count_verdict(check: &'static str, verdict: &'static str) {
+    thread_local! {
+        static VERDICTS: RefCell<HashMap<(&'static str, &'static str), metrics::Counter>> =
+            RefCell::default();
+    }
+    let register =
+        || metrics::counter!("marque_check_verdicts_total", "check" => check, "verdict" => verdict);
+    let kept = installed()
+        && VERDICTS
+            .try_with(|verdicts| {
+                verdicts
+                    .borrow_mut()
+                    .entry((check, verdict))
+                    .or_insert_with(register)
+                    .increment(1);
+            })
+            .is_ok();
+    if !kept {
+        register().increment(1);
     }
 }

@@ -59,12 +59,7 @@ impl CheckApi {
             .check_seller(&brand, &platform, &req.seller_account, class, region, at)
             .ok_or_else(|| ApiError::NotFound(req.brand.clone()))?;
         let (reason, explanation) = explain(check.verdict, &req, &platform);
-        metrics::counter!(
-            "marque_check_verdicts_total",
-            "check" => "CheckSeller",
-            "verdict" => reason.as_str_name()
-        )
-        .increment(1);
+        crate::metrics::count_verdict("CheckSeller", reason.as_str_name());
         Ok(pb::CheckSellerResponse {
             authorized: check.verdict == SellerVerdict::Authorized,
             reason: reason as i32,
@@ -159,6 +154,9 @@ fn parse_listing(l: &pb::Listing, prefix: &str, v: &mut Violations) -> listing::
 }
 
 /// A listing outcome for the wire.
+///
+/// Resource names are concatenated rather than formatted: a response names
+/// up to four resources per match.
 fn outcome(listing_id: &str, o: &listing::Outcome, revision: u64) -> pb::CheckListingResponse {
     use crate::detect::Evidence as E;
     pb::CheckListingResponse {
@@ -172,8 +170,8 @@ fn outcome(listing_id: &str, o: &listing::Outcome, revision: u64) -> pb::CheckLi
             .matches
             .iter()
             .map(|m| pb::BrandMatch {
-                brand: format!("brands/{}", m.brand.id),
-                owner: format!("members/{}", m.brand.owner),
+                brand: ["brands/", m.brand.id.as_str()].concat(),
+                owner: ["members/", m.brand.owner.as_str()].concat(),
                 evidence: match m.evidence {
                     E::BrandField => pb::Evidence::BrandField,
                     E::TextExact => pb::Evidence::TextExact,
@@ -194,12 +192,20 @@ fn outcome(listing_id: &str, o: &listing::Outcome, revision: u64) -> pb::CheckLi
                 trademark: m
                     .trademark
                     .as_ref()
-                    .map(|t| format!("brands/{}/trademarks/{}", t.brand, t.id))
+                    .map(|t| ["brands/", t.brand.as_str(), "/trademarks/", t.id.as_str()].concat())
                     .unwrap_or_default(),
                 authorization: m
                     .authorization
                     .as_ref()
-                    .map(|a| format!("brands/{}/authorizations/{}", a.brand, a.id))
+                    .map(|a| {
+                        [
+                            "brands/",
+                            a.brand.as_str(),
+                            "/authorizations/",
+                            a.id.as_str(),
+                        ]
+                        .concat()
+                    })
                     .unwrap_or_default(),
                 drives_verdict: m.drives_verdict,
                 reason: match m.reason {
@@ -226,8 +232,7 @@ fn count_verdict(verdict: listing::Verdict) {
         listing::Verdict::Review => "REVIEW",
         listing::Verdict::Block => "BLOCK",
     };
-    metrics::counter!("marque_check_verdicts_total", "check" => "CheckListing", "verdict" => label)
-        .increment(1);
+    crate::metrics::count_verdict("CheckListing", label);
 }
 
 impl CheckApi {

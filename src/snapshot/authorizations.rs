@@ -35,12 +35,12 @@
 //! on whether a replica has compacted.
 
 use std::{
-    hash::{BuildHasher, RandomState},
+    hash::BuildHasher,
     ops::{Bound, Range},
     sync::Arc,
 };
 
-use hashbrown::HashTable;
+use hashbrown::{DefaultHashBuilder, HashTable};
 use imbl::{HashMap, OrdMap, ordmap::DiffItem};
 
 use super::background::Background;
@@ -512,7 +512,7 @@ impl Builder {
             records,
             text,
             sellers: HashTable::new(),
-            hasher: RandomState::new(),
+            hasher: DefaultHashBuilder::default(),
         };
         let mut sellers = HashTable::with_capacity(base.records.len());
         for (i, r) in base.records.iter().enumerate() {
@@ -566,7 +566,7 @@ struct Base {
     text: Vec<u8>,
     /// Record numbers by hash of (brand, platform, seller account).
     sellers: HashTable<u32>,
-    hasher: RandomState,
+    hasher: DefaultHashBuilder,
 }
 
 impl Base {

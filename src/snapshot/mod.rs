@@ -25,7 +25,8 @@ mod scopes;
 
 use std::{ops::Bound, sync::Arc};
 
-use imbl::{HashMap, OrdMap};
+use hashbrown::DefaultHashBuilder;
+use imbl::{GenericHashMap, HashMap, OrdMap, shared_ptr::DefaultSharedPtr};
 
 use authorizations::Authorizations;
 pub use detection::Detection;
@@ -110,7 +111,9 @@ pub struct Snapshot {
     /// API keys by (member, key id), for listing.
     api_keys: OrdMap<BrandChild, Arc<ApiKey>>,
     /// Key id → member, for authenticating a secret.
-    key_owners: HashMap<ResourceId, Slug>,
+    /// Read on every authenticated call: hashed with foldhash (seeded per
+    /// process) rather than SipHash.
+    key_owners: GenericHashMap<ResourceId, Slug, DefaultHashBuilder, DefaultSharedPtr>,
     /// Brands by id.
     brands: OrdMap<Slug, Arc<Brand>>,
     /// Trademarks by (brand, id).
