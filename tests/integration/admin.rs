@@ -137,6 +137,8 @@ async fn probes_read_honest_health_on_the_admin_port_while_the_api_port_needs_mt
             .sum()
     };
     let requests_before = count(&before, "marque_grpc_requests_total{");
+    let listing_verdicts = "marque_check_verdicts_total{check=\"CheckListing\"";
+    let listings_before = count(&before, listing_verdicts);
 
     // Calls over mTLS move the request counters and latency histograms.
     let mtls = tonic::transport::Endpoint::from_shared(format!("https://localhost:{}", api.port()))
@@ -194,6 +196,30 @@ async fn probes_read_honest_health_on_the_admin_port_while_the_api_port_needs_mt
             .into_inner();
         assert!(answer.authorized);
     }
+    // Each listing check counts its verdict (handles kept per thread).
+    for _ in 0..3 {
+        let mut request = tonic::Request::new(marque::pb::marque::v1::CheckListingRequest {
+            listing: Some(marque::pb::marque::v1::Listing {
+                listing_id: "L-1".into(),
+                seller_account: "seller-p1".into(),
+                title: "Alpha watch, steel".into(),
+                ..Default::default()
+            }),
+            min_revision: 0,
+        });
+        request.metadata_mut().insert(
+            "authorization",
+            format!("Bearer {}", keys.platform_p)
+                .parse()
+                .expect("metadata"),
+        );
+        let answer = client
+            .check_listing(request)
+            .await
+            .expect("listing check over mTLS")
+            .into_inner();
+        assert_ne!(answer.verdict, 0, "{answer:?}");
+    }
     let after = scrape().await;
     let requests_after = count(&after, "marque_grpc_requests_total{");
     assert!(
@@ -207,6 +233,11 @@ async fn probes_read_honest_health_on_the_admin_port_while_the_api_port_needs_mt
     );
     assert!(!after.contains("InventedMethod"), "{after}");
     assert!(after.contains("marque_check_verdicts_total{check=\"CheckSeller\",verdict=\"SELLER_CHECK_REASON_AUTHORIZED\"}"), "{after}");
+    let listings_after = count(&after, listing_verdicts);
+    assert!(
+        listings_after >= listings_before + 3.0,
+        "listing verdicts {listings_before} -> {listings_after}\n{after}"
+    );
 
     // Draining: every status NOT_SERVING but liveness, until the process ends.
     let _ = stop.send(());
