@@ -174,21 +174,19 @@ async fn probes_read_honest_health_on_the_admin_port_while_the_api_port_needs_mt
         tonic::Code::Unauthenticated,
         "{invented:?}"
     );
-    let mut client = marque::pb::marque::v1::check_service_client::CheckServiceClient::new(mtls);
+    let mut client =
+        marque::pb::marque::v1::check_service_client::CheckServiceClient::with_interceptor(
+            mtls,
+            common::Bearer::key(&keys.platform_p),
+        );
     for _ in 0..5 {
-        let mut request = tonic::Request::new(marque::pb::marque::v1::CheckSellerRequest {
+        let request = tonic::Request::new(marque::pb::marque::v1::CheckSellerRequest {
             brand: "brands/alpha".into(),
             seller_account: "seller-p1".into(),
             nice_class: 14,
             region: "CN".into(),
             ..Default::default()
         });
-        request.metadata_mut().insert(
-            "authorization",
-            format!("Bearer {}", keys.platform_p)
-                .parse()
-                .expect("metadata"),
-        );
         let answer = client
             .check_seller(request)
             .await
@@ -198,7 +196,7 @@ async fn probes_read_honest_health_on_the_admin_port_while_the_api_port_needs_mt
     }
     // Each listing check counts its verdict (handles kept per thread).
     for _ in 0..3 {
-        let mut request = tonic::Request::new(marque::pb::marque::v1::CheckListingRequest {
+        let request = tonic::Request::new(marque::pb::marque::v1::CheckListingRequest {
             listing: Some(marque::pb::marque::v1::Listing {
                 listing_id: "L-1".into(),
                 seller_account: "seller-p1".into(),
@@ -207,12 +205,6 @@ async fn probes_read_honest_health_on_the_admin_port_while_the_api_port_needs_mt
             }),
             min_revision: 0,
         });
-        request.metadata_mut().insert(
-            "authorization",
-            format!("Bearer {}", keys.platform_p)
-                .parse()
-                .expect("metadata"),
-        );
         let answer = client
             .check_listing(request)
             .await

@@ -18,12 +18,6 @@ use std::{
 
 use common::Start;
 use marque::{pb::marque::v1 as pb, seed::Seed};
-use tonic::{
-    Request, Status,
-    metadata::{Ascii, MetadataValue},
-    service::{Interceptor, interceptor::InterceptedService},
-    transport::Channel,
-};
 
 const REGISTRY: &str = "tests/data/corpus-registry.toml";
 const LISTINGS: &str = "tests/data/listings.toml";
@@ -78,20 +72,7 @@ fn key_of(registry: &toml::Value, member: &str) -> String {
         .to_string()
 }
 
-/// Adds `authorization: Bearer <key>` to every call.
-#[derive(Clone)]
-struct Key(MetadataValue<Ascii>);
-
-impl Interceptor for Key {
-    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
-        request
-            .metadata_mut()
-            .insert("authorization", self.0.clone());
-        Ok(request)
-    }
-}
-
-type Check = pb::check_service_client::CheckServiceClient<InterceptedService<Channel, Key>>;
+use common::Check;
 
 /// A server over the corpus registry, and a check client per platform.
 async fn start() -> (common::TestServer, BTreeMap<&'static str, Check>) {
@@ -105,12 +86,9 @@ async fn start() -> (common::TestServer, BTreeMap<&'static str, Check>) {
     let clients = PLATFORMS
         .into_iter()
         .map(|platform| {
-            let bearer = format!("Bearer {}", key_of(&registry, platform))
-                .parse()
-                .expect("ascii metadata");
             let client = pb::check_service_client::CheckServiceClient::with_interceptor(
                 server.channel(),
-                Key(bearer),
+                common::Bearer::key(&key_of(&registry, platform)),
             );
             (platform, client)
         })

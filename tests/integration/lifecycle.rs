@@ -51,15 +51,15 @@ async fn health_is_not_serving_until_the_registry_is_loaded() {
     }
     // Calls during loading are refused as unavailable, not unauthenticated.
     let key = start.keys.owner_a.clone();
-    let mut client = marque::pb::marque::v1::registry_service_client::RegistryServiceClient::new(
-        channel.clone(),
-    );
-    let mut request = tonic::Request::new(pb::GetCallerRequest {});
-    request.metadata_mut().insert(
-        "authorization",
-        format!("Bearer {key}").parse().expect("metadata"),
-    );
-    let status = client.get_caller(request).await.expect_err("still loading");
+    let mut client =
+        marque::pb::marque::v1::registry_service_client::RegistryServiceClient::with_interceptor(
+            channel.clone(),
+            common::Bearer::key(&key),
+        );
+    let status = client
+        .get_caller(pb::GetCallerRequest {})
+        .await
+        .expect_err("still loading");
     assert_eq!(status.code(), tonic::Code::Unavailable);
 
     gate.notify_one();
@@ -276,16 +276,12 @@ async fn tls_serves_with_a_certificate_and_key() {
     }
     assert!(serving, "health over TLS");
     let mut client =
-        marque::pb::marque::v1::registry_service_client::RegistryServiceClient::new(channel);
-    let mut request = tonic::Request::new(pb::GetCallerRequest {});
-    request.metadata_mut().insert(
-        "authorization",
-        format!("Bearer {}", keys.platform_p)
-            .parse()
-            .expect("metadata"),
-    );
+        marque::pb::marque::v1::registry_service_client::RegistryServiceClient::with_interceptor(
+            channel,
+            common::Bearer::key(&keys.platform_p),
+        );
     let me = client
-        .get_caller(request)
+        .get_caller(pb::GetCallerRequest {})
         .await
         .expect("call over TLS")
         .into_inner();
@@ -368,15 +364,13 @@ async fn the_binary_prints_a_first_operator_key_and_exits_cleanly_on_sigterm() {
         .expect("endpoint")
         .connect_lazy();
     let mut client =
-        marque::pb::marque::v1::registry_service_client::RegistryServiceClient::new(channel);
+        marque::pb::marque::v1::registry_service_client::RegistryServiceClient::with_interceptor(
+            channel,
+            common::Bearer::key(&key),
+        );
     let mut ok = false;
     for _ in 0..100 {
-        let mut request = tonic::Request::new(pb::GetCallerRequest {});
-        request.metadata_mut().insert(
-            "authorization",
-            format!("Bearer {key}").parse().expect("metadata"),
-        );
-        if let Ok(me) = client.get_caller(request).await {
+        if let Ok(me) = client.get_caller(pb::GetCallerRequest {}).await {
             assert_eq!(
                 me.into_inner().member.expect("member").kind,
                 pb::MemberKind::Operator as i32

@@ -29,6 +29,15 @@ use tonic::{
 #[derive(Clone)]
 pub struct Bearer(Option<MetadataValue<Ascii>>);
 
+impl Bearer {
+    /// Presents `key` (for clients over channels the fixture did not make).
+    pub fn key(key: &str) -> Bearer {
+        Bearer(Some(
+            format!("Bearer {key}").parse().expect("ascii metadata"),
+        ))
+    }
+}
+
 impl Interceptor for Bearer {
     fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
         if let Some(value) = &self.0 {
@@ -314,12 +323,7 @@ impl TestServer {
 
     /// A registry client presenting an arbitrary key.
     pub fn registry_with_key(&self, key: &str) -> Registry {
-        RegistryServiceClient::with_interceptor(
-            self.channel(),
-            Bearer(Some(
-                format!("Bearer {key}").parse().expect("ascii metadata"),
-            )),
-        )
+        RegistryServiceClient::with_interceptor(self.channel(), Bearer::key(key))
     }
 
     /// A check client presenting `who`'s key.
