@@ -133,14 +133,10 @@ pub fn record_call(rpc: &str, code: tonic::Code, seconds: f64) {
         && HANDLES
             .try_with(|handles| {
                 let mut handles = handles.borrow_mut();
-                if !handles.contains_key(rpc) {
-                    handles.insert(rpc.into(), Default::default());
-                }
-                if let Some(by_code) = handles.get_mut(rpc) {
-                    let (calls, latency) = by_code[slot].get_or_insert_with(register);
-                    calls.increment(1);
-                    latency.record(seconds);
-                }
+                let by_code = handles.entry_ref(rpc).or_default();
+                let (calls, latency) = by_code[slot].get_or_insert_with(register);
+                calls.increment(1);
+                latency.record(seconds);
             })
             .is_ok();
     if !kept {
