@@ -81,10 +81,9 @@ pub enum Level {
 pub struct FoldedText {
     /// The folded text: words separated by single ASCII spaces.
     text: String,
-    /// Per folded byte: start of the original character(s) it came from.
-    src_start: Vec<u32>,
-    /// Per folded byte: end of the original character(s) it came from.
-    src_end: Vec<u32>,
+    /// Per folded byte: start and end of the original character(s) it came
+    /// from (one vector, so each byte costs one push for both).
+    src: Vec<(u32, u32)>,
     /// Per folded byte: [`WORD`], [`CJK`], [`BOUNDARY`] bits.
     flags: Vec<u8>,
 }
@@ -134,8 +133,8 @@ impl FoldedText {
         if folded.start >= folded.end || folded.end > self.text.len() {
             return 0..0;
         }
-        let start = self.src_start[folded.start] as usize;
-        let end = self.src_end[folded.end - 1] as usize;
+        let start = self.src[folded.start].0 as usize;
+        let end = self.src[folded.end - 1].1 as usize;
         start..end.max(start)
     }
 
@@ -145,11 +144,11 @@ impl FoldedText {
     #[must_use]
     pub fn folded_range(&self, original: Range<usize>) -> Range<usize> {
         let lo = self
-            .src_start
-            .partition_point(|&s| (s as usize) < original.start);
+            .src
+            .partition_point(|&(s, _)| (s as usize) < original.start);
         let hi = self
-            .src_start
-            .partition_point(|&s| (s as usize) < original.end);
+            .src
+            .partition_point(|&(s, _)| (s as usize) < original.end);
         let (mut lo, mut hi) = (lo, hi.max(lo));
         let bytes = self.text.as_bytes();
         while lo < hi && bytes[lo] == b' ' {
@@ -178,8 +177,7 @@ impl FoldedText {
 
     fn clear(&mut self) {
         self.text.clear();
-        self.src_start.clear();
-        self.src_end.clear();
+        self.src.clear();
         self.flags.clear();
     }
 
@@ -190,21 +188,18 @@ impl FoldedText {
         let n = c.len_utf8();
         self.text.push(c);
         if n == 1 {
-            self.src_start.push(start);
-            self.src_end.push(end);
+            self.src.push((start, end));
             self.flags.push(flags);
         } else {
             let len = self.flags.len() + n;
-            self.src_start.resize(len, start);
-            self.src_end.resize(len, end);
+            self.src.resize(len, (start, end));
             self.flags.resize(len, flags);
         }
     }
 
     fn reserve(&mut self, bytes: usize) {
         self.text.reserve(bytes);
-        self.src_start.reserve(bytes);
-        self.src_end.reserve(bytes);
+        self.src.reserve(bytes);
         self.flags.reserve(bytes);
     }
 
@@ -222,7 +217,7 @@ impl FoldedText {
         let is_single = |s: usize, e: usize| -> bool {
             e > s
                 && self.flags[s] & (WORD | CJK) != 0
-                && self.src_start[s] == self.src_start[e - 1]
+                && self.src[s].0 == self.src[e - 1].0
                 && (s == 0 || b[s - 1] == b' ')
                 && (e == n || b[e] == b' ')
         };
@@ -271,14 +266,12 @@ impl FoldedText {
                 continue;
             }
             bytes[w] = bytes[r];
-            self.src_start[w] = self.src_start[r];
-            self.src_end[w] = self.src_end[r];
+            self.src[w] = self.src[r];
             self.flags[w] = self.flags[r];
             w += 1;
         }
         bytes.truncate(w);
-        self.src_start.truncate(w);
-        self.src_end.truncate(w);
+        self.src.truncate(w);
         self.flags.truncate(w);
         // Only ASCII spaces were removed, so the bytes are still UTF-8.
         self.text = String::from_utf8(bytes).unwrap_or_default();
@@ -642,7 +635,7 @@ impl<'a> Writer<'a> {
     fn extend(&mut self, end: u32) {
         if self.pending_sep.is_none()
             && self.last != 0
-            && let Some(e) = self.out.src_end.last_mut()
+            && let Some((_, e)) = self.out.src.last_mut()
         {
             *e = end;
         }
