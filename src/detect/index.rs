@@ -365,7 +365,9 @@ impl Scratch {
 thread_local! {
     /// This thread's scratch buffers, taken out while in use (a nested or
     /// concurrent use on the same thread gets fresh ones; nothing panics).
-    static SCRATCH: Cell<Option<Scratch>> = const { Cell::new(None) };
+    /// Boxed, so taking and returning it moves a pointer, not the 1 KiB
+    /// of buffers and tables it holds.
+    static SCRATCH: Cell<Option<Box<Scratch>>> = const { Cell::new(None) };
 }
 
 /// Runs `f` with this thread's scratch buffers.
@@ -969,7 +971,9 @@ impl BrandIndex {
         if names == 0 {
             return Box::default();
         }
-        pattern.set(query);
+        // The query is prepared for the first candidate of a length in
+        // reach: runs of several words often have none.
+        let mut prepared = false;
         let mut hits = Vec::new();
         for &cand in &candidates[..names] {
             let Some(rec) = self.names.get(cand as usize) else {
@@ -979,6 +983,10 @@ impl BrandIndex {
             let (name, name_len) = self.joined(rec);
             if name_len.abs_diff(query.len()) > max {
                 continue;
+            }
+            if !prepared {
+                pattern.set(query);
+                prepared = true;
             }
             if let Some(distance) = pattern.distance_within(name, name_len, max, name_chars) {
                 hits.push((cand, u8::try_from(distance).unwrap_or(u8::MAX)));
