@@ -8,9 +8,7 @@ use aho_corasick::{AhoCorasick, MatchKind};
 
 use super::fuzzy::{FuzzyIndex, HashScratch, Pattern};
 use super::logo::LogoIndex;
-use super::normalize::{
-    self, CJK, FoldedText, I_ORIGIN, L_ORIGIN, WORD, fold_both, fold_exact_only,
-};
+use super::normalize::{self, FoldedText, I_ORIGIN, L_ORIGIN, WORD, fold_both, fold_exact_only};
 use super::runs::{self, FuzzyIds, RunName, Words};
 use super::signal::compatibility_phrase_before;
 use super::{BrandEntry, Evidence, LogoMatch, NameId, TextMatch};
@@ -805,10 +803,9 @@ impl BrandIndex {
         words.clear();
         word_chars.clear();
         letters.clear();
-        let flags = obf.flags();
         let mut open: Option<(usize, usize)> = None;
         for (i, c) in obf.as_str().char_indices() {
-            let f = flags[i];
+            let f = obf.flags_at(i);
             if f & WORD != 0 {
                 open.get_or_insert((i, letters.len()));
                 letters.push(u32::from(strict_char(c, f)));
@@ -1048,13 +1045,15 @@ fn fold_names(entries: &[BrandEntry], first_entry: usize, first_position: usize)
             if obf.is_empty() || exact.is_empty() {
                 continue;
             }
-            let flags = obf.flags();
-            let edges = if flags[0] & WORD != 0 { EDGE_LEFT } else { 0 }
-                | if flags[flags.len() - 1] & WORD != 0 {
-                    EDGE_RIGHT
-                } else {
-                    0
-                };
+            let edges = if obf.flags_at(0) & WORD != 0 {
+                EDGE_LEFT
+            } else {
+                0
+            } | if obf.flags_at(obf.len() - 1) & WORD != 0 {
+                EDGE_RIGHT
+            } else {
+                0
+            };
             // The pattern: the fold without separators (`i` and `l` both
             // `l`); the name keeps which was which.
             strict.clear();
@@ -1062,9 +1061,9 @@ fn fold_names(entries: &[BrandEntry], first_entry: usize, first_position: usize)
                 obf.as_str()
                     .char_indices()
                     .filter(|&(_, c)| c != ' ')
-                    .map(|(i, c)| strict_char(c, flags[i])),
+                    .map(|(i, c)| strict_char(c, obf.flags_at(i))),
             );
-            let has_cjk = flags.iter().any(|&f| f & CJK != 0);
+            let has_cjk = obf.has_cjk();
             let letters = exact.as_str().chars().filter(|&c| c != ' ').count();
             let max_distance = if has_cjk || letters < FUZZY_MIN_LETTERS {
                 0
@@ -1230,11 +1229,10 @@ fn text_gaps(at: &[u32]) -> u32 {
 /// the name's joined fold, which the matched bytes equal once `i` is read
 /// as `l`.
 fn il_substitutions(obf: &FoldedText, at: &[u32], name: &str) -> usize {
-    let flags = obf.flags();
     name.bytes()
         .zip(at)
         .filter(|&(n, &p)| {
-            let f = flags.get(p as usize).copied().unwrap_or(0);
+            let f = obf.flags_at(p as usize);
             (n == b'l' && f & I_ORIGIN != 0) || (n == b'i' && f & L_ORIGIN != 0)
         })
         .count()

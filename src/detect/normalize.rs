@@ -81,11 +81,20 @@ pub enum Level {
 pub struct FoldedText {
     /// The folded text: words separated by single ASCII spaces.
     text: String,
-    /// Per folded byte: start and end of the original character(s) it came
-    /// from (one vector, so each byte costs one push for both).
-    src: Vec<(u32, u32)>,
-    /// Per folded byte: [`WORD`], [`CJK`], [`BOUNDARY`] bits.
-    flags: Vec<u8>,
+    /// Per folded byte: where it came from and what it is (one vector, so
+    /// each byte costs one push besides its text).
+    src: Vec<Source>,
+}
+
+/// Where a folded byte came from, and what it is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Source {
+    /// Start of the original character(s) it came from.
+    start: u32,
+    /// End of the original character(s) it came from.
+    end: u32,
+    /// [`WORD`], [`CJK`], [`BOUNDARY`], origin bits.
+    flags: u8,
 }
 
 impl FoldedText {
@@ -133,8 +142,8 @@ impl FoldedText {
         if folded.start >= folded.end || folded.end > self.text.len() {
             return 0..0;
         }
-        let start = self.src[folded.start].0 as usize;
-        let end = self.src[folded.end - 1].1 as usize;
+        let start = self.src[folded.start].start as usize;
+        let end = self.src[folded.end - 1].end as usize;
         start..end.max(start)
     }
 
@@ -145,10 +154,10 @@ impl FoldedText {
     pub fn folded_range(&self, original: Range<usize>) -> Range<usize> {
         let lo = self
             .src
-            .partition_point(|&(s, _)| (s as usize) < original.start);
+            .partition_point(|s| (s.start as usize) < original.start);
         let hi = self
             .src
-            .partition_point(|&(s, _)| (s as usize) < original.end);
+            .partition_point(|s| (s.start as usize) < original.end);
         let (mut lo, mut hi) = (lo, hi.max(lo));
         let bytes = self.text.as_bytes();
         while lo < hi && bytes[lo] == b' ' {
@@ -160,9 +169,16 @@ impl FoldedText {
         lo..hi
     }
 
-    /// Per-byte flags ([`WORD`], [`CJK`], [`BOUNDARY`]).
-    pub(crate) fn flags(&self) -> &[u8] {
-        &self.flags
+    /// The flags ([`WORD`], [`CJK`], [`BOUNDARY`], origins) of folded byte
+    /// `at`; 0 out of range.
+    #[inline]
+    pub(crate) fn flags_at(&self, at: usize) -> u8 {
+        self.src.get(at).map_or(0, |s| s.flags)
+    }
+
+    /// Whether any folded byte is part of a CJK character.
+    pub(crate) fn has_cjk(&self) -> bool {
+        self.src.iter().any(|s| s.flags & CJK != 0)
     }
 
     /// Whether a match may start at folded byte `at` (a word boundary or a
@@ -170,15 +186,14 @@ impl FoldedText {
     #[inline]
     pub(crate) fn boundary_before(&self, at: usize) -> bool {
         at == 0
-            || at >= self.flags.len()
-            || self.flags[at - 1] & WORD == 0
-            || self.flags[at] & (WORD | BOUNDARY) != WORD
+            || at >= self.src.len()
+            || self.src[at - 1].flags & WORD == 0
+            || self.src[at].flags & (WORD | BOUNDARY) != WORD
     }
 
     fn clear(&mut self) {
         self.text.clear();
         self.src.clear();
-        self.flags.clear();
     }
 
     /// Appends `c` with its flags and original span to every byte it
@@ -188,19 +203,16 @@ impl FoldedText {
         let n = c.len_utf8();
         self.text.push(c);
         if n == 1 {
-            self.src.push((start, end));
-            self.flags.push(flags);
+            self.src.push(Source { start, end, flags });
         } else {
-            let len = self.flags.len() + n;
-            self.src.resize(len, (start, end));
-            self.flags.resize(len, flags);
+            let len = self.src.len() + n;
+            self.src.resize(len, Source { start, end, flags });
         }
     }
 
     fn reserve(&mut self, bytes: usize) {
         self.text.reserve(bytes);
         self.src.reserve(bytes);
-        self.flags.reserve(bytes);
     }
 
     /// Removes the separators between runs of two or more single-letter
@@ -216,8 +228,8 @@ impl FoldedText {
         // Single-pass detection first: most texts have no such run.
         let is_single = |s: usize, e: usize| -> bool {
             e > s
-                && self.flags[s] & (WORD | CJK) != 0
-                && self.src[s].0 == self.src[e - 1].0
+                && self.src[s].flags & (WORD | CJK) != 0
+                && self.src[s].start == self.src[e - 1].start
                 && (s == 0 || b[s - 1] == b' ')
                 && (e == n || b[e] == b' ')
         };
@@ -226,20 +238,20 @@ impl FoldedText {
         // End and kind (CJK or not) of the previous word if it was single.
         let mut prev_single_end: Option<(usize, u8)> = None;
         while i < n {
-            if self.flags[i] & (WORD | CJK) == 0 {
+            if self.src[i].flags & (WORD | CJK) == 0 {
                 i += 1;
                 continue;
             }
             let s = i;
             while i < n
-                && self.flags[i] & (WORD | CJK) != 0
-                && self.flags[i] & CJK == self.flags[s] & CJK
+                && self.src[i].flags & (WORD | CJK) != 0
+                && self.src[i].flags & CJK == self.src[s].flags & CJK
             {
                 i += 1;
             }
             let e = i;
             if is_single(s, e) {
-                let kind = self.flags[s] & CJK;
+                let kind = self.src[s].flags & CJK;
                 if let Some((pe, pk)) = prev_single_end
                     && pe + 1 == s
                     && pk == kind
@@ -255,7 +267,7 @@ impl FoldedText {
             return;
         }
         for &sp in &remove {
-            self.flags[sp + 1] |= BOUNDARY;
+            self.src[sp + 1].flags |= BOUNDARY;
         }
         let mut bytes = std::mem::take(&mut self.text).into_bytes();
         let mut w = 0;
@@ -267,12 +279,10 @@ impl FoldedText {
             }
             bytes[w] = bytes[r];
             self.src[w] = self.src[r];
-            self.flags[w] = self.flags[r];
             w += 1;
         }
         bytes.truncate(w);
         self.src.truncate(w);
-        self.flags.truncate(w);
         // Only ASCII spaces were removed, so the bytes are still UTF-8.
         self.text = String::from_utf8(bytes).unwrap_or_default();
     }
@@ -635,9 +645,9 @@ impl<'a> Writer<'a> {
     fn extend(&mut self, end: u32) {
         if self.pending_sep.is_none()
             && self.last != 0
-            && let Some((_, e)) = self.out.src.last_mut()
+            && let Some(last) = self.out.src.last_mut()
         {
-            *e = end;
+            last.end = end;
         }
     }
 }

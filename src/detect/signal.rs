@@ -59,8 +59,10 @@ impl TermSet {
             if f.is_empty() {
                 continue;
             }
-            let flags = f.flags();
-            edges.push((flags[0] & WORD != 0, flags[flags.len() - 1] & WORD != 0));
+            edges.push((
+                f.flags_at(0) & WORD != 0,
+                f.flags_at(f.len() - 1) & WORD != 0,
+            ));
             folded.push(f.as_str().to_owned());
         }
         let automaton = AhoCorasick::builder()
