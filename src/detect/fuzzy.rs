@@ -576,7 +576,7 @@ impl FuzzyIndex {
 }
 
 /// Largest distance [`distance_within`] computes.
-const MAX_DISTANCE: usize = 2;
+pub(crate) const MAX_DISTANCE: usize = 2;
 /// Band width of the dynamic programme: cells with `|i - j| <= 2`.
 const BAND: usize = 2 * MAX_DISTANCE + 1;
 

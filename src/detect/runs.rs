@@ -400,8 +400,16 @@ impl Words {
         }
         // Anchored: names listed by the anchor, or a probe with deletions
         // on the other side of it.
-        out.extend_from_slice(&self.lists[PREFIXED][f.lists[PREFIXED].clone()]);
-        out.extend_from_slice(&self.lists[SUFFIXED][l.lists[SUFFIXED].clone()]);
+        // A direct anchor of `a` letters lists names of at most `2a + 1`
+        // ([`first_anchor`]), and a name is at most 2 away from the run: a
+        // run longer than `2a + 3` cannot reach any (runs of three words
+        // mostly cannot).
+        if len <= listed_reach(f.len) {
+            out.extend_from_slice(&self.lists[PREFIXED][f.lists[PREFIXED].clone()]);
+        }
+        if len <= listed_reach(l.len) {
+            out.extend_from_slice(&self.lists[SUFFIXED][l.lists[SUFFIXED].clone()]);
+        }
         if let Some(x) = anchored_reach(f.prefix, len) {
             fuzzy.run_candidates(query, f.len.min(len)..len, x, hash, out);
         }
@@ -412,6 +420,13 @@ impl Words {
         out.sort_unstable();
         out.dedup();
     }
+}
+
+/// The longest run a direct anchor of `anchor` letters can match a listed
+/// name in: its names have at most `2 * anchor + 1` characters
+/// ([`first_anchor`]), and distances are at most [`fuzzy::MAX_DISTANCE`].
+fn listed_reach(anchor: usize) -> usize {
+    2 * anchor + 1 + fuzzy::MAX_DISTANCE
 }
 
 /// The query deletions a run of `len` characters anchored at one end needs
