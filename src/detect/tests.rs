@@ -366,6 +366,36 @@ fn matched_term_is_the_registered_name() {
 
 // --- fuzzy ---------------------------------------------------------------
 
+/// A direct anchor of 4 letters lists names of up to 9: runs of up to 11
+/// letters (distance 2), of two or three words, still reach them, and
+/// longer ones are not looked up for them.
+#[test]
+fn a_direct_anchor_reaches_runs_two_letters_longer_than_its_longest_name() {
+    let index = BrandIndex::build([entry(1, &["Swarovski"], &[])]).expect("index builds");
+    let found = |text: &str| {
+        let mut out = Vec::new();
+        index.scan_text(text, &mut out);
+        out.iter()
+            .map(|m| (m.evidence, text[m.span.clone()].to_owned()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        found("Swar ovskixx crystal"),
+        [(
+            Evidence::TextFuzzy { distance: 2 },
+            "Swar ovskixx".to_owned()
+        )]
+    );
+    assert_eq!(
+        found("Swar ov skixx crystal"),
+        [(
+            Evidence::TextFuzzy { distance: 2 },
+            "Swar ov skixx".to_owned()
+        )]
+    );
+    assert_eq!(found("Swar ovskixxx crystal"), []);
+}
+
 #[test]
 fn misspellings_are_fuzzy() {
     assert_eq!(
