@@ -96,6 +96,11 @@ impl Region {
         // Two ASCII letters by construction, so always valid UTF-8.
         std::str::from_utf8(&self.0).unwrap_or_default()
     }
+
+    /// The code's two letters, as bytes.
+    pub(crate) fn letters(self) -> [u8; 2] {
+        self.0
+    }
 }
 
 impl fmt::Display for Region {

@@ -13,7 +13,10 @@
 //! recomputed; and the brands whose trademarks changed are recomputed one
 //! by one.
 
-use std::{collections::BTreeSet, sync::Arc};
+use std::{
+    collections::BTreeSet,
+    sync::{Arc, LazyLock},
+};
 
 use imbl::{OrdMap, Vector};
 
@@ -28,6 +31,9 @@ struct Scope {
     classes: NiceClassSet,
     /// First instant (UTC) it is no longer in force, if it expires.
     expires: Option<Timestamp>,
+    /// Its territories, so that a region is checked without reading the
+    /// trademark (two dependent reads, mostly cache misses, per scope).
+    territories: Territories,
     /// The trademark, reported as what put a match in scope.
     trademark: Arc<Trademark>,
 }
@@ -38,6 +44,7 @@ impl Scope {
         (trademark.status == TrademarkStatus::Registered).then(|| Scope {
             classes: trademark.nice_classes,
             expires: trademark.expiry_date.map(|d| d.midnight().assume_utc()),
+            territories: Territories::of(&trademark.territories),
             trademark: trademark.clone(),
         })
     }
@@ -45,8 +52,56 @@ impl Scope {
     fn covers(&self, class: Option<NiceClass>, region: Option<Region>, at: Timestamp) -> bool {
         self.expires.is_none_or(|expires| at < expires)
             && class.is_none_or(|c| self.classes.contains(c))
-            && region.is_none_or(|r| self.trademark.territories.contains(&r))
+            && region.is_none_or(|r| match region_bit(r) {
+                Some(bit) => self.territories.contains(bit),
+                // A code outside the assigned list can only equal a
+                // territory outside it, which the set does not hold.
+                None => self.trademark.territories.contains(&r),
+            })
     }
+}
+
+/// A set of assigned ISO 3166-1 codes, one bit each ([`region_bit`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Territories([u64; 4]);
+
+impl Territories {
+    /// The assigned codes among `regions`.
+    fn of(regions: &[Region]) -> Territories {
+        let mut set = Territories::default();
+        for bit in regions.iter().filter_map(|&r| region_bit(r)) {
+            set.0[usize::from(bit >> 6)] |= 1 << (bit & 63);
+        }
+        set
+    }
+
+    fn contains(&self, bit: u8) -> bool {
+        self.0[usize::from(bit >> 6)] & (1 << (bit & 63)) != 0
+    }
+}
+
+/// Per pair of letters `A`–`Z`, the bit of an assigned ISO 3166-1 code
+/// (its position in `rust_iso3166::ALL_ALPHA2`, 249 codes), else `u8::MAX`.
+static REGION_BITS: LazyLock<[u8; 26 * 26]> = LazyLock::new(|| {
+    let mut bits = [u8::MAX; 26 * 26];
+    for (bit, code) in rust_iso3166::ALL_ALPHA2.iter().enumerate() {
+        if let (&[a, b], Ok(bit)) = (code.as_bytes(), u8::try_from(bit))
+            && a.is_ascii_uppercase()
+            && b.is_ascii_uppercase()
+            && bit < u8::MAX
+        {
+            bits[usize::from(a - b'A') * 26 + usize::from(b - b'A')] = bit;
+        }
+    }
+    bits
+});
+
+/// The bit of `region` in a [`Territories`] set, if it is an assigned
+/// code.
+fn region_bit(region: Region) -> Option<u8> {
+    let [a, b] = region.letters();
+    let at = usize::from(a.checked_sub(b'A')?) * 26 + usize::from(b.checked_sub(b'A')?);
+    REGION_BITS.get(at).copied().filter(|&bit| bit != u8::MAX)
 }
 
 /// One brand's registered trademarks, in id order.
@@ -366,6 +421,31 @@ mod tests {
             }
         }
         Ok(())
+    }
+
+    /// Every assigned code has a bit of its own, and a set of territories
+    /// holds exactly the codes it was made of.
+    #[test]
+    fn territory_sets_hold_exactly_their_codes() {
+        use super::{Territories, region_bit};
+        let all: Vec<Region> = rust_iso3166::ALL_ALPHA2.iter().map(|c| region(c)).collect();
+        let bits: std::collections::BTreeSet<u8> = all
+            .iter()
+            .map(|&r| region_bit(r).expect("an assigned code has a bit"))
+            .collect();
+        assert_eq!(bits.len(), all.len());
+        for step in [1, 2, 3, 7, 50] {
+            let chosen: Vec<Region> = all.iter().copied().step_by(step).collect();
+            let set = Territories::of(&chosen);
+            for &r in &all {
+                let bit = region_bit(r).expect("bit");
+                assert_eq!(
+                    set.contains(bit),
+                    chosen.contains(&r),
+                    "{r} in every {step}th"
+                );
+            }
+        }
     }
 
     proptest! {
