@@ -396,6 +396,49 @@ fn a_direct_anchor_reaches_runs_two_letters_longer_than_its_longest_name() {
     assert_eq!(found("Swar ovskixxx crystal"), []);
 }
 
+/// A word that begins more names than a direct anchor lists (`bella`,
+/// five names) anchors a probe of the rest of the run instead.
+#[test]
+fn a_shared_anchor_finds_runs_by_probing_the_rest() {
+    let names = [
+        "Bellamore",
+        "Bellavita",
+        "Bellaluna",
+        "Bellarosa",
+        "Bellanova",
+    ];
+    let index = BrandIndex::build(
+        names
+            .iter()
+            .zip(1..)
+            .map(|(name, id)| entry(id, &[name], &[])),
+    )
+    .expect("index builds");
+    let found = |text: &str| {
+        let mut out = Vec::new();
+        index.scan_text(text, &mut out);
+        out.iter()
+            .map(|m| (m.brand, m.evidence, text[m.span.clone()].to_owned()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        found("Bella vitq scarf"),
+        [(
+            2,
+            Evidence::TextFuzzy { distance: 1 },
+            "Bella vitq".to_owned()
+        )]
+    );
+    assert_eq!(
+        found("Bella lu nq scarf"),
+        [(
+            3,
+            Evidence::TextFuzzy { distance: 1 },
+            "Bella lu nq".to_owned()
+        )]
+    );
+}
+
 #[test]
 fn misspellings_are_fuzzy() {
     assert_eq!(
