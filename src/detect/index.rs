@@ -909,6 +909,13 @@ impl BrandIndex {
                 }
                 memo.key.push(WORD_SEPARATOR);
                 memo.key.extend_from_slice(&query[start..]);
+                // A run no way of `runs` can reach finds nothing: no lookup.
+                if !runs.may_reach((first, last), query.len()) {
+                    merge_query(query, merged);
+                    if !self.fuzzy.may_be_name(merged) {
+                        continue;
+                    }
+                }
                 // Runs of two words repeat across titles (`free shipping`);
                 // longer ones rarely do, and would only churn the memo.
                 let remember = last == first + 1;

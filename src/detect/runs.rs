@@ -371,6 +371,21 @@ impl Words {
         self.info.push(info);
     }
 
+    /// Whether the run of words `first..=last`, `len` characters joined,
+    /// can have a candidate word by word or anchored (see
+    /// [`Words::run_candidates`]; the joined way is the Bloom filter's to
+    /// tell). Most runs of three words cannot, and then need no lookup.
+    pub(crate) fn may_reach(&self, (first, last): (usize, usize), len: usize) -> bool {
+        let (Some(f), Some(l)) = (self.info.get(first), self.info.get(last)) else {
+            return false;
+        };
+        (!f.lists[FIRSTS].is_empty() && !l.lists[LASTS].is_empty())
+            || (!f.lists[PREFIXED].is_empty() && len <= listed_reach(f.len))
+            || (!l.lists[SUFFIXED].is_empty() && len <= listed_reach(l.len))
+            || anchored_reach(f.prefix, len).is_some()
+            || anchored_reach(l.suffix, len).is_some()
+    }
+
     /// Candidate names (unverified, sorted, deduplicated) for the run of
     /// words `first..=last` whose joined characters are `query` into `out`.
     pub(crate) fn run_candidates(
