@@ -909,7 +909,8 @@ impl BrandIndex {
                 }
                 memo.key.push(WORD_SEPARATOR);
                 memo.key.extend_from_slice(&query[start..]);
-                // A run no way of `runs` can reach finds nothing: no lookup.
+                // A run that none of the ways of `runs.rs` can reach finds
+                // nothing: no lookup, no memo.
                 if !runs.may_reach((first, last), query.len()) {
                     merge_query(query, merged);
                     if !self.fuzzy.may_be_name(merged) {
