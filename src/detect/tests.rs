@@ -366,34 +366,31 @@ fn matched_term_is_the_registered_name() {
 
 // --- fuzzy ---------------------------------------------------------------
 
+/// Every match of `index` in `text`: (brand, evidence, surface form).
+fn found_in(index: &BrandIndex, text: &str) -> Vec<(u32, Evidence, String)> {
+    let mut out = Vec::new();
+    index.scan_text(text, &mut out);
+    out.into_iter()
+        .map(|m| (m.brand, m.evidence, text[m.span].to_owned()))
+        .collect()
+}
+
 /// A direct anchor of 4 letters lists names of up to 9: runs of up to 11
 /// letters (distance 2), of two or three words, still reach them, and
 /// longer ones are not looked up for them.
 #[test]
 fn a_direct_anchor_reaches_runs_two_letters_longer_than_its_longest_name() {
     let index = BrandIndex::build([entry(1, &["Swarovski"], &[])]).expect("index builds");
-    let found = |text: &str| {
-        let mut out = Vec::new();
-        index.scan_text(text, &mut out);
-        out.iter()
-            .map(|m| (m.evidence, text[m.span.clone()].to_owned()))
-            .collect::<Vec<_>>()
-    };
+    let fuzzy = Evidence::TextFuzzy { distance: 2 };
     assert_eq!(
-        found("Swar ovskixx crystal"),
-        [(
-            Evidence::TextFuzzy { distance: 2 },
-            "Swar ovskixx".to_owned()
-        )]
+        found_in(&index, "Swar ovskixx crystal"),
+        [(1, fuzzy, "Swar ovskixx".to_owned())]
     );
     assert_eq!(
-        found("Swar ov skixx crystal"),
-        [(
-            Evidence::TextFuzzy { distance: 2 },
-            "Swar ov skixx".to_owned()
-        )]
+        found_in(&index, "Swar ov skixx crystal"),
+        [(1, fuzzy, "Swar ov skixx".to_owned())]
     );
-    assert_eq!(found("Swar ovskixxx crystal"), []);
+    assert_eq!(found_in(&index, "Swar ovskixxx crystal"), []);
 }
 
 /// A word that begins more names than a direct anchor lists (`bella`,
@@ -407,35 +404,19 @@ fn a_shared_anchor_finds_runs_by_probing_the_rest() {
         "Bellarosa",
         "Bellanova",
     ];
-    let index = BrandIndex::build(
-        names
-            .iter()
-            .zip(1..)
-            .map(|(name, id)| entry(id, &[name], &[])),
-    )
-    .expect("index builds");
-    let found = |text: &str| {
-        let mut out = Vec::new();
-        index.scan_text(text, &mut out);
-        out.iter()
-            .map(|m| (m.brand, m.evidence, text[m.span.clone()].to_owned()))
-            .collect::<Vec<_>>()
-    };
+    let entries = names
+        .iter()
+        .zip(1..)
+        .map(|(name, id)| entry(id, &[name], &[]));
+    let index = BrandIndex::build(entries).expect("index builds");
+    let fuzzy = Evidence::TextFuzzy { distance: 1 };
     assert_eq!(
-        found("Bella vitq scarf"),
-        [(
-            2,
-            Evidence::TextFuzzy { distance: 1 },
-            "Bella vitq".to_owned()
-        )]
+        found_in(&index, "Bella vitq scarf"),
+        [(2, fuzzy, "Bella vitq".to_owned())]
     );
     assert_eq!(
-        found("Bella lu nq scarf"),
-        [(
-            3,
-            Evidence::TextFuzzy { distance: 1 },
-            "Bella lu nq".to_owned()
-        )]
+        found_in(&index, "Bella lu nq scarf"),
+        [(3, fuzzy, "Bella lu nq".to_owned())]
     );
 }
 
