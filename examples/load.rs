@@ -118,9 +118,14 @@ enum Call {
     CheckListing,
 }
 
+/// The demo platform's `authorization` header value, as text.
+fn bearer_text() -> String {
+    format!("Bearer {SHOPWISE_KEY}")
+}
+
 /// The demo platform's `authorization` header value.
 fn bearer() -> MetadataValue<Ascii> {
-    format!("Bearer {SHOPWISE_KEY}").parse().expect("metadata")
+    bearer_text().parse().expect("metadata")
 }
 
 /// `message` with the demo platform's key.
@@ -327,7 +332,7 @@ fn run_h2load(
         .arg("--log-file")
         .arg(log);
     if call.authenticated {
-        command.args(["-H", &format!("authorization: Bearer {SHOPWISE_KEY}")]);
+        command.args(["-H", &format!("authorization: {}", bearer_text())]);
     }
     command.arg(format!("http://{addr}{}", call.path));
     // h2load appends to an existing log.
