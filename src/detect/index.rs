@@ -348,9 +348,10 @@ impl Scratch {
         fold_both(text, &mut self.exact, &mut self.obf);
     }
 
-    /// The signal terms of the text last folded, into `out` (cleared).
-    pub(super) fn signal_terms(&self, out: &mut Vec<std::ops::Range<usize>>) {
-        super::signal::signal_terms_in(&self.exact, out);
+    /// The signal terms of `text`, the text last folded, into `out`
+    /// (cleared).
+    pub(super) fn signal_terms(&self, text: &str, out: &mut Vec<std::ops::Range<usize>>) {
+        super::signal::signal_terms_in(text, &self.exact, out);
     }
 
     /// Folds `text` at the exact level only and returns it.
@@ -645,7 +646,7 @@ impl BrandIndex {
     ) {
         with_scratch(|scratch| {
             fold_both(text, &mut scratch.exact, &mut scratch.obf);
-            super::signal::signal_terms_in(&scratch.exact, signals);
+            super::signal::signal_terms_in(text, &scratch.exact, signals);
             self.scan_folded(scratch, ScanOptions::default(), out);
         });
     }

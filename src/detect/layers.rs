@@ -79,7 +79,7 @@ impl<'a> Layers<'a> {
         with_scratch(|scratch| {
             scratch.fold(text);
             if let Some(signals) = signals {
-                scratch.signal_terms(signals);
+                scratch.signal_terms(text, signals);
             }
             self.base.scan_folded(scratch, options, out);
             if !self.retired.is_empty() {

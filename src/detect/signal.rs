@@ -4,6 +4,7 @@ use std::ops::Range;
 use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, MatchKind};
+use unicode_normalization::UnicodeNormalization;
 
 use super::index::with_scratch;
 use super::normalize::{FoldedText, WORD, fold_exact};
@@ -42,17 +43,46 @@ const SIGNAL_TERMS: &[&str] = &[
 /// the signal terms): a wider one would let sellers weaken any mention.
 const COMPATIBILITY_PHRASES: &[&str] = &["for", "compatible with", "fits", "适用于"];
 
+/// Words that, right before a Latin signal term, say the opposite of a copy
+/// ("anti-counterfeit hologram", "anti-fake code"). Exact-folded.
+const NEGATING_WORDS: &[&str] = &["anti"];
+
 /// A small automaton over folded terms, with per-pattern boundary needs.
 struct TermSet {
     automaton: Option<AhoCorasick>,
     /// Per pattern: (needs a boundary before, needs a boundary after).
     edges: Vec<(bool, bool)>,
+    /// Per pattern: the punctuation the term is written with (`:` of
+    /// `1:1`), in compatibility form. The fold turns punctuation into a
+    /// separator, so the match's original text must show these too: `1:1`
+    /// is not `1.1` or `1 1/2`.
+    marks: Vec<Vec<char>>,
+}
+
+/// The punctuation of `term` (neither a letter, a digit nor a space), each
+/// character in its NFKC form.
+fn marks_of(term: &str) -> Vec<char> {
+    term.chars()
+        .filter(|c| !c.is_alphanumeric() && !c.is_whitespace())
+        .flat_map(|c| std::iter::once(c).nfkc())
+        .collect()
+}
+
+/// Whether `original` shows every mark of `marks` (as itself or a
+/// compatibility form of it, such as a full-width colon).
+fn shows_marks(original: &str, marks: &[char]) -> bool {
+    marks.iter().all(|&mark| {
+        original
+            .chars()
+            .any(|c| c == mark || std::iter::once(c).nfkc().eq(std::iter::once(mark)))
+    })
 }
 
 impl TermSet {
     fn new(terms: &[&str]) -> Self {
         let mut folded = Vec::new();
         let mut edges = Vec::new();
+        let mut marks = Vec::new();
         let mut f = FoldedText::new();
         for term in terms {
             f.fold(term, super::normalize::Level::Exact);
@@ -63,17 +93,24 @@ impl TermSet {
                 f.flags_at(0) & WORD != 0,
                 f.flags_at(f.len() - 1) & WORD != 0,
             ));
+            marks.push(marks_of(term));
             folded.push(f.as_str().to_owned());
         }
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
             .build(&folded)
             .ok();
-        Self { automaton, edges }
+        Self {
+            automaton,
+            edges,
+            marks,
+        }
     }
 }
 
 static SIGNALS: LazyLock<TermSet> = LazyLock::new(|| TermSet::new(SIGNAL_TERMS));
+static NEGATING: LazyLock<Vec<String>> =
+    LazyLock::new(|| NEGATING_WORDS.iter().map(|w| fold_exact(w)).collect());
 static COMPAT: LazyLock<Vec<(String, bool)>> = LazyLock::new(|| {
     COMPATIBILITY_PHRASES
         .iter()
@@ -91,30 +128,45 @@ static COMPAT: LazyLock<Vec<(String, bool)>> = LazyLock::new(|| {
 /// Byte spans (in `text`) of counterfeit signal terms: `replica`, `fake`,
 /// `1:1`, `AAA`, `mirror quality`, `super copy`, `dupe`, `inspired by`,
 /// `高仿`, `复刻`, `原单`, `A货`… Latin terms match as whole words after the
-/// exact fold (`REPLICA`, `Réplica`); CJK terms match anywhere. Sorted,
-/// overlapping spans merged.
+/// exact fold (`REPLICA`, `Réplica`); CJK terms match anywhere. A term
+/// written with punctuation matches only where the text has it (`1:1`, not
+/// `1.1`), and a Latin term right after `anti` is not one
+/// (`anti-counterfeit`). Sorted, overlapping spans merged.
 #[must_use]
 pub fn signal_terms(text: &str) -> Vec<Range<usize>> {
     let mut spans = Vec::new();
-    with_scratch(|scratch| signal_terms_in(scratch.fold_exact(text), &mut spans));
+    with_scratch(|scratch| signal_terms_in(text, scratch.fold_exact(text), &mut spans));
     spans
 }
 
-/// [`signal_terms`] of the text `exact` is the exact fold of, into `spans`
+/// [`signal_terms`] of `text`, whose exact fold is `exact`, into `spans`
 /// (cleared first): for a scan that has folded the text already.
-pub(crate) fn signal_terms_in(exact: &FoldedText, spans: &mut Vec<Range<usize>>) {
+pub(crate) fn signal_terms_in(text: &str, exact: &FoldedText, spans: &mut Vec<Range<usize>>) {
     spans.clear();
     let set = &*SIGNALS;
     let Some(automaton) = &set.automaton else {
         return;
     };
     for m in automaton.find_overlapping_iter(exact.as_str()) {
-        let (left, right) = set.edges[m.pattern().as_usize()];
+        let pattern = m.pattern().as_usize();
+        let (left, right) = set.edges[pattern];
         if (left && !exact.boundary_before(m.start())) || (right && !exact.boundary_before(m.end()))
         {
             continue;
         }
-        spans.push(exact.original_span(m.range()));
+        if left && negated(exact, m.start()) {
+            continue;
+        }
+        let span = exact.original_span(m.range());
+        let marks = &set.marks[pattern];
+        if !marks.is_empty()
+            && !text
+                .get(span.clone())
+                .is_some_and(|o| shows_marks(o, marks))
+        {
+            continue;
+        }
+        spans.push(span);
     }
     spans.sort_unstable_by_key(|r| (r.start, r.end));
     // Merge overlapping spans in place.
@@ -128,6 +180,20 @@ pub(crate) fn signal_terms_in(exact: &FoldedText, spans: &mut Vec<Range<usize>>)
         }
     }
     spans.truncate(kept);
+}
+
+/// Whether a negating word ([`NEGATING_WORDS`]) is the word right before
+/// folded byte `at` of the exact fold (one separator between).
+fn negated(exact: &FoldedText, at: usize) -> bool {
+    let Some(before) = exact.as_str().get(..at) else {
+        return false;
+    };
+    let Some(before) = before.strip_suffix(' ') else {
+        return false;
+    };
+    NEGATING.iter().any(|word| {
+        before.ends_with(word.as_str()) && exact.boundary_before(before.len() - word.len())
+    })
 }
 
 /// Whether a compatibility phrase ends right before folded byte `at` of the
@@ -161,6 +227,19 @@ mod tests {
         assert_eq!(found("Super-Copy watch AAA+ grade"), ["Super-Copy", "AAA"]);
         assert_eq!(found("a dupe! inspired by"), ["dupe", "inspired by"]);
         assert!(found("replicant fakery aaaa duped").is_empty());
+    }
+
+    #[test]
+    fn punctuation_of_a_term_must_be_in_the_text() {
+        assert_eq!(found("1:1 copy, 1：1 grade"), ["1:1", "1：1"]);
+        assert!(found("USB 1.1 cable, size 1 1/2, 1,1 kg, 1-1").is_empty());
+        assert_eq!(found("knock-off, knock off 20%"), ["knock-off"]);
+    }
+
+    #[test]
+    fn a_term_after_anti_is_not_a_signal() {
+        assert!(found("anti-counterfeit hologram, Anti Fake code").is_empty());
+        assert_eq!(found("antique replica, pro-fake"), ["replica", "fake"]);
     }
 
     #[test]
