@@ -9,7 +9,7 @@ use std::{cell::Cell, ops::Range, sync::Arc};
 
 use crate::{
     detect::{self, Evidence, NameId},
-    model::{Authorization, Brand, NiceClass, Region, Slug, Timestamp, Trademark},
+    model::{Authorization, Brand, Logo, NiceClass, Region, Slug, Timestamp, Trademark},
     snapshot::{Detection, SellerVerdict, Snapshot},
 };
 
@@ -94,6 +94,8 @@ pub struct Match {
     /// The name or alias matched (for logos, the brand's display name):
     /// read it with [`Outcome::term`].
     pub term: Term,
+    /// For an image match, the registered logo it matched.
+    pub logo: Option<Arc<Logo>>,
     /// Byte span in the field's original text (image: index of the hash).
     pub span: Range<usize>,
     /// The trademark that puts it in scope.
@@ -112,7 +114,7 @@ pub struct Match {
 pub enum Term {
     /// A name or alias, by its number in the detection index.
     Name(NameId),
-    /// The declared brand as typed, or a logo's brand display name.
+    /// A logo's brand display name.
     Text(String),
 }
 
@@ -143,7 +145,7 @@ impl Outcome {
 /// Buffers reused between the checks of one thread.
 #[derive(Default)]
 struct Scratch {
-    declared: Vec<u32>,
+    declared: Vec<(u32, detect::NameId)>,
     text: Vec<detect::TextMatch>,
     signals: Vec<Range<usize>>,
     logos: Vec<detect::LogoMatch>,
@@ -172,6 +174,7 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
                    evidence: Evidence,
                    field: Field,
                    term: Term,
+                   logo: Option<Arc<Logo>>,
                    span: Range<usize>,
                    nominative: bool| {
         let Some(brand) = index.brand(id) else {
@@ -209,6 +212,7 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
             strong,
             field,
             term,
+            logo,
             span,
             trademark,
             authorization,
@@ -234,13 +238,14 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
             index
                 .layers()
                 .declared_brands(&listing.declared_brand, declared);
-            for &brand in declared.iter() {
+            for &(brand, name) in declared.iter() {
                 resolve(
                     &mut matches,
                     brand,
                     Evidence::BrandField,
                     Field::DeclaredBrand,
-                    Term::Text(listing.declared_brand.clone()),
+                    Term::Name(name),
+                    None,
                     0..listing.declared_brand.len(),
                     false,
                 );
@@ -269,6 +274,7 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
                     m.evidence,
                     field,
                     Term::Name(m.name),
+                    None,
                     m.span.clone(),
                     m.preceded_by_compatibility_phrase,
                 );
@@ -276,6 +282,7 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
         }
         index.layers().scan_logos(&listing.image_hashes, logos);
         for m in logos.iter() {
+            let brand = index.brand(m.brand);
             resolve(
                 &mut matches,
                 m.brand,
@@ -283,12 +290,8 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
                     distance: m.distance,
                 },
                 Field::Image,
-                Term::Text(
-                    index
-                        .brand(m.brand)
-                        .map(|b| b.display_name.clone())
-                        .unwrap_or_default(),
-                ),
+                Term::Text(brand.map(|b| b.display_name.clone()).unwrap_or_default()),
+                brand.and_then(|b| snapshot.nth_logo(&b.id, m.logo).cloned()),
                 m.hash_index..m.hash_index + 1,
                 false,
             );

@@ -186,7 +186,11 @@ fn outcome(listing_id: &str, o: &listing::Outcome, revision: u64) -> pb::CheckLi
                     listing::Field::Description => pb::ListingField::Description,
                     listing::Field::Image => pb::ListingField::Image,
                 } as i32,
-                matched_term: o.term(m).to_string(),
+                // For a logo, its resource name (check.proto).
+                matched_term: match &m.logo {
+                    Some(l) => ["brands/", l.brand.as_str(), "/logos/", l.id.as_str()].concat(),
+                    None => o.term(m).to_string(),
+                },
                 start: m.span.start as u32,
                 end: m.span.end as u32,
                 trademark: m

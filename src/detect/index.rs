@@ -439,8 +439,8 @@ impl BrandIndex {
             ]
         });
         for entry in &entries {
-            for &logo in &entry.logos {
-                logos.push(entry.id, logo);
+            for (position, &logo) in (0u32..).zip(&entry.logos) {
+                logos.push(entry.id, position, logo);
             }
         }
         for (f, text) in batches
@@ -652,10 +652,11 @@ impl BrandIndex {
     }
 
     /// The brands whose name or alias equals `declared` after normalization
-    /// (`BRAND_FIELD`), into `out` sorted and deduplicated. Equality holds
+    /// (`BRAND_FIELD`), each once with the first such name, into `out`
+    /// sorted by brand. Equality holds
     /// at the obfuscation fold, so `CARTIER`, `Cartiеr` (Cyrillic `е`) and
     /// `LouisVuitton` all declare their brand.
-    pub fn declared_brands(&self, declared: &str, out: &mut Vec<u32>) {
+    pub fn declared_brands(&self, declared: &str, out: &mut Vec<(u32, NameId)>) {
         out.clear();
         with_scratch(|scratch| {
             fold_both(declared, &mut scratch.exact, &mut scratch.obf);
@@ -671,17 +672,16 @@ impl BrandIndex {
                     out.extend(
                         self.targets_of(m.pattern().as_usize())
                             .iter()
-                            .map(|&n| &self.names[n as usize])
-                            .filter(|rec| {
+                            .map(|&n| (n, &self.names[n as usize]))
+                            .filter(|(_, rec)| {
                                 il_substitutions(obf, at, slice(&self.arena, rec.joined)) == 0
                             })
-                            .map(|rec| rec.brand),
+                            .map(|(n, rec)| (rec.brand, NameId(n))),
                     );
                 }
             }
         });
-        out.sort_unstable();
-        out.dedup();
+        first_name_per_brand(out);
     }
 
     /// The brand declared by `declared` (see [`BrandIndex::declared_brands`]);
@@ -690,7 +690,7 @@ impl BrandIndex {
     pub fn declared_brand(&self, declared: &str) -> Option<u32> {
         let mut out = Vec::new();
         self.declared_brands(declared, &mut out);
-        out.first().copied()
+        out.first().map(|&(brand, _)| brand)
     }
 
     /// For each listing image hash, the brands with a registered logo within
@@ -1310,6 +1310,13 @@ fn finish(out: &mut Vec<TextMatch>) {
         out.truncate(keep);
     }
     order(out);
+}
+
+/// Sorts `(brand, name)` pairs and keeps each brand once, with its first
+/// name.
+pub(super) fn first_name_per_brand(out: &mut Vec<(u32, NameId)>) {
+    out.sort_unstable();
+    out.dedup_by_key(|&mut (brand, _)| brand);
 }
 
 /// Sorts matches as scans report them: by span start, then strongest

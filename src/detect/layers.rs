@@ -17,7 +17,7 @@
 
 use std::ops::Range;
 
-use super::index::{order, with_scratch};
+use super::index::{first_name_per_brand, order, with_scratch};
 use super::{BrandIndex, LogoMatch, NameId, ScanOptions, TextMatch};
 
 /// A base index, the brands of it that no longer count, and an overlay.
@@ -103,16 +103,19 @@ impl<'a> Layers<'a> {
     }
 
     /// [`BrandIndex::declared_brands`] over both layers.
-    pub fn declared_brands(&self, declared: &str, out: &mut Vec<u32>) {
+    pub fn declared_brands(&self, declared: &str, out: &mut Vec<(u32, NameId)>) {
         self.base.declared_brands(declared, out);
-        out.retain(|&b| self.live(b));
+        out.retain(|&(b, _)| self.live(b));
         if let Some(overlay) = self.overlay {
             let mut more = Vec::new();
             overlay.declared_brands(declared, &mut more);
             if !more.is_empty() {
-                out.extend(more);
-                out.sort_unstable();
-                out.dedup();
+                let first = self.overlay_names();
+                out.extend(
+                    more.into_iter()
+                        .map(|(b, name)| (b, NameId(name.0.saturating_add(first)))),
+                );
+                first_name_per_brand(out);
             }
         }
     }

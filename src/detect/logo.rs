@@ -30,6 +30,8 @@ pub(crate) struct LogoIndex {
     hashes: Vec<u64>,
     /// `brands[i]` owns `hashes[i]`.
     brands: Vec<u32>,
+    /// `positions[i]`: the index of `hashes[i]` among its brand's logos.
+    positions: Vec<u32>,
     /// Per band: logos grouped by band value (empty below
     /// [`MULTI_INDEX_MIN`] logos).
     bands: Vec<Band>,
@@ -57,10 +59,11 @@ fn band(hash: u64, b: usize) -> u64 {
 }
 
 impl LogoIndex {
-    /// Adds one logo.
-    pub(crate) fn push(&mut self, brand: u32, hash: u64) {
+    /// Adds one logo, the `position`-th of its brand.
+    pub(crate) fn push(&mut self, brand: u32, position: u32, hash: u64) {
         self.hashes.push(hash);
         self.brands.push(brand);
+        self.positions.push(position);
     }
 
     /// Builds the multi-index once every logo is pushed (a no-op below
@@ -96,8 +99,9 @@ impl LogoIndex {
     }
 
     /// Appends, for each listing hash, every brand with a logo within
-    /// [`LOGO_MATCH_DISTANCE`], keeping the smallest distance per
-    /// (brand, hash). Sorted by hash index, then distance, then brand.
+    /// [`LOGO_MATCH_DISTANCE`], keeping the closest logo per (brand, hash)
+    /// (the brand's first among equally close ones). Sorted by hash index,
+    /// then distance, then brand.
     pub(crate) fn scan(&self, queries: &[u64], out: &mut Vec<LogoMatch>) {
         out.clear();
         for (hash_index, &q) in queries.iter().enumerate() {
@@ -108,7 +112,7 @@ impl LogoIndex {
                 self.scan_bands(q, hash_index, out);
             }
             // Smallest distance per brand, then order by distance.
-            out[first..].sort_unstable_by_key(|m| (m.brand, m.distance));
+            out[first..].sort_unstable_by_key(|m| (m.brand, m.distance, m.logo));
             let mut keep = first;
             for i in first..out.len() {
                 if keep == first || out[i].brand != out[keep - 1].brand {
@@ -127,6 +131,7 @@ impl LogoIndex {
             if distance <= LOGO_MATCH_DISTANCE {
                 out.push(LogoMatch {
                     brand: self.brands[i],
+                    logo: self.positions[i] as usize,
                     hash_index,
                     distance,
                 });
@@ -153,6 +158,7 @@ impl LogoIndex {
                     if distance <= LOGO_MATCH_DISTANCE {
                         out.push(LogoMatch {
                             brand: self.brands[i as usize],
+                            logo: self.positions[i as usize] as usize,
                             hash_index,
                             distance,
                         });
@@ -166,6 +172,7 @@ impl LogoIndex {
     pub(crate) fn memory_bytes(&self) -> usize {
         self.hashes.capacity() * 8
             + self.brands.capacity() * 4
+            + self.positions.capacity() * 4
             + self
                 .bands
                 .iter()
@@ -188,7 +195,7 @@ mod tests {
     fn index(hashes: &[u64]) -> LogoIndex {
         let mut index = LogoIndex::default();
         for (i, &h) in hashes.iter().enumerate() {
-            index.push(i as u32 % 97, h);
+            index.push(i as u32 % 97, i as u32 / 97, h);
         }
         index.finish();
         index
@@ -213,7 +220,12 @@ mod tests {
                 .collect();
             let multi = index(&hashes);
             prop_assert!(!multi.bands.is_empty());
-            let mut linear = LogoIndex { hashes: multi.hashes.clone(), brands: multi.brands.clone(), bands: Vec::new() };
+            let mut linear = LogoIndex {
+                hashes: multi.hashes.clone(),
+                brands: multi.brands.clone(),
+                positions: multi.positions.clone(),
+                bands: Vec::new(),
+            };
             linear.finish_linear_for_test();
             let (mut a, mut b) = (Vec::new(), Vec::new());
             multi.scan(&queries, &mut a);

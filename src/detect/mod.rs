@@ -243,6 +243,9 @@ pub struct TextMatch {
 pub struct LogoMatch {
     /// The caller's brand id.
     pub brand: u32,
+    /// The logo matched: its index in the brand's [`BrandEntry::logos`] (the
+    /// closest; the first of equally close ones).
+    pub logo: usize,
     /// Index of the listing hash in the slice given to
     /// [`BrandIndex::scan_logos`].
     pub hash_index: usize,

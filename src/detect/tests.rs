@@ -538,16 +538,19 @@ fn logos_match_within_hamming_distance_ten() {
         [
             LogoMatch {
                 brand: CARTIER,
+                logo: 0,
                 hash_index: 0,
                 distance: 0
             },
             LogoMatch {
                 brand: CARTIER,
+                logo: 0,
                 hash_index: 1,
                 distance: 4
             },
             LogoMatch {
                 brand: CARTIER,
+                logo: 0,
                 hash_index: 2,
                 distance: 10
             },
@@ -557,6 +560,24 @@ fn logos_match_within_hamming_distance_ten() {
     assert!(!Evidence::Logo { distance: 5 }.is_strong());
     assert!(!Evidence::TextFuzzy { distance: 1 }.is_strong());
     assert!(Evidence::TextObfuscated.is_strong());
+}
+
+#[test]
+fn a_logo_match_names_the_closest_of_the_brand_logos() {
+    let (first, second) = (0x0123_4567_89AB_CDEFu64, 0xFEDC_BA98_7654_3210u64);
+    let index = BrandIndex::build([BrandEntry {
+        id: 7,
+        names: vec!["Zephyrine".into()],
+        logos: vec![first, second],
+    }])
+    .expect("index");
+    let mut out = Vec::new();
+    index.scan_logos(&[second ^ 0b11, first ^ 0b1], &mut out);
+    let found: Vec<(usize, usize, u32)> = out
+        .iter()
+        .map(|m| (m.hash_index, m.logo, m.distance))
+        .collect();
+    assert_eq!(found, [(0, 1, 2), (1, 0, 1)]);
 }
 
 #[test]

@@ -859,6 +859,13 @@ impl Snapshot {
         self.trademarks.get(&(brand.clone(), id.clone()))
     }
 
+    /// The `n`-th logo of `brand` in id order: the order the detection index
+    /// numbers a brand's logos in ([`crate::detect::LogoMatch::logo`]).
+    #[must_use]
+    pub fn nth_logo(&self, brand: &Slug, n: usize) -> Option<&Arc<Logo>> {
+        of_parent(&self.logos, brand).nth(n)
+    }
+
     /// A logo.
     pub fn logo(&self, brand: &Slug, id: &ResourceId) -> Option<&Arc<Logo>> {
         self.logos.get(&(brand.clone(), id.clone()))

@@ -218,30 +218,57 @@ async fn batches_answer_in_order_with_per_listing_errors() {
 async fn logos_in_listing_images_are_evidence() {
     let server = TestServer::start().await;
     let hash = 0x0f0f_f0f0_3c3c_c3c3u64;
-    server
-        .registry_as(Who::OwnerA)
-        .add_logo(pb::AddLogoRequest {
-            parent: "brands/alpha".into(),
-            description: "emblem".into(),
-            source: Some(pb::add_logo_request::Source::PerceptualHash(format!(
-                "{hash:016x}"
-            ))),
-            request_id: String::new(),
-        })
-        .await
-        .expect("logo");
+    let mut owner = server.registry_as(Who::OwnerA);
+    let mut logo_names = Vec::new();
+    for (description, h) in [("emblem", hash), ("monogram", !hash)] {
+        let logo = owner
+            .add_logo(pb::AddLogoRequest {
+                parent: "brands/alpha".into(),
+                description: description.into(),
+                source: Some(pb::add_logo_request::Source::PerceptualHash(format!(
+                    "{h:016x}"
+                ))),
+                request_id: String::new(),
+            })
+            .await
+            .expect("logo")
+            .into_inner();
+        logo_names.push(logo.logo.expect("the logo").name);
+    }
     let mut l = listing("stranger", "Steel watch, no brand");
     l.image_hashes = vec![format!("{:016x}", hash ^ 0b111)]; // 3 bits away: strong
     let strong = check(&server, Who::PlatformP, l.clone()).await;
     assert_eq!(strong.verdict, BLOCK, "{strong:?}");
     assert_eq!(strong.matches[0].evidence, pb::Evidence::Logo as i32);
     assert_eq!(strong.matches[0].logo_distance, 3);
+    // The answer names the logo matched, whichever of the brand's it is.
+    assert_eq!(strong.matches[0].matched_term, logo_names[0]);
+    l.image_hashes = vec![format!("{:016x}", !hash ^ 0b1)];
+    let second = check(&server, Who::PlatformP, l.clone()).await;
+    assert_eq!(second.matches[0].matched_term, logo_names[1], "{second:?}");
     l.image_hashes = vec![format!("{:016x}", hash ^ 0xff)]; // 8 bits: a weak match
     let weak = check(&server, Who::PlatformP, l.clone()).await;
     assert_eq!(weak.verdict, REVIEW, "{weak:?}");
-    l.image_hashes = vec![format!("{:016x}", !hash)];
+    l.image_hashes = vec![format!("{:016x}", hash ^ 0xffff_ffff)];
     let none = check(&server, Who::PlatformP, l).await;
-    assert_eq!(none.verdict, ALLOW);
+    assert_eq!(none.verdict, ALLOW, "{none:?}");
+}
+
+#[tokio::test]
+async fn a_declared_brand_answers_with_the_name_it_equals() {
+    let server = TestServer::start().await;
+    for (declared, name) in [("ＡＬＰＨＡ", "Alpha"), ("阿尔法", "阿尔法")] {
+        let mut l = listing("stranger", "Steel watch");
+        l.declared_brand = declared.into();
+        let answer = check(&server, Who::PlatformP, l).await;
+        let field = answer
+            .matches
+            .iter()
+            .find(|m| m.evidence == pb::Evidence::BrandField as i32)
+            .unwrap_or_else(|| panic!("{answer:?}"));
+        assert_eq!(field.matched_term, name);
+        assert_eq!((field.start, field.end), (0, declared.len() as u32));
+    }
 }
 
 /// A made-up word for `i`, two letters away from every other's.
