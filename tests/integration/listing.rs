@@ -418,3 +418,132 @@ async fn a_quiet_registry_adopts_the_new_index_base() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_authorization_allows_a_listing_only_while_active_and_valid() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let alpha = |class: i32| {
+        let mut l = listing("seller-p1", "Alpha steel watch");
+        l.nice_class = class;
+        l
+    };
+    // The answer's verdict and, for an allowed listing, the authorization.
+    let outcome = |r: pb::CheckListingResponse| {
+        let m = r.matches.first().cloned().unwrap_or_default();
+        (r.verdict, m.reason, m.authorization)
+    };
+    let allowed = check(&server, Who::PlatformP, alpha(14)).await;
+    let (verdict, _, first) = outcome(allowed);
+    assert_eq!(verdict, ALLOW);
+    let unauthorized = (BLOCK, pb::MatchReason::Unauthorized as i32, String::new());
+
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    let at = |seconds: i64| Some(prost_types::Timestamp { seconds, nanos: 0 });
+    let day = 86_400;
+    // Each change, then what a check by seller-p1 in class 14 gets.
+    let changes: [(&str, pb::Authorization, (i32, i32, String)); 5] = [
+        (
+            "status",
+            pb::Authorization {
+                status: pb::AuthorizationStatus::Suspended as i32,
+                ..Default::default()
+            },
+            unauthorized.clone(),
+        ),
+        (
+            "status,valid_from",
+            pb::Authorization {
+                status: pb::AuthorizationStatus::Active as i32,
+                valid_from: at(now + day),
+                ..Default::default()
+            },
+            unauthorized.clone(),
+        ),
+        (
+            "valid_from,valid_until",
+            pb::Authorization {
+                valid_from: at(now - 2 * day),
+                valid_until: at(now - day),
+                ..Default::default()
+            },
+            unauthorized.clone(),
+        ),
+        (
+            "valid_until",
+            pb::Authorization {
+                valid_until: at(now + day),
+                ..Default::default()
+            },
+            (ALLOW, pb::MatchReason::Authorized as i32, first.clone()),
+        ),
+        (
+            "nice_classes",
+            pb::Authorization {
+                nice_classes: vec![18],
+                ..Default::default()
+            },
+            unauthorized.clone(),
+        ),
+    ];
+    for (mask, change, expected) in changes {
+        owner
+            .update_authorization(pb::UpdateAuthorizationRequest {
+                authorization: Some(pb::Authorization {
+                    name: first.clone(),
+                    ..change
+                }),
+                update_mask: Some(prost_types::FieldMask {
+                    paths: mask.split(',').map(str::to_string).collect(),
+                }),
+                request_id: String::new(),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("update {mask}: {e:?}"));
+        let got = outcome(check(&server, Who::PlatformP, alpha(14)).await);
+        assert_eq!(got, expected, "after changing {mask}");
+    }
+
+    // Revoked, it allows nothing; a new one for the same seller (a seller
+    // has one authorization besides revoked ones) is the one that counts.
+    owner
+        .revoke_authorization(pb::RevokeAuthorizationRequest {
+            name: first.clone(),
+            request_id: String::new(),
+        })
+        .await
+        .expect("revoke");
+    assert_eq!(
+        outcome(check(&server, Who::PlatformP, alpha(18)).await),
+        unauthorized
+    );
+    let second = owner
+        .authorize_seller(pb::AuthorizeSellerRequest {
+            parent: "brands/alpha".into(),
+            authorization: Some(pb::Authorization {
+                platform: "members/platform-p".into(),
+                seller_account: "seller-p1".into(),
+                nice_classes: vec![14],
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("authorize")
+        .into_inner()
+        .authorization
+        .expect("authorization")
+        .name;
+    assert_ne!(second, first);
+    assert_eq!(
+        outcome(check(&server, Who::PlatformP, alpha(14)).await),
+        (ALLOW, pb::MatchReason::Authorized as i32, second)
+    );
+    assert_eq!(
+        outcome(check(&server, Who::PlatformP, alpha(18)).await),
+        unauthorized
+    );
+}
