@@ -146,7 +146,7 @@ pub struct BrandIndex {
 /// emptied when full (titles repeat their common words far more often than
 /// this many distinct words).
 pub(super) const MEMO_WORDS: usize = 16_384;
-/// Runs of two words a thread remembers, at most (emptied when full).
+/// Runs of several words a thread remembers, at most (emptied when full).
 pub(super) const MEMO_RUNS: usize = 32_768;
 /// Memo keys: the first element of a run's key (a word's is 0 or 1), and
 /// what separates its words (neither is a character).
@@ -157,7 +157,7 @@ const WORD_SEPARATOR: u32 = u32::MAX - 1;
 const INLINE_KEY: usize = 30;
 
 /// A memo key (`[extras, characters…]` for a word, `[RUN_KEY, word,
-/// WORD_SEPARATOR, word]` for a run), inline when it is short and its
+/// WORD_SEPARATOR, word, …]` for a run), inline when it is short and its
 /// characters are all below U+00FE, as a title's words mostly are: a hit's
 /// key is then compared inside the table, without a read from the heap
 /// (which in a large memo is a cache miss). Other keys are boxed.
@@ -251,8 +251,8 @@ struct WordMemo {
     generation: u64,
     /// Keyed by `[extras, characters…]`.
     words: hashbrown::HashMap<MemoKey, WordLookup>,
-    /// Verified hits of runs of two words, keyed by
-    /// `[RUN_KEY, word, WORD_SEPARATOR, word]`.
+    /// Verified hits of runs of several words, keyed by
+    /// `[RUN_KEY, word, WORD_SEPARATOR, word, …]`.
     runs: hashbrown::HashMap<MemoKey, Hits>,
     /// The key being looked up.
     key: Vec<u32>,
@@ -918,16 +918,9 @@ impl BrandIndex {
                         continue;
                     }
                 }
-                // Runs of two words repeat across titles (`free shipping`);
-                // longer ones rarely do, and would only churn the memo.
-                let remember = last == first + 1;
-                let fresh: Hits;
-                let remembered = if remember {
-                    memo_get(&memo.runs, &memo.key)
-                } else {
-                    None
-                };
-                let hits: &[(u32, u8)] = if let Some(hits) = remembered {
+                // Runs repeat across titles (`free shipping`, `stainless
+                // steel watch`): what one finds is remembered.
+                let hits: &[(u32, u8)] = if let Some(hits) = memo_get(&memo.runs, &memo.key) {
                     memo.hits += 1;
                     hits
                 } else {
@@ -935,15 +928,10 @@ impl BrandIndex {
                     merge_query(query, merged);
                     runs.run_candidates(ids, &self.fuzzy, (first, last), merged, hash, candidates);
                     let hits = self.verify(candidates, query, pattern, name_chars);
-                    if remember {
-                        if memo.runs.len() >= MEMO_RUNS {
-                            memo.runs.clear();
-                        }
-                        memo.runs.entry(memo_key(&memo.key)).or_insert(hits)
-                    } else {
-                        fresh = hits;
-                        &fresh
+                    if memo.runs.len() >= MEMO_RUNS {
+                        memo.runs.clear();
                     }
+                    memo.runs.entry(memo_key(&memo.key)).or_insert(hits)
                 };
                 report(hits, (first, last), out);
             }

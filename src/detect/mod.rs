@@ -89,8 +89,8 @@
 //! words. Listing titles repeat their common words and word pairs
 //! (`leather`, `watch`, `free shipping`) far more often than they bring new
 //! ones. So each thread remembers the lookups it made: up to 16,384 words
-//! and 32,768 runs of two words (runs of three rarely repeat and would
-//! only churn it), each emptied when full. A thread keeps such a memo for
+//! and 32,768 runs of several words that could reach a name, each emptied
+//! when full. A thread keeps such a memo for
 //! the two indexes it scanned with last (a snapshot's base and its overlay,
 //! `detect::Layers`); each build has a generation number, and a third
 //! index takes the memo of the one used less recently. A remembered
