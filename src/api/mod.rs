@@ -245,6 +245,25 @@ pub fn page_token(token: &str, field: &str, v: &mut validate::Violations) -> Opt
     }
 }
 
+/// Decodes a page token of a list of a parent's children (trademarks,
+/// logos, API keys, authorizations) into the id to continue after. A token
+/// whose key is not an id was not issued by this service: it is refused,
+/// never read as "from the start".
+pub fn child_page_token(
+    token: &str,
+    field: &str,
+    v: &mut validate::Violations,
+) -> Option<ResourceId> {
+    let after = page_token(token, field, v)?;
+    match ResourceId::parse(&after) {
+        Ok(id) => Some(id),
+        Err(_) => {
+            v.add(field, "is not a page token this service issued");
+            None
+        }
+    }
+}
+
 /// Encodes the key to continue after as an opaque token.
 pub fn next_page_token(after: Option<String>) -> String {
     after

@@ -8,8 +8,9 @@ use tokio_stream::StreamExt;
 use tonic::{Request, Response, Status, Streaming};
 
 use super::{
-    ApiError, ApiResult, caller, convert, fingerprint, next_page_token, page_size, page_token,
-    parse_brand_name, parse_child_name, parse_member_name, validate::Violations, write_meta,
+    ApiError, ApiResult, caller, child_page_token, convert, fingerprint, next_page_token,
+    page_size, page_token, parse_brand_name, parse_child_name, parse_member_name,
+    validate::Violations, write_meta,
 };
 use crate::{
     auth::{self, Caller},
@@ -413,13 +414,13 @@ impl RegistryApi {
         let mut v = Violations::new();
         let member = parse_member_name(&req.parent, "parent", &mut v);
         let limit = page_size(req.page_size, "page_size", &mut v);
-        let after = page_token(&req.page_token, "page_token", &mut v);
+        let after = child_page_token(&req.page_token, "page_token", &mut v);
         let member = v.done(member)?;
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
         if snapshot.member(member.as_str()).is_none() {
             return Err(ApiError::NotFound(req.parent));
         }
-        let (keys, next) = snapshot.list_api_keys(&member, after.as_deref(), limit);
+        let (keys, next) = snapshot.list_api_keys(&member, after.as_ref(), limit);
         Ok(pb::ListApiKeysResponse {
             api_keys: keys.iter().map(|k| convert::api_key(k)).collect(),
             next_page_token: next_page_token(next),
@@ -810,11 +811,11 @@ impl RegistryApi {
         let mut v = Violations::new();
         let brand = parse_brand_name(&req.parent, "parent", &mut v);
         let limit = page_size(req.page_size, "page_size", &mut v);
-        let after = page_token(&req.page_token, "page_token", &mut v);
+        let after = child_page_token(&req.page_token, "page_token", &mut v);
         let brand = v.done(brand)?;
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
         Self::existing_brand(&snapshot, &brand)?;
-        let (items, next) = snapshot.list_trademarks(&brand, after.as_deref(), limit);
+        let (items, next) = snapshot.list_trademarks(&brand, after.as_ref(), limit);
         Ok(pb::ListTrademarksResponse {
             trademarks: items.iter().map(|t| convert::trademark(t)).collect(),
             next_page_token: next_page_token(next),
@@ -914,11 +915,11 @@ impl RegistryApi {
         let mut v = Violations::new();
         let brand = parse_brand_name(&req.parent, "parent", &mut v);
         let limit = page_size(req.page_size, "page_size", &mut v);
-        let after = page_token(&req.page_token, "page_token", &mut v);
+        let after = child_page_token(&req.page_token, "page_token", &mut v);
         let brand = v.done(brand)?;
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
         Self::existing_brand(&snapshot, &brand)?;
-        let (items, next) = snapshot.list_logos(&brand, after.as_deref(), limit);
+        let (items, next) = snapshot.list_logos(&brand, after.as_ref(), limit);
         Ok(pb::ListLogosResponse {
             logos: items.iter().map(|l| convert::logo(l)).collect(),
             next_page_token: next_page_token(next),
@@ -1096,7 +1097,7 @@ impl RegistryApi {
             parse_member_name(&req.platform, "platform", &mut v)
         };
         let limit = page_size(req.page_size, "page_size", &mut v);
-        let after = page_token(&req.page_token, "page_token", &mut v);
+        let after = child_page_token(&req.page_token, "page_token", &mut v);
         let brand = v.done(brand)?;
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
         let brand = Self::existing_brand(&snapshot, &brand)?;
@@ -1109,7 +1110,7 @@ impl RegistryApi {
             )));
         }
         let seller = req.seller_account.as_str();
-        let (items, next) = snapshot.list_authorizations(&brand.id, after.as_deref(), limit, |a| {
+        let (items, next) = snapshot.list_authorizations(&brand.id, after.as_ref(), limit, |a| {
             scope.covers(a)
                 && platform.as_ref().is_none_or(|p| &a.platform == p)
                 && (seller.is_empty() || a.seller_account == seller)

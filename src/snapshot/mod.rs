@@ -916,40 +916,51 @@ impl Snapshot {
         )
     }
 
-    /// A member's API keys in id order.
+    /// A member's API keys in id order, after `after`.
     pub fn list_api_keys(
         &self,
         member: &Slug,
-        after: Option<&str>,
+        after: Option<&ResourceId>,
         limit: usize,
     ) -> Page<Arc<ApiKey>> {
         page(children(&self.api_keys, member, after), limit, |_| true)
     }
 
-    /// A brand's trademarks in id order.
+    /// A brand's trademarks in id order, after `after`.
     pub fn list_trademarks(
         &self,
         brand: &Slug,
-        after: Option<&str>,
+        after: Option<&ResourceId>,
         limit: usize,
     ) -> Page<Arc<Trademark>> {
         page(children(&self.trademarks, brand, after), limit, |_| true)
     }
 
-    /// A brand's logos in id order.
-    pub fn list_logos(&self, brand: &Slug, after: Option<&str>, limit: usize) -> Page<Arc<Logo>> {
+    /// A brand's logos in id order, after `after`.
+    pub fn list_logos(
+        &self,
+        brand: &Slug,
+        after: Option<&ResourceId>,
+        limit: usize,
+    ) -> Page<Arc<Logo>> {
         page(children(&self.logos, brand, after), limit, |_| true)
     }
 
-    /// A brand's authorizations in id order, those `keep` accepts.
+    /// A brand's authorizations in id order after `after`, those `keep`
+    /// accepts.
     pub fn list_authorizations(
         &self,
         brand: &Slug,
-        after: Option<&str>,
+        after: Option<&ResourceId>,
         limit: usize,
         keep: impl Fn(&Arc<Authorization>) -> bool,
     ) -> Page<Arc<Authorization>> {
-        page(self.authorizations.of_brand(brand, after), limit, keep)
+        page(
+            self.authorizations
+                .of_brand(brand, after.map(ResourceId::as_str)),
+            limit,
+            keep,
+        )
     }
 
     /// A brand's trademarks in id order, without allocating.
@@ -1208,15 +1219,16 @@ fn of_parent<'a, V>(
 }
 
 /// Iterates the children of `parent` in a map keyed by (parent, child id),
-/// after `after`.
+/// after `after`. The id is typed so that a page token naming no id is
+/// refused at the edge, never read here as "from the first child".
 fn children<'a, V: Clone + 'a>(
     map: &'a OrdMap<BrandChild, V>,
     parent: &Slug,
-    after: Option<&str>,
+    after: Option<&ResourceId>,
 ) -> impl Iterator<Item = (String, V)> + 'a {
     let parent_owned = parent.clone();
-    let start = match after.and_then(|a| ResourceId::parse(a).ok()) {
-        Some(a) => Bound::Excluded((parent.clone(), a)),
+    let start = match after {
+        Some(a) => Bound::Excluded((parent.clone(), a.clone())),
         None => Bound::Included((parent.clone(), ResourceId::min())),
     };
     map.range((start, Bound::Unbounded))

@@ -853,3 +853,88 @@ async fn oversized_requests_are_refused() {
         .expect_err("too large a message");
     assert_eq!(status.code(), Code::OutOfRange);
 }
+
+/// A page token in the service's format, continuing after `after`.
+fn page_token_after(after: &str) -> String {
+    format!("after:{after}")
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_page_token_that_names_no_id_is_an_invalid_argument() {
+    let server = TestServer::start().await;
+    let mut operator = server.registry_as(Who::Operator);
+    for after in ["", "NOT AN ID", "ZZZ", "a/b", &"x".repeat(64)] {
+        let page_token = page_token_after(after);
+        let answers = [
+            operator
+                .list_trademarks(pb::ListTrademarksRequest {
+                    parent: "brands/alpha".into(),
+                    page_token: page_token.clone(),
+                    ..Default::default()
+                })
+                .await
+                .map(drop),
+            operator
+                .list_logos(pb::ListLogosRequest {
+                    parent: "brands/alpha".into(),
+                    page_token: page_token.clone(),
+                    ..Default::default()
+                })
+                .await
+                .map(drop),
+            operator
+                .list_api_keys(pb::ListApiKeysRequest {
+                    parent: "members/owner-a".into(),
+                    page_token: page_token.clone(),
+                    ..Default::default()
+                })
+                .await
+                .map(drop),
+            operator
+                .list_authorizations(pb::ListAuthorizationsRequest {
+                    parent: "brands/alpha".into(),
+                    page_token: page_token.clone(),
+                    ..Default::default()
+                })
+                .await
+                .map(drop),
+        ];
+        for (rpc, answer) in [
+            "ListTrademarks",
+            "ListLogos",
+            "ListApiKeys",
+            "ListAuthorizations",
+        ]
+        .iter()
+        .zip(answers)
+        {
+            let status = answer.expect_err(&format!("{rpc} after {after:?}"));
+            assert_violations(&status, &["page_token"]);
+        }
+    }
+    // A token the service issued still works.
+    let first = operator
+        .list_authorizations(pb::ListAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            page_size: 1,
+            ..Default::default()
+        })
+        .await
+        .expect("first page")
+        .into_inner();
+    let second = operator
+        .list_authorizations(pb::ListAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            page_size: 1,
+            page_token: first.next_page_token.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("second page")
+        .into_inner();
+    assert_eq!(second.authorizations.len(), 1);
+    assert_ne!(first.authorizations, second.authorizations);
+}
