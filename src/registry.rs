@@ -294,6 +294,19 @@ impl Registry {
         }
     }
 
+    /// The snapshot with every event the store has committed: applies at
+    /// once those this replica has not seen yet (another replica wrote
+    /// them), instead of waiting for the change feed to bring them. For a
+    /// caller that must not answer "not found" from a stale snapshot.
+    ///
+    /// # Errors
+    /// [`RegistryError::Loading`] before the first load; store failures.
+    pub async fn latest_snapshot(&self) -> Result<Arc<Snapshot>, RegistryError> {
+        self.ready_snapshot()?;
+        self.catch_up_latest().await?;
+        Ok(self.snapshot())
+    }
+
     /// Executes `commands` as one write, in one revision.
     ///
     /// With a request id seen before from the same member, returns the first

@@ -259,13 +259,23 @@ fn field_mask(
 }
 
 impl RegistryApi {
-    /// The brand named by `id` in `snapshot`, if the caller owns it.
-    fn owned_brand(snapshot: &Snapshot, caller: &Caller, id: &Slug) -> ApiResult<Arc<Brand>> {
-        let brand = snapshot
-            .brand(id.as_str())
-            .ok_or_else(|| ApiError::NotFound(format!("brands/{id}")))?;
-        auth::require_brand_owner(caller, brand)?;
-        Ok(brand.clone())
+    /// The brand named by `id`, if the caller owns it: the check before a
+    /// write under a brand. A brand this replica has not seen may have just
+    /// been created through another replica, so before answering NOT_FOUND
+    /// the replica catches up with the store and looks again.
+    async fn owned_brand(&self, caller: &Caller, id: &Slug) -> ApiResult<Arc<Brand>> {
+        let brand = match self.registry.snapshot().brand(id.as_str()) {
+            Some(brand) => brand.clone(),
+            None => self
+                .registry
+                .latest_snapshot()
+                .await?
+                .brand(id.as_str())
+                .cloned()
+                .ok_or_else(|| ApiError::NotFound(format!("brands/{id}")))?,
+        };
+        auth::require_brand_owner(caller, &brand)?;
+        Ok(brand)
     }
 
     fn existing_brand(snapshot: &Snapshot, id: &Slug) -> ApiResult<Arc<Brand>> {
@@ -562,7 +572,7 @@ impl RegistryApi {
             }
         }
         let id = v.done(id)?;
-        Self::owned_brand(&self.registry.snapshot(), &caller, &id)?;
+        self.owned_brand(&caller, &id).await?;
         let committed = self
             .write(
                 &caller,
@@ -593,7 +603,7 @@ impl RegistryApi {
         let id = parse_brand_name(&req.name, "name", &mut v);
         let etag = etag(&req.etag, "etag", &mut v);
         let id = v.done(id)?;
-        Self::owned_brand(&self.registry.snapshot(), &caller, &id)?;
+        self.owned_brand(&caller, &id).await?;
         let committed = self
             .write(
                 &caller,
@@ -673,7 +683,7 @@ impl RegistryApi {
         );
         let brand = brand.ok_or(()).ok();
         let (brand, spec) = v.done(brand.zip(spec))?;
-        Self::owned_brand(&self.registry.snapshot(), &caller, &brand)?;
+        self.owned_brand(&caller, &brand).await?;
         let command = Command::AddTrademark {
             brand,
             id: ResourceId::generate(),
@@ -760,7 +770,7 @@ impl RegistryApi {
             }
         }
         let (brand, id) = v.done(name)?;
-        Self::owned_brand(&self.registry.snapshot(), &caller, &brand)?;
+        self.owned_brand(&caller, &brand).await?;
         let command = Command::UpdateTrademark {
             brand,
             id,
@@ -789,7 +799,7 @@ impl RegistryApi {
         request_id(&req.request_id, &mut v);
         let name = parse_child_name(&req.name, "brands", "trademarks", "name", &mut v);
         let (brand, id) = v.done(name)?;
-        Self::owned_brand(&self.registry.snapshot(), &caller, &brand)?;
+        self.owned_brand(&caller, &brand).await?;
         let committed = self
             .write(
                 &caller,
@@ -864,7 +874,7 @@ impl RegistryApi {
             }
         };
         let (brand, source) = v.done(brand.zip(source))?;
-        Self::owned_brand(&self.registry.snapshot(), &caller, &brand)?;
+        self.owned_brand(&caller, &brand).await?;
         let command = Command::AddLogo {
             brand,
             id: ResourceId::generate(),
@@ -893,7 +903,7 @@ impl RegistryApi {
         request_id(&req.request_id, &mut v);
         let name = parse_child_name(&req.name, "brands", "logos", "name", &mut v);
         let (brand, id) = v.done(name)?;
-        Self::owned_brand(&self.registry.snapshot(), &caller, &brand)?;
+        self.owned_brand(&caller, &brand).await?;
         let committed = self
             .write(
                 &caller,
@@ -943,7 +953,7 @@ impl RegistryApi {
             &mut v,
         );
         let (brand, spec) = v.done(brand.zip(spec))?;
-        Self::owned_brand(&self.registry.snapshot(), &caller, &brand)?;
+        self.owned_brand(&caller, &brand).await?;
         let command = Command::AuthorizeSeller {
             brand,
             id: ResourceId::generate(),
@@ -1035,7 +1045,7 @@ impl RegistryApi {
             }
         }
         let (brand, id) = v.done(name)?;
-        Self::owned_brand(&self.registry.snapshot(), &caller, &brand)?;
+        self.owned_brand(&caller, &brand).await?;
         let command = Command::UpdateAuthorization {
             brand,
             id,
@@ -1064,7 +1074,7 @@ impl RegistryApi {
         request_id(&req.request_id, &mut v);
         let name = parse_child_name(&req.name, "brands", "authorizations", "name", &mut v);
         let (brand, id) = v.done(name)?;
-        Self::owned_brand(&self.registry.snapshot(), &caller, &brand)?;
+        self.owned_brand(&caller, &brand).await?;
         let committed = self
             .write(
                 &caller,
@@ -1204,7 +1214,7 @@ impl RegistryApi {
             v.add("rows", "an import needs at least one row");
         }
         let brand = v.done(brand)?;
-        Self::owned_brand(&self.registry.snapshot(), &caller, &brand)?;
+        self.owned_brand(&caller, &brand).await?;
         let parts: Vec<&[u8]> = encoded.iter().map(Vec::as_slice).collect();
         let fp = fingerprint("ImportAuthorizations", &parts);
         let committed = self

@@ -434,3 +434,47 @@ async fn replicas_racing_to_migrate_migrate_once() {
     let head = converge(&a, &b, 1).await;
     assert_eq!(head, 1, "one seed revision");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_brand_created_on_one_replica_takes_children_on_another_at_once() {
+    let url = pg::fresh_database().await;
+    let keys = Keys::generate();
+    let a = replica(&url, &keys, true).await;
+    let b = replica(&url, &keys, false).await;
+    let (mut on_a, mut on_b) = (a.registry_as(Who::OwnerA), b.registry_as(Who::OwnerA));
+    for i in 0..50 {
+        let id = format!("fresh-{i}");
+        on_a.create_brand(brand(&id)).await.expect("create on a");
+        // No min_revision and no wait: the write on B must find the brand
+        // even when B has not applied A's write yet.
+        on_b.add_trademark(pb::AddTrademarkRequest {
+            parent: format!("brands/{id}"),
+            trademark: Some(pb::Trademark {
+                office: "CN".into(),
+                registration_number: format!("FRESH-{i}"),
+                mark_text: id.to_uppercase(),
+                kind: pb::TrademarkKind::Word as i32,
+                nice_classes: vec![25],
+                status: pb::TrademarkStatus::Registered as i32,
+                ..Default::default()
+            }),
+            request_id: format!("trademark-{id}"),
+        })
+        .await
+        .unwrap_or_else(|status| panic!("add a trademark to {id} on b: {status:?}"));
+    }
+    // And a brand that exists nowhere is still not found.
+    let missing = on_b
+        .authorize_seller(pb::AuthorizeSellerRequest {
+            parent: "brands/nowhere".into(),
+            authorization: Some(pb::Authorization {
+                platform: "members/platform-p".into(),
+                seller_account: "s".into(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("no such brand");
+    assert_eq!(missing.code(), Code::NotFound, "{missing:?}");
+}
