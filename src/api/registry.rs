@@ -77,6 +77,16 @@ impl RegistryApi {
     }
 }
 
+/// A logo as AddLogo received it. An image is decoded (the costly part:
+/// CPU and up to a few hundred MiB) only after every other field is valid
+/// and the caller is known to own the brand.
+enum LogoInput<'a> {
+    /// Image bytes, not decoded yet.
+    Image(&'a [u8]),
+    /// A perceptual hash given directly.
+    Hash(LogoSource),
+}
+
 fn actor(caller: &Caller) -> Actor {
     Actor::Member {
         member: caller.member.clone(),
@@ -839,29 +849,18 @@ impl RegistryApi {
     ) -> ApiResult<pb::AddLogoResponse> {
         let caller = caller(&request)?;
         let req = request.into_inner();
-        let fp = fingerprint("AddLogo", &[&req.encode_to_vec()]);
         let mut v = Violations::new();
         request_id(&req.request_id, &mut v);
         let brand = parse_brand_name(&req.parent, "parent", &mut v);
         let description = text(&req.description, 0, 200, "description", &mut v);
-        let source = match &req.source {
-            Some(pb::add_logo_request::Source::Image(bytes)) => match self.hash_image(bytes).await?
-            {
-                Ok(hashed) => Some(LogoSource {
-                    hash: hashed.hash,
-                    image_sha256: Some(hashed.sha256),
-                }),
-                Err(e) => {
-                    v.add("image", e.to_string());
-                    None
-                }
-            },
+        let input = match &req.source {
+            Some(pb::add_logo_request::Source::Image(bytes)) => Some(LogoInput::Image(bytes)),
             Some(pb::add_logo_request::Source::PerceptualHash(hex)) => {
                 match logo::LogoHash::parse_hex(hex) {
-                    Ok(hash) => Some(LogoSource {
+                    Ok(hash) => Some(LogoInput::Hash(LogoSource {
                         hash,
                         image_sha256: None,
-                    }),
+                    })),
                     Err(e) => {
                         v.add("perceptual_hash", e.to_string());
                         None
@@ -873,8 +872,24 @@ impl RegistryApi {
                 None
             }
         };
-        let (brand, source) = v.done(brand.zip(source))?;
+        let (brand, input) = v.done(brand.zip(input))?;
         self.owned_brand(&caller, &brand).await?;
+        let source = match input {
+            LogoInput::Hash(source) => source,
+            LogoInput::Image(bytes) => {
+                let mut v = Violations::new();
+                let hashed = self
+                    .hash_image(bytes)
+                    .await?
+                    .map_err(|e| v.add("image", e.to_string()))
+                    .ok();
+                v.done(hashed.map(|hashed| LogoSource {
+                    hash: hashed.hash,
+                    image_sha256: Some(hashed.sha256),
+                }))?
+            }
+        };
+        let fp = fingerprint("AddLogo", &[&req.encode_to_vec()]);
         let command = Command::AddLogo {
             brand,
             id: ResourceId::generate(),

@@ -196,3 +196,28 @@ async fn hostile_names_and_text_get_client_errors_and_write_nothing() {
         .revision;
     assert_eq!(before, after, "no hostile request wrote anything");
 }
+
+#[tokio::test]
+async fn a_logo_for_another_owners_brand_is_refused_before_its_image_is_read() {
+    let server = TestServer::start().await;
+    for (parent, code) in [
+        ("brands/alpha", Code::PermissionDenied),
+        ("brands/nope", Code::NotFound),
+    ] {
+        // Not an image at all: the owner check answers before any decoding
+        // would find that out.
+        let status = server
+            .registry_as(Who::OwnerB)
+            .add_logo(pb::AddLogoRequest {
+                parent: parent.into(),
+                description: "someone else's".into(),
+                source: Some(pb::add_logo_request::Source::Image(
+                    b"not an image".to_vec(),
+                )),
+                request_id: String::new(),
+            })
+            .await
+            .expect_err("not the caller's brand");
+        assert_eq!(status.code(), code, "{parent}: {status:?}");
+    }
+}
