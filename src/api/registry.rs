@@ -8,8 +8,8 @@ use tokio_stream::StreamExt;
 use tonic::{Request, Response, Status, Streaming};
 
 use super::{
-    ApiError, ApiResult, caller, child_page_token, convert, fingerprint, next_page_token,
-    page_size, page_token, parse_brand_name, parse_child_name, parse_member_name,
+    ApiError, ApiResult, Fingerprint, caller, child_page_token, convert, fingerprint,
+    next_page_token, page_size, page_token, parse_brand_name, parse_child_name, parse_member_name,
     validate::Violations, write_meta,
 };
 use crate::{
@@ -29,6 +29,14 @@ use crate::{
 pub const MAX_ALIASES: usize = 64;
 /// Most rows in one import.
 pub const MAX_IMPORT_ROWS: usize = 100_000;
+/// Most messages in one import: one per row, plus a first message that
+/// names the brand only. Messages without rows cost the server nothing to
+/// keep, but each costs work to receive: an import cannot go on for ever.
+pub const MAX_IMPORT_MESSAGES: usize = MAX_IMPORT_ROWS + 1;
+/// Most bytes in one import, counting each message's protobuf encoding. A
+/// typical row takes well under 100 bytes: 100,000 of them fit many times
+/// over.
+pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
 /// Most regions or designated countries in one list.
 pub const MAX_REGIONS: usize = 250;
 
@@ -1147,6 +1155,28 @@ impl RegistryApi {
         })
     }
 
+    /// Checks an import's first message the moment it arrives: it names a
+    /// brand the caller owns, with a valid request id. The import fails at
+    /// once otherwise, before any further message is read.
+    async fn import_brand(
+        &self,
+        caller: &Caller,
+        first: &pb::ImportAuthorizationsRequest,
+    ) -> ApiResult<Slug> {
+        if first.parent.is_empty() {
+            return Err(ApiError::Invalid(vec![(
+                "parent".into(),
+                "the first message must name the brand".into(),
+            )]));
+        }
+        let mut v = Violations::new();
+        request_id(&first.request_id, &mut v);
+        let brand = parse_brand_name(&first.parent, "parent", &mut v);
+        let brand = v.done(brand)?;
+        self.owned_brand(caller, &brand).await?;
+        Ok(brand)
+    }
+
     async fn import_authorizations(
         &self,
         request: Request<Streaming<pb::ImportAuthorizationsRequest>>,
@@ -1154,10 +1184,13 @@ impl RegistryApi {
         let caller = caller(&request)?;
         let mut stream = request.into_inner();
         let mut v = Violations::new();
-        let mut parent: Option<String> = None;
-        let mut request_id_value = String::new();
+        // The brand, its resource name and the request id, from the first
+        // message.
+        let mut first: Option<(Slug, String, String)> = None;
         let mut rows: Vec<(ResourceId, AuthorizationSpec)> = Vec::new();
-        let mut encoded: Vec<Vec<u8>> = Vec::new();
+        let mut fp = Fingerprint::new("ImportAuthorizations");
+        let mut encoded = Vec::new();
+        let (mut messages, mut bytes) = (0usize, 0usize);
         let mut index = 0usize;
         let mut cut = self.cut.clone();
         loop {
@@ -1176,29 +1209,36 @@ impl RegistryApi {
                     format!("the import stream failed: {}", status.message()),
                 )])
             })?;
-            encoded.push(message.encode_to_vec());
-            match (&parent, message.parent.is_empty()) {
-                (None, true) => {
-                    v.add("parent", "the first message must name the brand");
-                    return Err(v
-                        .finish()
-                        .err()
-                        .unwrap_or_else(|| ApiError::Invalid(vec![])));
+            messages += 1;
+            bytes = bytes.saturating_add(message.encoded_len());
+            if messages > MAX_IMPORT_MESSAGES || bytes > MAX_IMPORT_BYTES {
+                return Err(ApiError::Invalid(vec![(
+                    "stream".into(),
+                    format!(
+                        "an import has at most {MAX_IMPORT_MESSAGES} messages and {} MiB",
+                        MAX_IMPORT_BYTES / (1024 * 1024)
+                    ),
+                )]));
+            }
+            encoded.clear();
+            message
+                .encode(&mut encoded)
+                .map_err(|e| ApiError::Internal(anyhow::anyhow!("cannot encode a message: {e}")))?;
+            fp.add(&encoded);
+            match &first {
+                None => {
+                    let brand = self.import_brand(&caller, &message).await?;
+                    first = Some((brand, message.parent.clone(), message.request_id.clone()));
                 }
-                (None, false) => {
-                    parent = Some(message.parent.clone());
-                    request_id_value = message.request_id.clone();
-                }
-                (Some(p), false) if *p != message.parent => {
-                    v.add(
+                Some((_, parent, _)) if !message.parent.is_empty() && message.parent != *parent => {
+                    let mut differs = Violations::new();
+                    differs.add(
                         "parent",
-                        format!(
-                            "{:?} differs from the first message's {p:?}",
-                            message.parent
-                        ),
+                        format!("must be empty or {parent}, as first given"),
                     );
+                    v.add_new_kinds(differs);
                 }
-                _ => {}
+                Some(_) => {}
             }
             for row in &message.rows {
                 if index >= MAX_IMPORT_ROWS {
@@ -1211,32 +1251,36 @@ impl RegistryApi {
                         .err()
                         .unwrap_or_else(|| ApiError::Invalid(vec![])));
                 }
-                if let Some(spec) = authorization_spec(row, &format!("rows[{index}]"), &mut v) {
+                let mut found = Violations::new();
+                let spec = authorization_spec(row, &format!("rows[{index}]"), &mut found);
+                if found.is_empty()
+                    && v.is_empty()
+                    && let Some(spec) = spec
+                {
                     rows.push((ResourceId::generate(), spec));
+                } else {
+                    // Nothing will be written: only the violations matter.
+                    rows = Vec::new();
+                    v.add_new_kinds(found);
                 }
                 index += 1;
             }
         }
-        let Some(parent) = parent else {
+        let Some((brand, _, request_id_value)) = first else {
             return Err(ApiError::Invalid(vec![(
                 "parent".into(),
                 "the import stream was empty".into(),
             )]));
         };
-        request_id(&request_id_value, &mut v);
-        let brand = parse_brand_name(&parent, "parent", &mut v);
         if index == 0 {
             v.add("rows", "an import needs at least one row");
         }
-        let brand = v.done(brand)?;
-        self.owned_brand(&caller, &brand).await?;
-        let parts: Vec<&[u8]> = encoded.iter().map(Vec::as_slice).collect();
-        let fp = fingerprint("ImportAuthorizations", &parts);
+        v.finish()?;
         let committed = self
             .write(
                 &caller,
                 &request_id_value,
-                fp,
+                fp.finish(),
                 &[Command::ImportAuthorizations { brand, rows }],
             )
             .await?;

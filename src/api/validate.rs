@@ -36,6 +36,19 @@ impl Violations {
         }
     }
 
+    /// Adds the violations `other` found, but none of a kind already
+    /// recorded: the kind of `rows[7].regions[2]` is `rows[].regions[]`. A
+    /// request that repeats one mistake in many elements then holds one
+    /// violation per kind, in bounded memory, not one per element.
+    pub fn add_new_kinds(&mut self, other: Violations) {
+        for (field, description) in other.0 {
+            let kind = kind_of(&field);
+            if !self.0.iter().any(|(seen, _)| kind_of(seen) == kind) {
+                self.0.push((field, description));
+            }
+        }
+    }
+
     /// Whether nothing was found.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
@@ -65,5 +78,50 @@ impl Violations {
                 "a field failed validation without a recorded violation"
             ))
         })
+    }
+}
+
+/// A field path without its list indexes: `rows[7].regions[2]` →
+/// `rows[].regions[]`.
+fn kind_of(field: &str) -> String {
+    let mut kind = String::with_capacity(field.len());
+    let mut in_index = false;
+    for c in field.chars() {
+        match c {
+            '[' => in_index = true,
+            ']' => in_index = false,
+            _ if in_index => continue,
+            _ => {}
+        }
+        kind.push(c);
+    }
+    kind
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_first_violation_of_each_kind_is_kept() {
+        let mut v = Violations::new();
+        for i in 0..1000 {
+            let mut row = Violations::new();
+            row.add(format!("rows[{i}].seller_account"), "too long");
+            row.add(format!("rows[{i}].regions[{}]", i % 3), "not a region");
+            v.add_new_kinds(row);
+        }
+        let mut last = Violations::new();
+        last.add("rows[1000].platform", "not a member");
+        v.add_new_kinds(last);
+        let fields: Vec<&str> = v.0.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "rows[0].seller_account",
+                "rows[0].regions[0]",
+                "rows[1000].platform"
+            ]
+        );
     }
 }

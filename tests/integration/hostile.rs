@@ -197,6 +197,77 @@ async fn hostile_names_and_text_get_client_errors_and_write_nothing() {
     assert_eq!(before, after, "no hostile request wrote anything");
 }
 
+/// A client-streamed import that sends `first` and then stays open, so the
+/// answer can only come from the first message.
+async fn import_left_open(
+    server: &TestServer,
+    who: Who,
+    first: pb::ImportAuthorizationsRequest,
+) -> Result<pb::ImportAuthorizationsResponse, tonic::Status> {
+    let messages = tokio_stream::StreamExt::chain(
+        tokio_stream::iter([first]),
+        tokio_stream::pending::<pb::ImportAuthorizationsRequest>(),
+    );
+    tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        server.registry_as(who).import_authorizations(messages),
+    )
+    .await
+    .expect("the first message is answered without waiting for the stream to end")
+    .map(tonic::Response::into_inner)
+}
+
+#[tokio::test]
+async fn an_import_is_refused_at_its_first_message() {
+    let server = TestServer::start().await;
+    let row = pb::Authorization {
+        platform: "members/platform-p".into(),
+        seller_account: "open-stream".into(),
+        ..Default::default()
+    };
+    let first = |parent: &str| pb::ImportAuthorizationsRequest {
+        parent: parent.into(),
+        rows: vec![row.clone()],
+        request_id: "open-stream".into(),
+    };
+    let denied = import_left_open(&server, Who::OwnerB, first("brands/alpha"))
+        .await
+        .expect_err("another owner's brand");
+    assert_eq!(denied.code(), Code::PermissionDenied, "{denied:?}");
+    let missing = import_left_open(&server, Who::OwnerA, first("brands/nope"))
+        .await
+        .expect_err("no such brand");
+    assert_eq!(missing.code(), Code::NotFound, "{missing:?}");
+    let invalid = import_left_open(&server, Who::OwnerA, first("brands/ALPHA"))
+        .await
+        .expect_err("not a brand name");
+    common::assert_violations(&invalid, &["parent"]);
+}
+
+#[tokio::test]
+async fn an_endless_import_of_empty_messages_is_cut_off() {
+    let server = TestServer::start().await;
+    let first = pb::ImportAuthorizationsRequest {
+        parent: "brands/alpha".into(),
+        rows: vec![],
+        request_id: String::new(),
+    };
+    let messages = tokio_stream::StreamExt::chain(
+        tokio_stream::iter([first]),
+        tokio_stream::iter(std::iter::repeat(pb::ImportAuthorizationsRequest::default())),
+    );
+    let status = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        server
+            .registry_as(Who::OwnerA)
+            .import_authorizations(messages),
+    )
+    .await
+    .expect("the import is cut off at its message limit")
+    .expect_err("too many messages");
+    common::assert_violations(&status, &["stream"]);
+}
+
 #[tokio::test]
 async fn a_logo_for_another_owners_brand_is_refused_before_its_image_is_read() {
     let server = TestServer::start().await;
