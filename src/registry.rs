@@ -307,6 +307,21 @@ impl Registry {
         Ok(self.snapshot())
     }
 
+    /// Whether the registry has reached `revision`: this replica has, or
+    /// the store has committed it (another replica wrote it and this one
+    /// has not applied it yet).
+    ///
+    /// # Errors
+    /// [`RegistryError::Loading`] before the first load; store failures.
+    pub async fn has_reached(&self, revision: Revision) -> Result<bool, RegistryError> {
+        let snapshot = self.ready_snapshot()?;
+        if revision <= snapshot.revision() {
+            return Ok(true);
+        }
+        let after = revision.saturating_sub(1).min(crate::model::MAX_REVISION);
+        Ok(!self.store.events_after(after, 1).await?.is_empty())
+    }
+
     /// Executes `commands` as one write, in one revision.
     ///
     /// With a request id seen before from the same member, returns the first

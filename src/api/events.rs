@@ -13,7 +13,7 @@ use super::{
 };
 use crate::{
     auth::{self, AuditScope, Caller},
-    model::{ChangeEvent, Resource, Revision, Slug},
+    model::{ChangeEvent, MAX_REVISION, Resource, Revision, Slug},
     pb::marque::v1::{
         self as pb, audit_service_server::AuditService, watch_service_server::WatchService,
     },
@@ -151,17 +151,23 @@ async fn feed(
     }
 }
 
-#[tonic::async_trait]
-impl WatchService for WatchApi {
-    type WatchStream = ReceiverStream<Result<pb::WatchResponse, Status>>;
+/// What a Watch stream yields.
+type WatchStream = ReceiverStream<Result<pb::WatchResponse, Status>>;
 
-    async fn watch(
-        &self,
-        request: Request<pb::WatchRequest>,
-    ) -> Result<Response<Self::WatchStream>, Status> {
+impl WatchApi {
+    async fn start(&self, request: Request<pb::WatchRequest>) -> ApiResult<WatchStream> {
         let caller = caller(&request)?;
         let req = request.into_inner();
         let mut v = Violations::new();
+        if req.from_revision > MAX_REVISION {
+            v.add(
+                "from_revision",
+                format!(
+                    "{} is not a revision (revisions go up to {MAX_REVISION})",
+                    req.from_revision
+                ),
+            );
+        }
         if req.brands.len() > 1000 {
             v.add("brands", "at most 1000 brands");
         }
@@ -181,8 +187,24 @@ impl WatchService for WatchApi {
                 Ok(kind) => kinds.push(kind),
             }
         }
-        v.finish().map_err(Status::from)?;
-        self.registry.ready_snapshot().map_err(ApiError::from)?;
+        v.finish()?;
+        // Resuming after a revision the registry has not reached would
+        // report checkpoints for revisions that do not exist yet: refused.
+        // (A revision another replica committed and this one has not applied
+        // is reached: the stream reads events from the store.)
+        if !self.registry.has_reached(req.from_revision).await? {
+            let current = self.registry.snapshot().revision();
+            let mut v = Violations::new();
+            v.add(
+                "from_revision",
+                format!(
+                    "revision {} has not been reached (this server is at revision {current}): \
+                     resume from a revision this registry sent",
+                    req.from_revision
+                ),
+            );
+            v.finish()?;
+        }
         let (tx, rx) = mpsc::channel(64);
         let filter = WatchFilter {
             caller,
@@ -197,7 +219,22 @@ impl WatchService for WatchApi {
             self.draining.clone(),
             tx,
         ));
-        Ok(Response::new(ReceiverStream::new(rx)))
+        Ok(ReceiverStream::new(rx))
+    }
+}
+
+#[tonic::async_trait]
+impl WatchService for WatchApi {
+    type WatchStream = WatchStream;
+
+    async fn watch(
+        &self,
+        request: Request<pb::WatchRequest>,
+    ) -> Result<Response<Self::WatchStream>, Status> {
+        self.start(request)
+            .await
+            .map(Response::new)
+            .map_err(Status::from)
     }
 }
 
@@ -233,8 +270,8 @@ impl AuditApi {
         let limit = page_size(req.page_size, "page_size", &mut v);
         let before = page_token(&req.page_token, "page_token", &mut v);
         let before = match before.map(|b| b.parse::<Revision>()) {
-            Some(Ok(revision)) => Some(revision),
-            Some(Err(_)) => {
+            Some(Ok(revision)) if revision <= MAX_REVISION => Some(revision),
+            Some(_) => {
                 v.add("page_token", "is not a page token this service issued");
                 None
             }

@@ -22,6 +22,10 @@ pub use entities::{
 /// Revision 0 is the empty registry.
 pub type Revision = u64;
 
+/// The highest revision a registry can reach: PostgreSQL keeps revisions as
+/// `bigint`. A larger one, given by a client, names no revision.
+pub const MAX_REVISION: Revision = i64::MAX as Revision;
+
 /// An instant, always UTC.
 pub type Timestamp = time::OffsetDateTime;
 

@@ -315,3 +315,79 @@ async fn the_audit_trail_says_who_changed_what() {
         "the operator sees key changes (never their hashes)"
     );
 }
+
+/// A page token in the service's format, continuing after `after`.
+fn page_token_after(after: &str) -> String {
+    format!("after:{after}")
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[tokio::test]
+async fn an_audit_page_token_out_of_range_is_an_invalid_argument() {
+    let server = TestServer::start().await;
+    let mut audit = audit_client(&server, Who::Operator);
+    for revision in [i64::MAX as u64 + 1, u64::MAX] {
+        let status = audit
+            .list_audit_events(pb::ListAuditEventsRequest {
+                page_token: page_token_after(&revision.to_string()),
+                ..Default::default()
+            })
+            .await
+            .expect_err("no page starts there");
+        common::assert_violations(&status, &["page_token"]);
+    }
+    // The largest token still reads: everything before it.
+    let page = audit
+        .list_audit_events(pb::ListAuditEventsRequest {
+            page_token: page_token_after(&i64::MAX.to_string()),
+            ..Default::default()
+        })
+        .await
+        .expect("a token within range")
+        .into_inner();
+    assert!(!page.events.is_empty());
+}
+
+#[tokio::test]
+async fn watch_from_a_revision_the_registry_has_not_reached_is_an_invalid_argument() {
+    let mut start = Start::fixture();
+    start.options.watch_checkpoint = Duration::from_millis(200);
+    let server = start.start().await;
+    let head = authorize(&server, "platform-p", "head").await;
+    let mut client = watch_client(&server, Who::OwnerA);
+    for from_revision in [head + 1, head + 1000, i64::MAX as u64 + 1, u64::MAX] {
+        let status = client
+            .watch(pb::WatchRequest {
+                from_revision,
+                ..Default::default()
+            })
+            .await
+            .expect_err("a revision not reached");
+        common::assert_violations(&status, &["from_revision"]);
+    }
+
+    // From the head itself: nothing to replay, checkpoints at the head, then
+    // the next event.
+    let mut stream = client
+        .watch(pb::WatchRequest {
+            from_revision: head,
+            ..Default::default()
+        })
+        .await
+        .expect("watch from the head")
+        .into_inner();
+    let message = tokio::time::timeout(Duration::from_secs(5), stream.message())
+        .await
+        .expect("a checkpoint within the interval")
+        .expect("ok")
+        .expect("open");
+    assert!(
+        matches!(message.kind, Some(Kind::Checkpoint(pb::Checkpoint { revision })) if revision == head),
+        "{message:?}"
+    );
+    let next = authorize(&server, "platform-p", "after-head").await;
+    let events = events_until(&mut stream, next).await;
+    assert_eq!(events.first().map(|e| e.revision), Some(next));
+}

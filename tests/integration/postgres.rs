@@ -478,3 +478,50 @@ async fn a_brand_created_on_one_replica_takes_children_on_another_at_once() {
         .expect_err("no such brand");
     assert_eq!(missing.code(), Code::NotFound, "{missing:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn watch_resumes_on_a_replica_that_has_not_applied_the_revision_yet() {
+    let url = pg::fresh_database().await;
+    let keys = Keys::generate();
+    let a = replica(&url, &keys, true).await;
+    let b = replica(&url, &keys, false).await;
+    let mut on_a = a.registry_as(Who::OwnerA);
+    let mut watch_b = pb::watch_service_client::WatchServiceClient::with_interceptor(
+        b.channel(),
+        b.bearer(Who::OwnerA),
+    );
+    for i in 0..20 {
+        let written = on_a
+            .create_brand(brand(&format!("resume-{i}")))
+            .await
+            .expect("write on a")
+            .into_inner()
+            .revision;
+        // A client that got `written` from A resumes from it on B at once.
+        let mut stream = watch_b
+            .watch(pb::WatchRequest {
+                from_revision: written,
+                ..Default::default()
+            })
+            .await
+            .unwrap_or_else(|status| panic!("resume from {written} on b: {status:?}"))
+            .into_inner();
+        let next = on_a
+            .create_brand(brand(&format!("resume-{i}-next")))
+            .await
+            .expect("next write on a")
+            .into_inner()
+            .revision;
+        let event = loop {
+            let message = tokio::time::timeout(Duration::from_secs(10), stream.message())
+                .await
+                .expect("the stream answers")
+                .expect("stream ok")
+                .expect("stream open");
+            if let Some(pb::watch_response::Kind::Event(event)) = message.kind {
+                break event;
+            }
+        };
+        assert_eq!(event.revision, next, "the next event, nothing before it");
+    }
+}
