@@ -1,7 +1,7 @@
 //! `marque.v1.WatchService` and `marque.v1.AuditService`: the change feed and
 //! the audit trail, each caller seeing only what [`crate::auth`] lets it see.
 
-use std::{sync::Arc, time::Duration};
+use std::{collections::HashSet, sync::Arc, time::Duration};
 
 use tokio::sync::{mpsc, watch};
 use tokio_stream::wrappers::ReceiverStream;
@@ -49,11 +49,44 @@ impl WatchApi {
     }
 }
 
+/// How many resource kinds there are (`ResourceKind` without UNSPECIFIED):
+/// the most entries a Watch `kinds` filter may have.
+const RESOURCE_KINDS: usize = 6;
+/// Most brands a Watch `brands` filter may name.
+const MAX_WATCH_BRANDS: usize = 1000;
+
+/// A set of resource kinds, one bit per kind (bit `n` for the kind
+/// numbered `n`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct KindSet(u8);
+
+impl KindSet {
+    /// Adds `kind`; false if it was in the set already.
+    fn insert(&mut self, kind: pb::ResourceKind) -> bool {
+        let bit = 1u8 << (kind as u8);
+        let new = self.0 & bit == 0;
+        self.0 |= bit;
+        new
+    }
+
+    /// Whether `kind` is in the set.
+    fn contains(self, kind: pb::ResourceKind) -> bool {
+        self.0 & (1u8 << (kind as u8)) != 0
+    }
+
+    fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
 /// What one Watch stream asked to see.
 struct WatchFilter {
+    /// Who watches: what it may see.
     caller: Caller,
-    brands: Vec<Slug>,
-    kinds: Vec<pb::ResourceKind>,
+    /// Only these brands' resources; empty for all.
+    brands: HashSet<Slug>,
+    /// Only these kinds; empty for all.
+    kinds: KindSet,
 }
 
 impl WatchFilter {
@@ -62,7 +95,7 @@ impl WatchFilter {
         auth::may_watch(&self.caller, resource, |brand| {
             snapshot.brand(brand.as_str()).map(|b| b.owner.clone())
         }) && (self.brands.is_empty() || resource.brand().is_some_and(|b| self.brands.contains(b)))
-            && (self.kinds.is_empty() || self.kinds.contains(&convert::resource_kind(resource)))
+            && (self.kinds.is_empty() || self.kinds.contains(convert::resource_kind(resource)))
     }
 
     fn event(&self, registry: &Registry, event: &ChangeEvent) -> Option<pb::ChangeEvent> {
@@ -168,23 +201,39 @@ impl WatchApi {
                 ),
             );
         }
-        if req.brands.len() > 1000 {
-            v.add("brands", "at most 1000 brands");
+        let mut brands = HashSet::new();
+        if req.brands.len() > MAX_WATCH_BRANDS {
+            v.add("brands", format!("at most {MAX_WATCH_BRANDS} brands"));
+        } else {
+            for (i, name) in req.brands.iter().enumerate() {
+                brands.extend(parse_brand_name(name, &format!("brands[{i}]"), &mut v));
+            }
         }
-        let brands: Vec<Slug> = req
-            .brands
-            .iter()
-            .enumerate()
-            .filter_map(|(i, name)| parse_brand_name(name, &format!("brands[{i}]"), &mut v))
-            .collect();
-        let mut kinds = Vec::new();
-        for (i, kind) in req.kinds.iter().enumerate() {
-            match pb::ResourceKind::try_from(*kind) {
-                Ok(pb::ResourceKind::Unspecified) | Err(_) => v.add(
-                    format!("kinds[{i}]"),
-                    format!("{kind} is not a resource kind"),
+        let mut kinds = KindSet::default();
+        if req.kinds.len() > RESOURCE_KINDS {
+            v.add(
+                "kinds",
+                format!(
+                    "at most {RESOURCE_KINDS} kinds, each once; got {}",
+                    req.kinds.len()
                 ),
-                Ok(kind) => kinds.push(kind),
+            );
+        } else {
+            for (i, kind) in req.kinds.iter().enumerate() {
+                match pb::ResourceKind::try_from(*kind) {
+                    Ok(pb::ResourceKind::Unspecified) | Err(_) => v.add(
+                        format!("kinds[{i}]"),
+                        format!("{kind} is not a resource kind"),
+                    ),
+                    Ok(kind) => {
+                        if !kinds.insert(kind) {
+                            v.add(
+                                format!("kinds[{i}]"),
+                                format!("{} is listed twice", kind.as_str_name()),
+                            );
+                        }
+                    }
+                }
             }
         }
         v.finish()?;
@@ -338,5 +387,30 @@ impl AuditService for AuditApi {
             .await
             .map(Response::new)
             .map_err(Status::from)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kind_set_holds_every_kind_once() {
+        let kinds: Vec<pb::ResourceKind> = (1..1024)
+            .filter_map(|n| pb::ResourceKind::try_from(n).ok())
+            .collect();
+        assert_eq!(kinds.len(), RESOURCE_KINDS, "RESOURCE_KINDS is up to date");
+        assert!(
+            kinds.iter().all(|k| (*k as u32) < u8::BITS),
+            "every kind has a bit"
+        );
+        let mut set = KindSet::default();
+        assert!(set.is_empty());
+        for kind in &kinds {
+            assert!(!set.contains(*kind));
+            assert!(set.insert(*kind), "{kind:?} is new");
+            assert!(!set.insert(*kind), "{kind:?} is there");
+            assert!(set.contains(*kind));
+        }
     }
 }

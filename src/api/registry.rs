@@ -1129,6 +1129,9 @@ impl RegistryApi {
         } else {
             parse_member_name(&req.platform, "platform", &mut v)
         };
+        // Seller accounts are 1 to 128 characters: a longer filter matches
+        // nothing, and is refused like any other bad seller account.
+        v.require("seller_account", bounded_text(&req.seller_account, 0, 128));
         let limit = page_size(req.page_size, "page_size", &mut v);
         let after = child_page_token(&req.page_token, "page_token", &mut v);
         let brand = v.done(brand)?;

@@ -391,3 +391,42 @@ async fn watch_from_a_revision_the_registry_has_not_reached_is_an_invalid_argume
     let events = events_until(&mut stream, next).await;
     assert_eq!(events.first().map(|e| e.revision), Some(next));
 }
+
+#[tokio::test]
+async fn watch_kinds_are_each_named_at_most_once() {
+    let server = TestServer::start().await;
+    let mut client = watch_client(&server, Who::OwnerA);
+    let authorization = pb::ResourceKind::Authorization as i32;
+    let status = client
+        .watch(pb::WatchRequest {
+            kinds: vec![authorization, pb::ResourceKind::Brand as i32, authorization],
+            ..Default::default()
+        })
+        .await
+        .expect_err("a kind named twice");
+    common::assert_violations(&status, &["kinds[2]"]);
+    let status = client
+        .watch(pb::WatchRequest {
+            kinds: vec![authorization; 100_000],
+            ..Default::default()
+        })
+        .await
+        .expect_err("more kinds than there are");
+    common::assert_violations(&status, &["kinds"]);
+    assert_eq!(common::field_violations(&status).len(), 1, "{status:?}");
+
+    // Every kind once is fine, and filters nothing out.
+    let every: Vec<i32> = (1..=6).collect();
+    let mut stream = client
+        .watch(pb::WatchRequest {
+            kinds: every,
+            ..Default::default()
+        })
+        .await
+        .expect("every kind")
+        .into_inner();
+    let head = authorize(&server, "platform-p", "every-kind").await;
+    let seen = names(&events_until(&mut stream, head).await);
+    assert!(seen.contains(&"brands/alpha".to_string()), "{seen:?}");
+    assert!(seen.iter().any(|n| n.contains("/authorizations/")));
+}

@@ -938,3 +938,28 @@ async fn a_page_token_that_names_no_id_is_an_invalid_argument() {
     assert_eq!(second.authorizations.len(), 1);
     assert_ne!(first.authorizations, second.authorizations);
 }
+
+#[tokio::test]
+async fn a_seller_account_filter_is_bounded_like_seller_accounts() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let status = owner
+        .list_authorizations(pb::ListAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            seller_account: "s".repeat(129),
+            ..Default::default()
+        })
+        .await
+        .expect_err("longer than any seller account");
+    assert_violations(&status, &["seller_account"]);
+    let listed = owner
+        .list_authorizations(pb::ListAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            seller_account: "seller-p1".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("a seller account")
+        .into_inner();
+    assert_eq!(listed.authorizations.len(), 1);
+}
