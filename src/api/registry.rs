@@ -14,6 +14,7 @@ use super::{
 };
 use crate::{
     auth::{self, Caller},
+    detect::normalize::fold_exact,
     logo,
     model::{
         Actor, AuthorizationPatch, AuthorizationSpec, Brand, BrandPatch, Command, LogoSource,
@@ -146,6 +147,29 @@ fn text(value: &str, min: usize, max: usize, field: &str, v: &mut Violations) ->
     value.to_string()
 }
 
+/// A brand's display name or alias, normalized as listings are
+/// ([`fold_exact`]: NFKC, case and diacritics folded), or a violation on
+/// `field` when nothing is left of it: such a name could never match a
+/// listing.
+fn brand_name_key(value: &str, field: &str, v: &mut Violations) -> Option<String> {
+    let key = fold_exact(value);
+    if key.is_empty() && !value.is_empty() {
+        v.add(
+            field,
+            format!("{value:?} has no letter or digit: it could never match a listing"),
+        );
+        return None;
+    }
+    Some(key)
+}
+
+/// A brand's display name: 1 to 200 characters, with a letter or digit.
+fn display_name(value: &str, field: &str, v: &mut Violations) -> String {
+    let name = text(value, 1, 200, field, v);
+    brand_name_key(value, field, v);
+    name
+}
+
 fn aliases(values: &[String], field: &str, v: &mut Violations) -> Vec<String> {
     if values.len() > MAX_ALIASES {
         v.add(
@@ -154,13 +178,18 @@ fn aliases(values: &[String], field: &str, v: &mut Violations) -> Vec<String> {
         );
         return Vec::new();
     }
+    // Unique after normalization: `Chloé` and `CHLOE` are one alias.
     let mut seen = std::collections::HashMap::new();
     for (i, alias) in values.iter().enumerate() {
-        v.require(&format!("{field}[{i}]"), bounded_text(alias, 1, 100));
-        if let Some(first) = seen.insert(alias.to_lowercase(), i) {
+        let alias_field = format!("{field}[{i}]");
+        v.require(&alias_field, bounded_text(alias, 1, 100));
+        let Some(key) = brand_name_key(alias, &alias_field, v) else {
+            continue;
+        };
+        if let Some(first) = seen.insert(key, i) {
             v.add(
-                format!("{field}[{i}]"),
-                format!("{alias:?} repeats {field}[{first}]"),
+                alias_field,
+                format!("{alias:?} repeats {field}[{first}] once normalized"),
             );
         }
     }
@@ -496,7 +525,7 @@ impl RegistryApi {
         request_id(&req.request_id, &mut v);
         let id = v.check("brand_id", Slug::parse(&req.brand_id));
         let brand = req.brand.unwrap_or_default();
-        let display_name = text(&brand.display_name, 1, 200, "brand.display_name", &mut v);
+        let display_name = display_name(&brand.display_name, "brand.display_name", &mut v);
         let aliases = aliases(&brand.aliases, "brand.aliases", &mut v);
         let id = v.done(id)?;
         let command = Command::CreateBrand {
@@ -576,10 +605,8 @@ impl RegistryApi {
         ) {
             match path.as_str() {
                 "display_name" => {
-                    patch.display_name = Some(text(
+                    patch.display_name = Some(display_name(
                         &brand.display_name,
-                        1,
-                        200,
                         "brand.display_name",
                         &mut v,
                     ))

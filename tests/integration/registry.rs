@@ -59,6 +59,31 @@ async fn bad_fields_come_back_as_field_violations_and_write_nothing() {
         ],
     );
 
+    // Aliases are unique once normalized as listings are, and a name with
+    // no letter or digit could never match one.
+    let status = owner
+        .create_brand(pb::CreateBrandRequest {
+            brand_id: "zephyrine".into(),
+            brand: Some(pb::Brand {
+                display_name: "!!!".into(),
+                aliases: vec!["Chloé".into(), "ＣＨＬＯＥ".into(), "\u{200B}~".into()],
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("names that normalize alike or to nothing");
+    assert_violations(
+        &status,
+        &["brand.display_name", "brand.aliases[1]", "brand.aliases[2]"],
+    );
+    assert!(
+        !field_violations(&status)
+            .iter()
+            .any(|(f, _)| f == "brand.aliases[0]"),
+        "{status:?}"
+    );
+
     let status = owner
         .add_trademark(pb::AddTrademarkRequest {
             parent: "brands/alpha".into(),
