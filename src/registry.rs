@@ -35,6 +35,17 @@ pub enum RegistryError {
     /// The registry has not finished loading its first snapshot.
     #[error("the registry is still loading")]
     Loading,
+    /// The asked revision is beyond every revision the registry has
+    /// committed (no replica wrote it): waiting would not bring it.
+    #[error(
+        "revision {wanted} has not been reached (the registry is at revision {head}): ask for a revision this registry returned"
+    )]
+    NotReached {
+        /// What the caller asked for.
+        wanted: Revision,
+        /// The registry's latest revision.
+        head: Revision,
+    },
     /// The snapshot did not reach the asked revision in time.
     #[error(
         "this replica is at revision {current} and did not reach revision {wanted} within {waited:?}"
@@ -268,7 +279,8 @@ impl Registry {
     /// replica to catch up.
     ///
     /// # Errors
-    /// [`RegistryError::Behind`] when the wait runs out.
+    /// [`RegistryError::NotReached`] at once when no replica has committed
+    /// `min_revision`; [`RegistryError::Behind`] when the wait runs out.
     pub async fn snapshot_at_least(
         &self,
         min_revision: Revision,
@@ -276,6 +288,15 @@ impl Registry {
         let snapshot = self.ready_snapshot()?;
         if snapshot.revision() >= min_revision {
             return Ok(snapshot);
+        }
+        // A revision from a write's answer is committed: only one no
+        // replica has written (a client's mistake, or an older registry
+        // restored) is never worth the wait.
+        if !self.has_reached(min_revision).await? {
+            return Err(RegistryError::NotReached {
+                wanted: min_revision,
+                head: self.snapshot().revision(),
+            });
         }
         let mut rx = self.revision_tx.subscribe();
         let waited = tokio::time::timeout(

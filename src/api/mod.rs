@@ -93,6 +93,9 @@ impl From<RegistryError> for ApiError {
                 ApiError::Invalid(vec![("request_id".into(), e.to_string())])
             }
             e @ RegistryError::NotEmpty(_) => ApiError::FailedPrecondition(e.to_string()),
+            e @ RegistryError::NotReached { .. } => {
+                ApiError::Invalid(vec![("min_revision".into(), e.to_string())])
+            }
             e @ (RegistryError::Behind { .. } | RegistryError::Loading) => {
                 ApiError::Unavailable(e.to_string())
             }

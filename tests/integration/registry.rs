@@ -740,18 +740,34 @@ async fn check_seller_explains_every_outcome() {
 }
 
 #[tokio::test]
-async fn a_revision_not_reached_answers_unavailable() {
+async fn a_revision_no_replica_has_written_is_an_invalid_argument() {
     let server = TestServer::start().await;
     let current = revision(&server).await;
-    let status = server
-        .registry_as(Who::PlatformP)
-        .get_brand(pb::GetBrandRequest {
-            name: "brands/alpha".into(),
-            min_revision: current + 1000,
-        })
-        .await
-        .expect_err("future revision");
-    assert_eq!(status.code(), Code::Unavailable);
+    for min_revision in [current + 1, current + 1000, u64::MAX] {
+        let status = server
+            .registry_as(Who::PlatformP)
+            .get_brand(pb::GetBrandRequest {
+                name: "brands/alpha".into(),
+                min_revision,
+            })
+            .await
+            .expect_err("future revision");
+        // Not UNAVAILABLE (retry later): no replica will ever get there.
+        assert_violations(&status, &["min_revision"]);
+        let status = server
+            .check_as(Who::PlatformP)
+            .check_listing(pb::CheckListingRequest {
+                listing: Some(pb::Listing {
+                    seller_account: "seller-p1".into(),
+                    title: "Alpha watch".into(),
+                    ..Default::default()
+                }),
+                min_revision,
+            })
+            .await
+            .expect_err("future revision");
+        assert_violations(&status, &["min_revision"]);
+    }
     let ok = server
         .registry_as(Who::PlatformP)
         .get_brand(pb::GetBrandRequest {
