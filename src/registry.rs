@@ -17,6 +17,10 @@ use crate::{
     store::{Store, StoreError},
 };
 
+/// Most stored bytes of events one catch-up read holds (at least one
+/// event): a replica that is far behind applies bulk imports a few at a time.
+const CATCH_UP_BYTES: usize = 64 << 20;
+
 /// Why a registry operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
@@ -207,7 +211,10 @@ impl Registry {
             let snapshot = self.ready_snapshot().map_err(|_| {
                 StoreError::Internal(anyhow::anyhow!("following before the first load"))
             })?;
-            let events = self.store.events_after(snapshot.revision(), 1024).await?;
+            let events = self
+                .store
+                .events_after(snapshot.revision(), 1024, CATCH_UP_BYTES)
+                .await?;
             let Some(first) = events.first() else {
                 metrics::gauge!("marque_replication_lag_revisions").set(0.0);
                 metrics::gauge!("marque_replication_lag_seconds").set(0.0);
@@ -340,7 +347,7 @@ impl Registry {
             return Ok(true);
         }
         let after = revision.saturating_sub(1).min(crate::model::MAX_REVISION);
-        Ok(!self.store.events_after(after, 1).await?.is_empty())
+        Ok(!self.store.events_after(after, 1, 0).await?.is_empty())
     }
 
     /// Executes `commands` as one write, in one revision.
@@ -421,7 +428,10 @@ impl Registry {
     async fn catch_up(&self, head: Revision) -> Result<Arc<Snapshot>, StoreError> {
         let mut snapshot = self.snapshot();
         while snapshot.revision() < head {
-            let events = self.store.events_after(snapshot.revision(), 1024).await?;
+            let events = self
+                .store
+                .events_after(snapshot.revision(), 1024, CATCH_UP_BYTES)
+                .await?;
             if events.is_empty() {
                 return Err(StoreError::Internal(anyhow::anyhow!(
                     "the store reports head revision {head} but has no events after {}",

@@ -21,8 +21,11 @@ use crate::{
     store::AuditQuery,
 };
 
-/// Events read from the store per round trip of a Watch stream.
+/// Most events read from the store per round trip of a Watch stream.
 const WATCH_BATCH: usize = 256;
+/// Most stored bytes of events one read of a Watch stream holds (always at
+/// least one event): 256 bulk imports would be gigabytes.
+const WATCH_READ_BYTES: usize = 8 << 20;
 
 /// The watch service.
 pub struct WatchApi {
@@ -125,7 +128,11 @@ async fn feed(
     let mut cursor = from;
     let mut reported = from;
     loop {
-        let events = match registry.store().events_after(cursor, WATCH_BATCH).await {
+        let read = registry
+            .store()
+            .events_after(cursor, WATCH_BATCH, WATCH_READ_BYTES)
+            .await;
+        let events = match read {
             Ok(events) => events,
             Err(e) => {
                 tracing::warn!(error = %e, "watch stream cut: store unavailable");
@@ -146,7 +153,8 @@ async fn feed(
                 reported = cursor;
             }
         }
-        if events.len() == WATCH_BATCH {
+        // A read cut short by size is not the end of the feed.
+        if events.len() == WATCH_BATCH || (!events.is_empty() && *revisions.borrow() > cursor) {
             continue;
         }
         if cursor > reported {
@@ -355,6 +363,7 @@ impl AuditApi {
             actor,
             before,
             limit: limit + 1,
+            max_bytes: usize::MAX,
         };
         let mut events = self
             .registry

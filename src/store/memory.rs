@@ -7,7 +7,7 @@ use std::{collections::HashMap, sync::Arc};
 use async_trait::async_trait;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-use super::{Store, StoreError, WriteTx};
+use super::{Store, StoreError, WriteTx, estimated_size, take_within};
 use crate::{
     model::{Actor, ChangeEvent, Revision},
     snapshot::Snapshot,
@@ -56,22 +56,29 @@ impl Store for MemoryStore {
         &self,
         after: Revision,
         limit: usize,
+        max_bytes: usize,
     ) -> Result<Vec<ChangeEvent>, StoreError> {
         let log = self.inner.lock().await;
         let start = usize::try_from(after)
             .unwrap_or(usize::MAX)
             .min(log.events.len());
-        Ok(log.events[start..].iter().take(limit).cloned().collect())
+        let events = log.events[start..].iter().take(limit);
+        Ok(take_within(events, max_bytes, |e| estimated_size(e))
+            .into_iter()
+            .cloned()
+            .collect())
     }
 
     async fn audit(&self, query: &super::AuditQuery) -> Result<Vec<ChangeEvent>, StoreError> {
         let log = self.inner.lock().await;
-        Ok(log
+        let events = log
             .events
             .iter()
             .rev()
             .filter(|event| query.matches(event))
-            .take(query.limit)
+            .take(query.limit);
+        Ok(take_within(events, query.max_bytes, |e| estimated_size(e))
+            .into_iter()
             .cloned()
             .collect())
     }

@@ -44,6 +44,9 @@ pub struct AuditQuery {
     pub before: Option<Revision>,
     /// At most this many.
     pub limit: usize,
+    /// And no more events than fit in this many bytes of stored size (see
+    /// [`Store::events_after`]); always at least one event when one matches.
+    pub max_bytes: usize,
 }
 
 impl AuditQuery {
@@ -67,6 +70,41 @@ impl AuditQuery {
     }
 }
 
+/// Roughly how many bytes `event` takes encoded in the change log: for
+/// stores that keep events as values and bound reads by size without
+/// encoding them.
+pub fn estimated_size(event: &ChangeEvent) -> usize {
+    /// The revision, time, actor and request id, and a margin.
+    const HEADER: usize = 256;
+    /// One resource state (an authorization encodes to about 300 bytes).
+    const STATE: usize = 384;
+    HEADER
+        + event
+            .changes
+            .iter()
+            .map(|c| STATE * (usize::from(c.before.is_some()) + usize::from(c.after.is_some())))
+            .sum::<usize>()
+}
+
+/// The leading items of `items` whose sizes add up to at most `max_bytes`,
+/// and always the first.
+pub(crate) fn take_within<T>(
+    items: impl Iterator<Item = T>,
+    max_bytes: usize,
+    size: impl Fn(&T) -> usize,
+) -> Vec<T> {
+    let mut total = 0usize;
+    let mut taken = Vec::new();
+    for item in items {
+        total = total.saturating_add(size(&item));
+        if !taken.is_empty() && total > max_bytes {
+            break;
+        }
+        taken.push(item);
+    }
+    taken
+}
+
 /// A registry store.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -83,7 +121,13 @@ pub trait Store: Send + Sync + 'static {
     async fn load(&self) -> Result<Snapshot, StoreError>;
 
     /// The change events after revision `after`, in revision order, at most
-    /// `limit` of them.
+    /// `limit` of them, and no more than fit in `max_bytes` of stored size:
+    /// the store stops before the event that would take the total past it,
+    /// but always returns the first event. One event can be large (a bulk
+    /// import writes up to 100,000 changes in one revision), so readers bound
+    /// what one read holds by size as well as by count. The stored size is
+    /// the event's encoded length in PostgreSQL, and an estimate of it
+    /// ([`estimated_size`]) in stores that keep events as values.
     ///
     /// # Errors
     /// When the store cannot be read.
@@ -91,6 +135,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         after: Revision,
         limit: usize,
+        max_bytes: usize,
     ) -> Result<Vec<ChangeEvent>, StoreError>;
 
     /// Change events for an audit listing, newest first.
@@ -149,4 +194,20 @@ pub trait WriteTx: Send {
     /// # Errors
     /// When the store cannot be written; the write then did not happen.
     async fn commit(self: Box<Self>, event: ChangeEvent) -> Result<(), StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bounded_read_stops_before_the_bound_and_holds_at_least_one() {
+        let sizes = [5, 3, 4, 1];
+        let within = |max| take_within(sizes.iter().copied(), max, |s| *s);
+        assert_eq!(within(0), [5], "the first, however large");
+        assert_eq!(within(7), [5]);
+        assert_eq!(within(8), [5, 3]);
+        assert_eq!(within(12), [5, 3, 4]);
+        assert_eq!(within(usize::MAX), sizes);
+    }
 }

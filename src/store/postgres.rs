@@ -321,6 +321,11 @@ fn to_i64(revision: Revision) -> Result<i64, StoreError> {
         .map_err(|_| StoreError::Internal(anyhow::anyhow!("revision {revision} out of range")))
 }
 
+/// A size bound as a query parameter (beyond `i64::MAX` is no bound).
+fn bytes_i64(bytes: usize) -> i64 {
+    i64::try_from(bytes).unwrap_or(i64::MAX)
+}
+
 #[async_trait]
 impl Store for PostgresStore {
     fn kind(&self) -> &'static str {
@@ -368,12 +373,20 @@ impl Store for PostgresStore {
         &self,
         after: Revision,
         limit: usize,
+        max_bytes: usize,
     ) -> Result<Vec<ChangeEvent>, StoreError> {
         let client = self.client().await?;
+        // `ahead` is the size of the events before each one; the running sum
+        // streams, so the LIMIT still ends the scan. `octet_length` reads
+        // the stored length without detoasting the event.
         let rows = client
             .query(
-                "SELECT event FROM change_events WHERE revision > $1 ORDER BY revision LIMIT $2",
-                &[&to_i64(after)?, &(limit.min(100_000) as i64)],
+                "SELECT event FROM ( \
+                   SELECT revision, event, \
+                     sum(octet_length(event)) OVER (ORDER BY revision) - octet_length(event) AS ahead \
+                   FROM change_events WHERE revision > $1 ORDER BY revision LIMIT $2 \
+                 ) e WHERE ahead = 0 OR ahead + octet_length(event) <= $3 ORDER BY revision",
+                &[&to_i64(after)?, &(limit.min(100_000) as i64), &bytes_i64(max_bytes)],
             )
             .await
             .map_err(classify)?;
@@ -385,12 +398,22 @@ impl Store for PostgresStore {
         let before = query.before.map(to_i64).transpose()?;
         let rows = client
             .query(
-                "SELECT event FROM change_events \
-                 WHERE ($1::text[] IS NULL OR brands && $1) \
-                   AND ($2::text IS NULL OR actor_member = $2) \
-                   AND ($3::bigint IS NULL OR revision < $3) \
-                 ORDER BY revision DESC LIMIT $4",
-                &[&query.brands, &query.actor, &before, &(query.limit as i64)],
+                "SELECT event FROM ( \
+                   SELECT revision, event, \
+                     sum(octet_length(event)) OVER (ORDER BY revision DESC) - octet_length(event) AS ahead \
+                   FROM change_events \
+                   WHERE ($1::text[] IS NULL OR brands && $1) \
+                     AND ($2::text IS NULL OR actor_member = $2) \
+                     AND ($3::bigint IS NULL OR revision < $3) \
+                   ORDER BY revision DESC LIMIT $4 \
+                 ) e WHERE ahead = 0 OR ahead + octet_length(event) <= $5 ORDER BY revision DESC",
+                &[
+                    &query.brands,
+                    &query.actor,
+                    &before,
+                    &(query.limit as i64),
+                    &bytes_i64(query.max_bytes),
+                ],
             )
             .await
             .map_err(classify)?;

@@ -429,8 +429,9 @@ impl Store for GatedStore {
         &self,
         after: marque::model::Revision,
         limit: usize,
+        max_bytes: usize,
     ) -> Result<Vec<marque::model::ChangeEvent>, marque::store::StoreError> {
-        self.inner.events_after(after, limit).await
+        self.inner.events_after(after, limit, max_bytes).await
     }
     async fn begin(&self) -> Result<Box<dyn marque::store::WriteTx>, marque::store::StoreError> {
         self.inner.begin().await
