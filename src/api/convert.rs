@@ -1,6 +1,7 @@
 //! Domain types to protobuf messages, and the small parsers for protobuf
 //! scalars (timestamps, dates, enums) that the handlers validate with.
 
+use prost::Message as _;
 use prost_types::Timestamp as PbTimestamp;
 
 use crate::{
@@ -271,25 +272,51 @@ pub fn resource_state(r: &model::Resource) -> pb::ResourceState {
     }
 }
 
-/// A change event for the wire, with only the changes `keep` accepts; `None`
-/// when it keeps none.
-pub fn change_event(
+/// Most encoded bytes of changes in one wire [`pb::ChangeEvent`]: a revision
+/// with more is sent as several parts (`continued`). 1 MiB leaves room under
+/// the 4 MiB default receive limit of gRPC clients for the event's header,
+/// for a Watch response around it, and for a few parts on one audit page.
+pub const MAX_PART_BYTES: usize = 1 << 20;
+
+/// One part of a change event for the wire: the changes `keep` accepts,
+/// starting at `event.changes[from]`, as many as fit in `max_bytes` of
+/// encoded changes (at least one). Returns the part and, when more changes
+/// of the revision follow (the part is `continued`), the index in
+/// `event.changes` where the next part starts; `None` when `keep` accepts no
+/// change from `from` on.
+pub fn change_event_part(
     event: &model::ChangeEvent,
+    from: usize,
+    max_bytes: usize,
     keep: impl Fn(&model::Resource) -> bool,
-) -> Option<pb::ChangeEvent> {
-    let changes: Vec<pb::Change> = event
-        .changes
-        .iter()
-        .filter_map(|change| {
-            let resource = change.after.as_ref().or(change.before.as_ref())?;
-            keep(resource).then(|| pb::Change {
-                name: resource.key().to_string(),
-                kind: resource_kind(resource) as i32,
-                before: change.before.as_ref().map(resource_state),
-                after: change.after.as_ref().map(resource_state),
-            })
-        })
-        .collect();
+) -> Option<(pb::ChangeEvent, Option<usize>)> {
+    let mut changes = Vec::new();
+    let mut bytes = 0;
+    let mut next = None;
+    for (index, change) in event.changes.iter().enumerate().skip(from) {
+        let Some(resource) = change.after.as_ref().or(change.before.as_ref()) else {
+            continue;
+        };
+        if !keep(resource) {
+            continue;
+        }
+        let change = pb::Change {
+            name: resource.key().to_string(),
+            kind: resource_kind(resource) as i32,
+            before: change.before.as_ref().map(resource_state),
+            after: change.after.as_ref().map(resource_state),
+        };
+        // As a field of the event: a tag byte, the length, the message.
+        let size = change.encoded_len();
+        let size = 1 + prost::length_delimiter_len(size) + size;
+        if !changes.is_empty() && bytes + size > max_bytes {
+            // Stopped at a change that is kept: the next part is not empty.
+            next = Some(index);
+            break;
+        }
+        bytes += size;
+        changes.push(change);
+    }
     if changes.is_empty() {
         return None;
     }
@@ -300,12 +327,14 @@ pub fn change_event(
             format!("members/{member}/apiKeys/{key}"),
         ),
     };
-    Some(pb::ChangeEvent {
+    let part = pb::ChangeEvent {
         revision: event.revision,
         commit_time: Some(timestamp(event.time)),
         actor,
         api_key,
         request_id: event.request_id.clone().unwrap_or_default(),
         changes,
-    })
+        continued: next.is_some(),
+    };
+    Some((part, next))
 }

@@ -101,8 +101,17 @@ impl WatchFilter {
             && (self.kinds.is_empty() || self.kinds.contains(convert::resource_kind(resource)))
     }
 
-    fn event(&self, registry: &Registry, event: &ChangeEvent) -> Option<pb::ChangeEvent> {
-        convert::change_event(event, |resource| self.keeps(registry, resource))
+    /// The part of `event` from `event.changes[from]` on, and where the
+    /// next part starts (see [`convert::change_event_part`]).
+    fn part(
+        &self,
+        registry: &Registry,
+        event: &ChangeEvent,
+        from: usize,
+    ) -> Option<(pb::ChangeEvent, Option<usize>)> {
+        convert::change_event_part(event, from, convert::MAX_PART_BYTES, |resource| {
+            self.keeps(registry, resource)
+        })
     }
 }
 
@@ -146,11 +155,15 @@ async fn feed(
         };
         for event in &events {
             cursor = event.revision;
-            if let Some(event) = filter.event(&registry, event) {
-                if !send(&tx, pb::watch_response::Kind::Event(event)).await {
+            // A large revision goes out as parts, built one at a time.
+            let mut from = Some(0);
+            while let Some((part, next)) = from.and_then(|from| filter.part(&registry, event, from))
+            {
+                if !send(&tx, pb::watch_response::Kind::Event(part)).await {
                     return;
                 }
                 reported = cursor;
+                from = next;
             }
         }
         // A read cut short by size is not the end of the feed.
@@ -379,7 +392,8 @@ impl AuditApi {
         Ok(pb::ListAuditEventsResponse {
             events: events
                 .iter()
-                .filter_map(|e| convert::change_event(e, |r| scope.covers(r)))
+                .filter_map(|e| convert::change_event_part(e, 0, usize::MAX, |r| scope.covers(r)))
+                .map(|(event, _)| event)
                 .collect(),
             next_page_token: next_page_token(next),
         })

@@ -430,3 +430,138 @@ async fn watch_kinds_are_each_named_at_most_once() {
     assert!(seen.contains(&"brands/alpha".to_string()), "{seen:?}");
     assert!(seen.iter().any(|n| n.contains("/authorizations/")));
 }
+
+/// The default receive limit of gRPC clients (tonic, grpc-go, grpcurl).
+const DEFAULT_CLIENT_LIMIT: usize = 4 * 1024 * 1024;
+
+/// Authorizations one bulk import writes in the tests of parts: over 4 MiB
+/// of changes in one revision.
+const BULK_ROWS: usize = 30_000;
+
+/// Imports [`BULK_ROWS`] authorizations of alpha in one revision; returns it.
+async fn import_bulk(server: &TestServer) -> u64 {
+    let rows: Vec<pb::Authorization> = (0..BULK_ROWS)
+        .map(|i| pb::Authorization {
+            platform: "members/platform-p".into(),
+            seller_account: format!("bulk-seller-{i:05}"),
+            nice_classes: vec![14, 18],
+            regions: vec!["FR".into(), "CN".into()],
+            ..Default::default()
+        })
+        .collect();
+    let messages: Vec<pb::ImportAuthorizationsRequest> = rows
+        .chunks(5_000)
+        .enumerate()
+        .map(|(i, chunk)| pb::ImportAuthorizationsRequest {
+            parent: if i == 0 {
+                "brands/alpha".into()
+            } else {
+                String::new()
+            },
+            rows: chunk.to_vec(),
+            request_id: String::new(),
+        })
+        .collect();
+    let done = server
+        .registry_as(Who::OwnerA)
+        .import_authorizations(tokio_stream::iter(messages))
+        .await
+        .expect("import")
+        .into_inner();
+    assert_eq!(done.created as usize, BULK_ROWS);
+    done.revision
+}
+
+/// Checks that `parts` are the parts of one revision of the bulk import, in
+/// order, and hold each imported authorization exactly once.
+fn assert_bulk_parts(parts: &[pb::ChangeEvent], revision: u64) {
+    assert!(parts.len() > 1, "{} parts", parts.len());
+    let first = &parts[0];
+    for (i, part) in parts.iter().enumerate() {
+        assert_eq!(part.revision, revision);
+        assert_eq!(
+            (
+                &part.commit_time,
+                &part.actor,
+                &part.api_key,
+                &part.request_id
+            ),
+            (
+                &first.commit_time,
+                &first.actor,
+                &first.api_key,
+                &first.request_id
+            ),
+            "every part carries the event's header"
+        );
+        assert_eq!(part.continued, i + 1 < parts.len(), "part {i}");
+        assert!(!part.changes.is_empty(), "part {i} is empty");
+    }
+    let names: Vec<String> = names(parts);
+    assert_eq!(names.len(), BULK_ROWS);
+    let distinct: std::collections::HashSet<&String> = names.iter().collect();
+    assert_eq!(distinct.len(), BULK_ROWS, "each change once");
+}
+
+#[tokio::test]
+async fn a_bulk_import_is_watched_as_parts_within_the_default_message_limit() {
+    let server = TestServer::start().await;
+    let from = authorize(&server, "platform-p", "before-bulk").await;
+    let revision = import_bulk(&server).await;
+    let mut stream = watch_client(&server, Who::OwnerA)
+        .max_decoding_message_size(DEFAULT_CLIENT_LIMIT)
+        .watch(pb::WatchRequest {
+            from_revision: from,
+            ..Default::default()
+        })
+        .await
+        .expect("watch")
+        .into_inner();
+    let mut parts = Vec::new();
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(30), stream.message())
+            .await
+            .expect("the stream answers")
+            .expect("every part fits the client's limit")
+            .expect("stream open");
+        match message.kind.expect("kind") {
+            Kind::Event(event) => {
+                let last = !event.continued;
+                parts.push(event);
+                if last {
+                    break;
+                }
+            }
+            Kind::Checkpoint(c) => panic!("checkpoint {c:?} inside the import"),
+        }
+    }
+    assert_bulk_parts(&parts, revision);
+
+    // The stream read the store a bounded size at a time: a read stops
+    // before the event that would pass the bound, but holds at least one.
+    let newer = authorize(&server, "platform-p", "after-bulk").await;
+    let store = server.registry.store();
+    let revisions = |events: Vec<marque::model::ChangeEvent>| -> Vec<u64> {
+        events.iter().map(|e| e.revision).collect()
+    };
+    let mib = 1 << 20;
+    let read = store.events_after(from - 1, 256, mib).await.expect("read");
+    assert_eq!(revisions(read), [from], "stops before the import");
+    let read = store.events_after(from, 256, mib).await.expect("read");
+    assert_eq!(revisions(read), [revision], "the import alone");
+    let read = store.events_after(from - 1, 256, usize::MAX).await;
+    assert_eq!(revisions(read.expect("read")), [from, revision, newer]);
+    let query = marque::store::AuditQuery {
+        limit: 256,
+        max_bytes: mib,
+        ..Default::default()
+    };
+    let read = store.audit(&query).await.expect("audit");
+    assert_eq!(revisions(read), [newer], "stops before the import");
+    let query = marque::store::AuditQuery {
+        before: Some(newer),
+        ..query
+    };
+    let read = store.audit(&query).await.expect("audit");
+    assert_eq!(revisions(read), [revision], "the import alone");
+}
