@@ -3,6 +3,7 @@
 
 use std::{collections::HashSet, sync::Arc, time::Duration};
 
+use prost::Message as _;
 use tokio::sync::{mpsc, watch};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
@@ -26,6 +27,13 @@ const WATCH_BATCH: usize = 256;
 /// Most stored bytes of events one read of a Watch stream holds (always at
 /// least one event): 256 bulk imports would be gigabytes.
 const WATCH_READ_BYTES: usize = 8 << 20;
+/// Most encoded bytes of one ListAuditEvents page (at least one part): under
+/// the 4 MiB default receive limit of gRPC clients, with room for a few
+/// parts of [`convert::MAX_PART_BYTES`].
+const AUDIT_PAGE_BYTES: usize = 3 << 20;
+/// Most stored bytes of events one store read of ListAuditEvents holds
+/// (always at least one event).
+const AUDIT_READ_BYTES: usize = 8 << 20;
 
 /// The watch service.
 pub struct WatchApi {
@@ -338,15 +346,13 @@ impl AuditApi {
             name => parse_member_name(name, "actor", &mut v).map(|m| m.as_str().to_string()),
         };
         let limit = page_size(req.page_size, "page_size", &mut v);
-        let before = page_token(&req.page_token, "page_token", &mut v);
-        let before = match before.map(|b| b.parse::<Revision>()) {
-            Some(Ok(revision)) if revision <= MAX_REVISION => Some(revision),
-            Some(_) => {
+        let start = page_token(&req.page_token, "page_token", &mut v).and_then(|token| {
+            let start = AuditStart::parse(&token);
+            if start.is_none() {
                 v.add("page_token", "is not a page token this service issued");
-                None
             }
-            None => None,
-        };
+            start
+        });
         v.finish()?;
         let snapshot = self.registry.ready_snapshot()?;
         let requested = match &brand {
@@ -366,37 +372,134 @@ impl AuditApi {
                 .map(|b| b.id.clone())
                 .collect()
         })?;
-        let query = AuditQuery {
-            brands: match &scope {
-                AuditScope::All => None,
-                AuditScope::Brands(brands) => {
-                    Some(brands.iter().map(|b| b.as_str().to_string()).collect())
-                }
-            },
-            actor,
-            before,
-            limit: limit + 1,
-            max_bytes: usize::MAX,
+        let brands = match &scope {
+            AuditScope::All => None,
+            AuditScope::Brands(brands) => {
+                Some(brands.iter().map(|b| b.as_str().to_string()).collect())
+            }
         };
-        let mut events = self
-            .registry
-            .store()
-            .audit(&query)
-            .await
-            .map_err(crate::registry::RegistryError::from)?;
-        let more = events.len() > limit;
-        events.truncate(limit);
-        let next = more
-            .then(|| events.last().map(|e| e.revision.to_string()))
-            .flatten();
+        let (mut before, mut inside) = match start {
+            None => (None, None),
+            Some(AuditStart::Before(revision)) => (Some(revision), None),
+            Some(AuditStart::Inside { revision, from }) => {
+                (Some(revision + 1), Some((revision, from)))
+            }
+        };
+        // Parts of events, newest first, until the page is full by count or
+        // by size; then the token names where the next part starts. Events
+        // are read a few at a time: the read is bounded by size too.
+        let mut parts: Vec<pb::ChangeEvent> = Vec::new();
+        let mut bytes = 0;
+        let mut next = None;
+        'page: loop {
+            let query = AuditQuery {
+                brands: brands.clone(),
+                actor: actor.clone(),
+                before,
+                limit: limit - parts.len() + 1,
+                max_bytes: AUDIT_READ_BYTES,
+            };
+            let events = self
+                .registry
+                .store()
+                .audit(&query)
+                .await
+                .map_err(crate::registry::RegistryError::from)?;
+            if events.is_empty() {
+                break;
+            }
+            for event in &events {
+                let mut from = 0;
+                if let Some((revision, at)) = inside.take() {
+                    // Otherwise the revision no longer matches (the caller's
+                    // brands changed): the page goes on with older events.
+                    if event.revision == revision {
+                        if at >= event.changes.len() {
+                            return Err(ApiError::Invalid(vec![(
+                                "page_token".into(),
+                                "is not a page token this service issued".into(),
+                            )]));
+                        }
+                        from = at;
+                    }
+                }
+                while let Some((part, after)) =
+                    convert::change_event_part(event, from, convert::MAX_PART_BYTES, |r| {
+                        scope.covers(r)
+                    })
+                {
+                    let size = part.encoded_len();
+                    let size = 1 + prost::length_delimiter_len(size) + size;
+                    if parts.len() == limit
+                        || (!parts.is_empty() && bytes + size > AUDIT_PAGE_BYTES)
+                    {
+                        next = Some(if from == 0 {
+                            // Between events: a token as before parts.
+                            AuditStart::Before(before.unwrap_or(event.revision + 1))
+                        } else {
+                            AuditStart::Inside {
+                                revision: event.revision,
+                                from,
+                            }
+                        });
+                        break 'page;
+                    }
+                    bytes += size;
+                    parts.push(part);
+                    match after {
+                        Some(after) => from = after,
+                        None => break,
+                    }
+                }
+                before = Some(event.revision);
+            }
+        }
         Ok(pb::ListAuditEventsResponse {
-            events: events
-                .iter()
-                .filter_map(|e| convert::change_event_part(e, 0, usize::MAX, |r| scope.covers(r)))
-                .map(|(event, _)| event)
-                .collect(),
-            next_page_token: next_page_token(next),
+            events: parts,
+            next_page_token: next_page_token(next.map(|start| start.to_string())),
         })
+    }
+}
+
+/// Where a page of ListAuditEvents starts, as its token says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum AuditStart {
+    /// With the newest event before this revision (`{revision}`).
+    Before(Revision),
+    /// Inside this revision, with the part that starts at its change `from`
+    /// (`{revision}/{from}`); then older events.
+    Inside { revision: Revision, from: usize },
+}
+
+impl AuditStart {
+    /// Parses the key of a page token; `None` if this service issued no
+    /// such token.
+    fn parse(key: &str) -> Option<Self> {
+        let revision = |text: &str| {
+            text.parse::<Revision>()
+                .ok()
+                .filter(|r| *r <= MAX_REVISION && text.bytes().all(|b| b.is_ascii_digit()))
+        };
+        match key.split_once('/') {
+            None => revision(key).map(AuditStart::Before),
+            Some((rev, from)) => {
+                let revision = revision(rev).filter(|r| *r < MAX_REVISION)?;
+                let from = from
+                    .parse()
+                    .ok()
+                    .filter(|_| from.bytes().all(|b| b.is_ascii_digit()))?;
+                Some(AuditStart::Inside { revision, from })
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for AuditStart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AuditStart::Before(revision) => write!(f, "{revision}"),
+            AuditStart::Inside { revision, from } => write!(f, "{revision}/{from}"),
+        }
     }
 }
 
@@ -416,6 +519,37 @@ impl AuditService for AuditApi {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn audit_page_tokens_read_back_and_old_ones_still_read() {
+        for start in [
+            AuditStart::Before(1),
+            AuditStart::Before(MAX_REVISION),
+            AuditStart::Inside {
+                revision: 7,
+                from: 12_000,
+            },
+        ] {
+            assert_eq!(AuditStart::parse(&start.to_string()), Some(start));
+        }
+        assert_eq!(AuditStart::parse("42"), Some(AuditStart::Before(42)));
+        for forged in [
+            "",
+            "+1",
+            "-1",
+            "x",
+            "1/",
+            "/1",
+            "1/-1",
+            "1/+1",
+            "1/2/3",
+            "1 /2",
+            "9223372036854775808",
+            "9223372036854775807/0",
+        ] {
+            assert_eq!(AuditStart::parse(forged), None, "{forged:?}");
+        }
+    }
 
     #[test]
     fn a_kind_set_holds_every_kind_once() {

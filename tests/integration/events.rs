@@ -565,3 +565,89 @@ async fn a_bulk_import_is_watched_as_parts_within_the_default_message_limit() {
     let read = store.audit(&query).await.expect("audit");
     assert_eq!(revisions(read), [revision], "the import alone");
 }
+
+#[tokio::test]
+async fn a_bulk_import_is_audited_as_parts_across_pages() {
+    let server = TestServer::start().await;
+    let older = authorize(&server, "platform-p", "before-bulk").await;
+    let revision = import_bulk(&server).await;
+    let mut audit = audit_client(&server, Who::OwnerA);
+
+    // One part a page.
+    let mut parts = Vec::new();
+    let mut token = String::new();
+    let after = loop {
+        let page = audit
+            .list_audit_events(pb::ListAuditEventsRequest {
+                page_size: 1,
+                page_token: token,
+                ..Default::default()
+            })
+            .await
+            .expect("every page fits the client's limit")
+            .into_inner();
+        assert_eq!(page.events.len(), 1);
+        assert!(!page.next_page_token.is_empty(), "older events follow");
+        let part = page.events.into_iter().next().expect("one event");
+        token = page.next_page_token;
+        if part.revision != revision {
+            break part;
+        }
+        parts.push(part);
+    };
+    assert_bulk_parts(&parts, revision);
+    assert_eq!(after.revision, older, "then the older events");
+
+    // Default pages hold as many parts as fit, each page within the limit.
+    let mut pages = 0;
+    let mut parts = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = audit
+            .list_audit_events(pb::ListAuditEventsRequest {
+                page_token: token,
+                ..Default::default()
+            })
+            .await
+            .expect("every page fits the client's limit")
+            .into_inner();
+        pages += 1;
+        let done = page.events.iter().any(|e| e.revision != revision);
+        parts.extend(page.events.into_iter().filter(|e| e.revision == revision));
+        token = page.next_page_token;
+        if done || token.is_empty() {
+            break;
+        }
+    }
+    assert_bulk_parts(&parts, revision);
+    assert!(
+        pages > 1 && pages < parts.len(),
+        "{pages} pages, {} parts",
+        parts.len()
+    );
+
+    // A token inside the revision that names a change it does not have was
+    // not issued.
+    let status = audit
+        .list_audit_events(pb::ListAuditEventsRequest {
+            page_token: page_token_after(&format!("{revision}/{BULK_ROWS}")),
+            ..Default::default()
+        })
+        .await
+        .expect_err("a forged token");
+    common::assert_violations(&status, &["page_token"]);
+    for forged in [
+        format!("{revision}/"),
+        format!("{revision}/-1"),
+        "/3".into(),
+    ] {
+        let status = audit
+            .list_audit_events(pb::ListAuditEventsRequest {
+                page_token: page_token_after(&forged),
+                ..Default::default()
+            })
+            .await
+            .expect_err("a forged token");
+        common::assert_violations(&status, &["page_token"]);
+    }
+}
