@@ -5,7 +5,7 @@ use crate::common;
 
 use std::time::Duration;
 
-use common::{Start, TestServer, Who};
+use common::{Start, TestServer, Who, page_token_after};
 use marque::pb::marque::v1::{
     self as pb, audit_service_client::AuditServiceClient, watch_response::Kind,
     watch_service_client::WatchServiceClient,
@@ -314,14 +314,6 @@ async fn the_audit_trail_says_who_changed_what() {
             .any(|c| c.name.contains("/apiKeys/")),
         "the operator sees key changes (never their hashes)"
     );
-}
-
-/// A page token in the service's format, continuing after `after`.
-fn page_token_after(after: &str) -> String {
-    format!("after:{after}")
-        .bytes()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 #[tokio::test]

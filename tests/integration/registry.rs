@@ -4,7 +4,7 @@
 
 use crate::common;
 
-use common::{TestServer, Who, assert_violations, field_violations};
+use common::{TestServer, Who, assert_violations, field_violations, page_token_after};
 use marque::pb::marque::v1 as pb;
 use tonic::Code;
 
@@ -893,14 +893,6 @@ async fn oversized_requests_are_refused() {
         .await
         .expect_err("too large a message");
     assert_eq!(status.code(), Code::OutOfRange);
-}
-
-/// A page token in the service's format, continuing after `after`.
-fn page_token_after(after: &str) -> String {
-    format!("after:{after}")
-        .bytes()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 #[tokio::test]

@@ -479,3 +479,11 @@ pub async fn health_probe(
     );
     serde_json::from_slice(&output.stdout).expect("probe JSON")
 }
+
+/// A page token in the service's format, continuing after `after`.
+pub fn page_token_after(after: &str) -> String {
+    format!("after:{after}")
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
