@@ -441,19 +441,7 @@ async fn import_bulk(server: &TestServer) -> u64 {
             ..Default::default()
         })
         .collect();
-    let messages: Vec<pb::ImportAuthorizationsRequest> = rows
-        .chunks(5_000)
-        .enumerate()
-        .map(|(i, chunk)| pb::ImportAuthorizationsRequest {
-            parent: if i == 0 {
-                "brands/alpha".into()
-            } else {
-                String::new()
-            },
-            rows: chunk.to_vec(),
-            request_id: String::new(),
-        })
-        .collect();
+    let messages = common::import_messages("brands/alpha", &rows, 5_000, "");
     let done = server
         .registry_as(Who::OwnerA)
         .import_authorizations(tokio_stream::iter(messages))

@@ -532,23 +532,7 @@ async fn an_import_is_all_or_nothing() {
         .map(|i| row("members/platform-p", &format!("bulk-{i}"), &["CN"]))
         .chain([row("members/platform-p", "seller-p1", &["DE"])])
         .collect();
-    let messages: Vec<pb::ImportAuthorizationsRequest> = rows
-        .chunks(100)
-        .enumerate()
-        .map(|(i, chunk)| pb::ImportAuthorizationsRequest {
-            parent: if i == 0 {
-                "brands/alpha".into()
-            } else {
-                String::new()
-            },
-            rows: chunk.to_vec(),
-            request_id: if i == 0 {
-                "import-2".into()
-            } else {
-                String::new()
-            },
-        })
-        .collect();
+    let messages = common::import_messages("brands/alpha", &rows, 100, "import-2");
     let done = owner
         .import_authorizations(tokio_stream::iter(messages.clone()))
         .await

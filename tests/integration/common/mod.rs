@@ -11,7 +11,8 @@ use std::{net::SocketAddr, path::Path, sync::Arc, time::Duration};
 use marque::{
     auth,
     pb::marque::v1::{
-        check_service_client::CheckServiceClient, registry_service_client::RegistryServiceClient,
+        self as pb, check_service_client::CheckServiceClient,
+        registry_service_client::RegistryServiceClient,
     },
     seed::Seed,
     server::{OperatorKey, Server, ServerOptions},
@@ -485,5 +486,27 @@ pub fn page_token_after(after: &str) -> String {
     format!("after:{after}")
         .bytes()
         .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// An ImportAuthorizations stream of `rows` for `parent`, `per_message`
+/// rows a message; the first message names the brand and carries
+/// `request_id`.
+pub fn import_messages(
+    parent: &str,
+    rows: &[pb::Authorization],
+    per_message: usize,
+    request_id: &str,
+) -> Vec<pb::ImportAuthorizationsRequest> {
+    rows.chunks(per_message)
+        .enumerate()
+        .map(|(i, chunk)| {
+            let first = |s: &str| if i == 0 { s.to_string() } else { String::new() };
+            pb::ImportAuthorizationsRequest {
+                parent: first(parent),
+                rows: chunk.to_vec(),
+                request_id: first(request_id),
+            }
+        })
         .collect()
 }
