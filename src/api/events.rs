@@ -24,6 +24,9 @@ use crate::{
 
 /// Most events read from the store per round trip of a Watch stream.
 const WATCH_BATCH: usize = 256;
+/// Messages queued for one Watch stream before its reader waits for the
+/// client: with parts of about 1 MiB, what a slow client costs the server.
+const WATCH_QUEUE: usize = 16;
 /// Most stored bytes of events one read of a Watch stream holds (always at
 /// least one event): 256 bulk imports would be gigabytes.
 const WATCH_READ_BYTES: usize = 8 << 20;
@@ -283,7 +286,7 @@ impl WatchApi {
             );
             v.finish()?;
         }
-        let (tx, rx) = mpsc::channel(64);
+        let (tx, rx) = mpsc::channel(WATCH_QUEUE);
         let filter = WatchFilter {
             caller,
             brands,
