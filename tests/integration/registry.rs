@@ -561,6 +561,48 @@ async fn an_import_is_all_or_nothing() {
 }
 
 #[tokio::test]
+async fn a_validity_window_includes_its_start_and_excludes_its_end() {
+    let server = TestServer::start().await;
+    let (from, until) = (1_800_000_000i64, 1_800_086_400i64);
+    let at = |seconds: i64, nanos: i32| Some(prost_types::Timestamp { seconds, nanos });
+    server
+        .registry_as(Who::OwnerA)
+        .authorize_seller(pb::AuthorizeSellerRequest {
+            parent: "brands/alpha".into(),
+            authorization: Some(pb::Authorization {
+                platform: "members/platform-p".into(),
+                seller_account: "windowed".into(),
+                valid_from: at(from, 0),
+                valid_until: at(until, 0),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("authorize");
+    use pb::SellerCheckReason as R;
+    let mut platform = server.check_as(Who::PlatformP);
+    for (at_time, reason) in [
+        (at(from - 1, 999_999_999), R::NotYetValid),
+        (at(from, 0), R::Authorized),
+        (at(until - 1, 999_999_999), R::Authorized),
+        (at(until, 0), R::Expired),
+    ] {
+        let answer = platform
+            .check_seller(pb::CheckSellerRequest {
+                brand: "brands/alpha".into(),
+                seller_account: "windowed".into(),
+                at_time,
+                ..Default::default()
+            })
+            .await
+            .expect("check")
+            .into_inner();
+        assert_eq!(answer.reason, reason as i32, "at {at_time:?}");
+    }
+}
+
+#[tokio::test]
 async fn check_seller_explains_every_outcome() {
     let server = TestServer::start().await;
     let mut owner = server.registry_as(Who::OwnerA);
