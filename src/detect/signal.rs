@@ -18,7 +18,6 @@ const SIGNAL_TERMS: &[&str] = &[
     "fakes",
     "1:1",
     "AAA",
-    "AAA+",
     "mirror quality",
     "super copy",
     "supercopy",
