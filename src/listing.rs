@@ -145,7 +145,7 @@ impl Outcome {
 /// Buffers reused between the checks of one thread.
 #[derive(Default)]
 struct Scratch {
-    declared: Vec<(u32, detect::NameId)>,
+    declared: Vec<(u32, NameId)>,
     text: Vec<detect::TextMatch>,
     signals: Vec<Range<usize>>,
     logos: Vec<detect::LogoMatch>,
