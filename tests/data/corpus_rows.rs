@@ -32,6 +32,11 @@ pub struct Row {
     pub image_hashes: Vec<String>,
     pub verdict: String,
     pub evidence: String,
+    /// The strongest match's reason (`AUTHORIZED`, `UNAUTHORIZED`,
+    /// `OUT_OF_SCOPE`, `COMMON_WORD`, `NOMINATIVE_USE`), where a listing's
+    /// rule decides it; checked when given.
+    #[serde(default)]
+    pub reason: Option<String>,
     pub note: String,
     /// A known disagreement between the implementation and DESIGN.md:
     /// what is missing. The expectation stays DESIGN.md's.

@@ -43,8 +43,12 @@ impl Row {
 
     fn mismatch(&self, how: &str, got: &str) -> String {
         format!(
-            "{} [{how}] expected {} {}, got {got}: {}",
-            self.id, self.verdict, self.evidence, self.note
+            "{} [{how}] expected {} {} {}, got {got}: {}",
+            self.id,
+            self.verdict,
+            self.evidence,
+            self.reason.as_deref().unwrap_or("(any reason)"),
+            self.note
         )
     }
 }
@@ -97,7 +101,7 @@ async fn start() -> (common::TestServer, BTreeMap<&'static str, Check>) {
 }
 
 /// `VERDICT EVIDENCE` of an answer, as the corpus spells them.
-fn outcome(answer: &pb::CheckListingResponse) -> (String, String) {
+fn outcome(answer: &pb::CheckListingResponse) -> (String, String, String) {
     let verdict = pb::Verdict::try_from(answer.verdict)
         .map_or("?", |v| v.as_str_name())
         .trim_start_matches("VERDICT_")
@@ -108,7 +112,13 @@ fn outcome(answer: &pb::CheckListingResponse) -> (String, String) {
             .trim_start_matches("EVIDENCE_")
             .to_string()
     });
-    (verdict, evidence)
+    let reason = answer.matches.first().map_or("NONE".to_string(), |m| {
+        pb::MatchReason::try_from(m.reason)
+            .map_or("?", |r| r.as_str_name())
+            .trim_start_matches("MATCH_REASON_")
+            .to_string()
+    });
+    (verdict, evidence, reason)
 }
 
 /// Compares an answer with the row's expectations; `None` when they agree.
@@ -116,11 +126,13 @@ fn compare(row: &Row, how: &str, answer: &pb::CheckListingResponse) -> Option<St
     if answer.listing_id != row.id {
         return Some(row.mismatch(how, &format!("the answer of {:?}", answer.listing_id)));
     }
-    let (verdict, evidence) = outcome(answer);
-    let agrees = verdict == row.verdict && evidence == row.evidence;
+    let (verdict, evidence, reason) = outcome(answer);
+    let agrees = verdict == row.verdict
+        && evidence == row.evidence
+        && row.reason.as_ref().is_none_or(|r| *r == reason);
     match (&row.known_gap, agrees) {
         (None, true) => None,
-        (None, false) => Some(row.mismatch(how, &format!("{verdict} {evidence}"))),
+        (None, false) => Some(row.mismatch(how, &format!("{verdict} {evidence} {reason}"))),
         // A known gap: reported, and it must still be one, so that fixing it
         // turns its `known_gap` into a plain expectation.
         (Some(gap), false) => {
@@ -174,6 +186,20 @@ fn corpus_is_well_formed() {
             row.id,
             row.evidence
         );
+        if let Some(reason) = &row.reason {
+            assert!(
+                [
+                    "AUTHORIZED",
+                    "UNAUTHORIZED",
+                    "OUT_OF_SCOPE",
+                    "COMMON_WORD",
+                    "NOMINATIVE_USE"
+                ]
+                .contains(&reason.as_str()),
+                "{}: reason {reason}",
+                row.id
+            );
+        }
         assert!(
             !row.note.is_empty() && !row.category.is_empty(),
             "{}",
