@@ -73,6 +73,8 @@ impl CheckApi {
 
 /// Most listings in one batch.
 pub const MAX_BATCH: usize = 1000;
+/// Listings a batch checks before it lets other calls on its worker run.
+const BATCH_CHUNK: usize = 64;
 /// Most image hashes in one listing.
 pub const MAX_IMAGE_HASHES: usize = 32;
 
@@ -285,11 +287,15 @@ impl CheckApi {
         }
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
         let now = time::OffsetDateTime::now_utc();
-        let results = req
-            .listings
-            .iter()
-            .enumerate()
-            .map(|(i, l)| {
+        let mut results = Vec::with_capacity(req.listings.len());
+        for (i, l) in req.listings.iter().enumerate() {
+            // A full batch is milliseconds of work on the full registry: it
+            // lets the worker's other calls (health probes included) run
+            // between chunks.
+            if i > 0 && i % BATCH_CHUNK == 0 {
+                tokio::task::yield_now().await;
+            }
+            results.push({
                 let mut v = Violations::new();
                 let parsed = parse_listing(l, "", &mut v);
                 let outcome_or_error = match v.finish() {
@@ -314,8 +320,8 @@ impl CheckApi {
                 pb::BatchCheckResult {
                     outcome: Some(outcome_or_error),
                 }
-            })
-            .collect();
+            });
+        }
         Ok(pb::BatchCheckListingsResponse {
             results,
             revision: snapshot.revision(),
