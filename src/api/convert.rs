@@ -1,7 +1,6 @@
 //! Domain types to protobuf messages, and the small parsers for protobuf
 //! scalars (timestamps, dates, enums) that the handlers validate with.
 
-use prost::Message as _;
 use prost_types::Timestamp as PbTimestamp;
 
 use crate::{
@@ -306,9 +305,8 @@ pub fn change_event_part(
             before: change.before.as_ref().map(resource_state),
             after: change.after.as_ref().map(resource_state),
         };
-        // As a field of the event: a tag byte, the length, the message.
-        let size = change.encoded_len();
-        let size = 1 + prost::length_delimiter_len(size) + size;
+        // As field 6 of the event: its key, its length, the message.
+        let size = prost::encoding::message::encoded_len(6, &change);
         if !changes.is_empty() && bytes + size > max_bytes {
             // Stopped at a change that is kept: the next part is not empty.
             next = Some(index);

@@ -3,7 +3,6 @@
 
 use std::{collections::HashSet, sync::Arc, time::Duration};
 
-use prost::Message as _;
 use tokio::sync::{mpsc, watch};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
@@ -431,8 +430,8 @@ impl AuditApi {
                         scope.covers(r)
                     })
                 {
-                    let size = part.encoded_len();
-                    let size = 1 + prost::length_delimiter_len(size) + size;
+                    // As field 1 of the page: its key, its length, the part.
+                    let size = prost::encoding::message::encoded_len(1, &part);
                     if parts.len() == limit
                         || (!parts.is_empty() && bytes + size > AUDIT_PAGE_BYTES)
                     {

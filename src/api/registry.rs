@@ -1239,8 +1239,12 @@ impl RegistryApi {
                     format!("the import stream failed: {}", status.message()),
                 )])
             })?;
+            encoded.clear();
+            message
+                .encode(&mut encoded)
+                .map_err(|e| ApiError::Internal(anyhow::anyhow!("cannot encode a message: {e}")))?;
             messages += 1;
-            bytes = bytes.saturating_add(message.encoded_len());
+            bytes = bytes.saturating_add(encoded.len());
             if messages > MAX_IMPORT_MESSAGES || bytes > MAX_IMPORT_BYTES {
                 return Err(ApiError::Invalid(vec![(
                     "stream".into(),
@@ -1250,10 +1254,6 @@ impl RegistryApi {
                     ),
                 )]));
             }
-            encoded.clear();
-            message
-                .encode(&mut encoded)
-                .map_err(|e| ApiError::Internal(anyhow::anyhow!("cannot encode a message: {e}")))?;
             fp.add(&encoded);
             match &first {
                 None => {
