@@ -190,9 +190,15 @@ fn negated(exact: &FoldedText, at: usize) -> bool {
     let Some(before) = before.strip_suffix(' ') else {
         return false;
     };
-    NEGATING.iter().any(|word| {
-        before.ends_with(word.as_str()) && exact.boundary_before(before.len() - word.len())
-    })
+    NEGATING
+        .iter()
+        .any(|word| ends_with_phrase(exact, before, word, true))
+}
+
+/// Whether `before` (a prefix of the exact fold `exact`) ends with
+/// `phrase`, which starts a word there when `whole_word`.
+fn ends_with_phrase(exact: &FoldedText, before: &str, phrase: &str, whole_word: bool) -> bool {
+    before.ends_with(phrase) && (!whole_word || exact.boundary_before(before.len() - phrase.len()))
 }
 
 /// Whether a compatibility phrase ends right before folded byte `at` of the
@@ -203,10 +209,9 @@ pub(crate) fn compatibility_phrase_before(exact: &FoldedText, at: usize) -> bool
         return false;
     };
     let before = before.strip_suffix(' ').unwrap_or(before);
-    COMPAT.iter().any(|(phrase, latin)| {
-        before.ends_with(phrase.as_str())
-            && (!latin || exact.boundary_before(before.len() - phrase.len()))
-    })
+    COMPAT
+        .iter()
+        .any(|(phrase, latin)| ends_with_phrase(exact, before, phrase, *latin))
 }
 
 #[cfg(test)]
