@@ -11,6 +11,7 @@ use super::logo::LogoIndex;
 use super::normalize::{self, FoldedText, I_ORIGIN, L_ORIGIN, WORD, fold_both, fold_exact_only};
 use super::runs::{self, FuzzyIds, RunName, Words};
 use super::signal::compatibility_phrase_before;
+use super::vocabulary;
 use super::{BrandEntry, Evidence, LogoMatch, NameId, TextMatch};
 
 /// Names shorter than this (in letters) get no fuzzy matching.
@@ -239,6 +240,9 @@ struct WordLookup {
     candidates: Box<[u32]>,
     /// The candidate names within their distance of the word, with it.
     hits: Hits,
+    /// The word is an ordinary word ([`vocabulary`]): its hits at a
+    /// distance are not reported, alone or in a run of ordinary words.
+    ordinary: bool,
 }
 
 /// Verified candidate names with their distance.
@@ -289,6 +293,8 @@ pub(crate) struct Scratch {
     words: Vec<(usize, usize)>,
     /// The same words as ranges of `letters`.
     word_chars: Vec<(usize, usize)>,
+    /// Per word: whether it is an ordinary word ([`vocabulary`]).
+    ordinary: Vec<bool>,
     /// The words' characters ([`strict_char`]).
     letters: Vec<u32>,
     /// The obfuscation fold without its separators, what the automaton
@@ -406,6 +412,7 @@ impl BrandIndex {
     /// beyond any registry: billions of states).
     pub fn build(entries: impl IntoIterator<Item = BrandEntry>) -> Result<BrandIndex, IndexError> {
         normalize::warm_up();
+        vocabulary::warm_up();
         let mut names: Vec<NameRec> = Vec::new();
         let mut arena = String::new();
         let mut logos = LogoIndex::default();
@@ -747,9 +754,15 @@ impl BrandIndex {
                     // an `l` (or the reverse) is a substitution.
                     match il_substitutions(obf, &at[m.range()], slice(&self.arena, rec.joined)) {
                         0 => Evidence::TextObfuscated,
-                        d if d <= usize::from(rec.max_distance) => Evidence::TextFuzzy {
-                            distance: u32::try_from(d).unwrap_or(u32::MAX),
-                        },
+                        // Not when the words are ordinary words as written
+                        // (`vocabulary`).
+                        d if d <= usize::from(rec.max_distance)
+                            && !all_ordinary(obf, start..end) =>
+                        {
+                            Evidence::TextFuzzy {
+                                distance: u32::try_from(d).unwrap_or(u32::MAX),
+                            }
+                        }
                         _ => continue,
                     }
                 };
@@ -774,6 +787,7 @@ impl BrandIndex {
             obf,
             words,
             word_chars,
+            ordinary,
             letters,
             joined: _,
             joined_at: _,
@@ -798,39 +812,25 @@ impl BrandIndex {
         );
         strong.sort_unstable();
         strong.dedup();
-        // Words: maximal runs of word characters (CJK and separators split
-        // them), as byte ranges of the fold and as ranges of `letters`,
-        // their characters told apart by origin ([`strict_char`]).
-        words.clear();
-        word_chars.clear();
-        letters.clear();
-        let mut open: Option<(usize, usize)> = None;
-        for (i, c) in obf.as_str().char_indices() {
-            let f = obf.flags_at(i);
-            if f & WORD != 0 {
-                open.get_or_insert((i, letters.len()));
-                letters.push(u32::from(strict_char(c, f)));
-            } else if let Some((start, first)) = open.take() {
-                words.push((start, i));
-                word_chars.push((first, letters.len()));
-            }
-        }
-        if let Some((start, first)) = open {
-            words.push((start, obf.len()));
-            word_chars.push((first, letters.len()));
-        }
+        split_words(obf, 0..obf.len(), words, word_chars, letters);
         let ids = &self.fuzzy_ids;
         let several = max_words >= 2;
         // Reports the verified hits of words first..=last, but for brands
         // with a strong match; distance 0 is a name once joined (separators
-        // added), unless a single word (the automaton reports it).
+        // added), unless a single word (the automaton reports it). Hits at
+        // a distance are not reported for ordinary words (`vocabulary`).
         let report = |hits: &[(u32, u8)],
                       (first, last): (usize, usize),
+                      ordinary: &[bool],
                       out: &mut Vec<TextMatch>| {
+            let fuzzy = !ordinary[first..=last].iter().all(|&o| o);
             let mut place = None;
             for &(cand, distance) in hits {
                 let rec = &self.names[cand as usize];
-                if (distance == 0 && first == last) || strong.binary_search(&rec.brand).is_ok() {
+                if (distance == 0 && first == last)
+                    || (distance > 0 && !fuzzy)
+                    || strong.binary_search(&rec.brand).is_ok()
+                {
                     continue;
                 }
                 let (span, compatibility) = place
@@ -857,6 +857,7 @@ impl BrandIndex {
         // Single words (their lookup also finds what runs need), through
         // this thread's memo of words already looked up.
         runs.clear();
+        ordinary.clear();
         for (w, &(a, b)) in word_chars.iter().enumerate() {
             query.clear();
             query.extend_from_slice(&letters[a..b]);
@@ -878,9 +879,11 @@ impl BrandIndex {
                 memo.words.entry(memo_key(&memo.key)).or_insert(WordLookup {
                     candidates: candidates.as_slice().into(),
                     hits,
+                    ordinary: vocabulary::is_ordinary(query),
                 })
             };
-            report(&lookup.hits, (w, w), out);
+            ordinary.push(lookup.ordinary);
+            report(&lookup.hits, (w, w), ordinary, out);
             if several {
                 let names = lookup.candidates.partition_point(|&c| ids.is_name(c));
                 runs.push(ids, query.len(), &lookup.candidates[names..]);
@@ -910,6 +913,11 @@ impl BrandIndex {
                 }
                 memo.key.push(WORD_SEPARATOR);
                 memo.key.extend_from_slice(&query[start..]);
+                // A run of ordinary words reports only names it equals once
+                // joined, which the automaton finds too: no lookup.
+                if ordinary[first..=last].iter().all(|&o| o) {
+                    continue;
+                }
                 // A run that none of the ways of `runs.rs` can reach finds
                 // nothing: no lookup, no memo.
                 if !runs.may_reach((first, last), query.len()) {
@@ -933,7 +941,7 @@ impl BrandIndex {
                     }
                     memo.runs.entry(memo_key(&memo.key)).or_insert(hits)
                 };
-                report(hits, (first, last), out);
+                report(hits, (first, last), ordinary, out);
             }
         }
     }
@@ -1152,6 +1160,53 @@ fn merge_query(strict: &[u32], merged: &mut Vec<u32>) {
             c
         }
     }));
+}
+
+/// The words of `range` of an obfuscation fold: maximal runs of word
+/// characters (CJK and separators split them), as byte ranges of the fold
+/// (`words`) and as ranges of `letters` (`word_chars`), their characters
+/// told apart by origin ([`strict_char`]). The three are cleared first.
+pub(super) fn split_words(
+    obf: &FoldedText,
+    range: std::ops::Range<usize>,
+    words: &mut Vec<(usize, usize)>,
+    word_chars: &mut Vec<(usize, usize)>,
+    letters: &mut Vec<u32>,
+) {
+    words.clear();
+    word_chars.clear();
+    letters.clear();
+    let Some(text) = obf.as_str().get(range.clone()) else {
+        return;
+    };
+    let mut open: Option<(usize, usize)> = None;
+    for (i, c) in text.char_indices() {
+        let i = range.start + i;
+        let f = obf.flags_at(i);
+        if f & WORD != 0 {
+            open.get_or_insert((i, letters.len()));
+            letters.push(u32::from(strict_char(c, f)));
+        } else if let Some((start, first)) = open.take() {
+            words.push((start, i));
+            word_chars.push((first, letters.len()));
+        }
+    }
+    if let Some((start, first)) = open {
+        words.push((start, range.end));
+        word_chars.push((first, letters.len()));
+    }
+}
+
+/// Whether every word of `range` of an obfuscation fold is an ordinary
+/// word ([`vocabulary`]), so no fuzzy match there is reported. For the
+/// rare fuzzy match of the automaton (an `i` read as an `l`).
+fn all_ordinary(obf: &FoldedText, range: std::ops::Range<usize>) -> bool {
+    let (mut words, mut word_chars, mut letters) = (Vec::new(), Vec::new(), Vec::new());
+    split_words(obf, range, &mut words, &mut word_chars, &mut letters);
+    !word_chars.is_empty()
+        && word_chars
+            .iter()
+            .all(|&(a, b)| vocabulary::is_ordinary(&letters[a..b]))
 }
 
 /// A character of the obfuscation fold (whose byte has `flags`), with its

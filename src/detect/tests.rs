@@ -478,6 +478,79 @@ fn fuzzy_is_dropped_when_the_brand_has_a_stronger_match() {
     );
 }
 
+/// An ordinary word as written is not a misspelt name: `steel` is not
+/// `Steal` with a typo, nor `porch light` `Coachlight`. Exact matches are
+/// unaffected, and a word that is not ordinary still matches, alone or in
+/// a run with ordinary words.
+#[test]
+fn ordinary_words_are_not_misspelt_names() {
+    let index = BrandIndex::build([
+        entry(1, &["Steal"], &[]),
+        entry(2, &["Coachlight"], &[]),
+        entry(3, &["Trall"], &[]),
+        entry(4, &["Cafez"], &[]),
+        entry(5, &["Zelda"], &[]),
+    ])
+    .expect("index builds");
+    for text in [
+        "stainless steel strap",
+        "STEEL",
+        "Vintage porch light lantern",
+        "coach lights",
+        "mountain trail shoes",
+        "café au lait",
+        "cafés",
+        "ST33L",
+    ] {
+        assert_eq!(found_in(&index, text), [], "{text}");
+    }
+    let fuzzy = Evidence::TextFuzzy { distance: 1 };
+    assert_eq!(
+        found_in(&index, "Stael bracelet"),
+        [(1, fuzzy, "Stael".to_owned())]
+    );
+    assert_eq!(
+        found_in(&index, "Coachligt porch lantern"),
+        [(2, fuzzy, "Coachligt".to_owned())]
+    );
+    assert_eq!(
+        found_in(&index, "coach lihgt"),
+        [(2, fuzzy, "coach lihgt".to_owned())],
+        "a run with one word that is not ordinary"
+    );
+    assert_eq!(
+        found_in(&index, "Steal"),
+        [(1, Evidence::TextExact, "Steal".to_owned())]
+    );
+    assert_eq!(
+        found_in(&index, "coach light"),
+        [(2, Evidence::TextObfuscated, "coach light".to_owned())],
+        "ordinary words that join into the name exactly"
+    );
+    assert_eq!(
+        found_in(&index, "Zeida shoes"),
+        [(5, fuzzy, "Zeida".to_owned())],
+        "an i read as an l, in a word that is not ordinary"
+    );
+}
+
+#[test]
+fn the_vocabulary_holds_english_words_folded_as_listings_are() {
+    assert!(vocabulary::len() > 60_000, "{}", vocabulary::len());
+    let index = BrandIndex::build([entry(1, &["Cartier"], &[])]).expect("index builds");
+    // `carrier` is within distance 1 of `Cartier`; `carriers` is not.
+    assert_eq!(found_in(&index, "baby carrier"), []);
+    assert_eq!(found_in(&index, "Baby CARRIER"), []);
+    assert_eq!(
+        found_in(&index, "Cartierr"),
+        [(
+            1,
+            Evidence::TextFuzzy { distance: 1 },
+            "Cartierr".to_owned()
+        )]
+    );
+}
+
 // --- compatibility phrases, declared brand, logos -----------------------------
 
 #[test]
