@@ -46,6 +46,13 @@ const COMPATIBILITY_PHRASES: &[&str] = &["for", "compatible with", "fits", "适�
 /// ("anti-counterfeit hologram", "anti-fake code"). Exact-folded.
 const NEGATING_WORDS: &[&str] = &["anti"];
 
+/// Signal terms that are a grade of goods in some company: (term, words
+/// right before it, words right after it), one separator space allowed
+/// between. `A货` after `天然` (natural) or beside `翡翠` (jadeite) is the
+/// trade's name for untreated jadeite (`天然A货翡翠手镯`), not a copy.
+/// Exact-folded.
+const GRADE_CONTEXTS: &[(&str, &[&str], &[&str])] = &[("A货", &["天然", "翡翠"], &["翡翠"])];
+
 /// A small automaton over folded terms, with per-pattern boundary needs.
 struct TermSet {
     automaton: Option<AhoCorasick>,
@@ -56,6 +63,9 @@ struct TermSet {
     /// separator, so the match's original text must show these too: `1:1`
     /// is not `1.1` or `1 1/2`.
     marks: Vec<Vec<char>>,
+    /// Per pattern: the words before and after it that make it a grade
+    /// ([`GRADE_CONTEXTS`]), exact-folded.
+    grades: Vec<(Vec<String>, Vec<String>)>,
 }
 
 /// The punctuation of `term` (neither a letter, a digit nor a space), each
@@ -82,6 +92,7 @@ impl TermSet {
         let mut folded = Vec::new();
         let mut edges = Vec::new();
         let mut marks = Vec::new();
+        let mut grades = Vec::new();
         let mut f = FoldedText::new();
         for term in terms {
             f.fold(term, super::normalize::Level::Exact);
@@ -93,6 +104,14 @@ impl TermSet {
                 f.flags_at(f.len() - 1) & WORD != 0,
             ));
             marks.push(marks_of(term));
+            let fold_all = |words: &[&str]| words.iter().map(|w| fold_exact(w)).collect();
+            grades.push(
+                GRADE_CONTEXTS
+                    .iter()
+                    .find(|(grade, _, _)| grade == term)
+                    .map(|(_, before, after)| (fold_all(before), fold_all(after)))
+                    .unwrap_or_default(),
+            );
             folded.push(f.as_str().to_owned());
         }
         let automaton = AhoCorasick::builder()
@@ -103,6 +122,7 @@ impl TermSet {
             automaton,
             edges,
             marks,
+            grades,
         }
     }
 }
@@ -129,8 +149,9 @@ static COMPAT: LazyLock<Vec<(String, bool)>> = LazyLock::new(|| {
 /// `高仿`, `复刻`, `原单`, `A货`… Latin terms match as whole words after the
 /// exact fold (`REPLICA`, `Réplica`); CJK terms match anywhere. A term
 /// written with punctuation matches only where the text has it (`1:1`, not
-/// `1.1`), and a Latin term right after `anti` is not one
-/// (`anti-counterfeit`). Sorted, overlapping spans merged.
+/// `1.1`), a Latin term right after `anti` is not one
+/// (`anti-counterfeit`), and `A货` beside `翡翠` or after `天然` is the
+/// grade of untreated jadeite. Sorted, overlapping spans merged.
 #[must_use]
 pub fn signal_terms(text: &str) -> Vec<Range<usize>> {
     let mut spans = Vec::new();
@@ -154,6 +175,9 @@ pub(crate) fn signal_terms_in(text: &str, exact: &FoldedText, spans: &mut Vec<Ra
             continue;
         }
         if left && negated(exact, m.start()) {
+            continue;
+        }
+        if is_grade(exact, m.range(), &set.grades[pattern]) {
             continue;
         }
         let span = exact.original_span(m.range());
@@ -193,6 +217,23 @@ fn negated(exact: &FoldedText, at: usize) -> bool {
     NEGATING
         .iter()
         .any(|word| ends_with_phrase(exact, before, word, true))
+}
+
+/// Whether the term at folded bytes `at` of the exact fold has one of the
+/// words of `before` right before it or of `after` right after it (one
+/// separator space may sit between): a grade ([`GRADE_CONTEXTS`]).
+fn is_grade(
+    exact: &FoldedText,
+    at: Range<usize>,
+    (before, after): &(Vec<String>, Vec<String>),
+) -> bool {
+    let text = exact.as_str();
+    let ahead = text.get(..at.start).unwrap_or("");
+    let ahead = ahead.strip_suffix(' ').unwrap_or(ahead);
+    let behind = text.get(at.end..).unwrap_or("");
+    let behind = behind.strip_prefix(' ').unwrap_or(behind);
+    before.iter().any(|w| ahead.ends_with(w.as_str()))
+        || after.iter().any(|w| behind.starts_with(w.as_str()))
 }
 
 /// Whether `before` (a prefix of the exact fold `exact`) ends with
@@ -244,6 +285,14 @@ mod tests {
     fn a_term_after_anti_is_not_a_signal() {
         assert!(found("anti-counterfeit hologram, Anti Fake code").is_empty());
         assert_eq!(found("antique replica, pro-fake"), ["replica", "fake"]);
+    }
+
+    #[test]
+    fn a_货_beside_jadeite_or_after_natural_is_a_grade() {
+        assert!(found("天然A货翡翠手镯, 翡翠 A货 吊坠, ａ货翡翠").is_empty());
+        assert_eq!(found("卡地亚A货手表"), ["A货"]);
+        assert_eq!(found("A货 手镯 翡翠色"), ["A货"], "翡翠 not right after");
+        assert_eq!(found("天然 高仿"), ["高仿"], "only A货 is a grade");
     }
 
     #[test]
