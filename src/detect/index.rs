@@ -604,6 +604,7 @@ impl BrandIndex {
             fold_both(text, &mut scratch.exact, &mut scratch.obf);
             self.scan_folded(scratch, options, out);
         });
+        drop_fuzzy_inside_strong(out);
     }
 
     /// Scans the text folded into `scratch`.
@@ -656,6 +657,7 @@ impl BrandIndex {
             super::signal::signal_terms_in(text, &scratch.exact, signals);
             self.scan_folded(scratch, ScanOptions::default(), out);
         });
+        drop_fuzzy_inside_strong(out);
     }
 
     /// The brands whose name or alias equals `declared` after normalization
@@ -1353,6 +1355,27 @@ fn finish(out: &mut Vec<TextMatch>) {
         out.truncate(keep);
     }
     order(out);
+}
+
+/// Drops each fuzzy match whose span lies inside the span of an exact or
+/// obfuscated match (of any brand): those words are that brand's name as
+/// written, not a misspelling of another (`Flais`, a registered name, is
+/// not also a misspelt `Plais`). `out` is in [`order`], which keeps it.
+/// Applied to a scan's final matches, after layers are merged
+/// ([`super::Layers`]), since it looks across brands.
+pub(super) fn drop_fuzzy_inside_strong(out: &mut Vec<TextMatch>) {
+    // Sorted by span start, and at one start the strong before the fuzzy:
+    // a fuzzy match is inside a strong span seen before it iff it ends no
+    // later than the farthest of them.
+    let mut reach = 0;
+    out.retain(|m| {
+        if matches!(m.evidence, Evidence::TextFuzzy { .. }) {
+            m.span.end > reach
+        } else {
+            reach = reach.max(m.span.end);
+            true
+        }
+    });
 }
 
 /// Whether two of `out` are matches of one brand: only then has

@@ -8,8 +8,11 @@
 //! entries for those brands are *retired*: their matches are dropped. A
 //! scan asks both layers, folding the text once. Every rule that ranks or
 //! drops matches applies per brand, and a brand lives in exactly one
-//! layer, so the answer is the one a single index over all brands would
-//! give; `snapshot` tests compare the two under random change sequences.
+//! layer, but one: a fuzzy match inside the span of another brand's exact
+//! or obfuscated match is dropped, which is applied once the layers'
+//! matches are merged. So the answer is the one a single index over all
+//! brands would give; `snapshot` tests compare the two under random change
+//! sequences.
 //!
 //! The overlay's brand ids follow the base's (the caller numbers them);
 //! its name numbers are reported after the base's, so a [`NameId`] stays
@@ -17,7 +20,7 @@
 
 use std::ops::Range;
 
-use super::index::{first_name_per_brand, order, with_scratch};
+use super::index::{Scratch, drop_fuzzy_inside_strong, first_name_per_brand, order, with_scratch};
 use super::{BrandIndex, LogoMatch, NameId, ScanOptions, TextMatch};
 
 /// A base index, the brands of it that no longer count, and an overlay.
@@ -81,25 +84,31 @@ impl<'a> Layers<'a> {
             if let Some(signals) = signals {
                 scratch.signal_terms(text, signals);
             }
-            self.base.scan_folded(scratch, options, out);
-            if !self.retired.is_empty() {
-                out.retain(|m| self.live(m.brand));
-            }
-            let Some(overlay) = self.overlay else {
-                return;
-            };
-            let mut layer = std::mem::take(&mut scratch.layer);
-            overlay.scan_folded(scratch, options, &mut layer);
-            if !layer.is_empty() {
-                let first = self.overlay_names();
-                out.extend(layer.drain(..).map(|mut m| {
-                    m.name = NameId(m.name.0.saturating_add(first));
-                    m
-                }));
-                order(out);
-            }
-            scratch.layer = layer;
+            self.scan_layers(scratch, options, out);
         });
+        drop_fuzzy_inside_strong(out);
+    }
+
+    /// Both layers' matches of the text folded into `scratch`, merged.
+    fn scan_layers(&self, scratch: &mut Scratch, options: ScanOptions, out: &mut Vec<TextMatch>) {
+        self.base.scan_folded(scratch, options, out);
+        if !self.retired.is_empty() {
+            out.retain(|m| self.live(m.brand));
+        }
+        let Some(overlay) = self.overlay else {
+            return;
+        };
+        let mut layer = std::mem::take(&mut scratch.layer);
+        overlay.scan_folded(scratch, options, &mut layer);
+        if !layer.is_empty() {
+            let first = self.overlay_names();
+            out.extend(layer.drain(..).map(|mut m| {
+                m.name = NameId(m.name.0.saturating_add(first));
+                m
+            }));
+            order(out);
+        }
+        scratch.layer = layer;
     }
 
     /// [`BrandIndex::declared_brands`] over both layers.

@@ -534,6 +534,47 @@ fn ordinary_words_are_not_misspelt_names() {
     );
 }
 
+/// Words that are one brand's name as written are not also a misspelling
+/// of another's: fuzzy matches inside an exact or obfuscated match's span
+/// are dropped, whatever the brand. A run reaching past it still counts.
+#[test]
+fn a_registered_name_as_written_is_not_a_misspelling_of_another() {
+    let index = BrandIndex::build([
+        entry(1, &["Flais"], &[]),
+        entry(2, &["Plais"], &[]),
+        entry(3, &["Flaistrip"], &[]),
+    ])
+    .expect("index builds");
+    assert_eq!(
+        found_in(&index, "Flais bag"),
+        [(1, Evidence::TextExact, "Flais".to_owned())]
+    );
+    assert_eq!(
+        found_in(&index, "F.l.a.i.s bag"),
+        [(1, Evidence::TextObfuscated, "F.l.a.i.s".to_owned())]
+    );
+    assert_eq!(
+        found_in(&index, "Flais trap"),
+        [
+            (1, Evidence::TextExact, "Flais".to_owned()),
+            (
+                3,
+                Evidence::TextFuzzy { distance: 1 },
+                "Flais trap".to_owned()
+            ),
+        ]
+    );
+    let fuzzy = Evidence::TextFuzzy { distance: 1 };
+    assert_eq!(
+        found_in(&index, "Blais bag"),
+        [
+            (1, fuzzy, "Blais".to_owned()),
+            (2, fuzzy, "Blais".to_owned())
+        ],
+        "a word that is no name stays fuzzy for every name near it"
+    );
+}
+
 #[test]
 fn the_vocabulary_holds_english_words_folded_as_listings_are() {
     assert!(vocabulary::len() > 60_000, "{}", vocabulary::len());
