@@ -46,12 +46,22 @@ const COMPATIBILITY_PHRASES: &[&str] = &["for", "compatible with", "fits", "适�
 /// ("anti-counterfeit hologram", "anti-fake code"). Exact-folded.
 const NEGATING_WORDS: &[&str] = &["anti"];
 
-/// Signal terms that are a grade of goods in some company: (term, words
+/// Signal terms that name something else in some company: (term, words
 /// right before it, words right after it), one separator space allowed
-/// between. `A货` after `天然` (natural) or beside `翡翠` (jadeite) is the
-/// trade's name for untreated jadeite (`天然A货翡翠手镯`), not a copy.
-/// Exact-folded.
-const GRADE_CONTEXTS: &[(&str, &[&str], &[&str])] = &[("A货", &["天然", "翡翠"], &["翡翠"])];
+/// between; Latin words match whole. Exact-folded.
+/// - `A货` after `天然` (natural) or beside `翡翠` (jadeite) is the trade's
+///   name for untreated jadeite (`天然A货翡翠手镯`);
+/// - `AAA` before `batteries` is a battery size;
+/// - `imitation` before `pearls` or `leather` is a material.
+const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
+    ("A货", &["天然", "翡翠"], &["翡翠"]),
+    ("AAA", &[], &["battery", "batteries", "cell", "cells"]),
+    (
+        "imitation",
+        &[],
+        &["pearl", "pearls", "leather", "suede", "fur"],
+    ),
+];
 
 /// A small automaton over folded terms, with per-pattern boundary needs.
 struct TermSet {
@@ -63,9 +73,9 @@ struct TermSet {
     /// separator, so the match's original text must show these too: `1:1`
     /// is not `1.1` or `1 1/2`.
     marks: Vec<Vec<char>>,
-    /// Per pattern: the words before and after it that make it a grade
-    /// ([`GRADE_CONTEXTS`]), exact-folded.
-    grades: Vec<(Vec<String>, Vec<String>)>,
+    /// Per pattern: the words before and after it that give it another
+    /// sense ([`OTHER_SENSES`]), exact-folded.
+    senses: Vec<(Vec<String>, Vec<String>)>,
 }
 
 /// The punctuation of `term` (neither a letter, a digit nor a space), each
@@ -92,7 +102,7 @@ impl TermSet {
         let mut folded = Vec::new();
         let mut edges = Vec::new();
         let mut marks = Vec::new();
-        let mut grades = Vec::new();
+        let mut senses = Vec::new();
         let mut f = FoldedText::new();
         for term in terms {
             f.fold(term, super::normalize::Level::Exact);
@@ -105,10 +115,10 @@ impl TermSet {
             ));
             marks.push(marks_of(term));
             let fold_all = |words: &[&str]| words.iter().map(|w| fold_exact(w)).collect();
-            grades.push(
-                GRADE_CONTEXTS
+            senses.push(
+                OTHER_SENSES
                     .iter()
-                    .find(|(grade, _, _)| grade == term)
+                    .find(|(other, _, _)| other == term)
                     .map(|(_, before, after)| (fold_all(before), fold_all(after)))
                     .unwrap_or_default(),
             );
@@ -122,7 +132,7 @@ impl TermSet {
             automaton,
             edges,
             marks,
-            grades,
+            senses,
         }
     }
 }
@@ -150,8 +160,9 @@ static COMPAT: LazyLock<Vec<(String, bool)>> = LazyLock::new(|| {
 /// exact fold (`REPLICA`, `Réplica`); CJK terms match anywhere. A term
 /// written with punctuation matches only where the text has it (`1:1`, not
 /// `1.1`), a Latin term right after `anti` is not one
-/// (`anti-counterfeit`), and `A货` beside `翡翠` or after `天然` is the
-/// grade of untreated jadeite. Sorted, overlapping spans merged.
+/// (`anti-counterfeit`), and a few name something else in some company
+/// ([`OTHER_SENSES`]: `天然A货翡翠`, `AAA batteries`, `imitation pearls`).
+/// Sorted, overlapping spans merged.
 #[must_use]
 pub fn signal_terms(text: &str) -> Vec<Range<usize>> {
     let mut spans = Vec::new();
@@ -177,7 +188,7 @@ pub(crate) fn signal_terms_in(text: &str, exact: &FoldedText, spans: &mut Vec<Ra
         if left && negated(exact, m.start()) {
             continue;
         }
-        if is_grade(exact, m.range(), &set.grades[pattern]) {
+        if other_sense(exact, m.range(), &set.senses[pattern]) {
             continue;
         }
         let span = exact.original_span(m.range());
@@ -221,19 +232,25 @@ fn negated(exact: &FoldedText, at: usize) -> bool {
 
 /// Whether the term at folded bytes `at` of the exact fold has one of the
 /// words of `before` right before it or of `after` right after it (one
-/// separator space may sit between): a grade ([`GRADE_CONTEXTS`]).
-fn is_grade(
+/// separator space may sit between; a Latin word must be whole): another
+/// sense ([`OTHER_SENSES`]).
+fn other_sense(
     exact: &FoldedText,
     at: Range<usize>,
     (before, after): &(Vec<String>, Vec<String>),
 ) -> bool {
+    let latin = |w: &str| w.starts_with(|c: char| c.is_ascii_alphabetic());
     let text = exact.as_str();
     let ahead = text.get(..at.start).unwrap_or("");
     let ahead = ahead.strip_suffix(' ').unwrap_or(ahead);
-    let behind = text.get(at.end..).unwrap_or("");
-    let behind = behind.strip_prefix(' ').unwrap_or(behind);
-    before.iter().any(|w| ahead.ends_with(w.as_str()))
-        || after.iter().any(|w| behind.starts_with(w.as_str()))
+    let from = at.end + usize::from(text.get(at.end..).is_some_and(|t| t.starts_with(' ')));
+    let behind = text.get(from..).unwrap_or("");
+    before
+        .iter()
+        .any(|w| ends_with_phrase(exact, ahead, w, latin(w)))
+        || after.iter().any(|w| {
+            behind.starts_with(w.as_str()) && (!latin(w) || exact.boundary_before(from + w.len()))
+        })
 }
 
 /// Whether `before` (a prefix of the exact fold `exact`) ends with
@@ -285,6 +302,17 @@ mod tests {
     fn a_term_after_anti_is_not_a_signal() {
         assert!(found("anti-counterfeit hologram, Anti Fake code").is_empty());
         assert_eq!(found("antique replica, pro-fake"), ["replica", "fake"]);
+    }
+
+    #[test]
+    fn battery_sizes_and_imitation_materials_are_not_signals() {
+        assert!(found("AAA batteries, AAA battery, 2 AAA cells").is_empty());
+        assert!(found("imitation pearls necklace, Imitation Leather strap").is_empty());
+        assert_eq!(found("AAA quality, AAA batteryless"), ["AAA", "AAA"]);
+        assert_eq!(
+            found("imitation watch, imitation leathers"),
+            ["imitation", "imitation"]
+        );
     }
 
     #[test]
