@@ -161,7 +161,7 @@ static COMPAT: LazyLock<Vec<(String, bool)>> = LazyLock::new(|| {
 /// written with punctuation matches only where the text has it (`1:1`, not
 /// `1.1`), a Latin term right after `anti` is not one
 /// (`anti-counterfeit`), and a few name something else in some company
-/// ([`OTHER_SENSES`]: `天然A货翡翠`, `AAA batteries`, `imitation pearls`).
+/// (`天然A货翡翠`, `AAA batteries`, `imitation pearls`).
 /// Sorted, overlapping spans merged.
 #[must_use]
 pub fn signal_terms(text: &str) -> Vec<Range<usize>> {
