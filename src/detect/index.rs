@@ -604,7 +604,7 @@ impl BrandIndex {
             fold_both(text, &mut scratch.exact, &mut scratch.obf);
             self.scan_folded(scratch, options, out);
         });
-        drop_fuzzy_inside_strong(out);
+        drop_matches_inside_names(out);
     }
 
     /// Scans the text folded into `scratch`.
@@ -657,7 +657,7 @@ impl BrandIndex {
             super::signal::signal_terms_in(text, &scratch.exact, signals);
             self.scan_folded(scratch, ScanOptions::default(), out);
         });
-        drop_fuzzy_inside_strong(out);
+        drop_matches_inside_names(out);
     }
 
     /// The brands whose name or alias equals `declared` after normalization
@@ -1357,25 +1357,44 @@ fn finish(out: &mut Vec<TextMatch>) {
     order(out);
 }
 
-/// Drops each fuzzy match whose span lies inside the span of an exact or
-/// obfuscated match (of any brand): those words are that brand's name as
-/// written, not a misspelling of another (`Flais`, a registered name, is
-/// not also a misspelt `Plais`). `out` is in [`order`], which keeps it.
-/// Applied to a scan's final matches, after layers are merged
-/// ([`super::Layers`]), since it looks across brands.
-pub(super) fn drop_fuzzy_inside_strong(out: &mut Vec<TextMatch>) {
-    // Sorted by span start, and at one start the strong before the fuzzy:
-    // a fuzzy match is inside a strong span seen before it iff it ends no
-    // later than the farthest of them.
-    let mut reach = 0;
-    out.retain(|m| {
-        if matches!(m.evidence, Evidence::TextFuzzy { .. }) {
-            m.span.end > reach
-        } else {
-            reach = reach.max(m.span.end);
-            true
+/// Drops the matches that lie inside another brand's name as written: a
+/// fuzzy match inside the span of an exact or obfuscated match (`Flais`, a
+/// registered name, is not also a misspelt `Plais`), and any match inside
+/// a longer exact or obfuscated one (`路易` inside `路易威登`, `Blanc` inside
+/// `Mont Blanc`). `out` is in [`order`], which this keeps. Applied to a
+/// scan's final matches, after layers are merged ([`super::Layers`]),
+/// since it looks across brands.
+pub(super) fn drop_matches_inside_names(out: &mut Vec<TextMatch>) {
+    let is_fuzzy = |m: &TextMatch| matches!(m.evidence, Evidence::TextFuzzy { .. });
+    // Sorted by span start: a strong match that starts earlier and ends no
+    // earlier is longer; at the same start, one that ends later is.
+    let mut reach = 0; // farthest end of the strong matches starting earlier
+    let mut keep = 0;
+    let mut i = 0;
+    while i < out.len() {
+        let start = out[i].span.start;
+        let mut j = i;
+        let mut group_end = 0; // farthest end of the strong ones starting here
+        while j < out.len() && out[j].span.start == start {
+            if !is_fuzzy(&out[j]) {
+                group_end = group_end.max(out[j].span.end);
+            }
+            j += 1;
         }
-    });
+        for k in i..j {
+            let m = &out[k];
+            let inside = (reach > 0 && m.span.end <= reach)
+                || m.span.end < group_end
+                || (is_fuzzy(m) && m.span.end <= group_end);
+            if !inside {
+                out.swap(keep, k);
+                keep += 1;
+            }
+        }
+        reach = reach.max(group_end);
+        i = j;
+    }
+    out.truncate(keep);
 }
 
 /// Whether two of `out` are matches of one brand: only then has

@@ -8,9 +8,8 @@
 //! entries for those brands are *retired*: their matches are dropped. A
 //! scan asks both layers, folding the text once. Every rule that ranks or
 //! drops matches applies per brand, and a brand lives in exactly one
-//! layer, but one: a fuzzy match inside the span of another brand's exact
-//! or obfuscated match is dropped, which is applied once the layers'
-//! matches are merged. So the answer is the one a single index over all
+//! layer, but one: a match inside another brand's name as written is
+//! dropped, which is applied once the layers' matches are merged. So the answer is the one a single index over all
 //! brands would give; `snapshot` tests compare the two under random change
 //! sequences.
 //!
@@ -20,7 +19,7 @@
 
 use std::ops::Range;
 
-use super::index::{Scratch, drop_fuzzy_inside_strong, first_name_per_brand, order, with_scratch};
+use super::index::{Scratch, drop_matches_inside_names, first_name_per_brand, order, with_scratch};
 use super::{BrandIndex, LogoMatch, NameId, ScanOptions, TextMatch};
 
 /// A base index, the brands of it that no longer count, and an overlay.
@@ -86,7 +85,7 @@ impl<'a> Layers<'a> {
             }
             self.scan_layers(scratch, options, out);
         });
-        drop_fuzzy_inside_strong(out);
+        drop_matches_inside_names(out);
     }
 
     /// Both layers' matches of the text folded into `scratch`, merged.

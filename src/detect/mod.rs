@@ -90,11 +90,12 @@
 //!    verified with them told apart (`1`, `|` and `!` match both). Fuzzy
 //!    lookups dominate the cost of a scan; [`ScanOptions`] can limit them.
 //! 5. Results are deduplicated: strongest evidence per (brand, span), and a
-//!    span inside a longer span of the same brand is dropped. A fuzzy match
-//!    inside the span of an exact or obfuscated match of any brand is
-//!    dropped too: those words are that brand's name as written, not a
-//!    misspelling of another (`Flais`, a registered name, is not also a
-//!    misspelt `Plais`; DESIGN.md's "no stronger match").
+//!    span inside a longer span of the same brand is dropped. So are the
+//!    matches inside another brand's name as written: a fuzzy match inside
+//!    the span of an exact or obfuscated match (`Flais`, a registered name,
+//!    is not also a misspelt `Plais`; DESIGN.md's "no stronger match"), and
+//!    any match inside a longer exact or obfuscated one (`路易` inside
+//!    `路易威登`, `Blanc` inside `Mont Blanc`).
 //!
 //! ## Word memo
 //! The fuzzy lookup of a single word (its candidates from the deletion

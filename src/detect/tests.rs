@@ -575,6 +575,51 @@ fn a_registered_name_as_written_is_not_a_misspelling_of_another() {
     );
 }
 
+/// A name inside a longer name of another brand, as written, is that
+/// brand's name, not a mention of the shorter one: `路易` (CJK, found
+/// anywhere) inside `路易威登`, `Blanc` inside `Mont Blanc` joined. Names
+/// side by side, or spanning the same text, all count.
+#[test]
+fn a_name_inside_a_longer_name_of_another_brand_is_not_a_mention() {
+    let index = BrandIndex::build([
+        entry(1, &["Louis Vuitton", "路易威登"], &[]),
+        entry(2, &["路易"], &[]),
+        entry(3, &["Montblanc"], &[]),
+        entry(4, &["Blanc"], &[]),
+        entry(5, &["Vuitton"], &[]),
+        entry(6, &["路易威登"], &[]),
+    ])
+    .expect("index builds");
+    let exact = Evidence::TextExact;
+    assert_eq!(
+        found_in(&index, "路易威登手袋"),
+        [
+            (1, exact, "路易威登".to_owned()),
+            (6, exact, "路易威登".to_owned())
+        ],
+        "two brands with the same name both count"
+    );
+    assert_eq!(
+        found_in(&index, "路易 手袋"),
+        [(2, exact, "路易".to_owned())]
+    );
+    assert_eq!(
+        found_in(&index, "Louis Vuitton bag"),
+        [(1, exact, "Louis Vuitton".to_owned())]
+    );
+    assert_eq!(
+        found_in(&index, "Mont Blanc pen"),
+        [(3, Evidence::TextObfuscated, "Mont Blanc".to_owned())]
+    );
+    assert_eq!(
+        found_in(&index, "Blanc and Vuitton"),
+        [
+            (4, exact, "Blanc".to_owned()),
+            (5, exact, "Vuitton".to_owned())
+        ]
+    );
+}
+
 #[test]
 fn the_vocabulary_holds_english_words_folded_as_listings_are() {
     assert!(vocabulary::len() > 60_000, "{}", vocabulary::len());
