@@ -1030,3 +1030,48 @@ proptest! {
         }
     }
 }
+
+/// A match as `index::drop_matches_inside_names` sees it: span, evidence,
+/// brand.
+fn arbitrary_match() -> impl Strategy<Value = TextMatch> {
+    (0usize..20, 1usize..8, 0u8..3, 0u32..4).prop_map(|(start, len, kind, brand)| TextMatch {
+        brand,
+        evidence: match kind {
+            0 => Evidence::TextExact,
+            1 => Evidence::TextObfuscated,
+            _ => Evidence::TextFuzzy { distance: 1 },
+        },
+        name: NameId(brand),
+        span: start..start + len,
+        preceded_by_compatibility_phrase: false,
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2048))]
+
+    /// The one-pass drop keeps exactly the matches that no exact or
+    /// obfuscated match contains, wholly for a fuzzy one and with more text
+    /// for any other, and keeps their order.
+    #[test]
+    fn dropping_matches_inside_names_agrees_with_its_definition(
+        mut matches in prop::collection::vec(arbitrary_match(), 0..14),
+    ) {
+        index::order(&mut matches);
+        let strong = |m: &TextMatch| !matches!(m.evidence, Evidence::TextFuzzy { .. });
+        let expected: Vec<TextMatch> = matches
+            .iter()
+            .filter(|m| {
+                !matches.iter().any(|s| {
+                    strong(s)
+                        && s.span.start <= m.span.start
+                        && m.span.end <= s.span.end
+                        && (!strong(m) || s.span.len() > m.span.len())
+                })
+            })
+            .cloned()
+            .collect();
+        index::drop_matches_inside_names(&mut matches);
+        prop_assert_eq!(matches, expected);
+    }
+}
