@@ -588,6 +588,8 @@ fn a_name_inside_a_longer_name_of_another_brand_is_not_a_mention() {
         entry(4, &["Blanc"], &[]),
         entry(5, &["Vuitton"], &[]),
         entry(6, &["路易威登"], &[]),
+        entry(7, &["Flais"], &[]),
+        entry(8, &["Lais"], &[]),
     ])
     .expect("index builds");
     let exact = Evidence::TextExact;
@@ -610,6 +612,15 @@ fn a_name_inside_a_longer_name_of_another_brand_is_not_a_mention() {
     assert_eq!(
         found_in(&index, "Mont Blanc pen"),
         [(3, Evidence::TextObfuscated, "Mont Blanc".to_owned())]
+    );
+    assert_eq!(
+        found_in(&index, "F.l.a.i.s bag"),
+        [(7, Evidence::TextObfuscated, "F.l.a.i.s".to_owned())],
+        "separated letters join into the longer name only"
+    );
+    assert_eq!(
+        found_in(&index, "Lais bag"),
+        [(8, exact, "Lais".to_owned())]
     );
     assert_eq!(
         found_in(&index, "Blanc and Vuitton"),
