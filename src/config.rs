@@ -156,9 +156,63 @@ pub struct ServeArgs {
     /// How often the change feed is polled besides NOTIFY wake-ups.
     #[arg(long, env = "MARQUE_FEED_POLL", default_value = "1s", value_parser = humantime::parse_duration)]
     pub feed_poll: Duration,
+    /// Word lists (UTF-8, one word a line) whose words, besides the built-in English ones, are
+    /// never taken for misspelt brand names: for listings in other languages. A directory
+    /// means every file in it (a mounted ConfigMap). Comma-separated in the environment.
+    #[arg(long, env = "MARQUE_ORDINARY_WORDS", value_delimiter = ',')]
+    pub ordinary_words: Vec<PathBuf>,
 }
 
+/// Most bytes of word lists `--ordinary-words` reads in all.
+pub const ORDINARY_WORDS_MAX_BYTES: u64 = 64 << 20;
+
 impl ServeArgs {
+    /// The texts of the `--ordinary-words` lists: each file, and each file of each directory
+    /// (by name, hidden ones skipped).
+    ///
+    /// # Errors
+    /// When a list cannot be read, is not UTF-8, or the lists exceed
+    /// [`ORDINARY_WORDS_MAX_BYTES`].
+    pub fn ordinary_word_lists(&self) -> anyhow::Result<Vec<String>> {
+        use anyhow::Context as _;
+        let mut files = Vec::new();
+        for path in &self.ordinary_words {
+            let meta = std::fs::metadata(path)
+                .with_context(|| format!("--ordinary-words {}", path.display()))?;
+            if meta.is_dir() {
+                let mut inside = Vec::new();
+                for entry in std::fs::read_dir(path)
+                    .with_context(|| format!("--ordinary-words {}", path.display()))?
+                {
+                    let entry = entry?;
+                    let hidden = entry.file_name().to_string_lossy().starts_with('.');
+                    if !hidden && std::fs::metadata(entry.path())?.is_file() {
+                        inside.push(entry.path());
+                    }
+                }
+                inside.sort();
+                files.extend(inside);
+            } else {
+                files.push(path.clone());
+            }
+        }
+        let mut total = 0u64;
+        let mut texts = Vec::with_capacity(files.len());
+        for file in files {
+            total += std::fs::metadata(&file)?.len();
+            anyhow::ensure!(
+                total <= ORDINARY_WORDS_MAX_BYTES,
+                "--ordinary-words: the lists exceed {} MiB",
+                ORDINARY_WORDS_MAX_BYTES >> 20
+            );
+            let text = std::fs::read_to_string(&file).with_context(|| {
+                format!("--ordinary-words {}: not a UTF-8 text file", file.display())
+            })?;
+            texts.push(text);
+        }
+        Ok(texts)
+    }
+
     /// The server options these settings describe.
     ///
     /// # Errors

@@ -36,6 +36,13 @@ async fn main() -> anyhow::Result<()> {
         }
         CliCommand::Serve(args) => {
             telemetry::init(args.log_format, &args.log)?;
+            // Before any detection index is built.
+            let lists = args.ordinary_word_lists()?;
+            if !lists.is_empty() {
+                let texts: Vec<&str> = lists.iter().map(String::as_str).collect();
+                let words = marque::detect::add_ordinary_words(&texts)?;
+                tracing::info!(words, lists = lists.len(), "ordinary words");
+            }
             let options = args.server_options()?;
             let store: Arc<dyn Store> = match args.database.settings() {
                 Some(settings) => Arc::new(PostgresStore::new(settings)?),

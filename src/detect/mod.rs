@@ -161,6 +161,7 @@ mod tests;
 pub use index::{BrandIndex, IndexError, ScanOptions};
 pub use layers::Layers;
 pub use signal::signal_terms;
+pub use vocabulary::{VocabularyInUse, add_ordinary_words};
 
 use std::ops::Range;
 

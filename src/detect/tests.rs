@@ -633,7 +633,6 @@ fn a_name_inside_a_longer_name_of_another_brand_is_not_a_mention() {
 
 #[test]
 fn the_vocabulary_holds_english_words_folded_as_listings_are() {
-    assert!(vocabulary::len() > 60_000, "{}", vocabulary::len());
     let index = BrandIndex::build([entry(1, &["Cartier"], &[])]).expect("index builds");
     // `carrier` is within distance 1 of `Cartier`; `carriers` is not.
     assert_eq!(found_in(&index, "baby carrier"), []);

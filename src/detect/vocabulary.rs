@@ -13,51 +13,116 @@
 //! The words are the lowercase entries of SCOWL's American and British
 //! English lists as Debian ships them (`wamerican`, `wbritish`, size 50:
 //! 65,525 words, inflections included, proper nouns excluded), in
-//! `vocabulary/en.txt`; `vocabulary/COPYRIGHT` is their licence. They are
+//! `vocabulary/en.txt`; `vocabulary/COPYRIGHT` is their licence. A
+//! deployment adds other languages' words at start-up
+//! ([`add_ordinary_words`], `marque serve --ordinary-words`). They are
 //! folded like listing text (the obfuscation fold, `i` and `l` told apart),
 //! so a word is looked up by the letters the scan already has.
 
-use std::sync::LazyLock;
+use std::sync::OnceLock;
 
 use super::normalize::{FoldedText, Level};
 
 /// The word list, one lowercase word a line.
 const ENGLISH: &str = include_str!("vocabulary/en.txt");
 
-/// Every word of [`ENGLISH`] as the scan's letters ([`super::index`]).
-static ORDINARY: LazyLock<hashbrown::HashSet<Box<[u32]>>> = LazyLock::new(|| {
+/// The words as the scan's letters ([`super::index`]): [`ENGLISH`] and
+/// those given to [`add_ordinary_words`] before the first use.
+static ORDINARY: OnceLock<hashbrown::HashSet<Box<[u32]>>> = OnceLock::new();
+
+/// [`add_ordinary_words`] came after the words were first used: they are
+/// fixed for the life of the process (a thread's memo of word lookups
+/// remembers which words are ordinary).
+#[derive(Debug, thiserror::Error)]
+#[error("ordinary words can be added only at start-up, before any detection index is built")]
+pub struct VocabularyInUse;
+
+/// Every word of `texts` (any separators; folded as listing text) as the
+/// scan's letters.
+fn words_of(texts: &[&str]) -> hashbrown::HashSet<Box<[u32]>> {
+    let mut set = hashbrown::HashSet::new();
     let mut folded = FoldedText::new();
-    folded.fold(ENGLISH, Level::Obfuscation);
-    let mut words = Vec::new();
-    let mut word_chars = Vec::new();
-    let mut letters = Vec::new();
-    super::index::split_words(
-        &folded,
-        0..folded.len(),
-        &mut words,
-        &mut word_chars,
-        &mut letters,
-    );
-    word_chars
-        .iter()
-        .map(|&(a, b)| letters[a..b].into())
-        .collect()
-});
+    let (mut words, mut word_chars, mut letters) = (Vec::new(), Vec::new(), Vec::new());
+    for text in texts {
+        folded.fold(text, Level::Obfuscation);
+        super::index::split_words(
+            &folded,
+            0..folded.len(),
+            &mut words,
+            &mut word_chars,
+            &mut letters,
+        );
+        set.extend(word_chars.iter().map(|&(a, b)| Box::from(&letters[a..b])));
+    }
+    set
+}
+
+fn ordinary() -> &'static hashbrown::HashSet<Box<[u32]>> {
+    ORDINARY.get_or_init(|| words_of(&[ENGLISH]))
+}
+
+/// Adds words to the built-in English ones, for listings in other
+/// languages: every word of `texts` (one a line, or any separators) is
+/// ordinary. Call it once, at start-up, before any [`super::BrandIndex`]
+/// is built (`marque serve --ordinary-words`). Returns how many words the
+/// set then holds.
+///
+/// # Errors
+/// [`VocabularyInUse`] once the words have been used (or set).
+pub fn add_ordinary_words(texts: &[&str]) -> Result<usize, VocabularyInUse> {
+    let mut all = vec![ENGLISH];
+    all.extend_from_slice(texts);
+    let set = words_of(&all);
+    let len = set.len();
+    ORDINARY.set(set).map_err(|_| VocabularyInUse)?;
+    Ok(len)
+}
 
 /// Whether `letters` (one word, as [`super::index`] reads it) is an
 /// ordinary word.
 pub(crate) fn is_ordinary(letters: &[u32]) -> bool {
-    ORDINARY.contains(letters)
+    ordinary().contains(letters)
 }
 
-/// Builds the set now (tens of milliseconds) instead of on the first
-/// fuzzy lookup; [`super::BrandIndex::build`] calls it.
+/// Builds the set now (about 50 ms) instead of on the first fuzzy lookup;
+/// [`super::BrandIndex::build`] calls it.
 pub(crate) fn warm_up() {
-    LazyLock::force(&ORDINARY);
+    ordinary();
 }
 
-/// Words in the set.
 #[cfg(test)]
-pub(crate) fn len() -> usize {
-    ORDINARY.len()
+mod tests {
+    use super::*;
+
+    fn letters(word: &str) -> Vec<u32> {
+        let set = words_of(&[word]);
+        set.into_iter().next().map(Vec::from).unwrap_or_default()
+    }
+
+    #[test]
+    fn the_english_list_is_folded_as_listings_are() {
+        assert!(ordinary().len() > 60_000, "{}", ordinary().len());
+        for word in ["steel", "STEEL", "café", "carrier", "porch"] {
+            assert!(is_ordinary(&letters(word)), "{word}");
+        }
+        for word in ["cartier", "montclair", "aurelle", "martello"] {
+            assert!(!is_ordinary(&letters(word)), "{word}");
+        }
+    }
+
+    #[test]
+    fn words_of_reads_lines_and_any_separators() {
+        let set = words_of(&["martello\nsac à main\n\n# cuir, montre"]);
+        for word in ["martello", "sac", "a", "main", "cuir", "montre"] {
+            assert!(set.contains(letters(word).as_slice()), "{word}");
+        }
+        assert_eq!(set.len(), 6);
+    }
+
+    #[test]
+    fn words_cannot_be_added_once_in_use() {
+        warm_up();
+        assert!(add_ordinary_words(&["martello"]).is_err());
+        assert!(!is_ordinary(&letters("martello")));
+    }
 }

@@ -436,3 +436,116 @@ async fn a_call_that_never_ends_does_not_hold_shutdown_past_the_drain_timeout() 
     assert_eq!(cut.code(), tonic::Code::Unavailable, "{cut:?}");
     drop(tx);
 }
+
+/// Starts the binary on the corpus registry with `extra` arguments; its
+/// address once it listens, and the child (killed on drop).
+async fn spawn_on_corpus(extra: &[&str]) -> (tokio::process::Child, String) {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let seed = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/corpus-registry.toml"
+    );
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_marque"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+        .args(["--seed", seed])
+        .args(extra)
+        .env_remove("MARQUE_ORDINARY_WORDS")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn marque");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let addr = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(line) = stderr.next_line().await.expect("read stderr") {
+            let json: serde_json::Value = serde_json::from_str(&line).expect("JSON log line");
+            if let Some(address) = json["fields"]["address"].as_str() {
+                return address.to_string();
+            }
+        }
+        panic!("no listening line");
+    })
+    .await
+    .expect("listening");
+    (child, addr)
+}
+
+/// `--ordinary-words` adds words that are never taken for misspelt names:
+/// `martello` (Italian: hammer) is one letter from the corpus brand
+/// Marvello, whose mark covers class 21 in Italy, so a meat hammer's
+/// listing goes to REVIEW unless the Italian word is listed.
+#[tokio::test]
+async fn ordinary_words_from_a_list_are_not_misspelt_names() {
+    let listing = pb::Listing {
+        listing_id: "it-1".into(),
+        seller_account: "acme-trading".into(),
+        title: "Martello batticarne in acciaio inox".into(),
+        nice_class: 21,
+        region: "IT".into(),
+        ..Default::default()
+    };
+    let dir = std::env::temp_dir().join(format!("marque-words-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("it.txt"), "martello\nbatticarne\nacciaio\n").expect("word list");
+    std::fs::write(dir.join(".hidden"), [0xff, 0xfe]).expect("hidden file, not UTF-8");
+    let dir_arg = dir.to_string_lossy().into_owned();
+
+    let mut verdicts = Vec::new();
+    for extra in [&[][..], &["--ordinary-words", dir_arg.as_str()][..]] {
+        let (_child, addr) = spawn_on_corpus(extra).await;
+        let channel = Endpoint::from_shared(format!("http://{addr}"))
+            .expect("endpoint")
+            .connect_lazy();
+        let mut client = pb::check_service_client::CheckServiceClient::with_interceptor(
+            channel,
+            common::Bearer::key(
+                "mq_corpus-shopwise_a04a6ed28ecb321812c999da1af4d3e01f38e8eced5d3d10cb0da36066437ba3",
+            ),
+        );
+        let mut answer = None;
+        for _ in 0..100 {
+            let request = pb::CheckListingRequest {
+                listing: Some(listing.clone()),
+                min_revision: 0,
+            };
+            match client.check_listing(request).await {
+                Ok(ok) => {
+                    answer = Some(ok.into_inner());
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+        let answer = answer.expect("CheckListing answers");
+        let brands: Vec<_> = answer.matches.iter().map(|m| m.brand.clone()).collect();
+        verdicts.push((answer.verdict, brands));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(
+        verdicts,
+        [
+            (
+                pb::Verdict::Review as i32,
+                vec!["brands/marvello".to_owned()]
+            ),
+            (pb::Verdict::Allow as i32, vec![]),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn unreadable_ordinary_words_stop_the_start() {
+    let missing = std::env::temp_dir().join("marque-no-such-word-list.txt");
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_marque"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--ordinary-words"])
+        .arg(&missing)
+        .output()
+        .await
+        .expect("run marque");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--ordinary-words") && stderr.contains("marque-no-such-word-list.txt"),
+        "{stderr}"
+    );
+}
