@@ -348,18 +348,7 @@ async fn the_binary_prints_a_first_operator_key_and_exits_cleanly_on_sigterm() {
     .await
     .expect("the key is printed at start-up");
     let mut logs = Vec::new();
-    let addr = tokio::time::timeout(Duration::from_secs(20), async {
-        while let Some(line) = stderr.next_line().await.expect("read stderr") {
-            logs.push(line.clone());
-            let json: serde_json::Value = serde_json::from_str(&line).expect("JSON log line");
-            if let Some(address) = json["fields"]["address"].as_str() {
-                return address.to_string();
-            }
-        }
-        panic!("no listening line");
-    })
-    .await
-    .expect("listening");
+    let addr = listening_address(&mut stderr, &mut logs).await;
     let channel = Endpoint::from_shared(format!("http://{addr}"))
         .expect("endpoint")
         .connect_lazy();
@@ -456,8 +445,19 @@ async fn spawn_on_corpus(extra: &[&str]) -> (tokio::process::Child, String) {
         .spawn()
         .expect("spawn marque");
     let mut stderr = BufReader::new(child.stderr.take().expect("stderr")).lines();
-    let addr = tokio::time::timeout(Duration::from_secs(30), async {
+    let addr = listening_address(&mut stderr, &mut Vec::new()).await;
+    (child, addr)
+}
+
+/// Reads the binary's JSON log lines (kept in `logs`) up to the one that
+/// says where it listens: that address.
+async fn listening_address(
+    stderr: &mut tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStderr>>,
+    logs: &mut Vec<String>,
+) -> String {
+    tokio::time::timeout(Duration::from_secs(30), async {
         while let Some(line) = stderr.next_line().await.expect("read stderr") {
+            logs.push(line.clone());
             let json: serde_json::Value = serde_json::from_str(&line).expect("JSON log line");
             if let Some(address) = json["fields"]["address"].as_str() {
                 return address.to_string();
@@ -466,8 +466,7 @@ async fn spawn_on_corpus(extra: &[&str]) -> (tokio::process::Child, String) {
         panic!("no listening line");
     })
     .await
-    .expect("listening");
-    (child, addr)
+    .expect("listening")
 }
 
 /// `--ordinary-words` adds words that are never taken for misspelt names:
