@@ -38,13 +38,14 @@ static ORDINARY: OnceLock<hashbrown::HashSet<Box<[u32]>>> = OnceLock::new();
 pub struct VocabularyInUse;
 
 /// Every word of `texts` (any separators; folded as listing text) as the
-/// scan's letters.
+/// scan's letters. Folded a line at a time, so a long list never needs a
+/// fold of its whole text (12 bytes a byte).
 fn words_of(texts: &[&str]) -> hashbrown::HashSet<Box<[u32]>> {
     let mut set = hashbrown::HashSet::new();
     let mut folded = FoldedText::new();
     let (mut words, mut word_chars, mut letters) = (Vec::new(), Vec::new(), Vec::new());
-    for text in texts {
-        folded.fold(text, Level::Obfuscation);
+    for line in texts.iter().flat_map(|text| text.lines()) {
+        folded.fold(line, Level::Obfuscation);
         super::index::split_words(
             &folded,
             0..folded.len(),
