@@ -820,12 +820,12 @@ impl BrandIndex {
         // Reports the verified hits of words first..=last, but for brands
         // with a strong match; distance 0 is a name once joined (separators
         // added), unless a single word (the automaton reports it). Hits at
-        // a distance are not reported for ordinary words (`vocabulary`).
+        // a distance only when `fuzzy` (not for an ordinary word,
+        // `vocabulary`; runs of only ordinary words are never looked up).
         let report = |hits: &[(u32, u8)],
                       (first, last): (usize, usize),
-                      ordinary: &[bool],
+                      fuzzy: bool,
                       out: &mut Vec<TextMatch>| {
-            let fuzzy = !ordinary[first..=last].iter().all(|&o| o);
             let mut place = None;
             for &(cand, distance) in hits {
                 let rec = &self.names[cand as usize];
@@ -885,7 +885,7 @@ impl BrandIndex {
                 })
             };
             ordinary.push(lookup.ordinary);
-            report(&lookup.hits, (w, w), ordinary, out);
+            report(&lookup.hits, (w, w), !lookup.ordinary, out);
             if several {
                 let names = lookup.candidates.partition_point(|&c| ids.is_name(c));
                 runs.push(ids, query.len(), &lookup.candidates[names..]);
@@ -943,7 +943,7 @@ impl BrandIndex {
                     }
                     memo.runs.entry(memo_key(&memo.key)).or_insert(hits)
                 };
-                report(hits, (first, last), ordinary, out);
+                report(hits, (first, last), true, out);
             }
         }
     }

@@ -239,6 +239,9 @@ fn other_sense(
     at: Range<usize>,
     (before, after): &(Vec<String>, Vec<String>),
 ) -> bool {
+    if before.is_empty() && after.is_empty() {
+        return false;
+    }
     let latin = |w: &str| w.starts_with(|c: char| c.is_ascii_alphabetic());
     let text = exact.as_str();
     let ahead = text.get(..at.start).unwrap_or("");
