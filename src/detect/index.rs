@@ -1178,23 +1178,41 @@ pub(super) fn split_words(
     words.clear();
     word_chars.clear();
     letters.clear();
-    let Some(text) = obf.as_str().get(range.clone()) else {
+    let text = obf.as_str();
+    if text.get(range.clone()).is_none() {
         return;
-    };
-    let mut open: Option<(usize, usize)> = None;
-    for (i, c) in text.char_indices() {
-        let i = range.start + i;
-        let f = obf.flags_at(i);
-        if f & WORD != 0 {
-            open.get_or_insert((i, letters.len()));
-            letters.push(u32::from(strict_char(c, f)));
-        } else if let Some((start, first)) = open.take() {
-            words.push((start, i));
-            word_chars.push((first, letters.len()));
-        }
     }
-    if let Some((start, first)) = open {
-        words.push((start, range.end));
+    let bytes = text.as_bytes();
+    let mut i = range.start;
+    while i < range.end {
+        // Separators and CJK characters, a byte at a time (every byte of a
+        // character has its flags).
+        if obf.flags_at(i) & WORD == 0 {
+            i += 1;
+            continue;
+        }
+        let (start, first) = (i, letters.len());
+        while i < range.end {
+            let f = obf.flags_at(i);
+            if f & WORD == 0 {
+                break;
+            }
+            // Word characters are mostly ASCII: read without decoding.
+            let c = match bytes[i] {
+                b if b.is_ascii() => char::from(b),
+                _ => match text.get(i..).and_then(|rest| rest.chars().next()) {
+                    Some(c) => c,
+                    None => break,
+                },
+            };
+            letters.push(u32::from(strict_char(c, f)));
+            i += c.len_utf8();
+        }
+        if i == start {
+            // Not a character boundary (never, in a fold): stop.
+            break;
+        }
+        words.push((start, i));
         word_chars.push((first, letters.len()));
     }
 }

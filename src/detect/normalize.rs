@@ -210,6 +210,15 @@ impl FoldedText {
         }
     }
 
+    /// [`FoldedText::push`] of an ASCII byte.
+    #[inline(always)]
+    fn push_ascii(&mut self, b: u8, flags: u8, start: u32, end: u32) {
+        if b.is_ascii() {
+            self.text.push(char::from(b));
+            self.src.push(Source { start, end, flags });
+        }
+    }
+
     fn reserve(&mut self, bytes: usize) {
         self.text.reserve(bytes);
         self.src.reserve(bytes);
@@ -361,16 +370,25 @@ struct Entry {
 struct Table {
     entries: Vec<Entry>,
     items: Vec<Item>,
-    /// The ASCII characters that fold to one item at each level (letters,
-    /// digits, separators), read without walking the item pools.
-    ascii: [Option<Simple>; 128],
+    /// The ASCII characters that fold to one ASCII byte at each level
+    /// (letters, digits, separators), read without walking the item pools.
+    ascii: [Ascii; 128],
 }
 
-/// A character's folds when each level is one item ([`Kind::Normal`]).
-#[derive(Clone, Copy, Debug)]
-struct Simple {
-    exact: Item,
-    obf: Item,
+/// An ASCII character's folds when each level is one ASCII item of the same
+/// class, word or separator ([`Kind::Normal`]).
+#[derive(Clone, Copy, Debug, Default)]
+struct Ascii {
+    /// Whether the character folds this simply (if not, the table walk
+    /// folds it).
+    simple: bool,
+    /// A word character (else a separator, whose items are not written).
+    word: bool,
+    /// Its exact fold.
+    exact: u8,
+    /// Its obfuscation fold and origin flags.
+    obf: u8,
+    origin: u8,
 }
 
 /// A folded character, its role and its origin flags ([`I_ORIGIN`],
@@ -400,13 +418,26 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
             leet,
         });
     }
-    let mut ascii = [None; 128];
+    let mut ascii = [Ascii::default(); 128];
     for (slot, entry) in ascii.iter_mut().zip(&entries) {
-        if entry.kind == Kind::Normal && entry.exact_len == 1 && entry.obf_len == 1 {
-            *slot = Some(Simple {
-                exact: items[entry.exact_start as usize],
-                obf: items[entry.obf_start as usize],
-            });
+        if entry.kind != Kind::Normal || entry.exact_len != 1 || entry.obf_len != 1 {
+            continue;
+        }
+        let (exact, exact_class, _) = items[entry.exact_start as usize];
+        let (obf, obf_class, origin) = items[entry.obf_start as usize];
+        let word = exact_class == Class::Word;
+        if exact_class == obf_class
+            && (word || exact_class == Class::Sep)
+            && exact.is_ascii()
+            && obf.is_ascii()
+        {
+            *slot = Ascii {
+                simple: true,
+                word,
+                exact: exact as u8,
+                obf: obf as u8,
+                origin,
+            };
         }
     }
     Table {
@@ -626,6 +657,25 @@ impl<'a> Writer<'a> {
         self.last = flags & KIND_FLAGS;
     }
 
+    /// [`Writer::ch`] of a one-byte character folded to the ASCII word
+    /// byte `b` (`flags`: [`WORD`] and origins).
+    #[inline(always)]
+    fn ascii_word(&mut self, b: u8, flags: u8, start: u32) {
+        if self.last == 0 {
+            // A separator is pending only after a separator (`last` 0).
+            if let Some((s, e)) = self.pending_sep.take() {
+                self.out.push_ascii(b' ', 0, s, e);
+            }
+            self.word_src = start;
+            self.word_single = true;
+        } else {
+            // A later character than the word's first.
+            self.word_single = false;
+        }
+        self.out.push_ascii(b, flags, start, start + 1);
+        self.last = WORD;
+    }
+
     /// Writes a held leet character (`@ $ | !` after a word character): the
     /// letter it stands for if a word character follows, else a separator.
     #[inline(always)]
@@ -690,22 +740,39 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
     let mut pending_leet: Option<(char, u32, u32)> = None;
     let mut scratch_exact = Vec::new();
     let mut scratch_obf = Vec::new();
-    for (offset, c) in text.char_indices() {
+    let bytes = text.as_bytes();
+    let mut offset = 0;
+    while offset < bytes.len() {
         // Both fit in u32: the text was cut to u32::MAX bytes.
         let start = offset as u32;
-        let end = (offset + c.len_utf8()) as u32;
-        let cp = c as u32;
-        // Most characters of a title: one item per level, no leet or mark.
-        if ASCII && let Some(Some(simple)) = table.ascii.get(cp as usize) {
-            let (d, class, _) = simple.exact;
-            ex.ch(d, class, 0, start, end);
+        // Most characters of a title: one ASCII byte per level, no leet or
+        // mark, read without decoding.
+        if ASCII
+            && let Some(&fold) = table.ascii.get(usize::from(bytes[offset]))
+            && fold.simple
+        {
+            offset += 1;
+            if fold.word {
+                ex.ascii_word(fold.exact, WORD, start);
+            } else {
+                ex.sep(start, start + 1);
+            }
             if OBF {
-                let (d, class, origin) = simple.obf;
-                ob.release_leet(pending_leet.take(), class == Class::Word);
-                ob.ch(d, class, origin, start, end);
+                ob.release_leet(pending_leet.take(), fold.word);
+                if fold.word {
+                    ob.ascii_word(fold.obf, WORD | fold.origin, start);
+                } else {
+                    ob.sep(start, start + 1);
+                }
             }
             continue;
         }
+        let Some(c) = text.get(offset..).and_then(|rest| rest.chars().next()) else {
+            break;
+        };
+        offset += c.len_utf8();
+        let end = offset as u32;
+        let cp = c as u32;
         let (entry, items): (Entry, &[Item]) = if cp < TABLE_SIZE {
             (table.entries[cp as usize], &table.items)
         } else {
