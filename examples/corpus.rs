@@ -11,8 +11,8 @@
 //!   positive and ALLOW negative (a group holds the listings whose expected
 //!   strongest evidence is that kind), and overall;
 //! - the confusion matrix of verdicts;
-//! - agreement per category, and every listing whose verdict or strongest
-//!   evidence differs from the corpus.
+//! - agreement per category, and every listing whose verdict, strongest
+//!   evidence, or strongest match's brand and span differ from the corpus.
 //!
 //! The output is deterministic (the corpus dates hold until the end of 2040).
 //! `tests/integration/corpus.rs` asserts the same expectations through the gRPC API;
@@ -47,7 +47,7 @@ const VERDICTS: [&str; 3] = ["ALLOW", "REVIEW", "BLOCK"];
 
 #[path = "../tests/data/corpus_rows.rs"]
 mod corpus_rows;
-use corpus_rows::{Corpus, Row};
+use corpus_rows::{Corpus, Place, Row};
 
 impl Row {
     fn listing(&self) -> anyhow::Result<listing::Listing> {
@@ -132,6 +132,17 @@ struct Scored<'a> {
     row: &'a Row,
     verdict: &'static str,
     evidence: &'static str,
+    /// Whether the strongest match is the brand, field and span the row
+    /// expects ([`Row::check_match`]).
+    placed: Result<(), String>,
+}
+
+impl Scored<'_> {
+    fn as_expected(&self) -> bool {
+        self.row.verdict == self.verdict
+            && self.row.evidence == self.evidence
+            && self.placed.is_ok()
+    }
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -164,6 +175,15 @@ async fn main() -> anyhow::Result<()> {
             .with_context(|| format!("listing {}", row.id))?;
         let platform = Slug::parse(&row.platform).map_err(anyhow::Error::msg)?;
         let outcome = listing::check(&snapshot, &platform, &listing, now);
+        let placed = outcome.matches.first().map_or(Ok(()), |m| {
+            let place = match m.field {
+                listing::Field::DeclaredBrand => Place::DeclaredBrand,
+                listing::Field::Title => Place::Title,
+                listing::Field::Description => Place::Description,
+                listing::Field::Image => Place::Image,
+            };
+            row.check_match(m.brand.id.as_str(), place, m.span.clone())
+        });
         scored.push(Scored {
             row,
             verdict: verdict_name(outcome.verdict),
@@ -171,6 +191,7 @@ async fn main() -> anyhow::Result<()> {
                 .matches
                 .first()
                 .map_or("NONE", |m| evidence_name(m.evidence)),
+            placed,
         });
     }
 
@@ -254,9 +275,14 @@ async fn main() -> anyhow::Result<()> {
         .filter(|s| s.row.evidence == s.evidence)
         .count();
     println!();
+    let placed_ok = scored.iter().filter(|s| s.placed.is_ok()).count();
     println!(
         "Verdict as expected: {verdicts_ok}/{}; strongest evidence as expected: {evidence_ok}/{}",
         scored.len(),
+        scored.len()
+    );
+    println!(
+        "Strongest match's brand and span (or image) as expected: {placed_ok}/{}",
         scored.len()
     );
     println!();
@@ -268,10 +294,7 @@ async fn main() -> anyhow::Result<()> {
         println!("{category:<16} {n:>8} {verdict:>10} {evidence:>11}");
     }
 
-    let wrong: Vec<&Scored> = scored
-        .iter()
-        .filter(|s| s.row.verdict != s.verdict || s.row.evidence != s.evidence)
-        .collect();
+    let wrong: Vec<&Scored> = scored.iter().filter(|s| !s.as_expected()).collect();
     println!();
     println!("Listings not as expected: {}", wrong.len());
     for s in wrong {
@@ -279,6 +302,9 @@ async fn main() -> anyhow::Result<()> {
             "  {} expected {} {}, got {} {}: {}",
             s.row.id, s.row.verdict, s.row.evidence, s.verdict, s.evidence, s.row.note
         );
+        if let Err(place) = &s.placed {
+            println!("    strongest match: {place}");
+        }
         if let Some(gap) = &s.row.known_gap {
             println!("    known gap: {gap}");
         }

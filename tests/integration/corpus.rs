@@ -25,7 +25,7 @@ const PLATFORMS: [&str; 2] = ["shopwise", "bazaar-east"];
 
 #[path = "../data/corpus_rows.rs"]
 mod corpus_rows;
-use corpus_rows::{Corpus, Row};
+use corpus_rows::{Corpus, Place, Row};
 
 impl Row {
     fn listing(&self) -> pb::Listing {
@@ -130,9 +130,28 @@ fn compare(row: &Row, how: &str, answer: &pb::CheckListingResponse) -> Option<St
     let agrees = verdict == row.verdict
         && evidence == row.evidence
         && row.reason.as_ref().is_none_or(|r| *r == reason);
+    // Which brand, and where: the strongest match's brand, field and span.
+    let found = answer.matches.first().map_or(Ok(()), |m| {
+        let place = match pb::ListingField::try_from(m.field) {
+            Ok(pb::ListingField::DeclaredBrand) => Place::DeclaredBrand,
+            Ok(pb::ListingField::Title) => Place::Title,
+            Ok(pb::ListingField::Description) => Place::Description,
+            Ok(pb::ListingField::Image) => Place::Image,
+            _ => return Err(format!("field {}", m.field)),
+        };
+        let brand = m.brand.strip_prefix("brands/").unwrap_or(&m.brand);
+        row.check_match(brand, place, m.start as usize..m.end as usize)
+    });
+    let agrees = agrees && found.is_ok();
     match (&row.known_gap, agrees) {
         (None, true) => None,
-        (None, false) => Some(row.mismatch(how, &format!("{verdict} {evidence} {reason}"))),
+        (None, false) => Some(row.mismatch(
+            how,
+            &format!(
+                "{verdict} {evidence} {reason}{}",
+                found.err().map_or(String::new(), |e| format!(" ({e})"))
+            ),
+        )),
         // A known gap: reported, and it must still be one, so that fixing it
         // turns its `known_gap` into a plain expectation.
         (Some(gap), false) => {
@@ -158,9 +177,67 @@ fn fail_on(mismatches: &[String], total: usize) {
     );
 }
 
+/// The row names the strongest match's brand exactly when it shows one,
+/// and where: an image for a logo, else a text found once in a field (or at
+/// `shown_at`).
+fn well_placed(row: &Row, brands: &BTreeSet<String>) {
+    let id = &row.id;
+    let Some(brand) = &row.brand else {
+        assert_eq!(row.evidence, "NONE", "{id}: no brand");
+        assert!(
+            row.shown.is_none() && row.image.is_none() && row.shown_at.is_none(),
+            "{id}: a place but no brand"
+        );
+        return;
+    };
+    assert_ne!(row.evidence, "NONE", "{id}: a brand but no evidence");
+    assert!(
+        brands.contains(brand),
+        "{id}: brand {brand} is not in {REGISTRY}"
+    );
+    if row.evidence == "LOGO" {
+        let image = row
+            .image
+            .unwrap_or_else(|| panic!("{id}: LOGO without image"));
+        assert!(image < row.image_hashes.len(), "{id}: image {image}");
+        assert!(row.shown.is_none(), "{id}: LOGO with shown");
+        return;
+    }
+    assert!(row.image.is_none(), "{id}: image without LOGO");
+    let shown = row
+        .shown
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| panic!("{id}: {} without shown", row.evidence));
+    let places = [Place::DeclaredBrand, Place::Title, Place::Description]
+        .into_iter()
+        .filter(|&place| {
+            let text = row.field_text(place);
+            match row.shown_at {
+                Some(at) => text.get(at..).is_some_and(|rest| rest.starts_with(shown)),
+                None => text.matches(shown).count() == 1,
+            }
+        })
+        .count();
+    assert!(places >= 1, "{id}: {shown:?} is not once in a field");
+}
+
+/// The brand ids of the registry file.
+fn registry_brands() -> BTreeSet<String> {
+    let registry: toml::Value = toml::from_str(&read(REGISTRY)).expect("registry TOML");
+    registry["brands"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|b| b["id"].as_str().map(str::to_string))
+        .collect()
+}
+
 #[test]
 fn corpus_is_well_formed() {
     let rows = corpus();
+    let brands = registry_brands();
+    assert!(brands.len() >= 10, "{} brands in {REGISTRY}", brands.len());
     assert!(rows.len() >= 150, "{} listings", rows.len());
     let mut ids = BTreeSet::new();
     for row in &rows {
@@ -210,6 +287,7 @@ fn corpus_is_well_formed() {
             "{}: no evidence but not ALLOW",
             row.id
         );
+        well_placed(row, &brands);
     }
     // Every verdict with every evidence kind it can have.
     let pairs: BTreeSet<(&str, &str)> = rows
