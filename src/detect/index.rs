@@ -9,7 +9,7 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use super::fuzzy::{FuzzyIndex, HashScratch, Pattern};
 use super::logo::LogoIndex;
 use super::normalize::{self, FoldedText, I_ORIGIN, L_ORIGIN, WORD, fold_both, fold_exact_only};
-use super::runs::{self, FuzzyIds, RunName, Words};
+use super::runs::{self, FuzzyIds, RunName, WordExtras, Words};
 use super::signal::compatibility_phrase_before;
 use super::vocabulary;
 use super::{BrandEntry, Evidence, LogoMatch, NameId, TextMatch};
@@ -235,9 +235,9 @@ fn memo_key(key: &[u32]) -> MemoKey {
 /// and the word, so a thread keeps it for the words it meets again.
 #[derive(Debug)]
 struct WordLookup {
-    /// Every candidate id (sorted): names, then the pieces and anchor
-    /// markers runs of several words use.
-    candidates: Box<[u32]>,
+    /// What it found for runs of several words: the pieces and anchor
+    /// markers among its candidates.
+    extras: WordExtras,
     /// The candidate names within their distance of the word, with it.
     hits: Hits,
     /// The word is an ordinary word ([`vocabulary`]): its hits at a
@@ -275,7 +275,7 @@ impl WordMemo {
         let words: usize = self
             .words
             .iter()
-            .map(|(k, v)| boxed(k) + 4 * v.candidates.len() + 8 * v.hits.len())
+            .map(|(k, v)| boxed(k) + v.extras.bytes() + 8 * v.hits.len())
             .sum();
         let runs: usize = self.runs.iter().map(|(k, v)| boxed(k) + 8 * v.len()).sum();
         let word_slot = std::mem::size_of::<(MemoKey, WordLookup)>() + 1;
@@ -879,7 +879,10 @@ impl BrandIndex {
                     memo.words.clear();
                 }
                 memo.words.entry(memo_key(&memo.key)).or_insert(WordLookup {
-                    candidates: candidates.as_slice().into(),
+                    extras: {
+                        let names = candidates.partition_point(|&c| ids.is_name(c));
+                        WordExtras::of(ids, &candidates[names..])
+                    },
                     hits,
                     ordinary: vocabulary::is_ordinary(query),
                 })
@@ -887,8 +890,7 @@ impl BrandIndex {
             ordinary.push(lookup.ordinary);
             report(&lookup.hits, (w, w), !lookup.ordinary, out);
             if several {
-                let names = lookup.candidates.partition_point(|&c| ids.is_name(c));
-                runs.push(ids, query.len(), &lookup.candidates[names..]);
+                runs.push(query.len(), &lookup.extras);
             }
         }
         if !several {

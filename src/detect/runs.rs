@@ -313,6 +313,69 @@ const LASTS: usize = 1;
 const PREFIXED: usize = 2;
 const SUFFIXED: usize = 3;
 
+/// What a word's lookup found for runs of several words, besides names
+/// (its candidate ids past the names, sorted, read once): a pure function
+/// of the index and the word, so the word memo keeps it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct WordExtras {
+    /// The entries of [`FIRSTS`], [`LASTS`], [`PREFIXED`] and [`SUFFIXED`],
+    /// in that order, each sorted.
+    ids: Box<[u32]>,
+    /// Where each of the four ends in `ids`.
+    ends: [u32; 4],
+    /// Lengths of names the word is a shared-marker prefix / suffix anchor
+    /// of.
+    prefix: Lengths,
+    suffix: Lengths,
+}
+
+impl WordExtras {
+    /// Sorts a word's extra candidate ids (`extras`, sorted) into what runs
+    /// read.
+    pub(crate) fn of(ids: &FuzzyIds, extras: &[u32]) -> Self {
+        let mut lists: [Vec<u32>; 4] = Default::default();
+        let (mut prefix, mut suffix) = (0, 0);
+        for &id in extras {
+            if let Some(direct) = id.checked_sub(ids.direct_from) {
+                let list = if direct & 1 == 1 { SUFFIXED } else { PREFIXED };
+                lists[list].push(direct >> 1);
+            } else if let Some(code) = id.checked_sub(ids.markers_from) {
+                let length = 1 << (code & (SUFFIX_MARKER - 1));
+                if code & SUFFIX_MARKER != 0 {
+                    suffix |= length;
+                } else {
+                    prefix |= length;
+                }
+            } else if let Some(g) = id.checked_sub(ids.pieces_from) {
+                match ids.last.get(g as usize) {
+                    Some(true) => lists[LASTS].push(g),
+                    Some(false) => lists[FIRSTS].push(g),
+                    None => {}
+                }
+            }
+        }
+        // Ids come sorted, so each list is (pieces and shared markers are
+        // distinct ids; direct markers map to ascending names).
+        let mut all = Vec::with_capacity(lists.iter().map(Vec::len).sum());
+        let mut ends = [0u32; 4];
+        for (list, end) in lists.iter().zip(&mut ends) {
+            all.extend_from_slice(list);
+            *end = u32::try_from(all.len()).unwrap_or(u32::MAX);
+        }
+        Self {
+            ids: all.into_boxed_slice(),
+            ends,
+            prefix,
+            suffix,
+        }
+    }
+
+    /// Heap bytes held.
+    pub(crate) fn bytes(&self) -> usize {
+        4 * self.ids.len()
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 struct WordInfo {
     /// Characters.
@@ -335,38 +398,24 @@ impl Words {
     }
 
     /// Records the next word of `len` characters from what its lookup
-    /// found besides names (`extras`, sorted ids).
-    pub(crate) fn push(&mut self, ids: &FuzzyIds, len: usize, extras: &[u32]) {
+    /// found for runs ([`WordExtras`]).
+    pub(crate) fn push(&mut self, len: usize, extras: &WordExtras) {
         let mut info = WordInfo {
             len,
+            prefix: extras.prefix,
+            suffix: extras.suffix,
             ..WordInfo::default()
         };
-        for (range, list) in info.lists.iter_mut().zip(&self.lists) {
-            *range = list.len()..list.len();
-        }
-        for &id in extras {
-            if let Some(direct) = id.checked_sub(ids.direct_from) {
-                let list = if direct & 1 == 1 { SUFFIXED } else { PREFIXED };
-                self.lists[list].push(direct >> 1);
-            } else if let Some(code) = id.checked_sub(ids.markers_from) {
-                let length = 1 << (code & (SUFFIX_MARKER - 1));
-                if code & SUFFIX_MARKER != 0 {
-                    info.suffix |= length;
-                } else {
-                    info.prefix |= length;
-                }
-            } else if let Some(g) = id.checked_sub(ids.pieces_from) {
-                match ids.last.get(g as usize) {
-                    Some(true) => self.lists[LASTS].push(g),
-                    Some(false) => self.lists[FIRSTS].push(g),
-                    None => {}
-                }
+        let mut from = 0;
+        for ((range, list), &end) in info.lists.iter_mut().zip(&mut self.lists).zip(&extras.ends) {
+            let end = end as usize;
+            let start = list.len();
+            // Most words have none of most lists.
+            if end > from {
+                list.extend_from_slice(extras.ids.get(from..end).unwrap_or_default());
             }
-        }
-        // Ids come sorted, so each list is (pieces and shared markers are
-        // distinct ids; direct markers map to ascending names).
-        for (range, list) in info.lists.iter_mut().zip(&self.lists) {
-            range.end = list.len();
+            *range = start..list.len();
+            from = end;
         }
         self.info.push(info);
     }
