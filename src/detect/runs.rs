@@ -545,6 +545,59 @@ mod tests {
         assert_eq!(anchored_reach(1 << 8 | 1 << 12, 10), Some(2));
     }
 
+    /// A word's extra ids are sorted once into the lists runs read, and
+    /// each word recorded from them gets its own ranges of those lists.
+    #[test]
+    fn word_extras_sort_ids_into_the_lists_runs_read() {
+        let ids = FuzzyIds {
+            pieces_from: 10,
+            starts: vec![0, 1, 2, 3],
+            piece_names: vec![0, 1, 2],
+            last: vec![false, true, false],
+            markers_from: 20,
+            direct_from: 20 + 2 * SUFFIX_MARKER,
+        };
+        let direct = |name: u32, suffix: u32| ids.direct_from + 2 * name + suffix;
+        // Sorted, as lookups give them: names first (not extras), then
+        // pieces, shared markers and direct markers.
+        let extras = [
+            10,
+            11,
+            12,
+            ids.markers_from + 3,
+            ids.markers_from + (SUFFIX_MARKER | 5),
+            direct(4, 0),
+            direct(7, 1),
+            direct(9, 0),
+        ];
+        let first = WordExtras::of(&ids, &extras);
+        assert_eq!(&*first.ids, &[0, 2, 1, 4, 9, 7]);
+        assert_eq!(first.ends, [2, 3, 5, 6]);
+        assert_eq!((first.prefix, first.suffix), (1 << 3, 1 << 5));
+        let second = WordExtras::of(&ids, &[11, direct(2, 1)]);
+        let none = WordExtras::of(&ids, &[]);
+        assert_eq!(none, WordExtras::default());
+
+        let mut words = Words::default();
+        words.push(6, &first);
+        words.push(3, &none);
+        words.push(5, &second);
+        let lists = |w: usize| -> [Vec<u32>; 4] {
+            std::array::from_fn(|l| words.lists[l][words.info[w].lists[l].clone()].to_vec())
+        };
+        assert_eq!(lists(0), [vec![0, 2], vec![1], vec![4, 9], vec![7]]);
+        assert!(lists(1).iter().all(Vec::is_empty));
+        assert_eq!(lists(2), [vec![], vec![1], vec![], vec![2]]);
+        assert_eq!(
+            words
+                .info
+                .iter()
+                .map(|i| (i.len, i.prefix, i.suffix))
+                .collect::<Vec<_>>(),
+            [(6, 1 << 3, 1 << 5), (3, 0, 0), (5, 0, 0)]
+        );
+    }
+
     /// `build` sizes its table from bounds, before the pieces and anchors
     /// are known; every word finds what it finds in a table sized for
     /// exactly the same entries.
