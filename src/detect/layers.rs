@@ -6,12 +6,12 @@
 //! that long. Instead a snapshot keeps the base it has and builds an
 //! overlay over just the changed brands (milliseconds). The base's own
 //! entries for those brands are *retired*: their matches are dropped. A
-//! scan asks both layers, folding the text once. Every rule that ranks or
-//! drops matches applies per brand, and a brand lives in exactly one
-//! layer, but one: a match inside another brand's name as written is
-//! dropped, which is applied once the layers' matches are merged. So the answer is the one a single index over all
-//! brands would give; `snapshot` tests compare the two under random change
-//! sequences.
+//! scan asks both layers, folding the text once. A brand lives in exactly
+//! one layer, and every rule that ranks or drops matches applies per brand
+//! but one, which looks across brands (a match inside another brand's name
+//! as written is dropped): it is applied once the layers' matches are
+//! merged. So the answer is the one a single index over all brands would
+//! give; `snapshot` tests compare the two under random change sequences.
 //!
 //! The overlay's brand ids follow the base's (the caller numbers them);
 //! its name numbers are reported after the base's, so a [`NameId`] stays
