@@ -34,6 +34,11 @@
 //! apt-get install nghttp2-client
 //! cargo run --release --example load -- --client h2load --seconds 8 --concurrency 1,16,64,256
 //! ```
+//!
+//! `--log FILTER` logs as `marque serve --log-format json --log FILTER`
+//! does, to standard error (redirect it to a file), so that the figures
+//! include what the server's logging costs at that level. Without it the
+//! in-process server logs nothing.
 
 use prost::Message;
 use std::{
@@ -71,6 +76,7 @@ struct Args {
     seconds: u64,
     rounds: u32,
     levels: Vec<usize>,
+    log: Option<String>,
 }
 
 fn args() -> Args {
@@ -80,11 +86,13 @@ fn args() -> Args {
         seconds: 5,
         rounds: 4,
         levels: vec![1, 16, 64, 256],
+        log: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--addr" => args.addr = it.next(),
+            "--log" => args.log = it.next(),
             "--seconds" => args.seconds = it.next().and_then(|s| s.parse().ok()).unwrap_or(5),
             "--rounds" => args.rounds = it.next().and_then(|s| s.parse().ok()).unwrap_or(4).max(1),
             "--concurrency" => {
@@ -409,6 +417,9 @@ fn summarize(mut all: Vec<Duration>, errors: usize) -> Run {
 #[tokio::main]
 async fn main() {
     let args = args();
+    if let Some(filter) = &args.log {
+        marque::telemetry::init(marque::config::LogFormat::Json, filter).expect("log filter");
+    }
     let addr = match &args.addr {
         Some(addr) => addr.clone(),
         None => {

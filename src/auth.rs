@@ -556,8 +556,14 @@ where
     }
 }
 
-/// Logs and counts an RPC's outcome: caller errors at info, server faults at
-/// error.
+/// Logs and counts an RPC's outcome: answered calls at debug, caller errors
+/// at info, an unavailable store or exhausted limits at warn, server faults
+/// at error.
+///
+/// Answered calls are not logged at the default level: checks come at tens
+/// of thousands a second, and a line for each would cost the server a quarter
+/// of its throughput and write megabytes a second (BENCHMARKS.md, "What
+/// logging costs"). The metrics count every call by RPC and code.
 fn log_outcome(rpc: Option<Rpc>, path: &str, code: Code, started: Instant) {
     let elapsed = started.elapsed();
     // Label only the RPCs that exist (`path` is `rpc`'s): a caller inventing
@@ -575,7 +581,8 @@ fn log_outcome(rpc: Option<Rpc>, path: &str, code: Code, started: Instant) {
         Code::Unavailable | Code::ResourceExhausted | Code::DeadlineExceeded => {
             tracing::warn!(code = ?code, micros, "rpc failed")
         }
-        _ => tracing::info!(code = ?code, micros, "rpc done"),
+        Code::Ok => tracing::debug!(code = ?code, micros, "rpc done"),
+        _ => tracing::info!(code = ?code, micros, "rpc failed"),
     }
 }
 
