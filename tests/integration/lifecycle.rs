@@ -328,6 +328,10 @@ async fn the_binary_prints_a_first_operator_key_and_exits_cleanly_on_sigterm() {
             "100ms",
             "--log-format",
             "json",
+            // Every library's lines too (h2, hyper, tonic): none may carry
+            // a key.
+            "--log",
+            "trace",
         ])
         .env_remove("MARQUE_OPERATOR_KEY")
         .stdout(std::process::Stdio::piped())
@@ -349,6 +353,14 @@ async fn the_binary_prints_a_first_operator_key_and_exits_cleanly_on_sigterm() {
     .expect("the key is printed at start-up");
     let mut logs = Vec::new();
     let addr = listening_address(&mut stderr, &mut logs).await;
+    // Read the rest as it comes: at TRACE a full pipe would stall the server.
+    let rest = tokio::spawn(async move {
+        let mut rest = Vec::new();
+        while let Ok(Some(line)) = stderr.next_line().await {
+            rest.push(line);
+        }
+        rest
+    });
     let channel = Endpoint::from_shared(format!("http://{addr}"))
         .expect("endpoint")
         .connect_lazy();
@@ -370,6 +382,22 @@ async fn the_binary_prints_a_first_operator_key_and_exits_cleanly_on_sigterm() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(ok, "the printed key is an operator key");
+    // The same key id with another secret is refused, and that secret is
+    // not logged either.
+    let (id, secret) = key.rsplit_once('_').expect("mq_{id}_{secret}");
+    let wrong = format!("{id}_{}", secret.chars().rev().collect::<String>());
+    let mut refused =
+        marque::pb::marque::v1::registry_service_client::RegistryServiceClient::with_interceptor(
+            Endpoint::from_shared(format!("http://{addr}"))
+                .expect("endpoint")
+                .connect_lazy(),
+            common::Bearer::key(&wrong),
+        );
+    let status = refused
+        .get_caller(pb::GetCallerRequest {})
+        .await
+        .expect_err("a wrong secret");
+    assert_eq!(status.code(), tonic::Code::Unauthenticated);
 
     let pid = child.id().expect("pid").to_string();
     let killed = std::process::Command::new("kill")
@@ -382,11 +410,15 @@ async fn the_binary_prints_a_first_operator_key_and_exits_cleanly_on_sigterm() {
         .expect("exits after SIGTERM")
         .expect("wait");
     assert!(status.success(), "exit status {status:?}");
-    while let Ok(Some(line)) = stderr.next_line().await {
-        logs.push(line);
-    }
+    logs.extend(rest.await.expect("the log reader"));
     let all = logs.join("\n");
-    assert!(!all.contains(&key), "the key never reaches the logs");
+    for secret in [secret, &wrong[wrong.len() - 64..]] {
+        assert!(
+            !all.contains(secret),
+            "a key's secret reached the logs, even at TRACE"
+        );
+    }
+    assert!(all.contains("\"level\":\"TRACE\""), "the libraries' lines");
     assert!(all.contains("\"level\":\"INFO\""), "structured JSON logs");
     let _ = Who::Operator;
 }
