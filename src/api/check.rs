@@ -79,7 +79,9 @@ const BATCH_CHUNK: usize = 64;
 pub const MAX_IMAGE_HASHES: usize = 32;
 
 /// Validates a listing; violations are named under `prefix`.
-fn parse_listing(l: &pb::Listing, prefix: &str, v: &mut Violations) -> listing::Listing {
+/// The listing's id and checked form, taking its text rather than copying
+/// it.
+fn parse_listing(l: pb::Listing, prefix: &str, v: &mut Violations) -> (String, listing::Listing) {
     let f = |name: &str| {
         if prefix.is_empty() {
             name.to_string()
@@ -144,25 +146,26 @@ fn parse_listing(l: &pb::Listing, prefix: &str, v: &mut Violations) -> listing::
             }
         })
         .collect();
-    listing::Listing {
-        seller_account: l.seller_account.clone(),
-        title: l.title.clone(),
-        description: l.description.clone(),
-        declared_brand: l.declared_brand.clone(),
+    let listing = listing::Listing {
+        seller_account: l.seller_account,
+        title: l.title,
+        description: l.description,
+        declared_brand: l.declared_brand,
         nice_class,
         region,
         image_hashes,
-    }
+    };
+    (l.listing_id, listing)
 }
 
 /// A listing outcome for the wire.
 ///
 /// Resource names are concatenated rather than formatted: a response names
 /// up to four resources per match.
-fn outcome(listing_id: &str, o: &listing::Outcome, revision: u64) -> pb::CheckListingResponse {
+fn outcome(listing_id: String, o: &listing::Outcome, revision: u64) -> pb::CheckListingResponse {
     use crate::detect::Evidence as E;
     pb::CheckListingResponse {
-        listing_id: listing_id.to_string(),
+        listing_id,
         verdict: match o.verdict {
             listing::Verdict::Allow => pb::Verdict::Allow,
             listing::Verdict::Review => pb::Verdict::Review,
@@ -250,13 +253,13 @@ impl CheckApi {
         let platform = auth::require_platform(&caller)?.clone();
         let req = request.into_inner();
         let mut v = Violations::new();
-        let Some(l) = req.listing.as_ref() else {
+        let Some(l) = req.listing else {
             return Err(ApiError::Invalid(vec![(
                 "listing".into(),
                 "is required".into(),
             )]));
         };
-        let parsed = parse_listing(l, "listing", &mut v);
+        let (listing_id, parsed) = parse_listing(l, "listing", &mut v);
         v.finish()?;
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
         let result = listing::check(
@@ -266,7 +269,7 @@ impl CheckApi {
             time::OffsetDateTime::now_utc(),
         );
         count_verdict(result.verdict);
-        Ok(outcome(&l.listing_id, &result, snapshot.revision()))
+        Ok(outcome(listing_id, &result, snapshot.revision()))
     }
 
     async fn batch_check_listings_impl(
@@ -288,7 +291,7 @@ impl CheckApi {
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
         let now = time::OffsetDateTime::now_utc();
         let mut results = Vec::with_capacity(req.listings.len());
-        for (i, l) in req.listings.iter().enumerate() {
+        for (i, l) in req.listings.into_iter().enumerate() {
             // A full batch is milliseconds of work on the full registry: it
             // lets the worker's other calls (health probes included) run
             // between chunks.
@@ -297,13 +300,13 @@ impl CheckApi {
             }
             results.push({
                 let mut v = Violations::new();
-                let parsed = parse_listing(l, "", &mut v);
+                let (listing_id, parsed) = parse_listing(l, "", &mut v);
                 let outcome_or_error = match v.finish() {
                     Ok(()) => {
                         let result = listing::check(&snapshot, &platform, &parsed, now);
                         count_verdict(result.verdict);
                         pb::batch_check_result::Outcome::Result(outcome(
-                            &l.listing_id,
+                            listing_id,
                             &result,
                             snapshot.revision(),
                         ))
