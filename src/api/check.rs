@@ -78,9 +78,8 @@ const BATCH_CHUNK: usize = 64;
 /// Most image hashes in one listing.
 pub const MAX_IMAGE_HASHES: usize = 32;
 
-/// Validates a listing; violations are named under `prefix`.
-/// The listing's id and checked form, taking its text rather than copying
-/// it.
+/// Validates a listing (violations named under `prefix`) into its id and
+/// checked form, taking its text rather than copying it.
 fn parse_listing(l: pb::Listing, prefix: &str, v: &mut Violations) -> (String, listing::Listing) {
     let f = |name: &str| {
         if prefix.is_empty() {
