@@ -525,7 +525,6 @@ where
             })
         };
         let started = Instant::now();
-        let path = path.clone();
         match outcome {
             Err(status) => Box::pin(
                 async move {
