@@ -150,6 +150,13 @@ pub struct ServeArgs {
     /// Close client connections gracefully after this long, so HTTP/2 connections rebalance.
     #[arg(long, env = "MARQUE_MAX_CONNECTION_AGE", value_parser = humantime::parse_duration)]
     pub max_connection_age: Option<Duration>,
+    /// Send an HTTP/2 PING on every client connection this often (and probe idle TCP
+    /// connections as often), closing connections whose peer is gone; 0s sends none.
+    #[arg(long, env = "MARQUE_KEEPALIVE_INTERVAL", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub keepalive_interval: Duration,
+    /// How long a keepalive PING may go unanswered before its connection is closed.
+    #[arg(long, env = "MARQUE_KEEPALIVE_TIMEOUT", default_value = "20s", value_parser = humantime::parse_duration)]
+    pub keepalive_timeout: Duration,
     /// Longest silence on an idle Watch stream before a checkpoint.
     #[arg(long, env = "MARQUE_WATCH_CHECKPOINT", default_value = "15s", value_parser = humantime::parse_duration)]
     pub watch_checkpoint: Duration,
@@ -241,7 +248,44 @@ impl ServeArgs {
         options.migrate = !self.no_migrate;
         options.admin_listen = self.admin_listen;
         options.max_connection_age = self.max_connection_age;
+        options.keepalive_interval =
+            (!self.keepalive_interval.is_zero()).then_some(self.keepalive_interval);
+        options.keepalive_timeout = self.keepalive_timeout;
         options.watch_checkpoint = self.watch_checkpoint;
         Ok(options)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serve(args: &[&str]) -> ServerOptions {
+        let cli = Cli::try_parse_from([&["marque", "serve"], args].concat()).expect("parses");
+        match cli.command {
+            CliCommand::Serve(serve) => serve.server_options().expect("options"),
+            other => panic!("not serve: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn keepalive_defaults_to_a_ping_a_minute_and_0s_turns_it_off() {
+        let defaults = serve(&[]);
+        let library = ServerOptions::new(defaults.listen);
+        assert_eq!(defaults.keepalive_interval, Some(Duration::from_secs(60)));
+        assert_eq!(defaults.keepalive_interval, library.keepalive_interval);
+        assert_eq!(defaults.keepalive_timeout, Duration::from_secs(20));
+        assert_eq!(defaults.keepalive_timeout, library.keepalive_timeout);
+        let set = serve(&["--keepalive-interval", "90s", "--keepalive-timeout", "5s"]);
+        assert_eq!(set.keepalive_interval, Some(Duration::from_secs(90)));
+        assert_eq!(set.keepalive_timeout, Duration::from_secs(5));
+        assert_eq!(
+            serve(&["--keepalive-interval", "0s"]).keepalive_interval,
+            None
+        );
+        assert!(
+            Cli::try_parse_from(["marque", "serve", "--keepalive-interval", "soon"]).is_err(),
+            "not a duration"
+        );
     }
 }

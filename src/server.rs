@@ -127,6 +127,13 @@ pub struct ServerOptions {
     /// Close client connections (gracefully, with GOAWAY) after this long,
     /// so long-lived HTTP/2 connections rebalance across replicas.
     pub max_connection_age: Option<Duration>,
+    /// Send an HTTP/2 PING on every connection this often (and set TCP
+    /// keepalive to it), so connections to peers that are gone (a crashed
+    /// client, a NAT that forgot the flow) are closed instead of held for
+    /// ever; none sends no pings.
+    pub keepalive_interval: Option<Duration>,
+    /// How long a PING may go unanswered before the connection is closed.
+    pub keepalive_timeout: Duration,
 }
 
 impl ServerOptions {
@@ -147,6 +154,8 @@ impl ServerOptions {
             watch_checkpoint: Duration::from_secs(15),
             admin_listen: None,
             max_connection_age: None,
+            keepalive_interval: Some(Duration::from_secs(60)),
+            keepalive_timeout: Duration::from_secs(20),
         }
     }
 }
@@ -267,7 +276,9 @@ impl Server {
         // Serves until run() returns, so probes see NOT_SERVING while draining.
         let _admin =
             admin.map(|listener| AbortOnDrop(tokio::spawn(serve_admin(listener, health.clone()))));
-        let mut builder = tonic::transport::Server::builder();
+        let mut builder = tonic::transport::Server::builder()
+            .http2_keepalive_interval(options.keepalive_interval)
+            .http2_keepalive_timeout(Some(options.keepalive_timeout));
         if let Some(age) = options.max_connection_age {
             builder = builder.max_connection_age(age);
         }
@@ -325,8 +336,9 @@ impl Server {
         // Nagle's algorithm off, as tonic's own listener does: a unary answer
         // goes out in several small writes (headers, message, trailers) that
         // must not wait for the client's ACK.
-        let incoming =
-            tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
+        let incoming = tonic::transport::server::TcpIncoming::from(listener)
+            .with_nodelay(Some(true))
+            .with_keepalive(options.keepalive_interval);
         let mut serving = tokio::spawn(router.serve_with_incoming_shutdown(incoming, async {
             let _ = stop_rx.await;
         }));

@@ -316,6 +316,85 @@ async fn plaintext_is_refused_off_loopback_unless_asked_for() {
     );
 }
 
+/// Reads `stream` until the peer closes it; what it sent.
+async fn read_to_close(stream: &mut tokio::net::TcpStream) -> Vec<u8> {
+    use tokio::io::AsyncReadExt;
+    let mut all = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => return all,
+            Ok(n) => all.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// HTTP/2 frame types in `bytes`, read frame by frame from the start.
+fn frame_types(bytes: &[u8]) -> Vec<u8> {
+    let mut types = Vec::new();
+    let mut at = 0;
+    while at + 9 <= bytes.len() {
+        let len = usize::from(bytes[at]) << 16
+            | usize::from(bytes[at + 1]) << 8
+            | usize::from(bytes[at + 2]);
+        types.push(bytes[at + 3]);
+        at += 9 + len;
+    }
+    types
+}
+
+/// A client that opens an HTTP/2 connection and then falls silent (a
+/// crashed process, a NAT that dropped the flow) is pinged, and closed when
+/// it does not answer, instead of being held for ever; with keepalive off
+/// it is held.
+#[tokio::test]
+async fn a_connection_whose_peer_never_answers_a_ping_is_closed() {
+    use tokio::io::AsyncWriteExt;
+    const PING: u8 = 6;
+    const GOAWAY: u8 = 7;
+    // The client preface and an empty SETTINGS frame, then nothing: no
+    // SETTINGS or PING acknowledgement.
+    let mut preface = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+    preface.extend_from_slice(&[0, 0, 0, 4, 0, 0, 0, 0, 0]);
+
+    let mut start = Start::fixture();
+    start.options.keepalive_interval = Some(Duration::from_millis(200));
+    start.options.keepalive_timeout = Duration::from_millis(300);
+    let server = start.start().await;
+    let mut silent = tokio::net::TcpStream::connect(server.addr)
+        .await
+        .expect("connect");
+    silent.write_all(&preface).await.expect("preface");
+    let sent = tokio::time::timeout(Duration::from_secs(10), read_to_close(&mut silent))
+        .await
+        .expect("the server closes the silent connection");
+    let types = frame_types(&sent);
+    assert!(types.contains(&PING), "pinged first: frame types {types:?}");
+    assert!(
+        types.contains(&GOAWAY),
+        "then told why: frame types {types:?}"
+    );
+    // A client that answers the pings keeps working across them.
+    let mut client = server.registry_as(Who::OwnerA);
+    for _ in 0..2 {
+        client
+            .get_caller(pb::GetCallerRequest {})
+            .await
+            .expect("a client that answers pings keeps its connection");
+        tokio::time::sleep(Duration::from_millis(800)).await;
+    }
+
+    let mut start = Start::fixture();
+    start.options.keepalive_interval = None;
+    let server = start.start().await;
+    let mut silent = tokio::net::TcpStream::connect(server.addr)
+        .await
+        .expect("connect");
+    silent.write_all(&preface).await.expect("preface");
+    let held = tokio::time::timeout(Duration::from_millis(1500), read_to_close(&mut silent)).await;
+    assert!(held.is_err(), "without keepalive the connection is held");
+}
+
 #[tokio::test]
 async fn the_binary_prints_a_first_operator_key_and_exits_cleanly_on_sigterm() {
     use tokio::io::{AsyncBufReadExt, BufReader};
