@@ -305,6 +305,12 @@ impl Server {
             .context("cannot build reflection v1alpha")?;
         let (cut_tx, cut_rx) = tokio::sync::watch::channel(false);
         let (draining_tx, draining_rx) = tokio::sync::watch::channel(false);
+        // Requests may come gzip-compressed (a large batch or import), each
+        // bounded by its service's limit once decompressed. Answers are
+        // compressed only where they are pages of records, and only for
+        // clients that accept gzip: a check's answer is a few hundred bytes
+        // whose compression would cost more than it saves.
+        use tonic::codec::CompressionEncoding::Gzip;
         let router = builder
             .layer(AuthLayer::new(registry.clone()))
             .add_service(health_service)
@@ -312,11 +318,14 @@ impl Server {
             .add_service(reflection_v1alpha)
             .add_service(
                 RegistryServiceServer::new(RegistryApi::new(registry.clone(), cut_rx))
-                    .max_decoding_message_size(MAX_REGISTRY_MESSAGE_BYTES),
+                    .max_decoding_message_size(MAX_REGISTRY_MESSAGE_BYTES)
+                    .accept_compressed(Gzip)
+                    .send_compressed(Gzip),
             )
             .add_service(
                 CheckServiceServer::new(CheckApi::new(registry.clone()))
-                    .max_decoding_message_size(MAX_CHECK_MESSAGE_BYTES),
+                    .max_decoding_message_size(MAX_CHECK_MESSAGE_BYTES)
+                    .accept_compressed(Gzip),
             )
             .add_service(
                 WatchServiceServer::new(WatchApi::new(
@@ -324,11 +333,14 @@ impl Server {
                     options.watch_checkpoint,
                     draining_rx,
                 ))
-                .max_decoding_message_size(MAX_CHECK_MESSAGE_BYTES),
+                .max_decoding_message_size(MAX_CHECK_MESSAGE_BYTES)
+                .accept_compressed(Gzip),
             )
             .add_service(
                 AuditServiceServer::new(AuditApi::new(registry.clone()))
-                    .max_decoding_message_size(MAX_CHECK_MESSAGE_BYTES),
+                    .max_decoding_message_size(MAX_CHECK_MESSAGE_BYTES)
+                    .accept_compressed(Gzip)
+                    .send_compressed(Gzip),
             );
 
         let mut tasks: Vec<tokio::task::JoinHandle<()>> = Vec::new();

@@ -547,3 +547,97 @@ async fn an_authorization_allows_a_listing_only_while_active_and_valid() {
         unauthorized
     );
 }
+
+/// Clients may compress what they send (gzip), within each service's limit
+/// once decompressed; pages of records come back compressed to clients that
+/// accept it, check answers never.
+#[tokio::test]
+async fn gzip_requests_are_read_and_record_pages_answered_compressed() {
+    use tonic::codec::CompressionEncoding::Gzip;
+    let server = TestServer::start().await;
+    let title = "Alpha steel watch";
+    let batch = pb::BatchCheckListingsRequest {
+        listings: vec![listing("seller-p1", title), listing("stranger", title)],
+        min_revision: 0,
+    };
+    let plain = server
+        .check_as(Who::PlatformP)
+        .batch_check_listings(batch.clone())
+        .await
+        .expect("plain batch")
+        .into_inner();
+    let answer = server
+        .check_as(Who::PlatformP)
+        .send_compressed(Gzip)
+        .accept_compressed(Gzip)
+        .batch_check_listings(batch)
+        .await
+        .expect("a gzip batch is read");
+    assert_eq!(
+        answer.metadata().get("grpc-encoding"),
+        None,
+        "check answers are not compressed"
+    );
+    let compressed = answer.into_inner();
+    assert_eq!(compressed.results, plain.results);
+    let verdicts: Vec<_> = compressed
+        .results
+        .iter()
+        .map(|r| match &r.outcome {
+            Some(pb::batch_check_result::Outcome::Result(r)) => r.verdict,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(verdicts, [ALLOW, BLOCK]);
+
+    let page = server
+        .registry_as(Who::PlatformP)
+        .accept_compressed(Gzip)
+        .list_brands(pb::ListBrandsRequest::default())
+        .await
+        .expect("list brands");
+    assert_eq!(
+        page.metadata()
+            .get("grpc-encoding")
+            .and_then(|v| v.to_str().ok()),
+        Some("gzip")
+    );
+    assert!(
+        page.into_inner()
+            .brands
+            .iter()
+            .any(|b| b.name == "brands/alpha")
+    );
+    let page = server
+        .registry_as(Who::PlatformP)
+        .list_brands(pb::ListBrandsRequest::default())
+        .await
+        .expect("list brands");
+    assert_eq!(
+        page.metadata().get("grpc-encoding"),
+        None,
+        "only for clients that accept gzip"
+    );
+
+    // A few kilobytes that would decompress past the check service's limit
+    // are refused, and the server goes on.
+    let mut bomb = listing("stranger", title);
+    bomb.description = "a".repeat(8 * 1024 * 1024);
+    let refused = server
+        .check_as(Who::PlatformP)
+        .send_compressed(Gzip)
+        .max_encoding_message_size(usize::MAX)
+        .check_listing(pb::CheckListingRequest {
+            listing: Some(bomb),
+            min_revision: 0,
+        })
+        .await
+        .expect_err("past the limit once decompressed");
+    assert_eq!(
+        refused.code(),
+        tonic::Code::ResourceExhausted,
+        "{refused:?}"
+    );
+    let after = check(&server, Who::PlatformP, listing("stranger", title)).await;
+    assert_eq!(after.verdict, BLOCK);
+}
