@@ -626,7 +626,6 @@ async fn gzip_requests_are_read_and_record_pages_answered_compressed() {
     let refused = server
         .check_as(Who::PlatformP)
         .send_compressed(Gzip)
-        .max_encoding_message_size(usize::MAX)
         .check_listing(pb::CheckListingRequest {
             listing: Some(bomb),
             min_revision: 0,
