@@ -2,10 +2,12 @@
 //!
 //! ```text
 //! cargo run --example corpus
+//! cargo run --example corpus -- --listings tests/data/heldout.toml
 //! ```
 //!
 //! Loads `tests/data/corpus-registry.toml` into an embedded registry (no
-//! server), checks every listing of `tests/data/listings.toml` with
+//! server), checks every listing of `tests/data/listings.toml` (or of the
+//! file `--listings` names, in the same format) with
 //! [`marque::listing::check`] as its platform, and prints:
 //! - precision and recall per expected evidence kind, BLOCK and REVIEW being
 //!   positive and ALLOW negative (a group holds the listings whose expected
@@ -145,13 +147,24 @@ impl Scored<'_> {
     }
 }
 
+/// The listings file: `--listings FILE` (relative to the repository root),
+/// else [`LISTINGS`].
+fn listings_arg(mut args: impl Iterator<Item = String>) -> anyhow::Result<String> {
+    match (args.next().as_deref(), args.next(), args.next()) {
+        (None, ..) => Ok(LISTINGS.to_owned()),
+        (Some("--listings"), Some(file), None) => Ok(file),
+        _ => anyhow::bail!("usage: cargo run --example corpus [-- --listings FILE]"),
+    }
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let listings = listings_arg(std::env::args().skip(1))?;
     let seed = Seed::load(&root.join(REGISTRY))?;
-    let text = std::fs::read_to_string(root.join(LISTINGS))
-        .with_context(|| format!("cannot read {LISTINGS}"))?;
-    let corpus: Corpus = toml::from_str(&text).with_context(|| format!("invalid {LISTINGS}"))?;
+    let text = std::fs::read_to_string(root.join(&listings))
+        .with_context(|| format!("cannot read {listings}"))?;
+    let corpus: Corpus = toml::from_str(&text).with_context(|| format!("invalid {listings}"))?;
 
     let registry = Registry::new(Arc::new(MemoryStore::new()), Duration::ZERO);
     registry.load().await?;
@@ -210,19 +223,23 @@ async fn main() -> anyhow::Result<()> {
         if let (Some(e), Some(g)) = (index(expected), index(got)) {
             confusion[e][g] += 1;
         }
+        // Categories in the order they first appear.
         let category = s.row.category.as_str();
-        if by_category.last().is_none_or(|c| c.0 != category) {
-            by_category.push((category, 0, 0, 0));
-        }
-        if let Some(c) = by_category.last_mut() {
-            c.1 += 1;
-            c.2 += usize::from(expected == got);
-            c.3 += usize::from(s.row.evidence == s.evidence);
-        }
+        let at = match by_category.iter().position(|c| c.0 == category) {
+            Some(at) => at,
+            None => {
+                by_category.push((category, 0, 0, 0));
+                by_category.len() - 1
+            }
+        };
+        let c = &mut by_category[at];
+        c.1 += 1;
+        c.2 += usize::from(expected == got);
+        c.3 += usize::from(s.row.evidence == s.evidence);
     }
 
     println!(
-        "Listing-check corpus: {} listings ({LISTINGS}) against {REGISTRY}",
+        "Listing-check corpus: {} listings ({listings}) against {REGISTRY}",
         scored.len()
     );
     println!(

@@ -21,6 +21,7 @@ use marque::{pb::marque::v1 as pb, seed::Seed};
 
 const REGISTRY: &str = "tests/data/corpus-registry.toml";
 const LISTINGS: &str = "tests/data/listings.toml";
+const HELD_OUT: &str = "tests/data/heldout.toml";
 const PLATFORMS: [&str; 2] = ["shopwise", "bazaar-east"];
 
 #[path = "../data/corpus_rows.rs"]
@@ -59,8 +60,12 @@ fn read(path: &str) -> String {
 }
 
 fn corpus() -> Vec<Row> {
+    rows_of(LISTINGS)
+}
+
+fn rows_of(path: &str) -> Vec<Row> {
     let corpus: Corpus =
-        toml::from_str(&read(LISTINGS)).unwrap_or_else(|e| panic!("invalid {LISTINGS}: {e}"));
+        toml::from_str(&read(path)).unwrap_or_else(|e| panic!("invalid {path}: {e}"));
     corpus.listings
 }
 
@@ -233,14 +238,11 @@ fn registry_brands() -> BTreeSet<String> {
         .collect()
 }
 
-#[test]
-fn corpus_is_well_formed() {
-    let rows = corpus();
-    let brands = registry_brands();
-    assert!(brands.len() >= 10, "{} brands in {REGISTRY}", brands.len());
-    assert!(rows.len() >= 150, "{} listings", rows.len());
+/// Each listing of `rows` is well formed: unique ids, known values, a brand
+/// of the registry and a place for every listing that shows one.
+fn rows_are_well_formed(rows: &[Row], brands: &BTreeSet<String>) {
     let mut ids = BTreeSet::new();
-    for row in &rows {
+    for row in rows {
         assert!(ids.insert(&row.id), "duplicate id {}", row.id);
         assert!(PLATFORMS.contains(&row.platform.as_str()), "{}", row.id);
         assert!(
@@ -287,8 +289,17 @@ fn corpus_is_well_formed() {
             "{}: no evidence but not ALLOW",
             row.id
         );
-        well_placed(row, &brands);
+        well_placed(row, brands);
     }
+}
+
+#[test]
+fn corpus_is_well_formed() {
+    let rows = corpus();
+    let brands = registry_brands();
+    assert!(brands.len() >= 10, "{} brands in {REGISTRY}", brands.len());
+    assert!(rows.len() >= 150, "{} listings", rows.len());
+    rows_are_well_formed(&rows, &brands);
     // Every verdict with every evidence kind it can have.
     let pairs: BTreeSet<(&str, &str)> = rows
         .iter()
@@ -310,6 +321,19 @@ fn corpus_is_well_formed() {
     }
     let platforms: BTreeSet<&str> = rows.iter().map(|r| r.platform.as_str()).collect();
     assert_eq!(platforms.len(), PLATFORMS.len());
+}
+
+/// The held-out listings (`examples/corpus.rs --listings`, docs/corpus.md)
+/// are measured, not asserted; their labels are checked like the corpus's.
+#[test]
+fn held_out_listings_are_well_formed() {
+    let rows = rows_of(HELD_OUT);
+    assert!(rows.len() >= 150, "{} held-out listings", rows.len());
+    rows_are_well_formed(&rows, &registry_brands());
+    let corpus_ids: BTreeSet<String> = corpus().into_iter().map(|r| r.id).collect();
+    for row in &rows {
+        assert!(!corpus_ids.contains(&row.id), "{} is in both files", row.id);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
