@@ -52,7 +52,9 @@ const NEGATING_WORDS: &[&str] = &["anti"];
 /// - `A货` after `天然` (natural) or beside `翡翠` (jadeite) is the trade's
 ///   name for untreated jadeite (`天然A货翡翠手镯`);
 /// - `AAA` before `batteries` is a battery size;
-/// - `imitation` before `pearls` or `leather` is a material.
+/// - `imitation` before `pearls` or `leather` is a material;
+/// - `1:1` before `replacement` or `exchange` is a warranty ("1:1
+///   replacement warranty"), before `ratio` a proportion.
 const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
     ("A货", &["天然", "翡翠"], &["翡翠"]),
     ("AAA", &[], &["battery", "batteries", "cell", "cells"]),
@@ -61,6 +63,7 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
         &[],
         &["pearl", "pearls", "leather", "suede", "fur"],
     ),
+    ("1:1", &[], &["replacement", "exchange", "ratio"]),
 ];
 
 /// A small automaton over folded terms, with per-pattern boundary needs.
@@ -161,7 +164,7 @@ static COMPAT: LazyLock<Vec<(String, bool)>> = LazyLock::new(|| {
 /// written with punctuation matches only where the text has it (`1:1`, not
 /// `1.1`), a Latin term right after `anti` is not one
 /// (`anti-counterfeit`), and a few name something else in some company
-/// (`天然A货翡翠`, `AAA batteries`, `imitation pearls`).
+/// (`天然A货翡翠`, `AAA batteries`, `imitation pearls`, `1:1 replacement`).
 /// Sorted, overlapping spans merged.
 #[must_use]
 pub fn signal_terms(text: &str) -> Vec<Range<usize>> {
@@ -315,6 +318,15 @@ mod tests {
         assert_eq!(
             found("imitation watch, imitation leathers"),
             ["imitation", "imitation"]
+        );
+    }
+
+    #[test]
+    fn one_to_one_warranties_and_ratios_are_not_signals() {
+        assert!(found("1:1 Replacement Warranty, 1:1 exchange, epoxy 1:1 ratio").is_empty());
+        assert_eq!(
+            found("1:1 replica, 1:1 mirror quality"),
+            ["1:1", "replica", "1:1", "mirror quality"]
         );
     }
 
