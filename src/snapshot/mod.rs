@@ -503,6 +503,13 @@ impl Snapshot {
                         "member {owner:?} is not a brand owner"
                     )));
                 }
+                let names = std::iter::once(("brand.display_name".to_owned(), display_name)).chain(
+                    aliases
+                        .iter()
+                        .enumerate()
+                        .map(|(i, a)| (format!("brand.aliases[{i}]"), a)),
+                );
+                self.names_not_taken(owner, names)?;
                 let brand = Brand {
                     id: id.clone(),
                     owner: owner.clone(),
@@ -519,6 +526,21 @@ impl Snapshot {
             Command::UpdateBrand { id, patch, etag } => {
                 let brand = self.writable_brand(id)?;
                 check_etag(&format!("brands/{id}"), *etag, brand.update_revision)?;
+                // Only names the brand does not have yet are checked: a
+                // change that keeps its names never fails on them.
+                let has = |n: &String| brand.display_name == *n || brand.aliases.contains(n);
+                let names = patch
+                    .display_name
+                    .iter()
+                    .map(|n| ("brand.display_name".to_owned(), n))
+                    .chain(patch.aliases.iter().flat_map(|aliases| {
+                        aliases
+                            .iter()
+                            .enumerate()
+                            .map(|(i, a)| (format!("brand.aliases[{i}]"), a))
+                    }))
+                    .filter(|(_, n)| !has(n));
+                self.names_not_taken(&brand.owner, names)?;
                 let mut next = (**brand).clone();
                 if let Some(v) = &patch.display_name {
                     next.display_name = v.clone();
@@ -782,6 +804,50 @@ impl Snapshot {
         self.authorizations
             .get(brand, id)
             .ok_or_else(|| PlanError::NotFound(format!("brands/{brand}/authorizations/{id}")))
+    }
+
+    /// Refuses names that would declare an active brand of another member:
+    /// equal to one of its names or aliases after normalization, the
+    /// equality of `BRAND_FIELD` (so `VELLANO`, `Vеllano` with a Cyrillic
+    /// `е` and `Vel-lano` are all `Vellano`). Otherwise a member could
+    /// register another's name as an alias of its own brand, and listings
+    /// showing it, even by sellers the other member authorized, would be
+    /// checked against the wrong owner. Checked against the brands as of
+    /// the last refresh of the detection index (every committed revision;
+    /// brands created earlier in the same revision, as in a seed, are not
+    /// compared with each other).
+    fn names_not_taken<'n>(
+        &self,
+        owner: &Slug,
+        names: impl Iterator<Item = (String, &'n String)>,
+    ) -> Result<(), PlanError> {
+        let Some(detection) = self.detection.current() else {
+            return Ok(());
+        };
+        let layers = detection.layers();
+        let mut found = Vec::new();
+        let mut taken = Vec::new();
+        for (field, name) in names {
+            layers.declared_brands(name, &mut found);
+            let other = found
+                .iter()
+                .filter_map(|&(number, _)| detection.brand(number))
+                .find(|b| b.owner != *owner && b.status == BrandStatus::Active);
+            if let Some(other) = other {
+                taken.push((
+                    field,
+                    format!(
+                        "{name:?} is a name of brands/{}, which another member owns",
+                        other.id
+                    ),
+                ));
+            }
+        }
+        if taken.is_empty() {
+            Ok(())
+        } else {
+            Err(PlanError::Invalid(taken))
+        }
     }
 
     fn check_platform(&self, platform: &Slug, field: &str) -> Result<(), PlanError> {

@@ -280,6 +280,90 @@ async fn missing_resources_are_not_found_and_conflicts_already_exist() {
 }
 
 #[tokio::test]
+async fn another_members_brand_names_cannot_be_taken() {
+    let server = TestServer::start().await;
+    let before = revision(&server).await;
+    let mut other = server.registry_as(Who::OwnerB);
+    // Alpha (owner A) is named `Alpha` and `阿尔法`: owner B may not give
+    // either to a brand of its own, in any spelling that declares Alpha.
+    let status = other
+        .create_brand(pb::CreateBrandRequest {
+            brand_id: "alpha-copy".into(),
+            brand: Some(pb::Brand {
+                display_name: "ALPHA".into(),
+                aliases: vec!["Alpha Watches".into(), "Аlpha".into(), "阿尔法".into()],
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("another member's names");
+    assert_violations(
+        &status,
+        &["brand.display_name", "brand.aliases[1]", "brand.aliases[2]"],
+    );
+    assert!(
+        field_violations(&status)
+            .iter()
+            .all(|(_, d)| d.contains("brands/alpha")),
+        "{status:?}"
+    );
+    let alias = |aliases: &[&str]| pb::UpdateBrandRequest {
+        brand: Some(pb::Brand {
+            name: "brands/beta".into(),
+            aliases: aliases.iter().map(|a| (*a).to_owned()).collect(),
+            ..Default::default()
+        }),
+        update_mask: Some(prost_types::FieldMask {
+            paths: vec!["aliases".into()],
+        }),
+        request_id: String::new(),
+    };
+    let status = other
+        .update_brand(alias(&["Beta One", "A-l-p-h-a"]))
+        .await
+        .expect_err("an alias that is another member's name");
+    assert_violations(&status, &["brand.aliases[1]"]);
+    assert_eq!(revision(&server).await, before, "nothing written");
+
+    // The owner itself may reuse its names; a name near Alpha is free.
+    server
+        .registry_as(Who::OwnerA)
+        .create_brand(pb::CreateBrandRequest {
+            brand_id: "alpha-sport".into(),
+            brand: Some(pb::Brand {
+                display_name: "Alpha Sport".into(),
+                aliases: vec!["alpha".into()],
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("the owner's own name");
+    other
+        .update_brand(alias(&["Alphas"]))
+        .await
+        .expect("a different name");
+
+    // Once Alpha is archived its names no longer declare it.
+    let mut owner = server.registry_as(Who::OwnerA);
+    for name in ["brands/alpha", "brands/alpha-sport"] {
+        owner
+            .archive_brand(pb::ArchiveBrandRequest {
+                name: name.into(),
+                etag: String::new(),
+                request_id: String::new(),
+            })
+            .await
+            .expect("archive");
+    }
+    other
+        .update_brand(alias(&["Alpha"]))
+        .await
+        .expect("an archived brand's name");
+}
+
+#[tokio::test]
 async fn a_retry_with_the_same_request_id_writes_once() {
     let server = TestServer::start().await;
     let mut owner = server.registry_as(Who::OwnerA);
