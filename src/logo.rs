@@ -158,6 +158,20 @@ pub enum LogoError {
     /// (at most its first 40 characters).
     #[error("invalid logo hash {0:?}: expected exactly 16 hexadecimal digits")]
     InvalidHash(String),
+    /// A logo whose hash is within [`MATCH_DISTANCE`] of a blank image's
+    /// (`0000000000000000`): it would match plain, evenly coloured
+    /// listing photos ([`LogoHash::registrable`]).
+    #[error(
+        "the logo has too little detail to register: its hash {hash} has {bits} bits set, \
+         so it is within Hamming distance {MATCH_DISTANCE} of a blank image's hash \
+         0000000000000000 and would match plain photos"
+    )]
+    TooLittleDetail {
+        /// The hash, as 16 hexadecimal digits.
+        hash: String,
+        /// Its bits set: its distance from the blank hash.
+        bits: u32,
+    },
 }
 
 /// A 64-bit perceptual logo hash; see the [module documentation](self) for
@@ -186,6 +200,25 @@ impl LogoHash {
         u64::from_str_radix(s, 16)
             .map(LogoHash)
             .map_err(|_| invalid())
+    }
+
+    /// The hash, if it may be registered as a logo: more than
+    /// [`MATCH_DISTANCE`] bits from a blank image's hash (`0`), which every
+    /// image without horizontal detail has, so that plain listing photos
+    /// never match a logo.
+    ///
+    /// # Errors
+    ///
+    /// [`LogoError::TooLittleDetail`] otherwise.
+    pub fn registrable(self) -> Result<Self, LogoError> {
+        let bits = self.0.count_ones();
+        if bits <= MATCH_DISTANCE {
+            return Err(LogoError::TooLittleDetail {
+                hash: self.to_hex(),
+                bits,
+            });
+        }
+        Ok(self)
     }
 
     /// Number of differing bits, `0..=64`.
@@ -632,6 +665,25 @@ mod tests {
     }
 
     // ---- LogoHash -------------------------------------------------------------
+
+    #[test]
+    fn hashes_near_a_blank_image_are_not_registrable() {
+        assert!(matches!(
+            LogoHash(0).registrable(),
+            Err(LogoError::TooLittleDetail { bits: 0, .. })
+        ));
+        let ten = LogoHash(0x3ff);
+        assert!(matches!(
+            ten.registrable(),
+            Err(LogoError::TooLittleDetail { bits: 10, .. })
+        ));
+        assert_eq!(LogoHash(0x7ff).registrable().ok(), Some(LogoHash(0x7ff)));
+        assert!(LogoHash(u64::MAX).registrable().is_ok());
+        let plain = DynamicImage::ImageRgb8(RgbImage::from_pixel(64, 48, Rgb([90, 120, 30])));
+        let plain = hash_image(&png_bytes(&plain)).expect("hash");
+        let err = plain.hash.registrable().expect_err("a plain image");
+        assert!(err.to_string().contains("too little detail"), "{err}");
+    }
 
     #[test]
     fn hex_round_trip_and_case() {

@@ -275,8 +275,9 @@ fn brand_commands(b: &BrandRow, at: &str, base: &Path) -> anyhow::Result<Vec<Com
                 let path = base.join(image);
                 let bytes = std::fs::read(&path)
                     .with_context(|| format!("{at}.image: cannot read {}", path.display()))?;
-                let hashed =
-                    logo::hash_image(&bytes).map_err(|e| anyhow::anyhow!("{at}.image: {e}"))?;
+                let hashed = logo::hash_image(&bytes)
+                    .and_then(|hashed| hashed.hash.registrable().map(|_| hashed))
+                    .map_err(|e| anyhow::anyhow!("{at}.image: {e}"))?;
                 LogoSource {
                     hash: hashed.hash,
                     image_sha256: Some(hashed.sha256),
@@ -284,6 +285,7 @@ fn brand_commands(b: &BrandRow, at: &str, base: &Path) -> anyhow::Result<Vec<Com
             }
             (None, Some(hex)) => LogoSource {
                 hash: logo::LogoHash::parse_hex(hex)
+                    .and_then(logo::LogoHash::registrable)
                     .map_err(|e| anyhow::anyhow!("{at}.perceptual_hash: {e}"))?,
                 image_sha256: None,
             },

@@ -891,7 +891,7 @@ impl RegistryApi {
         let input = match &req.source {
             Some(pb::add_logo_request::Source::Image(bytes)) => Some(LogoInput::Image(bytes)),
             Some(pb::add_logo_request::Source::PerceptualHash(hex)) => {
-                match logo::LogoHash::parse_hex(hex) {
+                match logo::LogoHash::parse_hex(hex).and_then(logo::LogoHash::registrable) {
                     Ok(hash) => Some(LogoInput::Hash(LogoSource {
                         hash,
                         image_sha256: None,
@@ -916,6 +916,7 @@ impl RegistryApi {
                 let hashed = self
                     .hash_image(bytes)
                     .await?
+                    .and_then(|hashed| hashed.hash.registrable().map(|_| hashed))
                     .map_err(|e| v.add("image", e.to_string()))
                     .ok();
                 v.done(hashed.map(|hashed| LogoSource {

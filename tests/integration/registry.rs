@@ -953,6 +953,16 @@ async fn logos_are_hashed_from_images_or_taken_as_hashes() {
             pb::add_logo_request::Source::PerceptualHash("xyz".into()),
             "perceptual_hash",
         ),
+        // Too little detail: a plain image (hash 0), and a hash within the
+        // match distance of it, would match every plain listing photo.
+        (
+            pb::add_logo_request::Source::Image(png(|_, _| 200)),
+            "image",
+        ),
+        (
+            pb::add_logo_request::Source::PerceptualHash("0000800000000001".into()),
+            "perceptual_hash",
+        ),
     ] {
         let status = owner
             .add_logo(pb::AddLogoRequest {
