@@ -35,6 +35,16 @@ const SIGNAL_TERMS: &[&str] = &[
     "仿品",
     "精仿",
     "1比1",
+    // Seen in listings beyond DESIGN.md's examples (its list ends with "…").
+    "super clone",
+    "first copy",
+    "master copy",
+    "mirror grade",
+    "replika",
+    "1to1",
+    "一比一",
+    "尾单",
+    "超A",
 ];
 
 /// Phrases that, right before a mention, make it nominative use ("case for
@@ -52,18 +62,62 @@ const NEGATING_WORDS: &[&str] = &["anti"];
 /// - `A货` after `天然` (natural) or beside `翡翠` (jadeite) is the trade's
 ///   name for untreated jadeite (`天然A货翡翠手镯`);
 /// - `AAA` before `batteries` is a battery size;
-/// - `imitation` before `pearls` or `leather` is a material;
+/// - `AAA` after a count (`2 AAA`, `3 x AAA`) or before `batteries`,
+///   `alkaline` or `rechargeable` is a battery size, before `games` a
+///   budget class;
+/// - `imitation` before `pearls` or `leather` is a material, and so is
+///   `fake` before `leather` or `fur`; `fake tan`, `fake nails`, `fake
+///   lashes`, `fake plants` are products of their own;
 /// - `1:1` before `replacement` or `exchange` is a warranty ("1:1
-///   replacement warranty"), before `ratio` a proportion.
+///   replacement warranty"), before `ratio` or `scale` a proportion;
+/// - `高仿` followed by `真` is `高仿真`, lifelike.
 const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
     ("A货", &["天然", "翡翠"], &["翡翠"]),
-    ("AAA", &[], &["battery", "batteries", "cell", "cells"]),
+    (
+        "AAA",
+        &[
+            "1", "2", "3", "4", "6", "8", "10", "12", "x", "2x", "3x", "4x",
+        ],
+        &[
+            "battery",
+            "batteries",
+            "cell",
+            "cells",
+            "alkaline",
+            "rechargeable",
+            "game",
+            "games",
+        ],
+    ),
+    (
+        "fake",
+        &[],
+        &[
+            "leather",
+            "fur",
+            "tan",
+            "nails",
+            "nail",
+            "lashes",
+            "eyelashes",
+            "plant",
+            "plants",
+            "flowers",
+            "flower",
+            "grass",
+            "snow",
+            "blood",
+            "tattoo",
+            "tattoos",
+        ],
+    ),
+    ("高仿", &[], &["真"]),
     (
         "imitation",
         &[],
         &["pearl", "pearls", "leather", "suede", "fur"],
     ),
-    ("1:1", &[], &["replacement", "exchange", "ratio"]),
+    ("1:1", &[], &["replacement", "exchange", "ratio", "scale"]),
 ];
 
 /// A small automaton over folded terms, with per-pattern boundary needs.
@@ -319,6 +373,25 @@ mod tests {
             found("imitation watch, imitation leathers"),
             ["imitation", "imitation"]
         );
+    }
+
+    #[test]
+    fn battery_counts_games_and_fake_products_are_not_signals() {
+        assert!(found("requires 2 AAA (not included), 3 x AAA, AAA alkaline").is_empty());
+        assert!(found("AAA games console, AAA rechargeable").is_empty());
+        assert!(found("fake tan, Fake Nails, fake leather strap, fake fur").is_empty());
+        assert!(found("高仿真绿植 仿真花").is_empty());
+        assert_eq!(found("fake watch, AAA quality"), ["fake", "AAA"]);
+        assert_eq!(found("高仿手表"), ["高仿"]);
+    }
+
+    #[test]
+    fn terms_seen_beyond_the_design_examples_are_signals() {
+        assert_eq!(
+            found("Super Clone 3235, first copy, 1to1, mirror grade"),
+            ["Super Clone", "first copy", "1to1", "mirror grade"]
+        );
+        assert_eq!(found("一比一 真皮 尾单 超A"), ["一比一", "尾单", "超A"]);
     }
 
     #[test]
