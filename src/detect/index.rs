@@ -1148,9 +1148,10 @@ fn build_fuzzy(names: &[NameRec], arena: &str) -> (FuzzyIndex, FuzzyIds) {
     runs::build(&run_names, names.len())
 }
 
-/// A name's joined fold as its automaton pattern: `i` and `1` read as `l`.
+/// A name's joined fold as its automaton pattern: `i` and `1` read as `l`,
+/// and the digit of a number ([`NUMBER_ONE`]) as the fold writes it.
 fn merge_il(strict: &str) -> String {
-    strict.replace(['i', '1'], "l")
+    strict.replace(['i', '1'], "l").replace(NUMBER_ONE, "1")
 }
 
 /// A query's characters read as by [`merge_il`]: what the fuzzy index is
@@ -1160,6 +1161,8 @@ fn merge_query(strict: &[u32], merged: &mut Vec<u32>) {
     merged.extend(strict.iter().map(|&c| {
         if c == u32::from('i') || c == u32::from('1') {
             u32::from('l')
+        } else if c == u32::from(NUMBER_ONE) {
+            u32::from('1')
         } else {
             c
         }
@@ -1231,12 +1234,19 @@ fn all_ordinary(obf: &FoldedText, range: std::ops::Range<usize>) -> bool {
             .all(|&(a, b)| vocabulary::is_ordinary(&letters[a..b]))
 }
 
+/// The strict form of the digit `1` of a number (`10`, which the fold
+/// keeps as digits): itself, not the `1` that stands for either letter.
+/// Folds have no ASCII punctuation, so it is told apart.
+const NUMBER_ONE: char = '#';
+
 /// A character of the obfuscation fold (whose byte has `flags`), with its
 /// `l` told apart by origin: `i` for an `i`, `l` for an `l`, `1` for `1`,
-/// `|` or `!` (either letter; no fold has a `1` otherwise). Names and text
-/// are read alike.
+/// `|` or `!` inside a word (either letter), [`NUMBER_ONE`] for the digit
+/// of a number. Names and text are read alike.
 fn strict_char(c: char, flags: u8) -> char {
-    if c != 'l' {
+    if c == '1' {
+        NUMBER_ONE
+    } else if c != 'l' {
         c
     } else if flags & I_ORIGIN != 0 {
         'i'

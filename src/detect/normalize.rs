@@ -5,12 +5,19 @@
 //! - the **exact** fold: NFKC (compatibility forms, full-width letters),
 //!   full Unicode case folding and diacritics removed (`Chloé` → `chloe`);
 //! - the **obfuscation** fold: the exact fold, then confusables mapped to
-//!   their UTS #39 skeleton prototype (Cyrillic `а` → `a`), default-ignorable
-//!   code points removed (zero-width space, soft hyphen, bidi controls),
-//!   leetspeak digits mapped to letters (`0`→`o`, `1`→`l`, `3`→`e`, `4`→`a`,
-//!   `5`→`s`, `7`→`t`; `@`, `$`, `|`, `!` only inside a word), and
-//!   separators between single letters (`C.a.r.t.i.e.r`) or single CJK
-//!   characters (`奥 瑞 尔`) removed.
+//!   their UTS #39 skeleton prototype (Cyrillic `а` → `a`), or, for letters
+//!   UTS #39 has no prototype for, decancer's (small capitals `ᴀ`, squared
+//!   `🅲`); default-ignorable code points removed (zero-width space, soft
+//!   hyphen, bidi controls) and so are combining marks the exact fold keeps
+//!   (`A҉`); leetspeak digits mapped to letters (`0`→`o`, `1`→`l`, `3`→`e`,
+//!   `4`→`a`, `5`→`s`, `7`→`t`) in a word with letters, a number keeping its
+//!   digits (`Marvel 10` is not `Marvello`); `@`, `$`, `|`, `!` (a few in a
+//!   row: `Te$$aro`) only inside a word; and separators between single
+//!   letters (`C.a.r.t.i.e.r`) or single CJK characters (`奥 瑞 尔`, and
+//!   `奥 瑞 尔手表`, where the last one touches the next word) removed.
+//!
+//! Symbols whose compatibility form is a word (`™` → `TM`, `℠`, `№`) are
+//! separators at both levels, so `Aurelle™` is `Aurelle`.
 //!
 //! Case folding comes first, so the skeleton is UTS #39's case-insensitive
 //! one: `I` folds to `i`, which is not a confusable of `l`. The letters `i`
@@ -59,6 +66,10 @@ pub(crate) const I_ORIGIN: u8 = 8;
 /// with neither origin came from `1`, `|`, `!` or a confusable of them, and
 /// stands for either letter.
 pub(crate) const L_ORIGIN: u8 = 16;
+/// Obfuscation level: this byte came from a digit (read as a letter, `0` →
+/// `o`, or kept, `2`). A word made only of such bytes is a number, and
+/// keeps its digits ([`FoldedText::keep_numbers`]).
+pub(crate) const DIGIT: u8 = 32;
 /// The flags that say what a byte is, not where it came from.
 const KIND_FLAGS: u8 = WORD | CJK;
 
@@ -230,8 +241,9 @@ impl FoldedText {
     /// words (`c a r t i e r` → `cartier`), marking a [`BOUNDARY`] before
     /// each joined letter. A single letter is a word made from one original
     /// character (so `m` → `rn` still counts as one letter). Single CJK
-    /// characters join the same way (`奥 瑞 尔` → `奥瑞尔`), but never with a
-    /// single Latin letter.
+    /// characters join the same way (`奥 瑞 尔` → `奥瑞尔`), and also with
+    /// the CJK text right beside them, which has no word spaces (`奥 瑞
+    /// 尔手表` → `奥瑞尔手表`), but never with a Latin letter.
     fn join_single_letters(&mut self) {
         let b = self.text.as_bytes();
         let n = b.len();
@@ -246,8 +258,8 @@ impl FoldedText {
         };
         let mut remove: Vec<usize> = Vec::new();
         let mut i = 0;
-        // End and kind (CJK or not) of the previous word if it was single.
-        let mut prev_single_end: Option<(usize, u8)> = None;
+        // End, kind (CJK or not) and singleness of the previous word.
+        let mut prev: Option<(usize, u8, bool)> = None;
         while i < n {
             if self.src[i].flags & (WORD | CJK) == 0 {
                 i += 1;
@@ -261,18 +273,17 @@ impl FoldedText {
                 i += 1;
             }
             let e = i;
-            if is_single(s, e) {
-                let kind = self.src[s].flags & CJK;
-                if let Some((pe, pk)) = prev_single_end
-                    && pe + 1 == s
-                    && pk == kind
-                {
-                    remove.push(pe);
-                }
-                prev_single_end = Some((e, kind));
-            } else {
-                prev_single_end = None;
+            let single = is_single(s, e);
+            let kind = self.src[s].flags & CJK;
+            if let Some((pe, pk, prev_single)) = prev
+                && pe + 1 == s
+                && b[pe] == b' '
+                && pk == kind
+                && (single && prev_single || kind == CJK && (single || prev_single))
+            {
+                remove.push(pe);
             }
+            prev = Some((e, kind, single));
         }
         if remove.is_empty() {
             return;
@@ -295,6 +306,46 @@ impl FoldedText {
         bytes.truncate(w);
         self.src.truncate(w);
         // Only ASCII spaces were removed, so the bytes are still UTF-8.
+        self.text = String::from_utf8(bytes).unwrap_or_default();
+    }
+}
+
+impl FoldedText {
+    /// Gives back their digits to the words of the obfuscation fold made
+    /// only of digits (`Marvel 10` stays `marvel 10`, not `marvel lo`,
+    /// which joins into `Marvello`): leetspeak digits stand for letters only
+    /// in a word that has letters (`C4rtier`, `Ve11ano`, `V e 1 1 a n o`
+    /// once its single letters are joined).
+    fn keep_numbers(&mut self) {
+        let number_at =
+            |src: &[Source], s: usize, e: usize| src[s..e].iter().all(|x| x.flags & DIGIT != 0);
+        let mut bytes = std::mem::take(&mut self.text).into_bytes();
+        let n = bytes.len();
+        let mut i = 0;
+        while i < n {
+            if self.src[i].flags & WORD == 0 {
+                i += 1;
+                continue;
+            }
+            let s = i;
+            while i < n && self.src[i].flags & WORD != 0 {
+                i += 1;
+            }
+            if number_at(&self.src, s, i) {
+                for b in &mut bytes[s..i] {
+                    *b = match *b {
+                        b'o' => b'0',
+                        b'l' => b'1',
+                        b'e' => b'3',
+                        b'a' => b'4',
+                        b's' => b'5',
+                        b't' => b'7',
+                        other => other,
+                    };
+                }
+            }
+        }
+        // Only ASCII letters became ASCII digits: still UTF-8.
         self.text = String::from_utf8(bytes).unwrap_or_default();
     }
 }
@@ -467,6 +518,62 @@ fn is_stripped_mark(c: char) -> bool {
         | '\u{FE20}'..='\u{FE2F}')
 }
 
+/// What decancer's homoglyph table reads `c` as, if one to three ASCII
+/// letters or digits (lowercase).
+fn homoglyph(c: char) -> Option<String> {
+    let letters = match decancer::cure_char(c, decancer::Options::PURE_HOMOGLYPH) {
+        decancer::Translation::Character(ch) => ch.to_string(),
+        decancer::Translation::String(s) => s.to_string(),
+        decancer::Translation::None => return None,
+    };
+    (!letters.is_empty()
+        && letters.len() <= 3
+        && letters.bytes().all(|b| b.is_ascii_alphanumeric()))
+    .then(|| letters.to_ascii_lowercase())
+}
+
+/// Negative squared Latin capital letters `🅰`..`🆉`, in alphabetical order
+/// (decancer leaves out the four that are also emoji: `🅰 🅱 🅾 🅿`).
+const NEGATIVE_SQUARED: std::ops::RangeInclusive<char> = '\u{1F170}'..='\u{1F189}';
+
+/// A letter that UTS #39 has no prototype for but that stands for an ASCII
+/// letter, as fancy-text generators write names: Latin small capitals
+/// (`ᴀ ʀ ʟ`) and open `ɛ` as decancer reads them, and squared letters of
+/// the enclosed alphanumerics (`🅲 🆄`; regional indicators, `🇫🇷`, are
+/// flags, not letters).
+fn look_alike(c: char) -> Option<String> {
+    if NEGATIVE_SQUARED.contains(&c) {
+        let offset = u32::from(c) - u32::from(*NEGATIVE_SQUARED.start());
+        return u8::try_from(offset)
+            .ok()
+            .map(|o| char::from(b'a' + o).to_string());
+    }
+    let latin = CodePointMapData::<Script>::new().get(c) == Script::Latin && c.is_alphabetic();
+    if latin || ('\u{1F100}'..='\u{1F1E5}').contains(&c) {
+        homoglyph(c)
+    } else {
+        None
+    }
+}
+
+/// A symbol whose compatibility form is a word of two or more letters (`™`
+/// → `TM`, `℠`, `№`, `㎏`): written right after a name (`Aurelle™`), it
+/// is a mark beside the word, not letters of it, so both folds read it as
+/// a separator. Symbols that stand for one letter (`Ⓐ`, `🄰`) stay letters.
+fn is_abbreviation_sign(c: char) -> bool {
+    if CodePointMapData::<GeneralCategory>::new().get(c) != GeneralCategory::OtherSymbol {
+        return false;
+    }
+    let mut letters = 0;
+    for d in std::iter::once(c).nfkc() {
+        if !d.is_alphabetic() {
+            return false;
+        }
+        letters += 1;
+    }
+    letters >= 2
+}
+
 fn is_cjk(c: char) -> bool {
     let script = CodePointMapData::<Script>::new().get(c);
     script == Script::Han
@@ -531,6 +638,11 @@ fn compute(c: char, exact: &mut Vec<Item>, obf: &mut Vec<Item>) -> (Kind, char) 
     if is_ignorable(c) {
         return (Kind::Ignorable, '\0');
     }
+    if is_abbreviation_sign(c) {
+        exact.push((c, Class::Sep, 0));
+        obf.push((' ', Class::Sep, 0));
+        return (Kind::Normal, '\0');
+    }
     let mut buf = [0u8; 4];
     let mut s = String::new();
     exact_chars(c.encode_utf8(&mut buf), &mut s);
@@ -546,11 +658,25 @@ fn compute(c: char, exact: &mut Vec<Item>, obf: &mut Vec<Item>) -> (Kind, char) 
         };
         exact.push((d, class, 0));
         if class == Class::Sep {
-            obf.push((' ', Class::Sep, 0));
+            match look_alike(d) {
+                Some(letters) => obf.extend(letters.chars().map(|e| (e, Class::Word, 0))),
+                None => obf.push((' ', Class::Sep, 0)),
+            }
+            continue;
+        }
+        // A combining mark kept by the exact fold (`A҉`, a Thai tone mark
+        // on a Latin letter) is dropped by the obfuscation fold: it
+        // decorates the letter and would split the word.
+        if class == Class::Attach {
             continue;
         }
         let skeleton: String = unicode_security::skeleton(d.encode_utf8(&mut buf)).collect();
         exact_chars(&skeleton, &mut t);
+        if !t.is_ascii()
+            && let Some(letters) = look_alike(d)
+        {
+            t = letters;
+        }
         for e in t.chars() {
             if is_ignorable(e) {
                 continue;
@@ -560,6 +686,7 @@ fn compute(c: char, exact: &mut Vec<Item>, obf: &mut Vec<Item>) -> (Kind, char) 
             let origin = match e {
                 'i' => I_ORIGIN,
                 'l' if d == 'l' => L_ORIGIN,
+                _ if d.is_ascii_digit() => DIGIT,
                 _ => 0,
             };
             obf.push((leet(e), class, origin));
@@ -585,9 +712,11 @@ struct Writer<'a> {
     word_single: bool,
     /// The previous word came from a single original character.
     prev_single: bool,
-    /// Two single-letter words were seen in a row: the single-letter pass
-    /// may have work to do.
+    /// Two single-letter words were seen in a row, or a single CJK
+    /// character: the single-letter pass may have work to do.
     adjacent_singles: bool,
+    /// A [`DIGIT`] byte was written: the number pass may have work to do.
+    digits: bool,
 }
 
 impl<'a> Writer<'a> {
@@ -601,6 +730,7 @@ impl<'a> Writer<'a> {
             word_single: false,
             prev_single: false,
             adjacent_singles: false,
+            digits: false,
         }
     }
 
@@ -608,7 +738,7 @@ impl<'a> Writer<'a> {
     #[inline]
     fn close_word(&mut self) {
         if self.last != 0 {
-            self.adjacent_singles |= self.word_single && self.prev_single;
+            self.adjacent_singles |= self.word_single && (self.prev_single || self.last & CJK != 0);
             self.prev_single = self.word_single;
         }
     }
@@ -657,6 +787,7 @@ impl<'a> Writer<'a> {
         }
         self.out.push(c, flags, start, end);
         self.last = flags & KIND_FLAGS;
+        self.digits |= flags & DIGIT != 0;
     }
 
     /// [`Writer::ch`] of a one-byte character folded to the ASCII word
@@ -676,19 +807,25 @@ impl<'a> Writer<'a> {
         }
         self.out.push_ascii(b, flags, start, start + 1);
         self.last = WORD;
+        self.digits |= flags & DIGIT != 0;
     }
 
-    /// Writes a held leet character (`@ $ | !` after a word character): the
-    /// letter it stands for if a word character follows, else a separator.
+    /// Writes the held leet characters (`@ $ | !` after a word character,
+    /// `Te$$aro`): the letters they stand for if a word character follows,
+    /// else separators.
     #[inline(always)]
-    fn release_leet(&mut self, held: Option<(char, u32, u32)>, word_follows: bool) {
-        if let Some((letter, start, end)) = held {
+    fn release_leet(&mut self, held: &mut HeldLeet, word_follows: bool) {
+        if held.len == 0 {
+            return;
+        }
+        for &(letter, start, end) in &held.chars[..usize::from(held.len)] {
             if word_follows {
                 self.ch(letter, Class::Word, 0, start, end);
             } else {
                 self.sep(start, end);
             }
         }
+        held.len = 0;
     }
 
     /// Extends the last written character's span to `end` (a diacritic
@@ -701,6 +838,28 @@ impl<'a> Writer<'a> {
         {
             last.end = end;
         }
+    }
+}
+
+/// Leet characters held until we know whether a word character follows
+/// them: at most [`HeldLeet::MAX`] in a row (`Marve||o`).
+#[derive(Clone, Copy, Default)]
+struct HeldLeet {
+    chars: [(char, u32, u32); HeldLeet::MAX],
+    len: u8,
+}
+
+impl HeldLeet {
+    const MAX: usize = 3;
+
+    /// Holds one more; false when full.
+    fn push(&mut self, held: (char, u32, u32)) -> bool {
+        let Some(slot) = self.chars.get_mut(usize::from(self.len)) else {
+            return false;
+        };
+        *slot = held;
+        self.len += 1;
+        true
     }
 }
 
@@ -738,8 +897,8 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
     if OBF {
         ob.out.reserve(text.len() + text.len() / 4 + 8);
     }
-    // A leet character held until we know whether a word character follows.
-    let mut pending_leet: Option<(char, u32, u32)> = None;
+    // Leet characters held until we know whether a word character follows.
+    let mut held = HeldLeet::default();
     let mut scratch_exact = Vec::new();
     let mut scratch_obf = Vec::new();
     let bytes = text.as_bytes();
@@ -760,7 +919,7 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
                 ex.sep(start, start + 1);
             }
             if OBF {
-                ob.release_leet(pending_leet.take(), fold.word);
+                ob.release_leet(&mut held, fold.word);
                 if fold.word {
                     ob.ascii_word(fold.obf, WORD | fold.origin, start);
                 } else {
@@ -817,28 +976,34 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
         let starts_word = ob_items
             .first()
             .is_some_and(|&(_, class, _)| class == Class::Word);
-        ob.release_leet(
-            pending_leet.take(),
-            starts_word && entry.kind == Kind::Normal,
-        );
         if entry.kind == Kind::Leet {
-            if ob.last & WORD != 0 && ob.pending_sep.is_none() {
-                pending_leet = Some((entry.leet, start, end));
-            } else {
+            // After a word character, or after leet characters held after
+            // one: held (up to a few in a row).
+            let after_word = held.len > 0 || (ob.last & WORD != 0 && ob.pending_sep.is_none());
+            if !(after_word && held.push((entry.leet, start, end))) {
+                ob.release_leet(&mut held, false);
                 ob.sep(start, end);
             }
             continue;
+        }
+        ob.release_leet(&mut held, starts_word);
+        if ob_items.is_empty() {
+            // A kept mark of the exact fold (dropped here): part of the
+            // character before it.
+            ob.extend(end);
         }
         for &(d, class, origin) in ob_items {
             ob.ch(d, class, origin, start, end);
         }
     }
-    if let Some((_, s, e)) = pending_leet {
-        ob.sep(s, e);
-    }
+    ob.release_leet(&mut held, false);
     ob.close_word();
-    if ob.adjacent_singles {
+    let (join, digits) = (ob.adjacent_singles, ob.digits);
+    if join {
         obf.join_single_letters();
+    }
+    if digits {
+        obf.keep_numbers();
     }
 }
 

@@ -258,21 +258,130 @@ fn whole_adjacent_words_join_into_a_name() {
 }
 
 #[test]
+fn abbreviation_signs_beside_a_name_are_separators() {
+    // NFKC turns `™` into the letters `TM`, which would glue onto the name.
+    assert_eq!(
+        one("Cartier™ Santos watch"),
+        (CARTIER, Evidence::TextExact, "Cartier")
+    );
+    assert_eq!(one("Cartier℠").1, Evidence::TextExact);
+    assert_eq!(fold_exact("Dior™ №5 5㎏"), "dior 5 5");
+    assert_eq!(INDEX.declared_brand("Cartier™"), Some(CARTIER));
+    // Symbols that stand for one letter stay letters.
+    assert_eq!(one("Ⓒartier ring").1, Evidence::TextExact);
+}
+
+#[test]
+fn fancy_text_letters_are_look_alikes() {
+    // Small capitals and squared letters, which UTS #39 has no prototype
+    // for (decancer's homoglyph table has).
+    assert_eq!(
+        one("ᴄᴀʀᴛɪᴇʀ ʟᴏᴠᴇ ʀɪɴɢ"),
+        (CARTIER, Evidence::TextObfuscated, "ᴄᴀʀᴛɪᴇʀ")
+    );
+    assert_eq!(one("🅲🅰🆁🆃🅸🅴🆁 ring").1, Evidence::TextObfuscated);
+    assert_eq!(one("Cartiɛr ring").1, Evidence::TextObfuscated);
+    // Flags are not letters, and other scripts keep their letters.
+    assert_eq!(fold_obfuscated("🇫🇷 Дior"), "дlor");
+}
+
+#[test]
+fn a_number_is_not_leetspeak() {
+    assert_eq!(fold_obfuscated("10 oz, 2024, size 5"), "10 oz 2024 slze 5");
+    // A word and a number: at most a misspelling (`gucc1`), never `guccl`.
+    assert!(
+        found("Gucc 1 bag")
+            .iter()
+            .all(|m| matches!(m.1, Evidence::TextFuzzy { .. })),
+        "{:?}",
+        found("Gucc 1 bag")
+    );
+    assert_eq!(one("Gucc1 bag").1, Evidence::TextObfuscated);
+    assert_eq!(one("G u c c 1 bag").1, Evidence::TextObfuscated);
+    assert_eq!(one("C4rt1er").1, Evidence::TextObfuscated);
+}
+
+#[test]
+fn names_with_numbers_match_numbers_and_numbers_are_not_letters() {
+    let index = BrandIndex::build([
+        entry(1, &["5.11"], &[]),
+        entry(2, &["Marvello"], &[]),
+        entry(3, &["Levi's 501"], &[]),
+    ])
+    .expect("index");
+    let found = |text: &str| {
+        let mut out = Vec::new();
+        index.scan_text(text, &mut out);
+        out.into_iter()
+            .map(|m| (m.brand, m.evidence))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(found("5.11 Tactical pants"), [(1, Evidence::TextExact)]);
+    assert_eq!(found("LEVI'S 501 jeans"), [(3, Evidence::TextExact)]);
+    assert_eq!(found("Levis 501 jeans"), [(3, Evidence::TextObfuscated)]);
+    assert!(found("Marvel 10-Piece Dinnerware Set").is_empty());
+    assert_eq!(found("Marve11o mug"), [(2, Evidence::TextObfuscated)]);
+    assert_eq!(
+        found("Marvelo mug"),
+        [(2, Evidence::TextFuzzy { distance: 1 })]
+    );
+}
+
+#[test]
+fn leet_symbols_may_come_in_a_row() {
+    assert_eq!(
+        fold_obfuscated("Te$$aro Ve!!ano Marve||o"),
+        "tessaro vellano rnarvello"
+    );
+    assert_eq!(fold_obfuscated("Wow!! Great $$ deal"), "wow great deal");
+}
+
+#[test]
+fn kept_combining_marks_do_not_split_a_word_when_obfuscating() {
+    let text = "C\u{489}a\u{489}r\u{489}t\u{489}i\u{489}e\u{489}r\u{489} ring";
+    let (brand, evidence, shown) = one(text);
+    assert_eq!((brand, evidence), (CARTIER, Evidence::TextObfuscated));
+    assert!(
+        shown.starts_with('C') && shown.ends_with('\u{489}'),
+        "{shown:?}"
+    );
+    assert_eq!(
+        one("Cart\u{0E49}ier").1,
+        Evidence::TextObfuscated,
+        "a Thai tone mark"
+    );
+    // The exact fold keeps them (they carry meaning in their own scripts).
+    assert_eq!(fold_exact("क\u{093F}"), "क\u{093F}");
+}
+
+#[test]
 fn single_cjk_characters_join() {
     assert_eq!(
         one("卡 地 亚 手表"),
         (CARTIER, Evidence::TextObfuscated, "卡 地 亚")
     );
+    // A single character also joins the CJK text beside it, which has no
+    // word spaces of its own.
+    assert_eq!(
+        one("卡 地 亚手表"),
+        (CARTIER, Evidence::TextObfuscated, "卡 地 亚"),
+    );
+    assert_eq!(
+        one("正品卡 地 亚手表"),
+        (CARTIER, Evidence::TextObfuscated, "卡 地 亚"),
+    );
+    assert_eq!(one("卡地 亚").1, Evidence::TextObfuscated);
     assert!(
-        found("卡地 亚").is_empty(),
+        found("卡地 亚洲").is_empty(),
         "only single characters join: Chinese titles separate phrases with spaces"
     );
+    assert!(found("卡 地 ya").is_empty(), "never with a Latin letter");
     assert_eq!(
         one("路易 威登 手袋"),
         (LOUIS_VUITTON, Evidence::TextExact, "路易 威登"),
         "a name with a CJK edge spans the separators it has itself"
     );
-    assert!(found("路易威 登").is_empty());
+    assert!(found("路易威 登山包").is_empty());
 }
 
 #[test]
