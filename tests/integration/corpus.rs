@@ -22,6 +22,7 @@ use marque::{pb::marque::v1 as pb, seed::Seed};
 const REGISTRY: &str = "tests/data/corpus-registry.toml";
 const LISTINGS: &str = "tests/data/listings.toml";
 const HELD_OUT: &str = "tests/data/heldout.toml";
+const ADVERSARIAL: &str = "tests/data/adversarial.toml";
 const PLATFORMS: [&str; 2] = ["shopwise", "bazaar-east"];
 
 #[path = "../data/corpus_rows.rs"]
@@ -323,16 +324,20 @@ fn corpus_is_well_formed() {
     assert_eq!(platforms.len(), PLATFORMS.len());
 }
 
-/// The held-out listings (`examples/corpus.rs --listings`, docs/corpus.md)
-/// are measured, not asserted; their labels are checked like the corpus's.
+/// The held-out and adversarial listings (`examples/corpus.rs --listings`,
+/// docs/corpus.md) are measured, not asserted; their labels are checked
+/// like the corpus's, and their ids are their own.
 #[test]
-fn held_out_listings_are_well_formed() {
-    let rows = rows_of(HELD_OUT);
-    assert!(rows.len() >= 150, "{} held-out listings", rows.len());
-    rows_are_well_formed(&rows, &registry_brands());
-    let corpus_ids: BTreeSet<String> = corpus().into_iter().map(|r| r.id).collect();
-    for row in &rows {
-        assert!(!corpus_ids.contains(&row.id), "{} is in both files", row.id);
+fn measured_listings_are_well_formed() {
+    let brands = registry_brands();
+    let mut ids: BTreeSet<String> = corpus().into_iter().map(|r| r.id).collect();
+    for (path, at_least) in [(HELD_OUT, 150), (ADVERSARIAL, 30)] {
+        let rows = rows_of(path);
+        assert!(rows.len() >= at_least, "{} listings in {path}", rows.len());
+        rows_are_well_formed(&rows, &brands);
+        for row in rows {
+            assert!(ids.insert(row.id.clone()), "{} is in two files", row.id);
+        }
     }
 }
 
