@@ -476,6 +476,13 @@ impl Snapshot {
                         "members/{member}/apiKeys/{id} is already revoked"
                     )));
                 }
+                if self.is_last_operator_key(key) {
+                    return Err(PlanError::FailedPrecondition(format!(
+                        "members/{member}/apiKeys/{id} is the last active operator key: \
+                         create another operator key first (without one, no one could \
+                         onboard members or issue keys until a restart creates one)"
+                    )));
+                }
                 let mut next = (**key).clone();
                 next.revoke_time = Some(now);
                 next.update_revision = revision;
@@ -902,6 +909,21 @@ impl Snapshot {
         let member = self.key_owners.get(id)?;
         self.api_keys
             .get(&(member.clone(), ResourceId::parse(id).ok()?))
+    }
+
+    /// Whether `key` is an operator's and no other operator key is active.
+    fn is_last_operator_key(&self, key: &ApiKey) -> bool {
+        let operator = |member: &Slug| {
+            self.members
+                .get(member)
+                .is_some_and(|m| m.kind == MemberKind::Operator)
+        };
+        operator(&key.member)
+            && !self.api_keys.values().any(|k| {
+                k.revoke_time.is_none()
+                    && !(k.member == key.member && k.id == key.id)
+                    && operator(&k.member)
+            })
     }
 
     /// Whether any usable operator key exists.

@@ -597,4 +597,37 @@ async fn keys_are_checked_and_revocable() {
         .await
         .expect_err("revoked key");
     assert_eq!(revoked.code(), Code::Unauthenticated);
+
+    // The last active operator key cannot be revoked: no one could onboard
+    // members or issue keys any more. Once there is another, it can.
+    let operator_key = |secret: &str| {
+        let id = secret.split('_').nth(1).expect("id");
+        format!("members/operator/apiKeys/{id}")
+    };
+    let status = operator
+        .revoke_api_key(pb::RevokeApiKeyRequest {
+            name: operator_key(&server.keys.operator),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("the last operator key");
+    assert_eq!(status.code(), Code::FailedPrecondition, "{status:?}");
+    assert!(status.message().contains("last active operator key"));
+    let second = operator
+        .create_api_key(pb::CreateApiKeyRequest {
+            parent: "members/operator".into(),
+            description: "rotation".into(),
+            request_id: String::new(),
+        })
+        .await
+        .expect("a second operator key")
+        .into_inner();
+    server
+        .registry_with_key(&second.secret)
+        .revoke_api_key(pb::RevokeApiKeyRequest {
+            name: operator_key(&server.keys.operator),
+            request_id: String::new(),
+        })
+        .await
+        .expect("revoke the first with the second");
 }
