@@ -424,8 +424,11 @@ pub fn authenticate(registry: &Registry, authorization: Option<&str>) -> Result<
 
 /// Tower layer that, for every RPC: opens the request's tracing span (RPC,
 /// request id, member), authenticates the caller (health and reflection
-/// excepted), enforces [`Rpc::allowed`], and logs the outcome with its gRPC
-/// code at a level chosen by who is at fault.
+/// excepted), enforces [`Rpc::allowed`], answers a request message beyond
+/// its service's size limit RESOURCE_EXHAUSTED rather than tonic's
+/// OUT_OF_RANGE ([`crate::codec::rewrite_size_limit`]: the layer is the one
+/// place that sees that answer), and logs the outcome with its gRPC code at
+/// a level chosen by who is at fault.
 #[derive(Clone)]
 pub struct AuthLayer {
     /// The registry whose snapshot holds the keys.
@@ -537,7 +540,11 @@ where
                 request.extensions_mut().insert(caller);
                 Box::pin(
                     async move {
-                        let response = inner.call(request).await?;
+                        let mut response = inner.call(request).await?;
+                        // tonic's OUT_OF_RANGE for a message beyond the
+                        // service's limit, before the code is logged and
+                        // counted (crate::codec).
+                        crate::codec::rewrite_size_limit(&mut response);
                         let code = response
                             .headers()
                             .get("grpc-status")

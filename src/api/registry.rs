@@ -126,6 +126,23 @@ fn request_id(value: &str, v: &mut Violations) {
     }
 }
 
+/// The error of an import whose stream failed: a message beyond the
+/// service's size limit (tonic's OUT_OF_RANGE, or its RESOURCE_EXHAUSTED for
+/// a compressed one) is RESOURCE_EXHAUSTED, as it is for every other call;
+/// anything else the stream says (bytes that do not decode, a broken frame)
+/// is a bad `stream`.
+fn import_stream_error(status: Status) -> ApiError {
+    let status = crate::codec::size_limit_status(&status).unwrap_or(status);
+    if status.code() == tonic::Code::ResourceExhausted {
+        ApiError::ResourceExhausted(status.message().to_string())
+    } else {
+        ApiError::Invalid(vec![(
+            "stream".into(),
+            format!("the import stream failed: {}", status.message()),
+        )])
+    }
+}
+
 fn etag(value: &str, field: &str, v: &mut Violations) -> Option<Revision> {
     if value.is_empty() {
         return None;
@@ -1234,12 +1251,7 @@ impl RegistryApi {
                 }
             };
             let Some(message) = message else { break };
-            let message = message.map_err(|status| {
-                ApiError::Invalid(vec![(
-                    "stream".into(),
-                    format!("the import stream failed: {}", status.message()),
-                )])
-            })?;
+            let message = message.map_err(import_stream_error)?;
             encoded.clear();
             message
                 .encode(&mut encoded)
