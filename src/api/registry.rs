@@ -18,7 +18,7 @@ use crate::{
     logo,
     model::{
         Actor, AuthorizationPatch, AuthorizationSpec, Brand, BrandPatch, Command, LogoSource,
-        NiceClassSet, Office, Region, Resource, ResourceId, Revision, Slug, TrademarkPatch,
+        Member, NiceClassSet, Office, Region, Resource, ResourceId, Revision, Slug, TrademarkPatch,
         TrademarkSpec, codes::bounded_text,
     },
     pb::marque::v1::{self as pb, registry_service_server::RegistryService},
@@ -387,7 +387,9 @@ impl RegistryApi {
         let fp = fingerprint("CreateMember", &[&req.encode_to_vec()]);
         let mut v = Violations::new();
         request_id(&req.request_id, &mut v);
-        let id = v.check("member_id", Slug::parse(&req.member_id));
+        let id = v
+            .check("member_id", Slug::parse(&req.member_id))
+            .and_then(|id| v.check("member_id", Member::check_id(&id).map(|()| id)));
         let member = req.member.unwrap_or_default();
         let display_name = text(&member.display_name, 1, 200, "member.display_name", &mut v);
         let kind = v.check("member.kind", convert::parse_member_kind(member.kind));

@@ -1169,3 +1169,57 @@ async fn a_seller_account_filter_is_bounded_like_seller_accounts() {
         .into_inner();
     assert_eq!(listed.authorizations.len(), 1);
 }
+
+/// `system` names the server's own writes in the audit trail: no member may
+/// take it, so the actor filter `system` finds only them.
+#[tokio::test]
+async fn no_member_may_be_called_system() {
+    let server = TestServer::start().await;
+    let mut operator = server.registry_as(Who::Operator);
+    let status = operator
+        .create_member(pb::CreateMemberRequest {
+            member_id: "system".into(),
+            member: Some(pb::Member {
+                display_name: "Not the server".into(),
+                kind: pb::MemberKind::Platform as i32,
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("a reserved id");
+    assert_violations(&status, &["member_id"]);
+    assert!(status.message().contains("reserved"), "{status:?}");
+    // An id that only starts like it is a member id like any other.
+    operator
+        .create_member(pb::CreateMemberRequest {
+            member_id: "systems".into(),
+            member: Some(pb::Member {
+                display_name: "Systems Ltd".into(),
+                kind: pb::MemberKind::Platform as i32,
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("an ordinary id");
+    let events =
+        marque::pb::marque::v1::audit_service_client::AuditServiceClient::with_interceptor(
+            server.channel(),
+            server.bearer(Who::Operator),
+        )
+        .list_audit_events(pb::ListAuditEventsRequest {
+            actor: "system".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("the server's writes")
+        .into_inner()
+        .events;
+    assert!(!events.is_empty(), "the seed is the server's write");
+    assert!(
+        events
+            .iter()
+            .all(|e| e.actor == "system" && e.api_key.is_empty())
+    );
+}
