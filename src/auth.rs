@@ -462,6 +462,32 @@ pub struct AuthService<S> {
     registry: Arc<Registry>,
 }
 
+/// Longest request id taken from a caller.
+const MAX_REQUEST_ID_CHARS: usize = 128;
+
+/// The call's request id, for its span: the caller's `x-request-id` if it is
+/// a plain token (1 to 128 ASCII letters, digits and `-_.:/`, which UUIDs,
+/// ULIDs and trace ids are), else a fresh UUID, as when it gives none.
+///
+/// The id goes into every log line of the call verbatim: a value with
+/// spaces, quotes or `=` (`evil" member="operator`) would forge fields of a
+/// text log line, so it is not used at all rather than escaped or cut.
+fn request_id(headers: &http::HeaderMap) -> String {
+    headers
+        .get("x-request-id")
+        .map(http::HeaderValue::as_bytes)
+        .filter(|id| {
+            (1..=MAX_REQUEST_ID_CHARS).contains(&id.len())
+                && id
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:/".contains(b))
+        })
+        // Every byte is ASCII: no conversion can fail.
+        .and_then(|id| std::str::from_utf8(id).ok())
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
+
 /// Paths served without an API key.
 fn is_public(path: &str) -> bool {
     path.starts_with("/grpc.health.v1.") || path.starts_with("/grpc.reflection.")
@@ -493,13 +519,7 @@ where
         if is_public(&path) {
             return Box::pin(inner.call(request));
         }
-        let request_id = request
-            .headers()
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .filter(|v| !v.is_empty() && v.len() <= 128)
-            .map(str::to_string)
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let request_id = request_id(request.headers());
         let span = tracing::info_span!(
             "rpc",
             rpc = %path,
@@ -610,6 +630,43 @@ mod tests {
         assert_eq!(key_id_of("xx_abc_".to_string().as_str()), None);
         assert_eq!(key_id_of(&format!("mq_ABC_{}", "0".repeat(64))), None);
         assert_eq!(key_id_of(&format!("mq_abc_{}", "g".repeat(64))), None);
+    }
+
+    #[test]
+    fn only_plain_request_ids_are_taken_from_the_caller() {
+        let id_for = |value: &[u8]| {
+            let mut headers = http::HeaderMap::new();
+            headers.insert(
+                "x-request-id",
+                http::HeaderValue::from_bytes(value).expect("a header value"),
+            );
+            request_id(&headers)
+        };
+        for plain in [
+            "6f1c2a9e-0b7d-4c4e-9d61-3a0f1f5e2b10",
+            "01HZX3J5W9Q2M7C8T4R6Y0B1NA",
+            "batch:2024/07/01_run.3",
+            &"a".repeat(128),
+        ] {
+            assert_eq!(id_for(plain.as_bytes()), plain);
+        }
+        for forged in [
+            &b"evil\" member=\"operator"[..],
+            b"",
+            b"a b",
+            b"a=b",
+            b"\xc3\xa9t\xc3\xa9",
+            b"{}",
+            "a".repeat(129).as_bytes(),
+        ] {
+            let id = id_for(forged);
+            assert!(
+                uuid::Uuid::parse_str(&id).is_ok(),
+                "{forged:?} gave {id:?}, not a generated id"
+            );
+        }
+        let none = request_id(&http::HeaderMap::new());
+        assert!(uuid::Uuid::parse_str(&none).is_ok(), "{none:?}");
     }
 
     #[test]
