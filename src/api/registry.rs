@@ -182,9 +182,14 @@ fn brand_name_key(value: &str, field: &str, v: &mut Violations) -> Option<String
 
 /// A brand's display name: 1 to 200 characters, with a letter or digit.
 fn display_name(value: &str, field: &str, v: &mut Violations) -> String {
-    let name = text(value, 1, 200, field, v);
-    brand_name_key(value, field, v);
-    name
+    // A name already refused (blank, say) needs no second violation.
+    match bounded_text(value, 1, 200) {
+        Ok(()) => {
+            brand_name_key(value, field, v);
+        }
+        Err(e) => v.add(field, e),
+    }
+    value.to_string()
 }
 
 fn aliases(values: &[String], field: &str, v: &mut Violations) -> Vec<String> {
@@ -199,7 +204,10 @@ fn aliases(values: &[String], field: &str, v: &mut Violations) -> Vec<String> {
     let mut seen = std::collections::HashMap::new();
     for (i, alias) in values.iter().enumerate() {
         let alias_field = format!("{field}[{i}]");
-        v.require(&alias_field, bounded_text(alias, 1, 100));
+        if let Err(e) = bounded_text(alias, 1, 100) {
+            v.add(alias_field, e);
+            continue;
+        }
         let Some(key) = brand_name_key(alias, &alias_field, v) else {
             continue;
         };

@@ -1223,3 +1223,97 @@ async fn no_member_may_be_called_system() {
             .all(|e| e.actor == "system" && e.api_key.is_empty())
     );
 }
+
+/// A required text that shows nothing (only whitespace, or invisible
+/// characters such as U+200B) is blank: that, not its length, is what the
+/// answer says, once per field.
+#[tokio::test]
+async fn blank_required_text_is_reported_as_blank() {
+    let server = TestServer::start().await;
+    let description = |status: &tonic::Status, field: &str| -> Vec<String> {
+        field_violations(status)
+            .into_iter()
+            .filter(|(f, _)| f == field)
+            .map(|(_, d)| d)
+            .collect()
+    };
+    for title in ["   ", "\u{200b}", "\u{200b} \u{feff}"] {
+        let status = server
+            .check_as(Who::PlatformP)
+            .check_listing(pb::CheckListingRequest {
+                listing: Some(pb::Listing {
+                    seller_account: "s".into(),
+                    title: title.into(),
+                    ..Default::default()
+                }),
+                min_revision: 0,
+            })
+            .await
+            .expect_err("a blank title");
+        assert_eq!(
+            description(&status, "listing.title"),
+            ["must not be blank"],
+            "{title:?}: {status:?}"
+        );
+        assert!(
+            status
+                .message()
+                .contains("listing.title: must not be blank"),
+            "{status:?}"
+        );
+    }
+    let status = server
+        .check_as(Who::PlatformP)
+        .check_listing(pb::CheckListingRequest {
+            listing: Some(pb::Listing {
+                seller_account: "s".into(),
+                ..Default::default()
+            }),
+            min_revision: 0,
+        })
+        .await
+        .expect_err("no title");
+    assert_eq!(
+        description(&status, "listing.title"),
+        ["must be 1 to 1000 characters, got 0"]
+    );
+
+    let status = server
+        .registry_as(Who::OwnerA)
+        .create_brand(pb::CreateBrandRequest {
+            brand_id: "blank".into(),
+            brand: Some(pb::Brand {
+                display_name: "\u{200b}".into(),
+                aliases: vec!["  ".into()],
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("a blank name");
+    assert_eq!(
+        description(&status, "brand.display_name"),
+        ["must not be blank"]
+    );
+    assert_eq!(
+        description(&status, "brand.aliases[0]"),
+        ["must not be blank"]
+    );
+    let status = server
+        .registry_as(Who::Operator)
+        .create_member(pb::CreateMemberRequest {
+            member_id: "blank".into(),
+            member: Some(pb::Member {
+                display_name: "\u{3000}".into(),
+                kind: pb::MemberKind::Platform as i32,
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("a blank name");
+    assert_eq!(
+        description(&status, "member.display_name"),
+        ["must not be blank"]
+    );
+}
