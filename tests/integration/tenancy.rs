@@ -127,7 +127,8 @@ async fn call(server: &TestServer, rpc: Rpc, who: Who, n: usize) -> Result<(), t
             .create_brand(pb::CreateBrandRequest {
                 brand_id: format!("brand-{unique}"),
                 brand: Some(pb::Brand {
-                    display_name: "New brand".into(),
+                    // Unique: no brand may take another member's name.
+                    display_name: format!("New brand {unique}"),
                     ..Default::default()
                 }),
                 request_id: String::new(),
@@ -386,9 +387,11 @@ fn logo(brand: &str, n: usize) -> pb::AddLogoRequest {
     pb::AddLogoRequest {
         parent: brand.to_string(),
         description: "matrix".into(),
+        // Enough bits set to be registrable: a hash near a blank image's
+        // is refused.
         source: Some(pb::add_logo_request::Source::PerceptualHash(format!(
             "{:016x}",
-            0x1000_0000_0000_0000u64 + n as u64
+            0xa5a5_a5a5_0000_0000u64 + n as u64
         ))),
         request_id: String::new(),
     }
