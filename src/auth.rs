@@ -137,6 +137,12 @@ impl Rpc {
         format!("{self:?}")
     }
 
+    /// The RPC's full name, `marque.v1.CheckService/CheckSeller`: its HTTP/2
+    /// path without the leading slash, as grpcurl and buf take it.
+    pub fn full_name(self) -> String {
+        format!("{}/{}", self.service(), self.method())
+    }
+
     /// The RPC named by an HTTP/2 path (`/marque.v1.RegistryService/GetBrand`):
     /// one lookup in a table built once, since it runs on every call.
     pub fn from_path(path: &str) -> Option<Rpc> {
@@ -146,7 +152,7 @@ impl Rpc {
             .get_or_init(|| {
                 Rpc::ALL
                     .iter()
-                    .map(|rpc| (format!("/{}/{}", rpc.service(), rpc.method()), *rpc))
+                    .map(|rpc| (format!("/{}", rpc.full_name()), *rpc))
                     .collect()
             })
             .get(path)
@@ -537,11 +543,7 @@ where
                 tracing::Span::current().record("member", caller.member.as_str());
                 match rpc {
                     Some(rpc) if !rpc.allowed().contains(&caller.kind) => {
-                        Err(Status::permission_denied(format!(
-                            "{:?} members may not call {}",
-                            caller.kind,
-                            rpc.method()
-                        )))
+                        Err(Status::permission_denied(not_allowed(rpc, caller.kind)))
                     }
                     _ => Ok(caller),
                 }
@@ -580,6 +582,18 @@ where
             }
         }
     }
+}
+
+/// Why `kind` may not call `rpc`, in the names callers know: `BRAND_OWNER
+/// members may not call marque.v1.CheckService/CheckSeller (PLATFORM members
+/// only)`.
+fn not_allowed(rpc: Rpc, kind: MemberKind) -> String {
+    let allowed: Vec<&str> = rpc.allowed().iter().map(|k| k.name()).collect();
+    format!(
+        "{kind} members may not call {} ({} members only)",
+        rpc.full_name(),
+        allowed.join(" and ")
+    )
 }
 
 /// Logs and counts an RPC's outcome: answered calls at debug, caller errors
@@ -670,10 +684,23 @@ mod tests {
     }
 
     #[test]
+    fn refusals_name_kinds_and_rpcs_as_callers_know_them() {
+        assert_eq!(
+            not_allowed(Rpc::CheckSeller, MemberKind::BrandOwner),
+            "BRAND_OWNER members may not call marque.v1.CheckService/CheckSeller (PLATFORM members only)"
+        );
+        assert_eq!(
+            not_allowed(Rpc::ListAuditEvents, MemberKind::Platform),
+            "PLATFORM members may not call marque.v1.AuditService/ListAuditEvents (OPERATOR and BRAND_OWNER members only)"
+        );
+    }
+
+    #[test]
     fn every_rpc_resolves_from_its_path() {
         for rpc in Rpc::ALL {
             let path = format!("/{}/{}", rpc.service(), rpc.method());
             assert_eq!(Rpc::from_path(&path), Some(*rpc));
+            assert_eq!(format!("/{}", rpc.full_name()), path);
         }
         assert_eq!(Rpc::from_path("/marque.v1.RegistryService/Nope"), None);
     }

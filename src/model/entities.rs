@@ -90,6 +90,24 @@ pub enum MemberKind {
     Operator,
 }
 
+impl MemberKind {
+    /// The kind as callers know it: the proto enum's value without its
+    /// `MEMBER_KIND_` prefix (`BRAND_OWNER`), as the README names kinds.
+    pub fn name(self) -> &'static str {
+        match self {
+            MemberKind::BrandOwner => "BRAND_OWNER",
+            MemberKind::Platform => "PLATFORM",
+            MemberKind::Operator => "OPERATOR",
+        }
+    }
+}
+
+impl std::fmt::Display for MemberKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// A member of the alliance.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

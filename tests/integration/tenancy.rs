@@ -7,7 +7,7 @@ use crate::common;
 use std::collections::BTreeSet;
 
 use common::{TestServer, Who};
-use marque::{auth::Rpc, pb::marque::v1 as pb};
+use marque::{auth::Rpc, model::MemberKind, pb::marque::v1 as pb};
 use prost::Message;
 use tonic::Code;
 
@@ -409,6 +409,16 @@ fn authorize(brand: &str, unique: &str) -> pb::AuthorizeSellerRequest {
     }
 }
 
+/// The member kind of a fixture caller.
+fn kind_of(who: Who) -> Option<MemberKind> {
+    match who {
+        Who::Operator => Some(MemberKind::Operator),
+        Who::OwnerA | Who::OwnerB => Some(MemberKind::BrandOwner),
+        Who::PlatformP | Who::PlatformQ => Some(MemberKind::Platform),
+        Who::Anonymous => None,
+    }
+}
+
 #[tokio::test]
 async fn every_rpc_for_every_caller() {
     let server = TestServer::start().await;
@@ -419,7 +429,24 @@ async fn every_rpc_for_every_caller() {
             n += 1;
             let got = match call(&server, *rpc, who, n).await {
                 Ok(()) => Code::Ok,
-                Err(status) => status.code(),
+                Err(status) => {
+                    // A refusal by kind names the kind as the contract does
+                    // (`BRAND_OWNER`, not Rust's `BrandOwner`) and the RPC
+                    // by its full name.
+                    if let Some(kind) = kind_of(who)
+                        && !rpc.allowed().contains(&kind)
+                    {
+                        let refusal =
+                            format!("{} members may not call {} (", kind.name(), rpc.full_name());
+                        if !status.message().starts_with(&refusal) {
+                            failures.push(format!(
+                                "{rpc:?} as {who:?}: {:?} is not {refusal:?}…",
+                                status.message()
+                            ));
+                        }
+                    }
+                    status.code()
+                }
             };
             let want = expected(*rpc, who);
             if got != want {
