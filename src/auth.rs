@@ -386,6 +386,29 @@ pub fn key_id_of(secret: &str) -> Option<ResourceId> {
     ResourceId::parse(id).ok()
 }
 
+/// The call's one `authorization` header, if any.
+///
+/// # Errors
+/// UNAUTHENTICATED for more than one (which would be the one to believe? a
+/// proxy that adds its own, a client that sends two keys: neither is taken),
+/// or for one that is not visible ASCII, as no `Bearer <key>` is.
+pub fn authorization_header(headers: &http::HeaderMap) -> Result<Option<&str>, Status> {
+    let mut values = headers.get_all(http::header::AUTHORIZATION).iter();
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(Status::unauthenticated(
+            "more than one authorization header: send one, `authorization: Bearer <key>`",
+        ));
+    }
+    first
+        .map(|value| {
+            value.to_str().map_err(|_| {
+                Status::unauthenticated("the authorization header must be `Bearer <key>`")
+            })
+        })
+        .transpose()
+}
+
 /// Authenticates a bearer secret against the registry's current snapshot.
 ///
 /// # Errors
@@ -535,19 +558,17 @@ where
         let rpc = Rpc::from_path(&path);
         let outcome = {
             let _entered = span.enter();
-            let header = request
-                .headers()
-                .get(http::header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok());
-            authenticate(&self.registry, header).and_then(|caller| {
-                tracing::Span::current().record("member", caller.member.as_str());
-                match rpc {
-                    Some(rpc) if !rpc.allowed().contains(&caller.kind) => {
-                        Err(Status::permission_denied(not_allowed(rpc, caller.kind)))
+            authorization_header(request.headers())
+                .and_then(|header| authenticate(&self.registry, header))
+                .and_then(|caller| {
+                    tracing::Span::current().record("member", caller.member.as_str());
+                    match rpc {
+                        Some(rpc) if !rpc.allowed().contains(&caller.kind) => {
+                            Err(Status::permission_denied(not_allowed(rpc, caller.kind)))
+                        }
+                        _ => Ok(caller),
                     }
-                    _ => Ok(caller),
-                }
-            })
+                })
         };
         let started = Instant::now();
         match outcome {
@@ -681,6 +702,41 @@ mod tests {
         }
         let none = request_id(&http::HeaderMap::new());
         assert!(uuid::Uuid::parse_str(&none).is_ok(), "{none:?}");
+    }
+
+    #[test]
+    fn a_call_has_at_most_one_authorization_header() {
+        let mut headers = http::HeaderMap::new();
+        assert_eq!(authorization_header(&headers).expect("none"), None);
+        headers.append(
+            http::header::AUTHORIZATION,
+            http::HeaderValue::from_static("Bearer a"),
+        );
+        assert_eq!(
+            authorization_header(&headers).expect("one"),
+            Some("Bearer a")
+        );
+        headers.append(
+            http::header::AUTHORIZATION,
+            http::HeaderValue::from_static("Bearer a"),
+        );
+        let twice = authorization_header(&headers).expect_err("two headers");
+        assert_eq!(twice.code(), Code::Unauthenticated);
+        assert!(
+            twice
+                .message()
+                .starts_with("more than one authorization header")
+        );
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            http::header::AUTHORIZATION,
+            http::HeaderValue::from_bytes(b"Bearer \xe9").expect("a header value"),
+        );
+        let opaque = authorization_header(&headers).expect_err("not ASCII");
+        assert_eq!(
+            opaque.message(),
+            "the authorization header must be `Bearer <key>`"
+        );
     }
 
     #[test]

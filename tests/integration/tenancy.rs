@@ -628,3 +628,37 @@ async fn keys_are_checked_and_revocable() {
         .expect_err("revoked key");
     assert_eq!(revoked.code(), Code::Unauthenticated);
 }
+
+/// Two `authorization` headers on one call are refused, whatever they hold:
+/// neither is taken over the other.
+#[tokio::test]
+async fn a_call_with_two_authorization_headers_is_refused() {
+    let server = TestServer::start().await;
+    let mut client = server.registry_as(Who::Anonymous);
+    for second in [&server.keys.owner_a, &server.keys.operator] {
+        let mut request = tonic::Request::new(pb::GetCallerRequest {});
+        for key in [&server.keys.owner_a, second] {
+            request.metadata_mut().append(
+                "authorization",
+                format!("Bearer {key}").parse().expect("ascii"),
+            );
+        }
+        let status = client
+            .get_caller(request)
+            .await
+            .expect_err("two authorization headers");
+        assert_eq!(status.code(), Code::Unauthenticated, "{status:?}");
+        assert!(
+            status
+                .message()
+                .starts_with("more than one authorization header"),
+            "{status:?}"
+        );
+    }
+    // One is fine.
+    server
+        .registry_as(Who::OwnerA)
+        .get_caller(pb::GetCallerRequest {})
+        .await
+        .expect("one header");
+}
