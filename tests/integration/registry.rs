@@ -208,6 +208,39 @@ async fn bad_fields_come_back_as_field_violations_and_write_nothing() {
         .await
         .expect_err("reversed window");
     assert_violations(&status, &["authorization.valid_until"]);
+    // Instants read as RFC 3339.
+    assert!(
+        field_violations(&status).contains(&(
+            "authorization.valid_until".into(),
+            "valid_until 2001-09-09T01:46:40Z must be after valid_from 2033-05-18T03:33:20Z".into()
+        )),
+        "{status:?}"
+    );
+    let date = |year, month, day| marque::pb::google::r#type::Date { year, month, day };
+    let status = owner
+        .add_trademark(pb::AddTrademarkRequest {
+            parent: "brands/alpha".into(),
+            trademark: Some(pb::Trademark {
+                office: "US".into(),
+                registration_number: "REVERSED-1".into(),
+                kind: pb::TrademarkKind::Word as i32,
+                nice_classes: vec![9],
+                status: pb::TrademarkStatus::Registered as i32,
+                registration_date: Some(date(2020, 1, 1)),
+                expiry_date: Some(date(2019, 12, 31)),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("expiry before registration");
+    assert!(
+        field_violations(&status).contains(&(
+            "trademark.expiry_date".into(),
+            "expiry date 2019-12-31 must be after the registration date 2020-01-01".into()
+        )),
+        "{status:?}"
+    );
 
     let status = owner
         .get_brand(pb::GetBrandRequest {
