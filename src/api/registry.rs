@@ -18,8 +18,8 @@ use crate::{
     logo,
     model::{
         Actor, AuthorizationPatch, AuthorizationSpec, Brand, BrandPatch, Command, LogoSource,
-        Member, NiceClassSet, Office, Region, Resource, ResourceId, Revision, Slug, TrademarkPatch,
-        TrademarkSpec, codes::bounded_text,
+        Member, NiceClass, NiceClassSet, Office, Region, Resource, ResourceId, Revision, Slug,
+        TrademarkPatch, TrademarkSpec, codes::bounded_text,
     },
     pb::marque::v1::{self as pb, registry_service_server::RegistryService},
     registry::{Committed, Registry},
@@ -243,9 +243,28 @@ fn regions(values: &[String], field: &str, v: &mut Violations) -> Vec<Region> {
     out
 }
 
+/// A list of Nice classes, each once, with a violation for each bad entry
+/// (`nice_classes[3]`). A list longer than the classification repeats a
+/// class for certain, and is refused whole rather than entry by entry.
 fn classes(values: &[i32], field: &str, v: &mut Violations) -> NiceClassSet {
-    v.check(field, NiceClassSet::parse_list(values))
-        .unwrap_or_default()
+    let most = usize::from(NiceClass::MAX);
+    if values.len() > most {
+        v.add(
+            field,
+            format!("at most {most} classes, each once, got {}", values.len()),
+        );
+        return NiceClassSet::empty();
+    }
+    let mut set = NiceClassSet::empty();
+    for (i, &value) in values.iter().enumerate() {
+        let entry = format!("{field}[{i}]");
+        if let Some(class) = v.check(&entry, NiceClass::parse(value))
+            && !set.insert(class)
+        {
+            v.add(entry, format!("class {value} is listed twice"));
+        }
+    }
+    set
 }
 
 fn registration_number(value: &str, field: &str, v: &mut Violations) -> String {

@@ -111,11 +111,36 @@ async fn bad_fields_come_back_as_field_violations_and_write_nothing() {
             "trademark.office",
             "trademark.registration_number",
             "trademark.kind",
-            "trademark.nice_classes",
+            "trademark.nice_classes[0]",
+            "trademark.nice_classes[1]",
+            "trademark.nice_classes[3]",
             "trademark.status",
             "trademark.expiry_date",
             "trademark.designated_countries[0]",
         ],
+    );
+    // Each bad class, and only those: 0 and 46 are outside the
+    // classification, the second 9 repeats the first.
+    let classes: Vec<(String, String)> = field_violations(&status)
+        .into_iter()
+        .filter(|(f, _)| f.starts_with("trademark.nice_classes"))
+        .collect();
+    assert_eq!(
+        classes,
+        [
+            (
+                "trademark.nice_classes[0]".to_string(),
+                "class 0 is outside the Nice classification (1 to 45)".to_string()
+            ),
+            (
+                "trademark.nice_classes[1]".to_string(),
+                "class 46 is outside the Nice classification (1 to 45)".to_string()
+            ),
+            (
+                "trademark.nice_classes[3]".to_string(),
+                "class 9 is listed twice".to_string()
+            ),
+        ]
     );
 
     // A national office takes no designations; WIPO needs them.
