@@ -33,6 +33,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     tonic_prost_build::configure()
         // google.rpc.Status (per-listing errors in a batch) is tonic-types'.
         .extern_path(".google.rpc", "::tonic_types::pb")
+        // tonic-prost's codec, but a request that does not decode is the
+        // caller's INVALID_ARGUMENT, not INTERNAL (src/codec.rs).
+        .codec_path("crate::codec::MarqueCodec")
         .build_client(true)
         .build_server(true)
         .compile_fds(fds)?;

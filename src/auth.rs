@@ -137,6 +137,12 @@ impl Rpc {
         format!("{self:?}")
     }
 
+    /// The RPC's full name, `marque.v1.CheckService/CheckSeller`: its HTTP/2
+    /// path without the leading slash, as grpcurl and buf take it.
+    pub fn full_name(self) -> String {
+        format!("{}/{}", self.service(), self.method())
+    }
+
     /// The RPC named by an HTTP/2 path (`/marque.v1.RegistryService/GetBrand`):
     /// one lookup in a table built once, since it runs on every call.
     pub fn from_path(path: &str) -> Option<Rpc> {
@@ -146,7 +152,7 @@ impl Rpc {
             .get_or_init(|| {
                 Rpc::ALL
                     .iter()
-                    .map(|rpc| (format!("/{}/{}", rpc.service(), rpc.method()), *rpc))
+                    .map(|rpc| (format!("/{}", rpc.full_name()), *rpc))
                     .collect()
             })
             .get(path)
@@ -380,6 +386,29 @@ pub fn key_id_of(secret: &str) -> Option<ResourceId> {
     ResourceId::parse(id).ok()
 }
 
+/// The call's one `authorization` header, if any.
+///
+/// # Errors
+/// UNAUTHENTICATED for more than one (which would be the one to believe? a
+/// proxy that adds its own, a client that sends two keys: neither is taken),
+/// or for one that is not visible ASCII, as no `Bearer <key>` is.
+pub fn authorization_header(headers: &http::HeaderMap) -> Result<Option<&str>, Status> {
+    let mut values = headers.get_all(http::header::AUTHORIZATION).iter();
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(Status::unauthenticated(
+            "more than one authorization header: send one, `authorization: Bearer <key>`",
+        ));
+    }
+    first
+        .map(|value| {
+            value.to_str().map_err(|_| {
+                Status::unauthenticated("the authorization header must be `Bearer <key>`")
+            })
+        })
+        .transpose()
+}
+
 /// Authenticates a bearer secret against the registry's current snapshot.
 ///
 /// # Errors
@@ -424,8 +453,11 @@ pub fn authenticate(registry: &Registry, authorization: Option<&str>) -> Result<
 
 /// Tower layer that, for every RPC: opens the request's tracing span (RPC,
 /// request id, member), authenticates the caller (health and reflection
-/// excepted), enforces [`Rpc::allowed`], and logs the outcome with its gRPC
-/// code at a level chosen by who is at fault.
+/// excepted), enforces [`Rpc::allowed`], answers a request message beyond
+/// its service's size limit RESOURCE_EXHAUSTED rather than tonic's
+/// OUT_OF_RANGE ([`crate::codec::rewrite_size_limit`]: the layer is the one
+/// place that sees that answer), and logs the outcome with its gRPC code at
+/// a level chosen by who is at fault.
 #[derive(Clone)]
 pub struct AuthLayer {
     /// The registry whose snapshot holds the keys.
@@ -459,6 +491,32 @@ pub struct AuthService<S> {
     registry: Arc<Registry>,
 }
 
+/// Longest request id taken from a caller.
+const MAX_REQUEST_ID_CHARS: usize = 128;
+
+/// The call's request id, for its span: the caller's `x-request-id` if it is
+/// a plain token (1 to 128 ASCII letters, digits and `-_.:/`, which UUIDs,
+/// ULIDs and trace ids are), else a fresh UUID, as when it gives none.
+///
+/// The id goes into every log line of the call verbatim: a value with
+/// spaces, quotes or `=` (`evil" member="operator`) would forge fields of a
+/// text log line, so it is not used at all rather than escaped or cut.
+fn request_id(headers: &http::HeaderMap) -> String {
+    headers
+        .get("x-request-id")
+        .map(http::HeaderValue::as_bytes)
+        .filter(|id| {
+            (1..=MAX_REQUEST_ID_CHARS).contains(&id.len())
+                && id
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:/".contains(b))
+        })
+        // Every byte is ASCII: no conversion can fail.
+        .and_then(|id| std::str::from_utf8(id).ok())
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
+
 /// Paths served without an API key.
 fn is_public(path: &str) -> bool {
     path.starts_with("/grpc.health.v1.") || path.starts_with("/grpc.reflection.")
@@ -490,13 +548,7 @@ where
         if is_public(&path) {
             return Box::pin(inner.call(request));
         }
-        let request_id = request
-            .headers()
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .filter(|v| !v.is_empty() && v.len() <= 128)
-            .map(str::to_string)
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let request_id = request_id(request.headers());
         let span = tracing::info_span!(
             "rpc",
             rpc = %path,
@@ -506,23 +558,17 @@ where
         let rpc = Rpc::from_path(&path);
         let outcome = {
             let _entered = span.enter();
-            let header = request
-                .headers()
-                .get(http::header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok());
-            authenticate(&self.registry, header).and_then(|caller| {
-                tracing::Span::current().record("member", caller.member.as_str());
-                match rpc {
-                    Some(rpc) if !rpc.allowed().contains(&caller.kind) => {
-                        Err(Status::permission_denied(format!(
-                            "{:?} members may not call {}",
-                            caller.kind,
-                            rpc.method()
-                        )))
+            authorization_header(request.headers())
+                .and_then(|header| authenticate(&self.registry, header))
+                .and_then(|caller| {
+                    tracing::Span::current().record("member", caller.member.as_str());
+                    match rpc {
+                        Some(rpc) if !rpc.allowed().contains(&caller.kind) => {
+                            Err(Status::permission_denied(not_allowed(rpc, caller.kind)))
+                        }
+                        _ => Ok(caller),
                     }
-                    _ => Ok(caller),
-                }
-            })
+                })
         };
         let started = Instant::now();
         match outcome {
@@ -537,7 +583,11 @@ where
                 request.extensions_mut().insert(caller);
                 Box::pin(
                     async move {
-                        let response = inner.call(request).await?;
+                        let mut response = inner.call(request).await?;
+                        // tonic's OUT_OF_RANGE for a message beyond the
+                        // service's limit, before the code is logged and
+                        // counted (crate::codec).
+                        crate::codec::rewrite_size_limit(&mut response);
                         let code = response
                             .headers()
                             .get("grpc-status")
@@ -553,6 +603,18 @@ where
             }
         }
     }
+}
+
+/// Why `kind` may not call `rpc`, in the names callers know: `BRAND_OWNER
+/// members may not call marque.v1.CheckService/CheckSeller (PLATFORM members
+/// only)`.
+fn not_allowed(rpc: Rpc, kind: MemberKind) -> String {
+    let allowed: Vec<&str> = rpc.allowed().iter().map(|k| k.name()).collect();
+    format!(
+        "{kind} members may not call {} ({} members only)",
+        rpc.full_name(),
+        allowed.join(" and ")
+    )
 }
 
 /// Logs and counts an RPC's outcome: answered calls at debug, caller errors
@@ -606,10 +668,95 @@ mod tests {
     }
 
     #[test]
+    fn only_plain_request_ids_are_taken_from_the_caller() {
+        let id_for = |value: &[u8]| {
+            let mut headers = http::HeaderMap::new();
+            headers.insert(
+                "x-request-id",
+                http::HeaderValue::from_bytes(value).expect("a header value"),
+            );
+            request_id(&headers)
+        };
+        for plain in [
+            "6f1c2a9e-0b7d-4c4e-9d61-3a0f1f5e2b10",
+            "01HZX3J5W9Q2M7C8T4R6Y0B1NA",
+            "batch:2024/07/01_run.3",
+            &"a".repeat(128),
+        ] {
+            assert_eq!(id_for(plain.as_bytes()), plain);
+        }
+        for forged in [
+            &b"evil\" member=\"operator"[..],
+            b"",
+            b"a b",
+            b"a=b",
+            b"\xc3\xa9t\xc3\xa9",
+            b"{}",
+            "a".repeat(129).as_bytes(),
+        ] {
+            let id = id_for(forged);
+            assert!(
+                uuid::Uuid::parse_str(&id).is_ok(),
+                "{forged:?} gave {id:?}, not a generated id"
+            );
+        }
+        let none = request_id(&http::HeaderMap::new());
+        assert!(uuid::Uuid::parse_str(&none).is_ok(), "{none:?}");
+    }
+
+    #[test]
+    fn a_call_has_at_most_one_authorization_header() {
+        let mut headers = http::HeaderMap::new();
+        assert_eq!(authorization_header(&headers).expect("none"), None);
+        headers.append(
+            http::header::AUTHORIZATION,
+            http::HeaderValue::from_static("Bearer a"),
+        );
+        assert_eq!(
+            authorization_header(&headers).expect("one"),
+            Some("Bearer a")
+        );
+        headers.append(
+            http::header::AUTHORIZATION,
+            http::HeaderValue::from_static("Bearer a"),
+        );
+        let twice = authorization_header(&headers).expect_err("two headers");
+        assert_eq!(twice.code(), Code::Unauthenticated);
+        assert!(
+            twice
+                .message()
+                .starts_with("more than one authorization header")
+        );
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            http::header::AUTHORIZATION,
+            http::HeaderValue::from_bytes(b"Bearer \xe9").expect("a header value"),
+        );
+        let opaque = authorization_header(&headers).expect_err("not ASCII");
+        assert_eq!(
+            opaque.message(),
+            "the authorization header must be `Bearer <key>`"
+        );
+    }
+
+    #[test]
+    fn refusals_name_kinds_and_rpcs_as_callers_know_them() {
+        assert_eq!(
+            not_allowed(Rpc::CheckSeller, MemberKind::BrandOwner),
+            "BRAND_OWNER members may not call marque.v1.CheckService/CheckSeller (PLATFORM members only)"
+        );
+        assert_eq!(
+            not_allowed(Rpc::ListAuditEvents, MemberKind::Platform),
+            "PLATFORM members may not call marque.v1.AuditService/ListAuditEvents (OPERATOR and BRAND_OWNER members only)"
+        );
+    }
+
+    #[test]
     fn every_rpc_resolves_from_its_path() {
         for rpc in Rpc::ALL {
             let path = format!("/{}/{}", rpc.service(), rpc.method());
             assert_eq!(Rpc::from_path(&path), Some(*rpc));
+            assert_eq!(format!("/{}", rpc.full_name()), path);
         }
         assert_eq!(Rpc::from_path("/marque.v1.RegistryService/Nope"), None);
     }

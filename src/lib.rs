@@ -16,6 +16,7 @@
 //! | [`pb`] | code generated from `proto/marque/v1` |
 //! | [`config`] | command line and `MARQUE_*` settings |
 //! | [`server`] | assembles tonic: TLS, auth layer, health, reflection, shutdown |
+//! | [`codec`] | the generated services' codec: a request that does not decode is INVALID_ARGUMENT |
 //! | [`api`] | one file per gRPC service: validation, proto ⇄ model, error mapping |
 //! | [`auth`] | identities, API keys, and every permission rule |
 //! | [`model`] | domain types and validation, no I/O |
@@ -45,6 +46,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub mod api;
 pub mod auth;
+pub mod codec;
 pub mod config;
 pub mod detect;
 pub mod listing;

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use crate::{
     auth, logo,
     model::{
-        AuthorizationSpec, Command, LogoSource, MemberKind, NiceClassSet, Office, Region,
+        AuthorizationSpec, Command, LogoSource, Member, MemberKind, NiceClassSet, Office, Region,
         ResourceId, Slug, Timestamp, TrademarkKind, TrademarkSpec, TrademarkStatus,
         codes::bounded_text,
     },
@@ -140,6 +140,7 @@ impl Seed {
         for (i, m) in file.members.iter().enumerate() {
             let at = format!("members[{i}]");
             let id = Slug::parse(&m.id).map_err(|e| anyhow::anyhow!("{at}.id: {e}"))?;
+            Member::check_id(&id).map_err(|e| anyhow::anyhow!("{at}.id: {e}"))?;
             text_field(&m.display_name, 1, 200, &format!("{at}.display_name"))?;
             let kind = match m.kind.as_str() {
                 "brand_owner" => MemberKind::BrandOwner,
@@ -367,4 +368,21 @@ fn instant(value: &toml::value::Datetime, at: &str) -> anyhow::Result<Timestamp>
         &time::format_description::well_known::Rfc3339,
     )
     .map_err(|e| anyhow::anyhow!("{at}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_seed_member_may_not_take_a_reserved_id() {
+        let seed = "[[members]]\nid = \"system\"\ndisplay_name = \"S\"\nkind = \"platform\"\n";
+        let Err(error) = Seed::parse(seed, Path::new(".")) else {
+            panic!("a member called system was accepted");
+        };
+        assert!(
+            format!("{error:#}").contains("members[0].id: \"system\" is reserved"),
+            "{error:#}"
+        );
+    }
 }

@@ -21,7 +21,7 @@ use tonic_health::{ServingStatus, server::HealthReporter};
 use crate::{
     api::{AuditApi, CheckApi, RegistryApi, WatchApi},
     auth::{self, AuthLayer},
-    model::{Actor, Command, MemberKind, Revision, Slug},
+    model::{Actor, Command, Member, MemberKind, Revision, Slug},
     pb::marque::v1::{
         audit_service_server::AuditServiceServer, check_service_server::CheckServiceServer,
         registry_service_server::RegistryServiceServer, watch_service_server::WatchServiceServer,
@@ -615,6 +615,7 @@ fn operator_commands(
     secret_sha256: [u8; 32],
 ) -> anyhow::Result<Vec<Command>> {
     let member = Slug::parse(&options.operator_member)
+        .and_then(|member| Member::check_id(&member).map(|()| member))
         .map_err(|e| anyhow::anyhow!("invalid operator member id: {e}"))?;
     let mut commands = Vec::new();
     match registry.snapshot().member(member.as_str()) {

@@ -9,7 +9,7 @@ use super::{ApiError, ApiResult, caller, convert, parse_brand_name, validate::Vi
 use crate::{
     auth, listing,
     logo::LogoHash,
-    model::{NiceClass, Region},
+    model::{NiceClass, Region, codes::is_blank},
     pb::marque::v1::{self as pb, check_service_server::CheckService},
     registry::Registry,
     snapshot::SellerVerdict,
@@ -95,11 +95,14 @@ fn parse_listing(l: pb::Listing, prefix: &str, v: &mut Violations) -> (String, l
     if l.seller_account.is_empty() || chars(&l.seller_account) > 128 {
         v.add(f("seller_account"), "must be 1 to 128 characters");
     }
-    if l.title.trim().is_empty() || chars(&l.title) > 1000 {
+    let title_chars = chars(&l.title);
+    if title_chars == 0 || title_chars > 1000 {
         v.add(
             f("title"),
-            format!("must be 1 to 1000 characters, got {}", chars(&l.title)),
+            format!("must be 1 to 1000 characters, got {title_chars}"),
         );
+    } else if is_blank(&l.title) {
+        v.add(f("title"), "must not be blank");
     }
     if chars(&l.description) > 20_000 {
         v.add(

@@ -319,7 +319,7 @@ pub fn change_event_part(
         return None;
     }
     let (actor, api_key) = match &event.actor {
-        model::Actor::System => ("system".to_string(), String::new()),
+        model::Actor::System => (model::Actor::SYSTEM.to_string(), String::new()),
         model::Actor::Member { member, key } => (
             format!("members/{member}"),
             format!("members/{member}/apiKeys/{key}"),

@@ -13,7 +13,7 @@ use super::{
 };
 use crate::{
     auth::{self, AuditScope, Caller},
-    model::{ChangeEvent, MAX_REVISION, Resource, Revision, Slug},
+    model::{Actor, ChangeEvent, MAX_REVISION, Resource, Revision, Slug},
     pb::marque::v1::{
         self as pb, audit_service_server::AuditService, watch_service_server::WatchService,
     },
@@ -344,7 +344,7 @@ impl AuditApi {
         };
         let actor = match req.actor.as_str() {
             "" => None,
-            "system" => Some("system".to_string()),
+            Actor::SYSTEM => Some(Actor::SYSTEM.to_string()),
             name => parse_member_name(name, "actor", &mut v).map(|m| m.as_str().to_string()),
         };
         let limit = page_size(req.page_size, "page_size", &mut v);

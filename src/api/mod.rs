@@ -58,6 +58,9 @@ pub enum ApiError {
     /// Try again later (store down, replica behind).
     #[error("{0}")]
     Unavailable(String),
+    /// A message of a client stream is beyond the service's size limit.
+    #[error("{0}")]
+    ResourceExhausted(String),
     /// A fault of the server; the client is told nothing more.
     #[error("internal error: {0:#}")]
     Internal(anyhow::Error),
@@ -171,6 +174,9 @@ impl From<ApiError> for Status {
                 Status::failed_precondition(clip(what, MAX_MESSAGE_CHARS))
             }
             ApiError::Unavailable(what) => Status::unavailable(clip(what, MAX_MESSAGE_CHARS)),
+            ApiError::ResourceExhausted(what) => {
+                Status::resource_exhausted(clip(what, MAX_MESSAGE_CHARS))
+            }
             ApiError::Internal(cause) => {
                 tracing::error!(error = format!("{cause:#}"), "internal error");
                 Status::internal("internal error")

@@ -18,8 +18,8 @@ use crate::{
     logo,
     model::{
         Actor, AuthorizationPatch, AuthorizationSpec, Brand, BrandPatch, Command, LogoSource,
-        NiceClassSet, Office, Region, Resource, ResourceId, Revision, Slug, TrademarkPatch,
-        TrademarkSpec, codes::bounded_text,
+        Member, NiceClass, NiceClassSet, Office, Region, Resource, ResourceId, Revision, Slug,
+        TrademarkPatch, TrademarkSpec, codes::bounded_text,
     },
     pb::marque::v1::{self as pb, registry_service_server::RegistryService},
     registry::{Committed, Registry},
@@ -126,6 +126,23 @@ fn request_id(value: &str, v: &mut Violations) {
     }
 }
 
+/// The error of an import whose stream failed: a message beyond the
+/// service's size limit (tonic's OUT_OF_RANGE, or its RESOURCE_EXHAUSTED for
+/// a compressed one) is RESOURCE_EXHAUSTED, as it is for every other call;
+/// anything else the stream says (bytes that do not decode, a broken frame)
+/// is a bad `stream`.
+fn import_stream_error(status: Status) -> ApiError {
+    let status = crate::codec::size_limit_status(&status).unwrap_or(status);
+    if status.code() == tonic::Code::ResourceExhausted {
+        ApiError::ResourceExhausted(status.message().to_string())
+    } else {
+        ApiError::Invalid(vec![(
+            "stream".into(),
+            format!("the import stream failed: {}", status.message()),
+        )])
+    }
+}
+
 fn etag(value: &str, field: &str, v: &mut Violations) -> Option<Revision> {
     if value.is_empty() {
         return None;
@@ -165,9 +182,14 @@ fn brand_name_key(value: &str, field: &str, v: &mut Violations) -> Option<String
 
 /// A brand's display name: 1 to 200 characters, with a letter or digit.
 fn display_name(value: &str, field: &str, v: &mut Violations) -> String {
-    let name = text(value, 1, 200, field, v);
-    brand_name_key(value, field, v);
-    name
+    // A name already refused (blank, say) needs no second violation.
+    match bounded_text(value, 1, 200) {
+        Ok(()) => {
+            brand_name_key(value, field, v);
+        }
+        Err(e) => v.add(field, e),
+    }
+    value.to_string()
 }
 
 fn aliases(values: &[String], field: &str, v: &mut Violations) -> Vec<String> {
@@ -182,7 +204,10 @@ fn aliases(values: &[String], field: &str, v: &mut Violations) -> Vec<String> {
     let mut seen = std::collections::HashMap::new();
     for (i, alias) in values.iter().enumerate() {
         let alias_field = format!("{field}[{i}]");
-        v.require(&alias_field, bounded_text(alias, 1, 100));
+        if let Err(e) = bounded_text(alias, 1, 100) {
+            v.add(alias_field, e);
+            continue;
+        }
         let Some(key) = brand_name_key(alias, &alias_field, v) else {
             continue;
         };
@@ -218,9 +243,28 @@ fn regions(values: &[String], field: &str, v: &mut Violations) -> Vec<Region> {
     out
 }
 
+/// A list of Nice classes, each once, with a violation for each bad entry
+/// (`nice_classes[3]`). A list longer than the classification repeats a
+/// class for certain, and is refused whole rather than entry by entry.
 fn classes(values: &[i32], field: &str, v: &mut Violations) -> NiceClassSet {
-    v.check(field, NiceClassSet::parse_list(values))
-        .unwrap_or_default()
+    let most = usize::from(NiceClass::MAX);
+    if values.len() > most {
+        v.add(
+            field,
+            format!("at most {most} classes, each once, got {}", values.len()),
+        );
+        return NiceClassSet::empty();
+    }
+    let mut set = NiceClassSet::empty();
+    for (i, &value) in values.iter().enumerate() {
+        let entry = format!("{field}[{i}]");
+        if let Some(class) = v.check(&entry, NiceClass::parse(value))
+            && !set.insert(class)
+        {
+            v.add(entry, format!("class {value} is listed twice"));
+        }
+    }
+    set
 }
 
 fn registration_number(value: &str, field: &str, v: &mut Violations) -> String {
@@ -370,7 +414,9 @@ impl RegistryApi {
         let fp = fingerprint("CreateMember", &[&req.encode_to_vec()]);
         let mut v = Violations::new();
         request_id(&req.request_id, &mut v);
-        let id = v.check("member_id", Slug::parse(&req.member_id));
+        let id = v
+            .check("member_id", Slug::parse(&req.member_id))
+            .and_then(|id| v.check("member_id", Member::check_id(&id).map(|()| id)));
         let member = req.member.unwrap_or_default();
         let display_name = text(&member.display_name, 1, 200, "member.display_name", &mut v);
         let kind = v.check("member.kind", convert::parse_member_kind(member.kind));
@@ -1234,12 +1280,7 @@ impl RegistryApi {
                 }
             };
             let Some(message) = message else { break };
-            let message = message.map_err(|status| {
-                ApiError::Invalid(vec![(
-                    "stream".into(),
-                    format!("the import stream failed: {}", status.message()),
-                )])
-            })?;
+            let message = message.map_err(import_stream_error)?;
             encoded.clear();
             message
                 .encode(&mut encoded)

@@ -28,10 +28,14 @@ pub enum Actor {
 }
 
 impl Actor {
+    /// How the audit trail and the change feed name [`Actor::System`]. No
+    /// member may have this id ([`super::Member::check_id`]).
+    pub const SYSTEM: &'static str = "system";
+
     /// The member id, or `system`.
     pub fn member_str(&self) -> &str {
         match self {
-            Actor::System => "system",
+            Actor::System => Self::SYSTEM,
             Actor::Member { member, .. } => member.as_str(),
         }
     }

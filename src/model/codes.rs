@@ -721,10 +721,22 @@ impl FromStr for Slug {
 // Free text
 // ---------------------------------------------------------------------------
 
+/// Whether `value` shows nothing: it is empty, or every character is
+/// whitespace (Unicode White_Space) or invisible (Default_Ignorable_Code_Point:
+/// zero-width spaces and joiners, soft hyphens, variation selectors…).
+pub fn is_blank(value: &str) -> bool {
+    let invisible =
+        icu_properties::CodePointSetData::new::<icu_properties::props::DefaultIgnorableCodePoint>();
+    value
+        .chars()
+        .all(|c| c.is_whitespace() || invisible.contains(c))
+}
+
 /// Checks a free-text field (a display name, a mark's text, a reference):
 /// `min_chars` to `max_chars` Unicode scalar values, no control character
-/// (Unicode category Cc, which includes tab and newline), and no leading or
-/// trailing whitespace.
+/// (Unicode category Cc, which includes tab and newline), not blank
+/// ([`is_blank`]) when it is required (`min_chars` above 0), and no leading
+/// or trailing whitespace.
 ///
 /// The messages do not name the field or quote the value; the caller
 /// prefixes the field's name.
@@ -733,7 +745,8 @@ impl FromStr for Slug {
 ///
 /// The first rule broken, checked in that order, e.g. `must be 1 to 200
 /// characters, got 240`, `must not contain control characters, found U+0007
-/// at character 4`, `must not start or end with whitespace`.
+/// at character 4`, `must not be blank`, `must not start or end with
+/// whitespace`.
 pub fn bounded_text(value: &str, min_chars: usize, max_chars: usize) -> Result<(), String> {
     let count = value.chars().count();
     if count < min_chars || count > max_chars {
@@ -749,6 +762,9 @@ pub fn bounded_text(value: &str, min_chars: usize, max_chars: usize) -> Result<(
             u32::from(control),
             index + 1
         ));
+    }
+    if min_chars > 0 && is_blank(value) {
+        return Err("must not be blank".to_owned());
     }
     if value.starts_with(char::is_whitespace) || value.ends_with(char::is_whitespace) {
         return Err("must not start or end with whitespace".to_owned());
@@ -1338,14 +1354,7 @@ mod tests {
 
     #[test]
     fn bounded_text_rejects_surrounding_whitespace() {
-        for input in [
-            " acme",
-            "acme ",
-            "\u{a0}acme",
-            "acme\u{3000}",
-            " ",
-            "\u{2003}x",
-        ] {
+        for input in [" acme", "acme ", "\u{a0}acme", "acme\u{3000}", "\u{2003}x"] {
             assert_eq!(
                 bounded_text(input, 1, 100),
                 Err("must not start or end with whitespace".to_owned()),
@@ -1353,6 +1362,37 @@ mod tests {
             );
         }
         assert_eq!(bounded_text("acme  sports", 1, 100), Ok(()));
+        // Optional text that is only whitespace is refused for that.
+        assert_eq!(
+            bounded_text(" ", 0, 100),
+            Err("must not start or end with whitespace".to_owned())
+        );
+    }
+
+    #[test]
+    fn required_text_must_not_be_blank() {
+        for input in [
+            " ",
+            "   ",
+            "\u{3000}",
+            "\u{200b}",
+            "\u{200b}\u{200d}\u{feff}",
+            " \u{200b} ",
+            "\u{ad}",
+        ] {
+            assert!(is_blank(input), "{input:?}");
+            assert_eq!(
+                bounded_text(input, 1, 100),
+                Err("must not be blank".to_owned()),
+                "{input:?}"
+            );
+        }
+        assert!(is_blank(""));
+        // Invisible characters beside visible ones are another matter.
+        assert!(!is_blank("a\u{200b}"));
+        assert_eq!(bounded_text("a\u{200d}b", 1, 10), Ok(()));
+        // Optional text may be invisible.
+        assert_eq!(bounded_text("\u{200b}", 0, 10), Ok(()));
     }
 
     // ----- robustness -----

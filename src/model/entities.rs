@@ -90,6 +90,24 @@ pub enum MemberKind {
     Operator,
 }
 
+impl MemberKind {
+    /// The kind as callers know it: the proto enum's value without its
+    /// `MEMBER_KIND_` prefix (`BRAND_OWNER`), as the README names kinds.
+    pub fn name(self) -> &'static str {
+        match self {
+            MemberKind::BrandOwner => "BRAND_OWNER",
+            MemberKind::Platform => "PLATFORM",
+            MemberKind::Operator => "OPERATOR",
+        }
+    }
+}
+
+impl std::fmt::Display for MemberKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// A member of the alliance.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -105,6 +123,30 @@ pub struct Member {
     pub create_time: Timestamp,
     /// Revision of its last change (its etag).
     pub update_revision: Revision,
+}
+
+impl Member {
+    /// Ids no member may take. `system` is how change events, the audit
+    /// trail and its actor filter name the server's own writes (seed,
+    /// bootstrap key), and how idempotent retries are keyed for them: a
+    /// member called `system` would be confused with the server.
+    pub const RESERVED_IDS: &'static [&'static str] = &[super::Actor::SYSTEM];
+
+    /// Whether `id` may name a new member.
+    ///
+    /// # Errors
+    /// For a reserved id, e.g. `"system" is reserved: it names the server's
+    /// own changes in the audit trail`.
+    pub fn check_id(id: &Slug) -> Result<(), String> {
+        if Self::RESERVED_IDS.contains(&id.as_str()) {
+            Err(format!(
+                "{:?} is reserved: it names the server's own changes in the audit trail",
+                id.as_str()
+            ))
+        } else {
+            Ok(())
+        }
+    }
 }
 
 /// An API key: only its SHA-256 is kept.
@@ -334,5 +376,25 @@ pub(super) mod optional_hex {
                     .ok_or_else(|| D::Error::custom("expected 64 hex digits"))
             })
             .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_system_actors_name_is_no_member_id() {
+        let system = Slug::parse(super::super::Actor::SYSTEM).expect("a valid slug");
+        assert_eq!(
+            Member::check_id(&system),
+            Err(
+                "\"system\" is reserved: it names the server's own changes in the audit trail"
+                    .to_owned()
+            )
+        );
+        for id in ["operator", "systems", "system-a"] {
+            assert_eq!(Member::check_id(&Slug::parse(id).expect("slug")), Ok(()));
+        }
     }
 }

@@ -32,7 +32,49 @@ pub type Timestamp = time::OffsetDateTime;
 /// A calendar date (trademark registration and expiry).
 pub type Date = time::Date;
 
+/// An instant as messages show it: RFC 3339 in UTC, `2020-01-01T00:00:00Z`
+/// (with a fraction of a second only when it has one), as the proto's
+/// `google.protobuf.Timestamp` reads in JSON, never `time`'s own
+/// `2020-01-01 0:00:00.0 +00:00:00`.
+pub fn rfc3339(instant: Timestamp) -> String {
+    instant
+        .to_offset(time::UtcOffset::UTC)
+        .format(&time::format_description::well_known::Rfc3339)
+        // Only years beyond 0000 to 9999 have no RFC 3339 form; the API
+        // takes none.
+        .unwrap_or_else(|_| instant.to_string())
+}
+
+/// A date as messages show it: an RFC 3339 full-date, `2020-01-01`.
+pub fn rfc3339_date(date: Date) -> String {
+    date.format(time::macros::format_description!("[year]-[month]-[day]"))
+        .unwrap_or_else(|_| date.to_string())
+}
+
 /// The etag of a resource: the revision at which it last changed, as text.
 pub fn etag(revision: Revision) -> String {
     revision.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instants_and_dates_read_as_rfc_3339() {
+        let instant = time::macros::datetime!(2020-01-01 0:00 UTC);
+        assert_eq!(rfc3339(instant), "2020-01-01T00:00:00Z");
+        assert_eq!(
+            rfc3339(time::macros::datetime!(2031-05-04 13:30:05.25 +02:00)),
+            "2031-05-04T11:30:05.25Z"
+        );
+        assert_eq!(
+            rfc3339_date(time::macros::date!(2020 - 01 - 01)),
+            "2020-01-01"
+        );
+        assert_eq!(
+            rfc3339_date(time::macros::date!(0042 - 12 - 31)),
+            "0042-12-31"
+        );
+    }
 }

@@ -36,7 +36,8 @@ use scopes::Scopes;
 use crate::model::{
     ApiKey, Authorization, AuthorizationPatch, AuthorizationSpec, AuthorizationStatus, Brand,
     BrandStatus, Change, ChangeEvent, Command, Logo, Member, MemberKind, NiceClass, Office, Region,
-    Resource, ResourceId, Revision, Slug, Timestamp, Trademark, TrademarkPatch,
+    Resource, ResourceId, Revision, Slug, Timestamp, Trademark, TrademarkPatch, rfc3339,
+    rfc3339_date,
 };
 
 /// Why a command cannot be applied to the current state.
@@ -1183,7 +1184,11 @@ fn check_dates(t: &Trademark) -> Result<(), PlanError> {
     {
         return Err(PlanError::Invalid(vec![(
             "trademark.expiry_date".into(),
-            format!("expiry date {until} must be after the registration date {from}"),
+            format!(
+                "expiry date {} must be after the registration date {}",
+                rfc3339_date(until),
+                rfc3339_date(from)
+            ),
         )]));
     }
     Ok(())
@@ -1196,8 +1201,9 @@ fn check_window(a: &Authorization, field: &str) -> Result<(), PlanError> {
         return Err(PlanError::Invalid(vec![(
             format!("{field}.valid_until"),
             format!(
-                "valid_until {until} must be after valid_from {}",
-                a.valid_from
+                "valid_until {} must be after valid_from {}",
+                rfc3339(until),
+                rfc3339(a.valid_from)
             ),
         )]));
     }

@@ -292,3 +292,108 @@ async fn a_logo_for_another_owners_brand_is_refused_before_its_image_is_read() {
         assert_eq!(status.code(), code, "{parent}: {status:?}");
     }
 }
+
+/// Sends `bytes`, whatever they are, as the request message of the unary
+/// RPC at `path`, as `who`.
+async fn send_raw(
+    server: &TestServer,
+    who: Who,
+    path: &'static str,
+    bytes: Vec<u8>,
+) -> Result<(), tonic::Status> {
+    /// Writes the request bytes as they are; reads an answer as `()` (only
+    /// its status matters here).
+    #[derive(Clone, Default)]
+    struct RawCodec;
+    #[derive(Clone, Default)]
+    struct RawEncoder;
+    impl tonic::codec::Encoder for RawEncoder {
+        type Item = Vec<u8>;
+        type Error = tonic::Status;
+        fn encode(
+            &mut self,
+            item: Vec<u8>,
+            buf: &mut tonic::codec::EncodeBuf<'_>,
+        ) -> Result<(), tonic::Status> {
+            prost::bytes::BufMut::put_slice(buf, &item);
+            Ok(())
+        }
+    }
+    impl tonic::codec::Codec for RawCodec {
+        type Encode = Vec<u8>;
+        type Decode = ();
+        type Encoder = RawEncoder;
+        type Decoder = tonic_prost::ProstDecoder<()>;
+        fn encoder(&mut self) -> RawEncoder {
+            RawEncoder
+        }
+        fn decoder(&mut self) -> Self::Decoder {
+            tonic_prost::ProstDecoder::default()
+        }
+    }
+    let mut grpc = tonic::client::Grpc::new(server.channel());
+    grpc.ready().await.expect("ready");
+    let mut request = tonic::Request::new(bytes);
+    let key = server.keys.of(who).expect("a key");
+    request.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {key}").parse().expect("ascii"),
+    );
+    grpc.unary(
+        request,
+        http::uri::PathAndQuery::from_static(path),
+        RawCodec,
+    )
+    .await
+    .map(drop)
+}
+
+#[tokio::test]
+async fn bytes_that_are_not_the_request_message_are_an_invalid_argument() {
+    use prost::Message;
+    let server = TestServer::start().await;
+    let check_seller = "/marque.v1.CheckService/CheckSeller";
+    let create_brand = "/marque.v1.RegistryService/CreateBrand";
+    // The path works with bytes that are a request.
+    let valid = pb::CheckSellerRequest {
+        brand: "brands/alpha".into(),
+        seller_account: "seller-p1".into(),
+        nice_class: 14,
+        region: "CN".into(),
+        ..Default::default()
+    };
+    send_raw(&server, Who::PlatformP, check_seller, valid.encode_to_vec())
+        .await
+        .expect("a valid request, sent raw");
+    for (who, path, bytes, what) in [
+        // Field 1 (`brand`, a string), 2 bytes that are not UTF-8.
+        (
+            Who::PlatformP,
+            check_seller,
+            vec![0x0a, 0x02, 0xff, 0xfe],
+            "CheckSellerRequest.brand",
+        ),
+        // Field 1 (`brand_id`), declared 16 bytes long, 1 sent.
+        (Who::OwnerA, create_brand, vec![0x0a, 0x10, b'a'], ""),
+        // Not protobuf at all: a tag that is not a varint.
+        (Who::PlatformP, check_seller, vec![0xff; 11], ""),
+    ] {
+        let status = send_raw(&server, who, path, bytes.clone())
+            .await
+            .expect_err("not a request message");
+        assert_eq!(
+            status.code(),
+            Code::InvalidArgument,
+            "{path} {bytes:?}: {status:?}"
+        );
+        assert!(status.message().contains(what), "{status:?}");
+    }
+    // The server goes on serving, on the same connection.
+    let answer = server
+        .check_as(Who::PlatformP)
+        .check_seller(valid)
+        .await
+        .expect("a check after the malformed ones")
+        .into_inner();
+    assert!(answer.authorized);
+}

@@ -659,3 +659,72 @@ async fn unreadable_ordinary_words_stop_the_start() {
         "{stderr}"
     );
 }
+
+/// The caller's `x-request-id` goes into every log line of its call: the
+/// binary's text log takes only a plain token, and replaces anything that
+/// could forge a field of a line (`evil" member="operator`) with a generated
+/// id, as when none is given.
+#[tokio::test]
+async fn a_request_id_that_would_forge_log_fields_is_not_logged() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let key = marque::auth::generate_key().secret;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_marque"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--log", "marque=debug"])
+        .args(["--log-format", "text", "--operator-key", &key])
+        // Plain text: no colour codes between a field's name and its value.
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn marque");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let mut next_line = async || {
+        tokio::time::timeout(Duration::from_secs(30), stderr.next_line())
+            .await
+            .expect("a log line in time")
+            .expect("read stderr")
+            .expect("the server is still running")
+    };
+    let mut addr = None;
+    loop {
+        let line = next_line().await;
+        if let Some((_, address)) = line.split_once("listening address=") {
+            addr = Some(address.trim().to_string());
+        }
+        if line.contains(" serving revision=") {
+            break;
+        }
+    }
+    let addr = addr.expect("a listening line before the serving one");
+    let mut client =
+        marque::pb::marque::v1::registry_service_client::RegistryServiceClient::with_interceptor(
+            Endpoint::from_shared(format!("http://{addr}"))
+                .expect("endpoint")
+                .connect_lazy(),
+            common::Bearer::key(&key),
+        );
+    for id in ["plain-id-42", "evil\" member=\"operator"] {
+        let mut request = tonic::Request::new(pb::GetCallerRequest {});
+        request
+            .metadata_mut()
+            .insert("x-request-id", id.parse().expect("ascii"));
+        client.get_caller(request).await.expect("answered");
+    }
+    let mut calls = Vec::new();
+    while calls.len() < 2 {
+        let line = next_line().await;
+        assert!(!line.contains("evil"), "{line}");
+        if line.contains("GetCaller") && line.contains("rpc done") {
+            calls.push(line);
+        }
+    }
+    assert!(calls[0].contains("request_id=plain-id-42 "), "{}", calls[0]);
+    let generated = calls[1]
+        .split("request_id=")
+        .nth(1)
+        .and_then(|rest| rest.split([' ', '}']).next())
+        .expect("a request id");
+    assert!(uuid::Uuid::parse_str(generated).is_ok(), "{}", calls[1]);
+    assert_eq!(calls[1].matches("member=").count(), 1, "{}", calls[1]);
+}

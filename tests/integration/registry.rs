@@ -111,11 +111,36 @@ async fn bad_fields_come_back_as_field_violations_and_write_nothing() {
             "trademark.office",
             "trademark.registration_number",
             "trademark.kind",
-            "trademark.nice_classes",
+            "trademark.nice_classes[0]",
+            "trademark.nice_classes[1]",
+            "trademark.nice_classes[3]",
             "trademark.status",
             "trademark.expiry_date",
             "trademark.designated_countries[0]",
         ],
+    );
+    // Each bad class, and only those: 0 and 46 are outside the
+    // classification, the second 9 repeats the first.
+    let classes: Vec<(String, String)> = field_violations(&status)
+        .into_iter()
+        .filter(|(f, _)| f.starts_with("trademark.nice_classes"))
+        .collect();
+    assert_eq!(
+        classes,
+        [
+            (
+                "trademark.nice_classes[0]".to_string(),
+                "class 0 is outside the Nice classification (1 to 45)".to_string()
+            ),
+            (
+                "trademark.nice_classes[1]".to_string(),
+                "class 46 is outside the Nice classification (1 to 45)".to_string()
+            ),
+            (
+                "trademark.nice_classes[3]".to_string(),
+                "class 9 is listed twice".to_string()
+            ),
+        ]
     );
 
     // A national office takes no designations; WIPO needs them.
@@ -208,6 +233,39 @@ async fn bad_fields_come_back_as_field_violations_and_write_nothing() {
         .await
         .expect_err("reversed window");
     assert_violations(&status, &["authorization.valid_until"]);
+    // Instants read as RFC 3339.
+    assert!(
+        field_violations(&status).contains(&(
+            "authorization.valid_until".into(),
+            "valid_until 2001-09-09T01:46:40Z must be after valid_from 2033-05-18T03:33:20Z".into()
+        )),
+        "{status:?}"
+    );
+    let date = |year, month, day| marque::pb::google::r#type::Date { year, month, day };
+    let status = owner
+        .add_trademark(pb::AddTrademarkRequest {
+            parent: "brands/alpha".into(),
+            trademark: Some(pb::Trademark {
+                office: "US".into(),
+                registration_number: "REVERSED-1".into(),
+                kind: pb::TrademarkKind::Word as i32,
+                nice_classes: vec![9],
+                status: pb::TrademarkStatus::Registered as i32,
+                registration_date: Some(date(2020, 1, 1)),
+                expiry_date: Some(date(2019, 12, 31)),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("expiry before registration");
+    assert!(
+        field_violations(&status).contains(&(
+            "trademark.expiry_date".into(),
+            "expiry date 2019-12-31 must be after the registration date 2020-01-01".into()
+        )),
+        "{status:?}"
+    );
 
     let status = owner
         .get_brand(pb::GetBrandRequest {
@@ -996,23 +1054,76 @@ async fn logos_are_hashed_from_images_or_taken_as_hashes() {
     assert_eq!(listed.logos.len(), 1);
 }
 
+/// A message beyond its service's limit (6 MiB for registry writes, 1 MiB
+/// for checks) is RESOURCE_EXHAUSTED, as the gRPC spec says and as a
+/// compressed one is; tonic's own answer would be OUT_OF_RANGE. The import
+/// stream reads its messages itself and answers the same.
 #[tokio::test]
 async fn oversized_requests_are_refused() {
     let server = TestServer::start().await;
-    let status = server
+    let too_large = |status: tonic::Status| {
+        assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+        // tonic's words, which the server recognizes (src/codec.rs).
+        assert!(
+            status
+                .message()
+                .starts_with("Error, decoded message length too large"),
+            "{status:?}"
+        );
+    };
+    too_large(
+        server
+            .registry_as(Who::OwnerA)
+            .add_logo(pb::AddLogoRequest {
+                parent: "brands/alpha".into(),
+                description: String::new(),
+                source: Some(pb::add_logo_request::Source::Image(vec![
+                    0u8;
+                    7 * 1024 * 1024
+                ])),
+                request_id: String::new(),
+            })
+            .await
+            .expect_err("too large a logo"),
+    );
+    too_large(
+        server
+            .check_as(Who::PlatformP)
+            .check_listing(pb::CheckListingRequest {
+                listing: Some(pb::Listing {
+                    seller_account: "s".into(),
+                    title: "Alpha".into(),
+                    description: "a".repeat(2 * 1024 * 1024),
+                    ..Default::default()
+                }),
+                min_revision: 0,
+            })
+            .await
+            .expect_err("too large a listing"),
+    );
+    let rows = vec![pb::Authorization {
+        platform: "members/platform-p".into(),
+        seller_account: "s".repeat(7 * 1024 * 1024),
+        ..Default::default()
+    }];
+    too_large(
+        server
+            .registry_as(Who::OwnerA)
+            .import_authorizations(tokio_stream::iter(common::import_messages(
+                "brands/alpha",
+                &rows,
+                1,
+                "",
+            )))
+            .await
+            .expect_err("too large an import message"),
+    );
+    // The server goes on.
+    server
         .registry_as(Who::OwnerA)
-        .add_logo(pb::AddLogoRequest {
-            parent: "brands/alpha".into(),
-            description: String::new(),
-            source: Some(pb::add_logo_request::Source::Image(vec![
-                0u8;
-                7 * 1024 * 1024
-            ])),
-            request_id: String::new(),
-        })
+        .get_caller(pb::GetCallerRequest {})
         .await
-        .expect_err("too large a message");
-    assert_eq!(status.code(), Code::OutOfRange);
+        .expect("a call after them");
 }
 
 #[tokio::test]
@@ -1115,4 +1226,152 @@ async fn a_seller_account_filter_is_bounded_like_seller_accounts() {
         .expect("a seller account")
         .into_inner();
     assert_eq!(listed.authorizations.len(), 1);
+}
+
+/// `system` names the server's own writes in the audit trail: no member may
+/// take it, so the actor filter `system` finds only them.
+#[tokio::test]
+async fn no_member_may_be_called_system() {
+    let server = TestServer::start().await;
+    let mut operator = server.registry_as(Who::Operator);
+    let status = operator
+        .create_member(pb::CreateMemberRequest {
+            member_id: "system".into(),
+            member: Some(pb::Member {
+                display_name: "Not the server".into(),
+                kind: pb::MemberKind::Platform as i32,
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("a reserved id");
+    assert_violations(&status, &["member_id"]);
+    assert!(status.message().contains("reserved"), "{status:?}");
+    // An id that only starts like it is a member id like any other.
+    operator
+        .create_member(pb::CreateMemberRequest {
+            member_id: "systems".into(),
+            member: Some(pb::Member {
+                display_name: "Systems Ltd".into(),
+                kind: pb::MemberKind::Platform as i32,
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("an ordinary id");
+    let events =
+        marque::pb::marque::v1::audit_service_client::AuditServiceClient::with_interceptor(
+            server.channel(),
+            server.bearer(Who::Operator),
+        )
+        .list_audit_events(pb::ListAuditEventsRequest {
+            actor: "system".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("the server's writes")
+        .into_inner()
+        .events;
+    assert!(!events.is_empty(), "the seed is the server's write");
+    assert!(
+        events
+            .iter()
+            .all(|e| e.actor == "system" && e.api_key.is_empty())
+    );
+}
+
+/// A required text that shows nothing (only whitespace, or invisible
+/// characters such as U+200B) is blank: that, not its length, is what the
+/// answer says, once per field.
+#[tokio::test]
+async fn blank_required_text_is_reported_as_blank() {
+    let server = TestServer::start().await;
+    let description = |status: &tonic::Status, field: &str| -> Vec<String> {
+        field_violations(status)
+            .into_iter()
+            .filter(|(f, _)| f == field)
+            .map(|(_, d)| d)
+            .collect()
+    };
+    for title in ["   ", "\u{200b}", "\u{200b} \u{feff}"] {
+        let status = server
+            .check_as(Who::PlatformP)
+            .check_listing(pb::CheckListingRequest {
+                listing: Some(pb::Listing {
+                    seller_account: "s".into(),
+                    title: title.into(),
+                    ..Default::default()
+                }),
+                min_revision: 0,
+            })
+            .await
+            .expect_err("a blank title");
+        assert_eq!(
+            description(&status, "listing.title"),
+            ["must not be blank"],
+            "{title:?}: {status:?}"
+        );
+        assert!(
+            status
+                .message()
+                .contains("listing.title: must not be blank"),
+            "{status:?}"
+        );
+    }
+    let status = server
+        .check_as(Who::PlatformP)
+        .check_listing(pb::CheckListingRequest {
+            listing: Some(pb::Listing {
+                seller_account: "s".into(),
+                ..Default::default()
+            }),
+            min_revision: 0,
+        })
+        .await
+        .expect_err("no title");
+    assert_eq!(
+        description(&status, "listing.title"),
+        ["must be 1 to 1000 characters, got 0"]
+    );
+
+    let status = server
+        .registry_as(Who::OwnerA)
+        .create_brand(pb::CreateBrandRequest {
+            brand_id: "blank".into(),
+            brand: Some(pb::Brand {
+                display_name: "\u{200b}".into(),
+                aliases: vec!["  ".into()],
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("a blank name");
+    assert_eq!(
+        description(&status, "brand.display_name"),
+        ["must not be blank"]
+    );
+    assert_eq!(
+        description(&status, "brand.aliases[0]"),
+        ["must not be blank"]
+    );
+    let status = server
+        .registry_as(Who::Operator)
+        .create_member(pb::CreateMemberRequest {
+            member_id: "blank".into(),
+            member: Some(pb::Member {
+                display_name: "\u{3000}".into(),
+                kind: pb::MemberKind::Platform as i32,
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("a blank name");
+    assert_eq!(
+        description(&status, "member.display_name"),
+        ["must not be blank"]
+    );
 }

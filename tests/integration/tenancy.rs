@@ -7,7 +7,7 @@ use crate::common;
 use std::collections::BTreeSet;
 
 use common::{TestServer, Who};
-use marque::{auth::Rpc, pb::marque::v1 as pb};
+use marque::{auth::Rpc, model::MemberKind, pb::marque::v1 as pb};
 use prost::Message;
 use tonic::Code;
 
@@ -127,7 +127,8 @@ async fn call(server: &TestServer, rpc: Rpc, who: Who, n: usize) -> Result<(), t
             .create_brand(pb::CreateBrandRequest {
                 brand_id: format!("brand-{unique}"),
                 brand: Some(pb::Brand {
-                    display_name: "New brand".into(),
+                    // Unique: no brand may take another member's name.
+                    display_name: format!("New brand {unique}"),
                     ..Default::default()
                 }),
                 request_id: String::new(),
@@ -386,9 +387,11 @@ fn logo(brand: &str, n: usize) -> pb::AddLogoRequest {
     pb::AddLogoRequest {
         parent: brand.to_string(),
         description: "matrix".into(),
+        // Enough bits set to be registrable: a hash near a blank image's
+        // is refused.
         source: Some(pb::add_logo_request::Source::PerceptualHash(format!(
             "{:016x}",
-            0x1000_0000_0000_0000u64 + n as u64
+            0xa5a5_a5a5_0000_0000u64 + n as u64
         ))),
         request_id: String::new(),
     }
@@ -406,6 +409,16 @@ fn authorize(brand: &str, unique: &str) -> pb::AuthorizeSellerRequest {
     }
 }
 
+/// The member kind of a fixture caller.
+fn kind_of(who: Who) -> Option<MemberKind> {
+    match who {
+        Who::Operator => Some(MemberKind::Operator),
+        Who::OwnerA | Who::OwnerB => Some(MemberKind::BrandOwner),
+        Who::PlatformP | Who::PlatformQ => Some(MemberKind::Platform),
+        Who::Anonymous => None,
+    }
+}
+
 #[tokio::test]
 async fn every_rpc_for_every_caller() {
     let server = TestServer::start().await;
@@ -416,7 +429,24 @@ async fn every_rpc_for_every_caller() {
             n += 1;
             let got = match call(&server, *rpc, who, n).await {
                 Ok(()) => Code::Ok,
-                Err(status) => status.code(),
+                Err(status) => {
+                    // A refusal by kind names the kind as the contract does
+                    // (`BRAND_OWNER`, not Rust's `BrandOwner`) and the RPC
+                    // by its full name.
+                    if let Some(kind) = kind_of(who)
+                        && !rpc.allowed().contains(&kind)
+                    {
+                        let refusal =
+                            format!("{} members may not call {} (", kind.name(), rpc.full_name());
+                        if !status.message().starts_with(&refusal) {
+                            failures.push(format!(
+                                "{rpc:?} as {who:?}: {:?} is not {refusal:?}…",
+                                status.message()
+                            ));
+                        }
+                    }
+                    status.code()
+                }
             };
             let want = expected(*rpc, who);
             if got != want {
@@ -630,4 +660,38 @@ async fn keys_are_checked_and_revocable() {
         })
         .await
         .expect("revoke the first with the second");
+}
+
+/// Two `authorization` headers on one call are refused, whatever they hold:
+/// neither is taken over the other.
+#[tokio::test]
+async fn a_call_with_two_authorization_headers_is_refused() {
+    let server = TestServer::start().await;
+    let mut client = server.registry_as(Who::Anonymous);
+    for second in [&server.keys.owner_a, &server.keys.operator] {
+        let mut request = tonic::Request::new(pb::GetCallerRequest {});
+        for key in [&server.keys.owner_a, second] {
+            request.metadata_mut().append(
+                "authorization",
+                format!("Bearer {key}").parse().expect("ascii"),
+            );
+        }
+        let status = client
+            .get_caller(request)
+            .await
+            .expect_err("two authorization headers");
+        assert_eq!(status.code(), Code::Unauthenticated, "{status:?}");
+        assert!(
+            status
+                .message()
+                .starts_with("more than one authorization header"),
+            "{status:?}"
+        );
+    }
+    // One is fine.
+    server
+        .registry_as(Who::OwnerA)
+        .get_caller(pb::GetCallerRequest {})
+        .await
+        .expect("one header");
 }
