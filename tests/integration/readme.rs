@@ -79,6 +79,10 @@ async fn the_readme_examples_run_as_printed() {
     );
     // What the examples say they show.
     assert!(stdout.contains("marque.v1.RegistryService"));
+    assert!(
+        stdout.contains("Aurelle Sports"),
+        "the aliases were updated"
+    );
     assert!(stdout.contains("\"authorized\": true"));
     assert!(stdout.contains("SELLER_CHECK_REASON_CLASS_NOT_COVERED"));
     assert!(stdout.contains("SERVING"));
