@@ -348,7 +348,8 @@ impl AuditApi {
             name => parse_member_name(name, "actor", &mut v).map(|m| m.as_str().to_string()),
         };
         let limit = page_size(req.page_size, "page_size", &mut v);
-        let start = page_token(&req.page_token, "page_token", &mut v).and_then(|token| {
+        let list = format!("ListAuditEvents {}\n{}", req.brand, req.actor);
+        let start = page_token(&req.page_token, &list, "page_token", &mut v).and_then(|token| {
             let start = AuditStart::parse(&token);
             if start.is_none() {
                 v.add("page_token", "is not a page token this service issued");
@@ -458,7 +459,7 @@ impl AuditApi {
         }
         Ok(pb::ListAuditEventsResponse {
             events: parts,
-            next_page_token: next_page_token(next.map(|start| start.to_string())),
+            next_page_token: next_page_token(&list, next.map(|start| start.to_string())),
         })
     }
 }

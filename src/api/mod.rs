@@ -260,22 +260,54 @@ pub fn page_size(value: i32, field: &str, v: &mut validate::Violations) -> usize
     }
 }
 
-/// Decodes a page token into the key to continue after.
-pub fn page_token(token: &str, field: &str, v: &mut validate::Violations) -> Option<String> {
+/// What a page token is tied to: the list and every request field that
+/// picks its items (`ListTrademarks brands/aurelle`). A token continues
+/// only the list it came from (AIP-158): one from another parent or other
+/// filters would silently skip or repeat items.
+fn scope_tag(scope: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(scope.as_bytes())[..8])
+}
+
+/// Decodes a page token into the key to continue after, checking that it
+/// was issued for the same `scope` ([`next_page_token`]). Tokens issued
+/// before tokens were tied to their list (`after:{key}` alone) are still
+/// read, so a listing in progress across an upgrade goes on.
+pub fn page_token(
+    token: &str,
+    scope: &str,
+    field: &str,
+    v: &mut validate::Violations,
+) -> Option<String> {
     if token.is_empty() {
         return None;
     }
-    match hex::decode(token)
+    let decoded = hex::decode(token)
         .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|s| s.strip_prefix("after:").map(str::to_string))
-    {
-        Some(after) => Some(after),
-        None => {
-            v.add(field, "is not a page token this service issued");
-            None
-        }
+        .and_then(|bytes| String::from_utf8(bytes).ok());
+    let Some((after, tag)) = decoded.as_deref().and_then(|s| {
+        let rest = s.strip_prefix("after:")?;
+        Some(match rest.split_once("\nfor:") {
+            Some((after, tag)) => (after, Some(tag)),
+            None => (rest, None),
+        })
+    }) else {
+        v.add(field, "is not a page token this service issued");
+        return None;
+    };
+    if after.is_empty() {
+        v.add(field, "is not a page token this service issued");
+        return None;
     }
+    if tag.is_some_and(|tag| tag != scope_tag(scope)) {
+        v.add(
+            field,
+            "was issued for another list: a page token continues only the list it came \
+             from, with the same parent and filters",
+        );
+        return None;
+    }
+    Some(after.to_string())
 }
 
 /// Decodes a page token of a list of a parent's children (trademarks,
@@ -284,10 +316,11 @@ pub fn page_token(token: &str, field: &str, v: &mut validate::Violations) -> Opt
 /// never read as "from the start".
 pub fn child_page_token(
     token: &str,
+    scope: &str,
     field: &str,
     v: &mut validate::Violations,
 ) -> Option<ResourceId> {
-    let after = page_token(token, field, v)?;
+    let after = page_token(token, scope, field, v)?;
     match ResourceId::parse(&after) {
         Ok(id) => Some(id),
         Err(_) => {
@@ -297,10 +330,11 @@ pub fn child_page_token(
     }
 }
 
-/// Encodes the key to continue after as an opaque token.
-pub fn next_page_token(after: Option<String>) -> String {
+/// Encodes the key to continue after as an opaque token, tied to `scope`
+/// ([`page_token`]).
+pub fn next_page_token(scope: &str, after: Option<String>) -> String {
     after
-        .map(|a| hex::encode(format!("after:{a}")))
+        .map(|a| hex::encode(format!("after:{a}\nfor:{}", scope_tag(scope))))
         .unwrap_or_default()
 }
 

@@ -463,13 +463,14 @@ impl RegistryApi {
         let req = request.into_inner();
         let mut v = Violations::new();
         let limit = page_size(req.page_size, "page_size", &mut v);
-        let after = page_token(&req.page_token, "page_token", &mut v);
+        let scope = "ListMembers";
+        let after = page_token(&req.page_token, scope, "page_token", &mut v);
         v.finish()?;
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
         let (members, next) = snapshot.list_members(after.as_deref(), limit);
         Ok(pb::ListMembersResponse {
             members: members.iter().map(|m| convert::member(m)).collect(),
-            next_page_token: next_page_token(next),
+            next_page_token: next_page_token(scope, next),
             revision: snapshot.revision(),
         })
     }
@@ -517,7 +518,8 @@ impl RegistryApi {
         let mut v = Violations::new();
         let member = parse_member_name(&req.parent, "parent", &mut v);
         let limit = page_size(req.page_size, "page_size", &mut v);
-        let after = child_page_token(&req.page_token, "page_token", &mut v);
+        let scope = format!("ListApiKeys {}", req.parent);
+        let after = child_page_token(&req.page_token, &scope, "page_token", &mut v);
         let member = v.done(member)?;
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
         if snapshot.member(member.as_str()).is_none() {
@@ -526,7 +528,7 @@ impl RegistryApi {
         let (keys, next) = snapshot.list_api_keys(&member, after.as_ref(), limit);
         Ok(pb::ListApiKeysResponse {
             api_keys: keys.iter().map(|k| convert::api_key(k)).collect(),
-            next_page_token: next_page_token(next),
+            next_page_token: next_page_token(&scope, next),
             revision: snapshot.revision(),
         })
     }
@@ -620,13 +622,14 @@ impl RegistryApi {
             parse_member_name(&req.owner, "owner", &mut v)
         };
         let limit = page_size(req.page_size, "page_size", &mut v);
-        let after = page_token(&req.page_token, "page_token", &mut v);
+        let scope = format!("ListBrands {}", req.owner);
+        let after = page_token(&req.page_token, &scope, "page_token", &mut v);
         v.finish()?;
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
         let (brands, next) = snapshot.list_brands(owner.as_ref(), after.as_deref(), limit);
         Ok(pb::ListBrandsResponse {
             brands: brands.iter().map(|b| convert::brand(b)).collect(),
-            next_page_token: next_page_token(next),
+            next_page_token: next_page_token(&scope, next),
             revision: snapshot.revision(),
         })
     }
@@ -912,14 +915,15 @@ impl RegistryApi {
         let mut v = Violations::new();
         let brand = parse_brand_name(&req.parent, "parent", &mut v);
         let limit = page_size(req.page_size, "page_size", &mut v);
-        let after = child_page_token(&req.page_token, "page_token", &mut v);
+        let scope = format!("ListTrademarks {}", req.parent);
+        let after = child_page_token(&req.page_token, &scope, "page_token", &mut v);
         let brand = v.done(brand)?;
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
         Self::existing_brand(&snapshot, &brand)?;
         let (items, next) = snapshot.list_trademarks(&brand, after.as_ref(), limit);
         Ok(pb::ListTrademarksResponse {
             trademarks: items.iter().map(|t| convert::trademark(t)).collect(),
-            next_page_token: next_page_token(next),
+            next_page_token: next_page_token(&scope, next),
             revision: snapshot.revision(),
         })
     }
@@ -1022,14 +1026,15 @@ impl RegistryApi {
         let mut v = Violations::new();
         let brand = parse_brand_name(&req.parent, "parent", &mut v);
         let limit = page_size(req.page_size, "page_size", &mut v);
-        let after = child_page_token(&req.page_token, "page_token", &mut v);
+        let scope = format!("ListLogos {}", req.parent);
+        let after = child_page_token(&req.page_token, &scope, "page_token", &mut v);
         let brand = v.done(brand)?;
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
         Self::existing_brand(&snapshot, &brand)?;
         let (items, next) = snapshot.list_logos(&brand, after.as_ref(), limit);
         Ok(pb::ListLogosResponse {
             logos: items.iter().map(|l| convert::logo(l)).collect(),
-            next_page_token: next_page_token(next),
+            next_page_token: next_page_token(&scope, next),
             revision: snapshot.revision(),
         })
     }
@@ -1207,7 +1212,11 @@ impl RegistryApi {
         // nothing, and is refused like any other bad seller account.
         v.require("seller_account", bounded_text(&req.seller_account, 0, 128));
         let limit = page_size(req.page_size, "page_size", &mut v);
-        let after = child_page_token(&req.page_token, "page_token", &mut v);
+        let list = format!(
+            "ListAuthorizations {}\n{}\n{}",
+            req.parent, req.platform, req.seller_account
+        );
+        let after = child_page_token(&req.page_token, &list, "page_token", &mut v);
         let brand = v.done(brand)?;
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
         let brand = Self::existing_brand(&snapshot, &brand)?;
@@ -1227,7 +1236,7 @@ impl RegistryApi {
         });
         Ok(pb::ListAuthorizationsResponse {
             authorizations: items.iter().map(|a| convert::authorization(a)).collect(),
-            next_page_token: next_page_token(next),
+            next_page_token: next_page_token(&list, next),
             revision: snapshot.revision(),
         })
     }

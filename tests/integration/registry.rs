@@ -1201,6 +1201,47 @@ async fn a_page_token_that_names_no_id_is_an_invalid_argument() {
         .into_inner();
     assert_eq!(second.authorizations.len(), 1);
     assert_ne!(first.authorizations, second.authorizations);
+
+    // A token continues only the list it came from: the same parent and
+    // filters (AIP-158), else it would skip or repeat items silently.
+    let other_filter = operator
+        .list_authorizations(pb::ListAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            platform: "members/platform-p".into(),
+            page_size: 1,
+            page_token: first.next_page_token.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("another filter");
+    assert_violations(&other_filter, &["page_token"]);
+    assert!(
+        field_violations(&other_filter)[0]
+            .1
+            .contains("issued for another list")
+    );
+    let other_parent = operator
+        .list_authorizations(pb::ListAuthorizationsRequest {
+            parent: "brands/beta".into(),
+            page_size: 1,
+            page_token: first.next_page_token,
+            ..Default::default()
+        })
+        .await
+        .expect_err("another parent");
+    assert_violations(&other_parent, &["page_token"]);
+    // Tokens issued before they were tied to their list still read.
+    operator
+        .list_authorizations(pb::ListAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            page_size: 1,
+            page_token: page_token_after(
+                first.authorizations[0].name.rsplit('/').next().expect("id"),
+            ),
+            ..Default::default()
+        })
+        .await
+        .expect("an untied token");
 }
 
 #[tokio::test]
