@@ -425,23 +425,34 @@ pub fn authenticate(registry: &Registry, authorization: Option<&str>) -> Result<
         .ok_or_else(|| {
             Status::unauthenticated("the authorization header must be `Bearer <key>`")
         })?;
-    let invalid = || Status::unauthenticated("invalid API key");
-    let id = key_id_of(secret).ok_or_else(invalid)?;
+    // The caller learns only that the key is invalid; the log says which
+    // key id was refused and why (the id is public, the secret never
+    // logged), so an operator can find a client still using an old key.
+    let invalid = |key_id: Option<&str>, reason: &str| {
+        tracing::info!(key_id, reason, "API key refused");
+        Status::unauthenticated("invalid API key")
+    };
+    let id = key_id_of(secret).ok_or_else(|| invalid(None, "not a Marque API key"))?;
     let snapshot = registry
         .ready_snapshot()
         .map_err(|e| Status::unavailable(e.to_string()))?;
-    let key = snapshot.api_key(id.as_str()).ok_or_else(invalid)?;
+    let key = snapshot
+        .api_key(id.as_str())
+        .ok_or_else(|| invalid(Some(id.as_str()), "unknown key id"))?;
     let matches: bool = key.secret_sha256.ct_eq(&hash_secret(secret)).into();
     if !matches {
-        return Err(invalid());
+        return Err(invalid(Some(id.as_str()), "wrong secret"));
     }
     if key.revoke_time.is_some() {
+        tracing::info!(key_id = id.as_str(), reason = "revoked", "API key refused");
         return Err(Status::unauthenticated(format!(
             "API key members/{}/apiKeys/{} is revoked",
             key.member, key.id
         )));
     }
-    let member = snapshot.member(key.member.as_str()).ok_or_else(invalid)?;
+    let member = snapshot
+        .member(key.member.as_str())
+        .ok_or_else(|| invalid(Some(id.as_str()), "the key's member does not exist"))?;
     Ok(Caller {
         member: member.id.clone(),
         kind: member.kind,

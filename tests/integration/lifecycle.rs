@@ -497,6 +497,14 @@ async fn the_binary_prints_a_first_operator_key_and_exits_cleanly_on_sigterm() {
             "a key's secret reached the logs, even at TRACE"
         );
     }
+    // The refused key is named by its public id, with the reason.
+    let key_id = id.strip_prefix("mq_").expect("mq_{id}");
+    assert!(
+        logs.iter().any(|l| l.contains("API key refused")
+            && l.contains(&format!("\"key_id\":\"{key_id}\""))
+            && l.contains("wrong secret")),
+        "the refusal names the key id and why"
+    );
     assert!(all.contains("\"level\":\"TRACE\""), "the libraries' lines");
     assert!(all.contains("\"level\":\"INFO\""), "structured JSON logs");
     let _ = Who::Operator;
