@@ -629,8 +629,11 @@ fn not_allowed(rpc: Rpc, kind: MemberKind) -> String {
 }
 
 /// Logs and counts an RPC's outcome: answered calls at debug, caller errors
-/// at info, an unavailable store or exhausted limits at warn, server faults
-/// at error.
+/// at info, an unavailable store or a missed deadline at warn, server faults
+/// at error. RESOURCE_EXHAUSTED (a message beyond a size limit, the only
+/// place Marque gives it) and UNIMPLEMENTED (a method or compression that
+/// does not exist) are the caller's: at info, or any caller could fill the
+/// warning and error logs.
 ///
 /// Answered calls are not logged at the default level: checks come at tens
 /// of thousands a second, and a line for each would cost the server a quarter
@@ -646,21 +649,45 @@ fn log_outcome(rpc: Option<Rpc>, path: &str, code: Code, started: Instant) {
     };
     crate::metrics::record_call(label, code, elapsed.as_secs_f64());
     let micros = elapsed.as_micros() as u64;
+    match outcome_level(code) {
+        tracing::Level::ERROR => tracing::error!(code = ?code, micros, "rpc failed"),
+        tracing::Level::WARN => tracing::warn!(code = ?code, micros, "rpc failed"),
+        tracing::Level::INFO => tracing::info!(code = ?code, micros, "rpc failed"),
+        _ => tracing::debug!(code = ?code, micros, "rpc done"),
+    }
+}
+
+/// The level an outcome is logged at ([`log_outcome`]).
+fn outcome_level(code: Code) -> tracing::Level {
     match code {
-        Code::Internal | Code::Unknown | Code::DataLoss | Code::Unimplemented => {
-            tracing::error!(code = ?code, micros, "rpc failed")
-        }
-        Code::Unavailable | Code::ResourceExhausted | Code::DeadlineExceeded => {
-            tracing::warn!(code = ?code, micros, "rpc failed")
-        }
-        Code::Ok => tracing::debug!(code = ?code, micros, "rpc done"),
-        _ => tracing::info!(code = ?code, micros, "rpc failed"),
+        Code::Internal | Code::Unknown | Code::DataLoss => tracing::Level::ERROR,
+        Code::Unavailable | Code::DeadlineExceeded => tracing::Level::WARN,
+        Code::Ok => tracing::Level::DEBUG,
+        _ => tracing::Level::INFO,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn outcomes_are_logged_by_who_is_at_fault() {
+        use tracing::Level;
+        for (code, level) in [
+            (Code::Ok, Level::DEBUG),
+            (Code::InvalidArgument, Level::INFO),
+            (Code::PermissionDenied, Level::INFO),
+            (Code::ResourceExhausted, Level::INFO),
+            (Code::Unimplemented, Level::INFO),
+            (Code::Unavailable, Level::WARN),
+            (Code::DeadlineExceeded, Level::WARN),
+            (Code::Internal, Level::ERROR),
+            (Code::DataLoss, Level::ERROR),
+        ] {
+            assert_eq!(outcome_level(code), level, "{code:?}");
+        }
+    }
 
     #[test]
     fn generated_keys_parse_and_hash() {
