@@ -37,6 +37,8 @@ const SIGNAL_TERMS: &[&str] = &[
     "1比1",
     // Seen in listings beyond DESIGN.md's examples (its list ends with "…").
     "super clone",
+    "superclone",
+    "AAAAA",
     "first copy",
     "master copy",
     "mirror grade",
@@ -59,12 +61,16 @@ const NEGATING_WORDS: &[&str] = &["anti"];
 /// Signal terms that name something else in some company: (term, words
 /// right before it, words right after it), one separator space allowed
 /// between; Latin words match whole. Exact-folded.
-/// - `A货` after `天然` (natural) or beside `翡翠` (jadeite) is the trade's
-///   name for untreated jadeite (`天然A货翡翠手镯`);
-/// - `AAA` before `batteries` is a battery size;
-/// - `AAA` after a count (`2 AAA`, `3 x AAA`) or before `batteries`,
-///   `alkaline` or `rechargeable` is a battery size, before `games` a
+/// - `A货` after `天然` (natural) or `玉` (jade), or beside `翡翠` (jadeite)
+///   is the trade's name for untreated jadeite (`天然A货翡翠手镯`);
+/// - `AAA` after a count (`2 AAA`, `3 x AAA`) or a battery's name (`type`,
+///   French `piles`), or before `batteries`, `alkaline`, `rechargeable`,
+///   `powered` or `(not included)`, is a battery size; before `games` a
 ///   budget class;
+/// - `mirror grade` before `polished`, `finish`, `steel`… is a finish;
+/// - `尾单` before `肩` is `单肩` (one-shoulder) after `尾` (`鱼尾单肩`,
+///   fishtail one-shoulder), and `原单` before `价`, `号` or `据` is a unit
+///   price, an order number, a receipt;
 /// - `imitation` before `pearls` or `leather` is a material, and so is
 ///   `fake` before `leather` or `fur`; `fake tan`, `fake nails`, `fake
 ///   lashes`, `fake plants` are products of their own;
@@ -72,23 +78,46 @@ const NEGATING_WORDS: &[&str] = &["anti"];
 ///   replacement warranty"), before `ratio` or `scale` a proportion;
 /// - `高仿` followed by `真` is `高仿真`, lifelike.
 const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
-    ("A货", &["天然", "翡翠"], &["翡翠"]),
+    ("A货", &["天然", "翡翠", "玉"], &["翡翠"]),
     (
         "AAA",
         &[
-            "1", "2", "3", "4", "6", "8", "10", "12", "x", "2x", "3x", "4x",
+            "1", "2", "3", "4", "5", "6", "8", "10", "12", "x", "1x", "2x", "3x", "4x", "two",
+            "three", "four", "type", "piles", "aa",
         ],
         &[
             "battery",
             "batteries",
+            "batterien",
             "cell",
             "cells",
             "alkaline",
             "rechargeable",
+            "nimh",
+            "powered",
+            "not included",
             "game",
             "games",
         ],
     ),
+    (
+        "mirror grade",
+        &[],
+        &[
+            "polished",
+            "polish",
+            "finish",
+            "finished",
+            "steel",
+            "stainless",
+            "aluminum",
+            "aluminium",
+            "reflector",
+            "nib",
+        ],
+    ),
+    ("尾单", &[], &["肩"]),
+    ("原单", &[], &["价", "号", "据"]),
     (
         "fake",
         &[],
@@ -108,6 +137,15 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
             "snow",
             "blood",
             "tattoo",
+            "eyelash",
+            "flame",
+            "candle",
+            "candles",
+            "freckles",
+            "collar",
+            "beard",
+            "pocket",
+            "pockets",
             "tattoos",
         ],
     ),
@@ -299,7 +337,8 @@ fn other_sense(
     if before.is_empty() && after.is_empty() {
         return false;
     }
-    let latin = |w: &str| w.starts_with(|c: char| c.is_ascii_alphabetic());
+    // Latin words and numbers match whole (`5 AAA`, not `X5 AAA`).
+    let latin = |w: &str| w.starts_with(|c: char| c.is_ascii_alphanumeric());
     let text = exact.as_str();
     let ahead = text.get(..at.start).unwrap_or("");
     let ahead = ahead.strip_suffix(' ').unwrap_or(ahead);
@@ -383,6 +422,26 @@ mod tests {
         assert!(found("高仿真绿植 仿真花").is_empty());
         assert_eq!(found("fake watch, AAA quality"), ["fake", "AAA"]);
         assert_eq!(found("高仿手表"), ["高仿"]);
+    }
+
+    #[test]
+    fn more_battery_finish_and_chinese_word_senses_are_not_signals() {
+        assert!(
+            found("Battery Type: AAA (not included), piles AAA, AAA-Batterien, 1x AAA").is_empty()
+        );
+        assert!(found("Mirror-Grade Polished Steel Nib, mirror grade finish").is_empty());
+        assert!(found("fake eyelash glue, LED fake flame bulb").is_empty());
+        assert!(found("鱼尾单肩晚礼服 原单价 原单号 缅甸玉A货").is_empty());
+        assert_eq!(
+            found("Case for X5, AAA quality"),
+            ["AAA"],
+            "a count is a whole number"
+        );
+        assert_eq!(
+            found("Top AAAAA Quality, Superclone, mirror grade"),
+            ["AAAAA", "Superclone", "mirror grade"]
+        );
+        assert_eq!(found("尾单 原单 外贸"), ["尾单", "原单"]);
     }
 
     #[test]
