@@ -737,9 +737,13 @@ impl BrandIndex {
                 continue;
             }
             // A name with a CJK edge spans separators only where it has
-            // them itself (`路易 威登` for a name `路易 威登`).
-            let cjk_gaps =
-                (across && edges != EDGE_LEFT | EDGE_RIGHT).then(|| text_gaps(&at[m.range()]));
+            // them itself (`路易 威登` for a name `路易 威登`), or where it
+            // is made of whole phrases (`蒙克 莱尔` for `蒙克莱尔`, but not
+            // `卡地 亚洲` for `卡地亚`).
+            let cjk_gaps = (across
+                && edges != EDGE_LEFT | EDGE_RIGHT
+                && !(phrase_edge(obf, start) && phrase_edge(obf, end)))
+            .then(|| text_gaps(&at[m.range()]));
             let span = obf.original_span(start..end);
             let folded = exact.folded_range(span.clone());
             let exact_text = exact.as_str().get(folded.clone()).unwrap_or("");
@@ -1255,6 +1259,18 @@ fn strict_char(c: char, flags: u8) -> char {
     } else {
         '1'
     }
+}
+
+/// Whether a phrase of CJK text starts or ends at byte `at` of an
+/// obfuscation fold: the text's edge, a separator, or a change between CJK
+/// and other characters.
+fn phrase_edge(obf: &FoldedText, at: usize) -> bool {
+    let bytes = obf.as_str().as_bytes();
+    at == 0
+        || at >= bytes.len()
+        || bytes[at - 1] == b' '
+        || bytes[at] == b' '
+        || (obf.flags_at(at - 1) ^ obf.flags_at(at)) & normalize::CJK != 0
 }
 
 /// Writes the obfuscation fold without its separator spaces into `joined`,

@@ -11,8 +11,9 @@
 //!   hyphen, bidi controls) and so are combining marks the exact fold keeps
 //!   (`A҉`); leetspeak digits mapped to letters (`0`→`o`, `1`→`l`, `3`→`e`,
 //!   `4`→`a`, `5`→`s`, `7`→`t`) in a word with letters, a number keeping its
-//!   digits (`Marvel 10` is not `Marvello`); `@`, `$`, `|`, `!` (a few in a
-//!   row: `Te$$aro`) only inside a word; and separators between single
+//!   digits (`Marvel 10` is not `Marvello`); `@`, `$`, `|`, `!`, `€`, `£`,
+//!   `¥` (a few in a row: `Te$$aro`) only inside a word, a word boundary
+//!   staying allowed on either side (`Aurelle|Men's`); and separators between single
 //!   letters (`C.a.r.t.i.e.r`) or single CJK characters (`奥 瑞 尔`, and
 //!   `奥 瑞 尔手表`, where the last one touches the next word) removed.
 //!
@@ -402,8 +403,8 @@ enum Kind {
     Ignorable = 1,
     /// Folds to nothing (a diacritic): extends the previous character's span.
     Mark = 2,
-    /// `@ $ | !`: a separator, except inside a word at the obfuscation level
-    /// where it stands for a letter.
+    /// `@ $ | ! € £ ¥`: a separator, except inside a word at the obfuscation
+    /// level where it stands for a letter.
     Leet = 3,
 }
 
@@ -574,6 +575,10 @@ fn is_abbreviation_sign(c: char) -> bool {
     letters >= 2
 }
 
+/// Whether `c` is written without spaces between words: CJK, and the
+/// scripts of South-East Asia that run words together (Thai, Lao, Khmer,
+/// Myanmar). Names in them match anywhere, and a Latin word glued to them
+/// (`น้ำหอมLysette`) still has a word boundary.
 fn is_cjk(c: char) -> bool {
     let script = CodePointMapData::<Script>::new().get(c);
     script == Script::Han
@@ -581,16 +586,22 @@ fn is_cjk(c: char) -> bool {
         || script == Script::Katakana
         || script == Script::Hangul
         || script == Script::Bopomofo
+        || script == Script::Thai
+        || script == Script::Lao
+        || script == Script::Khmer
+        || script == Script::Myanmar
         // Prolonged sound mark and iteration marks (script Common).
         || matches!(c, '\u{30FC}' | '\u{3005}' | '\u{303B}' | '\u{309D}' | '\u{309E}' | '\u{30FD}' | '\u{30FE}')
 }
 
+/// A character's role. A combining mark attaches to the character before it
+/// whatever its script (a Thai tone mark takes the class of the Thai
+/// letter it sits on, or of a Latin letter it decorates).
 fn class_of(c: char) -> Class {
-    if is_cjk(c) {
-        Class::Cjk
-    } else if GeneralCategoryGroup::Mark.contains(CodePointMapData::<GeneralCategory>::new().get(c))
-    {
+    if GeneralCategoryGroup::Mark.contains(CodePointMapData::<GeneralCategory>::new().get(c)) {
         Class::Attach
+    } else if is_cjk(c) {
+        Class::Cjk
     } else if c.is_alphanumeric() {
         Class::Word
     } else {
@@ -628,6 +639,9 @@ fn compute(c: char, exact: &mut Vec<Item>, obf: &mut Vec<Item>) -> (Kind, char) 
         '@' => Some('a'),
         '$' => Some('s'),
         '|' | '!' => Some('l'),
+        '€' => Some('e'),
+        '£' => Some('l'),
+        '¥' => Some('y'),
         _ => None,
     };
     if let Some(letter) = leet_letter {
@@ -810,22 +824,29 @@ impl<'a> Writer<'a> {
         self.digits |= flags & DIGIT != 0;
     }
 
-    /// Writes the held leet characters (`@ $ | !` after a word character,
+    /// Writes the held leet characters (`@ $ | ! € £ ¥` after a word character,
     /// `Te$$aro`): the letters they stand for if a word character follows,
     /// else separators.
+    ///
+    /// The exact fold reads them as separators (`Aurelle|Men's`: two
+    /// words), so a word boundary stays allowed before and after each
+    /// letter ([`BOUNDARY`]): a name is found on either side of one
+    /// (`Aurelle`) as well as across it (`Aure|le`). Returns the flag the
+    /// character after them carries: [`BOUNDARY`] if they were letters.
     #[inline(always)]
-    fn release_leet(&mut self, held: &mut HeldLeet, word_follows: bool) {
+    fn release_leet(&mut self, held: &mut HeldLeet, word_follows: bool) -> u8 {
         if held.len == 0 {
-            return;
+            return 0;
         }
         for &(letter, start, end) in &held.chars[..usize::from(held.len)] {
             if word_follows {
-                self.ch(letter, Class::Word, 0, start, end);
+                self.ch(letter, Class::Word, BOUNDARY, start, end);
             } else {
                 self.sep(start, end);
             }
         }
         held.len = 0;
+        if word_follows { BOUNDARY } else { 0 }
     }
 
     /// Extends the last written character's span to `end` (a diacritic
@@ -919,9 +940,9 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
                 ex.sep(start, start + 1);
             }
             if OBF {
-                ob.release_leet(&mut held, fold.word);
+                let after_leet = ob.release_leet(&mut held, fold.word);
                 if fold.word {
-                    ob.ascii_word(fold.obf, WORD | fold.origin, start);
+                    ob.ascii_word(fold.obf, WORD | fold.origin | after_leet, start);
                 } else {
                     ob.sep(start, start + 1);
                 }
@@ -981,22 +1002,23 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
             // one: held (up to a few in a row).
             let after_word = held.len > 0 || (ob.last & WORD != 0 && ob.pending_sep.is_none());
             if !(after_word && held.push((entry.leet, start, end))) {
-                ob.release_leet(&mut held, false);
+                let _ = ob.release_leet(&mut held, false);
                 ob.sep(start, end);
             }
             continue;
         }
-        ob.release_leet(&mut held, starts_word);
+        let mut after_leet = ob.release_leet(&mut held, starts_word);
         if ob_items.is_empty() {
             // A kept mark of the exact fold (dropped here): part of the
             // character before it.
             ob.extend(end);
         }
         for &(d, class, origin) in ob_items {
-            ob.ch(d, class, origin, start, end);
+            ob.ch(d, class, origin | after_leet, start, end);
+            after_leet = 0;
         }
     }
-    ob.release_leet(&mut held, false);
+    let _ = ob.release_leet(&mut held, false);
     ob.close_word();
     let (join, digits) = (ob.adjacent_singles, ob.digits);
     if join {

@@ -328,6 +328,57 @@ fn names_with_numbers_match_numbers_and_numbers_are_not_letters() {
 }
 
 #[test]
+fn a_cjk_name_is_found_split_into_whole_phrases() {
+    let index = BrandIndex::build([entry(1, &["蒙克莱尔"], &[])]).expect("index");
+    let found = |text: &str| {
+        let mut out = Vec::new();
+        index.scan_text(text, &mut out);
+        out.into_iter()
+            .map(|m| (m.evidence, text[m.span].to_owned()))
+            .collect::<Vec<_>>()
+    };
+    let one = |evidence, shown: &str| vec![(evidence, shown.to_owned())];
+    assert_eq!(
+        found("蒙克 莱尔 钢笔"),
+        one(Evidence::TextObfuscated, "蒙克 莱尔")
+    );
+    assert_eq!(
+        found("正品 蒙克 莱尔"),
+        one(Evidence::TextObfuscated, "蒙克 莱尔")
+    );
+    assert_eq!(found("蒙克莱尔钢笔"), one(Evidence::TextExact, "蒙克莱尔"));
+    assert!(found("蒙克 莱尔钢笔").is_empty(), "ends inside a phrase");
+    assert!(found("老蒙克 莱尔").is_empty(), "starts inside a phrase");
+}
+
+#[test]
+fn scripts_without_spaces_end_a_latin_word() {
+    assert_eq!(
+        one("น้ำหอมChloé 50ml"),
+        (CHLOE, Evidence::TextExact, "Chloé")
+    );
+    assert_eq!(one("ນ້ຳຫອມCartier").1, Evidence::TextExact, "Lao");
+    // Thai text with no brand stays clean.
+    assert!(found("น้ำหอมผู้หญิง กลิ่นหอมติดทนนาน").is_empty());
+}
+
+#[test]
+fn a_leet_symbol_between_words_still_ends_a_word() {
+    // `|` and `!` glued between words are punctuation as much as letters.
+    assert_eq!(
+        one("Cartier|Men's Watch|42mm"),
+        (CARTIER, Evidence::TextExact, "Cartier")
+    );
+    assert_eq!(one("NEW!Cartier ring").1, Evidence::TextExact);
+    assert_eq!(one("Brand:Dior|Model:J'adore").1, Evidence::TextExact);
+    assert_eq!(one("Cart!er ring").1, Evidence::TextObfuscated);
+    assert_eq!(
+        one("Carti€r ring"),
+        (CARTIER, Evidence::TextObfuscated, "Carti€r")
+    );
+}
+
+#[test]
 fn leet_symbols_may_come_in_a_row() {
     assert_eq!(
         fold_obfuscated("Te$$aro Ve!!ano Marve||o"),
