@@ -48,8 +48,12 @@ static INDEX: LazyLock<BrandIndex> = LazyLock::new(|| {
 });
 
 fn scan(text: &str) -> Vec<TextMatch> {
+    scan_with(&INDEX, text)
+}
+
+fn scan_with(index: &BrandIndex, text: &str) -> Vec<TextMatch> {
     let mut out = Vec::new();
-    INDEX.scan_text(text, &mut out);
+    index.scan_text(text, &mut out);
     out
 }
 
@@ -310,9 +314,8 @@ fn names_with_numbers_match_numbers_and_numbers_are_not_letters() {
     ])
     .expect("index");
     let found = |text: &str| {
-        let mut out = Vec::new();
-        index.scan_text(text, &mut out);
-        out.into_iter()
+        scan_with(&index, text)
+            .into_iter()
             .map(|m| (m.brand, m.evidence))
             .collect::<Vec<_>>()
     };
@@ -331,9 +334,8 @@ fn names_with_numbers_match_numbers_and_numbers_are_not_letters() {
 fn a_cjk_name_is_found_split_into_whole_phrases() {
     let index = BrandIndex::build([entry(1, &["蒙克莱尔"], &[])]).expect("index");
     let found = |text: &str| {
-        let mut out = Vec::new();
-        index.scan_text(text, &mut out);
-        out.into_iter()
+        scan_with(&index, text)
+            .into_iter()
             .map(|m| (m.evidence, text[m.span].to_owned()))
             .collect::<Vec<_>>()
     };
