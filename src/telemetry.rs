@@ -1,5 +1,7 @@
 //! Logging set-up: `tracing` to standard error, as text or JSON lines.
 
+use std::{ffi::OsStr, io::IsTerminal};
+
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
 use crate::config::LogFormat;
@@ -14,7 +16,14 @@ pub fn init(format: LogFormat, filter: &str) -> anyhow::Result<()> {
     let registry = tracing_subscriber::registry().with(filter);
     match format {
         LogFormat::Text => registry
-            .with(fmt::layer().with_writer(std::io::stderr))
+            .with(
+                fmt::layer()
+                    .with_ansi(colour(
+                        std::io::stderr().is_terminal(),
+                        std::env::var_os("NO_COLOR").as_deref(),
+                    ))
+                    .with_writer(std::io::stderr),
+            )
             .try_init()?,
         LogFormat::Json => registry
             .with(
@@ -27,4 +36,25 @@ pub fn init(format: LogFormat, filter: &str) -> anyhow::Result<()> {
             .try_init()?,
     }
     Ok(())
+}
+
+/// Whether the text log is coloured: only on a terminal, and not when
+/// `NO_COLOR` is set to anything but the empty string (no-color.org). A log
+/// collected from a file or a pipe (Kubernetes, systemd) gets no escape codes
+/// between its fields.
+fn colour(stderr_is_terminal: bool, no_color: Option<&OsStr>) -> bool {
+    stderr_is_terminal && no_color.is_none_or(OsStr::is_empty)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_text_log_is_coloured_only_on_a_terminal_without_no_color() {
+        assert!(colour(true, None));
+        assert!(colour(true, Some(OsStr::new(""))));
+        assert!(!colour(true, Some(OsStr::new("1"))));
+        assert!(!colour(false, None));
+    }
 }
