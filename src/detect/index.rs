@@ -8,7 +8,7 @@ use aho_corasick::{AhoCorasick, MatchKind};
 
 use super::fuzzy::{FuzzyIndex, HashScratch, Pattern};
 use super::logo::LogoIndex;
-use super::normalize::{self, FoldedText, I_ORIGIN, L_ORIGIN, WORD, fold_both, fold_exact_only};
+use super::normalize::{self, FoldedText, I_ORIGIN, L_ORIGIN, WORD, fold_both};
 use super::runs::{self, FuzzyIds, RunName, WordExtras, Words};
 use super::signal::compatibility_phrase_before;
 use super::vocabulary;
@@ -357,13 +357,7 @@ impl Scratch {
     /// The signal terms of `text`, the text last folded, into `out`
     /// (cleared).
     pub(super) fn signal_terms(&self, text: &str, out: &mut Vec<std::ops::Range<usize>>) {
-        super::signal::signal_terms_in(text, &self.exact, out);
-    }
-
-    /// Folds `text` at the exact level only and returns it.
-    pub(crate) fn fold_exact(&mut self, text: &str) -> &FoldedText {
-        fold_exact_only(text, &mut self.exact, &mut self.obf);
-        &self.exact
+        super::signal::signal_terms_in(text, &self.exact, &self.obf, out);
     }
 }
 
@@ -654,7 +648,7 @@ impl BrandIndex {
     ) {
         with_scratch(|scratch| {
             fold_both(text, &mut scratch.exact, &mut scratch.obf);
-            super::signal::signal_terms_in(text, &scratch.exact, signals);
+            super::signal::signal_terms_in(text, &scratch.exact, &scratch.obf, signals);
             self.scan_folded(scratch, ScanOptions::default(), out);
         });
         drop_matches_inside_names(out);

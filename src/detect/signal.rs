@@ -7,7 +7,7 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use unicode_normalization::UnicodeNormalization;
 
 use super::index::with_scratch;
-use super::normalize::{FoldedText, WORD, fold_exact};
+use super::normalize::{FoldedText, Level, WORD, fold_exact, fold_obfuscated};
 
 /// Words that advertise a copy (DESIGN.md, "counterfeit signal terms").
 /// Folded at the exact level, so case, width and diacritics do not matter.
@@ -169,8 +169,10 @@ struct TermSet {
     /// is not `1.1` or `1 1/2`.
     marks: Vec<Vec<char>>,
     /// Per pattern: the words before and after it that give it another
-    /// sense ([`OTHER_SENSES`]), exact-folded.
+    /// sense ([`OTHER_SENSES`]), folded at the set's level.
     senses: Vec<(Vec<String>, Vec<String>)>,
+    /// [`NEGATING_WORDS`], folded at the set's level.
+    negating: Vec<String>,
 }
 
 /// The punctuation of `term` (neither a letter, a digit nor a space), each
@@ -193,14 +195,19 @@ fn shows_marks(original: &str, marks: &[char]) -> bool {
 }
 
 impl TermSet {
-    fn new(terms: &[&str]) -> Self {
+    /// The terms, and the words around them, folded at `level`.
+    fn new(terms: &[&str], level: Level) -> Self {
+        let fold = |w: &str| match level {
+            Level::Exact => fold_exact(w),
+            Level::Obfuscation => fold_obfuscated(w),
+        };
         let mut folded = Vec::new();
         let mut edges = Vec::new();
         let mut marks = Vec::new();
         let mut senses = Vec::new();
         let mut f = FoldedText::new();
         for term in terms {
-            f.fold(term, super::normalize::Level::Exact);
+            f.fold(term, level);
             if f.is_empty() {
                 continue;
             }
@@ -209,7 +216,7 @@ impl TermSet {
                 f.flags_at(f.len() - 1) & WORD != 0,
             ));
             marks.push(marks_of(term));
-            let fold_all = |words: &[&str]| words.iter().map(|w| fold_exact(w)).collect();
+            let fold_all = |words: &[&str]| words.iter().map(|w| fold(w)).collect();
             senses.push(
                 OTHER_SENSES
                     .iter()
@@ -228,13 +235,18 @@ impl TermSet {
             edges,
             marks,
             senses,
+            negating: NEGATING_WORDS.iter().map(|w| fold(w)).collect(),
         }
     }
 }
 
-static SIGNALS: LazyLock<TermSet> = LazyLock::new(|| TermSet::new(SIGNAL_TERMS));
-static NEGATING: LazyLock<Vec<String>> =
-    LazyLock::new(|| NEGATING_WORDS.iter().map(|w| fold_exact(w)).collect());
+/// The signal terms at the exact fold (`REPLICA`, `Réplica`).
+static SIGNALS: LazyLock<TermSet> = LazyLock::new(|| TermSet::new(SIGNAL_TERMS, Level::Exact));
+/// The same at the obfuscation fold, where the checks undo for signal terms
+/// what they undo for names (`R3plica`, `R.e.p.l.i.c.a`, `Rерliса` with
+/// Cyrillic letters, `高.仿`, `高 仿`).
+static SIGNALS_OBF: LazyLock<TermSet> =
+    LazyLock::new(|| TermSet::new(SIGNAL_TERMS, Level::Obfuscation));
 static COMPAT: LazyLock<Vec<(String, bool)>> = LazyLock::new(|| {
     COMPATIBILITY_PHRASES
         .iter()
@@ -252,7 +264,8 @@ static COMPAT: LazyLock<Vec<(String, bool)>> = LazyLock::new(|| {
 /// Byte spans (in `text`) of counterfeit signal terms: `replica`, `fake`,
 /// `1:1`, `AAA`, `mirror quality`, `super copy`, `dupe`, `inspired by`,
 /// `高仿`, `复刻`, `原单`, `A货`… Latin terms match as whole words after the
-/// exact fold (`REPLICA`, `Réplica`); CJK terms match anywhere. A term
+/// exact fold (`REPLICA`, `Réplica`) or the obfuscation fold (`R3plica`,
+/// `R.E.P.L.I.C.A`); CJK terms match anywhere (`高仿`, `高.仿`). A term
 /// written with punctuation matches only where the text has it (`1:1`, not
 /// `1.1`), a Latin term right after `anti` is not one
 /// (`anti-counterfeit`), and a few name something else in some company
@@ -261,42 +274,26 @@ static COMPAT: LazyLock<Vec<(String, bool)>> = LazyLock::new(|| {
 #[must_use]
 pub fn signal_terms(text: &str) -> Vec<Range<usize>> {
     let mut spans = Vec::new();
-    with_scratch(|scratch| signal_terms_in(text, scratch.fold_exact(text), &mut spans));
+    with_scratch(|scratch| {
+        scratch.fold(text);
+        scratch.signal_terms(text, &mut spans);
+    });
     spans
 }
 
-/// [`signal_terms`] of `text`, whose exact fold is `exact`, into `spans`
-/// (cleared first): for a scan that has folded the text already.
-pub(crate) fn signal_terms_in(text: &str, exact: &FoldedText, spans: &mut Vec<Range<usize>>) {
+/// [`signal_terms`] of `text`, whose exact and obfuscation folds are
+/// `exact` and `obf`, into `spans` (cleared first): for a scan that has
+/// folded the text already. Each term is looked for at both levels, with
+/// the same rules at each.
+pub(crate) fn signal_terms_in(
+    text: &str,
+    exact: &FoldedText,
+    obf: &FoldedText,
+    spans: &mut Vec<Range<usize>>,
+) {
     spans.clear();
-    let set = &*SIGNALS;
-    let Some(automaton) = &set.automaton else {
-        return;
-    };
-    for m in automaton.find_overlapping_iter(exact.as_str()) {
-        let pattern = m.pattern().as_usize();
-        let (left, right) = set.edges[pattern];
-        if (left && !exact.boundary_before(m.start())) || (right && !exact.boundary_before(m.end()))
-        {
-            continue;
-        }
-        if left && negated(exact, m.start()) {
-            continue;
-        }
-        if other_sense(exact, m.range(), &set.senses[pattern]) {
-            continue;
-        }
-        let span = exact.original_span(m.range());
-        let marks = &set.marks[pattern];
-        if !marks.is_empty()
-            && !text
-                .get(span.clone())
-                .is_some_and(|o| shows_marks(o, marks))
-        {
-            continue;
-        }
-        spans.push(span);
-    }
+    find_terms(&SIGNALS, text, exact, spans);
+    find_terms(&SIGNALS_OBF, text, obf, spans);
     spans.sort_unstable_by_key(|r| (r.start, r.end));
     // Merge overlapping spans in place.
     let mut kept = 0;
@@ -311,18 +308,51 @@ pub(crate) fn signal_terms_in(text: &str, exact: &FoldedText, spans: &mut Vec<Ra
     spans.truncate(kept);
 }
 
-/// Whether a negating word ([`NEGATING_WORDS`]) is the word right before
-/// folded byte `at` of the exact fold (one separator between).
-fn negated(exact: &FoldedText, at: usize) -> bool {
-    let Some(before) = exact.as_str().get(..at) else {
+/// The terms of `set` in `folded` (a fold of `text` at the set's level),
+/// as spans of `text`, appended to `spans`.
+fn find_terms(set: &TermSet, text: &str, folded: &FoldedText, spans: &mut Vec<Range<usize>>) {
+    let Some(automaton) = &set.automaton else {
+        return;
+    };
+    for m in automaton.find_overlapping_iter(folded.as_str()) {
+        let pattern = m.pattern().as_usize();
+        let (left, right) = set.edges[pattern];
+        if (left && !folded.boundary_before(m.start()))
+            || (right && !folded.boundary_before(m.end()))
+        {
+            continue;
+        }
+        if left && negated(folded, m.start(), &set.negating) {
+            continue;
+        }
+        if other_sense(folded, m.range(), &set.senses[pattern]) {
+            continue;
+        }
+        let span = folded.original_span(m.range());
+        let marks = &set.marks[pattern];
+        if !marks.is_empty()
+            && !text
+                .get(span.clone())
+                .is_some_and(|o| shows_marks(o, marks))
+        {
+            continue;
+        }
+        spans.push(span);
+    }
+}
+
+/// Whether a negating word ([`NEGATING_WORDS`], folded as `folded` is) is
+/// the word right before folded byte `at` (one separator between).
+fn negated(folded: &FoldedText, at: usize, negating: &[String]) -> bool {
+    let Some(before) = folded.as_str().get(..at) else {
         return false;
     };
     let Some(before) = before.strip_suffix(' ') else {
         return false;
     };
-    NEGATING
+    negating
         .iter()
-        .any(|word| ends_with_phrase(exact, before, word, true))
+        .any(|word| ends_with_phrase(folded, before, word, true))
 }
 
 /// Whether the term at folded bytes `at` of the exact fold has one of the
@@ -442,6 +472,17 @@ mod tests {
             ["AAAAA", "Superclone", "mirror grade"]
         );
         assert_eq!(found("尾单 原单 外贸"), ["尾单", "原单"]);
+    }
+
+    #[test]
+    fn terms_are_found_through_obfuscation_too() {
+        assert_eq!(
+            found("R3plica, R.E.P.L.I.C.A, Rерliса, F4ke"),
+            ["R3plica", "R.E.P.L.I.C.A", "Rерliса", "F4ke"]
+        );
+        assert_eq!(found("高.仿 包包, 高 仿 手表"), ["高.仿", "高 仿"]);
+        // The same rules at both levels: other senses, anti, punctuation.
+        assert!(found("AAA batteries, imitation pearls, 4nti-f4ke, USB 1.1, 1 1/2").is_empty());
     }
 
     #[test]
