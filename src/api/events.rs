@@ -352,7 +352,7 @@ impl AuditApi {
         let start = page_token(&req.page_token, &list, "page_token", &mut v).and_then(|token| {
             let start = AuditStart::parse(&token);
             if start.is_none() {
-                v.add("page_token", "is not a page token this service issued");
+                v.add("page_token", super::NOT_ISSUED);
             }
             start
         });
@@ -420,7 +420,7 @@ impl AuditApi {
                         if at >= event.changes.len() {
                             return Err(ApiError::Invalid(vec![(
                                 "page_token".into(),
-                                "is not a page token this service issued".into(),
+                                super::NOT_ISSUED.into(),
                             )]));
                         }
                         from = at;

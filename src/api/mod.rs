@@ -260,6 +260,9 @@ pub fn page_size(value: i32, field: &str, v: &mut validate::Violations) -> usize
     }
 }
 
+/// The violation of a page token this service did not issue.
+pub const NOT_ISSUED: &str = "is not a page token this service issued";
+
 /// What a page token is tied to: the list and every request field that
 /// picks its items (`ListTrademarks brands/aurelle`). A token continues
 /// only the list it came from (AIP-158): one from another parent or other
@@ -285,20 +288,20 @@ pub fn page_token(
     let decoded = hex::decode(token)
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok());
-    let Some((after, tag)) = decoded.as_deref().and_then(|s| {
-        let rest = s.strip_prefix("after:")?;
-        Some(match rest.split_once("\nfor:") {
-            Some((after, tag)) => (after, Some(tag)),
-            None => (rest, None),
+    let Some((after, tag)) = decoded
+        .as_deref()
+        .and_then(|s| {
+            let rest = s.strip_prefix("after:")?;
+            Some(match rest.split_once("\nfor:") {
+                Some((after, tag)) => (after, Some(tag)),
+                None => (rest, None),
+            })
         })
-    }) else {
-        v.add(field, "is not a page token this service issued");
+        .filter(|(after, _)| !after.is_empty())
+    else {
+        v.add(field, NOT_ISSUED);
         return None;
     };
-    if after.is_empty() {
-        v.add(field, "is not a page token this service issued");
-        return None;
-    }
     if tag.is_some_and(|tag| tag != scope_tag(scope)) {
         v.add(
             field,
@@ -324,7 +327,7 @@ pub fn child_page_token(
     match ResourceId::parse(&after) {
         Ok(id) => Some(id),
         Err(_) => {
-            v.add(field, "is not a page token this service issued");
+            v.add(field, NOT_ISSUED);
             None
         }
     }

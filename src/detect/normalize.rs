@@ -318,10 +318,10 @@ impl FoldedText {
     /// in a word that has letters (`C4rtier`, `Ve11ano`, `V e 1 1 a n o`
     /// once its single letters are joined).
     fn keep_numbers(&mut self) {
-        let number_at =
-            |src: &[Source], s: usize, e: usize| src[s..e].iter().all(|x| x.flags & DIGIT != 0);
-        let mut bytes = std::mem::take(&mut self.text).into_bytes();
-        let n = bytes.len();
+        // Most titles have digits only inside words (`42mm`): the text is
+        // taken apart only when a number needs its digits back.
+        let mut bytes: Option<Vec<u8>> = None;
+        let n = self.src.len();
         let mut i = 0;
         while i < n {
             if self.src[i].flags & WORD == 0 {
@@ -332,22 +332,20 @@ impl FoldedText {
             while i < n && self.src[i].flags & WORD != 0 {
                 i += 1;
             }
-            if number_at(&self.src, s, i) {
+            if self.src[s..i].iter().all(|x| x.flags & DIGIT != 0) {
+                let bytes =
+                    bytes.get_or_insert_with(|| std::mem::take(&mut self.text).into_bytes());
                 for b in &mut bytes[s..i] {
-                    *b = match *b {
-                        b'o' => b'0',
-                        b'l' => b'1',
-                        b'e' => b'3',
-                        b'a' => b'4',
-                        b's' => b'5',
-                        b't' => b'7',
-                        other => other,
-                    };
+                    if let Some(&(digit, _)) = LEET_DIGITS.iter().find(|&&(_, l)| l == *b) {
+                        *b = digit;
+                    }
                 }
             }
         }
-        // Only ASCII letters became ASCII digits: still UTF-8.
-        self.text = String::from_utf8(bytes).unwrap_or_default();
+        if let Some(bytes) = bytes {
+            // Only ASCII letters became ASCII digits: still UTF-8.
+            self.text = String::from_utf8(bytes).unwrap_or_default();
+        }
     }
 }
 
@@ -617,18 +615,27 @@ fn exact_chars(s: &str, out: &mut String) {
     out.extend(folded.nfkd().filter(|&d| !is_stripped_mark(d)));
 }
 
+/// Leetspeak digits and the letters they stand for (`1` for `l` or `i`:
+/// both fold to `l`). [`FoldedText::keep_numbers`] reads them backwards.
+const LEET_DIGITS: [(u8, u8); 6] = [
+    (b'0', b'o'),
+    (b'1', b'l'),
+    (b'3', b'e'),
+    (b'4', b'a'),
+    (b'5', b's'),
+    (b'7', b't'),
+];
+
 fn leet(c: char) -> char {
-    match c {
-        '0' => 'o',
-        // `i` is not a confusable of `l` (origins tell them apart), but `1`
-        // stands for both: all three fold to `l`.
-        '1' | 'i' => 'l',
-        '3' => 'e',
-        '4' => 'a',
-        '5' => 's',
-        '7' => 't',
-        other => other,
+    // `i` is not a confusable of `l` (origins tell them apart), but `1`
+    // stands for both: all three fold to `l`.
+    if c == 'i' {
+        return 'l';
     }
+    LEET_DIGITS
+        .iter()
+        .find(|&&(digit, _)| char::from(digit) == c)
+        .map_or(c, |&(_, letter)| char::from(letter))
 }
 
 /// Computes one character's folds (uncached).
