@@ -11,14 +11,16 @@
 //!   hyphen, bidi controls) and so are combining marks the exact fold keeps
 //!   (`A҉`); leetspeak digits mapped to letters (`0`→`o`, `1`→`l`, `3`→`e`,
 //!   `4`→`a`, `5`→`s`, `7`→`t`) in a word with letters, a number keeping its
-//!   digits (`Marvel 10` is not `Marvello`); `@`, `$`, `|`, `!`, `€`, `£`,
-//!   `¥` (a few in a row: `Te$$aro`) only inside a word, a word boundary
+//!   digits (`Marvel 10` is not `Marvello`); `@`, `$`, `+` (for `t`), `|`,
+//!   `!`, `€`, `£`, `¥` (a few in a row: `Te$$aro`) only inside a word, a word boundary
 //!   staying allowed on either side (`Aurelle|Men's`); and separators between single
 //!   letters (`C.a.r.t.i.e.r`) or single CJK characters (`奥 瑞 尔`, and
 //!   `奥 瑞 尔手表`, where the last one touches the next word) removed.
 //!
 //! Symbols whose compatibility form is a word (`™` → `TM`, `℠`, `№`) are
-//! separators at both levels, so `Aurelle™` is `Aurelle`.
+//! separators at both levels, so `Aurelle™` is `Aurelle`; superscript and
+//! subscript letters fold to their letters, a word boundary allowed where
+//! they meet ordinary ones, so `Aurelleᵀᴹ` is `Aurelle` too.
 //!
 //! Case folding comes first, so the skeleton is UTS #39's case-insensitive
 //! one: `I` folds to `i`, which is not a confusable of `l`. The letters `i`
@@ -71,8 +73,18 @@ pub(crate) const L_ORIGIN: u8 = 16;
 /// `o`, or kept, `2`). A word made only of such bytes is a number, and
 /// keeps its digits ([`FoldedText::keep_numbers`]).
 pub(crate) const DIGIT: u8 = 32;
+/// The byte comes from a superscript or subscript letter (`ᵀᴹ`, `ᴬᵘ`): a
+/// word boundary is allowed where letters change between these and
+/// ordinary ones ([`BOUNDARY`] on the first byte after the change), so
+/// `Aurelleᵀᴹ` shows `Aurelle`, as `Aurelle™` does, while a name written
+/// wholly in small letters (`ᴬᵁᴿᴱᴸᴸᴱ`) is still one word.
+pub(crate) const SMALL: u8 = 64;
 /// The flags that say what a byte is, not where it came from.
 const KIND_FLAGS: u8 = WORD | CJK;
+/// `SMALL >> SMALL_TO_BOUNDARY == BOUNDARY`.
+const SMALL_TO_BOUNDARY: u32 = SMALL.trailing_zeros() - BOUNDARY.trailing_zeros();
+/// What [`Writer`] remembers of the last character written.
+const LAST_FLAGS: u8 = KIND_FLAGS | SMALL;
 
 /// Which fold to compute.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -401,7 +413,7 @@ enum Kind {
     Ignorable = 1,
     /// Folds to nothing (a diacritic): extends the previous character's span.
     Mark = 2,
-    /// `@ $ | ! € £ ¥`: a separator, except inside a word at the obfuscation
+    /// `@ $ + | ! € £ ¥`: a separator, except inside a word at the obfuscation
     /// level where it stands for a letter.
     Leet = 3,
 }
@@ -573,6 +585,13 @@ fn is_abbreviation_sign(c: char) -> bool {
     letters >= 2
 }
 
+/// A superscript or subscript letter (`ᵀ`, `ᴹ`, `ⁿ`, `ₐ`): a modifier letter
+/// whose compatibility form is another letter ([`SMALL`]).
+fn is_small_letter(c: char) -> bool {
+    CodePointMapData::<GeneralCategory>::new().get(c) == GeneralCategory::ModifierLetter
+        && c.nfkc().ne(std::iter::once(c))
+}
+
 /// Whether `c` is written without spaces between words: CJK, and the
 /// scripts of South-East Asia that run words together (Thai, Lao, Khmer,
 /// Myanmar). Names in them match anywhere, and a Latin word glued to them
@@ -645,6 +664,7 @@ fn compute(c: char, exact: &mut Vec<Item>, obf: &mut Vec<Item>) -> (Kind, char) 
     let leet_letter = match c {
         '@' => Some('a'),
         '$' => Some('s'),
+        '+' => Some('t'),
         '|' | '!' => Some('l'),
         '€' => Some('e'),
         '£' => Some('l'),
@@ -671,13 +691,15 @@ fn compute(c: char, exact: &mut Vec<Item>, obf: &mut Vec<Item>) -> (Kind, char) 
         return (Kind::Mark, '\0');
     }
     let mut t = String::new();
+    let small = if is_small_letter(c) { SMALL } else { 0 };
     for d in s.chars() {
         let class = if is_ignorable(d) {
             Class::Sep
         } else {
             class_of(d)
         };
-        exact.push((d, class, 0));
+        let small = if class == Class::Word { small } else { 0 };
+        exact.push((d, class, small));
         if class == Class::Sep {
             match look_alike(d) {
                 Some(letters) => obf.extend(letters.chars().map(|e| (e, Class::Word, 0))),
@@ -710,7 +732,7 @@ fn compute(c: char, exact: &mut Vec<Item>, obf: &mut Vec<Item>) -> (Kind, char) 
                 _ if d.is_ascii_digit() => DIGIT,
                 _ => 0,
             };
-            obf.push((leet(e), class, origin));
+            obf.push((leet(e), class, origin | small));
         }
     }
     (Kind::Normal, '\0')
@@ -783,6 +805,11 @@ impl<'a> Writer<'a> {
     #[inline(always)]
     fn ch(&mut self, c: char, class: Class, origin: u8, start: u32, end: u32) {
         let flags = match class {
+            // A change between superscript and ordinary letters may end a
+            // word ([`SMALL`]).
+            Class::Word if self.last & WORD != 0 && (self.last ^ origin) & SMALL != 0 => {
+                WORD | BOUNDARY | origin
+            }
             Class::Word => WORD | origin,
             Class::Cjk => CJK,
             Class::Attach => {
@@ -807,14 +834,14 @@ impl<'a> Writer<'a> {
             self.word_single = false;
         }
         self.out.push(c, flags, start, end);
-        self.last = flags & KIND_FLAGS;
+        self.last = flags & LAST_FLAGS;
         self.digits |= flags & DIGIT != 0;
     }
 
     /// [`Writer::ch`] of a one-byte character folded to the ASCII word
     /// byte `b` (`flags`: [`WORD`] and origins).
     #[inline(always)]
-    fn ascii_word(&mut self, b: u8, flags: u8, start: u32) {
+    fn ascii_word(&mut self, b: u8, mut flags: u8, start: u32) {
         if self.last == 0 {
             // A separator is pending only after a separator (`last` 0).
             if let Some((s, e)) = self.pending_sep.take() {
@@ -825,13 +852,16 @@ impl<'a> Writer<'a> {
         } else {
             // A later character than the word's first.
             self.word_single = false;
+            // After a small letter, [`BOUNDARY`] (without a branch: the
+            // bit moved from SMALL's place to BOUNDARY's).
+            flags |= (self.last & SMALL) >> SMALL_TO_BOUNDARY;
         }
         self.out.push_ascii(b, flags, start, start + 1);
         self.last = WORD;
         self.digits |= flags & DIGIT != 0;
     }
 
-    /// Writes the held leet characters (`@ $ | ! € £ ¥` after a word character,
+    /// Writes the held leet characters (`@ $ + | ! € £ ¥` after a word character,
     /// `Te$$aro`): the letters they stand for if a word character follows,
     /// else separators.
     ///
@@ -993,8 +1023,8 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
             Kind::Leet | Kind::Normal => {}
         }
         let ex_items = &items[entry.exact_start as usize..][..usize::from(entry.exact_len)];
-        for &(d, class, _) in ex_items {
-            ex.ch(d, class, 0, start, end);
+        for &(d, class, small) in ex_items {
+            ex.ch(d, class, small, start, end);
         }
         if !OBF {
             continue;

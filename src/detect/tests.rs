@@ -276,6 +276,32 @@ fn abbreviation_signs_beside_a_name_are_separators() {
 }
 
 #[test]
+fn superscript_letters_beside_a_name_end_it() {
+    // `ᵀᴹ` written for `™`: modifier letters whose compatibility form is
+    // `T`, `M`. The name keeps its evidence and span.
+    assert_eq!(
+        one("Cartierᵀᴹ Santos watch"),
+        (CARTIER, Evidence::TextExact, "Cartier")
+    );
+    assert_eq!(
+        one("ᵀᴹCartier Santos"),
+        (CARTIER, Evidence::TextExact, "Cartier")
+    );
+    assert_eq!(one("Diorˢᴹ perfume").1, Evidence::TextExact);
+    // A name written wholly in small letters is still one word (NFKC
+    // reads them as letters, as it reads full-width ones).
+    assert_eq!(
+        one("ᶜᵃʳᵗⁱᵉʳ ring"),
+        (CARTIER, Evidence::TextExact, "ᶜᵃʳᵗⁱᵉʳ")
+    );
+    // A small letter inside a word does not split it.
+    assert_eq!(
+        one("Cartᵢer ring"),
+        (CARTIER, Evidence::TextExact, "Cartᵢer")
+    );
+}
+
+#[test]
 fn fancy_text_letters_are_look_alikes() {
     // Small capitals and squared letters, which UTS #39 has no prototype
     // for (decancer's homoglyph table has).
@@ -387,6 +413,15 @@ fn leet_symbols_may_come_in_a_row() {
         "tessaro vellano rnarvello"
     );
     assert_eq!(fold_obfuscated("Wow!! Great $$ deal"), "wow great deal");
+    // `+` for `t` inside a word; a separator elsewhere.
+    assert_eq!(
+        one("Car+ier ring"),
+        (CARTIER, Evidence::TextObfuscated, "Car+ier")
+    );
+    assert_eq!(
+        fold_obfuscated("Men+Women 2+ pack +Dior"),
+        "rnentwornen 2 pack dlor"
+    );
 }
 
 #[test]
