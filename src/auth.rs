@@ -13,9 +13,13 @@
 //! SHA-256 of the whole secret and compares hashes in constant time.
 
 use std::{
-    sync::Arc,
+    pin::Pin,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
     task::{Context, Poll},
-    time::Instant,
+    time::{Duration, Instant},
 };
 
 use futures_util::future::BoxFuture;
@@ -466,7 +470,8 @@ pub fn authenticate(registry: &Registry, authorization: Option<&str>) -> Result<
 /// request id, member), authenticates the caller (health and reflection
 /// excepted), enforces [`Rpc::allowed`], answers a request message beyond
 /// its service's size limit RESOURCE_EXHAUSTED rather than tonic's
-/// OUT_OF_RANGE ([`crate::codec::rewrite_size_limit`]: the layer is the one
+/// OUT_OF_RANGE, and bytes that are not a message INVALID_ARGUMENT rather
+/// than INTERNAL ([`crate::codec::rewrite_framing_refusal`]: the layer is the one
 /// place that sees that answer), and logs the outcome with its gRPC code at
 /// a level chosen by who is at fault.
 #[derive(Clone)]
@@ -533,14 +538,108 @@ fn is_public(path: &str) -> bool {
     path.starts_with("/grpc.health.v1.") || path.starts_with("/grpc.reflection.")
 }
 
+/// A request body that notes when it breaks off: the client cancelled the
+/// call (its deadline passed, or it gave up) or reset its stream while still
+/// sending the request. tonic then answers as if the message had been cut
+/// short, to a client that is gone; the outcome log says CANCELLED instead.
+struct Observed<B> {
+    inner: B,
+    broke: Arc<AtomicBool>,
+}
+
+impl<B> http_body::Body for Observed<B>
+where
+    B: http_body::Body + Unpin,
+{
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.inner).poll_frame(cx);
+        if let Poll::Ready(Some(Err(_))) = &polled {
+            this.broke.store(true, Ordering::Relaxed);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// The deadline a caller gave in `grpc-timeout` (`{digits}{H|M|S|m|u|n}`,
+/// the gRPC over HTTP/2 spec), if it gave a valid one.
+fn grpc_timeout(headers: &http::HeaderMap) -> Option<Duration> {
+    let value = headers.get("grpc-timeout")?.to_str().ok()?;
+    let (digits, unit) = value.split_at(value.len().checked_sub(1)?);
+    if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let amount: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(amount * 3600),
+        "M" => Duration::from_secs(amount * 60),
+        "S" => Duration::from_secs(amount),
+        "m" => Duration::from_millis(amount),
+        "u" => Duration::from_micros(amount),
+        "n" => Duration::from_nanos(amount),
+        _ => return None,
+    })
+}
+
+/// One call's outcome, logged and counted exactly once: by [`Outcome::log`]
+/// when the call answers, else when the call is dropped unanswered (the
+/// client reset the stream, or tonic's deadline timer cut the call):
+/// DEADLINE_EXCEEDED once the caller's `grpc-timeout` has passed, else
+/// CANCELLED. Without it such calls would be neither logged nor counted.
+struct Outcome {
+    rpc: Option<Rpc>,
+    path: String,
+    started: Instant,
+    deadline: Option<Duration>,
+    logged: bool,
+}
+
+impl Outcome {
+    fn log(mut self, code: Code) {
+        self.logged = true;
+        log_outcome(self.rpc, &self.path, code, self.started);
+    }
+
+    /// The code of a call that ended without an answer the client reads.
+    fn abandoned_code(&self) -> Code {
+        match self.deadline {
+            Some(deadline) if self.started.elapsed() >= deadline => Code::DeadlineExceeded,
+            _ => Code::Cancelled,
+        }
+    }
+}
+
+impl Drop for Outcome {
+    fn drop(&mut self) {
+        if !self.logged {
+            log_outcome(self.rpc, &self.path, self.abandoned_code(), self.started);
+        }
+    }
+}
+
 impl<S, ReqBody, ResBody> tower::Service<http::Request<ReqBody>> for AuthService<S>
 where
-    S: tower::Service<http::Request<ReqBody>, Response = http::Response<ResBody>>
+    S: tower::Service<http::Request<tonic::body::Body>, Response = http::Response<ResBody>>
         + Clone
         + Send
         + 'static,
     S::Future: Send + 'static,
-    ReqBody: Send + 'static,
+    ReqBody: http_body::Body<Data = bytes::Bytes> + Unpin + Send + 'static,
+    ReqBody::Error: Into<tonic::codegen::StdError>,
     ResBody: Default + Send + 'static,
 {
     type Response = S::Response;
@@ -551,13 +650,14 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut request: http::Request<ReqBody>) -> Self::Future {
+    fn call(&mut self, request: http::Request<ReqBody>) -> Self::Future {
         // The clone is ready only after poll_ready; keep the ready one.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let path = request.uri().path().to_string();
         if is_public(&path) {
-            return Box::pin(inner.call(request));
+            // tonic's own body passes through as it is (no allocation).
+            return Box::pin(inner.call(request.map(tonic::body::Body::new)));
         }
         let request_id = request_id(request.headers());
         let span = tracing::info_span!(
@@ -581,32 +681,52 @@ where
                     }
                 })
         };
-        let started = Instant::now();
+        let outcome_log = Outcome {
+            rpc,
+            deadline: grpc_timeout(request.headers()),
+            path,
+            started: Instant::now(),
+            logged: false,
+        };
         match outcome {
             Err(status) => Box::pin(
                 async move {
-                    log_outcome(rpc, &path, status.code(), started);
+                    outcome_log.log(status.code());
                     Ok(status.into_http())
                 }
                 .instrument(span),
             ),
             Ok(caller) => {
+                let broke = Arc::new(AtomicBool::new(false));
+                let mut request = request.map(|body| {
+                    tonic::body::Body::new(Observed {
+                        inner: body,
+                        broke: broke.clone(),
+                    })
+                });
                 request.extensions_mut().insert(caller);
                 Box::pin(
                     async move {
                         let mut response = inner.call(request).await?;
-                        // tonic's OUT_OF_RANGE for a message beyond the
-                        // service's limit, before the code is logged and
-                        // counted (crate::codec).
-                        crate::codec::rewrite_size_limit(&mut response);
-                        let code = response
-                            .headers()
-                            .get("grpc-status")
-                            .and_then(|v| v.to_str().ok())
-                            .and_then(|v| v.parse::<i32>().ok())
-                            .map(Code::from)
-                            .unwrap_or(Code::Ok);
-                        log_outcome(rpc, &path, code, started);
+                        // tonic's framing refusals (a message beyond the
+                        // service's limit, bytes that are not a message),
+                        // before the code is logged and counted
+                        // (crate::codec).
+                        crate::codec::rewrite_framing_refusal(&mut response);
+                        let code = if broke.load(Ordering::Relaxed) {
+                            // The client is gone: whatever tonic answered
+                            // about the half-sent message, nobody reads it.
+                            outcome_log.abandoned_code()
+                        } else {
+                            response
+                                .headers()
+                                .get("grpc-status")
+                                .and_then(|v| v.to_str().ok())
+                                .and_then(|v| v.parse::<i32>().ok())
+                                .map(Code::from)
+                                .unwrap_or(Code::Ok)
+                        };
+                        outcome_log.log(code);
                         Ok(response)
                     }
                     .instrument(span),
@@ -670,6 +790,23 @@ fn outcome_level(code: Code) -> tracing::Level {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grpc_timeouts_are_read_as_the_spec_writes_them() {
+        let timeout = |value: &str| {
+            let mut headers = http::HeaderMap::new();
+            headers.insert("grpc-timeout", value.parse().expect("ascii"));
+            grpc_timeout(&headers)
+        };
+        assert_eq!(timeout("100m"), Some(Duration::from_millis(100)));
+        assert_eq!(timeout("2S"), Some(Duration::from_secs(2)));
+        assert_eq!(timeout("1H"), Some(Duration::from_secs(3600)));
+        assert_eq!(timeout("5u"), Some(Duration::from_micros(5)));
+        for bad in ["", "m", "100", "100x", "-1m", "123456789m", "1.5S"] {
+            assert_eq!(timeout(bad), None, "{bad:?}");
+        }
+        assert_eq!(grpc_timeout(&http::HeaderMap::new()), None);
+    }
 
     #[test]
     fn outcomes_are_logged_by_who_is_at_fault() {

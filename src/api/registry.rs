@@ -132,7 +132,7 @@ fn request_id(value: &str, v: &mut Violations) {
 /// anything else the stream says (bytes that do not decode, a broken frame)
 /// is a bad `stream`.
 fn import_stream_error(status: Status) -> ApiError {
-    let status = crate::codec::size_limit_status(&status).unwrap_or(status);
+    let status = crate::codec::framing_status(&status).unwrap_or(status);
     if status.code() == tonic::Code::ResourceExhausted {
         ApiError::ResourceExhausted(status.message().to_string())
     } else {

@@ -397,3 +397,185 @@ async fn bytes_that_are_not_the_request_message_are_an_invalid_argument() {
         .into_inner();
     assert!(answer.authorized);
 }
+
+/// A unary call made of raw HTTP/2 frames, as a broken or impatient client
+/// sends them: `extra` headers, then `data` (if any), the request stream
+/// ended after it when `end`, else reset with CANCEL after `cancel_after`,
+/// or left open when `cancel_after` is `None`. Returns the call's
+/// `grpc-status` and `grpc-message`.
+async fn raw_h2_call(
+    server: &TestServer,
+    extra: &[(&str, &str)],
+    data: Option<Vec<u8>>,
+    end: bool,
+    cancel_after: Option<std::time::Duration>,
+) -> Option<(String, String)> {
+    let tcp = tokio::net::TcpStream::connect(server.addr)
+        .await
+        .expect("connect");
+    let (client, connection) = h2::client::handshake(tcp).await.expect("handshake");
+    tokio::spawn(connection);
+    let mut client = client.ready().await.expect("ready");
+    let key = server.keys.of(Who::PlatformP).expect("a key");
+    let mut request = http::Request::builder()
+        .method("POST")
+        .uri(format!(
+            "http://{}/marque.v1.CheckService/CheckListing",
+            server.addr
+        ))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .header("authorization", format!("Bearer {key}"));
+    for (name, value) in extra {
+        request = request.header(*name, *value);
+    }
+    let request = request.body(()).expect("request");
+    let no_data = data.is_none() && end;
+    let (response, mut stream) = client.send_request(request, no_data).expect("send headers");
+    if let Some(data) = data {
+        stream
+            .send_data(bytes::Bytes::from(data), end)
+            .expect("send data");
+    }
+    if !end {
+        let Some(after) = cancel_after else {
+            // Left open: the server's deadline timer ends the call.
+            let response = response.await.expect("an answer");
+            let status = response.headers().get("grpc-status")?;
+            return Some((status.to_str().ok()?.into(), String::new()));
+        };
+        tokio::time::sleep(after).await;
+        stream.send_reset(h2::Reason::CANCEL);
+        return None;
+    }
+    let response = response.await.expect("an answer");
+    let (head, mut body) = response.into_parts();
+    // Trailers-only (tonic refused before the handler), else trailers.
+    let trailers = match head.headers.contains_key("grpc-status") {
+        true => head.headers,
+        false => body.trailers().await.expect("trailers").expect("a status"),
+    };
+    let text = |name: &str| {
+        trailers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    Some((text("grpc-status"), text("grpc-message")))
+}
+
+/// A gRPC message frame: the compressed flag, the length `claimed`, then
+/// `payload`.
+fn frame(compressed: u8, claimed: u32, payload: &[u8]) -> Vec<u8> {
+    let mut frame = vec![compressed];
+    frame.extend_from_slice(&claimed.to_be_bytes());
+    frame.extend_from_slice(payload);
+    frame
+}
+
+/// Scrapes the admin port's metrics and sums the CheckListing calls counted
+/// with `code`.
+async fn check_listing_calls(admin: std::net::SocketAddr, code: &str) -> f64 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(admin)
+        .await
+        .expect("connect admin");
+    stream
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: admin\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("request");
+    let mut body = String::new();
+    stream.read_to_string(&mut body).await.expect("response");
+    let series = format!(
+        "marque_grpc_requests_total{{rpc=\"marque.v1.CheckService/CheckListing\",code=\"{code}\"}}"
+    );
+    body.lines()
+        .filter(|l| l.starts_with(&series))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+#[tokio::test]
+async fn broken_request_frames_are_an_invalid_argument_and_abandoned_calls_are_counted() {
+    use std::time::Duration;
+    let mut start = common::Start::fixture();
+    start.options.admin_listen = Some("127.0.0.1:0".parse().expect("addr"));
+    let server = start.start().await;
+    let admin = server.admin.expect("admin port");
+    let internal_before = check_listing_calls(admin, "Internal").await;
+
+    let gzip = [("grpc-encoding", "gzip")];
+    for (what, extra, data, message) in [
+        (
+            "a message cut short of its length prefix",
+            &[][..],
+            Some(frame(0, 1000, b"0123456789")),
+            "the request ended inside its message",
+        ),
+        (
+            "no message at all",
+            &[][..],
+            None,
+            "the request has no message",
+        ),
+        (
+            "a body that does not decompress",
+            &gzip[..],
+            Some(frame(1, 10, b"\x1f\x8bgarbage!")),
+            "does not decompress",
+        ),
+        (
+            "a compressed flag without grpc-encoding",
+            &[][..],
+            Some(frame(1, 2, b"\x0a\x00")),
+            "compressed flag",
+        ),
+    ] {
+        let (code, text) = raw_h2_call(&server, extra, data, true, None)
+            .await
+            .expect("a status");
+        assert_eq!(code, "3", "{what}: {text}");
+        // `grpc-message` is percent-encoded (the gRPC over HTTP/2 spec).
+        let text = percent_encoding::percent_decode_str(&text).decode_utf8_lossy();
+        assert!(text.contains(message), "{what}: {text}");
+    }
+
+    // A client that cancels while still sending, and one whose deadline
+    // passes first: neither is an INTERNAL; each is counted by its code.
+    let cancelled_before = check_listing_calls(admin, "Cancelled").await;
+    let deadline_before = check_listing_calls(admin, "DeadlineExceeded").await;
+    raw_h2_call(
+        &server,
+        &[],
+        Some(frame(0, 1000, b"0123456789")),
+        false,
+        Some(Duration::from_millis(50)),
+    )
+    .await;
+    raw_h2_call(
+        &server,
+        &[("grpc-timeout", "100m")],
+        Some(frame(0, 1000, b"0123456789")),
+        false,
+        None,
+    )
+    .await;
+    let mut counted = (0.0, 0.0);
+    for _ in 0..50 {
+        counted = (
+            check_listing_calls(admin, "Cancelled").await - cancelled_before,
+            check_listing_calls(admin, "DeadlineExceeded").await - deadline_before,
+        );
+        if counted.0 >= 1.0 && counted.1 >= 1.0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(counted.0 >= 1.0 && counted.1 >= 1.0, "{counted:?}");
+    assert_eq!(
+        check_listing_calls(admin, "Internal").await,
+        internal_before,
+        "no broken request is counted as a server fault"
+    );
+}
