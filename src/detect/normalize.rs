@@ -8,7 +8,8 @@
 //!   their UTS #39 skeleton prototype (Cyrillic `а` → `a`), or, for letters
 //!   UTS #39 has no prototype for, decancer's (small capitals `ᴀ`, squared
 //!   `🅲`); default-ignorable code points removed (zero-width space, soft
-//!   hyphen, bidi controls) and so are combining marks the exact fold keeps
+//!   hyphen, bidi controls, Hangul fillers), a word boundary staying allowed
+//!   where they were, and so are combining marks the exact fold keeps
 //!   (`A҉`); leetspeak digits mapped to letters (`0`→`o`, `1`→`l`, `3`→`e`,
 //!   `4`→`a`, `5`→`s`, `7`→`t`) in a word with letters, a number keeping its
 //!   digits (`Marvel 10` is not `Marvello`); `@`, `$`, `+` (for `t`), `|`,
@@ -75,16 +76,13 @@ pub(crate) const L_ORIGIN: u8 = 16;
 pub(crate) const DIGIT: u8 = 32;
 /// The byte comes from a superscript or subscript letter (`ᵀᴹ`, `ᴬᵘ`): a
 /// word boundary is allowed where letters change between these and
-/// ordinary ones ([`BOUNDARY`] on the first byte after the change), so
-/// `Aurelleᵀᴹ` shows `Aurelle`, as `Aurelle™` does, while a name written
-/// wholly in small letters (`ᴬᵁᴿᴱᴸᴸᴱ`) is still one word.
+/// ordinary ones ([`BOUNDARY`] on the first byte after the change,
+/// `Writer::soft_boundaries`), so `Aurelleᵀᴹ` shows `Aurelle`, as
+/// `Aurelle™` does, while a name written wholly in small letters
+/// (`ᴬᵁᴿᴱᴸᴸᴱ`) is still one word.
 pub(crate) const SMALL: u8 = 64;
 /// The flags that say what a byte is, not where it came from.
 const KIND_FLAGS: u8 = WORD | CJK;
-/// `SMALL >> SMALL_TO_BOUNDARY == BOUNDARY`.
-const SMALL_TO_BOUNDARY: u32 = SMALL.trailing_zeros() - BOUNDARY.trailing_zeros();
-/// What [`Writer`] remembers of the last character written.
-const LAST_FLAGS: u8 = KIND_FLAGS | SMALL;
 
 /// Which fold to compute.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -760,6 +758,11 @@ struct Writer<'a> {
     adjacent_singles: bool,
     /// A [`DIGIT`] byte was written: the number pass may have work to do.
     digits: bool,
+    /// Where a word boundary may be allowed after all: after a superscript
+    /// letter ([`SMALL`]) and where an invisible character was removed
+    /// ([`Writer::soft_boundaries`]). Empty for most texts, so the common
+    /// path never looks at it.
+    soft_at: Vec<usize>,
 }
 
 impl<'a> Writer<'a> {
@@ -774,6 +777,31 @@ impl<'a> Writer<'a> {
             prev_single: false,
             adjacent_singles: false,
             digits: false,
+            soft_at: Vec::new(),
+        }
+    }
+
+    /// Allows a word boundary ([`BOUNDARY`]) at each position of `soft_at`
+    /// that falls between two word characters, unless both are small
+    /// letters:
+    /// - after a superscript or subscript letter followed by an ordinary
+    ///   one (`Aurelleᵀᴹ` shows `Aurelle`; the change the other way is
+    ///   marked as the small letter is written);
+    /// - where the obfuscation fold removed an invisible character
+    ///   (default-ignorable: a zero-width space, a Hangul filler): a seller
+    ///   who writes fillers for spaces (`Genuine\u{3164}Aurelle\u{3164}watch`,
+    ///   which a buyer reads with spaces) still shows `Aurelle` as a word,
+    ///   while `Aur\u{200B}elle` is still `Aurelle`.
+    fn soft_boundaries(&mut self) {
+        let src = &mut self.out.src;
+        for &at in &self.soft_at {
+            if at == 0 || at >= src.len() {
+                continue;
+            }
+            let (before, after) = (src[at - 1].flags, src[at].flags);
+            if before & after & WORD != 0 && before & after & SMALL == 0 {
+                src[at].flags |= BOUNDARY;
+            }
         }
     }
 
@@ -807,8 +835,17 @@ impl<'a> Writer<'a> {
         let flags = match class {
             // A change between superscript and ordinary letters may end a
             // word ([`SMALL`]).
-            Class::Word if self.last & WORD != 0 && (self.last ^ origin) & SMALL != 0 => {
-                WORD | BOUNDARY | origin
+            Class::Word if origin & SMALL != 0 => {
+                // The small letter after this one may start a word
+                // ([`Writer::soft_boundaries`]).
+                self.soft_at.push(self.out.text.len() + c.len_utf8());
+                let after_ordinary = self.last & WORD != 0
+                    && self.out.src.last().is_some_and(|s| s.flags & SMALL == 0);
+                if after_ordinary {
+                    WORD | BOUNDARY | origin
+                } else {
+                    WORD | origin
+                }
             }
             Class::Word => WORD | origin,
             Class::Cjk => CJK,
@@ -834,14 +871,14 @@ impl<'a> Writer<'a> {
             self.word_single = false;
         }
         self.out.push(c, flags, start, end);
-        self.last = flags & LAST_FLAGS;
+        self.last = flags & KIND_FLAGS;
         self.digits |= flags & DIGIT != 0;
     }
 
     /// [`Writer::ch`] of a one-byte character folded to the ASCII word
     /// byte `b` (`flags`: [`WORD`] and origins).
     #[inline(always)]
-    fn ascii_word(&mut self, b: u8, mut flags: u8, start: u32) {
+    fn ascii_word(&mut self, b: u8, flags: u8, start: u32) {
         if self.last == 0 {
             // A separator is pending only after a separator (`last` 0).
             if let Some((s, e)) = self.pending_sep.take() {
@@ -852,9 +889,6 @@ impl<'a> Writer<'a> {
         } else {
             // A later character than the word's first.
             self.word_single = false;
-            // After a small letter, [`BOUNDARY`] (without a branch: the
-            // bit moved from SMALL's place to BOUNDARY's).
-            flags |= (self.last & SMALL) >> SMALL_TO_BOUNDARY;
         }
         self.out.push_ascii(b, flags, start, start + 1);
         self.last = WORD;
@@ -1018,6 +1052,9 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
             }
             Kind::Ignorable => {
                 ex.sep(start, end);
+                if OBF && ob.last & WORD != 0 {
+                    ob.soft_at.push(ob.out.text.len());
+                }
                 continue;
             }
             Kind::Leet | Kind::Normal => {}
@@ -1057,6 +1094,12 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
     }
     let _ = ob.release_leet(&mut held, false);
     ob.close_word();
+    if !ex.soft_at.is_empty() {
+        ex.soft_boundaries();
+    }
+    if !ob.soft_at.is_empty() {
+        ob.soft_boundaries();
+    }
     let (join, digits) = (ob.adjacent_singles, ob.digits);
     if join {
         obf.join_single_letters();

@@ -276,6 +276,28 @@ fn abbreviation_signs_beside_a_name_are_separators() {
 }
 
 #[test]
+fn invisible_characters_written_for_spaces_still_end_words() {
+    // Hangul fillers draw as a blank: a buyer reads these as spaces.
+    assert_eq!(
+        one("Genuine\u{3164}Cartier\u{3164}automatic\u{3164}watch"),
+        (CARTIER, Evidence::TextExact, "Cartier")
+    );
+    assert_eq!(
+        one("Men's\u{FFA0}watch\u{115F}Louis\u{1160}Vuitton\u{3164}style").0,
+        LOUIS_VUITTON
+    );
+    assert_eq!(one("Genuine\u{200B}Dior\u{200B}perfume").0, DIOR);
+    // Inside a name they are still seen through.
+    assert_eq!(
+        one("Car\u{3164}tier ring"),
+        (CARTIER, Evidence::TextObfuscated, "Car\u{3164}tier")
+    );
+    assert_eq!(one("Car\u{200B}tier ring").1, Evidence::TextObfuscated);
+    // And CJK text joined by them still joins.
+    assert_eq!(one("正品路\u{200B}易威登包").0, LOUIS_VUITTON);
+}
+
+#[test]
 fn superscript_letters_beside_a_name_end_it() {
     // `ᵀᴹ` written for `™`: modifier letters whose compatibility form is
     // `T`, `M`. The name keeps its evidence and span.
