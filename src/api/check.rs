@@ -9,7 +9,10 @@ use super::{ApiError, ApiResult, caller, convert, parse_brand_name, validate::Vi
 use crate::{
     auth, listing,
     logo::LogoHash,
-    model::{NiceClass, Region, codes::is_blank},
+    model::{
+        NiceClass, Region,
+        codes::{bounded_text, is_blank},
+    },
     pb::marque::v1::{self as pb, check_service_server::CheckService},
     registry::Registry,
     snapshot::SellerVerdict,
@@ -36,9 +39,7 @@ impl CheckApi {
         let req = request.into_inner();
         let mut v = Violations::new();
         let brand = parse_brand_name(&req.brand, "brand", &mut v);
-        if req.seller_account.is_empty() || req.seller_account.chars().count() > 128 {
-            v.add("seller_account", "must be 1 to 128 characters");
-        }
+        v.require("seller_account", seller_account(&req.seller_account));
         let class = if req.nice_class == 0 {
             None
         } else {
@@ -78,6 +79,13 @@ const BATCH_CHUNK: usize = 64;
 /// Most image hashes in one listing.
 pub const MAX_IMAGE_HASHES: usize = 32;
 
+/// A seller account as a check names it: by the rule of an authorization's
+/// (1 to 128 printable characters, not blank, no surrounding whitespace),
+/// since a check with any other could match no authorization.
+fn seller_account(value: &str) -> Result<(), String> {
+    bounded_text(value, 1, 128)
+}
+
 /// Validates a listing (violations named under `prefix`) into its id and
 /// checked form, taking its text rather than copying it.
 fn parse_listing(l: pb::Listing, prefix: &str, v: &mut Violations) -> (String, listing::Listing) {
@@ -92,9 +100,7 @@ fn parse_listing(l: pb::Listing, prefix: &str, v: &mut Violations) -> (String, l
     if chars(&l.listing_id) > 128 {
         v.add(f("listing_id"), "must be at most 128 characters");
     }
-    if l.seller_account.is_empty() || chars(&l.seller_account) > 128 {
-        v.add(f("seller_account"), "must be 1 to 128 characters");
-    }
+    v.require(&f("seller_account"), seller_account(&l.seller_account));
     let title_chars = chars(&l.title);
     if title_chars == 0 || title_chars > 1000 {
         v.add(
@@ -302,7 +308,7 @@ impl CheckApi {
             }
             results.push({
                 let mut v = Violations::new();
-                let (listing_id, parsed) = parse_listing(l, "", &mut v);
+                let (listing_id, parsed) = parse_listing(l, &format!("listings[{i}]"), &mut v);
                 let outcome_or_error = match v.finish() {
                     Ok(()) => {
                         let result = listing::check(&snapshot, &platform, &parsed, now);
@@ -357,7 +363,7 @@ fn bad_request(index: usize, violations: Vec<(String, String)>) -> tonic_types::
     };
     tonic_types::pb::Status {
         code: tonic::Code::InvalidArgument as i32,
-        message: format!("listings[{index}] is invalid: {summary}"),
+        message: format!("listing {index} is invalid: {summary}"),
         details: vec![prost_types::Any {
             type_url: "type.googleapis.com/google.rpc.BadRequest".into(),
             value: bad.encode_to_vec(),

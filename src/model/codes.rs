@@ -722,14 +722,16 @@ impl FromStr for Slug {
 // ---------------------------------------------------------------------------
 
 /// Whether `value` shows nothing: it is empty, or every character is
-/// whitespace (Unicode White_Space) or invisible (Default_Ignorable_Code_Point:
-/// zero-width spaces and joiners, soft hyphens, variation selectors…).
+/// whitespace (Unicode White_Space), invisible (Default_Ignorable_Code_Point:
+/// zero-width spaces and joiners, soft hyphens, variation selectors, Hangul
+/// fillers…), a control character (Cc: NUL, escape), or U+2800 BRAILLE
+/// PATTERN BLANK, a symbol that draws as a blank and is used as one.
 pub fn is_blank(value: &str) -> bool {
     let invisible =
         icu_properties::CodePointSetData::new::<icu_properties::props::DefaultIgnorableCodePoint>();
     value
         .chars()
-        .all(|c| c.is_whitespace() || invisible.contains(c))
+        .all(|c| c.is_whitespace() || c.is_control() || c == '\u{2800}' || invisible.contains(c))
 }
 
 /// Checks a free-text field (a display name, a mark's text, a reference):
@@ -1388,6 +1390,13 @@ mod tests {
             );
         }
         assert!(is_blank(""));
+        // Blank-drawing and control characters show nothing either (a
+        // title of them is blank; bounded_text names control characters
+        // first).
+        for input in ["\u{2800}", "\u{3164}", "\u{ffa0}", "\0", "\u{1b} \u{2800}"] {
+            assert!(is_blank(input), "{input:?}");
+        }
+        assert!(!is_blank("\u{2800}Aurelle"));
         // Invisible characters beside visible ones are another matter.
         assert!(!is_blank("a\u{200b}"));
         assert_eq!(bounded_text("a\u{200d}b", 1, 10), Ok(()));

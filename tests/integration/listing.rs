@@ -169,10 +169,11 @@ async fn batches_answer_in_order_with_per_listing_errors() {
                 .iter()
                 .map(|v| v.field.as_str())
                 .collect();
+            // Named from the request, as CheckListing names `listing.title`.
             assert!(
-                fields.contains(&"title")
-                    && fields.contains(&"region")
-                    && fields.contains(&"image_hashes[0]"),
+                fields.contains(&"listings[1].title")
+                    && fields.contains(&"listings[1].region")
+                    && fields.contains(&"listings[1].image_hashes[0]"),
                 "{fields:?}"
             );
         }

@@ -1336,7 +1336,14 @@ async fn blank_required_text_is_reported_as_blank() {
             .map(|(_, d)| d)
             .collect()
     };
-    for title in ["   ", "\u{200b}", "\u{200b} \u{feff}"] {
+    for title in [
+        "   ",
+        "\u{200b}",
+        "\u{200b} \u{feff}",
+        "\u{2800}\u{2800}",
+        "\u{3164}",
+        "\0",
+    ] {
         let status = server
             .check_as(Who::PlatformP)
             .check_listing(pb::CheckListingRequest {
@@ -1360,6 +1367,48 @@ async fn blank_required_text_is_reported_as_blank() {
                 .contains("listing.title: must not be blank"),
             "{status:?}"
         );
+    }
+    // A seller account no authorization could have: blank, control
+    // characters, surrounding whitespace (Authorization.seller_account).
+    for (seller, why) in [
+        (" ", "must not be blank"),
+        (
+            "\0",
+            "must not contain control characters, found U+0000 at character 1",
+        ),
+        (
+            "seller\n",
+            "must not contain control characters, found U+000A at character 7",
+        ),
+        (" seller", "must not start or end with whitespace"),
+    ] {
+        let listing = server
+            .check_as(Who::PlatformP)
+            .check_listing(pb::CheckListingRequest {
+                listing: Some(pb::Listing {
+                    seller_account: seller.into(),
+                    title: "Alpha watch".into(),
+                    ..Default::default()
+                }),
+                min_revision: 0,
+            })
+            .await
+            .expect_err("a seller no authorization could have");
+        assert_eq!(
+            description(&listing, "listing.seller_account"),
+            [why],
+            "{seller:?}"
+        );
+        let seller_check = server
+            .check_as(Who::PlatformP)
+            .check_seller(pb::CheckSellerRequest {
+                brand: "brands/alpha".into(),
+                seller_account: seller.into(),
+                ..Default::default()
+            })
+            .await
+            .expect_err("a seller no authorization could have");
+        assert_eq!(description(&seller_check, "seller_account"), [why]);
     }
     let status = server
         .check_as(Who::PlatformP)
