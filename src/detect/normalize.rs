@@ -9,7 +9,9 @@
 //!   UTS #39 has no prototype for, decancer's (small capitals `ᴀ`, squared
 //!   `🅲`); default-ignorable code points removed (zero-width space, soft
 //!   hyphen, bidi controls, Hangul fillers), a word boundary staying allowed
-//!   where they were, and so are combining marks the exact fold keeps
+//!   where they were, and the letters under a right-to-left override put in
+//!   the order it shows them (`\u{202E}reitraC` is `Cartier`); combining
+//!   marks the exact fold keeps are removed too
 //!   (`A҉`); leetspeak digits mapped to letters (`0`→`o`, `1`→`l`, `3`→`e`,
 //!   `4`→`a`, `5`→`s`, `7`→`t`) in a word with letters, a number keeping its
 //!   digits (`Marvel 10` is not `Marvello`); `@`, `$`, `+` (for `t`), `|`,
@@ -106,6 +108,10 @@ pub struct FoldedText {
     /// Per folded byte: where it came from and what it is (one vector, so
     /// each byte costs one push besides its text).
     src: Vec<Source>,
+    /// Some characters are in display order, not text order (a run under
+    /// a right-to-left override, [`Writer::reverse_from`]): `src` is not
+    /// sorted by original position there.
+    reordered: bool,
 }
 
 /// Where a folded byte came from, and what it is.
@@ -164,6 +170,14 @@ impl FoldedText {
         if folded.start >= folded.end || folded.end > self.text.len() {
             return 0..0;
         }
+        if self.reordered {
+            // Characters shown in another order than written: the span
+            // covers all of them.
+            let sources = &self.src[folded];
+            let start = sources.iter().map(|s| s.start).min().unwrap_or(0) as usize;
+            let end = sources.iter().map(|s| s.end).max().unwrap_or(0) as usize;
+            return start..end.max(start);
+        }
         let start = self.src[folded.start].start as usize;
         let end = self.src[folded.end - 1].end as usize;
         start..end.max(start)
@@ -216,6 +230,7 @@ impl FoldedText {
     fn clear(&mut self) {
         self.text.clear();
         self.src.clear();
+        self.reordered = false;
     }
 
     /// Appends `c` with its flags and original span to every byte it
@@ -399,6 +414,11 @@ enum Class {
     /// marks): it takes the class of the character before it.
     Attach = 3,
 }
+
+/// Bidi controls that reorder what a buyer sees ([`Writer::reverse_from`]).
+const RIGHT_TO_LEFT_OVERRIDE: char = '\u{202E}';
+const POP_DIRECTIONAL_FORMATTING: char = '\u{202C}';
+const POP_DIRECTIONAL_ISOLATE: char = '\u{2069}';
 
 /// What an input character does, beyond its folded items.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -781,6 +801,34 @@ impl<'a> Writer<'a> {
         }
     }
 
+    /// Puts the characters written from folded byte `at` on in reverse
+    /// order, the order a right-to-left override shows them in, leaving the
+    /// separators at the run's edges where they are. Each character keeps
+    /// its source, so matches map back to the characters as written
+    /// ([`FoldedText::original_span`] takes their extent).
+    fn reverse_from(&mut self, at: usize) {
+        let out = &mut *self.out;
+        let Some(run) = out.text.get(at..) else {
+            return;
+        };
+        let start = at + (run.len() - run.trim_start_matches(' ').len());
+        let end = out.text.trim_end_matches(' ').len();
+        if end <= start + 1 {
+            return;
+        }
+        let reversed: String = out.text[start..end].chars().rev().collect();
+        let mut sources = Vec::with_capacity(end - start);
+        let mut to = end;
+        for c in out.text[start..end].chars().rev() {
+            let from = to - c.len_utf8();
+            sources.extend_from_slice(&out.src[from..to]);
+            to = from;
+        }
+        out.text.replace_range(start..end, &reversed);
+        out.src[start..end].copy_from_slice(&sources);
+        out.reordered = true;
+    }
+
     /// Allows a word boundary ([`BOUNDARY`]) at each position of `soft_at`
     /// that falls between two word characters, unless both are small
     /// letters:
@@ -991,6 +1039,8 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
     }
     // Leet characters held until we know whether a word character follows.
     let mut held = HeldLeet::default();
+    // Where the obfuscation fold's run under a right-to-left override began.
+    let mut override_from: Option<usize> = None;
     let mut scratch_exact = Vec::new();
     let mut scratch_obf = Vec::new();
     let bytes = text.as_bytes();
@@ -1052,8 +1102,27 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
             }
             Kind::Ignorable => {
                 ex.sep(start, end);
-                if OBF && ob.last & WORD != 0 {
-                    ob.soft_at.push(ob.out.text.len());
+                if OBF {
+                    if ob.last & WORD != 0 {
+                        ob.soft_at.push(ob.out.text.len());
+                    }
+                    // A right-to-left override shows the letters after it
+                    // in reverse, up to the next pop (`\u{202E}reitraC`
+                    // reads `Cartier`): the obfuscation fold reads them as
+                    // shown.
+                    match c {
+                        RIGHT_TO_LEFT_OVERRIDE => {
+                            if let Some(at) = override_from.replace(ob.out.text.len()) {
+                                ob.reverse_from(at);
+                            }
+                        }
+                        POP_DIRECTIONAL_FORMATTING | POP_DIRECTIONAL_ISOLATE => {
+                            if let Some(at) = override_from.take() {
+                                ob.reverse_from(at);
+                            }
+                        }
+                        _ => {}
+                    }
                 }
                 continue;
             }
@@ -1094,6 +1163,9 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
     }
     let _ = ob.release_leet(&mut held, false);
     ob.close_word();
+    if let Some(at) = override_from {
+        ob.reverse_from(at);
+    }
     if !ex.soft_at.is_empty() {
         ex.soft_boundaries();
     }

@@ -110,9 +110,9 @@ fn obfuscation_fold_maps_confusables_invisibles_and_leetspeak() {
         "soft hyphen, ZWJ, BOM"
     );
     assert_eq!(
-        fold_obfuscated("Car\u{202E}tier"),
+        fold_obfuscated("Car\u{202E}t\u{202C}ier"),
         fold_obfuscated("Cartier"),
-        "bidi override"
+        "bidi override around a letter, which it shows as it is"
     );
     assert_eq!(fold_obfuscated("C4rt13r"), fold_obfuscated("Cartier"));
     assert_eq!(fold_obfuscated("M0ntbl@nc"), fold_obfuscated("Montblanc"));
@@ -295,6 +295,24 @@ fn invisible_characters_written_for_spaces_still_end_words() {
     assert_eq!(one("Car\u{200B}tier ring").1, Evidence::TextObfuscated);
     // And CJK text joined by them still joins.
     assert_eq!(one("正品路\u{200B}易威登包").0, LOUIS_VUITTON);
+}
+
+#[test]
+fn a_name_written_backwards_under_a_right_to_left_override_is_read_as_shown() {
+    // `\u{202E}reitraC\u{202C}` shows `Cartier`: obfuscation, spanning the
+    // letters as written.
+    let text = "Luxury ring \u{202E}reitraC\u{202C} gold";
+    assert_eq!(one(text), (CARTIER, Evidence::TextObfuscated, "reitraC"));
+    // Without the pop, to the end of the text; the words around keep their
+    // order, and so does a name outside the run.
+    assert_eq!(one("ring \u{202E}reitraC").2, "reitraC");
+    assert_eq!(one("Dior \u{202E}gnir\u{202C} set").0, DIOR);
+    assert_eq!(
+        fold_obfuscated("ab \u{202E}dc fe\u{202C} gh"),
+        "ab ef cd gh"
+    );
+    // Letters written forwards under the override show backwards.
+    assert!(found("\u{202E}Cartier\u{202C}").is_empty());
 }
 
 #[test]
@@ -1201,6 +1219,24 @@ proptest! {
                 prop_assert!(span.end <= text.len());
                 prop_assert!(text.is_char_boundary(span.start) && text.is_char_boundary(span.end));
             }
+        }
+    }
+
+    #[test]
+    fn reordered_folds_map_back_to_char_boundaries(
+        text in "([a-zé奥 .]|\u{202E}|\u{202C}|\u{2069}|\u{200B}|\u{3164}|Cartier|reitraC){0,24}"
+    ) {
+        let mut f = FoldedText::new();
+        f.fold(&text, Level::Obfuscation);
+        for i in 0..f.len() {
+            for j in i + 1..=f.len() {
+                let span = f.original_span(i..j);
+                prop_assert!(span.end <= text.len());
+                prop_assert!(text.is_char_boundary(span.start) && text.is_char_boundary(span.end));
+            }
+        }
+        for m in scan(&text) {
+            prop_assert!(text.get(m.span.clone()).is_some_and(|s| !s.is_empty()), "{m:?}");
         }
     }
 
