@@ -7,7 +7,8 @@
 //! - the **obfuscation** fold: the exact fold, then confusables mapped to
 //!   their UTS #39 skeleton prototype (Cyrillic `а` → `a`), or, for letters
 //!   UTS #39 has no prototype for, decancer's (small capitals `ᴀ`, squared
-//!   `🅲`); default-ignorable code points removed (zero-width space, soft
+//!   `🅲`, and letters of other scripts in a word with Latin letters,
+//!   `ΛURΞLLΞ`); default-ignorable code points removed (zero-width space, soft
 //!   hyphen, bidi controls, Hangul fillers), a word boundary staying allowed
 //!   where they were, and the letters under a right-to-left override put in
 //!   the order it shows them (`\u{202E}reitraC` is `Cartier`); combining
@@ -83,6 +84,13 @@ pub(crate) const DIGIT: u8 = 32;
 /// `Aurelle™` does, while a name written wholly in small letters
 /// (`ᴬᵁᴿᴱᴸᴸᴱ`) is still one word.
 pub(crate) const SMALL: u8 = 64;
+/// Obfuscation level: this byte comes from a letter of another script that
+/// fancy-text generators write for a Latin one (Greek `Λ` for `A`, `Ξ` for
+/// `E`, Cyrillic `Я` for `R`) and that UTS #39 has no Latin prototype for.
+/// In a word that also has Latin letters (`ΛURΞLLΞ`, `AUЯELLE`) it is read
+/// as that Latin letter ([`FoldedText::read_mixed_words`]); in a word of its
+/// own script it stays itself, so Greek and Russian text keep their words.
+const FANCY: u8 = 128;
 /// The flags that say what a byte is, not where it came from.
 const KIND_FLAGS: u8 = WORD | CJK;
 
@@ -337,6 +345,95 @@ impl FoldedText {
 }
 
 impl FoldedText {
+    /// Reads the [`FANCY`] letters of a word of the obfuscation fold that
+    /// also has Latin letters as the Latin letters they stand for
+    /// (`ΛURΞLLΞ` → `aurelle`, `AUЯELLE` → `aurelle`): a word mixing
+    /// scripts so is fancy text, not Greek or Russian. `original` is the
+    /// text folded, whose characters the sources name. Each letter keeps
+    /// its character's span.
+    fn read_mixed_words(&mut self, original: &str) {
+        let n = self.src.len();
+        let bytes = self.text.as_bytes();
+        let mut text: Vec<u8> = Vec::with_capacity(bytes.len());
+        let mut src = Vec::with_capacity(n);
+        let mut changed = false;
+        let mut i = 0;
+        while i < n {
+            if self.src[i].flags & WORD == 0 {
+                text.push(bytes[i]);
+                src.push(self.src[i]);
+                i += 1;
+                continue;
+            }
+            let s = i;
+            while i < n && self.src[i].flags & WORD != 0 {
+                i += 1;
+            }
+            let word = s..i;
+            let has = |flag: u8| self.src[word.clone()].iter().any(|x| x.flags & flag != 0);
+            // Latin letters as written (not Cyrillic `а` read as `a`).
+            let latin = self.src[word.clone()].iter().any(|x| {
+                original
+                    .get(x.start as usize..x.end as usize)
+                    .and_then(|o| o.chars().next())
+                    .is_some_and(|o| {
+                        o.is_ascii_alphabetic()
+                            || (o.is_alphabetic()
+                                && CodePointMapData::<Script>::new().get(o) == Script::Latin)
+                    })
+            });
+            if !(latin && has(FANCY)) {
+                text.extend_from_slice(&bytes[word.clone()]);
+                src.extend_from_slice(&self.src[word]);
+                continue;
+            }
+            // Each fancy character once (its skeleton may be several).
+            let mut done_up_to = 0;
+            let mut at = s;
+            while at < i {
+                let x = self.src[at];
+                let width = self.text[at..].chars().next().map_or(1, char::len_utf8);
+                let reading = (x.flags & FANCY != 0)
+                    .then(|| original.get(x.start as usize..x.end as usize))
+                    .flatten()
+                    .and_then(|o| o.chars().next())
+                    .and_then(fancy_reading);
+                match reading {
+                    Some(_) if x.start < done_up_to => {}
+                    Some(letters) => {
+                        for (k, letter) in letters.chars().enumerate() {
+                            let origin = match letter {
+                                'i' => I_ORIGIN,
+                                'l' => L_ORIGIN,
+                                _ => 0,
+                            };
+                            let keep = if k == 0 { x.flags & BOUNDARY } else { 0 };
+                            text.push(leet(letter) as u8);
+                            src.push(Source {
+                                flags: WORD | origin | keep,
+                                ..x
+                            });
+                        }
+                        done_up_to = x.end;
+                        changed = true;
+                    }
+                    None => {
+                        text.extend_from_slice(&bytes[at..at + width]);
+                        src.extend_from_slice(&self.src[at..at + width]);
+                    }
+                }
+                at += width;
+            }
+        }
+        if changed {
+            // Whole characters were copied or replaced by ASCII letters.
+            if let Ok(text) = String::from_utf8(text) {
+                self.text = text;
+                self.src = src;
+            }
+        }
+    }
+
     /// Gives back their digits to the words of the obfuscation fold made
     /// only of digits (`Marvel 10` stays `marvel 10`, not `marvel lo`,
     /// which joins into `Marvello`): leetspeak digits stand for letters only
@@ -434,6 +531,9 @@ enum Kind {
     /// `@ $ + | ! € £ ¥`: a separator, except inside a word at the obfuscation
     /// level where it stands for a letter.
     Leet = 3,
+    /// [`Kind::Normal`], and a letter of another script that stands for a
+    /// Latin one in fancy text ([`FANCY`]).
+    Fancy = 4,
 }
 
 /// A table entry: ranges into the item pools.
@@ -709,6 +809,7 @@ fn compute(c: char, exact: &mut Vec<Item>, obf: &mut Vec<Item>) -> (Kind, char) 
         return (Kind::Mark, '\0');
     }
     let mut t = String::new();
+    let mut kind = Kind::Normal;
     let small = if is_small_letter(c) { SMALL } else { 0 };
     for d in s.chars() {
         let class = if is_ignorable(d) {
@@ -738,6 +839,14 @@ fn compute(c: char, exact: &mut Vec<Item>, obf: &mut Vec<Item>) -> (Kind, char) 
         {
             t = letters;
         }
+        let fancy = if class == Class::Word && !t.is_ascii() && fancy_reading(c).is_some() {
+            FANCY
+        } else {
+            0
+        };
+        if fancy != 0 {
+            kind = Kind::Fancy;
+        }
         for e in t.chars() {
             if is_ignorable(e) {
                 continue;
@@ -750,10 +859,26 @@ fn compute(c: char, exact: &mut Vec<Item>, obf: &mut Vec<Item>) -> (Kind, char) 
                 _ if d.is_ascii_digit() => DIGIT,
                 _ => 0,
             };
-            obf.push((leet(e), class, origin | small));
+            obf.push((leet(e), class, origin | small | fancy));
         }
     }
-    (Kind::Normal, '\0')
+    (kind, '\0')
+}
+
+/// The Latin letters decancer reads a letter of another script as, as
+/// fancy-text generators use it (`Λ` → `a`, `Я` → `r`; [`FANCY`]), if one
+/// to three ASCII letters.
+fn fancy_reading(c: char) -> Option<String> {
+    if c.is_ascii() || CodePointMapData::<Script>::new().get(c) == Script::Latin {
+        return None;
+    }
+    let letters = match decancer::cure_char(c, decancer::Options::default()) {
+        decancer::Translation::Character(ch) => ch.to_string(),
+        decancer::Translation::String(s) => s.to_string(),
+        decancer::Translation::None => return None,
+    };
+    (!letters.is_empty() && letters.len() <= 3 && letters.bytes().all(|b| b.is_ascii_alphabetic()))
+        .then(|| letters.to_ascii_lowercase())
 }
 
 // ---------------------------------------------------------------------------
@@ -778,6 +903,13 @@ struct Writer<'a> {
     adjacent_singles: bool,
     /// A [`DIGIT`] byte was written: the number pass may have work to do.
     digits: bool,
+    /// A [`Kind::Fancy`] character was folded: the mixed-word pass may have
+    /// work to do.
+    fancy: bool,
+    /// Where the run under a right-to-left override began, while one is
+    /// open ([`Writer::reverse_from`]).
+    override_from: Option<usize>,
+
     /// Where a word boundary may be allowed after all: after a superscript
     /// letter ([`SMALL`]) and where an invisible character was removed
     /// ([`Writer::soft_boundaries`]). Empty for most texts, so the common
@@ -797,6 +929,8 @@ impl<'a> Writer<'a> {
             prev_single: false,
             adjacent_singles: false,
             digits: false,
+            fancy: false,
+            override_from: None,
             soft_at: Vec::new(),
         }
     }
@@ -1039,8 +1173,6 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
     }
     // Leet characters held until we know whether a word character follows.
     let mut held = HeldLeet::default();
-    // Where the obfuscation fold's run under a right-to-left override began.
-    let mut override_from: Option<usize> = None;
     let mut scratch_exact = Vec::new();
     let mut scratch_obf = Vec::new();
     let bytes = text.as_bytes();
@@ -1112,12 +1244,13 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
                     // shown.
                     match c {
                         RIGHT_TO_LEFT_OVERRIDE => {
-                            if let Some(at) = override_from.replace(ob.out.text.len()) {
+                            let at = ob.out.text.len();
+                            if let Some(at) = ob.override_from.replace(at) {
                                 ob.reverse_from(at);
                             }
                         }
                         POP_DIRECTIONAL_FORMATTING | POP_DIRECTIONAL_ISOLATE => {
-                            if let Some(at) = override_from.take() {
+                            if let Some(at) = ob.override_from.take() {
                                 ob.reverse_from(at);
                             }
                         }
@@ -1125,6 +1258,11 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
                     }
                 }
                 continue;
+            }
+            Kind::Fancy => {
+                if OBF {
+                    ob.fancy = true;
+                }
             }
             Kind::Leet | Kind::Normal => {}
         }
@@ -1163,7 +1301,7 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
     }
     let _ = ob.release_leet(&mut held, false);
     ob.close_word();
-    if let Some(at) = override_from {
+    if let Some(at) = ob.override_from.take() {
         ob.reverse_from(at);
     }
     if !ex.soft_at.is_empty() {
@@ -1173,6 +1311,9 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
         ob.soft_boundaries();
     }
     let (join, digits) = (ob.adjacent_singles, ob.digits);
+    if ob.fancy {
+        obf.read_mixed_words(text);
+    }
     if join {
         obf.join_single_letters();
     }

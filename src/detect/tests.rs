@@ -351,8 +351,31 @@ fn fancy_text_letters_are_look_alikes() {
     );
     assert_eq!(one("🅲🅰🆁🆃🅸🅴🆁 ring").1, Evidence::TextObfuscated);
     assert_eq!(one("Cartiɛr ring").1, Evidence::TextObfuscated);
-    // Flags are not letters, and other scripts keep their letters.
-    assert_eq!(fold_obfuscated("🇫🇷 Дior"), "дlor");
+    // Flags are not letters, and other scripts keep their letters in their
+    // own words (in a Latin one they are fancy text, below).
+    assert_eq!(fold_obfuscated("🇫🇷 Дом"), fold_obfuscated("Дом"));
+    assert!(fold_obfuscated("Дом").starts_with('д'));
+}
+
+#[test]
+fn letters_of_other_scripts_in_a_latin_word_are_fancy_text() {
+    // Greek and Cyrillic letters that fancy-text generators write for Latin
+    // ones, with no UTS #39 prototype: read as Latin in a word that has
+    // Latin letters.
+    assert_eq!(
+        one("CΛRTIΞR ring"),
+        (CARTIER, Evidence::TextObfuscated, "CΛRTIΞR")
+    );
+    assert_eq!(one("CAЯTIER ring").0, CARTIER);
+    assert_eq!(one("Men's ΛURΞLLΞ DIOR bag").0, DIOR);
+    // Words of their own script keep their letters, read or not.
+    assert_eq!(fold_obfuscated("ΛΞΛ"), fold_obfuscated("λξλ"));
+    assert_ne!(fold_obfuscated("ΛΞΛ"), "aea");
+    assert_eq!(
+        fold_obfuscated("Картье CΛRT"),
+        format!("{} cart", fold_obfuscated("Картье"))
+    );
+    assert!(!fold_obfuscated("Картье").is_ascii());
 }
 
 #[test]
