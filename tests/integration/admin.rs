@@ -104,20 +104,7 @@ async fn probes_read_honest_health_on_the_admin_port_while_the_api_port_needs_mt
     );
 
     // Metrics next to it: the series are there, and they move.
-    let scrape = || async {
-        let stream = tokio::net::TcpStream::connect(admin)
-            .await
-            .expect("connect admin");
-        let (mut reader, mut writer) = stream.into_split();
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        writer
-            .write_all(b"GET /metrics HTTP/1.1\r\nHost: admin\r\nConnection: close\r\n\r\n")
-            .await
-            .expect("request");
-        let mut body = String::new();
-        reader.read_to_string(&mut body).await.expect("response");
-        body
-    };
+    let scrape = || common::scrape_metrics(admin);
     let before = scrape().await;
     assert!(before.starts_with("HTTP/1.1 200"), "{before}");
     for series in [

@@ -477,16 +477,7 @@ fn frame(compressed: u8, claimed: u32, payload: &[u8]) -> Vec<u8> {
 /// Scrapes the admin port's metrics and sums the CheckListing calls counted
 /// with `code`.
 async fn check_listing_calls(admin: std::net::SocketAddr, code: &str) -> f64 {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(admin)
-        .await
-        .expect("connect admin");
-    stream
-        .write_all(b"GET /metrics HTTP/1.1\r\nHost: admin\r\nConnection: close\r\n\r\n")
-        .await
-        .expect("request");
-    let mut body = String::new();
-    stream.read_to_string(&mut body).await.expect("response");
+    let body = common::scrape_metrics(admin).await;
     let series = format!(
         "marque_grpc_requests_total{{rpc=\"marque.v1.CheckService/CheckListing\",code=\"{code}\"}}"
     );
