@@ -401,18 +401,22 @@ impl FoldedText {
                 match reading {
                     Some(_) if x.start < done_up_to => {}
                     Some(letters) => {
-                        for (k, letter) in letters.chars().enumerate() {
-                            let origin = match letter {
-                                'i' => I_ORIGIN,
-                                'l' => L_ORIGIN,
-                                _ => 0,
-                            };
-                            let keep = if k == 0 { x.flags & BOUNDARY } else { 0 };
-                            text.push(leet(letter) as u8);
-                            src.push(Source {
-                                flags: WORD | origin | keep,
-                                ..x
-                            });
+                        // Each letter as the obfuscation fold writes it
+                        // (`m` as `rn`, `i` as `l`).
+                        let table = &*TABLE;
+                        let mut keep = x.flags & BOUNDARY;
+                        for letter in letters.chars() {
+                            let entry = table.entries[letter as usize];
+                            let items = &table.items[entry.obf_start as usize..]
+                                [..usize::from(entry.obf_len)];
+                            for &(folded, _, origin) in items {
+                                text.push(folded as u8);
+                                src.push(Source {
+                                    flags: WORD | origin | keep,
+                                    ..x
+                                });
+                                keep = 0;
+                            }
                         }
                         done_up_to = x.end;
                         changed = true;
@@ -839,10 +843,12 @@ fn compute(c: char, exact: &mut Vec<Item>, obf: &mut Vec<Item>) -> (Kind, char) 
         {
             t = letters;
         }
-        let fancy = if class == Class::Word && !t.is_ascii() && fancy_reading(c).is_some() {
-            FANCY
-        } else {
-            0
+        // A letter fancy text writes for another than its skeleton reads
+        // (Greek `Λ`, which has none; Greek `Ν`, whose lower case `ν` is a
+        // `v`): a Latin one in a Latin word.
+        let fancy = match fancy_reading(c) {
+            Some(reading) if class == Class::Word && (!t.is_ascii() || reading != t) => FANCY,
+            _ => 0,
         };
         if fancy != 0 {
             kind = Kind::Fancy;

@@ -292,8 +292,12 @@ pub(crate) fn signal_terms_in(
     spans: &mut Vec<Range<usize>>,
 ) {
     spans.clear();
-    find_terms(&SIGNALS, text, exact, spans);
-    find_terms(&SIGNALS_OBF, text, obf, spans);
+    // Where the exact fold shows a term, its rules (other senses, `anti`)
+    // decide: the obfuscation fold may read the words around it otherwise
+    // (`AAA+Battery` is `aaatbattery` there, hiding the batteries).
+    let mut seen = Vec::new();
+    find_terms(&SIGNALS, text, exact, spans, Some(&mut seen), &[]);
+    find_terms(&SIGNALS_OBF, text, obf, spans, None, &seen);
     spans.sort_unstable_by_key(|r| (r.start, r.end));
     // Merge overlapping spans in place.
     let mut kept = 0;
@@ -309,8 +313,17 @@ pub(crate) fn signal_terms_in(
 }
 
 /// The terms of `set` in `folded` (a fold of `text` at the set's level),
-/// as spans of `text`, appended to `spans`.
-fn find_terms(set: &TermSet, text: &str, folded: &FoldedText, spans: &mut Vec<Range<usize>>) {
+/// as spans of `text`, appended to `spans`. Every term found on its word
+/// boundaries, kept or not, is also appended to `seen` (if given); terms at
+/// a span of `skip` are left to the pass that saw them.
+fn find_terms(
+    set: &TermSet,
+    text: &str,
+    folded: &FoldedText,
+    spans: &mut Vec<Range<usize>>,
+    mut seen: Option<&mut Vec<Range<usize>>>,
+    skip: &[Range<usize>],
+) {
     let Some(automaton) = &set.automaton else {
         return;
     };
@@ -322,13 +335,19 @@ fn find_terms(set: &TermSet, text: &str, folded: &FoldedText, spans: &mut Vec<Ra
         {
             continue;
         }
+        let span = folded.original_span(m.range());
+        if skip.contains(&span) {
+            continue;
+        }
+        if let Some(seen) = seen.as_deref_mut() {
+            seen.push(span.clone());
+        }
         if left && negated(folded, m.start(), &set.negating) {
             continue;
         }
         if other_sense(folded, m.range(), &set.senses[pattern]) {
             continue;
         }
-        let span = folded.original_span(m.range());
         let marks = &set.marks[pattern];
         if !marks.is_empty()
             && !text
@@ -483,6 +502,10 @@ mod tests {
         assert_eq!(found("高.仿 包包, 高 仿 手表"), ["高.仿", "高 仿"]);
         // The same rules at both levels: other senses, anti, punctuation.
         assert!(found("AAA batteries, imitation pearls, 4nti-f4ke, USB 1.1, 1 1/2").is_empty());
+        // Where the exact fold shows a term, its reading of the words around
+        // decides: a leet symbol between words is punctuation there.
+        assert!(found("AAA+Battery, Fake+Fur Hood, Fake|Eyelash Glue").is_empty());
+        assert_eq!(found("AAA+Quality"), ["AAA"]);
     }
 
     #[test]

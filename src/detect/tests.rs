@@ -367,6 +367,14 @@ fn letters_of_other_scripts_in_a_latin_word_are_fancy_text() {
         (CARTIER, Evidence::TextObfuscated, "CΛRTIΞR")
     );
     assert_eq!(one("CAЯTIER ring").0, CARTIER);
+    // Read as the obfuscation fold writes the Latin letter (`m` as `rn`),
+    // and ahead of a skeleton that reads another (Greek `Ν`, whose lower
+    // case is a `v`).
+    assert_eq!(
+        one("ΜΟΝΤBLANC pen"),
+        (MONTBLANC, Evidence::TextObfuscated, "ΜΟΝΤBLANC")
+    );
+    assert_eq!(one("LOUIS VUITTOΝ bag").0, LOUIS_VUITTON);
     assert_eq!(one("Men's ΛURΞLLΞ DIOR bag").0, DIOR);
     // Words of their own script keep their letters, read or not.
     assert_eq!(fold_obfuscated("ΛΞΛ"), fold_obfuscated("λξλ"));
