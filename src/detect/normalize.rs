@@ -116,9 +116,9 @@ pub struct FoldedText {
     /// Per folded byte: where it came from and what it is (one vector, so
     /// each byte costs one push besides its text).
     src: Vec<Source>,
-    /// Some characters are in display order, not text order (a run under
-    /// a right-to-left override, [`Writer::reverse_from`]): `src` is not
-    /// sorted by original position there.
+    /// The characters are in display order, not text order (a text with
+    /// bidi controls, [`fold_in_display_order`]): `src` may not be sorted by
+    /// original position.
     reordered: bool,
 }
 
@@ -516,10 +516,63 @@ enum Class {
     Attach = 3,
 }
 
-/// Bidi controls that reorder what a buyer sees ([`Writer::reverse_from`]).
-const RIGHT_TO_LEFT_OVERRIDE: char = '\u{202E}';
-const POP_DIRECTIONAL_FORMATTING: char = '\u{202C}';
-const POP_DIRECTIONAL_ISOLATE: char = '\u{2069}';
+/// The explicit bidi controls (embeddings, overrides, isolates and their
+/// pops), which can show Latin letters or words in another order than they
+/// are written (`\u{202E}reitraC` shows `Cartier`; `\u{202B}elle\u{200F}Aur`
+/// shows `Aurelle`).
+fn is_reordering_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Folds `text`, which has explicit bidi controls, at the obfuscation level
+/// into `obf` in the order a buyer sees it: the Unicode Bidirectional
+/// Algorithm (UAX #9, `unicode-bidi`) resolves each paragraph, left to right
+/// as listing pages show titles, into runs in visual order; the characters
+/// of a right-to-left run are put in reverse, and the controls dropped.
+/// Each folded byte keeps the original span of its characters, so matches
+/// map back to the characters as written ([`FoldedText::original_span`]
+/// takes their extent).
+fn fold_in_display_order(text: &str, obf: &mut FoldedText) {
+    let info = unicode_bidi::BidiInfo::new(text, Some(unicode_bidi::Level::ltr()));
+    let mut shown = String::with_capacity(text.len());
+    // Per byte of `shown`: the original span of its character.
+    let mut origin: Vec<(u32, u32)> = Vec::with_capacity(text.len());
+    let mut push = |at: usize, c: char| {
+        if is_reordering_control(c) {
+            return;
+        }
+        shown.push(c);
+        // Both fit in u32: the text was cut to u32::MAX bytes.
+        let span = (at as u32, (at + c.len_utf8()) as u32);
+        origin.extend(std::iter::repeat_n(span, c.len_utf8()));
+    };
+    for paragraph in &info.paragraphs {
+        let (levels, runs) = info.visual_runs(paragraph, paragraph.range.clone());
+        for run in runs {
+            let chars = text[run.clone()]
+                .char_indices()
+                .map(|(i, c)| (run.start + i, c));
+            if levels[run.start].is_rtl() {
+                for (at, c) in chars.rev() {
+                    push(at, c);
+                }
+            } else {
+                for (at, c) in chars {
+                    push(at, c);
+                }
+            }
+        }
+    }
+    let mut exact = FoldedText::new();
+    fold_levels::<true, true>(&shown, &mut exact, obf);
+    for source in &mut obf.src {
+        let (start, end) = (source.start as usize, source.end as usize);
+        let bytes = origin.get(start..end.max(start + 1)).unwrap_or_default();
+        source.start = bytes.iter().map(|b| b.0).min().unwrap_or(0);
+        source.end = bytes.iter().map(|b| b.1).max().unwrap_or(0);
+    }
+    obf.reordered = true;
+}
 
 /// What an input character does, beyond its folded items.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -912,9 +965,10 @@ struct Writer<'a> {
     /// A [`Kind::Fancy`] character was folded: the mixed-word pass may have
     /// work to do.
     fancy: bool,
-    /// Where the run under a right-to-left override began, while one is
-    /// open ([`Writer::reverse_from`]).
-    override_from: Option<usize>,
+    /// A bidi control that can reorder Latin text was seen
+    /// ([`is_reordering_control`]): the obfuscation fold is made again in
+    /// display order ([`fold_in_display_order`]).
+    reorders: bool,
 
     /// Where a word boundary may be allowed after all: after a superscript
     /// letter ([`SMALL`]) and where an invisible character was removed
@@ -936,37 +990,9 @@ impl<'a> Writer<'a> {
             adjacent_singles: false,
             digits: false,
             fancy: false,
-            override_from: None,
+            reorders: false,
             soft_at: Vec::new(),
         }
-    }
-
-    /// Puts the characters written from folded byte `at` on in reverse
-    /// order, the order a right-to-left override shows them in, leaving the
-    /// separators at the run's edges where they are. Each character keeps
-    /// its source, so matches map back to the characters as written
-    /// ([`FoldedText::original_span`] takes their extent).
-    fn reverse_from(&mut self, at: usize) {
-        let out = &mut *self.out;
-        let Some(run) = out.text.get(at..) else {
-            return;
-        };
-        let start = at + (run.len() - run.trim_start_matches(' ').len());
-        let end = out.text.trim_end_matches(' ').len();
-        if end <= start + 1 {
-            return;
-        }
-        let reversed: String = out.text[start..end].chars().rev().collect();
-        let mut sources = Vec::with_capacity(end - start);
-        let mut to = end;
-        for c in out.text[start..end].chars().rev() {
-            let from = to - c.len_utf8();
-            sources.extend_from_slice(&out.src[from..to]);
-            to = from;
-        }
-        out.text.replace_range(start..end, &reversed);
-        out.src[start..end].copy_from_slice(&sources);
-        out.reordered = true;
     }
 
     /// Allows a word boundary ([`BOUNDARY`]) at each position of `soft_at`
@@ -1244,24 +1270,7 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
                     if ob.last & WORD != 0 {
                         ob.soft_at.push(ob.out.text.len());
                     }
-                    // A right-to-left override shows the letters after it
-                    // in reverse, up to the next pop (`\u{202E}reitraC`
-                    // reads `Cartier`): the obfuscation fold reads them as
-                    // shown.
-                    match c {
-                        RIGHT_TO_LEFT_OVERRIDE => {
-                            let at = ob.out.text.len();
-                            if let Some(at) = ob.override_from.replace(at) {
-                                ob.reverse_from(at);
-                            }
-                        }
-                        POP_DIRECTIONAL_FORMATTING | POP_DIRECTIONAL_ISOLATE => {
-                            if let Some(at) = ob.override_from.take() {
-                                ob.reverse_from(at);
-                            }
-                        }
-                        _ => {}
-                    }
+                    ob.reorders |= is_reordering_control(c);
                 }
                 continue;
             }
@@ -1307,11 +1316,14 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
     }
     let _ = ob.release_leet(&mut held, false);
     ob.close_word();
-    if let Some(at) = ob.override_from.take() {
-        ob.reverse_from(at);
-    }
     if !ex.soft_at.is_empty() {
         ex.soft_boundaries();
+    }
+    if ob.reorders {
+        // The exact fold keeps the order written; the obfuscation fold
+        // reads the text as shown.
+        fold_in_display_order(text, obf);
+        return;
     }
     if !ob.soft_at.is_empty() {
         ob.soft_boundaries();

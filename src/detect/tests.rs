@@ -313,6 +313,20 @@ fn a_name_written_backwards_under_a_right_to_left_override_is_read_as_shown() {
     );
     // Letters written forwards under the override show backwards.
     assert!(found("\u{202E}Cartier\u{202C}").is_empty());
+    // The Unicode Bidirectional Algorithm decides what is shown: a pop
+    // closes what it pops (an isolate, an embedding inside the override),
+    // nested overrides reverse as a whole, and a right-to-left embedding
+    // shows Latin words in reverse order without reversing their letters.
+    for text in [
+        "ring \u{202E}\u{2066}\u{2069}reitraC\u{202C} gold",
+        "ring \u{202E}\u{202A}\u{202C}reitraC\u{202C} gold",
+        "ring \u{202E}re\u{202E}itraC\u{202C}\u{202C} gold",
+        "\u{202B}tier\u{200F}Car\u{202C} ring",
+        "\u{2067}tier\u{200F}Car\u{2069} ring",
+    ] {
+        assert_eq!(one(text).0, CARTIER, "{text:?}");
+        assert_eq!(one(text).1, Evidence::TextObfuscated, "{text:?}");
+    }
 }
 
 #[test]
