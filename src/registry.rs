@@ -12,7 +12,7 @@ use arc_swap::ArcSwap;
 use tokio::sync::watch;
 
 use crate::{
-    model::{Actor, Change, ChangeEvent, Command, Revision},
+    model::{Actor, Change, ChangeEvent, Command, ResourceId, Revision, Slug},
     snapshot::{PlanError, Snapshot},
     store::{Store, StoreError},
 };
@@ -39,6 +39,16 @@ pub enum RegistryError {
     /// The registry has not finished loading its first snapshot.
     #[error("the registry is still loading")]
     Loading,
+    /// The API key the write came with was revoked (or removed) after the
+    /// call was authenticated and before the write could commit (a long
+    /// import stream).
+    #[error("API key members/{member}/apiKeys/{key} was revoked before the write committed")]
+    KeyRevoked {
+        /// The key's member.
+        member: Slug,
+        /// The key.
+        key: ResourceId,
+    },
     /// The asked revision is beyond every revision the registry has
     /// committed (no replica wrote it): waiting would not bring it.
     #[error(
@@ -398,6 +408,20 @@ impl Registry {
             return Err(RegistryError::NotEmpty(head));
         }
         let base = self.catch_up(head).await?;
+        // Every call with a revoked key fails from the revocation's revision
+        // on: a call authenticated before it (an import stream left open)
+        // does not commit after it. Writes are serialized here, so no
+        // revocation comes between this and the commit.
+        if let Actor::Member { member, key } = &actor
+            && base
+                .api_key(key.as_str())
+                .is_none_or(|k| k.revoke_time.is_some())
+        {
+            return Err(RegistryError::KeyRevoked {
+                member: member.clone(),
+                key: key.clone(),
+            });
+        }
         let revision = head + 1;
         let now = time::OffsetDateTime::now_utc();
         let mut next = (*base).clone();

@@ -103,6 +103,22 @@ struct WatchFilter {
 }
 
 impl WatchFilter {
+    /// Whether `event` revokes (or deletes) the API key the stream was
+    /// opened with: the stream ends there, before the event, as every
+    /// call with that key fails from the revocation's revision on.
+    fn revokes_key(&self, event: &ChangeEvent) -> bool {
+        event
+            .changes
+            .iter()
+            .any(|change| match (&change.before, &change.after) {
+                (Some(Resource::ApiKey(key)), after) if key.id == self.caller.key => match after {
+                    Some(Resource::ApiKey(after)) => after.revoke_time.is_some(),
+                    _ => true,
+                },
+                _ => false,
+            })
+    }
+
     fn keeps(&self, registry: &Registry, resource: &Resource) -> bool {
         let snapshot = registry.snapshot();
         auth::may_watch(&self.caller, resource, |brand| {
@@ -133,8 +149,15 @@ async fn send(tx: &Sender, kind: pb::watch_response::Kind) -> bool {
         .is_ok()
 }
 
-/// Feeds one Watch stream until the client goes away, the store fails, or
-/// the server drains.
+/// The error that ends a Watch stream whose key was revoked at `revision`.
+fn key_revoked(revision: Revision) -> Status {
+    Status::unauthenticated(format!(
+        "the API key of this stream was revoked at revision {revision}"
+    ))
+}
+
+/// Feeds one Watch stream until the client goes away, the store fails, the
+/// server drains, or the stream's API key is revoked.
 async fn feed(
     registry: Arc<Registry>,
     filter: WatchFilter,
@@ -164,6 +187,10 @@ async fn feed(
             }
         };
         for event in &events {
+            if filter.revokes_key(event) {
+                let _ = tx.send(Err(key_revoked(event.revision))).await;
+                return;
+            }
             cursor = event.revision;
             // A large revision goes out as parts, built one at a time.
             let mut from = Some(0);

@@ -58,6 +58,9 @@ pub enum ApiError {
     /// Try again later (store down, replica behind).
     #[error("{0}")]
     Unavailable(String),
+    /// The caller's API key stopped being valid during the call.
+    #[error("{0}")]
+    Unauthenticated(String),
     /// A message of a client stream is beyond the service's size limit.
     #[error("{0}")]
     ResourceExhausted(String),
@@ -102,6 +105,7 @@ impl From<RegistryError> for ApiError {
             e @ (RegistryError::Behind { .. } | RegistryError::Loading) => {
                 ApiError::Unavailable(e.to_string())
             }
+            e @ RegistryError::KeyRevoked { .. } => ApiError::Unauthenticated(e.to_string()),
         }
     }
 }
@@ -174,6 +178,9 @@ impl From<ApiError> for Status {
                 Status::failed_precondition(clip(what, MAX_MESSAGE_CHARS))
             }
             ApiError::Unavailable(what) => Status::unavailable(clip(what, MAX_MESSAGE_CHARS)),
+            ApiError::Unauthenticated(what) => {
+                Status::unauthenticated(clip(what, MAX_MESSAGE_CHARS))
+            }
             ApiError::ResourceExhausted(what) => {
                 Status::resource_exhausted(clip(what, MAX_MESSAGE_CHARS))
             }

@@ -631,3 +631,128 @@ async fn a_bulk_import_is_audited_as_parts_across_pages() {
         common::assert_violations(&status, &["page_token"]);
     }
 }
+
+/// A key the operator revokes stops working everywhere at the revocation's
+/// revision: a Watch stream opened with it ends before any later event, and
+/// an import stream it opened does not commit.
+#[tokio::test]
+async fn a_revoked_key_ends_its_watch_and_its_open_import() {
+    let server = TestServer::start().await;
+    let mut operator = server.registry_as(Who::Operator);
+    let mut new_key = async |member: &str| {
+        operator
+            .create_api_key(pb::CreateApiKeyRequest {
+                parent: format!("members/{member}"),
+                description: "to revoke".into(),
+                request_id: String::new(),
+            })
+            .await
+            .expect("create key")
+            .into_inner()
+    };
+    let platform = new_key("platform-p").await;
+    let owner = new_key("owner-a").await;
+    let mut watch = WatchServiceClient::with_interceptor(
+        server.channel(),
+        common::Bearer::key(&platform.secret),
+    )
+    .watch(pb::WatchRequest {
+        from_revision: platform.revision,
+        ..Default::default()
+    })
+    .await
+    .expect("watch")
+    .into_inner();
+    // An import left open with the other key.
+    let (rows, rows_rx) = tokio::sync::mpsc::channel(4);
+    let mut importer = server.registry_with_key(&owner.secret);
+    let import = tokio::spawn(async move {
+        importer
+            .import_authorizations(tokio_stream::wrappers::ReceiverStream::new(rows_rx))
+            .await
+    });
+    let row = |seller: &str| pb::Authorization {
+        platform: "members/platform-p".into(),
+        seller_account: seller.into(),
+        ..Default::default()
+    };
+    rows.send(pb::ImportAuthorizationsRequest {
+        parent: "brands/alpha".into(),
+        rows: vec![row("imported-1")],
+        request_id: String::new(),
+    })
+    .await
+    .expect("first message");
+
+    for key in [&platform, &owner] {
+        server
+            .registry_as(Who::Operator)
+            .revoke_api_key(pb::RevokeApiKeyRequest {
+                name: key.api_key.clone().expect("key").name,
+                request_id: String::new(),
+            })
+            .await
+            .expect("revoke");
+    }
+    // A write after the revocations, which the watcher may not see.
+    let after = server
+        .registry_as(Who::OwnerA)
+        .authorize_seller(pb::AuthorizeSellerRequest {
+            parent: "brands/alpha".into(),
+            authorization: Some(row("after-revocation")),
+            request_id: String::new(),
+        })
+        .await
+        .expect("authorize")
+        .into_inner();
+
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match watch.message().await {
+                Ok(Some(response)) => {
+                    if let Some(Kind::Event(event)) = response.kind {
+                        assert!(
+                            event.revision < after.revision,
+                            "an event after the revocation: {event:?}"
+                        );
+                    }
+                }
+                Ok(None) => panic!("the stream ended without an error"),
+                Err(status) => return status,
+            }
+        }
+    })
+    .await
+    .expect("the stream ends");
+    assert_eq!(ended.code(), Code::Unauthenticated, "{ended:?}");
+    assert!(ended.message().contains("revoked"), "{ended:?}");
+
+    rows.send(pb::ImportAuthorizationsRequest {
+        rows: vec![row("imported-2")],
+        ..Default::default()
+    })
+    .await
+    .expect("second message");
+    drop(rows);
+    let refused = import
+        .await
+        .expect("import task")
+        .expect_err("the key was revoked before the import committed");
+    assert_eq!(refused.code(), Code::Unauthenticated, "{refused:?}");
+    let listed = server
+        .registry_as(Who::OwnerA)
+        .list_authorizations(pb::ListAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .into_inner();
+    assert!(
+        listed
+            .authorizations
+            .iter()
+            .all(|a| !a.seller_account.starts_with("imported")),
+        "nothing of the import was written"
+    );
+}
