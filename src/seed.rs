@@ -303,7 +303,8 @@ fn brand_commands(b: &BrandRow, at: &str, base: &Path) -> anyhow::Result<Vec<Com
         let at = format!("{at}.authorizations[{a}]");
         let platform =
             Slug::parse(&row.platform).map_err(|e| anyhow::anyhow!("{at}.platform: {e}"))?;
-        text_field(&row.seller_account, 1, 128, &format!("{at}.seller_account"))?;
+        crate::model::codes::printable_identifier(&row.seller_account, 1, 128)
+            .map_err(|e| anyhow::anyhow!("{at}.seller_account: {e}"))?;
         commands.push(Command::AuthorizeSeller {
             brand: id.clone(),
             id: ResourceId::generate(),

@@ -11,7 +11,7 @@ use crate::{
     logo::LogoHash,
     model::{
         NiceClass, Region,
-        codes::{bounded_text, is_blank},
+        codes::{is_blank, printable_identifier},
     },
     pb::marque::v1::{self as pb, check_service_server::CheckService},
     registry::Registry,
@@ -83,7 +83,7 @@ pub const MAX_IMAGE_HASHES: usize = 32;
 /// (1 to 128 printable characters, not blank, no surrounding whitespace),
 /// since a check with any other could match no authorization.
 fn seller_account(value: &str) -> Result<(), String> {
-    bounded_text(value, 1, 128)
+    printable_identifier(value, 1, 128)
 }
 
 /// Validates a listing (violations named under `prefix`) into its id and

@@ -19,7 +19,8 @@ use crate::{
     model::{
         Actor, AuthorizationPatch, AuthorizationSpec, Brand, BrandPatch, Command, LogoSource,
         Member, NiceClass, NiceClassSet, Office, Region, Resource, ResourceId, Revision, Slug,
-        TrademarkPatch, TrademarkSpec, codes::bounded_text,
+        TrademarkPatch, TrademarkSpec,
+        codes::{bounded_text, printable_identifier},
     },
     pb::marque::v1::{self as pb, registry_service_server::RegistryService},
     registry::{Committed, Registry},
@@ -299,7 +300,11 @@ fn authorization_spec(
 ) -> Option<AuthorizationSpec> {
     let f = |name: &str| format!("{prefix}.{name}");
     let platform = parse_member_name(&a.platform, &f("platform"), v);
-    let seller_account = text(&a.seller_account, 1, 128, &f("seller_account"), v);
+    v.require(
+        &f("seller_account"),
+        printable_identifier(&a.seller_account, 1, 128),
+    );
+    let seller_account = a.seller_account.clone();
     let nice_classes = classes(&a.nice_classes, &f("nice_classes"), v);
     let regions = regions(&a.regions, &f("regions"), v);
     let valid_from = optional_timestamp(a.valid_from.as_ref(), &f("valid_from"), v);
@@ -1210,7 +1215,10 @@ impl RegistryApi {
         };
         // Seller accounts are 1 to 128 characters: a longer filter matches
         // nothing, and is refused like any other bad seller account.
-        v.require("seller_account", bounded_text(&req.seller_account, 0, 128));
+        v.require(
+            "seller_account",
+            printable_identifier(&req.seller_account, 0, 128),
+        );
         let limit = page_size(req.page_size, "page_size", &mut v);
         let list = format!(
             "ListAuthorizations {}\n{}\n{}",

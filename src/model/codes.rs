@@ -734,6 +734,41 @@ pub fn is_blank(value: &str) -> bool {
         .all(|c| c.is_whitespace() || c.is_control() || c == '\u{2800}' || invisible.contains(c))
 }
 
+/// Checks an identifier another system gave (a seller account): as
+/// [`bounded_text`], and every character printable: no format character
+/// (Unicode Cf: zero-width space, bidi controls, byte order mark), line or
+/// paragraph separator, private-use, surrogate or unassigned code point.
+/// Such an identifier could look like another (`ab\u{200B}c` like `abc`)
+/// while never being equal to it.
+///
+/// # Errors
+///
+/// [`bounded_text`]'s, then `must be printable characters, found U+200B at
+/// character 3`.
+pub fn printable_identifier(value: &str, min_chars: usize, max_chars: usize) -> Result<(), String> {
+    bounded_text(value, min_chars, max_chars)?;
+    use icu_properties::props::GeneralCategory as Gc;
+    let categories = icu_properties::CodePointMapData::<Gc>::new();
+    if let Some((index, c)) = value.chars().enumerate().find(|&(_, c)| {
+        matches!(
+            categories.get(c),
+            Gc::Format
+                | Gc::LineSeparator
+                | Gc::ParagraphSeparator
+                | Gc::PrivateUse
+                | Gc::Surrogate
+                | Gc::Unassigned
+        )
+    }) {
+        return Err(format!(
+            "must be printable characters, found U+{:04X} at character {}",
+            u32::from(c),
+            index + 1
+        ));
+    }
+    Ok(())
+}
+
 /// Checks a free-text field (a display name, a mark's text, a reference):
 /// `min_chars` to `max_chars` Unicode scalar values, no control character
 /// (Unicode category Cc, which includes tab and newline), not blank
@@ -758,7 +793,11 @@ pub fn bounded_text(value: &str, min_chars: usize, max_chars: usize) -> Result<(
             format!("must be {min_chars} to {max_chars} characters, got {count}")
         });
     }
-    if let Some((index, control)) = value.chars().enumerate().find(|(_, c)| c.is_control()) {
+    if let Some((index, control)) = value
+        .chars()
+        .enumerate()
+        .find(|&(_, c)| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
+    {
         return Err(format!(
             "must not contain control characters, found U+{:04X} at character {}",
             u32::from(control),
@@ -1341,6 +1380,7 @@ mod tests {
             ("ab\u{7f}", "007F", 3),
             ("é\u{85}", "0085", 2),
             ("\u{9f}", "009F", 1),
+            ("a\u{2028}b", "2028", 2),
         ] {
             assert_eq!(
                 bounded_text(input, 0, 100),
@@ -1352,6 +1392,32 @@ mod tests {
         }
         // Format characters (Cf) such as a zero-width joiner are not controls.
         assert_eq!(bounded_text("a\u{200d}b", 1, 10), Ok(()));
+    }
+
+    #[test]
+    fn identifiers_are_printable() {
+        assert_eq!(printable_identifier("seller-42 Ltd.", 1, 128), Ok(()));
+        assert_eq!(printable_identifier("店铺-旗舰", 1, 128), Ok(()));
+        for (input, code, position) in [
+            ("ab\u{200B}c", "200B", 3),
+            ("\u{FEFF}abc", "FEFF", 1),
+            ("ab\u{202E}c", "202E", 3),
+            ("a\u{E000}", "E000", 2),
+            ("a\u{0378}", "0378", 2),
+        ] {
+            assert_eq!(
+                printable_identifier(input, 1, 128),
+                Err(format!(
+                    "must be printable characters, found U+{code} at character {position}"
+                )),
+                "{input:?}"
+            );
+        }
+        // The free-text rules first.
+        assert_eq!(
+            printable_identifier(" ", 1, 128),
+            Err("must not be blank".to_owned())
+        );
     }
 
     #[test]

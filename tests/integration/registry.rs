@@ -1257,6 +1257,21 @@ async fn a_seller_account_filter_is_bounded_like_seller_accounts() {
         .await
         .expect_err("longer than any seller account");
     assert_violations(&status, &["seller_account"]);
+    // A seller account that would look like another is refused where it
+    // would be written.
+    let status = owner
+        .authorize_seller(pb::AuthorizeSellerRequest {
+            parent: "brands/alpha".into(),
+            authorization: Some(pb::Authorization {
+                platform: "members/platform-p".into(),
+                seller_account: "seller\u{200B}-p1".into(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("an invisible character in a seller account");
+    assert_violations(&status, &["authorization.seller_account"]);
     let listed = owner
         .list_authorizations(pb::ListAuthorizationsRequest {
             parent: "brands/alpha".into(),
@@ -1381,6 +1396,10 @@ async fn blank_required_text_is_reported_as_blank() {
             "must not contain control characters, found U+000A at character 7",
         ),
         (" seller", "must not start or end with whitespace"),
+        (
+            "ab\u{200B}c",
+            "must be printable characters, found U+200B at character 3",
+        ),
     ] {
         let listing = server
             .check_as(Who::PlatformP)
