@@ -25,7 +25,18 @@ use crate::{
 const WATCH_BATCH: usize = 256;
 /// Messages queued for one Watch stream before its reader waits for the
 /// client: with parts of about 1 MiB, what a slow client costs the server.
-const WATCH_QUEUE: usize = 16;
+const WATCH_QUEUE: usize = 4;
+/// Watch streams one member may have open at once (RESOURCE_EXHAUSTED
+/// beyond): each holds a read of the history and a queue of parts, and one
+/// member's streams must not take the server's memory or the store's
+/// connections from the others.
+pub const MAX_WATCH_STREAMS_PER_MEMBER: usize = 8;
+/// Reads of the change history Watch streams make at once, all streams
+/// together: the others wait, so that replays from an old revision never
+/// hold the store connections writes and other reads need.
+const WATCH_CONCURRENT_READS: usize = 4;
+static WATCH_READS: tokio::sync::Semaphore =
+    tokio::sync::Semaphore::const_new(WATCH_CONCURRENT_READS);
 /// Most stored bytes of events one read of a Watch stream holds (always at
 /// least one event): 256 bulk imports would be gigabytes.
 const WATCH_READ_BYTES: usize = 8 << 20;
@@ -45,6 +56,50 @@ pub struct WatchApi {
     checkpoint_every: Duration,
     /// Turns true when the server starts draining: streams end, resumable.
     draining: watch::Receiver<bool>,
+    /// Open streams per member ([`MAX_WATCH_STREAMS_PER_MEMBER`]).
+    open: Arc<std::sync::Mutex<std::collections::HashMap<Slug, usize>>>,
+}
+
+/// One open Watch stream of a member, counted while it lives.
+struct StreamSlot {
+    open: Arc<std::sync::Mutex<std::collections::HashMap<Slug, usize>>>,
+    member: Slug,
+}
+
+impl StreamSlot {
+    /// Counts a stream for `member`, unless it has the most it may open.
+    fn take(
+        open: &Arc<std::sync::Mutex<std::collections::HashMap<Slug, usize>>>,
+        member: &Slug,
+    ) -> Option<StreamSlot> {
+        let mut counts = open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let count = counts.entry(member.clone()).or_default();
+        if *count >= MAX_WATCH_STREAMS_PER_MEMBER {
+            return None;
+        }
+        *count += 1;
+        Some(StreamSlot {
+            open: open.clone(),
+            member: member.clone(),
+        })
+    }
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut counts = self
+            .open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(count) = counts.get_mut(&self.member) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                counts.remove(&self.member);
+            }
+        }
+    }
 }
 
 impl WatchApi {
@@ -58,6 +113,7 @@ impl WatchApi {
             registry,
             checkpoint_every,
             draining,
+            open: Arc::default(),
         }
     }
 }
@@ -170,10 +226,14 @@ async fn feed(
     let mut cursor = from;
     let mut reported = from;
     loop {
-        let read = registry
-            .store()
-            .events_after(cursor, WATCH_BATCH, WATCH_READ_BYTES)
-            .await;
+        let read = {
+            // Never fails: the semaphore is never closed.
+            let _permit = WATCH_READS.acquire().await;
+            registry
+                .store()
+                .events_after(cursor, WATCH_BATCH, WATCH_READ_BYTES)
+                .await
+        };
         let events = match read {
             Ok(events) => events,
             Err(e) => {
@@ -312,20 +372,31 @@ impl WatchApi {
             );
             v.finish()?;
         }
+        let slot = StreamSlot::take(&self.open, &caller.member).ok_or_else(|| {
+            ApiError::ResourceExhausted(format!(
+                "members/{} has {MAX_WATCH_STREAMS_PER_MEMBER} Watch streams open, the most a \
+                 member may: close one (one stream with filters can follow many brands)",
+                caller.member
+            ))
+        })?;
         let (tx, rx) = mpsc::channel(WATCH_QUEUE);
         let filter = WatchFilter {
             caller,
             brands,
             kinds,
         };
-        tokio::spawn(feed(
+        let feed = feed(
             self.registry.clone(),
             filter,
             req.from_revision,
             self.checkpoint_every,
             self.draining.clone(),
             tx,
-        ));
+        );
+        tokio::spawn(async move {
+            feed.await;
+            drop(slot);
+        });
         Ok(ReceiverStream::new(rx))
     }
 }

@@ -26,7 +26,7 @@ pub mod registry;
 pub mod validate;
 
 pub use check::CheckApi;
-pub use events::{AuditApi, WatchApi};
+pub use events::{AuditApi, MAX_WATCH_STREAMS_PER_MEMBER, WatchApi};
 pub use registry::RegistryApi;
 
 /// Largest page a list call returns.

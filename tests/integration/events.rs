@@ -756,3 +756,40 @@ async fn a_revoked_key_ends_its_watch_and_its_open_import() {
         "nothing of the import was written"
     );
 }
+
+/// One member may keep a bounded number of Watch streams open: each holds
+/// server memory and reads of the history, which must stay for the others.
+#[tokio::test]
+async fn a_member_keeps_a_bounded_number_of_watch_streams() {
+    let server = TestServer::start().await;
+    let open = async |who: Who| {
+        watch_client(&server, who)
+            .watch(pb::WatchRequest::default())
+            .await
+    };
+    let mut streams = Vec::new();
+    for _ in 0..marque::api::MAX_WATCH_STREAMS_PER_MEMBER {
+        streams.push(open(Who::PlatformP).await.expect("a stream").into_inner());
+    }
+    let refused = open(Who::PlatformP).await.expect_err("one too many");
+    assert_eq!(refused.code(), Code::ResourceExhausted, "{refused:?}");
+    assert!(
+        refused.message().contains("members/platform-p"),
+        "{refused:?}"
+    );
+    // Another member is not held back.
+    let _other = open(Who::OwnerA).await.expect("another member's stream");
+    // A stream the client closes frees its place.
+    drop(streams.pop());
+    let reopened = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Ok(stream) = open(Who::PlatformP).await {
+                return stream;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("a place again once a stream closes");
+    drop(reopened);
+}
