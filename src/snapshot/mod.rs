@@ -755,12 +755,23 @@ impl Snapshot {
                         &spec.seller_account,
                     ) {
                         Some(live) => {
+                            // The row replaces the scope: classes, regions
+                            // and validity. A start or a reference the row
+                            // leaves out stays as it was (the authorization
+                            // began then, and the reference is the owner's
+                            // note, not scope).
                             let mut next = (*live).clone();
                             next.nice_classes = spec.nice_classes;
                             next.regions = spec.regions.clone();
-                            next.valid_from = spec.valid_from.unwrap_or(now);
+                            next.valid_from = spec.valid_from.unwrap_or(live.valid_from);
                             next.valid_until = spec.valid_until;
-                            next.reference = spec.reference.clone();
+                            if !spec.reference.is_empty() {
+                                next.reference = spec.reference.clone();
+                            }
+                            if next == *live {
+                                // Nothing to change: no change, no new etag.
+                                continue;
+                            }
                             next.update_time = now;
                             next.update_revision = revision;
                             (next, Some(live))

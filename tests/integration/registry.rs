@@ -1484,3 +1484,68 @@ async fn blank_required_text_is_reported_as_blank() {
         ["must not be blank"]
     );
 }
+
+/// An import replaces a live authorization's scope, not its history: a row
+/// without a start or a reference keeps the authorization's, and a row that
+/// changes nothing writes nothing.
+#[tokio::test]
+async fn an_import_keeps_what_its_rows_leave_out() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let since = prost_types::Timestamp {
+        seconds: 1_704_067_200, // 2024-01-01
+        nanos: 0,
+    };
+    let created = owner
+        .authorize_seller(pb::AuthorizeSellerRequest {
+            parent: "brands/alpha".into(),
+            authorization: Some(pb::Authorization {
+                reference: "CONTRACT-9".into(),
+                valid_from: Some(since),
+                ..row("members/platform-p", "kept", &["CN"])
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("authorize")
+        .into_inner()
+        .authorization
+        .expect("authorization");
+    let import = |rows: Vec<pb::Authorization>| {
+        let mut owner = server.registry_as(Who::OwnerA);
+        async move {
+            owner
+                .import_authorizations(tokio_stream::iter(common::import_messages(
+                    "brands/alpha",
+                    &rows,
+                    10,
+                    "",
+                )))
+                .await
+                .expect("import")
+                .into_inner()
+        }
+    };
+    // The same scope again: nothing to change.
+    let same = import(vec![row("members/platform-p", "kept", &["CN"])]).await;
+    assert_eq!((same.created, same.updated), (0, 0));
+    // A wider scope: the start and the reference stay.
+    let wider = import(vec![row("members/platform-p", "kept", &["CN", "DE"])]).await;
+    assert_eq!((wider.created, wider.updated), (0, 1));
+    let listed = owner
+        .list_authorizations(pb::ListAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            seller_account: "kept".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .into_inner()
+        .authorizations;
+    assert_eq!(listed.len(), 1);
+    let now = &listed[0];
+    assert_eq!(now.name, created.name);
+    assert_eq!(now.regions, ["CN", "DE"]);
+    assert_eq!(now.reference, "CONTRACT-9");
+    assert_eq!(now.valid_from, created.valid_from);
+}
