@@ -575,6 +575,61 @@ where
     }
 }
 
+/// The answer body of a stream of answers: logs and counts the call's
+/// outcome when the stream ends, by the `grpc-status` of its trailers, or,
+/// dropped before them (the client cancelled, its deadline passed, the
+/// connection closed), as [`Outcome`] does an abandoned call.
+struct Streamed<B> {
+    inner: B,
+    outcome: Option<(Outcome, tracing::Span)>,
+}
+
+impl<B> http_body::Body for Streamed<B>
+where
+    B: http_body::Body + Unpin,
+{
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.inner).poll_frame(cx);
+        if let Poll::Ready(Some(Ok(frame))) = &polled
+            && let Some(trailers) = frame.trailers_ref()
+            && let Some((outcome, span)) = this.outcome.take()
+        {
+            let code = trailers
+                .get("grpc-status")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<i32>().ok())
+                .map_or(Code::Unknown, Code::from);
+            let _entered = span.enter();
+            outcome.log(code);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+impl<B> Drop for Streamed<B> {
+    fn drop(&mut self) {
+        if let Some((outcome, span)) = self.outcome.take() {
+            let _entered = span.enter();
+            drop(outcome);
+        }
+    }
+}
+
 /// The deadline a caller gave in `grpc-timeout` (`{digits}{H|M|S|m|u|n}`,
 /// the gRPC over HTTP/2 spec), if it gave a valid one.
 fn grpc_timeout(headers: &http::HeaderMap) -> Option<Duration> {
@@ -640,9 +695,10 @@ where
     S::Future: Send + 'static,
     ReqBody: http_body::Body<Data = bytes::Bytes> + Unpin + Send + 'static,
     ReqBody::Error: Into<tonic::codegen::StdError>,
-    ResBody: Default + Send + 'static,
+    ResBody: http_body::Body<Data = bytes::Bytes> + Unpin + Send + 'static,
+    ResBody::Error: Into<tonic::codegen::StdError>,
 {
-    type Response = S::Response;
+    type Response = http::Response<tonic::body::Body>;
     type Error = S::Error;
     type Future = BoxFuture<'static, Result<Self::Response, Self::Error>>;
 
@@ -656,8 +712,9 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let path = request.uri().path().to_string();
         if is_public(&path) {
-            // tonic's own body passes through as it is (no allocation).
-            return Box::pin(inner.call(request.map(tonic::body::Body::new)));
+            // tonic's own bodies pass through as they are (no allocation).
+            let call = inner.call(request.map(tonic::body::Body::new));
+            return Box::pin(async move { Ok(call.await?.map(tonic::body::Body::new)) });
         }
         let request_id = request_id(request.headers());
         let span = tracing::info_span!(
@@ -726,8 +783,23 @@ where
                                 .map(Code::from)
                                 .unwrap_or(Code::Ok)
                         };
+                        // A stream of answers (Watch) has begun when its
+                        // headers carry no status: its outcome is in the
+                        // trailers, or it is abandoned, when its body ends.
+                        if rpc == Some(Rpc::Watch)
+                            && code == Code::Ok
+                            && !response.headers().contains_key("grpc-status")
+                        {
+                            let span = tracing::Span::current();
+                            return Ok(response.map(|body| {
+                                tonic::body::Body::new(Streamed {
+                                    inner: body,
+                                    outcome: Some((outcome_log, span)),
+                                })
+                            }));
+                        }
                         outcome_log.log(code);
-                        Ok(response)
+                        Ok(response.map(tonic::body::Body::new))
                     }
                     .instrument(span),
                 )

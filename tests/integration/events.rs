@@ -793,3 +793,47 @@ async fn a_member_keeps_a_bounded_number_of_watch_streams() {
     .expect("a place again once a stream closes");
     drop(reopened);
 }
+
+/// A Watch stream is counted by how it ends, not when it begins: a stream
+/// the client drops is CANCELLED, and one the server ends carries the code
+/// of its trailers.
+#[tokio::test]
+async fn watch_streams_are_counted_by_how_they_end() {
+    let mut start = Start::fixture();
+    start.options.admin_listen = Some("127.0.0.1:0".parse().expect("addr"));
+    let server = start.start().await;
+    let admin = server.admin.expect("admin port");
+    let count = async |code: &str| {
+        let series = format!(
+            "marque_grpc_requests_total{{rpc=\"marque.v1.WatchService/Watch\",code=\"{code}\"}}"
+        );
+        common::scrape_metrics(admin)
+            .await
+            .lines()
+            .filter(|l| l.starts_with(&series))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum::<f64>()
+    };
+    let (ok, cancelled) = (count("Ok").await, count("Cancelled").await);
+    let mut stream = watch_client(&server, Who::PlatformP)
+        .watch(pb::WatchRequest::default())
+        .await
+        .expect("watch")
+        .into_inner();
+    stream.message().await.expect("a first message");
+    drop(stream);
+    let counted = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if count("Cancelled").await > cancelled {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert!(
+        counted.is_ok(),
+        "the dropped stream is counted as cancelled"
+    );
+    assert_eq!(count("Ok").await, ok, "and not as answered");
+}
