@@ -455,7 +455,7 @@ impl AuditApi {
             start
         });
         v.finish()?;
-        let snapshot = self.registry.ready_snapshot()?;
+        let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
         let requested = match &brand {
             Some(id) => Some(
                 snapshot
@@ -480,7 +480,9 @@ impl AuditApi {
             }
         };
         let (mut before, mut inside) = match start {
-            None => (None, None),
+            // A first page: up to the snapshot's revision, whose brands
+            // decided what the caller may see.
+            None => (Some(snapshot.revision() + 1), None),
             Some(AuditStart::Before(revision)) => (Some(revision), None),
             Some(AuditStart::Inside { revision, from }) => {
                 (Some(revision + 1), Some((revision, from)))
@@ -558,6 +560,7 @@ impl AuditApi {
         Ok(pb::ListAuditEventsResponse {
             events: parts,
             next_page_token: next_page_token(&list, next.map(|start| start.to_string())),
+            revision: snapshot.revision(),
         })
     }
 }

@@ -399,7 +399,8 @@ impl RegistryApi {
         request: Request<pb::GetCallerRequest>,
     ) -> ApiResult<pb::GetCallerResponse> {
         let caller = caller(&request)?;
-        let snapshot = self.registry.snapshot();
+        let min_revision = request.get_ref().min_revision;
+        let snapshot = self.registry.snapshot_at_least(min_revision).await?;
         let member = snapshot
             .member(caller.member.as_str())
             .ok_or_else(|| ApiError::NotFound(format!("members/{}", caller.member)))?;

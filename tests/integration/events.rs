@@ -837,3 +837,54 @@ async fn watch_streams_are_counted_by_how_they_end() {
     );
     assert_eq!(count("Ok").await, ok, "and not as answered");
 }
+
+/// ListAuditEvents and GetCaller read at a revision, as every read does.
+#[tokio::test]
+async fn audit_and_caller_reads_take_min_revision() {
+    let server = TestServer::start().await;
+    let written = server
+        .registry_as(Who::OwnerA)
+        .update_brand(pb::UpdateBrandRequest {
+            brand: Some(pb::Brand {
+                name: "brands/alpha".into(),
+                aliases: vec!["Alfa".into()],
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["aliases".into()],
+            }),
+            ..Default::default()
+        })
+        .await
+        .expect("a write")
+        .into_inner()
+        .revision;
+    let page = audit_client(&server, Who::OwnerA)
+        .list_audit_events(pb::ListAuditEventsRequest {
+            min_revision: written,
+            ..Default::default()
+        })
+        .await
+        .expect("audit")
+        .into_inner();
+    assert!(page.revision >= written);
+    assert_eq!(page.events[0].revision, written, "newest first");
+    assert!(page.events.iter().all(|e| e.revision <= page.revision));
+    let never = audit_client(&server, Who::OwnerA)
+        .list_audit_events(pb::ListAuditEventsRequest {
+            min_revision: written + 1000,
+            ..Default::default()
+        })
+        .await
+        .expect_err("a revision never written");
+    assert_eq!(never.code(), Code::InvalidArgument, "{never:?}");
+    let caller = server
+        .registry_as(Who::OwnerA)
+        .get_caller(pb::GetCallerRequest {
+            min_revision: written,
+        })
+        .await
+        .expect("caller")
+        .into_inner();
+    assert!(caller.revision >= written);
+}

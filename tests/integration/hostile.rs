@@ -43,7 +43,7 @@ async fn hostile_names_and_text_get_client_errors_and_write_nothing() {
     let mut owner = server.registry_as(Who::OwnerA);
     let mut check = server.check_as(Who::PlatformP);
     let before = owner
-        .get_caller(pb::GetCallerRequest {})
+        .get_caller(pb::GetCallerRequest::default())
         .await
         .expect("caller")
         .into_inner()
@@ -189,7 +189,7 @@ async fn hostile_names_and_text_get_client_errors_and_write_nothing() {
         unexpected.join("\n")
     );
     let after = owner
-        .get_caller(pb::GetCallerRequest {})
+        .get_caller(pb::GetCallerRequest::default())
         .await
         .expect("caller")
         .into_inner()

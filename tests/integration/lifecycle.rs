@@ -57,7 +57,7 @@ async fn health_is_not_serving_until_the_registry_is_loaded() {
             common::Bearer::key(&key),
         );
     let status = client
-        .get_caller(pb::GetCallerRequest {})
+        .get_caller(pb::GetCallerRequest::default())
         .await
         .expect_err("still loading");
     assert_eq!(status.code(), tonic::Code::Unavailable);
@@ -281,7 +281,7 @@ async fn tls_serves_with_a_certificate_and_key() {
             common::Bearer::key(&keys.platform_p),
         );
     let me = client
-        .get_caller(pb::GetCallerRequest {})
+        .get_caller(pb::GetCallerRequest::default())
         .await
         .expect("call over TLS")
         .into_inner();
@@ -378,7 +378,7 @@ async fn a_connection_whose_peer_never_answers_a_ping_is_closed() {
     let mut client = server.registry_as(Who::OwnerA);
     for _ in 0..2 {
         client
-            .get_caller(pb::GetCallerRequest {})
+            .get_caller(pb::GetCallerRequest::default())
             .await
             .expect("a client that answers pings keeps its connection");
         tokio::time::sleep(Duration::from_millis(800)).await;
@@ -450,7 +450,7 @@ async fn the_binary_prints_a_first_operator_key_and_exits_cleanly_on_sigterm() {
         );
     let mut ok = false;
     for _ in 0..100 {
-        if let Ok(me) = client.get_caller(pb::GetCallerRequest {}).await {
+        if let Ok(me) = client.get_caller(pb::GetCallerRequest::default()).await {
             assert_eq!(
                 me.into_inner().member.expect("member").kind,
                 pb::MemberKind::Operator as i32
@@ -473,7 +473,7 @@ async fn the_binary_prints_a_first_operator_key_and_exits_cleanly_on_sigterm() {
             common::Bearer::key(&wrong),
         );
     let status = refused
-        .get_caller(pb::GetCallerRequest {})
+        .get_caller(pb::GetCallerRequest::default())
         .await
         .expect_err("a wrong secret");
     assert_eq!(status.code(), tonic::Code::Unauthenticated);
@@ -713,7 +713,7 @@ async fn a_request_id_that_would_forge_log_fields_is_not_logged() {
             common::Bearer::key(&key),
         );
     for id in ["plain-id-42", "evil\" member=\"operator"] {
-        let mut request = tonic::Request::new(pb::GetCallerRequest {});
+        let mut request = tonic::Request::new(pb::GetCallerRequest::default());
         request
             .metadata_mut()
             .insert("x-request-id", id.parse().expect("ascii"));

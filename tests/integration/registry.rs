@@ -23,7 +23,7 @@ fn brand_request(id: &str, request_id: &str) -> pb::CreateBrandRequest {
 async fn revision(server: &TestServer) -> u64 {
     server
         .registry_as(Who::OwnerA)
-        .get_caller(pb::GetCallerRequest {})
+        .get_caller(pb::GetCallerRequest::default())
         .await
         .expect("get caller")
         .into_inner()
@@ -1121,7 +1121,7 @@ async fn oversized_requests_are_refused() {
     // The server goes on.
     server
         .registry_as(Who::OwnerA)
-        .get_caller(pb::GetCallerRequest {})
+        .get_caller(pb::GetCallerRequest::default())
         .await
         .expect("a call after them");
 }

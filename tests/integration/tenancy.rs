@@ -67,7 +67,10 @@ async fn call(server: &TestServer, rpc: Rpc, who: Who, n: usize) -> Result<(), t
     let unique = format!("m{n}");
     let brand = "brands/alpha".to_string();
     match rpc {
-        Rpc::GetCaller => as_who.get_caller(pb::GetCallerRequest {}).await.map(drop),
+        Rpc::GetCaller => as_who
+            .get_caller(pb::GetCallerRequest::default())
+            .await
+            .map(drop),
         Rpc::CreateMember => as_who
             .create_member(pb::CreateMemberRequest {
                 member_id: format!("member-{unique}"),
@@ -565,7 +568,7 @@ async fn keys_are_checked_and_revocable() {
         .registry_with_key(
             "mq_nosuchkey_0000000000000000000000000000000000000000000000000000000000000000",
         )
-        .get_caller(pb::GetCallerRequest {})
+        .get_caller(pb::GetCallerRequest::default())
         .await
         .expect_err("unknown key");
     assert_eq!(bad.code(), Code::Unauthenticated);
@@ -580,7 +583,7 @@ async fn keys_are_checked_and_revocable() {
     let forged = format!("mq_{id}_{}", "0".repeat(64));
     let forged = server
         .registry_with_key(&forged)
-        .get_caller(pb::GetCallerRequest {})
+        .get_caller(pb::GetCallerRequest::default())
         .await
         .expect_err("forged key");
     assert_eq!(forged.code(), Code::Unauthenticated);
@@ -601,7 +604,7 @@ async fn keys_are_checked_and_revocable() {
         .into_inner();
     let mut fresh = server.registry_with_key(&created.secret);
     let me = fresh
-        .get_caller(pb::GetCallerRequest {})
+        .get_caller(pb::GetCallerRequest::default())
         .await
         .expect("new key works")
         .into_inner();
@@ -623,7 +626,7 @@ async fn keys_are_checked_and_revocable() {
         .await
         .expect("revoke");
     let revoked = fresh
-        .get_caller(pb::GetCallerRequest {})
+        .get_caller(pb::GetCallerRequest::default())
         .await
         .expect_err("revoked key");
     assert_eq!(revoked.code(), Code::Unauthenticated);
@@ -669,7 +672,7 @@ async fn a_call_with_two_authorization_headers_is_refused() {
     let server = TestServer::start().await;
     let mut client = server.registry_as(Who::Anonymous);
     for second in [&server.keys.owner_a, &server.keys.operator] {
-        let mut request = tonic::Request::new(pb::GetCallerRequest {});
+        let mut request = tonic::Request::new(pb::GetCallerRequest::default());
         for key in [&server.keys.owner_a, second] {
             request.metadata_mut().append(
                 "authorization",
@@ -691,7 +694,7 @@ async fn a_call_with_two_authorization_headers_is_refused() {
     // One is fine.
     server
         .registry_as(Who::OwnerA)
-        .get_caller(pb::GetCallerRequest {})
+        .get_caller(pb::GetCallerRequest::default())
         .await
         .expect("one header");
 }
