@@ -760,12 +760,26 @@ impl RegistryApi {
             .expiry_date
             .as_ref()
             .and_then(|d| v.check("trademark.expiry_date", convert::parse_date(d)));
+        let before = v.len();
         let designated = regions(
             &t.designated_countries,
             "trademark.designated_countries",
             &mut v,
         );
+        // Each designation the office does not allow, by its entry.
+        if let Some(office) = office {
+            for (i, value) in t.designated_countries.iter().enumerate() {
+                if let Ok(region) = Region::parse(value) {
+                    v.require(
+                        &format!("trademark.designated_countries[{i}]"),
+                        office.check_designation(region),
+                    );
+                }
+            }
+        }
+        // The list as a whole, once its entries are right.
         let territories = office
+            .filter(|_| v.len() == before)
             .and_then(|o| v.check("trademark.designated_countries", o.territories(&designated)));
         let spec = office.zip(kind).zip(status).zip(territories).map(
             |(((office, kind), status), territories)| TrademarkSpec {

@@ -54,6 +54,11 @@ impl Violations {
         self.0.is_empty()
     }
 
+    /// How many violations were found so far.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
     /// Ok when nothing was found, else INVALID_ARGUMENT with every violation.
     ///
     /// # Errors

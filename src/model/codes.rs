@@ -517,6 +517,32 @@ impl Office {
     ///
     /// If designations are given where none are allowed, missing where they
     /// are required, or name a country the office cannot cover.
+    /// Why `region` cannot be a designated country of a mark of this office
+    /// whose designations are restricted to its member states (EUIPO,
+    /// ARIPO), if it cannot: one entry's refusal, where
+    /// [`Office::territories`] refuses the list.
+    ///
+    /// # Errors
+    ///
+    /// `"GB" is not an EU member state; …`.
+    pub fn check_designation(&self, region: Region) -> Result<(), String> {
+        let restricted = match self {
+            Office::Euipo => members_only(
+                &[region],
+                &EU_MEMBER_STATES,
+                "an EU member state; an EU trade mark covers only EU member states",
+            ),
+            Office::Aripo => members_only(
+                &[region],
+                &BANJUL_PROTOCOL_STATES,
+                "a party to the Banjul Protocol; an ARIPO trademark can designate only \
+                 Banjul Protocol states",
+            ),
+            _ => return Ok(()),
+        };
+        restricted.map(drop)
+    }
+
     pub fn territories(&self, designated: &[Region]) -> Result<Vec<Region>, String> {
         match self {
             Office::National(region) => {

@@ -167,12 +167,41 @@ async fn bad_fields_come_back_as_field_violations_and_write_nothing() {
     let status = owner
         .add_trademark(pb::AddTrademarkRequest {
             parent: "brands/alpha".into(),
-            trademark: Some(tm),
+            trademark: Some(tm.clone()),
             request_id: String::new(),
         })
         .await
         .expect_err("WIPO mark without designations");
     assert_violations(&status, &["trademark.designated_countries"]);
+    // Too many designations is one mistake, not also an empty list.
+    tm.designated_countries = vec!["FR".into(); 300];
+    let status = owner
+        .add_trademark(pb::AddTrademarkRequest {
+            parent: "brands/alpha".into(),
+            trademark: Some(tm.clone()),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("300 designations");
+    assert_eq!(
+        common::field_violations(&status),
+        [(
+            "trademark.designated_countries".to_string(),
+            "at most 250 regions, got 300".to_string()
+        )]
+    );
+    // An EU mark names each designation outside the EU by its entry.
+    tm.office = "EM".into();
+    tm.designated_countries = vec!["FR".into(), "GB".into()];
+    let status = owner
+        .add_trademark(pb::AddTrademarkRequest {
+            parent: "brands/alpha".into(),
+            trademark: Some(tm),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("a designation outside the EU");
+    assert_violations(&status, &["trademark.designated_countries[1]"]);
 
     let status = owner
         .authorize_seller(pb::AuthorizeSellerRequest {
