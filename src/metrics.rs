@@ -73,6 +73,14 @@ pub fn install() -> Option<PrometheusHandle> {
             }
             describe();
             metrics::gauge!("marque_build_info", "version" => env!("CARGO_PKG_VERSION")).set(1.0);
+            // Counters without labels are exported from the start, at 0, so
+            // that rates and alerts on them work before their first event.
+            for counter in [
+                "marque_change_feed_reconnects_total",
+                "marque_db_pool_wait_timeouts_total",
+            ] {
+                metrics::counter!(counter).increment(0);
+            }
             Some(recorder)
         })
         .clone()

@@ -114,6 +114,9 @@ async fn probes_read_honest_health_on_the_admin_port_while_the_api_port_needs_mt
         "marque_replication_lag_revisions",
         "marque_detection_overlay_brands",
         "marque_authorization_overlay_changes",
+        // Counters without labels, at 0 before their first event.
+        "marque_change_feed_reconnects_total",
+        "marque_db_pool_wait_timeouts_total",
     ] {
         assert!(before.contains(series), "{series} missing from:\n{before}");
     }
