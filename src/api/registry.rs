@@ -124,6 +124,12 @@ fn request_id(value: &str, v: &mut Violations) {
             "request_id",
             "must be at most 128 printable characters (a UUID is a good choice)",
         );
+    } else if !value.is_empty() && crate::model::codes::is_blank(value) {
+        // Blank is not an idempotency key: unrelated requests would share it.
+        v.add(
+            "request_id",
+            "must not be blank: give a UUID, or leave it empty",
+        );
     }
 }
 

@@ -471,6 +471,13 @@ async fn a_retry_with_the_same_request_id_writes_once() {
         "the retry wrote nothing"
     );
 
+    // A blank request id is no idempotency key.
+    let status = owner
+        .create_brand(brand_request("blank-id", "   "))
+        .await
+        .expect_err("a blank request id");
+    assert_violations(&status, &["request_id"]);
+
     // Another member may use the same request id for its own write.
     server
         .registry_as(Who::OwnerB)
