@@ -1353,7 +1353,7 @@ impl RegistryApi {
             for row in &message.rows {
                 if index >= MAX_IMPORT_ROWS {
                     v.add(
-                        "rows",
+                        "stream",
                         format!("at most {MAX_IMPORT_ROWS} rows in one import"),
                     );
                     return Err(v

@@ -790,6 +790,14 @@ impl Snapshot {
                 if violations.is_empty() {
                     Ok(changes)
                 } else {
+                    // The first row with each kind of mistake, as for the
+                    // rows' own fields (a thousand rows naming the same
+                    // non-platform are one mistake).
+                    let mut kinds = std::collections::HashSet::new();
+                    violations.retain(|(field, _)| {
+                        let kind = field.find(']').map_or(field.as_str(), |end| &field[end..]);
+                        kinds.insert(kind.to_string())
+                    });
                     Err(PlanError::Invalid(violations))
                 }
             }

@@ -702,6 +702,22 @@ async fn an_import_is_all_or_nothing() {
         .await
         .expect_err("unknown platform, duplicate seller");
     assert_violations(&status, &["rows[1].platform", "rows[2].seller_account"]);
+    // The same mistake in many rows is named once, at its first row.
+    let status = owner
+        .import_authorizations(tokio_stream::iter(vec![pb::ImportAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            rows: (0..50)
+                .map(|i| row("members/nobody", &format!("s-{i}"), &[]))
+                .collect(),
+            request_id: String::new(),
+        }]))
+        .await
+        .expect_err("fifty rows naming no platform");
+    let named: Vec<String> = common::field_violations(&status)
+        .into_iter()
+        .map(|(field, _)| field)
+        .collect();
+    assert_eq!(named, ["rows[0].platform"]);
     assert_eq!(revision(&server).await, before, "no row was written");
 
     // A good import lands in one revision; one row updates the fixture's
