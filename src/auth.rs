@@ -538,6 +538,22 @@ fn is_public(path: &str) -> bool {
     path.starts_with("/grpc.health.v1.") || path.starts_with("/grpc.reflection.")
 }
 
+/// Whether a call's request stream broke off (the client cancelled the call
+/// or reset its stream while still sending): put in the request's
+/// extensions by the [`AuthLayer`]. tonic ends such a stream as if it were
+/// complete; a handler that commits what a stream brought (an import)
+/// checks this first.
+#[derive(Clone, Debug, Default)]
+pub struct RequestStream(Arc<AtomicBool>);
+
+impl RequestStream {
+    /// Whether the stream broke off before its end.
+    #[must_use]
+    pub fn broke(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
 /// A request body that notes when it breaks off: the client cancelled the
 /// call (its deadline passed, or it gave up) or reset its stream while still
 /// sending the request. tonic then answers as if the message had been cut
@@ -762,6 +778,9 @@ where
                     })
                 });
                 request.extensions_mut().insert(caller);
+                request
+                    .extensions_mut()
+                    .insert(RequestStream(broke.clone()));
                 Box::pin(
                     async move {
                         let mut response = inner.call(request).await?;

@@ -35,8 +35,6 @@ pub const MAX_WATCH_STREAMS_PER_MEMBER: usize = 8;
 /// together: the others wait, so that replays from an old revision never
 /// hold the store connections writes and other reads need.
 const WATCH_CONCURRENT_READS: usize = 4;
-static WATCH_READS: tokio::sync::Semaphore =
-    tokio::sync::Semaphore::const_new(WATCH_CONCURRENT_READS);
 /// Most stored bytes of events one read of a Watch stream holds (always at
 /// least one event): 256 bulk imports would be gigabytes.
 const WATCH_READ_BYTES: usize = 8 << 20;
@@ -58,6 +56,8 @@ pub struct WatchApi {
     draining: watch::Receiver<bool>,
     /// Open streams per member ([`MAX_WATCH_STREAMS_PER_MEMBER`]).
     open: Arc<std::sync::Mutex<std::collections::HashMap<Slug, usize>>>,
+    /// Reads of the history under way ([`WATCH_CONCURRENT_READS`]).
+    reads: Arc<tokio::sync::Semaphore>,
 }
 
 /// One open Watch stream of a member, counted while it lives.
@@ -114,6 +114,7 @@ impl WatchApi {
             checkpoint_every,
             draining,
             open: Arc::default(),
+            reads: Arc::new(tokio::sync::Semaphore::new(WATCH_CONCURRENT_READS)),
         }
     }
 }
@@ -220,6 +221,7 @@ async fn feed(
     from: Revision,
     checkpoint_every: Duration,
     mut draining: watch::Receiver<bool>,
+    reads: Arc<tokio::sync::Semaphore>,
     tx: Sender,
 ) {
     let mut revisions = registry.revisions();
@@ -228,7 +230,7 @@ async fn feed(
     loop {
         let read = {
             // Never fails: the semaphore is never closed.
-            let _permit = WATCH_READS.acquire().await;
+            let _permit = reads.acquire().await;
             registry
                 .store()
                 .events_after(cursor, WATCH_BATCH, WATCH_READ_BYTES)
@@ -391,6 +393,7 @@ impl WatchApi {
             req.from_revision,
             self.checkpoint_every,
             self.draining.clone(),
+            self.reads.clone(),
             tx,
         );
         tokio::spawn(async move {

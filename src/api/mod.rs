@@ -61,6 +61,9 @@ pub enum ApiError {
     /// The caller's API key stopped being valid during the call.
     #[error("{0}")]
     Unauthenticated(String),
+    /// The client cancelled the call (its request stream broke off).
+    #[error("{0}")]
+    Cancelled(String),
     /// A message of a client stream is beyond the service's size limit.
     #[error("{0}")]
     ResourceExhausted(String),
@@ -181,6 +184,7 @@ impl From<ApiError> for Status {
             ApiError::Unauthenticated(what) => {
                 Status::unauthenticated(clip(what, MAX_MESSAGE_CHARS))
             }
+            ApiError::Cancelled(what) => Status::cancelled(clip(what, MAX_MESSAGE_CHARS)),
             ApiError::ResourceExhausted(what) => {
                 Status::resource_exhausted(clip(what, MAX_MESSAGE_CHARS))
             }

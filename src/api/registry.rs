@@ -1297,6 +1297,11 @@ impl RegistryApi {
         request: Request<Streaming<pb::ImportAuthorizationsRequest>>,
     ) -> ApiResult<pb::ImportAuthorizationsResponse> {
         let caller = caller(&request)?;
+        let stream_state = request
+            .extensions()
+            .get::<crate::auth::RequestStream>()
+            .cloned()
+            .unwrap_or_default();
         let mut stream = request.into_inner();
         let mut v = Violations::new();
         // The brand, its resource name and the request id, from the first
@@ -1386,6 +1391,13 @@ impl RegistryApi {
             v.add("rows", "an import needs at least one row");
         }
         v.finish()?;
+        // tonic ends a stream the client cancelled as if it were complete:
+        // its rows so far are not the import.
+        if stream_state.broke() {
+            return Err(ApiError::Cancelled(
+                "the import stream was cancelled before its end; nothing was written".into(),
+            ));
+        }
         let committed = self
             .write(
                 &caller,

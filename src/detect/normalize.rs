@@ -10,8 +10,10 @@
 //!   `🅲`, and letters of other scripts in a word with Latin letters,
 //!   `ΛURΞLLΞ`); default-ignorable code points removed (zero-width space, soft
 //!   hyphen, bidi controls, Hangul fillers), a word boundary staying allowed
-//!   where they were, and the letters under a right-to-left override put in
-//!   the order it shows them (`\u{202E}reitraC` is `Cartier`); combining
+//!   where one stood for a space (a zero-width space, a Hangul filler, a
+//!   bidi control), and a text with bidi controls read in the order it is
+//!   shown (`\u{202E}reitraC` is `Cartier`; letters of right-to-left scripts
+//!   keep the order they are written and read in); combining
 //!   marks the exact fold keeps are removed too
 //!   (`A҉`); leetspeak digits mapped to letters (`0`→`o`, `1`→`l`, `3`→`e`,
 //!   `4`→`a`, `5`→`s`, `7`→`t`) in a word with letters, a number keeping its
@@ -193,7 +195,8 @@ impl FoldedText {
 
     /// The folded byte range whose characters come from inside the original
     /// span `original` (the inverse of [`FoldedText::original_span`]),
-    /// trimmed of separator spaces.
+    /// trimmed of separator spaces. For a fold in text order (the exact
+    /// fold is always one): a reordered one's sources are not sorted.
     #[must_use]
     pub fn folded_range(&self, original: Range<usize>) -> Range<usize> {
         let lo = self
@@ -516,6 +519,21 @@ enum Class {
     Attach = 3,
 }
 
+/// An invisible character that leaves a word boundary where the
+/// obfuscation fold removes it ([`leaves_boundary`]).
+const ZERO_WIDTH_SPACE: char = '\u{200B}';
+
+/// The invisible characters that stand for a space: U+200B ZERO WIDTH SPACE,
+/// a word break, and the Hangul fillers, which draw as a blank (sellers write
+/// them for spaces). Others (soft hyphen, joiners, variation selectors) sit
+/// inside a word as shown (`Can\u{AD}dior` shows `Candior`), and leave none.
+fn leaves_boundary(c: char) -> bool {
+    matches!(
+        c,
+        ZERO_WIDTH_SPACE | '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}'
+    )
+}
+
 /// The explicit bidi controls (embeddings, overrides, isolates and their
 /// pops), which can show Latin letters or words in another order than they
 /// are written (`\u{202E}reitraC` shows `Cartier`; `\u{202B}elle\u{200F}Aur`
@@ -533,14 +551,19 @@ fn is_reordering_control(c: char) -> bool {
 /// map back to the characters as written ([`FoldedText::original_span`]
 /// takes their extent).
 fn fold_in_display_order(text: &str, obf: &mut FoldedText) {
+    use unicode_bidi::BidiClass;
     let info = unicode_bidi::BidiInfo::new(text, Some(unicode_bidi::Level::ltr()));
     let mut shown = String::with_capacity(text.len());
     // Per byte of `shown`: the original span of its character.
     let mut origin: Vec<(u32, u32)> = Vec::with_capacity(text.len());
     let mut push = |at: usize, c: char| {
-        if is_reordering_control(c) {
-            return;
-        }
+        // A control is dropped, but as an invisible character that leaves
+        // a word boundary (`Genuine\u{2066}Dior\u{2069}perfume`).
+        let c = if is_reordering_control(c) {
+            ZERO_WIDTH_SPACE
+        } else {
+            c
+        };
         shown.push(c);
         // Both fit in u32: the text was cut to u32::MAX bytes.
         let span = (at as u32, (at + c.len_utf8()) as u32);
@@ -552,7 +575,14 @@ fn fold_in_display_order(text: &str, obf: &mut FoldedText) {
             let chars = text[run.clone()]
                 .char_indices()
                 .map(|(i, c)| (run.start + i, c));
-            if levels[run.start].is_rtl() {
+            // A right-to-left run shows its characters in reverse. Letters
+            // of a right-to-left script are read that way too, so their
+            // order as written is their order as read: only runs without
+            // them (Latin letters an override turns around) are reversed.
+            let written_rtl = info.original_classes[run.clone()]
+                .iter()
+                .any(|class| matches!(class, BidiClass::R | BidiClass::AL));
+            if levels[run.start].is_rtl() && !written_rtl {
                 for (at, c) in chars.rev() {
                     push(at, c);
                 }
@@ -1050,9 +1080,6 @@ impl<'a> Writer<'a> {
             // A change between superscript and ordinary letters may end a
             // word ([`SMALL`]).
             Class::Word if origin & SMALL != 0 => {
-                // The small letter after this one may start a word
-                // ([`Writer::soft_boundaries`]).
-                self.soft_at.push(self.out.text.len() + c.len_utf8());
                 let after_ordinary = self.last & WORD != 0
                     && self.out.src.last().is_some_and(|s| s.flags & SMALL == 0);
                 if after_ordinary {
@@ -1085,6 +1112,11 @@ impl<'a> Writer<'a> {
             self.word_single = false;
         }
         self.out.push(c, flags, start, end);
+        if flags & SMALL != 0 {
+            // The letter after this small one may start a word
+            // ([`Writer::soft_boundaries`]).
+            self.soft_at.push(self.out.text.len());
+        }
         self.last = flags & KIND_FLAGS;
         self.digits |= flags & DIGIT != 0;
     }
@@ -1267,7 +1299,7 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
             Kind::Ignorable => {
                 ex.sep(start, end);
                 if OBF {
-                    if ob.last & WORD != 0 {
+                    if ob.last & WORD != 0 && leaves_boundary(c) {
                         ob.soft_at.push(ob.out.text.len());
                     }
                     ob.reorders |= is_reordering_control(c);
@@ -1297,7 +1329,12 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
             // After a word character, or after leet characters held after
             // one: held (up to a few in a row).
             let after_word = held.len > 0 || (ob.last & WORD != 0 && ob.pending_sep.is_none());
-            if !(after_word && held.push((entry.leet, start, end))) {
+            // `+` after a digit is arithmetic or a count (`10+12`, `2+1`):
+            // the numbers keep their digits.
+            let after_digit = entry.leet == 't'
+                && held.len == 0
+                && ob.out.src.last().is_some_and(|s| s.flags & DIGIT != 0);
+            if after_digit || !(after_word && held.push((entry.leet, start, end))) {
                 let _ = ob.release_leet(&mut held, false);
                 ob.sep(start, end);
             }

@@ -287,6 +287,13 @@ fn invisible_characters_written_for_spaces_still_end_words() {
         LOUIS_VUITTON
     );
     assert_eq!(one("Genuine\u{200B}Dior\u{200B}perfume").0, DIOR);
+    // So do bidi controls, which a reordering fold drops.
+    assert_eq!(one("Genuine\u{2066}Dior\u{2069}perfume").0, DIOR);
+    // Invisible characters that sit inside a word as shown leave none:
+    // `Can\u{AD}dior` shows `Candior`.
+    for text in ["Can\u{AD}dior", "Jaca\u{200C}dior", "Super\u{200D}dior"] {
+        assert!(found(text).is_empty(), "{text:?}");
+    }
     // Inside a name they are still seen through.
     assert_eq!(
         one("Car\u{3164}tier ring"),
@@ -327,6 +334,17 @@ fn a_name_written_backwards_under_a_right_to_left_override_is_read_as_shown() {
         assert_eq!(one(text).0, CARTIER, "{text:?}");
         assert_eq!(one(text).1, Evidence::TextObfuscated, "{text:?}");
     }
+    // Letters of a right-to-left script are read in the order written,
+    // bidi controls or not.
+    let arabic = BrandIndex::build([entry(1, &["كارتييه", "لويس فيتون"], &[])]).expect("index");
+    for text in [
+        "ساعة كارتييه أصلية",
+        "\u{2066}x\u{2069} كارتييه",
+        "\u{202B}كارتييه\u{202C} ring",
+        "حقيبة \u{2067}لويس فيتون\u{2069}",
+    ] {
+        assert_eq!(scan_with(&arabic, text).len(), 1, "{text:?}");
+    }
 }
 
 #[test]
@@ -342,6 +360,10 @@ fn superscript_letters_beside_a_name_end_it() {
         (CARTIER, Evidence::TextExact, "Cartier")
     );
     assert_eq!(one("Diorˢᴹ perfume").1, Evidence::TextExact);
+    assert_eq!(
+        one("Watch ᴿCartier"),
+        (CARTIER, Evidence::TextExact, "Cartier")
+    );
     // A name written wholly in small letters is still one word (NFKC
     // reads them as letters, as it reads full-width ones).
     assert_eq!(
@@ -507,6 +529,8 @@ fn leet_symbols_may_come_in_a_row() {
         fold_obfuscated("Men+Women 2+ pack +Dior"),
         "rnentwornen 2 pack dlor"
     );
+    // Between numbers it is arithmetic: they keep their digits.
+    assert_eq!(fold_obfuscated("10+12, 2+1"), fold_obfuscated("10 12, 2 1"));
 }
 
 #[test]

@@ -500,23 +500,6 @@ impl Office {
         }
     }
 
-    /// The regions a registration at this office protects, given its
-    /// designated countries; sorted by code, without duplicates.
-    ///
-    /// - National office: its own country; nothing may be designated.
-    /// - EUIPO: all 27 EU member states when nothing is designated,
-    ///   otherwise the designated ones, which must be EU member states.
-    /// - Benelux: Belgium, Luxembourg and the Netherlands; nothing may be
-    ///   designated.
-    /// - OAPI: its 17 member states; nothing may be designated.
-    /// - WIPO (Madrid): exactly the designated countries, at least one.
-    /// - ARIPO: exactly the designated countries, at least one, each a party
-    ///   to the Banjul Protocol ([`BANJUL_PROTOCOL_STATES`]).
-    ///
-    /// # Errors
-    ///
-    /// If designations are given where none are allowed, missing where they
-    /// are required, or name a country the office cannot cover.
     /// Why `region` cannot be a designated country of a mark of this office
     /// whose designations are restricted to its member states (EUIPO,
     /// ARIPO), if it cannot: one entry's refusal, where
@@ -543,6 +526,23 @@ impl Office {
         restricted.map(drop)
     }
 
+    /// The regions a registration at this office protects, given its
+    /// designated countries; sorted by code, without duplicates.
+    ///
+    /// - National office: its own country; nothing may be designated.
+    /// - EUIPO: all 27 EU member states when nothing is designated,
+    ///   otherwise the designated ones, which must be EU member states.
+    /// - Benelux: Belgium, Luxembourg and the Netherlands; nothing may be
+    ///   designated.
+    /// - OAPI: its 17 member states; nothing may be designated.
+    /// - WIPO (Madrid): exactly the designated countries, at least one.
+    /// - ARIPO: exactly the designated countries, at least one, each a party
+    ///   to the Banjul Protocol ([`BANJUL_PROTOCOL_STATES`]).
+    ///
+    /// # Errors
+    ///
+    /// If designations are given where none are allowed, missing where they
+    /// are required, or name a country the office cannot cover.
     pub fn territories(&self, designated: &[Region]) -> Result<Vec<Region>, String> {
         match self {
             Office::National(region) => {
@@ -797,7 +797,8 @@ pub fn printable_identifier(value: &str, min_chars: usize, max_chars: usize) -> 
 
 /// Checks a free-text field (a display name, a mark's text, a reference):
 /// `min_chars` to `max_chars` Unicode scalar values, no control character
-/// (Unicode category Cc, which includes tab and newline), not blank
+/// (Unicode category Cc, which includes tab and newline) nor line or
+/// paragraph separator (U+2028, U+2029), not blank
 /// ([`is_blank`]) when it is required (`min_chars` above 0), and no leading
 /// or trailing whitespace.
 ///
@@ -819,14 +820,21 @@ pub fn bounded_text(value: &str, min_chars: usize, max_chars: usize) -> Result<(
             format!("must be {min_chars} to {max_chars} characters, got {count}")
         });
     }
-    if let Some((index, control)) = value
-        .chars()
-        .enumerate()
-        .find(|&(_, c)| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
-    {
+    if let Some((index, control)) = value.chars().enumerate().find(|(_, c)| c.is_control()) {
         return Err(format!(
             "must not contain control characters, found U+{:04X} at character {}",
             u32::from(control),
+            index + 1
+        ));
+    }
+    if let Some((index, separator)) = value
+        .chars()
+        .enumerate()
+        .find(|&(_, c)| matches!(c, '\u{2028}' | '\u{2029}'))
+    {
+        return Err(format!(
+            "must not contain line or paragraph separators, found U+{:04X} at character {}",
+            u32::from(separator),
             index + 1
         ));
     }
@@ -1406,7 +1414,6 @@ mod tests {
             ("ab\u{7f}", "007F", 3),
             ("é\u{85}", "0085", 2),
             ("\u{9f}", "009F", 1),
-            ("a\u{2028}b", "2028", 2),
         ] {
             assert_eq!(
                 bounded_text(input, 0, 100),
@@ -1418,6 +1425,13 @@ mod tests {
         }
         // Format characters (Cf) such as a zero-width joiner are not controls.
         assert_eq!(bounded_text("a\u{200d}b", 1, 10), Ok(()));
+        // Line and paragraph separators break a line as a newline does.
+        assert_eq!(
+            bounded_text("a\u{2028}b", 1, 10),
+            Err(
+                "must not contain line or paragraph separators, found U+2028 at character 2".into()
+            )
+        );
     }
 
     #[test]

@@ -570,3 +570,58 @@ async fn broken_request_frames_are_an_invalid_argument_and_abandoned_calls_are_c
         "no broken request is counted as a server fault"
     );
 }
+
+/// An import stream the client cancels after sending rows writes nothing:
+/// tonic ends such a stream as if it were complete.
+#[tokio::test]
+async fn a_cancelled_import_writes_nothing() {
+    use prost::Message;
+    let server = TestServer::start().await;
+    let tcp = tokio::net::TcpStream::connect(server.addr)
+        .await
+        .expect("connect");
+    let (client, connection) = h2::client::handshake(tcp).await.expect("handshake");
+    tokio::spawn(connection);
+    let mut client = client.ready().await.expect("ready");
+    let key = server.keys.of(Who::OwnerA).expect("a key");
+    let request = http::Request::builder()
+        .method("POST")
+        .uri(format!(
+            "http://{}/marque.v1.RegistryService/ImportAuthorizations",
+            server.addr
+        ))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .header("authorization", format!("Bearer {key}"))
+        .body(())
+        .expect("request");
+    let (_response, mut stream) = client.send_request(request, false).expect("headers");
+    let message = pb::ImportAuthorizationsRequest {
+        parent: "brands/alpha".into(),
+        rows: vec![pb::Authorization {
+            platform: "members/platform-p".into(),
+            seller_account: "cancelled-import".into(),
+            ..Default::default()
+        }],
+        request_id: String::new(),
+    }
+    .encode_to_vec();
+    let length = u32::try_from(message.len()).expect("small");
+    stream
+        .send_data(bytes::Bytes::from(frame(0, length, &message)), false)
+        .expect("a whole message");
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    stream.send_reset(h2::Reason::CANCEL);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let listed = server
+        .registry_as(Who::OwnerA)
+        .list_authorizations(pb::ListAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            seller_account: "cancelled-import".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .into_inner();
+    assert!(listed.authorizations.is_empty(), "{listed:?}");
+}
