@@ -410,28 +410,15 @@ async fn raw_h2_call(
     end: bool,
     cancel_after: Option<std::time::Duration>,
 ) -> Option<(String, String)> {
-    let tcp = tokio::net::TcpStream::connect(server.addr)
-        .await
-        .expect("connect");
-    let (client, connection) = h2::client::handshake(tcp).await.expect("handshake");
-    tokio::spawn(connection);
-    let mut client = client.ready().await.expect("ready");
-    let key = server.keys.of(Who::PlatformP).expect("a key");
-    let mut request = http::Request::builder()
-        .method("POST")
-        .uri(format!(
-            "http://{}/marque.v1.CheckService/CheckListing",
-            server.addr
-        ))
-        .header("content-type", "application/grpc")
-        .header("te", "trailers")
-        .header("authorization", format!("Bearer {key}"));
-    for (name, value) in extra {
-        request = request.header(*name, *value);
-    }
-    let request = request.body(()).expect("request");
     let no_data = data.is_none() && end;
-    let (response, mut stream) = client.send_request(request, no_data).expect("send headers");
+    let (response, mut stream) = open_h2_call(
+        server,
+        Who::PlatformP,
+        "/marque.v1.CheckService/CheckListing",
+        extra,
+        no_data,
+    )
+    .await;
     if let Some(data) = data {
         stream
             .send_data(bytes::Bytes::from(data), end)
@@ -463,6 +450,35 @@ async fn raw_h2_call(
             .to_string()
     };
     Some((text("grpc-status"), text("grpc-message")))
+}
+
+/// Opens a call to `path` as `who` on a connection of its own, with
+/// `extra` headers, its request stream ended at once when `end`.
+async fn open_h2_call(
+    server: &TestServer,
+    who: Who,
+    path: &str,
+    extra: &[(&str, &str)],
+    end: bool,
+) -> (h2::client::ResponseFuture, h2::SendStream<bytes::Bytes>) {
+    let tcp = tokio::net::TcpStream::connect(server.addr)
+        .await
+        .expect("connect");
+    let (client, connection) = h2::client::handshake(tcp).await.expect("handshake");
+    tokio::spawn(connection);
+    let mut client = client.ready().await.expect("ready");
+    let key = server.keys.of(who).expect("a key");
+    let mut request = http::Request::builder()
+        .method("POST")
+        .uri(format!("http://{}{path}", server.addr))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .header("authorization", format!("Bearer {key}"));
+    for (name, value) in extra {
+        request = request.header(*name, *value);
+    }
+    let request = request.body(()).expect("request");
+    client.send_request(request, end).expect("send headers")
 }
 
 /// A gRPC message frame: the compressed flag, the length `claimed`, then
@@ -577,25 +593,14 @@ async fn broken_request_frames_are_an_invalid_argument_and_abandoned_calls_are_c
 async fn a_cancelled_import_writes_nothing() {
     use prost::Message;
     let server = TestServer::start().await;
-    let tcp = tokio::net::TcpStream::connect(server.addr)
-        .await
-        .expect("connect");
-    let (client, connection) = h2::client::handshake(tcp).await.expect("handshake");
-    tokio::spawn(connection);
-    let mut client = client.ready().await.expect("ready");
-    let key = server.keys.of(Who::OwnerA).expect("a key");
-    let request = http::Request::builder()
-        .method("POST")
-        .uri(format!(
-            "http://{}/marque.v1.RegistryService/ImportAuthorizations",
-            server.addr
-        ))
-        .header("content-type", "application/grpc")
-        .header("te", "trailers")
-        .header("authorization", format!("Bearer {key}"))
-        .body(())
-        .expect("request");
-    let (_response, mut stream) = client.send_request(request, false).expect("headers");
+    let (_response, mut stream) = open_h2_call(
+        &server,
+        Who::OwnerA,
+        "/marque.v1.RegistryService/ImportAuthorizations",
+        &[],
+        false,
+    )
+    .await;
     let message = pb::ImportAuthorizationsRequest {
         parent: "brands/alpha".into(),
         rows: vec![pb::Authorization {
