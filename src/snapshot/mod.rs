@@ -25,6 +25,8 @@ mod scopes;
 
 use std::{ops::Bound, sync::Arc};
 
+use crate::{detect::LOGO_STRONG_DISTANCE, logo::LogoHash};
+
 use hashbrown::DefaultHashBuilder;
 use imbl::{GenericHashMap, HashMap, OrdMap, shared_ptr::DefaultSharedPtr};
 
@@ -639,7 +641,8 @@ impl Snapshot {
                 description,
                 source,
             } => {
-                self.writable_brand(brand)?;
+                let owner = self.writable_brand(brand)?.owner.clone();
+                self.logo_not_taken(&owner, source.hash)?;
                 if let Some(existing) = self.logos_of(brand).find(|l| l.hash == source.hash) {
                     return Err(PlanError::AlreadyExists(format!(
                         "brands/{brand} already has a logo with hash {} ({})",
@@ -874,6 +877,38 @@ impl Snapshot {
             Ok(())
         } else {
             Err(PlanError::Invalid(taken))
+        }
+    }
+
+    /// Refuses a logo that would be strong evidence of another member's
+    /// active brand: within [`LOGO_STRONG_DISTANCE`] bits of one of its
+    /// logos. Otherwise a member could register another's logo on its own
+    /// brand, and listings showing it, even by sellers the other member
+    /// authorized, would be blocked as showing the wrong owner's brand (the
+    /// rule [`Self::names_not_taken`] keeps for names). Checked against the
+    /// detection index, as names are.
+    fn logo_not_taken(&self, owner: &Slug, hash: LogoHash) -> Result<(), PlanError> {
+        let Some(detection) = self.detection.current() else {
+            return Ok(());
+        };
+        let mut found = Vec::new();
+        detection.layers().scan_logos(&[hash.0], &mut found);
+        let other = found
+            .iter()
+            .filter(|m| m.distance <= LOGO_STRONG_DISTANCE)
+            .filter_map(|m| detection.brand(m.brand))
+            .find(|b| b.owner != *owner && b.status == BrandStatus::Active);
+        match other {
+            Some(other) => Err(PlanError::Invalid(vec![(
+                "source".into(),
+                format!(
+                    "the image's hash {} is within {LOGO_STRONG_DISTANCE} bits of a logo of \
+                     brands/{}, which another member owns",
+                    hash.to_hex(),
+                    other.id
+                ),
+            )])),
+            None => Ok(()),
         }
     }
 

@@ -1050,6 +1050,33 @@ async fn logos_are_hashed_from_images_or_taken_as_hashes() {
         .expect_err("duplicate hash");
     assert_eq!(status.code(), Code::AlreadyExists);
 
+    // Another member may not register it, nor a hash within 4 bits of it:
+    // listings showing it would be read as that member's brand. Beyond, it
+    // may (a logo that only looks alike is weak evidence).
+    let flip = |bits: u32| {
+        let hash = u64::from_str_radix(&logo.perceptual_hash, 16).expect("hex");
+        format!("{:016x}", hash ^ ((1u64 << bits) - 1))
+    };
+    for (hash, taken) in [(flip(0), true), (flip(4), true), (flip(5), false)] {
+        let answer = server
+            .registry_as(Who::OwnerB)
+            .add_logo(pb::AddLogoRequest {
+                parent: "brands/beta".into(),
+                description: String::new(),
+                source: Some(pb::add_logo_request::Source::PerceptualHash(hash.clone())),
+                request_id: String::new(),
+            })
+            .await;
+        match (answer, taken) {
+            (Err(status), true) => {
+                assert_violations(&status, &["source"]);
+                assert!(status.message().contains("brands/alpha"), "{status:?}");
+            }
+            (Ok(_), false) => {}
+            (answer, _) => panic!("{hash}: {answer:?}"),
+        }
+    }
+
     for (source, field) in [
         (
             pb::add_logo_request::Source::Image(b"not an image".to_vec()),
