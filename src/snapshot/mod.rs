@@ -933,6 +933,16 @@ impl Snapshot {
         except: Option<&ResourceId>,
     ) -> Result<(), PlanError> {
         match self.trademark_numbers.get(&(office, Arc::from(number))) {
+            // A mark of an archived brand may be registered again: by its
+            // new owner, when the brand changed hands.
+            Some((brand, _))
+                if self
+                    .brands
+                    .get(brand)
+                    .is_some_and(|b| b.status == BrandStatus::Archived) =>
+            {
+                Ok(())
+            }
             Some((brand, id)) if Some(id) != except => Err(PlanError::AlreadyExists(format!(
                 "trademark {office} {number:?} is already registered as brands/{brand}/trademarks/{id}"
             ))),

@@ -1628,3 +1628,47 @@ async fn an_import_keeps_what_its_rows_leave_out() {
     assert_eq!(now.reference, "CONTRACT-9");
     assert_eq!(now.valid_from, created.valid_from);
 }
+
+/// A trademark number is one brand's while that brand is active; once it is
+/// archived (the brand changed hands), the mark's new owner may register it.
+#[tokio::test]
+async fn an_archived_brands_marks_may_be_registered_again() {
+    let server = TestServer::start().await;
+    let mark = || pb::Trademark {
+        office: "US".into(),
+        registration_number: "7770001".into(),
+        kind: pb::TrademarkKind::Word as i32,
+        nice_classes: vec![14],
+        status: pb::TrademarkStatus::Registered as i32,
+        ..Default::default()
+    };
+    let add = async |who: Who, brand: &str| {
+        server
+            .registry_as(who)
+            .add_trademark(pb::AddTrademarkRequest {
+                parent: format!("brands/{brand}"),
+                trademark: Some(mark()),
+                request_id: String::new(),
+            })
+            .await
+    };
+    add(Who::OwnerA, "alpha")
+        .await
+        .expect("the first owner's mark");
+    let status = add(Who::OwnerB, "beta")
+        .await
+        .expect_err("another active brand's mark");
+    assert_eq!(status.code(), Code::AlreadyExists, "{status:?}");
+    server
+        .registry_as(Who::OwnerA)
+        .archive_brand(pb::ArchiveBrandRequest {
+            name: "brands/alpha".into(),
+            etag: String::new(),
+            request_id: String::new(),
+        })
+        .await
+        .expect("archive");
+    add(Who::OwnerB, "beta")
+        .await
+        .expect("the mark of an archived brand, registered again");
+}
