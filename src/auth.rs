@@ -13,7 +13,6 @@
 //! SHA-256 of the whole secret and compares hashes in constant time.
 
 use std::{
-    pin::Pin,
     sync::{
         Arc,
         atomic::{AtomicBool, Ordering},
@@ -23,6 +22,7 @@ use std::{
 };
 
 use futures_util::future::BoxFuture;
+use http_body_util::BodyExt;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -554,98 +554,6 @@ impl RequestStream {
     }
 }
 
-/// A request body that notes when it breaks off: the client cancelled the
-/// call (its deadline passed, or it gave up) or reset its stream while still
-/// sending the request. tonic then answers as if the message had been cut
-/// short, to a client that is gone; the outcome log says CANCELLED instead.
-struct Observed<B> {
-    inner: B,
-    broke: Arc<AtomicBool>,
-}
-
-impl<B> http_body::Body for Observed<B>
-where
-    B: http_body::Body + Unpin,
-{
-    type Data = B::Data;
-    type Error = B::Error;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
-        let this = self.get_mut();
-        let polled = Pin::new(&mut this.inner).poll_frame(cx);
-        if let Poll::Ready(Some(Err(_))) = &polled {
-            this.broke.store(true, Ordering::Relaxed);
-        }
-        polled
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        self.inner.size_hint()
-    }
-}
-
-/// The answer body of a stream of answers: logs and counts the call's
-/// outcome when the stream ends, by the `grpc-status` of its trailers, or,
-/// dropped before them (the client cancelled, its deadline passed, the
-/// connection closed), as [`Outcome`] does an abandoned call.
-struct Streamed<B> {
-    inner: B,
-    outcome: Option<(Outcome, tracing::Span)>,
-}
-
-impl<B> http_body::Body for Streamed<B>
-where
-    B: http_body::Body + Unpin,
-{
-    type Data = B::Data;
-    type Error = B::Error;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
-        let this = self.get_mut();
-        let polled = Pin::new(&mut this.inner).poll_frame(cx);
-        if let Poll::Ready(Some(Ok(frame))) = &polled
-            && let Some(trailers) = frame.trailers_ref()
-            && let Some((outcome, span)) = this.outcome.take()
-        {
-            let code = trailers
-                .get("grpc-status")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<i32>().ok())
-                .map_or(Code::Unknown, Code::from);
-            let _entered = span.enter();
-            outcome.log(code);
-        }
-        polled
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        self.inner.size_hint()
-    }
-}
-
-impl<B> Drop for Streamed<B> {
-    fn drop(&mut self) {
-        if let Some((outcome, span)) = self.outcome.take() {
-            let _entered = span.enter();
-            drop(outcome);
-        }
-    }
-}
-
 /// The deadline a caller gave in `grpc-timeout` (`{digits}{H|M|S|m|u|n}`,
 /// the gRPC over HTTP/2 spec), if it gave a valid one.
 fn grpc_timeout(headers: &http::HeaderMap) -> Option<Duration> {
@@ -671,17 +579,23 @@ fn grpc_timeout(headers: &http::HeaderMap) -> Option<Duration> {
 /// client reset the stream, or tonic's deadline timer cut the call):
 /// DEADLINE_EXCEEDED once the caller's `grpc-timeout` has passed, else
 /// CANCELLED. Without it such calls would be neither logged nor counted.
+///
+/// A stream of answers (Watch) keeps its outcome in its answer body until
+/// the trailers, with the call's span, which its log lines then run in.
 struct Outcome {
     rpc: Option<Rpc>,
     path: String,
     started: Instant,
     deadline: Option<Duration>,
     logged: bool,
+    /// The call's span, once the outcome outlives the call's future.
+    span: Option<tracing::Span>,
 }
 
 impl Outcome {
     fn log(mut self, code: Code) {
         self.logged = true;
+        let _entered = self.span.as_ref().map(tracing::Span::enter);
         log_outcome(self.rpc, &self.path, code, self.started);
     }
 
@@ -697,9 +611,20 @@ impl Outcome {
 impl Drop for Outcome {
     fn drop(&mut self) {
         if !self.logged {
+            let _entered = self.span.as_ref().map(tracing::Span::enter);
             log_outcome(self.rpc, &self.path, self.abandoned_code(), self.started);
         }
     }
+}
+
+/// The gRPC status code in `headers` (a trailers-only answer's headers, or
+/// trailers), if they carry one.
+fn status_code(headers: &http::HeaderMap) -> Option<Code> {
+    headers
+        .get("grpc-status")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<i32>().ok())
+        .map(Code::from)
 }
 
 impl<S, ReqBody, ResBody> tower::Service<http::Request<ReqBody>> for AuthService<S>
@@ -709,9 +634,9 @@ where
         + Send
         + 'static,
     S::Future: Send + 'static,
-    ReqBody: http_body::Body<Data = bytes::Bytes> + Unpin + Send + 'static,
+    ReqBody: http_body::Body<Data = bytes::Bytes> + Send + 'static,
     ReqBody::Error: Into<tonic::codegen::StdError>,
-    ResBody: http_body::Body<Data = bytes::Bytes> + Unpin + Send + 'static,
+    ResBody: http_body::Body<Data = bytes::Bytes> + Send + 'static,
     ResBody::Error: Into<tonic::codegen::StdError>,
 {
     type Response = http::Response<tonic::body::Body>;
@@ -760,6 +685,7 @@ where
             path,
             started: Instant::now(),
             logged: false,
+            span: None,
         };
         match outcome {
             Err(status) => Box::pin(
@@ -770,12 +696,17 @@ where
                 .instrument(span),
             ),
             Ok(caller) => {
+                // A request stream that breaks off (the client cancelled the
+                // call, or reset its stream, while still sending) is noted:
+                // tonic then answers as if the message had been cut short,
+                // to a client that is gone, and ends a client stream as if
+                // it were complete ([`RequestStream`]).
                 let broke = Arc::new(AtomicBool::new(false));
+                let noted = broke.clone();
                 let mut request = request.map(|body| {
-                    tonic::body::Body::new(Observed {
-                        inner: body,
-                        broke: broke.clone(),
-                    })
+                    tonic::body::Body::new(
+                        body.inspect_err(move |_| noted.store(true, Ordering::Relaxed)),
+                    )
                 });
                 request.extensions_mut().insert(caller);
                 request
@@ -794,13 +725,7 @@ where
                             // about the half-sent message, nobody reads it.
                             outcome_log.abandoned_code()
                         } else {
-                            response
-                                .headers()
-                                .get("grpc-status")
-                                .and_then(|v| v.to_str().ok())
-                                .and_then(|v| v.parse::<i32>().ok())
-                                .map(Code::from)
-                                .unwrap_or(Code::Ok)
+                            status_code(response.headers()).unwrap_or(Code::Ok)
                         };
                         // A stream of answers (Watch) has begun when its
                         // headers carry no status: its outcome is in the
@@ -809,12 +734,21 @@ where
                             && code == Code::Ok
                             && !response.headers().contains_key("grpc-status")
                         {
-                            let span = tracing::Span::current();
+                            // Logged by the trailers' code, or, dropped
+                            // before them (the client cancelled, its
+                            // deadline passed), as an abandoned call.
+                            let mut outcome_log = outcome_log;
+                            outcome_log.span = Some(tracing::Span::current());
+                            let mut outcome = Some(outcome_log);
                             return Ok(response.map(|body| {
-                                tonic::body::Body::new(Streamed {
-                                    inner: body,
-                                    outcome: Some((outcome_log, span)),
-                                })
+                                tonic::body::Body::new(body.map_frame(move |frame| {
+                                    if let Some(trailers) = frame.trailers_ref()
+                                        && let Some(outcome) = outcome.take()
+                                    {
+                                        outcome.log(status_code(trailers).unwrap_or(Code::Unknown));
+                                    }
+                                    frame
+                                }))
                             }));
                         }
                         outcome_log.log(code);

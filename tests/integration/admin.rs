@@ -120,12 +120,7 @@ async fn probes_read_honest_health_on_the_admin_port_while_the_api_port_needs_mt
     ] {
         assert!(before.contains(series), "{series} missing from:\n{before}");
     }
-    let count = |text: &str, needle: &str| -> f64 {
-        text.lines()
-            .filter(|l| l.starts_with(needle))
-            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-            .sum()
-    };
+    let count = common::metric_sum;
     let requests_before = count(&before, "marque_grpc_requests_total{");
     let listing_verdicts = "marque_check_verdicts_total{check=\"CheckListing\"";
     let listings_before = count(&before, listing_verdicts);

@@ -803,17 +803,7 @@ async fn watch_streams_are_counted_by_how_they_end() {
     start.options.admin_listen = Some("127.0.0.1:0".parse().expect("addr"));
     let server = start.start().await;
     let admin = server.admin.expect("admin port");
-    let count = async |code: &str| {
-        let series = format!(
-            "marque_grpc_requests_total{{rpc=\"marque.v1.WatchService/Watch\",code=\"{code}\"}}"
-        );
-        common::scrape_metrics(admin)
-            .await
-            .lines()
-            .filter(|l| l.starts_with(&series))
-            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-            .sum::<f64>()
-    };
+    let count = |code| common::calls_counted(admin, "marque.v1.WatchService/Watch", code);
     let (ok, cancelled) = (count("Ok").await, count("Cancelled").await);
     let mut stream = watch_client(&server, Who::PlatformP)
         .watch(pb::WatchRequest::default())

@@ -493,14 +493,7 @@ fn frame(compressed: u8, claimed: u32, payload: &[u8]) -> Vec<u8> {
 /// Scrapes the admin port's metrics and sums the CheckListing calls counted
 /// with `code`.
 async fn check_listing_calls(admin: std::net::SocketAddr, code: &str) -> f64 {
-    let body = common::scrape_metrics(admin).await;
-    let series = format!(
-        "marque_grpc_requests_total{{rpc=\"marque.v1.CheckService/CheckListing\",code=\"{code}\"}}"
-    );
-    body.lines()
-        .filter(|l| l.starts_with(&series))
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum()
+    common::calls_counted(admin, "marque.v1.CheckService/CheckListing", code).await
 }
 
 #[tokio::test]

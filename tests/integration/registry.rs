@@ -204,24 +204,20 @@ async fn bad_fields_come_back_as_field_violations_and_write_nothing() {
     assert_violations(&status, &["trademark.designated_countries[1]"]);
 
     let status = owner
-        .authorize_seller(pb::AuthorizeSellerRequest {
-            parent: "brands/alpha".into(),
-            authorization: Some(pb::Authorization {
-                platform: "members/owner-b".into(),
-                seller_account: "s".into(),
-                regions: vec!["EU".into()],
-                valid_from: Some(prost_types::Timestamp {
-                    seconds: 2_000_000_000,
-                    nanos: 0,
-                }),
-                valid_until: Some(prost_types::Timestamp {
-                    seconds: 1_000_000_000,
-                    nanos: 0,
-                }),
-                ..Default::default()
+        .authorize_seller(authorize(pb::Authorization {
+            platform: "members/owner-b".into(),
+            seller_account: "s".into(),
+            regions: vec!["EU".into()],
+            valid_from: Some(prost_types::Timestamp {
+                seconds: 2_000_000_000,
+                nanos: 0,
             }),
-            request_id: String::new(),
-        })
+            valid_until: Some(prost_types::Timestamp {
+                seconds: 1_000_000_000,
+                nanos: 0,
+            }),
+            ..Default::default()
+        }))
         .await
         .expect_err("invalid authorization");
     assert_violations(&status, &["authorization.regions[0]"]);
@@ -229,36 +225,28 @@ async fn bad_fields_come_back_as_field_violations_and_write_nothing() {
     // Well-formed but wrong for the registry: owner-b is not a platform, the
     // window is reversed.
     let status = owner
-        .authorize_seller(pb::AuthorizeSellerRequest {
-            parent: "brands/alpha".into(),
-            authorization: Some(pb::Authorization {
-                platform: "members/owner-b".into(),
-                seller_account: "s".into(),
-                ..Default::default()
-            }),
-            request_id: String::new(),
-        })
+        .authorize_seller(authorize(pb::Authorization {
+            platform: "members/owner-b".into(),
+            seller_account: "s".into(),
+            ..Default::default()
+        }))
         .await
         .expect_err("not a platform");
     assert_violations(&status, &["authorization.platform"]);
     let status = owner
-        .authorize_seller(pb::AuthorizeSellerRequest {
-            parent: "brands/alpha".into(),
-            authorization: Some(pb::Authorization {
-                platform: "members/platform-p".into(),
-                seller_account: "s".into(),
-                valid_from: Some(prost_types::Timestamp {
-                    seconds: 2_000_000_000,
-                    nanos: 0,
-                }),
-                valid_until: Some(prost_types::Timestamp {
-                    seconds: 1_000_000_000,
-                    nanos: 0,
-                }),
-                ..Default::default()
+        .authorize_seller(authorize(pb::Authorization {
+            platform: "members/platform-p".into(),
+            seller_account: "s".into(),
+            valid_from: Some(prost_types::Timestamp {
+                seconds: 2_000_000_000,
+                nanos: 0,
             }),
-            request_id: String::new(),
-        })
+            valid_until: Some(prost_types::Timestamp {
+                seconds: 1_000_000_000,
+                nanos: 0,
+            }),
+            ..Default::default()
+        }))
         .await
         .expect_err("reversed window");
     assert_violations(&status, &["authorization.valid_until"]);
@@ -646,6 +634,15 @@ async fn lists_page_through_every_item_once() {
     );
 }
 
+/// AuthorizeSeller of `authorization` on the fixture's `brands/alpha`.
+fn authorize(authorization: pb::Authorization) -> pb::AuthorizeSellerRequest {
+    pb::AuthorizeSellerRequest {
+        parent: "brands/alpha".into(),
+        authorization: Some(authorization),
+        request_id: String::new(),
+    }
+}
+
 fn row(platform: &str, seller: &str, regions: &[&str]) -> pb::Authorization {
     pb::Authorization {
         platform: platform.into(),
@@ -761,17 +758,13 @@ async fn a_validity_window_includes_its_start_and_excludes_its_end() {
     let at = |seconds: i64, nanos: i32| Some(prost_types::Timestamp { seconds, nanos });
     server
         .registry_as(Who::OwnerA)
-        .authorize_seller(pb::AuthorizeSellerRequest {
-            parent: "brands/alpha".into(),
-            authorization: Some(pb::Authorization {
-                platform: "members/platform-p".into(),
-                seller_account: "windowed".into(),
-                valid_from: at(from, 0),
-                valid_until: at(until, 0),
-                ..Default::default()
-            }),
-            request_id: String::new(),
-        })
+        .authorize_seller(authorize(pb::Authorization {
+            platform: "members/platform-p".into(),
+            seller_account: "windowed".into(),
+            valid_from: at(from, 0),
+            valid_until: at(until, 0),
+            ..Default::default()
+        }))
         .await
         .expect("authorize");
     use pb::SellerCheckReason as R;
@@ -856,17 +849,13 @@ async fn check_seller_explains_every_outcome() {
         ("ended", now - 7200, Some(now - 3600), R::Expired),
     ] {
         owner
-            .authorize_seller(pb::AuthorizeSellerRequest {
-                parent: "brands/alpha".into(),
-                authorization: Some(pb::Authorization {
-                    platform: "members/platform-p".into(),
-                    seller_account: seller.into(),
-                    valid_from: ts(from),
-                    valid_until: until.and_then(ts),
-                    ..Default::default()
-                }),
-                request_id: String::new(),
-            })
+            .authorize_seller(authorize(pb::Authorization {
+                platform: "members/platform-p".into(),
+                seller_account: seller.into(),
+                valid_from: ts(from),
+                valid_until: until.and_then(ts),
+                ..Default::default()
+            }))
             .await
             .expect("authorize");
         assert_eq!(
@@ -1339,15 +1328,11 @@ async fn a_seller_account_filter_is_bounded_like_seller_accounts() {
     // A seller account that would look like another is refused where it
     // would be written.
     let status = owner
-        .authorize_seller(pb::AuthorizeSellerRequest {
-            parent: "brands/alpha".into(),
-            authorization: Some(pb::Authorization {
-                platform: "members/platform-p".into(),
-                seller_account: "seller\u{200B}-p1".into(),
-                ..Default::default()
-            }),
-            request_id: String::new(),
-        })
+        .authorize_seller(authorize(pb::Authorization {
+            platform: "members/platform-p".into(),
+            seller_account: "seller\u{200B}-p1".into(),
+            ..Default::default()
+        }))
         .await
         .expect_err("an invisible character in a seller account");
     assert_violations(&status, &["authorization.seller_account"]);
@@ -1576,15 +1561,11 @@ async fn an_import_keeps_what_its_rows_leave_out() {
         nanos: 0,
     };
     let created = owner
-        .authorize_seller(pb::AuthorizeSellerRequest {
-            parent: "brands/alpha".into(),
-            authorization: Some(pb::Authorization {
-                reference: "CONTRACT-9".into(),
-                valid_from: Some(since),
-                ..row("members/platform-p", "kept", &["CN"])
-            }),
-            request_id: String::new(),
-        })
+        .authorize_seller(authorize(pb::Authorization {
+            reference: "CONTRACT-9".into(),
+            valid_from: Some(since),
+            ..row("members/platform-p", "kept", &["CN"])
+        }))
         .await
         .expect("authorize")
         .into_inner()

@@ -511,6 +511,24 @@ pub fn import_messages(
         .collect()
 }
 
+/// The sum of the samples in the metrics text `text` whose line starts with
+/// `series` (a name, and labels up to where they narrow it).
+pub fn metric_sum(text: &str, series: &str) -> f64 {
+    text.lines()
+        .filter(|l| l.starts_with(series))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+/// The number of calls of `rpc` (`marque.v1.CheckService/CheckListing`)
+/// the admin port's metrics count with `code` (`Cancelled`).
+pub async fn calls_counted(admin: SocketAddr, rpc: &str, code: &str) -> f64 {
+    metric_sum(
+        &scrape_metrics(admin).await,
+        &format!("marque_grpc_requests_total{{rpc=\"{rpc}\",code=\"{code}\"}}"),
+    )
+}
+
 /// The admin port's `GET /metrics` answer, status line and headers first.
 pub async fn scrape_metrics(admin: SocketAddr) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
