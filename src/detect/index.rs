@@ -4,7 +4,9 @@ use std::cell::Cell;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::nfa::contiguous::NFA;
+use aho_corasick::{Anchored, MatchKind};
 
 use super::fuzzy::{FuzzyIndex, HashScratch, Pattern};
 use super::logo::LogoIndex;
@@ -62,6 +64,10 @@ pub enum IndexError {
         /// The limit.
         max: u32,
     },
+    /// The automaton offers no anchored search (a contiguous NFA always
+    /// does: this would be a change in `aho-corasick`).
+    #[error("the name automaton has no anchored start state")]
+    AnchoredStart,
     /// The automaton exceeded its internal limits.
     #[error("cannot build the name automaton over {patterns} patterns")]
     Automaton {
@@ -123,9 +129,14 @@ pub struct BrandIndex {
     /// Terms, exact folds and joined folds of all names.
     arena: String,
     /// One automaton over every folded name and alias, joined without
-    /// separators (it scans the text joined the same way), overlapping
-    /// matches.
-    automaton: AhoCorasick,
+    /// separators (it scans the text joined the same way), walked anchored
+    /// from each byte where a name may begin ([`BrandIndex::names_at`]).
+    automaton: NFA,
+    /// The automaton's anchored start state.
+    anchored_start: aho_corasick::automaton::StateID,
+    /// Bytes that begin a pattern whose first character is not a word
+    /// character (a CJK name): such a name may begin where no word does.
+    unbounded_first: [bool; 256],
     /// Per pattern: [`EDGE_LEFT`] | [`EDGE_RIGHT`].
     pattern_edges: Vec<u8>,
     /// Names of pattern `p`: `targets[target_starts[p]..target_starts[p + 1]]`.
@@ -494,8 +505,10 @@ impl BrandIndex {
         // index works out its pieces and anchors on a third).
         let (automaton, (fuzzy, fuzzy_ids)) = std::thread::scope(|scope| {
             let fuzzy = scope.spawn(|| build_fuzzy(&names, &arena));
-            let automaton = AhoCorasick::builder()
+            // Anchored walks from word starts need no prefilter.
+            let automaton = NFA::builder()
                 .match_kind(MatchKind::Standard)
+                .prefilter(false)
                 .build(&patterns);
             // A panic in the fuzzy build is a bug: propagate it as is.
             let fuzzy = fuzzy
@@ -507,6 +520,16 @@ impl BrandIndex {
             patterns: patterns.len(),
             source,
         })?;
+        // A contiguous NFA always has an anchored start state.
+        let anchored_start = automaton
+            .start_state(Anchored::Yes)
+            .map_err(|_| IndexError::AnchoredStart)?;
+        let mut unbounded_first = [false; 256];
+        for (pattern, &edges) in patterns.iter().zip(&pattern_edges) {
+            if let (0, Some(&b)) = (edges & EDGE_LEFT, pattern.as_bytes().first()) {
+                unbounded_first[usize::from(b)] = true;
+            }
+        }
         // Group names by pattern.
         pairs.sort_unstable();
         let mut target_starts = Vec::with_capacity(patterns.len() + 1);
@@ -525,6 +548,8 @@ impl BrandIndex {
             names,
             arena,
             automaton,
+            anchored_start,
+            unbounded_first,
             pattern_edges,
             target_starts,
             targets,
@@ -670,10 +695,10 @@ impl BrandIndex {
             if len == 0 {
                 return;
             }
-            for m in self.automaton.find_overlapping_iter(joined.as_slice()) {
-                if m.start() == 0 && m.end() == len {
+            self.names_at(joined, 0, |pattern, end| {
+                if end == len {
                     out.extend(
-                        self.targets_of(m.pattern().as_usize())
+                        self.targets_of(pattern)
                             .iter()
                             .map(|&n| (n, &self.names[n as usize]))
                             .filter(|(_, rec)| {
@@ -682,7 +707,7 @@ impl BrandIndex {
                             .map(|(n, rec)| (rec.brand, NameId(n))),
                     );
                 }
-            }
+            });
         });
         first_name_per_brand(out);
     }
@@ -704,6 +729,33 @@ impl BrandIndex {
         self.logos.scan(hashes, out);
     }
 
+    /// Every pattern that begins at byte `from` of `joined`, as
+    /// `found(pattern, end)`: the automaton walked anchored from there, so
+    /// the walk ends where no pattern continues the bytes read (a few
+    /// bytes, mostly), and follows no failure transitions.
+    #[inline]
+    fn names_at(&self, joined: &[u8], from: usize, mut found: impl FnMut(usize, usize)) {
+        let aut = &self.automaton;
+        let mut sid = self.anchored_start;
+        for (end, &b) in (from + 1..).zip(&joined[from..]) {
+            sid = aut.next_state(Anchored::Yes, sid, b);
+            if aut.is_dead(sid) {
+                return;
+            }
+            if aut.is_match(sid) {
+                // A match state also holds the patterns that end here but
+                // begin later (its failure states' matches): keep those
+                // that begin at `from`.
+                for i in 0..aut.match_len(sid) {
+                    let pattern = aut.match_pattern(sid, i);
+                    if aut.pattern_len(pattern) == end - from {
+                        found(pattern.as_usize(), end);
+                    }
+                }
+            }
+        }
+    }
+
     fn targets_of(&self, pattern: usize) -> &[u32] {
         let lo = self.target_starts[pattern] as usize;
         let hi = self.target_starts[pattern + 1] as usize;
@@ -719,61 +771,104 @@ impl BrandIndex {
         let (exact, obf) = (&scratch.exact, &scratch.obf);
         join_words(obf, &mut scratch.joined, &mut scratch.joined_at);
         let (joined, at) = (&scratch.joined, &scratch.joined_at);
-        for m in self.automaton.find_overlapping_iter(joined.as_slice()) {
-            let pattern = m.pattern().as_usize();
-            let edges = self.pattern_edges[pattern];
-            let start = at[m.start()] as usize;
-            let end = at[m.end() - 1] as usize + 1;
-            let across = end - start != m.len();
-            if (edges & EDGE_LEFT != 0 && !obf.boundary_before(start))
-                || (edges & EDGE_RIGHT != 0 && !obf.boundary_before(end))
+        self.automaton_matches(obf, joined, at, |pattern, range| {
+            self.automaton_match(exact, obf, at, pattern, range, out);
+        });
+    }
+
+    /// Every pattern found in `joined` (the obfuscation fold `obf` joined
+    /// without separators, its bytes at `at` of `obf`) that begins where a
+    /// name may begin, as `found(pattern, range of joined)`: the overlapping
+    /// matches whose start a name's left edge allows. The automaton is
+    /// walked anchored from each character on a word boundary, about a
+    /// fifth of the bytes of a Latin title, and the walks follow no failure
+    /// transitions. (An unanchored scan steps through every byte, and
+    /// reports names inside words only for them to be dropped.) A name
+    /// without a left edge (a CJK name) begins with a character that is
+    /// not a word character, so on a boundary too; the bytes such names
+    /// begin with are walked from wherever they are all the same, so that
+    /// this does not rest on the fold flagging a character alike in a name
+    /// and in a text.
+    fn automaton_matches(
+        &self,
+        obf: &FoldedText,
+        joined: &[u8],
+        at: &[u32],
+        mut found: impl FnMut(usize, std::ops::Range<usize>),
+    ) {
+        for from in 0..joined.len() {
+            let b = joined[from];
+            if !(self.unbounded_first[usize::from(b)]
+                || (!is_continuation(b) && obf.boundary_before(at[from] as usize)))
             {
                 continue;
             }
-            // A name with a CJK edge spans separators only where it has
-            // them itself (`路易 威登` for a name `路易 威登`), or where it
-            // is made of whole phrases (`蒙克 莱尔` for `蒙克莱尔`, but not
-            // `卡地 亚洲` for `卡地亚`).
-            let cjk_gaps = (across
-                && edges != EDGE_LEFT | EDGE_RIGHT
-                && !(phrase_edge(obf, start) && phrase_edge(obf, end)))
-            .then(|| text_gaps(&at[m.range()]));
-            let span = obf.original_span(start..end);
-            let folded = exact.folded_range(span.clone());
-            let exact_text = exact.as_str().get(folded.clone()).unwrap_or("");
-            let compatibility = compatibility_phrase_before(exact, folded.start);
-            for &name in self.targets_of(pattern) {
-                let rec = &self.names[name as usize];
-                if cjk_gaps.is_some_and(|gaps| gaps != rec.gaps || gaps == NO_GAPS_KNOWN) {
-                    continue;
-                }
-                let evidence = if exact_text == slice(&self.arena, rec.exact) {
-                    Evidence::TextExact
-                } else {
-                    // Equal once `i` and `l` are merged: each `i` read for
-                    // an `l` (or the reverse) is a substitution.
-                    match il_substitutions(obf, &at[m.range()], slice(&self.arena, rec.joined)) {
-                        0 => Evidence::TextObfuscated,
-                        // Not when the words are ordinary words as written
-                        // (`vocabulary`).
-                        d if d <= usize::from(rec.max_distance)
-                            && !all_ordinary(obf, start..end) =>
-                        {
-                            Evidence::TextFuzzy {
-                                distance: u32::try_from(d).unwrap_or(u32::MAX),
-                            }
-                        }
-                        _ => continue,
-                    }
-                };
-                out.push(TextMatch {
-                    brand: rec.brand,
-                    evidence,
-                    name: NameId(name),
-                    span: span.clone(),
-                    preceded_by_compatibility_phrase: compatibility,
-                });
+            self.names_at(joined, from, |pattern, to| found(pattern, from..to));
+        }
+    }
+
+    /// A match of `pattern` at bytes `range` of the joined fold (its bytes
+    /// at `at` of the obfuscation fold `obf`), checked and pushed to
+    /// `out` for each name of the pattern.
+    fn automaton_match(
+        &self,
+        exact: &FoldedText,
+        obf: &FoldedText,
+        at: &[u32],
+        pattern: usize,
+        range: std::ops::Range<usize>,
+        out: &mut Vec<TextMatch>,
+    ) {
+        let edges = self.pattern_edges[pattern];
+        let start = at[range.start] as usize;
+        let end = at[range.end - 1] as usize + 1;
+        let across = end - start != range.len();
+        if (edges & EDGE_LEFT != 0 && !obf.boundary_before(start))
+            || (edges & EDGE_RIGHT != 0 && !obf.boundary_before(end))
+        {
+            return;
+        }
+        // A name with a CJK edge spans separators only where it has
+        // them itself (`路易 威登` for a name `路易 威登`), or where it
+        // is made of whole phrases (`蒙克 莱尔` for `蒙克莱尔`, but not
+        // `卡地 亚洲` for `卡地亚`).
+        let cjk_gaps = (across
+            && edges != EDGE_LEFT | EDGE_RIGHT
+            && !(phrase_edge(obf, start) && phrase_edge(obf, end)))
+        .then(|| text_gaps(&at[range.clone()]));
+        let span = obf.original_span(start..end);
+        let folded = exact.folded_range(span.clone());
+        let exact_text = exact.as_str().get(folded.clone()).unwrap_or("");
+        let compatibility = compatibility_phrase_before(exact, folded.start);
+        for &name in self.targets_of(pattern) {
+            let rec = &self.names[name as usize];
+            if cjk_gaps.is_some_and(|gaps| gaps != rec.gaps || gaps == NO_GAPS_KNOWN) {
+                continue;
             }
+            let evidence = if exact_text == slice(&self.arena, rec.exact) {
+                Evidence::TextExact
+            } else {
+                // Equal once `i` and `l` are merged: each `i` read for
+                // an `l` (or the reverse) is a substitution.
+                match il_substitutions(obf, &at[range.clone()], slice(&self.arena, rec.joined)) {
+                    0 => Evidence::TextObfuscated,
+                    // Not when the words are ordinary words as written
+                    // (`vocabulary`).
+                    d if d <= usize::from(rec.max_distance) && !all_ordinary(obf, start..end) => {
+                        Evidence::TextFuzzy {
+                            distance: u32::try_from(d).unwrap_or(u32::MAX),
+                        }
+                    }
+                    _ => continue,
+                }
+            };
+            out.push(TextMatch {
+                brand: rec.brand,
+                evidence,
+                name: NameId(name),
+                span: span.clone(),
+                preceded_by_compatibility_phrase: compatibility,
+            });
         }
     }
 
@@ -1269,6 +1364,11 @@ fn phrase_edge(obf: &FoldedText, at: usize) -> bool {
 
 /// Writes the obfuscation fold without its separator spaces into `joined`,
 /// and the position in `obf` of each of its bytes into `at`.
+/// Whether `b` continues a UTF-8 character (no character begins there).
+fn is_continuation(b: u8) -> bool {
+    b & 0xC0 == 0x80
+}
+
 fn join_words(obf: &FoldedText, joined: &mut Vec<u8>, at: &mut Vec<u32>) {
     joined.clear();
     at.clear();
@@ -1516,6 +1616,111 @@ mod memo_key_tests {
         assert_eq!(map.len(), keys.len(), "every key is distinct");
         for (i, key) in keys.iter().enumerate() {
             assert_eq!(memo_get(&map, key), Some(&i), "{key:?}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod anchored_tests {
+    use std::sync::LazyLock;
+
+    use aho_corasick::Input;
+    use aho_corasick::automaton::Automaton;
+    use proptest::prelude::*;
+
+    use super::{BrandIndex, EDGE_LEFT, fold_both, join_words};
+    use crate::detect::BrandEntry;
+    use crate::detect::normalize::FoldedText;
+
+    /// Names whose patterns overlap, nest and end inside one another
+    /// (`elle` in `aurelle`), several words, CJK edges.
+    const NAMES: &[&str] = &[
+        "Aurelle",
+        "Elle",
+        "Aurelle Sports",
+        "Lumo",
+        "Lu",
+        "Maison Verlaine",
+        "Verlaine",
+        "路易威登",
+        "威登",
+        "Vellano 威",
+        "登Vell",
+        "Tessaro",
+        "Tess",
+    ];
+
+    static INDEX: LazyLock<BrandIndex> = LazyLock::new(|| {
+        BrandIndex::build(NAMES.iter().zip(1u32..).map(|(name, id)| BrandEntry {
+            id,
+            names: vec![(*name).to_owned()],
+            logos: Vec::new(),
+        }))
+        .expect("index builds")
+    });
+
+    /// A pattern found: (start, end, pattern).
+    type Found = (usize, usize, usize);
+
+    /// What the anchored walks find, and what an unanchored overlapping
+    /// search finds whose start a name's left edge allows: the same.
+    fn both(index: &BrandIndex, text: &str) -> (Vec<Found>, Vec<Found>) {
+        let (mut exact, mut obf) = (FoldedText::new(), FoldedText::new());
+        fold_both(text, &mut exact, &mut obf);
+        let (mut joined, mut at) = (Vec::new(), Vec::new());
+        join_words(&obf, &mut joined, &mut at);
+        let mut anchored = Vec::new();
+        index.automaton_matches(&obf, &joined, &at, |pattern, range| {
+            anchored.push((range.start, range.end, pattern));
+        });
+        let mut reference: Vec<Found> = index
+            .automaton
+            .try_find_overlapping_iter(Input::new(&joined))
+            .expect("an unanchored overlapping search")
+            .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
+            .filter(|&(start, _, pattern)| {
+                index.pattern_edges[pattern] & EDGE_LEFT == 0
+                    || obf.boundary_before(at[start] as usize)
+            })
+            .collect();
+        anchored.sort_unstable();
+        reference.sort_unstable();
+        (anchored, reference)
+    }
+
+    #[test]
+    fn anchored_walks_find_what_an_overlapping_search_finds() {
+        let index = &*INDEX;
+        for text in [
+            "Aurelle Sports watch by AURELLE, elle, Lu mo",
+            "maison verlaine and Verlaine's Lumo",
+            "正品路易威登包 威登 Vellano威 登Vell",
+            "Tessaro Tess Tessarо T.e.s.s.a.r.o",
+            "",
+        ] {
+            let (anchored, reference) = both(index, text);
+            assert!(!reference.is_empty() || text.is_empty(), "{text:?}");
+            assert_eq!(anchored, reference, "{text:?}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn anchored_walks_agree_on_any_mix_of_names_and_noise(
+            pieces in proptest::collection::vec(
+                prop_oneof![
+                    proptest::sample::select(NAMES).prop_map(str::to_owned),
+                    "[a-zA-Z路易威登 .\\-]{0,6}",
+                    any::<String>(),
+                ],
+                0..8,
+            )
+        ) {
+            let text = pieces.concat();
+            let (anchored, reference) = both(&INDEX, &text);
+            prop_assert_eq!(anchored, reference, "{:?}", text);
         }
     }
 }

@@ -61,10 +61,12 @@
 //! ## How a text is scanned
 //! 1. The text is folded once into both levels ([`normalize`]).
 //! 2. The automaton (over every name folded and joined without separators)
-//!    runs over the obfuscation fold joined the same way and reports every
-//!    (overlapping) occurrence; an occurrence counts only if it starts and
-//!    ends on word boundaries of the fold (for names whose edge is a Latin
-//!    letter; CJK edges match anywhere). So whole adjacent words join into
+//!    is walked over the obfuscation fold joined the same way, anchored at
+//!    each character on a word boundary, and reports every name that
+//!    begins there (occurrences overlap); an occurrence counts only if it
+//!    starts and ends on word boundaries of the fold (for names whose edge
+//!    is a Latin letter; CJK edges match anywhere, and every CJK character
+//!    is on a boundary). So whole adjacent words join into
 //!    a name (`Lu mo`, `Mai son Ver laine`, `LouisVuitton` for `Louis
 //!    Vuitton`); a name with a CJK edge spans only the separators it has
 //!    itself (`路易 威登` registered as such).
