@@ -25,7 +25,10 @@ mod scopes;
 
 use std::{ops::Bound, sync::Arc};
 
-use crate::{detect::LOGO_STRONG_DISTANCE, logo::LogoHash};
+use crate::{
+    detect::{LOGO_STRONG_DISTANCE, normalize::fold_exact},
+    logo::LogoHash,
+};
 
 use hashbrown::DefaultHashBuilder;
 use imbl::{GenericHashMap, HashMap, OrdMap, shared_ptr::DefaultSharedPtr};
@@ -520,6 +523,7 @@ impl Snapshot {
                         .map(|(i, a)| (format!("brand.aliases[{i}]"), a)),
                 );
                 self.names_not_taken(owner, names)?;
+                aliases_differ_from_display_name(display_name, aliases)?;
                 let brand = Brand {
                     id: id.clone(),
                     owner: owner.clone(),
@@ -557,6 +561,9 @@ impl Snapshot {
                 }
                 if let Some(v) = &patch.aliases {
                     next.aliases = v.clone();
+                }
+                if patch.display_name.is_some() || patch.aliases.is_some() {
+                    aliases_differ_from_display_name(&next.display_name, &next.aliases)?;
                 }
                 if let Some(v) = patch.common_word {
                     next.common_word = v;
@@ -1228,6 +1235,32 @@ fn removed(before: Resource) -> Change {
     Change {
         before: Some(before),
         after: None,
+    }
+}
+
+/// Refuses an alias equal to its brand's display name once normalized as
+/// listings are ([`fold_exact`]: `CHLOÉ` for `Chloé`): it adds nothing a
+/// check could find, and would be reported as a second name.
+fn aliases_differ_from_display_name(
+    display_name: &str,
+    aliases: &[String],
+) -> Result<(), PlanError> {
+    let key = fold_exact(display_name);
+    let repeats: Vec<(String, String)> = aliases
+        .iter()
+        .enumerate()
+        .filter(|(_, alias)| fold_exact(alias) == key)
+        .map(|(i, alias)| {
+            (
+                format!("brand.aliases[{i}]"),
+                format!("{alias:?} repeats the display name {display_name:?} once normalized"),
+            )
+        })
+        .collect();
+    if repeats.is_empty() {
+        Ok(())
+    } else {
+        Err(PlanError::Invalid(repeats))
     }
 }
 

@@ -31,6 +31,84 @@ async fn revision(server: &TestServer) -> u64 {
 }
 
 #[tokio::test]
+async fn an_alias_that_repeats_the_display_name_is_refused_and_writes_nothing() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let create = |aliases: &[&str]| pb::CreateBrandRequest {
+        brand_id: "zephyrine".into(),
+        brand: Some(pb::Brand {
+            display_name: "Zéphyrine".into(),
+            aliases: aliases.iter().map(|a| (*a).to_owned()).collect(),
+            ..Default::default()
+        }),
+        request_id: String::new(),
+    };
+    let before = revision(&server).await;
+    let status = owner
+        .create_brand(create(&["Zephyra", "ZEPHYRINE"]))
+        .await
+        .expect_err("an alias equal to the display name once normalized");
+    assert_eq!(
+        field_violations(&status),
+        [(
+            "brand.aliases[1]".to_owned(),
+            "\"ZEPHYRINE\" repeats the display name \"Zéphyrine\" once normalized".to_owned()
+        )]
+    );
+    assert_eq!(revision(&server).await, before, "nothing written");
+
+    owner
+        .create_brand(create(&["Zephyra"]))
+        .await
+        .expect("distinct names");
+    let before = revision(&server).await;
+    // An update is held to the brand's other half as stored.
+    let update = |brand: pb::Brand, path: &str| pb::UpdateBrandRequest {
+        brand: Some(pb::Brand {
+            name: "brands/zephyrine".into(),
+            ..brand
+        }),
+        update_mask: Some(prost_types::FieldMask {
+            paths: vec![path.into()],
+        }),
+        request_id: String::new(),
+    };
+    let status = owner
+        .update_brand(update(
+            pb::Brand {
+                aliases: vec!["Zephyra".into(), "zéphyrine".into()],
+                ..Default::default()
+            },
+            "aliases",
+        ))
+        .await
+        .expect_err("new aliases repeating the stored display name");
+    assert_violations(&status, &["brand.aliases[1]"]);
+    let status = owner
+        .update_brand(update(
+            pb::Brand {
+                display_name: "ZEPHYRA".into(),
+                ..Default::default()
+            },
+            "display_name",
+        ))
+        .await
+        .expect_err("a new display name repeating a stored alias");
+    assert_violations(&status, &["brand.aliases[0]"]);
+    assert_eq!(revision(&server).await, before, "nothing written");
+    owner
+        .update_brand(update(
+            pb::Brand {
+                display_name: "Zephyrine Paris".into(),
+                ..Default::default()
+            },
+            "display_name",
+        ))
+        .await
+        .expect("a display name no alias repeats");
+}
+
+#[tokio::test]
 async fn bad_fields_come_back_as_field_violations_and_write_nothing() {
     let server = TestServer::start().await;
     let before = revision(&server).await;
