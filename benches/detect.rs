@@ -11,8 +11,10 @@
 //!   words, the default), fuzzy over single words only, and no fuzzy
 //!   (exact + obfuscated only), per title;
 //! - `floor`: raw `aho-corasick` over the same folded and joined titles
-//!   and the same patterns (`find_iter`, and `find_overlapping_iter` which
-//!   the index uses), the lower bound for the ratio;
+//!   and the same patterns (`find_iter`, and `find_overlapping_iter`, the
+//!   search the index falls back to on long repetitive texts; it walks the
+//!   automaton anchored from word starts otherwise), the lower bound for
+//!   the ratio;
 //! - `build`: `BrandIndex::build` for the whole registry;
 //! - `logos`: `scan_logos` with 1 and 4 listing hashes against 10k logos.
 //!

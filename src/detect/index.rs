@@ -6,7 +6,7 @@ use std::hash::{Hash, Hasher};
 
 use aho_corasick::automaton::Automaton;
 use aho_corasick::nfa::contiguous::NFA;
-use aho_corasick::{Anchored, MatchKind};
+use aho_corasick::{Anchored, Input, MatchKind};
 
 use super::fuzzy::{FuzzyIndex, HashScratch, Pattern};
 use super::logo::LogoIndex;
@@ -16,6 +16,10 @@ use super::signal::compatibility_phrase_before;
 use super::vocabulary;
 use super::{BrandEntry, Evidence, LogoMatch, NameId, TextMatch};
 
+/// Bytes the anchored walks of the name automaton may read per byte of a
+/// text before the scan falls back to an unanchored search
+/// ([`BrandIndex::automaton_matches`]); a title's walks read about one.
+const WALK_BUDGET: usize = 8;
 /// Names shorter than this (in letters) get no fuzzy matching.
 const FUZZY_MIN_LETTERS: usize = 5;
 /// Names of this many letters or more allow edit distance 2 (else 1).
@@ -312,6 +316,8 @@ pub(crate) struct Scratch {
     /// scans, and where each of its bytes is in the obfuscation fold.
     joined: Vec<u8>,
     joined_at: Vec<u32>,
+    /// The automaton's matches in `joined`: (pattern, start, end).
+    found: Vec<(u32, u32, u32)>,
     /// A fuzzy run's characters ([`strict_char`]).
     query: Vec<u32>,
     /// The same with `i` read as `l`: what fuzzy candidates are looked up by.
@@ -414,7 +420,9 @@ impl BrandIndex {
     /// [`IndexError::TooManyNames`] past `u32::MAX` names;
     /// [`IndexError::TooMuchText`] past 4 GiB of names and their folds;
     /// [`IndexError::Automaton`] if the automaton exceeds its limits (far
-    /// beyond any registry: billions of states).
+    /// beyond any registry: billions of states);
+    /// [`IndexError::AnchoredStart`] if it offers no anchored search (never
+    /// for the contiguous NFA it is).
     pub fn build(entries: impl IntoIterator<Item = BrandEntry>) -> Result<BrandIndex, IndexError> {
         normalize::warm_up();
         vocabulary::warm_up();
@@ -732,15 +740,16 @@ impl BrandIndex {
     /// Every pattern that begins at byte `from` of `joined`, as
     /// `found(pattern, end)`: the automaton walked anchored from there, so
     /// the walk ends where no pattern continues the bytes read (a few
-    /// bytes, mostly), and follows no failure transitions.
+    /// bytes, mostly), and follows no failure transitions. Returns the
+    /// bytes read.
     #[inline]
-    fn names_at(&self, joined: &[u8], from: usize, mut found: impl FnMut(usize, usize)) {
+    fn names_at(&self, joined: &[u8], from: usize, mut found: impl FnMut(usize, usize)) -> usize {
         let aut = &self.automaton;
         let mut sid = self.anchored_start;
         for (end, &b) in (from + 1..).zip(&joined[from..]) {
             sid = aut.next_state(Anchored::Yes, sid, b);
             if aut.is_dead(sid) {
-                return;
+                return end - from;
             }
             if aut.is_match(sid) {
                 // A match state also holds the patterns that end here but
@@ -754,6 +763,7 @@ impl BrandIndex {
                 }
             }
         }
+        joined.len() - from
     }
 
     fn targets_of(&self, pattern: usize) -> &[u32] {
@@ -771,40 +781,95 @@ impl BrandIndex {
         let (exact, obf) = (&scratch.exact, &scratch.obf);
         join_words(obf, &mut scratch.joined, &mut scratch.joined_at);
         let (joined, at) = (&scratch.joined, &scratch.joined_at);
-        self.automaton_matches(obf, joined, at, |pattern, range| {
-            self.automaton_match(exact, obf, at, pattern, range, out);
-        });
+        self.automaton_matches(obf, joined, at, &mut scratch.found);
+        for &(pattern, start, end) in &scratch.found {
+            self.automaton_match(
+                exact,
+                obf,
+                at,
+                pattern as usize,
+                start as usize..end as usize,
+                out,
+            );
+        }
     }
 
     /// Every pattern found in `joined` (the obfuscation fold `obf` joined
-    /// without separators, its bytes at `at` of `obf`) that begins where a
-    /// name may begin, as `found(pattern, range of joined)`: the overlapping
-    /// matches whose start a name's left edge allows. The automaton is
-    /// walked anchored from each character on a word boundary, about a
-    /// fifth of the bytes of a Latin title, and the walks follow no failure
-    /// transitions. (An unanchored scan steps through every byte, and
-    /// reports names inside words only for them to be dropped.) A name
-    /// without a left edge (a CJK name) begins with a character that is
-    /// not a word character, so on a boundary too; the bytes such names
-    /// begin with are walked from wherever they are all the same, so that
-    /// this does not rest on the fold flagging a character alike in a name
-    /// and in a text.
+    /// without separators, its bytes at `at` of `obf`) that begins where its
+    /// left edge allows, into `found` (cleared first) as `(pattern, start,
+    /// end)` bytes of `joined`: the overlapping matches of the automaton
+    /// whose start a name's left edge allows.
+    ///
+    /// The automaton is walked anchored from each character on a word
+    /// boundary, about a fifth of the bytes of a Latin title, and the walks
+    /// follow no failure transitions. (An unanchored scan steps through
+    /// every byte, and reports names inside words only for them to be
+    /// dropped.) A name without a left edge (a CJK name) begins with a
+    /// character that is not a word character, so on a boundary too; the
+    /// bytes such names begin with are walked from wherever they are all the
+    /// same, so that this does not rest on the fold flagging a character
+    /// alike in a name and in a text (a walk from there that is not on a
+    /// boundary keeps only names without a left edge).
+    ///
+    /// Walks cost up to the longest name each: a long text that repeats a
+    /// long name's beginning (`a a a …` against a name of 200 `a`s) would
+    /// make them quadratic. Past [`WALK_BUDGET`] bytes read per byte of
+    /// text, the walks stop and the unanchored search, linear in the text,
+    /// finds the same.
     fn automaton_matches(
         &self,
         obf: &FoldedText,
         joined: &[u8],
         at: &[u32],
-        mut found: impl FnMut(usize, std::ops::Range<usize>),
+        found: &mut Vec<(u32, u32, u32)>,
     ) {
+        found.clear();
+        // Folded texts are cut to u32::MAX bytes.
+        let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let mut budget = WALK_BUDGET * joined.len() + 64;
         for from in 0..joined.len() {
             let b = joined[from];
-            if !(self.unbounded_first[usize::from(b)]
-                || (!is_continuation(b) && obf.boundary_before(at[from] as usize)))
-            {
+            let on_boundary = !is_continuation(b) && obf.boundary_before(at[from] as usize);
+            if !(on_boundary || self.unbounded_first[usize::from(b)]) {
                 continue;
             }
-            self.names_at(joined, from, |pattern, to| found(pattern, from..to));
+            let read = self.names_at(joined, from, |pattern, to| {
+                if on_boundary || self.pattern_edges[pattern] & EDGE_LEFT == 0 {
+                    found.push((to_u32(pattern), to_u32(from), to_u32(to)));
+                }
+            });
+            budget = budget.saturating_sub(read);
+            if budget == 0 {
+                found.clear();
+                self.overlapping_matches(obf, joined, at, found);
+                return;
+            }
         }
+    }
+
+    /// What [`BrandIndex::automaton_matches`] finds, by an unanchored
+    /// overlapping search: linear in the text.
+    fn overlapping_matches(
+        &self,
+        obf: &FoldedText,
+        joined: &[u8],
+        at: &[u32],
+        found: &mut Vec<(u32, u32, u32)>,
+    ) {
+        let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        // A contiguous NFA searches unanchored with standard semantics,
+        // which is all an overlapping search needs: it cannot fail.
+        let Ok(matches) = self.automaton.try_find_overlapping_iter(Input::new(joined)) else {
+            return;
+        };
+        found.extend(
+            matches
+                .filter(|m| {
+                    self.pattern_edges[m.pattern().as_usize()] & EDGE_LEFT == 0
+                        || obf.boundary_before(at[m.start()] as usize)
+                })
+                .map(|m| (m.pattern().as_u32(), to_u32(m.start()), to_u32(m.end()))),
+        );
     }
 
     /// A match of `pattern` at bytes `range` of the joined fold (its bytes
@@ -886,6 +951,7 @@ impl BrandIndex {
             letters,
             joined: _,
             joined_at: _,
+            found: _,
             query,
             merged,
             name_chars,
@@ -1385,13 +1451,13 @@ fn phrase_edge(obf: &FoldedText, at: usize) -> bool {
         || (obf.flags_at(at - 1) ^ obf.flags_at(at)) & normalize::CJK != 0
 }
 
-/// Writes the obfuscation fold without its separator spaces into `joined`,
-/// and the position in `obf` of each of its bytes into `at`.
 /// Whether `b` continues a UTF-8 character (no character begins there).
 fn is_continuation(b: u8) -> bool {
     b & 0xC0 == 0x80
 }
 
+/// Writes the obfuscation fold without its separator spaces into `joined`,
+/// and the position in `obf` of each of its bytes into `at`.
 fn join_words(obf: &FoldedText, joined: &mut Vec<u8>, at: &mut Vec<u32>) {
     joined.clear();
     at.clear();
@@ -1671,6 +1737,13 @@ mod anchored_tests {
         "登Vell",
         "Tessaro",
         "Tess",
+        // Folded Hangul and Georgian begin with the same byte, and so do
+        // supplementary CJK and Deseret: a walk from a CJK name's first byte
+        // inside a word keeps only names without a left edge.
+        "가방",
+        "ბარი",
+        "𠀀",
+        "𐐨𐐯",
     ];
 
     static INDEX: LazyLock<BrandIndex> = LazyLock::new(|| {
@@ -1692,10 +1765,12 @@ mod anchored_tests {
         fold_both(text, &mut exact, &mut obf);
         let (mut joined, mut at) = (Vec::new(), Vec::new());
         join_words(&obf, &mut joined, &mut at);
-        let mut anchored = Vec::new();
-        index.automaton_matches(&obf, &joined, &at, |pattern, range| {
-            anchored.push((range.start, range.end, pattern));
-        });
+        let mut found = Vec::new();
+        index.automaton_matches(&obf, &joined, &at, &mut found);
+        let mut anchored: Vec<Found> = found
+            .iter()
+            .map(|&(pattern, start, end)| (start as usize, end as usize, pattern as usize))
+            .collect();
         let mut reference: Vec<Found> = index
             .automaton
             .try_find_overlapping_iter(Input::new(&joined))
@@ -1719,12 +1794,36 @@ mod anchored_tests {
             "maison verlaine and Verlaine's Lumo",
             "正品路易威登包 威登 Vellano威 登Vell",
             "Tessaro Tess Tessarо T.e.s.s.a.r.o",
+            "აბარი ბარი 𐐨𐐨𐐯 𐐨𐐯 가방",
             "",
         ] {
             let (anchored, reference) = both(index, text);
             assert!(!reference.is_empty() || text.is_empty(), "{text:?}");
             assert_eq!(anchored, reference, "{text:?}");
         }
+    }
+
+    #[test]
+    fn a_long_text_repeating_a_long_name_is_searched_unanchored_and_finds_the_same() {
+        let long = format!("{}b", "a".repeat(60));
+        let index = BrandIndex::build([BrandEntry {
+            id: 1,
+            names: vec![long.clone(), "aa".to_owned()],
+            logos: Vec::new(),
+        }])
+        .expect("index builds");
+        // Every `a` begins a walk that reads up to 61 bytes: past the budget.
+        let text = format!("{}{long}", "a ".repeat(500));
+        let (anchored, reference) = both(&index, &text);
+        assert_eq!(anchored, reference);
+        let long_found: Vec<&Found> = anchored
+            .iter()
+            .filter(|f| f.1 - f.0 == long.len())
+            .collect();
+        assert_eq!(long_found, [&(500, 561, 0)]);
+        // A short text with the same names stays within it.
+        let (anchored, reference) = both(&index, &format!("a {long} aa"));
+        assert_eq!(anchored, reference);
     }
 
     proptest! {
