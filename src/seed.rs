@@ -11,7 +11,9 @@ use anyhow::Context as _;
 use serde::Deserialize;
 
 use crate::{
-    auth, logo,
+    auth,
+    detect::normalize::fold_exact,
+    logo,
     model::{
         AuthorizationSpec, Command, LogoSource, Member, MemberKind, NiceClassSet, Office, Region,
         ResourceId, Slug, Timestamp, TrademarkKind, TrademarkSpec, TrademarkStatus,
@@ -199,8 +201,23 @@ fn brand_commands(b: &BrandRow, at: &str, base: &Path) -> anyhow::Result<Vec<Com
     let id = Slug::parse(&b.id).map_err(|e| anyhow::anyhow!("{at}.id: {e}"))?;
     let owner = Slug::parse(&b.owner).map_err(|e| anyhow::anyhow!("{at}.owner: {e}"))?;
     text_field(&b.display_name, 1, 200, &format!("{at}.display_name"))?;
+    // Names once normalized as listings are: aliases unique, none the
+    // display name (as the API requires).
+    let mut names = vec![fold_exact(&b.display_name)];
     for (a, alias) in b.aliases.iter().enumerate() {
         text_field(alias, 1, 100, &format!("{at}.aliases[{a}]"))?;
+        let key = fold_exact(alias);
+        match names.iter().position(|n| *n == key) {
+            Some(0) => anyhow::bail!(
+                "{at}.aliases[{a}]: {alias:?} repeats the display name {:?} once normalized",
+                b.display_name
+            ),
+            Some(n) => anyhow::bail!(
+                "{at}.aliases[{a}]: {alias:?} repeats {at}.aliases[{}] once normalized",
+                n - 1
+            ),
+            None => names.push(key),
+        }
     }
     let mut commands = vec![Command::CreateBrand {
         id: id.clone(),
@@ -374,6 +391,30 @@ fn instant(value: &toml::value::Datetime, at: &str) -> anyhow::Result<Timestamp>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seed_aliases_are_unique_and_not_the_display_name_once_normalized() {
+        let brand = |aliases: &str| {
+            format!(
+                "[[members]]\nid = \"maison\"\ndisplay_name = \"M\"\nkind = \"brand_owner\"\n\
+                 [[brands]]\nid = \"aurelle\"\nowner = \"maison\"\ndisplay_name = \"Aurelle\"\n\
+                 aliases = [{aliases}]\n"
+            )
+        };
+        let error = |aliases: &str| match Seed::parse(&brand(aliases), Path::new(".")) {
+            Ok(_) => String::new(),
+            Err(e) => format!("{e:#}"),
+        };
+        assert_eq!(
+            error("\"奥瑞尔\", \"AURELLE\""),
+            "brands[0].aliases[1]: \"AURELLE\" repeats the display name \"Aurelle\" once normalized"
+        );
+        assert_eq!(
+            error("\"Aurelle Paris\", \"奥瑞尔\", \"AURELLE PARIS\""),
+            "brands[0].aliases[2]: \"AURELLE PARIS\" repeats brands[0].aliases[0] once normalized"
+        );
+        assert_eq!(error("\"Aurelle Paris\", \"奥瑞尔\""), "");
+    }
 
     #[test]
     fn a_seed_member_may_not_take_a_reserved_id() {

@@ -562,8 +562,10 @@ impl Snapshot {
                 if let Some(v) = &patch.aliases {
                     next.aliases = v.clone();
                 }
-                if patch.display_name.is_some() || patch.aliases.is_some() {
+                if patch.aliases.is_some() {
                     aliases_differ_from_display_name(&next.display_name, &next.aliases)?;
+                } else if patch.display_name.is_some() {
+                    display_name_differs_from_aliases(&next.display_name, &next.aliases)?;
                 }
                 if let Some(v) = patch.common_word {
                     next.common_word = v;
@@ -1261,6 +1263,25 @@ fn aliases_differ_from_display_name(
         Ok(())
     } else {
         Err(PlanError::Invalid(repeats))
+    }
+}
+
+/// [`aliases_differ_from_display_name`] for a new display name alone: the
+/// violation is on the field the caller sent.
+fn display_name_differs_from_aliases(
+    display_name: &str,
+    aliases: &[String],
+) -> Result<(), PlanError> {
+    let key = fold_exact(display_name);
+    match aliases.iter().position(|alias| fold_exact(alias) == key) {
+        Some(i) => Err(PlanError::Invalid(vec![(
+            "brand.display_name".to_owned(),
+            format!(
+                "{display_name:?} repeats the alias {:?} once normalized",
+                aliases[i]
+            ),
+        )])),
+        None => Ok(()),
     }
 }
 

@@ -94,7 +94,13 @@ async fn an_alias_that_repeats_the_display_name_is_refused_and_writes_nothing() 
         ))
         .await
         .expect_err("a new display name repeating a stored alias");
-    assert_violations(&status, &["brand.aliases[0]"]);
+    assert_eq!(
+        field_violations(&status),
+        [(
+            "brand.display_name".to_owned(),
+            "\"ZEPHYRA\" repeats the alias \"Zephyra\" once normalized".to_owned()
+        )]
+    );
     assert_eq!(revision(&server).await, before, "nothing written");
     owner
         .update_brand(update(
