@@ -19,6 +19,7 @@ use crate::{
         ResourceId, Slug, Timestamp, TrademarkKind, TrademarkSpec, TrademarkStatus,
         codes::bounded_text,
     },
+    snapshot::aliases_repeating_display_name,
 };
 
 /// A parsed, validated seed: the commands that build its registry.
@@ -203,21 +204,22 @@ fn brand_commands(b: &BrandRow, at: &str, base: &Path) -> anyhow::Result<Vec<Com
     text_field(&b.display_name, 1, 200, &format!("{at}.display_name"))?;
     // Names once normalized as listings are: aliases unique, none the
     // display name (as the API requires).
-    let mut names = vec![fold_exact(&b.display_name)];
+    let repeating: Vec<usize> = aliases_repeating_display_name(&b.display_name, &b.aliases)
+        .map(|(a, _)| a)
+        .collect();
+    let mut keys: Vec<String> = Vec::with_capacity(b.aliases.len());
     for (a, alias) in b.aliases.iter().enumerate() {
         text_field(alias, 1, 100, &format!("{at}.aliases[{a}]"))?;
+        anyhow::ensure!(
+            !repeating.contains(&a),
+            "{at}.aliases[{a}]: {alias:?} repeats the display name {:?} once normalized",
+            b.display_name
+        );
         let key = fold_exact(alias);
-        match names.iter().position(|n| *n == key) {
-            Some(0) => anyhow::bail!(
-                "{at}.aliases[{a}]: {alias:?} repeats the display name {:?} once normalized",
-                b.display_name
-            ),
-            Some(n) => anyhow::bail!(
-                "{at}.aliases[{a}]: {alias:?} repeats {at}.aliases[{}] once normalized",
-                n - 1
-            ),
-            None => names.push(key),
+        if let Some(n) = keys.iter().position(|k| *k == key) {
+            anyhow::bail!("{at}.aliases[{a}]: {alias:?} repeats {at}.aliases[{n}] once normalized");
         }
+        keys.push(key);
     }
     let mut commands = vec![Command::CreateBrand {
         id: id.clone(),

@@ -824,8 +824,6 @@ impl BrandIndex {
         found: &mut Vec<(u32, u32, u32)>,
     ) {
         found.clear();
-        // Folded texts are cut to u32::MAX bytes.
-        let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         let mut budget = WALK_BUDGET * joined.len() + 64;
         for from in 0..joined.len() {
             let b = joined[from];
@@ -835,7 +833,7 @@ impl BrandIndex {
             }
             let read = self.names_at(joined, from, |pattern, to| {
                 if on_boundary || self.pattern_edges[pattern] & EDGE_LEFT == 0 {
-                    found.push((to_u32(pattern), to_u32(from), to_u32(to)));
+                    found.push((offset(pattern), offset(from), offset(to)));
                 }
             });
             budget = budget.saturating_sub(read);
@@ -856,7 +854,6 @@ impl BrandIndex {
         at: &[u32],
         found: &mut Vec<(u32, u32, u32)>,
     ) {
-        let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         // A contiguous NFA searches unanchored with standard semantics,
         // which is all an overlapping search needs: it cannot fail.
         let Ok(matches) = self.automaton.try_find_overlapping_iter(Input::new(joined)) else {
@@ -868,7 +865,7 @@ impl BrandIndex {
                     self.pattern_edges[m.pattern().as_usize()] & EDGE_LEFT == 0
                         || obf.boundary_before(at[m.start()] as usize)
                 })
-                .map(|m| (m.pattern().as_u32(), to_u32(m.start()), to_u32(m.end()))),
+                .map(|m| (m.pattern().as_u32(), offset(m.start()), offset(m.end()))),
         );
     }
 
@@ -1451,6 +1448,12 @@ fn phrase_edge(obf: &FoldedText, at: usize) -> bool {
         || (obf.flags_at(at - 1) ^ obf.flags_at(at)) & normalize::CJK != 0
 }
 
+/// A byte offset (or pattern number) of a folded text as `u32`: folded
+/// texts are cut to `u32::MAX` bytes.
+fn offset(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
 /// Whether `b` continues a UTF-8 character (no character begins there).
 fn is_continuation(b: u8) -> bool {
     b & 0xC0 == 0x80
@@ -1465,9 +1468,7 @@ fn join_words(obf: &FoldedText, joined: &mut Vec<u8>, at: &mut Vec<u32>) {
     let mut start = 0;
     for piece in text.split(|&b| b == b' ') {
         joined.extend_from_slice(piece);
-        // Folded texts are cut to u32::MAX bytes.
-        let from = u32::try_from(start).unwrap_or(u32::MAX);
-        let to = u32::try_from(start + piece.len()).unwrap_or(u32::MAX);
+        let (from, to) = (offset(start), offset(start + piece.len()));
         at.extend(from..to);
         start += piece.len() + 1;
     }
@@ -1713,11 +1714,9 @@ mod memo_key_tests {
 mod anchored_tests {
     use std::sync::LazyLock;
 
-    use aho_corasick::Input;
-    use aho_corasick::automaton::Automaton;
     use proptest::prelude::*;
 
-    use super::{BrandIndex, EDGE_LEFT, fold_both, join_words};
+    use super::{BrandIndex, fold_both, join_words};
     use crate::detect::BrandEntry;
     use crate::detect::normalize::FoldedText;
 
@@ -1771,15 +1770,11 @@ mod anchored_tests {
             .iter()
             .map(|&(pattern, start, end)| (start as usize, end as usize, pattern as usize))
             .collect();
-        let mut reference: Vec<Found> = index
-            .automaton
-            .try_find_overlapping_iter(Input::new(&joined))
-            .expect("an unanchored overlapping search")
-            .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
-            .filter(|&(start, _, pattern)| {
-                index.pattern_edges[pattern] & EDGE_LEFT == 0
-                    || obf.boundary_before(at[start] as usize)
-            })
+        let mut overlapping = Vec::new();
+        index.overlapping_matches(&obf, &joined, &at, &mut overlapping);
+        let mut reference: Vec<Found> = overlapping
+            .iter()
+            .map(|&(pattern, start, end)| (start as usize, end as usize, pattern as usize))
             .collect();
         anchored.sort_unstable();
         reference.sort_unstable();

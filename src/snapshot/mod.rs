@@ -523,7 +523,7 @@ impl Snapshot {
                         .map(|(i, a)| (format!("brand.aliases[{i}]"), a)),
                 );
                 self.names_not_taken(owner, names)?;
-                aliases_differ_from_display_name(display_name, aliases)?;
+                aliases_differ_from_display_name(display_name, aliases, false)?;
                 let brand = Brand {
                     id: id.clone(),
                     owner: owner.clone(),
@@ -562,10 +562,12 @@ impl Snapshot {
                 if let Some(v) = &patch.aliases {
                     next.aliases = v.clone();
                 }
-                if patch.aliases.is_some() {
-                    aliases_differ_from_display_name(&next.display_name, &next.aliases)?;
-                } else if patch.display_name.is_some() {
-                    display_name_differs_from_aliases(&next.display_name, &next.aliases)?;
+                if patch.display_name.is_some() || patch.aliases.is_some() {
+                    aliases_differ_from_display_name(
+                        &next.display_name,
+                        &next.aliases,
+                        patch.aliases.is_none(),
+                    )?;
                 }
                 if let Some(v) = patch.common_word {
                     next.common_word = v;
@@ -1240,48 +1242,52 @@ fn removed(before: Resource) -> Change {
     }
 }
 
-/// Refuses an alias equal to its brand's display name once normalized as
-/// listings are ([`fold_exact`]: `CHLOÉ` for `Chloé`): it adds nothing a
-/// check could find, and would be reported as a second name.
+/// The aliases equal to the display name once normalized as listings are
+/// ([`fold_exact`]: `CHLOÉ` for `Chloé`), by index: the registry refuses
+/// them (they add nothing a check could find, and would be reported as a
+/// second name), in a write and in a seed alike.
+pub(crate) fn aliases_repeating_display_name<'a>(
+    display_name: &str,
+    aliases: &'a [String],
+) -> impl Iterator<Item = (usize, &'a String)> {
+    let key = fold_exact(display_name);
+    aliases
+        .iter()
+        .enumerate()
+        .filter(move |(_, alias)| fold_exact(alias) == key)
+}
+
+/// Refuses aliases equal to the display name
+/// ([`aliases_repeating_display_name`]), each on its alias or, when only
+/// the display name changed (`display_name_alone`), on the display name,
+/// the field the caller sent.
 fn aliases_differ_from_display_name(
     display_name: &str,
     aliases: &[String],
+    display_name_alone: bool,
 ) -> Result<(), PlanError> {
-    let key = fold_exact(display_name);
-    let repeats: Vec<(String, String)> = aliases
-        .iter()
-        .enumerate()
-        .filter(|(_, alias)| fold_exact(alias) == key)
-        .map(|(i, alias)| {
+    let mut repeats = aliases_repeating_display_name(display_name, aliases).map(|(i, alias)| {
+        if display_name_alone {
+            (
+                "brand.display_name".to_owned(),
+                format!("{display_name:?} repeats the alias {alias:?} once normalized"),
+            )
+        } else {
             (
                 format!("brand.aliases[{i}]"),
                 format!("{alias:?} repeats the display name {display_name:?} once normalized"),
             )
-        })
-        .collect();
+        }
+    });
+    let repeats: Vec<(String, String)> = if display_name_alone {
+        repeats.next().into_iter().collect()
+    } else {
+        repeats.collect()
+    };
     if repeats.is_empty() {
         Ok(())
     } else {
         Err(PlanError::Invalid(repeats))
-    }
-}
-
-/// [`aliases_differ_from_display_name`] for a new display name alone: the
-/// violation is on the field the caller sent.
-fn display_name_differs_from_aliases(
-    display_name: &str,
-    aliases: &[String],
-) -> Result<(), PlanError> {
-    let key = fold_exact(display_name);
-    match aliases.iter().position(|alias| fold_exact(alias) == key) {
-        Some(i) => Err(PlanError::Invalid(vec![(
-            "brand.display_name".to_owned(),
-            format!(
-                "{display_name:?} repeats the alias {:?} once normalized",
-                aliases[i]
-            ),
-        )])),
-        None => Ok(()),
     }
 }
 
