@@ -418,7 +418,11 @@ pub fn authorization_header(headers: &http::HeaderMap) -> Result<Option<&str>, S
 /// # Errors
 /// UNAUTHENTICATED for a missing, malformed, unknown or revoked key. The
 /// message never repeats the secret.
-pub fn authenticate(registry: &Registry, authorization: Option<&str>) -> Result<Caller, Status> {
+pub fn authenticate(
+    registry: &Registry,
+    authorization: Option<&str>,
+    call: &CallLog,
+) -> Result<Caller, Status> {
     let header = authorization.ok_or_else(|| {
         Status::unauthenticated("missing API key: send `authorization: Bearer <key>`")
     })?;
@@ -433,7 +437,10 @@ pub fn authenticate(registry: &Registry, authorization: Option<&str>) -> Result<
     // key id was refused and why (the id is public, the secret never
     // logged), so an operator can find a client still using an old key.
     let invalid = |key_id: Option<&str>, reason: &str| {
-        tracing::info!(key_id, reason, "API key refused");
+        let LineFields {
+            rpc, request_id, ..
+        } = call.fields();
+        tracing::info!(key_id, reason, rpc, request_id, "API key refused");
         Status::unauthenticated("invalid API key")
     };
     let id = key_id_of(secret).ok_or_else(|| invalid(None, "not a Marque API key"))?;
@@ -448,7 +455,16 @@ pub fn authenticate(registry: &Registry, authorization: Option<&str>) -> Result<
         return Err(invalid(Some(id.as_str()), "wrong secret"));
     }
     if key.revoke_time.is_some() {
-        tracing::info!(key_id = id.as_str(), reason = "revoked", "API key refused");
+        let LineFields {
+            rpc, request_id, ..
+        } = call.fields();
+        tracing::info!(
+            key_id = id.as_str(),
+            reason = "revoked",
+            rpc,
+            request_id,
+            "API key refused"
+        );
         return Err(Status::unauthenticated(format!(
             "API key members/{}/apiKeys/{} is revoked",
             key.member, key.id
@@ -466,8 +482,8 @@ pub fn authenticate(registry: &Registry, authorization: Option<&str>) -> Result<
 
 // ---- the layer ------------------------------------------------------------------
 
-/// Tower layer that, for every RPC: opens the request's tracing span (RPC,
-/// request id, member), authenticates the caller (health and reflection
+/// Tower layer that, for every RPC: names the call for its log lines (RPC,
+/// request id, member: [`CallLog`]), authenticates the caller (health and reflection
 /// excepted), enforces [`Rpc::allowed`], answers a request message beyond
 /// its service's size limit RESOURCE_EXHAUSTED rather than tonic's
 /// OUT_OF_RANGE, and bytes that are not a message INVALID_ARGUMENT rather
@@ -510,14 +526,13 @@ pub struct AuthService<S> {
 /// Longest request id taken from a caller.
 const MAX_REQUEST_ID_CHARS: usize = 128;
 
-/// The call's request id, for its span: the caller's `x-request-id` if it is
-/// a plain token (1 to 128 ASCII letters, digits and `-_.:/`, which UUIDs,
-/// ULIDs and trace ids are), else a fresh UUID, as when it gives none.
+/// The caller's `x-request-id`, if it is a plain token (1 to 128 ASCII
+/// letters, digits and `-_.:/`, which UUIDs, ULIDs and trace ids are).
 ///
 /// The id goes into every log line of the call verbatim: a value with
 /// spaces, quotes or `=` (`evil" member="operator`) would forge fields of a
 /// text log line, so it is not used at all rather than escaped or cut.
-fn request_id(headers: &http::HeaderMap) -> String {
+fn given_request_id(headers: &http::HeaderMap) -> Option<String> {
     headers
         .get("x-request-id")
         .map(http::HeaderValue::as_bytes)
@@ -530,7 +545,113 @@ fn request_id(headers: &http::HeaderMap) -> String {
         // Every byte is ASCII: no conversion can fail.
         .and_then(|id| std::str::from_utf8(id).ok())
         .map(str::to_string)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
+
+/// A call's RPC, request id and member as fields of one of its lines
+/// ([`CallLog::fields`]); written as the span writes them (`request_id=…`,
+/// unquoted). A field that is `None` is left out.
+#[derive(Debug, Default)]
+pub struct LineFields<'a> {
+    /// `/marque.v1.CheckService/CheckListing`.
+    pub rpc: Option<tracing::field::DisplayValue<&'a str>>,
+    /// [`CallLog::request_id`].
+    pub request_id: Option<tracing::field::DisplayValue<&'a str>>,
+    /// The calling member, once authenticated.
+    pub member: Option<tracing::field::DisplayValue<&'a str>>,
+}
+
+impl LineFields<'_> {
+    /// The fields of the call running on this task, if any, for `f`.
+    pub fn of_current<R>(f: impl FnOnce(LineFields<'_>) -> R) -> R {
+        let call = CallLog::current();
+        f(call
+            .as_deref()
+            .map_or_else(LineFields::default, CallLog::fields))
+    }
+}
+
+tokio::task_local! {
+    /// The call whose handler is running ([`CallLog::current`]).
+    static CALL: Arc<CallLog>;
+}
+
+/// What a call's log lines say about it: its RPC, its request id and the
+/// calling member.
+///
+/// The [`AuthLayer`] opens a span with them at DEBUG only. At INFO, the
+/// default, a span per call cost a tenth of CheckListing's throughput and a
+/// sixth of CheckSeller's over gRPC (BENCHMARKS.md, "A span per call only
+/// at DEBUG"), for the few lines a call writes at that level (a refusal, a
+/// fault): those lines carry the three as fields of their own instead
+/// ([`CallLog::fields`]). A request id is generated only for a call that
+/// writes a line, and then once, so all its lines agree.
+#[derive(Debug)]
+pub struct CallLog {
+    /// The request path, `/marque.v1.CheckService/CheckListing`.
+    path: String,
+    /// The caller's `x-request-id`, when it is a plain token.
+    given_id: Option<String>,
+    /// Else a UUID, made when first needed.
+    generated_id: std::sync::OnceLock<String>,
+    /// The calling member, once authenticated.
+    member: Option<Slug>,
+    /// Whether the call's span is recorded (DEBUG enabled): its lines then
+    /// carry the three through the span, not as fields of their own.
+    in_span: bool,
+}
+
+impl CallLog {
+    fn new(path: String, headers: &http::HeaderMap) -> Self {
+        Self {
+            path,
+            given_id: given_request_id(headers),
+            generated_id: std::sync::OnceLock::new(),
+            member: None,
+            in_span: false,
+        }
+    }
+
+    /// The call's request id: the caller's `x-request-id` if it is a plain
+    /// token, else a UUID generated for the call (the same on every line).
+    pub fn request_id(&self) -> &str {
+        self.given_id.as_deref().unwrap_or_else(|| {
+            self.generated_id
+                .get_or_init(|| uuid::Uuid::new_v4().to_string())
+        })
+    }
+
+    /// The call's RPC, request id and member as fields of a line, or none
+    /// when the call's span already shows them.
+    pub fn fields(&self) -> LineFields<'_> {
+        if self.in_span {
+            return LineFields::default();
+        }
+        let shown = tracing::field::display;
+        LineFields {
+            rpc: Some(shown(&self.path)),
+            request_id: Some(shown(self.request_id())),
+            member: self.member.as_ref().map(|m| shown(m.as_str())),
+        }
+    }
+
+    /// The call whose handler is running on this task, if any.
+    pub fn current() -> Option<Arc<CallLog>> {
+        CALL.try_with(Arc::clone).ok()
+    }
+
+    /// `work` as part of the current call, for a task its handler spawns:
+    /// [`CallLog::current`] finds the call there too.
+    pub fn carry<F: std::future::Future>(work: F) -> impl std::future::Future<Output = F::Output> {
+        let call = Self::current();
+        // And in the call's span, when there is one (DEBUG).
+        let work = work.instrument(tracing::Span::current());
+        async move {
+            match call {
+                Some(call) => CALL.scope(call, work).await,
+                None => work.await,
+            }
+        }
+    }
 }
 
 /// Paths served without an API key.
@@ -584,7 +705,7 @@ fn grpc_timeout(headers: &http::HeaderMap) -> Option<Duration> {
 /// the trailers, with the call's span, which its log lines then run in.
 struct Outcome {
     rpc: Option<Rpc>,
-    path: String,
+    call: Arc<CallLog>,
     started: Instant,
     deadline: Option<Duration>,
     logged: bool,
@@ -596,7 +717,7 @@ impl Outcome {
     fn log(mut self, code: Code) {
         self.logged = true;
         let _entered = self.span.as_ref().map(tracing::Span::enter);
-        log_outcome(self.rpc, &self.path, code, self.started);
+        log_outcome(self.rpc, &self.call, code, self.started);
     }
 
     /// The code of a call that ended without an answer the client reads.
@@ -612,7 +733,7 @@ impl Drop for Outcome {
     fn drop(&mut self) {
         if !self.logged {
             let _entered = self.span.as_ref().map(tracing::Span::enter);
-            log_outcome(self.rpc, &self.path, self.abandoned_code(), self.started);
+            log_outcome(self.rpc, &self.call, self.abandoned_code(), self.started);
         }
     }
 }
@@ -657,20 +778,26 @@ where
             let call = inner.call(request.map(tonic::body::Body::new));
             return Box::pin(async move { Ok(call.await?.map(tonic::body::Body::new)) });
         }
-        let request_id = request_id(request.headers());
-        let span = tracing::info_span!(
+        let mut call = CallLog::new(path, request.headers());
+        // At DEBUG only: CallLog says why.
+        let span = tracing::debug_span!(
             "rpc",
-            rpc = %path,
-            request_id = %request_id,
+            rpc = %call.path,
+            request_id = tracing::field::Empty,
             member = tracing::field::Empty,
         );
-        let rpc = Rpc::from_path(&path);
+        if !span.is_disabled() {
+            call.in_span = true;
+            span.record("request_id", tracing::field::display(call.request_id()));
+        }
+        let rpc = Rpc::from_path(&call.path);
         let outcome = {
             let _entered = span.enter();
             authorization_header(request.headers())
-                .and_then(|header| authenticate(&self.registry, header))
+                .and_then(|header| authenticate(&self.registry, header, &call))
                 .and_then(|caller| {
-                    tracing::Span::current().record("member", caller.member.as_str());
+                    span.record("member", tracing::field::display(&caller.member));
+                    call.member = Some(caller.member.clone());
                     match rpc {
                         Some(rpc) if !rpc.allowed().contains(&caller.kind) => {
                             Err(Status::permission_denied(not_allowed(rpc, caller.kind)))
@@ -679,10 +806,11 @@ where
                     }
                 })
         };
+        let call = Arc::new(call);
         let outcome_log = Outcome {
             rpc,
             deadline: grpc_timeout(request.headers()),
-            path,
+            call: call.clone(),
             started: Instant::now(),
             logged: false,
             span: None,
@@ -714,7 +842,8 @@ where
                     .insert(RequestStream(broke.clone()));
                 Box::pin(
                     async move {
-                        let mut response = inner.call(request).await?;
+                        // The handler's lines find the call (CallLog::current).
+                        let mut response = CALL.scope(call, inner.call(request)).await?;
                         // tonic's framing refusals (a message beyond the
                         // service's limit, bytes that are not a message),
                         // before the code is logged and counted
@@ -784,21 +913,37 @@ fn not_allowed(rpc: Rpc, kind: MemberKind) -> String {
 /// of thousands a second, and a line for each would cost the server a quarter
 /// of its throughput and write megabytes a second (BENCHMARKS.md, "What
 /// logging costs"). The metrics count every call by RPC and code.
-fn log_outcome(rpc: Option<Rpc>, path: &str, code: Code, started: Instant) {
+fn log_outcome(rpc: Option<Rpc>, call: &CallLog, code: Code, started: Instant) {
     let elapsed = started.elapsed();
     // Label only the RPCs that exist (`path` is `rpc`'s): a caller inventing
     // paths must not invent metric series.
     let label = match rpc {
-        Some(_) => path.trim_start_matches('/'),
+        Some(_) => call.path.trim_start_matches('/'),
         None => "unknown",
     };
     crate::metrics::record_call(label, code, elapsed.as_secs_f64());
     let micros = elapsed.as_micros() as u64;
-    match outcome_level(code) {
-        tracing::Level::ERROR => tracing::error!(code = ?code, micros, "rpc failed"),
-        tracing::Level::WARN => tracing::warn!(code = ?code, micros, "rpc failed"),
-        tracing::Level::INFO => tracing::info!(code = ?code, micros, "rpc failed"),
-        _ => tracing::debug!(code = ?code, micros, "rpc done"),
+    let level = outcome_level(code);
+    if !tracing::level_enabled!(level) {
+        // Nothing to write: no request id to make.
+        return;
+    }
+    let LineFields {
+        rpc,
+        request_id,
+        member,
+    } = call.fields();
+    match level {
+        tracing::Level::ERROR => {
+            tracing::error!(code = ?code, micros, rpc, request_id, member, "rpc failed");
+        }
+        tracing::Level::WARN => {
+            tracing::warn!(code = ?code, micros, rpc, request_id, member, "rpc failed");
+        }
+        tracing::Level::INFO => {
+            tracing::info!(code = ?code, micros, rpc, request_id, member, "rpc failed");
+        }
+        _ => tracing::debug!(code = ?code, micros, rpc, request_id, member, "rpc done"),
     }
 }
 
@@ -875,7 +1020,9 @@ mod tests {
                 "x-request-id",
                 http::HeaderValue::from_bytes(value).expect("a header value"),
             );
-            request_id(&headers)
+            CallLog::new("/marque.v1.RegistryService/GetCaller".into(), &headers)
+                .request_id()
+                .to_owned()
         };
         for plain in [
             "6f1c2a9e-0b7d-4c4e-9d61-3a0f1f5e2b10",
@@ -900,8 +1047,41 @@ mod tests {
                 "{forged:?} gave {id:?}, not a generated id"
             );
         }
-        let none = request_id(&http::HeaderMap::new());
+        let call = CallLog::new("/p".into(), &http::HeaderMap::new());
+        let none = call.request_id().to_owned();
         assert!(uuid::Uuid::parse_str(&none).is_ok(), "{none:?}");
+        assert_eq!(call.request_id(), none, "one id for every line of a call");
+        assert_ne!(
+            CallLog::new("/p".into(), &http::HeaderMap::new()).request_id(),
+            none,
+            "another call, another id"
+        );
+    }
+
+    #[test]
+    fn a_call_outside_a_span_names_itself_on_its_lines() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert("x-request-id", http::HeaderValue::from_static("req-7"));
+        let mut call = CallLog::new("/marque.v1.CheckService/CheckListing".into(), &headers);
+        let shown = |call: &CallLog| {
+            let f = call.fields();
+            [f.rpc, f.request_id, f.member].map(|v| v.map(|v| format!("{v:?}")))
+        };
+        let some = |s: &str| Some(s.to_owned());
+        assert_eq!(
+            shown(&call),
+            [
+                some("/marque.v1.CheckService/CheckListing"),
+                some("req-7"),
+                None
+            ],
+            "not authenticated yet: no member"
+        );
+        call.member = Some(Slug::parse("shopwise").expect("slug"));
+        assert_eq!(shown(&call)[2], some("shopwise"));
+        // In a recorded span the span names them, once.
+        call.in_span = true;
+        assert_eq!(shown(&call), [None, None, None]);
     }
 
     #[test]

@@ -239,7 +239,15 @@ async fn feed(
         let events = match read {
             Ok(events) => events,
             Err(e) => {
-                tracing::warn!(error = %e, "watch stream cut: store unavailable");
+                crate::auth::LineFields::of_current(|call| {
+                    tracing::warn!(
+                        error = %e,
+                        rpc = call.rpc,
+                        request_id = call.request_id,
+                        member = call.member,
+                        "watch stream cut: store unavailable"
+                    );
+                });
                 let _ = tx
                     .send(Err(Status::unavailable(format!(
                         "the change feed is unavailable; resume from revision {cursor}"
@@ -396,10 +404,11 @@ impl WatchApi {
             self.reads.clone(),
             tx,
         );
-        tokio::spawn(async move {
+        // The feed runs on a task of its own: its lines still name the call.
+        tokio::spawn(crate::auth::CallLog::carry(async move {
             feed.await;
             drop(slot);
-        });
+        }));
         Ok(ReceiverStream::new(rx))
     }
 }

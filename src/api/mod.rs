@@ -189,7 +189,17 @@ impl From<ApiError> for Status {
                 Status::resource_exhausted(clip(what, MAX_MESSAGE_CHARS))
             }
             ApiError::Internal(cause) => {
-                tracing::error!(error = format!("{cause:#}"), "internal error");
+                // Outside the call's span at INFO: the line names the call
+                // itself (auth::CallLog).
+                crate::auth::LineFields::of_current(|call| {
+                    tracing::error!(
+                        error = format!("{cause:#}"),
+                        rpc = call.rpc,
+                        request_id = call.request_id,
+                        member = call.member,
+                        "internal error"
+                    );
+                });
                 Status::internal("internal error")
             }
         }

@@ -736,3 +736,127 @@ async fn a_request_id_that_would_forge_log_fields_is_not_logged() {
     assert!(uuid::Uuid::parse_str(generated).is_ok(), "{}", calls[1]);
     assert_eq!(calls[1].matches("member=").count(), 1, "{}", calls[1]);
 }
+
+/// At the default level (INFO) a call runs in no span, which would cost a
+/// tenth of a check's throughput: the lines it writes there (a refused key,
+/// a caller's mistake) name its RPC, request id and member themselves, and
+/// an answered call writes none, so no request id is made for it.
+#[tokio::test]
+async fn lines_at_info_name_their_call_without_a_span() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let key = marque::auth::generate_key().secret;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_marque"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "text"])
+        .args(["--operator-key", &key])
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn marque");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let mut next_line = async || {
+        tokio::time::timeout(Duration::from_secs(30), stderr.next_line())
+            .await
+            .expect("a log line in time")
+            .expect("read stderr")
+            .expect("the server is still running")
+    };
+    let mut addr = None;
+    loop {
+        let line = next_line().await;
+        if let Some((_, address)) = line.split_once("listening address=") {
+            addr = Some(address.trim().to_string());
+        }
+        if line.contains(" serving revision=") {
+            break;
+        }
+    }
+    let channel = Endpoint::from_shared(format!("http://{}", addr.expect("listening")))
+        .expect("endpoint")
+        .connect_lazy();
+    fn with_id<M>(id: &str, message: M) -> tonic::Request<M> {
+        let mut request = tonic::Request::new(message);
+        request
+            .metadata_mut()
+            .insert("x-request-id", id.parse().expect("ascii"));
+        request
+    }
+    let mut operator =
+        marque::pb::marque::v1::registry_service_client::RegistryServiceClient::with_interceptor(
+            channel.clone(),
+            common::Bearer::key(&key),
+        );
+    operator
+        .get_caller(with_id("req-answered", pb::GetCallerRequest::default()))
+        .await
+        .expect("answered");
+    let refused = operator
+        .get_brand(with_id(
+            "req-mistaken",
+            pb::GetBrandRequest {
+                name: "not a brand name".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect_err("a malformed name");
+    assert_eq!(refused.code(), tonic::Code::InvalidArgument);
+    let wrong_key = marque::auth::generate_key().secret;
+    let mut stranger =
+        marque::pb::marque::v1::registry_service_client::RegistryServiceClient::with_interceptor(
+            channel,
+            common::Bearer::key(&wrong_key),
+        );
+    let refused = stranger
+        .get_caller(with_id("req-stranger", pb::GetCallerRequest::default()))
+        .await
+        .expect_err("an unknown key");
+    assert_eq!(refused.code(), tonic::Code::Unauthenticated);
+
+    let mut lines = Vec::new();
+    while !lines
+        .iter()
+        .any(|l: &String| l.contains("rpc failed") && l.contains("req-stranger"))
+    {
+        lines.push(next_line().await);
+    }
+    let text = lines.join("\n");
+    assert!(
+        !text.contains("req-answered"),
+        "an answered call, at INFO: {text}"
+    );
+    assert!(!text.contains("rpc{"), "no span at INFO: {text}");
+    let line = |needle: &str| {
+        lines
+            .iter()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no line with {needle:?} in {text}"))
+    };
+    let mistaken = line("request_id=req-mistaken");
+    for field in [
+        "rpc failed",
+        "code=InvalidArgument",
+        "rpc=/marque.v1.RegistryService/GetBrand ",
+        "member=operator",
+    ] {
+        assert!(mistaken.contains(field), "{field:?} in {mistaken}");
+    }
+    let key_id = marque::auth::key_id_of(&wrong_key).expect("a key id");
+    let refusal = line("API key refused");
+    for field in [
+        format!("key_id=\"{key_id}\""),
+        "reason=\"unknown key id\"".to_owned(),
+        "rpc=/marque.v1.RegistryService/GetCaller ".to_owned(),
+        "request_id=req-stranger".to_owned(),
+    ] {
+        assert!(refusal.contains(&field), "{field:?} in {refusal}");
+    }
+    let stranger = line("code=Unauthenticated");
+    assert!(stranger.contains("request_id=req-stranger"), "{stranger}");
+    assert!(
+        !stranger.contains("member="),
+        "not authenticated: {stranger}"
+    );
+}
