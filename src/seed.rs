@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::{
     auth,
-    detect::normalize::fold_exact,
+    detect::{BrandEntry, BrandIndex, normalize::fold_exact},
     logo,
     model::{
         AuthorizationSpec, Command, LogoSource, Member, MemberKind, NiceClassSet, Office, Region,
@@ -190,8 +190,57 @@ impl Seed {
         for (i, b) in file.brands.iter().enumerate() {
             commands.extend(brand_commands(b, &format!("brands[{i}]"), base)?);
         }
+        names_not_shared_across_owners(&file.brands)?;
         Ok(Seed { commands })
     }
+}
+
+/// A seed's brands are created in one write, so the registry's rule that a
+/// brand's names are its owner's (a name or alias may not declare another
+/// member's brand once normalized, `BRAND_FIELD` equality) cannot compare
+/// them with each other there: the seed compares them here, the same way,
+/// through a detection index over its own brands.
+fn names_not_shared_across_owners(brands: &[BrandRow]) -> anyhow::Result<()> {
+    let names_of = |b: &BrandRow| -> Vec<(String, String)> {
+        std::iter::once(("display_name".to_owned(), b.display_name.clone()))
+            .chain(
+                b.aliases
+                    .iter()
+                    .enumerate()
+                    .map(|(a, alias)| (format!("aliases[{a}]"), alias.clone())),
+            )
+            .collect()
+    };
+    if brands.windows(2).all(|w| w[0].owner == w[1].owner) {
+        return Ok(());
+    }
+    let index = BrandIndex::build(brands.iter().zip(0u32..).map(|(b, id)| BrandEntry {
+        id,
+        names: names_of(b).into_iter().map(|(_, name)| name).collect(),
+        logos: Vec::new(),
+    }))
+    .context("cannot index the seed's brand names")?;
+    let mut declared = Vec::new();
+    for (i, b) in brands.iter().enumerate() {
+        for (field, name) in names_of(b) {
+            index.declared_brands(&name, &mut declared);
+            let other = declared
+                .iter()
+                // The later entry is the one that takes the name.
+                .filter(|&&(k, _)| (k as usize) < i)
+                .filter_map(|&(k, _)| brands.get(k as usize).map(|o| (k, o)))
+                .find(|(_, o)| o.owner != b.owner);
+            if let Some((k, other)) = other {
+                anyhow::bail!(
+                    "brands[{i}].{field}: {name:?} is a name of brands[{k}] ({:?}), which \
+                     another member ({:?}) owns",
+                    other.id,
+                    other.owner
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 fn text_field(value: &str, min: usize, max: usize, at: &str) -> anyhow::Result<()> {
@@ -416,6 +465,53 @@ mod tests {
             "brands[0].aliases[2]: \"AURELLE PARIS\" repeats brands[0].aliases[0] once normalized"
         );
         assert_eq!(error("\"Aurelle Paris\", \"奥瑞尔\""), "");
+    }
+
+    #[test]
+    fn a_seed_brand_may_not_take_another_owners_name() {
+        let seed = |second_aliases: &str, second_owner: &str| {
+            format!(
+                "[[members]]\nid = \"maison\"\ndisplay_name = \"M\"\nkind = \"brand_owner\"\n\
+                 [[members]]\nid = \"rival\"\ndisplay_name = \"R\"\nkind = \"brand_owner\"\n\
+                 [[brands]]\nid = \"aurelle\"\nowner = \"maison\"\ndisplay_name = \"Aurelle\"\n\
+                 aliases = [\"奥瑞尔\"]\n\
+                 [[brands]]\nid = \"kestrel\"\nowner = \"{second_owner}\"\n\
+                 display_name = \"Kestrel\"\naliases = [{second_aliases}]\n"
+            )
+        };
+        let error =
+            |aliases: &str, owner: &str| match Seed::parse(&seed(aliases, owner), Path::new(".")) {
+                Ok(_) => String::new(),
+                Err(e) => format!("{e:#}"),
+            };
+        // Equal once normalized as a declared brand is: case, separators,
+        // look-alike letters (a Cyrillic `е`).
+        for taken in ["\"AUR-ELLE\"", "\"Aurеlle\"", "\"Kes\", \"奥瑞尔\""] {
+            let e = error(taken, "rival");
+            assert!(
+                e.contains(
+                    "is a name of brands[0] (\"aurelle\"), which another member (\"maison\") owns"
+                ),
+                "{taken}: {e}"
+            );
+            assert!(
+                e.starts_with("brands[0].") || e.starts_with("brands[1].aliases["),
+                "{e}"
+            );
+        }
+        // The same owner may; a name that only contains another may.
+        assert_eq!(error("\"AURELLE\"", "maison"), "");
+        assert_eq!(error("\"Aurelle Sport\"", "rival"), "");
+    }
+
+    #[test]
+    fn the_repository_seeds_load() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        for seed in ["demo/seed.toml", "tests/data/corpus-registry.toml"] {
+            if let Err(e) = Seed::load(&root.join(seed)) {
+                panic!("{seed}: {e:#}");
+            }
+        }
     }
 
     #[test]

@@ -855,8 +855,9 @@ impl Snapshot {
     /// showing it, even by sellers the other member authorized, would be
     /// checked against the wrong owner. Checked against the brands as of
     /// the last refresh of the detection index (every committed revision;
-    /// brands created earlier in the same revision, as in a seed, are not
-    /// compared with each other).
+    /// brands created earlier in the same revision are not compared with
+    /// each other: only a seed creates several, and it compares its own,
+    /// `seed::names_not_shared_across_owners`).
     fn names_not_taken<'n>(
         &self,
         owner: &Slug,
