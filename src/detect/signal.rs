@@ -75,7 +75,8 @@ const NEGATING_WORDS: &[&str] = &["anti"];
 ///   `fake` before `leather` or `fur`; `fake tan`, `fake nails`, `fake
 ///   lashes`, `fake plants` are products of their own;
 /// - `1:1` before `replacement` or `exchange` is a warranty ("1:1
-///   replacement warranty"), before `ratio` or `scale` a proportion;
+///   replacement warranty"), before `ratio` or `scale` a proportion (and
+///   beside another ratio an aspect ratio: [`among_other_ratios`]);
 /// - `高仿` followed by `真` is `高仿真`, lifelike.
 const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
     ("A货", &["天然", "翡翠", "玉"], &["翡翠"]),
@@ -173,6 +174,93 @@ struct TermSet {
     senses: Vec<(Vec<String>, Vec<String>)>,
     /// [`NEGATING_WORDS`], folded at the set's level.
     negating: Vec<String>,
+    /// Per pattern: whether the term is a ratio (`1:1`), which in a list of
+    /// other ratios is an aspect ratio ([`among_other_ratios`]).
+    ratios: Vec<bool>,
+}
+
+/// Whether the ratio at `span` of `text` stands in a list of other ratios,
+/// beside one with at most a separator between (`4:3 / 1:1 / 16:9`,
+/// `1:1, 3:2`): a camera's or a screen's aspect ratios, not a copy's grade.
+/// A list of one ratio repeated (`1:1 1:1`) is not one.
+fn among_other_ratios(text: &str, span: Range<usize>) -> bool {
+    let (Some(before), Some(after)) = (text.get(..span.start), text.get(span.end..)) else {
+        return false;
+    };
+    let own: Vec<u32> = text[span].chars().filter_map(digit).collect();
+    let other = |ratio: Option<Vec<u32>>| ratio.is_some_and(|r| r != own);
+    other(ratio_at_start(after)) || other(ratio_at_end(before))
+}
+
+/// An ASCII or full-width digit's value.
+fn digit(c: char) -> Option<u32> {
+    match c {
+        '0'..='9' => c.to_digit(10),
+        '０'..='９' => Some(c as u32 - '０' as u32),
+        _ => None,
+    }
+}
+
+fn is_colon(c: char) -> bool {
+    matches!(c, ':' | '：' | '∶')
+}
+
+/// Separators between the items of a list of ratios.
+fn is_list_separator(c: char) -> bool {
+    matches!(c, '/' | ',' | '|' | ';' | '、' | '，' | '／' | '·')
+}
+
+/// The digits of a ratio (`16:9`, one or two digits each side) that `text`
+/// begins with, after spaces and at most one list separator, and that no
+/// digit or letter continues.
+fn ratio_at_start(text: &str) -> Option<Vec<u32>> {
+    let text = text.trim_start();
+    let text = text
+        .strip_prefix(is_list_separator)
+        .unwrap_or(text)
+        .trim_start();
+    let mut chars = text.chars().peekable();
+    let mut digits = Vec::new();
+    for side in 0..2 {
+        let mut n = 0;
+        while let Some(d) = chars.peek().copied().and_then(digit) {
+            digits.push(d);
+            chars.next();
+            n += 1;
+        }
+        if !(1..=2).contains(&n) {
+            return None;
+        }
+        if side == 0 && !chars.next().is_some_and(is_colon) {
+            return None;
+        }
+    }
+    match chars.next() {
+        Some(c) if c.is_alphanumeric() => None,
+        _ => Some(digits),
+    }
+}
+
+/// The same for a ratio `text` ends with, before spaces and at most one
+/// list separator, and that no digit or letter precedes.
+fn ratio_at_end(text: &str) -> Option<Vec<u32>> {
+    let text = text.trim_end();
+    let text = text
+        .strip_suffix(is_list_separator)
+        .unwrap_or(text)
+        .trim_end();
+    let reversed: String = text.chars().rev().take(6).collect();
+    let mut digits = ratio_at_start_exact(&reversed)?;
+    digits.reverse();
+    Some(digits)
+}
+
+/// [`ratio_at_start`] without skipping anything first.
+fn ratio_at_start_exact(text: &str) -> Option<Vec<u32>> {
+    if text.starts_with(|c: char| c.is_whitespace() || is_list_separator(c)) {
+        return None;
+    }
+    ratio_at_start(text)
 }
 
 /// The punctuation of `term` (neither a letter, a digit nor a space), each
@@ -205,6 +293,7 @@ impl TermSet {
         let mut edges = Vec::new();
         let mut marks = Vec::new();
         let mut senses = Vec::new();
+        let mut ratios = Vec::new();
         let mut f = FoldedText::new();
         for term in terms {
             f.fold(term, level);
@@ -216,6 +305,7 @@ impl TermSet {
                 f.flags_at(f.len() - 1) & WORD != 0,
             ));
             marks.push(marks_of(term));
+            ratios.push(*term == "1:1");
             let fold_all = |words: &[&str]| words.iter().map(|w| fold(w)).collect();
             senses.push(
                 OTHER_SENSES
@@ -236,6 +326,7 @@ impl TermSet {
             marks,
             senses,
             negating: NEGATING_WORDS.iter().map(|w| fold(w)).collect(),
+            ratios,
         }
     }
 }
@@ -356,6 +447,9 @@ fn find_terms(
         {
             continue;
         }
+        if set.ratios[pattern] && among_other_ratios(text, span.clone()) {
+            continue;
+        }
         spans.push(span);
     }
 }
@@ -437,6 +531,27 @@ mod tests {
         assert_eq!(found("Super-Copy watch AAA+ grade"), ["Super-Copy", "AAA"]);
         assert_eq!(found("a dupe! inspired by"), ["dupe", "inspired by"]);
         assert!(found("replicant fakery aaaa duped").is_empty());
+    }
+
+    #[test]
+    fn one_to_one_among_other_ratios_is_an_aspect_ratio() {
+        for modes in [
+            "50MP Camera with 4:3 / 1:1 / 16:9 Photo Modes",
+            "crop 1:1, 3:2 and 16:9",
+            "16:9|1:1 screen",
+            "画幅 4：3、1：1",
+        ] {
+            assert!(found(modes).is_empty(), "{modes}");
+        }
+        for copy in [
+            "1:1 replica 16GB",
+            "Replica 1:1 / AAA",
+            "1:1 1:1 mirror",
+            "1:1 x16:9",
+            "4:3 photos, 1:1 copy of the original",
+        ] {
+            assert!(found(copy).contains(&"1:1"), "{copy}: {:?}", found(copy));
+        }
     }
 
     #[test]
