@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::{
     auth,
-    detect::{BrandEntry, BrandIndex, normalize::fold_exact},
+    detect::{BrandEntry, BrandIndex, LOGO_STRONG_DISTANCE, normalize::fold_exact},
     logo,
     model::{
         AuthorizationSpec, Command, LogoSource, Member, MemberKind, NiceClassSet, Office, Region,
@@ -187,10 +187,23 @@ impl Seed {
                 });
             }
         }
+        let mut logos = Vec::new();
         for (i, b) in file.brands.iter().enumerate() {
-            commands.extend(brand_commands(b, &format!("brands[{i}]"), base)?);
+            let brand = brand_commands(b, &format!("brands[{i}]"), base)?;
+            logos.extend(
+                brand
+                    .iter()
+                    .filter_map(|c| match c {
+                        Command::AddLogo { source, .. } => Some(source.hash.0),
+                        _ => None,
+                    })
+                    .enumerate()
+                    .map(|(l, hash)| (i, l, hash)),
+            );
+            commands.extend(brand);
         }
         names_not_shared_across_owners(&file.brands)?;
+        logos_not_shared_across_owners(&file.brands, &logos)?;
         Ok(Seed { commands })
     }
 }
@@ -238,6 +251,30 @@ fn names_not_shared_across_owners(brands: &[BrandRow]) -> anyhow::Result<()> {
                     other.owner
                 );
             }
+        }
+    }
+    Ok(())
+}
+
+/// The same for logos (`(brand entry, logo entry, hash)`): a logo within
+/// [`LOGO_STRONG_DISTANCE`] bits of an earlier entry's logo of another
+/// owner is refused, as the registry refuses it in a write.
+fn logos_not_shared_across_owners(
+    brands: &[BrandRow],
+    logos: &[(usize, usize, u64)],
+) -> anyhow::Result<()> {
+    for (n, &(i, l, hash)) in logos.iter().enumerate() {
+        let taken = logos[..n].iter().find(|&&(k, _, other)| {
+            brands[k].owner != brands[i].owner
+                && (hash ^ other).count_ones() <= LOGO_STRONG_DISTANCE
+        });
+        if let Some(&(k, m, other)) = taken {
+            anyhow::bail!(
+                "brands[{i}].logos[{l}]: {hash:016x} is within {LOGO_STRONG_DISTANCE} bits of \
+                 brands[{k}].logos[{m}] ({other:016x}) of {:?}, which another member ({:?}) owns",
+                brands[k].id,
+                brands[k].owner
+            );
         }
     }
     Ok(())
@@ -502,6 +539,46 @@ mod tests {
         // The same owner may; a name that only contains another may.
         assert_eq!(error("\"AURELLE\"", "maison"), "");
         assert_eq!(error("\"Aurelle Sport\"", "rival"), "");
+    }
+
+    #[test]
+    fn a_seed_brand_may_not_take_another_owners_logo() {
+        let seed = |second_hash: &str, second_owner: &str| {
+            format!(
+                "[[members]]\nid = \"maison\"\ndisplay_name = \"M\"\nkind = \"brand_owner\"\n\
+                 [[members]]\nid = \"rival\"\ndisplay_name = \"R\"\nkind = \"brand_owner\"\n\
+                 [[brands]]\nid = \"aurelle\"\nowner = \"maison\"\ndisplay_name = \"Aurelle\"\n\
+                 [[brands.logos]]\nperceptual_hash = \"f0f0e1e1c3c38787\"\n\
+                 [[brands]]\nid = \"kestrel\"\nowner = \"{second_owner}\"\n\
+                 display_name = \"Kestrel\"\n\
+                 [[brands.logos]]\nperceptual_hash = \"0ff00ff00ff00ff0\"\n\
+                 [[brands.logos]]\nperceptual_hash = \"{second_hash}\"\n"
+            )
+        };
+        let error = |hash: &str, owner: &str| match Seed::parse(&seed(hash, owner), Path::new("."))
+        {
+            Ok(_) => String::new(),
+            Err(e) => format!("{e:#}"),
+        };
+        // A bit from the first brand's logo: strong evidence of it.
+        assert_eq!(
+            error("f0f0e1e1c3c3878f", "rival"),
+            "brands[1].logos[1]: f0f0e1e1c3c3878f is within 4 bits of brands[0].logos[0] \
+             (f0f0e1e1c3c38787) of \"aurelle\", which another member (\"maison\") owns"
+        );
+        for (hash, bits) in [("f0f0e0e1c3c3870f", 3), ("f0f0e0e0c3c3870f", 4)] {
+            let e = error(hash, "rival");
+            assert!(
+                e.starts_with(&format!("brands[1].logos[1]: {hash} is within 4 bits")),
+                "{bits} bits: {e}"
+            );
+        }
+        assert_eq!(
+            error("f0f0e0e0c2c3870f", "rival"),
+            "",
+            "five bits: a weak match"
+        );
+        assert_eq!(error("f0f0e1e1c3c38787", "maison"), "", "the same owner");
     }
 
     #[test]
