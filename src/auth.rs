@@ -150,6 +150,12 @@ impl Rpc {
     /// The RPC named by an HTTP/2 path (`/marque.v1.RegistryService/GetBrand`):
     /// one lookup in a table built once, since it runs on every call.
     pub fn from_path(path: &str) -> Option<Rpc> {
+        Self::with_path(path).map(|(rpc, _)| rpc)
+    }
+
+    /// The RPC named by an HTTP/2 path, with that path kept for the life of
+    /// the process (a call's log lines borrow it).
+    fn with_path(path: &str) -> Option<(Rpc, &'static str)> {
         static PATHS: std::sync::OnceLock<std::collections::HashMap<String, Rpc>> =
             std::sync::OnceLock::new();
         PATHS
@@ -159,8 +165,8 @@ impl Rpc {
                     .map(|rpc| (format!("/{}", rpc.full_name()), *rpc))
                     .collect()
             })
-            .get(path)
-            .copied()
+            .get_key_value(path)
+            .map(|(path, rpc)| (*rpc, path.as_str()))
     }
 
     /// The member kinds that may call the RPC. Finer rules (whose brand,
@@ -437,10 +443,13 @@ pub fn authenticate(
     // key id was refused and why (the id is public, the secret never
     // logged), so an operator can find a client still using an old key.
     let invalid = |key_id: Option<&str>, reason: &str| {
-        let LineFields {
-            rpc, request_id, ..
-        } = call.fields();
-        tracing::info!(key_id, reason, rpc, request_id, "API key refused");
+        call_event!(
+            Some(call),
+            tracing::Level::INFO,
+            key_id,
+            reason,
+            "API key refused"
+        );
         Status::unauthenticated("invalid API key")
     };
     let id = key_id_of(secret).ok_or_else(|| invalid(None, "not a Marque API key"))?;
@@ -455,14 +464,11 @@ pub fn authenticate(
         return Err(invalid(Some(id.as_str()), "wrong secret"));
     }
     if key.revoke_time.is_some() {
-        let LineFields {
-            rpc, request_id, ..
-        } = call.fields();
-        tracing::info!(
+        call_event!(
+            Some(call),
+            tracing::Level::INFO,
             key_id = id.as_str(),
             reason = "revoked",
-            rpc,
-            request_id,
             "API key refused"
         );
         return Err(Status::unauthenticated(format!(
@@ -560,15 +566,39 @@ pub struct LineFields<'a> {
     pub member: Option<tracing::field::DisplayValue<&'a str>>,
 }
 
-impl LineFields<'_> {
-    /// The fields of the call running on this task, if any, for `f`.
-    pub fn of_current<R>(f: impl FnOnce(LineFields<'_>) -> R) -> R {
-        let call = CallLog::current();
-        f(call
-            .as_deref()
-            .map_or_else(LineFields::default, CallLog::fields))
-    }
+/// Writes a `tracing` event at `$level` (a constant such as
+/// `tracing::Level::WARN`) naming the call `$call` (an
+/// `Option<&CallLog>`) with its RPC, request id and member
+/// ([`CallLog::fields`]), then the event's own fields and message:
+/// `call_event!(Some(&call), tracing::Level::INFO, code = ?code, "rpc failed")`.
+macro_rules! call_event {
+    ($call:expr, $level:expr, $($rest:tt)+) => {{
+        let fields = $call.map_or_else(
+            $crate::auth::LineFields::default,
+            $crate::auth::CallLog::fields,
+        );
+        tracing::event!(
+            $level,
+            rpc = fields.rpc,
+            request_id = fields.request_id,
+            member = fields.member,
+            $($rest)+
+        )
+    }};
 }
+pub(crate) use call_event;
+
+/// [`call_event!`] for the call running on this task, if any
+/// ([`CallLog::current`]): for lines written on a call's behalf far from
+/// the layer (a fault, a Watch stream cut, the detection index failing to
+/// refresh after a write). On a task no call runs in, the line names none.
+macro_rules! current_call_event {
+    ($level:expr, $($rest:tt)+) => {{
+        let call = $crate::auth::CallLog::current();
+        $crate::auth::call_event!(call.as_deref(), $level, $($rest)+)
+    }};
+}
+pub(crate) use current_call_event;
 
 tokio::task_local! {
     /// The call whose handler is running ([`CallLog::current`]).
@@ -587,8 +617,12 @@ tokio::task_local! {
 /// writes a line, and then once, so all its lines agree.
 #[derive(Debug)]
 pub struct CallLog {
-    /// The request path, `/marque.v1.CheckService/CheckListing`.
-    path: String,
+    /// The RPC, if the path names one.
+    rpc: Option<Rpc>,
+    /// Its request path, `/marque.v1.CheckService/CheckListing`; a path that
+    /// names no RPC is written quoted and cut to [`MAX_LOGGED_PATH_CHARS`]
+    /// characters, as the caller chose it (`"/x\" member=\"operator"`).
+    path: std::borrow::Cow<'static, str>,
     /// The caller's `x-request-id`, when it is a plain token.
     given_id: Option<String>,
     /// Else a UUID, made when first needed.
@@ -600,9 +634,20 @@ pub struct CallLog {
     in_span: bool,
 }
 
+/// Longest path of an unknown RPC written in a log line, in characters.
+const MAX_LOGGED_PATH_CHARS: usize = 128;
+
 impl CallLog {
-    fn new(path: String, headers: &http::HeaderMap) -> Self {
+    fn new(path: &str, headers: &http::HeaderMap) -> Self {
+        let (rpc, path) = match Rpc::with_path(path) {
+            Some((rpc, path)) => (Some(rpc), std::borrow::Cow::Borrowed(path)),
+            None => {
+                let cut: String = path.chars().take(MAX_LOGGED_PATH_CHARS).collect();
+                (None, std::borrow::Cow::Owned(format!("{cut:?}")))
+            }
+        };
         Self {
+            rpc,
             path,
             given_id: given_request_id(headers),
             generated_id: std::sync::OnceLock::new(),
@@ -628,7 +673,7 @@ impl CallLog {
         }
         let shown = tracing::field::display;
         LineFields {
-            rpc: Some(shown(&self.path)),
+            rpc: Some(shown(self.path.as_ref())),
             request_id: Some(shown(self.request_id())),
             member: self.member.as_ref().map(|m| shown(m.as_str())),
         }
@@ -702,7 +747,7 @@ fn grpc_timeout(headers: &http::HeaderMap) -> Option<Duration> {
 /// CANCELLED. Without it such calls would be neither logged nor counted.
 ///
 /// A stream of answers (Watch) keeps its outcome in its answer body until
-/// the trailers, with the call's span, which its log lines then run in.
+/// the trailers, with the call's span (at DEBUG) for its lines to run in.
 struct Outcome {
     rpc: Option<Rpc>,
     call: Arc<CallLog>,
@@ -772,13 +817,14 @@ where
         // The clone is ready only after poll_ready; keep the ready one.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        let path = request.uri().path().to_string();
-        if is_public(&path) {
+        let path = request.uri().path();
+        if is_public(path) {
             // tonic's own bodies pass through as they are (no allocation).
             let call = inner.call(request.map(tonic::body::Body::new));
             return Box::pin(async move { Ok(call.await?.map(tonic::body::Body::new)) });
         }
         let mut call = CallLog::new(path, request.headers());
+        let rpc = call.rpc;
         // At DEBUG only: CallLog says why.
         let span = tracing::debug_span!(
             "rpc",
@@ -790,7 +836,6 @@ where
             call.in_span = true;
             span.record("request_id", tracing::field::display(call.request_id()));
         }
-        let rpc = Rpc::from_path(&call.path);
         let outcome = {
             let _entered = span.enter();
             authorization_header(request.headers())
@@ -923,27 +968,25 @@ fn log_outcome(rpc: Option<Rpc>, call: &CallLog, code: Code, started: Instant) {
     };
     crate::metrics::record_call(label, code, elapsed.as_secs_f64());
     let micros = elapsed.as_micros() as u64;
-    let level = outcome_level(code);
-    if !tracing::level_enabled!(level) {
-        // Nothing to write: no request id to make.
-        return;
-    }
-    let LineFields {
-        rpc,
-        request_id,
-        member,
-    } = call.fields();
-    match level {
-        tracing::Level::ERROR => {
-            tracing::error!(code = ?code, micros, rpc, request_id, member, "rpc failed");
+    // Checked per level here, as the event would be (`info,h2=debug` must
+    // not make every answered call build its fields): a line that is not
+    // written needs no request id.
+    use tracing::Level;
+    let call = Some(call);
+    match outcome_level(code) {
+        Level::ERROR if tracing::enabled!(Level::ERROR) => {
+            call_event!(call, Level::ERROR, code = ?code, micros, "rpc failed");
         }
-        tracing::Level::WARN => {
-            tracing::warn!(code = ?code, micros, rpc, request_id, member, "rpc failed");
+        Level::WARN if tracing::enabled!(Level::WARN) => {
+            call_event!(call, Level::WARN, code = ?code, micros, "rpc failed");
         }
-        tracing::Level::INFO => {
-            tracing::info!(code = ?code, micros, rpc, request_id, member, "rpc failed");
+        Level::INFO if tracing::enabled!(Level::INFO) => {
+            call_event!(call, Level::INFO, code = ?code, micros, "rpc failed");
         }
-        _ => tracing::debug!(code = ?code, micros, rpc, request_id, member, "rpc done"),
+        Level::DEBUG if tracing::enabled!(Level::DEBUG) => {
+            call_event!(call, Level::DEBUG, code = ?code, micros, "rpc done");
+        }
+        _ => {}
     }
 }
 
@@ -1020,7 +1063,7 @@ mod tests {
                 "x-request-id",
                 http::HeaderValue::from_bytes(value).expect("a header value"),
             );
-            CallLog::new("/marque.v1.RegistryService/GetCaller".into(), &headers)
+            CallLog::new("/marque.v1.RegistryService/GetCaller", &headers)
                 .request_id()
                 .to_owned()
         };
@@ -1047,12 +1090,12 @@ mod tests {
                 "{forged:?} gave {id:?}, not a generated id"
             );
         }
-        let call = CallLog::new("/p".into(), &http::HeaderMap::new());
+        let call = CallLog::new("/p", &http::HeaderMap::new());
         let none = call.request_id().to_owned();
         assert!(uuid::Uuid::parse_str(&none).is_ok(), "{none:?}");
         assert_eq!(call.request_id(), none, "one id for every line of a call");
         assert_ne!(
-            CallLog::new("/p".into(), &http::HeaderMap::new()).request_id(),
+            CallLog::new("/p", &http::HeaderMap::new()).request_id(),
             none,
             "another call, another id"
         );
@@ -1062,7 +1105,7 @@ mod tests {
     fn a_call_outside_a_span_names_itself_on_its_lines() {
         let mut headers = http::HeaderMap::new();
         headers.insert("x-request-id", http::HeaderValue::from_static("req-7"));
-        let mut call = CallLog::new("/marque.v1.CheckService/CheckListing".into(), &headers);
+        let mut call = CallLog::new("/marque.v1.CheckService/CheckListing", &headers);
         let shown = |call: &CallLog| {
             let f = call.fields();
             [f.rpc, f.request_id, f.member].map(|v| v.map(|v| format!("{v:?}")))
@@ -1082,6 +1125,115 @@ mod tests {
         // In a recorded span the span names them, once.
         call.in_span = true;
         assert_eq!(shown(&call), [None, None, None]);
+
+        // A path that names no RPC is the caller's text: quoted and cut,
+        // so it cannot forge fields of a line.
+        let forged = format!("/x\" member=\"operator{}", "y".repeat(300));
+        let unknown = CallLog::new(&forged, &headers);
+        assert_eq!(unknown.rpc, None);
+        let rpc = shown(&unknown)[0].clone().expect("an rpc field");
+        assert!(rpc.starts_with(r#""/x\" member=\"operator"#), "{rpc}");
+        assert_eq!(rpc.chars().filter(|&c| c == 'y').count(), 128 - 20, "{rpc}");
+    }
+
+    /// The layer runs the handler inside its call: a line the handler
+    /// writes (a fault) finds the call there, with its member.
+    #[tokio::test]
+    async fn the_layer_runs_the_handler_in_its_call() {
+        use tower::{Layer as _, ServiceExt as _};
+        let registry = Arc::new(Registry::new(
+            Arc::new(crate::store::MemoryStore::new()),
+            Duration::from_secs(1),
+        ));
+        registry.load().await.expect("load");
+        let key = generate_key();
+        let shopwise = Slug::parse("shopwise").expect("slug");
+        registry
+            .write(
+                crate::model::Actor::System,
+                crate::registry::WriteMeta::default(),
+                &[
+                    crate::model::Command::CreateMember {
+                        id: shopwise.clone(),
+                        display_name: "Shopwise".into(),
+                        kind: MemberKind::Platform,
+                    },
+                    crate::model::Command::CreateApiKey {
+                        member: shopwise,
+                        id: key.id.clone(),
+                        description: String::new(),
+                        secret_sha256: key.sha256,
+                    },
+                ],
+            )
+            .await
+            .expect("a platform and its key");
+        let seen = Arc::new(std::sync::Mutex::new(None));
+        let handler = {
+            let seen = seen.clone();
+            tower::service_fn(move |_: http::Request<tonic::body::Body>| {
+                let seen = seen.clone();
+                async move {
+                    *seen.lock().expect("lock") = CallLog::current().map(|call| {
+                        let f = call.fields();
+                        [f.rpc, f.request_id, f.member].map(|v| v.map(|v| format!("{v:?}")))
+                    });
+                    Ok::<_, std::convert::Infallible>(http::Response::new(
+                        tonic::body::Body::empty(),
+                    ))
+                }
+            })
+        };
+        let request = http::Request::builder()
+            .uri("http://marque/marque.v1.CheckService/CheckListing")
+            .header("authorization", format!("Bearer {}", key.secret))
+            .header("x-request-id", "req-handler")
+            .body(tonic::body::Body::empty())
+            .expect("a request");
+        AuthLayer::new(registry)
+            .layer(handler)
+            .oneshot(request)
+            .await
+            .expect("answered");
+        let some = |s: &str| Some(s.to_owned());
+        assert_eq!(
+            *seen.lock().expect("lock"),
+            Some([
+                some("/marque.v1.CheckService/CheckListing"),
+                some("req-handler"),
+                some("shopwise"),
+            ])
+        );
+    }
+
+    #[tokio::test]
+    async fn lines_far_from_the_layer_find_the_call_running_on_their_task() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert("x-request-id", http::HeaderValue::from_static("req-9"));
+        let call = Arc::new(CallLog::new("/marque.v1.WatchService/Watch", &headers));
+        let id = |call: Option<Arc<CallLog>>| {
+            call.and_then(|c| c.fields().request_id.map(|v| format!("{v:?}")))
+        };
+        assert_eq!(id(CallLog::current()), None, "no call on this task");
+        let (inside, carried) = CALL
+            .scope(call.clone(), async {
+                let carried = tokio::spawn(CallLog::carry(async { CallLog::current() }));
+                (CallLog::current(), carried.await.expect("the spawned task"))
+            })
+            .await;
+        assert_eq!(id(inside), Some("req-9".to_owned()));
+        assert_eq!(
+            id(carried),
+            Some("req-9".to_owned()),
+            "carried to a spawned task"
+        );
+        let uncarried = CALL
+            .scope(call, async {
+                tokio::spawn(async { CallLog::current() }).await
+            })
+            .await
+            .expect("the spawned task");
+        assert_eq!(id(uncarried), None, "a task of its own, not carried");
     }
 
     #[test]

@@ -239,15 +239,11 @@ async fn feed(
         let events = match read {
             Ok(events) => events,
             Err(e) => {
-                crate::auth::LineFields::of_current(|call| {
-                    tracing::warn!(
-                        error = %e,
-                        rpc = call.rpc,
-                        request_id = call.request_id,
-                        member = call.member,
-                        "watch stream cut: store unavailable"
-                    );
-                });
+                crate::auth::current_call_event!(
+                    tracing::Level::WARN,
+                    error = %e,
+                    "watch stream cut: store unavailable"
+                );
                 let _ = tx
                     .send(Err(Status::unavailable(format!(
                         "the change feed is unavailable; resume from revision {cursor}"

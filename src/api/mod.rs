@@ -191,15 +191,11 @@ impl From<ApiError> for Status {
             ApiError::Internal(cause) => {
                 // Outside the call's span at INFO: the line names the call
                 // itself (auth::CallLog).
-                crate::auth::LineFields::of_current(|call| {
-                    tracing::error!(
-                        error = format!("{cause:#}"),
-                        rpc = call.rpc,
-                        request_id = call.request_id,
-                        member = call.member,
-                        "internal error"
-                    );
-                });
+                crate::auth::current_call_event!(
+                    tracing::Level::ERROR,
+                    error = format!("{cause:#}"),
+                    "internal error"
+                );
                 Status::internal("internal error")
             }
         }

@@ -37,7 +37,12 @@ impl<T: Clone + Send + 'static> Background<T> {
         match spawned {
             Ok(_) => Some(shared),
             Err(e) => {
-                tracing::warn!(error = %e, thread = name, "cannot start a background thread");
+                crate::auth::current_call_event!(
+                    tracing::Level::WARN,
+                    error = %e,
+                    thread = name,
+                    "cannot start a background thread"
+                );
                 None
             }
         }

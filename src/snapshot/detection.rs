@@ -308,7 +308,11 @@ impl DetectionState {
             match Tier::build(brands, logos, Some(touched.keys()), first) {
                 Ok(tier) => Some(tier),
                 Err(e) => {
-                    tracing::error!(error = %e, "cannot build the brand index overlay; rebuilding it whole");
+                    crate::auth::current_call_event!(
+                        tracing::Level::ERROR,
+                        error = %e,
+                        "cannot build the brand index overlay; rebuilding it whole"
+                    );
                     return self.build_base(brands, logos);
                 }
             }
@@ -352,7 +356,11 @@ impl DetectionState {
                 Refreshed::Full
             }
             Err(e) => {
-                tracing::error!(error = %e, "cannot build the brand index; keeping the previous one");
+                crate::auth::current_call_event!(
+                    tracing::Level::ERROR,
+                    error = %e,
+                    "cannot build the brand index; keeping the previous one"
+                );
                 self.rebuild = true;
                 Refreshed::Unchanged
             }

@@ -747,9 +747,8 @@ async fn lines_at_info_name_their_call_without_a_span() {
     let key = marque::auth::generate_key().secret;
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_marque"))
         .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "text"])
-        .args(["--operator-key", &key])
+        .args(["--log", "info", "--operator-key", &key])
         .env("NO_COLOR", "1")
-        .env_remove("RUST_LOG")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
@@ -814,14 +813,35 @@ async fn lines_at_info_name_their_call_without_a_span() {
         .await
         .expect_err("an unknown key");
     assert_eq!(refused.code(), tonic::Code::Unauthenticated);
+    // Without an id of its own: one is made, the same on both its lines.
+    let refused = stranger
+        .get_brand(pb::GetBrandRequest {
+            name: "brands/anonymous".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("an unknown key");
+    assert_eq!(refused.code(), tonic::Code::Unauthenticated);
 
     let mut lines = Vec::new();
     while !lines
         .iter()
-        .any(|l: &String| l.contains("rpc failed") && l.contains("req-stranger"))
+        .any(|l: &String| l.contains("rpc failed") && l.contains("GetBrand") && !l.contains("req-"))
     {
         lines.push(next_line().await);
     }
+    let generated: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.contains("rpc=/marque.v1.RegistryService/GetBrand ") && !l.contains("req-"))
+        .filter_map(|l| l.split("request_id=").nth(1)?.split(' ').next())
+        .collect();
+    assert_eq!(
+        generated.len(),
+        2,
+        "API key refused, rpc failed: {lines:#?}"
+    );
+    assert!(uuid::Uuid::parse_str(generated[0]).is_ok(), "{generated:?}");
+    assert_eq!(generated[0], generated[1], "one id for the call's lines");
     let text = lines.join("\n");
     assert!(
         !text.contains("req-answered"),
