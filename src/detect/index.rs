@@ -629,7 +629,7 @@ impl BrandIndex {
     pub fn scan_text_with(&self, text: &str, options: ScanOptions, out: &mut Vec<TextMatch>) {
         with_scratch(|scratch| {
             fold_both(text, &mut scratch.exact, &mut scratch.obf);
-            self.scan_folded(scratch, options, out);
+            self.scan_folded(text, scratch, options, out);
         });
         drop_matches_inside_names(out);
     }
@@ -637,12 +637,14 @@ impl BrandIndex {
     /// Scans the text folded into `scratch`.
     pub(super) fn scan_folded(
         &self,
+        text: &str,
         scratch: &mut Scratch,
         options: ScanOptions,
         out: &mut Vec<TextMatch>,
     ) {
         out.clear();
         self.scan_automaton(scratch, out);
+        self.scan_other_leet_readings(text, scratch, out);
         if options.fuzzy_max_words > 0 && !self.fuzzy.is_empty() {
             self.scan_fuzzy(scratch, options.fuzzy_max_words.min(FUZZY_MAX_WORDS), out);
         }
@@ -682,7 +684,7 @@ impl BrandIndex {
         with_scratch(|scratch| {
             fold_both(text, &mut scratch.exact, &mut scratch.obf);
             super::signal::signal_terms_in(text, &scratch.exact, &scratch.obf, signals);
-            self.scan_folded(scratch, ScanOptions::default(), out);
+            self.scan_folded(text, scratch, ScanOptions::default(), out);
         });
         drop_matches_inside_names(out);
     }
@@ -791,6 +793,147 @@ impl BrandIndex {
                 start as usize..end as usize,
                 out,
             );
+        }
+    }
+
+    /// Names written with a leet symbol the fold reads otherwise, as
+    /// `TEXT_OBFUSCATED`: for their first or last letter (`@urelle`,
+    /// `|umo`, `Orvant@`), or as a separator inside them (`Lu|mo`,
+    /// `Mont+Claire`).
+    ///
+    /// The fold keeps one reading of a leet symbol. Between word characters
+    /// it is the letter (`Te$$aro`, `Kes+rel`); at a word's edge it is a
+    /// separator, since there `@`, `$` and `|` are handles, prices and
+    /// punctuation far more often, and reading them as letters would change
+    /// the word every fuzzy lookup reads (`@home` as `ahome`). Where the
+    /// text has such a symbol, this step tries the other reading of the
+    /// word it touches: with the symbol's letter added at the edge, or the
+    /// symbol dropped inside. That reading counts only if the whole word is
+    /// then a name or alias (no fuzzy matching on it, no part of a word).
+    fn scan_other_leet_readings(
+        &self,
+        text: &str,
+        scratch: &mut Scratch,
+        out: &mut Vec<TextMatch>,
+    ) {
+        let (exact, obf) = (&scratch.exact, &scratch.obf);
+        if obf.is_reordered() {
+            return;
+        }
+        let folded = obf.as_str().as_bytes();
+        let word_start = |at: usize| {
+            folded[..at]
+                .iter()
+                .rposition(|&b| b == b' ')
+                .map_or(0, |n| n + 1)
+        };
+        let word_end = |at: usize| {
+            folded[at..]
+                .iter()
+                .position(|&b| b == b' ')
+                .map_or(folded.len(), |n| at + n)
+        };
+        let word_char = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        let (candidate, at) = (&mut scratch.joined, &mut scratch.joined_at);
+        let bytes = text.as_bytes();
+        let symbols = memchr::memchr3_iter(b'@', b'|', b'$', bytes)
+            .chain(memchr::memchr2_iter(b'+', b'!', bytes));
+        for i in symbols {
+            let Some((letter, at_edge)) = leet_symbol(bytes[i]) else {
+                continue;
+            };
+            let (before, after) = (text[..i].chars().next_back(), text[i + 1..].chars().next());
+            candidate.clear();
+            at.clear();
+            // The reading's folded bytes (`candidate`, each at `at` of
+            // `obf`, the added letter at none), and its original span.
+            let leading = !word_char(before);
+            let span = match (word_char(before), word_char(after)) {
+                (false, true) if at_edge => {
+                    let start = obf.folded_range(i + 1..text.len()).start;
+                    let range = start..word_end(start);
+                    if range.is_empty() || obf.original_span(range.clone()).start != i + 1 {
+                        continue;
+                    }
+                    candidate.push(letter);
+                    candidate.extend_from_slice(&folded[range.clone()]);
+                    at.extend(range.clone().map(offset));
+                    i..obf.original_span(range).end
+                }
+                (true, false) if at_edge => {
+                    let end = obf.folded_range(0..i).end;
+                    let range = word_start(end)..end;
+                    if range.is_empty() || obf.original_span(range.clone()).end != i {
+                        continue;
+                    }
+                    candidate.extend_from_slice(&folded[range.clone()]);
+                    candidate.push(letter);
+                    at.extend(range.clone().map(offset));
+                    obf.original_span(range).start..i + 1
+                }
+                (true, true) => {
+                    // The letter the fold wrote for it (none after a digit:
+                    // `10+12`), dropped.
+                    let own = obf.folded_range(i..i + 1);
+                    if own.len() != 1 || obf.original_span(own.clone()) != (i..i + 1) {
+                        continue;
+                    }
+                    let range = word_start(own.start)..word_end(own.end);
+                    for part in [range.start..own.start, own.end..range.end] {
+                        candidate.extend_from_slice(&folded[part.clone()]);
+                        at.extend(part.map(offset));
+                    }
+                    obf.original_span(range)
+                }
+                _ => continue,
+            };
+            self.whole_names((candidate, at, leading), obf, exact, span, out);
+        }
+    }
+
+    /// The names `candidate` (a reading of a word of `obf`, its bytes at
+    /// `at` of it but a letter added first when `added_first`, or last)
+    /// equals whole, with no `i` read for an `l` among the bytes of `obf`,
+    /// as `TEXT_OBFUSCATED` matches spanning `span` of the text.
+    fn whole_names(
+        &self,
+        (candidate, at, added_first): (&[u8], &[u32], bool),
+        obf: &FoldedText,
+        exact: &FoldedText,
+        span: std::ops::Range<usize>,
+        out: &mut Vec<TextMatch>,
+    ) {
+        let len = candidate.len();
+        let mut patterns = [0usize; 4];
+        let mut found = 0;
+        self.names_at(candidate, 0, |pattern, end| {
+            if end == len && found < patterns.len() {
+                patterns[found] = pattern;
+                found += 1;
+            }
+        });
+        // A letter added first: the name's byte there is not compared
+        // with the text's origins (added last, `zip` stops before it).
+        let skip = usize::from(added_first);
+        for &pattern in &patterns[..found] {
+            for &name in self.targets_of(pattern) {
+                let rec = &self.names[name as usize];
+                let joined = slice(&self.arena, rec.joined);
+                let written = joined.get(skip..);
+                if written.is_none_or(|w| il_substitutions(obf, at, w) != 0) {
+                    continue;
+                }
+                out.push(TextMatch {
+                    brand: rec.brand,
+                    evidence: Evidence::TextObfuscated,
+                    name: NameId(name),
+                    span: span.clone(),
+                    preceded_by_compatibility_phrase: compatibility_phrase_before(
+                        exact,
+                        exact.folded_range(span.clone()).start,
+                    ),
+                });
+            }
         }
     }
 
@@ -1452,6 +1595,22 @@ fn phrase_edge(obf: &FoldedText, at: usize) -> bool {
 /// texts are cut to `u32::MAX` bytes.
 fn offset(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// The leet symbols ([`BrandIndex::scan_other_leet_readings`]) that have
+/// another reading: the letter each stands for (`|` for `l` or `i`, which
+/// the automaton does not tell apart), and whether it is read as that
+/// letter at a word's edge too (`@urelle`), not only dropped inside one
+/// (`Mont+Claire`).
+fn leet_symbol(b: u8) -> Option<(u8, bool)> {
+    match b {
+        b'@' => Some((b'a', true)),
+        b'|' => Some((b'l', true)),
+        b'$' => Some((b's', true)),
+        b'+' => Some((b't', false)),
+        b'!' => Some((b'l', false)),
+        _ => None,
+    }
 }
 
 /// Whether `b` continues a UTF-8 character (no character begins there).

@@ -83,14 +83,20 @@ impl<'a> Layers<'a> {
             if let Some(signals) = signals {
                 scratch.signal_terms(text, signals);
             }
-            self.scan_layers(scratch, options, out);
+            self.scan_layers(text, scratch, options, out);
         });
         drop_matches_inside_names(out);
     }
 
     /// Both layers' matches of the text folded into `scratch`, merged.
-    fn scan_layers(&self, scratch: &mut Scratch, options: ScanOptions, out: &mut Vec<TextMatch>) {
-        self.base.scan_folded(scratch, options, out);
+    fn scan_layers(
+        &self,
+        text: &str,
+        scratch: &mut Scratch,
+        options: ScanOptions,
+        out: &mut Vec<TextMatch>,
+    ) {
+        self.base.scan_folded(text, scratch, options, out);
         if !self.retired.is_empty() {
             out.retain(|m| self.live(m.brand));
         }
@@ -98,7 +104,7 @@ impl<'a> Layers<'a> {
             return;
         };
         let mut layer = std::mem::take(&mut scratch.layer);
-        overlay.scan_folded(scratch, options, &mut layer);
+        overlay.scan_folded(text, scratch, options, &mut layer);
         if !layer.is_empty() {
             let first = self.overlay_names();
             out.extend(layer.drain(..).map(|mut m| {

@@ -79,7 +79,12 @@
 //!    merges them but records which was which, `normalize`): each counts
 //!    as a substitution, and the occurrence is [`Evidence::TextFuzzy`] if
 //!    the name allows that distance (`Aurelie` for `Aurelle`), else
-//!    nothing.
+//!    nothing. A leet symbol the fold read one way (a letter between word
+//!    characters, a separator at a word's edge) is also read the other way
+//!    in the one word it touches (dropped inside it: `Lu|mo`,
+//!    `Mont+Claire`; at its edge `@`, `|`, `$` read as `a`, `l`, `s`:
+//!    `@urelle`, `Orvant@`): [`Evidence::TextObfuscated`] if the whole word
+//!    is then a name or alias, and nothing otherwise.
 //! 4. Runs of 1–3 words that no stronger match explains for a brand are
 //!    looked up in the fuzzy index ([`Evidence::TextFuzzy`]): every single
 //!    word, and a run of several words for the names it can match (below);

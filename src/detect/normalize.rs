@@ -216,6 +216,12 @@ impl FoldedText {
         lo..hi
     }
 
+    /// Whether the characters are in display order rather than text order
+    /// ([`fold_in_display_order`]).
+    pub(crate) fn is_reordered(&self) -> bool {
+        self.reordered
+    }
+
     /// The flags ([`WORD`], [`CJK`], [`BOUNDARY`], origins) of folded byte
     /// `at`; 0 out of range.
     #[inline]

@@ -514,6 +514,68 @@ fn a_leet_symbol_between_words_still_ends_a_word() {
 }
 
 #[test]
+fn a_leet_symbol_at_a_names_edge_or_as_a_separator_inside_it_is_read_both_ways() {
+    // For the first or last letter.
+    assert_eq!(
+        one("$hop |v bag"),
+        (LOUIS_VUITTON, Evidence::TextObfuscated, "|v")
+    );
+    // One word only: a name of several words is left to fuzzy matching.
+    assert_eq!(
+        one("|ouis Vuitton"),
+        (
+            LOUIS_VUITTON,
+            Evidence::TextFuzzy { distance: 1 },
+            "ouis Vuitton"
+        )
+    );
+    // As a separator inside it: the other reading drops it.
+    assert_eq!(
+        one("Cart|ier ring"),
+        (CARTIER, Evidence::TextObfuscated, "Cart|ier")
+    );
+    assert_eq!(
+        one("Mont+blanc pen"),
+        (MONTBLANC, Evidence::TextObfuscated, "Mont+blanc")
+    );
+    assert_eq!(one("Ca@rtier ring").1, Evidence::TextObfuscated);
+    // Only a whole word that is then a name: a handle, a price, an
+    // exclamation or a word that only contains a name are left alone.
+    for text in [
+        "@artier ring",
+        "@home decor",
+        "$99 only",
+        "Gucci!",
+        "Dior@",
+        "|Dio bag",
+        "shop@dior.example",
+        "Cart|iers ring",
+        "x@ior ring",
+        "Dio |",
+        "10+12 Dior",
+    ] {
+        let all = found(text);
+        assert!(
+            all.iter().all(|&(_, e, _)| e == Evidence::TextExact),
+            "{text}: {all:?}"
+        );
+    }
+    // Stands for `l` or `i`; the name's other letters as written still
+    // count (`i` written for the `l` of `Chloé` is a misspelling).
+    let chio = found("Chio|e bag");
+    assert!(
+        chio.iter().all(|&(_, e, _)| e != Evidence::TextObfuscated),
+        "{chio:?}"
+    );
+    assert_eq!(one("Gucc| bag"), (GUCCI, Evidence::TextObfuscated, "Gucc|"));
+    assert!(
+        found("|Phone case")
+            .iter()
+            .any(|&(b, e, _)| b == APPLE && e == Evidence::TextObfuscated)
+    );
+}
+
+#[test]
 fn leet_symbols_may_come_in_a_row() {
     assert_eq!(
         fold_obfuscated("Te$$aro Ve!!ano Marve||o"),
