@@ -645,6 +645,7 @@ impl BrandIndex {
         out.clear();
         self.scan_automaton(scratch, out);
         self.scan_other_leet_readings(text, scratch, out);
+        self.scan_fancy_words(text, scratch, out);
         if options.fuzzy_max_words > 0 && !self.fuzzy.is_empty() {
             self.scan_fuzzy(scratch, options.fuzzy_max_words.min(FUZZY_MAX_WORDS), out);
         }
@@ -889,6 +890,27 @@ impl BrandIndex {
             };
             self.whole_names((candidate, at, leading), obf, exact, span, out);
         }
+    }
+
+    /// Names written in Greek or Cyrillic letters that stand for Latin ones
+    /// (`ТЕЅЅАЯО`, `КЕЅТЯЕӀ`, `ΤΞЅЅΛЯΟ` for `Tessaro`, `Kestrel`), as
+    /// `TEXT_OBFUSCATED`: the fold reads such letters as Latin only in a
+    /// word that also has Latin letters as written, since a word of one
+    /// script may be Greek or Russian; this step tries that reading
+    /// ([`FoldedText::fancy_word_readings`]) and counts it only if the
+    /// whole word is then a name or alias.
+    fn scan_fancy_words(&self, text: &str, scratch: &Scratch, out: &mut Vec<TextMatch>) {
+        let (exact, obf) = (&scratch.exact, &scratch.obf);
+        obf.fancy_word_readings(text, |word, reading| {
+            // Letters that stand for others: no origins to compare.
+            self.whole_names(
+                (reading, &[], false),
+                obf,
+                exact,
+                obf.original_span(word),
+                out,
+            );
+        });
     }
 
     /// The names `candidate` (a reading of a word of `obf`, its bytes at

@@ -122,6 +122,9 @@ pub struct FoldedText {
     /// bidi controls, [`fold_in_display_order`]): `src` may not be sorted by
     /// original position.
     reordered: bool,
+    /// The text has a letter of another script with no UTS #39 prototype
+    /// ([`FANCY`]), read or not ([`FoldedText::fancy_word_readings`]).
+    fancy: bool,
 }
 
 /// Where a folded byte came from, and what it is.
@@ -248,6 +251,7 @@ impl FoldedText {
         self.text.clear();
         self.src.clear();
         self.reordered = false;
+        self.fancy = false;
     }
 
     /// Appends `c` with its flags and original span to every byte it
@@ -444,6 +448,68 @@ impl FoldedText {
                 self.text = text;
                 self.src = src;
             }
+        }
+    }
+
+    /// The other reading of each word of the obfuscation fold that has
+    /// [`FANCY`] letters but no Latin letter as written (`ТЕЅЅАЯО`, all
+    /// Cyrillic; `ΤΞЅЅΛЯΟ`, Greek and Cyrillic): those letters read as the
+    /// Latin letters they stand for, as [`FoldedText::read_mixed_words`]
+    /// reads them in a word that also has Latin letters (`tessaro`). The
+    /// fold itself keeps such a word's letters (it may be Greek or Russian);
+    /// a scan counts this reading only as a whole name. Calls `f` with the
+    /// word's range in the fold and its reading.
+    pub(crate) fn fancy_word_readings(
+        &self,
+        original: &str,
+        mut f: impl FnMut(Range<usize>, &[u8]),
+    ) {
+        if !self.fancy || self.reordered {
+            return;
+        }
+        let table = &*TABLE;
+        let (n, bytes) = (self.src.len(), self.text.as_bytes());
+        let mut reading = Vec::new();
+        let mut i = 0;
+        while i < n {
+            if self.src[i].flags & WORD == 0 {
+                i += 1;
+                continue;
+            }
+            let s = i;
+            while i < n && self.src[i].flags & WORD != 0 {
+                i += 1;
+            }
+            if !self.src[s..i].iter().any(|x| x.flags & FANCY != 0) {
+                continue;
+            }
+            reading.clear();
+            let mut done_up_to = 0;
+            let mut at = s;
+            while at < i {
+                let x = self.src[at];
+                let width = self.text[at..].chars().next().map_or(1, char::len_utf8);
+                let letters = (x.flags & FANCY != 0)
+                    .then(|| original.get(x.start as usize..x.end as usize))
+                    .flatten()
+                    .and_then(|o| o.chars().next())
+                    .and_then(fancy_reading);
+                match letters {
+                    Some(_) if x.start < done_up_to => {}
+                    Some(letters) => {
+                        for letter in letters.chars() {
+                            let entry = table.entries[letter as usize];
+                            let items = &table.items[entry.obf_start as usize..]
+                                [..usize::from(entry.obf_len)];
+                            reading.extend(items.iter().map(|&(folded, _, _)| folded as u8));
+                        }
+                        done_up_to = x.end;
+                    }
+                    None => reading.extend_from_slice(&bytes[at..at + width]),
+                }
+                at += width;
+            }
+            f(s..i, &reading);
         }
     }
 
@@ -1373,6 +1439,7 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
     }
     let (join, digits) = (ob.adjacent_singles, ob.digits);
     if ob.fancy {
+        obf.fancy = true;
         obf.read_mixed_words(text);
     }
     if join {

@@ -423,6 +423,34 @@ fn letters_of_other_scripts_in_a_latin_word_are_fancy_text() {
 }
 
 #[test]
+fn a_word_of_greek_or_cyrillic_look_alikes_is_read_as_a_whole_name() {
+    // Only Cyrillic (`Я` for `R`, Ukrainian `І` for `I`), or Greek and
+    // Cyrillic mixed: the fold keeps such a word's letters, and a second
+    // reading counts when the whole word is then a name.
+    assert_eq!(
+        one("САЯТІЕЯ ring"),
+        (CARTIER, Evidence::TextObfuscated, "САЯТІЕЯ")
+    );
+    assert_eq!(one("ΜΟΝΤΒLΛΝС pen").0, MONTBLANC);
+    // Greek and Russian words are left alone, and so is a name inside a
+    // longer word, or a word that is a name but for a letter.
+    for text in [
+        "Яблоко iPhone чехол",
+        "ΛΞΛ ΜΑΡΚΑ",
+        "САЯТІЕЯЫ ring",
+        "САЯТІЕ ring",
+        "Картье",
+    ] {
+        let all = found(text);
+        assert!(
+            all.iter()
+                .all(|&(b, e, _)| b == APPLE || e != Evidence::TextObfuscated),
+            "{text}: {all:?}"
+        );
+    }
+}
+
+#[test]
 fn a_number_is_not_leetspeak() {
     assert_eq!(fold_obfuscated("10 oz, 2024, size 5"), "10 oz 2024 slze 5");
     // A word and a number: at most a misspelling (`gucc1`), never `guccl`.
