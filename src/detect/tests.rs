@@ -1358,6 +1358,19 @@ proptest! {
         let _ = signal_terms(&text);
     }
 
+    /// The second readings (leet symbols, Greek and Cyrillic look-alikes)
+    /// on texts made mostly of what they read: names, symbols at word
+    /// edges and inside words, fancy letters, marks, CJK.
+    #[test]
+    fn other_readings_never_panic_and_spans_are_char_boundaries(
+        text in "([@|$+!]{0,2}(Cartier|Dior|Gucc|Lu|mo|САЯТІЕЯ|ΜΟΝΤΒLΛΝС|Я|ΛΞ|é|\u{301}|卡地亚|1|0)[@|$+!]{0,2}[ .,]?){1,8}",
+    ) {
+        for m in scan(&text) {
+            prop_assert!(m.span.start < m.span.end && m.span.end <= text.len());
+            prop_assert!(text.is_char_boundary(m.span.start) && text.is_char_boundary(m.span.end));
+        }
+    }
+
     #[test]
     fn any_chars_never_panic(text in any::<String>()) {
         for m in scan(&text) {
