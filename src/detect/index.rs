@@ -10,7 +10,7 @@ use aho_corasick::{Anchored, Input, MatchKind};
 
 use super::fuzzy::{FuzzyIndex, HashScratch, Pattern};
 use super::logo::LogoIndex;
-use super::normalize::{self, FoldedText, I_ORIGIN, L_ORIGIN, WORD, fold_both};
+use super::normalize::{self, CJK, FoldedText, I_ORIGIN, L_ORIGIN, WORD, fold_both, is_cjk};
 use super::runs::{self, FuzzyIds, RunName, WordExtras, Words};
 use super::signal::compatibility_phrase_before;
 use super::vocabulary;
@@ -822,25 +822,39 @@ impl BrandIndex {
             return;
         }
         let folded = obf.as_str().as_bytes();
+        // A reading longer than every name finds none: words are read up to
+        // that length (so a long word of many symbols, `aa|aa|aa…`, costs
+        // no more than the name it could be).
+        let longest = self.automaton.max_pattern_len() + 1;
+        let in_word =
+            |p: usize| folded.get(p).is_some_and(|&b| b != b' ') && obf.flags_at(p) & CJK == 0;
         let word_start = |at: usize| {
-            folded[..at]
-                .iter()
-                .rposition(|&b| b == b' ')
-                .map_or(0, |n| n + 1)
+            let mut s = at;
+            while s > 0 && at - s <= longest && in_word(s - 1) {
+                s -= 1;
+            }
+            (at - s <= longest).then_some(s)
         };
         let word_end = |at: usize| {
-            folded[at..]
-                .iter()
-                .position(|&b| b == b' ')
-                .map_or(folded.len(), |n| at + n)
+            let mut e = at;
+            while e - at <= longest && in_word(e) {
+                e += 1;
+            }
+            (e - at <= longest).then_some(e)
         };
-        let word_char = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        // A letter or digit of a word written with spaces (CJK runs words
+        // together, and ends a Latin one as a space does).
+        let word_char = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() && !is_cjk(c));
+        // An edge reading of a short word is too often an honest one
+        // (`@men`, `$kin`, `Del|`): the word read must have this many
+        // letters besides the symbol's.
+        const EDGE_WORD_MIN: usize = 4;
         let (candidate, at) = (&mut scratch.joined, &mut scratch.joined_at);
         let bytes = text.as_bytes();
         let symbols = memchr::memchr3_iter(b'@', b'|', b'$', bytes)
             .chain(memchr::memchr2_iter(b'+', b'!', bytes));
         for i in symbols {
-            let Some((letter, at_edge)) = leet_symbol(bytes[i]) else {
+            let Some(symbol) = leet_symbol(bytes[i]) else {
                 continue;
             };
             let (before, after) = (text[..i].chars().next_back(), text[i + 1..].chars().next());
@@ -849,26 +863,36 @@ impl BrandIndex {
             // The reading's folded bytes (`candidate`, each at `at` of
             // `obf`, the added letter at none), and its original span.
             let leading = !word_char(before);
+            // Letters as written (`m` folds to `rn`), and only letters.
+            let letters = |r: &std::ops::Range<usize>| {
+                let written = text.get(obf.original_span(r.clone())).unwrap_or("");
+                folded[r.clone()].iter().all(u8::is_ascii_alphabetic)
+                    && written.chars().filter(|c| c.is_alphabetic()).count() >= EDGE_WORD_MIN
+            };
             let span = match (word_char(before), word_char(after)) {
-                (false, true) if at_edge => {
+                (false, true) if symbol.leading => {
                     let start = obf.folded_range(i + 1..text.len()).start;
-                    let range = start..word_end(start);
-                    if range.is_empty() || obf.original_span(range.clone()).start != i + 1 {
+                    let Some(end) = word_end(start) else { continue };
+                    let range = start..end;
+                    if !letters(&range) || obf.original_span(range.clone()).start != i + 1 {
                         continue;
                     }
-                    candidate.push(letter);
+                    candidate.push(symbol.letter);
                     candidate.extend_from_slice(&folded[range.clone()]);
                     at.extend(range.clone().map(offset));
                     i..obf.original_span(range).end
                 }
-                (true, false) if at_edge => {
+                (true, false) if symbol.trailing => {
                     let end = obf.folded_range(0..i).end;
-                    let range = word_start(end)..end;
-                    if range.is_empty() || obf.original_span(range.clone()).end != i {
+                    let Some(start) = word_start(end) else {
+                        continue;
+                    };
+                    let range = start..end;
+                    if !letters(&range) || obf.original_span(range.clone()).end != i {
                         continue;
                     }
                     candidate.extend_from_slice(&folded[range.clone()]);
-                    candidate.push(letter);
+                    candidate.push(symbol.letter);
                     at.extend(range.clone().map(offset));
                     obf.original_span(range).start..i + 1
                 }
@@ -879,12 +903,15 @@ impl BrandIndex {
                     if own.len() != 1 || obf.original_span(own.clone()) != (i..i + 1) {
                         continue;
                     }
-                    let range = word_start(own.start)..word_end(own.end);
-                    for part in [range.start..own.start, own.end..range.end] {
+                    let (Some(start), Some(end)) = (word_start(own.start), word_end(own.end))
+                    else {
+                        continue;
+                    };
+                    for part in [start..own.start, own.end..end] {
                         candidate.extend_from_slice(&folded[part.clone()]);
                         at.extend(part.map(offset));
                     }
-                    obf.original_span(range)
+                    obf.original_span(start..end)
                 }
                 _ => continue,
             };
@@ -1619,20 +1646,33 @@ fn offset(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-/// The leet symbols ([`BrandIndex::scan_other_leet_readings`]) that have
-/// another reading: the letter each stands for (`|` for `l` or `i`, which
-/// the automaton does not tell apart), and whether it is read as that
-/// letter at a word's edge too (`@urelle`), not only dropped inside one
-/// (`Mont+Claire`).
-fn leet_symbol(b: u8) -> Option<(u8, bool)> {
-    match b {
-        b'@' => Some((b'a', true)),
-        b'|' => Some((b'l', true)),
-        b'$' => Some((b's', true)),
-        b'+' => Some((b't', false)),
-        b'!' => Some((b'l', false)),
-        _ => None,
-    }
+/// A leet symbol's other reading ([`BrandIndex::scan_other_leet_readings`]):
+/// the letter it stands for (`|` for `l` or `i`, which the automaton does
+/// not tell apart), and whether it is read as that letter at a word's start
+/// or end too, not only dropped inside a word (`Mont+Claire`).
+struct LeetSymbol {
+    letter: u8,
+    leading: bool,
+    trailing: bool,
+}
+
+/// The leet symbols with another reading. At a word's end only `@`
+/// (`Orvant@`): a `$` there is a currency (`HK$`), a `|` a separator
+/// glued to the word before (`Matte| Red`).
+fn leet_symbol(b: u8) -> Option<LeetSymbol> {
+    let (letter, leading, trailing) = match b {
+        b'@' => (b'a', true, true),
+        b'|' => (b'l', true, false),
+        b'$' => (b's', true, false),
+        b'+' => (b't', false, false),
+        b'!' => (b'l', false, false),
+        _ => return None,
+    };
+    Some(LeetSymbol {
+        letter,
+        leading,
+        trailing,
+    })
 }
 
 /// Whether `b` continues a UTF-8 character (no character begins there).

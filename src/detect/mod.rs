@@ -82,7 +82,8 @@
 //!    nothing. A leet symbol the fold read one way (a letter between word
 //!    characters, a separator at a word's edge) is also read the other way
 //!    in the one word it touches (dropped inside it: `Lu|mo`,
-//!    `Mont+Claire`; at its edge `@`, `|`, `$` read as `a`, `l`, `s`:
+//!    `Mont+Claire`, `Louis|Vuitton`; at the start of a word of four
+//!    letters or more `@`, `|`, `$` read as `a`, `l`, `s`, at its end `@`:
 //!    `@urelle`, `Orvant@`): [`Evidence::TextObfuscated`] if the whole word
 //!    is then a name or alias, and nothing otherwise. So is a word of
 //!    Greek or Cyrillic letters only, whose fancy letters the fold keeps

@@ -873,7 +873,7 @@ fn is_small_letter(c: char) -> bool {
 /// scripts of South-East Asia that run words together (Thai, Lao, Khmer,
 /// Myanmar). Names in them match anywhere, and a Latin word glued to them
 /// (`น้ำหอมLysette`) still has a word boundary.
-fn is_cjk(c: char) -> bool {
+pub(crate) fn is_cjk(c: char) -> bool {
     let script = CodePointMapData::<Script>::new().get(c);
     script == Script::Han
         || script == Script::Hiragana

@@ -76,7 +76,7 @@ const NEGATING_WORDS: &[&str] = &["anti"];
 ///   lashes`, `fake plants` are products of their own;
 /// - `1:1` before `replacement` or `exchange` is a warranty ("1:1
 ///   replacement warranty"), before `ratio` or `scale` a proportion (and
-///   beside another ratio an aspect ratio: [`among_other_ratios`]);
+///   beside an aspect ratio an aspect ratio: [`among_other_ratios`]);
 /// - `高仿` followed by `真` is `高仿真`, lifelike.
 const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
     ("A货", &["天然", "翡翠", "玉"], &["翡翠"]),
@@ -179,17 +179,41 @@ struct TermSet {
     ratios: Vec<bool>,
 }
 
-/// Whether the ratio at `span` of `text` stands in a list of other ratios,
-/// beside one with at most a separator between (`4:3 / 1:1 / 16:9`,
-/// `1:1, 3:2`): a camera's or a screen's aspect ratios, not a copy's grade.
-/// A list of one ratio repeated (`1:1 1:1`) is not one.
+/// Aspect ratios of photos and screens, either way round.
+const ASPECT_RATIOS: &[(u32, u32)] = &[(4, 3), (3, 2), (16, 9), (21, 9), (5, 4), (16, 10)];
+
+/// Words that, right after `1:1`, make it a copy's grade whatever stands
+/// beside it (`4:3 1:1 copy`).
+const GRADE_WORDS: &[&str] = &[
+    "copy", "grade", "quality", "mirror", "replica", "clone", "aaa", "fake", "original",
+];
+
+/// Whether the ratio at `span` of `text` stands in a list of aspect ratios
+/// ([`ASPECT_RATIOS`]), beside one with at most a separator between
+/// (`4:3 / 1:1 / 16:9`, `1:1, 3:2`): a camera's or a screen's, not a copy's
+/// grade, unless a grade word follows it (`4:3 1:1 copy`). A time
+/// (`12:34:56`) or another 1:1 (`01:01`) is not an aspect ratio.
 fn among_other_ratios(text: &str, span: Range<usize>) -> bool {
     let (Some(before), Some(after)) = (text.get(..span.start), text.get(span.end..)) else {
         return false;
     };
-    let own: Vec<u32> = text[span].chars().filter_map(digit).collect();
-    let other = |ratio: Option<Vec<u32>>| ratio.is_some_and(|r| r != own);
-    other(ratio_at_start(after)) || other(ratio_at_end(before))
+    let next_word: String = after
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    if GRADE_WORDS.contains(&next_word.as_str()) {
+        return false;
+    }
+    let aspect = |ratio: Option<(u32, u32)>| {
+        ratio.is_some_and(|(a, b)| {
+            ASPECT_RATIOS
+                .iter()
+                .any(|&(x, y)| (a, b) == (x, y) || (a, b) == (y, x))
+        })
+    };
+    aspect(ratio_at_start(after)) || aspect(ratio_at_end(before))
 }
 
 /// An ASCII or full-width digit's value.
@@ -210,25 +234,34 @@ fn is_list_separator(c: char) -> bool {
     matches!(c, '/' | ',' | '|' | ';' | '、' | '，' | '／' | '·')
 }
 
-/// The digits of a ratio (`16:9`, one or two digits each side) that `text`
-/// begins with, after spaces and at most one list separator, and that no
-/// digit or letter continues.
-fn ratio_at_start(text: &str) -> Option<Vec<u32>> {
+/// The ratio (`16:9`, one or two digits each side) that `text` begins
+/// with, after spaces and at most one list separator, and that no digit,
+/// letter or colon continues (`12:34:56` is a time).
+fn ratio_at_start(text: &str) -> Option<(u32, u32)> {
+    ratio_digits(text).map(|digits| digits_value(&digits))
+}
+
+/// Each side's value of a ratio's digits, as [`ratio_digits`] gives them.
+fn digits_value(digits: &[Vec<u32>; 2]) -> (u32, u32) {
+    let value = |d: &Vec<u32>| d.iter().fold(0, |n, d| n * 10 + d);
+    (value(&digits[0]), value(&digits[1]))
+}
+
+/// [`ratio_at_start`]'s digits, each side's in the order read.
+fn ratio_digits(text: &str) -> Option<[Vec<u32>; 2]> {
     let text = text.trim_start();
     let text = text
         .strip_prefix(is_list_separator)
         .unwrap_or(text)
         .trim_start();
     let mut chars = text.chars().peekable();
-    let mut digits = Vec::new();
-    for side in 0..2 {
-        let mut n = 0;
+    let mut digits: [Vec<u32>; 2] = Default::default();
+    for (side, digits) in digits.iter_mut().enumerate() {
         while let Some(d) = chars.peek().copied().and_then(digit) {
             digits.push(d);
             chars.next();
-            n += 1;
         }
-        if !(1..=2).contains(&n) {
+        if !(1..=2).contains(&digits.len()) {
             return None;
         }
         if side == 0 && !chars.next().is_some_and(is_colon) {
@@ -236,31 +269,33 @@ fn ratio_at_start(text: &str) -> Option<Vec<u32>> {
         }
     }
     match chars.next() {
-        Some(c) if c.is_alphanumeric() => None,
+        Some(c) if c.is_alphanumeric() || is_colon(c) => None,
         _ => Some(digits),
     }
 }
 
 /// The same for a ratio `text` ends with, before spaces and at most one
-/// list separator, and that no digit or letter precedes.
-fn ratio_at_end(text: &str) -> Option<Vec<u32>> {
+/// list separator, and that no digit, letter or colon precedes.
+fn ratio_at_end(text: &str) -> Option<(u32, u32)> {
     let text = text.trim_end();
     let text = text
         .strip_suffix(is_list_separator)
         .unwrap_or(text)
         .trim_end();
+    // Read backwards: each side's digits, and the sides, come reversed.
     let reversed: String = text.chars().rev().take(6).collect();
-    let mut digits = ratio_at_start_exact(&reversed)?;
-    digits.reverse();
-    Some(digits)
+    let [mut second, mut first] = ratio_at_start_exact(&reversed)?;
+    first.reverse();
+    second.reverse();
+    Some(digits_value(&[first, second]))
 }
 
-/// [`ratio_at_start`] without skipping anything first.
-fn ratio_at_start_exact(text: &str) -> Option<Vec<u32>> {
+/// [`ratio_digits`] without skipping anything first.
+fn ratio_at_start_exact(text: &str) -> Option<[Vec<u32>; 2]> {
     if text.starts_with(|c: char| c.is_whitespace() || is_list_separator(c)) {
         return None;
     }
-    ratio_at_start(text)
+    ratio_digits(text)
 }
 
 /// The punctuation of `term` (neither a letter, a digit nor a space), each
@@ -547,8 +582,15 @@ mod tests {
             "1:1 replica 16GB",
             "Replica 1:1 / AAA",
             "1:1 1:1 mirror",
+            "1:1 01:01",
             "1:1 x16:9",
             "4:3 photos, 1:1 copy of the original",
+            "4:3 1:1 copy",
+            "Aurelle 1:1 2:1 mirror",
+            "1:1 9:9",
+            "Watch 1:1 10:10",
+            "12:34:56 1:1",
+            "1:1 4:3:2",
         ] {
             assert!(found(copy).contains(&"1:1"), "{copy}: {:?}", found(copy));
         }
