@@ -929,14 +929,14 @@ impl BrandIndex {
     fn scan_fancy_words(&self, text: &str, scratch: &Scratch, out: &mut Vec<TextMatch>) {
         let (exact, obf) = (&scratch.exact, &scratch.obf);
         obf.fancy_word_readings(text, |word, reading| {
+            let span = obf.original_span(word);
+            // A short Greek or Russian word is too often itself (as `@men`
+            // is too often a handle, `scan_other_leet_readings`).
+            if text.get(span.clone()).map_or(0, |w| w.chars().count()) < 4 {
+                return;
+            }
             // Letters that stand for others: no origins to compare.
-            self.whole_names(
-                (reading, &[], false),
-                obf,
-                exact,
-                obf.original_span(word),
-                out,
-            );
+            self.whole_names((reading, &[], false), obf, exact, span, out);
         });
     }
 
