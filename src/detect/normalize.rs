@@ -127,6 +127,20 @@ pub struct FoldedText {
     fancy: bool,
 }
 
+/// A piece of a word read by [`FoldedText::read_fancy_letters`].
+enum Piece {
+    /// A letter a fancy character stands for, folded, with its origin
+    /// flags; `first` for the character's first.
+    Fancy {
+        x: Source,
+        folded: u8,
+        origin: u8,
+        first: bool,
+    },
+    /// Bytes of the fold kept as they are.
+    Plain(Range<usize>),
+}
+
 /// Where a folded byte came from, and what it is.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Source {
@@ -400,47 +414,26 @@ impl FoldedText {
                 src.extend_from_slice(&self.src[word]);
                 continue;
             }
-            // Each fancy character once (its skeleton may be several).
-            let mut done_up_to = 0;
-            let mut at = s;
-            while at < i {
-                let x = self.src[at];
-                let width = self.text[at..].chars().next().map_or(1, char::len_utf8);
-                let reading = (x.flags & FANCY != 0)
-                    .then(|| original.get(x.start as usize..x.end as usize))
-                    .flatten()
-                    .and_then(|o| o.chars().next())
-                    .and_then(fancy_reading);
-                match reading {
-                    Some(_) if x.start < done_up_to => {}
-                    Some(letters) => {
-                        // Each letter as the obfuscation fold writes it
-                        // (`m` as `rn`, `i` as `l`).
-                        let table = &*TABLE;
-                        let mut keep = x.flags & BOUNDARY;
-                        for letter in letters.chars() {
-                            let entry = table.entries[letter as usize];
-                            let items = &table.items[entry.obf_start as usize..]
-                                [..usize::from(entry.obf_len)];
-                            for &(folded, _, origin) in items {
-                                text.push(folded as u8);
-                                src.push(Source {
-                                    flags: WORD | origin | keep,
-                                    ..x
-                                });
-                                keep = 0;
-                            }
-                        }
-                        done_up_to = x.end;
-                        changed = true;
-                    }
-                    None => {
-                        text.extend_from_slice(&bytes[at..at + width]);
-                        src.extend_from_slice(&self.src[at..at + width]);
-                    }
+            self.read_fancy_letters(original, s..i, |piece| match piece {
+                Piece::Fancy {
+                    x,
+                    folded,
+                    origin,
+                    first,
+                } => {
+                    let keep = if first { x.flags & BOUNDARY } else { 0 };
+                    text.push(folded);
+                    src.push(Source {
+                        flags: WORD | origin | keep,
+                        ..x
+                    });
+                    changed = true;
                 }
-                at += width;
-            }
+                Piece::Plain(at) => {
+                    text.extend_from_slice(&bytes[at.clone()]);
+                    src.extend_from_slice(&self.src[at]);
+                }
+            });
         }
         if changed {
             // Whole characters were copied or replaced by ASCII letters.
@@ -467,7 +460,6 @@ impl FoldedText {
         if !self.fancy || self.reordered {
             return;
         }
-        let table = &*TABLE;
         let (n, bytes) = (self.src.len(), self.text.as_bytes());
         let mut reading = Vec::new();
         let mut i = 0;
@@ -484,32 +476,54 @@ impl FoldedText {
                 continue;
             }
             reading.clear();
-            let mut done_up_to = 0;
-            let mut at = s;
-            while at < i {
-                let x = self.src[at];
-                let width = self.text[at..].chars().next().map_or(1, char::len_utf8);
-                let letters = (x.flags & FANCY != 0)
-                    .then(|| original.get(x.start as usize..x.end as usize))
-                    .flatten()
-                    .and_then(|o| o.chars().next())
-                    .and_then(fancy_reading);
-                match letters {
-                    Some(_) if x.start < done_up_to => {}
-                    Some(letters) => {
-                        for letter in letters.chars() {
-                            let entry = table.entries[letter as usize];
-                            let items = &table.items[entry.obf_start as usize..]
-                                [..usize::from(entry.obf_len)];
-                            reading.extend(items.iter().map(|&(folded, _, _)| folded as u8));
-                        }
-                        done_up_to = x.end;
-                    }
-                    None => reading.extend_from_slice(&bytes[at..at + width]),
-                }
-                at += width;
-            }
+            self.read_fancy_letters(original, s..i, |piece| match piece {
+                Piece::Fancy { folded, .. } => reading.push(folded),
+                Piece::Plain(at) => reading.extend_from_slice(&bytes[at]),
+            });
             f(s..i, &reading);
+        }
+    }
+
+    /// The characters of the word at bytes `word` of the fold, in order:
+    /// each [`FANCY`] one as the Latin letters it stands for, each as the
+    /// obfuscation fold writes it (`m` as `rn`, `i` as `l`), once per
+    /// character (a skeleton may have given it several bytes); the others
+    /// as their bytes.
+    fn read_fancy_letters(&self, original: &str, word: Range<usize>, mut piece: impl FnMut(Piece)) {
+        let table = &*TABLE;
+        let mut done_up_to = 0;
+        let mut at = word.start;
+        while at < word.end {
+            let x = self.src[at];
+            let width = self.text[at..].chars().next().map_or(1, char::len_utf8);
+            let letters = (x.flags & FANCY != 0)
+                .then(|| original.get(x.start as usize..x.end as usize))
+                .flatten()
+                .and_then(|o| o.chars().next())
+                .and_then(fancy_reading);
+            match letters {
+                Some(_) if x.start < done_up_to => {}
+                Some(letters) => {
+                    let mut first = true;
+                    for letter in letters.chars() {
+                        let entry = table.entries[letter as usize];
+                        let items =
+                            &table.items[entry.obf_start as usize..][..usize::from(entry.obf_len)];
+                        for &(folded, _, origin) in items {
+                            piece(Piece::Fancy {
+                                x,
+                                folded: folded as u8,
+                                origin,
+                                first,
+                            });
+                            first = false;
+                        }
+                    }
+                    done_up_to = x.end;
+                }
+                None => piece(Piece::Plain(at..at + width)),
+            }
+            at += width;
         }
     }
 

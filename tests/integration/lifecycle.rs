@@ -668,43 +668,70 @@ async fn unreadable_ordinary_words_stop_the_start() {
     );
 }
 
+/// The binary serving on a free port with a plain text log at `--log
+/// level`, its log read line by line, once it serves.
+struct LoggingServer {
+    _child: tokio::process::Child,
+    lines: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStderr>>,
+    addr: String,
+    /// The operator key it was started with.
+    key: String,
+}
+
+impl LoggingServer {
+    async fn start(level: &str) -> Self {
+        use tokio::io::AsyncBufReadExt;
+        let key = marque::auth::generate_key().secret;
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_marque"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--log", level])
+            .args(["--log-format", "text", "--operator-key", &key])
+            // Plain text: no colour codes between a field's name and its value.
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn marque");
+        let stderr = child.stderr.take().expect("stderr");
+        let mut server = LoggingServer {
+            _child: child,
+            lines: tokio::io::BufReader::new(stderr).lines(),
+            addr: String::new(),
+            key,
+        };
+        loop {
+            let line = server.next_line().await;
+            if let Some((_, address)) = line.split_once("listening address=") {
+                server.addr = address.trim().to_string();
+            }
+            if line.contains(" serving revision=") {
+                break;
+            }
+        }
+        assert!(
+            !server.addr.is_empty(),
+            "a listening line before the serving one"
+        );
+        server
+    }
+
+    async fn next_line(&mut self) -> String {
+        tokio::time::timeout(Duration::from_secs(30), self.lines.next_line())
+            .await
+            .expect("a log line in time")
+            .expect("read stderr")
+            .expect("the server is still running")
+    }
+}
+
 /// The caller's `x-request-id` goes into every log line of its call: the
 /// binary's text log takes only a plain token, and replaces anything that
 /// could forge a field of a line (`evil" member="operator`) with a generated
 /// id, as when none is given.
 #[tokio::test]
 async fn a_request_id_that_would_forge_log_fields_is_not_logged() {
-    use tokio::io::{AsyncBufReadExt, BufReader};
-    let key = marque::auth::generate_key().secret;
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_marque"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--log", "marque=debug"])
-        .args(["--log-format", "text", "--operator-key", &key])
-        // Plain text: no colour codes between a field's name and its value.
-        .env("NO_COLOR", "1")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn marque");
-    let mut stderr = BufReader::new(child.stderr.take().expect("stderr")).lines();
-    let mut next_line = async || {
-        tokio::time::timeout(Duration::from_secs(30), stderr.next_line())
-            .await
-            .expect("a log line in time")
-            .expect("read stderr")
-            .expect("the server is still running")
-    };
-    let mut addr = None;
-    loop {
-        let line = next_line().await;
-        if let Some((_, address)) = line.split_once("listening address=") {
-            addr = Some(address.trim().to_string());
-        }
-        if line.contains(" serving revision=") {
-            break;
-        }
-    }
-    let addr = addr.expect("a listening line before the serving one");
+    let mut server = LoggingServer::start("marque=debug").await;
+    let (key, addr) = (server.key.clone(), server.addr.clone());
     let mut client =
         marque::pb::marque::v1::registry_service_client::RegistryServiceClient::with_interceptor(
             Endpoint::from_shared(format!("http://{addr}"))
@@ -721,7 +748,7 @@ async fn a_request_id_that_would_forge_log_fields_is_not_logged() {
     }
     let mut calls = Vec::new();
     while calls.len() < 2 {
-        let line = next_line().await;
+        let line = server.next_line().await;
         assert!(!line.contains("evil"), "{line}");
         if line.contains("GetCaller") && line.contains("rpc done") {
             calls.push(line);
@@ -743,36 +770,9 @@ async fn a_request_id_that_would_forge_log_fields_is_not_logged() {
 /// an answered call writes none, so no request id is made for it.
 #[tokio::test]
 async fn lines_at_info_name_their_call_without_a_span() {
-    use tokio::io::{AsyncBufReadExt, BufReader};
-    let key = marque::auth::generate_key().secret;
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_marque"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "text"])
-        .args(["--log", "info", "--operator-key", &key])
-        .env("NO_COLOR", "1")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn marque");
-    let mut stderr = BufReader::new(child.stderr.take().expect("stderr")).lines();
-    let mut next_line = async || {
-        tokio::time::timeout(Duration::from_secs(30), stderr.next_line())
-            .await
-            .expect("a log line in time")
-            .expect("read stderr")
-            .expect("the server is still running")
-    };
-    let mut addr = None;
-    loop {
-        let line = next_line().await;
-        if let Some((_, address)) = line.split_once("listening address=") {
-            addr = Some(address.trim().to_string());
-        }
-        if line.contains(" serving revision=") {
-            break;
-        }
-    }
-    let channel = Endpoint::from_shared(format!("http://{}", addr.expect("listening")))
+    let mut server = LoggingServer::start("info").await;
+    let key = server.key.clone();
+    let channel = Endpoint::from_shared(format!("http://{}", server.addr))
         .expect("endpoint")
         .connect_lazy();
     fn with_id<M>(id: &str, message: M) -> tonic::Request<M> {
@@ -828,7 +828,7 @@ async fn lines_at_info_name_their_call_without_a_span() {
         .iter()
         .any(|l: &String| l.contains("rpc failed") && l.contains("GetBrand") && !l.contains("req-"))
     {
-        lines.push(next_line().await);
+        lines.push(server.next_line().await);
     }
     let generated: Vec<&str> = lines
         .iter()
