@@ -924,18 +924,25 @@ impl BrandIndex {
     /// `TEXT_OBFUSCATED`: the fold reads such letters as Latin only in a
     /// word that also has Latin letters as written, since a word of one
     /// script may be Greek or Russian; this step tries that reading
-    /// ([`FoldedText::fancy_word_readings`]) and counts it only if the
-    /// whole word is then a name or alias.
+    /// ([`FoldedText::fancy_word_readings`]) for a word that cannot be
+    /// Greek or Russian text ([`normalize::foreign_to_its_script`]: Greek
+    /// and Cyrillic mixed, or a Cyrillic letter that Russian does not have
+    /// and fancy-text generators use, `Ѕ`, `Ӏ`, `Ј`), of at least four
+    /// letters and no Latin one as written, and counts it only if the
+    /// whole word is then a name or alias. (`Вата`, `Лего` and `ΜΕΤΑ` read
+    /// as `Bata`, `Nero` and `Meta`.)
     fn scan_fancy_words(&self, text: &str, scratch: &Scratch, out: &mut Vec<TextMatch>) {
         let (exact, obf) = (&scratch.exact, &scratch.obf);
         obf.fancy_word_readings(text, |word, reading| {
             let span = obf.original_span(word);
-            // A short Greek or Russian word is too often itself (as `@men`
-            // is too often a handle, `scan_other_leet_readings`).
-            if text.get(span.clone()).map_or(0, |w| w.chars().count()) < 4 {
+            let written = text.get(span.clone()).unwrap_or("");
+            if written.chars().filter(|c| c.is_alphabetic()).count() < 4
+                || written.chars().any(normalize::is_latin_letter)
+                || !normalize::foreign_to_its_script(written)
+            {
                 return;
             }
-            // Letters that stand for others: no origins to compare.
+            // No Latin letter as written: no `i` or `l` origins to compare.
             self.whole_names((reading, &[], false), obf, exact, span, out);
         });
     }

@@ -87,7 +87,8 @@
 //!    `@urelle`, `Orvant@`): [`Evidence::TextObfuscated`] if the whole word
 //!    is then a name or alias, and nothing otherwise. So is a word of
 //!    Greek or Cyrillic letters only, whose fancy letters the fold keeps
-//!    (it may be Greek or Russian), read as Latin (`ТЕЅЅАЯО`).
+//!    (it may be Greek or Russian), read as Latin where it cannot be Greek
+//!    or Russian text (`ТЕЅЅАЯО`, with a Macedonian `Ѕ`; not `Вата`).
 //! 4. Runs of 1–3 words that no stronger match explains for a brand are
 //!    looked up in the fuzzy index ([`Evidence::TextFuzzy`]): every single
 //!    word, and a run of several words for the names it can match (below);

@@ -403,11 +403,7 @@ impl FoldedText {
                 original
                     .get(x.start as usize..x.end as usize)
                     .and_then(|o| o.chars().next())
-                    .is_some_and(|o| {
-                        o.is_ascii_alphabetic()
-                            || (o.is_alphabetic()
-                                && CodePointMapData::<Script>::new().get(o) == Script::Latin)
-                    })
+                    .is_some_and(is_latin_letter)
             });
             if !(latin && has(FANCY)) {
                 text.extend_from_slice(&bytes[word.clone()]);
@@ -445,8 +441,9 @@ impl FoldedText {
     }
 
     /// The other reading of each word of the obfuscation fold that has
-    /// [`FANCY`] letters but no Latin letter as written (`ТЕЅЅАЯО`, all
-    /// Cyrillic; `ΤΞЅЅΛЯΟ`, Greek and Cyrillic): those letters read as the
+    /// [`FANCY`] letters (`ТЕЅЅАЯО`, all Cyrillic; `ΤΞЅЅΛЯΟ`, Greek and
+    /// Cyrillic; the caller skips words with a Latin letter as written,
+    /// which the fold has read already): those letters read as the
     /// Latin letters they stand for, as [`FoldedText::read_mixed_words`]
     /// reads them in a word that also has Latin letters (`tessaro`). The
     /// fold itself keeps such a word's letters (it may be Greek or Russian);
@@ -887,6 +884,26 @@ fn is_small_letter(c: char) -> bool {
 /// scripts of South-East Asia that run words together (Thai, Lao, Khmer,
 /// Myanmar). Names in them match anywhere, and a Latin word glued to them
 /// (`น้ำหอมLysette`) still has a word boundary.
+/// Whether `c` is a Latin letter (as written, not a look-alike).
+pub(crate) fn is_latin_letter(c: char) -> bool {
+    c.is_ascii_alphabetic()
+        || (c.is_alphabetic() && CodePointMapData::<Script>::new().get(c) == Script::Latin)
+}
+
+/// Whether the word `written` mixes Greek and Cyrillic letters, or has a
+/// Cyrillic letter that Russian does not and fancy-text generators write
+/// for a Latin one (`Ѕ` for `S`, `Ӏ` for `l`, `Ј` for `J`, `Ԛ`, `Ԝ`): not
+/// Greek or Russian text, whatever its letters read as.
+pub(crate) fn foreign_to_its_script(written: &str) -> bool {
+    let script = |c: char| CodePointMapData::<Script>::new().get(c);
+    let greek = written.chars().any(|c| script(c) == Script::Greek);
+    let cyrillic = written.chars().any(|c| script(c) == Script::Cyrillic);
+    (greek && cyrillic)
+        || written
+            .chars()
+            .any(|c| matches!(c, 'Ѕ' | 'ѕ' | 'Ӏ' | 'ӏ' | 'Ј' | 'ј' | 'Ԛ' | 'ԛ' | 'Ԝ' | 'ԝ'))
+}
+
 pub(crate) fn is_cjk(c: char) -> bool {
     let script = CodePointMapData::<Script>::new().get(c);
     script == Script::Han

@@ -185,7 +185,20 @@ const ASPECT_RATIOS: &[(u32, u32)] = &[(4, 3), (3, 2), (16, 9), (21, 9), (5, 4),
 /// Words that, right after `1:1`, make it a copy's grade whatever stands
 /// beside it (`4:3 1:1 copy`).
 const GRADE_WORDS: &[&str] = &[
-    "copy", "grade", "quality", "mirror", "replica", "clone", "aaa", "fake", "original",
+    "copy",
+    "copies",
+    "grade",
+    "grades",
+    "quality",
+    "mirror",
+    "replica",
+    "replicas",
+    "clone",
+    "clones",
+    "fake",
+    "fakes",
+    "original",
+    "originals",
 ];
 
 /// Whether the ratio at `span` of `text` stands in a list of aspect ratios
@@ -197,13 +210,16 @@ fn among_other_ratios(text: &str, span: Range<usize>) -> bool {
     let (Some(before), Some(after)) = (text.get(..span.start), text.get(span.end..)) else {
         return false;
     };
+    // The next word, past spaces and a punctuation mark (`1:1, copy`).
     let next_word: String = after
+        .trim_start()
+        .trim_start_matches(|c: char| !c.is_alphanumeric() && !c.is_whitespace() && !is_colon(c))
         .trim_start()
         .chars()
         .take_while(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
         .collect();
-    if GRADE_WORDS.contains(&next_word.as_str()) {
+    if GRADE_WORDS.contains(&next_word.as_str()) || next_word.starts_with("aaa") {
         return false;
     }
     let aspect = |ratio: Option<(u32, u32)>| {
@@ -423,6 +439,9 @@ pub(crate) fn signal_terms_in(
     // (`AAA+Battery` is `aaatbattery` there, hiding the batteries).
     let mut seen = Vec::new();
     find_terms(&SIGNALS, text, exact, spans, Some(&mut seen), &[]);
+    // Sorted, for a binary search per term of the second pass (a text
+    // repeating a term thousands of times stays linear-logarithmic).
+    seen.sort_unstable_by_key(|r: &Range<usize>| (r.start, r.end));
     find_terms(&SIGNALS_OBF, text, obf, spans, None, &seen);
     spans.sort_unstable_by_key(|r| (r.start, r.end));
     // Merge overlapping spans in place.
@@ -441,7 +460,7 @@ pub(crate) fn signal_terms_in(
 /// The terms of `set` in `folded` (a fold of `text` at the set's level),
 /// as spans of `text`, appended to `spans`. Every term found on its word
 /// boundaries, kept or not, is also appended to `seen` (if given); terms at
-/// a span of `skip` are left to the pass that saw them.
+/// a span of `skip` (sorted) are left to the pass that saw them.
 fn find_terms(
     set: &TermSet,
     text: &str,
@@ -462,7 +481,10 @@ fn find_terms(
             continue;
         }
         let span = folded.original_span(m.range());
-        if skip.contains(&span) {
+        if skip
+            .binary_search_by_key(&(span.start, span.end), |r| (r.start, r.end))
+            .is_ok()
+        {
             continue;
         }
         if let Some(seen) = seen.as_deref_mut() {
@@ -591,6 +613,9 @@ mod tests {
             "Watch 1:1 10:10",
             "12:34:56 1:1",
             "1:1 4:3:2",
+            "16:9 1:1 copies",
+            "4:3 1:1 AAAA",
+            "4:3 1:1, copy",
         ] {
             assert!(found(copy).contains(&"1:1"), "{copy}: {:?}", found(copy));
         }
