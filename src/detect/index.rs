@@ -857,7 +857,10 @@ impl BrandIndex {
             let Some(symbol) = leet_symbol(bytes[i]) else {
                 continue;
             };
-            let (before, after) = (text[..i].chars().next_back(), text[i + 1..].chars().next());
+            // The characters either side, past marks and joiners drawn with
+            // the one before (`Lu\u{301}|mo`).
+            let before = text[..i].chars().rev().find(|&c| !normalize::attaches(c));
+            let after = text[i + 1..].chars().next();
             candidate.clear();
             at.clear();
             // The reading's folded bytes (`candidate`, each at `at` of

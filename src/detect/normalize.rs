@@ -884,6 +884,13 @@ fn is_small_letter(c: char) -> bool {
 /// scripts of South-East Asia that run words together (Thai, Lao, Khmer,
 /// Myanmar). Names in them match anywhere, and a Latin word glued to them
 /// (`น้ำหอมLysette`) still has a word boundary.
+/// Whether `c` sits on the character before it, drawn with it: a combining
+/// mark, or a zero-width joiner or non-joiner.
+pub(crate) fn attaches(c: char) -> bool {
+    matches!(c, '\u{200C}' | '\u{200D}')
+        || GeneralCategoryGroup::Mark.contains(CodePointMapData::<GeneralCategory>::new().get(c))
+}
+
 /// Whether `c` is a Latin letter (as written, not a look-alike).
 pub(crate) fn is_latin_letter(c: char) -> bool {
     c.is_ascii_alphabetic()

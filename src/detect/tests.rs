@@ -596,6 +596,12 @@ fn a_leet_symbol_at_a_names_edge_or_as_a_separator_inside_it_is_read_both_ways()
         (LOUIS_VUITTON, Evidence::TextObfuscated, "Louis|Vuitton")
     );
     assert_eq!(one("Ca@rtier ring").1, Evidence::TextObfuscated);
+    // A mark or joiner drawn with the letter before the symbol.
+    assert_eq!(
+        one("Cart\u{301}|ier ring"),
+        (CARTIER, Evidence::TextObfuscated, "Cart\u{301}|ier")
+    );
+    assert_eq!(one("Mont\u{200D}+blanc pen").1, Evidence::TextObfuscated);
     // CJK ends a Latin word as a space does.
     assert_eq!(one("手表@pple").1, Evidence::TextObfuscated);
     assert_eq!(
