@@ -749,7 +749,6 @@ fn grpc_timeout(headers: &http::HeaderMap) -> Option<Duration> {
 /// A stream of answers (Watch) keeps its outcome in its answer body until
 /// the trailers, with the call's span (at DEBUG) for its lines to run in.
 struct Outcome {
-    rpc: Option<Rpc>,
     call: Arc<CallLog>,
     started: Instant,
     deadline: Option<Duration>,
@@ -762,7 +761,7 @@ impl Outcome {
     fn log(mut self, code: Code) {
         self.logged = true;
         let _entered = self.span.as_ref().map(tracing::Span::enter);
-        log_outcome(self.rpc, &self.call, code, self.started);
+        log_outcome(&self.call, code, self.started);
     }
 
     /// The code of a call that ended without an answer the client reads.
@@ -778,7 +777,7 @@ impl Drop for Outcome {
     fn drop(&mut self) {
         if !self.logged {
             let _entered = self.span.as_ref().map(tracing::Span::enter);
-            log_outcome(self.rpc, &self.call, self.abandoned_code(), self.started);
+            log_outcome(&self.call, self.abandoned_code(), self.started);
         }
     }
 }
@@ -853,7 +852,6 @@ where
         };
         let call = Arc::new(call);
         let outcome_log = Outcome {
-            rpc,
             deadline: grpc_timeout(request.headers()),
             call: call.clone(),
             started: Instant::now(),
@@ -958,11 +956,11 @@ fn not_allowed(rpc: Rpc, kind: MemberKind) -> String {
 /// of thousands a second, and a line for each would cost the server a quarter
 /// of its throughput and write megabytes a second (BENCHMARKS.md, "What
 /// logging costs"). The metrics count every call by RPC and code.
-fn log_outcome(rpc: Option<Rpc>, call: &CallLog, code: Code, started: Instant) {
+fn log_outcome(call: &CallLog, code: Code, started: Instant) {
     let elapsed = started.elapsed();
     // Label only the RPCs that exist (`path` is `rpc`'s): a caller inventing
     // paths must not invent metric series.
-    let label = match rpc {
+    let label = match call.rpc {
         Some(_) => call.path.trim_start_matches('/'),
         None => "unknown",
     };

@@ -865,14 +865,14 @@ impl BrandIndex {
             at.clear();
             // The reading's folded bytes (`candidate`, each at `at` of
             // `obf`, the added letter at none), and its original span.
-            let leading = !word_char(before);
+            let (word_before, word_after) = (word_char(before), word_char(after));
             // Letters as written (`m` folds to `rn`), and only letters.
             let letters = |r: &std::ops::Range<usize>| {
                 let written = text.get(obf.original_span(r.clone())).unwrap_or("");
                 folded[r.clone()].iter().all(u8::is_ascii_alphabetic)
                     && written.chars().filter(|c| c.is_alphabetic()).count() >= EDGE_WORD_MIN
             };
-            let span = match (word_char(before), word_char(after)) {
+            let span = match (word_before, word_after) {
                 (false, true) if symbol.leading => {
                     let start = obf.folded_range(i + 1..text.len()).start;
                     let Some(end) = word_end(start) else { continue };
@@ -918,7 +918,7 @@ impl BrandIndex {
                 }
                 _ => continue,
             };
-            self.whole_names((candidate, at, leading), obf, exact, span, out);
+            self.whole_names((candidate, at, !word_before), obf, exact, span, out);
         }
     }
 
@@ -962,37 +962,37 @@ impl BrandIndex {
         span: std::ops::Range<usize>,
         out: &mut Vec<TextMatch>,
     ) {
-        let len = candidate.len();
-        let mut patterns = [0usize; 4];
-        let mut found = 0;
+        // Patterns are distinct: at most one is the whole candidate.
+        let mut whole = None;
         self.names_at(candidate, 0, |pattern, end| {
-            if end == len && found < patterns.len() {
-                patterns[found] = pattern;
-                found += 1;
+            if end == candidate.len() {
+                whole = Some(pattern);
             }
         });
+        let Some(pattern) = whole else {
+            return;
+        };
+        let compatibility =
+            compatibility_phrase_before(exact, exact.folded_range(span.clone()).start);
         // A letter added first: the name's byte there is not compared
         // with the text's origins (added last, `zip` stops before it).
         let skip = usize::from(added_first);
-        for &pattern in &patterns[..found] {
-            for &name in self.targets_of(pattern) {
-                let rec = &self.names[name as usize];
-                let joined = slice(&self.arena, rec.joined);
-                let written = joined.get(skip..);
-                if written.is_none_or(|w| il_substitutions(obf, at, w) != 0) {
-                    continue;
-                }
-                out.push(TextMatch {
-                    brand: rec.brand,
-                    evidence: Evidence::TextObfuscated,
-                    name: NameId(name),
-                    span: span.clone(),
-                    preceded_by_compatibility_phrase: compatibility_phrase_before(
-                        exact,
-                        exact.folded_range(span.clone()).start,
-                    ),
-                });
+        for &name in self.targets_of(pattern) {
+            let rec = &self.names[name as usize];
+            let joined = slice(&self.arena, rec.joined);
+            if joined
+                .get(skip..)
+                .is_none_or(|w| il_substitutions(obf, at, w) != 0)
+            {
+                continue;
             }
+            out.push(TextMatch {
+                brand: rec.brand,
+                evidence: Evidence::TextObfuscated,
+                name: NameId(name),
+                span: span.clone(),
+                preceded_by_compatibility_phrase: compatibility,
+            });
         }
     }
 
@@ -1995,18 +1995,18 @@ mod anchored_tests {
         fold_both(text, &mut exact, &mut obf);
         let (mut joined, mut at) = (Vec::new(), Vec::new());
         join_words(&obf, &mut joined, &mut at);
+        let as_found = |found: &[(u32, u32, u32)]| -> Vec<Found> {
+            found
+                .iter()
+                .map(|&(pattern, start, end)| (start as usize, end as usize, pattern as usize))
+                .collect()
+        };
         let mut found = Vec::new();
         index.automaton_matches(&obf, &joined, &at, &mut found);
-        let mut anchored: Vec<Found> = found
-            .iter()
-            .map(|&(pattern, start, end)| (start as usize, end as usize, pattern as usize))
-            .collect();
-        let mut overlapping = Vec::new();
-        index.overlapping_matches(&obf, &joined, &at, &mut overlapping);
-        let mut reference: Vec<Found> = overlapping
-            .iter()
-            .map(|&(pattern, start, end)| (start as usize, end as usize, pattern as usize))
-            .collect();
+        let mut anchored = as_found(&found);
+        found.clear();
+        index.overlapping_matches(&obf, &joined, &at, &mut found);
+        let mut reference = as_found(&found);
         anchored.sort_unstable();
         reference.sort_unstable();
         (anchored, reference)

@@ -127,6 +127,21 @@ pub struct FoldedText {
     fancy: bool,
 }
 
+/// The words of a fold: its runs of [`WORD`] bytes, as ranges of it.
+fn words(src: &[Source]) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while src.get(i).is_some_and(|x| x.flags & WORD == 0) {
+            i += 1;
+        }
+        let start = i;
+        while src.get(i).is_some_and(|x| x.flags & WORD != 0) {
+            i += 1;
+        }
+        (start < i).then_some(start..i)
+    })
+}
+
 /// A piece of a word read by [`FoldedText::read_fancy_letters`].
 enum Piece {
     /// A letter a fancy character stands for, folded, with its origin
@@ -457,27 +472,18 @@ impl FoldedText {
         if !self.fancy || self.reordered {
             return;
         }
-        let (n, bytes) = (self.src.len(), self.text.as_bytes());
+        let bytes = self.text.as_bytes();
         let mut reading = Vec::new();
-        let mut i = 0;
-        while i < n {
-            if self.src[i].flags & WORD == 0 {
-                i += 1;
-                continue;
-            }
-            let s = i;
-            while i < n && self.src[i].flags & WORD != 0 {
-                i += 1;
-            }
-            if !self.src[s..i].iter().any(|x| x.flags & FANCY != 0) {
+        for word in words(&self.src) {
+            if !self.src[word.clone()].iter().any(|x| x.flags & FANCY != 0) {
                 continue;
             }
             reading.clear();
-            self.read_fancy_letters(original, s..i, |piece| match piece {
+            self.read_fancy_letters(original, word.clone(), |piece| match piece {
                 Piece::Fancy { folded, .. } => reading.push(folded),
                 Piece::Plain(at) => reading.extend_from_slice(&bytes[at]),
             });
-            f(s..i, &reading);
+            f(word, &reading);
         }
     }
 
@@ -533,21 +539,11 @@ impl FoldedText {
         // Most titles have digits only inside words (`42mm`): the text is
         // taken apart only when a number needs its digits back.
         let mut bytes: Option<Vec<u8>> = None;
-        let n = self.src.len();
-        let mut i = 0;
-        while i < n {
-            if self.src[i].flags & WORD == 0 {
-                i += 1;
-                continue;
-            }
-            let s = i;
-            while i < n && self.src[i].flags & WORD != 0 {
-                i += 1;
-            }
-            if self.src[s..i].iter().all(|x| x.flags & DIGIT != 0) {
+        for word in words(&self.src) {
+            if self.src[word.clone()].iter().all(|x| x.flags & DIGIT != 0) {
                 let bytes =
                     bytes.get_or_insert_with(|| std::mem::take(&mut self.text).into_bytes());
-                for b in &mut bytes[s..i] {
+                for b in &mut bytes[word] {
                     if let Some(&(digit, _)) = LEET_DIGITS.iter().find(|&&(_, l)| l == *b) {
                         *b = digit;
                     }
@@ -880,10 +876,6 @@ fn is_small_letter(c: char) -> bool {
         && c.nfkc().ne(std::iter::once(c))
 }
 
-/// Whether `c` is written without spaces between words: CJK, and the
-/// scripts of South-East Asia that run words together (Thai, Lao, Khmer,
-/// Myanmar). Names in them match anywhere, and a Latin word glued to them
-/// (`น้ำหอมLysette`) still has a word boundary.
 /// Whether `c` sits on the character before it, drawn with it: a combining
 /// mark, or a zero-width joiner or non-joiner.
 pub(crate) fn attaches(c: char) -> bool {
@@ -911,6 +903,10 @@ pub(crate) fn foreign_to_its_script(written: &str) -> bool {
             .any(|c| matches!(c, 'Ѕ' | 'ѕ' | 'Ӏ' | 'ӏ' | 'Ј' | 'ј' | 'Ԛ' | 'ԛ' | 'Ԝ' | 'ԝ'))
 }
 
+/// Whether `c` is written without spaces between words: CJK, and the
+/// scripts of South-East Asia that run words together (Thai, Lao, Khmer,
+/// Myanmar). Names in them match anywhere, and a Latin word glued to them
+/// (`น้ำหอมLysette`) still has a word boundary.
 pub(crate) fn is_cjk(c: char) -> bool {
     let script = CodePointMapData::<Script>::new().get(c);
     script == Script::Han

@@ -250,68 +250,54 @@ fn is_list_separator(c: char) -> bool {
     matches!(c, '/' | ',' | '|' | ';' | '、' | '，' | '／' | '·')
 }
 
-/// The ratio (`16:9`, one or two digits each side) that `text` begins
-/// with, after spaces and at most one list separator, and that no digit,
-/// letter or colon continues (`12:34:56` is a time).
+/// `16:9` as (16, 9): one colon, one or two digits each side.
+fn parse_ratio(token: &str) -> Option<(u32, u32)> {
+    let (first, second) = token.split_once(is_colon)?;
+    let side = |s: &str| {
+        (1..=2).contains(&s.chars().count()).then_some(())?;
+        s.chars().try_fold(0, |n, c| Some(n * 10 + digit(c)?))
+    };
+    Some((side(first)?, side(second)?))
+}
+
+/// A digit or a colon: what a ratio is written with.
+fn in_ratio(c: char) -> bool {
+    digit(c).is_some() || is_colon(c)
+}
+
+/// The ratio (`16:9`) that `text` begins with, after spaces and at most
+/// one list separator, that no letter continues (and no colon: `12:34:56`
+/// is a time).
 fn ratio_at_start(text: &str) -> Option<(u32, u32)> {
-    ratio_digits(text).map(|digits| digits_value(&digits))
-}
-
-/// Each side's value of a ratio's digits, as [`ratio_digits`] gives them.
-fn digits_value(digits: &[Vec<u32>; 2]) -> (u32, u32) {
-    let value = |d: &Vec<u32>| d.iter().fold(0, |n, d| n * 10 + d);
-    (value(&digits[0]), value(&digits[1]))
-}
-
-/// [`ratio_at_start`]'s digits, each side's in the order read.
-fn ratio_digits(text: &str) -> Option<[Vec<u32>; 2]> {
     let text = text.trim_start();
     let text = text
         .strip_prefix(is_list_separator)
         .unwrap_or(text)
         .trim_start();
-    let mut chars = text.chars().peekable();
-    let mut digits: [Vec<u32>; 2] = Default::default();
-    for (side, digits) in digits.iter_mut().enumerate() {
-        while let Some(d) = chars.peek().copied().and_then(digit) {
-            digits.push(d);
-            chars.next();
-        }
-        if !(1..=2).contains(&digits.len()) {
-            return None;
-        }
-        if side == 0 && !chars.next().is_some_and(is_colon) {
-            return None;
-        }
+    let end = text.find(|c: char| !in_ratio(c)).unwrap_or(text.len());
+    if text[end..].starts_with(char::is_alphanumeric) {
+        return None;
     }
-    match chars.next() {
-        Some(c) if c.is_alphanumeric() || is_colon(c) => None,
-        _ => Some(digits),
-    }
+    parse_ratio(&text[..end])
 }
 
 /// The same for a ratio `text` ends with, before spaces and at most one
-/// list separator, and that no digit, letter or colon precedes.
+/// list separator, that no letter precedes.
 fn ratio_at_end(text: &str) -> Option<(u32, u32)> {
     let text = text.trim_end();
     let text = text
         .strip_suffix(is_list_separator)
         .unwrap_or(text)
         .trim_end();
-    // Read backwards: each side's digits, and the sides, come reversed.
-    let reversed: String = text.chars().rev().take(6).collect();
-    let [mut second, mut first] = ratio_at_start_exact(&reversed)?;
-    first.reverse();
-    second.reverse();
-    Some(digits_value(&[first, second]))
-}
-
-/// [`ratio_digits`] without skipping anything first.
-fn ratio_at_start_exact(text: &str) -> Option<[Vec<u32>; 2]> {
-    if text.starts_with(|c: char| c.is_whitespace() || is_list_separator(c)) {
+    let start = text
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !in_ratio(c))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    if text[..start].ends_with(char::is_alphanumeric) {
         return None;
     }
-    ratio_digits(text)
+    parse_ratio(&text[start..])
 }
 
 /// The punctuation of `term` (neither a letter, a digit nor a space), each
