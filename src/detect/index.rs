@@ -644,8 +644,7 @@ impl BrandIndex {
     ) {
         out.clear();
         self.scan_automaton(scratch, out);
-        self.scan_other_leet_readings(text, scratch, out);
-        self.scan_fancy_words(text, scratch, out);
+        self.scan_second_readings(text, scratch, out);
         if options.fuzzy_max_words > 0 && !self.fuzzy.is_empty() {
             self.scan_fuzzy(scratch, options.fuzzy_max_words.min(FUZZY_MAX_WORDS), out);
         }
@@ -797,6 +796,31 @@ impl BrandIndex {
         }
     }
 
+    /// The second readings of leet symbols and of Greek or Cyrillic
+    /// look-alike words ([`BrandIndex::scan_other_leet_readings`],
+    /// [`BrandIndex::scan_fancy_words`]). Both read the text in the order
+    /// it is written, as the fold does; a text whose bidi controls show it
+    /// in another order (its fold [`FoldedText::is_reordered`]) is read as
+    /// shown, folded afresh (such texts are rare: the buffers are this
+    /// call's), its matches' spans mapped back to the characters as
+    /// written.
+    fn scan_second_readings(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<TextMatch>) {
+        if !scratch.obf.is_reordered() {
+            self.scan_other_leet_readings(text, scratch, out);
+            self.scan_fancy_words(text, scratch, out);
+            return;
+        }
+        let (shown, origin) = normalize::display_order(text);
+        let mut as_shown = Scratch::default();
+        fold_both(&shown, &mut as_shown.exact, &mut as_shown.obf);
+        let first = out.len();
+        self.scan_other_leet_readings(&shown, &mut as_shown, out);
+        self.scan_fancy_words(&shown, &as_shown, out);
+        for m in &mut out[first..] {
+            m.span = normalize::shown_span(&origin, m.span.clone());
+        }
+    }
+
     /// Names written with a leet symbol the fold reads otherwise, as
     /// `TEXT_OBFUSCATED`: for their first or last letter (`@urelle`,
     /// `|umo`, `Orvant@`), or as a separator inside them (`Lu|mo`,
@@ -818,6 +842,7 @@ impl BrandIndex {
         out: &mut Vec<TextMatch>,
     ) {
         let (exact, obf) = (&scratch.exact, &scratch.obf);
+        // Read in the order written: `folded_range` needs it.
         if obf.is_reordered() {
             return;
         }

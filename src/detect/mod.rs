@@ -89,6 +89,7 @@
 //!    Greek or Cyrillic letters only, whose fancy letters the fold keeps
 //!    (it may be Greek or Russian), read as Latin where it cannot be Greek
 //!    or Russian text (`ТЕЅЅАЯО`, with a Macedonian `Ѕ`; not `Вата`).
+//!    Both read a text with bidi controls as it is shown, as the fold does.
 //! 4. Runs of 1–3 words that no stronger match explains for a brand are
 //!    looked up in the fuzzy index ([`Evidence::TextFuzzy`]): every single
 //!    word, and a run of several words for the names it can match (below);

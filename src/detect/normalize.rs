@@ -621,19 +621,16 @@ fn is_reordering_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
-/// Folds `text`, which has explicit bidi controls, at the obfuscation level
-/// into `obf` in the order a buyer sees it: the Unicode Bidirectional
-/// Algorithm (UAX #9, `unicode-bidi`) resolves each paragraph, left to right
-/// as listing pages show titles, into runs in visual order; the characters
-/// of a right-to-left run are put in reverse, and the controls dropped.
-/// Each folded byte keeps the original span of its characters, so matches
-/// map back to the characters as written ([`FoldedText::original_span`]
-/// takes their extent).
-fn fold_in_display_order(text: &str, obf: &mut FoldedText) {
+/// `text`, which has explicit bidi controls, in the order a buyer sees it:
+/// the Unicode Bidirectional Algorithm (UAX #9, `unicode-bidi`) resolves
+/// each paragraph, left to right as listing pages show titles, into runs in
+/// visual order; the characters of a right-to-left run are put in reverse,
+/// and each control becomes a U+200B ZERO WIDTH SPACE. With it, per byte of
+/// the text shown, the original span of its character.
+pub(crate) fn display_order(text: &str) -> (String, Vec<(u32, u32)>) {
     use unicode_bidi::BidiClass;
     let info = unicode_bidi::BidiInfo::new(text, Some(unicode_bidi::Level::ltr()));
     let mut shown = String::with_capacity(text.len());
-    // Per byte of `shown`: the original span of its character.
     let mut origin: Vec<(u32, u32)> = Vec::with_capacity(text.len());
     let mut push = |at: usize, c: char| {
         // A control is dropped, but as an invisible character that leaves
@@ -672,13 +669,35 @@ fn fold_in_display_order(text: &str, obf: &mut FoldedText) {
             }
         }
     }
+    (shown, origin)
+}
+
+/// The span of the original text that bytes `shown` of a text
+/// [`display_order`] showed came from (`origin`, its second part): the
+/// extent of their characters.
+pub(crate) fn shown_span(origin: &[(u32, u32)], shown: Range<usize>) -> Range<usize> {
+    let bytes = origin
+        .get(shown.start..shown.end.max(shown.start + 1))
+        .unwrap_or_default();
+    let start = bytes.iter().map(|b| b.0).min().unwrap_or(0) as usize;
+    let end = bytes.iter().map(|b| b.1).max().unwrap_or(0) as usize;
+    start..end.max(start)
+}
+
+/// Folds `text`, which has explicit bidi controls, at the obfuscation level
+/// into `obf` in the order a buyer sees it ([`display_order`]). Each folded
+/// byte keeps the original span of its characters, so matches map back to
+/// the characters as written ([`FoldedText::original_span`] takes their
+/// extent).
+fn fold_in_display_order(text: &str, obf: &mut FoldedText) {
+    let (shown, origin) = display_order(text);
     let mut exact = FoldedText::new();
     fold_levels::<true, true>(&shown, &mut exact, obf);
     for source in &mut obf.src {
-        let (start, end) = (source.start as usize, source.end as usize);
-        let bytes = origin.get(start..end.max(start + 1)).unwrap_or_default();
-        source.start = bytes.iter().map(|b| b.0).min().unwrap_or(0);
-        source.end = bytes.iter().map(|b| b.1).max().unwrap_or(0);
+        let span = shown_span(&origin, source.start as usize..source.end as usize);
+        // Both fit in u32, as the text's offsets do.
+        source.start = span.start as u32;
+        source.end = span.end as u32;
     }
     obf.reordered = true;
 }

@@ -644,6 +644,33 @@ fn a_leet_symbol_at_a_names_edge_or_as_a_separator_inside_it_is_read_both_ways()
 }
 
 #[test]
+fn second_readings_read_a_text_shown_in_another_order_as_shown() {
+    // A bidi control anywhere makes the fold read the text as shown; the
+    // second readings do too (they had been skipped: an isolate pair was
+    // enough to hide `Di|or`), with spans of the characters as written.
+    assert_eq!(
+        one("\u{2066}\u{2069}Di|or bag"),
+        (DIOR, Evidence::TextObfuscated, "Di|or")
+    );
+    assert_eq!(
+        one("bag \u{2067}\u{2069}@pple"),
+        (APPLE, Evidence::TextObfuscated, "@pple")
+    );
+    // An override shows `roi|D` as `D|ior`.
+    assert_eq!(
+        one("bag \u{202E}roi|D\u{202C} new"),
+        (DIOR, Evidence::TextObfuscated, "roi|D")
+    );
+    assert_eq!(
+        one("\u{2066}СΑЯТІЕЯ\u{2069} ring"),
+        (CARTIER, Evidence::TextObfuscated, "СΑЯТІЕЯ")
+    );
+    for text in ["\u{2066}@home\u{2069} decor", "\u{202E}99$\u{202C} only"] {
+        assert!(found(text).is_empty(), "{text}: {:?}", found(text));
+    }
+}
+
+#[test]
 fn leet_symbols_may_come_in_a_row() {
     assert_eq!(
         fold_obfuscated("Te$$aro Ve!!ano Marve||o"),
@@ -1400,10 +1427,11 @@ proptest! {
 
     /// The second readings (leet symbols, Greek and Cyrillic look-alikes)
     /// on texts made mostly of what they read: names, symbols at word
-    /// edges and inside words, fancy letters, marks, CJK.
+    /// edges and inside words, fancy letters, marks, CJK, and bidi controls
+    /// that show them in another order.
     #[test]
     fn other_readings_never_panic_and_spans_are_char_boundaries(
-        text in "([@|$+!]{0,2}(Cartier|Dior|Gucc|Lu|mo|САЯТІЕЯ|ΜΟΝΤΒLΛΝС|Я|ΛΞ|é|\u{301}|卡地亚|1|0)[@|$+!]{0,2}[ .,]?){1,8}",
+        text in "([@|$+!]{0,2}(Cartier|Dior|Gucc|Lu|mo|САЯТІЕЯ|ΜΟΝΤΒLΛΝС|Я|ΛΞ|é|\u{301}|卡地亚|1|0|\u{202E}|\u{202C}|\u{2067}|\u{2069}|א)[@|$+!]{0,2}[ .,]?){1,8}",
     ) {
         for m in scan(&text) {
             prop_assert!(m.span.start < m.span.end && m.span.end <= text.len());
