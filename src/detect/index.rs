@@ -3,6 +3,7 @@
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
+use std::ops::Range;
 
 use aho_corasick::automaton::Automaton;
 use aho_corasick::nfa::contiguous::NFA;
@@ -823,8 +824,8 @@ impl BrandIndex {
 
     /// Names written with a leet symbol the fold reads otherwise, as
     /// `TEXT_OBFUSCATED`: for their first or last letter (`@urelle`,
-    /// `|umo`, `Orvant@`), or as a separator inside them (`Lu|mo`,
-    /// `Mont+Claire`).
+    /// `|ouis Vuitton`, `Orvant@`), or as a separator inside them (`Lu|mo`,
+    /// `Lu||mo`, `Mont+Claire`).
     ///
     /// The fold keeps one reading of a leet symbol. Between word characters
     /// it is the letter (`Te$$aro`, `Kes+rel`); at a word's edge it is a
@@ -833,8 +834,10 @@ impl BrandIndex {
     /// the word every fuzzy lookup reads (`@home` as `ahome`). Where the
     /// text has such a symbol, this step tries the other reading of the
     /// word it touches: with the symbol's letter added at the edge, or the
-    /// symbol dropped inside. That reading counts only if the whole word is
-    /// then a name or alias (no fuzzy matching on it, no part of a word).
+    /// symbol (or a run of them) dropped inside. That reading counts only
+    /// where a name or alias is then made of whole words, the word read
+    /// and maybe words next to it (no fuzzy matching on it, no part of a
+    /// word).
     fn scan_other_leet_readings(
         &self,
         text: &str,
@@ -853,19 +856,51 @@ impl BrandIndex {
         let longest = self.automaton.max_pattern_len() + 1;
         let in_word =
             |p: usize| folded.get(p).is_some_and(|&b| b != b' ') && obf.flags_at(p) & CJK == 0;
+        // Whether an invisible character that stands for a space (a
+        // zero-width space, a Hangul filler), which the fold removed, was
+        // right before folded byte `p`: it ends a word as a space does
+        // (`Lu|mo\u{3164}Earbuds`).
+        let blank_before = |p: usize| obf.blank_before(p);
+        // The word that goes on before and after `at`.
         let word_start = |at: usize| {
             let mut s = at;
-            while s > 0 && at - s <= longest && in_word(s - 1) {
+            while s > 0 && at - s <= longest && in_word(s - 1) && (s == at || !blank_before(s)) {
                 s -= 1;
             }
             (at - s <= longest).then_some(s)
         };
         let word_end = |at: usize| {
             let mut e = at;
-            while e - at <= longest && in_word(e) {
+            while e - at <= longest && in_word(e) && (e == at || !blank_before(e)) {
                 e += 1;
             }
             (e - at <= longest).then_some(e)
+        };
+        // The words next to the word at `range` of the fold, after a space
+        // or a blank.
+        let previous_word = |range: Range<usize>| {
+            let lo = range.start;
+            let end = if lo > 0 && folded[lo - 1] == b' ' {
+                lo - 1
+            } else if lo > 0 && blank_before(lo) {
+                lo
+            } else {
+                return None;
+            };
+            let start = word_start(end)?;
+            (start < end).then_some(start..end)
+        };
+        let next_word = |range: Range<usize>| {
+            let hi = range.end;
+            let start = if folded.get(hi) == Some(&b' ') {
+                hi + 1
+            } else if hi < folded.len() && blank_before(hi) {
+                hi
+            } else {
+                return None;
+            };
+            let end = word_end(start)?;
+            (start < end).then_some(start..end)
         };
         // A letter or digit of a word written with spaces (CJK runs words
         // together, and ends a Latin one as a space does).
@@ -874,7 +909,17 @@ impl BrandIndex {
         // (`@men`, `$kin`, `Del|`): the word read must have this many
         // letters besides the symbol's.
         const EDGE_WORD_MIN: usize = 4;
-        let (candidate, at) = (&mut scratch.joined, &mut scratch.joined_at);
+        let reading = &mut Reading::new(&mut scratch.joined, &mut scratch.joined_at);
+        // The word a symbol (or a run of them) is inside, with the letters
+        // the fold wrote for them (none after a digit: `10+12`) dropped.
+        let dropped = |symbols: std::ops::Range<usize>| {
+            let own = obf.folded_range(symbols.clone());
+            if own.len() != symbols.len() || obf.original_span(own.clone()) != symbols {
+                return None;
+            }
+            let (start, end) = (word_start(own.start)?, word_end(own.end)?);
+            Some((start..end, Other::Dropped(own)))
+        };
         let bytes = text.as_bytes();
         let symbols = memchr::memchr3_iter(b'@', b'|', b'$', bytes)
             .chain(memchr::memchr2_iter(b'+', b'!', bytes));
@@ -883,67 +928,76 @@ impl BrandIndex {
                 continue;
             };
             // The characters either side, past marks and joiners drawn with
-            // the one before (`Lu\u{301}|mo`).
+            // the one before (`Lu\u{301}|mo`); past the run of symbols this
+            // one begins (`Lu||mo`).
             let before = text[..i].chars().rev().find(|&c| !normalize::attaches(c));
             let after = text[i + 1..].chars().next();
-            candidate.clear();
-            at.clear();
-            // The reading's folded bytes (`candidate`, each at `at` of
-            // `obf`, the added letter at none), and its original span.
             let (word_before, word_after) = (word_char(before), word_char(after));
+            // The run of symbols a symbol after a word character begins
+            // (looked for once a run, so a long run costs its length once).
+            let run_end = if word_before && !word_after {
+                i + bytes[i..]
+                    .iter()
+                    .take_while(|&&b| leet_symbol(b).is_some())
+                    .count()
+            } else {
+                i + 1
+            };
             // Letters as written (`m` folds to `rn`), and only letters.
             let letters = |r: &std::ops::Range<usize>| {
                 let written = text.get(obf.original_span(r.clone())).unwrap_or("");
                 folded[r.clone()].iter().all(u8::is_ascii_alphabetic)
                     && written.chars().filter(|c| c.is_alphabetic()).count() >= EDGE_WORD_MIN
             };
-            let span = match (word_before, word_after) {
-                (false, true) if symbol.leading => {
-                    let start = obf.folded_range(i + 1..text.len()).start;
-                    let Some(end) = word_end(start) else { continue };
-                    let range = start..end;
-                    if !letters(&range) || obf.original_span(range.clone()).start != i + 1 {
-                        continue;
-                    }
-                    candidate.push(symbol.letter);
-                    candidate.extend_from_slice(&folded[range.clone()]);
-                    at.extend(range.clone().map(offset));
-                    i..obf.original_span(range).end
+            // The word read, as a range of `obf`, and how it is read.
+            let (range, other) = if run_end - i >= 2 && word_char(text[run_end..].chars().next()) {
+                // A run of symbols inside a word (`Lu||mo`), dropped whole.
+                let Some(read) = dropped(i..run_end) else {
+                    continue;
+                };
+                read
+            } else if word_before && word_after {
+                let Some(read) = dropped(i..i + 1) else {
+                    continue;
+                };
+                read
+            } else if !word_before && word_after && symbol.leading {
+                let start = obf.folded_range(i + 1..text.len()).start;
+                let Some(end) = word_end(start) else { continue };
+                let range = start..end;
+                if !letters(&range) || obf.original_span(range.clone()).start != i + 1 {
+                    continue;
                 }
-                (true, false) if symbol.trailing => {
-                    let end = obf.folded_range(0..i).end;
-                    let Some(start) = word_start(end) else {
-                        continue;
-                    };
-                    let range = start..end;
-                    if !letters(&range) || obf.original_span(range.clone()).end != i {
-                        continue;
-                    }
-                    candidate.extend_from_slice(&folded[range.clone()]);
-                    candidate.push(symbol.letter);
-                    at.extend(range.clone().map(offset));
-                    obf.original_span(range).start..i + 1
+                (range, Other::First(symbol.letter))
+            } else if word_before && !word_after && symbol.trailing {
+                let end = obf.folded_range(0..i).end;
+                let Some(start) = word_start(end) else {
+                    continue;
+                };
+                let range = start..end;
+                if !letters(&range) || obf.original_span(range.clone()).end != i {
+                    continue;
                 }
-                (true, true) => {
-                    // The letter the fold wrote for it (none after a digit:
-                    // `10+12`), dropped.
-                    let own = obf.folded_range(i..i + 1);
-                    if own.len() != 1 || obf.original_span(own.clone()) != (i..i + 1) {
-                        continue;
-                    }
-                    let (Some(start), Some(end)) = (word_start(own.start), word_end(own.end))
-                    else {
-                        continue;
-                    };
-                    for part in [start..own.start, own.end..end] {
-                        candidate.extend_from_slice(&folded[part.clone()]);
-                        at.extend(part.map(offset));
-                    }
-                    obf.original_span(start..end)
-                }
-                _ => continue,
+                (range, Other::Last(symbol.letter))
+            } else {
+                continue;
             };
-            self.whole_names((candidate, at, !word_before), obf, exact, span, out);
+            reading.read(
+                folded,
+                range.clone(),
+                &other,
+                (&previous_word, &next_word),
+                longest,
+            );
+            // The word read and its symbols, as written.
+            let symbols = if let Other::Dropped(own) = other {
+                obf.original_span(own)
+            } else {
+                i..i + 1
+            };
+            let written = obf.original_span(range);
+            let span = written.start.min(symbols.start)..written.end.max(symbols.end);
+            self.whole_names(reading.as_ref(), obf, exact, span, out);
         }
     }
 
@@ -971,52 +1025,70 @@ impl BrandIndex {
                 return;
             }
             // No Latin letter as written: no `i` or `l` origins to compare.
-            self.whole_names((reading, &[], false), obf, exact, span, out);
+            let whole = ReadingRef {
+                bytes: reading,
+                at: &[],
+                starts: &[0],
+                ends: &[reading.len()],
+            };
+            self.whole_names(whole, obf, exact, span, out);
         });
     }
 
-    /// The names `candidate` (a reading of a word of `obf`, its bytes at
-    /// `at` of it but a letter added first when `added_first`, or last)
-    /// equals whole, with no `i` read for an `l` among the bytes of `obf`,
-    /// as `TEXT_OBFUSCATED` matches spanning `span` of the text.
+    /// The names made of whole words of `reading` (a reading of words of
+    /// `obf`), beginning at one of its `starts` and ending at one of its
+    /// `ends`, with no `i` read for an `l` among its bytes of `obf`, as
+    /// `TEXT_OBFUSCATED` matches spanning their words' characters and
+    /// `span` of the text.
     fn whole_names(
         &self,
-        (candidate, at, added_first): (&[u8], &[u32], bool),
+        reading: ReadingRef<'_>,
         obf: &FoldedText,
         exact: &FoldedText,
         span: std::ops::Range<usize>,
         out: &mut Vec<TextMatch>,
     ) {
-        // Patterns are distinct: at most one is the whole candidate.
-        let mut whole = None;
-        self.names_at(candidate, 0, |pattern, end| {
-            if end == candidate.len() {
-                whole = Some(pattern);
-            }
-        });
-        let Some(pattern) = whole else {
-            return;
-        };
-        let compatibility =
-            compatibility_phrase_before(exact, exact.folded_range(span.clone()).start);
-        // A letter added first: the name's byte there is not compared
-        // with the text's origins (added last, `zip` stops before it).
-        let skip = usize::from(added_first);
-        for &name in self.targets_of(pattern) {
-            let rec = &self.names[name as usize];
-            let joined = slice(&self.arena, rec.joined);
-            if joined
-                .get(skip..)
-                .is_none_or(|w| il_substitutions(obf, at, w) != 0)
-            {
-                continue;
-            }
-            out.push(TextMatch {
-                brand: rec.brand,
-                evidence: Evidence::TextObfuscated,
-                name: NameId(name),
-                span: span.clone(),
-                preceded_by_compatibility_phrase: compatibility,
+        let ReadingRef {
+            bytes,
+            at,
+            starts,
+            ends,
+        } = reading;
+        for &start in starts {
+            self.names_at(bytes, start, |pattern, end| {
+                if !ends.contains(&end) {
+                    return;
+                }
+                // The words' characters (the added letter has none).
+                let mut positions = at
+                    .get(start..end)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter(|&&p| p != ADDED);
+                let span = match (positions.next(), positions.next_back()) {
+                    (Some(&first), last) => {
+                        let last = last.copied().unwrap_or(first) as usize;
+                        let words = obf.original_span(first as usize..last + 1);
+                        words.start.min(span.start)..words.end.max(span.end)
+                    }
+                    (None, _) => span.clone(),
+                };
+                let compatibility =
+                    compatibility_phrase_before(exact, exact.folded_range(span.clone()).start);
+                for &name in self.targets_of(pattern) {
+                    let rec = &self.names[name as usize];
+                    let joined = slice(&self.arena, rec.joined);
+                    if il_substitutions(obf, at.get(start..).unwrap_or_default(), joined) != 0 {
+                        continue;
+                    }
+                    out.push(TextMatch {
+                        brand: rec.brand,
+                        evidence: Evidence::TextObfuscated,
+                        name: NameId(name),
+                        span: span.clone(),
+                        preceded_by_compatibility_phrase: compatibility,
+                    });
+                }
             });
         }
     }
@@ -1594,6 +1666,7 @@ pub(super) fn split_words(
         return;
     }
     let bytes = text.as_bytes();
+    let blanks = obf.has_blanks();
     let mut i = range.start;
     while i < range.end {
         // Separators and CJK characters, a byte at a time (every byte of a
@@ -1605,7 +1678,8 @@ pub(super) fn split_words(
         let (start, first) = (i, letters.len());
         while i < range.end {
             let f = obf.flags_at(i);
-            if f & WORD == 0 {
+            // A word ends at a blank too (`Vuiton\u{3164}bag`).
+            if f & WORD == 0 || (i > start && blanks && obf.blank_before(i)) {
                 break;
             }
             // Word characters are mostly ASCII: read without decoding.
@@ -1679,6 +1753,154 @@ fn phrase_edge(obf: &FoldedText, at: usize) -> bool {
 /// texts are cut to `u32::MAX` bytes.
 fn offset(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// How [`Reading::read`] reads a word: with a leet symbol's letter added
+/// first or last, or without the fold's bytes at these positions (the
+/// letters it wrote for symbols inside the word).
+#[derive(Clone, Debug)]
+enum Other {
+    First(u8),
+    Last(u8),
+    Dropped(Range<usize>),
+}
+
+/// The position in the fold of a letter a reading added: it has none.
+const ADDED: u32 = u32::MAX;
+
+/// How many words next to the word a second reading reads, on either
+/// side, a name may take in (`Louis` of `Louis Vuit|ton`).
+const NEIGHBOUR_WORDS: usize = 3;
+
+/// A second reading of a word of the fold, with the words next to it
+/// ([`BrandIndex::scan_other_leet_readings`]): its bytes joined without
+/// separators, the position in the fold of each ([`ADDED`] for a letter
+/// the reading added), and where a name that takes in the whole word read
+/// may begin (the starts of the words before it, and its own) and end (its
+/// own end, and the ends of the words after it).
+struct Reading<'s> {
+    bytes: &'s mut Vec<u8>,
+    at: &'s mut Vec<u32>,
+    starts: [usize; NEIGHBOUR_WORDS + 1],
+    ends: [usize; NEIGHBOUR_WORDS + 1],
+    n_starts: usize,
+    n_ends: usize,
+}
+
+/// A [`Reading`] (or another reading of a word) as [`BrandIndex::whole_names`]
+/// reads it.
+#[derive(Clone, Copy)]
+struct ReadingRef<'a> {
+    bytes: &'a [u8],
+    at: &'a [u32],
+    starts: &'a [usize],
+    ends: &'a [usize],
+}
+
+impl<'s> Reading<'s> {
+    fn new(bytes: &'s mut Vec<u8>, at: &'s mut Vec<u32>) -> Self {
+        Reading {
+            bytes,
+            at,
+            starts: [0; NEIGHBOUR_WORDS + 1],
+            ends: [0; NEIGHBOUR_WORDS + 1],
+            n_starts: 0,
+            n_ends: 0,
+        }
+    }
+
+    /// Reads `word` (bytes of `folded`) the `other` way, with up to
+    /// [`NEIGHBOUR_WORDS`] words either side (each the word `before` or
+    /// `after` the last one taken, if any; no more of them than `longest`
+    /// bytes each way).
+    fn read(
+        &mut self,
+        folded: &[u8],
+        word: Range<usize>,
+        other: &Other,
+        (before, after): (
+            &impl Fn(Range<usize>) -> Option<Range<usize>>,
+            &impl Fn(Range<usize>) -> Option<Range<usize>>,
+        ),
+        longest: usize,
+    ) {
+        self.bytes.clear();
+        self.at.clear();
+        (self.n_starts, self.n_ends) = (0, 0);
+        // The words before it, found nearest first.
+        let mut words = [0..0, 0..0, 0..0];
+        let (mut n, mut taken, mut last) = (0, 0, word.clone());
+        while n < NEIGHBOUR_WORDS {
+            let Some(w) = before(last) else { break };
+            taken += w.len();
+            if taken > longest {
+                break;
+            }
+            words[n] = w.clone();
+            (n, last) = (n + 1, w);
+        }
+        for w in words[..n].iter().rev() {
+            self.start_here();
+            self.push(folded, w.clone());
+        }
+        self.start_here();
+        match *other {
+            Other::First(letter) => {
+                self.added(letter);
+                self.push(folded, word.clone());
+            }
+            Other::Last(letter) => {
+                self.push(folded, word.clone());
+                self.added(letter);
+            }
+            Other::Dropped(ref own) => {
+                self.push(folded, word.start..own.start);
+                self.push(folded, own.end..word.end);
+            }
+        }
+        self.end_here();
+        // The words after it.
+        let (mut taken, mut last) = (0, word);
+        for _ in 0..NEIGHBOUR_WORDS {
+            let Some(w) = after(last) else { break };
+            taken += w.len();
+            if taken > longest {
+                break;
+            }
+            self.push(folded, w.clone());
+            self.end_here();
+            last = w;
+        }
+    }
+
+    fn push(&mut self, folded: &[u8], range: Range<usize>) {
+        self.bytes.extend_from_slice(&folded[range.clone()]);
+        self.at.extend(range.map(offset));
+    }
+
+    fn added(&mut self, letter: u8) {
+        self.bytes.push(letter);
+        self.at.push(ADDED);
+    }
+
+    fn start_here(&mut self) {
+        self.starts[self.n_starts] = self.bytes.len();
+        self.n_starts += 1;
+    }
+
+    fn end_here(&mut self) {
+        self.ends[self.n_ends] = self.bytes.len();
+        self.n_ends += 1;
+    }
+
+    fn as_ref(&self) -> ReadingRef<'_> {
+        ReadingRef {
+            bytes: self.bytes,
+            at: self.at,
+            starts: &self.starts[..self.n_starts],
+            ends: &self.ends[..self.n_ends],
+        }
+    }
 }
 
 /// A leet symbol's other reading ([`BrandIndex::scan_other_leet_readings`]):

@@ -81,14 +81,16 @@
 //!    the name allows that distance (`Aurelie` for `Aurelle`), else
 //!    nothing. A leet symbol the fold read one way (a letter between word
 //!    characters, a separator at a word's edge) is also read the other way
-//!    in the one word it touches (dropped inside it: `Lu|mo`,
-//!    `Mont+Claire`, `Louis|Vuitton`; at the start of a word of four
-//!    letters or more `@`, `|`, `$` read as `a`, `l`, `s`, at its end `@`:
-//!    `@urelle`, `Orvant@`): [`Evidence::TextObfuscated`] if the whole word
-//!    is then a name or alias, and nothing otherwise. So is a word of
-//!    Greek or Cyrillic letters only, whose fancy letters the fold keeps
-//!    (it may be Greek or Russian), read as Latin where it cannot be Greek
-//!    or Russian text (`ТЕЅЅАЯО`, with a Macedonian `Ѕ`; not `Вата`).
+//!    in the one word it touches (dropped inside it, a run of them too:
+//!    `Lu|mo`, `Lu||mo`, `Mont+Claire`, `Louis|Vuitton`; at the start of a
+//!    word of four letters or more `@`, `|`, `$` read as `a`, `l`, `s`, at
+//!    its end `@`: `@urelle`, `Orvant@`): [`Evidence::TextObfuscated`]
+//!    where a name or alias is then made of whole words, the word read and
+//!    maybe words next to it (`|ouis Vuitton`), and nothing otherwise. A
+//!    word of Greek or Cyrillic letters only, whose fancy letters the fold
+//!    keeps (it may be Greek or Russian), is read as Latin where it cannot
+//!    be Greek or Russian text (`ТЕЅЅАЯО`, with a Macedonian `Ѕ`; not
+//!    `Вата`), and counts if the whole word is then a name or alias.
 //!    Both read a text with bidi controls as it is shown, as the fold does.
 //! 4. Runs of 1–3 words that no stronger match explains for a brand are
 //!    looked up in the fuzzy index ([`Evidence::TextFuzzy`]): every single

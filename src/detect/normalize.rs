@@ -125,21 +125,41 @@ pub struct FoldedText {
     /// The text has a letter of another script with no UTS #39 prototype
     /// ([`FANCY`]), read or not ([`FoldedText::fancy_word_readings`]).
     fancy: bool,
+    /// Obfuscation level: where in the original text a character follows
+    /// an invisible one that stands for a space ([`leaves_boundary`]: a
+    /// zero-width space, a Hangul filler) after a word character, sorted.
+    /// The fold removes those characters; a word ends there all the same
+    /// ([`FoldedText::blank_before`]), as a buyer sees it.
+    blanks: Vec<u32>,
 }
 
-/// The words of a fold: its runs of [`WORD`] bytes, as ranges of it.
-fn words(src: &[Source]) -> impl Iterator<Item = Range<usize>> + '_ {
+/// The words of a fold: its runs of [`WORD`] bytes, as ranges of it, also
+/// ended where a blank was removed (`blanks`, [`FoldedText::blank_before`]).
+fn words<'a>(src: &'a [Source], blanks: &'a [u32]) -> impl Iterator<Item = Range<usize>> + 'a {
     let mut i = 0;
     std::iter::from_fn(move || {
         while src.get(i).is_some_and(|x| x.flags & WORD == 0) {
             i += 1;
         }
         let start = i;
-        while src.get(i).is_some_and(|x| x.flags & WORD != 0) {
+        while src.get(i).is_some_and(|x| x.flags & WORD != 0)
+            && (i == start || !blank_between(blanks, src[i - 1].end, src[i].start))
+        {
             i += 1;
         }
         (start < i).then_some(start..i)
     })
+}
+
+/// Whether a blank of `blanks` ([`FoldedText::blanks`]) ended between
+/// original offsets `before` (a character's end) and `after` (the next
+/// one's start).
+fn blank_between(blanks: &[u32], before: u32, after: u32) -> bool {
+    if blanks.is_empty() {
+        return false;
+    }
+    let next = blanks.partition_point(|&b| b <= before);
+    blanks.get(next).is_some_and(|&b| b <= after)
 }
 
 /// A piece of a word read by [`FoldedText::read_fancy_letters`].
@@ -281,6 +301,25 @@ impl FoldedText {
         self.src.clear();
         self.reordered = false;
         self.fancy = false;
+        self.blanks.clear();
+    }
+
+    /// Whether the obfuscation fold removed an invisible character that
+    /// stands for a space ([`leaves_boundary`]) right before folded byte
+    /// `at`, after a word character: a word ends there, as at a space
+    /// (`Vuiton\u{3164}bag`), though a name may go on across it, as across
+    /// a space (`Aur\u{200B}elle`).
+    #[inline]
+    pub(crate) fn blank_before(&self, at: usize) -> bool {
+        at > 0
+            && at < self.src.len()
+            && blank_between(&self.blanks, self.src[at - 1].end, self.src[at].start)
+    }
+
+    /// Whether [`FoldedText::blank_before`] holds anywhere.
+    #[inline]
+    pub(crate) fn has_blanks(&self) -> bool {
+        !self.blanks.is_empty()
     }
 
     /// Appends `c` with its flags and original span to every byte it
@@ -474,7 +513,7 @@ impl FoldedText {
         }
         let bytes = self.text.as_bytes();
         let mut reading = Vec::new();
-        for word in words(&self.src) {
+        for word in words(&self.src, &self.blanks) {
             if !self.src[word.clone()].iter().any(|x| x.flags & FANCY != 0) {
                 continue;
             }
@@ -539,7 +578,7 @@ impl FoldedText {
         // Most titles have digits only inside words (`42mm`): the text is
         // taken apart only when a number needs its digits back.
         let mut bytes: Option<Vec<u8>> = None;
-        for word in words(&self.src) {
+        for word in words(&self.src, &self.blanks) {
             if self.src[word.clone()].iter().all(|x| x.flags & DIGIT != 0) {
                 let bytes =
                     bytes.get_or_insert_with(|| std::mem::take(&mut self.text).into_bytes());
@@ -699,6 +738,10 @@ fn fold_in_display_order(text: &str, obf: &mut FoldedText) {
         source.start = span.start as u32;
         source.end = span.end as u32;
     }
+    for blank in &mut obf.blanks {
+        *blank = origin.get(*blank as usize).map_or(*blank, |o| o.0);
+    }
+    obf.blanks.sort_unstable();
     obf.reordered = true;
 }
 
@@ -1426,6 +1469,7 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
                 if OBF {
                     if ob.last & WORD != 0 && leaves_boundary(c) {
                         ob.soft_at.push(ob.out.text.len());
+                        ob.out.blanks.push(end);
                     }
                     ob.reorders |= is_reordering_control(c);
                 }

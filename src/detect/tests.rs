@@ -302,6 +302,33 @@ fn invisible_characters_written_for_spaces_still_end_words() {
     assert_eq!(one("Car\u{200B}tier ring").1, Evidence::TextObfuscated);
     // And CJK text joined by them still joins.
     assert_eq!(one("正品路\u{200B}易威登包").0, LOUIS_VUITTON);
+    // Fuzzy matching, the second readings and numbers read words ended by
+    // them too (they had read `Vuitonㅤbag` as one word).
+    assert_eq!(
+        one("Louis Vuiton\u{3164}bag"),
+        (
+            LOUIS_VUITTON,
+            Evidence::TextFuzzy { distance: 1 },
+            "Louis Vuiton"
+        )
+    );
+    assert_eq!(
+        one("ring\u{200B}Cartiier").1,
+        Evidence::TextFuzzy { distance: 1 }
+    );
+    assert_eq!(
+        one("Di|or\u{3164}perfume"),
+        (DIOR, Evidence::TextObfuscated, "Di|or")
+    );
+    assert_eq!(
+        one("bag\u{200B}|ouis\u{3164}Vuitton"),
+        (
+            LOUIS_VUITTON,
+            Evidence::TextObfuscated,
+            "|ouis\u{3164}Vuitton"
+        )
+    );
+    assert_eq!(fold_obfuscated("Marvel\u{3164}10 oz"), "rnarvel10 oz");
 }
 
 #[test]
@@ -572,14 +599,19 @@ fn a_leet_symbol_at_a_names_edge_or_as_a_separator_inside_it_is_read_both_ways()
         one("|Phone case"),
         (APPLE, Evidence::TextObfuscated, "|Phone")
     );
-    // One word only: a name of several words is left to fuzzy matching.
+    // The word read may be part of a name of several words, with the
+    // words next to it.
     assert_eq!(
-        one("|ouis Vuitton"),
-        (
-            LOUIS_VUITTON,
-            Evidence::TextFuzzy { distance: 1 },
-            "ouis Vuitton"
-        )
+        one("|ouis Vuitton bag"),
+        (LOUIS_VUITTON, Evidence::TextObfuscated, "|ouis Vuitton")
+    );
+    assert_eq!(
+        one("Van Cleef & @rpels ring"),
+        (VAN_CLEEF, Evidence::TextObfuscated, "Van Cleef & @rpels")
+    );
+    assert_eq!(
+        one("new Louis Vuit|ton bag"),
+        (LOUIS_VUITTON, Evidence::TextObfuscated, "Louis Vuit|ton")
     );
     // As a separator inside a word: the other reading drops it, also
     // between the words of a name.
@@ -596,6 +628,15 @@ fn a_leet_symbol_at_a_names_edge_or_as_a_separator_inside_it_is_read_both_ways()
         (LOUIS_VUITTON, Evidence::TextObfuscated, "Louis|Vuitton")
     );
     assert_eq!(one("Ca@rtier ring").1, Evidence::TextObfuscated);
+    // A run of symbols inside a word is dropped whole.
+    assert_eq!(
+        one("Di||or bag"),
+        (DIOR, Evidence::TextObfuscated, "Di||or")
+    );
+    assert_eq!(
+        one("Di@$or bag"),
+        (DIOR, Evidence::TextObfuscated, "Di@$or")
+    );
     // A mark or joiner drawn with the letter before the symbol.
     assert_eq!(
         one("Cart\u{301}|ier ring"),
@@ -627,6 +668,12 @@ fn a_leet_symbol_at_a_names_edge_or_as_a_separator_inside_it_is_read_both_ways()
         "x@ior ring",
         "Dio |",
         "10+12 Dior",
+        "Dior Lu|mo",
+        "Louis Vuitton|s bag",
+        "Louis Vu|itton|s bag",
+        "Di||ors bag",
+        "|ouis Vuittons",
+        "@pple|Pie",
     ] {
         let all = found(text);
         assert!(
