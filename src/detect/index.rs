@@ -1648,9 +1648,10 @@ fn merge_query(strict: &[u32], merged: &mut Vec<u32>) {
 }
 
 /// The words of `range` of an obfuscation fold: maximal runs of word
-/// characters (CJK and separators split them), as byte ranges of the fold
-/// (`words`) and as ranges of `letters` (`word_chars`), their characters
-/// told apart by origin ([`strict_char`]). The three are cleared first.
+/// characters (CJK, separators and blanks split them), as byte ranges of
+/// the fold (`words`) and as ranges of `letters` (`word_chars`), their
+/// characters told apart by origin ([`strict_char`]). The three are
+/// cleared first.
 pub(super) fn split_words(
     obf: &FoldedText,
     range: std::ops::Range<usize>,
@@ -1661,12 +1662,29 @@ pub(super) fn split_words(
     words.clear();
     word_chars.clear();
     letters.clear();
+    // A loop of its own for the rare text with blanks: the usual one asks
+    // nothing more per byte.
+    if obf.has_blanks() {
+        split_words_in::<true>(obf, range, words, word_chars, letters);
+    } else {
+        split_words_in::<false>(obf, range, words, word_chars, letters);
+    }
+}
+
+/// [`split_words`], with words ended at blanks if `BLANKS`
+/// ([`FoldedText::blank_before`]).
+fn split_words_in<const BLANKS: bool>(
+    obf: &FoldedText,
+    range: std::ops::Range<usize>,
+    words: &mut Vec<(usize, usize)>,
+    word_chars: &mut Vec<(usize, usize)>,
+    letters: &mut Vec<u32>,
+) {
     let text = obf.as_str();
     if text.get(range.clone()).is_none() {
         return;
     }
     let bytes = text.as_bytes();
-    let blanks = obf.has_blanks();
     let mut i = range.start;
     while i < range.end {
         // Separators and CJK characters, a byte at a time (every byte of a
@@ -1679,7 +1697,7 @@ pub(super) fn split_words(
         while i < range.end {
             let f = obf.flags_at(i);
             // A word ends at a blank too (`Vuiton\u{3164}bag`).
-            if f & WORD == 0 || (i > start && blanks && obf.blank_before(i)) {
+            if f & WORD == 0 || (BLANKS && i > start && obf.blank_before(i)) {
                 break;
             }
             // Word characters are mostly ASCII: read without decoding.

@@ -142,9 +142,12 @@ fn words<'a>(src: &'a [Source], blanks: &'a [u32]) -> impl Iterator<Item = Range
             i += 1;
         }
         let start = i;
-        while src.get(i).is_some_and(|x| x.flags & WORD != 0)
-            && (i == start || !blank_between(blanks, src[i - 1].end, src[i].start))
+        while let Some(x) = src.get(i)
+            && x.flags & WORD != 0
         {
+            if !blanks.is_empty() && i > start && blank_between(blanks, src[i - 1].end, x.start) {
+                break;
+            }
             i += 1;
         }
         (start < i).then_some(start..i)
