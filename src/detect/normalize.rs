@@ -125,44 +125,31 @@ pub struct FoldedText {
     /// The text has a letter of another script with no UTS #39 prototype
     /// ([`FANCY`]), read or not ([`FoldedText::fancy_word_readings`]).
     fancy: bool,
-    /// Obfuscation level: where in the original text a character follows
-    /// an invisible one that stands for a space ([`leaves_boundary`]: a
-    /// zero-width space, a Hangul filler) after a word character, sorted.
-    /// The fold removes those characters; a word ends there all the same
-    /// ([`FoldedText::blank_before`]), as a buyer sees it.
+    /// Obfuscation level: the folded bytes right after a character that
+    /// draws as a blank ([`draws_as_blank`]: a Hangul filler) between word
+    /// characters, sorted. The fold removes such characters; a word ends
+    /// there all the same ([`FoldedText::blank_before`]), as a buyer sees
+    /// it. While folding: where in the text a character follows one
+    /// ([`FoldedText::place_blanks`]).
     blanks: Vec<u32>,
 }
 
 /// The words of a fold: its runs of [`WORD`] bytes, as ranges of it, also
-/// ended where a blank was removed (`blanks`, [`FoldedText::blank_before`]).
+/// ended at its blanks (sorted folded bytes, [`FoldedText::blank_before`]).
 fn words<'a>(src: &'a [Source], blanks: &'a [u32]) -> impl Iterator<Item = Range<usize>> + 'a {
-    let mut i = 0;
+    let (mut i, mut blanks) = (0, blanks.iter().map(|&b| b as usize).peekable());
     std::iter::from_fn(move || {
         while src.get(i).is_some_and(|x| x.flags & WORD == 0) {
             i += 1;
         }
         let start = i;
-        while let Some(x) = src.get(i)
-            && x.flags & WORD != 0
-        {
-            if !blanks.is_empty() && i > start && blank_between(blanks, src[i - 1].end, x.start) {
-                break;
-            }
+        while blanks.next_if(|&b| b <= start).is_some() {}
+        let end = blanks.peek().copied().unwrap_or(usize::MAX);
+        while i < end && src.get(i).is_some_and(|x| x.flags & WORD != 0) {
             i += 1;
         }
         (start < i).then_some(start..i)
     })
-}
-
-/// Whether a blank of `blanks` ([`FoldedText::blanks`]) ended between
-/// original offsets `before` (a character's end) and `after` (the next
-/// one's start).
-fn blank_between(blanks: &[u32], before: u32, after: u32) -> bool {
-    if blanks.is_empty() {
-        return false;
-    }
-    let next = blanks.partition_point(|&b| b <= before);
-    blanks.get(next).is_some_and(|&b| b <= after)
 }
 
 /// A piece of a word read by [`FoldedText::read_fancy_letters`].
@@ -307,16 +294,40 @@ impl FoldedText {
         self.blanks.clear();
     }
 
-    /// Whether the obfuscation fold removed an invisible character that
-    /// stands for a space ([`leaves_boundary`]) right before folded byte
-    /// `at`, after a word character: a word ends there, as at a space
+    /// Whether the obfuscation fold removed a character that draws as a
+    /// blank ([`draws_as_blank`]) right before folded byte `at`, after a
+    /// word character: a word ends there, as at a space
     /// (`Vuiton\u{3164}bag`), though a name may go on across it, as across
-    /// a space (`Aur\u{200B}elle`).
+    /// a space (`Aur\u{3164}elle`). Zero-width characters, which a buyer
+    /// does not see, end none (`Tes\u{200B}aro` is one word).
     #[inline]
     pub(crate) fn blank_before(&self, at: usize) -> bool {
-        at > 0
-            && at < self.src.len()
-            && blank_between(&self.blanks, self.src[at - 1].end, self.src[at].start)
+        !self.blanks.is_empty()
+            && u32::try_from(at).is_ok_and(|at| self.blanks.binary_search(&at).is_ok())
+    }
+
+    /// Turns [`FoldedText::blanks`] from offsets of the text (a character
+    /// follows a blank there) into the folded bytes those characters begin,
+    /// while sources are in text order (after the fold's last change of its
+    /// bytes, before a reordered fold's sources are mapped back).
+    fn place_blanks(&mut self) {
+        let FoldedText { src, blanks, .. } = self;
+        let mut placed = 0;
+        for k in 0..blanks.len() {
+            let offset = blanks[k];
+            let at = src.partition_point(|x| x.start < offset);
+            // A word character follows, and another ends before the blank.
+            if at > 0
+                && src.get(at).is_some_and(|x| x.flags & WORD != 0)
+                && src[at - 1].flags & WORD != 0
+                && src[at - 1].end <= offset
+            {
+                blanks[placed] = u32::try_from(at).unwrap_or(u32::MAX);
+                placed += 1;
+            }
+        }
+        blanks.truncate(placed);
+        blanks.dedup();
     }
 
     /// Whether [`FoldedText::blank_before`] holds anywhere.
@@ -655,6 +666,13 @@ fn leaves_boundary(c: char) -> bool {
     )
 }
 
+/// The characters that draw as a blank, though they are not spaces: the
+/// Hangul fillers, which sellers write for spaces. A zero-width space or a
+/// bidi control draws nothing.
+fn draws_as_blank(c: char) -> bool {
+    matches!(c, '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}')
+}
+
 /// The explicit bidi controls (embeddings, overrides, isolates and their
 /// pops), which can show Latin letters or words in another order than they
 /// are written (`\u{202E}reitraC` shows `Cartier`; `\u{202B}elle\u{200F}Aur`
@@ -741,10 +759,6 @@ fn fold_in_display_order(text: &str, obf: &mut FoldedText) {
         source.start = span.start as u32;
         source.end = span.end as u32;
     }
-    for blank in &mut obf.blanks {
-        *blank = origin.get(*blank as usize).map_or(*blank, |o| o.0);
-    }
-    obf.blanks.sort_unstable();
     obf.reordered = true;
 }
 
@@ -1472,7 +1486,9 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
                 if OBF {
                     if ob.last & WORD != 0 && leaves_boundary(c) {
                         ob.soft_at.push(ob.out.text.len());
-                        ob.out.blanks.push(end);
+                        if draws_as_blank(c) {
+                            ob.out.blanks.push(end);
+                        }
                     }
                     ob.reorders |= is_reordering_control(c);
                 }
@@ -1545,6 +1561,7 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
     if join {
         obf.join_single_letters();
     }
+    obf.place_blanks();
     if digits {
         obf.keep_numbers();
     }
