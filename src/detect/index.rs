@@ -905,6 +905,12 @@ impl BrandIndex {
         // A letter or digit of a word written with spaces (CJK runs words
         // together, and ends a Latin one as a space does).
         let word_char = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() && !is_cjk(c));
+        // Whether the text from `a` to `b` draws nothing (most often, it is
+        // empty): a symbol and the word it is read with are side by side.
+        let unseen_between = |a: usize, b: usize| {
+            text.get(a..b)
+                .is_some_and(|gap| gap.chars().all(normalize::unseen))
+        };
         // An edge reading of a short word is too often an honest one
         // (`@men`, `$kin`, `Del|`): the word read must have this many
         // letters besides the symbol's.
@@ -927,11 +933,11 @@ impl BrandIndex {
             let Some(symbol) = leet_symbol(bytes[i]) else {
                 continue;
             };
-            // The characters either side, past marks and joiners drawn with
-            // the one before (`Lu\u{301}|mo`); past the run of symbols this
-            // one begins (`Lu||mo`).
-            let before = text[..i].chars().rev().find(|&c| !normalize::attaches(c));
-            let after = text[i + 1..].chars().next();
+            // The characters either side, past what draws nothing of its
+            // own (`Lu\u{301}|mo`, `Lu\u{200B}|mo`); past the run of
+            // symbols this one begins (`Lu||mo`).
+            let before = text[..i].chars().rev().find(|&c| !normalize::unseen(c));
+            let after = text[i + 1..].chars().find(|&c| !normalize::unseen(c));
             let (word_before, word_after) = (word_char(before), word_char(after));
             // The run of symbols a symbol after a word character begins
             // (looked for once a run, so a long run costs its length once).
@@ -950,7 +956,9 @@ impl BrandIndex {
                     && written.chars().filter(|c| c.is_alphabetic()).count() >= EDGE_WORD_MIN
             };
             // The word read, as a range of `obf`, and how it is read.
-            let (range, other) = if run_end - i >= 2 && word_char(text[run_end..].chars().next()) {
+            let (range, other) = if run_end - i >= 2
+                && word_char(text[run_end..].chars().find(|&c| !normalize::unseen(c)))
+            {
                 // A run of symbols inside a word (`Lu||mo`), dropped whole.
                 let Some(read) = dropped(i..run_end) else {
                     continue;
@@ -965,7 +973,9 @@ impl BrandIndex {
                 let start = obf.folded_range(i + 1..text.len()).start;
                 let Some(end) = word_end(start) else { continue };
                 let range = start..end;
-                if !letters(&range) || obf.original_span(range.clone()).start != i + 1 {
+                if !letters(&range)
+                    || !unseen_between(i + 1, obf.original_span(range.clone()).start)
+                {
                     continue;
                 }
                 (range, Other::First(symbol.letter))
@@ -975,7 +985,7 @@ impl BrandIndex {
                     continue;
                 };
                 let range = start..end;
-                if !letters(&range) || obf.original_span(range.clone()).end != i {
+                if !letters(&range) || !unseen_between(obf.original_span(range.clone()).end, i) {
                     continue;
                 }
                 (range, Other::Last(symbol.letter))

@@ -962,6 +962,13 @@ pub(crate) fn attaches(c: char) -> bool {
         || GeneralCategoryGroup::Mark.contains(CodePointMapData::<GeneralCategory>::new().get(c))
 }
 
+/// Whether `c` draws nothing of its own: it [`attaches`] to the character
+/// before it, or it is default-ignorable (a zero-width space, a word
+/// joiner, a soft hyphen, a bidi control) and does not draw as a blank.
+pub(crate) fn unseen(c: char) -> bool {
+    attaches(c) || (is_ignorable(c) && !draws_as_blank(c))
+}
+
 /// Whether `c` is a Latin letter (as written, not a look-alike).
 pub(crate) fn is_latin_letter(c: char) -> bool {
     c.is_ascii_alphabetic()

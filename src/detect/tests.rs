@@ -662,6 +662,16 @@ fn a_leet_symbol_at_a_names_edge_or_as_a_separator_inside_it_is_read_both_ways()
         (CARTIER, Evidence::TextObfuscated, "Cart\u{301}|ier")
     );
     assert_eq!(one("Mont\u{200D}+blanc pen").1, Evidence::TextObfuscated);
+    // So is what draws nothing between the symbol and the word.
+    assert_eq!(
+        one("Di\u{200B}|or bag"),
+        (DIOR, Evidence::TextObfuscated, "Di\u{200B}|or")
+    );
+    assert_eq!(one("Di|\u{2060}or bag").1, Evidence::TextObfuscated);
+    assert_eq!(
+        one("@\u{FEFF}pple watch"),
+        (APPLE, Evidence::TextObfuscated, "@\u{FEFF}pple")
+    );
     // CJK ends a Latin word as a space does.
     assert_eq!(one("手表@pple").1, Evidence::TextObfuscated);
     assert_eq!(
