@@ -131,7 +131,7 @@ const TONIC_BAD_FRAMES: [(&str, &str); 4] = [
 /// - OUT_OF_RANGE for a message beyond the decoding limit becomes
 ///   RESOURCE_EXHAUSTED, with tonic's message;
 /// - INTERNAL for bytes that are not a gRPC message (cut short, missing,
-///   not decompressing, a bad compressed flag; [`TONIC_BAD_FRAMES`]) becomes
+///   not decompressing, a bad compressed flag; the `TONIC_BAD_FRAMES` list) becomes
 ///   INVALID_ARGUMENT: the caller's mistake, where INTERNAL is Marque's own
 ///   faults (logged at ERROR, and never explained to the caller).
 ///

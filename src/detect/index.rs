@@ -799,12 +799,12 @@ impl BrandIndex {
 
     /// The second readings of leet symbols and of Greek or Cyrillic
     /// look-alike words ([`BrandIndex::scan_other_leet_readings`],
-    /// [`BrandIndex::scan_fancy_words`]). Both read the text in the order
-    /// it is written, as the fold does; a text whose bidi controls show it
-    /// in another order (its fold [`FoldedText::is_reordered`]) is read as
-    /// shown, folded afresh (such texts are rare: the buffers are this
-    /// call's), its matches' spans mapped back to the characters as
-    /// written.
+    /// [`BrandIndex::scan_fancy_words`]). Both read a fold in the order the
+    /// text is written, which the fold usually is; a text whose bidi
+    /// controls show it in another order (its fold
+    /// [`FoldedText::is_reordered`]) is read as shown, folded afresh (such
+    /// texts are rare: the buffers are this call's), its matches' spans
+    /// mapped back to the characters as written.
     fn scan_second_readings(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<TextMatch>) {
         if !scratch.obf.is_reordered() {
             self.scan_other_leet_readings(text, scratch, out);

@@ -84,7 +84,8 @@
 //!    in the one word it touches (dropped inside it, a run of them too:
 //!    `Lu|mo`, `Lu||mo`, `Mont+Claire`, `Louis|Vuitton`; at the start of a
 //!    word of four letters or more `@`, `|`, `$` read as `a`, `l`, `s`, at
-//!    its end `@`: `@urelle`, `Orvant@`): [`Evidence::TextObfuscated`]
+//!    its end `@`: `@urelle`, `Orvant@`; the four letters are the word
+//!    read's own, so `@nne Klein` is not read): [`Evidence::TextObfuscated`]
 //!    where a name or alias is then made of whole words, the word read and
 //!    maybe words next to it (`|ouis Vuitton`), and nothing otherwise. A
 //!    word of Greek or Cyrillic letters only, whose fancy letters the fold
@@ -92,7 +93,9 @@
 //!    be Greek or Russian text (`ТЕЅЅАЯО`, with a Macedonian `Ѕ`; not
 //!    `Вата`), and counts if the whole word is then a name or alias.
 //!    Both read a text with bidi controls as it is shown, as the fold does.
-//! 4. Runs of 1–3 words that no stronger match explains for a brand are
+//! 4. Runs of 1–3 words (ended by spaces, punctuation, CJK and characters
+//!    that draw as a blank, `Vuiton\u{3164}bag`) that no stronger match
+//!    explains for a brand are
 //!    looked up in the fuzzy index ([`Evidence::TextFuzzy`]): every single
 //!    word, and a run of several words for the names it can match (below);
 //!    a run of several words equal to a name once joined (`Mont Blanc` for
