@@ -11,7 +11,9 @@ use aho_corasick::{Anchored, Input, MatchKind};
 
 use super::fuzzy::{FuzzyIndex, HashScratch, Pattern};
 use super::logo::LogoIndex;
-use super::normalize::{self, CJK, FoldedText, I_ORIGIN, L_ORIGIN, WORD, fold_both, is_cjk};
+use super::normalize::{
+    self, BOUNDARY, CJK, FoldedText, I_ORIGIN, L_ORIGIN, WORD, fold_both, is_cjk,
+};
 use super::runs::{self, FuzzyIds, RunName, WordExtras, Words};
 use super::signal::compatibility_phrase_before;
 use super::vocabulary;
@@ -860,7 +862,12 @@ impl BrandIndex {
         // zero-width space, a Hangul filler), which the fold removed, was
         // right before folded byte `p`: it ends a word as a space does
         // (`Lu|mo\u{3164}Earbuds`).
-        let blank_before = |p: usize| obf.blank_before(p);
+        // A word of a reading also ends where the fold allows a name to end
+        // inside a word ([`BOUNDARY`]: at another leet symbol, `Lu|mo|Pro`;
+        // at superscripts, `Lu|moᵀᴹ`; at an invisible character); the
+        // words next to it are read with it, so a name across such an edge
+        // is still whole (`C@rt|ier`).
+        let blank_before = |p: usize| obf.blank_before(p) || obf.flags_at(p) & BOUNDARY != 0;
         // The word that goes on before and after `at`.
         let word_start = |at: usize| {
             let mut s = at;
@@ -876,13 +883,13 @@ impl BrandIndex {
             }
             (e - at <= longest).then_some(e)
         };
-        // The words next to the word at `range` of the fold, after a space
-        // or a blank.
+        // The words next to the word at `range` of the fold, after a space,
+        // a blank or a boundary.
         let previous_word = |range: Range<usize>| {
             let lo = range.start;
             let end = if lo > 0 && folded[lo - 1] == b' ' {
                 lo - 1
-            } else if lo > 0 && blank_before(lo) {
+            } else if lo > 0 && in_word(lo - 1) && blank_before(lo) {
                 lo
             } else {
                 return None;
@@ -894,7 +901,7 @@ impl BrandIndex {
             let hi = range.end;
             let start = if folded.get(hi) == Some(&b' ') {
                 hi + 1
-            } else if hi < folded.len() && blank_before(hi) {
+            } else if hi < folded.len() && in_word(hi) && blank_before(hi) {
                 hi
             } else {
                 return None;
@@ -912,8 +919,8 @@ impl BrandIndex {
                 .is_some_and(|gap| gap.chars().all(normalize::unseen))
         };
         // An edge reading of a short word is too often an honest one
-        // (`@men`, `$kin`, `Del|`): the word read must have this many
-        // letters besides the symbol's.
+        // (`@men`, `$kin`, `Del|`): the name read must have this many
+        // letters as written besides the symbol's (`@nne Klein` has).
         const EDGE_WORD_MIN: usize = 4;
         let reading = &mut Reading::new(&mut scratch.joined, &mut scratch.joined_at);
         // The word a symbol (or a run of them) is inside, with the letters
@@ -949,12 +956,9 @@ impl BrandIndex {
             } else {
                 i + 1
             };
-            // Letters as written (`m` folds to `rn`), and only letters.
-            let letters = |r: &std::ops::Range<usize>| {
-                let written = text.get(obf.original_span(r.clone())).unwrap_or("");
-                folded[r.clone()].iter().all(u8::is_ascii_alphabetic)
-                    && written.chars().filter(|c| c.is_alphabetic()).count() >= EDGE_WORD_MIN
-            };
+            // Only letters.
+            let letters =
+                |r: &std::ops::Range<usize>| folded[r.clone()].iter().all(u8::is_ascii_alphabetic);
             // The word read, as a range of `obf`, and how it is read.
             let (range, other) = if run_end - i >= 2
                 && word_char(text[run_end..].chars().find(|&c| !normalize::unseen(c)))
@@ -1000,14 +1004,24 @@ impl BrandIndex {
                 longest,
             );
             // The word read and its symbols, as written.
-            let symbols = if let Other::Dropped(own) = other {
-                obf.original_span(own)
+            let symbols = if let Other::Dropped(own) = &other {
+                obf.original_span(own.clone())
             } else {
                 i..i + 1
             };
             let written = obf.original_span(range);
             let span = written.start.min(symbols.start)..written.end.max(symbols.end);
-            self.whole_names(reading.as_ref(), obf, exact, span, out);
+            let min_letters = match other {
+                Other::Dropped(_) => 0,
+                Other::First(_) | Other::Last(_) => EDGE_WORD_MIN,
+            };
+            self.whole_names(
+                reading.as_ref(),
+                (text, min_letters),
+                (obf, exact),
+                span,
+                out,
+            );
         }
     }
 
@@ -1041,20 +1055,21 @@ impl BrandIndex {
                 starts: &[0],
                 ends: &[reading.len()],
             };
-            self.whole_names(whole, obf, exact, span, out);
+            self.whole_names(whole, (text, 0), (obf, exact), span, out);
         });
     }
 
     /// The names made of whole words of `reading` (a reading of words of
     /// `obf`), beginning at one of its `starts` and ending at one of its
-    /// `ends`, with no `i` read for an `l` among its bytes of `obf`, as
+    /// `ends`, with no `i` read for an `l` among its bytes of `obf`, and
+    /// at least `min_letters` letters as written in `text`, as
     /// `TEXT_OBFUSCATED` matches spanning their words' characters and
     /// `span` of the text.
     fn whole_names(
         &self,
         reading: ReadingRef<'_>,
-        obf: &FoldedText,
-        exact: &FoldedText,
+        (text, min_letters): (&str, usize),
+        (obf, exact): (&FoldedText, &FoldedText),
         span: std::ops::Range<usize>,
         out: &mut Vec<TextMatch>,
     ) {
@@ -1083,6 +1098,13 @@ impl BrandIndex {
                     }
                     (None, _) => span.clone(),
                 };
+                // Letters as written (`m` folds to `rn`).
+                if min_letters > 0 {
+                    let written = text.get(span.clone()).unwrap_or("");
+                    if written.chars().filter(|c| c.is_alphabetic()).count() < min_letters {
+                        return;
+                    }
+                }
                 let compatibility =
                     compatibility_phrase_before(exact, exact.folded_range(span.clone()).start);
                 for &name in self.targets_of(pattern) {
@@ -1798,7 +1820,7 @@ const ADDED: u32 = u32::MAX;
 
 /// How many words next to the word a second reading reads, on either
 /// side, a name may take in (`Louis` of `Louis Vuit|ton`).
-const NEIGHBOUR_WORDS: usize = 3;
+const NEIGHBOUR_WORDS: usize = 6;
 
 /// A second reading of a word of the fold, with the words next to it
 /// ([`BrandIndex::scan_other_leet_readings`]): its bytes joined without
@@ -1856,7 +1878,7 @@ impl<'s> Reading<'s> {
         self.at.clear();
         (self.n_starts, self.n_ends) = (0, 0);
         // The words before it, found nearest first.
-        let mut words = [0..0, 0..0, 0..0];
+        let mut words: [Range<usize>; NEIGHBOUR_WORDS] = Default::default();
         let (mut n, mut taken, mut last) = (0, 0, word.clone());
         while n < NEIGHBOUR_WORDS {
             let Some(w) = before(last) else { break };
