@@ -83,11 +83,13 @@
 //!    characters, a separator at a word's edge) is also read the other way
 //!    in the one word it touches (dropped inside it, a run of them too:
 //!    `Lu|mo`, `Lu||mo`, `Mont+Claire`, `Louis|Vuitton`; at the start of a
-//!    word of four letters or more `@`, `|`, `$` read as `a`, `l`, `s`, at
-//!    its end `@`: `@urelle`, `Orvant@`; the four letters are the word
-//!    read's own, so `@nne Klein` is not read): [`Evidence::TextObfuscated`]
-//!    where a name or alias is then made of whole words, the word read and
-//!    maybe words next to it (`|ouis Vuitton`), and nothing otherwise. A
+//!    word `@`, `|`, `$` read as `a`, `l`, `s`, at its end `@`: `@urelle`,
+//!    `Orvant@`, for a name of four letters or more as written besides,
+//!    so not `@men`): [`Evidence::TextObfuscated`] where a name or alias is
+//!    then made of whole words, the word read and maybe words next to it
+//!    (`|ouis Vuitton`, `@nne Klein`), and nothing otherwise. The word read
+//!    ends where the fold lets a name end inside a word too (another symbol
+//!    glued between words, superscripts: `Lu|mo|Pro`, `Cart|ierᵀᴹ`). A
 //!    word of Greek or Cyrillic letters only, whose fancy letters the fold
 //!    keeps (it may be Greek or Russian), is read as Latin where it cannot
 //!    be Greek or Russian text (`ТЕЅЅАЯО`, with a Macedonian `Ѕ`; not
