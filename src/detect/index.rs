@@ -12,7 +12,7 @@ use aho_corasick::{Anchored, Input, MatchKind};
 use super::fuzzy::{FuzzyIndex, HashScratch, Pattern};
 use super::logo::LogoIndex;
 use super::normalize::{
-    self, BOUNDARY, CJK, FoldedText, I_ORIGIN, L_ORIGIN, WORD, fold_both, is_cjk,
+    self, BOUNDARY, CJK, FoldedText, I_ORIGIN, L_ORIGIN, SMALL, WORD, fold_both, is_cjk,
 };
 use super::runs::{self, FuzzyIds, RunName, WordExtras, Words};
 use super::signal::compatibility_phrase_before;
@@ -858,16 +858,20 @@ impl BrandIndex {
         let longest = self.automaton.max_pattern_len() + 1;
         let in_word =
             |p: usize| folded.get(p).is_some_and(|&b| b != b' ') && obf.flags_at(p) & CJK == 0;
-        // Whether an invisible character that stands for a space (a
-        // zero-width space, a Hangul filler), which the fold removed, was
-        // right before folded byte `p`: it ends a word as a space does
-        // (`Lu|mo\u{3164}Earbuds`).
-        // A word of a reading also ends where the fold allows a name to end
-        // inside a word ([`BOUNDARY`]: at another leet symbol, `Lu|mo|Pro`;
-        // at superscripts, `Lu|moᵀᴹ`; at an invisible character); the
-        // words next to it are read with it, so a name across such an edge
-        // is still whole (`C@rt|ier`).
-        let blank_before = |p: usize| obf.blank_before(p) || obf.flags_at(p) & BOUNDARY != 0;
+        // Whether a word of a reading ends right before folded byte `p`,
+        // though no space is there: at a character that draws as a blank,
+        // which the fold removed (`Lu|mo\u{3164}Earbuds`), or where letters
+        // change between superscripts and ordinary ones (`Lu|moᵀᴹ`). Not at
+        // the fold's other boundaries inside a word: another leet symbol
+        // would end words in honest lists (`Black|Off|White|Navy` would
+        // read `Off|White`), and single letters it joined would each be a
+        // word (`L o u i s V u i t|t o n`).
+        let blank_before = |p: usize| {
+            obf.blank_before(p)
+                || (p > 0
+                    && obf.flags_at(p) & BOUNDARY != 0
+                    && (obf.flags_at(p) ^ obf.flags_at(p - 1)) & SMALL != 0)
+        };
         // The word that goes on before and after `at`.
         let word_start = |at: usize| {
             let mut s = at;
@@ -1098,10 +1102,19 @@ impl BrandIndex {
                     }
                     (None, _) => span.clone(),
                 };
-                // Letters as written (`m` folds to `rn`).
+                // Letters as written (`m` folds to `rn`; a Hangul filler is a
+                // letter to Unicode, a blank to a buyer).
                 if min_letters > 0 {
                     let written = text.get(span.clone()).unwrap_or("");
-                    if written.chars().filter(|c| c.is_alphabetic()).count() < min_letters {
+                    let letters = written
+                        .chars()
+                        .filter(|&c| {
+                            c.is_alphabetic()
+                                && !normalize::unseen(c)
+                                && !normalize::draws_as_blank(c)
+                        })
+                        .count();
+                    if letters < min_letters {
                         return;
                     }
                 }

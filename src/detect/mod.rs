@@ -88,8 +88,8 @@
 //!    so not `@men`): [`Evidence::TextObfuscated`] where a name or alias is
 //!    then made of whole words, the word read and maybe words next to it
 //!    (`|ouis Vuitton`, `@nne Klein`), and nothing otherwise. The word read
-//!    ends where the fold lets a name end inside a word too (another symbol
-//!    glued between words, superscripts: `Lu|mo|Pro`, `Cart|ierᵀᴹ`). A
+//!    ends at superscripts too (`Cart|ierᵀᴹ`), but not at another symbol
+//!    (`Black|Off|White|Navy` is a list, not `Off|White`). A
 //!    word of Greek or Cyrillic letters only, whose fancy letters the fold
 //!    keeps (it may be Greek or Russian), is read as Latin where it cannot
 //!    be Greek or Russian text (`ТЕЅЅАЯО`, with a Macedonian `Ѕ`; not

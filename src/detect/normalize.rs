@@ -669,7 +669,7 @@ fn leaves_boundary(c: char) -> bool {
 /// The characters that draw as a blank, though they are not spaces: the
 /// Hangul fillers, which sellers write for spaces. A zero-width space or a
 /// bidi control draws nothing.
-fn draws_as_blank(c: char) -> bool {
+pub(crate) fn draws_as_blank(c: char) -> bool {
     matches!(c, '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}')
 }
 

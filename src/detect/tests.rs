@@ -647,22 +647,27 @@ fn a_leet_symbol_at_a_names_edge_or_as_a_separator_inside_it_is_read_both_ways()
         (LOUIS_VUITTON, Evidence::TextObfuscated, "Louis|Vuitton")
     );
     assert_eq!(one("Ca@rtier ring").1, Evidence::TextObfuscated);
-    // A word read ends where the fold lets a name end inside a word: at
-    // another symbol glued between words, at superscripts; the pieces
-    // are read together where a name spans them.
-    assert_eq!(
-        one("Di|or|Pro bag"),
-        (DIOR, Evidence::TextObfuscated, "Di|or")
-    );
+    // A word read ends where superscripts begin, as at a space; not at
+    // another symbol (honest lists, `Black|Off|White|Navy`), nor between
+    // the single letters the fold joined.
     assert_eq!(
         one("Di|orᵀᴹ bag"),
         (DIOR, Evidence::TextObfuscated, "Di|or")
     );
     assert_eq!(
-        one("Louis Vu|itton|s bag"),
-        (LOUIS_VUITTON, Evidence::TextObfuscated, "Louis Vu|itton")
+        one("L o u i s V u i t|t o n bag"),
+        (
+            LOUIS_VUITTON,
+            Evidence::TextObfuscated,
+            "L o u i s V u i t|t o n"
+        )
     );
-    assert_eq!(one("@pple|Pie").0, APPLE);
+    // A name of several words: its own letters count, not a blank's.
+    assert_eq!(one("|ouis\u{3164}Vuitton").1, Evidence::TextObfuscated);
+    let amen = BrandIndex::build([entry(1, &["Amen"], &[])]).expect("index");
+    for text in ["@men", "@m\u{3164}en", "@m\u{200B}en"] {
+        assert!(found_in(&amen, text).is_empty(), "{text:?}");
+    }
     assert_eq!(
         one("C@rt|ier ring"),
         (CARTIER, Evidence::TextObfuscated, "C@rt|ier")
@@ -718,6 +723,9 @@ fn a_leet_symbol_at_a_names_edge_or_as_a_separator_inside_it_is_read_both_ways()
         "Dio |",
         "10+12 Dior",
         "Dior Lu|mo",
+        "Louis Vu|itton|s bag",
+        "Red|Louis|Vuitton|Blue",
+        "@pple|Pie",
         "Louis Vuitton|s bag",
         "Di||ors bag",
         "|ouis Vuittons",
