@@ -866,7 +866,7 @@ impl BrandIndex {
         // would end words in honest lists (`Black|Off|White|Navy` would
         // read `Off|White`), and single letters it joined would each be a
         // word (`L o u i s V u i t|t o n`).
-        let blank_before = |p: usize| {
+        let edge_before = |p: usize| {
             obf.blank_before(p)
                 || (p > 0
                     && obf.flags_at(p) & BOUNDARY != 0
@@ -875,25 +875,25 @@ impl BrandIndex {
         // The word that goes on before and after `at`.
         let word_start = |at: usize| {
             let mut s = at;
-            while s > 0 && at - s <= longest && in_word(s - 1) && (s == at || !blank_before(s)) {
+            while s > 0 && at - s <= longest && in_word(s - 1) && (s == at || !edge_before(s)) {
                 s -= 1;
             }
             (at - s <= longest).then_some(s)
         };
         let word_end = |at: usize| {
             let mut e = at;
-            while e - at <= longest && in_word(e) && (e == at || !blank_before(e)) {
+            while e - at <= longest && in_word(e) && (e == at || !edge_before(e)) {
                 e += 1;
             }
             (e - at <= longest).then_some(e)
         };
-        // The words next to the word at `range` of the fold, after a space,
-        // a blank or a boundary.
+        // The words next to the word at `range` of the fold, past a space
+        // or such an edge.
         let previous_word = |range: Range<usize>| {
             let lo = range.start;
             let end = if lo > 0 && folded[lo - 1] == b' ' {
                 lo - 1
-            } else if lo > 0 && in_word(lo - 1) && blank_before(lo) {
+            } else if lo > 0 && in_word(lo - 1) && edge_before(lo) {
                 lo
             } else {
                 return None;
@@ -905,7 +905,7 @@ impl BrandIndex {
             let hi = range.end;
             let start = if folded.get(hi) == Some(&b' ') {
                 hi + 1
-            } else if hi < folded.len() && in_word(hi) && blank_before(hi) {
+            } else if hi < folded.len() && in_word(hi) && edge_before(hi) {
                 hi
             } else {
                 return None;
