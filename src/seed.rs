@@ -480,6 +480,18 @@ fn instant(value: &toml::value::Datetime, at: &str) -> anyhow::Result<Timestamp>
 mod tests {
     use super::*;
 
+    /// What parsing `seed` says is wrong with it, or nothing.
+    fn parse_error(seed: &str) -> String {
+        match Seed::parse(seed, Path::new(".")) {
+            Ok(_) => String::new(),
+            Err(e) => format!("{e:#}"),
+        }
+    }
+
+    /// Two brand owners, `maison` and `rival`.
+    const TWO_OWNERS: &str = "[[members]]\nid = \"maison\"\ndisplay_name = \"M\"\nkind = \"brand_owner\"\n\
+         [[members]]\nid = \"rival\"\ndisplay_name = \"R\"\nkind = \"brand_owner\"\n";
+
     #[test]
     fn seed_aliases_are_unique_and_not_the_display_name_once_normalized() {
         let brand = |aliases: &str| {
@@ -489,10 +501,7 @@ mod tests {
                  aliases = [{aliases}]\n"
             )
         };
-        let error = |aliases: &str| match Seed::parse(&brand(aliases), Path::new(".")) {
-            Ok(_) => String::new(),
-            Err(e) => format!("{e:#}"),
-        };
+        let error = |aliases: &str| parse_error(&brand(aliases));
         assert_eq!(
             error("\"奥瑞尔\", \"AURELLE\""),
             "brands[0].aliases[1]: \"AURELLE\" repeats the display name \"Aurelle\" once normalized"
@@ -508,19 +517,14 @@ mod tests {
     fn a_seed_brand_may_not_take_another_owners_name() {
         let seed = |second_aliases: &str, second_owner: &str| {
             format!(
-                "[[members]]\nid = \"maison\"\ndisplay_name = \"M\"\nkind = \"brand_owner\"\n\
-                 [[members]]\nid = \"rival\"\ndisplay_name = \"R\"\nkind = \"brand_owner\"\n\
+                "{TWO_OWNERS}\
                  [[brands]]\nid = \"aurelle\"\nowner = \"maison\"\ndisplay_name = \"Aurelle\"\n\
                  aliases = [\"奥瑞尔\"]\n\
                  [[brands]]\nid = \"kestrel\"\nowner = \"{second_owner}\"\n\
                  display_name = \"Kestrel\"\naliases = [{second_aliases}]\n"
             )
         };
-        let error =
-            |aliases: &str, owner: &str| match Seed::parse(&seed(aliases, owner), Path::new(".")) {
-                Ok(_) => String::new(),
-                Err(e) => format!("{e:#}"),
-            };
+        let error = |aliases: &str, owner: &str| parse_error(&seed(aliases, owner));
         // Equal once normalized as a declared brand is: case, separators,
         // look-alike letters (a Cyrillic `е`).
         for taken in ["\"AUR-ELLE\"", "\"Aurеlle\"", "\"Kes\", \"奥瑞尔\""] {
@@ -545,8 +549,7 @@ mod tests {
     fn a_seed_brand_may_not_take_another_owners_logo() {
         let seed = |second_hash: &str, second_owner: &str| {
             format!(
-                "[[members]]\nid = \"maison\"\ndisplay_name = \"M\"\nkind = \"brand_owner\"\n\
-                 [[members]]\nid = \"rival\"\ndisplay_name = \"R\"\nkind = \"brand_owner\"\n\
+                "{TWO_OWNERS}\
                  [[brands]]\nid = \"aurelle\"\nowner = \"maison\"\ndisplay_name = \"Aurelle\"\n\
                  [[brands.logos]]\nperceptual_hash = \"f0f0e1e1c3c38787\"\n\
                  [[brands]]\nid = \"kestrel\"\nowner = \"{second_owner}\"\n\
@@ -555,11 +558,7 @@ mod tests {
                  [[brands.logos]]\nperceptual_hash = \"{second_hash}\"\n"
             )
         };
-        let error = |hash: &str, owner: &str| match Seed::parse(&seed(hash, owner), Path::new("."))
-        {
-            Ok(_) => String::new(),
-            Err(e) => format!("{e:#}"),
-        };
+        let error = |hash: &str, owner: &str| parse_error(&seed(hash, owner));
         // A bit from the first brand's logo: strong evidence of it.
         assert_eq!(
             error("f0f0e1e1c3c3878f", "rival"),
