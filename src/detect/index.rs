@@ -646,7 +646,7 @@ impl BrandIndex {
         out: &mut Vec<TextMatch>,
     ) {
         out.clear();
-        self.scan_automaton(scratch, out);
+        self.scan_automaton(text, scratch, out);
         self.scan_second_readings(text, scratch, out);
         if options.fuzzy_max_words > 0 && !self.fuzzy.is_empty() {
             self.scan_fuzzy(scratch, options.fuzzy_max_words.min(FUZZY_MAX_WORDS), out);
@@ -782,15 +782,15 @@ impl BrandIndex {
     /// whole adjacent words (`Lu mo`, `Mai son Ver laine`); a match must
     /// start and end on word boundaries (for a Latin edge), and a name with
     /// a CJK edge may span only the separators it has itself.
-    fn scan_automaton(&self, scratch: &mut Scratch, out: &mut Vec<TextMatch>) {
+    fn scan_automaton(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<TextMatch>) {
         let (exact, obf) = (&scratch.exact, &scratch.obf);
         join_words(obf, &mut scratch.joined, &mut scratch.joined_at);
         let (joined, at) = (&scratch.joined, &scratch.joined_at);
         self.automaton_matches(obf, joined, at, &mut scratch.found);
         for &(pattern, start, end) in &scratch.found {
             self.automaton_match(
-                exact,
-                obf,
+                text,
+                (exact, obf),
                 at,
                 pattern as usize,
                 start as usize..end as usize,
@@ -922,10 +922,6 @@ impl BrandIndex {
             text.get(a..b)
                 .is_some_and(|gap| gap.chars().all(normalize::unseen))
         };
-        // An edge reading of a short word is too often an honest one
-        // (`@men`, `$kin`, `Del|`): the name read must have this many
-        // letters as written besides the symbol's (`@nne Klein` has).
-        const EDGE_WORD_MIN: usize = 4;
         let reading = &mut Reading::new(&mut scratch.joined, &mut scratch.joined_at);
         // The word a symbol (or a run of them) is inside, with the letters
         // the fold wrote for them (none after a digit: `10+12`) dropped.
@@ -1102,21 +1098,10 @@ impl BrandIndex {
                     }
                     (None, _) => span.clone(),
                 };
-                // Letters as written (`m` folds to `rn`; a Hangul filler is a
-                // letter to Unicode, a blank to a buyer).
-                if min_letters > 0 {
-                    let written = text.get(span.clone()).unwrap_or("");
-                    let letters = written
-                        .chars()
-                        .filter(|&c| {
-                            c.is_alphabetic()
-                                && !normalize::unseen(c)
-                                && !normalize::draws_as_blank(c)
-                        })
-                        .count();
-                    if letters < min_letters {
-                        return;
-                    }
+                if min_letters > 0
+                    && letters_written(text.get(span.clone()).unwrap_or("")) < min_letters
+                {
+                    return;
                 }
                 let compatibility =
                     compatibility_phrase_before(exact, exact.folded_range(span.clone()).start);
@@ -1218,8 +1203,8 @@ impl BrandIndex {
     /// `out` for each name of the pattern.
     fn automaton_match(
         &self,
-        exact: &FoldedText,
-        obf: &FoldedText,
+        text: &str,
+        (exact, obf): (&FoldedText, &FoldedText),
         at: &[u32],
         pattern: usize,
         range: std::ops::Range<usize>,
@@ -1243,6 +1228,18 @@ impl BrandIndex {
             && !(phrase_edge(obf, start) && phrase_edge(obf, end)))
         .then(|| text_gaps(&at[range.clone()]));
         let span = obf.original_span(start..end);
+        // A leet symbol between two words read as this name's first or
+        // last letter (`XL|V-neck` as `LV`, `Del|Monte` as `Dell`): as for
+        // the second readings' edge readings, the name needs
+        // [`EDGE_WORD_MIN`] letters besides it (`Nice|ouis Vuitton` has).
+        let leet = |c: Option<char>| c.and_then(normalize::leet_letter).is_some();
+        let written = text.get(span.clone()).unwrap_or("");
+        let glued_first =
+            start > 0 && obf.flags_at(start - 1) & WORD != 0 && leet(written.chars().next());
+        let glued_last = obf.flags_at(end) & WORD != 0 && leet(written.chars().next_back());
+        if (glued_first || glued_last) && letters_written(written) < EDGE_WORD_MIN {
+            return;
+        }
         let folded = exact.folded_range(span.clone());
         let exact_text = exact.as_str().get(folded.clone()).unwrap_or("");
         let compatibility = compatibility_phrase_before(exact, folded.start);
@@ -1979,6 +1976,21 @@ struct LeetSymbol {
 /// The leet symbols with another reading. At a word's end only `@`
 /// (`Orvant@`): a `$` there is a currency (`HK$`), a `|` a separator
 /// glued to the word before (`Matte| Red`).
+/// A leet symbol read as a name's first or last letter makes short names
+/// out of honest words too often (`@men`, `$kin`, `Del|`, `XL|V-neck` as
+/// the alias `LV`): the name must then have this many letters as written
+/// besides the symbol (`@nne Klein` has, `|V` has not).
+const EDGE_WORD_MIN: usize = 4;
+
+/// The letters of `text` as written (`m` folds to `rn`; a Hangul filler
+/// is a letter to Unicode, a blank to a buyer), not counting characters
+/// that draw nothing of their own.
+fn letters_written(text: &str) -> usize {
+    text.chars()
+        .filter(|&c| c.is_alphabetic() && !normalize::unseen(c) && !normalize::draws_as_blank(c))
+        .count()
+}
+
 fn leet_symbol(b: u8) -> Option<LeetSymbol> {
     let (letter, leading, trailing) = match b {
         b'@' => (b'a', true, true),

@@ -79,7 +79,10 @@
 //!    merges them but records which was which, `normalize`): each counts
 //!    as a substitution, and the occurrence is [`Evidence::TextFuzzy`] if
 //!    the name allows that distance (`Aurelie` for `Aurelle`), else
-//!    nothing. A leet symbol the fold read one way (a letter between word
+//!    nothing. An occurrence whose first or last letter is a leet symbol
+//!    glued between two words counts only for a name of four letters or
+//!    more as written besides it (`Nice|ouis Vuitton`; not `XL|V-neck` as
+//!    `LV`, nor `Del|Monte` as `Dell`). A leet symbol the fold read one way (a letter between word
 //!    characters, a separator at a word's edge) is also read the other way
 //!    in the one word it touches (dropped inside it, a run of them too:
 //!    `Lu|mo`, `Lu||mo`, `Mont+Claire`, `Louis|Vuitton`; at the start of a

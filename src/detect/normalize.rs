@@ -1054,11 +1054,10 @@ fn leet(c: char) -> char {
         .map_or(c, |&(_, letter)| char::from(letter))
 }
 
-/// Computes one character's folds (uncached).
-fn compute(c: char, exact: &mut Vec<Item>, obf: &mut Vec<Item>) -> (Kind, char) {
-    exact.clear();
-    obf.clear();
-    let leet_letter = match c {
+/// The letter a leet symbol stands for (`@` for `a`, `|` for `l`), which
+/// the obfuscation fold reads between word characters (`Te$$aro`).
+pub(crate) fn leet_letter(c: char) -> Option<char> {
+    match c {
         '@' => Some('a'),
         '$' => Some('s'),
         '+' => Some('t'),
@@ -1067,8 +1066,14 @@ fn compute(c: char, exact: &mut Vec<Item>, obf: &mut Vec<Item>) -> (Kind, char) 
         '£' => Some('l'),
         '¥' => Some('y'),
         _ => None,
-    };
-    if let Some(letter) = leet_letter {
+    }
+}
+
+/// Computes one character's folds (uncached).
+fn compute(c: char, exact: &mut Vec<Item>, obf: &mut Vec<Item>) -> (Kind, char) {
+    exact.clear();
+    obf.clear();
+    if let Some(letter) = leet_letter(c) {
         exact.push((c, Class::Sep, 0));
         obf.push((' ', Class::Sep, 0));
         return (Kind::Leet, letter);

@@ -607,6 +607,43 @@ fn a_leet_symbol_between_words_still_ends_a_word() {
 }
 
 #[test]
+fn a_leet_symbol_between_words_is_a_short_names_edge_letter_only_beside_four_letters() {
+    // Size lists and glued words: `|V` is not the alias `LV`.
+    for text in ["Men's T-shirt XL|V-neck", "S|L|V|XL", "Shirt S|M|L|V neck"] {
+        assert!(found(text).is_empty(), "{text}");
+    }
+    let index = BrandIndex::build([
+        entry(1, &["Dell"], &[]),
+        entry(2, &["Lee"], &[]),
+        entry(3, &["Anne Klein"], &[]),
+    ])
+    .expect("index builds");
+    let brands = |text: &str| -> Vec<(u32, Evidence)> {
+        scan_with(&index, text)
+            .into_iter()
+            .map(|m| (m.brand, m.evidence))
+            .collect()
+    };
+    // A name's last letter (`Del|`) or first (`|ee`) of three letters.
+    for text in ["Del|Monte peaches", "Xtra|ee jeans", "Del!Monte", "Mini+ee"] {
+        assert!(brands(text).is_empty(), "{text}");
+    }
+    // Four letters besides the symbol; the symbol inside a name; the
+    // name as written beside the symbol.
+    assert_eq!(brands("Pure@nne Klein"), [(3, Evidence::TextObfuscated)]);
+    assert_eq!(
+        one("Nice|ouis Vuitton"),
+        (LOUIS_VUITTON, Evidence::TextObfuscated, "|ouis Vuitton")
+    );
+    assert_eq!(
+        one("L|V bag"),
+        (LOUIS_VUITTON, Evidence::TextObfuscated, "L|V")
+    );
+    assert_eq!(brands("Dell|Monte"), [(1, Evidence::TextExact)]);
+    assert_eq!(brands("Mini|Lee"), [(2, Evidence::TextExact)]);
+}
+
+#[test]
 fn a_leet_symbol_at_a_names_edge_or_as_a_separator_inside_it_is_read_both_ways() {
     // For the first letter (`@`, `|`, `$`), or the last (`@`), of a word of
     // at least four letters besides.
