@@ -1496,6 +1496,11 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
             Kind::Ignorable => {
                 ex.sep(start, end);
                 if OBF {
+                    // Leet symbols before a blank end their word, as before
+                    // a space (`Lu|\u{3164}mo`).
+                    if draws_as_blank(c) {
+                        let _ = ob.release_leet(&mut held, false);
+                    }
                     if ob.last & WORD != 0 && leaves_boundary(c) {
                         ob.soft_at.push(ob.out.text.len());
                         if draws_as_blank(c) {
@@ -1527,8 +1532,12 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
             .is_some_and(|&(_, class, _)| class == Class::Word);
         if entry.kind == Kind::Leet {
             // After a word character, or after leet characters held after
-            // one: held (up to a few in a row).
-            let after_word = held.len > 0 || (ob.last & WORD != 0 && ob.pending_sep.is_none());
+            // one: held (up to a few in a row). Not right after a blank
+            // (`Lu\u{3164}|mo`): there a symbol begins a word, as after a
+            // space.
+            let after_blank = ob.out.blanks.last() == Some(&start);
+            let after_word =
+                held.len > 0 || (ob.last & WORD != 0 && ob.pending_sep.is_none() && !after_blank);
             // `+` after a digit is arithmetic or a count (`10+12`, `2+1`):
             // the numbers keep their digits.
             let after_digit = entry.leet == 't'

@@ -348,6 +348,16 @@ fn invisible_characters_written_for_spaces_still_end_words() {
         )
     );
     assert_eq!(fold_obfuscated("Marvel\u{3164}10 oz"), "rnarvel10 oz");
+    // A leet symbol beside one is at a word's edge, as beside a space:
+    // `Di\u{3164}|or` reads as `Di or`, as `Di |or` does.
+    for text in ["Di\u{3164}|or", "Di|\u{3164}or", "Di\u{3164}||or", "Di |or"] {
+        assert_eq!(
+            one(text),
+            (DIOR, Evidence::TextObfuscated, text),
+            "{text:?}"
+        );
+    }
+    assert_eq!(fold_obfuscated("Di\u{3164}|or"), "dl or");
 }
 
 #[test]
