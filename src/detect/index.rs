@@ -1009,10 +1009,10 @@ impl BrandIndex {
             } else {
                 i..i + 1
             };
-            let written = obf.original_span(range);
+            let written = obf.original_span(range.clone());
             let span = written.start.min(symbols.start)..written.end.max(symbols.end);
             let min_letters = match other {
-                Other::Dropped(_) => 0,
+                Other::Dropped(_) | Other::Kept(_) => 0,
                 Other::First(_) | Other::Last(_) => EDGE_WORD_MIN,
             };
             self.whole_names(
@@ -1022,6 +1022,24 @@ impl BrandIndex {
                 span,
                 out,
             );
+            // A word with more symbols inside it (`The|North|Face`,
+            // `Louis|Vuit|ton`) is also read with all of them dropped, once
+            // (from its first symbol). An honest list stays a list: the name
+            // must take in the whole word (`Black|Off|White|Navy` reads
+            // `blackoffwhitenavy`).
+            if let Other::Dropped(own) = &other
+                && let Some(parts) = without_symbols(text, obf, range.clone(), own)
+            {
+                reading.read(
+                    folded,
+                    range.clone(),
+                    &Other::Kept(parts),
+                    (&previous_word, &next_word),
+                    longest,
+                );
+                let written = obf.original_span(range);
+                self.whole_names(reading.as_ref(), (text, 0), (obf, exact), written, out);
+            }
         }
     }
 
@@ -1823,6 +1841,8 @@ enum Other {
     First(u8),
     Last(u8),
     Dropped(Range<usize>),
+    /// Only these parts of the word (every symbol inside it dropped).
+    Kept(Vec<Range<usize>>),
 }
 
 /// The position in the fold of a letter a reading added: it has none.
@@ -1917,6 +1937,11 @@ impl<'s> Reading<'s> {
                 self.push(folded, word.start..own.start);
                 self.push(folded, own.end..word.end);
             }
+            Other::Kept(ref parts) => {
+                for part in parts {
+                    self.push(folded, part.clone());
+                }
+            }
         }
         self.end_here();
         // The words after it.
@@ -1976,6 +2001,34 @@ struct LeetSymbol {
 /// The leet symbols with another reading. At a word's end only `@`
 /// (`Orvant@`): a `$` there is a currency (`HK$`), a `|` a separator
 /// glued to the word before (`Matte| Red`).
+/// The parts of the word at `word` of `obf` between the letters the fold
+/// wrote for leet symbols ([`leet_symbol`]) inside it, if `own` (the letters of one symbol or
+/// run of them) is the first such and others follow it; `None` otherwise.
+fn without_symbols(
+    text: &str,
+    obf: &FoldedText,
+    word: Range<usize>,
+    own: &Range<usize>,
+) -> Option<Vec<Range<usize>>> {
+    let symbol = |p: usize| {
+        let written = obf.original_span(p..p + 1);
+        written.len() == 1 && leet_symbol(text.as_bytes()[written.start]).is_some()
+    };
+    if (word.start..own.start).any(symbol) || !(own.end..word.end).any(symbol) {
+        return None;
+    }
+    let mut parts = Vec::new();
+    let mut p = word.start;
+    while p < word.end {
+        let end = (p..word.end).find(|&q| symbol(q)).unwrap_or(word.end);
+        if end > p {
+            parts.push(p..end);
+        }
+        p = (end..word.end).find(|&q| !symbol(q)).unwrap_or(word.end);
+    }
+    Some(parts)
+}
+
 /// A leet symbol read as a name's first or last letter makes short names
 /// out of honest words too often (`@men`, `$kin`, `Del|`, `XL|V-neck` as
 /// the alias `LV`): the name must then have this many letters as written

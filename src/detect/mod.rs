@@ -92,7 +92,9 @@
 //!    then made of whole words, the word read and maybe words next to it
 //!    (`|ouis Vuitton`, `@nne Klein`), and nothing otherwise. The word read
 //!    ends at superscripts too (`Cart|ierᵀᴹ`), but not at another symbol
-//!    (`Black|Off|White|Navy` is a list, not `Off|White`). A
+//!    (`Black|Off|White|Navy` is a list, not `Off|White`); a word with
+//!    several symbols inside is also read with all of them dropped, where a
+//!    name then takes in the whole word (`The|North|Face`). A
 //!    word of Greek or Cyrillic letters only, whose fancy letters the fold
 //!    keeps (it may be Greek or Russian), is read as Latin where it cannot
 //!    be Greek or Russian text (`ТЕЅЅАЯО`, with a Macedonian `Ѕ`; not

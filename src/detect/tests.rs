@@ -709,6 +709,18 @@ fn a_leet_symbol_at_a_names_edge_or_as_a_separator_inside_it_is_read_both_ways()
             "L o u i s V u i t|t o n"
         )
     );
+    // A word with several symbols inside is also read with all of them
+    // dropped, where a name then takes in the whole word; an honest list
+    // is no name (`Black|Off|White|Navy`, `Red|Louis|Vuitton|Blue` below).
+    assert_eq!(
+        one("Louis|Vuit|ton bag"),
+        (LOUIS_VUITTON, Evidence::TextObfuscated, "Louis|Vuit|ton")
+    );
+    assert_eq!(one("Van+Cleef+Arpels ring").1, Evidence::TextObfuscated);
+    assert_eq!(
+        one("Lou||is|Vuitton bag"),
+        (LOUIS_VUITTON, Evidence::TextObfuscated, "Lou||is|Vuitton")
+    );
     // A name of several words: its own letters count, not a blank's.
     assert_eq!(one("|ouis\u{3164}Vuitton").1, Evidence::TextObfuscated);
     let amen = BrandIndex::build([entry(1, &["Amen"], &[])]).expect("index");
