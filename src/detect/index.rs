@@ -969,6 +969,11 @@ impl BrandIndex {
                 };
                 read
             } else if word_before && word_after {
+                // An email address is no name across its `@`
+                // (`anne@klein.com`).
+                if bytes[i] == b'@' && is_domain(&bytes[i + 1..]) {
+                    continue;
+                }
                 let Some(read) = dropped(i..i + 1) else {
                     continue;
                 };
@@ -1023,13 +1028,18 @@ impl BrandIndex {
                 out,
             );
             // A word with more symbols inside it (`The|North|Face`,
-            // `Louis|Vuit|ton`) is also read with all of them dropped, once
-            // (from its first symbol). An honest list stays a list: the name
-            // must take in the whole word (`Black|Off|White|Navy` reads
-            // `blackoffwhitenavy`).
-            if let Other::Dropped(own) = &other
-                && let Some(parts) = without_symbols(text, obf, range.clone(), own)
-            {
+            // `Louis|Vuit|ton`) is also read with all of them dropped, and
+            // with only those written as this one (`The|North|F@ce`, whose
+            // `@` is a letter), once each (from its first). An honest list
+            // stays a list: the name must take in the whole word
+            // (`Black|Off|White|Navy` reads `blackoffwhitenavy`).
+            let Other::Dropped(own) = &other else {
+                continue;
+            };
+            for only in [None, Some(bytes[i])] {
+                let Some(parts) = without_symbols(text, obf, (range.clone(), own), only) else {
+                    continue;
+                };
                 reading.read(
                     folded,
                     range.clone(),
@@ -1037,7 +1047,7 @@ impl BrandIndex {
                     (&previous_word, &next_word),
                     longest,
                 );
-                let written = obf.original_span(range);
+                let written = obf.original_span(range.clone());
                 self.whole_names(reading.as_ref(), (text, 0), (obf, exact), written, out);
             }
         }
@@ -1250,12 +1260,34 @@ impl BrandIndex {
         // last letter (`XL|V-neck` as `LV`, `Del|Monte` as `Dell`): as for
         // the second readings' edge readings, the name needs
         // [`EDGE_WORD_MIN`] letters besides it (`Nice|ouis Vuitton` has).
-        let leet = |c: Option<char>| c.and_then(normalize::leet_letter).is_some();
-        let written = text.get(span.clone()).unwrap_or("");
-        let glued_first =
-            start > 0 && obf.flags_at(start - 1) & WORD != 0 && leet(written.chars().next());
-        let glued_last = obf.flags_at(end) & WORD != 0 && leet(written.chars().next_back());
-        if (glued_first || glued_last) && letters_written(written) < EDGE_WORD_MIN {
+        // (The characters the fold read at the name's ends: in a text shown
+        // in another order, not those at the span's ends.) An `@` glued
+        // between a word and a domain is an email address's
+        // (`info@erie-outdoor.com` is not `Aerie`).
+        let leet_at = |p: usize| {
+            let at = obf.original_span(p..p + 1);
+            text.get(at.clone())
+                .and_then(|c| c.chars().next())
+                .filter(|&c| normalize::leet_letter(c).is_some())
+                .map(|c| (c, at.end))
+        };
+        let glued_first = if start > 0 && obf.flags_at(start - 1) & WORD != 0 {
+            leet_at(start)
+        } else {
+            None
+        };
+        let glued_last = (obf.flags_at(end) & WORD != 0)
+            .then(|| leet_at(end - 1))
+            .flatten();
+        if let Some((c, after)) = glued_first
+            && c == '@'
+            && is_domain(&text.as_bytes()[after..])
+        {
+            return;
+        }
+        if (glued_first.is_some() || glued_last.is_some())
+            && letters_written(text.get(span.clone()).unwrap_or("")) < EDGE_WORD_MIN
+        {
             return;
         }
         let folded = exact.folded_range(span.clone());
@@ -1998,23 +2030,29 @@ struct LeetSymbol {
     trailing: bool,
 }
 
-/// The leet symbols with another reading. At a word's end only `@`
-/// (`Orvant@`): a `$` there is a currency (`HK$`), a `|` a separator
-/// glued to the word before (`Matte| Red`).
 /// The parts of the word at `word` of `obf` between the letters the fold
-/// wrote for leet symbols ([`leet_symbol`]) inside it, if `own` (the letters of one symbol or
-/// run of them) is the first such and others follow it; `None` otherwise.
+/// wrote for leet symbols ([`leet_symbol`]) inside it, or only for those
+/// written as `only`, if `own` (the letters of one symbol or run of them)
+/// is the first such and others follow it; `None` otherwise, and for
+/// `only` where every symbol of the word is `only` (the reading with them
+/// all dropped is the same).
 fn without_symbols(
     text: &str,
     obf: &FoldedText,
-    word: Range<usize>,
-    own: &Range<usize>,
+    (word, own): (Range<usize>, &Range<usize>),
+    only: Option<u8>,
 ) -> Option<Vec<Range<usize>>> {
-    let symbol = |p: usize| {
-        let written = obf.original_span(p..p + 1);
-        written.len() == 1 && leet_symbol(text.as_bytes()[written.start]).is_some()
+    let written = |p: usize| {
+        let span = obf.original_span(p..p + 1);
+        (span.len() == 1)
+            .then(|| text.as_bytes()[span.start])
+            .filter(|&b| leet_symbol(b).is_some())
     };
+    let symbol = |p: usize| written(p).is_some_and(|b| only.is_none_or(|o| o == b));
     if (word.start..own.start).any(symbol) || !(own.end..word.end).any(symbol) {
+        return None;
+    }
+    if only.is_some() && !(word.clone()).any(|p| written(p).is_some() && !symbol(p)) {
         return None;
     }
     let mut parts = Vec::new();
@@ -2035,15 +2073,40 @@ fn without_symbols(
 /// besides the symbol (`@nne Klein` has, `|V` has not).
 const EDGE_WORD_MIN: usize = 4;
 
-/// The letters of `text` as written (`m` folds to `rn`; a Hangul filler
-/// is a letter to Unicode, a blank to a buyer), not counting characters
-/// that draw nothing of their own.
+/// The letters of `text` as written, digits too (`|3vi's`, a `3` for an
+/// `e`), but not a Hangul filler (a letter to Unicode, a blank to a buyer)
+/// nor characters that draw nothing of their own. (As written: `m` folds
+/// to `rn`.)
 fn letters_written(text: &str) -> usize {
     text.chars()
-        .filter(|&c| c.is_alphabetic() && !normalize::unseen(c) && !normalize::draws_as_blank(c))
+        .filter(|&c| c.is_alphanumeric() && !normalize::unseen(c) && !normalize::draws_as_blank(c))
         .count()
 }
 
+/// Whether `rest` begins with a domain name and no more (`klein.com`,
+/// `erie-outdoor.co.uk`): labels of ASCII letters, digits and hyphens, the
+/// last a top-level domain of two lowercase letters or more. After an `@`
+/// glued to a word, the two are an email address, not a name.
+fn is_domain(rest: &[u8]) -> bool {
+    let end = rest
+        .iter()
+        .position(|&b| !(b.is_ascii_alphanumeric() || b == b'-' || b == b'.'))
+        .unwrap_or(rest.len());
+    if rest.get(end).is_some_and(|&b| b >= 0x80) {
+        return false;
+    }
+    let domain = rest[..end].strip_suffix(b".").unwrap_or(&rest[..end]);
+    let mut labels = domain.split(|&b| b == b'.');
+    let first = labels.next().unwrap_or_default();
+    let Some(tld) = labels.next_back() else {
+        return false;
+    };
+    !first.is_empty() && tld.len() >= 2 && tld.iter().all(u8::is_ascii_lowercase)
+}
+
+/// The leet symbols with another reading. At a word's end only `@`
+/// (`Orvant@`): a `$` there is a currency (`HK$`), a `|` a separator
+/// glued to the word before (`Matte| Red`).
 fn leet_symbol(b: u8) -> Option<LeetSymbol> {
     let (letter, leading, trailing) = match b {
         b'@' => (b'a', true, true),

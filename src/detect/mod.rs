@@ -81,8 +81,10 @@
 //!    the name allows that distance (`Aurelie` for `Aurelle`), else
 //!    nothing. An occurrence whose first or last letter is a leet symbol
 //!    glued between two words counts only for a name of four letters or
-//!    more as written besides it (`Nice|ouis Vuitton`; not `XL|V-neck` as
-//!    `LV`, nor `Del|Monte` as `Dell`). A leet symbol the fold read one way (a letter between word
+//!    digits or more as written besides it (`Nice|ouis Vuitton`,
+//!    `Denim|3vi's`; not `XL|V-neck` as `LV`, nor `Del|Monte` as `Dell`),
+//!    and not after an `@` of an email address (`info@erie-outdoor.com`).
+//!    A leet symbol the fold read one way (a letter between word
 //!    characters, a separator at a word's edge) is also read the other way
 //!    in the one word it touches (dropped inside it, a run of them too:
 //!    `Lu|mo`, `Lu||mo`, `Mont+Claire`, `Louis|Vuitton`; at the start of a
@@ -93,8 +95,9 @@
 //!    (`|ouis Vuitton`, `@nne Klein`), and nothing otherwise. The word read
 //!    ends at superscripts too (`Cart|ierᵀᴹ`), but not at another symbol
 //!    (`Black|Off|White|Navy` is a list, not `Off|White`); a word with
-//!    several symbols inside is also read with all of them dropped, where a
-//!    name then takes in the whole word (`The|North|Face`). A
+//!    several symbols inside is also read with all of them dropped, and
+//!    with only those of one kind (`The|North|F@ce`), where a name then
+//!    takes in the whole word (`The|North|Face`). A
 //!    word of Greek or Cyrillic letters only, whose fancy letters the fold
 //!    keeps (it may be Greek or Russian), is read as Latin where it cannot
 //!    be Greek or Russian text (`ТЕЅЅАЯО`, with a Macedonian `Ѕ`; not

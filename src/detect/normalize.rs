@@ -95,6 +95,10 @@ pub(crate) const SMALL: u8 = 64;
 const FANCY: u8 = 128;
 /// The flags that say what a byte is, not where it came from.
 const KIND_FLAGS: u8 = WORD | CJK;
+/// In `Writer::last` only: a character that draws as a blank was removed
+/// after the last character written ([`draws_as_blank`]; what draws
+/// nothing may follow it), so a leet symbol there begins a word.
+const AFTER_BLANK: u8 = 128;
 
 /// Which fold to compute.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1176,7 +1180,8 @@ struct Writer<'a> {
     /// Original span of the separator run waiting to be written as one
     /// space (only written if a character follows).
     pending_sep: Option<(u32, u32)>,
-    /// Flags of the last character written (0 after a separator or at start).
+    /// Flags of the last character written ([`KIND_FLAGS`]; 0 after a
+    /// separator or at start), and [`AFTER_BLANK`].
     last: u8,
     /// Original start of the current word's first character.
     word_src: u32,
@@ -1291,7 +1296,7 @@ impl<'a> Writer<'a> {
                 if self.last == 0 {
                     WORD
                 } else {
-                    self.last
+                    self.last & KIND_FLAGS
                 }
             }
             Class::Sep => {
@@ -1498,13 +1503,15 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
                 if OBF {
                     // Leet symbols before a blank end their word, as before
                     // a space (`Lu|\u{3164}mo`).
-                    if draws_as_blank(c) {
+                    let blank = draws_as_blank(c);
+                    if blank {
                         let _ = ob.release_leet(&mut held, false);
                     }
                     if ob.last & WORD != 0 && leaves_boundary(c) {
                         ob.soft_at.push(ob.out.text.len());
-                        if draws_as_blank(c) {
+                        if blank {
                             ob.out.blanks.push(end);
+                            ob.last |= AFTER_BLANK;
                         }
                     }
                     ob.reorders |= is_reordering_control(c);
@@ -1535,9 +1542,8 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
             // one: held (up to a few in a row). Not right after a blank
             // (`Lu\u{3164}|mo`): there a symbol begins a word, as after a
             // space.
-            let after_blank = ob.out.blanks.last() == Some(&start);
-            let after_word =
-                held.len > 0 || (ob.last & WORD != 0 && ob.pending_sep.is_none() && !after_blank);
+            let after_word = held.len > 0
+                || (ob.last & (WORD | AFTER_BLANK) == WORD && ob.pending_sep.is_none());
             // `+` after a digit is arithmetic or a count (`10+12`, `2+1`):
             // the numbers keep their digits.
             let after_digit = entry.leet == 't'

@@ -358,6 +358,14 @@ fn invisible_characters_written_for_spaces_still_end_words() {
         );
     }
     assert_eq!(fold_obfuscated("Di\u{3164}|or"), "dl or");
+    // Also past what draws nothing after the blank.
+    for text in [
+        "Di\u{3164}\u{200B}|or",
+        "Di\u{3164}\u{301}|or",
+        "Di\u{3164}\u{2066}\u{2069}|or",
+    ] {
+        assert_eq!(one(text).1, Evidence::TextObfuscated, "{text:?}");
+    }
 }
 
 #[test]
@@ -618,14 +626,22 @@ fn a_leet_symbol_between_words_still_ends_a_word() {
 
 #[test]
 fn a_leet_symbol_between_words_is_a_short_names_edge_letter_only_beside_four_letters() {
-    // Size lists and glued words: `|V` is not the alias `LV`.
-    for text in ["Men's T-shirt XL|V-neck", "S|L|V|XL", "Shirt S|M|L|V neck"] {
+    // Size lists and glued words: `|V` is not the alias `LV`, also where
+    // an override shows the text in another order (`XL|V`).
+    for text in [
+        "Men's T-shirt XL|V-neck",
+        "S|L|V|XL",
+        "Shirt S|M|L|V neck",
+        "\u{202E}V|LX",
+    ] {
         assert!(found(text).is_empty(), "{text}");
     }
     let index = BrandIndex::build([
         entry(1, &["Dell"], &[]),
         entry(2, &["Lee"], &[]),
         entry(3, &["Anne Klein"], &[]),
+        entry(4, &["Levi's"], &[]),
+        entry(5, &["Aerie"], &[]),
     ])
     .expect("index builds");
     let brands = |text: &str| -> Vec<(u32, Evidence)> {
@@ -651,6 +667,25 @@ fn a_leet_symbol_between_words_is_a_short_names_edge_letter_only_beside_four_let
     );
     assert_eq!(brands("Dell|Monte"), [(1, Evidence::TextExact)]);
     assert_eq!(brands("Mini|Lee"), [(2, Evidence::TextExact)]);
+    // Digits written for letters count as letters.
+    assert_eq!(brands("Denim|3vi's jeans"), [(4, Evidence::TextObfuscated)]);
+    assert_eq!(brands("Denim|3v1s jeans"), [(4, Evidence::TextObfuscated)]);
+    // An `@` between a word and a domain is an email address's; not
+    // before a word that is not one.
+    for text in [
+        "Contact: info@erie-outdoor.com",
+        "mail shop@erie.co.uk today",
+        "anne@klein.com.",
+    ] {
+        assert!(
+            brands(text)
+                .iter()
+                .all(|&(_, e)| e != Evidence::TextObfuscated),
+            "{text}"
+        );
+    }
+    assert_eq!(brands("Jeans@erie"), [(5, Evidence::TextObfuscated)]);
+    assert_eq!(brands("Anne@Klein watch"), [(3, Evidence::TextObfuscated)]);
 }
 
 #[test]
@@ -720,6 +755,11 @@ fn a_leet_symbol_at_a_names_edge_or_as_a_separator_inside_it_is_read_both_ways()
     assert_eq!(
         one("Lou||is|Vuitton bag"),
         (LOUIS_VUITTON, Evidence::TextObfuscated, "Lou||is|Vuitton")
+    );
+    // A symbol of another kind may be a letter (`!` for the `i`).
+    assert_eq!(
+        one("Lou!s|Vuit|ton bag"),
+        (LOUIS_VUITTON, Evidence::TextObfuscated, "Lou!s|Vuit|ton")
     );
     // A name of several words: its own letters count, not a blank's.
     assert_eq!(one("|ouis\u{3164}Vuitton").1, Evidence::TextObfuscated);
