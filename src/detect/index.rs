@@ -2106,16 +2106,16 @@ fn is_domain(rest: &[u8]) -> bool {
 
 /// The leet symbols with another reading. At a word's end only `@`
 /// (`Orvant@`): a `$` there is a currency (`HK$`), a `|` a separator
-/// glued to the word before (`Matte| Red`).
+/// glued to the word before (`Matte| Red`). The letter is the fold's
+/// ([`normalize::leet_letter`]).
 fn leet_symbol(b: u8) -> Option<LeetSymbol> {
-    let (letter, leading, trailing) = match b {
-        b'@' => (b'a', true, true),
-        b'|' => (b'l', true, false),
-        b'$' => (b's', true, false),
-        b'+' => (b't', false, false),
-        b'!' => (b'l', false, false),
+    let (leading, trailing) = match b {
+        b'@' => (true, true),
+        b'|' | b'$' => (true, false),
+        b'+' | b'!' => (false, false),
         _ => return None,
     };
+    let letter = u8::try_from(normalize::leet_letter(char::from(b))?).ok()?;
     Some(LeetSymbol {
         letter,
         leading,

@@ -312,25 +312,17 @@ fn invisible_characters_written_for_spaces_still_end_words() {
             "Louis Vuiton"
         )
     );
-    assert_eq!(
-        one("ring\u{3164}Cartiier").1,
-        Evidence::TextFuzzy { distance: 1 }
-    );
-    // Shown in another order, as written.
-    assert_eq!(
-        one("\u{202E}gnir\u{3164}reiitraC\u{202C}").1,
-        Evidence::TextFuzzy { distance: 1 }
-    );
-    // A zero-width space or a bidi control draws nothing: the word goes on
-    // (a misspelt name with one inside is still one word).
-    assert_eq!(
-        one("Cart\u{200B}iier ring").1,
-        Evidence::TextFuzzy { distance: 1 }
-    );
-    assert_eq!(
-        one("Cart\u{2066}\u{2069}iier ring").1,
-        Evidence::TextFuzzy { distance: 1 }
-    );
+    for text in [
+        "ring\u{3164}Cartiier",
+        // Shown in another order, as written.
+        "\u{202E}gnir\u{3164}reiitraC\u{202C}",
+        // A zero-width space or a bidi control draws nothing: the word
+        // goes on (a misspelt name with one inside is still one word).
+        "Cart\u{200B}iier ring",
+        "Cart\u{2066}\u{2069}iier ring",
+    ] {
+        assert_eq!(one(text).1, Evidence::TextFuzzy { distance: 1 }, "{text:?}");
+    }
     assert_eq!(
         one("СΑЯ\u{200B}ТІЕЯ ring"),
         (CARTIER, Evidence::TextObfuscated, "СΑЯ\u{200B}ТІЕЯ")
