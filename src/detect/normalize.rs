@@ -18,7 +18,8 @@
 //!   (`A҉`); leetspeak digits mapped to letters (`0`→`o`, `1`→`l`, `3`→`e`,
 //!   `4`→`a`, `5`→`s`, `7`→`t`) in a word with letters, a number keeping its
 //!   digits (`Marvel 10` is not `Marvello`); `@`, `$`, `+` (for `t`), `|`,
-//!   `!`, `€`, `£`, `¥` (a few in a row: `Te$$aro`) only inside a word, a word boundary
+//!   `!` (and `¡`), `€`, `£`, `¥`, `¢` and `©` (for `c`) (a few in a row:
+//!   `Te$$aro`) only inside a word, a word boundary
 //!   staying allowed on either side (`Aurelle|Men's`); and separators between single
 //!   letters (`C.a.r.t.i.e.r`) or single CJK characters (`奥 瑞 尔`, and
 //!   `奥 瑞 尔手表`, where the last one touches the next word) removed.
@@ -777,7 +778,7 @@ enum Kind {
     Ignorable = 1,
     /// Folds to nothing (a diacritic): extends the previous character's span.
     Mark = 2,
-    /// `@ $ + | ! € £ ¥`: a separator, except inside a word at the obfuscation
+    /// `@ $ + | ! ¡ € £ ¥ ¢ ©`: a separator, except inside a word at the obfuscation
     /// level where it stands for a letter.
     Leet = 3,
     /// [`Kind::Normal`], and a letter of another script that stands for a
@@ -1065,7 +1066,8 @@ pub(crate) fn leet_letter(c: char) -> Option<char> {
         '@' => Some('a'),
         '$' => Some('s'),
         '+' => Some('t'),
-        '|' | '!' => Some('l'),
+        '|' | '!' | '¡' => Some('l'),
+        '¢' | '©' => Some('c'),
         '€' => Some('e'),
         '£' => Some('l'),
         '¥' => Some('y'),
@@ -1343,7 +1345,7 @@ impl<'a> Writer<'a> {
         self.digits |= flags & DIGIT != 0;
     }
 
-    /// Writes the held leet characters (`@ $ + | ! € £ ¥` after a word character,
+    /// Writes the held leet characters (`@ $ + | ! ¡ € £ ¥ ¢ ©` after a word character,
     /// `Te$$aro`): the letters they stand for if a word character follows,
     /// else separators.
     ///

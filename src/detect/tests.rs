@@ -884,6 +884,37 @@ fn leet_symbols_may_come_in_a_row() {
 }
 
 #[test]
+fn cent_copyright_and_inverted_exclamation_are_leet_symbols() {
+    // `¢` and `©` for `c`, `¡` like `!`: letters inside a word.
+    assert_eq!(
+        one("Gu¢¢i belt"),
+        (GUCCI, Evidence::TextObfuscated, "Gu¢¢i")
+    );
+    assert_eq!(
+        one("Gu©ci belt"),
+        (GUCCI, Evidence::TextObfuscated, "Gu©ci")
+    );
+    assert_eq!(
+        one("Cart¡er ring"),
+        (CARTIER, Evidence::TextObfuscated, "Cart¡er")
+    );
+    assert_eq!(
+        one("©hloé").1,
+        Evidence::TextFuzzy { distance: 1 },
+        "a separator at a word's start"
+    );
+    // Separators elsewhere: a notice, a price, Spanish punctuation.
+    assert_eq!(
+        fold_obfuscated("©2024 Dior, 50¢ ¡Oferta!"),
+        "2024 dlor 50 oferta"
+    );
+    assert_eq!(
+        one("Cartier©Watch"),
+        (CARTIER, Evidence::TextExact, "Cartier")
+    );
+}
+
+#[test]
 fn kept_combining_marks_do_not_split_a_word_when_obfuscating() {
     let text = "C\u{489}a\u{489}r\u{489}t\u{489}i\u{489}e\u{489}r\u{489} ring";
     let (brand, evidence, shown) = one(text);
