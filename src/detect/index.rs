@@ -927,40 +927,50 @@ impl BrandIndex {
         // the fold wrote for them (none after a digit: `10+12`) dropped.
         let dropped = |symbols: std::ops::Range<usize>| {
             let own = obf.folded_range(symbols.clone());
-            if own.len() != symbols.len() || obf.original_span(own.clone()) != symbols {
+            if own.len() != text[symbols.clone()].chars().count()
+                || obf.original_span(own.clone()) != symbols
+            {
                 return None;
             }
             let (start, end) = (word_start(own.start)?, word_end(own.end)?);
             Some((start..end, Other::Dropped(own)))
         };
         let bytes = text.as_bytes();
+        // The symbols outside ASCII (`€`, `©`) begin with one of two bytes.
         let symbols = memchr::memchr3_iter(b'@', b'|', b'$', bytes)
-            .chain(memchr::memchr2_iter(b'+', b'!', bytes));
+            .chain(memchr::memchr2_iter(b'+', b'!', bytes))
+            .chain(memchr::memchr2_iter(0xC2, 0xE2, bytes));
         for i in symbols {
-            let Some(symbol) = leet_symbol(bytes[i]) else {
+            let Some((c, symbol)) = text[i..]
+                .chars()
+                .next()
+                .and_then(|c| Some((c, leet_symbol(c)?)))
+            else {
                 continue;
             };
+            let next = i + c.len_utf8();
             // The characters either side, past what draws nothing of its
             // own (`Lu\u{301}|mo`, `Lu\u{200B}|mo`); past the run of
             // symbols this one begins (`Lu||mo`).
             let before = text[..i].chars().rev().find(|&c| !normalize::unseen(c));
-            let after = text[i + 1..].chars().find(|&c| !normalize::unseen(c));
+            let after = text[next..].chars().find(|&c| !normalize::unseen(c));
             let (word_before, word_after) = (word_char(before), word_char(after));
             // The run of symbols a symbol after a word character begins
             // (looked for once a run, so a long run costs its length once).
             let run_end = if word_before && !word_after {
-                i + bytes[i..]
-                    .iter()
-                    .take_while(|&&b| leet_symbol(b).is_some())
-                    .count()
+                i + text[i..]
+                    .chars()
+                    .take_while(|&c| leet_symbol(c).is_some())
+                    .map(char::len_utf8)
+                    .sum::<usize>()
             } else {
-                i + 1
+                next
             };
             // Only letters.
             let letters =
                 |r: &std::ops::Range<usize>| folded[r.clone()].iter().all(u8::is_ascii_alphabetic);
             // The word read, as a range of `obf`, and how it is read.
-            let (range, other) = if run_end - i >= 2
+            let (range, other) = if run_end > next
                 && word_char(text[run_end..].chars().find(|&c| !normalize::unseen(c)))
             {
                 // A run of symbols inside a word (`Lu||mo`), dropped whole.
@@ -971,19 +981,18 @@ impl BrandIndex {
             } else if word_before && word_after {
                 // An email address is no name across its `@`
                 // (`anne@klein.com`).
-                if bytes[i] == b'@' && is_domain(&bytes[i + 1..]) {
+                if c == '@' && is_domain(&bytes[next..]) {
                     continue;
                 }
-                let Some(read) = dropped(i..i + 1) else {
+                let Some(read) = dropped(i..next) else {
                     continue;
                 };
                 read
             } else if !word_before && word_after && symbol.leading {
-                let start = obf.folded_range(i + 1..text.len()).start;
+                let start = obf.folded_range(next..text.len()).start;
                 let Some(end) = word_end(start) else { continue };
                 let range = start..end;
-                if !letters(&range)
-                    || !unseen_between(i + 1, obf.original_span(range.clone()).start)
+                if !letters(&range) || !unseen_between(next, obf.original_span(range.clone()).start)
                 {
                     continue;
                 }
@@ -1012,7 +1021,7 @@ impl BrandIndex {
             let symbols = if let Other::Dropped(own) = &other {
                 obf.original_span(own.clone())
             } else {
-                i..i + 1
+                i..next
             };
             let written = obf.original_span(range.clone());
             let span = written.start.min(symbols.start)..written.end.max(symbols.end);
@@ -1036,7 +1045,7 @@ impl BrandIndex {
             let Other::Dropped(own) = &other else {
                 continue;
             };
-            for only in [None, Some(bytes[i])] {
+            for only in [None, Some(c)] {
                 let Some(parts) = without_symbols(text, obf, (range.clone(), own), only) else {
                     continue;
                 };
@@ -2040,15 +2049,14 @@ fn without_symbols(
     text: &str,
     obf: &FoldedText,
     (word, own): (Range<usize>, &Range<usize>),
-    only: Option<u8>,
+    only: Option<char>,
 ) -> Option<Vec<Range<usize>>> {
     let written = |p: usize| {
-        let span = obf.original_span(p..p + 1);
-        (span.len() == 1)
-            .then(|| text.as_bytes()[span.start])
-            .filter(|&b| leet_symbol(b).is_some())
+        let mut chars = text.get(obf.original_span(p..p + 1))?.chars();
+        let c = chars.next().filter(|&c| leet_symbol(c).is_some())?;
+        chars.next().is_none().then_some(c)
     };
-    let symbol = |p: usize| written(p).is_some_and(|b| only.is_none_or(|o| o == b));
+    let symbol = |p: usize| written(p).is_some_and(|c| only.is_none_or(|o| o == c));
     if (word.start..own.start).any(symbol) || !(own.end..word.end).any(symbol) {
         return None;
     }
@@ -2104,18 +2112,19 @@ fn is_domain(rest: &[u8]) -> bool {
     !first.is_empty() && tld.len() >= 2 && tld.iter().all(u8::is_ascii_lowercase)
 }
 
-/// The leet symbols with another reading. At a word's end only `@`
+/// The leet symbols with another reading: all of the fold's
+/// ([`normalize::leet_letter`], whose letter they take) dropped inside a
+/// word. At a word's start `@`, `|`, `$`, `¢` and `©` (`©oach`), not the
+/// currencies `€ £ ¥` (`£50`) nor `+ ! ¡`; at its end only `@`
 /// (`Orvant@`): a `$` there is a currency (`HK$`), a `|` a separator
-/// glued to the word before (`Matte| Red`). The letter is the fold's
-/// ([`normalize::leet_letter`]).
-fn leet_symbol(b: u8) -> Option<LeetSymbol> {
-    let (leading, trailing) = match b {
-        b'@' => (true, true),
-        b'|' | b'$' => (true, false),
-        b'+' | b'!' => (false, false),
-        _ => return None,
+/// glued to the word before (`Matte| Red`).
+fn leet_symbol(c: char) -> Option<LeetSymbol> {
+    let letter = u8::try_from(normalize::leet_letter(c)?).ok()?;
+    let (leading, trailing) = match c {
+        '@' => (true, true),
+        '|' | '$' | '¢' | '©' => (true, false),
+        _ => (false, false),
     };
-    let letter = u8::try_from(normalize::leet_letter(char::from(b))?).ok()?;
     Some(LeetSymbol {
         letter,
         leading,

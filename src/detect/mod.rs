@@ -87,8 +87,9 @@
 //!    A leet symbol the fold read one way (a letter between word
 //!    characters, a separator at a word's edge) is also read the other way
 //!    in the one word it touches (dropped inside it, a run of them too:
-//!    `Lu|mo`, `Lu||mo`, `Mont+Claire`, `Louis|Vuitton`; at the start of a
-//!    word `@`, `|`, `$` read as `a`, `l`, `s`, at its end `@`: `@urelle`,
+//!    `Lu|mo`, `Lu||mo`, `Mont+Claire`, `Louis|Vuitton`, `Louis£Vuitton`;
+//!    at the start of a word `@`, `|`, `$`, `¢`, `©` read as `a`, `l`,
+//!    `s`, `c`, `c`, at its end `@`: `@urelle`, `©oach`,
 //!    `Orvant@`, for a name of four letters or more as written besides,
 //!    so not `@men`): [`Evidence::TextObfuscated`] where a name or alias is
 //!    then made of whole words, the word read and maybe words next to it

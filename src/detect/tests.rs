@@ -837,6 +837,45 @@ fn a_leet_symbol_at_a_names_edge_or_as_a_separator_inside_it_is_read_both_ways()
 }
 
 #[test]
+fn symbols_outside_ascii_are_read_both_ways_too() {
+    // Dropped inside a word (the fold read them as letters), also a run of
+    // them, and as one kind among others.
+    assert_eq!(
+        one("Louis£Vuitton bag"),
+        (LOUIS_VUITTON, Evidence::TextObfuscated, "Louis£Vuitton")
+    );
+    assert_eq!(
+        one("Louis€Vuit€ton bag"),
+        (LOUIS_VUITTON, Evidence::TextObfuscated, "Louis€Vuit€ton")
+    );
+    assert_eq!(
+        one("Di¥©or bag"),
+        (DIOR, Evidence::TextObfuscated, "Di¥©or")
+    );
+    assert_eq!(
+        one("Lou!s€Vuit€ton bag"),
+        (LOUIS_VUITTON, Evidence::TextObfuscated, "Lou!s€Vuit€ton")
+    );
+    // `¢` and `©` for a word's first letter, as `@`, `|` and `$` are.
+    assert_eq!(one("©hloé bag"), (CHLOE, Evidence::TextObfuscated, "©hloé"));
+    // Not the currencies before a word, nor anything after one; lists stay
+    // lists.
+    for text in [
+        "£ouis Vuitton",
+        "Dio€ bag",
+        "Red€Louis€Vuitton€Blue",
+        "50¢ Dior",
+    ] {
+        let all = found(text);
+        assert!(
+            all.iter().all(|&(_, e, _)| e != Evidence::TextObfuscated),
+            "{text}: {all:?}"
+        );
+    }
+    assert_eq!(one("©Gucci 2024"), (GUCCI, Evidence::TextExact, "Gucci"));
+}
+
+#[test]
 fn second_readings_read_a_text_shown_in_another_order_as_shown() {
     // A bidi control anywhere makes the fold read the text as shown; the
     // second readings do too (they had been skipped: an isolate pair was
@@ -898,11 +937,9 @@ fn cent_copyright_and_inverted_exclamation_are_leet_symbols() {
         one("Cart¡er ring"),
         (CARTIER, Evidence::TextObfuscated, "Cart¡er")
     );
-    assert_eq!(
-        one("©hloé").1,
-        Evidence::TextFuzzy { distance: 1 },
-        "a separator at a word's start"
-    );
+    // A separator at a word's edge, for the fold (the second readings
+    // read a first letter too: `symbols_outside_ascii_are_read_both_ways_too`).
+    assert_eq!(fold_obfuscated("©hloé Gucci¢"), "hloe guccl");
     // Separators elsewhere: a notice, a price, Spanish punctuation.
     assert_eq!(
         fold_obfuscated("©2024 Dior, 50¢ ¡Oferta!"),
