@@ -5,6 +5,13 @@
 //! the snapshot at the head revision, the resulting change event is committed,
 //! and a new snapshot is published with one atomic pointer swap. Readers load
 //! the current snapshot without taking any lock a writer holds.
+//!
+//! A replica's writers queue on a lock of their own first, held until the
+//! new snapshot is published: so one writer per replica at a time holds a
+//! store connection (the rest wait without one), and the next finds the
+//! snapshot its predecessor wrote. A writer whose snapshot is behind the
+//! head (another replica wrote, or a cancelled call committed and did not
+//! publish) catches up through its own transaction.
 
 use std::{sync::Arc, time::Duration};
 
@@ -14,7 +21,7 @@ use tokio::sync::watch;
 use crate::{
     model::{Actor, Change, ChangeEvent, Command, ResourceId, Revision, Slug},
     snapshot::{PlanError, Snapshot},
-    store::{Store, StoreError},
+    store::{Store, StoreError, WriteTx},
 };
 
 /// Most stored bytes of events one catch-up read holds (at least one
@@ -111,6 +118,9 @@ pub struct Registry {
     loaded: std::sync::atomic::AtomicBool,
     /// Whether the store answered its last request (health of RegistryService).
     store_ok: watch::Sender<bool>,
+    /// Held by this replica's writer from before it takes the store's
+    /// write lock until its snapshot is published.
+    writer: tokio::sync::Mutex<()>,
 }
 
 impl Registry {
@@ -125,6 +135,7 @@ impl Registry {
             min_revision_wait,
             loaded: std::sync::atomic::AtomicBool::new(false),
             store_ok: watch::channel(true).0,
+            writer: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -390,6 +401,7 @@ impl Registry {
         meta: WriteMeta,
         commands: &[Command],
     ) -> Result<Committed, RegistryError> {
+        let _writer = self.writer.lock().await;
         let mut tx = self.store.begin().await?;
         if let Some(request_id) = &meta.request_id
             && let Some(earlier) = tx.find_request(&actor, request_id).await?
@@ -407,7 +419,7 @@ impl Registry {
         if meta.only_if_empty && head != 0 {
             return Err(RegistryError::NotEmpty(head));
         }
-        let base = self.catch_up(head).await?;
+        let base = self.catch_up(tx.as_mut(), head).await?;
         // Every call with a revoked key fails from the revocation's revision
         // on: a call authenticated before it (an import stream left open)
         // does not commit after it. Writes are serialized here, so no
@@ -447,13 +459,16 @@ impl Registry {
         })
     }
 
-    /// Brings the published snapshot to `head` by applying the store's events
-    /// (another replica may have written them), and returns it.
-    async fn catch_up(&self, head: Revision) -> Result<Arc<Snapshot>, StoreError> {
+    /// Brings the published snapshot to `head` by applying the events `tx`
+    /// reads (another replica may have written them), and returns it.
+    async fn catch_up(
+        &self,
+        tx: &mut dyn WriteTx,
+        head: Revision,
+    ) -> Result<Arc<Snapshot>, StoreError> {
         let mut snapshot = self.snapshot();
         while snapshot.revision() < head {
-            let events = self
-                .store
+            let events = tx
                 .events_after(snapshot.revision(), 1024, CATCH_UP_BYTES)
                 .await?;
             if events.is_empty() {
@@ -503,4 +518,187 @@ fn report_layers(snapshot: &Snapshot) {
     metrics::gauge!("marque_detection_overlay_brands").set(changed as f64);
     metrics::gauge!("marque_authorization_overlay_changes")
         .set(snapshot.authorization_changes_pending() as f64);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use async_trait::async_trait;
+
+    use super::*;
+    use crate::model::MemberKind;
+    use crate::store::{AuditQuery, MemoryStore};
+
+    fn create_member(id: &str) -> Command {
+        Command::CreateMember {
+            id: id.parse().expect("slug"),
+            display_name: format!("Member {id}"),
+            kind: MemberKind::BrandOwner,
+        }
+    }
+
+    async fn loaded(store: Arc<dyn Store>) -> Registry {
+        let registry = Registry::new(store, Duration::from_secs(1));
+        registry.load().await.expect("load");
+        registry
+    }
+
+    async fn write(registry: &Registry, id: &str) -> Result<Committed, RegistryError> {
+        registry
+            .write(Actor::System, WriteMeta::default(), &[create_member(id)])
+            .await
+    }
+
+    #[tokio::test]
+    async fn a_writer_behind_the_head_catches_up_through_its_own_transaction() {
+        // An event the published snapshot does not have: another replica's,
+        // or that of a call cancelled between its commit and its publish.
+        let store = Arc::new(MemoryStore::new());
+        let registry = loaded(store.clone()).await;
+        let mut unpublished = Snapshot::default();
+        let now = time::OffsetDateTime::now_utc();
+        let changes = unpublished
+            .execute(&create_member("elsewhere"), 1, now)
+            .expect("plan");
+        let tx = store.begin().await.expect("begin");
+        tx.commit(ChangeEvent {
+            revision: 1,
+            time: now,
+            actor: Actor::System,
+            request_id: None,
+            request_fingerprint: None,
+            changes,
+        })
+        .await
+        .expect("commit");
+        // The next write reads it under the lock it holds; it had read it
+        // through the store, whose lock (in memory) it was holding.
+        let committed = tokio::time::timeout(Duration::from_secs(10), write(&registry, "here"))
+            .await
+            .expect("the write does not wait for its own lock")
+            .expect("the write commits");
+        assert_eq!(committed.revision, 2);
+        let snapshot = registry.snapshot();
+        assert_eq!(snapshot.revision(), 2);
+        assert!(snapshot.member("elsewhere").is_some() && snapshot.member("here").is_some());
+    }
+
+    /// A memory store that counts the writers inside `begin` or holding a
+    /// transaction: each holds (or waits for) a database connection in
+    /// PostgreSQL.
+    #[derive(Default)]
+    struct Counting {
+        inner: MemoryStore,
+        writers: Arc<AtomicUsize>,
+        most: Arc<AtomicUsize>,
+    }
+
+    struct CountedTx {
+        inner: Box<dyn WriteTx>,
+        held: Held,
+    }
+
+    /// One writer counted, until dropped.
+    struct Held(Arc<AtomicUsize>);
+
+    impl Drop for Held {
+        fn drop(&mut self) {
+            self.0.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+
+    #[async_trait]
+    impl WriteTx for CountedTx {
+        fn head(&self) -> Revision {
+            self.inner.head()
+        }
+
+        async fn find_request(
+            &mut self,
+            actor: &Actor,
+            request_id: &str,
+        ) -> Result<Option<ChangeEvent>, StoreError> {
+            self.inner.find_request(actor, request_id).await
+        }
+
+        async fn events_after(
+            &mut self,
+            after: Revision,
+            limit: usize,
+            max_bytes: usize,
+        ) -> Result<Vec<ChangeEvent>, StoreError> {
+            self.inner.events_after(after, limit, max_bytes).await
+        }
+
+        async fn commit(self: Box<Self>, event: ChangeEvent) -> Result<(), StoreError> {
+            let CountedTx { inner, held } = *self;
+            let committed = inner.commit(event).await;
+            drop(held);
+            // The store's lock is free before the registry publishes, as a
+            // PostgreSQL commit returns its connection: another writer may
+            // take it now.
+            tokio::task::yield_now().await;
+            committed
+        }
+    }
+
+    #[async_trait]
+    impl Store for Counting {
+        fn kind(&self) -> &'static str {
+            "counting"
+        }
+        fn durable(&self) -> bool {
+            false
+        }
+        async fn load(&self) -> Result<Snapshot, StoreError> {
+            self.inner.load().await
+        }
+        async fn events_after(
+            &self,
+            after: Revision,
+            limit: usize,
+            max_bytes: usize,
+        ) -> Result<Vec<ChangeEvent>, StoreError> {
+            self.inner.events_after(after, limit, max_bytes).await
+        }
+        async fn audit(&self, query: &AuditQuery) -> Result<Vec<ChangeEvent>, StoreError> {
+            self.inner.audit(query).await
+        }
+        async fn begin(&self) -> Result<Box<dyn WriteTx>, StoreError> {
+            let now = self.writers.fetch_add(1, Ordering::SeqCst) + 1;
+            self.most.fetch_max(now, Ordering::SeqCst);
+            let held = Held(self.writers.clone());
+            let inner = self.inner.begin().await?;
+            Ok(Box::new(CountedTx { inner, held }))
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_replicas_writers_queue_before_the_store_one_at_a_time() {
+        let store = Arc::new(Counting::default());
+        let most = store.most.clone();
+        let registry = Arc::new(loaded(store).await);
+        let writes: Vec<_> = (0..32)
+            .map(|i| {
+                let registry = registry.clone();
+                tokio::spawn(async move { write(&registry, &format!("member-{i}")).await })
+            })
+            .collect();
+        let mut revisions = Vec::new();
+        for w in writes {
+            let written = tokio::time::timeout(Duration::from_secs(10), w)
+                .await
+                .expect("no write hangs");
+            revisions.push(written.expect("task").expect("write").revision);
+        }
+        revisions.sort_unstable();
+        assert_eq!(revisions, (1..=32).collect::<Vec<_>>());
+        assert_eq!(registry.snapshot().revision(), 32);
+        assert_eq!(
+            most.load(Ordering::SeqCst),
+            1,
+            "one writer at a time asks the store for its lock"
+        );
+    }
 }

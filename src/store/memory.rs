@@ -28,6 +28,20 @@ struct Log {
     requests: HashMap<(String, String), Revision>,
 }
 
+impl Log {
+    /// [`Store::events_after`] of this log.
+    fn events_after(&self, after: Revision, limit: usize, max_bytes: usize) -> Vec<ChangeEvent> {
+        let start = usize::try_from(after)
+            .unwrap_or(usize::MAX)
+            .min(self.events.len());
+        let events = self.events[start..].iter().take(limit);
+        take_within(events, max_bytes, |e| estimated_size(e))
+            .into_iter()
+            .cloned()
+            .collect()
+    }
+}
+
 impl MemoryStore {
     /// An empty store at revision 0.
     pub fn new() -> Self {
@@ -58,15 +72,11 @@ impl Store for MemoryStore {
         limit: usize,
         max_bytes: usize,
     ) -> Result<Vec<ChangeEvent>, StoreError> {
-        let log = self.inner.lock().await;
-        let start = usize::try_from(after)
-            .unwrap_or(usize::MAX)
-            .min(log.events.len());
-        let events = log.events[start..].iter().take(limit);
-        Ok(take_within(events, max_bytes, |e| estimated_size(e))
-            .into_iter()
-            .cloned()
-            .collect())
+        Ok(self
+            .inner
+            .lock()
+            .await
+            .events_after(after, limit, max_bytes))
     }
 
     async fn audit(&self, query: &super::AuditQuery) -> Result<Vec<ChangeEvent>, StoreError> {
@@ -109,6 +119,15 @@ impl WriteTx for MemoryTx {
             let index = usize::try_from(*revision).ok()?.checked_sub(1)?;
             self.guard.events.get(index).cloned()
         }))
+    }
+
+    async fn events_after(
+        &mut self,
+        after: Revision,
+        limit: usize,
+        max_bytes: usize,
+    ) -> Result<Vec<ChangeEvent>, StoreError> {
+        Ok(self.guard.events_after(after, limit, max_bytes))
     }
 
     async fn commit(mut self: Box<Self>, event: ChangeEvent) -> Result<(), StoreError> {

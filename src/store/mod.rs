@@ -188,6 +188,20 @@ pub trait WriteTx: Send {
         request_id: &str,
     ) -> Result<Option<ChangeEvent>, StoreError>;
 
+    /// The committed events after revision `after`, oldest first, as
+    /// [`Store::events_after`] reads them, through this transaction: the
+    /// writer that holds the lock catches up without a second connection
+    /// (or, in memory, without taking the lock it holds).
+    ///
+    /// # Errors
+    /// When the store cannot be read.
+    async fn events_after(
+        &mut self,
+        after: Revision,
+        limit: usize,
+        max_bytes: usize,
+    ) -> Result<Vec<ChangeEvent>, StoreError>;
+
     /// Appends `event` (whose revision must be `head() + 1`), applies it, and
     /// releases the lock. Nothing is written if this fails.
     ///

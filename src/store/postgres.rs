@@ -376,21 +376,7 @@ impl Store for PostgresStore {
         max_bytes: usize,
     ) -> Result<Vec<ChangeEvent>, StoreError> {
         let client = self.client().await?;
-        // `ahead` is the size of the events before each one; the running sum
-        // streams, so the LIMIT still ends the scan. `octet_length` reads
-        // the stored length without detoasting the event.
-        let rows = client
-            .query(
-                "SELECT event FROM ( \
-                   SELECT revision, event, \
-                     sum(octet_length(event)) OVER (ORDER BY revision) - octet_length(event) AS ahead \
-                   FROM change_events WHERE revision > $1 ORDER BY revision LIMIT $2 \
-                 ) e WHERE ahead = 0 OR ahead + octet_length(event) <= $3 ORDER BY revision",
-                &[&to_i64(after)?, &(limit.min(100_000) as i64), &bytes_i64(max_bytes)],
-            )
-            .await
-            .map_err(classify)?;
-        rows.iter().map(|row| decode_event(row.get(0))).collect()
+        events_after(&client, after, limit, max_bytes).await
     }
 
     async fn audit(&self, query: &super::AuditQuery) -> Result<Vec<ChangeEvent>, StoreError> {
@@ -490,6 +476,35 @@ async fn listen(settings: PostgresSettings, wake: mpsc::Sender<()>) {
     }
 }
 
+/// [`Store::events_after`] on `client` (the pool's, or a write
+/// transaction's).
+async fn events_after(
+    client: &tokio_postgres::Client,
+    after: Revision,
+    limit: usize,
+    max_bytes: usize,
+) -> Result<Vec<ChangeEvent>, StoreError> {
+    // `ahead` is the size of the events before each one; the running sum
+    // streams, so the LIMIT still ends the scan. `octet_length` reads the
+    // stored length without detoasting the event.
+    let rows = client
+        .query(
+            "SELECT event FROM ( \
+               SELECT revision, event, \
+                 sum(octet_length(event)) OVER (ORDER BY revision) - octet_length(event) AS ahead \
+               FROM change_events WHERE revision > $1 ORDER BY revision LIMIT $2 \
+             ) e WHERE ahead = 0 OR ahead + octet_length(event) <= $3 ORDER BY revision",
+            &[
+                &to_i64(after)?,
+                &(limit.min(100_000) as i64),
+                &bytes_i64(max_bytes),
+            ],
+        )
+        .await
+        .map_err(classify)?;
+    rows.iter().map(|row| decode_event(row.get(0))).collect()
+}
+
 /// A write transaction holding the `registry_head` row lock.
 struct PostgresTx {
     /// The connection, in a transaction; rolled back if dropped uncommitted.
@@ -524,6 +539,17 @@ impl Drop for PostgresTx {
 impl WriteTx for PostgresTx {
     fn head(&self) -> Revision {
         self.head
+    }
+
+    async fn events_after(
+        &mut self,
+        after: Revision,
+        limit: usize,
+        max_bytes: usize,
+    ) -> Result<Vec<ChangeEvent>, StoreError> {
+        // Under the row lock, READ COMMITTED reads every event committed
+        // before it was taken.
+        events_after(self.client()?, after, limit, max_bytes).await
     }
 
     async fn find_request(

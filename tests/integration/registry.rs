@@ -31,6 +31,47 @@ async fn revision(server: &TestServer) -> u64 {
 }
 
 #[tokio::test]
+async fn concurrent_writes_each_commit_one_revision_and_none_hangs() {
+    // More writers at once than the store has connections (the PostgreSQL
+    // tests' pool holds 8). A writer used to take the store's write lock
+    // while the one before had committed but not yet published its
+    // snapshot, then read the missing event through the store: on the
+    // embedded store that waited for the lock it held (every write hung
+    // from then on), on PostgreSQL for a connection that writers queued on
+    // the row lock held (UNAVAILABLE after the pool wait).
+    let server = TestServer::start().await;
+    let before = revision(&server).await;
+    const WRITERS: u64 = 96;
+    let calls: Vec<_> = (0..WRITERS)
+        .map(|i| {
+            let who = if i % 2 == 0 { Who::OwnerA } else { Who::OwnerB };
+            let mut owner = server.registry_as(who);
+            tokio::spawn(async move {
+                owner
+                    .create_brand(brand_request(&format!("burst-{i}"), &format!("burst-{i}")))
+                    .await
+            })
+        })
+        .collect();
+    let mut revisions = Vec::new();
+    for call in calls {
+        let answer = tokio::time::timeout(std::time::Duration::from_secs(60), call)
+            .await
+            .expect("no write hangs")
+            .expect("the call's task")
+            .expect("every write commits");
+        revisions.push(answer.into_inner().revision);
+    }
+    revisions.sort_unstable();
+    assert_eq!(
+        revisions,
+        (before + 1..=before + WRITERS).collect::<Vec<_>>(),
+        "one revision each, none skipped"
+    );
+    assert_eq!(revision(&server).await, before + WRITERS);
+}
+
+#[tokio::test]
 async fn an_alias_that_repeats_the_display_name_is_refused_and_writes_nothing() {
     let server = TestServer::start().await;
     let mut owner = server.registry_as(Who::OwnerA);
