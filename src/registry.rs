@@ -119,7 +119,8 @@ pub struct Registry {
     /// Whether the store answered its last request (health of RegistryService).
     store_ok: watch::Sender<bool>,
     /// Held by this replica's writer from before it takes the store's
-    /// write lock until its snapshot is published.
+    /// write lock until its snapshot is published and the store's health
+    /// recorded.
     writer: tokio::sync::Mutex<()>,
 }
 
@@ -386,6 +387,24 @@ impl Registry {
         commands: &[Command],
     ) -> Result<Committed, RegistryError> {
         self.ready_snapshot()?;
+        let _writer = match self.writer.try_lock() {
+            Ok(writer) => writer,
+            Err(_) => {
+                let writer = self.writer.lock().await;
+                // The write before this one found the store unreachable (a
+                // database that does not answer takes the connect timeout
+                // each time): the writes queued behind it fail at once,
+                // not one timeout after another. A write that finds no
+                // queue always tries.
+                if !*self.store_ok.borrow() {
+                    return Err(StoreError::Unavailable(
+                        "the store did not answer the write before this one".into(),
+                    )
+                    .into());
+                }
+                writer
+            }
+        };
         let result = self.write_inner(actor, meta, commands).await;
         match &result {
             Err(RegistryError::Store(StoreError::Unavailable(_))) => self.saw_store(false),
@@ -401,7 +420,6 @@ impl Registry {
         meta: WriteMeta,
         commands: &[Command],
     ) -> Result<Committed, RegistryError> {
-        let _writer = self.writer.lock().await;
         let mut tx = self.store.begin().await?;
         if let Some(request_id) = &meta.request_id
             && let Some(earlier) = tx.find_request(&actor, request_id).await?

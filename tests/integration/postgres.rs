@@ -8,7 +8,7 @@ use crate::common;
 use std::{
     sync::{
         Arc,
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicU8, Ordering},
     },
     time::Duration,
 };
@@ -261,10 +261,12 @@ async fn terminated_backends_lose_no_check_and_no_event() {
     }
 }
 
-/// A TCP proxy in front of PostgreSQL that the test can cut and restore.
+/// A TCP proxy in front of PostgreSQL that the test can cut, stall and
+/// restore.
 struct Proxy {
     port: u16,
-    cut: Arc<AtomicBool>,
+    /// [`OPEN`], [`REFUSED`] or [`STALLED`].
+    mode: Arc<AtomicU8>,
     connections: Arc<Mutex<Vec<JoinHandle<()>>>>,
 }
 
@@ -272,42 +274,66 @@ impl Proxy {
     async fn start(upstream: String) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let port = listener.local_addr().expect("addr").port();
-        let cut = Arc::new(AtomicBool::new(false));
+        let mode = Arc::new(AtomicU8::new(OPEN));
         let connections: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
-        let (c, conns) = (cut.clone(), connections.clone());
+        let (m, conns) = (mode.clone(), connections.clone());
         tokio::spawn(async move {
             while let Ok((mut inbound, _)) = listener.accept().await {
-                if c.load(Ordering::SeqCst) {
-                    continue; // refused: dropped at once
-                }
-                let upstream = upstream.clone();
-                let task = tokio::spawn(async move {
-                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(upstream).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                let task = match m.load(Ordering::SeqCst) {
+                    REFUSED => continue, // dropped at once
+                    STALLED => tokio::spawn(async move {
+                        // Held open, never answered.
+                        let _held = inbound;
+                        std::future::pending::<()>().await;
+                    }),
+                    _ => {
+                        let upstream = upstream.clone();
+                        tokio::spawn(async move {
+                            if let Ok(mut outbound) = tokio::net::TcpStream::connect(upstream).await
+                            {
+                                let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound)
+                                    .await;
+                            }
+                        })
                     }
-                });
+                };
                 conns.lock().await.push(task);
             }
         });
         Proxy {
             port,
-            cut,
+            mode,
             connections,
         }
     }
 
-    /// The database goes away: open connections drop, new ones are refused.
-    async fn cut(&self) {
-        self.cut.store(true, Ordering::SeqCst);
+    /// Open connections drop, new ones are treated as `mode` says.
+    async fn set(&self, mode: u8) {
+        self.mode.store(mode, Ordering::SeqCst);
         for task in self.connections.lock().await.drain(..) {
             task.abort();
         }
     }
 
+    /// The database goes away: open connections drop, new ones are refused.
+    async fn cut(&self) {
+        self.set(REFUSED).await;
+    }
+
+    /// The database hangs: new connections are taken and never answered.
+    async fn stall(&self) {
+        self.set(STALLED).await;
+    }
+
     async fn restore(&self) {
-        self.cut.store(false, Ordering::SeqCst);
+        self.set(OPEN).await;
     }
 }
+
+/// [`Proxy`] modes.
+const OPEN: u8 = 0;
+const REFUSED: u8 = 1;
+const STALLED: u8 = 2;
 
 async fn status(server: &TestServer, service: &str) -> i32 {
     server.health(service).await.expect("health answers")
@@ -391,6 +417,30 @@ async fn when_the_database_goes_away_checks_go_on_and_writes_wait_for_it() {
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "bounded, not queued for ever"
+    );
+    // A database that takes connections and never answers: each write
+    // waits up to the connect timeout (2 s here). Writes at once fail
+    // together, not one after another: a write queued in the replica
+    // behind one that failed on the store fails at once.
+    proxy.stall().await;
+    let started = std::time::Instant::now();
+    let writes: Vec<_> = (0..8)
+        .map(|i| {
+            let mut owner = server.registry_as(Who::OwnerA);
+            tokio::spawn(async move { owner.create_brand(brand(&format!("while-away-{i}"))).await })
+        })
+        .collect();
+    for write in writes {
+        let write = write
+            .await
+            .expect("the call's task")
+            .expect_err("no database, no write");
+        assert_eq!(write.code(), Code::Unavailable, "{write:?}");
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "not one connect timeout after another: {:?}",
+        started.elapsed()
     );
 
     proxy.restore().await;
