@@ -419,6 +419,16 @@ pub fn authorization_header(headers: &http::HeaderMap) -> Result<Option<&str>, S
         .transpose()
 }
 
+/// The credentials of an `authorization` header of the `Bearer` scheme,
+/// whose name is matched case-insensitively (RFC 9110, 11.1), then spaces
+/// or tabs: `Bearer <key>`, `bearer <key>`, `BEARER\t<key>`.
+fn bearer_secret(header: &str) -> Option<&str> {
+    let (scheme, credentials) = header.split_once([' ', '\t'])?;
+    scheme
+        .eq_ignore_ascii_case("Bearer")
+        .then(|| credentials.trim_matches([' ', '\t']))
+}
+
 /// Authenticates a bearer secret against the registry's current snapshot.
 ///
 /// # Errors
@@ -432,13 +442,9 @@ pub fn authenticate(
     let header = authorization.ok_or_else(|| {
         Status::unauthenticated("missing API key: send `authorization: Bearer <key>`")
     })?;
-    let secret = header
-        .strip_prefix("Bearer ")
-        .or_else(|| header.strip_prefix("bearer "))
-        .map(str::trim)
-        .ok_or_else(|| {
-            Status::unauthenticated("the authorization header must be `Bearer <key>`")
-        })?;
+    let secret = bearer_secret(header).ok_or_else(|| {
+        Status::unauthenticated("the authorization header must be `Bearer <key>`")
+    })?;
     // The caller learns only that the key is invalid; the log says which
     // key id was refused and why (the id is public, the secret never
     // logged), so an operator can find a client still using an old key.
@@ -1001,6 +1007,28 @@ fn outcome_level(code: Code) -> tracing::Level {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_bearer_scheme_is_matched_without_regard_to_case() {
+        for header in [
+            "Bearer mq_k_s",
+            "bearer mq_k_s",
+            "BEARER mq_k_s",
+            "bEaReR  mq_k_s ",
+            "Bearer\tmq_k_s",
+        ] {
+            assert_eq!(bearer_secret(header), Some("mq_k_s"), "{header:?}");
+        }
+        for header in [
+            "Basic mq_k_s",
+            "Bearermq_k_s",
+            "mq_k_s",
+            "",
+            "Bearer_ mq_k_s",
+        ] {
+            assert_eq!(bearer_secret(header), None, "{header:?}");
+        }
+    }
 
     #[test]
     fn grpc_timeouts_are_read_as_the_spec_writes_them() {
