@@ -119,7 +119,10 @@ fn written<T>(committed: &Committed, pick: impl Fn(&Resource) -> Option<T>) -> A
 }
 
 fn request_id(value: &str, v: &mut Violations) {
-    if value.chars().count() > 128 || value.chars().any(char::is_control) {
+    if value.chars().count() > 128
+        || value.chars().any(char::is_control)
+        || crate::model::codes::first_unprintable(value).is_some()
+    {
         v.add(
             "request_id",
             "must be at most 128 printable characters (a UUID is a good choice)",

@@ -773,19 +773,7 @@ pub fn is_blank(value: &str) -> bool {
 /// character 3`.
 pub fn printable_identifier(value: &str, min_chars: usize, max_chars: usize) -> Result<(), String> {
     bounded_text(value, min_chars, max_chars)?;
-    use icu_properties::props::GeneralCategory as Gc;
-    let categories = icu_properties::CodePointMapData::<Gc>::new();
-    if let Some((index, c)) = value.chars().enumerate().find(|&(_, c)| {
-        matches!(
-            categories.get(c),
-            Gc::Format
-                | Gc::LineSeparator
-                | Gc::ParagraphSeparator
-                | Gc::PrivateUse
-                | Gc::Surrogate
-                | Gc::Unassigned
-        )
-    }) {
+    if let Some((index, c)) = first_unprintable(value) {
         return Err(format!(
             "must be printable characters, found U+{:04X} at character {}",
             u32::from(c),
@@ -795,10 +783,38 @@ pub fn printable_identifier(value: &str, min_chars: usize, max_chars: usize) -> 
     Ok(())
 }
 
+/// The first character (with its index) that an identifier may not hold:
+/// a format character (zero-width, bidi control), a line or paragraph
+/// separator, a private-use, surrogate or unassigned code point.
+pub fn first_unprintable(value: &str) -> Option<(usize, char)> {
+    use icu_properties::props::GeneralCategory as Gc;
+    let categories = icu_properties::CodePointMapData::<Gc>::new();
+    value.chars().enumerate().find(|&(_, c)| {
+        matches!(
+            categories.get(c),
+            Gc::Format
+                | Gc::LineSeparator
+                | Gc::ParagraphSeparator
+                | Gc::PrivateUse
+                | Gc::Surrogate
+                | Gc::Unassigned
+        )
+    })
+}
+
+/// The bidi embeddings, overrides and isolates (U+202A–U+202E,
+/// U+2066–U+2069): shown to others, a name holding one reorders what
+/// follows it (`Foo\u{202E}Bar` shows `FooraB`). The marks U+200E, U+200F
+/// and U+061C reorder nothing and stay allowed.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Checks a free-text field (a display name, a mark's text, a reference):
 /// `min_chars` to `max_chars` Unicode scalar values, no control character
-/// (Unicode category Cc, which includes tab and newline) nor line or
-/// paragraph separator (U+2028, U+2029), not blank
+/// (Unicode category Cc, which includes tab and newline), line or
+/// paragraph separator (U+2028, U+2029) nor bidi embedding, override or
+/// isolate ([`is_bidi_control`]), not blank
 /// ([`is_blank`]) when it is required (`min_chars` above 0), and no leading
 /// or trailing whitespace.
 ///
@@ -835,6 +851,14 @@ pub fn bounded_text(value: &str, min_chars: usize, max_chars: usize) -> Result<(
         return Err(format!(
             "must not contain line or paragraph separators, found U+{:04X} at character {}",
             u32::from(separator),
+            index + 1
+        ));
+    }
+    if let Some((index, control)) = value.chars().enumerate().find(|&(_, c)| is_bidi_control(c)) {
+        return Err(format!(
+            "must not contain bidi embeddings, overrides or isolates, which change the order the \
+             text around them is shown in, found U+{:04X} at character {}",
+            u32::from(control),
             index + 1
         ));
     }
@@ -1365,6 +1389,21 @@ mod tests {
     // ----- bounded_text -----
 
     #[test]
+    fn bounded_text_refuses_bidi_controls_that_reorder_text() {
+        for control in ['\u{202A}', '\u{202E}', '\u{2066}', '\u{2069}'] {
+            let value = format!("Foo{control}Bar");
+            let error = bounded_text(&value, 1, 200).expect_err("a bidi control");
+            assert!(
+                error.contains(&format!("U+{:04X} at character 4", u32::from(control))),
+                "{error}"
+            );
+        }
+        // The marks reorder nothing: right-to-left names may need them.
+        assert_eq!(bounded_text("שלום\u{200F} Acme", 1, 200), Ok(()));
+        assert_eq!(bounded_text("\u{200E}Acme", 1, 200), Ok(()));
+    }
+
+    #[test]
     fn bounded_text_accepts_valid_text() {
         assert_eq!(bounded_text("Acme Sports", 1, 200), Ok(()));
         assert_eq!(bounded_text("", 0, 10), Ok(()));
@@ -1441,7 +1480,7 @@ mod tests {
         for (input, code, position) in [
             ("ab\u{200B}c", "200B", 3),
             ("\u{FEFF}abc", "FEFF", 1),
-            ("ab\u{202E}c", "202E", 3),
+            ("ab\u{2060}c", "2060", 3),
             ("a\u{E000}", "E000", 2),
             ("a\u{0378}", "0378", 2),
         ] {

@@ -72,6 +72,43 @@ async fn concurrent_writes_each_commit_one_revision_and_none_hangs() {
 }
 
 #[tokio::test]
+async fn names_and_request_ids_that_reorder_the_text_shown_are_refused() {
+    // A bidi override shows `Foo\u{202E}Bar` as `FooraB` to every member
+    // and platform that displays it; a request id appears in others' Watch
+    // events. Marks that reorder nothing stay allowed.
+    let server = TestServer::start().await;
+    let before = revision(&server).await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let mut request = brand_request("reordered", "a\u{202E}b");
+    request.brand = Some(pb::Brand {
+        display_name: "Foo\u{202E}Bar".into(),
+        aliases: vec!["\u{2066}Baz\u{2069}".into()],
+        ..Default::default()
+    });
+    let status = owner
+        .create_brand(request)
+        .await
+        .expect_err("bidi controls");
+    assert_violations(
+        &status,
+        &["brand.display_name", "brand.aliases[0]", "request_id"],
+    );
+    assert!(
+        field_violations(&status)
+            .iter()
+            .any(|(f, d)| f == "brand.display_name" && d.contains("U+202E at character 4")),
+        "{status:?}"
+    );
+    assert_eq!(revision(&server).await, before, "nothing written");
+    let mut request = brand_request("marked", "");
+    request.brand = Some(pb::Brand {
+        display_name: "\u{200F}Marked".into(),
+        ..Default::default()
+    });
+    owner.create_brand(request).await.expect("a bidi mark");
+}
+
+#[tokio::test]
 async fn an_alias_that_repeats_the_display_name_is_refused_and_writes_nothing() {
     let server = TestServer::start().await;
     let mut owner = server.registry_as(Who::OwnerA);
