@@ -459,6 +459,16 @@ impl Registry {
         for command in commands {
             changes.extend(next.execute(command, revision, now)?);
         }
+        // A write that changes nothing (an import of rows as they are)
+        // writes nothing: no revision without an audit event and a change
+        // to watch. It answers with the revision it was evaluated at.
+        if changes.is_empty() {
+            return Ok(Committed {
+                revision: head,
+                changes,
+                replayed: false,
+            });
+        }
         let event = ChangeEvent {
             revision,
             time: now,

@@ -1748,9 +1748,12 @@ async fn an_import_keeps_what_its_rows_leave_out() {
                 .into_inner()
         }
     };
-    // The same scope again: nothing to change.
+    // The same scope again: nothing to change, and no revision written (one
+    // would be in no audit page and no Watch event).
+    let before = revision(&server).await;
     let same = import(vec![row("members/platform-p", "kept", &["CN"])]).await;
-    assert_eq!((same.created, same.updated), (0, 0));
+    assert_eq!((same.created, same.updated, same.revision), (0, 0, before));
+    assert_eq!(revision(&server).await, before);
     // A wider scope: the start and the reference stay.
     let wider = import(vec![row("members/platform-p", "kept", &["CN", "DE"])]).await;
     assert_eq!((wider.created, wider.updated), (0, 1));
