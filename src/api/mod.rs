@@ -243,7 +243,8 @@ impl Fingerprint {
         Self(hasher)
     }
 
-    /// Adds the next part (one message's protobuf encoding).
+    /// Adds the next part (a message's protobuf encoding, or an import's brand
+    /// and then each of its rows).
     pub fn add(&mut self, part: &[u8]) {
         self.0.update((part.len() as u64).to_be_bytes());
         self.0.update(part);

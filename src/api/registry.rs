@@ -1311,8 +1311,12 @@ impl RegistryApi {
         // message.
         let mut first: Option<(Slug, String, String)> = None;
         let mut rows: Vec<(ResourceId, AuthorizationSpec)> = Vec::new();
+        // The import's fingerprint is its brand and its rows, however the
+        // client splits them into messages: a retry with another batch size
+        // is the same import.
         let mut fp = Fingerprint::new("ImportAuthorizations");
         let mut encoded = Vec::new();
+        let mut row_encoded = Vec::new();
         let (mut messages, mut bytes) = (0usize, 0usize);
         let mut index = 0usize;
         let mut cut = self.cut.clone();
@@ -1342,9 +1346,9 @@ impl RegistryApi {
                     ),
                 )]));
             }
-            fp.add(&encoded);
             match &first {
                 None => {
+                    fp.add(message.parent.as_bytes());
                     let brand = self.import_brand(&caller, &message).await?;
                     first = Some((brand, message.parent.clone(), message.request_id.clone()));
                 }
@@ -1359,6 +1363,10 @@ impl RegistryApi {
                 Some(_) => {}
             }
             for row in &message.rows {
+                row_encoded.clear();
+                row.encode(&mut row_encoded)
+                    .map_err(|e| ApiError::Internal(anyhow::anyhow!("cannot encode a row: {e}")))?;
+                fp.add(&row_encoded);
                 if index >= MAX_IMPORT_ROWS {
                     v.add(
                         "stream",

@@ -899,6 +899,21 @@ async fn an_import_is_all_or_nothing() {
         .expect("retried import")
         .into_inner();
     assert_eq!(again, done, "the retry of an import writes nothing");
+    // However the rows are split into messages.
+    let resplit = common::import_messages("brands/alpha", &rows, 7, "import-2");
+    let again = owner
+        .import_authorizations(tokio_stream::iter(resplit))
+        .await
+        .expect("retried import in other batches")
+        .into_inner();
+    assert_eq!(again, done, "the same import, batched otherwise");
+    // Other rows under the same request id are another request.
+    let other = common::import_messages("brands/alpha", &rows[1..], 100, "import-2");
+    let status = owner
+        .import_authorizations(tokio_stream::iter(other))
+        .await
+        .expect_err("another import under a used request id");
+    assert_violations(&status, &["request_id"]);
 
     let listed = owner
         .list_authorizations(pb::ListAuthorizationsRequest {
