@@ -227,6 +227,11 @@ async fn feed(
     let mut revisions = registry.revisions();
     let mut cursor = from;
     let mut reported = from;
+    // Whether the stream has said anything yet: one that starts where the
+    // registry is, or whose events are all filtered out, says where it is
+    // at once, so its client knows it is live (not after the first
+    // `checkpoint_every`).
+    let mut spoke = false;
     loop {
         let read = {
             // Never fails: the semaphore is never closed.
@@ -265,7 +270,7 @@ async fn feed(
                 if !send(&tx, pb::watch_response::Kind::Event(part)).await {
                     return;
                 }
-                reported = cursor;
+                (reported, spoke) = (cursor, true);
                 from = next;
             }
         }
@@ -273,12 +278,12 @@ async fn feed(
         if events.len() == WATCH_BATCH || (!events.is_empty() && *revisions.borrow() > cursor) {
             continue;
         }
-        if cursor > reported {
+        if cursor > reported || !spoke {
             let checkpoint = pb::Checkpoint { revision: cursor };
             if !send(&tx, pb::watch_response::Kind::Checkpoint(checkpoint)).await {
                 return;
             }
-            reported = cursor;
+            (reported, spoke) = (cursor, true);
         }
         let moved = async {
             revisions

@@ -385,6 +385,37 @@ async fn watch_from_a_revision_the_registry_has_not_reached_is_an_invalid_argume
 }
 
 #[tokio::test]
+async fn a_stream_with_nothing_to_replay_says_where_it_is_at_once() {
+    // The default checkpoint interval (15 s): the first checkpoint does not
+    // wait for it, so a client (`grpcurl`, a platform's consumer) knows the
+    // stream is live and where it would resume.
+    let server = TestServer::start().await;
+    let head = authorize(&server, "platform-p", "head").await;
+    for (who, from_revision) in [(Who::OwnerA, head), (Who::PlatformQ, head - 1)] {
+        // Owner A's stream starts at the head; platform Q's replays the
+        // head's revision, platform P's authorization, which it may not see.
+        let mut stream = watch_client(&server, who)
+            .watch(pb::WatchRequest {
+                from_revision,
+                kinds: vec![pb::ResourceKind::Authorization as i32],
+                ..Default::default()
+            })
+            .await
+            .expect("watch")
+            .into_inner();
+        let message = tokio::time::timeout(Duration::from_secs(5), stream.message())
+            .await
+            .expect("a message well before the checkpoint interval")
+            .expect("ok")
+            .expect("open");
+        assert!(
+            matches!(message.kind, Some(Kind::Checkpoint(pb::Checkpoint { revision })) if revision == head),
+            "{message:?}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn watch_kinds_are_each_named_at_most_once() {
     let server = TestServer::start().await;
     let mut client = watch_client(&server, Who::OwnerA);
