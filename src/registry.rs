@@ -398,7 +398,8 @@ impl Registry {
                 // queue always tries.
                 if !*self.store_ok.borrow() {
                     return Err(StoreError::Unavailable(
-                        "the store did not answer the write before this one".into(),
+                        "the write queued before this one found the store unavailable; try again"
+                            .into(),
                     )
                     .into());
                 }
@@ -460,9 +461,12 @@ impl Registry {
             changes.extend(next.execute(command, revision, now)?);
         }
         // A write that changes nothing (an import of rows as they are)
-        // writes nothing: no revision without an audit event and a change
-        // to watch. It answers with the revision it was evaluated at.
-        if changes.is_empty() {
+        // writes nothing: no revision without a change to audit or watch.
+        // It answers with the revision it was evaluated at. Unless it came
+        // with a request id: that id must answer a retry with this answer,
+        // not run it again on a registry changed since, so it is recorded
+        // in a revision of its own.
+        if changes.is_empty() && meta.request_id.is_none() {
             return Ok(Committed {
                 revision: head,
                 changes,

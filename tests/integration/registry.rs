@@ -1748,7 +1748,7 @@ async fn an_import_keeps_what_its_rows_leave_out() {
         .into_inner()
         .authorization
         .expect("authorization");
-    let import = |rows: Vec<pb::Authorization>| {
+    let import = |rows: Vec<pb::Authorization>, request_id: &'static str| {
         let mut owner = server.registry_as(Who::OwnerA);
         async move {
             owner
@@ -1756,7 +1756,7 @@ async fn an_import_keeps_what_its_rows_leave_out() {
                     "brands/alpha",
                     &rows,
                     10,
-                    "",
+                    request_id,
                 )))
                 .await
                 .expect("import")
@@ -1766,11 +1766,25 @@ async fn an_import_keeps_what_its_rows_leave_out() {
     // The same scope again: nothing to change, and no revision written (one
     // would be in no audit page and no Watch event).
     let before = revision(&server).await;
-    let same = import(vec![row("members/platform-p", "kept", &["CN"])]).await;
+    let same = import(vec![row("members/platform-p", "kept", &["CN"])], "").await;
     assert_eq!((same.created, same.updated, same.revision), (0, 0, before));
     assert_eq!(revision(&server).await, before);
+    // With a request id it is recorded, in a revision of its own: a retry
+    // answers as the first call did, though the registry changed since
+    // (run again, it would undo that change).
+    let noop = import(vec![row("members/platform-p", "kept", &["CN"])], "noop-1").await;
+    assert_eq!(
+        (noop.created, noop.updated, noop.revision),
+        (0, 0, before + 1)
+    );
+    let elsewhere = import(vec![row("members/platform-p", "kept", &["JP"])], "").await;
+    assert_eq!(elsewhere.updated, 1);
+    let retried = import(vec![row("members/platform-p", "kept", &["CN"])], "noop-1").await;
+    assert_eq!(retried, noop, "replayed, not run again");
+    let reverted = import(vec![row("members/platform-p", "kept", &["CN"])], "").await;
+    assert_eq!(reverted.updated, 1, "the retry left JP in place");
     // A wider scope: the start and the reference stay.
-    let wider = import(vec![row("members/platform-p", "kept", &["CN", "DE"])]).await;
+    let wider = import(vec![row("members/platform-p", "kept", &["CN", "DE"])], "").await;
     assert_eq!((wider.created, wider.updated), (0, 1));
     let listed = owner
         .list_authorizations(pb::ListAuthorizationsRequest {
