@@ -988,7 +988,11 @@ impl BrandIndex {
                     continue;
                 };
                 read
-            } else if !word_before && word_after && symbol.leading {
+            } else if !word_before
+                && word_after
+                && symbol.leading
+                && (!symbol.capital_only || after.is_some_and(char::is_lowercase))
+            {
                 let start = obf.folded_range(next..text.len()).start;
                 let Some(end) = word_end(start) else { continue };
                 let range = start..end;
@@ -2037,6 +2041,10 @@ struct LeetSymbol {
     letter: u8,
     leading: bool,
     trailing: bool,
+    /// Read as a first letter only before a lowercase one, where it stands
+    /// for the capital (`©oachlight`): before a capital it is a notice
+    /// (`©Eline Vos` is no `Celine`).
+    capital_only: bool,
 }
 
 /// The parts of the word at `word` of `obf` between the letters the fold
@@ -2114,7 +2122,8 @@ fn is_domain(rest: &[u8]) -> bool {
 
 /// The leet symbols with another reading: all of the fold's
 /// ([`normalize::leet_letter`], whose letter they take) dropped inside a
-/// word. At a word's start `@`, `|`, `$`, `¢` and `©` (`©oach`), not the
+/// word. At a word's start `@`, `|`, `$`, `¢` and `©` (`©oach`; these two
+/// only before a lowercase letter), not the
 /// currencies `€ £ ¥` (`£50`) nor `+ ! ¡`; at its end only `@`
 /// (`Orvant@`): a `$` there is a currency (`HK$`), a `|` a separator
 /// glued to the word before (`Matte| Red`).
@@ -2125,10 +2134,12 @@ fn leet_symbol(c: char) -> Option<LeetSymbol> {
         '|' | '$' | '¢' | '©' => (true, false),
         _ => (false, false),
     };
+    let capital_only = matches!(c, '¢' | '©');
     Some(LeetSymbol {
         letter,
         leading,
         trailing,
+        capital_only,
     })
 }
 

@@ -89,7 +89,8 @@
 //!    in the one word it touches (dropped inside it, a run of them too:
 //!    `Lu|mo`, `Lu||mo`, `Mont+Claire`, `Louis|Vuitton`, `Louis£Vuitton`;
 //!    at the start of a word `@`, `|`, `$`, `¢`, `©` read as `a`, `l`,
-//!    `s`, `c`, `c`, at its end `@`: `@urelle`, `©oach`,
+//!    `s`, `c`, `c` (the last two before a lowercase letter only: `©Eline`
+//!    is a copyright notice), at its end `@`: `@urelle`, `©oach`,
 //!    `Orvant@`, for a name of four letters or more as written besides,
 //!    so not `@men`): [`Evidence::TextObfuscated`] where a name or alias is
 //!    then made of whole words, the word read and maybe words next to it

@@ -860,8 +860,12 @@ fn symbols_outside_ascii_are_read_both_ways_too() {
     assert_eq!(one("©hloé bag"), (CHLOE, Evidence::TextObfuscated, "©hloé"));
     // Not the currencies before a word, nor anything after one; lists stay
     // lists.
+    // Before a capital, `©` is a copyright notice (`©Hloé Studio` is no
+    // `Chloé`).
     for text in [
         "£ouis Vuitton",
+        "©Hloé Studio",
+        "Art print (©Hloé) 2024",
         "Dio€ bag",
         "Red€Louis€Vuitton€Blue",
         "50¢ Dior",
