@@ -126,6 +126,24 @@ ensure_python_clients
 ensure_buf
 ensure_postgres
 
+# The integration tests make a database each, named with this run's tag;
+# they are dropped when the run ends, however it ends.
+export MARQUE_TEST_DB_TAG="r$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"
+drop_test_databases() {
+    local psql
+    psql=$(command -v psql || ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | sort -V | tail -n 1 || true)
+    if [[ -z "$psql" ]]; then
+        log "no psql: this run's test databases (marque_test_${MARQUE_TEST_DB_TAG}_*) are left"
+        return
+    fi
+    # DROP DATABASE … WITH (FORCE) needs PostgreSQL 13 or later.
+    "$psql" "$DATABASE_URL" -qtAX -c "SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE);', datname) \
+        FROM pg_database WHERE datname LIKE 'marque\_test\_${MARQUE_TEST_DB_TAG}\_%'" |
+        "$psql" "$DATABASE_URL" -qX >/dev/null 2>&1 ||
+        log "could not drop this run's test databases (marque_test_${MARQUE_TEST_DB_TAG}_*)"
+}
+trap drop_test_databases EXIT
+
 export MARQUE_TEST_PYTHON="$venv/bin/python"
 export MARQUE_TEST_GRPCURL="$venv/bin/grpcurl"
 export MARQUE_TEST_BUF="$tools/node_modules/.bin/buf"

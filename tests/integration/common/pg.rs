@@ -1,7 +1,9 @@
 //! PostgreSQL for tests: `DATABASE_URL` when set, else the local server on
 //! 127.0.0.1:5432 (`scripts/test.sh` starts one, or a throwaway cluster, and
-//! sets `DATABASE_URL`). Each test gets a database of its own. When none is
-//! reachable the test fails at once with a message saying so, never hangs.
+//! sets `DATABASE_URL`). Each test gets a database of its own, named with
+//! the run's `MARQUE_TEST_DB_TAG` (`scripts/test.sh` drops its run's when it
+//! ends). When none is reachable the test fails at once with a message
+//! saying so, never hangs.
 
 use std::time::Duration;
 
@@ -37,7 +39,13 @@ async fn admin() -> tokio_postgres::Client {
 /// A fresh, empty database; returns its URL.
 pub async fn fresh_database() -> String {
     let client = admin().await;
-    let name = format!("marque_test_{}", uuid::Uuid::new_v4().simple());
+    // `scripts/test.sh` tags its run's databases, and drops them when the
+    // run ends.
+    let tag = std::env::var("MARQUE_TEST_DB_TAG")
+        .ok()
+        .filter(|t| !t.is_empty() && t.len() <= 12 && t.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .unwrap_or_else(|| "untagged".into());
+    let name = format!("marque_test_{tag}_{}", uuid::Uuid::new_v4().simple());
     client
         .batch_execute(&format!("CREATE DATABASE {name}"))
         .await
