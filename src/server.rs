@@ -171,8 +171,7 @@ pub struct Server {
     /// The health state shared by every health endpoint.
     health: HealthReporter,
     /// The health service.
-    health_service:
-        tonic_health::pb::health_server::HealthServer<tonic_health::server::HealthService>,
+    health_service: tonic_health::pb::health_server::HealthServer<Health>,
     /// Options.
     options: ServerOptions,
 }
@@ -215,9 +214,7 @@ impl Server {
         health
             .set_service_status(LIVENESS, ServingStatus::Serving)
             .await;
-        let health_service = tonic_health::pb::health_server::HealthServer::new(
-            tonic_health::server::HealthService::from_health_reporter(health.clone()),
-        );
+        let health_service = Health::server(health.clone());
         let registry = Arc::new(Registry::new(store, options.min_revision_wait));
         Ok(Self {
             listener,
@@ -446,9 +443,7 @@ impl Drop for AbortOnDrop {
 /// HTTP/1.1, on one listener, with the same health state as the API port.
 async fn serve_admin(listener: TcpListener, health: HealthReporter) {
     let metrics = crate::metrics::install();
-    let health_service = tonic_health::pb::health_server::HealthServer::new(
-        tonic_health::server::HealthService::from_health_reporter(health),
-    );
+    let health_service = Health::server(health);
     let app = axum::Router::new()
         .route(
             "/metrics",
@@ -636,4 +631,59 @@ fn operator_commands(
         secret_sha256,
     });
     Ok(commands)
+}
+
+/// `grpc.health.v1.Health` as the gRPC health checking protocol has it:
+/// tonic-health's service, except that `Watch` on a service the server does
+/// not know sends `SERVICE_UNKNOWN` and keeps the stream open (tonic-health
+/// ends it with NOT_FOUND, as `Check` rightly does), so a watching client
+/// keeps waiting rather than treating it as a failed call and retrying.
+pub struct Health(tonic_health::server::HealthService);
+
+impl Health {
+    fn server(reporter: HealthReporter) -> tonic_health::pb::health_server::HealthServer<Self> {
+        tonic_health::pb::health_server::HealthServer::new(Self(
+            tonic_health::server::HealthService::from_health_reporter(reporter),
+        ))
+    }
+}
+
+#[tonic::async_trait]
+impl tonic_health::pb::health_server::Health for Health {
+    async fn check(
+        &self,
+        request: tonic::Request<tonic_health::pb::HealthCheckRequest>,
+    ) -> Result<tonic::Response<tonic_health::pb::HealthCheckResponse>, tonic::Status> {
+        self.0.check(request).await
+    }
+
+    type WatchStream = std::pin::Pin<
+        Box<
+            dyn futures_util::Stream<
+                    Item = Result<tonic_health::pb::HealthCheckResponse, tonic::Status>,
+                > + Send,
+        >,
+    >;
+
+    async fn watch(
+        &self,
+        request: tonic::Request<tonic_health::pb::HealthCheckRequest>,
+    ) -> Result<tonic::Response<Self::WatchStream>, tonic::Status> {
+        match self.0.watch(request).await {
+            Ok(stream) => Ok(stream.map(|s| Box::pin(s) as Self::WatchStream)),
+            Err(status) if status.code() == tonic::Code::NotFound => {
+                let unknown = tonic_health::pb::HealthCheckResponse {
+                    status: tonic_health::pb::health_check_response::ServingStatus::ServiceUnknown
+                        as i32,
+                };
+                Ok(tonic::Response::new(Box::pin(
+                    futures_util::StreamExt::chain(
+                        futures_util::stream::iter([Ok(unknown)]),
+                        futures_util::stream::pending(),
+                    ),
+                )))
+            }
+            Err(status) => Err(status),
+        }
+    }
 }

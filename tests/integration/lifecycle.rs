@@ -29,6 +29,45 @@ async fn health(channel: tonic::transport::Channel, service: &str) -> i32 {
 }
 
 #[tokio::test]
+async fn health_watch_says_service_unknown_and_waits_as_the_protocol_asks() {
+    // grpc.health.v1: Check on an unknown service is NOT_FOUND; Watch sends
+    // SERVICE_UNKNOWN and keeps the stream open (a known one streams its
+    // status).
+    let server = TestServer::start().await;
+    let mut client = tonic_health::pb::health_client::HealthClient::new(server.channel());
+    let request = |service: &str| tonic_health::pb::HealthCheckRequest {
+        service: service.into(),
+    };
+    let status = client
+        .check(request("no.such.Service"))
+        .await
+        .expect_err("Check of an unknown service");
+    assert_eq!(status.code(), tonic::Code::NotFound);
+    for (service, want) in [
+        ("no.such.Service", ServingStatus::ServiceUnknown),
+        ("marque.v1.CheckService", ServingStatus::Serving),
+    ] {
+        let mut stream = client
+            .watch(request(service))
+            .await
+            .expect("Watch")
+            .into_inner();
+        let first = stream
+            .message()
+            .await
+            .expect("a status")
+            .expect("the stream is open");
+        assert_eq!(first.status, want as i32, "{service}");
+        assert!(
+            tokio::time::timeout(Duration::from_millis(300), stream.message())
+                .await
+                .is_err(),
+            "{service}: the stream stays open, with nothing more to say"
+        );
+    }
+}
+
+#[tokio::test]
 async fn health_is_not_serving_until_the_registry_is_loaded() {
     let gate = Arc::new(Notify::new());
     let start = Start::fixture();
