@@ -378,19 +378,27 @@ impl Server {
             anyhow::Ok(())
         };
         tokio::pin!(shutdown);
-        tokio::select! {
-            result = started => result?,
+        // A signal while starting (loading the registry, waiting for the
+        // database) goes straight to the shutdown below: the signal's
+        // future is done and must not be polled again.
+        let signalled = tokio::select! {
+            result = started => {
+                result?;
+                false
+            }
             result = &mut serving => {
                 result.context("server task failed")?.context("transport failed")?;
                 anyhow::bail!("the server stopped before it was ready");
             }
-            () = &mut shutdown => {}
-        }
-        tokio::select! {
-            () = &mut shutdown => {}
-            result = &mut serving => {
-                result.context("server task failed")?.context("transport failed")?;
-                return Ok(());
+            () = &mut shutdown => true,
+        };
+        if !signalled {
+            tokio::select! {
+                () = &mut shutdown => {}
+                result = &mut serving => {
+                    result.context("server task failed")?.context("transport failed")?;
+                    return Ok(());
+                }
             }
         }
 

@@ -68,6 +68,31 @@ async fn health_watch_says_service_unknown_and_waits_as_the_protocol_asks() {
 }
 
 #[tokio::test]
+async fn a_signal_while_the_registry_loads_stops_the_server_cleanly() {
+    // A pod deleted while it loads its snapshot (or waits for the
+    // database): the signal's future was polled again once done, a panic.
+    let gate = Arc::new(Notify::new());
+    let start = Start::fixture();
+    let store: Arc<dyn Store> = Arc::new(common::GatedStore::new(gate));
+    let server = Server::bind(start.options, store).await.expect("bind");
+    let addr = server.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server.run(async {
+        let _ = stopped.await;
+    }));
+    let channel = Endpoint::from_shared(format!("http://{addr}"))
+        .expect("endpoint")
+        .connect_lazy();
+    assert_eq!(health(channel, "").await, NOT_SERVING, "still loading");
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(30), task)
+        .await
+        .expect("stops")
+        .expect("no panic")
+        .expect("a clean stop");
+}
+
+#[tokio::test]
 async fn health_is_not_serving_until_the_registry_is_loaded() {
     let gate = Arc::new(Notify::new());
     let start = Start::fixture();
