@@ -201,16 +201,24 @@ impl PostgresStore {
 
     /// Applies the embedded migrations, under an advisory lock so that
     /// replicas starting together migrate once. Returns how many it applied.
+    /// A database a newer version migrated further is left as it is
+    /// (migrations keep the schema usable by the version before them, so a
+    /// rollback serves on it). Neither the wait for the lock nor a migration
+    /// is cut by `--database-statement-timeout`, which is for calls.
     ///
     /// # Errors
     /// When the database cannot be reached or a migration fails.
     pub async fn migrate(&self) -> anyhow::Result<usize> {
         let (mut client, driver) = self.settings.connect(None).await?;
         client
+            .batch_execute("SET statement_timeout = 0; SET lock_timeout = 0")
+            .await
+            .context("cannot lift the statement timeout for migrating")?;
+        client
             .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
             .await
             .context("cannot take the migration lock")?;
-        let mut runner = embedded::migrations::runner();
+        let mut runner = embedded::migrations::runner().set_abort_missing(false);
         runner.set_migration_table_name("marque_schema_history");
         let report = runner
             .run_async(&mut client)
@@ -225,7 +233,9 @@ impl PostgresStore {
     }
 
     /// Checks that every embedded migration is applied (for replicas that
-    /// must not migrate themselves).
+    /// must not migrate themselves). A database migrated further by a newer
+    /// version is accepted, with a warning: migrations keep the schema
+    /// usable by the version before them, so a rollback serves on it.
     ///
     /// # Errors
     /// When the database is behind the binary, or cannot be reached.
@@ -242,9 +252,16 @@ impl PostgresStore {
         drop(client);
         driver.abort();
         anyhow::ensure!(
-            applied == latest,
+            applied >= latest,
             "the database schema is at migration {applied:?}, this binary needs {latest:?}: run `marque migrate`"
         );
+        if applied > latest {
+            tracing::warn!(
+                applied = ?applied,
+                latest = ?latest,
+                "the database schema is ahead of this binary (a newer version migrated it); serving on it"
+            );
+        }
         Ok(())
     }
 

@@ -485,6 +485,50 @@ async fn replicas_racing_to_migrate_migrate_once() {
     assert_eq!(head, 1, "one seed revision");
 }
 
+#[tokio::test]
+async fn a_schema_a_newer_version_migrated_further_still_serves_and_migrating_outwaits_the_statement_timeout()
+ {
+    const MIGRATION_LOCK: i64 = 0x6d61_7271_7565_0001; // src/store/postgres.rs
+    let url = pg::fresh_database().await;
+    let mut settings = marque::store::PostgresSettings::new(&url);
+    settings.statement_timeout = Duration::from_millis(200);
+    let store = marque::store::PostgresStore::new(settings).expect("store");
+    store.migrate().await.expect("migrate");
+    let (admin, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(connection);
+    // Another replica migrating holds the lock past the statement timeout,
+    // which is for calls: it must not cut the wait.
+    admin
+        .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
+        .await
+        .expect("lock");
+    let (migrated, ()) = tokio::join!(store.migrate(), async {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        admin
+            .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
+            .await
+            .expect("unlock");
+    });
+    assert_eq!(migrated.expect("waited for the lock"), 0);
+    // A migration a newer version applied, which this binary does not have:
+    // a rollback serves on it.
+    admin
+        .execute(
+            "INSERT INTO marque_schema_history (version, name, applied_on, checksum) \
+             VALUES (9999, 'from_a_newer_version', '2026-12-02T00:00:00Z', '0')",
+            &[],
+        )
+        .await
+        .expect("a newer migration");
+    store
+        .verify_migrations()
+        .await
+        .expect("a schema ahead of the binary serves");
+    assert_eq!(store.migrate().await.expect("nothing to apply"), 0);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_brand_created_on_one_replica_takes_children_on_another_at_once() {
     let url = pg::fresh_database().await;
