@@ -71,8 +71,28 @@ impl PostgresSettings {
     }
 
     fn pg_config(&self) -> anyhow::Result<tokio_postgres::Config> {
-        let mut config: tokio_postgres::Config =
-            self.url.parse().context("invalid database URL")?;
+        // `require` verifies the server's certificate, as libpq's
+        // `verify-full` does (tokio-postgres does not parse those two).
+        let url = self
+            .url
+            .replace("sslmode=verify-full", "sslmode=require")
+            .replace("sslmode=verify-ca", "sslmode=require");
+        let mut config: tokio_postgres::Config = url.parse().context("invalid database URL")?;
+        // libpq's default, `prefer`, tries TLS and falls back to plaintext
+        // unverified; tokio-postgres here would go plaintext at once. Beyond
+        // this machine the choice is the operator's to write down.
+        if config.get_ssl_mode() == SslMode::Prefer
+            && let Some(remote) = config.get_hosts().iter().find_map(|host| match host {
+                tokio_postgres::config::Host::Tcp(name) if !is_loopback(name) => Some(name),
+                _ => None,
+            })
+        {
+            anyhow::bail!(
+                "the database URL for {remote} sets no sslmode (or `prefer`): add sslmode=require \
+                 (TLS, the certificate verified against the system roots or --database-ca-file) or \
+                 sslmode=disable (plaintext)"
+            );
+        }
         config.connect_timeout(self.connect_timeout);
         if config.get_application_name().is_none() {
             config.application_name("marque");
@@ -522,6 +542,17 @@ async fn events_after(
     rows.iter().map(|row| decode_event(row.get(0))).collect()
 }
 
+/// Whether a database host name is this machine (plaintext to it needs no
+/// `sslmode=disable`).
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// A write transaction holding the `registry_head` row lock.
 struct PostgresTx {
     /// The connection, in a transaction; rolled back if dropped uncommitted.
@@ -688,5 +719,45 @@ impl WriteTx for PostgresTx {
         // Committed: the connection goes back to the pool as it is.
         self.client.take();
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ssl_mode(url: &str) -> anyhow::Result<SslMode> {
+        Ok(PostgresSettings::new(url).pg_config()?.get_ssl_mode())
+    }
+
+    #[test]
+    fn a_remote_database_needs_an_sslmode_written_down() {
+        let refused = ssl_mode("postgres://marque@db.example.internal/marque")
+            .expect_err("no sslmode for a remote host");
+        assert!(
+            refused
+                .to_string()
+                .contains("db.example.internal sets no sslmode"),
+            "{refused}"
+        );
+        assert!(ssl_mode("host=db.example.internal user=marque sslmode=prefer").is_err());
+        for local in [
+            "postgres://postgres@127.0.0.1:5432/postgres",
+            "postgres://postgres@localhost/postgres",
+            "postgres://postgres@[::1]:5432/postgres",
+            "host=/var/run/postgresql user=postgres",
+        ] {
+            assert_eq!(ssl_mode(local).expect(local), SslMode::Prefer, "{local}");
+        }
+        assert_eq!(
+            ssl_mode("postgres://m@db.example.internal/m?sslmode=disable")
+                .expect("plaintext, said"),
+            SslMode::Disable
+        );
+        // libpq's verifying modes are `require` here, which verifies.
+        for mode in ["verify-full", "verify-ca", "require"] {
+            let url = format!("postgres://m@db.example.internal/m?sslmode={mode}");
+            assert_eq!(ssl_mode(&url).expect(mode), SslMode::Require, "{mode}");
+        }
     }
 }
