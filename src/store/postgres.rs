@@ -97,10 +97,16 @@ impl PostgresSettings {
         if config.get_application_name().is_none() {
             config.application_name("marque");
         }
-        config.options(format!(
+        // After the URL's own `options` (`-c search_path=…`), which stay.
+        let timeout = format!(
             "-c statement_timeout={}",
             self.statement_timeout.as_millis()
-        ));
+        );
+        let options = match config.get_options() {
+            Some(own) if !own.trim().is_empty() => format!("{own} {timeout}"),
+            _ => timeout,
+        };
+        config.options(options);
         Ok(config)
     }
 
@@ -753,6 +759,15 @@ mod tests {
             ssl_mode("postgres://m@db.example.internal/m?sslmode=disable")
                 .expect("plaintext, said"),
             SslMode::Disable
+        );
+        // The URL's own options stay, before the statement timeout.
+        let options =
+            PostgresSettings::new("postgres://m@127.0.0.1/m?options=-c%20search_path%3Dbrands")
+                .pg_config()
+                .expect("config");
+        assert_eq!(
+            options.get_options(),
+            Some("-c search_path=brands -c statement_timeout=30000")
         );
         // libpq's verifying modes are `require` here, which verifies.
         for mode in ["verify-full", "verify-ca", "require"] {
