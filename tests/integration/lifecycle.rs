@@ -67,14 +67,18 @@ async fn health_watch_says_service_unknown_and_waits_as_the_protocol_asks() {
     }
 }
 
-#[tokio::test]
-async fn a_signal_while_the_registry_loads_stops_the_server_cleanly() {
-    // A pod deleted while it loads its snapshot (or waits for the
-    // database): the signal's future was polled again once done, a panic.
-    let gate = Arc::new(Notify::new());
-    let start = Start::fixture();
+/// A server over a store whose first load waits for `gate`: a channel to
+/// it, what stops it, and its task.
+async fn serve_gated(
+    options: ServerOptions,
+    gate: Arc<Notify>,
+) -> (
+    tonic::transport::Channel,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<anyhow::Result<()>>,
+) {
     let store: Arc<dyn Store> = Arc::new(common::GatedStore::new(gate));
-    let server = Server::bind(start.options, store).await.expect("bind");
+    let server = Server::bind(options, store).await.expect("bind");
     let addr = server.local_addr().expect("addr");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(server.run(async {
@@ -83,6 +87,15 @@ async fn a_signal_while_the_registry_loads_stops_the_server_cleanly() {
     let channel = Endpoint::from_shared(format!("http://{addr}"))
         .expect("endpoint")
         .connect_lazy();
+    (channel, stop, task)
+}
+
+#[tokio::test]
+async fn a_signal_while_the_registry_loads_stops_the_server_cleanly() {
+    // A pod deleted while it loads its snapshot (or waits for the
+    // database): the signal's future was polled again once done, a panic.
+    let (channel, stop, task) =
+        serve_gated(Start::fixture().options, Arc::new(Notify::new())).await;
     assert_eq!(health(channel, "").await, NOT_SERVING, "still loading");
     let _ = stop.send(());
     tokio::time::timeout(Duration::from_secs(30), task)
@@ -96,16 +109,7 @@ async fn a_signal_while_the_registry_loads_stops_the_server_cleanly() {
 async fn health_is_not_serving_until_the_registry_is_loaded() {
     let gate = Arc::new(Notify::new());
     let start = Start::fixture();
-    let store: Arc<dyn Store> = Arc::new(common::GatedStore::new(gate.clone()));
-    let server = Server::bind(start.options, store).await.expect("bind");
-    let addr = server.local_addr().expect("addr");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(server.run(async {
-        let _ = stopped.await;
-    }));
-    let channel = Endpoint::from_shared(format!("http://{addr}"))
-        .expect("endpoint")
-        .connect_lazy();
+    let (channel, stop, task) = serve_gated(start.options, gate.clone()).await;
     for service in ["", "marque.v1.RegistryService", "marque.v1.CheckService"] {
         assert_eq!(
             health(channel.clone(), service).await,
