@@ -1060,8 +1060,13 @@ impl BrandIndex {
                     (&previous_word, &next_word),
                     longest,
                 );
-                let written = obf.original_span(range.clone());
-                self.whole_names(reading.as_ref(), (text, 0), (obf, exact), written, out);
+                self.whole_names(
+                    reading.as_ref(),
+                    (text, 0),
+                    (obf, exact),
+                    written.clone(),
+                    out,
+                );
             }
         }
     }

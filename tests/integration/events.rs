@@ -30,6 +30,20 @@ fn audit_client(
     AuditServiceClient::with_interceptor(server.channel(), server.bearer(who))
 }
 
+/// The revision of the stream's next message, which must be a checkpoint
+/// and come within 5 s (well before the default checkpoint interval).
+async fn first_checkpoint(stream: &mut Streaming<pb::WatchResponse>) -> u64 {
+    let message = tokio::time::timeout(Duration::from_secs(5), stream.message())
+        .await
+        .expect("a message within 5 s")
+        .expect("ok")
+        .expect("open");
+    match message.kind {
+        Some(Kind::Checkpoint(pb::Checkpoint { revision })) => revision,
+        _ => panic!("a checkpoint, not {message:?}"),
+    }
+}
+
 /// Reads messages until a checkpoint at `revision` or later; returns the
 /// events seen on the way.
 async fn events_until(
@@ -370,15 +384,7 @@ async fn watch_from_a_revision_the_registry_has_not_reached_is_an_invalid_argume
         .await
         .expect("watch from the head")
         .into_inner();
-    let message = tokio::time::timeout(Duration::from_secs(5), stream.message())
-        .await
-        .expect("a checkpoint within the interval")
-        .expect("ok")
-        .expect("open");
-    assert!(
-        matches!(message.kind, Some(Kind::Checkpoint(pb::Checkpoint { revision })) if revision == head),
-        "{message:?}"
-    );
+    assert_eq!(first_checkpoint(&mut stream).await, head);
     let next = authorize(&server, "platform-p", "after-head").await;
     let events = events_until(&mut stream, next).await;
     assert_eq!(events.first().map(|e| e.revision), Some(next));
@@ -403,15 +409,7 @@ async fn a_stream_with_nothing_to_replay_says_where_it_is_at_once() {
             .await
             .expect("watch")
             .into_inner();
-        let message = tokio::time::timeout(Duration::from_secs(5), stream.message())
-            .await
-            .expect("a message well before the checkpoint interval")
-            .expect("ok")
-            .expect("open");
-        assert!(
-            matches!(message.kind, Some(Kind::Checkpoint(pb::Checkpoint { revision })) if revision == head),
-            "{message:?}"
-        );
+        assert_eq!(first_checkpoint(&mut stream).await, head, "{who:?}");
     }
 }
 
