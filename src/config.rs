@@ -118,6 +118,11 @@ pub struct ServeArgs {
     /// PEM CA bundle: require client certificates that chain to it (mTLS).
     #[arg(long, env = "MARQUE_TLS_CLIENT_CA", requires = "tls_cert")]
     pub tls_client_ca: Option<PathBuf>,
+    /// How often the TLS files are read again: a renewed certificate (or client CA) is served
+    /// to new connections from the next look; files that do not make a valid configuration
+    /// are logged and the previous one kept; 0s reads them only at start.
+    #[arg(long, env = "MARQUE_TLS_RELOAD_INTERVAL", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub tls_reload_interval: Duration,
     /// Serve plaintext on a non-loopback address (behind a TLS-terminating proxy only).
     #[arg(long, env = "MARQUE_PLAINTEXT")]
     pub plaintext: bool,
@@ -234,6 +239,7 @@ impl ServeArgs {
             }),
             _ => None,
         };
+        options.tls_reload_every = self.tls_reload_interval;
         options.allow_plaintext = self.plaintext;
         options.seed = self.seed.as_deref().map(Seed::load).transpose()?;
         options.operator_key = match &self.operator_key {

@@ -59,6 +59,7 @@ pub mod server;
 pub mod snapshot;
 pub mod store;
 pub mod telemetry;
+pub mod tls;
 
 /// Code generated from the protos.
 #[allow(missing_docs, clippy::all, clippy::pedantic)]

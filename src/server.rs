@@ -15,7 +15,6 @@ use std::{future::Future, net::SocketAddr, path::PathBuf, sync::Arc, time::Durat
 use anyhow::Context as _;
 use axum::response::IntoResponse as _;
 use tokio::net::TcpListener;
-use tonic::transport::{Certificate, Identity, ServerTlsConfig};
 use tonic_health::{ServingStatus, server::HealthReporter};
 
 use crate::{
@@ -29,6 +28,7 @@ use crate::{
     registry::{Registry, RegistryError, WriteMeta},
     seed::Seed,
     store::Store,
+    tls::ReloadingTls,
 };
 
 /// The encoded descriptor set of the Marque protos, served by reflection.
@@ -134,6 +134,10 @@ pub struct ServerOptions {
     pub keepalive_interval: Option<Duration>,
     /// How long a PING may go unanswered before the connection is closed.
     pub keepalive_timeout: Duration,
+    /// How often the TLS files are read again (a renewed certificate is
+    /// served to new connections from the next look); zero reads them only
+    /// at start.
+    pub tls_reload_every: Duration,
 }
 
 impl ServerOptions {
@@ -156,6 +160,7 @@ impl ServerOptions {
             max_connection_age: None,
             keepalive_interval: Some(Duration::from_secs(60)),
             keepalive_timeout: Duration::from_secs(20),
+            tls_reload_every: Duration::from_secs(30),
         }
     }
 }
@@ -279,11 +284,18 @@ impl Server {
         if let Some(age) = options.max_connection_age {
             builder = builder.max_connection_age(age);
         }
-        if let Some(tls) = &options.tls {
-            builder = builder
-                .tls_config(tls_config(tls).await?)
-                .context("invalid TLS configuration")?;
-        }
+        let tls = match &options.tls {
+            Some(files) => Some(Arc::new(
+                ReloadingTls::load(files.clone())
+                    .await
+                    .context("invalid TLS configuration")?,
+            )),
+            None => None,
+        };
+        let _tls_watch = tls
+            .clone()
+            .filter(|_| !options.tls_reload_every.is_zero())
+            .map(|tls| AbortOnDrop(tokio::spawn(tls.watch(options.tls_reload_every))));
         let reflection_v1 = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
@@ -348,9 +360,16 @@ impl Server {
         let incoming = tonic::transport::server::TcpIncoming::from(listener)
             .with_nodelay(Some(true))
             .with_keepalive(options.keepalive_interval);
-        let mut serving = tokio::spawn(router.serve_with_incoming_shutdown(incoming, async {
+        let stopped = async {
             let _ = stop_rx.await;
-        }));
+        };
+        let mut serving = match tls {
+            Some(tls) => tokio::spawn(router.serve_with_incoming_shutdown(
+                tls.incoming(incoming, crate::tls::HANDSHAKE_TIMEOUT),
+                stopped,
+            )),
+            None => tokio::spawn(router.serve_with_incoming_shutdown(incoming, stopped)),
+        };
 
         let started = async {
             let revision = load_with_retries(&registry, options.migrate).await;
@@ -521,23 +540,6 @@ async fn report_store_health(registry: Arc<Registry>, health: HealthReporter) {
             return;
         }
     }
-}
-
-async fn tls_config(tls: &TlsFiles) -> anyhow::Result<ServerTlsConfig> {
-    let cert = tokio::fs::read(&tls.cert)
-        .await
-        .with_context(|| format!("cannot read TLS certificate {}", tls.cert.display()))?;
-    let key = tokio::fs::read(&tls.key)
-        .await
-        .with_context(|| format!("cannot read TLS key {}", tls.key.display()))?;
-    let mut config = ServerTlsConfig::new().identity(Identity::from_pem(cert, key));
-    if let Some(ca) = &tls.client_ca {
-        let ca = tokio::fs::read(ca)
-            .await
-            .with_context(|| format!("cannot read client CA {}", ca.display()))?;
-        config = config.client_ca_root(Certificate::from_pem(ca));
-    }
-    Ok(config)
 }
 
 /// Loads the seed into an empty registry, and makes sure an operator can get

@@ -295,6 +295,103 @@ async fn the_contract_documents_every_element() {
     assert!(undocumented.is_empty(), "undocumented: {undocumented:?}");
 }
 
+/// A TLS channel to `port` that trusts only `ca` (a new connection each).
+fn tls_channel(port: u16, ca: &str) -> tonic::transport::Channel {
+    Endpoint::from_shared(format!("https://localhost:{port}"))
+        .expect("endpoint")
+        .tls_config(
+            ClientTlsConfig::new()
+                .ca_certificate(Certificate::from_pem(ca))
+                .domain_name("localhost"),
+        )
+        .expect("tls config")
+        .connect_lazy()
+}
+
+async fn health_over_tls(channel: tonic::transport::Channel) -> bool {
+    tonic_health::pb::health_client::HealthClient::new(channel)
+        .check(tonic_health::pb::HealthCheckRequest::default())
+        .await
+        .is_ok_and(|s| s.into_inner().status == SERVING)
+}
+
+/// Writes `name` in `dir` as the kubelet updates a Secret volume: the new
+/// content appears at once, never half-written.
+fn replace(dir: &std::path::Path, name: &str, content: &str) {
+    let staged = dir.join(format!(".{name}.new"));
+    std::fs::write(&staged, content).expect("write");
+    std::fs::rename(&staged, dir.join(name)).expect("rename");
+}
+
+#[tokio::test]
+async fn a_renewed_certificate_is_served_to_new_connections_and_a_broken_one_is_not() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (old_cert, old_key) = self_signed();
+    replace(dir.path(), "tls.crt", &old_cert);
+    replace(dir.path(), "tls.key", &old_key);
+    let mut start = Start::fixture();
+    start.options.tls = Some(marque::server::TlsFiles {
+        cert: dir.path().join("tls.crt"),
+        key: dir.path().join("tls.key"),
+        client_ca: None,
+    });
+    start.options.tls_reload_every = Duration::from_millis(50);
+    let server = Server::bind(start.options, common::new_store().await.0)
+        .await
+        .expect("bind");
+    let port = server.local_addr().expect("addr").port();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server.run(async {
+        let _ = stopped.await;
+    }));
+    let open = tls_channel(port, &old_cert);
+    let mut serving = false;
+    for _ in 0..100 {
+        if health_over_tls(open.clone()).await {
+            serving = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(serving, "health over TLS with the first certificate");
+
+    // Renewed: new connections get the new certificate.
+    let (new_cert, new_key) = self_signed();
+    replace(dir.path(), "tls.key", &new_key);
+    replace(dir.path(), "tls.crt", &new_cert);
+    let mut renewed = false;
+    for _ in 0..200 {
+        if health_over_tls(tls_channel(port, &new_cert)).await {
+            renewed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(
+        renewed,
+        "a new connection is served the renewed certificate"
+    );
+    assert!(
+        !health_over_tls(tls_channel(port, &old_cert)).await,
+        "a new connection no longer gets the old certificate"
+    );
+    // The connection made before keeps working.
+    assert!(health_over_tls(open).await, "the open connection survives");
+
+    // A key that does not go with the certificate is not adopted: the
+    // renewed pair stays.
+    let (_, stray_key) = self_signed();
+    replace(dir.path(), "tls.key", &stray_key);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        health_over_tls(tls_channel(port, &new_cert)).await,
+        "a broken change leaves the previous certificate in place"
+    );
+
+    let _ = stop.send(());
+    task.await.expect("join").expect("clean stop");
+}
+
 fn self_signed() -> (String, String) {
     let cert =
         rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).expect("certificate");

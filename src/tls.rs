@@ -1,0 +1,310 @@
+//! TLS on the API port, with its files read again while serving.
+//!
+//! cert-manager renews a certificate into its Secret well before it
+//! expires, and the kubelet swaps the mounted files in place. A server that
+//! read them only at start would go on presenting the old certificate until
+//! clients refuse it. So the server reads the certificate, key and client CA
+//! again every `reload_every`; when their bytes changed and they make a
+//! valid configuration, new connections get it (open connections keep the
+//! one they were made with). A change that does not make one (a key that
+//! does not match its certificate, a file caught half-written) is logged
+//! once and the previous configuration stays.
+//!
+//! Handshakes run in their own tasks with a deadline, so a client that
+//! opens a connection and says nothing holds neither the accept loop nor a
+//! task for long.
+
+use std::{io, sync::Arc, time::Duration};
+
+use anyhow::Context as _;
+use arc_swap::ArcSwap;
+use futures_util::StreamExt as _;
+use rustls::{
+    RootCertStore, ServerConfig,
+    pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject as _},
+    server::WebPkiClientVerifier,
+};
+use tokio::{net::TcpStream, sync::mpsc};
+use tokio_rustls::{TlsAcceptor, server::TlsStream};
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::transport::server::TcpIncoming;
+
+use crate::server::TlsFiles;
+
+/// How long a client may take to finish its TLS handshake.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Handshaken connections waiting for the server to take them.
+const READY_CONNECTIONS: usize = 64;
+
+/// The bytes of the TLS files, as last read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Material {
+    cert: Vec<u8>,
+    key: Vec<u8>,
+    client_ca: Option<Vec<u8>>,
+}
+
+/// The API port's TLS configuration, replaced when its files change.
+pub struct ReloadingTls {
+    files: TlsFiles,
+    config: ArcSwap<ServerConfig>,
+    /// What the files held at the last look (valid or not), so that a
+    /// broken change is reported once, not at every look.
+    seen: std::sync::Mutex<Material>,
+}
+
+impl std::fmt::Debug for ReloadingTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReloadingTls")
+            .field("files", &self.files)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ReloadingTls {
+    /// Reads the files and builds the first configuration.
+    ///
+    /// # Errors
+    /// When a file cannot be read, or they do not make a valid
+    /// configuration.
+    pub async fn load(files: TlsFiles) -> anyhow::Result<Self> {
+        let material = read(&files).await?;
+        let config = build(&material, &files)?;
+        Ok(Self {
+            files,
+            config: ArcSwap::from_pointee(config),
+            seen: std::sync::Mutex::new(material),
+        })
+    }
+
+    /// Reads the files again, and adopts them when they changed and make a
+    /// valid configuration. Returns whether it adopted a new one.
+    pub async fn reload(&self) -> bool {
+        let material = match read(&self.files).await {
+            Ok(material) => material,
+            Err(e) => {
+                // Mid-swap, a file can be missing for a moment: the next
+                // look sees the whole new set.
+                tracing::debug!(error = format!("{e:#}"), "TLS files not readable now");
+                return false;
+            }
+        };
+        {
+            let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+            if *seen == material {
+                return false;
+            }
+            seen.clone_from(&material);
+        }
+        match build(&material, &self.files) {
+            Ok(config) => {
+                self.config.store(Arc::new(config));
+                tracing::info!(cert = %self.files.cert.display(), "TLS files changed: new connections use them");
+                true
+            }
+            Err(e) => {
+                tracing::warn!(
+                    error = format!("{e:#}"),
+                    "TLS files changed but do not make a valid configuration: still serving the previous one"
+                );
+                false
+            }
+        }
+    }
+
+    /// Looks at the files every `every`, for ever.
+    pub async fn watch(self: Arc<Self>, every: Duration) {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticks.tick().await;
+        loop {
+            ticks.tick().await;
+            self.reload().await;
+        }
+    }
+
+    /// The connections of `tcp`, each handshaken with the configuration
+    /// current when it was accepted. Accepting stops when the stream is
+    /// dropped.
+    pub fn incoming(
+        self: Arc<Self>,
+        mut tcp: TcpIncoming,
+        handshake_timeout: Duration,
+    ) -> ReceiverStream<io::Result<TlsStream<TcpStream>>> {
+        let (ready, taken) = mpsc::channel(READY_CONNECTIONS);
+        tokio::spawn(async move {
+            loop {
+                let accepted = tokio::select! {
+                    () = ready.closed() => break,
+                    accepted = tcp.next() => accepted,
+                };
+                let stream = match accepted {
+                    None => break,
+                    Some(Ok(stream)) => stream,
+                    Some(Err(e)) => {
+                        // Out of descriptors, say: do not spin on it.
+                        tracing::debug!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        continue;
+                    }
+                };
+                let acceptor = TlsAcceptor::from(self.config.load_full());
+                let ready = ready.clone();
+                tokio::spawn(async move {
+                    match tokio::time::timeout(handshake_timeout, acceptor.accept(stream)).await {
+                        Ok(Ok(tls)) => {
+                            let _ = ready.send(Ok(tls)).await;
+                        }
+                        Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
+                        Err(_) => tracing::debug!("TLS handshake timed out"),
+                    }
+                });
+            }
+        });
+        ReceiverStream::new(taken)
+    }
+}
+
+async fn read(files: &TlsFiles) -> anyhow::Result<Material> {
+    let cert = tokio::fs::read(&files.cert)
+        .await
+        .with_context(|| format!("cannot read TLS certificate {}", files.cert.display()))?;
+    let key = tokio::fs::read(&files.key)
+        .await
+        .with_context(|| format!("cannot read TLS key {}", files.key.display()))?;
+    let client_ca = match &files.client_ca {
+        Some(path) => Some(
+            tokio::fs::read(path)
+                .await
+                .with_context(|| format!("cannot read client CA {}", path.display()))?,
+        ),
+        None => None,
+    };
+    Ok(Material {
+        cert,
+        key,
+        client_ca,
+    })
+}
+
+/// A rustls configuration (ring, HTTP/2 by ALPN) from the files' bytes.
+fn build(material: &Material, files: &TlsFiles) -> anyhow::Result<ServerConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .context("TLS protocol versions")?;
+    let builder = match &material.client_ca {
+        None => builder.with_no_client_auth(),
+        Some(pem) => {
+            let name = files
+                .client_ca
+                .as_deref()
+                .map(|path| path.display().to_string())
+                .unwrap_or_default();
+            let mut roots = RootCertStore::empty();
+            let certs = CertificateDer::pem_slice_iter(pem)
+                .collect::<Result<Vec<_>, _>>()
+                .with_context(|| format!("cannot parse client CA {name}"))?;
+            let (added, _) = roots.add_parsable_certificates(certs);
+            anyhow::ensure!(added > 0, "no usable certificate in client CA {name}");
+            let verifier = WebPkiClientVerifier::builder_with_provider(roots.into(), provider)
+                .build()
+                .with_context(|| format!("client CA {name}"))?;
+            builder.with_client_cert_verifier(verifier)
+        }
+    };
+    let chain = CertificateDer::pem_slice_iter(&material.cert)
+        .collect::<Result<Vec<_>, _>>()
+        .with_context(|| format!("cannot parse TLS certificate {}", files.cert.display()))?;
+    anyhow::ensure!(
+        !chain.is_empty(),
+        "no certificate in {}",
+        files.cert.display()
+    );
+    let key = PrivateKeyDer::from_pem_slice(&material.key)
+        .with_context(|| format!("cannot parse TLS key {}", files.key.display()))?;
+    let mut config = builder.with_single_cert(chain, key).with_context(|| {
+        format!(
+            "TLS key {} does not go with certificate {}",
+            files.key.display(),
+            files.cert.display()
+        )
+    })?;
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair() -> (String, String) {
+        let cert =
+            rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).expect("certificate");
+        (cert.cert.pem(), cert.signing_key.serialize_pem())
+    }
+
+    fn files(dir: &std::path::Path) -> TlsFiles {
+        TlsFiles {
+            cert: dir.join("tls.crt"),
+            key: dir.join("tls.key"),
+            client_ca: None,
+        }
+    }
+
+    fn write(dir: &std::path::Path, cert: &str, key: &str) {
+        std::fs::write(dir.join("tls.crt"), cert).expect("write");
+        std::fs::write(dir.join("tls.key"), key).expect("write");
+    }
+
+    #[tokio::test]
+    async fn a_valid_change_is_adopted_and_a_broken_one_is_not() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (cert, key) = pair();
+        write(dir.path(), &cert, &key);
+        let tls = ReloadingTls::load(files(dir.path())).await.expect("load");
+        let first = tls.config.load_full();
+        assert_eq!(first.alpn_protocols, vec![b"h2".to_vec()]);
+        assert!(!tls.reload().await, "nothing changed");
+
+        // A key from another pair does not go with the certificate.
+        let (other_cert, other_key) = pair();
+        write(dir.path(), &cert, &other_key);
+        assert!(!tls.reload().await);
+        assert!(Arc::ptr_eq(&first, &tls.config.load_full()));
+        // Garbage neither.
+        write(dir.path(), "not a certificate", &key);
+        assert!(!tls.reload().await);
+        assert!(Arc::ptr_eq(&first, &tls.config.load_full()));
+        // A missing file is a moment of a swap.
+        std::fs::remove_file(dir.path().join("tls.key")).expect("remove");
+        assert!(!tls.reload().await);
+
+        write(dir.path(), &other_cert, &other_key);
+        assert!(tls.reload().await);
+        assert!(!Arc::ptr_eq(&first, &tls.config.load_full()));
+        assert!(!tls.reload().await, "adopted once");
+    }
+
+    #[tokio::test]
+    async fn files_that_make_no_configuration_fail_the_first_load() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (cert, _) = pair();
+        let (_, key) = pair();
+        write(dir.path(), &cert, &key);
+        let e = ReloadingTls::load(files(dir.path()))
+            .await
+            .expect_err("mismatched key");
+        assert!(format!("{e:#}").contains("does not go with"), "{e:#}");
+        std::fs::write(dir.path().join("tls.crt"), "").expect("write");
+        let e = ReloadingTls::load(files(dir.path()))
+            .await
+            .expect_err("empty certificate");
+        assert!(format!("{e:#}").contains("no certificate"), "{e:#}");
+        let mut with_ca = files(dir.path());
+        with_ca.client_ca = Some(dir.path().join("missing-ca.crt"));
+        let e = ReloadingTls::load(with_ca).await.expect_err("missing CA");
+        assert!(format!("{e:#}").contains("cannot read client CA"), "{e:#}");
+    }
+}
