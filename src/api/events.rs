@@ -18,6 +18,7 @@ use crate::{
         self as pb, audit_service_server::AuditService, watch_service_server::WatchService,
     },
     registry::Registry,
+    snapshot::Snapshot,
     store::AuditQuery,
 };
 
@@ -176,8 +177,16 @@ impl WatchFilter {
             })
     }
 
-    fn keeps(&self, registry: &Registry, resource: &Resource) -> bool {
-        let snapshot = registry.snapshot();
+    /// Whether the stream's key is revoked (or gone) in `snapshot`: the
+    /// stream may have been opened on a replica that had not applied the
+    /// revocation yet, from a revision after it.
+    fn key_revoked_in(&self, snapshot: &Snapshot) -> bool {
+        snapshot
+            .api_key(self.caller.key.as_str())
+            .is_none_or(|key| key.revoke_time.is_some())
+    }
+
+    fn keeps(&self, snapshot: &Snapshot, resource: &Resource) -> bool {
         auth::may_watch(&self.caller, resource, |brand| {
             snapshot.brand(brand.as_str()).map(|b| b.owner.clone())
         }) && (self.brands.is_empty() || resource.brand().is_some_and(|b| self.brands.contains(b)))
@@ -188,12 +197,12 @@ impl WatchFilter {
     /// next part starts (see [`convert::change_event_part`]).
     fn part(
         &self,
-        registry: &Registry,
+        snapshot: &Snapshot,
         event: &ChangeEvent,
         from: usize,
     ) -> Option<(pb::ChangeEvent, Option<usize>)> {
         convert::change_event_part(event, from, convert::MAX_PART_BYTES, |resource| {
-            self.keeps(registry, resource)
+            self.keeps(snapshot, resource)
         })
     }
 }
@@ -257,6 +266,40 @@ async fn feed(
                 return;
             }
         };
+        // Who owns a brand is read from the snapshot: one at least as new
+        // as the events, else an event about a brand this replica has not
+        // applied yet (another replica wrote it) would be dropped for its
+        // owner, and the cursor moved past it.
+        // The same for the key: a stream opened on a replica that had not
+        // applied its key's revocation, from a revision after it, would
+        // never read the revocation's event.
+        let mut snapshot = registry.snapshot();
+        if events.last().map_or(cursor, |last| last.revision) > snapshot.revision() {
+            snapshot = match registry.latest_snapshot().await {
+                Ok(snapshot) => snapshot,
+                Err(e) => {
+                    crate::auth::current_call_event!(
+                        tracing::Level::WARN,
+                        error = %e,
+                        "watch stream cut: store unavailable"
+                    );
+                    let _ = tx
+                        .send(Err(Status::unavailable(format!(
+                            "the change feed is unavailable; resume from revision {cursor}"
+                        ))))
+                        .await;
+                    return;
+                }
+            };
+        }
+        if filter.key_revoked_in(&snapshot) {
+            let _ = tx
+                .send(Err(Status::unauthenticated(
+                    "the API key of this stream is revoked",
+                )))
+                .await;
+            return;
+        }
         for event in &events {
             if filter.revokes_key(event) {
                 let _ = tx.send(Err(key_revoked(event.revision))).await;
@@ -265,7 +308,7 @@ async fn feed(
             cursor = event.revision;
             // A large revision goes out as parts, built one at a time.
             let mut from = Some(0);
-            while let Some((part, next)) = from.and_then(|from| filter.part(&registry, event, from))
+            while let Some((part, next)) = from.and_then(|from| filter.part(&snapshot, event, from))
             {
                 if !send(&tx, pb::watch_response::Kind::Event(part)).await {
                     return;

@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use common::{Start, TestServer, Who, page_token_after};
 use marque::pb::marque::v1::{
@@ -906,4 +906,120 @@ async fn audit_and_caller_reads_take_min_revision() {
         .expect("caller")
         .into_inner();
     assert!(caller.revision >= written);
+}
+
+/// A Watch stream on a replica behind the head (another replica wrote what
+/// it has not applied) judges each event by a snapshot that has it: the
+/// owner of a brand created on the other replica gets that brand's events,
+/// and a stream opened with a key revoked on the other replica ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_behind_the_head_watches_what_another_wrote() {
+    let store = common::new_store().await.0;
+    let mut start = Start::fixture();
+    start.store = Some(store.clone());
+    let keys = start.keys.clone();
+    let a = start.start().await;
+    let mut start = Start::fixture();
+    start.keys = keys;
+    start.options.seed = None;
+    start.options.feed_poll = Duration::from_secs(3600);
+    start.store = Some(Arc::new(common::DeafStore(store)));
+    let b = start.start().await;
+    // b's follower catches up once as it starts, then sleeps for the hour.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let mut owner = a.registry_as(Who::OwnerA);
+    let created = owner
+        .create_brand(pb::CreateBrandRequest {
+            brand_id: "written-on-a".into(),
+            brand: Some(pb::Brand {
+                display_name: "Written On A".into(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("create on a")
+        .into_inner()
+        .revision;
+    let authorized = owner
+        .authorize_seller(pb::AuthorizeSellerRequest {
+            parent: "brands/written-on-a".into(),
+            authorization: Some(pb::Authorization {
+                platform: "members/platform-p".into(),
+                seller_account: "seller-on-a".into(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("authorize on a")
+        .into_inner()
+        .revision;
+    assert!(
+        b.registry.snapshot().revision() < created,
+        "b has not applied a's writes"
+    );
+    let mut watch = WatchServiceClient::with_interceptor(b.channel(), b.bearer(Who::OwnerA))
+        .watch(pb::WatchRequest {
+            from_revision: created - 1,
+            kinds: vec![pb::ResourceKind::Authorization as i32],
+            ..Default::default()
+        })
+        .await
+        .expect("watch on b")
+        .into_inner();
+    let event = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match watch.message().await.expect("stream").expect("open").kind {
+                Some(Kind::Event(event)) => return event,
+                Some(Kind::Checkpoint(checkpoint)) => assert!(
+                    checkpoint.revision < authorized,
+                    "a checkpoint past the authorization without its event: {checkpoint:?}"
+                ),
+                None => {}
+            }
+        }
+    })
+    .await
+    .expect("the authorization's event comes");
+    assert_eq!(event.revision, authorized, "{event:?}");
+    drop(watch);
+
+    // The owner's key is revoked on a; b has not applied it.
+    let revoked = a
+        .registry_as(Who::Operator)
+        .revoke_api_key(pb::RevokeApiKeyRequest {
+            name: format!(
+                "members/owner-a/apiKeys/{}",
+                b.keys.of(Who::OwnerA).expect("key").split('_').nth(1).expect("key id")
+            ),
+            request_id: String::new(),
+        })
+        .await
+        .expect("revoke on a")
+        .into_inner()
+        .revision;
+    assert!(b.registry.snapshot().revision() < revoked);
+    let mut watch = WatchServiceClient::with_interceptor(b.channel(), b.bearer(Who::OwnerA))
+        .watch(pb::WatchRequest {
+            from_revision: revoked,
+            ..Default::default()
+        })
+        .await
+        .expect("opened on b, which still knows the key")
+        .into_inner();
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match watch.message().await {
+                Ok(Some(_)) => {}
+                Ok(None) => panic!("the stream ended without an error"),
+                Err(status) => return status,
+            }
+        }
+    })
+    .await
+    .expect("the stream ends");
+    assert_eq!(ended.code(), Code::Unauthenticated, "{ended:?}");
+    assert!(ended.message().contains("revoked"), "{ended:?}");
 }

@@ -445,6 +445,41 @@ impl Store for GatedStore {
     }
 }
 
+/// A store that never says another replica wrote (no NOTIFY wake-ups): with
+/// a long `feed_poll`, the replica over it applies only what it writes
+/// itself or reads on demand, as one lagging behind another would.
+pub struct DeafStore(pub Arc<dyn Store>);
+
+#[async_trait::async_trait]
+impl Store for DeafStore {
+    fn kind(&self) -> &'static str {
+        self.0.kind()
+    }
+    fn durable(&self) -> bool {
+        self.0.durable()
+    }
+    async fn load(&self) -> Result<marque::snapshot::Snapshot, marque::store::StoreError> {
+        self.0.load().await
+    }
+    async fn events_after(
+        &self,
+        after: marque::model::Revision,
+        limit: usize,
+        max_bytes: usize,
+    ) -> Result<Vec<marque::model::ChangeEvent>, marque::store::StoreError> {
+        self.0.events_after(after, limit, max_bytes).await
+    }
+    async fn begin(&self) -> Result<Box<dyn marque::store::WriteTx>, marque::store::StoreError> {
+        self.0.begin().await
+    }
+    async fn audit(
+        &self,
+        query: &marque::store::AuditQuery,
+    ) -> Result<Vec<marque::model::ChangeEvent>, marque::store::StoreError> {
+        self.0.audit(query).await
+    }
+}
+
 fn python() -> std::path::PathBuf {
     std::env::var_os("MARQUE_TEST_PYTHON")
         .map(std::path::PathBuf::from)
