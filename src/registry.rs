@@ -368,8 +368,7 @@ impl Registry {
         if revision <= snapshot.revision() {
             return Ok(true);
         }
-        let after = revision.saturating_sub(1).min(crate::model::MAX_REVISION);
-        Ok(!self.store.events_after(after, 1, 0).await?.is_empty())
+        Ok(revision <= self.store.committed_head().await?)
     }
 
     /// Executes `commands` as one write, in one revision.
@@ -693,6 +692,9 @@ mod tests {
             max_bytes: usize,
         ) -> Result<Vec<ChangeEvent>, StoreError> {
             self.inner.events_after(after, limit, max_bytes).await
+        }
+        async fn committed_head(&self) -> Result<Revision, StoreError> {
+            self.inner.committed_head().await
         }
         async fn audit(&self, query: &AuditQuery) -> Result<Vec<ChangeEvent>, StoreError> {
             self.inner.audit(query).await

@@ -79,6 +79,10 @@ impl Store for MemoryStore {
             .events_after(after, limit, max_bytes))
     }
 
+    async fn committed_head(&self) -> Result<Revision, StoreError> {
+        Ok(self.inner.lock().await.events.len() as Revision)
+    }
+
     async fn audit(&self, query: &super::AuditQuery) -> Result<Vec<ChangeEvent>, StoreError> {
         let log = self.inner.lock().await;
         let events = log

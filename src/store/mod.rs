@@ -138,6 +138,13 @@ pub trait Store: Send + Sync + 'static {
         max_bytes: usize,
     ) -> Result<Vec<ChangeEvent>, StoreError>;
 
+    /// The latest committed revision (0 for an empty registry): one small
+    /// read, for a caller that only asks whether a revision exists.
+    ///
+    /// # Errors
+    /// When the store cannot be read.
+    async fn committed_head(&self) -> Result<Revision, StoreError>;
+
     /// Change events for an audit listing, newest first.
     ///
     /// # Errors

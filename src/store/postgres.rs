@@ -422,6 +422,16 @@ impl Store for PostgresStore {
         events_after(&client, after, limit, max_bytes).await
     }
 
+    async fn committed_head(&self) -> Result<Revision, StoreError> {
+        let client = self.client().await?;
+        let head: i64 = client
+            .query_one("SELECT revision FROM registry_head", &[])
+            .await
+            .map_err(classify)?
+            .get(0);
+        Ok(head as Revision)
+    }
+
     async fn audit(&self, query: &super::AuditQuery) -> Result<Vec<ChangeEvent>, StoreError> {
         let client = self.client().await?;
         let before = query.before.map(to_i64).transpose()?;

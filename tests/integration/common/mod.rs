@@ -434,6 +434,9 @@ impl Store for GatedStore {
     ) -> Result<Vec<marque::model::ChangeEvent>, marque::store::StoreError> {
         self.inner.events_after(after, limit, max_bytes).await
     }
+    async fn committed_head(&self) -> Result<marque::model::Revision, marque::store::StoreError> {
+        self.inner.committed_head().await
+    }
     async fn begin(&self) -> Result<Box<dyn marque::store::WriteTx>, marque::store::StoreError> {
         self.inner.begin().await
     }
@@ -468,6 +471,9 @@ impl Store for DeafStore {
         max_bytes: usize,
     ) -> Result<Vec<marque::model::ChangeEvent>, marque::store::StoreError> {
         self.0.events_after(after, limit, max_bytes).await
+    }
+    async fn committed_head(&self) -> Result<marque::model::Revision, marque::store::StoreError> {
+        self.0.committed_head().await
     }
     async fn begin(&self) -> Result<Box<dyn marque::store::WriteTx>, marque::store::StoreError> {
         self.0.begin().await
