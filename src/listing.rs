@@ -157,6 +157,38 @@ thread_local! {
     static SCRATCH: Cell<Option<Scratch>> = const { Cell::new(None) };
 }
 
+/// Drops, among `matches[first..]` (one field's text matches), a strong
+/// match inside a longer strong one of another owner's brand that is in
+/// scope: that text is the other brand's name as written (`雅坊` inside
+/// `翠雅坊`, both registered, the longer one for these goods), not a
+/// mention of the shorter one. Detection already drops those inside a name
+/// of the same owner; inside another owner's name only scope can tell, so
+/// a longer name without a trademark for these goods hides nothing (a
+/// member cannot hide another's brand by registering an alias around it).
+fn hide_inside_names_in_scope(matches: &mut Vec<Match>, first: usize) {
+    if matches.len() < first + 2 {
+        return;
+    }
+    let field = &matches[first..];
+    let hidden: Vec<usize> = (first..matches.len())
+        .filter(|&i| {
+            let m = &matches[i];
+            m.evidence.is_strong()
+                && field.iter().any(|s| {
+                    s.evidence.is_strong()
+                        && s.trademark.is_some()
+                        && s.brand.owner != m.brand.owner
+                        && s.span.start <= m.span.start
+                        && m.span.end <= s.span.end
+                        && s.span.len() > m.span.len()
+                })
+        })
+        .collect();
+    for i in hidden.into_iter().rev() {
+        matches.remove(i);
+    }
+}
+
 /// Checks `listing` by a seller of `platform` at `at`.
 pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timestamp) -> Outcome {
     let Some(index) = snapshot.detection() else {
@@ -267,6 +299,7 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
                     .map(str::to_string),
             );
             matches.reserve(text.len());
+            let first = matches.len();
             for m in text.iter() {
                 resolve(
                     &mut matches,
@@ -279,6 +312,7 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
                     m.preceded_by_compatibility_phrase,
                 );
             }
+            hide_inside_names_in_scope(&mut matches, first);
         }
         index.layers().scan_logos(&listing.image_hashes, logos);
         for m in logos.iter() {

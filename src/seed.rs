@@ -231,6 +231,7 @@ fn names_not_shared_across_owners(brands: &[BrandRow]) -> anyhow::Result<()> {
         id,
         names: names_of(b).into_iter().map(|(_, name)| name).collect(),
         logos: Vec::new(),
+        owner: 0,
     }))
     .context("cannot index the seed's brand names")?;
     let mut declared = Vec::new();

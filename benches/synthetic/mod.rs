@@ -209,6 +209,8 @@ pub fn registry(sizes: Sizes) -> Vec<BrandEntry> {
             id: i as u32,
             names: vec![name(&mut rng, 5, 12)],
             logos: Vec::new(),
+            // Every brand its own owner: no name hides another's.
+            owner: i as u32,
         })
         .collect();
     for _ in 0..sizes.aliases {

@@ -98,6 +98,8 @@ struct Slice {
 struct NameRec {
     /// The brand it belongs to.
     brand: u32,
+    /// The brand's owner ([`BrandEntry::owner`]).
+    owner: u32,
     /// As registered (reported as the matched term).
     term: Slice,
     /// Exact fold: a match whose exact fold equals it is `TEXT_EXACT`.
@@ -495,6 +497,7 @@ impl BrandIndex {
             let joined_slice = push_arena(&mut arena, strict);
             names.push(NameRec {
                 brand: entry.id,
+                owner: entry.owner,
                 term,
                 exact: exact_slice,
                 joined: joined_slice,
@@ -1159,6 +1162,7 @@ impl BrandIndex {
                     }
                     out.push(TextMatch {
                         brand: rec.brand,
+                        owner: rec.owner,
                         evidence: Evidence::TextObfuscated,
                         name: NameId(name),
                         span: span.clone(),
@@ -1335,6 +1339,7 @@ impl BrandIndex {
             };
             out.push(TextMatch {
                 brand: rec.brand,
+                owner: rec.owner,
                 evidence,
                 name: NameId(name),
                 span: span.clone(),
@@ -1409,6 +1414,7 @@ impl BrandIndex {
                     .clone();
                 out.push(TextMatch {
                     brand: rec.brand,
+                    owner: rec.owner,
                     evidence: match distance {
                         0 => Evidence::TextObfuscated,
                         d => Evidence::TextFuzzy {
@@ -2284,10 +2290,11 @@ fn finish(out: &mut Vec<TextMatch>) {
 /// Drops the matches that lie inside another brand's name as written: a
 /// fuzzy match inside the span of an exact or obfuscated match (`Flais`, a
 /// registered name, is not also a misspelt `Plais`), and any match inside
-/// a longer exact or obfuscated one (`路易` inside `路易威登`, `Blanc` inside
-/// `Mont Blanc`). `out` is in [`order`], which this keeps. Applied to a
-/// scan's final matches, after layers are merged ([`super::Layers`]),
-/// since it looks across brands.
+/// a longer exact or obfuscated one of the same owner (`路易` inside
+/// `路易威登`, `Blanc` inside `Mont Blanc`). Another owner's longer name
+/// hides nothing (see [`BrandEntry::owner`]). `out` is in [`order`], which
+/// this keeps. Applied to a scan's final matches, after layers are merged
+/// ([`super::Layers`]), since it looks across brands.
 pub(super) fn drop_matches_inside_names(out: &mut Vec<TextMatch>) {
     let is_fuzzy = |m: &TextMatch| matches!(m.evidence, Evidence::TextFuzzy { .. });
     // Sorted by span start: a strong match that starts earlier and ends no
@@ -2307,9 +2314,20 @@ pub(super) fn drop_matches_inside_names(out: &mut Vec<TextMatch>) {
         }
         for k in i..j {
             let m = &out[k];
-            let inside = (reach > 0 && m.span.end <= reach)
-                || m.span.end < group_end
-                || (is_fuzzy(m) && m.span.end <= group_end);
+            let inside = if is_fuzzy(m) {
+                (reach > 0 && m.span.end <= reach) || m.span.end <= group_end
+            } else {
+                // Rare: look for a longer one of the same owner among all
+                // (`out` is still a permutation of the matches).
+                ((reach > 0 && m.span.end <= reach) || m.span.end < group_end)
+                    && out.iter().any(|s| {
+                        s.owner == m.owner
+                            && !is_fuzzy(s)
+                            && s.span.start <= m.span.start
+                            && m.span.end <= s.span.end
+                            && s.span.len() > m.span.len()
+                    })
+            };
             if !inside {
                 out.swap(keep, k);
                 keep += 1;
@@ -2444,6 +2462,7 @@ mod anchored_tests {
             id,
             names: vec![(*name).to_owned()],
             logos: Vec::new(),
+            owner: 0,
         }))
         .expect("index builds")
     });
@@ -2499,6 +2518,7 @@ mod anchored_tests {
             id: 1,
             names: vec![long.clone(), "aa".to_owned()],
             logos: Vec::new(),
+            owner: 0,
         }])
         .expect("index builds");
         // Every `a` begins a walk that reads up to 61 bytes: past the budget.

@@ -10,8 +10,8 @@
 //! use marque::detect::{BrandEntry, BrandIndex, Evidence};
 //! # fn main() -> Result<(), marque::detect::IndexError> {
 //! let index = BrandIndex::build([
-//!     BrandEntry { id: 1, names: vec!["Cartier".into(), "卡地亚".into()], logos: vec![] },
-//!     BrandEntry { id: 2, names: vec!["Louis Vuitton".into()], logos: vec![] },
+//!     BrandEntry { id: 1, names: vec!["Cartier".into(), "卡地亚".into()], logos: vec![], owner: 1 },
+//!     BrandEntry { id: 2, names: vec!["Louis Vuitton".into()], logos: vec![], owner: 2 },
 //! ])?;
 //! let mut found = Vec::new();
 //! let title = "Genuine C4rtier watch, not LouisVuitton";
@@ -125,8 +125,12 @@
 //!    matches inside another brand's name as written: a fuzzy match inside
 //!    the span of an exact or obfuscated match (`Flais`, a registered name,
 //!    is not also a misspelt `Plais`; DESIGN.md's "no stronger match"), and
-//!    any match inside a longer exact or obfuscated one (`路易` inside
-//!    `路易威登`, `Blanc` inside `Mont Blanc`).
+//!    any match inside a longer exact or obfuscated one of a brand of the
+//!    same owner (`路易` inside `路易威登`, `Polo` inside `Polo Ralph
+//!    Lauren`). Inside another owner's longer name both are reported, and
+//!    the listing check decides by the longer brand's scope
+//!    (`crate::listing`): otherwise a member could hide another's brand from
+//!    every check by registering an alias around it (`Vellano Bag`).
 //!
 //! ## Word memo
 //! The fuzzy lookup of a single word (its candidates from the deletion
@@ -206,6 +210,13 @@ pub struct BrandEntry {
     pub names: Vec<String>,
     /// 64-bit perceptual hashes of the brand's registered logos.
     pub logos: Vec<u64>,
+    /// Whose brand it is (any number the caller chooses per owner): a name
+    /// written inside a longer name of a brand of the same owner is that
+    /// name, not a mention of the shorter one (`Polo` inside `Polo Ralph
+    /// Lauren`); inside another owner's name, both are reported (the
+    /// caller decides), so no member can hide another's brand by
+    /// registering a longer name around it.
+    pub owner: u32,
 }
 
 /// Index of a registered name or alias inside a [`BrandIndex`]; resolve it
@@ -275,6 +286,8 @@ impl Evidence {
 pub struct TextMatch {
     /// The caller's brand id.
     pub brand: u32,
+    /// Its owner ([`BrandEntry::owner`]).
+    pub owner: u32,
     /// The strongest evidence for this brand at this span.
     pub evidence: Evidence,
     /// The registered name or alias matched ([`BrandIndex::term`]).

@@ -24,6 +24,7 @@ fn entry(id: u32, names: &[&str], logos: &[u64]) -> BrandEntry {
         id,
         names: names.iter().map(|&n| n.to_owned()).collect(),
         logos: logos.to_vec(),
+        owner: 0,
     }
 }
 
@@ -1303,6 +1304,54 @@ fn a_registered_name_as_written_is_not_a_misspelling_of_another() {
     );
 }
 
+/// A name inside a longer name of another owner's brand is still reported
+/// (the listing check decides by the longer brand's scope): a member cannot
+/// hide another's brand by registering a name around it (`Vellano Bag`
+/// around `Vellano`).
+#[test]
+fn a_name_inside_a_longer_name_of_another_owner_is_still_reported() {
+    let owned = |id, names: &[&str], owner| BrandEntry {
+        owner,
+        ..entry(id, names, &[])
+    };
+    let index = BrandIndex::build([
+        owned(1, &["Vellano"], 1),
+        owned(2, &["Aurelle", "Vellano Bag"], 2),
+        owned(3, &["Vellano Bags Outlet"], 1),
+        owned(4, &["维拉诺"], 1),
+        owned(5, &["维拉诺包"], 2),
+    ])
+    .expect("index builds");
+    let exact = Evidence::TextExact;
+    assert_eq!(
+        found_in(&index, "Vellano bag black leather"),
+        [
+            (1, exact, "Vellano".to_owned()),
+            (2, exact, "Vellano bag".to_owned())
+        ]
+    );
+    assert_eq!(
+        found_in(&index, "V.e.l.l.a.n.o bag"),
+        [
+            (1, Evidence::TextObfuscated, "V.e.l.l.a.n.o".to_owned()),
+            (2, Evidence::TextObfuscated, "V.e.l.l.a.n.o bag".to_owned())
+        ]
+    );
+    assert_eq!(
+        found_in(&index, "维拉诺包 黑色"),
+        [
+            (4, exact, "维拉诺".to_owned()),
+            (5, exact, "维拉诺包".to_owned())
+        ]
+    );
+    // The same owner's longer name still hides its shorter one; another
+    // owner's name inside it counts.
+    assert_eq!(
+        found_in(&index, "Vellano Bags Outlet sale"),
+        [(3, exact, "Vellano Bags Outlet".to_owned())]
+    );
+}
+
 /// A name inside a longer name of another brand, as written, is that
 /// brand's name, not a mention of the shorter one: `路易` (CJK, found
 /// anywhere) inside `路易威登`, `Blanc` inside `Mont Blanc` joined. Names
@@ -1466,6 +1515,7 @@ fn a_logo_match_names_the_closest_of_the_brand_logos() {
         id: 7,
         names: vec!["Zephyrine".into()],
         logos: vec![first, second],
+        owner: 0,
     }])
     .expect("index");
     let mut out = Vec::new();
@@ -1806,6 +1856,8 @@ proptest! {
 fn arbitrary_match() -> impl Strategy<Value = TextMatch> {
     (0usize..20, 1usize..8, 0u8..3, 0u32..4).prop_map(|(start, len, kind, brand)| TextMatch {
         brand,
+        // Brands 0 and 1 have one owner, 2 and 3 another.
+        owner: brand / 2,
         evidence: match kind {
             0 => Evidence::TextExact,
             1 => Evidence::TextObfuscated,
@@ -1822,7 +1874,7 @@ proptest! {
 
     /// The one-pass drop keeps exactly the matches that no exact or
     /// obfuscated match contains, wholly for a fuzzy one and with more text
-    /// for any other, and keeps their order.
+    /// of the same owner for any other, and keeps their order.
     #[test]
     fn dropping_matches_inside_names_agrees_with_its_definition(
         mut matches in prop::collection::vec(arbitrary_match(), 0..14),
@@ -1836,7 +1888,7 @@ proptest! {
                     strong(s)
                         && s.span.start <= m.span.start
                         && m.span.end <= s.span.end
-                        && (!strong(m) || s.span.len() > m.span.len())
+                        && (!strong(m) || (s.span.len() > m.span.len() && s.owner == m.owner))
                 })
             })
             .cloned()

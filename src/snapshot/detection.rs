@@ -17,7 +17,10 @@
 //! is *retired* there (its base matches are dropped) and, if still active,
 //! found in the overlay instead.
 
-use std::{collections::BTreeMap, sync::Arc};
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+};
 
 use imbl::OrdMap;
 
@@ -27,6 +30,18 @@ use crate::detect::{BrandEntry, BrandIndex, IndexError, Layers, NameId};
 use crate::model::{Brand, BrandStatus, Logo, Slug};
 
 /// One layer: an index and its brands, numbered from `first`.
+/// A number for `owner`, the same for the life of the process, so that a
+/// base and an overlay built at different times agree on it
+/// ([`BrandEntry::owner`]). Members are few (an alliance's hundreds), and
+/// a number is taken only when an index is built, never on a check.
+fn owner_number(owner: &Slug) -> u32 {
+    static NUMBERS: std::sync::LazyLock<std::sync::Mutex<HashMap<Slug, u32>>> =
+        std::sync::LazyLock::new(Default::default);
+    let mut numbers = NUMBERS.lock().unwrap_or_else(|e| e.into_inner());
+    let next = u32::try_from(numbers.len()).unwrap_or(u32::MAX);
+    *numbers.entry(owner.clone()).or_insert(next)
+}
+
 #[derive(Debug)]
 struct Tier {
     index: BrandIndex,
@@ -59,6 +74,7 @@ impl Tier {
                 id: first.saturating_add(u32::try_from(i).unwrap_or(u32::MAX)),
                 names,
                 logos: of_parent(logos, &brand.id).map(|l| l.hash.0).collect(),
+                owner: owner_number(&brand.owner),
             }
         });
         let index = BrandIndex::build(entries)?;

@@ -992,7 +992,12 @@ async fn a_replica_behind_the_head_watches_what_another_wrote() {
         .revoke_api_key(pb::RevokeApiKeyRequest {
             name: format!(
                 "members/owner-a/apiKeys/{}",
-                b.keys.of(Who::OwnerA).expect("key").split('_').nth(1).expect("key id")
+                b.keys
+                    .of(Who::OwnerA)
+                    .expect("key")
+                    .split('_')
+                    .nth(1)
+                    .expect("key id")
             ),
             request_id: String::new(),
         })

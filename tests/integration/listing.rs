@@ -641,3 +641,120 @@ async fn gzip_requests_are_read_and_record_pages_answered_compressed() {
     let after = check(&server, Who::PlatformP, listing("stranger", title)).await;
     assert_eq!(after.verdict, BLOCK);
 }
+
+/// A member cannot hide another's brand by registering a name around it:
+/// `Alpha Bag`, owner-b's alias, shows with owner-a's `Alpha` as long as it
+/// has no trademark for the goods; once it has one, the text is its name.
+#[tokio::test]
+async fn a_name_registered_around_another_owners_brand_hides_it_only_in_its_own_scope() {
+    let server = TestServer::start().await;
+    let mut owner_b = server.registry_as(Who::OwnerB);
+    let revision = owner_b
+        .create_brand(pb::CreateBrandRequest {
+            brand_id: "beta-bags".into(),
+            brand: Some(pb::Brand {
+                display_name: "Beta Bags".into(),
+                aliases: vec!["Alpha Bag".into()],
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("an alias around another owner's name is registrable")
+        .into_inner()
+        .revision;
+    let seen = |answer: &pb::CheckListingResponse| {
+        let mut seen: Vec<(String, i32)> = answer
+            .matches
+            .iter()
+            .map(|m| (m.brand.clone(), m.reason))
+            .collect();
+        seen.sort();
+        seen
+    };
+    let mut l = listing("stranger", "Alpha bag, black leather");
+    let request = |l: &pb::Listing, min_revision| pb::CheckListingRequest {
+        listing: Some(l.clone()),
+        min_revision,
+    };
+    let answer = server
+        .check_as(Who::PlatformP)
+        .check_listing(request(&l, revision))
+        .await
+        .expect("check")
+        .into_inner();
+    assert_eq!(answer.verdict, BLOCK, "{answer:?}");
+    assert_eq!(
+        seen(&answer),
+        [
+            (
+                "brands/alpha".to_owned(),
+                pb::MatchReason::Unauthorized as i32
+            ),
+            (
+                "brands/beta-bags".to_owned(),
+                pb::MatchReason::OutOfScope as i32
+            ),
+        ],
+        "{answer:?}"
+    );
+    // Obfuscated the same.
+    l.title = "A.l.p.h.a bag".into();
+    let answer = server
+        .check_as(Who::PlatformP)
+        .check_listing(request(&l, revision))
+        .await
+        .expect("check")
+        .into_inner();
+    assert_eq!(answer.verdict, BLOCK, "{answer:?}");
+    assert!(
+        answer.matches.iter().any(|m| m.brand == "brands/alpha"),
+        "{answer:?}"
+    );
+
+    // With a trademark for the goods, `Alpha Bag` is owner-b's name.
+    let revision = owner_b
+        .add_trademark(pb::AddTrademarkRequest {
+            parent: "brands/beta-bags".into(),
+            trademark: Some(pb::Trademark {
+                office: "CN".into(),
+                registration_number: "BETA-BAGS-1".into(),
+                mark_text: "ALPHA BAG".into(),
+                kind: pb::TrademarkKind::Word as i32,
+                nice_classes: vec![14],
+                status: pb::TrademarkStatus::Registered as i32,
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("trademark")
+        .into_inner()
+        .revision;
+    l.title = "Alpha bag, black leather".into();
+    let answer = server
+        .check_as(Who::PlatformP)
+        .check_listing(request(&l, revision))
+        .await
+        .expect("check")
+        .into_inner();
+    assert_eq!(
+        seen(&answer),
+        [(
+            "brands/beta-bags".to_owned(),
+            pb::MatchReason::Unauthorized as i32
+        )],
+        "{answer:?}"
+    );
+    // `Alpha` alone is still owner-a's.
+    l.title = "Alpha steel watch".into();
+    let answer = check(&server, Who::PlatformP, l).await;
+    assert_eq!(
+        seen(&answer),
+        [(
+            "brands/alpha".to_owned(),
+            pb::MatchReason::Unauthorized as i32
+        )],
+        "{answer:?}"
+    );
+}
