@@ -53,7 +53,7 @@ impl Verdict {
 }
 
 /// Where a match was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Field {
     /// The declared brand.
     DeclaredBrand,
@@ -118,14 +118,28 @@ pub enum Term {
     Text(String),
 }
 
+/// Matches an outcome reports at most: those that drive the verdict first,
+/// then the strongest. A listing stuffed with brand names (`Aurelle ` 2,500
+/// times, thousands of names in a description) would otherwise answer
+/// megabytes, past what gRPC clients accept (4 MiB by default) once a batch
+/// holds a few such listings; the verdict still counts every match.
+pub const MAX_MATCHES: usize = 16;
+/// Distinct signal terms an outcome reports at most.
+pub const MAX_SIGNAL_TERMS: usize = 16;
+
 /// The outcome of a listing check.
 #[derive(Debug, Clone)]
 pub struct Outcome {
     /// The decision.
     pub verdict: Verdict,
-    /// Every brand shown, strongest evidence first.
+    /// Every brand shown, strongest evidence first: a brand once per field,
+    /// evidence kind and strength (its first occurrence there), and at
+    /// most [`MAX_MATCHES`] in all, those that drive the verdict first.
     pub matches: Vec<Match>,
-    /// Counterfeit signal terms, as they appear.
+    /// Matches left out past [`MAX_MATCHES`].
+    pub omitted_matches: usize,
+    /// Counterfeit signal terms, as they appear: each once, at most
+    /// [`MAX_SIGNAL_TERMS`].
     pub signal_terms: Vec<String>,
     /// The detection index the names of [`Term::Name`] are in.
     detection: Option<Arc<Detection>>,
@@ -189,12 +203,47 @@ fn hide_inside_names_in_scope(matches: &mut Vec<Match>, first: usize) {
     }
 }
 
+/// Keeps the first match of each brand per field, evidence kind and
+/// strength: a name written a thousand times is one match, as are a
+/// thousand images near one logo. Its reason is the same each time, but
+/// after a compatibility phrase (weak, a strength of its own).
+fn first_occurrences(matches: &mut Vec<Match>) {
+    if matches.len() < 2 {
+        return;
+    }
+    let key = |m: &Match| {
+        (
+            Arc::as_ptr(&m.brand),
+            m.field,
+            std::mem::discriminant(&m.evidence),
+            m.strong,
+        )
+    };
+    if matches.len() > 32 {
+        // Stuffed text, with perhaps thousands of brands: a set.
+        let mut seen = std::collections::HashSet::with_capacity(matches.len());
+        matches.retain(|m| seen.insert(key(m)));
+        return;
+    }
+    // In place, without allocating.
+    let mut keep = 0;
+    for i in 0..matches.len() {
+        let k = key(&matches[i]);
+        if !matches[..keep].iter().any(|m| key(m) == k) {
+            matches.swap(keep, i);
+            keep += 1;
+        }
+    }
+    matches.truncate(keep);
+}
+
 /// Checks `listing` by a seller of `platform` at `at`.
 pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timestamp) -> Outcome {
     let Some(index) = snapshot.detection() else {
         return Outcome {
             verdict: Verdict::Allow,
             matches: Vec::new(),
+            omitted_matches: 0,
             signal_terms: Vec::new(),
             detection: None,
         };
@@ -292,12 +341,12 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
             }
             // One fold of the text for the brands and the signal terms.
             index.layers().scan_text_and_signals(body, text, signals);
-            signal_terms.extend(
-                signals
-                    .iter()
-                    .filter_map(|span| body.get(span.clone()))
-                    .map(str::to_string),
-            );
+            for term in signals.iter().filter_map(|span| body.get(span.clone())) {
+                if signal_terms.len() < MAX_SIGNAL_TERMS && !signal_terms.iter().any(|t| t == term)
+                {
+                    signal_terms.push(term.to_string());
+                }
+            }
             matches.reserve(text.len());
             let first = matches.len();
             for m in text.iter() {
@@ -333,6 +382,7 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
     }
     // Fails only while the thread is being torn down: then drop the buffers.
     let _ = SCRATCH.try_with(|cell| cell.set(Some(scratch)));
+    first_occurrences(&mut matches);
 
     let counts = |m: &Match| matches!(m.reason, Reason::Unauthorized | Reason::NominativeUse);
     let mut verdict = if matches.iter().any(|m| counts(m) && m.strong) {
@@ -365,9 +415,17 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
         }
     }
     matches.sort_by_key(|m| (!m.strong, m.evidence.rank()));
+    let omitted_matches = matches.len().saturating_sub(MAX_MATCHES);
+    if omitted_matches > 0 {
+        // Stable: those that drive the verdict first, each part in order.
+        matches.sort_by_key(|m| !m.drives_verdict);
+        matches.truncate(MAX_MATCHES);
+        matches.sort_by_key(|m| (!m.strong, m.evidence.rank()));
+    }
     Outcome {
         verdict,
         matches,
+        omitted_matches,
         signal_terms,
         detection: Some(index),
     }

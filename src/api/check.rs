@@ -240,6 +240,7 @@ fn outcome(listing_id: String, o: &listing::Outcome, revision: u64) -> pb::Check
             .collect(),
         signal_terms: o.signal_terms.clone(),
         revision,
+        omitted_matches: u32::try_from(o.omitted_matches).unwrap_or(u32::MAX),
     }
 }
 

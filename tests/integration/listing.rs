@@ -758,3 +758,112 @@ async fn a_name_registered_around_another_owners_brand_hides_it_only_in_its_own_
         "{answer:?}"
     );
 }
+
+/// A listing stuffed with brand names answers a few matches, not one per
+/// mention: a brand once per field and kind of evidence, at most 16 in all
+/// with the ones that drive the verdict first, and each signal term once.
+/// A batch of such listings stays far below a client's 4 MiB limit.
+#[tokio::test]
+async fn a_listing_stuffed_with_brand_names_answers_a_bounded_list() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerB);
+    let mut revision = 0;
+    for i in 0..20 {
+        revision = owner
+            .create_brand(pb::CreateBrandRequest {
+                brand_id: format!("stuffed-{i}"),
+                brand: Some(pb::Brand {
+                    display_name: made_up_name(i),
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            })
+            .await
+            .expect("create")
+            .into_inner()
+            .revision;
+    }
+    let mut stuffed = listing("stranger", "Alpha watch Alpha replica");
+    stuffed.description = "Alpha 阿尔法 replica ".repeat(1000);
+    let answer = server
+        .check_as(Who::PlatformP)
+        .check_listing(pb::CheckListingRequest {
+            listing: Some(stuffed.clone()),
+            min_revision: revision,
+        })
+        .await
+        .expect("check")
+        .into_inner();
+    assert_eq!(answer.verdict, BLOCK, "{answer:?}");
+    let mut seen: Vec<(i32, String)> = answer
+        .matches
+        .iter()
+        .map(|m| (m.field, m.matched_term.clone()))
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            (pb::ListingField::Title as i32, "Alpha".to_owned()),
+            (pb::ListingField::Description as i32, "Alpha".to_owned()),
+        ],
+        "one match per field, its first occurrence: {answer:?}"
+    );
+    let title = answer
+        .matches
+        .iter()
+        .find(|m| m.field == pb::ListingField::Title as i32)
+        .expect("title match");
+    assert_eq!((title.start, title.end), (0, 5));
+    assert_eq!(answer.signal_terms, ["replica"]);
+    assert_eq!(answer.omitted_matches, 0);
+
+    // Twenty brands and Alpha in one description: 16 reported, Alpha (the
+    // one that drives the verdict; the others are out of scope) among them.
+    let mut crowded = listing("stranger", "Leather goods");
+    crowded.description = (0..20)
+        .map(made_up_name)
+        .chain(["Alpha".to_owned()])
+        .collect::<Vec<_>>()
+        .join(", ");
+    let answer = server
+        .check_as(Who::PlatformP)
+        .check_listing(pb::CheckListingRequest {
+            listing: Some(crowded),
+            min_revision: revision,
+        })
+        .await
+        .expect("check")
+        .into_inner();
+    assert_eq!(answer.verdict, BLOCK, "{answer:?}");
+    assert_eq!(answer.matches.len(), 16, "{answer:?}");
+    assert_eq!(answer.omitted_matches, 5, "{answer:?}");
+    assert!(
+        answer
+            .matches
+            .iter()
+            .any(|m| m.brand == "brands/alpha" && m.drives_verdict),
+        "{answer:?}"
+    );
+
+    // A batch of 100 stuffed listings (1,500 mentions each, a request just
+    // under 1 MiB) answers a few kilobytes each, not 150.
+    let batch = server
+        .check_as(Who::PlatformP)
+        .batch_check_listings(pb::BatchCheckListingsRequest {
+            listings: vec![
+                pb::Listing {
+                    description: "Alpha ".repeat(1500),
+                    ..stuffed.clone()
+                };
+                100
+            ],
+            min_revision: revision,
+        })
+        .await
+        .expect("batch")
+        .into_inner();
+    assert_eq!(batch.results.len(), 100);
+    let bytes = prost::Message::encoded_len(&batch);
+    assert!(bytes < 100 << 10, "{bytes} bytes");
+}
