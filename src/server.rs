@@ -175,8 +175,6 @@ pub struct Server {
     registry: Arc<Registry>,
     /// The health state shared by every health endpoint.
     health: HealthReporter,
-    /// The health service.
-    health_service: tonic_health::pb::health_server::HealthServer<Health>,
     /// Options.
     options: ServerOptions,
 }
@@ -219,14 +217,12 @@ impl Server {
         health
             .set_service_status(LIVENESS, ServingStatus::Serving)
             .await;
-        let health_service = Health::server(health.clone());
         let registry = Arc::new(Registry::new(store, options.min_revision_wait));
         Ok(Self {
             listener,
             admin,
             registry,
             health,
-            health_service,
             options,
         })
     }
@@ -271,13 +267,21 @@ impl Server {
             admin,
             registry,
             health,
-            health_service,
             options,
         } = self;
+        // Watch streams (Marque's and health's) never end by themselves:
+        // they end when this turns true.
+        let (draining_tx, draining_rx) = tokio::sync::watch::channel(false);
+        let health_service = Health::server(health.clone(), draining_rx.clone());
 
         // Serves until run() returns, so probes see NOT_SERVING while draining.
-        let _admin =
-            admin.map(|listener| AbortOnDrop(tokio::spawn(serve_admin(listener, health.clone()))));
+        let _admin = admin.map(|listener| {
+            AbortOnDrop(tokio::spawn(serve_admin(
+                listener,
+                health.clone(),
+                draining_rx.clone(),
+            )))
+        });
         let mut builder = tonic::transport::Server::builder()
             .http2_keepalive_interval(options.keepalive_interval)
             .http2_keepalive_timeout(Some(options.keepalive_timeout));
@@ -313,7 +317,6 @@ impl Server {
             .build_v1alpha()
             .context("cannot build reflection v1alpha")?;
         let (cut_tx, cut_rx) = tokio::sync::watch::channel(false);
-        let (draining_tx, draining_rx) = tokio::sync::watch::channel(false);
         // Requests may come gzip-compressed (a large batch or import), each
         // bounded by its service's limit once decompressed. Answers are
         // compressed only where they are pages of records, and only for
@@ -468,9 +471,13 @@ impl Drop for AbortOnDrop {
 /// The admin port: `grpc.health.v1` over plaintext HTTP/2 (h2c, as the
 /// kubelet's gRPC probe speaks it) and Prometheus `GET /metrics` over
 /// HTTP/1.1, on one listener, with the same health state as the API port.
-async fn serve_admin(listener: TcpListener, health: HealthReporter) {
+async fn serve_admin(
+    listener: TcpListener,
+    health: HealthReporter,
+    draining: tokio::sync::watch::Receiver<bool>,
+) {
     let metrics = crate::metrics::install();
-    let health_service = Health::server(health);
+    let health_service = Health::server(health, draining);
     let app = axum::Router::new()
         .route(
             "/metrics",
@@ -648,13 +655,47 @@ fn operator_commands(
 /// not know sends `SERVICE_UNKNOWN` and keeps the stream open (tonic-health
 /// ends it with NOT_FOUND, as `Check` rightly does), so a watching client
 /// keeps waiting rather than treating it as a failed call and retrying.
-pub struct Health(tonic_health::server::HealthService);
+pub struct Health {
+    inner: tonic_health::server::HealthService,
+    /// Turns true when the server stops accepting: `Watch` streams, which
+    /// never end by themselves, end then with UNAVAILABLE (as Marque's own
+    /// Watch streams do), so they do not hold the drain to its timeout.
+    draining: tokio::sync::watch::Receiver<bool>,
+}
 
 impl Health {
-    fn server(reporter: HealthReporter) -> tonic_health::pb::health_server::HealthServer<Self> {
-        tonic_health::pb::health_server::HealthServer::new(Self(
-            tonic_health::server::HealthService::from_health_reporter(reporter),
-        ))
+    fn server(
+        reporter: HealthReporter,
+        draining: tokio::sync::watch::Receiver<bool>,
+    ) -> tonic_health::pb::health_server::HealthServer<Self> {
+        tonic_health::pb::health_server::HealthServer::new(Self {
+            inner: tonic_health::server::HealthService::from_health_reporter(reporter),
+            draining,
+        })
+    }
+
+    /// `stream`, ended with UNAVAILABLE once the server drains.
+    fn until_drained(
+        &self,
+        stream: impl futures_util::Stream<
+            Item = Result<tonic_health::pb::HealthCheckResponse, tonic::Status>,
+        > + Send
+        + 'static,
+    ) -> <Self as tonic_health::pb::health_server::Health>::WatchStream {
+        let mut draining = self.draining.clone();
+        let drained = async move {
+            let _ = draining.wait_for(|draining| *draining).await;
+        };
+        use futures_util::StreamExt as _;
+        Box::pin(
+            stream
+                .take_until(drained)
+                .chain(futures_util::stream::once(async {
+                    Err(tonic::Status::unavailable(
+                        "the server is shutting down; watch another replica",
+                    ))
+                })),
+        )
     }
 }
 
@@ -664,7 +705,7 @@ impl tonic_health::pb::health_server::Health for Health {
         &self,
         request: tonic::Request<tonic_health::pb::HealthCheckRequest>,
     ) -> Result<tonic::Response<tonic_health::pb::HealthCheckResponse>, tonic::Status> {
-        self.0.check(request).await
+        self.inner.check(request).await
     }
 
     type WatchStream = std::pin::Pin<
@@ -679,14 +720,14 @@ impl tonic_health::pb::health_server::Health for Health {
         &self,
         request: tonic::Request<tonic_health::pb::HealthCheckRequest>,
     ) -> Result<tonic::Response<Self::WatchStream>, tonic::Status> {
-        match self.0.watch(request).await {
-            Ok(stream) => Ok(stream.map(|s| Box::pin(s) as Self::WatchStream)),
+        match self.inner.watch(request).await {
+            Ok(stream) => Ok(stream.map(|s| self.until_drained(s))),
             Err(status) if status.code() == tonic::Code::NotFound => {
                 let unknown = tonic_health::pb::HealthCheckResponse {
                     status: tonic_health::pb::health_check_response::ServingStatus::ServiceUnknown
                         as i32,
                 };
-                Ok(tonic::Response::new(Box::pin(
+                Ok(tonic::Response::new(self.until_drained(
                     futures_util::StreamExt::chain(
                         futures_util::stream::iter([Ok(unknown)]),
                         futures_util::stream::pending(),

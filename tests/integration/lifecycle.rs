@@ -171,6 +171,61 @@ async fn shutdown_turns_health_not_serving_then_drains_and_stops() {
     result.expect("clean exit");
 }
 
+/// Health `Watch` streams (a client doing gRPC client-side health
+/// checking keeps one open for ever) see NOT_SERVING during the grace
+/// period, then end with UNAVAILABLE when the server stops accepting: they
+/// do not hold the drain to its timeout.
+#[tokio::test]
+async fn open_health_watch_streams_see_not_serving_then_end_without_holding_the_drain() {
+    let mut start = Start::fixture();
+    start.options.shutdown_grace = Duration::from_millis(300);
+    start.options.drain_timeout = Duration::from_secs(30);
+    let mut server = start.start().await;
+    let mut watches = Vec::new();
+    for service in ["", "marque.v1.CheckService", "no.such.Service"] {
+        let stream = tonic_health::pb::health_client::HealthClient::new(server.channel())
+            .watch(tonic_health::pb::HealthCheckRequest {
+                service: service.into(),
+            })
+            .await
+            .expect("health watch")
+            .into_inner();
+        watches.push((service, stream));
+    }
+    let began = std::time::Instant::now();
+    let task = server.begin_shutdown();
+    let result = tokio::time::timeout(Duration::from_secs(10), task)
+        .await
+        .expect("the server stops")
+        .expect("join");
+    result.expect("clean exit");
+    assert!(
+        began.elapsed() < Duration::from_secs(5),
+        "the drain waited for the health streams: {:?}",
+        began.elapsed()
+    );
+    for (service, mut stream) in watches {
+        let mut statuses = Vec::new();
+        let ended = loop {
+            match stream.message().await {
+                Ok(Some(answer)) => statuses.push(answer.status),
+                Ok(None) => panic!("{service:?}: ended without a status"),
+                Err(status) => break status,
+            }
+        };
+        assert_eq!(
+            ended.code(),
+            tonic::Code::Unavailable,
+            "{service:?}: {ended:?}"
+        );
+        if service == "no.such.Service" {
+            assert_eq!(statuses, [ServingStatus::ServiceUnknown as i32]);
+        } else {
+            assert_eq!(statuses, [SERVING, NOT_SERVING], "{service:?}");
+        }
+    }
+}
+
 async fn reflected_services(channel: tonic::transport::Channel, v1: bool) -> Vec<String> {
     use tokio_stream::StreamExt;
     if v1 {
