@@ -1395,6 +1395,7 @@ impl BrandIndex {
         let report = |hits: &[(u32, u8)],
                       (first, last): (usize, usize),
                       fuzzy: bool,
+                      generic_swap: &dyn Fn(&NameRec) -> bool,
                       out: &mut Vec<TextMatch>| {
             let mut place = None;
             for &(cand, distance) in hits {
@@ -1402,6 +1403,7 @@ impl BrandIndex {
                 if (distance == 0 && first == last)
                     || (distance > 0 && !fuzzy)
                     || strong.binary_search(&rec.brand).is_ok()
+                    || (distance > 0 && generic_swap(rec))
                 {
                     continue;
                 }
@@ -1459,7 +1461,7 @@ impl BrandIndex {
                 })
             };
             ordinary.push(lookup.ordinary);
-            report(&lookup.hits, (w, w), !lookup.ordinary, out);
+            report(&lookup.hits, (w, w), !lookup.ordinary, &|_| false, out);
             if several {
                 runs.push(query.len(), &lookup.extras);
             }
@@ -1516,13 +1518,61 @@ impl BrandIndex {
                     }
                     memo.runs.entry(memo_key(&memo.key)).or_insert(hits)
                 };
-                report(hits, (first, last), true, out);
+                let generic_swap = |rec: &NameRec| {
+                    self.generic_word_swapped(rec, word_chars, letters, ordinary, (first, last))
+                };
+                report(hits, (first, last), true, &generic_swap, out);
             }
         }
     }
 }
 
 impl BrandIndex {
+    /// Whether the run of words `first..=last` differs from the name of
+    /// several words `rec` only where an ordinary word of the run stands
+    /// for an ordinary word of the name (`Aurelle shirt` for `Aurelle
+    /// Sport`, `Aurelle shorts` for `Aurelle Sports`): another everyday
+    /// word, not a misspelling of the brand (`vocabulary`). A word of the
+    /// name that is no ordinary word misspelt as one is still a misspelling
+    /// (`Mont Blank` for `Mont Blanc`). Only runs whose first and last
+    /// words line up with the name's, and whose words between are the
+    /// name's, are judged; any other run is left to the distance.
+    fn generic_word_swapped(
+        &self,
+        rec: &NameRec,
+        word_chars: &[(usize, usize)],
+        letters: &[u32],
+        ordinary: &[bool],
+        (first, last): (usize, usize),
+    ) -> bool {
+        let (name_first, name_last) = (usize::from(rec.first_word), usize::from(rec.last_word));
+        if first == last || name_first == 0 || name_last == 0 {
+            return false;
+        }
+        let name: Vec<u32> = slice(&self.arena, rec.joined)
+            .chars()
+            .map(u32::from)
+            .collect();
+        let Some(middle_len) = name.len().checked_sub(name_first + name_last) else {
+            return false;
+        };
+        let word = |w: usize| {
+            let (a, b) = word_chars[w];
+            &letters[a..b]
+        };
+        let middle: Vec<u32> = (first + 1..last)
+            .flat_map(|w| word(w).iter().copied())
+            .collect();
+        if middle[..] != name[name_first..name_first + middle_len] {
+            return false;
+        }
+        let swapped_or_same = |run_word: &[u32], is_ordinary: bool, name_word: &[u32]| {
+            run_word == name_word || (is_ordinary && vocabulary::is_ordinary(name_word))
+        };
+        swapped_or_same(word(first), ordinary[first], &name[..name_first])
+            && swapped_or_same(word(last), ordinary[last], &name[name.len() - name_last..])
+    }
+
     /// A name's joined obfuscation fold and its length in characters.
     fn joined(&self, rec: &NameRec) -> (&str, usize) {
         let name = slice(&self.arena, rec.joined);

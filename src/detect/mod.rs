@@ -116,7 +116,10 @@
 //!    misspelling: no fuzzy match is reported for it, nor for a run made
 //!    only of such words, which is not looked up at all (`steel` is not
 //!    `Steal`, `porch light` not `Coachlight`; `Coachligt` and `Mont
-//!    Blanq` are still found). The same holds for step 3's `i` read as `l`.
+//!    Blanq` are still found). Nor is an ordinary word that stands for an
+//!    ordinary word of a name of several words (`Aurelle shirt` is not
+//!    `Aurelle Sport`; `Mont Blank` is `Mont Blanc`, whose `Blanc` is no
+//!    English word). The same holds for step 3's `i` read as `l`.
 //!    Candidates come from the index with `i` and `l` merged; distances are
 //!    verified with them told apart (`1`, `|` and `!` match both). Fuzzy
 //!    lookups dominate the cost of a scan; [`ScanOptions`] can limit them.

@@ -1897,3 +1897,42 @@ proptest! {
         prop_assert_eq!(matches, expected);
     }
 }
+
+/// In a name of several words, an ordinary word of the text standing for an
+/// ordinary word of the name is another everyday word, not a misspelling
+/// (`Aurelle shirt` is not `Aurelle Sport`); a misspelt word that is no
+/// ordinary word, on either side, still is.
+#[test]
+fn an_everyday_word_for_an_everyday_word_of_a_name_is_not_a_misspelling() {
+    let index = BrandIndex::build([
+        entry(1, &["Aurelle Sport"], &[]),
+        entry(2, &["Mont Blanc"], &[]),
+        entry(3, &["Vellano Home Store"], &[]),
+    ])
+    .expect("index builds");
+    for text in [
+        "Aurelle shirt, cotton",
+        "Aurelle shorts",
+        "Vellano Home Stare",
+    ] {
+        assert_eq!(found_in(&index, text), [], "{text}");
+    }
+    let fuzzy = |d| Evidence::TextFuzzy { distance: d };
+    assert_eq!(
+        found_in(&index, "Aurelle Sprot tee"),
+        [(1, fuzzy(1), "Aurelle Sprot".to_owned())]
+    );
+    assert_eq!(
+        found_in(&index, "Aurele sport tee"),
+        [(1, fuzzy(1), "Aurele sport".to_owned())]
+    );
+    assert_eq!(
+        found_in(&index, "Mont Blank pen"),
+        [(2, fuzzy(1), "Mont Blank".to_owned())],
+        "blanc is no ordinary word: blank is its misspelling"
+    );
+    assert_eq!(
+        found_in(&index, "Vellano Home Stoer"),
+        [(3, fuzzy(1), "Vellano Home Stoer".to_owned())]
+    );
+}
