@@ -159,12 +159,12 @@ pub enum LogoError {
     #[error("invalid logo hash {0:?}: expected exactly 16 hexadecimal digits")]
     InvalidHash(String),
     /// A logo whose hash is within [`MATCH_DISTANCE`] of a blank image's
-    /// (`0000000000000000`): it would match plain, evenly coloured
-    /// listing photos ([`LogoHash::registrable`]).
+    /// (`0000000000000000`) or of a smooth gradient's (`ffffffffffffffff`):
+    /// it would match plain, evenly coloured or evenly shaded listing
+    /// photos ([`LogoHash::registrable`]).
     #[error(
-        "the logo has too little detail to register: its hash {hash} has {bits} bits set, \
-         so it is within Hamming distance {MATCH_DISTANCE} of a blank image's hash \
-         0000000000000000 and would match plain photos"
+        "the logo has too little detail to register: its hash {hash} has {bits} of 64 bits \
+         set; a logo needs 11 to 53, or it would match plain or evenly shaded photos"
     )]
     TooLittleDetail {
         /// The hash, as 16 hexadecimal digits.
@@ -204,15 +204,17 @@ impl LogoHash {
 
     /// The hash, if it may be registered as a logo: more than
     /// [`MATCH_DISTANCE`] bits from a blank image's hash (`0`), which every
-    /// image without horizontal detail has, so that plain listing photos
-    /// never match a logo.
+    /// image without horizontal detail has, and from a smooth gradient's
+    /// (all ones: each pixel brighter than the next, as in a photo shaded
+    /// from one side to the other), so that plain listing photos never
+    /// match a logo.
     ///
     /// # Errors
     ///
     /// [`LogoError::TooLittleDetail`] otherwise.
     pub fn registrable(self) -> Result<Self, LogoError> {
         let bits = self.0.count_ones();
-        if bits <= MATCH_DISTANCE {
+        if bits <= MATCH_DISTANCE || bits >= 64 - MATCH_DISTANCE {
             return Err(LogoError::TooLittleDetail {
                 hash: self.to_hex(),
                 bits,
@@ -678,11 +680,31 @@ mod tests {
             Err(LogoError::TooLittleDetail { bits: 10, .. })
         ));
         assert_eq!(LogoHash(0x7ff).registrable().ok(), Some(LogoHash(0x7ff)));
-        assert!(LogoHash(u64::MAX).registrable().is_ok());
         let plain = DynamicImage::ImageRgb8(RgbImage::from_pixel(64, 48, Rgb([90, 120, 30])));
         let plain = hash_image(&png_bytes(&plain)).expect("hash");
         let err = plain.hash.registrable().expect_err("a plain image");
         assert!(err.to_string().contains("too little detail"), "{err}");
+    }
+
+    #[test]
+    fn hashes_near_a_smooth_gradient_are_not_registrable() {
+        assert!(matches!(
+            LogoHash(u64::MAX).registrable(),
+            Err(LogoError::TooLittleDetail { bits: 64, .. })
+        ));
+        let ten_clear = LogoHash(u64::MAX << 10);
+        assert!(matches!(
+            ten_clear.registrable(),
+            Err(LogoError::TooLittleDetail { bits: 54, .. })
+        ));
+        let eleven_clear = LogoHash(u64::MAX << 11);
+        assert_eq!(eleven_clear.registrable().ok(), Some(eleven_clear));
+        // A photo shaded evenly from one side to the other, either way.
+        for image in [gradient(), gradient().fliph()] {
+            let shaded = hash_image(&png_bytes(&image)).expect("hash");
+            let err = shaded.hash.registrable().expect_err("a gradient");
+            assert!(err.to_string().contains("evenly shaded"), "{err}");
+        }
     }
 
     #[test]

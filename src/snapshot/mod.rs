@@ -914,7 +914,7 @@ impl Snapshot {
             Some(other) => Err(PlanError::Invalid(vec![(
                 "source".into(),
                 format!(
-                    "the image's hash {} is within {LOGO_STRONG_DISTANCE} bits of a logo of \
+                    "the logo's hash {} is within {LOGO_STRONG_DISTANCE} bits of a logo of \
                      brands/{}, which another member owns",
                     hash.to_hex(),
                     other.id

@@ -1179,11 +1179,12 @@ fn png(draw: impl Fn(u32, u32) -> u8) -> Vec<u8> {
 async fn logos_are_hashed_from_images_or_taken_as_hashes() {
     let server = TestServer::start().await;
     let mut owner = server.registry_as(Who::OwnerA);
-    let image = png(|x, _| (x * 4) as u8);
+    // Stripes of uneven widths: detail in every row.
+    let image = png(|x, y| if (x * x + 3 * y) % 23 < 11 { 30 } else { 220 });
     let logo = owner
         .add_logo(pb::AddLogoRequest {
             parent: "brands/alpha".into(),
-            description: "gradient".into(),
+            description: "stripes".into(),
             source: Some(pb::add_logo_request::Source::Image(image.clone())),
             request_id: String::new(),
         })
@@ -1264,6 +1265,16 @@ async fn logos_are_hashed_from_images_or_taken_as_hashes() {
         ),
         (
             pb::add_logo_request::Source::PerceptualHash("0000800000000001".into()),
+            "perceptual_hash",
+        ),
+        // And an image shaded evenly from one side to the other (a hash of
+        // all ones), which would match every such photo.
+        (
+            pb::add_logo_request::Source::Image(png(|x, _| (x * 4) as u8)),
+            "image",
+        ),
+        (
+            pb::add_logo_request::Source::PerceptualHash("fffffffffffffbff".into()),
             "perceptual_hash",
         ),
     ] {
