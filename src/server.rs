@@ -469,8 +469,9 @@ impl Drop for AbortOnDrop {
 }
 
 /// The admin port: `grpc.health.v1` over plaintext HTTP/2 (h2c, as the
-/// kubelet's gRPC probe speaks it) and Prometheus `GET /metrics` over
-/// HTTP/1.1, on one listener, with the same health state as the API port.
+/// kubelet's gRPC probe speaks it), with server reflection of it, and
+/// Prometheus `GET /metrics` over HTTP/1.1, on one listener, with the same
+/// health state as the API port.
 async fn serve_admin(
     listener: TcpListener,
     health: HealthReporter,
@@ -500,6 +501,27 @@ async fn serve_admin(
             }),
         )
         .route_service("/grpc.health.v1.Health/{*method}", health_service);
+    // Reflection of the health service alone, so that grpcurl and buf curl
+    // can ask it by name here too.
+    let app = match (
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .build_v1(),
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .build_v1alpha(),
+    ) {
+        (Ok(v1), Ok(v1alpha)) => app
+            .route_service("/grpc.reflection.v1.ServerReflection/{*method}", v1)
+            .route_service(
+                "/grpc.reflection.v1alpha.ServerReflection/{*method}",
+                v1alpha,
+            ),
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::warn!(error = %e, "no reflection on the admin port");
+            app
+        }
+    };
     if let Err(e) = axum::serve(listener, app).await {
         tracing::error!(error = %e, "the admin server failed");
     }

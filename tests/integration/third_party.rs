@@ -401,3 +401,36 @@ async fn grpcurl_calls_through_reflection_v1alpha() {
         "no Unauthenticated: {anonymous}"
     );
 }
+
+/// The admin port answers health by name through reflection, as
+/// docs/kubernetes.md shows it with grpcurl.
+#[tokio::test(flavor = "multi_thread")]
+async fn grpcurl_asks_the_admin_port_for_health_by_reflection() {
+    let grpcurl = grpcurl();
+    let mut start = common::Start::fixture();
+    start.options.admin_listen = Some("127.0.0.1:0".parse().expect("addr"));
+    let server = start.start().await;
+    let admin = server.admin.expect("admin port").to_string();
+    let check = run(
+        &grpcurl,
+        &[
+            "-plaintext",
+            "-d",
+            r#"{"service":"marque.v1.RegistryService"}"#,
+            &admin,
+            "grpc.health.v1.Health/Check",
+        ],
+    )
+    .await
+    .success();
+    assert_eq!(parse_json(&check)["status"], json!("SERVING"), "{check}");
+    let list = run(&grpcurl, &["-plaintext", &admin, "list"])
+        .await
+        .success();
+    let listed: Vec<&str> = list.stdout.lines().map(str::trim).collect();
+    assert!(listed.contains(&"grpc.health.v1.Health"), "{list}");
+    assert!(
+        !listed.contains(&"marque.v1.RegistryService"),
+        "the admin port serves health only: {list}"
+    );
+}
