@@ -8,8 +8,8 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
 use super::{
-    ApiError, ApiResult, caller, convert, next_page_token, page_size, page_token, parse_brand_name,
-    parse_member_name, validate::Violations,
+    ApiError, ApiResult, MemberSlots, caller, convert, next_page_token, page_size, page_token,
+    parse_brand_name, parse_member_name, validate::Violations,
 };
 use crate::{
     auth::{self, AuditScope, Caller},
@@ -56,51 +56,9 @@ pub struct WatchApi {
     /// Turns true when the server starts draining: streams end, resumable.
     draining: watch::Receiver<bool>,
     /// Open streams per member ([`MAX_WATCH_STREAMS_PER_MEMBER`]).
-    open: Arc<std::sync::Mutex<std::collections::HashMap<Slug, usize>>>,
+    open: MemberSlots,
     /// Reads of the history under way ([`WATCH_CONCURRENT_READS`]).
     reads: Arc<tokio::sync::Semaphore>,
-}
-
-/// One open Watch stream of a member, counted while it lives.
-struct StreamSlot {
-    open: Arc<std::sync::Mutex<std::collections::HashMap<Slug, usize>>>,
-    member: Slug,
-}
-
-impl StreamSlot {
-    /// Counts a stream for `member`, unless it has the most it may open.
-    fn take(
-        open: &Arc<std::sync::Mutex<std::collections::HashMap<Slug, usize>>>,
-        member: &Slug,
-    ) -> Option<StreamSlot> {
-        let mut counts = open
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let count = counts.entry(member.clone()).or_default();
-        if *count >= MAX_WATCH_STREAMS_PER_MEMBER {
-            return None;
-        }
-        *count += 1;
-        Some(StreamSlot {
-            open: open.clone(),
-            member: member.clone(),
-        })
-    }
-}
-
-impl Drop for StreamSlot {
-    fn drop(&mut self) {
-        let mut counts = self
-            .open
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(count) = counts.get_mut(&self.member) {
-            *count = count.saturating_sub(1);
-            if *count == 0 {
-                counts.remove(&self.member);
-            }
-        }
-    }
 }
 
 impl WatchApi {
@@ -114,7 +72,7 @@ impl WatchApi {
             registry,
             checkpoint_every,
             draining,
-            open: Arc::default(),
+            open: MemberSlots::new(MAX_WATCH_STREAMS_PER_MEMBER),
             reads: Arc::new(tokio::sync::Semaphore::new(WATCH_CONCURRENT_READS)),
         }
     }
@@ -426,7 +384,7 @@ impl WatchApi {
             );
             v.finish()?;
         }
-        let slot = StreamSlot::take(&self.open, &caller.member).ok_or_else(|| {
+        let slot = self.open.take(&caller.member).ok_or_else(|| {
             ApiError::ResourceExhausted(format!(
                 "members/{} has {MAX_WATCH_STREAMS_PER_MEMBER} Watch streams open, the most a \
                  member may: close one (one stream with filters can follow many brands)",

@@ -7,6 +7,8 @@
 //! field violations (AIP-193); INTERNAL says nothing about the cause, which is
 //! logged instead.
 
+use std::sync::Arc;
+
 use sha2::{Digest, Sha256};
 use tonic::{Code, Request, Status};
 use tonic_types::{ErrorDetails, StatusExt};
@@ -70,6 +72,61 @@ pub enum ApiError {
     /// A fault of the server; the client is told nothing more.
     #[error("internal error: {0:#}")]
     Internal(anyhow::Error),
+}
+
+/// Counts what each member has open (streams, imports), up to a number
+/// per member.
+#[derive(Clone, Debug)]
+pub(crate) struct MemberSlots {
+    counts: Arc<std::sync::Mutex<std::collections::HashMap<Slug, usize>>>,
+    per_member: usize,
+}
+
+/// One member's slot, given back when dropped.
+pub(crate) struct MemberSlot {
+    counts: Arc<std::sync::Mutex<std::collections::HashMap<Slug, usize>>>,
+    member: Slug,
+}
+
+impl MemberSlots {
+    pub(crate) fn new(per_member: usize) -> Self {
+        Self {
+            counts: Arc::default(),
+            per_member,
+        }
+    }
+
+    /// A slot for `member`, unless it holds as many as it may.
+    pub(crate) fn take(&self, member: &Slug) -> Option<MemberSlot> {
+        let mut counts = self
+            .counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let count = counts.entry(member.clone()).or_default();
+        if *count >= self.per_member {
+            return None;
+        }
+        *count += 1;
+        Some(MemberSlot {
+            counts: self.counts.clone(),
+            member: member.clone(),
+        })
+    }
+}
+
+impl Drop for MemberSlot {
+    fn drop(&mut self) {
+        let mut counts = self
+            .counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(count) = counts.get_mut(&self.member) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                counts.remove(&self.member);
+            }
+        }
+    }
 }
 
 impl From<Denied> for ApiError {

@@ -8,7 +8,7 @@ use tokio_stream::StreamExt;
 use tonic::{Request, Response, Status, Streaming};
 
 use super::{
-    ApiError, ApiResult, Fingerprint, caller, child_page_token, convert, fingerprint,
+    ApiError, ApiResult, Fingerprint, MemberSlots, caller, child_page_token, convert, fingerprint,
     next_page_token, page_size, page_token, parse_brand_name, parse_child_name, parse_member_name,
     validate::Violations, write_meta,
 };
@@ -39,6 +39,14 @@ pub const MAX_IMPORT_MESSAGES: usize = MAX_IMPORT_ROWS + 1;
 /// typical row takes well under 100 bytes: 100,000 of them fit many times
 /// over.
 pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
+/// Imports one member may have open at once; RESOURCE_EXHAUSTED beyond. An
+/// open import holds its rows (up to [`MAX_IMPORT_BYTES`]) until it ends.
+pub const MAX_IMPORTS_PER_MEMBER: usize = 2;
+/// Imports open at once on one server, whoever sends them.
+pub const MAX_IMPORTS: usize = 8;
+/// Longest wait for an import's next message: an import left open holds
+/// its rows and a slot of [`MAX_IMPORTS`].
+pub const IMPORT_IDLE: std::time::Duration = std::time::Duration::from_secs(60);
 /// Most regions or designated countries in one list.
 pub const MAX_REGIONS: usize = 250;
 
@@ -53,6 +61,10 @@ pub struct RegistryApi {
     registry: Arc<Registry>,
     /// Bounds concurrent logo decodes.
     image_slots: Arc<tokio::sync::Semaphore>,
+    /// Open imports per member ([`MAX_IMPORTS_PER_MEMBER`]).
+    imports: MemberSlots,
+    /// Open imports in all ([`MAX_IMPORTS`]).
+    import_slots: Arc<tokio::sync::Semaphore>,
     /// Turns true when the server stops waiting for in-flight calls: client
     /// streams still open then end with UNAVAILABLE.
     cut: tokio::sync::watch::Receiver<bool>,
@@ -65,6 +77,8 @@ impl RegistryApi {
         Self {
             registry,
             image_slots: Arc::new(tokio::sync::Semaphore::new(CONCURRENT_IMAGE_DECODES)),
+            imports: MemberSlots::new(MAX_IMPORTS_PER_MEMBER),
+            import_slots: Arc::new(tokio::sync::Semaphore::new(MAX_IMPORTS)),
             cut,
         }
     }
@@ -1300,6 +1314,19 @@ impl RegistryApi {
         request: Request<Streaming<pb::ImportAuthorizationsRequest>>,
     ) -> ApiResult<pb::ImportAuthorizationsResponse> {
         let caller = caller(&request)?;
+        let _member_slot = self.imports.take(&caller.member).ok_or_else(|| {
+            ApiError::ResourceExhausted(format!(
+                "members/{} has {MAX_IMPORTS_PER_MEMBER} imports open, the most a member may: \
+                 send the rows in one import, or wait for one to end",
+                caller.member
+            ))
+        })?;
+        let _server_slot = self.import_slots.clone().try_acquire_owned().map_err(|_| {
+            ApiError::ResourceExhausted(format!(
+                "this server has {MAX_IMPORTS} imports open, the most it takes at once: retry \
+                 with backoff"
+            ))
+        })?;
         let stream_state = request
             .extensions()
             .get::<crate::auth::RequestStream>()
@@ -1322,7 +1349,15 @@ impl RegistryApi {
         let mut cut = self.cut.clone();
         loop {
             let message = tokio::select! {
-                message = stream.next() => message,
+                message = tokio::time::timeout(IMPORT_IDLE, stream.next()) => match message {
+                    Ok(message) => message,
+                    Err(_) => {
+                        return Err(ApiError::Aborted(format!(
+                            "no message for {} s: the import was not applied",
+                            IMPORT_IDLE.as_secs()
+                        )));
+                    }
+                },
                 _ = cut.wait_for(|cut| *cut) => {
                     return Err(ApiError::Unavailable(
                         "the server is shutting down; the import was not applied".into(),

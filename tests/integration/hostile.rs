@@ -623,3 +623,62 @@ async fn a_cancelled_import_writes_nothing() {
         .into_inner();
     assert!(listed.authorizations.is_empty(), "{listed:?}");
 }
+
+/// A member may hold two imports open at once: each holds its rows until
+/// it ends, so a third is RESOURCE_EXHAUSTED until one ends; other members
+/// are not held up.
+#[tokio::test]
+async fn a_member_holds_at_most_two_imports_open() {
+    let server = TestServer::start().await;
+    let row = |seller: &str| pb::Authorization {
+        platform: "members/platform-p".into(),
+        seller_account: seller.into(),
+        ..Default::default()
+    };
+    let open = |who: Who, parent: &str| {
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        let mut client = server.registry_as(who);
+        let first = pb::ImportAuthorizationsRequest {
+            parent: parent.into(),
+            rows: vec![row("held-open")],
+            request_id: String::new(),
+        };
+        let call = tokio::spawn(async move {
+            client
+                .import_authorizations(tokio_stream::wrappers::ReceiverStream::new(rx))
+                .await
+        });
+        (tx, first, call)
+    };
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let (tx, first, call) = open(Who::OwnerA, "brands/alpha");
+        tx.send(first).await.expect("first message");
+        held.push((tx, call));
+    }
+    // The server has taken both (their first message is read).
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let (tx, first, call) = open(Who::OwnerA, "brands/alpha");
+    tx.send(first).await.expect("first message");
+    let refused = call.await.expect("task").expect_err("a third open import");
+    assert_eq!(refused.code(), Code::ResourceExhausted, "{refused:?}");
+    assert!(refused.message().contains("imports open"), "{refused:?}");
+
+    // Another member imports meanwhile.
+    let (tx, first, call) = open(Who::OwnerB, "brands/beta");
+    tx.send(first).await.expect("first message");
+    drop(tx);
+    call.await.expect("task").expect("owner-b's import");
+
+    // One ends: the member may open another.
+    let (tx, call) = held.pop().expect("held");
+    drop(tx);
+    call.await.expect("task").expect("the first import commits");
+    let (tx, first, call) = open(Who::OwnerA, "brands/alpha");
+    tx.send(first).await.expect("first message");
+    drop(tx);
+    call.await
+        .expect("task")
+        .expect("a new import once one ended");
+    drop(held);
+}
