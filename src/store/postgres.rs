@@ -569,6 +569,9 @@ fn is_loopback(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
+/// Resources written (or deleted) per statement of a commit.
+const RESOURCE_BATCH: usize = 5_000;
+
 /// A write transaction holding the `registry_head` row lock.
 struct PostgresTx {
     /// The connection, in a transaction; rolled back if dropped uncommitted.
@@ -679,45 +682,70 @@ impl WriteTx for PostgresTx {
             )
             .await
             .map_err(classify)?;
-        let upsert = client
-            .prepare_cached(
-                "INSERT INTO resources (key, kind, brand, update_revision, body) VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (key) DO UPDATE SET kind = EXCLUDED.kind, brand = EXCLUDED.brand, \
-                 update_revision = EXCLUDED.update_revision, body = EXCLUDED.body",
-            )
-            .await
-            .map_err(classify)?;
-        let delete = client
-            .prepare_cached("DELETE FROM resources WHERE key = $1")
-            .await
-            .map_err(classify)?;
+        // The resources as this revision leaves them, in a few statements
+        // of up to RESOURCE_BATCH rows each: the row lock on registry_head
+        // is held for a few round trips, not one per row (an import
+        // writes up to 100,000). A key changed twice in one event takes its
+        // last state.
+        let mut last: std::collections::HashMap<String, Option<&Resource>> =
+            std::collections::HashMap::with_capacity(event.changes.len());
         for change in &event.changes {
             match (&change.before, &change.after) {
                 (_, Some(after)) => {
-                    let body = serde_json::to_vec(after).map_err(|e| {
-                        StoreError::Internal(anyhow::anyhow!("cannot encode resource: {e}"))
-                    })?;
-                    client
-                        .execute(
-                            &upsert,
-                            &[
-                                &after.key().to_string(),
-                                &kind(after),
-                                &after.brand().map(|b| b.as_str()),
-                                &to_i64(update_revision(after))?,
-                                &body,
-                            ],
-                        )
-                        .await
-                        .map_err(classify)?;
+                    last.insert(after.key().to_string(), Some(after));
                 }
                 (Some(before), None) => {
-                    client
-                        .execute(&delete, &[&before.key().to_string()])
-                        .await
-                        .map_err(classify)?;
+                    last.insert(before.key().to_string(), None);
                 }
                 (None, None) => {}
+            }
+        }
+        let mut deleted: Vec<String> = Vec::new();
+        let mut written: Vec<(String, &Resource)> = Vec::new();
+        for (key, after) in last {
+            match after {
+                Some(after) => written.push((key, after)),
+                None => deleted.push(key),
+            }
+        }
+        if !deleted.is_empty() {
+            let delete = client
+                .prepare_cached("DELETE FROM resources WHERE key = ANY($1)")
+                .await
+                .map_err(classify)?;
+            for keys in deleted.chunks(RESOURCE_BATCH) {
+                client.execute(&delete, &[&keys]).await.map_err(classify)?;
+            }
+        }
+        if !written.is_empty() {
+            let upsert = client
+                .prepare_cached(
+                    "INSERT INTO resources (key, kind, brand, update_revision, body) \
+                     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::bytea[]) \
+                     ON CONFLICT (key) DO UPDATE SET kind = EXCLUDED.kind, brand = EXCLUDED.brand, \
+                     update_revision = EXCLUDED.update_revision, body = EXCLUDED.body",
+                )
+                .await
+                .map_err(classify)?;
+            for rows in written.chunks(RESOURCE_BATCH) {
+                let mut keys = Vec::with_capacity(rows.len());
+                let mut kinds = Vec::with_capacity(rows.len());
+                let mut brands = Vec::with_capacity(rows.len());
+                let mut revisions = Vec::with_capacity(rows.len());
+                let mut bodies = Vec::with_capacity(rows.len());
+                for (key, after) in rows {
+                    keys.push(key.as_str());
+                    kinds.push(kind(after));
+                    brands.push(after.brand().map(|b| b.as_str()));
+                    revisions.push(to_i64(update_revision(after))?);
+                    bodies.push(serde_json::to_vec(after).map_err(|e| {
+                        StoreError::Internal(anyhow::anyhow!("cannot encode resource: {e}"))
+                    })?);
+                }
+                client
+                    .execute(&upsert, &[&keys, &kinds, &brands, &revisions, &bodies])
+                    .await
+                    .map_err(classify)?;
             }
         }
         client
