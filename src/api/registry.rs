@@ -701,13 +701,28 @@ impl RegistryApi {
                 &caller,
                 &req.request_id,
                 fp,
-                &[Command::UpdateBrand { id, patch, etag }],
+                &[Command::UpdateBrand {
+                    id: id.clone(),
+                    patch,
+                    etag,
+                }],
             )
             .await?;
-        let brand = written(&committed, |r| match r {
+        // A patch that changed nothing wrote nothing: the brand as it is.
+        let brand = match written(&committed, |r| match r {
             Resource::Brand(b) => Some(b.clone()),
             _ => None,
-        })?;
+        }) {
+            Ok(brand) => brand,
+            Err(_) if committed.changes.is_empty() => self
+                .registry
+                .snapshot_at_least(committed.revision)
+                .await?
+                .brand(id.as_str())
+                .cloned()
+                .ok_or_else(|| ApiError::NotFound(format!("brands/{id}")))?,
+            Err(e) => return Err(e),
+        };
         Ok(pb::UpdateBrandResponse {
             brand: Some(convert::brand(&brand)),
             revision: committed.revision,

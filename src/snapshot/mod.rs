@@ -572,6 +572,11 @@ impl Snapshot {
                 if let Some(v) = patch.common_word {
                     next.common_word = v;
                 }
+                // A patch that changes nothing writes nothing: the etag
+                // stays, so other editors are not sent back for it.
+                if next == **brand {
+                    return Ok(Vec::new());
+                }
                 next.update_time = now;
                 next.update_revision = revision;
                 Ok(vec![changed(

@@ -1858,3 +1858,50 @@ async fn an_archived_brands_marks_may_be_registered_again() {
         .await
         .expect("the mark of an archived brand, registered again");
 }
+
+/// An update that changes nothing writes nothing: same revision, same
+/// etag, so another editor holding the etag is not sent back for it.
+#[tokio::test]
+async fn an_update_that_changes_nothing_keeps_the_etag() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let current = owner
+        .get_brand(pb::GetBrandRequest {
+            name: "brands/alpha".into(),
+            min_revision: 0,
+        })
+        .await
+        .expect("get")
+        .into_inner();
+    let before = current.brand.expect("brand");
+    let update = |display_name: &str, etag: &str| pb::UpdateBrandRequest {
+        brand: Some(pb::Brand {
+            name: "brands/alpha".into(),
+            display_name: display_name.into(),
+            etag: etag.into(),
+            ..Default::default()
+        }),
+        update_mask: Some(prost_types::FieldMask {
+            paths: vec!["display_name".into()],
+        }),
+        request_id: String::new(),
+    };
+    let same = owner
+        .update_brand(update("Alpha", &before.etag))
+        .await
+        .expect("a no-op update")
+        .into_inner();
+    assert_eq!(same.revision, current.revision);
+    let brand = same.brand.expect("brand");
+    assert_eq!(brand.etag, before.etag);
+    assert_eq!(brand.display_name, "Alpha");
+    assert_eq!(brand.update_time, before.update_time);
+    // The etag still holds for a real change.
+    let renamed = owner
+        .update_brand(update("Alpha Watches", &before.etag))
+        .await
+        .expect("a change with the unchanged etag")
+        .into_inner();
+    assert!(renamed.revision > current.revision);
+    assert_ne!(renamed.brand.expect("brand").etag, before.etag);
+}
