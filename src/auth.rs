@@ -864,6 +864,15 @@ where
             logged: false,
             span: None,
         };
+        // A path that names no RPC: tonic would answer UNIMPLEMENTED with no
+        // message at all.
+        let outcome = outcome.and_then(|caller| match rpc {
+            Some(_) => Ok(caller),
+            None => Err(Status::unimplemented(format!(
+                "{} is not a method of this server (reflection lists its services: grpcurl list)",
+                call.path
+            ))),
+        });
         match outcome {
             Err(status) => Box::pin(
                 async move {

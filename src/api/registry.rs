@@ -364,7 +364,15 @@ fn field_mask(
         return allowed.iter().map(|s| s.to_string()).collect();
     }
     for path in &paths {
-        if !allowed.contains(&path.as_str()) {
+        if path == "*" {
+            v.add(
+                "update_mask",
+                format!(
+                    "\"*\" (every field) stands alone; or name the fields to change ({})",
+                    allowed.join(", ")
+                ),
+            );
+        } else if !allowed.contains(&path.as_str()) {
             v.add(
                 "update_mask",
                 format!(

@@ -682,3 +682,50 @@ async fn a_member_holds_at_most_two_imports_open() {
         .expect("a new import once one ended");
     drop(held);
 }
+
+/// A path that names no method of this server is UNIMPLEMENTED with a
+/// message that says so (tonic's own answer has none), once authenticated;
+/// without a key it is UNAUTHENTICATED, as every call is.
+#[tokio::test]
+async fn an_unknown_method_is_unimplemented_with_a_message() {
+    let server = TestServer::start().await;
+    for (path, who, code) in [
+        (
+            "/marque.v1.CheckService/InventedMethod",
+            Who::PlatformP,
+            Code::Unimplemented,
+        ),
+        ("/no.such.Service/Call", Who::PlatformP, Code::Unimplemented),
+        (
+            "/no.such.Service/Call",
+            Who::Anonymous,
+            Code::Unauthenticated,
+        ),
+    ] {
+        let mut raw = tonic::client::Grpc::new(server.channel());
+        raw.ready().await.expect("ready");
+        let mut request = tonic::Request::new(pb::CheckSellerRequest::default());
+        if let Some(key) = server.keys.of(who) {
+            request.metadata_mut().insert(
+                "authorization",
+                format!("Bearer {key}").parse().expect("ascii"),
+            );
+        }
+        let status = raw
+            .unary(
+                request,
+                http::uri::PathAndQuery::from_static(path),
+                tonic_prost::ProstCodec::<pb::CheckSellerRequest, pb::CheckSellerResponse>::default(
+                ),
+            )
+            .await
+            .expect_err("no such method");
+        assert_eq!(status.code(), code, "{path}: {status:?}");
+        if code == Code::Unimplemented {
+            assert!(
+                status.message().contains(path) && status.message().contains("not a method"),
+                "{path}: {status:?}"
+            );
+        }
+    }
+}

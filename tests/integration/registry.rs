@@ -1905,3 +1905,27 @@ async fn an_update_that_changes_nothing_keeps_the_etag() {
     assert!(renamed.revision > current.revision);
     assert_ne!(renamed.brand.expect("brand").etag, before.etag);
 }
+
+/// `*` in an update mask means every field, and only alone.
+#[tokio::test]
+async fn a_star_in_an_update_mask_stands_alone() {
+    let server = TestServer::start().await;
+    let status = server
+        .registry_as(Who::OwnerA)
+        .update_brand(pb::UpdateBrandRequest {
+            brand: Some(pb::Brand {
+                name: "brands/alpha".into(),
+                display_name: "Alpha".into(),
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["*".into(), "aliases".into()],
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("* with another path");
+    assert_violations(&status, &["update_mask"]);
+    let violations = field_violations(&status);
+    assert!(violations[0].1.contains("stands alone"), "{violations:?}");
+}
