@@ -1369,6 +1369,12 @@ impl RegistryApi {
         let mut row_encoded = Vec::new();
         let (mut messages, mut bytes) = (0usize, 0usize);
         let mut index = 0usize;
+        // Rows are checked against the registry as they come, as well as
+        // for their syntax, so that one answer names every kind of mistake
+        // (the write checks them again).
+        let snapshot = self.registry.snapshot();
+        let mut sellers: std::collections::HashMap<(Slug, String), usize> =
+            std::collections::HashMap::new();
         let mut cut = self.cut.clone();
         loop {
             let message = tokio::select! {
@@ -1437,6 +1443,28 @@ impl RegistryApi {
                 }
                 let mut found = Violations::new();
                 let spec = authorization_spec(row, &format!("rows[{index}]"), &mut found);
+                if let Some(spec) = &spec
+                    && found.is_empty()
+                {
+                    let field = format!("rows[{index}]");
+                    if let Err(crate::snapshot::PlanError::Invalid(violations)) =
+                        snapshot.check_platform(&spec.platform, &format!("{field}.platform"))
+                    {
+                        for (field, description) in violations {
+                            found.add(field, description);
+                        }
+                    } else if let Some(first) =
+                        sellers.insert((spec.platform.clone(), spec.seller_account.clone()), index)
+                    {
+                        found.add(
+                            format!("{field}.seller_account"),
+                            format!(
+                                "seller {:?} on members/{} is already in rows[{first}]",
+                                spec.seller_account, spec.platform
+                            ),
+                        );
+                    }
+                }
                 if found.is_empty()
                     && v.is_empty()
                     && let Some(spec) = spec

@@ -929,7 +929,7 @@ impl Snapshot {
         }
     }
 
-    fn check_platform(&self, platform: &Slug, field: &str) -> Result<(), PlanError> {
+    pub(crate) fn check_platform(&self, platform: &Slug, field: &str) -> Result<(), PlanError> {
         match self.members.get(platform) {
             Some(m) if m.kind == MemberKind::Platform => Ok(()),
             Some(_) => Err(PlanError::Invalid(vec![(

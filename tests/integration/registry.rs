@@ -1929,3 +1929,50 @@ async fn a_star_in_an_update_mask_stands_alone() {
     let violations = field_violations(&status);
     assert!(violations[0].1.contains("stands alone"), "{violations:?}");
 }
+
+/// One answer names every kind of mistake in an import, those of syntax
+/// and those against the registry alike: a bad region in one row, a member
+/// that is not a platform in another, a seller given twice.
+#[tokio::test]
+async fn an_import_names_mistakes_of_syntax_and_of_the_registry_in_one_answer() {
+    let server = TestServer::start().await;
+    let row = |platform: &str, seller: &str, regions: Vec<String>| pb::Authorization {
+        platform: platform.into(),
+        seller_account: seller.into(),
+        regions,
+        ..Default::default()
+    };
+    let status = server
+        .registry_as(Who::OwnerA)
+        .import_authorizations(tokio_stream::iter([pb::ImportAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            rows: vec![
+                row("members/platform-p", "ok-1", vec![]),
+                row("members/platform-p", "bad-region", vec!["EU".into()]),
+                row("members/owner-b", "not-a-platform", vec![]),
+                row("members/platform-p", "ok-1", vec![]),
+            ],
+            request_id: String::new(),
+        }]))
+        .await
+        .expect_err("a bad import");
+    assert_violations(
+        &status,
+        &[
+            "rows[1].regions[0]",
+            "rows[2].platform",
+            "rows[3].seller_account",
+        ],
+    );
+    let listed = server
+        .registry_as(Who::OwnerA)
+        .list_authorizations(pb::ListAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            seller_account: "ok-1".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .into_inner();
+    assert!(listed.authorizations.is_empty(), "nothing was written");
+}
