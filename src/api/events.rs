@@ -180,6 +180,20 @@ fn key_revoked(revision: Revision) -> Status {
     ))
 }
 
+/// Ends a Watch stream the store failed, with where to resume.
+async fn store_unavailable(tx: &Sender, error: &(dyn std::fmt::Display + Sync), cursor: Revision) {
+    crate::auth::current_call_event!(
+        tracing::Level::WARN,
+        error = %error,
+        "watch stream cut: store unavailable"
+    );
+    let _ = tx
+        .send(Err(Status::unavailable(format!(
+            "the change feed is unavailable; resume from revision {cursor}"
+        ))))
+        .await;
+}
+
 /// Feeds one Watch stream until the client goes away, the store fails, the
 /// server drains, or the stream's API key is revoked.
 async fn feed(
@@ -210,19 +224,7 @@ async fn feed(
         };
         let events = match read {
             Ok(events) => events,
-            Err(e) => {
-                crate::auth::current_call_event!(
-                    tracing::Level::WARN,
-                    error = %e,
-                    "watch stream cut: store unavailable"
-                );
-                let _ = tx
-                    .send(Err(Status::unavailable(format!(
-                        "the change feed is unavailable; resume from revision {cursor}"
-                    ))))
-                    .await;
-                return;
-            }
+            Err(e) => return store_unavailable(&tx, &e, cursor).await,
         };
         // Who owns a brand is read from the snapshot: one at least as new
         // as the events, else an event about a brand this replica has not
@@ -235,19 +237,7 @@ async fn feed(
         if events.last().map_or(cursor, |last| last.revision) > snapshot.revision() {
             snapshot = match registry.latest_snapshot().await {
                 Ok(snapshot) => snapshot,
-                Err(e) => {
-                    crate::auth::current_call_event!(
-                        tracing::Level::WARN,
-                        error = %e,
-                        "watch stream cut: store unavailable"
-                    );
-                    let _ = tx
-                        .send(Err(Status::unavailable(format!(
-                            "the change feed is unavailable; resume from revision {cursor}"
-                        ))))
-                        .await;
-                    return;
-                }
+                Err(e) => return store_unavailable(&tx, &e, cursor).await,
             };
         }
         if filter.key_revoked_in(&snapshot) {
