@@ -203,10 +203,12 @@ fn hide_inside_names_in_scope(matches: &mut Vec<Match>, first: usize) {
     }
 }
 
-/// Keeps the first match of each brand per field, evidence kind and
-/// strength: a name written a thousand times is one match, as are a
-/// thousand images near one logo. Its reason is the same each time, but
-/// after a compatibility phrase (weak, a strength of its own).
+/// Keeps one match of each brand per field, evidence kind and strength:
+/// the closest (a fuzzy match at distance 1 over one at 2, a logo nearer
+/// than another), the first of those. A name written a thousand times is
+/// one match, as are a thousand images near one logo. Its reason is the
+/// same each time, but after a compatibility phrase (weak, a strength of
+/// its own).
 fn first_occurrences(matches: &mut Vec<Match>) {
     if matches.len() < 2 {
         return;
@@ -219,19 +221,31 @@ fn first_occurrences(matches: &mut Vec<Match>) {
             m.strong,
         )
     };
-    if matches.len() > 32 {
-        // Stuffed text, with perhaps thousands of brands: a set.
-        let mut seen = std::collections::HashSet::with_capacity(matches.len());
-        matches.retain(|m| seen.insert(key(m)));
-        return;
-    }
-    // In place, without allocating.
+    // Where each key's match is kept: among the first `keep`.
     let mut keep = 0;
+    let mut kept: Option<std::collections::HashMap<_, usize>> = (matches.len() > 32)
+        // Stuffed text, with perhaps thousands of brands: a map; else a
+        // scan of the few kept, without allocating.
+        .then(|| std::collections::HashMap::with_capacity(matches.len()));
     for i in 0..matches.len() {
         let k = key(&matches[i]);
-        if !matches[..keep].iter().any(|m| key(m) == k) {
-            matches.swap(keep, i);
-            keep += 1;
+        let at = match &kept {
+            Some(map) => map.get(&k).copied(),
+            None => matches[..keep].iter().position(|m| key(m) == k),
+        };
+        match at {
+            Some(j) => {
+                if matches[i].evidence.rank() < matches[j].evidence.rank() {
+                    matches.swap(j, i);
+                }
+            }
+            None => {
+                matches.swap(keep, i);
+                if let Some(map) = &mut kept {
+                    map.insert(k, keep);
+                }
+                keep += 1;
+            }
         }
     }
     matches.truncate(keep);

@@ -867,3 +867,59 @@ async fn a_listing_stuffed_with_brand_names_answers_a_bounded_list() {
     let bytes = prost::Message::encoded_len(&batch);
     assert!(bytes < 100 << 10, "{bytes} bytes");
 }
+
+/// Of one brand's matches of one kind in a field, the closest is reported:
+/// `2 lanternways` (the number joined, distance 2) and `lanternways`
+/// (distance 1) are one mention, reported as the nearer.
+#[tokio::test]
+async fn of_overlapping_misspellings_the_closest_is_reported() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerB);
+    owner
+        .create_brand(pb::CreateBrandRequest {
+            brand_id: "lanternway".into(),
+            brand: Some(pb::Brand {
+                display_name: "Lanternway".into(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("create");
+    let revision = owner
+        .add_trademark(pb::AddTrademarkRequest {
+            parent: "brands/lanternway".into(),
+            trademark: Some(pb::Trademark {
+                office: "CN".into(),
+                registration_number: "LANTERNWAY-1".into(),
+                mark_text: "LANTERNWAY".into(),
+                kind: pb::TrademarkKind::Word as i32,
+                nice_classes: vec![14],
+                status: pb::TrademarkStatus::Registered as i32,
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("trademark")
+        .into_inner()
+        .revision;
+    let title = "Set of 2 lanternways, outdoor";
+    let answer = server
+        .check_as(Who::PlatformP)
+        .check_listing(pb::CheckListingRequest {
+            listing: Some(listing("stranger", title)),
+            min_revision: revision,
+        })
+        .await
+        .expect("check")
+        .into_inner();
+    assert_eq!(answer.verdict, REVIEW, "{answer:?}");
+    assert_eq!(answer.matches.len(), 1, "{answer:?}");
+    let m = &answer.matches[0];
+    assert_eq!(
+        &title[m.start as usize..m.end as usize],
+        "lanternways",
+        "{answer:?}"
+    );
+}
