@@ -1125,11 +1125,12 @@ impl Snapshot {
         limit: usize,
         keep: impl Fn(&Arc<Authorization>) -> bool,
     ) -> Page<Arc<Authorization>> {
-        page(
+        bounded_page(
             self.authorizations
                 .of_brand(brand, after.map(ResourceId::as_str)),
             limit,
             keep,
+            MAX_PASSED_PER_PAGE,
         )
     }
 
@@ -1467,17 +1468,26 @@ fn page<T>(
     limit: usize,
     keep: impl Fn(&T) -> bool,
 ) -> Page<T> {
+    bounded_page(items, limit, keep, usize::MAX)
+}
+
+/// [`page`], but a filter that keeps few of many (a platform's
+/// authorizations of a brand that has a million) ends the page early after
+/// reading `max_passed` items it did not keep, with a token after what it
+/// read: each call does bounded work (AIP-158 allows short pages).
+fn bounded_page<T>(
+    items: impl Iterator<Item = (String, T)>,
+    limit: usize,
+    keep: impl Fn(&T) -> bool,
+    max_passed: usize,
+) -> Page<T> {
     let mut out = Vec::with_capacity(limit.min(1024));
     let mut last = None;
     let mut passed = 0usize;
     for (key, item) in items {
         if !keep(&item) {
-            // A filter that keeps few of many (a platform's authorizations
-            // of a brand that has a million) ends the page early, with a
-            // token after what it read: each call does bounded work
-            // (AIP-158 allows short pages).
             passed += 1;
-            if passed >= MAX_PASSED_PER_PAGE {
+            if passed >= max_passed {
                 return (out, Some(key));
             }
             continue;
@@ -1491,7 +1501,8 @@ fn page<T>(
     (out, None)
 }
 
-/// Items a filtered page reads past without keeping before it ends early.
+/// Authorizations a filtered page of them reads past without keeping
+/// before it ends early ([`bounded_page`]).
 pub const MAX_PASSED_PER_PAGE: usize = 10_000;
 
 #[cfg(test)]
@@ -1506,17 +1517,24 @@ mod tests {
     fn a_filtered_page_reads_a_bounded_number_of_items() {
         // A filter that keeps nothing: the page ends after what it read,
         // with a token, and the next resumes there.
-        let (out, next) = page(items(25_000), 50, |_| false);
+        let bounded = |limit, keep: fn(&usize) -> bool| {
+            bounded_page(items(25_000), limit, keep, MAX_PASSED_PER_PAGE)
+        };
+        let (out, next) = bounded(50, |_| false);
         assert!(out.is_empty());
         assert_eq!(next.as_deref(), Some("009999"));
         // Keeping one in a thousand: a short page, then the rest.
-        let (out, next) = page(items(25_000), 50, |i| i % 1000 == 0);
+        let (out, next) = bounded(50, |i| i % 1000 == 0);
         assert_eq!(out.len(), 11, "{out:?}");
         assert_eq!(next.as_deref(), Some("010010"));
         // Unfiltered pages are full.
-        let (out, next) = page(items(25_000), 50, |_| true);
+        let (out, next) = bounded(50, |_| true);
         assert_eq!((out.len(), next.as_deref()), (50, Some("000049")));
         let (out, next) = page(items(20), 50, |_| true);
         assert_eq!((out.len(), next), (20, None));
+        // Other lists (a member's brands, read whole for its audit) are
+        // not cut.
+        let (out, next) = page(items(25_000), usize::MAX, |i| *i >= 24_990);
+        assert_eq!((out.len(), next), (10, None));
     }
 }
