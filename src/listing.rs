@@ -171,35 +171,81 @@ thread_local! {
     static SCRATCH: Cell<Option<Scratch>> = const { Cell::new(None) };
 }
 
-/// Drops, among `matches[first..]` (one field's text matches), a strong
-/// match inside a longer strong one of another owner's brand that is in
-/// scope: that text is the other brand's name as written (`雅坊` inside
-/// `翠雅坊`, both registered, the longer one for these goods), not a
-/// mention of the shorter one. Detection already drops those inside a name
-/// of the same owner; inside another owner's name only scope can tell, so
-/// a longer name without a trademark for these goods hides nothing (a
-/// member cannot hide another's brand by registering an alias around it).
+/// Drops, among `matches[first..]` (one field's text matches, in span
+/// order), a match inside a longer strong one of another owner's brand that
+/// is in scope: that text is the other brand's name as written (`雅坊` inside
+/// `翠雅坊`, both registered, the longer one for these goods), not a mention
+/// of the shorter one. Detection already drops those inside a name of the
+/// same owner; inside another owner's name only scope can tell, so a longer
+/// name without a trademark for these goods hides nothing (a member cannot
+/// hide another's brand, or a misspelling of it, by registering an alias
+/// around it). One pass, keeping the two farthest-reaching owners.
 fn hide_inside_names_in_scope(matches: &mut Vec<Match>, first: usize) {
-    if matches.len() < first + 2 {
+    let field = matches.get(first..).unwrap_or_default();
+    let hides = |s: &Match| s.evidence.is_strong() && s.trademark.is_some();
+    if field.len() < 2 || !field.iter().any(hides) {
         return;
     }
-    let field = &matches[first..];
-    let hidden: Vec<usize> = (first..matches.len())
-        .filter(|&i| {
-            let m = &matches[i];
-            m.evidence.is_strong()
-                && field.iter().any(|s| {
-                    s.evidence.is_strong()
-                        && s.trademark.is_some()
-                        && s.brand.owner != m.brand.owner
-                        && s.span.start <= m.span.start
-                        && m.span.end <= s.span.end
-                        && s.span.len() > m.span.len()
-                })
-        })
-        .collect();
-    for i in hidden.into_iter().rev() {
-        matches.remove(i);
+    let mut hidden = vec![false; field.len()];
+    // The farthest ends of the in-scope strong matches starting earlier,
+    // for the two owners that reach farthest: enough to know the farthest
+    // of any owner but one.
+    let mut earlier = TopTwo::default();
+    let mut i = 0;
+    while i < field.len() {
+        let start = field[i].span.start;
+        let mut j = i;
+        let mut here = TopTwo::default();
+        while j < field.len() && field[j].span.start == start {
+            if hides(&field[j]) {
+                here.raise(&field[j].brand.owner, field[j].span.end);
+            }
+            j += 1;
+        }
+        for (k, m) in field.iter().enumerate().take(j).skip(i) {
+            let owner = &m.brand.owner;
+            hidden[k] = earlier
+                .other_than(owner)
+                .is_some_and(|end| m.span.end <= end)
+                || here.other_than(owner).is_some_and(|end| m.span.end < end);
+        }
+        for (owner, end) in here.0.into_iter().flatten() {
+            earlier.raise(owner, end);
+        }
+        i = j;
+    }
+    let mut index = 0;
+    matches.retain(|_| {
+        let keep = index < first || !hidden[index - first];
+        index += 1;
+        keep
+    });
+}
+
+/// The two owners whose matches reach farthest, with how far.
+#[derive(Default)]
+struct TopTwo<'a>([Option<(&'a Slug, usize)>; 2]);
+
+impl<'a> TopTwo<'a> {
+    fn raise(&mut self, owner: &'a Slug, end: usize) {
+        let entries = &mut self.0;
+        if let Some(entry) = entries.iter_mut().flatten().find(|(o, _)| *o == owner) {
+            entry.1 = entry.1.max(end);
+        } else if entries[1].is_none_or(|(_, e)| e < end) {
+            entries[1] = Some((owner, end));
+        }
+        if entries[1].map(|(_, e)| e) > entries[0].map(|(_, e)| e) {
+            entries.swap(0, 1);
+        }
+    }
+
+    /// How far the farthest-reaching owner but `owner` reaches.
+    fn other_than(&self, owner: &Slug) -> Option<usize> {
+        self.0
+            .iter()
+            .flatten()
+            .find(|(o, _)| *o != owner)
+            .map(|&(_, end)| end)
     }
 }
 

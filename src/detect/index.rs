@@ -2337,56 +2337,107 @@ fn finish(out: &mut Vec<TextMatch>) {
     order(out);
 }
 
-/// Drops the matches that lie inside another brand's name as written: a
-/// fuzzy match inside the span of an exact or obfuscated match (`Flais`, a
-/// registered name, is not also a misspelt `Plais`), and any match inside
-/// a longer exact or obfuscated one of the same owner (`路易` inside
-/// `路易威登`, `Blanc` inside `Mont Blanc`). Another owner's longer name
-/// hides nothing (see [`BrandEntry::owner`]). `out` is in [`order`], which
-/// this keeps. Applied to a scan's final matches, after layers are merged
-/// ([`super::Layers`]), since it looks across brands.
+/// Drops the matches that lie inside another brand's name as written, of
+/// the same owner: a match inside a longer exact or obfuscated one (`路易`
+/// inside `路易威登`, `Blanc` inside `Mont Blanc`), and a fuzzy match inside
+/// the span of an exact or obfuscated one. Of another owner, only a fuzzy
+/// match with the very span of an exact or obfuscated one (`Flais`, a
+/// registered name, is not also a misspelt `Plais`): another owner's longer
+/// name hides nothing here (see [`BrandEntry::owner`]; the listing check
+/// decides by scope). `out` is in [`order`], which this keeps. Applied to a
+/// scan's final matches, after layers are merged ([`super::Layers`]), since
+/// it looks across brands. One pass, keeping the farthest end per owner.
 pub(super) fn drop_matches_inside_names(out: &mut Vec<TextMatch>) {
     let is_fuzzy = |m: &TextMatch| matches!(m.evidence, Evidence::TextFuzzy { .. });
     // Sorted by span start: a strong match that starts earlier and ends no
     // earlier is longer; at the same start, one that ends later is.
-    let mut reach = 0; // farthest end of the strong matches starting earlier
+    let mut reach = OwnerEnds::default(); // strong matches starting earlier
+    let mut group = OwnerEnds::default(); // strong ones starting here
+    // The ends of the strong ones starting here, whoever owns them (keyed
+    // by end: the swaps below move the group's matches).
+    let mut spans = OwnerEnds::default();
     let mut keep = 0;
     let mut i = 0;
     while i < out.len() {
         let start = out[i].span.start;
         let mut j = i;
-        let mut group_end = 0; // farthest end of the strong ones starting here
+        group.clear();
+        spans.clear();
         while j < out.len() && out[j].span.start == start {
             if !is_fuzzy(&out[j]) {
-                group_end = group_end.max(out[j].span.end);
+                group.raise(out[j].owner, out[j].span.end);
+                spans.raise(u32::try_from(out[j].span.end).unwrap_or(u32::MAX), 0);
             }
             j += 1;
         }
         for k in i..j {
             let m = &out[k];
+            let earlier = reach.get(m.owner).is_some_and(|end| m.span.end <= end);
+            let here = group.get(m.owner);
             let inside = if is_fuzzy(m) {
-                (reach > 0 && m.span.end <= reach) || m.span.end <= group_end
+                earlier
+                    || here.is_some_and(|end| m.span.end <= end)
+                    || u32::try_from(m.span.end).is_ok_and(|end| spans.get(end).is_some())
             } else {
-                // Rare: look for a longer one of the same owner among all
-                // (`out` is still a permutation of the matches).
-                ((reach > 0 && m.span.end <= reach) || m.span.end < group_end)
-                    && out.iter().any(|s| {
-                        s.owner == m.owner
-                            && !is_fuzzy(s)
-                            && s.span.start <= m.span.start
-                            && m.span.end <= s.span.end
-                            && s.span.len() > m.span.len()
-                    })
+                earlier || here.is_some_and(|end| m.span.end < end)
             };
             if !inside {
                 out.swap(keep, k);
                 keep += 1;
             }
         }
-        reach = reach.max(group_end);
+        reach.merge(&group);
         i = j;
     }
     out.truncate(keep);
+}
+
+/// The farthest span end per owner, for the few owners one text's matches
+/// have: inline for up to four, without allocating.
+#[derive(Default)]
+struct OwnerEnds {
+    few: [(u32, usize); 4],
+    len: usize,
+    more: Vec<(u32, usize)>,
+}
+
+impl OwnerEnds {
+    fn clear(&mut self) {
+        self.len = 0;
+        self.more.clear();
+    }
+
+    fn entries(&self) -> impl Iterator<Item = &(u32, usize)> {
+        self.few[..self.len].iter().chain(&self.more)
+    }
+
+    fn get(&self, owner: u32) -> Option<usize> {
+        self.entries()
+            .find(|(o, _)| *o == owner)
+            .map(|&(_, end)| end)
+    }
+
+    fn raise(&mut self, owner: u32, end: usize) {
+        let (len, capacity) = (self.len, self.few.len());
+        if let Some(slot) = self.few[..len]
+            .iter_mut()
+            .chain(self.more.iter_mut())
+            .find(|(o, _)| *o == owner)
+        {
+            slot.1 = slot.1.max(end);
+        } else if len < capacity {
+            self.few[len] = (owner, end);
+            self.len += 1;
+        } else {
+            self.more.push((owner, end));
+        }
+    }
+
+    fn merge(&mut self, other: &OwnerEnds) {
+        for &(owner, end) in other.entries() {
+            self.raise(owner, end);
+        }
+    }
 }
 
 /// Whether two of `out` are matches of one brand: only then has

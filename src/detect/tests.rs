@@ -1344,6 +1344,16 @@ fn a_name_inside_a_longer_name_of_another_owner_is_still_reported() {
             (5, exact, "维拉诺包".to_owned())
         ]
     );
+    // A misspelling around another owner's name hides nothing either.
+    let misspelt = BrandIndex::build([owned(1, &["Vellano"], 1), owned(2, &["Velano Bag"], 2)])
+        .expect("index builds");
+    assert_eq!(
+        found_in(&misspelt, "Velano bag black leather"),
+        [
+            (2, exact, "Velano bag".to_owned()),
+            (1, Evidence::TextFuzzy { distance: 1 }, "Velano".to_owned())
+        ]
+    );
     // The same owner's longer name still hides its shorter one; another
     // owner's name inside it counts.
     assert_eq!(
@@ -1873,8 +1883,9 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(2048))]
 
     /// The one-pass drop keeps exactly the matches that no exact or
-    /// obfuscated match contains, wholly for a fuzzy one and with more text
-    /// of the same owner for any other, and keeps their order.
+    /// obfuscated match contains: one of the same owner with more text for
+    /// a strong one; for a fuzzy one, one of the same owner, or one of
+    /// another owner with the very same span. And it keeps their order.
     #[test]
     fn dropping_matches_inside_names_agrees_with_its_definition(
         mut matches in prop::collection::vec(arbitrary_match(), 0..14),
@@ -1888,7 +1899,11 @@ proptest! {
                     strong(s)
                         && s.span.start <= m.span.start
                         && m.span.end <= s.span.end
-                        && (!strong(m) || (s.span.len() > m.span.len() && s.owner == m.owner))
+                        && if strong(m) {
+                            s.span.len() > m.span.len() && s.owner == m.owner
+                        } else {
+                            s.owner == m.owner || s.span == m.span
+                        }
                 })
             })
             .cloned()

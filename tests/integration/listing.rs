@@ -712,6 +712,37 @@ async fn a_name_registered_around_another_owners_brand_hides_it_only_in_its_own_
         "{answer:?}"
     );
 
+    // A misspelling of it registered around it hides nothing either.
+    let revision = owner_b
+        .create_brand(pb::CreateBrandRequest {
+            brand_id: "beta-purses".into(),
+            brand: Some(pb::Brand {
+                display_name: "Beta Purses".into(),
+                aliases: vec!["Alpah Purse".into()],
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("create")
+        .into_inner()
+        .revision;
+    l.title = "Alpah purse, black".into();
+    let answer = server
+        .check_as(Who::PlatformP)
+        .check_listing(request(&l, revision))
+        .await
+        .expect("check")
+        .into_inner();
+    assert_eq!(answer.verdict, REVIEW, "{answer:?}");
+    assert!(
+        answer
+            .matches
+            .iter()
+            .any(|m| m.brand == "brands/alpha" && m.evidence == pb::Evidence::TextFuzzy as i32),
+        "{answer:?}"
+    );
+
     // With a trademark for the goods, `Alpha Bag` is owner-b's name.
     let revision = owner_b
         .add_trademark(pb::AddTrademarkRequest {

@@ -345,7 +345,8 @@ impl TestServer {
 
     /// Waits (bounded) until `service` reports SERVING.
     pub async fn wait_serving(&self, service: &str) {
-        for _ in 0..200 {
+        // Generous: a replica migrating and loading on a busy machine.
+        for _ in 0..1200 {
             if let Ok(status) = self.health(service).await
                 && status == tonic_health::pb::health_check_response::ServingStatus::Serving as i32
             {
@@ -353,7 +354,7 @@ impl TestServer {
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
-        panic!("{service:?} did not become SERVING within 5 s");
+        panic!("{service:?} did not become SERVING within 30 s");
     }
 
     /// Starts the shutdown and returns the server task.
