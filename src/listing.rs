@@ -66,7 +66,7 @@ pub enum Field {
 }
 
 /// Why a match counts or does not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Reason {
     /// In scope, no authorization covers it.
     Unauthorized,
@@ -252,9 +252,8 @@ impl<'a> TopTwo<'a> {
 /// Keeps one match of each brand per field, evidence kind and strength:
 /// the closest (a fuzzy match at distance 1 over one at 2, a logo nearer
 /// than another), the first of those. A name written a thousand times is
-/// one match, as are a thousand images near one logo. Its reason is the
-/// same each time, but after a compatibility phrase (weak, a strength of
-/// its own).
+/// one match, as are a thousand images near one logo. A mention after a
+/// compatibility phrase (weak, its reason nominative use) is kept apart.
 fn first_occurrences(matches: &mut Vec<Match>) {
     if matches.len() < 2 {
         return;
@@ -265,6 +264,7 @@ fn first_occurrences(matches: &mut Vec<Match>) {
             m.field,
             std::mem::discriminant(&m.evidence),
             m.strong,
+            m.reason,
         )
     };
     // Where each key's match is kept: among the first `keep`.

@@ -122,6 +122,11 @@ pub struct Registry {
     /// write lock until its snapshot is published and the store's health
     /// recorded.
     writer: tokio::sync::Mutex<()>,
+    /// One catch-up with the store at a time: the follower, and every
+    /// Watch stream or read that found this replica behind, would otherwise
+    /// each read and apply the same events (up to 64 MiB) at once; those
+    /// queued behind find the work done.
+    catching_up: tokio::sync::Mutex<()>,
 }
 
 impl Registry {
@@ -137,6 +142,7 @@ impl Registry {
             loaded: std::sync::atomic::AtomicBool::new(false),
             store_ok: watch::channel(true).0,
             writer: tokio::sync::Mutex::new(()),
+            catching_up: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -229,6 +235,7 @@ impl Registry {
 
     /// Applies every committed event after the published snapshot.
     async fn catch_up_latest(&self) -> Result<(), StoreError> {
+        let _one = self.catching_up.lock().await;
         loop {
             let snapshot = self.ready_snapshot().map_err(|_| {
                 StoreError::Internal(anyhow::anyhow!("following before the first load"))

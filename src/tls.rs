@@ -52,7 +52,13 @@ pub struct ReloadingTls {
     /// What the files held at the last look (valid or not), so that a
     /// broken change is reported once, not at every look.
     seen: std::sync::Mutex<Material>,
+    /// Looks in a row that could not read the files.
+    unreadable: std::sync::atomic::AtomicU32,
 }
+
+/// Looks in a row that find the files unreadable before it is a warning,
+/// not a moment of a swap.
+const UNREADABLE_WARN_AFTER: u32 = 3;
 
 impl std::fmt::Debug for ReloadingTls {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -75,18 +81,33 @@ impl ReloadingTls {
             files,
             config: ArcSwap::from_pointee(config),
             seen: std::sync::Mutex::new(material),
+            unreadable: std::sync::atomic::AtomicU32::new(0),
         })
     }
 
     /// Reads the files again, and adopts them when they changed and make a
     /// valid configuration. Returns whether it adopted a new one.
     pub async fn reload(&self) -> bool {
+        use std::sync::atomic::Ordering::Relaxed;
         let material = match read(&self.files).await {
-            Ok(material) => material,
+            Ok(material) => {
+                self.unreadable.store(0, Relaxed);
+                material
+            }
             Err(e) => {
                 // Mid-swap, a file can be missing for a moment: the next
-                // look sees the whole new set.
-                tracing::debug!(error = format!("{e:#}"), "TLS files not readable now");
+                // look sees the whole new set. Several looks in a row are
+                // something else (a Secret removed, a mount gone).
+                let looks = self.unreadable.fetch_add(1, Relaxed) + 1;
+                if looks == UNREADABLE_WARN_AFTER {
+                    tracing::warn!(
+                        error = format!("{e:#}"),
+                        looks,
+                        "TLS files unreadable: still serving the previous certificate"
+                    );
+                } else {
+                    tracing::debug!(error = format!("{e:#}"), "TLS files not readable now");
+                }
                 return false;
             }
         };

@@ -1549,28 +1549,37 @@ impl BrandIndex {
         if first == last || name_first == 0 || name_last == 0 {
             return false;
         }
-        let name: Vec<u32> = slice(&self.arena, rec.joined)
-            .chars()
-            .map(u32::from)
-            .collect();
-        let Some(middle_len) = name.len().checked_sub(name_first + name_last) else {
+        let (name, len) = self.joined(rec);
+        let Some(middle_len) = len.checked_sub(name_first + name_last) else {
             return false;
         };
+        let name = || name.chars().map(u32::from);
         let word = |w: usize| {
             let (a, b) = word_chars[w];
             &letters[a..b]
         };
-        let middle: Vec<u32> = (first + 1..last)
-            .flat_map(|w| word(w).iter().copied())
-            .collect();
-        if middle[..] != name[name_first..name_first + middle_len] {
+        // The words between, joined, are the name's middle.
+        let middle = (first + 1..last).flat_map(|w| word(w).iter().copied());
+        if !middle.eq(name().skip(name_first).take(middle_len)) {
             return false;
         }
-        let swapped_or_same = |run_word: &[u32], is_ordinary: bool, name_word: &[u32]| {
-            run_word == name_word || (is_ordinary && vocabulary::is_ordinary(name_word))
+        // A name's word as the scan's letters, on the stack (a longer one
+        // is no ordinary word).
+        let ordinary_name_word = |skip: usize, take: usize| {
+            let mut buffer = [0u32; 32];
+            if take > buffer.len() {
+                return false;
+            }
+            for (slot, c) in buffer.iter_mut().zip(name().skip(skip).take(take)) {
+                *slot = c;
+            }
+            vocabulary::is_ordinary(&buffer[..take])
         };
-        swapped_or_same(word(first), ordinary[first], &name[..name_first])
-            && swapped_or_same(word(last), ordinary[last], &name[name.len() - name_last..])
+        let swapped_or_same = |w: usize, skip: usize, take: usize| {
+            word(w).iter().copied().eq(name().skip(skip).take(take))
+                || (ordinary[w] && ordinary_name_word(skip, take))
+        };
+        swapped_or_same(first, 0, name_first) && swapped_or_same(last, len - name_last, name_last)
     }
 
     /// A name's joined obfuscation fold and its length in characters.

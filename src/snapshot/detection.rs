@@ -29,7 +29,6 @@ use super::{BrandChild, of_parent};
 use crate::detect::{BrandEntry, BrandIndex, IndexError, Layers, NameId};
 use crate::model::{Brand, BrandStatus, Logo, Slug};
 
-/// One layer: an index and its brands, numbered from `first`.
 /// A number for `owner`, the same for the life of the process, so that a
 /// base and an overlay built at different times agree on it
 /// ([`BrandEntry::owner`]). Members are few (an alliance's hundreds), and
@@ -42,6 +41,7 @@ fn owner_number(owner: &Slug) -> u32 {
     *numbers.entry(owner.clone()).or_insert(next)
 }
 
+/// One layer: an index and its brands, numbered from `first`.
 #[derive(Debug)]
 struct Tier {
     index: BrandIndex,

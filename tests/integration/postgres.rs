@@ -620,9 +620,9 @@ async fn watch_resumes_on_a_replica_that_has_not_applied_the_revision_yet() {
     }
 }
 
-/// An import larger than one statement's batch, then a change and a
-/// revocation of some of its rows in later revisions: a fresh load of the
-/// database agrees with the replica that wrote them, row for row.
+/// An import larger than one statement's batch, then the same import with
+/// one row changed: a fresh load of the database agrees with the replica
+/// that wrote them, row for row.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_large_import_is_stored_as_the_replica_holds_it() {
     let url = pg::fresh_database().await;
