@@ -642,6 +642,30 @@ async fn gzip_requests_are_read_and_record_pages_answered_compressed() {
     assert_eq!(after.verdict, BLOCK);
 }
 
+/// Registers a word mark for `brand` at the CN office for class 14, as
+/// `who`; returns the write's revision.
+async fn cn_class_14_trademark(server: &TestServer, who: Who, brand: &str, mark: &str) -> u64 {
+    server
+        .registry_as(who)
+        .add_trademark(pb::AddTrademarkRequest {
+            parent: format!("brands/{brand}"),
+            trademark: Some(pb::Trademark {
+                office: "CN".into(),
+                registration_number: format!("{}-1", brand.to_uppercase()),
+                mark_text: mark.into(),
+                kind: pb::TrademarkKind::Word as i32,
+                nice_classes: vec![14],
+                status: pb::TrademarkStatus::Registered as i32,
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("trademark")
+        .into_inner()
+        .revision
+}
+
 /// A member cannot hide another's brand by registering a name around it:
 /// `Alpha Bag`, owner-b's alias, shows with owner-a's `Alpha` as long as it
 /// has no trademark for the goods; once it has one, the text is its name.
@@ -744,24 +768,7 @@ async fn a_name_registered_around_another_owners_brand_hides_it_only_in_its_own_
     );
 
     // With a trademark for the goods, `Alpha Bag` is owner-b's name.
-    let revision = owner_b
-        .add_trademark(pb::AddTrademarkRequest {
-            parent: "brands/beta-bags".into(),
-            trademark: Some(pb::Trademark {
-                office: "CN".into(),
-                registration_number: "BETA-BAGS-1".into(),
-                mark_text: "ALPHA BAG".into(),
-                kind: pb::TrademarkKind::Word as i32,
-                nice_classes: vec![14],
-                status: pb::TrademarkStatus::Registered as i32,
-                ..Default::default()
-            }),
-            request_id: String::new(),
-        })
-        .await
-        .expect("trademark")
-        .into_inner()
-        .revision;
+    let revision = cn_class_14_trademark(&server, Who::OwnerB, "beta-bags", "ALPHA BAG").await;
     l.title = "Alpha bag, black leather".into();
     let answer = server
         .check_as(Who::PlatformP)
@@ -917,24 +924,7 @@ async fn of_overlapping_misspellings_the_closest_is_reported() {
         })
         .await
         .expect("create");
-    let revision = owner
-        .add_trademark(pb::AddTrademarkRequest {
-            parent: "brands/lanternway".into(),
-            trademark: Some(pb::Trademark {
-                office: "CN".into(),
-                registration_number: "LANTERNWAY-1".into(),
-                mark_text: "LANTERNWAY".into(),
-                kind: pb::TrademarkKind::Word as i32,
-                nice_classes: vec![14],
-                status: pb::TrademarkStatus::Registered as i32,
-                ..Default::default()
-            }),
-            request_id: String::new(),
-        })
-        .await
-        .expect("trademark")
-        .into_inner()
-        .revision;
+    let revision = cn_class_14_trademark(&server, Who::OwnerB, "lanternway", "LANTERNWAY").await;
     let title = "Set of 2 lanternways, outdoor";
     let answer = server
         .check_as(Who::PlatformP)
