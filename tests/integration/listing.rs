@@ -20,11 +20,21 @@ fn listing(seller: &str, title: &str) -> pb::Listing {
 }
 
 async fn check(server: &TestServer, who: Who, l: pb::Listing) -> pb::CheckListingResponse {
+    check_at(server, who, l, 0).await
+}
+
+/// [`check`] on a snapshot at `min_revision` or later.
+async fn check_at(
+    server: &TestServer,
+    who: Who,
+    l: pb::Listing,
+    min_revision: u64,
+) -> pb::CheckListingResponse {
     server
         .check_as(who)
         .check_listing(pb::CheckListingRequest {
             listing: Some(l),
-            min_revision: 0,
+            min_revision,
         })
         .await
         .expect("check listing")
@@ -697,16 +707,7 @@ async fn a_name_registered_around_another_owners_brand_hides_it_only_in_its_own_
         seen
     };
     let mut l = listing("stranger", "Alpha bag, black leather");
-    let request = |l: &pb::Listing, min_revision| pb::CheckListingRequest {
-        listing: Some(l.clone()),
-        min_revision,
-    };
-    let answer = server
-        .check_as(Who::PlatformP)
-        .check_listing(request(&l, revision))
-        .await
-        .expect("check")
-        .into_inner();
+    let answer = check_at(&server, Who::PlatformP, l.clone(), revision).await;
     assert_eq!(answer.verdict, BLOCK, "{answer:?}");
     assert_eq!(
         seen(&answer),
@@ -724,12 +725,7 @@ async fn a_name_registered_around_another_owners_brand_hides_it_only_in_its_own_
     );
     // Obfuscated the same.
     l.title = "A.l.p.h.a bag".into();
-    let answer = server
-        .check_as(Who::PlatformP)
-        .check_listing(request(&l, revision))
-        .await
-        .expect("check")
-        .into_inner();
+    let answer = check_at(&server, Who::PlatformP, l.clone(), revision).await;
     assert_eq!(answer.verdict, BLOCK, "{answer:?}");
     assert!(
         answer.matches.iter().any(|m| m.brand == "brands/alpha"),
@@ -752,12 +748,7 @@ async fn a_name_registered_around_another_owners_brand_hides_it_only_in_its_own_
         .into_inner()
         .revision;
     l.title = "Alpah purse, black".into();
-    let answer = server
-        .check_as(Who::PlatformP)
-        .check_listing(request(&l, revision))
-        .await
-        .expect("check")
-        .into_inner();
+    let answer = check_at(&server, Who::PlatformP, l.clone(), revision).await;
     assert_eq!(answer.verdict, REVIEW, "{answer:?}");
     assert!(
         answer
@@ -770,12 +761,7 @@ async fn a_name_registered_around_another_owners_brand_hides_it_only_in_its_own_
     // With a trademark for the goods, `Alpha Bag` is owner-b's name.
     let revision = cn_class_14_trademark(&server, Who::OwnerB, "beta-bags", "ALPHA BAG").await;
     l.title = "Alpha bag, black leather".into();
-    let answer = server
-        .check_as(Who::PlatformP)
-        .check_listing(request(&l, revision))
-        .await
-        .expect("check")
-        .into_inner();
+    let answer = check_at(&server, Who::PlatformP, l.clone(), revision).await;
     assert_eq!(
         seen(&answer),
         [(
@@ -823,15 +809,7 @@ async fn a_listing_stuffed_with_brand_names_answers_a_bounded_list() {
     }
     let mut stuffed = listing("stranger", "Alpha watch Alpha replica");
     stuffed.description = "Alpha 阿尔法 replica ".repeat(1000);
-    let answer = server
-        .check_as(Who::PlatformP)
-        .check_listing(pb::CheckListingRequest {
-            listing: Some(stuffed.clone()),
-            min_revision: revision,
-        })
-        .await
-        .expect("check")
-        .into_inner();
+    let answer = check_at(&server, Who::PlatformP, stuffed.clone(), revision).await;
     assert_eq!(answer.verdict, BLOCK, "{answer:?}");
     let mut seen: Vec<(i32, String)> = answer
         .matches
@@ -864,15 +842,7 @@ async fn a_listing_stuffed_with_brand_names_answers_a_bounded_list() {
         .chain(["Alpha".to_owned()])
         .collect::<Vec<_>>()
         .join(", ");
-    let answer = server
-        .check_as(Who::PlatformP)
-        .check_listing(pb::CheckListingRequest {
-            listing: Some(crowded),
-            min_revision: revision,
-        })
-        .await
-        .expect("check")
-        .into_inner();
+    let answer = check_at(&server, Who::PlatformP, crowded, revision).await;
     assert_eq!(answer.verdict, BLOCK, "{answer:?}");
     assert_eq!(answer.matches.len(), 16, "{answer:?}");
     assert_eq!(answer.omitted_matches, 5, "{answer:?}");
@@ -926,15 +896,13 @@ async fn of_overlapping_misspellings_the_closest_is_reported() {
         .expect("create");
     let revision = cn_class_14_trademark(&server, Who::OwnerB, "lanternway", "LANTERNWAY").await;
     let title = "Set of 2 lanternways, outdoor";
-    let answer = server
-        .check_as(Who::PlatformP)
-        .check_listing(pb::CheckListingRequest {
-            listing: Some(listing("stranger", title)),
-            min_revision: revision,
-        })
-        .await
-        .expect("check")
-        .into_inner();
+    let answer = check_at(
+        &server,
+        Who::PlatformP,
+        listing("stranger", title),
+        revision,
+    )
+    .await;
     assert_eq!(answer.verdict, REVIEW, "{answer:?}");
     assert_eq!(answer.matches.len(), 1, "{answer:?}");
     let m = &answer.matches[0];
