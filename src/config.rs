@@ -123,6 +123,9 @@ pub struct ServeArgs {
     /// are logged and the previous one kept; 0s reads them only at start.
     #[arg(long, env = "MARQUE_TLS_RELOAD_INTERVAL", default_value = "30s", value_parser = humantime::parse_duration)]
     pub tls_reload_interval: Duration,
+    /// How long a client may take to finish its TLS handshake before its connection is closed.
+    #[arg(long, env = "MARQUE_TLS_HANDSHAKE_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub tls_handshake_timeout: Duration,
     /// Serve plaintext on a non-loopback address (behind a TLS-terminating proxy only).
     #[arg(long, env = "MARQUE_PLAINTEXT")]
     pub plaintext: bool,
@@ -228,8 +231,12 @@ impl ServeArgs {
     /// The server options these settings describe.
     ///
     /// # Errors
-    /// When the seed file cannot be read or is invalid.
+    /// When the seed file cannot be read or is invalid, or a timeout is zero.
     pub fn server_options(&self) -> anyhow::Result<ServerOptions> {
+        anyhow::ensure!(
+            !self.tls_handshake_timeout.is_zero(),
+            "--tls-handshake-timeout must be more than 0s: no client could finish a handshake"
+        );
         let mut options = ServerOptions::new(self.listen);
         options.tls = match (&self.tls_cert, &self.tls_key) {
             (Some(cert), Some(key)) => Some(TlsFiles {
@@ -240,6 +247,7 @@ impl ServeArgs {
             _ => None,
         };
         options.tls_reload_every = self.tls_reload_interval;
+        options.tls_handshake_timeout = self.tls_handshake_timeout;
         options.allow_plaintext = self.plaintext;
         options.seed = self.seed.as_deref().map(Seed::load).transpose()?;
         options.operator_key = match &self.operator_key {
@@ -272,6 +280,32 @@ mod tests {
             CliCommand::Serve(serve) => serve.server_options().expect("options"),
             other => panic!("not serve: {other:?}"),
         }
+    }
+
+    fn refused(args: &[&str]) -> String {
+        let cli = Cli::try_parse_from([&["marque", "serve"], args].concat()).expect("parses");
+        match cli.command {
+            CliCommand::Serve(serve) => {
+                format!("{:#}", serve.server_options().expect_err("refused"))
+            }
+            other => panic!("not serve: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_tls_handshake_timeout_defaults_to_10s_and_is_never_zero() {
+        let defaults = serve(&[]);
+        assert_eq!(defaults.tls_handshake_timeout, Duration::from_secs(10));
+        assert_eq!(
+            defaults.tls_handshake_timeout,
+            ServerOptions::new(defaults.listen).tls_handshake_timeout
+        );
+        assert_eq!(
+            serve(&["--tls-handshake-timeout", "3s"]).tls_handshake_timeout,
+            Duration::from_secs(3)
+        );
+        let message = refused(&["--tls-handshake-timeout", "0s"]);
+        assert!(message.contains("--tls-handshake-timeout"), "{message}");
     }
 
     #[test]

@@ -138,6 +138,9 @@ pub struct ServerOptions {
     /// served to new connections from the next look); zero reads them only
     /// at start.
     pub tls_reload_every: Duration,
+    /// How long a client may take to finish its TLS handshake before its
+    /// connection is closed.
+    pub tls_handshake_timeout: Duration,
 }
 
 impl ServerOptions {
@@ -161,6 +164,7 @@ impl ServerOptions {
             keepalive_interval: Some(Duration::from_secs(60)),
             keepalive_timeout: Duration::from_secs(20),
             tls_reload_every: Duration::from_secs(30),
+            tls_handshake_timeout: crate::tls::HANDSHAKE_TIMEOUT,
         }
     }
 }
@@ -368,7 +372,7 @@ impl Server {
         };
         let mut serving = match tls {
             Some(tls) => tokio::spawn(router.serve_with_incoming_shutdown(
-                tls.incoming(incoming, crate::tls::HANDSHAKE_TIMEOUT),
+                tls.incoming(incoming, options.tls_handshake_timeout),
                 stopped,
             )),
             None => tokio::spawn(router.serve_with_incoming_shutdown(incoming, stopped)),

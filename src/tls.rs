@@ -31,7 +31,8 @@ use tonic::transport::server::TcpIncoming;
 
 use crate::server::TlsFiles;
 
-/// How long a client may take to finish its TLS handshake.
+/// How long a client may take to finish its TLS handshake, by default
+/// (`--tls-handshake-timeout`).
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Handshaken connections waiting for the server to take them.

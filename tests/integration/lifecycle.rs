@@ -6,7 +6,7 @@ use std::{sync::Arc, time::Duration};
 
 use common::{Start, TestServer, Who};
 use marque::{
-    pb::marque::v1 as pb,
+    pb::marque::v1::{self as pb, registry_service_client::RegistryServiceClient},
     server::{Server, ServerOptions},
     store::{MemoryStore, Store},
 };
@@ -517,6 +517,89 @@ async fn tls_serves_with_a_certificate_and_key() {
             .await
             .is_err()
     );
+    let _ = stop.send(());
+    task.await.expect("join").expect("clean stop");
+}
+
+/// A client that opens a connection to the TLS port and never finishes its
+/// handshake (says nothing, or stops halfway through its ClientHello) has
+/// the connection closed once the handshake deadline passes; other clients
+/// are served meanwhile.
+#[tokio::test]
+async fn a_handshake_that_never_finishes_is_closed_at_the_deadline() {
+    use tokio::io::AsyncWriteExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (cert, key) = self_signed();
+    replace(dir.path(), "tls.crt", &cert);
+    replace(dir.path(), "tls.key", &key);
+    let mut start = Start::fixture();
+    start.options.tls = Some(marque::server::TlsFiles {
+        cert: dir.path().join("tls.crt"),
+        key: dir.path().join("tls.key"),
+        client_ca: None,
+    });
+    // Short, so the test is quick; long enough for a real handshake on a
+    // busy machine.
+    start.options.tls_handshake_timeout = Duration::from_secs(1);
+    let keys = start.keys.clone();
+    let server = Server::bind(start.options, common::new_store().await.0)
+        .await
+        .expect("bind");
+    let addr = server.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server.run(async {
+        let _ = stopped.await;
+    }));
+    let mut serving = false;
+    for _ in 0..600 {
+        if health_over_tls(tls_channel(addr.port(), &cert)).await {
+            serving = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(serving, "health over TLS");
+
+    // Silent connections, and one that sends the start of a ClientHello
+    // (a record of 512 bytes announced, a few given) and no more.
+    let mut stalled = Vec::new();
+    for _ in 0..3 {
+        stalled.push(tokio::net::TcpStream::connect(addr).await.expect("connect"));
+    }
+    let mut partial = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    partial
+        .write_all(&[
+            0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03,
+        ])
+        .await
+        .expect("part of a ClientHello");
+    stalled.push(partial);
+
+    // A client that handshakes is served while they hang.
+    let call_over_tls = async || {
+        RegistryServiceClient::with_interceptor(
+            tls_channel(addr.port(), &cert),
+            common::Bearer::key(&keys.platform_p),
+        )
+        .get_caller(pb::GetCallerRequest::default())
+        .await
+        .expect("a call over TLS")
+        .into_inner()
+        .member
+        .expect("member")
+        .name
+    };
+    assert_eq!(call_over_tls().await, "members/platform-p");
+
+    // The server closes every stalled connection, having sent nothing.
+    for (i, stream) in stalled.iter_mut().enumerate() {
+        let said = tokio::time::timeout(Duration::from_secs(30), read_to_close(stream))
+            .await
+            .unwrap_or_else(|_| panic!("stalled connection {i} is still open after 30 s"));
+        assert!(said.is_empty(), "connection {i}: {said:?}");
+    }
+    assert_eq!(call_over_tls().await, "members/platform-p");
+
     let _ = stop.send(());
     task.await.expect("join").expect("clean stop");
 }
