@@ -447,6 +447,113 @@ async fn a_renewed_certificate_is_served_to_new_connections_and_a_broken_one_is_
     task.await.expect("join").expect("clean stop");
 }
 
+/// A CA for client certificates, and a client certificate it signed:
+/// (CA, certificate, key) PEMs.
+fn client_ca_and_certificate() -> (String, String, String) {
+    let ca_key = rcgen::KeyPair::generate().expect("ca key");
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("ca params");
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).expect("ca");
+    let issuer = rcgen::Issuer::from_params(&ca_params, &ca_key);
+    let client_key = rcgen::KeyPair::generate().expect("client key");
+    let mut client_params =
+        rcgen::CertificateParams::new(vec!["platform-p".to_string()]).expect("client params");
+    client_params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+    let client = client_params
+        .signed_by(&client_key, &issuer)
+        .expect("client cert");
+    (ca.pem(), client.pem(), client_key.serialize_pem())
+}
+
+/// A TLS channel to `port` that trusts only `ca` and presents the client
+/// certificate `cert` with `key` (a new connection each).
+fn mtls_channel(port: u16, ca: &str, cert: &str, key: &str) -> tonic::transport::Channel {
+    Endpoint::from_shared(format!("https://localhost:{port}"))
+        .expect("endpoint")
+        .tls_config(
+            ClientTlsConfig::new()
+                .ca_certificate(Certificate::from_pem(ca))
+                .identity(tonic::transport::Identity::from_pem(cert, key))
+                .domain_name("localhost"),
+        )
+        .expect("tls config")
+        .connect_lazy()
+}
+
+#[tokio::test]
+async fn a_replaced_client_ca_admits_its_clients_on_new_connections_and_no_longer_the_old_ones() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (cert, key) = self_signed();
+    replace(dir.path(), "tls.crt", &cert);
+    replace(dir.path(), "tls.key", &key);
+    let (old_ca, old_client, old_client_key) = client_ca_and_certificate();
+    let (new_ca, new_client, new_client_key) = client_ca_and_certificate();
+    replace(dir.path(), "client-ca.crt", &old_ca);
+    let mut start = Start::fixture();
+    start.options.tls = Some(marque::server::TlsFiles {
+        cert: dir.path().join("tls.crt"),
+        key: dir.path().join("tls.key"),
+        client_ca: Some(dir.path().join("client-ca.crt")),
+    });
+    start.options.tls_reload_every = Duration::from_millis(50);
+    let server = Server::bind(start.options, common::new_store().await.0)
+        .await
+        .expect("bind");
+    let port = server.local_addr().expect("addr").port();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server.run(async {
+        let _ = stopped.await;
+    }));
+    let old_client_channel = || mtls_channel(port, &cert, &old_client, &old_client_key);
+    let new_client_channel = || mtls_channel(port, &cert, &new_client, &new_client_key);
+    let open = old_client_channel();
+    let mut serving = false;
+    for _ in 0..600 {
+        if health_over_tls(open.clone()).await {
+            serving = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        serving,
+        "health over mTLS with a certificate of the first CA"
+    );
+    assert!(
+        !health_over_tls(new_client_channel()).await,
+        "a certificate of a CA the server does not know yet is refused"
+    );
+    assert!(
+        !health_over_tls(tls_channel(port, &cert)).await,
+        "a client without a certificate is refused"
+    );
+
+    // The client CA is replaced: new connections need a certificate of
+    // the new CA.
+    replace(dir.path(), "client-ca.crt", &new_ca);
+    let mut admitted = false;
+    for _ in 0..400 {
+        if health_over_tls(new_client_channel()).await {
+            admitted = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(
+        admitted,
+        "a certificate of the new CA is accepted on a new connection"
+    );
+    assert!(
+        !health_over_tls(old_client_channel()).await,
+        "a certificate of the old CA only is refused on a new connection"
+    );
+    // The connection made before keeps working.
+    assert!(health_over_tls(open).await, "the open connection survives");
+
+    let _ = stop.send(());
+    task.await.expect("join").expect("clean stop");
+}
+
 fn self_signed() -> (String, String) {
     let cert =
         rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).expect("certificate");
