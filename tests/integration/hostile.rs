@@ -683,6 +683,112 @@ async fn a_member_holds_at_most_two_imports_open() {
     drop(held);
 }
 
+/// A server holds a bounded number of imports open at once, whoever sends
+/// them: with every place taken (two imports from each of several members),
+/// one more from a member that holds none is RESOURCE_EXHAUSTED, until one
+/// ends.
+#[tokio::test]
+async fn a_server_holds_a_bounded_number_of_imports_open() {
+    use marque::api::registry::{MAX_IMPORTS, MAX_IMPORTS_PER_MEMBER};
+    // Members enough to take every place two imports each, and two more.
+    let members = MAX_IMPORTS / MAX_IMPORTS_PER_MEMBER + 2;
+    let mut start = common::Start::fixture();
+    let mut seed = common::fixture_seed(&start.keys);
+    let mut keys = Vec::new();
+    for i in 0..members {
+        let key = marque::auth::generate_key().secret;
+        seed.push_str(&format!(
+            r#"
+[[members]]
+id = "importer-{i}"
+display_name = "Importer {i}"
+kind = "brand_owner"
+api_keys = [{{ secret = "{key}" }}]
+
+[[brands]]
+id = "imported-{i}"
+owner = "importer-{i}"
+display_name = "Imported {i}"
+"#
+        ));
+        keys.push(key);
+    }
+    start.options.seed =
+        Some(marque::seed::Seed::parse(&seed, std::path::Path::new(".")).expect("seed"));
+    let server = start.start().await;
+    // An import by importer `i` that has sent its first message (a row) and
+    // stays open: what sends the rest, and the call.
+    let open = |i: usize| {
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        tx.try_send(pb::ImportAuthorizationsRequest {
+            parent: format!("brands/imported-{i}"),
+            rows: vec![pb::Authorization {
+                platform: "members/platform-p".into(),
+                seller_account: "held-open".into(),
+                ..Default::default()
+            }],
+            request_id: String::new(),
+        })
+        .expect("first message");
+        let mut client = server.registry_with_key(&keys[i]);
+        let call = tokio::spawn(async move {
+            client
+                .import_authorizations(tokio_stream::wrappers::ReceiverStream::new(rx))
+                .await
+        });
+        (tx, call)
+    };
+    let is_full = |status: &tonic::Status| {
+        status.code() == Code::ResourceExhausted && status.message().contains("this server")
+    };
+
+    // One import more than the server takes, no member beyond its own
+    // limit: the server refuses one of them (whichever it comes to last)
+    // and holds the others open.
+    let mut held = Vec::new();
+    for i in 0..MAX_IMPORTS / MAX_IMPORTS_PER_MEMBER {
+        for _ in 0..MAX_IMPORTS_PER_MEMBER {
+            held.push(open(i));
+        }
+    }
+    held.push(open(members - 2));
+    let first_refused = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        loop {
+            if let Some(at) = held.iter().position(|(_, call)| call.is_finished()) {
+                return at;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("one import beyond the server's places is refused");
+    let (_, call) = held.remove(first_refused);
+    let refused = call.await.expect("task").expect_err("refused");
+    assert!(is_full(&refused), "{refused:?}");
+    for (i, (_, call)) in held.iter().enumerate() {
+        assert!(!call.is_finished(), "held import {i} ended");
+    }
+    assert_eq!(held.len(), MAX_IMPORTS);
+
+    // Every place is taken: an import from a member that holds none is
+    // refused.
+    let fresh = members - 1;
+    let (_tx, call) = open(fresh);
+    let refused = call.await.expect("task").expect_err("a place too many");
+    assert!(is_full(&refused), "{refused:?}");
+
+    // One ends: its place is free for another member's import.
+    let (tx, call) = held.pop().expect("held");
+    drop(tx);
+    call.await.expect("task").expect("the held import commits");
+    let (tx, call) = open(fresh);
+    drop(tx);
+    call.await
+        .expect("task")
+        .expect("a new import once one ended");
+    drop(held);
+}
+
 /// A path that names no method of this server is UNIMPLEMENTED with a
 /// message that says so (tonic's own answer has none), once authenticated;
 /// without a key it is UNAUTHENTICATED, as every call is.
