@@ -168,6 +168,10 @@ pub struct ServeArgs {
     /// Longest silence on an idle Watch stream before a checkpoint.
     #[arg(long, env = "MARQUE_WATCH_CHECKPOINT", default_value = "15s", value_parser = humantime::parse_duration)]
     pub watch_checkpoint: Duration,
+    /// Longest wait for an ImportAuthorizations stream's next message: an import silent for
+    /// longer ends with ABORTED and applies nothing.
+    #[arg(long, env = "MARQUE_IMPORT_IDLE_TIMEOUT", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub import_idle_timeout: Duration,
     /// How often the change feed is polled besides NOTIFY wake-ups.
     #[arg(long, env = "MARQUE_FEED_POLL", default_value = "1s", value_parser = humantime::parse_duration)]
     pub feed_poll: Duration,
@@ -237,6 +241,10 @@ impl ServeArgs {
             !self.tls_handshake_timeout.is_zero(),
             "--tls-handshake-timeout must be more than 0s: no client could finish a handshake"
         );
+        anyhow::ensure!(
+            !self.import_idle_timeout.is_zero(),
+            "--import-idle-timeout must be more than 0s: no import could wait for its next message"
+        );
         let mut options = ServerOptions::new(self.listen);
         options.tls = match (&self.tls_cert, &self.tls_key) {
             (Some(cert), Some(key)) => Some(TlsFiles {
@@ -266,6 +274,7 @@ impl ServeArgs {
             (!self.keepalive_interval.is_zero()).then_some(self.keepalive_interval);
         options.keepalive_timeout = self.keepalive_timeout;
         options.watch_checkpoint = self.watch_checkpoint;
+        options.import_idle_timeout = self.import_idle_timeout;
         Ok(options)
     }
 }
@@ -306,6 +315,22 @@ mod tests {
         );
         let message = refused(&["--tls-handshake-timeout", "0s"]);
         assert!(message.contains("--tls-handshake-timeout"), "{message}");
+    }
+
+    #[test]
+    fn the_import_idle_timeout_defaults_to_60s_and_is_never_zero() {
+        let defaults = serve(&[]);
+        assert_eq!(defaults.import_idle_timeout, Duration::from_secs(60));
+        assert_eq!(
+            defaults.import_idle_timeout,
+            ServerOptions::new(defaults.listen).import_idle_timeout
+        );
+        assert_eq!(
+            serve(&["--import-idle-timeout", "5m"]).import_idle_timeout,
+            Duration::from_secs(300)
+        );
+        let message = refused(&["--import-idle-timeout", "0s"]);
+        assert!(message.contains("--import-idle-timeout"), "{message}");
     }
 
     #[test]

@@ -141,6 +141,9 @@ pub struct ServerOptions {
     /// How long a client may take to finish its TLS handshake before its
     /// connection is closed.
     pub tls_handshake_timeout: Duration,
+    /// Longest wait for an import's next message: an import silent for
+    /// longer ends with ABORTED and applies nothing.
+    pub import_idle_timeout: Duration,
 }
 
 impl ServerOptions {
@@ -165,6 +168,7 @@ impl ServerOptions {
             keepalive_timeout: Duration::from_secs(20),
             tls_reload_every: Duration::from_secs(30),
             tls_handshake_timeout: crate::tls::HANDSHAKE_TIMEOUT,
+            import_idle_timeout: crate::api::registry::IMPORT_IDLE,
         }
     }
 }
@@ -333,10 +337,14 @@ impl Server {
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
             .add_service(
-                RegistryServiceServer::new(RegistryApi::new(registry.clone(), cut_rx))
-                    .max_decoding_message_size(MAX_REGISTRY_MESSAGE_BYTES)
-                    .accept_compressed(Gzip)
-                    .send_compressed(Gzip),
+                RegistryServiceServer::new(RegistryApi::new(
+                    registry.clone(),
+                    options.import_idle_timeout,
+                    cut_rx,
+                ))
+                .max_decoding_message_size(MAX_REGISTRY_MESSAGE_BYTES)
+                .accept_compressed(Gzip)
+                .send_compressed(Gzip),
             )
             .add_service(
                 CheckServiceServer::new(CheckApi::new(registry.clone()))

@@ -44,8 +44,9 @@ pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
 pub const MAX_IMPORTS_PER_MEMBER: usize = 2;
 /// Imports open at once on one server, whoever sends them.
 pub const MAX_IMPORTS: usize = 8;
-/// Longest wait for an import's next message: an import left open holds
-/// its rows and a slot of [`MAX_IMPORTS`].
+/// Longest wait for an import's next message, by default
+/// (`--import-idle-timeout`): an import left open holds its rows and a slot
+/// of [`MAX_IMPORTS`].
 pub const IMPORT_IDLE: std::time::Duration = std::time::Duration::from_secs(60);
 /// Most regions or designated countries in one list.
 pub const MAX_REGIONS: usize = 250;
@@ -65,20 +66,28 @@ pub struct RegistryApi {
     imports: MemberSlots,
     /// Open imports in all ([`MAX_IMPORTS`]).
     import_slots: Arc<tokio::sync::Semaphore>,
+    /// Longest wait for an import's next message.
+    import_idle: std::time::Duration,
     /// Turns true when the server stops waiting for in-flight calls: client
     /// streams still open then end with UNAVAILABLE.
     cut: tokio::sync::watch::Receiver<bool>,
 }
 
 impl RegistryApi {
-    /// A service over `registry`; open import streams end when `cut` turns
-    /// true.
-    pub fn new(registry: Arc<Registry>, cut: tokio::sync::watch::Receiver<bool>) -> Self {
+    /// A service over `registry`; an import stream ends with ABORTED when
+    /// no message comes for `import_idle`, and open ones end when `cut`
+    /// turns true.
+    pub fn new(
+        registry: Arc<Registry>,
+        import_idle: std::time::Duration,
+        cut: tokio::sync::watch::Receiver<bool>,
+    ) -> Self {
         Self {
             registry,
             image_slots: Arc::new(tokio::sync::Semaphore::new(CONCURRENT_IMAGE_DECODES)),
             imports: MemberSlots::new(MAX_IMPORTS_PER_MEMBER),
             import_slots: Arc::new(tokio::sync::Semaphore::new(MAX_IMPORTS)),
+            import_idle,
             cut,
         }
     }
@@ -1378,12 +1387,12 @@ impl RegistryApi {
         let mut cut = self.cut.clone();
         loop {
             let message = tokio::select! {
-                message = tokio::time::timeout(IMPORT_IDLE, stream.next()) => match message {
+                message = tokio::time::timeout(self.import_idle, stream.next()) => match message {
                     Ok(message) => message,
                     Err(_) => {
                         return Err(ApiError::Aborted(format!(
-                            "no message for {} s: the import was not applied",
-                            IMPORT_IDLE.as_secs()
+                            "no message for {}: the import was not applied",
+                            humantime::format_duration(self.import_idle)
                         )));
                     }
                 },

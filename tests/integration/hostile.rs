@@ -789,6 +789,66 @@ display_name = "Imported {i}"
     drop(held);
 }
 
+/// An import that sends some rows and then nothing, without ending, holds
+/// them and a place: once no message has come for the idle timeout it ends
+/// with ABORTED, and none of its rows is applied.
+#[tokio::test]
+async fn an_import_that_goes_silent_is_aborted_and_applies_nothing() {
+    let mut start = common::Start::fixture();
+    start.options.import_idle_timeout = std::time::Duration::from_millis(300);
+    let server = start.start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let list = || pb::ListAuthorizationsRequest {
+        parent: "brands/alpha".into(),
+        ..Default::default()
+    };
+    let before = owner
+        .list_authorizations(list())
+        .await
+        .expect("list")
+        .into_inner();
+    let row = |seller: &str| pb::Authorization {
+        platform: "members/platform-p".into(),
+        seller_account: seller.into(),
+        ..Default::default()
+    };
+    let rows = [row("silent-1"), row("silent-2"), row("silent-3")];
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    for message in common::import_messages("brands/alpha", &rows, 2, "") {
+        tx.send(message).await.expect("a message");
+    }
+    let mut importer = server.registry_as(Who::OwnerA);
+    let call = tokio::spawn(async move {
+        importer
+            .import_authorizations(tokio_stream::wrappers::ReceiverStream::new(rx))
+            .await
+    });
+    // The stream stays open (`tx` is kept) and says nothing more.
+    let status = tokio::time::timeout(std::time::Duration::from_secs(30), call)
+        .await
+        .expect("the silent import ends")
+        .expect("task")
+        .expect_err("a silent import is not applied");
+    assert_eq!(status.code(), Code::Aborted, "{status:?}");
+    assert!(status.message().contains("not applied"), "{status:?}");
+    drop(tx);
+
+    let after = owner
+        .list_authorizations(list())
+        .await
+        .expect("list")
+        .into_inner();
+    assert_eq!(after.revision, before.revision, "nothing was written");
+    assert_eq!(after.authorizations, before.authorizations);
+    assert!(
+        after
+            .authorizations
+            .iter()
+            .all(|a| !a.seller_account.starts_with("silent")),
+        "{after:?}"
+    );
+}
+
 /// A path that names no method of this server is UNIMPLEMENTED with a
 /// message that says so (tonic's own answer has none), once authenticated;
 /// without a key it is UNAUTHENTICATED, as every call is.
