@@ -528,7 +528,7 @@ fn bench(c: &mut Criterion) {
             .scan_text_with(t, ScanOptions { fuzzy_max_words: 0 }, &mut out);
     });
     let signals = time_per_title(&titles, rounds, |t| {
-        black_box(marque::detect::signal_terms(t));
+        black_box(marque::detect::signal_terms(t, &[]));
     });
     // The registry half alone: the lookups check makes for each match.
     for (l, brands) in listings.iter().zip(&matched_brands) {

@@ -223,7 +223,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("signal_terms", |b| {
         b.iter(|| {
             for t in &titles {
-                black_box(signal_terms(black_box(t)));
+                black_box(signal_terms(black_box(t), &[]));
             }
         })
     });

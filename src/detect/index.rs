@@ -376,10 +376,15 @@ impl Scratch {
         fold_both(text, &mut self.exact, &mut self.obf);
     }
 
-    /// The signal terms of `text`, the text last folded, into `out`
-    /// (cleared).
-    pub(super) fn signal_terms(&self, text: &str, out: &mut Vec<std::ops::Range<usize>>) {
-        super::signal::signal_terms_in(text, &self.exact, &self.obf, out);
+    /// The signal terms of `text`, the text last folded, in which `names`
+    /// (sorted by start) were found, into `out` (cleared).
+    pub(super) fn signal_terms<N: super::signal::SpanStart>(
+        &self,
+        text: &str,
+        names: &[N],
+        out: &mut Vec<std::ops::Range<usize>>,
+    ) {
+        super::signal::signal_terms_in(text, &self.exact, &self.obf, names, out);
     }
 }
 
@@ -689,10 +694,10 @@ impl BrandIndex {
     ) {
         with_scratch(|scratch| {
             fold_both(text, &mut scratch.exact, &mut scratch.obf);
-            super::signal::signal_terms_in(text, &scratch.exact, &scratch.obf, signals);
             self.scan_folded(text, scratch, ScanOptions::default(), out);
+            drop_matches_inside_names(out);
+            super::signal::signal_terms_in(text, &scratch.exact, &scratch.obf, out, signals);
         });
-        drop_matches_inside_names(out);
     }
 
     /// The brands whose name or alias equals `declared` after normalization

@@ -80,12 +80,13 @@ impl<'a> Layers<'a> {
     ) {
         with_scratch(|scratch| {
             scratch.fold(text);
-            if let Some(signals) = signals {
-                scratch.signal_terms(text, signals);
-            }
             self.scan_layers(text, scratch, options, out);
+            drop_matches_inside_names(out);
+            // After the scan: a term that introduces a name needs the names.
+            if let Some(signals) = signals {
+                scratch.signal_terms(text, out, signals);
+            }
         });
-        drop_matches_inside_names(out);
     }
 
     /// Both layers' matches of the text folded into `scratch`, merged.

@@ -159,6 +159,28 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
     ("1:1", &[], &["replacement", "exchange", "ratio", "scale"]),
 ];
 
+/// Signal terms that name what they point at: they count only before a
+/// name the scan found, with at most [`INTRODUCED_WITHIN`] words between
+/// (`inspired by Cartier`, `inspired by the iconic Vellano`), not before
+/// anything else (`dial inspired by the Alpine glaciers`). Exact-folded.
+const INTRODUCING_TERMS: &[&str] = &["inspired by"];
+
+/// Words that may stand between an introducing term and the name it
+/// introduces.
+const INTRODUCED_WITHIN: usize = 3;
+
+/// Signal terms that name something else in a text that speaks of certain
+/// goods anywhere (not only right beside the term): (term, words, words
+/// that must not follow such a word). Latin words match whole; exact-folded.
+/// - `AAA` in a text about pearls is the pearls' grade (`Akoya Pearl Stud
+///   Earrings, AAA grade`);
+/// - `A货` in a text about jadeite (`翡翠`, but not the colour `翡翠色` or
+///   `翡翠绿`) is the trade's name for untreated jadeite (`翡翠手镯 A货 冰糯种`).
+const TEXT_SENSES: &[(&str, &[&str], &[&str])] = &[
+    ("AAA", &["pearl", "pearls", "akoya", "珍珠"], &[]),
+    ("A货", &["翡翠"], &["色", "绿"]),
+];
+
 /// A small automaton over folded terms, with per-pattern boundary needs.
 struct TermSet {
     automaton: Option<AhoCorasick>,
@@ -177,6 +199,13 @@ struct TermSet {
     /// Per pattern: whether the term is a ratio (`1:1`), which in a list of
     /// other ratios is an aspect ratio ([`among_other_ratios`]).
     ratios: Vec<bool>,
+    /// Per pattern: whether it counts only before a name
+    /// ([`INTRODUCING_TERMS`]).
+    introduces: Vec<bool>,
+    /// Per pattern: words anywhere in the text that give it another sense,
+    /// each with what must not follow it ([`TEXT_SENSES`]), folded at the
+    /// set's level.
+    text_senses: Vec<Vec<(String, Vec<String>)>>,
 }
 
 /// Aspect ratios of photos and screens, either way round.
@@ -331,6 +360,8 @@ impl TermSet {
         let mut marks = Vec::new();
         let mut senses = Vec::new();
         let mut ratios = Vec::new();
+        let mut introduces = Vec::new();
+        let mut text_senses = Vec::new();
         let mut f = FoldedText::new();
         for term in terms {
             f.fold(term, level);
@@ -343,7 +374,17 @@ impl TermSet {
             ));
             marks.push(marks_of(term));
             ratios.push(*term == "1:1");
-            let fold_all = |words: &[&str]| words.iter().map(|w| fold(w)).collect();
+            introduces.push(INTRODUCING_TERMS.contains(term));
+            let fold_all = |words: &[&str]| words.iter().map(|w| fold(w)).collect::<Vec<_>>();
+            text_senses.push(
+                TEXT_SENSES
+                    .iter()
+                    .filter(|(other, _, _)| other == term)
+                    .flat_map(|(_, words, not_after)| {
+                        words.iter().map(|w| (fold(w), fold_all(not_after)))
+                    })
+                    .collect(),
+            );
             senses.push(
                 OTHER_SENSES
                     .iter()
@@ -364,6 +405,8 @@ impl TermSet {
             senses,
             negating: NEGATING_WORDS.iter().map(|w| fold(w)).collect(),
             ratios,
+            introduces,
+            text_senses,
         }
     }
 }
@@ -397,26 +440,47 @@ static COMPAT: LazyLock<Vec<(String, bool)>> = LazyLock::new(|| {
 /// written with punctuation matches only where the text has it (`1:1`, not
 /// `1.1`), a Latin term right after `anti` is not one
 /// (`anti-counterfeit`), and a few name something else in some company
-/// (`天然A货翡翠`, `AAA batteries`, `imitation pearls`, `1:1 replacement`).
-/// Sorted, overlapping spans merged.
+/// (`天然A货翡翠`, `AAA batteries`, `imitation pearls`, `1:1 replacement`)
+/// or in a text about certain goods (`AAA` of pearls, `A货` of jadeite).
+/// `inspired by` counts only before a name, one of `names` (the spans of
+/// the brand names found in `text`, sorted by start), with at most three
+/// words between. Sorted, overlapping spans merged.
 #[must_use]
-pub fn signal_terms(text: &str) -> Vec<Range<usize>> {
+pub fn signal_terms(text: &str, names: &[Range<usize>]) -> Vec<Range<usize>> {
     let mut spans = Vec::new();
     with_scratch(|scratch| {
         scratch.fold(text);
-        scratch.signal_terms(text, &mut spans);
+        scratch.signal_terms(text, names, &mut spans);
     });
     spans
 }
 
+/// The start of a span, for [`signal_terms_in`]'s names.
+pub(crate) trait SpanStart {
+    fn span_start(&self) -> usize;
+}
+
+impl SpanStart for Range<usize> {
+    fn span_start(&self) -> usize {
+        self.start
+    }
+}
+
+impl SpanStart for super::TextMatch {
+    fn span_start(&self) -> usize {
+        self.span.start
+    }
+}
+
 /// [`signal_terms`] of `text`, whose exact and obfuscation folds are
 /// `exact` and `obf`, into `spans` (cleared first): for a scan that has
-/// folded the text already. Each term is looked for at both levels, with
-/// the same rules at each.
-pub(crate) fn signal_terms_in(
+/// folded the text already, and found `names` (sorted by start). Each term
+/// is looked for at both levels, with the same rules at each.
+pub(crate) fn signal_terms_in<N: SpanStart>(
     text: &str,
     exact: &FoldedText,
     obf: &FoldedText,
+    names: &[N],
     spans: &mut Vec<Range<usize>>,
 ) {
     spans.clear();
@@ -424,11 +488,11 @@ pub(crate) fn signal_terms_in(
     // decide: the obfuscation fold may read the words around it otherwise
     // (`AAA+Battery` is `aaatbattery` there, hiding the batteries).
     let mut seen = Vec::new();
-    find_terms(&SIGNALS, text, exact, spans, Some(&mut seen), &[]);
+    find_terms(&SIGNALS, text, exact, names, spans, Some(&mut seen), &[]);
     // Sorted, for a binary search per term of the second pass (a text
     // repeating a term thousands of times stays linear-logarithmic).
     seen.sort_unstable_by_key(|r: &Range<usize>| (r.start, r.end));
-    find_terms(&SIGNALS_OBF, text, obf, spans, None, &seen);
+    find_terms(&SIGNALS_OBF, text, obf, names, spans, None, &seen);
     spans.sort_unstable_by_key(|r| (r.start, r.end));
     // Merge overlapping spans in place.
     let mut kept = 0;
@@ -447,10 +511,11 @@ pub(crate) fn signal_terms_in(
 /// as spans of `text`, appended to `spans`. Every term found on its word
 /// boundaries, kept or not, is also appended to `seen` (if given); terms at
 /// a span of `skip` (sorted) are left to the pass that saw them.
-fn find_terms(
+fn find_terms<N: SpanStart>(
     set: &TermSet,
     text: &str,
     folded: &FoldedText,
+    names: &[N],
     spans: &mut Vec<Range<usize>>,
     mut seen: Option<&mut Vec<Range<usize>>>,
     skip: &[Range<usize>],
@@ -458,6 +523,9 @@ fn find_terms(
     let Some(automaton) = &set.automaton else {
         return;
     };
+    // Whether the text speaks of the goods that give a pattern another
+    // sense, once per pattern ([`TEXT_SENSES`]).
+    let mut speaks: Vec<(usize, bool)> = Vec::new();
     for m in automaton.find_overlapping_iter(folded.as_str()) {
         let pattern = m.pattern().as_usize();
         let (left, right) = set.edges[pattern];
@@ -493,8 +561,55 @@ fn find_terms(
         if set.ratios[pattern] && among_other_ratios(text, span.clone()) {
             continue;
         }
+        if set.introduces[pattern] && !introduces_a_name(text, span.end, names) {
+            continue;
+        }
+        let senses = &set.text_senses[pattern];
+        if !senses.is_empty() {
+            let other = match speaks.iter().find(|&&(p, _)| p == pattern) {
+                Some(&(_, other)) => other,
+                None => {
+                    let other = speaks_of(folded, senses);
+                    speaks.push((pattern, other));
+                    other
+                }
+            };
+            if other {
+                continue;
+            }
+        }
         spans.push(span);
     }
+}
+
+/// Whether one of `names` (sorted by start) starts at or after byte `end`
+/// of `text` with at most [`INTRODUCED_WITHIN`] words between.
+fn introduces_a_name<N: SpanStart>(text: &str, end: usize, names: &[N]) -> bool {
+    let next = names.partition_point(|n| n.span_start() < end);
+    let Some(between) = names.get(next).and_then(|n| text.get(end..n.span_start())) else {
+        return false;
+    };
+    let words = between
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .count();
+    words <= INTRODUCED_WITHIN
+}
+
+/// Whether `folded` holds one of `words` anywhere, not followed by any of
+/// its exceptions; Latin words whole ([`TEXT_SENSES`]).
+fn speaks_of(folded: &FoldedText, words: &[(String, Vec<String>)]) -> bool {
+    let text = folded.as_str();
+    words.iter().any(|(word, not_after)| {
+        let latin = word.starts_with(|c: char| c.is_ascii_alphanumeric());
+        text.match_indices(word.as_str()).any(|(at, _)| {
+            let end = at + word.len();
+            (!latin || (folded.boundary_before(at) && folded.boundary_before(end)))
+                && !not_after
+                    .iter()
+                    .any(|n| text[end..].starts_with(n.as_str()))
+        })
+    })
 }
 
 /// Whether a negating word ([`NEGATING_WORDS`], folded as `folded` is) is
@@ -562,7 +677,10 @@ mod tests {
     use super::*;
 
     fn found(text: &str) -> Vec<&str> {
-        signal_terms(text).into_iter().map(|r| &text[r]).collect()
+        signal_terms(text, &[])
+            .into_iter()
+            .map(|r| &text[r])
+            .collect()
     }
 
     #[test]
@@ -572,7 +690,11 @@ mod tests {
             ["REPLICA", "1:1", "Mirror  Quality"]
         );
         assert_eq!(found("Super-Copy watch AAA+ grade"), ["Super-Copy", "AAA"]);
-        assert_eq!(found("a dupe! inspired by"), ["dupe", "inspired by"]);
+        assert_eq!(found("a dupe! inspired by"), ["dupe"]);
+        assert_eq!(
+            found_with("a dupe! inspired by Vellano", &["Vellano"]),
+            ["dupe", "inspired by"]
+        );
         assert!(found("replicant fakery aaaa duped").is_empty());
     }
 
@@ -700,6 +822,83 @@ mod tests {
         assert_eq!(found("卡地亚A货手表"), ["A货"]);
         assert_eq!(found("A货 手镯 翡翠色"), ["A货"], "翡翠 not right after");
         assert_eq!(found("天然 高仿"), ["高仿"], "only A货 is a grade");
+    }
+
+    /// The spans of `names` in `text` (each its first occurrence).
+    fn spans_of(text: &str, names: &[&str]) -> Vec<Range<usize>> {
+        let mut spans: Vec<Range<usize>> = names
+            .iter()
+            .map(|n| {
+                let at = text.find(n).expect("name in text");
+                at..at + n.len()
+            })
+            .collect();
+        spans.sort_by_key(|r| r.start);
+        spans
+    }
+
+    fn found_with(text: &'static str, names: &[&str]) -> Vec<&'static str> {
+        signal_terms(text, &spans_of(text, names))
+            .into_iter()
+            .map(|r| &text[r])
+            .collect()
+    }
+
+    #[test]
+    fn inspired_by_counts_only_before_a_name() {
+        assert!(
+            found_with("Aurelle dial inspired by the Alpine glaciers", &["Aurelle"]).is_empty()
+        );
+        assert_eq!(
+            found_with("Perfume inspired by Vellano No 5", &["Vellano"]),
+            ["inspired by"]
+        );
+        assert_eq!(
+            found_with("INSPIRED BY the iconic Vellano Love ring", &["Vellano"]),
+            ["INSPIRED BY"]
+        );
+        assert_eq!(
+            found_with("1nspired by: Vellano", &["Vellano"]),
+            ["1nspired by"],
+            "through obfuscation too"
+        );
+        assert!(
+            found_with("inspired by a trip to the old Vellano mill", &["Vellano"]).is_empty(),
+            "four words between"
+        );
+        assert!(
+            found_with("Vellano ring inspired by nature", &["Vellano"]).is_empty(),
+            "a name before is not introduced"
+        );
+        assert!(found("inspired by Vellano").is_empty(), "no name found");
+        assert_eq!(
+            found_with("replica inspired by the sea, Vellano", &["Vellano"]),
+            ["replica", "inspired by"],
+            "three words between; other terms count as ever"
+        );
+    }
+
+    #[test]
+    fn pearl_and_jadeite_grades_anywhere_in_the_text_are_not_signals() {
+        assert!(found("Akoya Pearl Stud Earrings, AAA grade, 18k gold").is_empty());
+        assert!(found("AAA 珍珠项链").is_empty());
+        assert!(found("翠雅坊 翡翠手镯 A货 冰糯种 附国检证书").is_empty());
+        assert_eq!(
+            found("AAA quality pearlescent watch"),
+            ["AAA"],
+            "whole words"
+        );
+        assert_eq!(
+            found("A货 手镯 翡翠色"),
+            ["A货"],
+            "the colour is not jadeite"
+        );
+        assert_eq!(
+            found("Akoya pearl earrings, AAA replica"),
+            ["replica"],
+            "another term still counts"
+        );
+        assert_eq!(found("卡地亚A货手表 翡翠绿表盘"), ["A货"]);
     }
 
     #[test]
