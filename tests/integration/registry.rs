@@ -395,6 +395,32 @@ async fn bad_fields_come_back_as_field_violations_and_write_nothing() {
         .await
         .expect_err("not a platform");
     assert_violations(&status, &["authorization.platform"]);
+    // A name that is no member's gets the same answer as a member that is
+    // not a platform: members are private, so a write does not tell which
+    // names exist.
+    let unknown = owner
+        .authorize_seller(authorize(pb::Authorization {
+            platform: "members/no-such-member".into(),
+            seller_account: "s".into(),
+            ..Default::default()
+        }))
+        .await
+        .expect_err("no such member");
+    assert_eq!(unknown.code(), status.code());
+    assert_eq!(
+        field_violations(&unknown),
+        [(
+            "authorization.platform".to_string(),
+            "members/no-such-member is not a platform".to_string()
+        )]
+    );
+    assert_eq!(
+        field_violations(&status),
+        [(
+            "authorization.platform".to_string(),
+            "members/owner-b is not a platform".to_string()
+        )]
+    );
     let status = owner
         .authorize_seller(authorize(pb::Authorization {
             platform: "members/platform-p".into(),
