@@ -548,15 +548,19 @@ fn given_request_id(headers: &http::HeaderMap) -> Option<String> {
     headers
         .get("x-request-id")
         .map(http::HeaderValue::as_bytes)
-        .filter(|id| {
-            (1..=MAX_REQUEST_ID_CHARS).contains(&id.len())
-                && id
-                    .iter()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:/".contains(b))
-        })
+        .filter(|id| is_plain_token(id))
         // Every byte is ASCII: no conversion can fail.
         .and_then(|id| std::str::from_utf8(id).ok())
         .map(str::to_string)
+}
+
+/// Whether `id` is a plain token: 1 to 128 ASCII letters, digits and
+/// `-_.:/` ([`given_request_id`]).
+fn is_plain_token(id: &[u8]) -> bool {
+    (1..=MAX_REQUEST_ID_CHARS).contains(&id.len())
+        && id
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:/".contains(b))
 }
 
 /// A call's RPC, request id and member as fields of one of its lines
@@ -631,6 +635,10 @@ pub struct CallLog {
     path: std::borrow::Cow<'static, str>,
     /// The caller's `x-request-id`, when it is a plain token.
     given_id: Option<String>,
+    /// Else the `request_id` of a write's request message, when it is a
+    /// plain token and the handler read it before the call wrote a line
+    /// ([`CallLog::note_request_id`]).
+    body_id: std::sync::OnceLock<String>,
     /// Else a UUID, made when first needed.
     generated_id: std::sync::OnceLock<String>,
     /// The calling member, once authenticated.
@@ -656,6 +664,7 @@ impl CallLog {
             rpc,
             path,
             given_id: given_request_id(headers),
+            body_id: std::sync::OnceLock::new(),
             generated_id: std::sync::OnceLock::new(),
             member: None,
             in_span: false,
@@ -663,12 +672,35 @@ impl CallLog {
     }
 
     /// The call's request id: the caller's `x-request-id` if it is a plain
-    /// token, else a UUID generated for the call (the same on every line).
+    /// token, else a write's `request_id` if it is one
+    /// ([`CallLog::note_request_id`]), else a UUID generated for the call.
+    /// The same on every line: once a line has taken a generated id, a
+    /// `request_id` noted later does not replace it.
     pub fn request_id(&self) -> &str {
-        self.given_id.as_deref().unwrap_or_else(|| {
-            self.generated_id
-                .get_or_init(|| uuid::Uuid::new_v4().to_string())
-        })
+        if let Some(id) = self
+            .given_id
+            .as_deref()
+            .or_else(|| self.generated_id.get().map(String::as_str))
+        {
+            return id;
+        }
+        match self.body_id.get() {
+            Some(id) => id,
+            None => self
+                .generated_id
+                .get_or_init(|| uuid::Uuid::new_v4().to_string()),
+        }
+    }
+
+    /// Notes the `request_id` of the call's request message (a write's
+    /// idempotency key), so the call's lines carry it when the caller sent
+    /// no `x-request-id`: the id a client retries with is the one to find
+    /// in the logs. Only a plain token is taken, as for the header; the
+    /// first noted stays.
+    pub fn note_request_id(&self, id: &str) {
+        if is_plain_token(id.as_bytes()) {
+            let _ = self.body_id.set(id.to_string());
+        }
     }
 
     /// The call's RPC, request id and member as fields of a line, or none
@@ -1088,6 +1120,39 @@ mod tests {
         assert_eq!(key_id_of("xx_abc_".to_string().as_str()), None);
         assert_eq!(key_id_of(&format!("mq_ABC_{}", "0".repeat(64))), None);
         assert_eq!(key_id_of(&format!("mq_abc_{}", "g".repeat(64))), None);
+    }
+
+    #[test]
+    fn a_writes_request_id_names_its_lines_when_the_caller_sent_none() {
+        let path = "/marque.v1.RegistryService/AuthorizeSeller";
+        let with_header = |value: &str| {
+            let mut headers = http::HeaderMap::new();
+            headers.insert(
+                "x-request-id",
+                http::HeaderValue::from_str(value).expect("a header value"),
+            );
+            headers
+        };
+        // No header: the body's id, if a plain token; the first noted stays.
+        let call = CallLog::new(path, &http::HeaderMap::new());
+        call.note_request_id("retry-key-1");
+        call.note_request_id("retry-key-2");
+        assert_eq!(call.request_id(), "retry-key-1");
+        // The header wins.
+        let call = CallLog::new(path, &with_header("trace-9"));
+        call.note_request_id("retry-key-1");
+        assert_eq!(call.request_id(), "trace-9");
+        // An id that could forge a field is not taken, nor an empty one.
+        for forged in ["evil\" member=\"operator", "", "a b"] {
+            let call = CallLog::new(path, &http::HeaderMap::new());
+            call.note_request_id(forged);
+            assert!(uuid::Uuid::parse_str(call.request_id()).is_ok(), "{forged}");
+        }
+        // Once a line has taken a generated id, every line keeps it.
+        let call = CallLog::new(path, &http::HeaderMap::new());
+        let generated = call.request_id().to_owned();
+        call.note_request_id("retry-key-1");
+        assert_eq!(call.request_id(), generated);
     }
 
     #[test]

@@ -141,7 +141,12 @@ fn written<T>(committed: &Committed, pick: impl Fn(&Resource) -> Option<T>) -> A
         })
 }
 
+/// Checks a write's `request_id`, and gives it to the call's log lines
+/// ([`crate::auth::CallLog::note_request_id`]).
 fn request_id(value: &str, v: &mut Violations) {
+    if let Some(call) = crate::auth::CallLog::current() {
+        call.note_request_id(value);
+    }
     if value.chars().count() > 128
         || value.chars().any(char::is_control)
         || crate::model::codes::first_unprintable(value).is_some()
