@@ -629,6 +629,7 @@ async fn a_cancelled_import_writes_nothing() {
 /// are not held up.
 #[tokio::test]
 async fn a_member_holds_at_most_two_imports_open() {
+    use marque::api::registry::MAX_IMPORTS_PER_MEMBER;
     let server = TestServer::start().await;
     let row = |seller: &str| pb::Authorization {
         platform: "members/platform-p".into(),
@@ -650,19 +651,37 @@ async fn a_member_holds_at_most_two_imports_open() {
         });
         (tx, first, call)
     };
+    // One import more than a member may hold open: the server refuses one
+    // of them (whichever it comes to last) and holds the others open.
     let mut held = Vec::new();
-    for _ in 0..2 {
+    for _ in 0..=MAX_IMPORTS_PER_MEMBER {
         let (tx, first, call) = open(Who::OwnerA, "brands/alpha");
         tx.send(first).await.expect("first message");
         held.push((tx, call));
     }
-    // The server has taken both (their first message is read).
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    let (tx, first, call) = open(Who::OwnerA, "brands/alpha");
-    tx.send(first).await.expect("first message");
-    let refused = call.await.expect("task").expect_err("a third open import");
+    let first_refused = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        loop {
+            if let Some(at) = held.iter().position(|(_, call)| call.is_finished()) {
+                return at;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("one import beyond the member's limit is refused");
+    let (_, call) = held.remove(first_refused);
+    let refused = call.await.expect("task").expect_err("an import too many");
     assert_eq!(refused.code(), Code::ResourceExhausted, "{refused:?}");
-    assert!(refused.message().contains("imports open"), "{refused:?}");
+    assert!(
+        refused.message().contains(&format!(
+            "members/owner-a has {MAX_IMPORTS_PER_MEMBER} imports open"
+        )),
+        "{refused:?}"
+    );
+    for (i, (_, call)) in held.iter().enumerate() {
+        assert!(!call.is_finished(), "held import {i} ended");
+    }
+    assert_eq!(held.len(), MAX_IMPORTS_PER_MEMBER);
 
     // Another member imports meanwhile.
     let (tx, first, call) = open(Who::OwnerB, "brands/beta");
