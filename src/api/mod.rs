@@ -4,8 +4,9 @@
 //!
 //! Every error reaches the client through the one mapping
 //! `From<ApiError> for Status`: INVALID_ARGUMENT carries `google.rpc.BadRequest`
-//! field violations (AIP-193); INTERNAL says nothing about the cause, which is
-//! logged instead.
+//! field violations (AIP-193); INTERNAL, and UNAVAILABLE for a store that
+//! cannot be reached, say nothing about the cause (database host names,
+//! driver messages), which is logged instead.
 
 use std::sync::Arc;
 
@@ -57,9 +58,13 @@ pub enum ApiError {
     /// The resource's state does not allow it.
     #[error("{0}")]
     FailedPrecondition(String),
-    /// Try again later (store down, replica behind).
+    /// Try again later (replica behind, server shutting down).
     #[error("{0}")]
     Unavailable(String),
+    /// The store cannot be reached: the client hears
+    /// [`STORE_UNAVAILABLE`], the log gets the store's error.
+    #[error("store unavailable: {0}")]
+    StoreUnavailable(String),
     /// The caller's API key stopped being valid during the call.
     #[error("{0}")]
     Unauthenticated(String),
@@ -151,9 +156,7 @@ impl From<RegistryError> for ApiError {
     fn from(error: RegistryError) -> Self {
         match error {
             RegistryError::Plan(e) => e.into(),
-            RegistryError::Store(StoreError::Unavailable(why)) => {
-                ApiError::Unavailable(format!("the registry store is unavailable: {why}"))
-            }
+            RegistryError::Store(StoreError::Unavailable(why)) => ApiError::StoreUnavailable(why),
             RegistryError::Store(StoreError::Internal(e)) => ApiError::Internal(e),
             e @ RegistryError::RequestIdReused(_) => {
                 ApiError::Invalid(vec![("request_id".into(), e.to_string())])
@@ -169,6 +172,11 @@ impl From<RegistryError> for ApiError {
         }
     }
 }
+
+/// What a client hears when the store cannot be reached. The store's own
+/// error (host names, the driver's or the database's message) is logged,
+/// never sent.
+pub const STORE_UNAVAILABLE: &str = "the registry's store is unavailable; retry with backoff";
 
 /// Longest message an error carries, in bytes: messages and details travel
 /// in HTTP/2 headers (percent-encoded, base64), and a request full of huge
@@ -238,6 +246,15 @@ impl From<ApiError> for Status {
                 Status::failed_precondition(clip(what, MAX_MESSAGE_CHARS))
             }
             ApiError::Unavailable(what) => Status::unavailable(clip(what, MAX_MESSAGE_CHARS)),
+            ApiError::StoreUnavailable(cause) => {
+                // As for INTERNAL: the line names the call itself.
+                crate::auth::current_call_event!(
+                    tracing::Level::WARN,
+                    error = %cause,
+                    "store unavailable"
+                );
+                Status::unavailable(STORE_UNAVAILABLE)
+            }
             ApiError::Unauthenticated(what) => {
                 Status::unauthenticated(clip(what, MAX_MESSAGE_CHARS))
             }
@@ -495,5 +512,28 @@ mod tests {
             streamed.add(part);
         }
         assert_eq!(hex::encode(streamed.finish()), expected);
+    }
+
+    #[test]
+    fn an_unreachable_store_is_logged_and_not_told_to_the_client() {
+        let cause = "error connecting to server: db-7.internal.example (10.0.3.7:5432): \
+                     Connection refused (os error 111)";
+        let log = crate::telemetry::Captured::start();
+        let status = Status::from(ApiError::from(RegistryError::Store(
+            StoreError::Unavailable(cause.into()),
+        )));
+        assert_eq!(status.code(), Code::Unavailable);
+        assert_eq!(status.message(), STORE_UNAVAILABLE);
+        for internal in ["db-7", "10.0.3.7", "5432", "refused", "os error"] {
+            assert!(!status.message().contains(internal), "{status:?}");
+        }
+        assert!(status.details().is_empty(), "{status:?}");
+        let lines = log.lines();
+        let line = lines
+            .iter()
+            .find(|line| line.contains("store unavailable"))
+            .unwrap_or_else(|| panic!("no line about the store: {lines:?}"));
+        assert!(line.contains("WARN"), "{line}");
+        assert!(line.contains(cause), "{line}");
     }
 }

@@ -414,6 +414,13 @@ async fn when_the_database_goes_away_checks_go_on_and_writes_wait_for_it() {
         .await
         .expect_err("no database, no write");
     assert_eq!(write.code(), Code::Unavailable, "{write:?}");
+    // The client hears that the store is away, never the driver's error
+    // (the database's address, the connection refused): that is logged.
+    assert_eq!(write.message(), marque::api::STORE_UNAVAILABLE, "{write:?}");
+    assert!(
+        !write.message().contains(&proxy.port.to_string()),
+        "{write:?}"
+    );
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "bounded, not queued for ever"
@@ -436,6 +443,7 @@ async fn when_the_database_goes_away_checks_go_on_and_writes_wait_for_it() {
             .expect("the call's task")
             .expect_err("no database, no write");
         assert_eq!(write.code(), Code::Unavailable, "{write:?}");
+        assert_eq!(write.message(), marque::api::STORE_UNAVAILABLE, "{write:?}");
     }
     assert!(
         started.elapsed() < Duration::from_secs(8),
