@@ -175,7 +175,7 @@ async fn main() -> anyhow::Result<()> {
                 only_if_empty: true,
                 ..Default::default()
             },
-            &seed.commands,
+            seed.commands()?,
         )
         .await?;
     let snapshot = registry.snapshot();

@@ -2,8 +2,15 @@
 //! aliases, trademarks, logos and authorizations) in TOML, loaded in one
 //! revision into an empty registry by `marque serve --seed FILE`.
 //!
-//! Every value is validated with the same parsers as the API. The format is
-//! documented in `docs/seed.md`; `demo/seed.toml` is an example.
+//! A seed is read at every start, and checked in two steps. Its syntax and
+//! every value, with the same parsers as the API, always: a seed that does
+//! not parse stops the server. The registry's rules on content (a logo's
+//! detail, aliases that repeat a name once normalized, names and logos of
+//! another owner's brand), which may tighten from one version to the next,
+//! only when the seed is loaded, into an empty registry: a seed that is not
+//! loaded (the registry has revisions) is not held to rules that came after
+//! it ([`Seed::refusals`], [`Seed::commands`]). The format is documented in
+//! `docs/seed.md`; `demo/seed.toml` is an example.
 
 use std::path::{Path, PathBuf};
 
@@ -22,11 +29,15 @@ use crate::{
     snapshot::aliases_repeating_display_name,
 };
 
-/// A parsed, validated seed: the commands that build its registry.
+/// A parsed seed: the commands that build its registry, and what the
+/// registry's rules refuse in it.
 #[derive(Clone, Debug)]
 pub struct Seed {
     /// The commands, in order, to run as one write.
-    pub commands: Vec<Command>,
+    commands: Vec<Command>,
+    /// What the registry's rules on content refuse, each naming its entry
+    /// and field.
+    refusals: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -121,7 +132,8 @@ struct AuthorizationRow {
 }
 
 impl Seed {
-    /// Reads and validates a seed file.
+    /// Reads a seed file and checks its syntax and values; the registry's
+    /// rules on content are checked by [`Seed::commands`].
     ///
     /// # Errors
     /// When the file cannot be read or parsed, or a value is invalid; the
@@ -136,10 +148,11 @@ impl Seed {
     /// Parses seed text; logo image paths are relative to `base`.
     ///
     /// # Errors
-    /// When the text is not a valid seed.
+    /// When the text is not a valid seed: its syntax, or a value.
     pub fn parse(text: &str, base: &Path) -> anyhow::Result<Seed> {
         let file: SeedFile = toml::from_str(text).context("not valid seed TOML")?;
         let mut commands = Vec::new();
+        let mut refusals = Vec::new();
         for (i, m) in file.members.iter().enumerate() {
             let at = format!("members[{i}]");
             let id = Slug::parse(&m.id).map_err(|e| anyhow::anyhow!("{at}.id: {e}"))?;
@@ -189,7 +202,7 @@ impl Seed {
         }
         let mut logos = Vec::new();
         for (i, b) in file.brands.iter().enumerate() {
-            let brand = brand_commands(b, &format!("brands[{i}]"), base)?;
+            let brand = brand_commands(b, &format!("brands[{i}]"), base, &mut refusals)?;
             logos.extend(
                 brand
                     .iter()
@@ -202,9 +215,35 @@ impl Seed {
             );
             commands.extend(brand);
         }
-        names_not_shared_across_owners(&file.brands)?;
-        logos_not_shared_across_owners(&file.brands, &logos)?;
-        Ok(Seed { commands })
+        names_not_shared_across_owners(&file.brands, &mut refusals)?;
+        logos_not_shared_across_owners(&file.brands, &logos, &mut refusals);
+        Ok(Seed { commands, refusals })
+    }
+
+    /// What the registry's rules on content refuse in this seed, each
+    /// naming its entry and field (`brands[2].logos[0].perceptual_hash:
+    /// the logo has too little detail…`): empty when it may be loaded.
+    #[must_use]
+    pub fn refusals(&self) -> &[String] {
+        &self.refusals
+    }
+
+    /// The commands that load the seed into an empty registry, in order,
+    /// as one write.
+    ///
+    /// # Errors
+    /// When the registry's rules refuse something in the seed
+    /// ([`Seed::refusals`]): the message names every entry.
+    pub fn commands(&self) -> anyhow::Result<&[Command]> {
+        match self.refusals.as_slice() {
+            [] => Ok(&self.commands),
+            [one] => anyhow::bail!("{one}"),
+            many => anyhow::bail!(
+                "{} entries break the registry's rules: {}",
+                many.len(),
+                many.join("; ")
+            ),
+        }
     }
 }
 
@@ -212,8 +251,15 @@ impl Seed {
 /// brand's names are its owner's (a name or alias may not declare another
 /// member's brand once normalized, `BRAND_FIELD` equality) cannot compare
 /// them with each other there: the seed compares them here, the same way,
-/// through a detection index over its own brands.
-fn names_not_shared_across_owners(brands: &[BrandRow]) -> anyhow::Result<()> {
+/// through a detection index over its own brands. Each name that takes
+/// another owner's is a refusal.
+///
+/// # Errors
+/// When the index cannot be built.
+fn names_not_shared_across_owners(
+    brands: &[BrandRow],
+    refusals: &mut Vec<String>,
+) -> anyhow::Result<()> {
     let names_of = |b: &BrandRow| -> Vec<(String, String)> {
         std::iter::once(("display_name".to_owned(), b.display_name.clone()))
             .chain(
@@ -245,12 +291,11 @@ fn names_not_shared_across_owners(brands: &[BrandRow]) -> anyhow::Result<()> {
                 .filter_map(|&(k, _)| brands.get(k as usize).map(|o| (k, o)))
                 .find(|(_, o)| o.owner != b.owner);
             if let Some((k, other)) = other {
-                anyhow::bail!(
+                refusals.push(format!(
                     "brands[{i}].{field}: {name:?} is a name of brands[{k}] ({:?}), which \
                      another member ({:?}) owns",
-                    other.id,
-                    other.owner
-                );
+                    other.id, other.owner
+                ));
             }
         }
     }
@@ -263,29 +308,35 @@ fn names_not_shared_across_owners(brands: &[BrandRow]) -> anyhow::Result<()> {
 fn logos_not_shared_across_owners(
     brands: &[BrandRow],
     logos: &[(usize, usize, u64)],
-) -> anyhow::Result<()> {
+    refusals: &mut Vec<String>,
+) {
     for (n, &(i, l, hash)) in logos.iter().enumerate() {
         let taken = logos[..n].iter().find(|&&(k, _, other)| {
             brands[k].owner != brands[i].owner
                 && (hash ^ other).count_ones() <= LOGO_STRONG_DISTANCE
         });
         if let Some(&(k, m, other)) = taken {
-            anyhow::bail!(
+            refusals.push(format!(
                 "brands[{i}].logos[{l}]: {hash:016x} is within {LOGO_STRONG_DISTANCE} bits of \
                  brands[{k}].logos[{m}] ({other:016x}) of {:?}, which another member ({:?}) owns",
-                brands[k].id,
-                brands[k].owner
-            );
+                brands[k].id, brands[k].owner
+            ));
         }
     }
-    Ok(())
 }
 
 fn text_field(value: &str, min: usize, max: usize, at: &str) -> anyhow::Result<()> {
     bounded_text(value, min, max).map_err(|e| anyhow::anyhow!("{at}: {e}"))
 }
 
-fn brand_commands(b: &BrandRow, at: &str, base: &Path) -> anyhow::Result<Vec<Command>> {
+/// A brand entry's commands; what the registry's rules on content refuse
+/// in it goes to `refusals`.
+fn brand_commands(
+    b: &BrandRow,
+    at: &str,
+    base: &Path,
+    refusals: &mut Vec<String>,
+) -> anyhow::Result<Vec<Command>> {
     let id = Slug::parse(&b.id).map_err(|e| anyhow::anyhow!("{at}.id: {e}"))?;
     let owner = Slug::parse(&b.owner).map_err(|e| anyhow::anyhow!("{at}.owner: {e}"))?;
     text_field(&b.display_name, 1, 200, &format!("{at}.display_name"))?;
@@ -297,14 +348,16 @@ fn brand_commands(b: &BrandRow, at: &str, base: &Path) -> anyhow::Result<Vec<Com
     let mut keys: Vec<String> = Vec::with_capacity(b.aliases.len());
     for (a, alias) in b.aliases.iter().enumerate() {
         text_field(alias, 1, 100, &format!("{at}.aliases[{a}]"))?;
-        anyhow::ensure!(
-            !repeating.contains(&a),
-            "{at}.aliases[{a}]: {alias:?} repeats the display name {:?} once normalized",
-            b.display_name
-        );
         let key = fold_exact(alias);
-        if let Some(n) = keys.iter().position(|k| *k == key) {
-            anyhow::bail!("{at}.aliases[{a}]: {alias:?} repeats {at}.aliases[{n}] once normalized");
+        if repeating.contains(&a) {
+            refusals.push(format!(
+                "{at}.aliases[{a}]: {alias:?} repeats the display name {:?} once normalized",
+                b.display_name
+            ));
+        } else if let Some(n) = keys.iter().position(|k| *k == key) {
+            refusals.push(format!(
+                "{at}.aliases[{a}]: {alias:?} repeats {at}.aliases[{n}] once normalized"
+            ));
         }
         keys.push(key);
     }
@@ -377,27 +430,32 @@ fn brand_commands(b: &BrandRow, at: &str, base: &Path) -> anyhow::Result<Vec<Com
     }
     for (l, row) in b.logos.iter().enumerate() {
         let at = format!("{at}.logos[{l}]");
-        let source = match (&row.image, &row.perceptual_hash) {
+        let (source, field) = match (&row.image, &row.perceptual_hash) {
             (Some(image), None) => {
                 let path = base.join(image);
                 let bytes = std::fs::read(&path)
                     .with_context(|| format!("{at}.image: cannot read {}", path.display()))?;
-                let hashed = logo::hash_image(&bytes)
-                    .and_then(|hashed| hashed.hash.registrable().map(|_| hashed))
-                    .map_err(|e| anyhow::anyhow!("{at}.image: {e}"))?;
-                LogoSource {
+                let hashed =
+                    logo::hash_image(&bytes).map_err(|e| anyhow::anyhow!("{at}.image: {e}"))?;
+                let source = LogoSource {
                     hash: hashed.hash,
                     image_sha256: Some(hashed.sha256),
-                }
+                };
+                (source, "image")
             }
-            (None, Some(hex)) => LogoSource {
-                hash: logo::LogoHash::parse_hex(hex)
-                    .and_then(logo::LogoHash::registrable)
-                    .map_err(|e| anyhow::anyhow!("{at}.perceptual_hash: {e}"))?,
-                image_sha256: None,
-            },
+            (None, Some(hex)) => {
+                let source = LogoSource {
+                    hash: logo::LogoHash::parse_hex(hex)
+                        .map_err(|e| anyhow::anyhow!("{at}.perceptual_hash: {e}"))?,
+                    image_sha256: None,
+                };
+                (source, "perceptual_hash")
+            }
             _ => anyhow::bail!("{at}: give either `image` or `perceptual_hash`"),
         };
+        if let Err(e) = source.hash.registrable() {
+            refusals.push(format!("{at}.{field}: {e}"));
+        }
         commands.push(Command::AddLogo {
             brand: id.clone(),
             id: ResourceId::generate(),
@@ -481,10 +539,11 @@ fn instant(value: &toml::value::Datetime, at: &str) -> anyhow::Result<Timestamp>
 mod tests {
     use super::*;
 
-    /// What parsing `seed` says is wrong with it, or nothing.
+    /// What parsing `seed`, then loading it, says is wrong with it, or
+    /// nothing.
     fn parse_error(seed: &str) -> String {
-        match Seed::parse(seed, Path::new(".")) {
-            Ok(_) => String::new(),
+        match Seed::parse(seed, Path::new(".")).and_then(|seed| seed.commands().map(drop)) {
+            Ok(()) => String::new(),
             Err(e) => format!("{e:#}"),
         }
     }
@@ -585,9 +644,89 @@ mod tests {
     fn the_repository_seeds_load() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         for seed in ["demo/seed.toml", "tests/data/corpus-registry.toml"] {
-            if let Err(e) = Seed::load(&root.join(seed)) {
+            let loaded = Seed::load(&root.join(seed)).and_then(|seed| seed.commands().map(drop));
+            if let Err(e) = loaded {
                 panic!("{seed}: {e:#}");
             }
+        }
+    }
+
+    /// A brand of `maison` with `logos` (TOML tables' bodies).
+    fn brand_with_logos(logos: &[&str]) -> String {
+        let mut seed = String::from(
+            "[[members]]\nid = \"maison\"\ndisplay_name = \"M\"\nkind = \"brand_owner\"\n\
+             [[brands]]\nid = \"aurelle\"\nowner = \"maison\"\ndisplay_name = \"Aurelle\"\n",
+        );
+        for logo in logos {
+            seed.push_str(&format!("[[brands.logos]]\n{logo}\n"));
+        }
+        seed
+    }
+
+    #[test]
+    fn the_registry_rules_hold_a_seed_when_it_is_loaded_and_its_syntax_always() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let plain = image::RgbImage::from_pixel(64, 48, image::Rgb([90, 120, 30]));
+        plain
+            .save(dir.path().join("plain.png"))
+            .expect("write a PNG");
+        std::fs::write(dir.path().join("not-an-image.png"), b"GIF89a").expect("write");
+        let parse = |logos: &[&str]| Seed::parse(&brand_with_logos(logos), dir.path());
+
+        // Too little detail: blank (3 bits set), a smooth gradient (59),
+        // a plain image. The seed reads; loading it is refused, naming
+        // every logo.
+        let seed = parse(&[
+            "perceptual_hash = \"0000000000000007\"",
+            "perceptual_hash = \"f0f0e1e1c3c38787\"",
+            "perceptual_hash = \"ffffffffffffffe0\"",
+            "image = \"plain.png\"",
+        ])
+        .expect("the seed's syntax and values are valid");
+        let refusals = seed.refusals();
+        assert_eq!(refusals.len(), 3, "{refusals:?}");
+        for (refusal, at) in refusals.iter().zip([
+            "brands[0].logos[0].perceptual_hash: ",
+            "brands[0].logos[2].perceptual_hash: ",
+            "brands[0].logos[3].image: ",
+        ]) {
+            assert!(refusal.starts_with(at), "{refusal}");
+            assert!(refusal.contains("too little detail"), "{refusal}");
+        }
+        let error = format!("{:#}", seed.commands().expect_err("refused"));
+        assert!(
+            error.starts_with("3 entries break the registry's rules: brands[0].logos[0]."),
+            "{error}"
+        );
+        for refusal in refusals {
+            assert!(error.contains(refusal.as_str()), "{error}");
+        }
+
+        // One refusal is the message itself.
+        let seed = parse(&["perceptual_hash = \"0000000000000007\""]).expect("parses");
+        let error = format!("{:#}", seed.commands().expect_err("refused"));
+        assert_eq!(error, seed.refusals()[0]);
+
+        // A logo with detail enough loads.
+        let seed = parse(&["perceptual_hash = \"f0f0e1e1c3c38787\""]).expect("parses");
+        assert!(seed.refusals().is_empty());
+        assert_eq!(seed.commands().expect("loads").len(), 3);
+
+        // Syntax and values are checked whether or not the seed is loaded.
+        for (logo, at) in [
+            (
+                "perceptual_hash = \"00000000000007\"",
+                "logos[0].perceptual_hash: invalid",
+            ),
+            (
+                "image = \"not-an-image.png\"",
+                "logos[0].image: unsupported image format",
+            ),
+            ("image = \"missing.png\"", "logos[0].image: cannot read"),
+            ("hash = \"0000000000000007\"", "unknown field `hash`"),
+        ] {
+            let error = format!("{:#}", parse(&[logo]).expect_err(logo));
+            assert!(error.contains(at), "{logo}: {error}");
         }
     }
 

@@ -20,13 +20,15 @@ use tonic_health::{ServingStatus, server::HealthReporter};
 use crate::{
     api::{AuditApi, CheckApi, RegistryApi, WatchApi},
     auth::{self, AuthLayer},
-    model::{Actor, Command, Member, MemberKind, Revision, Slug},
+    logo::LogoError,
+    model::{Actor, BrandStatus, Command, Logo, Member, MemberKind, Revision, Slug},
     pb::marque::v1::{
         audit_service_server::AuditServiceServer, check_service_server::CheckServiceServer,
         registry_service_server::RegistryServiceServer, watch_service_server::WatchServiceServer,
     },
     registry::{Registry, RegistryError, WriteMeta},
     seed::Seed,
+    snapshot::Snapshot,
     store::Store,
     tls::ReloadingTls,
 };
@@ -389,6 +391,7 @@ impl Server {
         let started = async {
             let revision = load_with_retries(&registry, options.migrate).await;
             tracing::info!(revision, store = registry.store().kind(), "registry loaded");
+            warn_of_stored_logos_refused_now(&registry.snapshot());
             if !registry.store().durable() {
                 tracing::warn!(
                     "using the embedded in-memory store: the registry is lost when the server stops (configure a database URL to keep it)"
@@ -583,25 +586,86 @@ async fn report_store_health(registry: Arc<Registry>, health: HealthReporter) {
     }
 }
 
+/// The logos of active brands that the registry holds and that its logo
+/// rules refuse now ([`crate::logo::LogoHash::registrable`]): registered
+/// before a rule was tightened. An archived brand's logos are left out:
+/// they take part in no detection, and an archived brand is read-only.
+fn stored_logos_refused_now(snapshot: &Snapshot) -> Vec<(std::sync::Arc<Logo>, LogoError)> {
+    let (brands, _) = snapshot.list_brands(None, None, usize::MAX);
+    brands
+        .iter()
+        .filter(|brand| brand.status == BrandStatus::Active)
+        .flat_map(|brand| snapshot.list_logos(&brand.id, None, usize::MAX).0)
+        .filter_map(|logo| logo.hash.registrable().err().map(|e| (logo, e)))
+        .collect()
+}
+
+/// One warning per stored logo the logo rules refuse now: it stays (the
+/// server starts and detects with it), and its owner may remove it and
+/// register one the rules take.
+fn warn_of_stored_logos_refused_now(snapshot: &Snapshot) {
+    for (logo, refused) in stored_logos_refused_now(snapshot) {
+        tracing::warn!(
+            brand = %logo.brand,
+            logo = %logo.id,
+            hash = %logo.hash,
+            error = %refused,
+            "a stored logo breaks the current logo rules; it is kept and detected with, until \
+             its owner removes it"
+        );
+    }
+}
+
+/// Loads the seed into an empty registry. The registry's rules on content
+/// hold a seed only when it is loaded: a seed the registry skips (it has
+/// revisions) starts the server with a warning for each entry the rules
+/// refuse, while a seed they refuse is never written.
+async fn load_seed(registry: &Registry, seed: &Seed) -> anyhow::Result<()> {
+    if !seed.refusals().is_empty() {
+        let revision = registry
+            .latest_snapshot()
+            .await
+            .context("cannot tell whether the registry is empty, to load the seed")?
+            .revision();
+        if revision != 0 {
+            for refusal in seed.refusals() {
+                tracing::warn!(
+                    revision,
+                    refusal = %refusal,
+                    "the seed is not loaded (the registry is not empty); were it, the \
+                     registry's rules would refuse this entry"
+                );
+            }
+            tracing::info!(revision, "the registry is not empty: seed not loaded");
+            return Ok(());
+        }
+    }
+    let commands = seed
+        .commands()
+        .context("cannot load the seed into the empty registry; nothing was written")?;
+    let meta = WriteMeta {
+        only_if_empty: true,
+        ..WriteMeta::default()
+    };
+    match registry.write(Actor::System, meta, commands).await {
+        Ok(committed) => tracing::info!(
+            revision = committed.revision,
+            changes = committed.changes.len(),
+            "seed loaded"
+        ),
+        Err(RegistryError::NotEmpty(revision)) => {
+            tracing::info!(revision, "the registry is not empty: seed not loaded")
+        }
+        Err(e) => return Err(anyhow::Error::new(e).context("cannot load the seed")),
+    }
+    Ok(())
+}
+
 /// Loads the seed into an empty registry, and makes sure an operator can get
 /// in.
 async fn bootstrap(registry: &Registry, options: &ServerOptions) -> anyhow::Result<()> {
     if let Some(seed) = &options.seed {
-        let meta = WriteMeta {
-            only_if_empty: true,
-            ..WriteMeta::default()
-        };
-        match registry.write(Actor::System, meta, &seed.commands).await {
-            Ok(committed) => tracing::info!(
-                revision = committed.revision,
-                changes = committed.changes.len(),
-                "seed loaded"
-            ),
-            Err(RegistryError::NotEmpty(revision)) => {
-                tracing::info!(revision, "the registry is not empty: seed not loaded")
-            }
-            Err(e) => return Err(anyhow::Error::new(e).context("cannot load the seed")),
-        }
+        load_seed(registry, seed).await?;
     }
     match &options.operator_key {
         OperatorKey::None => {}
@@ -770,5 +834,159 @@ impl tonic_health::pb::health_server::Health for Health {
             }
             Err(status) => Err(status),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        logo::LogoHash,
+        model::{LogoSource, ResourceId},
+        store::MemoryStore,
+        telemetry::Captured,
+    };
+
+    /// An owner with brands `alpha` and `gamma`.
+    const REGISTRY: &str = "[[members]]\nid = \"maison\"\ndisplay_name = \"M\"\nkind = \"brand_owner\"\n\
+        [[brands]]\nid = \"alpha\"\nowner = \"maison\"\ndisplay_name = \"Alpha\"\n\
+        [[brands]]\nid = \"gamma\"\nowner = \"maison\"\ndisplay_name = \"Gamma\"\n";
+
+    fn seed(text: &str) -> Seed {
+        Seed::parse(text, std::path::Path::new(".")).expect("seed")
+    }
+
+    async fn empty_registry() -> Registry {
+        let registry = Registry::new(Arc::new(MemoryStore::new()), Duration::ZERO);
+        registry.load().await.expect("load");
+        registry
+    }
+
+    fn add_logo(brand: &str, hash: u64) -> (ResourceId, Command) {
+        let id = ResourceId::generate();
+        let command = Command::AddLogo {
+            brand: Slug::parse(brand).expect("slug"),
+            id: id.clone(),
+            description: String::new(),
+            source: LogoSource {
+                hash: LogoHash(hash),
+                image_sha256: None,
+            },
+        };
+        (id, command)
+    }
+
+    async fn write(registry: &Registry, commands: &[Command]) {
+        registry
+            .write(Actor::System, WriteMeta::default(), commands)
+            .await
+            .expect("write");
+    }
+
+    /// Logos stored before the logo rules refused them (a write does not
+    /// check a hash's detail: the API and seeds do) are each named in a
+    /// warning at load; an archived brand's are not, nor logos the rules
+    /// take.
+    #[tokio::test]
+    async fn stored_logos_the_rules_refuse_now_are_each_named_in_a_warning() {
+        let registry = empty_registry().await;
+        load_seed(&registry, &seed(REGISTRY)).await.expect("seeded");
+        let (blank, blank_logo) = add_logo("alpha", 0x7);
+        let (shaded, shaded_logo) = add_logo("alpha", u64::MAX << 3);
+        let (_, detailed) = add_logo("alpha", 0xf0f0_e1e1_c3c3_8787);
+        let (archived, archived_logo) = add_logo("gamma", 0x3);
+        write(
+            &registry,
+            &[blank_logo, shaded_logo, detailed, archived_logo],
+        )
+        .await;
+        write(
+            &registry,
+            &[Command::ArchiveBrand {
+                id: Slug::parse("gamma").expect("slug"),
+                etag: None,
+            }],
+        )
+        .await;
+
+        let mut refused: Vec<(String, String)> = stored_logos_refused_now(&registry.snapshot())
+            .into_iter()
+            .map(|(logo, e)| {
+                assert!(matches!(e, LogoError::TooLittleDetail { .. }), "{e:?}");
+                (logo.brand.to_string(), logo.id.to_string())
+            })
+            .collect();
+        refused.sort();
+        let mut expected = vec![
+            ("alpha".to_owned(), blank.to_string()),
+            ("alpha".to_owned(), shaded.to_string()),
+        ];
+        expected.sort();
+        assert_eq!(refused, expected);
+
+        let log = Captured::start();
+        warn_of_stored_logos_refused_now(&registry.snapshot());
+        let lines = log.lines();
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        for id in [&blank, &shaded] {
+            let line = lines
+                .iter()
+                .find(|line| line.contains(&format!("logo={id}")))
+                .unwrap_or_else(|| panic!("no warning names logo {id}: {lines:?}"));
+            assert!(line.contains("WARN"), "{line}");
+            assert!(line.contains("brand=alpha"), "{line}");
+            assert!(line.contains("too little detail"), "{line}");
+        }
+        assert!(
+            !lines
+                .iter()
+                .any(|line| line.contains(&archived.to_string())),
+            "{lines:?}"
+        );
+    }
+
+    /// A seed with a logo the rules refuse: refused, and nothing written,
+    /// when it would be loaded (an empty registry); skipped with a warning
+    /// naming the logo when the registry has revisions.
+    #[tokio::test]
+    async fn the_logo_rules_hold_a_seed_only_when_it_is_loaded() {
+        let refused = seed(&format!(
+            "{REGISTRY}[[brands]]\nid = \"plain\"\nowner = \"maison\"\ndisplay_name = \"Plain\"\n\
+             [[brands.logos]]\nperceptual_hash = \"0000000000000007\"\n"
+        ));
+        let registry = empty_registry().await;
+        let error = load_seed(&registry, &refused)
+            .await
+            .expect_err("an empty registry is not seeded with a logo the rules refuse");
+        let error = format!("{error:#}");
+        assert!(
+            error.contains("brands[2].logos[0].perceptual_hash: the logo has too little detail"),
+            "{error}"
+        );
+        assert_eq!(registry.store().committed_head().await.expect("head"), 0);
+
+        load_seed(&registry, &seed(REGISTRY)).await.expect("seeded");
+        let seeded = registry.snapshot().revision();
+        let log = Captured::start();
+        load_seed(&registry, &refused)
+            .await
+            .expect("a seed that is not loaded is not held to the rules");
+        assert_eq!(
+            registry.store().committed_head().await.expect("head"),
+            seeded
+        );
+        assert!(registry.snapshot().brand("plain").is_none());
+        let lines = log.lines();
+        let warnings: Vec<&String> = lines.iter().filter(|l| l.contains("WARN")).collect();
+        assert_eq!(warnings.len(), 1, "{lines:?}");
+        assert!(
+            warnings[0].contains("brands[2].logos[0].perceptual_hash: the logo has too little"),
+            "{}",
+            warnings[0]
+        );
+        assert!(
+            lines.iter().any(|l| l.contains("seed not loaded")),
+            "{lines:?}"
+        );
     }
 }

@@ -67,6 +67,111 @@ async fn health_watch_says_service_unknown_and_waits_as_the_protocol_asks() {
     }
 }
 
+/// The fixture's seed with one more brand, `plain`, whose logo has too
+/// little detail for the logo rules (3 bits set).
+fn fixture_seed_with_a_plain_logo(keys: &common::Keys) -> marque::seed::Seed {
+    let seed = format!(
+        "{}\n[[brands]]\nid = \"plain\"\nowner = \"owner-b\"\ndisplay_name = \"Plain\"\n\
+         [[brands.logos]]\nperceptual_hash = \"0000000000000007\"\n",
+        common::fixture_seed(keys)
+    );
+    marque::seed::Seed::parse(&seed, std::path::Path::new(".")).expect("the seed parses")
+}
+
+/// The registry's rules on content hold a seed when it is loaded: into an
+/// empty store, a seed with a logo they refuse stops the start and writes
+/// nothing. Once the store has revisions the seed is not loaded, and not
+/// held to them: the server starts. Nor does a stored logo the rules
+/// refuse now (registered before they tightened) stop it; it is kept.
+#[tokio::test]
+async fn a_seed_the_logo_rules_refuse_stops_only_the_start_that_would_load_it() {
+    let (store, _url) = common::new_store().await;
+    let mut start = Start::fixture();
+    start.options.seed = Some(fixture_seed_with_a_plain_logo(&start.keys));
+    let server = Server::bind(start.options, store.clone())
+        .await
+        .expect("bind");
+    let error = tokio::time::timeout(Duration::from_secs(60), server.run(std::future::pending()))
+        .await
+        .expect("the start ends")
+        .expect_err("an empty registry is not seeded with a logo the rules refuse");
+    let error = format!("{error:#}");
+    assert!(
+        error.contains("brands[2].logos[0].perceptual_hash: the logo has too little detail"),
+        "{error}"
+    );
+    assert_eq!(
+        store.committed_head().await.expect("head"),
+        0,
+        "nothing written"
+    );
+
+    // The fixture, and a logo stored before the rules refused it.
+    let mut start = Start::fixture();
+    let keys = start.keys.clone();
+    start.store = Some(store.clone());
+    let mut server = start.start().await;
+    let stored = marque::model::ResourceId::generate();
+    server
+        .registry
+        .write(
+            marque::model::Actor::System,
+            marque::registry::WriteMeta::default(),
+            &[marque::model::Command::AddLogo {
+                brand: marque::model::Slug::parse("alpha").expect("slug"),
+                id: stored.clone(),
+                description: "stored before the rules".into(),
+                source: marque::model::LogoSource {
+                    hash: marque::logo::LogoHash(0xff),
+                    image_sha256: None,
+                },
+            }],
+        )
+        .await
+        .expect("a write takes any hash");
+    server
+        .begin_shutdown()
+        .await
+        .expect("join")
+        .expect("stopped");
+
+    let mut start = Start::fixture();
+    start.keys = keys.clone();
+    start.options.seed = Some(fixture_seed_with_a_plain_logo(&keys));
+    start.store = Some(store);
+    let server = start.start().await;
+    let mut owner_b = server.registry_as(Who::OwnerB);
+    let missing = owner_b
+        .get_brand(pb::GetBrandRequest {
+            name: "brands/plain".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("the seed is not loaded");
+    assert_eq!(missing.code(), tonic::Code::NotFound, "{missing:?}");
+    let logos = server
+        .registry_as(Who::OwnerA)
+        .list_logos(pb::ListLogosRequest {
+            parent: "brands/alpha".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .into_inner()
+        .logos;
+    assert_eq!(
+        logos
+            .iter()
+            .map(|l| (l.name.as_str(), l.perceptual_hash.as_str()))
+            .collect::<Vec<_>>(),
+        [(
+            format!("brands/alpha/logos/{stored}").as_str(),
+            "00000000000000ff"
+        )],
+        "the stored logo is kept"
+    );
+}
+
 /// A server over a store whose first load waits for `gate`: a channel to
 /// it, what stops it, and its task.
 async fn serve_gated(

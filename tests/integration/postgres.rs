@@ -700,3 +700,137 @@ async fn a_large_import_is_stored_as_the_replica_holds_it() {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].nice_classes, [14, 18]);
 }
+
+/// The binary on `url` with `seed`, its JSON log read up to the line that
+/// says it serves (`Ok`, with every line), or to its exit (`Err`, with its
+/// status and standard error).
+async fn serve_binary_with_seed(
+    url: &str,
+    seed: &std::path::Path,
+) -> Result<Vec<serde_json::Value>, (std::process::ExitStatus, String)> {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_marque"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+        .arg("--database-url")
+        .arg(url)
+        .arg("--seed")
+        .arg(seed)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn marque");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let mut lines = Vec::new();
+    let mut text = String::new();
+    let serving = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(line) = stderr.next_line().await.expect("read stderr") {
+            text.push_str(&line);
+            text.push('\n');
+            if let Ok(json) = serde_json::from_str::<serde_json::Value>(&line) {
+                let serving = json["fields"]["message"] == "serving";
+                lines.push(json);
+                if serving {
+                    return true;
+                }
+            }
+        }
+        false
+    })
+    .await
+    .expect("the binary serves or exits in time");
+    if serving {
+        return Ok(lines);
+    }
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .expect("the binary exits")
+        .expect("wait");
+    Err((status, text))
+}
+
+/// What an operator sees when the logo rules refuse what a start meets:
+/// the binary refuses to load a seed with such a logo into an empty
+/// database, and says which; restarted on a database that has revisions,
+/// it serves, with a warning naming the seed's entry and one naming each
+/// stored logo the rules refuse now (brand and logo id).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn logos_the_rules_refuse_are_named_at_start_and_stop_only_a_seed_being_loaded() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let seed = dir.path().join("seed.toml");
+    std::fs::write(
+        &seed,
+        "[[members]]\nid = \"maison\"\ndisplay_name = \"Maison\"\nkind = \"brand_owner\"\n\
+         [[brands]]\nid = \"plain\"\nowner = \"maison\"\ndisplay_name = \"Plain\"\n\
+         [[brands.logos]]\nperceptual_hash = \"0000000000000007\"\n",
+    )
+    .expect("write the seed");
+    let url = pg::fresh_database().await;
+
+    let (status, stderr) = serve_binary_with_seed(&url, &seed)
+        .await
+        .expect_err("an empty database is not seeded with a logo the rules refuse");
+    assert!(!status.success(), "{status:?}");
+    assert!(
+        stderr.contains("brands[0].logos[0].perceptual_hash: the logo has too little detail"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+
+    // The fixture, and a logo stored before the rules refused it.
+    let keys = Keys::generate();
+    let mut server = replica(&url, &keys, true).await;
+    let stored = marque::model::ResourceId::generate();
+    server
+        .registry
+        .write(
+            marque::model::Actor::System,
+            marque::registry::WriteMeta::default(),
+            &[marque::model::Command::AddLogo {
+                brand: marque::model::Slug::parse("alpha").expect("slug"),
+                id: stored.clone(),
+                description: String::new(),
+                source: marque::model::LogoSource {
+                    hash: marque::logo::LogoHash(u64::MAX << 2),
+                    image_sha256: None,
+                },
+            }],
+        )
+        .await
+        .expect("a write takes any hash");
+    server
+        .begin_shutdown()
+        .await
+        .expect("join")
+        .expect("stopped");
+    let head = assert_feed_is_gap_free(&url).await;
+
+    let lines = serve_binary_with_seed(&url, &seed)
+        .await
+        .unwrap_or_else(|(status, stderr)| panic!("{status:?}\n{stderr}"));
+    let warnings: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|line| line["level"] == "WARN")
+        .collect();
+    assert_eq!(warnings.len(), 2, "{warnings:#?}");
+    let refusal = warnings
+        .iter()
+        .find_map(|line| line["fields"]["refusal"].as_str())
+        .unwrap_or_else(|| panic!("no warning names the seed's entry: {warnings:#?}"));
+    assert!(
+        refusal.starts_with("brands[0].logos[0].perceptual_hash: the logo has too little detail"),
+        "{refusal}"
+    );
+    let logo = warnings
+        .iter()
+        .find(|line| line["fields"]["logo"].is_string())
+        .unwrap_or_else(|| panic!("no warning names the stored logo: {warnings:#?}"));
+    assert_eq!(logo["fields"]["brand"], "alpha", "{logo}");
+    assert_eq!(logo["fields"]["logo"], stored.to_string(), "{logo}");
+    assert_eq!(logo["fields"]["hash"], "fffffffffffffffc", "{logo}");
+    assert_eq!(
+        assert_feed_is_gap_free(&url).await,
+        head,
+        "the seed is not loaded"
+    );
+}
