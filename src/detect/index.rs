@@ -2360,27 +2360,63 @@ fn finish(out: &mut Vec<TextMatch>) {
 /// name hides nothing here (see [`BrandEntry::owner`]; the listing check
 /// decides by scope). `out` is in [`order`], which this keeps. Applied to a
 /// scan's final matches, after layers are merged ([`super::Layers`]), since
-/// it looks across brands. One pass, keeping the farthest end per owner.
+/// it looks across brands. One pass by start for the matches of a few
+/// owners (most texts), else O(n log n), sorted by owner.
 pub(super) fn drop_matches_inside_names(out: &mut Vec<TextMatch>) {
     let is_fuzzy = |m: &TextMatch| matches!(m.evidence, Evidence::TextFuzzy { .. });
-    // Sorted by span start: a strong match that starts earlier and ends no
-    // earlier is longer; at the same start, one that ends later is.
+    let n = out.len();
+    if n < 2 || out.iter().all(is_fuzzy) {
+        return;
+    }
+    // Most texts: their working space on the stack, and the matches of a
+    // few owners, walked once by start keeping the farthest end per owner.
+    let (mut inside_few, mut inside_many) = ([false; FEW_MATCHES], Vec::new());
+    let inside: &mut [bool] = if n <= FEW_MATCHES {
+        &mut inside_few[..n]
+    } else {
+        inside_many.resize(n, false);
+        &mut inside_many
+    };
+    if n > FEW_MATCHES || !inside_few_owners(out, inside) {
+        inside.fill(false);
+        inside_by_owner(out, inside);
+    }
+    let mut k = 0;
+    out.retain(|_| {
+        let keep = !inside[k];
+        k += 1;
+        keep
+    });
+}
+
+/// Matches whose working space [`drop_matches_inside_names`] keeps on the
+/// stack.
+const FEW_MATCHES: usize = 32;
+
+/// [`drop_matches_inside_names`] for matches of at most [`OwnerEnds`]'s
+/// few owners (and as many strong ones starting at one place): marks in
+/// `inside` the matches to drop, in one pass by start. False past that
+/// many, leaving `inside` to be cleared.
+fn inside_few_owners(out: &[TextMatch], inside: &mut [bool]) -> bool {
+    let is_fuzzy = |m: &TextMatch| matches!(m.evidence, Evidence::TextFuzzy { .. });
     let mut reach = OwnerEnds::default(); // strong matches starting earlier
     let mut group = OwnerEnds::default(); // strong ones starting here
     // The ends of the strong ones starting here, whoever owns them (keyed
-    // by end: the swaps below move the group's matches).
-    let mut spans = OwnerEnds::default();
-    let mut keep = 0;
+    // by end).
+    let mut ends = OwnerEnds::default();
     let mut i = 0;
     while i < out.len() {
         let start = out[i].span.start;
         let mut j = i;
         group.clear();
-        spans.clear();
+        ends.clear();
         while j < out.len() && out[j].span.start == start {
-            if !is_fuzzy(&out[j]) {
-                group.raise(out[j].owner, out[j].span.end);
-                spans.raise(u32::try_from(out[j].span.end).unwrap_or(u32::MAX), 0);
+            let m = &out[j];
+            if !is_fuzzy(m) {
+                let end = u32::try_from(m.span.end).unwrap_or(u32::MAX);
+                if !group.raise(m.owner, m.span.end) || !ends.raise(end, 0) {
+                    return false;
+                }
             }
             j += 1;
         }
@@ -2388,69 +2424,141 @@ pub(super) fn drop_matches_inside_names(out: &mut Vec<TextMatch>) {
             let m = &out[k];
             let earlier = reach.get(m.owner).is_some_and(|end| m.span.end <= end);
             let here = group.get(m.owner);
-            let inside = if is_fuzzy(m) {
+            inside[k] = if is_fuzzy(m) {
                 earlier
                     || here.is_some_and(|end| m.span.end <= end)
-                    || u32::try_from(m.span.end).is_ok_and(|end| spans.get(end).is_some())
+                    || u32::try_from(m.span.end).is_ok_and(|end| ends.get(end).is_some())
             } else {
                 earlier || here.is_some_and(|end| m.span.end < end)
             };
-            if !inside {
-                out.swap(keep, k);
-                keep += 1;
-            }
         }
-        reach.merge(&group);
+        if !reach.merge(&group) {
+            return false;
+        }
         i = j;
     }
-    out.truncate(keep);
+    true
 }
 
-/// The farthest span end per owner, for the few owners one text's matches
-/// have: inline for up to four, without allocating.
+/// [`drop_matches_inside_names`] for any matches: marks in `inside` the
+/// matches to drop, from their numbers sorted by owner, then start (linear
+/// in the owners, however many a text's matches have).
+fn inside_by_owner(out: &[TextMatch], inside: &mut [bool]) {
+    let is_fuzzy = |m: &TextMatch| matches!(m.evidence, Evidence::TextFuzzy { .. });
+    let n = out.len();
+    let (mut by_owner_few, mut by_owner_many) = ([0usize; FEW_MATCHES], Vec::new());
+    let by_owner: &mut [usize] = if n <= FEW_MATCHES {
+        &mut by_owner_few[..n]
+    } else {
+        by_owner_many.resize(n, 0);
+        &mut by_owner_many
+    };
+    for (k, slot) in by_owner.iter_mut().enumerate() {
+        *slot = k;
+    }
+    by_owner.sort_unstable_by_key(|&k| (out[k].owner, out[k].span.start));
+    // Per owner, by span start: a strong match that starts earlier and ends
+    // no earlier is longer; at the same start, one that ends later is.
+    let mut i = 0;
+    while i < n {
+        let owner = out[by_owner[i]].owner;
+        // The farthest end of this owner's strong matches starting earlier.
+        let mut reach: Option<usize> = None;
+        while i < n && out[by_owner[i]].owner == owner {
+            let start = out[by_owner[i]].span.start;
+            let mut j = i;
+            let mut here: Option<usize> = None;
+            while j < n && out[by_owner[j]].owner == owner && out[by_owner[j]].span.start == start {
+                let m = &out[by_owner[j]];
+                if !is_fuzzy(m) {
+                    here = here.max(Some(m.span.end));
+                }
+                j += 1;
+            }
+            for &k in &by_owner[i..j] {
+                let m = &out[k];
+                let earlier = reach.is_some_and(|end| m.span.end <= end);
+                inside[k] = earlier
+                    || here.is_some_and(|end| {
+                        if is_fuzzy(m) {
+                            m.span.end <= end
+                        } else {
+                            m.span.end < end
+                        }
+                    });
+            }
+            reach = reach.max(here);
+            i = j;
+        }
+    }
+    // A fuzzy match with the very span of a strong one of any owner; `out`
+    // is sorted by start. The strong ends of each start, sorted, in
+    // `by_owner`'s space, which is free now.
+    let ends = by_owner;
+    let mut i = 0;
+    while i < n {
+        let start = out[i].span.start;
+        let (mut j, mut strong, mut fuzzy) = (i, 0, false);
+        while j < n && out[j].span.start == start {
+            if is_fuzzy(&out[j]) {
+                fuzzy = true;
+            } else {
+                ends[strong] = out[j].span.end;
+                strong += 1;
+            }
+            j += 1;
+        }
+        if fuzzy && strong > 0 {
+            let ends = &mut ends[..strong];
+            ends.sort_unstable();
+            for k in i..j {
+                inside[k] |= is_fuzzy(&out[k]) && ends.binary_search(&out[k].span.end).is_ok();
+            }
+        }
+        i = j;
+    }
+}
+
+/// The farthest span end per owner, for the few owners most texts'
+/// matches have: inline, without allocating ([`inside_few_owners`]).
 #[derive(Default)]
 struct OwnerEnds {
     few: [(u32, usize); 4],
     len: usize,
-    more: Vec<(u32, usize)>,
 }
 
 impl OwnerEnds {
     fn clear(&mut self) {
         self.len = 0;
-        self.more.clear();
-    }
-
-    fn entries(&self) -> impl Iterator<Item = &(u32, usize)> {
-        self.few[..self.len].iter().chain(&self.more)
     }
 
     fn get(&self, owner: u32) -> Option<usize> {
-        self.entries()
+        self.few[..self.len]
+            .iter()
             .find(|(o, _)| *o == owner)
             .map(|&(_, end)| end)
     }
 
-    fn raise(&mut self, owner: u32, end: usize) {
-        let (len, capacity) = (self.len, self.few.len());
-        if let Some(slot) = self.few[..len]
-            .iter_mut()
-            .chain(self.more.iter_mut())
-            .find(|(o, _)| *o == owner)
-        {
+    /// Raises `owner`'s end to `end`; false when a fifth owner comes.
+    #[must_use]
+    fn raise(&mut self, owner: u32, end: usize) -> bool {
+        if let Some(slot) = self.few[..self.len].iter_mut().find(|(o, _)| *o == owner) {
             slot.1 = slot.1.max(end);
-        } else if len < capacity {
-            self.few[len] = (owner, end);
+        } else if self.len < self.few.len() {
+            self.few[self.len] = (owner, end);
             self.len += 1;
         } else {
-            self.more.push((owner, end));
+            return false;
         }
+        true
     }
 
-    fn merge(&mut self, other: &OwnerEnds) {
-        for &(owner, end) in other.entries() {
-            self.raise(owner, end);
-        }
+    /// Raises the ends of `other`'s owners; false when that takes a fifth.
+    #[must_use]
+    fn merge(&mut self, other: &OwnerEnds) -> bool {
+        other.few[..other.len]
+            .iter()
+            .all(|&(owner, end)| self.raise(owner, end))
     }
 }
 

@@ -1447,7 +1447,11 @@ async fn a_writes_request_id_names_its_log_lines() {
             failed.push(line);
         }
     }
-    assert!(failed[0].contains("request_id=retry-key-77 "), "{}", failed[0]);
+    assert!(
+        failed[0].contains("request_id=retry-key-77 "),
+        "{}",
+        failed[0]
+    );
     assert!(failed[1].contains("request_id=trace-78 "), "{}", failed[1]);
     let generated = failed[2]
         .split("request_id=")
