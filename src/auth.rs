@@ -572,6 +572,8 @@ pub struct LineFields<'a> {
     pub rpc: Option<tracing::field::DisplayValue<&'a str>>,
     /// [`CallLog::request_id`].
     pub request_id: Option<tracing::field::DisplayValue<&'a str>>,
+    /// A write's own `request_id` ([`CallLog::note_request_id`]).
+    pub write_request_id: Option<tracing::field::DisplayValue<&'a str>>,
     /// The calling member, once authenticated.
     pub member: Option<tracing::field::DisplayValue<&'a str>>,
 }
@@ -591,6 +593,7 @@ macro_rules! call_event {
             $level,
             rpc = fields.rpc,
             request_id = fields.request_id,
+            write_request_id = fields.write_request_id,
             member = fields.member,
             $($rest)+
         )
@@ -635,12 +638,13 @@ pub struct CallLog {
     path: std::borrow::Cow<'static, str>,
     /// The caller's `x-request-id`, when it is a plain token.
     given_id: Option<String>,
-    /// Else the `request_id` of a write's request message, when it is a
-    /// plain token and the handler read it before the call wrote a line
-    /// ([`CallLog::note_request_id`]).
-    body_id: std::sync::OnceLock<String>,
     /// Else a UUID, made when first needed.
     generated_id: std::sync::OnceLock<String>,
+    /// The `request_id` of a write's request message (its idempotency
+    /// key), when it is a plain token ([`CallLog::note_request_id`]).
+    write_id: std::sync::OnceLock<String>,
+    /// The call's span, when it is recorded (DEBUG enabled).
+    span: Option<tracing::Span>,
     /// The calling member, once authenticated.
     member: Option<Slug>,
     /// Whether the call's span is recorded (DEBUG enabled): its lines then
@@ -664,42 +668,34 @@ impl CallLog {
             rpc,
             path,
             given_id: given_request_id(headers),
-            body_id: std::sync::OnceLock::new(),
             generated_id: std::sync::OnceLock::new(),
+            write_id: std::sync::OnceLock::new(),
+            span: None,
             member: None,
             in_span: false,
         }
     }
 
     /// The call's request id: the caller's `x-request-id` if it is a plain
-    /// token, else a write's `request_id` if it is one
-    /// ([`CallLog::note_request_id`]), else a UUID generated for the call.
-    /// The same on every line: once a line has taken a generated id, a
-    /// `request_id` noted later does not replace it.
+    /// token, else a UUID generated for the call (the same on every line).
     pub fn request_id(&self) -> &str {
-        if let Some(id) = self
-            .given_id
-            .as_deref()
-            .or_else(|| self.generated_id.get().map(String::as_str))
-        {
-            return id;
-        }
-        match self.body_id.get() {
-            Some(id) => id,
-            None => self
-                .generated_id
-                .get_or_init(|| uuid::Uuid::new_v4().to_string()),
-        }
+        self.given_id.as_deref().unwrap_or_else(|| {
+            self.generated_id
+                .get_or_init(|| uuid::Uuid::new_v4().to_string())
+        })
     }
 
     /// Notes the `request_id` of the call's request message (a write's
-    /// idempotency key), so the call's lines carry it when the caller sent
-    /// no `x-request-id`: the id a client retries with is the one to find
-    /// in the logs. Only a plain token is taken, as for the header; the
-    /// first noted stays.
+    /// idempotency key, the id a client retries with), so the call's lines
+    /// from then on carry it as `write_request_id`; at DEBUG, the call's
+    /// span does. Only a plain token is taken, as for the header; the first
+    /// noted stays.
     pub fn note_request_id(&self, id: &str) {
-        if is_plain_token(id.as_bytes()) {
-            let _ = self.body_id.set(id.to_string());
+        if is_plain_token(id.as_bytes())
+            && self.write_id.set(id.to_string()).is_ok()
+            && let Some(span) = &self.span
+        {
+            span.record("write_request_id", tracing::field::display(id));
         }
     }
 
@@ -713,6 +709,7 @@ impl CallLog {
         LineFields {
             rpc: Some(shown(self.path.as_ref())),
             request_id: Some(shown(self.request_id())),
+            write_request_id: self.write_id.get().map(|id| shown(id.as_str())),
             member: self.member.as_ref().map(|m| shown(m.as_str())),
         }
     }
@@ -867,11 +864,13 @@ where
             "rpc",
             rpc = %call.path,
             request_id = tracing::field::Empty,
+            write_request_id = tracing::field::Empty,
             member = tracing::field::Empty,
         );
         if !span.is_disabled() {
             call.in_span = true;
             span.record("request_id", tracing::field::display(call.request_id()));
+            call.span = Some(span.clone());
         }
         let outcome = {
             let _entered = span.enter();
@@ -1123,36 +1122,31 @@ mod tests {
     }
 
     #[test]
-    fn a_writes_request_id_names_its_lines_when_the_caller_sent_none() {
+    fn a_writes_request_id_is_a_field_of_its_own_on_the_calls_lines() {
         let path = "/marque.v1.RegistryService/AuthorizeSeller";
-        let with_header = |value: &str| {
-            let mut headers = http::HeaderMap::new();
-            headers.insert(
-                "x-request-id",
-                http::HeaderValue::from_str(value).expect("a header value"),
-            );
-            headers
-        };
-        // No header: the body's id, if a plain token; the first noted stays.
-        let call = CallLog::new(path, &http::HeaderMap::new());
+        let write_id = |call: &CallLog| call.fields().write_request_id.map(|id| format!("{id:?}"));
+        let mut headers = http::HeaderMap::new();
+        headers.insert("x-request-id", http::HeaderValue::from_static("trace-9"));
+        let call = CallLog::new(path, &headers);
+        assert_eq!(write_id(&call), None, "none noted yet");
         call.note_request_id("retry-key-1");
         call.note_request_id("retry-key-2");
-        assert_eq!(call.request_id(), "retry-key-1");
-        // The header wins.
-        let call = CallLog::new(path, &with_header("trace-9"));
-        call.note_request_id("retry-key-1");
-        assert_eq!(call.request_id(), "trace-9");
+        assert_eq!(
+            write_id(&call).as_deref(),
+            Some("retry-key-1"),
+            "the first stays"
+        );
+        assert_eq!(
+            call.request_id(),
+            "trace-9",
+            "the request id is the caller's"
+        );
         // An id that could forge a field is not taken, nor an empty one.
         for forged in ["evil\" member=\"operator", "", "a b"] {
             let call = CallLog::new(path, &http::HeaderMap::new());
             call.note_request_id(forged);
-            assert!(uuid::Uuid::parse_str(call.request_id()).is_ok(), "{forged}");
+            assert_eq!(write_id(&call), None, "{forged}");
         }
-        // Once a line has taken a generated id, every line keeps it.
-        let call = CallLog::new(path, &http::HeaderMap::new());
-        let generated = call.request_id().to_owned();
-        call.note_request_id("retry-key-1");
-        assert_eq!(call.request_id(), generated);
     }
 
     #[test]

@@ -173,11 +173,17 @@ const INTRODUCED_WITHIN: usize = 3;
 /// goods anywhere (not only right beside the term): (term, words, words
 /// that must not follow such a word). Latin words match whole; exact-folded.
 /// - `AAA` in a text about pearls is the pearls' grade (`Akoya Pearl Stud
-///   Earrings, AAA grade`);
+///   Earrings, AAA grade`). Pearls, not `pearl`: a colour (`Pearl White`,
+///   `珍珠白`) or a dial (`mother-of-pearl`, `珍珠贝母`) says nothing of the
+///   goods;
 /// - `A货` in a text about jadeite (`翡翠`, but not the colour `翡翠色` or
 ///   `翡翠绿`) is the trade's name for untreated jadeite (`翡翠手镯 A货 冰糯种`).
 const TEXT_SENSES: &[(&str, &[&str], &[&str])] = &[
-    ("AAA", &["pearl", "pearls", "akoya", "珍珠"], &[]),
+    (
+        "AAA",
+        &["pearls", "akoya", "tahitian", "珍珠"],
+        &["白", "色", "贝"],
+    ),
     ("A货", &["翡翠"], &["色", "绿"]),
 ];
 
@@ -589,9 +595,12 @@ fn introduces_a_name<N: SpanStart>(text: &str, end: usize, names: &[N]) -> bool 
     let Some(between) = names.get(next).and_then(|n| text.get(end..n.span_start())) else {
         return false;
     };
+    // Counting stops past the limit: a text that repeats the term before
+    // one far name walks each gap once, not once per term before it.
     let words = between
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
+        .take(INTRODUCED_WITHIN + 1)
         .count();
     words <= INTRODUCED_WITHIN
 }
@@ -878,10 +887,35 @@ mod tests {
         );
     }
 
+    /// A text that repeats `inspired by` before one far name: each term
+    /// counts the words after it only up to the limit (linear), and only
+    /// the last two are within three words of the name.
+    #[test]
+    fn inspired_by_repeated_before_a_far_name_counts_near_it_only() {
+        let text = format!("{}Vellano", "inspired by ".repeat(2000));
+        let at = text.len() - "Vellano".len();
+        let name = std::ops::Range {
+            start: at,
+            end: text.len(),
+        };
+        let found = signal_terms(&text, std::slice::from_ref(&name));
+        assert_eq!(found.len(), 2, "{:?}", found);
+        assert_eq!(found[1].end, at - 1);
+    }
+
     #[test]
     fn pearl_and_jadeite_grades_anywhere_in_the_text_are_not_signals() {
         assert!(found("Akoya Pearl Stud Earrings, AAA grade, 18k gold").is_empty());
         assert!(found("AAA 珍珠项链").is_empty());
+        assert!(found("Freshwater pearls strand, AAA").is_empty());
+        for not_pearls in [
+            "AAA watch, mother-of-pearl dial",
+            "Pearl White phone case AAA",
+            "AAA 珍珠白 手机壳",
+            "AAA 珍珠贝母 表盘",
+        ] {
+            assert_eq!(found(not_pearls), ["AAA"], "{not_pearls}");
+        }
         assert!(found("翠雅坊 翡翠手镯 A货 冰糯种 附国检证书").is_empty());
         assert_eq!(
             found("AAA quality pearlescent watch"),

@@ -1397,66 +1397,90 @@ async fn lines_at_info_name_their_call_without_a_span() {
 }
 
 /// A write's `request_id` (its idempotency key, the id a client retries
-/// with) names the call's lines when the caller sent no `x-request-id`;
-/// the header wins when both are given, and an id that could forge a field
-/// of a line is not logged.
+/// with) is a field of its own on the call's lines, `write_request_id`,
+/// beside the request id (the caller's `x-request-id`, or a generated one),
+/// at INFO and at DEBUG alike; one that could forge a field of a line is
+/// not logged.
 #[tokio::test]
-async fn a_writes_request_id_names_its_log_lines() {
-    let mut server = LoggingServer::start("info").await;
-    let mut operator =
-        marque::pb::marque::v1::registry_service_client::RegistryServiceClient::with_interceptor(
-            Endpoint::from_shared(format!("http://{}", server.addr))
-                .expect("endpoint")
-                .connect_lazy(),
-            common::Bearer::key(&server.key),
-        );
-    // Each a mistaken write (a member id that is not a slug), so each
-    // writes a line at INFO.
-    let mistaken = |request_id: &str| pb::CreateMemberRequest {
-        member_id: "Not A Slug".into(),
-        member: Some(pb::Member {
-            display_name: "Mistaken".into(),
-            kind: pb::MemberKind::BrandOwner.into(),
-            ..Default::default()
-        }),
-        request_id: request_id.into(),
-    };
-    let refused = operator
-        .create_member(mistaken("retry-key-77"))
-        .await
-        .expect_err("not a slug");
-    assert_eq!(refused.code(), tonic::Code::InvalidArgument);
-    let mut with_header = tonic::Request::new(mistaken("retry-key-78"));
-    with_header
-        .metadata_mut()
-        .insert("x-request-id", "trace-78".parse().expect("ascii"));
-    operator
-        .create_member(with_header)
-        .await
-        .expect_err("not a slug");
-    operator
-        .create_member(mistaken("forged\" member=\"x"))
-        .await
-        .expect_err("not a slug");
+async fn a_writes_request_id_is_on_its_log_lines() {
+    for level in ["info", "marque=debug"] {
+        let mut server = LoggingServer::start(level).await;
+        let mut operator =
+            marque::pb::marque::v1::registry_service_client::RegistryServiceClient::with_interceptor(
+                Endpoint::from_shared(format!("http://{}", server.addr))
+                    .expect("endpoint")
+                    .connect_lazy(),
+                common::Bearer::key(&server.key),
+            );
+        // Each a mistaken write (a member id that is not a slug), so each
+        // writes a line at INFO.
+        let mistaken = |request_id: &str| pb::CreateMemberRequest {
+            member_id: "Not A Slug".into(),
+            member: Some(pb::Member {
+                display_name: "Mistaken".into(),
+                kind: pb::MemberKind::BrandOwner.into(),
+                ..Default::default()
+            }),
+            request_id: request_id.into(),
+        };
+        let refused = operator
+            .create_member(mistaken("retry-key-77"))
+            .await
+            .expect_err("not a slug");
+        assert_eq!(refused.code(), tonic::Code::InvalidArgument);
+        let mut with_header = tonic::Request::new(mistaken("retry-key-78"));
+        with_header
+            .metadata_mut()
+            .insert("x-request-id", "trace-78".parse().expect("ascii"));
+        operator
+            .create_member(with_header)
+            .await
+            .expect_err("not a slug");
+        operator
+            .create_member(mistaken("forged\" member=\"x"))
+            .await
+            .expect_err("not a slug");
 
-    let mut failed = Vec::new();
-    while failed.len() < 3 {
-        let line = server.next_line().await;
-        assert!(!line.contains("forged"), "{line}");
-        if line.contains("CreateMember") && line.contains("rpc failed") {
-            failed.push(line);
+        let mut failed = Vec::new();
+        while failed.len() < 3 {
+            let line = server.next_line().await;
+            assert!(!line.contains("forged"), "{level}: {line}");
+            if line.contains("CreateMember") && line.contains("rpc failed") {
+                failed.push(line);
+            }
         }
+        // `request_id=` after a space, whether in the span or the line.
+        let request_id = |line: &str| {
+            line.split(" request_id=")
+                .nth(1)
+                .and_then(|rest| rest.split([' ', '}']).next())
+                .map(str::to_owned)
+                .unwrap_or_default()
+        };
+        assert!(
+            failed[0].contains("write_request_id=retry-key-77"),
+            "{level}: {}",
+            failed[0]
+        );
+        assert!(
+            uuid::Uuid::parse_str(&request_id(&failed[0])).is_ok(),
+            "{level}: {}",
+            failed[0]
+        );
+        assert!(
+            failed[1].contains("request_id=trace-78"),
+            "{level}: {}",
+            failed[1]
+        );
+        assert!(
+            failed[1].contains("write_request_id=retry-key-78"),
+            "{level}: {}",
+            failed[1]
+        );
+        assert!(
+            !failed[2].contains("write_request_id"),
+            "{level}: {}",
+            failed[2]
+        );
     }
-    assert!(
-        failed[0].contains("request_id=retry-key-77 "),
-        "{}",
-        failed[0]
-    );
-    assert!(failed[1].contains("request_id=trace-78 "), "{}", failed[1]);
-    let generated = failed[2]
-        .split("request_id=")
-        .nth(1)
-        .and_then(|rest| rest.split([' ', '}']).next())
-        .expect("a request id");
-    assert!(uuid::Uuid::parse_str(generated).is_ok(), "{}", failed[2]);
 }
