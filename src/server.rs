@@ -600,11 +600,22 @@ fn stored_logos_refused_now(snapshot: &Snapshot) -> Vec<(std::sync::Arc<Logo>, L
         .collect()
 }
 
+/// Stored logos the logo rules refuse now named one by one at start, at
+/// most; past that, a line counts them all.
+const MAX_LOGO_WARNINGS: usize = 20;
+
 /// One warning per stored logo the logo rules refuse now: it stays (the
 /// server starts and detects with it), and its owner may remove it and
 /// register one the rules take.
 fn warn_of_stored_logos_refused_now(snapshot: &Snapshot) {
-    for (logo, refused) in stored_logos_refused_now(snapshot) {
+    let refused = stored_logos_refused_now(snapshot);
+    if refused.len() > MAX_LOGO_WARNINGS {
+        tracing::warn!(
+            logos = refused.len(),
+            "stored logos break the current logo rules; the first {MAX_LOGO_WARNINGS} follow"
+        );
+    }
+    for (logo, refused) in refused.into_iter().take(MAX_LOGO_WARNINGS) {
         tracing::warn!(
             brand = %logo.brand,
             logo = %logo.id,
@@ -942,6 +953,27 @@ mod tests {
                 .iter()
                 .any(|line| line.contains(&archived.to_string())),
             "{lines:?}"
+        );
+    }
+
+    /// Past [`MAX_LOGO_WARNINGS`] such logos, a line counts them and only
+    /// the first are named.
+    #[tokio::test]
+    async fn many_stored_logos_the_rules_refuse_are_counted_and_the_first_named() {
+        let registry = empty_registry().await;
+        load_seed(&registry, &seed(REGISTRY)).await.expect("seeded");
+        let logos: Vec<Command> = (0..MAX_LOGO_WARNINGS as u64 + 5)
+            .map(|i| add_logo("alpha", 1 << (i % 60)).1)
+            .collect();
+        write(&registry, &logos).await;
+        let log = Captured::start();
+        warn_of_stored_logos_refused_now(&registry.snapshot());
+        let lines = log.lines();
+        assert_eq!(lines.len(), MAX_LOGO_WARNINGS + 1, "{lines:?}");
+        assert!(lines[0].contains("logos=25"), "{}", lines[0]);
+        assert_eq!(
+            lines.iter().filter(|l| l.contains("logo=")).count(),
+            MAX_LOGO_WARNINGS
         );
     }
 

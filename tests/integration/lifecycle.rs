@@ -751,8 +751,9 @@ async fn a_handshake_that_never_finishes_is_closed_at_the_deadline() {
         client_ca: None,
     });
     // Short, so the test is quick; long enough for a real handshake on a
-    // busy machine.
-    start.options.tls_handshake_timeout = Duration::from_secs(1);
+    // busy machine; well under the 10 s default, so the test tells the
+    // option from the default.
+    start.options.tls_handshake_timeout = Duration::from_secs(2);
     let keys = start.keys.clone();
     let server = Server::bind(start.options, common::new_store().await.0)
         .await
@@ -774,6 +775,7 @@ async fn a_handshake_that_never_finishes_is_closed_at_the_deadline() {
 
     // Silent connections, and one that sends the start of a ClientHello
     // (a record of 512 bytes announced, a few given) and no more.
+    let opened = std::time::Instant::now();
     let mut stalled = Vec::new();
     for _ in 0..3 {
         stalled.push(tokio::net::TcpStream::connect(addr).await.expect("connect"));
@@ -810,6 +812,11 @@ async fn a_handshake_that_never_finishes_is_closed_at_the_deadline() {
             .unwrap_or_else(|_| panic!("stalled connection {i} is still open after 30 s"));
         assert!(said.is_empty(), "connection {i}: {said:?}");
     }
+    assert!(
+        opened.elapsed() < Duration::from_secs(8),
+        "closed at the configured deadline, not the default: {:?}",
+        opened.elapsed()
+    );
     assert_eq!(call_over_tls().await, "members/platform-p");
 
     let _ = stop.send(());
