@@ -483,50 +483,89 @@ fn replace(dir: &std::path::Path, name: &str, content: &str) {
     std::fs::rename(&staged, dir.join(name)).expect("rename");
 }
 
+/// A server of the fixture registry serving TLS from `dir`'s `tls.crt`
+/// and `tls.key` (and requiring client certificates of `client-ca.crt`
+/// when `client_ca`), its options changed by `configure`.
+struct TlsServer {
+    port: u16,
+    keys: common::Keys,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl TlsServer {
+    async fn start(
+        dir: &std::path::Path,
+        client_ca: bool,
+        configure: impl FnOnce(&mut ServerOptions),
+    ) -> Self {
+        let mut start = Start::fixture();
+        start.options.tls = Some(marque::server::TlsFiles {
+            cert: dir.join("tls.crt"),
+            key: dir.join("tls.key"),
+            client_ca: client_ca.then(|| dir.join("client-ca.crt")),
+        });
+        configure(&mut start.options);
+        let keys = start.keys.clone();
+        let server = Server::bind(start.options, common::new_store().await.0)
+            .await
+            .expect("bind");
+        let port = server.local_addr().expect("addr").port();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(server.run(async {
+            let _ = stopped.await;
+        }));
+        Self {
+            port,
+            keys,
+            stop,
+            task,
+        }
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        self.task.await.expect("join").expect("clean stop");
+    }
+}
+
+/// Whether `check` holds within `tries` tries, `pause` apart.
+async fn eventually(tries: usize, pause: Duration, mut check: impl AsyncFnMut() -> bool) -> bool {
+    for _ in 0..tries {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(pause).await;
+    }
+    false
+}
+
 #[tokio::test]
 async fn a_renewed_certificate_is_served_to_new_connections_and_a_broken_one_is_not() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (old_cert, old_key) = self_signed();
     replace(dir.path(), "tls.crt", &old_cert);
     replace(dir.path(), "tls.key", &old_key);
-    let mut start = Start::fixture();
-    start.options.tls = Some(marque::server::TlsFiles {
-        cert: dir.path().join("tls.crt"),
-        key: dir.path().join("tls.key"),
-        client_ca: None,
-    });
-    start.options.tls_reload_every = Duration::from_millis(50);
-    let server = Server::bind(start.options, common::new_store().await.0)
-        .await
-        .expect("bind");
-    let port = server.local_addr().expect("addr").port();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(server.run(async {
-        let _ = stopped.await;
-    }));
+    let server = TlsServer::start(dir.path(), false, |options| {
+        options.tls_reload_every = Duration::from_millis(50);
+    })
+    .await;
+    let port = server.port;
     let open = tls_channel(port, &old_cert);
-    let mut serving = false;
-    for _ in 0..100 {
-        if health_over_tls(open.clone()).await {
-            serving = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let serving = eventually(600, Duration::from_millis(50), async || {
+        health_over_tls(open.clone()).await
+    })
+    .await;
     assert!(serving, "health over TLS with the first certificate");
 
     // Renewed: new connections get the new certificate.
     let (new_cert, new_key) = self_signed();
     replace(dir.path(), "tls.key", &new_key);
     replace(dir.path(), "tls.crt", &new_cert);
-    let mut renewed = false;
-    for _ in 0..200 {
-        if health_over_tls(tls_channel(port, &new_cert)).await {
-            renewed = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    let renewed = eventually(400, Duration::from_millis(25), async || {
+        health_over_tls(tls_channel(port, &new_cert)).await
+    })
+    .await;
     assert!(
         renewed,
         "a new connection is served the renewed certificate"
@@ -548,8 +587,7 @@ async fn a_renewed_certificate_is_served_to_new_connections_and_a_broken_one_is_
         "a broken change leaves the previous certificate in place"
     );
 
-    let _ = stop.send(());
-    task.await.expect("join").expect("clean stop");
+    server.stop().await;
 }
 
 /// A CA for client certificates, and a client certificate it signed:
@@ -594,32 +632,18 @@ async fn a_replaced_client_ca_admits_its_clients_on_new_connections_and_no_longe
     let (old_ca, old_client, old_client_key) = client_ca_and_certificate();
     let (new_ca, new_client, new_client_key) = client_ca_and_certificate();
     replace(dir.path(), "client-ca.crt", &old_ca);
-    let mut start = Start::fixture();
-    start.options.tls = Some(marque::server::TlsFiles {
-        cert: dir.path().join("tls.crt"),
-        key: dir.path().join("tls.key"),
-        client_ca: Some(dir.path().join("client-ca.crt")),
-    });
-    start.options.tls_reload_every = Duration::from_millis(50);
-    let server = Server::bind(start.options, common::new_store().await.0)
-        .await
-        .expect("bind");
-    let port = server.local_addr().expect("addr").port();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(server.run(async {
-        let _ = stopped.await;
-    }));
+    let server = TlsServer::start(dir.path(), true, |options| {
+        options.tls_reload_every = Duration::from_millis(50);
+    })
+    .await;
+    let port = server.port;
     let old_client_channel = || mtls_channel(port, &cert, &old_client, &old_client_key);
     let new_client_channel = || mtls_channel(port, &cert, &new_client, &new_client_key);
     let open = old_client_channel();
-    let mut serving = false;
-    for _ in 0..600 {
-        if health_over_tls(open.clone()).await {
-            serving = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let serving = eventually(600, Duration::from_millis(50), async || {
+        health_over_tls(open.clone()).await
+    })
+    .await;
     assert!(
         serving,
         "health over mTLS with a certificate of the first CA"
@@ -636,14 +660,10 @@ async fn a_replaced_client_ca_admits_its_clients_on_new_connections_and_no_longe
     // The client CA is replaced: new connections need a certificate of
     // the new CA.
     replace(dir.path(), "client-ca.crt", &new_ca);
-    let mut admitted = false;
-    for _ in 0..400 {
-        if health_over_tls(new_client_channel()).await {
-            admitted = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    let admitted = eventually(400, Duration::from_millis(25), async || {
+        health_over_tls(new_client_channel()).await
+    })
+    .await;
     assert!(
         admitted,
         "a certificate of the new CA is accepted on a new connection"
@@ -655,8 +675,7 @@ async fn a_replaced_client_ca_admits_its_clients_on_new_connections_and_no_longe
     // The connection made before keeps working.
     assert!(health_over_tls(open).await, "the open connection survives");
 
-    let _ = stop.send(());
-    task.await.expect("join").expect("clean stop");
+    server.stop().await;
 }
 
 fn self_signed() -> (String, String) {
@@ -744,33 +763,19 @@ async fn a_handshake_that_never_finishes_is_closed_at_the_deadline() {
     let (cert, key) = self_signed();
     replace(dir.path(), "tls.crt", &cert);
     replace(dir.path(), "tls.key", &key);
-    let mut start = Start::fixture();
-    start.options.tls = Some(marque::server::TlsFiles {
-        cert: dir.path().join("tls.crt"),
-        key: dir.path().join("tls.key"),
-        client_ca: None,
-    });
-    // Short, so the test is quick; long enough for a real handshake on a
-    // busy machine; well under the 10 s default, so the test tells the
-    // option from the default.
-    start.options.tls_handshake_timeout = Duration::from_secs(2);
-    let keys = start.keys.clone();
-    let server = Server::bind(start.options, common::new_store().await.0)
-        .await
-        .expect("bind");
-    let addr = server.local_addr().expect("addr");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(server.run(async {
-        let _ = stopped.await;
-    }));
-    let mut serving = false;
-    for _ in 0..600 {
-        if health_over_tls(tls_channel(addr.port(), &cert)).await {
-            serving = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let server = TlsServer::start(dir.path(), false, |options| {
+        // Short, so the test is quick; long enough for a real handshake on
+        // a busy machine; well under the 10 s default, so the test tells
+        // the option from the default.
+        options.tls_handshake_timeout = Duration::from_secs(2);
+    })
+    .await;
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], server.port));
+    let keys = server.keys.clone();
+    let serving = eventually(600, Duration::from_millis(50), async || {
+        health_over_tls(tls_channel(addr.port(), &cert)).await
+    })
+    .await;
     assert!(serving, "health over TLS");
 
     // Silent connections, and one that sends the start of a ClientHello
@@ -819,8 +824,7 @@ async fn a_handshake_that_never_finishes_is_closed_at_the_deadline() {
     );
     assert_eq!(call_over_tls().await, "members/platform-p");
 
-    let _ = stop.send(());
-    task.await.expect("join").expect("clean stop");
+    server.stop().await;
 }
 
 #[tokio::test]
