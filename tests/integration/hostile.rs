@@ -624,6 +624,23 @@ async fn a_cancelled_import_writes_nothing() {
     assert!(listed.authorizations.is_empty(), "{listed:?}");
 }
 
+/// The answer of the first of `held`'s calls to end (within 30 s, else
+/// `what` fails the test), taken out of `held`.
+async fn first_to_end<T, R>(held: &mut Vec<(T, tokio::task::JoinHandle<R>)>, what: &str) -> R {
+    let at = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        loop {
+            if let Some(at) = held.iter().position(|(_, call)| call.is_finished()) {
+                return at;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{what}"));
+    let (_, call) = held.remove(at);
+    call.await.expect("task")
+}
+
 /// A member may hold two imports open at once: each holds its rows until
 /// it ends, so a third is RESOURCE_EXHAUSTED until one ends; other members
 /// are not held up.
@@ -659,18 +676,9 @@ async fn a_member_holds_at_most_two_imports_open() {
         tx.send(first).await.expect("first message");
         held.push((tx, call));
     }
-    let first_refused = tokio::time::timeout(std::time::Duration::from_secs(30), async {
-        loop {
-            if let Some(at) = held.iter().position(|(_, call)| call.is_finished()) {
-                return at;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .expect("one import beyond the member's limit is refused");
-    let (_, call) = held.remove(first_refused);
-    let refused = call.await.expect("task").expect_err("an import too many");
+    let refused = first_to_end(&mut held, "one import beyond the member's limit is refused")
+        .await
+        .expect_err("an import too many");
     assert_eq!(refused.code(), Code::ResourceExhausted, "{refused:?}");
     assert!(
         refused.message().contains(&format!(
@@ -771,18 +779,12 @@ display_name = "Imported {i}"
         }
     }
     held.push(open(members - 2));
-    let first_refused = tokio::time::timeout(std::time::Duration::from_secs(30), async {
-        loop {
-            if let Some(at) = held.iter().position(|(_, call)| call.is_finished()) {
-                return at;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-    })
+    let refused = first_to_end(
+        &mut held,
+        "one import beyond the server's places is refused",
+    )
     .await
-    .expect("one import beyond the server's places is refused");
-    let (_, call) = held.remove(first_refused);
-    let refused = call.await.expect("task").expect_err("refused");
+    .expect_err("refused");
     assert!(is_full(&refused), "{refused:?}");
     for (i, (_, call)) in held.iter().enumerate() {
         assert!(!call.is_finished(), "held import {i} ended");
