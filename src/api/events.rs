@@ -57,8 +57,96 @@ pub struct WatchApi {
     draining: watch::Receiver<bool>,
     /// Open streams per member ([`MAX_WATCH_STREAMS_PER_MEMBER`]).
     open: MemberSlots,
-    /// Reads of the history under way ([`WATCH_CONCURRENT_READS`]).
-    reads: Arc<tokio::sync::Semaphore>,
+    /// Reads of the history, shared by the streams at one revision.
+    reads: Arc<WatchReads>,
+}
+
+/// Reads of the change history for Watch streams: at most
+/// [`WATCH_CONCURRENT_READS`] under way, and one read shared by every
+/// stream that asks for the events after the same revision while it is
+/// fresh. Streams at the head all wake at each write: without this, each
+/// would read (and decode) the same events from the store, a query per
+/// stream per write.
+struct WatchReads {
+    permits: tokio::sync::Semaphore,
+    /// The latest reads, newest last ([`SHARED_WATCH_READS`]).
+    recent: std::sync::Mutex<std::collections::VecDeque<SharedRead>>,
+}
+
+/// Reads of the history [`WatchReads`] keeps for streams to share.
+const SHARED_WATCH_READS: usize = 4;
+/// How long a read is shared: the streams a write wakes ask within
+/// milliseconds of each other. A stream that asks later reads afresh, and
+/// so sees what other replicas wrote that this one has not applied yet.
+const SHARED_WATCH_READ_FOR: Duration = Duration::from_millis(500);
+
+/// One read of the events after `after`, begun at `at` when the registry's
+/// head was `head`: it holds every event up to `head` (at least as many as
+/// a batch takes), so a stream that knows of no later revision may use it.
+struct SharedRead {
+    after: Revision,
+    head: Revision,
+    at: std::time::Instant,
+    events: Arc<tokio::sync::OnceCell<Arc<[ChangeEvent]>>>,
+}
+
+impl WatchReads {
+    fn new() -> Self {
+        Self {
+            permits: tokio::sync::Semaphore::new(WATCH_CONCURRENT_READS),
+            recent: std::sync::Mutex::new(std::collections::VecDeque::new()),
+        }
+    }
+
+    /// The events after `after` (a batch of them), for a stream that knows
+    /// of revisions up to `head`: a read another stream made or is making
+    /// of them, begun when the head was at least `head`, or a new one. A
+    /// read that fails is not kept: the next stream to ask reads afresh.
+    async fn events_after(
+        &self,
+        registry: &Registry,
+        after: Revision,
+        head: Revision,
+    ) -> Result<Arc<[ChangeEvent]>, crate::store::StoreError> {
+        let cell = {
+            let mut recent = self
+                .recent
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let now = std::time::Instant::now();
+            match recent.iter().rev().find(|read| {
+                read.after == after
+                    && read.head >= head
+                    && now.duration_since(read.at) < SHARED_WATCH_READ_FOR
+            }) {
+                Some(read) => read.events.clone(),
+                None => {
+                    if recent.len() == SHARED_WATCH_READS {
+                        recent.pop_front();
+                    }
+                    let events = Arc::new(tokio::sync::OnceCell::new());
+                    recent.push_back(SharedRead {
+                        after,
+                        head,
+                        at: now,
+                        events: events.clone(),
+                    });
+                    events
+                }
+            }
+        };
+        cell.get_or_try_init(|| async {
+            // Never fails: the semaphore is never closed.
+            let _permit = self.permits.acquire().await;
+            registry
+                .store()
+                .events_after(after, WATCH_BATCH, WATCH_READ_BYTES)
+                .await
+                .map(Arc::from)
+        })
+        .await
+        .cloned()
+    }
 }
 
 impl WatchApi {
@@ -73,7 +161,7 @@ impl WatchApi {
             checkpoint_every,
             draining,
             open: MemberSlots::new(MAX_WATCH_STREAMS_PER_MEMBER),
-            reads: Arc::new(tokio::sync::Semaphore::new(WATCH_CONCURRENT_READS)),
+            reads: Arc::new(WatchReads::new()),
         }
     }
 }
@@ -202,7 +290,7 @@ async fn feed(
     from: Revision,
     checkpoint_every: Duration,
     mut draining: watch::Receiver<bool>,
-    reads: Arc<tokio::sync::Semaphore>,
+    reads: Arc<WatchReads>,
     tx: Sender,
 ) {
     let mut revisions = registry.revisions();
@@ -214,14 +302,10 @@ async fn feed(
     // `checkpoint_every`).
     let mut spoke = false;
     loop {
-        let read = {
-            // Never fails: the semaphore is never closed.
-            let _permit = reads.acquire().await;
-            registry
-                .store()
-                .events_after(cursor, WATCH_BATCH, WATCH_READ_BYTES)
-                .await
-        };
+        // The head as this stream knows it: a shared read begun at it or
+        // later holds everything up to it.
+        let head = *revisions.borrow_and_update();
+        let read = reads.events_after(&registry, cursor, head).await;
         let events = match read {
             Ok(events) => events,
             Err(e) => return store_unavailable(&tx, &e, cursor).await,
@@ -248,7 +332,7 @@ async fn feed(
                 .await;
             return;
         }
-        for event in &events {
+        for event in events.iter() {
             if filter.revokes_key(event) {
                 let _ = tx.send(Err(key_revoked(event.revision))).await;
                 return;

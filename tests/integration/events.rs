@@ -1028,3 +1028,49 @@ async fn a_replica_behind_the_head_watches_what_another_wrote() {
     assert_eq!(ended.code(), Code::Unauthenticated, "{ended:?}");
     assert!(ended.message().contains("revoked"), "{ended:?}");
 }
+
+/// Watch streams at the head all wake at each write; they share one read of
+/// the change history instead of each reading (and decoding) the same
+/// events from the store.
+#[tokio::test]
+async fn streams_at_the_head_share_one_read_of_a_write() {
+    const STREAMS: usize = 6;
+    let store = Arc::new(common::CountingStore {
+        inner: common::new_store().await.0,
+        history_reads: Default::default(),
+    });
+    let mut start = Start::fixture();
+    start.store = Some(store.clone());
+    let server = start.start().await;
+    let head = authorize(&server, "platform-p", "the-head").await;
+    let mut streams = Vec::new();
+    for _ in 0..STREAMS {
+        let mut stream = watch_client(&server, Who::OwnerA)
+            .watch(pb::WatchRequest {
+                from_revision: head,
+                ..Default::default()
+            })
+            .await
+            .expect("watch")
+            .into_inner();
+        // Live: each says where it is, having read up to the head.
+        first_checkpoint(&mut stream).await;
+        streams.push(stream);
+    }
+    let before = store
+        .history_reads
+        .load(std::sync::atomic::Ordering::SeqCst);
+    let written = authorize(&server, "platform-p", "shared-read").await;
+    for stream in &mut streams {
+        let events = events_until(stream, written).await;
+        assert_eq!(events.last().map(|e| e.revision), Some(written));
+    }
+    let reads = store
+        .history_reads
+        .load(std::sync::atomic::Ordering::SeqCst)
+        - before;
+    assert!(
+        reads < STREAMS,
+        "{reads} reads of the history for one write seen by {STREAMS} streams"
+    );
+}

@@ -487,6 +487,54 @@ impl Store for DeafStore {
     }
 }
 
+/// A store that counts the reads of its change history
+/// ([`Store::events_after`]).
+pub struct CountingStore {
+    pub inner: Arc<dyn Store>,
+    pub history_reads: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl Store for CountingStore {
+    fn kind(&self) -> &'static str {
+        self.inner.kind()
+    }
+    fn durable(&self) -> bool {
+        self.inner.durable()
+    }
+    async fn load(&self) -> Result<marque::snapshot::Snapshot, marque::store::StoreError> {
+        self.inner.load().await
+    }
+    async fn prepare(&self, migrate: bool) -> anyhow::Result<()> {
+        self.inner.prepare(migrate).await
+    }
+    fn start_feed(&self, wake: tokio::sync::mpsc::Sender<()>) {
+        self.inner.start_feed(wake);
+    }
+    async fn events_after(
+        &self,
+        after: marque::model::Revision,
+        limit: usize,
+        max_bytes: usize,
+    ) -> Result<Vec<marque::model::ChangeEvent>, marque::store::StoreError> {
+        self.history_reads
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.events_after(after, limit, max_bytes).await
+    }
+    async fn committed_head(&self) -> Result<marque::model::Revision, marque::store::StoreError> {
+        self.inner.committed_head().await
+    }
+    async fn begin(&self) -> Result<Box<dyn marque::store::WriteTx>, marque::store::StoreError> {
+        self.inner.begin().await
+    }
+    async fn audit(
+        &self,
+        query: &marque::store::AuditQuery,
+    ) -> Result<Vec<marque::model::ChangeEvent>, marque::store::StoreError> {
+        self.inner.audit(query).await
+    }
+}
+
 fn python() -> std::path::PathBuf {
     std::env::var_os("MARQUE_TEST_PYTHON")
         .map(std::path::PathBuf::from)
