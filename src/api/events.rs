@@ -113,12 +113,14 @@ impl WatchReads {
                 .recent
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
+            // Reads past sharing go, so none holds its events for long.
             let now = std::time::Instant::now();
-            match recent.iter().rev().find(|read| {
-                read.after == after
-                    && read.head >= head
-                    && now.duration_since(read.at) < SHARED_WATCH_READ_FOR
-            }) {
+            recent.retain(|read| now.duration_since(read.at) < SHARED_WATCH_READ_FOR);
+            match recent
+                .iter()
+                .rev()
+                .find(|read| read.after == after && read.head >= head)
+            {
                 Some(read) => read.events.clone(),
                 None => {
                     if recent.len() == SHARED_WATCH_READS {
