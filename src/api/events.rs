@@ -80,6 +80,11 @@ const SHARED_WATCH_READS: usize = 4;
 /// so sees what other replicas wrote that this one has not applied yet.
 const SHARED_WATCH_READ_FOR: Duration = Duration::from_millis(500);
 
+/// What one shared read gives every stream that shares it: the events, or
+/// the store's failure (each stream reports it at once, none retries it in
+/// turn).
+type SharedEvents = Result<Arc<[ChangeEvent]>, Arc<crate::store::StoreError>>;
+
 /// One read of the events after `after`, begun at `at` when the registry's
 /// head was `head`: it holds every event up to `head` (at least as many as
 /// a batch takes), so a stream that knows of no later revision may use it.
@@ -87,7 +92,7 @@ struct SharedRead {
     after: Revision,
     head: Revision,
     at: std::time::Instant,
-    events: Arc<tokio::sync::OnceCell<Arc<[ChangeEvent]>>>,
+    events: Arc<tokio::sync::OnceCell<SharedEvents>>,
 }
 
 impl WatchReads {
@@ -101,26 +106,26 @@ impl WatchReads {
     /// The events after `after` (a batch of them), for a stream that knows
     /// of revisions up to `head`: a read another stream made or is making
     /// of them, begun when the head was at least `head`, or a new one. A
-    /// read that fails is not kept: the next stream to ask reads afresh.
+    /// stream whose cursor is past the head this replica knows (a replica
+    /// behind the store) always reads afresh. A read that fails is shared
+    /// with the streams waiting on it, then forgotten.
     async fn events_after(
         &self,
         registry: &Registry,
         after: Revision,
         head: Revision,
-    ) -> Result<Arc<[ChangeEvent]>, crate::store::StoreError> {
+    ) -> SharedEvents {
         let cell = {
-            let mut recent = self
-                .recent
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            // Reads past sharing go, so none holds its events for long.
+            let mut recent = self.recent();
+            // Reads past sharing are dropped here, at the next read: at
+            // most [`SHARED_WATCH_READS`] are ever held.
             let now = std::time::Instant::now();
             recent.retain(|read| now.duration_since(read.at) < SHARED_WATCH_READ_FOR);
-            match recent
+            let shared = recent
                 .iter()
                 .rev()
-                .find(|read| read.after == after && read.head >= head)
-            {
+                .find(|read| head >= after && read.after == after && read.head >= head);
+            match shared {
                 Some(read) => read.events.clone(),
                 None => {
                     if recent.len() == SHARED_WATCH_READS {
@@ -137,17 +142,30 @@ impl WatchReads {
                 }
             }
         };
-        cell.get_or_try_init(|| async {
-            // Never fails: the semaphore is never closed.
-            let _permit = self.permits.acquire().await;
-            registry
-                .store()
-                .events_after(after, WATCH_BATCH, WATCH_READ_BYTES)
-                .await
-                .map(Arc::from)
-        })
-        .await
-        .cloned()
+        let read = cell
+            .get_or_init(|| async {
+                // Never fails: the semaphore is never closed.
+                let _permit = self.permits.acquire().await;
+                registry
+                    .store()
+                    .events_after(after, WATCH_BATCH, WATCH_READ_BYTES)
+                    .await
+                    .map(Arc::from)
+                    .map_err(Arc::new)
+            })
+            .await
+            .clone();
+        if read.is_err() {
+            self.recent()
+                .retain(|shared| !Arc::ptr_eq(&shared.events, &cell));
+        }
+        read
+    }
+
+    fn recent(&self) -> std::sync::MutexGuard<'_, std::collections::VecDeque<SharedRead>> {
+        self.recent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
