@@ -461,7 +461,7 @@ pub fn authenticate(
     let id = key_id_of(secret).ok_or_else(|| invalid(None, "not a Marque API key"))?;
     let snapshot = registry
         .ready_snapshot()
-        .map_err(|e| Status::unavailable(e.to_string()))?;
+        .map_err(|e| crate::api::retry_later(tonic::Code::Unavailable, e.to_string()))?;
     let key = snapshot
         .api_key(id.as_str())
         .ok_or_else(|| invalid(Some(id.as_str()), "unknown key id"))?;

@@ -296,9 +296,10 @@ async fn store_unavailable(tx: &Sender, error: &(dyn std::fmt::Display + Sync), 
         "watch stream cut: store unavailable"
     );
     let _ = tx
-        .send(Err(Status::unavailable(format!(
-            "the change feed is unavailable; resume from revision {cursor}"
-        ))))
+        .send(Err(super::retry_later(
+            tonic::Code::Unavailable,
+            format!("the change feed is unavailable; resume from revision {cursor}"),
+        )))
         .await;
 }
 
@@ -479,7 +480,7 @@ impl WatchApi {
             v.finish()?;
         }
         let slot = self.open.take(&caller.member).ok_or_else(|| {
-            ApiError::ResourceExhausted(format!(
+            ApiError::Busy(format!(
                 "members/{} has {MAX_WATCH_STREAMS_PER_MEMBER} Watch streams open, the most a \
                  member may: close one (one stream with filters can follow many brands)",
                 caller.member

@@ -74,6 +74,10 @@ pub enum ApiError {
     /// A message of a client stream is beyond the service's size limit.
     #[error("{0}")]
     ResourceExhausted(String),
+    /// RESOURCE_EXHAUSTED for a place that frees when another call ends
+    /// (open imports, Watch streams): retryable, with [`RETRY_AFTER`].
+    #[error("{0}")]
+    Busy(String),
     /// A fault of the server; the client is told nothing more.
     #[error("internal error: {0:#}")]
     Internal(anyhow::Error),
@@ -245,7 +249,9 @@ impl From<ApiError> for Status {
             ApiError::FailedPrecondition(what) => {
                 Status::failed_precondition(clip(what, MAX_MESSAGE_CHARS))
             }
-            ApiError::Unavailable(what) => Status::unavailable(clip(what, MAX_MESSAGE_CHARS)),
+            ApiError::Unavailable(what) => {
+                retry_later(Code::Unavailable, clip(what, MAX_MESSAGE_CHARS))
+            }
             ApiError::StoreUnavailable(cause) => {
                 // As for INTERNAL: the line names the call itself.
                 crate::auth::current_call_event!(
@@ -253,7 +259,7 @@ impl From<ApiError> for Status {
                     error = %cause,
                     "store unavailable"
                 );
-                Status::unavailable(STORE_UNAVAILABLE)
+                retry_later(Code::Unavailable, STORE_UNAVAILABLE.to_owned())
             }
             ApiError::Unauthenticated(what) => {
                 Status::unauthenticated(clip(what, MAX_MESSAGE_CHARS))
@@ -261,6 +267,9 @@ impl From<ApiError> for Status {
             ApiError::Cancelled(what) => Status::cancelled(clip(what, MAX_MESSAGE_CHARS)),
             ApiError::ResourceExhausted(what) => {
                 Status::resource_exhausted(clip(what, MAX_MESSAGE_CHARS))
+            }
+            ApiError::Busy(what) => {
+                retry_later(Code::ResourceExhausted, clip(what, MAX_MESSAGE_CHARS))
             }
             ApiError::Internal(cause) => {
                 // Outside the call's span at INFO: the line names the call
@@ -274,6 +283,19 @@ impl From<ApiError> for Status {
             }
         }
     }
+}
+
+/// How long a client is asked to wait before retrying a call the server
+/// could not take now (`google.rpc.RetryInfo`, AIP-194): a store or replica
+/// unavailable, a place that another call holds.
+pub const RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// A status a client may retry, after [`RETRY_AFTER`] (a
+/// `google.rpc.RetryInfo` detail).
+pub(crate) fn retry_later(code: Code, message: String) -> Status {
+    let mut details = ErrorDetails::new();
+    details.set_retry_info(Some(RETRY_AFTER));
+    Status::with_error_details(code, message, details)
 }
 
 /// The result type of handlers before conversion to `Status`.
@@ -527,7 +549,13 @@ mod tests {
         for internal in ["db-7", "10.0.3.7", "5432", "refused", "os error"] {
             assert!(!status.message().contains(internal), "{status:?}");
         }
-        assert!(status.details().is_empty(), "{status:?}");
+        let details = status.get_error_details();
+        assert_eq!(
+            details.retry_info().and_then(|r| r.retry_delay),
+            Some(RETRY_AFTER),
+            "{status:?}"
+        );
+        assert!(details.debug_info().is_none() && details.error_info().is_none());
         let lines = log.lines();
         let line = lines
             .iter()

@@ -1352,14 +1352,14 @@ impl RegistryApi {
     ) -> ApiResult<pb::ImportAuthorizationsResponse> {
         let caller = caller(&request)?;
         let _member_slot = self.imports.take(&caller.member).ok_or_else(|| {
-            ApiError::ResourceExhausted(format!(
+            ApiError::Busy(format!(
                 "members/{} has {MAX_IMPORTS_PER_MEMBER} imports open, the most a member may: \
                  send the rows in one import, or wait for one to end",
                 caller.member
             ))
         })?;
         let _server_slot = self.import_slots.clone().try_acquire_owned().map_err(|_| {
-            ApiError::ResourceExhausted(format!(
+            ApiError::Busy(format!(
                 "this server has {MAX_IMPORTS} imports open, the most it takes at once: retry \
                  with backoff"
             ))

@@ -802,6 +802,10 @@ async fn a_member_keeps_a_bounded_number_of_watch_streams() {
     }
     let refused = open(Who::PlatformP).await.expect_err("one too many");
     assert_eq!(refused.code(), Code::ResourceExhausted, "{refused:?}");
+    assert_eq!(
+        common::retry_delay(&refused),
+        Some(marque::api::RETRY_AFTER)
+    );
     assert!(
         refused.message().contains("members/platform-p"),
         "{refused:?}"

@@ -679,6 +679,10 @@ async fn a_member_holds_at_most_two_imports_open() {
     let refused = first_to_end(&mut held, "one import beyond the member's limit is refused")
         .await
         .expect_err("an import too many");
+    assert_eq!(
+        common::retry_delay(&refused),
+        Some(marque::api::RETRY_AFTER)
+    );
     assert_eq!(refused.code(), Code::ResourceExhausted, "{refused:?}");
     assert!(
         refused.message().contains(&format!(
@@ -785,6 +789,10 @@ display_name = "Imported {i}"
     )
     .await
     .expect_err("refused");
+    assert_eq!(
+        common::retry_delay(&refused),
+        Some(marque::api::RETRY_AFTER)
+    );
     assert!(is_full(&refused), "{refused:?}");
     for (i, (_, call)) in held.iter().enumerate() {
         assert!(!call.is_finished(), "held import {i} ended");

@@ -416,7 +416,9 @@ async fn when_the_database_goes_away_checks_go_on_and_writes_wait_for_it() {
     assert_eq!(write.code(), Code::Unavailable, "{write:?}");
     // The client hears that the store is away, never the driver's error
     // (the database's address, the connection refused): that is logged.
+    // And when to try again.
     assert_eq!(write.message(), marque::api::STORE_UNAVAILABLE, "{write:?}");
+    assert_eq!(common::retry_delay(&write), Some(marque::api::RETRY_AFTER));
     assert!(
         !write.message().contains(&proxy.port.to_string()),
         "{write:?}"

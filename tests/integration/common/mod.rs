@@ -374,6 +374,12 @@ impl Drop for TestServer {
     }
 }
 
+/// The retry delay a status asks for (`google.rpc.RetryInfo`), if any.
+pub fn retry_delay(status: &Status) -> Option<Duration> {
+    use tonic_types::StatusExt;
+    status.get_details_retry_info()?.retry_delay
+}
+
 /// The field violations of an INVALID_ARGUMENT status, as (field, description).
 pub fn field_violations(status: &Status) -> Vec<(String, String)> {
     use tonic_types::StatusExt;
