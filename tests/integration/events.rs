@@ -927,7 +927,7 @@ async fn a_replica_behind_the_head_watches_what_another_wrote() {
     start.keys = keys;
     start.options.seed = None;
     start.options.feed_poll = Duration::from_secs(3600);
-    start.store = Some(Arc::new(common::DeafStore(store)));
+    start.store = Some(Arc::new(common::TestStore::deaf(store)));
     let b = start.start().await;
     // b's follower catches up once as it starts, then sleeps for the hour.
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -1039,10 +1039,7 @@ async fn a_replica_behind_the_head_watches_what_another_wrote() {
 #[tokio::test]
 async fn streams_at_the_head_share_one_read_of_a_write() {
     const STREAMS: usize = 6;
-    let store = Arc::new(common::CountingStore {
-        inner: common::new_store().await.0,
-        history_reads: Default::default(),
-    });
+    let store = Arc::new(common::TestStore::counting(common::new_store().await.0));
     let mut start = Start::fixture();
     start.store = Some(store.clone());
     // The replica's own follower reads the history too: not on a timer

@@ -455,53 +455,38 @@ impl Store for GatedStore {
     }
 }
 
-/// A store that never says another replica wrote (no NOTIFY wake-ups): with
-/// a long `feed_poll`, the replica over it applies only what it writes
-/// itself or reads on demand, as one lagging behind another would.
-pub struct DeafStore(pub Arc<dyn Store>);
-
-#[async_trait::async_trait]
-impl Store for DeafStore {
-    fn kind(&self) -> &'static str {
-        self.0.kind()
-    }
-    fn durable(&self) -> bool {
-        self.0.durable()
-    }
-    async fn load(&self) -> Result<marque::snapshot::Snapshot, marque::store::StoreError> {
-        self.0.load().await
-    }
-    async fn events_after(
-        &self,
-        after: marque::model::Revision,
-        limit: usize,
-        max_bytes: usize,
-    ) -> Result<Vec<marque::model::ChangeEvent>, marque::store::StoreError> {
-        self.0.events_after(after, limit, max_bytes).await
-    }
-    async fn committed_head(&self) -> Result<marque::model::Revision, marque::store::StoreError> {
-        self.0.committed_head().await
-    }
-    async fn begin(&self) -> Result<Box<dyn marque::store::WriteTx>, marque::store::StoreError> {
-        self.0.begin().await
-    }
-    async fn audit(
-        &self,
-        query: &marque::store::AuditQuery,
-    ) -> Result<Vec<marque::model::ChangeEvent>, marque::store::StoreError> {
-        self.0.audit(query).await
-    }
-}
-
-/// A store that counts the reads of its change history
-/// ([`Store::events_after`]).
-pub struct CountingStore {
+/// A store as a test needs it: it counts the reads of its change history
+/// ([`Store::events_after`]), and may be deaf: never saying another replica
+/// wrote (no NOTIFY wake-ups), so that, with a long `feed_poll`, the replica
+/// over it applies only what it writes itself or reads on demand, as one
+/// lagging behind another would.
+pub struct TestStore {
     pub inner: Arc<dyn Store>,
+    pub deaf: bool,
     pub history_reads: std::sync::atomic::AtomicUsize,
 }
 
+impl TestStore {
+    /// `inner`, counting its history reads.
+    pub fn counting(inner: Arc<dyn Store>) -> Self {
+        Self {
+            inner,
+            deaf: false,
+            history_reads: Default::default(),
+        }
+    }
+
+    /// `inner`, deaf to other replicas' writes.
+    pub fn deaf(inner: Arc<dyn Store>) -> Self {
+        Self {
+            deaf: true,
+            ..Self::counting(inner)
+        }
+    }
+}
+
 #[async_trait::async_trait]
-impl Store for CountingStore {
+impl Store for TestStore {
     fn kind(&self) -> &'static str {
         self.inner.kind()
     }
@@ -515,7 +500,9 @@ impl Store for CountingStore {
         self.inner.prepare(migrate).await
     }
     fn start_feed(&self, wake: tokio::sync::mpsc::Sender<()>) {
-        self.inner.start_feed(wake);
+        if !self.deaf {
+            self.inner.start_feed(wake);
+        }
     }
     async fn events_after(
         &self,
