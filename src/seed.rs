@@ -38,6 +38,8 @@ pub struct Seed {
     /// What the registry's rules on content refuse, each naming its entry
     /// and field.
     refusals: Vec<String>,
+    /// The file it was read from, if any ([`Seed::load`]).
+    source: Option<PathBuf>,
 }
 
 #[derive(Deserialize)]
@@ -142,7 +144,10 @@ impl Seed {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read seed file {}", path.display()))?;
         let base = path.parent().unwrap_or(Path::new("."));
-        Self::parse(&text, base).with_context(|| format!("invalid seed file {}", path.display()))
+        let mut seed = Self::parse(&text, base)
+            .with_context(|| format!("invalid seed file {}", path.display()))?;
+        seed.source = Some(path.to_path_buf());
+        Ok(seed)
     }
 
     /// Parses seed text; logo image paths are relative to `base`.
@@ -217,7 +222,11 @@ impl Seed {
         }
         names_not_shared_across_owners(&file.brands, &mut refusals)?;
         logos_not_shared_across_owners(&file.brands, &logos, &mut refusals);
-        Ok(Seed { commands, refusals })
+        Ok(Seed {
+            commands,
+            refusals,
+            source: None,
+        })
     }
 
     /// What the registry's rules on content refuse in this seed, each
@@ -228,6 +237,12 @@ impl Seed {
         &self.refusals
     }
 
+    /// The file the seed was read from, if it came from one.
+    #[must_use]
+    pub fn source(&self) -> Option<&Path> {
+        self.source.as_deref()
+    }
+
     /// The commands that load the seed into an empty registry, in order,
     /// as one write.
     ///
@@ -235,14 +250,18 @@ impl Seed {
     /// When the registry's rules refuse something in the seed
     /// ([`Seed::refusals`]): the message names every entry.
     pub fn commands(&self) -> anyhow::Result<&[Command]> {
-        match self.refusals.as_slice() {
-            [] => Ok(&self.commands),
-            [one] => anyhow::bail!("{one}"),
-            many => anyhow::bail!(
+        let refused = match self.refusals.as_slice() {
+            [] => return Ok(&self.commands),
+            [one] => one.clone(),
+            many => format!(
                 "{} entries break the registry's rules: {}",
                 many.len(),
                 many.join("; ")
             ),
+        };
+        match &self.source {
+            Some(path) => anyhow::bail!("seed file {}: {refused}", path.display()),
+            None => anyhow::bail!("{refused}"),
         }
     }
 }
@@ -706,6 +725,21 @@ mod tests {
         let seed = parse(&["perceptual_hash = \"0000000000000007\""]).expect("parses");
         let error = format!("{:#}", seed.commands().expect_err("refused"));
         assert_eq!(error, seed.refusals()[0]);
+
+        // Read from a file, the error names it.
+        let file = dir.path().join("refused-seed.toml");
+        std::fs::write(
+            &file,
+            brand_with_logos(&["perceptual_hash = \"0000000000000007\""]),
+        )
+        .expect("write");
+        let seed = Seed::load(&file).expect("the seed reads");
+        assert_eq!(seed.source(), Some(file.as_path()));
+        let error = format!("{:#}", seed.commands().expect_err("refused"));
+        assert_eq!(
+            error,
+            format!("seed file {}: {}", file.display(), seed.refusals()[0])
+        );
 
         // A logo with detail enough loads.
         let seed = parse(&["perceptual_hash = \"f0f0e1e1c3c38787\""]).expect("parses");

@@ -639,9 +639,11 @@ async fn load_seed(registry: &Registry, seed: &Seed) -> anyhow::Result<()> {
             .context("cannot tell whether the registry is empty, to load the seed")?
             .revision();
         if revision != 0 {
+            let file = seed.source().map(|path| path.display().to_string());
             for refusal in seed.refusals() {
                 tracing::warn!(
                     revision,
+                    seed = file.as_deref(),
                     refusal = %refusal,
                     "the seed is not loaded (the registry is not empty); were it, the \
                      registry's rules would refuse this entry"
