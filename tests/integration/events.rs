@@ -1039,12 +1039,13 @@ async fn a_replica_behind_the_head_watches_what_another_wrote() {
 #[tokio::test]
 async fn streams_at_the_head_share_one_read_of_a_write() {
     const STREAMS: usize = 6;
-    let store = Arc::new(common::TestStore::counting(common::new_store().await.0));
+    // Deaf, and with an hour's poll: the replica's own follower, which
+    // reads the history too, never does here (it is told of no other
+    // writer, and applies its own writes as it makes them), so every read
+    // counted is a stream's.
+    let store = Arc::new(common::TestStore::deaf(common::new_store().await.0));
     let mut start = Start::fixture();
     start.store = Some(store.clone());
-    // The replica's own follower reads the history too: not on a timer
-    // here, only when PostgreSQL says another writer committed (once for
-    // the write below, at most).
     start.options.feed_poll = Duration::from_secs(3600);
     let server = start.start().await;
     let head = authorize(&server, "platform-p", "the-head").await;
@@ -1074,9 +1075,10 @@ async fn streams_at_the_head_share_one_read_of_a_write() {
         .history_reads
         .load(std::sync::atomic::Ordering::SeqCst)
         - before;
+    // One, shared; two if a stream on a busy machine asked after the
+    // first read was no longer shared. Without sharing, one per stream.
     assert!(
         reads <= 2,
-        "{reads} reads of the history for one write seen by {STREAMS} streams: one shared by \
-         the streams, and at most one by the follower"
+        "{reads} reads of the history for one write seen by {STREAMS} streams"
     );
 }
