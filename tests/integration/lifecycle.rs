@@ -111,24 +111,7 @@ async fn a_seed_the_logo_rules_refuse_stops_only_the_start_that_would_load_it() 
     let keys = start.keys.clone();
     start.store = Some(store.clone());
     let mut server = start.start().await;
-    let stored = marque::model::ResourceId::generate();
-    server
-        .registry
-        .write(
-            marque::model::Actor::System,
-            marque::registry::WriteMeta::default(),
-            &[marque::model::Command::AddLogo {
-                brand: marque::model::Slug::parse("alpha").expect("slug"),
-                id: stored.clone(),
-                description: "stored before the rules".into(),
-                source: marque::model::LogoSource {
-                    hash: marque::logo::LogoHash(0xff),
-                    image_sha256: None,
-                },
-            }],
-        )
-        .await
-        .expect("a write takes any hash");
+    let stored = common::store_alpha_logo_past_the_rules(&server, 0xff).await;
     server
         .begin_shutdown()
         .await

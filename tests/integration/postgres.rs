@@ -782,24 +782,7 @@ async fn logos_the_rules_refuse_are_named_at_start_and_stop_only_a_seed_being_lo
     // The fixture, and a logo stored before the rules refused it.
     let keys = Keys::generate();
     let mut server = replica(&url, &keys, true).await;
-    let stored = marque::model::ResourceId::generate();
-    server
-        .registry
-        .write(
-            marque::model::Actor::System,
-            marque::registry::WriteMeta::default(),
-            &[marque::model::Command::AddLogo {
-                brand: marque::model::Slug::parse("alpha").expect("slug"),
-                id: stored.clone(),
-                description: String::new(),
-                source: marque::model::LogoSource {
-                    hash: marque::logo::LogoHash(u64::MAX << 2),
-                    image_sha256: None,
-                },
-            }],
-        )
-        .await
-        .expect("a write takes any hash");
+    let stored = common::store_alpha_logo_past_the_rules(&server, u64::MAX << 2).await;
     server
         .begin_shutdown()
         .await

@@ -374,6 +374,34 @@ impl Drop for TestServer {
     }
 }
 
+/// Stores a logo of `hash` for the fixture's `alpha` through the registry
+/// itself, past the API's logo rules, as a logo registered before a rule
+/// was tightened would be; its id.
+pub async fn store_alpha_logo_past_the_rules(
+    server: &TestServer,
+    hash: u64,
+) -> marque::model::ResourceId {
+    let stored = marque::model::ResourceId::generate();
+    server
+        .registry
+        .write(
+            marque::model::Actor::System,
+            marque::registry::WriteMeta::default(),
+            &[marque::model::Command::AddLogo {
+                brand: marque::model::Slug::parse("alpha").expect("slug"),
+                id: stored.clone(),
+                description: "stored before the rules".into(),
+                source: marque::model::LogoSource {
+                    hash: marque::logo::LogoHash(hash),
+                    image_sha256: None,
+                },
+            }],
+        )
+        .await
+        .expect("a write takes any hash");
+    stored
+}
+
 /// The retry delay a status asks for (`google.rpc.RetryInfo`), if any.
 pub fn retry_delay(status: &Status) -> Option<Duration> {
     use tonic_types::StatusExt;
