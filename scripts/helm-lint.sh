@@ -10,6 +10,10 @@
 #      tests included) with the chart's values and parses the output, so each copy is a render
 #      with those values. Lint mode turns the templates' `fail` guards into log lines on standard
 #      error: they are captured and count as errors.
+#   3. the operator key the chart generates when given none: a copy of the chart with one more
+#      template, which reads the key back from the rendered Secret and the Deployment's
+#      MARQUE_OPERATOR_KEY and hands them to `fail` (logged in lint mode, so readable here), must
+#      be a key the server accepts (mq_{id}_{64 hex digits}, src/auth.rs) in that Secret.
 # Exits non-zero on any failure.
 #
 # helm-sdkpy returns lint messages with a severity and a path but an empty error text, so a
@@ -108,6 +112,7 @@ for bad in [
     {"server": {"logFormat": "xml"}},
     {"image": {"pullPolicy": "Sometimes"}},
     {"server": {"grpcPort": 70000}},
+    {"operatorKey": {"generate": "yes"}},
 ]:
     if not schema_errors(merged(defaults, bad)):
         fail(f"schema accepts a bad value: {json.dumps(bad)}")
@@ -207,6 +212,16 @@ variants = {
         all_features,
         {"database": {"existingSecret": "", "url": "postgres://marque@db:5432/marque"}},
     ),
+    "migration Job, the database URL and a generated operator key in the hook Secret": merged(
+        all_features,
+        {
+            "database": {"existingSecret": "", "url": "postgres://marque@db:5432/marque"},
+            "operatorKey": {"existingSecret": ""},
+        },
+    ),
+    "no operator key: the server makes one (operatorKey.generate false)": {
+        "operatorKey": {"generate": False},
+    },
     "plaintext behind a mesh, IPv6, servers migrate, no preStop sleep": {
         "tls": {"enabled": False},
         "migrations": {"mode": "none"},
@@ -226,6 +241,31 @@ refused = {
     "neither TLS nor plaintext": {"tls": {"enabled": False}},
     "two replicas on the memory store": {"replicaCount": 2},
     "a grace period shorter than the drain": {"terminationGracePeriodSeconds": 10},
+    "the database URL and a generated operator key under one Secret key": {
+        "database": {"url": "postgres://marque@db:5432/marque", "secretKey": "operator-key"},
+    },
+}
+
+# --- 3. the generated operator key -------------------------------------------------------------
+KEY_PROBE = """\
+{{- $secret := include (print $.Template.BasePath "/secret.yaml") . | fromYaml }}
+{{- $key := index $secret.data .Values.operatorKey.secretKey | b64dec }}
+{{- fail (printf "operator key: Secret %s holds %s" $secret.metadata.name $key) }}
+{{- $deployment := include (print $.Template.BasePath "/deployment.yaml") . | fromYaml }}
+{{- range (index $deployment.spec.template.spec.containers 0).env }}
+{{- if eq .name "MARQUE_OPERATOR_KEY" }}
+{{- fail (printf "operator key: env from %s" (toJson .valueFrom.secretKeyRef)) }}
+{{- end }}
+{{- end }}
+"""
+# src/auth.rs key_id_of: mq_{ResourceId::parse: 1-63 lowercase letters, digits, hyphens}_{64 hex}.
+SERVER_KEY = re.compile(r"mq_[a-z0-9-]{1,63}_[0-9a-f]{64}")
+generated = {
+    "default values (memory store)": {},
+    "a hook Secret (migration Job) with the database URL": {
+        "database": {"url": "postgres://marque@db:5432/marque"},
+        "migrations": {"mode": "job"},
+    },
 }
 
 with tempfile.TemporaryDirectory() as tmp:
@@ -242,6 +282,32 @@ with tempfile.TemporaryDirectory() as tmp:
             print(f"ok   lint refuses {name}")
         else:
             fail(f"lint accepts {name}")
+
+    for index, (name, values) in enumerate(generated.items()):
+        copy_dir = os.path.join(tmp, f"key-{index}", "marque")
+        shutil.copytree(chart, copy_dir)
+        with open(os.path.join(copy_dir, "values.yaml"), "w", encoding="utf-8") as f:
+            json.dump(merged(defaults, values), f)
+        with open(os.path.join(copy_dir, "templates", "zz-key-probe.yaml"), "w", encoding="utf-8") as f:
+            f.write(KEY_PROBE)
+        _, guards = lint(copy_dir)
+        found = {}
+        for guard in guards:
+            held = re.fullmatch(r"operator key: Secret (\S+) holds (.*)", guard)
+            env = re.fullmatch(r"operator key: env from (.*)", guard)
+            if held:
+                found["secret"], found["key"] = held.groups()
+            elif env:
+                found["env"] = json.loads(env.group(1).replace('\\"', '"'))
+            else:
+                fail(f"generated operator key, {name}: the chart refuses these values: {guard}")
+        want_env = {"name": found.get("secret"), "key": defaults["operatorKey"]["secretKey"]}
+        if not SERVER_KEY.fullmatch(found.get("key", "")):
+            fail(f"generated operator key, {name}: the Secret holds {found.get('key')!r}")
+        elif found.get("env") != want_env:
+            fail(f"generated operator key, {name}: MARQUE_OPERATOR_KEY is {found.get('env')}, not {want_env}")
+        else:
+            print(f"ok   generated operator key, {name}: mq_{found['key'].split('_')[1]}_<64 hex> in Secret {found['secret']}, the Deployment's MARQUE_OPERATOR_KEY")
 
 if failures:
     print(f"{len(failures)} failed", file=sys.stderr)
