@@ -113,6 +113,7 @@ for bad in [
     {"image": {"pullPolicy": "Sometimes"}},
     {"server": {"grpcPort": 70000}},
     {"operatorKey": {"generate": "yes"}},
+    {"operatorKey": {"value": "mq_Operator_" + "0" * 64}},
 ]:
     if not schema_errors(merged(defaults, bad)):
         fail(f"schema accepts a bad value: {json.dumps(bad)}")
