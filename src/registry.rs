@@ -127,6 +127,31 @@ pub struct Registry {
     /// each read and apply the same events (up to 64 MiB) at once; those
     /// queued behind find the work done.
     catching_up: tokio::sync::Mutex<()>,
+    /// The store's committed head as last read, and when that read began:
+    /// one read at a time, shared by every call that arrived before it
+    /// began ([`Registry::committed_head`]).
+    head_read: tokio::sync::Mutex<Option<HeadRead>>,
+    /// The highest head the store has reported: revisions up to it are
+    /// committed, with no need to ask again.
+    known_head: std::sync::atomic::AtomicU64,
+}
+
+/// A read of the store's committed head ([`Registry::committed_head`]).
+struct HeadRead {
+    began: tokio::time::Instant,
+    /// The head, or the failure (kind and text) to answer the calls that
+    /// shared the read.
+    head: Result<Revision, (bool, String)>,
+}
+
+impl HeadRead {
+    fn answer(&self) -> Result<Revision, StoreError> {
+        match &self.head {
+            Ok(head) => Ok(*head),
+            Err((true, text)) => Err(StoreError::Unavailable(text.clone())),
+            Err((false, text)) => Err(StoreError::Internal(anyhow::anyhow!("{text}"))),
+        }
+    }
 }
 
 impl Registry {
@@ -143,6 +168,8 @@ impl Registry {
             store_ok: watch::channel(true).0,
             writer: tokio::sync::Mutex::new(()),
             catching_up: tokio::sync::Mutex::new(()),
+            head_read: tokio::sync::Mutex::new(None),
+            known_head: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -372,10 +399,41 @@ impl Registry {
     /// [`RegistryError::Loading`] before the first load; store failures.
     pub async fn has_reached(&self, revision: Revision) -> Result<bool, RegistryError> {
         let snapshot = self.ready_snapshot()?;
-        if revision <= snapshot.revision() {
+        if revision <= snapshot.revision()
+            || revision <= self.known_head.load(std::sync::atomic::Ordering::Relaxed)
+        {
             return Ok(true);
         }
-        Ok(revision <= self.store.committed_head().await?)
+        Ok(revision <= self.committed_head().await?)
+    }
+
+    /// The store's committed head, as read after this call arrived. Reads
+    /// run one at a time, and a read answers every call that arrived
+    /// before it began (what they wait for was committed by then): calls
+    /// asking for a revision past the head, at whatever rate, hold at most
+    /// one of the store's connections, and a failure reaches the calls
+    /// sharing it at once instead of each waiting out the store's timeouts.
+    async fn committed_head(&self) -> Result<Revision, StoreError> {
+        let arrived = tokio::time::Instant::now();
+        let mut last = self.head_read.lock().await;
+        if let Some(read) = last.as_ref().filter(|read| read.began >= arrived) {
+            return read.answer();
+        }
+        let began = tokio::time::Instant::now();
+        let head = self.store.committed_head().await;
+        if let Ok(head) = head {
+            self.known_head
+                .fetch_max(head, std::sync::atomic::Ordering::Relaxed);
+        }
+        let read = HeadRead {
+            began,
+            head: head.as_ref().copied().map_err(|e| match e {
+                StoreError::Unavailable(text) => (true, text.clone()),
+                StoreError::Internal(e) => (false, format!("{e:#}")),
+            }),
+        };
+        *last = Some(read);
+        head
     }
 
     /// Executes `commands` as one write, in one revision.

@@ -912,6 +912,46 @@ async fn audit_and_caller_reads_take_min_revision() {
     assert!(caller.revision >= written);
 }
 
+/// Reads asking for a revision no replica has written share reads of the
+/// store's head, one at a time: at whatever rate they come, they hold one
+/// of the store's connections, not one each.
+#[tokio::test]
+async fn reads_past_the_head_share_one_read_of_it() {
+    const CALLS: usize = 24;
+    let mut store = common::TestStore::counting(common::new_store().await.0);
+    // Slow enough that the calls all arrive while one read is running.
+    store.head_delay = Duration::from_millis(500);
+    let store = Arc::new(store);
+    let mut start = Start::fixture();
+    start.store = Some(store.clone());
+    let server = start.start().await;
+    let head = authorize(&server, "platform-p", "past-the-head").await;
+    let before = store.head_reads.load(std::sync::atomic::Ordering::SeqCst);
+    let calls = (0..CALLS).map(|_| {
+        let mut client = server.registry_as(Who::OwnerA);
+        async move {
+            client
+                .get_caller(pb::GetCallerRequest {
+                    min_revision: head + 1000,
+                })
+                .await
+        }
+    });
+    for answer in futures_util::future::join_all(calls).await {
+        let status = answer.expect_err("a revision never written");
+        assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+        assert!(
+            status.message().contains("has not been reached"),
+            "{status:?}"
+        );
+    }
+    let reads = store.head_reads.load(std::sync::atomic::Ordering::SeqCst) - before;
+    // One read that began before the last call arrived, one after it (a
+    // third on a machine slow enough to spread the calls over a read).
+    // Without sharing: one per call.
+    assert!(reads <= 3, "{reads} reads of the head for {CALLS} calls");
+}
+
 /// A Watch stream on a replica behind the head (another replica wrote what
 /// it has not applied) judges each event by a snapshot that has it: the
 /// owner of a brand created on the other replica gets that brand's events,

@@ -492,6 +492,9 @@ pub struct TestStore {
     pub inner: Arc<dyn Store>,
     pub deaf: bool,
     pub history_reads: std::sync::atomic::AtomicUsize,
+    /// Reads of the committed head, and how long each takes.
+    pub head_reads: std::sync::atomic::AtomicUsize,
+    pub head_delay: Duration,
 }
 
 impl TestStore {
@@ -501,6 +504,8 @@ impl TestStore {
             inner,
             deaf: false,
             history_reads: Default::default(),
+            head_reads: Default::default(),
+            head_delay: Duration::ZERO,
         }
     }
 
@@ -543,6 +548,9 @@ impl Store for TestStore {
         self.inner.events_after(after, limit, max_bytes).await
     }
     async fn committed_head(&self) -> Result<marque::model::Revision, marque::store::StoreError> {
+        self.head_reads
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        tokio::time::sleep(self.head_delay).await;
         self.inner.committed_head().await
     }
     async fn begin(&self) -> Result<Box<dyn marque::store::WriteTx>, marque::store::StoreError> {
