@@ -57,6 +57,13 @@ pub struct PostgresSettings {
     pub statement_timeout: Duration,
 }
 
+/// TCP keepalives on every connection, both ends: first probe after this
+/// long idle, then every [`KEEPALIVE_INTERVAL`], [`KEEPALIVE_RETRIES`]
+/// unanswered probes closing it.
+const KEEPALIVE_IDLE: Duration = Duration::from_secs(30);
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(10);
+const KEEPALIVE_RETRIES: u32 = 3;
+
 impl PostgresSettings {
     /// Settings for `url` with the defaults of `marque serve`.
     pub fn new(url: impl Into<String>) -> Self {
@@ -94,17 +101,42 @@ impl PostgresSettings {
             );
         }
         config.connect_timeout(self.connect_timeout);
+        // A peer gone without a word (a node lost, a failover's old
+        // primary) is noticed within about a minute, not the system's two
+        // hours: keepalives for idle connections, and a limit on data sent
+        // and never acknowledged for those in the middle of a call. A URL
+        // that sets its own (`keepalives_idle=…`, `tcp_user_timeout=…`)
+        // keeps them.
+        if !url.contains("keepalives") {
+            config
+                .keepalives(true)
+                .keepalives_idle(KEEPALIVE_IDLE)
+                .keepalives_interval(KEEPALIVE_INTERVAL)
+                .keepalives_retries(KEEPALIVE_RETRIES);
+        }
+        if !url.contains("tcp_user_timeout") {
+            config.tcp_user_timeout(KEEPALIVE_IDLE + KEEPALIVE_INTERVAL * KEEPALIVE_RETRIES);
+        }
         if config.get_application_name().is_none() {
             config.application_name("marque");
         }
         // After the URL's own `options` (`-c search_path=…`), which stay.
-        let timeout = format!(
-            "-c statement_timeout={}",
-            self.statement_timeout.as_millis()
+        // A transaction left idle (its replica frozen or cut off between
+        // two statements) is ended by the server after the statement
+        // timeout: it would otherwise hold the registry's write lock, and
+        // stop every replica's writes, until the server's keepalives gave
+        // up on its client, which they also do within about a minute.
+        let ms = self.statement_timeout.as_millis();
+        let session = format!(
+            "-c statement_timeout={ms} -c idle_in_transaction_session_timeout={ms} \
+             -c tcp_keepalives_idle={} -c tcp_keepalives_interval={} -c tcp_keepalives_count={}",
+            KEEPALIVE_IDLE.as_secs(),
+            KEEPALIVE_INTERVAL.as_secs(),
+            KEEPALIVE_RETRIES,
         );
         let options = match config.get_options() {
-            Some(own) if !own.trim().is_empty() => format!("{own} {timeout}"),
-            _ => timeout,
+            Some(own) if !own.trim().is_empty() => format!("{own} {session}"),
+            _ => session,
         };
         config.options(options);
         Ok(config)
@@ -172,18 +204,28 @@ impl PostgresSettings {
                 })
             }};
         }
+        // `connect_timeout` bounds the TCP connect only: a server that
+        // takes the connection and never answers its start-up (a stopped
+        // postmaster's backlog, a proxy whose database is down) would hold
+        // the whole connect, and the server's start, for ever.
+        let limit = 2 * self.connect_timeout;
+        let late = || {
+            anyhow::anyhow!(
+                "cannot connect to PostgreSQL: no answer to the connection's start-up within {limit:?}"
+            )
+        };
         match self.tls()? {
             Some(tls) => {
-                let (client, connection) = config
-                    .connect(tls)
+                let (client, connection) = tokio::time::timeout(limit, config.connect(tls))
                     .await
+                    .map_err(|_| late())?
                     .context("cannot connect to PostgreSQL")?;
                 Ok((client, drive!(connection)))
             }
             None => {
-                let (client, connection) = config
-                    .connect(NoTls)
+                let (client, connection) = tokio::time::timeout(limit, config.connect(NoTls))
                     .await
+                    .map_err(|_| late())?
                     .context("cannot connect to PostgreSQL")?;
                 Ok((client, drive!(connection)))
             }
@@ -388,6 +430,14 @@ impl Store for PostgresStore {
             .start()
             .await
             .map_err(classify)?;
+        // The load streams every resource, and the server waits on this
+        // replica while it decodes them: under the statement timeout of
+        // calls, a registry of a few million authorizations could never be
+        // loaded. The pool's create timeout and keepalives still guard the
+        // connection.
+        tx.batch_execute("SET LOCAL statement_timeout = 0")
+            .await
+            .map_err(classify)?;
         let head: i64 = tx
             .query_one("SELECT revision FROM registry_head", &[])
             .await
@@ -460,15 +510,17 @@ impl Store for PostgresStore {
     }
 
     async fn begin(&self) -> Result<Box<dyn WriteTx>, StoreError> {
-        let client = self.client().await?;
-        client
+        // The transaction owns the connection before BEGIN is sent: a call
+        // cancelled during it rolls back (or discards) the connection,
+        // rather than returning it to the pool inside a transaction.
+        let mut tx = PostgresTx {
+            client: Some(self.client().await?),
+            head: 0,
+        };
+        tx.client()?
             .batch_execute("BEGIN ISOLATION LEVEL READ COMMITTED")
             .await
             .map_err(classify)?;
-        let mut tx = PostgresTx {
-            client: Some(client),
-            head: 0,
-        };
         let head: i64 = tx
             .client()?
             .query_one(
@@ -805,8 +857,25 @@ mod tests {
                 .expect("config");
         assert_eq!(
             options.get_options(),
-            Some("-c search_path=brands -c statement_timeout=30000")
+            Some(
+                "-c search_path=brands -c statement_timeout=30000 \
+                 -c idle_in_transaction_session_timeout=30000 -c tcp_keepalives_idle=30 \
+                 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3"
+            )
         );
+        assert_eq!(options.get_keepalives_idle(), KEEPALIVE_IDLE);
+        assert_eq!(
+            options.get_tcp_user_timeout(),
+            Some(&Duration::from_secs(60))
+        );
+        // A URL's own keepalives and user timeout stay.
+        let own = PostgresSettings::new(
+            "postgres://m@127.0.0.1/m?keepalives_idle=600&tcp_user_timeout=5",
+        )
+        .pg_config()
+        .expect("config");
+        assert_eq!(own.get_keepalives_idle(), Duration::from_secs(600));
+        assert_eq!(own.get_tcp_user_timeout(), Some(&Duration::from_secs(5)));
         // libpq's verifying modes are `require` here, which verifies.
         for mode in ["verify-full", "verify-ca", "require"] {
             let url = format!("postgres://m@db.example.internal/m?sslmode={mode}");

@@ -539,6 +539,83 @@ async fn a_schema_a_newer_version_migrated_further_still_serves_and_migrating_ou
     assert_eq!(store.migrate().await.expect("nothing to apply"), 0);
 }
 
+/// A replica's load streams the whole registry for as long as that takes:
+/// the statement timeout, which is for calls, does not cut it (here the
+/// load waits for a lock; at a few million authorizations it is the
+/// stream itself that outlasts the timeout).
+#[tokio::test]
+async fn a_load_outwaits_the_statement_timeout() {
+    let url = pg::fresh_database().await;
+    let mut settings = marque::store::PostgresSettings::new(&url);
+    settings.statement_timeout = Duration::from_millis(200);
+    let store = marque::store::PostgresStore::new(settings).expect("store");
+    store.migrate().await.expect("migrate");
+    let (mut admin, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(connection);
+    let lock = admin.transaction().await.expect("begin");
+    lock.batch_execute("LOCK TABLE resources IN ACCESS EXCLUSIVE MODE")
+        .await
+        .expect("lock");
+    let (loaded, ()) = tokio::join!(marque::store::Store::load(&store), async move {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        lock.commit().await.expect("unlock");
+    });
+    assert_eq!(loaded.expect("the load waited for the lock").revision(), 0);
+}
+
+/// A write transaction left idle (its replica frozen or cut off between two
+/// statements) is ended by the database after the statement timeout, and
+/// with it its hold on the registry's write lock: the next write, here or
+/// on any replica, goes through.
+#[tokio::test]
+async fn an_idle_write_transaction_gives_up_the_write_lock() {
+    let url = pg::fresh_database().await;
+    let mut settings = marque::store::PostgresSettings::new(&url);
+    settings.statement_timeout = Duration::from_millis(300);
+    let store = marque::store::PostgresStore::new(settings).expect("store");
+    store.migrate().await.expect("migrate");
+    use marque::store::Store as _;
+    let stuck = store.begin().await.expect("the write lock");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let next = store
+        .begin()
+        .await
+        .expect("the write lock, once the idle transaction is ended");
+    assert_eq!(next.head(), 0);
+    drop((stuck, next));
+}
+
+/// A database that takes connections and never answers their start-up (a
+/// stopped server's backlog, a proxy whose database is down) fails a
+/// connection within twice the connect timeout, with an error that says
+/// so, rather than holding `marque migrate` or a server's start for ever.
+#[tokio::test]
+async fn a_database_that_never_answers_fails_the_connection_in_time() {
+    let url = pg::fresh_database().await;
+    let config: tokio_postgres::Config = url.parse().expect("url");
+    let host = match config.get_hosts().first() {
+        Some(tokio_postgres::config::Host::Tcp(h)) => h.clone(),
+        _ => "127.0.0.1".into(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let proxy = Proxy::start(format!("{host}:{port}")).await;
+    proxy.stall().await;
+    let mut settings =
+        marque::store::PostgresSettings::new(pg::with_address(&url, "127.0.0.1", proxy.port));
+    settings.connect_timeout = Duration::from_millis(300);
+    let store = marque::store::PostgresStore::new(settings).expect("store");
+    let failed = tokio::time::timeout(Duration::from_secs(20), store.migrate())
+        .await
+        .expect("the connection fails, it does not hang")
+        .expect_err("no answer, no migration");
+    assert!(
+        format!("{failed:#}").contains("no answer to the connection's start-up within 600ms"),
+        "{failed:#}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_brand_created_on_one_replica_takes_children_on_another_at_once() {
     let url = pg::fresh_database().await;
