@@ -717,10 +717,22 @@ async fn bootstrap(registry: &Registry, options: &ServerOptions) -> anyhow::Resu
             }
             let key = auth::generate_key();
             let commands = operator_commands(registry, options, key.id.clone(), key.sha256)?;
-            registry
+            if let Err(e) = registry
                 .write(Actor::System, WriteMeta::default(), &commands)
                 .await
-                .context("cannot create the first operator key")?;
+            {
+                // Replicas starting together on an empty registry: another
+                // may have created the first key meanwhile, and shown it.
+                let created_elsewhere = registry
+                    .latest_snapshot()
+                    .await
+                    .is_ok_and(|snapshot| snapshot.has_operator_key());
+                if created_elsewhere {
+                    tracing::info!("another replica created the first operator key");
+                    return Ok(());
+                }
+                return Err(anyhow::Error::new(e).context("cannot create the first operator key"));
+            }
             // Shown once, on standard output, never in the logs.
             println!(
                 "\nmarque: created the first operator key for members/{}; it is shown only now:\n\n    {}\n",
@@ -873,6 +885,28 @@ mod tests {
         let registry = Registry::new(Arc::new(MemoryStore::new()), Duration::ZERO);
         registry.load().await.expect("load");
         registry
+    }
+
+    /// Replicas starting together on an empty registry each find no
+    /// operator key and set out to create one: the replica that finds
+    /// another made it first starts all the same, with no key of its own.
+    #[tokio::test]
+    async fn a_replica_that_finds_the_first_operator_key_made_meanwhile_starts() {
+        let store: Arc<dyn crate::store::Store> = Arc::new(MemoryStore::new());
+        let a = Registry::new(store.clone(), Duration::ZERO);
+        let b = Registry::new(store, Duration::ZERO);
+        a.load().await.expect("load a");
+        b.load().await.expect("load b");
+        let options = ServerOptions::new(([127, 0, 0, 1], 0).into());
+        assert!(matches!(options.operator_key, OperatorKey::CreateIfMissing));
+        bootstrap(&a, &options)
+            .await
+            .expect("a creates the first key");
+        assert!(!b.snapshot().has_operator_key(), "b has not seen it yet");
+        bootstrap(&b, &options).await.expect("b starts");
+        let latest = b.latest_snapshot().await.expect("latest");
+        assert!(latest.has_operator_key());
+        assert_eq!(latest.revision(), 1, "one write: a's");
     }
 
     fn add_logo(brand: &str, hash: u64) -> (ResourceId, Command) {
