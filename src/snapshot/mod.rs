@@ -124,8 +124,12 @@ pub struct Snapshot {
     brands: OrdMap<Slug, Arc<Brand>>,
     /// Trademarks by (brand, id).
     trademarks: OrdMap<BrandChild, Arc<Trademark>>,
-    /// (office, registration number) → trademark, for uniqueness.
-    trademark_numbers: HashMap<(Office, Arc<str>), BrandChild>,
+    /// (office, registration number) → every trademark with that number,
+    /// for uniqueness: one, or more once brands that held it were archived
+    /// (a mark of an archived brand may be registered again). All are kept,
+    /// in no meaningful order, so that the rule does not depend on which of
+    /// them a load happened to read last.
+    trademark_numbers: HashMap<(Office, Arc<str>), Arc<[BrandChild]>>,
     /// Logos by (brand, id).
     logos: OrdMap<BrandChild, Arc<Logo>>,
     /// Authorizations, compact (see [`authorizations`]): by (brand, id),
@@ -361,8 +365,7 @@ impl Snapshot {
             Resource::Trademark(t) => {
                 self.scopes.touch(&t.brand);
                 self.trademarks.remove(&(t.brand.clone(), t.id.clone()));
-                self.trademark_numbers
-                    .remove(&(t.office, Arc::from(t.registration_number.as_str())));
+                self.unfile_trademark_number(t);
             }
             Resource::Logo(l) => {
                 self.logos.remove(&(l.brand.clone(), l.id.clone()));
@@ -385,11 +388,14 @@ impl Snapshot {
             }
             Resource::Trademark(t) => {
                 self.scopes.touch(&t.brand);
-                self.trademark_numbers.insert(
-                    (t.office, Arc::from(t.registration_number.as_str())),
-                    (t.brand.clone(), t.id.clone()),
-                );
-                self.trademarks.insert((t.brand.clone(), t.id.clone()), t);
+                let key = (t.brand.clone(), t.id.clone());
+                // A load may replace a trademark (see `SnapshotBuilder::push`):
+                // its old number no longer holds it.
+                if let Some(replaced) = self.trademarks.get(&key).cloned() {
+                    self.unfile_trademark_number(&replaced);
+                }
+                self.file_trademark_number(&t);
+                self.trademarks.insert(key, t);
             }
             Resource::Logo(l) => {
                 self.logos.insert((l.brand.clone(), l.id.clone()), l);
@@ -943,27 +949,74 @@ impl Snapshot {
         }
     }
 
+    /// Files `trademark` under its (office, registration number), beside
+    /// the other trademarks with that number; filing it twice files it once.
+    fn file_trademark_number(&mut self, trademark: &Trademark) {
+        let number = (
+            trademark.office,
+            Arc::from(trademark.registration_number.as_str()),
+        );
+        let holder = (trademark.brand.clone(), trademark.id.clone());
+        let holders: Arc<[BrandChild]> = match self.trademark_numbers.get(&number) {
+            Some(holders) if holders.contains(&holder) => return,
+            Some(holders) => holders.iter().cloned().chain([holder]).collect(),
+            None => Arc::from([holder]),
+        };
+        self.trademark_numbers.insert(number, holders);
+    }
+
+    /// Takes `trademark`, and only it, off its (office, registration
+    /// number): other trademarks with the number stay filed under it.
+    fn unfile_trademark_number(&mut self, trademark: &Trademark) {
+        let number = (
+            trademark.office,
+            Arc::from(trademark.registration_number.as_str()),
+        );
+        let Some(holders) = self.trademark_numbers.get(&number) else {
+            return;
+        };
+        let rest: Arc<[BrandChild]> = holders
+            .iter()
+            .filter(|(brand, id)| *brand != trademark.brand || *id != trademark.id)
+            .cloned()
+            .collect();
+        if rest.is_empty() {
+            self.trademark_numbers.remove(&number);
+        } else {
+            self.trademark_numbers.insert(number, rest);
+        }
+    }
+
+    /// Refuses `number` at `office` when a trademark of a brand that is not
+    /// archived holds it (`except` aside): registration numbers are unique
+    /// per office across the registry, archived brands aside (a mark of an
+    /// archived brand may be registered again: by its new owner, when the
+    /// brand changed hands). Every trademark with the number is looked at,
+    /// so that replicas agree however they were built: a load reads them
+    /// in no particular order. The refusal names the first holder in
+    /// (brand, id) order.
     fn unique_trademark_number(
         &self,
         office: Office,
         number: &str,
         except: Option<&ResourceId>,
     ) -> Result<(), PlanError> {
-        match self.trademark_numbers.get(&(office, Arc::from(number))) {
-            // A mark of an archived brand may be registered again: by its
-            // new owner, when the brand changed hands.
-            Some((brand, _))
-                if self
-                    .brands
+        let holders = self.trademark_numbers.get(&(office, Arc::from(number)));
+        let held = holders
+            .iter()
+            .flat_map(|holders| holders.iter())
+            .filter(|(_, id)| Some(id) != except)
+            .filter(|(brand, _)| {
+                self.brands
                     .get(brand)
-                    .is_some_and(|b| b.status == BrandStatus::Archived) =>
-            {
-                Ok(())
-            }
-            Some((brand, id)) if Some(id) != except => Err(PlanError::AlreadyExists(format!(
+                    .is_none_or(|b| b.status != BrandStatus::Archived)
+            })
+            .min();
+        match held {
+            Some((brand, id)) => Err(PlanError::AlreadyExists(format!(
                 "trademark {office} {number:?} is already registered as brands/{brand}/trademarks/{id}"
             ))),
-            _ => Ok(()),
+            None => Ok(()),
         }
     }
 
@@ -1508,9 +1561,234 @@ pub const MAX_PASSED_PER_PAGE: usize = 10_000;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Actor, NiceClassSet, TrademarkKind, TrademarkSpec, TrademarkStatus};
 
     fn items(n: usize) -> impl Iterator<Item = (String, usize)> {
         (0..n).map(|i| (format!("{i:06}"), i))
+    }
+
+    /// A registration number, the same in every trademark of these tests.
+    const NUMBER: &str = "DEMO-EM-0000042";
+
+    fn slug(id: &str) -> Slug {
+        Slug::parse(id).expect("slug")
+    }
+
+    fn id(id: &str) -> ResourceId {
+        ResourceId::parse(id).expect("id")
+    }
+
+    /// Adding trademark `tm` with [`NUMBER`] at the EUIPO to `brand`.
+    fn add_trademark(brand: &str, tm: &str) -> Command {
+        Command::AddTrademark {
+            brand: slug(brand),
+            id: id(tm),
+            spec: TrademarkSpec {
+                office: Office::Euipo,
+                registration_number: NUMBER.into(),
+                mark_text: "AURELLE".into(),
+                kind: TrademarkKind::Word,
+                nice_classes: NiceClassSet::parse_list(&[25]).expect("classes"),
+                status: TrademarkStatus::Registered,
+                registration_date: None,
+                expiry_date: None,
+                designated_countries: vec![],
+                territories: vec![],
+            },
+        }
+    }
+
+    /// Executes `commands` on `snapshot`, one revision each, as a writer
+    /// does; the events, for the change feed.
+    fn commit(snapshot: &mut Snapshot, commands: &[Command]) -> Vec<ChangeEvent> {
+        commands
+            .iter()
+            .map(|command| {
+                let revision = snapshot.revision() + 1;
+                let changes = snapshot
+                    .execute(command, revision, Timestamp::UNIX_EPOCH)
+                    .unwrap_or_else(|e| panic!("{command:?}: {e}"));
+                snapshot.set_revision(revision);
+                ChangeEvent {
+                    revision,
+                    time: Timestamp::UNIX_EPOCH,
+                    actor: Actor::System,
+                    request_id: None,
+                    request_fingerprint: None,
+                    changes,
+                }
+            })
+            .collect()
+    }
+
+    /// Brand owners and their brands, one each: `owner-{b}` owns `{b}`.
+    fn owners_and_brands(brands: &[&str]) -> Vec<Command> {
+        let owners = brands.iter().map(|b| Command::CreateMember {
+            id: slug(&format!("owner-{b}")),
+            display_name: format!("Owner {b}"),
+            kind: MemberKind::BrandOwner,
+        });
+        let brands = brands.iter().map(|b| Command::CreateBrand {
+            id: slug(b),
+            owner: slug(&format!("owner-{b}")),
+            display_name: format!("Brand {b}"),
+            aliases: vec![],
+            common_word: false,
+        });
+        owners.chain(brands).collect()
+    }
+
+    /// The resources `events` leave, in the order they were last written.
+    fn resources_after(events: &[ChangeEvent]) -> Vec<Resource> {
+        let mut resources: Vec<Resource> = Vec::new();
+        for change in events.iter().flat_map(|e| &e.changes) {
+            let key = change.key();
+            resources.retain(|r| Some(r.key()) != key);
+            resources.extend(change.after.clone());
+        }
+        resources
+    }
+
+    /// The registry the events leave, built every way a replica builds it:
+    /// by following the change feed (the memory store's load, and every
+    /// replica after a load), and from the resources as a PostgreSQL load
+    /// reads them, in no particular order (here in write order and its
+    /// reverse, so that each of two trademarks sharing a number is read
+    /// first in one of them).
+    fn replicas(events: &[ChangeEvent]) -> Vec<(&'static str, Snapshot)> {
+        let revision = events.last().map_or(0, |e| e.revision);
+        let resources = resources_after(events);
+        let mut followed = Snapshot::default();
+        followed.apply_all(events);
+        vec![
+            ("change feed", followed),
+            (
+                "load in write order",
+                Snapshot::from_resources(revision, resources.iter().cloned()),
+            ),
+            (
+                "load in reverse write order",
+                Snapshot::from_resources(revision, resources.iter().rev().cloned()),
+            ),
+        ]
+    }
+
+    /// Executes `command` on a copy of `snapshot`, at the next revision.
+    fn try_execute(snapshot: &Snapshot, command: &Command) -> Result<Vec<Change>, PlanError> {
+        snapshot
+            .clone()
+            .execute(command, snapshot.revision() + 1, Timestamp::UNIX_EPOCH)
+    }
+
+    #[test]
+    fn a_number_held_by_an_active_brand_is_refused_however_the_registry_was_built() {
+        // `aurelle`'s trademark is archived with it, so `belcourt` registers
+        // the number again; `calloway` may not, whichever of the two trademarks a replica read
+        // last.
+        let mut writer = Snapshot::default();
+        let mut commands = owners_and_brands(&["aurelle", "belcourt", "calloway"]);
+        commands.extend([
+            add_trademark("aurelle", "tm1"),
+            Command::ArchiveBrand {
+                id: slug("aurelle"),
+                etag: None,
+            },
+            add_trademark("belcourt", "tm2"),
+        ]);
+        let events = commit(&mut writer, &commands);
+        let third = add_trademark("calloway", "tm3");
+        let remove_second = Command::RemoveTrademark {
+            brand: slug("belcourt"),
+            id: id("tm2"),
+        };
+        let update_second = Command::UpdateTrademark {
+            brand: slug("belcourt"),
+            id: id("tm2"),
+            patch: TrademarkPatch {
+                mark_text: Some("AURELLE SPORT".into()),
+                ..TrademarkPatch::default()
+            },
+            etag: None,
+        };
+        for (how, replica) in replicas(&events) {
+            assert_eq!(
+                try_execute(&replica, &third),
+                Err(PlanError::AlreadyExists(format!(
+                    "trademark EM {NUMBER:?} is already registered as brands/belcourt/trademarks/tm2"
+                ))),
+                "{how}"
+            );
+            // Changing `belcourt`'s trademark keeps the number taken.
+            let mut updated = replica.clone();
+            commit(&mut updated, std::slice::from_ref(&update_second));
+            assert!(
+                matches!(
+                    try_execute(&updated, &third),
+                    Err(PlanError::AlreadyExists(_))
+                ),
+                "{how}, after an update"
+            );
+            // Removing it frees the number: only an archived brand holds
+            // it then.
+            let mut removed = replica.clone();
+            commit(&mut removed, std::slice::from_ref(&remove_second));
+            assert!(
+                try_execute(&removed, &third).is_ok(),
+                "{how}, after a removal"
+            );
+        }
+    }
+
+    #[test]
+    fn removing_one_trademark_leaves_another_with_the_same_number() {
+        // Two active brands holding one number (a registry written before
+        // the rule held for every replica): removing one trademark leaves
+        // the number taken by the other.
+        let mut writer = Snapshot::default();
+        let mut events = commit(
+            &mut writer,
+            &owners_and_brands(&["aurelle", "belcourt", "calloway"]),
+        );
+        events.extend(commit(&mut writer, &[add_trademark("aurelle", "tm1")]));
+        // `belcourt`'s trademark is written as an older replica accepted it.
+        let Resource::Trademark(first) = resources_after(&events)
+            .into_iter()
+            .find(|r| matches!(r, Resource::Trademark(_)))
+            .expect("a trademark")
+        else {
+            unreachable!()
+        };
+        let mut second = (*first).clone();
+        second.brand = slug("belcourt");
+        second.id = id("tm2");
+        second.update_revision = writer.revision() + 1;
+        events.push(ChangeEvent {
+            revision: writer.revision() + 1,
+            time: Timestamp::UNIX_EPOCH,
+            actor: Actor::System,
+            request_id: None,
+            request_fingerprint: None,
+            changes: vec![created(Resource::Trademark(Arc::new(second)))],
+        });
+        for (how, replica) in replicas(&events) {
+            for (brand, tm) in [("aurelle", "tm1"), ("belcourt", "tm2")] {
+                let mut removed = replica.clone();
+                commit(
+                    &mut removed,
+                    &[Command::RemoveTrademark {
+                        brand: slug(brand),
+                        id: id(tm),
+                    }],
+                );
+                assert!(
+                    matches!(
+                        try_execute(&removed, &add_trademark("calloway", "tm3")),
+                        Err(PlanError::AlreadyExists(_))
+                    ),
+                    "{how}, after removing brands/{brand}/trademarks/{tm}"
+                );
+            }
+        }
     }
 
     #[test]
