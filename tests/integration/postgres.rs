@@ -660,6 +660,83 @@ async fn a_brand_created_on_one_replica_takes_children_on_another_at_once() {
     assert_eq!(missing.code(), Code::NotFound, "{missing:?}");
 }
 
+/// A registration number registered again after its brand was archived is
+/// the new brand's on every replica: one that loads the registry from the
+/// database refuses it to a third brand, whichever of the two trademarks
+/// holding it the load reads last (it reads the table in no particular
+/// order).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_number_registered_again_stays_taken_on_replicas_that_load_it() {
+    let url = pg::fresh_database().await;
+    let keys = Keys::generate();
+    let writer = replica(&url, &keys, true).await;
+    let add = async |server: &TestServer, who: Who, brand: &str| {
+        server
+            .registry_as(who)
+            .add_trademark(pb::AddTrademarkRequest {
+                parent: format!("brands/{brand}"),
+                trademark: Some(pb::Trademark {
+                    office: "US".into(),
+                    registration_number: "7770002".into(),
+                    kind: pb::TrademarkKind::Word as i32,
+                    nice_classes: vec![14],
+                    status: pb::TrademarkStatus::Registered as i32,
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            })
+            .await
+    };
+    add(&writer, Who::OwnerA, "alpha")
+        .await
+        .expect("alpha's mark");
+    writer
+        .registry_as(Who::OwnerA)
+        .archive_brand(pb::ArchiveBrandRequest {
+            name: "brands/alpha".into(),
+            etag: String::new(),
+            request_id: String::new(),
+        })
+        .await
+        .expect("archive");
+    add(&writer, Who::OwnerB, "beta")
+        .await
+        .expect("the mark of an archived brand, registered again");
+    writer
+        .registry_as(Who::OwnerA)
+        .create_brand(brand("gamma"))
+        .await
+        .expect("a third brand");
+    let (admin, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(connection);
+    // A row updated in place moves after the others in a sequential scan:
+    // each brand's trademarks in turn are read last.
+    for last in ["alpha", "beta"] {
+        admin
+            .execute(
+                "UPDATE resources SET body = body WHERE kind = 'trademark' AND brand = $1",
+                &[&last],
+            )
+            .await
+            .expect("move the rows");
+        let loaded = replica(&url, &keys, false).await;
+        let status = add(&loaded, Who::OwnerA, "gamma")
+            .await
+            .expect_err("a mark an active brand holds");
+        assert_eq!(
+            status.code(),
+            Code::AlreadyExists,
+            "{last} read last: {status:?}"
+        );
+        assert!(
+            status.message().contains("brands/beta/trademarks/"),
+            "{last} read last: {status:?}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn watch_resumes_on_a_replica_that_has_not_applied_the_revision_yet() {
     let url = pg::fresh_database().await;

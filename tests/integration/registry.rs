@@ -1883,6 +1883,21 @@ async fn an_archived_brands_marks_may_be_registered_again() {
     add(Who::OwnerB, "beta")
         .await
         .expect("the mark of an archived brand, registered again");
+    // Beta holds it now: a third brand may not, though alpha's mark still
+    // carries the number.
+    server
+        .registry_as(Who::OwnerA)
+        .create_brand(brand_request("gamma", "create-gamma"))
+        .await
+        .expect("a third brand");
+    let status = add(Who::OwnerA, "gamma")
+        .await
+        .expect_err("a mark an active brand holds again");
+    assert_eq!(status.code(), Code::AlreadyExists, "{status:?}");
+    assert!(
+        status.message().contains("brands/beta/trademarks/"),
+        "{status:?}"
+    );
 }
 
 /// An update that changes nothing writes nothing: same revision, same
