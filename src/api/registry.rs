@@ -1386,7 +1386,11 @@ impl RegistryApi {
         // Rows are checked against the registry as they come, as well as
         // for their syntax, so that one answer names every kind of mistake
         // (the write checks them again).
-        let snapshot = self.registry.snapshot();
+        let mut snapshot = self.registry.snapshot();
+        // A platform this replica does not know yet may be one another
+        // replica just created: the first row that names one catches up
+        // with the store (once an import) before it is refused.
+        let mut caught_up = false;
         let mut sellers: std::collections::HashMap<(Slug, String), usize> =
             std::collections::HashMap::new();
         let mut cut = self.cut.clone();
@@ -1461,9 +1465,16 @@ impl RegistryApi {
                     && found.is_empty()
                 {
                     let field = format!("rows[{index}]");
-                    if let Err(crate::snapshot::PlanError::Invalid(violations)) =
-                        snapshot.check_platform(&spec.platform, &format!("{field}.platform"))
-                    {
+                    let platform_field = format!("{field}.platform");
+                    let mut platform = snapshot.check_platform(&spec.platform, &platform_field);
+                    if platform.is_err() && !caught_up {
+                        caught_up = true;
+                        if let Ok(latest) = self.registry.latest_snapshot().await {
+                            snapshot = latest;
+                            platform = snapshot.check_platform(&spec.platform, &platform_field);
+                        }
+                    }
+                    if let Err(crate::snapshot::PlanError::Invalid(violations)) = platform {
                         for (field, description) in violations {
                             found.add(field, description);
                         }

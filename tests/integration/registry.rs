@@ -2017,3 +2017,67 @@ async fn an_import_names_mistakes_of_syntax_and_of_the_registry_in_one_answer() 
         .into_inner();
     assert!(listed.authorizations.is_empty(), "nothing was written");
 }
+
+/// An import naming a platform another replica just created (this one has
+/// not applied it yet) catches up with the store before refusing the row:
+/// the rows are checked against the registry as it is, as a single
+/// AuthorizeSeller is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_names_a_platform_another_replica_just_created() {
+    use std::{sync::Arc, time::Duration};
+    let store = common::new_store().await.0;
+    let mut start = common::Start::fixture();
+    start.store = Some(store.clone());
+    let keys = start.keys.clone();
+    let a = start.start().await;
+    // Deaf, with an hour's poll: b applies another replica's writes only
+    // when a call makes it catch up.
+    let mut start = common::Start::fixture();
+    start.keys = keys;
+    start.options.seed = None;
+    start.options.feed_poll = Duration::from_secs(3600);
+    start.store = Some(Arc::new(common::TestStore::deaf(store)));
+    let b = start.start().await;
+    a.registry_as(Who::Operator)
+        .create_member(pb::CreateMemberRequest {
+            member_id: "platform-new".into(),
+            member: Some(pb::Member {
+                display_name: "New Platform".into(),
+                kind: pb::MemberKind::Platform as i32,
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("a platform, created on a");
+    let row = |platform: &str, seller: &str| pb::Authorization {
+        platform: platform.into(),
+        seller_account: seller.into(),
+        ..Default::default()
+    };
+    let imported = b
+        .registry_as(Who::OwnerA)
+        .import_authorizations(tokio_stream::iter(vec![pb::ImportAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            rows: vec![
+                row("members/platform-p", "on-p"),
+                row("members/platform-new", "on-new"),
+            ],
+            request_id: String::new(),
+        }]))
+        .await
+        .expect("the new platform is one, on b too")
+        .into_inner();
+    assert!(imported.revision > 0);
+    // A member that is no platform is still refused.
+    let refused = b
+        .registry_as(Who::OwnerA)
+        .import_authorizations(tokio_stream::iter(vec![pb::ImportAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            rows: vec![row("members/no-such-platform", "on-none")],
+            request_id: String::new(),
+        }]))
+        .await
+        .expect_err("no such platform");
+    assert_eq!(refused.code(), Code::InvalidArgument, "{refused:?}");
+}
