@@ -172,6 +172,10 @@ pub struct ServeArgs {
     /// longer ends with ABORTED and applies nothing.
     #[arg(long, env = "MARQUE_IMPORT_IDLE_TIMEOUT", default_value = "60s", value_parser = humantime::parse_duration)]
     pub import_idle_timeout: Duration,
+    /// Longest an ImportAuthorizations stream may stay open: one still open after it ends with
+    /// ABORTED and applies nothing.
+    #[arg(long, env = "MARQUE_IMPORT_MAX_DURATION", default_value = "15m", value_parser = humantime::parse_duration)]
+    pub import_max_duration: Duration,
     /// How often the change feed is polled besides NOTIFY wake-ups.
     #[arg(long, env = "MARQUE_FEED_POLL", default_value = "1s", value_parser = humantime::parse_duration)]
     pub feed_poll: Duration,
@@ -245,6 +249,10 @@ impl ServeArgs {
             !self.import_idle_timeout.is_zero(),
             "--import-idle-timeout must be more than 0s: no import could wait for its next message"
         );
+        anyhow::ensure!(
+            !self.import_max_duration.is_zero(),
+            "--import-max-duration must be more than 0s: no import could stay open"
+        );
         let mut options = ServerOptions::new(self.listen);
         options.tls = match (&self.tls_cert, &self.tls_key) {
             (Some(cert), Some(key)) => Some(TlsFiles {
@@ -275,6 +283,7 @@ impl ServeArgs {
         options.keepalive_timeout = self.keepalive_timeout;
         options.watch_checkpoint = self.watch_checkpoint;
         options.import_idle_timeout = self.import_idle_timeout;
+        options.import_max_duration = self.import_max_duration;
         Ok(options)
     }
 }
@@ -331,6 +340,22 @@ mod tests {
         );
         let message = refused(&["--import-idle-timeout", "0s"]);
         assert!(message.contains("--import-idle-timeout"), "{message}");
+    }
+
+    #[test]
+    fn an_import_stays_open_15m_at_most_by_default_never_0s() {
+        let defaults = serve(&[]);
+        assert_eq!(defaults.import_max_duration, Duration::from_secs(15 * 60));
+        assert_eq!(
+            defaults.import_max_duration,
+            ServerOptions::new(defaults.listen).import_max_duration
+        );
+        assert_eq!(
+            serve(&["--import-max-duration", "1h"]).import_max_duration,
+            Duration::from_secs(3600)
+        );
+        let message = refused(&["--import-max-duration", "0s"]);
+        assert!(message.contains("--import-max-duration"), "{message}");
     }
 
     #[test]

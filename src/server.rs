@@ -146,6 +146,9 @@ pub struct ServerOptions {
     /// Longest wait for an import's next message: an import silent for
     /// longer ends with ABORTED and applies nothing.
     pub import_idle_timeout: Duration,
+    /// Longest an import may stay open: one still open after it ends with
+    /// ABORTED and applies nothing.
+    pub import_max_duration: Duration,
 }
 
 impl ServerOptions {
@@ -171,6 +174,7 @@ impl ServerOptions {
             tls_reload_every: Duration::from_secs(30),
             tls_handshake_timeout: crate::tls::HANDSHAKE_TIMEOUT,
             import_idle_timeout: crate::api::registry::IMPORT_IDLE,
+            import_max_duration: crate::api::registry::IMPORT_LONGEST,
         }
     }
 }
@@ -341,7 +345,7 @@ impl Server {
             .add_service(
                 RegistryServiceServer::new(RegistryApi::new(
                     registry.clone(),
-                    options.import_idle_timeout,
+                    (options.import_idle_timeout, options.import_max_duration),
                     cut_rx,
                 ))
                 .max_decoding_message_size(MAX_REGISTRY_MESSAGE_BYTES)

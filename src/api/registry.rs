@@ -48,6 +48,10 @@ pub const MAX_IMPORTS: usize = 8;
 /// (`--import-idle-timeout`): an import left open holds its rows and a slot
 /// of [`MAX_IMPORTS`].
 pub const IMPORT_IDLE: std::time::Duration = std::time::Duration::from_secs(60);
+/// Longest an import may stay open, by default (`--import-max-duration`):
+/// one that sends a message just often enough never goes idle, and would
+/// otherwise hold its place for weeks.
+pub const IMPORT_LONGEST: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 /// Most regions or designated countries in one list.
 pub const MAX_REGIONS: usize = 250;
 
@@ -68,6 +72,8 @@ pub struct RegistryApi {
     import_slots: Arc<tokio::sync::Semaphore>,
     /// Longest wait for an import's next message.
     import_idle: std::time::Duration,
+    /// Longest an import may stay open.
+    import_longest: std::time::Duration,
     /// Turns true when the server stops waiting for in-flight calls: client
     /// streams still open then end with UNAVAILABLE.
     cut: tokio::sync::watch::Receiver<bool>,
@@ -75,11 +81,11 @@ pub struct RegistryApi {
 
 impl RegistryApi {
     /// A service over `registry`; an import stream ends with ABORTED when
-    /// no message comes for `import_idle`, and open ones end when `cut`
-    /// turns true.
+    /// no message comes for `import_idle` or it is still open after
+    /// `import_longest`, and open ones end when `cut` turns true.
     pub fn new(
         registry: Arc<Registry>,
-        import_idle: std::time::Duration,
+        (import_idle, import_longest): (std::time::Duration, std::time::Duration),
         cut: tokio::sync::watch::Receiver<bool>,
     ) -> Self {
         Self {
@@ -88,6 +94,7 @@ impl RegistryApi {
             imports: MemberSlots::new(MAX_IMPORTS_PER_MEMBER),
             import_slots: Arc::new(tokio::sync::Semaphore::new(MAX_IMPORTS)),
             import_idle,
+            import_longest,
             cut,
         }
     }
@@ -1394,6 +1401,7 @@ impl RegistryApi {
         let mut sellers: std::collections::HashMap<(Slug, String), usize> =
             std::collections::HashMap::new();
         let mut cut = self.cut.clone();
+        let closes = tokio::time::Instant::now() + self.import_longest;
         loop {
             let message = tokio::select! {
                 message = tokio::time::timeout(self.import_idle, stream.next()) => match message {
@@ -1409,6 +1417,13 @@ impl RegistryApi {
                     return Err(ApiError::Unavailable(
                         "the server is shutting down; the import was not applied".into(),
                     ));
+                }
+                () = tokio::time::sleep_until(closes) => {
+                    return Err(ApiError::Aborted(format!(
+                        "the import was still open after {}: it was not applied; send it \
+                         faster, or in smaller imports",
+                        humantime::format_duration(self.import_longest)
+                    )));
                 }
             };
             let Some(message) = message else { break };

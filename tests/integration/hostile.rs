@@ -818,6 +818,70 @@ display_name = "Imported {i}"
     drop(held);
 }
 
+/// An import that sends a message just often enough never goes idle: once
+/// it has been open for the longest an import may be, it ends with ABORTED,
+/// and none of its rows is applied.
+#[tokio::test]
+async fn an_import_open_too_long_is_aborted_and_applies_nothing() {
+    let mut start = common::Start::fixture();
+    start.options.import_idle_timeout = std::time::Duration::from_secs(60);
+    start.options.import_max_duration = std::time::Duration::from_secs(1);
+    let server = start.start().await;
+    let revision = |server: &common::TestServer| {
+        let mut owner = server.registry_as(Who::OwnerA);
+        async move {
+            owner
+                .list_authorizations(pb::ListAuthorizationsRequest {
+                    parent: "brands/alpha".into(),
+                    ..Default::default()
+                })
+                .await
+                .expect("list")
+                .into_inner()
+                .revision
+        }
+    };
+    let before = revision(&server).await;
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let mut importer = server.registry_as(Who::OwnerA);
+    let call = tokio::spawn(async move {
+        importer
+            .import_authorizations(tokio_stream::wrappers::ReceiverStream::new(rx))
+            .await
+    });
+    // A row every 200 ms, far inside the idle timeout, until the call ends.
+    let mut sent = 0;
+    let ended = loop {
+        let row = pb::Authorization {
+            platform: "members/platform-p".into(),
+            seller_account: format!("trickle-{sent}"),
+            ..Default::default()
+        };
+        let message = pb::ImportAuthorizationsRequest {
+            parent: if sent == 0 {
+                "brands/alpha".into()
+            } else {
+                String::new()
+            },
+            rows: vec![row],
+            request_id: String::new(),
+        };
+        if tx.send(message).await.is_err() || call.is_finished() || sent > 100 {
+            break call.await.expect("task");
+        }
+        sent += 1;
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    let status = ended.expect_err("an import open too long is not applied");
+    assert_eq!(status.code(), Code::Aborted, "{status:?}");
+    assert!(
+        status.message().contains("still open after 1s"),
+        "{status:?}"
+    );
+    assert!((3..=30).contains(&sent), "{sent} messages before the end");
+    assert_eq!(revision(&server).await, before, "nothing was written");
+}
+
 /// An import that sends some rows and then nothing, without ending, holds
 /// them and a place: once no message has come for the idle timeout it ends
 /// with ABORTED, and none of its rows is applied.
