@@ -737,24 +737,27 @@ impl RegistryApi {
                 }],
             )
             .await?;
-        // A patch that changed nothing wrote nothing: the brand as it is.
-        let brand = match written(&committed, |r| match r {
+        // A patch that changed nothing wrote nothing: the brand as it is,
+        // with the revision it was read at (a retry may come after other
+        // changes to it; the brand and the revision answered agree).
+        let (brand, revision) = match written(&committed, |r| match r {
             Resource::Brand(b) => Some(b.clone()),
             _ => None,
         }) {
-            Ok(brand) => brand,
-            Err(_) if committed.changes.is_empty() => self
-                .registry
-                .snapshot_at_least(committed.revision)
-                .await?
-                .brand(id.as_str())
-                .cloned()
-                .ok_or_else(|| ApiError::NotFound(format!("brands/{id}")))?,
+            Ok(brand) => (brand, committed.revision),
+            Err(_) if committed.changes.is_empty() => {
+                let snapshot = self.registry.snapshot_at_least(committed.revision).await?;
+                let brand = snapshot
+                    .brand(id.as_str())
+                    .cloned()
+                    .ok_or_else(|| ApiError::NotFound(format!("brands/{id}")))?;
+                (brand, snapshot.revision())
+            }
             Err(e) => return Err(e),
         };
         Ok(pb::UpdateBrandResponse {
             brand: Some(convert::brand(&brand)),
-            revision: committed.revision,
+            revision,
         })
     }
 

@@ -2081,3 +2081,67 @@ async fn an_import_names_a_platform_another_replica_just_created() {
         .expect_err("no such platform");
     assert_eq!(refused.code(), Code::InvalidArgument, "{refused:?}");
 }
+
+/// An UpdateBrand that changes nothing answers with the brand as of the
+/// revision it gives, also when it is retried (its request id) after the
+/// brand changed: the brand then, and a revision that has that change.
+#[tokio::test]
+async fn a_retried_update_that_changed_nothing_answers_the_brand_with_its_revision() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let brand = owner
+        .get_brand(pb::GetBrandRequest {
+            name: "brands/alpha".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("get")
+        .into_inner()
+        .brand
+        .expect("brand");
+    let unchanged = pb::UpdateBrandRequest {
+        brand: Some(pb::Brand {
+            name: "brands/alpha".into(),
+            display_name: brand.display_name.clone(),
+            ..Default::default()
+        }),
+        update_mask: Some(prost_types::FieldMask {
+            paths: vec!["display_name".into()],
+        }),
+        request_id: "same-name-once".into(),
+    };
+    let first = owner
+        .update_brand(unchanged.clone())
+        .await
+        .expect("a change to what it has")
+        .into_inner();
+    assert_eq!(first.brand.as_ref().map(|b| &b.etag), Some(&brand.etag));
+    let renamed = owner
+        .update_brand(pb::UpdateBrandRequest {
+            brand: Some(pb::Brand {
+                name: "brands/alpha".into(),
+                display_name: "Alpha Renamed".into(),
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["display_name".into()],
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("a rename")
+        .into_inner();
+    let retried = owner
+        .update_brand(unchanged)
+        .await
+        .expect("the retry")
+        .into_inner();
+    let now = retried.brand.expect("brand");
+    assert_eq!(now.display_name, "Alpha Renamed", "the brand as it is");
+    assert!(
+        retried.revision >= renamed.revision,
+        "the revision answered ({}) has the rename ({})",
+        retried.revision,
+        renamed.revision
+    );
+}
