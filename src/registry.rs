@@ -563,6 +563,23 @@ impl Registry {
         head: Revision,
     ) -> Result<Arc<Snapshot>, StoreError> {
         let mut snapshot = self.snapshot();
+        if snapshot.revision() > head {
+            // The store lost revisions this replica applied (a failover to
+            // a standby that had not received them, a restore from a
+            // backup): a write now would commit another revision under a
+            // number this replica already has, and replicas would part.
+            tracing::error!(
+                store_head = head,
+                replica_revision = snapshot.revision(),
+                "the store's head is behind this replica: it lost committed revisions; writes \
+                 are refused until the replicas restart and reload it"
+            );
+            return Err(StoreError::Internal(anyhow::anyhow!(
+                "the store's head revision {head} is behind this replica's {}: the store lost \
+                 committed revisions; writes are refused until the replicas restart and reload it",
+                snapshot.revision()
+            )));
+        }
         while snapshot.revision() < head {
             let events = tx
                 .events_after(snapshot.revision(), 1024, CATCH_UP_BYTES)

@@ -539,6 +539,49 @@ async fn a_schema_a_newer_version_migrated_further_still_serves_and_migrating_ou
     assert_eq!(store.migrate().await.expect("nothing to apply"), 0);
 }
 
+/// A store that lost revisions a replica applied (a failover to a standby
+/// that had not received them, a restore from a backup) gets no write from
+/// that replica: it would commit another revision under a number the
+/// replica already has, and the replicas would part for good.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_ahead_of_its_store_refuses_writes() {
+    let url = pg::fresh_database().await;
+    let keys = Keys::generate();
+    let server = replica(&url, &keys, true).await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let lost = owner
+        .create_brand(brand("lost-in-failover"))
+        .await
+        .expect("a write the store will lose")
+        .into_inner()
+        .revision;
+    let (admin, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(connection);
+    admin
+        .batch_execute(&format!(
+            "SET session_replication_role = replica; \
+             DELETE FROM change_events WHERE revision = {lost}; \
+             DELETE FROM resources WHERE update_revision = {lost}; \
+             UPDATE registry_head SET revision = {}",
+            lost - 1
+        ))
+        .await
+        .expect("the store loses the last revision");
+    let refused = owner
+        .create_brand(brand("after-failover"))
+        .await
+        .expect_err("no write on a store behind the replica");
+    assert_eq!(refused.code(), Code::Internal, "{refused:?}");
+    let head: i64 = admin
+        .query_one("SELECT revision FROM registry_head", &[])
+        .await
+        .expect("head")
+        .get(0);
+    assert_eq!(head as u64, lost - 1, "nothing was written");
+}
+
 /// A replica's load streams the whole registry for as long as that takes:
 /// the statement timeout, which is for calls, does not cut it (here the
 /// load waits for a lock; at a few million authorizations it is the
