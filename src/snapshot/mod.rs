@@ -952,10 +952,7 @@ impl Snapshot {
     /// Files `trademark` under its (office, registration number), beside
     /// the other trademarks with that number; filing it twice files it once.
     fn file_trademark_number(&mut self, trademark: &Trademark) {
-        let number = (
-            trademark.office,
-            Arc::from(trademark.registration_number.as_str()),
-        );
+        let number = (trademark.office, number_key(&trademark.registration_number));
         let holder = (trademark.brand.clone(), trademark.id.clone());
         let holders: Arc<[BrandChild]> = match self.trademark_numbers.get(&number) {
             Some(holders) if holders.contains(&holder) => return,
@@ -968,10 +965,7 @@ impl Snapshot {
     /// Takes `trademark`, and only it, off its (office, registration
     /// number): other trademarks with the number stay filed under it.
     fn unfile_trademark_number(&mut self, trademark: &Trademark) {
-        let number = (
-            trademark.office,
-            Arc::from(trademark.registration_number.as_str()),
-        );
+        let number = (trademark.office, number_key(&trademark.registration_number));
         let Some(holders) = self.trademark_numbers.get(&number) else {
             return;
         };
@@ -1001,7 +995,7 @@ impl Snapshot {
         number: &str,
         except: Option<&ResourceId>,
     ) -> Result<(), PlanError> {
-        let holders = self.trademark_numbers.get(&(office, Arc::from(number)));
+        let holders = self.trademark_numbers.get(&(office, number_key(number)));
         let held = holders
             .iter()
             .flat_map(|holders| holders.iter())
@@ -1558,6 +1552,24 @@ fn bounded_page<T>(
 /// before it ends early ([`bounded_page`]).
 pub const MAX_PASSED_PER_PAGE: usize = 10_000;
 
+/// A registration number as uniqueness compares it: its letters and
+/// digits, in capitals. Offices and registers write one number with or
+/// without spaces, dashes, dots and slashes (`DEMO-EM-0000042`, `DEMO EM
+/// 0000042`), so writing it another way does not make it another number.
+/// A number with no letter or digit is compared as written.
+fn number_key(number: &str) -> Arc<str> {
+    let key: String = number
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_uppercase)
+        .collect();
+    if key.is_empty() {
+        Arc::from(number)
+    } else {
+        Arc::from(key)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1737,6 +1749,40 @@ mod tests {
                 "{how}, after a removal"
             );
         }
+    }
+
+    #[test]
+    fn a_number_written_with_other_separators_is_the_same_number() {
+        let mut registry = Snapshot::default();
+        commit(&mut registry, &owners_and_brands(&["aurelle", "belcourt"]));
+        commit(&mut registry, &[add_trademark("aurelle", "tm1")]);
+        let with_number = |number: &str, tm: &str| {
+            let mut command = add_trademark("belcourt", tm);
+            if let Command::AddTrademark { spec, .. } = &mut command {
+                spec.registration_number = number.into();
+            }
+            command
+        };
+        for (i, number) in ["DEMO EM 0000042", "DEMO.EM/0000042", "demoem0000042"]
+            .into_iter()
+            .enumerate()
+        {
+            let refused = registry
+                .execute(
+                    &with_number(number, &format!("tm-{i}")),
+                    registry.revision() + 1,
+                    Timestamp::UNIX_EPOCH,
+                )
+                .expect_err(number);
+            assert!(
+                refused
+                    .to_string()
+                    .contains("brands/aurelle/trademarks/tm1"),
+                "{number}: {refused}"
+            );
+        }
+        // Other digits are another number.
+        commit(&mut registry, &[with_number("DEMO-EM-0000043", "tm-other")]);
     }
 
     #[test]
