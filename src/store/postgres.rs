@@ -515,6 +515,7 @@ impl Store for PostgresStore {
         // rather than returning it to the pool inside a transaction.
         let mut tx = PostgresTx {
             client: Some(self.client().await?),
+            pool: self.pool.clone(),
             head: 0,
         };
         tx.client()?
@@ -628,6 +629,9 @@ const RESOURCE_BATCH: usize = 5_000;
 struct PostgresTx {
     /// The connection, in a transaction; rolled back if dropped uncommitted.
     client: Option<Object>,
+    /// The pool, to learn on another connection whether a COMMIT whose
+    /// answer was lost took effect.
+    pool: Pool,
     /// The head revision under the lock.
     head: Revision,
 }
@@ -811,10 +815,72 @@ impl WriteTx for PostgresTx {
             .execute(&format!("NOTIFY {CHANNEL}, '{revision}'"), &[])
             .await
             .map_err(classify)?;
-        client.batch_execute("COMMIT").await.map_err(classify)?;
+        if let Err(e) = client.batch_execute("COMMIT").await {
+            // No answer (the connection broke): the database may have
+            // committed all the same. Telling the client "nothing written"
+            // then would be wrong, and a retry without a request id would
+            // write it twice.
+            if e.code().is_some() {
+                return Err(classify(e));
+            }
+            let Some(client) = self.client.take() else {
+                return Err(classify(e));
+            };
+            let _ = Object::take(client);
+            return self.committed_after_all(revision, &body, e).await;
+        }
         // Committed: the connection goes back to the pool as it is.
         self.client.take();
         Ok(())
+    }
+}
+
+impl PostgresTx {
+    /// Whether the event of `revision`, whose COMMIT got no answer, was
+    /// committed, asked on another connection once the transaction has
+    /// ended: the row lock it held is taken (and let go) first, so the
+    /// answer is not read while that COMMIT may still be running. Ok when
+    /// the store has the event as sent; the COMMIT's error when it has not
+    /// (nothing was written); UNAVAILABLE saying the outcome is unknown
+    /// when the store cannot tell.
+    async fn committed_after_all(
+        &self,
+        revision: i64,
+        body: &[u8],
+        lost: tokio_postgres::Error,
+    ) -> Result<(), StoreError> {
+        let unknown = |why: String| {
+            StoreError::Unavailable(format!(
+                "the write's COMMIT got no answer ({lost}) and whether it took effect is unknown \
+                 ({why}); retry it with its request id"
+            ))
+        };
+        let client = self.pool.get().await.map_err(|e| unknown(e.to_string()))?;
+        client
+            .query_one(
+                "SELECT revision FROM registry_head WHERE singleton FOR UPDATE",
+                &[],
+            )
+            .await
+            .map_err(|e| unknown(e.to_string()))?;
+        let stored = client
+            .query_opt(
+                "SELECT event FROM change_events WHERE revision = $1",
+                &[&revision],
+            )
+            .await
+            .map_err(|e| unknown(e.to_string()))?;
+        match stored {
+            Some(row) if row.get::<_, &[u8]>(0) == body => {
+                tracing::warn!(
+                    revision,
+                    error = %lost,
+                    "a write's COMMIT got no answer, and the store has it: committed"
+                );
+                Ok(())
+            }
+            _ => Err(classify(lost)),
+        }
     }
 }
 

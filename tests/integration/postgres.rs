@@ -286,6 +286,14 @@ impl Proxy {
                         let _held = inbound;
                         std::future::pending::<()>().await;
                     }),
+                    CUT_AT_COMMIT => {
+                        let upstream = upstream.clone();
+                        tokio::spawn(async move {
+                            if let Ok(outbound) = tokio::net::TcpStream::connect(upstream).await {
+                                cut_at_commit(inbound, outbound).await;
+                            }
+                        })
+                    }
                     _ => {
                         let upstream = upstream.clone();
                         tokio::spawn(async move {
@@ -334,6 +342,51 @@ impl Proxy {
 const OPEN: u8 = 0;
 const REFUSED: u8 = 1;
 const STALLED: u8 = 2;
+/// Relayed until the client sends `COMMIT`: that reaches the database, its
+/// answer never reaches the client, and the connection drops.
+const CUT_AT_COMMIT: u8 = 3;
+
+/// Relays `client` and `server` until the client sends `COMMIT`
+/// ([`CUT_AT_COMMIT`]).
+async fn cut_at_commit(client: tokio::net::TcpStream, server: tokio::net::TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (mut client_rx, mut client_tx) = client.into_split();
+    let (mut server_rx, mut server_tx) = server.into_split();
+    let committing = Arc::new(AtomicBool::new(false));
+    let answers = {
+        let committing = committing.clone();
+        tokio::spawn(async move {
+            let mut buffer = vec![0u8; 64 * 1024];
+            while let Ok(n) = server_rx.read(&mut buffer).await {
+                if n == 0 || committing.load(Ordering::SeqCst) {
+                    return;
+                }
+                if client_tx.write_all(&buffer[..n]).await.is_err() {
+                    return;
+                }
+            }
+        })
+    };
+    let mut buffer = vec![0u8; 64 * 1024];
+    while let Ok(n) = client_rx.read(&mut buffer).await {
+        if n == 0 {
+            break;
+        }
+        let commit = buffer[..n].windows(7).any(|w| w == b"COMMIT\0");
+        if commit {
+            committing.store(true, Ordering::SeqCst);
+        }
+        if server_tx.write_all(&buffer[..n]).await.is_err() {
+            break;
+        }
+        if commit {
+            // Time for the database to commit, then both ends go.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            break;
+        }
+    }
+    answers.abort();
+}
 
 async fn status(server: &TestServer, service: &str) -> i32 {
     server.health(service).await.expect("health answers")
@@ -580,6 +633,39 @@ async fn a_replica_ahead_of_its_store_refuses_writes() {
         .expect("head")
         .get(0);
     assert_eq!(head as u64, lost - 1, "nothing was written");
+}
+
+/// A write whose COMMIT reached the database but whose answer was lost (the
+/// connection broke) is found committed on another connection, and
+/// answered as written: not UNAVAILABLE, which tells a client that nothing
+/// was written and that a retry is safe.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_commit_whose_answer_is_lost_is_found_committed() {
+    let url = pg::fresh_database().await;
+    let config: tokio_postgres::Config = url.parse().expect("url");
+    let host = match config.get_hosts().first() {
+        Some(tokio_postgres::config::Host::Tcp(h)) => h.clone(),
+        _ => "127.0.0.1".into(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let proxy = Proxy::start(format!("{host}:{port}")).await;
+    let proxied = pg::with_address(&url, "127.0.0.1", proxy.port);
+    let keys = Keys::generate();
+    let server = replica(&proxied, &keys, true).await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    proxy.set(CUT_AT_COMMIT).await;
+    let mut request = brand("committed-unheard");
+    request.request_id = String::new();
+    let created = owner
+        .create_brand(request)
+        .await
+        .expect("the write is answered as committed")
+        .into_inner();
+    proxy.restore().await;
+    let fresh = postgres_store(&url).load().await.expect("load");
+    assert_eq!(fresh.revision(), created.revision);
+    assert!(fresh.brand("committed-unheard").is_some());
+    assert_eq!(server.registry.snapshot().revision(), created.revision);
 }
 
 /// A replica's load streams the whole registry for as long as that takes:
