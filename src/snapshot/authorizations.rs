@@ -229,7 +229,8 @@ impl Authorizations {
     /// thread of its own; adopts that base once it is built, keeping in the
     /// overlay only what changed since the fold started. If the overlay
     /// reaches four times that size first (a burst of changes), waits for
-    /// the fold.
+    /// the fold, or folds here if it failed (or panicked). A fold that
+    /// failed is started again by the next change that finds it due.
     pub(crate) fn compact_if_due(&mut self) {
         self.adopt(false);
         let due = MIN_COMPACT.max(self.base.records.len() / 16);
@@ -1095,5 +1096,68 @@ mod tests {
         assert_eq!(table.overlay.len(), 1);
         assert_eq!(table.base.records.len(), n + MIN_COMPACT);
         assert_eq!(table.len(), n + MIN_COMPACT + 1);
+    }
+
+    #[test]
+    fn a_fold_that_panics_wakes_the_burst_waiting_for_it_and_the_table_folds_here() {
+        let made = |i: usize| {
+            let mut a = authorization(&Spec {
+                brand: (i % 3) as u8,
+                id: 0,
+                platform: 0,
+                seller: (i % 4) as u8,
+                status: 0,
+                regions: 0,
+                until: false,
+                revision: i as u64,
+            });
+            a.id = ResourceId::parse(&format!("x{i:06}")).expect("id");
+            Arc::new(a)
+        };
+        let mut table = Authorizations::default();
+        let mut model = Model::new();
+        // The fold started once the overlay reaches MIN_COMPACT panics when
+        // told; until then it runs.
+        let tell = crate::snapshot::background::tests::next_job_panics_when_told();
+        let burst = MIN_COMPACT * 4;
+        for i in 0..burst - 1 {
+            let a = made(i);
+            model.insert((a.brand.clone(), a.id.clone()), a.clone());
+            table.insert(a);
+            table.compact_if_due();
+        }
+        assert!(table.pending.is_some() && !table.fold_finished());
+        let a = made(burst - 1);
+        model.insert((a.brand.clone(), a.id.clone()), a.clone());
+        table.insert(a);
+        // The change that reaches four times the threshold waits for the
+        // fold, which panics meanwhile.
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            let _ = tell.send(());
+        });
+        let table = crate::snapshot::background::tests::within_ten_seconds(move || {
+            table.compact_if_due();
+            table
+        })
+        .expect("the change waiting for the fold wakes when it panics");
+        // It folded here instead, and the table answers as before.
+        assert!(table.pending.is_none());
+        assert_eq!(table.overlay.len(), 0);
+        assert_eq!(table.base.records.len(), burst);
+        assert_eq!(table.len(), model.len());
+        let all: Vec<Arc<Authorization>> = table.iter().collect();
+        let expected: Vec<Arc<Authorization>> = model.values().cloned().collect();
+        assert_eq!(all, expected);
+        let a = made(7);
+        assert_eq!(table.get(&a.brand, &a.id), Some(a.clone()));
+        let of_seller = table.of_seller(&a.brand, &a.platform, &a.seller_account);
+        assert_eq!(
+            of_seller.len(),
+            model
+                .values()
+                .filter(|b| b.brand == a.brand && b.seller_account == a.seller_account)
+                .count()
+        );
     }
 }

@@ -10,7 +10,8 @@
 //! change applied) adopts it, and keeps in the overlay only the brands
 //! changed after that revision. If the overlay reaches `wait_at` brands
 //! before the new base is ready (a burst of brand changes), the refresh
-//! waits for it, so the overlay stays small.
+//! waits for it, so the overlay stays small (and builds a base itself if
+//! that build failed or panicked).
 //!
 //! Brand numbers: the base's brands are `0..base`, in id order; the
 //! overlay's follow, in id order. A brand changed since the base was built
@@ -681,6 +682,50 @@ mod tests {
         // The snapshot it came from still answers as before.
         assert_eq!(before.detection().expect("index").overlay_size(), (3, 3));
         assert_same(&before, &resources).expect("same answers");
+    }
+
+    #[test]
+    fn a_base_build_that_panics_wakes_the_refresh_waiting_for_it_and_the_index_is_built_here() {
+        let mut resources: BTreeMap<_, _> = (0..8u8)
+            .flat_map(|b| [brand(b, b, None, true, false), trademark(b)])
+            .map(|r| (key(&r), r))
+            .collect();
+        let mut snapshot = Snapshot::from_resources(1, resources.values().cloned());
+        snapshot.detection.set_limits(OverlayLimits {
+            rebuild_at: 2,
+            wait_at: 4,
+        });
+        // The base started at the second changed brand panics when told;
+        // until then it runs.
+        let tell = crate::snapshot::background::tests::next_job_panics_when_told();
+        for b in 0..4u8 {
+            let after = brand(b, b + 1, Some(b + 2), true, false);
+            let before = resources.insert(key(&after), after.clone());
+            snapshot.apply_change(&Change {
+                before,
+                after: Some(after),
+            });
+            if b < 3 {
+                snapshot.refresh_indexes();
+            }
+        }
+        assert_eq!(snapshot.detection().expect("index").overlay_size(), (3, 3));
+        assert!(!snapshot.background_finished());
+        // The fourth changed brand reaches `wait_at`: its refresh waits for
+        // the new base, which panics meanwhile.
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            let _ = tell.send(());
+        });
+        let snapshot = crate::snapshot::background::tests::within_ten_seconds(move || {
+            snapshot.refresh_indexes();
+            snapshot
+        })
+        .expect("the refresh waiting for the new base wakes when it panics");
+        // It built the index here instead.
+        assert_eq!(snapshot.detection().expect("index").overlay_size(), (0, 0));
+        assert!(!snapshot.background_finished());
+        assert_same(&snapshot, &resources).expect("same answers");
     }
 
     proptest! {
