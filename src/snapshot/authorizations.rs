@@ -43,7 +43,7 @@ use std::{
 use hashbrown::{DefaultHashBuilder, HashTable};
 use imbl::{HashMap, OrdMap, ordmap::DiffItem};
 
-use super::background::Background;
+use super::background::{Background, blocking};
 use time::UtcOffset;
 
 use crate::model::{
@@ -315,10 +315,13 @@ impl Authorizations {
         true
     }
 
-    /// Folds the overlay into a new base, here and now.
+    /// Folds the overlay into a new base, here and now: O(n), seconds for
+    /// millions of authorizations, so through [`blocking`] (a burst of
+    /// writes folds here, on the writer's tokio worker).
     pub(crate) fn compact(&mut self) {
+        let base = blocking(|| fold(&self.base, &self.overlay));
         *self = Authorizations {
-            base: Arc::new(fold(&self.base, &self.overlay)),
+            base: Arc::new(base),
             ..Authorizations::default()
         };
     }
@@ -360,10 +363,12 @@ pub(crate) struct Builder {
     text: Vec<u8>,
 }
 
+/// Sorting and indexing millions of authorizations takes seconds, and a
+/// load does it on a tokio worker: through [`blocking`].
 impl From<Builder> for Authorizations {
     fn from(builder: Builder) -> Self {
         Authorizations {
-            base: Arc::new(builder.finish()),
+            base: Arc::new(blocking(|| builder.finish())),
             ..Authorizations::default()
         }
     }
@@ -828,6 +833,9 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::snapshot::background::tests::{
+        blocking_ran, next_blocking_waits_until, on_a_single_worker,
+    };
 
     fn slug(s: &str) -> Slug {
         Slug::parse(s).expect("slug")
@@ -1159,5 +1167,53 @@ mod tests {
                 .filter(|b| b.brand == a.brand && b.seller_account == a.seller_account)
                 .count()
         );
+    }
+
+    /// 24 authorizations of one brand.
+    fn some_authorizations() -> Vec<Arc<Authorization>> {
+        (0..24u8)
+            .map(|id| {
+                Arc::new(authorization(&Spec {
+                    brand: 0,
+                    id,
+                    platform: id,
+                    seller: id,
+                    status: id,
+                    regions: id,
+                    until: id % 2 == 0,
+                    revision: u64::from(id) + 1,
+                }))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn folding_here_on_a_worker_lets_the_runtime_run_its_other_tasks() {
+        let mut table = Authorizations::default();
+        for a in some_authorizations() {
+            table.insert(a);
+        }
+        let (release, released) = std::sync::mpsc::channel();
+        let folded = on_a_single_worker(release, move || {
+            next_blocking_waits_until(released);
+            table.compact();
+            (blocking_ran(), table.overlay.len(), table.len())
+        });
+        assert_eq!(folded, Some((true, 0, 24)));
+    }
+
+    #[test]
+    fn building_the_table_of_a_load_on_a_worker_lets_the_runtime_run_its_other_tasks() {
+        let (release, released) = std::sync::mpsc::channel();
+        let built = on_a_single_worker(release, move || {
+            let mut builder = Builder::default();
+            for a in some_authorizations() {
+                builder.push(&a);
+            }
+            next_blocking_waits_until(released);
+            let table = Authorizations::from(builder);
+            (blocking_ran(), table.base.records.len())
+        });
+        assert_eq!(built, Some((true, 24)));
     }
 }

@@ -7,6 +7,12 @@
 //! Work that panics ends all the same, with no result: whoever waits for it
 //! wakes, and does what it does when no new structure could be built
 //! (keeps its overlay, starts the work again later or does it itself).
+//!
+//! Waiting for such work, and the builds a change does itself when it
+//! cannot wait (a burst, a load), can hold a thread for seconds; they run
+//! through [`blocking`], so that on a tokio worker (a write, the change
+//! feed, a load) the runtime's other tasks move to another thread
+//! meanwhile.
 
 use std::{
     panic::{AssertUnwindSafe, catch_unwind},
@@ -90,18 +96,51 @@ impl<T: Clone + Send + 'static> Background<T> {
             .is_some()
     }
 
-    /// Waits for the work to end.
+    /// Waits for the work to end (through [`blocking`], unless it has).
     pub(super) fn wait(&self) -> Option<T> {
-        let mut done = self.done.lock().unwrap_or_else(PoisonError::into_inner);
-        loop {
-            if let Some(outcome) = done.as_ref() {
-                return outcome.clone();
-            }
-            done = self
-                .ready
-                .wait(done)
-                .unwrap_or_else(PoisonError::into_inner);
+        if let Some(outcome) = self.outcome() {
+            return outcome;
         }
+        blocking(|| {
+            let mut done = self.done.lock().unwrap_or_else(PoisonError::into_inner);
+            loop {
+                if let Some(outcome) = done.as_ref() {
+                    return outcome.clone();
+                }
+                done = self
+                    .ready
+                    .wait(done)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+        })
+    }
+}
+
+/// Runs `work`, which may hold this thread for a while (a wait for work on
+/// a thread of its own, a build of seconds), without starving the tokio
+/// runtime it may be called on.
+///
+/// Snapshots are changed inside async calls (a write, also while it holds
+/// the store's write transaction; the change feed's follower; a load): on
+/// a worker of a multi-threaded runtime, `work` runs in
+/// [`tokio::task::block_in_place`], which hands the worker's other tasks
+/// to another thread until it returns. Anywhere else it runs as it is: on
+/// a thread of its own or of `spawn_blocking` nothing waits behind it, and
+/// on a current-thread runtime (tests) `block_in_place` would panic, and
+/// there is no other thread to hand the tasks to.
+pub(super) fn blocking<R>(work: impl FnOnce() -> R) -> R {
+    let work = || {
+        #[cfg(test)]
+        if let Some(meanwhile) = tests::WHILE_BLOCKING.take() {
+            meanwhile();
+        }
+        work()
+    };
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) if runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(work)
+        }
+        _ => work(),
     }
 }
 
@@ -134,6 +173,59 @@ pub(super) mod tests {
         /// the work (tests: work that waits for a signal, or panics).
         pub(in crate::snapshot) static BEFORE_NEXT_JOB: RefCell<Option<Box<dyn FnOnce() + Send>>> =
             const { RefCell::new(None) };
+        /// Run by the next [`blocking`] call on this thread, inside it,
+        /// before its work (tests: blocking work that waits for a signal).
+        pub(in crate::snapshot) static WHILE_BLOCKING: RefCell<Option<Box<dyn FnOnce()>>> =
+            const { RefCell::new(None) };
+    }
+
+    /// The next work this thread starts first waits for a message on the
+    /// returned channel.
+    pub(in crate::snapshot) fn next_job_waits_until_told() -> mpsc::Sender<()> {
+        let (tell, told) = mpsc::channel::<()>();
+        BEFORE_NEXT_JOB.set(Some(Box::new(move || {
+            let _ = told.recv();
+        })));
+        tell
+    }
+
+    /// The next [`blocking`] call on this thread first waits for a message
+    /// on `told`.
+    pub(in crate::snapshot) fn next_blocking_waits_until(told: mpsc::Receiver<()>) {
+        WHILE_BLOCKING.set(Some(Box::new(move || {
+            let _ = told.recv();
+        })));
+    }
+
+    /// Whether the [`blocking`] call [`next_blocking_waits_until`] set up
+    /// has run.
+    pub(in crate::snapshot) fn blocking_ran() -> bool {
+        WHILE_BLOCKING.with_borrow(Option::is_none)
+    }
+
+    /// Runs `work` in a task of a multi-threaded runtime with one worker,
+    /// right after spawning a task that sends on `release`: if `work`
+    /// blocks until that message arrives, it returns only if it let the
+    /// runtime run that task meanwhile. Its result, or `None` if it has not
+    /// returned within ten seconds (it is then left blocked).
+    pub(in crate::snapshot) fn on_a_single_worker<R: Send + 'static>(
+        release: mpsc::Sender<()>,
+        work: impl FnOnce() -> R + Send + 'static,
+    ) -> Option<R> {
+        within_ten_seconds(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .build()
+                .expect("a runtime");
+            let task = runtime.spawn(async move {
+                // Queued on this worker, behind the task running `work`.
+                tokio::spawn(async move {
+                    let _ = release.send(());
+                });
+                work()
+            });
+            runtime.block_on(task).expect("the task")
+        })
     }
 
     /// The next work this thread starts first waits for a message on the
@@ -172,5 +264,25 @@ pub(super) mod tests {
         assert!(job.is_done());
         assert_eq!(job.outcome(), Some(None));
         assert_eq!(job.wait(), None);
+    }
+
+    #[test]
+    fn blocking_work_on_a_worker_lets_the_runtime_run_its_other_tasks() {
+        let (release, released) = mpsc::channel();
+        let waited = on_a_single_worker(release, move || blocking(|| released.recv().is_ok()));
+        assert_eq!(waited, Some(true), "the task queued behind it ran");
+    }
+
+    #[tokio::test]
+    async fn blocking_work_on_a_current_thread_runtime_runs_as_it_is() {
+        assert_eq!(blocking(|| 7), 7);
+    }
+
+    #[test]
+    fn waiting_for_work_on_a_worker_lets_the_runtime_run_its_other_tasks() {
+        let release = next_job_waits_until_told();
+        let job = Background::spawn("marque-test", || Some(1)).expect("a thread");
+        let waited = on_a_single_worker(release, move || job.wait());
+        assert_eq!(waited, Some(Some(1)), "the task queued behind the wait ran");
     }
 }

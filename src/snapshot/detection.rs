@@ -25,7 +25,7 @@ use std::{
 
 use imbl::OrdMap;
 
-use super::background::Background;
+use super::background::{Background, blocking};
 use super::{BrandChild, of_parent};
 use crate::detect::{BrandEntry, BrandIndex, IndexError, Layers, NameId};
 use crate::model::{Brand, BrandStatus, Logo, Slug};
@@ -353,13 +353,16 @@ impl DetectionState {
         refreshed
     }
 
-    /// Builds a new base here and now, with no overlay.
+    /// Builds a new base here and now, with no overlay: seconds for 100k
+    /// brands, so through [`blocking`] (a load, or a burst of brand
+    /// changes, builds here, on a tokio worker).
     fn build_base(
         &mut self,
         brands: &OrdMap<Slug, Arc<Brand>>,
         logos: &OrdMap<BrandChild, Arc<Logo>>,
     ) -> Refreshed {
-        match Tier::build(brands, logos, None::<std::iter::Empty<&Slug>>, 0) {
+        let built = blocking(|| Tier::build(brands, logos, None::<std::iter::Empty<&Slug>>, 0));
+        match built {
             Ok(base) => {
                 self.current = Some(Arc::new(Detection {
                     base: Arc::new(base),
@@ -447,6 +450,9 @@ mod tests {
         ResourceId, Slug, Timestamp, Trademark, TrademarkKind, TrademarkStatus,
     };
     use crate::snapshot::Snapshot;
+    use crate::snapshot::background::tests::{
+        blocking_ran, next_blocking_waits_until, on_a_single_worker,
+    };
 
     /// Names that overlap, nest and misspell one another, in both scripts.
     const NAMES: [&str; 10] = [
@@ -726,6 +732,25 @@ mod tests {
         assert_eq!(snapshot.detection().expect("index").overlay_size(), (0, 0));
         assert!(!snapshot.background_finished());
         assert_same(&snapshot, &resources).expect("same answers");
+    }
+
+    #[test]
+    fn building_a_base_here_on_a_worker_lets_the_runtime_run_its_other_tasks() {
+        let resources: BTreeMap<_, _> = (0..8u8)
+            .flat_map(|b| [brand(b, b, None, true, false), trademark(b)])
+            .map(|r| (key(&r), r))
+            .collect();
+        let mut snapshot = Snapshot::from_resources(1, resources.values().cloned());
+        let (release, released) = std::sync::mpsc::channel();
+        let rebuilt = on_a_single_worker(release, move || {
+            next_blocking_waits_until(released);
+            snapshot.detection.rebuild_all();
+            snapshot.refresh_indexes();
+            (blocking_ran(), snapshot)
+        })
+        .expect("the task queued behind the build ran");
+        assert!(rebuilt.0, "the base was built through `blocking`");
+        assert_same(&rebuilt.1, &resources).expect("same answers");
     }
 
     proptest! {
