@@ -271,6 +271,19 @@ struct Proxy {
 }
 
 impl Proxy {
+    /// A proxy in front of the database of `url`, and the URL through it.
+    async fn in_front_of(url: &str) -> (Proxy, String) {
+        let config: tokio_postgres::Config = url.parse().expect("url");
+        let host = match config.get_hosts().first() {
+            Some(tokio_postgres::config::Host::Tcp(h)) => h.clone(),
+            _ => "127.0.0.1".into(),
+        };
+        let port = config.get_ports().first().copied().unwrap_or(5432);
+        let proxy = Proxy::start(format!("{host}:{port}")).await;
+        let proxied = pg::with_address(url, "127.0.0.1", proxy.port);
+        (proxy, proxied)
+    }
+
     async fn start(upstream: String) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let port = listener.local_addr().expect("addr").port();
@@ -405,14 +418,7 @@ async fn wait_status(server: &TestServer, service: &str, want: ServingStatus) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn when_the_database_goes_away_checks_go_on_and_writes_wait_for_it() {
     let url = pg::fresh_database().await;
-    let config: tokio_postgres::Config = url.parse().expect("url");
-    let host = match config.get_hosts().first() {
-        Some(tokio_postgres::config::Host::Tcp(h)) => h.clone(),
-        _ => "127.0.0.1".into(),
-    };
-    let port = config.get_ports().first().copied().unwrap_or(5432);
-    let proxy = Proxy::start(format!("{host}:{port}")).await;
-    let proxied = pg::with_address(&url, "127.0.0.1", proxy.port);
+    let (proxy, proxied) = Proxy::in_front_of(&url).await;
 
     let keys = Keys::generate();
     let server = replica(&proxied, &keys, true).await;
@@ -642,14 +648,7 @@ async fn a_replica_ahead_of_its_store_refuses_writes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_commit_whose_answer_is_lost_is_found_committed() {
     let url = pg::fresh_database().await;
-    let config: tokio_postgres::Config = url.parse().expect("url");
-    let host = match config.get_hosts().first() {
-        Some(tokio_postgres::config::Host::Tcp(h)) => h.clone(),
-        _ => "127.0.0.1".into(),
-    };
-    let port = config.get_ports().first().copied().unwrap_or(5432);
-    let proxy = Proxy::start(format!("{host}:{port}")).await;
-    let proxied = pg::with_address(&url, "127.0.0.1", proxy.port);
+    let (proxy, proxied) = Proxy::in_front_of(&url).await;
     let keys = Keys::generate();
     let server = replica(&proxied, &keys, true).await;
     let mut owner = server.registry_as(Who::OwnerA);
@@ -723,16 +722,9 @@ async fn an_idle_write_transaction_gives_up_the_write_lock() {
 #[tokio::test]
 async fn a_database_that_never_answers_fails_the_connection_in_time() {
     let url = pg::fresh_database().await;
-    let config: tokio_postgres::Config = url.parse().expect("url");
-    let host = match config.get_hosts().first() {
-        Some(tokio_postgres::config::Host::Tcp(h)) => h.clone(),
-        _ => "127.0.0.1".into(),
-    };
-    let port = config.get_ports().first().copied().unwrap_or(5432);
-    let proxy = Proxy::start(format!("{host}:{port}")).await;
+    let (proxy, proxied) = Proxy::in_front_of(&url).await;
     proxy.stall().await;
-    let mut settings =
-        marque::store::PostgresSettings::new(pg::with_address(&url, "127.0.0.1", proxy.port));
+    let mut settings = marque::store::PostgresSettings::new(proxied);
     settings.connect_timeout = Duration::from_millis(300);
     let store = marque::store::PostgresStore::new(settings).expect("store");
     let failed = tokio::time::timeout(Duration::from_secs(20), store.migrate())
