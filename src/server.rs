@@ -270,7 +270,8 @@ impl Server {
     /// Serves until `shutdown` resolves, then drains: every health status
     /// turns NOT_SERVING, the server keeps answering for the grace period,
     /// stops accepting, and waits up to the drain timeout for in-flight
-    /// calls.
+    /// calls. The snapshot follows the store's change feed until the drain
+    /// is over: the calls answered meanwhile see other replicas' writes.
     ///
     /// # Errors
     /// When TLS material cannot be read, the registry cannot be loaded,
@@ -373,7 +374,14 @@ impl Server {
                     .send_compressed(Gzip),
             );
 
-        let mut tasks: Vec<tokio::task::JoinHandle<()>> = Vec::new();
+        // The tasks that keep the snapshot moving (following the store's
+        // change feed, adopting background work): they run until the
+        // server has drained, so that calls answered meanwhile see what
+        // other replicas write (a revocation, a `min_revision`).
+        let mut followers: Vec<AbortOnDrop> = Vec::new();
+        // Mirrors the store's reachability into health: stopped as soon as
+        // shutdown begins, so that it cannot turn a service SERVING again.
+        let mut store_health: Option<AbortOnDrop> = None;
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         // Nagle's algorithm off, as tonic's own listener does: a unary answer
         // goes out in several small writes (headers, message, trailers) that
@@ -407,14 +415,16 @@ impl Server {
                     .set_service_status(service, ServingStatus::Serving)
                     .await;
             }
-            tasks.push(tokio::spawn(registry.clone().follow(options.feed_poll)));
-            tasks.push(tokio::spawn(
+            followers.push(AbortOnDrop(tokio::spawn(
+                registry.clone().follow(options.feed_poll),
+            )));
+            followers.push(AbortOnDrop(tokio::spawn(
                 registry.clone().adopt_background(ADOPT_BACKGROUND_EVERY),
-            ));
-            tasks.push(tokio::spawn(report_store_health(
+            )));
+            store_health = Some(AbortOnDrop(tokio::spawn(report_store_health(
                 registry.clone(),
                 health.clone(),
-            )));
+            ))));
             tracing::info!(revision = registry.snapshot().revision(), "serving");
             anyhow::Ok(())
         };
@@ -444,8 +454,8 @@ impl Server {
         }
 
         tracing::info!(grace = ?options.shutdown_grace, "shutting down: health NOT_SERVING");
-        for task in &tasks {
-            task.abort();
+        if let Some(reporter) = store_health {
+            reporter.stop().await;
         }
         for service in [""].into_iter().chain(SERVICES) {
             health
@@ -474,12 +484,23 @@ impl Server {
                 }
             }
         }
+        // Only now, with no call left to answer, does the snapshot stop.
+        drop(followers);
         Ok(())
     }
 }
 
 /// Aborts a task when dropped.
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl AbortOnDrop {
+    /// Aborts the task and waits until it has stopped: one running on
+    /// another thread stops only at its next await.
+    async fn stop(mut self) {
+        self.0.abort();
+        let _ = (&mut self.0).await;
+    }
+}
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {

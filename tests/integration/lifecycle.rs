@@ -1054,6 +1054,138 @@ async fn a_call_that_never_ends_does_not_hold_shutdown_past_the_drain_timeout() 
     drop(tx);
 }
 
+/// A replica shutting down goes on following the change feed until it has
+/// drained: through the grace period and the drain, the calls it answers
+/// see what other replicas write (a revocation, a `min_revision` another
+/// replica answered with), not a snapshot that stopped at the signal.
+#[tokio::test]
+async fn a_replica_shutting_down_follows_other_replicas_until_it_has_drained() {
+    let (store, url) = common::new_store().await;
+    let mut first = Start::fixture();
+    first.store = Some(store.clone());
+    let keys = first.keys.clone();
+    let a = first.start().await;
+    let mut second = Start::fixture();
+    second.keys = keys;
+    second.options.seed = None;
+    second.options.shutdown_grace = Duration::from_secs(2);
+    second.options.drain_timeout = Duration::from_secs(30);
+    second.options.min_revision_wait = Duration::from_secs(5);
+    second.store = Some(match &url {
+        Some(url) => common::postgres_store(url),
+        None => store,
+    });
+    let mut b = second.start().await;
+
+    // An import left open on B: a call in flight, which holds its drain.
+    let (rows, open_rows) = tokio::sync::mpsc::channel::<pb::ImportAuthorizationsRequest>(1);
+    rows.send(pb::ImportAuthorizationsRequest {
+        parent: "brands/alpha".into(),
+        rows: vec![],
+        request_id: String::new(),
+    })
+    .await
+    .expect("send");
+    let mut importer = b.registry_as(Who::OwnerA);
+    let import = tokio::spawn(async move {
+        importer
+            .import_authorizations(tokio_stream::wrappers::ReceiverStream::new(open_rows))
+            .await
+    });
+    // B's health, watched: NOT_SERVING once shutdown begins, and the end of
+    // the stream once B stops accepting.
+    let mut b_health = tonic_health::pb::health_client::HealthClient::new(b.channel())
+        .watch(tonic_health::pb::HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .expect("health watch")
+        .into_inner();
+    let status = b_health.message().await.expect("a status").expect("open");
+    assert_eq!(status.status, SERVING);
+    let authorization = a
+        .registry_as(Who::OwnerA)
+        .list_authorizations(pb::ListAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            seller_account: "seller-p1".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .into_inner()
+        .authorizations
+        .remove(0);
+
+    let task = b.begin_shutdown();
+    let status = b_health.message().await.expect("a status").expect("open");
+    assert_eq!(status.status, NOT_SERVING, "B's grace period");
+    // A revokes the seller; B, in its grace period, checks at A's revision.
+    let revoked = a
+        .registry_as(Who::OwnerA)
+        .revoke_authorization(pb::RevokeAuthorizationRequest {
+            name: authorization.name,
+            request_id: String::new(),
+        })
+        .await
+        .expect("revoke on A")
+        .into_inner()
+        .revision;
+    let check = b
+        .check_as(Who::PlatformP)
+        .check_seller(pb::CheckSellerRequest {
+            brand: "brands/alpha".into(),
+            seller_account: "seller-p1".into(),
+            nice_class: 14,
+            region: "CN".into(),
+            min_revision: revoked,
+            ..Default::default()
+        })
+        .await
+        .expect("B reaches A's revision in its grace period")
+        .into_inner();
+    assert!(check.revision >= revoked);
+    assert!(!check.authorized, "B sees the revocation made on A");
+
+    // B stops accepting and drains; A writes again, and B's snapshot
+    // follows while the import holds the drain.
+    let ended = b_health
+        .message()
+        .await
+        .expect_err("the health watch ends when B drains");
+    assert_eq!(ended.code(), tonic::Code::Unavailable, "{ended:?}");
+    let created = a
+        .registry_as(Who::OwnerB)
+        .create_brand(pb::CreateBrandRequest {
+            brand_id: "written-while-b-drains".into(),
+            brand: Some(pb::Brand {
+                display_name: "Written while B drains".into(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("write on A")
+        .into_inner()
+        .revision;
+    let mut revisions = b.registry.revisions();
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        revisions.wait_for(|revision| *revision >= created),
+    )
+    .await
+    .expect("B follows the change feed while it drains")
+    .expect("B's registry is alive");
+    assert!(!task.is_finished(), "the import still holds the drain");
+
+    drop(rows);
+    let result = tokio::time::timeout(Duration::from_secs(10), task)
+        .await
+        .expect("B stops once the import ends")
+        .expect("join");
+    result.expect("clean exit");
+    let _ = import.await.expect("join");
+}
+
 /// Starts the binary on the corpus registry with `extra` arguments; its
 /// address once it listens, and the child (killed on drop).
 async fn spawn_on_corpus(extra: &[&str]) -> (tokio::process::Child, String) {
