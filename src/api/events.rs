@@ -46,6 +46,15 @@ const AUDIT_PAGE_BYTES: usize = 3 << 20;
 /// Most stored bytes of events one store read of ListAuditEvents holds
 /// (always at least one event).
 const AUDIT_READ_BYTES: usize = 8 << 20;
+/// Store reads ListAuditEvents makes at once, all calls together: the
+/// others wait their turn, so that audit listings over a long history never
+/// hold the store connections that writes and the change feed need (as
+/// [`WATCH_CONCURRENT_READS`] does for Watch streams).
+pub const AUDIT_CONCURRENT_READS: usize = 4;
+/// Longest wait of a ListAuditEvents call for its turn to read the store:
+/// a unary call, unlike a Watch stream, is answered RESOURCE_EXHAUSTED with
+/// a retry delay then, rather than queued for as long as others read.
+pub const AUDIT_READ_WAIT: Duration = Duration::from_secs(2);
 
 /// The watch service.
 pub struct WatchApi {
@@ -529,12 +538,38 @@ impl WatchService for WatchApi {
 pub struct AuditApi {
     /// Where events come from.
     registry: Arc<Registry>,
+    /// Turns to read the store ([`AUDIT_CONCURRENT_READS`]).
+    reads: tokio::sync::Semaphore,
 }
 
 impl AuditApi {
     /// An audit service over `registry`.
     pub fn new(registry: Arc<Registry>) -> Self {
-        Self { registry }
+        Self {
+            registry,
+            reads: tokio::sync::Semaphore::new(AUDIT_CONCURRENT_READS),
+        }
+    }
+
+    /// The events of `query`, read from the store in turn with the other
+    /// listings ([`AUDIT_CONCURRENT_READS`]); RESOURCE_EXHAUSTED, to retry,
+    /// when no turn comes within [`AUDIT_READ_WAIT`].
+    async fn audit(&self, query: &AuditQuery) -> ApiResult<Vec<ChangeEvent>> {
+        let _turn = tokio::time::timeout(AUDIT_READ_WAIT, self.reads.acquire())
+            .await
+            .map_err(|_| {
+                ApiError::Busy(format!(
+                    "this server has {AUDIT_CONCURRENT_READS} audit listings reading the store, \
+                     the most it runs at once: retry with backoff"
+                ))
+            })?
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("audit read turns closed: {e}")))?;
+        Ok(self
+            .registry
+            .store()
+            .audit(query)
+            .await
+            .map_err(crate::registry::RegistryError::from)?)
     }
 
     async fn list(
@@ -611,12 +646,7 @@ impl AuditApi {
                 limit: limit - parts.len() + 1,
                 max_bytes: AUDIT_READ_BYTES,
             };
-            let events = self
-                .registry
-                .store()
-                .audit(&query)
-                .await
-                .map_err(crate::registry::RegistryError::from)?;
+            let events = self.audit(&query).await?;
             if events.is_empty() {
                 break;
             }

@@ -29,7 +29,9 @@ pub mod registry;
 pub mod validate;
 
 pub use check::CheckApi;
-pub use events::{AuditApi, MAX_WATCH_STREAMS_PER_MEMBER, WatchApi};
+pub use events::{
+    AUDIT_CONCURRENT_READS, AUDIT_READ_WAIT, AuditApi, MAX_WATCH_STREAMS_PER_MEMBER, WatchApi,
+};
 pub use registry::RegistryApi;
 
 /// Largest page a list call returns.

@@ -912,6 +912,86 @@ async fn audit_and_caller_reads_take_min_revision() {
     assert!(caller.revision >= written);
 }
 
+/// ListAuditEvents reads the store a few calls at a time, all members
+/// together: the other calls wait their turn, and one that gets none within
+/// the wait is answered RESOURCE_EXHAUSTED with a retry delay. Listings over
+/// a long history cannot take every store connection from writes and the
+/// change feed.
+#[tokio::test]
+async fn audit_listings_read_the_store_a_few_at_a_time() {
+    use marque::api::{AUDIT_CONCURRENT_READS, AUDIT_READ_WAIT, RETRY_AFTER};
+    use std::sync::atomic::Ordering::SeqCst;
+    let (gate, gated) = tokio::sync::watch::channel(false);
+    let mut store = common::TestStore::counting(common::new_store().await.0);
+    store.audit_gate = Some(gated);
+    let store = Arc::new(store);
+    let mut start = Start::fixture();
+    start.store = Some(store.clone());
+    let server = start.start().await;
+    let listings = |count: usize| -> Vec<_> {
+        (0..count)
+            .map(|i| {
+                let who = [Who::Operator, Who::OwnerA, Who::OwnerB][i % 3];
+                let mut client = audit_client(&server, who);
+                tokio::spawn(async move {
+                    client
+                        .list_audit_events(pb::ListAuditEventsRequest::default())
+                        .await
+                })
+            })
+            .collect()
+    };
+    let reads_under_way = async |want: usize| {
+        for _ in 0..400 {
+            if store.audits_in_flight.load(SeqCst) >= want {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("{want} audit reads never were under way at once");
+    };
+
+    // Reads held long: as many as the cap are under way, and the two calls
+    // beyond it, after waiting for a turn, are told to retry.
+    let began = std::time::Instant::now();
+    let mut calls = listings(AUDIT_CONCURRENT_READS + 2);
+    reads_under_way(AUDIT_CONCURRENT_READS).await;
+    for _ in 0..2 {
+        let (answer, _, rest) = tokio::time::timeout(
+            AUDIT_READ_WAIT + Duration::from_secs(10),
+            futures_util::future::select_all(calls),
+        )
+        .await
+        .expect("the calls beyond the cap are answered after the wait");
+        calls = rest;
+        let refused = answer.expect("join").expect_err("no turn to read");
+        assert_eq!(refused.code(), Code::ResourceExhausted, "{refused:?}");
+        assert_eq!(common::retry_delay(&refused), Some(RETRY_AFTER));
+    }
+    assert!(began.elapsed() >= AUDIT_READ_WAIT, "they waited for a turn");
+    assert_eq!(
+        store.most_audits_in_flight.load(SeqCst),
+        AUDIT_CONCURRENT_READS
+    );
+    gate.send_replace(true);
+    for call in calls {
+        call.await.expect("join").expect("a held read ends");
+    }
+
+    // A call waiting for its turn gets it when a read ends.
+    gate.send_replace(false);
+    let calls = listings(AUDIT_CONCURRENT_READS + 1);
+    reads_under_way(AUDIT_CONCURRENT_READS).await;
+    gate.send_replace(true);
+    for call in calls {
+        call.await.expect("join").expect("every call gets its turn");
+    }
+    assert_eq!(
+        store.most_audits_in_flight.load(SeqCst),
+        AUDIT_CONCURRENT_READS
+    );
+}
+
 /// Reads asking for a revision no replica has written share reads of the
 /// store's head, one at a time: at whatever rate they come, they hold one
 /// of the store's connections, not one each.

@@ -495,6 +495,12 @@ pub struct TestStore {
     /// Reads of the committed head, and how long each takes.
     pub head_reads: std::sync::atomic::AtomicUsize,
     pub head_delay: Duration,
+    /// When set, each audit read waits until it is true: a long read,
+    /// holding its connection meanwhile.
+    pub audit_gate: Option<tokio::sync::watch::Receiver<bool>>,
+    /// Audit reads under way, and the most there ever were at once.
+    pub audits_in_flight: std::sync::atomic::AtomicUsize,
+    pub most_audits_in_flight: std::sync::atomic::AtomicUsize,
 }
 
 impl TestStore {
@@ -506,6 +512,9 @@ impl TestStore {
             history_reads: Default::default(),
             head_reads: Default::default(),
             head_delay: Duration::ZERO,
+            audit_gate: None,
+            audits_in_flight: Default::default(),
+            most_audits_in_flight: Default::default(),
         }
     }
 
@@ -560,7 +569,15 @@ impl Store for TestStore {
         &self,
         query: &marque::store::AuditQuery,
     ) -> Result<Vec<marque::model::ChangeEvent>, marque::store::StoreError> {
-        self.inner.audit(query).await
+        use std::sync::atomic::Ordering::SeqCst;
+        let now = self.audits_in_flight.fetch_add(1, SeqCst) + 1;
+        self.most_audits_in_flight.fetch_max(now, SeqCst);
+        if let Some(mut gate) = self.audit_gate.clone() {
+            let _ = gate.wait_for(|open| *open).await;
+        }
+        let events = self.inner.audit(query).await;
+        self.audits_in_flight.fetch_sub(1, SeqCst);
+        events
     }
 }
 
