@@ -16,6 +16,7 @@
 //! | [`pb`] | code generated from `proto/marque/v1` |
 //! | [`config`] | command line and `MARQUE_*` settings |
 //! | [`server`] | assembles tonic: TLS, auth layer, health, reflection, shutdown |
+//! | [`linger`] | connections that close without losing what they sent |
 //! | [`codec`] | the generated services' codec: a request that does not decode is INVALID_ARGUMENT |
 //! | [`api`] | one file per gRPC service: validation, proto ⇄ model, error mapping |
 //! | [`auth`] | identities, API keys, and every permission rule |
@@ -49,6 +50,7 @@ pub mod auth;
 pub mod codec;
 pub mod config;
 pub mod detect;
+pub mod linger;
 pub mod listing;
 pub mod logo;
 pub mod metrics;

@@ -20,6 +20,7 @@ use tonic_health::{ServingStatus, server::HealthReporter};
 use crate::{
     api::{AuditApi, CheckApi, RegistryApi, WatchApi},
     auth::{self, AuthLayer},
+    linger::Lingering,
     logo::LogoError,
     model::{Actor, BrandStatus, Command, Logo, Member, MemberKind, Revision, Slug},
     pb::marque::v1::{
@@ -392,13 +393,24 @@ impl Server {
         let stopped = async {
             let _ = stop_rx.await;
         };
-        let mut serving = match tls {
-            Some(tls) => tokio::spawn(router.serve_with_incoming_shutdown(
-                tls.incoming(incoming, options.tls_handshake_timeout),
-                stopped,
-            )),
-            None => tokio::spawn(router.serve_with_incoming_shutdown(incoming, stopped)),
-        };
+        // Every connection waits, when the server closes it, for the
+        // client to close its side: else the client may lose the last
+        // answers sent to it (a Watch stream's end as the server drains).
+        use tokio_stream::StreamExt as _;
+        let mut serving =
+            match tls {
+                Some(tls) => tokio::spawn(
+                    router.serve_with_incoming_shutdown(
+                        tls.incoming(incoming, options.tls_handshake_timeout)
+                            .map(|io| io.map(Lingering::new)),
+                        stopped,
+                    ),
+                ),
+                None => tokio::spawn(router.serve_with_incoming_shutdown(
+                    incoming.map(|io| io.map(Lingering::new)),
+                    stopped,
+                )),
+            };
 
         let started = async {
             let revision = load_with_retries(&registry, options.migrate).await;
