@@ -284,10 +284,63 @@ impl WatchFilter {
 
 type Sender = mpsc::Sender<Result<pb::WatchResponse, Status>>;
 
-async fn send(tx: &Sender, kind: pb::watch_response::Kind) -> bool {
-    tx.send(Ok(pb::WatchResponse { kind: Some(kind) }))
-        .await
-        .is_ok()
+/// Resolves once the server starts draining (at once if it has); never if
+/// it no longer can.
+async fn drained(draining: &mut watch::Receiver<bool>) {
+    if draining.wait_for(|draining| *draining).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// What `future` gives, or `None` if the server starts draining first (at
+/// once if it has): a Watch stream neither replays nor waits for a client
+/// once the server drains.
+async fn unless_draining<T>(
+    draining: &mut watch::Receiver<bool>,
+    future: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    tokio::select! {
+        biased;
+        () = drained(draining) => None,
+        output = future => Some(output),
+    }
+}
+
+/// Why a Watch stream stopped sending.
+enum Halt {
+    /// The client went away.
+    Gone,
+    /// The server started draining.
+    Draining,
+}
+
+impl Halt {
+    /// The stream's last word, for a stream whose client may resume from
+    /// `cursor`: none for a client that went away.
+    fn last_word(self, cursor: Revision) -> Option<Status> {
+        match self {
+            Halt::Gone => None,
+            Halt::Draining => Some(shutting_down(cursor)),
+        }
+    }
+}
+
+/// Sends `kind` to the client, waiting for room in its queue (a client that
+/// reads slowly, or not at all), unless the server starts draining first.
+async fn send(
+    tx: &Sender,
+    draining: &mut watch::Receiver<bool>,
+    kind: pb::watch_response::Kind,
+) -> Result<(), Halt> {
+    let sent = unless_draining(
+        draining,
+        tx.send(Ok(pb::WatchResponse { kind: Some(kind) })),
+    );
+    match sent.await {
+        Some(Ok(())) => Ok(()),
+        Some(Err(_)) => Err(Halt::Gone),
+        None => Err(Halt::Draining),
+    }
 }
 
 /// The error that ends a Watch stream whose key was revoked at `revision`.
@@ -297,23 +350,32 @@ fn key_revoked(revision: Revision) -> Status {
     ))
 }
 
-/// Ends a Watch stream the store failed, with where to resume.
-async fn store_unavailable(tx: &Sender, error: &(dyn std::fmt::Display + Sync), cursor: Revision) {
+/// The error that ends a Watch stream when the server drains.
+fn shutting_down(cursor: Revision) -> Status {
+    Status::unavailable(format!(
+        "the server is shutting down; resume from revision {cursor}"
+    ))
+}
+
+/// The error that ends a Watch stream the store failed, with where to
+/// resume; the store's error goes to the log.
+fn store_unavailable(error: &(dyn std::fmt::Display + Sync), cursor: Revision) -> Status {
     crate::auth::current_call_event!(
         tracing::Level::WARN,
         error = %error,
         "watch stream cut: store unavailable"
     );
-    let _ = tx
-        .send(Err(super::retry_later(
-            tonic::Code::Unavailable,
-            format!("the change feed is unavailable; resume from revision {cursor}"),
-        )))
-        .await;
+    super::retry_later(
+        tonic::Code::Unavailable,
+        format!("the change feed is unavailable; resume from revision {cursor}"),
+    )
 }
 
 /// Feeds one Watch stream until the client goes away, the store fails, the
-/// server drains, or the stream's API key is revoked.
+/// server drains, or the stream's API key is revoked; returns the stream's
+/// last word (none when the client went away). Draining ends it wherever
+/// it is: waiting for the next change, replaying history, or waiting for
+/// room in the queue of a client that reads slowly or not at all.
 async fn feed(
     registry: Arc<Registry>,
     filter: WatchFilter,
@@ -322,8 +384,10 @@ async fn feed(
     mut draining: watch::Receiver<bool>,
     reads: Arc<WatchReads>,
     tx: Sender,
-) {
+) -> Option<Status> {
     let mut revisions = registry.revisions();
+    // The last revision sent whole (every part of it): where the client
+    // may resume.
     let mut cursor = from;
     let mut reported = from;
     // Whether the stream has said anything yet: one that starts where the
@@ -335,10 +399,11 @@ async fn feed(
         // The head as this stream knows it: a shared read begun at it or
         // later holds everything up to it.
         let head = *revisions.borrow_and_update();
-        let read = reads.events_after(&registry, cursor, head).await;
-        let events = match read {
-            Ok(events) => events,
-            Err(e) => return store_unavailable(&tx, &e, cursor).await,
+        let read = reads.events_after(&registry, cursor, head);
+        let events = match unless_draining(&mut draining, read).await {
+            Some(Ok(events)) => events,
+            Some(Err(e)) => return Some(store_unavailable(&e, cursor)),
+            None => return Some(shutting_down(cursor)),
         };
         // Who owns a brand is read from the snapshot: one at least as new
         // as the events, else an event about a brand this replica has not
@@ -349,35 +414,33 @@ async fn feed(
         // never read the revocation's event.
         let mut snapshot = registry.snapshot();
         if events.last().map_or(cursor, |last| last.revision) > snapshot.revision() {
-            snapshot = match registry.latest_snapshot().await {
-                Ok(snapshot) => snapshot,
-                Err(e) => return store_unavailable(&tx, &e, cursor).await,
+            snapshot = match unless_draining(&mut draining, registry.latest_snapshot()).await {
+                Some(Ok(snapshot)) => snapshot,
+                Some(Err(e)) => return Some(store_unavailable(&e, cursor)),
+                None => return Some(shutting_down(cursor)),
             };
         }
         if filter.key_revoked_in(&snapshot) {
-            let _ = tx
-                .send(Err(Status::unauthenticated(
-                    "the API key of this stream is revoked",
-                )))
-                .await;
-            return;
+            return Some(Status::unauthenticated(
+                "the API key of this stream is revoked",
+            ));
         }
         for event in events.iter() {
             if filter.revokes_key(event) {
-                let _ = tx.send(Err(key_revoked(event.revision))).await;
-                return;
+                return Some(key_revoked(event.revision));
             }
-            cursor = event.revision;
             // A large revision goes out as parts, built one at a time.
             let mut from = Some(0);
             while let Some((part, next)) = from.and_then(|from| filter.part(&snapshot, event, from))
             {
-                if !send(&tx, pb::watch_response::Kind::Event(part)).await {
-                    return;
+                let part = pb::watch_response::Kind::Event(part);
+                if let Err(halt) = send(&tx, &mut draining, part).await {
+                    return halt.last_word(cursor);
                 }
-                (reported, spoke) = (cursor, true);
+                (reported, spoke) = (event.revision, true);
                 from = next;
             }
+            cursor = event.revision;
         }
         // A read cut short by size is not the end of the feed.
         if events.len() == WATCH_BATCH || (!events.is_empty() && *revisions.borrow() > cursor) {
@@ -385,8 +448,9 @@ async fn feed(
         }
         if cursor > reported || !spoke {
             let checkpoint = pb::Checkpoint { revision: cursor };
-            if !send(&tx, pb::watch_response::Kind::Checkpoint(checkpoint)).await {
-                return;
+            let checkpoint = pb::watch_response::Kind::Checkpoint(checkpoint);
+            if let Err(halt) = send(&tx, &mut draining, checkpoint).await {
+                return halt.last_word(cursor);
             }
             (reported, spoke) = (cursor, true);
         }
@@ -396,24 +460,17 @@ async fn feed(
                 .await
                 .is_ok()
         };
-        let drained = async { draining.wait_for(|draining| *draining).await.is_ok() };
         tokio::select! {
             _ = moved => {}
             () = tokio::time::sleep(checkpoint_every) => {
                 let checkpoint = pb::Checkpoint { revision: cursor };
-                if !send(&tx, pb::watch_response::Kind::Checkpoint(checkpoint)).await {
-                    return;
+                let checkpoint = pb::watch_response::Kind::Checkpoint(checkpoint);
+                if let Err(halt) = send(&tx, &mut draining, checkpoint).await {
+                    return halt.last_word(cursor);
                 }
             }
-            true = drained => {
-                let _ = tx
-                    .send(Err(Status::unavailable(format!(
-                        "the server is shutting down; resume from revision {cursor}"
-                    ))))
-                    .await;
-                return;
-            }
-            () = tx.closed() => return,
+            () = drained(&mut draining) => return Some(shutting_down(cursor)),
+            () = tx.closed() => return None,
         }
     }
 }
@@ -495,7 +552,15 @@ impl WatchApi {
                 caller.member
             ))
         })?;
-        let (tx, rx) = mpsc::channel(WATCH_QUEUE);
+        // One more place than the queue holds, kept for the stream's last
+        // word (the status that ends it), which so never waits for room: a
+        // stream that ends when the server drains, its queue full of what
+        // a slow client has not read yet, does not wait for that client.
+        let (tx, rx) = mpsc::channel(WATCH_QUEUE + 1);
+        let last_word = tx
+            .clone()
+            .try_reserve_owned()
+            .map_err(|_| ApiError::Internal(anyhow::anyhow!("a new Watch queue has no room")))?;
         let filter = WatchFilter {
             caller,
             brands,
@@ -512,7 +577,10 @@ impl WatchApi {
         );
         // The feed runs on a task of its own: its lines still name the call.
         tokio::spawn(crate::auth::CallLog::carry(async move {
-            feed.await;
+            match feed.await {
+                Some(status) => drop(last_word.send(Err(status))),
+                None => drop(last_word),
+            }
             drop(slot);
         }));
         Ok(ReceiverStream::new(rx))
@@ -812,5 +880,141 @@ mod tests {
             assert!(!set.insert(*kind), "{kind:?} is there");
             assert!(set.contains(*kind));
         }
+    }
+
+    /// The embedded store, which starts the server's drain during the
+    /// `drain_at`-th read of the change history.
+    struct DrainsAtRead {
+        inner: crate::store::MemoryStore,
+        reads: std::sync::atomic::AtomicUsize,
+        drain_at: usize,
+        draining: watch::Sender<bool>,
+    }
+
+    #[async_trait::async_trait]
+    impl crate::store::Store for DrainsAtRead {
+        fn kind(&self) -> &'static str {
+            "drains-at-read"
+        }
+        fn durable(&self) -> bool {
+            false
+        }
+        async fn load(&self) -> Result<Snapshot, crate::store::StoreError> {
+            self.inner.load().await
+        }
+        async fn events_after(
+            &self,
+            after: Revision,
+            limit: usize,
+            max_bytes: usize,
+        ) -> Result<Vec<ChangeEvent>, crate::store::StoreError> {
+            let read = self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            if read == self.drain_at {
+                self.draining.send_replace(true);
+            }
+            self.inner.events_after(after, limit, max_bytes).await
+        }
+        async fn committed_head(&self) -> Result<Revision, crate::store::StoreError> {
+            self.inner.committed_head().await
+        }
+        async fn audit(
+            &self,
+            query: &AuditQuery,
+        ) -> Result<Vec<ChangeEvent>, crate::store::StoreError> {
+            self.inner.audit(query).await
+        }
+        async fn begin(&self) -> Result<Box<dyn crate::store::WriteTx>, crate::store::StoreError> {
+            self.inner.begin().await
+        }
+    }
+
+    /// A Watch stream replaying a long history with nothing to send (its
+    /// filter keeps none of it) waits neither for its client nor for the
+    /// next change: when the server drains, it ends at the read it is at,
+    /// not once it has replayed the whole history.
+    #[tokio::test]
+    async fn a_replay_ends_when_the_server_drains() {
+        use crate::model::{Command, MemberKind, ResourceId};
+        let (draining_tx, draining) = watch::channel(false);
+        let store = Arc::new(DrainsAtRead {
+            inner: crate::store::MemoryStore::new(),
+            reads: Default::default(),
+            drain_at: 2,
+            draining: draining_tx,
+        });
+        let registry = Arc::new(Registry::new(store.clone(), Duration::ZERO));
+        registry.load().await.expect("load");
+        let operator = Slug::parse("operator").expect("slug");
+        let key = ResourceId::generate();
+        let write = async |commands: Vec<Command>| {
+            registry
+                .write(Actor::System, Default::default(), &commands)
+                .await
+                .expect("write")
+        };
+        write(vec![
+            Command::CreateMember {
+                id: operator.clone(),
+                display_name: "Operator".into(),
+                kind: MemberKind::Operator,
+            },
+            Command::CreateApiKey {
+                member: operator.clone(),
+                id: key.clone(),
+                description: String::new(),
+                secret_sha256: [0; 32],
+            },
+        ])
+        .await;
+        // Three reads' worth of revisions, none of them a logo.
+        for i in 1..3 * WATCH_BATCH {
+            write(vec![Command::CreateMember {
+                id: Slug::parse(&format!("member-{i}")).expect("slug"),
+                display_name: format!("Member {i}"),
+                kind: MemberKind::BrandOwner,
+            }])
+            .await;
+        }
+        let mut logos = KindSet::default();
+        logos.insert(pb::ResourceKind::Logo);
+        let filter = WatchFilter {
+            caller: Caller {
+                member: operator,
+                kind: MemberKind::Operator,
+                key,
+            },
+            brands: HashSet::new(),
+            kinds: logos,
+        };
+        let (tx, mut rx) = mpsc::channel(WATCH_QUEUE);
+        let last_word = tokio::time::timeout(
+            Duration::from_secs(30),
+            feed(
+                registry,
+                filter,
+                0,
+                Duration::from_secs(3600),
+                draining,
+                Arc::new(WatchReads::new()),
+                tx,
+            ),
+        )
+        .await
+        .expect("the stream ends")
+        .expect("with a status");
+        assert_eq!(last_word.code(), tonic::Code::Unavailable, "{last_word:?}");
+        assert!(
+            last_word.message().ends_with(&format!(
+                "shutting down; resume from revision {}",
+                2 * WATCH_BATCH
+            )),
+            "{last_word:?}"
+        );
+        assert_eq!(
+            store.reads.load(std::sync::atomic::Ordering::SeqCst),
+            2,
+            "no read after the drain began"
+        );
+        assert!(rx.try_recv().is_err(), "nothing to send, nothing sent");
     }
 }

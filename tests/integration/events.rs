@@ -461,10 +461,16 @@ const BULK_ROWS: usize = 30_000;
 
 /// Imports [`BULK_ROWS`] authorizations of alpha in one revision; returns it.
 async fn import_bulk(server: &TestServer) -> u64 {
+    import_bulk_of(server, "bulk").await
+}
+
+/// Imports [`BULK_ROWS`] authorizations of alpha, for the sellers
+/// `{prefix}-seller-{n}`, in one revision; returns it.
+async fn import_bulk_of(server: &TestServer, prefix: &str) -> u64 {
     let rows: Vec<pb::Authorization> = (0..BULK_ROWS)
         .map(|i| pb::Authorization {
             platform: "members/platform-p".into(),
-            seller_account: format!("bulk-seller-{i:05}"),
+            seller_account: format!("{prefix}-seller-{i:05}"),
             nice_classes: vec![14, 18],
             regions: vec!["FR".into(), "CN".into()],
             ..Default::default()
@@ -1200,5 +1206,77 @@ async fn streams_at_the_head_share_one_read_of_a_write() {
     assert!(
         reads <= 2,
         "{reads} reads of the history for one write seen by {STREAMS} streams"
+    );
+}
+
+/// A Watch stream that waits for room in the queue of a client that has
+/// stopped reading (a replay from an old revision, sent faster than the
+/// client takes it) ends when the server drains: the client, reading
+/// again, gets what was already on its way, then UNAVAILABLE with a
+/// revision to resume from, not the rest of the history; and the drain
+/// does not wait for the replay.
+#[tokio::test]
+async fn a_watch_waiting_for_a_client_that_stopped_reading_ends_when_the_server_drains() {
+    let mut start = Start::fixture();
+    start.options.shutdown_grace = Duration::from_millis(100);
+    start.options.drain_timeout = Duration::from_secs(20);
+    let mut server = start.start().await;
+    // More than a client, a connection and the stream's queue hold: about
+    // 9 MiB of parts.
+    import_bulk_of(&server, "first").await;
+    let head = import_bulk_of(&server, "second").await;
+    let mut stream = watch_client(&server, Who::OwnerA)
+        .watch(pb::WatchRequest::default())
+        .await
+        .expect("watch")
+        .into_inner();
+    let mut health = tonic_health::pb::health_client::HealthClient::new(server.channel())
+        .watch(tonic_health::pb::HealthCheckRequest::default())
+        .await
+        .expect("health watch")
+        .into_inner();
+
+    let began = std::time::Instant::now();
+    let task = server.begin_shutdown();
+    // The health stream ends when the server drains; only then does the
+    // client read its Watch stream again.
+    while health.message().await.is_ok_and(|status| status.is_some()) {}
+    let mut parts: Vec<pb::ChangeEvent> = Vec::new();
+    let ended = loop {
+        match stream.message().await {
+            Ok(Some(message)) => match message.kind.expect("kind") {
+                Kind::Event(part) => parts.push(part),
+                Kind::Checkpoint(c) => panic!("checkpoint {c:?} in the replay"),
+            },
+            Ok(None) => panic!("the stream ended without a status"),
+            Err(status) => break status,
+        }
+    };
+    assert_eq!(ended.code(), Code::Unavailable, "{ended:?}");
+    let resume: u64 = ended
+        .message()
+        .rsplit_once("resume from revision ")
+        .and_then(|(_, revision)| revision.parse().ok())
+        .unwrap_or_else(|| panic!("no revision to resume from: {ended:?}"));
+    assert!(resume < head, "the stream replayed the history to the end");
+    // Every revision up to the one to resume from arrived whole; of the
+    // next, some parts at most.
+    let whole: Vec<u64> = parts
+        .iter()
+        .filter(|part| !part.continued)
+        .map(|part| part.revision)
+        .collect();
+    assert_eq!(whole, (1..=resume).collect::<Vec<_>>());
+    assert!(parts.iter().all(|part| part.revision <= resume + 1));
+
+    let result = tokio::time::timeout(Duration::from_secs(30), task)
+        .await
+        .expect("the server stops")
+        .expect("join");
+    result.expect("clean exit");
+    assert!(
+        began.elapsed() < Duration::from_secs(10),
+        "the drain waited {:?}",
+        began.elapsed()
     );
 }
