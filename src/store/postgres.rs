@@ -836,6 +836,25 @@ impl WriteTx for PostgresTx {
 }
 
 impl PostgresTx {
+    /// The stored event of `revision`, read once the row lock is free.
+    async fn stored_event(&self, revision: i64) -> Result<Option<tokio_postgres::Row>, String> {
+        let client = self.pool.get().await.map_err(|e| e.to_string())?;
+        client
+            .query_one(
+                "SELECT revision FROM registry_head WHERE singleton FOR UPDATE",
+                &[],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        client
+            .query_opt(
+                "SELECT event FROM change_events WHERE revision = $1",
+                &[&revision],
+            )
+            .await
+            .map_err(|e| e.to_string())
+    }
+
     /// Whether the event of `revision`, whose COMMIT got no answer, was
     /// committed, asked on another connection once the transaction has
     /// ended: the row lock it held is taken (and let go) first, so the
@@ -855,22 +874,16 @@ impl PostgresTx {
                  ({why}); retry it with its request id"
             ))
         };
-        let client = self.pool.get().await.map_err(|e| unknown(e.to_string()))?;
-        client
-            .query_one(
-                "SELECT revision FROM registry_head WHERE singleton FOR UPDATE",
-                &[],
-            )
-            .await
-            .map_err(|e| unknown(e.to_string()))?;
-        let stored = client
-            .query_opt(
-                "SELECT event FROM change_events WHERE revision = $1",
-                &[&revision],
-            )
-            .await
-            .map_err(|e| unknown(e.to_string()))?;
-        match stored {
+        // Twice: the pool may hand out a connection that broke with the
+        // first one and that it has not seen closed yet.
+        let mut stored = Err(String::new());
+        for _ in 0..2 {
+            stored = self.stored_event(revision).await;
+            if stored.is_ok() {
+                break;
+            }
+        }
+        match stored.map_err(unknown)? {
             Some(row) if row.get::<_, &[u8]>(0) == body => {
                 tracing::warn!(
                     revision,

@@ -291,7 +291,7 @@ impl Proxy {
         let connections: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
         let (m, conns) = (mode.clone(), connections.clone());
         tokio::spawn(async move {
-            while let Ok((mut inbound, _)) = listener.accept().await {
+            while let Ok((inbound, _)) = listener.accept().await {
                 let task = match m.load(Ordering::SeqCst) {
                     REFUSED => continue, // dropped at once
                     STALLED => tokio::spawn(async move {
@@ -299,21 +299,11 @@ impl Proxy {
                         let _held = inbound;
                         std::future::pending::<()>().await;
                     }),
-                    CUT_AT_COMMIT => {
-                        let upstream = upstream.clone();
+                    _ => {
+                        let (upstream, mode) = (upstream.clone(), m.clone());
                         tokio::spawn(async move {
                             if let Ok(outbound) = tokio::net::TcpStream::connect(upstream).await {
-                                cut_at_commit(inbound, outbound).await;
-                            }
-                        })
-                    }
-                    _ => {
-                        let upstream = upstream.clone();
-                        tokio::spawn(async move {
-                            if let Ok(mut outbound) = tokio::net::TcpStream::connect(upstream).await
-                            {
-                                let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound)
-                                    .await;
+                                relay(inbound, outbound, mode).await;
                             }
                         })
                     }
@@ -355,13 +345,14 @@ impl Proxy {
 const OPEN: u8 = 0;
 const REFUSED: u8 = 1;
 const STALLED: u8 = 2;
-/// Relayed until the client sends `COMMIT`: that reaches the database, its
-/// answer never reaches the client, and the connection drops.
+/// Open connections, new and already open, are relayed until one sends
+/// `COMMIT`: that reaches the database, its answer never reaches the
+/// client, that connection drops, and the proxy is [`OPEN`] again.
 const CUT_AT_COMMIT: u8 = 3;
 
-/// Relays `client` and `server` until the client sends `COMMIT`
-/// ([`CUT_AT_COMMIT`]).
-async fn cut_at_commit(client: tokio::net::TcpStream, server: tokio::net::TcpStream) {
+/// Relays `client` and `server` while the proxy is open; the first `COMMIT`
+/// a client sends while it is [`CUT_AT_COMMIT`] ends the relay.
+async fn relay(client: tokio::net::TcpStream, server: tokio::net::TcpStream, mode: Arc<AtomicU8>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let (mut client_rx, mut client_tx) = client.into_split();
     let (mut server_rx, mut server_tx) = server.into_split();
@@ -385,7 +376,11 @@ async fn cut_at_commit(client: tokio::net::TcpStream, server: tokio::net::TcpStr
         if n == 0 {
             break;
         }
-        let commit = buffer[..n].windows(7).any(|w| w == b"COMMIT\0");
+        let commit = mode.load(Ordering::SeqCst) == CUT_AT_COMMIT
+            && buffer[..n].windows(7).any(|w| w == b"COMMIT\0")
+            && mode
+                .compare_exchange(CUT_AT_COMMIT, OPEN, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok();
         if commit {
             committing.store(true, Ordering::SeqCst);
         }
@@ -652,7 +647,8 @@ async fn a_commit_whose_answer_is_lost_is_found_committed() {
     let keys = Keys::generate();
     let server = replica(&proxied, &keys, true).await;
     let mut owner = server.registry_as(Who::OwnerA);
-    proxy.set(CUT_AT_COMMIT).await;
+    // The connections stay: the write commits on one the pool holds.
+    proxy.mode.store(CUT_AT_COMMIT, Ordering::SeqCst);
     let mut request = brand("committed-unheard");
     request.request_id = String::new();
     let created = owner
@@ -660,7 +656,7 @@ async fn a_commit_whose_answer_is_lost_is_found_committed() {
         .await
         .expect("the write is answered as committed")
         .into_inner();
-    proxy.restore().await;
+    assert_eq!(proxy.mode.load(Ordering::SeqCst), OPEN, "a COMMIT was cut");
     let fresh = postgres_store(&url).load().await.expect("load");
     assert_eq!(fresh.revision(), created.revision);
     assert!(fresh.brand("committed-unheard").is_some());
