@@ -651,12 +651,31 @@ mod tests {
         Ok(())
     }
 
-    #[test]
-    fn a_quiet_snapshot_adopts_a_finished_base_without_a_change() {
-        let mut resources: BTreeMap<_, _> = (0..8u8)
+    /// Eight active brands, each with a trademark, by key.
+    fn eight_brands() -> BTreeMap<(u8, String, String), Resource> {
+        (0..8u8)
             .flat_map(|b| [brand(b, b, None, true, false), trademark(b)])
             .map(|r| (key(&r), r))
-            .collect();
+            .collect()
+    }
+
+    /// Brand `b` renamed (and given an alias) in `snapshot` and `resources`.
+    fn rename_brand(
+        snapshot: &mut Snapshot,
+        resources: &mut BTreeMap<(u8, String, String), Resource>,
+        b: u8,
+    ) {
+        let after = brand(b, b + 1, Some(b + 2), true, false);
+        let before = resources.insert(key(&after), after.clone());
+        snapshot.apply_change(&Change {
+            before,
+            after: Some(after),
+        });
+    }
+
+    #[test]
+    fn a_quiet_snapshot_adopts_a_finished_base_without_a_change() {
+        let mut resources = eight_brands();
         let mut snapshot = Snapshot::from_resources(1, resources.values().cloned());
         snapshot.detection.set_limits(OverlayLimits {
             rebuild_at: 3,
@@ -664,12 +683,7 @@ mod tests {
         });
         assert!(!snapshot.background_finished());
         for b in 0..3u8 {
-            let after = brand(b, b + 1, Some(b + 2), true, false);
-            let before = resources.insert(key(&after), after.clone());
-            snapshot.apply_change(&Change {
-                before,
-                after: Some(after),
-            });
+            rename_brand(&mut snapshot, &mut resources, b);
             snapshot.refresh_indexes();
         }
         // The third changed brand started a new base on another thread.
@@ -692,10 +706,7 @@ mod tests {
 
     #[test]
     fn a_base_build_that_panics_wakes_the_refresh_waiting_for_it_and_the_index_is_built_here() {
-        let mut resources: BTreeMap<_, _> = (0..8u8)
-            .flat_map(|b| [brand(b, b, None, true, false), trademark(b)])
-            .map(|r| (key(&r), r))
-            .collect();
+        let mut resources = eight_brands();
         let mut snapshot = Snapshot::from_resources(1, resources.values().cloned());
         snapshot.detection.set_limits(OverlayLimits {
             rebuild_at: 2,
@@ -705,12 +716,7 @@ mod tests {
         // until then it runs.
         let tell = crate::snapshot::background::tests::next_job_panics_when_told();
         for b in 0..4u8 {
-            let after = brand(b, b + 1, Some(b + 2), true, false);
-            let before = resources.insert(key(&after), after.clone());
-            snapshot.apply_change(&Change {
-                before,
-                after: Some(after),
-            });
+            rename_brand(&mut snapshot, &mut resources, b);
             if b < 3 {
                 snapshot.refresh_indexes();
             }
@@ -736,10 +742,7 @@ mod tests {
 
     #[test]
     fn building_a_base_here_on_a_worker_lets_the_runtime_run_its_other_tasks() {
-        let resources: BTreeMap<_, _> = (0..8u8)
-            .flat_map(|b| [brand(b, b, None, true, false), trademark(b)])
-            .map(|r| (key(&r), r))
-            .collect();
+        let resources = eight_brands();
         let mut snapshot = Snapshot::from_resources(1, resources.values().cloned());
         let (release, released) = std::sync::mpsc::channel();
         let rebuilt = on_a_single_worker(release, move || {
@@ -761,10 +764,7 @@ mod tests {
             ops in proptest::collection::vec(op(), 0..60),
             rebuild_at in 1usize..6,
         ) {
-            let mut resources: BTreeMap<_, _> = (0..8u8)
-                .flat_map(|b| [brand(b, b, None, true, false), trademark(b)])
-                .map(|r| (key(&r), r))
-                .collect();
+            let mut resources = eight_brands();
             let mut snapshot = Snapshot::from_resources(1, resources.values().cloned());
             snapshot.detection.set_limits(OverlayLimits { rebuild_at, wait_at: rebuild_at * 2 });
             for op in ops {
