@@ -19,6 +19,7 @@ use arc_swap::ArcSwap;
 use tokio::sync::watch;
 
 use crate::{
+    api::page_token::PageTokens,
     model::{Actor, Change, ChangeEvent, Command, ResourceId, Revision, Slug},
     snapshot::{PlanError, Snapshot},
     store::{Store, StoreError, WriteTx},
@@ -134,6 +135,9 @@ pub struct Registry {
     /// The highest head the store has reported: revisions up to it are
     /// committed, with no need to ask again.
     known_head: std::sync::atomic::AtomicU64,
+    /// Page tokens sealed under the store's shared secret, read at the
+    /// first load ([`Registry::page_tokens`]).
+    page_tokens: std::sync::OnceLock<PageTokens>,
 }
 
 /// A read of the store's committed head ([`Registry::committed_head`]).
@@ -170,6 +174,7 @@ impl Registry {
             catching_up: tokio::sync::Mutex::new(()),
             head_read: tokio::sync::Mutex::new(None),
             known_head: std::sync::atomic::AtomicU64::new(0),
+            page_tokens: std::sync::OnceLock::new(),
         }
     }
 
@@ -301,6 +306,10 @@ impl Registry {
     /// # Errors
     /// When the store cannot be read.
     pub async fn load(&self) -> Result<Revision, StoreError> {
+        if self.page_tokens.get().is_none() {
+            let secret = self.store.page_token_secret().await?;
+            let _ = self.page_tokens.set(PageTokens::new(&secret));
+        }
         let snapshot = self.store.load().await?;
         let revision = snapshot.revision();
         report_layers(&snapshot);
@@ -309,6 +318,16 @@ impl Registry {
         self.loaded
             .store(true, std::sync::atomic::Ordering::Release);
         Ok(revision)
+    }
+
+    /// What seals and opens this registry's page tokens: the same on every
+    /// replica of one store, so any replica continues a listing another
+    /// began.
+    ///
+    /// # Errors
+    /// [`RegistryError::Loading`] before the first load.
+    pub fn page_tokens(&self) -> Result<&PageTokens, RegistryError> {
+        self.page_tokens.get().ok_or(RegistryError::Loading)
     }
 
     /// Whether the first snapshot is loaded.
@@ -777,6 +796,9 @@ mod tests {
         }
         async fn committed_head(&self) -> Result<Revision, StoreError> {
             self.inner.committed_head().await
+        }
+        async fn page_token_secret(&self) -> Result<[u8; 32], StoreError> {
+            self.inner.page_token_secret().await
         }
         async fn audit(&self, query: &AuditQuery) -> Result<Vec<ChangeEvent>, StoreError> {
             self.inner.audit(query).await

@@ -8,8 +8,8 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
 use super::{
-    ApiError, ApiResult, MemberSlots, caller, convert, next_page_token, page_size, page_token,
-    parse_brand_name, parse_member_name, validate::Violations,
+    ApiError, ApiResult, MemberSlots, caller, convert, page_size, parse_brand_name,
+    parse_member_name, validate::Violations,
 };
 use crate::{
     auth::{self, AuditScope, Caller},
@@ -659,13 +659,16 @@ impl AuditApi {
         };
         let limit = page_size(req.page_size, "page_size", &mut v);
         let list = format!("ListAuditEvents {}\n{}", req.brand, req.actor);
-        let start = page_token(&req.page_token, &list, "page_token", &mut v).and_then(|token| {
-            let start = AuditStart::parse(&token);
-            if start.is_none() {
-                v.add("page_token", super::NOT_ISSUED);
-            }
-            start
-        });
+        let tokens = self.registry.page_tokens()?;
+        let start = tokens
+            .read(&req.page_token, &list, "page_token", &mut v)
+            .and_then(|token| {
+                let start = AuditStart::parse(&token);
+                if start.is_none() {
+                    v.add("page_token", super::NOT_ISSUED);
+                }
+                start
+            });
         v.finish()?;
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
         let requested = match &brand {
@@ -766,7 +769,7 @@ impl AuditApi {
         }
         Ok(pb::ListAuditEventsResponse {
             events: parts,
-            next_page_token: next_page_token(&list, next.map(|start| start.to_string())),
+            next_page_token: tokens.issue(&list, next.map(|start| start.to_string())),
             revision: snapshot.revision(),
         })
     }
@@ -916,6 +919,9 @@ mod tests {
         }
         async fn committed_head(&self) -> Result<Revision, crate::store::StoreError> {
             self.inner.committed_head().await
+        }
+        async fn page_token_secret(&self) -> Result<[u8; 32], crate::store::StoreError> {
+            self.inner.page_token_secret().await
         }
         async fn audit(
             &self,

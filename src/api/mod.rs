@@ -25,6 +25,7 @@ use crate::{
 pub mod check;
 pub mod convert;
 pub mod events;
+pub mod page_token;
 pub mod registry;
 pub mod validate;
 
@@ -376,86 +377,7 @@ pub fn page_size(value: i32, field: &str, v: &mut validate::Violations) -> usize
     }
 }
 
-/// The violation of a page token this service did not issue.
-pub const NOT_ISSUED: &str = "is not a page token this service issued";
-
-/// What a page token is tied to: the list and every request field that
-/// picks its items (`ListTrademarks brands/aurelle`). A token continues
-/// only the list it came from (AIP-158): one from another parent or other
-/// filters would silently skip or repeat items.
-fn scope_tag(scope: &str) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(&Sha256::digest(scope.as_bytes())[..8])
-}
-
-/// Decodes a page token into the key to continue after, checking that it
-/// was issued for the same `scope` ([`next_page_token`]). Tokens issued
-/// before tokens were tied to their list (`after:{key}` alone) are still
-/// read, so a listing in progress across an upgrade goes on.
-pub fn page_token(
-    token: &str,
-    scope: &str,
-    field: &str,
-    v: &mut validate::Violations,
-) -> Option<String> {
-    if token.is_empty() {
-        return None;
-    }
-    let decoded = hex::decode(token)
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok());
-    let Some((after, tag)) = decoded
-        .as_deref()
-        .and_then(|s| {
-            let rest = s.strip_prefix("after:")?;
-            Some(match rest.split_once("\nfor:") {
-                Some((after, tag)) => (after, Some(tag)),
-                None => (rest, None),
-            })
-        })
-        .filter(|(after, _)| !after.is_empty())
-    else {
-        v.add(field, NOT_ISSUED);
-        return None;
-    };
-    if tag.is_some_and(|tag| tag != scope_tag(scope)) {
-        v.add(
-            field,
-            "was issued for another list: a page token continues only the list it came \
-             from, with the same parent and filters",
-        );
-        return None;
-    }
-    Some(after.to_string())
-}
-
-/// Decodes a page token of a list of a parent's children (trademarks,
-/// logos, API keys, authorizations) into the id to continue after. A token
-/// whose key is not an id was not issued by this service: it is refused,
-/// never read as "from the start".
-pub fn child_page_token(
-    token: &str,
-    scope: &str,
-    field: &str,
-    v: &mut validate::Violations,
-) -> Option<ResourceId> {
-    let after = page_token(token, scope, field, v)?;
-    match ResourceId::parse(&after) {
-        Ok(id) => Some(id),
-        Err(_) => {
-            v.add(field, NOT_ISSUED);
-            None
-        }
-    }
-}
-
-/// Encodes the key to continue after as an opaque token, tied to `scope`
-/// ([`page_token`]).
-pub fn next_page_token(scope: &str, after: Option<String>) -> String {
-    after
-        .map(|a| hex::encode(format!("after:{a}\nfor:{}", scope_tag(scope))))
-        .unwrap_or_default()
-}
+pub use page_token::NOT_ISSUED;
 
 /// Parses `members/{member}`.
 pub fn parse_member_name(name: &str, field: &str, v: &mut validate::Violations) -> Option<Slug> {

@@ -8,9 +8,8 @@ use tokio_stream::StreamExt;
 use tonic::{Request, Response, Status, Streaming};
 
 use super::{
-    ApiError, ApiResult, Fingerprint, MemberSlots, caller, child_page_token, convert, fingerprint,
-    next_page_token, page_size, page_token, parse_brand_name, parse_child_name, parse_member_name,
-    validate::Violations, write_meta,
+    ApiError, ApiResult, Fingerprint, MemberSlots, caller, convert, fingerprint, page_size,
+    parse_brand_name, parse_child_name, parse_member_name, validate::Violations, write_meta,
 };
 use crate::{
     auth::{self, Caller},
@@ -522,13 +521,14 @@ impl RegistryApi {
         let mut v = Violations::new();
         let limit = page_size(req.page_size, "page_size", &mut v);
         let scope = "ListMembers";
-        let after = page_token(&req.page_token, scope, "page_token", &mut v);
+        let tokens = self.registry.page_tokens()?;
+        let after = tokens.read(&req.page_token, scope, "page_token", &mut v);
         v.finish()?;
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
         let (members, next) = snapshot.list_members(after.as_deref(), limit);
         Ok(pb::ListMembersResponse {
             members: members.iter().map(|m| convert::member(m)).collect(),
-            next_page_token: next_page_token(scope, next),
+            next_page_token: tokens.issue(scope, next),
             revision: snapshot.revision(),
         })
     }
@@ -577,7 +577,8 @@ impl RegistryApi {
         let member = parse_member_name(&req.parent, "parent", &mut v);
         let limit = page_size(req.page_size, "page_size", &mut v);
         let scope = format!("ListApiKeys {}", req.parent);
-        let after = child_page_token(&req.page_token, &scope, "page_token", &mut v);
+        let tokens = self.registry.page_tokens()?;
+        let after = tokens.read_child(&req.page_token, &scope, "page_token", &mut v);
         let member = v.done(member)?;
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
         if snapshot.member(member.as_str()).is_none() {
@@ -586,7 +587,7 @@ impl RegistryApi {
         let (keys, next) = snapshot.list_api_keys(&member, after.as_ref(), limit);
         Ok(pb::ListApiKeysResponse {
             api_keys: keys.iter().map(|k| convert::api_key(k)).collect(),
-            next_page_token: next_page_token(&scope, next),
+            next_page_token: tokens.issue(&scope, next),
             revision: snapshot.revision(),
         })
     }
@@ -681,13 +682,14 @@ impl RegistryApi {
         };
         let limit = page_size(req.page_size, "page_size", &mut v);
         let scope = format!("ListBrands {}", req.owner);
-        let after = page_token(&req.page_token, &scope, "page_token", &mut v);
+        let tokens = self.registry.page_tokens()?;
+        let after = tokens.read(&req.page_token, &scope, "page_token", &mut v);
         v.finish()?;
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
         let (brands, next) = snapshot.list_brands(owner.as_ref(), after.as_deref(), limit);
         Ok(pb::ListBrandsResponse {
             brands: brands.iter().map(|b| convert::brand(b)).collect(),
-            next_page_token: next_page_token(&scope, next),
+            next_page_token: tokens.issue(&scope, next),
             revision: snapshot.revision(),
         })
     }
@@ -1006,14 +1008,15 @@ impl RegistryApi {
         let brand = parse_brand_name(&req.parent, "parent", &mut v);
         let limit = page_size(req.page_size, "page_size", &mut v);
         let scope = format!("ListTrademarks {}", req.parent);
-        let after = child_page_token(&req.page_token, &scope, "page_token", &mut v);
+        let tokens = self.registry.page_tokens()?;
+        let after = tokens.read_child(&req.page_token, &scope, "page_token", &mut v);
         let brand = v.done(brand)?;
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
         Self::existing_brand(&snapshot, &brand)?;
         let (items, next) = snapshot.list_trademarks(&brand, after.as_ref(), limit);
         Ok(pb::ListTrademarksResponse {
             trademarks: items.iter().map(|t| convert::trademark(t)).collect(),
-            next_page_token: next_page_token(&scope, next),
+            next_page_token: tokens.issue(&scope, next),
             revision: snapshot.revision(),
         })
     }
@@ -1117,14 +1120,15 @@ impl RegistryApi {
         let brand = parse_brand_name(&req.parent, "parent", &mut v);
         let limit = page_size(req.page_size, "page_size", &mut v);
         let scope = format!("ListLogos {}", req.parent);
-        let after = child_page_token(&req.page_token, &scope, "page_token", &mut v);
+        let tokens = self.registry.page_tokens()?;
+        let after = tokens.read_child(&req.page_token, &scope, "page_token", &mut v);
         let brand = v.done(brand)?;
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
         Self::existing_brand(&snapshot, &brand)?;
         let (items, next) = snapshot.list_logos(&brand, after.as_ref(), limit);
         Ok(pb::ListLogosResponse {
             logos: items.iter().map(|l| convert::logo(l)).collect(),
-            next_page_token: next_page_token(&scope, next),
+            next_page_token: tokens.issue(&scope, next),
             revision: snapshot.revision(),
         })
     }
@@ -1309,7 +1313,8 @@ impl RegistryApi {
             "ListAuthorizations {}\n{}\n{}",
             req.parent, req.platform, req.seller_account
         );
-        let after = child_page_token(&req.page_token, &list, "page_token", &mut v);
+        let tokens = self.registry.page_tokens()?;
+        let after = tokens.read_child(&req.page_token, &list, "page_token", &mut v);
         let brand = v.done(brand)?;
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
         let brand = Self::existing_brand(&snapshot, &brand)?;
@@ -1329,7 +1334,7 @@ impl RegistryApi {
         });
         Ok(pb::ListAuthorizationsResponse {
             authorizations: items.iter().map(|a| convert::authorization(a)).collect(),
-            next_page_token: next_page_token(&list, next),
+            next_page_token: tokens.issue(&list, next),
             revision: snapshot.revision(),
         })
     }

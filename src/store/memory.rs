@@ -14,10 +14,25 @@ use crate::{
 };
 
 /// The in-memory store.
-#[derive(Default, Clone)]
+#[derive(Clone)]
 pub struct MemoryStore {
     /// The log and the request-id index; the mutex is the write lock.
     inner: Arc<Mutex<Log>>,
+    /// The page token secret ([`Store::page_token_secret`]): drawn when
+    /// the store is made, as nothing outlives it.
+    secret: [u8; 32],
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        use rand::RngCore as _;
+        let mut secret = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut secret);
+        Self {
+            inner: Arc::default(),
+            secret,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -57,6 +72,10 @@ impl Store for MemoryStore {
 
     fn durable(&self) -> bool {
         false
+    }
+
+    async fn page_token_secret(&self) -> Result<[u8; 32], StoreError> {
+        Ok(self.secret)
     }
 
     async fn load(&self) -> Result<Snapshot, StoreError> {

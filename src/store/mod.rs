@@ -159,6 +159,15 @@ pub trait Store: Send + Sync + 'static {
     /// When the store cannot be reached.
     async fn begin(&self) -> Result<Box<dyn WriteTx>, StoreError>;
 
+    /// The secret that page tokens are sealed under
+    /// ([`crate::api::page_token`]): drawn at random the first time it is
+    /// asked for and kept by the store, so every replica of one registry
+    /// seals and opens tokens alike, across restarts.
+    ///
+    /// # Errors
+    /// When the store cannot be read or written.
+    async fn page_token_secret(&self) -> Result<[u8; 32], StoreError>;
+
     /// Makes the store ready to serve: applies (`migrate`) or verifies the
     /// schema. The default has nothing to do.
     ///

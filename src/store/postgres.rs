@@ -482,6 +482,38 @@ impl Store for PostgresStore {
         Ok(head as Revision)
     }
 
+    async fn page_token_secret(&self) -> Result<[u8; 32], StoreError> {
+        use rand::RngCore as _;
+        let mut drawn = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut drawn);
+        let client = self.client().await?;
+        // The first replica to ask stores its draw; every other keeps that
+        // one (an insert that meets a concurrent one waits for it, then
+        // does nothing).
+        client
+            .execute(
+                "INSERT INTO service_secrets (name, secret) VALUES ('page_tokens', $1) \
+                 ON CONFLICT (name) DO NOTHING",
+                &[&drawn.as_slice()],
+            )
+            .await
+            .map_err(classify)?;
+        let stored: Vec<u8> = client
+            .query_one(
+                "SELECT secret FROM service_secrets WHERE name = 'page_tokens'",
+                &[],
+            )
+            .await
+            .map_err(classify)?
+            .get(0);
+        <[u8; 32]>::try_from(stored.as_slice()).map_err(|_| {
+            StoreError::Internal(anyhow::anyhow!(
+                "the stored page token secret is {} bytes, not 32",
+                stored.len()
+            ))
+        })
+    }
+
     async fn audit(&self, query: &super::AuditQuery) -> Result<Vec<ChangeEvent>, StoreError> {
         let client = self.client().await?;
         let before = query.before.map(to_i64).transpose()?;

@@ -534,10 +534,24 @@ async fn replicas_racing_to_migrate_migrate_once() {
         .collect();
     let results = futures_util::future::join_all(stores.iter().map(|s| s.migrate())).await;
     let applied: Vec<usize> = results.into_iter().map(|r| r.expect("migrate")).collect();
+    let embedded = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+        .expect("migrations/")
+        .filter(|entry| {
+            entry
+                .as_ref()
+                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "sql"))
+        })
+        .count();
+    assert!(embedded >= 2);
     assert_eq!(
         applied.iter().sum::<usize>(),
+        embedded,
+        "the migrations were applied once, all by one replica: {applied:?}"
+    );
+    assert_eq!(
+        applied.iter().filter(|&&n| n > 0).count(),
         1,
-        "one replica applied the one migration: {applied:?}"
+        "one replica applied them: {applied:?}"
     );
     for store in &stores {
         store.verify_migrations().await.expect("verified");

@@ -1526,6 +1526,166 @@ async fn a_page_token_that_names_no_id_is_an_invalid_argument() {
         .expect("an untied token");
 }
 
+/// A platform's listing of a brand with many other platforms'
+/// authorizations ends a page early after reading past 10,000 of theirs,
+/// and its token continues after the last one read: the token must show
+/// nothing of it (ids are the platform's private data). Tokens are
+/// sealed; any replica of the registry reads one another issued.
+#[tokio::test]
+async fn a_page_token_shows_nothing_of_the_rows_it_read_past() {
+    let (store, url) = common::new_store().await;
+    let mut start = common::Start::fixture();
+    start.store = Some(store.clone());
+    let keys = start.keys.clone();
+    let server = start.start().await;
+    // A second replica: on PostgreSQL a store of its own over the same
+    // database, as another process would have.
+    let mut start = common::Start::fixture();
+    start.keys = keys;
+    start.options.seed = None;
+    start.store = Some(match url {
+        Some(url) => common::postgres_store(&url),
+        None => store,
+    });
+    let replica = start.start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let others: Vec<pb::Authorization> = (0..10_050)
+        .map(|i| row("members/platform-q", &format!("q-seller-{i:05}"), &["CN"]))
+        .collect();
+    owner
+        .import_authorizations(tokio_stream::iter(common::import_messages(
+            "brands/alpha",
+            &others,
+            2_000,
+            "",
+        )))
+        .await
+        .expect("import platform-q's sellers");
+    for seller in ["p-first", "p-second"] {
+        owner
+            .authorize_seller(authorize(row("members/platform-p", seller, &["CN"])))
+            .await
+            .expect("authorize for platform-p");
+    }
+    let mut hidden = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = owner
+            .list_authorizations(pb::ListAuthorizationsRequest {
+                parent: "brands/alpha".into(),
+                platform: "members/platform-q".into(),
+                page_size: 1000,
+                page_token: token,
+                ..Default::default()
+            })
+            .await
+            .expect("the owner lists platform-q's authorizations")
+            .into_inner();
+        hidden.extend(
+            page.authorizations
+                .iter()
+                .map(|a| a.name.rsplit('/').next().expect("id").to_string()),
+        );
+        token = page.next_page_token;
+        if token.is_empty() {
+            break;
+        }
+    }
+    assert!(hidden.len() >= others.len());
+    let mut own: Vec<String> = owner
+        .list_authorizations(pb::ListAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            platform: "members/platform-p".into(),
+            page_size: 1000,
+            ..Default::default()
+        })
+        .await
+        .expect("the owner lists platform-p's authorizations")
+        .into_inner()
+        .authorizations
+        .into_iter()
+        .map(|a| a.seller_account)
+        .collect();
+    own.sort();
+    assert!(own.iter().any(|s| s == "p-second"));
+
+    // Platform P pages through the brand: every page reads past at most
+    // 10,000 of Q's rows, so some end early, with a token after one of them.
+    let mut seen = Vec::new();
+    let mut tokens = Vec::new();
+    let mut token = String::new();
+    for page_number in 0.. {
+        assert!(page_number < 10, "the listing ends");
+        // Pages alternate between the replicas: each reads the other's token.
+        let mut platform = if page_number % 2 == 0 {
+            server.registry_as(Who::PlatformP)
+        } else {
+            replica.registry_as(Who::PlatformP)
+        };
+        let page = platform
+            .list_authorizations(pb::ListAuthorizationsRequest {
+                parent: "brands/alpha".into(),
+                page_size: 1000,
+                page_token: token,
+                min_revision: revision(&server).await,
+                ..Default::default()
+            })
+            .await
+            .expect("platform-p lists its own authorizations")
+            .into_inner();
+        seen.extend(page.authorizations.into_iter().map(|a| a.seller_account));
+        token = page.next_page_token;
+        if token.is_empty() {
+            break;
+        }
+        tokens.push(token.clone());
+    }
+    seen.sort();
+    assert_eq!(seen, own);
+    assert!(!tokens.is_empty(), "a page ended early");
+    for token in &tokens {
+        let shown: Vec<String> = [
+            hex::decode(token).ok(),
+            token
+                .split_once('.')
+                .and_then(|(_, b)| base64_url_decode(b)),
+            Some(token.as_bytes().to_vec()),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .collect();
+        for id in &hidden {
+            assert!(
+                shown.iter().all(|s| !s.contains(id.as_str())),
+                "token {token:?} shows platform-q's authorization {id}"
+            );
+        }
+    }
+    // A token altered by one character is not one the service issued.
+    let mut altered = tokens[0].clone().into_bytes();
+    let last = altered.len() - 2;
+    altered[last] = if altered[last] == b'A' { b'B' } else { b'A' };
+    let status = server
+        .registry_as(Who::PlatformP)
+        .list_authorizations(pb::ListAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            page_token: String::from_utf8(altered).expect("ASCII"),
+            ..Default::default()
+        })
+        .await
+        .expect_err("an altered token");
+    assert_violations(&status, &["page_token"]);
+}
+
+/// Decodes unpadded URL-safe base64, or `None`.
+fn base64_url_decode(text: &str) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text)
+        .ok()
+}
+
 #[tokio::test]
 async fn a_seller_account_filter_is_bounded_like_seller_accounts() {
     let server = TestServer::start().await;

@@ -472,6 +472,9 @@ impl Store for GatedStore {
     async fn committed_head(&self) -> Result<marque::model::Revision, marque::store::StoreError> {
         self.inner.committed_head().await
     }
+    async fn page_token_secret(&self) -> Result<[u8; 32], marque::store::StoreError> {
+        self.inner.page_token_secret().await
+    }
     async fn begin(&self) -> Result<Box<dyn marque::store::WriteTx>, marque::store::StoreError> {
         self.inner.begin().await
     }
@@ -537,6 +540,9 @@ impl Store for TestStore {
     }
     async fn load(&self) -> Result<marque::snapshot::Snapshot, marque::store::StoreError> {
         self.inner.load().await
+    }
+    async fn page_token_secret(&self) -> Result<[u8; 32], marque::store::StoreError> {
+        self.inner.page_token_secret().await
     }
     async fn prepare(&self, migrate: bool) -> anyhow::Result<()> {
         self.inner.prepare(migrate).await
