@@ -66,6 +66,11 @@ pub(crate) struct Authorizations {
     overlay_sellers: HashMap<SellerKey, Arc<[ResourceId]>>,
     /// A new base being built from `base` and an earlier `overlay`.
     pending: Option<Arc<Compaction>>,
+    /// Folds on a thread of their own that failed (panicked) in a row
+    /// since this base was built: the next one starts only once the
+    /// overlay has grown to twice the size for each, so that a fold that
+    /// always fails is not started again at every change.
+    failed_folds: u32,
 }
 
 /// A compaction running on a thread of its own: what it folds, and the
@@ -229,15 +234,16 @@ impl Authorizations {
     /// thread of its own; adopts that base once it is built, keeping in the
     /// overlay only what changed since the fold started. If the overlay
     /// reaches four times that size first (a burst of changes), waits for
-    /// the fold, or folds here if it failed (or panicked). A fold that
-    /// failed is started again by the next change that finds it due.
+    /// the fold, or folds here if it failed (or panicked). After a fold
+    /// that failed, the next starts once the overlay has grown to twice
+    /// the size ([`backed_off`]), not at the next change.
     pub(crate) fn compact_if_due(&mut self) {
         self.adopt(false);
         let due = MIN_COMPACT.max(self.base.records.len() / 16);
         if self.overlay.len() >= due * 4 && !self.adopt(true) {
             self.compact();
         }
-        if self.overlay.len() >= due && self.pending.is_none() {
+        if self.overlay.len() >= backed_off(due, self.failed_folds) && self.pending.is_none() {
             self.start_compaction();
         }
     }
@@ -286,9 +292,14 @@ impl Authorizations {
             return false; // still running
         };
         self.pending = None;
-        let Some(base) = outcome.filter(|_| Arc::ptr_eq(&pending.base, &self.base)) else {
-            return false; // failed, or this table was compacted since
+        let Some(outcome) = outcome else {
+            self.failed_folds = self.failed_folds.saturating_add(1);
+            return false;
         };
+        if !Arc::ptr_eq(&pending.base, &self.base) {
+            return false; // this table was compacted since
+        }
+        let base = outcome;
         // What changed since the fold started stays in the overlay.
         let mut next = Authorizations {
             base,
@@ -335,6 +346,13 @@ impl Authorizations {
     pub(crate) fn base_bytes(&self) -> usize {
         self.base.bytes()
     }
+}
+
+/// The overlay size at which a fold starts on a thread of its own, `due`
+/// at first, doubled for each fold in a row that failed (at most 2^16
+/// times: then only the fold done in place at four times `due` runs).
+fn backed_off(due: usize, failed_folds: u32) -> usize {
+    due.saturating_mul(1 << failed_folds.min(16))
 }
 
 /// `base` with `overlay` folded in.
@@ -1104,6 +1122,50 @@ mod tests {
         assert_eq!(table.overlay.len(), 1);
         assert_eq!(table.base.records.len(), n + MIN_COMPACT);
         assert_eq!(table.len(), n + MIN_COMPACT + 1);
+    }
+
+    #[test]
+    fn a_fold_that_panics_is_started_again_only_once_the_overlay_has_doubled() {
+        let made = |i: usize| {
+            let mut a = authorization(&Spec {
+                brand: (i % 3) as u8,
+                id: 0,
+                platform: 0,
+                seller: (i % 4) as u8,
+                status: 0,
+                regions: 0,
+                until: false,
+                revision: i as u64,
+            });
+            a.id = ResourceId::parse(&format!("x{i:06}")).expect("id");
+            Arc::new(a)
+        };
+        let mut table = Authorizations::default();
+        let tell = crate::snapshot::background::tests::next_job_panics_when_told();
+        for i in 0..MIN_COMPACT {
+            table.insert(made(i));
+            table.compact_if_due();
+        }
+        let fold = table.pending.clone().expect("a fold started");
+        tell.send(()).expect("the fold waits to panic");
+        assert_eq!(fold.built.wait().map(|_| ()), None, "it panicked");
+        // The changes after it find it failed, and do not start another
+        // until the overlay is twice the size.
+        for i in MIN_COMPACT..MIN_COMPACT * 2 - 1 {
+            table.insert(made(i));
+            table.compact_if_due();
+            assert!(table.pending.is_none(), "no fold started at change {i}");
+        }
+        assert_eq!(table.failed_folds, 1);
+        table.insert(made(MIN_COMPACT * 2 - 1));
+        table.compact_if_due();
+        let fold = table.pending.clone().expect("a fold started again");
+        fold.built.wait().expect("this one folds");
+        table.insert(made(MIN_COMPACT * 2));
+        table.compact_if_due();
+        assert_eq!(table.failed_folds, 0, "a fold that succeeds resets it");
+        assert_eq!(table.base.records.len(), MIN_COMPACT * 2);
+        assert_eq!(table.len(), MIN_COMPACT * 2 + 1);
     }
 
     #[test]

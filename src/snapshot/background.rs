@@ -7,6 +7,9 @@
 //! Work that panics ends all the same, with no result: whoever waits for it
 //! wakes, and does what it does when no new structure could be built
 //! (keeps its overlay, starts the work again later or does it itself).
+//! "Later" backs off: after each failure in a row, the work starts again
+//! only once twice as many changes have gathered, so that work that always
+//! fails (a bug) is not started again at every change.
 //!
 //! Waiting for such work, and the builds a change does itself when it
 //! cannot wait (a burst, a load), can hold a thread for seconds; they run

@@ -240,6 +240,11 @@ pub(super) struct DetectionState {
     limits: Option<OverlayLimits>,
     /// Refreshes that found brands changed, in this snapshot's lineage.
     refreshes: u64,
+    /// Bases built on a thread of their own that failed (an error, a
+    /// panic) in a row: the next starts only once twice as many brands
+    /// changed for each, so that a build that always fails is not started
+    /// again at every change.
+    failed_builds: u32,
 }
 
 impl DetectionState {
@@ -340,7 +345,10 @@ impl DetectionState {
             .filter_map(|i| u32::try_from(i).ok())
             .collect();
         retired.sort_unstable();
-        let start = touched.len() >= limits.rebuild_at && self.pending.is_none();
+        let rebuild_at = limits
+            .rebuild_at
+            .saturating_mul(1 << self.failed_builds.min(16));
+        let start = touched.len() >= rebuild_at && self.pending.is_none();
         self.current = Some(Arc::new(Detection {
             base,
             overlay,
@@ -373,6 +381,7 @@ impl DetectionState {
                 self.dirty.clear();
                 self.rebuild = false;
                 self.pending = None;
+                self.failed_builds = 0;
                 Refreshed::Full
             }
             Err(e) => {
@@ -394,7 +403,16 @@ impl DetectionState {
         let outcome = pending.build.outcome()?;
         let built_at = pending.refresh;
         self.pending = None;
-        outcome.map(|t| (built_at, t))
+        match outcome {
+            Some(base) => {
+                self.failed_builds = 0;
+                Some((built_at, base))
+            }
+            None => {
+                self.failed_builds = self.failed_builds.saturating_add(1);
+                None
+            }
+        }
     }
 
     /// Starts building a new base over `brands` and `logos` (persistent
@@ -737,6 +755,44 @@ mod tests {
         // It built the index here instead.
         assert_eq!(snapshot.detection().expect("index").overlay_size(), (0, 0));
         assert!(!snapshot.background_finished());
+        assert_same(&snapshot, &resources).expect("same answers");
+    }
+
+    #[test]
+    fn a_base_build_that_panics_is_started_again_only_once_twice_as_many_brands_changed() {
+        let mut resources = eight_brands();
+        let mut snapshot = Snapshot::from_resources(1, resources.values().cloned());
+        snapshot.detection.set_limits(OverlayLimits {
+            rebuild_at: 2,
+            wait_at: 100,
+        });
+        let tell = crate::snapshot::background::tests::next_job_panics_when_told();
+        for b in 0..2u8 {
+            rename_brand(&mut snapshot, &mut resources, b);
+            snapshot.refresh_indexes();
+        }
+        assert!(snapshot.detection.pending.is_some(), "a base started");
+        tell.send(()).expect("the build waits to panic");
+        snapshot.detection.wait_for_pending();
+        // The next change finds it failed and starts none: 3 brands changed
+        // since the base, and 4 are needed now.
+        rename_brand(&mut snapshot, &mut resources, 2);
+        snapshot.refresh_indexes();
+        assert!(snapshot.detection.pending.is_none(), "no base started");
+        assert_eq!(snapshot.detection.failed_builds, 1);
+        assert_eq!(snapshot.detection().expect("index").overlay_size(), (3, 3));
+        assert_same(&snapshot, &resources).expect("same answers");
+        rename_brand(&mut snapshot, &mut resources, 3);
+        snapshot.refresh_indexes();
+        assert!(snapshot.detection.pending.is_some(), "a base started again");
+        snapshot.detection.wait_for_pending();
+        rename_brand(&mut snapshot, &mut resources, 4);
+        snapshot.refresh_indexes();
+        assert_eq!(
+            snapshot.detection.failed_builds, 0,
+            "a build that succeeds resets it"
+        );
+        assert_eq!(snapshot.detection().expect("index").overlay_size(), (1, 1));
         assert_same(&snapshot, &resources).expect("same answers");
     }
 
