@@ -78,6 +78,16 @@ pub const MAX_BATCH: usize = 1000;
 const BATCH_CHUNK: usize = 64;
 /// Most image hashes in one listing.
 pub const MAX_IMAGE_HASHES: usize = 32;
+/// Encoded bytes a BatchCheckListings answer holds at most, well under the
+/// 4 MiB a gRPC client accepts by default (tonic, grpc-go, grpcio): a
+/// thousand listings of 16 matches each, every match naming its brand,
+/// trademark and authorization, come to several megabytes. Past it, a
+/// listing's weakest matches are left out (counted in `omitted_matches`;
+/// its verdict is unchanged).
+pub const MAX_BATCH_ANSWER_BYTES: usize = 3 << 20;
+/// Field violations a listing's error in a batch names at most (a listing
+/// can have 32 bad image hashes; a thousand such would answer megabytes).
+pub const MAX_LISTING_VIOLATIONS: usize = 8;
 
 /// A seller account as a check names it: by the rule of an authorization's
 /// (1 to 128 printable characters, not blank, no surrounding whitespace),
@@ -334,6 +344,7 @@ impl CheckApi {
                 }
             });
         }
+        fit_within(&mut results, MAX_BATCH_ANSWER_BYTES);
         Ok(pb::BatchCheckListingsResponse {
             results,
             revision: snapshot.revision(),
@@ -341,15 +352,67 @@ impl CheckApi {
     }
 }
 
-/// An INVALID_ARGUMENT `google.rpc.Status` for listing `index` of a batch,
-/// with its field violations as `google.rpc.BadRequest`.
-fn bad_request(index: usize, violations: Vec<(String, String)>) -> tonic_types::pb::Status {
+/// Leaves out matches of `results` until they encode in at most `bytes`
+/// (with the answer's revision): what each result holds but its matches
+/// (ids, verdicts, signal terms, errors) is kept whole, and the room left
+/// goes to matches in request order; a result that does not fit whole
+/// loses its weakest matches (they come last), counted in
+/// `omitted_matches`.
+fn fit_within(results: &mut [pb::BatchCheckResult], bytes: usize) {
+    use pb::batch_check_result::Outcome;
     use prost::Message as _;
-    let summary = violations
+    // A result's place in the answer (its tag and length) and the
+    // revision: at most 11 bytes each.
+    const FRAMING: usize = 11;
+    let matches_len = |r: &pb::CheckListingResponse| {
+        r.matches
+            .iter()
+            .map(|m| {
+                let len = m.encoded_len();
+                len + prost::encoding::encoded_len_varint(len as u64) + 1
+            })
+            .sum::<usize>()
+    };
+    let mut fixed = FRAMING;
+    for result in results.iter() {
+        fixed += result.encoded_len() + FRAMING;
+        if let Some(Outcome::Result(r)) = &result.outcome {
+            fixed -= matches_len(r);
+        }
+    }
+    let mut room = bytes.saturating_sub(fixed);
+    for result in results.iter_mut() {
+        let Some(Outcome::Result(r)) = &mut result.outcome else {
+            continue;
+        };
+        // The count of left-out matches grows the result by a few bytes.
+        let mut len = matches_len(r);
+        if len > room {
+            room = room.saturating_sub(5);
+        }
+        while len > room && r.matches.pop().is_some() {
+            r.omitted_matches += 1;
+            len = matches_len(r);
+        }
+        room -= len;
+    }
+}
+
+/// An INVALID_ARGUMENT `google.rpc.Status` for listing `index` of a batch,
+/// with its field violations as `google.rpc.BadRequest` (the first
+/// [`MAX_LISTING_VIOLATIONS`]; the message says how many more there are).
+fn bad_request(index: usize, mut violations: Vec<(String, String)>) -> tonic_types::pb::Status {
+    use prost::Message as _;
+    let more = violations.len().saturating_sub(MAX_LISTING_VIOLATIONS);
+    violations.truncate(MAX_LISTING_VIOLATIONS);
+    let mut summary = violations
         .iter()
         .map(|(f, d)| format!("{f}: {d}"))
         .collect::<Vec<_>>()
         .join("; ");
+    if more > 0 {
+        summary.push_str(&format!("; and {more} more not listed"));
+    }
     let bad = tonic_types::pb::BadRequest {
         field_violations: violations
             .into_iter()

@@ -225,6 +225,125 @@ async fn batches_answer_in_order_with_per_listing_errors() {
     );
 }
 
+/// A batch answer stays within what gRPC clients accept by default (4
+/// MiB): a thousand listings of 16 matches each, every match naming a brand
+/// with a 63-character id, its trademark and its authorization, would
+/// answer about 5 MB. Past 3 MiB the weakest matches are left out and
+/// counted; verdicts stay. A bad listing's error names at most 8 field
+/// violations.
+#[tokio::test]
+async fn a_batch_answer_stays_within_a_clients_default_limit() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerB);
+    let mut revision = 0;
+    let mut names = Vec::new();
+    for i in 0..16 {
+        let id = format!("{}-{i:02}", "b".repeat(60));
+        owner
+            .create_brand(pb::CreateBrandRequest {
+                brand_id: id.clone(),
+                brand: Some(pb::Brand {
+                    display_name: made_up_name(i),
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            })
+            .await
+            .expect("create");
+        owner
+            .add_trademark(pb::AddTrademarkRequest {
+                parent: format!("brands/{id}"),
+                trademark: Some(pb::Trademark {
+                    office: "CN".into(),
+                    registration_number: format!("LONG-{i}"),
+                    mark_text: made_up_name(i),
+                    kind: pb::TrademarkKind::Word as i32,
+                    nice_classes: vec![14],
+                    status: pb::TrademarkStatus::Registered as i32,
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            })
+            .await
+            .expect("trademark");
+        revision = owner
+            .authorize_seller(pb::AuthorizeSellerRequest {
+                parent: format!("brands/{id}"),
+                authorization: Some(pb::Authorization {
+                    platform: "members/platform-p".into(),
+                    seller_account: "reseller".into(),
+                    regions: vec!["CN".into()],
+                    nice_classes: vec![14],
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            })
+            .await
+            .expect("authorize")
+            .into_inner()
+            .revision;
+        names.push(made_up_name(i));
+    }
+    let title = names.join(" ");
+    let one = pb::Listing {
+        listing_id: "stuffed".into(),
+        ..listing("reseller", &title)
+    };
+    let mut listings = vec![one.clone(); 1000];
+    let mut bad = one.clone();
+    bad.image_hashes = vec!["not a hash".into(); 32];
+    listings[500] = bad;
+    let answer = server
+        .check_as(Who::PlatformP)
+        .batch_check_listings(pb::BatchCheckListingsRequest {
+            listings,
+            min_revision: revision,
+        })
+        .await
+        .expect("the answer fits a client's default limit")
+        .into_inner();
+    let bytes = prost::Message::encoded_len(&answer);
+    assert!(bytes <= 3 << 20, "{bytes} bytes");
+    assert_eq!(answer.results.len(), 1000);
+    use pb::batch_check_result::Outcome;
+    let mut trimmed = 0;
+    for (i, result) in answer.results.iter().enumerate() {
+        match &result.outcome {
+            Some(Outcome::Result(r)) => {
+                assert_eq!(r.verdict, ALLOW, "listing {i}");
+                assert_eq!(
+                    r.matches.len() + r.omitted_matches as usize,
+                    16,
+                    "listing {i}: every match shown or counted"
+                );
+                assert!(r.matches.iter().all(|m| !m.authorization.is_empty()));
+                if r.omitted_matches > 0 {
+                    trimmed += 1;
+                } else {
+                    assert_eq!(trimmed, 0, "listing {i}: whole answers come first");
+                }
+            }
+            Some(Outcome::Error(status)) => {
+                assert_eq!(i, 500, "{status:?}");
+                use prost::Message;
+                let bad = tonic_types::pb::BadRequest::decode(status.details[0].value.as_slice())
+                    .expect("BadRequest");
+                assert_eq!(bad.field_violations.len(), 8);
+                assert!(
+                    status.message.ends_with("and 24 more not listed"),
+                    "{}",
+                    status.message
+                );
+            }
+            None => panic!("listing {i}: no outcome"),
+        }
+    }
+    assert!(trimmed > 0, "the answer would not have fitted whole");
+    // The first listing, alone, shows every match.
+    let alone = check_at(&server, Who::PlatformP, one, revision).await;
+    assert_eq!((alone.matches.len(), alone.omitted_matches), (16, 0));
+}
+
 #[tokio::test]
 async fn logos_in_listing_images_are_evidence() {
     let server = TestServer::start().await;
