@@ -322,13 +322,16 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
             return;
         };
         let strong = evidence.is_strong() && !nominative;
-        let trademark = snapshot
+        let mut trademark = snapshot
             .in_scope(id, listing.nice_class, listing.region, at)
             .cloned();
         let text_evidence = !matches!(evidence, Evidence::Logo { .. } | Evidence::BrandField);
         let (reason, authorization) = if trademark.is_none() {
             (Reason::OutOfScope, None)
         } else if brand.common_word && text_evidence && listing.nice_class.is_none() {
+            // Not in scope: a common word's mention counts only in a class
+            // the listing gives, so no trademark puts it there.
+            trademark = None;
             (Reason::CommonWord, None)
         } else {
             let seller = snapshot.check_active_seller(

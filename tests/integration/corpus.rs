@@ -149,6 +149,22 @@ fn compare(row: &Row, how: &str, answer: &pb::CheckListingResponse) -> Option<St
         row.check_match(brand, place, m.start as usize..m.end as usize)
     });
     let agrees = agrees && found.is_ok();
+    // A match names the trademark that puts its brand in scope, and only
+    // such a match does (a common word without a class is not in scope).
+    if let Some(m) = answer.matches.iter().find(|m| {
+        let unscoped = [pb::MatchReason::OutOfScope, pb::MatchReason::CommonWord]
+            .map(|r| r as i32)
+            .contains(&m.reason);
+        m.trademark.is_empty() != unscoped
+    }) {
+        return Some(row.mismatch(
+            how,
+            &format!(
+                "{} with reason {} and trademark {:?}",
+                m.brand, m.reason, m.trademark
+            ),
+        ));
+    }
     match (&row.known_gap, agrees) {
         (None, true) => None,
         (None, false) => Some(row.mismatch(
