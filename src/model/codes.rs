@@ -51,6 +51,15 @@ fn characters(count: usize) -> String {
 pub struct Region([u8; 2]);
 
 impl Region {
+    /// The country whose registrations and authorizations extend to this
+    /// territory ([`DEPENDENT_TERRITORIES`]): `US` for `PR`, `FR` for `GP`.
+    pub fn country_of_territory(self) -> Option<Region> {
+        DEPENDENT_TERRITORIES
+            .binary_search_by_key(&self, |&(territory, _)| territory)
+            .ok()
+            .map(|i| DEPENDENT_TERRITORIES[i].1)
+    }
+
     /// Parses an ISO 3166-1 alpha-2 code: exactly two ASCII letters, in
     /// either case (no surrounding whitespace), normalized to upper case.
     ///
@@ -384,6 +393,56 @@ pub const EU_MEMBER_STATES: [Region; 27] = [
     Region::known(*b"SK"), // Slovakia
 ];
 
+/// Territories with ISO 3166-1 codes of their own that a country's
+/// registrations extend to, with that country: a listing offered there is
+/// in the territory of a mark of that country, and of an authorization
+/// for it ([`Region::country_of_territory`]).
+///
+/// - United States: Puerto Rico, Guam, the U.S. Virgin Islands, American
+///   Samoa, the Northern Mariana Islands and the Minor Outlying Islands.
+/// - France: the overseas departments and regions (Guadeloupe, Martinique,
+///   French Guiana, Réunion, Mayotte) and the collectivities where a French
+///   mark applies (Saint-Pierre-et-Miquelon, Saint-Barthélemy,
+///   Saint-Martin, Wallis and Futuna, the French Southern Territories);
+///   not New Caledonia or French Polynesia, which have registers of their
+///   own.
+/// - Finland: Åland.
+/// - United Kingdom: the Isle of Man (not Jersey or Guernsey, which have
+///   registers of their own).
+pub const DEPENDENT_TERRITORIES: [(Region, Region); 18] = [
+    (Region::known(*b"AS"), Region::known(*b"US")), // American Samoa
+    (Region::known(*b"AX"), Region::known(*b"FI")), // Åland
+    (Region::known(*b"BL"), Region::known(*b"FR")), // Saint-Barthélemy
+    (Region::known(*b"GF"), Region::known(*b"FR")), // French Guiana
+    (Region::known(*b"GP"), Region::known(*b"FR")), // Guadeloupe
+    (Region::known(*b"GU"), Region::known(*b"US")), // Guam
+    (Region::known(*b"IM"), Region::known(*b"GB")), // Isle of Man
+    (Region::known(*b"MF"), Region::known(*b"FR")), // Saint-Martin
+    (Region::known(*b"MP"), Region::known(*b"US")), // Northern Mariana Islands
+    (Region::known(*b"MQ"), Region::known(*b"FR")), // Martinique
+    (Region::known(*b"PM"), Region::known(*b"FR")), // Saint-Pierre-et-Miquelon
+    (Region::known(*b"PR"), Region::known(*b"US")), // Puerto Rico
+    (Region::known(*b"RE"), Region::known(*b"FR")), // Réunion
+    (Region::known(*b"TF"), Region::known(*b"FR")), // French Southern Territories
+    (Region::known(*b"UM"), Region::known(*b"US")), // U.S. Minor Outlying Islands
+    (Region::known(*b"VI"), Region::known(*b"US")), // U.S. Virgin Islands
+    (Region::known(*b"WF"), Region::known(*b"FR")), // Wallis and Futuna
+    (Region::known(*b"YT"), Region::known(*b"FR")), // Mayotte
+];
+
+/// The territories of [`DEPENDENT_TERRITORIES`] that are part of the
+/// European Union (its outermost regions with codes of their own, and
+/// Åland): an EU trade mark extends to them, and to no other.
+pub const EU_TERRITORIES: [Region; 7] = [
+    Region::known(*b"AX"), // Åland
+    Region::known(*b"GF"), // French Guiana
+    Region::known(*b"GP"), // Guadeloupe
+    Region::known(*b"MF"), // Saint-Martin
+    Region::known(*b"MQ"), // Martinique
+    Region::known(*b"RE"), // Réunion
+    Region::known(*b"YT"), // Mayotte
+];
+
 /// The Benelux countries, covered by a Benelux (BOIP) registration, sorted
 /// by code.
 pub const BENELUX_STATES: [Region; 3] = [
@@ -526,8 +585,22 @@ impl Office {
         restricted.map(drop)
     }
 
+    /// Whether a registration at this office that protects a territory's
+    /// country ([`Region::country_of_territory`]) protects the territory
+    /// too: a national or international registration does; an EU trade
+    /// mark only where the territory is part of the EU
+    /// ([`EU_TERRITORIES`]).
+    pub fn extends_to(self, territory: Region) -> bool {
+        match self {
+            Office::Euipo => EU_TERRITORIES.binary_search(&territory).is_ok(),
+            _ => true,
+        }
+    }
+
     /// The regions a registration at this office protects, given its
-    /// designated countries; sorted by code, without duplicates.
+    /// designated countries; sorted by code, without duplicates. A listing
+    /// may also be offered in a territory of one of them
+    /// ([`Office::extends_to`]).
     ///
     /// - National office: its own country; nothing may be designated.
     /// - EUIPO: all 27 EU member states when nothing is designated,
@@ -875,6 +948,27 @@ pub fn bounded_text(value: &str, min_chars: usize, max_chars: usize) -> Result<(
 mod tests {
     use super::*;
     use std::collections::{BTreeSet, HashSet};
+
+    #[test]
+    fn territories_name_their_country_and_the_table_is_sorted() {
+        assert!(DEPENDENT_TERRITORIES.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(EU_TERRITORIES.windows(2).all(|w| w[0] < w[1]));
+        for &(territory, _) in &DEPENDENT_TERRITORIES {
+            assert!(Region::parse(territory.as_str()).is_ok(), "{territory:?}");
+        }
+        assert_eq!(region("PR").country_of_territory(), Some(region("US")));
+        assert_eq!(region("GP").country_of_territory(), Some(region("FR")));
+        assert_eq!(region("AX").country_of_territory(), Some(region("FI")));
+        assert_eq!(region("US").country_of_territory(), None);
+        assert_eq!(region("NC").country_of_territory(), None);
+        assert!(Office::Euipo.extends_to(region("GP")));
+        assert!(!Office::Euipo.extends_to(region("PM")));
+        assert!(Office::National(region("FR")).extends_to(region("PM")));
+        for territory in EU_TERRITORIES {
+            let country = territory.country_of_territory().expect("a territory");
+            assert!(EU_MEMBER_STATES.contains(&country), "{territory:?}");
+        }
+    }
 
     fn region(code: &str) -> Region {
         Region::parse(code).unwrap()

@@ -1268,7 +1268,14 @@ fn evaluate(
     if !class_ok {
         return SellerVerdict::ClassNotCovered;
     }
-    let region_ok = auth.regions.is_empty() || region.is_some_and(|r| auth.regions.contains(&r));
+    // An authorization for a country covers its territories (`US` covers
+    // `PR`), as a mark of that country does.
+    let region_ok = auth.regions.is_empty()
+        || region.is_some_and(|r| {
+            auth.regions.contains(&r)
+                || r.country_of_territory()
+                    .is_some_and(|country| auth.regions.contains(&country))
+        });
     if !region_ok {
         return SellerVerdict::RegionNotCovered;
     }

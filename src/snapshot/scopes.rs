@@ -52,12 +52,25 @@ impl Scope {
     fn covers(&self, class: Option<NiceClass>, region: Option<Region>, at: Timestamp) -> bool {
         self.expires.is_none_or(|expires| at < expires)
             && class.is_none_or(|c| self.classes.contains(c))
-            && region.is_none_or(|r| match region_bit(r) {
-                Some(bit) => self.territories.contains(bit),
-                // A code outside the assigned list can only equal a
-                // territory outside it, which the set does not hold.
-                None => self.trademark.territories.contains(&r),
-            })
+            && region.is_none_or(|r| self.covers_region(r))
+    }
+}
+
+impl Scope {
+    /// Whether the mark's territory holds `region`, or the country `region`
+    /// is a territory of where the mark's office extends to it
+    /// ([`crate::model::Office::extends_to`]).
+    fn covers_region(&self, region: Region) -> bool {
+        let holds = |r: Region| match region_bit(r) {
+            Some(bit) => self.territories.contains(bit),
+            // A code outside the assigned list can only equal a
+            // territory outside it, which the set does not hold.
+            None => self.trademark.territories.contains(&r),
+        };
+        holds(region)
+            || region
+                .country_of_territory()
+                .is_some_and(|country| holds(country) && self.trademark.office.extends_to(region))
     }
 }
 

@@ -143,6 +143,80 @@ async fn a_platform_cannot_use_another_platforms_authorizations() {
     assert_eq!(p1_on_q.verdict, BLOCK);
 }
 
+/// A country's marks and authorizations extend to its territories with
+/// codes of their own (`PR` for a US mark, `GP` for a French one); an EU
+/// trade mark only to those that are part of the EU (`GP`, `AX`, not `PM`).
+#[tokio::test]
+async fn marks_and_authorizations_extend_to_their_countrys_territories() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let mut revision = 0;
+    for (office, number) in [("US", "US-77"), ("EM", "EM-77")] {
+        revision = owner
+            .add_trademark(pb::AddTrademarkRequest {
+                parent: "brands/alpha".into(),
+                trademark: Some(pb::Trademark {
+                    office: office.into(),
+                    registration_number: number.into(),
+                    mark_text: "Alpha".into(),
+                    kind: pb::TrademarkKind::Word as i32,
+                    nice_classes: vec![14],
+                    status: pb::TrademarkStatus::Registered as i32,
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            })
+            .await
+            .expect("trademark")
+            .into_inner()
+            .revision;
+    }
+    let in_region = |seller: &str, region: &str| pb::Listing {
+        region: region.into(),
+        ..listing(seller, "Alpha steel watch")
+    };
+    for (region, expected) in [
+        ("US", BLOCK),
+        ("PR", BLOCK),
+        ("GU", BLOCK),
+        ("FR", BLOCK),
+        ("GP", BLOCK),
+        ("RE", BLOCK),
+        ("AX", BLOCK),
+        // Saint-Pierre-et-Miquelon is French but not in the EU; alpha has
+        // no French mark.
+        ("PM", ALLOW),
+        ("NC", ALLOW),
+    ] {
+        let answer = check_at(
+            &server,
+            Who::PlatformP,
+            in_region("stranger", region),
+            revision,
+        )
+        .await;
+        assert_eq!(answer.verdict, expected, "{region}: {answer:?}");
+    }
+    // seller-p1 is authorized in FR (and CN): that covers Guadeloupe too.
+    let answer = check_at(
+        &server,
+        Who::PlatformP,
+        in_region("seller-p1", "GP"),
+        revision,
+    )
+    .await;
+    assert_eq!(answer.verdict, ALLOW, "{answer:?}");
+    assert_eq!(answer.matches[0].reason, pb::MatchReason::Authorized as i32);
+    let answer = check_at(
+        &server,
+        Who::PlatformP,
+        in_region("seller-p1", "PR"),
+        revision,
+    )
+    .await;
+    assert_eq!(answer.verdict, BLOCK, "{answer:?}");
+}
+
 #[tokio::test]
 async fn batches_answer_in_order_with_per_listing_errors() {
     let server = TestServer::start().await;
