@@ -506,12 +506,31 @@ pub fn authenticate(
 pub struct AuthLayer {
     /// The registry whose snapshot holds the keys.
     registry: Arc<Registry>,
+    /// Longest a call may take to answer ([`AuthLayer::with_call_timeout`]).
+    call_timeout: Option<Duration>,
 }
 
 impl AuthLayer {
     /// A layer authenticating against `registry`.
     pub fn new(registry: Arc<Registry>) -> Self {
-        Self { registry }
+        Self {
+            registry,
+            call_timeout: None,
+        }
+    }
+
+    /// Answers DEADLINE_EXCEEDED to a call that has not answered within
+    /// `timeout`: its whole answer for a unary call, its first for a
+    /// stream of answers. ImportAuthorizations, a client stream with its own
+    /// limits, is left alone. So a client that opens calls and never sends
+    /// their request (health and reflection need no key) holds nothing for
+    /// longer.
+    #[must_use]
+    pub fn with_call_timeout(self, timeout: Duration) -> Self {
+        Self {
+            call_timeout: Some(timeout),
+            ..self
+        }
     }
 }
 
@@ -522,6 +541,7 @@ impl<S> tower::Layer<S> for AuthLayer {
         AuthService {
             inner,
             registry: self.registry.clone(),
+            call_timeout: self.call_timeout,
         }
     }
 }
@@ -533,6 +553,27 @@ pub struct AuthService<S> {
     inner: S,
     /// The registry whose snapshot holds the keys.
     registry: Arc<Registry>,
+    call_timeout: Option<Duration>,
+}
+
+/// Waits for `call` at most `timeout`: past it, a DEADLINE_EXCEEDED answer
+/// ([`AuthLayer::with_call_timeout`]).
+async fn within<T, E>(
+    timeout: Option<Duration>,
+    call: impl Future<Output = Result<http::Response<T>, E>>,
+    wrap: impl FnOnce(http::Response<T>) -> http::Response<tonic::body::Body>,
+) -> Result<http::Response<tonic::body::Body>, E> {
+    let Some(timeout) = timeout else {
+        return Ok(wrap(call.await?));
+    };
+    match tokio::time::timeout(timeout, call).await {
+        Ok(answer) => Ok(wrap(answer?)),
+        Err(_) => Ok(Status::deadline_exceeded(format!(
+            "the call did not answer within the server's limit of {} (--call-timeout)",
+            humantime::format_duration(timeout)
+        ))
+        .into_http()),
+    }
 }
 
 /// Longest request id taken from a caller.
@@ -855,10 +896,15 @@ where
         if is_public(path) {
             // tonic's own bodies pass through as they are (no allocation).
             let call = inner.call(request.map(tonic::body::Body::new));
-            return Box::pin(async move { Ok(call.await?.map(tonic::body::Body::new)) });
+            return Box::pin(within(self.call_timeout, call, |answer| {
+                answer.map(tonic::body::Body::new)
+            }));
         }
         let mut call = CallLog::new(path, request.headers());
         let rpc = call.rpc;
+        let call_timeout = self
+            .call_timeout
+            .filter(|_| rpc != Some(Rpc::ImportAuthorizations));
         // At DEBUG only: CallLog says why.
         let span = tracing::debug_span!(
             "rpc",
@@ -932,7 +978,14 @@ where
                 Box::pin(
                     async move {
                         // The handler's lines find the call (CallLog::current).
-                        let mut response = CALL.scope(call, inner.call(request)).await?;
+                        let mut response = CALL
+                            .scope(
+                                call,
+                                within(call_timeout, inner.call(request), |answer| {
+                                    answer.map(tonic::body::Body::new)
+                                }),
+                            )
+                            .await?;
                         // tonic's framing refusals (a message beyond the
                         // service's limit, bytes that are not a message),
                         // before the code is logged and counted

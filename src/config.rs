@@ -176,6 +176,15 @@ pub struct ServeArgs {
     /// ABORTED and applies nothing.
     #[arg(long, env = "MARQUE_IMPORT_MAX_DURATION", default_value = "15m", value_parser = humantime::parse_duration)]
     pub import_max_duration: Duration,
+    /// Most calls open at once on one client connection (HTTP/2
+    /// SETTINGS_MAX_CONCURRENT_STREAMS); a client queues the rest.
+    #[arg(long, env = "MARQUE_MAX_CONCURRENT_STREAMS", default_value_t = 256)]
+    pub max_concurrent_streams: u32,
+    /// Longest a call may take to answer (a stream: its first answer; not ImportAuthorizations,
+    /// which has its own limits); past it, DEADLINE_EXCEEDED. Bounds what a client that opens
+    /// calls and never sends their request holds.
+    #[arg(long, env = "MARQUE_CALL_TIMEOUT", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub call_timeout: Duration,
     /// How often the change feed is polled besides NOTIFY wake-ups.
     #[arg(long, env = "MARQUE_FEED_POLL", default_value = "1s", value_parser = humantime::parse_duration)]
     pub feed_poll: Duration,
@@ -253,6 +262,34 @@ impl ServeArgs {
             !self.import_max_duration.is_zero(),
             "--import-max-duration must be more than 0s: no import could stay open"
         );
+        for (flag, value, why) in [
+            (
+                "--call-timeout",
+                self.call_timeout,
+                "every call would be cut before it answers",
+            ),
+            (
+                "--feed-poll",
+                self.feed_poll,
+                "the change feed would be read in a busy loop",
+            ),
+            (
+                "--watch-checkpoint",
+                self.watch_checkpoint,
+                "idle Watch streams would send checkpoints back to back",
+            ),
+            (
+                "--keepalive-timeout",
+                self.keepalive_timeout,
+                "every connection would be closed at its first ping",
+            ),
+        ] {
+            anyhow::ensure!(!value.is_zero(), "{flag} must be more than 0s: {why}");
+        }
+        anyhow::ensure!(
+            self.max_concurrent_streams > 0,
+            "--max-concurrent-streams must be at least 1: no call could be made"
+        );
         let mut options = ServerOptions::new(self.listen);
         options.tls = match (&self.tls_cert, &self.tls_key) {
             (Some(cert), Some(key)) => Some(TlsFiles {
@@ -284,6 +321,8 @@ impl ServeArgs {
         options.watch_checkpoint = self.watch_checkpoint;
         options.import_idle_timeout = self.import_idle_timeout;
         options.import_max_duration = self.import_max_duration;
+        options.max_concurrent_streams = self.max_concurrent_streams;
+        options.call_timeout = self.call_timeout;
         Ok(options)
     }
 }
@@ -356,6 +395,35 @@ mod tests {
         );
         let message = refused(&["--import-max-duration", "0s"]);
         assert!(message.contains("--import-max-duration"), "{message}");
+    }
+
+    #[test]
+    fn call_limits_default_to_256_streams_and_60s_and_are_never_zero() {
+        let defaults = serve(&[]);
+        let library = ServerOptions::new(defaults.listen);
+        assert_eq!(defaults.max_concurrent_streams, 256);
+        assert_eq!(defaults.call_timeout, Duration::from_secs(60));
+        assert_eq!(
+            defaults.max_concurrent_streams,
+            library.max_concurrent_streams
+        );
+        assert_eq!(defaults.call_timeout, library.call_timeout);
+        let set = serve(&["--max-concurrent-streams", "64", "--call-timeout", "10s"]);
+        assert_eq!(
+            (set.max_concurrent_streams, set.call_timeout),
+            (64, Duration::from_secs(10))
+        );
+        for flag in [
+            "--call-timeout",
+            "--feed-poll",
+            "--watch-checkpoint",
+            "--keepalive-timeout",
+        ] {
+            let message = refused(&[flag, "0s"]);
+            assert!(message.contains(flag), "{message}");
+        }
+        let message = refused(&["--max-concurrent-streams", "0"]);
+        assert!(message.contains("--max-concurrent-streams"), "{message}");
     }
 
     #[test]

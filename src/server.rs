@@ -96,6 +96,14 @@ pub enum OperatorKey {
     None,
 }
 
+/// Streams a client may make the server reset on one connection (frames
+/// the server must refuse) before the connection is closed: hyper's
+/// default, which tonic would otherwise lift.
+const MAX_LOCAL_ERROR_RESETS: usize = 1024;
+/// Streams a client may open and reset before the server accepts them, on
+/// one connection, before it is closed: h2's default.
+const MAX_PENDING_ACCEPT_RESETS: usize = 20;
+
 /// Everything [`Server`] needs to run.
 #[derive(Clone, Debug)]
 pub struct ServerOptions {
@@ -150,6 +158,14 @@ pub struct ServerOptions {
     /// Longest an import may stay open: one still open after it ends with
     /// ABORTED and applies nothing.
     pub import_max_duration: Duration,
+    /// Most calls open at once on one HTTP/2 connection (the
+    /// SETTINGS_MAX_CONCURRENT_STREAMS the server announces).
+    pub max_concurrent_streams: u32,
+    /// Longest a call may take to answer (its whole answer for a unary
+    /// call, its first for a stream; not an ImportAuthorizations stream,
+    /// which has limits of its own): past it, DEADLINE_EXCEEDED. A client
+    /// that opens calls and never sends their request holds nothing longer.
+    pub call_timeout: Duration,
 }
 
 impl ServerOptions {
@@ -176,6 +192,8 @@ impl ServerOptions {
             tls_handshake_timeout: crate::tls::HANDSHAKE_TIMEOUT,
             import_idle_timeout: crate::api::registry::IMPORT_IDLE,
             import_max_duration: crate::api::registry::IMPORT_LONGEST,
+            max_concurrent_streams: 256,
+            call_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -298,9 +316,15 @@ impl Server {
                 draining_rx.clone(),
             )))
         });
+        // tonic's defaults lift hyper's limits: no cap on streams a
+        // connection may open, nor on the streams a client makes the server
+        // reset (CVE-2025-8671, "MadeYouReset"). Both are set here.
         let mut builder = tonic::transport::Server::builder()
             .http2_keepalive_interval(options.keepalive_interval)
-            .http2_keepalive_timeout(Some(options.keepalive_timeout));
+            .http2_keepalive_timeout(Some(options.keepalive_timeout))
+            .max_concurrent_streams(options.max_concurrent_streams)
+            .http2_max_local_error_reset_streams(Some(MAX_LOCAL_ERROR_RESETS))
+            .http2_max_pending_accept_reset_streams(Some(MAX_PENDING_ACCEPT_RESETS));
         if let Some(age) = options.max_connection_age {
             builder = builder.max_connection_age(age);
         }
@@ -340,7 +364,7 @@ impl Server {
         // whose compression would cost more than it saves.
         use tonic::codec::CompressionEncoding::Gzip;
         let router = builder
-            .layer(AuthLayer::new(registry.clone()))
+            .layer(AuthLayer::new(registry.clone()).with_call_timeout(options.call_timeout))
             .add_service(health_service)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)

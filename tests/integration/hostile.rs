@@ -988,3 +988,65 @@ async fn an_unknown_method_is_unimplemented_with_a_message() {
         }
     }
 }
+
+/// A client that opens unary calls and never sends their request holds
+/// each for `--call-timeout` at most, then gets DEADLINE_EXCEEDED (a
+/// stream's call, reflection's say, is answered at once and stays open);
+/// and a connection
+/// holds at most `--max-concurrent-streams` calls at once. Health needs no
+/// key, so before these limits anyone who reached the port could hold
+/// streams without end (about 14 KB each) until the replica ran out of
+/// memory. A raw HTTP/2 client: no gRPC client sends headers alone.
+#[tokio::test]
+async fn calls_that_never_send_their_request_are_answered_and_bounded() {
+    use std::time::Duration;
+    let mut start = common::Start::fixture();
+    start.options.call_timeout = Duration::from_millis(300);
+    start.options.max_concurrent_streams = 8;
+    let server = start.start().await;
+    let tcp = tokio::net::TcpStream::connect(server.addr)
+        .await
+        .expect("connect");
+    let (client, connection) = h2::client::handshake(tcp).await.expect("HTTP/2");
+    tokio::spawn(connection);
+    let mut waiting = Vec::new();
+    for path in [
+        "/grpc.health.v1.Health/Check",
+        "/marque.v1.CheckService/CheckListing",
+        "/marque.v1.RegistryService/GetCaller",
+    ] {
+        let mut client = client.clone().ready().await.expect("ready");
+        let mut request = http::Request::post(format!("http://{}{path}", server.addr))
+            .header("content-type", "application/grpc")
+            .header("te", "trailers");
+        if path.starts_with("/marque") {
+            let key = server.keys.of(Who::PlatformP).expect("a key");
+            request = request.header("authorization", format!("Bearer {key}"));
+        }
+        let request = request.body(()).expect("request");
+        // Headers only: the stream stays open, with no message.
+        let (answer, stream) = client.send_request(request, false).expect("send");
+        waiting.push((path, answer, stream));
+    }
+    for (path, answer, _stream) in waiting {
+        let answer = tokio::time::timeout(Duration::from_secs(10), answer)
+            .await
+            .unwrap_or_else(|_| panic!("{path}: no answer to a call that sent no request"))
+            .expect("an answer");
+        let status = answer
+            .headers()
+            .get("grpc-status")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        assert_eq!(
+            status.as_deref(),
+            Some((Code::DeadlineExceeded as i32).to_string().as_str()),
+            "{path}: {answer:?}"
+        );
+    }
+    assert_eq!(
+        client.current_max_send_streams(),
+        8,
+        "the server's stream limit"
+    );
+}
