@@ -508,6 +508,8 @@ pub struct AuthLayer {
     registry: Arc<Registry>,
     /// Longest a call may take to answer ([`AuthLayer::with_call_timeout`]).
     call_timeout: Option<Duration>,
+    /// Places for public streams ([`MAX_PUBLIC_STREAMS`]).
+    public_streams: Arc<tokio::sync::Semaphore>,
 }
 
 impl AuthLayer {
@@ -516,6 +518,7 @@ impl AuthLayer {
         Self {
             registry,
             call_timeout: None,
+            public_streams: Arc::new(tokio::sync::Semaphore::new(MAX_PUBLIC_STREAMS)),
         }
     }
 
@@ -542,6 +545,7 @@ impl<S> tower::Layer<S> for AuthLayer {
             inner,
             registry: self.registry.clone(),
             call_timeout: self.call_timeout,
+            public_streams: self.public_streams.clone(),
         }
     }
 }
@@ -554,6 +558,7 @@ pub struct AuthService<S> {
     /// The registry whose snapshot holds the keys.
     registry: Arc<Registry>,
     call_timeout: Option<Duration>,
+    public_streams: Arc<tokio::sync::Semaphore>,
 }
 
 /// Waits for `call` at most `timeout`: past it, a DEADLINE_EXCEEDED answer
@@ -780,6 +785,20 @@ fn is_public(path: &str) -> bool {
     path.starts_with("/grpc.health.v1.") || path.starts_with("/grpc.reflection.")
 }
 
+/// Whether `path` is a public call that streams for as long as its client
+/// keeps it open (health's Watch, a reflection session).
+fn is_public_stream(path: &str) -> bool {
+    path == "/grpc.health.v1.Health/Watch"
+        || (path.starts_with("/grpc.reflection.") && path.ends_with("/ServerReflectionInfo"))
+}
+
+/// Public streams ([`is_public_stream`]) open at once in one server, all
+/// clients together: they need no key, so without a bound anyone who
+/// reaches the port could keep opening them (on as many connections as it
+/// likes) until the replica runs out of memory. Probes and reflection
+/// clients hold a few for seconds.
+pub const MAX_PUBLIC_STREAMS: usize = 1024;
+
 /// Whether a call's request stream broke off (the client cancelled the call
 /// or reset its stream while still sending): put in the request's
 /// extensions by the [`AuthLayer`]. tonic ends such a stream as if it were
@@ -894,6 +913,27 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let path = request.uri().path();
         if is_public(path) {
+            if is_public_stream(path) {
+                // The place is held until the stream's answer is dropped.
+                let Ok(place) = self.public_streams.clone().try_acquire_owned() else {
+                    return Box::pin(async {
+                        Ok(Status::resource_exhausted(format!(
+                            "this server holds {MAX_PUBLIC_STREAMS} health Watch and reflection \
+                             streams open at once, its most: retry later"
+                        ))
+                        .into_http())
+                    });
+                };
+                let call = inner.call(request.map(tonic::body::Body::new));
+                return Box::pin(within(self.call_timeout, call, move |answer| {
+                    answer.map(move |body| {
+                        tonic::body::Body::new(body.map_frame(move |frame| {
+                            let _held = &place;
+                            frame
+                        }))
+                    })
+                }));
+            }
             // tonic's own bodies pass through as they are (no allocation).
             let call = inner.call(request.map(tonic::body::Body::new));
             return Box::pin(within(self.call_timeout, call, |answer| {

@@ -1050,3 +1050,83 @@ async fn calls_that_never_send_their_request_are_answered_and_bounded() {
         "the server's stream limit"
     );
 }
+
+/// Health's Watch and reflection sessions need no key and stream for as
+/// long as their client keeps them open: a server holds 1,024 at once, all
+/// clients together, and answers RESOURCE_EXHAUSTED past that, so that
+/// opening them on ever more connections cannot take all its memory. A
+/// closed stream gives its place back.
+#[tokio::test]
+async fn public_streams_are_bounded_server_wide() {
+    use std::time::Duration;
+    let server = TestServer::start().await;
+    let url = |path: &str| format!("http://{}{path}", server.addr);
+    let open = |client: &h2::client::SendRequest<bytes::Bytes>, path: &str| {
+        let request = http::Request::post(url(path))
+            .header("content-type", "application/grpc")
+            .header("te", "trailers")
+            .body(())
+            .expect("request");
+        let client = client.clone();
+        async move {
+            let mut client = client.ready().await.expect("ready");
+            let (answer, stream) = client.send_request(request, false).expect("send");
+            let answer = tokio::time::timeout(Duration::from_secs(10), answer)
+                .await
+                .expect("answered")
+                .expect("an answer");
+            (answer, stream)
+        }
+    };
+    let mut clients = Vec::new();
+    let mut held = Vec::new();
+    // Reflection answers a session's headers at once (health's Watch waits
+    // for its request first, as a unary call does).
+    let paths = [
+        "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+        "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+    ];
+    for i in 0..marque::auth::MAX_PUBLIC_STREAMS {
+        if i % 200 == 0 {
+            let tcp = tokio::net::TcpStream::connect(server.addr)
+                .await
+                .expect("connect");
+            let (client, connection) = h2::client::handshake(tcp).await.expect("HTTP/2");
+            tokio::spawn(connection);
+            clients.push(client);
+        }
+        let (answer, stream) = open(clients.last().expect("a client"), paths[i % 2]).await;
+        assert!(
+            answer.headers().get("grpc-status").is_none(),
+            "stream {i} is open: {answer:?}"
+        );
+        held.push((answer, stream));
+    }
+    let (answer, _) = open(&clients[0], paths[0]).await;
+    assert_eq!(
+        answer
+            .headers()
+            .get("grpc-status")
+            .and_then(|v| v.to_str().ok()),
+        Some((Code::ResourceExhausted as i32).to_string().as_str()),
+        "{answer:?}"
+    );
+    // Unary health checks (probes) are not streams: still answered.
+    assert_eq!(
+        server.health("").await.expect("health"),
+        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+    );
+    // A stream closed (reset by its client) gives its place back.
+    drop(held.pop());
+    let mut reopened = false;
+    for _ in 0..50 {
+        let (answer, stream) = open(&clients[0], paths[0]).await;
+        if answer.headers().get("grpc-status").is_none() {
+            reopened = true;
+            held.push((answer, stream));
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(reopened, "the closed stream's place was given back");
+}
