@@ -1,7 +1,7 @@
 //! Command line and environment (`MARQUE_*`) settings, parsed raw by clap,
 //! then turned into validated [`ServerOptions`].
 
-use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use std::{io::IsTerminal as _, net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -102,8 +102,9 @@ pub struct ServeArgs {
     /// TOML seed file loaded into an empty registry at start-up (see docs/seed.md).
     #[arg(long, env = "MARQUE_SEED")]
     pub seed: Option<PathBuf>,
-    /// The first operator key (mq_{id}_{64 hex}, from `marque keygen`). Without it, a key is created
-    /// and printed once on standard output when the registry has no operator key.
+    /// The first operator key (mq_{id}_{64 hex}, from `marque keygen`). Without it, when the
+    /// registry has no operator key, one is created and printed once on standard output if that
+    /// is a terminal; otherwise (a container) the log warns, and no secret is printed.
     #[arg(long, env = "MARQUE_OPERATOR_KEY", hide_env_values = true)]
     pub operator_key: Option<String>,
     /// Member id of the operator that owns the bootstrap key.
@@ -305,7 +306,8 @@ impl ServeArgs {
         options.seed = self.seed.as_deref().map(Seed::load).transpose()?;
         options.operator_key = match &self.operator_key {
             Some(secret) => OperatorKey::Given(secret.clone()),
-            None => OperatorKey::CreateIfMissing,
+            None if std::io::stdout().is_terminal() => OperatorKey::CreateIfMissing,
+            None => OperatorKey::WarnIfMissing,
         };
         options.operator_member = self.operator_member.clone();
         options.shutdown_grace = self.shutdown_grace;
@@ -395,6 +397,19 @@ mod tests {
         );
         let message = refused(&["--import-max-duration", "0s"]);
         assert!(message.contains("--import-max-duration"), "{message}");
+    }
+
+    /// A first operator key is created and printed only where standard
+    /// output is a terminal; in a container it would go to the logs.
+    #[test]
+    fn without_an_operator_key_one_is_printed_only_on_a_terminal() {
+        let options = serve(&[]);
+        let printed = matches!(options.operator_key, OperatorKey::CreateIfMissing);
+        let warned = matches!(options.operator_key, OperatorKey::WarnIfMissing);
+        assert!(printed || warned, "{:?}", options.operator_key);
+        assert_eq!(printed, std::io::stdout().is_terminal());
+        let given = serve(&["--operator-key", "mq_x_00"]);
+        assert!(matches!(given.operator_key, OperatorKey::Given(_)));
     }
 
     #[test]

@@ -84,16 +84,33 @@ pub struct TlsFiles {
 }
 
 /// How the first operator key comes to be.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub enum OperatorKey {
     /// Use this secret (from `--operator-key` / `MARQUE_OPERATOR_KEY`),
     /// registering it if the registry does not know it yet.
     Given(String),
     /// Create one if the registry has no usable operator key, and print it
-    /// once on standard output.
+    /// once on standard output (`marque serve` on a terminal).
     CreateIfMissing,
+    /// Only warn, in the log, if the registry has no usable operator key:
+    /// `marque serve` whose standard output is not a terminal (a container,
+    /// where it is collected with the logs) prints no secret there.
+    WarnIfMissing,
     /// Do nothing (tests that seed their own keys).
     None,
+}
+
+/// Never shows a given key's secret (options are logged and printed in
+/// tests).
+impl std::fmt::Debug for OperatorKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OperatorKey::Given(_) => f.write_str("Given(<secret>)"),
+            OperatorKey::CreateIfMissing => f.write_str("CreateIfMissing"),
+            OperatorKey::WarnIfMissing => f.write_str("WarnIfMissing"),
+            OperatorKey::None => f.write_str("None"),
+        }
+    }
 }
 
 /// Streams a client may make the server reset on one connection (frames
@@ -771,6 +788,16 @@ async fn bootstrap(registry: &Registry, options: &ServerOptions) -> anyhow::Resu
                 }
             }
             tracing::info!("operator key registered");
+        }
+        OperatorKey::WarnIfMissing => {
+            if !registry.snapshot().has_operator_key() {
+                tracing::warn!(
+                    "the registry has no operator key, and none was given: members and keys \
+                     cannot be managed. Restart with --operator-key / MARQUE_OPERATOR_KEY (make \
+                     one with `marque keygen`); a key is created and printed only when standard \
+                     output is a terminal, never where it may be collected with the logs"
+                );
+            }
         }
         OperatorKey::CreateIfMissing => {
             if registry.snapshot().has_operator_key() {
