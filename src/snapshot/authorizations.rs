@@ -1124,22 +1124,25 @@ mod tests {
         assert_eq!(table.len(), n + MIN_COMPACT + 1);
     }
 
+    /// Authorization `i` of three brands and four sellers, with id
+    /// `x{i:06}`.
+    fn made(i: usize) -> Arc<Authorization> {
+        let mut a = authorization(&Spec {
+            brand: (i % 3) as u8,
+            id: 0,
+            platform: 0,
+            seller: (i % 4) as u8,
+            status: 0,
+            regions: 0,
+            until: false,
+            revision: i as u64,
+        });
+        a.id = ResourceId::parse(&format!("x{i:06}")).expect("id");
+        Arc::new(a)
+    }
+
     #[test]
     fn a_fold_that_panics_is_started_again_only_once_the_overlay_has_doubled() {
-        let made = |i: usize| {
-            let mut a = authorization(&Spec {
-                brand: (i % 3) as u8,
-                id: 0,
-                platform: 0,
-                seller: (i % 4) as u8,
-                status: 0,
-                regions: 0,
-                until: false,
-                revision: i as u64,
-            });
-            a.id = ResourceId::parse(&format!("x{i:06}")).expect("id");
-            Arc::new(a)
-        };
         let mut table = Authorizations::default();
         let tell = crate::snapshot::background::tests::next_job_panics_when_told();
         for i in 0..MIN_COMPACT {
@@ -1170,20 +1173,6 @@ mod tests {
 
     #[test]
     fn a_fold_that_panics_wakes_the_burst_waiting_for_it_and_the_table_folds_here() {
-        let made = |i: usize| {
-            let mut a = authorization(&Spec {
-                brand: (i % 3) as u8,
-                id: 0,
-                platform: 0,
-                seller: (i % 4) as u8,
-                status: 0,
-                regions: 0,
-                until: false,
-                revision: i as u64,
-            });
-            a.id = ResourceId::parse(&format!("x{i:06}")).expect("id");
-            Arc::new(a)
-        };
         let mut table = Authorizations::default();
         let mut model = Model::new();
         // The fold started once the overlay reaches MIN_COMPACT panics when

@@ -149,27 +149,9 @@ async fn a_platform_cannot_use_another_platforms_authorizations() {
 #[tokio::test]
 async fn marks_and_authorizations_extend_to_their_countrys_territories() {
     let server = TestServer::start().await;
-    let mut owner = server.registry_as(Who::OwnerA);
     let mut revision = 0;
-    for (office, number) in [("US", "US-77"), ("EM", "EM-77")] {
-        revision = owner
-            .add_trademark(pb::AddTrademarkRequest {
-                parent: "brands/alpha".into(),
-                trademark: Some(pb::Trademark {
-                    office: office.into(),
-                    registration_number: number.into(),
-                    mark_text: "Alpha".into(),
-                    kind: pb::TrademarkKind::Word as i32,
-                    nice_classes: vec![14],
-                    status: pb::TrademarkStatus::Registered as i32,
-                    ..Default::default()
-                }),
-                request_id: String::new(),
-            })
-            .await
-            .expect("trademark")
-            .into_inner()
-            .revision;
+    for mark in [("US", "US-77"), ("EM", "EM-77")] {
+        revision = class_14_trademark(&server, Who::OwnerA, "alpha", mark, "Alpha").await;
     }
     let in_region = |seller: &str, region: &str| pb::Listing {
         region: region.into(),
@@ -324,22 +306,8 @@ async fn a_batch_answer_stays_within_a_clients_default_limit() {
             })
             .await
             .expect("create");
-        owner
-            .add_trademark(pb::AddTrademarkRequest {
-                parent: format!("brands/{id}"),
-                trademark: Some(pb::Trademark {
-                    office: "CN".into(),
-                    registration_number: format!("LONG-{i}"),
-                    mark_text: made_up_name(i),
-                    kind: pb::TrademarkKind::Word as i32,
-                    nice_classes: vec![14],
-                    status: pb::TrademarkStatus::Registered as i32,
-                    ..Default::default()
-                }),
-                request_id: String::new(),
-            })
-            .await
-            .expect("trademark");
+        let number = format!("LONG-{i}");
+        class_14_trademark(&server, Who::OwnerB, &id, ("CN", &number), &made_up_name(i)).await;
         revision = owner
             .authorize_seller(pb::AuthorizeSellerRequest {
                 parent: format!("brands/{id}"),
@@ -848,13 +816,26 @@ async fn gzip_requests_are_read_and_record_pages_answered_compressed() {
 /// Registers a word mark for `brand` at the CN office for class 14, as
 /// `who`; returns the write's revision.
 async fn cn_class_14_trademark(server: &TestServer, who: Who, brand: &str, mark: &str) -> u64 {
+    let number = format!("{}-1", brand.to_uppercase());
+    class_14_trademark(server, who, brand, ("CN", &number), mark).await
+}
+
+/// Registers a word mark for `brand` at `office` under `number` for class
+/// 14, as `who`; returns the write's revision.
+async fn class_14_trademark(
+    server: &TestServer,
+    who: Who,
+    brand: &str,
+    (office, number): (&str, &str),
+    mark: &str,
+) -> u64 {
     server
         .registry_as(who)
         .add_trademark(pb::AddTrademarkRequest {
             parent: format!("brands/{brand}"),
             trademark: Some(pb::Trademark {
-                office: "CN".into(),
-                registration_number: format!("{}-1", brand.to_uppercase()),
+                office: office.into(),
+                registration_number: number.into(),
                 mark_text: mark.into(),
                 kind: pb::TrademarkKind::Word as i32,
                 nice_classes: vec![14],
