@@ -42,8 +42,9 @@ pub struct Caller {
     pub member: Slug,
     /// What kind of member it is.
     pub kind: MemberKind,
-    /// The API key it used.
-    pub key: ResourceId,
+    /// The API key it used; none when its client certificate named it
+    /// (mTLS, [`crate::tls::ClientCertificate`]).
+    pub key: Option<ResourceId>,
 }
 
 /// Every RPC of the Marque services, with the member kinds that may call it.
@@ -429,19 +430,70 @@ fn bearer_secret(header: &str) -> Option<&str> {
         .then(|| credentials.trim_matches([' ', '\t']))
 }
 
-/// Authenticates a bearer secret against the registry's current snapshot.
+/// Authenticates a call against the registry's current snapshot: by its
+/// bearer secret, or, with none, by the member its connection's client
+/// certificate names (mTLS, [`crate::tls::ClientCertificate`]). A call
+/// with both is one member's: the key's member must be the certificate's.
 ///
 /// # Errors
-/// UNAUTHENTICATED for a missing, malformed, unknown or revoked key. The
-/// message never repeats the secret.
+/// UNAUTHENTICATED for a missing, malformed, unknown or revoked key, a
+/// certificate naming a member that does not exist, or a key and a
+/// certificate of different members. The message never repeats the secret.
 pub fn authenticate(
     registry: &Registry,
     authorization: Option<&str>,
+    certificate: Option<&Slug>,
     call: &CallLog,
 ) -> Result<Caller, Status> {
-    let header = authorization.ok_or_else(|| {
-        Status::unauthenticated("missing API key: send `authorization: Bearer <key>`")
-    })?;
+    let Some(header) = authorization else {
+        return match certificate {
+            Some(member) => certificate_caller(registry, member, call),
+            None => Err(Status::unauthenticated(
+                "missing API key: send `authorization: Bearer <key>`",
+            )),
+        };
+    };
+    let caller = key_caller(registry, header, call)?;
+    match certificate {
+        Some(named) if *named != caller.member => Err(Status::unauthenticated(format!(
+            "the API key is members/{}'s but the client certificate names members/{named}: \
+             a call is one member's",
+            caller.member
+        ))),
+        _ => Ok(caller),
+    }
+}
+
+/// The member a client certificate names, as a caller with no key.
+fn certificate_caller(
+    registry: &Registry,
+    member: &Slug,
+    call: &CallLog,
+) -> Result<Caller, Status> {
+    let snapshot = registry
+        .ready_snapshot()
+        .map_err(|e| crate::api::retry_later(tonic::Code::Unavailable, e.to_string()))?;
+    let Some(member) = snapshot.member(member.as_str()) else {
+        call_event!(
+            Some(call),
+            tracing::Level::INFO,
+            member = member.as_str(),
+            reason = "no such member",
+            "client certificate refused"
+        );
+        return Err(Status::unauthenticated(format!(
+            "the client certificate names members/{member}, which does not exist"
+        )));
+    };
+    Ok(Caller {
+        member: member.id.clone(),
+        kind: member.kind,
+        key: None,
+    })
+}
+
+/// The caller a bearer `header` authenticates.
+fn key_caller(registry: &Registry, header: &str, call: &CallLog) -> Result<Caller, Status> {
     let secret = bearer_secret(header).ok_or_else(|| {
         Status::unauthenticated("the authorization header must be `Bearer <key>`")
     })?;
@@ -488,7 +540,7 @@ pub fn authenticate(
     Ok(Caller {
         member: member.id.clone(),
         kind: member.kind,
-        key: key.id.clone(),
+        key: Some(key.id.clone()),
     })
 }
 
@@ -961,7 +1013,13 @@ where
         let outcome = {
             let _entered = span.enter();
             authorization_header(request.headers())
-                .and_then(|header| authenticate(&self.registry, header, &call))
+                .and_then(|header| {
+                    let certificate = request
+                        .extensions()
+                        .get::<crate::tls::ClientCertificate>()
+                        .and_then(|c| c.member.as_ref());
+                    authenticate(&self.registry, header, certificate, &call)
+                })
                 .and_then(|caller| {
                     span.record("member", tracing::field::display(&caller.member));
                     call.member = Some(caller.member.clone());

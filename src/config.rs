@@ -107,6 +107,11 @@ pub struct ServeArgs {
     /// is a terminal; otherwise (a container) the log warns, and no secret is printed.
     #[arg(long, env = "MARQUE_OPERATOR_KEY", hide_env_values = true)]
     pub operator_key: Option<String>,
+    /// Create and print a first operator key (when the registry has none and none is given)
+    /// even where standard output is not a terminal: for a script that reads it from a pipe.
+    /// Never where standard output goes to the logs (a container).
+    #[arg(long, env = "MARQUE_PRINT_OPERATOR_KEY")]
+    pub print_operator_key: bool,
     /// Member id of the operator that owns the bootstrap key.
     #[arg(long, env = "MARQUE_OPERATOR_MEMBER", default_value = "operator")]
     pub operator_member: String,
@@ -306,7 +311,9 @@ impl ServeArgs {
         options.seed = self.seed.as_deref().map(Seed::load).transpose()?;
         options.operator_key = match &self.operator_key {
             Some(secret) => OperatorKey::Given(secret.clone()),
-            None if std::io::stdout().is_terminal() => OperatorKey::CreateIfMissing,
+            None if self.print_operator_key || std::io::stdout().is_terminal() => {
+                OperatorKey::CreateIfMissing
+            }
             None => OperatorKey::WarnIfMissing,
         };
         options.operator_member = self.operator_member.clone();
@@ -408,6 +415,8 @@ mod tests {
         let warned = matches!(options.operator_key, OperatorKey::WarnIfMissing);
         assert!(printed || warned, "{:?}", options.operator_key);
         assert_eq!(printed, std::io::stdout().is_terminal());
+        let asked = serve(&["--print-operator-key"]);
+        assert!(matches!(asked.operator_key, OperatorKey::CreateIfMissing));
         let given = serve(&["--operator-key", "mq_x_00"]);
         assert!(matches!(given.operator_key, OperatorKey::Given(_)));
     }

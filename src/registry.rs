@@ -526,7 +526,10 @@ impl Registry {
         // on: a call authenticated before it (an import stream left open)
         // does not commit after it. Writes are serialized here, so no
         // revocation comes between this and the commit.
-        if let Actor::Member { member, key } = &actor
+        if let Actor::Member {
+            member,
+            key: Some(key),
+        } = &actor
             && base
                 .api_key(key.as_str())
                 .is_none_or(|k| k.revoke_time.is_some())

@@ -13,6 +13,11 @@
 //! Handshakes run in their own tasks with a deadline, so a client that
 //! opens a connection and says nothing holds neither the accept loop nor a
 //! task for long.
+//!
+//! With a client CA (mTLS), a client certificate may name its member: a
+//! URI subject alternative name `marque:members/{member}`
+//! ([`ClientCertificate`]). Calls on that connection then need no API key
+//! ([`crate::auth`]).
 
 use std::{io, sync::Arc, time::Duration};
 
@@ -24,7 +29,11 @@ use rustls::{
     pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject as _},
     server::WebPkiClientVerifier,
 };
-use tokio::{net::TcpStream, sync::mpsc};
+use tokio::{
+    io::{AsyncRead, AsyncWrite, ReadBuf},
+    net::TcpStream,
+    sync::mpsc,
+};
 use tokio_rustls::{TlsAcceptor, server::TlsStream};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::transport::server::TcpIncoming;
@@ -37,6 +46,121 @@ pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Handshaken connections waiting for the server to take them.
 const READY_CONNECTIONS: usize = 64;
+
+/// What starts the URI subject alternative name by which a client
+/// certificate names its member: `marque:members/{member}`.
+pub const MEMBER_URI_PREFIX: &str = "marque:members/";
+
+/// The member a connection's client certificate names, if it names one
+/// (one URI subject alternative name `marque:members/{member}`, the id a
+/// valid member id): in every request's extensions (tonic's connect
+/// info). A certificate that names none, or several, names no member.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClientCertificate {
+    pub member: Option<crate::model::Slug>,
+}
+
+impl ClientCertificate {
+    /// The member `der` (a client's end-entity certificate) names.
+    pub fn of(der: &[u8]) -> ClientCertificate {
+        use x509_parser::prelude::{FromDer as _, GeneralName, X509Certificate};
+        let Ok((_, certificate)) = X509Certificate::from_der(der) else {
+            return ClientCertificate::default();
+        };
+        let Ok(Some(names)) = certificate.subject_alternative_name() else {
+            return ClientCertificate::default();
+        };
+        let mut members = names
+            .value
+            .general_names
+            .iter()
+            .filter_map(|name| match name {
+                GeneralName::URI(uri) => uri.strip_prefix(MEMBER_URI_PREFIX),
+                _ => None,
+            });
+        let member = match (members.next(), members.next()) {
+            (Some(id), None) => crate::model::Slug::parse(id).ok(),
+            _ => None,
+        };
+        ClientCertificate { member }
+    }
+}
+
+/// A TLS connection, with the member its client certificate names.
+pub struct TlsClient {
+    stream: TlsStream<TcpStream>,
+    certificate: ClientCertificate,
+}
+
+impl TlsClient {
+    fn new(stream: TlsStream<TcpStream>) -> TlsClient {
+        let certificate = stream
+            .get_ref()
+            .1
+            .peer_certificates()
+            .and_then(|chain| chain.first())
+            .map(|leaf| ClientCertificate::of(leaf.as_ref()))
+            .unwrap_or_default();
+        TlsClient {
+            stream,
+            certificate,
+        }
+    }
+}
+
+impl AsyncRead for TlsClient {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for TlsClient {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<io::Result<usize>> {
+        std::pin::Pin::new(&mut self.get_mut().stream).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> std::task::Poll<io::Result<usize>> {
+        std::pin::Pin::new(&mut self.get_mut().stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+}
+
+impl tonic::transport::server::Connected for TlsClient {
+    type ConnectInfo = ClientCertificate;
+
+    fn connect_info(&self) -> Self::ConnectInfo {
+        self.certificate.clone()
+    }
+}
 
 /// The bytes of the TLS files, as last read.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -153,7 +277,7 @@ impl ReloadingTls {
         self: Arc<Self>,
         mut tcp: TcpIncoming,
         handshake_timeout: Duration,
-    ) -> ReceiverStream<io::Result<TlsStream<TcpStream>>> {
+    ) -> ReceiverStream<io::Result<TlsClient>> {
         let (ready, taken) = mpsc::channel(READY_CONNECTIONS);
         tokio::spawn(async move {
             loop {
@@ -176,7 +300,7 @@ impl ReloadingTls {
                 tokio::spawn(async move {
                     match tokio::time::timeout(handshake_timeout, acceptor.accept(stream)).await {
                         Ok(Ok(tls)) => {
-                            let _ = ready.send(Ok(tls)).await;
+                            let _ = ready.send(Ok(TlsClient::new(tls))).await;
                         }
                         Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
                         Err(_) => tracing::debug!("TLS handshake timed out"),

@@ -322,7 +322,9 @@ pub fn change_event_part(
         model::Actor::System => (model::Actor::SYSTEM.to_string(), String::new()),
         model::Actor::Member { member, key } => (
             format!("members/{member}"),
-            format!("members/{member}/apiKeys/{key}"),
+            key.as_ref()
+                .map(|key| format!("members/{member}/apiKeys/{key}"))
+                .unwrap_or_default(),
         ),
     };
     let part = pb::ChangeEvent {

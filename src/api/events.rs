@@ -244,10 +244,14 @@ impl WatchFilter {
             .changes
             .iter()
             .any(|change| match (&change.before, &change.after) {
-                (Some(Resource::ApiKey(key)), after) if key.id == self.caller.key => match after {
-                    Some(Resource::ApiKey(after)) => after.revoke_time.is_some(),
-                    _ => true,
-                },
+                (Some(Resource::ApiKey(key)), after)
+                    if Some(&key.id) == self.caller.key.as_ref() =>
+                {
+                    match after {
+                        Some(Resource::ApiKey(after)) => after.revoke_time.is_some(),
+                        _ => true,
+                    }
+                }
                 _ => false,
             })
     }
@@ -256,9 +260,11 @@ impl WatchFilter {
     /// stream may have been opened on a replica that had not applied the
     /// revocation yet, from a revision after it.
     fn key_revoked_in(&self, snapshot: &Snapshot) -> bool {
-        snapshot
-            .api_key(self.caller.key.as_str())
-            .is_none_or(|key| key.revoke_time.is_some())
+        self.caller.key.as_ref().is_some_and(|key| {
+            snapshot
+                .api_key(key.as_str())
+                .is_none_or(|key| key.revoke_time.is_some())
+        })
     }
 
     fn keeps(&self, snapshot: &Snapshot, resource: &Resource) -> bool {
@@ -987,7 +993,7 @@ mod tests {
             caller: Caller {
                 member: operator,
                 kind: MemberKind::Operator,
-                key,
+                key: Some(key),
             },
             brands: HashSet::new(),
             kinds: logos,

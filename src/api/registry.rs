@@ -457,7 +457,11 @@ impl RegistryApi {
             .ok_or_else(|| ApiError::NotFound(format!("members/{}", caller.member)))?;
         Ok(pb::GetCallerResponse {
             member: Some(convert::member(member)),
-            api_key: format!("members/{}/apiKeys/{}", caller.member, caller.key),
+            api_key: caller
+                .key
+                .as_ref()
+                .map(|key| format!("members/{}/apiKeys/{key}", caller.member))
+                .unwrap_or_default(),
             revision: snapshot.revision(),
         })
     }

@@ -18,12 +18,15 @@ use super::{
 pub enum Actor {
     /// The server itself: seeding, bootstrapping the first operator key.
     System,
-    /// A member, through one of its API keys.
+    /// A member, through one of its API keys or its client certificate.
     Member {
         /// The member.
         member: Slug,
-        /// The key it used.
-        key: ResourceId,
+        /// The key it used; none when its client certificate named it
+        /// (mTLS). Left out of the event then, so that events by key read
+        /// as they always did.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<ResourceId>,
     },
 }
 

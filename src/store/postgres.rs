@@ -744,7 +744,7 @@ impl WriteTx for PostgresTx {
         brands.dedup();
         let actor_key = match &event.actor {
             Actor::System => None,
-            Actor::Member { key, .. } => Some(key.as_str().to_string()),
+            Actor::Member { key, .. } => key.as_ref().map(|key| key.as_str().to_string()),
         };
         let client = self.client()?;
         let insert_event = client

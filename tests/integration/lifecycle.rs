@@ -661,6 +661,144 @@ async fn a_replaced_client_ca_admits_its_clients_on_new_connections_and_no_longe
     server.stop().await;
 }
 
+/// A CA for client certificates, and one certificate it signed for each
+/// list of URI subject alternative names: (CA, [(certificate, key)]) PEMs.
+fn client_ca_and_certificates_naming(uris: &[&[&str]]) -> (String, Vec<(String, String)>) {
+    let ca_key = rcgen::KeyPair::generate().expect("ca key");
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("ca params");
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).expect("ca");
+    let issuer = rcgen::Issuer::from_params(&ca_params, &ca_key);
+    let clients = uris
+        .iter()
+        .map(|uris| {
+            let key = rcgen::KeyPair::generate().expect("client key");
+            let mut params =
+                rcgen::CertificateParams::new(vec!["client".to_string()]).expect("client params");
+            params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+            for uri in *uris {
+                params.subject_alt_names.push(rcgen::SanType::URI(
+                    rcgen::string::Ia5String::try_from(*uri).expect("an ASCII URI"),
+                ));
+            }
+            let cert = params.signed_by(&key, &issuer).expect("client cert");
+            (cert.pem(), key.serialize_pem())
+        })
+        .collect();
+    (ca.pem(), clients)
+}
+
+/// A client certificate with the URI subject alternative name
+/// `marque:members/{member}` names its member: calls on its connections
+/// need no API key and are that member's (its kind's rights, no key in
+/// GetCaller); a key of another member on the same call is refused, as is a
+/// certificate naming no member, several, or one that does not exist.
+#[tokio::test]
+async fn a_client_certificate_may_name_the_member_that_calls() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (cert, key) = self_signed();
+    replace(dir.path(), "tls.crt", &cert);
+    replace(dir.path(), "tls.key", &key);
+    let (ca, clients) = client_ca_and_certificates_naming(&[
+        &["marque:members/platform-p"],
+        &[],
+        &["marque:members/nobody"],
+        &["marque:members/platform-p", "marque:members/owner-a"],
+        &["https://example.com/members/platform-p"],
+    ]);
+    replace(dir.path(), "client-ca.crt", &ca);
+    let server = TlsServer::start(dir.path(), true, |_| {}).await;
+    let channel = |i: usize| mtls_channel(server.port, &cert, &clients[i].0, &clients[i].1);
+    let serving = eventually(600, Duration::from_millis(50), async || {
+        health_over_tls(channel(0)).await
+    })
+    .await;
+    assert!(serving, "health over mTLS");
+
+    // Named by its certificate alone: platform-p, with a platform's rights.
+    let mut platform = RegistryServiceClient::new(channel(0));
+    let me = platform
+        .get_caller(pb::GetCallerRequest::default())
+        .await
+        .expect("the certificate names the caller")
+        .into_inner();
+    assert_eq!(me.member.expect("member").name, "members/platform-p");
+    assert_eq!(me.api_key, "", "no key was used");
+    let checked = pb::check_service_client::CheckServiceClient::new(channel(0))
+        .check_listing(pb::CheckListingRequest {
+            listing: Some(pb::Listing {
+                seller_account: "stranger".into(),
+                title: "Alpha watch".into(),
+                nice_class: 14,
+                region: "CN".into(),
+                ..Default::default()
+            }),
+            min_revision: 0,
+        })
+        .await
+        .expect("a platform checks listings")
+        .into_inner();
+    assert_eq!(checked.verdict, pb::Verdict::Block as i32);
+    let status = platform
+        .create_brand(pb::CreateBrandRequest {
+            brand_id: "by-certificate".into(),
+            brand: Some(pb::Brand {
+                display_name: "By Certificate".into(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("a platform creates no brand");
+    assert_eq!(status.code(), tonic::Code::PermissionDenied, "{status:?}");
+
+    // With its own key too: the key's member is the certificate's.
+    let with_key = |i: usize, who: Who| {
+        RegistryServiceClient::with_interceptor(
+            channel(i),
+            common::Bearer::key(server.keys.of(who).expect("a key")),
+        )
+    };
+    let me = with_key(0, Who::PlatformP)
+        .get_caller(pb::GetCallerRequest::default())
+        .await
+        .expect("the same member's key")
+        .into_inner();
+    assert!(
+        me.api_key.starts_with("members/platform-p/apiKeys/"),
+        "{me:?}"
+    );
+    let status = with_key(0, Who::OwnerA)
+        .get_caller(pb::GetCallerRequest::default())
+        .await
+        .expect_err("another member's key");
+    assert_eq!(status.code(), tonic::Code::Unauthenticated, "{status:?}");
+    // A certificate that names no member needs a key, as before.
+    let me = with_key(1, Who::OwnerA)
+        .get_caller(pb::GetCallerRequest::default())
+        .await
+        .expect("a key on a certificate naming no member")
+        .into_inner();
+    assert_eq!(me.member.expect("member").name, "members/owner-a");
+    for (i, why) in [
+        (1, "names no member"),
+        (2, "names a member that does not exist"),
+        (3, "names two members"),
+        (4, "names a member in another form"),
+    ] {
+        let status = RegistryServiceClient::new(channel(i))
+            .get_caller(pb::GetCallerRequest::default())
+            .await
+            .expect_err(why);
+        assert_eq!(
+            status.code(),
+            tonic::Code::Unauthenticated,
+            "{why}: {status:?}"
+        );
+    }
+    server.stop().await;
+}
+
 fn self_signed() -> (String, String) {
     let cert =
         rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).expect("certificate");
@@ -912,6 +1050,8 @@ async fn the_binary_prints_a_first_operator_key_and_exits_cleanly_on_sigterm() {
             "serve",
             "--listen",
             "127.0.0.1:0",
+            // Its standard output is a pipe, not a terminal.
+            "--print-operator-key",
             "--shutdown-grace",
             "100ms",
             "--log-format",
