@@ -560,20 +560,15 @@ impl Office {
     }
 
     /// Why `region` cannot be a designated country of a mark of this office
-    /// whose designations are restricted to its member states (EUIPO,
-    /// ARIPO), if it cannot: one entry's refusal, where
-    /// [`Office::territories`] refuses the list.
+    /// (EUIPO takes none; ARIPO only Banjul Protocol states), if it cannot:
+    /// one entry's refusal, where [`Office::territories`] refuses the list.
     ///
     /// # Errors
     ///
-    /// `"GB" is not an EU member state; …`.
+    /// `"FR": an EU trade mark is unitary: …`.
     pub fn check_designation(&self, region: Region) -> Result<(), String> {
         let restricted = match self {
-            Office::Euipo => members_only(
-                &[region],
-                &EU_MEMBER_STATES,
-                "an EU member state; an EU trade mark covers only EU member states",
-            ),
+            Office::Euipo => Err(format!("\"{region}\": {EU_UNITARY}")),
             Office::Aripo => members_only(
                 &[region],
                 &BANJUL_PROTOCOL_STATES,
@@ -603,8 +598,8 @@ impl Office {
     /// ([`Office::extends_to`]).
     ///
     /// - National office: its own country; nothing may be designated.
-    /// - EUIPO: all 27 EU member states when nothing is designated,
-    ///   otherwise the designated ones, which must be EU member states.
+    /// - EUIPO: all 27 EU member states (an EU trade mark is unitary);
+    ///   nothing may be designated.
     /// - Benelux: Belgium, Luxembourg and the Netherlands; nothing may be
     ///   designated.
     /// - OAPI: its 17 member states; nothing may be designated.
@@ -626,12 +621,10 @@ impl Office {
                 )?;
                 Ok(vec![*region])
             }
-            Office::Euipo if designated.is_empty() => Ok(EU_MEMBER_STATES.to_vec()),
-            Office::Euipo => members_only(
-                designated,
-                &EU_MEMBER_STATES,
-                "an EU member state; an EU trade mark covers only EU member states",
-            ),
+            Office::Euipo => {
+                require_none(designated, EU_UNITARY)?;
+                Ok(EU_MEMBER_STATES.to_vec())
+            }
             Office::Benelux => {
                 require_none(
                     designated,
@@ -686,6 +679,9 @@ impl FromStr for Office {
         Office::parse(value)
     }
 }
+
+/// Why an EU trade mark takes no designations.
+const EU_UNITARY: &str = "an EU trade mark is unitary: it covers all 27 EU member states; designated_countries must be empty";
 
 fn require_none(designated: &[Region], message: &str) -> Result<(), String> {
     if designated.is_empty() {
@@ -1286,17 +1282,15 @@ mod tests {
     }
 
     #[test]
-    fn euipo_designations_must_be_member_states() {
-        assert_eq!(
-            Office::Euipo.territories(&regions(&["FR", "DE", "FR"])),
-            Ok(regions(&["DE", "FR"]))
-        );
-        assert_eq!(
-            Office::Euipo
-                .territories(&regions(&["FR", "GB"]))
-                .unwrap_err(),
-            "\"GB\" is not an EU member state; an EU trade mark covers only EU member states"
-        );
+    fn an_eu_trade_mark_takes_no_designations() {
+        for designated in [&["FR"][..], &["FR", "GB"]] {
+            assert_eq!(
+                Office::Euipo.territories(&regions(designated)).unwrap_err(),
+                EU_UNITARY
+            );
+        }
+        let refused = Office::Euipo.check_designation(region("FR")).unwrap_err();
+        assert!(refused.contains("unitary"), "{refused}");
     }
 
     #[test]

@@ -352,7 +352,8 @@ async fn bad_fields_come_back_as_field_violations_and_write_nothing() {
             "at most 250 regions, got 300".to_string()
         )]
     );
-    // An EU mark names each designation outside the EU by its entry.
+    // An EU trade mark is unitary: it takes no designation, each refused
+    // by its entry.
     tm.office = "EM".into();
     tm.designated_countries = vec!["FR".into(), "GB".into()];
     let status = owner
@@ -362,8 +363,14 @@ async fn bad_fields_come_back_as_field_violations_and_write_nothing() {
             request_id: String::new(),
         })
         .await
-        .expect_err("a designation outside the EU");
-    assert_violations(&status, &["trademark.designated_countries[1]"]);
+        .expect_err("designations on an EU mark");
+    assert_violations(
+        &status,
+        &[
+            "trademark.designated_countries[0]",
+            "trademark.designated_countries[1]",
+        ],
+    );
 
     let status = owner
         .authorize_seller(authorize(pb::Authorization {
