@@ -469,7 +469,11 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
             Reason::Unauthorized | Reason::NominativeUse | Reason::Authorized
         )
     };
-    if !signal_terms.is_empty() && matches.iter().any(in_scope_match) {
+    // Signal terms raise the verdict one step, with every in-scope match
+    // driving it then; a BLOCK goes no higher, and its drivers stay those
+    // that decided it (an authorized brand beside them decided nothing).
+    if !signal_terms.is_empty() && matches.iter().any(in_scope_match) && verdict.raised() != verdict
+    {
         verdict = verdict.raised();
         for m in &mut matches {
             if in_scope_match(m) {

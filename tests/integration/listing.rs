@@ -199,6 +199,51 @@ async fn marks_and_authorizations_extend_to_their_countrys_territories() {
     assert_eq!(answer.verdict, BLOCK, "{answer:?}");
 }
 
+/// Signal terms raise the verdict one step and every in-scope match then
+/// drives it; a BLOCK goes no higher, and an authorized brand beside the
+/// unauthorized one that decided it drives nothing.
+#[tokio::test]
+async fn a_signal_term_beside_a_block_makes_no_authorized_match_drive_it() {
+    let server = TestServer::start().await;
+    let revision = cn_class_14_trademark(&server, Who::OwnerB, "beta", "Beta").await;
+    let answer = check_at(
+        &server,
+        Who::PlatformP,
+        listing("seller-p1", "Alpha Beta replica watch"),
+        revision,
+    )
+    .await;
+    assert_eq!(answer.verdict, BLOCK, "{answer:?}");
+    let drives = |brand: &str| {
+        answer
+            .matches
+            .iter()
+            .find(|m| m.brand == brand)
+            .map(|m| (m.reason, m.drives_verdict))
+    };
+    assert_eq!(
+        drives("brands/alpha"),
+        Some((pb::MatchReason::Authorized as i32, false)),
+        "{answer:?}"
+    );
+    assert_eq!(
+        drives("brands/beta"),
+        Some((pb::MatchReason::Unauthorized as i32, true)),
+        "{answer:?}"
+    );
+    // Alone, the authorized brand with the signal term is raised to
+    // REVIEW, and drives it.
+    let alone = check_at(
+        &server,
+        Who::PlatformP,
+        listing("seller-p1", "Alpha replica watch"),
+        revision,
+    )
+    .await;
+    assert_eq!(alone.verdict, REVIEW, "{alone:?}");
+    assert!(alone.matches[0].drives_verdict, "{alone:?}");
+}
+
 #[tokio::test]
 async fn batches_answer_in_order_with_per_listing_errors() {
     let server = TestServer::start().await;
