@@ -390,9 +390,11 @@ fn brand_commands(
     for (t, tm) in b.trademarks.iter().enumerate() {
         let at = format!("{at}.trademarks[{t}]");
         let office = Office::parse(&tm.office).map_err(|e| anyhow::anyhow!("{at}.office: {e}"))?;
-        let designated = regions(
+        // `EM`, `BX` and `OA` stand for their member states, as in the API.
+        let designated = region_list(
             &tm.designated_countries,
             &format!("{at}.designated_countries"),
+            true,
         )?;
         let territories = office
             .territories(&designated)
@@ -515,8 +517,19 @@ fn brand_commands(
 }
 
 fn regions(values: &[String], at: &str) -> anyhow::Result<Vec<Region>> {
+    region_list(values, at, false)
+}
+
+/// Regions, each once; with `groups`, `EM`, `BX` and `OA` stand for their
+/// member states ([`Office::designated_members`]).
+fn region_list(values: &[String], at: &str, groups: bool) -> anyhow::Result<Vec<Region>> {
     let mut out = Vec::new();
+    let mut members: Vec<Region> = Vec::new();
     for (i, v) in values.iter().enumerate() {
+        if let Some(group) = Office::designated_members(v).filter(|_| groups) {
+            members.extend_from_slice(group);
+            continue;
+        }
         let region = Region::parse(v).map_err(|e| anyhow::anyhow!("{at}[{i}]: {e}"))?;
         anyhow::ensure!(
             !out.contains(&region),
@@ -524,7 +537,9 @@ fn regions(values: &[String], at: &str) -> anyhow::Result<Vec<Region>> {
         );
         out.push(region);
     }
+    out.extend(members);
     out.sort();
+    out.dedup();
     Ok(out)
 }
 
@@ -590,6 +605,26 @@ mod tests {
             "brands[0].aliases[2]: \"AURELLE PARIS\" repeats brands[0].aliases[0] once normalized"
         );
         assert_eq!(error("\"Aurelle Paris\", \"奥瑞尔\""), "");
+    }
+
+    #[test]
+    fn a_seed_madrid_mark_may_designate_the_eu_as_one() {
+        let text = "[[members]]\nid = \"maison\"\ndisplay_name = \"M\"\nkind = \"brand_owner\"\n\
+             [[brands]]\nid = \"aurelle\"\nowner = \"maison\"\ndisplay_name = \"Aurelle\"\n\
+             [[brands.trademarks]]\noffice = \"WO\"\nregistration_number = \"1234567\"\n\
+             mark_text = \"AURELLE\"\nkind = \"word\"\nnice_classes = [14]\n\
+             status = \"registered\"\ndesignated_countries = [\"JP\", \"EM\"]\n";
+        let seed = Seed::parse(text, Path::new(".")).expect("seed");
+        let territories = seed
+            .commands()
+            .expect("commands")
+            .iter()
+            .find_map(|c| match c {
+                Command::AddTrademark { spec, .. } => Some(spec.territories.clone()),
+                _ => None,
+            })
+            .expect("a trademark");
+        assert_eq!(territories.len(), 28, "{territories:?}");
     }
 
     #[test]

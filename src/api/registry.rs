@@ -265,7 +265,20 @@ fn aliases(values: &[String], field: &str, v: &mut Violations) -> Vec<String> {
     values.to_vec()
 }
 
+/// A trademark's designated countries: [`regions`], where `EM`, `BX` and
+/// `OA` (Madrid designates those offices as one each) stand for their
+/// member states ([`Office::designated_members`]), merged with the rest.
+fn designations(values: &[String], field: &str, v: &mut Violations) -> Vec<Region> {
+    region_list(values, field, v, true)
+}
+
 fn regions(values: &[String], field: &str, v: &mut Violations) -> Vec<Region> {
+    region_list(values, field, v, false)
+}
+
+/// Regions, each once, with a violation for each bad entry (`regions[3]`);
+/// with `groups`, `EM`, `BX` and `OA` stand for their member states.
+fn region_list(values: &[String], field: &str, v: &mut Violations, groups: bool) -> Vec<Region> {
     if values.len() > MAX_REGIONS {
         v.add(
             field,
@@ -274,7 +287,12 @@ fn regions(values: &[String], field: &str, v: &mut Violations) -> Vec<Region> {
         return Vec::new();
     }
     let mut out: Vec<Region> = Vec::with_capacity(values.len());
+    let mut members: Vec<Region> = Vec::new();
     for (i, value) in values.iter().enumerate() {
+        if let Some(group) = Office::designated_members(value).filter(|_| groups) {
+            members.extend_from_slice(group);
+            continue;
+        }
         if let Some(region) = v.check(&format!("{field}[{i}]"), Region::parse(value)) {
             if out.contains(&region) {
                 v.add(format!("{field}[{i}]"), format!("{region} is listed twice"));
@@ -283,7 +301,9 @@ fn regions(values: &[String], field: &str, v: &mut Violations) -> Vec<Region> {
             }
         }
     }
+    out.extend(members);
     out.sort();
+    out.dedup();
     out
 }
 
@@ -837,7 +857,7 @@ impl RegistryApi {
             .as_ref()
             .and_then(|d| v.check("trademark.expiry_date", convert::parse_date(d)));
         let before = v.len();
-        let designated = regions(
+        let designated = designations(
             &t.designated_countries,
             "trademark.designated_countries",
             &mut v,
@@ -950,7 +970,7 @@ impl RegistryApi {
                     )
                 }
                 "designated_countries" => {
-                    patch.designated_countries = Some(regions(
+                    patch.designated_countries = Some(designations(
                         &t.designated_countries,
                         "trademark.designated_countries",
                         &mut v,

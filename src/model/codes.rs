@@ -580,6 +580,19 @@ impl Office {
         restricted.map(drop)
     }
 
+    /// The countries a designation of a regional office stands for, in an
+    /// international registration's designated countries (Madrid
+    /// designates the EU, Benelux and OAPI as one each): `EM`, `BX` or `OA`
+    /// (in either case); `None` for any other code.
+    pub fn designated_members(code: &str) -> Option<&'static [Region]> {
+        match code.to_ascii_uppercase().as_str() {
+            "EM" => Some(&EU_MEMBER_STATES),
+            "BX" => Some(&BENELUX_STATES),
+            "OA" => Some(&OAPI_MEMBER_STATES),
+            _ => None,
+        }
+    }
+
     /// Whether a registration at this office that protects a territory's
     /// country ([`Region::country_of_territory`]) protects the territory
     /// too: a national or international registration does; an EU trade

@@ -1693,6 +1693,63 @@ fn base64_url_decode(text: &str) -> Option<Vec<u8>> {
         .ok()
 }
 
+/// An international registration may designate the EU, Benelux and OAPI as
+/// one each (`EM`, `BX`, `OA`, as Madrid does): each stands for its member
+/// states, merged with the countries named.
+#[tokio::test]
+async fn a_madrid_mark_may_designate_the_eu_as_one() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let added = owner
+        .add_trademark(pb::AddTrademarkRequest {
+            parent: "brands/alpha".into(),
+            trademark: Some(pb::Trademark {
+                office: "WO".into(),
+                registration_number: "1234567".into(),
+                mark_text: "Alpha".into(),
+                kind: pb::TrademarkKind::Word as i32,
+                nice_classes: vec![14],
+                status: pb::TrademarkStatus::Registered as i32,
+                designated_countries: vec!["JP".into(), "em".into(), "BX".into(), "FR".into()],
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("a Madrid mark designating the EU")
+        .into_inner()
+        .trademark
+        .expect("trademark");
+    assert_eq!(added.designated_countries.len(), 28, "{added:?}");
+    assert_eq!(added.territories, added.designated_countries);
+    for code in ["JP", "DE", "FR", "BE", "LU", "NL", "GR"] {
+        assert!(
+            added.territories.iter().any(|t| t == code),
+            "{code}: {added:?}"
+        );
+    }
+    assert!(!added.territories.iter().any(|t| t == "EM" || t == "BX"));
+    // A country named twice is still a mistake, by its entry.
+    let status = owner
+        .add_trademark(pb::AddTrademarkRequest {
+            parent: "brands/alpha".into(),
+            trademark: Some(pb::Trademark {
+                office: "WO".into(),
+                registration_number: "1234568".into(),
+                mark_text: "Alpha".into(),
+                kind: pb::TrademarkKind::Word as i32,
+                nice_classes: vec![14],
+                status: pb::TrademarkStatus::Registered as i32,
+                designated_countries: vec!["EM".into(), "JP".into(), "JP".into()],
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("JP twice");
+    assert_violations(&status, &["trademark.designated_countries[2]"]);
+}
+
 #[tokio::test]
 async fn a_seller_account_filter_is_bounded_like_seller_accounts() {
     let server = TestServer::start().await;
