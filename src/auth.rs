@@ -965,8 +965,8 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let path = request.uri().path();
         if is_public(path) {
-            if is_public_stream(path) {
-                // The place is held until the stream's answer is dropped.
+            // A public stream's place is held until its answer is dropped.
+            let place = if is_public_stream(path) {
                 let Ok(place) = self.public_streams.clone().try_acquire_owned() else {
                     return Box::pin(async {
                         Ok(Status::resource_exhausted(format!(
@@ -976,20 +976,21 @@ where
                         .into_http())
                     });
                 };
-                let call = inner.call(request.map(tonic::body::Body::new));
-                return Box::pin(within(self.call_timeout, call, move |answer| {
-                    answer.map(move |body| {
-                        tonic::body::Body::new(body.map_frame(move |frame| {
-                            let _held = &place;
-                            frame
-                        }))
-                    })
-                }));
-            }
-            // tonic's own bodies pass through as they are (no allocation).
+                Some(place)
+            } else {
+                None
+            };
             let call = inner.call(request.map(tonic::body::Body::new));
-            return Box::pin(within(self.call_timeout, call, |answer| {
-                answer.map(tonic::body::Body::new)
+            return Box::pin(within(self.call_timeout, call, move |answer| {
+                answer.map(move |body| match place {
+                    Some(place) => tonic::body::Body::new(body.map_frame(move |frame| {
+                        let _held = &place;
+                        frame
+                    })),
+                    // tonic's own bodies pass through as they are (no
+                    // allocation).
+                    None => tonic::body::Body::new(body),
+                })
             }));
         }
         let mut call = CallLog::new(path, request.headers());

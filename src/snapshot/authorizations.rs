@@ -43,7 +43,7 @@ use std::{
 use hashbrown::{DefaultHashBuilder, HashTable};
 use imbl::{HashMap, OrdMap, ordmap::DiffItem};
 
-use super::background::{Background, blocking};
+use super::background::{Background, backed_off, blocking};
 use time::UtcOffset;
 
 use crate::model::{
@@ -346,13 +346,6 @@ impl Authorizations {
     pub(crate) fn base_bytes(&self) -> usize {
         self.base.bytes()
     }
-}
-
-/// The overlay size at which a fold starts on a thread of its own, `due`
-/// at first, doubled for each fold in a row that failed (at most 2^16
-/// times: then only the fold done in place at four times `due` runs).
-fn backed_off(due: usize, failed_folds: u32) -> usize {
-    due.saturating_mul(1 << failed_folds.min(16))
 }
 
 /// `base` with `overlay` folded in.

@@ -22,6 +22,14 @@ use std::{
     sync::{Arc, Condvar, Mutex, PoisonError},
 };
 
+/// The number of changes at which work on a thread of its own starts:
+/// `due` at first, doubled for each such work in a row that failed (at most
+/// 2^16 times), so that work that always fails is not started again at
+/// every change.
+pub(super) fn backed_off(due: usize, failures: u32) -> usize {
+    due.saturating_mul(1 << failures.min(16))
+}
+
 /// The outcome of work running on a thread of its own.
 #[derive(Debug)]
 pub(super) struct Background<T> {

@@ -345,9 +345,7 @@ impl DetectionState {
             .filter_map(|i| u32::try_from(i).ok())
             .collect();
         retired.sort_unstable();
-        let rebuild_at = limits
-            .rebuild_at
-            .saturating_mul(1 << self.failed_builds.min(16));
+        let rebuild_at = super::background::backed_off(limits.rebuild_at, self.failed_builds);
         let start = touched.len() >= rebuild_at && self.pending.is_none();
         self.current = Some(Arc::new(Detection {
             base,
