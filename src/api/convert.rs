@@ -198,7 +198,7 @@ pub fn trademark(t: &Trademark) -> pb::Trademark {
             .map(|r| r.as_str().to_string())
             .collect(),
         territories: t
-            .territories
+            .covered_territories()
             .iter()
             .map(|r| r.as_str().to_string())
             .collect(),

@@ -273,6 +273,17 @@ impl Trademark {
         self.status == TrademarkStatus::Registered
             && self.expiry_date.is_none_or(|expiry| at.date() < expiry)
     }
+
+    /// Where the mark protects, as checks read it: its territories, but
+    /// every EU member state for an EU trade mark, which is unitary. Marks
+    /// of `EM` stored with designated countries, before an EU trade mark
+    /// took none, hold only those in `territories`.
+    pub fn covered_territories(&self) -> &[Region] {
+        match self.office {
+            Office::Euipo => &super::codes::EU_MEMBER_STATES,
+            _ => &self.territories,
+        }
+    }
 }
 
 /// A logo of a brand.

@@ -44,7 +44,7 @@ impl Scope {
         (trademark.status == TrademarkStatus::Registered).then(|| Scope {
             classes: trademark.nice_classes,
             expires: trademark.expiry_date.map(|d| d.midnight().assume_utc()),
-            territories: Territories::of(&trademark.territories),
+            territories: Territories::of(trademark.covered_territories()),
             trademark: trademark.clone(),
         })
     }
@@ -65,7 +65,7 @@ impl Scope {
             Some(bit) => self.territories.contains(bit),
             // A code outside the assigned list can only equal a
             // territory outside it, which the set does not hold.
-            None => self.trademark.territories.contains(&r),
+            None => self.trademark.covered_territories().contains(&r),
         };
         holds(region)
             || region
@@ -357,7 +357,7 @@ mod tests {
         Trademark {
             brand: slug(brand),
             id: trademark_id(id),
-            office: Office::Euipo,
+            office: Office::Wipo,
             registration_number: format!("{}-{}", brand % 3, id % 5),
             mark_text: "Zephyrine".into(),
             kind: TrademarkKind::Word,
@@ -458,6 +458,43 @@ mod tests {
                     "{r} in every {step}th"
                 );
             }
+        }
+    }
+
+    /// An EU trade mark stored with designated countries (as `EM` marks
+    /// could be once) covers every EU member state all the same: it is
+    /// unitary. A Madrid mark with the same designations covers only them.
+    #[test]
+    fn an_eu_trade_mark_covers_the_whole_union_whatever_was_stored() {
+        let at = Timestamp::parse(
+            "2026-06-01T00:00:00Z",
+            &time::format_description::well_known::Rfc3339,
+        )
+        .expect("time");
+        for (office, covers_france) in [(Office::Euipo, true), (Office::Wipo, false)] {
+            let mut stored = trademark(0, 0, 0, 0, None, 0);
+            stored.office = office;
+            stored.designated_countries = vec![region("DE")];
+            stored.territories = vec![region("DE")];
+            let mut snapshot = Snapshot::from_resources(
+                1,
+                [
+                    brand(0, true),
+                    Resource::Trademark(std::sync::Arc::new(stored)),
+                ],
+            );
+            snapshot.refresh_indexes();
+            let detection = snapshot.detection().expect("detection");
+            let number = detection.number_of(&slug(0)).expect("numbered");
+            let scoped = |r: &str| {
+                snapshot
+                    .in_scope(number, None, Some(region(r)), at)
+                    .is_some()
+            };
+            assert!(scoped("DE"), "{office:?} in DE");
+            assert_eq!(scoped("FR"), covers_france, "{office:?} in FR");
+            assert_eq!(scoped("MQ"), covers_france, "{office:?} in Martinique");
+            assert!(!scoped("US"), "{office:?} in US");
         }
     }
 
