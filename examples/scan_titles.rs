@@ -59,6 +59,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let found = scan_all(&index, &titles, options, passes);
         let per_title = started.elapsed() / u32::try_from(passes * titles.len())?;
         println!("{passes} more passes: {found} matches, {per_title:?} a title");
+        let (hits, misses) = BrandIndex::word_memo_counts();
+        println!(
+            "memo: {hits} lookups answered, {misses} made afresh, {} KiB",
+            BrandIndex::word_memo_bytes() / 1024
+        );
     }
     Ok(())
 }

@@ -14,6 +14,7 @@ use super::logo::LogoIndex;
 use super::normalize::{
     self, BOUNDARY, CJK, FoldedText, I_ORIGIN, L_ORIGIN, SMALL, WORD, fold_both, is_cjk,
 };
+use super::run_memo::{Hits, NO_WORD, RUN_WORDS, RunKey, RunMemo};
 use super::runs::{self, FuzzyIds, RunName, WordExtras, Words};
 use super::signal::compatibility_phrase_before;
 use super::vocabulary;
@@ -28,7 +29,7 @@ const FUZZY_MIN_LETTERS: usize = 5;
 /// Names of this many letters or more allow edit distance 2 (else 1).
 const FUZZY_DISTANCE_2_LETTERS: usize = 9;
 /// Fuzzy runs join at most this many adjacent words.
-const FUZZY_MAX_WORDS: usize = 3;
+const FUZZY_MAX_WORDS: usize = RUN_WORDS;
 
 /// Pattern edge bits: the pattern needs a word boundary before / after.
 const EDGE_LEFT: u8 = 1;
@@ -169,17 +170,12 @@ pub struct BrandIndex {
 pub(super) const MEMO_WORDS: usize = 16_384;
 /// Runs of several words a thread remembers, at most (emptied when full).
 pub(super) const MEMO_RUNS: usize = 32_768;
-/// Memo keys: the first element of a run's key (a word's is 0 or 1), and
-/// what separates its words (neither is a character).
-const RUN_KEY: u32 = u32::MAX;
-const WORD_SEPARATOR: u32 = u32::MAX - 1;
 
 /// Keys of at most this many elements are kept inline ([`MemoKey`]).
 const INLINE_KEY: usize = 30;
 
-/// A memo key (`[extras, characters…]` for a word, `[RUN_KEY, word,
-/// WORD_SEPARATOR, word, …]` for a run), inline when it is short and its
-/// characters are all below U+00FE, as a title's words mostly are: a hit's
+/// A word's memo key (`[extras, characters…]`), inline when it is short
+/// and its characters are all below U+0100, as a title's words mostly are: a hit's
 /// key is then compared inside the table, without a read from the heap
 /// (which in a large memo is a cache miss). Other keys are boxed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -189,20 +185,15 @@ enum MemoKey {
     Boxed(Box<[u32]>),
 }
 
-/// `key` inline, if it can be: each character below 254 as itself, the
-/// markers as 254 and 255 (no character is a marker, so this is one to
-/// one).
+/// `key` inline, if it can be: each element (the extras flag, then
+/// characters below U+0100) as a byte.
 fn inline_key(key: &[u32]) -> Option<MemoKey> {
     if key.len() > INLINE_KEY {
         return None;
     }
     let mut bytes = [0u8; INLINE_KEY];
     for (byte, &element) in bytes.iter_mut().zip(key) {
-        *byte = match element {
-            RUN_KEY => 255,
-            WORD_SEPARATOR => 254,
-            c => u8::try_from(c).ok().filter(|&c| c < 254)?,
-        };
+        *byte = u8::try_from(element).ok()?;
     }
     Some(MemoKey::Inline(u8::try_from(key.len()).ok()?, bytes))
 }
@@ -255,6 +246,9 @@ fn memo_key(key: &[u32]) -> MemoKey {
 /// and the word, so a thread keeps it for the words it meets again.
 #[derive(Debug)]
 struct WordLookup {
+    /// The word's number in the memo: what runs of several words are
+    /// remembered by.
+    id: u32,
     /// What it found for runs of several words: the pieces and anchor
     /// markers among its candidates.
     extras: WordExtras,
@@ -265,19 +259,15 @@ struct WordLookup {
     ordinary: bool,
 }
 
-/// Verified candidate names with their distance.
-type Hits = Box<[(u32, u8)]>;
-
 /// A thread's memo of word lookups ([`WordLookup`]) for one index.
 #[derive(Debug, Default)]
 struct WordMemo {
     /// The index's [`BrandIndex::generation`].
     generation: u64,
-    /// Keyed by `[extras, characters…]`.
+    /// Keyed by `[extras, characters…]`; numbered in the order added.
     words: hashbrown::HashMap<MemoKey, WordLookup>,
-    /// Verified hits of runs of several words, keyed by
-    /// `[RUN_KEY, word, WORD_SEPARATOR, word, …]`.
-    runs: hashbrown::HashMap<MemoKey, Hits>,
+    /// What runs of several words found, by their words' numbers.
+    runs: RunMemo,
     /// The key being looked up.
     key: Vec<u32>,
     /// Lookups answered from the memo, and made afresh, on this thread.
@@ -286,6 +276,12 @@ struct WordMemo {
 }
 
 impl WordMemo {
+    /// Forgets every word and run (word numbers start again).
+    fn clear(&mut self) {
+        self.words.clear();
+        self.runs.clear();
+    }
+
     /// Heap bytes held (keys, values and table slots).
     fn bytes(&self) -> usize {
         let boxed = |k: &MemoKey| match k {
@@ -297,10 +293,8 @@ impl WordMemo {
             .iter()
             .map(|(k, v)| boxed(k) + v.extras.bytes() + 8 * v.hits.len())
             .sum();
-        let runs: usize = self.runs.iter().map(|(k, v)| boxed(k) + 8 * v.len()).sum();
         let word_slot = std::mem::size_of::<(MemoKey, WordLookup)>() + 1;
-        let run_slot = std::mem::size_of::<(MemoKey, Hits)>() + 1;
-        words + runs + word_slot * self.words.capacity() + run_slot * self.runs.capacity()
+        words + word_slot * self.words.capacity() + self.runs.bytes()
     }
 }
 
@@ -315,6 +309,8 @@ pub(crate) struct Scratch {
     word_chars: Vec<(usize, usize)>,
     /// Per word: whether it is an ordinary word ([`vocabulary`]).
     ordinary: Vec<bool>,
+    /// Per word: its number in the word memo ([`WordMemo::words`]).
+    word_ids: Vec<u32>,
     /// The words' characters ([`strict_char`]).
     letters: Vec<u32>,
     /// The obfuscation fold without its separators, what the automaton
@@ -323,8 +319,6 @@ pub(crate) struct Scratch {
     joined_at: Vec<u32>,
     /// The automaton's matches in `joined`: (pattern, start, end).
     found: Vec<(u32, u32, u32)>,
-    /// A fuzzy run's characters ([`strict_char`]).
-    query: Vec<u32>,
     /// The same with `i` read as `l`: what fuzzy candidates are looked up by.
     merged: Vec<u32>,
     /// A candidate name's characters (names over 64 characters).
@@ -360,8 +354,7 @@ fn memo_for<'m>(
         None => {
             let slot = 1 - *last;
             let memo = &mut memos[slot];
-            memo.words.clear();
-            memo.runs.clear();
+            memo.clear();
             memo.generation = generation;
             slot
         }
@@ -1364,11 +1357,11 @@ impl BrandIndex {
             words,
             word_chars,
             ordinary,
+            word_ids,
             letters,
             joined: _,
             joined_at: _,
             found: _,
-            query,
             merged,
             name_chars,
             candidates,
@@ -1435,99 +1428,120 @@ impl BrandIndex {
             }
         };
         // Single words (their lookup also finds what runs need), through
-        // this thread's memo of words already looked up.
+        // this thread's memo of words already looked up. The memo is
+        // emptied before a text, never during one: runs are remembered by
+        // the numbers of their words, which must hold for the whole text.
+        if memo.words.len() + word_chars.len() > MEMO_WORDS {
+            memo.clear();
+        }
         runs.clear();
         ordinary.clear();
+        word_ids.clear();
         for (w, &(a, b)) in word_chars.iter().enumerate() {
-            query.clear();
-            query.extend_from_slice(&letters[a..b]);
+            let word = &letters[a..b];
             memo.key.clear();
             memo.key.push(u32::from(several));
-            memo.key.extend_from_slice(query);
+            memo.key.extend_from_slice(word);
             let lookup = if let Some(lookup) = memo_get(&memo.words, &memo.key) {
                 memo.hits += 1;
                 lookup
             } else {
                 memo.misses += 1;
-                merge_query(query, merged);
+                merge_query(word, merged);
                 self.fuzzy
                     .word_candidates(merged, several, hash, candidates);
-                let hits = self.verify(candidates, query, pattern, name_chars);
-                if memo.words.len() >= MEMO_WORDS {
-                    memo.words.clear();
-                }
+                let hits = self.verify(candidates, word, pattern, name_chars);
+                let id = u32::try_from(memo.words.len()).unwrap_or(NO_WORD);
                 memo.words.entry(memo_key(&memo.key)).or_insert(WordLookup {
+                    id,
                     extras: {
                         let names = candidates.partition_point(|&c| ids.is_name(c));
                         WordExtras::of(ids, &candidates[names..])
                     },
                     hits,
-                    ordinary: vocabulary::is_ordinary(query),
+                    ordinary: vocabulary::is_ordinary(word),
                 })
             };
+            word_ids.push(lookup.id);
             ordinary.push(lookup.ordinary);
-            report(&lookup.hits, (w, w), !lookup.ordinary, &|_| false, out);
+            // An ordinary word alone reports nothing: its hits at a
+            // distance are not reported, and one at distance 0 is the
+            // automaton's.
+            if !lookup.ordinary {
+                report(&lookup.hits, (w, w), true, &|_| false, out);
+            }
             if several {
-                runs.push(query.len(), &lookup.extras);
+                runs.push(b - a, &lookup.extras);
             }
         }
         if !several {
             return;
         }
         // Runs of several words, through this thread's memo of runs: what a
-        // run finds depends only on its words.
-        for (first, &(a, b)) in word_chars.iter().enumerate() {
-            query.clear();
-            query.extend_from_slice(&letters[a..b]);
-            memo.key.clear();
-            memo.key.push(RUN_KEY);
-            memo.key.extend_from_slice(query);
-            let more = word_chars
-                .iter()
-                .enumerate()
-                .take(first + max_words)
-                .skip(first + 1);
-            for (last, &(a, b)) in more {
-                let start = query.len();
-                query.extend_from_slice(&letters[a..b]);
-                if query.len() > self.fuzzy.max_query {
+        // run finds depends only on its words. The words of a text are
+        // contiguous in `letters`, so a run's characters are one slice.
+        // Each run looked up is a run of real words, at most `max_query`
+        // characters, not all ordinary.
+        let looked_up = |first: usize, visit: &mut dyn FnMut(usize, RunKey)| {
+            let mut key = [NO_WORD; RUN_WORDS];
+            key[0] = word_ids[first];
+            for last in first + 1..word_chars.len().min(first + max_words) {
+                if word_chars[last].1 - word_chars[first].0 > self.fuzzy.max_query {
                     break;
                 }
-                memo.key.push(WORD_SEPARATOR);
-                memo.key.extend_from_slice(&query[start..]);
-                // A run of ordinary words reports only names it equals once
-                // joined, which the automaton finds too: no lookup.
-                if ordinary[first..=last].iter().all(|&o| o) {
-                    continue;
+                key[last - first] = word_ids[last];
+                // A run of ordinary words reports only names it equals
+                // once joined, which the automaton finds too: no lookup.
+                if !ordinary[first..=last].iter().all(|&o| o) {
+                    visit(last, key);
                 }
-                // A run that none of the ways of `runs.rs` can reach finds
-                // nothing: no lookup, no memo.
-                if !runs.may_reach((first, last), query.len()) {
-                    merge_query(query, merged);
-                    if !self.fuzzy.may_be_name(merged) {
-                        continue;
-                    }
-                }
+            }
+        };
+        // Every run's line first, so that their cache misses overlap.
+        let mut touched = 0;
+        for first in 0..word_chars.len() {
+            looked_up(first, &mut |_, key| touched ^= memo.runs.touch(&key));
+        }
+        std::hint::black_box(touched);
+        for first in 0..word_chars.len() {
+            looked_up(first, &mut |last, key| {
                 // Runs repeat across titles (`free shipping`, `stainless
-                // steel watch`): what one finds is remembered.
-                let hits: &[(u32, u8)] = if let Some(hits) = memo_get(&memo.runs, &memo.key) {
+                // steel watch`): what one finds is remembered, and so is
+                // that it can find nothing.
+                let run = word_chars[first].0..word_chars[last].1;
+                let hits = if let Some(hits) = memo.runs.get(&key) {
                     memo.hits += 1;
                     hits
                 } else {
                     memo.misses += 1;
+                    let query = &letters[run.clone()];
                     merge_query(query, merged);
-                    runs.run_candidates(ids, &self.fuzzy, (first, last), merged, hash, candidates);
-                    let hits = self.verify(candidates, query, pattern, name_chars);
-                    if memo.runs.len() >= MEMO_RUNS {
-                        memo.runs.clear();
-                    }
-                    memo.runs.entry(memo_key(&memo.key)).or_insert(hits)
+                    // A run that none of the ways of `runs.rs` can reach,
+                    // and that is no name joined, finds nothing.
+                    let hits = if runs.may_reach((first, last), run.len())
+                        || self.fuzzy.may_be_name(merged)
+                    {
+                        runs.run_candidates(
+                            ids,
+                            &self.fuzzy,
+                            (first, last),
+                            merged,
+                            hash,
+                            candidates,
+                        );
+                        self.verify(candidates, query, pattern, name_chars)
+                    } else {
+                        Hits::default()
+                    };
+                    memo.runs.insert(key, hits)
                 };
-                let generic_swap = |rec: &NameRec| {
-                    self.generic_word_swapped(rec, word_chars, letters, ordinary, (first, last))
-                };
-                report(hits, (first, last), true, &generic_swap, out);
-            }
+                if !hits.is_empty() {
+                    let generic_swap = |rec: &NameRec| {
+                        self.generic_word_swapped(rec, word_chars, letters, ordinary, (first, last))
+                    };
+                    report(hits, (first, last), true, &generic_swap, out);
+                }
+            });
         }
     }
 }
@@ -2602,37 +2616,27 @@ pub(super) fn order(out: &mut [TextMatch]) {
 
 #[cfg(test)]
 mod memo_key_tests {
-    use super::{MemoKey, RUN_KEY, WORD_SEPARATOR, memo_get, memo_key};
+    use super::{MemoKey, memo_get, memo_key};
 
     #[test]
     fn keys_are_inline_when_short_and_latin_1_and_found_either_way() {
         let chars = |s: &str| s.chars().map(u32::from).collect::<Vec<_>>();
         let word = |extras: u32, s: &str| [vec![extras], chars(s)].concat();
-        let run =
-            |a: &str, b: &str| [vec![RUN_KEY], chars(a), vec![WORD_SEPARATOR], chars(b)].concat();
         let keys = [
             word(0, "cartirr"),
             word(1, "cartirr"),
             word(1, "cartirrz"),
             word(1, &"cartirr".repeat(5)),
-            word(1, "þcartirr"),
+            word(1, "þcartirrÿ"),
+            word(1, "cartirrā"),
             word(1, "cartirrжж"),
             word(1, ""),
-            run("free", "shipping"),
-            run("freeshipping", ""),
-            run("free", "shippinþ"),
-            run(&"free".repeat(6), "shipping"),
         ];
         let inline: Vec<bool> = keys
             .iter()
             .map(|k| matches!(memo_key(k), MemoKey::Inline(..)))
             .collect();
-        assert_eq!(
-            inline,
-            [
-                true, true, true, false, false, false, true, true, true, false, false
-            ]
-        );
+        assert_eq!(inline, [true, true, true, false, true, false, false, true]);
         let mut map = hashbrown::HashMap::new();
         for (i, key) in keys.iter().enumerate() {
             assert!(memo_get(&map, key).is_none(), "{key:?} before it is added");

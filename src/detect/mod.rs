@@ -142,14 +142,19 @@
 //! words. Listing titles repeat their common words and word pairs
 //! (`leather`, `watch`, `free shipping`) far more often than they bring new
 //! ones. So each thread remembers the lookups it made: up to 16,384 words
-//! and 32,768 runs of several words that could reach a name, each emptied
-//! when full. A thread keeps such a memo for
+//! (emptied when full, between two texts, never during one), each with a
+//! number, and runs of several words by their words' numbers, in a
+//! set-associative table of 16,384 runs (`run_memo.rs`) that also
+//! remembers that a run can reach no name (most runs), up to 32,768 runs
+//! with hits. A thread keeps such a memo for
 //! the two indexes it scanned with last (a snapshot's base and its overlay,
 //! `detect::Layers`); each build has a generation number, and a third
 //! index takes the memo of the one used less recently. A remembered
-//! word or run costs one hash lookup instead of its deletion probes and
-//! verification. Keys of up to 30 elements whose characters are below
-//! U+00FE are kept inside the table, so a hit compares its key without
+//! word costs one hash lookup instead of its deletion probes and
+//! verification; a remembered run, a read of one cache line, which a scan
+//! makes for all its runs before it looks any up, so that the misses
+//! overlap. Word keys of up to 30 elements whose characters are below
+//! U+0100 are kept inside the table, so a hit compares its key without
 //! reading the heap (a cache miss in a memo this size); other keys are
 //! boxed. `benches/check.rs` reports the memo's hit rate and size
 //! on a stream of titles never seen before: 86 % of the lookups of words
@@ -189,6 +194,7 @@ mod index;
 mod layers;
 mod logo;
 pub mod normalize;
+mod run_memo;
 mod runs;
 mod signal;
 mod vocabulary;
