@@ -186,6 +186,10 @@ pub struct ServeArgs {
     /// SETTINGS_MAX_CONCURRENT_STREAMS); a client queues the rest.
     #[arg(long, env = "MARQUE_MAX_CONCURRENT_STREAMS", default_value_t = 256)]
     pub max_concurrent_streams: u32,
+    /// Most client connections open at once on the API port (and, apart, on the admin port);
+    /// past it, new ones wait in the listen queue until one closes.
+    #[arg(long, env = "MARQUE_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub max_connections: usize,
     /// Longest a call may take to answer (a stream: its first answer; not ImportAuthorizations,
     /// which has its own limits); past it, DEADLINE_EXCEEDED. Bounds what a client that opens
     /// calls and never sends their request holds.
@@ -296,6 +300,10 @@ impl ServeArgs {
             self.max_concurrent_streams > 0,
             "--max-concurrent-streams must be at least 1: no call could be made"
         );
+        anyhow::ensure!(
+            self.max_connections > 0,
+            "--max-connections must be at least 1: no client could connect"
+        );
         let mut options = ServerOptions::new(self.listen);
         options.tls = match (&self.tls_cert, &self.tls_key) {
             (Some(cert), Some(key)) => Some(TlsFiles {
@@ -332,6 +340,7 @@ impl ServeArgs {
         options.import_max_duration = self.import_max_duration;
         options.max_concurrent_streams = self.max_concurrent_streams;
         options.call_timeout = self.call_timeout;
+        options.max_connections = self.max_connections;
         Ok(options)
     }
 }
@@ -448,6 +457,23 @@ mod tests {
         }
         let message = refused(&["--max-concurrent-streams", "0"]);
         assert!(message.contains("--max-concurrent-streams"), "{message}");
+    }
+
+    #[test]
+    fn connections_default_to_10000_a_port_and_are_never_zero() {
+        let defaults = serve(&[]);
+        assert_eq!(defaults.max_connections, 10_000);
+        assert_eq!(
+            defaults.max_connections,
+            ServerOptions::new(defaults.listen).max_connections
+        );
+        assert_eq!(serve(&["--max-connections", "64"]).max_connections, 64);
+        let message = refused(&["--max-connections", "0"]);
+        assert!(message.contains("--max-connections"), "{message}");
+        assert!(
+            Cli::try_parse_from(["marque", "serve", "--max-connections", "-1"]).is_err(),
+            "not a count"
+        );
     }
 
     #[test]

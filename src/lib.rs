@@ -16,6 +16,7 @@
 //! | [`pb`] | code generated from `proto/marque/v1` |
 //! | [`config`] | command line and `MARQUE_*` settings |
 //! | [`server`] | assembles tonic: TLS, auth layer, health, reflection, shutdown |
+//! | [`connections`] | the cap on the connections a port holds open at once |
 //! | [`linger`] | connections that close without losing what they sent |
 //! | [`codec`] | the generated services' codec: a request that does not decode is INVALID_ARGUMENT |
 //! | [`api`] | one file per gRPC service: validation, proto ⇄ model, error mapping |
@@ -49,6 +50,7 @@ pub mod api;
 pub mod auth;
 pub mod codec;
 pub mod config;
+pub mod connections;
 pub mod detect;
 pub mod linger;
 pub mod listing;

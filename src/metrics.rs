@@ -15,6 +15,7 @@
 //! | `marque_store_up` | gauge | | 1 when the store answered its last request |
 //! | `marque_db_pool_connections` | gauge | `state` (`size`, `available`, `waiting`) | PostgreSQL pool |
 //! | `marque_db_pool_wait_timeouts_total` | counter | | calls refused because no connection came free in time |
+//! | `marque_connections` | gauge | `port` (`api`, `admin`) | client connections open (at most `--max-connections` a port) |
 //! | `marque_build_info` | gauge | `version` | always 1 |
 
 use std::{cell::RefCell, sync::OnceLock, time::Duration};
@@ -137,6 +138,10 @@ fn describe() {
     describe_counter!(
         "marque_db_pool_wait_timeouts_total",
         "calls refused because no pooled connection came free in time"
+    );
+    describe_gauge!(
+        "marque_connections",
+        "client connections open, by port (at most --max-connections a port)"
     );
     describe_gauge!("marque_build_info", "build information");
 }

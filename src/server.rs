@@ -20,6 +20,7 @@ use tonic_health::{ServingStatus, server::HealthReporter};
 use crate::{
     api::{AuditApi, CheckApi, RegistryApi, WatchApi},
     auth::{self, AuthLayer},
+    connections::{ConnectionLimit, LimitedListener},
     linger::Lingering,
     logo::LogoError,
     model::{Actor, BrandStatus, Command, Logo, Member, MemberKind, Revision, Slug},
@@ -183,6 +184,10 @@ pub struct ServerOptions {
     /// which has limits of its own): past it, DEADLINE_EXCEEDED. A client
     /// that opens calls and never sends their request holds nothing longer.
     pub call_timeout: Duration,
+    /// Most client connections open at once on the API port, and, apart,
+    /// on the admin port ([`crate::connections`]): past it, a port accepts
+    /// no more until one closes.
+    pub max_connections: usize,
 }
 
 impl ServerOptions {
@@ -211,6 +216,7 @@ impl ServerOptions {
             import_max_duration: crate::api::registry::IMPORT_LONGEST,
             max_concurrent_streams: 256,
             call_timeout: Duration::from_secs(60),
+            max_connections: 10_000,
         }
     }
 }
@@ -328,7 +334,10 @@ impl Server {
         // Serves until run() returns, so probes see NOT_SERVING while draining.
         let _admin = admin.map(|listener| {
             AbortOnDrop(tokio::spawn(serve_admin(
-                listener,
+                LimitedListener::new(
+                    listener,
+                    ConnectionLimit::new("admin", options.max_connections),
+                ),
                 health.clone(),
                 draining_rx.clone(),
             )))
@@ -427,10 +436,13 @@ impl Server {
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         // Nagle's algorithm off, as tonic's own listener does: a unary answer
         // goes out in several small writes (headers, message, trailers) that
-        // must not wait for the client's ACK.
-        let incoming = tonic::transport::server::TcpIncoming::from(listener)
-            .with_nodelay(Some(true))
-            .with_keepalive(options.keepalive_interval);
+        // must not wait for the client's ACK. At most `max_connections` are
+        // open at once: past it, none is accepted until one closes.
+        let incoming = ConnectionLimit::new("api", options.max_connections).incoming(
+            tonic::transport::server::TcpIncoming::from(listener)
+                .with_nodelay(Some(true))
+                .with_keepalive(options.keepalive_interval),
+        );
         let stopped = async {
             let _ = stop_rx.await;
         };
@@ -564,9 +576,10 @@ impl Drop for AbortOnDrop {
 /// The admin port: `grpc.health.v1` over plaintext HTTP/2 (h2c, as the
 /// kubelet's gRPC probe speaks it), with server reflection of it, and
 /// Prometheus `GET /metrics` over HTTP/1.1, on one listener, with the same
-/// health state as the API port.
+/// health state as the API port. Its connections are capped apart from the
+/// API port's, so that a full API port does not fail the probes.
 async fn serve_admin(
-    listener: TcpListener,
+    listener: LimitedListener,
     health: HealthReporter,
     draining: tokio::sync::watch::Receiver<bool>,
 ) {

@@ -36,9 +36,8 @@ use tokio::{
 };
 use tokio_rustls::{TlsAcceptor, server::TlsStream};
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::transport::server::TcpIncoming;
 
-use crate::server::TlsFiles;
+use crate::{connections::Limited, server::TlsFiles};
 
 /// How long a client may take to finish its TLS handshake, by default
 /// (`--tls-handshake-timeout`).
@@ -88,12 +87,13 @@ impl ClientCertificate {
 
 /// A TLS connection, with the member its client certificate names.
 pub struct TlsClient {
-    stream: TlsStream<TcpStream>,
+    /// The connection, holding its place in the port's connection cap.
+    stream: TlsStream<Limited<TcpStream>>,
     certificate: ClientCertificate,
 }
 
 impl TlsClient {
-    fn new(stream: TlsStream<TcpStream>) -> TlsClient {
+    fn new(stream: TlsStream<Limited<TcpStream>>) -> TlsClient {
         let certificate = stream
             .get_ref()
             .1
@@ -272,10 +272,15 @@ impl ReloadingTls {
 
     /// The connections of `tcp`, each handshaken with the configuration
     /// current when it was accepted. Accepting stops when the stream is
-    /// dropped.
+    /// dropped. A connection holds its place in the port's cap
+    /// ([`crate::connections`]) from its accept, through its handshake,
+    /// until it is dropped.
     pub fn incoming(
         self: Arc<Self>,
-        mut tcp: TcpIncoming,
+        mut tcp: impl futures_util::Stream<Item = io::Result<Limited<TcpStream>>>
+        + Send
+        + Unpin
+        + 'static,
         handshake_timeout: Duration,
     ) -> ReceiverStream<io::Result<TlsClient>> {
         let (ready, taken) = mpsc::channel(READY_CONNECTIONS);
@@ -431,6 +436,77 @@ mod tests {
         assert!(tls.reload().await);
         assert!(!Arc::ptr_eq(&first, &tls.config.load_full()));
         assert!(!tls.reload().await, "adopted once");
+    }
+
+    /// A connection holds its place in the port's cap from its accept,
+    /// through its handshake: while a client that connected says nothing,
+    /// the next client's handshake waits, and goes through once it leaves.
+    #[tokio::test]
+    async fn a_handshake_holds_its_place_in_the_connection_cap() {
+        use crate::connections::ConnectionLimit;
+        // The full port's warning is captured (and checked), so that its
+        // callsite, first reached here, is not cached as off for other
+        // tests.
+        let log = crate::telemetry::Captured::start();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (cert, key) = pair();
+        write(dir.path(), &cert, &key);
+        let tls = Arc::new(ReloadingTls::load(files(dir.path())).await.expect("load"));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("address");
+        let limit = ConnectionLimit::new("test-tls", 1);
+        let mut incoming = tls.incoming(
+            limit.incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
+            Duration::from_secs(30),
+        );
+
+        let silent = TcpStream::connect(address).await.expect("connect");
+        let mut roots = RootCertStore::empty();
+        roots
+            .add(CertificateDer::from_pem_slice(cert.as_bytes()).expect("certificate"))
+            .expect("a root");
+        let client = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        let connector = tokio_rustls::TlsConnector::from(Arc::new(client));
+        let handshake = tokio::spawn(async move {
+            let tcp = TcpStream::connect(address).await?;
+            let name = rustls::pki_types::ServerName::try_from("localhost")
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+            connector.connect(name, tcp).await
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(
+            !handshake.is_finished(),
+            "no handshake while the silent client holds the only place"
+        );
+        assert_eq!(limit.open(), 1);
+
+        drop(silent);
+        let _client = tokio::time::timeout(Duration::from_secs(10), handshake)
+            .await
+            .expect("the handshake goes through once the silent client left")
+            .expect("join")
+            .expect("handshake");
+        let _served = tokio::time::timeout(Duration::from_secs(10), incoming.next())
+            .await
+            .expect("served")
+            .expect("a connection")
+            .expect("handshaken");
+        assert_eq!(limit.open(), 1);
+        assert!(
+            log.lines()
+                .iter()
+                .any(|line| line.contains("WARN") && line.contains("port=\"test-tls\"")),
+            "{:?}",
+            log.lines()
+        );
     }
 
     #[tokio::test]

@@ -1051,6 +1051,59 @@ async fn calls_that_never_send_their_request_are_answered_and_bounded() {
     );
 }
 
+/// A server holds at most `--max-connections` client connections at once:
+/// past it, a new connection is not served (it waits in the listen queue)
+/// until one closes, then it is. Before the cap, a client could open
+/// connections until the process had no file descriptor left.
+#[tokio::test]
+async fn connections_past_the_cap_wait_until_one_closes() {
+    use std::time::Duration;
+    let mut start = common::Start::fixture();
+    start.options.max_connections = 2;
+    // The fixture's own channel, which waited for SERVING, is the first.
+    let server = start.start().await;
+    let health = |channel: tonic::transport::Channel| async move {
+        tonic_health::pb::health_client::HealthClient::new(channel)
+            .check(tonic_health::pb::HealthCheckRequest {
+                service: String::new(),
+            })
+            .await
+            .map(|answer| answer.into_inner().status)
+    };
+    let endpoint = tonic::transport::Endpoint::from_shared(format!("http://{}", server.addr))
+        .expect("endpoint");
+    let second = endpoint.connect().await.expect("a second connection");
+    let serving = tonic_health::pb::health_check_response::ServingStatus::Serving as i32;
+    assert_eq!(
+        health(second.clone()).await.expect("served"),
+        serving,
+        "the second"
+    );
+    assert_eq!(
+        health(server.channel()).await.expect("served"),
+        serving,
+        "the first, still"
+    );
+
+    let third = tokio::spawn(health(endpoint.connect_lazy()));
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(
+        !third.is_finished(),
+        "a third connection is not served while two are open: {third:?}"
+    );
+    drop(second);
+    let answer = tokio::time::timeout(Duration::from_secs(10), third)
+        .await
+        .expect("served once the second closed")
+        .expect("join");
+    assert_eq!(answer.expect("served"), serving);
+    assert_eq!(
+        health(server.channel()).await.expect("served"),
+        serving,
+        "the first, all along"
+    );
+}
+
 /// Health's Watch and reflection sessions need no key and stream for as
 /// long as their client keeps them open: a server holds 1,024 at once, all
 /// clients together, and answers RESOURCE_EXHAUSTED past that, so that

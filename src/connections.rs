@@ -1,0 +1,337 @@
+//! A cap on the client connections a port holds open at once
+//! (`--max-connections`).
+//!
+//! Every connection holds a socket (a file descriptor) and, on the API
+//! port, up to `--max-concurrent-streams` calls. Without a cap, a client
+//! that opens connection after connection takes every descriptor the
+//! process may have (then the server can accept nothing, nor open a
+//! database connection) or all its memory.
+//!
+//! A [`ConnectionLimit`] takes a permit before it accepts each connection,
+//! and the connection ([`Limited`]) holds it until it is dropped: after the
+//! server has closed it, a TLS handshake that failed or timed out included.
+//! At the cap, the port stops accepting. Connections that arrive meanwhile
+//! wait in the kernel's listen queue (past its length the kernel drops
+//! their SYNs, and clients retry) and are taken in order as others close.
+//!
+//! Stopping is chosen over accepting and closing at once: a flood then
+//! costs the server no descriptor, no task and no log line, where
+//! accept-and-close pays an accept, a close and a line per attempt, as fast
+//! as the client reconnects, and takes a descriptor for each meanwhile;
+//! and a well-behaved client that comes at a busy moment is served a
+//! moment later instead of refused. The cost: a client in the queue sees
+//! no error, only a wait (until its connect or call deadline). One WARN
+//! line says when a port is full, and the `marque_connections` gauge
+//! shows how full it is.
+
+use std::{
+    io,
+    net::SocketAddr,
+    pin::Pin,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    task::{Context, Poll},
+};
+
+use futures_util::{Stream, StreamExt as _};
+use tokio::{
+    io::{AsyncRead, AsyncWrite, ReadBuf},
+    net::{TcpListener, TcpStream},
+    sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError},
+};
+
+/// The connections one port holds open at once, at most.
+#[derive(Clone, Debug)]
+pub struct ConnectionLimit(Arc<Shared>);
+
+/// What a port's limit and its connections share.
+#[derive(Debug)]
+struct Shared {
+    /// One permit per connection the port may still take. Never closed.
+    permits: Arc<Semaphore>,
+    /// The cap.
+    max: usize,
+    /// The port's name in the log and the gauge: `api`, `admin`.
+    port: &'static str,
+    /// Whether the full port has been reported: once, until at most half
+    /// the cap is in use again, so a port that stays full, or keeps
+    /// touching the cap, writes one line, not one per connection.
+    warned: AtomicBool,
+}
+
+impl ConnectionLimit {
+    /// At most `max` connections at once (at least 1, at most tokio's
+    /// largest semaphore) on the port named `port`.
+    pub fn new(port: &'static str, max: usize) -> Self {
+        let max = max.clamp(1, Semaphore::MAX_PERMITS);
+        ConnectionLimit(Arc::new(Shared {
+            permits: Arc::new(Semaphore::new(max)),
+            max,
+            port,
+            warned: AtomicBool::new(false),
+        }))
+    }
+
+    /// The connections open now.
+    pub fn open(&self) -> usize {
+        self.0.max - self.0.permits.available_permits()
+    }
+
+    /// The connections of `accepted`, each taken only once a permit is free:
+    /// at the cap, `accepted` is not polled, so the listener accepts
+    /// nothing until a connection closes. An accept error passes on (and
+    /// gives its permit back).
+    pub fn incoming<S, T>(
+        &self,
+        accepted: S,
+    ) -> impl Stream<Item = io::Result<Limited<T>>> + Send + Unpin + 'static
+    where
+        S: Stream<Item = io::Result<T>> + Send + Unpin + 'static,
+        T: Send + 'static,
+    {
+        Box::pin(futures_util::stream::unfold(
+            (accepted, self.clone()),
+            |(mut accepted, limit)| async move {
+                let permit = limit.permit().await?;
+                let next = accepted.next().await?;
+                let next = next.map(|io| limit.hold(io, permit));
+                Some((next, (accepted, limit)))
+            },
+        ))
+    }
+
+    /// A free permit, waiting for one at the cap (and saying so, once).
+    /// None only if the semaphore were closed, which nothing does.
+    async fn permit(&self) -> Option<OwnedSemaphorePermit> {
+        let shared = &self.0;
+        match shared.permits.clone().try_acquire_owned() {
+            Ok(permit) => {
+                if shared.warned.load(Ordering::Relaxed)
+                    && shared.permits.available_permits() >= shared.max / 2
+                {
+                    shared.warned.store(false, Ordering::Relaxed);
+                }
+                Some(permit)
+            }
+            Err(TryAcquireError::NoPermits) => {
+                if !shared.warned.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(
+                        port = shared.port,
+                        max = shared.max,
+                        "the port holds its most connections (--max-connections): new ones wait \
+                         in the listen queue until one closes"
+                    );
+                }
+                shared.permits.clone().acquire_owned().await.ok()
+            }
+            Err(TryAcquireError::Closed) => None,
+        }
+    }
+
+    /// `io`, holding `permit` until it is dropped.
+    fn hold<T>(&self, io: T, permit: OwnedSemaphorePermit) -> Limited<T> {
+        connections_gauge(self.0.port).increment(1.0);
+        Limited {
+            inner: io,
+            _permit: permit,
+            port: self.0.port,
+        }
+    }
+}
+
+/// `marque_connections{port}`.
+fn connections_gauge(port: &'static str) -> metrics::Gauge {
+    metrics::gauge!("marque_connections", "port" => port)
+}
+
+/// A connection holding its port's permit ([`ConnectionLimit`]) until it
+/// is dropped.
+#[derive(Debug)]
+pub struct Limited<T> {
+    /// The connection.
+    inner: T,
+    /// Its place in the port's cap, given back when it is dropped.
+    _permit: OwnedSemaphorePermit,
+    /// The port, for the gauge.
+    port: &'static str,
+}
+
+impl<T> Drop for Limited<T> {
+    fn drop(&mut self) {
+        connections_gauge(self.port).decrement(1.0);
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Limited<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Limited<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+impl<T: tonic::transport::server::Connected> tonic::transport::server::Connected for Limited<T> {
+    type ConnectInfo = T::ConnectInfo;
+
+    fn connect_info(&self) -> Self::ConnectInfo {
+        self.inner.connect_info()
+    }
+}
+
+/// A listener for axum (the admin port) that holds at most its limit's
+/// connections.
+pub struct LimitedListener {
+    /// The bound listener.
+    listener: TcpListener,
+    /// The cap.
+    limit: ConnectionLimit,
+}
+
+impl LimitedListener {
+    /// `listener`, holding at most `limit`'s connections.
+    pub fn new(listener: TcpListener, limit: ConnectionLimit) -> Self {
+        Self { listener, limit }
+    }
+}
+
+impl axum::serve::Listener for LimitedListener {
+    type Io = Limited<TcpStream>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        let Some(permit) = self.limit.permit().await else {
+            // A closed semaphore (nothing closes it): accept nothing more.
+            return std::future::pending().await;
+        };
+        // axum's accept retries (and backs off from) accept errors.
+        let (io, address) = axum::serve::Listener::accept(&mut self.listener).await;
+        (self.limit.hold(io, permit), address)
+    }
+
+    fn local_addr(&self) -> io::Result<Self::Addr> {
+        self.listener.local_addr()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::telemetry::Captured;
+    use std::time::Duration;
+
+    /// A listener on a free loopback port, and its address.
+    async fn listener() -> (TcpListener, SocketAddr) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let address = listener.local_addr().expect("address");
+        (listener, address)
+    }
+
+    /// At the cap, nothing more is accepted until a connection is dropped;
+    /// the full port is reported once, however many wait.
+    #[tokio::test]
+    async fn at_the_cap_the_next_connection_waits_until_one_closes() {
+        let log = Captured::start();
+        let (listener, address) = listener().await;
+        let limit = ConnectionLimit::new("test", 2);
+        let mut incoming = limit.incoming(tokio_stream::wrappers::TcpListenerStream::new(listener));
+        let mut clients = Vec::new();
+        for _ in 0..4 {
+            clients.push(TcpStream::connect(address).await.expect("connect"));
+        }
+        let first = incoming.next().await.expect("a first").expect("accepted");
+        let _second = incoming.next().await.expect("a second").expect("accepted");
+        assert_eq!(limit.open(), 2);
+        let third = tokio::time::timeout(Duration::from_millis(300), incoming.next()).await;
+        assert!(third.is_err(), "a third is not taken while two are open");
+        // Its place goes straight to the accept waiting for one.
+        drop(first);
+        let _third = tokio::time::timeout(Duration::from_secs(5), incoming.next())
+            .await
+            .expect("taken once one closed")
+            .expect("a third")
+            .expect("accepted");
+        let fourth = tokio::time::timeout(Duration::from_millis(100), incoming.next()).await;
+        assert!(fourth.is_err(), "full again");
+        let warnings = full_port_warnings(&log);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("WARN"), "{}", warnings[0]);
+        assert!(warnings[0].contains("port=\"test\""), "{}", warnings[0]);
+    }
+
+    /// The lines of the warning that a port is full.
+    fn full_port_warnings(log: &Captured) -> Vec<String> {
+        log.lines()
+            .into_iter()
+            .filter(|line| line.contains("--max-connections"))
+            .collect()
+    }
+
+    /// The admin port's listener holds its connections to the cap too.
+    #[tokio::test]
+    async fn the_admin_listener_accepts_no_more_than_its_cap() {
+        use axum::serve::Listener as _;
+        // Every test that reaches a cap captures the warning: a callsite
+        // first reached where no subscriber is set would be cached as off
+        // for the other tests too.
+        let log = Captured::start();
+        let (listener, address) = listener().await;
+        let limit = ConnectionLimit::new("test-admin", 1);
+        let mut limited = LimitedListener::new(listener, limit.clone());
+        let _a = TcpStream::connect(address).await.expect("connect");
+        let _b = TcpStream::connect(address).await.expect("connect");
+        let (first, _) = limited.accept().await;
+        assert_eq!(limit.open(), 1);
+        let second = tokio::time::timeout(Duration::from_millis(300), limited.accept()).await;
+        assert!(second.is_err(), "nothing more while one is open");
+        drop(first);
+        tokio::time::timeout(Duration::from_secs(5), limited.accept())
+            .await
+            .expect("taken once the first closed");
+        let warnings = full_port_warnings(&log);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].contains("port=\"test-admin\""),
+            "{}",
+            warnings[0]
+        );
+    }
+
+    #[test]
+    fn a_cap_of_zero_is_one() {
+        assert_eq!(ConnectionLimit::new("test", 0).0.max, 1);
+    }
+}
