@@ -8,8 +8,56 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::{
     seed::Seed,
     server::{OperatorKey, ServerOptions, TlsFiles},
-    store::PostgresSettings,
+    store::{PostgresSettings, postgres::redacted_url},
 };
+
+/// A secret given on the command line or in the environment (an operator
+/// key): its `Debug` never shows it, so settings can be printed and logged.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret itself.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Secret {
+    fn from(secret: String) -> Self {
+        Secret(secret)
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt("<redacted>", f)
+    }
+}
+
+/// A database URL given on the command line or in the environment: its
+/// `Debug` shows it without its passwords ([`redacted_url`]).
+#[derive(Clone)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    /// The URL itself, passwords included.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for DatabaseUrl {
+    fn from(url: String) -> Self {
+        DatabaseUrl(url)
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&redacted_url(&self.0), f)
+    }
+}
 
 /// Marque: the brand registry of an anti-counterfeiting alliance.
 #[derive(Debug, Parser)]
@@ -37,7 +85,7 @@ pub struct DatabaseArgs {
     /// PostgreSQL URL (`postgres://user@host/db?sslmode=require`). Without it the embedded
     /// in-memory store is used, which keeps nothing across restarts.
     #[arg(long, env = "MARQUE_DATABASE_URL", hide_env_values = true)]
-    pub database_url: Option<String>,
+    pub database_url: Option<DatabaseUrl>,
     /// PEM CA bundle to verify PostgreSQL's certificate (sslmode=require); default: system roots.
     #[arg(long, env = "MARQUE_DATABASE_CA")]
     pub database_ca: Option<PathBuf>,
@@ -59,7 +107,7 @@ impl DatabaseArgs {
     /// PostgreSQL settings, when a URL is given.
     pub fn settings(&self) -> Option<PostgresSettings> {
         self.database_url.as_ref().map(|url| {
-            let mut settings = PostgresSettings::new(url.clone());
+            let mut settings = PostgresSettings::new(url.expose());
             settings.ca_file = self.database_ca.clone();
             settings.pool_size = self.database_pool_size.max(1);
             settings.pool_wait = self.database_pool_wait;
@@ -106,7 +154,7 @@ pub struct ServeArgs {
     /// registry has no operator key, one is created and printed once on standard output if that
     /// is a terminal; otherwise (a container) the log warns, and no secret is printed.
     #[arg(long, env = "MARQUE_OPERATOR_KEY", hide_env_values = true)]
-    pub operator_key: Option<String>,
+    pub operator_key: Option<Secret>,
     /// Create and print a first operator key (when the registry has none and none is given)
     /// even where standard output is not a terminal: for a script that reads it from a pipe.
     /// Never where standard output goes to the logs (a container).
@@ -318,7 +366,7 @@ impl ServeArgs {
         options.allow_plaintext = self.plaintext;
         options.seed = self.seed.as_deref().map(Seed::load).transpose()?;
         options.operator_key = match &self.operator_key {
-            Some(secret) => OperatorKey::Given(secret.clone()),
+            Some(secret) => OperatorKey::Given(secret.expose().to_owned()),
             None if self.print_operator_key || std::io::stdout().is_terminal() => {
                 OperatorKey::CreateIfMissing
             }
@@ -474,6 +522,60 @@ mod tests {
             Cli::try_parse_from(["marque", "serve", "--max-connections", "-1"]).is_err(),
             "not a count"
         );
+    }
+
+    /// Settings are printed (a test's failure, a `{:?}` in a log line): the
+    /// operator key and the database URL's passwords never show.
+    #[test]
+    fn the_settings_debug_shows_no_secret() {
+        let key = "mq_op_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        let url = "postgres://marque:hunter2@db.example.internal/marque?sslmode=require&password=swordfish";
+        let cli = Cli::try_parse_from([
+            "marque",
+            "serve",
+            "--operator-key",
+            key,
+            "--database-url",
+            url,
+        ])
+        .expect("parses");
+        let CliCommand::Serve(serve) = &cli.command else {
+            panic!("not serve: {:?}", cli.command);
+        };
+        assert_eq!(serve.operator_key.as_ref().map(Secret::expose), Some(key));
+        assert_eq!(
+            serve
+                .database
+                .database_url
+                .as_ref()
+                .map(DatabaseUrl::expose),
+            Some(url)
+        );
+        for debug in [
+            format!("{cli:?}"),
+            format!("{serve:?}"),
+            format!("{:#?}", serve.database),
+            format!("{:?}", serve.database.settings()),
+        ] {
+            for secret in [key, "0123456789abcdef", "hunter2", "swordfish"] {
+                assert!(!debug.contains(secret), "{secret} shown: {debug}");
+            }
+        }
+        let debug = format!("{serve:?}");
+        assert!(
+            debug.contains("operator_key: Some(\"<redacted>\")"),
+            "{debug}"
+        );
+        assert!(
+            debug.contains(
+                "\"postgres://marque:<redacted>@db.example.internal/marque?sslmode=require&password=<redacted>\""
+            ),
+            "{debug}"
+        );
+        let migrate =
+            Cli::try_parse_from(["marque", "migrate", "--database-url", url]).expect("parses");
+        let debug = format!("{migrate:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
     }
 
     #[test]

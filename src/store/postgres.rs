@@ -39,8 +39,9 @@ pub const CHANNEL: &str = "marque_changes";
 /// Advisory lock key held while migrating ("marque" + 1).
 const MIGRATION_LOCK: i64 = 0x6d61_7271_7565_0001;
 
-/// How to reach PostgreSQL.
-#[derive(Clone, Debug)]
+/// How to reach PostgreSQL. Its `Debug` shows the URL without its
+/// passwords ([`redacted_url`]).
+#[derive(Clone)]
 pub struct PostgresSettings {
     /// `postgres://…` URL or key=value connection string. `sslmode=require`
     /// turns TLS on (rustls, verified against the system roots or `ca_file`).
@@ -55,6 +56,103 @@ pub struct PostgresSettings {
     pub connect_timeout: Duration,
     /// Server-side limit for each statement.
     pub statement_timeout: Duration,
+}
+
+impl std::fmt::Debug for PostgresSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresSettings")
+            .field("url", &redacted_url(&self.url))
+            .field("ca_file", &self.ca_file)
+            .field("pool_size", &self.pool_size)
+            .field("pool_wait", &self.pool_wait)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("statement_timeout", &self.statement_timeout)
+            .finish()
+    }
+}
+
+/// What stands for a hidden secret in [`redacted_url`].
+const REDACTED: &str = "<redacted>";
+
+/// The URL parameters whose values [`redacted_url`] shows: libpq's that
+/// hold no secret. Any other (`password`, a misspelt or percent-encoded
+/// name) is hidden.
+const SHOWN_PARAMETERS: &[&str] = &[
+    "application_name",
+    "channel_binding",
+    "connect_timeout",
+    "dbname",
+    "host",
+    "hostaddr",
+    "keepalives",
+    "keepalives_count",
+    "keepalives_idle",
+    "keepalives_interval",
+    "load_balance_hosts",
+    "options",
+    "port",
+    "sslmode",
+    "sslnegotiation",
+    "target_session_attrs",
+    "tcp_user_timeout",
+    "user",
+];
+
+/// A database URL fit to show (in a `Debug`, a log line): a `postgres://`
+/// or `postgresql://` URL with its password and the value of every
+/// parameter that may hold a secret ([`SHOWN_PARAMETERS`]) replaced by
+/// `<redacted>`; a key=value connection string, whose quoting makes a
+/// partial redaction easy to get wrong, replaced whole.
+///
+/// The password is hidden generously: all from the first `:` of what comes
+/// before the last `@` to that `@`. tokio-postgres, like libpq, ends the
+/// user info at the first `@`, so that a password with an `@` or `/` that
+/// was not percent-encoded is cut short and refused; what it was cut from
+/// is a password all the same.
+pub fn redacted_url(url: &str) -> String {
+    let Some((scheme, rest)) = ["postgres://", "postgresql://"]
+        .into_iter()
+        .find_map(|scheme| Some((scheme, url.strip_prefix(scheme)?)))
+    else {
+        return REDACTED.to_owned();
+    };
+    let mut shown = String::with_capacity(url.len());
+    shown.push_str(scheme);
+    let rest = match rest.rsplit_once('@') {
+        Some((user_info, after)) => {
+            match user_info.split_once(':') {
+                Some((user, _)) => {
+                    shown.push_str(user);
+                    shown.push(':');
+                    shown.push_str(REDACTED);
+                }
+                None => shown.push_str(user_info),
+            }
+            shown.push('@');
+            after
+        }
+        None => rest,
+    };
+    let Some((place, parameters)) = rest.split_once('?') else {
+        shown.push_str(rest);
+        return shown;
+    };
+    shown.push_str(place);
+    shown.push('?');
+    for (i, parameter) in parameters.split('&').enumerate() {
+        if i > 0 {
+            shown.push('&');
+        }
+        match parameter.split_once('=') {
+            Some((key, _)) if !SHOWN_PARAMETERS.contains(&key) => {
+                shown.push_str(key);
+                shown.push('=');
+                shown.push_str(REDACTED);
+            }
+            _ => shown.push_str(parameter),
+        }
+    }
+    shown
 }
 
 /// TCP keepalives on every connection, both ends: first probe after this
@@ -932,6 +1030,43 @@ impl PostgresTx {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A URL's passwords, in its user info or its parameters, are never
+    /// shown; what holds no secret is.
+    #[test]
+    fn a_shown_url_hides_its_passwords() {
+        for (url, shown) in [
+            (
+                "postgres://marque:hunter2@db.example.internal:5432/marque?sslmode=require",
+                "postgres://marque:<redacted>@db.example.internal:5432/marque?sslmode=require",
+            ),
+            (
+                "postgresql://marque@db/marque?password=hunter2&application_name=m",
+                "postgresql://marque@db/marque?password=<redacted>&application_name=m",
+            ),
+            (
+                "postgres://m:hun@ter/2@db/m?pass%77ord=hunter2",
+                "postgres://m:<redacted>@db/m?pass%77ord=<redacted>",
+            ),
+            (
+                "postgres://db/m?sslpassword=hunter2&sslmode=require",
+                "postgres://db/m?sslpassword=<redacted>&sslmode=require",
+            ),
+            (
+                "postgres://postgres@127.0.0.1:5432/postgres",
+                "postgres://postgres@127.0.0.1:5432/postgres",
+            ),
+            ("postgres://[::1]:5432/m", "postgres://[::1]:5432/m"),
+            ("host=db user=marque password=hunter2", "<redacted>"),
+            ("", "<redacted>"),
+        ] {
+            assert_eq!(redacted_url(url), shown, "{url}");
+        }
+        let settings = PostgresSettings::new("postgres://marque:hunter2@db/marque");
+        let debug = format!("{settings:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(debug.contains("marque:<redacted>@db"), "{debug}");
+    }
 
     fn ssl_mode(url: &str) -> anyhow::Result<SslMode> {
         Ok(PostgresSettings::new(url).pg_config()?.get_ssl_mode())
