@@ -15,7 +15,7 @@
 use std::{
     sync::{
         Arc,
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
     task::{Context, Poll},
     time::{Duration, Instant},
@@ -430,6 +430,122 @@ fn bearer_secret(header: &str) -> Option<&str> {
         .then(|| credentials.trim_matches([' ', '\t']))
 }
 
+/// [`call_event!`] for a line about a call refused as UNAUTHENTICATED: at
+/// INFO, or at DEBUG only once the window's refusals at INFO are spent
+/// ([`CallLog::refusal_logged`]).
+macro_rules! refusal_event {
+    ($call:expr, $($rest:tt)+) => {{
+        let call: &CallLog = $call;
+        if call.refusal_logged() {
+            call_event!(Some(call), tracing::Level::INFO, $($rest)+)
+        } else {
+            call_event!(Some(call), tracing::Level::DEBUG, $($rest)+)
+        }
+    }};
+}
+
+/// Calls refused as UNAUTHENTICATED whose lines are written at INFO in
+/// each [`REFUSAL_WINDOW`]; the rest are written at DEBUG only
+/// ([`RefusalLog`]).
+pub const REFUSALS_LOGGED_PER_WINDOW: u64 = 10;
+
+/// The window [`REFUSALS_LOGGED_PER_WINDOW`] counts in.
+pub const REFUSAL_WINDOW: Duration = Duration::from_secs(10);
+
+/// Bounds the lines written for calls refused as UNAUTHENTICATED.
+///
+/// Such calls need no key to make, so a line at INFO for each (two, for a
+/// refused key: why, and the outcome) would let anyone who reaches the
+/// port fill the logs as fast as it can call. The first
+/// [`REFUSALS_LOGGED_PER_WINDOW`] refusals of each [`REFUSAL_WINDOW`] are
+/// written at INFO, with their key id and reason, enough to find a client
+/// with an old key; the rest at DEBUG only, counted, and the first
+/// refusal written at INFO after them is preceded by a line with their
+/// count. The metrics still count every call. Two atomic counters and the
+/// window's number: no lock on the refusal path.
+#[derive(Debug)]
+pub(crate) struct RefusalLog {
+    /// The clock's zero: windows are counted from it.
+    origin: Instant,
+    /// The number of the current window (seconds since `origin`, divided
+    /// by the window's).
+    window: AtomicU64,
+    /// Refusals noted in the current window.
+    noted: AtomicU64,
+    /// Refusals written at DEBUG only, not yet counted in a line at INFO.
+    unlogged: AtomicU64,
+}
+
+/// What [`RefusalLog::note`] makes of one refusal.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// Write its lines at INFO; first, when `unlogged` is not 0, a line
+    /// saying that many refusals were written at DEBUG only.
+    Logged { unlogged: u64 },
+    /// Write its lines at DEBUG only (it is counted for the next line at
+    /// INFO).
+    Quiet,
+}
+
+impl RefusalLog {
+    /// A log whose first window starts now.
+    pub(crate) fn new() -> Self {
+        Self {
+            origin: Instant::now(),
+            window: AtomicU64::new(0),
+            noted: AtomicU64::new(0),
+            unlogged: AtomicU64::new(0),
+        }
+    }
+
+    /// Notes a refusal at `now_secs` seconds since the log's zero. A
+    /// reading older than the current window (another thread's, a moment
+    /// late) counts in the current window.
+    pub(crate) fn note(&self, now_secs: u64) -> Refusal {
+        let window = now_secs / REFUSAL_WINDOW.as_secs().max(1);
+        let current = self.window.load(Ordering::Relaxed);
+        let mut unlogged = 0;
+        if window > current
+            && self
+                .window
+                .compare_exchange(current, window, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            // This refusal opens the window: it reports the last ones'.
+            self.noted.store(0, Ordering::Relaxed);
+            unlogged = self.unlogged.swap(0, Ordering::Relaxed);
+        }
+        if self.noted.fetch_add(1, Ordering::Relaxed) < REFUSALS_LOGGED_PER_WINDOW {
+            Refusal::Logged { unlogged }
+        } else {
+            // Past the window's refusals at INFO (others raced ahead of
+            // the one that opened it): it keeps the count it took.
+            self.unlogged.fetch_add(unlogged + 1, Ordering::Relaxed);
+            Refusal::Quiet
+        }
+    }
+
+    /// Notes a refusal now, writing the count of those written at DEBUG
+    /// only when it is due; whether this refusal's lines go at INFO.
+    fn note_now(&self) -> bool {
+        match self.note(self.origin.elapsed().as_secs()) {
+            Refusal::Logged { unlogged } => {
+                if unlogged > 0 {
+                    tracing::info!(
+                        refused = unlogged,
+                        "calls refused as UNAUTHENTICATED were logged at DEBUG only: past {} in {} s, \
+                         refusals are not logged at INFO",
+                        REFUSALS_LOGGED_PER_WINDOW,
+                        REFUSAL_WINDOW.as_secs()
+                    );
+                }
+                true
+            }
+            Refusal::Quiet => false,
+        }
+    }
+}
+
 /// Authenticates a call against the registry's current snapshot: by its
 /// bearer secret, or, with none, by the member its connection's client
 /// certificate names (mTLS, [`crate::tls::ClientCertificate`]). A call
@@ -474,9 +590,8 @@ fn certificate_caller(
         .ready_snapshot()
         .map_err(|e| crate::api::retry_later(tonic::Code::Unavailable, e.to_string()))?;
     let Some(member) = snapshot.member(member.as_str()) else {
-        call_event!(
-            Some(call),
-            tracing::Level::INFO,
+        refusal_event!(
+            call,
             member = member.as_str(),
             reason = "no such member",
             "client certificate refused"
@@ -501,13 +616,7 @@ fn key_caller(registry: &Registry, header: &str, call: &CallLog) -> Result<Calle
     // key id was refused and why (the id is public, the secret never
     // logged), so an operator can find a client still using an old key.
     let invalid = |key_id: Option<&str>, reason: &str| {
-        call_event!(
-            Some(call),
-            tracing::Level::INFO,
-            key_id,
-            reason,
-            "API key refused"
-        );
+        refusal_event!(call, key_id, reason, "API key refused");
         Status::unauthenticated("invalid API key")
     };
     let id = key_id_of(secret).ok_or_else(|| invalid(None, "not a Marque API key"))?;
@@ -522,9 +631,8 @@ fn key_caller(registry: &Registry, header: &str, call: &CallLog) -> Result<Calle
         return Err(invalid(Some(id.as_str()), "wrong secret"));
     }
     if key.revoke_time.is_some() {
-        call_event!(
-            Some(call),
-            tracing::Level::INFO,
+        refusal_event!(
+            call,
             key_id = id.as_str(),
             reason = "revoked",
             "API key refused"
@@ -562,6 +670,8 @@ pub struct AuthLayer {
     call_timeout: Option<Duration>,
     /// Places for public streams ([`MAX_PUBLIC_STREAMS`]).
     public_streams: Arc<tokio::sync::Semaphore>,
+    /// Bounds the lines written for calls refused as UNAUTHENTICATED.
+    refusals: Arc<RefusalLog>,
 }
 
 impl AuthLayer {
@@ -571,6 +681,7 @@ impl AuthLayer {
             registry,
             call_timeout: None,
             public_streams: Arc::new(tokio::sync::Semaphore::new(MAX_PUBLIC_STREAMS)),
+            refusals: Arc::new(RefusalLog::new()),
         }
     }
 
@@ -598,6 +709,7 @@ impl<S> tower::Layer<S> for AuthLayer {
             registry: self.registry.clone(),
             call_timeout: self.call_timeout,
             public_streams: self.public_streams.clone(),
+            refusals: self.refusals.clone(),
         }
     }
 }
@@ -611,6 +723,7 @@ pub struct AuthService<S> {
     registry: Arc<Registry>,
     call_timeout: Option<Duration>,
     public_streams: Arc<tokio::sync::Semaphore>,
+    refusals: Arc<RefusalLog>,
 }
 
 /// Waits for `call` at most `timeout`: past it, a DEADLINE_EXCEEDED answer
@@ -748,6 +861,12 @@ pub struct CallLog {
     /// Whether the call's span is recorded (DEBUG enabled): its lines then
     /// carry the three through the span, not as fields of their own.
     in_span: bool,
+    /// Where a refusal of the call is noted; none writes every refusal at
+    /// INFO.
+    refusals: Option<Arc<RefusalLog>>,
+    /// Once the call is refused: whether its lines go at INFO
+    /// ([`CallLog::refusal_logged`]), the same for all of them.
+    refusal_logged: std::sync::OnceLock<bool>,
 }
 
 /// Longest path of an unknown RPC written in a log line, in characters.
@@ -771,7 +890,21 @@ impl CallLog {
             span: None,
             member: None,
             in_span: false,
+            refusals: None,
+            refusal_logged: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Whether the lines of this call, refused as UNAUTHENTICATED, are
+    /// written at INFO (else at DEBUG only, [`RefusalLog`]): decided at its
+    /// first such line, the same for the rest. Call it only for a refused
+    /// call: the first call notes a refusal.
+    fn refusal_logged(&self) -> bool {
+        *self.refusal_logged.get_or_init(|| {
+            self.refusals
+                .as_ref()
+                .is_none_or(|refusals| refusals.note_now())
+        })
     }
 
     /// The call's request id: the caller's `x-request-id` if it is a plain
@@ -994,6 +1127,7 @@ where
             }));
         }
         let mut call = CallLog::new(path, request.headers());
+        call.refusals = Some(self.refusals.clone());
         let rpc = call.rpc;
         let call_timeout = self
             .call_timeout
@@ -1148,7 +1282,9 @@ fn not_allowed(rpc: Rpc, kind: MemberKind) -> String {
 /// at error. RESOURCE_EXHAUSTED (a message beyond a size limit, the only
 /// place Marque gives it) and UNIMPLEMENTED (a method or compression that
 /// does not exist) are the caller's: at info, or any caller could fill the
-/// warning and error logs.
+/// warning and error logs. UNAUTHENTICATED, which a caller needs no key to
+/// get, is at info only up to [`REFUSALS_LOGGED_PER_WINDOW`] calls in each
+/// [`REFUSAL_WINDOW`], then at debug ([`RefusalLog`]).
 ///
 /// Answered calls are not logged at the default level: checks come at tens
 /// of thousands a second, and a line for each would cost the server a quarter
@@ -1168,8 +1304,12 @@ fn log_outcome(call: &CallLog, code: Code, started: Instant) {
     // not make every answered call build its fields): a line that is not
     // written needs no request id.
     use tracing::Level;
+    let level = match code {
+        Code::Unauthenticated if !call.refusal_logged() => Level::DEBUG,
+        _ => outcome_level(code),
+    };
     let call = Some(call);
-    match outcome_level(code) {
+    match level {
         Level::ERROR if tracing::enabled!(Level::ERROR) => {
             call_event!(call, Level::ERROR, code = ?code, micros, "rpc failed");
         }
@@ -1180,7 +1320,11 @@ fn log_outcome(call: &CallLog, code: Code, started: Instant) {
             call_event!(call, Level::INFO, code = ?code, micros, "rpc failed");
         }
         Level::DEBUG if tracing::enabled!(Level::DEBUG) => {
-            call_event!(call, Level::DEBUG, code = ?code, micros, "rpc done");
+            if code == Code::Ok {
+                call_event!(call, Level::DEBUG, code = ?code, micros, "rpc done");
+            } else {
+                call_event!(call, Level::DEBUG, code = ?code, micros, "rpc failed");
+            }
         }
         _ => {}
     }
@@ -1420,9 +1564,15 @@ mod tests {
             tower::service_fn(move |_: http::Request<tonic::body::Body>| {
                 let seen = seen.clone();
                 async move {
+                    // The call itself, not its line fields, which are none
+                    // when its span shows them: whether a span is made
+                    // depends on what other tests' subscribers cached.
                     *seen.lock().expect("lock") = CallLog::current().map(|call| {
-                        let f = call.fields();
-                        [f.rpc, f.request_id, f.member].map(|v| v.map(|v| format!("{v:?}")))
+                        [
+                            Some(call.path.to_string()),
+                            Some(call.request_id().to_owned()),
+                            call.member.as_ref().map(Slug::to_string),
+                        ]
                     });
                     Ok::<_, std::convert::Infallible>(http::Response::new(
                         tonic::body::Body::empty(),
@@ -1515,6 +1665,75 @@ mod tests {
             opaque.message(),
             "the authorization header must be `Bearer <key>`"
         );
+    }
+
+    /// The first refusals of each window are logged; the rest are not,
+    /// and are counted by the first logged after them, however much later.
+    #[test]
+    fn refusals_past_the_windows_first_are_counted_not_logged() {
+        let log = RefusalLog::new();
+        let logged = |unlogged| Refusal::Logged { unlogged };
+        for _ in 0..REFUSALS_LOGGED_PER_WINDOW {
+            assert_eq!(log.note(3), logged(0));
+        }
+        for now in [3, 5, 9] {
+            assert_eq!(log.note(now), Refusal::Quiet, "at {now} s");
+        }
+        // The next window: its first refusal counts the three.
+        assert_eq!(log.note(10), logged(3));
+        for _ in 1..REFUSALS_LOGGED_PER_WINDOW {
+            assert_eq!(log.note(12), logged(0));
+        }
+        assert_eq!(log.note(19), Refusal::Quiet);
+        // A reading a moment late counts in the current window.
+        assert_eq!(log.note(8), Refusal::Quiet);
+        // A quiet hour: the next refusal still counts the two.
+        assert_eq!(log.note(3600), logged(2));
+        assert_eq!(log.note(3601), logged(0));
+        assert_eq!(log.note(3620), logged(0), "nothing left to count");
+    }
+
+    /// Through the layer, a flood of calls with an unknown key writes the
+    /// window's first refusals at INFO (why, and the outcome), the rest at
+    /// DEBUG only.
+    #[tokio::test]
+    async fn a_flood_of_unauthenticated_calls_is_logged_at_info_only_at_first() {
+        use tower::{Layer as _, ServiceExt as _};
+        let registry = Arc::new(Registry::new(
+            Arc::new(crate::store::MemoryStore::new()),
+            Duration::from_secs(1),
+        ));
+        registry.load().await.expect("load");
+        let handler = tower::service_fn(|_: http::Request<tonic::body::Body>| async {
+            Ok::<_, std::convert::Infallible>(http::Response::new(tonic::body::Body::empty()))
+        });
+        let service = AuthLayer::new(registry).layer(handler);
+        let log = crate::telemetry::Captured::start();
+        let calls = REFUSALS_LOGGED_PER_WINDOW + 5;
+        for _ in 0..calls {
+            let request = http::Request::builder()
+                .uri("http://marque/marque.v1.CheckService/CheckListing")
+                .header("authorization", format!("Bearer {}", generate_key().secret))
+                .body(tonic::body::Body::empty())
+                .expect("a request");
+            let answer = service.clone().oneshot(request).await.expect("answered");
+            assert_eq!(status_code(answer.headers()), Some(Code::Unauthenticated));
+        }
+        let lines = log.lines();
+        let count = |level: &str, message: &str| {
+            lines
+                .iter()
+                .filter(|line| line.contains(level) && line.contains(message))
+                .count() as u64
+        };
+        for message in ["API key refused", "rpc failed"] {
+            assert_eq!(
+                count(" INFO ", message),
+                REFUSALS_LOGGED_PER_WINDOW,
+                "{message}: {lines:#?}"
+            );
+            assert_eq!(count("DEBUG ", message), 5, "{message}: {lines:#?}");
+        }
     }
 
     #[test]
