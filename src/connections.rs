@@ -42,6 +42,9 @@ use tokio::{
     sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError},
 };
 
+/// How long a port waits after a failed accept before it accepts again.
+pub const ACCEPT_ERROR_PAUSE: std::time::Duration = std::time::Duration::from_millis(20);
+
 /// The connections one port holds open at once, at most.
 #[derive(Clone, Debug)]
 pub struct ConnectionLimit(Arc<Shared>);
@@ -82,7 +85,9 @@ impl ConnectionLimit {
     /// The connections of `accepted`, each taken only once a permit is free:
     /// at the cap, `accepted` is not polled, so the listener accepts
     /// nothing until a connection closes. An accept error passes on (and
-    /// gives its permit back).
+    /// gives its permit back) after [`ACCEPT_ERROR_PAUSE`]: the error of a
+    /// process out of descriptors comes back at once on every retry, and
+    /// the server retries as soon as it has the error.
     pub fn incoming<S, T>(
         &self,
         accepted: S,
@@ -96,6 +101,10 @@ impl ConnectionLimit {
             |(mut accepted, limit)| async move {
                 let permit = limit.permit().await?;
                 let next = accepted.next().await?;
+                if let Err(e) = &next {
+                    tracing::debug!(error = %e, "accept failed");
+                    tokio::time::sleep(ACCEPT_ERROR_PAUSE).await;
+                }
                 let next = next.map(|io| limit.hold(io, permit));
                 Some((next, (accepted, limit)))
             },
@@ -328,6 +337,28 @@ mod tests {
             "{}",
             warnings[0]
         );
+    }
+
+    /// A failed accept (out of descriptors, say) is passed on only after a
+    /// pause, so the server does not retry it in a busy loop; its permit is
+    /// given back.
+    #[tokio::test(start_paused = true)]
+    async fn a_failed_accept_is_passed_on_after_a_pause() {
+        let limit = ConnectionLimit::new("test", 1);
+        let accepted =
+            futures_util::stream::iter([Err(io::Error::other("too many open files")), Ok(())]);
+        let mut incoming = limit.incoming(accepted);
+        let started = tokio::time::Instant::now();
+        let failed = incoming.next().await.expect("an item");
+        assert!(failed.is_err());
+        assert!(
+            started.elapsed() >= ACCEPT_ERROR_PAUSE,
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(limit.open(), 0, "the failed accept holds no place");
+        let _next = incoming.next().await.expect("an item").expect("accepted");
+        assert_eq!(limit.open(), 1);
     }
 
     #[test]
