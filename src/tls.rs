@@ -293,12 +293,10 @@ impl ReloadingTls {
                 let stream = match accepted {
                     None => break,
                     Some(Ok(stream)) => stream,
-                    Some(Err(e)) => {
-                        // Out of descriptors, say: do not spin on it.
-                        tracing::debug!(error = %e, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(20)).await;
-                        continue;
-                    }
+                    // A failed accept (out of descriptors, say) comes
+                    // already logged and after a pause, from the port's
+                    // cap ([`crate::connections::ConnectionLimit::incoming`]).
+                    Some(Err(_)) => continue,
                 };
                 let acceptor = TlsAcceptor::from(self.config.load_full());
                 let ready = ready.clone();
