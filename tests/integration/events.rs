@@ -1060,14 +1060,7 @@ async fn a_replica_behind_the_head_watches_what_another_wrote() {
 
     let mut owner = a.registry_as(Who::OwnerA);
     let created = owner
-        .create_brand(pb::CreateBrandRequest {
-            brand_id: "written-on-a".into(),
-            brand: Some(pb::Brand {
-                display_name: "Written On A".into(),
-                ..Default::default()
-            }),
-            request_id: String::new(),
-        })
+        .create_brand(common::brand_named("written-on-a", "Written On A"))
         .await
         .expect("create on a")
         .into_inner()

@@ -740,14 +740,7 @@ async fn a_client_certificate_may_name_the_member_that_calls() {
         .into_inner();
     assert_eq!(checked.verdict, pb::Verdict::Block as i32);
     let status = platform
-        .create_brand(pb::CreateBrandRequest {
-            brand_id: "by-certificate".into(),
-            brand: Some(pb::Brand {
-                display_name: "By Certificate".into(),
-                ..Default::default()
-            }),
-            request_id: String::new(),
-        })
+        .create_brand(common::brand_named("by-certificate", "By Certificate"))
         .await
         .expect_err("a platform creates no brand");
     assert_eq!(status.code(), tonic::Code::PermissionDenied, "{status:?}");
@@ -1295,14 +1288,10 @@ async fn a_replica_shutting_down_follows_other_replicas_until_it_has_drained() {
     assert_eq!(ended.code(), tonic::Code::Unavailable, "{ended:?}");
     let created = a
         .registry_as(Who::OwnerB)
-        .create_brand(pb::CreateBrandRequest {
-            brand_id: "written-while-b-drains".into(),
-            brand: Some(pb::Brand {
-                display_name: "Written while B drains".into(),
-                ..Default::default()
-            }),
-            request_id: String::new(),
-        })
+        .create_brand(common::brand_named(
+            "written-while-b-drains",
+            "Written while B drains",
+        ))
         .await
         .expect("write on A")
         .into_inner()

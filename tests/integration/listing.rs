@@ -1103,14 +1103,7 @@ async fn of_overlapping_misspellings_the_closest_is_reported() {
     let server = TestServer::start().await;
     let mut owner = server.registry_as(Who::OwnerB);
     owner
-        .create_brand(pb::CreateBrandRequest {
-            brand_id: "lanternway".into(),
-            brand: Some(pb::Brand {
-                display_name: "Lanternway".into(),
-                ..Default::default()
-            }),
-            request_id: String::new(),
-        })
+        .create_brand(common::brand_named("lanternway", "Lanternway"))
         .await
         .expect("create");
     let revision = cn_class_14_trademark(&server, Who::OwnerB, "lanternway", "LANTERNWAY").await;

@@ -1700,21 +1700,22 @@ fn base64_url_decode(text: &str) -> Option<Vec<u8>> {
 async fn a_madrid_mark_may_designate_the_eu_as_one() {
     let server = TestServer::start().await;
     let mut owner = server.registry_as(Who::OwnerA);
+    let madrid = |number: &str, designated: &[&str]| pb::AddTrademarkRequest {
+        parent: "brands/alpha".into(),
+        trademark: Some(pb::Trademark {
+            office: "WO".into(),
+            registration_number: number.into(),
+            mark_text: "Alpha".into(),
+            kind: pb::TrademarkKind::Word as i32,
+            nice_classes: vec![14],
+            status: pb::TrademarkStatus::Registered as i32,
+            designated_countries: designated.iter().map(|&c| c.into()).collect(),
+            ..Default::default()
+        }),
+        request_id: String::new(),
+    };
     let added = owner
-        .add_trademark(pb::AddTrademarkRequest {
-            parent: "brands/alpha".into(),
-            trademark: Some(pb::Trademark {
-                office: "WO".into(),
-                registration_number: "1234567".into(),
-                mark_text: "Alpha".into(),
-                kind: pb::TrademarkKind::Word as i32,
-                nice_classes: vec![14],
-                status: pb::TrademarkStatus::Registered as i32,
-                designated_countries: vec!["JP".into(), "em".into(), "BX".into(), "FR".into()],
-                ..Default::default()
-            }),
-            request_id: String::new(),
-        })
+        .add_trademark(madrid("1234567", &["JP", "em", "BX", "FR"]))
         .await
         .expect("a Madrid mark designating the EU")
         .into_inner()
@@ -1731,20 +1732,7 @@ async fn a_madrid_mark_may_designate_the_eu_as_one() {
     assert!(!added.territories.iter().any(|t| t == "EM" || t == "BX"));
     // A country named twice is still a mistake, by its entry.
     let status = owner
-        .add_trademark(pb::AddTrademarkRequest {
-            parent: "brands/alpha".into(),
-            trademark: Some(pb::Trademark {
-                office: "WO".into(),
-                registration_number: "1234568".into(),
-                mark_text: "Alpha".into(),
-                kind: pb::TrademarkKind::Word as i32,
-                nice_classes: vec![14],
-                status: pb::TrademarkStatus::Registered as i32,
-                designated_countries: vec!["EM".into(), "JP".into(), "JP".into()],
-                ..Default::default()
-            }),
-            request_id: String::new(),
-        })
+        .add_trademark(madrid("1234568", &["EM", "JP", "JP"]))
         .await
         .expect_err("JP twice");
     assert_violations(&status, &["trademark.designated_countries[2]"]);

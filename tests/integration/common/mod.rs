@@ -623,6 +623,18 @@ pub async fn health_probe(
     serde_json::from_slice(&output.stdout).expect("probe JSON")
 }
 
+/// A request creating brand `id` named `display_name`, nothing else set.
+pub fn brand_named(id: &str, display_name: &str) -> pb::CreateBrandRequest {
+    pb::CreateBrandRequest {
+        brand_id: id.into(),
+        brand: Some(pb::Brand {
+            display_name: display_name.into(),
+            ..Default::default()
+        }),
+        request_id: String::new(),
+    }
+}
+
 /// A page token in the service's format, continuing after `after`.
 pub fn page_token_after(after: &str) -> String {
     format!("after:{after}")
