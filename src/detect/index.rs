@@ -165,11 +165,10 @@ pub struct BrandIndex {
 }
 
 /// Words a thread remembers the fuzzy lookup of, at most; the memo is
-/// emptied when full (titles repeat their common words far more often than
-/// this many distinct words).
+/// emptied before a text whose words could take it past this (titles
+/// repeat their common words far more often than this many distinct
+/// words).
 pub(super) const MEMO_WORDS: usize = 16_384;
-/// Runs of several words a thread remembers, at most (emptied when full).
-pub(super) const MEMO_RUNS: usize = 32_768;
 
 /// Keys of at most this many elements are kept inline ([`MemoKey`]).
 const INLINE_KEY: usize = 30;

@@ -15,8 +15,6 @@
 //! run's hash; when the hits kept reach [`MEMO_RUNS`], everything is
 //! forgotten at once.
 
-use super::index::MEMO_RUNS;
-
 /// Words in the longest run looked up.
 pub(super) const RUN_WORDS: usize = 3;
 /// A run of several words: the numbers of its words in the word memo,
@@ -31,6 +29,9 @@ const WAYS: usize = 4;
 /// Lines in the table: 16,384 runs in 256 KiB.
 const LINES: usize = 4096;
 
+/// Runs with hits a thread remembers, at most: past them, every run is
+/// forgotten at once.
+pub(super) const MEMO_RUNS: usize = 32_768;
 /// Verified candidate names with their distance.
 pub(super) type Hits = Box<[(u32, u8)]>;
 
@@ -146,8 +147,7 @@ impl RunMemo {
 
 #[cfg(test)]
 mod tests {
-    use super::{LINES, NO_WORD, RunKey, RunMemo, WAYS};
-    use crate::detect::index::MEMO_RUNS;
+    use super::{LINES, MEMO_RUNS, NO_WORD, RunKey, RunMemo, WAYS};
 
     fn key(i: u32) -> RunKey {
         [i, i + 1, if i.is_multiple_of(2) { NO_WORD } else { i + 2 }]

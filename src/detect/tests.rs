@@ -1650,7 +1650,7 @@ fn remembered_word_lookups_answer_as_fresh_ones() {
     // More distinct words and runs than the memo holds: it empties and
     // goes on.
     let mut out = Vec::new();
-    for i in 0..(super::index::MEMO_WORDS.max(super::index::MEMO_RUNS) + 100) {
+    for i in 0..(super::index::MEMO_WORDS.max(super::run_memo::MEMO_RUNS) + 100) {
         INDEX.scan_text(&format!("w{i:x}q v{i:x}z"), &mut out);
     }
     assert_eq!(scan(text), fresh);
