@@ -157,6 +157,23 @@ fn words<'a>(src: &'a [Source], blanks: &'a [u32]) -> impl Iterator<Item = Range
     })
 }
 
+/// [`words`] of a fold without blanks: each run found with one search over
+/// the flags for its start and one for its end.
+fn plain_words(src: &[Source]) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        let rest = src.get(i..)?;
+        let start = i + rest.iter().position(|x| x.flags & WORD != 0)?;
+        let word = &src[start..];
+        i = start
+            + word
+                .iter()
+                .position(|x| x.flags & WORD == 0)
+                .unwrap_or(word.len());
+        Some(start..i)
+    })
+}
+
 /// A piece of a word read by [`FoldedText::read_fancy_letters`].
 enum Piece {
     /// A letter a fancy character stands for, folded, with its origin
@@ -274,6 +291,21 @@ impl FoldedText {
     #[inline]
     pub(crate) fn flags_at(&self, at: usize) -> u8 {
         self.src.get(at).map_or(0, |s| s.flags)
+    }
+
+    /// The flags of every folded byte of `range` ([`FoldedText::flags_at`]),
+    /// empty if it is out of range: for loops over many bytes, which read
+    /// them without a bounds check each.
+    #[inline]
+    pub(crate) fn flags_in(
+        &self,
+        range: Range<usize>,
+    ) -> impl ExactSizeIterator<Item = u8> + DoubleEndedIterator + Clone + '_ {
+        self.src
+            .get(range)
+            .unwrap_or_default()
+            .iter()
+            .map(|s| s.flags)
     }
 
     /// Whether any folded byte is part of a CJK character.
@@ -594,24 +626,39 @@ impl FoldedText {
     /// in a word that has letters (`C4rtier`, `Ve11ano`, `V e 1 1 a n o`
     /// once its single letters are joined).
     fn keep_numbers(&mut self) {
-        // Most titles have digits only inside words (`42mm`): the text is
-        // taken apart only when a number needs its digits back.
-        let mut bytes: Option<Vec<u8>> = None;
-        for word in words(&self.src, &self.blanks) {
-            if self.src[word.clone()].iter().all(|x| x.flags & DIGIT != 0) {
-                let bytes =
-                    bytes.get_or_insert_with(|| std::mem::take(&mut self.text).into_bytes());
-                for b in &mut bytes[word] {
-                    if let Some(&(digit, _)) = LEET_DIGITS.iter().find(|&&(_, l)| l == *b) {
-                        *b = digit;
-                    }
+        let FoldedText {
+            text, src, blanks, ..
+        } = self;
+        if blanks.is_empty() {
+            give_numbers_their_digits(text, src, plain_words(src));
+        } else {
+            give_numbers_their_digits(text, src, words(src, blanks));
+        }
+    }
+}
+
+/// [`FoldedText::keep_numbers`] over the fold's `words`.
+fn give_numbers_their_digits(
+    text: &mut String,
+    src: &[Source],
+    words: impl Iterator<Item = Range<usize>>,
+) {
+    // Most titles have digits only inside words (`42mm`): the text is
+    // taken apart only when a number needs its digits back.
+    let mut bytes: Option<Vec<u8>> = None;
+    for word in words {
+        if src[word.clone()].iter().all(|x| x.flags & DIGIT != 0) {
+            let bytes = bytes.get_or_insert_with(|| std::mem::take(text).into_bytes());
+            for b in &mut bytes[word] {
+                if let Some(&(digit, _)) = LEET_DIGITS.iter().find(|&&(_, l)| l == *b) {
+                    *b = digit;
                 }
             }
         }
-        if let Some(bytes) = bytes {
-            // Only ASCII letters became ASCII digits: still UTF-8.
-            self.text = String::from_utf8(bytes).unwrap_or_default();
-        }
+    }
+    if let Some(bytes) = bytes {
+        // Only ASCII letters became ASCII digits: still UTF-8.
+        *text = String::from_utf8(bytes).unwrap_or_default();
     }
 }
 
@@ -1618,6 +1665,23 @@ mod tests {
             fold_levels::<false, true>(&text, &mut fast.0, &mut fast.1);
             fold_levels::<false, false>(&text, &mut slow.0, &mut slow.1);
             prop_assert_eq!(&fast, &slow);
+        }
+    }
+
+    proptest! {
+        /// Words found by their runs' two searches are the words the
+        /// general reader finds in a fold without blanks.
+        #[test]
+        fn plain_words_are_the_words_of_a_fold_without_blanks(
+            text in "([ -~]|[é1İ奥瑞\u{200B}]){0,40}"
+        ) {
+            let (mut exact, mut obf) = (FoldedText::new(), FoldedText::new());
+            fold_both(&text, &mut exact, &mut obf);
+            for fold in [&exact, &obf] {
+                let plain: Vec<_> = plain_words(&fold.src).collect();
+                let general: Vec<_> = words(&fold.src, &[]).collect();
+                prop_assert_eq!(plain, general);
+            }
         }
     }
 
