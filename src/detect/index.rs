@@ -15,7 +15,7 @@ use super::normalize::{
     self, BOUNDARY, CJK, FoldedText, I_ORIGIN, L_ORIGIN, SMALL, WORD, fold_both, is_cjk,
 };
 use super::run_memo::{Hits, NO_WORD, RUN_WORDS, RunKey, RunMemo};
-use super::runs::{self, FuzzyIds, RunName, WordExtras, Words};
+use super::runs::{self, FuzzyIds, RunName, SharedExtras, WordExtras, Words};
 use super::signal::compatibility_phrase_before;
 use super::vocabulary;
 use super::{BrandEntry, Evidence, LogoMatch, NameId, TextMatch};
@@ -250,7 +250,7 @@ struct WordLookup {
     id: u32,
     /// What it found for runs of several words: the pieces and anchor
     /// markers among its candidates.
-    extras: WordExtras,
+    extras: SharedExtras,
     /// The candidate names within their distance of the word, with it.
     hits: Hits,
     /// The word is an ordinary word ([`vocabulary`]): its hits at a
@@ -290,7 +290,7 @@ impl WordMemo {
         let words: usize = self
             .words
             .iter()
-            .map(|(k, v)| boxed(k) + v.extras.bytes() + 8 * v.hits.len())
+            .map(|(k, v)| boxed(k) + WordExtras::bytes(&v.extras) + 8 * v.hits.len())
             .sum();
         let word_slot = std::mem::size_of::<(MemoKey, WordLookup)>() + 1;
         words + word_slot * self.words.capacity() + self.runs.bytes()
@@ -1455,7 +1455,7 @@ impl BrandIndex {
                     id,
                     extras: {
                         let names = candidates.partition_point(|&c| ids.is_name(c));
-                        WordExtras::of(ids, &candidates[names..])
+                        WordExtras::shared(ids, &candidates[names..])
                     },
                     hits,
                     ordinary: vocabulary::is_ordinary(word),

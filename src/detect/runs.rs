@@ -36,7 +36,7 @@
 //! per distinct first or last word), then shared anchor markers (side and
 //! name length), then direct anchor markers (name and side).
 
-use std::ops::Range;
+use std::rc::Rc;
 
 use super::fuzzy::{self, ExactKey, FuzzyIndex, FuzzyName, HashScratch, key_hash};
 
@@ -298,14 +298,12 @@ fn pieces_and_anchors<'a>(
 }
 
 /// Per word of a text: what its lookup found for the runs it starts or
-/// ends. Reused between scans.
+/// ends, shared with the word memo that keeps it (most runs are
+/// remembered, so what a word found is read only for the few that are
+/// not). Reused between scans.
 #[derive(Debug, Default)]
 pub(crate) struct Words {
     info: Vec<WordInfo>,
-    /// Per word, ranges of: piece groups of first words ([`FIRSTS`]) and of
-    /// last words ([`LASTS`]) within distance 1 of it, names it is a direct
-    /// prefix ([`PREFIXED`]) or suffix ([`SUFFIXED`]) anchor of.
-    lists: [Vec<u32>; 4],
 }
 
 const FIRSTS: usize = 0;
@@ -315,10 +313,12 @@ const SUFFIXED: usize = 3;
 
 /// What a word's lookup found for runs of several words, besides names
 /// (its candidate ids past the names, sorted, read once): a pure function
-/// of the index and the word, so the word memo keeps it.
+/// of the index and the word, so the word memo keeps it ([`SharedExtras`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct WordExtras {
-    /// The entries of [`FIRSTS`], [`LASTS`], [`PREFIXED`] and [`SUFFIXED`],
+    /// The entries of [`FIRSTS`] (piece groups of first words within
+    /// distance 1 of the word), [`LASTS`] (of last words), [`PREFIXED`] and
+    /// [`SUFFIXED`] (names the word is a direct prefix or suffix anchor of),
     /// in that order, each sorted.
     ids: Box<[u32]>,
     /// Where each of the four ends in `ids`.
@@ -329,7 +329,18 @@ pub(crate) struct WordExtras {
     suffix: Lengths,
 }
 
+/// A word's [`WordExtras`] as the word memo and [`Words`] both hold them:
+/// `None` for a word that found nothing for runs (most words), so that
+/// it costs no allocation.
+pub(crate) type SharedExtras = Option<Rc<WordExtras>>;
+
 impl WordExtras {
+    /// [`WordExtras::of`], shared.
+    pub(crate) fn shared(ids: &FuzzyIds, extras: &[u32]) -> SharedExtras {
+        let extras = Self::of(ids, extras);
+        (extras != Self::default()).then(|| Rc::new(extras))
+    }
+
     /// Sorts a word's extra candidate ids (`extras`, sorted) into what runs
     /// read.
     pub(crate) fn of(ids: &FuzzyIds, extras: &[u32]) -> Self {
@@ -370,9 +381,21 @@ impl WordExtras {
         }
     }
 
-    /// Heap bytes held.
-    pub(crate) fn bytes(&self) -> usize {
-        4 * self.ids.len()
+    /// Heap bytes held, shared or not ([`SharedExtras`]).
+    pub(crate) fn bytes(extras: &SharedExtras) -> usize {
+        extras.as_ref().map_or(0, |e| {
+            // The shared allocation: two counts and the value.
+            2 * std::mem::size_of::<usize>() + std::mem::size_of::<Self>() + 4 * e.ids.len()
+        })
+    }
+
+    /// One of the four lists ([`FIRSTS`], [`LASTS`], [`PREFIXED`],
+    /// [`SUFFIXED`]).
+    fn list(&self, list: usize) -> &[u32] {
+        let from = list.checked_sub(1).map_or(0, |l| self.ends[l] as usize);
+        self.ids
+            .get(from..self.ends[list] as usize)
+            .unwrap_or_default()
     }
 }
 
@@ -380,44 +403,41 @@ impl WordExtras {
 struct WordInfo {
     /// Characters.
     len: usize,
-    /// Sorted ranges of `Words::lists`.
-    lists: [Range<usize>; 4],
-    /// The word is an exact prefix / suffix anchor of names of these
-    /// lengths (shared markers).
-    prefix: Lengths,
-    suffix: Lengths,
+    /// What the word's lookup found for runs.
+    extras: SharedExtras,
+}
+
+impl WordInfo {
+    /// One of its lists ([`WordExtras::list`]); empty if it found nothing.
+    fn list(&self, list: usize) -> &[u32] {
+        self.extras.as_deref().map_or(&[], |e| e.list(list))
+    }
+
+    /// The lengths of names the word is an exact prefix anchor of (shared
+    /// markers).
+    fn prefix(&self) -> Lengths {
+        self.extras.as_deref().map_or(0, |e| e.prefix)
+    }
+
+    /// The lengths of names the word is an exact suffix anchor of.
+    fn suffix(&self) -> Lengths {
+        self.extras.as_deref().map_or(0, |e| e.suffix)
+    }
 }
 
 impl Words {
     /// Forgets every word.
     pub(crate) fn clear(&mut self) {
         self.info.clear();
-        for list in &mut self.lists {
-            list.clear();
-        }
     }
 
     /// Records the next word of `len` characters from what its lookup
     /// found for runs ([`WordExtras`]).
-    pub(crate) fn push(&mut self, len: usize, extras: &WordExtras) {
-        let mut info = WordInfo {
+    pub(crate) fn push(&mut self, len: usize, extras: &SharedExtras) {
+        self.info.push(WordInfo {
             len,
-            prefix: extras.prefix,
-            suffix: extras.suffix,
-            ..WordInfo::default()
-        };
-        let mut from = 0;
-        for ((range, list), &end) in info.lists.iter_mut().zip(&mut self.lists).zip(&extras.ends) {
-            let end = end as usize;
-            let start = list.len();
-            // Most words have none of most lists.
-            if end > from {
-                list.extend_from_slice(extras.ids.get(from..end).unwrap_or_default());
-            }
-            *range = start..list.len();
-            from = end;
-        }
-        self.info.push(info);
+            extras: extras.clone(),
+        });
     }
 
     /// Whether the run of words `first..=last`, `len` characters joined,
@@ -428,11 +448,11 @@ impl Words {
         let (Some(f), Some(l)) = (self.info.get(first), self.info.get(last)) else {
             return false;
         };
-        (!f.lists[FIRSTS].is_empty() && !l.lists[LASTS].is_empty())
-            || (!f.lists[PREFIXED].is_empty() && len <= listed_reach(f.len))
-            || (!l.lists[SUFFIXED].is_empty() && len <= listed_reach(l.len))
-            || anchored_reach(f.prefix, len).is_some()
-            || anchored_reach(l.suffix, len).is_some()
+        (!f.list(FIRSTS).is_empty() && !l.list(LASTS).is_empty())
+            || (!f.list(PREFIXED).is_empty() && len <= listed_reach(f.len))
+            || (!l.list(SUFFIXED).is_empty() && len <= listed_reach(l.len))
+            || anchored_reach(f.prefix(), len).is_some()
+            || anchored_reach(l.suffix(), len).is_some()
     }
 
     /// Candidate names (unverified, sorted, deduplicated) for the run of
@@ -457,8 +477,8 @@ impl Words {
         }
         // Word by word: names in a first-word group of the first word and a
         // last-word group of the last word.
-        for &g in &self.lists[FIRSTS][f.lists[FIRSTS].clone()] {
-            for &h in &self.lists[LASTS][l.lists[LASTS].clone()] {
+        for &g in f.list(FIRSTS) {
+            for &h in l.list(LASTS) {
                 intersect(ids.group(g), ids.group(h), out);
             }
         }
@@ -469,15 +489,15 @@ impl Words {
         // run longer than `2a + 3` cannot reach any (runs of three words
         // mostly cannot).
         if len <= listed_reach(f.len) {
-            out.extend_from_slice(&self.lists[PREFIXED][f.lists[PREFIXED].clone()]);
+            out.extend_from_slice(f.list(PREFIXED));
         }
         if len <= listed_reach(l.len) {
-            out.extend_from_slice(&self.lists[SUFFIXED][l.lists[SUFFIXED].clone()]);
+            out.extend_from_slice(l.list(SUFFIXED));
         }
-        if let Some(x) = anchored_reach(f.prefix, len) {
+        if let Some(x) = anchored_reach(f.prefix(), len) {
             fuzzy.run_candidates(query, f.len.min(len)..len, x, hash, out);
         }
-        if let Some(x) = anchored_reach(l.suffix, len) {
+        if let Some(x) = anchored_reach(l.suffix(), len) {
             fuzzy.run_candidates(query, 0..len.saturating_sub(l.len), x, hash, out);
         }
         out.retain(|&id| ids.is_name(id));
@@ -574,17 +594,17 @@ mod tests {
         assert_eq!(&*first.ids, &[0, 2, 1, 4, 9, 7]);
         assert_eq!(first.ends, [2, 3, 5, 6]);
         assert_eq!((first.prefix, first.suffix), (1 << 3, 1 << 5));
-        let second = WordExtras::of(&ids, &[11, direct(2, 1)]);
+        let second = WordExtras::shared(&ids, &[11, direct(2, 1)]);
         let none = WordExtras::of(&ids, &[]);
         assert_eq!(none, WordExtras::default());
+        assert_eq!(WordExtras::shared(&ids, &[]), None, "nothing to share");
 
         let mut words = Words::default();
-        words.push(6, &first);
-        words.push(3, &none);
+        words.push(6, &Some(Rc::new(first)));
+        words.push(3, &None);
         words.push(5, &second);
-        let lists = |w: usize| -> [Vec<u32>; 4] {
-            std::array::from_fn(|l| words.lists[l][words.info[w].lists[l].clone()].to_vec())
-        };
+        let lists =
+            |w: usize| -> [Vec<u32>; 4] { std::array::from_fn(|l| words.info[w].list(l).to_vec()) };
         assert_eq!(lists(0), [vec![0, 2], vec![1], vec![4, 9], vec![7]]);
         assert!(lists(1).iter().all(Vec::is_empty));
         assert_eq!(lists(2), [vec![], vec![1], vec![], vec![2]]);
@@ -592,7 +612,7 @@ mod tests {
             words
                 .info
                 .iter()
-                .map(|i| (i.len, i.prefix, i.suffix))
+                .map(|i| (i.len, i.prefix(), i.suffix()))
                 .collect::<Vec<_>>(),
             [(6, 1 << 3, 1 << 5), (3, 0, 0), (5, 0, 0)]
         );
