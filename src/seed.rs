@@ -24,7 +24,7 @@ use crate::{
     model::{
         AuthorizationSpec, Command, LogoSource, Member, MemberKind, NiceClassSet, Office, Region,
         ResourceId, Slug, Timestamp, TrademarkKind, TrademarkSpec, TrademarkStatus,
-        codes::bounded_text,
+        codes::bounded_text, parse_registration_number,
     },
     snapshot::aliases_repeating_display_name,
 };
@@ -420,16 +420,14 @@ fn brand_commands(
                 "{at}.status: {other:?} must be registered, pending, expired or cancelled"
             ),
         };
-        anyhow::ensure!(
-            !tm.registration_number.trim().is_empty() && tm.registration_number.len() <= 40,
-            "{at}.registration_number: 1 to 40 characters"
-        );
+        let registration_number = parse_registration_number(&tm.registration_number)
+            .map_err(|e| anyhow::anyhow!("{at}.registration_number: {e}"))?;
         commands.push(Command::AddTrademark {
             brand: id.clone(),
             id: ResourceId::generate(),
             spec: TrademarkSpec {
                 office,
-                registration_number: tm.registration_number.trim().to_ascii_uppercase(),
+                registration_number,
                 mark_text: tm.mark_text.clone(),
                 kind,
                 nice_classes,
@@ -605,6 +603,50 @@ mod tests {
             "brands[0].aliases[2]: \"AURELLE PARIS\" repeats brands[0].aliases[0] once normalized"
         );
         assert_eq!(error("\"Aurelle Paris\", \"奥瑞尔\""), "");
+    }
+
+    /// A seed's registration numbers follow the API's rule: what the API
+    /// refuses, a seed may not load either.
+    #[test]
+    fn seed_registration_numbers_follow_the_apis_rule() {
+        let seed = |number: &str| {
+            format!(
+                "[[members]]\nid = \"maison\"\ndisplay_name = \"M\"\nkind = \"brand_owner\"\n\
+                 [[brands]]\nid = \"aurelle\"\nowner = \"maison\"\ndisplay_name = \"Aurelle\"\n\
+                 [[brands.trademarks]]\noffice = \"EM\"\nregistration_number = \"{number}\"\n\
+                 mark_text = \"AURELLE\"\nkind = \"word\"\nnice_classes = [14]\n\
+                 status = \"registered\"\n"
+            )
+        };
+        for bad in [
+            "",
+            "   ",
+            "018<script>",
+            "A\\nB",
+            "0123456789012345678901234567890123456789X",
+        ] {
+            let e = parse_error(&seed(bad));
+            assert!(
+                e.starts_with("brands[0].trademarks[0].registration_number: ")
+                    && e.contains("letters, digits, spaces and -/."),
+                "{bad:?}: {e}"
+            );
+        }
+        for good in [" 018/123.456 ", "uk00003123456", "2019 - 0042"] {
+            assert_eq!(parse_error(&seed(good)), "", "{good:?}");
+        }
+        let text = seed(" uk00003123456 ");
+        let numbers: Vec<String> = Seed::parse(&text, Path::new("."))
+            .expect("seed")
+            .commands()
+            .expect("commands")
+            .iter()
+            .filter_map(|c| match c {
+                Command::AddTrademark { spec, .. } => Some(spec.registration_number.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(numbers, ["UK00003123456"]);
     }
 
     #[test]

@@ -20,6 +20,7 @@ use crate::{
         Member, NiceClass, NiceClassSet, Office, Region, Resource, ResourceId, Revision, Slug,
         TrademarkPatch, TrademarkSpec,
         codes::{bounded_text, printable_identifier},
+        parse_registration_number,
     },
     pb::marque::v1::{self as pb, registry_service_server::RegistryService},
     registry::{Committed, Registry},
@@ -332,19 +333,8 @@ fn classes(values: &[i32], field: &str, v: &mut Violations) -> NiceClassSet {
 }
 
 fn registration_number(value: &str, field: &str, v: &mut Violations) -> String {
-    let trimmed = value.trim();
-    let ok = !trimmed.is_empty()
-        && trimmed.chars().count() <= 40
-        && trimmed
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '-' | '/' | '.'));
-    if !ok {
-        v.add(
-            field,
-            format!("{value:?} must be 1 to 40 characters of letters, digits, spaces and -/."),
-        );
-    }
-    trimmed.to_ascii_uppercase()
+    v.check(field, parse_registration_number(value))
+        .unwrap_or_default()
 }
 
 fn optional_timestamp(

@@ -266,6 +266,28 @@ pub struct Trademark {
     pub update_revision: Revision,
 }
 
+/// A registration number as a trademark keeps it: trimmed and upper-cased,
+/// 1 to 40 letters, digits, spaces and `-/.` (`018/123.456`,
+/// `UK00003123456`), the one rule for the API and seed files.
+///
+/// # Errors
+/// When it is empty once trimmed, longer, or has other characters.
+pub fn parse_registration_number(value: &str) -> Result<String, String> {
+    let trimmed = value.trim();
+    let ok = !trimmed.is_empty()
+        && trimmed.chars().count() <= 40
+        && trimmed
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '-' | '/' | '.'));
+    if ok {
+        Ok(trimmed.to_ascii_uppercase())
+    } else {
+        Err(format!(
+            "{value:?} must be 1 to 40 characters of letters, digits, spaces and -/."
+        ))
+    }
+}
+
 impl Trademark {
     /// Whether the mark is registered and not expired at `at` (expiry is
     /// exclusive, dates are UTC).
