@@ -584,15 +584,14 @@ mod tests {
     const TWO_OWNERS: &str = "[[members]]\nid = \"maison\"\ndisplay_name = \"M\"\nkind = \"brand_owner\"\n\
          [[members]]\nid = \"rival\"\ndisplay_name = \"R\"\nkind = \"brand_owner\"\n";
 
+    /// One brand owner, `maison`, and its brand `aurelle` (more of the
+    /// brand's keys, or its trademarks, may follow).
+    const AURELLE: &str = "[[members]]\nid = \"maison\"\ndisplay_name = \"M\"\nkind = \"brand_owner\"\n\
+         [[brands]]\nid = \"aurelle\"\nowner = \"maison\"\ndisplay_name = \"Aurelle\"\n";
+
     #[test]
     fn seed_aliases_are_unique_and_not_the_display_name_once_normalized() {
-        let brand = |aliases: &str| {
-            format!(
-                "[[members]]\nid = \"maison\"\ndisplay_name = \"M\"\nkind = \"brand_owner\"\n\
-                 [[brands]]\nid = \"aurelle\"\nowner = \"maison\"\ndisplay_name = \"Aurelle\"\n\
-                 aliases = [{aliases}]\n"
-            )
-        };
+        let brand = |aliases: &str| format!("{AURELLE}aliases = [{aliases}]\n");
         let error = |aliases: &str| parse_error(&brand(aliases));
         assert_eq!(
             error("\"奥瑞尔\", \"AURELLE\""),
@@ -611,8 +610,7 @@ mod tests {
     fn seed_registration_numbers_follow_the_apis_rule() {
         let seed = |number: &str| {
             format!(
-                "[[members]]\nid = \"maison\"\ndisplay_name = \"M\"\nkind = \"brand_owner\"\n\
-                 [[brands]]\nid = \"aurelle\"\nowner = \"maison\"\ndisplay_name = \"Aurelle\"\n\
+                "{AURELLE}\
                  [[brands.trademarks]]\noffice = \"EM\"\nregistration_number = \"{number}\"\n\
                  mark_text = \"AURELLE\"\nkind = \"word\"\nnice_classes = [14]\n\
                  status = \"registered\"\n"
@@ -651,12 +649,13 @@ mod tests {
 
     #[test]
     fn a_seed_madrid_mark_may_designate_the_eu_as_one() {
-        let text = "[[members]]\nid = \"maison\"\ndisplay_name = \"M\"\nkind = \"brand_owner\"\n\
-             [[brands]]\nid = \"aurelle\"\nowner = \"maison\"\ndisplay_name = \"Aurelle\"\n\
+        let text = format!(
+            "{AURELLE}\
              [[brands.trademarks]]\noffice = \"WO\"\nregistration_number = \"1234567\"\n\
              mark_text = \"AURELLE\"\nkind = \"word\"\nnice_classes = [14]\n\
-             status = \"registered\"\ndesignated_countries = [\"JP\", \"EM\"]\n";
-        let seed = Seed::parse(text, Path::new(".")).expect("seed");
+             status = \"registered\"\ndesignated_countries = [\"JP\", \"EM\"]\n"
+        );
+        let seed = Seed::parse(&text, Path::new(".")).expect("seed");
         let territories = seed
             .commands()
             .expect("commands")
