@@ -17,6 +17,7 @@
 //! | [`config`] | command line and `MARQUE_*` settings |
 //! | [`server`] | assembles tonic: TLS, auth layer, health, reflection, shutdown |
 //! | [`connections`] | the cap on the connections a port holds open at once |
+//! | [`descriptors`] | the open-file limit, raised at start-up to what the caps need |
 //! | [`linger`] | connections that close without losing what they sent |
 //! | [`codec`] | the generated services' codec: a request that does not decode is INVALID_ARGUMENT |
 //! | [`api`] | one file per gRPC service: validation, proto ⇄ model, error mapping |
@@ -51,6 +52,7 @@ pub mod auth;
 pub mod codec;
 pub mod config;
 pub mod connections;
+pub mod descriptors;
 pub mod detect;
 pub mod linger;
 pub mod listing;

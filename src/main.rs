@@ -44,7 +44,14 @@ async fn main() -> anyhow::Result<()> {
                 tracing::info!(words, lists = lists.len(), "ordinary words");
             }
             let options = args.server_options()?;
-            let store: Arc<dyn Store> = match args.database.settings() {
+            let database = args.database.settings();
+            // Before any listener or database connection is opened.
+            marque::descriptors::raise_for(&marque::descriptors::Needs {
+                max_connections: options.max_connections,
+                admin_port: options.admin_listen.is_some(),
+                database_pool: database.as_ref().map(|settings| settings.pool_size),
+            });
+            let store: Arc<dyn Store> = match database {
                 Some(settings) => Arc::new(PostgresStore::new(settings)?),
                 None => Arc::new(MemoryStore::new()),
             };

@@ -1438,6 +1438,78 @@ async fn unreadable_ordinary_words_stop_the_start() {
     );
 }
 
+/// The binary raises a low soft open-file limit to the hard limit at
+/// start-up, saying so at INFO, and warns once when even the hard limit is
+/// below what `--max-connections` needs; a limit that covers the caps is
+/// left alone, without a line.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn the_binary_raises_its_open_file_limit_and_warns_when_the_hard_limit_is_short() {
+    use marque::descriptors::MARGIN;
+    let own = rustix::process::getrlimit(rustix::process::Resource::Nofile);
+    let hard = own.maximum.unwrap_or(u64::MAX).min(4_096);
+    if hard < 1_024 {
+        eprintln!("skipped: a hard open-file limit of {hard} leaves no room to raise a soft one");
+        return;
+    }
+    let soft = hard / 2;
+    // The memory store and no admin port: the API port's cap plus MARGIN.
+    let short = hard;
+    let covered_by_hard = hard - MARGIN;
+    let covered_by_soft = soft - MARGIN;
+
+    let lines = limit_lines(soft, hard, short).await;
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert_eq!(lines[0]["level"], "INFO", "{}", lines[0]);
+    assert_eq!(lines[0]["fields"]["previous"], soft, "{}", lines[0]);
+    assert_eq!(lines[0]["fields"]["limit"], hard, "{}", lines[0]);
+    assert_eq!(lines[1]["level"], "WARN", "{}", lines[1]);
+    assert_eq!(lines[1]["fields"]["limit"], hard, "{}", lines[1]);
+    assert_eq!(lines[1]["fields"]["needed"], short + MARGIN, "{}", lines[1]);
+    assert_eq!(lines[1]["fields"]["max_connections"], short, "{}", lines[1]);
+    let message = lines[1]["fields"]["message"].as_str().expect("a message");
+    assert!(message.contains("too many open files"), "{message}");
+
+    let lines = limit_lines(soft, hard, covered_by_hard).await;
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    assert_eq!(lines[0]["level"], "INFO", "{}", lines[0]);
+    assert_eq!(lines[0]["fields"]["limit"], hard, "{}", lines[0]);
+
+    let lines = limit_lines(soft, hard, covered_by_soft).await;
+    assert!(lines.is_empty(), "{lines:#?}");
+}
+
+/// The log lines about the open-file limit of the binary started under the
+/// limits `soft` and `hard` with `--max-connections max_connections`, up to
+/// the line that says where it listens.
+#[cfg(target_os = "linux")]
+async fn limit_lines(soft: u64, hard: u64, max_connections: u64) -> Vec<serde_json::Value> {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let mut child = tokio::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -Sn {soft} && ulimit -Hn {hard} && exec \"$0\" \"$@\""
+        ))
+        .arg(env!("CARGO_BIN_EXE_marque"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+        .args(["--max-connections", &max_connections.to_string()])
+        .env_remove("MARQUE_DATABASE_URL")
+        .env_remove("MARQUE_ADMIN_LISTEN")
+        .env_remove("MARQUE_MAX_CONNECTIONS")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn marque under bash");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let mut logs = Vec::new();
+    listening_address(&mut stderr, &mut logs).await;
+    logs.iter()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).expect("JSON log line"))
+        .filter(|line| line["target"] == "marque::descriptors")
+        .collect()
+}
+
 /// The binary serving on a free port with a plain text log at `--log
 /// level`, its log read line by line, once it serves.
 struct LoggingServer {
