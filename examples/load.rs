@@ -35,6 +35,19 @@
 //! cargo run --release --example load -- --client h2load --seconds 8 --concurrency 1,16,64,256
 //! ```
 //!
+//! `--server-pid PID` (with `--addr`, Linux) also reads the server
+//! process's CPU time (`/proc/PID/stat`) around every round and prints, in a
+//! second table, the server's CPU time per call of each RPC and their
+//! ratios: what a call costs the server alone, whatever the client costs.
+//! Give the server and the clients a core each, so that neither slows the
+//! other:
+//!
+//! ```sh
+//! taskset -c 0 target/release/marque serve --seed demo/seed.toml --listen 127.0.0.1:50051 &
+//! taskset -c 1 cargo run --release --example load -- --addr 127.0.0.1:50051 \
+//!     --server-pid $(pgrep -f 'marque serve') --client h2load --seconds 4
+//! ```
+//!
 //! `--log FILTER` logs as `marque serve --log-format json --log FILTER`
 //! does, to standard error (redirect it to a file), so that the figures
 //! include what the server's logging costs at that level. Without it the
@@ -77,6 +90,7 @@ struct Args {
     rounds: u32,
     levels: Vec<usize>,
     log: Option<String>,
+    server_pid: Option<u32>,
 }
 
 fn args() -> Args {
@@ -87,12 +101,20 @@ fn args() -> Args {
         rounds: 4,
         levels: vec![1, 16, 64, 256],
         log: None,
+        server_pid: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--addr" => args.addr = it.next(),
             "--log" => args.log = it.next(),
+            "--server-pid" => match it.next().and_then(|s| s.parse().ok()) {
+                Some(pid) => args.server_pid = Some(pid),
+                None => {
+                    eprintln!("--server-pid takes the process id of the server at --addr");
+                    std::process::exit(2);
+                }
+            },
             "--seconds" => args.seconds = it.next().and_then(|s| s.parse().ok()).unwrap_or(5),
             "--rounds" => args.rounds = it.next().and_then(|s| s.parse().ok()).unwrap_or(4).max(1),
             "--concurrency" => {
@@ -116,7 +138,35 @@ fn args() -> Args {
             }
         }
     }
+    if args.server_pid.is_some() && args.addr.is_none() {
+        eprintln!(
+            "--server-pid needs --addr: the in-process server shares this process's CPU \
+             with the clients"
+        );
+        std::process::exit(2);
+    }
     args
+}
+
+/// CPU time `pid` has used so far, all its threads (those that have ended
+/// too), user and system: fields 14 and 15 of `/proc/PID/stat`, in clock
+/// ticks.
+fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_else(|e| {
+        eprintln!("cannot read /proc/{pid}/stat ({e}): --server-pid needs a running process");
+        std::process::exit(1);
+    });
+    // The command name (field 2) is in parentheses and may hold spaces:
+    // count from after its closing one, where field 3 begins.
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: u64 = after_name
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|field| field.parse::<u64>().ok())
+        .sum();
+    let per_second = rustix::param::clock_ticks_per_second();
+    Duration::from_secs_f64(ticks as f64 / per_second as f64)
 }
 
 #[derive(Clone, Copy)]
@@ -463,13 +513,17 @@ async fn main() {
     } else {
         None
     };
+    // Per level: the server's CPU time and calls, per RPC (--server-pid).
+    let mut server_cpu: Vec<(usize, [(Duration, usize); 3])> = Vec::new();
     for level in &args.levels {
         let mut samples: [(Vec<Duration>, usize); 3] = Default::default();
+        let mut cpu = [(Duration::ZERO, 0usize); 3];
         for _ in 0..args.rounds {
             for (i, call) in [Call::Health, Call::CheckSeller, Call::CheckListing]
                 .into_iter()
                 .enumerate()
             {
+                let before = args.server_pid.map(cpu_time);
                 let (latencies, errors) = match &h2calls {
                     Some(calls) => {
                         let (addr, level, log) = (addr.clone(), *level, dir.join("log.tsv"));
@@ -484,6 +538,10 @@ async fn main() {
                     }
                     None => run(&channels, call, *level, round).await,
                 };
+                if let (Some(pid), Some(before)) = (args.server_pid, before) {
+                    cpu[i].0 += cpu_time(pid).saturating_sub(before);
+                    cpu[i].1 += latencies.len();
+                }
                 samples[i].0.extend(latencies);
                 samples[i].1 += errors;
             }
@@ -504,6 +562,29 @@ async fn main() {
             health.errors + seller.errors + check.errors,
             rate(&check) / rate(&health)
         );
+        server_cpu.push((*level, cpu));
+    }
+    if args.server_pid.is_some() {
+        // What each call cost the server alone, whatever the client costs:
+        // the ratio the server's cores would give if the clients ran
+        // elsewhere.
+        println!();
+        println!(
+            "| concurrency | server CPU per Health/Check | per CheckSeller | per CheckListing | Health / CheckSeller | Health / CheckListing |"
+        );
+        println!("| --- | --- | --- | --- | --- | --- |");
+        for (level, cpu) in server_cpu {
+            let [health, seller, check] =
+                cpu.map(|(time, calls)| time.as_secs_f64() / calls.max(1) as f64);
+            println!(
+                "| {level} | {:.1} µs | {:.1} µs | {:.1} µs | {:.2} | {:.2} |",
+                health * 1e6,
+                seller * 1e6,
+                check * 1e6,
+                health / seller,
+                health / check
+            );
+        }
     }
     if h2calls.is_some() {
         // Best effort: the bodies and the last log are a few kilobytes.
