@@ -47,6 +47,60 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// The methods of a connection wrapper that pass its bytes through to its
+/// field `$field` unchanged: `read`, all of `AsyncRead`; `write`, all of
+/// `AsyncWrite` but `poll_shutdown`; `shutdown`, that one. The wrappers
+/// ([`connections::Limited`], [`linger::Lingering`], the TLS server's
+/// connections) change what a connection holds or how it ends, never how
+/// its bytes move.
+macro_rules! pass_through_io {
+    (read, $field:ident) => {
+        fn poll_read(
+            self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+            buf: &mut tokio::io::ReadBuf<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::pin::Pin::new(&mut self.get_mut().$field).poll_read(cx, buf)
+        }
+    };
+    (write, $field:ident) => {
+        fn poll_write(
+            self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+            buf: &[u8],
+        ) -> std::task::Poll<std::io::Result<usize>> {
+            std::pin::Pin::new(&mut self.get_mut().$field).poll_write(cx, buf)
+        }
+
+        fn poll_write_vectored(
+            self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+            bufs: &[std::io::IoSlice<'_>],
+        ) -> std::task::Poll<std::io::Result<usize>> {
+            std::pin::Pin::new(&mut self.get_mut().$field).poll_write_vectored(cx, bufs)
+        }
+
+        fn is_write_vectored(&self) -> bool {
+            self.$field.is_write_vectored()
+        }
+
+        fn poll_flush(
+            self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::pin::Pin::new(&mut self.get_mut().$field).poll_flush(cx)
+        }
+    };
+    (shutdown, $field:ident) => {
+        fn poll_shutdown(
+            self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::pin::Pin::new(&mut self.get_mut().$field).poll_shutdown(cx)
+        }
+    };
+}
+
 pub mod api;
 pub mod auth;
 pub mod codec;
