@@ -511,9 +511,16 @@ impl BrandIndex {
         drop(entries);
         drop(pattern_ids);
         logos.finish();
+        // The automaton builds its trie in the order it is given the
+        // patterns, and builds it about twice as fast from them in sorted
+        // order: a state's children then lie next to one another, where
+        // filling in the failure transitions reads them. So the patterns
+        // are numbered in that order.
+        let (patterns, pattern_edges) = number_in_order(patterns, pattern_edges, &mut pairs);
         // The automaton and the fuzzy index are independent: build them on
-        // two threads (about 1.2 s and 1.6 s for 400k names; the fuzzy
-        // index works out its pieces and anchors on a third).
+        // two threads (for 400k names, each alone on a core, about 0.8 s
+        // and 1.2–1.5 s; the fuzzy index works out its pieces and anchors
+        // on a third).
         let (automaton, (fuzzy, fuzzy_ids)) = std::thread::scope(|scope| {
             let fuzzy = scope.spawn(|| build_fuzzy(&names, &arena));
             // Anchored walks from word starts need no prefilter.
@@ -1819,6 +1826,33 @@ fn build_fuzzy(names: &[NameRec], arena: &str) -> (FuzzyIndex, FuzzyIds) {
     runs::build(&run_names, names.len())
 }
 
+/// `patterns` (distinct) sorted, with their `edges` in the same order, and
+/// the pattern numbers of `pairs` (pattern, name) changed to match.
+fn number_in_order(
+    patterns: Vec<String>,
+    edges: Vec<u8>,
+    pairs: &mut [(u32, u32)],
+) -> (Vec<String>, Vec<u8>) {
+    let mut order: Vec<(String, u8, u32)> = patterns
+        .into_iter()
+        .zip(edges)
+        .zip(0u32..)
+        .map(|((pattern, edges), old)| (pattern, edges, old))
+        .collect();
+    order.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let mut renumbered = vec![0u32; order.len()];
+    for (new, (_, _, old)) in (0u32..).zip(&order) {
+        renumbered[*old as usize] = new;
+    }
+    for pair in pairs {
+        pair.0 = renumbered[pair.0 as usize];
+    }
+    order
+        .into_iter()
+        .map(|(pattern, edges, _)| (pattern, edges))
+        .unzip()
+}
+
 /// A name's joined fold as its automaton pattern: `i` and `1` read as `l`,
 /// and the digit of a number ([`NUMBER_ONE`]) as the fold writes it.
 fn merge_il(strict: &str) -> String {
@@ -2743,6 +2777,33 @@ mod split_tests {
 }
 
 #[cfg(test)]
+mod pattern_order_tests {
+    use super::number_in_order;
+
+    /// Numbering the patterns in sorted order moves each pattern with its
+    /// edges, and every (pattern, name) pair still names the same pattern.
+    #[test]
+    fn patterns_numbered_in_order_keep_their_edges_and_names() {
+        let patterns: Vec<String> = ["vellano", "aurelle", "lumo", "aurellesports"]
+            .map(String::from)
+            .into();
+        let edges = vec![1, 2, 3, 4];
+        let mut pairs = vec![(0, 10), (1, 11), (2, 12), (0, 13), (3, 14)];
+        let named = |patterns: &[String], edges: &[u8], pairs: &[(u32, u32)]| {
+            pairs
+                .iter()
+                .map(|&(p, name)| (patterns[p as usize].clone(), edges[p as usize], name))
+                .collect::<Vec<_>>()
+        };
+        let before = named(&patterns, &edges, &pairs);
+        let (patterns, edges) = number_in_order(patterns, edges, &mut pairs);
+        assert_eq!(patterns, ["aurelle", "aurellesports", "lumo", "vellano"]);
+        assert_eq!(edges, [2, 4, 3, 1]);
+        assert_eq!(named(&patterns, &edges, &pairs), before);
+    }
+}
+
+#[cfg(test)]
 mod anchored_tests {
     use std::sync::LazyLock;
 
@@ -2845,11 +2906,14 @@ mod anchored_tests {
         let text = format!("{}{long}", "a ".repeat(500));
         let (anchored, reference) = both(&index, &text);
         assert_eq!(anchored, reference);
-        let long_found: Vec<&Found> = anchored
+        // The long name's one match (patterns are numbered in sorted
+        // order: `aa` before it).
+        let long_found: Vec<(usize, usize)> = anchored
             .iter()
             .filter(|f| f.1 - f.0 == long.len())
+            .map(|f| (f.0, f.1))
             .collect();
-        assert_eq!(long_found, [&(500, 561, 0)]);
+        assert_eq!(long_found, [(500, 561)]);
         // A short text with the same names stays within it.
         let (anchored, reference) = both(&index, &format!("a {long} aa"));
         assert_eq!(anchored, reference);
