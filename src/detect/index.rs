@@ -2397,26 +2397,11 @@ fn slice(arena: &str, s: Slice) -> &str {
 /// Keeps the strongest match per (brand, span), drops a match inside a
 /// longer span of the same brand with evidence at least as strong, drops
 /// fuzzy matches of brands with a stronger match, and sorts by span.
-/// Allocates nothing.
+/// Allocates nothing for up to [`PACKED_ON_STACK`] matches.
 fn finish(out: &mut Vec<TextMatch>) {
     let is_fuzzy = |m: &TextMatch| matches!(m.evidence, Evidence::TextFuzzy { .. });
     if brands_repeat(out) {
-        out.sort_unstable_by(|a, b| {
-            (
-                a.brand,
-                a.span.start,
-                std::cmp::Reverse(a.span.end),
-                a.evidence.rank(),
-                a.name,
-            )
-                .cmp(&(
-                    b.brand,
-                    b.span.start,
-                    std::cmp::Reverse(b.span.end),
-                    b.evidence.rank(),
-                    b.name,
-                ))
-        });
+        sort_by_packed(out, by_brand_key, by_brand);
         let mut keep = 0;
         for i in 0..out.len() {
             if keep > 0 {
@@ -2555,10 +2540,24 @@ fn inside_by_owner(out: &[TextMatch], inside: &mut [bool]) {
         by_owner_many.resize(n, 0);
         &mut by_owner_many
     };
-    for (k, slot) in by_owner.iter_mut().enumerate() {
-        *slot = k;
+    // Sorted as integers that pack (owner, start, number): one comparison
+    // each, without reading the matches again.
+    let (mut keys_few, mut keys_many) = ([0u128; FEW_MATCHES], Vec::new());
+    let keys: &mut [u128] = if n <= FEW_MATCHES {
+        &mut keys_few[..n]
+    } else {
+        keys_many.resize(n, 0);
+        &mut keys_many
+    };
+    for (k, (key, m)) in keys.iter_mut().zip(out).enumerate() {
+        // Spans and numbers fit in 64 and 32 bits: folds are cut to
+        // `u32::MAX` bytes, and a text has fewer matches than bytes.
+        *key = u128::from(m.owner) << 96 | (m.span.start as u128) << 32 | k as u128;
     }
-    by_owner.sort_unstable_by_key(|&k| (out[k].owner, out[k].span.start));
+    keys.sort_unstable();
+    for (slot, &key) in by_owner.iter_mut().zip(keys.iter()) {
+        *slot = key as u32 as usize;
+    }
     // Per owner, by span start: a strong match that starts earlier and ends
     // no earlier is longer; at the same start, one that ends later is.
     let mut i = 0;
@@ -2691,15 +2690,184 @@ pub(super) fn first_name_per_brand(out: &mut Vec<(u32, NameId)>) {
 /// Sorts matches as scans report them: by span start, then strongest
 /// evidence, then brand.
 pub(super) fn order(out: &mut [TextMatch]) {
-    out.sort_unstable_by(|a, b| {
-        (a.span.start, a.evidence.rank(), a.brand, a.span.end, a.name).cmp(&(
-            b.span.start,
-            b.evidence.rank(),
-            b.brand,
-            b.span.end,
-            b.name,
-        ))
-    });
+    sort_by_packed(out, by_start_key, by_start);
+}
+
+/// [`finish`]'s order: by brand, then span start, longest first, then
+/// evidence, strongest first.
+fn by_brand(a: &TextMatch, b: &TextMatch) -> std::cmp::Ordering {
+    let key = |m: &TextMatch| {
+        (
+            m.brand,
+            m.span.start,
+            std::cmp::Reverse(m.span.end),
+            m.evidence.rank(),
+            m.name,
+        )
+    };
+    key(a).cmp(&key(b))
+}
+
+/// [`by_brand`] packed ([`sort_by_packed`]).
+fn by_brand_key(m: &TextMatch) -> Option<u128> {
+    pack([
+        (u128::from(m.brand), 32),
+        (span_field(m.span.start)?, SPAN_BITS),
+        ((1 << SPAN_BITS) - 1 - span_field(m.span.end)?, SPAN_BITS),
+        (u128::from(m.evidence.rank()), RANK_BITS),
+        (u128::from(m.name.0), 32),
+    ])
+}
+
+/// [`order`]'s order.
+fn by_start(a: &TextMatch, b: &TextMatch) -> std::cmp::Ordering {
+    let key = |m: &TextMatch| (m.span.start, m.evidence.rank(), m.brand, m.span.end, m.name);
+    key(a).cmp(&key(b))
+}
+
+/// [`by_start`] packed.
+fn by_start_key(m: &TextMatch) -> Option<u128> {
+    pack([
+        (span_field(m.span.start)?, SPAN_BITS),
+        (u128::from(m.evidence.rank()), RANK_BITS),
+        (u128::from(m.brand), 32),
+        (span_field(m.span.end)?, SPAN_BITS),
+        (u128::from(m.name.0), 32),
+    ])
+}
+
+/// Bits of a packed sort key ([`sort_by_packed`]) for a span's start or
+/// end: texts up to 2 MiB (a listing's fields are far shorter).
+const SPAN_BITS: u32 = 21;
+
+/// Bits of a packed sort key for [`Evidence::rank`] (at most 26).
+const RANK_BITS: u32 = 5;
+
+/// Bits of a packed sort key below its fields: the match's index.
+const INDEX_BITS: u32 = 16;
+
+/// Matches whose packed keys [`sort_by_packed`] keeps on the stack.
+const PACKED_ON_STACK: usize = 64;
+
+/// A span's start or end as a packed key's field, if it fits.
+fn span_field(at: usize) -> Option<u128> {
+    u128::try_from(at).ok().filter(|&at| at < 1 << SPAN_BITS)
+}
+
+/// Fields `(value, bits)` packed into one integer, the first in the
+/// highest bits, so that integers compare as the fields in turn; `None`
+/// if a value does not fit its bits.
+fn pack<const N: usize>(fields: [(u128, u32); N]) -> Option<u128> {
+    fields.iter().try_fold(0u128, |packed, &(value, bits)| {
+        (value < 1 << bits).then_some(packed << bits | value)
+    })
+}
+
+/// Sorts `out` as `cmp` does, by keys that pack the same fields
+/// (`key`, below `128 - INDEX_BITS` bits; `None` where a field does not
+/// fit, and then by `cmp`). Each key holds its match's index in its low
+/// bits; the keys are sorted as integers, then the matches moved to their
+/// places, each once. A comparison is then one of two integers, not of
+/// five fields read from two 40-byte matches, and a text with hundreds of
+/// fuzzy hits (a short word near many names) spent most of its scan in
+/// the comparator's sort.
+fn sort_by_packed(
+    out: &mut [TextMatch],
+    key: impl Fn(&TextMatch) -> Option<u128>,
+    mut cmp: impl FnMut(&TextMatch, &TextMatch) -> std::cmp::Ordering,
+) {
+    let n = out.len();
+    if n < 2 {
+        return;
+    }
+    // Below `1 << INDEX_BITS`, so no key is `DONE`.
+    if n >= 1 << INDEX_BITS {
+        out.sort_unstable_by(cmp);
+        return;
+    }
+    let (mut few, mut many) = ([0u128; PACKED_ON_STACK], Vec::new());
+    let keys: &mut [u128] = if n <= PACKED_ON_STACK {
+        &mut few[..n]
+    } else {
+        many.resize(n, 0);
+        &mut many
+    };
+    for (index, (slot, m)) in keys.iter_mut().zip(out.iter()).enumerate() {
+        match key(m) {
+            Some(packed) if packed < 1 << (128 - INDEX_BITS) => {
+                *slot = packed << INDEX_BITS | index as u128;
+            }
+            _ => {
+                out.sort_unstable_by(&mut cmp);
+                return;
+            }
+        }
+    }
+    keys.sort_unstable();
+    // Place `j` takes the match at index `keys[j]`: each cycle of that
+    // permutation is walked once, a swap per place.
+    const DONE: u128 = u128::MAX;
+    let index_of = |key: u128| (key & ((1 << INDEX_BITS) - 1)) as usize;
+    for first in 0..n {
+        let mut j = first;
+        while keys[j] != DONE {
+            let from = index_of(keys[j]);
+            keys[j] = DONE;
+            if from == first {
+                break;
+            }
+            out.swap(j, from);
+            j = from;
+        }
+    }
+}
+
+#[cfg(test)]
+mod packed_sort_tests {
+    use super::{
+        Evidence, NameId, TextMatch, by_brand, by_brand_key, by_start, by_start_key, sort_by_packed,
+    };
+
+    /// `count` matches in a scrambled order, every one with its own name
+    /// (so that any two differ in a sort's last field), their spans
+    /// shifted by `shift`.
+    fn matches(count: u32, shift: usize) -> Vec<TextMatch> {
+        (0..count)
+            .map(|i| {
+                let start = shift + (i as usize * 7) % 11;
+                TextMatch {
+                    brand: i % 3,
+                    owner: i % 3,
+                    evidence: match i % 4 {
+                        0 => Evidence::TextExact,
+                        1 => Evidence::TextObfuscated,
+                        d => Evidence::TextFuzzy { distance: d - 1 },
+                    },
+                    name: NameId((i * 31) % count),
+                    span: start..start + 1 + (i as usize % 5),
+                    preceded_by_compatibility_phrase: false,
+                }
+            })
+            .collect()
+    }
+
+    /// On the stack and on the heap, and past the spans a packed key holds
+    /// (where the comparator sorts).
+    #[test]
+    fn packed_sorts_sort_as_their_comparators() {
+        type Cmp = fn(&TextMatch, &TextMatch) -> std::cmp::Ordering;
+        type Key = fn(&TextMatch) -> Option<u128>;
+        let sorts: [(Cmp, Key); 2] = [(by_brand, by_brand_key), (by_start, by_start_key)];
+        for (count, shift) in [(20, 0), (200, 0), (20, 1 << 21), (200, usize::MAX / 2)] {
+            for (cmp, key) in sorts {
+                let mut packed = matches(count, shift);
+                sort_by_packed(&mut packed, key, cmp);
+                let mut expected = matches(count, shift);
+                expected.sort_by(cmp);
+                assert_eq!(packed, expected, "{count} matches from {shift}");
+            }
+        }
+    }
 }
 
 #[cfg(test)]
