@@ -328,6 +328,10 @@ pub(crate) struct Scratch {
     candidates: Vec<u32>,
     /// Brands with a strong text match (fuzzy is skipped for them).
     strong: Vec<u32>,
+    /// The spans of the scan's exact and obfuscated matches, of every layer
+    /// and of brands not retired ([`add_strong_spans`]): no fuzzy match is
+    /// made there ([`BrandIndex::scan_fuzzy`]).
+    pub(super) strong_spans: Vec<(usize, usize)>,
     hash: HashScratch,
     /// Per word: what its lookup found for runs of several words.
     runs: Words,
@@ -652,11 +656,31 @@ impl BrandIndex {
         options: ScanOptions,
         out: &mut Vec<TextMatch>,
     ) {
+        self.scan_strong(text, scratch, out);
+        scratch.strong_spans.clear();
+        add_strong_spans(out, &[], &mut scratch.strong_spans);
+        self.scan_fuzzy_and_finish(scratch, options, out);
+    }
+
+    /// The first part of a scan: exact and obfuscated matches of the text
+    /// folded into `scratch`, into `out` (cleared first).
+    pub(super) fn scan_strong(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<TextMatch>) {
         out.clear();
         self.scan_automaton(text, scratch, out);
         self.scan_second_readings(text, scratch, out);
+    }
+
+    /// The rest of a scan after [`BrandIndex::scan_strong`]: fuzzy matches
+    /// away from `scratch.strong_spans`, then [`finish`].
+    pub(super) fn scan_fuzzy_and_finish(
+        &self,
+        scratch: &mut Scratch,
+        options: ScanOptions,
+        out: &mut Vec<TextMatch>,
+    ) {
         if options.fuzzy_max_words > 0 && !self.fuzzy.is_empty() {
-            self.scan_fuzzy(scratch, options.fuzzy_max_words.min(FUZZY_MAX_WORDS), out);
+            let max_words = options.fuzzy_max_words.min(FUZZY_MAX_WORDS);
+            self.scan_fuzzy(scratch, max_words, out);
         }
         finish(out);
     }
@@ -1372,6 +1396,7 @@ impl BrandIndex {
             name_chars,
             candidates,
             strong,
+            strong_spans,
             hash,
             runs,
             pattern,
@@ -1411,13 +1436,21 @@ impl BrandIndex {
                 {
                     continue;
                 }
-                let (span, compatibility) = place
+                let (span, compatibility, named) = place
                     .get_or_insert_with(|| {
                         let span = obf.original_span(words[first].0..words[last].1);
                         let folded = exact.folded_range(span.clone());
-                        (span, compatibility_phrase_before(exact, folded.start))
+                        let named = strong_spans.binary_search(&(span.start, span.end)).is_ok();
+                        (
+                            span,
+                            compatibility_phrase_before(exact, folded.start),
+                            named,
+                        )
                     })
                     .clone();
+                if distance > 0 && named {
+                    continue;
+                }
                 out.push(TextMatch {
                     brand: rec.brand,
                     owner: rec.owner,
@@ -2392,6 +2425,36 @@ fn slice(arena: &str, s: Slice) -> &str {
     arena
         .get(s.start as usize..(s.start + s.len) as usize)
         .unwrap_or("")
+}
+
+/// Adds the spans of the exact and obfuscated matches among `matches`, of
+/// brands not in `retired` (sorted), to `spans` (kept sorted, each once).
+///
+/// A word or run written as a registered name is that name, not a
+/// misspelling of another (`Flais`, a name, is no misspelt `Plais`): no
+/// fuzzy match is made at such a span ([`BrandIndex::scan_fuzzy`]), also
+/// where the name is then reported only as part of a longer name of its
+/// brand (`Lykai` in `Lykai Prios`). A short name near many others had a
+/// hundred such matches made, sorted and dropped. Layered scans
+/// ([`super::Layers`]) add every layer's spans before either looks for
+/// fuzzy matches, so that they find what one index over every brand
+/// finds.
+pub(super) fn add_strong_spans(
+    matches: &[TextMatch],
+    retired: &[u32],
+    spans: &mut Vec<(usize, usize)>,
+) {
+    spans.extend(
+        matches
+            .iter()
+            .filter(|m| {
+                !matches!(m.evidence, Evidence::TextFuzzy { .. })
+                    && retired.binary_search(&m.brand).is_err()
+            })
+            .map(|m| (m.span.start, m.span.end)),
+    );
+    spans.sort_unstable();
+    spans.dedup();
 }
 
 /// Keeps the strongest match per (brand, span), drops a match inside a

@@ -19,7 +19,9 @@
 
 use std::ops::Range;
 
-use super::index::{Scratch, drop_matches_inside_names, first_name_per_brand, order, with_scratch};
+use super::index::{
+    Scratch, add_strong_spans, drop_matches_inside_names, first_name_per_brand, order, with_scratch,
+};
 use super::{BrandIndex, LogoMatch, NameId, ScanOptions, TextMatch};
 
 /// A base index, the brands of it that no longer count, and an overlay.
@@ -97,23 +99,32 @@ impl<'a> Layers<'a> {
         options: ScanOptions,
         out: &mut Vec<TextMatch>,
     ) {
-        self.base.scan_folded(text, scratch, options, out);
+        // Both layers' exact and obfuscated matches first: where either
+        // found a name, neither makes a fuzzy match (`add_strong_spans`).
+        self.base.scan_strong(text, scratch, out);
+        scratch.strong_spans.clear();
+        add_strong_spans(out, self.retired, &mut scratch.strong_spans);
+        let mut layer = std::mem::take(&mut scratch.layer);
+        if let Some(overlay) = self.overlay {
+            overlay.scan_strong(text, scratch, &mut layer);
+            add_strong_spans(&layer, &[], &mut scratch.strong_spans);
+        }
+        self.base.scan_fuzzy_and_finish(scratch, options, out);
         if !self.retired.is_empty() {
             out.retain(|m| self.live(m.brand));
         }
-        let Some(overlay) = self.overlay else {
-            return;
-        };
-        let mut layer = std::mem::take(&mut scratch.layer);
-        overlay.scan_folded(text, scratch, options, &mut layer);
-        if !layer.is_empty() {
-            let first = self.overlay_names();
-            out.extend(layer.drain(..).map(|mut m| {
-                m.name = NameId(m.name.0.saturating_add(first));
-                m
-            }));
-            order(out);
+        if let Some(overlay) = self.overlay {
+            overlay.scan_fuzzy_and_finish(scratch, options, &mut layer);
+            if !layer.is_empty() {
+                let first = self.overlay_names();
+                out.extend(layer.drain(..).map(|mut m| {
+                    m.name = NameId(m.name.0.saturating_add(first));
+                    m
+                }));
+                order(out);
+            }
         }
+        layer.clear();
         scratch.layer = layer;
     }
 

@@ -127,7 +127,10 @@
 //!    span inside a longer span of the same brand is dropped. So are the
 //!    matches inside another brand's name as written: a fuzzy match inside
 //!    the span of an exact or obfuscated match (`Flais`, a registered name,
-//!    is not also a misspelt `Plais`; DESIGN.md's "no stronger match"), and
+//!    is not also a misspelt `Plais`; DESIGN.md's "no stronger match"; no
+//!    such fuzzy match is even made where a name of a brand still in force
+//!    is written, also where that name is then reported only as part of a
+//!    longer name of its brand: `Lykai` in `Lykai Prios`), and
 //!    any match inside a longer exact or obfuscated one of a brand of the
 //!    same owner (`路易` inside `路易威登`, `Polo` inside `Polo Ralph
 //!    Lauren`). Inside another owner's longer name both are reported, and

@@ -1304,6 +1304,66 @@ fn a_registered_name_as_written_is_not_a_misspelling_of_another() {
     );
 }
 
+/// A word written as one brand's name is no misspelling of another
+/// owner's name, also where that name is reported only as part of a longer
+/// name of its brand (`Lykai` in `Lykai Prios`); a name of a brand a
+/// layered scan retires hides nothing.
+#[test]
+fn a_name_inside_a_longer_name_of_its_brand_is_no_misspelling_of_another() {
+    let owned = |id, names: &[&str], owner| BrandEntry {
+        owner,
+        ..entry(id, names, &[])
+    };
+    let index = BrandIndex::build([
+        owned(1, &["Lykai Prios", "Lykai"], 10),
+        owned(2, &["Clykai"], 20),
+    ])
+    .expect("index builds");
+    let text = "black Lykai Prios watch";
+    assert_eq!(
+        found_in(&index, text),
+        [(1, Evidence::TextExact, "Lykai Prios".to_owned())]
+    );
+    assert_eq!(
+        found_in(&index, "black Lykai watch"),
+        [(1, Evidence::TextExact, "Lykai".to_owned())]
+    );
+    let layers = Layers {
+        base: &index,
+        retired: &[1],
+        overlay: None,
+    };
+    let mut out = Vec::new();
+    layers.scan_text_with(text, ScanOptions::default(), &mut out);
+    let found: Vec<_> = out
+        .into_iter()
+        .map(|m| (m.brand, m.evidence, &text[m.span]))
+        .collect();
+    assert_eq!(
+        found,
+        [(2, Evidence::TextFuzzy { distance: 1 }, "Lykai")],
+        "the retired brand's names hide no other brand"
+    );
+    // The two brands in the two layers of a layered scan, either way
+    // round: the same answer as one index.
+    let a = BrandIndex::build([owned(1, &["Lykai Prios", "Lykai"], 10)]).expect("index builds");
+    let b = BrandIndex::build([owned(2, &["Clykai"], 20)]).expect("index builds");
+    for (base, overlay) in [(&a, &b), (&b, &a)] {
+        let layers = Layers {
+            base,
+            retired: &[],
+            overlay: Some(overlay),
+        };
+        let mut out = Vec::new();
+        layers.scan_text_with(text, ScanOptions::default(), &mut out);
+        let found: Vec<_> = out
+            .into_iter()
+            .map(|m| (m.brand, m.evidence, &text[m.span]))
+            .collect();
+        assert_eq!(found, [(1, Evidence::TextExact, "Lykai Prios")]);
+    }
+}
+
 /// A name inside a longer name of another owner's brand is still reported
 /// (the listing check decides by the longer brand's scope): a member cannot
 /// hide another's brand by registering a name around it (`Vellano Bag`

@@ -471,7 +471,7 @@ mod tests {
     };
 
     /// Names that overlap, nest and misspell one another, in both scripts.
-    const NAMES: [&str; 10] = [
+    const NAMES: [&str; 11] = [
         "Zephyrine",
         "Zephyrina",
         "Lumora",
@@ -482,6 +482,7 @@ mod tests {
         "路易威登",
         "路易",
         "Calloway",
+        "Verlaina",
     ];
     const HASHES: [u64; 4] = [
         0x0f0f_0f0f_0f0f_0f0f,
@@ -497,7 +498,14 @@ mod tests {
     fn brand(b: u8, name: u8, alias: Option<u8>, active: bool, common: bool) -> Resource {
         Resource::Brand(Arc::new(Brand {
             id: slug(b),
-            owner: Slug::parse("owner").expect("slug"),
+            // Two owners: a name hides another owner's misspelt name only
+            // where it is written.
+            owner: Slug::parse(if b.is_multiple_of(2) {
+                "owner"
+            } else {
+                "other"
+            })
+            .expect("slug"),
             display_name: NAMES[usize::from(name) % NAMES.len()].into(),
             aliases: alias
                 .map(|a| NAMES[usize::from(a) % NAMES.len()].to_string())
