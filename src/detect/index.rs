@@ -2521,12 +2521,7 @@ pub(super) fn drop_matches_inside_names(out: &mut Vec<TextMatch>) {
     // Most texts: their working space on the stack, and the matches of a
     // few owners, walked once by start keeping the farthest end per owner.
     let (mut inside_few, mut inside_many) = ([false; FEW_MATCHES], Vec::new());
-    let inside: &mut [bool] = if n <= FEW_MATCHES {
-        &mut inside_few[..n]
-    } else {
-        inside_many.resize(n, false);
-        &mut inside_many
-    };
+    let inside = stack_or_heap(&mut inside_few, &mut inside_many, n);
     if n > FEW_MATCHES || !inside_few_owners(out, inside) {
         inside.fill(false);
         inside_by_owner(out, inside);
@@ -2537,6 +2532,21 @@ pub(super) fn drop_matches_inside_names(out: &mut Vec<TextMatch>) {
         k += 1;
         keep
     });
+}
+
+/// `n` values of working space: the first `n` of `few`, on the caller's
+/// stack, when they fit, else `many` grown to `n` (all `T::default()`).
+fn stack_or_heap<'a, T: Copy + Default, const N: usize>(
+    few: &'a mut [T; N],
+    many: &'a mut Vec<T>,
+    n: usize,
+) -> &'a mut [T] {
+    if n <= N {
+        &mut few[..n]
+    } else {
+        many.resize(n, T::default());
+        many
+    }
 }
 
 /// Matches whose working space [`drop_matches_inside_names`] keeps on the
@@ -2597,21 +2607,11 @@ fn inside_by_owner(out: &[TextMatch], inside: &mut [bool]) {
     let is_fuzzy = |m: &TextMatch| matches!(m.evidence, Evidence::TextFuzzy { .. });
     let n = out.len();
     let (mut by_owner_few, mut by_owner_many) = ([0usize; FEW_MATCHES], Vec::new());
-    let by_owner: &mut [usize] = if n <= FEW_MATCHES {
-        &mut by_owner_few[..n]
-    } else {
-        by_owner_many.resize(n, 0);
-        &mut by_owner_many
-    };
+    let by_owner = stack_or_heap(&mut by_owner_few, &mut by_owner_many, n);
     // Sorted as integers that pack (owner, start, number): one comparison
     // each, without reading the matches again.
     let (mut keys_few, mut keys_many) = ([0u128; FEW_MATCHES], Vec::new());
-    let keys: &mut [u128] = if n <= FEW_MATCHES {
-        &mut keys_few[..n]
-    } else {
-        keys_many.resize(n, 0);
-        &mut keys_many
-    };
+    let keys = stack_or_heap(&mut keys_few, &mut keys_many, n);
     for (k, (key, m)) in keys.iter_mut().zip(out).enumerate() {
         // Spans and numbers fit in 64 and 32 bits: folds are cut to
         // `u32::MAX` bytes, and a text has fewer matches than bytes.
@@ -2849,12 +2849,7 @@ fn sort_by_packed(
         return;
     }
     let (mut few, mut many) = ([0u128; PACKED_ON_STACK], Vec::new());
-    let keys: &mut [u128] = if n <= PACKED_ON_STACK {
-        &mut few[..n]
-    } else {
-        many.resize(n, 0);
-        &mut many
-    };
+    let keys = stack_or_heap(&mut few, &mut many, n);
     for (index, (slot, m)) in keys.iter_mut().zip(out.iter()).enumerate() {
         match key(m) {
             Some(packed) if packed < 1 << (128 - INDEX_BITS) => {

@@ -1304,16 +1304,29 @@ fn a_registered_name_as_written_is_not_a_misspelling_of_another() {
     );
 }
 
+/// Brand `id` of `owner` with `names`.
+fn owned(id: u32, names: &[&str], owner: u32) -> BrandEntry {
+    BrandEntry {
+        owner,
+        ..entry(id, names, &[])
+    }
+}
+
+/// Every match of a layered scan of `text`: (brand, evidence, surface form).
+fn found_in_layers<'t>(layers: &Layers<'_>, text: &'t str) -> Vec<(u32, Evidence, &'t str)> {
+    let mut out = Vec::new();
+    layers.scan_text_with(text, ScanOptions::default(), &mut out);
+    out.into_iter()
+        .map(|m| (m.brand, m.evidence, &text[m.span]))
+        .collect()
+}
+
 /// A word written as one brand's name is no misspelling of another
 /// owner's name, also where that name is reported only as part of a longer
 /// name of its brand (`Lykai` in `Lykai Prios`); a name of a brand a
 /// layered scan retires hides nothing.
 #[test]
 fn a_name_inside_a_longer_name_of_its_brand_is_no_misspelling_of_another() {
-    let owned = |id, names: &[&str], owner| BrandEntry {
-        owner,
-        ..entry(id, names, &[])
-    };
     let index = BrandIndex::build([
         owned(1, &["Lykai Prios", "Lykai"], 10),
         owned(2, &["Clykai"], 20),
@@ -1333,14 +1346,8 @@ fn a_name_inside_a_longer_name_of_its_brand_is_no_misspelling_of_another() {
         retired: &[1],
         overlay: None,
     };
-    let mut out = Vec::new();
-    layers.scan_text_with(text, ScanOptions::default(), &mut out);
-    let found: Vec<_> = out
-        .into_iter()
-        .map(|m| (m.brand, m.evidence, &text[m.span]))
-        .collect();
     assert_eq!(
-        found,
+        found_in_layers(&layers, text),
         [(2, Evidence::TextFuzzy { distance: 1 }, "Lykai")],
         "the retired brand's names hide no other brand"
     );
@@ -1354,13 +1361,10 @@ fn a_name_inside_a_longer_name_of_its_brand_is_no_misspelling_of_another() {
             retired: &[],
             overlay: Some(overlay),
         };
-        let mut out = Vec::new();
-        layers.scan_text_with(text, ScanOptions::default(), &mut out);
-        let found: Vec<_> = out
-            .into_iter()
-            .map(|m| (m.brand, m.evidence, &text[m.span]))
-            .collect();
-        assert_eq!(found, [(1, Evidence::TextExact, "Lykai Prios")]);
+        assert_eq!(
+            found_in_layers(&layers, text),
+            [(1, Evidence::TextExact, "Lykai Prios")]
+        );
     }
 }
 
@@ -1370,10 +1374,6 @@ fn a_name_inside_a_longer_name_of_its_brand_is_no_misspelling_of_another() {
 /// around `Vellano`).
 #[test]
 fn a_name_inside_a_longer_name_of_another_owner_is_still_reported() {
-    let owned = |id, names: &[&str], owner| BrandEntry {
-        owner,
-        ..entry(id, names, &[])
-    };
     let index = BrandIndex::build([
         owned(1, &["Vellano"], 1),
         owned(2, &["Aurelle", "Vellano Bag"], 2),
