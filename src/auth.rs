@@ -446,7 +446,7 @@ macro_rules! refusal_event {
 
 /// Calls refused as UNAUTHENTICATED whose lines are written at INFO in
 /// each [`REFUSAL_WINDOW`]; the rest are written at DEBUG only
-/// ([`RefusalLog`]).
+/// (`RefusalLog`).
 pub const REFUSALS_LOGGED_PER_WINDOW: u64 = 10;
 
 /// The window [`REFUSALS_LOGGED_PER_WINDOW`] counts in.
@@ -977,7 +977,7 @@ fn is_public_stream(path: &str) -> bool {
         || (path.starts_with("/grpc.reflection.") && path.ends_with("/ServerReflectionInfo"))
 }
 
-/// Public streams ([`is_public_stream`]) open at once in one server, all
+/// Public streams (`is_public_stream`) open at once in one server, all
 /// clients together: they need no key, so without a bound anyone who
 /// reaches the port could keep opening them (on as many connections as it
 /// likes) until the replica runs out of memory. Probes and reflection

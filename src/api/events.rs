@@ -49,7 +49,7 @@ const AUDIT_READ_BYTES: usize = 8 << 20;
 /// Store reads ListAuditEvents makes at once, all calls together: the
 /// others wait their turn, so that audit listings over a long history never
 /// hold the store connections that writes and the change feed need (as
-/// [`WATCH_CONCURRENT_READS`] does for Watch streams).
+/// `WATCH_CONCURRENT_READS` does for Watch streams).
 pub const AUDIT_CONCURRENT_READS: usize = 4;
 /// Longest wait of a ListAuditEvents call for its turn to read the store:
 /// a unary call, unlike a Watch stream, is answered RESOURCE_EXHAUSTED with

@@ -896,7 +896,7 @@ fn is_bidi_control(c: char) -> bool {
 /// `min_chars` to `max_chars` Unicode scalar values, no control character
 /// (Unicode category Cc, which includes tab and newline), line or
 /// paragraph separator (U+2028, U+2029) nor bidi embedding, override or
-/// isolate ([`is_bidi_control`]), not blank
+/// isolate (`is_bidi_control`), not blank
 /// ([`is_blank`]) when it is required (`min_chars` above 0), and no leading
 /// or trailing whitespace.
 ///

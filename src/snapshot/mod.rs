@@ -1556,7 +1556,7 @@ fn bounded_page<T>(
 }
 
 /// Authorizations a filtered page of them reads past without keeping
-/// before it ends early ([`bounded_page`]).
+/// before it ends early (`bounded_page`).
 pub const MAX_PASSED_PER_PAGE: usize = 10_000;
 
 /// A registration number as uniqueness compares it: its letters and

@@ -100,7 +100,7 @@ const SHOWN_PARAMETERS: &[&str] = &[
 
 /// A database URL fit to show (in a `Debug`, a log line): a `postgres://`
 /// or `postgresql://` URL with its password and the value of every
-/// parameter that may hold a secret ([`SHOWN_PARAMETERS`]) replaced by
+/// parameter that may hold a secret (`SHOWN_PARAMETERS`) replaced by
 /// `<redacted>`; a key=value connection string, whose quoting makes a
 /// partial redaction easy to get wrong, replaced whole.
 ///
