@@ -69,11 +69,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let mut order: Vec<usize> = (0..titles.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(fastest[i]));
-    let at = |q: f64| {
-        let mut sorted = fastest.clone();
-        sorted.sort_unstable();
-        sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)]
-    };
+    let mut sorted = fastest.clone();
+    sorted.sort_unstable();
+    let at = |q: f64| sorted[((sorted.len() as f64 * q) as usize).min(sorted.len() - 1)];
     println!(
         "scan_text of {} titles alone, fastest of {PASSES} each: p50 {:?}, p90 {:?}, p99 {:?}, max {:?}",
         titles.len(),

@@ -2447,10 +2447,7 @@ pub(super) fn add_strong_spans(
     spans.extend(
         matches
             .iter()
-            .filter(|m| {
-                !matches!(m.evidence, Evidence::TextFuzzy { .. })
-                    && retired.binary_search(&m.brand).is_err()
-            })
+            .filter(|m| m.evidence.is_strong() && retired.binary_search(&m.brand).is_err())
             .map(|m| (m.span.start, m.span.end)),
     );
     spans.sort_unstable();
