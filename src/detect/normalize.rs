@@ -137,6 +137,12 @@ pub struct FoldedText {
     /// it. While folding: where in the text a character follows one
     /// ([`FoldedText::place_blanks`]).
     blanks: Vec<u32>,
+    /// Obfuscation level, while folding: the folded bytes where a word
+    /// begins with a [`DIGIT`] byte, after a separator, a CJK character or
+    /// a blank. Every number begins at one, so
+    /// [`FoldedText::keep_numbers`] reads only these words (most titles
+    /// have none, or one: `2024`).
+    numbers: Vec<usize>,
 }
 
 /// The words of a fold: its runs of [`WORD`] bytes, as ranges of it, also
@@ -329,6 +335,7 @@ impl FoldedText {
         self.reordered = false;
         self.fancy = false;
         self.blanks.clear();
+        self.numbers.clear();
     }
 
     /// Whether the obfuscation fold removed a character that draws as a
@@ -625,14 +632,36 @@ impl FoldedText {
     /// which joins into `Marvello`): leetspeak digits stand for letters only
     /// in a word that has letters (`C4rtier`, `Ve11ano`, `V e 1 1 a n o`
     /// once its single letters are joined).
-    fn keep_numbers(&mut self) {
+    ///
+    /// The words read are those that begin at [`FoldedText::numbers`],
+    /// unless `moved`: a pass after the fold moved or rewrote its bytes
+    /// (single letters joined, fancy letters read), and every word is read.
+    fn keep_numbers(&mut self, moved: bool) {
         let FoldedText {
-            text, src, blanks, ..
+            text,
+            src,
+            blanks,
+            numbers,
+            ..
         } = self;
-        if blanks.is_empty() {
+        if !blanks.is_empty() {
+            give_numbers_their_digits(text, src, words(src, blanks));
+        } else if moved {
             give_numbers_their_digits(text, src, plain_words(src));
         } else {
-            give_numbers_their_digits(text, src, words(src, blanks));
+            // Each noted byte begins a word (a blank the fold did not
+            // keep, `place_blanks`, began none).
+            let word_at = |start: usize| {
+                let begins = start == 0 || src.get(start - 1).is_some_and(|x| x.flags & WORD == 0);
+                let word = src.get(start..).filter(|_| begins).unwrap_or_default();
+                start
+                    ..start
+                        + word
+                            .iter()
+                            .position(|x| x.flags & WORD == 0)
+                            .unwrap_or(word.len())
+            };
+            give_numbers_their_digits(text, src, numbers.iter().map(|&start| word_at(start)));
         }
     }
 }
@@ -647,7 +676,7 @@ fn give_numbers_their_digits(
     // taken apart only when a number needs its digits back.
     let mut bytes: Option<Vec<u8>> = None;
     for word in words {
-        if src[word.clone()].iter().all(|x| x.flags & DIGIT != 0) {
+        if !word.is_empty() && src[word.clone()].iter().all(|x| x.flags & DIGIT != 0) {
             let bytes = bytes.get_or_insert_with(|| std::mem::take(text).into_bytes());
             for b in &mut bytes[word] {
                 if let Some(&(digit, _)) = LEET_DIGITS.iter().find(|&&(_, l)| l == *b) {
@@ -1241,8 +1270,6 @@ struct Writer<'a> {
     /// Two single-letter words were seen in a row, or a single CJK
     /// character: the single-letter pass may have work to do.
     adjacent_singles: bool,
-    /// A [`DIGIT`] byte was written: the number pass may have work to do.
-    digits: bool,
     /// A [`Kind::Fancy`] character was folded: the mixed-word pass may have
     /// work to do.
     fancy: bool,
@@ -1269,7 +1296,6 @@ impl<'a> Writer<'a> {
             word_single: false,
             prev_single: false,
             adjacent_singles: false,
-            digits: false,
             fancy: false,
             reorders: false,
             soft_at: Vec::new(),
@@ -1362,6 +1388,7 @@ impl<'a> Writer<'a> {
         } else if start != self.word_src {
             self.word_single = false;
         }
+        self.note_number(flags);
         self.out.push(c, flags, start, end);
         if flags & SMALL != 0 {
             // The letter after this small one may start a word
@@ -1369,7 +1396,15 @@ impl<'a> Writer<'a> {
             self.soft_at.push(self.out.text.len());
         }
         self.last = flags & KIND_FLAGS;
-        self.digits |= flags & DIGIT != 0;
+    }
+
+    /// Notes where a word begins with a [`DIGIT`] byte
+    /// ([`FoldedText::numbers`]), before that byte (`flags`) is written.
+    #[inline(always)]
+    fn note_number(&mut self, flags: u8) {
+        if flags & DIGIT != 0 && self.last & (WORD | AFTER_BLANK) != WORD {
+            self.out.numbers.push(self.out.src.len());
+        }
     }
 
     /// [`Writer::ch`] of a one-byte character folded to the ASCII word
@@ -1387,9 +1422,9 @@ impl<'a> Writer<'a> {
             // A later character than the word's first.
             self.word_single = false;
         }
+        self.note_number(flags);
         self.out.push_ascii(b, flags, start, start + 1);
         self.last = WORD;
-        self.digits |= flags & DIGIT != 0;
     }
 
     /// Writes the held leet characters (`@ $ + | ! ¡ € £ ¥ ¢ ©` after a word character,
@@ -1629,8 +1664,8 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
     if !ob.soft_at.is_empty() {
         ob.soft_boundaries();
     }
-    let (join, digits) = (ob.adjacent_singles, ob.digits);
-    if ob.fancy {
+    let (join, fancy) = (ob.adjacent_singles, ob.fancy);
+    if fancy {
         obf.fancy = true;
         obf.read_mixed_words(text);
     }
@@ -1638,8 +1673,11 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
         obf.join_single_letters();
     }
     obf.place_blanks();
-    if digits {
-        obf.keep_numbers();
+    // A number's first byte is noted; a fancy letter read may have
+    // changed which bytes are words. The table walk, the tests' reference,
+    // reads every word.
+    if fancy || !ASCII || !obf.numbers.is_empty() {
+        obf.keep_numbers(join || fancy || !ASCII);
     }
 }
 
@@ -1669,6 +1707,25 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        /// Numbers keep their digits as when every word of the fold is
+        /// read (the table walk's way): the words that begin at the noted
+        /// bytes are all the numbers, beside CJK characters, blanks,
+        /// joined single letters, fancy letters and leet symbols too.
+        #[test]
+        fn the_noted_numbers_are_every_number(
+            text in "([0-9]{1,4}|[a-z]{1,3}|[ .|@]|[奥\u{3164}\u{200B}\u{301}ΛЯ]|e\u{301}){0,24}"
+        ) {
+            let mut fast = (FoldedText::new(), FoldedText::new());
+            let mut slow = (FoldedText::new(), FoldedText::new());
+            fold_levels::<true, true>(&text, &mut fast.0, &mut fast.1);
+            fold_levels::<true, false>(&text, &mut slow.0, &mut slow.1);
+            prop_assert_eq!(&fast, &slow);
+        }
+    }
+
+    proptest! {
         /// Words found by their runs' two searches are the words the
         /// general reader finds in a fold without blanks.
         #[test]
@@ -1687,6 +1744,24 @@ mod tests {
 
     /// Long words, leet and marks inside them, and a CJK character before
     /// letters: the ASCII shortcut folds them as the table walk does.
+    /// Numbers keep their digits after a separator, a CJK character and a
+    /// blank, and a word whose blank the fold did not keep (a mark after it
+    /// extends the letter before) is no number.
+    #[test]
+    fn numbers_keep_their_digits_wherever_they_begin() {
+        for (text, folded) in [
+            ("Marvel 10", "rnarvel 10"),
+            ("手表2024", "手表2024"),
+            ("Aurelle\u{3164}2024", "aurelle2024"),
+            ("C4rtier 4", "cartler 4"),
+            ("a\u{3164}\u{301}0", "ao"),
+        ] {
+            let (mut exact, mut obf) = (FoldedText::new(), FoldedText::new());
+            fold_levels::<true, true>(text, &mut exact, &mut obf);
+            assert_eq!(obf.as_str(), folded, "{text:?}");
+        }
+    }
+
     #[test]
     fn long_words_fold_as_the_table_walk() {
         let long = "Abcdefghij".repeat(15);
