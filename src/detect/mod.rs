@@ -2,7 +2,7 @@
 //!
 //! This module implements the evidence kinds of DESIGN.md, "Listing check
 //! semantics", over a [`BrandIndex`] built once per registry snapshot (the
-//! build takes 1.3–2.2 s for 100k brands and must never run on the request
+//! build takes 1.3–2.4 s for 100k brands and must never run on the request
 //! path). Brands are referred to by a `u32` id that the caller
 //! assigns; nothing here knows about the registry.
 //!
@@ -39,12 +39,12 @@
 //! ## Costs (`benches/detect.rs`: 100k brands, 400k names, 10k logos, 122-byte titles, one core)
 //! | what | time |
 //! | --- | --- |
-//! | [`BrandIndex::scan_text`] without fuzzy | ~2.2 µs per title (raw Aho-Corasick alone: ~1.0 µs) |
-//! | [`BrandIndex::scan_text`], fuzzy on single words | ~3.6 µs |
-//! | [`BrandIndex::scan_text`], fuzzy on runs of 1–3 words (default, DESIGN.md) | ~4.9 µs (~12 µs for a title whose words the thread has not met) |
+//! | [`BrandIndex::scan_text`] without fuzzy | ~1.9 µs per title (raw Aho-Corasick alone: ~0.95 µs) |
+//! | [`BrandIndex::scan_text`], fuzzy on single words | ~2.9 µs |
+//! | [`BrandIndex::scan_text`], fuzzy on runs of 1–3 words (default, DESIGN.md) | ~3.5 µs (~11 µs for a check of a title whose words the thread has not met) |
 //! | [`signal_terms`] | ~0.7 µs |
 //! | [`BrandIndex::scan_logos`], one hash against 10k logos | ~1.4 µs |
-//! | [`BrandIndex::build`] | ~1.4–2.0 s on two cores; an index of 169 MiB, whose construction peaks at +420–550 MiB |
+//! | [`BrandIndex::build`] | ~1.4–2.4 s on two cores; an index of 169 MiB, whose construction peaks at +420–550 MiB |
 //!
 //! The fuzzy figures are for a dense synthetic registry (400k pronounceable
 //! names) where most title words are within distance 1–2 of some name: a
