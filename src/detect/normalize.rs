@@ -1687,13 +1687,19 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(2048))]
+        #![proptest_config(ProptestConfig::with_cases(4096))]
 
         /// The ASCII shortcut folds exactly as the table walk does, at both
-        /// levels and for the exact level alone.
+        /// levels and for the exact level alone. The table walk also reads
+        /// every word for numbers, so the second kind of text holds the
+        /// noted numbers to all of them: beside CJK characters, blanks,
+        /// marks, joined single letters, fancy letters and leet symbols.
         #[test]
         fn the_ascii_shortcut_folds_as_the_table_walk(
-            text in "([ -~]|[éİıІіӏ｜１\u{200B}\u{0301}奥瑞尔]){0,40}"
+            text in prop_oneof![
+                "([ -~]|[éİıІіӏ｜１\u{200B}\u{0301}奥瑞尔]){0,40}",
+                "([0-9]{1,4}|[a-z]{1,3}|[ .|@]|[奥\u{3164}\u{200B}\u{301}ΛЯ]|e\u{301}){0,24}",
+            ]
         ) {
             let mut fast = (FoldedText::new(), FoldedText::new());
             let mut slow = (FoldedText::new(), FoldedText::new());
@@ -1702,25 +1708,6 @@ mod tests {
             prop_assert_eq!(&fast, &slow);
             fold_levels::<false, true>(&text, &mut fast.0, &mut fast.1);
             fold_levels::<false, false>(&text, &mut slow.0, &mut slow.1);
-            prop_assert_eq!(&fast, &slow);
-        }
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(2048))]
-
-        /// Numbers keep their digits as when every word of the fold is
-        /// read (the table walk's way): the words that begin at the noted
-        /// bytes are all the numbers, beside CJK characters, blanks,
-        /// joined single letters, fancy letters and leet symbols too.
-        #[test]
-        fn the_noted_numbers_are_every_number(
-            text in "([0-9]{1,4}|[a-z]{1,3}|[ .|@]|[奥\u{3164}\u{200B}\u{301}ΛЯ]|e\u{301}){0,24}"
-        ) {
-            let mut fast = (FoldedText::new(), FoldedText::new());
-            let mut slow = (FoldedText::new(), FoldedText::new());
-            fold_levels::<true, true>(&text, &mut fast.0, &mut fast.1);
-            fold_levels::<true, false>(&text, &mut slow.0, &mut slow.1);
             prop_assert_eq!(&fast, &slow);
         }
     }
