@@ -316,6 +316,15 @@ pub(crate) struct Scratch {
     /// scans, and where each of its bytes is in the obfuscation fold.
     joined: Vec<u8>,
     joined_at: Vec<u32>,
+    /// `joined` and `joined_at` are those of the text last folded
+    /// ([`Scratch::join`]), and so are `words`, `word_chars` and `letters`
+    /// ([`Scratch::split`]): a layered scan reads them for both layers.
+    joined_ready: bool,
+    split_ready: bool,
+    /// The bytes of another reading of a word and their places in the
+    /// fold ([`Reading`]).
+    reading: Vec<u8>,
+    reading_at: Vec<u32>,
     /// The automaton's matches in `joined`: (pattern, start, end).
     found: Vec<(u32, u32, u32)>,
     /// The same with `i` read as `l`: what fuzzy candidates are looked up by.
@@ -367,9 +376,38 @@ fn memo_for<'m>(
 }
 
 impl Scratch {
-    /// Folds `text` at both levels, for [`BrandIndex::scan_folded`].
+    /// Folds `text` at both levels, for [`BrandIndex::scan_folded`]. Every
+    /// fold of a scan's text goes through here, which forgets what was
+    /// read of the fold before.
     pub(super) fn fold(&mut self, text: &str) {
         fold_both(text, &mut self.exact, &mut self.obf);
+        self.joined_ready = false;
+        self.split_ready = false;
+    }
+
+    /// The obfuscation fold joined without separators ([`join_words`]),
+    /// made once per fold, whichever index reads it first.
+    fn join(&mut self) {
+        if !self.joined_ready {
+            join_words(&self.obf, &mut self.joined, &mut self.joined_at);
+            self.joined_ready = true;
+        }
+    }
+
+    /// The words of the obfuscation fold ([`split_words`]), split once per
+    /// fold, whichever index reads them first.
+    fn split(&mut self) {
+        if !self.split_ready {
+            let Scratch {
+                obf,
+                words,
+                word_chars,
+                letters,
+                ..
+            } = self;
+            split_words(obf, 0..obf.len(), words, word_chars, letters);
+            self.split_ready = true;
+        }
     }
 
     /// The signal terms of `text`, the text last folded, in which `names`
@@ -642,7 +680,7 @@ impl BrandIndex {
     /// limited to single words, or off).
     pub fn scan_text_with(&self, text: &str, options: ScanOptions, out: &mut Vec<TextMatch>) {
         with_scratch(|scratch| {
-            fold_both(text, &mut scratch.exact, &mut scratch.obf);
+            scratch.fold(text);
             self.scan_folded(text, scratch, options, out);
         });
         drop_matches_inside_names(out);
@@ -716,7 +754,7 @@ impl BrandIndex {
         signals: &mut Vec<std::ops::Range<usize>>,
     ) {
         with_scratch(|scratch| {
-            fold_both(text, &mut scratch.exact, &mut scratch.obf);
+            scratch.fold(text);
             self.scan_folded(text, scratch, ScanOptions::default(), out);
             drop_matches_inside_names(out);
             super::signal::signal_terms_in(text, &scratch.exact, &scratch.obf, out, signals);
@@ -731,10 +769,9 @@ impl BrandIndex {
     pub fn declared_brands(&self, declared: &str, out: &mut Vec<(u32, NameId)>) {
         out.clear();
         with_scratch(|scratch| {
-            fold_both(declared, &mut scratch.exact, &mut scratch.obf);
-            let obf = &scratch.obf;
-            join_words(obf, &mut scratch.joined, &mut scratch.joined_at);
-            let (joined, at) = (&scratch.joined, &scratch.joined_at);
+            scratch.fold(declared);
+            scratch.join();
+            let (obf, joined, at) = (&scratch.obf, &scratch.joined, &scratch.joined_at);
             let len = joined.len();
             if len == 0 {
                 return;
@@ -814,8 +851,8 @@ impl BrandIndex {
     /// start and end on word boundaries (for a Latin edge), and a name with
     /// a CJK edge may span only the separators it has itself.
     fn scan_automaton(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<TextMatch>) {
+        scratch.join();
         let (exact, obf) = (&scratch.exact, &scratch.obf);
-        join_words(obf, &mut scratch.joined, &mut scratch.joined_at);
         let (joined, at) = (&scratch.joined, &scratch.joined_at);
         self.automaton_matches(obf, joined, at, &mut scratch.found);
         for &(pattern, start, end) in &scratch.found {
@@ -846,7 +883,7 @@ impl BrandIndex {
         }
         let (shown, origin) = normalize::display_order(text);
         let mut as_shown = Scratch::default();
-        fold_both(&shown, &mut as_shown.exact, &mut as_shown.obf);
+        as_shown.fold(&shown);
         let first = out.len();
         self.scan_other_leet_readings(&shown, &mut as_shown, out);
         self.scan_fancy_words(&shown, &as_shown, out);
@@ -953,7 +990,7 @@ impl BrandIndex {
             text.get(a..b)
                 .is_some_and(|gap| gap.chars().all(normalize::unseen))
         };
-        let reading = &mut Reading::new(&mut scratch.joined, &mut scratch.joined_at);
+        let reading = &mut Reading::new(&mut scratch.reading, &mut scratch.reading_at);
         // The word a symbol (or a run of them) is inside, with the letters
         // the fold wrote for them (none after a digit: `10+12`) dropped.
         let dropped = |symbols: std::ops::Range<usize>| {
@@ -1381,6 +1418,7 @@ impl BrandIndex {
     /// for the names `runs` selects (module docs, "Fuzzy runs of several
     /// words"). Candidates are verified on the whole run.
     fn scan_fuzzy(&self, scratch: &mut Scratch, max_words: usize, out: &mut Vec<TextMatch>) {
+        scratch.split();
         let Scratch {
             exact,
             obf,
@@ -1391,6 +1429,10 @@ impl BrandIndex {
             letters,
             joined: _,
             joined_at: _,
+            joined_ready: _,
+            split_ready: _,
+            reading: _,
+            reading_at: _,
             found: _,
             merged,
             name_chars,
@@ -1413,7 +1455,6 @@ impl BrandIndex {
         );
         strong.sort_unstable();
         strong.dedup();
-        split_words(obf, 0..obf.len(), words, word_chars, letters);
         let ids = &self.fuzzy_ids;
         let several = max_words >= 2;
         // Reports the verified hits of words first..=last, but for brands

@@ -1368,6 +1368,39 @@ fn a_name_inside_a_longer_name_of_its_brand_is_no_misspelling_of_another() {
     }
 }
 
+/// A layered scan joins and splits the fold once for both layers: the
+/// second layer reads what the first read, also after the first read a
+/// leet symbol's word another way (`@urelle`, which the reading writes out
+/// beside the joined fold), and answers as one index over both.
+#[test]
+fn both_layers_read_one_fold_as_one_index_would() {
+    let a = BrandIndex::build([owned(1, &["Aurelle"], 10)]).expect("index builds");
+    let b = BrandIndex::build([owned(2, &["Lumo"], 20), owned(3, &["Verlaine"], 20)])
+        .expect("index builds");
+    let both = BrandIndex::build([
+        owned(1, &["Aurelle"], 10),
+        owned(2, &["Lumo"], 20),
+        owned(3, &["Verlaine"], 20),
+    ])
+    .expect("index builds");
+    for text in ["@urelle bag by Lumo, Verlain scarf", "Lumo @urelle Verlain"] {
+        let expected = found_in(&both, text);
+        assert_eq!(expected.len(), 3, "{text}: {expected:?}");
+        for (base, overlay) in [(&a, &b), (&b, &a)] {
+            let layers = Layers {
+                base,
+                retired: &[],
+                overlay: Some(overlay),
+            };
+            let found: Vec<_> = found_in_layers(&layers, text)
+                .into_iter()
+                .map(|(brand, evidence, written)| (brand, evidence, written.to_owned()))
+                .collect();
+            assert_eq!(found, expected, "{text}");
+        }
+    }
+}
+
 /// A name inside a longer name of another owner's brand is still reported
 /// (the listing check decides by the longer brand's scope): a member cannot
 /// hide another's brand by registering a name around it (`Vellano Bag`
