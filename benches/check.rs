@@ -255,14 +255,14 @@ fn brand_writes(snapshot: &Snapshot, listings: &[&SyntheticListing], at: Timesta
     let mut latencies = Vec::with_capacity(writes);
     let mut largest = (0, 0);
     for i in 0..writes {
-        let number = u32::try_from(i * 7_919 % count).unwrap_or(0);
+        let number = u32::try_from(synthetic::changed(i, count)).unwrap_or(0);
         let Some(before) = detection.brand(number).cloned() else {
             continue;
         };
         let mut after = (*before).clone();
         after
             .aliases
-            .push(format!("{} Paris {i}", after.display_name));
+            .push(synthetic::added_alias(&after.display_name, i));
         after.update_revision = state.revision() + 1;
         latencies.push(apply_timed(
             &mut state,
@@ -331,7 +331,7 @@ fn authorization_writes(snapshot: &Snapshot, at: Timestamp, writes: usize) {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        let number = u32::try_from(i * 7_919 % count).unwrap_or(0);
+        let number = u32::try_from(synthetic::changed(i, count)).unwrap_or(0);
         let Some(brand) = detection.brand(number) else {
             continue;
         };

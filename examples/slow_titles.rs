@@ -16,10 +16,12 @@
 //!
 //! It builds the index of `benches/synthetic` (100k brands) and scans its
 //! 1,000 titles (the titles of `benches/detect.rs`). The first pass fills
-//! the thread's word memo, as in the benchmarks. With `--overlay N`, the
-//! brands the check bench changes first (every 7,919th, each given one
-//! more alias) go into an overlay of their own and are retired from the
-//! base, and the titles are scanned through both layers
+//! the thread's word memo, as in the benchmarks. With `--overlay N`, N
+//! brands changed as the check bench changes them (every 7,919th, each
+//! given one more alias; the bench counts them in the snapshot's own
+//! order, so they need not be the same brands) go into an overlay of their
+//! own and are retired from the base, and the titles are scanned through
+//! both layers
 //! (`marque::detect::Layers`), with nothing else running: the check bench
 //! builds a new base on another thread while it times layered checks.
 
@@ -55,20 +57,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let brands = synthetic::registry(synthetic::FULL);
     let titles = synthetic::titles(&brands, synthetic::FULL.titles);
-    // The check bench's brand writes: every 7,919th brand, one alias more,
-    // under an id of its own in the overlay.
+    // Brand writes made as the check bench makes them (`synthetic::changed`,
+    // one alias more), each brand under an id of its own in the overlay.
     let count = brands.len();
     let changed: Vec<BrandEntry> = (0..overlay_size.min(count))
         .map(|i| {
-            let mut brand = brands[i * 7_919 % count].clone();
-            let alias = format!("{} Paris {i}", brand.names[0]);
+            let mut brand = brands[synthetic::changed(i, count)].clone();
+            let alias = synthetic::added_alias(&brand.names[0], i);
             brand.names.push(alias);
             brand.id = u32::try_from(count + i).unwrap_or(u32::MAX);
             brand
         })
         .collect();
     let mut retired: Vec<u32> = (0..changed.len())
-        .map(|i| brands[i * 7_919 % count].id)
+        .map(|i| brands[synthetic::changed(i, count)].id)
         .collect();
     retired.sort_unstable();
     let index = BrandIndex::build(brands)?;

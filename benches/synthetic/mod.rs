@@ -35,6 +35,17 @@ use rand::{Rng, SeedableRng};
 use time::macros::datetime;
 use time::{Duration, Month};
 
+/// Which of `count` brands the `i`th write of a benchmark's stream of
+/// writes changes: every 7,919th (a prime), spread over the registry.
+pub fn changed(i: usize, count: usize) -> usize {
+    i * 7_919 % count.max(1)
+}
+
+/// The alias the `i`th brand write adds to a brand shown as `display_name`.
+pub fn added_alias(display_name: &str, i: usize) -> String {
+    format!("{display_name} Paris {i}")
+}
+
 /// How big a registry to make.
 #[derive(Clone, Copy, Debug)]
 pub struct Sizes {
