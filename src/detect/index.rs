@@ -263,8 +263,20 @@ struct WordLookup {
 struct WordMemo {
     /// The index's [`BrandIndex::generation`].
     generation: u64,
+    /// Counts the times the memo was emptied: with `generation`, which
+    /// numbering its word numbers belong to ([`WordNumbers`]).
+    epoch: u64,
     /// Keyed by `[extras, characters…]`; numbered in the order added.
     words: hashbrown::HashMap<MemoKey, WordLookup>,
+    /// The numbering this memo's words and runs follow when another
+    /// index's memo numbered the words ([`WordMemo::by_number`]), or
+    /// `None` when it numbers them itself ([`WordMemo::words`]).
+    numbered_by: Option<WordNumbers>,
+    /// Lookups by the word's number in `numbered_by`'s memo: a second
+    /// index scanning a fold the first has split and looked up (a layered
+    /// scan's overlay, after its base) finds its own lookup of a word at
+    /// that number, with no key to make, hash or compare.
+    by_number: Vec<Option<WordLookup>>,
     /// What runs of several words found, by their words' numbers.
     runs: RunMemo,
     /// The key being looked up.
@@ -278,7 +290,19 @@ impl WordMemo {
     /// Forgets every word and run (word numbers start again).
     fn clear(&mut self) {
         self.words.clear();
+        self.by_number.clear();
         self.runs.clear();
+        self.epoch += 1;
+    }
+
+    /// The numbering this memo's word numbers belong to, for
+    /// `several`-word lookups.
+    fn numbers(&self, several: bool) -> WordNumbers {
+        WordNumbers {
+            generation: self.generation,
+            epoch: self.epoch,
+            several,
+        }
     }
 
     /// Heap bytes held (keys, values and table slots).
@@ -287,14 +311,28 @@ impl WordMemo {
             MemoKey::Inline(..) => 0,
             MemoKey::Boxed(key) => 4 * key.len(),
         };
-        let words: usize = self
-            .words
-            .iter()
-            .map(|(k, v)| boxed(k) + WordExtras::bytes(&v.extras) + 8 * v.hits.len())
-            .sum();
+        let value = |v: &WordLookup| WordExtras::bytes(&v.extras) + 8 * v.hits.len();
+        let words: usize = self.words.iter().map(|(k, v)| boxed(k) + value(v)).sum();
+        let numbered: usize = self.by_number.iter().flatten().map(value).sum();
         let word_slot = std::mem::size_of::<(MemoKey, WordLookup)>() + 1;
-        words + word_slot * self.words.capacity() + self.runs.bytes()
+        let number_slot = std::mem::size_of::<Option<WordLookup>>();
+        words
+            + word_slot * self.words.capacity()
+            + numbered
+            + number_slot * self.by_number.capacity()
+            + self.runs.bytes()
     }
+}
+
+/// Which memo numbered a fold's words ([`Scratch::word_ids`]): the memo of
+/// the index of `generation` between its `epoch`-th emptying and the next,
+/// for lookups of single words only or also of runs (`several`: the key of
+/// a word differs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct WordNumbers {
+    generation: u64,
+    epoch: u64,
+    several: bool,
 }
 
 /// Per-thread buffers for scanning.
@@ -310,6 +348,10 @@ pub(crate) struct Scratch {
     ordinary: Vec<bool>,
     /// Per word: its number in the word memo ([`WordMemo::words`]).
     word_ids: Vec<u32>,
+    /// The memo `word_ids` and `ordinary` are of, once a fuzzy scan of
+    /// the text last folded made them: a second index's scan of the same
+    /// fold reads them ([`WordMemo::by_number`]).
+    numbered: Option<WordNumbers>,
     /// The words' characters ([`strict_char`]).
     letters: Vec<u32>,
     /// The obfuscation fold without its separators, what the automaton
@@ -383,6 +425,7 @@ impl Scratch {
         fold_both(text, &mut self.exact, &mut self.obf);
         self.joined_ready = false;
         self.split_ready = false;
+        self.numbered = None;
     }
 
     /// The obfuscation fold joined without separators ([`join_words`]),
@@ -1426,6 +1469,7 @@ impl BrandIndex {
             word_chars,
             ordinary,
             word_ids,
+            numbered,
             letters,
             joined: _,
             joined_at: _,
@@ -1511,39 +1555,72 @@ impl BrandIndex {
         // this thread's memo of words already looked up. The memo is
         // emptied before a text, never during one: runs are remembered by
         // the numbers of their words, which must hold for the whole text.
+        // Where another index's scan of this fold numbered its words (the
+        // base, before its overlay), this memo follows those numbers
+        // instead of its own: its lookups by number, its runs by theirs.
+        let others = numbered.filter(|n| n.generation != self.generation && n.several == several);
+        if memo.numbered_by != others {
+            memo.clear();
+            memo.numbered_by = others;
+        }
         if memo.words.len() + word_chars.len() > MEMO_WORDS {
             memo.clear();
         }
         runs.clear();
-        ordinary.clear();
-        word_ids.clear();
+        if others.is_none() {
+            ordinary.clear();
+            word_ids.clear();
+        }
+        let mut look_up = |word: &[u32], id: u32| {
+            merge_query(word, merged);
+            self.fuzzy
+                .word_candidates(merged, several, hash, candidates);
+            let hits = self.verify(candidates, word, pattern, name_chars);
+            let names = candidates.partition_point(|&c| ids.is_name(c));
+            WordLookup {
+                id,
+                extras: WordExtras::shared(ids, &candidates[names..]),
+                hits,
+                ordinary: vocabulary::is_ordinary(word),
+            }
+        };
         for (w, &(a, b)) in word_chars.iter().enumerate() {
             let word = &letters[a..b];
-            memo.key.clear();
-            memo.key.push(u32::from(several));
-            memo.key.extend_from_slice(word);
-            let lookup = if let Some(lookup) = memo_get(&memo.words, &memo.key) {
-                memo.hits += 1;
-                lookup
+            let lookup = if others.is_some() {
+                let number = word_ids[w];
+                let at = number as usize;
+                if memo.by_number.len() <= at {
+                    memo.by_number.resize_with(at + 1, || None);
+                }
+                match &mut memo.by_number[at] {
+                    Some(lookup) => {
+                        memo.hits += 1;
+                        &*lookup
+                    }
+                    slot @ None => {
+                        memo.misses += 1;
+                        &*slot.insert(look_up(word, number))
+                    }
+                }
             } else {
-                memo.misses += 1;
-                merge_query(word, merged);
-                self.fuzzy
-                    .word_candidates(merged, several, hash, candidates);
-                let hits = self.verify(candidates, word, pattern, name_chars);
-                let id = u32::try_from(memo.words.len()).unwrap_or(NO_WORD);
-                memo.words.entry(memo_key(&memo.key)).or_insert(WordLookup {
-                    id,
-                    extras: {
-                        let names = candidates.partition_point(|&c| ids.is_name(c));
-                        WordExtras::shared(ids, &candidates[names..])
-                    },
-                    hits,
-                    ordinary: vocabulary::is_ordinary(word),
-                })
+                memo.key.clear();
+                memo.key.push(u32::from(several));
+                memo.key.extend_from_slice(word);
+                if let Some(lookup) = memo_get(&memo.words, &memo.key) {
+                    memo.hits += 1;
+                    lookup
+                } else {
+                    memo.misses += 1;
+                    let id = u32::try_from(memo.words.len()).unwrap_or(NO_WORD);
+                    memo.words
+                        .entry(memo_key(&memo.key))
+                        .or_insert(look_up(word, id))
+                }
             };
-            word_ids.push(lookup.id);
-            ordinary.push(lookup.ordinary);
+            if others.is_none() {
+                word_ids.push(lookup.id);
+                ordinary.push(lookup.ordinary);
+            }
             // An ordinary word alone reports nothing: its hits at a
             // distance are not reported, and one at distance 0 is the
             // automaton's.
@@ -1553,6 +1630,9 @@ impl BrandIndex {
             if several {
                 runs.push(b - a, &lookup.extras);
             }
+        }
+        if others.is_none() {
+            *numbered = Some(memo.numbers(several));
         }
         if !several {
             return;

@@ -152,7 +152,12 @@
 //! with hits. A thread keeps such a memo for
 //! the two indexes it scanned with last (a snapshot's base and its overlay,
 //! `detect::Layers`); each build has a generation number, and a third
-//! index takes the memo of the one used less recently. A remembered
+//! index takes the memo of the one used less recently. In a layered scan
+//! the overlay's memo does not number words itself: it keeps its lookups
+//! by the numbers the base's memo gave the fold's words, and its runs by
+//! those numbers too, so the overlay's word costs a read of an array
+//! instead of a second key to make, hash and compare (it forgets them
+//! whenever the base's memo empties). A remembered
 //! word costs one hash lookup instead of its deletion probes and
 //! verification; a remembered run, a read of one cache line, which a scan
 //! makes for all its runs before it looks any up, so that the misses

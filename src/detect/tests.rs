@@ -1401,6 +1401,51 @@ fn both_layers_read_one_fold_as_one_index_would() {
     }
 }
 
+/// A layered scan's overlay looks each word up by the number the base's
+/// memo gave it. When the base's memo empties and numbers words afresh,
+/// the overlay's forgets its lookups too: else a new word would get the
+/// lookup of the word that had its number before (`quentaru`, a misspelling
+/// of the overlay's `Quentaro`).
+#[test]
+fn an_overlay_forgets_its_lookups_when_the_base_numbers_words_afresh() {
+    let base = BrandIndex::build([owned(1, &["Aurelle"], 10)]).expect("index builds");
+    let overlay = BrandIndex::build([owned(2, &["Quentaro"], 20)]).expect("index builds");
+    let layers = Layers {
+        base: &base,
+        retired: &[],
+        overlay: Some(&overlay),
+    };
+    // A thread of its own: its memos start empty, so `quentaru` is the
+    // base memo's word number 0.
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let fuzzy = Evidence::TextFuzzy { distance: 1 };
+                assert_eq!(
+                    found_in_layers(&layers, "quentaru"),
+                    [(2, fuzzy, "quentaru")]
+                );
+                // One new word a text (`xvaaaa`, `xvaaab`, …), until the base's
+                // memo has emptied and numbered words from 0 again.
+                for i in 0..super::index::MEMO_WORDS + 10 {
+                    let word: String = std::iter::once("xv".to_owned())
+                        .chain((0..4).rev().map(|place| {
+                            let letter = (i / 26usize.pow(place)) % 26;
+                            char::from(b'a' + u8::try_from(letter).expect("below 26")).to_string()
+                        }))
+                        .collect();
+                    assert_eq!(found_in_layers(&layers, &word), [], "{word}");
+                }
+                assert_eq!(
+                    found_in_layers(&layers, "quentaru"),
+                    [(2, fuzzy, "quentaru")]
+                );
+            })
+            .join()
+            .expect("scan thread");
+    });
+}
+
 /// A name inside a longer name of another owner's brand is still reported
 /// (the listing check decides by the longer brand's scope): a member cannot
 /// hide another's brand by registering a name around it (`Vellano Bag`
