@@ -130,6 +130,17 @@ fn first_anchor(m: usize) -> usize {
     ANCHOR_MIN_LETTERS.max(m.saturating_sub(1).div_ceil(2))
 }
 
+/// How many anchors `names` have: a prefix and a suffix for each length
+/// from [`first_anchor`] to one short of the name, for names of at most
+/// [`ANCHOR_MAX_NAME`] characters.
+fn anchor_count(names: &[RunName<'_>]) -> usize {
+    names
+        .iter()
+        .filter(|n| n.chars.len() <= ANCHOR_MAX_NAME)
+        .map(|n| 2 * n.chars.len().saturating_sub(first_anchor(n.chars.len())))
+        .sum()
+}
+
 /// Builds the fuzzy index over `names` with their pieces and anchor
 /// markers. `names_len`: the number of `NameId`s (ids from there on are
 /// pieces and markers).
@@ -150,11 +161,7 @@ pub(crate) fn build(names: &[RunName<'_>], names_len: usize) -> (FuzzyIndex, Fuz
         piece_groups += 2;
         entries += fuzzy::entry_bound(n.first_word, 1) + fuzzy::entry_bound(n.last_word, 1);
     }
-    entries += names
-        .iter()
-        .filter(|n| n.chars.len() <= ANCHOR_MAX_NAME)
-        .map(|n| 2 * n.chars.len().saturating_sub(first_anchor(n.chars.len())))
-        .sum::<usize>();
+    entries += anchor_count(names);
     // The largest id: a direct marker of the last name, after at most
     // `piece_groups` groups and the shared markers.
     let max_id = u32::try_from(
@@ -190,7 +197,8 @@ fn pieces_and_anchors<'a>(
     };
     // Pieces: the first and last words of multi-word names, one group per
     // distinct (word, side). (hash, last, name, index in `names`)
-    let mut pieces: Vec<(u64, bool, u32, usize)> = Vec::new();
+    let mut pieces: Vec<(u64, bool, u32, usize)> =
+        Vec::with_capacity(2 * names.iter().filter(|n| has_pieces(n)).count());
     for (i, n) in names.iter().enumerate() {
         let m = n.chars.len();
         if !has_pieces(n) {
@@ -236,7 +244,10 @@ fn pieces_and_anchors<'a>(
     // Anchors: every prefix and suffix of at least ANCHOR_MIN_LETTERS
     // letters, at least as long as the rest of the name minus 1.
     // (hash, suffix, name, name length, anchor length)
-    let mut anchors: Vec<(u64, bool, u32, u8, u8)> = Vec::new();
+    // Sized first: grown push by push, the vector (tens of megabytes)
+    // would be copied at each doubling, into memory touched for the first
+    // time.
+    let mut anchors: Vec<(u64, bool, u32, u8, u8)> = Vec::with_capacity(anchor_count(names));
     for n in names {
         let m = n.chars.len();
         if m > ANCHOR_MAX_NAME {
