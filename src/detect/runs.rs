@@ -247,7 +247,8 @@ fn pieces_and_anchors<'a>(
     // Sized first: grown push by push, the vector (tens of megabytes)
     // would be copied at each doubling, into memory touched for the first
     // time.
-    let mut anchors: Vec<(u64, bool, u32, u8, u8)> = Vec::with_capacity(anchor_count(names));
+    let count = anchor_count(names);
+    let mut anchors: Vec<(u64, bool, u32, u8, u8)> = Vec::with_capacity(count);
     for n in names {
         let m = n.chars.len();
         if m > ANCHOR_MAX_NAME {
@@ -265,6 +266,8 @@ fn pieces_and_anchors<'a>(
             ));
         }
     }
+    // The fuzzy table was sized from the same count.
+    debug_assert_eq!(anchors.len(), count, "anchor_count counts every anchor");
     anchors.sort_unstable();
     // At most one key per anchor.
     let mut keys: Vec<ExactKey> = Vec::with_capacity(anchors.len());
