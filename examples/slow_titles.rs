@@ -60,17 +60,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Brand writes made as the check bench makes them (`synthetic::changed`,
     // one alias more), each brand under an id of its own in the overlay.
     let count = brands.len();
+    let mut retired: Vec<u32> = Vec::new();
     let changed: Vec<BrandEntry> = (0..overlay_size.min(count))
         .map(|i| {
             let mut brand = brands[synthetic::changed(i, count)].clone();
+            retired.push(brand.id);
             let alias = synthetic::added_alias(&brand.names[0], i);
             brand.names.push(alias);
             brand.id = u32::try_from(count + i).unwrap_or(u32::MAX);
             brand
         })
-        .collect();
-    let mut retired: Vec<u32> = (0..changed.len())
-        .map(|i| brands[synthetic::changed(i, count)].id)
         .collect();
     retired.sort_unstable();
     let index = BrandIndex::build(brands)?;

@@ -170,14 +170,19 @@ fn plain_words(src: &[Source]) -> impl Iterator<Item = Range<usize>> + '_ {
     std::iter::from_fn(move || {
         let rest = src.get(i..)?;
         let start = i + rest.iter().position(|x| x.flags & WORD != 0)?;
-        let word = &src[start..];
-        i = start
-            + word
-                .iter()
-                .position(|x| x.flags & WORD == 0)
-                .unwrap_or(word.len());
+        i = word_end(src, start);
         Some(start..i)
     })
+}
+
+/// Where the run of [`WORD`] bytes from `start` ends.
+fn word_end(src: &[Source], start: usize) -> usize {
+    let word = src.get(start..).unwrap_or_default();
+    start
+        + word
+            .iter()
+            .position(|x| x.flags & WORD == 0)
+            .unwrap_or(word.len())
 }
 
 /// A piece of a word read by [`FoldedText::read_fancy_letters`].
@@ -653,13 +658,7 @@ impl FoldedText {
             // keep, `place_blanks`, began none).
             let word_at = |start: usize| {
                 let begins = start == 0 || src.get(start - 1).is_some_and(|x| x.flags & WORD == 0);
-                let word = src.get(start..).filter(|_| begins).unwrap_or_default();
-                start
-                    ..start
-                        + word
-                            .iter()
-                            .position(|x| x.flags & WORD == 0)
-                            .unwrap_or(word.len())
+                start..if begins { word_end(src, start) } else { start }
             };
             give_numbers_their_digits(text, src, numbers.iter().map(|&start| word_at(start)));
         }
@@ -1729,8 +1728,6 @@ mod tests {
         }
     }
 
-    /// Long words, leet and marks inside them, and a CJK character before
-    /// letters: the ASCII shortcut folds them as the table walk does.
     /// Numbers keep their digits after a separator, a CJK character and a
     /// blank, and a word whose blank the fold did not keep (a mark after it
     /// extends the letter before) is no number.
@@ -1749,6 +1746,8 @@ mod tests {
         }
     }
 
+    /// Long words, leet and marks inside them, and a CJK character before
+    /// letters: the ASCII shortcut folds them as the table walk does.
     #[test]
     fn long_words_fold_as_the_table_walk() {
         let long = "Abcdefghij".repeat(15);

@@ -1428,12 +1428,14 @@ fn an_overlay_forgets_its_lookups_when_the_base_numbers_words_afresh() {
                 // One new word a text (`xvaaaa`, `xvaaab`, …), until the base's
                 // memo has emptied and numbered words from 0 again.
                 for i in 0..super::index::MEMO_WORDS + 10 {
-                    let word: String = std::iter::once("xv".to_owned())
-                        .chain((0..4).rev().map(|place| {
-                            let letter = (i / 26usize.pow(place)) % 26;
-                            char::from(b'a' + u8::try_from(letter).expect("below 26")).to_string()
-                        }))
+                    let letters: String = (0..4)
+                        .rev()
+                        .map(|place| {
+                            let letter = i / 26usize.pow(place) % 26;
+                            char::from(b'a' + u8::try_from(letter).expect("below 26"))
+                        })
                         .collect();
+                    let word = format!("xv{letters}");
                     assert_eq!(found_in_layers(&layers, &word), [], "{word}");
                 }
                 assert_eq!(
