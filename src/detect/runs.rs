@@ -161,7 +161,8 @@ pub(crate) fn build(names: &[RunName<'_>], names_len: usize) -> (FuzzyIndex, Fuz
         piece_groups += 2;
         entries += fuzzy::entry_bound(n.first_word, 1) + fuzzy::entry_bound(n.last_word, 1);
     }
-    entries += anchor_count(names);
+    let anchors = anchor_count(names);
+    entries += anchors;
     // The largest id: a direct marker of the last name, after at most
     // `piece_groups` groups and the shared markers.
     let max_id = u32::try_from(
@@ -172,7 +173,7 @@ pub(crate) fn build(names: &[RunName<'_>], names_len: usize) -> (FuzzyIndex, Fuz
     )
     .unwrap_or(u32::MAX);
     std::thread::scope(|scope| {
-        let extras = scope.spawn(|| pieces_and_anchors(names, names_len));
+        let extras = scope.spawn(|| pieces_and_anchors(names, names_len, (piece_groups, anchors)));
         let mut table = fuzzy::Builder::new(entries, max_id);
         table.insert_names(&fuzzy_names);
         // A panic there is a bug: propagate it as is.
@@ -186,10 +187,13 @@ pub(crate) fn build(names: &[RunName<'_>], names_len: usize) -> (FuzzyIndex, Fuz
 }
 
 /// The ids of `names`' pieces and anchor markers, the piece groups (as
-/// words of the fuzzy index) and the anchor keys.
+/// words of the fuzzy index) and the anchor keys. `(pieces, anchors)`: how
+/// many pieces (two per name with pieces) and anchors ([`anchor_count`])
+/// `names` have, which the fuzzy table was sized from.
 fn pieces_and_anchors<'a>(
     names: &[RunName<'a>],
     names_len: usize,
+    (pieces_count, count): (usize, usize),
 ) -> (FuzzyIds, Vec<FuzzyName<'a>>, Vec<ExactKey>) {
     let mut ids = FuzzyIds {
         pieces_from: u32::try_from(names_len).unwrap_or(u32::MAX),
@@ -197,8 +201,7 @@ fn pieces_and_anchors<'a>(
     };
     // Pieces: the first and last words of multi-word names, one group per
     // distinct (word, side). (hash, last, name, index in `names`)
-    let mut pieces: Vec<(u64, bool, u32, usize)> =
-        Vec::with_capacity(2 * names.iter().filter(|n| has_pieces(n)).count());
+    let mut pieces: Vec<(u64, bool, u32, usize)> = Vec::with_capacity(pieces_count);
     for (i, n) in names.iter().enumerate() {
         let m = n.chars.len();
         if !has_pieces(n) {
@@ -247,7 +250,6 @@ fn pieces_and_anchors<'a>(
     // Sized first: grown push by push, the vector (tens of megabytes)
     // would be copied at each doubling, into memory touched for the first
     // time.
-    let count = anchor_count(names);
     let mut anchors: Vec<(u64, bool, u32, u8, u8)> = Vec::with_capacity(count);
     for n in names {
         let m = n.chars.len();
@@ -663,7 +665,9 @@ mod tests {
             })
             .collect();
         let (bounded, bounded_ids) = build(&names, names.len());
-        let (ids, groups, keys) = pieces_and_anchors(&names, names.len());
+        let pieces = 2 * names.iter().filter(|n| has_pieces(n)).count();
+        let (ids, groups, keys) =
+            pieces_and_anchors(&names, names.len(), (pieces, anchor_count(&names)));
         let fuzzy_names: Vec<FuzzyName<'_>> = names.iter().map(RunName::as_fuzzy).collect();
         let exact = FuzzyIndex::build_with(&fuzzy_names, &groups, &keys);
         assert_eq!(bounded_ids.markers_from, ids.markers_from);
