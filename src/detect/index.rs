@@ -170,53 +170,70 @@ pub struct BrandIndex {
 /// words).
 pub(super) const MEMO_WORDS: usize = 16_384;
 
-/// Keys of at most this many elements are kept inline ([`MemoKey`]).
-const INLINE_KEY: usize = 30;
+/// Keys of fewer than this many elements (the extras flag and the
+/// characters) can be short ([`MemoKey::Short`]).
+const SHORT_KEY: usize = 16;
 
-/// A word's memo key (`[extras, characters…]`), inline when it is short
-/// and its characters are all below U+0100, as a title's words mostly are: a hit's
-/// key is then compared inside the table, without a read from the heap
-/// (which in a large memo is a cache miss). Other keys are boxed.
+/// A word's memo key: its extras flag, then its characters. Short when it
+/// has fewer than [`SHORT_KEY`] elements, all below U+0100, as a title's
+/// words mostly are: two machine words, hashed with one multiply and
+/// compared inside the table, with no read from the heap (which in a large
+/// memo is a cache miss). Other keys are boxed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum MemoKey {
-    /// Length, then each element as a byte ([`inline_key`]).
-    Inline(u8, [u8; INLINE_KEY]),
+    /// Each element as a byte, and the element count in the last byte
+    /// ([`short_key`]).
+    Short([u64; 2]),
+    /// `[extras, characters…]`.
     Boxed(Box<[u32]>),
 }
 
-/// `key` inline, if it can be: each element (the extras flag, then
-/// characters below U+0100) as a byte.
-fn inline_key(key: &[u32]) -> Option<MemoKey> {
-    if key.len() > INLINE_KEY {
+/// The key of `extras` and `chars` as a short key, if it can be one.
+#[inline]
+fn short_key(extras: u32, chars: &[u32]) -> Option<[u64; 2]> {
+    let elements = chars.len() + 1;
+    if elements >= SHORT_KEY {
         return None;
     }
-    let mut bytes = [0u8; INLINE_KEY];
-    for (byte, &element) in bytes.iter_mut().zip(key) {
-        *byte = u8::try_from(element).ok()?;
+    let mut bytes = [0u8; SHORT_KEY];
+    // Every element below 256 once or-ed together: then each is its byte.
+    let mut all = extras;
+    bytes[0] = extras as u8;
+    for (byte, &c) in bytes[1..].iter_mut().zip(chars) {
+        *byte = c as u8;
+        all |= c;
     }
-    Some(MemoKey::Inline(u8::try_from(key.len()).ok()?, bytes))
+    if all > 0xFF {
+        return None;
+    }
+    bytes[SHORT_KEY - 1] = elements as u8;
+    let key = u128::from_le_bytes(bytes);
+    Some([key as u64, (key >> 64) as u64])
 }
 
 impl Hash for MemoKey {
     fn hash<H: Hasher>(&self, state: &mut H) {
         match self {
-            MemoKey::Inline(len, bytes) => {
-                state.write_u8(0);
-                state.write(&bytes[..usize::from(*len)]);
+            MemoKey::Short([low, high]) => {
+                state.write_u128(u128::from(*low) | (u128::from(*high) << 64));
             }
-            MemoKey::Boxed(key) => BoxedKey(key).hash(state),
+            MemoKey::Boxed(key) => {
+                let (extras, chars) = key.split_first().unwrap_or((&0, &[]));
+                BoxedKey(*extras, chars).hash(state);
+            }
         }
     }
 }
 
-/// A key that is not inline, borrowed: looks up a [`MemoKey::Boxed`]
-/// without allocating.
-struct BoxedKey<'a>(&'a [u32]);
+/// A key that is not short, borrowed (its extras flag and characters):
+/// looks up a [`MemoKey::Boxed`] without allocating.
+struct BoxedKey<'a>(u32, &'a [u32]);
 
 impl Hash for BoxedKey<'_> {
     fn hash<H: Hasher>(&self, state: &mut H) {
         state.write_u8(1);
-        for &element in self.0 {
+        state.write_u32(self.0);
+        for &element in self.1 {
             state.write_u32(element);
         }
     }
@@ -224,21 +241,29 @@ impl Hash for BoxedKey<'_> {
 
 impl hashbrown::Equivalent<MemoKey> for BoxedKey<'_> {
     fn equivalent(&self, key: &MemoKey) -> bool {
-        matches!(key, MemoKey::Boxed(boxed) if **boxed == *self.0)
+        matches!(key, MemoKey::Boxed(boxed)
+            if boxed.split_first() == Some((&self.0, self.1)))
     }
 }
 
-/// Looks `key` up in `map`, inline or boxed.
-fn memo_get<'m, V>(map: &'m hashbrown::HashMap<MemoKey, V>, key: &[u32]) -> Option<&'m V> {
-    match inline_key(key) {
-        Some(inline) => map.get(&inline),
-        None => map.get(&BoxedKey(key)),
+/// Looks up the key of `extras` and `chars` in `map`, short or boxed.
+fn memo_get<'m, V>(
+    map: &'m hashbrown::HashMap<MemoKey, V>,
+    extras: u32,
+    chars: &[u32],
+) -> Option<&'m V> {
+    match short_key(extras, chars) {
+        Some(short) => map.get(&MemoKey::Short(short)),
+        None => map.get(&BoxedKey(extras, chars)),
     }
 }
 
-/// `key` owned, for inserting.
-fn memo_key(key: &[u32]) -> MemoKey {
-    inline_key(key).unwrap_or_else(|| MemoKey::Boxed(key.into()))
+/// The key of `extras` and `chars`, owned, for inserting.
+fn memo_key(extras: u32, chars: &[u32]) -> MemoKey {
+    short_key(extras, chars).map_or_else(
+        || MemoKey::Boxed([&[extras][..], chars].concat().into()),
+        MemoKey::Short,
+    )
 }
 
 /// What the fuzzy lookup of one word found: a pure function of the index
@@ -279,8 +304,6 @@ struct WordMemo {
     by_number: Vec<Option<WordLookup>>,
     /// What runs of several words found, by their words' numbers.
     runs: RunMemo,
-    /// The key being looked up.
-    key: Vec<u32>,
     /// Lookups answered from the memo, and made afresh, on this thread.
     hits: u64,
     misses: u64,
@@ -308,7 +331,7 @@ impl WordMemo {
     /// Heap bytes held (keys, values and table slots).
     fn bytes(&self) -> usize {
         let boxed = |k: &MemoKey| match k {
-            MemoKey::Inline(..) => 0,
+            MemoKey::Short(..) => 0,
             MemoKey::Boxed(key) => 4 * key.len(),
         };
         let value = |v: &WordLookup| WordExtras::bytes(&v.extras) + 8 * v.hits.len();
@@ -1603,17 +1626,15 @@ impl BrandIndex {
                     }
                 }
             } else {
-                memo.key.clear();
-                memo.key.push(u32::from(several));
-                memo.key.extend_from_slice(word);
-                if let Some(lookup) = memo_get(&memo.words, &memo.key) {
+                let extras = u32::from(several);
+                if let Some(lookup) = memo_get(&memo.words, extras, word) {
                     memo.hits += 1;
                     lookup
                 } else {
                     memo.misses += 1;
                     let id = u32::try_from(memo.words.len()).unwrap_or(NO_WORD);
                     memo.words
-                        .entry(memo_key(&memo.key))
+                        .entry(memo_key(extras, word))
                         .or_insert(look_up(word, id))
                 }
             };
@@ -3060,32 +3081,44 @@ mod memo_key_tests {
     use super::{MemoKey, memo_get, memo_key};
 
     #[test]
-    fn keys_are_inline_when_short_and_latin_1_and_found_either_way() {
+    fn keys_are_short_when_short_and_latin_1_and_found_either_way() {
         let chars = |s: &str| s.chars().map(u32::from).collect::<Vec<_>>();
-        let word = |extras: u32, s: &str| [vec![extras], chars(s)].concat();
         let keys = [
-            word(0, "cartirr"),
-            word(1, "cartirr"),
-            word(1, "cartirrz"),
-            word(1, &"cartirr".repeat(5)),
-            word(1, "þcartirrÿ"),
-            word(1, "cartirrā"),
-            word(1, "cartirrжж"),
-            word(1, ""),
+            (0, chars("cartirr")),
+            (1, chars("cartirr")),
+            (1, chars("cartirrz")),
+            (1, chars(&"cartirr".repeat(5))),
+            (1, chars("þcartirrÿ")),
+            (1, chars("cartirrā")),
+            (1, chars("cartirrжж")),
+            (1, chars("")),
+            (0, chars("")),
+            (1, chars("abcdefghijklmn")),
+            (1, chars("abcdefghijklmno")),
+            (0, chars("abcdefghijklmno")),
+            (256, chars("cartirr")),
         ];
-        let inline: Vec<bool> = keys
+        let short: Vec<bool> = keys
             .iter()
-            .map(|k| matches!(memo_key(k), MemoKey::Inline(..)))
+            .map(|(extras, k)| matches!(memo_key(*extras, k), MemoKey::Short(..)))
             .collect();
-        assert_eq!(inline, [true, true, true, false, true, false, false, true]);
+        assert_eq!(
+            short,
+            [
+                true, true, true, false, true, false, false, true, true, true, false, false, false
+            ]
+        );
         let mut map = hashbrown::HashMap::new();
-        for (i, key) in keys.iter().enumerate() {
-            assert!(memo_get(&map, key).is_none(), "{key:?} before it is added");
-            map.insert(memo_key(key), i);
+        for (i, (extras, key)) in keys.iter().enumerate() {
+            assert!(
+                memo_get(&map, *extras, key).is_none(),
+                "{key:?} before it is added"
+            );
+            map.insert(memo_key(*extras, key), i);
         }
         assert_eq!(map.len(), keys.len(), "every key is distinct");
-        for (i, key) in keys.iter().enumerate() {
-            assert_eq!(memo_get(&map, key), Some(&i), "{key:?}");
+        for (i, (extras, key)) in keys.iter().enumerate() {
+            assert_eq!(memo_get(&map, *extras, key), Some(&i), "{key:?}");
         }
     }
 }
