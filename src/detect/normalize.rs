@@ -1549,6 +1549,30 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
                     ob.sep(start, start + 1);
                 }
             }
+            if fold.word {
+                // The rest of the word's simple bytes: each only adds
+                // itself to the word (no separator pending, no leet held, no
+                // number begun), so the writers' state is left as it is.
+                let first = offset;
+                while let Some(&b) = bytes.get(offset)
+                    && let Some(&fold) = table.ascii.get(usize::from(b))
+                    && fold.simple
+                    && fold.word
+                {
+                    let at = offset as u32;
+                    ex.out.push_ascii(fold.exact, WORD, at, at + 1);
+                    if OBF {
+                        ob.out.push_ascii(fold.obf, WORD | fold.origin, at, at + 1);
+                    }
+                    offset += 1;
+                }
+                if offset > first {
+                    ex.word_single = false;
+                    if OBF {
+                        ob.word_single = false;
+                    }
+                }
+            }
             continue;
         }
         let Some(c) = text.get(offset..).and_then(|rest| rest.chars().next()) else {
