@@ -196,7 +196,8 @@ fn short_key(extras: u32, chars: &[u32]) -> Option<[u64; 2]> {
         return None;
     }
     let mut bytes = [0u8; SHORT_KEY];
-    // Every element below 256 once or-ed together: then each is its byte.
+    // The elements or-ed together are below 256 only if each is: then each
+    // is its own byte.
     let mut all = extras;
     bytes[0] = extras as u8;
     for (byte, &c) in bytes[1..].iter_mut().zip(chars) {

@@ -1555,14 +1555,14 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
                 // number begun), so the writers' state is left as it is.
                 let first = offset;
                 while let Some(&b) = bytes.get(offset)
-                    && let Some(&fold) = table.ascii.get(usize::from(b))
-                    && fold.simple
-                    && fold.word
+                    && let Some(&next) = table.ascii.get(usize::from(b))
+                    && next.simple
+                    && next.word
                 {
                     let at = offset as u32;
-                    ex.out.push_ascii(fold.exact, WORD, at, at + 1);
+                    ex.out.push_ascii(next.exact, WORD, at, at + 1);
                     if OBF {
-                        ob.out.push_ascii(fold.obf, WORD | fold.origin, at, at + 1);
+                        ob.out.push_ascii(next.obf, WORD | next.origin, at, at + 1);
                     }
                     offset += 1;
                 }
