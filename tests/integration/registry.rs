@@ -1599,22 +1599,30 @@ async fn a_page_token_shows_nothing_of_the_rows_it_read_past() {
         }
     }
     assert!(hidden.len() >= others.len());
-    let mut own: Vec<String> = owner
-        .list_authorizations(pb::ListAuthorizationsRequest {
-            parent: "brands/alpha".into(),
-            platform: "members/platform-p".into(),
-            page_size: 1000,
-            ..Default::default()
-        })
-        .await
-        .expect("the owner lists platform-p's authorizations")
-        .into_inner()
-        .authorizations
-        .into_iter()
-        .map(|a| a.seller_account)
-        .collect();
+    // The owner's listing filtered to platform-p reads past Q's rows too,
+    // so it may end a page early: it is read to the end.
+    let mut own = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = owner
+            .list_authorizations(pb::ListAuthorizationsRequest {
+                parent: "brands/alpha".into(),
+                platform: "members/platform-p".into(),
+                page_size: 1000,
+                page_token: token,
+                ..Default::default()
+            })
+            .await
+            .expect("the owner lists platform-p's authorizations")
+            .into_inner();
+        own.extend(page.authorizations.into_iter().map(|a| a.seller_account));
+        token = page.next_page_token;
+        if token.is_empty() {
+            break;
+        }
+    }
     own.sort();
-    assert!(own.iter().any(|s| s == "p-second"));
+    assert!(own.iter().any(|s| s == "p-first") && own.iter().any(|s| s == "p-second"));
 
     // Platform P pages through the brand: every page reads past at most
     // 10,000 of Q's rows, so some end early, with a token after one of them.
