@@ -101,6 +101,8 @@ pub(crate) struct HashScratch {
     prefix: Vec<u64>,
     powers: Vec<u64>,
     hashes: Vec<u64>,
+    /// The table of [`drop_most_repeats`].
+    seen: Vec<u32>,
 }
 
 /// The hash under which `s` itself (no deletion) is indexed.
@@ -146,8 +148,13 @@ impl HashScratch {
         // Hash of s[j..n].
         let suffix = |j: usize| full.wrapping_sub(pre[j].wrapping_mul(pw[n - j]));
         self.hashes.push(mix(full, n));
+        // Deleting either of two equal characters side by side leaves the
+        // same string, so a character equal to the one before it (in
+        // `within`) is deleted only together with that one: every variant
+        // is still made, and none twice for that reason.
+        let repeats = |j: usize| j > lo && s[j - 1] == s[j];
         if d >= 1 && n >= 1 {
-            for j in lo..hi {
+            for j in (lo..hi).filter(|&j| !repeats(j)) {
                 let h = pre[j]
                     .wrapping_mul(pw[n - 1 - j])
                     .wrapping_add(suffix(j + 1));
@@ -155,8 +162,8 @@ impl HashScratch {
             }
         }
         if d >= 2 && n >= 2 {
-            for j in lo..hi {
-                for k in j + 1..hi {
+            for j in (lo..hi).filter(|&j| !repeats(j)) {
+                for k in (j + 1..hi).filter(|&k| k == j + 1 || !repeats(k)) {
                     let mid = pre[k].wrapping_sub(pre[j + 1].wrapping_mul(pw[k - j - 1]));
                     let h = pre[j]
                         .wrapping_mul(pw[n - 2 - j])
@@ -167,6 +174,30 @@ impl HashScratch {
             }
         }
     }
+}
+
+/// Slots of the table [`drop_most_repeats`] uses.
+const SEEN_SLOTS: usize = 256;
+
+/// Drops from `ids` (all below [`MAX_NAMES`], so none is the empty slot's
+/// `u32::MAX`) most of the ids it has
+/// already kept, keeping the order of the rest: each id kept is noted in
+/// `seen` at a slot picked by its hash, so a repeat is dropped unless
+/// another id took its slot in between.
+fn drop_most_repeats(ids: &mut Vec<u32>, seen: &mut Vec<u32>) {
+    seen.clear();
+    seen.resize(SEEN_SLOTS, u32::MAX);
+    ids.retain(|&id| {
+        let slot = (id.wrapping_mul(0x9E37_79B9) >> 24) as usize;
+        match seen.get_mut(slot) {
+            Some(noted) if *noted == id => false,
+            Some(noted) => {
+                *noted = id;
+                true
+            }
+            None => true,
+        }
+    });
 }
 
 /// Home line of a hash (multiply-shift over the high 32 bits; the
@@ -492,6 +523,13 @@ impl FuzzyIndex {
         scratch.variants(query, usize::from(reach - 1));
         self.probe(&scratch.hashes, out);
         if out.len() > 1 {
+            // A name near the query shares several of its variants, so the
+            // probe finds most candidates two or three times: most repeats
+            // are dropped by a small table first, so that the sort has
+            // fewer to order.
+            if out.len() > 16 {
+                drop_most_repeats(out, &mut scratch.seen);
+            }
             out.sort_unstable();
             out.dedup();
         }
@@ -835,6 +873,73 @@ mod tests {
             b.variants(&chars(variant), 0);
             assert!(a.hashes.contains(&b.hashes[0]), "{variant}");
         }
+    }
+
+    /// Every string `s` makes with at most `d` deletions, all at positions
+    /// in `within`, by brute force.
+    fn deleted_strings(
+        s: &[u32],
+        d: usize,
+        within: std::ops::Range<usize>,
+    ) -> std::collections::HashSet<Vec<u32>> {
+        let without = |gone: &[usize]| -> Vec<u32> {
+            (0..s.len())
+                .filter(|i| !gone.contains(i))
+                .map(|i| s[i])
+                .collect()
+        };
+        let mut out = std::collections::HashSet::from([s.to_vec()]);
+        for j in within.clone() {
+            if d >= 1 {
+                out.insert(without(&[j]));
+            }
+            for k in j + 1..within.end {
+                if d >= 2 {
+                    out.insert(without(&[j, k]));
+                }
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        /// Runs of equal characters are deleted from their first only,
+        /// yet every string the deletions make is hashed, and nothing else.
+        #[test]
+        fn variants_hash_every_deleted_string_once_made(
+            s in "[aab]{0,10}",
+            d in 0usize..=2,
+            cut in (0usize..=10, 0usize..=10),
+        ) {
+            let s = chars(&s);
+            let within = cut.0.min(cut.1).min(s.len())..cut.0.max(cut.1).min(s.len());
+            let mut scratch = HashScratch::default();
+            scratch.variants_in(&s, d, within.clone());
+            let made: std::collections::HashSet<u64> = scratch.hashes.iter().copied().collect();
+            let expected: std::collections::HashSet<u64> = deleted_strings(&s, d, within)
+                .iter()
+                .map(|v| key_hash(v))
+                .collect();
+            proptest::prop_assert_eq!(made, expected);
+        }
+    }
+
+    #[test]
+    fn repeats_are_dropped_in_order_and_a_taken_slot_only_lets_one_through() {
+        let mut seen = Vec::new();
+        let mut ids = vec![7, 3, 7, 9, 3, 3, 12, 7, 9];
+        drop_most_repeats(&mut ids, &mut seen);
+        assert_eq!(ids, [7, 3, 9, 12]);
+        // Two ids of one slot take it in turn: a repeat of the first gets
+        // through after the second, and the sort and dedup after it remove
+        // it.
+        let slot = |id: u32| id.wrapping_mul(0x9E37_79B9) >> 24;
+        let other = (1..)
+            .find(|&id| slot(id) == slot(5) && id != 5)
+            .expect("an id");
+        let mut ids = vec![5, other, 5, 5];
+        drop_most_repeats(&mut ids, &mut seen);
+        assert_eq!(ids, [5, other, 5]);
     }
 
     fn lookup(index: &FuzzyIndex, query: &str) -> Vec<u32> {
