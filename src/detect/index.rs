@@ -537,6 +537,7 @@ impl BrandIndex {
     pub fn build(entries: impl IntoIterator<Item = BrandEntry>) -> Result<BrandIndex, IndexError> {
         normalize::warm_up();
         vocabulary::warm_up();
+        super::signal::warm_up();
         let mut names: Vec<NameRec> = Vec::new();
         let mut arena = String::new();
         let mut logos = LogoIndex::default();
