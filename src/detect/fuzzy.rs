@@ -179,11 +179,11 @@ impl HashScratch {
 /// Slots of the table [`drop_most_repeats`] uses.
 const SEEN_SLOTS: usize = 256;
 
-/// Drops from `ids` (all below [`MAX_NAMES`], so none is the empty slot's
-/// `u32::MAX`) most of the ids it has
-/// already kept, keeping the order of the rest: each id kept is noted in
-/// `seen` at a slot picked by its hash, so a repeat is dropped unless
-/// another id took its slot in between.
+/// Drops from `ids` most of the ids it has already kept, keeping the order
+/// of the rest: each id kept is noted in `seen` at a slot picked by its
+/// hash, so a repeat is dropped unless another id took its slot in
+/// between. Ids are below [`MAX_NAMES`], so none is an empty slot's
+/// `u32::MAX`.
 fn drop_most_repeats(ids: &mut Vec<u32>, seen: &mut Vec<u32>) {
     seen.clear();
     seen.resize(SEEN_SLOTS, u32::MAX);
@@ -903,10 +903,11 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Runs of equal characters are deleted from their first only,
-        /// yet every string the deletions make is hashed, and nothing else.
+        /// A character equal to the one before it is deleted only with
+        /// that one, yet every string the deletions make is hashed, and
+        /// nothing else.
         #[test]
-        fn variants_hash_every_deleted_string_once_made(
+        fn variants_hash_every_deleted_string_and_nothing_else(
             s in "[aab]{0,10}",
             d in 0usize..=2,
             cut in (0usize..=10, 0usize..=10),

@@ -190,11 +190,11 @@ const TEXT_SENSES: &[(&str, &[&str], &[&str])] = &[
 /// A small automaton over folded terms, with per-pattern boundary needs.
 struct TermSet {
     automaton: Option<AhoCorasick>,
-    /// The same terms, searched leftmost-first: only to tell whether a
-    /// text has any (`is_match`), which that finds the same in any text.
-    /// Built so, the search gets the crate's SIMD prefilter (Teddy), which
-    /// it uses for no standard search, and skips a title with no term in
-    /// it many bytes at a time where the automaton reads every byte.
+    /// The same terms searched leftmost-first, only to tell whether a text
+    /// has any (`is_match`), which every match kind answers alike. The
+    /// crate builds its SIMD prefilter (Teddy) for leftmost searches only:
+    /// this one skips a title with no term many bytes at a time, where the
+    /// standard automaton reads every byte.
     present: Option<AhoCorasick>,
     /// Per pattern: (needs a boundary before, needs a boundary after).
     edges: Vec<(bool, bool)>,
@@ -548,8 +548,8 @@ fn find_terms<N: SpanStart>(
     let Some(automaton) = &set.automaton else {
         return;
     };
-    // Most texts have no term at all: a search that stops at the first
-    // says so faster than the overlapping one.
+    // Most texts have no term at all: the prefiltered search that stops at
+    // the first says so faster than the overlapping one.
     let present = set.present.as_ref().unwrap_or(automaton);
     if !present.is_match(folded.as_str()) {
         return;
