@@ -1574,53 +1574,19 @@ async fn a_page_token_shows_nothing_of_the_rows_it_read_past() {
             .await
             .expect("authorize for platform-p");
     }
-    let mut hidden = Vec::new();
-    let mut token = String::new();
-    loop {
-        let page = owner
-            .list_authorizations(pb::ListAuthorizationsRequest {
-                parent: "brands/alpha".into(),
-                platform: "members/platform-q".into(),
-                page_size: 1000,
-                page_token: token,
-                ..Default::default()
-            })
-            .await
-            .expect("the owner lists platform-q's authorizations")
-            .into_inner();
-        hidden.extend(
-            page.authorizations
-                .iter()
-                .map(|a| a.name.rsplit('/').next().expect("id").to_string()),
-        );
-        token = page.next_page_token;
-        if token.is_empty() {
-            break;
-        }
-    }
+    let hidden: Vec<String> = every_authorization_of(&mut owner, "members/platform-q")
+        .await
+        .iter()
+        .map(|a| a.name.rsplit('/').next().expect("id").to_string())
+        .collect();
     assert!(hidden.len() >= others.len());
     // The owner's listing filtered to platform-p reads past Q's rows too,
     // so it may end a page early: it is read to the end.
-    let mut own = Vec::new();
-    let mut token = String::new();
-    loop {
-        let page = owner
-            .list_authorizations(pb::ListAuthorizationsRequest {
-                parent: "brands/alpha".into(),
-                platform: "members/platform-p".into(),
-                page_size: 1000,
-                page_token: token,
-                ..Default::default()
-            })
-            .await
-            .expect("the owner lists platform-p's authorizations")
-            .into_inner();
-        own.extend(page.authorizations.into_iter().map(|a| a.seller_account));
-        token = page.next_page_token;
-        if token.is_empty() {
-            break;
-        }
-    }
+    let mut own: Vec<String> = every_authorization_of(&mut owner, "members/platform-p")
+        .await
+        .into_iter()
+        .map(|a| a.seller_account)
+        .collect();
     own.sort();
     assert!(own.iter().any(|s| s == "p-first") && own.iter().any(|s| s == "p-second"));
 
@@ -1691,6 +1657,35 @@ async fn a_page_token_shows_nothing_of_the_rows_it_read_past() {
         .await
         .expect_err("an altered token");
     assert_violations(&status, &["page_token"]);
+}
+
+/// Every authorization of `alpha` for `platform`, as its owner lists them,
+/// page after page: a filtered page may end early, after reading past
+/// 10,000 others.
+async fn every_authorization_of(
+    owner: &mut common::Registry,
+    platform: &str,
+) -> Vec<pb::Authorization> {
+    let mut all = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = owner
+            .list_authorizations(pb::ListAuthorizationsRequest {
+                parent: "brands/alpha".into(),
+                platform: platform.into(),
+                page_size: 1000,
+                page_token: token,
+                ..Default::default()
+            })
+            .await
+            .unwrap_or_else(|e| panic!("the owner lists {platform}'s authorizations: {e}"))
+            .into_inner();
+        all.extend(page.authorizations);
+        token = page.next_page_token;
+        if token.is_empty() {
+            return all;
+        }
+    }
 }
 
 /// Decodes unpadded URL-safe base64, or `None`.
