@@ -190,12 +190,6 @@ const TEXT_SENSES: &[(&str, &[&str], &[&str])] = &[
 /// A small automaton over folded terms, with per-pattern boundary needs.
 struct TermSet {
     automaton: Option<AhoCorasick>,
-    /// The same terms searched leftmost-first, only to tell whether a text
-    /// has any (`is_match`), which every match kind answers alike. The
-    /// crate builds its SIMD prefilter (Teddy) for leftmost searches only:
-    /// this one skips a title with no term many bytes at a time, where the
-    /// standard automaton reads every byte.
-    present: Option<AhoCorasick>,
     /// Per pattern: (needs a boundary before, needs a boundary after).
     edges: Vec<(bool, bool)>,
     /// Per pattern: the punctuation the term is written with (`:` of
@@ -410,13 +404,8 @@ impl TermSet {
             .match_kind(MatchKind::Standard)
             .build(&folded)
             .ok();
-        let present = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostFirst)
-            .build(&folded)
-            .ok();
         Self {
             automaton,
-            present,
             edges,
             marks,
             senses,
@@ -449,7 +438,7 @@ static COMPAT: LazyLock<Vec<(String, bool)>> = LazyLock::new(|| {
         .collect()
 });
 
-/// Builds the term sets now (a few milliseconds) instead of in the first
+/// Builds the term sets now (about a millisecond) instead of in the first
 /// check; [`super::BrandIndex::build`] calls it.
 pub(crate) fn warm_up() {
     LazyLock::force(&SIGNALS);
@@ -548,10 +537,9 @@ fn find_terms<N: SpanStart>(
     let Some(automaton) = &set.automaton else {
         return;
     };
-    // Most texts have no term at all: the prefiltered search that stops at
-    // the first says so faster than the overlapping one.
-    let present = set.present.as_ref().unwrap_or(automaton);
-    if !present.is_match(folded.as_str()) {
+    // Most texts have no term at all: a search that stops at the first
+    // says so faster than the overlapping one.
+    if !automaton.is_match(folded.as_str()) {
         return;
     }
     // Whether the text speaks of the goods that give a pattern another
@@ -709,34 +697,6 @@ pub(crate) fn compatibility_phrase_before(exact: &FoldedText, at: usize) -> bool
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::strategy::Strategy as _;
-
-    proptest::proptest! {
-        /// The leftmost-first search that tells whether a text has a term
-        /// says what the standard one says, at both levels, about texts
-        /// made of pieces of terms, their folds and other words.
-        #[test]
-        fn the_presence_search_agrees_with_the_automaton(
-            pieces in proptest::collection::vec(
-                proptest::prop_oneof![
-                    proptest::sample::select(SIGNAL_TERMS).prop_map(str::to_owned),
-                    proptest::sample::select(SIGNAL_TERMS).prop_map(fold_obfuscated),
-                    "[a-z1: ]{0,6}",
-                    proptest::sample::select(&["a", "aa", "高", "仿", "1比", " ", "rep", "lica"][..]).prop_map(str::to_owned),
-                ],
-                0..8,
-            ),
-        ) {
-            let text = pieces.concat();
-            for set in [&*SIGNALS, &*SIGNALS_OBF] {
-                let (Some(automaton), Some(present)) = (&set.automaton, &set.present) else {
-                    proptest::prop_assert!(false, "both searches build");
-                    return Ok(());
-                };
-                proptest::prop_assert_eq!(present.is_match(&text), automaton.is_match(&text), "{:?}", text);
-            }
-        }
-    }
 
     fn found(text: &str) -> Vec<&str> {
         signal_terms(text, &[])
