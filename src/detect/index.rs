@@ -247,24 +247,32 @@ impl hashbrown::Equivalent<MemoKey> for BoxedKey<'_> {
     }
 }
 
-/// Looks up the key of `extras` and `chars` in `map`, short or boxed.
-fn memo_get<'m, V>(
-    map: &'m hashbrown::HashMap<MemoKey, V>,
-    extras: u32,
-    chars: &[u32],
-) -> Option<&'m V> {
-    match short_key(extras, chars) {
-        Some(short) => map.get(&MemoKey::Short(short)),
-        None => map.get(&BoxedKey(extras, chars)),
+impl From<&BoxedKey<'_>> for MemoKey {
+    fn from(key: &BoxedKey<'_>) -> Self {
+        MemoKey::Boxed([&[key.0][..], key.1].concat().into())
     }
 }
 
-/// The key of `extras` and `chars`, owned, for inserting.
-fn memo_key(extras: u32, chars: &[u32]) -> MemoKey {
-    short_key(extras, chars).map_or_else(
-        || MemoKey::Boxed([&[extras][..], chars].concat().into()),
-        MemoKey::Short,
-    )
+/// The value of the key of `extras` and `chars` in `map`, and whether it
+/// was there; if it was not, `make` makes it and it is kept. One hash and
+/// one probe either way (the key is boxed only if it is kept).
+fn memo_entry<'m, V>(
+    map: &'m mut hashbrown::HashMap<MemoKey, V>,
+    extras: u32,
+    chars: &[u32],
+    make: impl FnOnce() -> V,
+) -> (&'m V, bool) {
+    use hashbrown::hash_map::{Entry, EntryRef};
+    match short_key(extras, chars) {
+        Some(short) => match map.entry(MemoKey::Short(short)) {
+            Entry::Occupied(found) => (found.into_mut(), true),
+            Entry::Vacant(vacant) => (vacant.insert(make()), false),
+        },
+        None => match map.entry_ref(&BoxedKey(extras, chars)) {
+            EntryRef::Occupied(found) => (found.into_mut(), true),
+            EntryRef::Vacant(vacant) => (vacant.insert(make()), false),
+        },
+    }
 }
 
 /// What the fuzzy lookup of one word found: a pure function of the index
@@ -1628,17 +1636,17 @@ impl BrandIndex {
                     }
                 }
             } else {
-                let extras = u32::from(several);
-                if let Some(lookup) = memo_get(&memo.words, extras, word) {
+                // The number a word gets if it is new.
+                let id = u32::try_from(memo.words.len()).unwrap_or(NO_WORD);
+                let (lookup, found) = memo_entry(&mut memo.words, u32::from(several), word, || {
+                    look_up(word, id)
+                });
+                if found {
                     memo.hits += 1;
-                    lookup
                 } else {
                     memo.misses += 1;
-                    let id = u32::try_from(memo.words.len()).unwrap_or(NO_WORD);
-                    memo.words
-                        .entry(memo_key(extras, word))
-                        .or_insert(look_up(word, id))
                 }
+                lookup
             };
             if others.is_none() {
                 word_ids.push(lookup.id);
@@ -3080,7 +3088,7 @@ mod packed_sort_tests {
 
 #[cfg(test)]
 mod memo_key_tests {
-    use super::{MemoKey, memo_get, memo_key};
+    use super::{memo_entry, short_key};
 
     #[test]
     fn keys_are_short_when_short_and_latin_1_and_found_either_way() {
@@ -3102,7 +3110,7 @@ mod memo_key_tests {
         ];
         let short: Vec<bool> = keys
             .iter()
-            .map(|(extras, k)| matches!(memo_key(*extras, k), MemoKey::Short(..)))
+            .map(|(extras, k)| short_key(*extras, k).is_some())
             .collect();
         assert_eq!(
             short,
@@ -3112,15 +3120,15 @@ mod memo_key_tests {
         );
         let mut map = hashbrown::HashMap::new();
         for (i, (extras, key)) in keys.iter().enumerate() {
-            assert!(
-                memo_get(&map, *extras, key).is_none(),
-                "{key:?} before it is added"
-            );
-            map.insert(memo_key(*extras, key), i);
+            let (value, found) = memo_entry(&mut map, *extras, key, || i);
+            assert!(!found, "{key:?} before it is added");
+            assert_eq!(*value, i, "{key:?} as added");
         }
         assert_eq!(map.len(), keys.len(), "every key is distinct");
         for (i, (extras, key)) in keys.iter().enumerate() {
-            assert_eq!(memo_get(&map, *extras, key), Some(&i), "{key:?}");
+            let (value, found) = memo_entry(&mut map, *extras, key, || usize::MAX);
+            assert!(found, "{key:?}");
+            assert_eq!(*value, i, "{key:?}");
         }
     }
 }
