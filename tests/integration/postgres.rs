@@ -965,25 +965,15 @@ async fn a_large_import_is_stored_as_the_replica_holds_it() {
     assert_eq!(fresh.digest(), snapshot.digest(), "a fresh load agrees");
     // A filtered listing reads at most 10,000 others a page: follow the
     // tokens.
-    let mut found = Vec::new();
-    let mut page_token = String::new();
-    loop {
-        let page = owner
-            .list_authorizations(pb::ListAuthorizationsRequest {
-                parent: "brands/alpha".into(),
-                seller_account: "bulk-3007".into(),
-                page_token,
-                ..Default::default()
-            })
-            .await
-            .expect("list")
-            .into_inner();
-        found.extend(page.authorizations);
-        if page.next_page_token.is_empty() {
-            break;
-        }
-        page_token = page.next_page_token;
-    }
+    let found = common::every_authorization(
+        &mut owner,
+        pb::ListAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            seller_account: "bulk-3007".into(),
+            ..Default::default()
+        },
+    )
+    .await;
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].nice_classes, [14, 18]);
 }

@@ -1660,32 +1660,21 @@ async fn a_page_token_shows_nothing_of_the_rows_it_read_past() {
 }
 
 /// Every authorization of `alpha` for `platform`, as its owner lists them,
-/// page after page: a filtered page may end early, after reading past
-/// 10,000 others.
+/// page after page.
 async fn every_authorization_of(
     owner: &mut common::Registry,
     platform: &str,
 ) -> Vec<pb::Authorization> {
-    let mut all = Vec::new();
-    let mut token = String::new();
-    loop {
-        let page = owner
-            .list_authorizations(pb::ListAuthorizationsRequest {
-                parent: "brands/alpha".into(),
-                platform: platform.into(),
-                page_size: 1000,
-                page_token: token,
-                ..Default::default()
-            })
-            .await
-            .unwrap_or_else(|e| panic!("the owner lists {platform}'s authorizations: {e}"))
-            .into_inner();
-        all.extend(page.authorizations);
-        token = page.next_page_token;
-        if token.is_empty() {
-            return all;
-        }
-    }
+    common::every_authorization(
+        owner,
+        pb::ListAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            platform: platform.into(),
+            page_size: 1000,
+            ..Default::default()
+        },
+    )
+    .await
 }
 
 /// Decodes unpadded URL-safe base64, or `None`.

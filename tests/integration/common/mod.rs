@@ -643,6 +643,31 @@ pub fn page_token_after(after: &str) -> String {
         .collect()
 }
 
+/// Every authorization `request` lists, page after page, following its
+/// tokens: a filtered page may end early, after reading past 10,000 others.
+pub async fn every_authorization(
+    client: &mut Registry,
+    request: pb::ListAuthorizationsRequest,
+) -> Vec<pb::Authorization> {
+    let mut all = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let page = client
+            .list_authorizations(pb::ListAuthorizationsRequest {
+                page_token,
+                ..request.clone()
+            })
+            .await
+            .unwrap_or_else(|e| panic!("list authorizations ({request:?}): {e}"))
+            .into_inner();
+        all.extend(page.authorizations);
+        if page.next_page_token.is_empty() {
+            return all;
+        }
+        page_token = page.next_page_token;
+    }
+}
+
 /// An ImportAuthorizations stream of `rows` for `parent`, `per_message`
 /// rows a message; the first message names the brand and carries
 /// `request_id`.
