@@ -20,8 +20,9 @@
 //!
 //! A plain-timer summary (checks/s, ratio, build time, memory) is printed
 //! to stderr first; its last ratio line times the scan and the floor in
-//! alternating rounds, which a machine's changing speed moves less. Under `cargo test --benches` (no `--bench` argument) it
-//! runs the same code on a small registry, so it cannot rot.
+//! alternating rounds, which a machine's changing speed moves less. Under
+//! `cargo test --benches` (no `--bench` argument) it runs the same code on
+//! a small registry, so it cannot rot.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -139,38 +140,23 @@ fn bench(c: &mut Criterion) {
             *by_kind.entry(kind).or_default() += 1;
         }
     }
-    let scan = time_per_call(
-        || {
-            for t in &titles {
-                index.scan_text(black_box(t), &mut out);
-            }
-        },
-        titles.len(),
-    );
-    let one_word = time_per_call(
-        || {
-            for t in &titles {
-                index.scan_text_with(black_box(t), ScanOptions { fuzzy_max_words: 1 }, &mut out);
-            }
-        },
-        titles.len(),
-    );
-    let strong = time_per_call(
-        || {
-            for t in &titles {
-                index.scan_text_with(black_box(t), ScanOptions { fuzzy_max_words: 0 }, &mut out);
-            }
-        },
-        titles.len(),
-    );
-    let raw = time_per_call(
-        || {
-            for f in &folded {
-                black_box(floor.find_iter(black_box(f.as_str())).count());
-            }
-        },
-        titles.len(),
-    );
+    // One pass of the scan over the titles (`scan_text` with its default
+    // options, or fuzzy matching limited), and one of the floor.
+    let scan_pass = |options: ScanOptions, out: &mut Vec<TextMatch>| {
+        for t in &titles {
+            index.scan_text_with(black_box(t), options, out);
+        }
+    };
+    let words = |fuzzy_max_words| ScanOptions { fuzzy_max_words };
+    let raw_pass = || {
+        for f in &folded {
+            black_box(floor.find_iter(black_box(f.as_str())).count());
+        }
+    };
+    let scan = time_per_call(|| scan_pass(ScanOptions::default(), &mut out), titles.len());
+    let one_word = time_per_call(|| scan_pass(words(1), &mut out), titles.len());
+    let strong = time_per_call(|| scan_pass(words(0), &mut out), titles.len());
+    let raw = time_per_call(raw_pass, titles.len());
     let raw_ll = time_per_call(
         || {
             for f in &folded {
@@ -179,34 +165,9 @@ fn bench(c: &mut Criterion) {
         },
         titles.len(),
     );
-    let raw_pass = || {
-        for f in &folded {
-            black_box(floor.find_iter(black_box(f.as_str())).count());
-        }
-    };
-    let mut scan_out = Vec::new();
-    let fuzzy_ratio = interleaved_ratio(
-        raw_pass,
-        || {
-            for t in &titles {
-                index.scan_text(black_box(t), &mut scan_out);
-            }
-        },
-        41,
-    );
-    let strong_ratio = interleaved_ratio(
-        raw_pass,
-        || {
-            for t in &titles {
-                index.scan_text_with(
-                    black_box(t),
-                    ScanOptions { fuzzy_max_words: 0 },
-                    &mut scan_out,
-                );
-            }
-        },
-        41,
-    );
+    let fuzzy_ratio =
+        interleaved_ratio(raw_pass, || scan_pass(ScanOptions::default(), &mut out), 41);
+    let strong_ratio = interleaved_ratio(raw_pass, || scan_pass(words(0), &mut out), 41);
     let mut logo_out: Vec<LogoMatch> = Vec::new();
     let logo1 = time_per_call(
         || index.scan_logos(black_box(&[0x1234_5678_9ABC_DEF0]), &mut logo_out),
