@@ -195,21 +195,23 @@ fn short_key(extras: u32, chars: &[u32]) -> Option<[u64; 2]> {
     if elements >= SHORT_KEY {
         return None;
     }
-    let mut bytes = [0u8; SHORT_KEY];
-    // The elements or-ed together are below 256 only if each is: then each
-    // is its own byte.
+    // Built in two machine words, element `i` at byte `i` (little-endian),
+    // never through a byte array: a wide read of bytes just written one at
+    // a time waits for every write to reach the cache. The elements or-ed
+    // together are below 256 only if each is: then each is its own byte.
+    let (low_chars, high_chars) = chars.split_at(chars.len().min(7));
     let mut all = extras;
-    bytes[0] = extras as u8;
-    for (byte, &c) in bytes[1..].iter_mut().zip(chars) {
-        *byte = c as u8;
+    let mut low = u64::from(extras as u8);
+    for (i, &c) in low_chars.iter().enumerate() {
+        low |= u64::from(c as u8) << (8 * (i + 1));
         all |= c;
     }
-    if all > 0xFF {
-        return None;
+    let mut high = (elements as u64) << 56;
+    for (i, &c) in high_chars.iter().enumerate() {
+        high |= u64::from(c as u8) << (8 * i);
+        all |= c;
     }
-    bytes[SHORT_KEY - 1] = elements as u8;
-    let key = u128::from_le_bytes(bytes);
-    Some([key as u64, (key >> 64) as u64])
+    (all <= 0xFF).then_some([low, high])
 }
 
 impl Hash for MemoKey {
@@ -3129,6 +3131,32 @@ mod memo_key_tests {
             let (value, found) = memo_entry(&mut map, *extras, key, || usize::MAX);
             assert!(found, "{key:?}");
             assert_eq!(*value, i, "{key:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Two short keys are the same only for the same flag and word, on
+        /// either side of the machine word the characters start a second
+        /// one at (the seventh), and each element is its own byte.
+        #[test]
+        fn short_keys_are_equal_only_for_equal_words(
+            a in "[abé]{0,14}",
+            b in "[abé]{0,14}",
+            extras_a in 0u32..2,
+            extras_b in 0u32..2,
+        ) {
+            let chars = |s: &str| s.chars().map(u32::from).collect::<Vec<_>>();
+            let (a, b) = (chars(&a), chars(&b));
+            let (ka, kb) = (short_key(extras_a, &a), short_key(extras_b, &b));
+            proptest::prop_assert!(ka.is_some() && kb.is_some());
+            proptest::prop_assert_eq!(ka == kb, (extras_a, &a) == (extras_b, &b));
+            let [low, high] = ka.unwrap_or_default();
+            let bytes = (u128::from(low) | (u128::from(high) << 64)).to_le_bytes();
+            let elements: Vec<u32> = std::iter::once(extras_a).chain(a.iter().copied()).collect();
+            proptest::prop_assert_eq!(usize::from(bytes[15]), elements.len());
+            for (i, &element) in elements.iter().enumerate() {
+                proptest::prop_assert_eq!(u32::from(bytes[i]), element);
+            }
         }
     }
 }
