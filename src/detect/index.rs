@@ -197,16 +197,19 @@ fn short_key(extras: u32, chars: &[u32]) -> Option<[u64; 2]> {
     }
     // Built in two machine words, element `i` at byte `i` (little-endian),
     // never through a byte array: a wide read of bytes just written one at
-    // a time waits for every write to reach the cache. The elements or-ed
-    // together are below 256 only if each is: then each is its own byte.
-    let (low_chars, high_chars) = chars.split_at(chars.len().min(7));
+    // a time waits for every write to reach the cache. The low word holds
+    // the extras flag and the first characters; the high word the rest, and
+    // the count in its last byte. The elements or-ed together are below 256
+    // only if each is: then each is its own byte.
+    const WORD_BYTES: usize = 8;
+    let (low_chars, high_chars) = chars.split_at(chars.len().min(WORD_BYTES - 1));
     let mut all = extras;
     let mut low = u64::from(extras as u8);
     for (i, &c) in low_chars.iter().enumerate() {
         low |= u64::from(c as u8) << (8 * (i + 1));
         all |= c;
     }
-    let mut high = (elements as u64) << 56;
+    let mut high = (elements as u64) << (8 * (SHORT_KEY - 1 - WORD_BYTES));
     for (i, &c) in high_chars.iter().enumerate() {
         high |= u64::from(c as u8) << (8 * i);
         all |= c;
