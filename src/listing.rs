@@ -171,55 +171,101 @@ thread_local! {
     static SCRATCH: Cell<Option<Scratch>> = const { Cell::new(None) };
 }
 
-/// Drops, among `matches[first..]` (one field's text matches, in span
-/// order), a match inside a longer strong one of another owner's brand that
-/// is in scope: that text is the other brand's name as written (`雅坊` inside
-/// `翠雅坊`, both registered, the longer one for these goods), not a mention
-/// of the shorter one. Detection already drops those inside a name of the
-/// same owner; inside another owner's name only scope can tell, so a longer
-/// name without a trademark for these goods hides nothing (a member cannot
-/// hide another's brand, or a misspelling of it, by registering an alias
-/// around it). One pass, keeping the two farthest-reaching owners.
-fn hide_inside_names_in_scope(matches: &mut Vec<Match>, first: usize) {
-    let field = matches.get(first..).unwrap_or_default();
-    let hides = |s: &Match| s.evidence.is_strong() && s.trademark.is_some();
-    if field.len() < 2 || !field.iter().any(hides) {
+/// How a brand shown stands for the listing: the registry's part of a
+/// match, before the seller is looked at.
+#[derive(Clone, Copy)]
+enum Scoped<'s> {
+    /// No registered, unexpired trademark covers the class and region.
+    Out,
+    /// A common-word brand in text without an in-scope class.
+    CommonWord,
+    /// In scope by this trademark.
+    In(&'s Arc<Trademark>),
+}
+
+/// A brand shown, with how it stands ([`scope_brand`]).
+type InScope<'s> = Option<(&'s Arc<Brand>, Scoped<'s>)>;
+
+/// The brand of detection number `id`, and how it stands for `listing` at
+/// `at` with `evidence`; `None` if the snapshot has no such brand.
+fn scope_brand<'s>(
+    snapshot: &'s Snapshot,
+    index: &'s Detection,
+    listing: &Listing,
+    at: Timestamp,
+    id: u32,
+    evidence: &Evidence,
+) -> InScope<'s> {
+    let brand = index.brand(id)?;
+    let text_evidence = !matches!(evidence, Evidence::Logo { .. } | Evidence::BrandField);
+    let scoped = match snapshot.in_scope(id, listing.nice_class, listing.region, at) {
+        None => Scoped::Out,
+        // Not in scope: a common word's mention counts only in a class the
+        // listing gives, so no trademark puts it there.
+        Some(_) if brand.common_word && text_evidence && listing.nice_class.is_none() => {
+            Scoped::CommonWord
+        }
+        Some(trademark) => Scoped::In(trademark),
+    };
+    Some((brand, scoped))
+}
+
+/// Leaves out (sets to `None`), among one field's text matches `text` (in
+/// span order) scoped as `scoped`, a match inside a longer strong one of
+/// another owner's brand that is in scope: that text is the other brand's
+/// name as written (`雅坊` inside `翠雅坊`, both registered, the longer one
+/// for these goods), not a mention of the shorter one. Detection already
+/// drops those inside a name of the same owner; inside another owner's
+/// name only scope can tell, so a longer name without a trademark for
+/// these goods hides nothing (a member cannot hide another's brand, or a
+/// misspelling of it, by registering an alias around it). Done before the
+/// matches are resolved any further, so that a hidden one costs no seller
+/// lookup: a Chinese title's few characters can hold dozens of other
+/// brands' names. One pass, keeping the two farthest-reaching owners.
+fn hide_inside_names_in_scope(text: &[detect::TextMatch], scoped: &mut [InScope<'_>]) {
+    let hides = |s: &InScope<'_>, m: &detect::TextMatch| {
+        m.evidence.is_strong() && matches!(s, Some((_, Scoped::In(_))))
+    };
+    debug_assert_eq!(text.len(), scoped.len());
+    if text.len() < 2 || !scoped.iter().zip(text).any(|(s, m)| hides(s, m)) {
         return;
     }
-    let mut hidden = vec![false; field.len()];
     // The farthest ends of the in-scope strong matches starting earlier,
     // for the two owners that reach farthest: enough to know the farthest
     // of any owner but one.
     let mut earlier = TopTwo::default();
     let mut i = 0;
-    while i < field.len() {
-        let start = field[i].span.start;
+    while i < text.len() {
+        let start = text[i].span.start;
         let mut j = i;
         let mut here = TopTwo::default();
-        while j < field.len() && field[j].span.start == start {
-            if hides(&field[j]) {
-                here.raise(&field[j].brand.owner, field[j].span.end);
+        while j < text.len() && text[j].span.start == start {
+            if let Some((brand, _)) = scoped[j]
+                && hides(&scoped[j], &text[j])
+            {
+                here.raise(&brand.owner, text[j].span.end);
             }
             j += 1;
         }
-        for (k, m) in field.iter().enumerate().take(j).skip(i) {
-            let owner = &m.brand.owner;
-            hidden[k] = earlier
-                .other_than(owner)
-                .is_some_and(|end| m.span.end <= end)
-                || here.other_than(owner).is_some_and(|end| m.span.end < end);
+        // Each match's own part was read above, so one left out here still
+        // hides what it reaches.
+        for k in i..j {
+            let Some((brand, _)) = scoped[k] else {
+                continue;
+            };
+            let end = text[k].span.end;
+            let owner = &brand.owner;
+            if earlier.other_than(owner).is_some_and(|e| end <= e)
+                || here.other_than(owner).is_some_and(|e| end < e)
+            {
+                scoped[k] = None;
+            }
         }
         for (owner, end) in here.0.into_iter().flatten() {
             earlier.raise(owner, end);
         }
         i = j;
     }
-    let mut index = 0;
-    matches.retain(|_| {
-        let keep = index < first || !hidden[index - first];
-        index += 1;
-        keep
-    });
 }
 
 /// The two owners whose matches reach farthest, with how far.
@@ -310,44 +356,37 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
     };
     // Each brand shown, resolved against the registry as it is found.
     let mut matches = Vec::new();
+    let scope =
+        |id: u32, evidence: &Evidence| scope_brand(snapshot, &index, listing, at, id, evidence);
     let resolve = |matches: &mut Vec<Match>,
-                   id: u32,
+                   (brand, scoped): (&Arc<Brand>, Scoped<'_>),
                    evidence: Evidence,
                    field: Field,
                    term: Term,
                    logo: Option<Arc<Logo>>,
                    span: Range<usize>,
                    nominative: bool| {
-        let Some(brand) = index.brand(id) else {
-            return;
-        };
         let strong = evidence.is_strong() && !nominative;
-        let mut trademark = snapshot
-            .in_scope(id, listing.nice_class, listing.region, at)
-            .cloned();
-        let text_evidence = !matches!(evidence, Evidence::Logo { .. } | Evidence::BrandField);
-        let (reason, authorization) = if trademark.is_none() {
-            (Reason::OutOfScope, None)
-        } else if brand.common_word && text_evidence && listing.nice_class.is_none() {
-            // Not in scope: a common word's mention counts only in a class
-            // the listing gives, so no trademark puts it there.
-            trademark = None;
-            (Reason::CommonWord, None)
-        } else {
-            let seller = snapshot.check_active_seller(
-                &brand.id,
-                platform,
-                &listing.seller_account,
-                listing.nice_class,
-                listing.region,
-                at,
-            );
-            match seller {
-                check if check.verdict == SellerVerdict::Authorized => {
-                    (Reason::Authorized, check.authorization)
-                }
-                _ if nominative => (Reason::NominativeUse, None),
-                _ => (Reason::Unauthorized, None),
+        let (trademark, reason, authorization) = match scoped {
+            Scoped::Out => (None, Reason::OutOfScope, None),
+            Scoped::CommonWord => (None, Reason::CommonWord, None),
+            Scoped::In(trademark) => {
+                let seller = snapshot.check_active_seller(
+                    &brand.id,
+                    platform,
+                    &listing.seller_account,
+                    listing.nice_class,
+                    listing.region,
+                    at,
+                );
+                let (reason, authorization) = match seller {
+                    check if check.verdict == SellerVerdict::Authorized => {
+                        (Reason::Authorized, check.authorization)
+                    }
+                    _ if nominative => (Reason::NominativeUse, None),
+                    _ => (Reason::Unauthorized, None),
+                };
+                (Some(trademark.clone()), reason, authorization)
             }
         };
         matches.push(Match {
@@ -383,9 +422,12 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
                 .layers()
                 .declared_brands(&listing.declared_brand, declared);
             for &(brand, name) in declared.iter() {
+                let Some(scoped) = scope(brand, &Evidence::BrandField) else {
+                    continue;
+                };
                 resolve(
                     &mut matches,
-                    brand,
+                    scoped,
                     Evidence::BrandField,
                     Field::DeclaredBrand,
                     Term::Name(name),
@@ -410,12 +452,28 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
                     signal_terms.push(term.to_string());
                 }
             }
+            // Scoped first, so that those hidden inside another owner's
+            // name are left out before their sellers are looked up; the
+            // few a title has on the stack.
+            let (mut few, mut many) = ([None; 8], Vec::new());
+            let scoped: &mut [InScope<'_>] = if text.len() <= few.len() {
+                &mut few[..text.len()]
+            } else {
+                many.resize(text.len(), None);
+                &mut many
+            };
+            for (s, m) in scoped.iter_mut().zip(text.iter()) {
+                *s = scope(m.brand, &m.evidence);
+            }
+            hide_inside_names_in_scope(text, scoped);
             matches.reserve(text.len());
-            let first = matches.len();
-            for m in text.iter() {
+            for (m, s) in text.iter().zip(scoped.iter()) {
+                let Some(s) = *s else {
+                    continue;
+                };
                 resolve(
                     &mut matches,
-                    m.brand,
+                    s,
                     m.evidence,
                     field,
                     Term::Name(m.name),
@@ -424,20 +482,23 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
                     m.preceded_by_compatibility_phrase,
                 );
             }
-            hide_inside_names_in_scope(&mut matches, first);
         }
         index.layers().scan_logos(&listing.image_hashes, logos);
         for m in logos.iter() {
-            let brand = index.brand(m.brand);
+            let evidence = Evidence::Logo {
+                distance: m.distance,
+            };
+            let Some(scoped) = scope(m.brand, &evidence) else {
+                continue;
+            };
+            let brand = scoped.0;
             resolve(
                 &mut matches,
-                m.brand,
-                Evidence::Logo {
-                    distance: m.distance,
-                },
+                scoped,
+                evidence,
                 Field::Image,
-                Term::Text(brand.map(|b| b.display_name.clone()).unwrap_or_default()),
-                brand.and_then(|b| snapshot.nth_logo(&b.id, m.logo).cloned()),
+                Term::Text(brand.display_name.clone()),
+                snapshot.nth_logo(&brand.id, m.logo).cloned(),
                 m.hash_index..m.hash_index + 1,
                 false,
             );
