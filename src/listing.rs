@@ -240,25 +240,19 @@ fn hide_inside_names_in_scope(text: &[detect::TextMatch], scoped: &mut [InScope<
         let mut j = i;
         let mut here = TopTwo::default();
         while j < text.len() && text[j].span.start == start {
-            if let Some((brand, _)) = scoped[j]
-                && hides(&scoped[j], &text[j])
-            {
-                here.raise(&brand.owner, text[j].span.end);
+            if hides(&scoped[j], &text[j]) {
+                here.raise(text[j].owner, text[j].span.end);
             }
             j += 1;
         }
         // Each match's own part was read above, so one left out here still
         // hides what it reaches.
-        for k in i..j {
-            let Some((brand, _)) = scoped[k] else {
-                continue;
-            };
-            let end = text[k].span.end;
-            let owner = &brand.owner;
+        for (m, s) in text[i..j].iter().zip(&mut scoped[i..j]) {
+            let (owner, end) = (m.owner, m.span.end);
             if earlier.other_than(owner).is_some_and(|e| end <= e)
                 || here.other_than(owner).is_some_and(|e| end < e)
             {
-                scoped[k] = None;
+                *s = None;
             }
         }
         for (owner, end) in here.0.into_iter().flatten() {
@@ -268,12 +262,14 @@ fn hide_inside_names_in_scope(text: &[detect::TextMatch], scoped: &mut [InScope<
     }
 }
 
-/// The two owners whose matches reach farthest, with how far.
+/// The two owners whose matches reach farthest, with how far. Owners by
+/// detection's number for them ([`detect::TextMatch::owner`]): one number
+/// per owner, so no names are compared.
 #[derive(Default)]
-struct TopTwo<'a>([Option<(&'a Slug, usize)>; 2]);
+struct TopTwo([Option<(u32, usize)>; 2]);
 
-impl<'a> TopTwo<'a> {
-    fn raise(&mut self, owner: &'a Slug, end: usize) {
+impl TopTwo {
+    fn raise(&mut self, owner: u32, end: usize) {
         let entries = &mut self.0;
         if let Some(entry) = entries.iter_mut().flatten().find(|(o, _)| *o == owner) {
             entry.1 = entry.1.max(end);
@@ -286,7 +282,7 @@ impl<'a> TopTwo<'a> {
     }
 
     /// How far the farthest-reaching owner but `owner` reaches.
-    fn other_than(&self, owner: &Slug) -> Option<usize> {
+    fn other_than(&self, owner: u32) -> Option<usize> {
         self.0
             .iter()
             .flatten()
