@@ -451,13 +451,8 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
             // Scoped first, so that those hidden inside another owner's
             // name are left out before their sellers are looked up; the
             // few a title has on the stack.
-            let (mut few, mut many) = ([None; 8], Vec::new());
-            let scoped: &mut [InScope<'_>] = if text.len() <= few.len() {
-                &mut few[..text.len()]
-            } else {
-                many.resize(text.len(), None);
-                &mut many
-            };
+            let (mut few, mut many): ([InScope<'_>; 8], _) = ([None; 8], Vec::new());
+            let scoped = detect::stack_or_heap(&mut few, &mut many, text.len());
             for (s, m) in scoped.iter_mut().zip(text.iter()) {
                 *s = scope(m.brand, &m.evidence);
             }

@@ -2699,7 +2699,7 @@ pub(super) fn drop_matches_inside_names(out: &mut Vec<TextMatch>) {
 
 /// `n` values of working space: the first `n` of `few`, on the caller's
 /// stack, when they fit, else `many` grown to `n` (all `T::default()`).
-fn stack_or_heap<'a, T: Copy + Default, const N: usize>(
+pub(crate) fn stack_or_heap<'a, T: Copy + Default, const N: usize>(
     few: &'a mut [T; N],
     many: &'a mut Vec<T>,
     n: usize,

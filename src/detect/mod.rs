@@ -211,6 +211,7 @@ mod vocabulary;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use index::stack_or_heap;
 pub use index::{BrandIndex, IndexError, ScanOptions};
 pub use layers::Layers;
 pub use signal::signal_terms;

@@ -1000,9 +1000,8 @@ mod tests {
 
     #[test]
     fn regions_order_as_their_codes() {
-        let codes: Vec<&str> = rust_iso3166::ALL_ALPHA2.to_vec();
-        for a in &codes {
-            for b in &codes {
+        for a in rust_iso3166::ALL_ALPHA2 {
+            for b in rust_iso3166::ALL_ALPHA2 {
                 assert_eq!(region(a).cmp(&region(b)), a.cmp(b), "{a} {b}");
             }
         }
