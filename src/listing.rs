@@ -210,21 +210,27 @@ fn scope_brand<'s>(
     Some((brand, scoped))
 }
 
-/// Leaves out (sets to `None`), among one field's text matches `text` (in
-/// span order) scoped as `scoped`, a match inside a longer strong one of
-/// another owner's brand that is in scope: that text is the other brand's
-/// name as written (`雅坊` inside `翠雅坊`, both registered, the longer one
-/// for these goods), not a mention of the shorter one. Detection already
-/// drops those inside a name of the same owner; inside another owner's
-/// name only scope can tell, so a longer name without a trademark for
-/// these goods hides nothing (a member cannot hide another's brand, or a
-/// misspelling of it, by registering an alias around it). Done before the
-/// matches are resolved any further, so that a hidden one costs no seller
-/// lookup: a Chinese title's few characters can hold dozens of other
-/// brands' names. One pass, keeping the two farthest-reaching owners.
-fn hide_inside_names_in_scope(text: &[detect::TextMatch], scoped: &mut [InScope<'_>]) {
-    let hides = |s: &InScope<'_>, m: &detect::TextMatch| {
-        m.evidence.is_strong() && matches!(s, Some((_, Scoped::In(_))))
+/// Leaves out (scopes as `None`), among one field's text matches `text`
+/// (in span order) scoped as `scoped`, a match inside a longer strong one
+/// of another owner's brand that is in scope: that text is the other
+/// brand's name as written (`雅坊` inside `翠雅坊`, both registered, the
+/// longer one for these goods), not a mention of the shorter one.
+/// Detection already drops those inside a name of the same owner; inside
+/// another owner's name only scope can tell, so a longer name without a
+/// trademark for these goods hides nothing (a member cannot hide another's
+/// brand, or a misspelling of it, by registering an alias around it).
+///
+/// Done before the matches are resolved any further, so that a hidden one
+/// costs no scope or seller lookup: a Chinese title's few characters can
+/// hold dozens of other brands' names (`拉蒂` of twenty brands inside
+/// `拉蒂格奥`). So only the strong matches that hold another's span
+/// ([`scope_holders`]) need be scoped (`Some`) when this is called: no
+/// other can hide one. The rest may be unscoped (`None`); those not left
+/// out are scoped after. One pass, keeping the two farthest-reaching
+/// owners.
+fn hide_inside_names_in_scope(text: &[detect::TextMatch], scoped: &mut [Option<InScope<'_>>]) {
+    let hides = |s: &Option<InScope<'_>>, m: &detect::TextMatch| {
+        m.evidence.is_strong() && matches!(s, Some(Some((_, Scoped::In(_)))))
     };
     debug_assert_eq!(text.len(), scoped.len());
     if text.len() < 2 || !scoped.iter().zip(text).any(|(s, m)| hides(s, m)) {
@@ -252,13 +258,49 @@ fn hide_inside_names_in_scope(text: &[detect::TextMatch], scoped: &mut [InScope<
             if earlier.other_than(owner).is_some_and(|e| end <= e)
                 || here.other_than(owner).is_some_and(|e| end < e)
             {
-                *s = None;
+                *s = Some(None);
             }
         }
         for (owner, end) in here.0.into_iter().flatten() {
             earlier.raise(owner, end);
         }
         i = j;
+    }
+}
+
+/// Scopes (`Some`, by `scope`) the strong matches among `text` (one
+/// field's, in span order) whose span holds another match's span: another
+/// starts later and ends no later, or starts there and ends earlier. Only
+/// those can hide a match ([`hide_inside_names_in_scope`]); the rest stay
+/// as they are. One pass from the end, by the smallest end of the matches
+/// starting later (one starting later and ending no later is inside).
+fn scope_holders<'s>(
+    text: &[detect::TextMatch],
+    scoped: &mut [Option<InScope<'s>>],
+    mut scope: impl FnMut(&detect::TextMatch) -> InScope<'s>,
+) {
+    debug_assert_eq!(text.len(), scoped.len());
+    let mut later = usize::MAX; // the smallest end of those starting later
+    let mut j = text.len();
+    while let Some(last) = j.checked_sub(1) {
+        let start = text[last].span.start;
+        let i = text[..j]
+            .iter()
+            .rposition(|m| m.span.start != start)
+            .map_or(0, |k| k + 1);
+        let here = text[i..j]
+            .iter()
+            .map(|m| m.span.end)
+            .min()
+            .unwrap_or(usize::MAX);
+        for (m, s) in text[i..j].iter().zip(&mut scoped[i..j]) {
+            let end = m.span.end;
+            if m.evidence.is_strong() && (here < end || later <= end) {
+                *s = Some(scope(m));
+            }
+        }
+        later = later.min(here);
+        j = i;
     }
 }
 
@@ -448,18 +490,17 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
                     signal_terms.push(term.to_string());
                 }
             }
-            // Scoped first, so that those hidden inside another owner's
-            // name are left out before their sellers are looked up; the
-            // few a title has on the stack.
-            let (mut few, mut many): ([InScope<'_>; 8], _) = ([None; 8], Vec::new());
+            // Those that may hide another scoped first, so that those
+            // hidden inside another owner's name are left out before their
+            // scopes and sellers are looked up; the few a title has on the
+            // stack.
+            let (mut few, mut many): ([Option<InScope<'_>>; 8], _) = ([None; 8], Vec::new());
             let scoped = detect::stack_or_heap(&mut few, &mut many, text.len());
-            for (s, m) in scoped.iter_mut().zip(text.iter()) {
-                *s = scope(m.brand, &m.evidence);
-            }
+            scope_holders(text, scoped, |m| scope(m.brand, &m.evidence));
             hide_inside_names_in_scope(text, scoped);
             matches.reserve(text.len());
             for (m, s) in text.iter().zip(scoped.iter()) {
-                let Some(s) = *s else {
+                let Some(s) = s.unwrap_or_else(|| scope(m.brand, &m.evidence)) else {
                     continue;
                 };
                 resolve(
@@ -547,5 +588,156 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
         omitted_matches,
         signal_terms,
         detection: Some(index),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, LazyLock};
+
+    use proptest::prelude::*;
+
+    use super::{InScope, Scoped, hide_inside_names_in_scope, scope_holders};
+    use crate::detect::{Evidence, NameId, TextMatch};
+    use crate::model::{
+        Brand, BrandStatus, NiceClassSet, Office, ResourceId, Slug, Timestamp, Trademark,
+        TrademarkKind, TrademarkStatus,
+    };
+
+    static BRAND: LazyLock<Arc<Brand>> = LazyLock::new(|| {
+        Arc::new(Brand {
+            id: Slug::parse("zephyrine").expect("slug"),
+            owner: Slug::parse("owner").expect("slug"),
+            display_name: "Zephyrine".into(),
+            aliases: vec![],
+            common_word: false,
+            status: BrandStatus::Active,
+            create_time: Timestamp::UNIX_EPOCH,
+            update_time: Timestamp::UNIX_EPOCH,
+            update_revision: 1,
+        })
+    });
+
+    static TRADEMARK: LazyLock<Arc<Trademark>> = LazyLock::new(|| {
+        Arc::new(Trademark {
+            brand: BRAND.id.clone(),
+            id: ResourceId::parse("tm01").expect("id"),
+            office: Office::Wipo,
+            registration_number: "1".into(),
+            mark_text: "Zephyrine".into(),
+            kind: TrademarkKind::Word,
+            nice_classes: NiceClassSet::parse_list(&[14]).expect("classes"),
+            status: TrademarkStatus::Registered,
+            registration_date: None,
+            expiry_date: None,
+            designated_countries: vec![],
+            territories: vec![],
+            update_revision: 1,
+        })
+    });
+
+    /// Matches in span order (as scans report them), of brands 0–5 with
+    /// owners 0–2, some weak.
+    fn matches() -> impl Strategy<Value = Vec<TextMatch>> {
+        proptest::collection::vec((0u32..6, 0usize..8, 1usize..5, 0u8..4), 0..24).prop_map(|raw| {
+            let mut out: Vec<TextMatch> = raw
+                .into_iter()
+                .map(|(brand, start, len, kind)| TextMatch {
+                    brand,
+                    owner: brand % 3,
+                    evidence: match kind {
+                        0 | 1 => Evidence::TextExact,
+                        2 => Evidence::TextObfuscated,
+                        _ => Evidence::TextFuzzy { distance: 1 },
+                    },
+                    name: NameId(brand),
+                    span: start..start + len,
+                    preceded_by_compatibility_phrase: false,
+                })
+                .collect();
+            out.sort_by_key(|m| (m.span.start, m.evidence.rank(), m.brand, m.span.end));
+            out
+        })
+    }
+
+    proptest! {
+        /// Scoping only the matches that may hide another before hiding,
+        /// and the rest after, leaves out and keeps the very matches that
+        /// scoping them all first does, each scoped alike.
+        #[test]
+        fn hiding_needs_only_the_holders_scoped(
+            text in matches(),
+            in_scope in proptest::collection::vec(any::<bool>(), 6),
+        ) {
+            let scope = |m: &TextMatch| -> InScope<'static> {
+                let scoped = if in_scope[m.brand as usize] {
+                    Scoped::In(&TRADEMARK)
+                } else {
+                    Scoped::Out
+                };
+                Some((&BRAND, scoped))
+            };
+            let outcome = |scoped: &[Option<InScope<'static>>]| -> Vec<Option<bool>> {
+                scoped
+                    .iter()
+                    .map(|s| s.expect("scoped").map(|(_, s)| matches!(s, Scoped::In(_))))
+                    .collect()
+            };
+
+            let mut all: Vec<Option<InScope<'static>>> = text.iter().map(|m| Some(scope(m))).collect();
+            hide_inside_names_in_scope(&text, &mut all);
+
+            let mut calls = 0;
+            let mut lazy = vec![None; text.len()];
+            scope_holders(&text, &mut lazy, |m| {
+                calls += 1;
+                scope(m)
+            });
+            hide_inside_names_in_scope(&text, &mut lazy);
+            for (s, m) in lazy.iter_mut().zip(&text) {
+                if s.is_none() {
+                    calls += 1;
+                    *s = Some(scope(m));
+                }
+            }
+            prop_assert_eq!(outcome(&lazy), outcome(&all));
+            prop_assert!(calls <= text.len());
+        }
+    }
+
+    /// `拉蒂格奥` of one owner in scope hides the twenty `拉蒂` of others
+    /// inside it, and they are never scoped.
+    #[test]
+    fn matches_inside_an_in_scope_name_are_not_scoped() {
+        let mut text: Vec<TextMatch> = (1..=20)
+            .map(|brand| TextMatch {
+                brand,
+                owner: brand,
+                evidence: Evidence::TextExact,
+                name: NameId(brand),
+                span: 0..6,
+                preceded_by_compatibility_phrase: false,
+            })
+            .collect();
+        text.push(TextMatch {
+            brand: 0,
+            owner: 0,
+            evidence: Evidence::TextExact,
+            name: NameId(0),
+            span: 0..12,
+            preceded_by_compatibility_phrase: false,
+        });
+        text.sort_by_key(|m| (m.span.start, m.evidence.rank(), m.brand, m.span.end));
+        let mut scoped: Vec<Option<InScope<'static>>> = vec![None; text.len()];
+        let mut scoped_brands = vec![];
+        scope_holders(&text, &mut scoped, |m| {
+            scoped_brands.push(m.brand);
+            Some((&BRAND, Scoped::In(&TRADEMARK)))
+        });
+        assert_eq!(scoped_brands, [0]);
+        hide_inside_names_in_scope(&text, &mut scoped);
+        for (m, s) in text.iter().zip(&scoped) {
+            assert_eq!(s.is_some_and(|s| s.is_some()), m.brand == 0, "{m:?}");
+        }
     }
 }
