@@ -2673,8 +2673,9 @@ fn finish(out: &mut Vec<TextMatch>) {
 /// name hides nothing here (see [`BrandEntry::owner`]; the listing check
 /// decides by scope). `out` is in [`order`], which this keeps. Applied to a
 /// scan's final matches, after layers are merged ([`super::Layers`]), since
-/// it looks across brands. One pass by start for the matches of a few
-/// owners (most texts), else O(n log n), sorted by owner.
+/// it looks across brands. One pass by start where the names that hold
+/// others are of a few owners (most texts), else O(n log n), sorted by
+/// owner.
 pub(super) fn drop_matches_inside_names(out: &mut Vec<TextMatch>) {
     let is_fuzzy = |m: &TextMatch| matches!(m.evidence, Evidence::TextFuzzy { .. });
     let n = out.len();
@@ -2685,7 +2686,7 @@ pub(super) fn drop_matches_inside_names(out: &mut Vec<TextMatch>) {
     // few owners, walked once by start keeping the farthest end per owner.
     let (mut inside_few, mut inside_many) = ([false; FEW_MATCHES], Vec::new());
     let inside = stack_or_heap(&mut inside_few, &mut inside_many, n);
-    if n > FEW_MATCHES || !inside_few_owners(out, inside) {
+    if !inside_few_owners(out, inside) {
         inside.fill(false);
         inside_by_owner(out, inside);
     }
@@ -2716,12 +2717,19 @@ pub(crate) fn stack_or_heap<'a, T: Copy + Default, const N: usize>(
 /// stack.
 const FEW_MATCHES: usize = 32;
 
-/// [`drop_matches_inside_names`] for matches of at most [`OwnerEnds`]'s
-/// few owners (and as many strong ones starting at one place): marks in
-/// `inside` the matches to drop, in one pass by start. False past that
-/// many, leaving `inside` to be cleared.
+/// [`drop_matches_inside_names`] where the strong matches that hold
+/// another ([`mark_holders`]) are of at most [`OwnerEnds`]'s few owners
+/// (and the strong ones starting at one place end at as few places):
+/// marks in `inside` the matches to drop, in one pass by start. False past
+/// that many, leaving `inside` to be cleared. Only holders can hide a
+/// match, so a Chinese title's dozens of other brands' names at one place
+/// (`仕宝` of twenty brands), inside one name or none, take this pass, not
+/// a sort by owner.
 fn inside_few_owners(out: &[TextMatch], inside: &mut [bool]) -> bool {
     let is_fuzzy = |m: &TextMatch| matches!(m.evidence, Evidence::TextFuzzy { .. });
+    // Each group's flags are read below before its marks overwrite them.
+    mark_holders(out, inside);
+    let holds = inside;
     let mut reach = OwnerEnds::default(); // strong matches starting earlier
     let mut group = OwnerEnds::default(); // strong ones starting here
     // The ends of the strong ones starting here, whoever owns them (keyed
@@ -2735,7 +2743,7 @@ fn inside_few_owners(out: &[TextMatch], inside: &mut [bool]) -> bool {
         ends.clear();
         while j < out.len() && out[j].span.start == start {
             let m = &out[j];
-            if !is_fuzzy(m) {
+            if holds[j] {
                 let end = u32::try_from(m.span.end).unwrap_or(u32::MAX);
                 if !group.raise(m.owner, m.span.end) || !ends.raise(end, 0) {
                     return false;
@@ -2747,7 +2755,7 @@ fn inside_few_owners(out: &[TextMatch], inside: &mut [bool]) -> bool {
             let m = &out[k];
             let earlier = reach.get(m.owner).is_some_and(|end| m.span.end <= end);
             let here = group.get(m.owner);
-            inside[k] = if is_fuzzy(m) {
+            holds[k] = if is_fuzzy(m) {
                 earlier
                     || here.is_some_and(|end| m.span.end <= end)
                     || u32::try_from(m.span.end).is_ok_and(|end| ends.get(end).is_some())
@@ -2761,6 +2769,42 @@ fn inside_few_owners(out: &[TextMatch], inside: &mut [bool]) -> bool {
         i = j;
     }
     true
+}
+
+/// Sets `holds[k]` for each strong match `out[k]` (`out` in [`order`])
+/// that may hold another: one inside its span with less text, or a fuzzy
+/// one with its very span; clears it for the rest. Only these can make a
+/// match inside a name ([`drop_matches_inside_names`]). One pass from the
+/// end, by the smallest end of the matches starting later (one starting
+/// later and ending no later is inside) and of those starting at the same
+/// place (all, and the fuzzy ones). A few more may be set (a later
+/// match's span may be empty, or a fuzzy one end earlier but start
+/// later): they hide nothing more.
+fn mark_holders(out: &[TextMatch], holds: &mut [bool]) {
+    let is_fuzzy = |m: &TextMatch| matches!(m.evidence, Evidence::TextFuzzy { .. });
+    debug_assert_eq!(out.len(), holds.len());
+    let mut later = usize::MAX; // the smallest end of those starting later
+    let mut j = out.len();
+    while let Some(last) = j.checked_sub(1) {
+        let start = out[last].span.start;
+        let i = out[..j]
+            .iter()
+            .rposition(|m| m.span.start != start)
+            .map_or(0, |k| k + 1);
+        let (mut here, mut fuzzy) = (usize::MAX, usize::MAX);
+        for m in &out[i..j] {
+            here = here.min(m.span.end);
+            if is_fuzzy(m) {
+                fuzzy = fuzzy.min(m.span.end);
+            }
+        }
+        for (m, h) in out[i..j].iter().zip(&mut holds[i..j]) {
+            let end = m.span.end;
+            *h = !is_fuzzy(m) && (here < end || fuzzy <= end || later <= end);
+        }
+        later = later.min(here);
+        j = i;
+    }
 }
 
 /// [`drop_matches_inside_names`] for any matches: marks in `inside` the
