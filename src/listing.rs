@@ -269,38 +269,21 @@ fn hide_inside_names_in_scope(text: &[detect::TextMatch], scoped: &mut [Option<I
 }
 
 /// Scopes (`Some`, by `scope`) the strong matches among `text` (one
-/// field's, in span order) whose span holds another match's span: another
-/// starts later and ends no later, or starts there and ends earlier. Only
-/// those can hide a match ([`hide_inside_names_in_scope`]); the rest stay
-/// as they are. One pass from the end, by the smallest end of the matches
-/// starting later (one starting later and ending no later is inside).
+/// field's, in span order) whose span holds another match's span
+/// ([`detect::mark_holders`]): only those can hide a match
+/// ([`hide_inside_names_in_scope`]). The rest stay as they are.
 fn scope_holders<'s>(
     text: &[detect::TextMatch],
     scoped: &mut [Option<InScope<'s>>],
     mut scope: impl FnMut(&detect::TextMatch) -> InScope<'s>,
 ) {
-    debug_assert_eq!(text.len(), scoped.len());
-    let mut later = usize::MAX; // the smallest end of those starting later
-    let mut j = text.len();
-    while let Some(last) = j.checked_sub(1) {
-        let start = text[last].span.start;
-        let i = text[..j]
-            .iter()
-            .rposition(|m| m.span.start != start)
-            .map_or(0, |k| k + 1);
-        let here = text[i..j]
-            .iter()
-            .map(|m| m.span.end)
-            .min()
-            .unwrap_or(usize::MAX);
-        for (m, s) in text[i..j].iter().zip(&mut scoped[i..j]) {
-            let end = m.span.end;
-            if m.evidence.is_strong() && (here < end || later <= end) {
-                *s = Some(scope(m));
-            }
+    let (mut few, mut many) = ([false; 8], Vec::new());
+    let holds = detect::stack_or_heap(&mut few, &mut many, text.len());
+    detect::mark_holders(text, holds, false);
+    for ((s, m), &holds) in scoped.iter_mut().zip(text).zip(holds.iter()) {
+        if holds {
+            *s = Some(scope(m));
         }
-        later = later.min(here);
-        j = i;
     }
 }
 
@@ -598,7 +581,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::{InScope, Scoped, hide_inside_names_in_scope, scope_holders};
-    use crate::detect::{Evidence, NameId, TextMatch};
+    use crate::detect::{TextMatch, tests::crowd_match};
     use crate::model::{
         Brand, BrandStatus, NiceClassSet, Office, ResourceId, Slug, Timestamp, Trademark,
         TrademarkKind, TrademarkStatus,
@@ -642,18 +625,7 @@ mod tests {
         proptest::collection::vec((0u32..6, 0usize..8, 1usize..5, 0u8..4), 0..24).prop_map(|raw| {
             let mut out: Vec<TextMatch> = raw
                 .into_iter()
-                .map(|(brand, start, len, kind)| TextMatch {
-                    brand,
-                    owner: brand % 3,
-                    evidence: match kind {
-                        0 | 1 => Evidence::TextExact,
-                        2 => Evidence::TextObfuscated,
-                        _ => Evidence::TextFuzzy { distance: 1 },
-                    },
-                    name: NameId(brand),
-                    span: start..start + len,
-                    preceded_by_compatibility_phrase: false,
-                })
+                .map(|(brand, start, len, kind)| crowd_match(brand, brand % 3, start, len, kind))
                 .collect();
             out.sort_by_key(|m| (m.span.start, m.evidence.rank(), m.brand, m.span.end));
             out
@@ -709,24 +681,10 @@ mod tests {
     /// inside it, and they are never scoped.
     #[test]
     fn matches_inside_an_in_scope_name_are_not_scoped() {
-        let mut text: Vec<TextMatch> = (1..=20)
-            .map(|brand| TextMatch {
-                brand,
-                owner: brand,
-                evidence: Evidence::TextExact,
-                name: NameId(brand),
-                span: 0..6,
-                preceded_by_compatibility_phrase: false,
-            })
-            .collect();
-        text.push(TextMatch {
-            brand: 0,
-            owner: 0,
-            evidence: Evidence::TextExact,
-            name: NameId(0),
-            span: 0..12,
-            preceded_by_compatibility_phrase: false,
-        });
+        // Twenty brands of their own owners on one span, one name of
+        // brand 0 around it.
+        let mut text: Vec<TextMatch> = (1..=20).map(|b| crowd_match(b, b, 0, 6, 0)).collect();
+        text.push(crowd_match(0, 0, 0, 12, 0));
         text.sort_by_key(|m| (m.span.start, m.evidence.rank(), m.brand, m.span.end));
         let mut scoped: Vec<Option<InScope<'static>>> = vec![None; text.len()];
         let mut scoped_brands = vec![];

@@ -2728,7 +2728,7 @@ const FEW_MATCHES: usize = 32;
 fn inside_few_owners(out: &[TextMatch], inside: &mut [bool]) -> bool {
     let is_fuzzy = |m: &TextMatch| matches!(m.evidence, Evidence::TextFuzzy { .. });
     // Each group's flags are read below before its marks overwrite them.
-    mark_holders(out, inside);
+    mark_holders(out, inside, true);
     let holds = inside;
     let mut reach = OwnerEnds::default(); // strong matches starting earlier
     let mut group = OwnerEnds::default(); // strong ones starting here
@@ -2772,15 +2772,17 @@ fn inside_few_owners(out: &[TextMatch], inside: &mut [bool]) -> bool {
 }
 
 /// Sets `holds[k]` for each strong match `out[k]` (`out` in [`order`])
-/// that may hold another: one inside its span with less text, or a fuzzy
-/// one with its very span; clears it for the rest. Only these can make a
-/// match inside a name ([`drop_matches_inside_names`]). One pass from the
-/// end, by the smallest end of the matches starting later (one starting
-/// later and ending no later is inside) and of those starting at the same
-/// place (all, and the fuzzy ones). A few more may be set (a later
-/// match's span may be empty, or a fuzzy one end earlier but start
+/// that may hold another: one inside its span with less text, or, with
+/// `same_span_fuzzy`, a fuzzy one with its very span; clears it for the
+/// rest. Only these can hide a match: inside a name of the same owner
+/// ([`drop_matches_inside_names`], with `same_span_fuzzy`), or inside
+/// another owner's name in scope (the listing check, without). One pass
+/// from the end, by the smallest end of the matches starting later (one
+/// starting later and ending no later is inside) and of those starting at
+/// the same place (all, and the fuzzy ones). A few more may be set (a
+/// later match's span may be empty, or a fuzzy one end earlier but start
 /// later): they hide nothing more.
-fn mark_holders(out: &[TextMatch], holds: &mut [bool]) {
+pub(crate) fn mark_holders(out: &[TextMatch], holds: &mut [bool], same_span_fuzzy: bool) {
     let is_fuzzy = |m: &TextMatch| matches!(m.evidence, Evidence::TextFuzzy { .. });
     debug_assert_eq!(out.len(), holds.len());
     let mut later = usize::MAX; // the smallest end of those starting later
@@ -2794,7 +2796,7 @@ fn mark_holders(out: &[TextMatch], holds: &mut [bool]) {
         let (mut here, mut fuzzy) = (usize::MAX, usize::MAX);
         for m in &out[i..j] {
             here = here.min(m.span.end);
-            if is_fuzzy(m) {
+            if same_span_fuzzy && is_fuzzy(m) {
                 fuzzy = fuzzy.min(m.span.end);
             }
         }

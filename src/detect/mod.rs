@@ -209,10 +209,10 @@ mod signal;
 mod vocabulary;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
-pub(crate) use index::stack_or_heap;
 pub use index::{BrandIndex, IndexError, ScanOptions};
+pub(crate) use index::{mark_holders, stack_or_heap};
 pub use layers::Layers;
 pub use signal::signal_terms;
 pub use vocabulary::{VocabularyInUse, add_ordinary_words};

@@ -2043,24 +2043,30 @@ proptest! {
     #[test]
     fn dropping_matches_inside_names_in_a_crowd_agrees_with_its_definition(
         mut matches in prop::collection::vec(
-            (0usize..6, 1usize..4, 0u8..4, 0u32..60).prop_map(|(start, len, kind, brand)| {
-                TextMatch {
-                    brand,
-                    owner: brand / 2,
-                    evidence: match kind {
-                        0 | 1 => Evidence::TextExact,
-                        2 => Evidence::TextObfuscated,
-                        _ => Evidence::TextFuzzy { distance: 1 },
-                    },
-                    name: NameId(brand),
-                    span: start..start + len,
-                    preceded_by_compatibility_phrase: false,
-                }
-            }),
+            (0u32..60, 0usize..6, 1usize..4, 0u8..4)
+                .prop_map(|(brand, start, len, kind)| crowd_match(brand, brand / 2, start, len, kind)),
             0..120,
         ),
     ) {
         drop_agrees_with_definition(&mut matches)?;
+    }
+}
+
+/// A match of a crowd of brands' names: brand `brand` of owner `owner` at
+/// `start..start + len`, exact for `kind` 0 and 1, obfuscated for 2, else
+/// fuzzy.
+pub(crate) fn crowd_match(brand: u32, owner: u32, start: usize, len: usize, kind: u8) -> TextMatch {
+    TextMatch {
+        brand,
+        owner,
+        evidence: match kind {
+            0 | 1 => Evidence::TextExact,
+            2 => Evidence::TextObfuscated,
+            _ => Evidence::TextFuzzy { distance: 1 },
+        },
+        name: NameId(brand),
+        span: start..start + len,
+        preceded_by_compatibility_phrase: false,
     }
 }
 
