@@ -336,10 +336,12 @@ fn first_occurrences(matches: &mut Vec<Match>) {
     };
     // Where each key's match is kept: among the first `keep`.
     let mut keep = 0;
-    let mut kept: Option<std::collections::HashMap<_, usize>> = (matches.len() > 32)
-        // Stuffed text, with perhaps thousands of brands: a map; else a
-        // scan of the few kept, without allocating.
-        .then(|| std::collections::HashMap::with_capacity(matches.len()));
+    let mut kept: Option<hashbrown::HashMap<_, usize>> = (matches.len() > 32)
+        // Stuffed text, with perhaps thousands of brands, or a Chinese
+        // title's crowd of brands sharing a short name: a map (hashed with
+        // foldhash, seeded per process; SipHash took a fifth of such a
+        // title's check), else a scan of the few kept, without allocating.
+        .then(|| hashbrown::HashMap::with_capacity(matches.len()));
     for i in 0..matches.len() {
         let k = key(&matches[i]);
         let at = match &kept {
