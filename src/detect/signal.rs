@@ -3,7 +3,9 @@
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::dfa::DFA;
+use aho_corasick::{AhoCorasick, Anchored, MatchKind};
 use unicode_normalization::UnicodeNormalization;
 
 use super::index::with_scratch;
@@ -190,6 +192,9 @@ const TEXT_SENSES: &[(&str, &[&str], &[&str])] = &[
 /// A small automaton over folded terms, with per-pattern boundary needs.
 struct TermSet {
     automaton: Option<AhoCorasick>,
+    /// The same terms as a DFA of aho-corasick's own, read by
+    /// [`terms_present`] to tell whether a text has any.
+    present: Option<DFA>,
     /// Per pattern: (needs a boundary before, needs a boundary after).
     edges: Vec<(bool, bool)>,
     /// Per pattern: the punctuation the term is written with (`:` of
@@ -404,8 +409,16 @@ impl TermSet {
             .match_kind(MatchKind::Standard)
             .build(&folded)
             .ok();
+        // No prefilter: a start state is then never special, and the
+        // search stops only at a match.
+        let present = DFA::builder()
+            .match_kind(MatchKind::Standard)
+            .prefilter(false)
+            .build(&folded)
+            .ok();
         Self {
             automaton,
+            present,
             edges,
             marks,
             senses,
@@ -501,12 +514,17 @@ pub(crate) fn signal_terms_in<N: SpanStart>(
     // Where the exact fold shows a term, its rules (other senses, `anti`)
     // decide: the obfuscation fold may read the words around it otherwise
     // (`AAA+Battery` is `aaatbattery` there, hiding the batteries).
+    let (in_exact, in_obf) = terms_present(&SIGNALS, exact, &SIGNALS_OBF, obf);
     let mut seen = Vec::new();
-    find_terms(&SIGNALS, text, exact, names, spans, Some(&mut seen), &[]);
-    // Sorted, for a binary search per term of the second pass (a text
-    // repeating a term thousands of times stays linear-logarithmic).
-    seen.sort_unstable_by_key(|r: &Range<usize>| (r.start, r.end));
-    find_terms(&SIGNALS_OBF, text, obf, names, spans, None, &seen);
+    if in_exact {
+        find_terms(&SIGNALS, text, exact, names, spans, Some(&mut seen), &[]);
+    }
+    if in_obf {
+        // Sorted, for a binary search per term of the second pass (a text
+        // repeating a term thousands of times stays linear-logarithmic).
+        seen.sort_unstable_by_key(|r: &Range<usize>| (r.start, r.end));
+        find_terms(&SIGNALS_OBF, text, obf, names, spans, None, &seen);
+    }
     spans.sort_unstable_by_key(|r| (r.start, r.end));
     // Merge overlapping spans in place.
     let mut kept = 0;
@@ -519,6 +537,51 @@ pub(crate) fn signal_terms_in<N: SpanStart>(
         }
     }
     spans.truncate(kept);
+}
+
+/// Whether `a`'s terms are in `x` and `b`'s in `y` (two folds of a text).
+/// Most texts have no term at all, and a search that stops at the first
+/// says so faster than the overlapping one. The two searches go a byte of
+/// each in turn: each step of one waits on the table read of its last, and
+/// the other's step fills that wait.
+fn terms_present(a: &TermSet, x: &FoldedText, b: &TermSet, y: &FoldedText) -> (bool, bool) {
+    let (x, y) = (x.as_str().as_bytes(), y.as_str().as_bytes());
+    let (Some(da), Some(db)) = (&a.present, &b.present) else {
+        return (a.automaton.is_some(), b.automaton.is_some());
+    };
+    let (Ok(mut s), Ok(mut t)) = (da.start_state(Anchored::No), db.start_state(Anchored::No))
+    else {
+        return (true, true);
+    };
+    let mut i = 0;
+    for (&p, &q) in x.iter().zip(y) {
+        if da.is_special(s) || db.is_special(t) {
+            break;
+        }
+        s = da.next_state(Anchored::No, s, p);
+        t = db.next_state(Anchored::No, t, q);
+        i += 1;
+    }
+    (rest_has_term(da, s, &x[i..]), rest_has_term(db, t, &y[i..]))
+}
+
+/// Whether `dfa`, in state `sid`, finds a term in what is left of a text.
+fn rest_has_term(dfa: &DFA, mut sid: StateID, rest: &[u8]) -> bool {
+    let mut rest = rest.iter();
+    loop {
+        if dfa.is_special(sid) {
+            if dfa.is_match(sid) {
+                return true;
+            }
+            if dfa.is_dead(sid) {
+                return false;
+            }
+        }
+        let Some(&byte) = rest.next() else {
+            return false;
+        };
+        sid = dfa.next_state(Anchored::No, sid, byte);
+    }
 }
 
 /// The terms of `set` in `folded` (a fold of `text` at the set's level),
@@ -537,11 +600,6 @@ fn find_terms<N: SpanStart>(
     let Some(automaton) = &set.automaton else {
         return;
     };
-    // Most texts have no term at all: a search that stops at the first
-    // says so faster than the overlapping one.
-    if !automaton.is_match(folded.as_str()) {
-        return;
-    }
     // Whether the text speaks of the goods that give a pattern another
     // sense, once per pattern ([`TEXT_SENSES`]).
     let mut speaks: Vec<(usize, bool)> = Vec::new();
@@ -952,5 +1010,66 @@ mod tests {
     fn cjk_terms_match_anywhere() {
         assert_eq!(found("卡地亚高仿手表"), ["高仿"]);
         assert_eq!(found("原单复刻A货"), ["原单", "复刻", "A货"]);
+    }
+
+    /// Texts of words, some of them signal terms or near them, and
+    /// characters the folds rewrite.
+    fn texts() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let word = prop_oneof![
+            proptest::sample::select(SIGNAL_TERMS).prop_map(str::to_owned),
+            proptest::sample::select(vec![
+                "rep",
+                "lica",
+                "f4ke",
+                "R3pl1ca",
+                "m",
+                "rn",
+                "1",
+                ":",
+                "高",
+                "仿",
+                "A",
+                "aa",
+                "Mirror",
+                "qua1ity",
+                "r.e.p.l.i.c.a",
+                "ｆａｋｅ",
+                "\u{200b}",
+                "bag",
+            ])
+            .prop_map(str::to_owned),
+            "\\PC{0,6}",
+        ];
+        let sep = proptest::sample::select(vec!["", " ", "-", ".", "  "]);
+        proptest::collection::vec((word, sep), 0..8).prop_map(|parts| {
+            parts
+                .into_iter()
+                .flat_map(|(w, s)| [w, s.to_owned()])
+                .collect()
+        })
+    }
+
+    proptest::proptest! {
+        /// The two folds read in one loop find a term where, and only
+        /// where, each set's own automaton does.
+        #[test]
+        fn terms_present_agrees_with_each_automaton(text in texts()) {
+            let (mut exact, mut obf) = (FoldedText::new(), FoldedText::new());
+            exact.fold(&text, Level::Exact);
+            obf.fold(&text, Level::Obfuscation);
+            let is_match = |set: &TermSet, folded: &FoldedText| {
+                set.automaton.as_ref().is_some_and(|a| a.is_match(folded.as_str()))
+            };
+            proptest::prop_assert_eq!(
+                terms_present(&SIGNALS, &exact, &SIGNALS_OBF, &obf),
+                (is_match(&SIGNALS, &exact), is_match(&SIGNALS_OBF, &obf)),
+            );
+            // Either way round, whichever text is the longer.
+            proptest::prop_assert_eq!(
+                terms_present(&SIGNALS_OBF, &obf, &SIGNALS, &exact),
+                (is_match(&SIGNALS_OBF, &obf), is_match(&SIGNALS, &exact)),
+            );
+        }
     }
 }
