@@ -541,28 +541,41 @@ pub(crate) fn signal_terms_in<N: SpanStart>(
 
 /// Whether `a`'s terms are in `x` and `b`'s in `y` (two folds of a text).
 /// Most texts have no term at all, and a search that stops at the first
-/// says so faster than the overlapping one. The two searches go a byte of
-/// each in turn: each step of one waits on the table read of its last, and
-/// the other's step fills that wait.
+/// says so faster than the overlapping one. Each step of a search waits on
+/// the table read of its last, so four go a byte of each in turn, the
+/// others' steps filling that wait: each fold's first half, read on as far
+/// as a term begun there can reach, and its second half.
 fn terms_present(a: &TermSet, x: &FoldedText, b: &TermSet, y: &FoldedText) -> (bool, bool) {
     let (x, y) = (x.as_str().as_bytes(), y.as_str().as_bytes());
     let (Some(da), Some(db)) = (&a.present, &b.present) else {
         return (a.automaton.is_some(), b.automaton.is_some());
     };
-    let (Ok(mut s), Ok(mut t)) = (da.start_state(Anchored::No), db.start_state(Anchored::No))
-    else {
+    let (Ok(sa), Ok(sb)) = (da.start_state(Anchored::No), db.start_state(Anchored::No)) else {
         return (true, true);
     };
+    let [x1, x2] = halves(da, x);
+    let [y1, y2] = halves(db, y);
+    let dfas = [da, da, db, db];
+    let texts = [x1, x2, y1, y2];
+    let mut sids = [sa, sa, sb, sb];
+    let steps = texts.iter().map(|t| t.len()).min().unwrap_or(0);
     let mut i = 0;
-    for (&p, &q) in x.iter().zip(y) {
-        if da.is_special(s) || db.is_special(t) {
-            break;
+    while i < steps && !(0..4).any(|l| dfas[l].is_special(sids[l])) {
+        for l in 0..4 {
+            sids[l] = dfas[l].next_state(Anchored::No, sids[l], texts[l][i]);
         }
-        s = da.next_state(Anchored::No, s, p);
-        t = db.next_state(Anchored::No, t, q);
         i += 1;
     }
-    (rest_has_term(da, s, &x[i..]), rest_has_term(db, t, &y[i..]))
+    let found = |l: usize| rest_has_term(dfas[l], sids[l], &texts[l][i..]);
+    (found(0) || found(1), found(2) || found(3))
+}
+
+/// `text`'s first half, read on as far as a term of `dfa` that begins in
+/// it can reach, and its second half.
+fn halves<'t>(dfa: &DFA, text: &'t [u8]) -> [&'t [u8]; 2] {
+    let mid = text.len() / 2;
+    let reach = (mid + dfa.max_pattern_len().saturating_sub(1)).min(text.len());
+    [&text[..reach], &text[mid..]]
 }
 
 /// Whether `dfa`, in state `sid`, finds a term in what is left of a text.
@@ -1042,12 +1055,42 @@ mod tests {
             "\\PC{0,6}",
         ];
         let sep = proptest::sample::select(vec!["", " ", "-", ".", "  "]);
-        proptest::collection::vec((word, sep), 0..8).prop_map(|parts| {
+        proptest::collection::vec((word, sep), 0..16).prop_map(|parts| {
             parts
                 .into_iter()
                 .flat_map(|(w, s)| [w, s.to_owned()])
                 .collect()
         })
+    }
+
+    /// Every term, at every place around the middles the search splits
+    /// the folds at, found where each set's own automaton finds it.
+    #[test]
+    fn terms_present_finds_a_term_wherever_it_stands() {
+        let (mut exact, mut obf) = (FoldedText::new(), FoldedText::new());
+        for term in SIGNAL_TERMS {
+            for before in 0..24 {
+                for after in 0..24 {
+                    let text = format!("{} {term} {}", "q".repeat(before), "q".repeat(after));
+                    exact.fold(&text, Level::Exact);
+                    obf.fold(&text, Level::Obfuscation);
+                    let expected = (
+                        SIGNALS.automaton.as_ref().unwrap().is_match(exact.as_str()),
+                        SIGNALS_OBF
+                            .automaton
+                            .as_ref()
+                            .unwrap()
+                            .is_match(obf.as_str()),
+                    );
+                    assert!(expected.0 || expected.1, "{text}");
+                    assert_eq!(
+                        terms_present(&SIGNALS, &exact, &SIGNALS_OBF, &obf),
+                        expected,
+                        "{text}"
+                    );
+                }
+            }
+        }
     }
 
     proptest::proptest! {
