@@ -583,7 +583,8 @@ mod tests {
     use proptest::prelude::*;
 
     use super::{InScope, Scoped, hide_inside_names_in_scope, scope_holders};
-    use crate::detect::{TextMatch, tests::crowd_match};
+    use crate::detect::TextMatch;
+    use crate::detect::tests::{crowd_match, in_scan_order};
     use crate::model::{
         Brand, BrandStatus, NiceClassSet, Office, ResourceId, Slug, Timestamp, Trademark,
         TrademarkKind, TrademarkStatus,
@@ -629,7 +630,7 @@ mod tests {
                 .into_iter()
                 .map(|(brand, start, len, kind)| crowd_match(brand, brand % 3, start, len, kind))
                 .collect();
-            out.sort_by_key(|m| (m.span.start, m.evidence.rank(), m.brand, m.span.end));
+            in_scan_order(&mut out);
             out
         })
     }
@@ -687,7 +688,7 @@ mod tests {
         // brand 0 around it.
         let mut text: Vec<TextMatch> = (1..=20).map(|b| crowd_match(b, b, 0, 6, 0)).collect();
         text.push(crowd_match(0, 0, 0, 12, 0));
-        text.sort_by_key(|m| (m.span.start, m.evidence.rank(), m.brand, m.span.end));
+        in_scan_order(&mut text);
         let mut scoped: Vec<Option<InScope<'static>>> = vec![None; text.len()];
         let mut scoped_brands = vec![];
         scope_holders(&text, &mut scoped, |m| {

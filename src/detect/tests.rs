@@ -2070,10 +2070,16 @@ pub(crate) fn crowd_match(brand: u32, owner: u32, start: usize, len: usize, kind
     }
 }
 
+/// Puts `matches` in the order scans report them (by span start, then
+/// strongest evidence, then brand).
+pub(crate) fn in_scan_order(matches: &mut [TextMatch]) {
+    super::index::order(matches);
+}
+
 /// Puts `matches` in scan order, drops those inside names, and compares
 /// what is kept with the definition.
 fn drop_agrees_with_definition(matches: &mut Vec<TextMatch>) -> Result<(), TestCaseError> {
-    index::order(matches);
+    in_scan_order(matches);
     let strong = |m: &TextMatch| !matches!(m.evidence, Evidence::TextFuzzy { .. });
     let expected: Vec<TextMatch> = matches
         .iter()
