@@ -1362,23 +1362,33 @@ impl BrandIndex {
             if !(on_boundary || self.unbounded_first[usize::from(b)]) {
                 continue;
             }
-            // A walk that ends inside its word finding nothing is
-            // remembered by that word's bytes: words repeat across texts,
-            // and a walk's state reads wait on each other.
+            // A walk that ends inside its word, finding at most one
+            // pattern, is remembered by that word's bytes: words repeat
+            // across texts, and a walk's state reads wait on each other.
+            let mut report = |pattern: usize, to: usize| {
+                if on_boundary || self.pattern_edges[pattern] & EDGE_LEFT == 0 {
+                    found.push((offset(pattern), offset(from), offset(to)));
+                }
+            };
             let key = WalkKey::at(joined, at, from);
             let read = match walks.get(key) {
-                Some(read) => read,
+                Some((read, pattern)) => {
+                    if let Some((pattern, len)) = pattern {
+                        report(pattern, from + len);
+                    }
+                    read
+                }
                 None => {
-                    let mut any = false;
+                    let (mut count, mut first) = (0, (0, 0));
                     let read = self.names_at(joined, from, |pattern, to| {
-                        any = true;
-                        if on_boundary || self.pattern_edges[pattern] & EDGE_LEFT == 0 {
-                            found.push((offset(pattern), offset(from), offset(to)));
-                        }
+                        count += 1;
+                        first = (pattern, to - from);
+                        report(pattern, to);
                     });
-                    // It ended there (not at the text's end), within the key.
-                    if !any && from + read < joined.len() {
-                        walks.insert(key, read);
+                    // It ended there (not at the text's end), within the
+                    // key, finding no more than a slot holds.
+                    if count <= 1 && from + read < joined.len() {
+                        walks.insert(key, read, (count == 1).then_some(first));
                     }
                     read
                 }
@@ -2116,20 +2126,24 @@ impl WalkKey {
     }
 }
 
-/// A thread's memo of the automaton's anchored walks that found no
-/// pattern and ended (read a byte no pattern continues with) within their
-/// [`WalkKey`]: how many bytes each read, which depends on those bytes
-/// alone. Direct-mapped: a walk whose slot another took walks again.
+/// A thread's memo of the automaton's anchored walks that found at most
+/// one pattern and ended (read a byte no pattern continues with) within
+/// their [`WalkKey`]: how many bytes each read and the pattern it found,
+/// which depend on those bytes alone. Direct-mapped: a walk whose slot
+/// another took walks again.
 #[derive(Debug, Default)]
 struct WalkMemo {
-    /// The key with the bytes read in the top 4 bits; 0 is an empty slot
-    /// (a key has a byte).
+    /// The key, [`WalkMemo::FOUND`] if the walk found a pattern, and the
+    /// bytes read in the top 4 bits; 0 is an empty slot (a key has a byte).
     slots: Vec<u64>,
+    /// Per slot, the pattern found times 8 plus its length.
+    patterns: Vec<u32>,
 }
 
 impl WalkMemo {
-    /// `1 << BITS` slots of 8 bytes: 32 KiB.
+    /// `1 << BITS` slots of 12 bytes: 48 KiB.
     const BITS: u32 = 12;
+    const FOUND: u64 = 1 << 59;
     const READ: u32 = 60;
 
     #[inline]
@@ -2137,24 +2151,49 @@ impl WalkMemo {
         (key.0.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - Self::BITS)) as usize
     }
 
+    /// The bytes the walk of `key` read, and the pattern it found with
+    /// its length.
     #[inline]
-    fn get(&self, key: WalkKey) -> Option<usize> {
-        let slot = *self.slots.get(Self::slot(key))?;
-        (slot & ((1 << Self::READ) - 1) == key.0).then_some((slot >> Self::READ) as usize)
+    fn get(&self, key: WalkKey) -> Option<(usize, Option<(usize, usize)>)> {
+        let at = Self::slot(key);
+        let slot = *self.slots.get(at)?;
+        if slot & (Self::FOUND - 1) != key.0 {
+            return None;
+        }
+        let read = (slot >> Self::READ) as usize;
+        if slot & Self::FOUND == 0 {
+            return Some((read, None));
+        }
+        let found = *self.patterns.get(at)?;
+        Some((read, Some(((found >> 3) as usize, (found & 7) as usize))))
     }
 
-    /// Remembers that the walk of `key` read `read` bytes, if they are
-    /// within it.
+    /// Remembers that the walk of `key` read `read` bytes and found
+    /// `found` (a pattern and its length), if they are within it.
     #[inline]
-    fn insert(&mut self, key: WalkKey, read: usize) {
+    fn insert(&mut self, key: WalkKey, read: usize, found: Option<(usize, usize)>) {
         if read > key.len() {
             return;
         }
+        let found = match found.map(|(p, len)| u32::try_from(p).map(|p| (p, len))) {
+            None => None,
+            Some(Ok((pattern, len))) if pattern < 1 << 29 && len < 8 => {
+                Some((pattern << 3) | len as u32)
+            }
+            // Past what a slot holds: walked each time.
+            Some(_) => return,
+        };
         if self.slots.is_empty() {
             self.slots.resize(1 << Self::BITS, 0);
+            self.patterns.resize(1 << Self::BITS, 0);
         }
-        if let Some(slot) = self.slots.get_mut(Self::slot(key)) {
+        let at = Self::slot(key);
+        if let (Some(slot), Some(pattern)) = (self.slots.get_mut(at), self.patterns.get_mut(at)) {
             *slot = key.0 | ((read as u64) << Self::READ);
+            if let Some(found) = found {
+                *slot |= Self::FOUND;
+                *pattern = found;
+            }
         }
     }
 
@@ -2163,7 +2202,7 @@ impl WalkMemo {
     }
 
     fn bytes(&self) -> usize {
-        self.slots.capacity() * 8
+        self.slots.capacity() * 8 + self.patterns.capacity() * 4
     }
 }
 
@@ -3592,7 +3631,8 @@ mod anchored_tests {
     }
 
     /// A walk that read past its word, or to the text's end, is not
-    /// remembered by the word: what follows the word decides it.
+    /// remembered by the word: what follows the word decides it. One that
+    /// found two patterns (`lu` and `lumo` in `lumos`) is not either.
     #[test]
     fn walks_past_their_word_are_not_remembered_by_it() {
         for text in [
@@ -3603,6 +3643,8 @@ mod anchored_tests {
             "tessaro",
             "lu",
             "Lu mo",
+            "lumos",
+            "lumos",
         ] {
             let (anchored, reference) = both(&INDEX, text);
             assert!(!reference.is_empty() || text.contains("maison"), "{text:?}");
