@@ -318,7 +318,8 @@ struct WordMemo {
     by_number: Vec<Option<WordLookup>>,
     /// What runs of several words found, by their words' numbers.
     runs: RunMemo,
-    /// The automaton's walks that found nothing, by the bytes they read.
+    /// The automaton's walks that found at most one pattern, by the bytes
+    /// they read ([`WalkMemo`]).
     walks: WalkMemo,
     /// Lookups answered from the memo, and made afresh, on this thread.
     hits: u64,
