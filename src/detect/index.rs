@@ -15,7 +15,7 @@ use super::normalize::{
     self, BOUNDARY, CJK, FoldedText, I_ORIGIN, L_ORIGIN, SMALL, WORD, fold_both, is_cjk,
 };
 use super::run_memo::{Hits, NO_WORD, RUN_WORDS, RunKey, RunMemo};
-use super::runs::{self, FuzzyIds, RunName, SharedExtras, WordExtras, Words};
+use super::runs::{self, ExtrasAt, FuzzyIds, RunName, WordExtras, Words};
 use super::signal::compatibility_phrase_before;
 use super::vocabulary;
 use super::{BrandEntry, Evidence, LogoMatch, NameId, TextMatch};
@@ -288,8 +288,8 @@ struct WordLookup {
     /// remembered by.
     id: u32,
     /// What it found for runs of several words: the pieces and anchor
-    /// markers among its candidates.
-    extras: SharedExtras,
+    /// markers among its candidates, in [`WordMemo::extras`].
+    extras: ExtrasAt,
     /// The candidate names within their distance of the word, with it.
     hits: Hits,
     /// The word is an ordinary word ([`vocabulary`]): its hits at a
@@ -316,6 +316,9 @@ struct WordMemo {
     /// scan's overlay, after its base) finds its own lookup of a word at
     /// that number, with no key to make, hash or compare.
     by_number: Vec<Option<WordLookup>>,
+    /// What its words found for runs of several words, where more than
+    /// nothing ([`WordLookup::extras`]).
+    extras: Vec<WordExtras>,
     /// What runs of several words found, by their words' numbers.
     runs: RunMemo,
     /// The automaton's walks that found at most one pattern, by the bytes
@@ -331,6 +334,7 @@ impl WordMemo {
     fn clear(&mut self) {
         self.words.clear();
         self.by_number.clear();
+        self.extras.clear();
         self.runs.clear();
         self.epoch += 1;
     }
@@ -351,7 +355,7 @@ impl WordMemo {
             MemoKey::Short(..) => 0,
             MemoKey::Boxed(key) => 4 * key.len(),
         };
-        let value = |v: &WordLookup| WordExtras::bytes(&v.extras) + 8 * v.hits.len();
+        let value = |v: &WordLookup| 8 * v.hits.len();
         let words: usize = self.words.iter().map(|(k, v)| boxed(k) + value(v)).sum();
         let numbered: usize = self.by_number.iter().flatten().map(value).sum();
         let word_slot = std::mem::size_of::<(MemoKey, WordLookup)>() + 1;
@@ -360,6 +364,7 @@ impl WordMemo {
             + word_slot * self.words.capacity()
             + numbered
             + number_slot * self.by_number.capacity()
+            + WordExtras::bytes(&self.extras)
             + self.runs.bytes()
             + self.walks.bytes()
     }
@@ -1650,7 +1655,7 @@ impl BrandIndex {
             let names = candidates.partition_point(|&c| ids.is_name(c));
             WordLookup {
                 id,
-                extras: WordExtras::shared(ids, &candidates[names..]),
+                extras: WordExtras::add(ids, &candidates[names..], &mut memo.extras),
                 hits,
                 ordinary: vocabulary::is_ordinary(word),
             }
@@ -1697,7 +1702,7 @@ impl BrandIndex {
                 report(&lookup.hits, (w, w), true, &|_| false, out);
             }
             if several {
-                runs.push(b - a, &lookup.extras);
+                runs.push(b - a, lookup.extras);
             }
         }
         if others.is_none() {
@@ -1747,10 +1752,11 @@ impl BrandIndex {
                     merge_query(query, merged);
                     // A run that none of the ways of `runs.rs` can reach,
                     // and that is no name joined, finds nothing.
-                    let hits = if runs.may_reach((first, last), run.len())
+                    let words = runs.reading(&memo.extras);
+                    let hits = if words.may_reach((first, last), run.len())
                         || self.fuzzy.may_be_name(merged)
                     {
-                        runs.run_candidates(
+                        words.run_candidates(
                             ids,
                             &self.fuzzy,
                             (first, last),

@@ -36,8 +36,6 @@
 //! per distinct first or last word), then shared anchor markers (side and
 //! name length), then direct anchor markers (name and side).
 
-use std::rc::Rc;
-
 use super::fuzzy::{self, ExactKey, FuzzyIndex, FuzzyName, HashScratch, key_hash};
 
 /// A word of a run anchors a lookup (exact prefix or suffix of a name) only
@@ -313,9 +311,9 @@ fn pieces_and_anchors<'a>(
     (ids, groups, keys)
 }
 
-/// Per word of a text: what its lookup found for the runs it starts or
-/// ends, shared with the word memo that keeps it (most runs are
-/// remembered, so what a word found is read only for the few that are
+/// Per word of a text: its length, and where the word memo keeps what its
+/// lookup found for the runs it starts or ends ([`ExtrasAt`]; most runs
+/// are remembered, so what a word found is read only for the few that are
 /// not). Reused between scans.
 #[derive(Debug, Default)]
 pub(crate) struct Words {
@@ -329,7 +327,7 @@ const SUFFIXED: usize = 3;
 
 /// What a word's lookup found for runs of several words, besides names
 /// (its candidate ids past the names, sorted, read once): a pure function
-/// of the index and the word, so the word memo keeps it ([`SharedExtras`]).
+/// of the index and the word, so the word memo keeps it ([`ExtrasAt`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct WordExtras {
     /// The entries of [`FIRSTS`] (piece groups of first words within
@@ -345,16 +343,28 @@ pub(crate) struct WordExtras {
     suffix: Lengths,
 }
 
-/// A word's [`WordExtras`] as the word memo and [`Words`] both hold them:
-/// `None` for a word that found nothing for runs (most words), so that
-/// it costs no allocation.
-pub(crate) type SharedExtras = Option<Rc<WordExtras>>;
+/// Where a word's [`WordExtras`] are in the list its word memo keeps of
+/// them, as the memo's lookup and [`Words`] both hold it: an index, so that
+/// neither counts references, or [`NO_EXTRAS`] for a word that found
+/// nothing for runs (most words), which costs no entry.
+pub(crate) type ExtrasAt = u32;
+
+/// The [`ExtrasAt`] of a word that found nothing for runs.
+pub(crate) const NO_EXTRAS: ExtrasAt = u32::MAX;
 
 impl WordExtras {
-    /// [`WordExtras::of`], shared.
-    pub(crate) fn shared(ids: &FuzzyIds, extras: &[u32]) -> SharedExtras {
+    /// [`WordExtras::of`], added to `list` unless it is empty: where it is.
+    /// A memo holds far fewer than `u32::MAX` words; past that, a word's
+    /// extras would read as none.
+    pub(crate) fn add(ids: &FuzzyIds, extras: &[u32], list: &mut Vec<WordExtras>) -> ExtrasAt {
         let extras = Self::of(ids, extras);
-        (extras != Self::default()).then(|| Rc::new(extras))
+        match u32::try_from(list.len()) {
+            Ok(at) if at != NO_EXTRAS && extras != Self::default() => {
+                list.push(extras);
+                at
+            }
+            _ => NO_EXTRAS,
+        }
     }
 
     /// Sorts a word's extra candidate ids (`extras`, sorted) into what runs
@@ -397,12 +407,10 @@ impl WordExtras {
         }
     }
 
-    /// Heap bytes held, shared or not ([`SharedExtras`]).
-    pub(crate) fn bytes(extras: &SharedExtras) -> usize {
-        extras.as_ref().map_or(0, |e| {
-            // The shared allocation: two counts and the value.
-            2 * std::mem::size_of::<usize>() + std::mem::size_of::<Self>() + 4 * e.ids.len()
-        })
+    /// Heap bytes held by a memo's `list` of them.
+    pub(crate) fn bytes(list: &Vec<WordExtras>) -> usize {
+        list.capacity() * std::mem::size_of::<Self>()
+            + list.iter().map(|e| 4 * e.ids.len()).sum::<usize>()
     }
 
     /// One of the four lists ([`FIRSTS`], [`LASTS`], [`PREFIXED`],
@@ -415,29 +423,43 @@ impl WordExtras {
     }
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 struct WordInfo {
     /// Characters.
     len: usize,
     /// What the word's lookup found for runs.
-    extras: SharedExtras,
+    extras: ExtrasAt,
 }
 
-impl WordInfo {
+/// A word's extras as found in its memo's `list` ([`WordInfo::extras`]).
+#[derive(Clone, Copy)]
+struct Found<'a> {
+    len: usize,
+    extras: Option<&'a WordExtras>,
+}
+
+impl<'a> Found<'a> {
+    fn of(info: &WordInfo, list: &'a [WordExtras]) -> Self {
+        Self {
+            len: info.len,
+            extras: list.get(info.extras as usize),
+        }
+    }
+
     /// One of its lists ([`WordExtras::list`]); empty if it found nothing.
-    fn list(&self, list: usize) -> &[u32] {
-        self.extras.as_deref().map_or(&[], |e| e.list(list))
+    fn list(self, list: usize) -> &'a [u32] {
+        self.extras.map_or(&[], |e| e.list(list))
     }
 
     /// The lengths of names the word is an exact prefix anchor of (shared
     /// markers).
-    fn prefix(&self) -> Lengths {
-        self.extras.as_deref().map_or(0, |e| e.prefix)
+    fn prefix(self) -> Lengths {
+        self.extras.map_or(0, |e| e.prefix)
     }
 
     /// The lengths of names the word is an exact suffix anchor of.
-    fn suffix(&self) -> Lengths {
-        self.extras.as_deref().map_or(0, |e| e.suffix)
+    fn suffix(self) -> Lengths {
+        self.extras.map_or(0, |e| e.suffix)
     }
 }
 
@@ -447,21 +469,40 @@ impl Words {
         self.info.clear();
     }
 
-    /// Records the next word of `len` characters from what its lookup
-    /// found for runs ([`WordExtras`]).
-    pub(crate) fn push(&mut self, len: usize, extras: &SharedExtras) {
-        self.info.push(WordInfo {
-            len,
-            extras: extras.clone(),
-        });
+    /// Records the next word of `len` characters from where its memo
+    /// keeps what its lookup found for runs ([`WordExtras`]).
+    pub(crate) fn push(&mut self, len: usize, extras: ExtrasAt) {
+        self.info.push(WordInfo { len, extras });
+    }
+
+    /// These words read with `list`, the word memo's list of extras they
+    /// point into.
+    pub(crate) fn reading<'a>(&'a self, list: &'a [WordExtras]) -> WordsIn<'a> {
+        WordsIn { words: self, list }
+    }
+}
+
+/// [`Words`] with their memo's list of extras ([`Words::reading`]).
+#[derive(Clone, Copy)]
+pub(crate) struct WordsIn<'a> {
+    words: &'a Words,
+    list: &'a [WordExtras],
+}
+
+impl<'a> WordsIn<'a> {
+    /// Words `first` and `last` with their extras.
+    fn ends(self, (first, last): (usize, usize)) -> Option<(Found<'a>, Found<'a>)> {
+        let info = &self.words.info;
+        let (f, l) = (info.get(first)?, info.get(last)?);
+        Some((Found::of(f, self.list), Found::of(l, self.list)))
     }
 
     /// Whether the run of words `first..=last`, `len` characters joined,
     /// can have a candidate word by word or anchored (see
-    /// [`Words::run_candidates`]; the joined way is the Bloom filter's to
+    /// [`WordsIn::run_candidates`]; the joined way is the Bloom filter's to
     /// tell). Most runs of three words cannot, and then need no lookup.
-    pub(crate) fn may_reach(&self, (first, last): (usize, usize), len: usize) -> bool {
-        let (Some(f), Some(l)) = (self.info.get(first), self.info.get(last)) else {
+    pub(crate) fn may_reach(self, run: (usize, usize), len: usize) -> bool {
+        let Some((f, l)) = self.ends(run) else {
             return false;
         };
         (!f.list(FIRSTS).is_empty() && !l.list(LASTS).is_empty())
@@ -474,16 +515,16 @@ impl Words {
     /// Candidate names (unverified, sorted, deduplicated) for the run of
     /// words `first..=last` whose joined characters are `query` into `out`.
     pub(crate) fn run_candidates(
-        &self,
+        self,
         ids: &FuzzyIds,
         fuzzy: &FuzzyIndex,
-        (first, last): (usize, usize),
+        run: (usize, usize),
         query: &[u32],
         hash: &mut HashScratch,
         out: &mut Vec<u32>,
     ) {
         out.clear();
-        let (Some(f), Some(l)) = (self.info.get(first), self.info.get(last)) else {
+        let Some((f, l)) = self.ends(run) else {
             return;
         };
         let len = query.len();
@@ -581,8 +622,9 @@ mod tests {
         assert_eq!(anchored_reach(1 << 8 | 1 << 12, 10), Some(2));
     }
 
-    /// A word's extra ids are sorted once into the lists runs read, and
-    /// each word recorded from them gets its own ranges of those lists.
+    /// A word's extra ids are sorted once into the lists runs read and
+    /// kept in its memo's list (nothing kept for a word without any), and
+    /// each word recorded from them reads its own lists there.
     #[test]
     fn word_extras_sort_ids_into_the_lists_runs_read() {
         let ids = FuzzyIds {
@@ -610,25 +652,32 @@ mod tests {
         assert_eq!(&*first.ids, &[0, 2, 1, 4, 9, 7]);
         assert_eq!(first.ends, [2, 3, 5, 6]);
         assert_eq!((first.prefix, first.suffix), (1 << 3, 1 << 5));
-        let second = WordExtras::shared(&ids, &[11, direct(2, 1)]);
+        let mut list = vec![WordExtras::default()];
+        let at_first = WordExtras::add(&ids, &extras, &mut list);
+        let at_second = WordExtras::add(&ids, &[11, direct(2, 1)], &mut list);
         let none = WordExtras::of(&ids, &[]);
         assert_eq!(none, WordExtras::default());
-        assert_eq!(WordExtras::shared(&ids, &[]), None, "nothing to share");
+        assert_eq!(
+            WordExtras::add(&ids, &[], &mut list),
+            NO_EXTRAS,
+            "nothing to keep"
+        );
+        assert_eq!((at_first, at_second, list.len()), (1, 2, 3));
+        assert_eq!(list[1], first);
 
         let mut words = Words::default();
-        words.push(6, &Some(Rc::new(first)));
-        words.push(3, &None);
-        words.push(5, &second);
+        words.push(6, at_first);
+        words.push(3, NO_EXTRAS);
+        words.push(5, at_second);
+        let found = |w: usize| Found::of(&words.info[w], &list);
         let lists =
-            |w: usize| -> [Vec<u32>; 4] { std::array::from_fn(|l| words.info[w].list(l).to_vec()) };
+            |w: usize| -> [Vec<u32>; 4] { std::array::from_fn(|l| found(w).list(l).to_vec()) };
         assert_eq!(lists(0), [vec![0, 2], vec![1], vec![4, 9], vec![7]]);
         assert!(lists(1).iter().all(Vec::is_empty));
         assert_eq!(lists(2), [vec![], vec![1], vec![], vec![2]]);
         assert_eq!(
-            words
-                .info
-                .iter()
-                .map(|i| (i.len, i.prefix(), i.suffix()))
+            (0..3)
+                .map(|w| (found(w).len, found(w).prefix(), found(w).suffix()))
                 .collect::<Vec<_>>(),
             [(6, 1 << 3, 1 << 5), (3, 0, 0), (5, 0, 0)]
         );
