@@ -145,35 +145,69 @@ impl Authorizations {
         platform: &Slug,
         seller: &str,
     ) -> Vec<Arc<Authorization>> {
-        let mut out = Vec::new();
-        for i in self
+        self.seller_entries(brand, platform, seller)
+            .map(Entry::materialize)
+            .collect()
+    }
+
+    /// Of [`Authorizations::of_seller`], the first that `rank` ranks
+    /// lowest, with its rank. `rank` reads each one's terms where they are
+    /// kept ([`Grant`]); only the one chosen is made into an
+    /// [`Authorization`].
+    pub(crate) fn best_of_seller<R: PartialOrd>(
+        &self,
+        brand: &Slug,
+        platform: &Slug,
+        seller: &str,
+        mut rank: impl FnMut(Grant<'_>) -> R,
+    ) -> Option<(R, Arc<Authorization>)> {
+        let mut best: Option<(R, Entry<'_>)> = None;
+        for entry in self.seller_entries(brand, platform, seller) {
+            let r = rank(entry.grant());
+            if best.as_ref().is_none_or(|(b, _)| r < *b) {
+                best = Some((r, entry));
+            }
+        }
+        best.map(|(r, entry)| (r, entry.materialize()))
+    }
+
+    /// The entries of [`Authorizations::of_seller`]: the base's records
+    /// the overlay has not changed, then the overlay's.
+    fn seller_entries<'a>(
+        &'a self,
+        brand: &'a Slug,
+        platform: &'a Slug,
+        seller: &'a str,
+    ) -> impl Iterator<Item = Entry<'a>> + 'a {
+        let base = self
             .base
             .of_seller(brand.as_str(), platform.as_str(), seller)
-        {
-            if !self.overlay.is_empty() {
-                let id = ResourceId::from_stored(self.base.id(i));
-                if self.overlay.contains_key(&(brand.clone(), id)) {
-                    // Changed since the base: the overlay has the truth.
-                    continue;
-                }
-            }
-            out.push(Arc::new(self.base.materialize(i)));
-        }
-        if self.overlay_sellers.is_empty() {
-            return out;
-        }
-        let key = (brand.clone(), platform.clone(), Arc::from(seller));
-        if let Some(ids) = self.overlay_sellers.get(&key) {
-            for id in ids.iter() {
-                match self.overlay.get(&(brand.clone(), id.clone())) {
+            // Changed since the base: the overlay has the truth.
+            .filter(move |&i| {
+                self.overlay.is_empty()
+                    || !self
+                        .overlay
+                        .contains_key(&(brand.clone(), ResourceId::from_stored(self.base.id(i))))
+            })
+            .map(|i| Entry::Base(&self.base, i));
+        let ids = if self.overlay_sellers.is_empty() {
+            None
+        } else {
+            self.overlay_sellers
+                .get(&(brand.clone(), platform.clone(), Arc::from(seller)))
+        };
+        let overlay = ids
+            .into_iter()
+            .flat_map(|ids| ids.iter())
+            .filter_map(
+                move |id| match self.overlay.get(&(brand.clone(), id.clone())) {
                     Some(Some(a)) if a.platform == *platform && a.seller_account == seller => {
-                        out.push(a.clone())
+                        Some(Entry::Overlay(a))
                     }
-                    _ => {}
-                }
-            }
-        }
-        out
+                    _ => None,
+                },
+            );
+        base.chain(overlay)
     }
 
     /// `brand`'s authorizations in id order, after the id `after`, each
@@ -658,14 +692,30 @@ impl Base {
             })
     }
 
+    /// Record `i`'s time in `slot` ([`VALID_FROM`] …).
+    fn time(&self, i: usize, slot: usize) -> Timestamp {
+        let r = &self.records[i];
+        let nanos = i128::from(r.secs[slot]) * 1_000_000_000 + i128::from(r.nanos[slot]);
+        // Every stored value came from a valid timestamp.
+        Timestamp::from_unix_timestamp_nanos(nanos).unwrap_or(Timestamp::UNIX_EPOCH)
+    }
+
+    /// Record `i`'s terms, read where they are kept.
+    fn grant(&self, i: usize) -> Grant<'_> {
+        let r = &self.records[i];
+        Grant {
+            status: r.status,
+            valid_from: self.time(i, VALID_FROM),
+            valid_until: r.has_until.then(|| self.time(i, VALID_UNTIL)),
+            nice_classes: r.nice_classes,
+            regions: &self.region_sets[r.regions as usize],
+        }
+    }
+
     fn materialize(&self, i: usize) -> Authorization {
         let r = &self.records[i];
         let (id, seller, reference) = self.strings(r);
-        let time = |slot: usize| {
-            let nanos = i128::from(r.secs[slot]) * 1_000_000_000 + i128::from(r.nanos[slot]);
-            // Every stored value came from a valid timestamp.
-            Timestamp::from_unix_timestamp_nanos(nanos).unwrap_or(Timestamp::UNIX_EPOCH)
-        };
+        let time = |slot: usize| self.time(i, slot);
         Authorization {
             brand: self.brands[r.brand as usize].clone(),
             id: ResourceId::from_stored(id),
@@ -684,6 +734,31 @@ impl Base {
     }
 }
 
+/// What an authorization grants, as a seller check reads it
+/// ([`Authorizations::best_of_seller`]): borrowed from a base record or an
+/// overlay value, nothing made.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Grant<'a> {
+    pub(crate) status: AuthorizationStatus,
+    pub(crate) valid_from: Timestamp,
+    pub(crate) valid_until: Option<Timestamp>,
+    pub(crate) nice_classes: NiceClassSet,
+    pub(crate) regions: &'a [Region],
+}
+
+impl Grant<'_> {
+    /// `authorization`'s terms.
+    pub(crate) fn of(authorization: &Authorization) -> Grant<'_> {
+        Grant {
+            status: authorization.status,
+            valid_from: authorization.valid_from,
+            valid_until: authorization.valid_until,
+            nice_classes: authorization.nice_classes,
+            regions: &authorization.regions,
+        }
+    }
+}
+
 /// An authorization of a merge of the base with the overlay: a base record
 /// (by number) or an overlay value.
 enum Entry<'a> {
@@ -691,7 +766,14 @@ enum Entry<'a> {
     Overlay(&'a Arc<Authorization>),
 }
 
-impl Entry<'_> {
+impl<'a> Entry<'a> {
+    fn grant(&self) -> Grant<'a> {
+        match *self {
+            Entry::Base(base, i) => base.grant(i),
+            Entry::Overlay(a) => Grant::of(a),
+        }
+    }
+
     fn materialize(self) -> Arc<Authorization> {
         match self {
             Entry::Base(base, i) => Arc::new(base.materialize(i)),
@@ -1008,6 +1090,27 @@ mod tests {
                     let seller = format!("seller {seller} ✓");
                     let mut found: Vec<Arc<Authorization>> =
                         table.of_seller(&brand, &platform, &seller);
+                    // The first of the lowest, read where each is kept, as
+                    // of the ones made: by every term, and by the status
+                    // alone (ties).
+                    let ranks: [fn(Grant<'_>) -> String; 2] = [
+                        |grant| format!("{grant:?}"),
+                        |grant| format!("{:?}", grant.status),
+                    ];
+                    for rank in ranks {
+                        let mut lowest: Option<(String, &Arc<Authorization>)> = None;
+                        for a in &found {
+                            let r = rank(Grant::of(a));
+                            if lowest.as_ref().is_none_or(|(l, _)| r < *l) {
+                                lowest = Some((r, a));
+                            }
+                        }
+                        let best = table.best_of_seller(&brand, &platform, &seller, rank);
+                        prop_assert_eq!(
+                            best.as_ref().map(|(r, a)| (r, a)),
+                            lowest.as_ref().map(|(r, a)| (r, *a))
+                        );
+                    }
                     found.sort_by(|a, b| a.id.cmp(&b.id));
                     let expected: Vec<Arc<Authorization>> = model
                         .values()

@@ -33,7 +33,7 @@ use crate::{
 use hashbrown::DefaultHashBuilder;
 use imbl::{GenericHashMap, HashMap, OrdMap, shared_ptr::DefaultSharedPtr};
 
-use authorizations::Authorizations;
+use authorizations::{Authorizations, Grant};
 pub use detection::Detection;
 use detection::DetectionState;
 use scopes::Scopes;
@@ -1229,25 +1229,28 @@ impl Snapshot {
         region: Option<Region>,
         at: Timestamp,
     ) -> SellerCheck {
-        let mut best: Option<SellerCheck> = None;
-        for auth in self.authorizations.of_seller(brand, platform, seller) {
-            let verdict = evaluate(&auth, class, region, at);
-            if best.as_ref().is_none_or(|b| verdict < b.verdict) {
-                best = Some(SellerCheck {
-                    verdict,
-                    authorization: Some(auth),
-                });
-            }
+        // The seller's authorizations are judged where they are kept; only
+        // the one that decides is made into an `Authorization`.
+        let best = self
+            .authorizations
+            .best_of_seller(brand, platform, seller, |grant| {
+                evaluate(grant, class, region, at)
+            });
+        match best {
+            Some((verdict, authorization)) => SellerCheck {
+                verdict,
+                authorization: Some(authorization),
+            },
+            None => SellerCheck {
+                verdict: SellerVerdict::NoAuthorization,
+                authorization: None,
+            },
         }
-        best.unwrap_or(SellerCheck {
-            verdict: SellerVerdict::NoAuthorization,
-            authorization: None,
-        })
     }
 }
 
 fn evaluate(
-    auth: &Authorization,
+    auth: Grant<'_>,
     class: Option<NiceClass>,
     region: Option<Region>,
     at: Timestamp,
