@@ -342,6 +342,14 @@ pub enum AuthorizationStatus {
     Revoked,
 }
 
+impl AuthorizationStatus {
+    /// Whether an authorization of this status is live (active or
+    /// suspended), as opposed to revoked.
+    pub fn is_live(self) -> bool {
+        self != AuthorizationStatus::Revoked
+    }
+}
+
 /// A seller account allowed to sell a brand on one platform.
 ///
 /// Room is left for authorization chains (a distributor sub-authorizing
@@ -380,13 +388,6 @@ pub struct Authorization {
     pub update_time: Timestamp,
     /// Revision of its last change (its etag).
     pub update_revision: Revision,
-}
-
-impl Authorization {
-    /// Whether it is live (active or suspended), as opposed to revoked.
-    pub fn is_live(&self) -> bool {
-        self.status != AuthorizationStatus::Revoked
-    }
 }
 
 /// `Option<[u8; 32]>` as hex text or null.

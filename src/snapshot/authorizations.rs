@@ -138,7 +138,9 @@ impl Authorizations {
     }
 
     /// Every authorization of `seller` on `platform` for `brand`, live or
-    /// not.
+    /// not: what the tests hold [`Authorizations::best_of_seller`] and
+    /// [`Authorizations::first_of_seller`] to.
+    #[cfg(test)]
     pub(crate) fn of_seller(
         &self,
         brand: &Slug,
@@ -150,10 +152,10 @@ impl Authorizations {
             .collect()
     }
 
-    /// Of [`Authorizations::of_seller`], the first that `rank` ranks
-    /// lowest, with its rank. `rank` reads each one's terms where they are
-    /// kept ([`Grant`]); only the one chosen is made into an
-    /// [`Authorization`].
+    /// Of `seller`'s authorizations on `platform` for `brand`, live or
+    /// not, the first that `rank` ranks lowest, with its rank. `rank` reads
+    /// each one's terms where they are kept ([`Grant`]); only the one
+    /// chosen is made into an [`Authorization`].
     pub(crate) fn best_of_seller<R: PartialOrd>(
         &self,
         brand: &Slug,
@@ -171,8 +173,24 @@ impl Authorizations {
         best.map(|(r, entry)| (r, entry.materialize()))
     }
 
-    /// The entries of [`Authorizations::of_seller`]: the base's records
-    /// the overlay has not changed, then the overlay's.
+    /// Of `seller`'s authorizations on `platform` for `brand`, live or
+    /// not, the first whose terms (read where they are kept, [`Grant`])
+    /// satisfy `wanted`; only it is made into an [`Authorization`].
+    pub(crate) fn first_of_seller(
+        &self,
+        brand: &Slug,
+        platform: &Slug,
+        seller: &str,
+        mut wanted: impl FnMut(Grant<'_>) -> bool,
+    ) -> Option<Arc<Authorization>> {
+        self.seller_entries(brand, platform, seller)
+            .find(|entry| wanted(entry.grant()))
+            .map(Entry::materialize)
+    }
+
+    /// Every authorization of `seller` on `platform` for `brand`, live or
+    /// not, as entries: the base's records the overlay has not changed,
+    /// then the overlay's.
     fn seller_entries<'a>(
         &'a self,
         brand: &'a Slug,
@@ -1109,6 +1127,20 @@ mod tests {
                         prop_assert_eq!(
                             best.as_ref().map(|(r, a)| (r, a)),
                             lowest.as_ref().map(|(r, a)| (r, *a))
+                        );
+                    }
+                    // The first live one, and the first of a status that
+                    // may be absent, read in place as of the ones made.
+                    for status in [AuthorizationStatus::Revoked, AuthorizationStatus::Suspended] {
+                        prop_assert_eq!(
+                            table.first_of_seller(&brand, &platform, &seller, |g| g.status
+                                != status),
+                            found.iter().find(|a| a.status != status).cloned()
+                        );
+                        prop_assert_eq!(
+                            table.first_of_seller(&brand, &platform, &seller, |g| g.status
+                                == status),
+                            found.iter().find(|a| a.status == status).cloned()
                         );
                     }
                     found.sort_by(|a, b| a.id.cmp(&b.id));

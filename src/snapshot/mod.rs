@@ -1014,6 +1014,8 @@ impl Snapshot {
         }
     }
 
+    /// The seller's first live authorization of `brand` on `platform`
+    /// (one may be live at a time), made from the table only once found.
     fn live_authorization(
         &self,
         brand: &Slug,
@@ -1021,9 +1023,7 @@ impl Snapshot {
         seller: &str,
     ) -> Option<Arc<Authorization>> {
         self.authorizations
-            .of_seller(brand, platform, seller)
-            .into_iter()
-            .find(|a| a.is_live())
+            .first_of_seller(brand, platform, seller, |grant| grant.status.is_live())
     }
 
     // ---- reads -------------------------------------------------------------
