@@ -289,10 +289,12 @@ pub fn parse_registration_number(value: &str) -> Result<String, String> {
 }
 
 impl Trademark {
-    /// Whether the mark is registered and not expired at `at` (expiry is
-    /// exclusive, dates are UTC).
+    /// Whether the mark is registered, registered by `at` if it has a
+    /// registration date, and not expired at `at` (registration is
+    /// inclusive, expiry exclusive, dates are UTC).
     pub fn in_force(&self, at: Timestamp) -> bool {
         self.status == TrademarkStatus::Registered
+            && self.registration_date.is_none_or(|from| from <= at.date())
             && self.expiry_date.is_none_or(|expiry| at.date() < expiry)
     }
 

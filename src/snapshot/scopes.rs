@@ -29,6 +29,9 @@ use crate::model::{NiceClass, NiceClassSet, Region, Slug, Timestamp, Trademark, 
 struct Scope {
     /// Nice classes it covers.
     classes: NiceClassSet,
+    /// First instant (UTC) it is in force, if it has a registration date
+    /// (a mark stored as registered with a date still to come is not yet).
+    from: Option<Timestamp>,
     /// First instant (UTC) it is no longer in force, if it expires.
     expires: Option<Timestamp>,
     /// Its territories, so that a region is checked without reading the
@@ -43,6 +46,9 @@ impl Scope {
     fn of(trademark: &Arc<Trademark>) -> Option<Scope> {
         (trademark.status == TrademarkStatus::Registered).then(|| Scope {
             classes: trademark.nice_classes,
+            from: trademark
+                .registration_date
+                .map(|d| d.midnight().assume_utc()),
             expires: trademark.expiry_date.map(|d| d.midnight().assume_utc()),
             territories: Territories::of(trademark.covered_territories()),
             trademark: trademark.clone(),
@@ -50,7 +56,8 @@ impl Scope {
     }
 
     fn covers(&self, class: Option<NiceClass>, region: Option<Region>, at: Timestamp) -> bool {
-        self.expires.is_none_or(|expires| at < expires)
+        self.from.is_none_or(|from| from <= at)
+            && self.expires.is_none_or(|expires| at < expires)
             && class.is_none_or(|c| self.classes.contains(c))
             && region.is_none_or(|r| self.covers_region(r))
     }
@@ -368,7 +375,9 @@ mod tests {
                 2 => TrademarkStatus::Pending,
                 _ => TrademarkStatus::Cancelled,
             },
-            registration_date: None,
+            // Some registered on a day the checks cross (`2026-04-11`),
+            // or later.
+            registration_date: (status & 4 != 0).then(|| day(status >> 3)),
             expiry_date: expiry.map(day),
             designated_countries: vec![],
             territories: match t % 3 {
