@@ -107,8 +107,11 @@ fn parse_listing(l: pb::Listing, prefix: &str, v: &mut Violations) -> (String, l
         }
     };
     let chars = |s: &str| s.chars().count();
-    if chars(&l.listing_id) > 128 {
-        v.add(f("listing_id"), "must be at most 128 characters");
+    if !l.listing_id.is_empty() {
+        v.require(
+            &f("listing_id"),
+            printable_identifier(&l.listing_id, 1, 128),
+        );
     }
     v.require(&f("seller_account"), seller_account(&l.seller_account));
     let title_chars = chars(&l.title);
@@ -129,8 +132,12 @@ fn parse_listing(l: pb::Listing, prefix: &str, v: &mut Violations) -> (String, l
             ),
         );
     }
-    if chars(&l.declared_brand) > 200 {
-        v.add(f("declared_brand"), "must be at most 200 characters");
+    let declared_chars = chars(&l.declared_brand);
+    if declared_chars > 200 {
+        v.add(
+            f("declared_brand"),
+            format!("must be at most 200 characters, got {declared_chars}"),
+        );
     }
     let nice_class = if l.nice_class == 0 {
         None

@@ -2817,15 +2817,32 @@ fn text_gaps(at: &[u32]) -> u32 {
 /// How many `l` bytes of an automaton match (at positions `at` of `obf`)
 /// stand for an `i` where the name has an `l`, or the reverse; `name` is
 /// the name's joined fold, which the matched bytes equal once `i` is read
-/// as `l`.
+/// as `l`. Two or more `i` in a row for as many `l` are no misspelling but
+/// the look-alike of a doubled `l` (`VeIIano`, `AureIIe`, which UTS #39
+/// reads as `l`; detection is case-insensitive, so `veiiano` too): they
+/// cost nothing. A single one is a substitution (`Aurelie`, `AureIle`).
 fn il_substitutions(obf: &FoldedText, at: &[u32], name: &str) -> usize {
-    name.bytes()
-        .zip(at)
-        .filter(|&(n, &p)| {
-            let f = obf.flags_at(p as usize);
-            (n == b'l' && f & I_ORIGIN != 0) || (n == b'i' && f & L_ORIGIN != 0)
-        })
-        .count()
+    let mut count = 0;
+    // `i` read for `l` in a row so far.
+    let mut row = 0;
+    for (n, &p) in name.bytes().zip(at) {
+        let f = obf.flags_at(p as usize);
+        if n == b'l' && f & I_ORIGIN != 0 {
+            row += 1;
+            match row {
+                1 => count += 1,
+                // The row's first was counted: a doubled `l` written `ii`.
+                2 => count -= 1,
+                _ => {}
+            }
+            continue;
+        }
+        row = 0;
+        if n == b'i' && f & L_ORIGIN != 0 {
+            count += 1;
+        }
+    }
+    count
 }
 
 fn slice(arena: &str, s: Slice) -> &str {

@@ -46,6 +46,22 @@ const SIGNAL_TERMS: &[&str] = &[
     "mirror grade",
     "replika",
     "1to1",
+    "superfake",
+    "AAAA",
+    // Replica grades (`7A quality`): a grade alone is an electric current
+    // (`10A fuse`).
+    "5A quality",
+    "6A quality",
+    "7A quality",
+    "8A quality",
+    "9A quality",
+    "10A quality",
+    "5A grade",
+    "6A grade",
+    "7A grade",
+    "8A grade",
+    "9A grade",
+    "10A grade",
     "一比一",
     "尾单",
     "超A",
@@ -65,10 +81,10 @@ const NEGATING_WORDS: &[&str] = &["anti"];
 /// between; Latin words match whole. Exact-folded.
 /// - `A货` after `天然` (natural) or `玉` (jade), or beside `翡翠` (jadeite)
 ///   is the trade's name for untreated jadeite (`天然A货翡翠手镯`);
-/// - `AAA` after a count (`2 AAA`, `3 x AAA`) or a battery's name (`type`,
-///   French `piles`), or before `batteries`, `alkaline`, `rechargeable`,
-///   `powered` or `(not included)`, is a battery size; before `games` a
-///   budget class;
+/// - `AAA` (and `AAAA`) after a count (`2 AAA`, `3 x AAA`) or a battery's
+///   name (`type`, French `piles`), or before `batteries`, `alkaline`,
+///   `rechargeable`, `powered` or `(not included)`, is a battery size;
+///   before `games` a budget class;
 /// - `mirror grade` before `polished`, `finish`, `steel`… is a finish;
 /// - `尾单` before `肩` is `单肩` (one-shoulder) after `尾` (`鱼尾单肩`,
 ///   fishtail one-shoulder), and `原单` before `价`, `号` or `据` is a unit
@@ -82,27 +98,8 @@ const NEGATING_WORDS: &[&str] = &["anti"];
 /// - `高仿` followed by `真` is `高仿真`, lifelike.
 const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
     ("A货", &["天然", "翡翠", "玉"], &["翡翠"]),
-    (
-        "AAA",
-        &[
-            "1", "2", "3", "4", "5", "6", "8", "10", "12", "x", "1x", "2x", "3x", "4x", "two",
-            "three", "four", "type", "piles", "aa",
-        ],
-        &[
-            "battery",
-            "batteries",
-            "batterien",
-            "cell",
-            "cells",
-            "alkaline",
-            "rechargeable",
-            "nimh",
-            "powered",
-            "not included",
-            "game",
-            "games",
-        ],
-    ),
+    ("AAA", BATTERY_BEFORE, BATTERY_AFTER),
+    ("AAAA", BATTERY_BEFORE, BATTERY_AFTER),
     (
         "mirror grade",
         &[],
@@ -159,6 +156,29 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
         &["pearl", "pearls", "leather", "suede", "fur"],
     ),
     ("1:1", &[], &["replacement", "exchange", "ratio", "scale"]),
+];
+
+/// Words right before `AAA` or `AAAA` that make it a battery size.
+const BATTERY_BEFORE: &[&str] = &[
+    "1", "2", "3", "4", "5", "6", "8", "10", "12", "x", "1x", "2x", "3x", "4x", "two", "three",
+    "four", "type", "piles", "aa",
+];
+
+/// Words right after `AAA` or `AAAA` that make it a battery size (or, for
+/// `games`, a budget class).
+const BATTERY_AFTER: &[&str] = &[
+    "battery",
+    "batteries",
+    "batterien",
+    "cell",
+    "cells",
+    "alkaline",
+    "rechargeable",
+    "nimh",
+    "powered",
+    "not included",
+    "game",
+    "games",
 ];
 
 /// Signal terms that name what they point at: they count only before a
@@ -526,10 +546,15 @@ pub(crate) fn signal_terms_in<N: SpanStart>(
         find_terms(&SIGNALS_OBF, text, obf, names, spans, None, &seen);
     }
     spans.sort_unstable_by_key(|r| (r.start, r.end));
-    // Merge overlapping spans in place.
+    // Merge overlapping spans in place, up to MERGED_SPAN_MAX bytes: runs
+    // of single letters overlap without end (`a a a a …` is `AAA` from
+    // every letter on).
     let mut kept = 0;
     for i in 0..spans.len() {
-        if kept > 0 && spans[i].start < spans[kept - 1].end {
+        if kept > 0
+            && spans[i].start < spans[kept - 1].end
+            && spans[i].end.max(spans[kept - 1].end) - spans[kept - 1].start <= MERGED_SPAN_MAX
+        {
             spans[kept - 1].end = spans[kept - 1].end.max(spans[i].end);
         } else {
             spans[kept] = spans[i].clone();
@@ -538,6 +563,10 @@ pub(crate) fn signal_terms_in<N: SpanStart>(
     }
     spans.truncate(kept);
 }
+
+/// The longest span [`signal_terms_in`] makes by merging overlapping terms,
+/// in bytes of the text.
+const MERGED_SPAN_MAX: usize = 128;
 
 /// Whether `a`'s terms are in `x` and `b`'s in `y` (two folds of a text).
 /// Most texts have no term at all, and a search that stops at the first
@@ -752,17 +781,32 @@ fn ends_with_phrase(exact: &FoldedText, before: &str, phrase: &str, whole_word: 
     before.ends_with(phrase) && (!whole_word || exact.boundary_before(before.len() - phrase.len()))
 }
 
+/// Words that may stand between a Latin compatibility phrase and the name
+/// it introduces (`strap for your Aurelle`, `fits most Vellano bags`).
+/// Exact-folded.
+const DETERMINERS: &[&str] = &[
+    "the", "a", "an", "your", "my", "his", "her", "our", "their", "all", "any", "most",
+];
+
 /// Whether a compatibility phrase ends right before folded byte `at` of the
-/// exact fold (one separator space may sit between).
+/// exact fold (one separator space may sit between), or a Latin one before
+/// one of [`DETERMINERS`] there.
 pub(crate) fn compatibility_phrase_before(exact: &FoldedText, at: usize) -> bool {
     let text = exact.as_str();
     let Some(before) = text.get(..at) else {
         return false;
     };
     let before = before.strip_suffix(' ').unwrap_or(before);
-    COMPAT
+    let after_determiner = DETERMINERS
         .iter()
-        .any(|(phrase, latin)| ends_with_phrase(exact, before, phrase, *latin))
+        .find(|d| ends_with_phrase(exact, before, d, true))
+        .and_then(|d| before.get(..before.len() - d.len()))
+        .map(|rest| rest.strip_suffix(' ').unwrap_or(rest));
+    COMPAT.iter().any(|(phrase, latin)| {
+        ends_with_phrase(exact, before, phrase, *latin)
+            || (*latin
+                && after_determiner.is_some_and(|rest| ends_with_phrase(exact, rest, phrase, true)))
+    })
 }
 
 #[cfg(test)]
@@ -788,7 +832,13 @@ mod tests {
             found_with("a dupe! inspired by Vellano", &["Vellano"]),
             ["dupe", "inspired by"]
         );
-        assert!(found("replicant fakery aaaa duped").is_empty());
+        assert!(found("replicant fakery aaaaaa duped").is_empty());
+        assert_eq!(
+            found("AAAA quality, 7A Quality, 10a grade, Superfake"),
+            ["AAAA", "7A Quality", "10a grade", "Superfake"]
+        );
+        // A grade alone is a current; four As before a battery word a size.
+        assert!(found("7A fuse, 10A charger, 2 AAAA batteries, AAAA cell").is_empty());
     }
 
     #[test]
@@ -820,6 +870,21 @@ mod tests {
         ] {
             assert!(found(copy).contains(&"1:1"), "{copy}: {:?}", found(copy));
         }
+    }
+
+    #[test]
+    fn overlapping_terms_merge_into_spans_of_bounded_length() {
+        assert_eq!(found("A A A A"), ["A A A A"]);
+        let run = "a ".repeat(5_000);
+        let spans = signal_terms(&run, &[]);
+        assert!(spans.len() > 1, "{}", spans.len());
+        assert!(
+            spans.iter().all(|s| s.len() <= MERGED_SPAN_MAX),
+            "{spans:?}"
+        );
+        // Spans still cover the run from its start, in order.
+        assert_eq!(spans[0].start, 0);
+        assert!(spans.windows(2).all(|w| w[0].start < w[1].start));
     }
 
     #[test]

@@ -1045,6 +1045,46 @@ fn i_is_not_a_confusable_of_l_but_1_stands_for_both() {
 }
 
 #[test]
+fn a_doubled_l_written_with_two_i_is_obfuscation() {
+    let index = BrandIndex::build([
+        entry(1, &["Vellano"], &[]),
+        entry(2, &["Aurelle"], &[]),
+        entry(3, &["Hallmark"], &[]),
+    ])
+    .expect("index");
+    let kinds = |text: &str| {
+        scan_with(&index, text)
+            .into_iter()
+            .map(|m| (m.brand, m.evidence, text[m.span].to_string()))
+            .collect::<Vec<_>>()
+    };
+    // `II` draws as `ll` (UTS #39 reads `I` as `l`); detection is
+    // case-insensitive, so `ii` counts the same.
+    for (text, brand, shown) in [
+        ("VeIIano tote", 1, "VeIIano"),
+        ("VEIIANO tote", 1, "VEIIANO"),
+        ("veiiano tote", 1, "veiiano"),
+        ("AureIIe watch", 2, "AureIIe"),
+        ("HaIImark card", 3, "HaIImark"),
+    ] {
+        assert_eq!(
+            kinds(text),
+            [(brand, Evidence::TextObfuscated, shown.to_string())],
+            "{text}"
+        );
+    }
+    // One `i` for one `l` is a misspelling, as before; a doubled `l` read
+    // once with `i` and once with `l` too.
+    for (text, brand) in [("AureIle watch", 2), ("Aurelie watch", 2), ("VeIlano", 1)] {
+        assert_eq!(
+            kinds(text).iter().map(|m| (m.0, m.1)).collect::<Vec<_>>(),
+            [(brand, Evidence::TextFuzzy { distance: 1 })],
+            "{text}"
+        );
+    }
+}
+
+#[test]
 fn names_match_only_as_whole_words() {
     assert!(found("Cartierville apartment").is_empty());
     assert!(found("Chloeria flowers").is_empty());
@@ -1588,6 +1628,12 @@ fn compatibility_phrase_before_a_mention_is_flagged() {
     assert_eq!(flagged("Strap compatible with Apple watch"), [true]);
     assert_eq!(flagged("fits: Montblanc pens"), [true]);
     assert_eq!(flagged("手机壳适用于iPhone"), [true]);
+    // A determiner may stand between (`strap for your …`), one only.
+    assert_eq!(flagged("Strap for your Cartier watch"), [true]);
+    assert_eq!(flagged("fits most Montblanc pens"), [true]);
+    assert_eq!(flagged("Case for the the iPhone"), [false]);
+    assert_eq!(flagged("Case the iPhone"), [false]);
+    assert_eq!(flagged("Cases for other iPhone"), [false]);
     // Only DESIGN.md's phrases weaken a mention.
     assert_eq!(flagged("兼容 iPhone"), [false]);
     assert_eq!(flagged("iPhone case"), [false]);

@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use common::{TestServer, Who, assert_violations};
+use common::{TestServer, Who, assert_violations, field_violations};
 use marque::pb::marque::v1 as pb;
 
 fn listing(seller: &str, title: &str) -> pb::Listing {
@@ -125,6 +125,18 @@ async fn verdicts_follow_scope_authorization_and_evidence() {
     assert_eq!(strap.verdict, REVIEW);
     assert_eq!(
         strap.matches[0].reason,
+        pb::MatchReason::NominativeUse as i32
+    );
+    // A determiner may stand between the phrase and the name.
+    let yours = check(
+        &server,
+        Who::PlatformP,
+        listing("stranger", "Leather strap for your Alpha watch"),
+    )
+    .await;
+    assert_eq!(yours.verdict, REVIEW);
+    assert_eq!(
+        yours.matches[0].reason,
         pb::MatchReason::NominativeUse as i32
     );
 }
@@ -308,6 +320,8 @@ async fn batches_answer_in_order_with_per_listing_errors() {
     let mut long = listing("s", &"x".repeat(1001));
     long.description = "y".repeat(20_001);
     long.image_hashes = vec!["0000000000000000".into(); 33];
+    long.listing_id = "L".repeat(129);
+    long.declared_brand = "B".repeat(201);
     let status = server
         .check_as(Who::PlatformP)
         .check_listing(pb::CheckListingRequest {
@@ -319,10 +333,35 @@ async fn batches_answer_in_order_with_per_listing_errors() {
     assert_violations(
         &status,
         &[
+            "listing.listing_id",
             "listing.title",
             "listing.description",
+            "listing.declared_brand",
             "listing.image_hashes",
         ],
+    );
+    // Each says what it got.
+    let status = server
+        .check_as(Who::PlatformP)
+        .check_listing(pb::CheckListingRequest {
+            listing: Some(pb::Listing {
+                listing_id: "L-1\u{0}".into(),
+                declared_brand: "B".repeat(201),
+                ..listing("s", "Alpha watch")
+            }),
+            min_revision: 0,
+        })
+        .await
+        .expect_err("a control character in the id");
+    assert_violations(&status, &["listing.listing_id", "listing.declared_brand"]);
+    let said = field_violations(&status);
+    assert!(
+        said.iter()
+            .any(|(f, d)| f == "listing.listing_id" && d.contains("U+0000"))
+            && said
+                .iter()
+                .any(|(f, d)| f == "listing.declared_brand" && d.contains("got 201")),
+        "{said:?}"
     );
 }
 
@@ -1123,4 +1162,53 @@ async fn of_overlapping_misspellings_the_closest_is_reported() {
         "lanternways",
         "{answer:?}"
     );
+}
+
+/// A mark stored as registered puts its brand in scope from its
+/// registration date on, not before: one dated years ahead leaves a
+/// listing out of scope, as a mark of that class does once it is dated in
+/// the past.
+#[tokio::test]
+async fn a_mark_registered_on_a_day_to_come_is_not_yet_in_scope() {
+    let server = TestServer::start().await;
+    let add = |number: &'static str, year: i32| {
+        let mut owner = server.registry_as(Who::OwnerA);
+        async move {
+            let answer = owner
+                .add_trademark(pb::AddTrademarkRequest {
+                    parent: "brands/alpha".into(),
+                    trademark: Some(pb::Trademark {
+                        office: "CN".into(),
+                        registration_number: number.into(),
+                        mark_text: "ALPHA".into(),
+                        kind: pb::TrademarkKind::Word as i32,
+                        nice_classes: vec![25],
+                        status: pb::TrademarkStatus::Registered as i32,
+                        registration_date: Some(marque::pb::google::r#type::Date {
+                            year,
+                            month: 6,
+                            day: 1,
+                        }),
+                        ..Default::default()
+                    }),
+                    request_id: String::new(),
+                })
+                .await
+                .expect("trademark")
+                .into_inner();
+            (answer.revision, answer.trademark.expect("trademark").name)
+        }
+    };
+    let shoes = || pb::Listing {
+        nice_class: 25,
+        ..listing("stranger", "Alpha running shoes")
+    };
+    let (revision, _) = add("CN-LATER-25", 2099).await;
+    let later = check_at(&server, Who::PlatformP, shoes(), revision).await;
+    assert_eq!(later.verdict, ALLOW, "{later:?}");
+    assert_eq!(later.matches[0].reason, pb::MatchReason::OutOfScope as i32);
+    let (revision, name) = add("CN-EARLIER-25", 2020).await;
+    let now = check_at(&server, Who::PlatformP, shoes(), revision).await;
+    assert_eq!(now.verdict, BLOCK, "{now:?}");
+    assert_eq!(now.matches[0].trademark, name);
 }
