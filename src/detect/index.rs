@@ -502,7 +502,7 @@ impl Scratch {
 
     /// The signal terms of `text`, the text last folded, in which `names`
     /// (sorted by start) were found, into `out` (cleared).
-    pub(super) fn signal_terms<N: super::signal::SpanStart>(
+    pub(super) fn signal_terms<N: super::signal::NameSpan>(
         &self,
         text: &str,
         names: &[N],
@@ -2822,27 +2822,27 @@ fn text_gaps(at: &[u32]) -> u32 {
 /// reads as `l`; detection is case-insensitive, so `veiiano` too): they
 /// cost nothing. A single one is a substitution (`Aurelie`, `AureIle`).
 fn il_substitutions(obf: &FoldedText, at: &[u32], name: &str) -> usize {
-    let mut count = 0;
-    // `i` read for `l` in a row so far.
+    let i_for_l = |n: u8, p: u32| n == b'l' && obf.flags_at(p as usize) & I_ORIGIN != 0;
+    let count = name
+        .bytes()
+        .zip(at)
+        .filter(|&(n, &p)| i_for_l(n, p) || (n == b'i' && obf.flags_at(p as usize) & L_ORIGIN != 0))
+        .count();
+    if count < 2 {
+        return count;
+    }
+    // Rows of two or more `i` read for `l` cost nothing.
+    let mut free = 0;
     let mut row = 0;
     for (n, &p) in name.bytes().zip(at) {
-        let f = obf.flags_at(p as usize);
-        if n == b'l' && f & I_ORIGIN != 0 {
-            row += 1;
-            match row {
-                1 => count += 1,
-                // The row's first was counted: a doubled `l` written `ii`.
-                2 => count -= 1,
-                _ => {}
-            }
-            continue;
-        }
-        row = 0;
-        if n == b'i' && f & L_ORIGIN != 0 {
-            count += 1;
-        }
+        row = if i_for_l(n, p) { row + 1 } else { 0 };
+        free += match row {
+            2 => 2,
+            3.. => 1,
+            _ => 0,
+        };
     }
-    count
+    count - free
 }
 
 fn slice(arena: &str, s: Slice) -> &str {

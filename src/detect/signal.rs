@@ -48,6 +48,7 @@ const SIGNAL_TERMS: &[&str] = &[
     "1to1",
     "superfake",
     "AAAA",
+    "inspired",
     // Replica grades (`7A quality`): a grade alone is an electric current
     // (`10A fuse`).
     "5A quality",
@@ -191,6 +192,13 @@ const INTRODUCING_TERMS: &[&str] = &["inspired by"];
 /// introduces.
 const INTRODUCED_WITHIN: usize = 3;
 
+/// Signal terms that count only right after a name the scan found, with
+/// nothing but spaces or a hyphen between, and not before `by`: a dupe
+/// names what it copies (`Aurelle-inspired bag`, `Vellano inspired tote`),
+/// where `Aurelle Jardin, inspired by Provence` or `dial inspired by the
+/// Alps` is no dupe. Exact-folded.
+const FOLLOWING_TERMS: &[&str] = &["inspired"];
+
 /// Signal terms that name something else in a text that speaks of certain
 /// goods anywhere (not only right beside the term): (term, words, words
 /// that must not follow such a word). Latin words match whole; exact-folded.
@@ -233,6 +241,9 @@ struct TermSet {
     /// Per pattern: whether it counts only before a name
     /// ([`INTRODUCING_TERMS`]).
     introduces: Vec<bool>,
+    /// Per pattern: whether it counts only right after a name
+    /// ([`FOLLOWING_TERMS`]).
+    follows: Vec<bool>,
     /// Per pattern: words anywhere in the text that give it another sense,
     /// each with what must not follow it ([`TEXT_SENSES`]), folded at the
     /// set's level.
@@ -392,6 +403,7 @@ impl TermSet {
         let mut senses = Vec::new();
         let mut ratios = Vec::new();
         let mut introduces = Vec::new();
+        let mut follows = Vec::new();
         let mut text_senses = Vec::new();
         let mut f = FoldedText::new();
         for term in terms {
@@ -406,6 +418,7 @@ impl TermSet {
             marks.push(marks_of(term));
             ratios.push(*term == "1:1");
             introduces.push(INTRODUCING_TERMS.contains(term));
+            follows.push(FOLLOWING_TERMS.contains(term));
             let fold_all = |words: &[&str]| words.iter().map(|w| fold(w)).collect::<Vec<_>>();
             text_senses.push(
                 TEXT_SENSES
@@ -445,6 +458,7 @@ impl TermSet {
             negating: NEGATING_WORDS.iter().map(|w| fold(w)).collect(),
             ratios,
             introduces,
+            follows,
             text_senses,
         }
     }
@@ -502,20 +516,27 @@ pub fn signal_terms(text: &str, names: &[Range<usize>]) -> Vec<Range<usize>> {
     spans
 }
 
-/// The start of a span, for [`signal_terms_in`]'s names.
-pub(crate) trait SpanStart {
+/// The span of a name found, for [`signal_terms_in`]'s names.
+pub(crate) trait NameSpan {
     fn span_start(&self) -> usize;
+    fn span_end(&self) -> usize;
 }
 
-impl SpanStart for Range<usize> {
+impl NameSpan for Range<usize> {
     fn span_start(&self) -> usize {
         self.start
     }
+    fn span_end(&self) -> usize {
+        self.end
+    }
 }
 
-impl SpanStart for super::TextMatch {
+impl NameSpan for super::TextMatch {
     fn span_start(&self) -> usize {
         self.span.start
+    }
+    fn span_end(&self) -> usize {
+        self.span.end
     }
 }
 
@@ -523,7 +544,7 @@ impl SpanStart for super::TextMatch {
 /// `exact` and `obf`, into `spans` (cleared first): for a scan that has
 /// folded the text already, and found `names` (sorted by start). Each term
 /// is looked for at both levels, with the same rules at each.
-pub(crate) fn signal_terms_in<N: SpanStart>(
+pub(crate) fn signal_terms_in<N: NameSpan>(
     text: &str,
     exact: &FoldedText,
     obf: &FoldedText,
@@ -630,7 +651,7 @@ fn rest_has_term(dfa: &DFA, mut sid: StateID, rest: &[u8]) -> bool {
 /// as spans of `text`, appended to `spans`. Every term found on its word
 /// boundaries, kept or not, is also appended to `seen` (if given); terms at
 /// a span of `skip` (sorted) are left to the pass that saw them.
-fn find_terms<N: SpanStart>(
+fn find_terms<N: NameSpan>(
     set: &TermSet,
     text: &str,
     folded: &FoldedText,
@@ -683,6 +704,9 @@ fn find_terms<N: SpanStart>(
         if set.introduces[pattern] && !introduces_a_name(text, span.end, names) {
             continue;
         }
+        if set.follows[pattern] && !follows_a_name(text, span.clone(), names) {
+            continue;
+        }
         let senses = &set.text_senses[pattern];
         if !senses.is_empty() {
             let other = match speaks.iter().find(|&&(p, _)| p == pattern) {
@@ -703,7 +727,7 @@ fn find_terms<N: SpanStart>(
 
 /// Whether one of `names` (sorted by start) starts at or after byte `end`
 /// of `text` with at most [`INTRODUCED_WITHIN`] words between.
-fn introduces_a_name<N: SpanStart>(text: &str, end: usize, names: &[N]) -> bool {
+fn introduces_a_name<N: NameSpan>(text: &str, end: usize, names: &[N]) -> bool {
     let next = names.partition_point(|n| n.span_start() < end);
     let Some(between) = names.get(next).and_then(|n| text.get(end..n.span_start())) else {
         return false;
@@ -716,6 +740,30 @@ fn introduces_a_name<N: SpanStart>(text: &str, end: usize, names: &[N]) -> bool 
         .take(INTRODUCED_WITHIN + 1)
         .count();
     words <= INTRODUCED_WITHIN
+}
+
+/// Whether one of `names` (sorted by start) ends right before `term` (a
+/// span of `text`), with only spaces or a hyphen between, and `term` is not
+/// followed by the word `by` ([`FOLLOWING_TERMS`]).
+fn follows_a_name<N: NameSpan>(text: &str, term: Range<usize>, names: &[N]) -> bool {
+    let after = text.get(term.end..).unwrap_or("");
+    let next_word = after
+        .trim_start_matches(|c: char| !c.is_alphanumeric())
+        .split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or("");
+    if next_word.eq_ignore_ascii_case("by") {
+        return false;
+    }
+    // Names that start before the term; those found inside a longer one
+    // share its start, so a few before it are enough to look at.
+    let before = names.partition_point(|n| n.span_start() < term.start);
+    names[..before].iter().rev().take(8).any(|n| {
+        n.span_end() <= term.start
+            && text
+                .get(n.span_end()..term.start)
+                .is_some_and(|gap| gap.chars().all(|c| c == ' ' || c == '-'))
+    })
 }
 
 /// Whether `folded` holds one of `words` anywhere, not followed by any of
@@ -788,6 +836,9 @@ const DETERMINERS: &[&str] = &[
     "the", "a", "an", "your", "my", "his", "her", "our", "their", "all", "any", "most",
 ];
 
+/// The longest of [`DETERMINERS`], in bytes.
+const DETERMINER_MAX: usize = 5;
+
 /// Whether a compatibility phrase ends right before folded byte `at` of the
 /// exact fold (one separator space may sit between), or a Latin one before
 /// one of [`DETERMINERS`] there.
@@ -797,16 +848,29 @@ pub(crate) fn compatibility_phrase_before(exact: &FoldedText, at: usize) -> bool
         return false;
     };
     let before = before.strip_suffix(' ').unwrap_or(before);
-    let after_determiner = DETERMINERS
+    if COMPAT
         .iter()
-        .find(|d| ends_with_phrase(exact, before, d, true))
-        .and_then(|d| before.get(..before.len() - d.len()))
-        .map(|rest| rest.strip_suffix(' ').unwrap_or(rest));
-    COMPAT.iter().any(|(phrase, latin)| {
-        ends_with_phrase(exact, before, phrase, *latin)
-            || (*latin
-                && after_determiner.is_some_and(|rest| ends_with_phrase(exact, rest, phrase, true)))
-    })
+        .any(|(phrase, latin)| ends_with_phrase(exact, before, phrase, *latin))
+    {
+        return true;
+    }
+    // The last word before, if a determiner (five bytes at most), and
+    // what comes before it.
+    let tail = before.len().saturating_sub(DETERMINER_MAX + 1);
+    let Some(space) = before.as_bytes()[tail..]
+        .iter()
+        .rposition(|&b| b == b' ')
+        .map(|p| tail + p)
+    else {
+        return false;
+    };
+    if !DETERMINERS.contains(&&before[space + 1..]) {
+        return false;
+    }
+    let rest = &before[..space];
+    COMPAT
+        .iter()
+        .any(|(phrase, latin)| *latin && ends_with_phrase(exact, rest, phrase, true))
 }
 
 #[cfg(test)]
@@ -1034,6 +1098,36 @@ mod tests {
             ["replica", "inspired by"],
             "three words between; other terms count as ever"
         );
+    }
+
+    #[test]
+    fn determiner_max_is_the_longest_determiner() {
+        assert_eq!(
+            DETERMINERS.iter().map(|d| d.len()).max(),
+            Some(DETERMINER_MAX)
+        );
+    }
+
+    #[test]
+    fn inspired_counts_right_after_a_name() {
+        for (text, name, term) in [
+            ("Aurelle-inspired dress", "Aurelle", "inspired"),
+            ("dress Aurelle inspired design", "Aurelle", "inspired"),
+            ("AURELLE - INSPIRED tote", "AURELLE", "INSPIRED"),
+            ("Aurelle Insp1red tote", "Aurelle", "Insp1red"),
+        ] {
+            assert_eq!(found_with(text, &[name]), [term], "{text}");
+        }
+        for text in [
+            "Aurelle Jardin, inspired by Provence",
+            "Aurelle ring inspired design",
+            "Aurelle inspired by nature",
+            "Aurelle, inspired",
+            "inspired Aurelle look",
+        ] {
+            assert!(found_with(text, &["Aurelle"]).is_empty(), "{text}");
+        }
+        assert!(found("Aurelle-inspired dress").is_empty(), "no name found");
     }
 
     /// A text that repeats `inspired by` before one far name: each term

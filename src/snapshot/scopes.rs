@@ -29,11 +29,14 @@ use crate::model::{NiceClass, NiceClassSet, Region, Slug, Timestamp, Trademark, 
 struct Scope {
     /// Nice classes it covers.
     classes: NiceClassSet,
-    /// First instant (UTC) it is in force, if it has a registration date
-    /// (a mark stored as registered with a date still to come is not yet).
-    from: Option<Timestamp>,
-    /// First instant (UTC) it is no longer in force, if it expires.
-    expires: Option<Timestamp>,
+    /// First second (Unix time, midnight UTC) it is in force, if it has a
+    /// registration date (a mark stored as registered with a date still to
+    /// come is not yet).
+    from: Option<i64>,
+    /// First second (Unix time, midnight UTC) it is no longer in force, if
+    /// it expires. Both are whole seconds, so comparing them with a check's
+    /// whole second (rounded down) is comparing instants.
+    expires: Option<i64>,
     /// Its territories, so that a region is checked without reading the
     /// trademark (two dependent reads, mostly cache misses, per scope).
     territories: Territories,
@@ -48,14 +51,17 @@ impl Scope {
             classes: trademark.nice_classes,
             from: trademark
                 .registration_date
-                .map(|d| d.midnight().assume_utc()),
-            expires: trademark.expiry_date.map(|d| d.midnight().assume_utc()),
+                .map(|d| d.midnight().assume_utc().unix_timestamp()),
+            expires: trademark
+                .expiry_date
+                .map(|d| d.midnight().assume_utc().unix_timestamp()),
             territories: Territories::of(trademark.covered_territories()),
             trademark: trademark.clone(),
         })
     }
 
-    fn covers(&self, class: Option<NiceClass>, region: Option<Region>, at: Timestamp) -> bool {
+    /// Whether it covers `class` and `region` at second `at` (Unix time).
+    fn covers(&self, class: Option<NiceClass>, region: Option<Region>, at: i64) -> bool {
         self.from.is_none_or(|from| from <= at)
             && self.expires.is_none_or(|expires| at < expires)
             && class.is_none_or(|c| self.classes.contains(c))
@@ -267,6 +273,7 @@ impl Scopes {
         {
             return None;
         }
+        let at = at.unix_timestamp();
         self.by_brand
             .get(brand as usize)?
             .iter()
