@@ -788,7 +788,7 @@ impl BrandIndex {
         self.scan_strong(text, scratch, out);
         scratch.strong_spans.clear();
         add_strong_spans(out, &[], &mut scratch.strong_spans);
-        self.scan_fuzzy_and_finish(scratch, options, out);
+        self.scan_fuzzy_and_finish(text, scratch, options, out);
     }
 
     /// The first part of a scan: exact and obfuscated matches of the text
@@ -803,13 +803,14 @@ impl BrandIndex {
     /// away from `scratch.strong_spans`, then [`finish`].
     pub(super) fn scan_fuzzy_and_finish(
         &self,
+        text: &str,
         scratch: &mut Scratch,
         options: ScanOptions,
         out: &mut Vec<TextMatch>,
     ) {
         if options.fuzzy_max_words > 0 && !self.fuzzy.is_empty() {
             let max_words = options.fuzzy_max_words.min(FUZZY_MAX_WORDS);
-            self.scan_fuzzy(scratch, max_words, out);
+            self.scan_fuzzy(text, scratch, max_words, out);
         }
         finish(out);
     }
@@ -1267,7 +1268,8 @@ impl BrandIndex {
 
     /// The names made of whole words of `reading` (a reading of words of
     /// `obf`), beginning at one of its `starts` and ending at one of its
-    /// `ends`, with no `i` read for an `l` among its bytes of `obf`, and
+    /// `ends`, with no `i` read for an `l` among its bytes of `obf` (but
+    /// those of a doubled `l`, [`il_substitutions`]), and
     /// at least `min_letters` letters as written in `text`, as
     /// `TEXT_OBFUSCATED` matches spanning their words' characters and
     /// `span` of the text.
@@ -1536,7 +1538,13 @@ impl BrandIndex {
     /// stronger match. Every word is looked up; a run of several words only
     /// for the names `runs` selects (module docs, "Fuzzy runs of several
     /// words"). Candidates are verified on the whole run.
-    fn scan_fuzzy(&self, scratch: &mut Scratch, max_words: usize, out: &mut Vec<TextMatch>) {
+    fn scan_fuzzy(
+        &self,
+        text: &str,
+        scratch: &mut Scratch,
+        max_words: usize,
+        out: &mut Vec<TextMatch>,
+    ) {
         scratch.split();
         let Scratch {
             exact,
@@ -1705,6 +1713,24 @@ impl BrandIndex {
                 runs.push(b - a, lookup.extras);
             }
         }
+        // A letter masked by `*` or `_` alone between two words (`Aur*lle`,
+        // `V_llano`): the two are read as one word with a letter no name has
+        // where the mask is, so a name of that length is at distance 1 (a
+        // run of several words is compared with a name only through a word
+        // of four letters or more, which a mask inside a short name leaves
+        // neither side). Not remembered: masks are rare, and most texts
+        // have none (the fold says so).
+        if obf.may_mask() {
+            let masked = self.masked_pairs(
+                text,
+                obf,
+                (words, word_chars, letters),
+                (merged, hash, candidates, pattern, name_chars),
+            );
+            for (pair, hits) in masked {
+                report(&hits, pair, true, &|_| false, out);
+            }
+        }
         if others.is_none() {
             *numbered = Some(memo.numbers(several));
         }
@@ -1850,6 +1876,42 @@ impl BrandIndex {
     /// The candidate names (`candidates` sorted, names first) within their
     /// distance of `query` (a word, or the joined words of a run), with
     /// that distance.
+    /// The fuzzy hits of each two words of `obf` with a lone `*` or `_`
+    /// between in `text`, read as one word with [`MASKED_LETTER`] for it
+    /// ([`BrandIndex::scan_fuzzy`]). Apart, and cold: few texts have one.
+    #[cold]
+    #[inline(never)]
+    fn masked_pairs(
+        &self,
+        text: &str,
+        obf: &FoldedText,
+        (words, word_chars, letters): TextWords<'_>,
+        (merged, hash, candidates, pattern, name_chars): LookupScratch<'_>,
+    ) -> Vec<((usize, usize), Hits)> {
+        let mut found = Vec::new();
+        for w in 1..words.len() {
+            let gap = obf.original_span(words[w - 1].1..words[w].0);
+            if !matches!(text.get(gap), Some("*" | "_")) {
+                continue;
+            }
+            let ((a, b), (c, d)) = (word_chars[w - 1], word_chars[w]);
+            if d - a > self.fuzzy.max_query {
+                continue;
+            }
+            let mut query = Vec::with_capacity(d - a);
+            query.extend_from_slice(&letters[a..b]);
+            query.push(MASKED_LETTER);
+            query.extend_from_slice(&letters[c..d]);
+            merge_query(&query, merged);
+            self.fuzzy.word_candidates(merged, false, hash, candidates);
+            let hits = self.verify(candidates, &query, pattern, name_chars);
+            if !hits.is_empty() {
+                found.push(((w - 1, w), hits));
+            }
+        }
+        found
+    }
+
     fn verify(
         &self,
         candidates: &[u32],
@@ -2813,6 +2875,24 @@ fn text_gaps(at: &[u32]) -> u32 {
     }
     gaps
 }
+
+/// A fold's words: their byte ranges in the fold, their ranges in the
+/// letters, and the letters.
+type TextWords<'a> = (&'a [(usize, usize)], &'a [(usize, usize)], &'a [u32]);
+
+/// What a fuzzy lookup works in: the merged query, the hashing scratch,
+/// the candidates, the verifier's pattern and a name's characters.
+type LookupScratch<'a> = (
+    &'a mut Vec<u32>,
+    &'a mut HashScratch,
+    &'a mut Vec<u32>,
+    &'a mut Pattern,
+    &'a mut Vec<u32>,
+);
+
+/// The letter a masked one (`*`, `_` between two words) reads as in a
+/// fuzzy lookup: one no name has, so it costs a substitution against any.
+const MASKED_LETTER: u32 = char::REPLACEMENT_CHARACTER as u32;
 
 /// How many `l` bytes of an automaton match (at positions `at` of `obf`)
 /// stand for an `i` where the name has an `l`, or the reverse; `name` is

@@ -109,12 +109,12 @@ impl<'a> Layers<'a> {
             overlay.scan_strong(text, scratch, &mut layer);
             add_strong_spans(&layer, &[], &mut scratch.strong_spans);
         }
-        self.base.scan_fuzzy_and_finish(scratch, options, out);
+        self.base.scan_fuzzy_and_finish(text, scratch, options, out);
         if !self.retired.is_empty() {
             out.retain(|m| self.live(m.brand));
         }
         if let Some(overlay) = self.overlay {
-            overlay.scan_fuzzy_and_finish(scratch, options, &mut layer);
+            overlay.scan_fuzzy_and_finish(text, scratch, options, &mut layer);
             if !layer.is_empty() {
                 let first = self.overlay_names();
                 out.extend(layer.drain(..).map(|mut m| {

@@ -35,7 +35,9 @@
 //! for either) match both; each such byte records where it came from
 //! (`I_ORIGIN`, `L_ORIGIN`, neither for the ambiguous ones), and the
 //! matcher counts an `i` read for an `l`, or an `l` for an `i`, as a
-//! substitution (`Aurelie` is a misspelling of `Aurelle`, not obfuscation).
+//! substitution (`Aurelie` is a misspelling of `Aurelle`, not obfuscation),
+//! but two or more `i` in a row for as many `l` as none: the look-alike of
+//! a doubled `l` (`VeIIano`, and so `veiiano`).
 //!
 //! In both folds every run of separators (spaces, punctuation, symbols,
 //! hyphens) becomes one ASCII space and leading/trailing separators are
@@ -130,6 +132,9 @@ pub struct FoldedText {
     /// The text has a letter of another script with no UTS #39 prototype
     /// ([`FANCY`]), read or not ([`FoldedText::fancy_word_readings`]).
     fancy: bool,
+    /// Obfuscation level: the text has a `*` or `_`, which may mask a
+    /// letter between two words (`Aur*lle`; [`FoldedText::may_mask`]).
+    masked: bool,
     /// Obfuscation level: the folded bytes right after a character that
     /// draws as a blank ([`draws_as_blank`]: a Hangul filler) between word
     /// characters, sorted. The fold removes such characters; a word ends
@@ -334,11 +339,18 @@ impl FoldedText {
             || self.src[at].flags & (WORD | BOUNDARY) != WORD
     }
 
+    /// Obfuscation level: whether the text has a `*` or `_`, which may
+    /// mask a letter between two words (`Aur*lle`).
+    pub(crate) fn may_mask(&self) -> bool {
+        self.masked
+    }
+
     fn clear(&mut self) {
         self.text.clear();
         self.src.clear();
         self.reordered = false;
         self.fancy = false;
+        self.masked = false;
         self.blanks.clear();
         self.numbers.clear();
     }
@@ -926,7 +938,7 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
         });
     }
     let mut ascii = [Ascii::default(); 128];
-    for (slot, entry) in ascii.iter_mut().zip(&entries) {
+    for (c, (slot, entry)) in ascii.iter_mut().zip(&entries).enumerate() {
         if entry.kind != Kind::Normal || entry.exact_len != 1 || entry.obf_len != 1 {
             continue;
         }
@@ -943,7 +955,8 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
                 word,
                 exact: exact as u8,
                 obf: obf as u8,
-                origin,
+                // A separator has no origin; a mask's says it is one.
+                origin: if word { origin } else { u8::from(is_mask(c)) },
             };
         }
     }
@@ -1109,6 +1122,11 @@ fn exact_chars(s: &str, out: &mut String) {
     let decomposed: String = s.nfkd().collect();
     let folded = CASE.fold_string(&decomposed);
     out.extend(folded.nfkd().filter(|&d| !is_stripped_mark(d)));
+}
+
+/// Whether ASCII byte `c` may mask a letter between two words (`Aur*lle`).
+fn is_mask(c: usize) -> bool {
+    c == usize::from(b'*') || c == usize::from(b'_')
 }
 
 /// Leetspeak digits and the letters they stand for (`1` for `l` or `i`:
@@ -1525,6 +1543,8 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
     let mut scratch_exact = Vec::new();
     let mut scratch_obf = Vec::new();
     let bytes = text.as_bytes();
+    // A `*` or `_` seen ([`FoldedText::may_mask`]).
+    let mut masked = 0u8;
     let mut offset = 0;
     while offset < bytes.len() {
         // Both fit in u32: the text was cut to u32::MAX bytes.
@@ -1539,6 +1559,7 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
             if fold.word {
                 ex.ascii_word(fold.exact, WORD, start);
             } else {
+                masked |= fold.origin;
                 ex.sep(start, start + 1);
             }
             if OBF {
@@ -1581,6 +1602,9 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
         offset += c.len_utf8();
         let end = offset as u32;
         let cp = c as u32;
+        if c.is_ascii() && is_mask(cp as usize) {
+            masked = 1;
+        }
         let (entry, items): (Entry, &[Item]) = if cp < TABLE_SIZE {
             (table.entries[cp as usize], &table.items)
         } else {
@@ -1675,6 +1699,9 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
     }
     let _ = ob.release_leet(&mut held, false);
     ob.close_word();
+    if OBF {
+        ob.out.masked = masked != 0;
+    }
     if !ex.soft_at.is_empty() {
         ex.soft_boundaries();
     }

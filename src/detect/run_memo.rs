@@ -101,6 +101,7 @@ impl RunMemo {
 
     /// Remembers what `key` found (a run not yet remembered, of real
     /// words); returns it.
+    #[inline]
     pub(super) fn insert(&mut self, key: RunKey, hits: Hits) -> &[(u32, u8)] {
         if self.lines.is_empty() {
             self.lines = vec![Line([EMPTY; WAYS]); LINES];

@@ -1085,6 +1085,39 @@ fn a_doubled_l_written_with_two_i_is_obfuscation() {
 }
 
 #[test]
+fn a_letter_masked_between_two_words_is_a_misspelling() {
+    let index = BrandIndex::build([entry(1, &["Vellano"], &[]), entry(2, &["Aurelle"], &[])])
+        .expect("index");
+    let kinds = |text: &str| {
+        scan_with(&index, text)
+            .into_iter()
+            .map(|m| (m.brand, m.evidence, text[m.span].to_string()))
+            .collect::<Vec<_>>()
+    };
+    let fuzzy = Evidence::TextFuzzy { distance: 1 };
+    for (text, brand, shown) in [
+        ("Aur*lle watch", 2, "Aur*lle"),
+        ("Aur_lle watch", 2, "Aur_lle"),
+        ("new V*llano tote", 1, "V*llano"),
+        ("Vel*ano tote", 1, "Vel*ano"),
+    ] {
+        assert_eq!(kinds(text), [(brand, fuzzy, shown.to_string())], "{text}");
+    }
+    // A mask is one symbol alone between letters; two letters masked are
+    // two substitutions, too many for seven letters.
+    for text in [
+        "Aur* lle watch",
+        "Aur**lle",
+        "Au*e*le watch",
+        "Aur-lle watch",
+    ] {
+        assert!(kinds(text).is_empty(), "{text}: {:?}", kinds(text));
+    }
+    // A misspelling glued to the next word by a mask is still found.
+    assert_eq!(kinds("Vellanno*Tote"), [(1, fuzzy, "Vellanno".to_string())]);
+}
+
+#[test]
 fn names_match_only_as_whole_words() {
     assert!(found("Cartierville apartment").is_empty());
     assert!(found("Chloeria flowers").is_empty());
