@@ -107,10 +107,25 @@ fn parse_listing(l: pb::Listing, prefix: &str, v: &mut Violations) -> (String, l
         }
     };
     let chars = |s: &str| s.chars().count();
-    if !l.listing_id.is_empty() {
-        v.require(
-            &f("listing_id"),
-            printable_identifier(&l.listing_id, 1, 128),
+    let id_chars = chars(&l.listing_id);
+    if id_chars > 128 {
+        v.add(
+            f("listing_id"),
+            format!("must be at most 128 characters, got {id_chars}"),
+        );
+    } else if let Some((at, c)) = l
+        .listing_id
+        .chars()
+        .enumerate()
+        .find(|(_, c)| c.is_control())
+    {
+        v.add(
+            f("listing_id"),
+            format!(
+                "must not contain control characters, found U+{:04X} at character {}",
+                u32::from(c),
+                at + 1
+            ),
         );
     }
     v.require(&f("seller_account"), seller_account(&l.seller_account));

@@ -79,7 +79,8 @@
 //!    merges them but records which was which, `normalize`): each counts
 //!    as a substitution, and the occurrence is [`Evidence::TextFuzzy`] if
 //!    the name allows that distance (`Aurelie` for `Aurelle`), else
-//!    nothing. An occurrence whose first or last letter is a leet symbol
+//!    nothing; two or more `i` in a row for as many `l` count as none
+//!    (`VeIIano`: a doubled `l`'s look-alike). An occurrence whose first or last letter is a leet symbol
 //!    glued between two words counts only for a name of four letters or
 //!    digits or more as written besides it (`Nice|ouis Vuitton`,
 //!    `Denim|3vi's`; not `XL|V-neck` as `LV`, nor `Del|Monte` as `Dell`),
@@ -196,6 +197,10 @@
 //!   last word an exact suffix, of at least 4 letters and at least as long
 //!   as the rest of the name minus 1: `Mont Blanq` (`mont` + `blanc`),
 //!   `porch light` (`…light` of `Coachlight`).
+//!
+//! Two words with a lone `*` or `_` between (`Aur*lle`) are also looked up
+//! as one word with a letter no name has where the mask is: a letter
+//! masked, a misspelling at distance 1 of a name of that length.
 //!
 //! Before, every run was compared with every name; a run within distance
 //! of a name in none of these ways is no longer reported. In the

@@ -49,23 +49,26 @@ const SIGNAL_TERMS: &[&str] = &[
     "superfake",
     "AAAA",
     "inspired",
-    // Replica grades (`7A quality`): a grade alone is an electric current
-    // (`10A fuse`).
-    "5A quality",
+    "一比一",
+    "尾单",
+    "超A",
+];
+
+/// Replica grades (`7A quality`), signal terms at the exact level only: the
+/// obfuscation fold reads a digit in a word as a letter (`TA quality`). A
+/// grade alone is an electric current (`10A fuse`), and `5A` the usual
+/// grade of cubic zirconia.
+const GRADE_TERMS: &[&str] = &[
     "6A quality",
     "7A quality",
     "8A quality",
     "9A quality",
     "10A quality",
-    "5A grade",
     "6A grade",
     "7A grade",
     "8A grade",
     "9A grade",
     "10A grade",
-    "一比一",
-    "尾单",
-    "超A",
 ];
 
 /// Phrases that, right before a mention, make it nominative use ("case for
@@ -211,6 +214,11 @@ const FOLLOWING_TERMS: &[&str] = &["inspired"];
 const TEXT_SENSES: &[(&str, &[&str], &[&str])] = &[
     (
         "AAA",
+        &["pearls", "akoya", "tahitian", "珍珠"],
+        &["白", "色", "贝"],
+    ),
+    (
+        "AAAA",
         &["pearls", "akoya", "tahitian", "珍珠"],
         &["白", "色", "贝"],
     ),
@@ -465,7 +473,8 @@ impl TermSet {
 }
 
 /// The signal terms at the exact fold (`REPLICA`, `Réplica`).
-static SIGNALS: LazyLock<TermSet> = LazyLock::new(|| TermSet::new(SIGNAL_TERMS, Level::Exact));
+static SIGNALS: LazyLock<TermSet> =
+    LazyLock::new(|| TermSet::new(&[SIGNAL_TERMS, GRADE_TERMS].concat(), Level::Exact));
 /// The same at the obfuscation fold, where the checks undo for signal terms
 /// what they undo for names (`R3plica`, `R.e.p.l.i.c.a`, `Rерliса` with
 /// Cyrillic letters, `高.仿`, `高 仿`).
@@ -505,7 +514,10 @@ pub(crate) fn warm_up() {
 /// or in a text about certain goods (`AAA` of pearls, `A货` of jadeite).
 /// `inspired by` counts only before a name, one of `names` (the spans of
 /// the brand names found in `text`, sorted by start), with at most three
-/// words between. Sorted, overlapping spans merged.
+/// words between, and `inspired` only right after one (`Aurelle-inspired`).
+/// Replica grades (`7A quality`) match as written only. Sorted; overlapping
+/// spans merged up to 128 bytes, so a longer run of overlapping terms
+/// (`a a a a …`) gives several spans, each overlapping the one before.
 #[must_use]
 pub fn signal_terms(text: &str, names: &[Range<usize>]) -> Vec<Range<usize>> {
     let mut spans = Vec::new();
@@ -762,8 +774,14 @@ fn follows_a_name<N: NameSpan>(text: &str, term: Range<usize>, names: &[N]) -> b
         n.span_end() <= term.start
             && text
                 .get(n.span_end()..term.start)
-                .is_some_and(|gap| gap.chars().all(|c| c == ' ' || c == '-'))
+                .is_some_and(|gap| gap.chars().all(is_joining_gap))
     })
+}
+
+/// Whether `c` may stand between a name and a term that follows it
+/// ([`FOLLOWING_TERMS`]): a space or a hyphen of any kind (`Aurelle–inspired`).
+fn is_joining_gap(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '-' | '_' | '\u{2010}'..='\u{2015}')
 }
 
 /// Whether `folded` holds one of `words` anywhere, not followed by any of
@@ -832,9 +850,9 @@ fn ends_with_phrase(exact: &FoldedText, before: &str, phrase: &str, whole_word: 
 /// Words that may stand between a Latin compatibility phrase and the name
 /// it introduces (`strap for your Aurelle`, `fits most Vellano bags`).
 /// Exact-folded.
-const DETERMINERS: &[&str] = &[
-    "the", "a", "an", "your", "my", "his", "her", "our", "their", "all", "any", "most",
-];
+/// Not `her`, `his`, `all` or `any`: `Gift for her Aurelle watch` is a gift,
+/// not an accessory.
+const DETERMINERS: &[&str] = &["the", "a", "an", "your", "my", "our", "their", "most"];
 
 /// The longest of [`DETERMINERS`], in bytes.
 const DETERMINER_MAX: usize = 5;
@@ -901,8 +919,11 @@ mod tests {
             found("AAAA quality, 7A Quality, 10a grade, Superfake"),
             ["AAAA", "7A Quality", "10a grade", "Superfake"]
         );
-        // A grade alone is a current; four As before a battery word a size.
+        // A grade alone is a current; four As before a battery word a size,
+        // and among pearls their grade; a grade is read as written only.
         assert!(found("7A fuse, 10A charger, 2 AAAA batteries, AAAA cell").is_empty());
+        assert!(found("Akoya pearls AAAA, 5A quality cubic zirconia").is_empty());
+        assert!(found("Geneve SA grade steel, TA quality").is_empty());
     }
 
     #[test]
@@ -946,9 +967,15 @@ mod tests {
             spans.iter().all(|s| s.len() <= MERGED_SPAN_MAX),
             "{spans:?}"
         );
-        // Spans still cover the run from its start, in order.
+        // Spans still cover the whole run, in order, each overlapping the
+        // one before.
         assert_eq!(spans[0].start, 0);
-        assert!(spans.windows(2).all(|w| w[0].start < w[1].start));
+        assert_eq!(spans.last().map(|s| s.end), Some(run.trim_end().len()));
+        assert!(
+            spans
+                .windows(2)
+                .all(|w| w[0].start < w[1].start && w[1].start < w[0].end)
+        );
     }
 
     #[test]
@@ -1101,6 +1128,27 @@ mod tests {
     }
 
     #[test]
+    fn a_gift_for_her_is_no_compatibility() {
+        let exact = |text: &str| {
+            let mut f = FoldedText::new();
+            f.fold(text, Level::Exact);
+            f
+        };
+        for (text, name_at, weak) in [
+            ("strap for your aurelle", 15, true),
+            ("fits most aurelle", 10, true),
+            ("gift for her aurelle", 13, false),
+            ("gift for all aurelle", 13, false),
+        ] {
+            assert_eq!(
+                compatibility_phrase_before(&exact(text), name_at),
+                weak,
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
     fn determiner_max_is_the_longest_determiner() {
         assert_eq!(
             DETERMINERS.iter().map(|d| d.len()).max(),
@@ -1115,6 +1163,8 @@ mod tests {
             ("dress Aurelle inspired design", "Aurelle", "inspired"),
             ("AURELLE - INSPIRED tote", "AURELLE", "INSPIRED"),
             ("Aurelle Insp1red tote", "Aurelle", "Insp1red"),
+            ("Aurelle\u{a0}inspired tote", "Aurelle", "inspired"),
+            ("Aurelle–inspired tote", "Aurelle", "inspired"),
         ] {
             assert_eq!(found_with(text, &[name]), [term], "{text}");
         }

@@ -383,7 +383,7 @@ mod tests {
                 _ => TrademarkStatus::Cancelled,
             },
             // Some registered on a day the checks cross (`2026-04-11`),
-            // or later.
+            // some before them all or after.
             registration_date: (status & 4 != 0).then(|| day(status >> 3)),
             expiry_date: expiry.map(day),
             designated_countries: vec![],
