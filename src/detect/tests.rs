@@ -1052,12 +1052,7 @@ fn a_doubled_l_written_with_two_i_is_obfuscation() {
         entry(3, &["Hallmark"], &[]),
     ])
     .expect("index");
-    let kinds = |text: &str| {
-        scan_with(&index, text)
-            .into_iter()
-            .map(|m| (m.brand, m.evidence, text[m.span].to_string()))
-            .collect::<Vec<_>>()
-    };
+    let kinds = |text: &str| found_in(&index, text);
     // `II` draws as `ll` (UTS #39 reads `I` as `l`); detection is
     // case-insensitive, so `ii` counts the same.
     for (text, brand, shown) in [
@@ -1088,12 +1083,7 @@ fn a_doubled_l_written_with_two_i_is_obfuscation() {
 fn a_letter_masked_between_two_words_is_a_misspelling() {
     let index = BrandIndex::build([entry(1, &["Vellano"], &[]), entry(2, &["Aurelle"], &[])])
         .expect("index");
-    let kinds = |text: &str| {
-        scan_with(&index, text)
-            .into_iter()
-            .map(|m| (m.brand, m.evidence, text[m.span].to_string()))
-            .collect::<Vec<_>>()
-    };
+    let kinds = |text: &str| found_in(&index, text);
     let fuzzy = Evidence::TextFuzzy { distance: 1 };
     for (text, brand, shown) in [
         ("Aur*lle watch", 2, "Aur*lle"),
