@@ -196,7 +196,7 @@ const INTRODUCING_TERMS: &[&str] = &["inspired by"];
 const INTRODUCED_WITHIN: usize = 3;
 
 /// Signal terms that count only right after a name the scan found, with
-/// nothing but spaces or a hyphen between, and not before `by`: a dupe
+/// nothing but spaces or hyphens between, and not before `by`: a dupe
 /// names what it copies (`Aurelle-inspired bag`, `Vellano inspired tote`),
 /// where `Aurelle Jardin, inspired by Provence` or `dial inspired by the
 /// Alps` is no dupe. Exact-folded.
@@ -205,25 +205,23 @@ const FOLLOWING_TERMS: &[&str] = &["inspired"];
 /// Signal terms that name something else in a text that speaks of certain
 /// goods anywhere (not only right beside the term): (term, words, words
 /// that must not follow such a word). Latin words match whole; exact-folded.
-/// - `AAA` in a text about pearls is the pearls' grade (`Akoya Pearl Stud
-///   Earrings, AAA grade`). Pearls, not `pearl`: a colour (`Pearl White`,
-///   `珍珠白`) or a dial (`mother-of-pearl`, `珍珠贝母`) says nothing of the
-///   goods;
+/// - `AAA` (and `AAAA`) in a text about pearls is the pearls' grade
+///   (`Akoya Pearl Stud Earrings, AAA grade`). Pearls, not `pearl`: a
+///   colour (`Pearl White`, `珍珠白`) or a dial (`mother-of-pearl`,
+///   `珍珠贝母`) says nothing of the goods;
 /// - `A货` in a text about jadeite (`翡翠`, but not the colour `翡翠色` or
 ///   `翡翠绿`) is the trade's name for untreated jadeite (`翡翠手镯 A货 冰糯种`).
 const TEXT_SENSES: &[(&str, &[&str], &[&str])] = &[
-    (
-        "AAA",
-        &["pearls", "akoya", "tahitian", "珍珠"],
-        &["白", "色", "贝"],
-    ),
-    (
-        "AAAA",
-        &["pearls", "akoya", "tahitian", "珍珠"],
-        &["白", "色", "贝"],
-    ),
+    ("AAA", PEARLS, NOT_PEARLS),
+    ("AAAA", PEARLS, NOT_PEARLS),
     ("A货", &["翡翠"], &["色", "绿"]),
 ];
+
+/// Words of a text about pearls ([`TEXT_SENSES`]).
+const PEARLS: &[&str] = &["pearls", "akoya", "tahitian", "珍珠"];
+
+/// What after `珍珠` makes it a colour or a dial, not pearls.
+const NOT_PEARLS: &[&str] = &["白", "色", "贝"];
 
 /// A small automaton over folded terms, with per-pattern boundary needs.
 struct TermSet {
