@@ -444,6 +444,12 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
             index
                 .layers()
                 .declared_brands(&listing.declared_brand, declared);
+            // The field without the spaces around it (` Aurelle `).
+            let declared_span = {
+                let field = &listing.declared_brand;
+                let start = field.len() - field.trim_start().len();
+                start..field.trim_end().len()
+            };
             for &(brand, name) in declared.iter() {
                 let Some(scoped) = scope(brand, &Evidence::BrandField) else {
                     continue;
@@ -455,7 +461,7 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
                     Field::DeclaredBrand,
                     Term::Name(name),
                     None,
-                    0..listing.declared_brand.len(),
+                    declared_span.clone(),
                     false,
                 );
             }

@@ -513,7 +513,12 @@ async fn logos_in_listing_images_are_evidence() {
 #[tokio::test]
 async fn a_declared_brand_answers_with_the_name_it_equals() {
     let server = TestServer::start().await;
-    for (declared, name) in [("ＡＬＰＨＡ", "Alpha"), ("阿尔法", "阿尔法")] {
+    // The span is the field's, without the spaces around it.
+    for (declared, name, span) in [
+        ("ＡＬＰＨＡ", "Alpha", 0..15),
+        ("阿尔法", "阿尔法", 0..9),
+        ("  Alpha\t", "Alpha", 2..7),
+    ] {
         let mut l = listing("stranger", "Steel watch");
         l.declared_brand = declared.into();
         let answer = check(&server, Who::PlatformP, l).await;
@@ -523,7 +528,11 @@ async fn a_declared_brand_answers_with_the_name_it_equals() {
             .find(|m| m.evidence == pb::Evidence::BrandField as i32)
             .unwrap_or_else(|| panic!("{answer:?}"));
         assert_eq!(field.matched_term, name);
-        assert_eq!((field.start, field.end), (0, declared.len() as u32));
+        assert_eq!(
+            (field.start, field.end),
+            (span.start, span.end),
+            "{declared:?}"
+        );
     }
 }
 
