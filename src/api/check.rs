@@ -11,7 +11,7 @@ use crate::{
     logo::LogoHash,
     model::{
         NiceClass, Region,
-        codes::{is_blank, printable_identifier},
+        codes::{is_blank, no_control_characters, printable_identifier},
     },
     pb::marque::v1::{self as pb, check_service_server::CheckService},
     registry::Registry,
@@ -113,20 +113,8 @@ fn parse_listing(l: pb::Listing, prefix: &str, v: &mut Violations) -> (String, l
             f("listing_id"),
             format!("must be at most 128 characters, got {id_chars}"),
         );
-    } else if let Some((at, c)) = l
-        .listing_id
-        .chars()
-        .enumerate()
-        .find(|(_, c)| c.is_control())
-    {
-        v.add(
-            f("listing_id"),
-            format!(
-                "must not contain control characters, found U+{:04X} at character {}",
-                u32::from(c),
-                at + 1
-            ),
-        );
+    } else {
+        v.require(&f("listing_id"), no_control_characters(&l.listing_id));
     }
     v.require(&f("seller_account"), seller_account(&l.seller_account));
     let title_chars = chars(&l.title);

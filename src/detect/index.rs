@@ -1873,9 +1873,6 @@ impl BrandIndex {
         (name, len)
     }
 
-    /// The candidate names (`candidates` sorted, names first) within their
-    /// distance of `query` (a word, or the joined words of a run), with
-    /// that distance.
     /// The fuzzy hits of each two words of `obf` with a lone `*` or `_`
     /// between in `text`, read as one word with [`MASKED_LETTER`] for it
     /// ([`BrandIndex::scan_fuzzy`]). Apart, and cold: few texts have one.
@@ -1912,6 +1909,9 @@ impl BrandIndex {
         found
     }
 
+    /// The candidate names (`candidates` sorted, names first) within their
+    /// distance of `query` (a word, or the joined words of a run), with
+    /// that distance.
     fn verify(
         &self,
         candidates: &[u32],

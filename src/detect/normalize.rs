@@ -956,7 +956,11 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
                 exact: exact as u8,
                 obf: obf as u8,
                 // A separator has no origin; a mask's says it is one.
-                origin: if word { origin } else { u8::from(is_mask(c)) },
+                origin: if word {
+                    origin
+                } else {
+                    u8::from(u8::try_from(c).is_ok_and(|b| is_mask(char::from(b))))
+                },
             };
         }
     }
@@ -1124,9 +1128,9 @@ fn exact_chars(s: &str, out: &mut String) {
     out.extend(folded.nfkd().filter(|&d| !is_stripped_mark(d)));
 }
 
-/// Whether ASCII byte `c` may mask a letter between two words (`Aur*lle`).
-fn is_mask(c: usize) -> bool {
-    c == usize::from(b'*') || c == usize::from(b'_')
+/// Whether `c` may mask a letter between two words (`Aur*lle`).
+fn is_mask(c: char) -> bool {
+    matches!(c, '*' | '_')
 }
 
 /// Leetspeak digits and the letters they stand for (`1` for `l` or `i`:
@@ -1602,7 +1606,7 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
         offset += c.len_utf8();
         let end = offset as u32;
         let cp = c as u32;
-        if c.is_ascii() && is_mask(cp as usize) {
+        if is_mask(c) {
             masked = 1;
         }
         let (entry, items): (Entry, &[Item]) = if cp < TABLE_SIZE {

@@ -907,6 +907,23 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
+/// Checks that `value` has no control character (Unicode Cc: NUL, tab,
+/// line feed…).
+///
+/// # Errors
+///
+/// `must not contain control characters, found U+0000 at character 3`.
+pub fn no_control_characters(value: &str) -> Result<(), String> {
+    match value.chars().enumerate().find(|(_, c)| c.is_control()) {
+        Some((index, control)) => Err(format!(
+            "must not contain control characters, found U+{:04X} at character {}",
+            u32::from(control),
+            index + 1
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Checks a free-text field (a display name, a mark's text, a reference):
 /// `min_chars` to `max_chars` Unicode scalar values, no control character
 /// (Unicode category Cc, which includes tab and newline), line or
@@ -933,13 +950,7 @@ pub fn bounded_text(value: &str, min_chars: usize, max_chars: usize) -> Result<(
             format!("must be {min_chars} to {max_chars} characters, got {count}")
         });
     }
-    if let Some((index, control)) = value.chars().enumerate().find(|(_, c)| c.is_control()) {
-        return Err(format!(
-            "must not contain control characters, found U+{:04X} at character {}",
-            u32::from(control),
-            index + 1
-        ));
-    }
+    no_control_characters(value)?;
     if let Some((index, separator)) = value
         .chars()
         .enumerate()

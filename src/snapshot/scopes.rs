@@ -22,7 +22,9 @@ use imbl::{OrdMap, Vector};
 
 use super::detection::Refreshed;
 use super::{BrandChild, Detection, of_parent};
-use crate::model::{NiceClass, NiceClassSet, Region, Slug, Timestamp, Trademark, TrademarkStatus};
+use crate::model::{
+    Date, NiceClass, NiceClassSet, Region, Slug, Timestamp, Trademark, TrademarkStatus,
+};
 
 /// A registered trademark, reduced to what scoping needs.
 #[derive(Clone, Debug)]
@@ -47,14 +49,11 @@ struct Scope {
 impl Scope {
     /// `None` for a trademark that is never in force (not registered).
     fn of(trademark: &Arc<Trademark>) -> Option<Scope> {
+        let midnight = |d: Date| d.midnight().assume_utc().unix_timestamp();
         (trademark.status == TrademarkStatus::Registered).then(|| Scope {
             classes: trademark.nice_classes,
-            from: trademark
-                .registration_date
-                .map(|d| d.midnight().assume_utc().unix_timestamp()),
-            expires: trademark
-                .expiry_date
-                .map(|d| d.midnight().assume_utc().unix_timestamp()),
+            from: trademark.registration_date.map(midnight),
+            expires: trademark.expiry_date.map(midnight),
             territories: Territories::of(trademark.covered_territories()),
             trademark: trademark.clone(),
         })
