@@ -1097,10 +1097,11 @@ impl BrandIndex {
             Some((start..end, Other::Dropped(own)))
         };
         let bytes = text.as_bytes();
-        // The symbols outside ASCII (`€`, `©`) begin with one of two bytes.
+        // The symbols outside ASCII (`€`, `©`) begin with one of two bytes,
+        // their full-width and small forms (`＠`, `﹫`) with a third.
         let symbols = memchr::memchr3_iter(b'@', b'|', b'$', bytes)
             .chain(memchr::memchr2_iter(b'+', b'!', bytes))
-            .chain(memchr::memchr2_iter(0xC2, 0xE2, bytes));
+            .chain(memchr::memchr3_iter(0xC2, 0xE2, 0xEF, bytes));
         for i in symbols {
             let Some((c, symbol)) = text[i..]
                 .chars()
@@ -1142,7 +1143,7 @@ impl BrandIndex {
             } else if word_before && word_after {
                 // An email address is no name across its `@`
                 // (`anne@klein.com`).
-                if c == '@' && is_domain(&bytes[next..]) {
+                if normalize::leet_symbol(c) == Some('@') && is_domain(&bytes[next..]) {
                     continue;
                 }
                 let Some(read) = dropped(i..next) else {
@@ -1488,7 +1489,7 @@ impl BrandIndex {
             .then(|| leet_at(end - 1))
             .flatten();
         if let Some((c, after)) = glued_first
-            && c == '@'
+            && normalize::leet_symbol(c) == Some('@')
             && is_domain(&text.as_bytes()[after..])
         {
             return;
@@ -2799,12 +2800,13 @@ fn is_domain(rest: &[u8]) -> bool {
 /// glued to the word before (`Matte| Red`).
 fn leet_symbol(c: char) -> Option<LeetSymbol> {
     let letter = u8::try_from(normalize::leet_letter(c)?).ok()?;
-    let (leading, trailing) = match c {
+    // A full-width or small form reads as its symbol (`＠urelle`).
+    let (leading, trailing) = match normalize::leet_symbol(c)? {
         '@' => (true, true),
         '|' | '$' | '¢' | '©' => (true, false),
         _ => (false, false),
     };
-    let capital_only = matches!(c, '¢' | '©');
+    let capital_only = matches!(normalize::leet_symbol(c)?, '¢' | '©');
     Some(LeetSymbol {
         letter,
         leading,

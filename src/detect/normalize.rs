@@ -1159,6 +1159,29 @@ fn leet(c: char) -> char {
 /// The letter a leet symbol stands for (`@` for `a`, `|` for `l`), which
 /// the obfuscation fold reads between word characters (`Te$$aro`).
 pub(crate) fn leet_letter(c: char) -> Option<char> {
+    symbol_letter(leet_symbol(c)?)
+}
+
+/// The leet symbol `c` is: itself, or the one NFKC makes of a full-width
+/// or small form (`＠` and `﹫` are `@`, `￥` is `¥`), which the fold reads
+/// as NFKC does.
+pub(crate) fn leet_symbol(c: char) -> Option<char> {
+    if symbol_letter(c).is_some() {
+        return Some(c);
+    }
+    if !matches!(c, '\u{FE50}'..='\u{FE6B}' | '\u{FF01}'..='\u{FF5E}' | '\u{FFE0}'..='\u{FFEE}') {
+        return None;
+    }
+    let mut nfkc = std::iter::once(c).nfkc();
+    match (nfkc.next(), nfkc.next()) {
+        (Some(symbol), None) if symbol_letter(symbol).is_some() => Some(symbol),
+        _ => None,
+    }
+}
+
+/// The letter a leet symbol as written in ASCII or Latin-1 (or `€`) stands
+/// for.
+fn symbol_letter(c: char) -> Option<char> {
     match c {
         '@' => Some('a'),
         '$' => Some('s'),
@@ -1176,8 +1199,10 @@ pub(crate) fn leet_letter(c: char) -> Option<char> {
 fn compute(c: char, exact: &mut Vec<Item>, obf: &mut Vec<Item>) -> (Kind, char) {
     exact.clear();
     obf.clear();
-    if let Some(letter) = leet_letter(c) {
-        exact.push((c, Class::Sep, 0));
+    if let Some(symbol) = leet_symbol(c)
+        && let Some(letter) = symbol_letter(symbol)
+    {
+        exact.push((symbol, Class::Sep, 0));
         obf.push((' ', Class::Sep, 0));
         return (Kind::Leet, letter);
     }

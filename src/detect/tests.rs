@@ -957,6 +957,53 @@ fn cent_copyright_and_inverted_exclamation_are_leet_symbols() {
 }
 
 #[test]
+fn full_width_and_small_leet_symbols_are_read_as_nfkc_makes_them() {
+    // NFKC makes `＠`, `﹫`, `！`, `＋`, `＄`, `｜` and `￠` the symbols
+    // themselves: inside a word, at its edge, and in a row.
+    assert_eq!(
+        fold_obfuscated("Ｔｅ＄＄ａｒｏ Ｖｅ！！ａｎｏ"),
+        "tessaro vellano"
+    );
+    assert_eq!(
+        one("Ｃａｒ＋ｉｅｒ ring"),
+        (CARTIER, Evidence::TextObfuscated, "Ｃａｒ＋ｉｅｒ")
+    );
+    assert_eq!(
+        one("Gu￠￠i belt"),
+        (GUCCI, Evidence::TextObfuscated, "Gu￠￠i")
+    );
+    assert_eq!(
+        one("Louis Vuit｜ton bag"),
+        (LOUIS_VUITTON, Evidence::TextObfuscated, "Louis Vuit｜ton")
+    );
+    assert_eq!(
+        one("＠pple watch"),
+        (APPLE, Evidence::TextObfuscated, "＠pple")
+    );
+    assert_eq!(
+        one("﹫pple watch"),
+        (APPLE, Evidence::TextObfuscated, "﹫pple")
+    );
+    // Still punctuation between words and numbers, and an email's `@`.
+    assert_eq!(fold_obfuscated("Wow！！ Great ＄＄ deal"), "wow great deal");
+    assert_eq!(
+        fold_obfuscated("10＋12, 2＋1"),
+        fold_obfuscated("10 12, 2 1")
+    );
+    let index = BrandIndex::build([entry(5, &["Aerie"], &[])]).expect("index builds");
+    assert!(
+        scan_with(&index, "Contact: info＠erie-outdoor.com")
+            .iter()
+            .all(|m| m.evidence != Evidence::TextObfuscated)
+    );
+    // Other full-width punctuation is no letter.
+    assert_eq!(
+        fold_obfuscated("Ｃａｒｔ：ｉｅｒ"),
+        fold_obfuscated("Cart:ier")
+    );
+}
+
+#[test]
 fn kept_combining_marks_do_not_split_a_word_when_obfuscating() {
     let text = "C\u{489}a\u{489}r\u{489}t\u{489}i\u{489}e\u{489}r\u{489} ring";
     let (brand, evidence, shown) = one(text);
