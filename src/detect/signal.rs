@@ -85,25 +85,39 @@ const NEGATING_WORDS: &[&str] = &["anti"];
 /// between; Latin words match whole. Exact-folded.
 /// - `A货` after `天然` (natural) or `玉` (jade), or beside `翡翠` (jadeite)
 ///   is the trade's name for untreated jadeite (`天然A货翡翠手镯`);
-/// - `AAA` (and `AAAA`) after a count (`2 AAA`, `3 x AAA`) or a battery's
-///   name (`type`, French `piles`), or before `batteries`, `alkaline`,
-///   `rechargeable`, `powered` or `(not included)`, is a battery size;
-///   before `games` a budget class;
+/// - `AAA` (and `AAAA`) after a count (`2 AAA`, `3 x AAA`, `2pcs AAA`,
+///   `1.5V AAA`: [`battery_count`]) or a battery's name (`batteries: AAA`,
+///   `type`, French `piles`, `2节AAA`), or before `batteries`, `alkaline`,
+///   `rechargeable`, `powered`, `size`, `x 2`, `1.5V` or `(not included)`,
+///   is a battery size; before `games`, `titles` or `gaming` a budget
+///   class; beside a gemstone (`AAA tanzanite`, `opal grade AAA`) the
+///   stone's grade;
 /// - `mirror grade` before `polished`, `finish`, `steel`… is a finish;
 /// - `尾单` before `肩` is `单肩` (one-shoulder) after `尾` (`鱼尾单肩`,
 ///   fishtail one-shoulder), and `原单` before `价`, `号` or `据` is a unit
 ///   price, an order number, a receipt;
-/// - `imitation` before `pearls` or `leather` is a material, and so is
-///   `fake` before `leather` or `fur`; `fake tan`, `fake nails`, `fake
-///   lashes`, `fake plants` are products of their own;
-/// - `1:1` before `replacement` or `exchange` is a warranty ("1:1
-///   replacement warranty"), before `ratio` or `scale` a proportion (and
-///   beside an aspect ratio an aspect ratio: [`among_other_ratios`]);
-/// - `高仿` followed by `真` is `高仿真`, lifelike.
+/// - `imitation` before `pearls`, `leather` or `snakeskin` is a material,
+///   and so is `fake` before `leather`, `suede` or `fur`; `fake tan`,
+///   `fake nails`, `fake lashes`, `fake plants`, `fake fire` are products
+///   of their own, `fake two-piece` or `fake zip` a garment's style;
+/// - `1:1` before `replacement`, `exchange` or `warranty` is a warranty
+///   ("1:1 replacement warranty"), before `ratio`, `scale` or
+///   `magnification`, or after `ratio`, `mix` or `dilute`, a proportion
+///   (and beside an aspect ratio an aspect ratio: [`among_other_ratios`]),
+///   before `cutouts` a case's fit; `一比一开孔` and `1比1开孔` too;
+/// - `counterfeit` before `protection`, `detection` or `detector` is what
+///   guards against it (as `anti-counterfeit` is);
+/// - `高仿` followed by `真` is `高仿真`, lifelike, and by `生` `高仿生`,
+///   bionic; `原单` after `附` or `凭` an original receipt (`退货请附原单`).
+///
+/// Any of them right before one of [`GRADE_WORDS`] is a copy's grade
+/// whatever stands beside it (`Top 1 AAA Quality`, `2 AAA replica`).
 const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
     ("A货", &["天然", "翡翠", "玉"], &["翡翠"]),
     ("AAA", BATTERY_BEFORE, BATTERY_AFTER),
     ("AAAA", BATTERY_BEFORE, BATTERY_AFTER),
+    ("AAA", GEMS_BEFORE, GEMS),
+    ("AAAA", GEMS_BEFORE, GEMS),
     (
         "mirror grade",
         &[],
@@ -121,7 +135,7 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
         ],
     ),
     ("尾单", &[], &["肩"]),
-    ("原单", &[], &["价", "号", "据"]),
+    ("原单", &["附", "凭"], &["价", "号", "据"]),
     (
         "fake",
         &[],
@@ -151,21 +165,179 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
             "pocket",
             "pockets",
             "tattoos",
+            "suede",
+            "fire",
+            "fireplace",
+            "wick",
+            "tanning",
+            "lash",
+            "two piece",
+            "2 piece",
+            "layer",
+            "sleeves",
+            "zip",
+            "zipper",
+            "buttons",
+            "fruit",
+            "food",
+            "moss",
+            "succulents",
+            "ivy",
+            "tree",
+            "rocks",
+            "camera",
         ],
     ),
-    ("高仿", &[], &["真"]),
+    ("高仿", &[], &["真", "生"]),
     (
         "imitation",
         &[],
-        &["pearl", "pearls", "leather", "suede", "fur"],
+        &[
+            "pearl",
+            "pearls",
+            "leather",
+            "suede",
+            "fur",
+            "snakeskin",
+            "crocodile",
+            "croc",
+            "alligator",
+            "ostrich",
+            "lizard",
+            "python",
+            "mink",
+            "wood",
+            "marble",
+        ],
     ),
-    ("1:1", &[], &["replacement", "exchange", "ratio", "scale"]),
+    (
+        "1:1",
+        &["ratio", "mix", "mixed", "mixing", "dilute", "diluted"],
+        &[
+            "replacement",
+            "exchange",
+            "warranty",
+            "ratio",
+            "scale",
+            "magnification",
+            "cutout",
+            "cutouts",
+        ],
+    ),
+    ("一比一", &[], &["开孔", "比例", "换新"]),
+    ("1比1", &[], &["开孔", "比例", "换新"]),
+    (
+        "counterfeit",
+        &[],
+        &[
+            "protection",
+            "prevention",
+            "detection",
+            "detector",
+            "detecting",
+            "proof",
+            "money",
+        ],
+    ),
 ];
 
-/// Words right before `AAA` or `AAAA` that make it a battery size.
+/// Gemstones a grade `AAA` right before or after is the stone's
+/// ([`OTHER_SENSES`]): `AAA Tanzanite`, `Opal AAA`. Not cubic zirconia,
+/// whose usual grade is `5A`, nor diamonds.
+const GEMS: &[&str] = &[
+    "pearl",
+    "pearls",
+    "akoya",
+    "tanzanite",
+    "opal",
+    "opals",
+    "sapphire",
+    "sapphires",
+    "ruby",
+    "rubies",
+    "emerald",
+    "emeralds",
+    "amethyst",
+    "topaz",
+    "garnet",
+    "aquamarine",
+    "peridot",
+    "citrine",
+    "morganite",
+    "tourmaline",
+    "jade",
+];
+
+/// [`GEMS`], and each before `grade` (`Opal grade AAA`).
+const GEMS_BEFORE: &[&str] = &[
+    "pearl",
+    "pearls",
+    "akoya",
+    "tanzanite",
+    "opal",
+    "opals",
+    "sapphire",
+    "sapphires",
+    "ruby",
+    "rubies",
+    "emerald",
+    "emeralds",
+    "amethyst",
+    "topaz",
+    "garnet",
+    "aquamarine",
+    "peridot",
+    "citrine",
+    "morganite",
+    "tourmaline",
+    "jade",
+    "pearl grade",
+    "pearls grade",
+    "akoya grade",
+    "tanzanite grade",
+    "opal grade",
+    "opals grade",
+    "sapphire grade",
+    "sapphires grade",
+    "ruby grade",
+    "rubies grade",
+    "emerald grade",
+    "emeralds grade",
+    "amethyst grade",
+    "topaz grade",
+    "garnet grade",
+    "aquamarine grade",
+    "peridot grade",
+    "citrine grade",
+    "morganite grade",
+    "tourmaline grade",
+    "jade grade",
+];
+
+/// Words right before `AAA` or `AAAA` that make it a battery size (and
+/// any count: [`battery_count`]).
 const BATTERY_BEFORE: &[&str] = &[
-    "1", "2", "3", "4", "5", "6", "8", "10", "12", "x", "1x", "2x", "3x", "4x", "two", "three",
-    "four", "type", "piles", "aa",
+    "x",
+    "two",
+    "three",
+    "four",
+    "type",
+    "piles",
+    "aa",
+    "battery",
+    "batteries",
+    "pcs",
+    "pc",
+    "pack",
+    "requires",
+    "needs",
+    "uses",
+    "runs on",
+    "powered by",
+    "rechargeable",
+    "alkaline",
+    "lithium",
+    "节",
 ];
 
 /// Words right after `AAA` or `AAAA` that make it a battery size (or, for
@@ -181,9 +353,44 @@ const BATTERY_AFTER: &[&str] = &[
     "nimh",
     "powered",
     "not included",
+    "size",
+    "aa",
+    "ni mh",
+    "lithium",
+    "电池",
     "game",
     "games",
+    "title",
+    "titles",
+    "gaming",
 ];
+
+/// Whether `word` of the exact fold counts or sizes batteries before
+/// `AAA`: a number (`2`), a count (`2x`, `2pcs`, `4pack`) or a voltage
+/// (`1.5V` folds to `1 5v`). Not a model (`X5 AAA`).
+fn battery_count(word: &str) -> bool {
+    let digits = word.bytes().take_while(u8::is_ascii_digit).count();
+    let (number, unit) = word.split_at(digits);
+    !number.is_empty() && matches!(unit, "" | "x" | "pc" | "pcs" | "pack" | "v")
+}
+
+/// Whether the words after `AAA` (`behind`, from the word right after it)
+/// size batteries: `x 2`, `x2`, `1.5V` (`1 5v`), `2pcs`; not a plain
+/// number (`AAA 2024`).
+fn counted_after(behind: &str) -> bool {
+    let mut words = behind.split(' ');
+    let first = words.next().unwrap_or("");
+    let number = !first.is_empty() && first.bytes().all(|b| b.is_ascii_digit());
+    let times = first
+        .strip_prefix('x')
+        .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()));
+    times
+        || (!number && battery_count(first))
+        || (number
+            && words
+                .next()
+                .is_some_and(|w| w.ends_with('v') && battery_count(w)))
+}
 
 /// Signal terms that name what they point at: they count only before a
 /// name the scan found, with at most [`INTRODUCED_WITHIN`] words between
@@ -239,6 +446,12 @@ struct TermSet {
     /// Per pattern: the words before and after it that give it another
     /// sense ([`OTHER_SENSES`]), folded at the set's level.
     senses: Vec<(Vec<String>, Vec<String>)>,
+    /// Per pattern: whether a count beside it makes it a battery size
+    /// (`AAA`: [`battery_count`]).
+    counted: Vec<bool>,
+    /// [`GRADE_WORDS`], folded at the set's level: right after a term,
+    /// they make it a copy's grade whatever else stands beside it.
+    grades: Vec<String>,
     /// [`NEGATING_WORDS`], folded at the set's level.
     negating: Vec<String>,
     /// Per pattern: whether the term is a ratio (`1:1`), which in a list of
@@ -407,6 +620,7 @@ impl TermSet {
         let mut edges = Vec::new();
         let mut marks = Vec::new();
         let mut senses = Vec::new();
+        let mut counted = Vec::new();
         let mut ratios = Vec::new();
         let mut introduces = Vec::new();
         let mut follows = Vec::new();
@@ -435,13 +649,15 @@ impl TermSet {
                     })
                     .collect(),
             );
-            senses.push(
-                OTHER_SENSES
-                    .iter()
-                    .find(|(other, _, _)| other == term)
-                    .map(|(_, before, after)| (fold_all(before), fold_all(after)))
-                    .unwrap_or_default(),
-            );
+            let (mut before, mut after) = (Vec::new(), Vec::new());
+            for (_, words_before, words_after) in
+                OTHER_SENSES.iter().filter(|(other, _, _)| other == term)
+            {
+                before.extend(fold_all(words_before));
+                after.extend(fold_all(words_after));
+            }
+            senses.push((before, after));
+            counted.push(matches!(*term, "AAA" | "AAAA"));
             folded.push(f.as_str().to_owned());
         }
         let automaton = AhoCorasick::builder()
@@ -461,6 +677,8 @@ impl TermSet {
             edges,
             marks,
             senses,
+            counted,
+            grades: GRADE_WORDS.iter().map(|w| fold(w)).collect(),
             negating: NEGATING_WORDS.iter().map(|w| fold(w)).collect(),
             ratios,
             introduces,
@@ -697,7 +915,13 @@ fn find_terms<N: NameSpan>(
         if left && negated(folded, m.start(), &set.negating) {
             continue;
         }
-        if other_sense(folded, m.range(), &set.senses[pattern]) {
+        if other_sense(
+            folded,
+            m.range(),
+            &set.senses[pattern],
+            set.counted[pattern],
+            &set.grades,
+        ) {
             continue;
         }
         let marks = &set.marks[pattern];
@@ -814,14 +1038,17 @@ fn negated(folded: &FoldedText, at: usize, negating: &[String]) -> bool {
 
 /// Whether the term at folded bytes `at` of the exact fold has one of the
 /// words of `before` right before it or of `after` right after it (one
-/// separator space may sit between; a Latin word must be whole): another
-/// sense ([`OTHER_SENSES`]).
+/// separator space may sit between; a Latin word must be whole), or, where
+/// `counted`, a count ([`battery_count`], [`counted_after`]): another sense
+/// ([`OTHER_SENSES`]). Never when one of `grades` follows it.
 fn other_sense(
     exact: &FoldedText,
     at: Range<usize>,
     (before, after): &(Vec<String>, Vec<String>),
+    counted: bool,
+    grades: &[String],
 ) -> bool {
-    if before.is_empty() && after.is_empty() {
+    if before.is_empty() && after.is_empty() && !counted {
         return false;
     }
     // Latin words and numbers match whole (`5 AAA`, not `X5 AAA`).
@@ -831,12 +1058,22 @@ fn other_sense(
     let ahead = ahead.strip_suffix(' ').unwrap_or(ahead);
     let from = at.end + usize::from(text.get(at.end..).is_some_and(|t| t.starts_with(' ')));
     let behind = text.get(from..).unwrap_or("");
+    let follows =
+        |w: &str| behind.starts_with(w) && (!latin(w) || exact.boundary_before(from + w.len()));
+    if grades.iter().any(|w| follows(w)) {
+        return false;
+    }
+    let counts = || {
+        // The word right before, whole (`2pcs`, not `X5`'s `5`).
+        let word = ahead.rsplit(' ').next().unwrap_or("");
+        (!word.is_empty() && exact.boundary_before(ahead.len() - word.len()) && battery_count(word))
+            || counted_after(behind)
+    };
     before
         .iter()
         .any(|w| ends_with_phrase(exact, ahead, w, latin(w)))
-        || after.iter().any(|w| {
-            behind.starts_with(w.as_str()) && (!latin(w) || exact.boundary_before(from + w.len()))
-        })
+        || after.iter().any(|w| follows(w))
+        || (counted && counts())
 }
 
 /// Whether `before` (a prefix of the exact fold `exact`) ends with
@@ -1052,6 +1289,50 @@ mod tests {
             ["Super Clone", "first copy", "1to1", "mirror grade"]
         );
         assert_eq!(found("一比一 真皮 尾单 超A"), ["一比一", "尾单", "超A"]);
+    }
+
+    #[test]
+    fn batteries_written_as_specs_games_and_gemstones_are_not_signals() {
+        for text in [
+            "Batteries: AAA x 2 (not included)",
+            "needs 2pcs AAA",
+            "2 pcs AAA",
+            "power: 2 x 1.5V AAA",
+            "AAA 1.5V, AAA x2, AAA size",
+            "works with AAA/AA rechargeables, AAA Ni-MH",
+            "requires AAA, runs on AAA",
+            "需2节AAA电池",
+            "play AAA titles, AAA gaming on the go",
+            "Pendant with AAA Tanzanite, Ethiopian Opal grade AAA, Akoya pearl AAA",
+        ] {
+            assert!(found(text).is_empty(), "{text}: {:?}", found(text));
+        }
+        // A copy's grade after the term decides; a plain number after it is
+        // no count, nor a model before it.
+        assert_eq!(found("Top 1 AAA Quality"), ["AAA"]);
+        assert_eq!(found("2 AAA replica"), ["AAA", "replica"]);
+        assert_eq!(found("Watch AAA 2024"), ["AAA"]);
+        assert_eq!(found("Phone X5 AAA"), ["AAA"]);
+        assert_eq!(found("AAA diamond ring"), ["AAA"]);
+    }
+
+    #[test]
+    fn materials_styles_ratios_and_guards_are_not_signals() {
+        for text in [
+            "Fake Two-Piece Hoodie, fake fire effect, fake wick, fake zip, fake suede lining",
+            "fake tanning mousse, fake-lash look",
+            "imitation crocodile grain leather, imitation snakeskin trim",
+            "mix 1:1 with developer, mixing ratio 1:1, dilute 1:1 with water",
+            "1:1 magnification, 12 months 1:1 warranty, 1:1 cutouts",
+            "一比一开孔 全包",
+            "NFC chip for counterfeit protection, counterfeit detector pen",
+            "高仿生硅胶耳塞套, 退货请附原单",
+        ] {
+            assert!(found(text).is_empty(), "{text}: {:?}", found(text));
+        }
+        assert_eq!(found("fake watch, imitation gold"), ["fake", "imitation"]);
+        assert_eq!(found("1:1 with the original"), ["1:1"]);
+        assert_eq!(found("counterfeit bag, 原单 包"), ["counterfeit", "原单"]);
     }
 
     #[test]
