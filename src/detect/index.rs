@@ -1714,8 +1714,9 @@ impl BrandIndex {
                 runs.push(b - a, lookup.extras);
             }
         }
-        // A letter masked by `*` or `_` alone between two words (`Aur*lle`,
-        // `V_llano`): the two are read as one word with a letter no name has
+        // A letter masked by a symbol alone between two words (`Aur*lle`,
+        // `V_llano`, `Aur#lle`, `Aur••lle`: [`normalize::is_mask`], once
+        // or twice): the two are read as one word with a letter no name has
         // where the mask is, so a name of that length is at distance 1 (a
         // run of several words is compared with a name only through a word
         // of four letters or more, which a mask inside a short name leaves
@@ -1874,8 +1875,9 @@ impl BrandIndex {
         (name, len)
     }
 
-    /// The fuzzy hits of each two words of `obf` with a lone `*` or `_`
-    /// between in `text`, read as one word with [`MASKED_LETTER`] for it
+    /// The fuzzy hits of each two words of `obf` with a mask between in
+    /// `text` ([`normalize::is_mask`], once or twice: `Aur**lle`), read as
+    /// one word with [`MASKED_LETTER`] for it
     /// ([`BrandIndex::scan_fuzzy`]). Apart, and cold: few texts have one.
     #[cold]
     #[inline(never)]
@@ -1889,7 +1891,11 @@ impl BrandIndex {
         let mut found = Vec::new();
         for w in 1..words.len() {
             let gap = obf.original_span(words[w - 1].1..words[w].0);
-            if !matches!(text.get(gap), Some("*" | "_")) {
+            let mut gap = text.get(gap).unwrap_or("").chars();
+            let (Some(mask), second, None) = (gap.next(), gap.next(), gap.next()) else {
+                continue;
+            };
+            if !normalize::is_mask(mask) || second.is_some_and(|c| c != mask) {
                 continue;
             }
             let ((a, b), (c, d)) = (word_chars[w - 1], word_chars[w]);
@@ -2892,7 +2898,7 @@ type LookupScratch<'a> = (
     &'a mut Vec<u32>,
 );
 
-/// The letter a masked one (`*`, `_` between two words) reads as in a
+/// The letter a masked one (`*`, `#`, `•` between two words) reads as in a
 /// fuzzy lookup: one no name has, so it costs a substitution against any.
 const MASKED_LETTER: u32 = char::REPLACEMENT_CHARACTER as u32;
 

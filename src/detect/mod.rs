@@ -198,9 +198,10 @@
 //!   as the rest of the name minus 1: `Mont Blanq` (`mont` + `blanc`),
 //!   `porch light` (`…light` of `Coachlight`).
 //!
-//! Two words with a lone `*` or `_` between (`Aur*lle`) are also looked up
-//! as one word with a letter no name has where the mask is: a letter
-//! masked, a misspelling at distance 1 of a name of that length.
+//! Two words with a mask between (`Aur*lle`, `Aur#lle`, `Aur••lle`) are
+//! also looked up as one word with a letter no name has where the mask
+//! is: a letter masked, a misspelling at distance 1 of a name of that
+//! length.
 //!
 //! Before, every run was compared with every name; a run within distance
 //! of a name in none of these ways is no longer reported. In the

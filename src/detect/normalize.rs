@@ -132,8 +132,8 @@ pub struct FoldedText {
     /// The text has a letter of another script with no UTS #39 prototype
     /// ([`FANCY`]), read or not ([`FoldedText::fancy_word_readings`]).
     fancy: bool,
-    /// Obfuscation level: the text has a `*` or `_`, which may mask a
-    /// letter between two words (`Aur*lle`; [`FoldedText::may_mask`]).
+    /// Obfuscation level: the text has a symbol that may mask a letter
+    /// between two words (`Aur*lle`, [`is_mask`]; [`FoldedText::may_mask`]).
     masked: bool,
     /// Obfuscation level: the folded bytes right after a character that
     /// draws as a blank ([`draws_as_blank`]: a Hangul filler) between word
@@ -339,8 +339,8 @@ impl FoldedText {
             || self.src[at].flags & (WORD | BOUNDARY) != WORD
     }
 
-    /// Obfuscation level: whether the text has a `*` or `_`, which may
-    /// mask a letter between two words (`Aur*lle`).
+    /// Obfuscation level: whether the text has a symbol that may mask a
+    /// letter between two words (`Aur*lle`, `Aur#lle`: [`is_mask`]).
     pub(crate) fn may_mask(&self) -> bool {
         self.masked
     }
@@ -1128,9 +1128,27 @@ fn exact_chars(s: &str, out: &mut String) {
     out.extend(folded.nfkd().filter(|&d| !is_stripped_mark(d)));
 }
 
-/// Whether `c` may mask a letter between two words (`Aur*lle`).
-fn is_mask(c: char) -> bool {
-    matches!(c, '*' | '_')
+/// Whether `c` may mask a letter between two words (`Aur*lle`, `Aur#lle`,
+/// `Aur•lle`, `Lys?tte`). Not a hyphen, a dot or a middle dot, which join
+/// words (`T-shirt`, `蒙克·莱尔`).
+pub(crate) fn is_mask(c: char) -> bool {
+    matches!(
+        c,
+        '*' | '_'
+            | '#'
+            | '?'
+            | '•'
+            | '★'
+            | '☆'
+            | '×'
+            | '●'
+            | '○'
+            | '■'
+            | '□'
+            | '◆'
+            | '◇'
+            | '♦'
+    )
 }
 
 /// Leetspeak digits and the letters they stand for (`1` for `l` or `i`:
@@ -1572,7 +1590,7 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
     let mut scratch_exact = Vec::new();
     let mut scratch_obf = Vec::new();
     let bytes = text.as_bytes();
-    // A `*` or `_` seen ([`FoldedText::may_mask`]).
+    // A mask seen ([`is_mask`], [`FoldedText::may_mask`]).
     let mut masked = 0u8;
     let mut offset = 0;
     while offset < bytes.len() {

@@ -1137,16 +1137,26 @@ fn a_letter_masked_between_two_words_is_a_misspelling() {
         ("Aur_lle watch", 2, "Aur_lle"),
         ("new V*llano tote", 1, "V*llano"),
         ("Vel*ano tote", 1, "Vel*ano"),
+        ("Aur#lle watch", 2, "Aur#lle"),
+        ("Aur•lle watch", 2, "Aur•lle"),
+        ("Vel★ano tote", 1, "Vel★ano"),
+        ("Aur×lle watch", 2, "Aur×lle"),
+        ("Aur?lle watch", 2, "Aur?lle"),
+        ("Aur**lle watch", 2, "Aur**lle"),
     ] {
         assert_eq!(kinds(text), [(brand, fuzzy, shown.to_string())], "{text}");
     }
-    // A mask is one symbol alone between letters; two letters masked are
-    // two substitutions, too many for seven letters.
+    // A mask is one symbol, once or twice, alone between letters; two
+    // letters masked apart are two substitutions, too many for seven
+    // letters; a hyphen, a dot or a middle dot joins words.
     for text in [
         "Aur* lle watch",
-        "Aur**lle",
+        "Aur***lle",
+        "Aur*#lle",
         "Au*e*le watch",
         "Aur-lle watch",
+        "Aur.lle watch",
+        "Aur·lle watch",
     ] {
         assert!(kinds(text).is_empty(), "{text}: {:?}", kinds(text));
     }
