@@ -600,12 +600,15 @@ fn marks_of(term: &str) -> Vec<char> {
 }
 
 /// Whether `original` shows every mark of `marks` (as itself or a
-/// compatibility form of it, such as a full-width colon).
+/// compatibility form of it, such as a full-width colon; a colon also as
+/// the ratio sign `∶`, which Chinese text writes for it).
 fn shows_marks(original: &str, marks: &[char]) -> bool {
     marks.iter().all(|&mark| {
-        original
-            .chars()
-            .any(|c| c == mark || std::iter::once(c).nfkc().eq(std::iter::once(mark)))
+        original.chars().any(|c| {
+            c == mark
+                || std::iter::once(c).nfkc().eq(std::iter::once(mark))
+                || (mark == ':' && is_colon(c))
+        })
     })
 }
 
@@ -1338,6 +1341,7 @@ mod tests {
     #[test]
     fn one_to_one_warranties_and_ratios_are_not_signals() {
         assert!(found("1:1 Replacement Warranty, 1:1 exchange, epoxy 1:1 ratio").is_empty());
+        assert_eq!(found("男表 1∶1 蓝宝石, 1：1"), ["1∶1", "1：1"]);
         assert_eq!(
             found("1:1 replica, 1:1 mirror quality"),
             ["1:1", "replica", "1:1", "mirror quality"]
