@@ -1877,8 +1877,10 @@ impl BrandIndex {
 
     /// The fuzzy hits of each two words of `obf` with a mask between in
     /// `text` ([`normalize::is_mask`], once or twice: `Aur**lle`), read as
-    /// one word with [`MASKED_LETTER`] for it
-    /// ([`BrandIndex::scan_fuzzy`]). Apart, and cold: few texts have one.
+    /// one word with [`MASKED_LETTER`] for it ([`BrandIndex::scan_fuzzy`]),
+    /// and of each three with a mask between each (`M*ntcl*ire`, two
+    /// letters masked: a name of nine letters or more). Apart, and cold:
+    /// few texts have one.
     #[cold]
     #[inline(never)]
     fn masked_pairs(
@@ -1888,29 +1890,40 @@ impl BrandIndex {
         (words, word_chars, letters): TextWords<'_>,
         (merged, hash, candidates, pattern, name_chars): LookupScratch<'_>,
     ) -> Vec<((usize, usize), Hits)> {
-        let mut found = Vec::new();
-        for w in 1..words.len() {
+        let masked_before = |w: usize| {
             let gap = obf.original_span(words[w - 1].1..words[w].0);
             let mut gap = text.get(gap).unwrap_or("").chars();
-            let (Some(mask), second, None) = (gap.next(), gap.next(), gap.next()) else {
-                continue;
-            };
-            if !normalize::is_mask(mask) || second.is_some_and(|c| c != mask) {
-                continue;
-            }
-            let ((a, b), (c, d)) = (word_chars[w - 1], word_chars[w]);
-            if d - a > self.fuzzy.max_query {
-                continue;
-            }
-            let mut query = Vec::with_capacity(d - a);
-            query.extend_from_slice(&letters[a..b]);
-            query.push(MASKED_LETTER);
-            query.extend_from_slice(&letters[c..d]);
-            merge_query(&query, merged);
-            self.fuzzy.word_candidates(merged, false, hash, candidates);
-            let hits = self.verify(candidates, &query, pattern, name_chars);
-            if !hits.is_empty() {
-                found.push(((w - 1, w), hits));
+            matches!(
+                (gap.next(), gap.next(), gap.next()),
+                (Some(mask), second, None)
+                    if normalize::is_mask(mask) && second.is_none_or(|c| c == mask)
+            )
+        };
+        let mut found = Vec::new();
+        let mut query = Vec::new();
+        let mut previous = false;
+        for w in 1..words.len() {
+            let masked = masked_before(w);
+            // The two words before the mask, and the three before two.
+            let firsts = [masked.then(|| w - 1), (masked && previous).then(|| w - 2)];
+            previous = masked;
+            for first in firsts.into_iter().flatten() {
+                if word_chars[w].1 - word_chars[first].0 > self.fuzzy.max_query {
+                    continue;
+                }
+                query.clear();
+                for (i, &(a, b)) in word_chars[first..=w].iter().enumerate() {
+                    if i > 0 {
+                        query.push(MASKED_LETTER);
+                    }
+                    query.extend_from_slice(&letters[a..b]);
+                }
+                merge_query(&query, merged);
+                self.fuzzy.word_candidates(merged, false, hash, candidates);
+                let hits = self.verify(candidates, &query, pattern, name_chars);
+                if !hits.is_empty() {
+                    found.push(((first, w), hits));
+                }
             }
         }
         found

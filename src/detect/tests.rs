@@ -1162,6 +1162,21 @@ fn a_letter_masked_between_two_words_is_a_misspelling() {
     }
     // A misspelling glued to the next word by a mask is still found.
     assert_eq!(kinds("Vellanno*Tote"), [(1, fuzzy, "Vellanno".to_string())]);
+    // Two letters masked in a name of nine letters or more: distance 2.
+    let long = BrandIndex::build([entry(3, &["Montclaire"], &[])]).expect("index");
+    for (text, shown) in [
+        ("M*ntcl*ire pen", "M*ntcl*ire"),
+        ("new Mont#l#ire", "Mont#l#ire"),
+    ] {
+        assert_eq!(
+            found_in(&long, text),
+            [(3, Evidence::TextFuzzy { distance: 2 }, shown.to_string())],
+            "{text}"
+        );
+    }
+    for text in ["M*n*c*aire pen", "M*ntcl ire*x"] {
+        assert!(found_in(&long, text).is_empty(), "{text}");
+    }
 }
 
 #[test]
