@@ -1177,16 +1177,28 @@ fn leet(c: char) -> char {
 /// The letter a leet symbol stands for (`@` for `a`, `|` for `l`), which
 /// the obfuscation fold reads between word characters (`Te$$aro`).
 pub(crate) fn leet_letter(c: char) -> Option<char> {
-    symbol_letter(leet_symbol(c)?)
+    match symbol_letter(c) {
+        None if c >= '\u{FE50}' => symbol_letter(compatibility_symbol(c)?),
+        letter => letter,
+    }
 }
 
 /// The leet symbol `c` is: itself, or the one NFKC makes of a full-width
 /// or small form (`＠` and `﹫` are `@`, `￥` is `¥`), which the fold reads
 /// as NFKC does.
 pub(crate) fn leet_symbol(c: char) -> Option<char> {
-    if symbol_letter(c).is_some() {
-        return Some(c);
+    match symbol_letter(c) {
+        Some(_) => Some(c),
+        None if c >= '\u{FE50}' => compatibility_symbol(c),
+        None => None,
     }
+}
+
+/// The leet symbol NFKC makes of `c`, a full-width or small form of one.
+/// Apart: the other characters a caller asks about are letters.
+#[cold]
+#[inline(never)]
+fn compatibility_symbol(c: char) -> Option<char> {
     if !matches!(c, '\u{FE50}'..='\u{FE6B}' | '\u{FF01}'..='\u{FF5E}' | '\u{FFE0}'..='\u{FFEE}') {
         return None;
     }
@@ -1649,7 +1661,8 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
         offset += c.len_utf8();
         let end = offset as u32;
         let cp = c as u32;
-        if is_mask(c) {
+        // (Every mask is below U+2700, most of this path's text above.)
+        if c < '\u{2700}' && is_mask(c) {
             masked = 1;
         }
         let (entry, items): (Entry, &[Item]) = if cp < TABLE_SIZE {

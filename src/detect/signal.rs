@@ -1063,20 +1063,18 @@ fn other_sense(
     let behind = text.get(from..).unwrap_or("");
     let follows =
         |w: &str| behind.starts_with(w) && (!latin(w) || exact.boundary_before(from + w.len()));
-    if grades.iter().any(|w| follows(w)) {
-        return false;
-    }
     let counts = || {
         // The word right before, whole (`2pcs`, not `X5`'s `5`).
         let word = ahead.rsplit(' ').next().unwrap_or("");
         (!word.is_empty() && exact.boundary_before(ahead.len() - word.len()) && battery_count(word))
             || counted_after(behind)
     };
-    before
+    let sensed = before
         .iter()
         .any(|w| ends_with_phrase(exact, ahead, w, latin(w)))
         || after.iter().any(|w| follows(w))
-        || (counted && counts())
+        || (counted && counts());
+    sensed && !grades.iter().any(|w| follows(w))
 }
 
 /// Whether `before` (a prefix of the exact fold `exact`) ends with
