@@ -116,8 +116,8 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
     ("A货", &["天然", "翡翠", "玉"], &["翡翠"]),
     ("AAA", BATTERY_BEFORE, BATTERY_AFTER),
     ("AAAA", BATTERY_BEFORE, BATTERY_AFTER),
-    ("AAA", GEMS_BEFORE, GEMS),
-    ("AAAA", GEMS_BEFORE, GEMS),
+    ("AAA", GEMS, GEMS),
+    ("AAAA", GEMS, GEMS),
     (
         "mirror grade",
         &[],
@@ -188,7 +188,7 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
             "camera",
         ],
     ),
-    ("高仿", &[], &["真", "生"]),
+    ("高仿", &[], &["真", "生硅", "生材"]),
     (
         "imitation",
         &[],
@@ -242,21 +242,17 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
 ];
 
 /// Gemstones a grade `AAA` right before or after is the stone's
-/// ([`OTHER_SENSES`]): `AAA Tanzanite`, `Opal AAA`. Not cubic zirconia,
-/// whose usual grade is `5A`, nor diamonds.
+/// ([`OTHER_SENSES`]): `AAA Tanzanite`, `Opal AAA`, and, added where the
+/// term set is built, `Opal grade AAA`. Not the stones whose names are
+/// colours or a watch's glass (`Sapphire crystal`, `Emerald Green`, `ruby
+/// red`, `jade green`, `Pearl White`), nor cubic zirconia, whose usual
+/// grade is `5A`, nor diamonds.
 const GEMS: &[&str] = &[
-    "pearl",
     "pearls",
     "akoya",
     "tanzanite",
     "opal",
     "opals",
-    "sapphire",
-    "sapphires",
-    "ruby",
-    "rubies",
-    "emerald",
-    "emeralds",
     "amethyst",
     "topaz",
     "garnet",
@@ -265,53 +261,6 @@ const GEMS: &[&str] = &[
     "citrine",
     "morganite",
     "tourmaline",
-    "jade",
-];
-
-/// [`GEMS`], and each before `grade` (`Opal grade AAA`).
-const GEMS_BEFORE: &[&str] = &[
-    "pearl",
-    "pearls",
-    "akoya",
-    "tanzanite",
-    "opal",
-    "opals",
-    "sapphire",
-    "sapphires",
-    "ruby",
-    "rubies",
-    "emerald",
-    "emeralds",
-    "amethyst",
-    "topaz",
-    "garnet",
-    "aquamarine",
-    "peridot",
-    "citrine",
-    "morganite",
-    "tourmaline",
-    "jade",
-    "pearl grade",
-    "pearls grade",
-    "akoya grade",
-    "tanzanite grade",
-    "opal grade",
-    "opals grade",
-    "sapphire grade",
-    "sapphires grade",
-    "ruby grade",
-    "rubies grade",
-    "emerald grade",
-    "emeralds grade",
-    "amethyst grade",
-    "topaz grade",
-    "garnet grade",
-    "aquamarine grade",
-    "peridot grade",
-    "citrine grade",
-    "morganite grade",
-    "tourmaline grade",
-    "jade grade",
 ];
 
 /// Words right before `AAA` or `AAAA` that make it a battery size (and
@@ -337,7 +286,6 @@ const BATTERY_BEFORE: &[&str] = &[
     "rechargeable",
     "alkaline",
     "lithium",
-    "节",
 ];
 
 /// Words right after `AAA` or `AAAA` that make it a battery size (or, for
@@ -366,12 +314,17 @@ const BATTERY_AFTER: &[&str] = &[
 ];
 
 /// Whether `word` of the exact fold counts or sizes batteries before
-/// `AAA`: a number (`2`), a count (`2x`, `2pcs`, `4pack`) or a voltage
-/// (`1.5V` folds to `1 5v`). Not a model (`X5 AAA`).
+/// `AAA`: a number up to 12 (`2`), a count (`2x`, `2pcs`, `24pack`) or a
+/// voltage (`1.5V` folds to `1 5v`). Not a model or a year (`X5 AAA`,
+/// `116500 AAA`, `2024 AAA`).
 fn battery_count(word: &str) -> bool {
     let digits = word.bytes().take_while(u8::is_ascii_digit).count();
     let (number, unit) = word.split_at(digits);
-    !number.is_empty() && matches!(unit, "" | "x" | "pc" | "pcs" | "pack" | "v")
+    match unit {
+        "" => number.parse::<u32>().is_ok_and(|n| (1..=12).contains(&n)),
+        "x" | "pc" | "pcs" | "pack" | "v" => !number.is_empty() && number.len() <= 2,
+        _ => false,
+    }
 }
 
 /// Whether the words after `AAA` (`behind`, from the word right after it)
@@ -381,15 +334,12 @@ fn counted_after(behind: &str) -> bool {
     let mut words = behind.split(' ');
     let first = words.next().unwrap_or("");
     let number = !first.is_empty() && first.bytes().all(|b| b.is_ascii_digit());
-    let times = first
-        .strip_prefix('x')
-        .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()));
-    times
+    let digits = |w: &str| !w.is_empty() && w.len() <= 2 && w.bytes().all(|b| b.is_ascii_digit());
+    let second = words.next();
+    first.strip_prefix('x').is_some_and(digits)
+        || (first == "x" && second.is_some_and(digits))
         || (!number && battery_count(first))
-        || (number
-            && words
-                .next()
-                .is_some_and(|w| w.ends_with('v') && battery_count(w)))
+        || (number && second.is_some_and(|w| w.ends_with('v') && battery_count(w)))
 }
 
 /// Signal terms that name what they point at: they count only before a
@@ -473,7 +423,9 @@ struct TermSet {
 const ASPECT_RATIOS: &[(u32, u32)] = &[(4, 3), (3, 2), (16, 9), (21, 9), (5, 4), (16, 10)];
 
 /// Words that, right after `1:1`, make it a copy's grade whatever stands
-/// beside it (`4:3 1:1 copy`).
+/// beside it (`4:3 1:1 copy`). Right after any term with another sense,
+/// all but `grade` and `original` do ([`OTHER_SENSES`]): `2 AAA Grade A
+/// batteries` and `2 AAA original batteries` are batteries.
 const GRADE_WORDS: &[&str] = &[
     "copy",
     "copies",
@@ -659,6 +611,9 @@ impl TermSet {
                 before.extend(fold_all(words_before));
                 after.extend(fold_all(words_after));
             }
+            if matches!(*term, "AAA" | "AAAA") {
+                before.extend(GEMS.iter().map(|g| fold(&format!("{g} grade"))));
+            }
             senses.push((before, after));
             counted.push(matches!(*term, "AAA" | "AAAA"));
             folded.push(f.as_str().to_owned());
@@ -681,7 +636,11 @@ impl TermSet {
             marks,
             senses,
             counted,
-            grades: GRADE_WORDS.iter().map(|w| fold(w)).collect(),
+            grades: GRADE_WORDS
+                .iter()
+                .filter(|w| !matches!(**w, "grade" | "grades" | "original" | "originals"))
+                .map(|w| fold(w))
+                .collect(),
             negating: NEGATING_WORDS.iter().map(|w| fold(w)).collect(),
             ratios,
             introduces,
@@ -1074,7 +1033,15 @@ fn other_sense(
         .any(|w| ends_with_phrase(exact, ahead, w, latin(w)))
         || after.iter().any(|w| follows(w))
         || (counted && counts());
-    sensed && !grades.iter().any(|w| follows(w))
+    // A grade word decides, unless the sense's own word follows it
+    // (`2 x AAA quality alkaline batteries`).
+    sensed
+        && !grades.iter().any(|w| {
+            follows(w) && {
+                let rest = behind[w.len()..].trim_start_matches(' ');
+                !after.iter().any(|a| rest.starts_with(a.as_str()))
+            }
+        })
 }
 
 /// Whether `before` (a prefix of the exact fold `exact`) ends with
@@ -1304,10 +1271,33 @@ mod tests {
             "requires AAA, runs on AAA",
             "需2节AAA电池",
             "play AAA titles, AAA gaming on the go",
-            "Pendant with AAA Tanzanite, Ethiopian Opal grade AAA, Akoya pearl AAA",
+            "Pendant with AAA Tanzanite",
+            "Ethiopian Opal grade AAA",
+            "Opal AAA ring",
         ] {
             assert!(found(text).is_empty(), "{text}: {:?}", found(text));
         }
+        // A grade word or a count's sense decides, not a word after it.
+        for text in [
+            "2 AAA Original Batteries included",
+            "2 x AAA quality alkaline batteries",
+            "2 AAA Grade A batteries",
+        ] {
+            assert!(found(text).is_empty(), "{text}: {:?}", found(text));
+        }
+        // Not a battery's: a model, a year, `x` before a word; not a gem's:
+        // a watch's glass, a colour; not a count: 节 of a festival.
+        for text in [
+            "Oyster 116500 AAA watch",
+            "Aurelle 2024 AAA",
+            "AAA x Aurelle watch",
+            "watch AAA Sapphire crystal",
+            "AAA Emerald Green Dial",
+            "情人节AAA手表",
+        ] {
+            assert_eq!(found(text), ["AAA"], "{text}");
+        }
+        assert_eq!(found("高仿生产厂家"), ["高仿"]);
         // A copy's grade after the term decides; a plain number after it is
         // no count, nor a model before it.
         assert_eq!(found("Top 1 AAA Quality"), ["AAA"]);
