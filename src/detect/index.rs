@@ -2820,12 +2820,13 @@ fn is_domain(rest: &[u8]) -> bool {
 fn leet_symbol(c: char) -> Option<LeetSymbol> {
     let letter = u8::try_from(normalize::leet_letter(c)?).ok()?;
     // A full-width or small form reads as its symbol (`＠urelle`).
-    let (leading, trailing) = match normalize::leet_symbol(c)? {
+    let symbol = normalize::leet_symbol(c)?;
+    let (leading, trailing) = match symbol {
         '@' => (true, true),
         '|' | '$' | '¢' | '©' => (true, false),
         _ => (false, false),
     };
-    let capital_only = matches!(normalize::leet_symbol(c)?, '¢' | '©');
+    let capital_only = matches!(symbol, '¢' | '©');
     Some(LeetSymbol {
         letter,
         leading,
