@@ -87,8 +87,8 @@ const NEGATING_WORDS: &[&str] = &["anti"];
 ///   is the trade's name for untreated jadeite (`天然A货翡翠手镯`);
 /// - `AAA` (and `AAAA`) after a count (`2 AAA`, `3 x AAA`, `2pcs AAA`,
 ///   `1.5V AAA`: [`battery_count`]) or a battery's name (`batteries: AAA`,
-///   `type`, French `piles`, `2节AAA`), or before `batteries`, `alkaline`,
-///   `rechargeable`, `powered`, `size`, `x 2`, `1.5V` or `(not included)`,
+///   `type`, French `piles`), or before `batteries`, `alkaline`,
+///   `rechargeable`, `powered`, `size`, `x 2`, `1.5V`, `电池` or `(not included)`,
 ///   is a battery size; before `games`, `titles` or `gaming` a budget
 ///   class; beside a gemstone (`AAA tanzanite`, `opal grade AAA`) the
 ///   stone's grade;
@@ -107,11 +107,14 @@ const NEGATING_WORDS: &[&str] = &["anti"];
 ///   before `cutouts` a case's fit; `一比一开孔` and `1比1开孔` too;
 /// - `counterfeit` before `protection`, `detection` or `detector` is what
 ///   guards against it (as `anti-counterfeit` is);
-/// - `高仿` followed by `真` is `高仿真`, lifelike, and by `生` `高仿生`,
-///   bionic; `原单` after `附` or `凭` an original receipt (`退货请附原单`).
+/// - `高仿` followed by `真` is `高仿真`, lifelike, and by `生硅` or `生材`
+///   bionic (`高仿生硅胶`, not `高仿生产`); `原单` after `附` or `凭` an
+///   original receipt (`退货请附原单`).
 ///
-/// Any of them right before one of [`GRADE_WORDS`] is a copy's grade
-/// whatever stands beside it (`Top 1 AAA Quality`, `2 AAA replica`).
+/// Any of them right before one of [`GRADE_WORDS`] but `grade` and
+/// `original` is a copy's grade whatever stands before it (`Top 1 AAA
+/// Quality`, `2 AAA replica`), unless the sense's own word follows that
+/// (`2 x AAA quality alkaline batteries`).
 const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
     ("A货", &["天然", "翡翠", "玉"], &["翡翠"]),
     ("AAA", BATTERY_BEFORE, BATTERY_AFTER),
@@ -611,11 +614,12 @@ impl TermSet {
                 before.extend(fold_all(words_before));
                 after.extend(fold_all(words_after));
             }
-            if matches!(*term, "AAA" | "AAAA") {
+            let graded = matches!(*term, "AAA" | "AAAA");
+            if graded {
                 before.extend(GEMS.iter().map(|g| fold(&format!("{g} grade"))));
             }
             senses.push((before, after));
-            counted.push(matches!(*term, "AAA" | "AAAA"));
+            counted.push(graded);
             folded.push(f.as_str().to_owned());
         }
         let automaton = AhoCorasick::builder()
