@@ -1106,7 +1106,7 @@ impl BrandIndex {
             let Some((c, symbol)) = text[i..]
                 .chars()
                 .next()
-                .and_then(|c| Some((c, leet_symbol(c)?)))
+                .and_then(|c| Some((c, leet_reading(c)?)))
             else {
                 continue;
             };
@@ -1122,7 +1122,7 @@ impl BrandIndex {
             let run_end = if word_before && !word_after {
                 i + text[i..]
                     .chars()
-                    .take_while(|&c| leet_symbol(c).is_some())
+                    .take_while(|&c| leet_reading(c).is_some())
                     .map(char::len_utf8)
                     .sum::<usize>()
             } else {
@@ -2727,7 +2727,7 @@ impl<'s> Reading<'s> {
 /// the letter it stands for (`|` for `l` or `i`, which the automaton does
 /// not tell apart), and whether it is read as that letter at a word's start
 /// or end too, not only dropped inside a word (`Mont+Claire`).
-struct LeetSymbol {
+struct LeetReading {
     letter: u8,
     leading: bool,
     trailing: bool,
@@ -2738,7 +2738,7 @@ struct LeetSymbol {
 }
 
 /// The parts of the word at `word` of `obf` between the letters the fold
-/// wrote for leet symbols ([`leet_symbol`]) inside it, or only for those
+/// wrote for leet symbols ([`leet_reading`]) inside it, or only for those
 /// written as `only`, if `own` (the letters of one symbol or run of them)
 /// is the first such and others follow it; `None` otherwise, and for
 /// `only` where every symbol of the word is `only` (the reading with them
@@ -2751,7 +2751,7 @@ fn without_symbols(
 ) -> Option<Vec<Range<usize>>> {
     let written = |p: usize| {
         let mut chars = text.get(obf.original_span(p..p + 1))?.chars();
-        let c = chars.next().filter(|&c| leet_symbol(c).is_some())?;
+        let c = chars.next().filter(|&c| leet_reading(c).is_some())?;
         chars.next().is_none().then_some(c)
     };
     let symbol = |p: usize| written(p).is_some_and(|c| only.is_none_or(|o| o == c));
@@ -2810,14 +2810,13 @@ fn is_domain(rest: &[u8]) -> bool {
     !first.is_empty() && tld.len() >= 2 && tld.iter().all(u8::is_ascii_lowercase)
 }
 
-/// The leet symbols with another reading: all of the fold's
-/// ([`normalize::leet_letter`], whose letter they take) dropped inside a
+/// The other reading of leet symbol `c`, for every symbol of the fold
+/// ([`normalize::leet_letter`], whose letter it takes) dropped inside a
 /// word. At a word's start `@`, `|`, `$`, `¢` and `©` (`©oach`; these two
-/// only before a lowercase letter), not the
-/// currencies `€ £ ¥` (`£50`) nor `+ ! ¡`; at its end only `@`
-/// (`Orvant@`): a `$` there is a currency (`HK$`), a `|` a separator
-/// glued to the word before (`Matte| Red`).
-fn leet_symbol(c: char) -> Option<LeetSymbol> {
+/// only before a lowercase letter), not the currencies `€ £ ¥` (`£50`) nor
+/// `+ ! ¡`; at its end only `@` (`Orvant@`): a `$` there is a currency
+/// (`HK$`), a `|` a separator glued to the word before (`Matte| Red`).
+fn leet_reading(c: char) -> Option<LeetReading> {
     let letter = u8::try_from(normalize::leet_letter(c)?).ok()?;
     // A full-width or small form reads as its symbol (`＠urelle`).
     let symbol = normalize::leet_symbol(c)?;
@@ -2827,7 +2826,7 @@ fn leet_symbol(c: char) -> Option<LeetSymbol> {
         _ => (false, false),
     };
     let capital_only = matches!(symbol, '¢' | '©');
-    Some(LeetSymbol {
+    Some(LeetReading {
         letter,
         leading,
         trailing,
