@@ -198,12 +198,12 @@
 //!   as the rest of the name minus 1: `Mont Blanq` (`mont` + `blanc`),
 //!   `porch light` (`…light` of `Coachlight`).
 //!
-//! Two words with a mask between (`Aur*lle`, `Aur#lle`, `Aur••lle`) are
-//! also looked up as one word with a letter no name has where the mask
-//! is: a letter masked, a misspelling at distance 1 of a name of that
-//! length. Three words with a mask between each (`M*ntcl*ire`) are looked
-//! up the same way, two letters masked: a misspelling at distance 2 of a
-//! name of nine letters or more.
+//! Two words with a mask between (`Aur*lle`, `Aur#lle`, `Aur••lle`,
+//! `Aur＊lle`) are also looked up as one word with a letter no name has
+//! where the mask is: a letter masked, a misspelling at distance 1 of a
+//! name of that length. Three words with a mask between each
+//! (`M*ntcl*ire`) are looked up the same way, two letters masked: a
+//! misspelling at distance 2 of a name of nine letters or more.
 //!
 //! Before, every run was compared with every name; a run within distance
 //! of a name in none of these ways is no longer reported. In the

@@ -1129,14 +1129,23 @@ fn exact_chars(s: &str, out: &mut String) {
 }
 
 /// Whether `c` may mask a letter between two words (`Aur*lle`, `Aur#lle`,
-/// `Aur•lle`, `Lys?tte`). Not a hyphen, a dot or a middle dot, which join
-/// words (`T-shirt`, `蒙克·莱尔`).
+/// `Aur•lle`, `Lys?tte`), also in the full-width and small forms NFKC reads
+/// as `*`, `_`, `#` or `?` (`Aur＊lle`, `Aur﹡lle`). Not a hyphen, a dot or
+/// a middle dot, which join words (`T-shirt`, `蒙克·莱尔`). All are below
+/// U+2700 or at U+FE50 and above ([`may_be_mask`]).
 pub(crate) fn is_mask(c: char) -> bool {
     matches!(
         c,
         '*' | '_'
             | '#'
             | '?'
+            | '＊'
+            | '＿'
+            | '＃'
+            | '？'
+            | '﹡'
+            | '﹟'
+            | '﹖'
             | '•'
             | '★'
             | '☆'
@@ -1149,6 +1158,13 @@ pub(crate) fn is_mask(c: char) -> bool {
             | '◇'
             | '♦'
     )
+}
+
+/// Whether `c` is in a block that has a mask ([`is_mask`]): below U+2700 or
+/// at U+FE50 and above, where most of the text the fold's slow path reads
+/// (CJK, kana, Hangul) is not.
+fn may_be_mask(c: char) -> bool {
+    !('\u{2700}'..'\u{FE50}').contains(&c)
 }
 
 /// Leetspeak digits and the letters they stand for (`1` for `l` or `i`:
@@ -1661,8 +1677,7 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
         offset += c.len_utf8();
         let end = offset as u32;
         let cp = c as u32;
-        // (Every mask is below U+2700, most of this path's text above.)
-        if c < '\u{2700}' && is_mask(c) {
+        if may_be_mask(c) && is_mask(c) {
             masked = 1;
         }
         let (entry, items): (Entry, &[Item]) = if cp < TABLE_SIZE {

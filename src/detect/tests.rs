@@ -1136,6 +1136,13 @@ fn a_letter_masked_between_two_words_is_a_misspelling() {
         ("Aur×lle watch", 2, "Aur×lle"),
         ("Aur?lle watch", 2, "Aur?lle"),
         ("Aur**lle watch", 2, "Aur**lle"),
+        // Full-width and small forms, as NFKC reads them.
+        ("Aur＊lle watch", 2, "Aur＊lle"),
+        ("Aur＃lle watch", 2, "Aur＃lle"),
+        ("Vel？ano tote", 1, "Vel？ano"),
+        ("V＿llano tote", 1, "V＿llano"),
+        ("Aur﹡lle watch", 2, "Aur﹡lle"),
+        ("Aur＊＊lle watch", 2, "Aur＊＊lle"),
     ] {
         assert_eq!(kinds(text), [(brand, fuzzy, shown.to_string())], "{text}");
     }
@@ -1146,6 +1153,8 @@ fn a_letter_masked_between_two_words_is_a_misspelling() {
         "Aur* lle watch",
         "Aur***lle",
         "Aur*#lle",
+        "Aur*＊lle",
+        "Aur－lle watch",
         "Au*e*le watch",
         "Aur-lle watch",
         "Aur.lle watch",
