@@ -363,25 +363,46 @@ const INTRODUCED_WITHIN: usize = 3;
 const FOLLOWING_TERMS: &[&str] = &["inspired"];
 
 /// Signal terms that name something else in a text that speaks of certain
-/// goods anywhere (not only right beside the term): (term, words, words
-/// that must not follow such a word). Latin words match whole; exact-folded.
+/// goods anywhere (not only right beside the term): (term, words). Latin
+/// words match whole; exact-folded.
 /// - `AAA` (and `AAAA`) in a text about pearls is the pearls' grade
 ///   (`Akoya Pearl Stud Earrings, AAA grade`). Pearls, not `pearl`: a
 ///   colour (`Pearl White`, `珍珠白`) or a dial (`mother-of-pearl`,
 ///   `珍珠贝母`) says nothing of the goods;
 /// - `A货` in a text about jadeite (`翡翠`, but not the colour `翡翠色` or
 ///   `翡翠绿`) is the trade's name for untreated jadeite (`翡翠手镯 A货 冰糯种`).
-const TEXT_SENSES: &[(&str, &[&str], &[&str])] = &[
-    ("AAA", PEARLS, NOT_PEARLS),
-    ("AAAA", PEARLS, NOT_PEARLS),
-    ("A货", &["翡翠"], &["色", "绿"]),
-];
+///
+/// Nor do pearls or jadeite that are only a part, a look or a gift of
+/// other goods ([`PARTS`], [`LOOKS`], [`NOT_GOODS_BEFORE`]):
+/// `AAA Quality Ladies Watch, Tahitian Pearl Dial`, `pearls-style dial`,
+/// `A货 男士手表 送翡翠手串`. (A gift box is not a part: `Akoya pearls gift
+/// box` is as often the pearls in their box.)
+const TEXT_SENSES: &[(&str, &[&str])] = &[("AAA", PEARLS), ("AAAA", PEARLS), ("A货", &["翡翠"])];
 
 /// Words of a text about pearls ([`TEXT_SENSES`]).
 const PEARLS: &[&str] = &["pearls", "akoya", "tahitian", "珍珠"];
 
-/// What after `珍珠` makes it a colour or a dial, not pearls.
-const NOT_PEARLS: &[&str] = &["白", "色", "贝"];
+/// What after a word for pearls or jadeite makes it a colour or a part of
+/// other goods, not the goods ([`TEXT_SENSES`]), besides [`LOOKS`]. Latin
+/// words are whole and may follow a `pearl` or `pearls` after the word
+/// (`Tahitian Pearl Dial`); CJK ones follow the word itself.
+const PARTS: &[&str] = &[
+    "白", "色", "绿", "贝", "表盘", "dial", "dials", "bezel", "inlay", "accents", "markers",
+];
+
+/// What after a word for pearls or jadeite, or after a gemstone right
+/// beside `AAA` ([`GEMS`]), makes it a look, not the goods (`pearls-style
+/// dial`). Not a colour (`Tanzanite white gold ring`) nor a part (`AAA opal
+/// inlay pendant`) after a gemstone: they speak of the stone.
+const LOOKS: &[&str] = &["style", "styled", "look", "effect", "print"];
+
+/// What right before a word for pearls or jadeite makes it a gift with
+/// other goods (`送翡翠手串`: a jadeite bracelet given with the watch).
+const NOT_GOODS_BEFORE: &[&str] = &["送", "赠"];
+
+/// Words skipped after a word for pearls before [`PARTS`] or [`LOOKS`]
+/// (`Tahitian Pearl Dial`, `Akoya pearls gift box`).
+const PEARL_WORDS: &[&str] = &["pearl", "pearls"];
 
 /// A small automaton over folded terms, with per-pattern boundary needs.
 struct TermSet {
@@ -416,10 +437,12 @@ struct TermSet {
     /// Per pattern: whether it counts only right after a name
     /// ([`FOLLOWING_TERMS`]).
     follows: Vec<bool>,
-    /// Per pattern: words anywhere in the text that give it another sense,
-    /// each with what must not follow it ([`TEXT_SENSES`]), folded at the
-    /// set's level.
-    text_senses: Vec<Vec<(String, Vec<String>)>>,
+    /// Per pattern: words anywhere in the text that give it another sense
+    /// ([`TEXT_SENSES`]), folded at the set's level.
+    text_senses: Vec<Vec<String>>,
+    /// [`PARTS`], [`LOOKS`], [`NOT_GOODS_BEFORE`] and [`PEARL_WORDS`],
+    /// folded at the set's level.
+    not_goods: NotGoods,
 }
 
 /// Aspect ratios of photos and screens, either way round.
@@ -601,10 +624,8 @@ impl TermSet {
             text_senses.push(
                 TEXT_SENSES
                     .iter()
-                    .filter(|(other, _, _)| other == term)
-                    .flat_map(|(_, words, not_after)| {
-                        words.iter().map(|w| (fold(w), fold_all(not_after)))
-                    })
+                    .filter(|(other, ..)| other == term)
+                    .flat_map(|(_, words, ..)| words.iter().map(|w| fold(w)))
                     .collect(),
             );
             let (mut before, mut after) = (Vec::new(), Vec::new());
@@ -650,8 +671,25 @@ impl TermSet {
             introduces,
             follows,
             text_senses,
+            not_goods: NotGoods {
+                after: PARTS.iter().chain(LOOKS).map(|w| fold(w)).collect(),
+                looks: LOOKS.iter().map(|w| fold(w)).collect(),
+                before: NOT_GOODS_BEFORE.iter().map(|w| fold(w)).collect(),
+                skipped: PEARL_WORDS.iter().map(|w| fold(w)).collect(),
+                gems: GEMS.iter().map(|w| fold(w)).collect(),
+            },
         }
     }
+}
+
+/// What makes a word of [`TEXT_SENSES`] something other than the goods,
+/// folded at a term set's level.
+struct NotGoods {
+    after: Vec<String>,
+    looks: Vec<String>,
+    before: Vec<String>,
+    skipped: Vec<String>,
+    gems: Vec<String>,
 }
 
 /// The signal terms at the exact fold (`REPLICA`, `Réplica`).
@@ -887,6 +925,7 @@ fn find_terms<N: NameSpan>(
             &set.senses[pattern],
             set.counted[pattern],
             &set.grades,
+            &set.not_goods,
         ) {
             continue;
         }
@@ -912,7 +951,7 @@ fn find_terms<N: NameSpan>(
             let other = match speaks.iter().find(|&&(p, _)| p == pattern) {
                 Some(&(_, other)) => other,
                 None => {
-                    let other = speaks_of(folded, senses);
+                    let other = speaks_of(folded, senses, &set.not_goods);
                     speaks.push((pattern, other));
                     other
                 }
@@ -972,18 +1011,51 @@ fn is_joining_gap(c: char) -> bool {
     c.is_whitespace() || matches!(c, '-' | '_' | '\u{2010}'..='\u{2015}')
 }
 
-/// Whether `folded` holds one of `words` anywhere, not followed by any of
-/// its exceptions; Latin words whole ([`TEXT_SENSES`]).
-fn speaks_of(folded: &FoldedText, words: &[(String, Vec<String>)]) -> bool {
+/// Whether `folded` holds one of `words` anywhere as the goods, not a
+/// colour, part, look or gift of others ([`TEXT_SENSES`]); Latin words
+/// whole.
+fn speaks_of(folded: &FoldedText, words: &[String], not_goods: &NotGoods) -> bool {
     let text = folded.as_str();
-    words.iter().any(|(word, not_after)| {
-        let latin = word.starts_with(|c: char| c.is_ascii_alphanumeric());
+    let latin = |w: &str| w.starts_with(|c: char| c.is_ascii_alphanumeric());
+    // `word` of `text` at `at` is whole, or not Latin.
+    let whole = |at: usize, word: &str| {
+        !latin(word) || (folded.boundary_before(at) && folded.boundary_before(at + word.len()))
+    };
+    words.iter().any(|word| {
         text.match_indices(word.as_str()).any(|(at, _)| {
             let end = at + word.len();
-            (!latin || (folded.boundary_before(at) && folded.boundary_before(end)))
-                && !not_after
+            if !whole(at, word) {
+                return false;
+            }
+            let before = text[..at].strip_suffix(' ').unwrap_or(&text[..at]);
+            if not_goods
+                .before
+                .iter()
+                .any(|n| before.ends_with(n.as_str()))
+            {
+                return false;
+            }
+            let next = |from: usize| {
+                let rest = &text[from..];
+                from + (rest.len() - rest.strip_prefix(' ').unwrap_or(rest).len())
+            };
+            // After the word, or after a `pearl(s)` that follows it.
+            let first = next(end);
+            let second = latin(word)
+                .then(|| {
+                    not_goods
+                        .skipped
+                        .iter()
+                        .find(|s| text[first..].starts_with(s.as_str()) && whole(first, s))
+                        .map(|s| next(first + s.len()))
+                })
+                .flatten();
+            ![Some(first), second].into_iter().flatten().any(|at| {
+                not_goods
+                    .after
                     .iter()
-                    .any(|n| text[end..].starts_with(n.as_str()))
+                    .any(|n| text[at..].starts_with(n.as_str()) && whole(at, n))
+            })
         })
     })
 }
@@ -1013,6 +1085,7 @@ fn other_sense(
     (before, after): &(Vec<String>, Vec<String>),
     counted: bool,
     grades: &[String],
+    not_goods: &NotGoods,
 ) -> bool {
     if before.is_empty() && after.is_empty() && !counted {
         return false;
@@ -1026,6 +1099,18 @@ fn other_sense(
     let behind = text.get(from..).unwrap_or("");
     let follows =
         |w: &str| behind.starts_with(w) && (!latin(w) || exact.boundary_before(from + w.len()));
+    // A gemstone that is only a look or a part (`AAA, pearls-style dial`).
+    let a_look = |w: &str| {
+        not_goods.gems.iter().any(|g| g == w) && {
+            let rest = &behind[w.len()..];
+            let rest = rest.strip_prefix(' ').unwrap_or(rest);
+            let at = text.len() - rest.len();
+            not_goods
+                .looks
+                .iter()
+                .any(|n| rest.starts_with(n.as_str()) && exact.boundary_before(at + n.len()))
+        }
+    };
     let counts = || {
         // The word right before, whole (`2pcs`, not `X5`'s `5`).
         let word = ahead.rsplit(' ').next().unwrap_or("");
@@ -1035,7 +1120,7 @@ fn other_sense(
     let sensed = before
         .iter()
         .any(|w| ends_with_phrase(exact, ahead, w, latin(w)))
-        || after.iter().any(|w| follows(w))
+        || after.iter().any(|w| follows(w) && !a_look(w))
         || (counted && counts());
     // A grade word decides, unless the sense's own word follows it
     // (`2 x AAA quality alkaline batteries`).
@@ -1501,6 +1586,32 @@ mod tests {
             "another term still counts"
         );
         assert_eq!(found("卡地亚A货手表 翡翠绿表盘"), ["A货"]);
+    }
+
+    #[test]
+    fn pearls_and_jadeite_as_a_part_a_look_or_a_gift_leave_the_grade_a_signal() {
+        for (text, signals) in [
+            (
+                "AAA Quality Ladies Watch, Tahitian Pearl Dial",
+                &["AAA"][..],
+            ),
+            ("Ladies Watch AAA, pearls-style dial", &["AAA"]),
+            ("A货 男士手表 送翡翠手串", &["A货"]),
+            ("A货 手表 赠 翡翠", &["A货"]),
+            ("A货 手表 翡翠表盘", &["A货"]),
+            // The goods: a part word elsewhere, or not whole.
+            ("Tahitian Pearl Drop Earrings, AAA", &[]),
+            ("AAA Akoya pearls strand in a gift box", &[]),
+            ("Akoya pearls gift box, AAA", &[]),
+            ("AAA Tanzanite white gold ring", &[]),
+            ("AAA opal inlay pendant", &[]),
+            ("AAA, opal-look bracelet", &["AAA"]),
+            ("Akoya pearls dialogue AAA", &[]),
+            ("Tahitian pearls, AAA, dial-shaped clasp", &[]),
+            ("翡翠手镯 A货 冰糯种 送礼盒", &[]),
+        ] {
+            assert_eq!(found(text), signals, "{text}");
+        }
     }
 
     #[test]
