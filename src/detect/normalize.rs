@@ -1027,6 +1027,22 @@ fn look_alike(c: char) -> Option<String> {
     }
 }
 
+/// A letter UTS #39 reads as punctuation: the modifier letters written for
+/// an apostrophe (`ʼ` U+02BC, `ʻ`, `ʹ`, `ꞌ`) or a colon (`ː` U+02D0). As
+/// punctuation they are between words (`dʼAurelle`, `Aurelleʼs`, `1ː1`),
+/// not letters of one, so both folds read them as separators.
+fn is_punctuation_letter(c: char) -> bool {
+    if c.is_ascii() || !c.is_alphabetic() {
+        return false;
+    }
+    let mut buf = [0u8; 4];
+    let mut skeleton = unicode_security::skeleton(c.encode_utf8(&mut buf));
+    matches!(
+        (skeleton.next(), skeleton.next()),
+        (Some(p), None) if p.is_ascii_punctuation()
+    )
+}
+
 /// A symbol whose compatibility form is a word of two or more letters (`™`
 /// → `TM`, `℠`, `№`, `㎏`): written right after a name (`Aurelle™`), it
 /// is a mark beside the word, not letters of it, so both folds read it as
@@ -1255,7 +1271,7 @@ fn compute(c: char, exact: &mut Vec<Item>, obf: &mut Vec<Item>) -> (Kind, char) 
     if is_ignorable(c) {
         return (Kind::Ignorable, '\0');
     }
-    if is_abbreviation_sign(c) {
+    if is_abbreviation_sign(c) || is_punctuation_letter(c) {
         exact.push((c, Class::Sep, 0));
         obf.push((' ', Class::Sep, 0));
         return (Kind::Normal, '\0');
@@ -1292,6 +1308,14 @@ fn compute(c: char, exact: &mut Vec<Item>, obf: &mut Vec<Item>) -> (Kind, char) 
         }
         let skeleton: String = unicode_security::skeleton(d.encode_utf8(&mut buf)).collect();
         exact_chars(&skeleton, &mut t);
+        // A letter whose skeleton is a capital (Cherokee `Ꮇ`, Lisu `ꓟ`: `M`)
+        // reads as that capital's lower case does (`m` is `rn`).
+        if t.len() == 1 && t.is_ascii() && !d.is_ascii() {
+            let lower: String = unicode_security::skeleton(&t).collect();
+            if lower != t {
+                exact_chars(&lower, &mut t);
+            }
+        }
         if !t.is_ascii()
             && let Some(letters) = look_alike(d)
         {

@@ -997,6 +997,33 @@ fn full_width_and_small_leet_symbols_are_read_as_nfkc_makes_them() {
 }
 
 #[test]
+fn letters_that_uts_39_reads_as_an_apostrophe_or_a_colon_are_between_words() {
+    for (text, brand, shown) in [
+        ("Montre dʼCartier homme", CARTIER, "Cartier"),
+        ("Cartierʼs new diver watch", CARTIER, "Cartier"),
+        ("Diorʻs lipstick", DIOR, "Dior"),
+        ("Diorʹs lipstick", DIOR, "Dior"),
+        ("Diorꞌs lipstick", DIOR, "Dior"),
+    ] {
+        assert_eq!(one(text), (brand, Evidence::TextExact, shown), "{text}");
+    }
+    assert_eq!(fold_exact("1ː1 dʼart"), fold_exact("1:1 d'art"));
+    // Other modifier letters stay letters of their word.
+    assert_eq!(fold_exact("Diorʰ"), "diorh");
+}
+
+#[test]
+fn a_letter_whose_skeleton_is_a_capital_reads_as_its_lower_case() {
+    // Cherokee `Ꮇ`, Lisu `ꓟ`, Canadian syllabics `ᗰ`: `M`, which the
+    // obfuscation fold reads as Latin `m` (`rn`).
+    for text in ["ᎷONTBLANC pen", "ꓟontblanc pen", "ᗰONTBLANC pen"] {
+        assert_eq!(one(text).0, MONTBLANC, "{text}");
+        assert_eq!(one(text).1, Evidence::TextObfuscated, "{text}");
+    }
+    assert_eq!(fold_obfuscated("ᎷOᎷ"), fold_obfuscated("MOM"));
+}
+
+#[test]
 fn kept_combining_marks_do_not_split_a_word_when_obfuscating() {
     let text = "C\u{489}a\u{489}r\u{489}t\u{489}i\u{489}e\u{489}r\u{489} ring";
     let (brand, evidence, shown) = one(text);
