@@ -56,14 +56,21 @@ const SIGNAL_TERMS: &[&str] = &[
 
 /// Replica grades (`7A quality`), signal terms at the exact level only: the
 /// obfuscation fold reads a digit in a word as a letter (`TA quality`). A
-/// grade alone is an electric current (`10A fuse`), and `5A` the usual
-/// grade of cubic zirconia.
+/// grade alone is an electric current (`10A fuse`); `3A` and `4A` are `AAA`
+/// and `AAAA`; `5A` is also the usual grade of cubic zirconia, and in a text
+/// about it names that ([`TEXT_SENSES`]).
 const GRADE_TERMS: &[&str] = &[
+    "3A quality",
+    "4A quality",
+    "5A quality",
     "6A quality",
     "7A quality",
     "8A quality",
     "9A quality",
     "10A quality",
+    "3A grade",
+    "4A grade",
+    "5A grade",
     "6A grade",
     "7A grade",
     "8A grade",
@@ -370,14 +377,26 @@ const FOLLOWING_TERMS: &[&str] = &["inspired"];
 ///   colour (`Pearl White`, `珍珠白`) or a dial (`mother-of-pearl`,
 ///   `珍珠贝母`) says nothing of the goods;
 /// - `A货` in a text about jadeite (`翡翠`, but not the colour `翡翠色` or
-///   `翡翠绿`) is the trade's name for untreated jadeite (`翡翠手镯 A货 冰糯种`).
+///   `翡翠绿`) is the trade's name for untreated jadeite (`翡翠手镯 A货 冰糯种`);
+/// - `5A quality` in a text about cubic zirconia is its usual grade
+///   (`5A Quality CZ Stud Earrings`).
 ///
 /// Nor do pearls or jadeite that are only a part, a look or a gift of
 /// other goods ([`PARTS`], [`LOOKS`], [`NOT_GOODS_BEFORE`]):
 /// `AAA Quality Ladies Watch, Tahitian Pearl Dial`, `pearls-style dial`,
 /// `A货 男士手表 送翡翠手串`. (A gift box is not a part: `Akoya pearls gift
 /// box` is as often the pearls in their box.)
-const TEXT_SENSES: &[(&str, &[&str])] = &[("AAA", PEARLS), ("AAAA", PEARLS), ("A货", &["翡翠"])];
+const TEXT_SENSES: &[(&str, &[&str])] = &[
+    ("AAA", PEARLS),
+    ("AAAA", PEARLS),
+    ("A货", &["翡翠"]),
+    ("5A quality", CUBIC_ZIRCONIA),
+    ("5A grade", CUBIC_ZIRCONIA),
+];
+
+/// Words of a text about cubic zirconia, whose usual grade is `5A`
+/// ([`TEXT_SENSES`]).
+const CUBIC_ZIRCONIA: &[&str] = &["cz", "zirconia", "zircon", "zircons", "锆石"];
 
 /// Words of a text about pearls ([`TEXT_SENSES`]).
 const PEARLS: &[&str] = &["pearls", "akoya", "tahitian", "珍珠"];
@@ -510,7 +529,7 @@ fn digit(c: char) -> Option<u32> {
 }
 
 fn is_colon(c: char) -> bool {
-    matches!(c, ':' | '：' | '∶')
+    matches!(c, ':' | '：' | '∶' | '﹕' | 'ː' | '꞉' | '˸')
 }
 
 /// Separators between the items of a list of ratios.
@@ -798,6 +817,7 @@ pub(crate) fn signal_terms_in<N: NameSpan>(
         seen.sort_unstable_by_key(|r: &Range<usize>| (r.start, r.end));
         find_terms(&SIGNALS_OBF, text, obf, names, spans, None, &seen);
     }
+    split_terms(text, spans);
     spans.sort_unstable_by_key(|r| (r.start, r.end));
     // Merge overlapping spans in place, up to MERGED_SPAN_MAX bytes: runs
     // of single letters overlap without end (`a a a a …` is `AAA` from
@@ -815,6 +835,125 @@ pub(crate) fn signal_terms_in<N: NameSpan>(
         }
     }
     spans.truncate(kept);
+}
+
+/// What splits a Latin signal term into pieces inside a word ([`split_terms`]).
+fn is_splitter(b: u8) -> bool {
+    matches!(b, b'-' | b'.')
+}
+
+/// Signal terms split into pieces of letters by a hyphen or a dot inside
+/// a word (`Re-plica`, `rep.lica`, `du.pe`, `Super Co-py`), as names are
+/// found split into whole words: appended to `spans`. A term must start
+/// and end where pieces do and span two or more; the rules of the exact
+/// level then read it as if written whole (`fa-ke fur` is fake fur). Terms
+/// that count only beside a name (`inspired by`) are not looked for.
+///
+/// Most texts have no splitter between letters, and most words that do
+/// (`T-shirt`, `Wi-Fi`, `3.5mm`) join into no term: each such word is
+/// joined in a small buffer and searched, and only a text where a term
+/// appears is folded again.
+fn split_terms(text: &str, spans: &mut Vec<Range<usize>>) {
+    let Some(automaton) = &SIGNALS.automaton else {
+        return;
+    };
+    let bytes = text.as_bytes();
+    // Splitters to drop, as byte offsets of `text`.
+    let mut dropped: Vec<usize> = Vec::new();
+    let mut joined: Vec<u8> = Vec::new();
+    let mut pieces: Vec<(usize, usize)> = Vec::new();
+    let mut from = 0;
+    while let Some(at) = memchr::memchr2(b'-', b'.', &bytes[from..]).map(|p| from + p) {
+        from = at + 1;
+        let letter = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_alphabetic);
+        if at == 0 || !letter(at - 1) || !letter(at + 1) {
+            continue;
+        }
+        // The word the splitter is in: letters and splitters between them.
+        let start = bytes[..at]
+            .iter()
+            .rposition(|&b| !(b.is_ascii_alphabetic() || is_splitter(b)))
+            .map_or(0, |p| p + 1);
+        let end = bytes[at..]
+            .iter()
+            .position(|&b| !(b.is_ascii_alphabetic() || is_splitter(b)))
+            .map_or(bytes.len(), |p| at + p);
+        from = end;
+        // Its pieces, joined lower-case, after the word before it and a
+        // space (`super copy`); (joined offset, text offset) of each
+        // piece's start.
+        joined.clear();
+        pieces.clear();
+        if start >= 2 && bytes[start - 1] == b' ' {
+            let before = bytes[..start - 1]
+                .iter()
+                .rposition(|&b| !b.is_ascii_alphabetic())
+                .map_or(0, |p| p + 1);
+            if before < start - 1 {
+                pieces.push((0, before));
+                joined.extend(bytes[before..start - 1].iter().map(u8::to_ascii_lowercase));
+                joined.push(b' ');
+            }
+        }
+        let own = pieces.len();
+        for (i, &b) in bytes[start..end].iter().enumerate() {
+            if is_splitter(b) {
+                continue;
+            }
+            if i == 0 || is_splitter(bytes[start + i - 1]) {
+                pieces.push((joined.len(), start + i));
+            }
+            joined.push(b.to_ascii_lowercase());
+        }
+        let piece_at = |j: usize| pieces.iter().position(|&(p, _)| p == j);
+        for m in automaton.find_overlapping_iter(&joined[..]) {
+            let (Some(first), Some(next)) = (
+                piece_at(m.start()),
+                piece_at(m.end()).or((m.end() == joined.len()).then_some(pieces.len())),
+            ) else {
+                continue;
+            };
+            let first = first.max(own);
+            if next < first + 2
+                || !joined[m.range()]
+                    .iter()
+                    .all(|&b| b.is_ascii_alphabetic() || b == b' ')
+            {
+                continue;
+            }
+            // The splitters before each of the word's pieces after its first.
+            for &(_, piece) in &pieces[first + 1..next] {
+                dropped.extend((start..piece).rev().take_while(|&p| is_splitter(bytes[p])));
+            }
+        }
+    }
+    if dropped.is_empty() {
+        return;
+    }
+    dropped.sort_unstable();
+    dropped.dedup();
+    let mut whole = String::with_capacity(text.len());
+    let mut last = 0;
+    for &p in &dropped {
+        whole.push_str(&text[last..p]);
+        last = p + 1;
+    }
+    whole.push_str(&text[last..]);
+    let mut folded = FoldedText::new();
+    folded.fold(&whole, Level::Exact);
+    let mut found = Vec::new();
+    find_terms::<Range<usize>>(&SIGNALS, &whole, &folded, &[], &mut found, None, &[]);
+    // Back to `text`: each offset of `whole` past the splitters dropped
+    // before it; `at` is where each was dropped in `whole`.
+    let at: Vec<usize> = dropped.iter().enumerate().map(|(i, &d)| d - i).collect();
+    for span in found {
+        let start = span.start + at.partition_point(|&a| a <= span.start);
+        let end = span.end + at.partition_point(|&a| a < span.end);
+        let span = start..end;
+        if dropped.iter().any(|&d| span.start < d && d < span.end) {
+            spans.push(span);
+        }
+    }
 }
 
 /// The longest span [`signal_terms_in`] makes by merging overlapping terms,
@@ -1142,16 +1281,31 @@ fn ends_with_phrase(exact: &FoldedText, before: &str, phrase: &str, whole_word: 
 /// Words that may stand between a Latin compatibility phrase and the name
 /// it introduces (`strap for your Aurelle`, `fits most Vellano bags`).
 /// Exact-folded.
-/// Not `her`, `his`, `all` or `any`: `Gift for her Aurelle watch` is a gift,
-/// not an accessory.
-const DETERMINERS: &[&str] = &["the", "a", "an", "your", "my", "our", "their", "most"];
+/// Not `her`, `his` or `all`: `Gift for her Aurelle watch` or `gift for all
+/// Aurelle fans` is a gift, not an accessory; `strap for any Aurelle watch`
+/// is one.
+const DETERMINERS: &[&str] = &[
+    "the", "a", "an", "any", "this", "your", "my", "our", "their", "most",
+];
 
-/// The longest of [`DETERMINERS`], in bytes.
+/// Words that may stand between a Latin compatibility phrase other than
+/// `for` and the name it introduces (`fits all Vellano bags`, `compatible
+/// with every Orvanta phone`); after `for` they make a gift (`gift for all
+/// Aurelle fans`). Exact-folded, five bytes at most.
+const ALL_DETERMINERS: &[&str] = &["all", "every"];
+
+/// Words that may stand between a CJK compatibility phrase and the name
+/// it introduces, with or without a space (`适用于所有奥凡塔`, for all
+/// Orvanta). Exact-folded.
+const CJK_DETERMINERS: &[&str] = &["所有", "各款", "各种"];
+
+/// The longest of [`DETERMINERS`] and [`ALL_DETERMINERS`], in bytes.
 const DETERMINER_MAX: usize = 5;
 
 /// Whether a compatibility phrase ends right before folded byte `at` of the
 /// exact fold (one separator space may sit between), or a Latin one before
-/// one of [`DETERMINERS`] there.
+/// one of [`DETERMINERS`] there, or a CJK one before one of
+/// [`CJK_DETERMINERS`].
 pub(crate) fn compatibility_phrase_before(exact: &FoldedText, at: usize) -> bool {
     let text = exact.as_str();
     let Some(before) = text.get(..at) else {
@@ -1164,6 +1318,15 @@ pub(crate) fn compatibility_phrase_before(exact: &FoldedText, at: usize) -> bool
     {
         return true;
     }
+    if let Some(rest) = CJK_DETERMINERS.iter().find_map(|d| before.strip_suffix(d)) {
+        let rest = rest.strip_suffix(' ').unwrap_or(rest);
+        if COMPAT
+            .iter()
+            .any(|(phrase, latin)| !*latin && rest.ends_with(phrase.as_str()))
+        {
+            return true;
+        }
+    }
     // The last word before, if a determiner (five bytes at most), and
     // what comes before it.
     let tail = before.len().saturating_sub(DETERMINER_MAX + 1);
@@ -1174,13 +1337,15 @@ pub(crate) fn compatibility_phrase_before(exact: &FoldedText, at: usize) -> bool
     else {
         return false;
     };
-    if !DETERMINERS.contains(&&before[space + 1..]) {
+    let word = &before[space + 1..];
+    let all = ALL_DETERMINERS.contains(&word);
+    if !all && !DETERMINERS.contains(&word) {
         return false;
     }
     let rest = &before[..space];
-    COMPAT
-        .iter()
-        .any(|(phrase, latin)| *latin && ends_with_phrase(exact, rest, phrase, true))
+    COMPAT.iter().any(|(phrase, latin)| {
+        *latin && !(all && phrase == "for") && ends_with_phrase(exact, rest, phrase, true)
+    })
 }
 
 #[cfg(test)]
@@ -1216,6 +1381,12 @@ mod tests {
         assert!(found("7A fuse, 10A charger, 2 AAAA batteries, AAAA cell").is_empty());
         assert!(found("Akoya pearls AAAA, 5A quality cubic zirconia").is_empty());
         assert!(found("Geneve SA grade steel, TA quality").is_empty());
+        assert_eq!(
+            found("3A Quality watch, 4A grade bag, 5A Quality Ladies Watch"),
+            ["3A Quality", "4A grade", "5A Quality"]
+        );
+        assert!(found("5A Quality CZ Stud Earrings, 5A grade 锆石").is_empty());
+        assert!(found("3A charger, 5A fuse").is_empty());
     }
 
     #[test]
@@ -1499,6 +1670,14 @@ mod tests {
             ("fits most aurelle", 10, true),
             ("gift for her aurelle", 13, false),
             ("gift for all aurelle", 13, false),
+            ("strap for any aurelle", 14, true),
+            ("fits all aurelle", 9, true),
+            ("compatible with every aurelle", 22, true),
+            ("gift for every aurelle", 15, false),
+            ("case for this aurelle", 14, true),
+            ("适用于所有奥凡塔", 15, true),
+            ("适用于 所有 奥凡塔", 17, true),
+            ("送所有奥凡塔", 9, false),
         ] {
             assert_eq!(
                 compatibility_phrase_before(&exact(text), name_at),
@@ -1511,7 +1690,11 @@ mod tests {
     #[test]
     fn determiner_max_is_the_longest_determiner() {
         assert_eq!(
-            DETERMINERS.iter().map(|d| d.len()).max(),
+            DETERMINERS
+                .iter()
+                .chain(ALL_DETERMINERS)
+                .map(|d| d.len())
+                .max(),
             Some(DETERMINER_MAX)
         );
     }
@@ -1609,6 +1792,25 @@ mod tests {
             ("Akoya pearls dialogue AAA", &[]),
             ("Tahitian pearls, AAA, dial-shaped clasp", &[]),
             ("翡翠手镯 A货 冰糯种 送礼盒", &[]),
+        ] {
+            assert_eq!(found(text), signals, "{text}");
+        }
+    }
+
+    #[test]
+    fn terms_split_by_a_hyphen_or_a_dot_inside_a_word_are_found() {
+        for (text, signals) in [
+            ("Aurelle Re-plica watch", &["Re-plica"][..]),
+            ("rep.lica bag, du.pe", &["rep.lica", "du.pe"]),
+            ("fa-ke Lumo earbuds", &["fa-ke"]),
+            ("Super Co-py", &["Super Co-py"]),
+            ("R-e-p-lica", &["R-e-p-lica"]),
+            ("Ré-plica", &[]),
+            // No term; a term inside a piece; another sense; not whole.
+            ("T-shirt, Wi-Fi, 3.5mm, co-op", &[]),
+            ("Re-copy paper", &[]),
+            ("fa-ke fur collar", &[]),
+            ("du.pester", &[]),
         ] {
             assert_eq!(found(text), signals, "{text}");
         }
