@@ -52,6 +52,12 @@ const SIGNAL_TERMS: &[&str] = &[
     "一比一",
     "尾单",
     "超A",
+    // The traditional forms of the CJK terms that have one, and `髙`, a
+    // variant of `高` (`髙仿`).
+    "複刻",
+    "原單",
+    "尾單",
+    "髙仿",
 ];
 
 /// Replica grades (`7A quality`), signal terms at the exact level only: the
@@ -60,6 +66,8 @@ const SIGNAL_TERMS: &[&str] = &[
 /// and `AAAA`; `5A` is also the usual grade of cubic zirconia, and in a text
 /// about it names that ([`TEXT_SENSES`]).
 const GRADE_TERMS: &[&str] = &[
+    "triple a quality",
+    "triple a grade",
     "3A quality",
     "4A quality",
     "5A quality",
@@ -98,20 +106,25 @@ const NEGATING_WORDS: &[&str] = &["anti"];
 ///   `rechargeable`, `powered`, `size`, `x 2`, `1.5V`, `电池` or `(not included)`,
 ///   is a battery size; before `games`, `titles` or `gaming` a budget
 ///   class; beside a gemstone (`AAA tanzanite`, `opal grade AAA`) the
-///   stone's grade;
-/// - `mirror grade` before `polished`, `finish`, `steel`… is a finish;
+///   stone's grade; beside `width` (`Width AAA`, `AAA narrow`) a shoe's
+///   width;
+/// - `mirror grade` and `mirror quality` before `polished`, `finish`,
+///   `steel`… are a finish;
 /// - `尾单` before `肩` is `单肩` (one-shoulder) after `尾` (`鱼尾单肩`,
 ///   fishtail one-shoulder), and `原单` before `价`, `号` or `据` is a unit
-///   price, an order number, a receipt;
+///   price, an order number, a receipt (in traditional characters too);
 /// - `imitation` before `pearls`, `leather` or `snakeskin` is a material,
 ///   and so is `fake` before `leather`, `suede` or `fur`; `fake tan`,
 ///   `fake nails`, `fake lashes`, `fake plants`, `fake fire` are products
-///   of their own, `fake two-piece` or `fake zip` a garment's style;
+///   of their own, `fake two-piece` or `fake zip` a garment's style,
+///   `fake-proof` anti-counterfeit;
 /// - `1:1` before `replacement`, `exchange` or `warranty` is a warranty
 ///   ("1:1 replacement warranty"), before `ratio`, `scale` or
-///   `magnification`, or after `ratio`, `mix` or `dilute`, a proportion
-///   (and beside an aspect ratio an aspect ratio: [`among_other_ratios`]),
-///   before `cutouts` a case's fit; `一比一开孔` and `1比1开孔` too;
+///   `magnification`, or after `ratio`, `mix` or `dilute` (French
+///   `mélanger`, German `mischen`, Spanish `mezclar`), a proportion (and
+///   beside an aspect ratio an aspect ratio: [`among_other_ratios`]),
+///   before `cutouts` a case's fit, before `consultation`, `coaching` or
+///   `session` one-to-one; `一比一开孔` and `1比1开孔` too;
 /// - `counterfeit` before `protection`, `detection` or `detector` is what
 ///   guards against it (as `anti-counterfeit` is);
 /// - `高仿` followed by `真` is `高仿真`, lifelike, and by `生硅` or `生材`
@@ -128,28 +141,19 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
     ("AAAA", BATTERY_BEFORE, BATTERY_AFTER),
     ("AAA", GEMS, GEMS),
     ("AAAA", GEMS, GEMS),
-    (
-        "mirror grade",
-        &[],
-        &[
-            "polished",
-            "polish",
-            "finish",
-            "finished",
-            "steel",
-            "stainless",
-            "aluminum",
-            "aluminium",
-            "reflector",
-            "nib",
-        ],
-    ),
+    ("AAA", &["width"], &["width", "narrow"]),
+    ("AAAA", &["width"], &["width", "narrow"]),
+    ("mirror grade", &[], MIRROR_FINISH),
+    ("mirror quality", &[], MIRROR_FINISH),
     ("尾单", &[], &["肩"]),
+    ("尾單", &[], &["肩"]),
     ("原单", &["附", "凭"], &["价", "号", "据"]),
+    ("原單", &["附", "憑"], &["價", "號", "據"]),
     (
         "fake",
         &[],
         &[
+            "proof",
             "leather",
             "fur",
             "tan",
@@ -222,8 +226,20 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
     ),
     (
         "1:1",
-        &["ratio", "mix", "mixed", "mixing", "dilute", "diluted"],
         &[
+            "ratio", "mix", "mixed", "mixing", "dilute", "diluted", "melanger", "mischen",
+            "mezclar",
+        ],
+        &[
+            "consultation",
+            "consultations",
+            "coaching",
+            "session",
+            "sessions",
+            "mentoring",
+            "tutoring",
+            "lesson",
+            "lessons",
             "replacement",
             "exchange",
             "warranty",
@@ -249,6 +265,21 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
             "money",
         ],
     ),
+];
+
+/// What a mirror's grade or quality right before makes a finish, not a
+/// copy (`mirror-grade polished`, `mirror quality polished cap`).
+const MIRROR_FINISH: &[&str] = &[
+    "polished",
+    "polish",
+    "finish",
+    "finished",
+    "steel",
+    "stainless",
+    "aluminum",
+    "aluminium",
+    "reflector",
+    "nib",
 ];
 
 /// Gemstones a grade `AAA` right before or after is the stone's
@@ -528,6 +559,14 @@ fn digit(c: char) -> Option<u32> {
     }
 }
 
+/// A hyphen of any width (`knock‑off` with the non-breaking U+2011).
+fn is_hyphen(c: char) -> bool {
+    matches!(
+        c,
+        '-' | '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE63}' | '\u{FF0D}'
+    )
+}
+
 fn is_colon(c: char) -> bool {
     matches!(c, ':' | '：' | '∶' | '﹕' | 'ː' | '꞉' | '˸')
 }
@@ -605,6 +644,7 @@ fn shows_marks(original: &str, marks: &[char]) -> bool {
             c == mark
                 || std::iter::once(c).nfkc().eq(std::iter::once(mark))
                 || (mark == ':' && is_colon(c))
+                || (mark == '-' && is_hyphen(c))
         })
     })
 }
@@ -1811,6 +1851,31 @@ mod tests {
             ("Re-copy paper", &[]),
             ("fa-ke fur collar", &[]),
             ("du.pester", &[]),
+        ] {
+            assert_eq!(found(text), signals, "{text}");
+        }
+    }
+
+    #[test]
+    fn round_nine_senses_and_spellings() {
+        for (text, signals) in [
+            (
+                "Vellanno 髙仿 女包, 複刻 手錶, 原單 尾單",
+                &["髙仿", "複刻", "原單", "尾單"][..],
+            ),
+            ("退貨請附原單, 原單價 99, 魚尾單肩", &[]),
+            (
+                "Triple A quality bag, triple-A grade",
+                &["Triple A quality", "triple-A grade"],
+            ),
+            ("knock‑off bag", &["knock‑off"]),
+            ("Width AAA, AAA narrow", &[]),
+            ("mirror-quality polished cap, fake-proof hologram", &[]),
+            (
+                "à mélanger 1:1, free 1:1 consultation, 1:1 coaching session",
+                &[],
+            ),
+            ("Width AAA replica", &["AAA", "replica"]),
         ] {
             assert_eq!(found(text), signals, "{text}");
         }
