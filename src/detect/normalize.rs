@@ -881,6 +881,8 @@ struct Entry {
     exact_len: u8,
     obf_len: u8,
     kind: Kind,
+    /// Whether the character may mask a letter ([`is_mask`]).
+    mask: bool,
     /// For [`Kind::Leet`], the letter it stands for.
     leet: char,
 }
@@ -934,6 +936,7 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
             exact_len: u8::try_from(exact.len()).unwrap_or(u8::MAX),
             obf_len: u8::try_from(obf.len()).unwrap_or(u8::MAX),
             kind,
+            mask: is_mask(c),
             leet,
         });
     }
@@ -1147,8 +1150,8 @@ fn exact_chars(s: &str, out: &mut String) {
 /// Whether `c` may mask a letter between two words (`Aur*lle`, `Aur#lle`,
 /// `Aur•lle`, `Lys?tte`), also in the full-width and small forms NFKC reads
 /// as `*`, `_`, `#` or `?` (`Aur＊lle`, `Aur﹡lle`). Not a hyphen, a dot or
-/// a middle dot, which join words (`T-shirt`, `蒙克·莱尔`). All are below
-/// U+2700 or at U+FE50 and above ([`may_be_mask`]).
+/// a middle dot, which join words (`T-shirt`, `蒙克·莱尔`). The fold's table
+/// notes which characters are.
 pub(crate) fn is_mask(c: char) -> bool {
     matches!(
         c,
@@ -1174,13 +1177,6 @@ pub(crate) fn is_mask(c: char) -> bool {
             | '◇'
             | '♦'
     )
-}
-
-/// Whether `c` is in a block that has a mask ([`is_mask`]): below U+2700 or
-/// at U+FE50 and above, where most of the text the fold's slow path reads
-/// (CJK, kana, Hangul) is not.
-fn may_be_mask(c: char) -> bool {
-    !('\u{2700}'..'\u{FE50}').contains(&c)
 }
 
 /// Leetspeak digits and the letters they stand for (`1` for `l` or `i`:
@@ -1701,9 +1697,6 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
         offset += c.len_utf8();
         let end = offset as u32;
         let cp = c as u32;
-        if may_be_mask(c) && is_mask(c) {
-            masked = 1;
-        }
         let (entry, items): (Entry, &[Item]) = if cp < TABLE_SIZE {
             (table.entries[cp as usize], &table.items)
         } else {
@@ -1716,10 +1709,13 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
                 exact_len: exact_len as u8,
                 obf_len: scratch_obf.len() as u8,
                 kind,
+                // Every mask is in the table's range.
+                mask: false,
                 leet,
             };
             (entry, scratch_exact.as_slice())
         };
+        masked |= u8::from(entry.mask);
         match entry.kind {
             Kind::Mark => {
                 ex.extend(end);
