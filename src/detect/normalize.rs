@@ -1030,20 +1030,16 @@ fn look_alike(c: char) -> Option<String> {
     }
 }
 
-/// A letter UTS #39 reads as punctuation: the modifier letters written for
-/// an apostrophe (`ʼ` U+02BC, `ʻ`, `ʹ`, `ꞌ`) or a colon (`ː` U+02D0). As
-/// punctuation they are between words (`dʼAurelle`, `Aurelleʼs`, `1ː1`),
-/// not letters of one, so both folds read them as separators.
+/// The modifier letters written for an apostrophe (`ʼ` U+02BC, `ʻ`, `ʹ`,
+/// `ʽ`, and the saltillo `ꞌ`) or a colon (`ː` U+02D0), which UTS #39 reads
+/// as `'` and `:`. As punctuation they are between words (`dʼAurelle`,
+/// `Aurelleʼs`, `1ː1`), not letters of one, so both folds read them as
+/// separators. A list, not every letter whose skeleton is punctuation:
+/// Katakana `ノ` (`/`) or Hebrew `י` (`'`) are letters of their words.
+const PUNCTUATION_LETTERS: [char; 6] = ['ʼ', 'ʻ', 'ʹ', 'ʽ', 'ꞌ', 'ː'];
+
 fn is_punctuation_letter(c: char) -> bool {
-    if c.is_ascii() || !c.is_alphabetic() {
-        return false;
-    }
-    let mut buf = [0u8; 4];
-    let mut skeleton = unicode_security::skeleton(c.encode_utf8(&mut buf));
-    matches!(
-        (skeleton.next(), skeleton.next()),
-        (Some(p), None) if p.is_ascii_punctuation()
-    )
+    PUNCTUATION_LETTERS.contains(&c)
 }
 
 /// A symbol whose compatibility form is a word of two or more letters (`™`
@@ -1163,6 +1159,12 @@ pub(crate) fn is_mask(c: char) -> bool {
             | '＃'
             | '？'
             | '﹡'
+            | '﹍'
+            | '﹎'
+            | '﹏'
+            | '︳'
+            | '︴'
+            | '︖'
             | '﹟'
             | '﹖'
             | '•'
@@ -1830,6 +1832,34 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn every_mask_is_in_the_folds_table() {
+        // The slow path past the table notes no mask ([`Entry::mask`]).
+        let past = (TABLE_SIZE..=u32::from(char::MAX)).filter_map(char::from_u32);
+        assert!(past.filter(|&c| is_mask(c)).count() == 0);
+        for c in ['*', '＊', '﹡', '﹍', '︳', '︖', '♦'] {
+            assert!(TABLE.entries[c as usize].mask, "{c}");
+        }
+        assert!(!TABLE.entries['-' as usize].mask);
+    }
+
+    #[test]
+    fn only_the_listed_punctuation_letters_are_separators() {
+        let all: Vec<char> = (0..TABLE_SIZE)
+            .filter_map(char::from_u32)
+            .filter(|&c| is_punctuation_letter(c))
+            .collect();
+        let mut listed = PUNCTUATION_LETTERS.to_vec();
+        listed.sort_unstable();
+        assert_eq!(all, listed);
+        // Letters whose skeleton is punctuation but which are letters of
+        // their words: Katakana `ノ`, Hebrew `י`.
+        for word in ["ブルーノ", "דיור"] {
+            assert!(!fold_exact(word).contains(' '), "{word}");
+            assert!(!fold_obfuscated(word).contains(' '), "{word}");
+        }
+    }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(4096))]

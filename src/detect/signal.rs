@@ -108,8 +108,8 @@ const NEGATING_WORDS: &[&str] = &["anti"];
 ///   class; beside a gemstone (`AAA tanzanite`, `opal grade AAA`) the
 ///   stone's grade; beside `width` (`Width AAA`, `AAA narrow`) a shoe's
 ///   width;
-/// - `mirror grade` and `mirror quality` before `polished`, `finish`,
-///   `steel`… are a finish;
+/// - `mirror grade` before `polished`, `finish`, `steel`… is a finish, and
+///   so is `mirror quality` before `polished` or `finish`;
 /// - `尾单` before `肩` is `单肩` (one-shoulder) after `尾` (`鱼尾单肩`,
 ///   fishtail one-shoulder), and `原单` before `价`, `号` or `据` is a unit
 ///   price, an order number, a receipt (in traditional characters too);
@@ -144,7 +144,11 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
     ("AAA", &["width"], &["width", "narrow"]),
     ("AAAA", &["width"], &["width", "narrow"]),
     ("mirror grade", &[], MIRROR_FINISH),
-    ("mirror quality", &[], MIRROR_FINISH),
+    (
+        "mirror quality",
+        &[],
+        &["polished", "polish", "finish", "finished"],
+    ),
     ("尾单", &[], &["肩"]),
     ("尾單", &[], &["肩"]),
     ("原单", &["附", "凭"], &["价", "号", "据"]),
@@ -267,8 +271,10 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
     ),
 ];
 
-/// What a mirror's grade or quality right before makes a finish, not a
-/// copy (`mirror-grade polished`, `mirror quality polished cap`).
+/// What a mirror's grade right before makes a finish, not a copy
+/// (`mirror-grade polished`, `mirror grade stainless`); of these, only a
+/// polish or finish after its quality (`mirror quality polished cap`, but
+/// `Mirror Quality Stainless Steel Submariner` is a copy).
 const MIRROR_FINISH: &[&str] = &[
     "polished",
     "polish",
@@ -401,28 +407,30 @@ const INTRODUCED_WITHIN: usize = 3;
 const FOLLOWING_TERMS: &[&str] = &["inspired"];
 
 /// Signal terms that name something else in a text that speaks of certain
-/// goods anywhere (not only right beside the term): (term, words). Latin
+/// goods anywhere (not only right beside the term): (term, words, what
+/// after such a word makes it a colour or a part of other goods). Latin
 /// words match whole; exact-folded.
 /// - `AAA` (and `AAAA`) in a text about pearls is the pearls' grade
 ///   (`Akoya Pearl Stud Earrings, AAA grade`). Pearls, not `pearl`: a
 ///   colour (`Pearl White`, `珍珠白`) or a dial (`mother-of-pearl`,
-///   `珍珠贝母`) says nothing of the goods;
+///   `珍珠贝母`) says nothing of the goods, nor do pearls that are a part
+///   of a watch (`AAA Quality Ladies Watch, Tahitian Pearl Dial`);
 /// - `A货` in a text about jadeite (`翡翠`, but not the colour `翡翠色` or
-///   `翡翠绿`) is the trade's name for untreated jadeite (`翡翠手镯 A货 冰糯种`);
+///   `翡翠绿`, nor a dial `翡翠表盘`) is the trade's name for untreated
+///   jadeite (`翡翠手镯 A货 冰糯种`);
 /// - `5A quality` in a text about cubic zirconia is its usual grade
-///   (`5A Quality CZ Stud Earrings`).
+///   (`5A Quality CZ Stud Earrings`, `CZ accents`).
 ///
-/// Nor do pearls or jadeite that are only a part, a look or a gift of
-/// other goods ([`PARTS`], [`LOOKS`], [`NOT_GOODS_BEFORE`]):
-/// `AAA Quality Ladies Watch, Tahitian Pearl Dial`, `pearls-style dial`,
-/// `A货 男士手表 送翡翠手串`. (A gift box is not a part: `Akoya pearls gift
-/// box` is as often the pearls in their box.)
-const TEXT_SENSES: &[(&str, &[&str])] = &[
-    ("AAA", PEARLS),
-    ("AAAA", PEARLS),
-    ("A货", &["翡翠"]),
-    ("5A quality", CUBIC_ZIRCONIA),
-    ("5A grade", CUBIC_ZIRCONIA),
+/// Nor do the words of a look joined by a hyphen (`pearls-style dial`:
+/// [`LOOKS`]) or of a gift (`A货 男士手表 送翡翠手串`: [`NOT_GOODS_BEFORE`]).
+/// (A gift box is not a part: `Akoya pearls gift box` is as often the
+/// pearls in their box.)
+const TEXT_SENSES: &[(&str, &[&str], &[&str])] = &[
+    ("AAA", PEARLS, PEARL_PARTS),
+    ("AAAA", PEARLS, PEARL_PARTS),
+    ("A货", &["翡翠"], &["色", "绿", "表盘"]),
+    ("5A quality", CUBIC_ZIRCONIA, &[]),
+    ("5A grade", CUBIC_ZIRCONIA, &[]),
 ];
 
 /// Words of a text about cubic zirconia, whose usual grade is `5A`
@@ -432,26 +440,26 @@ const CUBIC_ZIRCONIA: &[&str] = &["cz", "zirconia", "zircon", "zircons", "锆石
 /// Words of a text about pearls ([`TEXT_SENSES`]).
 const PEARLS: &[&str] = &["pearls", "akoya", "tahitian", "珍珠"];
 
-/// What after a word for pearls or jadeite makes it a colour or a part of
-/// other goods, not the goods ([`TEXT_SENSES`]), besides [`LOOKS`]. Latin
-/// words are whole and may follow a `pearl` or `pearls` after the word
-/// (`Tahitian Pearl Dial`); CJK ones follow the word itself.
-const PARTS: &[&str] = &[
-    "白", "色", "绿", "贝", "表盘", "dial", "dials", "bezel", "inlay", "accents", "markers",
+/// What after a word for pearls makes it a colour or a part of other
+/// goods ([`TEXT_SENSES`]). Latin words are whole and may follow a `pearl`
+/// or `pearls` after the word (`Tahitian Pearl Dial`); CJK ones follow the
+/// word itself.
+const PEARL_PARTS: &[&str] = &[
+    "白", "色", "贝", "表盘", "dial", "dials", "bezel", "inlay", "accents", "markers",
 ];
 
-/// What after a word for pearls or jadeite, or after a gemstone right
-/// beside `AAA` ([`GEMS`]), makes it a look, not the goods (`pearls-style
-/// dial`). Not a colour (`Tanzanite white gold ring`) nor a part (`AAA opal
-/// inlay pendant`) after a gemstone: they speak of the stone.
+/// What joined by a hyphen after a word of [`TEXT_SENSES`], or after a
+/// gemstone right beside `AAA` ([`GEMS`]), makes it a look, not the goods
+/// (`pearls-style dial`, `AAA opal-look`). Only so joined: `these pearls
+/// look lovely` speaks of pearls.
 const LOOKS: &[&str] = &["style", "styled", "look", "effect", "print"];
 
-/// What right before a word for pearls or jadeite makes it a gift with
-/// other goods (`送翡翠手串`: a jadeite bracelet given with the watch).
+/// What right before a word of [`TEXT_SENSES`] makes it a gift with other
+/// goods (`送翡翠手串`: a jadeite bracelet given with the watch).
 const NOT_GOODS_BEFORE: &[&str] = &["送", "赠"];
 
-/// Words skipped after a word for pearls before [`PARTS`] or [`LOOKS`]
-/// (`Tahitian Pearl Dial`, `Akoya pearls gift box`).
+/// Words skipped after a word for pearls before its parts or a look
+/// (`Tahitian Pearl Dial`, `Akoya pearls-style`).
 const PEARL_WORDS: &[&str] = &["pearl", "pearls"];
 
 /// A small automaton over folded terms, with per-pattern boundary needs.
@@ -481,16 +489,21 @@ struct TermSet {
     /// Per pattern: whether the term is a ratio (`1:1`), which in a list of
     /// other ratios is an aspect ratio ([`among_other_ratios`]).
     ratios: Vec<bool>,
+    /// Per pattern: whether it is a replica grade ([`GRADE_TERMS`]), whose
+    /// words must be written with only spaces or a hyphen between
+    /// (`USB-C cable 3A, quality braided` is a current).
+    plain: Vec<bool>,
     /// Per pattern: whether it counts only before a name
     /// ([`INTRODUCING_TERMS`]).
     introduces: Vec<bool>,
     /// Per pattern: whether it counts only right after a name
     /// ([`FOLLOWING_TERMS`]).
     follows: Vec<bool>,
-    /// Per pattern: words anywhere in the text that give it another sense
-    /// ([`TEXT_SENSES`]), folded at the set's level.
-    text_senses: Vec<Vec<String>>,
-    /// [`PARTS`], [`LOOKS`], [`NOT_GOODS_BEFORE`] and [`PEARL_WORDS`],
+    /// Per pattern: words anywhere in the text that give it another sense,
+    /// each with what after it makes it a part ([`TEXT_SENSES`]), folded at
+    /// the set's level.
+    text_senses: Vec<Vec<(String, Vec<String>)>>,
+    /// [`LOOKS`], [`NOT_GOODS_BEFORE`], [`PEARL_WORDS`] and [`GEMS`],
     /// folded at the set's level.
     not_goods: NotGoods,
 }
@@ -664,6 +677,7 @@ impl TermSet {
         let mut ratios = Vec::new();
         let mut introduces = Vec::new();
         let mut follows = Vec::new();
+        let mut plain = Vec::new();
         let mut text_senses = Vec::new();
         let mut f = FoldedText::new();
         for term in terms {
@@ -678,13 +692,14 @@ impl TermSet {
             marks.push(marks_of(term));
             ratios.push(*term == "1:1");
             introduces.push(INTRODUCING_TERMS.contains(term));
+            plain.push(GRADE_TERMS.contains(term));
             follows.push(FOLLOWING_TERMS.contains(term));
             let fold_all = |words: &[&str]| words.iter().map(|w| fold(w)).collect::<Vec<_>>();
             text_senses.push(
                 TEXT_SENSES
                     .iter()
                     .filter(|(other, ..)| other == term)
-                    .flat_map(|(_, words, ..)| words.iter().map(|w| fold(w)))
+                    .flat_map(|(_, words, parts)| words.iter().map(|w| (fold(w), fold_all(parts))))
                     .collect(),
             );
             let (mut before, mut after) = (Vec::new(), Vec::new());
@@ -729,9 +744,9 @@ impl TermSet {
             ratios,
             introduces,
             follows,
+            plain,
             text_senses,
             not_goods: NotGoods {
-                after: PARTS.iter().chain(LOOKS).map(|w| fold(w)).collect(),
                 looks: LOOKS.iter().map(|w| fold(w)).collect(),
                 before: NOT_GOODS_BEFORE.iter().map(|w| fold(w)).collect(),
                 skipped: PEARL_WORDS.iter().map(|w| fold(w)).collect(),
@@ -744,7 +759,6 @@ impl TermSet {
 /// What makes a word of [`TEXT_SENSES`] something other than the goods,
 /// folded at a term set's level.
 struct NotGoods {
-    after: Vec<String>,
     looks: Vec<String>,
     before: Vec<String>,
     skipped: Vec<String>,
@@ -882,7 +896,7 @@ fn is_splitter(b: u8) -> bool {
     matches!(b, b'-' | b'.')
 }
 
-/// Signal terms split into pieces of letters by a hyphen or a dot inside
+/// Signal terms split into pieces of letters by an ASCII hyphen or dot inside
 /// a word (`Re-plica`, `rep.lica`, `du.pe`, `Super Co-py`), as names are
 /// found split into whole words: appended to `spans`. A term must start
 /// and end where pieces do and span two or more; the rules of the exact
@@ -945,7 +959,8 @@ fn split_terms(text: &str, spans: &mut Vec<Range<usize>>) {
             }
             joined.push(b.to_ascii_lowercase());
         }
-        let piece_at = |j: usize| pieces.iter().position(|&(p, _)| p == j);
+        // Sorted by joined offset.
+        let piece_at = |j: usize| pieces.binary_search_by_key(&j, |&(p, _)| p).ok();
         for m in automaton.find_overlapping_iter(&joined[..]) {
             let (Some(first), Some(next)) = (
                 piece_at(m.start()),
@@ -954,11 +969,8 @@ fn split_terms(text: &str, spans: &mut Vec<Range<usize>>) {
                 continue;
             };
             let first = first.max(own);
-            if next < first + 2
-                || !joined[m.range()]
-                    .iter()
-                    .all(|&b| b.is_ascii_alphabetic() || b == b' ')
-            {
+            // `AA-AAA` is two battery sizes, and `A.A.A` the fold's own.
+            if next < first + 2 || joined[m.range()].iter().all(|&b| b == b'a') {
                 continue;
             }
             // The splitters before each of the word's pieces after its first.
@@ -990,7 +1002,9 @@ fn split_terms(text: &str, spans: &mut Vec<Range<usize>>) {
         let start = span.start + at.partition_point(|&a| a <= span.start);
         let end = span.end + at.partition_point(|&a| a < span.end);
         let span = start..end;
-        if dropped.iter().any(|&d| span.start < d && d < span.end) {
+        // A splitter dropped inside it.
+        let inside = dropped.partition_point(|&d| d <= span.start);
+        if dropped.get(inside).is_some_and(|&d| d < span.end) {
             spans.push(span);
         }
     }
@@ -1099,6 +1113,7 @@ fn find_terms<N: NameSpan>(
             continue;
         }
         if other_sense(
+            text,
             folded,
             m.range(),
             &set.senses[pattern],
@@ -1116,6 +1131,14 @@ fn find_terms<N: NameSpan>(
         {
             continue;
         }
+        if set.plain[pattern]
+            && !text.get(span.clone()).is_some_and(|o| {
+                o.chars()
+                    .all(|c| c.is_alphanumeric() || c.is_whitespace() || is_hyphen(c))
+            })
+        {
+            continue;
+        }
         if set.ratios[pattern] && among_other_ratios(text, span.clone()) {
             continue;
         }
@@ -1130,7 +1153,7 @@ fn find_terms<N: NameSpan>(
             let other = match speaks.iter().find(|&&(p, _)| p == pattern) {
                 Some(&(_, other)) => other,
                 None => {
-                    let other = speaks_of(folded, senses, &set.not_goods);
+                    let other = speaks_of(text, folded, senses, &set.not_goods);
                     speaks.push((pattern, other));
                     other
                 }
@@ -1190,23 +1213,28 @@ fn is_joining_gap(c: char) -> bool {
     c.is_whitespace() || matches!(c, '-' | '_' | '\u{2010}'..='\u{2015}')
 }
 
-/// Whether `folded` holds one of `words` anywhere as the goods, not a
-/// colour, part, look or gift of others ([`TEXT_SENSES`]); Latin words
-/// whole.
-fn speaks_of(folded: &FoldedText, words: &[String], not_goods: &NotGoods) -> bool {
-    let text = folded.as_str();
+/// Whether `folded` (a fold of `text`) holds one of `words` anywhere as
+/// the goods, not a colour, part, look or gift of others ([`TEXT_SENSES`]);
+/// Latin words whole.
+fn speaks_of(
+    text: &str,
+    folded: &FoldedText,
+    words: &[(String, Vec<String>)],
+    not_goods: &NotGoods,
+) -> bool {
+    let f = folded.as_str();
     let latin = |w: &str| w.starts_with(|c: char| c.is_ascii_alphanumeric());
-    // `word` of `text` at `at` is whole, or not Latin.
+    // `word` of `f` at `at` is whole, or not Latin.
     let whole = |at: usize, word: &str| {
         !latin(word) || (folded.boundary_before(at) && folded.boundary_before(at + word.len()))
     };
-    words.iter().any(|word| {
-        text.match_indices(word.as_str()).any(|(at, _)| {
+    words.iter().any(|(word, parts)| {
+        f.match_indices(word.as_str()).any(|(at, _)| {
             let end = at + word.len();
             if !whole(at, word) {
                 return false;
             }
-            let before = text[..at].strip_suffix(' ').unwrap_or(&text[..at]);
+            let before = f[..at].strip_suffix(' ').unwrap_or(&f[..at]);
             if not_goods
                 .before
                 .iter()
@@ -1215,7 +1243,7 @@ fn speaks_of(folded: &FoldedText, words: &[String], not_goods: &NotGoods) -> boo
                 return false;
             }
             let next = |from: usize| {
-                let rest = &text[from..];
+                let rest = &f[from..];
                 from + (rest.len() - rest.strip_prefix(' ').unwrap_or(rest).len())
             };
             // After the word, or after a `pearl(s)` that follows it.
@@ -1225,18 +1253,30 @@ fn speaks_of(folded: &FoldedText, words: &[String], not_goods: &NotGoods) -> boo
                     not_goods
                         .skipped
                         .iter()
-                        .find(|s| text[first..].starts_with(s.as_str()) && whole(first, s))
+                        .find(|s| f[first..].starts_with(s.as_str()) && whole(first, s))
                         .map(|s| next(first + s.len()))
                 })
                 .flatten();
             ![Some(first), second].into_iter().flatten().any(|at| {
-                not_goods
-                    .after
-                    .iter()
-                    .any(|n| text[at..].starts_with(n.as_str()) && whole(at, n))
+                let starts = |n: &String| f[at..].starts_with(n.as_str()) && whole(at, n);
+                parts.iter().any(starts)
+                    || (not_goods.looks.iter().any(starts) && hyphen_before(text, folded, at))
             })
         })
     })
+}
+
+/// Whether the separator right before folded byte `at` of `folded` (a fold
+/// of `text`) was written as one hyphen (`pearls-style`).
+fn hyphen_before(text: &str, folded: &FoldedText, at: usize) -> bool {
+    if at == 0 || folded.as_str().as_bytes().get(at - 1) != Some(&b' ') {
+        return false;
+    }
+    let mut written = text
+        .get(folded.original_span(at - 1..at))
+        .unwrap_or("")
+        .chars();
+    matches!((written.next(), written.next()), (Some(c), None) if is_hyphen(c))
 }
 
 /// Whether a negating word ([`NEGATING_WORDS`], folded as `folded` is) is
@@ -1253,12 +1293,14 @@ fn negated(folded: &FoldedText, at: usize, negating: &[String]) -> bool {
         .any(|word| ends_with_phrase(folded, before, word, true))
 }
 
-/// Whether the term at folded bytes `at` of the exact fold has one of the
+/// Whether the term at folded bytes `at` of `exact` (the exact fold of
+/// `original`) has one of the
 /// words of `before` right before it or of `after` right after it (one
 /// separator space may sit between; a Latin word must be whole), or, where
 /// `counted`, a count ([`battery_count`], [`counted_after`]): another sense
 /// ([`OTHER_SENSES`]). Never when one of `grades` follows it.
 fn other_sense(
+    original: &str,
     exact: &FoldedText,
     at: Range<usize>,
     (before, after): &(Vec<String>, Vec<String>),
@@ -1278,16 +1320,17 @@ fn other_sense(
     let behind = text.get(from..).unwrap_or("");
     let follows =
         |w: &str| behind.starts_with(w) && (!latin(w) || exact.boundary_before(from + w.len()));
-    // A gemstone that is only a look or a part (`AAA, pearls-style dial`).
+    // A gemstone that is only a look (`AAA, pearls-style dial`).
     let a_look = |w: &str| {
         not_goods.gems.iter().any(|g| g == w) && {
             let rest = &behind[w.len()..];
             let rest = rest.strip_prefix(' ').unwrap_or(rest);
             let at = text.len() - rest.len();
-            not_goods
-                .looks
-                .iter()
-                .any(|n| rest.starts_with(n.as_str()) && exact.boundary_before(at + n.len()))
+            hyphen_before(original, exact, at)
+                && not_goods
+                    .looks
+                    .iter()
+                    .any(|n| rest.starts_with(n.as_str()) && exact.boundary_before(at + n.len()))
         }
     };
     let counts = || {
@@ -1832,6 +1875,9 @@ mod tests {
             ("Akoya pearls dialogue AAA", &[]),
             ("Tahitian pearls, AAA, dial-shaped clasp", &[]),
             ("翡翠手镯 A货 冰糯种 送礼盒", &[]),
+            ("翡翠白菜摆件 A货", &[]),
+            ("5A Quality 925 Silver Ring with CZ Accents", &[]),
+            ("AAA quality. These Akoya pearls look lovely", &[]),
         ] {
             assert_eq!(found(text), signals, "{text}");
         }
@@ -1876,6 +1922,12 @@ mod tests {
                 &[],
             ),
             ("Width AAA replica", &["AAA", "replica"]),
+            (
+                "Mirror Quality Stainless Steel Submariner",
+                &["Mirror Quality"],
+            ),
+            ("USB-C Cable 3A, Quality Braided", &[]),
+            ("AA-AAA Battery Charger, AAA-AA", &[]),
         ] {
             assert_eq!(found(text), signals, "{text}");
         }
