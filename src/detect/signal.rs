@@ -1258,18 +1258,21 @@ fn speaks_of(
                 })
                 .flatten();
             ![Some(first), second].into_iter().flatten().any(|at| {
-                let starts = |n: &String| f[at..].starts_with(n.as_str()) && whole(at, n);
-                parts.iter().any(starts)
-                    || (not_goods.looks.iter().any(starts) && hyphen_before(text, folded, at))
+                parts
+                    .iter()
+                    .any(|n| f[at..].starts_with(n.as_str()) && whole(at, n))
+                    || look_at(text, folded, at, &not_goods.looks)
             })
         })
     })
 }
 
-/// Whether the separator right before folded byte `at` of `folded` (a fold
-/// of `text`) was written as one hyphen (`pearls-style`).
-fn hyphen_before(text: &str, folded: &FoldedText, at: usize) -> bool {
-    if at == 0 || folded.as_str().as_bytes().get(at - 1) != Some(&b' ') {
+/// Whether one of `looks` ([`LOOKS`]) starts at folded byte `at` of
+/// `folded` (a fold of `text`), whole and joined to the word before by a
+/// hyphen as written (`pearls-style`, `opal-look`).
+fn look_at(text: &str, folded: &FoldedText, at: usize, looks: &[String]) -> bool {
+    let f = folded.as_str();
+    if at == 0 || f.as_bytes().get(at - 1) != Some(&b' ') {
         return false;
     }
     let mut written = text
@@ -1277,6 +1280,9 @@ fn hyphen_before(text: &str, folded: &FoldedText, at: usize) -> bool {
         .unwrap_or("")
         .chars();
     matches!((written.next(), written.next()), (Some(c), None) if is_hyphen(c))
+        && looks
+            .iter()
+            .any(|n| f[at..].starts_with(n.as_str()) && folded.boundary_before(at + n.len()))
 }
 
 /// Whether a negating word ([`NEGATING_WORDS`], folded as `folded` is) is
@@ -1294,9 +1300,9 @@ fn negated(folded: &FoldedText, at: usize, negating: &[String]) -> bool {
 }
 
 /// Whether the term at folded bytes `at` of `exact` (the exact fold of
-/// `original`) has one of the
-/// words of `before` right before it or of `after` right after it (one
-/// separator space may sit between; a Latin word must be whole), or, where
+/// `original`) has one of the words of `before` right before it or of
+/// `after` right after it (one separator space may sit between; a Latin
+/// word must be whole), or, where
 /// `counted`, a count ([`battery_count`], [`counted_after`]): another sense
 /// ([`OTHER_SENSES`]). Never when one of `grades` follows it.
 fn other_sense(
@@ -1324,13 +1330,8 @@ fn other_sense(
     let a_look = |w: &str| {
         not_goods.gems.iter().any(|g| g == w) && {
             let rest = &behind[w.len()..];
-            let rest = rest.strip_prefix(' ').unwrap_or(rest);
-            let at = text.len() - rest.len();
-            hyphen_before(original, exact, at)
-                && not_goods
-                    .looks
-                    .iter()
-                    .any(|n| rest.starts_with(n.as_str()) && exact.boundary_before(at + n.len()))
+            let at = text.len() - rest.strip_prefix(' ').unwrap_or(rest).len();
+            look_at(original, exact, at, &not_goods.looks)
         }
     };
     let counts = || {
