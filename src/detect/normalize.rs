@@ -22,7 +22,9 @@
 //!   `Te$$aro`) only inside a word, a word boundary
 //!   staying allowed on either side (`Aurelle|Men's`); and separators between single
 //!   letters (`C.a.r.t.i.e.r`) or single CJK characters (`奥 瑞 尔`, and
-//!   `奥 瑞 尔手表`, where the last one touches the next word) removed.
+//!   `奥 瑞 尔手表`, where the last one touches the next word) removed;
+//!   traditional Chinese characters read as simplified ones (OpenCC's
+//!   character table: `奧瑞爾` is `奥瑞尔`).
 //!
 //! Symbols whose compatibility form is a word (`™` → `TM`, `℠`, `№`) are
 //! separators at both levels, so `Aurelle™` is `Aurelle`; superscript and
@@ -976,6 +978,46 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
 
 static CASE: LazyLock<icu_casemap::CaseMapperBorrowed<'static>> = LazyLock::new(CaseMapper::new);
 
+/// Traditional Chinese characters and the simplified ones OpenCC's
+/// character table reads them as (`奧` → `奥`, `爾` → `尔`, `錶` → `表`),
+/// which the obfuscation fold writes for them: a name or signal term
+/// written in traditional characters reads as in simplified ones
+/// (`奧瑞爾`, `複刻`). A character is converted alone, never as part of a
+/// phrase, so each keeps its span. Built once, with the fold's table.
+static SIMPLIFIED: LazyLock<rustc_hash::FxHashMap<char, char>> = LazyLock::new(|| {
+    // The unified ideographs and extensions A and B: every character
+    // OpenCC's table converts is in them.
+    let chars: Vec<char> = [
+        '\u{3400}'..='\u{4DBF}',
+        '\u{4E00}'..='\u{9FFF}',
+        '\u{20000}'..='\u{2A6DF}',
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let Ok(opencc) =
+        ferrous_opencc::OpenCC::from_config(ferrous_opencc::config::BuiltinConfig::T2s)
+    else {
+        return rustc_hash::FxHashMap::default();
+    };
+    // One character a line: a phrase never spans a line break.
+    let lines: String = chars.iter().flat_map(|&c| [c, '\n']).collect();
+    let converted = opencc.convert(&lines);
+    if converted.split('\n').count() != chars.len() + 1 {
+        return rustc_hash::FxHashMap::default();
+    }
+    let mut map = rustc_hash::FxHashMap::default();
+    for (&c, line) in chars.iter().zip(converted.split('\n')) {
+        let mut simple = line.chars();
+        if let (Some(s), None) = (simple.next(), simple.next())
+            && s != c
+        {
+            map.insert(c, s);
+        }
+    }
+    map
+});
+
 fn is_ignorable(c: char) -> bool {
     CodePointSetData::new::<DefaultIgnorableCodePoint>().contains(c)
 }
@@ -1318,6 +1360,15 @@ fn compute(c: char, exact: &mut Vec<Item>, obf: &mut Vec<Item>) -> (Kind, char) 
             && let Some(letters) = look_alike(d)
         {
             t = letters;
+        }
+        if class == Class::Cjk {
+            let mut one = t.chars();
+            if let (Some(c), None) = (one.next(), one.next())
+                && let Some(&simple) = SIMPLIFIED.get(&c)
+            {
+                t.clear();
+                t.push(simple);
+            }
         }
         // A letter fancy text writes for another than its skeleton reads
         // (Greek `Λ`, which has none; Greek `Ν`, whose lower case `ν` is a
@@ -1842,6 +1893,26 @@ mod tests {
             assert!(TABLE.entries[c as usize].mask, "{c}");
         }
         assert!(!TABLE.entries['-' as usize].mask);
+    }
+
+    #[test]
+    fn traditional_characters_read_as_simplified_ones_when_obfuscated() {
+        for (text, obf) in [
+            ("奧瑞爾 機械錶", "奥瑞尔 机械表"),
+            ("蒙克萊爾鋼筆", "蒙克莱尔钢笔"),
+            ("複刻 原單", "复刻 原单"),
+            // Simplified text stays as it is.
+            (
+                "奥瑞尔 著名 后来 头发 干净 里面",
+                "奥瑞尔 著名 后来 头发 干净 里面",
+            ),
+        ] {
+            assert_eq!(fold_obfuscated(text), obf, "{text}");
+        }
+        // The exact fold keeps what is written.
+        assert_eq!(fold_exact("奧瑞爾"), "奧瑞爾");
+        // OpenCC's table has some four thousand such characters.
+        assert!(SIMPLIFIED.len() > 3000, "{}", SIMPLIFIED.len());
     }
 
     #[test]
