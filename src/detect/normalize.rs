@@ -16,7 +16,7 @@
 //!   keep the order they are written and read in); combining
 //!   marks the exact fold keeps are removed too
 //!   (`A҉`); leetspeak digits mapped to letters (`0`→`o`, `1`→`l`, `3`→`e`,
-//!   `4`→`a`, `5`→`s`, `7`→`t`) in a word with letters, a number keeping its
+//!   `4`→`a`, `5`→`s`, `7`→`t`, `9`→`g`) in a word with letters, a number keeping its
 //!   digits (`Marvel 10` is not `Marvello`); `@`, `$`, `+` (for `t`), `|`,
 //!   `!` (and `¡`), `€`, `£`, `¥`, `¢` and `©` (for `c`) (a few in a row:
 //!   `Te$$aro`) only inside a word, a word boundary
@@ -29,7 +29,10 @@
 //! Symbols whose compatibility form is a word (`™` → `TM`, `℠`, `№`) are
 //! separators at both levels, so `Aurelle™` is `Aurelle`; superscript and
 //! subscript letters fold to their letters, a word boundary allowed where
-//! they meet ordinary ones, so `Aurelleᵀᴹ` is `Aurelle` too.
+//! they meet ordinary ones, so `Aurelleᵀᴹ` is `Aurelle` too. A word
+//! boundary is allowed, at both levels, where a word's letters change
+//! between Latin and Greek or Cyrillic, three letters or more of each
+//! (`ЧасовникAurelle`).
 //!
 //! Case folding comes first, so the skeleton is UTS #39's case-insensitive
 //! one: `I` folds to `i`, which is not a confusable of `l`. The letters `i`
@@ -98,6 +101,10 @@ pub(crate) const SMALL: u8 = 64;
 /// as that Latin letter ([`FoldedText::read_mixed_words`]); in a word of its
 /// own script it stays itself, so Greek and Russian text keep their words.
 const FANCY: u8 = 128;
+/// The fewest letters of each alphabet on either side of a change between
+/// Latin and Greek or Cyrillic inside a word that allow a word boundary
+/// there ([`FoldedText::mark_script_changes`]).
+const SCRIPT_RUN_MIN: usize = 3;
 /// The flags that say what a byte is, not where it came from.
 const KIND_FLAGS: u8 = WORD | CJK;
 /// In `Writer::last` only: a character that draws as a blank was removed
@@ -503,6 +510,77 @@ impl FoldedText {
 }
 
 impl FoldedText {
+    /// Allows a word boundary ([`BOUNDARY`]) inside a word where its
+    /// letters change between Latin and Greek or Cyrillic as written, with
+    /// at least [`SCRIPT_RUN_MIN`] letters of each script on either side
+    /// (`ЧасовникAurelle`, `Lysetteнощен`: a name glued to a word of
+    /// another alphabet, which a buyer reads as two words). A name may
+    /// still run across the change, and the letters of a look-alike
+    /// spelling, which change script every letter or two (`Rерliса`),
+    /// change nothing. `original` is the text folded, in the order the
+    /// sources name.
+    fn mark_script_changes(&mut self, original: &str) {
+        #[derive(Clone, Copy, PartialEq, Eq)]
+        enum Alphabet {
+            Latin,
+            GreekCyrillic,
+            Other,
+        }
+        let alphabet = |c: char| {
+            if c.is_ascii_alphabetic() {
+                return Alphabet::Latin;
+            }
+            match CodePointMapData::<Script>::new().get(c) {
+                Script::Latin => Alphabet::Latin,
+                Script::Greek | Script::Cyrillic => Alphabet::GreekCyrillic,
+                _ => Alphabet::Other,
+            }
+        };
+        // The run being read: its alphabet, first folded byte and letters;
+        // the run before it in the same word, if of the other alphabet,
+        // with its letters.
+        let mut run = (Alphabet::Other, 0, 0);
+        let mut before: Option<usize> = None;
+        let mut marks = Vec::new();
+        let mut last_start = u32::MAX;
+        let close =
+            |run: (Alphabet, usize, usize), before: Option<usize>, marks: &mut Vec<usize>| {
+                if run.0 != Alphabet::Other
+                    && run.2 >= SCRIPT_RUN_MIN
+                    && before.is_some_and(|n| n >= SCRIPT_RUN_MIN)
+                {
+                    marks.push(run.1);
+                }
+            };
+        for at in 0..self.src.len() {
+            let x = self.src[at];
+            if x.flags & WORD == 0 {
+                close(run, before, &mut marks);
+                (run, before, last_start) = ((Alphabet::Other, at, 0), None, u32::MAX);
+                continue;
+            }
+            if x.start == last_start {
+                continue;
+            }
+            last_start = x.start;
+            let kind = original
+                .get(x.start as usize..)
+                .and_then(|rest| rest.chars().next())
+                .map_or(Alphabet::Other, alphabet);
+            if kind == run.0 {
+                run.2 += 1;
+                continue;
+            }
+            close(run, before, &mut marks);
+            before = (run.0 != Alphabet::Other && kind != Alphabet::Other).then_some(run.2);
+            run = (kind, at, 1);
+        }
+        close(run, before, &mut marks);
+        for at in marks {
+            self.src[at].flags |= BOUNDARY;
+        }
+    }
+
     /// Reads the [`FANCY`] letters of a word of the obfuscation fold that
     /// also has Latin letters as the Latin letters they stand for
     /// (`ΛURΞLLΞ` → `aurelle`, `AUЯELLE` → `aurelle`): a word mixing
@@ -1225,13 +1303,14 @@ pub(crate) fn is_mask(c: char) -> bool {
 
 /// Leetspeak digits and the letters they stand for (`1` for `l` or `i`:
 /// both fold to `l`). [`FoldedText::keep_numbers`] reads them backwards.
-const LEET_DIGITS: [(u8, u8); 6] = [
+const LEET_DIGITS: [(u8, u8); 7] = [
     (b'0', b'o'),
     (b'1', b'l'),
     (b'3', b'e'),
     (b'4', b'a'),
     (b'5', b's'),
     (b'7', b't'),
+    (b'9', b'g'),
 ];
 
 fn leet(c: char) -> char {
@@ -1693,6 +1772,8 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
     let bytes = text.as_bytes();
     // A mask seen ([`is_mask`], [`FoldedText::may_mask`]).
     let mut masked = 0u8;
+    // A Greek or Cyrillic character seen ([`FoldedText::mark_script_changes`]).
+    let mut alphabets = false;
     let mut offset = 0;
     while offset < bytes.len() {
         // Both fit in u32: the text was cut to u32::MAX bytes.
@@ -1750,6 +1831,7 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
         offset += c.len_utf8();
         let end = offset as u32;
         let cp = c as u32;
+        alphabets |= matches!(cp, 0x370..=0x52F);
         let (entry, items): (Entry, &[Item]) = if cp < TABLE_SIZE {
             (table.entries[cp as usize], &table.items)
         } else {
@@ -1853,6 +1935,9 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
     if !ex.soft_at.is_empty() {
         ex.soft_boundaries();
     }
+    if alphabets {
+        exact.mark_script_changes(text);
+    }
     if ob.reorders {
         // The exact fold keeps the order written; the obfuscation fold
         // reads the text as shown.
@@ -1869,6 +1954,9 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
     }
     if join {
         obf.join_single_letters();
+    }
+    if alphabets {
+        obf.mark_script_changes(text);
     }
     obf.place_blanks();
     // A number's first byte is noted; a fancy letter read may have

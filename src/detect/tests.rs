@@ -1233,6 +1233,37 @@ fn names_match_only_as_whole_words() {
 }
 
 #[test]
+fn a_name_glued_to_a_word_of_another_alphabet_is_a_word() {
+    // Cyrillic and Greek words glued to a Latin name (three letters or
+    // more of each), as a buyer reads them: two words.
+    for (text, brand, shown) in [
+        ("ЧасовникCartier мъжки", CARTIER, "Cartier"),
+        ("Крем Diorнощен", DIOR, "Dior"),
+        ("ΡολόιCartier", CARTIER, "Cartier"),
+        ("Cartierвилль", CARTIER, "Cartier"),
+    ] {
+        assert_eq!(one(text), (brand, Evidence::TextExact, shown), "{text}");
+    }
+    // Look-alike letters change script every letter or two: one word,
+    // whole or inside a longer one.
+    assert_eq!(
+        one("Саrtiеr"),
+        (CARTIER, Evidence::TextObfuscated, "Саrtiеr")
+    );
+    assert!(found("Cartiеrville").is_empty());
+    assert!(found("Diorаmа kit").is_empty());
+}
+
+#[test]
+fn nine_is_leet_for_g() {
+    assert_eq!(one("9ucci bag"), (GUCCI, Evidence::TextObfuscated, "9ucci"));
+    assert_eq!(
+        one("Guc9i"),
+        (GUCCI, Evidence::TextFuzzy { distance: 1 }, "Guc9i")
+    );
+}
+
+#[test]
 fn every_mention_is_reported_once() {
     let all = found("Cartier CARTIER Cаrtier");
     assert_eq!(
