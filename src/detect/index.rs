@@ -12,7 +12,7 @@ use aho_corasick::{Anchored, Input, MatchKind};
 use super::fuzzy::{FuzzyIndex, HashScratch, Pattern};
 use super::logo::LogoIndex;
 use super::normalize::{
-    self, BOUNDARY, CJK, FoldedText, I_ORIGIN, L_ORIGIN, SMALL, WORD, fold_both, is_cjk,
+    self, BOUNDARY, CJK, DIGIT, FoldedText, I_ORIGIN, L_ORIGIN, SMALL, WORD, fold_both, is_cjk,
 };
 use super::run_memo::{Hits, NO_WORD, RUN_WORDS, RunKey, RunMemo};
 use super::runs::{self, ExtrasAt, FuzzyIds, RunName, WordExtras, Words};
@@ -1451,8 +1451,11 @@ impl BrandIndex {
         let start = at[range.start] as usize;
         let end = at[range.end - 1] as usize + 1;
         let across = end - start != range.len();
+        // A name glued to a number (`Orvanta12`) ends where a separator
+        // was removed: obfuscation, never exact.
+        let glued_to_digits = edges & EDGE_RIGHT != 0 && !obf.boundary_before(end);
         if (edges & EDGE_LEFT != 0 && !obf.boundary_before(start))
-            || (edges & EDGE_RIGHT != 0 && !obf.boundary_before(end))
+            || (glued_to_digits && !digits_follow(text, obf, start..end))
         {
             return;
         }
@@ -1507,7 +1510,7 @@ impl BrandIndex {
             if cjk_gaps.is_some_and(|gaps| gaps != rec.gaps || gaps == NO_GAPS_KNOWN) {
                 continue;
             }
-            let evidence = if exact_text == slice(&self.arena, rec.exact) {
+            let evidence = if exact_text == slice(&self.arena, rec.exact) && !glued_to_digits {
                 Evidence::TextExact
             } else {
                 // Equal once `i` and `l` are merged: each `i` read for
@@ -2787,6 +2790,25 @@ fn letters_written(text: &str) -> usize {
     text.chars()
         .filter(|&c| c.is_alphanumeric() && !normalize::unseen(c) && !normalize::draws_as_blank(c))
         .count()
+}
+
+/// Whether the word of the obfuscation fold `obf` goes on past the name at
+/// its folded bytes `name` only with digits as written, glued to a letter
+/// (`Orvanta12`, `LUMO2`, `cuiyafang888`: a model number or lucky digits),
+/// the name having [`EDGE_WORD_MIN`] letters as written: a buyer reads the
+/// name and the number as two words, though the fold reads the digits as
+/// letters (`orvantal2`). Letters after the digits make one word of them
+/// all (`Lumo2go`), and a name needs its own letters (`XL2` is not `XL`).
+fn digits_follow(text: &str, obf: &FoldedText, name: Range<usize>) -> bool {
+    if obf.flags_at(name.end) & DIGIT == 0 || obf.flags_at(name.end - 1) & (WORD | DIGIT) != WORD {
+        return false;
+    }
+    // The word ends at a separator or at a blank (a Hangul filler).
+    let mut word = (name.end..obf.len()).take_while(|&at| {
+        obf.flags_at(at) & WORD != 0 && (at == name.end || !obf.blank_before(at))
+    });
+    word.all(|at| obf.flags_at(at) & DIGIT != 0)
+        && letters_written(text.get(obf.original_span(name)).unwrap_or("")) >= EDGE_WORD_MIN
 }
 
 /// Whether `rest` begins with a domain name and no more (`klein.com`,
