@@ -45,6 +45,8 @@ const SIGNAL_TERMS: &[&str] = &[
     "master copy",
     "mirror grade",
     "replika",
+    "replique",
+    "repliques",
     "1to1",
     "superfake",
     "AAAA",
@@ -124,7 +126,8 @@ const NEGATING_WORDS: &[&str] = &["anti"];
 ///   `mélanger`, German `mischen`, Spanish `mezclar`), a proportion (and
 ///   beside an aspect ratio an aspect ratio: [`among_other_ratios`]),
 ///   before `cutouts` a case's fit, before `consultation`, `coaching` or
-///   `session` one-to-one; `一比一开孔` and `1比1开孔` too;
+///   `session` one-to-one, also with `online`, `private`… between
+///   ([`MEETINGS`]); `一比一开孔` and `1比1开孔` too;
 /// - `counterfeit` before `protection`, `detection` or `detector` is what
 ///   guards against it (as `anti-counterfeit` is);
 /// - `高仿` followed by `真` is `高仿真`, lifelike, and by `生硅` or `生材`
@@ -235,15 +238,6 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
             "mezclar",
         ],
         &[
-            "consultation",
-            "consultations",
-            "coaching",
-            "session",
-            "sessions",
-            "mentoring",
-            "tutoring",
-            "lesson",
-            "lessons",
             "replacement",
             "exchange",
             "warranty",
@@ -270,6 +264,24 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
         ],
     ),
 ];
+
+/// What `1:1` right before is one-to-one (`1:1 coaching`), also with one
+/// of [`MEETING_MANNERS`] between (`1:1 online consultation`)
+/// ([`OTHER_SENSES`]).
+const MEETINGS: &[&str] = &[
+    "consultation",
+    "consultations",
+    "coaching",
+    "session",
+    "sessions",
+    "mentoring",
+    "tutoring",
+    "lesson",
+    "lessons",
+];
+
+/// How a one-to-one meeting is held ([`MEETINGS`]).
+const MEETING_MANNERS: &[&str] = &["online", "virtual", "video", "private", "personal", "live"];
 
 /// What a mirror's grade right before makes a finish, not a copy
 /// (`mirror-grade polished`, `mirror grade stainless`); of these, only a
@@ -708,6 +720,12 @@ impl TermSet {
             {
                 before.extend(fold_all(words_before));
                 after.extend(fold_all(words_after));
+            }
+            if *term == "1:1" {
+                after.extend(fold_all(MEETINGS));
+                for manner in MEETING_MANNERS {
+                    after.extend(MEETINGS.iter().map(|m| fold(&format!("{manner} {m}"))));
+                }
             }
             let graded = matches!(*term, "AAA" | "AAAA");
             if graded {
@@ -1929,6 +1947,13 @@ mod tests {
             ),
             ("USB-C Cable 3A, Quality Braided", &[]),
             ("AA-AAA Battery Charger, AAA-AA", &[]),
+            // A manner of meeting between `1:1` and the meeting.
+            (
+                "free 1:1 online consultation, 1:1 private coaching sessions",
+                &[],
+            ),
+            ("1:1 online replica", &["1:1", "replica"]),
+            ("Montre Réplique, RÉPLIQUES", &["Réplique", "RÉPLIQUES"]),
         ] {
             assert_eq!(found(text), signals, "{text}");
         }
