@@ -442,8 +442,11 @@ impl FoldedText {
     /// character (so `m` → `rn` still counts as one letter). Single CJK
     /// characters join the same way (`奥 瑞 尔` → `奥瑞尔`), and also with
     /// the CJK text right beside them, which has no word spaces (`奥 瑞
-    /// 尔手表` → `奥瑞尔手表`), but never with a Latin letter.
-    fn join_single_letters(&mut self) {
+    /// 尔手表` → `奥瑞尔手表`), but never with a Latin letter. A letter
+    /// after an apostrophe that follows a longer word is that word's
+    /// ending, not a single letter (`men's 9`, a size, is not `s9`, read
+    /// `sg`; `don't 5`). `original` is the text folded.
+    fn join_single_letters(&mut self, original: &str) {
         let b = self.text.as_bytes();
         let n = b.len();
         // Word spans: (start, end) of maximal runs of WORD bytes.
@@ -472,7 +475,12 @@ impl FoldedText {
                 i += 1;
             }
             let e = i;
-            let single = is_single(s, e);
+            let ending = s > 0
+                && prev.is_some_and(|(pe, _, prev_single)| pe + 1 == s && !prev_single)
+                && original
+                    .get(self.src[s - 1].start as usize..self.src[s - 1].end as usize)
+                    .is_some_and(|sep| matches!(sep, "'" | "\u{2019}" | "\u{02BC}"));
+            let single = is_single(s, e) && !ending;
             let kind = self.src[s].flags & CJK;
             if let Some((pe, pk, prev_single)) = prev
                 && pe + 1 == s
@@ -1953,7 +1961,7 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
         obf.read_mixed_words(text);
     }
     if join {
-        obf.join_single_letters();
+        obf.join_single_letters(text);
     }
     if alphabets {
         obf.mark_script_changes(text);
@@ -2058,6 +2066,22 @@ mod tests {
                 let general: Vec<_> = words(&fold.src, &[]).collect();
                 prop_assert_eq!(plain, general);
             }
+        }
+    }
+
+    /// The letter after an apostrophe ending a longer word is no single
+    /// letter to join (`men's 9` is a size); single letters still join,
+    /// apostrophes between them too.
+    #[test]
+    fn a_possessive_ending_is_no_single_letter() {
+        for (text, folded) in [
+            ("men's 9 shoes", "rnen s 9 shoes"),
+            ("women’s 7 wide", "wornen s 7 wlde"),
+            ("C a r t 1 e r", "cartler"),
+            ("C'a'r't'i'e'r", "cartler"),
+            ("Men 's 9", "rnen sg"),
+        ] {
+            assert_eq!(fold_obfuscated(text), folded, "{text:?}");
         }
     }
 
