@@ -1433,7 +1433,14 @@ fn compute(c: char, exact: &mut Vec<Item>, obf: &mut Vec<Item>) -> (Kind, char) 
         if class == Class::Attach {
             continue;
         }
-        let skeleton: String = unicode_security::skeleton(d.encode_utf8(&mut buf)).collect();
+        // A traditional character is read as its simplified form first,
+        // then that form's skeleton: UTS #39 has its own readings of some
+        // (`澤` is a confusable of `凙`), which are not OpenCC's.
+        let written = match class {
+            Class::Cjk => SIMPLIFIED.get(&d).copied().unwrap_or(d),
+            _ => d,
+        };
+        let skeleton: String = unicode_security::skeleton(written.encode_utf8(&mut buf)).collect();
         exact_chars(&skeleton, &mut t);
         // A letter whose skeleton is a capital (Cherokee `Ꮇ`, Lisu `ꓟ`: `M`)
         // reads as that capital's lower case does (`m` is `rn`).
@@ -1447,15 +1454,6 @@ fn compute(c: char, exact: &mut Vec<Item>, obf: &mut Vec<Item>) -> (Kind, char) 
             && let Some(letters) = look_alike(d)
         {
             t = letters;
-        }
-        if class == Class::Cjk {
-            let mut one = t.chars();
-            if let (Some(c), None) = (one.next(), one.next())
-                && let Some(&simple) = SIMPLIFIED.get(&c)
-            {
-                t.clear();
-                t.push(simple);
-            }
         }
         // A letter fancy text writes for another than its skeleton reads
         // (Greek `Λ`, which has none; Greek `Ν`, whose lower case `ν` is a
@@ -1997,6 +1995,8 @@ mod tests {
             ("奧瑞爾 機械錶", "奥瑞尔 机械表"),
             ("蒙克萊爾鋼筆", "蒙克莱尔钢笔"),
             ("複刻 原單", "复刻 原单"),
+            // Simplified before the skeleton, which reads `澤` as `凙`.
+            ("澤菲琳", &fold_obfuscated("泽菲琳")),
             // Simplified text stays as it is.
             (
                 "奥瑞尔 著名 后来 头发 干净 里面",
