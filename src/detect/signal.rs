@@ -91,7 +91,18 @@ const GRADE_TERMS: &[&str] = &[
 /// Phrases that, right before a mention, make it nominative use ("case for
 /// iPhone"). Exact-folded. The list is DESIGN.md's, which is closed (unlike
 /// the signal terms): a wider one would let sellers weaken any mention.
-const COMPATIBILITY_PHRASES: &[&str] = &["for", "compatible with", "fits", "适用于"];
+///
+/// `适用于` is also written in traditional characters, wholly or in part
+/// (`適用於`): the same phrase, as `複刻` is the same term as `复刻`.
+const COMPATIBILITY_PHRASES: &[&str] = &[
+    "for",
+    "compatible with",
+    "fits",
+    "适用于",
+    "適用於",
+    "适用於",
+    "適用于",
+];
 
 /// Words that, right before a Latin signal term, say the opposite of a copy
 /// ("anti-counterfeit hologram", "anti-fake code"). Exact-folded.
@@ -126,8 +137,11 @@ const NEGATING_WORDS: &[&str] = &["anti"];
 ///   `mélanger`, German `mischen`, Spanish `mezclar`), a proportion (and
 ///   beside an aspect ratio an aspect ratio: [`among_other_ratios`]),
 ///   before `cutouts` a case's fit, before `consultation`, `coaching` or
-///   `session` one-to-one, also with `online`, `private`… between
-///   ([`MEETINGS`]); `一比一开孔` and `1比1开孔` too;
+///   `session` (and after them) one-to-one, also with a word between
+///   (`1:1 online consultation`: [`MEETINGS`]); `一比一开孔` and `1比1开孔`
+///   too, and in traditional characters;
+/// - French `réplique` after `sans` is an idiom (without reply), before
+///   `sismique` an aftershock;
 /// - `counterfeit` before `protection`, `detection` or `detector` is what
 ///   guards against it (as `anti-counterfeit` is);
 /// - `高仿` followed by `真` is `高仿真`, lifelike, and by `生硅` or `生材`
@@ -246,10 +260,14 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
             "magnification",
             "cutout",
             "cutouts",
+            "开孔",
+            "開孔",
         ],
     ),
-    ("一比一", &[], &["开孔", "比例", "换新"]),
-    ("1比1", &[], &["开孔", "比例", "换新"]),
+    ("replique", &["sans"], &["sismique", "sismiques"]),
+    ("repliques", &["sans"], &["sismique", "sismiques"]),
+    ("一比一", &[], &["开孔", "比例", "换新", "開孔", "換新"]),
+    ("1比1", &[], &["开孔", "比例", "换新", "開孔", "換新"]),
     (
         "counterfeit",
         &[],
@@ -265,9 +283,9 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
     ),
 ];
 
-/// What `1:1` right before is one-to-one (`1:1 coaching`), also with one
-/// of [`MEETING_MANNERS`] between (`1:1 online consultation`)
-/// ([`OTHER_SENSES`]).
+/// What `1:1` right before or after is one-to-one (`1:1 coaching`,
+/// `consultation 1:1`), also with one word between (`1:1 online
+/// consultation`, `1:1 skin consultation`) ([`OTHER_SENSES`]).
 const MEETINGS: &[&str] = &[
     "consultation",
     "consultations",
@@ -275,13 +293,23 @@ const MEETINGS: &[&str] = &[
     "session",
     "sessions",
     "mentoring",
+    "mentorship",
     "tutoring",
     "lesson",
     "lessons",
+    "class",
+    "classes",
+    "appointment",
+    "appointments",
+    "onboarding",
+    "training",
+    "call",
+    "calls",
+    "meeting",
+    "meetings",
+    "support",
+    "beratung",
 ];
-
-/// How a one-to-one meeting is held ([`MEETINGS`]).
-const MEETING_MANNERS: &[&str] = &["online", "virtual", "video", "private", "personal", "live"];
 
 /// What a mirror's grade right before makes a finish, not a copy
 /// (`mirror-grade polished`, `mirror grade stainless`); of these, only a
@@ -489,7 +517,7 @@ struct TermSet {
     marks: Vec<Vec<char>>,
     /// Per pattern: the words before and after it that give it another
     /// sense ([`OTHER_SENSES`]), folded at the set's level.
-    senses: Vec<(Vec<String>, Vec<String>)>,
+    senses: Vec<Senses>,
     /// Per pattern: whether a count beside it makes it a battery size
     /// (`AAA`: [`battery_count`]).
     counted: Vec<bool>,
@@ -721,17 +749,21 @@ impl TermSet {
                 before.extend(fold_all(words_before));
                 after.extend(fold_all(words_after));
             }
+            let mut after_a_word = Vec::new();
             if *term == "1:1" {
+                before.extend(fold_all(MEETINGS));
                 after.extend(fold_all(MEETINGS));
-                for manner in MEETING_MANNERS {
-                    after.extend(MEETINGS.iter().map(|m| fold(&format!("{manner} {m}"))));
-                }
+                after_a_word.extend(fold_all(MEETINGS));
             }
             let graded = matches!(*term, "AAA" | "AAAA");
             if graded {
                 before.extend(GEMS.iter().map(|g| fold(&format!("{g} grade"))));
             }
-            senses.push((before, after));
+            senses.push(Senses {
+                before,
+                after,
+                after_a_word,
+            });
             counted.push(graded);
             folded.push(f.as_str().to_owned());
         }
@@ -772,6 +804,18 @@ impl TermSet {
             },
         }
     }
+}
+
+/// The words beside a term that give it another sense ([`OTHER_SENSES`]),
+/// folded at a term set's level.
+struct Senses {
+    /// Right before it.
+    before: Vec<String>,
+    /// Right after it.
+    after: Vec<String>,
+    /// After it with one word between, not a grade (`1:1 skin
+    /// consultation`, `1:1 Zoom tutoring`).
+    after_a_word: Vec<String>,
 }
 
 /// What makes a word of [`TEXT_SENSES`] something other than the goods,
@@ -1327,11 +1371,16 @@ fn other_sense(
     original: &str,
     exact: &FoldedText,
     at: Range<usize>,
-    (before, after): &(Vec<String>, Vec<String>),
+    senses: &Senses,
     counted: bool,
     grades: &[String],
     not_goods: &NotGoods,
 ) -> bool {
+    let Senses {
+        before,
+        after,
+        after_a_word,
+    } = senses;
     if before.is_empty() && after.is_empty() && !counted {
         return false;
     }
@@ -1358,10 +1407,20 @@ fn other_sense(
         (!word.is_empty() && exact.boundary_before(ahead.len() - word.len()) && battery_count(word))
             || counted_after(behind)
     };
+    // One word, not a grade, between the term and the word after it.
+    let follows_a_word = |w: &str| {
+        behind.split_once(' ').is_some_and(|(word, rest)| {
+            let from = text.len() - rest.len();
+            !grades.iter().any(|g| g == word)
+                && rest.starts_with(w)
+                && exact.boundary_before(from + w.len())
+        })
+    };
     let sensed = before
         .iter()
         .any(|w| ends_with_phrase(exact, ahead, w, latin(w)))
         || after.iter().any(|w| follows(w) && !a_look(w))
+        || after_a_word.iter().any(|w| follows_a_word(w))
         || (counted && counts());
     // A grade word decides, unless the sense's own word follows it
     // (`2 x AAA quality alkaline batteries`).
@@ -1399,7 +1458,7 @@ const ALL_DETERMINERS: &[&str] = &["all", "every"];
 /// Words that may stand between a CJK compatibility phrase and the name
 /// it introduces, with or without a space (`适用于所有奥凡塔`, for all
 /// Orvanta). Exact-folded.
-const CJK_DETERMINERS: &[&str] = &["所有", "各款", "各种"];
+const CJK_DETERMINERS: &[&str] = &["所有", "各款", "各种", "各種"];
 
 /// The longest of [`DETERMINERS`] and [`ALL_DETERMINERS`], in bytes.
 const DETERMINER_MAX: usize = 5;
@@ -1779,6 +1838,8 @@ mod tests {
             ("case for this aurelle", 14, true),
             ("适用于所有奥凡塔", 15, true),
             ("适用于 所有 奥凡塔", 17, true),
+            ("適用於奧凡塔", 9, true),
+            ("适用於各種奧凡塔", 15, true),
             ("送所有奥凡塔", 9, false),
         ] {
             assert_eq!(
@@ -1947,13 +2008,19 @@ mod tests {
             ),
             ("USB-C Cable 3A, Quality Braided", &[]),
             ("AA-AAA Battery Charger, AAA-AA", &[]),
-            // A manner of meeting between `1:1` and the meeting.
+            // A word between `1:1` and the meeting, or the meeting first.
             (
-                "free 1:1 online consultation, 1:1 private coaching sessions",
+                "free 1:1 online consultation, 1:1 skin consultation, consultation 1:1",
+                &[],
+            ),
+            (
+                "1:1 Zoom tutoring, 1:1 appointment, 1:1開孔, 一比一開孔",
                 &[],
             ),
             ("1:1 online replica", &["1:1", "replica"]),
+            ("1:1 replica session", &["1:1", "replica"]),
             ("Montre Réplique, RÉPLIQUES", &["Réplique", "RÉPLIQUES"]),
+            ("un rouge sans réplique, répliques sismiques", &[]),
         ] {
             assert_eq!(found(text), signals, "{text}");
         }
