@@ -102,7 +102,7 @@ pub(crate) const SMALL: u8 = 64;
 /// own script it stays itself, so Greek and Russian text keep their words.
 const FANCY: u8 = 128;
 /// The fewest letters of each alphabet on either side of a change between
-/// Latin and Greek or Cyrillic inside a word that allow a word boundary
+/// Latin and another alphabet inside a word that allow a word boundary
 /// there ([`FoldedText::mark_script_changes`]).
 const SCRIPT_RUN_MIN: usize = 3;
 /// The flags that say what a byte is, not where it came from.
@@ -519,71 +519,126 @@ impl FoldedText {
 
 impl FoldedText {
     /// Allows a word boundary ([`BOUNDARY`]) inside a word where its
-    /// letters change between Latin and Greek or Cyrillic as written, with
-    /// at least [`SCRIPT_RUN_MIN`] letters of each script on either side
-    /// (`ЧасовникAurelle`, `Lysetteнощен`: a name glued to a word of
-    /// another alphabet, which a buyer reads as two words). A name may
-    /// still run across the change, and the letters of a look-alike
-    /// spelling, which change script every letter or two (`Rерliса`),
-    /// change nothing. `original` is the text folded, in the order the
-    /// sources name.
+    /// letters change between Latin and another alphabet (Greek, Cyrillic,
+    /// Armenian, Hebrew, Arabic, Devanagari…), with at least
+    /// [`SCRIPT_RUN_MIN`] letters of each on either side (`ЧасовникAurelle`,
+    /// `Lysetteнощен`, `שעוןAurelle`: a name glued to a word of another
+    /// alphabet, which a buyer reads as two words). A name may begin or end
+    /// with a look-alike of the other alphabet (`ЧасовникАurelle`, Cyrillic
+    /// `А`), so a boundary is also allowed up to two letters into the other
+    /// alphabet's run, where it keeps three of its own. A name may still
+    /// run across the change, and look-alike spellings, which change script
+    /// every letter or two (`Rерliса`), change nothing. `original` is the
+    /// text folded, in the order the sources name.
     fn mark_script_changes(&mut self, original: &str) {
-        #[derive(Clone, Copy, PartialEq, Eq)]
-        enum Alphabet {
-            Latin,
-            GreekCyrillic,
-            Other,
+        /// A run of letters of one alphabet inside a word: whether Latin,
+        /// the original bytes it spans (with its letters' marks), and the
+        /// folded bytes where its first three and its last three letters
+        /// begin.
+        #[derive(Clone, Copy)]
+        struct Run {
+            latin: bool,
+            from: u32,
+            to: u32,
+            firsts: usize,
+            first: [usize; 3],
+            last: [usize; 3],
         }
-        let alphabet = |c: char| {
+        let alphabet = |c: char| -> Option<bool> {
             if c.is_ascii_alphabetic() {
-                return Alphabet::Latin;
+                return Some(true);
             }
             match CodePointMapData::<Script>::new().get(c) {
-                Script::Latin => Alphabet::Latin,
-                Script::Greek | Script::Cyrillic => Alphabet::GreekCyrillic,
-                _ => Alphabet::Other,
+                Script::Latin => Some(true),
+                Script::Common | Script::Inherited | Script::Unknown => None,
+                _ => c.is_alphabetic().then_some(false),
             }
         };
-        // The run being read: its alphabet, first folded byte and letters;
-        // the run before it in the same word, if of the other alphabet,
-        // with its letters.
-        let mut run = (Alphabet::Other, 0, 0);
-        let mut before: Option<usize> = None;
+        // Its letters as written, a mark counting as one (`घड़ी`: four).
+        let letters = |r: &Run| {
+            original
+                .get(r.from as usize..r.to as usize)
+                .map_or(0, |w| w.chars().count())
+        };
         let mut marks = Vec::new();
+        // A change between two runs, each long enough.
+        let mut change = |before: &Run, after: &Run| {
+            let (n_before, n_after) = (letters(before), letters(after));
+            if before.latin == after.latin || n_before < SCRIPT_RUN_MIN || n_after < SCRIPT_RUN_MIN
+            {
+                return;
+            }
+            marks.push(after.first[0]);
+            // Up to two letters into the other alphabet, keeping three.
+            if before.latin {
+                let spare = (n_after - SCRIPT_RUN_MIN).min(2).min(after.firsts - 1);
+                marks.extend_from_slice(&after.first[1..=spare]);
+            } else {
+                let spare = (n_before - SCRIPT_RUN_MIN).min(2).min(before.firsts - 1);
+                marks.extend_from_slice(&before.last[3 - spare..]);
+            }
+        };
+        // The run being read and the one right before it in the word.
+        let (mut run, mut prev): (Option<Run>, Option<Run>) = (None, None);
         let mut last_start = u32::MAX;
-        let close =
-            |run: (Alphabet, usize, usize), before: Option<usize>, marks: &mut Vec<usize>| {
-                if run.0 != Alphabet::Other
-                    && run.2 >= SCRIPT_RUN_MIN
-                    && before.is_some_and(|n| n >= SCRIPT_RUN_MIN)
-                {
-                    marks.push(run.1);
-                }
-            };
         for at in 0..self.src.len() {
             let x = self.src[at];
             if x.flags & WORD == 0 {
-                close(run, before, &mut marks);
-                (run, before, last_start) = ((Alphabet::Other, at, 0), None, u32::MAX);
+                if let (Some(p), Some(r)) = (&prev, &run) {
+                    change(p, r);
+                }
+                (run, prev, last_start) = (None, None, u32::MAX);
                 continue;
             }
-            if x.start == last_start {
+            let c = original
+                .get(x.start as usize..)
+                .and_then(|w| w.chars().next())
+                .unwrap_or(' ');
+            // The same character's next byte (whose source may span its
+            // marks too), or a mark (`ड़ी`'s nukta and vowel sign): part
+            // of the letter before.
+            if x.start == last_start || unicode_normalization::char::is_combining_mark(c) {
+                if let Some(r) = &mut run {
+                    r.to = r.to.max(x.end);
+                }
                 continue;
             }
             last_start = x.start;
-            let kind = original
-                .get(x.start as usize..)
-                .and_then(|rest| rest.chars().next())
-                .map_or(Alphabet::Other, alphabet);
-            if kind == run.0 {
-                run.2 += 1;
-                continue;
+            match (alphabet(c), &mut run) {
+                (Some(latin), Some(r)) if r.latin == latin => {
+                    r.to = r.to.max(x.end);
+                    if r.firsts < 3 {
+                        r.first[r.firsts] = at;
+                        r.firsts += 1;
+                    }
+                    r.last = [r.last[1], r.last[2], at];
+                }
+                (Some(latin), _) => {
+                    if let (Some(p), Some(r)) = (&prev, &run) {
+                        change(p, r);
+                    }
+                    prev = run;
+                    run = Some(Run {
+                        latin,
+                        from: x.start,
+                        to: x.end,
+                        firsts: 1,
+                        first: [at; 3],
+                        last: [at; 3],
+                    });
+                }
+                // A digit or a symbol ends the runs.
+                (None, _) => {
+                    if let (Some(p), Some(r)) = (&prev, &run) {
+                        change(p, r);
+                    }
+                    (run, prev) = (None, None);
+                }
             }
-            close(run, before, &mut marks);
-            before = (run.0 != Alphabet::Other && kind != Alphabet::Other).then_some(run.2);
-            run = (kind, at, 1);
         }
-        close(run, before, &mut marks);
+        if let (Some(p), Some(r)) = (&prev, &run) {
+            change(p, r);
+        }
         for at in marks {
             self.src[at].flags |= BOUNDARY;
         }
@@ -1778,7 +1833,8 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
     let bytes = text.as_bytes();
     // A mask seen ([`is_mask`], [`FoldedText::may_mask`]).
     let mut masked = 0u8;
-    // A Greek or Cyrillic character seen ([`FoldedText::mark_script_changes`]).
+    // A letter of an alphabet other than Latin (Greek to Georgian) seen
+    // ([`FoldedText::mark_script_changes`]).
     let mut alphabets = false;
     let mut offset = 0;
     while offset < bytes.len() {
@@ -1837,7 +1893,7 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
         offset += c.len_utf8();
         let end = offset as u32;
         let cp = c as u32;
-        alphabets |= matches!(cp, 0x370..=0x52F);
+        alphabets |= matches!(cp, 0x370..=0x10FF);
         let (entry, items): (Entry, &[Item]) = if cp < TABLE_SIZE {
             (table.entries[cp as usize], &table.items)
         } else {

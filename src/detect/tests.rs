@@ -1263,9 +1263,26 @@ fn a_name_glued_to_a_word_of_another_alphabet_is_a_word() {
         ("Крем Diorнощен", DIOR, "Dior"),
         ("ΡολόιCartier", CARTIER, "Cartier"),
         ("Cartierвилль", CARTIER, "Cartier"),
+        ("שעוןCartier", CARTIER, "Cartier"),
+        ("घड़ीDior", DIOR, "Dior"),
     ] {
         assert_eq!(one(text), (brand, Evidence::TextExact, shown), "{text}");
     }
+    // The name's first or last letter a look-alike of the other alphabet.
+    for (text, brand, shown) in [
+        ("ЧасовникСartier", CARTIER, "Сartier"),
+        ("Applесок", APPLE, "Applе"),
+    ] {
+        assert_eq!(
+            one(text),
+            (brand, Evidence::TextObfuscated, shown),
+            "{text}"
+        );
+    }
+    assert!(
+        found("наDior").is_empty(),
+        "two letters of the other alphabet"
+    );
     // Look-alike letters change script every letter or two: one word,
     // whole or inside a longer one.
     assert_eq!(
