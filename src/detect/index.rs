@@ -1451,14 +1451,20 @@ impl BrandIndex {
         let start = at[range.start] as usize;
         let end = at[range.end - 1] as usize + 1;
         let across = end - start != range.len();
-        // A name glued to a number (`Orvanta12`) ends where a separator
-        // was removed: obfuscation, never exact.
-        let glued_to_digits = edges & EDGE_RIGHT != 0 && !obf.boundary_before(end);
+        // A name glued to a number (`Orvanta12`, `2024Aurelle`) begins or
+        // ends where a separator was removed: obfuscation, never exact.
+        let digits_after = edges & EDGE_RIGHT != 0 && !obf.boundary_before(end);
+        let digits_before = edges & EDGE_LEFT != 0 && after_digits(obf, start);
         if (edges & EDGE_LEFT != 0 && !obf.boundary_before(start))
-            || (glued_to_digits && !digits_follow(text, obf, start..end))
+            || (digits_after && !digits_follow(obf, end))
+            || ((digits_after || digits_before)
+                && letters_written(text.get(obf.original_span(start..end)).unwrap_or(""))
+                    < EDGE_WORD_MIN)
+            || ends_in_number(obf, start..end)
         {
             return;
         }
+        let glued_to_digits = digits_after || digits_before;
         // A name with a CJK edge spans separators only where it has
         // them itself (`路易 威登` for a name `路易 威登`), or where it
         // is made of whole phrases (`蒙克 莱尔` for `蒙克莱尔`, but not
@@ -2792,23 +2798,46 @@ fn letters_written(text: &str) -> usize {
         .count()
 }
 
-/// Whether the word of the obfuscation fold `obf` goes on past the name at
-/// its folded bytes `name` only with digits as written, glued to a letter
-/// (`Orvanta12`, `LUMO2`, `cuiyafang888`: a model number or lucky digits),
-/// the name having [`EDGE_WORD_MIN`] letters as written: a buyer reads the
-/// name and the number as two words, though the fold reads the digits as
-/// letters (`orvantal2`). Letters after the digits make one word of them
-/// all (`Lumo2go`), and a name needs its own letters (`XL2` is not `XL`).
-fn digits_follow(text: &str, obf: &FoldedText, name: Range<usize>) -> bool {
-    if obf.flags_at(name.end) & DIGIT == 0 || obf.flags_at(name.end - 1) & (WORD | DIGIT) != WORD {
+/// Whether a digit follows folded byte `end` of the obfuscation fold `obf`,
+/// a name's end, in its word, glued to the name's last letter (`Orvanta12`,
+/// `LUMO2`, `cuiyafang888`, `Aurelle42mm`: a model number, lucky digits, a
+/// size): a buyer reads the name and the number as two words, though the
+/// fold reads the digits as letters (`orvantal2`). The caller asks for
+/// [`EDGE_WORD_MIN`] letters as written (`XL2` is not `XL`).
+fn digits_follow(obf: &FoldedText, end: usize) -> bool {
+    obf.flags_at(end) & DIGIT != 0 && obf.flags_at(end - 1) & (WORD | DIGIT) == WORD
+}
+
+/// Whether folded byte `start` of the obfuscation fold `obf`, a letter, is
+/// the first after digits that begin its word (`2024Aurelle`), where the
+/// fold allows a boundary ([`FoldedText::keep_numbers`]).
+fn after_digits(obf: &FoldedText, start: usize) -> bool {
+    start > 0
+        && obf.flags_at(start) & DIGIT == 0
+        && obf.flags_at(start - 1) & (WORD | DIGIT) == WORD | DIGIT
+        && !obf.blank_before(start)
+}
+
+/// Whether the name at folded bytes `name` of the obfuscation fold `obf`
+/// takes its last letters from a number of two digits or more glued after
+/// letters at its word's end (`Marvel10` read as `Marvello`): a number
+/// keeps its digits there, as one standing alone does (`Marvel 10`), and
+/// the name before it is found on its own. One digit is still read as a
+/// letter (`Lum0`).
+fn ends_in_number(obf: &FoldedText, name: Range<usize>) -> bool {
+    let (start, end) = (name.start, name.end);
+    if end < start + 3
+        || obf.flags_at(end - 1) & DIGIT == 0
+        || obf.flags_at(end - 2) & DIGIT == 0
+        || (obf.flags_at(end) & WORD != 0 && !obf.blank_before(end))
+    {
         return false;
     }
-    // The word ends at a separator or at a blank (a Hangul filler).
-    let mut word = (name.end..obf.len()).take_while(|&at| {
-        obf.flags_at(at) & WORD != 0 && (at == name.end || !obf.blank_before(at))
-    });
-    word.all(|at| obf.flags_at(at) & DIGIT != 0)
-        && letters_written(text.get(obf.original_span(name)).unwrap_or("")) >= EDGE_WORD_MIN
+    // Letters before the number, in the name.
+    obf.flags_in(start..end - 2)
+        .rev()
+        .find(|&f| f & DIGIT == 0)
+        .is_some_and(|f| f & WORD != 0)
 }
 
 /// Whether `rest` begins with a domain name and no more (`klein.com`,

@@ -157,6 +157,10 @@ pub struct FoldedText {
     /// [`FoldedText::keep_numbers`] reads only these words (most titles
     /// have none, or one: `2024`).
     numbers: Vec<usize>,
+    /// Obfuscation level, while folding: the first letters after digits
+    /// that begin a word ([`FoldedText::keep_numbers`]; kept to reuse its
+    /// buffer).
+    glued: Vec<usize>,
 }
 
 /// The words of a fold: its runs of [`WORD`] bytes, as ranges of it, also
@@ -362,6 +366,7 @@ impl FoldedText {
         self.masked = false;
         self.blanks.clear();
         self.numbers.clear();
+        self.glued.clear();
     }
 
     /// Whether the obfuscation fold removed a character that draws as a
@@ -796,18 +801,23 @@ impl FoldedText {
     /// The words read are those that begin at [`FoldedText::numbers`],
     /// unless `moved`: a pass after the fold moved or rewrote its bytes
     /// (single letters joined, fancy letters read), and every word is read.
+    ///
+    /// A word that begins with digits and goes on with letters allows a word
+    /// boundary ([`BOUNDARY`]) at its first letter (`2024Aurelle`: a number
+    /// glued before a name).
     fn keep_numbers(&mut self, moved: bool) {
         let FoldedText {
             text,
             src,
             blanks,
             numbers,
+            glued,
             ..
         } = self;
         if !blanks.is_empty() {
-            give_numbers_their_digits(text, src, words(src, blanks));
+            give_numbers_their_digits(text, src, words(src, blanks), glued);
         } else if moved {
-            give_numbers_their_digits(text, src, plain_words(src));
+            give_numbers_their_digits(text, src, plain_words(src), glued);
         } else {
             // Each noted byte begins a word (a blank the fold did not
             // keep, `place_blanks`, began none).
@@ -815,26 +825,43 @@ impl FoldedText {
                 let begins = start == 0 || src.get(start - 1).is_some_and(|x| x.flags & WORD == 0);
                 start..if begins { word_end(src, start) } else { start }
             };
-            give_numbers_their_digits(text, src, numbers.iter().map(|&start| word_at(start)));
+            give_numbers_their_digits(
+                text,
+                src,
+                numbers.iter().map(|&start| word_at(start)),
+                glued,
+            );
+        }
+        for &at in glued.iter() {
+            src[at].flags |= BOUNDARY;
         }
     }
 }
 
-/// [`FoldedText::keep_numbers`] over the fold's `words`.
+/// [`FoldedText::keep_numbers`] over the fold's `words`; the first letters
+/// after the digits that begin a word into `glued`.
 fn give_numbers_their_digits(
     text: &mut String,
     src: &[Source],
     words: impl Iterator<Item = Range<usize>>,
+    glued: &mut Vec<usize>,
 ) {
     // Most titles have digits only inside words (`42mm`): the text is
     // taken apart only when a number needs its digits back.
     let mut bytes: Option<Vec<u8>> = None;
     for word in words {
-        if !word.is_empty() && src[word.clone()].iter().all(|x| x.flags & DIGIT != 0) {
-            let bytes = bytes.get_or_insert_with(|| std::mem::take(text).into_bytes());
-            for b in &mut bytes[word] {
-                if let Some(&(digit, _)) = LEET_DIGITS.iter().find(|&&(_, l)| l == *b) {
-                    *b = digit;
+        let Some(sources) = src.get(word.clone()).filter(|w| !w.is_empty()) else {
+            continue;
+        };
+        match sources.iter().position(|x| x.flags & DIGIT == 0) {
+            Some(0) => {}
+            Some(letter) => glued.push(word.start + letter),
+            None => {
+                let bytes = bytes.get_or_insert_with(|| std::mem::take(text).into_bytes());
+                for b in &mut bytes[word] {
+                    if let Some(&(digit, _)) = LEET_DIGITS.iter().find(|&&(_, l)| l == *b) {
+                        *b = digit;
+                    }
                 }
             }
         }
