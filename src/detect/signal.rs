@@ -133,7 +133,8 @@ const NEGATING_WORDS: &[&str] = &["anti"];
 ///   `fake-proof` anti-counterfeit;
 /// - `1:1` before `replacement`, `exchange` or `warranty` is a warranty
 ///   ("1:1 replacement warranty"), before `ratio`, `scale` or
-///   `magnification`, or after `ratio`, `mix` or `dilute` (French
+///   `magnification`, or after `exchange` (French `échange`), a warranty,
+///   or after `ratio`, `mix` or `dilute` (French
 ///   `mélanger`, German `mischen`, Spanish `mezclar`), a proportion (and
 ///   beside an aspect ratio an aspect ratio: [`among_other_ratios`]),
 ///   before `cutouts` a case's fit, before `consultation`, `coaching` or
@@ -249,7 +250,7 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
         "1:1",
         &[
             "ratio", "mix", "mixed", "mixing", "dilute", "diluted", "melanger", "mischen",
-            "mezclar",
+            "mezclar", "exchange", "echange",
         ],
         &[
             "replacement",
@@ -2019,6 +2020,7 @@ mod tests {
             ),
             ("1:1 online replica", &["1:1", "replica"]),
             ("1:1 replica session", &["1:1", "replica"]),
+            ("garantie échange 1:1, exchange 1:1", &[]),
             ("Montre Réplique, RÉPLIQUES", &["Réplique", "RÉPLIQUES"]),
             ("un rouge sans réplique, répliques sismiques", &[]),
         ] {
