@@ -16,7 +16,7 @@
 //!   keep the order they are written and read in); combining
 //!   marks the exact fold keeps are removed too
 //!   (`A҉`); leetspeak digits mapped to letters (`0`→`o`, `1`→`l`, `3`→`e`,
-//!   `4`→`a`, `5`→`s`, `7`→`t`, `9`→`g`) in a word with letters, a number keeping its
+//!   `4`→`a`, `5`→`s`, `7`→`t`) in a word with letters, a number keeping its
 //!   digits (`Marvel 10` is not `Marvello`); `@`, `$`, `+` (for `t`), `|`,
 //!   `!` (and `¡`), `€`, `£`, `¥`, `¢` and `©` (for `c`) (a few in a row:
 //!   `Te$$aro`) only inside a word, a word boundary
@@ -449,8 +449,8 @@ impl FoldedText {
     /// the CJK text right beside them, which has no word spaces (`奥 瑞
     /// 尔手表` → `奥瑞尔手表`), but never with a Latin letter. A letter
     /// after an apostrophe that follows a longer word is that word's
-    /// ending, not a single letter (`men's 9`, a size, is not `s9`, read
-    /// `sg`; `don't 5`). `original` is the text folded.
+    /// ending, not a single letter (`men's 5`, a size, is not `s5`, read
+    /// `ss`; `don't 7`). `original` is the text folded.
     fn join_single_letters(&mut self, original: &str) {
         let b = self.text.as_bytes();
         let n = b.len();
@@ -1153,12 +1153,12 @@ static CASE: LazyLock<icu_casemap::CaseMapperBorrowed<'static>> = LazyLock::new(
 /// (`奧瑞爾`, `複刻`). A character is converted alone, never as part of a
 /// phrase, so each keeps its span. Built once, with the fold's table.
 static SIMPLIFIED: LazyLock<rustc_hash::FxHashMap<char, char>> = LazyLock::new(|| {
-    // The unified ideographs and extensions A and B: every character
-    // OpenCC's table converts is in them.
+    // The unified ideographs and extensions A to F, where OpenCC's table
+    // has its characters.
     let chars: Vec<char> = [
         '\u{3400}'..='\u{4DBF}',
         '\u{4E00}'..='\u{9FFF}',
-        '\u{20000}'..='\u{2A6DF}',
+        '\u{20000}'..='\u{2EBEF}',
     ]
     .into_iter()
     .flatten()
@@ -1393,14 +1393,13 @@ pub(crate) fn is_mask(c: char) -> bool {
 
 /// Leetspeak digits and the letters they stand for (`1` for `l` or `i`:
 /// both fold to `l`). [`FoldedText::keep_numbers`] reads them backwards.
-const LEET_DIGITS: [(u8, u8); 7] = [
+const LEET_DIGITS: [(u8, u8); 6] = [
     (b'0', b'o'),
     (b'1', b'l'),
     (b'3', b'e'),
     (b'4', b'a'),
     (b'5', b's'),
     (b'7', b't'),
-    (b'9', b'g'),
 ];
 
 fn leet(c: char) -> char {
@@ -2153,16 +2152,16 @@ mod tests {
     }
 
     /// The letter after an apostrophe ending a longer word is no single
-    /// letter to join (`men's 9` is a size); single letters still join,
+    /// letter to join (`men's 5` is a size); single letters still join,
     /// apostrophes between them too.
     #[test]
     fn a_possessive_ending_is_no_single_letter() {
         for (text, folded) in [
-            ("men's 9 shoes", "rnen s 9 shoes"),
+            ("men's 5 shoes", "rnen s 5 shoes"),
             ("women’s 7 wide", "wornen s 7 wlde"),
             ("C a r t 1 e r", "cartler"),
             ("C'a'r't'i'e'r", "cartler"),
-            ("Men 's 9", "rnen sg"),
+            ("Men 's 5", "rnen ss"),
         ] {
             assert_eq!(fold_obfuscated(text), folded, "{text:?}");
         }
