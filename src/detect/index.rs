@@ -1456,9 +1456,14 @@ impl BrandIndex {
         let digits_after = edges & EDGE_RIGHT != 0 && !obf.boundary_before(end);
         let digits_before = edges & EDGE_LEFT != 0 && after_digits(obf, start);
         if (edges & EDGE_LEFT != 0 && !obf.boundary_before(start))
-            || (digits_after && !digits_follow(obf, end))
+            || (digits_after && !digits_follow(obf, start..end))
             || ((digits_after || digits_before)
-                && letters_written(text.get(obf.original_span(start..end)).unwrap_or(""))
+                && text
+                    .get(obf.original_span(start..end))
+                    .unwrap_or("")
+                    .chars()
+                    .filter(|c| c.is_alphabetic())
+                    .count()
                     < EDGE_WORD_MIN)
             || ends_in_number(obf, start..end)
         {
@@ -2798,14 +2803,40 @@ fn letters_written(text: &str) -> usize {
         .count()
 }
 
-/// Whether a digit follows folded byte `end` of the obfuscation fold `obf`,
-/// a name's end, in its word, glued to the name's last letter (`Orvanta12`,
-/// `LUMO2`, `cuiyafang888`, `Aurelle42mm`: a model number, lucky digits, a
-/// size): a buyer reads the name and the number as two words, though the
-/// fold reads the digits as letters (`orvantal2`). The caller asks for
-/// [`EDGE_WORD_MIN`] letters as written (`XL2` is not `XL`).
-fn digits_follow(obf: &FoldedText, end: usize) -> bool {
-    obf.flags_at(end) & DIGIT != 0 && obf.flags_at(end - 1) & (WORD | DIGIT) == WORD
+/// Whether digits follow the name at folded bytes `name` of the obfuscation
+/// fold `obf` in its word, glued to the name's last letter (`Orvanta12`,
+/// `LUMO2`, `cuiyafang888`: a model number, lucky digits): a buyer reads
+/// the name and the number as two words, though the fold reads the digits
+/// as letters (`orvantal2`). Letters may follow the number where it is a
+/// size or a model's (`Aurelle42mm`, `Orvanta5G`, `Orvanta12Pro`): two
+/// digits or more, or one that is no leet letter, or one letter after it;
+/// not where the word reads as leetspeak throughout (`Sti0h3cur`: a digit
+/// in the name too; `Wyshi0pr`). The caller asks for [`EDGE_WORD_MIN`]
+/// letters as written (`XL2` is not `XL`).
+fn digits_follow(obf: &FoldedText, name: Range<usize>) -> bool {
+    let end = name.end;
+    if obf.flags_at(end) & DIGIT == 0 || obf.flags_at(end - 1) & (WORD | DIGIT) != WORD {
+        return false;
+    }
+    // The word ends at a separator or at a blank (a Hangul filler).
+    let word_end = (end..obf.len())
+        .find(|&at| obf.flags_at(at) & WORD == 0 || (at > end && obf.blank_before(at)))
+        .unwrap_or(obf.len());
+    let number_end = (end..word_end)
+        .find(|&at| obf.flags_at(at) & DIGIT == 0)
+        .unwrap_or(word_end);
+    if number_end == word_end {
+        return true;
+    }
+    let number = obf
+        .as_str()
+        .as_bytes()
+        .get(end..number_end)
+        .unwrap_or_default();
+    !obf.flags_in(name).any(|f| f & DIGIT != 0)
+        && (number.len() >= 2
+            || number.iter().any(u8::is_ascii_digit)
+            || word_end - number_end <= 1)
 }
 
 /// Whether folded byte `start` of the obfuscation fold `obf`, a letter, is

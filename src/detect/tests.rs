@@ -1223,6 +1223,8 @@ fn names_match_only_as_whole_words() {
         ("Cartier42mm", "Cartier"),
         ("2024Cartier", "Cartier"),
         ("2024Cartier42mm", "Cartier"),
+        ("Cartier5G", "Cartier"),
+        ("Cartier12Pro", "Cartier"),
     ] {
         assert_eq!(
             one(text),
@@ -1230,6 +1232,8 @@ fn names_match_only_as_whole_words() {
             "{text}"
         );
     }
+    // A word that reads as leetspeak throughout is one word.
+    assert!(found("Cartier0pr C4rtier3cur").is_empty());
     // Two digits or more glued after letters are a number, not leet for
     // the name's last letters (`App 13`); one may be either.
     assert!(found("App13 case").is_empty());
