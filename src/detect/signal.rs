@@ -284,6 +284,18 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
     ),
 ];
 
+/// CJK signal terms that are also Japanese words, in a text with kana
+/// ([`has_kana`]) the Japanese ones: `復刻` (and so `复刻` and `複刻`, which
+/// the obfuscation fold reads alike) is a reissue (`復刻モデル`, `復刻版`).
+const JAPANESE_WORDS: &[&str] = &["复刻", "複刻"];
+
+/// Whether `text` has Hiragana or Katakana (half-width too): Japanese.
+fn has_kana(text: &str) -> bool {
+    text.chars().any(|c| {
+        matches!(c, '\u{3041}'..='\u{309F}' | '\u{30A0}'..='\u{30FF}' | '\u{31F0}'..='\u{31FF}' | '\u{FF66}'..='\u{FF9D}')
+    })
+}
+
 /// What `1:1` right before or after is one-to-one (`1:1 coaching`,
 /// `consultation 1:1`), also with one word between (`1:1 online
 /// consultation`, `1:1 skin consultation`) ([`OTHER_SENSES`]).
@@ -519,6 +531,9 @@ struct TermSet {
     /// Per pattern: the words before and after it that give it another
     /// sense ([`OTHER_SENSES`]), folded at the set's level.
     senses: Vec<Senses>,
+    /// Per pattern: whether it is also a Japanese word for something else
+    /// ([`JAPANESE_WORDS`]).
+    japanese: Vec<bool>,
     /// Per pattern: whether a count beside it makes it a battery size
     /// (`AAA`: [`battery_count`]).
     counted: Vec<bool>,
@@ -720,6 +735,7 @@ impl TermSet {
         let mut follows = Vec::new();
         let mut plain = Vec::new();
         let mut text_senses = Vec::new();
+        let mut japanese = Vec::new();
         let mut f = FoldedText::new();
         for term in terms {
             f.fold(term, level);
@@ -732,6 +748,7 @@ impl TermSet {
             ));
             marks.push(marks_of(term));
             ratios.push(*term == "1:1");
+            japanese.push(JAPANESE_WORDS.contains(term));
             introduces.push(INTRODUCING_TERMS.contains(term));
             plain.push(GRADE_TERMS.contains(term));
             follows.push(FOLLOWING_TERMS.contains(term));
@@ -793,6 +810,7 @@ impl TermSet {
                 .collect(),
             negating: NEGATING_WORDS.iter().map(|w| fold(w)).collect(),
             ratios,
+            japanese,
             introduces,
             follows,
             plain,
@@ -1203,6 +1221,9 @@ fn find_terms<N: NameSpan>(
             continue;
         }
         if set.ratios[pattern] && among_other_ratios(text, span.clone()) {
+            continue;
+        }
+        if set.japanese[pattern] && has_kana(text) {
             continue;
         }
         if set.introduces[pattern] && !introduces_a_name(text, span.end, names) {
@@ -2023,6 +2044,9 @@ mod tests {
             ("garantie échange 1:1, exchange 1:1", &[]),
             ("Montre Réplique, RÉPLIQUES", &["Réplique", "RÉPLIQUES"]),
             ("un rouge sans réplique, répliques sismiques", &[]),
+            // Japanese: a reissue.
+            ("セイコー 復刻デザイン, G-SHOCK 復刻モデル, 復刻版", &[]),
+            ("复刻版 手表, 復刻 手錶", &["复刻", "復刻"]),
         ] {
             assert_eq!(found(text), signals, "{text}");
         }
