@@ -2840,13 +2840,16 @@ fn digits_follow(obf: &FoldedText, name: Range<usize>) -> bool {
 }
 
 /// Whether folded byte `start` of the obfuscation fold `obf`, a letter, is
-/// the first after digits that begin its word (`2024Aurelle`), where the
-/// fold allows a boundary ([`FoldedText::keep_numbers`]).
+/// the first after digits that begin its word, glued to them as written
+/// (`2024Aurelle`), where the fold allows a boundary
+/// ([`FoldedText::keep_numbers`]); not where single characters were joined
+/// (`1:1 L V`, where the letters were words of their own).
 fn after_digits(obf: &FoldedText, start: usize) -> bool {
     start > 0
         && obf.flags_at(start) & DIGIT == 0
         && obf.flags_at(start - 1) & (WORD | DIGIT) == WORD | DIGIT
         && !obf.blank_before(start)
+        && obf.original_span(start - 1..start).end == obf.original_span(start..start + 1).start
 }
 
 /// Whether the name at folded bytes `name` of the obfuscation fold `obf`

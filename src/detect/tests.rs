@@ -1232,6 +1232,12 @@ fn names_match_only_as_whole_words() {
             "{text}"
         );
     }
+    // Single characters joined after digits (`1:1 L V`) are no number
+    // glued to a name: the letters were words of their own.
+    assert_eq!(
+        one("1:1 L V"),
+        (LOUIS_VUITTON, Evidence::TextObfuscated, "L V")
+    );
     // A word that reads as leetspeak throughout is one word.
     assert!(found("Cartier0pr C4rtier3cur").is_empty());
     // Two digits or more glued after letters are a number, not leet for
