@@ -1465,11 +1465,11 @@ impl BrandIndex {
                     .filter(|c| c.is_alphabetic())
                     .count()
                     < EDGE_WORD_MIN)
-            || ends_in_number(obf, start..end)
         {
             return;
         }
         let glued_to_digits = digits_after || digits_before;
+        let number_at_end = ends_in_number(obf, start..end);
         // A name with a CJK edge spans separators only where it has
         // them itself (`路易 威登` for a name `路易 威登`), or where it
         // is made of whole phrases (`蒙克 莱尔` for `蒙克莱尔`, but not
@@ -1519,6 +1519,12 @@ impl BrandIndex {
         for &name in self.targets_of(pattern) {
             let rec = &self.names[name as usize];
             if cjk_gaps.is_some_and(|gaps| gaps != rec.gaps || gaps == NO_GAPS_KNOWN) {
+                continue;
+            }
+            // Unless the name ends in digits itself (`Forever21`).
+            if number_at_end
+                && !slice(&self.arena, rec.term).ends_with(|c: char| c.is_ascii_digit())
+            {
                 continue;
             }
             let evidence = if exact_text == slice(&self.arena, rec.exact) && !glued_to_digits {
@@ -2856,8 +2862,9 @@ fn after_digits(obf: &FoldedText, start: usize) -> bool {
 /// takes its last letters from a number of two digits or more glued after
 /// letters at its word's end (`Marvel10` read as `Marvello`): a number
 /// keeps its digits there, as one standing alone does (`Marvel 10`), and
-/// the name before it is found on its own. One digit is still read as a
-/// letter (`Lum0`).
+/// the name before it is found on its own; the caller keeps a name that
+/// ends in digits as registered (`Forever21`). One digit is still read as
+/// a letter (`Lum0`).
 fn ends_in_number(obf: &FoldedText, name: Range<usize>) -> bool {
     let (start, end) = (name.start, name.end);
     if end < start + 3

@@ -18,6 +18,7 @@ const APPLE: u32 = 7;
 const CASIO: u32 = 8;
 const VAN_CLEEF: u32 = 9;
 const BA1LY: u32 = 10;
+const FOREVER21: u32 = 11;
 
 fn entry(id: u32, names: &[&str], logos: &[u64]) -> BrandEntry {
     BrandEntry {
@@ -44,6 +45,7 @@ static INDEX: LazyLock<BrandIndex> = LazyLock::new(|| {
         entry(CASIO, &["G-Shock"], &[]),
         entry(VAN_CLEEF, &["Van Cleef & Arpels"], &[]),
         entry(BA1LY, &["Ba1ly"], &[]),
+        entry(FOREVER21, &["Forever21"], &[]),
     ])
     .expect("test index builds")
 });
@@ -1243,6 +1245,11 @@ fn names_match_only_as_whole_words() {
     // Two digits or more glued after letters are a number, not leet for
     // the name's last letters (`App 13`); one may be either.
     assert!(found("App13 case").is_empty());
+    // Unless the name ends in digits itself.
+    assert_eq!(
+        one("Forever21 dress"),
+        (FOREVER21, Evidence::TextExact, "Forever21")
+    );
     assert_eq!(one("Appl3"), (APPLE, Evidence::TextObfuscated, "Appl3"));
     assert_eq!(one("Dior2"), (DIOR, Evidence::TextObfuscated, "Dior"));
     assert_eq!(
@@ -2056,7 +2063,7 @@ fn remembered_word_lookups_answer_as_fresh_ones() {
 #[test]
 fn memory_is_reported() {
     assert!(INDEX.memory_bytes() > 0);
-    assert_eq!(INDEX.name_count(), 17);
+    assert_eq!(INDEX.name_count(), 18);
     assert_eq!(INDEX.logo_count(), 2);
 }
 
