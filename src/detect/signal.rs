@@ -292,13 +292,16 @@ const JAPANESE_WORDS: &[&str] = &["复刻", "複刻"];
 /// Whether `text` has Hiragana or Katakana (half-width too): Japanese.
 fn has_kana(text: &str) -> bool {
     text.chars().any(|c| {
-        matches!(c, '\u{3041}'..='\u{309F}' | '\u{30A0}'..='\u{30FF}' | '\u{31F0}'..='\u{31FF}' | '\u{FF66}'..='\u{FF9D}')
+        // Not the Katakana middle dot `・`, which Chinese text writes too.
+        matches!(c, '\u{3041}'..='\u{309F}' | '\u{30A1}'..='\u{30FA}' | '\u{30FC}'..='\u{30FF}' | '\u{31F0}'..='\u{31FF}' | '\u{FF66}'..='\u{FF9D}')
     })
 }
 
-/// What `1:1` right before or after is one-to-one (`1:1 coaching`,
-/// `consultation 1:1`), also with one word between (`1:1 online
-/// consultation`, `1:1 skin consultation`) ([`OTHER_SENSES`]).
+/// What `1:1` right before is one-to-one (`1:1 coaching`), also with one
+/// word between (`1:1 online consultation`, `1:1 skin consultation`)
+/// ([`OTHER_SENSES`]); the first ten also right after it (`consultation
+/// 1:1`: [`MEETINGS_BEFORE`]), not the others (`support 1:1`, `call 1:1`
+/// might end a phrase before a copy's `1:1`).
 const MEETINGS: &[&str] = &[
     "consultation",
     "consultations",
@@ -306,12 +309,11 @@ const MEETINGS: &[&str] = &[
     "session",
     "sessions",
     "mentoring",
-    "mentorship",
     "tutoring",
     "lesson",
     "lessons",
-    "class",
-    "classes",
+    "beratung",
+    "mentorship",
     "appointment",
     "appointments",
     "onboarding",
@@ -321,8 +323,10 @@ const MEETINGS: &[&str] = &[
     "meeting",
     "meetings",
     "support",
-    "beratung",
 ];
+
+/// How many of [`MEETINGS`], first, count right before `1:1` too.
+const MEETINGS_BEFORE: usize = 10;
 
 /// What a mirror's grade right before makes a finish, not a copy
 /// (`mirror-grade polished`, `mirror grade stainless`); of these, only a
@@ -769,7 +773,7 @@ impl TermSet {
             }
             let mut after_a_word = Vec::new();
             if *term == "1:1" {
-                before.extend(fold_all(MEETINGS));
+                before.extend(fold_all(&MEETINGS[..MEETINGS_BEFORE]));
                 after.extend(fold_all(MEETINGS));
                 after_a_word.extend(fold_all(MEETINGS));
             }
@@ -2041,6 +2045,11 @@ mod tests {
             ),
             ("1:1 online replica", &["1:1", "replica"]),
             ("1:1 replica session", &["1:1", "replica"]),
+            (
+                "first class 1:1 copy, 1:1 world class watch",
+                &["1:1", "1:1"],
+            ),
+            ("复刻・手表", &["复刻"]),
             ("garantie échange 1:1, exchange 1:1", &[]),
             ("Montre Réplique, RÉPLIQUES", &["Réplique", "RÉPLIQUES"]),
             ("un rouge sans réplique, répliques sismiques", &[]),
