@@ -2046,7 +2046,7 @@ mod tests {
             ("1:1 online replica", &["1:1", "replica"]),
             ("1:1 replica session", &["1:1", "replica"]),
             (
-                "first class 1:1 copy, 1:1 world class watch",
+                "first class 1:1 watch, 1:1 world class watch",
                 &["1:1", "1:1"],
             ),
             ("复刻・手表", &["复刻"]),
