@@ -31,8 +31,8 @@
 //! subscript letters fold to their letters, a word boundary allowed where
 //! they meet ordinary ones, so `Aurelleᵀᴹ` is `Aurelle` too. A word
 //! boundary is allowed, at both levels, where a word's letters change
-//! between Latin and Greek or Cyrillic, three letters or more of each
-//! (`ЧасовникAurelle`).
+//! between Latin and another alphabet (Greek, Cyrillic, Hebrew, Arabic…),
+//! three letters or more of each (`ЧасовникAurelle`).
 //!
 //! Case folding comes first, so the skeleton is UTS #39's case-insensitive
 //! one: `I` folds to `i`, which is not a confusable of `l`. The letters `i`
