@@ -1449,8 +1449,8 @@ fn compatibility_symbol(c: char) -> Option<char> {
     }
 }
 
-/// The letter a leet symbol as written in ASCII or Latin-1 (or `€`) stands
-/// for.
+/// The letter a leet symbol as written in ASCII or Latin-1 (or `€`, `∪`)
+/// stands for.
 fn symbol_letter(c: char) -> Option<char> {
     match c {
         '@' => Some('a'),
@@ -1461,6 +1461,9 @@ fn symbol_letter(c: char) -> Option<char> {
         '€' => Some('e'),
         '£' => Some('l'),
         '¥' => Some('y'),
+        // The union sign, UTS #39's look-alike of `U`, which the fold
+        // reads as a symbol (`L∪MO`).
+        '∪' => Some('u'),
         _ => None,
     }
 }
@@ -1919,7 +1922,7 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
         offset += c.len_utf8();
         let end = offset as u32;
         let cp = c as u32;
-        alphabets |= matches!(cp, 0x370..=0x10FF);
+        alphabets |= matches!(cp, 0x370..=0x10FF | 0x1C80..=0x1C8F | 0x1F00..=0x1FFF | 0x2DE0..=0x2DFF | 0xA640..=0xA69F);
         let (entry, items): (Entry, &[Item]) = if cp < TABLE_SIZE {
             (table.entries[cp as usize], &table.items)
         } else {

@@ -1317,6 +1317,15 @@ fn a_name_glued_to_a_word_of_another_alphabet_is_a_word() {
 }
 
 #[test]
+fn the_union_sign_is_leet_for_u() {
+    assert_eq!(
+        one("Lo∪is V∪itton"),
+        (LOUIS_VUITTON, Evidence::TextObfuscated, "Lo∪is V∪itton")
+    );
+    assert!(found("A∪B").is_empty());
+}
+
+#[test]
 fn nine_is_no_leet() {
     // Read as `g`, it made short names of model numbers and sizes (`L9` as
     // `LG`, `U99` as `UGG`, `G9` as `GG`).
