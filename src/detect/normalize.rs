@@ -101,6 +101,13 @@ pub(crate) const SMALL: u8 = 64;
 /// as that Latin letter ([`FoldedText::read_mixed_words`]); in a word of its
 /// own script it stays itself, so Greek and Russian text keep their words.
 const FANCY: u8 = 128;
+/// Whether `c` is in the blocks of the alphabets other than Latin that
+/// [`FoldedText::mark_script_changes`] reads (Greek to Georgian, Greek
+/// Extended, the Cyrillic extensions): a title with none skips it.
+fn is_other_alphabet(c: char) -> bool {
+    matches!(u32::from(c), 0x370..=0x10FF | 0x1C80..=0x1C8F | 0x1F00..=0x1FFF | 0x2DE0..=0x2DFF | 0xA640..=0xA69F)
+}
+
 /// The fewest letters of each alphabet on either side of a change between
 /// Latin and another alphabet inside a word that allow a word boundary
 /// there ([`FoldedText::mark_script_changes`]).
@@ -1051,10 +1058,18 @@ struct Entry {
     exact_len: u8,
     obf_len: u8,
     kind: Kind,
-    /// Whether the character may mask a letter ([`is_mask`]).
-    mask: bool,
+    /// [`Entry::MASK`]: the character may mask a letter ([`is_mask`]);
+    /// [`Entry::ALPHABET`]: it is of an alphabet other than Latin, whose
+    /// change to Latin inside a word may end one ([`is_other_alphabet`]).
+    /// One byte for both keeps an entry at 16 bytes.
+    bits: u8,
     /// For [`Kind::Leet`], the letter it stands for.
     leet: char,
+}
+
+impl Entry {
+    const MASK: u8 = 1;
+    const ALPHABET: u8 = 2;
 }
 
 /// Cached per-character folds for U+0000..U+1FFFF.
@@ -1106,7 +1121,12 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
             exact_len: u8::try_from(exact.len()).unwrap_or(u8::MAX),
             obf_len: u8::try_from(obf.len()).unwrap_or(u8::MAX),
             kind,
-            mask: is_mask(c),
+            bits: if is_mask(c) { Entry::MASK } else { 0 }
+                | if is_other_alphabet(c) {
+                    Entry::ALPHABET
+                } else {
+                    0
+                },
             leet,
         });
     }
@@ -1922,7 +1942,6 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
         offset += c.len_utf8();
         let end = offset as u32;
         let cp = c as u32;
-        alphabets |= matches!(cp, 0x370..=0x10FF | 0x1C80..=0x1C8F | 0x1F00..=0x1FFF | 0x2DE0..=0x2DFF | 0xA640..=0xA69F);
         let (entry, items): (Entry, &[Item]) = if cp < TABLE_SIZE {
             (table.entries[cp as usize], &table.items)
         } else {
@@ -1935,13 +1954,14 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
                 exact_len: exact_len as u8,
                 obf_len: scratch_obf.len() as u8,
                 kind,
-                // Every mask is in the table's range.
-                mask: false,
+                // Every mask and alphabet is in the table's range.
+                bits: 0,
                 leet,
             };
             (entry, scratch_exact.as_slice())
         };
-        masked |= u8::from(entry.mask);
+        masked |= entry.bits & Entry::MASK;
+        alphabets |= entry.bits & Entry::ALPHABET != 0;
         match entry.kind {
             Kind::Mark => {
                 ex.extend(end);
@@ -2065,13 +2085,17 @@ mod tests {
 
     #[test]
     fn every_mask_is_in_the_folds_table() {
-        // The slow path past the table notes no mask ([`Entry::mask`]).
-        let past = (TABLE_SIZE..=u32::from(char::MAX)).filter_map(char::from_u32);
-        assert_eq!(past.filter(|&c| is_mask(c)).count(), 0);
+        // The slow path past the table notes no mask and no other
+        // alphabet ([`Entry::bits`]).
+        let past = || (TABLE_SIZE..=u32::from(char::MAX)).filter_map(char::from_u32);
+        assert_eq!(past().filter(|&c| is_mask(c)).count(), 0);
+        assert_eq!(past().filter(|&c| is_other_alphabet(c)).count(), 0);
         for c in ['*', '＊', '﹡', '﹍', '︳', '︖', '♦'] {
-            assert!(TABLE.entries[c as usize].mask, "{c}");
+            assert!(TABLE.entries[c as usize].bits & Entry::MASK != 0, "{c}");
         }
-        assert!(!TABLE.entries['-' as usize].mask);
+        assert_eq!(TABLE.entries['-' as usize].bits, 0);
+        assert_eq!(TABLE.entries['ж' as usize].bits, Entry::ALPHABET);
+        assert_eq!(std::mem::size_of::<Entry>(), 16);
     }
 
     #[test]
