@@ -1469,7 +1469,9 @@ impl BrandIndex {
             return;
         }
         let glued_to_digits = digits_after || digits_before;
-        let number_at_end = ends_in_number(obf, start..end);
+        // Read wholly from digits: a number (`14K` is not `LA`, `3113mm` not
+        // `Elle`), wherever its edges fall, unless the name is one (`555`).
+        let from_digits = obf.flags_in(start..end).all(|f| f & DIGIT != 0);
         // A name with a CJK edge spans separators only where it has
         // them itself (`路易 威登` for a name `路易 威登`), or where it
         // is made of whole phrases (`蒙克 莱尔` for `蒙克莱尔`, but not
@@ -1521,9 +1523,10 @@ impl BrandIndex {
             if cjk_gaps.is_some_and(|gaps| gaps != rec.gaps || gaps == NO_GAPS_KNOWN) {
                 continue;
             }
-            // Unless the name ends in digits itself (`Forever21`).
-            if number_at_end
-                && !slice(&self.arena, rec.term).ends_with(|c: char| c.is_ascii_digit())
+            if from_digits
+                && slice(&self.arena, rec.term)
+                    .chars()
+                    .any(char::is_alphabetic)
             {
                 continue;
             }
@@ -2856,29 +2859,6 @@ fn after_digits(obf: &FoldedText, start: usize) -> bool {
         && obf.flags_at(start - 1) & (WORD | DIGIT) == WORD | DIGIT
         && !obf.blank_before(start)
         && obf.original_span(start - 1..start).end == obf.original_span(start..start + 1).start
-}
-
-/// Whether the name at folded bytes `name` of the obfuscation fold `obf`
-/// takes its last letters from a number of two digits or more glued after
-/// letters at its word's end (`Marvel10` read as `Marvello`): a number
-/// keeps its digits there, as one standing alone does (`Marvel 10`), and
-/// the name before it is found on its own; the caller keeps a name that
-/// ends in digits as registered (`Forever21`). One digit is still read as
-/// a letter (`Lum0`).
-fn ends_in_number(obf: &FoldedText, name: Range<usize>) -> bool {
-    let (start, end) = (name.start, name.end);
-    if end < start + 3
-        || obf.flags_at(end - 1) & DIGIT == 0
-        || obf.flags_at(end - 2) & DIGIT == 0
-        || (obf.flags_at(end) & WORD != 0 && !obf.blank_before(end))
-    {
-        return false;
-    }
-    // Letters before the number, in the name.
-    obf.flags_in(start..end - 2)
-        .rev()
-        .find(|&f| f & DIGIT == 0)
-        .is_some_and(|f| f & WORD != 0)
 }
 
 /// Whether `rest` begins with a domain name and no more (`klein.com`,

@@ -70,9 +70,9 @@
 //!    is a Latin letter; CJK edges match anywhere, and every CJK character
 //!    is on a boundary), or where a number is glued to it (`Orvanta12`,
 //!    `Aurelle42mm`, `2024Aurelle`: a separator removed, so never
-//!    [`Evidence::TextExact`]; four letters as written at least, and two
-//!    digits or more at a word's end are a number, not the name's last
-//!    letters: `Marvel10` is not `Marvello`). So whole adjacent words join into
+//!    [`Evidence::TextExact`]; four letters as written at least, not
+//!    counting digits; a name with letters read wholly from digits is a
+//!    number, `14K` is not `LA`). So whole adjacent words join into
 //!    a name (`Lu mo`, `Mai son Ver laine`, `LouisVuitton` for `Louis
 //!    Vuitton`); a name with a CJK edge spans only the separators it has
 //!    itself (`路易 威登` registered as such).

@@ -19,6 +19,7 @@ const CASIO: u32 = 8;
 const VAN_CLEEF: u32 = 9;
 const BA1LY: u32 = 10;
 const FOREVER21: u32 = 11;
+const FIVES: u32 = 12;
 
 fn entry(id: u32, names: &[&str], logos: &[u64]) -> BrandEntry {
     BrandEntry {
@@ -46,6 +47,7 @@ static INDEX: LazyLock<BrandIndex> = LazyLock::new(|| {
         entry(VAN_CLEEF, &["Van Cleef & Arpels"], &[]),
         entry(BA1LY, &["Ba1ly"], &[]),
         entry(FOREVER21, &["Forever21"], &[]),
+        entry(FIVES, &["555"], &[]),
     ])
     .expect("test index builds")
 });
@@ -1242,15 +1244,18 @@ fn names_match_only_as_whole_words() {
     );
     // A word that reads as leetspeak throughout is one word.
     assert!(found("Cartier0pr C4rtier3cur").is_empty());
-    // Two digits or more glued after letters are a number, not leet for
-    // the name's last letters (`App 13`); one may be either.
-    assert!(found("App13 case").is_empty());
-    // Unless the name ends in digits itself.
+    // Leet digits at a name's end are read (`Chl03`), though a number
+    // glued to a word reads the same (`App13`, `Marvel10`).
+    assert_eq!(one("Appl3"), (APPLE, Evidence::TextObfuscated, "Appl3"));
+    assert_eq!(one("Chl03 bag"), (CHLOE, Evidence::TextObfuscated, "Chl03"));
     assert_eq!(
         one("Forever21 dress"),
         (FOREVER21, Evidence::TextExact, "Forever21")
     );
-    assert_eq!(one("Appl3"), (APPLE, Evidence::TextObfuscated, "Appl3"));
+    // A name read wholly from digits is a number, wherever a boundary
+    // falls (`101pcs` is not `LOL`); a name of digits is still found.
+    assert!(found("14K 3113mm 101pcs").is_empty());
+    assert_eq!(one("555 lighter"), (FIVES, Evidence::TextExact, "555"));
     assert_eq!(one("Dior2"), (DIOR, Evidence::TextObfuscated, "Dior"));
     assert_eq!(
         one("iPhone15 case"),
@@ -2072,7 +2077,7 @@ fn remembered_word_lookups_answer_as_fresh_ones() {
 #[test]
 fn memory_is_reported() {
     assert!(INDEX.memory_bytes() > 0);
-    assert_eq!(INDEX.name_count(), 18);
+    assert_eq!(INDEX.name_count(), 19);
     assert_eq!(INDEX.logo_count(), 2);
 }
 
