@@ -284,24 +284,44 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
     ),
 ];
 
-/// CJK signal terms that are also Japanese words, in a text with kana
-/// ([`has_kana`]) the Japanese ones: `復刻` (and so `复刻` and `複刻`, which
-/// the obfuscation fold reads alike) is a reissue (`復刻モデル`, `復刻版`).
+/// CJK signal terms that are also Japanese words, the Japanese ones where
+/// a Japanese word goes on after them ([`japanese_after`]): `復刻` (and so
+/// `复刻` and `複刻`, which the obfuscation fold reads alike) is a reissue
+/// (`復刻モデル`, `復刻版` in a Japanese text).
 const JAPANESE_WORDS: &[&str] = &["复刻", "複刻"];
 
-/// Whether `text` has Hiragana or Katakana (half-width too): Japanese.
+/// Whether the Japanese word a [`JAPANESE_WORDS`] term ending at byte
+/// `end` of `text` begins goes on there: kana right after it (`復刻モデル`,
+/// `復刻デザイン`), or `版` or `盤` (an edition) in a text with kana
+/// elsewhere. One kana anywhere is not enough, nor `の` after it:
+/// Chinese sellers write `の` for `的` (`复刻の卡地亚`).
+fn japanese_after(text: &str, end: usize) -> bool {
+    let mut next = text.get(end..).unwrap_or("").chars();
+    match next.next() {
+        Some(c) if is_kana(c) && c != 'の' => true,
+        Some('版' | '盤') => has_kana(text),
+        _ => false,
+    }
+}
+
+/// Whether `c` is Hiragana or Katakana (half-width too).
+fn is_kana(c: char) -> bool {
+    // Not the Katakana middle dot `・` nor the prolonged sound mark `ー`,
+    // which Chinese text writes too.
+    matches!(c, '\u{3041}'..='\u{309F}' | '\u{30A1}'..='\u{30FA}' | '\u{30FD}'..='\u{30FF}' | '\u{31F0}'..='\u{31FF}' | '\u{FF66}'..='\u{FF9D}')
+}
+
+/// Whether `text` has Hiragana or Katakana: Japanese.
 fn has_kana(text: &str) -> bool {
-    text.chars().any(|c| {
-        // Not the Katakana middle dot `・`, which Chinese text writes too.
-        matches!(c, '\u{3041}'..='\u{309F}' | '\u{30A1}'..='\u{30FA}' | '\u{30FC}'..='\u{30FF}' | '\u{31F0}'..='\u{31FF}' | '\u{FF66}'..='\u{FF9D}')
-    })
+    text.chars().any(is_kana)
 }
 
 /// What `1:1` right before is one-to-one (`1:1 coaching`), also with one
 /// word between (`1:1 online consultation`, `1:1 skin consultation`)
 /// ([`OTHER_SENSES`]); the first ten also right after it (`consultation
-/// 1:1`: [`MEETINGS_BEFORE`]), not the others (`support 1:1`, `call 1:1`
-/// might end a phrase before a copy's `1:1`).
+/// 1:1`: [`MEETINGS_BEFORE`]). Not words that are as often goods
+/// (`training shoes`, `knee support`) or a phrase's end before a copy's
+/// `1:1` (`call`).
 const MEETINGS: &[&str] = &[
     "consultation",
     "consultations",
@@ -317,12 +337,6 @@ const MEETINGS: &[&str] = &[
     "appointment",
     "appointments",
     "onboarding",
-    "training",
-    "call",
-    "calls",
-    "meeting",
-    "meetings",
-    "support",
 ];
 
 /// How many of [`MEETINGS`], first, count right before `1:1` too.
@@ -1205,6 +1219,7 @@ fn find_terms<N: NameSpan>(
             set.counted[pattern],
             &set.grades,
             &set.not_goods,
+            names,
         ) {
             continue;
         }
@@ -1227,7 +1242,7 @@ fn find_terms<N: NameSpan>(
         if set.ratios[pattern] && among_other_ratios(text, span.clone()) {
             continue;
         }
-        if set.japanese[pattern] && has_kana(text) {
+        if set.japanese[pattern] && japanese_after(text, span.end) {
             continue;
         }
         if set.introduces[pattern] && !introduces_a_name(text, span.end, names) {
@@ -1393,7 +1408,8 @@ fn negated(folded: &FoldedText, at: usize, negating: &[String]) -> bool {
 /// word must be whole), or, where
 /// `counted`, a count ([`battery_count`], [`counted_after`]): another sense
 /// ([`OTHER_SENSES`]). Never when one of `grades` follows it.
-fn other_sense(
+#[allow(clippy::too_many_arguments)]
+fn other_sense<N: NameSpan>(
     original: &str,
     exact: &FoldedText,
     at: Range<usize>,
@@ -1401,6 +1417,7 @@ fn other_sense(
     counted: bool,
     grades: &[String],
     not_goods: &NotGoods,
+    names: &[N],
 ) -> bool {
     let Senses {
         before,
@@ -1433,13 +1450,19 @@ fn other_sense(
         (!word.is_empty() && exact.boundary_before(ahead.len() - word.len()) && battery_count(word))
             || counted_after(behind)
     };
-    // One word, not a grade, between the term and the word after it.
+    // One word between the term and the word after it, not a grade nor
+    // part of a name (`1:1 Aurelle lesson` is a copy's lesson).
     let follows_a_word = |w: &str| {
         behind.split_once(' ').is_some_and(|(word, rest)| {
             let from = text.len() - rest.len();
+            let word_at = text.len() - behind.len();
+            let span = exact.original_span(word_at..word_at + word.len());
             !grades.iter().any(|g| g == word)
                 && rest.starts_with(w)
                 && exact.boundary_before(from + w.len())
+                && !names
+                    .iter()
+                    .any(|n| n.span_start() < span.end && span.start < n.span_end())
         })
     };
     let sensed = before
@@ -1804,6 +1827,12 @@ mod tests {
         spans
     }
 
+    #[test]
+    fn a_name_is_no_word_between_one_to_one_and_a_meeting() {
+        assert_eq!(found_with("1:1 Aurelle lesson", &["Aurelle"]), ["1:1"]);
+        assert!(found_with("1:1 skin lesson, Aurelle", &["Aurelle"]).is_empty());
+    }
+
     fn found_with(text: &'static str, names: &[&str]) -> Vec<&'static str> {
         signal_terms(text, &spans_of(text, names))
             .into_iter()
@@ -2049,7 +2078,10 @@ mod tests {
                 "first class 1:1 watch, 1:1 world class watch",
                 &["1:1", "1:1"],
             ),
-            ("复刻・手表", &["复刻"]),
+            ("复刻・手表, 复刻の卡地亚手表", &["复刻", "复刻"]),
+            ("セイコー 復刻版 腕時計", &[]),
+            ("1:1 training shoes", &["1:1"]),
+            ("1:1 knee support", &["1:1"]),
             ("garantie échange 1:1, exchange 1:1", &[]),
             ("Montre Réplique, RÉPLIQUES", &["Réplique", "RÉPLIQUES"]),
             ("un rouge sans réplique, répliques sismiques", &[]),
