@@ -104,8 +104,10 @@ const FANCY: u8 = 128;
 /// Whether `c` is in the blocks of the alphabets other than Latin that
 /// [`FoldedText::mark_script_changes`] reads (Greek to Georgian, Greek
 /// Extended, the Cyrillic extensions): a title with none skips it.
+/// Not Thai, Lao, Tibetan or Myanmar, written without spaces: they end a
+/// Latin word as CJK does.
 fn is_other_alphabet(c: char) -> bool {
-    matches!(u32::from(c), 0x370..=0x10FF | 0x1C80..=0x1C8F | 0x1F00..=0x1FFF | 0x2DE0..=0x2DFF | 0xA640..=0xA69F)
+    matches!(u32::from(c), 0x370..=0xDFF | 0x10A0..=0x10FF | 0x1C80..=0x1C8F | 0x1F00..=0x1FFF | 0x2DE0..=0x2DFF | 0xA640..=0xA69F)
 }
 
 /// The fewest letters of each alphabet on either side of a change between
@@ -602,14 +604,19 @@ impl FoldedText {
                 (run, prev, last_start) = (None, None, u32::MAX);
                 continue;
             }
-            let c = original
-                .get(x.start as usize..)
-                .and_then(|w| w.chars().next())
-                .unwrap_or(' ');
             // The same character's next byte (whose source may span its
             // marks too), or a mark (`ड़ी`'s nukta and vowel sign): part
             // of the letter before.
-            if x.start == last_start || unicode_normalization::char::is_combining_mark(c) {
+            let same = x.start == last_start;
+            let c = if same {
+                ' '
+            } else {
+                original
+                    .get(x.start as usize..)
+                    .and_then(|w| w.chars().next())
+                    .unwrap_or(' ')
+            };
+            if same || unicode_normalization::char::is_combining_mark(c) {
                 if let Some(r) = &mut run {
                     r.to = r.to.max(x.end);
                 }
@@ -811,7 +818,9 @@ impl FoldedText {
     ///
     /// A word that begins with digits and goes on with letters allows a word
     /// boundary ([`BOUNDARY`]) at its first letter (`2024Aurelle`: a number
-    /// glued before a name).
+    /// glued before a name). A name may then also end there; one read
+    /// wholly from the digits is a number all the same (`14K` is not `LA`:
+    /// the scan drops it).
     fn keep_numbers(&mut self, moved: bool) {
         let FoldedText {
             text,
