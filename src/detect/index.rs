@@ -1458,12 +1458,7 @@ impl BrandIndex {
         if (edges & EDGE_LEFT != 0 && !obf.boundary_before(start))
             || (digits_after && !digits_follow(obf, start..end))
             || ((digits_after || digits_before)
-                && text
-                    .get(obf.original_span(start..end))
-                    .unwrap_or("")
-                    .chars()
-                    .filter(|c| c.is_alphabetic())
-                    .count()
+                && letters_only(text.get(obf.original_span(start..end)).unwrap_or(""))
                     < EDGE_WORD_MIN)
         {
             return;
@@ -2810,6 +2805,13 @@ fn letters_written(text: &str) -> usize {
     text.chars()
         .filter(|&c| c.is_alphanumeric() && !normalize::unseen(c) && !normalize::draws_as_blank(c))
         .count()
+}
+
+/// The letters of `text` as written, not its digits ([`letters_written`]
+/// counts those too): what a name glued to a number must have of its own
+/// (`LV2` has two, `D10R5` two).
+fn letters_only(text: &str) -> usize {
+    text.chars().filter(|c| c.is_alphabetic()).count()
 }
 
 /// Whether digits follow the name at folded bytes `name` of the obfuscation

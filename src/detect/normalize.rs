@@ -575,8 +575,12 @@ impl FoldedText {
                 .map_or(0, |w| w.chars().count())
         };
         let mut marks = Vec::new();
-        // A change between two runs, each long enough.
-        let mut change = |before: &Run, after: &Run| {
+        // A change between the run before and the run read, if both are
+        // there and long enough.
+        let mut change = |before: &Option<Run>, after: &Option<Run>| {
+            let (Some(before), Some(after)) = (before, after) else {
+                return;
+            };
             let (n_before, n_after) = (letters(before), letters(after));
             if before.latin == after.latin || n_before < SCRIPT_RUN_MIN || n_after < SCRIPT_RUN_MIN
             {
@@ -598,9 +602,7 @@ impl FoldedText {
         for at in 0..self.src.len() {
             let x = self.src[at];
             if x.flags & WORD == 0 {
-                if let (Some(p), Some(r)) = (&prev, &run) {
-                    change(p, r);
-                }
+                change(&prev, &run);
                 (run, prev, last_start) = (None, None, u32::MAX);
                 continue;
             }
@@ -633,9 +635,7 @@ impl FoldedText {
                     r.last = [r.last[1], r.last[2], at];
                 }
                 (Some(latin), _) => {
-                    if let (Some(p), Some(r)) = (&prev, &run) {
-                        change(p, r);
-                    }
+                    change(&prev, &run);
                     prev = run;
                     run = Some(Run {
                         latin,
@@ -648,16 +648,12 @@ impl FoldedText {
                 }
                 // A digit or a symbol ends the runs.
                 (None, _) => {
-                    if let (Some(p), Some(r)) = (&prev, &run) {
-                        change(p, r);
-                    }
+                    change(&prev, &run);
                     (run, prev) = (None, None);
                 }
             }
         }
-        if let (Some(p), Some(r)) = (&prev, &run) {
-            change(p, r);
-        }
+        change(&prev, &run);
         for at in marks {
             self.src[at].flags |= BOUNDARY;
         }
