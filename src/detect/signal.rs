@@ -990,73 +990,105 @@ pub(crate) fn signal_terms_in<N: NameSpan>(
     spans.truncate(kept);
 }
 
-/// What splits a Latin signal term into pieces inside a word ([`split_terms`]).
-fn is_splitter(b: u8) -> bool {
-    matches!(b, b'-' | b'.')
+/// What splits a Latin signal term into pieces inside a word ([`split_terms`]):
+/// a hyphen (ASCII, U+2010 or the non-breaking U+2011) or a dot.
+fn is_splitter(c: char) -> bool {
+    matches!(c, '-' | '.' | '\u{2010}' | '\u{2011}')
 }
 
-/// Signal terms split into pieces of letters by an ASCII hyphen or dot inside
-/// a word (`Re-plica`, `rep.lica`, `du.pe`, `Super Co-py`), as names are
-/// found split into whole words: appended to `spans`. A term must start
-/// and end where pieces do and span two or more; the rules of the exact
-/// level then read it as if written whole (`fa-ke fur` is fake fur). Terms
-/// that count only beside a name (`inspired by`) are not looked for.
+/// A letter of a word [`split_terms`] reads (CJK terms are found split by
+/// the obfuscation fold, which joins them whatever is between).
+fn is_piece_letter(c: char) -> bool {
+    c.is_alphabetic() && !super::normalize::is_cjk(c)
+}
+
+/// Signal terms split into pieces of letters by a hyphen or a dot inside a
+/// word (`Re-plica`, `rep.lica`, `du.pe`, `Super Co-py`, `Ré-plique`,
+/// `re‑plica` with a non-breaking hyphen), as names are found split into
+/// whole words: appended to `spans`. A term must start and end where pieces
+/// do and span two or more; the rules of the exact level then read it as if
+/// written whole (`fa-ke fur` is fake fur). Terms that count only beside a
+/// name (`inspired by`) are not looked for.
 ///
 /// Most texts have no splitter between letters, and most words that do
 /// (`T-shirt`, `Wi-Fi`, `3.5mm`) join into no term: each such word is
-/// joined in a small buffer and searched, and only a text where a term
-/// appears is folded again.
+/// joined in a small buffer (its pieces folded, where not ASCII) and
+/// searched, and only a text where a term appears is folded again.
 fn split_terms(text: &str, spans: &mut Vec<Range<usize>>) {
     let Some(automaton) = &SIGNALS.automaton else {
         return;
     };
     let bytes = text.as_bytes();
-    // Splitters to drop, as byte offsets of `text`.
-    let mut dropped: Vec<usize> = Vec::new();
+    // Splitters to drop, as byte ranges of `text`.
+    let mut dropped: Vec<Range<usize>> = Vec::new();
     let mut joined: Vec<u8> = Vec::new();
     let mut pieces: Vec<(usize, usize)> = Vec::new();
+    // A run of letters appended to `joined`, folded as the exact level
+    // folds it (lower case, no marks) where it is not ASCII.
+    let join = |joined: &mut Vec<u8>, letters: &str| {
+        if letters.is_ascii() {
+            joined.extend(letters.bytes().map(|b| b.to_ascii_lowercase()));
+        } else {
+            joined.extend(fold_exact(letters).bytes());
+        }
+    };
+    let letter_before = |i: usize| text[..i].chars().next_back().is_some_and(is_piece_letter);
+    let letter_at = |i: usize| text[i..].chars().next().is_some_and(is_piece_letter);
     let mut from = 0;
-    while let Some(at) = memchr::memchr2(b'-', b'.', &bytes[from..]).map(|p| from + p) {
-        from = at + 1;
-        let letter = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_alphabetic);
-        if at == 0 || !letter(at - 1) || !letter(at + 1) {
+    // `-`, `.`, and the first byte of U+2010 and U+2011.
+    while let Some(at) = memchr::memchr3(b'-', b'.', 0xE2, &bytes[from..]).map(|p| from + p) {
+        let Some(c) = text[at..].chars().next().filter(|&c| is_splitter(c)) else {
+            from = at + 1;
+            continue;
+        };
+        from = at + c.len_utf8();
+        if !letter_before(at) || !letter_at(from) {
             continue;
         }
         // The word the splitter is in: letters and splitters between them.
-        let start = bytes[..at]
-            .iter()
-            .rposition(|&b| !(b.is_ascii_alphabetic() || is_splitter(b)))
-            .map_or(0, |p| p + 1);
-        let end = bytes[at..]
-            .iter()
-            .position(|&b| !(b.is_ascii_alphabetic() || is_splitter(b)))
-            .map_or(bytes.len(), |p| at + p);
+        let in_word = |c: char| is_piece_letter(c) || is_splitter(c);
+        let start = text[..at]
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| !in_word(c))
+            .map_or(0, |(p, c)| p + c.len_utf8());
+        let end = text[at..]
+            .char_indices()
+            .find(|&(_, c)| !in_word(c))
+            .map_or(text.len(), |(p, _)| at + p);
         from = end;
-        // Its pieces, joined lower-case, after the word before it and a
+        // Its pieces, joined and folded, after the word before it and a
         // space (`super copy`); (joined offset, text offset) of each
         // piece's start.
         joined.clear();
         pieces.clear();
         if start >= 2 && bytes[start - 1] == b' ' {
-            let before = bytes[..start - 1]
-                .iter()
-                .rposition(|&b| !b.is_ascii_alphabetic())
-                .map_or(0, |p| p + 1);
+            let before = text[..start - 1]
+                .char_indices()
+                .rev()
+                .find(|&(_, c)| !is_piece_letter(c))
+                .map_or(0, |(p, c)| p + c.len_utf8());
             if before < start - 1 {
                 pieces.push((0, before));
-                joined.extend(bytes[before..start - 1].iter().map(u8::to_ascii_lowercase));
+                join(&mut joined, &text[before..start - 1]);
                 joined.push(b' ');
             }
         }
         let own = pieces.len();
-        for (i, &b) in bytes[start..end].iter().enumerate() {
-            if is_splitter(b) {
-                continue;
+        let mut piece = start;
+        for (i, c) in text[start..end].char_indices() {
+            let i = start + i;
+            if is_splitter(c) {
+                if piece < i {
+                    join(&mut joined, &text[piece..i]);
+                }
+                piece = i + c.len_utf8();
+            } else if i == piece {
+                pieces.push((joined.len(), i));
             }
-            if i == 0 || is_splitter(bytes[start + i - 1]) {
-                pieces.push((joined.len(), start + i));
-            }
-            joined.push(b.to_ascii_lowercase());
+        }
+        if piece < end {
+            join(&mut joined, &text[piece..end]);
         }
         // Sorted by joined offset.
         let piece_at = |j: usize| pieces.binary_search_by_key(&j, |&(p, _)| p).ok();
@@ -1074,36 +1106,54 @@ fn split_terms(text: &str, spans: &mut Vec<Range<usize>>) {
             }
             // The splitters before each of the word's pieces after its first.
             for &(_, piece) in &pieces[first + 1..next] {
-                dropped.extend((start..piece).rev().take_while(|&p| is_splitter(bytes[p])));
+                let mut p = piece;
+                while let Some(c) = text[start..p]
+                    .chars()
+                    .next_back()
+                    .filter(|&c| is_splitter(c))
+                {
+                    dropped.push(p - c.len_utf8()..p);
+                    p -= c.len_utf8();
+                }
             }
         }
     }
     if dropped.is_empty() {
         return;
     }
-    dropped.sort_unstable();
+    dropped.sort_unstable_by_key(|r| r.start);
     dropped.dedup();
     let mut whole = String::with_capacity(text.len());
     let mut last = 0;
-    for &p in &dropped {
-        whole.push_str(&text[last..p]);
-        last = p + 1;
+    for d in &dropped {
+        whole.push_str(&text[last..d.start]);
+        last = d.end;
     }
     whole.push_str(&text[last..]);
     let mut folded = FoldedText::new();
     folded.fold(&whole, Level::Exact);
     let mut found = Vec::new();
     find_terms::<Range<usize>>(&SIGNALS, &whole, &folded, &[], &mut found, None, &[]);
-    // Back to `text`: each offset of `whole` past the splitters dropped
-    // before it; `at` is where each was dropped in `whole`.
-    let at: Vec<usize> = dropped.iter().enumerate().map(|(i, &d)| d - i).collect();
+    // Back to `text`: each offset of `whole` past the bytes dropped before
+    // it. `at[i]` is where the i-th splitter was dropped in `whole`, and
+    // `gone[i]` the bytes dropped before it.
+    let mut gone = Vec::with_capacity(dropped.len() + 1);
+    gone.push(0);
+    for d in &dropped {
+        gone.push(gone[gone.len() - 1] + d.len());
+    }
+    let at: Vec<usize> = dropped
+        .iter()
+        .zip(&gone)
+        .map(|(d, g)| d.start - g)
+        .collect();
     for span in found {
-        let start = span.start + at.partition_point(|&a| a <= span.start);
-        let end = span.end + at.partition_point(|&a| a < span.end);
+        let start = span.start + gone[at.partition_point(|&a| a <= span.start)];
+        let end = span.end + gone[at.partition_point(|&a| a < span.end)];
         let span = start..end;
         // A splitter dropped inside it.
-        let inside = dropped.partition_point(|&d| d <= span.start);
-        if dropped.get(inside).is_some_and(|&d| d < span.end) {
+        let inside = dropped.partition_point(|d| d.start <= span.start);
+        if dropped.get(inside).is_some_and(|d| d.start < span.end) {
             spans.push(span);
         }
     }
@@ -2026,7 +2076,12 @@ mod tests {
             ("fa-ke Lumo earbuds", &["fa-ke"]),
             ("Super Co-py", &["Super Co-py"]),
             ("R-e-p-lica", &["R-e-p-lica"]),
-            ("Ré-plica", &[]),
+            ("Ré-plique, ré-plica", &["Ré-plique", "ré-plica"]),
+            ("re\u{2011}plica, Co\u{2010}py super", &["re\u{2011}plica"]),
+            (
+                "Super Co\u{2011}py, fa\u{2011}ke fur",
+                &["Super Co\u{2011}py"],
+            ),
             // No term; a term inside a piece; another sense; not whole.
             ("T-shirt, Wi-Fi, 3.5mm, co-op", &[]),
             ("Re-copy paper", &[]),
