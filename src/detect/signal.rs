@@ -317,7 +317,8 @@ fn has_kana(text: &str) -> bool {
 }
 
 /// What `1:1` right before is one-to-one (`1:1 coaching`), also with one
-/// word between (`1:1 online consultation`, `1:1 skin consultation`)
+/// or two words between (`1:1 online consultation`, `1:1 virtual skin
+/// consultation`)
 /// ([`OTHER_SENSES`]); the first ten also right after it (`consultation
 /// 1:1`: [`MEETINGS_BEFORE`]). Not words that are as often goods
 /// (`training shoes`, `knee support`) or a phrase's end before a copy's
@@ -338,6 +339,9 @@ const MEETINGS: &[&str] = &[
     "appointments",
     "onboarding",
 ];
+
+/// How many words may stand between `1:1` and one of [`MEETINGS`] after it.
+const WORDS_BETWEEN_MAX: usize = 2;
 
 /// How many of [`MEETINGS`], first, count right before `1:1` too.
 const MEETINGS_BEFORE: usize = 10;
@@ -1500,20 +1504,37 @@ fn other_sense<N: NameSpan>(
         (!word.is_empty() && exact.boundary_before(ahead.len() - word.len()) && battery_count(word))
             || counted_after(behind)
     };
-    // One word between the term and the word after it, not a grade nor
-    // part of a name (`1:1 Aurelle lesson` is a copy's lesson).
+    // One or two words between the term and the word after it
+    // (`1:1 virtual skin consultation`), none a grade nor part of a name
+    // (`1:1 Aurelle lesson` is a copy's lesson).
     let follows_a_word = |w: &str| {
-        behind.split_once(' ').is_some_and(|(word, rest)| {
-            let from = text.len() - rest.len();
-            let word_at = text.len() - behind.len();
+        let mut rest = behind;
+        for _ in 0..WORDS_BETWEEN_MAX {
+            let Some((word, after)) = rest.split_once(' ') else {
+                return false;
+            };
+            let word_at = text.len() - rest.len();
             let span = exact.original_span(word_at..word_at + word.len());
-            !grades.iter().any(|g| g == word)
-                && rest.starts_with(w)
-                && exact.boundary_before(from + w.len())
-                && !names
+            if word.is_empty()
+                || grades.iter().any(|g| g == word)
+                || names
                     .iter()
                     .any(|n| n.span_start() < span.end && span.start < n.span_end())
-        })
+            {
+                return false;
+            }
+            rest = after;
+            let from = text.len() - rest.len();
+            if rest.starts_with(w) && exact.boundary_before(from + w.len()) {
+                // Words of one phrase, not a list's or a sentence's
+                // (`1:1 watch, free consultation`).
+                let between = exact.original_span(at.end..from);
+                return original
+                    .get(between)
+                    .is_some_and(|b| b.chars().all(|c| c.is_alphanumeric() || c.is_whitespace()));
+            }
+        }
+        false
     };
     let sensed = before
         .iter()
@@ -1880,6 +1901,8 @@ mod tests {
     #[test]
     fn a_name_is_no_word_between_one_to_one_and_a_meeting() {
         assert_eq!(found_with("1:1 Aurelle lesson", &["Aurelle"]), ["1:1"]);
+        assert_eq!(found_with("1:1 Lumo earbuds tutoring", &["Lumo"]), ["1:1"]);
+        assert_eq!(found_with("1:1 pro Aurelle session", &["Aurelle"]), ["1:1"]);
         assert!(found_with("1:1 skin lesson, Aurelle", &["Aurelle"]).is_empty());
     }
 
@@ -2128,6 +2151,16 @@ mod tests {
                 &[],
             ),
             ("1:1 online replica", &["1:1", "replica"]),
+            (
+                "1:1 Virtual Skin Consultation, 1:1 personal styling session",
+                &[],
+            ),
+            ("1:1 watch, free consultation", &["1:1"]),
+            ("1:1 bag - consultation", &["1:1"]),
+            (
+                "1:1 mirror quality consultation",
+                &["1:1", "mirror quality"],
+            ),
             ("1:1 replica session", &["1:1", "replica"]),
             (
                 "first class 1:1 watch, 1:1 world class watch",
