@@ -60,6 +60,23 @@ const SIGNAL_TERMS: &[&str] = &[
     "原單",
     "尾單",
     "髙仿",
+    // The listed terms in other languages: `replica` (Russian, Korean,
+    // German), `super copy` (Japanese), `mirror quality` (French, and
+    // Korean `mirror grade`), `master copy` (Arabic), and the trades' own
+    // words for a copy's grade (Japanese `N級品`, Indonesian `KW super`)
+    // and for a fake (Korean `짝퉁`).
+    "реплика",
+    "реплики",
+    "реплику",
+    "레플리카",
+    "replik",
+    "スーパーコピー",
+    "qualité miroir",
+    "미러급",
+    "ماستر كوبي",
+    "N級品",
+    "kw super",
+    "짝퉁",
 ];
 
 /// Replica grades (`7A quality`), signal terms at the exact level only: the
@@ -133,9 +150,11 @@ const NEGATING_WORDS: &[&str] = &["anti"];
 ///   `fake-proof` anti-counterfeit;
 /// - `1:1` before `replacement`, `exchange` or `warranty` is a warranty
 ///   ("1:1 replacement warranty"), before `ratio`, `scale` or
-///   `magnification`, or after `exchange` (French `échange`), a warranty,
-///   or after `ratio`, `mix` or `dilute` (French
-///   `mélanger`, German `mischen`, Spanish `mezclar`), a proportion (and
+///   `magnification`, or after `exchange` (French `échange`) or
+///   `replacement`, a warranty (in other languages too: `1:1 Austausch`,
+///   `reemplazo 1:1`, `troca 1:1`), or after `ratio`, `mix`, `dilute` or
+///   `proportion` (French `mélanger`, German `mischen`, `Mischverhältnis`,
+///   Spanish `mezclar`, `proporción`, Italian `rapporto`), a proportion (and
 ///   beside an aspect ratio an aspect ratio: [`among_other_ratios`]),
 ///   before `cutouts` a case's fit, before `consultation`, `coaching` or
 ///   `session` (and after them) one-to-one, also with a word between
@@ -249,8 +268,39 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
     (
         "1:1",
         &[
-            "ratio", "mix", "mixed", "mixing", "dilute", "diluted", "melanger", "mischen",
-            "mezclar", "exchange", "echange",
+            "ratio",
+            "mix",
+            "mixed",
+            "mixing",
+            "dilute",
+            "diluted",
+            "proportion",
+            "melanger",
+            "mischen",
+            "mezclar",
+            "exchange",
+            "echange",
+            "replacement",
+            // A warranty and a proportion in other languages.
+            "remplacement",
+            "reemplazo",
+            "sustitucion",
+            "cambio",
+            "troca",
+            "substituicao",
+            "sostituzione",
+            "austausch",
+            "umtausch",
+            "ersatz",
+            "proporcion",
+            "proporcao",
+            "rapporto",
+            "miscelazione",
+            "diluizione",
+            "mischverhaltnis",
+            "mischungsverhaltnis",
+            "verhaltnis",
+            "dilution",
         ],
         &[
             "replacement",
@@ -263,12 +313,35 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
             "cutouts",
             "开孔",
             "開孔",
+            "remplacement",
+            "reemplazo",
+            "cambio",
+            "troca",
+            "sostituzione",
+            "austausch",
+            "umtausch",
+            "ersatz",
+            "比例",
+            "稀释",
+            "稀釋",
         ],
     ),
     ("replique", &["sans"], &["sismique", "sismiques"]),
     ("repliques", &["sans"], &["sismique", "sismiques"]),
-    ("一比一", &[], &["开孔", "比例", "换新", "開孔", "換新"]),
-    ("1比1", &[], &["开孔", "比例", "换新", "開孔", "換新"]),
+    (
+        "一比一",
+        &[],
+        &[
+            "开孔", "比例", "换新", "開孔", "換新", "稀释", "稀釋", "兑水",
+        ],
+    ),
+    (
+        "1比1",
+        &[],
+        &[
+            "开孔", "比例", "换新", "開孔", "換新", "稀释", "稀釋", "兑水",
+        ],
+    ),
     (
         "counterfeit",
         &[],
@@ -318,9 +391,8 @@ fn has_kana(text: &str) -> bool {
 
 /// What `1:1` right before is one-to-one (`1:1 coaching`), also with one
 /// or two words between (`1:1 online consultation`, `1:1 virtual skin
-/// consultation`)
-/// ([`OTHER_SENSES`]); the first ten also right after it (`consultation
-/// 1:1`: [`MEETINGS_BEFORE`]). Not words that are as often goods
+/// consultation`) ([`OTHER_SENSES`]); the first nineteen also right
+/// after it (`consultation 1:1`, `asesoría 1:1`: [`MEETINGS_BEFORE`]). Not words that are as often goods
 /// (`training shoes`, `knee support`) or a phrase's end before a copy's
 /// `1:1` (`call`).
 const MEETINGS: &[&str] = &[
@@ -334,6 +406,17 @@ const MEETINGS: &[&str] = &[
     "lesson",
     "lessons",
     "beratung",
+    // In other languages: Spanish, Italian, Korean (`1:1 문의`, a shop's
+    // one-to-one inquiry board), Chinese.
+    "asesoria",
+    "asesorias",
+    "consulta",
+    "consultas",
+    "consulenza",
+    "상담",
+    "문의",
+    "咨询",
+    "諮詢",
     "mentorship",
     "appointment",
     "appointments",
@@ -344,7 +427,7 @@ const MEETINGS: &[&str] = &[
 const WORDS_BETWEEN_MAX: usize = 2;
 
 /// How many of [`MEETINGS`], first, count right before `1:1` too.
-const MEETINGS_BEFORE: usize = 10;
+const MEETINGS_BEFORE: usize = 19;
 
 /// What a mirror's grade right before makes a finish, not a copy
 /// (`mirror-grade polished`, `mirror grade stainless`); of these, only a
@@ -408,6 +491,34 @@ const BATTERY_BEFORE: &[&str] = &[
     "rechargeable",
     "alkaline",
     "lithium",
+    // The word for batteries (and `pieces`) in other languages: Spanish,
+    // Portuguese, Italian, French, German, Turkish, Vietnamese, Indonesian,
+    // Russian, Arabic, Chinese and Japanese, Thai.
+    "pila",
+    "pilas",
+    "pilha",
+    "pilhas",
+    "pile",
+    "batteria",
+    "batterie",
+    "batterien",
+    "baterias",
+    "adet",
+    "pil",
+    "pin",
+    "baterai",
+    "батарейка",
+    "батарейки",
+    "батареек",
+    "батарейках",
+    "батареи",
+    "батарей",
+    "بطارية",
+    "بطاريات",
+    "بطاريتين",
+    "电池",
+    "電池",
+    "ถ่าน",
 ];
 
 /// Words right after `AAA` or `AAAA` that make it a battery size (or, for
@@ -428,6 +539,22 @@ const BATTERY_AFTER: &[&str] = &[
     "ni mh",
     "lithium",
     "电池",
+    "電池",
+    "乾電池",
+    "pilas",
+    "pilhas",
+    "piles",
+    "pil",
+    "pile",
+    "batterie",
+    "baterai",
+    "baterias",
+    "батарейки",
+    "батарейка",
+    "батареи",
+    "건전지",
+    "배터리",
+    "ถ่าน",
     "game",
     "games",
     "title",
@@ -1774,6 +1901,38 @@ mod tests {
             ["AAAAA", "Superclone", "mirror grade"]
         );
         assert_eq!(found("尾单 原单 外贸"), ["尾单", "原单"]);
+    }
+
+    #[test]
+    fn other_languages_name_batteries_warranties_ratios_and_meetings() {
+        for text in [
+            "Requiere 2 pilas AAA (no incluidas), usa 2 pilhas AAA, 2 batterie AAA",
+            "2 adet AAA pil ile çalışır, Dùng 2 pin AAA, 2 baterai AAA",
+            "Работает от 2 батареек AAA, يعمل ببطاريتين AAA",
+            "AAA 건전지 2개, 単4形乾電池（AAA）2本, ใช้ถ่าน AAA 2 ก้อน",
+            "reemplazo 1:1, 1:1 Austausch, Sostituzione 1:1, troca 1:1, 1:1 Ersatz",
+            "remplacement 1:1, replacement 1:1 within 30 days",
+            "proporción 1:1, Mischverhältnis 1:1, Rapporto di miscelazione 1:1",
+            "按1:1比例打印, 一比一稀释, 1:1 문의 게시판, 1:1 상담, asesoría 1:1",
+        ] {
+            assert!(found(text).is_empty(), "{text}: {:?}", found(text));
+        }
+        // A grade word after `1:1` decides.
+        assert_eq!(found("replacement 1:1 copy"), ["1:1"]);
+    }
+
+    #[test]
+    fn terms_in_other_languages_are_signals() {
+        assert_eq!(
+            found("реплика люкс, 레플리카, Hochwertige Replik, スーパーコピー N級品です"),
+            ["реплика", "레플리카", "Replik", "スーパーコピー", "N級品"]
+        );
+        assert_eq!(
+            found("qualité miroir, 미러급, ماستر كوبي, KW super, 짝퉁 SA급"),
+            ["qualité miroir", "미러급", "ماستر كوبي", "KW super", "짝퉁"]
+        );
+        // Whole words only, as the other Latin and Cyrillic terms.
+        assert!(found("репликация данных, Replikat, kw superior").is_empty());
     }
 
     #[test]
