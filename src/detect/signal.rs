@@ -1707,8 +1707,14 @@ const ALL_DETERMINERS: &[&str] = &["all", "every"];
 /// Orvanta). Exact-folded.
 const CJK_DETERMINERS: &[&str] = &["所有", "各款", "各种", "各種"];
 
-/// The longest of [`DETERMINERS`] and [`ALL_DETERMINERS`], in bytes.
-const DETERMINER_MAX: usize = 5;
+/// Words of newness that may stand between a Latin compatibility phrase,
+/// or a determiner after it, and the name (`for the new Orvanta X12`,
+/// `for latest Orvanta`): a model's generation, not a gift's receiver.
+const NEWNESS: &[&str] = &["new", "latest", "newest"];
+
+/// The longest of [`DETERMINERS`], [`ALL_DETERMINERS`] and [`NEWNESS`], in
+/// bytes.
+const DETERMINER_MAX: usize = 6;
 
 /// Whether a compatibility phrase ends right before folded byte `at` of the
 /// exact fold (one separator space may sit between), or a Latin one before
@@ -1735,25 +1741,37 @@ pub(crate) fn compatibility_phrase_before(exact: &FoldedText, at: usize) -> bool
             return true;
         }
     }
-    // The last word before, if a determiner (five bytes at most), and
-    // what comes before it.
-    let tail = before.len().saturating_sub(DETERMINER_MAX + 1);
-    let Some(space) = before.as_bytes()[tail..]
-        .iter()
-        .rposition(|&b| b == b' ')
-        .map(|p| tail + p)
-    else {
+    let latin_phrase_ends = |rest: &str, all: bool| {
+        COMPAT.iter().any(|(phrase, latin)| {
+            *latin && !(all && phrase == "for") && ends_with_phrase(exact, rest, phrase, true)
+        })
+    };
+    // A word of newness right before the name, after the phrase or a
+    // determiner (`for latest Orvanta`, `for the new Orvanta`).
+    let before = match last_word(before) {
+        Some((rest, word)) if NEWNESS.contains(&word) => {
+            if latin_phrase_ends(rest, false) {
+                return true;
+            }
+            rest
+        }
+        _ => before,
+    };
+    // The last word before, if a determiner, and what comes before it.
+    let Some((rest, word)) = last_word(before) else {
         return false;
     };
-    let word = &before[space + 1..];
     let all = ALL_DETERMINERS.contains(&word);
-    if !all && !DETERMINERS.contains(&word) {
-        return false;
-    }
-    let rest = &before[..space];
-    COMPAT.iter().any(|(phrase, latin)| {
-        *latin && !(all && phrase == "for") && ends_with_phrase(exact, rest, phrase, true)
-    })
+    (all || DETERMINERS.contains(&word)) && latin_phrase_ends(rest, all)
+}
+
+/// The last word of `before` (a prefix of an exact fold), if it is no
+/// longer than [`DETERMINER_MAX`] bytes, and what comes before it (without
+/// the space between).
+fn last_word(before: &str) -> Option<(&str, &str)> {
+    let tail = before.len().saturating_sub(DETERMINER_MAX + 1);
+    let space = tail + before.as_bytes()[tail..].iter().rposition(|&b| b == b' ')?;
+    Some((&before[..space], &before[space + 1..]))
 }
 
 #[cfg(test)]
@@ -2128,6 +2146,13 @@ mod tests {
             ("適用於奧凡塔", 9, true),
             ("适用於各種奧凡塔", 15, true),
             ("送所有奥凡塔", 9, false),
+            ("charger for the new orvanta", 20, true),
+            ("charger for latest orvanta", 19, true),
+            ("case for your newest orvanta", 21, true),
+            ("gift for new orvanta", 13, true),
+            ("gift for her new orvanta", 17, false),
+            ("brand new orvanta", 10, false),
+            ("the new orvanta", 8, false),
         ] {
             assert_eq!(
                 compatibility_phrase_before(&exact(text), name_at),
@@ -2143,6 +2168,7 @@ mod tests {
             DETERMINERS
                 .iter()
                 .chain(ALL_DETERMINERS)
+                .chain(NEWNESS)
                 .map(|d| d.len())
                 .max(),
             Some(DETERMINER_MAX)
