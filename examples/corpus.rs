@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --example corpus
 //! cargo run --example corpus -- --listings tests/data/heldout.toml
+//! cargo run --example corpus -- --listings tests/data/adversarial.toml --ordinary-words /usr/share/dict/spanish
 //! ```
 //!
 //! Loads `tests/data/corpus-registry.toml` into an embedded registry (no
@@ -148,19 +149,38 @@ impl Scored<'_> {
 }
 
 /// The listings file: `--listings FILE` (relative to the repository root),
-/// else [`LISTINGS`].
-fn listings_arg(mut args: impl Iterator<Item = String>) -> anyhow::Result<String> {
-    match (args.next().as_deref(), args.next(), args.next()) {
-        (None, ..) => Ok(LISTINGS.to_owned()),
-        (Some("--listings"), Some(file), None) => Ok(file),
-        _ => anyhow::bail!("usage: cargo run --example corpus [-- --listings FILE]"),
+/// else [`LISTINGS`]; and the word lists of `--ordinary-words FILE` (each
+/// may be given more than once), read as `marque serve --ordinary-words`
+/// reads them.
+fn args(mut args: impl Iterator<Item = String>) -> anyhow::Result<(String, Vec<String>)> {
+    let usage =
+        "usage: cargo run --example corpus [-- [--listings FILE] [--ordinary-words FILE]...]";
+    let mut listings = None;
+    let mut words = Vec::new();
+    while let Some(arg) = args.next() {
+        match (arg.as_str(), args.next()) {
+            ("--listings", Some(file)) if listings.is_none() => listings = Some(file),
+            ("--ordinary-words", Some(file)) => words.push(file),
+            _ => anyhow::bail!(usage),
+        }
     }
+    Ok((listings.unwrap_or_else(|| LISTINGS.to_owned()), words))
 }
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let listings = listings_arg(std::env::args().skip(1))?;
+    let (listings, word_lists) = args(std::env::args().skip(1))?;
+    if !word_lists.is_empty() {
+        let texts = word_lists
+            .iter()
+            .map(|file| {
+                std::fs::read_to_string(file).with_context(|| format!("cannot read {file}"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        marque::detect::add_ordinary_words(&texts)?;
+    }
     let seed = Seed::load(&root.join(REGISTRY))?;
     let text = std::fs::read_to_string(root.join(&listings))
         .with_context(|| format!("cannot read {listings}"))?;
