@@ -473,8 +473,26 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
             if body.is_empty() {
                 continue;
             }
+            // HTML read as a buyer sees it (most texts have none), every
+            // span mapped back to the text as sent.
+            let rendered = detect::markup::render(body);
             // One fold of the text for the brands and the signal terms.
-            index.layers().scan_text_and_signals(body, text, signals);
+            let shown = rendered.as_ref().map_or(body.as_str(), |r| r.text.as_str());
+            index.layers().scan_text_and_signals(shown, text, signals);
+            if let Some(rendered) = &rendered {
+                for m in text.iter_mut() {
+                    let span = rendered.original_span(m.span.clone());
+                    // Markup inside a name as sent hides it from a reader
+                    // of the raw text (`Aur<b></b>elle`, `Aur&#101;lle`).
+                    if span.len() != m.span.len() && m.evidence == Evidence::TextExact {
+                        m.evidence = Evidence::TextObfuscated;
+                    }
+                    m.span = span;
+                }
+                for span in signals.iter_mut() {
+                    *span = rendered.original_span(span.clone());
+                }
+            }
             for term in signals.iter().filter_map(|span| body.get(span.clone())) {
                 if signal_terms.len() < MAX_SIGNAL_TERMS && !signal_terms.iter().any(|t| t == term)
                 {

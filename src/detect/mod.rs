@@ -28,6 +28,7 @@
 //! ## Layout
 //! | module | what it holds |
 //! | --- | --- |
+//! | [`markup`] | HTML in a listing's text read as rendered (tags, character references), with a byte map back |
 //! | [`normalize`] | the exact and obfuscation folds, with a byte map back to the original text |
 //! | `index` | [`BrandIndex`]: one Aho-Corasick automaton over every folded name and alias, word boundaries, exact vs obfuscated |
 //! | `fuzzy` | symmetric-deletion index for edit distance 1–2, bit-parallel verification |
@@ -225,6 +226,7 @@ mod fuzzy;
 mod index;
 mod layers;
 mod logo;
+pub mod markup;
 pub mod normalize;
 mod run_memo;
 mod runs;

@@ -1221,3 +1221,54 @@ async fn a_mark_registered_on_a_day_to_come_is_not_yet_in_scope() {
     assert_eq!(now.verdict, BLOCK, "{now:?}");
     assert_eq!(now.matches[0].trademark, name);
 }
+
+/// HTML in a description is read as a buyer sees it: markup inside a name
+/// hides nothing (and makes the match obfuscated), an entity between a
+/// compatibility phrase and a name is a space, and every span is the text
+/// as sent.
+#[tokio::test]
+async fn html_in_a_description_is_read_as_rendered() {
+    let server = TestServer::start().await;
+    let with = |description: &str| pb::Listing {
+        description: description.into(),
+        ..listing("stranger", "Steel watch")
+    };
+    for (description, shown) in [
+        ("<p>Brand: Al<b></b>pha</p>", "Al<b></b>pha"),
+        ("Brand: Al&#112;ha.", "Al&#112;ha"),
+    ] {
+        let hidden = check(&server, Who::PlatformP, with(description)).await;
+        assert_eq!(hidden.verdict, BLOCK, "{description}: {hidden:?}");
+        let m = &hidden.matches[0];
+        assert_eq!(m.evidence, pb::Evidence::TextObfuscated as i32);
+        assert_eq!(m.field, pb::ListingField::Description as i32);
+        assert_eq!(
+            &description[m.start as usize..m.end as usize],
+            shown,
+            "{description}"
+        );
+    }
+    let plain = check(&server, Who::PlatformP, with("<li><b>Alpha</b> steel</li>")).await;
+    assert_eq!(plain.verdict, BLOCK);
+    assert_eq!(plain.matches[0].evidence, pb::Evidence::TextExact as i32);
+    assert_eq!((plain.matches[0].start, plain.matches[0].end), (7, 12));
+
+    let strap = check(
+        &server,
+        Who::PlatformP,
+        with("Leather strap for&nbsp;Alpha watches"),
+    )
+    .await;
+    assert_eq!(strap.verdict, REVIEW, "{strap:?}");
+    assert_eq!(
+        strap.matches[0].reason,
+        pb::MatchReason::NominativeUse as i32
+    );
+    // Brackets around a name are no tag: it is found as written.
+    let bracketed = check(&server, Who::PlatformP, with("<Alpha> watch")).await;
+    assert_eq!(bracketed.verdict, BLOCK);
+    assert_eq!(
+        (bracketed.matches[0].start, bracketed.matches[0].end),
+        (1, 6)
+    );
+}
