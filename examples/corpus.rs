@@ -149,9 +149,9 @@ impl Scored<'_> {
 }
 
 /// The listings file: `--listings FILE` (relative to the repository root),
-/// else [`LISTINGS`]; and the word lists of `--ordinary-words FILE` (each
-/// may be given more than once), read as `marque serve --ordinary-words`
-/// reads them.
+/// else [`LISTINGS`]; and the word lists of `--ordinary-words FILE` (given
+/// once a file, relative to the root too), whose words are added as
+/// `marque serve --ordinary-words` adds its lists' words.
 fn args(mut args: impl Iterator<Item = String>) -> anyhow::Result<(String, Vec<String>)> {
     let usage =
         "usage: cargo run --example corpus [-- [--listings FILE] [--ordinary-words FILE]...]";
@@ -175,7 +175,8 @@ async fn main() -> anyhow::Result<()> {
         let texts = word_lists
             .iter()
             .map(|file| {
-                std::fs::read_to_string(file).with_context(|| format!("cannot read {file}"))
+                std::fs::read_to_string(root.join(file))
+                    .with_context(|| format!("cannot read {file}"))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         let texts: Vec<&str> = texts.iter().map(String::as_str).collect();

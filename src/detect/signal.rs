@@ -68,12 +68,20 @@ const SIGNAL_TERMS: &[&str] = &[
     "реплика",
     "реплики",
     "реплику",
+    "реплик",
+    "репликой",
+    "реплике",
+    "репликами",
+    "репликах",
     "레플리카",
     "replik",
     "スーパーコピー",
+    "スーパー コピー",
     "qualité miroir",
     "미러급",
     "ماستر كوبي",
+    "الماستر كوبي",
+    "ماستركوبي",
     "N級品",
     "kw super",
     "짝퉁",
@@ -185,6 +193,20 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
         "mirror quality",
         &[],
         &["polished", "polish", "finish", "finished"],
+    ),
+    (
+        "qualité miroir",
+        &["poli", "polie", "polis", "polies", "finition"],
+        &[
+            "poli",
+            "polie",
+            "polis",
+            "polies",
+            "polissage",
+            "finition",
+            "fini",
+            "finie",
+        ],
     ),
     ("尾单", &[], &["肩"]),
     ("尾單", &[], &["肩"]),
@@ -321,7 +343,7 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
             "austausch",
             "umtausch",
             "ersatz",
-            "比例",
+            "比例打印",
             "稀释",
             "稀釋",
         ],
@@ -391,7 +413,7 @@ fn has_kana(text: &str) -> bool {
 
 /// What `1:1` right before is one-to-one (`1:1 coaching`), also with one
 /// or two words between (`1:1 online consultation`, `1:1 virtual skin
-/// consultation`) ([`OTHER_SENSES`]); the first nineteen also right
+/// consultation`) ([`OTHER_SENSES`]); the first fifteen also right
 /// after it (`consultation 1:1`, `asesoría 1:1`: [`MEETINGS_BEFORE`]). Not words that are as often goods
 /// (`training shoes`, `knee support`) or a phrase's end before a copy's
 /// `1:1` (`call`).
@@ -406,13 +428,14 @@ const MEETINGS: &[&str] = &[
     "lesson",
     "lessons",
     "beratung",
-    // In other languages: Spanish, Italian, Korean (`1:1 문의`, a shop's
-    // one-to-one inquiry board), Chinese.
+    // In Spanish and Italian.
     "asesoria",
     "asesorias",
     "consulta",
     "consultas",
     "consulenza",
+    // In Korean (`1:1 문의`, a shop's one-to-one inquiry board) and
+    // Chinese: only after `1:1` (`欢迎咨询`, `가격 문의` end many texts).
     "상담",
     "문의",
     "咨询",
@@ -423,11 +446,16 @@ const MEETINGS: &[&str] = &[
     "onboarding",
 ];
 
+/// Signal terms that begin with a unit: after a number they are a measure
+/// (`2 kW super silent heater`, `1.5 kW super fast`), not Indonesian `KW
+/// super` (a copy's grade).
+const MEASURES: &[&str] = &["kw super"];
+
 /// How many words may stand between `1:1` and one of [`MEETINGS`] after it.
 const WORDS_BETWEEN_MAX: usize = 2;
 
 /// How many of [`MEETINGS`], first, count right before `1:1` too.
-const MEETINGS_BEFORE: usize = 19;
+const MEETINGS_BEFORE: usize = 15;
 
 /// What a mirror's grade right before makes a finish, not a copy
 /// (`mirror-grade polished`, `mirror grade stainless`); of these, only a
@@ -492,8 +520,9 @@ const BATTERY_BEFORE: &[&str] = &[
     "alkaline",
     "lithium",
     // The word for batteries (and `pieces`) in other languages: Spanish,
-    // Portuguese, Italian, French, German, Turkish, Vietnamese, Indonesian,
-    // Russian, Arabic, Chinese and Japanese, Thai.
+    // Portuguese, Italian, French, German, Turkish, Indonesian, Russian,
+    // Arabic, Chinese and Japanese, Thai (not Vietnamese `pin`, an English
+    // word before a grade: `lapel pin AAA`).
     "pila",
     "pilas",
     "pilha",
@@ -505,7 +534,6 @@ const BATTERY_BEFORE: &[&str] = &[
     "baterias",
     "adet",
     "pil",
-    "pin",
     "baterai",
     "батарейка",
     "батарейки",
@@ -930,6 +958,7 @@ impl TermSet {
                 before,
                 after,
                 after_a_word,
+                after_a_number: MEASURES.contains(term),
             });
             counted.push(graded);
             folded.push(f.as_str().to_owned());
@@ -984,6 +1013,9 @@ struct Senses {
     /// After it with one word between, not a grade (`1:1 skin
     /// consultation`, `1:1 Zoom tutoring`).
     after_a_word: Vec<String>,
+    /// Whether a number right before it makes it a measure ([`MEASURES`]:
+    /// `2 kW super silent`).
+    after_a_number: bool,
 }
 
 /// What makes a word of [`TEXT_SENSES`] something other than the goods,
@@ -1122,15 +1154,29 @@ pub(crate) fn signal_terms_in<N: NameSpan>(
 }
 
 /// What splits a Latin signal term into pieces inside a word ([`split_terms`]):
-/// a hyphen (ASCII, U+2010 or the non-breaking U+2011) or a dot.
+/// a hyphen or a dash of any width (ASCII, U+2010–U+2014, the minus sign,
+/// the small and full-width hyphen-minus), a dot (ASCII, full-width, a
+/// middle dot, a hyphenation point).
 fn is_splitter(c: char) -> bool {
-    matches!(c, '-' | '.' | '\u{2010}' | '\u{2011}')
+    matches!(
+        c,
+        '-' | '.' | '\u{2010}'
+            ..='\u{2014}'
+                | '\u{2212}'
+                | '\u{FE63}'
+                | '\u{FF0D}'
+                | '\u{FF0E}'
+                | '\u{B7}'
+                | '\u{2027}'
+    )
 }
 
-/// A letter of a word [`split_terms`] reads (CJK terms are found split by
-/// the obfuscation fold, which joins them whatever is between).
+/// A letter of a word [`split_terms`] reads, with its marks where they are
+/// written apart (`Re\u{301}-plique`). CJK terms are found split by the
+/// obfuscation fold, which joins them whatever is between.
 fn is_piece_letter(c: char) -> bool {
-    c.is_alphabetic() && !super::normalize::is_cjk(c)
+    (c.is_alphabetic() && !super::normalize::is_cjk(c))
+        || unicode_normalization::char::is_combining_mark(c)
 }
 
 /// Signal terms split into pieces of letters by a hyphen or a dot inside a
@@ -1166,8 +1212,20 @@ fn split_terms(text: &str, spans: &mut Vec<Range<usize>>) {
     let letter_before = |i: usize| text[..i].chars().next_back().is_some_and(is_piece_letter);
     let letter_at = |i: usize| text[i..].chars().next().is_some_and(is_piece_letter);
     let mut from = 0;
-    // `-`, `.`, and the first byte of U+2010 and U+2011.
-    while let Some(at) = memchr::memchr3(b'-', b'.', 0xE2, &bytes[from..]).map(|p| from + p) {
+    // Where a splitter may start: `-`, `.`, and the first byte of the
+    // others (U+2010…, U+FF0D…, U+B7); the next of each kind, found once.
+    let ascii = text.is_ascii();
+    let (mut next_wide, mut next_other) = (None, ascii.then_some(usize::MAX));
+    let mut candidate = |from: usize| {
+        let wide = next_at(&mut next_wide, bytes, from, |b| {
+            memchr::memchr3(b'-', b'.', 0xE2, b)
+        });
+        let other = next_at(&mut next_other, bytes, from, |b| {
+            memchr::memchr2(0xEF, 0xC2, b)
+        });
+        Some(wide.min(other)).filter(|&at| at != usize::MAX)
+    };
+    while let Some(at) = candidate(from) {
         let Some(c) = text[at..].chars().next().filter(|&c| is_splitter(c)) else {
             from = at + 1;
             continue;
@@ -1287,6 +1345,21 @@ fn split_terms(text: &str, spans: &mut Vec<Range<usize>>) {
         if dropped.get(inside).is_some_and(|d| d.start < span.end) {
             spans.push(span);
         }
+    }
+}
+
+/// The first byte at or after `from` of `bytes` that `find` finds
+/// (`usize::MAX` for none), remembered in `kept` for the calls after, while
+/// `from` has not passed it.
+fn next_at(
+    kept: &mut Option<usize>,
+    bytes: &[u8],
+    from: usize,
+    find: impl Fn(&[u8]) -> Option<usize>,
+) -> usize {
+    match *kept {
+        Some(at) if at >= from => at,
+        _ => *kept.insert(find(&bytes[from..]).map_or(usize::MAX, |p| from + p)),
     }
 }
 
@@ -1604,8 +1677,9 @@ fn other_sense<N: NameSpan>(
         before,
         after,
         after_a_word,
+        after_a_number,
     } = senses;
-    if before.is_empty() && after.is_empty() && !counted {
+    if before.is_empty() && after.is_empty() && !counted && !after_a_number {
         return false;
     }
     // Latin words and numbers match whole (`5 AAA`, not `X5 AAA`).
@@ -1625,11 +1699,26 @@ fn other_sense<N: NameSpan>(
             look_at(original, exact, at, &not_goods.looks)
         }
     };
+    // The original text between folded bytes `end` (where a word ends)
+    // and `start` (where the next begins), and whether it keeps them in
+    // one phrase: no sentence's or line's end between (`Free consultation.
+    // 1:1 copy`, `欢迎咨询\n1:1原版`).
+    let gap = |end: usize, start: usize| {
+        let from = end
+            .checked_sub(1)
+            .map_or(0, |e| exact.original_span(e..end).end);
+        let to = exact.original_span(start..start + 1).start;
+        original.get(from..to).unwrap_or("")
+    };
+    let one_phrase = |end: usize, start: usize| !gap(end, start).contains(ends_a_phrase);
+    // The word right before, whole (`2pcs`, not `X5`'s `5`).
+    let word_before = ahead.rsplit(' ').next().unwrap_or("");
+    let whole_before =
+        !word_before.is_empty() && exact.boundary_before(ahead.len() - word_before.len());
     let counts = || {
-        // The word right before, whole (`2pcs`, not `X5`'s `5`).
-        let word = ahead.rsplit(' ').next().unwrap_or("");
-        (!word.is_empty() && exact.boundary_before(ahead.len() - word.len()) && battery_count(word))
-            || counted_after(behind)
+        // Not the second number of a ratio (`1:1 AAA`).
+        let ratio = gap(0, ahead.len() - word_before.len()).ends_with([':', '∶', '：', '比']);
+        (whole_before && !ratio && battery_count(word_before)) || counted_after(behind)
     };
     // One or two words between the term and the word after it
     // (`1:1 virtual skin consultation`), none a grade nor part of a name
@@ -1644,6 +1733,7 @@ fn other_sense<N: NameSpan>(
             let span = exact.original_span(word_at..word_at + word.len());
             if word.is_empty()
                 || grades.iter().any(|g| g == word)
+                || matches!(word, "grade" | "grades" | "original" | "originals")
                 || names
                     .iter()
                     .any(|n| n.span_start() < span.end && span.start < n.span_end())
@@ -1654,21 +1744,24 @@ fn other_sense<N: NameSpan>(
             let from = text.len() - rest.len();
             if rest.starts_with(w) && exact.boundary_before(from + w.len()) {
                 // Words of one phrase, not a list's or a sentence's
-                // (`1:1 watch, free consultation`).
+                // (`1:1 watch, free consultation`): only spaces between.
                 let between = exact.original_span(at.end..from);
-                return original
-                    .get(between)
-                    .is_some_and(|b| b.chars().all(|c| c.is_alphanumeric() || c.is_whitespace()));
+                return original.get(between).is_some_and(|b| {
+                    b.chars()
+                        .all(|c| c.is_alphanumeric() || c == ' ' || c == '\u{a0}')
+                });
             }
         }
         false
     };
-    let sensed = before
+    let sensed = (before
         .iter()
         .any(|w| ends_with_phrase(exact, ahead, w, latin(w)))
-        || after.iter().any(|w| follows(w) && !a_look(w))
+        && one_phrase(ahead.len(), at.start))
+        || (after.iter().any(|w| follows(w) && !a_look(w)) && one_phrase(at.end, from))
         || after_a_word.iter().any(|w| follows_a_word(w))
-        || (counted && counts());
+        || (counted && counts())
+        || (*after_a_number && whole_before && word_before.bytes().all(|b| b.is_ascii_digit()));
     // A grade word decides, unless the sense's own word follows it
     // (`2 x AAA quality alkaline batteries`).
     sensed
@@ -1678,6 +1771,27 @@ fn other_sense<N: NameSpan>(
                 !after.iter().any(|a| rest.starts_with(a.as_str()))
             }
         })
+}
+
+/// Whether `c` ends a sentence or a line: what stands between a term and
+/// a word beside it must not, for that word to give it another sense.
+fn ends_a_phrase(c: char) -> bool {
+    matches!(
+        c,
+        '.' | '!'
+            | '?'
+            | ';'
+            | '。'
+            | '！'
+            | '？'
+            | '；'
+            | '…'
+            | '\n'
+            | '\r'
+            | '\u{85}'
+            | '\u{2028}'
+            | '\u{2029}'
+    )
 }
 
 /// Whether `before` (a prefix of the exact fold `exact`) ends with
@@ -1707,9 +1821,9 @@ const ALL_DETERMINERS: &[&str] = &["all", "every"];
 /// Orvanta). Exact-folded.
 const CJK_DETERMINERS: &[&str] = &["所有", "各款", "各种", "各種"];
 
-/// Words of newness that may stand between a Latin compatibility phrase,
-/// or a determiner after it, and the name (`for the new Orvanta X12`,
-/// `for latest Orvanta`): a model's generation, not a gift's receiver.
+/// Words of newness that may stand between a determiner after a Latin
+/// compatibility phrase and the name (`for the new Orvanta X12`, `for your
+/// latest Orvanta`): a model's generation, not a gift's receiver.
 const NEWNESS: &[&str] = &["new", "latest", "newest"];
 
 /// The longest of [`DETERMINERS`], [`ALL_DETERMINERS`] and [`NEWNESS`], in
@@ -1746,15 +1860,11 @@ pub(crate) fn compatibility_phrase_before(exact: &FoldedText, at: usize) -> bool
             *latin && !(all && phrase == "for") && ends_with_phrase(exact, rest, phrase, true)
         })
     };
-    // A word of newness right before the name, after the phrase or a
-    // determiner (`for latest Orvanta`, `for the new Orvanta`).
+    // A word of newness right before the name, after a determiner (`for
+    // the new Orvanta`, `for your latest Orvanta`; not right after the
+    // phrase: `trade in your phone for new Orvanta X12` sells the phone).
     let before = match last_word(before) {
-        Some((rest, word)) if NEWNESS.contains(&word) => {
-            if latin_phrase_ends(rest, false) {
-                return true;
-            }
-            rest
-        }
+        Some((rest, word)) if NEWNESS.contains(&word) => rest,
         _ => before,
     };
     // The last word before, if a determiner, and what comes before it.
@@ -1925,7 +2035,7 @@ mod tests {
     fn other_languages_name_batteries_warranties_ratios_and_meetings() {
         for text in [
             "Requiere 2 pilas AAA (no incluidas), usa 2 pilhas AAA, 2 batterie AAA",
-            "2 adet AAA pil ile çalışır, Dùng 2 pin AAA, 2 baterai AAA",
+            "2 adet AAA pil ile çalışır, 2 baterai AAA",
             "Работает от 2 батареек AAA, يعمل ببطاريتين AAA",
             "AAA 건전지 2개, 単4形乾電池（AAA）2本, ใช้ถ่าน AAA 2 ก้อน",
             "reemplazo 1:1, 1:1 Austausch, Sostituzione 1:1, troca 1:1, 1:1 Ersatz",
@@ -1940,6 +2050,43 @@ mod tests {
     }
 
     #[test]
+    fn another_sense_needs_its_word_in_the_same_phrase() {
+        for (text, signals) in [
+            // A sentence's or a line's end between the word and the term.
+            ("Free consultation. 1:1 copy", &["1:1"][..]),
+            ("有意者欢迎咨询\n1:1原版开模", &["1:1"]),
+            ("가격 문의\n1:1 정품급", &["1:1"]),
+            ("Consulta. 1:1 calidad", &["1:1"]),
+            ("Grade 1:1 watch\nFree consultation", &["1:1"]),
+            ("Grade 1:1 watch\tfree consultation", &["1:1"]),
+            ("1:1 top grade consultation", &["1:1"]),
+            ("1:1 original watch session", &["1:1"]),
+            // A ratio's second number counts no batteries.
+            ("1:1 AAA consultation", &["AAA"]),
+            ("replacement 1:1 AAA", &["AAA"]),
+            // Copy-speak: a mould's proportion, a pin's grade.
+            ("正品1:1比例开模", &["1:1"]),
+            ("Aurelle enamel pin AAA", &["AAA"]),
+            // A unit after a number.
+            ("KW super quality", &["KW super"]),
+            (
+                "finition qualité miroir, qualité miroir",
+                &["qualité miroir"],
+            ),
+        ] {
+            assert_eq!(found(text), signals, "{text}");
+        }
+        for text in [
+            "Mixing ratio: 1:1, 按1:1比例打印",
+            "Coachlight 2 kW Super Silent heater, 1.5 kW super quiet, 2kW Super",
+            "finition polie qualité miroir, qualité miroir polie",
+            "consultation 1:1, 1:1 상담",
+        ] {
+            assert!(found(text).is_empty(), "{text}: {:?}", found(text));
+        }
+    }
+
+    #[test]
     fn terms_in_other_languages_are_signals() {
         assert_eq!(
             found("реплика люкс, 레플리카, Hochwertige Replik, スーパーコピー N級品です"),
@@ -1948,6 +2095,10 @@ mod tests {
         assert_eq!(
             found("qualité miroir, 미러급, ماستر كوبي, KW super, 짝퉁 SA급"),
             ["qualité miroir", "미러급", "ماستر كوبي", "KW super", "짝퉁"]
+        );
+        assert_eq!(
+            found("репликой, スーパー コピー, الماستر كوبي"),
+            ["репликой", "スーパー コピー", "الماستر كوبي"]
         );
         // Whole words only, as the other Latin and Cyrillic terms.
         assert!(found("репликация данных, Replikat, kw superior").is_empty());
@@ -2147,9 +2298,9 @@ mod tests {
             ("适用於各種奧凡塔", 15, true),
             ("送所有奥凡塔", 9, false),
             ("charger for the new orvanta", 20, true),
-            ("charger for latest orvanta", 19, true),
+            ("charger for latest orvanta", 19, false),
             ("case for your newest orvanta", 21, true),
-            ("gift for new orvanta", 13, true),
+            ("trade in for new orvanta", 17, false),
             ("gift for her new orvanta", 17, false),
             ("brand new orvanta", 10, false),
             ("the new orvanta", 8, false),
@@ -2286,6 +2437,11 @@ mod tests {
             ("R-e-p-lica", &["R-e-p-lica"]),
             ("Ré-plique, ré-plica", &["Ré-plique", "ré-plica"]),
             ("re\u{2011}plica, Co\u{2010}py super", &["re\u{2011}plica"]),
+            (
+                "fa\u{2013}ke, rep\u{FF0D}lica, du\u{B7}pe",
+                &["fa\u{2013}ke", "rep\u{FF0D}lica", "du\u{B7}pe"],
+            ),
+            ("Re\u{301}-plique", &["Re\u{301}-plique"]),
             (
                 "Super Co\u{2011}py, fa\u{2011}ke fur",
                 &["Super Co\u{2011}py"],
