@@ -97,6 +97,8 @@ pub struct Rendered {
     pub text: String,
     /// For each byte of `text`, the bytes of the original that drew it.
     origin: Vec<(u32, u32)>,
+    /// The original's length.
+    len: usize,
 }
 
 impl Rendered {
@@ -105,16 +107,18 @@ impl Rendered {
     /// of the last's (a character reference whole).
     #[must_use]
     pub fn original_span(&self, span: Range<usize>) -> Range<usize> {
-        let (Some(first), Some(last)) = (
-            self.origin.get(span.start),
-            span.end.checked_sub(1).and_then(|e| self.origin.get(e)),
-        ) else {
-            return span;
-        };
+        // Where rendered byte `at` begins in the original (its end: the
+        // original's end).
+        let at = |at: usize| self.origin.get(at).map_or(self.len, |o| o.0 as usize);
         if span.is_empty() {
-            return first.0 as usize..first.0 as usize;
+            return at(span.start)..at(span.start);
         }
-        first.0 as usize..last.1 as usize
+        let end = span
+            .end
+            .checked_sub(1)
+            .and_then(|e| self.origin.get(e))
+            .map_or(self.len, |o| o.1 as usize);
+        at(span.start)..end
     }
 }
 
@@ -199,6 +203,7 @@ pub fn render(text: &str) -> Option<Rendered> {
         let rendered = out.get_or_insert_with(|| Rendered {
             text: String::with_capacity(text.len()),
             origin: Vec::with_capacity(text.len()),
+            len: text.len(),
         });
         // The text before, as it is.
         rendered.text.push_str(&text[copied..at]);
@@ -238,7 +243,47 @@ fn offset(i: usize) -> u32 {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        /// Any text renders without a panic, and every span of the
+        /// rendered text on its character boundaries maps to one on the
+        /// original's, in order.
+        #[test]
+        fn spans_map_to_character_boundaries(
+            parts in proptest::collection::vec(
+                prop_oneof![
+                    Just("<b>".to_owned()),
+                    Just("</p>".to_owned()),
+                    Just("&amp;".to_owned()),
+                    Just("&#233;".to_owned()),
+                    Just("<!--x-->".to_owned()),
+                    Just("<".to_owned()),
+                    Just("&".to_owned()),
+                    "\\PC{0,4}",
+                ],
+                0..12,
+            ),
+            cuts in proptest::collection::vec(any::<prop::sample::Index>(), 2),
+        ) {
+            let text = parts.concat();
+            let Some(rendered) = render(&text) else {
+                return Ok(());
+            };
+            let bounds: Vec<usize> = rendered
+                .text
+                .char_indices()
+                .map(|(i, _)| i)
+                .chain([rendered.text.len()])
+                .collect();
+            let (a, b) = (cuts[0].get(&bounds), cuts[1].get(&bounds));
+            let span = rendered.original_span(*a.min(b)..*a.max(b));
+            prop_assert!(span.start <= span.end && span.end <= text.len());
+            prop_assert!(text.is_char_boundary(span.start) && text.is_char_boundary(span.end));
+        }
+    }
 
     fn shown(text: &str) -> String {
         render(text).map_or_else(|| text.to_owned(), |r| r.text)
