@@ -168,6 +168,10 @@ const NEGATING_WORDS: &[&str] = &["anti"];
 ///   `session` (and after them) one-to-one, also with a word between
 ///   (`1:1 online consultation`: [`MEETINGS`]); `一比一开孔` and `1比1开孔`
 ///   too, and in traditional characters;
+/// - `AAA` beside `cup` or after `size(s)` is a bra's cup size (`Sizes
+///   AAA–B`, `AAA cup`), as after `width` a shoe's;
+/// - French `dupe` after `pas` or a form of `être` is to be fooled (`ne
+///   soyez pas dupe des contrefaçons`);
 /// - French `réplique` after `sans` is an idiom (without reply), before
 ///   `sismique` an aftershock;
 /// - `counterfeit` before `protection`, `detection` or `detector` is what
@@ -188,6 +192,7 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
     ("AAAA", GEMS, GEMS),
     ("AAA", &["width"], &["width", "narrow"]),
     ("AAAA", &["width"], &["width", "narrow"]),
+    ("AAA", &["cup", "cups", "size", "sizes"], &["cup", "cups"]),
     ("mirror grade", &[], MIRROR_FINISH),
     (
         "mirror quality",
@@ -349,6 +354,11 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
         ],
     ),
     ("replique", &["sans"], &["sismique", "sismiques"]),
+    (
+        "dupe",
+        &["pas", "etre", "soyez", "sois", "suis", "sommes", "etes"],
+        &[],
+    ),
     ("repliques", &["sans"], &["sismique", "sismiques"]),
     (
         "一比一",
@@ -2045,6 +2055,9 @@ mod tests {
         ] {
             assert!(found(text).is_empty(), "{text}: {:?}", found(text));
         }
+        assert!(found("Bra, Sizes AAA–B, Cup sizes AAA, AA, A; AAA cup").is_empty());
+        assert!(found("Ne soyez pas dupe des contrefaçons, il ne faut pas être dupe").is_empty());
+        assert_eq!(found("Size AAA quality, a dupe bag"), ["AAA", "dupe"]);
         // A grade word after `1:1` decides.
         assert_eq!(found("replacement 1:1 copy"), ["1:1"]);
     }
