@@ -423,10 +423,10 @@ fn has_kana(text: &str) -> bool {
 
 /// What `1:1` right before is one-to-one (`1:1 coaching`), also with one
 /// or two words between (`1:1 online consultation`, `1:1 virtual skin
-/// consultation`) ([`OTHER_SENSES`]); the first fifteen also right
-/// after it (`consultation 1:1`, `asesoría 1:1`: [`MEETINGS_BEFORE`]). Not words that are as often goods
-/// (`training shoes`, `knee support`) or a phrase's end before a copy's
-/// `1:1` (`call`).
+/// consultation`) ([`OTHER_SENSES`]); the first fifteen also right after
+/// it (`consultation 1:1`, `asesoría 1:1`: [`MEETINGS_BEFORE`]). Not words
+/// that are as often goods (`training shoes`, `knee support`) or a
+/// phrase's end before a copy's `1:1` (`call`).
 const MEETINGS: &[&str] = &[
     "consultation",
     "consultations",
