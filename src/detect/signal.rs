@@ -1185,6 +1185,9 @@ fn is_splitter(c: char) -> bool {
 /// written apart (`Re\u{301}-plique`). CJK terms are found split by the
 /// obfuscation fold, which joins them whatever is between.
 fn is_piece_letter(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphabetic();
+    }
     (c.is_alphabetic() && !super::normalize::is_cjk(c))
         || unicode_normalization::char::is_combining_mark(c)
 }
