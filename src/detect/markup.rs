@@ -133,7 +133,10 @@ enum Markup {
     Text(String, usize),
 }
 
-fn markup_at(text: &str, at: usize) -> Option<Markup> {
+/// The markup at byte `at` of `text`, if any. `unclosed` is where a
+/// comment was found to have no end: none after it has one either (a text
+/// of many `<!--` is searched once, not once each).
+fn markup_at(text: &str, at: usize, unclosed: &mut usize) -> Option<Markup> {
     let rest = &text[at..];
     if rest.starts_with("&") {
         let end = rest.as_bytes()[..rest.len().min(REFERENCE_MAX)]
@@ -154,7 +157,13 @@ fn markup_at(text: &str, at: usize) -> Option<Markup> {
         };
     }
     if let Some(comment) = rest.strip_prefix("<!--") {
-        let end = comment.find("-->")?;
+        if at >= *unclosed {
+            return None;
+        }
+        let Some(end) = comment.find("-->") else {
+            *unclosed = at;
+            return None;
+        };
         return Some(Markup::Nothing(at + 4 + end + 3));
     }
     let bytes = rest.as_bytes();
@@ -195,9 +204,10 @@ pub fn render(text: &str) -> Option<Rendered> {
     // Bytes of `text` copied up to here.
     let mut copied = 0;
     let mut from = 0;
+    let mut unclosed = usize::MAX;
     while let Some(at) = memchr::memchr2(b'<', b'&', &bytes[from..]).map(|p| from + p) {
         from = at + 1;
-        let Some(markup) = markup_at(text, at) else {
+        let Some(markup) = markup_at(text, at, &mut unclosed) else {
             continue;
         };
         let rendered = out.get_or_insert_with(|| Rendered {
@@ -318,6 +328,14 @@ mod tests {
         ] {
             assert!(render(text).is_none(), "{text}");
         }
+    }
+
+    #[test]
+    fn many_unclosed_comments_and_tags_are_text() {
+        let text = "<!--<b".repeat(10_000);
+        assert!(render(&text).is_none());
+        let rendered = render(&format!("{text}<b>x")).expect("a tag at the end");
+        assert_eq!(rendered.text, format!("{text}x"));
     }
 
     #[test]
