@@ -360,20 +360,8 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
         &[],
     ),
     ("repliques", &["sans"], &["sismique", "sismiques"]),
-    (
-        "一比一",
-        &[],
-        &[
-            "开孔", "比例", "换新", "開孔", "換新", "稀释", "稀釋", "兑水",
-        ],
-    ),
-    (
-        "1比1",
-        &[],
-        &[
-            "开孔", "比例", "换新", "開孔", "換新", "稀释", "稀釋", "兑水",
-        ],
-    ),
+    ("一比一", &[], CHINESE_ONE_TO_ONE_AFTER),
+    ("1比1", &[], CHINESE_ONE_TO_ONE_AFTER),
     (
         "counterfeit",
         &[],
@@ -387,6 +375,13 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
             "money",
         ],
     ),
+];
+
+/// Words right after `一比一` or `1比1` that make it a proportion, a fit or
+/// a warranty (`一比一开孔`, `一比一稀释`, `一比一换新`), in simplified and
+/// traditional characters.
+const CHINESE_ONE_TO_ONE_AFTER: &[&str] = &[
+    "开孔", "比例", "换新", "開孔", "換新", "稀释", "稀釋", "兑水",
 ];
 
 /// CJK signal terms that are also Japanese words, the Japanese ones where
@@ -775,6 +770,11 @@ const GRADE_WORDS: &[&str] = &[
     "originals",
 ];
 
+/// [`GRADE_WORDS`] that do not make a term with another sense a copy's
+/// grade (`2 AAA Grade A batteries`), though they are no word between
+/// `1:1` and a meeting either (`1:1 top grade consultation`).
+const LOOSE_GRADE_WORDS: &[&str] = &["grade", "grades", "original", "originals"];
+
 /// Whether the ratio at `span` of `text` stands in a list of aspect ratios
 /// ([`ASPECT_RATIOS`]), beside one with at most a separator between
 /// (`4:3 / 1:1 / 16:9`, `1:1, 3:2`): a camera's or a screen's, not a copy's
@@ -993,7 +993,7 @@ impl TermSet {
             counted,
             grades: GRADE_WORDS
                 .iter()
-                .filter(|w| !matches!(**w, "grade" | "grades" | "original" | "originals"))
+                .filter(|w| !LOOSE_GRADE_WORDS.contains(w))
                 .map(|w| fold(w))
                 .collect(),
             negating: NEGATING_WORDS.iter().map(|w| fold(w)).collect(),
@@ -1746,7 +1746,7 @@ fn other_sense<N: NameSpan>(
             let span = exact.original_span(word_at..word_at + word.len());
             if word.is_empty()
                 || grades.iter().any(|g| g == word)
-                || matches!(word, "grade" | "grades" | "original" | "originals")
+                || LOOSE_GRADE_WORDS.contains(&word)
                 || names
                     .iter()
                     .any(|n| n.span_start() < span.end && span.start < n.span_end())
