@@ -145,7 +145,9 @@ const NEGATING_WORDS: &[&str] = &["anti"];
 ///   is a battery size; before `games`, `titles` or `gaming` a budget
 ///   class; beside a gemstone (`AAA tanzanite`, `opal grade AAA`) the
 ///   stone's grade; beside `width` (`Width AAA`, `AAA narrow`) a shoe's
-///   width;
+///   width; before `hockey`, `baseball`, `team(s)`, `league` or `travel
+///   team(s)`, or after `tier` or a youth age group (`bantam`), a level
+///   of sport;
 /// - `mirror grade` before `polished`, `finish`, `steel`… is a finish, and
 ///   so is `mirror quality` before `polished` or `finish`;
 /// - `尾单` before `肩` is `单肩` (one-shoulder) after `尾` (`鱼尾单肩`,
@@ -164,7 +166,7 @@ const NEGATING_WORDS: &[&str] = &["anti"];
 ///   `proportion` (French `mélanger`, German `mischen`, `Mischverhältnis`,
 ///   Spanish `mezclar`, `proporción`, Italian `rapporto`), a proportion (and
 ///   beside an aspect ratio an aspect ratio: [`among_other_ratios`]),
-///   before `cutouts` a case's fit, before `consultation`, `coaching` or
+///   before `cutouts` or `fit` a case's or a screen protector's fit, before `consultation`, `coaching` or
 ///   `session` (and after them) one-to-one, also with a word between
 ///   (`1:1 online consultation`: [`MEETINGS`]); `一比一开孔` and `1比1开孔`
 ///   too, and in traditional characters;
@@ -193,6 +195,7 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
     ("AAA", &["width"], &["width", "narrow"]),
     ("AAAA", &["width"], &["width", "narrow"]),
     ("AAA", &["cup", "cups", "size", "sizes"], &["cup", "cups"]),
+    ("AAA", SPORTS_LEVEL_BEFORE, SPORTS_LEVEL_AFTER),
     ("mirror grade", &[], MIRROR_FINISH),
     (
         "mirror quality",
@@ -338,6 +341,7 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
             "magnification",
             "cutout",
             "cutouts",
+            "fit",
             "开孔",
             "開孔",
             "remplacement",
@@ -526,8 +530,8 @@ const BATTERY_BEFORE: &[&str] = &[
     "lithium",
     // The word for batteries (and `pieces`) in other languages: Spanish,
     // Portuguese, Italian, French, German, Turkish, Indonesian, Russian,
-    // Arabic, Chinese and Japanese, Thai (not Vietnamese `pin`, an English
-    // word before a grade: `lapel pin AAA`).
+    // Arabic, Chinese and Japanese, Thai (Vietnamese `pin` only after a
+    // count: [`COUNTED_BATTERY_WORDS`]).
     "pila",
     "pilas",
     "pilha",
@@ -552,6 +556,37 @@ const BATTERY_BEFORE: &[&str] = &[
     "电池",
     "電池",
     "ถ่าน",
+];
+
+/// Words for batteries that are also ordinary words: right before `AAA`
+/// they make it a battery size only after a count ([`battery_count`]):
+/// Vietnamese `pin` (`2 pin AAA`), the English `pin` of `lapel pin AAA`.
+const COUNTED_BATTERY_WORDS: &[&str] = &["pin"];
+
+/// Words right before `AAA` that make it a level of youth or minor-league
+/// sport (`Bantam AAA`, `Tier AAA`): the age groups of youth
+/// hockey, and `tier`.
+const SPORTS_LEVEL_BEFORE: &[&str] = &[
+    "tier", "youth", "minor", "bantam", "midget", "peewee", "squirt", "atom",
+];
+
+/// Words right after `AAA` that make it a level of sport (`AAA travel
+/// teams`, `AAA hockey`, Triple-A `AAA baseball`). Not `travel` alone
+/// (`AAA travel bag` is a copy's grade).
+const SPORTS_LEVEL_AFTER: &[&str] = &[
+    "travel team",
+    "travel teams",
+    "travel hockey",
+    "travel baseball",
+    "team",
+    "teams",
+    "hockey",
+    "baseball",
+    "softball",
+    "league",
+    "leagues",
+    "tournament",
+    "tournaments",
 ];
 
 /// Words right after `AAA` or `AAAA` that make it a battery size (or, for
@@ -1731,7 +1766,18 @@ fn other_sense<N: NameSpan>(
     let counts = || {
         // Not the second number of a ratio (`1:1 AAA`).
         let ratio = gap(0, ahead.len() - word_before.len()).ends_with([':', '∶', '：', '比']);
-        (whole_before && !ratio && battery_count(word_before)) || counted_after(behind)
+        // A word for batteries that is also an ordinary word, after a
+        // count (`2 pin AAA`, not `lapel pin AAA`).
+        let counted_word = COUNTED_BATTERY_WORDS.contains(&word_before) && {
+            let rest = ahead[..ahead.len() - word_before.len()].trim_end_matches(' ');
+            let count = rest.rsplit(' ').next().unwrap_or("");
+            !count.is_empty()
+                && exact.boundary_before(rest.len() - count.len())
+                && battery_count(count)
+        };
+        (whole_before && !ratio && battery_count(word_before))
+            || (whole_before && counted_word)
+            || counted_after(behind)
     };
     // One or two words between the term and the word after it
     // (`1:1 virtual skin consultation`), none a grade nor part of a name
@@ -2190,6 +2236,13 @@ mod tests {
         assert_eq!(found("Watch AAA 2024"), ["AAA"]);
         assert_eq!(found("Phone X5 AAA"), ["AAA"]);
         assert_eq!(found("AAA diamond ring"), ["AAA"]);
+        // Vietnamese batteries after a count, not an English pin.
+        assert!(found("Dùng 2 pin AAA (không kèm theo)").is_empty());
+        assert_eq!(found("lapel pin AAA"), ["AAA"]);
+        assert_eq!(found("2 pin AAA replica"), ["AAA", "replica"]);
+        // A bag for travel, not a travel team.
+        assert_eq!(found("AAA travel bag"), ["AAA"]);
+        assert_eq!(found("AAA Quality hockey jersey"), ["AAA"]);
     }
 
     #[test]
@@ -2199,7 +2252,8 @@ mod tests {
             "fake tanning mousse, fake-lash look",
             "imitation crocodile grain leather, imitation snakeskin trim",
             "mix 1:1 with developer, mixing ratio 1:1, dilute 1:1 with water",
-            "1:1 magnification, 12 months 1:1 warranty, 1:1 cutouts",
+            "1:1 magnification, 12 months 1:1 warranty, 1:1 cutouts, 1:1 fit",
+            "stick for AAA travel teams, AAA hockey, Bantam AAA, AAA baseball league",
             "一比一开孔 全包",
             "NFC chip for counterfeit protection, counterfeit detector pen",
             "高仿生硅胶耳塞套, 退货请附原单",
