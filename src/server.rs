@@ -35,9 +35,18 @@ use crate::{
     tls::ReloadingTls,
 };
 
-/// The encoded descriptor set of the Marque protos, served by reflection.
+/// The encoded descriptor set reflection serves on the API port: the
+/// Marque protos, and google.rpc's error details (so reflection clients can
+/// decode field violations) and the health protocol, each file under its
+/// canonical name (`google/rpc/status.proto`, as `marque/v1/check.proto`
+/// imports it), so that every symbol has one file.
 pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/marque_descriptor.bin"));
+
+/// The encoded descriptor set of the health protocol alone
+/// (`grpc/health/v1/health.proto`), served by the admin port's reflection.
+pub const HEALTH_FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/health_descriptor.bin"));
 
 /// The services whose health is reported, besides the overall `""`.
 pub const SERVICES: [&str; 4] = [
@@ -368,18 +377,10 @@ impl Server {
             .map(|tls| AbortOnDrop(tokio::spawn(tls.watch(options.tls_reload_every))));
         let reflection_v1 = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-            // google.rpc error details, so reflection clients can decode field
-            // violations (grpcurl, buf curl).
-            .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
             .build_v1()
             .context("cannot build reflection v1")?;
         let reflection_v1alpha = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-            // google.rpc error details, so reflection clients can decode field
-            // violations (grpcurl, buf curl).
-            .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
             .build_v1alpha()
             .context("cannot build reflection v1alpha")?;
         let (cut_tx, cut_rx) = tokio::sync::watch::channel(false);
@@ -611,10 +612,10 @@ async fn serve_admin(
     // can ask it by name here too.
     let app = match (
         tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(HEALTH_FILE_DESCRIPTOR_SET)
             .build_v1(),
         tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(HEALTH_FILE_DESCRIPTOR_SET)
             .build_v1alpha(),
     ) {
         (Ok(v1), Ok(v1alpha)) => app

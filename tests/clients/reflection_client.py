@@ -11,7 +11,9 @@ regions CN and FR.
 It lists the services through reflection (v1alpha, the only version
 grpcio-reflection's descriptor database speaks), builds the CheckService
 message classes from the reflected descriptors, calls CheckSeller with and
-without the key, and checks health with the grpc_health.v1 stub. It prints a
+without the key, decodes an error's field violations with the reflected
+google.rpc types (and then still builds the contract's types), and checks
+health with the grpc_health.v1 stub. It prints a
 JSON summary on stdout and exits 1 when any expectation fails (2 on a usage
 error).
 """
@@ -133,7 +135,42 @@ def main(argv):
                 f"CheckSeller without a key: {error.code().name}, not UNAUTHENTICATED",
             )
 
-        # 6. Health, with the stock grpc_health.v1 stub and no key.
+        # 6. An error's details, decoded as a generic client does: a fresh
+        # pool looks up google.rpc.Status first (the trailer's type), then
+        # the details' BadRequest; the contract's types must still build in
+        # that pool (each symbol in one file: check.proto imports
+        # google/rpc/status.proto, the file that defines Status).
+        details_pool = descriptor_pool.DescriptorPool(ProtoReflectionDescriptorDatabase(channel))
+        status_type = details_pool.FindMessageTypeByName("google.rpc.Status")
+        summary["status_file"] = status_type.file.name
+        expect(
+            status_type.file.name == "google/rpc/status.proto",
+            f"google.rpc.Status is served from {status_type.file.name}",
+        )
+        try:
+            call(auth, **dict(request, region="XX"))
+            failures.append("CheckSeller(region XX) succeeded")
+        except grpc.RpcError as error:
+            trailer = dict(error.trailing_metadata() or ()).get("grpc-status-details-bin")
+            expect(trailer is not None, "CheckSeller(region XX): no status details")
+            status = message_factory.GetMessageClass(status_type).FromString(trailer or b"")
+            bad_request = message_factory.GetMessageClass(
+                details_pool.FindMessageTypeByName("google.rpc.BadRequest")
+            )()
+            unpacked = any(detail.Unpack(bad_request) for detail in status.details)
+            fields = [v.field for v in bad_request.field_violations]
+            summary["invalid_call"] = {"error": error.code().name, "fields": fields}
+            expect(
+                error.code() == grpc.StatusCode.INVALID_ARGUMENT and unpacked and fields,
+                "CheckSeller(region XX): no INVALID_ARGUMENT with field violations",
+            )
+        for symbol in ["marque.v1.CheckService", "marque.v1.BatchCheckResult", "grpc.health.v1.Health"]:
+            try:
+                details_pool.FindFileContainingSymbol(symbol)
+            except Exception as error:  # noqa: BLE001 - the pool's errors vary by version
+                failures.append(f"after google.rpc.Status, {symbol} does not build: {error}")
+
+        # 7. Health, with the stock grpc_health.v1 stub and no key.
         health = health_pb2_grpc.HealthStub(channel)
         summary["health"] = {}
         for service in ["", "marque.v1.CheckService"]:

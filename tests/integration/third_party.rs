@@ -214,6 +214,18 @@ async fn python_grpcio_calls_through_reflection() {
     for service in ["", "marque.v1.CheckService"] {
         assert_eq!(summary["health"][service], json!("SERVING"), "{run_ok}");
     }
+    // An error's details decode with the reflected google.rpc types, served
+    // from the file the contract imports, and the contract still builds.
+    assert_eq!(
+        summary["status_file"],
+        json!("google/rpc/status.proto"),
+        "{run_ok}"
+    );
+    assert_eq!(
+        summary["invalid_call"],
+        json!({"error": "INVALID_ARGUMENT", "fields": ["region"]}),
+        "{run_ok}"
+    );
 
     // The script does fail: platform-q has no authorization of seller-p1, so
     // its expectation `authorized: true` is not met.
