@@ -362,6 +362,14 @@ fn authorization_spec(
     let regions = regions(&a.regions, &f("regions"), v);
     let valid_from = optional_timestamp(a.valid_from.as_ref(), &f("valid_from"), v);
     let valid_until = optional_timestamp(a.valid_until.as_ref(), &f("valid_until"), v);
+    // A window given whole is checked with the other fields, so that every
+    // mistake of a request (or of an import's rows) is named at once; one
+    // that starts now is checked when written.
+    if let Some(from) = valid_from
+        && let Some(mistake) = crate::snapshot::window_mistake(from, valid_until)
+    {
+        v.add(f("valid_until"), mistake);
+    }
     let reference = text(&a.reference, 0, 200, &f("reference"), v);
     Some(AuthorizationSpec {
         platform: platform?,
@@ -453,6 +461,26 @@ impl RegistryApi {
             .registry
             .write(actor(caller), write_meta(request_id, fingerprint), commands)
             .await?)
+    }
+
+    /// The resource a patch wrote, with the write's revision; or, when the
+    /// patch changed nothing and so wrote nothing, the resource as it is
+    /// (`current`, read by `name`), with the revision it was read at (a
+    /// retry may come after other changes to it; the resource and the
+    /// revision answered agree).
+    async fn written_or_current<T>(
+        &self,
+        committed: &Committed,
+        pick: impl Fn(&Resource) -> Option<T>,
+        current: impl FnOnce(&Snapshot) -> Option<T>,
+        name: impl FnOnce() -> String,
+    ) -> ApiResult<(T, Revision)> {
+        if !committed.changes.is_empty() {
+            return Ok((written(committed, pick)?, committed.revision));
+        }
+        let snapshot = self.registry.snapshot_at_least(committed.revision).await?;
+        let resource = current(&snapshot).ok_or_else(|| ApiError::NotFound(name()))?;
+        Ok((resource, snapshot.revision()))
     }
 
     async fn get_caller(
@@ -753,24 +781,17 @@ impl RegistryApi {
                 }],
             )
             .await?;
-        // A patch that changed nothing wrote nothing: the brand as it is,
-        // with the revision it was read at (a retry may come after other
-        // changes to it; the brand and the revision answered agree).
-        let (brand, revision) = match written(&committed, |r| match r {
-            Resource::Brand(b) => Some(b.clone()),
-            _ => None,
-        }) {
-            Ok(brand) => (brand, committed.revision),
-            Err(_) if committed.changes.is_empty() => {
-                let snapshot = self.registry.snapshot_at_least(committed.revision).await?;
-                let brand = snapshot
-                    .brand(id.as_str())
-                    .cloned()
-                    .ok_or_else(|| ApiError::NotFound(format!("brands/{id}")))?;
-                (brand, snapshot.revision())
-            }
-            Err(e) => return Err(e),
-        };
+        let (brand, revision) = self
+            .written_or_current(
+                &committed,
+                |r| match r {
+                    Resource::Brand(b) => Some(b.clone()),
+                    _ => None,
+                },
+                |snapshot| snapshot.brand(id.as_str()).cloned(),
+                || format!("brands/{id}"),
+            )
+            .await?;
         Ok(pb::UpdateBrandResponse {
             brand: Some(convert::brand(&brand)),
             revision,
@@ -972,19 +993,26 @@ impl RegistryApi {
         let (brand, id) = v.done(name)?;
         self.owned_brand(&caller, &brand).await?;
         let command = Command::UpdateTrademark {
-            brand,
-            id,
+            brand: brand.clone(),
+            id: id.clone(),
             patch,
             etag,
         };
         let committed = self.write(&caller, &req.request_id, fp, &[command]).await?;
-        let trademark = written(&committed, |r| match r {
-            Resource::Trademark(t) => Some(t.clone()),
-            _ => None,
-        })?;
+        let (trademark, revision) = self
+            .written_or_current(
+                &committed,
+                |r| match r {
+                    Resource::Trademark(t) => Some(t.clone()),
+                    _ => None,
+                },
+                |snapshot| snapshot.trademark(&brand, &id).cloned(),
+                || format!("brands/{brand}/trademarks/{id}"),
+            )
+            .await?;
         Ok(pb::UpdateTrademarkResponse {
             trademark: Some(convert::trademark(&trademark)),
-            revision: committed.revision,
+            revision,
         })
     }
 
@@ -1257,19 +1285,26 @@ impl RegistryApi {
         let (brand, id) = v.done(name)?;
         self.owned_brand(&caller, &brand).await?;
         let command = Command::UpdateAuthorization {
-            brand,
-            id,
+            brand: brand.clone(),
+            id: id.clone(),
             patch,
             etag,
         };
         let committed = self.write(&caller, &req.request_id, fp, &[command]).await?;
-        let authorization = written(&committed, |r| match r {
-            Resource::Authorization(a) => Some(a.clone()),
-            _ => None,
-        })?;
+        let (authorization, revision) = self
+            .written_or_current(
+                &committed,
+                |r| match r {
+                    Resource::Authorization(a) => Some(a.clone()),
+                    _ => None,
+                },
+                |snapshot| snapshot.authorization(&brand, &id),
+                || format!("brands/{brand}/authorizations/{id}"),
+            )
+            .await?;
         Ok(pb::UpdateAuthorizationResponse {
             authorization: Some(convert::authorization(&authorization)),
-            revision: committed.revision,
+            revision,
         })
     }
 

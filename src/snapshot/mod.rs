@@ -642,6 +642,15 @@ impl Snapshot {
                     current.update_revision,
                 )?;
                 let next = patch_trademark(current, patch, revision)?;
+                // A patch that changes nothing writes nothing, as for a
+                // brand: the etag stays.
+                let unchanged = Trademark {
+                    update_revision: current.update_revision,
+                    ..next.clone()
+                };
+                if unchanged == **current {
+                    return Ok(Vec::new());
+                }
                 Ok(vec![changed(
                     Resource::Trademark(current.clone()),
                     Resource::Trademark(Arc::new(next)),
@@ -726,6 +735,16 @@ impl Snapshot {
                 }
                 let next = patch_authorization(&current, patch, revision, now);
                 check_window(&next, "authorization")?;
+                // A patch that changes nothing writes nothing, as for a
+                // brand: the etag and the update time stay.
+                let unchanged = Authorization {
+                    update_time: current.update_time,
+                    update_revision: current.update_revision,
+                    ..next.clone()
+                };
+                if unchanged == *current {
+                    return Ok(Vec::new());
+                }
                 Ok(vec![changed(
                     Resource::Authorization(current.clone()),
                     Resource::Authorization(Arc::new(next)),
@@ -1383,19 +1402,25 @@ fn check_dates(t: &Trademark) -> Result<(), PlanError> {
 }
 
 fn check_window(a: &Authorization, field: &str) -> Result<(), PlanError> {
-    if let Some(until) = a.valid_until
-        && until <= a.valid_from
-    {
-        return Err(PlanError::Invalid(vec![(
+    match window_mistake(a.valid_from, a.valid_until) {
+        Some(mistake) => Err(PlanError::Invalid(vec![(
             format!("{field}.valid_until"),
-            format!(
-                "valid_until {} must be after valid_from {}",
-                rfc3339(until),
-                rfc3339(a.valid_from)
-            ),
-        )]));
+            mistake,
+        )])),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// Why an authorization valid from `from` until `until` is no window, if it
+/// is not: the end must come after the start.
+pub fn window_mistake(from: Timestamp, until: Option<Timestamp>) -> Option<String> {
+    until.filter(|&until| until <= from).map(|until| {
+        format!(
+            "valid_until {} must be after valid_from {}",
+            rfc3339(until),
+            rfc3339(from)
+        )
+    })
 }
 
 fn new_authorization(

@@ -2151,6 +2151,128 @@ async fn an_update_that_changes_nothing_keeps_the_etag() {
     assert_ne!(renamed.brand.expect("brand").etag, before.etag);
 }
 
+/// A trademark or an authorization patched to what it already has writes
+/// nothing either, as a brand: same revision, same etag and update time,
+/// no change for Watch or the audit, and another editor holding the etag
+/// is not sent back for it.
+#[tokio::test]
+async fn a_trademark_or_authorization_update_that_changes_nothing_writes_nothing() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let trademark = owner
+        .list_trademarks(pb::ListTrademarksRequest {
+            parent: "brands/alpha".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("list trademarks")
+        .into_inner()
+        .trademarks
+        .remove(0);
+    let authorization = owner
+        .list_authorizations(pb::ListAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("list authorizations")
+        .into_inner()
+        .authorizations
+        .into_iter()
+        .find(|a| a.status == pb::AuthorizationStatus::Active as i32)
+        .expect("an active authorization");
+    let mask = |paths: &[&str]| {
+        Some(prost_types::FieldMask {
+            paths: paths.iter().map(|p| p.to_string()).collect(),
+        })
+    };
+    let before = revision(&server).await;
+
+    let same = owner
+        .update_trademark(pb::UpdateTrademarkRequest {
+            trademark: Some(trademark.clone()),
+            update_mask: mask(&["mark_text", "nice_classes", "status", "expiry_date"]),
+            request_id: String::new(),
+        })
+        .await
+        .expect("a no-op trademark update")
+        .into_inner();
+    assert_eq!(same.revision, before);
+    assert_eq!(same.trademark.as_ref(), Some(&trademark));
+
+    let same = owner
+        .update_authorization(pb::UpdateAuthorizationRequest {
+            authorization: Some(authorization.clone()),
+            update_mask: mask(&["nice_classes", "regions", "reference", "status"]),
+            request_id: String::new(),
+        })
+        .await
+        .expect("a no-op authorization update")
+        .into_inner();
+    assert_eq!(same.revision, before);
+    assert_eq!(same.authorization.as_ref(), Some(&authorization));
+    assert_eq!(revision(&server).await, before, "nothing written");
+
+    // The etags still hold for real changes.
+    let changed = owner
+        .update_trademark(pb::UpdateTrademarkRequest {
+            trademark: Some(pb::Trademark {
+                mark_text: format!("{} NEW", trademark.mark_text),
+                ..trademark.clone()
+            }),
+            update_mask: mask(&["mark_text"]),
+            request_id: String::new(),
+        })
+        .await
+        .expect("a change with the unchanged etag")
+        .into_inner();
+    assert!(changed.revision > before);
+    assert_ne!(changed.trademark.expect("trademark").etag, trademark.etag);
+    let changed = owner
+        .update_authorization(pb::UpdateAuthorizationRequest {
+            authorization: Some(pb::Authorization {
+                reference: "a new contract".into(),
+                ..authorization.clone()
+            }),
+            update_mask: mask(&["reference"]),
+            request_id: String::new(),
+        })
+        .await
+        .expect("a change with the unchanged etag")
+        .into_inner();
+    assert_ne!(
+        changed.authorization.expect("authorization").etag,
+        authorization.etag
+    );
+}
+
+/// Every mistake of an import's rows is named at once, an inverted validity
+/// window among them.
+#[tokio::test]
+async fn an_import_names_an_inverted_window_beside_other_mistakes() {
+    let server = TestServer::start().await;
+    let before = revision(&server).await;
+    let at = |seconds| Some(prost_types::Timestamp { seconds, nanos: 0 });
+    let status = server
+        .registry_as(Who::OwnerA)
+        .import_authorizations(tokio_stream::iter(vec![pb::ImportAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            rows: vec![
+                row("members/platform-p", "w-0", &["NOPE"]),
+                pb::Authorization {
+                    valid_from: at(1_900_000_000),
+                    valid_until: at(1_800_000_000),
+                    ..row("members/platform-p", "w-1", &["FR"])
+                },
+            ],
+            request_id: String::new(),
+        }]))
+        .await
+        .expect_err("a bad region and an inverted window");
+    assert_violations(&status, &["rows[0].regions[0]", "rows[1].valid_until"]);
+    assert_eq!(revision(&server).await, before, "nothing written");
+}
+
 /// `*` in an update mask means every field, and only alone.
 #[tokio::test]
 async fn a_star_in_an_update_mask_stands_alone() {
