@@ -30,7 +30,7 @@ use tonic::{Code, Status};
 use tracing::Instrument;
 
 use crate::{
-    model::{Authorization, Brand, MemberKind, Resource, ResourceId, Slug},
+    model::{Actor, Authorization, Brand, MemberKind, Resource, ResourceId, Slug},
     registry::Registry,
 };
 
@@ -308,6 +308,16 @@ pub fn may_watch(
             MemberKind::BrandOwner => owner_of(&a.brand).is_some_and(|o| o == caller.member),
         },
     }
+}
+
+/// Whether `caller` may see how `actor` made a write it may see (Watch, the
+/// audit): the API key it used and its request id. The operator and the
+/// member itself may; another member sees who made it (`actor`), not how:
+/// a member's keys are the operator's business (ListApiKeys), and its
+/// request ids its own.
+pub fn may_see_how_written(caller: &Caller, actor: &Actor) -> bool {
+    caller.kind == MemberKind::Operator
+        || matches!(actor, Actor::Member { member, .. } if *member == caller.member)
 }
 
 /// Which brands' history a caller may audit.
@@ -1343,6 +1353,42 @@ fn outcome_level(code: Code) -> tracing::Level {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Who sees how a write was made (its key and request id): the
+    /// operator and the member itself, by caller kind and actor.
+    #[test]
+    fn how_a_write_was_made_is_the_operators_and_the_writers() {
+        let slug = |s: &str| Slug::parse(s).expect("slug");
+        let caller = |member: &str, kind| Caller {
+            member: slug(member),
+            kind,
+            key: None,
+        };
+        let by = |member: &str| Actor::Member {
+            member: slug(member),
+            key: Some(ResourceId::parse("k1").expect("id")),
+        };
+        let operator = caller("op", MemberKind::Operator);
+        let owner = caller("owner-a", MemberKind::BrandOwner);
+        let platform = caller("shop", MemberKind::Platform);
+        for (caller, actor, sees) in [
+            (&operator, by("owner-a"), true),
+            (&operator, Actor::System, true),
+            (&owner, by("owner-a"), true),
+            (&owner, by("owner-b"), false),
+            (&owner, by("op"), false),
+            (&owner, Actor::System, false),
+            (&platform, by("shop"), true),
+            (&platform, by("owner-a"), false),
+            (&platform, Actor::System, false),
+        ] {
+            assert_eq!(
+                may_see_how_written(caller, &actor),
+                sees,
+                "{caller:?} {actor:?}"
+            );
+        }
+    }
 
     #[test]
     fn the_bearer_scheme_is_matched_without_regard_to_case() {

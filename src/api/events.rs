@@ -282,10 +282,21 @@ impl WatchFilter {
         event: &ChangeEvent,
         from: usize,
     ) -> Option<(pb::ChangeEvent, Option<usize>)> {
-        convert::change_event_part(event, from, convert::MAX_PART_BYTES, |resource| {
+        let part = convert::change_event_part(event, from, convert::MAX_PART_BYTES, |resource| {
             self.keeps(snapshot, resource)
-        })
+        });
+        part.map(|(part, next)| (how_written(&self.caller, event, part), next))
     }
+}
+
+/// `part` of `event` as `caller` may see it: without the API key and the
+/// request id of another member's write ([`auth::may_see_how_written`]).
+fn how_written(caller: &Caller, event: &ChangeEvent, mut part: pb::ChangeEvent) -> pb::ChangeEvent {
+    if !auth::may_see_how_written(caller, &event.actor) {
+        part.api_key.clear();
+        part.request_id.clear();
+    }
+    part
 }
 
 type Sender = mpsc::Sender<Result<pb::WatchResponse, Status>>;
@@ -747,6 +758,7 @@ impl AuditApi {
                         scope.covers(r)
                     })
                 {
+                    let part = how_written(&caller, event, part);
                     // As field 1 of the page: its key, its length, the part.
                     let size = prost::encoding::message::encoded_len(1, &part);
                     if parts.len() == limit

@@ -139,6 +139,73 @@ async fn each_caller_watches_only_what_it_may_see() {
     }
 }
 
+/// Every caller that sees a write sees who made it; only the operator and
+/// the member itself see the API key it used and its request id.
+#[tokio::test]
+async fn another_members_keys_and_request_ids_are_not_watched() {
+    let server = TestServer::start().await;
+    let mut streams = Vec::new();
+    for who in [Who::Operator, Who::OwnerA, Who::OwnerB, Who::PlatformP] {
+        let stream = watch_client(&server, who)
+            .watch(pb::WatchRequest::default())
+            .await
+            .expect("watch")
+            .into_inner();
+        streams.push((who, stream));
+    }
+    // A public write (a brand's): every member sees it.
+    let head = server
+        .registry_as(Who::OwnerA)
+        .update_brand(pb::UpdateBrandRequest {
+            brand: Some(pb::Brand {
+                name: "brands/alpha".into(),
+                display_name: "Alpha Maison".into(),
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["display_name".into()],
+            }),
+            request_id: "req-renamed".into(),
+        })
+        .await
+        .expect("rename")
+        .into_inner()
+        .revision;
+    for (who, stream) in &mut streams {
+        let events = events_until(stream, head).await;
+        let event = events
+            .iter()
+            .find(|e| e.revision == head)
+            .unwrap_or_else(|| panic!("{who:?} sees the write: {events:?}"));
+        assert_eq!(event.actor, "members/owner-a", "{who:?}");
+        let sees_how = matches!(who, Who::Operator | Who::OwnerA);
+        assert_eq!(!event.api_key.is_empty(), sees_how, "{who:?}: {event:?}");
+        assert_eq!(
+            event.request_id,
+            if sees_how { "req-renamed" } else { "" },
+            "{who:?}"
+        );
+    }
+    // The audit trail the same way.
+    for who in [Who::Operator, Who::OwnerA] {
+        let page = audit_client(&server, who)
+            .list_audit_events(pb::ListAuditEventsRequest {
+                brand: "brands/alpha".into(),
+                ..Default::default()
+            })
+            .await
+            .expect("audit")
+            .into_inner();
+        let event = page
+            .events
+            .iter()
+            .find(|e| e.revision == head)
+            .expect("the write audited");
+        assert_eq!(event.request_id, "req-renamed", "{who:?}");
+        assert!(!event.api_key.is_empty(), "{who:?}");
+    }
+}
+
 #[tokio::test]
 async fn watch_filters_resumes_and_checkpoints() {
     let mut start = Start::fixture();
