@@ -6,6 +6,7 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status};
 
 use super::{ApiError, ApiResult, caller, convert, parse_brand_name, validate::Violations};
+use crate::model::quote;
 use crate::{
     auth, listing,
     logo::LogoHash,
@@ -451,7 +452,10 @@ fn explain(
     platform: &crate::model::Slug,
 ) -> (pb::SellerCheckReason, String) {
     use pb::SellerCheckReason as R;
-    let who = format!("seller {:?} on members/{platform}", req.seller_account);
+    let who = format!(
+        "seller {} on members/{platform}",
+        quote(&req.seller_account)
+    );
     match verdict {
         SellerVerdict::Authorized => (
             R::Authorized,

@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use tonic::{Code, Request, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
+use crate::model::quote;
 use crate::{
     auth::{Caller, Denied},
     model::{ResourceId, Slug},
@@ -389,7 +390,10 @@ pub fn parse_member_name(name: &str, field: &str, v: &mut validate::Violations) 
         None => {
             v.add(
                 field,
-                format!("{name:?} is not a member name (`members/{{member}}`)"),
+                format!(
+                    "{} is not a member name (`members/{{member}}`)",
+                    quote(name)
+                ),
             );
             None
         }
@@ -406,7 +410,7 @@ pub fn parse_brand_name(name: &str, field: &str, v: &mut validate::Violations) -
         None => {
             v.add(
                 field,
-                format!("{name:?} is not a brand name (`brands/{{brand}}`)"),
+                format!("{} is not a brand name (`brands/{{brand}}`)", quote(name)),
             );
             None
         }
@@ -432,7 +436,10 @@ pub fn parse_child_name(
         _ => {
             v.add(
                 field,
-                format!("{name:?} is not a name of the form `{parent}/{{id}}/{collection}/{{id}}`"),
+                format!(
+                    "{} is not a name of the form `{parent}/{{id}}/{collection}/{{id}}`",
+                    quote(name)
+                ),
             );
             None
         }

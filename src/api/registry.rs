@@ -11,6 +11,7 @@ use super::{
     ApiError, ApiResult, Fingerprint, MemberSlots, caller, convert, fingerprint, page_size,
     parse_brand_name, parse_child_name, parse_member_name, validate::Violations, write_meta,
 };
+use crate::model::quote;
 use crate::{
     auth::{self, Caller},
     detect::normalize::fold_exact,
@@ -197,7 +198,7 @@ fn etag(value: &str, field: &str, v: &mut Violations) -> Option<Revision> {
         Err(_) => {
             v.add(
                 field,
-                format!("{value:?} is not an etag this service issued"),
+                format!("{} is not an etag this service issued", quote(value)),
             );
             None
         }
@@ -218,7 +219,10 @@ fn brand_name_key(value: &str, field: &str, v: &mut Violations) -> Option<String
     if key.is_empty() && !value.is_empty() {
         v.add(
             field,
-            format!("{value:?} has no letter or digit: it could never match a listing"),
+            format!(
+                "{} has no letter or digit: it could never match a listing",
+                quote(value)
+            ),
         );
         return None;
     }
@@ -259,7 +263,7 @@ fn aliases(values: &[String], field: &str, v: &mut Violations) -> Vec<String> {
         if let Some(first) = seen.insert(key, i) {
             v.add(
                 alias_field,
-                format!("{alias:?} repeats {field}[{first}] once normalized"),
+                format!("{} repeats {field}[{first}] once normalized", quote(alias)),
             );
         }
     }
@@ -414,7 +418,8 @@ fn field_mask(
             v.add(
                 "update_mask",
                 format!(
-                    "{path:?} cannot be changed; allowed: {}",
+                    "{} cannot be changed; allowed: {}",
+                    quote(path),
                     allowed.join(", ")
                 ),
             );
@@ -1556,8 +1561,9 @@ impl RegistryApi {
                         found.add(
                             format!("{field}.seller_account"),
                             format!(
-                                "seller {:?} on members/{} is already in rows[{first}]",
-                                spec.seller_account, spec.platform
+                                "seller {} on members/{} is already in rows[{first}]",
+                                quote(&spec.seller_account),
+                                spec.platform
                             ),
                         );
                     }

@@ -19,13 +19,45 @@ use std::sync::Arc;
 /// error message; longer values are cut and marked with `…`.
 const QUOTE_MAX_CHARS: usize = 64;
 
-/// Quotes `value` for an error message: Rust string syntax (so control
-/// characters are escaped), cut after [`QUOTE_MAX_CHARS`] characters.
-fn quote(value: &str) -> String {
-    match value.char_indices().nth(QUOTE_MAX_CHARS) {
-        Some((cut, _)) => format!("{:?}…", value.get(..cut).unwrap_or_default()),
-        None => format!("{value:?}"),
+/// Quotes `value` for an error message as a JSON string, so that it can be
+/// pasted back into a request (grpcurl's `-d`): `"`, `\\` and control
+/// characters escaped, and so is every character that shows nothing or
+/// draws over its neighbour (a zero-width space is `\u200b`, not an
+/// invisible character in the message), as `\uXXXX` (two for a character
+/// beyond the BMP, as JSON writes it). Cut after [`QUOTE_MAX_CHARS`]
+/// characters, marked with `…`.
+pub fn quote(value: &str) -> String {
+    use std::fmt::Write;
+    let (shown, cut) = match value.char_indices().nth(QUOTE_MAX_CHARS) {
+        Some((cut, _)) => (value.get(..cut).unwrap_or_default(), true),
+        None => (value, false),
+    };
+    let mut quoted = String::with_capacity(shown.len() + 2);
+    quoted.push('"');
+    for c in shown.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            '\n' => quoted.push_str("\\n"),
+            '\r' => quoted.push_str("\\r"),
+            '\t' => quoted.push_str("\\t"),
+            // What Rust's own quoting escapes (control, format and
+            // unassigned characters, whitespace but the space, combining
+            // marks), in JSON's syntax.
+            c if c != '\'' && c.escape_debug().len() > 1 => {
+                let mut units = [0; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    let _ = write!(quoted, "\\u{unit:04x}");
+                }
+            }
+            c => quoted.push(c),
+        }
     }
+    quoted.push('"');
+    if cut {
+        quoted.push('…');
+    }
+    quoted
 }
 
 /// `"1 character"`, `"2 characters"`.
@@ -771,7 +803,7 @@ impl Slug {
     ///
     /// If `value` breaks any rule of [`Slug`]; the message names the value
     /// and the rule, e.g. `"Acme" is not a valid slug: must contain only
-    /// lowercase letters a-z, digits 0-9 and hyphens, found 'A'`.
+    /// lowercase letters a-z, digits 0-9 and hyphens, found "A"`.
     pub fn parse(value: &str) -> Result<Slug, String> {
         Self::check(value)
             .map_err(|rule| format!("{} is not a valid slug: {rule}", quote(value)))?;
@@ -793,7 +825,8 @@ impl Slug {
             .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
         {
             return Err(format!(
-                "must contain only lowercase letters a-z, digits 0-9 and hyphens, found {bad:?}"
+                "must contain only lowercase letters a-z, digits 0-9 and hyphens, found {}",
+                quote(bad.encode_utf8(&mut [0; 4]))
             ));
         }
         if !value.starts_with(|c: char| c.is_ascii_lowercase()) {
@@ -982,6 +1015,38 @@ pub fn bounded_text(value: &str, min_chars: usize, max_chars: usize) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A quoted value reads back as JSON (grpcurl's `-d`) to the value, and
+    /// shows what does not show itself as an escape.
+    #[test]
+    fn quoted_values_are_json_strings_that_show_the_invisible() {
+        assert_eq!(quote("Vel\u{200b}lano"), r#""Vel\u200blano""#);
+        assert_eq!(quote("a\"b\\c\n"), r#""a\"b\\c\n""#);
+        assert_eq!(quote("\u{e0001}x"), r#""\udb40\udc01x""#);
+        assert_eq!(quote("奥瑞尔 it's 👜"), "\"奥瑞尔 it's 👜\"");
+        for value in [
+            "Vel\u{200b}lano",
+            "tab\tand\u{7}bell",
+            "\u{202e}reversed\u{2066}",
+            "e\u{301} \u{e000} \u{e0001} \u{ad}",
+            "quote \" and \\",
+        ] {
+            let quoted = quote(value);
+            assert_eq!(
+                serde_json::from_str::<String>(&quoted).expect("JSON"),
+                value,
+                "{quoted}"
+            );
+            assert!(
+                quoted
+                    .chars()
+                    .all(|c| c == ' ' || !c.is_whitespace() && !c.is_control()),
+                "{quoted}"
+            );
+        }
+        let long = "x".repeat(100);
+        assert_eq!(quote(&long), format!("\"{}\"…", "x".repeat(64)));
+    }
     use std::collections::{BTreeSet, HashSet};
 
     #[test]
@@ -1456,23 +1521,23 @@ mod tests {
             (too_long.as_str(), "must be 2 to 63 characters, got 64"),
             (
                 "Acme",
-                "must contain only lowercase letters a-z, digits 0-9 and hyphens, found 'A'",
+                "must contain only lowercase letters a-z, digits 0-9 and hyphens, found \"A\"",
             ),
             (
                 "acme_sports",
-                "must contain only lowercase letters a-z, digits 0-9 and hyphens, found '_'",
+                "must contain only lowercase letters a-z, digits 0-9 and hyphens, found \"_\"",
             ),
             (
                 "acme sports",
-                "must contain only lowercase letters a-z, digits 0-9 and hyphens, found ' '",
+                "must contain only lowercase letters a-z, digits 0-9 and hyphens, found \" \"",
             ),
             (
                 "café",
-                "must contain only lowercase letters a-z, digits 0-9 and hyphens, found 'é'",
+                "must contain only lowercase letters a-z, digits 0-9 and hyphens, found \"é\"",
             ),
             (
                 "ab\n",
-                "must contain only lowercase letters a-z, digits 0-9 and hyphens, found '\\n'",
+                "must contain only lowercase letters a-z, digits 0-9 and hyphens, found \"\\n\"",
             ),
             ("1acme", "must start with a letter"),
             ("-acme", "must start with a letter"),
@@ -1488,7 +1553,7 @@ mod tests {
         assert_eq!(
             Slug::parse("Acme").unwrap_err(),
             "\"Acme\" is not a valid slug: must contain only lowercase letters a-z, \
-             digits 0-9 and hyphens, found 'A'"
+             digits 0-9 and hyphens, found \"A\""
         );
     }
 
@@ -1497,7 +1562,7 @@ mod tests {
         // 32 two-byte characters: 64 bytes but 32 characters, so the length
         // passes and the character rule is what rejects it.
         let err = Slug::parse(&"é".repeat(32)).unwrap_err();
-        assert!(err.ends_with("found 'é'"), "{err}");
+        assert!(err.ends_with("found \"é\""), "{err}");
     }
 
     #[test]

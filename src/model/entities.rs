@@ -8,6 +8,7 @@ use std::sync::Arc;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
+use super::quote;
 use super::{Date, NiceClassSet, Office, Region, Revision, Slug, Timestamp};
 use crate::logo::LogoHash;
 
@@ -45,7 +46,7 @@ impl ResourceId {
         if ok {
             Ok(Self(value.into()))
         } else {
-            Err(format!("{value:?} is not a valid resource id"))
+            Err(format!("{} is not a valid resource id", quote(value)))
         }
     }
 
@@ -140,8 +141,8 @@ impl Member {
     pub fn check_id(id: &Slug) -> Result<(), String> {
         if Self::RESERVED_IDS.contains(&id.as_str()) {
             Err(format!(
-                "{:?} is reserved: it names the server's own changes in the audit trail",
-                id.as_str()
+                "{} is reserved: it names the server's own changes in the audit trail",
+                quote(id.as_str())
             ))
         } else {
             Ok(())

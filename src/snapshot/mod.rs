@@ -38,6 +38,7 @@ pub use detection::Detection;
 use detection::DetectionState;
 use scopes::Scopes;
 
+use crate::model::quote;
 use crate::model::{
     ApiKey, Authorization, AuthorizationPatch, AuthorizationSpec, AuthorizationStatus, Brand,
     BrandStatus, Change, ChangeEvent, Command, Logo, Member, MemberKind, NiceClass, Office, Region,
@@ -441,8 +442,8 @@ impl Snapshot {
             } => {
                 if self.members.contains_key(id) {
                     return Err(PlanError::AlreadyExists(format!(
-                        "member {:?} already exists",
-                        id.as_str()
+                        "member {} already exists",
+                        quote(id.as_str())
                     )));
                 }
                 let member = Member {
@@ -463,8 +464,8 @@ impl Snapshot {
                 self.member_or_not_found(member)?;
                 if self.key_owners.contains_key(id) {
                     return Err(PlanError::AlreadyExists(format!(
-                        "api key {:?} already exists",
-                        id.as_str()
+                        "api key {} already exists",
+                        quote(id.as_str())
                     )));
                 }
                 let key = ApiKey {
@@ -512,14 +513,15 @@ impl Snapshot {
             } => {
                 if self.brands.contains_key(id) {
                     return Err(PlanError::AlreadyExists(format!(
-                        "brand {:?} already exists",
-                        id.as_str()
+                        "brand {} already exists",
+                        quote(id.as_str())
                     )));
                 }
                 let member = self.member_or_not_found(owner)?;
                 if member.kind != MemberKind::BrandOwner {
                     return Err(PlanError::FailedPrecondition(format!(
-                        "member {owner:?} is not a brand owner"
+                        "member {} is not a brand owner",
+                        quote(owner.as_str())
                     )));
                 }
                 let names = std::iter::once(("brand.display_name".to_owned(), display_name)).chain(
@@ -707,8 +709,10 @@ impl Snapshot {
                     self.live_authorization(brand, &spec.platform, &spec.seller_account)
                 {
                     return Err(PlanError::AlreadyExists(format!(
-                        "seller {:?} on members/{} already has authorization brands/{brand}/authorizations/{}; update it instead",
-                        spec.seller_account, spec.platform, live.id
+                        "seller {} on members/{} already has authorization brands/{brand}/authorizations/{}; update it instead",
+                        quote(&spec.seller_account),
+                        spec.platform,
+                        live.id
                     )));
                 }
                 let auth = new_authorization(brand, id, spec, revision, now);
@@ -787,8 +791,9 @@ impl Snapshot {
                         violations.push((
                             format!("{field}.seller_account"),
                             format!(
-                                "seller {:?} on members/{} is already in rows[{first}]",
-                                spec.seller_account, spec.platform
+                                "seller {} on members/{} is already in rows[{first}]",
+                                quote(&spec.seller_account),
+                                spec.platform
                             ),
                         ));
                         continue;
@@ -909,7 +914,8 @@ impl Snapshot {
                 taken.push((
                     field,
                     format!(
-                        "{name:?} is a name of brands/{}, which another member owns",
+                        "{} is a name of brands/{}, which another member owns",
+                        quote(name),
                         other.id
                     ),
                 ));
@@ -1353,12 +1359,20 @@ fn aliases_differ_from_display_name(
         if display_name_alone {
             (
                 "brand.display_name".to_owned(),
-                format!("{display_name:?} repeats the alias {alias:?} once normalized"),
+                format!(
+                    "{} repeats the alias {} once normalized",
+                    quote(display_name),
+                    quote(alias)
+                ),
             )
         } else {
             (
                 format!("brand.aliases[{i}]"),
-                format!("{alias:?} repeats the display name {display_name:?} once normalized"),
+                format!(
+                    "{} repeats the display name {} once normalized",
+                    quote(alias),
+                    quote(display_name)
+                ),
             )
         }
     });

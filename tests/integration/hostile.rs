@@ -217,6 +217,31 @@ async fn import_left_open(
     .map(tonic::Response::into_inner)
 }
 
+/// An error quotes what it refuses as a JSON string, so it can be pasted
+/// back into a request (grpcurl's `-d`), invisible characters escaped.
+#[tokio::test]
+async fn refused_values_are_quoted_as_json_strings() {
+    let server = TestServer::start().await;
+    let status = server
+        .registry_as(Who::OwnerA)
+        .get_brand(pb::GetBrandRequest {
+            name: "brands/al\u{200b}pha\u{202e}".into(),
+            min_revision: 0,
+        })
+        .await
+        .expect_err("an invisible character in a name");
+    let violations = common::field_violations(&status);
+    assert_eq!(violations.len(), 1, "{violations:?}");
+    let quoted = r#""al\u200bpha\u202e""#;
+    assert!(violations[0].1.starts_with(quoted), "{violations:?}");
+    assert!(
+        violations[0].1.ends_with(r#"found "\u200b""#),
+        "{violations:?}"
+    );
+    let value: String = serde_json::from_str(quoted).expect("JSON");
+    assert_eq!(value, "al\u{200b}pha\u{202e}");
+}
+
 #[tokio::test]
 async fn an_import_is_refused_at_its_first_message() {
     let server = TestServer::start().await;
