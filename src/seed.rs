@@ -22,8 +22,8 @@ use crate::{
     detect::{BrandEntry, BrandIndex, LOGO_STRONG_DISTANCE, normalize::fold_exact},
     logo,
     model::{
-        AuthorizationSpec, Command, LogoSource, Member, MemberKind, NiceClassSet, Office, Region,
-        ResourceId, Slug, Timestamp, TrademarkKind, TrademarkSpec, TrademarkStatus,
+        AuthorizationSpec, Command, Designation, LogoSource, Member, MemberKind, NiceClassSet,
+        Office, Region, ResourceId, Slug, Timestamp, TrademarkKind, TrademarkSpec, TrademarkStatus,
         codes::bounded_text, parse_registration_number,
     },
     snapshot::aliases_repeating_display_name,
@@ -390,10 +390,12 @@ fn brand_commands(
     for (t, tm) in b.trademarks.iter().enumerate() {
         let at = format!("{at}.trademarks[{t}]");
         let office = Office::parse(&tm.office).map_err(|e| anyhow::anyhow!("{at}.office: {e}"))?;
-        // `EM`, `BX` and `OA` stand for their member states, as in the API.
+        // `EM` is the EU as one, `BX` and `OA` stand for their member
+        // states, as in the API.
         let designated = region_list(
             &tm.designated_countries,
             &format!("{at}.designated_countries"),
+            Designation::parse,
             true,
         )?;
         let territories = office
@@ -515,25 +517,30 @@ fn brand_commands(
 }
 
 fn regions(values: &[String], at: &str) -> anyhow::Result<Vec<Region>> {
-    region_list(values, at, false)
+    region_list(values, at, Region::parse, false)
 }
 
-/// Regions, each once; with `groups`, `EM`, `BX` and `OA` stand for their
-/// member states ([`Office::designated_members`]).
-fn region_list(values: &[String], at: &str, groups: bool) -> anyhow::Result<Vec<Region>> {
+/// Regions (or designations), each once, sorted; with `groups`, `BX` and
+/// `OA` stand for their member states ([`Office::designated_members`]).
+fn region_list<T>(
+    values: &[String],
+    at: &str,
+    parse: fn(&str) -> Result<T, String>,
+    groups: bool,
+) -> anyhow::Result<Vec<T>>
+where
+    T: Copy + Ord + From<Region> + std::fmt::Display,
+{
     let mut out = Vec::new();
-    let mut members: Vec<Region> = Vec::new();
+    let mut members: Vec<T> = Vec::new();
     for (i, v) in values.iter().enumerate() {
         if let Some(group) = Office::designated_members(v).filter(|_| groups) {
-            members.extend_from_slice(group);
+            members.extend(group.iter().map(|&member| T::from(member)));
             continue;
         }
-        let region = Region::parse(v).map_err(|e| anyhow::anyhow!("{at}[{i}]: {e}"))?;
-        anyhow::ensure!(
-            !out.contains(&region),
-            "{at}[{i}]: {region} is listed twice"
-        );
-        out.push(region);
+        let entry = parse(v).map_err(|e| anyhow::anyhow!("{at}[{i}]: {e}"))?;
+        anyhow::ensure!(!out.contains(&entry), "{at}[{i}]: {entry} is listed twice");
+        out.push(entry);
     }
     out.extend(members);
     out.sort();
@@ -656,16 +663,25 @@ mod tests {
              status = \"registered\"\ndesignated_countries = [\"JP\", \"EM\"]\n"
         );
         let seed = Seed::parse(&text, Path::new(".")).expect("seed");
-        let territories = seed
+        let spec = seed
             .commands()
             .expect("commands")
             .iter()
             .find_map(|c| match c {
-                Command::AddTrademark { spec, .. } => Some(spec.territories.clone()),
+                Command::AddTrademark { spec, .. } => Some(spec),
                 _ => None,
             })
             .expect("a trademark");
-        assert_eq!(territories.len(), 28, "{territories:?}");
+        assert_eq!(spec.territories.len(), 28, "{spec:?}");
+        // The EU stays one designation: an EU trade mark, not 27 national
+        // ones.
+        assert_eq!(
+            spec.designated_countries,
+            [
+                Designation::EuropeanUnion,
+                Designation::Country(Region::parse("JP").expect("JP"))
+            ]
+        );
     }
 
     #[test]

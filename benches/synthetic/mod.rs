@@ -26,9 +26,9 @@ use marque::detect::BrandEntry;
 use marque::listing::Listing;
 use marque::logo::LogoHash;
 use marque::model::{
-    Authorization, AuthorizationStatus, Brand, BrandStatus, Date, Logo, Member, MemberKind,
-    NiceClass, NiceClassSet, Office, Region, Resource, ResourceId, Revision, Slug, Timestamp,
-    Trademark, TrademarkKind, TrademarkStatus,
+    Authorization, AuthorizationStatus, Brand, BrandStatus, Date, Designation, Logo, Member,
+    MemberKind, NiceClass, NiceClassSet, Office, Region, Resource, ResourceId, Revision, Slug,
+    Timestamp, Trademark, TrademarkKind, TrademarkStatus,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -650,6 +650,8 @@ pub fn resources(brands: &[BrandEntry], sizes: Sizes) -> Registry {
                 ),
                 _ => (Office::Benelux, Vec::new()),
             };
+            let designated: Vec<Designation> =
+                designated.into_iter().map(Designation::from).collect();
             let territories = office.territories(&designated).expect("valid territories");
             let mut classes: Vec<u8> = FAMILIES[family].to_vec();
             if rng.gen_bool(0.2) {

@@ -195,7 +195,7 @@ pub fn trademark(t: &Trademark) -> pb::Trademark {
         designated_countries: t
             .designated_countries
             .iter()
-            .map(|r| r.as_str().to_string())
+            .map(|d| d.as_str().to_string())
             .collect(),
         territories: t
             .covered_territories()

@@ -17,9 +17,9 @@ use crate::{
     detect::normalize::fold_exact,
     logo,
     model::{
-        Actor, AuthorizationPatch, AuthorizationSpec, Brand, BrandPatch, Command, LogoSource,
-        Member, NiceClass, NiceClassSet, Office, Region, Resource, ResourceId, Revision, Slug,
-        TrademarkPatch, TrademarkSpec,
+        Actor, AuthorizationPatch, AuthorizationSpec, Brand, BrandPatch, Command, Designation,
+        LogoSource, Member, NiceClass, NiceClassSet, Office, Region, Resource, ResourceId,
+        Revision, Slug, TrademarkPatch, TrademarkSpec,
         codes::{bounded_text, printable_identifier},
         parse_registration_number,
     },
@@ -270,20 +270,31 @@ fn aliases(values: &[String], field: &str, v: &mut Violations) -> Vec<String> {
     values.to_vec()
 }
 
-/// A trademark's designated countries: [`regions`], where `EM`, `BX` and
-/// `OA` (Madrid designates those offices as one each) stand for their
-/// member states ([`Office::designated_members`]), merged with the rest.
-fn designations(values: &[String], field: &str, v: &mut Violations) -> Vec<Region> {
-    region_list(values, field, v, true)
+/// A trademark's designations ([`Designation`]): countries, and `EM` for
+/// the EU designated as one, which is kept as such; `BX` and `OA` (Madrid
+/// designates those as one each too) stand for their member states
+/// ([`Office::designated_members`]), merged with the rest.
+fn designations(values: &[String], field: &str, v: &mut Violations) -> Vec<Designation> {
+    region_list(values, field, v, Designation::parse, true)
 }
 
 fn regions(values: &[String], field: &str, v: &mut Violations) -> Vec<Region> {
-    region_list(values, field, v, false)
+    region_list(values, field, v, Region::parse, false)
 }
 
-/// Regions, each once, with a violation for each bad entry (`regions[3]`);
-/// with `groups`, `EM`, `BX` and `OA` stand for their member states.
-fn region_list(values: &[String], field: &str, v: &mut Violations, groups: bool) -> Vec<Region> {
+/// Regions (or designations), each once, sorted, with a violation for each
+/// bad entry (`regions[3]`); with `groups`, `BX` and `OA` stand for their
+/// member states.
+fn region_list<T>(
+    values: &[String],
+    field: &str,
+    v: &mut Violations,
+    parse: fn(&str) -> Result<T, String>,
+    groups: bool,
+) -> Vec<T>
+where
+    T: Copy + Ord + From<Region> + std::fmt::Display,
+{
     if values.len() > MAX_REGIONS {
         v.add(
             field,
@@ -291,18 +302,18 @@ fn region_list(values: &[String], field: &str, v: &mut Violations, groups: bool)
         );
         return Vec::new();
     }
-    let mut out: Vec<Region> = Vec::with_capacity(values.len());
-    let mut members: Vec<Region> = Vec::new();
+    let mut out: Vec<T> = Vec::with_capacity(values.len());
+    let mut members: Vec<T> = Vec::new();
     for (i, value) in values.iter().enumerate() {
         if let Some(group) = Office::designated_members(value).filter(|_| groups) {
-            members.extend_from_slice(group);
+            members.extend(group.iter().map(|&member| T::from(member)));
             continue;
         }
-        if let Some(region) = v.check(&format!("{field}[{i}]"), Region::parse(value)) {
-            if out.contains(&region) {
-                v.add(format!("{field}[{i}]"), format!("{region} is listed twice"));
+        if let Some(entry) = v.check(&format!("{field}[{i}]"), parse(value)) {
+            if out.contains(&entry) {
+                v.add(format!("{field}[{i}]"), format!("{entry} is listed twice"));
             } else {
-                out.push(region);
+                out.push(entry);
             }
         }
     }
@@ -881,10 +892,10 @@ impl RegistryApi {
         // Each designation the office does not allow, by its entry.
         if let Some(office) = office {
             for (i, value) in t.designated_countries.iter().enumerate() {
-                if let Ok(region) = Region::parse(value) {
+                if let Ok(designation) = Designation::parse(value) {
                     v.require(
                         &format!("trademark.designated_countries[{i}]"),
-                        office.check_designation(region),
+                        office.check_designation(designation),
                     );
                 }
             }

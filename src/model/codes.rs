@@ -606,56 +606,47 @@ impl Office {
         }
     }
 
-    /// Why `region` cannot be a designated country of a mark of this office
-    /// (EUIPO takes none; ARIPO only Banjul Protocol states), if it cannot:
-    /// one entry's refusal, where [`Office::territories`] refuses the list.
+    /// Why `designation` cannot be one of a mark of this office (EUIPO
+    /// takes none; ARIPO only Banjul Protocol states), if it cannot: one
+    /// entry's refusal, where [`Office::territories`] refuses the list.
     ///
     /// # Errors
     ///
     /// `"FR": an EU trade mark is unitary: …`.
-    pub fn check_designation(&self, region: Region) -> Result<(), String> {
-        let restricted = match self {
-            Office::Euipo => Err(format!("\"{region}\": {EU_UNITARY}")),
-            Office::Aripo => members_only(
-                &[region],
-                &BANJUL_PROTOCOL_STATES,
-                "a party to the Banjul Protocol; an ARIPO trademark can designate only \
-                 Banjul Protocol states",
-            ),
-            _ => return Ok(()),
-        };
-        restricted.map(drop)
+    pub fn check_designation(&self, designation: Designation) -> Result<(), String> {
+        match (self, designation) {
+            (Office::Euipo, _) => Err(format!("\"{designation}\": {EU_UNITARY}")),
+            (Office::Aripo, Designation::Country(region)) => {
+                members_only(&[region], &BANJUL_PROTOCOL_STATES, BANJUL_ONLY).map(drop)
+            }
+            (Office::Aripo, Designation::EuropeanUnion) => {
+                Err(format!("\"{designation}\" is not {BANJUL_ONLY}"))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The countries a designation of a regional office stands for, in an
     /// international registration's designated countries (Madrid
-    /// designates the EU, Benelux and OAPI as one each): `EM`, `BX` or `OA`
-    /// (in either case); `None` for any other code.
+    /// designates Benelux and OAPI as one each): `BX` or `OA` (in either
+    /// case); `None` for any other code. Their marks protect exactly their
+    /// member states, as national marks of each would (no dependent
+    /// territory tells the two apart), so they are stored as those. `EM` is
+    /// not among them: the EU is designated as itself
+    /// ([`Designation::EuropeanUnion`]), since its territorial scope is
+    /// not its member states' ([`Designation::extends_to`]).
     pub fn designated_members(code: &str) -> Option<&'static [Region]> {
         match code.to_ascii_uppercase().as_str() {
-            "EM" => Some(&EU_MEMBER_STATES),
             "BX" => Some(&BENELUX_STATES),
             "OA" => Some(&OAPI_MEMBER_STATES),
             _ => None,
         }
     }
 
-    /// Whether a registration at this office that protects a territory's
-    /// country ([`Region::country_of_territory`]) protects the territory
-    /// too: a national or international registration does; an EU trade
-    /// mark only where the territory is part of the EU
-    /// ([`EU_TERRITORIES`]).
-    pub fn extends_to(self, territory: Region) -> bool {
-        match self {
-            Office::Euipo => EU_TERRITORIES.binary_search(&territory).is_ok(),
-            _ => true,
-        }
-    }
-
     /// The regions a registration at this office protects, given its
-    /// designated countries; sorted by code, without duplicates. A listing
-    /// may also be offered in a territory of one of them
-    /// ([`Office::extends_to`]).
+    /// designations; sorted by code, without duplicates. A listing may also
+    /// be offered in a territory of one of them
+    /// ([`Designation::extends_to`]).
     ///
     /// - National office: its own country; nothing may be designated.
     /// - EUIPO: all 27 EU member states (an EU trade mark is unitary);
@@ -663,7 +654,8 @@ impl Office {
     /// - Benelux: Belgium, Luxembourg and the Netherlands; nothing may be
     ///   designated.
     /// - OAPI: its 17 member states; nothing may be designated.
-    /// - WIPO (Madrid): exactly the designated countries, at least one.
+    /// - WIPO (Madrid): exactly the designated countries, at least one
+    ///   designation; the EU stands for its 27 member states.
     /// - ARIPO: exactly the designated countries, at least one, each a party
     ///   to the Banjul Protocol ([`BANJUL_PROTOCOL_STATES`]).
     ///
@@ -671,7 +663,7 @@ impl Office {
     ///
     /// If designations are given where none are allowed, missing where they
     /// are required, or name a country the office cannot cover.
-    pub fn territories(&self, designated: &[Region]) -> Result<Vec<Region>, String> {
+    pub fn territories(&self, designated: &[Designation]) -> Result<Vec<Region>, String> {
         match self {
             Office::National(region) => {
                 require_none(
@@ -707,7 +699,7 @@ impl Office {
                     "an international registration protects only its designated countries; \
                      designated_countries must not be empty",
                 )?;
-                Ok(sorted_unique(designated))
+                Ok(sorted_unique(&members_of(designated)))
             }
             Office::Aripo => {
                 require_some(
@@ -715,11 +707,16 @@ impl Office {
                     "an ARIPO registration protects only its designated countries; \
                      designated_countries must not be empty",
                 )?;
+                if let Some(eu) = designated
+                    .iter()
+                    .find(|d| **d == Designation::EuropeanUnion)
+                {
+                    return Err(format!("\"{eu}\" is not {BANJUL_ONLY}"));
+                }
                 members_only(
-                    designated,
+                    &members_of(designated),
                     &BANJUL_PROTOCOL_STATES,
-                    "a party to the Banjul Protocol; an ARIPO trademark can designate only \
-                     Banjul Protocol states",
+                    BANJUL_ONLY,
                 )
             }
         }
@@ -743,7 +740,20 @@ impl FromStr for Office {
 /// Why an EU trade mark takes no designations.
 const EU_UNITARY: &str = "an EU trade mark is unitary: it covers all 27 EU member states; designated_countries must be empty";
 
-fn require_none(designated: &[Region], message: &str) -> Result<(), String> {
+/// What an ARIPO trademark's designations must be.
+const BANJUL_ONLY: &str = "a party to the Banjul Protocol; an ARIPO trademark can designate only \
+                           Banjul Protocol states";
+
+/// The countries `designated` protect in, in order, repeats and all.
+fn members_of(designated: &[Designation]) -> Vec<Region> {
+    designated
+        .iter()
+        .flat_map(|d| d.members())
+        .copied()
+        .collect()
+}
+
+fn require_none(designated: &[Designation], message: &str) -> Result<(), String> {
     if designated.is_empty() {
         Ok(())
     } else {
@@ -751,7 +761,7 @@ fn require_none(designated: &[Region], message: &str) -> Result<(), String> {
     }
 }
 
-fn require_some(designated: &[Region], message: &str) -> Result<(), String> {
+fn require_some(designated: &[Designation], message: &str) -> Result<(), String> {
     if designated.is_empty() {
         Err(message.to_owned())
     } else {
@@ -777,6 +787,117 @@ fn sorted_unique(regions: &[Region]) -> Vec<Region> {
     regions.sort_unstable();
     regions.dedup();
     regions
+}
+
+/// One designation of an international (Madrid) or ARIPO registration: a
+/// country, or the European Union designated as one (`EM`).
+///
+/// The two protect differently beyond their members. A country designated
+/// on its own is protected as by a national mark: in the country and in the
+/// territories its marks extend to ([`DEPENDENT_TERRITORIES`]). The EU
+/// designated under Madrid is an EU trade mark: in the 27 member states,
+/// with the EU's territorial scope, so only in the territories that are
+/// part of the EU ([`EU_TERRITORIES`]), not in Saint-Pierre-et-Miquelon or
+/// Saint-Barthélemy. A mark designating both `EM` and `FR` holds both
+/// rights in France, and the national one reaches all of France's
+/// territories. The designation is therefore kept as the EU's, never as
+/// its 27 members.
+///
+/// Written as its code: the country's ISO 3166-1 alpha-2 code, or `EM`;
+/// ordered by that code.
+#[derive(Copy, Clone, Eq, PartialEq, Hash)]
+pub enum Designation {
+    /// A country, designated on its own.
+    Country(Region),
+    /// The European Union (`EM`), designated as one.
+    EuropeanUnion,
+}
+
+impl Designation {
+    /// Parses a designation: `EM` (in either case) for the EU, else a
+    /// country as [`Region::parse`] takes it.
+    ///
+    /// # Errors
+    ///
+    /// [`Region::parse`]'s, when `value` is neither.
+    pub fn parse(value: &str) -> Result<Designation, String> {
+        if value.eq_ignore_ascii_case("EM") {
+            return Ok(Designation::EuropeanUnion);
+        }
+        Region::parse(value).map(Designation::Country)
+    }
+
+    /// The code, two upper-case ASCII letters.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Designation::Country(region) => region.as_str(),
+            Designation::EuropeanUnion => "EM",
+        }
+    }
+
+    /// The countries it protects in: the country, or the 27 EU member
+    /// states.
+    pub fn members(&self) -> &[Region] {
+        match self {
+            Designation::Country(region) => std::slice::from_ref(region),
+            Designation::EuropeanUnion => &EU_MEMBER_STATES,
+        }
+    }
+
+    /// Whether its protection reaches `territory`, a territory with a code
+    /// of its own ([`Region::country_of_territory`]) outside its members: a
+    /// country's reaches all of its own; the EU's only those that are part
+    /// of the EU ([`EU_TERRITORIES`]).
+    pub fn extends_to(self, territory: Region) -> bool {
+        match self {
+            Designation::Country(country) => territory.country_of_territory() == Some(country),
+            Designation::EuropeanUnion => EU_TERRITORIES.binary_search(&territory).is_ok(),
+        }
+    }
+
+    /// Whether it protects in `region`: one of its members, or a territory
+    /// it extends to.
+    pub fn covers(self, region: Region) -> bool {
+        self.members().contains(&region) || self.extends_to(region)
+    }
+}
+
+impl Ord for Designation {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl PartialOrd for Designation {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl fmt::Display for Designation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl fmt::Debug for Designation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Designation({})", self.as_str())
+    }
+}
+
+impl FromStr for Designation {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Designation::parse(value)
+    }
+}
+
+impl From<Region> for Designation {
+    fn from(region: Region) -> Self {
+        Designation::Country(region)
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -1061,9 +1182,9 @@ mod tests {
         assert_eq!(region("AX").country_of_territory(), Some(region("FI")));
         assert_eq!(region("US").country_of_territory(), None);
         assert_eq!(region("NC").country_of_territory(), None);
-        assert!(Office::Euipo.extends_to(region("GP")));
-        assert!(!Office::Euipo.extends_to(region("PM")));
-        assert!(Office::National(region("FR")).extends_to(region("PM")));
+        assert!(Designation::EuropeanUnion.extends_to(region("GP")));
+        assert!(!Designation::EuropeanUnion.extends_to(region("PM")));
+        assert!(Designation::Country(region("FR")).extends_to(region("PM")));
         for territory in EU_TERRITORIES {
             let country = territory.country_of_territory().expect("a territory");
             assert!(EU_MEMBER_STATES.contains(&country), "{territory:?}");
@@ -1085,6 +1206,13 @@ mod tests {
 
     fn regions(codes: &[&str]) -> Vec<Region> {
         codes.iter().map(|code| region(code)).collect()
+    }
+
+    fn designations(codes: &[&str]) -> Vec<Designation> {
+        codes
+            .iter()
+            .map(|code| Designation::parse(code).unwrap())
+            .collect()
     }
 
     fn class(n: i32) -> NiceClass {
@@ -1376,7 +1504,7 @@ mod tests {
         let office = Office::parse("US").unwrap();
         assert_eq!(office.territories(&[]), Ok(regions(&["US"])));
         assert_eq!(
-            office.territories(&regions(&["CA"])).unwrap_err(),
+            office.territories(&designations(&["CA"])).unwrap_err(),
             "a national office's territory is its own country; designated_countries must be empty"
         );
     }
@@ -1398,11 +1526,15 @@ mod tests {
     fn an_eu_trade_mark_takes_no_designations() {
         for designated in [&["FR"][..], &["FR", "GB"]] {
             assert_eq!(
-                Office::Euipo.territories(&regions(designated)).unwrap_err(),
+                Office::Euipo
+                    .territories(&designations(designated))
+                    .unwrap_err(),
                 EU_UNITARY
             );
         }
-        let refused = Office::Euipo.check_designation(region("FR")).unwrap_err();
+        let refused = Office::Euipo
+            .check_designation(region("FR").into())
+            .unwrap_err();
         assert!(refused.contains("unitary"), "{refused}");
     }
 
@@ -1414,7 +1546,7 @@ mod tests {
         );
         assert!(
             Office::Benelux
-                .territories(&regions(&["BE"]))
+                .territories(&designations(&["BE"]))
                 .unwrap_err()
                 .ends_with("designated_countries must be empty")
         );
@@ -1428,7 +1560,7 @@ mod tests {
         assert!(territories.contains(&region("SN")));
         assert!(
             Office::Oapi
-                .territories(&regions(&["CM"]))
+                .territories(&designations(&["CM"]))
                 .unwrap_err()
                 .ends_with("designated_countries must be empty")
         );
@@ -1442,9 +1574,109 @@ mod tests {
              designated_countries must not be empty"
         );
         assert_eq!(
-            Office::Wipo.territories(&regions(&["US", "CN", "JP", "CN"])),
+            Office::Wipo.territories(&designations(&["US", "CN", "JP", "CN"])),
             Ok(regions(&["CN", "JP", "US"]))
         );
+    }
+
+    #[test]
+    fn a_madrid_mark_may_designate_the_eu_as_one() {
+        assert_eq!(
+            Office::Wipo.territories(&designations(&["JP", "EM"])),
+            Ok(sorted_unique(
+                &[&EU_MEMBER_STATES[..], &regions(&["JP"])].concat()
+            ))
+        );
+        // France designated beside the EU is one country of the 27.
+        assert_eq!(
+            Office::Wipo
+                .territories(&designations(&["EM", "FR"]))
+                .map(|t| t.len()),
+            Ok(27)
+        );
+        assert_eq!(
+            Office::Wipo.check_designation(Designation::EuropeanUnion),
+            Ok(())
+        );
+        assert_eq!(
+            Office::Aripo
+                .territories(&designations(&["BW", "EM"]))
+                .unwrap_err(),
+            format!("\"EM\" is not {BANJUL_ONLY}")
+        );
+        assert_eq!(
+            Office::Aripo.check_designation(Designation::EuropeanUnion),
+            Err(format!("\"EM\" is not {BANJUL_ONLY}"))
+        );
+        assert!(
+            Office::Euipo
+                .check_designation(Designation::EuropeanUnion)
+                .unwrap_err()
+                .contains("unitary")
+        );
+        // Benelux and OAPI still stand for their members; the EU does not.
+        assert_eq!(Office::designated_members("bx"), Some(&BENELUX_STATES[..]));
+        assert_eq!(Office::designated_members("OA").map(<[_]>::len), Some(17));
+        assert_eq!(Office::designated_members("EM"), None);
+    }
+
+    #[test]
+    fn designations_parse_as_countries_or_the_eu() {
+        assert_eq!(Designation::parse("em"), Ok(Designation::EuropeanUnion));
+        assert_eq!(
+            Designation::parse("fr"),
+            Ok(Designation::Country(region("FR")))
+        );
+        assert_eq!(
+            Designation::parse("EU").unwrap_err(),
+            "\"EU\" is not an assigned ISO 3166-1 alpha-2 code"
+        );
+        for code in ["WO", "BX", "OA", "ZZ", "", "EMM"] {
+            assert!(Designation::parse(code).is_err(), "{code:?}");
+        }
+        for code in ["EM", "FR", "JP"] {
+            let designation = Designation::parse(code).unwrap();
+            assert_eq!(designation.as_str(), code);
+            assert_eq!(designation.to_string(), code);
+        }
+        let mut sorted = designations(&["FR", "EM", "DE", "ES"]);
+        sorted.sort();
+        assert_eq!(sorted, designations(&["DE", "EM", "ES", "FR"]));
+        assert_eq!(
+            format!("{:?}", Designation::EuropeanUnion),
+            "Designation(EM)"
+        );
+    }
+
+    /// An EU designation (directly at EUIPO or through Madrid) has the EU's
+    /// territorial scope: the territories that are part of the EU, not the
+    /// others of its member states; a country designated on its own reaches
+    /// all of its own.
+    #[test]
+    fn the_eu_reaches_only_territories_in_the_eu() {
+        let eu = Designation::EuropeanUnion;
+        let france = Designation::Country(region("FR"));
+        for code in ["FR", "DE", "GR"] {
+            assert!(eu.covers(region(code)), "{code}");
+            assert!(
+                !eu.extends_to(region(code)),
+                "{code} is a member, not a territory"
+            );
+        }
+        for code in ["GP", "MQ", "GF", "RE", "YT", "MF", "AX"] {
+            assert!(eu.covers(region(code)), "{code}");
+        }
+        for code in ["PM", "BL", "WF", "TF", "IM", "PR", "US", "GB", "NC"] {
+            assert!(!eu.covers(region(code)), "{code}");
+        }
+        for code in ["FR", "GP", "PM", "BL", "WF", "TF"] {
+            assert!(france.covers(region(code)), "{code}");
+        }
+        for code in ["AX", "DE", "NC", "PF"] {
+            assert!(!france.covers(region(code)), "{code}");
+        }
+        assert!(Designation::Country(region("FI")).covers(region("AX")));
+        assert!(!Designation::Country(region("US")).covers(region("GP")));
     }
 
     #[test]
@@ -1456,19 +1688,19 @@ mod tests {
                 .ends_with("designated_countries must not be empty")
         );
         assert_eq!(
-            Office::Aripo.territories(&regions(&["ZW", "BW", "ZW"])),
+            Office::Aripo.territories(&designations(&["ZW", "BW", "ZW"])),
             Ok(regions(&["BW", "ZW"]))
         );
         assert_eq!(
             Office::Aripo
-                .territories(&regions(&["BW", "KE"]))
+                .territories(&designations(&["BW", "KE"]))
                 .unwrap_err(),
             "\"KE\" is not a party to the Banjul Protocol; an ARIPO trademark can designate \
              only Banjul Protocol states"
         );
         assert_eq!(
             Office::Aripo
-                .territories(&BANJUL_PROTOCOL_STATES)
+                .territories(&BANJUL_PROTOCOL_STATES.map(Designation::from))
                 .unwrap()
                 .len(),
             13
@@ -1783,6 +2015,7 @@ mod tests {
         for input in &inputs {
             let _ = Region::parse(input);
             let _ = Office::parse(input);
+            let _ = Designation::parse(input);
             let _ = Slug::parse(input);
             let _ = bounded_text(input, 0, 10);
             let _ = bounded_text(input, 10, 0);
@@ -1802,7 +2035,8 @@ mod tests {
             Office::Aripo,
         ] {
             let _ = office.territories(&[]);
-            let _ = office.territories(&EU_MEMBER_STATES);
+            let _ = office.territories(&EU_MEMBER_STATES.map(Designation::from));
+            let _ = office.territories(&[Designation::EuropeanUnion]);
         }
     }
 }

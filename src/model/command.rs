@@ -3,8 +3,8 @@
 //! registry's current state (existence, uniqueness, etags).
 
 use super::{
-    Date, MemberKind, NiceClassSet, Office, Region, ResourceId, Revision, Slug, Timestamp,
-    TrademarkKind, TrademarkStatus,
+    Date, Designation, MemberKind, NiceClassSet, Office, Region, ResourceId, Revision, Slug,
+    Timestamp, TrademarkKind, TrademarkStatus,
 };
 use crate::logo::LogoHash;
 
@@ -179,8 +179,8 @@ pub struct TrademarkSpec {
     pub registration_date: Option<Date>,
     /// Expiry date (exclusive).
     pub expiry_date: Option<Date>,
-    /// Designated countries.
-    pub designated_countries: Vec<Region>,
+    /// Designations (countries, or the EU as one), sorted by code.
+    pub designated_countries: Vec<Designation>,
     /// Territories resolved from the office and designations.
     pub territories: Vec<Region>,
 }
@@ -201,7 +201,7 @@ pub struct TrademarkPatch {
     /// New expiry date (inner `None` clears it).
     pub expiry_date: Option<Option<Date>>,
     /// New designated countries (territories are resolved again).
-    pub designated_countries: Option<Vec<Region>>,
+    pub designated_countries: Option<Vec<Designation>>,
 }
 
 /// Where a logo's hash came from.

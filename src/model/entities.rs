@@ -9,7 +9,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use super::quote;
-use super::{Date, NiceClassSet, Office, Region, Revision, Slug, Timestamp};
+use super::{Date, Designation, NiceClassSet, Office, Region, Revision, Slug, Timestamp};
 use crate::logo::LogoHash;
 
 /// The id of a resource below a brand or member (trademark, logo,
@@ -259,9 +259,13 @@ pub struct Trademark {
     pub registration_date: Option<Date>,
     /// Expiry date (exclusive), if any.
     pub expiry_date: Option<Date>,
-    /// Designated countries (international and EU registrations).
-    pub designated_countries: Vec<Region>,
-    /// Where the mark protects, resolved from office and designations.
+    /// Designations of an international (Madrid) or ARIPO registration,
+    /// sorted by code: countries, and the EU as one (`EM`) for a Madrid
+    /// mark. Marks stored before the EU was kept as one hold its 27 member
+    /// states instead, read as 27 countries designated each on its own.
+    pub designated_countries: Vec<Designation>,
+    /// Where the mark protects, resolved from office and designations: the
+    /// countries, not the territories a designation extends to.
     pub territories: Vec<Region>,
     /// Revision of its last change (its etag).
     pub update_revision: Revision,
@@ -308,6 +312,48 @@ impl Trademark {
             Office::Euipo => &super::codes::EU_MEMBER_STATES,
             _ => &self.territories,
         }
+    }
+
+    /// The rights the mark protects through, each with its own territorial
+    /// scope ([`Designation::covers`]): an EU trade mark's is the EU's; a
+    /// Madrid mark's are its designations (the EU among them, if it was
+    /// designated); any other mark protects each of its countries as a
+    /// national mark does.
+    pub fn rights(&self) -> Vec<Designation> {
+        match self.office {
+            Office::Euipo => vec![Designation::EuropeanUnion],
+            Office::Wipo => self.designated_countries.clone(),
+            _ => self
+                .territories
+                .iter()
+                .copied()
+                .map(Designation::Country)
+                .collect(),
+        }
+    }
+
+    /// Whether the mark protects in `region`: one of its countries, or a
+    /// territory with a code of its own that one of its rights extends to
+    /// ([`Designation::extends_to`]): `FR` reaches `PM`, the EU does not.
+    pub fn covers_region(&self, region: Region) -> bool {
+        self.covered_territories().contains(&region)
+            || self.rights().iter().any(|right| right.extends_to(region))
+    }
+
+    /// Every region the mark protects ([`Trademark::covers_region`]): its
+    /// countries and the territories its rights extend to, sorted by code.
+    pub fn reach(&self) -> Vec<Region> {
+        let rights = self.rights();
+        let mut reach: Vec<Region> = self.covered_territories().to_vec();
+        reach.extend(
+            super::codes::DEPENDENT_TERRITORIES
+                .iter()
+                .map(|&(territory, _)| territory)
+                .filter(|&territory| rights.iter().any(|right| right.extends_to(territory))),
+        );
+        reach.sort_unstable();
+        reach.dedup();
+        reach
     }
 }
 
@@ -433,5 +479,68 @@ mod tests {
         for id in ["operator", "systems", "system-a"] {
             assert_eq!(Member::check_id(&Slug::parse(id).expect("slug")), Ok(()));
         }
+    }
+    /// A stored Madrid trademark, as JSON, designating `designated`.
+    fn stored_madrid_mark(designated: &str, territories: &str) -> String {
+        format!(
+            r#"{{"brand":"aurelle","id":"tm1","office":"WO","registration_number":"7700001",
+            "mark_text":"AURELLE","kind":"word","nice_classes":16384,"status":"registered",
+            "registration_date":null,"expiry_date":null,"designated_countries":{designated},
+            "territories":{territories},"update_revision":3}}"#
+        )
+    }
+
+    fn region(code: &str) -> Region {
+        Region::parse(code).expect("region")
+    }
+
+    /// A trademark stored before the EU was kept as one designation (its
+    /// 27 member states in its place) still loads, and covers as 27 national
+    /// designations did; one stored with `EM` covers as an EU trade mark,
+    /// and is written back as it was read.
+    #[test]
+    fn stored_designations_load_old_and_new() {
+        let members: Vec<String> = super::super::codes::EU_MEMBER_STATES
+            .iter()
+            .map(|r| format!("{:?}", r.as_str()))
+            .collect();
+        let members = format!("[{}]", members.join(","));
+        let old: Trademark =
+            serde_json::from_str(&stored_madrid_mark(&members, &members)).expect("an old mark");
+        assert_eq!(old.designated_countries.len(), 27);
+        assert!(old.covers_region(region("PM")));
+
+        let json = stored_madrid_mark(r#"["EM","FR"]"#, &members);
+        let new: Trademark = serde_json::from_str(&json).expect("a mark designating the EU");
+        assert_eq!(
+            new.designated_countries,
+            [
+                Designation::EuropeanUnion,
+                Designation::Country(region("FR"))
+            ]
+        );
+        assert!(new.covers_region(region("PM")));
+        let written = serde_json::to_string(&new).expect("serialize");
+        assert!(
+            written.contains(r#""designated_countries":["EM","FR"]"#),
+            "{written}"
+        );
+        assert_eq!(
+            serde_json::from_str::<Trademark>(&written).expect("reload"),
+            new
+        );
+
+        let eu_only: Trademark =
+            serde_json::from_str(&stored_madrid_mark(r#"["EM"]"#, &members)).expect("EM");
+        for (code, covered) in [("FR", true), ("GP", true), ("AX", true), ("PM", false)] {
+            assert_eq!(eu_only.covers_region(region(code)), covered, "{code}");
+        }
+        assert_eq!(
+            eu_only.reach().len(),
+            27 + super::super::codes::EU_TERRITORIES.len()
+        );
+        assert!(
+            serde_json::from_str::<Trademark>(&stored_madrid_mark(r#"["EU"]"#, &members)).is_err()
+        );
     }
 }

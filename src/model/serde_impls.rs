@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error as _};
 
-use super::{NiceClassSet, Office, Region, ResourceId, Slug};
+use super::{Designation, NiceClassSet, Office, Region, ResourceId, Slug};
 use crate::logo::LogoHash;
 
 macro_rules! as_text {
@@ -28,6 +28,9 @@ macro_rules! as_text {
 as_text!(Slug, Slug::parse);
 as_text!(Region, Region::parse);
 as_text!(Office, Office::parse);
+// A country's code, or `EM`: a trademark stored with countries only
+// (before the EU was kept as one designation) reads as it did.
+as_text!(Designation, Designation::parse);
 as_text!(ResourceId, ResourceId::parse);
 
 impl Serialize for NiceClassSet {

@@ -39,8 +39,10 @@ struct Scope {
     /// it expires. Both are whole seconds, so comparing them with a check's
     /// whole second (rounded down) is comparing instants.
     expires: Option<i64>,
-    /// Its territories, so that a region is checked without reading the
-    /// trademark (two dependent reads, mostly cache misses, per scope).
+    /// Every region it protects ([`Trademark::reach`]: its countries and
+    /// the territories its rights extend to), so that a region is checked
+    /// without reading the trademark (two dependent reads, mostly cache
+    /// misses, per scope).
     territories: Territories,
     /// The trademark, reported as what put a match in scope.
     trademark: Arc<Trademark>,
@@ -54,7 +56,7 @@ impl Scope {
             classes: trademark.nice_classes,
             from: trademark.registration_date.map(midnight),
             expires: trademark.expiry_date.map(midnight),
-            territories: Territories::of(trademark.covered_territories()),
+            territories: Territories::of(&trademark.reach()),
             trademark: trademark.clone(),
         })
     }
@@ -69,20 +71,15 @@ impl Scope {
 }
 
 impl Scope {
-    /// Whether the mark's territory holds `region`, or the country `region`
-    /// is a territory of where the mark's office extends to it
-    /// ([`crate::model::Office::extends_to`]).
+    /// Whether the mark protects in `region`
+    /// ([`Trademark::covers_region`]).
     fn covers_region(&self, region: Region) -> bool {
-        let holds = |r: Region| match region_bit(r) {
+        match region_bit(region) {
             Some(bit) => self.territories.contains(bit),
-            // A code outside the assigned list can only equal a
-            // territory outside it, which the set does not hold.
-            None => self.trademark.covered_territories().contains(&r),
-        };
-        holds(region)
-            || region
-                .country_of_territory()
-                .is_some_and(|country| holds(country) && self.trademark.office.extends_to(region))
+            // A code outside the assigned list has no bit: the rule itself
+            // answers.
+            None => self.trademark.covers_region(region),
+        }
     }
 }
 
@@ -286,9 +283,10 @@ mod tests {
     use proptest::prelude::*;
 
     use super::super::Snapshot;
+    use crate::model::codes::EU_MEMBER_STATES;
     use crate::model::{
-        Brand, BrandStatus, Change, Date, NiceClass, NiceClassSet, Office, Region, Resource,
-        ResourceId, Slug, Timestamp, Trademark, TrademarkKind, TrademarkStatus,
+        Brand, BrandStatus, Change, Date, Designation, NiceClass, NiceClassSet, Office, Region,
+        Resource, ResourceId, Slug, Timestamp, Trademark, TrademarkKind, TrademarkStatus,
     };
 
     fn slug(i: u8) -> Slug {
@@ -385,11 +383,22 @@ mod tests {
             // some before them all or after.
             registration_date: (status & 4 != 0).then(|| day(status >> 3)),
             expiry_date: expiry.map(day),
-            designated_countries: vec![],
-            territories: match t % 3 {
+            // A Madrid mark as the API stores it: its designations, and
+            // the countries they protect in.
+            designated_countries: match t % 4 {
+                0 => vec![Designation::Country(region("FR"))],
+                1 => vec![
+                    Designation::Country(region("CN")),
+                    Designation::Country(region("FR")),
+                ],
+                2 => vec![Designation::Country(region("US"))],
+                _ => vec![Designation::EuropeanUnion],
+            },
+            territories: match t % 4 {
                 0 => vec![region("FR")],
                 1 => vec![region("CN"), region("FR")],
-                _ => vec![region("US")],
+                2 => vec![region("US")],
+                _ => EU_MEMBER_STATES.to_vec(),
             },
             update_revision: 1,
         }
@@ -403,7 +412,16 @@ mod tests {
             return Ok(());
         };
         let classes = [None, Some(9), Some(11), Some(14), Some(30)];
-        let regions = [None, Some("FR"), Some("CN"), Some("US")];
+        let regions = [
+            None,
+            Some("FR"),
+            Some("CN"),
+            Some("US"),
+            Some("DE"),
+            Some("GP"),
+            Some("PM"),
+            Some("PR"),
+        ];
         let times = [
             "2025-06-01T00:00:00Z",
             "2026-04-10T23:59:59Z",
@@ -429,7 +447,7 @@ mod tests {
                             .find(|t| {
                                 t.in_force(at)
                                     && class.is_none_or(|c| t.nice_classes.contains(c))
-                                    && r.is_none_or(|r| t.territories.contains(&r))
+                                    && r.is_none_or(|r| t.covers_region(r))
                             })
                             .map(|t| t.id.clone());
                         let got = snapshot
@@ -489,7 +507,7 @@ mod tests {
         for (office, covers_france) in [(Office::Euipo, true), (Office::Wipo, false)] {
             let mut stored = trademark(0, 0, 0, 0, None, 0);
             stored.office = office;
-            stored.designated_countries = vec![region("DE")];
+            stored.designated_countries = vec![Designation::Country(region("DE"))];
             stored.territories = vec![region("DE")];
             let mut snapshot = Snapshot::from_resources(
                 1,
@@ -510,6 +528,64 @@ mod tests {
             assert_eq!(scoped("FR"), covers_france, "{office:?} in FR");
             assert_eq!(scoped("MQ"), covers_france, "{office:?} in Martinique");
             assert!(!scoped("US"), "{office:?} in US");
+        }
+    }
+
+    /// A Madrid mark that designates the EU is an EU trade mark there: it
+    /// reaches the territories that are part of the EU (Guadeloupe), not
+    /// France's others (Saint-Pierre-et-Miquelon, Saint-Barthélemy), as an
+    /// `EM` mark; France designated on its own beside the EU reaches them
+    /// all. A mark stored before the EU was kept as one designation holds
+    /// 27 countries, each designated on its own, and reaches as they do.
+    #[test]
+    fn a_madrid_designation_of_the_eu_reaches_as_far_as_the_eu() {
+        let at = Timestamp::parse(
+            "2026-06-01T00:00:00Z",
+            &time::format_description::well_known::Rfc3339,
+        )
+        .expect("time");
+        let eu = Designation::EuropeanUnion;
+        let france = Designation::Country(region("FR"));
+        let legacy: Vec<Designation> = EU_MEMBER_STATES.map(Designation::Country).to_vec();
+        for (office, designated, reaches_pm) in [
+            (Office::Wipo, vec![eu], false),
+            (Office::Euipo, vec![], false),
+            (Office::Wipo, vec![eu, france], true),
+            (Office::Wipo, legacy, true),
+        ] {
+            let mut stored = trademark(0, 0, 0, 0, None, 0);
+            stored.office = office;
+            stored.territories = office.territories(&designated).expect("territories");
+            stored.designated_countries = designated.clone();
+            let mut snapshot = Snapshot::from_resources(
+                1,
+                [
+                    brand(0, true),
+                    Resource::Trademark(std::sync::Arc::new(stored)),
+                ],
+            );
+            snapshot.refresh_indexes();
+            let detection = snapshot.detection().expect("detection");
+            let number = detection.number_of(&slug(0)).expect("numbered");
+            let scoped = |r: &str| {
+                snapshot
+                    .in_scope(number, None, Some(region(r)), at)
+                    .is_some()
+            };
+            let case = format!("{office:?} {designated:?}");
+            for inside in ["FR", "DE", "GP", "MQ", "RE", "MF", "AX"] {
+                assert!(scoped(inside), "{case} in {inside}");
+            }
+            for outside_france in ["PM", "BL", "WF", "TF"] {
+                assert_eq!(
+                    scoped(outside_france),
+                    reaches_pm,
+                    "{case} in {outside_france}"
+                );
+            }
+            for elsewhere in ["US", "PR", "GB", "IM", "NC"] {
+                assert!(!scoped(elsewhere), "{case} in {elsewhere}");
+            }
         }
     }
 

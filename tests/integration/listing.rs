@@ -211,6 +211,91 @@ async fn marks_and_authorizations_extend_to_their_countrys_territories() {
     assert_eq!(answer.verdict, BLOCK, "{answer:?}");
 }
 
+/// A Madrid mark that designates the EU is an EU trade mark there, with
+/// the EU's territorial scope: it covers Guadeloupe (part of the EU), not
+/// Saint-Pierre-et-Miquelon or Saint-Barthélemy, as an `EM` mark does.
+/// France designated on its own beside the EU covers them.
+#[tokio::test]
+async fn a_madrid_designation_of_the_eu_has_the_eus_scope() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let added = owner
+        .add_trademark(pb::AddTrademarkRequest {
+            parent: "brands/alpha".into(),
+            trademark: Some(pb::Trademark {
+                office: "WO".into(),
+                registration_number: "7700001".into(),
+                mark_text: "Alpha".into(),
+                kind: pb::TrademarkKind::Word as i32,
+                nice_classes: vec![14],
+                status: pb::TrademarkStatus::Registered as i32,
+                designated_countries: vec!["EM".into()],
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("a Madrid mark designating the EU")
+        .into_inner();
+    let mark = added.trademark.expect("trademark");
+    assert_eq!(mark.designated_countries, ["EM"], "{mark:?}");
+    assert_eq!(mark.territories.len(), 27, "{mark:?}");
+    let in_region = |region: &str| pb::Listing {
+        region: region.into(),
+        ..listing("stranger", "Alpha steel watch")
+    };
+    let verdicts = async |revision: u64, cases: &[(&str, i32, pb::MatchReason)]| {
+        for &(region, verdict, reason) in cases {
+            let answer = check_at(&server, Who::PlatformP, in_region(region), revision).await;
+            assert_eq!(answer.verdict, verdict, "{region}: {answer:?}");
+            assert_eq!(
+                answer.matches[0].reason, reason as i32,
+                "{region}: {answer:?}"
+            );
+        }
+    };
+    use pb::MatchReason::{OutOfScope, Unauthorized};
+    verdicts(
+        added.revision,
+        &[
+            ("FR", BLOCK, Unauthorized),
+            ("GP", BLOCK, Unauthorized),
+            ("PM", ALLOW, OutOfScope),
+            ("BL", ALLOW, OutOfScope),
+        ],
+    )
+    .await;
+    // France designated as well: its own territories are covered.
+    let updated = owner
+        .update_trademark(pb::UpdateTrademarkRequest {
+            trademark: Some(pb::Trademark {
+                name: mark.name.clone(),
+                designated_countries: vec!["FR".into(), "em".into()],
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["designated_countries".into()],
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("France beside the EU")
+        .into_inner();
+    let mark = updated.trademark.expect("trademark");
+    assert_eq!(mark.designated_countries, ["EM", "FR"], "{mark:?}");
+    assert_eq!(mark.territories.len(), 27, "{mark:?}");
+    verdicts(
+        updated.revision,
+        &[
+            ("FR", BLOCK, Unauthorized),
+            ("GP", BLOCK, Unauthorized),
+            ("PM", BLOCK, Unauthorized),
+            ("BL", BLOCK, Unauthorized),
+        ],
+    )
+    .await;
+}
+
 /// Signal terms raise the verdict one step and every in-scope match then
 /// drives it; a BLOCK goes no higher, and an authorized brand beside the
 /// unauthorized one that decided it drives nothing.

@@ -1094,3 +1094,104 @@ async fn logos_the_rules_refuse_are_named_at_start_and_stop_only_a_seed_being_lo
         "the seed is not loaded"
     );
 }
+
+/// A Madrid mark's designation of the EU is stored as `EM` and loads back
+/// as such: a replica that loads the registry from the database reads it
+/// as written and gives it the EU's territorial scope (not
+/// Saint-Pierre-et-Miquelon). A row stored before `EM` was kept (the 27
+/// member states in its place) still loads, as 27 national designations.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_stored_designation_of_the_eu_loads_as_written_and_old_rows_still_load() {
+    let url = pg::fresh_database().await;
+    let keys = Keys::generate();
+    let a = replica(&url, &keys, true).await;
+    let written = a
+        .registry_as(Who::OwnerA)
+        .add_trademark(pb::AddTrademarkRequest {
+            parent: "brands/alpha".into(),
+            trademark: Some(pb::Trademark {
+                office: "WO".into(),
+                registration_number: "7700001".into(),
+                mark_text: "Alpha".into(),
+                kind: pb::TrademarkKind::Word as i32,
+                nice_classes: vec![14],
+                status: pb::TrademarkStatus::Registered as i32,
+                designated_countries: vec!["JP".into(), "EM".into()],
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("a Madrid mark designating the EU")
+        .into_inner();
+    let name = written.trademark.expect("trademark").name;
+    // What a replica that loads the registry now reads: the designations,
+    // and the verdict in Saint-Pierre-et-Miquelon.
+    let loaded = async || {
+        let b = replica(&url, &keys, false).await;
+        let marks = b
+            .registry_as(Who::PlatformP)
+            .list_trademarks(pb::ListTrademarksRequest {
+                parent: "brands/alpha".into(),
+                min_revision: written.revision,
+                ..Default::default()
+            })
+            .await
+            .expect("list")
+            .into_inner()
+            .trademarks;
+        let mark = marks
+            .into_iter()
+            .find(|t| t.name == name)
+            .expect("the mark");
+        let answer = b
+            .check_as(Who::PlatformP)
+            .check_listing(pb::CheckListingRequest {
+                listing: Some(pb::Listing {
+                    seller_account: "stranger".into(),
+                    title: "Alpha steel watch".into(),
+                    nice_class: 14,
+                    region: "PM".into(),
+                    ..Default::default()
+                }),
+                min_revision: written.revision,
+            })
+            .await
+            .expect("check")
+            .into_inner();
+        (mark.designated_countries, answer.verdict)
+    };
+    assert_eq!(
+        loaded().await,
+        (
+            vec!["EM".to_string(), "JP".to_string()],
+            pb::Verdict::Allow as i32
+        )
+    );
+    // The row as it was stored before: the EU's member states in its place.
+    let (admin, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(connection);
+    let members: Vec<String> = marque::model::codes::EU_MEMBER_STATES
+        .iter()
+        .map(|r| format!("\"{r}\""))
+        .collect();
+    let rewritten = admin
+        .execute(
+            "UPDATE resources SET body = convert_to(replace(convert_from(body, 'UTF8'), \
+             '\"designated_countries\":[\"EM\",\"JP\"]', $1), 'UTF8') \
+             WHERE kind = 'trademark' AND convert_from(body, 'UTF8') LIKE '%7700001%'",
+            &[&format!(
+                "\"designated_countries\":[{},\"JP\"]",
+                members.join(",")
+            )],
+        )
+        .await
+        .expect("store the row as it was");
+    assert_eq!(rewritten, 1);
+    let (designated, verdict) = loaded().await;
+    assert_eq!(designated.len(), 28, "{designated:?}");
+    assert!(!designated.iter().any(|d| d == "EM"), "{designated:?}");
+    assert_eq!(verdict, pb::Verdict::Block as i32);
+}
