@@ -637,6 +637,19 @@ mod tests {
                 "{bad:?}: {e}"
             );
         }
+        // Numbers are told apart by their letters and digits: one without
+        // any is no number.
+        for bad in ["---", "...", "/", "- -"] {
+            let e = parse_error(&seed(bad));
+            assert_eq!(
+                e,
+                format!(
+                    "brands[0].trademarks[0].registration_number: {bad:?} has no letter or \
+                     digit: registration numbers are compared by their letters and digits"
+                ),
+                "{bad:?}"
+            );
+        }
         for good in [" 018/123.456 ", "uk00003123456", "2019 - 0042"] {
             assert_eq!(parse_error(&seed(good)), "", "{good:?}");
         }

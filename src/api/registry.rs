@@ -19,7 +19,7 @@ use crate::{
     model::{
         Actor, AuthorizationPatch, AuthorizationSpec, Brand, BrandPatch, Command, Designation,
         LogoSource, Member, NiceClass, NiceClassSet, Office, Region, Resource, ResourceId,
-        Revision, Slug, TrademarkPatch, TrademarkSpec,
+        Revision, Slug, TrademarkPatch, TrademarkSpec, check_trademark_dates,
         codes::{bounded_text, printable_identifier},
         parse_registration_number,
     },
@@ -883,6 +883,12 @@ impl RegistryApi {
             .expiry_date
             .as_ref()
             .and_then(|d| v.check("trademark.expiry_date", convert::parse_date(d)));
+        // A field violation of the request itself, reported with the others
+        // before anything about the registry (a number already held).
+        v.require(
+            "trademark.expiry_date",
+            check_trademark_dates(registration_date, expiry_date),
+        );
         let before = v.len();
         let designated = designations(
             &t.designated_countries,
@@ -1005,6 +1011,15 @@ impl RegistryApi {
                 }
                 _ => {}
             }
+        }
+        // Both dates in the request: whether they are in order is the
+        // request's own mistake, reported with its others. With one, the
+        // other is the stored one's, compared when the change is planned.
+        if let (Some(registration), Some(expiry)) = (patch.registration_date, patch.expiry_date) {
+            v.require(
+                "trademark.expiry_date",
+                check_trademark_dates(registration, expiry),
+            );
         }
         let (brand, id) = v.done(name)?;
         self.owned_brand(&caller, &brand).await?;

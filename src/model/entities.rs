@@ -273,10 +273,13 @@ pub struct Trademark {
 
 /// A registration number as a trademark keeps it: trimmed and upper-cased,
 /// 1 to 40 letters, digits, spaces and `-/.` (`018/123.456`,
-/// `UK00003123456`), the one rule for the API and seed files.
+/// `UK00003123456`), with at least one letter or digit: numbers are told
+/// apart by those, so `---` would be no number at all. The one rule for the
+/// API and seed files.
 ///
 /// # Errors
-/// When it is empty once trimmed, longer, or has other characters.
+/// When it is empty once trimmed, longer, has other characters, or has no
+/// letter or digit.
 pub fn parse_registration_number(value: &str) -> Result<String, String> {
     let trimmed = value.trim();
     let ok = !trimmed.is_empty()
@@ -284,12 +287,36 @@ pub fn parse_registration_number(value: &str) -> Result<String, String> {
         && trimmed
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '-' | '/' | '.'));
-    if ok {
-        Ok(trimmed.to_ascii_uppercase())
-    } else {
-        Err(format!(
+    if !ok {
+        return Err(format!(
             "{value:?} must be 1 to 40 characters of letters, digits, spaces and -/."
-        ))
+        ));
+    }
+    if !trimmed.chars().any(|c| c.is_ascii_alphanumeric()) {
+        return Err(format!(
+            "{value:?} has no letter or digit: registration numbers are compared by their \
+             letters and digits"
+        ));
+    }
+    Ok(trimmed.to_ascii_uppercase())
+}
+
+/// Checks a trademark's dates against each other: an expiry date must come
+/// after the registration date (it is exclusive, so never on it).
+///
+/// # Errors
+/// `expiry date 2020-01-01 must be after the registration date 2021-01-01`.
+pub fn check_trademark_dates(
+    registration: Option<Date>,
+    expiry: Option<Date>,
+) -> Result<(), String> {
+    match (registration, expiry) {
+        (Some(from), Some(until)) if until <= from => Err(format!(
+            "expiry date {} must be after the registration date {}",
+            super::rfc3339_date(until),
+            super::rfc3339_date(from)
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -492,6 +519,53 @@ mod tests {
 
     fn region(code: &str) -> Region {
         Region::parse(code).expect("region")
+    }
+
+    #[test]
+    fn a_registration_number_needs_a_letter_or_digit() {
+        for bad in ["---", "...", "/", "- -", " . / - "] {
+            assert_eq!(
+                parse_registration_number(bad),
+                Err(format!(
+                    "{bad:?} has no letter or digit: registration numbers are compared by their \
+                     letters and digits"
+                )),
+                "{bad:?}"
+            );
+        }
+        for (good, kept) in [
+            ("-1-", "-1-"),
+            (" a/1 ", "A/1"),
+            ("x", "X"),
+            ("018/123.456", "018/123.456"),
+        ] {
+            assert_eq!(
+                parse_registration_number(good).as_deref(),
+                Ok(kept),
+                "{good:?}"
+            );
+        }
+        // The character rule first: a number of other characters is named
+        // for those.
+        assert!(
+            parse_registration_number("?!")
+                .unwrap_err()
+                .ends_with("letters, digits, spaces and -/.")
+        );
+        assert!(parse_registration_number("   ").is_err());
+    }
+
+    #[test]
+    fn an_expiry_date_comes_after_the_registration_date() {
+        let day = |d: u8| Date::from_calendar_date(2024, time::Month::March, d).expect("date");
+        assert_eq!(check_trademark_dates(Some(day(1)), Some(day(2))), Ok(()));
+        assert_eq!(check_trademark_dates(None, Some(day(2))), Ok(()));
+        assert_eq!(check_trademark_dates(Some(day(2)), None), Ok(()));
+        assert_eq!(
+            check_trademark_dates(Some(day(2)), Some(day(2))),
+            Err("expiry date 2024-03-02 must be after the registration date 2024-03-02".into())
+        );
+        assert!(check_trademark_dates(Some(day(3)), Some(day(2))).is_err());
     }
 
     /// A trademark stored before the EU was kept as one designation (its

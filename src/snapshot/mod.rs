@@ -42,8 +42,8 @@ use crate::model::quote;
 use crate::model::{
     ApiKey, Authorization, AuthorizationPatch, AuthorizationSpec, AuthorizationStatus, Brand,
     BrandStatus, Change, ChangeEvent, Command, Logo, Member, MemberKind, NiceClass, Office, Region,
-    Resource, ResourceId, Revision, Slug, Timestamp, Trademark, TrademarkPatch, rfc3339,
-    rfc3339_date,
+    Resource, ResourceId, Revision, Slug, Timestamp, Trademark, TrademarkPatch,
+    check_trademark_dates, rfc3339,
 };
 
 /// Why a command cannot be applied to the current state.
@@ -606,6 +606,11 @@ impl Snapshot {
             }
             Command::AddTrademark { brand, id, spec } => {
                 self.writable_brand(brand)?;
+                // The request's own mistakes before the registry's state:
+                // the API refuses inverted dates at its edge; a seed's
+                // commands reach this first.
+                check_trademark_dates(spec.registration_date, spec.expiry_date)
+                    .map_err(|e| PlanError::Invalid(vec![("trademark.expiry_date".into(), e)]))?;
                 self.unique_trademark_number(spec.office, &spec.registration_number, None)?;
                 let trademark = Trademark {
                     brand: brand.clone(),
@@ -622,7 +627,6 @@ impl Snapshot {
                     territories: spec.territories.clone(),
                     update_revision: revision,
                 };
-                check_dates(&trademark)?;
                 Ok(vec![created(Resource::Trademark(Arc::new(trademark)))])
             }
             Command::UpdateTrademark {
@@ -1400,19 +1404,8 @@ fn check_etag(resource: &str, given: Option<Revision>, current: Revision) -> Res
 }
 
 fn check_dates(t: &Trademark) -> Result<(), PlanError> {
-    if let (Some(from), Some(until)) = (t.registration_date, t.expiry_date)
-        && until <= from
-    {
-        return Err(PlanError::Invalid(vec![(
-            "trademark.expiry_date".into(),
-            format!(
-                "expiry date {} must be after the registration date {}",
-                rfc3339_date(until),
-                rfc3339_date(from)
-            ),
-        )]));
-    }
-    Ok(())
+    check_trademark_dates(t.registration_date, t.expiry_date)
+        .map_err(|e| PlanError::Invalid(vec![("trademark.expiry_date".into(), e)]))
 }
 
 fn check_window(a: &Authorization, field: &str) -> Result<(), PlanError> {
@@ -1605,7 +1598,8 @@ pub const MAX_PASSED_PER_PAGE: usize = 10_000;
 /// digits, in capitals. Offices and registers write one number with or
 /// without spaces, dashes, dots and slashes (`DEMO-EM-0000042`, `DEMO EM
 /// 0000042`), so writing it another way does not make it another number.
-/// A number with no letter or digit is compared as written.
+/// A number with no letter or digit (refused since, but one may be stored
+/// from before) is compared as written.
 fn number_key(number: &str) -> Arc<str> {
     let key: String = number
         .chars()
@@ -1832,6 +1826,31 @@ mod tests {
         }
         // Other digits are another number.
         commit(&mut registry, &[with_number("DEMO-EM-0000043", "tm-other")]);
+    }
+
+    /// A trademark's own mistake (an expiry before its registration) is
+    /// reported before the registry's refusal of a number another mark
+    /// holds: a seed's commands are not checked at the API's edge.
+    #[test]
+    fn inverted_dates_are_refused_before_a_number_already_held() {
+        let mut registry = Snapshot::default();
+        commit(&mut registry, &owners_and_brands(&["aurelle", "belcourt"]));
+        commit(&mut registry, &[add_trademark("aurelle", "tm1")]);
+        let mut command = add_trademark("belcourt", "tm2");
+        if let Command::AddTrademark { spec, .. } = &mut command {
+            let day = |year| {
+                crate::model::Date::from_calendar_date(year, time::Month::June, 1).expect("date")
+            };
+            spec.registration_date = Some(day(2030));
+            spec.expiry_date = Some(day(2020));
+        }
+        assert_eq!(
+            registry.execute(&command, registry.revision() + 1, Timestamp::UNIX_EPOCH),
+            Err(PlanError::Invalid(vec![(
+                "trademark.expiry_date".into(),
+                "expiry date 2020-06-01 must be after the registration date 2030-06-01".into()
+            )]))
+        );
     }
 
     #[test]

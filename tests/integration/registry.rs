@@ -2053,6 +2053,103 @@ async fn an_import_keeps_what_its_rows_leave_out() {
     assert_eq!(now.valid_from, created.valid_from);
 }
 
+/// A registration number of separators only (`---`) is no number: numbers
+/// are told apart by their letters and digits. And a request's own mistakes
+/// (an expiry date before the registration date) are reported before
+/// anything about the registry (a number another mark holds). Nothing is
+/// written.
+#[tokio::test]
+async fn a_number_without_a_letter_or_digit_is_refused_and_request_mistakes_come_first() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let before = revision(&server).await;
+    let date = |year| marque::pb::google::r#type::Date {
+        year,
+        month: 6,
+        day: 1,
+    };
+    let add = |office: &str, number: &str| pb::AddTrademarkRequest {
+        parent: "brands/alpha".into(),
+        trademark: Some(pb::Trademark {
+            office: office.into(),
+            registration_number: number.into(),
+            mark_text: "Alpha".into(),
+            kind: pb::TrademarkKind::Word as i32,
+            nice_classes: vec![14],
+            status: pb::TrademarkStatus::Registered as i32,
+            ..Default::default()
+        }),
+        request_id: String::new(),
+    };
+    for number in ["---", "...", "/", "- -"] {
+        let status = owner
+            .add_trademark(add("JP", number))
+            .await
+            .expect_err("a number of separators only");
+        assert_eq!(
+            field_violations(&status),
+            [(
+                "trademark.registration_number".to_string(),
+                format!(
+                    "{number:?} has no letter or digit: registration numbers are compared by \
+                     their letters and digits"
+                )
+            )],
+            "{status:?}"
+        );
+    }
+    // The fixture's CN TEST-1 is alpha's already; the dates are the
+    // request's own mistake, and come first.
+    let mut inverted = add("CN", "TEST-1");
+    if let Some(t) = inverted.trademark.as_mut() {
+        t.registration_date = Some(date(2030));
+        t.expiry_date = Some(date(2020));
+    }
+    let status = owner
+        .add_trademark(inverted.clone())
+        .await
+        .expect_err("inverted dates and a number already held");
+    assert_eq!(
+        field_violations(&status),
+        [(
+            "trademark.expiry_date".to_string(),
+            "expiry date 2020-06-01 must be after the registration date 2030-06-01".to_string()
+        )],
+        "{status:?}"
+    );
+    // With a number of separators as well, both mistakes in one answer.
+    if let Some(t) = inverted.trademark.as_mut() {
+        t.registration_number = "- -".into();
+    }
+    let status = owner
+        .add_trademark(inverted)
+        .await
+        .expect_err("two mistakes");
+    assert_violations(
+        &status,
+        &["trademark.registration_number", "trademark.expiry_date"],
+    );
+    // An update giving both dates, inverted, is refused for them, whether
+    // or not the trademark is there.
+    let status = owner
+        .update_trademark(pb::UpdateTrademarkRequest {
+            trademark: Some(pb::Trademark {
+                name: "brands/alpha/trademarks/nosuchid".into(),
+                registration_date: Some(date(2030)),
+                expiry_date: Some(date(2020)),
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["registration_date".into(), "expiry_date".into()],
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("inverted dates");
+    assert_violations(&status, &["trademark.expiry_date"]);
+    assert_eq!(revision(&server).await, before, "nothing was written");
+}
+
 /// A trademark number is one brand's while that brand is active; once it is
 /// archived (the brand changed hands), the mark's new owner may register it.
 #[tokio::test]
