@@ -289,13 +289,15 @@ pub fn parse_registration_number(value: &str) -> Result<String, String> {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '-' | '/' | '.'));
     if !ok {
         return Err(format!(
-            "{value:?} must be 1 to 40 characters of letters, digits, spaces and -/."
+            "{} must be 1 to 40 characters of letters, digits, spaces and -/.",
+            quote(value)
         ));
     }
     if !trimmed.chars().any(|c| c.is_ascii_alphanumeric()) {
         return Err(format!(
-            "{value:?} has no letter or digit: registration numbers are compared by their \
-             letters and digits"
+            "{} has no letter or digit: registration numbers are compared by their \
+             letters and digits",
+            quote(value)
         ));
     }
     Ok(trimmed.to_ascii_uppercase())
@@ -527,8 +529,9 @@ mod tests {
             assert_eq!(
                 parse_registration_number(bad),
                 Err(format!(
-                    "{bad:?} has no letter or digit: registration numbers are compared by their \
-                     letters and digits"
+                    "{} has no letter or digit: registration numbers are compared by their \
+                     letters and digits",
+                    quote(bad)
                 )),
                 "{bad:?}"
             );

@@ -1037,7 +1037,8 @@ impl Snapshot {
             .min();
         match held {
             Some((brand, id)) => Err(PlanError::AlreadyExists(format!(
-                "trademark {office} {number:?} is already registered as brands/{brand}/trademarks/{id}"
+                "trademark {office} {} is already registered as brands/{brand}/trademarks/{id}",
+                quote(number)
             ))),
             None => Ok(()),
         }
@@ -1769,7 +1770,8 @@ mod tests {
             assert_eq!(
                 try_execute(&replica, &third),
                 Err(PlanError::AlreadyExists(format!(
-                    "trademark EM {NUMBER:?} is already registered as brands/belcourt/trademarks/tm2"
+                    "trademark EM {} is already registered as brands/belcourt/trademarks/tm2",
+                    quote(NUMBER)
                 ))),
                 "{how}"
             );
