@@ -514,7 +514,13 @@ impl WatchApi {
             v.add("brands", format!("at most {MAX_WATCH_BRANDS} brands"));
         } else {
             for (i, name) in req.brands.iter().enumerate() {
-                brands.extend(parse_brand_name(name, &format!("brands[{i}]"), &mut v));
+                let field = format!("brands[{i}]");
+                if let Some(brand) = parse_brand_name(name, &field, &mut v)
+                    && !brands.insert(brand)
+                {
+                    // Each once, as the kinds.
+                    v.add(field, format!("{name} is listed twice"));
+                }
             }
         }
         let mut kinds = KindSet::default();

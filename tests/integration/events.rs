@@ -481,9 +481,21 @@ async fn a_stream_with_nothing_to_replay_says_where_it_is_at_once() {
 }
 
 #[tokio::test]
-async fn watch_kinds_are_each_named_at_most_once() {
+async fn watch_kinds_and_brands_are_each_named_at_most_once() {
     let server = TestServer::start().await;
     let mut client = watch_client(&server, Who::OwnerA);
+    let status = client
+        .watch(pb::WatchRequest {
+            brands: vec![
+                "brands/alpha".into(),
+                "brands/beta".into(),
+                "brands/alpha".into(),
+            ],
+            ..Default::default()
+        })
+        .await
+        .expect_err("a brand named twice");
+    common::assert_violations(&status, &["brands[2]"]);
     let authorization = pb::ResourceKind::Authorization as i32;
     let status = client
         .watch(pb::WatchRequest {
