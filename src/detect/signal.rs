@@ -145,9 +145,8 @@ const NEGATING_WORDS: &[&str] = &["anti"];
 ///   is a battery size; before `games`, `titles` or `gaming` a budget
 ///   class; beside a gemstone (`AAA tanzanite`, `opal grade AAA`) the
 ///   stone's grade; beside `width` (`Width AAA`, `AAA narrow`) a shoe's
-///   width; before `hockey`, `baseball`, `team(s)`, `league` or `travel
-///   team(s)`, or after `tier` or a youth age group (`bantam`), a level
-///   of sport;
+///   width; before `hockey`, `baseball`, `softball` or `travel team(s)`,
+///   or after a youth hockey age group (`bantam`), a level of sport;
 /// - `mirror grade` before `polished`, `finish`, `steel`… is a finish, and
 ///   so is `mirror quality` before `polished` or `finish`;
 /// - `尾单` before `肩` is `单肩` (one-shoulder) after `尾` (`鱼尾单肩`,
@@ -563,30 +562,23 @@ const BATTERY_BEFORE: &[&str] = &[
 /// Vietnamese `pin` (`2 pin AAA`), the English `pin` of `lapel pin AAA`.
 const COUNTED_BATTERY_WORDS: &[&str] = &["pin"];
 
-/// Words right before `AAA` that make it a level of youth or minor-league
-/// sport (`Bantam AAA`, `Tier AAA`): the age groups of youth
-/// hockey, and `tier`.
-const SPORTS_LEVEL_BEFORE: &[&str] = &[
-    "tier", "youth", "minor", "bantam", "midget", "peewee", "squirt", "atom",
-];
+/// Words right before `AAA` that make it a level of youth hockey (`Bantam
+/// AAA`): its age groups, words of no other trade. Not `tier` (`top tier
+/// AAA` is a copy's grade), `youth` or `minor`.
+const SPORTS_LEVEL_BEFORE: &[&str] = &["bantam", "midget", "peewee", "squirt"];
 
 /// Words right after `AAA` that make it a level of sport (`AAA travel
 /// teams`, `AAA hockey`, Triple-A `AAA baseball`). Not `travel` alone
-/// (`AAA travel bag` is a copy's grade).
+/// (`AAA travel bag` is a copy's grade), nor `team` or `league` alone (`AAA
+/// team jersey`).
 const SPORTS_LEVEL_AFTER: &[&str] = &[
     "travel team",
     "travel teams",
     "travel hockey",
     "travel baseball",
-    "team",
-    "teams",
     "hockey",
     "baseball",
     "softball",
-    "league",
-    "leagues",
-    "tournament",
-    "tournaments",
 ];
 
 /// Words right after `AAA` or `AAAA` that make it a battery size (or, for
@@ -2240,8 +2232,10 @@ mod tests {
         assert!(found("Dùng 2 pin AAA (không kèm theo)").is_empty());
         assert_eq!(found("lapel pin AAA"), ["AAA"]);
         assert_eq!(found("2 pin AAA replica"), ["AAA", "replica"]);
-        // A bag for travel, not a travel team.
+        // A bag for travel, not a travel team; a tier or a team of copies.
         assert_eq!(found("AAA travel bag"), ["AAA"]);
+        assert_eq!(found("watch top tier AAA"), ["AAA"]);
+        assert_eq!(found("AAA team jersey, youth AAA"), ["AAA", "AAA"]);
         assert_eq!(found("AAA Quality hockey jersey"), ["AAA"]);
     }
 
@@ -2253,7 +2247,7 @@ mod tests {
             "imitation crocodile grain leather, imitation snakeskin trim",
             "mix 1:1 with developer, mixing ratio 1:1, dilute 1:1 with water",
             "1:1 magnification, 12 months 1:1 warranty, 1:1 cutouts, 1:1 fit",
-            "stick for AAA travel teams, AAA hockey, Bantam AAA, AAA baseball league",
+            "stick for AAA travel teams, AAA hockey, Bantam AAA, AAA baseball",
             "一比一开孔 全包",
             "NFC chip for counterfeit protection, counterfeit detector pen",
             "高仿生硅胶耳塞套, 退货请附原单",
