@@ -24,7 +24,8 @@ use crate::{
     model::{
         AuthorizationSpec, Command, Designation, LogoSource, Member, MemberKind, NiceClassSet,
         Office, Region, ResourceId, Slug, Timestamp, TrademarkKind, TrademarkSpec, TrademarkStatus,
-        codes::bounded_text, parse_registration_number,
+        codes::bounded_text,
+        entities::{has_a_letter_or_digit, no_letter_or_digit, registration_number_as_written},
     },
     snapshot::aliases_repeating_display_name,
 };
@@ -422,8 +423,16 @@ fn brand_commands(
                 "{at}.status: {other:?} must be registered, pending, expired or cancelled"
             ),
         };
-        let registration_number = parse_registration_number(&tm.registration_number)
+        // A number of separators only was accepted before: a rule on
+        // content, held to a seed only when it is loaded.
+        let registration_number = registration_number_as_written(&tm.registration_number)
             .map_err(|e| anyhow::anyhow!("{at}.registration_number: {e}"))?;
+        if !has_a_letter_or_digit(&registration_number) {
+            refusals.push(format!(
+                "{at}.registration_number: {}",
+                no_letter_or_digit(&tm.registration_number)
+            ));
+        }
         commands.push(Command::AddTrademark {
             brand: id.clone(),
             id: ResourceId::generate(),
@@ -638,17 +647,19 @@ mod tests {
             );
         }
         // Numbers are told apart by their letters and digits: one without
-        // any is no number.
+        // any is no number. A rule on content, added after such numbers were
+        // accepted: a refusal, so a seed the registry skips still reads
+        // (and its refusal is logged), and one it would load is refused.
         for bad in ["---", "...", "/", "- -"] {
             let e = parse_error(&seed(bad));
-            assert_eq!(
-                e,
-                format!(
-                    "brands[0].trademarks[0].registration_number: {bad:?} has no letter or \
-                     digit: registration numbers are compared by their letters and digits"
-                ),
-                "{bad:?}"
+            let refusal = format!(
+                "brands[0].trademarks[0].registration_number: {} has no letter or \
+                 digit: registration numbers are compared by their letters and digits",
+                crate::model::quote(bad)
             );
+            assert_eq!(e, refusal, "{bad:?}");
+            let read = Seed::parse(&seed(bad), Path::new(".")).expect("the seed reads");
+            assert_eq!(read.refusals(), [refusal], "{bad:?}");
         }
         for good in [" 018/123.456 ", "uk00003123456", "2019 - 0042"] {
             assert_eq!(parse_error(&seed(good)), "", "{good:?}");
