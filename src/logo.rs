@@ -156,7 +156,10 @@ pub enum LogoError {
     Decode(String),
     /// A hash string is not exactly 16 hexadecimal digits. Holds the input
     /// (at most its first 40 characters).
-    #[error("invalid logo hash {0:?}: expected exactly 16 hexadecimal digits")]
+    #[error(
+        "invalid logo hash {}: expected exactly 16 hexadecimal digits",
+        crate::model::quote(.0)
+    )]
     InvalidHash(String),
     /// A logo whose hash is within [`MATCH_DISTANCE`] of a blank image's
     /// (`0000000000000000`) or of a smooth gradient's (`ffffffffffffffff`):

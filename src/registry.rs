@@ -39,7 +39,7 @@ pub enum RegistryError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The request id was used before by the same member for another request.
-    #[error("request_id {0:?} was already used for a different request")]
+    #[error("request_id {} was already used for a different request", crate::model::quote(.0))]
     RequestIdReused(String),
     /// The write asked for an empty registry and the registry is not.
     #[error("the registry is not empty (revision {0})")]

@@ -1313,6 +1313,14 @@ impl RegistryApi {
                 _ => {}
             }
         }
+        // Both ends of the window in the request: whether they are in order
+        // is the request's own mistake, reported with its others. With one,
+        // the other is the stored one's, compared when the change is planned.
+        if let (Some(from), Some(until)) = (patch.valid_from, patch.valid_until)
+            && let Some(mistake) = crate::snapshot::window_mistake(from, until)
+        {
+            v.add("authorization.valid_until", mistake);
+        }
         let (brand, id) = v.done(name)?;
         self.owned_brand(&caller, &brand).await?;
         let command = Command::UpdateAuthorization {

@@ -2351,10 +2351,10 @@ async fn a_trademark_or_authorization_update_that_changes_nothing_writes_nothing
     );
 }
 
-/// Every mistake of an import's rows is named at once, an inverted validity
-/// window among them.
+/// Every mistake of an import's rows, or of an update, is named at once, an
+/// inverted validity window among them.
 #[tokio::test]
-async fn an_import_names_an_inverted_window_beside_other_mistakes() {
+async fn an_inverted_window_is_named_beside_other_mistakes() {
     let server = TestServer::start().await;
     let before = revision(&server).await;
     let at = |seconds| Some(prost_types::Timestamp { seconds, nanos: 0 });
@@ -2375,6 +2375,39 @@ async fn an_import_names_an_inverted_window_beside_other_mistakes() {
         .await
         .expect_err("a bad region and an inverted window");
     assert_violations(&status, &["rows[0].regions[0]", "rows[1].valid_until"]);
+    assert_eq!(revision(&server).await, before, "nothing written");
+
+    // An update with both ends of its window, the same way.
+    let mut owner = server.registry_as(Who::OwnerA);
+    let authorization = owner
+        .list_authorizations(pb::ListAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("list authorizations")
+        .into_inner()
+        .authorizations
+        .remove(0);
+    let status = owner
+        .update_authorization(pb::UpdateAuthorizationRequest {
+            authorization: Some(pb::Authorization {
+                regions: vec!["NOPE".into()],
+                valid_from: at(1_900_000_000),
+                valid_until: at(1_800_000_000),
+                ..authorization
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["regions".into(), "valid_from".into(), "valid_until".into()],
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("a bad region and an inverted window");
+    assert_violations(
+        &status,
+        &["authorization.regions[0]", "authorization.valid_until"],
+    );
     assert_eq!(revision(&server).await, before, "nothing written");
 }
 
