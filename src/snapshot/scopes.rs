@@ -509,25 +509,34 @@ mod tests {
             stored.office = office;
             stored.designated_countries = vec![Designation::Country(region("DE"))];
             stored.territories = vec![region("DE")];
-            let mut snapshot = Snapshot::from_resources(
-                1,
-                [
-                    brand(0, true),
-                    Resource::Trademark(std::sync::Arc::new(stored)),
-                ],
-            );
-            snapshot.refresh_indexes();
-            let detection = snapshot.detection().expect("detection");
-            let number = detection.number_of(&slug(0)).expect("numbered");
-            let scoped = |r: &str| {
-                snapshot
-                    .in_scope(number, None, Some(region(r)), at)
-                    .is_some()
-            };
+            let scoped = scope_of(stored, at);
             assert!(scoped("DE"), "{office:?} in DE");
             assert_eq!(scoped("FR"), covers_france, "{office:?} in FR");
             assert_eq!(scoped("MQ"), covers_france, "{office:?} in Martinique");
             assert!(!scoped("US"), "{office:?} in US");
+        }
+    }
+
+    /// Whether a registry of one brand with the one trademark `stored` has
+    /// it in scope in a region at `at`, by the region's code.
+    fn scope_of(stored: Trademark, at: Timestamp) -> impl Fn(&str) -> bool {
+        let mut snapshot = Snapshot::from_resources(
+            1,
+            [
+                brand(0, true),
+                Resource::Trademark(std::sync::Arc::new(stored)),
+            ],
+        );
+        snapshot.refresh_indexes();
+        let number = snapshot
+            .detection()
+            .expect("detection")
+            .number_of(&slug(0))
+            .expect("numbered");
+        move |r: &str| {
+            snapshot
+                .in_scope(number, None, Some(region(r)), at)
+                .is_some()
         }
     }
 
@@ -557,21 +566,7 @@ mod tests {
             stored.office = office;
             stored.territories = office.territories(&designated).expect("territories");
             stored.designated_countries = designated.clone();
-            let mut snapshot = Snapshot::from_resources(
-                1,
-                [
-                    brand(0, true),
-                    Resource::Trademark(std::sync::Arc::new(stored)),
-                ],
-            );
-            snapshot.refresh_indexes();
-            let detection = snapshot.detection().expect("detection");
-            let number = detection.number_of(&slug(0)).expect("numbered");
-            let scoped = |r: &str| {
-                snapshot
-                    .in_scope(number, None, Some(region(r)), at)
-                    .is_some()
-            };
+            let scoped = scope_of(stored, at);
             let case = format!("{office:?} {designated:?}");
             for inside in ["FR", "DE", "GP", "MQ", "RE", "MF", "AX"] {
                 assert!(scoped(inside), "{case} in {inside}");
