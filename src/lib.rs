@@ -113,6 +113,7 @@ pub mod listing;
 pub mod logo;
 pub mod metrics;
 pub mod model;
+pub mod reflection;
 pub mod registry;
 pub mod seed;
 pub mod server;

@@ -28,6 +28,7 @@ use crate::{
         audit_service_server::AuditServiceServer, check_service_server::CheckServiceServer,
         registry_service_server::RegistryServiceServer, watch_service_server::WatchServiceServer,
     },
+    reflection::{Descriptors, ReflectionV1, ReflectionV1Alpha},
     registry::{Registry, RegistryError, WriteMeta},
     seed::Seed,
     snapshot::Snapshot,
@@ -375,14 +376,11 @@ impl Server {
             .clone()
             .filter(|_| !options.tls_reload_every.is_zero())
             .map(|tls| AbortOnDrop(tokio::spawn(tls.watch(options.tls_reload_every))));
-        let reflection_v1 = tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
-            .build_v1()
-            .context("cannot build reflection v1")?;
-        let reflection_v1alpha = tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
-            .build_v1alpha()
-            .context("cannot build reflection v1alpha")?;
+        let descriptors = Arc::new(
+            Descriptors::new(&[FILE_DESCRIPTOR_SET]).context("cannot index the descriptor set")?,
+        );
+        let reflection_v1 = ReflectionV1::server(descriptors.clone());
+        let reflection_v1alpha = ReflectionV1Alpha::server(descriptors);
         let (cut_tx, cut_rx) = tokio::sync::watch::channel(false);
         // Requests may come gzip-compressed (a large batch or import), each
         // bounded by its service's limit once decompressed. Answers are
@@ -610,21 +608,19 @@ async fn serve_admin(
         .route_service("/grpc.health.v1.Health/{*method}", health_service);
     // Reflection of the health service alone, so that grpcurl and buf curl
     // can ask it by name here too.
-    let app = match (
-        tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(HEALTH_FILE_DESCRIPTOR_SET)
-            .build_v1(),
-        tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(HEALTH_FILE_DESCRIPTOR_SET)
-            .build_v1alpha(),
-    ) {
-        (Ok(v1), Ok(v1alpha)) => app
-            .route_service("/grpc.reflection.v1.ServerReflection/{*method}", v1)
+    let app = match Descriptors::new(&[HEALTH_FILE_DESCRIPTOR_SET]) {
+        Ok(descriptors) => {
+            let descriptors = Arc::new(descriptors);
+            app.route_service(
+                "/grpc.reflection.v1.ServerReflection/{*method}",
+                ReflectionV1::server(descriptors.clone()),
+            )
             .route_service(
                 "/grpc.reflection.v1alpha.ServerReflection/{*method}",
-                v1alpha,
-            ),
-        (Err(e), _) | (_, Err(e)) => {
+                ReflectionV1Alpha::server(descriptors),
+            )
+        }
+        Err(e) => {
             tracing::warn!(error = %e, "no reflection on the admin port");
             app
         }

@@ -389,6 +389,69 @@ async fn reflection_lists_every_service_without_a_key() {
     }
 }
 
+/// A lookup reflection cannot answer is answered with an error response on
+/// a stream that stays open, as the protocol says: the lookups after it on
+/// the same stream are answered too.
+#[tokio::test]
+async fn a_reflection_miss_leaves_its_stream_open() {
+    use prost::Message;
+    use tokio_stream::StreamExt;
+    use tonic_reflection::pb::v1::{
+        ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+        server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+    };
+    let server = TestServer::start().await;
+    let ask = |request| ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(request),
+    };
+    let requests = [
+        ask(MessageRequest::FileContainingSymbol(
+            "marque.v1.Nope".into(),
+        )),
+        ask(MessageRequest::FileByFilename("nope.proto".into())),
+        ask(MessageRequest::FileContainingSymbol(
+            "marque.v1.CheckService".into(),
+        )),
+        ask(MessageRequest::FileByFilename(
+            "google/rpc/error_details.proto".into(),
+        )),
+        ask(MessageRequest::ListServices(String::new())),
+    ];
+    let answers: Vec<MessageResponse> = ServerReflectionClient::new(server.channel())
+        .server_reflection_info(tokio_stream::iter(requests))
+        .await
+        .expect("reflection v1")
+        .into_inner()
+        .map(|answer| answer.expect("ok").message_response.expect("an answer"))
+        .collect()
+        .await;
+    assert_eq!(answers.len(), 5, "{answers:?}");
+    for miss in &answers[..2] {
+        match miss {
+            MessageResponse::ErrorResponse(e) => {
+                assert_eq!(e.error_code, tonic::Code::NotFound as i32, "{e:?}")
+            }
+            other => panic!("not an error response: {other:?}"),
+        }
+    }
+    for (answer, file) in answers[2..4]
+        .iter()
+        .zip(["marque/v1/check.proto", "google/rpc/error_details.proto"])
+    {
+        let MessageResponse::FileDescriptorResponse(found) = answer else {
+            panic!("not a file: {answer:?}");
+        };
+        let found = prost_types::FileDescriptorProto::decode(&found.file_descriptor_proto[0][..])
+            .expect("a file");
+        assert_eq!(found.name(), file);
+    }
+    assert!(matches!(
+        answers[4],
+        MessageResponse::ListServicesResponse(_)
+    ));
+}
+
 #[tokio::test]
 async fn the_contract_documents_every_element() {
     // Brand owners read comments through reflection: every service, method,
