@@ -2318,6 +2318,30 @@ async fn a_trademark_or_authorization_update_that_changes_nothing_writes_nothing
     assert_eq!(same.authorization.as_ref(), Some(&authorization));
     assert_eq!(revision(&server).await, before, "nothing written");
 
+    // With a request id, the no-op takes a revision that records the id
+    // (its retry must answer it), and changes nothing; the retry answers the
+    // same.
+    let with_id = pb::UpdateTrademarkRequest {
+        trademark: Some(trademark.clone()),
+        update_mask: mask(&["mark_text"]),
+        request_id: "no-op-1".into(),
+    };
+    let first = owner
+        .update_trademark(with_id.clone())
+        .await
+        .expect("a no-op with a request id")
+        .into_inner();
+    assert_eq!(first.revision, before + 1);
+    assert_eq!(first.trademark.as_ref(), Some(&trademark), "the etag stays");
+    let retry = owner
+        .update_trademark(with_id)
+        .await
+        .expect("its retry")
+        .into_inner();
+    assert_eq!(retry, first);
+    let before = revision(&server).await;
+    assert_eq!(before, first.revision, "the retry wrote nothing");
+
     // The etags still hold for real changes.
     let changed = owner
         .update_trademark(pb::UpdateTrademarkRequest {
