@@ -41,8 +41,8 @@ use scopes::Scopes;
 use crate::model::quote;
 use crate::model::{
     ApiKey, Authorization, AuthorizationPatch, AuthorizationSpec, AuthorizationStatus, Brand,
-    BrandStatus, Change, ChangeEvent, Command, Logo, Member, MemberKind, NiceClass, Office, Region,
-    Resource, ResourceId, Revision, Slug, Timestamp, Trademark, TrademarkPatch,
+    BrandStatus, Change, ChangeEvent, Command, Date, Logo, Member, MemberKind, NiceClass, Office,
+    Region, Resource, ResourceId, Revision, Slug, Timestamp, Trademark, TrademarkPatch,
     check_trademark_dates, rfc3339,
 };
 
@@ -609,8 +609,7 @@ impl Snapshot {
                 // The request's own mistakes before the registry's state:
                 // the API refuses inverted dates at its edge; a seed's
                 // commands reach this first.
-                check_trademark_dates(spec.registration_date, spec.expiry_date)
-                    .map_err(|e| PlanError::Invalid(vec![("trademark.expiry_date".into(), e)]))?;
+                check_dates(spec.registration_date, spec.expiry_date)?;
                 self.unique_trademark_number(spec.office, &spec.registration_number, None)?;
                 let trademark = Trademark {
                     brand: brand.clone(),
@@ -1404,8 +1403,8 @@ fn check_etag(resource: &str, given: Option<Revision>, current: Revision) -> Res
     }
 }
 
-fn check_dates(t: &Trademark) -> Result<(), PlanError> {
-    check_trademark_dates(t.registration_date, t.expiry_date)
+fn check_dates(registration: Option<Date>, expiry: Option<Date>) -> Result<(), PlanError> {
+    check_trademark_dates(registration, expiry)
         .map_err(|e| PlanError::Invalid(vec![("trademark.expiry_date".into(), e)]))
 }
 
@@ -1517,7 +1516,7 @@ fn patch_trademark(
         next.designated_countries = v.clone();
     }
     next.update_revision = revision;
-    check_dates(&next)?;
+    check_dates(next.registration_date, next.expiry_date)?;
     Ok(next)
 }
 
