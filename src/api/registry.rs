@@ -19,7 +19,8 @@ use crate::{
     model::{
         Actor, AuthorizationPatch, AuthorizationSpec, Brand, BrandPatch, Command, Designation,
         LogoSource, Member, NiceClass, NiceClassSet, Office, Region, Resource, ResourceId,
-        Revision, Slug, TrademarkPatch, TrademarkSpec, check_trademark_dates,
+        Revision, Slug, TrademarkPatch, TrademarkSpec, check_authorization_window,
+        check_trademark_dates,
         codes::{bounded_text, printable_identifier},
         parse_registration_number,
     },
@@ -380,10 +381,11 @@ fn authorization_spec(
     // A window given whole is checked with the other fields, so that every
     // mistake of a request (or of an import's rows) is named at once; one
     // that starts now is checked when written.
-    if let Some(from) = valid_from
-        && let Some(mistake) = crate::snapshot::window_mistake(from, valid_until)
-    {
-        v.add(f("valid_until"), mistake);
+    if let Some(from) = valid_from {
+        v.require(
+            &f("valid_until"),
+            check_authorization_window(from, valid_until),
+        );
     }
     let reference = text(&a.reference, 0, 200, &f("reference"), v);
     Some(AuthorizationSpec {
@@ -1316,10 +1318,11 @@ impl RegistryApi {
         // Both ends of the window in the request: whether they are in order
         // is the request's own mistake, reported with its others. With one,
         // the other is the stored one's, compared when the change is planned.
-        if let (Some(from), Some(until)) = (patch.valid_from, patch.valid_until)
-            && let Some(mistake) = crate::snapshot::window_mistake(from, until)
-        {
-            v.add("authorization.valid_until", mistake);
+        if let (Some(from), Some(until)) = (patch.valid_from, patch.valid_until) {
+            v.require(
+                "authorization.valid_until",
+                check_authorization_window(from, until),
+            );
         }
         let (brand, id) = v.done(name)?;
         self.owned_brand(&caller, &brand).await?;

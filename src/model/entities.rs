@@ -327,6 +327,22 @@ pub fn registration_number_as_written(value: &str) -> Result<String, String> {
     Ok(trimmed.to_ascii_uppercase())
 }
 
+/// Checks an authorization's validity window: the end, when there is one,
+/// must come after the start.
+///
+/// # Errors
+/// `valid_until 2029-01-01T00:00:00Z must be after valid_from 2030-01-01T00:00:00Z`.
+pub fn check_authorization_window(from: Timestamp, until: Option<Timestamp>) -> Result<(), String> {
+    match until {
+        Some(until) if until <= from => Err(format!(
+            "valid_until {} must be after valid_from {}",
+            super::rfc3339(until),
+            super::rfc3339(from)
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Checks a trademark's dates against each other: an expiry date must come
 /// after the registration date (it is exclusive, so never on it).
 ///
@@ -389,8 +405,7 @@ impl Trademark {
     /// territory with a code of its own that one of its rights extends to
     /// ([`Designation::extends_to`]): `FR` reaches `PM`, the EU does not.
     pub fn covers_region(&self, region: Region) -> bool {
-        self.covered_territories().contains(&region)
-            || self.rights().iter().any(|right| right.extends_to(region))
+        self.rights().iter().any(|right| right.covers(region))
     }
 
     /// Every region the mark protects ([`Trademark::covers_region`]): its

@@ -15,8 +15,8 @@ pub use command::{
 };
 pub use entities::{
     ApiKey, Authorization, AuthorizationStatus, Brand, BrandStatus, Logo, Member, MemberKind,
-    ResourceId, Trademark, TrademarkKind, TrademarkStatus, check_trademark_dates,
-    parse_registration_number,
+    ResourceId, Trademark, TrademarkKind, TrademarkStatus, check_authorization_window,
+    check_trademark_dates, parse_registration_number,
 };
 
 /// A registry revision: revision `n` is the state after the `n`-th change event.

@@ -43,7 +43,7 @@ use crate::model::{
     ApiKey, Authorization, AuthorizationPatch, AuthorizationSpec, AuthorizationStatus, Brand,
     BrandStatus, Change, ChangeEvent, Command, Date, Logo, Member, MemberKind, NiceClass, Office,
     Region, Resource, ResourceId, Revision, Slug, Timestamp, Trademark, TrademarkPatch,
-    check_trademark_dates, rfc3339,
+    check_authorization_window, check_trademark_dates,
 };
 
 /// Why a command cannot be applied to the current state.
@@ -1409,25 +1409,8 @@ fn check_dates(registration: Option<Date>, expiry: Option<Date>) -> Result<(), P
 }
 
 fn check_window(a: &Authorization, field: &str) -> Result<(), PlanError> {
-    match window_mistake(a.valid_from, a.valid_until) {
-        Some(mistake) => Err(PlanError::Invalid(vec![(
-            format!("{field}.valid_until"),
-            mistake,
-        )])),
-        None => Ok(()),
-    }
-}
-
-/// Why an authorization valid from `from` until `until` is no window, if it
-/// is not: the end must come after the start.
-pub fn window_mistake(from: Timestamp, until: Option<Timestamp>) -> Option<String> {
-    until.filter(|&until| until <= from).map(|until| {
-        format!(
-            "valid_until {} must be after valid_from {}",
-            rfc3339(until),
-            rfc3339(from)
-        )
-    })
+    check_authorization_window(a.valid_from, a.valid_until)
+        .map_err(|e| PlanError::Invalid(vec![(format!("{field}.valid_until"), e)]))
 }
 
 fn new_authorization(

@@ -96,24 +96,37 @@ async fn authorize(server: &TestServer, platform: &str, seller: &str) -> u64 {
         .revision
 }
 
-#[tokio::test]
-async fn each_caller_watches_only_what_it_may_see() {
-    let server = TestServer::start().await;
+/// A Watch of everything, as each of `callers`.
+async fn watch_all(
+    server: &TestServer,
+    callers: &[Who],
+) -> Vec<(Who, Streaming<pb::WatchResponse>)> {
     let mut streams = Vec::new();
-    for who in [
-        Who::Operator,
-        Who::OwnerA,
-        Who::OwnerB,
-        Who::PlatformP,
-        Who::PlatformQ,
-    ] {
-        let stream = watch_client(&server, who)
+    for &who in callers {
+        let stream = watch_client(server, who)
             .watch(pb::WatchRequest::default())
             .await
             .expect("watch")
             .into_inner();
         streams.push((who, stream));
     }
+    streams
+}
+
+#[tokio::test]
+async fn each_caller_watches_only_what_it_may_see() {
+    let server = TestServer::start().await;
+    let mut streams = watch_all(
+        &server,
+        &[
+            Who::Operator,
+            Who::OwnerA,
+            Who::OwnerB,
+            Who::PlatformP,
+            Who::PlatformQ,
+        ],
+    )
+    .await;
     authorize(&server, "platform-p", "new-on-p").await;
     let head = authorize(&server, "platform-q", "new-on-q").await;
     for (who, stream) in &mut streams {
@@ -144,15 +157,11 @@ async fn each_caller_watches_only_what_it_may_see() {
 #[tokio::test]
 async fn another_members_keys_and_request_ids_are_not_watched() {
     let server = TestServer::start().await;
-    let mut streams = Vec::new();
-    for who in [Who::Operator, Who::OwnerA, Who::OwnerB, Who::PlatformP] {
-        let stream = watch_client(&server, who)
-            .watch(pb::WatchRequest::default())
-            .await
-            .expect("watch")
-            .into_inner();
-        streams.push((who, stream));
-    }
+    let mut streams = watch_all(
+        &server,
+        &[Who::Operator, Who::OwnerA, Who::OwnerB, Who::PlatformP],
+    )
+    .await;
     // A public write (a brand's): every member sees it.
     let head = server
         .registry_as(Who::OwnerA)
