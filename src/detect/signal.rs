@@ -85,6 +85,31 @@ const SIGNAL_TERMS: &[&str] = &[
     "N級品",
     "kw super",
     "짝퉁",
+    // `imitation` in Italian, Spanish and Portuguese; `one-to-one` in
+    // Turkish (`birebir`, as `1:1`); Russian `exact copy` and `luxury
+    // copy` (`копия` alone is also a receipt's or a document's copy:
+    // `есть копия чека`, as English `copy` alone is no term); Thai `copy
+    // work` (`งานก๊อป`, also written with `็`) and `mirror grade`.
+    "imitazione",
+    "imitazioni",
+    "imitación",
+    "imitaciones",
+    "imitação",
+    "imitações",
+    "birebir",
+    "точная копия",
+    "точную копию",
+    "точной копии",
+    "точные копии",
+    "точных копий",
+    "люкс копия",
+    "копия люкс",
+    "копии люкс",
+    "копию люкс",
+    "копия класса люкс",
+    "งานก๊อป",
+    "งานก็อป",
+    "เกรดมิเรอร์",
 ];
 
 /// Replica grades (`7A quality`), signal terms at the exact level only: the
@@ -152,8 +177,10 @@ const NEGATING_WORDS: &[&str] = &["anti"];
 /// - `尾单` before `肩` is `单肩` (one-shoulder) after `尾` (`鱼尾单肩`,
 ///   fishtail one-shoulder), and `原单` before `价`, `号` or `据` is a unit
 ///   price, an order number, a receipt (in traditional characters too);
-/// - `imitation` before `pearls`, `leather` or `snakeskin` is a material,
-///   and so is `fake` before `leather`, `suede` or `fur`; `fake tan`,
+/// - `imitation` before `pearls`, `leather` or `snakeskin` is a material
+///   (French `imitation cuir` too, and the word in Italian, Spanish and
+///   Portuguese, also after a material there: `perlas de imitación`:
+///   [`IMITATION_MATERIALS`], [`IMITATED_MATERIALS`]), and so is `fake` before `leather`, `suede` or `fur`; `fake tan`,
 ///   `fake nails`, `fake lashes`, `fake plants`, `fake fire` are products
 ///   of their own, `fake two-piece` or `fake zip` a garment's style,
 ///   `fake-proof` anti-counterfeit;
@@ -177,6 +204,9 @@ const NEGATING_WORDS: &[&str] = &["anti"];
 ///   `sismique` an aftershock;
 /// - `counterfeit` before `protection`, `detection` or `detector` is what
 ///   guards against it (as `anti-counterfeit` is);
+/// - Turkish `birebir` beside a lesson, a meeting, a scale or an exchange
+///   is one-to-one, as `1:1` is ([`TURKISH_ONE_TO_ONE_AFTER`]); Thai
+///   `งานก๊อป` before `ปี้` is photocopying (`งานก๊อปปี้`);
 /// - `高仿` followed by `真` is `高仿真`, lifelike, and by `生硅` or `生材`
 ///   bionic (`高仿生硅胶`, not `高仿生产`); `原单` after `附` or `凭` an
 ///   original receipt (`退货请附原单`).
@@ -273,27 +303,20 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
         ],
     ),
     ("高仿", &[], &["真", "生硅", "生材"]),
+    ("imitation", &[], IMITATION_MATERIALS),
+    ("imitazione", IMITATED_MATERIALS, IMITATION_MATERIALS),
+    ("imitazioni", IMITATED_MATERIALS, IMITATION_MATERIALS),
+    ("imitación", IMITATED_MATERIALS, IMITATION_MATERIALS),
+    ("imitaciones", IMITATED_MATERIALS, IMITATION_MATERIALS),
+    ("imitação", IMITATED_MATERIALS, IMITATION_MATERIALS),
+    ("imitações", IMITATED_MATERIALS, IMITATION_MATERIALS),
     (
-        "imitation",
-        &[],
-        &[
-            "pearl",
-            "pearls",
-            "leather",
-            "suede",
-            "fur",
-            "snakeskin",
-            "crocodile",
-            "croc",
-            "alligator",
-            "ostrich",
-            "lizard",
-            "python",
-            "mink",
-            "wood",
-            "marble",
-        ],
+        "birebir",
+        TURKISH_ONE_TO_ONE_BEFORE,
+        TURKISH_ONE_TO_ONE_AFTER,
     ),
+    ("งานก๊อป", &[], &["ปี้"]),
+    ("งานก็อป", &[], &["ปี้"]),
     (
         "1:1",
         &[
@@ -378,6 +401,129 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
             "money",
         ],
     ),
+];
+
+/// Materials right after `imitation` (French too: `imitation cuir`) or
+/// the same word in Italian, Spanish or Portuguese (`imitazione pelle`,
+/// `imitación piel`, `imitação couro`) that make it a material.
+const IMITATION_MATERIALS: &[&str] = &[
+    "pearl",
+    "pearls",
+    "leather",
+    "suede",
+    "fur",
+    "snakeskin",
+    "crocodile",
+    "croc",
+    "alligator",
+    "ostrich",
+    "lizard",
+    "python",
+    "mink",
+    "wood",
+    "marble",
+    // French.
+    "cuir",
+    "perle",
+    "perles",
+    "fourrure",
+    "daim",
+    "bois",
+    "marbre",
+    // Italian.
+    "pelle",
+    "cuoio",
+    "perla",
+    "pelliccia",
+    "camoscio",
+    "coccodrillo",
+    "pitone",
+    "struzzo",
+    "legno",
+    "marmo",
+    // Spanish and Portuguese.
+    "piel",
+    "cuero",
+    "perlas",
+    "madera",
+    "marmol",
+    "cocodrilo",
+    "couro",
+    "pele",
+    "perola",
+    "perolas",
+    "madeira",
+    "marmore",
+    "camurca",
+    "crocodilo",
+];
+
+/// Materials right before the word in Italian, Spanish or Portuguese
+/// (`perle d'imitazione`, `perlas de imitación`, `couro de imitação`).
+const IMITATED_MATERIALS: &[&str] = &[
+    "perle",
+    "perle d",
+    "perle di",
+    "pelle d",
+    "pelle di",
+    "perlas de",
+    "perla de",
+    "piel de",
+    "cuero de",
+    "madera de",
+    "perolas de",
+    "perola de",
+    "couro de",
+    "pele de",
+    "madeira de",
+];
+
+/// Turkish lessons and meetings right before `birebir` (one-to-one:
+/// `özel ders birebir`), as [`MEETINGS`] before `1:1`, and a scale, a
+/// proportion or an exchange (`ölçek birebir`).
+const TURKISH_ONE_TO_ONE_BEFORE: &[&str] = &[
+    "ders",
+    "dersi",
+    "eğitim",
+    "eğitimi",
+    "koçluk",
+    "danışmanlık",
+    "görüşme",
+    "ölçek",
+    "ölçekte",
+    "oran",
+    "değişim",
+];
+
+/// What right after `birebir` makes it one-to-one or a scale, not a copy:
+/// lessons, meetings and therapy (`birebir özel ders`, `birebir
+/// görüşme`), a scale or a size (`birebir ölçek`), an exchange
+/// (`birebir değişim`), as [`MEETINGS`] and the other senses of `1:1`.
+const TURKISH_ONE_TO_ONE_AFTER: &[&str] = &[
+    "ders",
+    "dersi",
+    "dersler",
+    "dersleri",
+    "özel ders",
+    "eğitim",
+    "eğitimi",
+    "eğitimler",
+    "görüşme",
+    "görüşmeler",
+    "koçluk",
+    "danışmanlık",
+    "mentorluk",
+    "seans",
+    "seanslar",
+    "terapi",
+    "ölçek",
+    "ölçekli",
+    "ölçü",
+    "ölçüde",
+    "oran",
+    "oranında",
+    "değişim",
+    "değişimi",
 ];
 
 /// Words right after `一比一` or `1比1` that make it a proportion, a fit or
@@ -2156,6 +2302,52 @@ mod tests {
         );
         // Whole words only, as the other Latin and Cyrillic terms.
         assert!(found("репликация данных, Replikat, kw superior").is_empty());
+    }
+
+    #[test]
+    fn copies_and_imitations_in_other_languages_are_signals() {
+        assert_eq!(
+            found("Стиль Aurelle, люкс копия, ТОЧНАЯ КОПИЯ оригинала, копию люкс"),
+            ["люкс копия", "ТОЧНАЯ КОПИЯ", "копию люкс"]
+        );
+        assert_eq!(
+            found("แบบ Aurelle งานก๊อปเกรดมิเรอร์, งานก็อป"),
+            ["งานก๊อป", "เกรดมิเรอร์", "งานก็อป"]
+        );
+        assert_eq!(
+            found("Aurelle model, çakma değil A kalite BİREBİR."),
+            ["BİREBİR"]
+        );
+        assert_eq!(
+            found("imitazione perfetta, imitación exacta, imitação perfeita, Imitazioni"),
+            ["imitazione", "imitación", "imitação", "Imitazioni"]
+        );
+        // Whole words, as the other Latin and Cyrillic terms.
+        assert!(found("birebirlik, imitazionesco, неточная копия").is_empty());
+    }
+
+    #[test]
+    fn copies_and_imitations_in_other_languages_have_other_senses() {
+        for text in [
+            // A receipt's or a document's copy: `копия` alone is no term.
+            "Есть копия чека, копия документов",
+            // Photocopying (`ก๊อปปี้`), not copy work.
+            "รับงานก๊อปปี้เอกสาร",
+            // One-to-one lessons, meetings, a scale, an exchange.
+            "Birebir özel ders, birebir görüşme, özel ders birebir",
+            "birebir ölçekli maket, birebir değişim garantisi, 1 ölçek birebir",
+            // Materials, in Italian, Spanish, Portuguese and French.
+            "Borsa in imitazione pelle, imitazione coccodrillo, perle d'imitazione",
+            "perle imitazione, collana di perle di imitazione",
+            "collar de perlas de imitación, bolso imitación piel",
+            "bolsa de couro de imitação, imitação couro",
+            "sac imitation cuir, imitation fourrure",
+        ] {
+            assert!(found(text).is_empty(), "{text}: {:?}", found(text));
+        }
+        // A copy's grade after the material's word is still a copy's:
+        // nothing else is a material.
+        assert_eq!(found("imitazione perfetta pelle"), ["imitazione"]);
     }
 
     #[test]
