@@ -7,8 +7,8 @@
 //! - the **obfuscation** fold: the exact fold, then confusables mapped to
 //!   their UTS #39 skeleton prototype (Cyrillic `а` → `a`), or, for letters
 //!   UTS #39 has no prototype for, decancer's (small capitals `ᴀ`, squared
-//!   `🅲`, and letters of other scripts in a word with Latin letters,
-//!   `ΛURΞLLΞ`); default-ignorable code points removed (zero-width space, soft
+//!   `🅲`, a regional indicator alone, `🇨 🇦`, and letters of other
+//!   scripts in a word with Latin letters, `ΛURΞLLΞ`); default-ignorable code points removed (zero-width space, soft
 //!   hyphen, bidi controls, Hangul fillers), a word boundary staying allowed
 //!   where one stood for a space (a zero-width space, a Hangul filler, a
 //!   bidi control), and a text with bidi controls read in the order it is
@@ -1065,8 +1065,10 @@ struct Entry {
     kind: Kind,
     /// [`Entry::MASK`]: the character may mask a letter ([`is_mask`]);
     /// [`Entry::ALPHABET`]: it is of an alphabet other than Latin, whose
-    /// change to Latin inside a word may end one ([`is_other_alphabet`]).
-    /// One byte for both keeps an entry at 16 bytes.
+    /// change to Latin inside a word may end one ([`is_other_alphabet`]);
+    /// [`Entry::REGIONAL`]: a regional indicator, read as a letter where it
+    /// stands alone ([`lone_regional_indicator`]). One byte for all keeps
+    /// an entry at 16 bytes.
     bits: u8,
     /// For [`Kind::Leet`], the letter it stands for.
     leet: char,
@@ -1075,6 +1077,26 @@ struct Entry {
 impl Entry {
     const MASK: u8 = 1;
     const ALPHABET: u8 = 2;
+    const REGIONAL: u8 = 4;
+}
+
+/// The regional indicator symbols `🇦`..`🇿`, in alphabetical order.
+const REGIONAL_INDICATORS: std::ops::RangeInclusive<char> = '\u{1F1E6}'..='\u{1F1FF}';
+
+/// Whether the regional indicator at `start..end` of `text` stands alone:
+/// no regional indicator right before or after it. Two side by side are a
+/// flag (`🇫🇷`); one alone draws as its letter in a box, as fancy text
+/// writes a name letter by letter (`🇦 🇺 🇷 🇪 🇱 🇱 🇪`), and is read as
+/// the negative squared letter (`🅰`) is: a letter at the obfuscation level.
+fn lone_regional_indicator(text: &str, start: usize, end: usize) -> bool {
+    let regional = |c: Option<char>| c.is_some_and(|c| REGIONAL_INDICATORS.contains(&c));
+    !regional(text.get(..start).and_then(|b| b.chars().next_back()))
+        && !regional(text.get(end..).and_then(|a| a.chars().next()))
+}
+
+/// The negative squared letter (`🅰`) read for a lone regional indicator.
+fn squared_for_regional(cp: u32) -> u32 {
+    cp - u32::from(*REGIONAL_INDICATORS.start()) + u32::from(*NEGATIVE_SQUARED.start())
 }
 
 /// Cached per-character folds for U+0000..U+1FFFF.
@@ -1129,6 +1151,11 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
             bits: if is_mask(c) { Entry::MASK } else { 0 }
                 | if is_other_alphabet(c) {
                     Entry::ALPHABET
+                } else {
+                    0
+                }
+                | if REGIONAL_INDICATORS.contains(&c) {
+                    Entry::REGIONAL
                 } else {
                     0
                 },
@@ -1248,8 +1275,8 @@ const NEGATIVE_SQUARED: std::ops::RangeInclusive<char> = '\u{1F170}'..='\u{1F189
 /// A letter that UTS #39 has no prototype for but that stands for an ASCII
 /// letter, as fancy-text generators write names: Latin small capitals
 /// (`ᴀ ʀ ʟ`) and open `ɛ` as decancer reads them, and squared letters of
-/// the enclosed alphanumerics (`🅲 🆄`; regional indicators, `🇫🇷`, are
-/// flags, not letters).
+/// the enclosed alphanumerics (`🅲 🆄`; regional indicators only where one
+/// stands alone, [`lone_regional_indicator`]: two are a flag, `🇫🇷`).
 fn look_alike(c: char) -> Option<String> {
     if NEGATIVE_SQUARED.contains(&c) {
         let offset = u32::from(c) - u32::from(*NEGATIVE_SQUARED.start());
@@ -1948,7 +1975,17 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
         let end = offset as u32;
         let cp = c as u32;
         let (entry, items): (Entry, &[Item]) = if cp < TABLE_SIZE {
-            (table.entries[cp as usize], &table.items)
+            let mut entry = table.entries[cp as usize];
+            if entry.bits & Entry::REGIONAL != 0
+                && lone_regional_indicator(text, start as usize, offset)
+            {
+                // The squared letter's reading at the obfuscation level; the
+                // exact fold keeps the symbol.
+                let squared = table.entries[squared_for_regional(cp) as usize];
+                entry.obf_start = squared.obf_start;
+                entry.obf_len = squared.obf_len;
+            }
+            (entry, &table.items)
         } else {
             let (kind, leet) = compute(c, &mut scratch_exact, &mut scratch_obf);
             let exact_len = scratch_exact.len();

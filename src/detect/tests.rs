@@ -455,6 +455,26 @@ fn fancy_text_letters_are_look_alikes() {
 }
 
 #[test]
+fn a_lone_regional_indicator_is_a_letter() {
+    // Spaced out, each draws as its letter in a box: a name spelt so.
+    assert_eq!(
+        one("Brand: 🇨 🇦 🇷 🇹 🇮 🇪 🇷"),
+        (CARTIER, Evidence::TextObfuscated, "🇨 🇦 🇷 🇹 🇮 🇪 🇷")
+    );
+    assert_eq!(fold_obfuscated("🇨 🇦 🇷"), "car");
+    // Two side by side are a flag, wherever they stand; the exact fold
+    // reads none as a letter.
+    for text in ["🇨🇦🇷🇹🇮🇪🇷 ring", "🇺🇸 🇫🇷 🇮🇹", "Ships from 🇺🇸, 🇨🇦"]
+    {
+        assert!(scan(text).is_empty(), "{text}");
+    }
+    assert_eq!(fold_obfuscated("🇫🇷 a"), "a");
+    assert_eq!(fold_exact("🇨 🇦 🇷"), "");
+    // One beside another is read as a flag's, also the third of three.
+    assert_eq!(fold_obfuscated("🇺🇸🇨 x"), "x");
+}
+
+#[test]
 fn letters_of_other_scripts_in_a_latin_word_are_fancy_text() {
     // Greek and Cyrillic letters that fancy-text generators write for Latin
     // ones, with no UTS #39 prototype: read as Latin in a word that has
