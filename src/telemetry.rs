@@ -2,9 +2,31 @@
 
 use std::{ffi::OsStr, io::IsTerminal};
 
-use tracing_subscriber::{EnvFilter, fmt, prelude::*};
+use tracing::{Level, Metadata};
+use tracing_subscriber::{EnvFilter, filter::FilterFn, fmt, prelude::*};
 
 use crate::config::LogFormat;
+
+/// Libraries whose lines below INFO carry what must never be logged,
+/// whatever `--log` asks for: tokio-postgres writes every statement's
+/// parameters at DEBUG (`executing statement … with parameters`), among
+/// them API keys' hashes, the page-token secret and request bodies.
+const SECRET_BELOW_INFO: &[&str] = &["tokio_postgres", "postgres_protocol"];
+
+/// Whether a line may be written at all ([`SECRET_BELOW_INFO`]).
+fn may_log(meta: &Metadata<'_>) -> bool {
+    *meta.level() <= Level::INFO
+        || !SECRET_BELOW_INFO.iter().any(|library| {
+            meta.target()
+                .strip_prefix(library)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+        })
+}
+
+/// The filter every subscriber of the binary has beside `--log`'s.
+fn never_secrets() -> FilterFn<fn(&Metadata<'_>) -> bool> {
+    FilterFn::new(may_log)
+}
 
 /// Installs the global subscriber.
 ///
@@ -13,7 +35,9 @@ use crate::config::LogFormat;
 pub fn init(format: LogFormat, filter: &str) -> anyhow::Result<()> {
     let filter = EnvFilter::try_new(filter)
         .map_err(|e| anyhow::anyhow!("invalid log filter {filter:?}: {e}"))?;
-    let registry = tracing_subscriber::registry().with(filter);
+    let registry = tracing_subscriber::registry()
+        .with(filter)
+        .with(never_secrets());
     match format {
         LogFormat::Text => registry
             .with(
@@ -101,6 +125,45 @@ impl Captured {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn database_statements_are_not_logged_below_info_whatever_the_filter() {
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let writer = {
+            let lines = std::sync::Arc::clone(&lines);
+            move || Buffer(std::sync::Arc::clone(&lines))
+        };
+        let subscriber = tracing_subscriber::registry()
+            .with(EnvFilter::new("trace,tokio_postgres=trace"))
+            .with(never_secrets())
+            .with(fmt::layer().with_writer(writer).with_ansi(false));
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::debug!(target: "tokio_postgres::query", "executing statement s1 with parameters: [secret]");
+            tracing::trace!(target: "tokio_postgres", "trace secret");
+            tracing::debug!(target: "postgres_protocol::message", "protocol secret");
+            tracing::info!(target: "tokio_postgres::connection", "a notice");
+            tracing::debug!(target: "tokio_postgres_extra", "another library");
+            tracing::debug!(target: "marque::store", "our own");
+        });
+        let text = String::from_utf8(lines.lock().expect("lines").clone()).expect("UTF-8");
+        assert!(!text.contains("secret"), "{text}");
+        for kept in ["a notice", "another library", "our own"] {
+            assert!(text.contains(kept), "{kept}: {text}");
+        }
+    }
+
+    #[derive(Clone)]
+    struct Buffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Buffer {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("lines").extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
 
     #[test]
     fn the_text_log_is_coloured_only_on_a_terminal_without_no_color() {

@@ -1195,3 +1195,93 @@ async fn a_stored_designation_of_the_eu_loads_as_written_and_old_rows_still_load
     assert!(!designated.iter().any(|d| d == "EM"), "{designated:?}");
     assert_eq!(verdict, pb::Verdict::Block as i32);
 }
+
+/// At `--log trace` on PostgreSQL, the database library's lines below INFO
+/// are not written: they carry every statement's parameters, among them
+/// the first operator key's hash and the page-token secret written at
+/// start (README, "Logs": secrets never reach a log line).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn statement_parameters_never_reach_the_log_at_trace() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let url = pg::fresh_database().await;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_marque"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+        .args(["--log", "trace", "--print-operator-key"])
+        .args(["--shutdown-grace", "100ms", "--database-url", &url])
+        .env_remove("MARQUE_OPERATOR_KEY")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn marque");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    // Read as it comes: at TRACE a full pipe would stall the server.
+    let (serving_tx, serving) = tokio::sync::oneshot::channel();
+    let log = tokio::spawn(async move {
+        let (mut lines, mut all, mut serving_tx) = (stderr.lines(), Vec::new(), Some(serving_tx));
+        while let Ok(Some(line)) = lines.next_line().await {
+            if line.contains("\"serving\"")
+                && let Some(tx) = serving_tx.take()
+            {
+                let _ = tx.send(());
+            }
+            all.push(line);
+        }
+        all
+    });
+    let key = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(line) = stdout.next_line().await.expect("read stdout") {
+            if line.trim().starts_with("mq_") {
+                return line.trim().to_owned();
+            }
+        }
+        panic!("no key printed");
+    })
+    .await
+    .expect("the key is printed at start-up");
+    tokio::time::timeout(Duration::from_secs(60), serving)
+        .await
+        .expect("serves in time")
+        .expect("the log says it serves");
+    let pid = child.id().expect("pid").to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill")
+            .success()
+    );
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .expect("exits after SIGTERM")
+        .expect("wait");
+    assert!(status.success(), "{status:?}");
+    let lines = log.await.expect("the log reader");
+    let json: Vec<serde_json::Value> = lines
+        .iter()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect();
+    assert!(
+        json.iter().any(|line| line["level"] == "TRACE"),
+        "the log is at TRACE"
+    );
+    let below_info = |line: &&serde_json::Value| {
+        line["target"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("tokio_postgres") || t.starts_with("postgres_protocol"))
+            && matches!(line["level"].as_str(), Some("DEBUG" | "TRACE"))
+    };
+    let written: Vec<_> = json.iter().filter(below_info).collect();
+    assert!(written.is_empty(), "{written:?}");
+    let all = lines.join("\n");
+    let hash = marque::auth::hash_secret(&key);
+    for shown in [
+        hex::encode(hash),
+        format!("{hash:?}"),
+        format!("{hash:?}").replace(' ', ""),
+    ] {
+        assert!(!all.contains(&shown), "the key's hash is in the log");
+    }
+    assert!(!all.contains("executing statement"));
+}
