@@ -105,16 +105,38 @@ pub struct DatabaseArgs {
 
 impl DatabaseArgs {
     /// PostgreSQL settings, when a URL is given.
-    pub fn settings(&self) -> Option<PostgresSettings> {
-        self.database_url.as_ref().map(|url| {
+    ///
+    /// # Errors
+    /// A pool of no connection, or a connect or statement timeout of 0s.
+    pub fn settings(&self) -> anyhow::Result<Option<PostgresSettings>> {
+        anyhow::ensure!(
+            self.database_pool_size > 0,
+            "--database-pool-size must be at least 1: no call could reach the database"
+        );
+        for (flag, value, why) in [
+            (
+                "--database-connect-timeout",
+                self.database_connect_timeout,
+                "no connection could ever be opened",
+            ),
+            (
+                "--database-statement-timeout",
+                self.database_statement_timeout,
+                "PostgreSQL reads 0 as no limit, and a write that never ends would hold the \
+                 registry's write lock",
+            ),
+        ] {
+            anyhow::ensure!(!value.is_zero(), "{flag} must be more than 0s: {why}");
+        }
+        Ok(self.database_url.as_ref().map(|url| {
             let mut settings = PostgresSettings::new(url.expose());
             settings.ca_file = self.database_ca.clone();
-            settings.pool_size = self.database_pool_size.max(1);
+            settings.pool_size = self.database_pool_size;
             settings.pool_wait = self.database_pool_wait;
             settings.connect_timeout = self.database_connect_timeout;
             settings.statement_timeout = self.database_statement_timeout;
             settings
-        })
+        }))
     }
 }
 
@@ -341,6 +363,11 @@ impl ServeArgs {
                 self.keepalive_timeout,
                 "every connection would be closed at its first ping",
             ),
+            (
+                "--max-connection-age",
+                self.max_connection_age.unwrap_or(Duration::MAX),
+                "every connection would be closed as it opens (leave it out for no limit)",
+            ),
         ] {
             anyhow::ensure!(!value.is_zero(), "{flag} must be more than 0s: {why}");
         }
@@ -499,12 +526,44 @@ mod tests {
             "--feed-poll",
             "--watch-checkpoint",
             "--keepalive-timeout",
+            "--max-connection-age",
         ] {
             let message = refused(&[flag, "0s"]);
             assert!(message.contains(flag), "{message}");
         }
         let message = refused(&["--max-concurrent-streams", "0"]);
         assert!(message.contains("--max-concurrent-streams"), "{message}");
+        assert_eq!(
+            serve(&["--max-connection-age", "1s"]).max_connection_age,
+            Some(Duration::from_secs(1))
+        );
+    }
+
+    #[test]
+    fn database_settings_are_never_zero() {
+        let database = |args: &[&str]| {
+            let url = ["--database-url", "postgres://m@127.0.0.1/m"];
+            let cli = Cli::try_parse_from([&["marque", "serve"], &url[..], args].concat())
+                .expect("parses");
+            match cli.command {
+                CliCommand::Serve(serve) => serve.database.settings(),
+                other => panic!("not serve: {other:?}"),
+            }
+        };
+        let defaults = database(&[]).expect("defaults").expect("a URL");
+        assert_eq!(defaults.pool_size, 16);
+        for (flag, zero) in [
+            ("--database-pool-size", "0"),
+            ("--database-connect-timeout", "0s"),
+            ("--database-statement-timeout", "0s"),
+        ] {
+            let message = format!("{:#}", database(&[flag, zero]).expect_err("refused"));
+            assert!(message.contains(flag), "{message}");
+        }
+        let set = database(&["--database-pool-size", "1", "--database-pool-wait", "0s"])
+            .expect("one connection, no wait")
+            .expect("a URL");
+        assert_eq!((set.pool_size, set.pool_wait), (1, Duration::ZERO));
     }
 
     #[test]
@@ -555,7 +614,7 @@ mod tests {
             format!("{cli:?}"),
             format!("{serve:?}"),
             format!("{:#?}", serve.database),
-            format!("{:?}", serve.database.settings()),
+            format!("{:?}", serve.database.settings().expect("settings")),
         ] {
             for secret in [key, "0123456789abcdef", "hunter2", "swordfish"] {
                 assert!(!debug.contains(secret), "{secret} shown: {debug}");

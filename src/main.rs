@@ -28,7 +28,7 @@ async fn main() -> anyhow::Result<()> {
             telemetry::init(args.log_format, &args.log)?;
             let settings = args
                 .database
-                .settings()
+                .settings()?
                 .ok_or_else(|| anyhow::anyhow!("give --database-url or MARQUE_DATABASE_URL"))?;
             let applied = PostgresStore::new(settings)?.migrate().await?;
             tracing::info!(applied, "migrations applied");
@@ -44,7 +44,7 @@ async fn main() -> anyhow::Result<()> {
                 tracing::info!(words, lists = lists.len(), "ordinary words");
             }
             let options = args.server_options()?;
-            let database = args.database.settings();
+            let database = args.database.settings()?;
             // Before any listener or database connection is opened.
             marque::descriptors::raise_for(&marque::descriptors::Needs {
                 max_connections: options.max_connections,

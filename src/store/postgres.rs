@@ -194,7 +194,7 @@ impl PostgresSettings {
         {
             anyhow::bail!(
                 "the database URL for {remote} sets no sslmode (or `prefer`): add sslmode=require \
-                 (TLS, the certificate verified against the system roots or --database-ca-file) or \
+                 (TLS, the certificate verified against the system roots or --database-ca) or \
                  sslmode=disable (plaintext)"
             );
         }
