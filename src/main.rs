@@ -2,20 +2,48 @@
 
 #![forbid(unsafe_code)]
 
-use std::sync::Arc;
+use std::{
+    process::ExitCode,
+    sync::{Arc, OnceLock},
+};
 
 use clap::Parser;
 use marque::{
     auth,
-    config::{Cli, CliCommand},
+    config::{Cli, CliCommand, LogFormat},
     server::Server,
     store::{MemoryStore, PostgresStore, Store},
     telemetry,
 };
 
+/// Runs the command; an error that stops it is written in the log's own
+/// format once the log is set up (a JSON log gets a JSON line saying why
+/// the process stopped, not a line of plain text among its objects).
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
     let cli = Cli::parse();
+    let json = match &cli.command {
+        CliCommand::Keygen => false,
+        CliCommand::Migrate(args) => args.log_format == LogFormat::Json,
+        CliCommand::Serve(args) => args.log_format == LogFormat::Json,
+    };
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if json && LOGGING.get().is_some() => {
+            tracing::error!(error = format!("{error:#}"), "stopped");
+            ExitCode::FAILURE
+        }
+        Err(error) => {
+            eprintln!("Error: {error:?}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Set once the log is set up.
+static LOGGING: OnceLock<()> = OnceLock::new();
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         CliCommand::Keygen => {
             let key = auth::generate_key();
@@ -26,6 +54,7 @@ async fn main() -> anyhow::Result<()> {
         }
         CliCommand::Migrate(args) => {
             telemetry::init(args.log_format, &args.log)?;
+            let _ = LOGGING.set(());
             let settings = args
                 .database
                 .settings()?
@@ -36,6 +65,7 @@ async fn main() -> anyhow::Result<()> {
         }
         CliCommand::Serve(args) => {
             telemetry::init(args.log_format, &args.log)?;
+            let _ = LOGGING.set(());
             // Before any detection index is built.
             let lists = args.ordinary_word_lists()?;
             if !lists.is_empty() {

@@ -1501,6 +1501,50 @@ async fn unreadable_ordinary_words_stop_the_start() {
     );
 }
 
+/// With a JSON log, what stops the start is a JSON line too (a log
+/// pipeline that reads JSON would drop a line of plain text); with the text
+/// log, a line of text.
+#[tokio::test]
+async fn an_error_that_stops_the_start_is_written_in_the_logs_format() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a port to hold");
+    let address = taken.local_addr().expect("address").to_string();
+    for format in ["json", "text"] {
+        let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_marque"))
+            .args(["serve", "--listen", &address, "--log-format", format])
+            .env_remove("RUST_BACKTRACE")
+            .env_remove("RUST_LIB_BACKTRACE")
+            .output()
+            .await
+            .expect("run marque");
+        assert!(!output.status.success(), "{format}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let last = stderr.lines().last().expect("a line");
+        let json = serde_json::from_str::<serde_json::Value>(last);
+        if format == "json" {
+            let line = json.expect("the last line is JSON");
+            assert_eq!(line["level"], "ERROR", "{line}");
+            assert_eq!(line["fields"]["message"], "stopped", "{line}");
+            let error = line["fields"]["error"].as_str().expect("the error");
+            assert!(
+                error.contains(&address) && error.contains("in use"),
+                "{line}"
+            );
+            assert!(
+                stderr
+                    .lines()
+                    .all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok()),
+                "{stderr}"
+            );
+        } else {
+            assert!(json.is_err(), "{last}");
+            assert!(
+                stderr.contains(&format!("Error: cannot listen on {address}")),
+                "{stderr}"
+            );
+        }
+    }
+}
+
 /// The binary raises a low soft open-file limit to the hard limit at
 /// start-up, saying so at INFO, and warns once when even the hard limit is
 /// below what `--max-connections` needs; a limit that covers the caps is
