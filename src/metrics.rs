@@ -15,6 +15,7 @@
 //! | `marque_store_up` | gauge | | 1 when the store answered its last request |
 //! | `marque_db_pool_connections` | gauge | `state` (`size`, `available`, `waiting`) | PostgreSQL pool |
 //! | `marque_db_pool_wait_timeouts_total` | counter | | calls refused because no connection came free in time |
+//! | `marque_db_unanswered_total` | counter | | round trips to PostgreSQL given up unanswered (their connections closed) |
 //! | `marque_connections` | gauge | `port` (`api`, `admin`) | client connections open (at most `--max-connections` a port) |
 //! | `marque_build_info` | gauge | `version` | always 1 |
 
@@ -79,6 +80,7 @@ pub fn install() -> Option<PrometheusHandle> {
             for counter in [
                 "marque_change_feed_reconnects_total",
                 "marque_db_pool_wait_timeouts_total",
+                "marque_db_unanswered_total",
             ] {
                 metrics::counter!(counter).increment(0);
             }
@@ -138,6 +140,10 @@ fn describe() {
     describe_counter!(
         "marque_db_pool_wait_timeouts_total",
         "calls refused because no pooled connection came free in time"
+    );
+    describe_counter!(
+        "marque_db_unanswered_total",
+        "round trips to PostgreSQL given up without an answer"
     );
     describe_gauge!(
         "marque_connections",

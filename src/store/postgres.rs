@@ -175,6 +175,14 @@ impl PostgresSettings {
         }
     }
 
+    /// How long one round trip to the database may go unanswered before
+    /// its call gives up on it and closes the connection ([`answered`]):
+    /// the statement timeout, which the database enforces, plus the
+    /// connect timeout for the answer to travel.
+    pub fn answer_limit(&self) -> Duration {
+        self.statement_timeout + self.connect_timeout
+    }
+
     fn pg_config(&self) -> anyhow::Result<tokio_postgres::Config> {
         // `require` verifies the server's certificate, as libpq's
         // `verify-full` does (tokio-postgres does not parse those two).
@@ -337,6 +345,8 @@ pub struct PostgresStore {
     pool: Pool,
     /// How to open the dedicated LISTEN connection.
     settings: PostgresSettings,
+    /// [`PostgresSettings::answer_limit`].
+    answer: Duration,
 }
 
 impl PostgresStore {
@@ -362,7 +372,12 @@ impl PostgresStore {
             .runtime(Runtime::Tokio1)
             .build()
             .context("cannot build the database pool")?;
-        Ok(Self { pool, settings })
+        let answer = settings.answer_limit();
+        Ok(Self {
+            pool,
+            settings,
+            answer,
+        })
     }
 
     /// Applies the embedded migrations, under an advisory lock so that
@@ -431,8 +446,8 @@ impl PostgresStore {
         Ok(())
     }
 
-    async fn client(&self) -> Result<Object, StoreError> {
-        let client = self.pool.get().await;
+    async fn client(&self) -> Result<Conn, StoreError> {
+        let client = self.pool.get().await.map(|object| Conn(Some(object)));
         let (size, available, waiting) = self.pool_status();
         metrics::gauge!("marque_db_pool_connections", "state" => "size").set(size as f64);
         metrics::gauge!("marque_db_pool_connections", "state" => "available").set(available as f64);
@@ -466,9 +481,90 @@ fn classify(error: tokio_postgres::Error) -> StoreError {
         }
     };
     if transient {
-        StoreError::Unavailable(error.to_string())
+        StoreError::Unavailable(with_causes(&error))
     } else {
         StoreError::Internal(anyhow::Error::new(error).context("database error"))
+    }
+}
+
+/// The driver's message with its causes (`error connecting to server:
+/// Connection refused (os error 111)`): its own says only what failed.
+fn with_causes(error: &tokio_postgres::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = std::error::Error::source(error);
+    while let Some(inner) = cause {
+        let inner_text = inner.to_string();
+        if !text.contains(&inner_text) {
+            text.push_str(": ");
+            text.push_str(&inner_text);
+        }
+        cause = inner.source();
+    }
+    text
+}
+
+/// `request`, one round trip to the database, answered within `limit`;
+/// no answer by then is UNAVAILABLE, as a broken connection is. The
+/// database's statement timeout cannot end the wait for a database that
+/// holds the connection and says nothing (a stalled server, a proxy in
+/// front of one that is down), and TCP keepalives are answered by its
+/// host all the same: without this, a call would wait for its deadline and
+/// the change feed's reader for ever, while health said all was well.
+async fn answered<T>(
+    limit: Duration,
+    request: impl Future<Output = Result<T, tokio_postgres::Error>>,
+) -> Result<T, StoreError> {
+    match tokio::time::timeout(limit, request).await {
+        Ok(answer) => answer.map_err(classify),
+        Err(_) => Err(no_answer(limit)),
+    }
+}
+
+fn no_answer(limit: Duration) -> StoreError {
+    metrics::counter!("marque_db_unanswered_total").increment(1);
+    StoreError::Unavailable(format!("the database did not answer within {limit:?}"))
+}
+
+/// A pooled connection that goes back to the pool only when [`released`]
+/// after its round trips were answered: one dropped with a request still
+/// unanswered (no answer within the limit, or its call cancelled) is
+/// closed instead, so that no later call's request waits behind that
+/// answer on it.
+///
+/// [`released`]: Conn::release
+struct Conn(Option<Object>);
+
+impl Conn {
+    /// Back to the pool.
+    fn release(mut self) {
+        self.0.take();
+    }
+
+    /// The connection itself, for a transaction that owns it.
+    fn into_object(mut self) -> Option<Object> {
+        self.0.take()
+    }
+}
+
+impl std::ops::Deref for Conn {
+    type Target = Object;
+
+    fn deref(&self) -> &Object {
+        self.0.as_ref().expect("a connection until released")
+    }
+}
+
+impl std::ops::DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut Object {
+        self.0.as_mut().expect("a connection until released")
+    }
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        if let Some(object) = self.0.take() {
+            drop(Object::take(object));
+        }
     }
 }
 
@@ -521,26 +617,31 @@ impl Store for PostgresStore {
 
     async fn load(&self) -> Result<Snapshot, StoreError> {
         let mut client = self.client().await?;
-        let tx = client
-            .build_transaction()
-            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .await
-            .map_err(classify)?;
+        let tx = answered(
+            self.answer,
+            client
+                .build_transaction()
+                .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start(),
+        )
+        .await?;
         // The load streams every resource, and the server waits on this
         // replica while it decodes them: under the statement timeout of
         // calls, a registry of a few million authorizations could never be
         // loaded. The pool's create timeout and keepalives still guard the
-        // connection.
-        tx.batch_execute("SET LOCAL statement_timeout = 0")
-            .await
-            .map_err(classify)?;
-        let head: i64 = tx
-            .query_one("SELECT revision FROM registry_head", &[])
-            .await
-            .map_err(classify)?
-            .get(0);
+        // connection, and the limit on an answer its first round trips.
+        answered(
+            self.answer,
+            tx.batch_execute("SET LOCAL statement_timeout = 0"),
+        )
+        .await?;
+        let head: i64 = answered(
+            self.answer,
+            tx.query_one("SELECT revision FROM registry_head", &[]),
+        )
+        .await?
+        .get(0);
         let rows = tx
             .query_raw("SELECT body FROM resources", std::iter::empty::<i64>())
             .await
@@ -556,7 +657,8 @@ impl Store for PostgresStore {
                 .map_err(|e| StoreError::Internal(anyhow::anyhow!("undecodable resource: {e}")))?;
             builder.push(resource);
         }
-        tx.commit().await.map_err(classify)?;
+        answered(self.answer, tx.commit()).await?;
+        client.release();
         Ok(builder.finish(head as Revision))
     }
 
@@ -567,16 +669,20 @@ impl Store for PostgresStore {
         max_bytes: usize,
     ) -> Result<Vec<ChangeEvent>, StoreError> {
         let client = self.client().await?;
-        events_after(&client, after, limit, max_bytes).await
+        let events = events_after(&client, self.answer, after, limit, max_bytes).await?;
+        client.release();
+        Ok(events)
     }
 
     async fn committed_head(&self) -> Result<Revision, StoreError> {
         let client = self.client().await?;
-        let head: i64 = client
-            .query_one("SELECT revision FROM registry_head", &[])
-            .await
-            .map_err(classify)?
-            .get(0);
+        let head: i64 = answered(
+            self.answer,
+            client.query_one("SELECT revision FROM registry_head", &[]),
+        )
+        .await?
+        .get(0);
+        client.release();
         Ok(head as Revision)
     }
 
@@ -588,22 +694,25 @@ impl Store for PostgresStore {
         // The first replica to ask stores its draw; every other keeps that
         // one (an insert that meets a concurrent one waits for it, then
         // does nothing).
-        client
-            .execute(
+        answered(
+            self.answer,
+            client.execute(
                 "INSERT INTO service_secrets (name, secret) VALUES ('page_tokens', $1) \
                  ON CONFLICT (name) DO NOTHING",
                 &[&drawn.as_slice()],
-            )
-            .await
-            .map_err(classify)?;
-        let stored: Vec<u8> = client
-            .query_one(
+            ),
+        )
+        .await?;
+        let stored: Vec<u8> = answered(
+            self.answer,
+            client.query_one(
                 "SELECT secret FROM service_secrets WHERE name = 'page_tokens'",
                 &[],
-            )
-            .await
-            .map_err(classify)?
-            .get(0);
+            ),
+        )
+        .await?
+        .get(0);
+        client.release();
         <[u8; 32]>::try_from(stored.as_slice()).map_err(|_| {
             StoreError::Internal(anyhow::anyhow!(
                 "the stored page token secret is {} bytes, not 32",
@@ -615,8 +724,9 @@ impl Store for PostgresStore {
     async fn audit(&self, query: &super::AuditQuery) -> Result<Vec<ChangeEvent>, StoreError> {
         let client = self.client().await?;
         let before = query.before.map(to_i64).transpose()?;
-        let rows = client
-            .query(
+        let rows = answered(
+            self.answer,
+            client.query(
                 "SELECT event FROM ( \
                    SELECT revision, event, \
                      sum(octet_length(event)) OVER (ORDER BY revision DESC) - octet_length(event) AS ahead \
@@ -633,9 +743,10 @@ impl Store for PostgresStore {
                     &(query.limit as i64),
                     &bytes_i64(query.max_bytes),
                 ],
-            )
-            .await
-            .map_err(classify)?;
+            ),
+        )
+        .await?;
+        client.release();
         rows.iter().map(|row| decode_event(row.get(0))).collect()
     }
 
@@ -644,23 +755,26 @@ impl Store for PostgresStore {
         // cancelled during it rolls back (or discards) the connection,
         // rather than returning it to the pool inside a transaction.
         let mut tx = PostgresTx {
-            client: Some(self.client().await?),
+            client: self.client().await?.into_object(),
             pool: self.pool.clone(),
             head: 0,
+            answer: self.answer,
         };
-        tx.client()?
-            .batch_execute("BEGIN ISOLATION LEVEL READ COMMITTED")
-            .await
-            .map_err(classify)?;
-        let head: i64 = tx
-            .client()?
-            .query_one(
+        answered(
+            self.answer,
+            tx.client()?
+                .batch_execute("BEGIN ISOLATION LEVEL READ COMMITTED"),
+        )
+        .await?;
+        let head: i64 = answered(
+            self.answer,
+            tx.client()?.query_one(
                 "SELECT revision FROM registry_head WHERE singleton FOR UPDATE",
                 &[],
-            )
-            .await
-            .map_err(classify)?
-            .get(0);
+            ),
+        )
+        .await?
+        .get(0);
         tx.head = head as Revision;
         Ok(Box::new(tx))
     }
@@ -716,6 +830,7 @@ async fn listen(settings: PostgresSettings, wake: mpsc::Sender<()>) {
 /// transaction's).
 async fn events_after(
     client: &tokio_postgres::Client,
+    answer: Duration,
     after: Revision,
     limit: usize,
     max_bytes: usize,
@@ -723,8 +838,9 @@ async fn events_after(
     // `ahead` is the size of the events before each one; the running sum
     // streams, so the LIMIT still ends the scan. `octet_length` reads the
     // stored length without detoasting the event.
-    let rows = client
-        .query(
+    let rows = answered(
+        answer,
+        client.query(
             "SELECT event FROM ( \
                SELECT revision, event, \
                  sum(octet_length(event)) OVER (ORDER BY revision) - octet_length(event) AS ahead \
@@ -735,9 +851,9 @@ async fn events_after(
                 &(limit.min(100_000) as i64),
                 &bytes_i64(max_bytes),
             ],
-        )
-        .await
-        .map_err(classify)?;
+        ),
+    )
+    .await?;
     rows.iter().map(|row| decode_event(row.get(0))).collect()
 }
 
@@ -764,6 +880,8 @@ struct PostgresTx {
     pool: Pool,
     /// The head revision under the lock.
     head: Revision,
+    /// [`PostgresSettings::answer_limit`].
+    answer: Duration,
 }
 
 impl PostgresTx {
@@ -778,10 +896,15 @@ impl Drop for PostgresTx {
     fn drop(&mut self) {
         if let Some(client) = self.client.take() {
             // Not committed: roll back before the connection returns to the
-            // pool (a failed rollback discards the connection instead).
+            // pool (a failed or unanswered rollback discards the connection
+            // instead: a request before it may still be unanswered).
+            let answer = self.answer;
             tokio::spawn(async move {
-                if client.batch_execute("ROLLBACK").await.is_err() {
-                    let _ = Object::take(client);
+                if answered(answer, client.batch_execute("ROLLBACK"))
+                    .await
+                    .is_err()
+                {
+                    drop(Object::take(client));
                 }
             });
         }
@@ -802,7 +925,7 @@ impl WriteTx for PostgresTx {
     ) -> Result<Vec<ChangeEvent>, StoreError> {
         // Under the row lock, READ COMMITTED reads every event committed
         // before it was taken.
-        events_after(self.client()?, after, limit, max_bytes).await
+        events_after(self.client()?, self.answer, after, limit, max_bytes).await
     }
 
     async fn find_request(
@@ -810,14 +933,14 @@ impl WriteTx for PostgresTx {
         actor: &Actor,
         request_id: &str,
     ) -> Result<Option<ChangeEvent>, StoreError> {
-        let row = self
-            .client()?
-            .query_opt(
+        let row = answered(
+            self.answer,
+            self.client()?.query_opt(
                 "SELECT event FROM change_events WHERE actor_member = $1 AND request_id = $2",
                 &[&actor.member_str(), &request_id],
-            )
-            .await
-            .map_err(classify)?;
+            ),
+        )
+        .await?;
         row.map(|row| decode_event(row.get(0))).transpose()
     }
 
@@ -844,17 +967,17 @@ impl WriteTx for PostgresTx {
             Actor::System => None,
             Actor::Member { key, .. } => key.as_ref().map(|key| key.as_str().to_string()),
         };
+        let answer = self.answer;
         let client = self.client()?;
-        let insert_event = client
+        let insert_event = answered(answer, client
             .prepare_cached(
                 "INSERT INTO change_events (revision, committed_at, actor_member, actor_key, request_id, brands, event) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .await
-            .map_err(classify)?;
+            )).await?;
         let committed_at = std::time::SystemTime::from(event.time);
-        client
-            .execute(
+        answered(
+            answer,
+            client.execute(
                 &insert_event,
                 &[
                     &revision,
@@ -865,9 +988,9 @@ impl WriteTx for PostgresTx {
                     &brands,
                     &body,
                 ],
-            )
-            .await
-            .map_err(classify)?;
+            ),
+        )
+        .await?;
         // The resources as this revision leaves them, in a few statements
         // of up to RESOURCE_BATCH rows each: the row lock on registry_head
         // is held for a few round trips, not one per row (an import
@@ -895,24 +1018,23 @@ impl WriteTx for PostgresTx {
             }
         }
         if !deleted.is_empty() {
-            let delete = client
-                .prepare_cached("DELETE FROM resources WHERE key = ANY($1)")
-                .await
-                .map_err(classify)?;
+            let delete = answered(
+                answer,
+                client.prepare_cached("DELETE FROM resources WHERE key = ANY($1)"),
+            )
+            .await?;
             for keys in deleted.chunks(RESOURCE_BATCH) {
-                client.execute(&delete, &[&keys]).await.map_err(classify)?;
+                answered(answer, client.execute(&delete, &[&keys])).await?;
             }
         }
         if !written.is_empty() {
-            let upsert = client
+            let upsert = answered(answer, client
                 .prepare_cached(
                     "INSERT INTO resources (key, kind, brand, update_revision, body) \
                      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::bytea[]) \
                      ON CONFLICT (key) DO UPDATE SET kind = EXCLUDED.kind, brand = EXCLUDED.brand, \
                      update_revision = EXCLUDED.update_revision, body = EXCLUDED.body",
-                )
-                .await
-                .map_err(classify)?;
+                )).await?;
             for rows in written.chunks(RESOURCE_BATCH) {
                 let mut keys = Vec::with_capacity(rows.len());
                 let mut kinds = Vec::with_capacity(rows.len());
@@ -928,36 +1050,45 @@ impl WriteTx for PostgresTx {
                         StoreError::Internal(anyhow::anyhow!("cannot encode resource: {e}"))
                     })?);
                 }
-                client
-                    .execute(&upsert, &[&keys, &kinds, &brands, &revisions, &bodies])
-                    .await
-                    .map_err(classify)?;
+                answered(
+                    answer,
+                    client.execute(&upsert, &[&keys, &kinds, &brands, &revisions, &bodies]),
+                )
+                .await?;
             }
         }
-        client
-            .execute(
+        answered(
+            answer,
+            client.execute(
                 "UPDATE registry_head SET revision = $1 WHERE singleton",
                 &[&revision],
-            )
-            .await
-            .map_err(classify)?;
-        client
-            .execute(&format!("NOTIFY {CHANNEL}, '{revision}'"), &[])
-            .await
-            .map_err(classify)?;
-        if let Err(e) = client.batch_execute("COMMIT").await {
-            // No answer (the connection broke): the database may have
-            // committed all the same. Telling the client "nothing written"
-            // then would be wrong, and a retry without a request id would
-            // write it twice.
-            if e.code().is_some() {
-                return Err(classify(e));
-            }
+            ),
+        )
+        .await?;
+        answered(
+            answer,
+            client.execute(&format!("NOTIFY {CHANNEL}, '{revision}'"), &[]),
+        )
+        .await?;
+        let lost = match tokio::time::timeout(answer, client.batch_execute("COMMIT")).await {
+            Ok(Ok(())) => None,
+            // The database's own answer: nothing was written.
+            Ok(Err(e)) if e.code().is_some() => return Err(classify(e)),
+            Ok(Err(e)) => Some((e.to_string(), classify(e))),
+            Err(_) => Some((format!("none within {answer:?}"), no_answer(answer))),
+        };
+        if let Some((lost, error)) = lost {
+            // No answer (the connection broke, or said nothing): the
+            // database may have committed all the same. Telling the client
+            // "nothing written" then would be wrong, and a retry without a
+            // request id would write it twice.
             let Some(client) = self.client.take() else {
-                return Err(classify(e));
+                return Err(error);
             };
-            let _ = Object::take(client);
-            return self.committed_after_all(revision, &body, e).await;
+            drop(Object::take(client));
+            return self
+                .committed_after_all(revision, &body, &lost, error)
+                .await;
         }
         // Committed: the connection goes back to the pool as it is.
         self.client.take();
@@ -968,21 +1099,27 @@ impl WriteTx for PostgresTx {
 impl PostgresTx {
     /// The stored event of `revision`, read once the row lock is free.
     async fn stored_event(&self, revision: i64) -> Result<Option<tokio_postgres::Row>, String> {
-        let client = self.pool.get().await.map_err(|e| e.to_string())?;
-        client
-            .query_one(
+        let client = Conn(Some(self.pool.get().await.map_err(|e| e.to_string())?));
+        answered(
+            self.answer,
+            client.query_one(
                 "SELECT revision FROM registry_head WHERE singleton FOR UPDATE",
                 &[],
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-        client
-            .query_opt(
+            ),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        let row = answered(
+            self.answer,
+            client.query_opt(
                 "SELECT event FROM change_events WHERE revision = $1",
                 &[&revision],
-            )
-            .await
-            .map_err(|e| e.to_string())
+            ),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        client.release();
+        Ok(row)
     }
 
     /// Whether the event of `revision`, whose COMMIT got no answer, was
@@ -996,7 +1133,8 @@ impl PostgresTx {
         &self,
         revision: i64,
         body: &[u8],
-        lost: tokio_postgres::Error,
+        lost: &str,
+        error: StoreError,
     ) -> Result<(), StoreError> {
         let unknown = |why: String| {
             StoreError::Unavailable(format!(
@@ -1022,7 +1160,7 @@ impl PostgresTx {
                 );
                 Ok(())
             }
-            _ => Err(classify(lost)),
+            _ => Err(error),
         }
     }
 }

@@ -21,6 +21,11 @@ use tonic_health::pb::health_check_response::ServingStatus;
 
 /// A replica of the fixture registry on `url`; the first one seeds it.
 async fn replica(url: &str, keys: &Keys, seed: bool) -> TestServer {
+    replica_on(postgres_store(url), keys, seed).await
+}
+
+/// The same on `store`.
+async fn replica_on(store: Arc<dyn marque::store::Store>, keys: &Keys, seed: bool) -> TestServer {
     let mut start = Start::fixture();
     start.keys = keys.clone();
     if seed {
@@ -33,7 +38,7 @@ async fn replica(url: &str, keys: &Keys, seed: bool) -> TestServer {
     }
     start.options.operator_key = OperatorKey::None;
     start.options.admin_listen = Some("127.0.0.1:0".parse().expect("addr"));
-    start.store = Some(postgres_store(url));
+    start.store = Some(store);
     start.start().await
 }
 
@@ -294,7 +299,7 @@ impl Proxy {
             while let Ok((inbound, _)) = listener.accept().await {
                 let task = match m.load(Ordering::SeqCst) {
                     REFUSED => continue, // dropped at once
-                    STALLED => tokio::spawn(async move {
+                    STALLED | FROZEN => tokio::spawn(async move {
                         // Held open, never answered.
                         let _held = inbound;
                         std::future::pending::<()>().await;
@@ -336,6 +341,12 @@ impl Proxy {
         self.set(STALLED).await;
     }
 
+    /// The database stops answering: open connections stay open and carry
+    /// nothing either way, new ones are taken and never answered.
+    fn freeze(&self) {
+        self.mode.store(FROZEN, Ordering::SeqCst);
+    }
+
     async fn restore(&self) {
         self.set(OPEN).await;
     }
@@ -349,6 +360,15 @@ const STALLED: u8 = 2;
 /// `COMMIT`: that reaches the database, its answer never reaches the
 /// client, that connection drops, and the proxy is [`OPEN`] again.
 const CUT_AT_COMMIT: u8 = 3;
+/// Open connections are held and carry nothing; new ones as [`STALLED`].
+const FROZEN: u8 = 4;
+
+/// Waits while the proxy is [`FROZEN`].
+async fn while_frozen(mode: &AtomicU8) {
+    while mode.load(Ordering::SeqCst) == FROZEN {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
 
 /// Relays `client` and `server` while the proxy is open; the first `COMMIT`
 /// a client sends while it is [`CUT_AT_COMMIT`] ends the relay.
@@ -358,10 +378,11 @@ async fn relay(client: tokio::net::TcpStream, server: tokio::net::TcpStream, mod
     let (mut server_rx, mut server_tx) = server.into_split();
     let committing = Arc::new(AtomicBool::new(false));
     let answers = {
-        let committing = committing.clone();
+        let (committing, mode) = (committing.clone(), mode.clone());
         tokio::spawn(async move {
             let mut buffer = vec![0u8; 64 * 1024];
             while let Ok(n) = server_rx.read(&mut buffer).await {
+                while_frozen(&mode).await;
                 if n == 0 || committing.load(Ordering::SeqCst) {
                     return;
                 }
@@ -373,6 +394,7 @@ async fn relay(client: tokio::net::TcpStream, server: tokio::net::TcpStream, mod
     };
     let mut buffer = vec![0u8; 64 * 1024];
     while let Ok(n) = client_rx.read(&mut buffer).await {
+        while_frozen(&mode).await;
         if n == 0 {
             break;
         }
@@ -512,6 +534,74 @@ async fn when_the_database_goes_away_checks_go_on_and_writes_wait_for_it() {
     let written = server
         .registry_as(Who::OwnerA)
         .create_brand(brand("while-away"))
+        .await
+        .expect("writes resume by themselves")
+        .into_inner();
+    assert_eq!(
+        written.revision,
+        before + 1,
+        "the failed write wrote nothing"
+    );
+    assert_feed_is_gap_free(&url).await;
+}
+
+/// A database that holds its connections open and answers nothing (a
+/// stalled server, a proxy in front of one that is down; TCP keepalives are
+/// answered all the same): each round trip gives up after the statement
+/// timeout and the connect timeout, so a write answers UNAVAILABLE instead
+/// of waiting for its deadline, the change feed's reader notices and the
+/// registry's health turns NOT_SERVING while checks go on; all resumes by
+/// itself when the database answers again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_database_that_stops_answering_is_noticed_in_time() {
+    let url = pg::fresh_database().await;
+    let (proxy, proxied) = Proxy::in_front_of(&url).await;
+    let mut settings = marque::store::PostgresSettings::new(proxied);
+    settings.pool_size = 8;
+    settings.connect_timeout = Duration::from_secs(1);
+    settings.statement_timeout = Duration::from_secs(1);
+    let store = Arc::new(marque::store::PostgresStore::new(settings).expect("store"));
+    let keys = Keys::generate();
+    let server = replica_on(store, &keys, true).await;
+    wait_status(&server, "marque.v1.RegistryService", ServingStatus::Serving).await;
+    let before = server
+        .registry_as(Who::OwnerA)
+        .create_brand(brand("before-the-freeze"))
+        .await
+        .expect("a write")
+        .into_inner()
+        .revision;
+
+    proxy.freeze();
+    let started = std::time::Instant::now();
+    let write = server
+        .registry_as(Who::OwnerA)
+        .create_brand(brand("while-frozen"))
+        .await
+        .expect_err("no answer, no write");
+    assert_eq!(write.code(), Code::Unavailable, "{write:?}");
+    assert_eq!(write.message(), marque::api::STORE_UNAVAILABLE, "{write:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "within the answer limit (2 s here), not the call's deadline: {:?}",
+        started.elapsed()
+    );
+    wait_status(
+        &server,
+        "marque.v1.RegistryService",
+        ServingStatus::NotServing,
+    )
+    .await;
+    assert_eq!(
+        status(&server, "marque.v1.CheckService").await,
+        ServingStatus::Serving as i32
+    );
+
+    proxy.restore().await;
+    wait_status(&server, "marque.v1.RegistryService", ServingStatus::Serving).await;
+    let written = server
+        .registry_as(Who::OwnerA)
+        .create_brand(brand("while-frozen"))
         .await
         .expect("writes resume by themselves")
         .into_inner();
