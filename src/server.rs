@@ -744,6 +744,14 @@ async fn load_seed(registry: &Registry, seed: &Seed) -> anyhow::Result<()> {
     let commands = seed
         .commands()
         .context("cannot load the seed into the empty registry; nothing was written")?;
+    if commands.is_empty() {
+        // An empty file, or one mounted where the seed was meant to be.
+        tracing::warn!(
+            seed = seed.source().map(|path| path.display().to_string()),
+            "the seed holds nothing to load"
+        );
+        return Ok(());
+    }
     let meta = WriteMeta {
         only_if_empty: true,
         ..WriteMeta::default()

@@ -1375,3 +1375,31 @@ async fn statement_parameters_never_reach_the_log_at_trace() {
     }
     assert!(!all.contains("executing statement"));
 }
+
+/// A seed file that holds nothing (empty, or another file mounted where
+/// the seed was meant to be) is named at start with a warning, not reported
+/// as loaded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_empty_seed_is_named_at_start() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let seed = dir.path().join("seed.toml");
+    std::fs::write(&seed, "# nothing yet\n").expect("write the seed");
+    let url = pg::fresh_database().await;
+    let lines = serve_binary_with_seed(&url, &seed)
+        .await
+        .expect("an empty seed does not stop the start");
+    let warned = lines.iter().any(|line| {
+        line["level"] == "WARN"
+            && line["fields"]["message"] == "the seed holds nothing to load"
+            && line["fields"]["seed"]
+                .as_str()
+                .is_some_and(|path| path.ends_with("seed.toml"))
+    });
+    assert!(warned, "{lines:#?}");
+    assert!(
+        !lines
+            .iter()
+            .any(|line| line["fields"]["message"] == "seed loaded"),
+        "{lines:#?}"
+    );
+}
