@@ -216,7 +216,15 @@ impl Registry {
                 tokio::time::sleep(poll).await;
             }
             match self.catch_up_latest().await {
-                Ok(()) => self.saw_store(true),
+                Ok(()) => {
+                    if !*self.store_ok.borrow() {
+                        tracing::info!(
+                            revision = self.snapshot().revision(),
+                            "following the change feed again; the store answers"
+                        );
+                    }
+                    self.saw_store(true);
+                }
                 Err(e) => {
                     if *self.store_ok.borrow() {
                         tracing::warn!(error = %e, "cannot follow the change feed; serving the last snapshot");
@@ -721,12 +729,13 @@ mod tests {
 
     /// A memory store that counts the writers inside `begin` or holding a
     /// transaction: each holds (or waits for) a database connection in
-    /// PostgreSQL.
+    /// PostgreSQL. While `down`, its change feed cannot be read.
     #[derive(Default)]
     struct Counting {
         inner: MemoryStore,
         writers: Arc<AtomicUsize>,
         most: Arc<AtomicUsize>,
+        down: Arc<std::sync::atomic::AtomicBool>,
     }
 
     struct CountedTx {
@@ -795,6 +804,9 @@ mod tests {
             limit: usize,
             max_bytes: usize,
         ) -> Result<Vec<ChangeEvent>, StoreError> {
+            if self.down.load(Ordering::SeqCst) {
+                return Err(StoreError::Unavailable("the store is down".into()));
+            }
             self.inner.events_after(after, limit, max_bytes).await
         }
         async fn committed_head(&self) -> Result<Revision, StoreError> {
@@ -813,6 +825,33 @@ mod tests {
             let inner = self.inner.begin().await?;
             Ok(Box::new(CountedTx { inner, held }))
         }
+    }
+
+    /// The change feed's reader says when it cannot follow the store, and
+    /// when it follows it again.
+    #[tokio::test]
+    async fn the_log_says_when_the_store_goes_and_when_it_answers_again() {
+        let log = crate::telemetry::Captured::start();
+        let store = Arc::new(Counting::default());
+        let down = store.down.clone();
+        let registry = Arc::new(loaded(store).await);
+        let mut health = registry.store_health();
+        let follower = tokio::spawn(registry.clone().follow(Duration::from_millis(10)));
+        for (going, want) in [(true, false), (false, true)] {
+            down.store(going, Ordering::SeqCst);
+            tokio::time::timeout(Duration::from_secs(10), health.wait_for(|ok| *ok == want))
+                .await
+                .expect("the follower sees it")
+                .expect("health");
+        }
+        follower.abort();
+        let lines = log.lines();
+        let at = |text: &str| lines.iter().position(|line| line.contains(text));
+        let (gone, back) = (
+            at("cannot follow the change feed; serving the last snapshot"),
+            at("following the change feed again; the store answers"),
+        );
+        assert!(gone.is_some() && back > gone, "{lines:#?}");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
