@@ -199,7 +199,9 @@ pub struct ServeArgs {
     /// are logged and the previous one kept; 0s reads them only at start.
     #[arg(long, env = "MARQUE_TLS_RELOAD_INTERVAL", default_value = "30s", value_parser = humantime::parse_duration)]
     pub tls_reload_interval: Duration,
-    /// How long a client may take to finish its TLS handshake before its connection is closed.
+    /// How long a new connection may take to show it is a client before it is closed: to finish
+    /// its TLS handshake (with TLS), then to send HTTP/2's client preface (or, on the admin
+    /// port, an HTTP/1 request head); plaintext connections included, on both ports.
     #[arg(long, env = "MARQUE_TLS_HANDSHAKE_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
     pub tls_handshake_timeout: Duration,
     /// Serve plaintext on a non-loopback address (behind a TLS-terminating proxy only).

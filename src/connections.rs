@@ -9,7 +9,14 @@
 //!
 //! A [`ConnectionLimit`] takes a permit before it accepts each connection,
 //! and the connection ([`Limited`]) holds it until it is dropped: after the
-//! server has closed it, a TLS handshake that failed or timed out included.
+//! server has closed it, a handshake that failed or timed out included.
+//!
+//! A connection is served only once it has shown that it is a client
+//! ([`handshaken`]): with TLS, its handshake done, and on every port, its
+//! first request begun ([`crate::preface`]), both within the handshake
+//! deadline (`--tls-handshake-timeout`). One that has not by then is
+//! closed: a client that opens connections and says nothing holds each
+//! place in the cap for that long, no longer.
 //! At the cap, the port stops accepting. Connections that arrive meanwhile
 //! wait in the kernel's listen queue (past its length the kernel drops
 //! their SYNs, and clients retry) and are taken in order as others close.
@@ -25,23 +32,32 @@
 //! shows how full it is.
 
 use std::{
+    future::Future,
     io,
     net::SocketAddr,
     sync::{
         Arc,
         atomic::{AtomicBool, Ordering},
     },
+    time::Duration,
 };
 
 use futures_util::{Stream, StreamExt as _};
 use tokio::{
     io::{AsyncRead, AsyncWrite},
     net::{TcpListener, TcpStream},
-    sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError},
+    sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError, mpsc},
 };
+use tokio_stream::wrappers::ReceiverStream;
+
+use crate::preface::{Prefaced, Protocols};
 
 /// How long a port waits after a failed accept before it accepts again.
-pub const ACCEPT_ERROR_PAUSE: std::time::Duration = std::time::Duration::from_millis(20);
+pub const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(20);
+
+/// Connections that have shown they are clients, waiting for the server
+/// to take them.
+const READY_CONNECTIONS: usize = 64;
 
 /// The connections one port holds open at once, at most.
 #[derive(Clone, Debug)]
@@ -165,6 +181,13 @@ pub struct Limited<T> {
     port: &'static str,
 }
 
+impl<T> Limited<T> {
+    /// The connection.
+    pub fn get_ref(&self) -> &T {
+        &self.inner
+    }
+}
+
 impl<T> Drop for Limited<T> {
     fn drop(&mut self) {
         connections_gauge(self.port).decrement(1.0);
@@ -188,46 +211,113 @@ impl<T: tonic::transport::server::Connected> tonic::transport::server::Connected
     }
 }
 
+/// The connections of `accepted` that show, each within `deadline` of its
+/// accept, that they are clients: `handshake` (a TLS handshake, the wait
+/// for a first request) runs on each in a task of its own, so a client that
+/// says nothing holds neither the accept loop nor, past the deadline, its
+/// connection, its task or its place in the port's cap. A connection whose
+/// handshake fails or does not end in time is dropped (closed). The others
+/// come out in the order their handshakes end. Accepting stops when the
+/// stream returned is dropped.
+///
+/// A failed accept is skipped: it comes already logged and after a pause,
+/// from the port's cap ([`ConnectionLimit::incoming`]).
+pub fn handshaken<S, I, H, F, T>(
+    mut accepted: S,
+    deadline: Duration,
+    mut handshake: H,
+) -> ReceiverStream<io::Result<T>>
+where
+    S: Stream<Item = io::Result<I>> + Send + Unpin + 'static,
+    H: FnMut(I) -> F + Send + 'static,
+    F: Future<Output = io::Result<T>> + Send + 'static,
+    T: Send + 'static,
+{
+    let (ready, taken) = mpsc::channel(READY_CONNECTIONS);
+    tokio::spawn(async move {
+        loop {
+            let accepted = tokio::select! {
+                () = ready.closed() => break,
+                accepted = accepted.next() => accepted,
+            };
+            let io = match accepted {
+                None => break,
+                Some(Ok(io)) => io,
+                Some(Err(_)) => continue,
+            };
+            // Started now, so that it sees what is current at the accept
+            // (the TLS configuration).
+            let handshake = handshake(io);
+            let ready = ready.clone();
+            tokio::spawn(async move {
+                match tokio::time::timeout(deadline, handshake).await {
+                    Ok(Ok(client)) => {
+                        let _ = ready.send(Ok(client)).await;
+                    }
+                    Ok(Err(e)) => {
+                        tracing::debug!(error = %e, "handshake failed: connection closed")
+                    }
+                    Err(_) => tracing::debug!(
+                        ?deadline,
+                        "handshake not done by the deadline (--tls-handshake-timeout): connection closed"
+                    ),
+                }
+            });
+        }
+    });
+    ReceiverStream::new(taken)
+}
+
 /// A listener for axum (the admin port) that holds at most its limit's
-/// connections.
+/// connections, and hands axum a connection only once its first request
+/// has begun, HTTP/2 or HTTP/1 ([`handshaken`]).
 pub struct LimitedListener {
-    /// The bound listener.
-    listener: TcpListener,
-    /// The cap.
-    limit: ConnectionLimit,
+    /// The connections ready to serve, with their peers' addresses.
+    ready: ReceiverStream<io::Result<(Prefaced<Limited<TcpStream>>, SocketAddr)>>,
+    /// The listener's own address (or why it has none).
+    local: Result<SocketAddr, io::ErrorKind>,
 }
 
 impl LimitedListener {
-    /// `listener`, holding at most `limit`'s connections.
-    pub fn new(listener: TcpListener, limit: ConnectionLimit) -> Self {
-        Self { listener, limit }
+    /// `listener`, holding at most `limit`'s connections, each of which
+    /// must begin its first request within `deadline`. Accepting starts
+    /// now, in a task of its own, and stops when this is dropped.
+    pub fn new(listener: TcpListener, limit: ConnectionLimit, deadline: Duration) -> Self {
+        let local = listener.local_addr().map_err(|e| e.kind());
+        let accepted = limit.incoming(tokio_stream::wrappers::TcpListenerStream::new(listener));
+        let ready = handshaken(accepted, deadline, |io: Limited<TcpStream>| async move {
+            let peer = io.get_ref().peer_addr()?;
+            Ok((Prefaced::read(io, Protocols::Http2OrHttp1).await?, peer))
+        });
+        Self { ready, local }
     }
 }
 
 impl axum::serve::Listener for LimitedListener {
-    type Io = Limited<TcpStream>;
+    type Io = Prefaced<Limited<TcpStream>>;
     type Addr = SocketAddr;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        let Some(permit) = self.limit.permit().await else {
-            // A closed semaphore (nothing closes it): accept nothing more.
-            return std::future::pending().await;
-        };
-        // axum's accept retries (and backs off from) accept errors.
-        let (io, address) = axum::serve::Listener::accept(&mut self.listener).await;
-        (self.limit.hold(io, permit), address)
+        loop {
+            match self.ready.next().await {
+                Some(Ok(ready)) => return ready,
+                Some(Err(_)) => continue,
+                // The accepting task ended (it never does by itself):
+                // accept nothing more.
+                None => return std::future::pending().await,
+            }
+        }
     }
 
     fn local_addr(&self) -> io::Result<Self::Addr> {
-        self.listener.local_addr()
+        self.local.map_err(io::Error::from)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::telemetry::Captured;
-    use std::time::Duration;
+    use crate::{preface::PREFACE, telemetry::Captured};
 
     /// A listener on a free loopback port, and its address.
     async fn listener() -> (TcpListener, SocketAddr) {
@@ -286,9 +376,9 @@ mod tests {
         let log = Captured::start();
         let (listener, address) = listener().await;
         let limit = ConnectionLimit::new("test-admin", 1);
-        let mut limited = LimitedListener::new(listener, limit.clone());
-        let _a = TcpStream::connect(address).await.expect("connect");
-        let _b = TcpStream::connect(address).await.expect("connect");
+        let mut limited = LimitedListener::new(listener, limit.clone(), Duration::from_secs(30));
+        let _a = client(address, PREFACE).await;
+        let _b = client(address, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").await;
         let (first, _) = limited.accept().await;
         assert_eq!(limit.open(), 1);
         let second = tokio::time::timeout(Duration::from_millis(300), limited.accept()).await;
@@ -304,6 +394,63 @@ mod tests {
             "{}",
             warnings[0]
         );
+    }
+
+    /// A client connected to `address` that has sent `first`.
+    async fn client(address: SocketAddr, first: &[u8]) -> TcpStream {
+        use tokio::io::AsyncWriteExt as _;
+        let mut stream = TcpStream::connect(address).await.expect("connect");
+        stream.write_all(first).await.expect("write");
+        stream
+    }
+
+    /// A connection that has not begun a request by the deadline is closed,
+    /// and gives its place back, without holding the accept of the next;
+    /// one that sent part of a request is no different. The server is
+    /// handed only connections that began one.
+    #[tokio::test]
+    async fn a_connection_that_says_nothing_is_closed_at_the_deadline() {
+        use axum::serve::Listener as _;
+        use tokio::io::AsyncReadExt as _;
+        let log = Captured::start();
+        let (listener, address) = listener().await;
+        let limit = ConnectionLimit::new("test-silent", 2);
+        let deadline = Duration::from_millis(500);
+        let mut limited = LimitedListener::new(listener, limit.clone(), deadline);
+        let opened = std::time::Instant::now();
+        let mut silent = TcpStream::connect(address).await.expect("connect");
+        let mut partial = client(address, &PREFACE[..10]).await;
+        let mut served = client(address, PREFACE).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(limit.open(), 2, "the silent two hold their places");
+        for (name, stream) in [("silent", &mut silent), ("partial", &mut partial)] {
+            let read = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut [0; 16]))
+                .await
+                .unwrap_or_else(|_| panic!("the {name} connection is still open"));
+            assert!(matches!(read, Ok(0) | Err(_)), "{name}: {read:?}");
+        }
+        assert!(opened.elapsed() >= deadline, "{:?}", opened.elapsed());
+        let (mut io, peer) = tokio::time::timeout(Duration::from_secs(10), limited.accept())
+            .await
+            .expect("the client that began a request is served");
+        assert_eq!(peer, served.local_addr().expect("address"));
+        // Both places came back: one to the client served, one free.
+        let _next = client(address, PREFACE).await;
+        let _second = tokio::time::timeout(Duration::from_secs(5), limited.accept())
+            .await
+            .expect("a place is free");
+        let _full = client(address, PREFACE).await;
+        let refused = tokio::time::timeout(Duration::from_millis(300), limited.accept()).await;
+        assert!(refused.is_err(), "the cap is full again");
+        // The server reads the preface and what follows, as sent.
+        use tokio::io::AsyncWriteExt as _;
+        served.write_all(b"more").await.expect("write");
+        let mut heard = [0; 28];
+        io.read_exact(&mut heard).await.expect("read");
+        assert_eq!(&heard[..24], PREFACE);
+        assert_eq!(&heard[24..], b"more");
+        let warnings = full_port_warnings(&log);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
     }
 
     /// A failed accept (out of descriptors, say) is passed on only after a

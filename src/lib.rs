@@ -18,6 +18,7 @@
 //! | [`server`] | assembles tonic: TLS, auth layer, health, reflection, shutdown |
 //! | [`connections`] | the cap on the connections a port holds open at once |
 //! | [`descriptors`] | the open-file limit, raised at start-up to what the caps need |
+//! | [`preface`] | the first bytes a connection must send, within the handshake deadline, to be served |
 //! | [`linger`] | connections that close without losing what they sent |
 //! | [`codec`] | the generated services' codec: a request that does not decode is INVALID_ARGUMENT |
 //! | [`api`] | one file per gRPC service: validation, proto ⇄ model, error mapping |
@@ -113,6 +114,7 @@ pub mod listing;
 pub mod logo;
 pub mod metrics;
 pub mod model;
+pub mod preface;
 pub mod reflection;
 pub mod registry;
 pub mod seed;

@@ -20,7 +20,7 @@ use tonic_health::{ServingStatus, server::HealthReporter};
 use crate::{
     api::{AuditApi, CheckApi, RegistryApi, WatchApi},
     auth::{self, AuthLayer},
-    connections::{ConnectionLimit, LimitedListener},
+    connections::{ConnectionLimit, LimitedListener, handshaken},
     linger::Lingering,
     logo::LogoError,
     model::{Actor, BrandStatus, Command, Logo, Member, MemberKind, Revision, Slug},
@@ -28,6 +28,7 @@ use crate::{
         audit_service_server::AuditServiceServer, check_service_server::CheckServiceServer,
         registry_service_server::RegistryServiceServer, watch_service_server::WatchServiceServer,
     },
+    preface::{Prefaced, Protocols},
     reflection::{Descriptors, ReflectionV1, ReflectionV1Alpha},
     registry::{Registry, RegistryError, WriteMeta},
     seed::Seed,
@@ -177,8 +178,11 @@ pub struct ServerOptions {
     /// served to new connections from the next look); zero reads them only
     /// at start.
     pub tls_reload_every: Duration,
-    /// How long a client may take to finish its TLS handshake before its
-    /// connection is closed.
+    /// How long a client may take, from its connection's accept, to show
+    /// that it is a client before its connection is closed: to finish its
+    /// TLS handshake, if the port serves TLS, and to begin its first request
+    /// (HTTP/2's client preface; on the admin port, or an HTTP/1 request
+    /// head), on every port, plaintext or TLS ([`crate::preface`]).
     pub tls_handshake_timeout: Duration,
     /// Longest wait for an import's next message: an import silent for
     /// longer ends with ABORTED and applies nothing.
@@ -347,6 +351,7 @@ impl Server {
                 LimitedListener::new(
                     listener,
                     ConnectionLimit::new("admin", options.max_connections),
+                    options.tls_handshake_timeout,
                 ),
                 health.clone(),
                 draining_rx.clone(),
@@ -445,24 +450,32 @@ impl Server {
         let stopped = async {
             let _ = stop_rx.await;
         };
-        // Every connection waits, when the server closes it, for the
-        // client to close its side: else the client may lose the last
-        // answers sent to it (a Watch stream's end as the server drains).
+        // A connection is served once it has shown that it is a client: its
+        // TLS handshake done, if any, and HTTP/2's preface sent, within the
+        // handshake deadline; until then it holds its place in the cap, and
+        // past the deadline it is closed ([`crate::preface`]). Every
+        // connection waits, when the server closes it, for the client to
+        // close its side: else the client may lose the last answers sent to
+        // it (a Watch stream's end as the server drains).
         use tokio_stream::StreamExt as _;
-        let mut serving =
-            match tls {
-                Some(tls) => tokio::spawn(
-                    router.serve_with_incoming_shutdown(
-                        tls.incoming(incoming, options.tls_handshake_timeout)
-                            .map(|io| io.map(Lingering::new)),
-                        stopped,
-                    ),
-                ),
-                None => tokio::spawn(router.serve_with_incoming_shutdown(
-                    incoming.map(|io| io.map(Lingering::new)),
+        let mut serving = match tls {
+            Some(tls) => tokio::spawn(
+                router.serve_with_incoming_shutdown(
+                    tls.incoming(incoming, options.tls_handshake_timeout)
+                        .map(|io| io.map(Lingering::new)),
                     stopped,
-                )),
-            };
+                ),
+            ),
+            None => tokio::spawn(
+                router.serve_with_incoming_shutdown(
+                    handshaken(incoming, options.tls_handshake_timeout, |io| {
+                        Prefaced::read(io, Protocols::Http2)
+                    })
+                    .map(|io| io.map(Lingering::new)),
+                    stopped,
+                ),
+            ),
+        };
 
         let started = async {
             let revision = load_with_retries(&registry, options.migrate).await;
@@ -576,7 +589,8 @@ impl Drop for AbortOnDrop {
 /// kubelet's gRPC probe speaks it), with server reflection of it, and
 /// Prometheus `GET /metrics` over HTTP/1.1, on one listener, with the same
 /// health state as the API port. Its connections are capped apart from the
-/// API port's, so that a full API port does not fail the probes.
+/// API port's, so that a full API port does not fail the probes, and, as
+/// there, served once their first request has begun ([`LimitedListener`]).
 async fn serve_admin(
     listener: LimitedListener,
     health: HealthReporter,

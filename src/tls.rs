@@ -12,7 +12,9 @@
 //!
 //! Handshakes run in their own tasks with a deadline, so a client that
 //! opens a connection and says nothing holds neither the accept loop nor a
-//! task for long.
+//! task for long. The deadline covers the TLS handshake and then the
+//! start of HTTP/2 inside it ([`crate::preface`]): a client that finishes
+//! its handshake and then says nothing is closed at the same deadline.
 //!
 //! With a client CA (mTLS), a client certificate may name its member: a
 //! URI subject alternative name `marque:members/{member}`
@@ -23,7 +25,6 @@ use std::{io, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
 use arc_swap::ArcSwap;
-use futures_util::StreamExt as _;
 use rustls::{
     RootCertStore, ServerConfig,
     pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject as _},
@@ -32,19 +33,20 @@ use rustls::{
 use tokio::{
     io::{AsyncRead, AsyncWrite},
     net::TcpStream,
-    sync::mpsc,
 };
 use tokio_rustls::{TlsAcceptor, server::TlsStream};
 use tokio_stream::wrappers::ReceiverStream;
 
-use crate::{connections::Limited, server::TlsFiles};
+use crate::{
+    connections::{Limited, handshaken},
+    preface::{Prefaced, Protocols},
+    server::TlsFiles,
+};
 
-/// How long a client may take to finish its TLS handshake, by default
-/// (`--tls-handshake-timeout`).
+/// How long a client may take, by default, from its connection's accept to
+/// the start of HTTP/2 (`--tls-handshake-timeout`): its TLS handshake, if
+/// the port serves TLS, then HTTP/2's client preface.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Handshaken connections waiting for the server to take them.
-const READY_CONNECTIONS: usize = 64;
 
 /// What starts the URI subject alternative name by which a client
 /// certificate names its member: `marque:members/{member}`.
@@ -234,47 +236,23 @@ impl ReloadingTls {
     }
 
     /// The connections of `tcp`, each handshaken with the configuration
-    /// current when it was accepted. Accepting stops when the stream is
-    /// dropped. A connection holds its place in the port's cap
-    /// ([`crate::connections`]) from its accept, through its handshake,
-    /// until it is dropped.
+    /// current when it was accepted, and served once HTTP/2 has begun in
+    /// it, all within `handshake_timeout` ([`handshaken`]). Accepting stops
+    /// when the stream is dropped. A connection holds its place in the
+    /// port's cap ([`crate::connections`]) from its accept, through its
+    /// handshake, until it is dropped.
     pub fn incoming(
         self: Arc<Self>,
-        mut tcp: impl futures_util::Stream<Item = io::Result<Limited<TcpStream>>>
-        + Send
-        + Unpin
-        + 'static,
+        tcp: impl futures_util::Stream<Item = io::Result<Limited<TcpStream>>> + Send + Unpin + 'static,
         handshake_timeout: Duration,
-    ) -> ReceiverStream<io::Result<TlsClient>> {
-        let (ready, taken) = mpsc::channel(READY_CONNECTIONS);
-        tokio::spawn(async move {
-            loop {
-                let accepted = tokio::select! {
-                    () = ready.closed() => break,
-                    accepted = tcp.next() => accepted,
-                };
-                let stream = match accepted {
-                    None => break,
-                    Some(Ok(stream)) => stream,
-                    // A failed accept (out of descriptors, say) comes
-                    // already logged and after a pause, from the port's
-                    // cap ([`crate::connections::ConnectionLimit::incoming`]).
-                    Some(Err(_)) => continue,
-                };
-                let acceptor = TlsAcceptor::from(self.config.load_full());
-                let ready = ready.clone();
-                tokio::spawn(async move {
-                    match tokio::time::timeout(handshake_timeout, acceptor.accept(stream)).await {
-                        Ok(Ok(tls)) => {
-                            let _ = ready.send(Ok(TlsClient::new(tls))).await;
-                        }
-                        Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
-                        Err(_) => tracing::debug!("TLS handshake timed out"),
-                    }
-                });
+    ) -> ReceiverStream<io::Result<Prefaced<TlsClient>>> {
+        handshaken(tcp, handshake_timeout, move |stream| {
+            let acceptor = TlsAcceptor::from(self.config.load_full());
+            async move {
+                let tls = acceptor.accept(stream).await?;
+                Prefaced::read(TlsClient::new(tls), Protocols::Http2).await
             }
-        });
-        ReceiverStream::new(taken)
+        })
     }
 }
 
@@ -350,6 +328,7 @@ fn build(material: &Material, files: &TlsFiles) -> anyhow::Result<ServerConfig> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use futures_util::StreamExt as _;
 
     fn pair() -> (String, String) {
         let cert =
@@ -399,6 +378,98 @@ mod tests {
         assert!(!tls.reload().await, "adopted once");
     }
 
+    /// A TLS client of `address` (whose certificate is `cert`), handshaken,
+    /// that has sent `first` over TLS.
+    fn handshake(
+        address: std::net::SocketAddr,
+        cert: &str,
+        first: &'static [u8],
+    ) -> impl Future<Output = io::Result<tokio_rustls::client::TlsStream<TcpStream>>> + use<> {
+        use tokio::io::AsyncWriteExt as _;
+        let mut roots = RootCertStore::empty();
+        roots
+            .add(CertificateDer::from_pem_slice(cert.as_bytes()).expect("certificate"))
+            .expect("a root");
+        let client = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        let connector = tokio_rustls::TlsConnector::from(Arc::new(client));
+        async move {
+            let tcp = TcpStream::connect(address).await?;
+            let name = rustls::pki_types::ServerName::try_from("localhost")
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+            let mut tls = connector.connect(name, tcp).await?;
+            tls.write_all(first).await?;
+            tls.flush().await?;
+            Ok(tls)
+        }
+    }
+
+    /// The deadline covers the start of HTTP/2 too: a client that finishes
+    /// its TLS handshake and then says nothing (or sends half the preface)
+    /// is closed at it, and never handed to the server; one that sends the
+    /// preface is.
+    #[tokio::test]
+    async fn a_client_that_handshakes_then_says_nothing_is_closed_at_the_deadline() {
+        use crate::{connections::ConnectionLimit, preface::PREFACE};
+        use tokio::io::AsyncReadExt as _;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (cert, key) = pair();
+        write(dir.path(), &cert, &key);
+        let tls = Arc::new(ReloadingTls::load(files(dir.path())).await.expect("load"));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("address");
+        let limit = ConnectionLimit::new("test-tls-silent", 3);
+        let deadline = Duration::from_secs(1);
+        let mut incoming = tls.incoming(
+            limit.incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
+            deadline,
+        );
+        let opened = std::time::Instant::now();
+        let mut silent = handshake(address, &cert, b"").await.expect("handshake");
+        let mut partial = handshake(address, &cert, &PREFACE[..10])
+            .await
+            .expect("handshake");
+        let _client = handshake(address, &cert, PREFACE).await.expect("handshake");
+        let served = tokio::time::timeout(Duration::from_secs(10), incoming.next())
+            .await
+            .expect("served")
+            .expect("a connection")
+            .expect("handshaken");
+        assert!(opened.elapsed() < deadline, "{:?}", opened.elapsed());
+        for (name, stream) in [("silent", &mut silent), ("partial", &mut partial)] {
+            let read = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut [0; 16]))
+                .await
+                .unwrap_or_else(|_| panic!("the {name} connection is still open"));
+            assert!(matches!(read, Ok(0) | Err(_)), "{name}: {read:?}");
+        }
+        assert!(opened.elapsed() >= deadline, "{:?}", opened.elapsed());
+        let nothing_more = tokio::time::timeout(Duration::from_millis(200), incoming.next()).await;
+        assert!(nothing_more.is_err(), "the silent ones are not served");
+        // Their places came back: with the one served, the cap's 3 clients.
+        let _more = (
+            handshake(address, &cert, PREFACE).await.expect("handshake"),
+            handshake(address, &cert, PREFACE).await.expect("handshake"),
+        );
+        let mut also_served = Vec::new();
+        for _ in 0..2 {
+            also_served.push(
+                tokio::time::timeout(Duration::from_secs(10), incoming.next())
+                    .await
+                    .expect("served")
+                    .expect("a connection")
+                    .expect("handshaken"),
+            );
+        }
+        drop(served);
+    }
+
     /// A connection holds its place in the port's cap from its accept,
     /// through its handshake: while a client that connected says nothing,
     /// the next client's handshake waits, and goes through once it leaves.
@@ -424,24 +495,7 @@ mod tests {
         );
 
         let silent = TcpStream::connect(address).await.expect("connect");
-        let mut roots = RootCertStore::empty();
-        roots
-            .add(CertificateDer::from_pem_slice(cert.as_bytes()).expect("certificate"))
-            .expect("a root");
-        let client = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-        let connector = tokio_rustls::TlsConnector::from(Arc::new(client));
-        let handshake = tokio::spawn(async move {
-            let tcp = TcpStream::connect(address).await?;
-            let name = rustls::pki_types::ServerName::try_from("localhost")
-                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-            connector.connect(name, tcp).await
-        });
+        let handshake = tokio::spawn(handshake(address, &cert, crate::preface::PREFACE));
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert!(
             !handshake.is_finished(),

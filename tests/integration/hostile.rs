@@ -1129,6 +1129,58 @@ async fn connections_past_the_cap_wait_until_one_closes() {
     );
 }
 
+/// Connections that never begin a request hold their places in the cap for
+/// the handshake deadline, no longer: with the API port full of sockets
+/// that say nothing, a new client is served once the deadline has closed
+/// them. Before, it waited for as long as they stayed open: for ever.
+#[tokio::test]
+async fn silent_connections_keep_a_client_out_no_longer_than_the_handshake_deadline() {
+    use std::time::Duration;
+    let deadline = Duration::from_secs(1);
+    let mut start = common::Start::fixture();
+    start.options.max_connections = 4;
+    start.options.tls_handshake_timeout = deadline;
+    // The fixture's own channel, which waited for SERVING, holds one place.
+    let server = start.start().await;
+    let mut silent = Vec::new();
+    for _ in 0..3 {
+        silent.push(
+            tokio::net::TcpStream::connect(server.addr)
+                .await
+                .expect("connect"),
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let asked = std::time::Instant::now();
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{}", server.addr))
+        .expect("endpoint")
+        .connect_lazy();
+    let answer = tokio::time::timeout(
+        Duration::from_secs(15),
+        tonic_health::pb::health_client::HealthClient::new(channel)
+            .check(tonic_health::pb::HealthCheckRequest::default()),
+    )
+    .await
+    .expect("served once the silent connections are closed")
+    .expect("an answer");
+    assert_eq!(
+        answer.into_inner().status,
+        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+    );
+    let waited = asked.elapsed();
+    assert!(
+        waited >= deadline / 2,
+        "the port was full, so the client waited: {waited:?}"
+    );
+    for (i, stream) in silent.iter_mut().enumerate() {
+        use tokio::io::AsyncReadExt;
+        let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut [0; 16]))
+            .await
+            .unwrap_or_else(|_| panic!("silent connection {i} is still open"));
+        assert!(matches!(read, Ok(0) | Err(_)), "{i}: {read:?}");
+    }
+}
+
 /// Health's Watch and reflection sessions need no key and stream for as
 /// long as their client keeps them open: a server holds 1,024 at once, all
 /// clients together, and answers RESOURCE_EXHAUSTED past that, so that

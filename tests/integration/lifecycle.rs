@@ -1004,6 +1004,134 @@ async fn a_handshake_that_never_finishes_is_closed_at_the_deadline() {
     server.stop().await;
 }
 
+/// On plaintext, as with TLS, a connection must show within the handshake
+/// deadline that it is a client: one that sends nothing, or part of HTTP/2's
+/// client preface, is closed at the deadline, having been sent nothing, on
+/// the API port and on the admin port (where a request head that never ends
+/// counts as nothing too). Real clients are served meanwhile, and a
+/// connection that sent the preface is not closed by the deadline: it is
+/// HTTP/2's to keep. Before, such connections were held for ever.
+#[tokio::test]
+async fn a_plaintext_connection_that_never_begins_a_request_is_closed_at_the_deadline() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+    const SETTINGS: [u8; 9] = [0, 0, 0, 4, 0, 0, 0, 0, 0];
+    const PING: u8 = 6;
+    const ACK: u8 = 1;
+    // Short, so the test is quick; well under the 10 s default, so the test
+    // tells the option from the default.
+    let deadline = Duration::from_secs(2);
+    let mut start = Start::fixture();
+    start.options.tls_handshake_timeout = deadline;
+    start.options.admin_listen = Some("127.0.0.1:0".parse().expect("address"));
+    let server = start.start().await;
+    let admin = server.admin.expect("an admin port");
+
+    let opened = std::time::Instant::now();
+    let connect = async |address, first: &[u8]| {
+        let mut stream = tokio::net::TcpStream::connect(address)
+            .await
+            .expect("connect");
+        stream.write_all(first).await.expect("write");
+        stream
+    };
+    let mut stalled = Vec::new();
+    for (port, address) in [("api", server.addr), ("admin", admin)] {
+        stalled.push((port, "silent", connect(address, b"").await));
+        stalled.push((
+            port,
+            "part of the preface",
+            connect(address, &PREFACE[..12]).await,
+        ));
+    }
+    stalled.push((
+        "admin",
+        "a request head that never ends",
+        connect(admin, b"GET /metrics HTTP/1.1\r\nHost: admin\r\n").await,
+    ));
+    // The preface and SETTINGS, then nothing (as a client between calls).
+    let mut prefaced = connect(server.addr, &[PREFACE, &SETTINGS].concat()).await;
+
+    // Real clients are served while they hang: gRPC on both ports, and
+    // Prometheus's HTTP/1 scrape.
+    let me = server
+        .registry_as(Who::OwnerA)
+        .get_caller(pb::GetCallerRequest::default())
+        .await
+        .expect("a call")
+        .into_inner();
+    assert_eq!(me.member.expect("member").name, "members/owner-a");
+    let admin_channel = Endpoint::from_shared(format!("http://{admin}"))
+        .expect("endpoint")
+        .connect_lazy();
+    assert_eq!(
+        tonic_health::pb::health_client::HealthClient::new(admin_channel)
+            .check(tonic_health::pb::HealthCheckRequest::default())
+            .await
+            .expect("health on the admin port")
+            .into_inner()
+            .status,
+        SERVING
+    );
+    let scraped = common::scrape_metrics(admin).await;
+    assert!(scraped.starts_with("HTTP/1.1 200"), "{scraped}");
+
+    // The server closes every stalled connection, having sent nothing.
+    for (port, what, stream) in &mut stalled {
+        let said = tokio::time::timeout(Duration::from_secs(30), read_to_close(stream))
+            .await
+            .unwrap_or_else(|_| panic!("{port}: {what}: still open after 30 s"));
+        assert!(said.is_empty(), "{port}: {what}: {said:?}");
+    }
+    let closed = opened.elapsed();
+    assert!(closed >= deadline, "not before the deadline: {closed:?}");
+    assert!(
+        closed < Duration::from_secs(8),
+        "at the configured deadline, not the default: {closed:?}"
+    );
+
+    // The connection that sent the preface outlives the deadline: it
+    // answers a PING.
+    tokio::time::sleep((deadline + Duration::from_millis(500)).saturating_sub(opened.elapsed()))
+        .await;
+    let mut ping = vec![0, 0, 8, PING, 0, 0, 0, 0, 0];
+    ping.extend_from_slice(b"marque!!");
+    prefaced.write_all(&ping).await.expect("a PING");
+    let acked = tokio::time::timeout(Duration::from_secs(10), async {
+        let mut heard = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = prefaced.read(&mut buf).await.expect("read");
+            assert!(n > 0, "closed: {heard:?}");
+            heard.extend_from_slice(&buf[..n]);
+            if frames(&heard).iter().any(|&(kind, flags, payload)| {
+                kind == PING && flags & ACK != 0 && payload == b"marque!!"
+            }) {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(acked.is_ok(), "the PING is answered after the deadline");
+}
+
+/// HTTP/2 frames in `bytes`, read from the start: type, flags, payload.
+fn frames(bytes: &[u8]) -> Vec<(u8, u8, &[u8])> {
+    let mut frames = Vec::new();
+    let mut at = 0;
+    while at + 9 <= bytes.len() {
+        let len = usize::from(bytes[at]) << 16
+            | usize::from(bytes[at + 1]) << 8
+            | usize::from(bytes[at + 2]);
+        let Some(payload) = bytes.get(at + 9..at + 9 + len) else {
+            break;
+        };
+        frames.push((bytes[at + 3], bytes[at + 4], payload));
+        at += 9 + len;
+    }
+    frames
+}
+
 #[tokio::test]
 async fn plaintext_is_refused_off_loopback_unless_asked_for() {
     let options = ServerOptions::new("0.0.0.0:0".parse().expect("addr"));
