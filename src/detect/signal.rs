@@ -85,30 +85,38 @@ const SIGNAL_TERMS: &[&str] = &[
     "N級品",
     "kw super",
     "짝퉁",
-    // `imitation` in Italian, Spanish and Portuguese; `one-to-one` in
-    // Turkish (`birebir`, as `1:1`); Russian `exact copy` and `luxury
-    // copy` (`копия` alone is also a receipt's or a document's copy:
+    // `imitation` in Italian, Spanish and Portuguese (the singular only,
+    // as in English: `diffidate dalle imitazioni`, beware of imitations,
+    // warns against them); Russian `exact copy` and `luxury copy`, in
+    // their cases (`копия` alone is also a receipt's or a document's copy:
     // `есть копия чека`, as English `copy` alone is no term); Thai `copy
-    // work` (`งานก๊อป`, also written with `็`) and `mirror grade`.
+    // work` (`งานก๊อป`, also written with `็` or `บ`) and `mirror grade`.
     "imitazione",
-    "imitazioni",
     "imitación",
-    "imitaciones",
     "imitação",
-    "imitações",
-    "birebir",
     "точная копия",
     "точную копию",
     "точной копии",
+    "точной копией",
     "точные копии",
     "точных копий",
+    "точными копиями",
     "люкс копия",
+    "люкс копии",
+    "люкс копию",
+    "люкс копией",
     "копия люкс",
     "копии люкс",
     "копию люкс",
+    "копией люкс",
     "копия класса люкс",
+    "копии класса люкс",
+    "копию класса люкс",
+    "копией класса люкс",
     "งานก๊อป",
     "งานก็อป",
+    "งานก๊อบ",
+    "งานก็อบ",
     "เกรดมิเรอร์",
 ];
 
@@ -204,9 +212,9 @@ const NEGATING_WORDS: &[&str] = &["anti"];
 ///   `sismique` an aftershock;
 /// - `counterfeit` before `protection`, `detection` or `detector` is what
 ///   guards against it (as `anti-counterfeit` is);
-/// - Turkish `birebir` beside a lesson, a meeting, a scale or an exchange
-///   is one-to-one, as `1:1` is ([`TURKISH_ONE_TO_ONE_AFTER`]); Thai
-///   `งานก๊อป` before `ปี้` is photocopying (`งานก๊อปปี้`);
+/// - Russian `exact copy` before a document, a key or a scale is a copy
+///   of that ([`RUSSIAN_COPIES_OF`]); Thai `copy work` before `ปี้เอกสาร`
+///   or `วาง` is photocopying or copy-and-paste ([`THAI_OTHER_COPYING`]);
 /// - `高仿` followed by `真` is `高仿真`, lifelike, and by `生硅` or `生材`
 ///   bionic (`高仿生硅胶`, not `高仿生产`); `原单` after `附` or `凭` an
 ///   original receipt (`退货请附原单`).
@@ -305,18 +313,19 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
     ("高仿", &[], &["真", "生硅", "生材"]),
     ("imitation", &[], IMITATION_MATERIALS),
     ("imitazione", IMITATED_MATERIALS, IMITATION_MATERIALS),
-    ("imitazioni", IMITATED_MATERIALS, IMITATION_MATERIALS),
     ("imitación", IMITATED_MATERIALS, IMITATION_MATERIALS),
-    ("imitaciones", IMITATED_MATERIALS, IMITATION_MATERIALS),
     ("imitação", IMITATED_MATERIALS, IMITATION_MATERIALS),
-    ("imitações", IMITATED_MATERIALS, IMITATION_MATERIALS),
-    (
-        "birebir",
-        TURKISH_ONE_TO_ONE_BEFORE,
-        TURKISH_ONE_TO_ONE_AFTER,
-    ),
-    ("งานก๊อป", &[], &["ปี้"]),
-    ("งานก็อป", &[], &["ปี้"]),
+    ("точная копия", &[], RUSSIAN_COPIES_OF),
+    ("точную копию", &[], RUSSIAN_COPIES_OF),
+    ("точной копии", &[], RUSSIAN_COPIES_OF),
+    ("точной копией", &[], RUSSIAN_COPIES_OF),
+    ("точные копии", &[], RUSSIAN_COPIES_OF),
+    ("точных копий", &[], RUSSIAN_COPIES_OF),
+    ("точными копиями", &[], RUSSIAN_COPIES_OF),
+    ("งานก๊อป", &[], THAI_OTHER_COPYING),
+    ("งานก็อป", &[], THAI_OTHER_COPYING),
+    ("งานก๊อบ", &[], THAI_OTHER_COPYING),
+    ("งานก็อบ", &[], THAI_OTHER_COPYING),
     (
         "1:1",
         &[
@@ -441,6 +450,29 @@ const IMITATION_MATERIALS: &[&str] = &[
     "struzzo",
     "legno",
     "marmo",
+    // Italian, Spanish and Portuguese with `of` between, and more
+    // materials (a stone, a precious metal's plating).
+    "di pelle",
+    "di legno",
+    "di marmo",
+    "de piel",
+    "de cuero",
+    "de madera",
+    "de couro",
+    "de pele",
+    "de madeira",
+    "a madera",
+    "pietra",
+    "piedra",
+    "pedra",
+    "parquet",
+    "cocco",
+    "oro",
+    "ouro",
+    "ante",
+    "gamuza",
+    "vison",
+    "ladrillo",
     // Spanish and Portuguese.
     "piel",
     "cuero",
@@ -462,6 +494,7 @@ const IMITATION_MATERIALS: &[&str] = &[
 /// (`perle d'imitazione`, `perlas de imitación`, `couro de imitação`).
 const IMITATED_MATERIALS: &[&str] = &[
     "perle",
+    "perlas",
     "perle d",
     "perle di",
     "pelle d",
@@ -478,53 +511,24 @@ const IMITATED_MATERIALS: &[&str] = &[
     "madeira de",
 ];
 
-/// Turkish lessons and meetings right before `birebir` (one-to-one:
-/// `özel ders birebir`), as [`MEETINGS`] before `1:1`, and a scale, a
-/// proportion or an exchange (`ölçek birebir`).
-const TURKISH_ONE_TO_ONE_BEFORE: &[&str] = &[
-    "ders",
-    "dersi",
-    "eğitim",
-    "eğitimi",
-    "koçluk",
-    "danışmanlık",
-    "görüşme",
-    "ölçek",
-    "ölçekte",
-    "oran",
-    "değişim",
+/// What right after Russian `exact copy` makes it a copy of something
+/// other than goods: a document, a key (a locksmith's), a scale model
+/// (`точная копия документа`, `точная копия в масштабе 1:43`).
+const RUSSIAN_COPIES_OF: &[&str] = &[
+    "документа",
+    "документов",
+    "паспорта",
+    "чека",
+    "договора",
+    "ключа",
+    "ключей",
+    "в масштабе",
 ];
 
-/// What right after `birebir` makes it one-to-one or a scale, not a copy:
-/// lessons, meetings and therapy (`birebir özel ders`, `birebir
-/// görüşme`), a scale or a size (`birebir ölçek`), an exchange
-/// (`birebir değişim`), as [`MEETINGS`] and the other senses of `1:1`.
-const TURKISH_ONE_TO_ONE_AFTER: &[&str] = &[
-    "ders",
-    "dersi",
-    "dersler",
-    "dersleri",
-    "özel ders",
-    "eğitim",
-    "eğitimi",
-    "eğitimler",
-    "görüşme",
-    "görüşmeler",
-    "koçluk",
-    "danışmanlık",
-    "mentorluk",
-    "seans",
-    "seanslar",
-    "terapi",
-    "ölçek",
-    "ölçekli",
-    "ölçü",
-    "ölçüde",
-    "oran",
-    "oranında",
-    "değişim",
-    "değişimi",
-];
+/// What right after Thai `copy work` makes it another copying:
+/// photocopying documents (`งานก๊อปปี้เอกสาร`) or copy-and-paste data
+/// entry (`งานก๊อปวาง`).
+const THAI_OTHER_COPYING: &[&str] = &["ปี้เอกสาร", "วาง"];
 
 /// Words right after `一比一` or `1比1` that make it a proportion, a fit or
 /// a warranty (`一比一开孔`, `一比一稀释`, `一比一换新`), in simplified and
@@ -2315,15 +2319,22 @@ mod tests {
             ["งานก๊อป", "เกรดมิเรอร์", "งานก็อป"]
         );
         assert_eq!(
-            found("Aurelle model, çakma değil A kalite BİREBİR."),
-            ["BİREBİR"]
+            found("imitazione perfetta, imitación exacta, imitação perfeita"),
+            ["imitazione", "imitación", "imitação"]
         );
         assert_eq!(
-            found("imitazione perfetta, imitación exacta, imitação perfeita, Imitazioni"),
-            ["imitazione", "imitación", "imitação", "Imitazioni"]
+            found("является точной копией оригинала, люкс копии, копии класса люкс"),
+            ["точной копией", "люкс копии", "копии класса люкс"]
         );
-        // Whole words, as the other Latin and Cyrillic terms.
-        assert!(found("birebirlik, imitazionesco, неточная копия").is_empty());
+        assert_eq!(found("งานก๊อบเกรดเอ, งานก๊อปปี้แบรนด์เนม"), ["งานก๊อบ", "งานก๊อป"]);
+        // Whole words, as the other Latin and Cyrillic terms; the plural
+        // warns against copies, as English `imitations` does.
+        assert!(
+            found(
+                "imitazionesco, неточная копия, diffidate dalle imitazioni, cuidado com imitações"
+            )
+            .is_empty()
+        );
     }
 
     #[test]
@@ -2331,16 +2342,16 @@ mod tests {
         for text in [
             // A receipt's or a document's copy: `копия` alone is no term.
             "Есть копия чека, копия документов",
-            // Photocopying (`ก๊อปปี้`), not copy work.
-            "รับงานก๊อปปี้เอกสาร",
-            // One-to-one lessons, meetings, a scale, an exchange.
-            "Birebir özel ders, birebir görüşme, özel ders birebir",
-            "birebir ölçekli maket, birebir değişim garantisi, 1 ölçek birebir",
+            // Photocopying documents, copy-and-paste work.
+            "รับงานก๊อปปี้เอกสาร, รับงานก๊อปวาง",
+            // A copy of a document, a key, a scale model.
+            "точная копия документа, точная копия ключа, точная копия в масштабе 1:43",
             // Materials, in Italian, Spanish, Portuguese and French.
             "Borsa in imitazione pelle, imitazione coccodrillo, perle d'imitazione",
             "perle imitazione, collana di perle di imitazione",
-            "collar de perlas de imitación, bolso imitación piel",
-            "bolsa de couro de imitação, imitação couro",
+            "collar de perlas de imitación, bolso imitación piel, perlas imitación",
+            "bolsa de couro de imitação, imitação couro, imitação de couro, imitación de piel",
+            "imitazione pietra, imitación oro, imitação de madeira",
             "sac imitation cuir, imitation fourrure",
         ] {
             assert!(found(text).is_empty(), "{text}: {:?}", found(text));
