@@ -432,6 +432,27 @@ async fn wait_status(server: &TestServer, service: &str, want: ServingStatus) {
     panic!("{service} did not become {want:?}");
 }
 
+/// The database is back (`proxy` open again): the registry's health turns
+/// SERVING by itself, and the write of brand `name` that failed while it
+/// was away now commits as the revision after `before` (the failed one
+/// wrote nothing), with the change feed gap-free.
+async fn writes_resume(proxy: &Proxy, server: &TestServer, url: &str, name: &str, before: u64) {
+    proxy.restore().await;
+    wait_status(server, "marque.v1.RegistryService", ServingStatus::Serving).await;
+    let written = server
+        .registry_as(Who::OwnerA)
+        .create_brand(brand(name))
+        .await
+        .expect("writes resume by themselves")
+        .into_inner();
+    assert_eq!(
+        written.revision,
+        before + 1,
+        "the failed write wrote nothing"
+    );
+    assert_feed_is_gap_free(url).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn when_the_database_goes_away_checks_go_on_and_writes_wait_for_it() {
     let url = pg::fresh_database().await;
@@ -529,20 +550,7 @@ async fn when_the_database_goes_away_checks_go_on_and_writes_wait_for_it() {
         started.elapsed()
     );
 
-    proxy.restore().await;
-    wait_status(&server, "marque.v1.RegistryService", ServingStatus::Serving).await;
-    let written = server
-        .registry_as(Who::OwnerA)
-        .create_brand(brand("while-away"))
-        .await
-        .expect("writes resume by themselves")
-        .into_inner();
-    assert_eq!(
-        written.revision,
-        before + 1,
-        "the failed write wrote nothing"
-    );
-    assert_feed_is_gap_free(&url).await;
+    writes_resume(&proxy, &server, &url, "while-away", before).await;
 }
 
 /// A database that holds its connections open and answers nothing (a
@@ -597,20 +605,7 @@ async fn a_database_that_stops_answering_is_noticed_in_time() {
         ServingStatus::Serving as i32
     );
 
-    proxy.restore().await;
-    wait_status(&server, "marque.v1.RegistryService", ServingStatus::Serving).await;
-    let written = server
-        .registry_as(Who::OwnerA)
-        .create_brand(brand("while-frozen"))
-        .await
-        .expect("writes resume by themselves")
-        .into_inner();
-    assert_eq!(
-        written.revision,
-        before + 1,
-        "the failed write wrote nothing"
-    );
-    assert_feed_is_gap_free(&url).await;
+    writes_resume(&proxy, &server, &url, "while-frozen", before).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
