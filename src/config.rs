@@ -128,6 +128,17 @@ impl DatabaseArgs {
         ] {
             anyhow::ensure!(!value.is_zero(), "{flag} must be more than 0s: {why}");
         }
+        // PostgreSQL takes whole milliseconds, at most `i32::MAX` of them:
+        // under one it would read 0 (no limit), over it refuse every
+        // connection.
+        let statement = self.database_statement_timeout;
+        anyhow::ensure!(
+            statement >= Duration::from_millis(1)
+                && statement <= Duration::from_millis(i32::MAX as u64),
+            "--database-statement-timeout must be from 1ms to {}ms: PostgreSQL takes whole \
+             milliseconds up to that",
+            i32::MAX
+        );
         Ok(self.database_url.as_ref().map(|url| {
             let mut settings = PostgresSettings::new(url.expose());
             settings.ca_file = self.database_ca.clone();
@@ -558,6 +569,9 @@ mod tests {
             ("--database-pool-size", "0"),
             ("--database-connect-timeout", "0s"),
             ("--database-statement-timeout", "0s"),
+            ("--database-statement-timeout", "500us"),
+            ("--database-statement-timeout", "30days"),
+            ("--database-statement-timeout", "18446744073709551615s"),
         ] {
             let message = format!("{:#}", database(&[flag, zero]).expect_err("refused"));
             assert!(message.contains(flag), "{message}");

@@ -180,7 +180,7 @@ impl PostgresSettings {
     /// the statement timeout, which the database enforces, plus the
     /// connect timeout for the answer to travel.
     pub fn answer_limit(&self) -> Duration {
-        self.statement_timeout + self.connect_timeout
+        self.statement_timeout.saturating_add(self.connect_timeout)
     }
 
     fn pg_config(&self) -> anyhow::Result<tokio_postgres::Config> {
