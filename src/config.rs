@@ -109,6 +109,10 @@ impl DatabaseArgs {
     /// # Errors
     /// A pool of no connection, or a connect or statement timeout of 0s.
     pub fn settings(&self) -> anyhow::Result<Option<PostgresSettings>> {
+        // Without a database they set nothing (the embedded store).
+        if self.database_url.is_none() {
+            return Ok(None);
+        }
         anyhow::ensure!(
             self.database_pool_size > 0,
             "--database-pool-size must be at least 1: no call could reach the database"
@@ -575,6 +579,15 @@ mod tests {
         ] {
             let message = format!("{:#}", database(&[flag, zero]).expect_err("refused"));
             assert!(message.contains(flag), "{message}");
+        }
+        // Without a database URL they set nothing, and are not read.
+        let cli = Cli::try_parse_from(["marque", "serve", "--database-pool-size", "0"])
+            .expect("parses");
+        match cli.command {
+            CliCommand::Serve(serve) => {
+                assert!(serve.database.settings().expect("not read").is_none());
+            }
+            other => panic!("not serve: {other:?}"),
         }
         let set = database(&["--database-pool-size", "1", "--database-pool-wait", "0s"])
             .expect("one connection, no wait")

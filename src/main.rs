@@ -29,7 +29,10 @@ async fn main() -> ExitCode {
     };
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) if json && LOGGING.get().is_some() => {
+        // Where the log would write the line (`--log off` writes none).
+        Err(error)
+            if json && LOGGING.get().is_some() && tracing::enabled!(tracing::Level::ERROR) =>
+        {
             tracing::error!(error = format!("{error:#}"), "stopped");
             ExitCode::FAILURE
         }

@@ -206,6 +206,9 @@ impl Registry {
         let (wake_tx, mut wake_rx) = tokio::sync::mpsc::channel(1);
         self.store.start_feed(wake_tx);
         let mut woken_by_store = true;
+        // Whether the last read of the feed failed: the log says when it
+        // starts failing and when it is read again, whatever writes saw.
+        let mut lost = false;
         loop {
             if woken_by_store {
                 tokio::select! {
@@ -217,7 +220,7 @@ impl Registry {
             }
             match self.catch_up_latest().await {
                 Ok(()) => {
-                    if !*self.store_ok.borrow() {
+                    if std::mem::take(&mut lost) {
                         tracing::info!(
                             revision = self.snapshot().revision(),
                             "following the change feed again; the store answers"
@@ -226,7 +229,7 @@ impl Registry {
                     self.saw_store(true);
                 }
                 Err(e) => {
-                    if *self.store_ok.borrow() {
+                    if !std::mem::replace(&mut lost, true) {
                         tracing::warn!(error = %e, "cannot follow the change feed; serving the last snapshot");
                     }
                     self.saw_store(false);

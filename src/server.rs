@@ -759,11 +759,21 @@ async fn load_seed(registry: &Registry, seed: &Seed) -> anyhow::Result<()> {
         .commands()
         .context("cannot load the seed into the empty registry; nothing was written")?;
     if commands.is_empty() {
-        // An empty file, or one mounted where the seed was meant to be.
-        tracing::warn!(
-            seed = seed.source().map(|path| path.display().to_string()),
-            "the seed holds nothing to load"
-        );
+        // An empty file, or one mounted where the seed was meant to be:
+        // worth a warning where it was to fill an empty registry.
+        let revision = registry
+            .latest_snapshot()
+            .await
+            .context("cannot tell whether the registry is empty, to load the seed")?
+            .revision();
+        if revision == 0 {
+            tracing::warn!(
+                seed = seed.source().map(|path| path.display().to_string()),
+                "the seed holds nothing to load"
+            );
+        } else {
+            tracing::info!(revision, "the registry is not empty: seed not loaded");
+        }
         return Ok(());
     }
     let meta = WriteMeta {

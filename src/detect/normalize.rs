@@ -1980,7 +1980,7 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
                 && lone_regional_indicator(text, start as usize, offset)
             {
                 // The squared letter's reading at the obfuscation level; the
-                // exact fold keeps the symbol.
+                // exact fold reads the symbol as before (a separator).
                 let squared = table.entries[squared_for_regional(cp) as usize];
                 entry.obf_start = squared.obf_start;
                 entry.obf_len = squared.obf_len;

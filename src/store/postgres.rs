@@ -425,11 +425,14 @@ impl PostgresStore {
         let mut runner = embedded::migrations::runner();
         runner.set_migration_table_name("marque_schema_history");
         let latest = runner.get_migrations().iter().map(|m| m.version()).max();
-        let applied = runner
-            .get_last_applied_migration_async(&mut client)
-            .await
-            .context("cannot read the applied migrations")?
-            .map(|m| m.version());
+        let limit = self.settings.answer_limit();
+        let applied =
+            tokio::time::timeout(limit, runner.get_last_applied_migration_async(&mut client))
+                .await
+                .map_err(|_| anyhow::anyhow!("the database did not answer within {limit:?}"))
+                .and_then(|read| read.map_err(anyhow::Error::new))
+                .context("cannot read the applied migrations")?
+                .map(|m| m.version());
         drop(client);
         driver.abort();
         anyhow::ensure!(
@@ -642,10 +645,11 @@ impl Store for PostgresStore {
         )
         .await?
         .get(0);
-        let rows = tx
-            .query_raw("SELECT body FROM resources", std::iter::empty::<i64>())
-            .await
-            .map_err(classify)?;
+        let rows = answered(
+            self.answer,
+            tx.query_raw("SELECT body FROM resources", std::iter::empty::<i64>()),
+        )
+        .await?;
         futures_util::pin_mut!(rows);
         // Each row goes straight into the snapshot (authorizations into
         // their compact table): the decoded rows are never all held at once.
@@ -802,7 +806,8 @@ async fn listen(settings: PostgresSettings, wake: mpsc::Sender<()>) {
     while !wake.is_closed() {
         match settings.connect(Some(wake.clone())).await {
             Ok((client, driver)) => {
-                match client.batch_execute(&format!("LISTEN {CHANNEL}")).await {
+                let listen = format!("LISTEN {CHANNEL}");
+                match answered(settings.answer_limit(), client.batch_execute(&listen)).await {
                     Ok(()) => {
                         tracing::info!("following the change feed");
                         backoff = Duration::from_millis(100);
@@ -1074,7 +1079,7 @@ impl WriteTx for PostgresTx {
             Ok(Ok(())) => None,
             // The database's own answer: nothing was written.
             Ok(Err(e)) if e.code().is_some() => return Err(classify(e)),
-            Ok(Err(e)) => Some((e.to_string(), classify(e))),
+            Ok(Err(e)) => Some((with_causes(&e), classify(e))),
             Err(_) => Some((format!("none within {answer:?}"), no_answer(answer))),
         };
         if let Some((lost, error)) = lost {
@@ -1143,14 +1148,22 @@ impl PostgresTx {
             ))
         };
         // Twice: the pool may hand out a connection that broke with the
-        // first one and that it has not seen closed yet.
-        let mut stored = Err(String::new());
-        for _ in 0..2 {
-            stored = self.stored_event(revision).await;
-            if stored.is_ok() {
-                break;
+        // first one and that it has not seen closed yet. Both within one
+        // answer limit, so that the write's call, which waited that long
+        // for the COMMIT, is answered within about twice it.
+        let lookup = async {
+            let mut stored = Err(String::new());
+            for _ in 0..2 {
+                stored = self.stored_event(revision).await;
+                if stored.is_ok() {
+                    break;
+                }
             }
-        }
+            stored
+        };
+        let stored = tokio::time::timeout(self.answer, lookup)
+            .await
+            .unwrap_or_else(|_| Err(format!("no answer within {:?}", self.answer)));
         match stored.map_err(unknown)? {
             Some(row) if row.get::<_, &[u8]>(0) == body => {
                 tracing::warn!(
