@@ -581,8 +581,8 @@ mod tests {
             assert!(message.contains(flag), "{message}");
         }
         // Without a database URL they set nothing, and are not read.
-        let cli = Cli::try_parse_from(["marque", "serve", "--database-pool-size", "0"])
-            .expect("parses");
+        let cli =
+            Cli::try_parse_from(["marque", "serve", "--database-pool-size", "0"]).expect("parses");
         match cli.command {
             CliCommand::Serve(serve) => {
                 assert!(serve.database.settings().expect("not read").is_none());
