@@ -220,20 +220,7 @@ async fn a_madrid_designation_of_the_eu_has_the_eus_scope() {
     let server = TestServer::start().await;
     let mut owner = server.registry_as(Who::OwnerA);
     let added = owner
-        .add_trademark(pb::AddTrademarkRequest {
-            parent: "brands/alpha".into(),
-            trademark: Some(pb::Trademark {
-                office: "WO".into(),
-                registration_number: "7700001".into(),
-                mark_text: "Alpha".into(),
-                kind: pb::TrademarkKind::Word as i32,
-                nice_classes: vec![14],
-                status: pb::TrademarkStatus::Registered as i32,
-                designated_countries: vec!["EM".into()],
-                ..Default::default()
-            }),
-            request_id: String::new(),
-        })
+        .add_trademark(common::madrid_alpha(&["EM"]))
         .await
         .expect("a Madrid mark designating the EU")
         .into_inner();

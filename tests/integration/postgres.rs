@@ -1192,20 +1192,7 @@ async fn a_stored_designation_of_the_eu_loads_as_written_and_old_rows_still_load
     let a = replica(&url, &keys, true).await;
     let written = a
         .registry_as(Who::OwnerA)
-        .add_trademark(pb::AddTrademarkRequest {
-            parent: "brands/alpha".into(),
-            trademark: Some(pb::Trademark {
-                office: "WO".into(),
-                registration_number: "7700001".into(),
-                mark_text: "Alpha".into(),
-                kind: pb::TrademarkKind::Word as i32,
-                nice_classes: vec![14],
-                status: pb::TrademarkStatus::Registered as i32,
-                designated_countries: vec!["JP".into(), "EM".into()],
-                ..Default::default()
-            }),
-            request_id: String::new(),
-        })
+        .add_trademark(common::madrid_alpha(&["JP", "EM"]))
         .await
         .expect("a Madrid mark designating the EU")
         .into_inner();

@@ -722,3 +722,22 @@ pub async fn scrape_metrics(admin: SocketAddr) -> String {
     stream.read_to_string(&mut body).await.expect("response");
     body
 }
+
+/// A Madrid (`WO`) word mark of `brands/alpha`, class 14, registered,
+/// designating `countries` (`EM` for the EU).
+pub fn madrid_alpha(countries: &[&str]) -> pb::AddTrademarkRequest {
+    pb::AddTrademarkRequest {
+        parent: "brands/alpha".into(),
+        trademark: Some(pb::Trademark {
+            office: "WO".into(),
+            registration_number: "7700001".into(),
+            mark_text: "Alpha".into(),
+            kind: pb::TrademarkKind::Word as i32,
+            nice_classes: vec![14],
+            status: pb::TrademarkStatus::Registered as i32,
+            designated_countries: countries.iter().map(|c| c.to_string()).collect(),
+            ..Default::default()
+        }),
+        request_id: String::new(),
+    }
+}
