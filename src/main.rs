@@ -2,10 +2,7 @@
 
 #![forbid(unsafe_code)]
 
-use std::{
-    process::ExitCode,
-    sync::{Arc, OnceLock},
-};
+use std::{process::ExitCode, sync::Arc};
 
 use clap::Parser;
 use marque::{
@@ -31,7 +28,7 @@ async fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         // Where the log would write the line (`--log off` writes none).
         Err(error)
-            if json && LOGGING.get().is_some() && tracing::enabled!(tracing::Level::ERROR) =>
+            if json && telemetry::installed() && tracing::enabled!(tracing::Level::ERROR) =>
         {
             tracing::error!(error = format!("{error:#}"), "stopped");
             ExitCode::FAILURE
@@ -42,9 +39,6 @@ async fn main() -> ExitCode {
         }
     }
 }
-
-/// Set once the log is set up.
-static LOGGING: OnceLock<()> = OnceLock::new();
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
@@ -57,7 +51,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         CliCommand::Migrate(args) => {
             telemetry::init(args.log_format, &args.log)?;
-            let _ = LOGGING.set(());
             let settings = args
                 .database
                 .settings()?
@@ -68,7 +61,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         CliCommand::Serve(args) => {
             telemetry::init(args.log_format, &args.log)?;
-            let _ = LOGGING.set(());
             // Before any detection index is built.
             let lists = args.ordinary_word_lists()?;
             if !lists.is_empty() {

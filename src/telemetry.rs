@@ -28,6 +28,14 @@ fn never_secrets() -> FilterFn<fn(&Metadata<'_>) -> bool> {
     FilterFn::new(may_log)
 }
 
+/// Set once [`init`] has installed the subscriber.
+static INSTALLED: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+
+/// Whether [`init`] has installed the subscriber: lines are written.
+pub fn installed() -> bool {
+    INSTALLED.get().is_some()
+}
+
 /// Installs the global subscriber.
 ///
 /// # Errors
@@ -59,6 +67,7 @@ pub fn init(format: LogFormat, filter: &str) -> anyhow::Result<()> {
             )
             .try_init()?,
     }
+    let _ = INSTALLED.set(());
     Ok(())
 }
 
