@@ -880,6 +880,11 @@ struct TermSet {
     /// The same terms as a DFA of aho-corasick's own, read by
     /// [`terms_present`] to tell whether a text has any.
     present: Option<DFA>,
+    /// The terms written in ASCII alone, as another such DFA, for a text
+    /// of ASCII alone (most): the other scripts' bytes give the DFA of all
+    /// terms byte classes that widen every state, and a table that much
+    /// larger waits on memory more often.
+    present_ascii: Option<DFA>,
     /// Per pattern: (needs a boundary before, needs a boundary after).
     edges: Vec<(bool, bool)>,
     /// Per pattern: the punctuation the term is written with (`:` of
@@ -1156,14 +1161,19 @@ impl TermSet {
             .ok();
         // No prefilter: a start state is then never special, and the
         // search stops only at a match.
-        let present = DFA::builder()
-            .match_kind(MatchKind::Standard)
-            .prefilter(false)
-            .build(&folded)
-            .ok();
+        let dfa = |patterns: &[&String]| {
+            DFA::builder()
+                .match_kind(MatchKind::Standard)
+                .prefilter(false)
+                .build(patterns)
+                .ok()
+        };
+        let present = dfa(&folded.iter().collect::<Vec<_>>());
+        let present_ascii = dfa(&folded.iter().filter(|t| t.is_ascii()).collect::<Vec<_>>());
         Self {
             automaton,
             present,
+            present_ascii,
             edges,
             marks,
             senses,
@@ -1563,9 +1573,21 @@ const MERGED_SPAN_MAX: usize = 128;
 /// the table read of its last, so four go a byte of each in turn, the
 /// others' steps filling that wait: each fold's first half, read on as far
 /// as a term begun there can reach, and its second half.
-fn terms_present(a: &TermSet, x: &FoldedText, b: &TermSet, y: &FoldedText) -> (bool, bool) {
+fn terms_present<'a>(
+    a: &'a TermSet,
+    x: &FoldedText,
+    b: &'a TermSet,
+    y: &FoldedText,
+) -> (bool, bool) {
     let (x, y) = (x.as_str().as_bytes(), y.as_str().as_bytes());
-    let (Some(da), Some(db)) = (&a.present, &b.present) else {
+    let present = |set: &'a TermSet, text: &[u8]| {
+        if text.is_ascii() {
+            &set.present_ascii
+        } else {
+            &set.present
+        }
+    };
+    let (Some(da), Some(db)) = (present(a, x), present(b, y)) else {
         return (a.automaton.is_some(), b.automaton.is_some());
     };
     let (Ok(sa), Ok(sb)) = (da.start_state(Anchored::No), db.start_state(Anchored::No)) else {
@@ -2845,10 +2867,13 @@ mod tests {
     #[test]
     fn terms_present_finds_a_term_wherever_it_stands() {
         let (mut exact, mut obf) = (FoldedText::new(), FoldedText::new());
-        for term in SIGNAL_TERMS {
+        // Beside ASCII alone and beside another script, whose text the DFA
+        // of all terms reads.
+        for (term, filler) in SIGNAL_TERMS.iter().flat_map(|t| [(t, "q"), (t, "é")]) {
             for before in 0..24 {
                 for after in 0..24 {
-                    let text = format!("{} {term} {}", "q".repeat(before), "q".repeat(after));
+                    let (before, after) = (filler.repeat(before), filler.repeat(after));
+                    let text = format!("{before} {term} {after}");
                     exact.fold(&text, Level::Exact);
                     obf.fold(&text, Level::Obfuscation);
                     let expected = (is_match(&SIGNALS, &exact), is_match(&SIGNALS_OBF, &obf));
