@@ -1,9 +1,20 @@
 //! Logging set-up: `tracing` to standard error, as text or JSON lines.
+//!
+//! With JSON lines, a panic is one of them too: Rust's
+//! own panic hook writes plain text, which a log pipeline that reads JSON
+//! would drop or mangle.
 
-use std::{ffi::OsStr, io::IsTerminal};
+use std::{any::Any, ffi::OsStr, io::IsTerminal, panic::Location};
 
-use tracing::{Level, Metadata};
-use tracing_subscriber::{EnvFilter, filter::FilterFn, fmt, prelude::*};
+use tracing::{Level, Metadata, Subscriber};
+use tracing_subscriber::{
+    EnvFilter,
+    filter::FilterFn,
+    fmt,
+    fmt::format::{Format, Json, JsonFields},
+    prelude::*,
+    registry::LookupSpan,
+};
 
 use crate::config::LogFormat;
 
@@ -36,7 +47,8 @@ pub fn installed() -> bool {
     INSTALLED.get().is_some()
 }
 
-/// Installs the global subscriber.
+/// Installs the global subscriber, and, for JSON lines, the panic hook
+/// that writes a panic as one of them.
 ///
 /// # Errors
 /// When the filter does not parse, or a subscriber is already installed.
@@ -57,18 +69,95 @@ pub fn init(format: LogFormat, filter: &str) -> anyhow::Result<()> {
                     .with_writer(std::io::stderr),
             )
             .try_init()?,
-        LogFormat::Json => registry
-            .with(
-                fmt::layer()
-                    .json()
-                    .with_current_span(true)
-                    .with_span_list(false)
-                    .with_writer(std::io::stderr),
-            )
-            .try_init()?,
+        LogFormat::Json => {
+            registry.with(json_layer(std::io::stderr)).try_init()?;
+            let default = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| log_panic(info, &*default)));
+        }
     }
     let _ = INSTALLED.set(());
     Ok(())
+}
+
+/// The layer that writes JSON lines to `writer`: one object per event, with
+/// the span it happened in (a call's request id and member).
+fn json_layer<S, W>(writer: W) -> fmt::Layer<S, JsonFields, Format<Json>, W>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    W: for<'w> fmt::MakeWriter<'w> + 'static,
+{
+    fmt::layer()
+        .json()
+        .with_current_span(true)
+        .with_span_list(false)
+        .with_writer(writer)
+}
+
+/// The panic hook of the JSON log: the panic as an ERROR line
+/// ([`PanicReport`]), in the span it happened in. Where the log writes no
+/// ERROR line (`--log off`), `default`, Rust's own hook, writes it as text:
+/// a panic is never silent.
+fn log_panic(
+    info: &std::panic::PanicHookInfo<'_>,
+    default: &(dyn Fn(&std::panic::PanicHookInfo<'_>) + Send + Sync),
+) {
+    if tracing::enabled!(Level::ERROR) {
+        PanicReport::new(
+            info.payload(),
+            info.location(),
+            std::thread::current().name(),
+        )
+        .log();
+    } else {
+        default(info);
+    }
+}
+
+/// What a panic says, as Rust's own hook says it: its message, where it
+/// happened, on which thread.
+#[derive(Debug, PartialEq, Eq)]
+struct PanicReport {
+    /// `panic!`'s text; `Box<dyn Any>` for a payload that is no string.
+    message: String,
+    /// `file:line:column`, when known.
+    location: Option<String>,
+    /// The thread's name (`tokio-runtime-worker`, `main`), or `<unnamed>`.
+    thread: String,
+}
+
+impl PanicReport {
+    fn new(
+        payload: &(dyn Any + Send),
+        location: Option<&Location<'_>>,
+        thread: Option<&str>,
+    ) -> Self {
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("Box<dyn Any>");
+        PanicReport {
+            message: message.to_owned(),
+            location: location.map(ToString::to_string),
+            thread: thread.unwrap_or("<unnamed>").to_owned(),
+        }
+    }
+
+    /// Writes the panic as an ERROR line, message `panicked`, with its
+    /// backtrace when `RUST_BACKTRACE` (or `RUST_LIB_BACKTRACE`) asks for
+    /// one.
+    fn log(&self) {
+        let backtrace = std::backtrace::Backtrace::capture();
+        let backtrace = (backtrace.status() == std::backtrace::BacktraceStatus::Captured)
+            .then(|| backtrace.to_string());
+        tracing::error!(
+            panic = %self.message,
+            location = self.location.as_deref(),
+            thread = %self.thread,
+            backtrace = backtrace.as_deref(),
+            "panicked"
+        );
+    }
 }
 
 /// Whether the text log is coloured: only on a terminal, and not when
@@ -180,5 +269,86 @@ mod tests {
         assert!(colour(true, Some(OsStr::new(""))));
         assert!(!colour(true, Some(OsStr::new("1"))));
         assert!(!colour(false, None));
+    }
+
+    #[test]
+    fn a_panic_is_reported_as_rusts_own_hook_reports_it() {
+        let here = Location::caller();
+        let report = PanicReport::new(&"boom", Some(here), Some("worker"));
+        assert_eq!(
+            report,
+            PanicReport {
+                message: "boom".into(),
+                location: Some(format!("{}:{}:{}", here.file(), here.line(), here.column())),
+                thread: "worker".into(),
+            }
+        );
+        let formatted = PanicReport::new(&format!("boom {}", 42), None, None);
+        assert_eq!(formatted.message, "boom 42");
+        assert_eq!(formatted.location, None);
+        assert_eq!(formatted.thread, "<unnamed>");
+        assert_eq!(PanicReport::new(&42_u8, None, None).message, "Box<dyn Any>");
+    }
+
+    /// A panic under the JSON log is one JSON line at ERROR, from the hook
+    /// [`init`] installs; where the log writes no ERROR line, Rust's own
+    /// hook writes it. (The hook is the process's: other tests' panics
+    /// meanwhile go to their threads' logs, or to the default hook.)
+    #[test]
+    fn a_panic_under_the_json_log_is_one_json_error_line() {
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let writer = {
+            let lines = std::sync::Arc::clone(&lines);
+            move || Buffer(std::sync::Arc::clone(&lines))
+        };
+        let subscriber = tracing_subscriber::registry()
+            .with(EnvFilter::new("info"))
+            .with(json_layer(writer));
+        let defaults = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let previous = std::panic::take_hook();
+        {
+            let defaults = std::sync::Arc::clone(&defaults);
+            std::panic::set_hook(Box::new(move |info| {
+                log_panic(info, &|_: &std::panic::PanicHookInfo<'_>| {
+                    defaults.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                })
+            }));
+        }
+        let line = line!() + 3;
+        let caught = tracing::subscriber::with_default(subscriber, || {
+            std::panic::catch_unwind(|| {
+                tracing::info_span!("call", request_id = "r-1").in_scope(|| panic!("boom {}", 42))
+            })
+        });
+        let unlogged = std::panic::catch_unwind(|| panic!("no log here"));
+        let _ = std::panic::take_hook();
+        std::panic::set_hook(previous);
+        assert!(caught.is_err() && unlogged.is_err());
+        assert_eq!(
+            defaults.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "the panic outside any log went to the default hook"
+        );
+
+        let text = String::from_utf8(lines.lock().expect("lines").clone()).expect("UTF-8");
+        let written: Vec<&str> = text.lines().collect();
+        assert_eq!(written.len(), 1, "{text}");
+        let json: serde_json::Value = serde_json::from_str(written[0]).expect("a JSON line");
+        assert_eq!(json["level"], "ERROR", "{json}");
+        let fields = &json["fields"];
+        assert_eq!(fields["message"], "panicked", "{json}");
+        assert_eq!(fields["panic"], "boom 42", "{json}");
+        let location = fields["location"].as_str().expect("a location");
+        assert!(
+            location.starts_with(&format!("{}:{line}:", file!())),
+            "{location}"
+        );
+        let thread = std::thread::current();
+        assert_eq!(
+            fields["thread"],
+            thread.name().unwrap_or("<unnamed>"),
+            "{json}"
+        );
+        assert_eq!(json["span"]["request_id"], "r-1", "{json}");
     }
 }
