@@ -241,6 +241,9 @@ pub struct Server {
     listener: TcpListener,
     /// The bound admin listener, if any.
     admin: Option<TcpListener>,
+    /// The TLS configuration, read and checked before anything was bound;
+    /// none serves plaintext.
+    tls: Option<Arc<ReloadingTls>>,
     /// The registry the services answer from.
     registry: Arc<Registry>,
     /// The health state shared by every health endpoint.
@@ -250,11 +253,14 @@ pub struct Server {
 }
 
 impl Server {
-    /// Binds the listener. Refuses plaintext on a non-loopback address
-    /// unless allowed.
+    /// Reads the TLS files, then binds the listener. Refuses plaintext on a
+    /// non-loopback address unless allowed. Once it returns, the server
+    /// has all it needs to accept connections: a configuration that cannot
+    /// serve fails here, before anything (a log line) says it listens.
     ///
     /// # Errors
-    /// When the address cannot be bound, or plaintext is refused.
+    /// When the TLS files cannot be read or do not make a valid
+    /// configuration, the address cannot be bound, or plaintext is refused.
     pub async fn bind(options: ServerOptions, store: Arc<dyn Store>) -> anyhow::Result<Self> {
         if options.tls.is_none() && !options.listen.ip().is_loopback() && !options.allow_plaintext {
             anyhow::bail!(
@@ -262,6 +268,14 @@ impl Server {
                 options.listen
             );
         }
+        let tls = match &options.tls {
+            Some(files) => Some(Arc::new(
+                ReloadingTls::load(files.clone())
+                    .await
+                    .context("invalid TLS configuration")?,
+            )),
+            None => None,
+        };
         let listener = TcpListener::bind(options.listen)
             .await
             .with_context(|| format!("cannot listen on {}", options.listen))?;
@@ -291,6 +305,7 @@ impl Server {
         Ok(Self {
             listener,
             admin,
+            tls,
             registry,
             health,
             options,
@@ -330,12 +345,13 @@ impl Server {
     /// is over: the calls answered meanwhile see other replicas' writes.
     ///
     /// # Errors
-    /// When TLS material cannot be read, the registry cannot be loaded,
-    /// seeded or bootstrapped, or the transport fails.
+    /// When the registry cannot be loaded, seeded or bootstrapped, or the
+    /// transport fails.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
         let Server {
             listener,
             admin,
+            tls,
             registry,
             health,
             options,
@@ -369,14 +385,6 @@ impl Server {
         if let Some(age) = options.max_connection_age {
             builder = builder.max_connection_age(age);
         }
-        let tls = match &options.tls {
-            Some(files) => Some(Arc::new(
-                ReloadingTls::load(files.clone())
-                    .await
-                    .context("invalid TLS configuration")?,
-            )),
-            None => None,
-        };
         let _tls_watch = tls
             .clone()
             .filter(|_| !options.tls_reload_every.is_zero())

@@ -1673,6 +1673,56 @@ async fn an_error_that_stops_the_start_is_written_in_the_logs_format() {
     }
 }
 
+/// TLS files that cannot serve stop the start before the log says the
+/// server listens: a certificate that cannot be read, or holds none, is
+/// named in the error that stops the process, and no `listening` line
+/// came first (before, one did: it read the files only once it served).
+#[tokio::test]
+async fn tls_files_that_cannot_serve_stop_the_start_before_it_says_it_listens() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = dir.path().join("missing.crt");
+    let empty = dir.path().join("empty.crt");
+    let key = dir.path().join("tls.key");
+    std::fs::write(&empty, "no certificate here\n").expect("write");
+    std::fs::write(&key, "no key here\n").expect("write");
+    for (cert, says) in [
+        (&missing, "cannot read TLS certificate"),
+        (&empty, "no certificate in"),
+    ] {
+        let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_marque"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+            .arg("--tls-cert")
+            .arg(cert)
+            .arg("--tls-key")
+            .arg(&key)
+            .env_remove("MARQUE_ADMIN_LISTEN")
+            .env_remove("MARQUE_TLS_CLIENT_CA")
+            .output()
+            .await
+            .expect("run marque");
+        assert!(!output.status.success(), "{}", cert.display());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let lines: Vec<serde_json::Value> = stderr
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("a JSON line"))
+            .collect();
+        assert!(
+            !lines
+                .iter()
+                .any(|line| line["fields"]["message"] == "listening"),
+            "{stderr}"
+        );
+        let last = lines.last().expect("a line");
+        assert_eq!(last["level"], "ERROR", "{last}");
+        assert_eq!(last["fields"]["message"], "stopped", "{last}");
+        let error = last["fields"]["error"].as_str().expect("the error");
+        assert!(
+            error.contains(says) && error.contains(&cert.display().to_string()),
+            "{last}"
+        );
+    }
+}
+
 /// The binary raises a low soft open-file limit to the hard limit at
 /// start-up, saying so at INFO, and warns once when even the hard limit is
 /// below what `--max-connections` needs; a limit that covers the caps is
