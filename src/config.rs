@@ -216,7 +216,8 @@ pub struct ServeArgs {
     pub tls_reload_interval: Duration,
     /// How long a new connection may take to show it is a client before it is closed: to finish
     /// its TLS handshake (with TLS), then to send HTTP/2's client preface (or, on the admin
-    /// port, an HTTP/1 request head); plaintext connections included, on both ports.
+    /// port, an HTTP/1 request head); plaintext connections included, on both ports. On the
+    /// admin port, also how long a kept-alive HTTP/1 connection may wait to send its next request.
     #[arg(long, env = "MARQUE_TLS_HANDSHAKE_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
     pub tls_handshake_timeout: Duration,
     /// Serve plaintext on a non-loopback address (behind a TLS-terminating proxy only).
@@ -251,8 +252,9 @@ pub struct ServeArgs {
     /// Close client connections gracefully after this long, so HTTP/2 connections rebalance.
     #[arg(long, env = "MARQUE_MAX_CONNECTION_AGE", value_parser = humantime::parse_duration)]
     pub max_connection_age: Option<Duration>,
-    /// Send an HTTP/2 PING on every client connection this often (and probe idle TCP
-    /// connections as often), closing connections whose peer is gone; 0s sends none.
+    /// Send an HTTP/2 PING on every client connection this often, on both ports (and probe the
+    /// API port's idle TCP connections as often), closing connections whose peer is gone; 0s
+    /// sends none.
     #[arg(long, env = "MARQUE_KEEPALIVE_INTERVAL", default_value = "60s", value_parser = humantime::parse_duration)]
     pub keepalive_interval: Duration,
     /// How long a keepalive PING may go unanswered before its connection is closed.

@@ -167,10 +167,11 @@ pub struct ServerOptions {
     /// Close client connections (gracefully, with GOAWAY) after this long,
     /// so long-lived HTTP/2 connections rebalance across replicas.
     pub max_connection_age: Option<Duration>,
-    /// Send an HTTP/2 PING on every connection this often (and set TCP
-    /// keepalive to it), so connections to peers that are gone (a crashed
-    /// client, a NAT that forgot the flow) are closed instead of held for
-    /// ever; none sends no pings.
+    /// Send an HTTP/2 PING on every connection this often, on the API and
+    /// admin ports (and set the API port's TCP keepalive to it), so
+    /// connections to peers that are gone (a crashed client, a NAT that
+    /// forgot the flow) are closed instead of held for ever; none sends no
+    /// pings.
     pub keepalive_interval: Option<Duration>,
     /// How long a PING may go unanswered before the connection is closed.
     pub keepalive_timeout: Duration,
@@ -182,7 +183,9 @@ pub struct ServerOptions {
     /// that it is a client before its connection is closed: to finish its
     /// TLS handshake, if the port serves TLS, and to begin its first request
     /// (HTTP/2's client preface; on the admin port, or an HTTP/1 request
-    /// head), on every port, plaintext or TLS ([`crate::preface`]).
+    /// head), on every port, plaintext or TLS ([`crate::preface`]). On the
+    /// admin port, also how long a kept-alive HTTP/1 connection may wait
+    /// to send its next request head.
     pub tls_handshake_timeout: Duration,
     /// Longest wait for an import's next message: an import silent for
     /// longer ends with ABORTED and applies nothing.
@@ -369,6 +372,7 @@ impl Server {
                     ConnectionLimit::new("admin", options.max_connections),
                     options.tls_handshake_timeout,
                 ),
+                AdminTimeouts::of(&options),
                 health.clone(),
                 draining_rx.clone(),
             )))
@@ -593,14 +597,62 @@ impl Drop for AbortOnDrop {
     }
 }
 
+/// How long an admin connection may sit idle. Each holds one of the port's
+/// `--max-connections` places: one that says nothing must not hold it for
+/// ever, after its first request as before it ([`LimitedListener`]).
+#[derive(Clone, Copy, Debug)]
+struct AdminTimeouts {
+    /// HTTP/1 (a Prometheus scrape): how long the server waits for the
+    /// next request head of a kept-alive connection, from the end of its
+    /// last answer, and for a head to be whole; `--tls-handshake-timeout`,
+    /// the time a connection has to begin its first request.
+    request_head: Duration,
+    /// HTTP/2 (a probe, grpcurl): a PING this often, as on the API port
+    /// (`--keepalive-interval`); none sends no pings.
+    keepalive_interval: Option<Duration>,
+    /// How long such a PING may go unanswered (`--keepalive-timeout`).
+    keepalive_timeout: Duration,
+}
+
+impl AdminTimeouts {
+    fn of(options: &ServerOptions) -> Self {
+        Self {
+            request_head: options.tls_handshake_timeout,
+            keepalive_interval: options.keepalive_interval,
+            keepalive_timeout: options.keepalive_timeout,
+        }
+    }
+
+    /// hyper's connection builder for the admin port: HTTP/1 or HTTP/2,
+    /// whichever the client speaks, each with its idle bound. (axum's own
+    /// `serve` sets no timer, so hyper bounds neither.)
+    fn builder(self) -> hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor> {
+        use hyper_util::rt::{TokioExecutor, TokioTimer};
+        let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(self.request_head);
+        builder
+            .http2()
+            .timer(TokioTimer::new())
+            .keep_alive_interval(self.keepalive_interval)
+            .keep_alive_timeout(self.keepalive_timeout);
+        builder
+    }
+}
+
 /// The admin port: `grpc.health.v1` over plaintext HTTP/2 (h2c, as the
 /// kubelet's gRPC probe speaks it), with server reflection of it, and
 /// Prometheus `GET /metrics` over HTTP/1.1, on one listener, with the same
 /// health state as the API port. Its connections are capped apart from the
 /// API port's, so that a full API port does not fail the probes, and, as
-/// there, served once their first request has begun ([`LimitedListener`]).
+/// there, served once their first request has begun ([`LimitedListener`]);
+/// an idle one is closed ([`AdminTimeouts`]). They are closed, too, when
+/// this stops (the server has stopped).
 async fn serve_admin(
-    listener: LimitedListener,
+    mut listener: LimitedListener,
+    timeouts: AdminTimeouts,
     health: HealthReporter,
     draining: tokio::sync::watch::Receiver<bool>,
 ) {
@@ -647,8 +699,23 @@ async fn serve_admin(
             app
         }
     };
-    if let Err(e) = axum::serve(listener, app).await {
-        tracing::error!(error = %e, "the admin server failed");
+    use axum::serve::Listener as _;
+    let builder = Arc::new(timeouts.builder());
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        tokio::select! {
+            (io, peer) = listener.accept() => {
+                let builder = builder.clone();
+                let service = hyper_util::service::TowerToHyperService::new(app.clone());
+                connections.spawn(async move {
+                    let io = hyper_util::rt::TokioIo::new(io);
+                    if let Err(e) = builder.serve_connection(io, service).await {
+                        tracing::debug!(%peer, error = %e, "admin connection closed");
+                    }
+                });
+            }
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
     }
 }
 

@@ -237,3 +237,90 @@ async fn probes_read_honest_health_on_the_admin_port_while_the_api_port_needs_mt
         .expect("join")
         .expect("clean exit");
 }
+
+/// Reads one HTTP/1 answer whose body has a `content-length` from
+/// `stream`: its status line.
+async fn read_answer(stream: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut heard = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = stream.read(&mut buf).await.expect("read");
+        assert!(
+            n > 0,
+            "closed mid-answer: {}",
+            String::from_utf8_lossy(&heard)
+        );
+        heard.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&heard);
+        let Some((head, body)) = text.split_once("\r\n\r\n") else {
+            continue;
+        };
+        let length: usize = head
+            .lines()
+            .find_map(|line| {
+                let (name, value) = line.split_once(':')?;
+                name.eq_ignore_ascii_case("content-length")
+                    .then(|| value.trim().parse().expect("a length"))
+            })
+            .expect("a content-length");
+        if body.len() >= length {
+            return head.lines().next().expect("a status line").to_owned();
+        }
+    }
+}
+
+/// Connections to the admin port do not sit idle for ever, each holding one
+/// of its `--max-connections` places: an HTTP/1 connection kept alive
+/// after its requests (a Prometheus scrape) is closed, without a word, once
+/// it has sent no request head for `--tls-handshake-timeout`; an HTTP/2
+/// connection is pinged as on the API port and closed when the pings go
+/// unanswered. Before, both were held for as long as the client liked.
+#[tokio::test]
+async fn idle_admin_connections_are_closed_after_their_bound() {
+    use tokio::io::AsyncWriteExt;
+    const SCRAPE: &[u8] = b"GET /metrics HTTP/1.1\r\nHost: admin\r\n\r\n";
+    const PING: u8 = 6;
+    let idle = Duration::from_secs(1);
+    let mut start = Start::fixture();
+    start.options.admin_listen = Some("127.0.0.1:0".parse().expect("addr"));
+    start.options.tls_handshake_timeout = idle;
+    start.options.keepalive_interval = Some(Duration::from_millis(200));
+    start.options.keepalive_timeout = Duration::from_millis(300);
+    let server = start.start().await;
+    let admin = server.admin.expect("an admin port");
+
+    let mut http1 = tokio::net::TcpStream::connect(admin)
+        .await
+        .expect("connect");
+    http1.write_all(SCRAPE).await.expect("a scrape");
+    assert_eq!(read_answer(&mut http1).await, "HTTP/1.1 200 OK");
+    // Kept alive: a next request within the bound is answered.
+    tokio::time::sleep(idle / 2).await;
+    http1.write_all(SCRAPE).await.expect("a second scrape");
+    assert_eq!(read_answer(&mut http1).await, "HTTP/1.1 200 OK");
+    let answered = std::time::Instant::now();
+
+    // An HTTP/2 client that falls silent after its preface: no SETTINGS
+    // or PING acknowledgement.
+    let mut http2 = tokio::net::TcpStream::connect(admin)
+        .await
+        .expect("connect");
+    http2
+        .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0")
+        .await
+        .expect("preface");
+
+    let said = tokio::time::timeout(Duration::from_secs(10), common::read_to_close(&mut http1))
+        .await
+        .expect("the idle HTTP/1 connection is closed");
+    let closed = answered.elapsed();
+    assert!(said.is_empty(), "{}", String::from_utf8_lossy(&said));
+    assert!(closed >= idle * 9 / 10, "not before the bound: {closed:?}");
+    assert!(closed < idle * 5, "at the bound: {closed:?}");
+    let sent = tokio::time::timeout(Duration::from_secs(10), common::read_to_close(&mut http2))
+        .await
+        .expect("the HTTP/2 connection that answers no ping is closed");
+    let types = common::frame_types(&sent);
+    assert!(types.contains(&PING), "pinged first: frame types {types:?}");
+}

@@ -4,7 +4,7 @@ use crate::common;
 
 use std::{sync::Arc, time::Duration};
 
-use common::{Start, TestServer, Who};
+use common::{Start, TestServer, Who, frame_types, read_to_close};
 use marque::{
     pb::marque::v1::{self as pb, registry_service_client::RegistryServiceClient},
     server::{Server, ServerOptions},
@@ -1145,33 +1145,6 @@ async fn plaintext_is_refused_off_loopback_unless_asked_for() {
             .await
             .is_ok()
     );
-}
-
-/// Reads `stream` until the peer closes it; what it sent.
-async fn read_to_close(stream: &mut tokio::net::TcpStream) -> Vec<u8> {
-    use tokio::io::AsyncReadExt;
-    let mut all = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        match stream.read(&mut buf).await {
-            Ok(0) | Err(_) => return all,
-            Ok(n) => all.extend_from_slice(&buf[..n]),
-        }
-    }
-}
-
-/// HTTP/2 frame types in `bytes`, read frame by frame from the start.
-fn frame_types(bytes: &[u8]) -> Vec<u8> {
-    let mut types = Vec::new();
-    let mut at = 0;
-    while at + 9 <= bytes.len() {
-        let len = usize::from(bytes[at]) << 16
-            | usize::from(bytes[at + 1]) << 8
-            | usize::from(bytes[at + 2]);
-        types.push(bytes[at + 3]);
-        at += 9 + len;
-    }
-    types
 }
 
 /// A client that opens an HTTP/2 connection and then falls silent (a
