@@ -223,7 +223,8 @@ pub struct ServeArgs {
     /// Serve plaintext on a non-loopback address (behind a TLS-terminating proxy only).
     #[arg(long, env = "MARQUE_PLAINTEXT")]
     pub plaintext: bool,
-    /// How long health says NOT_SERVING before the listener closes, on SIGTERM/SIGINT.
+    /// How long health says NOT_SERVING before the listener closes, on SIGTERM/SIGINT (a second
+    /// signal cuts the shutdown short: the process exits at once with 128 + its number).
     #[arg(long, env = "MARQUE_SHUTDOWN_GRACE", default_value = "5s", value_parser = humantime::parse_duration)]
     pub shutdown_grace: Duration,
     /// How long in-flight calls may run after the listener closes.

@@ -143,30 +143,134 @@ pub mod pb {
     }
 }
 
-/// Resolves on SIGTERM or SIGINT (Ctrl-C).
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+/// A signal that asks the process to stop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signal {
+    /// SIGTERM: what Kubernetes, systemd and `kill` send.
+    Terminate,
+    /// SIGINT: Ctrl-C at a terminal.
+    Interrupt,
+}
+
+impl Signal {
+    /// `SIGTERM`, `SIGINT`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Signal::Terminate => "SIGTERM",
+            Signal::Interrupt => "SIGINT",
+        }
+    }
+
+    /// The exit status of a process this signal stopped before its drain
+    /// was done: 128 plus the signal's number (143, 130), as a shell
+    /// reports a process the signal killed.
+    pub fn exit_status(self) -> u8 {
+        match self {
+            Signal::Terminate => 128 + 15,
+            Signal::Interrupt => 128 + 2,
+        }
+    }
+}
+
+/// The signals that stop the server, listened for from this call on:
+/// `first` resolves on the first SIGTERM or SIGINT (Ctrl-C), which begins
+/// the graceful shutdown; `second` on the next one, with it, which ends the
+/// drain at once (an operator at a terminal who will not wait; Kubernetes
+/// sends one SIGTERM, then SIGKILL). Each is logged: the first at INFO, the
+/// second at WARN.
+///
+/// # Panics
+/// Outside a tokio runtime.
+pub fn shutdown_signals() -> (
+    impl Future<Output = ()> + Send + 'static,
+    impl Future<Output = Signal> + Send + 'static,
+) {
+    let mut signals = StopSignals::listen();
+    let (first_tx, first_rx) = tokio::sync::oneshot::channel::<()>();
+    let (second_tx, second_rx) = tokio::sync::oneshot::channel::<Signal>();
+    tokio::spawn(async move {
+        let first = signals.recv().await;
+        tracing::info!("{} received", first.name());
+        let _ = first_tx.send(());
+        let second = signals.recv().await;
+        tracing::warn!(
+            "{} received while shutting down: the drain ends now, open calls are cut",
+            second.name()
+        );
+        let _ = second_tx.send(second);
+    });
+    // A sender dropped without a signal (the runtime ending) is no signal.
+    let first = async {
+        if first_rx.await.is_err() {
             std::future::pending::<()>().await;
         }
     };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
+    let second = async {
+        match second_rx.await {
+            Ok(signal) => signal,
+            Err(_) => std::future::pending().await,
         }
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => tracing::info!("SIGINT received"),
-        () = term => tracing::info!("SIGTERM received"),
+    (first, second)
+}
+
+/// SIGTERM and SIGINT, each as often as it comes, from [`StopSignals::listen`]
+/// on (a signal between two waits is not lost).
+struct StopSignals {
+    #[cfg(unix)]
+    terminate: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    interrupt: Option<tokio::signal::unix::Signal>,
+}
+
+impl StopSignals {
+    /// Listens for both; one that cannot be listened for is logged at
+    /// ERROR, and never comes.
+    fn listen() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let listen = |kind, name: &str| match signal(kind) {
+                Ok(signal) => Some(signal),
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot listen for {name}");
+                    None
+                }
+            };
+            StopSignals {
+                terminate: listen(SignalKind::terminate(), "SIGTERM"),
+                interrupt: listen(SignalKind::interrupt(), "SIGINT"),
+            }
+        }
+        #[cfg(not(unix))]
+        StopSignals {}
+    }
+
+    /// The next signal.
+    async fn recv(&mut self) -> Signal {
+        #[cfg(unix)]
+        {
+            async fn next(signal: &mut Option<tokio::signal::unix::Signal>) {
+                let received = match signal {
+                    Some(signal) => signal.recv().await.is_some(),
+                    None => false,
+                };
+                if !received {
+                    std::future::pending::<()>().await;
+                }
+            }
+            tokio::select! {
+                () = next(&mut self.interrupt) => Signal::Interrupt,
+                () = next(&mut self.terminate) => Signal::Terminate,
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            if let Err(e) = tokio::signal::ctrl_c().await {
+                tracing::error!(error = %e, "cannot listen for Ctrl-C");
+                std::future::pending::<()>().await;
+            }
+            Signal::Interrupt
+        }
     }
 }

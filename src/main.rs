@@ -8,7 +8,7 @@ use clap::Parser;
 use marque::{
     auth,
     config::{Cli, CliCommand, LogFormat},
-    server::Server,
+    server::{Server, Stopped},
     store::{MemoryStore, PostgresStore, Store},
     telemetry,
 };
@@ -16,6 +16,9 @@ use marque::{
 /// Runs the command; an error that stops it is written in the log's own
 /// format once the log is set up (a JSON log gets a JSON line saying why
 /// the process stopped, not a line of plain text among its objects).
+/// `serve` whose drain a second signal cut short exits with 128 plus the
+/// signal's number (130 for SIGINT, 143 for SIGTERM), as a shell reports a
+/// process the signal killed: a clean stop is 0.
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -25,7 +28,7 @@ async fn main() -> ExitCode {
         CliCommand::Serve(args) => args.log_format == LogFormat::Json,
     };
     match run(cli).await {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(status) => status,
         // Where the log would write the line (`--log off` writes none).
         Err(error)
             if json && telemetry::installed() && tracing::enabled!(tracing::Level::ERROR) =>
@@ -40,14 +43,14 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         CliCommand::Keygen => {
             let key = auth::generate_key();
             println!("secret: {}", key.secret);
             println!("id:     {}", key.id);
             println!("sha256: {}", hex::encode(key.sha256));
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
         CliCommand::Migrate(args) => {
             telemetry::init(args.log_format, &args.log)?;
@@ -57,7 +60,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .ok_or_else(|| anyhow::anyhow!("give --database-url or MARQUE_DATABASE_URL"))?;
             let applied = PostgresStore::new(settings)?.migrate().await?;
             tracing::info!(applied, "migrations applied");
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
         CliCommand::Serve(args) => {
             telemetry::init(args.log_format, &args.log)?;
@@ -85,7 +88,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(admin) = server.admin_addr()? {
                 tracing::info!(address = %admin, "admin port: grpc.health.v1 and /metrics");
             }
-            server.run(marque::shutdown_signal()).await
+            let (shutdown, second) = marque::shutdown_signals();
+            let cut_by = std::sync::OnceLock::new();
+            let cut = async {
+                let _ = cut_by.set(second.await);
+            };
+            Ok(match server.run_until_cut(shutdown, cut).await? {
+                Stopped::Drained => ExitCode::SUCCESS,
+                Stopped::Cut => cut_by
+                    .get()
+                    .map_or(ExitCode::FAILURE, |signal| signal.exit_status().into()),
+            })
         }
     }
 }

@@ -351,6 +351,23 @@ impl Server {
     /// When the registry cannot be loaded, seeded or bootstrapped, or the
     /// transport fails.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
+        self.run_until_cut(shutdown, std::future::pending())
+            .await
+            .map(drop)
+    }
+
+    /// [`Server::run`], where `cut`, once `shutdown` has resolved, ends the
+    /// shutdown at once (an operator's second signal): whatever is left of
+    /// the grace period and the drain is skipped, and the calls and
+    /// connections still open are cut. Says how the server stopped.
+    ///
+    /// # Errors
+    /// As [`Server::run`].
+    pub async fn run_until_cut(
+        self,
+        shutdown: impl Future<Output = ()> + Send,
+        cut: impl Future<Output = ()> + Send,
+    ) -> anyhow::Result<Stopped> {
         let Server {
             listener,
             admin,
@@ -537,46 +554,77 @@ impl Server {
                 () = &mut shutdown => {}
                 result = &mut serving => {
                     result.context("server task failed")?.context("transport failed")?;
-                    return Ok(());
+                    return Ok(Stopped::Drained);
                 }
             }
         }
 
         tracing::info!(grace = ?options.shutdown_grace, "shutting down: health NOT_SERVING");
-        if let Some(reporter) = store_health {
-            reporter.stop().await;
-        }
-        for service in [""].into_iter().chain(SERVICES) {
-            health
-                .set_service_status(service, ServingStatus::NotServing)
-                .await;
-        }
-        tokio::time::sleep(options.shutdown_grace).await;
-        // Watch streams never end by themselves: end them (they resume).
-        let _ = draining_tx.send(true);
-        let _ = stop_tx.send(());
-        match tokio::time::timeout(options.drain_timeout, &mut serving).await {
-            Ok(result) => {
-                result
-                    .context("server task failed")?
-                    .context("transport failed")?;
-                tracing::info!("drained; stopped");
+        let drain = async {
+            if let Some(reporter) = store_health {
+                reporter.stop().await;
             }
-            Err(_) => {
-                tracing::warn!(timeout = ?options.drain_timeout, "calls still in flight after the drain timeout; cutting them");
-                // Open client streams end with UNAVAILABLE; give them a moment
-                // to say so, then stop regardless.
-                let _ = cut_tx.send(true);
-                if tokio::time::timeout(CUT_GRACE, &mut serving).await.is_err() {
-                    serving.abort();
-                    tracing::warn!("stopped with calls still open");
+            for service in [""].into_iter().chain(SERVICES) {
+                health
+                    .set_service_status(service, ServingStatus::NotServing)
+                    .await;
+            }
+            tokio::time::sleep(options.shutdown_grace).await;
+            // Watch streams never end by themselves: end them (they resume).
+            let _ = draining_tx.send(true);
+            let _ = stop_tx.send(());
+            match tokio::time::timeout(options.drain_timeout, &mut serving).await {
+                Ok(result) => {
+                    result
+                        .context("server task failed")?
+                        .context("transport failed")?;
+                    tracing::info!("drained; stopped");
+                }
+                Err(_) => {
+                    tracing::warn!(timeout = ?options.drain_timeout, "calls still in flight after the drain timeout; cutting them");
+                    // Open client streams end with UNAVAILABLE; give them a
+                    // moment to say so, then stop regardless.
+                    let _ = cut_tx.send(true);
+                    if tokio::time::timeout(CUT_GRACE, &mut serving).await.is_err() {
+                        serving.abort();
+                        tracing::warn!("stopped with calls still open");
+                    }
                 }
             }
-        }
+            anyhow::Ok(())
+        };
+        let stopped = tokio::select! {
+            result = drain => {
+                result?;
+                Stopped::Drained
+            }
+            () = cut => {
+                // Streams that were to end with UNAVAILABLE are told to, but
+                // not waited for. The connections' sockets close as the
+                // process ends next (tonic serves each connection in a task
+                // of its own, which this abort does not reach).
+                let _ = draining_tx.send(true);
+                let _ = cut_tx.send(true);
+                serving.abort();
+                tracing::warn!("shutdown cut short: stopped with the calls and connections still open");
+                Stopped::Cut
+            }
+        };
         // Only now, with no call left to answer, does the snapshot stop.
         drop(followers);
-        Ok(())
+        Ok(stopped)
     }
+}
+
+/// How [`Server::run_until_cut`] ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stopped {
+    /// The drain ran its course: every call ended, or was cut at the drain
+    /// timeout (or the server stopped by itself).
+    Drained,
+    /// The shutdown was cut short: the calls and connections still open
+    /// were cut at once.
+    Cut,
 }
 
 /// Aborts a task when dropped.

@@ -1479,6 +1479,97 @@ async fn a_replica_shutting_down_follows_other_replicas_until_it_has_drained() {
     let _ = import.await.expect("join");
 }
 
+/// A second signal while the binary shuts down (an operator at a terminal
+/// who will not wait for the drain; Kubernetes sends one SIGTERM, then
+/// SIGKILL) cuts the shutdown short: a WARN line says so, the connections
+/// still open are closed, and the process exits at once with 128 plus the
+/// second signal's number, as a shell reports a process the signal killed.
+/// Before, a second signal did nothing: the grace period and the drain ran
+/// their course.
+#[tokio::test]
+async fn a_second_signal_cuts_the_shutdown_short() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_marque"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+        // Far longer than the test waits.
+        .args(["--shutdown-grace", "60s", "--drain-timeout", "60s"])
+        .env_remove("MARQUE_ADMIN_LISTEN")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn marque");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let mut logs = Vec::new();
+    let addr = listening_address(&mut stderr, &mut logs).await;
+    let saying = async |stderr: &mut tokio::io::Lines<_>, logs: &mut Vec<String>, message| {
+        tokio::time::timeout(Duration::from_secs(30), async {
+            while let Some(line) = stderr.next_line().await.expect("read stderr") {
+                logs.push(line.clone());
+                let json: serde_json::Value = serde_json::from_str(&line).expect("JSON log line");
+                if json["fields"]["message"] == message {
+                    return;
+                }
+            }
+            panic!("no {message:?} line: {logs:#?}");
+        })
+        .await
+        .unwrap_or_else(|_| panic!("no {message:?} line in time: {logs:#?}"))
+    };
+    saying(&mut stderr, &mut logs, "serving").await;
+    // A client connection, open when the shutdown begins.
+    let mut open = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    open.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0")
+        .await
+        .expect("preface");
+    let pid = child.id().expect("pid").to_string();
+    let signal = |name: &str| {
+        let sent = std::process::Command::new("kill")
+            .args([&format!("-{name}"), &pid])
+            .status()
+            .expect("kill");
+        assert!(sent.success(), "kill -{name}");
+    };
+
+    signal("INT");
+    saying(&mut stderr, &mut logs, "shutting down: health NOT_SERVING").await;
+    let cut = std::time::Instant::now();
+    signal("TERM");
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("exits at once after a second signal")
+        .expect("wait");
+    assert_eq!(status.code(), Some(128 + 15), "{status:?}");
+    assert!(cut.elapsed() < Duration::from_secs(10));
+    tokio::time::timeout(Duration::from_secs(5), common::read_to_close(&mut open))
+        .await
+        .expect("the open connection is closed");
+    while let Ok(Some(line)) = stderr.next_line().await {
+        logs.push(line);
+    }
+    let lines: Vec<serde_json::Value> = logs
+        .iter()
+        .map(|line| serde_json::from_str(line).expect("JSON log line"))
+        .collect();
+    let said = |level: &str, says: &str| {
+        lines.iter().any(|line| {
+            line["level"] == level
+                && line["fields"]["message"]
+                    .as_str()
+                    .is_some_and(|message| message.contains(says))
+        })
+    };
+    assert!(said("INFO", "SIGINT received"), "{logs:#?}");
+    assert!(
+        said("WARN", "SIGTERM received while shutting down"),
+        "{logs:#?}"
+    );
+    assert!(said("WARN", "shutdown cut short"), "{logs:#?}");
+    assert!(!said("INFO", "drained; stopped"), "{logs:#?}");
+}
+
 /// Starts the binary on the corpus registry with `extra` arguments; its
 /// address once it listens, and the child (killed on drop).
 async fn spawn_on_corpus(extra: &[&str]) -> (tokio::process::Child, String) {
