@@ -12,8 +12,20 @@
 //!   net for lost notifications and reconnects.
 //! - Migrations are embedded (`migrations/`, applied with refinery) and run
 //!   under an advisory lock, so replicas that start together migrate once.
+//! - Every round trip is given up when unanswered for
+//!   [`PostgresSettings::answer_limit`] (`answered`). A pooled connection
+//!   goes back to the pool after the database's answer, its error included,
+//!   and is closed when an answer may still be due on it, when it broke, or
+//!   inside a transaction that did not end (`Conn`, `PostgresTx`).
 
-use std::{path::PathBuf, sync::Arc, time::Duration};
+use std::{
+    path::PathBuf,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
 use anyhow::Context as _;
 use async_trait::async_trait;
@@ -22,7 +34,7 @@ use deadpool_postgres::{
 };
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
-use tokio_postgres::{AsyncMessage, NoTls, config::SslMode};
+use tokio_postgres::{AsyncMessage, NoTls, config::SslMode, error::Severity};
 
 use super::{Store, StoreError, WriteTx};
 use crate::{
@@ -450,7 +462,7 @@ impl PostgresStore {
     }
 
     async fn client(&self) -> Result<Conn, StoreError> {
-        let client = self.pool.get().await.map(|object| Conn(Some(object)));
+        let client = self.pool.get().await.map(Conn::new);
         let (size, available, waiting) = self.pool_status();
         metrics::gauge!("marque_db_pool_connections", "state" => "size").set(size as f64);
         metrics::gauge!("marque_db_pool_connections", "state" => "available").set(available as f64);
@@ -528,45 +540,101 @@ fn no_answer(limit: Duration) -> StoreError {
     StoreError::Unavailable(format!("the database did not answer within {limit:?}"))
 }
 
-/// A pooled connection that goes back to the pool only when [`released`]
-/// after its round trips were answered: one dropped with a request still
-/// unanswered (no answer within the limit, or its call cancelled) is
-/// closed instead, so that no later call's request waits behind that
-/// answer on it.
-///
-/// [`released`]: Conn::release
-struct Conn(Option<Object>);
+/// A pooled connection that goes back to the pool when dropped idle, and
+/// is closed otherwise. Idle: the last request sent on it, through
+/// [`Conn::answered`], was answered by the database, with its result or
+/// with an error of its own that ended the statement and left the session
+/// as it was (a statement timeout, a unique violation, a serialization
+/// failure). An error answered is no reason to reconnect: closing on it
+/// would churn connections under ordinary errors. Closed: one dropped with
+/// a request still unanswered (no answer within the limit, its call
+/// cancelled mid-flight, the connection broken), or after any other use
+/// of its client (a transaction not yet committed, rows not read to their
+/// end), so that no later call's request waits behind an answer still
+/// due on it, or runs inside a transaction it did not begin.
+struct Conn {
+    /// The connection, until dropped or handed to a transaction.
+    object: Option<Object>,
+    /// Whether it is idle, as above: set by [`Conn::answered`] once the
+    /// database answers, and cleared by every use of the client
+    /// (`Deref`), which may send a request nothing waits for the answer
+    /// to.
+    idle: AtomicBool,
+}
 
 impl Conn {
-    /// Back to the pool.
-    fn release(mut self) {
-        self.0.take();
+    /// `object` as the pool hands it out: idle.
+    fn new(object: Object) -> Self {
+        Self {
+            object: Some(object),
+            idle: AtomicBool::new(true),
+        }
+    }
+
+    /// `request`, one round trip on this connection outside a transaction
+    /// (or the COMMIT that ends one), answered within `limit`
+    /// ([`answered`]). The database's answer, its own error included,
+    /// leaves the connection idle, to go back to the pool; anything else
+    /// leaves it to be closed: no answer in time, the call cancelled
+    /// before the answer (this future dropped), a broken connection, or an
+    /// error after which the server ends the session.
+    async fn answered<T>(
+        &self,
+        limit: Duration,
+        request: impl Future<Output = Result<T, tokio_postgres::Error>>,
+    ) -> Result<T, StoreError> {
+        // Not idle until the answer: should this future be dropped first,
+        // or the limit pass, the answer is still due.
+        self.idle.store(false, Ordering::Relaxed);
+        answered(limit, async {
+            let answer = request.await;
+            let idle = answer.as_ref().err().is_none_or(ends_only_the_statement)
+                && self
+                    .object
+                    .as_ref()
+                    .is_some_and(|object| !object.is_closed());
+            self.idle.store(idle, Ordering::Relaxed);
+            answer
+        })
+        .await
     }
 
     /// The connection itself, for a transaction that owns it.
     fn into_object(mut self) -> Option<Object> {
-        self.0.take()
+        self.object.take()
     }
+}
+
+/// Whether `error` is the database's answer ending one statement and no
+/// more: an ERROR, not a FATAL or PANIC (after which the server closes the
+/// connection), nor a failure of the connection itself (closed, I/O, an
+/// answer that could not be read), after which an answer may still be due.
+fn ends_only_the_statement(error: &tokio_postgres::Error) -> bool {
+    error
+        .as_db_error()
+        .is_some_and(|db| db.parsed_severity() == Some(Severity::Error))
 }
 
 impl std::ops::Deref for Conn {
     type Target = Object;
 
     fn deref(&self) -> &Object {
-        self.0.as_ref().expect("a connection until released")
-    }
-}
-
-impl std::ops::DerefMut for Conn {
-    fn deref_mut(&mut self) -> &mut Object {
-        self.0.as_mut().expect("a connection until released")
+        // The client may send a request through this borrow whose answer
+        // only `answered` sees: idle again once it does.
+        self.idle.store(false, Ordering::Relaxed);
+        self.object.as_ref().expect("a connection until dropped")
     }
 }
 
 impl Drop for Conn {
     fn drop(&mut self) {
-        if let Some(object) = self.0.take() {
-            drop(Object::take(object));
+        if let Some(object) = self.object.take() {
+            if *self.idle.get_mut() {
+                // Back to the pool.
+                drop(object);
+            } else {
+                drop(Object::take(object));
+            }
         }
     }
 }
@@ -574,6 +642,11 @@ impl Drop for Conn {
 fn decode_event(bytes: &[u8]) -> Result<ChangeEvent, StoreError> {
     serde_json::from_slice(bytes)
         .map_err(|e| StoreError::Internal(anyhow::anyhow!("undecodable change event: {e}")))
+}
+
+/// The events of rows whose first column is an event.
+fn decode_events(rows: &[tokio_postgres::Row]) -> Result<Vec<ChangeEvent>, StoreError> {
+    rows.iter().map(|row| decode_event(row.get(0))).collect()
 }
 
 fn kind(resource: &Resource) -> &'static str {
@@ -619,14 +692,14 @@ impl Store for PostgresStore {
     }
 
     async fn load(&self) -> Result<Snapshot, StoreError> {
-        let mut client = self.client().await?;
-        let tx = answered(
+        // The transaction in statements of its own, not the driver's
+        // `Transaction`: its COMMIT, answered, is what makes the connection
+        // idle again (`Conn::answered`). A load that fails before leaves it
+        // in the transaction, and it is closed.
+        let conn = self.client().await?;
+        answered(
             self.answer,
-            client
-                .build_transaction()
-                .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start(),
+            conn.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"),
         )
         .await?;
         // The load streams every resource, and the server waits on this
@@ -636,18 +709,18 @@ impl Store for PostgresStore {
         // connection, and the limit on an answer its first round trips.
         answered(
             self.answer,
-            tx.batch_execute("SET LOCAL statement_timeout = 0"),
+            conn.batch_execute("SET LOCAL statement_timeout = 0"),
         )
         .await?;
         let head: i64 = answered(
             self.answer,
-            tx.query_one("SELECT revision FROM registry_head", &[]),
+            conn.query_one("SELECT revision FROM registry_head", &[]),
         )
         .await?
         .get(0);
         let rows = answered(
             self.answer,
-            tx.query_raw("SELECT body FROM resources", std::iter::empty::<i64>()),
+            conn.query_raw("SELECT body FROM resources", std::iter::empty::<i64>()),
         )
         .await?;
         futures_util::pin_mut!(rows);
@@ -661,8 +734,8 @@ impl Store for PostgresStore {
                 .map_err(|e| StoreError::Internal(anyhow::anyhow!("undecodable resource: {e}")))?;
             builder.push(resource);
         }
-        answered(self.answer, tx.commit()).await?;
-        client.release();
+        conn.answered(self.answer, conn.batch_execute("COMMIT"))
+            .await?;
         Ok(builder.finish(head as Revision))
     }
 
@@ -672,21 +745,23 @@ impl Store for PostgresStore {
         limit: usize,
         max_bytes: usize,
     ) -> Result<Vec<ChangeEvent>, StoreError> {
-        let client = self.client().await?;
-        let events = events_after(&client, self.answer, after, limit, max_bytes).await?;
-        client.release();
-        Ok(events)
+        let after = to_i64(after)?;
+        let conn = self.client().await?;
+        let rows = conn
+            .answered(self.answer, events_after(&conn, after, limit, max_bytes))
+            .await?;
+        decode_events(&rows)
     }
 
     async fn committed_head(&self) -> Result<Revision, StoreError> {
-        let client = self.client().await?;
-        let head: i64 = answered(
-            self.answer,
-            client.query_one("SELECT revision FROM registry_head", &[]),
-        )
-        .await?
-        .get(0);
-        client.release();
+        let conn = self.client().await?;
+        let head: i64 = conn
+            .answered(
+                self.answer,
+                conn.query_one("SELECT revision FROM registry_head", &[]),
+            )
+            .await?
+            .get(0);
         Ok(head as Revision)
     }
 
@@ -694,29 +769,29 @@ impl Store for PostgresStore {
         use rand::RngCore as _;
         let mut drawn = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut drawn);
-        let client = self.client().await?;
+        let conn = self.client().await?;
         // The first replica to ask stores its draw; every other keeps that
         // one (an insert that meets a concurrent one waits for it, then
         // does nothing).
-        answered(
+        conn.answered(
             self.answer,
-            client.execute(
+            conn.execute(
                 "INSERT INTO service_secrets (name, secret) VALUES ('page_tokens', $1) \
                  ON CONFLICT (name) DO NOTHING",
                 &[&drawn.as_slice()],
             ),
         )
         .await?;
-        let stored: Vec<u8> = answered(
-            self.answer,
-            client.query_one(
-                "SELECT secret FROM service_secrets WHERE name = 'page_tokens'",
-                &[],
-            ),
-        )
-        .await?
-        .get(0);
-        client.release();
+        let stored: Vec<u8> = conn
+            .answered(
+                self.answer,
+                conn.query_one(
+                    "SELECT secret FROM service_secrets WHERE name = 'page_tokens'",
+                    &[],
+                ),
+            )
+            .await?
+            .get(0);
         <[u8; 32]>::try_from(stored.as_slice()).map_err(|_| {
             StoreError::Internal(anyhow::anyhow!(
                 "the stored page token secret is {} bytes, not 32",
@@ -726,11 +801,12 @@ impl Store for PostgresStore {
     }
 
     async fn audit(&self, query: &super::AuditQuery) -> Result<Vec<ChangeEvent>, StoreError> {
-        let client = self.client().await?;
         let before = query.before.map(to_i64).transpose()?;
-        let rows = answered(
-            self.answer,
-            client.query(
+        let conn = self.client().await?;
+        let rows = conn
+            .answered(
+                self.answer,
+                conn.query(
                 "SELECT event FROM ( \
                    SELECT revision, event, \
                      sum(octet_length(event)) OVER (ORDER BY revision DESC) - octet_length(event) AS ahead \
@@ -750,8 +826,7 @@ impl Store for PostgresStore {
             ),
         )
         .await?;
-        client.release();
-        rows.iter().map(|row| decode_event(row.get(0))).collect()
+        decode_events(&rows)
     }
 
     async fn begin(&self) -> Result<Box<dyn WriteTx>, StoreError> {
@@ -831,35 +906,27 @@ async fn listen(settings: PostgresSettings, wake: mpsc::Sender<()>) {
     }
 }
 
-/// [`Store::events_after`] on `client` (the pool's, or a write
-/// transaction's).
+/// [`Store::events_after`]'s rows on `client` (the pool's, or a write
+/// transaction's), for [`decode_events`].
 async fn events_after(
     client: &tokio_postgres::Client,
-    answer: Duration,
-    after: Revision,
+    after: i64,
     limit: usize,
     max_bytes: usize,
-) -> Result<Vec<ChangeEvent>, StoreError> {
+) -> Result<Vec<tokio_postgres::Row>, tokio_postgres::Error> {
     // `ahead` is the size of the events before each one; the running sum
     // streams, so the LIMIT still ends the scan. `octet_length` reads the
     // stored length without detoasting the event.
-    let rows = answered(
-        answer,
-        client.query(
+    client
+        .query(
             "SELECT event FROM ( \
                SELECT revision, event, \
                  sum(octet_length(event)) OVER (ORDER BY revision) - octet_length(event) AS ahead \
                FROM change_events WHERE revision > $1 ORDER BY revision LIMIT $2 \
              ) e WHERE ahead = 0 OR ahead + octet_length(event) <= $3 ORDER BY revision",
-            &[
-                &to_i64(after)?,
-                &(limit.min(100_000) as i64),
-                &bytes_i64(max_bytes),
-            ],
-        ),
-    )
-    .await?;
-    rows.iter().map(|row| decode_event(row.get(0))).collect()
+            &[&after, &(limit.min(100_000) as i64), &bytes_i64(max_bytes)],
+        )
+        .await
 }
 
 /// Whether a database host name is this machine (plaintext to it needs no
@@ -930,7 +997,12 @@ impl WriteTx for PostgresTx {
     ) -> Result<Vec<ChangeEvent>, StoreError> {
         // Under the row lock, READ COMMITTED reads every event committed
         // before it was taken.
-        events_after(self.client()?, self.answer, after, limit, max_bytes).await
+        let rows = answered(
+            self.answer,
+            events_after(self.client()?, to_i64(after)?, limit, max_bytes),
+        )
+        .await?;
+        decode_events(&rows)
     }
 
     async fn find_request(
@@ -1104,27 +1176,25 @@ impl WriteTx for PostgresTx {
 impl PostgresTx {
     /// The stored event of `revision`, read once the row lock is free.
     async fn stored_event(&self, revision: i64) -> Result<Option<tokio_postgres::Row>, String> {
-        let client = Conn(Some(self.pool.get().await.map_err(|e| e.to_string())?));
-        answered(
+        let conn = Conn::new(self.pool.get().await.map_err(|e| e.to_string())?);
+        conn.answered(
             self.answer,
-            client.query_one(
+            conn.query_one(
                 "SELECT revision FROM registry_head WHERE singleton FOR UPDATE",
                 &[],
             ),
         )
         .await
         .map_err(|e| e.to_string())?;
-        let row = answered(
+        conn.answered(
             self.answer,
-            client.query_opt(
+            conn.query_opt(
                 "SELECT event FROM change_events WHERE revision = $1",
                 &[&revision],
             ),
         )
         .await
-        .map_err(|e| e.to_string())?;
-        client.release();
-        Ok(row)
+        .map_err(|e| e.to_string())
     }
 
     /// Whether the event of `revision`, whose COMMIT got no answer, was
