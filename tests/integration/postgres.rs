@@ -608,6 +608,127 @@ async fn a_database_that_stops_answering_is_noticed_in_time() {
     writes_resume(&proxy, &server, &url, "while-frozen", before).await;
 }
 
+/// The backends of `admin`'s database that a store opened, but the change
+/// feed's LISTEN: the pool's connections.
+async fn pooled_backends(admin: &tokio_postgres::Client) -> Vec<i32> {
+    admin
+        .query(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
+             AND application_name = 'marque' AND query NOT LIKE 'LISTEN%' ORDER BY pid",
+            &[],
+        )
+        .await
+        .expect("pg_stat_activity")
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
+}
+
+/// The backend of `admin`'s database whose audit read waits for a lock.
+async fn audit_read_waiting(admin: &tokio_postgres::Client) -> i32 {
+    for _ in 0..500 {
+        let waiting = admin
+            .query_opt(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
+                 AND application_name = 'marque' AND wait_event_type = 'Lock' \
+                 AND query LIKE '%brands &&%'",
+                &[],
+            )
+            .await
+            .expect("pg_stat_activity");
+        if let Some(row) = waiting {
+            return row.get(0);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("no audit read waited for the lock");
+}
+
+/// An error the database answers (here its statement timeout, cutting an
+/// audit read that waits for a lock) is no reason to reconnect: the
+/// connection goes back to the pool, and its backend answers the next
+/// call. A call cancelled while its read waits closes its connection
+/// instead, an answer being still due on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_answered_error_keeps_its_connection_and_a_cancelled_call_closes_it() {
+    let url = pg::fresh_database().await;
+    let mut settings = marque::store::PostgresSettings::new(&url);
+    // One pooled connection: the call after the error can only be answered
+    // by that connection or by a new one.
+    settings.pool_size = 1;
+    settings.statement_timeout = Duration::from_secs(1);
+    let store = Arc::new(marque::store::PostgresStore::new(settings).expect("store"));
+    let keys = Keys::generate();
+    let server = replica_on(store, &keys, true).await;
+    wait_status(&server, "marque.v1.RegistryService", ServingStatus::Serving).await;
+    let connect = || async {
+        let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .expect("connect");
+        tokio::spawn(connection);
+        client
+    };
+    let (admin, locker) = (connect().await, connect().await);
+    let lock = "BEGIN; LOCK TABLE change_events IN ACCESS EXCLUSIVE MODE";
+    let mut audit = pb::audit_service_client::AuditServiceClient::with_interceptor(
+        server.channel(),
+        server.bearer(Who::OwnerA),
+    );
+    let list = pb::ListAuditEventsRequest::default();
+
+    locker.batch_execute(lock).await.expect("lock");
+    let call = {
+        let mut audit = audit.clone();
+        let list = list.clone();
+        tokio::spawn(async move { audit.list_audit_events(list).await })
+    };
+    let answered_with_an_error = audit_read_waiting(&admin).await;
+    let failed = call
+        .await
+        .expect("the call's task")
+        .expect_err("the statement timeout cuts the read");
+    assert_eq!(failed.code(), Code::Unavailable, "{failed:?}");
+    locker.batch_execute("COMMIT").await.expect("unlock");
+    audit
+        .list_audit_events(list.clone())
+        .await
+        .expect("the next call is answered");
+    assert_eq!(
+        pooled_backends(&admin).await,
+        [answered_with_an_error],
+        "the connection that carried the error answered the next call"
+    );
+
+    locker.batch_execute(lock).await.expect("lock");
+    let call = {
+        let mut audit = audit.clone();
+        let list = list.clone();
+        tokio::spawn(async move { audit.list_audit_events(list).await })
+    };
+    let cancelled = audit_read_waiting(&admin).await;
+    assert_eq!(cancelled, answered_with_an_error);
+    call.abort();
+    let _ = call.await;
+    // Answered now, to a connection closed once it has the answer.
+    locker.batch_execute("COMMIT").await.expect("unlock");
+    let mut pooled = pooled_backends(&admin).await;
+    for _ in 0..250 {
+        if !pooled.contains(&cancelled) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        pooled = pooled_backends(&admin).await;
+    }
+    assert!(
+        !pooled.contains(&cancelled),
+        "the cancelled call's connection is closed: {pooled:?}"
+    );
+    audit
+        .list_audit_events(list)
+        .await
+        .expect("a new connection answers");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn replicas_racing_to_migrate_migrate_once() {
     let url = pg::fresh_database().await;
