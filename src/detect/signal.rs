@@ -1088,6 +1088,16 @@ fn shows_marks(original: &str, marks: &[char]) -> bool {
 }
 
 impl TermSet {
+    /// The DFA that tells whether `text` (a fold at the set's level) has
+    /// any of the terms: the ASCII terms' alone for a text of ASCII alone.
+    fn present_in(&self, text: &[u8]) -> Option<&DFA> {
+        if text.is_ascii() {
+            self.present_ascii.as_ref()
+        } else {
+            self.present.as_ref()
+        }
+    }
+
     /// The terms, and the words around them, folded at `level`.
     fn new(terms: &[&str], level: Level) -> Self {
         let fold = |w: &str| match level {
@@ -1573,21 +1583,9 @@ const MERGED_SPAN_MAX: usize = 128;
 /// the table read of its last, so four go a byte of each in turn, the
 /// others' steps filling that wait: each fold's first half, read on as far
 /// as a term begun there can reach, and its second half.
-fn terms_present<'a>(
-    a: &'a TermSet,
-    x: &FoldedText,
-    b: &'a TermSet,
-    y: &FoldedText,
-) -> (bool, bool) {
+fn terms_present(a: &TermSet, x: &FoldedText, b: &TermSet, y: &FoldedText) -> (bool, bool) {
     let (x, y) = (x.as_str().as_bytes(), y.as_str().as_bytes());
-    let present = |set: &'a TermSet, text: &[u8]| {
-        if text.is_ascii() {
-            &set.present_ascii
-        } else {
-            &set.present
-        }
-    };
-    let (Some(da), Some(db)) = (present(a, x), present(b, y)) else {
+    let (Some(da), Some(db)) = (a.present_in(x), b.present_in(y)) else {
         return (a.automaton.is_some(), b.automaton.is_some());
     };
     let (Ok(sa), Ok(sb)) = (da.start_state(Anchored::No), db.start_state(Anchored::No)) else {
