@@ -37,7 +37,7 @@ use std::{
     net::SocketAddr,
     sync::{
         Arc,
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicUsize, Ordering},
     },
     time::Duration,
 };
@@ -70,6 +70,10 @@ struct Shared {
     permits: Arc<Semaphore>,
     /// The cap.
     max: usize,
+    /// The connections taken and not yet closed ([`Limited`]). Not the
+    /// permits in use: the accept waiting for the next connection holds
+    /// one too.
+    open: AtomicUsize,
     /// The port's name in the log and the gauge: `api`, `admin`.
     port: &'static str,
     /// Whether the full port has been reported: once, until at most half
@@ -86,6 +90,7 @@ impl ConnectionLimit {
         ConnectionLimit(Arc::new(Shared {
             permits: Arc::new(Semaphore::new(max)),
             max,
+            open: AtomicUsize::new(0),
             port,
             warned: AtomicBool::new(false),
         }))
@@ -93,7 +98,7 @@ impl ConnectionLimit {
 
     /// The connections open now.
     pub fn open(&self) -> usize {
-        self.0.max - self.0.permits.available_permits()
+        self.0.open.load(Ordering::Relaxed)
     }
 
     /// The connections of `accepted`, each taken only once a permit is free:
@@ -156,10 +161,11 @@ impl ConnectionLimit {
     /// `io`, holding `permit` until it is dropped.
     fn hold<T>(&self, io: T, permit: OwnedSemaphorePermit) -> Limited<T> {
         connections_gauge(self.0.port).increment(1.0);
+        self.0.open.fetch_add(1, Ordering::Relaxed);
         Limited {
             inner: io,
             _permit: permit,
-            port: self.0.port,
+            shared: self.0.clone(),
         }
     }
 }
@@ -177,8 +183,8 @@ pub struct Limited<T> {
     inner: T,
     /// Its place in the port's cap, given back when it is dropped.
     _permit: OwnedSemaphorePermit,
-    /// The port, for the gauge.
-    port: &'static str,
+    /// The port's count and name (for the gauge).
+    shared: Arc<Shared>,
 }
 
 impl<T> Limited<T> {
@@ -190,7 +196,8 @@ impl<T> Limited<T> {
 
 impl<T> Drop for Limited<T> {
     fn drop(&mut self) {
-        connections_gauge(self.port).decrement(1.0);
+        connections_gauge(self.shared.port).decrement(1.0);
+        self.shared.open.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -473,6 +480,28 @@ mod tests {
         assert_eq!(limit.open(), 0, "the failed accept holds no place");
         let _next = incoming.next().await.expect("an item").expect("accepted");
         assert_eq!(limit.open(), 1);
+    }
+
+    /// `open` counts the connections taken, not the place the accept
+    /// waiting for the next one holds.
+    #[tokio::test(start_paused = true)]
+    async fn a_waiting_accept_is_not_an_open_connection() {
+        let limit = ConnectionLimit::new("test", 2);
+        let accepted = futures_util::stream::iter([Ok::<_, io::Error>(())])
+            .chain(futures_util::stream::pending());
+        let mut incoming = limit.incoming(accepted);
+        let first = incoming.next().await.expect("an item").expect("accepted");
+        assert_eq!(limit.open(), 1);
+        let waiting = tokio::time::timeout(Duration::from_secs(1), incoming.next()).await;
+        assert!(waiting.is_err(), "nothing more to accept");
+        assert_eq!(
+            limit.0.permits.available_permits(),
+            0,
+            "the accept holds a place"
+        );
+        assert_eq!(limit.open(), 1);
+        drop(first);
+        assert_eq!(limit.open(), 0);
     }
 
     #[test]
