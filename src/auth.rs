@@ -877,6 +877,9 @@ pub struct CallLog {
     /// Once the call is refused: whether its lines go at INFO
     /// ([`CallLog::refusal_logged`]), the same for all of them.
     refusal_logged: std::sync::OnceLock<bool>,
+    /// Whether the server ended the call because it drains
+    /// ([`CallLog::note_drained`]).
+    drained: std::sync::atomic::AtomicBool,
 }
 
 /// Longest path of an unknown RPC written in a log line, in characters.
@@ -902,7 +905,17 @@ impl CallLog {
             in_span: false,
             refusals: None,
             refusal_logged: std::sync::OnceLock::new(),
+            drained: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// Notes that the server ends the call because it drains (a Watch
+    /// stream told to resume elsewhere): its UNAVAILABLE is then the
+    /// expected end of every open stream in a rollout, and its line is
+    /// written at INFO, not at WARN with the outages.
+    pub fn note_drained(&self) {
+        self.drained
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Whether the lines of this call, refused as UNAUTHENTICATED, are
@@ -1316,6 +1329,7 @@ fn log_outcome(call: &CallLog, code: Code, started: Instant) {
     use tracing::Level;
     let level = match code {
         Code::Unauthenticated if !call.refusal_logged() => Level::DEBUG,
+        Code::Unavailable if call.drained.load(std::sync::atomic::Ordering::Relaxed) => Level::INFO,
         _ => outcome_level(code),
     };
     let call = Some(call);
@@ -1780,6 +1794,29 @@ mod tests {
             );
             assert_eq!(count("DEBUG ", message), 5, "{message}: {lines:#?}");
         }
+    }
+
+    /// UNAVAILABLE is a warning, but not for a Watch stream the server
+    /// ends as it drains: every open stream ends so in a rollout.
+    #[test]
+    fn a_stream_ended_by_the_drain_is_no_outage() {
+        let log = crate::telemetry::Captured::start();
+        let headers = http::HeaderMap::new();
+        let outage = CallLog::new("/marque.v1.WatchService/Watch", &headers);
+        log_outcome(&outage, Code::Unavailable, Instant::now());
+        let drained = CallLog::new("/marque.v1.WatchService/Watch", &headers);
+        drained.note_drained();
+        log_outcome(&drained, Code::Unavailable, Instant::now());
+        let failed = CallLog::new("/marque.v1.WatchService/Watch", &headers);
+        failed.note_drained();
+        log_outcome(&failed, Code::Internal, Instant::now());
+        let lines = log.lines();
+        let levels: Vec<&str> = lines
+            .iter()
+            .filter(|line| line.contains("rpc failed"))
+            .filter_map(|line| line.split_whitespace().nth(1))
+            .collect();
+        assert_eq!(levels, ["WARN", "INFO", "ERROR"], "{lines:#?}");
     }
 
     #[test]

@@ -367,8 +367,12 @@ fn key_revoked(revision: Revision) -> Status {
     ))
 }
 
-/// The error that ends a Watch stream when the server drains.
+/// The error that ends a Watch stream when the server drains (the call
+/// notes it: its line is no outage's).
 fn shutting_down(cursor: Revision) -> Status {
+    if let Some(call) = crate::auth::CallLog::current() {
+        call.note_drained();
+    }
     Status::unavailable(format!(
         "the server is shutting down; resume from revision {cursor}"
     ))
