@@ -253,9 +253,8 @@ pub struct ServeArgs {
     /// Close client connections gracefully after this long, so HTTP/2 connections rebalance.
     #[arg(long, env = "MARQUE_MAX_CONNECTION_AGE", value_parser = humantime::parse_duration)]
     pub max_connection_age: Option<Duration>,
-    /// Send an HTTP/2 PING on every client connection this often, on both ports (and probe the
-    /// API port's idle TCP connections as often), closing connections whose peer is gone; 0s
-    /// sends none.
+    /// Send an HTTP/2 PING on every client connection this often, on both ports (and probe their
+    /// idle TCP connections as often), closing connections whose peer is gone; 0s sends none.
     #[arg(long, env = "MARQUE_KEEPALIVE_INTERVAL", default_value = "60s", value_parser = humantime::parse_duration)]
     pub keepalive_interval: Duration,
     /// How long a keepalive PING may go unanswered before its connection is closed.

@@ -45,10 +45,11 @@ use std::{
 use futures_util::{Stream, StreamExt as _};
 use tokio::{
     io::{AsyncRead, AsyncWrite},
-    net::{TcpListener, TcpStream},
+    net::TcpStream,
     sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError, mpsc},
 };
 use tokio_stream::wrappers::ReceiverStream;
+use tonic::transport::server::TcpIncoming;
 
 use crate::preface::{Prefaced, Protocols};
 
@@ -286,12 +287,13 @@ pub struct LimitedListener {
 }
 
 impl LimitedListener {
-    /// `listener`, holding at most `limit`'s connections, each of which
-    /// must begin its first request within `deadline`. Accepting starts
-    /// now, in a task of its own, and stops when this is dropped.
-    pub fn new(listener: TcpListener, limit: ConnectionLimit, deadline: Duration) -> Self {
+    /// `listener`'s connections (with the socket options it sets), holding
+    /// at most `limit`'s, each of which must begin its first request within
+    /// `deadline`. Accepting starts now, in a task of its own, and stops
+    /// when this is dropped.
+    pub fn new(listener: TcpIncoming, limit: ConnectionLimit, deadline: Duration) -> Self {
         let local = listener.local_addr().map_err(|e| e.kind());
-        let accepted = limit.incoming(tokio_stream::wrappers::TcpListenerStream::new(listener));
+        let accepted = limit.incoming(listener);
         let ready = handshaken(accepted, deadline, |io: Limited<TcpStream>| async move {
             let peer = io.get_ref().peer_addr()?;
             Ok((Prefaced::read(io, Protocols::Http2OrHttp1).await?, peer))
@@ -325,6 +327,7 @@ impl axum::serve::Listener for LimitedListener {
 mod tests {
     use super::*;
     use crate::{preface::PREFACE, telemetry::Captured};
+    use tokio::net::TcpListener;
 
     /// A listener on a free loopback port, and its address.
     async fn listener() -> (TcpListener, SocketAddr) {
@@ -383,7 +386,8 @@ mod tests {
         let log = Captured::start();
         let (listener, address) = listener().await;
         let limit = ConnectionLimit::new("test-admin", 1);
-        let mut limited = LimitedListener::new(listener, limit.clone(), Duration::from_secs(30));
+        let mut limited =
+            LimitedListener::new(listener.into(), limit.clone(), Duration::from_secs(30));
         let _a = client(address, PREFACE).await;
         let _b = client(address, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").await;
         let (first, _) = limited.accept().await;
@@ -423,7 +427,7 @@ mod tests {
         let (listener, address) = listener().await;
         let limit = ConnectionLimit::new("test-silent", 2);
         let deadline = Duration::from_millis(500);
-        let mut limited = LimitedListener::new(listener, limit.clone(), deadline);
+        let mut limited = LimitedListener::new(listener.into(), limit.clone(), deadline);
         let opened = std::time::Instant::now();
         let mut silent = TcpStream::connect(address).await.expect("connect");
         let mut partial = client(address, &PREFACE[..10]).await;

@@ -168,7 +168,7 @@ pub struct ServerOptions {
     /// so long-lived HTTP/2 connections rebalance across replicas.
     pub max_connection_age: Option<Duration>,
     /// Send an HTTP/2 PING on every connection this often, on the API and
-    /// admin ports (and set the API port's TCP keepalive to it), so
+    /// admin ports (and set both ports' TCP keepalive to it), so
     /// connections to peers that are gone (a crashed client, a NAT that
     /// forgot the flow) are closed instead of held for ever; none sends no
     /// pings.
@@ -384,11 +384,7 @@ impl Server {
         // Serves until run() returns, so probes see NOT_SERVING while draining.
         let _admin = admin.map(|listener| {
             AbortOnDrop(tokio::spawn(serve_admin(
-                LimitedListener::new(
-                    listener,
-                    ConnectionLimit::new("admin", options.max_connections),
-                    options.tls_handshake_timeout,
-                ),
+                admin_listener(listener, &options),
                 AdminTimeouts::of(&options),
                 health.clone(),
                 draining_rx.clone(),
@@ -467,15 +463,10 @@ impl Server {
         // shutdown begins, so that it cannot turn a service SERVING again.
         let mut store_health: Option<AbortOnDrop> = None;
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        // Nagle's algorithm off, as tonic's own listener does: a unary answer
-        // goes out in several small writes (headers, message, trailers) that
-        // must not wait for the client's ACK. At most `max_connections` are
-        // open at once: past it, none is accepted until one closes.
-        let incoming = ConnectionLimit::new("api", options.max_connections).incoming(
-            tonic::transport::server::TcpIncoming::from(listener)
-                .with_nodelay(Some(true))
-                .with_keepalive(options.keepalive_interval),
-        );
+        // At most `max_connections` are open at once: past it, none is
+        // accepted until one closes.
+        let incoming = ConnectionLimit::new("api", options.max_connections)
+            .incoming(accepting(listener, &options));
         let stopped = async {
             let _ = stop_rx.await;
         };
@@ -643,6 +634,34 @@ impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
     }
+}
+
+/// `listener`'s connections, each socket set as both ports set theirs.
+/// Nagle's algorithm off, as tonic's own listener does: an answer goes out
+/// in several small writes (headers, message, trailers; a probe's health
+/// answer is a few dozen bytes) that must not wait for the client's
+/// delayed ACK, some 40 ms. TCP keepalive after `--keepalive-interval` of
+/// silence (none without one), so that the kernel finds out a peer that
+/// vanished even where no HTTP/2 PING is sent: on an HTTP/1 connection,
+/// or before a connection's first request.
+fn accepting(
+    listener: TcpListener,
+    options: &ServerOptions,
+) -> tonic::transport::server::TcpIncoming {
+    tonic::transport::server::TcpIncoming::from(listener)
+        .with_nodelay(Some(true))
+        .with_keepalive(options.keepalive_interval)
+}
+
+/// The admin port's listener: its connections capped apart from the API
+/// port's, each served once its first request has begun, their sockets set
+/// as the API port's ([`accepting`]).
+fn admin_listener(listener: TcpListener, options: &ServerOptions) -> LimitedListener {
+    LimitedListener::new(
+        accepting(listener, options),
+        ConnectionLimit::new("admin", options.max_connections),
+        options.tls_handshake_timeout,
+    )
 }
 
 /// How long an admin connection may sit idle. Each holds one of the port's
@@ -1309,5 +1328,38 @@ mod tests {
             lines.iter().any(|l| l.contains("seed not loaded")),
             "{lines:?}"
         );
+    }
+
+    /// The admin port's sockets are set as the API port's: Nagle's
+    /// algorithm off, so that a probe's small answer is not held back
+    /// waiting for an ACK, and TCP keepalive after `--keepalive-interval`
+    /// of silence, so that a peer that vanished does not hold its place
+    /// (HTTP/1 has no PING to find it out).
+    #[tokio::test]
+    async fn admin_sockets_have_nodelay_and_tcp_keepalive() {
+        use axum::serve::Listener as _;
+        use tokio::io::AsyncWriteExt as _;
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let address = listener.local_addr().expect("address");
+        let mut options = ServerOptions::new(address);
+        let idle = Duration::from_secs(42);
+        options.keepalive_interval = Some(idle);
+        let mut admin = admin_listener(listener, &options);
+        let mut client = tokio::net::TcpStream::connect(address)
+            .await
+            .expect("connect");
+        client
+            .write_all(b"GET /metrics HTTP/1.1\r\nHost: admin\r\n\r\n")
+            .await
+            .expect("a request");
+        let (io, _) = tokio::time::timeout(Duration::from_secs(10), admin.accept())
+            .await
+            .expect("accepted");
+        let socket = io.get_ref().get_ref();
+        assert!(socket.nodelay().expect("TCP_NODELAY"), "Nagle is off");
+        let socket = socket2::SockRef::from(socket);
+        assert!(socket.keepalive().expect("SO_KEEPALIVE"), "keepalive is on");
+        #[cfg(target_os = "linux")]
+        assert_eq!(socket.tcp_keepalive_time().expect("TCP_KEEPIDLE"), idle);
     }
 }
