@@ -250,7 +250,8 @@ pub struct ServeArgs {
     /// port; `liveness` is SERVING while the process is up) and Prometheus /metrics.
     #[arg(long, env = "MARQUE_ADMIN_LISTEN")]
     pub admin_listen: Option<SocketAddr>,
-    /// Close client connections gracefully after this long, so HTTP/2 connections rebalance.
+    /// Close client connections gracefully after this long, on both ports, so HTTP/2 connections
+    /// rebalance.
     #[arg(long, env = "MARQUE_MAX_CONNECTION_AGE", value_parser = humantime::parse_duration)]
     pub max_connection_age: Option<Duration>,
     /// Send an HTTP/2 PING on every client connection this often, on both ports (and probe their

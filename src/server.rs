@@ -165,7 +165,9 @@ pub struct ServerOptions {
     /// same state) and Prometheus `/metrics` on one port.
     pub admin_listen: Option<SocketAddr>,
     /// Close client connections (gracefully, with GOAWAY) after this long,
-    /// so long-lived HTTP/2 connections rebalance across replicas.
+    /// on the API and admin ports, so long-lived HTTP/2 connections
+    /// rebalance across replicas, and none holds an admin port's place for
+    /// ever.
     pub max_connection_age: Option<Duration>,
     /// Send an HTTP/2 PING on every connection this often, on the API and
     /// admin ports (and set both ports' TCP keepalive to it), so
@@ -664,9 +666,10 @@ fn admin_listener(listener: TcpListener, options: &ServerOptions) -> LimitedList
     )
 }
 
-/// How long an admin connection may sit idle. Each holds one of the port's
-/// `--max-connections` places: one that says nothing must not hold it for
-/// ever, after its first request as before it ([`LimitedListener`]).
+/// How long an admin connection may sit idle, and live. Each holds one of
+/// the port's `--max-connections` places: one that says nothing must not
+/// hold it for ever, after its first request as before it
+/// ([`LimitedListener`]), nor one that answers every PING.
 #[derive(Clone, Copy, Debug)]
 struct AdminTimeouts {
     /// HTTP/1 (a Prometheus scrape): how long the server waits for the
@@ -679,6 +682,22 @@ struct AdminTimeouts {
     keepalive_interval: Option<Duration>,
     /// How long such a PING may go unanswered (`--keepalive-timeout`).
     keepalive_timeout: Duration,
+    /// `--max-connection-age`, as on the API port: a connection served for
+    /// this long is asked to close (HTTP/2: GOAWAY, and its open streams
+    /// may finish; HTTP/1: closed after the answer in flight, at once if
+    /// none is); none, never.
+    max_age: Option<Duration>,
+    /// How long a connection asked to close at its age has to do so before
+    /// it is dropped: `--keepalive-timeout`. The API port sets no such
+    /// bound (tonic's `max_connection_age_grace`): a call open there, a
+    /// Watch, keeps its aged connection until it ends. Here every answer is
+    /// immediate (a health check, a metrics page, reflection of one file),
+    /// so a closing connection waits only for its client's round trip (the
+    /// PING hyper sends after its GOAWAY, the last answer read): the wait
+    /// `--keepalive-timeout` already bounds for a PING. Only a
+    /// `Health.Watch` stays open longer, and would hold its place for ever:
+    /// it is cut, and its client reconnects, as the GOAWAY asked.
+    age_grace: Duration,
 }
 
 impl AdminTimeouts {
@@ -687,6 +706,17 @@ impl AdminTimeouts {
             request_head: options.tls_handshake_timeout,
             keepalive_interval: options.keepalive_interval,
             keepalive_timeout: options.keepalive_timeout,
+            max_age: options.max_connection_age,
+            age_grace: options.keepalive_timeout,
+        }
+    }
+
+    /// Resolves once a connection served from now reaches its age; never
+    /// without `--max-connection-age`.
+    async fn aged(self) {
+        match self.max_age {
+            Some(age) => tokio::time::sleep(age).await,
+            None => std::future::pending().await,
         }
     }
 
@@ -715,8 +745,9 @@ impl AdminTimeouts {
 /// health state as the API port. Its connections are capped apart from the
 /// API port's, so that a full API port does not fail the probes, and, as
 /// there, served once their first request has begun ([`LimitedListener`]);
-/// an idle one is closed ([`AdminTimeouts`]). They are closed, too, when
-/// this stops (the server has stopped).
+/// an idle one is closed, and one that reaches `--max-connection-age`
+/// ([`AdminTimeouts`]). They are closed, too, when this stops (the server
+/// has stopped).
 async fn serve_admin(
     mut listener: LimitedListener,
     timeouts: AdminTimeouts,
@@ -776,7 +807,26 @@ async fn serve_admin(
                 let service = hyper_util::service::TowerToHyperService::new(app.clone());
                 connections.spawn(async move {
                     let io = hyper_util::rt::TokioIo::new(io);
-                    if let Err(e) = builder.serve_connection(io, service).await {
+                    let mut connection = std::pin::pin!(builder.serve_connection(io, service));
+                    let served = tokio::select! {
+                        served = connection.as_mut() => served,
+                        () = timeouts.aged() => {
+                            connection.as_mut().graceful_shutdown();
+                            let grace = timeouts.age_grace;
+                            match tokio::time::timeout(grace, connection).await {
+                                Ok(served) => served,
+                                Err(_) => {
+                                    tracing::debug!(
+                                        %peer,
+                                        ?grace,
+                                        "admin connection still open after its age and grace: closed"
+                                    );
+                                    return;
+                                }
+                            }
+                        }
+                    };
+                    if let Err(e) = served {
                         tracing::debug!(%peer, error = %e, "admin connection closed");
                     }
                 });

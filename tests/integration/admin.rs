@@ -241,11 +241,26 @@ async fn probes_read_honest_health_on_the_admin_port_while_the_api_port_needs_mt
 /// Reads one HTTP/1 answer whose body has a `content-length` from
 /// `stream`: its status line.
 async fn read_answer(stream: &mut tokio::net::TcpStream) -> String {
+    next_answer(stream).await.expect("an answer, not the end")
+}
+
+/// Reads one HTTP/1 answer whose body has a `content-length` from
+/// `stream`: its status line, or none if the server closed the connection
+/// before it began one. Closing part-way through one fails.
+async fn next_answer(stream: &mut tokio::net::TcpStream) -> Option<String> {
     use tokio::io::AsyncReadExt;
     let mut heard = Vec::new();
     let mut buf = [0u8; 4096];
     loop {
-        let n = stream.read(&mut buf).await.expect("read");
+        let n = match stream.read(&mut buf).await {
+            Ok(n) => n,
+            // Reset: the request came after the server closed.
+            Err(e) if heard.is_empty() && e.kind() == std::io::ErrorKind::ConnectionReset => 0,
+            Err(e) => panic!("read: {e}"),
+        };
+        if n == 0 && heard.is_empty() {
+            return None;
+        }
         assert!(
             n > 0,
             "closed mid-answer: {}",
@@ -265,7 +280,7 @@ async fn read_answer(stream: &mut tokio::net::TcpStream) -> String {
             })
             .expect("a content-length");
         if body.len() >= length {
-            return head.lines().next().expect("a status line").to_owned();
+            return Some(head.lines().next().expect("a status line").to_owned());
         }
     }
 }
@@ -323,4 +338,153 @@ async fn idle_admin_connections_are_closed_after_their_bound() {
         .expect("the HTTP/2 connection that answers no ping is closed");
     let types = common::frame_types(&sent);
     assert!(types.contains(&PING), "pinged first: frame types {types:?}");
+}
+
+/// `--max-connection-age` holds on the admin port as on the API port. An
+/// HTTP/2 client that answers every keepalive PING is never idle, so
+/// nothing else closes its connection: once the connection reaches the age,
+/// the server sends GOAWAY and closes it. One that keeps a `Health.Watch`
+/// open (a stream that never ends by itself) is closed too, once the grace
+/// after the age (`--keepalive-timeout`) is over. An HTTP/1 scraper that
+/// is never idle for long is closed at the age too, between two answers.
+/// A connection opened then is served. Before, all three were held for as
+/// long as the client liked, each in one of the port's `--max-connections`
+/// places.
+#[tokio::test]
+async fn admin_connections_are_closed_at_the_max_connection_age() {
+    let age = Duration::from_secs(1);
+    let grace = Duration::from_millis(600);
+    let mut start = Start::fixture();
+    start.options.admin_listen = Some("127.0.0.1:0".parse().expect("addr"));
+    start.options.max_connection_age = Some(age);
+    start.options.keepalive_interval = Some(Duration::from_millis(200));
+    start.options.keepalive_timeout = grace;
+    let server = start.start().await;
+    let admin = server.admin.expect("an admin port");
+
+    let (checked, checked_open) = h2_connect(admin).await;
+    let (watching, watching_open) = h2_connect(admin).await;
+    let opened = std::time::Instant::now();
+    let scraper = tokio::spawn(async move {
+        use tokio::io::AsyncWriteExt;
+        let mut stream = tokio::net::TcpStream::connect(admin)
+            .await
+            .expect("connect");
+        let mut answers = 0;
+        loop {
+            let asked = stream
+                .write_all(b"GET /metrics HTTP/1.1\r\nHost: admin\r\n\r\n")
+                .await;
+            if asked.is_err() {
+                return answers;
+            }
+            match next_answer(&mut stream).await {
+                Some(status) => assert_eq!(status, "HTTP/1.1 200 OK"),
+                None => return answers,
+            }
+            answers += 1;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    let mut answer = health_call(&checked, admin, "Check").await;
+    assert_eq!(next_status(&mut answer).await, SERVING);
+    let mut watch = health_call(&watching, admin, "Watch").await;
+    assert_eq!(next_status(&mut watch).await, SERVING);
+
+    tokio::time::timeout(Duration::from_secs(10), checked_open)
+        .await
+        .expect("the connection is closed once it reaches the age")
+        .expect("join")
+        .expect("closed cleanly");
+    let closed = opened.elapsed();
+    assert!(closed >= age * 9 / 10, "not before the age: {closed:?}");
+    let goaway = checked.ready().await.expect_err("no new call on it");
+    assert!(goaway.is_go_away() && goaway.is_remote(), "{goaway:?}");
+    assert_eq!(goaway.reason(), Some(h2::Reason::NO_ERROR), "{goaway:?}");
+
+    let _ = tokio::time::timeout(Duration::from_secs(10), watching_open)
+        .await
+        .expect("the connection with a Watch open is closed after the grace")
+        .expect("join");
+    let cut = opened.elapsed();
+    assert!(cut >= age + grace * 9 / 10, "not before the grace: {cut:?}");
+    let goaway = watching.ready().await.expect_err("no new call on it");
+    assert!(goaway.is_go_away() && goaway.is_remote(), "{goaway:?}");
+    let ended = tokio::time::timeout(Duration::from_secs(5), watch.data())
+        .await
+        .expect("the Watch ends with its connection");
+    assert!(matches!(ended, None | Some(Err(_))), "{ended:?}");
+
+    let answers = tokio::time::timeout(Duration::from_secs(10), scraper)
+        .await
+        .expect("the scraper's connection is closed once it reaches the age")
+        .expect("every answer whole");
+    assert!(answers >= 2, "served until the age: {answers} answers");
+
+    let (fresh, _fresh_open) = h2_connect(admin).await;
+    let mut answer = health_call(&fresh, admin, "Check").await;
+    assert_eq!(next_status(&mut answer).await, SERVING);
+}
+
+/// `grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING`.
+const SERVING: i32 = tonic_health::pb::health_check_response::ServingStatus::Serving as i32;
+
+/// An HTTP/2 connection to `admin`, and the task that drives it (answering
+/// the server's PINGs, as any HTTP/2 client does) until it closes.
+async fn h2_connect(
+    admin: std::net::SocketAddr,
+) -> (
+    h2::client::SendRequest<bytes::Bytes>,
+    tokio::task::JoinHandle<Result<(), h2::Error>>,
+) {
+    let tcp = tokio::net::TcpStream::connect(admin)
+        .await
+        .expect("connect");
+    let (client, connection) = h2::client::handshake(tcp).await.expect("HTTP/2");
+    (client, tokio::spawn(connection))
+}
+
+/// Calls `grpc.health.v1.Health/{method}` for the server as a whole over
+/// `client`: the answer's body.
+async fn health_call(
+    client: &h2::client::SendRequest<bytes::Bytes>,
+    admin: std::net::SocketAddr,
+    method: &str,
+) -> h2::RecvStream {
+    let mut client = client.clone().ready().await.expect("ready");
+    let request = http::Request::post(format!("http://{admin}/grpc.health.v1.Health/{method}"))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .body(())
+        .expect("request");
+    let (answer, mut request) = client.send_request(request, false).expect("send");
+    // An empty HealthCheckRequest (service ""), framed: not compressed,
+    // length zero.
+    request
+        .send_data(bytes::Bytes::from_static(&[0; 5]), true)
+        .expect("the request");
+    let answer = tokio::time::timeout(Duration::from_secs(10), answer)
+        .await
+        .expect("answered")
+        .expect("an answer");
+    assert_eq!(answer.status(), http::StatusCode::OK);
+    answer.into_body()
+}
+
+/// The status in the next message of a health answer's `body`.
+async fn next_status(body: &mut h2::RecvStream) -> i32 {
+    use prost::Message as _;
+    let data = tokio::time::timeout(Duration::from_secs(10), body.data())
+        .await
+        .expect("a message")
+        .expect("a message, not the end")
+        .expect("data");
+    let _ = body.flow_control().release_capacity(data.len());
+    assert!(
+        data.len() >= 5 && data[0] == 0,
+        "one whole message: {data:?}"
+    );
+    tonic_health::pb::HealthCheckResponse::decode(&data[5..])
+        .expect("a HealthCheckResponse")
+        .status
 }
