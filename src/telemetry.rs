@@ -148,8 +148,10 @@ impl PanicReport {
     /// one.
     fn log(&self) {
         let backtrace = std::backtrace::Backtrace::capture();
+        let full = std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v == "full");
         let backtrace = (backtrace.status() == std::backtrace::BacktraceStatus::Captured)
-            .then(|| backtrace.to_string());
+            .then(|| backtrace.to_string())
+            .map(|text| if full { text } else { short_backtrace(&text) });
         tracing::error!(
             panic = %self.message,
             location = self.location.as_deref(),
@@ -157,6 +159,46 @@ impl PanicReport {
             backtrace = backtrace.as_deref(),
             "panicked"
         );
+    }
+}
+
+/// `backtrace`, the text of a backtrace taken in the panic hook, cut as
+/// Rust's own hook cuts it (unless `RUST_BACKTRACE=full`): without the
+/// frames of the panic's machinery and of this hook, down to and with
+/// `__rust_end_short_backtrace`, nor those of the thread's start, from
+/// `__rust_begin_short_backtrace` on. A text without those markers (no
+/// symbols) is kept whole.
+fn short_backtrace(backtrace: &str) -> String {
+    // A frame is its numbered line (`  12: name`) and the `at` lines after.
+    let mut frames: Vec<(usize, usize)> = Vec::new();
+    let mut offset = 0;
+    for line in backtrace.split_inclusive('\n') {
+        let numbered = line
+            .trim_start()
+            .split_once(':')
+            .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        match frames.last_mut() {
+            Some((_, end)) if !numbered => *end = offset + line.len(),
+            _ => frames.push((offset, offset + line.len())),
+        }
+        offset += line.len();
+    }
+    let header =
+        |&(start, end): &(usize, usize)| backtrace[start..end].lines().next().unwrap_or_default();
+    let first = frames
+        .iter()
+        .rposition(|f| header(f).contains("__rust_end_short_backtrace"))
+        .map_or(0, |i| i + 1);
+    let last = frames[first..]
+        .iter()
+        .position(|f| header(f).contains("__rust_begin_short_backtrace"))
+        .map_or(frames.len(), |i| first + i);
+    match (
+        frames.get(first),
+        last.checked_sub(1).and_then(|l| frames.get(l)),
+    ) {
+        (Some(&(start, _)), Some(&(_, end))) if first < last => backtrace[start..end].to_owned(),
+        _ => backtrace.to_owned(),
     }
 }
 
@@ -224,6 +266,9 @@ impl Captured {
 mod tests {
     use super::*;
 
+    /// The panic hook is the process's: one test at a time sets it.
+    static HOOK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
     #[test]
     fn database_statements_are_not_logged_below_info_whatever_the_filter() {
         let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -271,6 +316,64 @@ mod tests {
         assert!(!colour(false, None));
     }
 
+    /// A panic's backtrace, taken in the hook, begins where the code
+    /// panicked and ends where the thread began, as Rust's own hook
+    /// prints it: the frames of the panic's machinery and of the hook are
+    /// not the reader's.
+    #[test]
+    fn a_panics_backtrace_begins_where_it_panicked() {
+        let _hook = HOOK
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let taken = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let previous = std::panic::take_hook();
+        {
+            let taken = std::sync::Arc::clone(&taken);
+            std::panic::set_hook(Box::new(move |_| {
+                *taken.lock().expect("taken") =
+                    std::backtrace::Backtrace::force_capture().to_string();
+            }));
+        }
+        let caught = std::panic::catch_unwind(|| panic!("boom"));
+        let _ = std::panic::take_hook();
+        std::panic::set_hook(previous);
+        assert!(caught.is_err());
+        let full = taken.lock().expect("taken").clone();
+        assert!(full.contains("__rust_end_short_backtrace"), "{full}");
+        let short = short_backtrace(&full);
+        // Rust's own hook begins at the panic's entry (`rust_begin_unwind`,
+        // `panic_fmt`), then the code that panicked.
+        let first = short.lines().next().unwrap_or_default();
+        assert!(
+            ["rust_begin_unwind", "panic_fmt", "begin_panic"]
+                .iter()
+                .any(|entry| first.contains(entry)),
+            "{short}"
+        );
+        for gone in [
+            "PanicHookInfo",
+            "panic_with_hook",
+            "__rust_end_short_backtrace",
+            "__rust_begin_short_backtrace",
+        ] {
+            assert!(full.contains(gone), "{gone} in {full}");
+            assert!(!short.contains(gone), "{gone} in {short}");
+        }
+        assert!(
+            short.contains("a_panics_backtrace_begins_where_it_panicked"),
+            "{short}"
+        );
+        assert!(full.contains(&short), "a part of the backtrace, as taken");
+    }
+
+    /// A backtrace without the markers (no symbols) is kept whole.
+    #[test]
+    fn a_backtrace_without_symbols_is_kept_whole() {
+        let text = "   0: <unknown>\n   1: <unknown>\n";
+        assert_eq!(short_backtrace(text), text);
+        assert_eq!(short_backtrace(""), "");
+    }
+
     #[test]
     fn a_panic_is_reported_as_rusts_own_hook_reports_it() {
         let here = Location::caller();
@@ -296,6 +399,9 @@ mod tests {
     /// meanwhile go to their threads' logs, or to the default hook.)
     #[test]
     fn a_panic_under_the_json_log_is_one_json_error_line() {
+        let _hook = HOOK
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let writer = {
             let lines = std::sync::Arc::clone(&lines);
