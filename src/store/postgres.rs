@@ -304,7 +304,8 @@ impl PostgresSettings {
             ($connection:expr) => {{
                 let mut connection = $connection;
                 tokio::spawn(async move {
-                    let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+                    let mut messages =
+                        futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
                     while let Some(message) = messages.next().await {
                         match message {
                             Ok(AsyncMessage::Notification(_)) => {
@@ -487,6 +488,9 @@ impl PostgresStore {
 }
 
 /// Connection problems are UNAVAILABLE (retry later); the rest are faults.
+/// Either way the error is kept as [`described`] says it, never as the
+/// driver's error itself: its source chain, which `{:#}` prints, holds the
+/// database's DETAIL and HINT.
 fn classify(error: tokio_postgres::Error) -> StoreError {
     let transient = match error.code() {
         None => true,
@@ -496,15 +500,61 @@ fn classify(error: tokio_postgres::Error) -> StoreError {
         }
     };
     if transient {
-        StoreError::Unavailable(with_causes(&error))
+        StoreError::Unavailable(described(&error))
     } else {
-        StoreError::Internal(anyhow::Error::new(error).context("database error"))
+        StoreError::Internal(anyhow::Error::msg(described(&error)))
     }
 }
 
-/// The driver's message with its causes (`error connecting to server:
-/// Connection refused (os error 111)`): its own says only what failed.
-fn with_causes(error: &tokio_postgres::Error) -> String {
+/// `error` as logs and messages say it, without the row values a database
+/// error carries.
+///
+/// An error the database answered (a [`DbError`]) gives its severity,
+/// SQLSTATE and message, and the names of the schema, table, column, data
+/// type and constraint it concerns, which are identifiers and never
+/// values: `database error: ERROR 23505 duplicate key value violates unique
+/// constraint "change_events_request_id" (schema public, table
+/// change_events, constraint change_events_request_id)`. Its DETAIL and
+/// HINT, which the driver's `Display` for it appends, are never given:
+/// they quote rows (`Failing row contains (…)`, `Key (…)=(…) already
+/// exists`), which may hold a key's secret or an event's body, and secrets
+/// never reach a log line. Nor is its CONTEXT, which may quote a statement.
+/// The message is given, for the operator needs it, though a few quote a
+/// value of their own (`invalid input syntax for type integer: "abc"`).
+///
+/// Any other error is the driver's message with its causes (`error
+/// connecting to server: Connection refused (os error 111)`), whose own
+/// says only what failed; those name addresses and I/O failures, no row.
+///
+/// [`DbError`]: tokio_postgres::error::DbError
+fn described(error: &tokio_postgres::Error) -> String {
+    if let Some(db) = error.as_db_error() {
+        let severity = db
+            .parsed_severity()
+            .map_or_else(|| db.severity().to_owned(), |s| s.to_string());
+        let mut text = format!(
+            "database error: {severity} {} {}",
+            db.code().code(),
+            db.message()
+        );
+        let names = [
+            ("schema", db.schema()),
+            ("table", db.table()),
+            ("column", db.column()),
+            ("data type", db.datatype()),
+            ("constraint", db.constraint()),
+        ];
+        let mut names = names
+            .into_iter()
+            .filter_map(|(what, name)| Some(format!("{what} {}", name?)))
+            .peekable();
+        if names.peek().is_some() {
+            text.push_str(" (");
+            text.push_str(&names.collect::<Vec<_>>().join(", "));
+            text.push(')');
+        }
+        return text;
+    }
     let mut text = error.to_string();
     let mut cause = std::error::Error::source(error);
     while let Some(inner) = cause {
@@ -1151,7 +1201,7 @@ impl WriteTx for PostgresTx {
             Ok(Ok(())) => None,
             // The database's own answer: nothing was written.
             Ok(Err(e)) if e.code().is_some() => return Err(classify(e)),
-            Ok(Err(e)) => Some((with_causes(&e), classify(e))),
+            Ok(Err(e)) => Some((described(&e), classify(e))),
             Err(_) => Some((format!("none within {answer:?}"), no_answer(answer))),
         };
         if let Some((lost, error)) = lost {
@@ -1287,6 +1337,136 @@ mod tests {
         let debug = format!("{settings:?}");
         assert!(!debug.contains("hunter2"), "{debug}");
         assert!(debug.contains("marque:<redacted>@db"), "{debug}");
+    }
+
+    /// A server that answers a connection's start-up with `fields`, an
+    /// ErrorResponse's (type byte, value) pairs, as PostgreSQL does when it
+    /// refuses one: the driver's error holds a [`DbError`] as the database
+    /// would send it, DETAIL and HINT included.
+    ///
+    /// [`DbError`]: tokio_postgres::error::DbError
+    async fn answered_with(fields: &[(u8, &str)]) -> tokio_postgres::Error {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let mut body = Vec::new();
+        for (field, value) in fields {
+            body.push(*field);
+            body.extend_from_slice(value.as_bytes());
+            body.push(0);
+        }
+        body.push(0);
+        let mut message = vec![b'E'];
+        message.extend_from_slice(&(body.len() as i32 + 4).to_be_bytes());
+        message.extend_from_slice(&body);
+        let server = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.expect("accept");
+            let length = socket.read_i32().await.expect("start-up length");
+            let mut startup = vec![0; length as usize - 4];
+            socket.read_exact(&mut startup).await.expect("start-up");
+            socket.write_all(&message).await.expect("answer");
+        });
+        let url = format!("postgres://marque@127.0.0.1:{port}/marque?sslmode=disable");
+        let refused = tokio_postgres::connect(&url, NoTls)
+            .await
+            .err()
+            .expect("the start-up is refused");
+        server.await.expect("the server");
+        refused
+    }
+
+    /// A database error is described by its severity, SQLSTATE, message and
+    /// the names it gives, never its DETAIL or HINT, which quote rows: not
+    /// in the description, nor anywhere in the store error made of it.
+    #[tokio::test]
+    async fn a_database_error_is_described_without_its_detail_or_hint() {
+        let error = answered_with(&[
+            (b'S', "ERROR"),
+            (b'V', "ERROR"),
+            (b'C', "23505"),
+            (
+                b'M',
+                "duplicate key value violates unique constraint \"service_secrets_pkey\"",
+            ),
+            (b'D', "Key (name)=(row-value-marker) already exists."),
+            (b'H', "hint-marker"),
+            (b'W', "SQL statement \"INSERT … context-marker\""),
+            (b's', "public"),
+            (b't', "service_secrets"),
+            (b'c', "name"),
+            (b'd', "text"),
+            (b'n', "service_secrets_pkey"),
+        ])
+        .await;
+        let db = error.as_db_error().expect("the database's error");
+        assert_eq!(
+            db.detail(),
+            Some("Key (name)=(row-value-marker) already exists.")
+        );
+        assert_eq!(db.hint(), Some("hint-marker"));
+        assert_eq!(
+            described(&error),
+            "database error: ERROR 23505 duplicate key value violates unique constraint \
+             \"service_secrets_pkey\" (schema public, table service_secrets, column name, \
+             data type text, constraint service_secrets_pkey)"
+        );
+        let StoreError::Internal(cause) = classify(error) else {
+            panic!("a unique violation is a fault");
+        };
+        for shown in [format!("{cause:#}"), format!("{cause:?}")] {
+            for marker in ["row-value-marker", "hint-marker", "context-marker"] {
+                assert!(!shown.contains(marker), "{shown}");
+            }
+        }
+        // Without names, none are given; a transient class is UNAVAILABLE.
+        let error = answered_with(&[
+            (b'S', "FATAL"),
+            (b'V', "FATAL"),
+            (b'C', "57P03"),
+            (b'M', "the database system is starting up"),
+            (b'D', "row-value-marker"),
+        ])
+        .await;
+        let StoreError::Unavailable(why) = classify(error) else {
+            panic!("a database starting up is transient");
+        };
+        assert_eq!(
+            why,
+            "database error: FATAL 57P03 the database system is starting up"
+        );
+    }
+
+    /// Any other driver error is its message with its causes: the driver's
+    /// own says only what failed.
+    #[tokio::test]
+    async fn a_driver_error_is_described_with_its_causes() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        drop(listener);
+        let url = format!("postgres://marque@127.0.0.1:{port}/marque?sslmode=disable");
+        let error = tokio_postgres::connect(&url, NoTls)
+            .await
+            .err()
+            .expect("nothing listens");
+        assert!(error.as_db_error().is_none(), "{error:?}");
+        let why = described(&error);
+        assert!(
+            why.starts_with("error connecting to server: ") && why.contains("refused"),
+            "{why}"
+        );
+        assert!(
+            matches!(classify(error), StoreError::Unavailable(text) if text == why),
+            "a connection refused is transient"
+        );
+        let invalid = "host=127.0.0.1 port=none"
+            .parse::<tokio_postgres::Config>()
+            .expect_err("no port");
+        assert_eq!(
+            described(&invalid),
+            "invalid connection string: invalid value for option `port`"
+        );
     }
 
     fn ssl_mode(url: &str) -> anyhow::Result<SslMode> {

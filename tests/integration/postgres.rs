@@ -1506,3 +1506,161 @@ async fn an_empty_seed_is_named_at_start() {
         "{lines:#?}"
     );
 }
+
+/// An error the database answers a write with is logged with its SQLSTATE,
+/// its message and the names it gives, never its DETAIL or HINT: those
+/// carry row values (`Failing row contains (…)`, `Key (…)=(…) already
+/// exists`), which may be a key's secret or an event's body (README,
+/// "Logs": secrets never reach a log line). The client hears the generic
+/// answer: INTERNAL for a fault, UNAVAILABLE for a transient error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_database_error_is_logged_without_its_detail_or_hint() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    const DETAIL: &str = "row-value-marker-7f3a";
+    const HINT: &str = "hint-marker-c21d";
+    let url = pg::fresh_database().await;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_marque"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+        .args(["--print-operator-key", "--shutdown-grace", "100ms"])
+        .args(["--database-url", &url])
+        .env_remove("MARQUE_OPERATOR_KEY")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn marque");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    // The address it listens on, once it serves; every line kept.
+    let (serving_tx, serving) = tokio::sync::oneshot::channel();
+    let log = tokio::spawn(async move {
+        let (mut lines, mut all) = (stderr.lines(), Vec::new());
+        let (mut address, mut serving_tx) = (None, Some(serving_tx));
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Ok(json) = serde_json::from_str::<serde_json::Value>(&line) {
+                if let Some(listening) = json["fields"]["address"].as_str() {
+                    address.get_or_insert_with(|| listening.to_owned());
+                }
+                if json["fields"]["message"] == "serving"
+                    && let (Some(tx), Some(address)) = (serving_tx.take(), address.clone())
+                {
+                    let _ = tx.send(address);
+                }
+            }
+            all.push(line);
+        }
+        all
+    });
+    let key = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(line) = stdout.next_line().await.expect("read stdout") {
+            if line.trim().starts_with("mq_") {
+                return line.trim().to_owned();
+            }
+        }
+        panic!("no key printed");
+    })
+    .await
+    .expect("the key is printed at start-up");
+    let address = tokio::time::timeout(Duration::from_secs(60), serving)
+        .await
+        .expect("serves in time")
+        .expect("the log says where it serves");
+
+    // From now on, the database refuses every change event with `code`,
+    // naming the table and a constraint as its own checks do.
+    let (admin, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(connection);
+    let refuse = |code: &str| {
+        format!(
+            "CREATE OR REPLACE FUNCTION refuse_writes() RETURNS trigger LANGUAGE plpgsql AS $$ \
+             BEGIN RAISE EXCEPTION 'writes refused here' \
+             USING DETAIL = '{DETAIL}', HINT = '{HINT}', ERRCODE = '{code}', \
+             TABLE = TG_TABLE_NAME, CONSTRAINT = 'refuse_writes'; END $$"
+        )
+    };
+    admin
+        .batch_execute(&format!(
+            "{}; CREATE TRIGGER refuse_writes BEFORE INSERT ON change_events \
+             FOR EACH ROW EXECUTE FUNCTION refuse_writes()",
+            refuse("P0001")
+        ))
+        .await
+        .expect("the trigger");
+    let mut operator = pb::registry_service_client::RegistryServiceClient::with_interceptor(
+        tonic::transport::Endpoint::from_shared(format!("http://{address}"))
+            .expect("endpoint")
+            .connect_lazy(),
+        common::Bearer::key(&key),
+    );
+    let member = |id: &str| pb::CreateMemberRequest {
+        member_id: id.into(),
+        member: Some(pb::Member {
+            display_name: "Refused".into(),
+            kind: pb::MemberKind::Platform as i32,
+            ..Default::default()
+        }),
+        request_id: String::new(),
+    };
+    let fault = operator
+        .create_member(member("refused-fault"))
+        .await
+        .expect_err("the database refuses the write");
+    assert_eq!(fault.code(), Code::Internal, "{fault:?}");
+    assert_eq!(fault.message(), "internal error", "{fault:?}");
+    // A serialization failure is worth retrying.
+    admin
+        .batch_execute(&refuse("40001"))
+        .await
+        .expect("the trigger, transient");
+    let transient = operator
+        .create_member(member("refused-transient"))
+        .await
+        .expect_err("the database refuses the write");
+    assert_eq!(transient.code(), Code::Unavailable, "{transient:?}");
+    assert_eq!(
+        transient.message(),
+        marque::api::STORE_UNAVAILABLE,
+        "{transient:?}"
+    );
+
+    let pid = child.id().expect("pid").to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill")
+            .success()
+    );
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .expect("exits after SIGTERM")
+        .expect("wait");
+    assert!(status.success(), "{status:?}");
+    let lines = log.await.expect("the log reader");
+    let all = lines.join("\n");
+    assert!(!all.contains(DETAIL), "the DETAIL is logged:\n{all}");
+    assert!(!all.contains(HINT), "the HINT is logged:\n{all}");
+    let logged = |level: &str, message: &str| {
+        lines
+            .iter()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .find(|line| line["level"] == level && line["fields"]["message"] == message)
+            .and_then(|line| line["fields"]["error"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| panic!("no {level} line {message:?}:\n{all}"))
+    };
+    for (error, code) in [
+        (logged("ERROR", "internal error"), "P0001"),
+        (logged("WARN", "store unavailable"), "40001"),
+    ] {
+        assert!(
+            error.contains(&format!("ERROR {code} writes refused here")),
+            "{error}"
+        );
+        assert!(
+            error.contains("table change_events, constraint refuse_writes"),
+            "{error}"
+        );
+    }
+}
