@@ -315,7 +315,7 @@ impl PostgresSettings {
                             }
                             Ok(_) => {}
                             Err(e) => {
-                                tracing::warn!(error = %e, "database connection closed");
+                                tracing::warn!(error = described(&e), "database connection closed");
                                 break;
                             }
                         }
@@ -338,14 +338,14 @@ impl PostgresSettings {
                 let (client, connection) = tokio::time::timeout(limit, config.connect(tls))
                     .await
                     .map_err(|_| late())?
-                    .context("cannot connect to PostgreSQL")?;
+                    .map_err(failed("cannot connect to PostgreSQL"))?;
                 Ok((client, drive!(connection)))
             }
             None => {
                 let (client, connection) = tokio::time::timeout(limit, config.connect(NoTls))
                     .await
                     .map_err(|_| late())?
-                    .context("cannot connect to PostgreSQL")?;
+                    .map_err(failed("cannot connect to PostgreSQL"))?;
                 Ok((client, drive!(connection)))
             }
         }
@@ -407,17 +407,17 @@ impl PostgresStore {
         client
             .batch_execute("SET statement_timeout = 0; SET lock_timeout = 0")
             .await
-            .context("cannot lift the statement timeout for migrating")?;
+            .map_err(failed("cannot lift the statement timeout for migrating"))?;
         client
             .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
             .await
-            .context("cannot take the migration lock")?;
+            .map_err(failed("cannot take the migration lock"))?;
         let mut runner = embedded::migrations::runner().set_abort_missing(false);
         runner.set_migration_table_name("marque_schema_history");
         let report = runner
             .run_async(&mut client)
             .await
-            .context("migration failed");
+            .map_err(|e| migration_error(e).context("migration failed"));
         let _ = client
             .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
             .await;
@@ -443,7 +443,7 @@ impl PostgresStore {
             tokio::time::timeout(limit, runner.get_last_applied_migration_async(&mut client))
                 .await
                 .map_err(|_| anyhow::anyhow!("the database did not answer within {limit:?}"))
-                .and_then(|read| read.map_err(anyhow::Error::new))
+                .and_then(|read| read.map_err(migration_error))
                 .context("cannot read the applied migrations")?
                 .map(|m| m.version());
         drop(client);
@@ -468,15 +468,11 @@ impl PostgresStore {
         metrics::gauge!("marque_db_pool_connections", "state" => "size").set(size as f64);
         metrics::gauge!("marque_db_pool_connections", "state" => "available").set(available as f64);
         metrics::gauge!("marque_db_pool_connections", "state" => "waiting").set(waiting as f64);
-        client.map_err(|e| match e {
-            PoolError::Timeout(kind) => {
+        client.map_err(|e| {
+            if matches!(e, PoolError::Timeout(_)) {
                 metrics::counter!("marque_db_pool_wait_timeouts_total").increment(1);
-                StoreError::Unavailable(format!(
-                    "no database connection within the pool wait ({kind:?})"
-                ))
             }
-            PoolError::Backend(e) => classify(e),
-            other => StoreError::Unavailable(other.to_string()),
+            from_pool(e)
         })
     }
 
@@ -484,6 +480,19 @@ impl PostgresStore {
     pub fn pool_status(&self) -> (usize, usize, usize) {
         let status = self.pool.status();
         (status.size, status.available, status.waiting)
+    }
+}
+
+/// Why the pool handed out no connection. A connection it could not open
+/// is the driver's error, [`classify`]d: the pool's own `Display` for it
+/// says only `db error`.
+fn from_pool(error: PoolError) -> StoreError {
+    match error {
+        PoolError::Timeout(kind) => StoreError::Unavailable(format!(
+            "no database connection within the pool wait ({kind:?})"
+        )),
+        PoolError::Backend(e) => classify(e),
+        other => StoreError::Unavailable(other.to_string()),
     }
 }
 
@@ -566,6 +575,23 @@ fn described(error: &tokio_postgres::Error) -> String {
         cause = inner.source();
     }
     text
+}
+
+/// The driver's `error` as why `what` failed, [`described`].
+fn failed(what: &'static str) -> impl FnOnce(tokio_postgres::Error) -> anyhow::Error {
+    move |error| anyhow::anyhow!("{what}: {}", described(&error))
+}
+
+/// A migration's `error`, with the driver's error in it [`described`]:
+/// refinery's own `Display` names it only as `db error`, and its source
+/// chain, which `{:#}` prints, holds the whole database error.
+fn migration_error(error: refinery::Error) -> anyhow::Error {
+    if let refinery::error::Kind::Connection(what, source) = error.kind()
+        && let Some(driver) = source.downcast_ref::<tokio_postgres::Error>()
+    {
+        return anyhow::anyhow!("{what}: {}", described(driver));
+    }
+    anyhow::Error::new(error)
 }
 
 /// `request`, one round trip to the database, answered within `limit`;
@@ -1226,7 +1252,12 @@ impl WriteTx for PostgresTx {
 impl PostgresTx {
     /// The stored event of `revision`, read once the row lock is free.
     async fn stored_event(&self, revision: i64) -> Result<Option<tokio_postgres::Row>, String> {
-        let conn = Conn::new(self.pool.get().await.map_err(|e| e.to_string())?);
+        let conn = Conn::new(
+            self.pool
+                .get()
+                .await
+                .map_err(|e| from_pool(e).to_string())?,
+        );
         conn.answered(
             self.answer,
             conn.query_one(
@@ -1339,13 +1370,13 @@ mod tests {
         assert!(debug.contains("marque:<redacted>@db"), "{debug}");
     }
 
-    /// A server that answers a connection's start-up with `fields`, an
-    /// ErrorResponse's (type byte, value) pairs, as PostgreSQL does when it
-    /// refuses one: the driver's error holds a [`DbError`] as the database
-    /// would send it, DETAIL and HINT included.
+    /// The URL of a server that answers a connection's start-up with
+    /// `fields`, an ErrorResponse's (type byte, value) pairs, as PostgreSQL
+    /// does when it refuses one: the driver's error holds a [`DbError`] as
+    /// the database would send it, DETAIL and HINT included.
     ///
     /// [`DbError`]: tokio_postgres::error::DbError
-    async fn answered_with(fields: &[(u8, &str)]) -> tokio_postgres::Error {
+    async fn refusing(fields: &[(u8, &str)]) -> String {
         use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -1361,20 +1392,22 @@ mod tests {
         let mut message = vec![b'E'];
         message.extend_from_slice(&(body.len() as i32 + 4).to_be_bytes());
         message.extend_from_slice(&body);
-        let server = tokio::spawn(async move {
+        tokio::spawn(async move {
             let (mut socket, _) = listener.accept().await.expect("accept");
             let length = socket.read_i32().await.expect("start-up length");
             let mut startup = vec![0; length as usize - 4];
             socket.read_exact(&mut startup).await.expect("start-up");
             socket.write_all(&message).await.expect("answer");
         });
-        let url = format!("postgres://marque@127.0.0.1:{port}/marque?sslmode=disable");
-        let refused = tokio_postgres::connect(&url, NoTls)
+        format!("postgres://marque@127.0.0.1:{port}/marque?sslmode=disable")
+    }
+
+    /// The driver's error for a connection [`refusing`] with `fields`.
+    async fn answered_with(fields: &[(u8, &str)]) -> tokio_postgres::Error {
+        tokio_postgres::connect(&refusing(fields).await, NoTls)
             .await
             .err()
-            .expect("the start-up is refused");
-        server.await.expect("the server");
-        refused
+            .expect("the start-up is refused")
     }
 
     /// A database error is described by its severity, SQLSTATE, message and
@@ -1436,6 +1469,42 @@ mod tests {
             why,
             "database error: FATAL 57P03 the database system is starting up"
         );
+    }
+
+    /// The store's errors made of a database error (a connection refused
+    /// at start-up, a migration that failed) say it as [`described`] does,
+    /// also in their source chain, which `{:#}` and `{:?}` print.
+    #[tokio::test]
+    async fn errors_made_of_a_database_error_describe_it() {
+        const REFUSAL: &[(u8, &str)] = &[
+            (b'S', "FATAL"),
+            (b'V', "FATAL"),
+            (b'C', "28000"),
+            (b'M', "role \"marque\" is not permitted to log in"),
+            (b'D', "row-value-marker"),
+            (b'H', "hint-marker"),
+        ];
+        let described = "database error: FATAL 28000 role \"marque\" is not permitted to log in";
+        let settings = PostgresSettings::new(refusing(REFUSAL).await);
+        let refused = settings.connect(None).await.expect_err("refused");
+        assert_eq!(
+            format!("{refused:#}"),
+            format!("cannot connect to PostgreSQL: {described}")
+        );
+        use refinery::error::WrapMigrationError as _;
+        let migration = Err::<(), _>(answered_with(REFUSAL).await)
+            .migration_err("error applying migrations", None)
+            .expect_err("a driver's error");
+        let migration = migration_error(migration);
+        assert_eq!(
+            format!("{migration:#}"),
+            format!("error applying migrations: {described}")
+        );
+        for shown in [format!("{refused:?}"), format!("{migration:?}")] {
+            for marker in ["row-value-marker", "hint-marker"] {
+                assert!(!shown.contains(marker), "{shown}");
+            }
+        }
     }
 
     /// Any other driver error is its message with its causes: the driver's
