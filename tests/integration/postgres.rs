@@ -1389,68 +1389,105 @@ async fn a_stored_designation_of_the_eu_loads_as_written_and_old_rows_still_load
     assert_eq!(verdict, pb::Verdict::Block as i32);
 }
 
+/// The binary serving on `url` with a JSON log, the first operator key
+/// printed (`--print-operator-key`) and `args`: once it serves.
+struct Served {
+    child: tokio::process::Child,
+    /// The operator key it printed.
+    key: String,
+    /// Where it listens.
+    address: String,
+    /// Its log, every line, read as it comes (at TRACE a full pipe would
+    /// stall the server) until it exits.
+    log: tokio::task::JoinHandle<Vec<String>>,
+}
+
+impl Served {
+    async fn start(url: &str, args: &[&str]) -> Served {
+        use tokio::io::{AsyncBufReadExt, BufReader};
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_marque"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+            .args(["--print-operator-key", "--shutdown-grace", "100ms"])
+            .args(["--database-url", url])
+            .args(args)
+            .env_remove("MARQUE_OPERATOR_KEY")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn marque");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let stderr = BufReader::new(child.stderr.take().expect("stderr"));
+        let (serving_tx, serving) = tokio::sync::oneshot::channel();
+        let log = tokio::spawn(async move {
+            let (mut lines, mut all) = (stderr.lines(), Vec::new());
+            let (mut address, mut serving_tx) = (None, Some(serving_tx));
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Ok(json) = serde_json::from_str::<serde_json::Value>(&line) {
+                    if let Some(listening) = json["fields"]["address"].as_str() {
+                        address.get_or_insert_with(|| listening.to_owned());
+                    }
+                    if json["fields"]["message"] == "serving"
+                        && let (Some(tx), Some(address)) = (serving_tx.take(), address.clone())
+                    {
+                        let _ = tx.send(address);
+                    }
+                }
+                all.push(line);
+            }
+            all
+        });
+        let key = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Some(line) = stdout.next_line().await.expect("read stdout") {
+                if line.trim().starts_with("mq_") {
+                    return line.trim().to_owned();
+                }
+            }
+            panic!("no key printed");
+        })
+        .await
+        .expect("the key is printed at start-up");
+        let address = tokio::time::timeout(Duration::from_secs(60), serving)
+            .await
+            .expect("serves in time")
+            .expect("the log says where it serves");
+        Served {
+            child,
+            key,
+            address,
+            log,
+        }
+    }
+
+    /// Stops it with SIGTERM: a clean exit, and its whole log.
+    async fn stop(mut self) -> Vec<String> {
+        let pid = self.child.id().expect("pid").to_string();
+        assert!(
+            std::process::Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .expect("kill")
+                .success()
+        );
+        let status = tokio::time::timeout(Duration::from_secs(30), self.child.wait())
+            .await
+            .expect("exits after SIGTERM")
+            .expect("wait");
+        assert!(status.success(), "{status:?}");
+        self.log.await.expect("the log reader")
+    }
+}
+
 /// At `--log trace` on PostgreSQL, the database library's lines below INFO
 /// are not written: they carry every statement's parameters, among them
 /// the first operator key's hash and the page-token secret written at
 /// start (README, "Logs": secrets never reach a log line).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn statement_parameters_never_reach_the_log_at_trace() {
-    use tokio::io::{AsyncBufReadExt, BufReader};
     let url = pg::fresh_database().await;
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_marque"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
-        .args(["--log", "trace", "--print-operator-key"])
-        .args(["--shutdown-grace", "100ms", "--database-url", &url])
-        .env_remove("MARQUE_OPERATOR_KEY")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn marque");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let stderr = BufReader::new(child.stderr.take().expect("stderr"));
-    // Read as it comes: at TRACE a full pipe would stall the server.
-    let (serving_tx, serving) = tokio::sync::oneshot::channel();
-    let log = tokio::spawn(async move {
-        let (mut lines, mut all, mut serving_tx) = (stderr.lines(), Vec::new(), Some(serving_tx));
-        while let Ok(Some(line)) = lines.next_line().await {
-            if line.contains("\"serving\"")
-                && let Some(tx) = serving_tx.take()
-            {
-                let _ = tx.send(());
-            }
-            all.push(line);
-        }
-        all
-    });
-    let key = tokio::time::timeout(Duration::from_secs(60), async {
-        while let Some(line) = stdout.next_line().await.expect("read stdout") {
-            if line.trim().starts_with("mq_") {
-                return line.trim().to_owned();
-            }
-        }
-        panic!("no key printed");
-    })
-    .await
-    .expect("the key is printed at start-up");
-    tokio::time::timeout(Duration::from_secs(60), serving)
-        .await
-        .expect("serves in time")
-        .expect("the log says it serves");
-    let pid = child.id().expect("pid").to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("kill")
-            .success()
-    );
-    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
-        .await
-        .expect("exits after SIGTERM")
-        .expect("wait");
-    assert!(status.success(), "{status:?}");
-    let lines = log.await.expect("the log reader");
+    let served = Served::start(&url, &["--log", "trace"]).await;
+    let key = served.key.clone();
+    let lines = served.stop().await;
     let json: Vec<serde_json::Value> = lines
         .iter()
         .filter_map(|line| serde_json::from_str(line).ok())
@@ -1515,56 +1552,11 @@ async fn an_empty_seed_is_named_at_start() {
 /// answer: INTERNAL for a fault, UNAVAILABLE for a transient error.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_database_error_is_logged_without_its_detail_or_hint() {
-    use tokio::io::{AsyncBufReadExt, BufReader};
     const DETAIL: &str = "row-value-marker-7f3a";
     const HINT: &str = "hint-marker-c21d";
     let url = pg::fresh_database().await;
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_marque"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
-        .args(["--print-operator-key", "--shutdown-grace", "100ms"])
-        .args(["--database-url", &url])
-        .env_remove("MARQUE_OPERATOR_KEY")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn marque");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let stderr = BufReader::new(child.stderr.take().expect("stderr"));
-    // The address it listens on, once it serves; every line kept.
-    let (serving_tx, serving) = tokio::sync::oneshot::channel();
-    let log = tokio::spawn(async move {
-        let (mut lines, mut all) = (stderr.lines(), Vec::new());
-        let (mut address, mut serving_tx) = (None, Some(serving_tx));
-        while let Ok(Some(line)) = lines.next_line().await {
-            if let Ok(json) = serde_json::from_str::<serde_json::Value>(&line) {
-                if let Some(listening) = json["fields"]["address"].as_str() {
-                    address.get_or_insert_with(|| listening.to_owned());
-                }
-                if json["fields"]["message"] == "serving"
-                    && let (Some(tx), Some(address)) = (serving_tx.take(), address.clone())
-                {
-                    let _ = tx.send(address);
-                }
-            }
-            all.push(line);
-        }
-        all
-    });
-    let key = tokio::time::timeout(Duration::from_secs(60), async {
-        while let Some(line) = stdout.next_line().await.expect("read stdout") {
-            if line.trim().starts_with("mq_") {
-                return line.trim().to_owned();
-            }
-        }
-        panic!("no key printed");
-    })
-    .await
-    .expect("the key is printed at start-up");
-    let address = tokio::time::timeout(Duration::from_secs(60), serving)
-        .await
-        .expect("serves in time")
-        .expect("the log says where it serves");
+    let served = Served::start(&url, &[]).await;
+    let (key, address) = (served.key.clone(), served.address.clone());
 
     // From now on, the database refuses every change event with `code`,
     // naming the table and a constraint as its own checks do.
@@ -1625,20 +1617,7 @@ async fn a_database_error_is_logged_without_its_detail_or_hint() {
         "{transient:?}"
     );
 
-    let pid = child.id().expect("pid").to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("kill")
-            .success()
-    );
-    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
-        .await
-        .expect("exits after SIGTERM")
-        .expect("wait");
-    assert!(status.success(), "{status:?}");
-    let lines = log.await.expect("the log reader");
+    let lines = served.stop().await;
     let all = lines.join("\n");
     assert!(!all.contains(DETAIL), "the DETAIL is logged:\n{all}");
     assert!(!all.contains(HINT), "the HINT is logged:\n{all}");
