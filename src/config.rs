@@ -104,15 +104,15 @@ pub struct DatabaseArgs {
 }
 
 impl DatabaseArgs {
-    /// PostgreSQL settings, when a URL is given.
+    /// PostgreSQL settings, when a URL is given. The flags are checked
+    /// without one too, though they then set nothing (the embedded store):
+    /// a configuration that starts on the embedded store does not fail
+    /// once the URL is added.
     ///
     /// # Errors
-    /// A pool of no connection, or a connect or statement timeout of 0s.
+    /// A pool of no connection, a connect timeout of 0s, or a statement
+    /// timeout outside 1ms to 2147483647ms.
     pub fn settings(&self) -> anyhow::Result<Option<PostgresSettings>> {
-        // Without a database they set nothing (the embedded store).
-        if self.database_url.is_none() {
-            return Ok(None);
-        }
         anyhow::ensure!(
             self.database_pool_size > 0,
             "--database-pool-size must be at least 1: no call could reach the database"
@@ -583,14 +583,25 @@ mod tests {
             let message = format!("{:#}", database(&[flag, zero]).expect_err("refused"));
             assert!(message.contains(flag), "{message}");
         }
-        // Without a database URL they set nothing, and are not read.
-        let cli =
-            Cli::try_parse_from(["marque", "serve", "--database-pool-size", "0"]).expect("parses");
-        match cli.command {
-            CliCommand::Serve(serve) => {
-                assert!(serve.database.settings().expect("not read").is_none());
+        // Without a database URL they set nothing, but are checked all the
+        // same: a configuration tried on the embedded store does not fail
+        // once the URL is added.
+        let embedded = |args: &[&str]| {
+            let cli = Cli::try_parse_from([&["marque", "serve"], args].concat()).expect("parses");
+            match cli.command {
+                CliCommand::Serve(serve) => serve.database.settings(),
+                other => panic!("not serve: {other:?}"),
             }
-            other => panic!("not serve: {other:?}"),
+        };
+        assert!(embedded(&[]).expect("defaults").is_none());
+        for (flag, zero) in [
+            ("--database-pool-size", "0"),
+            ("--database-connect-timeout", "0s"),
+            ("--database-statement-timeout", "500us"),
+            ("--database-statement-timeout", "3000000000ms"),
+        ] {
+            let message = format!("{:#}", embedded(&[flag, zero]).expect_err("refused"));
+            assert!(message.contains(flag), "{message}");
         }
         let set = database(&["--database-pool-size", "1", "--database-pool-wait", "0s"])
             .expect("one connection, no wait")

@@ -1693,6 +1693,29 @@ async fn unreadable_ordinary_words_stop_the_start() {
     );
 }
 
+/// A database flag out of range stops the start on the embedded store too,
+/// not only once a database URL is added.
+#[tokio::test]
+async fn a_database_flag_out_of_range_stops_the_start_without_a_database() {
+    for (flag, value) in [
+        ("--database-pool-size", "0"),
+        ("--database-statement-timeout", "500us"),
+    ] {
+        let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_marque"))
+            .args(["serve", "--listen", "127.0.0.1:0", flag, value])
+            .env_remove("MARQUE_DATABASE_URL")
+            .kill_on_drop(true)
+            .output();
+        let output = tokio::time::timeout(Duration::from_secs(30), run)
+            .await
+            .unwrap_or_else(|_| panic!("{flag} {value}: still serving"))
+            .expect("run marque");
+        assert!(!output.status.success(), "{flag} {value}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(flag), "{stderr}");
+    }
+}
+
 /// With a JSON log, what stops the start is a JSON line too (a log
 /// pipeline that reads JSON would drop a line of plain text); with the text
 /// log, a line of text.
