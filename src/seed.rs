@@ -19,15 +19,15 @@ use serde::Deserialize;
 
 use crate::{
     auth,
-    detect::{BrandEntry, BrandIndex, LOGO_STRONG_DISTANCE, normalize::fold_exact},
+    detect::{BrandEntry, BrandIndex, LOGO_STRONG_DISTANCE},
     logo,
     model::{
         AuthorizationSpec, Command, Designation, LogoSource, Member, MemberKind, NiceClassSet,
         Office, Region, ResourceId, Slug, Timestamp, TrademarkKind, TrademarkSpec, TrademarkStatus,
+        alias_repeats,
         codes::bounded_text,
         entities::{has_a_letter_or_digit, no_letter_or_digit, registration_number_as_written},
     },
-    snapshot::aliases_repeating_display_name,
 };
 
 /// A parsed seed: the commands that build its registry, and what the
@@ -360,26 +360,17 @@ fn brand_commands(
     let id = Slug::parse(&b.id).map_err(|e| anyhow::anyhow!("{at}.id: {e}"))?;
     let owner = Slug::parse(&b.owner).map_err(|e| anyhow::anyhow!("{at}.owner: {e}"))?;
     text_field(&b.display_name, 1, 200, &format!("{at}.display_name"))?;
-    // Names once normalized as listings are: aliases unique, none the
-    // display name (as the API requires).
-    let repeating: Vec<usize> = aliases_repeating_display_name(&b.display_name, &b.aliases)
-        .map(|(a, _)| a)
-        .collect();
-    let mut keys: Vec<String> = Vec::with_capacity(b.aliases.len());
     for (a, alias) in b.aliases.iter().enumerate() {
         text_field(alias, 1, 100, &format!("{at}.aliases[{a}]"))?;
-        let key = fold_exact(alias);
-        if repeating.contains(&a) {
-            refusals.push(format!(
-                "{at}.aliases[{a}]: {alias:?} repeats the display name {:?} once normalized",
-                b.display_name
-            ));
-        } else if let Some(n) = keys.iter().position(|k| *k == key) {
-            refusals.push(format!(
-                "{at}.aliases[{a}]: {alias:?} repeats {at}.aliases[{n}] once normalized"
-            ));
-        }
-        keys.push(key);
+    }
+    // Names once normalized as listings are: aliases unique, none the
+    // display name (the API's rule).
+    let field = format!("{at}.aliases");
+    for (a, repeat) in alias_repeats(Some(&b.display_name), &b.aliases) {
+        refusals.push(format!(
+            "{field}[{a}]: {}",
+            repeat.describe(&b.aliases[a], &b.display_name, &field)
+        ));
     }
     let mut commands = vec![Command::CreateBrand {
         id: id.clone(),

@@ -19,7 +19,7 @@ use crate::{
     model::{
         Actor, AuthorizationPatch, AuthorizationSpec, Brand, BrandPatch, Command, Designation,
         LogoSource, Member, NiceClass, NiceClassSet, Office, Region, Resource, ResourceId,
-        Revision, Slug, TrademarkPatch, TrademarkSpec, check_authorization_window,
+        Revision, Slug, TrademarkPatch, TrademarkSpec, alias_repeats, check_authorization_window,
         check_trademark_dates,
         codes::{bounded_text, printable_identifier},
         parse_registration_number,
@@ -242,7 +242,16 @@ fn display_name(value: &str, field: &str, v: &mut Violations) -> String {
     value.to_string()
 }
 
-fn aliases(values: &[String], field: &str, v: &mut Violations) -> Vec<String> {
+/// A brand's aliases: each 1 to 100 characters with a letter or digit,
+/// none repeating another or `display_name` once normalized
+/// ([`alias_repeats`]). The display name is the one the brand will have,
+/// when known (`None`: compared when the write is planned).
+fn aliases(
+    values: &[String],
+    display_name: Option<&str>,
+    field: &str,
+    v: &mut Violations,
+) -> Vec<String> {
     if values.len() > MAX_ALIASES {
         v.add(
             field,
@@ -250,21 +259,23 @@ fn aliases(values: &[String], field: &str, v: &mut Violations) -> Vec<String> {
         );
         return Vec::new();
     }
-    // Unique after normalization: `Chloé` and `CHLOE` are one alias.
-    let mut seen = std::collections::HashMap::new();
+    // An alias refused on its own needs no second violation.
+    let mut refused = vec![false; values.len()];
     for (i, alias) in values.iter().enumerate() {
         let alias_field = format!("{field}[{i}]");
-        if let Err(e) = bounded_text(alias, 1, 100) {
-            v.add(alias_field, e);
-            continue;
-        }
-        let Some(key) = brand_name_key(alias, &alias_field, v) else {
-            continue;
+        refused[i] = match bounded_text(alias, 1, 100) {
+            Ok(()) => brand_name_key(alias, &alias_field, v).is_none(),
+            Err(e) => {
+                v.add(alias_field, e);
+                true
+            }
         };
-        if let Some(first) = seen.insert(key, i) {
+    }
+    for (i, repeat) in alias_repeats(display_name, values) {
+        if !refused[i] {
             v.add(
-                alias_field,
-                format!("{} repeats {field}[{first}] once normalized", quote(alias)),
+                format!("{field}[{i}]"),
+                repeat.describe(&values[i], display_name.unwrap_or_default(), field),
             );
         }
     }
@@ -693,7 +704,7 @@ impl RegistryApi {
         let id = v.check("brand_id", Slug::parse(&req.brand_id));
         let brand = req.brand.unwrap_or_default();
         let display_name = display_name(&brand.display_name, "brand.display_name", &mut v);
-        let aliases = aliases(&brand.aliases, "brand.aliases", &mut v);
+        let aliases = aliases(&brand.aliases, Some(&display_name), "brand.aliases", &mut v);
         let id = v.done(id)?;
         let command = Command::CreateBrand {
             id,
@@ -767,11 +778,23 @@ impl RegistryApi {
         let id = parse_brand_name(&brand.name, "brand.name", &mut v);
         let etag = etag(&brand.etag, "brand.etag", &mut v);
         let mut patch = BrandPatch::default();
-        for path in field_mask(
+        let paths = field_mask(
             req.update_mask.as_ref(),
             &["display_name", "aliases", "common_word"],
             &mut v,
-        ) {
+        );
+        // New aliases are held to the display name the brand will have: the
+        // request's, or else the stored one (public, as GetBrand shows it;
+        // compared again when the write is planned, should it change first).
+        let stored = id
+            .as_ref()
+            .and_then(|id| self.registry.snapshot().brand(id.as_str()).cloned());
+        let next_display_name = if paths.iter().any(|p| p == "display_name") {
+            Some(brand.display_name.as_str())
+        } else {
+            stored.as_ref().map(|b| b.display_name.as_str())
+        };
+        for path in &paths {
             match path.as_str() {
                 "display_name" => {
                     patch.display_name = Some(display_name(
@@ -780,7 +803,14 @@ impl RegistryApi {
                         &mut v,
                     ))
                 }
-                "aliases" => patch.aliases = Some(aliases(&brand.aliases, "brand.aliases", &mut v)),
+                "aliases" => {
+                    patch.aliases = Some(aliases(
+                        &brand.aliases,
+                        next_display_name,
+                        "brand.aliases",
+                        &mut v,
+                    ))
+                }
                 "common_word" => patch.common_word = Some(brand.common_word),
                 _ => {}
             }

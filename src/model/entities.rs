@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::quote;
 use super::{Date, Designation, NiceClassSet, Office, Region, Revision, Slug, Timestamp};
+use crate::detect::normalize::fold_exact;
 use crate::logo::LogoHash;
 
 /// The id of a resource below a brand or member (trademark, logo,
@@ -207,6 +208,63 @@ pub struct Brand {
     pub update_time: Timestamp,
     /// Revision of its last change (its etag).
     pub update_revision: Revision,
+}
+
+/// What an alias of a brand repeats, the names compared once normalized as
+/// listings are ([`fold_exact`]: `CHLOÉ` for `Chloé`, `Do-Home` for
+/// `Do Home`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AliasRepeat {
+    /// The display name: the alias adds nothing a check could find, and
+    /// would be reported as a second name.
+    DisplayName,
+    /// The alias at this index, an earlier one.
+    Alias(usize),
+}
+
+impl AliasRepeat {
+    /// Why `alias` is refused; `field` holds the aliases (`brand.aliases`,
+    /// `brands[2].aliases`).
+    pub fn describe(self, alias: &str, display_name: &str, field: &str) -> String {
+        match self {
+            AliasRepeat::DisplayName => format!(
+                "{} repeats the display name {} once normalized",
+                quote(alias),
+                quote(display_name)
+            ),
+            AliasRepeat::Alias(first) => {
+                format!("{} repeats {field}[{first}] once normalized", quote(alias))
+            }
+        }
+    }
+}
+
+/// The aliases a brand may not have, by index, with what each repeats: the
+/// one rule on a brand's names for the API, the registry's own check and
+/// seed files. An alias equal to the display name is named for that,
+/// wherever it stands, so that every such alias is named at once; another
+/// alias equal to an earlier one is named for the first. `display_name` is
+/// `None` when it is not known: then only repeats among the aliases are
+/// found. An alias with no letter or digit (nothing is left of it once
+/// normalized) repeats nothing here: it is refused on its own.
+pub fn alias_repeats(display_name: Option<&str>, aliases: &[String]) -> Vec<(usize, AliasRepeat)> {
+    let display_name = display_name.map(fold_exact);
+    let mut seen = std::collections::HashMap::with_capacity(aliases.len());
+    let mut repeats = Vec::new();
+    for (i, alias) in aliases.iter().enumerate() {
+        let key = fold_exact(alias);
+        if key.is_empty() {
+            continue;
+        }
+        if display_name.as_ref() == Some(&key) {
+            repeats.push((i, AliasRepeat::DisplayName));
+        } else if let Some(&first) = seen.get(&key) {
+            repeats.push((i, AliasRepeat::Alias(first)));
+        } else {
+            seen.insert(key, i);
+        }
+    }
+    repeats
 }
 
 /// Kind of a trademark.
@@ -533,6 +591,29 @@ pub(super) mod optional_hex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_alias_repeating_the_display_name_is_named_for_it_wherever_it_stands() {
+        let names = |aliases: &[&str]| aliases.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>();
+        let aliases = names(&["Do-Home", "do home", "Home", "HOME", "~", "~"]);
+        assert_eq!(
+            alias_repeats(Some("Do Home"), &aliases),
+            [
+                (0, AliasRepeat::DisplayName),
+                (1, AliasRepeat::DisplayName),
+                (3, AliasRepeat::Alias(2)),
+            ]
+        );
+        // Without the display name, the aliases among themselves.
+        assert_eq!(
+            alias_repeats(None, &aliases),
+            [(1, AliasRepeat::Alias(0)), (3, AliasRepeat::Alias(2))]
+        );
+        assert_eq!(
+            AliasRepeat::Alias(2).describe("HOME", "Do Home", "brand.aliases"),
+            "\"HOME\" repeats brand.aliases[2] once normalized"
+        );
+    }
 
     #[test]
     fn the_system_actors_name_is_no_member_id() {

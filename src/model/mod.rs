@@ -14,9 +14,9 @@ pub use command::{
     TrademarkSpec,
 };
 pub use entities::{
-    ApiKey, Authorization, AuthorizationStatus, Brand, BrandStatus, Logo, Member, MemberKind,
-    ResourceId, Trademark, TrademarkKind, TrademarkStatus, check_authorization_window,
-    check_trademark_dates, parse_registration_number,
+    AliasRepeat, ApiKey, Authorization, AuthorizationStatus, Brand, BrandStatus, Logo, Member,
+    MemberKind, ResourceId, Trademark, TrademarkKind, TrademarkStatus, alias_repeats,
+    check_authorization_window, check_trademark_dates, parse_registration_number,
 };
 
 /// A registry revision: revision `n` is the state after the `n`-th change event.

@@ -25,10 +25,7 @@ mod scopes;
 
 use std::{ops::Bound, sync::Arc};
 
-use crate::{
-    detect::{LOGO_STRONG_DISTANCE, normalize::fold_exact},
-    logo::LogoHash,
-};
+use crate::{detect::LOGO_STRONG_DISTANCE, logo::LogoHash};
 
 use hashbrown::DefaultHashBuilder;
 use imbl::{GenericHashMap, HashMap, OrdMap, shared_ptr::DefaultSharedPtr};
@@ -40,10 +37,10 @@ use scopes::Scopes;
 
 use crate::model::quote;
 use crate::model::{
-    ApiKey, Authorization, AuthorizationPatch, AuthorizationSpec, AuthorizationStatus, Brand,
-    BrandStatus, Change, ChangeEvent, Command, Date, Logo, Member, MemberKind, NiceClass, Office,
-    Region, Resource, ResourceId, Revision, Slug, Timestamp, Trademark, TrademarkPatch,
-    check_authorization_window, check_trademark_dates,
+    AliasRepeat, ApiKey, Authorization, AuthorizationPatch, AuthorizationSpec, AuthorizationStatus,
+    Brand, BrandStatus, Change, ChangeEvent, Command, Date, Logo, Member, MemberKind, NiceClass,
+    Office, Region, Resource, ResourceId, Revision, Slug, Timestamp, Trademark, TrademarkPatch,
+    alias_repeats, check_authorization_window, check_trademark_dates,
 };
 
 /// Why a command cannot be applied to the current state.
@@ -1335,60 +1332,48 @@ fn removed(before: Resource) -> Change {
     }
 }
 
-/// The aliases equal to the display name once normalized as listings are
-/// ([`fold_exact`]: `CHLOÉ` for `Chloé`), by index: the registry refuses
-/// them (they add nothing a check could find, and would be reported as a
-/// second name), in a write and in a seed alike.
-pub(crate) fn aliases_repeating_display_name<'a>(
-    display_name: &str,
-    aliases: &'a [String],
-) -> impl Iterator<Item = (usize, &'a String)> {
-    let key = fold_exact(display_name);
-    aliases
-        .iter()
-        .enumerate()
-        .filter(move |(_, alias)| fold_exact(alias) == key)
-}
-
-/// Refuses aliases equal to the display name
-/// ([`aliases_repeating_display_name`]), each on its alias or, when only
-/// the display name changed (`display_name_alone`), on the display name,
-/// the field the caller sent.
+/// Refuses a brand's names as [`alias_repeats`] does, each alias on its
+/// field; or, when only the display name changed (`display_name_alone`),
+/// the first alias it repeats, on the display name, the field the caller
+/// sent. The API refuses them at its edge when it knows both names; a seed's
+/// commands, and an update racing another, reach this.
 fn aliases_differ_from_display_name(
     display_name: &str,
     aliases: &[String],
     display_name_alone: bool,
 ) -> Result<(), PlanError> {
-    let mut repeats = aliases_repeating_display_name(display_name, aliases).map(|(i, alias)| {
-        if display_name_alone {
-            (
-                "brand.display_name".to_owned(),
-                format!(
-                    "{} repeats the alias {} once normalized",
-                    quote(display_name),
-                    quote(alias)
-                ),
-            )
-        } else {
-            (
-                format!("brand.aliases[{i}]"),
-                format!(
-                    "{} repeats the display name {} once normalized",
-                    quote(alias),
-                    quote(display_name)
-                ),
-            )
-        }
-    });
-    let repeats: Vec<(String, String)> = if display_name_alone {
-        repeats.next().into_iter().collect()
+    let repeats = alias_repeats(Some(display_name), aliases);
+    let violations: Vec<(String, String)> = if display_name_alone {
+        repeats
+            .iter()
+            .find(|(_, repeat)| *repeat == AliasRepeat::DisplayName)
+            .map(|&(i, _)| {
+                (
+                    "brand.display_name".to_owned(),
+                    format!(
+                        "{} repeats the alias {} once normalized",
+                        quote(display_name),
+                        quote(&aliases[i])
+                    ),
+                )
+            })
+            .into_iter()
+            .collect()
     } else {
-        repeats.collect()
+        repeats
+            .into_iter()
+            .map(|(i, repeat)| {
+                (
+                    format!("brand.aliases[{i}]"),
+                    repeat.describe(&aliases[i], display_name, "brand.aliases"),
+                )
+            })
+            .collect()
     };
-    if repeats.is_empty() {
+    if violations.is_empty() {
         Ok(())
     } else {
-        Err(PlanError::Invalid(repeats))
+        Err(PlanError::Invalid(violations))
     }
 }
 

@@ -4,7 +4,7 @@
 
 use crate::common;
 
-use common::{TestServer, Who, assert_violations, field_violations, page_token_after};
+use common::{TestServer, Who, assert_violations, brand_named, field_violations, page_token_after};
 use marque::pb::marque::v1 as pb;
 use tonic::Code;
 
@@ -190,6 +190,100 @@ async fn an_alias_that_repeats_the_display_name_is_refused_and_writes_nothing() 
         ))
         .await
         .expect("a display name no alias repeats");
+}
+
+/// An alias equal to the display name is named as such, wherever it stands
+/// among the aliases: two aliases that both repeat the display name are two
+/// violations of one kind, not one alias repeating another.
+#[tokio::test]
+async fn every_alias_repeating_the_display_name_is_named_in_one_answer() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let repeats = |i: usize, alias: &str| {
+        (
+            format!("brand.aliases[{i}]"),
+            format!("{alias:?} repeats the display name \"Do Home\" once normalized"),
+        )
+    };
+    let before = revision(&server).await;
+    let status = owner
+        .create_brand(pb::CreateBrandRequest {
+            brand_id: "al6".into(),
+            brand: Some(pb::Brand {
+                display_name: "Do Home".into(),
+                aliases: vec!["Do-Home".into(), "do home".into(), "Dohome".into()],
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("aliases repeating the display name");
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    assert_eq!(
+        field_violations(&status),
+        [repeats(0, "Do-Home"), repeats(1, "do home")]
+    );
+    assert_eq!(revision(&server).await, before, "nothing written");
+
+    owner
+        .create_brand(brand_named("al6", "Do Home"))
+        .await
+        .expect("a brand without aliases");
+    let before = revision(&server).await;
+    let update = |brand: pb::Brand, paths: &[&str]| pb::UpdateBrandRequest {
+        brand: Some(pb::Brand {
+            name: "brands/al6".into(),
+            ..brand
+        }),
+        update_mask: Some(prost_types::FieldMask {
+            paths: paths.iter().map(|p| (*p).to_owned()).collect(),
+        }),
+        request_id: String::new(),
+    };
+    let aliases = || {
+        vec![
+            "Do-Home".into(),
+            "do home".into(),
+            "Home".into(),
+            "HOME".into(),
+        ]
+    };
+    // Against the stored display name, and against a new one alike.
+    for (brand, paths) in [
+        (
+            pb::Brand {
+                aliases: aliases(),
+                ..Default::default()
+            },
+            &["aliases"][..],
+        ),
+        (
+            pb::Brand {
+                display_name: "Do Home".into(),
+                aliases: aliases(),
+                ..Default::default()
+            },
+            &["display_name", "aliases"][..],
+        ),
+    ] {
+        let status = owner
+            .update_brand(update(brand, paths))
+            .await
+            .expect_err("aliases repeating the display name and each other");
+        assert_eq!(
+            field_violations(&status),
+            [
+                repeats(0, "Do-Home"),
+                repeats(1, "do home"),
+                (
+                    "brand.aliases[3]".to_owned(),
+                    "\"HOME\" repeats brand.aliases[2] once normalized".to_owned()
+                )
+            ],
+            "{paths:?}"
+        );
+    }
+    assert_eq!(revision(&server).await, before, "nothing written");
 }
 
 #[tokio::test]
