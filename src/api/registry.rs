@@ -1447,6 +1447,11 @@ impl RegistryApi {
                 "members/{own} may read only its own platform's authorizations, not members/{asked}'s"
             )));
         }
+        // Refused as AuthorizeSeller refuses it: a member that is no
+        // platform and a name that is no member's get the same answer.
+        if let Some(platform) = &platform {
+            snapshot.check_platform(platform, "platform")?;
+        }
         let seller = req.seller_account.as_str();
         let (items, next) = snapshot.list_authorizations(&brand.id, after.as_ref(), limit, |a| {
             scope.covers(a)

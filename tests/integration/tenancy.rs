@@ -530,6 +530,47 @@ async fn a_platform_sees_only_its_own_authorizations() {
     assert_eq!(all.authorizations.len(), 2);
 }
 
+/// A `platform` filter that names no platform is refused as AuthorizeSeller
+/// refuses it, whether the member is no platform or no member at all (the
+/// same answer: members are private); a platform still may not name
+/// another.
+#[tokio::test]
+async fn listing_authorizations_on_a_member_that_is_no_platform_is_refused() {
+    let server = TestServer::start().await;
+    let list = |platform: &str| pb::ListAuthorizationsRequest {
+        parent: "brands/alpha".into(),
+        platform: platform.into(),
+        ..Default::default()
+    };
+    let mut owner = server.registry_as(Who::OwnerA);
+    for platform in ["members/owner-b", "members/nosuchmember"] {
+        let status = owner
+            .list_authorizations(list(platform))
+            .await
+            .expect_err("a filter on a member that is no platform");
+        assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+        assert_eq!(
+            common::field_violations(&status),
+            [(
+                "platform".to_owned(),
+                format!("{platform} is not a platform")
+            )]
+        );
+    }
+    let listed = owner
+        .list_authorizations(list("members/platform-q"))
+        .await
+        .expect("a platform")
+        .into_inner();
+    assert_eq!(listed.authorizations.len(), 1);
+    let denied = server
+        .registry_as(Who::PlatformP)
+        .list_authorizations(list("members/owner-b"))
+        .await
+        .expect_err("a platform naming another member");
+    assert_eq!(denied.code(), Code::PermissionDenied, "{denied:?}");
+}
+
 #[tokio::test]
 async fn a_platform_cannot_learn_another_platforms_sellers_by_checking() {
     let server = TestServer::start().await;
