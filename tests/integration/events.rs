@@ -514,6 +514,28 @@ async fn watch_kinds_and_brands_are_each_named_at_most_once() {
         .await
         .expect_err("a kind named twice");
     common::assert_violations(&status, &["kinds[2]"]);
+    // A value that is no kind is named as the caller wrote it: by its
+    // name when it has one, by its number otherwise.
+    let status = client
+        .watch(pb::WatchRequest {
+            kinds: vec![pb::ResourceKind::Unspecified as i32, 99],
+            ..Default::default()
+        })
+        .await
+        .expect_err("values that are no kind");
+    assert_eq!(
+        common::field_violations(&status),
+        [
+            (
+                "kinds[0]".to_owned(),
+                "RESOURCE_KIND_UNSPECIFIED is not a resource kind to watch".to_owned()
+            ),
+            (
+                "kinds[1]".to_owned(),
+                "99 is not a resource kind to watch".to_owned()
+            ),
+        ]
+    );
     let status = client
         .watch(pb::WatchRequest {
             kinds: vec![authorization; 100_000],
