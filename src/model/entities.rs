@@ -420,6 +420,25 @@ pub fn check_trademark_dates(
     }
 }
 
+/// [`check_trademark_dates`], from the registration date's side: for a
+/// change that set the registration date and kept the expiry date, the
+/// field at fault is the one changed.
+///
+/// # Errors
+/// `registration date 2031-01-01 must be before the expiry date 2030-01-01`.
+pub fn check_registration_date(
+    registration: Option<Date>,
+    expiry: Option<Date>,
+) -> Result<(), String> {
+    check_trademark_dates(registration, expiry).map_err(|_| {
+        format!(
+            "registration date {} must be before the expiry date {}",
+            registration.map(super::rfc3339_date).unwrap_or_default(),
+            expiry.map(super::rfc3339_date).unwrap_or_default()
+        )
+    })
+}
+
 impl Trademark {
     /// Whether the mark is registered, registered by `at` if it has a
     /// registration date, and not expired at `at` (registration is
@@ -689,6 +708,8 @@ mod tests {
             Err("expiry date 2024-03-02 must be after the registration date 2024-03-02".into())
         );
         assert!(check_trademark_dates(Some(day(3)), Some(day(2))).is_err());
+        assert_eq!(check_registration_date(Some(day(1)), Some(day(2))), Ok(()));
+        assert!(check_registration_date(Some(day(2)), Some(day(2))).is_err());
     }
 
     /// A trademark stored before the EU was kept as one designation (its

@@ -40,7 +40,7 @@ use crate::model::{
     AliasRepeat, ApiKey, Authorization, AuthorizationPatch, AuthorizationSpec, AuthorizationStatus,
     Brand, BrandStatus, Change, ChangeEvent, Command, Date, Logo, Member, MemberKind, NiceClass,
     Office, Region, Resource, ResourceId, Revision, Slug, Timestamp, Trademark, TrademarkPatch,
-    alias_repeats, check_authorization_window, check_trademark_dates,
+    alias_repeats, check_authorization_window, check_registration_date, check_trademark_dates,
 };
 
 /// Why a command cannot be applied to the current state.
@@ -1484,7 +1484,14 @@ fn patch_trademark(
         next.designated_countries = v.clone();
     }
     next.update_revision = revision;
-    check_dates(next.registration_date, next.expiry_date)?;
+    // Named on the date the change set: a new registration date after the
+    // kept expiry is the registration date's mistake.
+    if patch.registration_date.is_some() && patch.expiry_date.is_none() {
+        check_registration_date(next.registration_date, next.expiry_date)
+            .map_err(|e| PlanError::Invalid(vec![("trademark.registration_date".into(), e)]))?;
+    } else {
+        check_dates(next.registration_date, next.expiry_date)?;
+    }
     Ok(next)
 }
 

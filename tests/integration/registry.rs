@@ -2244,6 +2244,86 @@ async fn a_number_without_a_letter_or_digit_is_refused_and_request_mistakes_come
     assert_eq!(revision(&server).await, before, "nothing was written");
 }
 
+/// Dates out of order are named on the date the request changed: a new
+/// registration date after the stored expiry is the registration date's
+/// mistake, a new expiry before the stored registration the expiry's.
+#[tokio::test]
+async fn trademark_dates_out_of_order_are_named_on_the_date_the_update_changed() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let date = |year| marque::pb::google::r#type::Date {
+        year,
+        month: 6,
+        day: 1,
+    };
+    let added = owner
+        .add_trademark(pb::AddTrademarkRequest {
+            parent: "brands/alpha".into(),
+            trademark: Some(pb::Trademark {
+                office: "US".into(),
+                registration_number: "DATES-1".into(),
+                kind: pb::TrademarkKind::Word as i32,
+                nice_classes: vec![14],
+                status: pb::TrademarkStatus::Registered as i32,
+                registration_date: Some(date(2020)),
+                expiry_date: Some(date(2030)),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("a trademark with both dates")
+        .into_inner()
+        .trademark
+        .expect("the trademark");
+    let before = revision(&server).await;
+    let update = |trademark: pb::Trademark, path: &str| pb::UpdateTrademarkRequest {
+        trademark: Some(pb::Trademark {
+            name: added.name.clone(),
+            ..trademark
+        }),
+        update_mask: Some(prost_types::FieldMask {
+            paths: vec![path.into()],
+        }),
+        request_id: String::new(),
+    };
+    let status = owner
+        .update_trademark(update(
+            pb::Trademark {
+                registration_date: Some(date(2031)),
+                ..Default::default()
+            },
+            "registration_date",
+        ))
+        .await
+        .expect_err("a registration date after the stored expiry");
+    assert_eq!(
+        field_violations(&status),
+        [(
+            "trademark.registration_date".to_owned(),
+            "registration date 2031-06-01 must be before the expiry date 2030-06-01".to_owned()
+        )]
+    );
+    let status = owner
+        .update_trademark(update(
+            pb::Trademark {
+                expiry_date: Some(date(2019)),
+                ..Default::default()
+            },
+            "expiry_date",
+        ))
+        .await
+        .expect_err("an expiry date before the stored registration");
+    assert_eq!(
+        field_violations(&status),
+        [(
+            "trademark.expiry_date".to_owned(),
+            "expiry date 2019-06-01 must be after the registration date 2020-06-01".to_owned()
+        )]
+    );
+    assert_eq!(revision(&server).await, before, "nothing written");
+}
+
 /// A trademark number is one brand's while that brand is active; once it is
 /// archived (the brand changed hands), the mark's new owner may register it.
 #[tokio::test]
