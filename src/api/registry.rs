@@ -415,7 +415,7 @@ fn field_mask(
     allowed: &[&str],
     v: &mut Violations,
 ) -> Vec<String> {
-    let paths: Vec<String> = mask.map(|m| m.paths.clone()).unwrap_or_default();
+    let mut paths: Vec<String> = mask.map(|m| m.paths.clone()).unwrap_or_default();
     if paths.is_empty() {
         v.add(
             "update_mask",
@@ -429,8 +429,16 @@ fn field_mask(
     if paths.len() == 1 && paths[0] == "*" {
         return allowed.iter().map(|s| s.to_string()).collect();
     }
-    for path in &paths {
-        if path == "*" {
+    // Each path once: one named twice is a mistake the caller should see,
+    // not a change made once (the request may not say what was meant).
+    let mut named = std::collections::HashSet::with_capacity(paths.len());
+    for (i, path) in paths.iter().enumerate() {
+        if !named.insert(path.as_str()) {
+            v.add(
+                format!("update_mask.paths[{i}]"),
+                format!("{} is named twice", quote(path)),
+            );
+        } else if path == "*" {
             v.add(
                 "update_mask",
                 format!(
@@ -449,6 +457,9 @@ fn field_mask(
             );
         }
     }
+    // Each once, so that a handler checks a field once.
+    let mut once = std::collections::HashSet::with_capacity(paths.len());
+    paths.retain(|path| once.insert(path.clone()));
     paths
 }
 

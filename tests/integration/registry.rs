@@ -2324,6 +2324,71 @@ async fn trademark_dates_out_of_order_are_named_on_the_date_the_update_changed()
     assert_eq!(revision(&server).await, before, "nothing written");
 }
 
+/// A field mask naming a path twice is a mistake in every update, named on
+/// the repeated path.
+#[tokio::test]
+async fn an_update_mask_naming_a_path_twice_is_refused_in_every_update() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let mask = |paths: &[&str]| {
+        Some(prost_types::FieldMask {
+            paths: paths.iter().map(|p| (*p).to_owned()).collect(),
+        })
+    };
+    let before = revision(&server).await;
+    let status = owner
+        .update_brand(pb::UpdateBrandRequest {
+            brand: Some(pb::Brand {
+                name: "brands/alpha".into(),
+                common_word: true,
+                ..Default::default()
+            }),
+            update_mask: mask(&["common_word", "common_word"]),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("a brand's mask naming a path twice");
+    assert_eq!(
+        field_violations(&status),
+        [(
+            "update_mask.paths[1]".to_owned(),
+            "\"common_word\" is named twice".to_owned()
+        )]
+    );
+    let status = owner
+        .update_trademark(pb::UpdateTrademarkRequest {
+            trademark: Some(pb::Trademark {
+                name: "brands/alpha/trademarks/nosuchid".into(),
+                nice_classes: vec![14],
+                ..Default::default()
+            }),
+            update_mask: mask(&["nice_classes", "status", "nice_classes"]),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("a trademark's mask naming a path twice");
+    assert_violations(&status, &["update_mask.paths[2]", "trademark.status"]);
+    let status = owner
+        .update_authorization(pb::UpdateAuthorizationRequest {
+            authorization: Some(pb::Authorization {
+                name: "brands/alpha/authorizations/nosuchid".into(),
+                ..Default::default()
+            }),
+            update_mask: mask(&["reference", "reference"]),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("an authorization's mask naming a path twice");
+    assert_eq!(
+        field_violations(&status),
+        [(
+            "update_mask.paths[1]".to_owned(),
+            "\"reference\" is named twice".to_owned()
+        )]
+    );
+    assert_eq!(revision(&server).await, before, "nothing written");
+}
+
 /// A trademark number is one brand's while that brand is active; once it is
 /// archived (the brand changed hands), the mark's new owner may register it.
 #[tokio::test]
