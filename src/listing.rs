@@ -478,7 +478,17 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
             let rendered = detect::markup::render(body);
             // One fold of the text for the brands and the signal terms.
             let shown = rendered.as_ref().map_or(body.as_str(), |r| r.text.as_str());
-            index.layers().scan_text_and_signals(shown, text, signals);
+            // A brand's name written in the text is that brand's, not a
+            // misspelling of another owner's name, where it is in scope
+            // (`Flais`, registered for these goods, is not a misspelt
+            // `Plais`); out of scope it hides nothing, so that no member
+            // takes another's misspellings out of review by registering
+            // them as names of its own.
+            let hides =
+                |brand: u32| matches!(scope(brand, &Evidence::TextExact), Some((_, Scoped::In(_))));
+            index
+                .layers()
+                .scan_text_and_signals(shown, text, signals, &hides);
             if let Some(rendered) = &rendered {
                 for m in text.iter_mut() {
                     let span = rendered.original_span(m.span.clone());

@@ -425,10 +425,11 @@ pub(crate) struct Scratch {
     candidates: Vec<u32>,
     /// Brands with a strong text match (fuzzy is skipped for them).
     strong: Vec<u32>,
-    /// The spans of the scan's exact and obfuscated matches, of every layer
-    /// and of brands not retired ([`add_strong_spans`]): no fuzzy match is
-    /// made there ([`BrandIndex::scan_fuzzy`]).
-    pub(super) strong_spans: Vec<(usize, usize)>,
+    /// The scan's exact and obfuscated matches, of every layer and of
+    /// brands not retired ([`add_strong_spans`]), by span: where a name is
+    /// written, it may hide the names it is a misspelling of
+    /// ([`BrandIndex::scan_fuzzy`]).
+    pub(super) strong_spans: Vec<NamedSpan>,
     hash: HashScratch,
     /// Per word: what its lookup found for runs of several words.
     runs: Words,
@@ -788,7 +789,7 @@ impl BrandIndex {
         self.scan_strong(text, scratch, out);
         scratch.strong_spans.clear();
         add_strong_spans(out, &[], &mut scratch.strong_spans);
-        self.scan_fuzzy_and_finish(text, scratch, options, out);
+        self.scan_fuzzy_and_finish(text, scratch, options, None, out);
     }
 
     /// The first part of a scan: exact and obfuscated matches of the text
@@ -799,18 +800,20 @@ impl BrandIndex {
         self.scan_second_readings(text, scratch, out);
     }
 
-    /// The rest of a scan after [`BrandIndex::scan_strong`]: fuzzy matches
-    /// away from `scratch.strong_spans`, then [`finish`].
+    /// The rest of a scan after [`BrandIndex::scan_strong`]: fuzzy matches,
+    /// but where `scratch.strong_spans`' names hide them (`hides`), then
+    /// [`finish`].
     pub(super) fn scan_fuzzy_and_finish(
         &self,
         text: &str,
         scratch: &mut Scratch,
         options: ScanOptions,
+        hides: NamesHide<'_>,
         out: &mut Vec<TextMatch>,
     ) {
         if options.fuzzy_max_words > 0 && !self.fuzzy.is_empty() {
             let max_words = options.fuzzy_max_words.min(FUZZY_MAX_WORDS);
-            self.scan_fuzzy(text, scratch, max_words, out);
+            self.scan_fuzzy(text, scratch, max_words, hides, out);
         }
         finish(out);
     }
@@ -1562,6 +1565,7 @@ impl BrandIndex {
         text: &str,
         scratch: &mut Scratch,
         max_words: usize,
+        hides: NamesHide<'_>,
         out: &mut Vec<TextMatch>,
     ) {
         scratch.split();
@@ -1615,6 +1619,8 @@ impl BrandIndex {
                       generic_swap: &dyn Fn(&NameRec) -> bool,
                       out: &mut Vec<TextMatch>| {
             let mut place = None;
+            // Whether a name written at the span hides other owners' names.
+            let mut hidden = None;
             for &(cand, distance) in hits {
                 let rec = &self.names[cand as usize];
                 if (distance == 0 && first == last)
@@ -1628,16 +1634,25 @@ impl BrandIndex {
                     .get_or_insert_with(|| {
                         let span = obf.original_span(words[first].0..words[last].1);
                         let folded = exact.folded_range(span.clone());
-                        let named = strong_spans.binary_search(&(span.start, span.end)).is_ok();
+                        let at = |s: &NamedSpan| (s.start, s.end);
+                        let from = strong_spans.partition_point(|s| at(s) < (span.start, span.end));
+                        let to = strong_spans.partition_point(|s| at(s) <= (span.start, span.end));
                         (
                             span,
                             compatibility_phrase_before(exact, folded.start),
-                            named,
+                            from..to,
                         )
                     })
                     .clone();
-                if distance > 0 && named {
-                    continue;
+                if distance > 0 && !named.is_empty() {
+                    let names = &strong_spans[named];
+                    if names.iter().any(|s| s.owner == rec.owner)
+                        || *hidden.get_or_insert_with(|| {
+                            hides.is_none_or(|hides| names.iter().any(|s| hides(s.brand)))
+                        })
+                    {
+                        continue;
+                    }
                 }
                 out.push(TextMatch {
                     brand: rec.brand,
@@ -3026,28 +3041,46 @@ fn slice(arena: &str, s: Slice) -> &str {
         .unwrap_or("")
 }
 
-/// Adds the spans of the exact and obfuscated matches among `matches`, of
-/// brands not in `retired` (sorted), to `spans` (kept sorted, each once).
+/// A span where an exact or obfuscated match found a brand's name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct NamedSpan {
+    start: usize,
+    end: usize,
+    brand: u32,
+    owner: u32,
+}
+
+/// Which brands' names, written in a text, hide the names of other owners'
+/// brands they are misspellings of: for a listing check, those in scope
+/// for the listing (`Flais`, registered for these goods, is not a misspelt
+/// `Plais`); none given, every brand's.
+pub type NamesHide<'a> = Option<&'a dyn Fn(u32) -> bool>;
+
+/// Adds the exact and obfuscated matches among `matches`, of brands not in
+/// `retired` (sorted), to `spans` (kept sorted, each once).
 ///
 /// A word or run written as a registered name is that name, not a
-/// misspelling of another (`Flais`, a name, is no misspelt `Plais`): no
-/// fuzzy match is made at such a span ([`BrandIndex::scan_fuzzy`]), also
-/// where the name is then reported only as part of a longer name of its
-/// brand (`Lykai` in `Lykai Prios`). A short name near many others had a
-/// hundred such matches made, sorted and dropped. Layered scans
-/// ([`super::Layers`]) add every layer's spans before either looks for
-/// fuzzy matches, so that they find what one index over every brand
-/// finds.
-pub(super) fn add_strong_spans(
-    matches: &[TextMatch],
-    retired: &[u32],
-    spans: &mut Vec<(usize, usize)>,
-) {
+/// misspelling of another of its owner's names, nor of another owner's
+/// where the name's brand hides it ([`NamesHide`]): no such fuzzy match is
+/// made at the span ([`BrandIndex::scan_fuzzy`]), also where the name is
+/// then reported only as part of a longer name of its brand (`Lykai` in
+/// `Lykai Prios`). A short name near many others had a hundred such
+/// matches made, sorted and dropped. Otherwise both are reported, so that
+/// no member takes another's misspellings out of review by registering
+/// them as names of its own. Layered scans ([`super::Layers`]) add every
+/// layer's spans before either looks for fuzzy matches, so that they find
+/// what one index over every brand finds.
+pub(super) fn add_strong_spans(matches: &[TextMatch], retired: &[u32], spans: &mut Vec<NamedSpan>) {
     spans.extend(
         matches
             .iter()
             .filter(|m| m.evidence.is_strong() && retired.binary_search(&m.brand).is_err())
-            .map(|m| (m.span.start, m.span.end)),
+            .map(|m| NamedSpan {
+                start: m.span.start,
+                end: m.span.end,
+                brand: m.brand,
+                owner: m.owner,
+            }),
     );
     spans.sort_unstable();
     spans.dedup();
@@ -3100,11 +3133,11 @@ fn finish(out: &mut Vec<TextMatch>) {
 /// Drops the matches that lie inside another brand's name as written, of
 /// the same owner: a match inside a longer exact or obfuscated one (`路易`
 /// inside `路易威登`, `Blanc` inside `Mont Blanc`), and a fuzzy match inside
-/// the span of an exact or obfuscated one. Of another owner, only a fuzzy
-/// match with the very span of an exact or obfuscated one (`Flais`, a
-/// registered name, is not also a misspelt `Plais`): another owner's longer
-/// name hides nothing here (see [`BrandEntry::owner`]; the listing check
-/// decides by scope). `out` is in [`order`], which this keeps. Applied to a
+/// the span of an exact or obfuscated one. Another owner's name hides
+/// nothing here (see [`BrandEntry::owner`]): a longer one, as the listing
+/// check decides by its scope, nor one with the very span of a fuzzy match,
+/// which the scan made only where that name does not hide it
+/// ([`add_strong_spans`]). `out` is in [`order`], which this keeps. Applied to a
 /// scan's final matches, after layers are merged ([`super::Layers`]), since
 /// it looks across brands. One pass by start where the names that hold
 /// others are of a few owners (most texts), else O(n log n), sorted by
@@ -3165,22 +3198,15 @@ fn inside_few_owners(out: &[TextMatch], inside: &mut [bool]) -> bool {
     let holds = inside;
     let mut reach = OwnerEnds::default(); // strong matches starting earlier
     let mut group = OwnerEnds::default(); // strong ones starting here
-    // The ends of the strong ones starting here, whoever owns them (keyed
-    // by end).
-    let mut ends = OwnerEnds::default();
     let mut i = 0;
     while i < out.len() {
         let start = out[i].span.start;
         let mut j = i;
         group.clear();
-        ends.clear();
         while j < out.len() && out[j].span.start == start {
             let m = &out[j];
-            if holds[j] {
-                let end = u32::try_from(m.span.end).unwrap_or(u32::MAX);
-                if !group.raise(m.owner, m.span.end) || !ends.raise(end, 0) {
-                    return false;
-                }
+            if holds[j] && !group.raise(m.owner, m.span.end) {
+                return false;
             }
             j += 1;
         }
@@ -3189,9 +3215,7 @@ fn inside_few_owners(out: &[TextMatch], inside: &mut [bool]) -> bool {
             let earlier = reach.get(m.owner).is_some_and(|end| m.span.end <= end);
             let here = group.get(m.owner);
             holds[k] = if is_fuzzy(m) {
-                earlier
-                    || here.is_some_and(|end| m.span.end <= end)
-                    || u32::try_from(m.span.end).is_ok_and(|end| ends.get(end).is_some())
+                earlier || here.is_some_and(|end| m.span.end <= end)
             } else {
                 earlier || here.is_some_and(|end| m.span.end < end)
             };
@@ -3296,32 +3320,6 @@ fn inside_by_owner(out: &[TextMatch], inside: &mut [bool]) {
             reach = reach.max(here);
             i = j;
         }
-    }
-    // A fuzzy match with the very span of a strong one of any owner; `out`
-    // is sorted by start. The strong ends of each start, sorted, in
-    // `by_owner`'s space, which is free now.
-    let ends = by_owner;
-    let mut i = 0;
-    while i < n {
-        let start = out[i].span.start;
-        let (mut j, mut strong, mut fuzzy) = (i, 0, false);
-        while j < n && out[j].span.start == start {
-            if is_fuzzy(&out[j]) {
-                fuzzy = true;
-            } else {
-                ends[strong] = out[j].span.end;
-                strong += 1;
-            }
-            j += 1;
-        }
-        if fuzzy && strong > 0 {
-            let ends = &mut ends[..strong];
-            ends.sort_unstable();
-            for k in i..j {
-                inside[k] |= is_fuzzy(&out[k]) && ends.binary_search(&out[k].span.end).is_ok();
-            }
-        }
-        i = j;
     }
 }
 

@@ -20,7 +20,8 @@
 use std::ops::Range;
 
 use super::index::{
-    Scratch, add_strong_spans, drop_matches_inside_names, first_name_per_brand, order, with_scratch,
+    NamesHide, Scratch, add_strong_spans, drop_matches_inside_names, first_name_per_brand, order,
+    with_scratch,
 };
 use super::{BrandIndex, LogoMatch, NameId, ScanOptions, TextMatch};
 
@@ -58,19 +59,28 @@ impl<'a> Layers<'a> {
     }
 
     /// [`BrandIndex::scan_text_and_signals`] over both layers, folding the
-    /// text once.
+    /// text once, where a name written in the text hides the other owners'
+    /// names it is a misspelling of only if `hides` says so of its brand (a
+    /// listing check: if it is in scope); of its own owner's, always.
     pub fn scan_text_and_signals(
         &self,
         text: &str,
         out: &mut Vec<TextMatch>,
         signals: &mut Vec<Range<usize>>,
+        hides: &dyn Fn(u32) -> bool,
     ) {
-        self.scan(text, ScanOptions::default(), out, Some(signals));
+        self.scan(
+            text,
+            ScanOptions::default(),
+            out,
+            Some(signals),
+            Some(hides),
+        );
     }
 
     /// [`BrandIndex::scan_text_with`] over both layers.
     pub fn scan_text_with(&self, text: &str, options: ScanOptions, out: &mut Vec<TextMatch>) {
-        self.scan(text, options, out, None);
+        self.scan(text, options, out, None, None);
     }
 
     fn scan(
@@ -79,10 +89,11 @@ impl<'a> Layers<'a> {
         options: ScanOptions,
         out: &mut Vec<TextMatch>,
         signals: Option<&mut Vec<Range<usize>>>,
+        hides: NamesHide<'_>,
     ) {
         with_scratch(|scratch| {
             scratch.fold(text);
-            self.scan_layers(text, scratch, options, out);
+            self.scan_layers(text, scratch, options, hides, out);
             drop_matches_inside_names(out);
             // After the scan: a term that introduces a name needs the names.
             if let Some(signals) = signals {
@@ -97,10 +108,12 @@ impl<'a> Layers<'a> {
         text: &str,
         scratch: &mut Scratch,
         options: ScanOptions,
+        hides: NamesHide<'_>,
         out: &mut Vec<TextMatch>,
     ) {
         // Both layers' exact and obfuscated matches first: where either
-        // found a name, neither makes a fuzzy match (`add_strong_spans`).
+        // found a name, neither makes a fuzzy match it hides
+        // (`add_strong_spans`).
         self.base.scan_strong(text, scratch, out);
         scratch.strong_spans.clear();
         add_strong_spans(out, self.retired, &mut scratch.strong_spans);
@@ -109,12 +122,13 @@ impl<'a> Layers<'a> {
             overlay.scan_strong(text, scratch, &mut layer);
             add_strong_spans(&layer, &[], &mut scratch.strong_spans);
         }
-        self.base.scan_fuzzy_and_finish(text, scratch, options, out);
+        self.base
+            .scan_fuzzy_and_finish(text, scratch, options, hides, out);
         if !self.retired.is_empty() {
             out.retain(|m| self.live(m.brand));
         }
         if let Some(overlay) = self.overlay {
-            overlay.scan_fuzzy_and_finish(text, scratch, options, &mut layer);
+            overlay.scan_fuzzy_and_finish(text, scratch, options, hides, &mut layer);
             if !layer.is_empty() {
                 let first = self.overlay_names();
                 out.extend(layer.drain(..).map(|mut m| {

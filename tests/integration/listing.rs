@@ -1122,6 +1122,71 @@ async fn a_name_registered_around_another_owners_brand_hides_it_only_in_its_own_
     );
 }
 
+/// A member cannot take another's misspellings out of review by
+/// registering them as its own names: `Alpah`, owner-b's alias, is still a
+/// misspelt `Alpha` (owner-a's) as long as it has no trademark for the
+/// goods; once it has one, the text is its name and nothing else.
+#[tokio::test]
+async fn a_misspelling_registered_by_another_owner_hides_the_brand_only_in_its_own_scope() {
+    let server = TestServer::start().await;
+    let mut owner_b = server.registry_as(Who::OwnerB);
+    let revision = owner_b
+        .create_brand(pb::CreateBrandRequest {
+            brand_id: "beta-alpah".into(),
+            brand: Some(pb::Brand {
+                display_name: "Beta Alpah".into(),
+                aliases: vec!["Alpah".into()],
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("another owner's misspelling is registrable")
+        .into_inner()
+        .revision;
+    let found = |answer: &pb::CheckListingResponse| {
+        let mut found: Vec<(String, i32, i32)> = answer
+            .matches
+            .iter()
+            .map(|m| (m.brand.clone(), m.evidence, m.reason))
+            .collect();
+        found.sort();
+        found
+    };
+    let l = listing("stranger", "Alpah steel watch");
+    let answer = check_at(&server, Who::PlatformP, l.clone(), revision).await;
+    assert_eq!(answer.verdict, REVIEW, "{answer:?}");
+    assert_eq!(
+        found(&answer),
+        [
+            (
+                "brands/alpha".to_owned(),
+                pb::Evidence::TextFuzzy as i32,
+                pb::MatchReason::Unauthorized as i32
+            ),
+            (
+                "brands/beta-alpah".to_owned(),
+                pb::Evidence::TextExact as i32,
+                pb::MatchReason::OutOfScope as i32
+            ),
+        ],
+        "{answer:?}"
+    );
+
+    // With a trademark for the goods, `Alpah` is owner-b's name.
+    let revision = cn_class_14_trademark(&server, Who::OwnerB, "beta-alpah", "ALPAH").await;
+    let answer = check_at(&server, Who::PlatformP, l, revision).await;
+    assert_eq!(
+        found(&answer),
+        [(
+            "brands/beta-alpah".to_owned(),
+            pb::Evidence::TextExact as i32,
+            pb::MatchReason::Unauthorized as i32
+        )],
+        "{answer:?}"
+    );
+}
+
 /// A listing stuffed with brand names answers a few matches, not one per
 /// mention: a brand once per field and kind of evidence, at most 16 in all
 /// with the ones that drive the verdict first, and each signal term once.
