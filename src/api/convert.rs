@@ -65,6 +65,13 @@ pub fn parse_date(d: &PbDate) -> Result<model::Date, String> {
         .map_err(|_| format!("{}-{:02}-{:02} is not a date", d.year, d.month, d.day))
 }
 
+/// An enum value as the caller wrote it: its name where it has one
+/// (grpcurl's JSON takes names: `MEMBER_KIND_UNSPECIFIED`), its number
+/// otherwise.
+fn as_written(name: Option<&str>, value: i32) -> String {
+    name.map_or_else(|| value.to_string(), str::to_owned)
+}
+
 /// A member kind from the wire.
 ///
 /// # Errors
@@ -75,7 +82,13 @@ pub fn parse_member_kind(value: i32) -> Result<MemberKind, String> {
         Ok(pb::MemberKind::Platform) => Ok(MemberKind::Platform),
         Ok(pb::MemberKind::Operator) => Ok(MemberKind::Operator),
         _ => Err(format!(
-            "must be MEMBER_KIND_BRAND_OWNER, MEMBER_KIND_PLATFORM or MEMBER_KIND_OPERATOR, got {value}"
+            "must be MEMBER_KIND_BRAND_OWNER, MEMBER_KIND_PLATFORM or MEMBER_KIND_OPERATOR, got {}",
+            as_written(
+                pb::MemberKind::try_from(value)
+                    .ok()
+                    .map(|k| k.as_str_name()),
+                value
+            )
         )),
     }
 }
@@ -90,7 +103,13 @@ pub fn parse_trademark_kind(value: i32) -> Result<TrademarkKind, String> {
         Ok(pb::TrademarkKind::Figurative) => Ok(TrademarkKind::Figurative),
         Ok(pb::TrademarkKind::Combined) => Ok(TrademarkKind::Combined),
         _ => Err(format!(
-            "must be TRADEMARK_KIND_WORD, _FIGURATIVE or _COMBINED, got {value}"
+            "must be TRADEMARK_KIND_WORD, _FIGURATIVE or _COMBINED, got {}",
+            as_written(
+                pb::TrademarkKind::try_from(value)
+                    .ok()
+                    .map(|k| k.as_str_name()),
+                value
+            )
         )),
     }
 }
@@ -106,7 +125,13 @@ pub fn parse_trademark_status(value: i32) -> Result<TrademarkStatus, String> {
         Ok(pb::TrademarkStatus::Expired) => Ok(TrademarkStatus::Expired),
         Ok(pb::TrademarkStatus::Cancelled) => Ok(TrademarkStatus::Cancelled),
         _ => Err(format!(
-            "must be TRADEMARK_STATUS_REGISTERED, _PENDING, _EXPIRED or _CANCELLED, got {value}"
+            "must be TRADEMARK_STATUS_REGISTERED, _PENDING, _EXPIRED or _CANCELLED, got {}",
+            as_written(
+                pb::TrademarkStatus::try_from(value)
+                    .ok()
+                    .map(|s| s.as_str_name()),
+                value
+            )
         )),
     }
 }
@@ -123,7 +148,13 @@ pub fn parse_settable_authorization_status(value: i32) -> Result<AuthorizationSt
             Err("use RevokeAuthorization to revoke an authorization".into())
         }
         _ => Err(format!(
-            "must be AUTHORIZATION_STATUS_ACTIVE or AUTHORIZATION_STATUS_SUSPENDED, got {value}"
+            "must be AUTHORIZATION_STATUS_ACTIVE or AUTHORIZATION_STATUS_SUSPENDED, got {}",
+            as_written(
+                pb::AuthorizationStatus::try_from(value)
+                    .ok()
+                    .map(|s| s.as_str_name()),
+                value
+            )
         )),
     }
 }
@@ -337,4 +368,35 @@ pub fn change_event_part(
         continued: next.is_some(),
     };
     Some((part, next))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A refused enum value is named as the caller wrote it: by its name
+    /// where it has one, by its number otherwise.
+    #[test]
+    fn a_refused_enum_value_is_named_as_written() {
+        let refused = |e: Result<(), String>| e.expect_err("refused");
+        assert!(
+            refused(parse_member_kind(0).map(drop)).ends_with("got MEMBER_KIND_UNSPECIFIED"),
+            "{}",
+            refused(parse_member_kind(0).map(drop))
+        );
+        assert!(refused(parse_member_kind(99).map(drop)).ends_with("got 99"));
+        assert!(
+            refused(parse_trademark_kind(0).map(drop)).ends_with("got TRADEMARK_KIND_UNSPECIFIED")
+        );
+        assert!(
+            refused(parse_trademark_status(0).map(drop))
+                .ends_with("got TRADEMARK_STATUS_UNSPECIFIED")
+        );
+        assert!(refused(parse_trademark_status(-3).map(drop)).ends_with("got -3"));
+        assert!(
+            refused(parse_settable_authorization_status(0).map(drop))
+                .ends_with("got AUTHORIZATION_STATUS_UNSPECIFIED")
+        );
+        assert!(refused(parse_settable_authorization_status(7).map(drop)).ends_with("got 7"));
+    }
 }
