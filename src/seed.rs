@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use crate::{
     auth,
-    detect::{BrandEntry, BrandIndex, LOGO_STRONG_DISTANCE},
+    detect::{BrandEntry, BrandIndex, LOGO_STRONG_DISTANCE, normalize::fold_exact},
     logo,
     model::{
         AuthorizationSpec, Command, Designation, LogoSource, Member, MemberKind, NiceClassSet,
@@ -363,6 +363,21 @@ fn brand_commands(
     for (a, alias) in b.aliases.iter().enumerate() {
         text_field(alias, 1, 100, &format!("{at}.aliases[{a}]"))?;
     }
+    // A name of no letter or digit could never match a listing (the API's
+    // rule).
+    let names = std::iter::once((format!("{at}.display_name"), &b.display_name)).chain(
+        b.aliases
+            .iter()
+            .enumerate()
+            .map(|(a, alias)| (format!("{at}.aliases[{a}]"), alias)),
+    );
+    for (field, name) in names {
+        if fold_exact(name).is_empty() {
+            refusals.push(format!(
+                "{field}: {name:?} has no letter or digit: it could never match a listing"
+            ));
+        }
+    }
     // Names once normalized as listings are: aliases unique, none the
     // display name (the API's rule).
     let field = format!("{at}.aliases");
@@ -609,6 +624,13 @@ mod tests {
             "brands[0].aliases[2]: \"AURELLE PARIS\" repeats brands[0].aliases[0] once normalized"
         );
         assert_eq!(error("\"Aurelle Paris\", \"奥瑞尔\""), "");
+        // Nor a name of no letter or digit, as the API refuses it.
+        assert_eq!(
+            error("\"Aurelle Paris\", \"!!\", \"??\""),
+            "2 entries break the registry's rules: \
+             brands[0].aliases[1]: \"!!\" has no letter or digit: it could never match a listing; \
+             brands[0].aliases[2]: \"??\" has no letter or digit: it could never match a listing"
+        );
     }
 
     /// A seed's registration numbers follow the API's rule: what the API
