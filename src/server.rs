@@ -645,14 +645,33 @@ impl Drop for AbortOnDrop {
 /// delayed ACK, some 40 ms. TCP keepalive after `--keepalive-interval` of
 /// silence (none without one), so that the kernel finds out a peer that
 /// vanished even where no HTTP/2 PING is sent: on an HTTP/1 connection,
-/// or before a connection's first request.
+/// or before a connection's first request. Its probes then go unanswered
+/// for `--keepalive-timeout` at most, as a PING may ([`KEEPALIVE_PROBES`]
+/// of them, evenly spaced), not for the system's default of some eleven
+/// minutes.
 fn accepting(
     listener: TcpListener,
     options: &ServerOptions,
 ) -> tonic::transport::server::TcpIncoming {
+    let probe_every = options
+        .keepalive_interval
+        .map(|_| keepalive_probe_interval(options.keepalive_timeout));
     tonic::transport::server::TcpIncoming::from(listener)
         .with_nodelay(Some(true))
         .with_keepalive(options.keepalive_interval)
+        .with_keepalive_interval(probe_every)
+        .with_keepalive_retries(options.keepalive_interval.map(|_| KEEPALIVE_PROBES))
+}
+
+/// Unanswered TCP keepalive probes after which a connection is closed
+/// ([`accepting`]).
+const KEEPALIVE_PROBES: u32 = 3;
+
+/// The time between TCP keepalive probes, so that [`KEEPALIVE_PROBES`] of
+/// them take `timeout` at most: whole seconds (the kernel's unit), one at
+/// least.
+fn keepalive_probe_interval(timeout: Duration) -> Duration {
+    Duration::from_secs((timeout.as_secs() / u64::from(KEEPALIVE_PROBES)).max(1))
 }
 
 /// The admin port's listener: its connections capped apart from the API
@@ -1380,6 +1399,23 @@ mod tests {
         );
     }
 
+    /// Three probes fit in the timeout, in whole seconds, one at least.
+    #[test]
+    fn keepalive_probes_fit_in_the_timeout() {
+        assert_eq!(
+            keepalive_probe_interval(Duration::from_secs(20)),
+            Duration::from_secs(6)
+        );
+        assert_eq!(
+            keepalive_probe_interval(Duration::from_secs(30)),
+            Duration::from_secs(10)
+        );
+        assert_eq!(
+            keepalive_probe_interval(Duration::from_millis(500)),
+            Duration::from_secs(1)
+        );
+    }
+
     /// The admin port's sockets are set as the API port's: Nagle's
     /// algorithm off, so that a probe's small answer is not held back
     /// waiting for an ACK, and TCP keepalive after `--keepalive-interval`
@@ -1410,6 +1446,19 @@ mod tests {
         let socket = socket2::SockRef::from(socket);
         assert!(socket.keepalive().expect("SO_KEEPALIVE"), "keepalive is on");
         #[cfg(target_os = "linux")]
-        assert_eq!(socket.tcp_keepalive_time().expect("TCP_KEEPIDLE"), idle);
+        {
+            assert_eq!(socket.tcp_keepalive_time().expect("TCP_KEEPIDLE"), idle);
+            // Probes for `--keepalive-timeout` at most, not the system's
+            // default of 75 s times 9.
+            assert_eq!(options.keepalive_timeout, Duration::from_secs(20));
+            assert_eq!(
+                socket.tcp_keepalive_interval().expect("TCP_KEEPINTVL"),
+                Duration::from_secs(6)
+            );
+            assert_eq!(
+                socket.tcp_keepalive_retries().expect("TCP_KEEPCNT"),
+                KEEPALIVE_PROBES
+            );
+        }
     }
 }
