@@ -440,7 +440,7 @@ fn field_mask(
             );
         } else if path == "*" {
             v.add(
-                "update_mask",
+                format!("update_mask.paths[{i}]"),
                 format!(
                     "\"*\" (every field) stands alone; or name the fields to change ({})",
                     allowed.join(", ")
@@ -448,7 +448,7 @@ fn field_mask(
             );
         } else if !allowed.contains(&path.as_str()) {
             v.add(
-                "update_mask",
+                format!("update_mask.paths[{i}]"),
                 format!(
                     "{} cannot be changed; allowed: {}",
                     quote(path),

@@ -845,7 +845,7 @@ async fn an_update_with_a_stale_etag_is_aborted() {
         })
         .await
         .expect_err("owner is not updatable");
-    assert_violations(&status, &["update_mask"]);
+    assert_violations(&status, &["update_mask.paths[0]"]);
 
     // Archived brands are read-only.
     owner
@@ -2693,7 +2693,7 @@ async fn a_star_in_an_update_mask_stands_alone() {
         })
         .await
         .expect_err("* with another path");
-    assert_violations(&status, &["update_mask"]);
+    assert_violations(&status, &["update_mask.paths[0]"]);
     let violations = field_violations(&status);
     assert!(violations[0].1.contains("stands alone"), "{violations:?}");
 }
