@@ -27,6 +27,7 @@ use crate::{
         alias_repeats,
         codes::bounded_text,
         entities::{has_a_letter_or_digit, no_letter_or_digit, registration_number_as_written},
+        unmatchable_name,
     },
 };
 
@@ -373,9 +374,7 @@ fn brand_commands(
     );
     for (field, name) in names {
         if fold_exact(name).is_empty() {
-            refusals.push(format!(
-                "{field}: {name:?} has no letter or digit: it could never match a listing"
-            ));
+            refusals.push(format!("{field}: {}", unmatchable_name(name)));
         }
     }
     // Names once normalized as listings are: aliases unique, none the

@@ -68,8 +68,10 @@ pub fn parse_date(d: &PbDate) -> Result<model::Date, String> {
 /// An enum value as the caller wrote it: its name where it has one
 /// (grpcurl's JSON takes names: `MEMBER_KIND_UNSPECIFIED`), its number
 /// otherwise.
-fn as_written(name: Option<&str>, value: i32) -> String {
-    name.map_or_else(|| value.to_string(), str::to_owned)
+/// `parsed` is `value` read as the enum (`None` if it has no such value),
+/// `name` the enum's `as_str_name`.
+pub(crate) fn as_written<E>(parsed: Option<E>, value: i32, name: fn(&E) -> &'static str) -> String {
+    parsed.map_or_else(|| value.to_string(), |e| name(&e).to_owned())
 }
 
 /// A member kind from the wire.
@@ -77,18 +79,14 @@ fn as_written(name: Option<&str>, value: i32) -> String {
 /// # Errors
 /// Unspecified or unknown values.
 pub fn parse_member_kind(value: i32) -> Result<MemberKind, String> {
-    match pb::MemberKind::try_from(value) {
+    let parsed = pb::MemberKind::try_from(value);
+    match parsed {
         Ok(pb::MemberKind::BrandOwner) => Ok(MemberKind::BrandOwner),
         Ok(pb::MemberKind::Platform) => Ok(MemberKind::Platform),
         Ok(pb::MemberKind::Operator) => Ok(MemberKind::Operator),
         _ => Err(format!(
             "must be MEMBER_KIND_BRAND_OWNER, MEMBER_KIND_PLATFORM or MEMBER_KIND_OPERATOR, got {}",
-            as_written(
-                pb::MemberKind::try_from(value)
-                    .ok()
-                    .map(|k| k.as_str_name()),
-                value
-            )
+            as_written(parsed.ok(), value, pb::MemberKind::as_str_name)
         )),
     }
 }
@@ -98,18 +96,14 @@ pub fn parse_member_kind(value: i32) -> Result<MemberKind, String> {
 /// # Errors
 /// Unspecified or unknown values.
 pub fn parse_trademark_kind(value: i32) -> Result<TrademarkKind, String> {
-    match pb::TrademarkKind::try_from(value) {
+    let parsed = pb::TrademarkKind::try_from(value);
+    match parsed {
         Ok(pb::TrademarkKind::Word) => Ok(TrademarkKind::Word),
         Ok(pb::TrademarkKind::Figurative) => Ok(TrademarkKind::Figurative),
         Ok(pb::TrademarkKind::Combined) => Ok(TrademarkKind::Combined),
         _ => Err(format!(
             "must be TRADEMARK_KIND_WORD, _FIGURATIVE or _COMBINED, got {}",
-            as_written(
-                pb::TrademarkKind::try_from(value)
-                    .ok()
-                    .map(|k| k.as_str_name()),
-                value
-            )
+            as_written(parsed.ok(), value, pb::TrademarkKind::as_str_name)
         )),
     }
 }
@@ -119,19 +113,15 @@ pub fn parse_trademark_kind(value: i32) -> Result<TrademarkKind, String> {
 /// # Errors
 /// Unspecified or unknown values.
 pub fn parse_trademark_status(value: i32) -> Result<TrademarkStatus, String> {
-    match pb::TrademarkStatus::try_from(value) {
+    let parsed = pb::TrademarkStatus::try_from(value);
+    match parsed {
         Ok(pb::TrademarkStatus::Registered) => Ok(TrademarkStatus::Registered),
         Ok(pb::TrademarkStatus::Pending) => Ok(TrademarkStatus::Pending),
         Ok(pb::TrademarkStatus::Expired) => Ok(TrademarkStatus::Expired),
         Ok(pb::TrademarkStatus::Cancelled) => Ok(TrademarkStatus::Cancelled),
         _ => Err(format!(
             "must be TRADEMARK_STATUS_REGISTERED, _PENDING, _EXPIRED or _CANCELLED, got {}",
-            as_written(
-                pb::TrademarkStatus::try_from(value)
-                    .ok()
-                    .map(|s| s.as_str_name()),
-                value
-            )
+            as_written(parsed.ok(), value, pb::TrademarkStatus::as_str_name)
         )),
     }
 }
@@ -141,7 +131,8 @@ pub fn parse_trademark_status(value: i32) -> Result<TrademarkStatus, String> {
 /// # Errors
 /// Anything else; revoking has its own RPC.
 pub fn parse_settable_authorization_status(value: i32) -> Result<AuthorizationStatus, String> {
-    match pb::AuthorizationStatus::try_from(value) {
+    let parsed = pb::AuthorizationStatus::try_from(value);
+    match parsed {
         Ok(pb::AuthorizationStatus::Active) => Ok(AuthorizationStatus::Active),
         Ok(pb::AuthorizationStatus::Suspended) => Ok(AuthorizationStatus::Suspended),
         Ok(pb::AuthorizationStatus::Revoked) => {
@@ -149,12 +140,7 @@ pub fn parse_settable_authorization_status(value: i32) -> Result<AuthorizationSt
         }
         _ => Err(format!(
             "must be AUTHORIZATION_STATUS_ACTIVE or AUTHORIZATION_STATUS_SUSPENDED, got {}",
-            as_written(
-                pb::AuthorizationStatus::try_from(value)
-                    .ok()
-                    .map(|s| s.as_str_name()),
-                value
-            )
+            as_written(parsed.ok(), value, pb::AuthorizationStatus::as_str_name)
         )),
     }
 }

@@ -541,16 +541,16 @@ impl WatchApi {
                 // Named as the caller wrote it: by its name when it has
                 // one (grpcurl's JSON takes names), by its number otherwise.
                 match pb::ResourceKind::try_from(*kind) {
-                    Ok(pb::ResourceKind::Unspecified) => v.add(
+                    Ok(pb::ResourceKind::Unspecified) | Err(_) => v.add(
                         format!("kinds[{i}]"),
                         format!(
                             "{} is not a resource kind to watch",
-                            pb::ResourceKind::Unspecified.as_str_name()
+                            convert::as_written(
+                                pb::ResourceKind::try_from(*kind).ok(),
+                                *kind,
+                                pb::ResourceKind::as_str_name
+                            )
                         ),
-                    ),
-                    Err(_) => v.add(
-                        format!("kinds[{i}]"),
-                        format!("{kind} is not a resource kind to watch"),
                     ),
                     Ok(kind) => {
                         if !kinds.insert(kind) {

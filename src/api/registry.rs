@@ -22,7 +22,7 @@ use crate::{
         Revision, Slug, TrademarkPatch, TrademarkSpec, alias_repeats, check_authorization_window,
         check_trademark_dates,
         codes::{bounded_text, printable_identifier},
-        parse_registration_number,
+        parse_registration_number, unmatchable_name,
     },
     pb::marque::v1::{self as pb, registry_service_server::RegistryService},
     registry::{Committed, Registry},
@@ -218,13 +218,7 @@ fn text(value: &str, min: usize, max: usize, field: &str, v: &mut Violations) ->
 fn brand_name_key(value: &str, field: &str, v: &mut Violations) -> Option<String> {
     let key = fold_exact(value);
     if key.is_empty() && !value.is_empty() {
-        v.add(
-            field,
-            format!(
-                "{} has no letter or digit: it could never match a listing",
-                quote(value)
-            ),
-        );
+        v.add(field, unmatchable_name(value));
         return None;
     }
     Some(key)
@@ -415,7 +409,7 @@ fn field_mask(
     allowed: &[&str],
     v: &mut Violations,
 ) -> Vec<String> {
-    let mut paths: Vec<String> = mask.map(|m| m.paths.clone()).unwrap_or_default();
+    let paths: Vec<String> = mask.map(|m| m.paths.clone()).unwrap_or_default();
     if paths.is_empty() {
         v.add(
             "update_mask",
@@ -430,17 +424,20 @@ fn field_mask(
         return allowed.iter().map(|s| s.to_string()).collect();
     }
     // Each path once: one named twice is a mistake the caller should see,
-    // not a change made once (the request may not say what was meant).
+    // not a change made once (the request may not say what was meant). Each
+    // is kept once, so that a handler checks a field once.
     let mut named = std::collections::HashSet::with_capacity(paths.len());
+    let mut once = Vec::with_capacity(paths.len());
     for (i, path) in paths.iter().enumerate() {
+        let field = format!("update_mask.paths[{i}]");
         if !named.insert(path.as_str()) {
+            v.add(field, format!("{} is named twice", quote(path)));
+            continue;
+        }
+        once.push(path.clone());
+        if path == "*" {
             v.add(
-                format!("update_mask.paths[{i}]"),
-                format!("{} is named twice", quote(path)),
-            );
-        } else if path == "*" {
-            v.add(
-                format!("update_mask.paths[{i}]"),
+                field,
                 format!(
                     "\"*\" (every field) stands alone; or name the fields to change ({})",
                     allowed.join(", ")
@@ -448,7 +445,7 @@ fn field_mask(
             );
         } else if !allowed.contains(&path.as_str()) {
             v.add(
-                format!("update_mask.paths[{i}]"),
+                field,
                 format!(
                     "{} cannot be changed; allowed: {}",
                     quote(path),
@@ -457,10 +454,7 @@ fn field_mask(
             );
         }
     }
-    // Each once, so that a handler checks a field once.
-    let mut once = std::collections::HashSet::with_capacity(paths.len());
-    paths.retain(|path| once.insert(path.clone()));
-    paths
+    once
 }
 
 impl RegistryApi {

@@ -210,6 +210,15 @@ pub struct Brand {
     pub update_revision: Revision,
 }
 
+/// Why a brand name or alias is refused when nothing of it is left once
+/// normalized (no letter or digit): the API's rule, and a seed's.
+pub fn unmatchable_name(name: &str) -> String {
+    format!(
+        "{} has no letter or digit: it could never match a listing",
+        quote(name)
+    )
+}
+
 /// What an alias of a brand repeats, the names compared once normalized as
 /// listings are ([`fold_exact`]: `CHLOÉ` for `Chloé`, `Do-Home` for
 /// `Do Home`).
