@@ -440,6 +440,7 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
             signals,
             logos,
         } = &mut scratch;
+        declared.clear();
         if !listing.declared_brand.trim().is_empty() {
             index
                 .layers()
@@ -466,9 +467,19 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
                 );
             }
         }
+        // A declared brand that is no name but names one among other
+        // words (`Aurelle Official Store`, `Aurelle Watches`) is read as
+        // text, as the title is: sellers fill the field so, and equality
+        // alone would let any such field through.
+        let declared_text = if declared.is_empty() {
+            listing.declared_brand.as_str()
+        } else {
+            ""
+        };
         for (field, body) in [
-            (Field::Title, &listing.title),
-            (Field::Description, &listing.description),
+            (Field::DeclaredBrand, declared_text),
+            (Field::Title, listing.title.as_str()),
+            (Field::Description, listing.description.as_str()),
         ] {
             if body.is_empty() {
                 continue;
@@ -477,7 +488,7 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
             // span mapped back to the text as sent.
             let rendered = detect::markup::render(body);
             // One fold of the text for the brands and the signal terms.
-            let shown = rendered.as_ref().map_or(body.as_str(), |r| r.text.as_str());
+            let shown = rendered.as_ref().map_or(body, |r| r.text.as_str());
             // A brand's name written in the text is that brand's, not a
             // misspelling of another owner's name, where it is in scope
             // (`Flais`, registered for these goods, is not a misspelt

@@ -608,6 +608,71 @@ async fn a_declared_brand_answers_with_the_name_it_equals() {
     }
 }
 
+#[tokio::test]
+async fn a_declared_brand_equal_to_no_name_is_read_as_text() {
+    let server = TestServer::start().await;
+    let declared = |d: &str| {
+        let mut l = listing("stranger", "Steel watch, sapphire glass");
+        l.declared_brand = d.into();
+        l
+    };
+    let in_field = |answer: &pb::CheckListingResponse| -> Vec<(i32, u32, u32, bool)> {
+        answer
+            .matches
+            .iter()
+            .filter(|m| m.field == pb::ListingField::DeclaredBrand as i32)
+            .map(|m| (m.evidence, m.start, m.end, m.strong))
+            .collect()
+    };
+    let exact = pb::Evidence::TextExact as i32;
+    // A name among other words: text evidence at its span in the field.
+    let answer = check(&server, Who::PlatformP, declared("Alpha Official Store")).await;
+    assert_eq!(answer.verdict, BLOCK, "{answer:?}");
+    assert_eq!(in_field(&answer), [(exact, 0, 5, true)], "{answer:?}");
+    assert_eq!(answer.matches[0].matched_term, "Alpha");
+    assert_eq!(answer.matches[0].brand, "brands/alpha");
+    // Obfuscated and misspelt, as in a title.
+    let answer = check(&server, Who::PlatformP, declared("A.l.p.h.a Store")).await;
+    assert_eq!(
+        in_field(&answer),
+        [(pb::Evidence::TextObfuscated as i32, 0, 9, true)],
+        "{answer:?}"
+    );
+    let answer = check(&server, Who::PlatformP, declared("Alpah Store")).await;
+    assert_eq!(answer.verdict, REVIEW, "{answer:?}");
+    assert_eq!(
+        in_field(&answer),
+        [(pb::Evidence::TextFuzzy as i32, 0, 5, false)],
+        "{answer:?}"
+    );
+    // After a compatibility phrase, nominative use, weak.
+    let answer = check(&server, Who::PlatformP, declared("Straps for Alpha")).await;
+    assert_eq!(answer.verdict, REVIEW, "{answer:?}");
+    assert_eq!(in_field(&answer), [(exact, 11, 16, false)], "{answer:?}");
+    // A signal term there raises the verdict as one in the title does.
+    let answer = check(&server, Who::PlatformP, declared("Alpah replica")).await;
+    assert_eq!(answer.verdict, BLOCK, "{answer:?}");
+    assert_eq!(answer.signal_terms, ["replica"]);
+    // A field equal to a name is BRAND_FIELD alone, not also text.
+    let answer = check(&server, Who::PlatformP, declared(" Alpha ")).await;
+    assert_eq!(
+        in_field(&answer),
+        [(pb::Evidence::BrandField as i32, 1, 6, true)],
+        "{answer:?}"
+    );
+    // The authorized seller's listing stays allowed; no name, nothing.
+    let mut l = declared("Alpha Official Store");
+    l.seller_account = "seller-p1".into();
+    let answer = check(&server, Who::PlatformP, l).await;
+    assert_eq!(answer.verdict, ALLOW, "{answer:?}");
+    let answer = check(&server, Who::PlatformP, declared("Alphabet Store")).await;
+    assert_eq!(
+        (answer.verdict, answer.matches.len()),
+        (ALLOW, 0),
+        "{answer:?}"
+    );
+}
+
 /// A made-up word for `i`, two letters away from every other's.
 fn made_up_name(i: usize) -> String {
     const SYLLABLES: [&str; 5] = ["ka", "ro", "mi", "tu", "se"];
