@@ -254,6 +254,10 @@ pub struct ServeArgs {
     /// rebalance.
     #[arg(long, env = "MARQUE_MAX_CONNECTION_AGE", value_parser = humantime::parse_duration)]
     pub max_connection_age: Option<Duration>,
+    /// On the API port, how long a connection closed at --max-connection-age may keep its open
+    /// calls (a Watch, an import) before it is closed and they are cut; none waits for them.
+    #[arg(long, env = "MARQUE_MAX_CONNECTION_AGE_GRACE", value_parser = humantime::parse_duration)]
+    pub max_connection_age_grace: Option<Duration>,
     /// Send an HTTP/2 PING on every client connection this often, on both ports (and probe their
     /// idle TCP connections as often), closing connections whose peer is gone; 0s sends none.
     #[arg(long, env = "MARQUE_KEEPALIVE_INTERVAL", default_value = "60s", value_parser = humantime::parse_duration)]
@@ -388,9 +392,19 @@ impl ServeArgs {
                 self.max_connection_age.unwrap_or(Duration::MAX),
                 "every connection would be closed as it opens (leave it out for no limit)",
             ),
+            (
+                "--max-connection-age-grace",
+                self.max_connection_age_grace.unwrap_or(Duration::MAX),
+                "every call open on a connection at its age would be cut (leave it out to wait for them)",
+            ),
         ] {
             anyhow::ensure!(!value.is_zero(), "{flag} must be more than 0s: {why}");
         }
+        anyhow::ensure!(
+            self.max_connection_age_grace.is_none() || self.max_connection_age.is_some(),
+            "--max-connection-age-grace needs --max-connection-age: without an age no connection is \
+             asked to close, so the grace would never begin"
+        );
         anyhow::ensure!(
             self.max_concurrent_streams > 0,
             "--max-concurrent-streams must be at least 1: no call could be made"
@@ -427,6 +441,7 @@ impl ServeArgs {
         options.migrate = !self.no_migrate;
         options.admin_listen = self.admin_listen;
         options.max_connection_age = self.max_connection_age;
+        options.max_connection_age_grace = self.max_connection_age_grace;
         options.keepalive_interval =
             (!self.keepalive_interval.is_zero()).then_some(self.keepalive_interval);
         options.keepalive_timeout = self.keepalive_timeout;
@@ -557,6 +572,17 @@ mod tests {
             serve(&["--max-connection-age", "1s"]).max_connection_age,
             Some(Duration::from_secs(1))
         );
+        let aged = ["--max-connection-age", "1s", "--max-connection-age-grace"];
+        let message = refused(&[&aged[..], &["0s"]].concat());
+        assert!(message.contains("--max-connection-age-grace"), "{message}");
+        let options = serve(&[&aged[..], &["30s"]].concat());
+        assert_eq!(
+            options.max_connection_age_grace,
+            Some(Duration::from_secs(30))
+        );
+        // Without an age, a grace would never begin: refused, not ignored.
+        let message = refused(&["--max-connection-age-grace", "30s"]);
+        assert!(message.contains("needs --max-connection-age"), "{message}");
     }
 
     #[test]

@@ -169,6 +169,14 @@ pub struct ServerOptions {
     /// rebalance across replicas, and none holds an admin port's place for
     /// ever.
     pub max_connection_age: Option<Duration>,
+    /// How long a connection asked to close at its age may keep the calls
+    /// open on it, on the API port, before it is closed and they are cut
+    /// (a `Watch`, which its client resumes from its last revision; an
+    /// import, which applies nothing and is sent again); none waits for
+    /// them to end, so a connection holding a `Watch` never rebalances.
+    /// Only with [`ServerOptions::max_connection_age`]. (The admin port's
+    /// grace is `keepalive_timeout`: see `AdminTimeouts`.)
+    pub max_connection_age_grace: Option<Duration>,
     /// Send an HTTP/2 PING on every connection this often, on the API and
     /// admin ports (and set both ports' TCP keepalive to it), so
     /// connections to peers that are gone (a crashed client, a NAT that
@@ -227,6 +235,7 @@ impl ServerOptions {
             watch_checkpoint: Duration::from_secs(15),
             admin_listen: None,
             max_connection_age: None,
+            max_connection_age_grace: None,
             keepalive_interval: Some(Duration::from_secs(60)),
             keepalive_timeout: Duration::from_secs(20),
             tls_reload_every: Duration::from_secs(30),
@@ -403,6 +412,9 @@ impl Server {
             .http2_max_pending_accept_reset_streams(Some(MAX_PENDING_ACCEPT_RESETS));
         if let Some(age) = options.max_connection_age {
             builder = builder.max_connection_age(age);
+        }
+        if let Some(grace) = options.max_connection_age_grace {
+            builder = builder.max_connection_age_grace(grace);
         }
         let _tls_watch = tls
             .clone()
@@ -707,8 +719,8 @@ struct AdminTimeouts {
     /// none is); none, never.
     max_age: Option<Duration>,
     /// How long a connection asked to close at its age has to do so before
-    /// it is dropped: `--keepalive-timeout`. The API port sets no such
-    /// bound (tonic's `max_connection_age_grace`): a call open there, a
+    /// it is dropped: `--keepalive-timeout`. The API port's is
+    /// `--max-connection-age-grace`, none by default: a call open there, a
     /// Watch, keeps its aged connection until it ends. Here every answer is
     /// immediate (a health check, a metrics page, reflection of one file),
     /// so a closing connection waits only for its client's round trip (the

@@ -977,6 +977,45 @@ async fn watch_streams_are_counted_by_how_they_end() {
     assert_eq!(count("Ok").await, ok, "and not as answered");
 }
 
+/// `--max-connection-age-grace`: a connection that reached its age and
+/// still holds a Watch (a stream that never ends by itself) is closed once
+/// the grace is over, so watchers rebalance too; the stream ends with an
+/// error its client resumes from. A new connection is served at once.
+#[tokio::test]
+async fn a_watch_on_an_aged_connection_is_cut_after_the_grace() {
+    let (age, grace) = (Duration::from_secs(1), Duration::from_secs(1));
+    let mut start = Start::fixture();
+    start.options.max_connection_age = Some(age);
+    start.options.max_connection_age_grace = Some(grace);
+    let server = start.start().await;
+    let opened = std::time::Instant::now();
+    let mut stream = watch_client(&server, Who::PlatformP)
+        .watch(pb::WatchRequest::default())
+        .await
+        .expect("watch")
+        .into_inner();
+    stream.message().await.expect("a first message");
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match stream.message().await {
+                Ok(Some(_)) => continue,
+                end => return end,
+            }
+        }
+    })
+    .await
+    .expect("the Watch ends once the grace after the age is over");
+    let cut = opened.elapsed();
+    assert!(ended.is_err(), "cut, not ended cleanly: {ended:?}");
+    assert!(cut >= age + grace * 9 / 10, "not before the grace: {cut:?}");
+    let mut again = watch_client(&server, Who::PlatformP)
+        .watch(pb::WatchRequest::default())
+        .await
+        .expect("a new connection watches")
+        .into_inner();
+    again.message().await.expect("a first message");
+}
+
 /// ListAuditEvents and GetCaller read at a revision, as every read does.
 #[tokio::test]
 async fn audit_and_caller_reads_take_min_revision() {
