@@ -410,6 +410,21 @@ pub fn check_authorization_window(from: Timestamp, until: Option<Timestamp>) -> 
     }
 }
 
+/// [`check_authorization_window`], from the start's side: for a change that
+/// set the start and kept the end, the field at fault is the one changed.
+///
+/// # Errors
+/// `valid_from 2030-01-01T00:00:00Z must be before valid_until 2029-01-01T00:00:00Z`.
+pub fn check_valid_from(from: Timestamp, until: Option<Timestamp>) -> Result<(), String> {
+    check_authorization_window(from, until).map_err(|_| {
+        format!(
+            "valid_from {} must be before valid_until {}",
+            super::rfc3339(from),
+            until.map(super::rfc3339).unwrap_or_default()
+        )
+    })
+}
+
 /// Checks a trademark's dates against each other: an expiry date must come
 /// after the registration date (it is exclusive, so never on it).
 ///

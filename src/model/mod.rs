@@ -16,7 +16,7 @@ pub use command::{
 pub use entities::{
     AliasRepeat, ApiKey, Authorization, AuthorizationStatus, Brand, BrandStatus, Logo, Member,
     MemberKind, ResourceId, Trademark, TrademarkKind, TrademarkStatus, alias_repeats,
-    check_authorization_window, check_registration_date, check_trademark_dates,
+    check_authorization_window, check_registration_date, check_trademark_dates, check_valid_from,
     parse_registration_number, unmatchable_name,
 };
 

@@ -41,6 +41,7 @@ use crate::model::{
     Brand, BrandStatus, Change, ChangeEvent, Command, Date, Logo, Member, MemberKind, NiceClass,
     Office, Region, Resource, ResourceId, Revision, Slug, Timestamp, Trademark, TrademarkPatch,
     alias_repeats, check_authorization_window, check_registration_date, check_trademark_dates,
+    check_valid_from,
 };
 
 /// Why a command cannot be applied to the current state.
@@ -738,7 +739,15 @@ impl Snapshot {
                     )));
                 }
                 let next = patch_authorization(&current, patch, revision, now);
-                check_window(&next, "authorization")?;
+                // Named on the end the change set: a new start after the
+                // kept end is the start's mistake.
+                if patch.valid_from.is_some() && patch.valid_until.is_none() {
+                    check_valid_from(next.valid_from, next.valid_until).map_err(|e| {
+                        PlanError::Invalid(vec![("authorization.valid_from".into(), e)])
+                    })?;
+                } else {
+                    check_window(&next, "authorization")?;
+                }
                 // A patch that changes nothing writes nothing, as for a
                 // brand: the etag and the update time stay.
                 let unchanged = Authorization {

@@ -2324,6 +2324,79 @@ async fn trademark_dates_out_of_order_are_named_on_the_date_the_update_changed()
     assert_eq!(revision(&server).await, before, "nothing written");
 }
 
+/// The same for an authorization's window: a new `valid_from` after the
+/// stored `valid_until` is the start's mistake, a new end before the stored
+/// start the end's.
+#[tokio::test]
+async fn an_authorization_window_out_of_order_is_named_on_the_end_the_update_changed() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    // Mid-year of `year` (years of 365.2425 days).
+    let at = |year: i64| prost_types::Timestamp {
+        seconds: (year - 1970) * 31_556_952 + 15_778_476,
+        nanos: 0,
+    };
+    let added = owner
+        .authorize_seller(authorize(pb::Authorization {
+            valid_from: Some(at(2030)),
+            valid_until: Some(at(2031)),
+            ..row("members/platform-p", "window-seller", &["CN"])
+        }))
+        .await
+        .expect("an authorization with both ends")
+        .into_inner()
+        .authorization
+        .expect("the authorization");
+    let before = revision(&server).await;
+    let update = |authorization: pb::Authorization, path: &str| pb::UpdateAuthorizationRequest {
+        authorization: Some(pb::Authorization {
+            name: added.name.clone(),
+            ..authorization
+        }),
+        update_mask: Some(prost_types::FieldMask {
+            paths: vec![path.into()],
+        }),
+        request_id: String::new(),
+    };
+    let status = owner
+        .update_authorization(update(
+            pb::Authorization {
+                valid_from: Some(at(2032)),
+                ..Default::default()
+            },
+            "valid_from",
+        ))
+        .await
+        .expect_err("a start after the stored end");
+    let violations = field_violations(&status);
+    assert_eq!(violations.len(), 1, "{violations:?}");
+    assert_eq!(violations[0].0, "authorization.valid_from");
+    assert!(
+        violations[0].1.starts_with("valid_from 2032-")
+            && violations[0].1.contains("must be before valid_until 2031-"),
+        "{violations:?}"
+    );
+    let status = owner
+        .update_authorization(update(
+            pb::Authorization {
+                valid_until: Some(at(2029)),
+                ..Default::default()
+            },
+            "valid_until",
+        ))
+        .await
+        .expect_err("an end before the stored start");
+    let violations = field_violations(&status);
+    assert_eq!(violations.len(), 1, "{violations:?}");
+    assert_eq!(violations[0].0, "authorization.valid_until");
+    assert!(
+        violations[0].1.starts_with("valid_until 2029-")
+            && violations[0].1.contains("must be after valid_from 2030-"),
+        "{violations:?}"
+    );
+    assert_eq!(revision(&server).await, before, "nothing written");
+}
+
 /// A field mask naming a path twice is a mistake in every update, named on
 /// the repeated path.
 #[tokio::test]
