@@ -366,13 +366,53 @@ fn optional_timestamp(
     value.and_then(|t| v.check(field, convert::parse_timestamp(t)))
 }
 
+/// How an authorization is given: to AuthorizeSeller, or as an import row.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Given {
+    /// AuthorizeSeller: creates one.
+    Authorize,
+    /// An import row: creates one, or replaces a live one's scope.
+    ImportRow,
+}
+
 /// Parses an authorization as given to AuthorizeSeller or an import row.
 fn authorization_spec(
     a: &pb::Authorization,
     prefix: &str,
+    given: Given,
     v: &mut Violations,
 ) -> Option<AuthorizationSpec> {
     let f = |name: &str| format!("{prefix}.{name}");
+    // Not read: an authorization is created ACTIVE, and an import row
+    // replaces a live one's scope, not its status. A status sent is refused
+    // rather than dropped, so that no owner loading suspended or revoked
+    // sellers grants them unawares.
+    let unread = |status: &pb::AuthorizationStatus| match given {
+        Given::Authorize => !matches!(
+            status,
+            pb::AuthorizationStatus::Unspecified | pb::AuthorizationStatus::Active
+        ),
+        Given::ImportRow => *status != pb::AuthorizationStatus::Unspecified,
+    };
+    let status = pb::AuthorizationStatus::try_from(a.status);
+    if status.as_ref().map_or(true, unread) {
+        let written =
+            convert::as_written(status.ok(), a.status, pb::AuthorizationStatus::as_str_name);
+        v.add(
+            f("status"),
+            match given {
+                Given::Authorize => format!(
+                    "an authorization is created AUTHORIZATION_STATUS_ACTIVE, got {written}: leave it out, \
+                     and suspend or revoke it after with UpdateAuthorization or RevokeAuthorization"
+                ),
+                Given::ImportRow => format!(
+                    "an import row sets no status, got {written}: it creates an ACTIVE authorization or \
+                     keeps the live one's status; suspend or revoke with UpdateAuthorization or \
+                     RevokeAuthorization"
+                ),
+            },
+        );
+    }
     let platform = parse_member_name(&a.platform, &f("platform"), v);
     v.require(
         &f("seller_account"),
@@ -1256,6 +1296,7 @@ impl RegistryApi {
         let spec = authorization_spec(
             &req.authorization.unwrap_or_default(),
             "authorization",
+            Given::Authorize,
             &mut v,
         );
         let (brand, spec) = v.done(brand.zip(spec))?;
@@ -1614,7 +1655,12 @@ impl RegistryApi {
                         .unwrap_or_else(|| ApiError::Invalid(vec![])));
                 }
                 let mut found = Violations::new();
-                let spec = authorization_spec(row, &format!("rows[{index}]"), &mut found);
+                let spec = authorization_spec(
+                    row,
+                    &format!("rows[{index}]"),
+                    Given::ImportRow,
+                    &mut found,
+                );
                 if let Some(spec) = &spec
                     && found.is_empty()
                 {

@@ -942,6 +942,69 @@ fn row(platform: &str, seller: &str, regions: &[&str]) -> pb::Authorization {
     }
 }
 
+/// A status sent where none is read is refused, not dropped: an owner
+/// loading suspended or revoked sellers must not grant them unawares.
+/// AuthorizeSeller creates ACTIVE (saying so is fine); an import row sets
+/// no status at all.
+#[tokio::test]
+async fn a_status_sent_where_none_is_read_is_refused() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let before = revision(&server).await;
+    let with_status = |seller: &str, status: pb::AuthorizationStatus| pb::Authorization {
+        status: status as i32,
+        ..row("members/platform-p", seller, &["CN"])
+    };
+    for status in [
+        pb::AuthorizationStatus::Suspended,
+        pb::AuthorizationStatus::Revoked,
+    ] {
+        let refused = owner
+            .authorize_seller(authorize(with_status("status-seller", status)))
+            .await
+            .expect_err("a status other than ACTIVE");
+        assert_violations(&refused, &["authorization.status"]);
+        let (_, message) = &field_violations(&refused)[0];
+        assert!(message.contains(status.as_str_name()), "{message}");
+    }
+    let refused = owner
+        .import_authorizations(tokio_stream::iter(vec![pb::ImportAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            rows: vec![
+                row("members/platform-p", "import-0", &["CN"]),
+                with_status("import-1", pb::AuthorizationStatus::Revoked),
+                with_status("import-2", pb::AuthorizationStatus::Active),
+            ],
+            request_id: String::new(),
+        }]))
+        .await
+        .expect_err("a row with a status");
+    assert_violations(&refused, &["rows[1].status"]);
+    // ACTIVE too: a row keeps a live SUSPENDED one's status, so it would
+    // not make it so.
+    let refused = owner
+        .import_authorizations(tokio_stream::iter(vec![pb::ImportAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            rows: vec![with_status("import-2", pb::AuthorizationStatus::Active)],
+            request_id: String::new(),
+        }]))
+        .await
+        .expect_err("a row with a status");
+    assert_violations(&refused, &["rows[0].status"]);
+    assert_eq!(revision(&server).await, before, "nothing written");
+    let created = owner
+        .authorize_seller(authorize(with_status(
+            "status-seller",
+            pb::AuthorizationStatus::Active,
+        )))
+        .await
+        .expect("ACTIVE, as it is created")
+        .into_inner()
+        .authorization
+        .expect("the authorization");
+    assert_eq!(created.status, pb::AuthorizationStatus::Active as i32);
+}
+
 #[tokio::test]
 async fn an_import_is_all_or_nothing() {
     let server = TestServer::start().await;
