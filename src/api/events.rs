@@ -695,9 +695,12 @@ impl AuditApi {
         };
         let limit = page_size(req.page_size, "page_size", &mut v);
         let list = format!("ListAuditEvents {}\n{}", req.brand, req.actor);
+        // The items depend on who reads: another member's token is another
+        // list's.
+        let reader = Some(caller.member.as_str());
         let tokens = self.registry.page_tokens()?;
         let start = tokens
-            .read(&req.page_token, &list, "page_token", &mut v)
+            .read(&req.page_token, &list, reader, "page_token", &mut v)
             .and_then(|token| {
                 let start = AuditStart::parse(&token);
                 if start.is_none() {
@@ -806,7 +809,7 @@ impl AuditApi {
         }
         Ok(pb::ListAuditEventsResponse {
             events: parts,
-            next_page_token: tokens.issue(&list, next.map(|start| start.to_string())),
+            next_page_token: tokens.issue(&list, reader, next.map(|start| start.to_string())),
             revision: snapshot.revision(),
         })
     }

@@ -13,7 +13,10 @@
 //! Inside, the key is followed by a tag of the list (its name, parent and
 //! filters), so that a token continues only its own list (AIP-158): one
 //! from another parent or other filters would silently skip or repeat
-//! items.
+//! items. A list whose items depend on who reads it (authorizations, the
+//! audit trail) also tags its tokens with the member they were issued to:
+//! another member's list is another list, though nothing of it would show
+//! (every page is filtered by the caller's rights).
 //!
 //! Tokens issued before tokens were sealed (hex of `after:{key}`, with or
 //! without the list tag) are still read, so a listing in progress across
@@ -65,9 +68,10 @@ impl PageTokens {
     }
 
     /// Encodes the key to continue after as an opaque token tied to
-    /// `scope` (the list and every request field that picks its items);
+    /// `scope` (the list and every request field that picks its items) and,
+    /// for a list whose items depend on who reads it, to its `reader`;
     /// empty when nothing follows.
-    pub fn issue(&self, scope: &str, after: Option<String>) -> String {
+    pub fn issue(&self, scope: &str, reader: Option<&str>, after: Option<String>) -> String {
         let Some(after) = after else {
             return String::new();
         };
@@ -75,7 +79,11 @@ impl PageTokens {
         self.random
             .fill(&mut nonce)
             .expect("the operating system's random source answers");
-        let mut sealed = format!("after:{after}\nfor:{}", scope_tag(scope)).into_bytes();
+        let mut sealed = format!("after:{after}\nfor:{}", scope_tag(scope));
+        if let Some(reader) = reader {
+            sealed = format!("{sealed}\nby:{}", scope_tag(reader));
+        }
+        let mut sealed = sealed.into_bytes();
         self.key
             .seal_in_place_append_tag(
                 Nonce::assume_unique_for_key(nonce),
@@ -93,13 +101,16 @@ impl PageTokens {
     }
 
     /// Decodes a page token into the key to continue after, checking that
-    /// it was issued for the same `scope` ([`PageTokens::issue`]); `None`
-    /// for an empty token (the first page), and a violation of `field` for
-    /// one this service did not issue or issued for another list.
+    /// it was issued for the same `scope` and `reader` ([`PageTokens::issue`]);
+    /// `None` for an empty token (the first page), and a violation of
+    /// `field` for one this service did not issue, or issued for another
+    /// list or to another member. A token issued before tokens named their
+    /// reader is read by any.
     pub fn read(
         &self,
         token: &str,
         scope: &str,
+        reader: Option<&str>,
         field: &str,
         v: &mut Violations,
     ) -> Option<String> {
@@ -125,11 +136,25 @@ impl PageTokens {
             v.add(field, NOT_ISSUED);
             return None;
         };
+        let (tag, by) = match tag.and_then(|tag| tag.split_once("\nby:")) {
+            Some((tag, by)) => (Some(tag), Some(by)),
+            None => (tag, None),
+        };
         if tag.is_some_and(|tag| tag != scope_tag(scope)) {
             v.add(
                 field,
                 "was issued for another list: a page token continues only the list it came \
                  from, with the same parent and filters",
+            );
+            return None;
+        }
+        if let (Some(by), Some(reader)) = (by, reader)
+            && by != scope_tag(reader)
+        {
+            v.add(
+                field,
+                "was issued to another member: a page token continues only the list of the \
+                 member it was issued to",
             );
             return None;
         }
@@ -144,10 +169,11 @@ impl PageTokens {
         &self,
         token: &str,
         scope: &str,
+        reader: Option<&str>,
         field: &str,
         v: &mut Violations,
     ) -> Option<ResourceId> {
-        let after = self.read(token, scope, field, v)?;
+        let after = self.read(token, scope, reader, field, v)?;
         match ResourceId::parse(&after) {
             Ok(id) => Some(id),
             Err(_) => {
@@ -193,27 +219,60 @@ mod tests {
 
     fn read(tokens: &PageTokens, token: &str, scope: &str) -> Result<Option<String>, String> {
         let mut v = Violations::new();
-        let after = tokens.read(token, scope, "page_token", &mut v);
+        let after = tokens.read(token, scope, None, "page_token", &mut v);
         v.finish().map(|()| after).map_err(|e| format!("{e:?}"))
     }
 
     #[test]
     fn a_token_reads_back_on_its_own_list_only() {
         let t = tokens(7);
-        let token = t.issue("ListBrands", Some("aurelle".into()));
+        let token = t.issue("ListBrands", None, Some("aurelle".into()));
         assert_eq!(read(&t, &token, "ListBrands"), Ok(Some("aurelle".into())));
         let other = read(&t, &token, "ListBrands archived").unwrap_err();
         assert!(other.contains("another list"), "{other}");
-        assert_eq!(t.issue("ListBrands", None), "");
+        assert_eq!(t.issue("ListBrands", None, None), "");
         assert_eq!(read(&t, "", "ListBrands"), Ok(None));
+    }
+
+    #[test]
+    fn a_token_issued_to_a_member_reads_back_for_that_member_only() {
+        let t = tokens(7);
+        let list = "ListAuthorizations brands/aurelle";
+        let token = t.issue(list, Some("shopwise"), Some("a1".into()));
+        let mut v = Violations::new();
+        let after = t.read(&token, list, Some("shopwise"), "page_token", &mut v);
+        assert_eq!((after.as_deref(), v.finish().is_ok()), (Some("a1"), true));
+        let mut v = Violations::new();
+        assert_eq!(
+            t.read(&token, list, Some("bazaar"), "page_token", &mut v),
+            None
+        );
+        let refused = format!("{:?}", v.finish().unwrap_err());
+        assert!(refused.contains("another member"), "{refused}");
+        // Still the list's own: another list is refused as such.
+        let mut v = Violations::new();
+        t.read(
+            &token,
+            "ListAuthorizations brands/vellano",
+            Some("shopwise"),
+            "page_token",
+            &mut v,
+        );
+        let refused = format!("{:?}", v.finish().unwrap_err());
+        assert!(refused.contains("another list"), "{refused}");
+        // A token issued before tokens named their reader is read by any.
+        let before = t.issue(list, None, Some("a1".into()));
+        let mut v = Violations::new();
+        let after = t.read(&before, list, Some("bazaar"), "page_token", &mut v);
+        assert_eq!((after.as_deref(), v.finish().is_ok()), (Some("a1"), true));
     }
 
     #[test]
     fn a_token_shows_nothing_of_its_key_and_differs_each_time() {
         let t = tokens(7);
         let key = "0f6c1d2e-secret-of-another-platform";
-        let first = t.issue("ListAuthorizations", Some(key.into()));
-        let second = t.issue("ListAuthorizations", Some(key.into()));
+        let first = t.issue("ListAuthorizations", None, Some(key.into()));
+        let second = t.issue("ListAuthorizations", None, Some(key.into()));
         assert_ne!(first, second, "a fresh nonce each time");
         for token in [&first, &second] {
             assert!(token.starts_with(SEALED));
@@ -231,10 +290,10 @@ mod tests {
     fn a_token_sealed_under_another_secret_or_altered_is_not_issued_here() {
         let ours = tokens(7);
         let theirs = tokens(8);
-        let token = theirs.issue("ListBrands", Some("aurelle".into()));
+        let token = theirs.issue("ListBrands", None, Some("aurelle".into()));
         let refused = read(&ours, &token, "ListBrands").unwrap_err();
         assert!(refused.contains(NOT_ISSUED), "{refused}");
-        let token = ours.issue("ListBrands", Some("aurelle".into()));
+        let token = ours.issue("ListBrands", None, Some("aurelle".into()));
         let mut raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(&token[SEALED.len()..])
             .unwrap();

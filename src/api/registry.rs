@@ -638,13 +638,13 @@ impl RegistryApi {
         let limit = page_size(req.page_size, "page_size", &mut v);
         let scope = "ListMembers";
         let tokens = self.registry.page_tokens()?;
-        let after = tokens.read(&req.page_token, scope, "page_token", &mut v);
+        let after = tokens.read(&req.page_token, scope, None, "page_token", &mut v);
         v.finish()?;
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
         let (members, next) = snapshot.list_members(after.as_deref(), limit);
         Ok(pb::ListMembersResponse {
             members: members.iter().map(|m| convert::member(m)).collect(),
-            next_page_token: tokens.issue(scope, next),
+            next_page_token: tokens.issue(scope, None, next),
             revision: snapshot.revision(),
         })
     }
@@ -694,7 +694,7 @@ impl RegistryApi {
         let limit = page_size(req.page_size, "page_size", &mut v);
         let scope = format!("ListApiKeys {}", req.parent);
         let tokens = self.registry.page_tokens()?;
-        let after = tokens.read_child(&req.page_token, &scope, "page_token", &mut v);
+        let after = tokens.read_child(&req.page_token, &scope, None, "page_token", &mut v);
         let member = v.done(member)?;
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
         if snapshot.member(member.as_str()).is_none() {
@@ -703,7 +703,7 @@ impl RegistryApi {
         let (keys, next) = snapshot.list_api_keys(&member, after.as_ref(), limit);
         Ok(pb::ListApiKeysResponse {
             api_keys: keys.iter().map(|k| convert::api_key(k)).collect(),
-            next_page_token: tokens.issue(&scope, next),
+            next_page_token: tokens.issue(&scope, None, next),
             revision: snapshot.revision(),
         })
     }
@@ -799,13 +799,13 @@ impl RegistryApi {
         let limit = page_size(req.page_size, "page_size", &mut v);
         let scope = format!("ListBrands {}", req.owner);
         let tokens = self.registry.page_tokens()?;
-        let after = tokens.read(&req.page_token, &scope, "page_token", &mut v);
+        let after = tokens.read(&req.page_token, &scope, None, "page_token", &mut v);
         v.finish()?;
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
         let (brands, next) = snapshot.list_brands(owner.as_ref(), after.as_deref(), limit);
         Ok(pb::ListBrandsResponse {
             brands: brands.iter().map(|b| convert::brand(b)).collect(),
-            next_page_token: tokens.issue(&scope, next),
+            next_page_token: tokens.issue(&scope, None, next),
             revision: snapshot.revision(),
         })
     }
@@ -1159,14 +1159,14 @@ impl RegistryApi {
         let limit = page_size(req.page_size, "page_size", &mut v);
         let scope = format!("ListTrademarks {}", req.parent);
         let tokens = self.registry.page_tokens()?;
-        let after = tokens.read_child(&req.page_token, &scope, "page_token", &mut v);
+        let after = tokens.read_child(&req.page_token, &scope, None, "page_token", &mut v);
         let brand = v.done(brand)?;
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
         Self::existing_brand(&snapshot, &brand)?;
         let (items, next) = snapshot.list_trademarks(&brand, after.as_ref(), limit);
         Ok(pb::ListTrademarksResponse {
             trademarks: items.iter().map(|t| convert::trademark(t)).collect(),
-            next_page_token: tokens.issue(&scope, next),
+            next_page_token: tokens.issue(&scope, None, next),
             revision: snapshot.revision(),
         })
     }
@@ -1271,14 +1271,14 @@ impl RegistryApi {
         let limit = page_size(req.page_size, "page_size", &mut v);
         let scope = format!("ListLogos {}", req.parent);
         let tokens = self.registry.page_tokens()?;
-        let after = tokens.read_child(&req.page_token, &scope, "page_token", &mut v);
+        let after = tokens.read_child(&req.page_token, &scope, None, "page_token", &mut v);
         let brand = v.done(brand)?;
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
         Self::existing_brand(&snapshot, &brand)?;
         let (items, next) = snapshot.list_logos(&brand, after.as_ref(), limit);
         Ok(pb::ListLogosResponse {
             logos: items.iter().map(|l| convert::logo(l)).collect(),
-            next_page_token: tokens.issue(&scope, next),
+            next_page_token: tokens.issue(&scope, None, next),
             revision: snapshot.revision(),
         })
     }
@@ -1481,7 +1481,10 @@ impl RegistryApi {
             req.parent, req.platform, req.seller_account
         );
         let tokens = self.registry.page_tokens()?;
-        let after = tokens.read_child(&req.page_token, &list, "page_token", &mut v);
+        // The items depend on who reads: another member's token is another
+        // list's.
+        let reader = Some(caller.member.as_str());
+        let after = tokens.read_child(&req.page_token, &list, reader, "page_token", &mut v);
         let brand = v.done(brand)?;
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
         let brand = Self::existing_brand(&snapshot, &brand)?;
@@ -1506,7 +1509,7 @@ impl RegistryApi {
         });
         Ok(pb::ListAuthorizationsResponse {
             authorizations: items.iter().map(|a| convert::authorization(a)).collect(),
-            next_page_token: tokens.issue(&list, next),
+            next_page_token: tokens.issue(&list, reader, next),
             revision: snapshot.revision(),
         })
     }

@@ -530,6 +530,76 @@ async fn a_platform_sees_only_its_own_authorizations() {
     assert_eq!(all.authorizations.len(), 2);
 }
 
+/// A page token continues only the list of the member it was issued to,
+/// where what a list holds depends on who reads it (authorizations, the
+/// audit trail): another member's token is INVALID_ARGUMENT, though nothing
+/// of the other list would show through it.
+#[tokio::test]
+async fn a_page_token_of_another_members_list_is_refused() {
+    let server = TestServer::start().await;
+    let list = |page_token: &str| pb::ListAuthorizationsRequest {
+        parent: "brands/alpha".into(),
+        page_size: 1,
+        page_token: page_token.into(),
+        ..Default::default()
+    };
+    let first = server
+        .registry_as(Who::OwnerA)
+        .list_authorizations(list(""))
+        .await
+        .expect("the owner's first page")
+        .into_inner();
+    assert!(!first.next_page_token.is_empty(), "{first:?}");
+    for who in [Who::Operator, Who::PlatformP] {
+        let refused = server
+            .registry_as(who)
+            .list_authorizations(list(&first.next_page_token))
+            .await
+            .expect_err("another member's token");
+        common::assert_violations(&refused, &["page_token"]);
+        assert!(refused.message().contains("another member"), "{refused:?}");
+    }
+    server
+        .registry_as(Who::OwnerA)
+        .list_authorizations(list(&first.next_page_token))
+        .await
+        .expect("the owner goes on with its own token");
+
+    let audit = |who: Who| {
+        pb::audit_service_client::AuditServiceClient::with_interceptor(
+            server.channel(),
+            server.bearer(who),
+        )
+    };
+    let events = |page_token: &str| pb::ListAuditEventsRequest {
+        brand: "brands/alpha".into(),
+        page_size: 1,
+        page_token: page_token.into(),
+        ..Default::default()
+    };
+    // A second event of the brand, so that its trail has a second page.
+    server
+        .registry_as(Who::OwnerA)
+        .authorize_seller(authorize("brands/alpha", "paging"))
+        .await
+        .expect("a write");
+    let first = audit(Who::Operator)
+        .list_audit_events(events(""))
+        .await
+        .expect("the operator's first page")
+        .into_inner();
+    assert!(!first.next_page_token.is_empty(), "{first:?}");
+    let refused = audit(Who::OwnerA)
+        .list_audit_events(events(&first.next_page_token))
+        .await
+        .expect_err("the operator's token");
+    common::assert_violations(&refused, &["page_token"]);
+    audit(Who::Operator)
+        .list_audit_events(events(&first.next_page_token))
+        .await
+        .expect("the operator goes on with its own token");
+}
+
 /// A `platform` filter that names no platform is refused as AuthorizeSeller
 /// refuses it, whether the member is no platform or no member at all (the
 /// same answer: members are private); a platform still may not name
