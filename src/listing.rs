@@ -485,64 +485,79 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
                 continue;
             }
             // HTML read as a buyer sees it (most texts have none), every
-            // span mapped back to the text as sent.
-            let rendered = detect::markup::render(body);
-            // One fold of the text for the brands and the signal terms.
-            let shown = rendered.as_ref().map_or(body, |r| r.text.as_str());
-            // A brand's name written in the text is that brand's, not a
-            // misspelling of another owner's name, where it is in scope
-            // (`Flais`, registered for these goods, is not a misspelt
-            // `Plais`); out of scope it hides nothing, so that no member
-            // takes another's misspellings out of review by registering
-            // them as names of its own.
-            let hides =
-                |brand: u32| matches!(scope(brand, &Evidence::TextExact), Some((_, Scoped::In(_))));
-            index
-                .layers()
-                .scan_text_and_signals(shown, text, signals, &hides);
-            if let Some(rendered) = &rendered {
-                for m in text.iter_mut() {
-                    let span = rendered.original_span(m.span.clone());
-                    // Markup inside a name as sent hides it from a reader
-                    // of the raw text (`Aur<b></b>elle`, `Aur&#101;lle`).
-                    if span.len() != m.span.len() && m.evidence == Evidence::TextExact {
-                        m.evidence = Evidence::TextObfuscated;
+            // span mapped back to the text as sent; and read again with the
+            // tags of names HTML does not know removed, as a browser
+            // removes them (`Aur<zz></zz>elle`), only for a text that has
+            // them: the first reading keeps them as text, so that neither
+            // way of showing the text hides a name (`<Aurelle>`).
+            for every_tag in [false, true] {
+                let rendered = if every_tag {
+                    match detect::markup::render_every_tag(body) {
+                        Some(rendered) => Some(rendered),
+                        None => break,
                     }
-                    m.span = span;
-                }
-                for span in signals.iter_mut() {
-                    *span = rendered.original_span(span.clone());
-                }
-            }
-            for term in signals.iter().filter_map(|span| body.get(span.clone())) {
-                if signal_terms.len() < MAX_SIGNAL_TERMS && !signal_terms.iter().any(|t| t == term)
-                {
-                    signal_terms.push(term.to_string());
-                }
-            }
-            // Those that may hide another scoped first, so that those
-            // hidden inside another owner's name are left out before their
-            // scopes and sellers are looked up; the few a title has on the
-            // stack.
-            let (mut few, mut many): ([Option<InScope<'_>>; 8], _) = ([None; 8], Vec::new());
-            let scoped = detect::stack_or_heap(&mut few, &mut many, text.len());
-            scope_holders(text, scoped, |m| scope(m.brand, &m.evidence));
-            hide_inside_names_in_scope(text, scoped);
-            matches.reserve(text.len());
-            for (m, s) in text.iter().zip(scoped.iter()) {
-                let Some(s) = s.unwrap_or_else(|| scope(m.brand, &m.evidence)) else {
-                    continue;
+                } else {
+                    detect::markup::render(body)
                 };
-                resolve(
-                    &mut matches,
-                    s,
-                    m.evidence,
-                    field,
-                    Term::Name(m.name),
-                    None,
-                    m.span.clone(),
-                    m.preceded_by_compatibility_phrase,
-                );
+                // One fold of the text for the brands and the signal terms.
+                let shown = rendered.as_ref().map_or(body, |r| r.text.as_str());
+                // A brand's name written in the text is that brand's, not a
+                // misspelling of another owner's name, where it is in scope
+                // (`Flais`, registered for these goods, is not a misspelt
+                // `Plais`); out of scope it hides nothing, so that no member
+                // takes another's misspellings out of review by registering
+                // them as names of its own.
+                let hides = |brand: u32| {
+                    matches!(scope(brand, &Evidence::TextExact), Some((_, Scoped::In(_))))
+                };
+                index
+                    .layers()
+                    .scan_text_and_signals(shown, text, signals, &hides);
+                if let Some(rendered) = &rendered {
+                    for m in text.iter_mut() {
+                        let span = rendered.original_span(m.span.clone());
+                        // Markup inside a name as sent hides it from a reader
+                        // of the raw text (`Aur<b></b>elle`, `Aur&#101;lle`).
+                        if span.len() != m.span.len() && m.evidence == Evidence::TextExact {
+                            m.evidence = Evidence::TextObfuscated;
+                        }
+                        m.span = span;
+                    }
+                    for span in signals.iter_mut() {
+                        *span = rendered.original_span(span.clone());
+                    }
+                }
+                for term in signals.iter().filter_map(|span| body.get(span.clone())) {
+                    if signal_terms.len() < MAX_SIGNAL_TERMS
+                        && !signal_terms.iter().any(|t| t == term)
+                    {
+                        signal_terms.push(term.to_string());
+                    }
+                }
+                // Those that may hide another scoped first, so that those
+                // hidden inside another owner's name are left out before their
+                // scopes and sellers are looked up; the few a title has on the
+                // stack.
+                let (mut few, mut many): ([Option<InScope<'_>>; 8], _) = ([None; 8], Vec::new());
+                let scoped = detect::stack_or_heap(&mut few, &mut many, text.len());
+                scope_holders(text, scoped, |m| scope(m.brand, &m.evidence));
+                hide_inside_names_in_scope(text, scoped);
+                matches.reserve(text.len());
+                for (m, s) in text.iter().zip(scoped.iter()) {
+                    let Some(s) = s.unwrap_or_else(|| scope(m.brand, &m.evidence)) else {
+                        continue;
+                    };
+                    resolve(
+                        &mut matches,
+                        s,
+                        m.evidence,
+                        field,
+                        Term::Name(m.name),
+                        None,
+                        m.span.clone(),
+                        m.preceded_by_compatibility_phrase,
+                    );
+                }
             }
         }
         index.layers().scan_logos(&listing.image_hashes, logos);

@@ -6,31 +6,43 @@
 //! raw text has the word `nbsp`. [`render`] gives the text a buyer sees,
 //! with a map back to the bytes sent, so that the scan reads the rendered
 //! text and every span it reports is still a span of the original:
-//! - a character reference (`&amp;`, `&nbsp;`, `&#101;`, `&#x65;`, ended by
-//!   `;`) is the character it names (html-escape's table of HTML's named
-//!   references);
-//! - a tag of an HTML element (`<b>`, `</span>`, `<p class="x">`, `<br/>`)
-//!   and a comment (`<!-- … -->`) draw nothing: a comment and the tag of an
-//!   element that flows inside a line (`b`, `i`, `span`, `font`, `a`…) are
-//!   removed, any other tag (`p`, `br`, `li`, `div`, `td`, `img`…) ends a
-//!   word, as a line break does. Only HTML's own element names are tags: `<Aurelle>` or
-//!   `<3` is text, so no one hides a name by wrapping it in brackets.
+//! - a character reference is the character it names, as a browser reads
+//!   it in text: `&amp;`, `&nbsp;`, `&#101;`, `&#x65;`, and without the `;`
+//!   too where a browser reads one so (`&#101lle`, and the legacy names of
+//!   WHATWG's table, `&eacute`, longest first: `&notit;` is `¬it;`); a
+//!   number naming no character (0, a surrogate, past U+10FFFF) is U+FFFD;
+//! - a tag of an HTML element (`<b>`, `</span>`, `<p class="x">`, `<br/>`,
+//!   `<span title="a>b">`: a `>` inside a quoted value is the value's) and a
+//!   comment (`<!-- … -->`) draw nothing: a comment and the tag of an
+//!   element that flows inside a line (`b`, `i`, `span`, `font`, `a`,
+//!   `ruby`…) are removed, any other tag (`p`, `br`, `li`, `div`, `td`,
+//!   `img`…) ends a word, as a line break does.
+//!
+//! A tag of a name HTML does not know (`<Aurelle>`, `<zz>`) a browser hides
+//! too, drawing its content inline, while a platform that escapes markup
+//! shows it as written. Neither reading may hide a name: [`render`] reads
+//! such tags as text (`<Aurelle> watch` shows `Aurelle`), and
+//! [`render_every_tag`], a second reading made only for a text that has
+//! them, removes them as a browser does (`Aur<zz></zz>elle` shows
+//! `Aurelle`); a listing is scanned in both.
 //!
 //! Most texts have neither `<` nor `&`; those that have them but no markup
 //! are read as sent, without a copy.
 
-use std::ops::Range;
+use std::{collections::HashMap, ops::Range, sync::LazyLock};
 
 /// Elements whose tags flow inside a line: removed, joining what is on
-/// either side (`Aur<b>elle</b>`). Lower case.
+/// either side (`Aur<b>elle</b>`). Lower case, in order (searched by
+/// halves).
 const INLINE: &[&str] = &[
-    "a", "abbr", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn", "em", "font", "i",
-    "ins", "kbd", "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup",
-    "time", "tt", "u", "var", "wbr",
+    "a", "abbr", "acronym", "b", "bdi", "bdo", "big", "blink", "cite", "code", "data", "del",
+    "dfn", "em", "font", "i", "ins", "kbd", "mark", "math", "nobr", "q", "rb", "rp", "rt", "rtc",
+    "ruby", "s", "samp", "slot", "small", "span", "strike", "strong", "sub", "sup", "svg",
+    "template", "time", "tt", "u", "var", "wbr",
 ];
 
 /// Other elements whose tags end a word (a line, a paragraph, a cell, an
-/// image): replaced by a space. Lower case.
+/// image): replaced by a space. Lower case, in order.
 const BREAKING: &[&str] = &[
     "address",
     "article",
@@ -86,9 +98,19 @@ const BREAKING: &[&str] = &[
 ];
 
 /// The longest tag read, in bytes (attributes included), and the longest
-/// character reference (`&CounterClockwiseContourIntegral;` is 33).
+/// named character reference (`&CounterClockwiseContourIntegral;` is 33).
 const TAG_MAX: usize = 1024;
 const REFERENCE_MAX: usize = 40;
+
+/// HTML's named character references (WHATWG's table, from the `entities`
+/// crate) by their text, `&name;` and, for the legacy names, `&name`: what
+/// each draws.
+static NAMED: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| {
+    entities::ENTITIES
+        .iter()
+        .map(|e| (e.entity, e.characters))
+        .collect()
+});
 
 /// A text as a buyer sees it, and where each of its bytes came from.
 #[derive(Debug, Default)]
@@ -133,28 +155,112 @@ enum Markup {
     Text(String, usize),
 }
 
-/// The markup at byte `at` of `text`, if any. `unclosed` is where a
-/// comment was found to have no end: none after it has one either (a text
-/// of many `<!--` is searched once, not once each).
-fn markup_at(text: &str, at: usize, unclosed: &mut usize) -> Option<Markup> {
-    let rest = &text[at..];
-    if rest.starts_with("&") {
-        let end = rest.as_bytes()[..rest.len().min(REFERENCE_MAX)]
-            .iter()
-            .position(|&b| b == b';')?;
-        let reference = &rest[..=end];
-        // A name or a number, nothing else (`AT&T; …` is text).
-        if !reference[1..end]
+/// What is at a `<` or a `&` of a text ([`markup_at`]).
+enum Found {
+    /// Markup, and whether only the reading of every tag reads it
+    /// ([`render_every_tag`]).
+    Markup(Markup, bool),
+    /// No markup: a tag that does not end within [`TAG_MAX`] bytes. A
+    /// browser reads all that follows as the tag's, up to a `>` outside
+    /// quotes, so no tag begins before this byte: the text up to it is read
+    /// as sent, and searched once, not once from each `<` in it.
+    Unended(usize),
+}
+
+/// The character reference at the start of `rest` (a `&`), as a browser
+/// reads one in text: what it draws and its length; `None` for text.
+fn reference(rest: &str) -> Option<(String, usize)> {
+    let bytes = rest.as_bytes();
+    if let Some(number) = rest.strip_prefix("&#") {
+        let (hex, digits) = match number.strip_prefix(['x', 'X']) {
+            Some(digits) => (true, digits),
+            None => (false, number),
+        };
+        let count = digits
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'#')
-            || end < 2
-        {
+            .take_while(|b| {
+                if hex {
+                    b.is_ascii_hexdigit()
+                } else {
+                    b.is_ascii_digit()
+                }
+            })
+            .count();
+        if count == 0 {
             return None;
         }
-        return match html_escape::decode_html_entities(reference) {
-            std::borrow::Cow::Owned(named) => Some(Markup::Text(named, at + end + 1)),
-            std::borrow::Cow::Borrowed(_) => None,
-        };
+        let radix = if hex { 16 } else { 10 };
+        // Saturating: past U+10FFFF every number names no character.
+        let value = digits[..count].bytes().fold(0u32, |value, b| {
+            let digit = char::from(b).to_digit(radix).unwrap_or(0);
+            value
+                .saturating_mul(radix)
+                .saturating_add(digit)
+                .min(0x11_0000)
+        });
+        let mut len = 2 + usize::from(hex) + count;
+        if bytes.get(len) == Some(&b';') {
+            len += 1;
+        }
+        // 0, a surrogate or past U+10FFFF: the replacement character.
+        let c = char::from_u32(value)
+            .filter(|&c| c != '\0')
+            .unwrap_or(char::REPLACEMENT_CHARACTER);
+        return Some((c.to_string(), len));
+    }
+    // A name: the longest of the table's that the text begins with.
+    let name = 1 + bytes[1..]
+        .iter()
+        .take(REFERENCE_MAX)
+        .take_while(|b| b.is_ascii_alphanumeric())
+        .count();
+    let candidate = if bytes.get(name) == Some(&b';') {
+        &rest[..=name]
+    } else {
+        &rest[..name]
+    };
+    (2..=candidate.len()).rev().find_map(|len| {
+        NAMED
+            .get(&candidate[..len])
+            .map(|drawn| (drawn.to_string(), len))
+    })
+}
+
+/// Where the tag whose name ends at byte `from` of `rest` ends (its `>`),
+/// as a browser reads it: a `>` inside a quoted attribute value is the
+/// value's (`<span title="a>b">`). `None` without one within [`TAG_MAX`].
+fn tag_end(rest: &[u8], from: usize) -> Option<usize> {
+    let window = &rest[..rest.len().min(TAG_MAX)];
+    let mut after_equals = false;
+    let mut i = from;
+    while i < window.len() {
+        let b = window[i];
+        match b {
+            b'>' => return Some(i),
+            // A quoted value: to its closing quote, which a tag without one
+            // within the window never reaches.
+            b'"' | b'\'' if after_equals => {
+                i += 1 + memchr::memchr(b, &window[i + 1..])?;
+                after_equals = false;
+            }
+            b'=' => after_equals = true,
+            b' ' | b'\t' | b'\n' | b'\r' | 0x0c => {}
+            _ => after_equals = false,
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The markup at byte `at` of `text` (a `<` or a `&`), if any
+/// ([`Found`]). `every_tag` asks for [`render_every_tag`]'s reading. `unclosed` is
+/// where a comment was found to have no end: none after it has one either
+/// (a text of many `<!--` is searched once, not once each).
+fn markup_at(text: &str, at: usize, unclosed: &mut usize, every_tag: bool) -> Option<Found> {
+    let rest = &text[at..];
+    if rest.starts_with('&') {
+        let (drawn, len) = reference(rest)?;
+        return Some(Found::Markup(Markup::Text(drawn, at + len), false));
     }
     if let Some(comment) = rest.strip_prefix("<!--") {
         if at >= *unclosed {
@@ -164,52 +270,111 @@ fn markup_at(text: &str, at: usize, unclosed: &mut usize) -> Option<Markup> {
             *unclosed = at;
             return None;
         };
-        return Some(Markup::Nothing(at + 4 + end + 3));
+        return Some(Found::Markup(Markup::Nothing(at + 4 + end + 3), false));
     }
     let bytes = rest.as_bytes();
-    let end = 1 + bytes[1..bytes.len().min(TAG_MAX)]
+    let closing = usize::from(bytes.get(1) == Some(&b'/'));
+    let name_len = bytes[1 + closing..]
         .iter()
-        .position(|&b| b == b'>' || b == b'<')
-        .filter(|&e| bytes[1 + e] == b'>')?;
-    let inner = &rest[1..end];
-    let inner = inner.strip_prefix('/').unwrap_or(inner);
-    let name_len = inner
-        .bytes()
-        .position(|b| !b.is_ascii_alphanumeric())
-        .unwrap_or(inner.len());
-    let (name, after) = inner.split_at(name_len);
-    // The name ends at the tag's end, a space before attributes, or `/>`.
-    if name.is_empty()
-        || !(after.is_empty() || after.starts_with([' ', '\t', '\n', '\r', '/']))
-        || (after.starts_with('/') && after != "/")
-    {
-        return None;
+        .take(TAG_MAX)
+        .take_while(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0c | b'/' | b'>'))
+        .count();
+    let name = &rest[1 + closing..1 + closing + name_len];
+    let unended = Some(Found::Unended(at + bytes.len().min(TAG_MAX)));
+    if name.bytes().next().is_some_and(|b| b.is_ascii_alphabetic()) {
+        let Some(end) = tag_end(bytes, 1 + closing + name_len) else {
+            return unended;
+        };
+        let after = &rest[1 + closing + name_len..end];
+        // HTML's own element, written as one: its name, then the tag's end,
+        // a space before attributes, or `/>`.
+        let element = (after.is_empty()
+            || after.starts_with([' ', '\t', '\n', '\r', '\x0c'])
+            || after == "/")
+            && name.bytes().all(|b| b.is_ascii_alphanumeric());
+        // Lower case on the stack: no element's name is longer.
+        let mut lower = [0u8; 16];
+        if element && name.len() <= lower.len() {
+            let lower = &mut lower[..name.len()];
+            lower.copy_from_slice(name.as_bytes());
+            lower.make_ascii_lowercase();
+            let known = |list: &[&str]| list.binary_search_by(|e| e.as_bytes().cmp(lower)).is_ok();
+            if known(INLINE) {
+                return Some(Found::Markup(Markup::Nothing(at + end + 1), false));
+            }
+            if known(BREAKING) {
+                return Some(Found::Markup(Markup::Break(at + end + 1), false));
+            }
+        }
+        // A tag of a name HTML does not know: a browser draws its content
+        // inline.
+        return every_tag.then_some(Found::Markup(Markup::Nothing(at + end + 1), true));
     }
-    let name = name.to_ascii_lowercase();
-    if INLINE.contains(&name.as_str()) {
-        Some(Markup::Nothing(at + end + 1))
-    } else if BREAKING.contains(&name.as_str()) {
-        Some(Markup::Break(at + end + 1))
-    } else {
-        None
+    // `<!…>`, `<?…>`, `</…>` not naming an element: a browser reads them as
+    // comments.
+    let bogus = bytes.get(1).is_some_and(|&b| b == b'!' || b == b'?') || closing == 1;
+    if every_tag && bogus {
+        let Some(end) = memchr::memchr(b'>', &bytes[..bytes.len().min(TAG_MAX)]) else {
+            return unended;
+        };
+        return Some(Found::Markup(Markup::Nothing(at + end + 1), true));
     }
+    None
 }
 
 /// `text` as a buyer sees it, where it has markup ([`Rendered`]); `None`
-/// where it has none (most texts), to be read as sent.
+/// where it has none (most texts), to be read as sent. Tags of names HTML
+/// does not know are text here ([`render_every_tag`] reads them as tags).
 #[must_use]
 pub fn render(text: &str) -> Option<Rendered> {
+    render_with(text, false).0
+}
+
+/// `text` as a browser shows it with every tag read as one, even of a name
+/// HTML does not know (`Aur<zz></zz>elle` shows `Aurelle`), and bogus
+/// comments (`<!x>`, `<?x>`) removed; `None` where that reads no tag
+/// [`render`] does not (most texts), so that only a text with such tags
+/// needs a second scan.
+#[must_use]
+pub fn render_every_tag(text: &str) -> Option<Rendered> {
+    memchr::memchr(b'<', text.as_bytes())?;
+    match render_with(text, true) {
+        (rendered, true) => rendered,
+        (_, false) => None,
+    }
+}
+
+/// [`render`], or with `every_tag` [`render_every_tag`]'s reading, and
+/// whether that read a tag `render` does not.
+fn render_with(text: &str, every_tag: bool) -> (Option<Rendered>, bool) {
     let bytes = text.as_bytes();
     let mut out: Option<Rendered> = None;
+    let mut unknown = false;
     // Bytes of `text` copied up to here.
     let mut copied = 0;
     let mut from = 0;
     let mut unclosed = usize::MAX;
+    // No tag begins past the last `>`: a text of many `<` and none after
+    // is not searched for an end from each (looked up at the first `<`).
+    let last_end = std::cell::OnceCell::new();
     while let Some(at) = memchr::memchr2(b'<', b'&', &bytes[from..]).map(|p| from + p) {
         from = at + 1;
-        let Some(markup) = markup_at(text, at, &mut unclosed) else {
+        if bytes[at] == b'<'
+            && last_end
+                .get_or_init(|| memchr::memrchr(b'>', bytes))
+                .is_none_or(|end| end < at)
+        {
             continue;
+        }
+        let (markup, only_every_tag) = match markup_at(text, at, &mut unclosed, every_tag) {
+            None => continue,
+            Some(Found::Unended(end)) => {
+                from = end;
+                continue;
+            }
+            Some(Found::Markup(markup, only_every_tag)) => (markup, only_every_tag),
         };
+        unknown |= only_every_tag;
         let rendered = out.get_or_insert_with(|| Rendered {
             text: String::with_capacity(text.len()),
             origin: Vec::with_capacity(text.len()),
@@ -238,12 +403,14 @@ pub fn render(text: &str) -> Option<Rendered> {
         copied = end;
         from = end;
     }
-    let mut rendered = out?;
+    let Some(mut rendered) = out else {
+        return (None, unknown);
+    };
     rendered.text.push_str(&text[copied..]);
     rendered
         .origin
         .extend((copied..text.len()).map(|i| (offset(i), offset(i + 1))));
-    Some(rendered)
+    (Some(rendered), unknown)
 }
 
 /// A byte offset of a listing's text (bounded far below 4 GiB).
@@ -258,8 +425,8 @@ mod tests {
     use super::*;
 
     proptest! {
-        /// Any text renders without a panic, and every span of the
-        /// rendered text on its character boundaries maps to one on the
+        /// Any text renders without a panic, both ways, and every span of
+        /// the rendered text on its character boundaries maps to one on the
         /// original's, in order.
         #[test]
         fn spans_map_to_character_boundaries(
@@ -270,6 +437,12 @@ mod tests {
                     Just("&amp;".to_owned()),
                     Just("&#233;".to_owned()),
                     Just("<!--x-->".to_owned()),
+                    Just("&#101".to_owned()),
+                    Just("&eacute".to_owned()),
+                    Just("<zz>".to_owned()),
+                    Just("<span title=\"<x>\">".to_owned()),
+                    Just("<!x>".to_owned()),
+                    Just("\"".to_owned()),
                     Just("<".to_owned()),
                     Just("&".to_owned()),
                     "\\PC{0,4}",
@@ -279,19 +452,18 @@ mod tests {
             cuts in proptest::collection::vec(any::<prop::sample::Index>(), 2),
         ) {
             let text = parts.concat();
-            let Some(rendered) = render(&text) else {
-                return Ok(());
-            };
-            let bounds: Vec<usize> = rendered
-                .text
-                .char_indices()
-                .map(|(i, _)| i)
-                .chain([rendered.text.len()])
-                .collect();
-            let (a, b) = (cuts[0].get(&bounds), cuts[1].get(&bounds));
-            let span = rendered.original_span(*a.min(b)..*a.max(b));
-            prop_assert!(span.start <= span.end && span.end <= text.len());
-            prop_assert!(text.is_char_boundary(span.start) && text.is_char_boundary(span.end));
+            for rendered in [render(&text), render_every_tag(&text)].into_iter().flatten() {
+                let bounds: Vec<usize> = rendered
+                    .text
+                    .char_indices()
+                    .map(|(i, _)| i)
+                    .chain([rendered.text.len()])
+                    .collect();
+                let (a, b) = (cuts[0].get(&bounds), cuts[1].get(&bounds));
+                let span = rendered.original_span(*a.min(b)..*a.max(b));
+                prop_assert!(span.start <= span.end && span.end <= text.len());
+                prop_assert!(text.is_char_boundary(span.start) && text.is_char_boundary(span.end));
+            }
         }
     }
 
@@ -311,6 +483,80 @@ mod tests {
         assert_eq!(shown("Aure<br/>lle Aure<br />lle"), "Aure lle Aure lle");
         assert_eq!(shown("Aur<!-- x -->elle"), "Aurelle");
         assert_eq!(shown("<<b>Lumo"), "<Lumo");
+    }
+
+    /// References as a browser reads them in text: without their `;`
+    /// where it reads one so, the longest legacy name first, and numbers
+    /// naming no character as U+FFFD.
+    #[test]
+    fn references_are_read_as_a_browser_reads_them() {
+        assert_eq!(shown("Aur&#101lle Aur&#xe9lle"), "Aurelle Aurélle");
+        assert_eq!(shown("Aur&eacutelle Aur&Eacute;lle"), "Aurélle AurÉlle");
+        assert_eq!(shown("&notit; &notin; &amp &nbsp"), "¬it; ∉ & \u{a0}");
+        assert_eq!(shown("Aur&#00000000000000000000000101;lle"), "Aurelle");
+        for number in ["&#xD800;", "&#x110000;", "&#0;", "&#99999999999999999999;"] {
+            assert_eq!(
+                shown(&format!("Aur{number}elle")),
+                "Aur\u{fffd}elle",
+                "{number}"
+            );
+        }
+        let text = "Aur&eacutelle";
+        let r = render(text).expect("a reference");
+        let at = r.text.find('é').expect("drawn");
+        assert_eq!(&text[r.original_span(at..at + 'é'.len_utf8())], "&eacute");
+    }
+
+    /// A `>` inside a quoted attribute value is the value's; tags of HTML's
+    /// older inline elements are tags.
+    #[test]
+    fn tags_end_where_a_browser_ends_them() {
+        assert_eq!(shown("Aur<span title=\"<x>\"></span>elle"), "Aurelle");
+        assert_eq!(shown("Aur<b class='x>y'></b>elle"), "Aurelle");
+        for tag in ["ruby", "nobr", "blink", "svg", "rt"] {
+            assert_eq!(
+                shown(&format!("Aur<{tag}></{tag}>elle")),
+                "Aurelle",
+                "{tag}"
+            );
+        }
+    }
+
+    /// Tags of names HTML does not know are text in the first reading and
+    /// tags in the second, which is made only where there are such tags.
+    #[test]
+    fn unknown_tags_are_read_both_ways() {
+        let every = |text: &str| render_every_tag(text).map(|r| r.text);
+        assert_eq!(render("Aur<zz></zz>elle").map(|r| r.text), None);
+        assert_eq!(every("Aur<zz></zz>elle").as_deref(), Some("Aurelle"));
+        assert_eq!(
+            every("Aur<x-y a=\">\"></x-y>elle").as_deref(),
+            Some("Aurelle")
+        );
+        assert_eq!(every("<Aurelle> watch").as_deref(), Some(" watch"));
+        assert_eq!(
+            every("Aur<!x>elle Aur<?php ?>elle Aur</ >elle").as_deref(),
+            Some("Aurelle Aurelle Aurelle")
+        );
+        assert_eq!(
+            every("Aur<b>el</b>le &amp; <b/x>").as_deref(),
+            Some("Aurelle & ")
+        );
+        // Nothing a first reading does not read: no second one.
+        for text in ["Aur<b></b>elle", "plain", "a < b", "size <10cm"] {
+            assert_eq!(every(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn element_lists_are_in_order_and_short() {
+        for list in [INLINE, BREAKING] {
+            assert!(list.windows(2).all(|w| w[0] < w[1]), "{list:?}");
+            assert!(
+                list.iter()
+                    .all(|e| e.len() <= 16 && *e == e.to_ascii_lowercase())
+            );
+        }
     }
 
     #[test]

@@ -1438,6 +1438,16 @@ async fn html_in_a_description_is_read_as_rendered() {
     for (description, shown) in [
         ("<p>Brand: Al<b></b>pha</p>", "Al<b></b>pha"),
         ("Brand: Al&#112;ha.", "Al&#112;ha"),
+        // As a browser reads them: a reference without its `;`, a tag of
+        // an older element, a `>` inside a quoted value, a tag of a name
+        // HTML does not know (a browser hides it, drawing what follows).
+        ("Brand: Al&#112ha.", "Al&#112ha"),
+        ("Brand: Al<ruby></ruby>pha.", "Al<ruby></ruby>pha"),
+        (
+            r#"Brand: Al<span title="<x>"></span>pha."#,
+            r#"Al<span title="<x>"></span>pha"#,
+        ),
+        ("Brand: Al<zz></zz>pha.", "Al<zz></zz>pha"),
     ] {
         let hidden = check(&server, Who::PlatformP, with(description)).await;
         assert_eq!(hidden.verdict, BLOCK, "{description}: {hidden:?}");
