@@ -441,15 +441,20 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
             logos,
         } = &mut scratch;
         declared.clear();
-        if !listing.declared_brand.trim().is_empty() {
-            index
-                .layers()
-                .declared_brands(&listing.declared_brand, declared);
-            // The field without the spaces around it (` Aurelle `).
+        let field = listing.declared_brand.as_str();
+        if !field.trim().is_empty() {
+            // As rendered: `<b>Aurelle</b>` and `Aur&#101;lle` declare it.
+            let rendered = detect::markup::render(field);
+            let shown = rendered.as_ref().map_or(field, |r| r.text.as_str());
+            index.layers().declared_brands(shown, declared);
+            // The name without the spaces (or markup) around it
+            // (` Aurelle `), in the field as sent.
             let declared_span = {
-                let field = &listing.declared_brand;
-                let start = field.len() - field.trim_start().len();
-                start..field.trim_end().len()
+                let start = shown.len() - shown.trim_start().len();
+                let span = start..shown.trim_end().len();
+                rendered
+                    .as_ref()
+                    .map_or(span.clone(), |r| r.original_span(span))
             };
             for &(brand, name) in declared.iter() {
                 let Some(scoped) = scope(brand, &Evidence::BrandField) else {
@@ -467,17 +472,16 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
                 );
             }
         }
-        // A declared brand that is no name but names one among other
-        // words (`Aurelle Official Store`, `Aurelle Watches`) is read as
-        // text, as the title is: sellers fill the field so, and equality
-        // alone would let any such field through.
-        let declared_text = if declared.is_empty() {
-            listing.declared_brand.as_str()
-        } else {
-            ""
-        };
+        // The declared brand is read as text too, as the title is: a name
+        // among other words (`Aurelle Official Store`, `Aurelle Watches`)
+        // is found there, as is one inside another brand's name the field
+        // equals (`Vellano Bag`, registered by another member out of
+        // scope), which, as in a title, hides it only where its brand is
+        // in scope. Sellers fill the field so, and equality alone would let
+        // any such field through. The brands the field equals are
+        // BRAND_FIELD matches already, and not also text ones.
         for (field, body) in [
-            (Field::DeclaredBrand, declared_text),
+            (Field::DeclaredBrand, listing.declared_brand.as_str()),
             (Field::Title, listing.title.as_str()),
             (Field::Description, listing.description.as_str()),
         ] {
@@ -544,6 +548,10 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
                 hide_inside_names_in_scope(text, scoped);
                 matches.reserve(text.len());
                 for (m, s) in text.iter().zip(scoped.iter()) {
+                    if field == Field::DeclaredBrand && declared.iter().any(|&(b, _)| b == m.brand)
+                    {
+                        continue;
+                    }
                     let Some(s) = s.unwrap_or_else(|| scope(m.brand, &m.evidence)) else {
                         continue;
                     };

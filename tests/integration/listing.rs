@@ -608,8 +608,13 @@ async fn a_declared_brand_answers_with_the_name_it_equals() {
     }
 }
 
+/// The declared brand is read as text too, as the title is: a name among
+/// other words is a match in that field with text evidence; a field equal
+/// to a name is BRAND_FIELD (as rendered: `<b>Alpha</b>`), and not also
+/// text, and another member's name it equals hides the names inside it
+/// only where that brand is in scope.
 #[tokio::test]
-async fn a_declared_brand_equal_to_no_name_is_read_as_text() {
+async fn a_declared_brand_is_read_as_text_too() {
     let server = TestServer::start().await;
     let declared = |d: &str| {
         let mut l = listing("stranger", "Steel watch, sapphire glass");
@@ -653,11 +658,30 @@ async fn a_declared_brand_equal_to_no_name_is_read_as_text() {
     let answer = check(&server, Who::PlatformP, declared("Alpah replica")).await;
     assert_eq!(answer.verdict, BLOCK, "{answer:?}");
     assert_eq!(answer.signal_terms, ["replica"]);
-    // A field equal to a name is BRAND_FIELD alone, not also text.
-    let answer = check(&server, Who::PlatformP, declared(" Alpha ")).await;
-    assert_eq!(
-        in_field(&answer),
-        [(pb::Evidence::BrandField as i32, 1, 6, true)],
+    // A field equal to a name is BRAND_FIELD alone, not also text; as
+    // rendered, its span the name's in the field as sent.
+    for (field, span) in [(" Alpha ", 1..6), ("<b>Alpha</b>&nbsp;", 3..8)] {
+        let answer = check(&server, Who::PlatformP, declared(field)).await;
+        assert_eq!(
+            in_field(&answer),
+            [(pb::Evidence::BrandField as i32, span.start, span.end, true)],
+            "{field}: {answer:?}"
+        );
+    }
+    // Another member registers a name around Alpha's, with no trademark:
+    // a field equal to it still shows Alpha.
+    server
+        .registry_as(Who::OwnerB)
+        .create_brand(common::brand_named("alpha-store", "Alpha Store"))
+        .await
+        .expect("a brand named around another's");
+    let answer = check(&server, Who::PlatformP, declared("Alpha Store")).await;
+    assert_eq!(answer.verdict, BLOCK, "{answer:?}");
+    assert!(
+        answer.matches.iter().any(|m| m.brand == "brands/alpha"
+            && m.evidence == exact
+            && m.field == pb::ListingField::DeclaredBrand as i32
+            && (m.start, m.end) == (0, 5)),
         "{answer:?}"
     );
     // The authorized seller's listing stays allowed; no name, nothing.
