@@ -316,6 +316,57 @@ impl TopTwo {
     }
 }
 
+/// Leaves out, among `matches[from..]` (one field's, from both readings of
+/// its markup), each misspelling of a brand that a stronger match of the
+/// same brand covers in part: one reading found `Aur</x>elle` misspelt
+/// (the tag as text), the other the name itself (the tag removed), and a
+/// match is fuzzy only where none stronger is (DESIGN.md). Only for a field
+/// read twice, which is rare.
+fn drop_fuzzy_beside_stronger(matches: &mut Vec<Match>, from: usize) {
+    let fuzzy = |m: &Match| matches!(m.evidence, Evidence::TextFuzzy { .. });
+    let field = &matches[from..];
+    // The spans of each brand's stronger matches, by start, with the
+    // farthest end of those up to each: a stuffed text's thousands of
+    // matches are not compared pairwise.
+    let mut stronger: hashbrown::HashMap<*const Brand, (Vec<Range<usize>>, Vec<usize>)> =
+        hashbrown::HashMap::new();
+    for m in field.iter().filter(|m| !fuzzy(m)) {
+        stronger
+            .entry(Arc::as_ptr(&m.brand))
+            .or_default()
+            .0
+            .push(m.span.clone());
+    }
+    for (spans, reach) in stronger.values_mut() {
+        spans.sort_by_key(|span| span.start);
+        *reach = spans
+            .iter()
+            .scan(0, |far, span| {
+                *far = span.end.max(*far);
+                Some(*far)
+            })
+            .collect();
+    }
+    let covered: Vec<bool> = field
+        .iter()
+        .map(|m| {
+            fuzzy(m)
+                && stronger
+                    .get(&Arc::as_ptr(&m.brand))
+                    .is_some_and(|(spans, reach)| {
+                        let before = spans.partition_point(|span| span.start < m.span.end);
+                        before > 0 && reach[before - 1] > m.span.start
+                    })
+        })
+        .collect();
+    let mut at = 0;
+    matches.retain(|_| {
+        let keep = at < from || !covered[at - from];
+        at += 1;
+        keep
+    });
+}
+
 /// Keeps one match of each brand per field, evidence kind and strength:
 /// the closest (a fuzzy match at distance 1 over one at 2, a logo nearer
 /// than another), the first of those. A name written a thousand times is
@@ -480,6 +531,9 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
         // in scope. Sellers fill the field so, and equality alone would let
         // any such field through. The brands the field equals are
         // BRAND_FIELD matches already, and not also text ones.
+        // Whether the field was read a second time, its markup as a
+        // browser reads every tag.
+        let mut read_twice = false;
         for (field, body) in [
             (Field::DeclaredBrand, listing.declared_brand.as_str()),
             (Field::Title, listing.title.as_str()),
@@ -494,10 +548,14 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
             // removes them (`Aur<zz></zz>elle`), only for a text that has
             // them: the first reading keeps them as text, so that neither
             // way of showing the text hides a name (`<Aurelle>`).
+            let field_start = matches.len();
             for every_tag in [false, true] {
                 let rendered = if every_tag {
                     match detect::markup::render_every_tag(body) {
-                        Some(rendered) => Some(rendered),
+                        Some(rendered) => {
+                            read_twice = true;
+                            Some(rendered)
+                        }
                         None => break,
                     }
                 } else {
@@ -566,6 +624,9 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
                         m.preceded_by_compatibility_phrase,
                     );
                 }
+            }
+            if std::mem::take(&mut read_twice) {
+                drop_fuzzy_beside_stronger(&mut matches, field_start);
             }
         }
         index.layers().scan_logos(&listing.image_hashes, logos);

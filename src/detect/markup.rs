@@ -10,10 +10,12 @@
 //!   it in text: `&amp;`, `&nbsp;`, `&#101;`, `&#x65;`, and without the `;`
 //!   too where a browser reads one so (`&#101lle`, and the legacy names of
 //!   WHATWG's table, `&eacute`, longest first: `&notit;` is `¬it;`); a
-//!   number naming no character (0, a surrogate, past U+10FFFF) is U+FFFD;
+//!   number naming no character (0, a surrogate, past U+10FFFF) is U+FFFD,
+//!   and 128 to 159 are Windows-1252's characters (`&#128;` is `€`);
 //! - a tag of an HTML element (`<b>`, `</span>`, `<p class="x">`, `<br/>`,
-//!   `<span title="a>b">`: a `>` inside a quoted value is the value's) and a
-//!   comment (`<!-- … -->`) draw nothing: a comment and the tag of an
+//!   `<span title="a>b">`: a `>` inside a quoted value is the value's, and
+//!   a tag is as long as it is) and a comment (`<!-- … -->`, `<!-- … --!>`,
+//!   `<!-->`) draw nothing: a comment and the tag of an
 //!   element that flows inside a line (`b`, `i`, `span`, `font`, `a`,
 //!   `ruby`…) are removed, any other tag (`p`, `br`, `li`, `div`, `td`,
 //!   `img`…) ends a word, as a line break does.
@@ -24,7 +26,10 @@
 //! such tags as text (`<Aurelle> watch` shows `Aurelle`), and
 //! [`render_every_tag`], a second reading made only for a text that has
 //! them, removes them as a browser does (`Aur<zz></zz>elle` shows
-//! `Aurelle`); a listing is scanned in both.
+//! `Aurelle`); a listing is scanned in both. The same goes for content a
+//! browser does not show ([`HIDDEN`]: `script`, `style`, `template`…): the
+//! first reading keeps it, as a platform that strips tags shows it, the
+//! second removes it (`Aur<script>x</script>elle` shows `Aurelle`).
 //!
 //! Most texts have neither `<` nor `&`; those that have them but no markup
 //! are read as sent, without a copy.
@@ -97,10 +102,18 @@ const BREAKING: &[&str] = &[
     "video",
 ];
 
-/// The longest tag read, in bytes (attributes included), and the longest
-/// named character reference (`&CounterClockwiseContourIntegral;` is 33).
-const TAG_MAX: usize = 1024;
+/// The longest named character reference
+/// (`&CounterClockwiseContourIntegral;` is 33).
 const REFERENCE_MAX: usize = 40;
+
+/// Elements whose content a browser does not show (raw text, inert or
+/// hidden by default), lower case, in order: in the reading of every tag
+/// ([`render_every_tag`]) an element of these is removed whole, to its end
+/// tag (`Aur<script>x</script>elle` shows `Aurelle`); the first reading
+/// keeps its content, as a platform that strips tags shows it.
+const HIDDEN: &[&str] = &[
+    "iframe", "noembed", "noframes", "noscript", "rp", "script", "style", "template", "title",
+];
 
 /// HTML's named character references (WHATWG's table, from the `entities`
 /// crate) by their text, `&name;` and, for the legacy names, `&name`: what
@@ -160,11 +173,11 @@ enum Found {
     /// Markup, and whether only the reading of every tag reads it
     /// ([`render_every_tag`]).
     Markup(Markup, bool),
-    /// No markup: a tag that does not end within [`TAG_MAX`] bytes. A
-    /// browser reads all that follows as the tag's, up to a `>` outside
-    /// quotes, so no tag begins before this byte: the text up to it is read
-    /// as sent, and searched once, not once from each `<` in it.
-    Unended(usize),
+    /// No markup up to this byte: a tag read as text whole (of a name HTML
+    /// does not know, in the first reading), or one that never ends (a
+    /// browser reads all that follows as the tag's). Either is searched
+    /// once, not once from each `<` in it.
+    TextUntil(usize),
 }
 
 /// The character reference at the start of `rest` (a `&`), as a browser
@@ -202,11 +215,20 @@ fn reference(rest: &str) -> Option<(String, usize)> {
         if bytes.get(len) == Some(&b';') {
             len += 1;
         }
-        // 0, a surrogate or past U+10FFFF: the replacement character.
-        let c = char::from_u32(value)
-            .filter(|&c| c != '\0')
-            .unwrap_or(char::REPLACEMENT_CHARACTER);
-        return Some((c.to_string(), len));
+        // 0, a surrogate or past U+10FFFF: the replacement character; 128
+        // to 159, Windows-1252's characters (`&#128;` is `€`), as WHATWG
+        // reads them.
+        let drawn = match u8::try_from(value) {
+            Ok(byte @ 0x80..=0x9f) => encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(&[byte])
+                .0
+                .into_owned(),
+            _ => char::from_u32(value)
+                .filter(|&c| c != '\0')
+                .unwrap_or(char::REPLACEMENT_CHARACTER)
+                .to_string(),
+        };
+        return Some((drawn, len));
     }
     // A name: the longest of the table's that the text begins with.
     let name = 1 + bytes[1..]
@@ -228,9 +250,9 @@ fn reference(rest: &str) -> Option<(String, usize)> {
 
 /// Where the tag whose name ends at byte `from` of `rest` ends (its `>`),
 /// as a browser reads it: a `>` inside a quoted attribute value is the
-/// value's (`<span title="a>b">`). `None` without one within [`TAG_MAX`].
+/// value's (`<span title="a>b">`). `None` without one.
 fn tag_end(rest: &[u8], from: usize) -> Option<usize> {
-    let window = &rest[..rest.len().min(TAG_MAX)];
+    let window = rest;
     let mut after_equals = false;
     let mut i = from;
     while i < window.len() {
@@ -266,24 +288,34 @@ fn markup_at(text: &str, at: usize, unclosed: &mut usize, every_tag: bool) -> Op
         if at >= *unclosed {
             return None;
         }
-        let Some(end) = comment.find("-->") else {
+        // `<!-->` and `<!--->` are empty comments; a comment ends at the
+        // first `-->` or `--!>`.
+        let end = if comment.starts_with('>') {
+            Some(1)
+        } else if comment.starts_with("->") {
+            Some(2)
+        } else {
+            let ends = [("-->", 3), ("--!>", 4)];
+            ends.iter()
+                .filter_map(|&(end, len)| comment.find(end).map(|at| at + len))
+                .min()
+        };
+        let Some(end) = end else {
             *unclosed = at;
             return None;
         };
-        return Some(Found::Markup(Markup::Nothing(at + 4 + end + 3), false));
+        return Some(Found::Markup(Markup::Nothing(at + 4 + end), false));
     }
     let bytes = rest.as_bytes();
     let closing = usize::from(bytes.get(1) == Some(&b'/'));
-    let name_len = bytes[1 + closing..]
-        .iter()
-        .take(TAG_MAX)
-        .take_while(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0c | b'/' | b'>'))
-        .count();
-    let name = &rest[1 + closing..1 + closing + name_len];
-    let unended = Some(Found::Unended(at + bytes.len().min(TAG_MAX)));
-    if name.bytes().next().is_some_and(|b| b.is_ascii_alphabetic()) {
+    if bytes.get(1 + closing).is_some_and(u8::is_ascii_alphabetic) {
+        let name_len = bytes[1 + closing..]
+            .iter()
+            .take_while(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0c | b'/' | b'>'))
+            .count();
+        let name = &rest[1 + closing..1 + closing + name_len];
         let Some(end) = tag_end(bytes, 1 + closing + name_len) else {
-            return unended;
+            return Some(Found::TextUntil(text.len()));
         };
         let after = &rest[1 + closing + name_len..end];
         // HTML's own element, written as one: its name, then the tag's end,
@@ -299,6 +331,13 @@ fn markup_at(text: &str, at: usize, unclosed: &mut usize, every_tag: bool) -> Op
             lower.copy_from_slice(name.as_bytes());
             lower.make_ascii_lowercase();
             let known = |list: &[&str]| list.binary_search_by(|e| e.as_bytes().cmp(lower)).is_ok();
+            if every_tag && closing == 0 && known(HIDDEN) {
+                // Removed to its end tag; without one, to the text's end,
+                // as a browser hides all that follows.
+                let content = &text[at + end + 1..];
+                let close = end_tag(content, lower).map_or(text.len(), |e| at + end + 1 + e);
+                return Some(Found::Markup(Markup::Nothing(close), true));
+            }
             if known(INLINE) {
                 return Some(Found::Markup(Markup::Nothing(at + end + 1), false));
             }
@@ -307,17 +346,41 @@ fn markup_at(text: &str, at: usize, unclosed: &mut usize, every_tag: bool) -> Op
             }
         }
         // A tag of a name HTML does not know: a browser draws its content
-        // inline.
-        return every_tag.then_some(Found::Markup(Markup::Nothing(at + end + 1), true));
+        // inline; the first reading keeps the whole tag as text.
+        return Some(if every_tag {
+            Found::Markup(Markup::Nothing(at + end + 1), true)
+        } else {
+            Found::TextUntil(at + end + 1)
+        });
     }
     // `<!…>`, `<?…>`, `</…>` not naming an element: a browser reads them as
     // comments.
     let bogus = bytes.get(1).is_some_and(|&b| b == b'!' || b == b'?') || closing == 1;
     if every_tag && bogus {
-        let Some(end) = memchr::memchr(b'>', &bytes[..bytes.len().min(TAG_MAX)]) else {
-            return unended;
+        let Some(end) = memchr::memchr(b'>', bytes) else {
+            return Some(Found::TextUntil(text.len()));
         };
         return Some(Found::Markup(Markup::Nothing(at + end + 1), true));
+    }
+    None
+}
+
+/// Where the end tag of element `name` (lower case) ends in `content`, the
+/// text after its start tag (`</script>`, in any case, with or without
+/// spaces or attributes before its `>`): the byte after its `>`.
+fn end_tag(content: &str, name: &[u8]) -> Option<usize> {
+    let bytes = content.as_bytes();
+    let mut from = 0;
+    while let Some(at) = memchr::memmem::find(&bytes[from..], b"</").map(|p| from + p) {
+        let after = &bytes[at + 2..];
+        let named = after.len() >= name.len() && after[..name.len()].eq_ignore_ascii_case(name);
+        let ended = after
+            .get(name.len())
+            .is_none_or(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0c | b'/' | b'>'));
+        if named && ended {
+            return tag_end(bytes, at + 2 + name.len()).map(|end| end + 1);
+        }
+        from = at + 2;
     }
     None
 }
@@ -368,7 +431,7 @@ fn render_with(text: &str, every_tag: bool) -> (Option<Rendered>, bool) {
         }
         let (markup, only_every_tag) = match markup_at(text, at, &mut unclosed, every_tag) {
             None => continue,
-            Some(Found::Unended(end)) => {
+            Some(Found::TextUntil(end)) => {
                 from = end;
                 continue;
             }
@@ -494,6 +557,7 @@ mod tests {
         assert_eq!(shown("Aur&eacutelle Aur&Eacute;lle"), "Aurélle AurÉlle");
         assert_eq!(shown("&notit; &notin; &amp &nbsp"), "¬it; ∉ & \u{a0}");
         assert_eq!(shown("Aur&#00000000000000000000000101;lle"), "Aurelle");
+        assert_eq!(shown("Aur&#128;lle Aur&#x96;lle"), "Aur€lle Aur–lle");
         for number in ["&#xD800;", "&#x110000;", "&#0;", "&#99999999999999999999;"] {
             assert_eq!(
                 shown(&format!("Aur{number}elle")),
@@ -580,8 +644,45 @@ mod tests {
     fn many_unclosed_comments_and_tags_are_text() {
         let text = "<!--<b".repeat(10_000);
         assert!(render(&text).is_none());
-        let rendered = render(&format!("{text}<b>x")).expect("a tag at the end");
-        assert_eq!(rendered.text, format!("{text}x"));
+        assert!(render_every_tag(&text).is_none());
+        // A browser reads all from the first `<b` to the one `>` as one tag
+        // (a name may hold `<` and `!`) of a name it does not know: text in
+        // the first reading, removed in the second.
+        let ended = format!("{text}<b>x");
+        assert!(render(&ended).is_none());
+        let every = render_every_tag(&ended).expect("one unknown tag");
+        assert_eq!(every.text, "<!--x");
+        // Tags after a tag without an end are its own, as a browser reads
+        // them: read as sent.
+        assert!(render("Aur<b title=\"x>elle <b>y</b>").is_none());
+        // A tag is as long as it is: no limit on its length.
+        let long = format!("Aur<b title=\"{}\">elle", "x".repeat(5000));
+        assert_eq!(shown(&long), "Aurelle");
+    }
+
+    #[test]
+    fn comments_end_where_a_browser_ends_them() {
+        assert_eq!(shown("<!-->Aurelle<!---->"), "Aurelle");
+        assert_eq!(shown("<!--->Aurelle"), "Aurelle");
+        assert_eq!(shown("<!-- a --!>Aurelle<!-- b -->"), "Aurelle");
+        assert_eq!(shown("Aur<!--x--!>elle"), "Aurelle");
+    }
+
+    #[test]
+    fn content_a_browser_hides_is_removed_in_the_second_reading() {
+        let every = |text: &str| render_every_tag(text).map(|r| r.text);
+        assert_eq!(shown("Aur<template>x</template>elle"), "Aurxelle");
+        for (text, seen) in [
+            ("Aur<template>x</template>elle", "Aurelle"),
+            ("Aur<SCRIPT>var a='</b>';</SCRIPT >elle", "Aurelle"),
+            ("<style>p{}</style>Aurelle", "Aurelle"),
+            ("<title>case for</title> Aurelle", " Aurelle"),
+            ("<noscript>x", ""),
+        ] {
+            assert_eq!(every(text).as_deref(), Some(seen), "{text}");
+        }
+        // A closing tag alone hides nothing.
+        assert_eq!(every("Aur</script>elle").as_deref(), Some("Aurelle"));
     }
 
     #[test]

@@ -1472,6 +1472,10 @@ async fn html_in_a_description_is_read_as_rendered() {
             r#"Al<span title="<x>"></span>pha"#,
         ),
         ("Brand: Al<zz></zz>pha.", "Al<zz></zz>pha"),
+        // What a browser hides: a script's text, a comment a browser ends
+        // at `--!>`; a tag as long as it likes.
+        ("Brand: Al<script>x</script>pha.", "Al<script>x</script>pha"),
+        ("Brand: Al<!--x--!>pha.", "Al<!--x--!>pha"),
     ] {
         let hidden = check(&server, Who::PlatformP, with(description)).await;
         assert_eq!(hidden.verdict, BLOCK, "{description}: {hidden:?}");
@@ -1500,6 +1504,40 @@ async fn html_in_a_description_is_read_as_rendered() {
         strap.matches[0].reason,
         pb::MatchReason::NominativeUse as i32
     );
+    let long = format!("Brand: Al<b title=\"{}\">pha.", "x".repeat(3000));
+    let hidden = check(&server, Who::PlatformP, with(&long)).await;
+    assert_eq!(hidden.verdict, BLOCK, "{hidden:?}");
+    // Read both ways, a tag of an unknown name shows the name misspelt as
+    // text (`Aur x elle`) and whole as a browser shows it: the name alone is
+    // reported, a misspelling only where nothing stronger is.
+    server
+        .registry_as(Who::OwnerA)
+        .create_brand(common::brand_named("aurelle", "Aurelle"))
+        .await
+        .expect("a brand");
+    let written = cn_class_14_trademark(&server, Who::OwnerA, "aurelle", "AURELLE").await;
+    let both = check_at(
+        &server,
+        Who::PlatformP,
+        with("Brand: Aur</x>elle."),
+        written,
+    )
+    .await;
+    assert_eq!(both.verdict, BLOCK, "{both:?}");
+    assert!(
+        both.matches
+            .iter()
+            .all(|m| m.evidence == pb::Evidence::TextObfuscated as i32),
+        "{both:?}"
+    );
+    // A compatibility phrase a browser hides makes no mention weak alone.
+    let hidden_phrase = check(
+        &server,
+        Who::PlatformP,
+        with("<template>case for</template> Alpha steel watch"),
+    )
+    .await;
+    assert_eq!(hidden_phrase.verdict, BLOCK, "{hidden_phrase:?}");
     // Brackets around a name are no tag: it is found as written.
     let bracketed = check(&server, Who::PlatformP, with("<Alpha> watch")).await;
     assert_eq!(bracketed.verdict, BLOCK);
