@@ -531,9 +531,6 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
         // in scope. Sellers fill the field so, and equality alone would let
         // any such field through. The brands the field equals are
         // BRAND_FIELD matches already, and not also text ones.
-        // Whether the field was read a second time, its markup as a
-        // browser reads every tag.
-        let mut read_twice = false;
         for (field, body) in [
             (Field::DeclaredBrand, listing.declared_brand.as_str()),
             (Field::Title, listing.title.as_str()),
@@ -543,12 +540,15 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
                 continue;
             }
             // HTML read as a buyer sees it (most texts have none), every
-            // span mapped back to the text as sent; and read again with the
-            // tags of names HTML does not know removed, as a browser
-            // removes them (`Aur<zz></zz>elle`), only for a text that has
-            // them: the first reading keeps them as text, so that neither
-            // way of showing the text hides a name (`<Aurelle>`).
+            // span mapped back to the text as sent; and read again, only
+            // for a text that has tags of names HTML does not know or
+            // content a browser does not show, with those removed as a
+            // browser removes them (`Aur<zz></zz>elle`,
+            // `Aur<script>x</script>elle`): the first reading keeps them as
+            // text, so that neither way of showing the text hides a name
+            // (`<Aurelle>`).
             let field_start = matches.len();
+            let mut read_twice = false;
             for every_tag in [false, true] {
                 let rendered = if every_tag {
                     match detect::markup::render_every_tag(body) {
@@ -625,7 +625,7 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
                     );
                 }
             }
-            if std::mem::take(&mut read_twice) {
+            if read_twice {
                 drop_fuzzy_beside_stronger(&mut matches, field_start);
             }
         }

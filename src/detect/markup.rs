@@ -252,17 +252,16 @@ fn reference(rest: &str) -> Option<(String, usize)> {
 /// as a browser reads it: a `>` inside a quoted attribute value is the
 /// value's (`<span title="a>b">`). `None` without one.
 fn tag_end(rest: &[u8], from: usize) -> Option<usize> {
-    let window = rest;
     let mut after_equals = false;
     let mut i = from;
-    while i < window.len() {
-        let b = window[i];
+    while i < rest.len() {
+        let b = rest[i];
         match b {
             b'>' => return Some(i),
-            // A quoted value: to its closing quote, which a tag without one
-            // within the window never reaches.
+            // A quoted value: to its closing quote; without one, the tag
+            // never ends.
             b'"' | b'\'' if after_equals => {
-                i += 1 + memchr::memchr(b, &window[i + 1..])?;
+                i += 1 + memchr::memchr(b, &rest[i + 1..])?;
                 after_equals = false;
             }
             b'=' => after_equals = true,
