@@ -1406,8 +1406,8 @@ fn exact_chars(s: &str, out: &mut String) {
 }
 
 /// Whether `c` may mask a letter between two words (`Aur*lle`, `Aur#lle`,
-/// `Aur•lle`, `Lys?tte`), also in the full-width and small forms NFKC reads
-/// as `*`, `_`, `#` or `?` (`Aur＊lle`, `Aur﹡lle`). Not a hyphen, a dot or
+/// `Aur•lle`, `Lys?tte`, `Aur\u{fffd}lle`), also in the full-width and small
+/// forms NFKC reads as `*`, `_`, `#` or `?` (`Aur＊lle`, `Aur﹡lle`). Not a hyphen, a dot or
 /// a middle dot, which join words (`T-shirt`, `蒙克·莱尔`). The fold's table
 /// notes which characters are.
 pub(crate) fn is_mask(c: char) -> bool {
@@ -1440,6 +1440,9 @@ pub(crate) fn is_mask(c: char) -> bool {
             | '◆'
             | '◇'
             | '♦'
+            // The replacement character a bad byte or a reference naming
+            // no character shows (`Aur&#xD800;lle`).
+            | '\u{fffd}'
     )
 }
 

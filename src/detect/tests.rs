@@ -1194,6 +1194,8 @@ fn a_letter_masked_between_two_words_is_a_misspelling() {
         ("V＿llano tote", 1, "V＿llano"),
         ("Aur﹡lle watch", 2, "Aur﹡lle"),
         ("Aur＊＊lle watch", 2, "Aur＊＊lle"),
+        // The replacement character, as a bad byte or `&#xD800;` shows.
+        ("Aur\u{fffd}lle watch", 2, "Aur\u{fffd}lle"),
     ] {
         assert_eq!(kinds(text), [(brand, fuzzy, shown.to_string())], "{text}");
     }
