@@ -27,9 +27,10 @@
 //! [`render_every_tag`], a second reading made only for a text that has
 //! them, removes them as a browser does (`Aur<zz></zz>elle` shows
 //! `Aurelle`); a listing is scanned in both. The same goes for content a
-//! browser does not show ([`HIDDEN`]: `script`, `style`, `template`…): the
-//! first reading keeps it, as a platform that strips tags shows it, the
-//! second removes it (`Aur<script>x</script>elle` shows `Aurelle`).
+//! browser does not show ([`HIDDEN`]: `script`, `style`, `template`…; and
+//! an element whose `hidden` or `style` attribute hides it): the first
+//! reading keeps it, as a platform that strips tags shows it, the second
+//! removes it (`Aur<script>x</script>elle` shows `Aurelle`).
 //!
 //! Most texts have neither `<` nor `&`; those that have them but no markup
 //! are read as sent, without a copy.
@@ -337,6 +338,14 @@ fn markup_at(text: &str, at: usize, unclosed: &mut usize, every_tag: bool) -> Op
                 let close = end_tag(content, lower).map_or(text.len(), |e| at + end + 1 + e);
                 return Some(Found::Markup(Markup::Nothing(close), true));
             }
+            if every_tag && closing == 0 && !known(VOID) && hides_content(after.as_bytes()) {
+                // `<span hidden>`, `<div style="display:none">`: removed to
+                // the end tag that closes it; without one, to the text's
+                // end, as a browser hides all that follows.
+                let content = &text[at + end + 1..];
+                let close = closing_tag(content, lower).map_or(text.len(), |e| at + end + 1 + e);
+                return Some(Found::Markup(Markup::Nothing(close), true));
+            }
             if known(INLINE) {
                 return Some(Found::Markup(Markup::Nothing(at + end + 1), false));
             }
@@ -360,6 +369,105 @@ fn markup_at(text: &str, at: usize, unclosed: &mut usize, every_tag: bool) -> Op
             return Some(Found::TextUntil(text.len()));
         };
         return Some(Found::Markup(Markup::Nothing(at + end + 1), true));
+    }
+    None
+}
+
+/// Elements without content (void): lower case, in order.
+const VOID: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr",
+];
+
+/// Whether a start tag's attributes (`attributes`, between its name and its
+/// `>`) hide its content from a buyer: `hidden`, or a `style` with
+/// `display:none` or `visibility:hidden`.
+fn hides_content(attributes: &[u8]) -> bool {
+    let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0c);
+    let mut i = 0;
+    while i < attributes.len() {
+        if space(&attributes[i]) || attributes[i] == b'/' {
+            i += 1;
+            continue;
+        }
+        let name_end = i + attributes[i..]
+            .iter()
+            .take_while(|b| !space(b) && !matches!(b, b'=' | b'/'))
+            .count()
+            .max(1);
+        let name = &attributes[i..name_end];
+        i = name_end;
+        while attributes.get(i).is_some_and(space) {
+            i += 1;
+        }
+        let mut value: &[u8] = &[];
+        if attributes.get(i) == Some(&b'=') {
+            i += 1;
+            while attributes.get(i).is_some_and(space) {
+                i += 1;
+            }
+            let (start, stop) = match attributes.get(i) {
+                Some(&q @ (b'"' | b'\'')) => {
+                    let len =
+                        memchr::memchr(q, &attributes[i + 1..]).unwrap_or(attributes.len() - i - 1);
+                    (i + 1, i + 1 + len)
+                }
+                _ => (
+                    i,
+                    i + attributes[i..].iter().take_while(|b| !space(b)).count(),
+                ),
+            };
+            value = &attributes[start..stop];
+            i = stop + 1;
+        }
+        if name.eq_ignore_ascii_case(b"hidden") {
+            return true;
+        }
+        if name.eq_ignore_ascii_case(b"style") {
+            let style: Vec<u8> = value
+                .iter()
+                .filter(|b| !space(b))
+                .map(u8::to_ascii_lowercase)
+                .collect();
+            let has = |needle: &[u8]| memchr::memmem::find(&style, needle).is_some();
+            if has(b"display:none") || has(b"visibility:hidden") {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Where the end tag closing element `name` (lower case) ends in
+/// `content`, the text after its start tag, counting the same element's
+/// start and end tags inside (`<span hidden><span>x</span>y</span>`): the
+/// byte after its `>`.
+fn closing_tag(content: &str, name: &[u8]) -> Option<usize> {
+    let bytes = content.as_bytes();
+    let named_at = |at: usize| {
+        let after = &bytes[at..];
+        after.len() >= name.len()
+            && after[..name.len()].eq_ignore_ascii_case(name)
+            && after
+                .get(name.len())
+                .is_none_or(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0c | b'/' | b'>'))
+    };
+    let mut depth = 0usize;
+    let mut from = 0;
+    while let Some(at) = memchr::memchr(b'<', &bytes[from..]).map(|p| from + p) {
+        from = at + 1;
+        if bytes.get(at + 1) == Some(&b'/') && named_at(at + 2) {
+            let end = tag_end(bytes, at + 2 + name.len())?;
+            if depth == 0 {
+                return Some(end + 1);
+            }
+            depth -= 1;
+            from = end + 1;
+        } else if named_at(at + 1) {
+            let end = tag_end(bytes, at + 1 + name.len())?;
+            depth += 1;
+            from = end + 1;
+        }
     }
     None
 }
@@ -504,6 +612,9 @@ mod tests {
                     Just("<zz>".to_owned()),
                     Just("<span title=\"<x>\">".to_owned()),
                     Just("<!x>".to_owned()),
+                    Just("<span hidden>".to_owned()),
+                    Just("</span>".to_owned()),
+                    Just("<script>".to_owned()),
                     Just("\"".to_owned()),
                     Just("<".to_owned()),
                     Just("&".to_owned()),
@@ -682,6 +793,35 @@ mod tests {
         }
         // A closing tag alone hides nothing.
         assert_eq!(every("Aur</script>elle").as_deref(), Some("Aurelle"));
+    }
+
+    #[test]
+    fn elements_hidden_by_their_attributes_are_removed_in_the_second_reading() {
+        let every = |text: &str| render_every_tag(text).map(|r| r.text);
+        for (text, seen) in [
+            ("Aur<span hidden>x</span>elle", "Aurelle"),
+            ("Aur<SPAN HIDDEN=\"\">x</SPAN>elle", "Aurelle"),
+            (
+                "<div style=\"color: red; display : none\">case for</div>Aurelle",
+                "Aurelle",
+            ),
+            ("<b style='visibility:hidden'>x</b>Aurelle", "Aurelle"),
+            ("<span hidden><span>x</span>y</span>Aurelle", "Aurelle"),
+            ("Aurelle<span hidden>x", "Aurelle"),
+        ] {
+            assert_eq!(every(text).as_deref(), Some(seen), "{text}");
+        }
+        // Not hidden: a value that says so, a void element's own tag.
+        assert_eq!(
+            every("<span title=\"hidden\">Aur</span>elle<zz>").as_deref(),
+            Some("Aurelle")
+        );
+        assert_eq!(
+            every("<img hidden src=x>Aurelle<zz>").as_deref(),
+            Some(" Aurelle")
+        );
+        // The first reading keeps the content.
+        assert_eq!(shown("Aur<span hidden>x</span>elle"), "Aurxelle");
     }
 
     #[test]

@@ -1476,6 +1476,10 @@ async fn html_in_a_description_is_read_as_rendered() {
         // at `--!>`; a tag as long as it likes.
         ("Brand: Al<script>x</script>pha.", "Al<script>x</script>pha"),
         ("Brand: Al<!--x--!>pha.", "Al<!--x--!>pha"),
+        (
+            r#"Brand: Al<span style="display:none">x</span>pha."#,
+            r#"Al<span style="display:none">x</span>pha"#,
+        ),
     ] {
         let hidden = check(&server, Who::PlatformP, with(description)).await;
         assert_eq!(hidden.verdict, BLOCK, "{description}: {hidden:?}");
