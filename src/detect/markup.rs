@@ -331,20 +331,20 @@ fn markup_at(text: &str, at: usize, unclosed: &mut usize, every_tag: bool) -> Op
             lower.copy_from_slice(name.as_bytes());
             lower.make_ascii_lowercase();
             let known = |list: &[&str]| list.binary_search_by(|e| e.as_bytes().cmp(lower)).is_ok();
-            if every_tag && closing == 0 && known(HIDDEN) {
-                // Removed to its end tag; without one, to the text's end,
-                // as a browser hides all that follows.
-                let content = &text[at + end + 1..];
-                let close = end_tag(content, lower).map_or(text.len(), |e| at + end + 1 + e);
-                return Some(Found::Markup(Markup::Nothing(close), true));
-            }
-            if every_tag && closing == 0 && !known(VOID) && hides_content(after.as_bytes()) {
-                // `<span hidden>`, `<div style="display:none">`: removed to
-                // the end tag that closes it; without one, to the text's
-                // end, as a browser hides all that follows.
-                let content = &text[at + end + 1..];
-                let close = closing_tag(content, lower).map_or(text.len(), |e| at + end + 1 + e);
-                return Some(Found::Markup(Markup::Nothing(close), true));
+            // Content a browser does not show: a raw-text or inert element
+            // (`script`, `template`…), or one its attributes hide (`<span
+            // hidden>`, `style="display:none"`). Removed to the end tag
+            // that closes it (for the latter counting the same element
+            // inside; raw text nests nothing); without one, to the text's
+            // end, as a browser hides all that follows.
+            if every_tag && closing == 0 {
+                let raw = known(HIDDEN);
+                if raw || (!known(VOID) && hides_content(after.as_bytes())) {
+                    let content = &text[at + end + 1..];
+                    let close =
+                        end_tag(content, lower, !raw).map_or(text.len(), |e| at + end + 1 + e);
+                    return Some(Found::Markup(Markup::Nothing(close), true));
+                }
             }
             if known(INLINE) {
                 return Some(Found::Markup(Markup::Nothing(at + end + 1), false));
@@ -439,10 +439,11 @@ fn hides_content(attributes: &[u8]) -> bool {
 }
 
 /// Where the end tag closing element `name` (lower case) ends in
-/// `content`, the text after its start tag, counting the same element's
-/// start and end tags inside (`<span hidden><span>x</span>y</span>`): the
-/// byte after its `>`.
-fn closing_tag(content: &str, name: &[u8]) -> Option<usize> {
+/// `content`, the text after its start tag (`</script>`, in any case, with
+/// or without spaces or attributes before its `>`): the byte after its
+/// `>`. With `nested`, the same element's start and end tags inside are
+/// counted (`<span hidden><span>x</span>y</span>`).
+fn end_tag(content: &str, name: &[u8], nested: bool) -> Option<usize> {
     let bytes = content.as_bytes();
     let named_at = |at: usize| {
         let after = &bytes[at..];
@@ -463,31 +464,11 @@ fn closing_tag(content: &str, name: &[u8]) -> Option<usize> {
             }
             depth -= 1;
             from = end + 1;
-        } else if named_at(at + 1) {
+        } else if nested && named_at(at + 1) {
             let end = tag_end(bytes, at + 1 + name.len())?;
             depth += 1;
             from = end + 1;
         }
-    }
-    None
-}
-
-/// Where the end tag of element `name` (lower case) ends in `content`, the
-/// text after its start tag (`</script>`, in any case, with or without
-/// spaces or attributes before its `>`): the byte after its `>`.
-fn end_tag(content: &str, name: &[u8]) -> Option<usize> {
-    let bytes = content.as_bytes();
-    let mut from = 0;
-    while let Some(at) = memchr::memmem::find(&bytes[from..], b"</").map(|p| from + p) {
-        let after = &bytes[at + 2..];
-        let named = after.len() >= name.len() && after[..name.len()].eq_ignore_ascii_case(name);
-        let ended = after
-            .get(name.len())
-            .is_none_or(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0c | b'/' | b'>'));
-        if named && ended {
-            return tag_end(bytes, at + 2 + name.len()).map(|end| end + 1);
-        }
-        from = at + 2;
     }
     None
 }
