@@ -30,7 +30,11 @@
 //! browser does not show ([`HIDDEN`]: `script`, `style`, `template`…; and
 //! an element whose `hidden` or `style` attribute hides it): the first
 //! reading keeps it, as a platform that strips tags shows it, the second
-//! removes it (`Aur<script>x</script>elle` shows `Aurelle`).
+//! removes it (`Aur<script>x</script>elle` shows `Aurelle`). Text in an
+//! element's attributes that a buyer, a screen reader or a search engine
+//! reads ([`SHOWN`]: an image's `alt`, a `title`) is words of its own in
+//! the first reading (`<img alt="Aurelle">`), and the tag draws nothing in
+//! the second (`Aur<b title="x">elle` shows `Aurelle`).
 //!
 //! Most texts have neither `<` nor `&`; those that have them but no markup
 //! are read as sent, without a copy.
@@ -167,6 +171,11 @@ enum Markup {
     Break(usize),
     /// A character reference: what it names.
     Text(String, usize),
+    /// An element's tag with attributes whose text a buyer or a search
+    /// engine reads ([`SHOWN`]: `alt`, `title`…), in the first reading:
+    /// their values, each a word or more of its own; the tag's
+    /// attributes are the bytes of `.0`.
+    Shown(Range<usize>, usize),
 }
 
 /// What is at a `<` or a `&` of a text ([`markup_at`]).
@@ -346,11 +355,21 @@ fn markup_at(text: &str, at: usize, unclosed: &mut usize, every_tag: bool) -> Op
                     return Some(Found::Markup(Markup::Nothing(close), true));
                 }
             }
-            if known(INLINE) {
-                return Some(Found::Markup(Markup::Nothing(at + end + 1), false));
-            }
-            if known(BREAKING) {
-                return Some(Found::Markup(Markup::Break(at + end + 1), false));
+            let inline = known(INLINE);
+            if inline || known(BREAKING) {
+                // Text in its attributes (`<img alt="…">`): the first
+                // reading's, and only the second reads the tag as drawing
+                // nothing (`Aur<b title="x">elle` shows `Aurelle`).
+                let shown = closing == 0 && shows_text(after.as_bytes());
+                let tag_end = at + end + 1;
+                return Some(if shown && !every_tag {
+                    let attributes = at + 1 + name_len;
+                    Found::Markup(Markup::Shown(attributes..at + end, tag_end), false)
+                } else if inline {
+                    Found::Markup(Markup::Nothing(tag_end), shown)
+                } else {
+                    Found::Markup(Markup::Break(tag_end), shown)
+                });
             }
         }
         // A tag of a name HTML does not know: a browser draws its content
@@ -379,16 +398,18 @@ const VOID: &[&str] = &[
     "track", "wbr",
 ];
 
-/// Whether a start tag's attributes (`attributes`, between its name and its
-/// `>`) hide its content from a buyer: `hidden`, or a `style` with
-/// `display:none` or `visibility:hidden`.
-fn hides_content(attributes: &[u8]) -> bool {
+/// A start tag's attributes (`attributes`: its bytes between its name and
+/// its `>`), as a browser reads them: each one's name and its value's
+/// range in `attributes` (empty without a value; quotes not included).
+fn attributes(attributes: &[u8]) -> impl Iterator<Item = (&[u8], Range<usize>)> {
     let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0c);
     let mut i = 0;
-    while i < attributes.len() {
-        if space(&attributes[i]) || attributes[i] == b'/' {
+    std::iter::from_fn(move || {
+        while attributes.get(i).is_some_and(|b| space(b) || *b == b'/') {
             i += 1;
-            continue;
+        }
+        if i >= attributes.len() {
+            return None;
         }
         let name_end = i + attributes[i..]
             .iter()
@@ -400,7 +421,7 @@ fn hides_content(attributes: &[u8]) -> bool {
         while attributes.get(i).is_some_and(space) {
             i += 1;
         }
-        let mut value: &[u8] = &[];
+        let mut value = i..i;
         if attributes.get(i) == Some(&b'=') {
             i += 1;
             while attributes.get(i).is_some_and(space) {
@@ -417,25 +438,70 @@ fn hides_content(attributes: &[u8]) -> bool {
                     i + attributes[i..].iter().take_while(|b| !space(b)).count(),
                 ),
             };
-            value = &attributes[start..stop];
+            value = start..stop;
             i = stop + 1;
         }
+        Some((name, value))
+    })
+}
+
+/// Whether a start tag's attributes (`attributes`, between its name and its
+/// `>`) hide its content from a buyer: `hidden`, or a `style` with
+/// `display:none`, `visibility:hidden`, `font-size:0` or `opacity:0`.
+fn hides_content(attributes: &[u8]) -> bool {
+    self::attributes(attributes).any(|(name, value)| {
         if name.eq_ignore_ascii_case(b"hidden") {
             return true;
         }
-        if name.eq_ignore_ascii_case(b"style") {
-            let style: Vec<u8> = value
-                .iter()
-                .filter(|b| !space(b))
-                .map(u8::to_ascii_lowercase)
-                .collect();
-            let has = |needle: &[u8]| memchr::memmem::find(&style, needle).is_some();
-            if has(b"display:none") || has(b"visibility:hidden") {
-                return true;
-            }
+        if !name.eq_ignore_ascii_case(b"style") {
+            return false;
         }
-    }
-    false
+        let style: Vec<u8> = attributes[value]
+            .iter()
+            .filter(|b| !b.is_ascii_whitespace())
+            .map(u8::to_ascii_lowercase)
+            .collect();
+        let has = |needle: &[u8]| memchr::memmem::find(&style, needle).is_some();
+        // A zero not followed by more of a number (`font-size:0.9em` shows).
+        let zero = |property: &[u8]| {
+            memchr::memmem::find_iter(&style, property).any(|at| {
+                let rest = &style[at + property.len()..];
+                rest.starts_with(b"0")
+                    && !rest
+                        .get(1)
+                        .is_some_and(|b| b.is_ascii_digit() || *b == b'.')
+            })
+        };
+        has(b"display:none")
+            || has(b"visibility:hidden")
+            || zero(b"font-size:")
+            || zero(b"opacity:")
+    })
+}
+
+/// Attributes whose text a buyer sees in place of or beside an element (an
+/// image's `alt`, a tooltip's `title`, a control's `value` or
+/// `placeholder`) or a screen reader reads (`aria-label`), and a search
+/// engine indexes: lower case, in order.
+const SHOWN: &[&str] = &[
+    "alt",
+    "aria-label",
+    "label",
+    "placeholder",
+    "title",
+    "value",
+];
+
+/// Whether a start tag's attributes have text a buyer reads ([`SHOWN`]).
+fn shows_text(attributes: &[u8]) -> bool {
+    self::attributes(attributes).any(|(name, value)| !value.is_empty() && is_shown(name))
+}
+
+/// Whether an attribute's `name` is one of [`SHOWN`].
+fn is_shown(name: &[u8]) -> bool {
+    SHOWN
+        .iter()
+        .any(|shown| name.eq_ignore_ascii_case(shown.as_bytes()))
 }
 
 /// Where the end tag closing element `name` (lower case) ends in
@@ -550,6 +616,19 @@ fn render_with(text: &str, every_tag: bool) -> (Option<Rendered>, bool) {
                     .extend(std::iter::repeat_n((offset(at), offset(end)), named.len()));
                 end
             }
+            Markup::Shown(tag, end) => {
+                rendered.text.push(' ');
+                rendered.origin.push((offset(at), offset(end)));
+                for (name, value) in attributes(&bytes[tag.clone()]) {
+                    if !value.is_empty() && is_shown(name) {
+                        let value = tag.start + value.start..tag.start + value.end;
+                        push_value(rendered, text, value);
+                        rendered.text.push(' ');
+                        rendered.origin.push((offset(at), offset(end)));
+                    }
+                }
+                end
+            }
         };
         copied = end;
         from = end;
@@ -562,6 +641,46 @@ fn render_with(text: &str, every_tag: bool) -> (Option<Rendered>, bool) {
         .origin
         .extend((copied..text.len()).map(|i| (offset(i), offset(i + 1))));
     (Some(rendered), unknown)
+}
+
+/// An attribute's value, bytes `value` of `text`, as a browser reads it:
+/// its character references are their characters, but for a name
+/// without its `;` followed by a letter, a digit or `=`, which an
+/// attribute keeps as written (`?a=1&copy=2`).
+fn push_value(rendered: &mut Rendered, text: &str, value: Range<usize>) {
+    let mut copied = value.start;
+    let mut from = value.start;
+    while let Some(at) = memchr::memchr(b'&', &text.as_bytes()[from..value.end]).map(|p| from + p) {
+        from = at + 1;
+        let Some((drawn, len)) = reference(&text[at..value.end]) else {
+            continue;
+        };
+        let next = text
+            .as_bytes()
+            .get(at + len)
+            .filter(|_| at + len < value.end);
+        let kept = !text[at..].starts_with("&#")
+            && !text[..at + len].ends_with(';')
+            && next.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'=');
+        if kept {
+            continue;
+        }
+        rendered.text.push_str(&text[copied..at]);
+        rendered
+            .origin
+            .extend((copied..at).map(|i| (offset(i), offset(i + 1))));
+        rendered.text.push_str(&drawn);
+        rendered.origin.extend(std::iter::repeat_n(
+            (offset(at), offset(at + len)),
+            drawn.len(),
+        ));
+        copied = at + len;
+        from = at + len;
+    }
+    rendered.text.push_str(&text[copied..value.end]);
+    rendered
+        .origin
+        .extend((copied..value.end).map(|i| (offset(i), offset(i + 1))));
 }
 
 /// A byte offset of a listing's text (bounded far below 4 GiB).
@@ -666,7 +785,8 @@ mod tests {
     /// older inline elements are tags.
     #[test]
     fn tags_end_where_a_browser_ends_them() {
-        assert_eq!(shown("Aur<span title=\"<x>\"></span>elle"), "Aurelle");
+        assert_eq!(shown("Aur<span class=\"<x>\"></span>elle"), "Aurelle");
+        assert_eq!(shown("Aur<span title=\"<x>\"></span>elle"), "Aur <x> elle");
         assert_eq!(shown("Aur<b class='x>y'></b>elle"), "Aurelle");
         for tag in ["ruby", "nobr", "blink", "svg", "rt"] {
             assert_eq!(
@@ -747,7 +867,7 @@ mod tests {
         // them: read as sent.
         assert!(render("Aur<b title=\"x>elle <b>y</b>").is_none());
         // A tag is as long as it is: no limit on its length.
-        let long = format!("Aur<b title=\"{}\">elle", "x".repeat(5000));
+        let long = format!("Aur<b class=\"{}\">elle", "x".repeat(5000));
         assert_eq!(shown(&long), "Aurelle");
     }
 
@@ -803,6 +923,64 @@ mod tests {
         );
         // The first reading keeps the content.
         assert_eq!(shown("Aur<span hidden>x</span>elle"), "Aurxelle");
+        // A zero size or opacity hides too; more of a number does not.
+        for text in [
+            "Aur<span style=\"font-size:0\">x</span>elle<zz>",
+            "Aur<span style=\"FONT-SIZE: 0px\">x</span>elle<zz>",
+            "Aur<i style=\"color:red;opacity:0\">x</i>elle<zz>",
+        ] {
+            assert_eq!(every(text).as_deref(), Some("Aurelle"), "{text}");
+        }
+        for text in [
+            "Aur<span style=\"font-size:0.9em\">x</span>elle<zz>",
+            "Aur<span style=\"font-size:10px\">x</span>elle<zz>",
+            "Aur<i style=\"opacity:0.5\">x</i>elle<zz>",
+        ] {
+            assert_eq!(every(text).as_deref(), Some("Aurxelle"), "{text}");
+        }
+    }
+
+    #[test]
+    fn text_in_attributes_is_read_in_the_first_reading() {
+        for (text, seen) in [
+            (
+                "<img src=\"a.jpg\" alt=\"Aurelle watch\">",
+                " Aurelle watch ",
+            ),
+            (
+                "Buy <img alt='Aur&eacute;lle' title=gift>now",
+                "Buy  Aurélle gift now",
+            ),
+            ("<b title=\"x\">Aur</b>elle", " x Aurelle"),
+            ("<span aria-label=\"Lumo\"></span>", " Lumo "),
+            ("<br placeholder=\"Lumo\" class=\"Aurelle\">", " Lumo "),
+            // An attribute keeps a name without its `;` before a letter, a
+            // digit or `=`.
+            (
+                "<img alt=\"a&copy=2 &copyx &copy; &copy\">",
+                " a&copy=2 &copyx © © ",
+            ),
+            // Without a value, or on an end tag, no text.
+            ("<img alt>x</b title=\"Lumo\">", " x"),
+        ] {
+            assert_eq!(shown(text), seen, "{text}");
+        }
+        // The second reading is made, and draws the tag as nothing.
+        let every = |text: &str| render_every_tag(text).map(|r| r.text);
+        assert_eq!(
+            every("Aur<b title=\"x\">elle</b>").as_deref(),
+            Some("Aurelle")
+        );
+        assert_eq!(every("<img alt=x>Aurelle").as_deref(), Some(" Aurelle"));
+        assert_eq!(every("<img src=x>Aurelle"), None);
+        // Spans map to the value as sent.
+        let text = "Buy <img alt='Aur&eacute;lle' title=gift>now";
+        let rendered = render(text).expect("markup");
+        let at = rendered.text.find("Aurélle").expect("the name");
+        let span = rendered.original_span(at..at + "Aurélle".len());
+        assert_eq!(&text[span], "Aur&eacute;lle");
+        let at = rendered.text.find("gift").expect("the title");
+        assert_eq!(&text[rendered.original_span(at..at + 4)], "gift");
     }
 
     #[test]

@@ -1542,6 +1542,33 @@ async fn html_in_a_description_is_read_as_rendered() {
     )
     .await;
     assert_eq!(hidden_phrase.verdict, BLOCK, "{hidden_phrase:?}");
+    // Text a buyer, a screen reader or a search engine reads in a tag's
+    // attributes (an image's `alt`, a `title`) is read, its span the
+    // value as sent; and a name split by an element of zero size or
+    // opacity is read whole.
+    for (description, shown) in [
+        (
+            r#"Steel watch <img src="w.jpg" alt="Alpha watch">"#,
+            "Alpha",
+        ),
+        (
+            r#"<span title='Al&#112;ha'>Steel</span> watch"#,
+            "Al&#112;ha",
+        ),
+        (
+            r#"Brand: Al<i style="font-size:0">x</i>pha."#,
+            r#"Al<i style="font-size:0">x</i>pha"#,
+        ),
+    ] {
+        let found = check(&server, Who::PlatformP, with(description)).await;
+        assert_eq!(found.verdict, BLOCK, "{description}: {found:?}");
+        let m = &found.matches[0];
+        assert_eq!(
+            &description[m.start as usize..m.end as usize],
+            shown,
+            "{description}"
+        );
+    }
     // Brackets around a name are no tag: it is found as written.
     let bracketed = check(&server, Who::PlatformP, with("<Alpha> watch")).await;
     assert_eq!(bracketed.verdict, BLOCK);
