@@ -1238,8 +1238,13 @@ static SIMPLIFIED: LazyLock<rustc_hash::FxHashMap<char, char>> = LazyLock::new(|
     map
 });
 
+/// Whether `c` is default-ignorable (Unicode's `Default_Ignorable_Code_Point`:
+/// zero-width characters, joiners, a soft hyphen, bidi controls) or a C1
+/// control (U+0080 to U+009F), which a page draws as nothing too
+/// (`Aur\u{85}elle` shows `Aurelle`).
 fn is_ignorable(c: char) -> bool {
-    CodePointSetData::new::<DefaultIgnorableCodePoint>().contains(c)
+    matches!(c, '\u{80}'..='\u{9F}')
+        || CodePointSetData::new::<DefaultIgnorableCodePoint>().contains(c)
 }
 
 /// Combining diacritical marks removed by the exact fold. Only the generic

@@ -115,6 +115,11 @@ fn obfuscation_fold_maps_confusables_invisibles_and_leetspeak() {
         "soft hyphen, ZWJ, BOM"
     );
     assert_eq!(
+        fold_obfuscated("Car\u{85}ti\u{9F}er"),
+        fold_obfuscated("Cartier"),
+        "C1 controls"
+    );
+    assert_eq!(
         fold_obfuscated("Car\u{202E}t\u{202C}ier"),
         fold_obfuscated("Cartier"),
         "bidi override around a letter, which it shows as it is"
@@ -809,6 +814,10 @@ fn a_leet_symbol_at_a_names_edge_or_as_a_separator_inside_it_is_read_both_ways()
         (DIOR, Evidence::TextObfuscated, "Di\u{200B}|or")
     );
     assert_eq!(one("Di|\u{2060}or bag").1, Evidence::TextObfuscated);
+    assert_eq!(
+        one("Car\u{85}tier ring"),
+        (CARTIER, Evidence::TextObfuscated, "Car\u{85}tier")
+    );
     assert_eq!(
         one("@\u{FEFF}pple watch"),
         (APPLE, Evidence::TextObfuscated, "@\u{FEFF}pple")
