@@ -1454,15 +1454,19 @@ impl BrandIndex {
         let start = at[range.start] as usize;
         let end = at[range.end - 1] as usize + 1;
         let across = end - start != range.len();
-        // A name glued to a number (`Orvanta12`, `2024Aurelle`) begins or
+        // A name glued to a number (`Orvanta12`, `2024Aurelle`) or to an
+        // ordinary word after it (`AurelleWatch`, `#vellanobag`) begins or
         // ends where a separator was removed: obfuscation, never exact.
         let digits_after = edges & EDGE_RIGHT != 0 && !obf.boundary_before(end);
         let digits_before = edges & EDGE_LEFT != 0 && after_digits(obf, start);
+        let word_after = digits_after
+            && !digits_follow(obf, start..end)
+            && ordinary_word_follows(text, obf, start..end);
+        let letters = || letters_only(text.get(obf.original_span(start..end)).unwrap_or(""));
         if (edges & EDGE_LEFT != 0 && !obf.boundary_before(start))
-            || (digits_after && !digits_follow(obf, start..end))
-            || ((digits_after || digits_before)
-                && letters_only(text.get(obf.original_span(start..end)).unwrap_or(""))
-                    < EDGE_WORD_MIN)
+            || (digits_after && !word_after && !digits_follow(obf, start..end))
+            || ((digits_after || digits_before) && letters() < EDGE_WORD_MIN)
+            || (word_after && letters() < GLUED_NAME_MIN)
         {
             return;
         }
@@ -2863,6 +2867,48 @@ fn digits_follow(obf: &FoldedText, name: Range<usize>) -> bool {
         && (number.len() >= 2
             || number.iter().any(u8::is_ascii_digit)
             || word_end - number_end <= 1)
+}
+
+/// Letters a name glued to an ordinary word must have as written
+/// ([`ordinary_word_follows`]): shorter names are inside too many words.
+const GLUED_NAME_MIN: usize = 5;
+
+/// Whether the name at folded bytes `name` of the obfuscation fold `obf`
+/// (of `text`) begins a hashtag and an ordinary word ([`vocabulary`]) of
+/// three letters or more follows it, glued, to the hashtag's end
+/// (`#aurellewatch`, `#VellanoBag`): a hashtag is words written without
+/// their separators, as `LouisVuitton` is a name without its own. Only in
+/// a hashtag: elsewhere a name inside a longer word is no mention
+/// (`Aurelleton`, a place; whole-word matching, and detection the same in
+/// any case, where a join shown by case, `AurelleWatch`, is not). Not
+/// where the whole word is an ordinary word itself (`#stagecoach`), nor
+/// where digits are in it (a number after a name is [`digits_follow`]'s).
+/// The caller asks for [`GLUED_NAME_MIN`] letters as written.
+fn ordinary_word_follows(text: &str, obf: &FoldedText, name: Range<usize>) -> bool {
+    let end = name.end;
+    let letter = |at: usize| obf.flags_at(at) & (WORD | DIGIT) == WORD;
+    if !letter(end) || !letter(end - 1) {
+        return false;
+    }
+    if !text[..obf.original_span(name.clone()).start].ends_with('#') {
+        return false;
+    }
+    let word_end = (end..obf.len())
+        .find(|&at| obf.flags_at(at) & WORD == 0 || (at > end && obf.blank_before(at)))
+        .unwrap_or(obf.len());
+    if word_end - end < 3 || !(end..word_end).all(letter) {
+        return false;
+    }
+    let one_ordinary_word = |range: Range<usize>| {
+        let (mut words, mut word_chars, mut letters) = (Vec::new(), Vec::new(), Vec::new());
+        split_words(obf, range, &mut words, &mut word_chars, &mut letters);
+        match word_chars[..] {
+            [(a, b)] => Some(vocabulary::is_ordinary(&letters[a..b])),
+            _ => None,
+        }
+    };
+    one_ordinary_word(end..word_end) == Some(true)
+        && one_ordinary_word(name.start..word_end) == Some(false)
 }
 
 /// Whether folded byte `start` of the obfuscation fold `obf`, a letter, is

@@ -2487,3 +2487,38 @@ fn an_everyday_word_for_an_everyday_word_of_a_name_is_not_a_misspelling() {
         [(3, fuzzy(1), "Vellano Home Stoer".to_owned())]
     );
 }
+
+/// A name glued to an ordinary word after it in a hashtag (`#CartierWatch`)
+/// is found, obfuscated, its span the name; not outside a hashtag (whole
+/// words), nor inside an ordinary word, nor glued to a word that is not
+/// one, nor a short name.
+#[test]
+fn a_name_glued_to_an_ordinary_word_in_a_hashtag_is_found() {
+    for (text, shown) in [
+        ("#CartierWatch for her", "Cartier"),
+        ("#cartierlove gold", "cartier"),
+        ("new #MONTBLANCpen refill", "MONTBLANC"),
+        ("#GucciBag leather", "Gucci"),
+        ("#applewatch band", "apple"),
+    ] {
+        let all = found(text);
+        assert_eq!(all.len(), 1, "{text}: {all:?}");
+        assert_eq!(all[0].1, Evidence::TextObfuscated, "{text}");
+        assert_eq!(all[0].2, shown, "{text}");
+    }
+    for text in [
+        "CartierWatch for her",
+        "#applesauce recipe book",
+        "#cartierville map",
+        "#Cartierxyzq ring",
+        "#Diorbag leather",
+        "#Guccis shoes",
+    ] {
+        let all = found(text);
+        assert!(
+            all.iter()
+                .all(|m| matches!(m.1, Evidence::TextFuzzy { .. })),
+            "{text}: {all:?}"
+        );
+    }
+}

@@ -1577,3 +1577,23 @@ async fn html_in_a_description_is_read_as_rendered() {
         (1, 6)
     );
 }
+
+/// A name glued to an ordinary word in a hashtag is a mention (obfuscated,
+/// its span the name); glued to a word elsewhere it is not, names being
+/// matched as whole words.
+#[tokio::test]
+async fn a_name_in_a_hashtag_is_read() {
+    let server = TestServer::start().await;
+    let with = |description: &str| pb::Listing {
+        description: description.into(),
+        ..listing("stranger", "Steel watch")
+    };
+    let description = "New in! #AlphaWatch #steel";
+    let tagged = check(&server, Who::PlatformP, with(description)).await;
+    assert_eq!(tagged.verdict, BLOCK, "{tagged:?}");
+    let m = &tagged.matches[0];
+    assert_eq!(m.evidence, pb::Evidence::TextObfuscated as i32);
+    assert_eq!(&description[m.start as usize..m.end as usize], "Alpha");
+    let glued = check(&server, Who::PlatformP, with("New in! AlphaWatch")).await;
+    assert_eq!(glued.verdict, ALLOW, "{glued:?}");
+}
