@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use crate::{
     auth,
-    detect::{BrandEntry, BrandIndex, LOGO_STRONG_DISTANCE, normalize::fold_exact},
+    detect::{BrandEntry, BrandIndex, LOGO_STRONG_DISTANCE},
     logo,
     model::{
         AuthorizationSpec, Command, Designation, LogoSource, Member, MemberKind, NiceClassSet,
@@ -27,7 +27,7 @@ use crate::{
         alias_repeats,
         codes::bounded_text,
         entities::{has_a_letter_or_digit, no_letter_or_digit, registration_number_as_written},
-        unmatchable_name,
+        name_refusal,
     },
 };
 
@@ -364,7 +364,7 @@ fn brand_commands(
     for (a, alias) in b.aliases.iter().enumerate() {
         text_field(alias, 1, 100, &format!("{at}.aliases[{a}]"))?;
     }
-    // A name of no letter or digit could never match a listing (the API's
+    // A name of HTML, or of no letter or digit, is refused (the API's
     // rule).
     let names = std::iter::once((format!("{at}.display_name"), &b.display_name)).chain(
         b.aliases
@@ -373,8 +373,8 @@ fn brand_commands(
             .map(|(a, alias)| (format!("{at}.aliases[{a}]"), alias)),
     );
     for (field, name) in names {
-        if fold_exact(name).is_empty() {
-            refusals.push(format!("{field}: {}", unmatchable_name(name)));
+        if let Some(refusal) = name_refusal(name) {
+            refusals.push(format!("{field}: {refusal}"));
         }
     }
     // Names once normalized as listings are: aliases unique, none the
@@ -629,6 +629,12 @@ mod tests {
             "2 entries break the registry's rules: \
              brands[0].aliases[1]: \"!!\" has no letter or digit: it could never match a listing; \
              brands[0].aliases[2]: \"??\" has no letter or digit: it could never match a listing"
+        );
+        // Nor a name written in HTML.
+        assert_eq!(
+            error("\"Aur&#101;lle Paris\""),
+            "brands[0].aliases[0]: \"Aur&#101;lle Paris\" is HTML, shown as \"Aurelle Paris\": \
+             write the name as it is shown, without tags or character references"
         );
     }
 

@@ -22,7 +22,7 @@ use crate::{
         Revision, Slug, TrademarkPatch, TrademarkSpec, alias_repeats, check_authorization_window,
         check_trademark_dates,
         codes::{bounded_text, printable_identifier},
-        parse_registration_number, unmatchable_name,
+        name_refusal, parse_registration_number,
     },
     pb::marque::v1::{self as pb, registry_service_server::RegistryService},
     registry::{Committed, Registry},
@@ -213,15 +213,14 @@ fn text(value: &str, min: usize, max: usize, field: &str, v: &mut Violations) ->
 
 /// A brand's display name or alias, normalized as listings are
 /// ([`fold_exact`]: NFKC, case and diacritics folded), or a violation on
-/// `field` when nothing is left of it: such a name could never match a
-/// listing.
+/// `field` when it is refused ([`name_refusal`]: HTML, or nothing left of
+/// it, which could never match a listing).
 fn brand_name_key(value: &str, field: &str, v: &mut Violations) -> Option<String> {
-    let key = fold_exact(value);
-    if key.is_empty() && !value.is_empty() {
-        v.add(field, unmatchable_name(value));
+    if let Some(refusal) = name_refusal(value) {
+        v.add(field, refusal);
         return None;
     }
-    Some(key)
+    Some(fold_exact(value))
 }
 
 /// A brand's display name: 1 to 200 characters, with a letter or digit.

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::quote;
 use super::{Date, Designation, NiceClassSet, Office, Region, Revision, Slug, Timestamp};
-use crate::detect::normalize::fold_exact;
+use crate::detect::{markup, normalize::fold_exact};
 use crate::logo::LogoHash;
 
 /// The id of a resource below a brand or member (trademark, logo,
@@ -210,8 +210,27 @@ pub struct Brand {
     pub update_revision: Revision,
 }
 
+/// Why a brand name or alias is refused, if it is: it has HTML markup,
+/// through which a listing's text is read (`Aur<b></b>elle` is shown
+/// `Aurelle`) but a name is not, so that another owner's name could be
+/// registered written in tags or character references; or nothing of it is
+/// left once normalized ([`unmatchable_name`]). The API's rule, and a
+/// seed's.
+#[must_use]
+pub fn name_refusal(name: &str) -> Option<String> {
+    if let Some(shown) = markup::render(name).or_else(|| markup::render_every_tag(name)) {
+        return Some(format!(
+            "{} is HTML, shown as {}: write the name as it is shown, without tags or \
+             character references",
+            quote(name),
+            quote(&shown.text)
+        ));
+    }
+    fold_exact(name).is_empty().then(|| unmatchable_name(name))
+}
+
 /// Why a brand name or alias is refused when nothing of it is left once
-/// normalized (no letter or digit): the API's rule, and a seed's.
+/// normalized (no letter or digit).
 pub fn unmatchable_name(name: &str) -> String {
     format!(
         "{} has no letter or digit: it could never match a listing",

@@ -340,6 +340,41 @@ async fn bad_fields_come_back_as_field_violations_and_write_nothing() {
         "{status:?}"
     );
 
+    // A name is plain text: HTML, which a listing is read through (another
+    // member's name in tags or character references), is refused, and a
+    // name with `&` that is no reference is not.
+    let status = owner
+        .create_brand(pb::CreateBrandRequest {
+            brand_id: "zephyrine".into(),
+            brand: Some(pb::Brand {
+                display_name: "Aur<b></b>elle".into(),
+                aliases: vec![
+                    "Aur&#101;lle".into(),
+                    "Dolce & Co".into(),
+                    "<i>Z</i>".into(),
+                ],
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("names written in HTML");
+    assert_violations(
+        &status,
+        &["brand.display_name", "brand.aliases[0]", "brand.aliases[2]"],
+    );
+    let violations = field_violations(&status);
+    assert!(
+        violations
+            .iter()
+            .any(|(f, d)| f == "brand.display_name" && d.contains("shown as \"Aurelle\"")),
+        "{violations:?}"
+    );
+    assert!(
+        !violations.iter().any(|(f, _)| f == "brand.aliases[1]"),
+        "{violations:?}"
+    );
+
     let status = owner
         .add_trademark(pb::AddTrademarkRequest {
             parent: "brands/alpha".into(),
