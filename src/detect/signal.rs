@@ -2051,16 +2051,81 @@ const NEWNESS: &[&str] = &["new", "latest", "newest"];
 /// bytes.
 const DETERMINER_MAX: usize = 6;
 
+/// Words that, right before `for`, say the goods are the brand's own as
+/// their maker tells it (`OEM factory for Aurelle`, `made for Aurelle`), a
+/// claim of a copy's supply chain, not an accessory's fit. Exact-folded.
+const MAKERS: &[&str] = &[
+    "factory",
+    "made",
+    "manufactured",
+    "manufacturer",
+    "oem",
+    "produced",
+    "supplier",
+];
+
+/// Words that, right after a name, make `for` name an audience (`gift for
+/// Aurelle lovers`), not goods the listing's fit. Exact-folded.
+const AUDIENCE: &[&str] = &[
+    "addict",
+    "addicts",
+    "collector",
+    "collectors",
+    "enthusiast",
+    "enthusiasts",
+    "fan",
+    "fanatic",
+    "fanatics",
+    "fans",
+    "lover",
+    "lovers",
+];
+
+/// Whether the name at folded bytes `name` of the exact fold `exact` is
+/// introduced as what the listed goods fit ([`compatibility_phrase_before`]),
+/// and is not followed by a word of [`AUDIENCE`] (`for Aurelle lovers`).
+pub(crate) fn compatibility_use(exact: &FoldedText, name: std::ops::Range<usize>) -> bool {
+    compatibility_phrase_before(exact, name.start) && !audience_after(exact, name.end)
+}
+
+/// Whether the word after folded byte `at` of the exact fold is one of
+/// [`AUDIENCE`].
+fn audience_after(exact: &FoldedText, at: usize) -> bool {
+    let after = exact.as_str().get(at..).unwrap_or("");
+    let after = after.strip_prefix(' ').unwrap_or(after);
+    let word = after.split(' ').next().unwrap_or("");
+    AUDIENCE.contains(&word)
+}
+
+/// Whether `before`, the exact fold before a name, ends with a word of
+/// [`MAKERS`] and `for` (a determiner may follow: `made for the
+/// Aurelle`).
+fn made_for(before: &str) -> bool {
+    let before = match last_word(before) {
+        Some((rest, word)) if DETERMINERS.contains(&word) || ALL_DETERMINERS.contains(&word) => {
+            rest
+        }
+        _ => before,
+    };
+    before
+        .strip_suffix(" for")
+        .and_then(|rest| rest.rsplit(' ').next())
+        .is_some_and(|word| MAKERS.contains(&word))
+}
+
 /// Whether a compatibility phrase ends right before folded byte `at` of the
 /// exact fold (one separator space may sit between), or a Latin one before
 /// one of [`DETERMINERS`] there, or a CJK one before one of
-/// [`CJK_DETERMINERS`].
+/// [`CJK_DETERMINERS`]; not `for` after a word of [`MAKERS`].
 pub(crate) fn compatibility_phrase_before(exact: &FoldedText, at: usize) -> bool {
     let text = exact.as_str();
     let Some(before) = text.get(..at) else {
         return false;
     };
     let before = before.strip_suffix(' ').unwrap_or(before);
+    if made_for(before) {
+        return false;
+    }
     if COMPAT
         .iter()
         .any(|(phrase, latin)| ends_with_phrase(exact, before, phrase, *latin))

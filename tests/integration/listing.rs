@@ -139,6 +139,14 @@ async fn verdicts_follow_scope_authorization_and_evidence() {
         yours.matches[0].reason,
         pb::MatchReason::NominativeUse as i32
     );
+    // `for` after a maker's word, or before an audience, is no fit.
+    for title in [
+        "OEM factory for Alpha, steel watch",
+        "Steel watch for Alpha lovers",
+    ] {
+        let claimed = check(&server, Who::PlatformP, listing("stranger", title)).await;
+        assert_eq!(claimed.verdict, BLOCK, "{title}: {claimed:?}");
+    }
 }
 
 #[tokio::test]
