@@ -27,10 +27,19 @@
 //! [`render_every_tag`], a second reading made only for a text that has
 //! them, removes them as a browser does (`Aur<zz></zz>elle` shows
 //! `Aurelle`); a listing is scanned in both. The same goes for content a
-//! browser does not show ([`HIDDEN`]: `script`, `style`, `template`…; and
-//! an element whose `hidden` or `style` attribute hides it): the first
+//! browser does not show ([`HIDDEN`]: `script`, `style`, `template`, a
+//! ruby annotation `rt`…; and an element, HTML's or a custom one
+//! (`<x-y>`), whose `hidden` or `style` attribute hides it): the first
 //! reading keeps it, as a platform that strips tags shows it, the second
-//! removes it (`Aur<script>x</script>elle` shows `Aurelle`). Text in an
+//! removes it (`Aur<script>x</script>elle` shows `Aurelle`). A style is
+//! read as a browser reads its CSS ([`style_hides`]): references, escapes
+//! and comments read (`display:&#110;one`, `display:\6e one`,
+//! `display:/**/none`), the last valid declaration of a property winning
+//! but for `!important`; it hides with `display:none`,
+//! `visibility:hidden`, an `opacity` below 0.1, a font size below 2px
+//! (`font:0/0 a`), a transparent colour, a `text-indent` or an absolute
+//! position's `left` or `top` off the page (-999px), or a box below 2px
+//! whose overflow is hidden. Text in an
 //! element's attributes that a buyer, a screen reader or a search engine
 //! reads ([`SHOWN`]: an image's `alt`, a `title`) is words of its own in
 //! the first reading (`<img alt="Aurelle">`), and the tag draws nothing in
@@ -39,7 +48,7 @@
 //! Most texts have neither `<` nor `&`; those that have them but no markup
 //! are read as sent, without a copy.
 
-use std::{collections::HashMap, ops::Range, sync::LazyLock};
+use std::{borrow::Cow, collections::HashMap, ops::Range, sync::LazyLock};
 
 /// Elements whose tags flow inside a line: removed, joining what is on
 /// either side (`Aur<b>elle</b>`). Lower case, in order (searched by
@@ -115,10 +124,24 @@ const REFERENCE_MAX: usize = 40;
 /// hidden by default), lower case, in order: in the reading of every tag
 /// ([`render_every_tag`]) an element of these is removed whole, to its end
 /// tag (`Aur<script>x</script>elle` shows `Aurelle`); the first reading
-/// keeps its content, as a platform that strips tags shows it.
+/// keeps its content, as a platform that strips tags shows it. A ruby
+/// annotation (`rt`, and `rp`, the parentheses for browsers without ruby)
+/// is drawn above the line or not at all, never inside it:
+/// `<ruby>奥<rt>ao</rt>瑞</ruby>` reads `奥瑞` in the line.
 const HIDDEN: &[&str] = &[
-    "iframe", "noembed", "noframes", "noscript", "rp", "script", "style", "template", "title",
+    "iframe", "noembed", "noframes", "noscript", "rp", "rt", "script", "style", "template", "title",
 ];
+
+/// The elements of [`HIDDEN`] that are ruby annotations, whose end tag may
+/// be left out ([`annotation_end`]): lower case, in order.
+const ANNOTATIONS: &[&str] = &["rp", "rt"];
+
+/// Whether element `name` (in any case) is one of `list` (lower case, in
+/// order).
+fn is_one_of(list: &[&str], name: &str) -> bool {
+    list.binary_search_by(|e| e.bytes().cmp(name.bytes().map(|b| b.to_ascii_lowercase())))
+        .is_ok()
+}
 
 /// HTML's named character references (WHATWG's table, from the `entities`
 /// crate) by their text, `&name;` and, for the legacy names, `&name`: what
@@ -327,31 +350,32 @@ fn markup_at(text: &str, at: usize, unclosed: &mut usize, every_tag: bool) -> Op
             return Some(Found::TextUntil(text.len()));
         };
         let after = &rest[1 + closing + name_len..end];
-        // HTML's own element, written as one: its name, then the tag's end,
-        // a space before attributes, or `/>`.
+        // An element, written as one: its name (HTML's own, or a custom
+        // element's, with a `-`), then the tag's end, a space before
+        // attributes, or `/>`.
         let element = (after.is_empty()
             || after.starts_with([' ', '\t', '\n', '\r', '\x0c'])
             || after == "/")
-            && name.bytes().all(|b| b.is_ascii_alphanumeric());
-        // Lower case on the stack: no element's name is longer.
-        let mut lower = [0u8; 16];
-        if element && name.len() <= lower.len() {
-            let lower = &mut lower[..name.len()];
-            lower.copy_from_slice(name.as_bytes());
-            lower.make_ascii_lowercase();
-            let known = |list: &[&str]| list.binary_search_by(|e| e.as_bytes().cmp(lower)).is_ok();
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if element {
+            let known = |list: &[&str]| is_one_of(list, name);
             // Content a browser does not show: a raw-text or inert element
             // (`script`, `template`…), or one its attributes hide (`<span
-            // hidden>`, `style="display:none"`). Removed to the end tag
-            // that closes it (for the latter counting the same element
-            // inside; raw text nests nothing); without one, to the text's
-            // end, as a browser hides all that follows.
+            // hidden>`, `style="display:none"`, `<x-y hidden>`). Removed to
+            // the end tag that closes it (for the latter counting the same
+            // element inside; raw text nests nothing; a ruby annotation
+            // ends where its ruby does); without one, to the text's end, as
+            // a browser hides all that follows.
             if every_tag && closing == 0 {
                 let raw = known(HIDDEN);
-                if raw || (!known(VOID) && hides_content(after.as_bytes())) {
+                if raw || (!known(VOID) && hides_content(after)) {
                     let content = &text[at + end + 1..];
-                    let close =
-                        end_tag(content, lower, !raw).map_or(text.len(), |e| at + end + 1 + e);
+                    let close = if known(ANNOTATIONS) {
+                        annotation_end(content, name.as_bytes())
+                    } else {
+                        end_tag(content, name.as_bytes(), !raw)
+                    };
+                    let close = close.map_or(text.len(), |e| at + end + 1 + e);
                     return Some(Found::Markup(Markup::Nothing(close), true));
                 }
             }
@@ -446,37 +470,528 @@ fn attributes(attributes: &[u8]) -> impl Iterator<Item = (&[u8], Range<usize>)> 
 }
 
 /// Whether a start tag's attributes (`attributes`, between its name and its
-/// `>`) hide its content from a buyer: `hidden`, or a `style` with
-/// `display:none`, `visibility:hidden`, `font-size:0` or `opacity:0`.
-fn hides_content(attributes: &[u8]) -> bool {
-    self::attributes(attributes).any(|(name, value)| {
+/// `>`) hide its content from a buyer: `hidden`, or a `style` whose CSS
+/// does ([`style_hides`]; the first `style`, as a browser reads only the
+/// first of an attribute).
+fn hides_content(attributes: &str) -> bool {
+    let mut styled = false;
+    self::attributes(attributes.as_bytes()).any(|(name, value)| {
         if name.eq_ignore_ascii_case(b"hidden") {
             return true;
         }
-        if !name.eq_ignore_ascii_case(b"style") {
+        if !name.eq_ignore_ascii_case(b"style") || std::mem::replace(&mut styled, true) {
             return false;
         }
-        let style: Vec<u8> = attributes[value]
-            .iter()
-            .filter(|b| !b.is_ascii_whitespace())
-            .map(u8::to_ascii_lowercase)
-            .collect();
-        let has = |needle: &[u8]| memchr::memmem::find(&style, needle).is_some();
-        // A zero not followed by more of a number (`font-size:0.9em` shows).
-        let zero = |property: &[u8]| {
-            memchr::memmem::find_iter(&style, property).any(|at| {
-                let rest = &style[at + property.len()..];
-                rest.starts_with(b"0")
-                    && !rest
-                        .get(1)
-                        .is_some_and(|b| b.is_ascii_digit() || *b == b'.')
-            })
-        };
-        has(b"display:none")
-            || has(b"visibility:hidden")
-            || zero(b"font-size:")
-            || zero(b"opacity:")
+        style_hides(&decoded_value(&attributes[value]))
     })
+}
+
+/// A byte standing, in a style's CSS as [`css_text`] reads it, for what
+/// no declaration it reads is made of (a string, an escaped digit or
+/// sign): it ends no declaration and makes no word or number.
+const OPAQUE: u8 = 0x01;
+
+/// Whether a `style` attribute's value (its character references read:
+/// `display:&#110;one`) hides an element's content, as a browser reads its
+/// CSS ([`css_text`], [`declarations`], [`Style`]): `display:none`;
+/// `visibility:hidden` or `collapse`; an `opacity` below 0.1; a
+/// `font-size` (or `font`'s size) below 2px; a transparent `color`; a
+/// `text-indent` at or below -999px; a `width` and a `height` below 2px
+/// with `overflow:hidden`; `position:absolute` or `fixed` with a `left` or
+/// a `top` at or below -999px.
+fn style_hides(style: &str) -> bool {
+    let css = css_text(style);
+    let mut read = Style::default();
+    for (property, value, important) in declarations(&css) {
+        read.read(property, value, important);
+    }
+    read.hides()
+}
+
+/// A style's CSS as the declarations a browser reads in it: lower case; a
+/// comment a space (`display:/**/none`; `no/**/ne` is two words); a
+/// string [`OPAQUE`] (a `;` in it ends nothing); an escape the letter or
+/// `-` it stands for (`\6e one`, `\none`), anything else [`OPAQUE`] (`\30`
+/// is a word, not a number). Linear, one copy.
+fn css_text(style: &str) -> Vec<u8> {
+    let bytes = style.as_bytes();
+    let mut css = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = memchr::memmem::find(&bytes[i + 2..], b"*/")
+                    .map_or(bytes.len(), |end| i + 2 + end + 2);
+                css.push(b' ');
+            }
+            // A string: to its closing quote, or a line's end, which is
+            // not the string's.
+            quote @ (b'"' | b'\'') => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != quote && !is_css_newline(bytes[i]) {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += usize::from(bytes.get(i) == Some(&quote));
+                css.push(OPAQUE);
+            }
+            b'\\' => {
+                let (drawn, len) = css_escape(&style[i..]);
+                css.push(drawn);
+                i += len;
+            }
+            b => {
+                css.push(b.to_ascii_lowercase());
+                i += 1;
+            }
+        }
+    }
+    css
+}
+
+/// Whether byte `b` ends a line in CSS.
+fn is_css_newline(b: u8) -> bool {
+    matches!(b, b'\n' | b'\r' | 0x0c)
+}
+
+/// The CSS escape at the start of `rest` (a `\`): the letter (lower case)
+/// or `-` it stands for, else [`OPAQUE`], and its length: up to six hex
+/// digits and one white space after them (`\6e one`), or any character but
+/// a line's end (`\n` is `n`); a `\` before a line's end or the text's is
+/// a `\` of its own.
+fn css_escape(rest: &str) -> (u8, usize) {
+    let bytes = rest.as_bytes();
+    let letter = |c: Option<char>| match c {
+        Some(c) if c.is_ascii_alphabetic() || c == '-' => c.to_ascii_lowercase() as u8,
+        _ => OPAQUE,
+    };
+    let hex = bytes[1..]
+        .iter()
+        .take(6)
+        .take_while(|b| b.is_ascii_hexdigit())
+        .count();
+    if hex > 0 {
+        let value = u32::from_str_radix(&rest[1..=hex], 16).unwrap_or(0);
+        let space = if rest[1 + hex..].starts_with("\r\n") {
+            2
+        } else {
+            usize::from(bytes.get(1 + hex).is_some_and(u8::is_ascii_whitespace))
+        };
+        return (letter(char::from_u32(value)), 1 + hex + space);
+    }
+    match rest[1..].chars().next() {
+        Some(c) if !c.is_ascii() || !is_css_newline(c as u8) => (letter(Some(c)), 1 + c.len_utf8()),
+        _ => (OPAQUE, 1),
+    }
+}
+
+/// A declaration of a style: its property, its value (both trimmed, `!important`
+/// taken off) and whether it is `!important`.
+type Declaration<'a> = (&'a [u8], &'a [u8], bool);
+
+/// The declarations of a style's CSS ([`css_text`]), in order: split on
+/// each `;` outside brackets (`url(a;b)`); one without a `:` is none.
+fn declarations(css: &[u8]) -> impl Iterator<Item = Declaration<'_>> {
+    let mut depth = 0usize;
+    css.split(move |&b| {
+        match b {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        b == b';' && depth == 0
+    })
+    .filter_map(|declaration| {
+        let colon = memchr::memchr(b':', declaration)?;
+        let value = declaration[colon + 1..].trim_ascii();
+        let (value, important) = match value
+            .strip_suffix(b"important")
+            .map(<[u8]>::trim_ascii_end)
+            .and_then(|rest| rest.strip_suffix(b"!"))
+        {
+            Some(value) => (value.trim_ascii_end(), true),
+            None => (value, false),
+        };
+        Some((declaration[..colon].trim_ascii(), value, important))
+    })
+}
+
+/// What one property of a style says of hiding an element: whether it
+/// hides, and whether it was said `!important`.
+#[derive(Clone, Copy, Default)]
+struct Said {
+    /// Whether the property's value hides the element.
+    hides: bool,
+    /// Whether its declaration was `!important`.
+    important: bool,
+}
+
+impl Said {
+    /// A declaration of the property: `hides`, or `None` for a value a
+    /// browser drops as invalid (the earlier stays, as it does there). A
+    /// later declaration wins, but for one not `!important` after one
+    /// that is (`display:none!important;display:block` hides).
+    fn say(&mut self, hides: Option<bool>, important: bool) {
+        if let Some(hides) = hides
+            && (important || !self.important)
+        {
+            *self = Self { hides, important };
+        }
+    }
+}
+
+/// What a style's declarations say of hiding an element, property by
+/// property ([`Said`]): a browser reads the last valid declaration of
+/// each, so `display:none;display:block` does not hide.
+#[derive(Default)]
+struct Style {
+    /// `display:none`.
+    display: Said,
+    /// `visibility:hidden` or `collapse`.
+    visibility: Said,
+    /// `opacity` below 0.1.
+    opacity: Said,
+    /// `font-size`, or `font`'s size, below 2px.
+    font_size: Said,
+    /// A transparent `color`.
+    color: Said,
+    /// `text-indent` at or below -999px.
+    text_indent: Said,
+    /// `width` below 2px.
+    width: Said,
+    /// `height` below 2px.
+    height: Said,
+    /// `overflow` hidden (or clipped) both ways.
+    overflow: Said,
+    /// `position:absolute` or `fixed`.
+    position: Said,
+    /// `left` at or below -999px.
+    left: Said,
+    /// `top` at or below -999px.
+    top: Said,
+}
+
+/// Values every property takes, saying nothing of hiding.
+const CSS_WIDE: &[&str] = &["inherit", "initial", "revert", "revert-layer", "unset"];
+
+/// `display`'s keywords but `none` (`inline-block`, `flex`, and those of
+/// its two-word form, `block flow`): lower case, in order.
+const DISPLAY: &[&str] = &[
+    "-moz-box",
+    "-webkit-box",
+    "-webkit-inline-box",
+    "block",
+    "contents",
+    "flex",
+    "flow",
+    "flow-root",
+    "grid",
+    "inline",
+    "inline-block",
+    "inline-flex",
+    "inline-grid",
+    "inline-table",
+    "list-item",
+    "math",
+    "ruby",
+    "ruby-base",
+    "ruby-base-container",
+    "ruby-text",
+    "ruby-text-container",
+    "run-in",
+    "table",
+    "table-caption",
+    "table-cell",
+    "table-column",
+    "table-column-group",
+    "table-footer-group",
+    "table-header-group",
+    "table-row",
+    "table-row-group",
+];
+
+/// `font-size`'s keywords (none of them small enough to hide): lower
+/// case, in order.
+const FONT_SIZES: &[&str] = &[
+    "large",
+    "larger",
+    "math",
+    "medium",
+    "small",
+    "smaller",
+    "x-large",
+    "x-small",
+    "xx-large",
+    "xx-small",
+    "xxx-large",
+];
+
+/// `font`'s system fonts, which set a size a buyer reads: lower case, in
+/// order.
+const SYSTEM_FONTS: &[&str] = &[
+    "caption",
+    "icon",
+    "menu",
+    "message-box",
+    "small-caption",
+    "status-bar",
+];
+
+impl Style {
+    /// Reads declaration `property: value` (lower case, trimmed).
+    fn read(&mut self, property: &[u8], value: &[u8], important: bool) {
+        let (said, hides) = match property {
+            b"display" => (&mut self.display, display_hides(value)),
+            b"visibility" => (
+                &mut self.visibility,
+                keyword(value, &["collapse", "hidden"], &["visible"]),
+            ),
+            b"opacity" => (&mut self.opacity, alpha(value).map(|a| a < 0.1)),
+            b"font-size" => (&mut self.font_size, font_size_hides(value)),
+            b"font" => (&mut self.font_size, font_hides(value)),
+            b"color" => (&mut self.color, color_hides(value)),
+            b"text-indent" => (&mut self.text_indent, far(words(value).next())),
+            b"width" => (&mut self.width, small(value)),
+            b"height" => (&mut self.height, small(value)),
+            b"overflow" => (&mut self.overflow, overflow_hides(value)),
+            b"position" => (
+                &mut self.position,
+                keyword(
+                    value,
+                    &["absolute", "fixed"],
+                    &["relative", "static", "sticky"],
+                ),
+            ),
+            b"left" => (&mut self.left, far(Some(value))),
+            b"top" => (&mut self.top, far(Some(value))),
+            _ => return,
+        };
+        let hides = if is_one_of_bytes(CSS_WIDE, value) {
+            Some(false)
+        } else {
+            hides
+        };
+        said.say(hides, important);
+    }
+
+    /// Whether what was said hides the element's content.
+    fn hides(&self) -> bool {
+        self.display.hides
+            || self.visibility.hides
+            || self.opacity.hides
+            || self.font_size.hides
+            || self.color.hides
+            || self.text_indent.hides
+            || (self.width.hides && self.height.hides && self.overflow.hides)
+            || (self.position.hides && (self.left.hides || self.top.hides))
+    }
+}
+
+/// Whether `value` (lower case) is one of `list` (lower case, in order).
+fn is_one_of_bytes(list: &[&str], value: &[u8]) -> bool {
+    list.binary_search_by(|e| e.as_bytes().cmp(value)).is_ok()
+}
+
+/// The words of a CSS value, split on white space.
+fn words(value: &[u8]) -> impl Iterator<Item = &[u8]> {
+    value
+        .split(u8::is_ascii_whitespace)
+        .filter(|word| !word.is_empty())
+}
+
+/// Whether a keyword `value` hides: `Some(true)` for one of `hiding`,
+/// `Some(false)` for one of `showing` (both lower case, in order), `None`
+/// for any other (invalid).
+fn keyword(value: &[u8], hiding: &[&str], showing: &[&str]) -> Option<bool> {
+    if is_one_of_bytes(hiding, value) {
+        Some(true)
+    } else if is_one_of_bytes(showing, value) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Whether a `display` value hides: `none`; any of [`DISPLAY`]'s (one or
+/// two of them) does not; any other is invalid.
+fn display_hides(value: &[u8]) -> Option<bool> {
+    if value == b"none" {
+        return Some(true);
+    }
+    let mut count = 0;
+    for word in words(value) {
+        count += 1;
+        if count > 2 || !is_one_of_bytes(DISPLAY, word) {
+            return None;
+        }
+    }
+    (count > 0).then_some(false)
+}
+
+/// Whether an `overflow` value (one or two keywords) hides what overflows
+/// both ways (`hidden`, `clip`); `None` for an invalid one.
+fn overflow_hides(value: &[u8]) -> Option<bool> {
+    let mut hides = true;
+    let mut count = 0;
+    for word in words(value) {
+        count += 1;
+        hides &= keyword(
+            word,
+            &["clip", "hidden"],
+            &["auto", "overlay", "scroll", "visible"],
+        )?;
+    }
+    (1..=2).contains(&count).then_some(hides)
+}
+
+/// Whether a `font-size` value is below 2px ([`length`]; a keyword is
+/// not); `None` for an invalid one (a negative size, `calc()`).
+fn font_size_hides(value: &[u8]) -> Option<bool> {
+    if is_one_of_bytes(FONT_SIZES, value) {
+        return Some(false);
+    }
+    length(value).filter(|px| *px >= 0.0).map(|px| px < 2.0)
+}
+
+/// Whether a `font` value's size is below 2px: the first word that is a
+/// size (`font:0/0 a`, `font:italic 0px serif`), with a family after it; a
+/// system font (`caption`) does not hide; `None` for an invalid value.
+fn font_hides(value: &[u8]) -> Option<bool> {
+    if is_one_of_bytes(SYSTEM_FONTS, value) {
+        return Some(false);
+    }
+    let mut words = words(value);
+    let size = words.find_map(|word| {
+        let size = word.split(|&b| b == b'/').next().unwrap_or_default();
+        font_size_hides(size)
+    })?;
+    words.next().map(|_| size)
+}
+
+/// Whether a `color` value is transparent: `transparent`, or an alpha
+/// below 0.1 (`#0000`, `#00000010`, `rgba(0,0,0,0)`, `rgb(0 0 0 / 5%)`);
+/// another colour (a name, `#333`, `rgb(…)`) is not; `None` for what is
+/// no colour.
+fn color_hides(value: &[u8]) -> Option<bool> {
+    if value == b"transparent" {
+        return Some(true);
+    }
+    if let Some(hex) = value.strip_prefix(b"#") {
+        let digit = |at: usize| char::from(hex[at]).to_digit(16);
+        if !hex.iter().all(u8::is_ascii_hexdigit) {
+            return None;
+        }
+        return match hex.len() {
+            3 | 6 => Some(false),
+            4 => Some(digit(3)? * 17 < 26),
+            8 => Some(digit(6)? * 16 + digit(7)? < 26),
+            _ => None,
+        };
+    }
+    if let Some(open) = memchr::memchr(b'(', value) {
+        let arguments = value[open + 1..].strip_suffix(b")")?;
+        let alpha_at = memchr::memchr(b'/', arguments)
+            .map(|slash| slash + 1)
+            .or_else(|| {
+                let mut commas = memchr::memchr_iter(b',', arguments);
+                commas.nth(2).map(|comma| comma + 1)
+            });
+        return Some(
+            alpha_at
+                .and_then(|at| alpha(arguments[at..].trim_ascii()))
+                .is_some_and(|a| a < 0.1),
+        );
+    }
+    value
+        .iter()
+        .all(|b| b.is_ascii_lowercase() || *b == b'-')
+        .then_some(false)
+}
+
+/// An alpha value (`opacity`'s): a number, or a percentage (`5%` is
+/// 0.05); `None` for what is neither.
+fn alpha(value: &[u8]) -> Option<f64> {
+    match number(value)? {
+        (alpha, b"") => Some(alpha),
+        (percent, b"%") => Some(percent / 100.0),
+        _ => None,
+    }
+}
+
+/// Whether a `width` or `height` is below 2px (a keyword, `auto`, is
+/// not); `None` for an invalid one.
+fn small(value: &[u8]) -> Option<bool> {
+    if !value.is_empty() && value.iter().all(|b| b.is_ascii_lowercase() || *b == b'-') {
+        return Some(false);
+    }
+    length(value).filter(|px| *px >= 0.0).map(|px| px < 2.0)
+}
+
+/// Whether an offset (`left`, `top`, `text-indent`) is at or below
+/// -999px, off the page (a keyword, `auto`, is not); `None` for an
+/// invalid one.
+fn far(value: Option<&[u8]>) -> Option<bool> {
+    let value = value?;
+    if !value.is_empty() && value.iter().all(|b| b.is_ascii_lowercase() || *b == b'-') {
+        return Some(false);
+    }
+    length(value).map(|px| px <= -999.0)
+}
+
+/// A CSS length in pixels, as a browser reads one in a 16px font: a number
+/// with a unit (`px`, `pt`, `em`, `rem`, `%` of 16px, `in`, `cm`, `mm`,
+/// `vw` at 10px…), or a bare `0`; `None` for any other value.
+fn length(value: &[u8]) -> Option<f64> {
+    let (number, unit) = number(value)?;
+    let px = match unit {
+        b"" if number == 0.0 => 1.0,
+        b"px" => 1.0,
+        b"pt" => 4.0 / 3.0,
+        b"pc" | b"em" | b"rem" => 16.0,
+        b"ex" | b"ch" => 8.0,
+        b"%" => 0.16,
+        b"in" => 96.0,
+        b"cm" => 96.0 / 2.54,
+        b"mm" => 96.0 / 25.4,
+        b"q" => 96.0 / 101.6,
+        b"vw" | b"vh" | b"vmin" | b"vmax" => 10.0,
+        _ => return None,
+    };
+    Some(number * px)
+}
+
+/// The CSS number at the start of `value` (`0`, `-.5`, `0.01`, `1e-3`) and
+/// what follows it (its unit); `None` without one.
+fn number(value: &[u8]) -> Option<(f64, &[u8])> {
+    let digits = |from: usize| {
+        value
+            .get(from..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count()
+    };
+    let mut end = usize::from(matches!(value.first(), Some(b'+' | b'-')));
+    let whole = digits(end);
+    end += whole;
+    let mut fraction = 0;
+    if value.get(end) == Some(&b'.') {
+        fraction = digits(end + 1);
+        if fraction > 0 {
+            end += 1 + fraction;
+        }
+    }
+    if whole + fraction == 0 {
+        return None;
+    }
+    if matches!(value.get(end), Some(b'e' | b'E')) {
+        let sign = usize::from(matches!(value.get(end + 1), Some(b'+' | b'-')));
+        let exponent = digits(end + 1 + sign);
+        if exponent > 0 {
+            end += 1 + sign + exponent;
+        }
+    }
+    let number = std::str::from_utf8(&value[..end]).ok()?.parse().ok()?;
+    Some((number, &value[end..]))
 }
 
 /// Attributes whose text a buyer sees in place of or beside an element (an
@@ -511,14 +1026,7 @@ fn is_shown(name: &[u8]) -> bool {
 /// counted (`<span hidden><span>x</span>y</span>`).
 fn end_tag(content: &str, name: &[u8], nested: bool) -> Option<usize> {
     let bytes = content.as_bytes();
-    let named_at = |at: usize| {
-        let after = &bytes[at..];
-        after.len() >= name.len()
-            && after[..name.len()].eq_ignore_ascii_case(name)
-            && after
-                .get(name.len())
-                .is_none_or(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0c | b'/' | b'>'))
-    };
+    let named_at = |at: usize| names_at(bytes, at, name);
     let mut depth = 0usize;
     let mut from = 0;
     while let Some(at) = memchr::memchr(b'<', &bytes[from..]).map(|p| from + p) {
@@ -534,6 +1042,47 @@ fn end_tag(content: &str, name: &[u8], nested: bool) -> Option<usize> {
             let end = tag_end(bytes, at + 1 + name.len())?;
             depth += 1;
             from = end + 1;
+        }
+    }
+    None
+}
+
+/// Whether a tag's name at byte `at` of `bytes` is `name` (in any case):
+/// `name`, then the name's end (a space, a `/` or a `>`, or the text's).
+fn names_at(bytes: &[u8], at: usize, name: &[u8]) -> bool {
+    let after = bytes.get(at..).unwrap_or_default();
+    after.len() >= name.len()
+        && after[..name.len()].eq_ignore_ascii_case(name)
+        && after
+            .get(name.len())
+            .is_none_or(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0c | b'/' | b'>'))
+}
+
+/// Where the content of ruby annotation `name` (`rt` or `rp`) ends in
+/// `content`, the text after its start tag, as a browser ends it: after
+/// its end tag, or, its end tag left out, before the next annotation's or
+/// base's start tag (`<rt`, `<rp`, `<rb`, `<rtc`) or its ruby's end
+/// (`</ruby>`, `</rtc>`), so that `<ruby>Al<rt>x</ruby>pha` shows `Alpha`.
+fn annotation_end(content: &str, name: &[u8]) -> Option<usize> {
+    let bytes = content.as_bytes();
+    let mut from = 0;
+    while let Some(at) = memchr::memchr(b'<', &bytes[from..]).map(|p| from + p) {
+        from = at + 1;
+        if bytes.get(at + 1) == Some(&b'/') {
+            if names_at(bytes, at + 2, name) {
+                return tag_end(bytes, at + 2 + name.len()).map(|end| end + 1);
+            }
+            if [&b"ruby"[..], b"rtc"]
+                .iter()
+                .any(|n| names_at(bytes, at + 2, n))
+            {
+                return Some(at);
+            }
+        } else if [&b"rb"[..], b"rp", b"rt", b"rtc"]
+            .iter()
+            .any(|n| names_at(bytes, at + 1, n))
+        {
+            return Some(at);
         }
     }
     None
@@ -643,44 +1192,78 @@ fn render_with(text: &str, every_tag: bool) -> (Option<Rendered>, bool) {
     (Some(rendered), unknown)
 }
 
-/// An attribute's value, bytes `value` of `text`, as a browser reads it:
-/// its character references are their characters, but for a name
-/// without its `;` followed by a letter, a digit or `=`, which an
-/// attribute keeps as written (`?a=1&copy=2`).
+/// An attribute's value, bytes `value` of `text`, as a browser reads it
+/// ([`value_references`]), pushed to `rendered`.
 fn push_value(rendered: &mut Rendered, text: &str, value: Range<usize>) {
     let mut copied = value.start;
-    let mut from = value.start;
-    while let Some(at) = memchr::memchr(b'&', &text.as_bytes()[from..value.end]).map(|p| from + p) {
-        from = at + 1;
-        let Some((drawn, len)) = reference(&text[at..value.end]) else {
-            continue;
-        };
-        let next = text
-            .as_bytes()
-            .get(at + len)
-            .filter(|_| at + len < value.end);
-        let kept = !text[at..].starts_with("&#")
-            && !text[..at + len].ends_with(';')
-            && next.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'=');
-        if kept {
-            continue;
-        }
-        rendered.text.push_str(&text[copied..at]);
+    for (reference, drawn) in value_references(text, value.clone()) {
+        rendered.text.push_str(&text[copied..reference.start]);
         rendered
             .origin
-            .extend((copied..at).map(|i| (offset(i), offset(i + 1))));
+            .extend((copied..reference.start).map(|i| (offset(i), offset(i + 1))));
         rendered.text.push_str(&drawn);
         rendered.origin.extend(std::iter::repeat_n(
-            (offset(at), offset(at + len)),
+            (offset(reference.start), offset(reference.end)),
             drawn.len(),
         ));
-        copied = at + len;
-        from = at + len;
+        copied = reference.end;
     }
     rendered.text.push_str(&text[copied..value.end]);
     rendered
         .origin
         .extend((copied..value.end).map(|i| (offset(i), offset(i + 1))));
+}
+
+/// An attribute's value as a browser reads it ([`value_references`]): the
+/// value as written where it has no reference (most), without a copy.
+fn decoded_value(value: &str) -> Cow<'_, str> {
+    let mut references = value_references(value, 0..value.len()).peekable();
+    if references.peek().is_none() {
+        return Cow::Borrowed(value);
+    }
+    let mut decoded = String::with_capacity(value.len());
+    let mut copied = 0;
+    for (reference, drawn) in references {
+        decoded.push_str(&value[copied..reference.start]);
+        decoded.push_str(&drawn);
+        copied = reference.end;
+    }
+    decoded.push_str(&value[copied..]);
+    Cow::Owned(decoded)
+}
+
+/// The character references in an attribute's value, bytes `value` of
+/// `text`, that a browser reads as their characters, in order: each one's
+/// bytes and what it draws. All are, but for a name without its `;`
+/// followed by a letter, a digit or `=`, which an attribute keeps as
+/// written (`?a=1&copy=2`).
+fn value_references(
+    text: &str,
+    value: Range<usize>,
+) -> impl Iterator<Item = (Range<usize>, String)> + '_ {
+    let mut from = value.start;
+    std::iter::from_fn(move || {
+        while let Some(at) =
+            memchr::memchr(b'&', &text.as_bytes()[from..value.end]).map(|p| from + p)
+        {
+            from = at + 1;
+            let Some((drawn, len)) = reference(&text[at..value.end]) else {
+                continue;
+            };
+            let next = text
+                .as_bytes()
+                .get(at + len)
+                .filter(|_| at + len < value.end);
+            let kept = !text[at..].starts_with("&#")
+                && !text[..at + len].ends_with(';')
+                && next.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'=');
+            if !kept {
+                from = at + len;
+                return Some((at..at + len, drawn));
+            }
+        }
+        None
+    })
 }
 
 /// A byte offset of a listing's text (bounded far below 4 GiB).
@@ -715,6 +1298,11 @@ mod tests {
                     Just("<span hidden>".to_owned()),
                     Just("</span>".to_owned()),
                     Just("<script>".to_owned()),
+                    Just("<i style='display:\\6e one;font:0/0 a'>".to_owned()),
+                    Just("<x-y hidden>".to_owned()),
+                    Just("</X-Y>".to_owned()),
+                    Just("<rt>".to_owned()),
+                    Just("</ruby>".to_owned()),
                     Just("\"".to_owned()),
                     Just("<".to_owned()),
                     Just("&".to_owned()),
@@ -824,14 +1412,26 @@ mod tests {
     }
 
     #[test]
-    fn element_lists_are_in_order_and_short() {
-        for list in [INLINE, BREAKING] {
+    fn lists_are_in_order_and_lower_case() {
+        for list in [
+            INLINE,
+            BREAKING,
+            HIDDEN,
+            ANNOTATIONS,
+            VOID,
+            SHOWN,
+            CSS_WIDE,
+            DISPLAY,
+            FONT_SIZES,
+            SYSTEM_FONTS,
+        ] {
             assert!(list.windows(2).all(|w| w[0] < w[1]), "{list:?}");
             assert!(
-                list.iter()
-                    .all(|e| e.len() <= 16 && *e == e.to_ascii_lowercase())
+                list.iter().all(|e| *e == e.to_ascii_lowercase()),
+                "{list:?}"
             );
         }
+        assert!(ANNOTATIONS.iter().all(|e| HIDDEN.contains(e)));
     }
 
     #[test]
@@ -937,6 +1537,170 @@ mod tests {
             "Aur<i style=\"opacity:0.5\">x</i>elle<zz>",
         ] {
             assert_eq!(every(text).as_deref(), Some("Aurxelle"), "{text}");
+        }
+    }
+
+    /// A style is read as CSS declarations: references and escapes read,
+    /// comments dropped, the last valid declaration of a property winning
+    /// but for `!important`; what hides a name's part hides it whatever its
+    /// spelling.
+    #[test]
+    fn styles_are_read_as_a_browser_reads_their_css() {
+        let every = |text: &str| render_every_tag(text).map(|r| r.text);
+        // In an attribute quoted with what the style does not hold.
+        let styled = |style: &str| {
+            let quote = if style.contains('"') { '\'' } else { '"' };
+            format!("Aur<i style={quote}{style}{quote}>x</i>elle<zz>")
+        };
+        for style in [
+            "opacity:0.01",
+            "opacity:.0",
+            "opacity:0.0",
+            "opacity: 5%",
+            "opacity:-1",
+            "display:&#110;one",
+            "display:&#x6E;one",
+            "display:/**/none",
+            "display:none/* x */",
+            "/*;*/display:none",
+            "display:none!important",
+            "display : none ! IMPORTANT",
+            "DISPLAY:NONE",
+            "display:\\6e one",
+            "d\\isplay:none",
+            "visibility:collapse",
+            "font-size:0.0px",
+            "font-size:.0px",
+            "font-size:00",
+            "font-size:0.1px",
+            "font-size:1pt",
+            "font-size:0.1em",
+            "font-size:0.1rem",
+            "font-size:10%",
+            "font-size:0vw",
+            "font:0/0 a",
+            "font: 0px serif",
+            "font:italic bold 0/0 'x'",
+            "color:transparent",
+            "color:rgba(0,0,0,0)",
+            "color:rgb(0 0 0 / 5%)",
+            "color:#0000",
+            "color:#12345600",
+            "width:0;height:0;overflow:hidden",
+            "width:1px;height:0px;overflow:clip",
+            "position:absolute;width:1px;height:1px;overflow:hidden",
+            "text-indent:-9999px",
+            "text-indent:-999px",
+            "position:absolute;left:-9999px",
+            "position:fixed;top:-10000px",
+            "left:-9999px;position:absolute",
+            "display:none!important;display:block",
+            "display:none;display:qq",
+            "font-family:'a;b';display:none",
+            "background:url(a;b);display:none",
+            "color:red;opacity:0",
+        ] {
+            assert_eq!(every(&styled(style)).as_deref(), Some("Aurelle"), "{style}");
+        }
+        for style in [
+            "opacity:0.5",
+            "opacity:0.1",
+            "opacity:10%",
+            "font-size:0.9em",
+            "font-size:10px",
+            "font-size:2px",
+            "font-size:small",
+            "font-size:-1px",
+            "font: 12px serif",
+            "font:bold 12px/0 serif",
+            "font:caption",
+            "color:red",
+            "color:#000",
+            "color:rgba(0,0,0,0.5)",
+            "text-indent:2em",
+            "text-indent:-10px",
+            "left:-10px",
+            "position:absolute;left:-10px",
+            "position:relative",
+            "left:-9999px",
+            "position:static;left:-9999px",
+            "width:0;height:0",
+            "width:0;overflow:hidden",
+            "width:0;height:10px;overflow:hidden",
+            "width:0;height:0;overflow:hidden visible",
+            "display:block",
+            "display:none;display:block",
+            "display:none;display:inline flow",
+            "display:none;display:inherit",
+            "display:no/**/ne",
+            "display:\\none2",
+            "opacity:\\30",
+            "display: nonex",
+            "font-family:'display:none'",
+            "font-family:'a;display:none'",
+            "content:'\\';display:none'",
+            "x-display:none",
+            "--display:none",
+        ] {
+            assert_eq!(
+                every(&styled(style)).as_deref(),
+                Some("Aurxelle"),
+                "{style}"
+            );
+        }
+        // Only the first `style` attribute is read, as a browser reads it.
+        assert_eq!(
+            every("Aur<i style=\"color:red\" style=\"display:none\">x</i>elle<zz>").as_deref(),
+            Some("Aurxelle")
+        );
+        assert_eq!(
+            every("Aur<i style='opacity:&#48;'>x</i>elle").as_deref(),
+            Some("Aurelle")
+        );
+    }
+
+    /// A custom element (a name with a `-`) hidden by its attributes is
+    /// removed with its content, to its end tag (nested, in any case).
+    #[test]
+    fn custom_elements_hidden_by_their_attributes_are_removed() {
+        let every = |text: &str| render_every_tag(text).map(|r| r.text);
+        for text in [
+            "Aur<x-hide hidden>x</x-hide>elle",
+            "Aur<custom-el style=\"display:none\">x</custom-el>elle",
+            "Aur<X-Hide hidden>x<x-hide>y</x-hide>z</x-HIDE>elle",
+            "Aur<a-very-long-custom-element-name hidden>x</a-very-long-custom-element-name>elle",
+            "Aur<span style=\"opacity:0\">x</span>elle",
+        ] {
+            assert_eq!(every(text).as_deref(), Some("Aurelle"), "{text}");
+        }
+        // Not hidden, it draws its content; the first reading keeps it all.
+        assert_eq!(
+            every("Aur<x-show title=x>x</x-show>elle").as_deref(),
+            Some("Aurxelle")
+        );
+        assert_eq!(
+            render("Aur<x-hide hidden>x</x-hide>elle").map(|r| r.text),
+            None
+        );
+    }
+
+    /// Ruby annotations are drawn above the line: the second reading joins
+    /// the base characters, whether or not the annotation's end tag is
+    /// written.
+    #[test]
+    fn ruby_annotations_are_removed_in_the_second_reading() {
+        let every = |text: &str| render_every_tag(text).map(|r| r.text);
+        let text = "<ruby>奥<rt>ao</rt>瑞<rt>rui</rt>尔<rt>er</rt></ruby>";
+        assert_eq!(shown(text), "奥ao瑞rui尔er");
+        assert_eq!(every(text).as_deref(), Some("奥瑞尔"));
+        for (text, seen) in [
+            ("<ruby>奥<rp>(</rp><rt>ao</rt><rp>)</rp>瑞</ruby>", "奥瑞"),
+            ("<ruby>Al<rt>x</ruby>pha", "Alpha"),
+            ("<ruby>A<rt>x<rt>y</rt>l</ruby>pha", "Alpha"),
+            ("<ruby>A<rp>(<rt>x<rp>)</ruby>lpha", "Alpha"),
+            ("<ruby>A<RT>x</Rt>lpha</ruby>", "Alpha"),
+        ] {
+            assert_eq!(every(text).as_deref(), Some(seen), "{text}");
         }
     }
 

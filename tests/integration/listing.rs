@@ -1488,6 +1488,15 @@ async fn html_in_a_description_is_read_as_rendered() {
             r#"Brand: Al<span style="display:none">x</span>pha."#,
             r#"Al<span style="display:none">x</span>pha"#,
         ),
+        // CSS as a browser reads it, and a custom element hidden so.
+        (
+            r#"Brand: Al<i style="opacity:.01">x</i>pha."#,
+            r#"Al<i style="opacity:.01">x</i>pha"#,
+        ),
+        (
+            r#"Brand: Al<x-y style="font:0/0 a;color:red">x</x-y>pha."#,
+            r#"Al<x-y style="font:0/0 a;color:red">x</x-y>pha"#,
+        ),
     ] {
         let hidden = check(&server, Who::PlatformP, with(description)).await;
         assert_eq!(hidden.verdict, BLOCK, "{description}: {hidden:?}");
