@@ -1362,7 +1362,8 @@ impl RegistryApi {
                     }
                     None => v.add(
                         "authorization.valid_from",
-                        "is required when named in update_mask",
+                        "is required when update_mask names it (as `*` does): a start cannot be \
+                         cleared; leave it out of update_mask to keep it",
                     ),
                 },
                 "valid_until" => {

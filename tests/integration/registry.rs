@@ -2492,6 +2492,24 @@ async fn an_authorization_window_out_of_order_is_named_on_the_end_the_update_cha
             && violations[0].1.contains("must be after valid_from 2030-"),
         "{violations:?}"
     );
+    // `*` names every field: one that cannot be cleared must be given, and
+    // the answer says why it was asked for.
+    let status = owner
+        .update_authorization(update(
+            pb::Authorization {
+                status: pb::AuthorizationStatus::Active as i32,
+                ..Default::default()
+            },
+            "*",
+        ))
+        .await
+        .expect_err("every field, without a start");
+    let violations = field_violations(&status);
+    let start = violations
+        .iter()
+        .find(|(f, _)| f == "authorization.valid_from")
+        .expect("a violation of valid_from");
+    assert!(start.1.contains("`*`"), "{violations:?}");
     assert_eq!(revision(&server).await, before, "nothing written");
 }
 
