@@ -299,12 +299,16 @@ pub const MAX_PART_BYTES: usize = 1 << 20;
 /// encoded changes (at least one). Returns the part and, when more changes
 /// of the revision follow (the part is `continued`), the index in
 /// `event.changes` where the next part starts; `None` when `keep` accepts no
-/// change from `from` on.
+/// change from `from` on, but for a revision that changed nothing (a write
+/// with a request id that found nothing to change, recorded so that a retry
+/// answers as the first call did), sent without changes where
+/// `keep_unchanged`.
 pub fn change_event_part(
     event: &model::ChangeEvent,
     from: usize,
     max_bytes: usize,
     keep: impl Fn(&model::Resource) -> bool,
+    keep_unchanged: bool,
 ) -> Option<(pb::ChangeEvent, Option<usize>)> {
     let mut changes = Vec::new();
     let mut bytes = 0;
@@ -332,7 +336,7 @@ pub fn change_event_part(
         bytes += size;
         changes.push(change);
     }
-    if changes.is_empty() {
+    if changes.is_empty() && !(keep_unchanged && event.changes.is_empty()) {
         return None;
     }
     let (actor, api_key) = match &event.actor {

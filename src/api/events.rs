@@ -282,9 +282,19 @@ impl WatchFilter {
         event: &ChangeEvent,
         from: usize,
     ) -> Option<(pb::ChangeEvent, Option<usize>)> {
-        let part = convert::change_event_part(event, from, convert::MAX_PART_BYTES, |resource| {
-            self.keeps(snapshot, resource)
-        });
+        // A revision that changed nothing (a write's request id recorded)
+        // is the writer's and the operator's to see, on a stream that
+        // filters nothing.
+        let unchanged = self.brands.is_empty()
+            && self.kinds.is_empty()
+            && auth::may_see_how_written(&self.caller, &event.actor);
+        let part = convert::change_event_part(
+            event,
+            from,
+            convert::MAX_PART_BYTES,
+            |resource| self.keeps(snapshot, resource),
+            unchanged,
+        );
         part.map(|(part, next)| (how_written(&self.caller, event, part), next))
     }
 }
@@ -775,11 +785,15 @@ impl AuditApi {
                         from = at;
                     }
                 }
-                while let Some((part, after)) =
-                    convert::change_event_part(event, from, convert::MAX_PART_BYTES, |r| {
-                        scope.covers(r)
-                    })
-                {
+                // A revision that changed nothing (a write's request id
+                // recorded) is in the whole trail, the operator's.
+                while let Some((part, after)) = convert::change_event_part(
+                    event,
+                    from,
+                    convert::MAX_PART_BYTES,
+                    |r| scope.covers(r),
+                    brands.is_none(),
+                ) {
                     let part = how_written(&caller, event, part);
                     // As field 1 of the page: its key, its length, the part.
                     let size = prost::encoding::message::encoded_len(1, &part);

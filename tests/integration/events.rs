@@ -154,6 +154,67 @@ async fn each_caller_watches_only_what_it_may_see() {
 
 /// Every caller that sees a write sees who made it; only the operator and
 /// the member itself see the API key it used and its request id.
+/// A write with a request id that changes nothing takes a revision (a
+/// retry answers as the first call did): its event, without changes, is
+/// watched and audited by the operator and the writer's member, and by no
+/// one else.
+#[tokio::test]
+async fn a_revision_that_changed_nothing_is_seen_by_the_operator_and_the_writer() {
+    let server = TestServer::start().await;
+    let mut streams = watch_all(&server, &[Who::Operator, Who::OwnerA, Who::OwnerB]).await;
+    let rename = |request_id: &str| pb::UpdateBrandRequest {
+        brand: Some(pb::Brand {
+            name: "brands/alpha".into(),
+            display_name: "Alpha".into(),
+            ..Default::default()
+        }),
+        update_mask: Some(prost_types::FieldMask {
+            paths: vec!["display_name".into()],
+        }),
+        request_id: request_id.into(),
+    };
+    let unchanged = server
+        .registry_as(Who::OwnerA)
+        .update_brand(rename("same-name"))
+        .await
+        .expect("an update to the name it has")
+        .into_inner()
+        .revision;
+    // A write after it, which every member sees.
+    let after = authorize(&server, "platform-p", "after-the-no-op").await;
+    assert!(after > unchanged);
+    for (who, stream) in &mut streams {
+        let events = events_until(stream, after).await;
+        let seen = events.iter().find(|e| e.revision == unchanged);
+        match who {
+            Who::Operator | Who::OwnerA => {
+                let event = seen.unwrap_or_else(|| panic!("{who:?}: {events:?}"));
+                assert!(event.changes.is_empty(), "{event:?}");
+                assert_eq!(event.request_id, "same-name");
+                assert_eq!(event.actor, "members/owner-a");
+            }
+            _ => assert!(seen.is_none(), "{who:?}: {events:?}"),
+        }
+    }
+    let page = audit_client(&server, Who::Operator)
+        .list_audit_events(pb::ListAuditEventsRequest::default())
+        .await
+        .expect("audit")
+        .into_inner();
+    let revisions: Vec<u64> = page.events.iter().map(|e| e.revision).collect();
+    assert!(revisions.contains(&unchanged), "{revisions:?}");
+    // A brand's trail has no event of its own for it.
+    let page = audit_client(&server, Who::Operator)
+        .list_audit_events(pb::ListAuditEventsRequest {
+            brand: "brands/alpha".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("audit")
+        .into_inner();
+    assert!(page.events.iter().all(|e| !e.changes.is_empty()));
+}
+
 #[tokio::test]
 async fn another_members_keys_and_request_ids_are_not_watched() {
     let server = TestServer::start().await;
