@@ -30,7 +30,7 @@ use tonic::{Code, Status};
 use tracing::Instrument;
 
 use crate::{
-    model::{Actor, Authorization, Brand, MemberKind, Resource, ResourceId, Slug},
+    model::{Actor, Authorization, Brand, Member, MemberKind, Resource, ResourceId, Slug},
     registry::Registry,
 };
 
@@ -174,11 +174,9 @@ impl Rpc {
     /// which platform) are the `require_*` functions below.
     pub fn allowed(self) -> &'static [MemberKind] {
         match self {
-            Rpc::CreateMember
-            | Rpc::ListMembers
-            | Rpc::CreateApiKey
-            | Rpc::ListApiKeys
-            | Rpc::RevokeApiKey => OPERATOR,
+            Rpc::CreateMember | Rpc::CreateApiKey | Rpc::ListApiKeys | Rpc::RevokeApiKey => {
+                OPERATOR
+            }
             Rpc::CreateBrand
             | Rpc::UpdateBrand
             | Rpc::ArchiveBrand
@@ -196,6 +194,7 @@ impl Rpc {
             Rpc::Watch => ANY,
             Rpc::GetCaller
             | Rpc::GetMember
+            | Rpc::ListMembers
             | Rpc::GetBrand
             | Rpc::ListBrands
             | Rpc::ListTrademarks
@@ -225,18 +224,37 @@ pub fn require_brand_owner(caller: &Caller, brand: &Brand) -> Result<(), Denied>
     }
 }
 
-/// The operator reads every member; a member reads itself.
+/// Whether `caller` may read `member`'s record: the operator every
+/// member's, a member its own, and any member a platform's, the alliance's
+/// directory of platforms (a brand owner names one to authorize a seller
+/// on it). Another brand owner's or the operator's record is private.
+#[must_use]
+pub fn may_read_member(caller: &Caller, member: &Member) -> bool {
+    caller.kind == MemberKind::Operator
+        || caller.member == member.id
+        || member.kind == MemberKind::Platform
+}
+
+/// [`may_read_member`] of the member named `id`, `None` when no member
+/// has that id. A name no member has is refused as a private record is,
+/// unless the caller reads every member: a refusal tells nothing of which
+/// names are members.
 ///
 /// # Errors
-/// [`Denied`] for another member's record.
-pub fn require_member_reader(caller: &Caller, member: &Slug) -> Result<(), Denied> {
-    if caller.kind == MemberKind::Operator || &caller.member == member {
-        Ok(())
-    } else {
-        Err(Denied(format!(
-            "members/{} may not read members/{member}",
+/// [`Denied`] for a record the caller may not read, or a name of none.
+pub fn require_member_reader<'m>(
+    caller: &Caller,
+    id: &Slug,
+    member: Option<&'m Member>,
+) -> Result<Option<&'m Member>, Denied> {
+    match member {
+        Some(member) if may_read_member(caller, member) => Ok(Some(member)),
+        None if caller.kind == MemberKind::Operator => Ok(None),
+        _ => Err(Denied(format!(
+            "members/{} may not read members/{id}: a member reads its own record and the \
+             platforms'",
             caller.member
-        )))
+        ))),
     }
 }
 

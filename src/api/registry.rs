@@ -617,11 +617,10 @@ impl RegistryApi {
         let mut v = Violations::new();
         let id = parse_member_name(&req.name, "name", &mut v);
         let id = v.done(id)?;
-        auth::require_member_reader(&caller, &id)?;
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
-        let member = snapshot
-            .member(id.as_str())
-            .ok_or_else(|| ApiError::NotFound(req.name.clone()))?;
+        let member =
+            auth::require_member_reader(&caller, &id, snapshot.member(id.as_str()).map(|m| &**m))?
+                .ok_or_else(|| ApiError::NotFound(req.name.clone()))?;
         Ok(pb::GetMemberResponse {
             member: Some(convert::member(member)),
             revision: snapshot.revision(),
@@ -632,18 +631,25 @@ impl RegistryApi {
         &self,
         request: Request<pb::ListMembersRequest>,
     ) -> ApiResult<pb::ListMembersResponse> {
+        let caller = caller(&request)?;
         let req = request.into_inner();
         let mut v = Violations::new();
         let limit = page_size(req.page_size, "page_size", &mut v);
         let scope = "ListMembers";
+        // The items depend on who reads (the operator every member, others
+        // the platforms and themselves): another member's token is another
+        // list's.
+        let reader = Some(caller.member.as_str());
         let tokens = self.registry.page_tokens()?;
-        let after = tokens.read(&req.page_token, scope, None, "page_token", &mut v);
+        let after = tokens.read(&req.page_token, scope, reader, "page_token", &mut v);
         v.finish()?;
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
-        let (members, next) = snapshot.list_members(after.as_deref(), limit);
+        let (members, next) = snapshot.list_members(after.as_deref(), limit, |m| {
+            auth::may_read_member(&caller, m)
+        });
         Ok(pb::ListMembersResponse {
             members: members.iter().map(|m| convert::member(m)).collect(),
-            next_page_token: tokens.issue(scope, None, next),
+            next_page_token: tokens.issue(scope, reader, next),
             revision: snapshot.revision(),
         })
     }

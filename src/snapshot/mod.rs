@@ -970,9 +970,9 @@ impl Snapshot {
     }
 
     /// Whether `platform` names a platform. A member that is not one and a
-    /// name that is no member's get the same answer: members are private
-    /// (only the operator lists them), so a brand owner's write must not
-    /// tell which names are members.
+    /// name that is no member's get the same answer: members other than
+    /// platforms are private (only the operator lists them all), so a brand
+    /// owner's write must not tell which names are members.
     pub(crate) fn check_platform(&self, platform: &Slug, field: &str) -> Result<(), PlanError> {
         match self.members.get(platform) {
             Some(m) if m.kind == MemberKind::Platform => Ok(()),
@@ -1134,7 +1134,12 @@ impl Snapshot {
     }
 
     /// Members in id order, after `after`.
-    pub fn list_members(&self, after: Option<&str>, limit: usize) -> Page<Arc<Member>> {
+    pub fn list_members(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+        keep: impl Fn(&Member) -> bool,
+    ) -> Page<Arc<Member>> {
         let start = match after {
             Some(a) => Bound::Excluded(a),
             None => Bound::Unbounded,
@@ -1144,7 +1149,7 @@ impl Snapshot {
                 .range::<_, str>((start, Bound::Unbounded))
                 .map(|(k, v)| (k.as_str().to_string(), v.clone())),
             limit,
-            |_| true,
+            |m| keep(m),
         )
     }
 

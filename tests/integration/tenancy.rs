@@ -18,14 +18,14 @@ fn expected(rpc: Rpc, who: Who) -> Code {
         return Code::Unauthenticated;
     }
     let allowed: &[Who] = match rpc {
-        Rpc::GetCaller | Rpc::GetBrand | Rpc::ListBrands | Rpc::ListTrademarks | Rpc::ListLogos => {
-            &[Operator, OwnerA, OwnerB, PlatformP, PlatformQ]
-        }
-        Rpc::CreateMember
-        | Rpc::ListMembers
-        | Rpc::CreateApiKey
-        | Rpc::ListApiKeys
-        | Rpc::RevokeApiKey => &[Operator],
+        // Members list what they may read (tested below).
+        Rpc::GetCaller
+        | Rpc::GetBrand
+        | Rpc::ListBrands
+        | Rpc::ListTrademarks
+        | Rpc::ListLogos
+        | Rpc::ListMembers => &[Operator, OwnerA, OwnerB, PlatformP, PlatformQ],
+        Rpc::CreateMember | Rpc::CreateApiKey | Rpc::ListApiKeys | Rpc::RevokeApiKey => &[Operator],
         // members/owner-a: the operator and owner-a itself.
         Rpc::GetMember => &[Operator, OwnerA],
         // Any brand owner creates its own brands.
@@ -534,6 +534,85 @@ async fn a_platform_sees_only_its_own_authorizations() {
 /// where what a list holds depends on who reads it (authorizations, the
 /// audit trail): another member's token is INVALID_ARGUMENT, though nothing
 /// of the other list would show through it.
+/// Platforms are the alliance's directory: any member reads and lists
+/// them (a brand owner names one to authorize a seller); another brand
+/// owner's record and the operator's are the operator's to read, and a name
+/// no member has is refused as they are.
+#[tokio::test]
+async fn any_member_reads_the_platforms_and_only_the_operator_every_member() {
+    let server = TestServer::start().await;
+    let listed = |who: Who| {
+        let server = &server;
+        async move {
+            let mut names = Vec::new();
+            let mut page_token = String::new();
+            loop {
+                let page = server
+                    .registry_as(who)
+                    .list_members(pb::ListMembersRequest {
+                        page_size: 1,
+                        page_token: page_token.clone(),
+                        ..Default::default()
+                    })
+                    .await
+                    .expect("a page of members")
+                    .into_inner();
+                names.extend(page.members.into_iter().map(|m| m.name));
+                if page.next_page_token.is_empty() {
+                    return names;
+                }
+                page_token = page.next_page_token;
+            }
+        }
+    };
+    let everyone = listed(Who::Operator).await;
+    for name in ["members/owner-a", "members/owner-b", "members/platform-p"] {
+        assert!(everyone.iter().any(|n| n == name), "{everyone:?}");
+    }
+    let seen = listed(Who::OwnerB).await;
+    assert!(seen.iter().any(|n| n == "members/platform-p"), "{seen:?}");
+    assert!(seen.iter().any(|n| n == "members/platform-q"), "{seen:?}");
+    assert!(seen.iter().any(|n| n == "members/owner-b"), "{seen:?}");
+    assert!(
+        !seen
+            .iter()
+            .any(|n| n == "members/owner-a" || n == "members/operator"),
+        "{seen:?}"
+    );
+    let get = |who: Who, name: &str| {
+        let name = name.to_string();
+        let server = &server;
+        async move {
+            server
+                .registry_as(who)
+                .get_member(pb::GetMemberRequest {
+                    name,
+                    min_revision: 0,
+                })
+                .await
+        }
+    };
+    let platform = get(Who::OwnerB, "members/platform-p")
+        .await
+        .expect("a platform's record")
+        .into_inner()
+        .member
+        .expect("the member");
+    assert_eq!(platform.kind, pb::MemberKind::Platform as i32);
+    for name in ["members/owner-a", "members/no-such-member"] {
+        let refused = get(Who::PlatformP, name).await.expect_err(name);
+        assert_eq!(
+            refused.code(),
+            Code::PermissionDenied,
+            "{name}: {refused:?}"
+        );
+    }
+    let missing = get(Who::Operator, "members/no-such-member")
+        .await
+        .expect_err("no such member");
+    assert_eq!(missing.code(), Code::NotFound);
+}
+
 #[tokio::test]
 async fn a_page_token_of_another_members_list_is_refused() {
     let server = TestServer::start().await;
