@@ -701,6 +701,19 @@ impl AuditApi {
         let actor = match req.actor.as_str() {
             "" => None,
             Actor::SYSTEM => Some(Actor::SYSTEM.to_string()),
+            // A reserved id names no member: the server's writes are
+            // `system`, which the caller should write as such.
+            name if name.strip_prefix("members/") == Some(Actor::SYSTEM) => {
+                v.add(
+                    "actor",
+                    format!(
+                        "members/{0} names no member ({0} is reserved); the server's own \
+                         writes are `{0}`",
+                        Actor::SYSTEM
+                    ),
+                );
+                None
+            }
             name => parse_member_name(name, "actor", &mut v).map(|m| m.as_str().to_string()),
         };
         let limit = page_size(req.page_size, "page_size", &mut v);

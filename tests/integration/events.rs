@@ -491,6 +491,27 @@ async fn an_audit_page_token_out_of_range_is_an_invalid_argument() {
         .expect("a token within range")
         .into_inner();
     assert!(!page.events.is_empty());
+    // `system` is the server's own actor, and names no member.
+    let status = audit
+        .list_audit_events(pb::ListAuditEventsRequest {
+            actor: "members/system".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("a reserved id as a member's name");
+    common::assert_violations(&status, &["actor"]);
+    let system = audit
+        .list_audit_events(pb::ListAuditEventsRequest {
+            actor: "system".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("the server's own writes")
+        .into_inner();
+    assert!(
+        system.events.iter().all(|e| e.actor == "system"),
+        "{system:?}"
+    );
 }
 
 #[tokio::test]
