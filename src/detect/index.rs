@@ -1453,17 +1453,17 @@ impl BrandIndex {
         let start = at[range.start] as usize;
         let end = at[range.end - 1] as usize + 1;
         let across = end - start != range.len();
-        // A name glued to a number (`Orvanta12`, `2024Aurelle`) or to an
-        // ordinary word after it (`AurelleWatch`, `#vellanobag`) begins or
+        // A name glued to a number (`Orvanta12`, `2024Aurelle`) or, in a
+        // hashtag, to an ordinary word after it (`#aurellewatch`) begins or
         // ends where a separator was removed: obfuscation, never exact.
         let digits_after = edges & EDGE_RIGHT != 0 && !obf.boundary_before(end);
         let digits_before = edges & EDGE_LEFT != 0 && after_digits(obf, start);
-        let word_after = digits_after
-            && !digits_follow(obf, start..end)
-            && ordinary_word_follows(text, obf, start..end);
+        let number_after = digits_after && digits_follow(obf, start..end);
+        let word_after =
+            digits_after && !number_after && ordinary_word_follows(text, obf, start..end);
         let letters = || letters_only(text.get(obf.original_span(start..end)).unwrap_or(""));
         if (edges & EDGE_LEFT != 0 && !obf.boundary_before(start))
-            || (digits_after && !word_after && !digits_follow(obf, start..end))
+            || (digits_after && !number_after && !word_after)
             || ((digits_after || digits_before) && letters() < EDGE_WORD_MIN)
             || (word_after && letters() < GLUED_NAME_MIN)
         {

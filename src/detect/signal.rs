@@ -2065,7 +2065,7 @@ const MAKERS: &[&str] = &[
 ];
 
 /// Words that, right after a name, make `for` name an audience (`gift for
-/// Aurelle lovers`), not goods the listing's fit. Exact-folded.
+/// Aurelle lovers`), not what the listed goods fit. Exact-folded.
 const AUDIENCE: &[&str] = &[
     "addict",
     "addicts",
@@ -2117,7 +2117,7 @@ fn made_for(before: &str) -> bool {
 /// exact fold (one separator space may sit between), or a Latin one before
 /// one of [`DETERMINERS`] there, or a CJK one before one of
 /// [`CJK_DETERMINERS`]; not `for` after a word of [`MAKERS`].
-pub(crate) fn compatibility_phrase_before(exact: &FoldedText, at: usize) -> bool {
+fn compatibility_phrase_before(exact: &FoldedText, at: usize) -> bool {
     let text = exact.as_str();
     let Some(before) = text.get(..at) else {
         return false;
