@@ -978,7 +978,7 @@ impl Snapshot {
             Some(m) if m.kind == MemberKind::Platform => Ok(()),
             _ => Err(PlanError::Invalid(vec![(
                 field.to_string(),
-                format!("members/{platform} is not a platform"),
+                format!("members/{platform} is not a platform (ListMembers lists them)"),
             )])),
         }
     }

@@ -547,14 +547,14 @@ async fn bad_fields_come_back_as_field_violations_and_write_nothing() {
         field_violations(&unknown),
         [(
             "authorization.platform".to_string(),
-            "members/no-such-member is not a platform".to_string()
+            "members/no-such-member is not a platform (ListMembers lists them)".to_string()
         )]
     );
     assert_eq!(
         field_violations(&status),
         [(
             "authorization.platform".to_string(),
-            "members/owner-b is not a platform".to_string()
+            "members/owner-b is not a platform (ListMembers lists them)".to_string()
         )]
     );
     let status = owner

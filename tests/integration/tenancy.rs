@@ -702,7 +702,7 @@ async fn listing_authorizations_on_a_member_that_is_no_platform_is_refused() {
             common::field_violations(&status),
             [(
                 "platform".to_owned(),
-                format!("{platform} is not a platform")
+                format!("{platform} is not a platform (ListMembers lists them)")
             )]
         );
     }
