@@ -16,7 +16,7 @@ use super::normalize::{
 };
 use super::run_memo::{Hits, NO_WORD, RUN_WORDS, RunKey, RunMemo};
 use super::runs::{self, ExtrasAt, FuzzyIds, RunName, WordExtras, Words};
-use super::signal::compatibility_use;
+use super::signal::compatibility_phrase_before;
 use super::vocabulary;
 use super::{BrandEntry, Evidence, LogoMatch, NameId, TextMatch};
 
@@ -1315,7 +1315,8 @@ impl BrandIndex {
                 {
                     return;
                 }
-                let compatibility = compatibility_use(exact, exact.folded_range(span.clone()));
+                let compatibility =
+                    compatibility_phrase_before(exact, exact.folded_range(span.clone()).start);
                 for &name in self.targets_of(pattern) {
                     let rec = &self.names[name as usize];
                     let joined = slice(&self.arena, rec.joined);
@@ -1518,7 +1519,7 @@ impl BrandIndex {
         }
         let folded = exact.folded_range(span.clone());
         let exact_text = exact.as_str().get(folded.clone()).unwrap_or("");
-        let compatibility = compatibility_use(exact, folded.clone());
+        let compatibility = compatibility_phrase_before(exact, folded.start);
         for &name in self.targets_of(pattern) {
             let rec = &self.names[name as usize];
             if cjk_gaps.is_some_and(|gaps| gaps != rec.gaps || gaps == NO_GAPS_KNOWN) {
@@ -1640,7 +1641,11 @@ impl BrandIndex {
                         let at = |s: &NamedSpan| (s.start, s.end);
                         let from = strong_spans.partition_point(|s| at(s) < (span.start, span.end));
                         let to = strong_spans.partition_point(|s| at(s) <= (span.start, span.end));
-                        (span, compatibility_use(exact, folded), from..to)
+                        (
+                            span,
+                            compatibility_phrase_before(exact, folded.start),
+                            from..to,
+                        )
                     })
                     .clone();
                 if distance > 0 && !named.is_empty() {

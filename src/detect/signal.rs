@@ -2051,54 +2051,14 @@ const NEWNESS: &[&str] = &["new", "latest", "newest"];
 /// bytes.
 const DETERMINER_MAX: usize = 6;
 
-/// Words that, right before `for`, say the goods are the brand's own as
-/// their maker tells it (`OEM factory for Aurelle`, `made for Aurelle`), a
-/// claim of a copy's supply chain, not an accessory's fit. Exact-folded.
-const MAKERS: &[&str] = &[
-    "factory",
-    "made",
-    "manufactured",
-    "manufacturer",
-    "oem",
-    "produced",
-    "supplier",
-];
-
-/// Words that, right after a name, make `for` name an audience (`gift for
-/// Aurelle lovers`), not what the listed goods fit. Exact-folded.
-const AUDIENCE: &[&str] = &[
-    "addict",
-    "addicts",
-    "collector",
-    "collectors",
-    "enthusiast",
-    "enthusiasts",
-    "fan",
-    "fanatic",
-    "fanatics",
-    "fans",
-    "lover",
-    "lovers",
-];
-
-/// Whether the name at folded bytes `name` of the exact fold `exact` is
-/// introduced as what the listed goods fit ([`compatibility_phrase_before`]),
-/// and is not followed by a word of [`AUDIENCE`] (`for Aurelle lovers`).
-pub(crate) fn compatibility_use(exact: &FoldedText, name: std::ops::Range<usize>) -> bool {
-    compatibility_phrase_before(exact, name.start) && !audience_after(exact, name.end)
-}
-
-/// Whether the word after folded byte `at` of the exact fold is one of
-/// [`AUDIENCE`].
-fn audience_after(exact: &FoldedText, at: usize) -> bool {
-    let after = exact.as_str().get(at..).unwrap_or("");
-    let after = after.strip_prefix(' ').unwrap_or(after);
-    let word = after.split(' ').next().unwrap_or("");
-    AUDIENCE.contains(&word)
-}
+/// Words that, right before `for`, name a maker of the goods for the brand
+/// (`OEM factory for Aurelle`, `supplier for Aurelle`): a claim of a
+/// copy's supply chain, not an accessory's fit. Not `made` (`strap made
+/// for Aurelle watches` is an accessory's). Exact-folded.
+const MAKERS: &[&str] = &["factory", "manufacturer", "oem", "supplier"];
 
 /// Whether `before`, the exact fold before a name, ends with a word of
-/// [`MAKERS`] and `for` (a determiner may follow: `made for the
+/// [`MAKERS`] and `for` (a determiner may follow: `OEM for the
 /// Aurelle`).
 fn made_for(before: &str) -> bool {
     let before = match last_word(before) {
@@ -2117,7 +2077,7 @@ fn made_for(before: &str) -> bool {
 /// exact fold (one separator space may sit between), or a Latin one before
 /// one of [`DETERMINERS`] there, or a CJK one before one of
 /// [`CJK_DETERMINERS`]; not `for` after a word of [`MAKERS`].
-fn compatibility_phrase_before(exact: &FoldedText, at: usize) -> bool {
+pub(crate) fn compatibility_phrase_before(exact: &FoldedText, at: usize) -> bool {
     let text = exact.as_str();
     let Some(before) = text.get(..at) else {
         return false;

@@ -1935,14 +1935,14 @@ fn compatibility_phrase_before_a_mention_is_flagged() {
     assert_eq!(flagged("Case for the the iPhone"), [false]);
     assert_eq!(flagged("Case the iPhone"), [false]);
     assert_eq!(flagged("Cases for other iPhone"), [false]);
-    // `for` after a maker's word claims the goods are the brand's; before
-    // an audience it names buyers, not what the goods fit.
+    // `for` after a maker's word claims the goods are the brand's; `made
+    // for` is an accessory's.
     assert_eq!(flagged("OEM factory for Cartier, automatic"), [false]);
-    assert_eq!(flagged("Made for the Cartier"), [false]);
-    assert_eq!(flagged("Ladies watch for Cartier lovers"), [false]);
-    assert_eq!(flagged("Gift for Montblanc fans"), [false]);
+    assert_eq!(flagged("OEM for the Cartier"), [false]);
+    assert_eq!(flagged("Supplier for Montblanc pens"), [false]);
+    assert_eq!(flagged("Strap made for Cartier watches"), [true]);
     assert_eq!(flagged("Refill made of steel for Montblanc pens"), [true]);
-    assert_eq!(flagged("Strap for Cartier loversknot"), [true]);
+    assert_eq!(flagged("Watch box for Cartier collectors"), [true]);
     // Only DESIGN.md's phrases weaken a mention.
     assert_eq!(flagged("兼容 iPhone"), [false]);
     assert_eq!(flagged("iPhone case"), [false]);

@@ -139,14 +139,21 @@ async fn verdicts_follow_scope_authorization_and_evidence() {
         yours.matches[0].reason,
         pb::MatchReason::NominativeUse as i32
     );
-    // `for` after a maker's word, or before an audience, is no fit.
-    for title in [
-        "OEM factory for Alpha, steel watch",
-        "Steel watch for Alpha lovers",
-    ] {
-        let claimed = check(&server, Who::PlatformP, listing("stranger", title)).await;
-        assert_eq!(claimed.verdict, BLOCK, "{title}: {claimed:?}");
-    }
+    // `for` after a maker's word is no fit; `made for` is an accessory's.
+    let claimed = check(
+        &server,
+        Who::PlatformP,
+        listing("stranger", "OEM factory for Alpha, steel watch"),
+    )
+    .await;
+    assert_eq!(claimed.verdict, BLOCK, "{claimed:?}");
+    let made = check(
+        &server,
+        Who::PlatformP,
+        listing("stranger", "Strap made for Alpha watches"),
+    )
+    .await;
+    assert_eq!(made.verdict, REVIEW, "{made:?}");
 }
 
 #[tokio::test]
