@@ -1240,8 +1240,8 @@ static SIMPLIFIED: LazyLock<rustc_hash::FxHashMap<char, char>> = LazyLock::new(|
 
 /// Whether `c` is default-ignorable (Unicode's `Default_Ignorable_Code_Point`:
 /// zero-width characters, joiners, a soft hyphen, bidi controls) or a C1
-/// control (U+0080 to U+009F), which a page draws as nothing too
-/// (`Aur\u{85}elle` shows `Aurelle`).
+/// control that Windows-1252 leaves undefined ([`windows_1252`]), which a
+/// page draws as nothing too (`Aur\u{81}elle` shows `Aurelle`).
 fn is_ignorable(c: char) -> bool {
     matches!(c, '\u{80}'..='\u{9F}')
         || CodePointSetData::new::<DefaultIgnorableCodePoint>().contains(c)
@@ -1528,8 +1528,25 @@ fn symbol_letter(c: char) -> Option<char> {
     }
 }
 
+/// A C1 control (U+0080 to U+009F) as the Windows-1252 character of its
+/// byte (`\u{92}` is `’`, `\u{97}` is `—`, `\u{85}` is `…`): text
+/// decoded as Latin-1 where it was Windows-1252 shows them so, as browsers
+/// read `&#146;`. The five bytes Windows-1252 leaves undefined stay
+/// controls, which draw nothing ([`is_ignorable`]).
+fn windows_1252(c: char) -> Option<char> {
+    let byte = u8::try_from(u32::from(c))
+        .ok()
+        .filter(|b| (0x80..=0x9f).contains(b))?;
+    let bytes = [byte];
+    let (decoded, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&bytes);
+    decoded.chars().next().filter(|&d| d != c)
+}
+
 /// Computes one character's folds (uncached).
 fn compute(c: char, exact: &mut Vec<Item>, obf: &mut Vec<Item>) -> (Kind, char) {
+    if let Some(read) = windows_1252(c) {
+        return compute(read, exact, obf);
+    }
     exact.clear();
     obf.clear();
     if let Some(symbol) = leet_symbol(c)
