@@ -546,23 +546,24 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
             // browser removes them (`Aur<zz></zz>elle`,
             // `Aur<script>x</script>elle`): the first reading keeps them as
             // text, so that neither way of showing the text hides a name
-            // (`<Aurelle>`).
+            // (`<Aurelle>`). And the text a buyer or a search engine reads
+            // in the tags' attributes (`<img alt="…">`), apart.
             let field_start = matches.len();
-            let mut read_twice = false;
-            for every_tag in [false, true] {
-                let rendered = if every_tag {
-                    match detect::markup::render_every_tag(body) {
-                        Some(rendered) => {
-                            read_twice = true;
-                            Some(rendered)
-                        }
-                        None => break,
-                    }
-                } else {
-                    detect::markup::render(body)
-                };
+            let first = detect::markup::render(body);
+            let every_tag = detect::markup::render_every_tag(body);
+            let attributes = first.as_ref().and_then(|r| r.attributes_reading(body));
+            let read_twice = every_tag.is_some() || attributes.is_some();
+            let readings = [
+                (first.as_ref(), true),
+                (every_tag.as_ref(), every_tag.is_some()),
+                (attributes.as_ref(), attributes.is_some()),
+            ];
+            for (rendered, made) in readings {
+                if !made {
+                    continue;
+                }
                 // One fold of the text for the brands and the signal terms.
-                let shown = rendered.as_ref().map_or(body, |r| r.text.as_str());
+                let shown = rendered.map_or(body, |r| r.text.as_str());
                 // A brand's name written in the text is that brand's, not a
                 // misspelling of another owner's name, where it is in scope
                 // (`Flais`, registered for these goods, is not a misspelt
@@ -575,7 +576,7 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
                 index
                     .layers()
                     .scan_text_and_signals(shown, text, signals, &hides);
-                if let Some(rendered) = &rendered {
+                if let Some(rendered) = rendered {
                     for m in text.iter_mut() {
                         let span = rendered.original_span(m.span.clone());
                         // Markup inside a name as sent hides it from a reader

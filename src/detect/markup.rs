@@ -41,9 +41,10 @@
 //! position's `left` or `top` off the page (-999px), or a box below 2px
 //! whose overflow is hidden. Text in an
 //! element's attributes that a buyer, a screen reader or a search engine
-//! reads ([`SHOWN`]: an image's `alt`, a `title`) is words of its own in
-//! the first reading (`<img alt="Aurelle">`), and the tag draws nothing in
-//! the second (`Aur<b title="x">elle` shows `Aurelle`).
+//! reads ([`SHOWN`]: an image's `alt`, a `title`) is a reading of its own
+//! ([`Rendered::attributes_reading`]), while the tag draws nothing in the
+//! text (`Strap for <a title="Shop all">Aurelle</a>` shows `for
+//! Aurelle`).
 //!
 //! Most texts have neither `<` nor `&`; those that have them but no markup
 //! are read as sent, without a copy.
@@ -162,9 +163,41 @@ pub struct Rendered {
     origin: Vec<(u32, u32)>,
     /// The original's length.
     len: usize,
+    /// The values of the attributes of its elements' tags whose text a
+    /// buyer or a search engine reads ([`SHOWN`]), as byte ranges of the
+    /// original, in order: read apart ([`Rendered::attributes_reading`]).
+    attributes: Vec<Range<usize>>,
 }
 
 impl Rendered {
+    /// The text of the attributes a buyer, a screen reader or a search
+    /// engine reads in `text`'s elements' tags ([`SHOWN`]: an image's
+    /// `alt`, a `title`), each value words of its own, with a map back to
+    /// `text` (of which this is the rendering), in the order written;
+    /// `None` where there are none (most texts). A reading apart from the
+    /// text's, so that a value read nowhere near where a buyer sees the tag
+    /// neither splits the text (`Strap for <a title="Shop">Aurelle</a>`
+    /// still shows `for Aurelle`) nor joins it.
+    #[must_use]
+    pub fn attributes_reading(&self, text: &str) -> Option<Rendered> {
+        let (first, rest) = self.attributes.split_first()?;
+        let mut reading = Rendered {
+            text: String::new(),
+            origin: Vec::new(),
+            len: text.len(),
+            attributes: Vec::new(),
+        };
+        push_value(&mut reading, text, first.clone());
+        let mut before = first.end;
+        for value in rest {
+            reading.text.push(' ');
+            reading.origin.push((offset(before), offset(before)));
+            push_value(&mut reading, text, value.clone());
+            before = value.end;
+        }
+        Some(reading)
+    }
+
     /// The bytes of the original text that drew bytes `span` of
     /// [`Rendered::text`]: from the start of the first's source to the end
     /// of the last's (a character reference whole).
@@ -196,9 +229,10 @@ enum Markup {
     Text(String, usize),
     /// An element's tag with attributes whose text a buyer or a search
     /// engine reads ([`SHOWN`]: `alt`, `title`…), in the first reading:
-    /// their values, each a word or more of its own; the tag's
-    /// attributes are the bytes of `.0`.
-    Shown(Range<usize>, usize),
+    /// drawn as nothing, or as a word's end where `.2` (a tag of
+    /// [`BREAKING`]), its attributes (the bytes of `.0`) read apart
+    /// ([`Rendered::attributes_reading`]).
+    Shown(Range<usize>, usize, bool),
 }
 
 /// What is at a `<` or a `&` of a text ([`markup_at`]).
@@ -381,19 +415,19 @@ fn markup_at(text: &str, at: usize, unclosed: &mut usize, every_tag: bool) -> Op
             }
             let inline = known(INLINE);
             if inline || known(BREAKING) {
-                // Text in its attributes (`<img alt="…">`): the first
-                // reading's, and only the second reads the tag as drawing
-                // nothing (`Aur<b title="x">elle` shows `Aurelle`).
-                let shown = closing == 0 && shows_text(after.as_bytes());
+                // Text in its attributes (`<img alt="…">`), which the first
+                // reading keeps to be read apart.
                 let tag_end = at + end + 1;
-                return Some(if shown && !every_tag {
-                    let attributes = at + 1 + name_len;
-                    Found::Markup(Markup::Shown(attributes..at + end, tag_end), false)
-                } else if inline {
-                    Found::Markup(Markup::Nothing(tag_end), shown)
-                } else {
-                    Found::Markup(Markup::Break(tag_end), shown)
-                });
+                return Some(
+                    if !every_tag && closing == 0 && shows_text(after.as_bytes()) {
+                        let attributes = at + 1 + name_len;
+                        Found::Markup(Markup::Shown(attributes..at + end, tag_end, !inline), false)
+                    } else if inline {
+                        Found::Markup(Markup::Nothing(tag_end), false)
+                    } else {
+                        Found::Markup(Markup::Break(tag_end), false)
+                    },
+                );
             }
         }
         // A tag of a name HTML does not know: a browser draws its content
@@ -1145,6 +1179,7 @@ fn render_with(text: &str, every_tag: bool) -> (Option<Rendered>, bool) {
             text: String::with_capacity(text.len()),
             origin: Vec::with_capacity(text.len()),
             len: text.len(),
+            attributes: Vec::new(),
         });
         // The text before, as it is.
         rendered.text.push_str(&text[copied..at]);
@@ -1165,15 +1200,15 @@ fn render_with(text: &str, every_tag: bool) -> (Option<Rendered>, bool) {
                     .extend(std::iter::repeat_n((offset(at), offset(end)), named.len()));
                 end
             }
-            Markup::Shown(tag, end) => {
-                rendered.text.push(' ');
-                rendered.origin.push((offset(at), offset(end)));
+            Markup::Shown(tag, end, breaking) => {
+                if breaking {
+                    rendered.text.push(' ');
+                    rendered.origin.push((offset(at), offset(end)));
+                }
                 for (name, value) in attributes(&bytes[tag.clone()]) {
                     if !value.is_empty() && is_shown(name) {
                         let value = tag.start + value.start..tag.start + value.end;
-                        push_value(rendered, text, value);
-                        rendered.text.push(' ');
-                        rendered.origin.push((offset(at), offset(end)));
+                        rendered.attributes.push(value);
                     }
                 }
                 end
@@ -1294,6 +1329,7 @@ mod tests {
                     Just("&eacute".to_owned()),
                     Just("<zz>".to_owned()),
                     Just("<span title=\"<x>\">".to_owned()),
+                    Just("<img alt='&eacute;x' title=y>".to_owned()),
                     Just("<!x>".to_owned()),
                     Just("<span hidden>".to_owned()),
                     Just("</span>".to_owned()),
@@ -1313,7 +1349,9 @@ mod tests {
             cuts in proptest::collection::vec(any::<prop::sample::Index>(), 2),
         ) {
             let text = parts.concat();
-            for rendered in [render(&text), render_every_tag(&text)].into_iter().flatten() {
+            let first = render(&text);
+            let apart = first.as_ref().and_then(|r| r.attributes_reading(&text));
+            for rendered in [first, render_every_tag(&text), apart].into_iter().flatten() {
                 let bounds: Vec<usize> = rendered
                     .text
                     .char_indices()
@@ -1374,7 +1412,7 @@ mod tests {
     #[test]
     fn tags_end_where_a_browser_ends_them() {
         assert_eq!(shown("Aur<span class=\"<x>\"></span>elle"), "Aurelle");
-        assert_eq!(shown("Aur<span title=\"<x>\"></span>elle"), "Aur <x> elle");
+        assert_eq!(shown("Aur<span title=\"<x>\"></span>elle"), "Aurelle");
         assert_eq!(shown("Aur<b class='x>y'></b>elle"), "Aurelle");
         for tag in ["ruby", "nobr", "blink", "svg", "rt"] {
             assert_eq!(
@@ -1705,46 +1743,63 @@ mod tests {
     }
 
     #[test]
-    fn text_in_attributes_is_read_in_the_first_reading() {
-        for (text, seen) in [
+    fn text_in_attributes_is_read_apart() {
+        let apart = |text: &str| {
+            render(text)
+                .and_then(|r| r.attributes_reading(text))
+                .map(|r| r.text)
+        };
+        for (text, seen, read) in [
             (
                 "<img src=\"a.jpg\" alt=\"Aurelle watch\">",
-                " Aurelle watch ",
+                " ",
+                "Aurelle watch",
             ),
             (
                 "Buy <img alt='Aur&eacute;lle' title=gift>now",
-                "Buy  Aurélle gift now",
+                "Buy  now",
+                "Aurélle gift",
             ),
-            ("<b title=\"x\">Aur</b>elle", " x Aurelle"),
-            ("<span aria-label=\"Lumo\"></span>", " Lumo "),
-            ("<br placeholder=\"Lumo\" class=\"Aurelle\">", " Lumo "),
+            // The tag draws nothing in the text: a title splits nothing.
+            ("<b title=\"x\">Aur</b>elle", "Aurelle", "x"),
+            (
+                "Strap for <a href=\"/c\" title=\"Shop all\">Aurelle</a>",
+                "Strap for Aurelle",
+                "Shop all",
+            ),
+            ("<span aria-label=\"Lumo\"></span>", "", "Lumo"),
+            ("<br placeholder=\"Lumo\" class=\"Aurelle\">", " ", "Lumo"),
             // An attribute keeps a name without its `;` before a letter, a
             // digit or `=`.
             (
                 "<img alt=\"a&copy=2 &copyx &copy; &copy\">",
-                " a&copy=2 &copyx © © ",
+                " ",
+                "a&copy=2 &copyx © ©",
             ),
-            // Without a value, or on an end tag, no text.
-            ("<img alt>x</b title=\"Lumo\">", " x"),
         ] {
             assert_eq!(shown(text), seen, "{text}");
+            assert_eq!(apart(text).as_deref(), Some(read), "{text}");
         }
-        // The second reading is made, and draws the tag as nothing.
-        let every = |text: &str| render_every_tag(text).map(|r| r.text);
+        // Without a value, or on an end tag, no text; nor without markup.
+        assert_eq!(apart("<img alt>x</b title=\"Lumo\">"), None);
+        assert_eq!(apart("Aurelle"), None);
+        // No second reading for attributes alone.
         assert_eq!(
-            every("Aur<b title=\"x\">elle</b>").as_deref(),
-            Some("Aurelle")
+            render_every_tag("Aur<b title=\"x\">elle</b>").map(|r| r.text),
+            None
         );
-        assert_eq!(every("<img alt=x>Aurelle").as_deref(), Some(" Aurelle"));
-        assert_eq!(every("<img src=x>Aurelle"), None);
-        // Spans map to the value as sent.
+        // Spans map to the value as sent, in order.
         let text = "Buy <img alt='Aur&eacute;lle' title=gift>now";
-        let rendered = render(text).expect("markup");
-        let at = rendered.text.find("Aurélle").expect("the name");
-        let span = rendered.original_span(at..at + "Aurélle".len());
+        let reading = render(text)
+            .and_then(|r| r.attributes_reading(text))
+            .expect("attributes");
+        let at = reading.text.find("Aurélle").expect("the name");
+        let span = reading.original_span(at..at + "Aurélle".len());
         assert_eq!(&text[span], "Aur&eacute;lle");
-        let at = rendered.text.find("gift").expect("the title");
-        assert_eq!(&text[rendered.original_span(at..at + 4)], "gift");
+        let at = reading.text.find("gift").expect("the title");
+        assert_eq!(&text[reading.original_span(at..at + 4)], "gift");
+        let whole = reading.original_span(0..reading.text.len());
+        assert_eq!(&text[whole], "Aur&eacute;lle' title=gift");
     }
 
     #[test]

@@ -1593,6 +1593,15 @@ async fn html_in_a_description_is_read_as_rendered() {
             "{description}"
         );
     }
+    // An attribute's text is read apart from the text a buyer reads: a
+    // link's title splits no compatibility phrase from its name.
+    let linked = check(
+        &server,
+        Who::PlatformP,
+        with(r#"<p>Strap for <a href="/c/alpha" title="Shop all straps">Alpha</a> watches</p>"#),
+    )
+    .await;
+    assert_eq!(linked.verdict, REVIEW, "{linked:?}");
     // Brackets around a name are no tag: it is found as written.
     let bracketed = check(&server, Who::PlatformP, with("<Alpha> watch")).await;
     assert_eq!(bracketed.verdict, BLOCK);
