@@ -1898,14 +1898,16 @@ fn other_sense<N: NameSpan>(
     let ahead = text.get(..at.start).unwrap_or("");
     let ahead = ahead.strip_suffix(' ').unwrap_or(ahead);
     let from = at.end + usize::from(text.get(at.end..).is_some_and(|t| t.starts_with(' ')));
-    let behind = text.get(from..).unwrap_or("");
+    // What follows, as far as a sense is read ([`SENSE_WINDOW`]).
+    let behind_end = text.floor_char_boundary((from + SENSE_WINDOW).min(text.len()));
+    let behind = text.get(from..behind_end).unwrap_or("");
     let follows =
         |w: &str| behind.starts_with(w) && (!latin(w) || exact.boundary_before(from + w.len()));
     // A gemstone that is only a look (`AAA, pearls-style dial`).
     let a_look = |w: &str| {
         not_goods.gems.iter().any(|g| g == w) && {
             let rest = &behind[w.len()..];
-            let at = text.len() - rest.strip_prefix(' ').unwrap_or(rest).len();
+            let at = behind_end - rest.strip_prefix(' ').unwrap_or(rest).len();
             look_at(original, exact, at, &not_goods.looks)
         }
     };
@@ -1922,7 +1924,7 @@ fn other_sense<N: NameSpan>(
     };
     let one_phrase = |end: usize, start: usize| !gap(end, start).contains(ends_a_phrase);
     // The word right before, whole (`2pcs`, not `X5`'s `5`).
-    let word_before = ahead.rsplit(' ').next().unwrap_or("");
+    let word_before = last_word_within(ahead);
     let whole_before =
         !word_before.is_empty() && exact.boundary_before(ahead.len() - word_before.len());
     let counts = || {
@@ -1932,7 +1934,7 @@ fn other_sense<N: NameSpan>(
         // count (`2 pin AAA`, not `lapel pin AAA`).
         let counted_word = COUNTED_BATTERY_WORDS.contains(&word_before) && {
             let rest = ahead[..ahead.len() - word_before.len()].trim_end_matches(' ');
-            let count = rest.rsplit(' ').next().unwrap_or("");
+            let count = last_word_within(rest);
             !count.is_empty()
                 && exact.boundary_before(rest.len() - count.len())
                 && battery_count(count)
@@ -1950,7 +1952,7 @@ fn other_sense<N: NameSpan>(
             let Some((word, after)) = rest.split_once(' ') else {
                 return false;
             };
-            let word_at = text.len() - rest.len();
+            let word_at = behind_end - rest.len();
             let span = exact.original_span(word_at..word_at + word.len());
             if word.is_empty()
                 || grades.iter().any(|g| g == word)
@@ -1962,7 +1964,7 @@ fn other_sense<N: NameSpan>(
                 return false;
             }
             rest = after;
-            let from = text.len() - rest.len();
+            let from = behind_end - rest.len();
             if rest.starts_with(w) && exact.boundary_before(from + w.len()) {
                 // Words of one phrase, not a list's or a sentence's
                 // (`1:1 watch, free consultation`): only spaces between.
@@ -1992,6 +1994,20 @@ fn other_sense<N: NameSpan>(
                 !after.iter().any(|a| rest.starts_with(a.as_str()))
             }
         })
+}
+
+/// Bytes of a fold before and after a signal term that its sense is read
+/// from (a few words each side): the work a term costs is bounded, so that
+/// a text of many terms (`11` repeated) is read in time linear in its
+/// length.
+const SENSE_WINDOW: usize = 256;
+
+/// The last word of `ahead` (a prefix of a fold; what follows its last
+/// space), looked for in its last [`SENSE_WINDOW`] bytes: a longer word is
+/// no count nor word of a sense.
+fn last_word_within(ahead: &str) -> &str {
+    let window = ahead.floor_char_boundary(ahead.len().saturating_sub(SENSE_WINDOW));
+    ahead[window..].rsplit(' ').next().unwrap_or("")
 }
 
 /// Whether `c` ends a sentence or a line: what stands between a term and
