@@ -157,6 +157,17 @@ pub struct BrandIndex {
     fuzzy: FuzzyIndex,
     /// What the ids of `fuzzy` stand for.
     fuzzy_ids: FuzzyIds,
+    /// Some pattern has CJK characters at both ends (a name that matches
+    /// anywhere): only then can a CJK text's insertions hide one
+    /// ([`BrandIndex::scan_cjk_insertions`]).
+    cjk_patterns: bool,
+    /// Every character a mask may stand for in a name of three CJK
+    /// characters or more, but its first and last, by the characters on
+    /// either side of it (sorted by [`MaskedChar::key`]): a mask between
+    /// two CJK characters of a text is looked up by its neighbours
+    /// ([`BrandIndex::scan_cjk_masks`]). One entry per inner character of
+    /// such names, outside the automaton, which stays as it was.
+    cjk_masks: Vec<MaskedChar>,
     /// Registered logo hashes.
     logos: LogoIndex,
     /// Distinguishes this index from every other built in the process, so
@@ -415,6 +426,11 @@ pub(crate) struct Scratch {
     reading_at: Vec<u32>,
     /// The automaton's matches in `joined`: (pattern, start, end).
     found: Vec<(u32, u32, u32)>,
+    /// What stands between CJK characters of the text last folded that
+    /// may hide a CJK name ([`cjk_gaps`]), found once per fold
+    /// ([`Scratch::find_cjk_gaps`]) for every index that reads them.
+    cjk_gaps: Vec<CjkGap>,
+    cjk_ready: bool,
     /// The same with `i` read as `l`: what fuzzy candidates are looked up by.
     merged: Vec<u32>,
     /// A candidate name's characters (names over 64 characters).
@@ -473,7 +489,18 @@ impl Scratch {
         fold_both(text, &mut self.exact, &mut self.obf);
         self.joined_ready = false;
         self.split_ready = false;
+        self.cjk_ready = false;
         self.numbered = None;
+    }
+
+    /// The gaps between CJK characters of the text last folded, `text`
+    /// ([`cjk_gaps`]), found once per fold, whichever index reads them
+    /// first.
+    fn find_cjk_gaps(&mut self, text: &str) {
+        if !self.cjk_ready {
+            cjk_gaps(text, &self.obf, &mut self.cjk_gaps);
+            self.cjk_ready = true;
+        }
     }
 
     /// The obfuscation fold joined without separators ([`join_words`]),
@@ -569,6 +596,7 @@ impl BrandIndex {
         let mut patterns: Vec<String> = Vec::new();
         let mut pattern_edges: Vec<u8> = Vec::new();
         let mut pairs: Vec<(u32, u32)> = Vec::new(); // (pattern, name)
+        let mut cjk_masks: Vec<MaskedChar> = Vec::new();
         // Folding is most of this part, and each name folds on its own:
         // two threads fold half the names each, then they are numbered in
         // order.
@@ -626,6 +654,9 @@ impl BrandIndex {
             let term = push_arena(&mut arena, name);
             let exact_slice = push_arena(&mut arena, exact);
             let joined_slice = push_arena(&mut arena, strict);
+            if f.cjk_only {
+                MaskedChar::add(id, strict, &mut cjk_masks);
+            }
             names.push(NameRec {
                 brand: entry.id,
                 owner: entry.owner,
@@ -695,7 +726,10 @@ impl BrandIndex {
             }
         }
         target_starts.push(u32::try_from(targets.len()).unwrap_or(u32::MAX));
+        let cjk_patterns = pattern_edges.contains(&0);
         drop(patterns);
+        cjk_masks.sort_unstable_by_key(|m| m.key);
+        cjk_masks.shrink_to_fit();
         let mut index = BrandIndex {
             names,
             arena,
@@ -707,6 +741,8 @@ impl BrandIndex {
             targets,
             fuzzy,
             fuzzy_ids,
+            cjk_patterns,
+            cjk_masks,
             logos,
             generation: {
                 static GENERATION: std::sync::atomic::AtomicU64 =
@@ -730,6 +766,7 @@ impl BrandIndex {
             + self.targets.capacity() * 4
             + self.fuzzy.memory_bytes()
             + self.fuzzy_ids.memory_bytes()
+            + self.cjk_masks.capacity() * std::mem::size_of::<MaskedChar>()
             + self.logos.memory_bytes()
     }
 
@@ -798,6 +835,7 @@ impl BrandIndex {
         out.clear();
         self.scan_automaton(text, scratch, out);
         self.scan_second_readings(text, scratch, out);
+        self.scan_cjk_insertions(text, scratch, out);
     }
 
     /// The rest of a scan after [`BrandIndex::scan_strong`]: fuzzy matches,
@@ -814,6 +852,9 @@ impl BrandIndex {
         if options.fuzzy_max_words > 0 && !self.fuzzy.is_empty() {
             let max_words = options.fuzzy_max_words.min(FUZZY_MAX_WORDS);
             self.scan_fuzzy(text, scratch, max_words, hides, out);
+        }
+        if options.fuzzy_max_words > 0 {
+            self.scan_cjk_masks(text, scratch, hides, out);
         }
         finish(out);
     }
@@ -1560,6 +1601,199 @@ impl BrandIndex {
         }
     }
 
+    /// Names with CJK characters at both ends written with something
+    /// inserted between their characters, as `TEXT_OBFUSCATED`: one ASCII
+    /// letter or digit between two Han characters (`奥x瑞x尔`, `奥1瑞2尔`,
+    /// for a name of three characters or more), or a CJK character written
+    /// as a separator (`奥丶瑞丶尔`, `奥丨瑞丨尔`, and `奥ー瑞ー尔` between Han
+    /// characters): [`GapKind::Letter`], [`GapKind::Separator`]. Symbols
+    /// between them are separators of the fold already (`奥·瑞·尔`).
+    ///
+    /// The fold keeps these characters (a letter beside Han characters
+    /// is a word of its own, `T恤`; `丶` and `ー` are CJK characters), so
+    /// the automaton is run once more, unanchored, over the fold read
+    /// without them; a match counts only if one of them lies inside it,
+    /// between two of its characters, so that the characters on both
+    /// sides are the name's (`纯棉T恤` reads `纯棉恤`, which glues nothing
+    /// into a name unless a name has `棉恤` in it). A letter or digit
+    /// between the characters of a name of two is not read so: Chinese
+    /// text writes them between two characters for its own words (`买2送1`,
+    /// `棉T恤`), and a name of two characters would be found there. Only for
+    /// texts with such a gap, and an index with CJK names: an ASCII title
+    /// costs two tests.
+    fn scan_cjk_insertions(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<TextMatch>) {
+        if !self.cjk_patterns || !scratch.obf.has_cjk() {
+            return;
+        }
+        scratch.find_cjk_gaps(text);
+        let Scratch {
+            exact,
+            obf,
+            cjk_gaps,
+            reading,
+            reading_at,
+            ..
+        } = scratch;
+        let mut drops = cjk_gaps
+            .iter()
+            .filter(|g| !matches!(g.kind, GapKind::Mask { .. }))
+            .map(|g| g.before.1 as usize..g.after.0 as usize)
+            .peekable();
+        if drops.peek().is_none() {
+            return;
+        }
+        reading.clear();
+        reading_at.clear();
+        for (i, &b) in obf.as_str().as_bytes().iter().enumerate() {
+            while drops.next_if(|d| d.end <= i).is_some() {}
+            if drops.peek().is_some_and(|d| d.contains(&i)) {
+                continue;
+            }
+            reading.push(b);
+            reading_at.push(offset(i));
+        }
+        // Linear in the text whatever the names (no walk per character);
+        // a contiguous NFA searches unanchored with standard semantics,
+        // which is all an overlapping search needs: it cannot fail.
+        let Ok(matches) = self
+            .automaton
+            .try_find_overlapping_iter(Input::new(reading.as_slice()))
+        else {
+            return;
+        };
+        for m in matches {
+            let pattern = m.pattern().as_usize();
+            if self.pattern_edges[pattern] != 0 {
+                continue;
+            }
+            let start = reading_at[m.start()] as usize;
+            let end = reading_at[m.end() - 1] as usize + 1;
+            // Only dropped bytes are missing from the reading: none inside,
+            // and the automaton's own scan found the name as written.
+            if end - start == m.len() {
+                continue;
+            }
+            let letter_inside = cjk_gaps.iter().any(|g| {
+                g.kind == GapKind::Letter
+                    && start < g.before.1 as usize
+                    && (g.after.0 as usize) < end
+            });
+            let span = obf.original_span(start..end);
+            let compatibility =
+                compatibility_phrase_before(exact, exact.folded_range(span.clone()).start);
+            for &name in self.targets_of(pattern) {
+                let rec = &self.names[name as usize];
+                if letter_inside && usize::from(rec.joined_chars) < MaskedChar::MIN_CHARS {
+                    continue;
+                }
+                out.push(TextMatch {
+                    brand: rec.brand,
+                    owner: rec.owner,
+                    evidence: Evidence::TextObfuscated,
+                    name: NameId(name),
+                    span: span.clone(),
+                    preceded_by_compatibility_phrase: compatibility,
+                });
+            }
+        }
+    }
+
+    /// Names of three CJK characters or more written with one inner
+    /// character masked, as `TEXT_FUZZY` at distance 1, as a Latin letter
+    /// masked is (`Aur*lle`): a mask symbol between two CJK characters,
+    /// once or twice (`奥*尔`, `奥？尔`, `奥□尔`, `奥○尔`, `奥\u{fffd}尔`;
+    /// [`normalize::is_mask`]), or one ASCII letter or digit between two Han
+    /// characters (`奥x尔`). The characters on either side of the mask are
+    /// looked up in [`BrandIndex::cjk_masks`], and a name found there
+    /// counts if the fold's characters before and after them are the
+    /// rest of its characters, with no other mask, letter or digit written
+    /// among them (one character masked: `奥*瑞*` is not `奥瑞尔`, nor a
+    /// name of two characters, `奥*`, anything). As for other fuzzy
+    /// matches, not where a name of the same owner, or one that `hides`
+    /// others, is written at the very span, and only when fuzzy matching
+    /// is on.
+    fn scan_cjk_masks(
+        &self,
+        text: &str,
+        scratch: &mut Scratch,
+        hides: NamesHide<'_>,
+        out: &mut Vec<TextMatch>,
+    ) {
+        if self.cjk_masks.is_empty() || !scratch.obf.has_cjk() {
+            return;
+        }
+        scratch.find_cjk_gaps(text);
+        let Scratch {
+            exact,
+            obf,
+            cjk_gaps,
+            strong_spans,
+            ..
+        } = scratch;
+        let folded = obf.as_str();
+        let char_at = |(a, b): (u32, u32)| {
+            folded
+                .get(a as usize..b as usize)
+                .and_then(|c| c.chars().next())
+        };
+        for gap in cjk_gaps.iter() {
+            let written = match gap.kind {
+                GapKind::Mask { count } => usize::from(count),
+                GapKind::Letter => 1,
+                GapKind::Separator => continue,
+            };
+            let (Some(before), Some(after)) = (char_at(gap.before), char_at(gap.after)) else {
+                continue;
+            };
+            let key = cjk_pair(before, after);
+            let from = self.cjk_masks.partition_point(|m| m.key < key);
+            for masked in self.cjk_masks[from..].iter().take_while(|m| m.key == key) {
+                let rec = &self.names[masked.name as usize];
+                let name = slice(&self.arena, rec.joined);
+                let position = masked.position as usize;
+                // The name's characters before `before`, and after `after`.
+                let left = name.char_indices().nth(position - 1).map_or(0, |(i, _)| i);
+                let right = name
+                    .char_indices()
+                    .nth(position + 2)
+                    .map_or(name.len(), |(i, _)| i);
+                let (Some(start), Some(end)) = (
+                    cjk_chars_before(obf, gap.before.0 as usize, &name[..left]),
+                    cjk_chars_after(obf, gap.after.1 as usize, &name[right..]),
+                ) else {
+                    continue;
+                };
+                let span = obf.original_span(start..end);
+                let masks = text
+                    .get(span.clone())
+                    .unwrap_or("")
+                    .chars()
+                    .filter(|&c| normalize::is_mask(c) || lone_letter(c))
+                    .count();
+                if masks != written {
+                    continue;
+                }
+                if strong_spans
+                    .iter()
+                    .filter(|s| s.start == span.start && s.end == span.end)
+                    .any(|s| s.owner == rec.owner || hides.is_none_or(|hides| hides(s.brand)))
+                {
+                    continue;
+                }
+                let compatibility =
+                    compatibility_phrase_before(exact, exact.folded_range(span.clone()).start);
+                out.push(TextMatch {
+                    brand: rec.brand,
+                    owner: rec.owner,
+                    evidence: Evidence::TextFuzzy { distance: 1 },
+                    name: NameId(masked.name),
+                    span,
+                    preceded_by_compatibility_phrase: compatibility,
+                });
+            }
+        }
+    }
+
     /// Fuzzy matches over runs of 1–3 adjacent words, for brands without a
     /// stronger match. Every word is looked up; a run of several words only
     /// for the names `runs` selects (module docs, "Fuzzy runs of several
@@ -1589,6 +1823,8 @@ impl BrandIndex {
             reading: _,
             reading_at: _,
             found: _,
+            cjk_gaps: _,
+            cjk_ready: _,
             merged,
             name_chars,
             candidates,
@@ -2049,6 +2285,9 @@ struct FoldedName {
     max_distance: u8,
     first_word: u8,
     last_word: u8,
+    /// Its obfuscation fold is CJK characters only, no separator: a mask
+    /// may stand for one of them ([`BrandIndex::cjk_masks`]).
+    cjk_only: bool,
 }
 
 /// Names folded on one thread: their folds in one text, so that the
@@ -2136,6 +2375,7 @@ fn fold_names(entries: &[BrandEntry], first_entry: usize, first_position: usize)
                 max_distance,
                 first_word,
                 last_word,
+                cjk_only: obf.flags_in(0..obf.len()).all(|f| f & CJK != 0),
             });
         }
     }
@@ -2585,6 +2825,233 @@ fn strict_char(c: char, flags: u8) -> char {
     } else {
         '1'
     }
+}
+
+/// An inner character of a name of CJK characters that a mask may stand
+/// for (`奥*尔` for `奥瑞尔`, [`BrandIndex::scan_cjk_masks`]), found by the
+/// characters on either side of it.
+#[derive(Clone, Copy, Debug)]
+struct MaskedChar {
+    /// [`cjk_pair`] of the characters before and after it in the name's
+    /// joined fold.
+    key: u64,
+    /// The name ([`NameId`]).
+    name: u32,
+    /// Its index among the name's characters: 1 up to their count less 2.
+    position: u32,
+}
+
+impl MaskedChar {
+    /// The fewest characters of a CJK name one of which may be masked, or
+    /// which a letter or digit may be inserted in: of two, a mask leaves
+    /// one, which says nothing (`奥*` is no name), and Chinese text has a
+    /// letter or digit between two characters in its own words (`买2送1`).
+    const MIN_CHARS: usize = 3;
+
+    /// Adds the inner characters of name `id`, whose joined fold is
+    /// `joined` (CJK characters only), if it has [`MaskedChar::MIN_CHARS`]
+    /// or more: one entry per character, none for its first and last
+    /// (a mask at a name's edge is a separator beside a shorter word).
+    fn add(id: u32, joined: &str, out: &mut Vec<MaskedChar>) {
+        let mut chars = joined.chars();
+        let (Some(mut before), Some(mut masked)) = (chars.next(), chars.next()) else {
+            return;
+        };
+        for (position, after) in (1u32..).zip(chars) {
+            out.push(MaskedChar {
+                key: cjk_pair(before, after),
+                name: id,
+                position,
+            });
+            (before, masked) = (masked, after);
+        }
+    }
+}
+
+/// Two characters as one key ([`MaskedChar::key`]).
+fn cjk_pair(before: char, after: char) -> u64 {
+    (u64::from(before) << 32) | u64::from(after)
+}
+
+/// What stands between two CJK characters of a text that may hide a CJK
+/// name ([`cjk_gaps`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum GapKind {
+    /// One ASCII letter or digit (or its full-width form, as NFKC reads
+    /// it) between two Han characters, glued to both: inserted between two
+    /// characters of a name (`奥x瑞x尔`) or masking one (`奥x尔`).
+    Letter,
+    /// A CJK character written as a separator, glued to the characters on
+    /// both sides: `丶` or `丨` (strokes that stand for a dot or a bar)
+    /// between two CJK characters, `ー` (the katakana long vowel mark, a
+    /// dash) between two Han characters, where it lengthens no kana. Not
+    /// `一` or `〇`, words of their own.
+    Separator,
+    /// A mask symbol once, or twice in a row (`*`, `？`, `□`, `○`,
+    /// `\u{fffd}`: [`normalize::is_mask`]), between two CJK characters,
+    /// which the fold read as a separator.
+    Mask {
+        /// How many symbols (1 or 2).
+        count: u8,
+    },
+}
+
+/// A [`GapKind`] between the CJK characters at `before` and `after` (byte
+/// ranges of the obfuscation fold, as start and end); a letter's or a
+/// separator's bytes are those between them.
+#[derive(Clone, Copy, Debug)]
+struct CjkGap {
+    /// What the gap is.
+    kind: GapKind,
+    /// The character before it.
+    before: (u32, u32),
+    /// The character after it.
+    after: (u32, u32),
+}
+
+/// The gaps between the CJK characters of `obf`, the obfuscation fold of
+/// `text`, that may hide a CJK name ([`GapKind`]), in order, into `gaps`
+/// (cleared first). None for a fold without CJK characters, nor for one
+/// in display order (bidi controls), whose characters' places in the text
+/// are not in order.
+fn cjk_gaps(text: &str, obf: &FoldedText, gaps: &mut Vec<CjkGap>) {
+    /// A piece of the fold: a CJK character (its bytes), a run of word
+    /// characters, a separator, or anything else.
+    #[derive(Clone, Copy)]
+    enum Piece {
+        Cjk(u32, u32),
+        Word(u32, u32),
+        Space,
+        Other,
+    }
+    gaps.clear();
+    if !obf.has_cjk() || obf.is_reordered() {
+        return;
+    }
+    let folded = obf.as_str();
+    // The text a piece of the fold was written as, and the text between
+    // two pieces.
+    let written = |(a, b): (u32, u32)| {
+        text.get(obf.original_span(a as usize..b as usize))
+            .unwrap_or("")
+    };
+    let between = |(a, b): (u32, u32), (c, d): (u32, u32)| {
+        let from = obf.original_span(a as usize..b as usize).end;
+        let to = obf.original_span(c as usize..d as usize).start;
+        text.get(from..to).unwrap_or("")
+    };
+    let han = |piece: (u32, u32)| written(piece).chars().next().is_some_and(normalize::is_han);
+    let mut last = [Piece::Other; 2];
+    let mut i = 0;
+    while let Some(c) = folded.get(i..).and_then(|rest| rest.chars().next()) {
+        let flags = obf.flags_at(i);
+        let from = i;
+        i += c.len_utf8();
+        let piece = if c == ' ' {
+            Piece::Space
+        } else if flags & CJK != 0 {
+            Piece::Cjk(offset(from), offset(i))
+        } else if flags & WORD != 0 {
+            while let Some(next) = folded.get(i..).and_then(|rest| rest.chars().next())
+                && obf.flags_at(i) & (WORD | CJK) == WORD
+            {
+                i += next.len_utf8();
+            }
+            Piece::Word(offset(from), offset(i))
+        } else {
+            Piece::Other
+        };
+        if let Piece::Cjk(p, q) = piece {
+            let here = (p, q);
+            let kind = match last {
+                [_, Piece::Cjk(a, b)] | [Piece::Cjk(a, b), Piece::Space] => {
+                    mask_group(between((a, b), here)).map(|count| (GapKind::Mask { count }, (a, b)))
+                }
+                [Piece::Cjk(a, b), Piece::Word(w, x)] => {
+                    let letter = between((a, b), here);
+                    let mut chars = letter.chars();
+                    (chars.next().is_some_and(lone_letter)
+                        && chars.next().is_none()
+                        && written((w, x)) == letter
+                        && han((a, b))
+                        && han(here))
+                    .then_some((GapKind::Letter, (a, b)))
+                }
+                _ => None,
+            };
+            if let Some((kind, before)) = kind {
+                gaps.push(CjkGap {
+                    kind,
+                    before,
+                    after: here,
+                });
+            }
+            // A separator character between the one before it and this one.
+            if let [Piece::Cjk(a, b), Piece::Cjk(s, t)] = last
+                && between((a, b), (s, t)).is_empty()
+                && between((s, t), here).is_empty()
+                && match written((s, t)) {
+                    "丶" | "丨" | "⼂" | "⼁" => true,
+                    "ー" | "ｰ" => han((a, b)) && han(here),
+                    _ => false,
+                }
+            {
+                gaps.push(CjkGap {
+                    kind: GapKind::Separator,
+                    before: (a, b),
+                    after: here,
+                });
+            }
+        }
+        last = [last[1], piece];
+    }
+}
+
+/// Whether `gap`, the text between two CJK characters, is a mask symbol
+/// once or twice in a row ([`normalize::is_mask`], as `Aur**lle` is for a
+/// Latin name): how many.
+fn mask_group(gap: &str) -> Option<u8> {
+    let mut chars = gap.chars();
+    match (chars.next(), chars.next(), chars.next()) {
+        (Some(a), None, _) if normalize::is_mask(a) => Some(1),
+        (Some(a), Some(b), None) if a == b && normalize::is_mask(a) => Some(2),
+        _ => None,
+    }
+}
+
+/// Whether `c` is an ASCII letter or digit, or its full-width form (which
+/// NFKC reads as it): what may be inserted into a CJK name, or mask one of
+/// its characters ([`GapKind::Letter`]).
+fn lone_letter(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ')
+}
+
+/// Where the CJK characters `chars` end right before byte `at` of `obf`
+/// (no separator, letter or digit among them): where they begin, if so.
+fn cjk_chars_before(obf: &FoldedText, mut at: usize, chars: &str) -> Option<usize> {
+    let folded = obf.as_str();
+    for want in chars.chars().rev() {
+        let c = folded.get(..at)?.chars().next_back()?;
+        at -= c.len_utf8();
+        if c != want || obf.flags_at(at) & CJK == 0 {
+            return None;
+        }
+    }
+    Some(at)
+}
+
+/// Where the CJK characters `chars` begin right at byte `at` of `obf` (no
+/// separator, letter or digit among them): where they end, if so.
+fn cjk_chars_after(obf: &FoldedText, mut at: usize, chars: &str) -> Option<usize> {
+    let folded = obf.as_str();
+    for want in chars.chars() {
+        let c = folded.get(at..)?.chars().next()?;
+        if c != want || obf.flags_at(at) & CJK == 0 {
+            return None;
+        }
+        at += c.len_utf8();
+    }
+    Some(at)
 }
 
 /// Whether a phrase of CJK text starts or ends at byte `at` of an

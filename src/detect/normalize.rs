@@ -153,6 +153,10 @@ pub struct FoldedText {
     /// Obfuscation level: the text has a symbol that may mask a letter
     /// between two words (`Aur*lle`, [`is_mask`]; [`FoldedText::may_mask`]).
     masked: bool,
+    /// A byte is part of a CJK character ([`CJK`]; [`FoldedText::has_cjk`]),
+    /// noted as such a character is written, so that what only CJK text
+    /// needs costs an ASCII title one test.
+    cjk: bool,
     /// Obfuscation level: the folded bytes right after a character that
     /// draws as a blank ([`draws_as_blank`]: a Hangul filler) between word
     /// characters, sorted. The fold removes such characters; a word ends
@@ -346,9 +350,11 @@ impl FoldedText {
             .map(|s| s.flags)
     }
 
-    /// Whether any folded byte is part of a CJK character.
+    /// Whether any folded byte is part of a CJK character (noted while
+    /// folding, so reading it costs nothing).
+    #[inline]
     pub(crate) fn has_cjk(&self) -> bool {
-        self.src.iter().any(|s| s.flags & CJK != 0)
+        self.cjk
     }
 
     /// Whether a match may start at folded byte `at` (a word boundary or a
@@ -373,6 +379,7 @@ impl FoldedText {
         self.reordered = false;
         self.fancy = false;
         self.masked = false;
+        self.cjk = false;
         self.blanks.clear();
         self.numbers.clear();
         self.glued.clear();
@@ -1387,6 +1394,14 @@ pub(crate) fn is_cjk(c: char) -> bool {
         || matches!(c, '\u{30FC}' | '\u{3005}' | '\u{303B}' | '\u{309D}' | '\u{309E}' | '\u{30FD}' | '\u{30FE}')
 }
 
+/// Whether `c` is a Han character (a Chinese character, a kanji, a
+/// hanja): a letter or digit between two of them is no part of ordinary
+/// Chinese words, which write Latin letters beside characters (`T恤`,
+/// `A字裙`), not inside a name (`奥x瑞x尔`, `BrandIndex::scan_cjk_insertions`).
+pub(crate) fn is_han(c: char) -> bool {
+    CodePointMapData::<Script>::new().get(c) == Script::Han
+}
+
 /// A character's role. A combining mark attaches to the character before it
 /// whatever its script (a Thai tone mark takes the class of the Thai
 /// letter it sits on, or of a Latin letter it decorates).
@@ -1777,7 +1792,10 @@ impl<'a> Writer<'a> {
                 }
             }
             Class::Word => WORD | origin,
-            Class::Cjk => CJK,
+            Class::Cjk => {
+                self.out.cjk = true;
+                CJK
+            }
             Class::Attach => {
                 if self.last == 0 {
                     WORD

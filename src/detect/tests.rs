@@ -1113,6 +1113,157 @@ fn single_cjk_characters_join() {
     assert!(found("路易威 登山包").is_empty());
 }
 
+/// Brands with CJK aliases of two, three and four characters, for the
+/// tests of what is written between an alias's characters.
+static CJK_INDEX: LazyLock<BrandIndex> = LazyLock::new(|| {
+    BrandIndex::build([
+        entry(1, &["Aurelle", "奥瑞尔"], &[]),
+        entry(2, &["Vellano", "维拉诺"], &[]),
+        entry(3, &["蒙克莱尔"], &[]),
+        entry(4, &["恒达"], &[]),
+        entry(5, &["奥迪"], &[]),
+        entry(6, &["卡地亚"], &[]),
+        entry(7, &["グッチ"], &[]),
+    ])
+    .expect("index")
+});
+
+#[test]
+fn a_letter_or_digit_between_the_characters_of_a_cjk_alias_is_obfuscation() {
+    let kinds = |text: &str| found_in(&CJK_INDEX, text);
+    let obfuscated = |brand, shown: &str| vec![(brand, Evidence::TextObfuscated, shown.to_owned())];
+    for (text, brand, shown) in [
+        ("奥x瑞x尔女士手表", 1, "奥x瑞x尔"),
+        ("奥1瑞2尔", 1, "奥1瑞2尔"),
+        ("维x拉x诺女包", 2, "维x拉x诺"),
+        ("正品奥x瑞尔手表", 1, "奥x瑞尔"),
+        ("奥瑞Q尔 手表", 1, "奥瑞Q尔"),
+        ("奥ｘ瑞ｘ尔", 1, "奥ｘ瑞ｘ尔"),
+        ("奧x瑞x爾", 1, "奧x瑞x爾"),
+        ("蒙x克x莱x尔", 3, "蒙x克x莱x尔"),
+        // With a symbol between others, as separators alone are.
+        ("奥x瑞·尔", 1, "奥x瑞·尔"),
+        // A name found as written in CJK text matches anywhere
+        // (`卡地亚洲` shows `卡地亚`), and so it does with a letter inside.
+        ("卡x地亚洲", 6, "卡x地亚"),
+        ("卡地x亚洲", 6, "卡地x亚"),
+    ] {
+        assert_eq!(kinds(text), obfuscated(brand, shown), "{text}");
+    }
+    // A letter beside Han characters, not between two of an alias's: its
+    // own word (`T恤`, `A4`), nothing glued.
+    for text in [
+        "T恤",
+        "纯棉T恤男",
+        "奥瑞尔T恤",
+        "恒x达",
+        "恒2达 买2送1",
+        "奥xx瑞尔",
+        "奥 x 瑞 x 尔",
+        "奥x瑞x",
+        "x奥瑞",
+    ] {
+        let unexpected: Vec<_> = kinds(text)
+            .into_iter()
+            .filter(|m| m.1 != Evidence::TextExact)
+            .collect();
+        assert!(unexpected.is_empty(), "{text}: {unexpected:?}");
+    }
+    assert_eq!(
+        kinds("奥迪A4 汽车脚垫"),
+        [(5, Evidence::TextExact, "奥迪".to_owned())]
+    );
+    assert_eq!(
+        kinds("奥瑞尔T恤"),
+        [(1, Evidence::TextExact, "奥瑞尔".to_owned())]
+    );
+    // Symbols between the characters of a two-character alias are
+    // separators, as before.
+    assert_eq!(kinds("恒·达").len(), 1);
+}
+
+#[test]
+fn a_cjk_character_written_as_a_separator_inside_a_cjk_alias_is_obfuscation() {
+    let kinds = |text: &str| found_in(&CJK_INDEX, text);
+    for (text, brand, shown) in [
+        ("奥丶瑞丶尔", 1, "奥丶瑞丶尔"),
+        ("奥ー瑞ー尔手表", 1, "奥ー瑞ー尔"),
+        ("奥丨瑞丨尔", 1, "奥丨瑞丨尔"),
+        ("维丶拉诺女包", 2, "维丶拉诺"),
+        ("恒丶达", 4, "恒丶达"),
+        ("グ丶ッ丶チ", 7, "グ丶ッ丶チ"),
+        // A run of them, as a run of symbols is one separator.
+        ("奥丶丶瑞尔", 1, "奥丶丶瑞尔"),
+    ] {
+        assert_eq!(
+            kinds(text),
+            [(brand, Evidence::TextObfuscated, shown.to_owned())],
+            "{text}"
+        );
+    }
+    // `一` and `〇` are characters of their own; `ー` lengthens kana
+    // (`グーッチ` is no `グッチ`).
+    for text in ["奥一瑞一尔", "奥〇瑞〇尔", "グーッチ"] {
+        assert!(kinds(text).is_empty(), "{text}: {:?}", kinds(text));
+    }
+}
+
+#[test]
+fn a_character_of_a_cjk_alias_masked_is_a_misspelling() {
+    let kinds = |text: &str| found_in(&CJK_INDEX, text);
+    let fuzzy = Evidence::TextFuzzy { distance: 1 };
+    for (text, brand, shown) in [
+        ("奥*尔", 1, "奥*尔"),
+        ("奥x尔", 1, "奥x尔"),
+        ("奥?尔", 1, "奥?尔"),
+        ("奥□尔", 1, "奥□尔"),
+        ("奥○尔", 1, "奥○尔"),
+        ("奥＊尔", 1, "奥＊尔"),
+        ("奥？尔", 1, "奥？尔"),
+        ("奥\u{fffd}尔", 1, "奥\u{fffd}尔"),
+        ("奥**尔", 1, "奥**尔"),
+        ("正品奥*尔女士手表", 1, "奥*尔"),
+        ("维*诺 女包", 2, "维*诺"),
+        ("蒙*莱尔", 3, "蒙*莱尔"),
+        ("蒙克*尔钢笔", 3, "蒙克*尔"),
+        ("蒙克7尔", 3, "蒙克7尔"),
+        // A symbol masks a kana as well.
+        ("グ*チ", 7, "グ*チ"),
+    ] {
+        assert_eq!(kinds(text), [(brand, fuzzy, shown.to_owned())], "{text}");
+    }
+    // One character masked, in a name of three or more, between two of
+    // its characters; a letter masks one between Han characters only.
+    for text in [
+        "蒙*莱*尔",
+        "蒙**尔",
+        "蒙*克*尔",
+        "恒*",
+        "*达",
+        "恒x",
+        "奥*",
+        "*瑞尔",
+        "奥***尔",
+        "奥*#尔",
+        "奥 * 尔",
+        "グxチ",
+    ] {
+        let unexpected: Vec<_> = kinds(text)
+            .into_iter()
+            .filter(|m| m.1 != Evidence::TextObfuscated)
+            .collect();
+        assert!(unexpected.is_empty(), "{text}: {unexpected:?}");
+    }
+    // Weaker than the alias written whole, and off with fuzzy matching.
+    assert_eq!(
+        kinds("奥瑞尔 奥*尔"),
+        [(1, Evidence::TextExact, "奥瑞尔".to_owned())]
+    );
+    let mut out = Vec::new();
+    CJK_INDEX.scan_text_with("奥*尔", ScanOptions { fuzzy_max_words: 0 }, &mut out);
+    assert!(out.is_empty(), "{out:?}");
+}
+
 #[test]
 fn i_is_not_a_confusable_of_l_but_1_stands_for_both() {
     // Case folding comes before the skeleton (case-insensitive UTS #39): `I`

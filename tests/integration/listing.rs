@@ -156,6 +156,55 @@ async fn verdicts_follow_scope_authorization_and_evidence() {
     assert_eq!(made.verdict, REVIEW, "{made:?}");
 }
 
+/// A CJK alias with a letter or digit between its characters is
+/// obfuscated (strong: blocked where in scope), and with one of them
+/// masked a misspelling (weak: review), its span the alias as written;
+/// a Latin letter between two characters of ordinary Chinese words glues
+/// nothing into a name.
+#[tokio::test]
+async fn a_cjk_alias_written_with_letters_inside_or_a_character_masked_is_found() {
+    let server = TestServer::start().await;
+    for (title, verdict, evidence, shown) in [
+        (
+            "正品阿x尔x法手表",
+            BLOCK,
+            pb::Evidence::TextObfuscated,
+            "阿x尔x法",
+        ),
+        (
+            "阿1尔2法 男士手表",
+            BLOCK,
+            pb::Evidence::TextObfuscated,
+            "阿1尔2法",
+        ),
+        (
+            "阿丶尔丶法手表",
+            BLOCK,
+            pb::Evidence::TextObfuscated,
+            "阿丶尔丶法",
+        ),
+        ("阿*法 女士手表", REVIEW, pb::Evidence::TextFuzzy, "阿*法"),
+        ("阿□法手表", REVIEW, pb::Evidence::TextFuzzy, "阿□法"),
+    ] {
+        let answer = check(&server, Who::PlatformP, listing("stranger", title)).await;
+        assert_eq!(answer.verdict, verdict, "{title}: {answer:?}");
+        let [m] = answer.matches.as_slice() else {
+            panic!("{title}: {answer:?}");
+        };
+        assert_eq!(m.brand, "brands/alpha");
+        assert_eq!(m.evidence, evidence as i32, "{title}");
+        assert_eq!(&title[m.start as usize..m.end as usize], shown, "{title}");
+    }
+    let clean = check(
+        &server,
+        Who::PlatformP,
+        listing("stranger", "纯棉T恤 买2送1"),
+    )
+    .await;
+    assert_eq!(clean.verdict, ALLOW);
+    assert!(clean.matches.is_empty(), "{clean:?}");
+}
+
 #[tokio::test]
 async fn a_platform_cannot_use_another_platforms_authorizations() {
     let server = TestServer::start().await;
