@@ -76,7 +76,16 @@
 //!    number, `14K` is not `LA`). So whole adjacent words join into
 //!    a name (`Lu mo`, `Mai son Ver laine`, `LouisVuitton` for `Louis
 //!    Vuitton`); a name with a CJK edge spans only the separators it has
-//!    itself (`路易 威登` registered as such).
+//!    itself (`路易 威登` registered as such). A text with CJK characters
+//!    is searched once more without what is glued between two of them and
+//!    would hide a name with CJK characters at both ends: one ASCII letter
+//!    or digit between two Han characters (`奥x瑞x尔`, `奥1瑞2尔`, in a name
+//!    of three characters or more: Chinese words write letters and digits
+//!    beside characters, `T恤`, `买2送1`), and `丶`, `丨` between CJK
+//!    characters or `ー` between Han ones, written as separators (`奥丶瑞丶尔`;
+//!    not `一` or `〇`). Such a match counts only with one of them inside it,
+//!    between two of its characters, and is [`Evidence::TextObfuscated`]
+//!    (`index.rs`, `scan_cjk_insertions`).
 //! 3. Each occurrence maps back to an original span; if the exact fold of
 //!    that span equals the exact fold of the name it is
 //!    [`Evidence::TextExact`], otherwise [`Evidence::TextObfuscated`],
@@ -129,6 +138,16 @@
 //!    Candidates come from the index with `i` and `l` merged; distances are
 //!    verified with them told apart (`1`, `|` and `!` match both). Fuzzy
 //!    lookups dominate the cost of a scan; [`ScanOptions`] can limit them.
+//!    CJK names are not in the fuzzy index, but one inner character of a
+//!    name of three CJK characters or more masked (a mask symbol between
+//!    two CJK characters, once or twice, `奥*尔`, `奥□尔`, `奥？尔`, or one
+//!    ASCII letter or digit between two Han characters, `奥x尔`) is a
+//!    misspelling at distance 1, as `Aur*lle` is: the characters on either
+//!    side of the mask are looked up in a table of the names' inner
+//!    characters by their neighbours (one entry per inner character, not
+//!    in the automaton), and the rest of the name is read outwards from
+//!    them, with no other mask among its characters (`index.rs`,
+//!    `scan_cjk_masks`).
 //! 5. Results are deduplicated: strongest evidence per (brand, span), and a
 //!    span inside a longer span of the same brand is dropped. So are the
 //!    matches inside another brand's name as written: a fuzzy match inside
