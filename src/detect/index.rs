@@ -2925,7 +2925,7 @@ fn cjk_gaps(text: &str, obf: &FoldedText, gaps: &mut Vec<CjkGap>) {
         Other,
     }
     gaps.clear();
-    if !obf.has_cjk() || obf.is_reordered() {
+    if !obf.has_cjk() || obf.is_reordered() || !may_have_cjk_gaps(text) {
         return;
     }
     let folded = obf.as_str();
@@ -3005,6 +3005,29 @@ fn cjk_gaps(text: &str, obf: &FoldedText, gaps: &mut Vec<CjkGap>) {
         }
         last = [last[1], piece];
     }
+}
+
+/// Whether `text` has what a gap between CJK characters is made of
+/// ([`cjk_gaps`]): an ASCII character glued between two others (a letter,
+/// a digit or a mask, `奥x瑞`, `奥*尔`; a mask twice, `奥**尔`), or a
+/// full-width letter or digit, a mask symbol or a separator character
+/// outside ASCII (`奥ｘ瑞`, `奥□尔`, `奥丶瑞`). Most CJK titles have none,
+/// and are not read character by character for them.
+fn may_have_cjk_gaps(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let glued = bytes
+        .windows(3)
+        .any(|w| w[1] < 0x80 && w[1] != b' ' && w[0] >= 0x80 && w[2] >= 0x80)
+        || bytes
+            .windows(4)
+            .any(|w| w[1] < 0x80 && w[1] == w[2] && w[0] >= 0x80 && w[3] >= 0x80);
+    glued
+        || text.chars().any(|c| {
+            !c.is_ascii()
+                && (lone_letter(c)
+                    || normalize::is_mask(c)
+                    || matches!(c, '丶' | '丨' | '⼂' | '⼁' | 'ー' | 'ｰ'))
+        })
 }
 
 /// Whether `gap`, the text between two CJK characters, is a mask symbol
