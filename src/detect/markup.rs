@@ -130,7 +130,8 @@ const REFERENCE_MAX: usize = 40;
 /// is drawn above the line or not at all, never inside it:
 /// `<ruby>奥<rt>ao</rt>瑞</ruby>` reads `奥瑞` in the line.
 const HIDDEN: &[&str] = &[
-    "iframe", "noembed", "noframes", "noscript", "rp", "rt", "script", "style", "template", "title",
+    "audio", "datalist", "iframe", "noembed", "noframes", "noscript", "rp", "rt", "script",
+    "style", "template", "title",
 ];
 
 /// The elements of [`HIDDEN`] that are ruby annotations, whose end tag may
@@ -387,9 +388,7 @@ fn markup_at(text: &str, at: usize, unclosed: &mut usize, every_tag: bool) -> Op
         // An element, written as one: its name (HTML's own, or a custom
         // element's, with a `-`), then the tag's end, a space before
         // attributes, or `/>`.
-        let element = (after.is_empty()
-            || after.starts_with([' ', '\t', '\n', '\r', '\x0c'])
-            || after == "/")
+        let element = (after.is_empty() || after.starts_with([' ', '\t', '\n', '\r', '\x0c', '/']))
             && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
         if element {
             let known = |list: &[&str]| is_one_of(list, name);
@@ -528,11 +527,14 @@ const OPAQUE: u8 = 0x01;
 /// Whether a `style` attribute's value (its character references read:
 /// `display:&#110;one`) hides an element's content, as a browser reads its
 /// CSS ([`css_text`], [`declarations`], [`Style`]): `display:none`;
-/// `visibility:hidden` or `collapse`; an `opacity` below 0.1; a
-/// `font-size` (or `font`'s size) below 2px; a transparent `color`; a
-/// `text-indent` at or below -999px; a `width` and a `height` below 2px
-/// with `overflow:hidden`; `position:absolute` or `fixed` with a `left` or
-/// a `top` at or below -999px.
+/// `visibility:hidden` or `collapse`; `content-visibility:hidden`; an
+/// `opacity` below 0.1 (not animated: a fade-in shows); a `font-size` (or
+/// `font`'s size) below 2px; a transparent text colour (`color`, or
+/// `-webkit-text-fill-color` where said; not gradient text, drawn by a
+/// background clipped to it); a `text-indent` at or below -999px; a
+/// width and a height (or their maximums) below 2px with
+/// `overflow:hidden`; a positioned box (`absolute`, `fixed`, `relative`)
+/// with an offset at or below -999px.
 fn style_hides(style: &str) -> bool {
     let css = css_text(style);
     let mut read = Style::default();
@@ -657,6 +659,8 @@ struct Said {
     hides: bool,
     /// Whether its declaration was `!important`.
     important: bool,
+    /// Whether a valid declaration of it was read.
+    said: bool,
 }
 
 impl Said {
@@ -668,7 +672,11 @@ impl Said {
         if let Some(hides) = hides
             && (important || !self.important)
         {
-            *self = Self { hides, important };
+            *self = Self {
+                hides,
+                important,
+                said: true,
+            };
         }
     }
 }
@@ -696,12 +704,32 @@ struct Style {
     height: Said,
     /// `overflow` hidden (or clipped) both ways.
     overflow: Said,
-    /// `position:absolute` or `fixed`.
+    /// `position:absolute`, `fixed` or `relative`: offsets move the box.
     position: Said,
     /// `left` at or below -999px.
     left: Said,
     /// `top` at or below -999px.
     top: Said,
+    /// `right` at or below -999px.
+    right: Said,
+    /// `bottom` at or below -999px.
+    bottom: Said,
+    /// `max-width` below 2px.
+    max_width: Said,
+    /// `max-height` below 2px.
+    max_height: Said,
+    /// `content-visibility:hidden`.
+    content_visibility: Said,
+    /// A transparent `-webkit-text-fill-color`, which draws the text in
+    /// place of `color` (said and not transparent: the text shows,
+    /// whatever `color` says).
+    fill: Said,
+    /// `background-clip:text` (or `-webkit-`): the text is drawn with the
+    /// background, a transparent colour letting it show (gradient text).
+    clip_text: Said,
+    /// An `animation` or a `transition`: an opacity that starts at 0 may
+    /// not stay there (a fade-in).
+    animated: Said,
 }
 
 /// Values every property takes, saying nothing of hiding.
@@ -791,12 +819,28 @@ impl Style {
                 &mut self.position,
                 keyword(
                     value,
-                    &["absolute", "fixed"],
-                    &["relative", "static", "sticky"],
+                    &["absolute", "fixed", "relative"],
+                    &["static", "sticky"],
                 ),
             ),
             b"left" => (&mut self.left, far(Some(value))),
             b"top" => (&mut self.top, far(Some(value))),
+            b"right" => (&mut self.right, far(Some(value))),
+            b"bottom" => (&mut self.bottom, far(Some(value))),
+            b"max-width" => (&mut self.max_width, small(value)),
+            b"max-height" => (&mut self.max_height, small(value)),
+            b"content-visibility" => (
+                &mut self.content_visibility,
+                keyword(value, &["hidden"], &["auto", "visible"]),
+            ),
+            b"-webkit-text-fill-color" => (&mut self.fill, color_hides(value)),
+            b"background-clip" | b"-webkit-background-clip" => (
+                &mut self.clip_text,
+                Some(words(value).any(|w| w == b"text")),
+            ),
+            b"animation" | b"animation-name" | b"transition" => {
+                (&mut self.animated, Some(value != b"none"))
+            }
             _ => return,
         };
         let hides = if is_one_of_bytes(CSS_WIDE, value) {
@@ -809,14 +853,27 @@ impl Style {
 
     /// Whether what was said hides the element's content.
     fn hides(&self) -> bool {
+        // The text's colour: the fill's where one is said; shown through a
+        // background clipped to it (gradient text) whatever it is.
+        let text_colour = if self.fill.said {
+            &self.fill
+        } else {
+            &self.color
+        };
+        let far = self.left.hides || self.top.hides || self.right.hides || self.bottom.hides;
+        // Both ways (a box's width and height do nothing to an inline
+        // element's text; a small one with both shows nothing).
+        let box_small = (self.width.hides || self.max_width.hides)
+            && (self.height.hides || self.max_height.hides);
         self.display.hides
             || self.visibility.hides
-            || self.opacity.hides
+            || self.content_visibility.hides
+            || (self.opacity.hides && !self.animated.hides)
             || self.font_size.hides
-            || self.color.hides
+            || (text_colour.hides && !self.clip_text.hides)
             || self.text_indent.hides
-            || (self.width.hides && self.height.hides && self.overflow.hides)
-            || (self.position.hides && (self.left.hides || self.top.hides))
+            || (box_small && self.overflow.hides)
+            || (self.position.hides && far)
     }
 }
 
@@ -954,7 +1011,10 @@ fn alpha(value: &[u8]) -> Option<f64> {
 /// Whether a `width` or `height` is below 2px (a keyword, `auto`, is
 /// not); `None` for an invalid one.
 fn small(value: &[u8]) -> Option<bool> {
-    if !value.is_empty() && value.iter().all(|b| b.is_ascii_lowercase() || *b == b'-') {
+    // A keyword, or a share of a container not known here (`10%`).
+    if (!value.is_empty() && value.iter().all(|b| b.is_ascii_lowercase() || *b == b'-'))
+        || value.ends_with(b"%")
+    {
         return Some(false);
     }
     length(value).filter(|px| *px >= 0.0).map(|px| px < 2.0)
@@ -1440,7 +1500,7 @@ mod tests {
             Some("Aurelle Aurelle Aurelle")
         );
         assert_eq!(
-            every("Aur<b>el</b>le &amp; <b/x>").as_deref(),
+            every("Aur<b>el</b>le &amp; <zz/x>").as_deref(),
             Some("Aurelle & ")
         );
         // Nothing a first reading does not read: no second one.
@@ -1483,7 +1543,6 @@ mod tests {
             "<b unclosed",
             "<!-- no end",
             "<bx>",
-            "<b/x>",
         ] {
             assert!(render(text).is_none(), "{text}");
         }
@@ -1547,6 +1606,10 @@ mod tests {
             ("<b style='visibility:hidden'>x</b>Aurelle", "Aurelle"),
             ("<span hidden><span>x</span>y</span>Aurelle", "Aurelle"),
             ("Aurelle<span hidden>x", "Aurelle"),
+            // Attributes after a `/`, as a browser reads them.
+            ("Aur<span/style=\"display:none\">x</span>elle", "Aurelle"),
+            ("Aur<datalist>x</datalist>elle", "Aurelle"),
+            ("Aur<audio src=a.mp3>x</audio>elle", "Aurelle"),
         ] {
             assert_eq!(every(text).as_deref(), Some(seen), "{text}");
         }
@@ -1637,6 +1700,12 @@ mod tests {
             "font-family:'a;b';display:none",
             "background:url(a;b);display:none",
             "color:red;opacity:0",
+            "position:relative;left:-9999px",
+            "position:absolute;right:-9999px",
+            "content-visibility:hidden",
+            "-webkit-text-fill-color:transparent",
+            "color:red;-webkit-text-fill-color:rgba(0,0,0,0)",
+            "max-width:0;max-height:0;overflow:hidden",
         ] {
             assert_eq!(every(&styled(style)).as_deref(), Some("Aurelle"), "{style}");
         }
@@ -1679,6 +1748,15 @@ mod tests {
             "content:'\\';display:none'",
             "x-display:none",
             "--display:none",
+            // Gradient text: a transparent colour shows its background.
+            "color:transparent;background-clip:text;background-image:linear-gradient(red,blue)",
+            "color:transparent;-webkit-background-clip:text",
+            "color:transparent;-webkit-text-fill-color:#222",
+            // A fade-in; a share of a container not known here.
+            "opacity:0;animation:fadein 1s forwards",
+            "opacity:0;transition:opacity .3s",
+            "width:10%;height:1%;overflow:hidden",
+            "position:sticky;top:-9999px",
         ] {
             assert_eq!(
                 every(&styled(style)).as_deref(),

@@ -1651,6 +1651,15 @@ async fn html_in_a_description_is_read_as_rendered() {
     )
     .await;
     assert_eq!(linked.verdict, REVIEW, "{linked:?}");
+    // Gradient text is shown (a transparent colour over a background
+    // clipped to the text): its compatibility phrase stays.
+    let gradient = check(
+        &server,
+        Who::PlatformP,
+        with(r#"<span style="color:transparent;background-clip:text">Strap for</span> Alpha watches"#),
+    )
+    .await;
+    assert_eq!(gradient.verdict, REVIEW, "{gradient:?}");
     // Brackets around a name are no tag: it is found as written.
     let bracketed = check(&server, Who::PlatformP, with("<Alpha> watch")).await;
     assert_eq!(bracketed.verdict, BLOCK);
