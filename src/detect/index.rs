@@ -3364,41 +3364,56 @@ fn digits_follow(obf: &FoldedText, name: Range<usize>) -> bool {
 const GLUED_NAME_MIN: usize = 5;
 
 /// Whether the name at folded bytes `name` of the obfuscation fold `obf`
-/// (of `text`) begins a hashtag and an ordinary word ([`vocabulary`]) of
-/// three letters or more follows it, glued, to the hashtag's end
-/// (`#aurellewatch`, `#VellanoBag`): a hashtag is words written without
-/// their separators, as `LouisVuitton` is a name without its own. Only in
-/// a hashtag: elsewhere a name inside a longer word is no mention
+/// (of `text`) begins a hashtag (`#` or `＃`, what draws nothing aside)
+/// and one or two ordinary words ([`vocabulary`]) of three letters or more
+/// follow it, glued, to the hashtag's end or a number there
+/// (`#aurellewatch`, `#VellanoBag`, `#aurellewatchstyle`,
+/// `#aurellewatch2024`): a hashtag is words written without their
+/// separators, as `LouisVuitton` is a name without its own. Only in a
+/// hashtag: elsewhere a name inside a longer word is no mention
 /// (`Aurelleton`, a place; whole-word matching, and detection the same in
 /// any case, where a join shown by case, `AurelleWatch`, is not). Not
-/// where the whole word is an ordinary word itself (`#stagecoach`), nor
-/// where digits are in it (a number after a name is [`digits_follow`]'s).
-/// The caller asks for [`GLUED_NAME_MIN`] letters as written.
+/// where the whole word is an ordinary word itself (`#stagecoach`). The
+/// caller asks for [`GLUED_NAME_MIN`] letters as written.
 fn ordinary_word_follows(text: &str, obf: &FoldedText, name: Range<usize>) -> bool {
     let end = name.end;
     let letter = |at: usize| obf.flags_at(at) & (WORD | DIGIT) == WORD;
     if !letter(end) || !letter(end - 1) {
         return false;
     }
-    if !text[..obf.original_span(name.clone()).start].ends_with('#') {
+    let before = &text[..obf.original_span(name.clone()).start];
+    let tag = before
+        .trim_end_matches(|c: char| normalize::unseen(c) || ('\u{80}'..='\u{9f}').contains(&c));
+    if !tag.ends_with(['#', '＃']) {
         return false;
     }
     let word_end = (end..obf.len())
         .find(|&at| obf.flags_at(at) & WORD == 0 || (at > end && obf.blank_before(at)))
         .unwrap_or(obf.len());
-    if word_end - end < 3 || !(end..word_end).all(letter) {
+    // The letters, then digits to the word's end, if any.
+    let letters_end = (end..word_end).find(|&at| !letter(at)).unwrap_or(word_end);
+    if letters_end - end < 3 || (letters_end..word_end).any(|at| obf.flags_at(at) & DIGIT == 0) {
         return false;
     }
-    let one_ordinary_word = |range: Range<usize>| {
-        let (mut words, mut word_chars, mut letters) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut words, mut word_chars, mut letters) = (Vec::new(), Vec::new(), Vec::new());
+    let mut one_word = |range: Range<usize>| {
         split_words(obf, range, &mut words, &mut word_chars, &mut letters);
         match word_chars[..] {
-            [(a, b)] => Some(vocabulary::is_ordinary(&letters[a..b])),
+            [(a, b)] => Some(letters[a..b].to_vec()),
             _ => None,
         }
     };
-    one_ordinary_word(end..word_end) == Some(true)
-        && one_ordinary_word(name.start..word_end) == Some(false)
+    let (Some(after), Some(whole)) = (
+        one_word(end..letters_end),
+        one_word(name.start..letters_end),
+    ) else {
+        return false;
+    };
+    let ordinary = |w: &[u32]| w.len() >= 3 && vocabulary::is_ordinary(w);
+    !vocabulary::is_ordinary(&whole)
+        && (ordinary(&after)
+            || (3..after.len().saturating_sub(2))
+                .any(|k| ordinary(&after[..k]) && ordinary(&after[k..])))
 }
 
 /// Whether folded byte `start` of the obfuscation fold `obf`, a letter, is

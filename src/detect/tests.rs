@@ -2668,6 +2668,12 @@ fn a_name_glued_to_an_ordinary_word_in_a_hashtag_is_found() {
         ("new #MONTBLANCpen refill", "MONTBLANC"),
         ("#GucciBag leather", "Gucci"),
         ("#applewatch band", "apple"),
+        // What draws nothing after the `#`, a full-width `＃`, two words,
+        // a number after them.
+        ("#\u{200B}cartierwatch", "cartier"),
+        ("＃cartierwatch", "cartier"),
+        ("#cartierwatchstyle", "cartier"),
+        ("#cartierwatch2024", "cartier"),
     ] {
         let all = found(text);
         assert_eq!(all.len(), 1, "{text}: {all:?}");
@@ -2681,6 +2687,8 @@ fn a_name_glued_to_an_ordinary_word_in_a_hashtag_is_found() {
         "#Cartierxyzq ring",
         "#Diorbag leather",
         "#Guccis shoes",
+        "#cartierxyzqwatch",
+        "#cartierwatchxyzq",
     ] {
         let all = found(text);
         assert!(
