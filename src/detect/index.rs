@@ -3382,8 +3382,7 @@ fn ordinary_word_follows(text: &str, obf: &FoldedText, name: Range<usize>) -> bo
         return false;
     }
     let before = &text[..obf.original_span(name.clone()).start];
-    let tag = before
-        .trim_end_matches(|c: char| normalize::unseen(c) || ('\u{80}'..='\u{9f}').contains(&c));
+    let tag = before.trim_end_matches(normalize::unseen);
     if !tag.ends_with(['#', '＃']) {
         return false;
     }

@@ -138,10 +138,10 @@ const HIDDEN: &[&str] = &[
 /// be left out ([`annotation_end`]): lower case, in order.
 const ANNOTATIONS: &[&str] = &["rp", "rt"];
 
-/// Whether element `name` (in any case) is one of `list` (lower case, in
-/// order).
-fn is_one_of(list: &[&str], name: &str) -> bool {
-    list.binary_search_by(|e| e.bytes().cmp(name.bytes().map(|b| b.to_ascii_lowercase())))
+/// Whether `name` (an element's, or a CSS keyword; in any case) is one of
+/// `list` (lower case, in order).
+fn is_one_of(list: &[&str], name: &[u8]) -> bool {
+    list.binary_search_by(|e| e.bytes().cmp(name.iter().map(u8::to_ascii_lowercase)))
         .is_ok()
 }
 
@@ -391,7 +391,7 @@ fn markup_at(text: &str, at: usize, unclosed: &mut usize, every_tag: bool) -> Op
         let element = (after.is_empty() || after.starts_with([' ', '\t', '\n', '\r', '\x0c', '/']))
             && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
         if element {
-            let known = |list: &[&str]| is_one_of(list, name);
+            let known = |list: &[&str]| is_one_of(list, name.as_bytes());
             // Content a browser does not show: a raw-text or inert element
             // (`script`, `template`…), or one its attributes hide (`<span
             // hidden>`, `style="display:none"`, `<x-y hidden>`). Removed to
@@ -843,7 +843,7 @@ impl Style {
             }
             _ => return,
         };
-        let hides = if is_one_of_bytes(CSS_WIDE, value) {
+        let hides = if is_one_of(CSS_WIDE, value) {
             Some(false)
         } else {
             hides
@@ -877,9 +877,9 @@ impl Style {
     }
 }
 
-/// Whether `value` (lower case) is one of `list` (lower case, in order).
-fn is_one_of_bytes(list: &[&str], value: &[u8]) -> bool {
-    list.binary_search_by(|e| e.as_bytes().cmp(value)).is_ok()
+/// Whether a CSS `value` (lower case) is a keyword: letters and `-`.
+fn is_keyword(value: &[u8]) -> bool {
+    !value.is_empty() && value.iter().all(|b| b.is_ascii_lowercase() || *b == b'-')
 }
 
 /// The words of a CSS value, split on white space.
@@ -893,9 +893,9 @@ fn words(value: &[u8]) -> impl Iterator<Item = &[u8]> {
 /// `Some(false)` for one of `showing` (both lower case, in order), `None`
 /// for any other (invalid).
 fn keyword(value: &[u8], hiding: &[&str], showing: &[&str]) -> Option<bool> {
-    if is_one_of_bytes(hiding, value) {
+    if is_one_of(hiding, value) {
         Some(true)
-    } else if is_one_of_bytes(showing, value) {
+    } else if is_one_of(showing, value) {
         Some(false)
     } else {
         None
@@ -911,7 +911,7 @@ fn display_hides(value: &[u8]) -> Option<bool> {
     let mut count = 0;
     for word in words(value) {
         count += 1;
-        if count > 2 || !is_one_of_bytes(DISPLAY, word) {
+        if count > 2 || !is_one_of(DISPLAY, word) {
             return None;
         }
     }
@@ -937,7 +937,7 @@ fn overflow_hides(value: &[u8]) -> Option<bool> {
 /// Whether a `font-size` value is below 2px ([`length`]; a keyword is
 /// not); `None` for an invalid one (a negative size, `calc()`).
 fn font_size_hides(value: &[u8]) -> Option<bool> {
-    if is_one_of_bytes(FONT_SIZES, value) {
+    if is_one_of(FONT_SIZES, value) {
         return Some(false);
     }
     length(value).filter(|px| *px >= 0.0).map(|px| px < 2.0)
@@ -947,7 +947,7 @@ fn font_size_hides(value: &[u8]) -> Option<bool> {
 /// size (`font:0/0 a`, `font:italic 0px serif`), with a family after it; a
 /// system font (`caption`) does not hide; `None` for an invalid value.
 fn font_hides(value: &[u8]) -> Option<bool> {
-    if is_one_of_bytes(SYSTEM_FONTS, value) {
+    if is_one_of(SYSTEM_FONTS, value) {
         return Some(false);
     }
     let mut words = words(value);
@@ -1012,9 +1012,7 @@ fn alpha(value: &[u8]) -> Option<f64> {
 /// not); `None` for an invalid one.
 fn small(value: &[u8]) -> Option<bool> {
     // A keyword, or a share of a container not known here (`10%`).
-    if (!value.is_empty() && value.iter().all(|b| b.is_ascii_lowercase() || *b == b'-'))
-        || value.ends_with(b"%")
-    {
+    if is_keyword(value) || value.ends_with(b"%") {
         return Some(false);
     }
     length(value).filter(|px| *px >= 0.0).map(|px| px < 2.0)
@@ -1025,7 +1023,7 @@ fn small(value: &[u8]) -> Option<bool> {
 /// invalid one.
 fn far(value: Option<&[u8]>) -> Option<bool> {
     let value = value?;
-    if !value.is_empty() && value.iter().all(|b| b.is_ascii_lowercase() || *b == b'-') {
+    if is_keyword(value) {
         return Some(false);
     }
     length(value).map(|px| px <= -999.0)

@@ -1250,7 +1250,7 @@ static SIMPLIFIED: LazyLock<rustc_hash::FxHashMap<char, char>> = LazyLock::new(|
 /// control that Windows-1252 leaves undefined ([`windows_1252`]), which a
 /// page draws as nothing too (`Aur\u{81}elle` shows `Aurelle`).
 fn is_ignorable(c: char) -> bool {
-    matches!(c, '\u{80}'..='\u{9F}')
+    (matches!(c, '\u{80}'..='\u{9F}') && windows_1252(c).is_none())
         || CodePointSetData::new::<DefaultIgnorableCodePoint>().contains(c)
 }
 
