@@ -24,7 +24,7 @@ use crate::{
     model::{
         AuthorizationSpec, Command, Designation, LogoSource, Member, MemberKind, NiceClassSet,
         Office, Region, ResourceId, Slug, Timestamp, TrademarkKind, TrademarkSpec, TrademarkStatus,
-        alias_repeats,
+        alias_repeats, check_mark_text,
         codes::bounded_text,
         entities::{has_a_letter_or_digit, no_letter_or_digit, registration_number_as_written},
         name_refusal,
@@ -438,6 +438,9 @@ fn brand_commands(
                 no_letter_or_digit(&tm.registration_number)
             ));
         }
+        if let Err(e) = check_mark_text(kind, &tm.mark_text) {
+            refusals.push(format!("{at}.mark_text: {e}"));
+        }
         commands.push(Command::AddTrademark {
             brand: id.clone(),
             id: ResourceId::generate(),
@@ -694,6 +697,34 @@ mod tests {
             })
             .collect();
         assert_eq!(numbers, ["UK00003123456"]);
+    }
+
+    /// A WORD or COMBINED mark needs its words, as through the API; a
+    /// FIGURATIVE one may have none.
+    #[test]
+    fn seed_word_marks_need_their_text() {
+        let seed = |kind: &str, text: &str| {
+            format!(
+                "{AURELLE}\
+                 [[brands.trademarks]]\noffice = \"EM\"\nregistration_number = \"018\"\n\
+                 mark_text = \"{text}\"\nkind = \"{kind}\"\nnice_classes = [14]\n\
+                 status = \"registered\"\n"
+            )
+        };
+        for (kind, name) in [("word", "WORD"), ("combined", "COMBINED")] {
+            for text in ["", "  "] {
+                assert_eq!(
+                    parse_error(&seed(kind, text)),
+                    format!(
+                        "brands[0].trademarks[0].mark_text: a {name} mark needs its \
+                         mark_text, the words as registered"
+                    ),
+                    "{kind} {text:?}"
+                );
+            }
+            assert_eq!(parse_error(&seed(kind, "AURELLE")), "", "{kind}");
+        }
+        assert_eq!(parse_error(&seed("figurative", "")), "");
     }
 
     #[test]

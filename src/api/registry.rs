@@ -20,7 +20,7 @@ use crate::{
         Actor, AuthorizationPatch, AuthorizationSpec, Brand, BrandPatch, Command, Designation,
         LogoSource, Member, NiceClass, NiceClassSet, Office, Region, Resource, ResourceId,
         Revision, Slug, TrademarkPatch, TrademarkSpec, alias_repeats, check_authorization_window,
-        check_trademark_dates,
+        check_mark_text, check_trademark_dates,
         codes::{bounded_text, printable_identifier},
         name_refusal, parse_registration_number,
     },
@@ -946,6 +946,13 @@ impl RegistryApi {
         );
         let mark_text = text(&t.mark_text, 0, 200, "trademark.mark_text", &mut v);
         let kind = v.check("trademark.kind", convert::parse_trademark_kind(t.kind));
+        // A text refused already (blank at its ends) needs no second
+        // violation.
+        if let Some(kind) = kind
+            && bounded_text(&t.mark_text, 0, 200).is_ok()
+        {
+            v.require("trademark.mark_text", check_mark_text(kind, &t.mark_text));
+        }
         let nice_classes = classes(&t.nice_classes, "trademark.nice_classes", &mut v);
         if t.nice_classes.is_empty() {
             v.add(
@@ -1102,6 +1109,12 @@ impl RegistryApi {
                 "trademark.expiry_date",
                 check_trademark_dates(registration, expiry),
             );
+        }
+        // Likewise a text and a kind that do not go together.
+        if let (Some(text), Some(kind)) = (&patch.mark_text, patch.kind)
+            && bounded_text(text, 0, 200).is_ok()
+        {
+            v.require("trademark.mark_text", check_mark_text(kind, text));
         }
         let (brand, id) = v.done(name)?;
         self.owned_brand(&caller, &brand).await?;

@@ -444,6 +444,27 @@ pub fn check_valid_from(from: Timestamp, until: Option<Timestamp>) -> Result<(),
     })
 }
 
+/// Checks a mark's text against its kind: a WORD or COMBINED mark is
+/// registered as words, so it needs them (a FIGURATIVE mark's text, a
+/// description at most, may be empty).
+///
+/// # Errors
+/// `a WORD mark needs its mark_text, the words as registered`.
+pub fn check_mark_text(kind: TrademarkKind, mark_text: &str) -> Result<(), String> {
+    let name = match kind {
+        TrademarkKind::Word => "WORD",
+        TrademarkKind::Combined => "COMBINED",
+        TrademarkKind::Figurative => return Ok(()),
+    };
+    if mark_text.chars().any(|c| !c.is_whitespace()) {
+        Ok(())
+    } else {
+        Err(format!(
+            "a {name} mark needs its mark_text, the words as registered"
+        ))
+    }
+}
+
 /// Checks a trademark's dates against each other: an expiry date must come
 /// after the registration date (it is exclusive, so never on it).
 ///

@@ -40,8 +40,8 @@ use crate::model::{
     AliasRepeat, ApiKey, Authorization, AuthorizationPatch, AuthorizationSpec, AuthorizationStatus,
     Brand, BrandStatus, Change, ChangeEvent, Command, Date, Logo, Member, MemberKind, NiceClass,
     Office, Region, Resource, ResourceId, Revision, Slug, Timestamp, Trademark, TrademarkPatch,
-    alias_repeats, check_authorization_window, check_registration_date, check_trademark_dates,
-    check_valid_from,
+    alias_repeats, check_authorization_window, check_mark_text, check_registration_date,
+    check_trademark_dates, check_valid_from,
 };
 
 /// Why a command cannot be applied to the current state.
@@ -608,6 +608,8 @@ impl Snapshot {
                 // the API refuses inverted dates at its edge; a seed's
                 // commands reach this first.
                 check_dates(spec.registration_date, spec.expiry_date)?;
+                check_mark_text(spec.kind, &spec.mark_text)
+                    .map_err(|e| PlanError::Invalid(vec![("trademark.mark_text".into(), e)]))?;
                 self.unique_trademark_number(spec.office, &spec.registration_number, None)?;
                 let trademark = Trademark {
                     brand: brand.clone(),
@@ -1498,6 +1500,12 @@ fn patch_trademark(
         next.designated_countries = v.clone();
     }
     next.update_revision = revision;
+    // Checked when the change touches the text or the kind, so that a mark
+    // recorded without its text before this rule can still change status.
+    if patch.mark_text.is_some() || patch.kind.is_some() {
+        check_mark_text(next.kind, &next.mark_text)
+            .map_err(|e| PlanError::Invalid(vec![("trademark.mark_text".into(), e)]))?;
+    }
     // Named on the date the change set: a new registration date after the
     // kept expiry is the registration date's mistake.
     if patch.registration_date.is_some() && patch.expiry_date.is_none() {
@@ -1782,6 +1790,86 @@ mod tests {
                 "{how}, after a removal"
             );
         }
+    }
+
+    /// A WORD or COMBINED mark needs its text, when added and when a change
+    /// touches its text or kind; a mark stored without one before the rule
+    /// still takes other changes.
+    #[test]
+    fn a_word_mark_needs_its_text() {
+        let refused = |kind: &str| {
+            Err(PlanError::Invalid(vec![(
+                "trademark.mark_text".into(),
+                format!("a {kind} mark needs its mark_text, the words as registered"),
+            )]))
+        };
+        let mut registry = Snapshot::default();
+        commit(&mut registry, &owners_and_brands(&["aurelle"]));
+        let blank = |kind: TrademarkKind| {
+            let mut command = add_trademark("aurelle", "tm1");
+            if let Command::AddTrademark { spec, .. } = &mut command {
+                spec.mark_text = " ".into();
+                spec.kind = kind;
+            }
+            command
+        };
+        assert_eq!(
+            try_execute(&registry, &blank(TrademarkKind::Word)),
+            refused("WORD")
+        );
+        commit(&mut registry, &[blank(TrademarkKind::Figurative)]);
+        let update = |patch: TrademarkPatch| Command::UpdateTrademark {
+            brand: slug("aurelle"),
+            id: id("tm1"),
+            patch,
+            etag: None,
+        };
+        let combined = TrademarkPatch {
+            kind: Some(TrademarkKind::Combined),
+            ..TrademarkPatch::default()
+        };
+        assert_eq!(
+            try_execute(&registry, &update(combined.clone())),
+            refused("COMBINED")
+        );
+        let with_text = TrademarkPatch {
+            mark_text: Some("AURELLE".into()),
+            ..combined
+        };
+        commit(&mut registry, &[update(with_text)]);
+        let cleared = TrademarkPatch {
+            mark_text: Some(String::new()),
+            ..TrademarkPatch::default()
+        };
+        assert_eq!(
+            try_execute(&registry, &update(cleared.clone())),
+            refused("COMBINED")
+        );
+        let figurative = TrademarkPatch {
+            kind: Some(TrademarkKind::Figurative),
+            ..cleared
+        };
+        assert!(try_execute(&registry, &update(figurative)).is_ok());
+
+        // Stored without its text before the rule: a status change passes.
+        let events = commit(&mut Snapshot::default(), &{
+            let mut commands = owners_and_brands(&["aurelle"]);
+            commands.push(add_trademark("aurelle", "tm1"));
+            commands
+        });
+        let resources = resources_after(&events).into_iter().map(|r| match r {
+            Resource::Trademark(t) => Resource::Trademark(Arc::new(Trademark {
+                mark_text: String::new(),
+                ..(*t).clone()
+            })),
+            other => other,
+        });
+        let legacy = Snapshot::from_resources(events.len() as Revision, resources);
+        let expired = TrademarkPatch {
+            status: Some(TrademarkStatus::Expired),
+            ..TrademarkPatch::default()
+        };
+        assert!(try_execute(&legacy, &update(expired)).is_ok());
     }
 
     #[test]

@@ -1015,6 +1015,7 @@ async fn a_number_registered_again_stays_taken_on_replicas_that_load_it() {
                 trademark: Some(pb::Trademark {
                     office: "US".into(),
                     registration_number: "7770002".into(),
+                    mark_text: "ALPHA".into(),
                     kind: pb::TrademarkKind::Word as i32,
                     nice_classes: vec![14],
                     status: pb::TrademarkStatus::Registered as i32,

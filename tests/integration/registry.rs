@@ -438,6 +438,7 @@ async fn bad_fields_come_back_as_field_violations_and_write_nothing() {
     let mut tm = pb::Trademark {
         office: "US".into(),
         registration_number: "1".into(),
+        mark_text: "ALPHA".into(),
         kind: pb::TrademarkKind::Word as i32,
         nice_classes: vec![9],
         status: pb::TrademarkStatus::Registered as i32,
@@ -589,6 +590,7 @@ async fn bad_fields_come_back_as_field_violations_and_write_nothing() {
             trademark: Some(pb::Trademark {
                 office: "US".into(),
                 registration_number: "REVERSED-1".into(),
+                mark_text: "ALPHA".into(),
                 kind: pb::TrademarkKind::Word as i32,
                 nice_classes: vec![9],
                 status: pb::TrademarkStatus::Registered as i32,
@@ -666,6 +668,7 @@ async fn missing_resources_are_not_found_and_conflicts_already_exist() {
             trademark: Some(pb::Trademark {
                 office: "cn".into(),
                 registration_number: "test-1".into(),
+                mark_text: "BETA".into(),
                 kind: pb::TrademarkKind::Word as i32,
                 nice_classes: vec![14],
                 status: pb::TrademarkStatus::Registered as i32,
@@ -2360,6 +2363,7 @@ async fn trademark_dates_out_of_order_are_named_on_the_date_the_update_changed()
             trademark: Some(pb::Trademark {
                 office: "US".into(),
                 registration_number: "DATES-1".into(),
+                mark_text: "ALPHA".into(),
                 kind: pb::TrademarkKind::Word as i32,
                 nice_classes: vec![14],
                 status: pb::TrademarkStatus::Registered as i32,
@@ -2420,6 +2424,88 @@ async fn trademark_dates_out_of_order_are_named_on_the_date_the_update_changed()
         )]
     );
     assert_eq!(revision(&server).await, before, "nothing written");
+}
+
+/// A WORD or COMBINED mark is registered as words: without its
+/// `mark_text` it is refused when added, and an update may neither clear the
+/// text of one nor make a mark without text one.
+#[tokio::test]
+async fn a_word_mark_needs_its_text() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let before = revision(&server).await;
+    let mark = |kind: pb::TrademarkKind, mark_text: &str| pb::Trademark {
+        office: "US".into(),
+        registration_number: "WORDS-1".into(),
+        mark_text: mark_text.into(),
+        kind: kind as i32,
+        nice_classes: vec![14],
+        status: pb::TrademarkStatus::Registered as i32,
+        ..Default::default()
+    };
+    let add = |trademark: pb::Trademark| pb::AddTrademarkRequest {
+        parent: "brands/alpha".into(),
+        trademark: Some(trademark),
+        request_id: String::new(),
+    };
+    let needs = |kind: &str| {
+        [(
+            "trademark.mark_text".to_owned(),
+            format!("a {kind} mark needs its mark_text, the words as registered"),
+        )]
+    };
+    for (kind, name) in [
+        (pb::TrademarkKind::Word, "WORD"),
+        (pb::TrademarkKind::Combined, "COMBINED"),
+    ] {
+        let status = owner
+            .add_trademark(add(mark(kind, "")))
+            .await
+            .expect_err("a word mark without words");
+        assert_eq!(status.code(), tonic::Code::InvalidArgument);
+        assert_eq!(field_violations(&status), needs(name), "{name}");
+    }
+    assert_eq!(revision(&server).await, before, "nothing written");
+
+    let figurative = owner
+        .add_trademark(add(mark(pb::TrademarkKind::Figurative, "")))
+        .await
+        .expect("a figurative mark without text")
+        .into_inner()
+        .trademark
+        .expect("the trademark");
+    let before = revision(&server).await;
+    let update = |trademark: pb::Trademark, paths: &[&str]| pb::UpdateTrademarkRequest {
+        trademark: Some(pb::Trademark {
+            name: figurative.name.clone(),
+            ..trademark
+        }),
+        update_mask: Some(prost_types::FieldMask {
+            paths: paths.iter().map(|p| p.to_string()).collect(),
+        }),
+        request_id: String::new(),
+    };
+    // The kind alone, against the stored (empty) text; both in the request.
+    for paths in [&["kind"][..], &["kind", "mark_text"]] {
+        let status = owner
+            .update_trademark(update(mark(pb::TrademarkKind::Word, ""), paths))
+            .await
+            .expect_err("a word mark without words");
+        assert_eq!(field_violations(&status), needs("WORD"), "{paths:?}");
+    }
+    assert_eq!(revision(&server).await, before, "nothing written");
+    owner
+        .update_trademark(update(
+            mark(pb::TrademarkKind::Word, "ALPHA"),
+            &["kind", "mark_text"],
+        ))
+        .await
+        .expect("a word mark with its words");
+    let status = owner
+        .update_trademark(update(mark(pb::TrademarkKind::Word, ""), &["mark_text"]))
+        .await
+        .expect_err("a word mark's words cleared");
+    assert_eq!(field_violations(&status), needs("WORD"));
 }
 
 /// The same for an authorization's window: a new `valid_from` after the
@@ -2586,6 +2672,7 @@ async fn an_archived_brands_marks_may_be_registered_again() {
     let mark = || pb::Trademark {
         office: "US".into(),
         registration_number: "7770001".into(),
+        mark_text: "ALPHA".into(),
         kind: pb::TrademarkKind::Word as i32,
         nice_classes: vec![14],
         status: pb::TrademarkStatus::Registered as i32,
