@@ -341,6 +341,23 @@ fn tag_end(rest: &[u8], from: usize) -> Option<usize> {
     None
 }
 
+/// Where a comment whose text begins `comment` (after its `<!--`) ends:
+/// after the first `-->` or `--!>`. Found in one pass that stops there, so
+/// that a text of many comments is read once (looking for each ending
+/// apart read the whole text for the one it lacks, once a comment).
+fn comment_end(comment: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(found) = memchr::memmem::find(&comment[from..], b"--") {
+        let after = from + found + 2;
+        match comment.get(after..) {
+            Some([b'>', ..]) => return Some(after + 1),
+            Some([b'!', b'>', ..]) => return Some(after + 2),
+            _ => from += found + 1,
+        }
+    }
+    None
+}
+
 /// The markup at byte `at` of `text` (a `<` or a `&`), if any
 /// ([`Found`]). `every_tag` asks for [`render_every_tag`]'s reading. `unclosed` is
 /// where a comment was found to have no end: none after it has one either
@@ -362,10 +379,7 @@ fn markup_at(text: &str, at: usize, unclosed: &mut usize, every_tag: bool) -> Op
         } else if comment.starts_with("->") {
             Some(2)
         } else {
-            let ends = [("-->", 3), ("--!>", 4)];
-            ends.iter()
-                .filter_map(|&(end, len)| comment.find(end).map(|at| at + len))
-                .min()
+            comment_end(comment.as_bytes())
         };
         let Some(end) = end else {
             *unclosed = at;

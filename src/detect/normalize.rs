@@ -970,7 +970,6 @@ fn is_reordering_control(c: char) -> bool {
 /// the text shown, the original span of its character.
 pub(crate) fn display_order(text: &str) -> (String, Vec<(u32, u32)>) {
     use unicode_bidi::BidiClass;
-    let info = unicode_bidi::BidiInfo::new(text, Some(unicode_bidi::Level::ltr()));
     let mut shown = String::with_capacity(text.len());
     let mut origin: Vec<(u32, u32)> = Vec::with_capacity(text.len());
     let mut push = |at: usize, c: char| {
@@ -986,17 +985,23 @@ pub(crate) fn display_order(text: &str) -> (String, Vec<(u32, u32)>) {
         let span = (at as u32, (at + c.len_utf8()) as u32);
         origin.extend(std::iter::repeat_n(span, c.len_utf8()));
     };
-    for paragraph in &info.paragraphs {
-        let (levels, runs) = info.visual_runs(paragraph, paragraph.range.clone());
+    // Each paragraph (UAX #9's P1: each ends after a paragraph separator,
+    // which it keeps) resolved on its own: `BidiInfo::visual_runs` copies
+    // the whole text's levels for every paragraph, which made a text of
+    // many lines (`\u{85}\u{202e}` repeated) quadratic.
+    let mut from = 0;
+    for paragraph in text.split_inclusive(|c| unicode_bidi::bidi_class(c) == BidiClass::B) {
+        let own = unicode_bidi::ParagraphBidiInfo::new(paragraph, Some(unicode_bidi::Level::ltr()));
+        let (levels, runs) = own.visual_runs(0..paragraph.len());
         for run in runs {
-            let chars = text[run.clone()]
+            let chars = own.text[run.clone()]
                 .char_indices()
-                .map(|(i, c)| (run.start + i, c));
+                .map(|(i, c)| (from + run.start + i, c));
             // A right-to-left run shows its characters in reverse. Letters
             // of a right-to-left script are read that way too, so their
             // order as written is their order as read: only runs without
             // them (Latin letters an override turns around) are reversed.
-            let written_rtl = info.original_classes[run.clone()]
+            let written_rtl = own.original_classes[run.clone()]
                 .iter()
                 .any(|class| matches!(class, BidiClass::R | BidiClass::AL));
             if levels[run.start].is_rtl() && !written_rtl {
@@ -1009,6 +1014,7 @@ pub(crate) fn display_order(text: &str) -> (String, Vec<(u32, u32)>) {
                 }
             }
         }
+        from += paragraph.len();
     }
     (shown, origin)
 }
@@ -1357,8 +1363,10 @@ pub(crate) fn unseen(c: char) -> bool {
 
 /// Whether `c` is a Latin letter (as written, not a look-alike).
 pub(crate) fn is_latin_letter(c: char) -> bool {
+    // The script first: its table is quicker than the alphabetic one,
+    // which other scripts' letters would all be looked up in.
     c.is_ascii_alphabetic()
-        || (c.is_alphabetic() && CodePointMapData::<Script>::new().get(c) == Script::Latin)
+        || (CodePointMapData::<Script>::new().get(c) == Script::Latin && c.is_alphabetic())
 }
 
 /// Whether the word `written` mixes Greek and Cyrillic letters, or has a

@@ -548,11 +548,13 @@ const JAPANESE_WORDS: &[&str] = &["复刻", "複刻"];
 /// `復刻デザイン`), or `版` or `盤` (an edition) in a text with kana
 /// elsewhere. One kana anywhere is not enough, nor `の` after it:
 /// Chinese sellers write `の` for `的` (`复刻の卡地亚`).
-fn japanese_after(text: &str, end: usize) -> bool {
+/// `kana` tells whether the text has Kana ([`has_kana`]), asked once for
+/// a text of many such terms.
+fn japanese_after(text: &str, end: usize, kana: &mut Option<bool>) -> bool {
     let mut next = text.get(end..).unwrap_or("").chars();
     match next.next() {
         Some(c) if is_kana(c) && c != 'の' => true,
-        Some('版' | '盤') => has_kana(text),
+        Some('版' | '盤') => *kana.get_or_insert_with(|| has_kana(text)),
         _ => false,
     }
 }
@@ -961,11 +963,15 @@ const LOOSE_GRADE_WORDS: &[&str] = &["grade", "grades", "original", "originals"]
 /// ([`ASPECT_RATIOS`]), beside one with at most a separator between
 /// (`4:3 / 1:1 / 16:9`, `1:1, 3:2`): a camera's or a screen's, not a copy's
 /// grade, unless a grade word follows it (`4:3 1:1 copy`). A time
-/// (`12:34:56`) or another 1:1 (`01:01`) is not an aspect ratio.
+/// (`12:34:56`) or another 1:1 (`01:01`) is not an aspect ratio. Read
+/// within [`SENSE_WINDOW`] bytes each side, so that a text of many ratios
+/// (`1:` repeated) costs time linear in its length.
 fn among_other_ratios(text: &str, span: Range<usize>) -> bool {
     let (Some(before), Some(after)) = (text.get(..span.start), text.get(span.end..)) else {
         return false;
     };
+    let before = &before[before.ceil_char_boundary(before.len().saturating_sub(SENSE_WINDOW))..];
+    let after = &after[..after.floor_char_boundary(SENSE_WINDOW)];
     // The next word, past spaces and a punctuation mark (`1:1, copy`).
     let next_word: String = after
         .trim_start()
@@ -1024,6 +1030,9 @@ fn parse_ratio(token: &str) -> Option<(u32, u32)> {
     Some((side(first)?, side(second)?))
 }
 
+/// The most characters a ratio is written with (`16:10`).
+const RATIO_CHARS_MAX: usize = 5;
+
 /// A digit or a colon: what a ratio is written with.
 fn in_ratio(c: char) -> bool {
     digit(c).is_some() || is_colon(c)
@@ -1038,7 +1047,18 @@ fn ratio_at_start(text: &str) -> Option<(u32, u32)> {
         .strip_prefix(is_list_separator)
         .unwrap_or(text)
         .trim_start();
-    let end = text.find(|c: char| !in_ratio(c)).unwrap_or(text.len());
+    // A ratio is a few characters: a longer run is none, told without
+    // walking it (a text of `1:` repeated).
+    let mut end = text.len();
+    for (n, (at, c)) in text.char_indices().enumerate() {
+        if !in_ratio(c) {
+            end = at;
+            break;
+        }
+        if n == RATIO_CHARS_MAX {
+            return None;
+        }
+    }
     if text[end..].starts_with(char::is_alphanumeric) {
         return None;
     }
@@ -1053,11 +1073,16 @@ fn ratio_at_end(text: &str) -> Option<(u32, u32)> {
         .strip_suffix(is_list_separator)
         .unwrap_or(text)
         .trim_end();
-    let start = text
-        .char_indices()
-        .rev()
-        .find(|&(_, c)| !in_ratio(c))
-        .map_or(0, |(i, c)| i + c.len_utf8());
+    let mut start = 0;
+    for (n, (at, c)) in text.char_indices().rev().enumerate() {
+        if !in_ratio(c) {
+            start = at + c.len_utf8();
+            break;
+        }
+        if n == RATIO_CHARS_MAX {
+            return None;
+        }
+    }
     if text[..start].ends_with(char::is_alphanumeric) {
         return None;
     }
@@ -1654,6 +1679,8 @@ fn find_terms<N: NameSpan>(
     // Whether the text speaks of the goods that give a pattern another
     // sense, once per pattern ([`TEXT_SENSES`]).
     let mut speaks: Vec<(usize, bool)> = Vec::new();
+    let reach = NameReach::new(names);
+    let mut kana = None;
     for m in automaton.find_overlapping_iter(folded.as_str()) {
         let pattern = m.pattern().as_usize();
         let (left, right) = set.edges[pattern];
@@ -1683,7 +1710,7 @@ fn find_terms<N: NameSpan>(
             set.counted[pattern],
             &set.grades,
             &set.not_goods,
-            names,
+            &reach,
         ) {
             continue;
         }
@@ -1706,7 +1733,7 @@ fn find_terms<N: NameSpan>(
         if set.ratios[pattern] && among_other_ratios(text, span.clone()) {
             continue;
         }
-        if set.japanese[pattern] && japanese_after(text, span.end) {
+        if set.japanese[pattern] && japanese_after(text, span.end, &mut kana) {
             continue;
         }
         if set.introduces[pattern] && !introduces_a_name(text, span.end, names) {
@@ -1733,6 +1760,34 @@ fn find_terms<N: NameSpan>(
     }
 }
 
+/// Names (sorted by start) with, for each, the furthest end of it and the
+/// names before it: whether a span overlaps a name is then a binary
+/// search, so that a text of many terms and many names (`1:1 a Aurelle`
+/// repeated) is read in time linear in its length, not in their product.
+struct NameReach<'a, N> {
+    names: &'a [N],
+    reach: Vec<usize>,
+}
+
+impl<'a, N: NameSpan> NameReach<'a, N> {
+    fn new(names: &'a [N]) -> Self {
+        let reach = names
+            .iter()
+            .scan(0, |furthest, n| {
+                *furthest = n.span_end().max(*furthest);
+                Some(*furthest)
+            })
+            .collect();
+        Self { names, reach }
+    }
+
+    /// Whether `span` overlaps one of the names.
+    fn overlap(&self, span: Range<usize>) -> bool {
+        let starting_before = self.names.partition_point(|n| n.span_start() < span.end);
+        starting_before > 0 && self.reach[starting_before - 1] > span.start
+    }
+}
+
 /// Whether one of `names` (sorted by start) starts at or after byte `end`
 /// of `text` with at most [`INTRODUCED_WITHIN`] words between.
 fn introduces_a_name<N: NameSpan>(text: &str, end: usize, names: &[N]) -> bool {
@@ -1755,12 +1810,14 @@ fn introduces_a_name<N: NameSpan>(text: &str, end: usize, names: &[N]) -> bool {
 /// followed by the word `by` ([`FOLLOWING_TERMS`]).
 fn follows_a_name<N: NameSpan>(text: &str, term: Range<usize>, names: &[N]) -> bool {
     let after = text.get(term.end..).unwrap_or("");
-    let next_word = after
-        .trim_start_matches(|c: char| !c.is_alphanumeric())
-        .split(|c: char| !c.is_alphanumeric())
-        .next()
-        .unwrap_or("");
-    if next_word.eq_ignore_ascii_case("by") {
+    // The next word is `by`: told from its first letters, not by reading
+    // a long word to its end for each term (`inspired版` repeated).
+    let next = after.trim_start_matches(|c: char| !c.is_alphanumeric());
+    if next
+        .get(..2)
+        .is_some_and(|by| by.eq_ignore_ascii_case("by"))
+        && !next[2..].starts_with(char::is_alphanumeric)
+    {
         return false;
     }
     // Names that start before the term; those found inside a longer one
@@ -1881,7 +1938,7 @@ fn other_sense<N: NameSpan>(
     counted: bool,
     grades: &[String],
     not_goods: &NotGoods,
-    names: &[N],
+    names: &NameReach<'_, N>,
 ) -> bool {
     let Senses {
         before,
@@ -1943,10 +2000,11 @@ fn other_sense<N: NameSpan>(
             || (whole_before && counted_word)
             || counted_after(behind)
     };
-    // One or two words between the term and the word after it
-    // (`1:1 virtual skin consultation`), none a grade nor part of a name
-    // (`1:1 Aurelle lesson` is a copy's lesson).
-    let follows_a_word = |w: &str| {
+    // One or two words between the term and a word of `after_a_word`
+    // after it (`1:1 virtual skin consultation`), none a grade nor part of
+    // a name (`1:1 Aurelle lesson` is a copy's lesson). The words between
+    // are walked once for all of them.
+    let follows_a_word = || {
         let mut rest = behind;
         for _ in 0..WORDS_BETWEEN_MAX {
             let Some((word, after)) = rest.split_once(' ') else {
@@ -1957,15 +2015,16 @@ fn other_sense<N: NameSpan>(
             if word.is_empty()
                 || grades.iter().any(|g| g == word)
                 || LOOSE_GRADE_WORDS.contains(&word)
-                || names
-                    .iter()
-                    .any(|n| n.span_start() < span.end && span.start < n.span_end())
+                || names.overlap(span)
             {
                 return false;
             }
             rest = after;
             let from = behind_end - rest.len();
-            if rest.starts_with(w) && exact.boundary_before(from + w.len()) {
+            if after_a_word
+                .iter()
+                .any(|w| rest.starts_with(w.as_str()) && exact.boundary_before(from + w.len()))
+            {
                 // Words of one phrase, not a list's or a sentence's
                 // (`1:1 watch, free consultation`): only spaces between.
                 let between = exact.original_span(at.end..from);
@@ -1982,7 +2041,7 @@ fn other_sense<N: NameSpan>(
         .any(|w| ends_with_phrase(exact, ahead, w, latin(w)))
         && one_phrase(ahead.len(), at.start))
         || (after.iter().any(|w| follows(w) && !a_look(w)) && one_phrase(at.end, from))
-        || after_a_word.iter().any(|w| follows_a_word(w))
+        || (!after_a_word.is_empty() && follows_a_word())
         || (counted && counts())
         || (*after_a_number && whole_before && word_before.bytes().all(|b| b.is_ascii_digit()));
     // A grade word decides, unless the sense's own word follows it
