@@ -75,8 +75,10 @@ impl CheckApi {
 
 /// Most listings in one batch.
 pub const MAX_BATCH: usize = 1000;
-/// Listings a batch checks before it lets other calls on its worker run.
-const BATCH_CHUNK: usize = 64;
+/// Work a batch does before it lets other calls on its worker run: some
+/// listings, or one long one (20,000 characters can take tens of
+/// milliseconds), not the whole batch.
+const BATCH_SLICE: std::time::Duration = std::time::Duration::from_millis(2);
 /// Most image hashes in one listing.
 pub const MAX_IMAGE_HASHES: usize = 32;
 /// Encoded bytes a BatchCheckListings answer holds at most, well under the
@@ -321,12 +323,14 @@ impl CheckApi {
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
         let now = time::OffsetDateTime::now_utc();
         let mut results = Vec::with_capacity(req.listings.len());
+        let mut slice = std::time::Instant::now();
         for (i, l) in req.listings.into_iter().enumerate() {
-            // A full batch is milliseconds of work on the full registry: it
-            // lets the worker's other calls (health probes included) run
-            // between chunks.
-            if i > 0 && i % BATCH_CHUNK == 0 {
+            // A full batch is milliseconds of work on the full registry, a
+            // batch of long descriptions more: it lets the worker's other
+            // calls (health probes included) run between slices.
+            if slice.elapsed() >= BATCH_SLICE {
                 tokio::task::yield_now().await;
+                slice = std::time::Instant::now();
             }
             results.push({
                 let mut v = Violations::new();
