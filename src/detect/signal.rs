@@ -915,6 +915,8 @@ struct TermSet {
     /// words must be written with only spaces or a hyphen between
     /// (`USB-C cable 3A, quality braided` is a current).
     plain: Vec<bool>,
+    /// Per pattern: whether it is of several words ([`one_clause`]).
+    phrases: Vec<bool>,
     /// Per pattern: whether it counts only before a name
     /// ([`INTRODUCING_TERMS`]).
     introduces: Vec<bool>,
@@ -1138,6 +1140,7 @@ impl TermSet {
         let mut introduces = Vec::new();
         let mut follows = Vec::new();
         let mut plain = Vec::new();
+        let mut phrases = Vec::new();
         let mut text_senses = Vec::new();
         let mut japanese = Vec::new();
         let mut f = FoldedText::new();
@@ -1155,6 +1158,7 @@ impl TermSet {
             japanese.push(JAPANESE_WORDS.contains(term));
             introduces.push(INTRODUCING_TERMS.contains(term));
             plain.push(GRADE_TERMS.contains(term));
+            phrases.push(term.contains(' ') && marks_of(term).is_empty());
             follows.push(FOLLOWING_TERMS.contains(term));
             let fold_all = |words: &[&str]| words.iter().map(|w| fold(w)).collect::<Vec<_>>();
             text_senses.push(
@@ -1224,6 +1228,7 @@ impl TermSet {
             introduces,
             follows,
             plain,
+            phrases,
             text_senses,
             not_goods: NotGoods {
                 looks: LOOKS.iter().map(|w| fold(w)).collect(),
@@ -1730,6 +1735,9 @@ fn find_terms<N: NameSpan>(
         {
             continue;
         }
+        if set.phrases[pattern] && !text.get(span.clone()).is_some_and(one_clause) {
+            continue;
+        }
         if set.ratios[pattern] && among_other_ratios(text, span.clone()) {
             continue;
         }
@@ -2069,6 +2077,27 @@ fn last_word_within(ahead: &str) -> &str {
     ahead[window..].rsplit(' ').next().unwrap_or("")
 }
 
+/// Whether `written` (a term of several words as the text writes it) is in
+/// one clause: no line break between its words, nor a sentence's or a
+/// clause's end (`.`, `,`, `:`… before a space, or a full-width one), so
+/// that `a mirror, quality leather` or `mirror.\nQuality: excellent` is no
+/// `mirror quality`, while `super.copy` (a mark that splits the words
+/// alone) still is `super copy`.
+fn one_clause(written: &str) -> bool {
+    let mut chars = written.chars().peekable();
+    while let Some(c) = chars.next() {
+        let ends = match c {
+            '.' | '!' | '?' | ';' | ',' | ':' => chars.peek().is_some_and(|n| n.is_whitespace()),
+            '，' | '、' | '：' => true,
+            _ => ends_a_phrase(c),
+        };
+        if ends {
+            return false;
+        }
+    }
+    true
+}
+
 /// Whether `c` ends a sentence or a line: what stands between a term and
 /// a word beside it must not, for that word to give it another sense.
 fn ends_a_phrase(c: char) -> bool {
@@ -2244,6 +2273,33 @@ mod tests {
         );
         assert!(found("5A Quality CZ Stud Earrings, 5A grade 锆石").is_empty());
         assert!(found("3A charger, 5A fuse").is_empty());
+    }
+
+    /// A term of several words stands in one clause: words of two
+    /// (`mirror, quality leather`) are no term.
+    #[test]
+    fn a_term_of_several_words_stands_in_one_clause() {
+        for two in [
+            "Compact mirror, quality leather case",
+            "Travel box with mirror. Quality leather",
+            "Box includes a mirror.\nQuality: excellent.",
+            "Box includes a mirror\nQuality: excellent.",
+            "Share it: super, copy the link below",
+            "Made in Italy; super; copy of the manual included",
+            "化妆镜，quality leather, mirror，quality",
+        ] {
+            assert!(found(two).is_empty(), "{two}: {:?}", found(two));
+        }
+        for one in [
+            "mirror quality watch",
+            "Mirror-Quality watch",
+            "super.copy watch",
+            "super  copy watch",
+            "super_copy",
+            "Super Copy!",
+        ] {
+            assert_eq!(found(one).len(), 1, "{one}: {:?}", found(one));
+        }
     }
 
     #[test]
