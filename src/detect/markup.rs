@@ -77,6 +77,7 @@ const BREAKING: &[&str] = &[
     "colgroup",
     "dd",
     "details",
+    "dialog",
     "div",
     "dl",
     "dt",
@@ -101,6 +102,7 @@ const BREAKING: &[&str] = &[
     "ol",
     "p",
     "picture",
+    "plaintext",
     "pre",
     "section",
     "source",
@@ -108,6 +110,7 @@ const BREAKING: &[&str] = &[
     "table",
     "tbody",
     "td",
+    "textarea",
     "tfoot",
     "th",
     "thead",
@@ -115,6 +118,7 @@ const BREAKING: &[&str] = &[
     "tr",
     "ul",
     "video",
+    "xmp",
 ];
 
 /// The longest named character reference
@@ -415,7 +419,11 @@ fn markup_at(text: &str, at: usize, unclosed: &mut usize, every_tag: bool) -> Op
             // a browser hides all that follows.
             if every_tag && closing == 0 {
                 let raw = known(HIDDEN);
-                if raw || (!known(VOID) && hides_content(after)) {
+                // A dialog shows only while open.
+                let closed_dialog = name.eq_ignore_ascii_case("dialog")
+                    && !self::attributes(after.as_bytes())
+                        .any(|(a, _)| a.eq_ignore_ascii_case(b"open"));
+                if raw || closed_dialog || (!known(VOID) && hides_content(after)) {
                     let content = &text[at + end + 1..];
                     let close = if known(ANNOTATIONS) {
                         annotation_end(content, name.as_bytes())
@@ -1148,10 +1156,81 @@ fn end_tag(content: &str, name: &[u8], nested: bool) -> Option<usize> {
             let end = tag_end(bytes, at + 1 + name.len())?;
             depth += 1;
             from = end + 1;
+        } else if nested {
+            // An end tag inside a comment, or inside an element of raw
+            // text, closes nothing (`<span hidden><!--</span>-->x</span>`).
+            match skipped(content, at) {
+                Some(Some(end)) => from = end,
+                Some(None) => return None,
+                None => {}
+            }
         }
     }
     None
 }
+
+/// What an element's content holds at byte `at` (a `<`) of `text` that no
+/// tag inside ends, as a browser reads it: a comment (to its end), a bogus
+/// comment (`<!…>`, `<?…>`, `</` and no name: to the next `>`; so
+/// `<![CDATA[</span>` is one), or an element of raw text (`script`,
+/// `textarea`…: to its end tag). `Some` with where reading goes on (`None`
+/// where it never ends), `None` for anything else.
+fn skipped(text: &str, at: usize) -> Option<Option<usize>> {
+    let bytes = text.as_bytes();
+    let rest = &bytes[at..];
+    if let Some(comment) = rest.strip_prefix(b"<!--") {
+        return Some(comment_end(comment).map(|end| at + 4 + end));
+    }
+    let bogus = matches!(rest.get(1), Some(b'!' | b'?'))
+        || (rest.get(1) == Some(&b'/') && !rest.get(2).is_some_and(u8::is_ascii_alphabetic));
+    if bogus {
+        return Some(memchr::memchr(b'>', rest).map(|end| at + end + 1));
+    }
+    let name = RAW_TEXT
+        .iter()
+        .find(|name| names_at(bytes, at + 1, name.as_bytes()))?;
+    let content = tag_end(bytes, at + 1 + name.len())? + 1;
+    if *name == "plaintext" {
+        return Some(None);
+    }
+    Some(end_tag(&text[content..], name.as_bytes(), false).map(|end| content + end))
+}
+
+/// Elements of raw text whose content a browser shows, as text.
+const SHOWN_RAW_TEXT: &[&str] = &["plaintext", "textarea", "xmp"];
+
+/// Where the content of element `name` of raw text, from byte `content` of
+/// `bytes`, ends: at its end tag's `<`, or the text's end (`plaintext`
+/// has none).
+fn raw_text_end(bytes: &[u8], content: usize, name: &[u8]) -> usize {
+    if name == b"plaintext" {
+        return bytes.len();
+    }
+    let mut from = content;
+    while let Some(at) = memchr::memmem::find(&bytes[from..], b"</").map(|p| from + p) {
+        if names_at(bytes, at + 2, name) {
+            return at;
+        }
+        from = at + 2;
+    }
+    bytes.len()
+}
+
+/// Elements whose content is text, never markup (raw text and escapable
+/// raw text): `<` in it begins no tag, and only the element's own end tag
+/// ends it (`plaintext`, never).
+const RAW_TEXT: &[&str] = &[
+    "iframe",
+    "noembed",
+    "noframes",
+    "noscript",
+    "plaintext",
+    "script",
+    "style",
+    "textarea",
+    "title",
+    "xmp",
+];
 
 /// Whether a tag's name at byte `at` of `bytes` is `name` (in any case):
 /// `name`, then the name's end (a space, a `/` or a `>`, or the text's).
@@ -1229,8 +1308,15 @@ fn render_with(text: &str, every_tag: bool) -> (Option<Rendered>, bool) {
     // No tag begins past the last `>`: a text of many `<` and none after
     // is not searched for an end from each (looked up at the first `<`).
     let last_end = std::cell::OnceCell::new();
+    // The content of a shown element of raw text (`textarea`, `xmp`,
+    // `plaintext`) ends here: a `<` in it begins no tag nor comment, a `&`
+    // draws a character only in a textarea's.
+    let (mut raw_end, mut raw_references) = (0, false);
     while let Some(at) = memchr::memchr2(b'<', b'&', &bytes[from..]).map(|p| from + p) {
         from = at + 1;
+        if at < raw_end && (bytes[at] == b'<' || !raw_references) {
+            continue;
+        }
         if bytes[at] == b'<'
             && last_end
                 .get_or_init(|| memchr::memrchr(b'>', bytes))
@@ -1286,6 +1372,13 @@ fn render_with(text: &str, every_tag: bool) -> (Option<Rendered>, bool) {
                 end
             }
         };
+        if let Some(name) = SHOWN_RAW_TEXT
+            .iter()
+            .find(|name| bytes[at] == b'<' && names_at(bytes, at + 1, name.as_bytes()))
+        {
+            raw_end = raw_text_end(bytes, end, name.as_bytes());
+            raw_references = *name == "textarea";
+        }
         copied = end;
         from = end;
     }
@@ -1651,6 +1744,57 @@ mod tests {
         ] {
             assert_eq!(every(text).as_deref(), Some("Aurxelle"), "{text}");
         }
+    }
+
+    /// A hidden element ends at the end tag a browser ends it at: not one
+    /// inside a comment, a bogus comment or an element of raw text. A
+    /// dialog shows only while open.
+    #[test]
+    fn a_hidden_element_ends_where_a_browser_ends_it() {
+        let every = |text: &str| render_every_tag(text).map(|r| r.text);
+        for text in [
+            "Aur<span style=\"display:none\">x<!-- </span> -->yyyy</span>elle",
+            "Aur<span hidden>x<!-- </span> -->yyyy</span>elle",
+            "Aur<span hidden>x<![CDATA[</span>]]>yyyy</span>elle",
+            "Aur<span hidden>x<script></span></script>yyyy</span>elle",
+            "Aur<span hidden>x<textarea></span></textarea>yyyy</span>elle",
+            "Aur<span hidden>x<? </span>yyyy</span>elle",
+            "Aur<dialog>Montblanc shoes</dialog>elle",
+            "Aur<DIALOG class=x>y</DIALOG>elle",
+        ] {
+            assert_eq!(every(text).as_deref(), Some("Aurelle"), "{text}");
+        }
+        assert_eq!(
+            every("Aur<span hidden>x<plaintext></span>yyyy</span>elle").as_deref(),
+            Some("Aur")
+        );
+        assert_eq!(
+            every("<dialog open>Aurelle</dialog><zz>").as_deref(),
+            Some(" Aurelle ")
+        );
+    }
+
+    /// The content of a shown element of raw text is text: a `<` in it
+    /// begins no tag nor comment (a textarea's `&` still draws a
+    /// character), to its own end tag (`plaintext`: to the text's end).
+    #[test]
+    fn shown_raw_text_is_read_as_text() {
+        assert_eq!(
+            shown("<textarea><!--</textarea>Aurelle watch<!-- -->"),
+            " <!-- Aurelle watch"
+        );
+        assert_eq!(
+            shown("Automatic watch <xmp><!-- Aurelle &amp; --></xmp>"),
+            "Automatic watch  <!-- Aurelle &amp; --> "
+        );
+        assert_eq!(
+            shown("<plaintext>Automatic <!-- Aurelle --> watch</plaintext>"),
+            " Automatic <!-- Aurelle --> watch</plaintext>"
+        );
+        assert_eq!(
+            shown("<textarea>Aur&#101;lle <b>x</textarea>"),
+            " Aurelle <b>x "
+        );
     }
 
     /// A style is read as CSS declarations: references and escapes read,
