@@ -555,8 +555,10 @@ const OPAQUE: u8 = 0x01;
 /// `-webkit-text-fill-color` where said; not gradient text, drawn by a
 /// background clipped to it); a `text-indent` at or below -999px; a
 /// width and a height (or their maximums) below 2px with
-/// `overflow:hidden`; a positioned box (`absolute`, `fixed`, `relative`)
-/// with an offset at or below -999px.
+/// `overflow:hidden` (or `overflow-x` and `overflow-y`); a positioned box
+/// (`absolute`, `fixed`, `relative`) moved off the page: `left` or `top`
+/// at or below -999px, `right`, `bottom` or an `inset` 999px or more
+/// either way.
 fn style_hides(style: &str) -> bool {
     let css = css_text(style);
     let mut read = Style::default();
@@ -726,16 +728,23 @@ struct Style {
     height: Said,
     /// `overflow` hidden (or clipped) both ways.
     overflow: Said,
+    /// `overflow-x` hidden (or clipped).
+    overflow_x: Said,
+    /// `overflow-y` hidden (or clipped).
+    overflow_y: Said,
     /// `position:absolute`, `fixed` or `relative`: offsets move the box.
     position: Said,
     /// `left` at or below -999px.
     left: Said,
     /// `top` at or below -999px.
     top: Said,
-    /// `right` at or below -999px.
+    /// `right` 999px or more either way (`right:9999px` moves the box
+    /// off the page's left edge).
     right: Said,
-    /// `bottom` at or below -999px.
+    /// `bottom` 999px or more either way (above the page's top).
     bottom: Said,
+    /// `inset` with a side 999px or more either way.
+    inset: Said,
     /// `max-width` below 2px.
     max_width: Said,
     /// `max-height` below 2px.
@@ -837,6 +846,8 @@ impl Style {
             b"width" => (&mut self.width, small(value)),
             b"height" => (&mut self.height, small(value)),
             b"overflow" => (&mut self.overflow, overflow_hides(value)),
+            b"overflow-x" => (&mut self.overflow_x, overflow_hides(value)),
+            b"overflow-y" => (&mut self.overflow_y, overflow_hides(value)),
             b"position" => (
                 &mut self.position,
                 keyword(
@@ -847,8 +858,9 @@ impl Style {
             ),
             b"left" => (&mut self.left, far(Some(value))),
             b"top" => (&mut self.top, far(Some(value))),
-            b"right" => (&mut self.right, far(Some(value))),
-            b"bottom" => (&mut self.bottom, far(Some(value))),
+            b"right" => (&mut self.right, far_either_way(value)),
+            b"bottom" => (&mut self.bottom, far_either_way(value)),
+            b"inset" => (&mut self.inset, inset_hides(value)),
             b"max-width" => (&mut self.max_width, small(value)),
             b"max-height" => (&mut self.max_height, small(value)),
             b"content-visibility" => (
@@ -882,7 +894,12 @@ impl Style {
         } else {
             &self.color
         };
-        let far = self.left.hides || self.top.hides || self.right.hides || self.bottom.hides;
+        let far = self.left.hides
+            || self.top.hides
+            || self.right.hides
+            || self.bottom.hides
+            || self.inset.hides;
+        let overflow = self.overflow.hides || (self.overflow_x.hides && self.overflow_y.hides);
         // Both ways (a box's width and height do nothing to an inline
         // element's text; a small one with both shows nothing).
         let box_small = (self.width.hides || self.max_width.hides)
@@ -894,7 +911,7 @@ impl Style {
             || self.font_size.hides
             || (text_colour.hides && !self.clip_text.hides)
             || self.text_indent.hides
-            || (box_small && self.overflow.hides)
+            || (box_small && overflow)
             || (self.position.hides && far)
     }
 }
@@ -1049,6 +1066,27 @@ fn far(value: Option<&[u8]>) -> Option<bool> {
         return Some(false);
     }
     length(value).map(|px| px <= -999.0)
+}
+
+/// Whether a `right` or `bottom` offset is 999px or more either way: off
+/// the page (a keyword, `auto`, is not); `None` for an invalid one.
+fn far_either_way(value: &[u8]) -> Option<bool> {
+    if is_keyword(value) {
+        return Some(false);
+    }
+    length(value).map(|px| px.abs() >= 999.0)
+}
+
+/// Whether an `inset` (one to four offsets) has one 999px or more either
+/// way; `None` for an invalid one.
+fn inset_hides(value: &[u8]) -> Option<bool> {
+    let mut hides = false;
+    let mut count = 0;
+    for word in words(value) {
+        count += 1;
+        hides |= far_either_way(word)?;
+    }
+    (1..=4).contains(&count).then_some(hides)
 }
 
 /// A CSS length in pixels, as a browser reads one in a 16px font: a number
@@ -1858,6 +1896,12 @@ mod tests {
             "color:red;opacity:0",
             "position:relative;left:-9999px",
             "position:absolute;right:-9999px",
+            "position:absolute;right:9999px",
+            "position:relative;right:9999px",
+            "position:absolute;bottom:9999px",
+            "position:absolute;inset:-9999px",
+            "position:absolute;inset:0 9999px",
+            "display:inline-block;width:0;height:0;overflow-x:hidden;overflow-y:hidden",
             "content-visibility:hidden",
             "-webkit-text-fill-color:transparent",
             "color:red;-webkit-text-fill-color:rgba(0,0,0,0)",
@@ -1891,6 +1935,11 @@ mod tests {
             "width:0;overflow:hidden",
             "width:0;height:10px;overflow:hidden",
             "width:0;height:0;overflow:hidden visible",
+            "width:0;height:0;overflow-x:hidden",
+            "position:absolute;right:10px",
+            "position:absolute;inset:0",
+            "position:absolute;inset:0 1 2 3 4",
+            "right:9999px",
             "display:block",
             "display:none;display:block",
             "display:none;display:inline flow",
