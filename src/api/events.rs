@@ -756,6 +756,9 @@ impl AuditApi {
                 Some(brands.iter().map(|b| b.as_str().to_string()).collect())
             }
         };
+        // The caller's own writes that touched no brand, for those of them
+        // that changed nothing: in its trail when no brand filters it.
+        let unbranded_by = (brands.is_some() && brand.is_none()).then(|| caller.member.to_string());
         let (mut before, mut inside) = match start {
             // A first page: up to the snapshot's revision, whose brands
             // decided what the caller may see.
@@ -774,6 +777,7 @@ impl AuditApi {
         'page: loop {
             let query = AuditQuery {
                 brands: brands.clone(),
+                unbranded_by: unbranded_by.clone(),
                 actor: actor.clone(),
                 before,
                 limit: limit - parts.len() + 1,
@@ -799,13 +803,16 @@ impl AuditApi {
                     }
                 }
                 // A revision that changed nothing (a write's request id
-                // recorded) is in the whole trail, the operator's.
+                // recorded) is in the whole trail, the operator's, and in
+                // the writer's trail without a brand filter, as on a Watch.
+                let unchanged = brands.is_none()
+                    || (unbranded_by.is_some() && auth::may_see_how_written(&caller, &event.actor));
                 while let Some((part, after)) = convert::change_event_part(
                     event,
                     from,
                     convert::MAX_PART_BYTES,
                     |r| scope.covers(r),
-                    brands.is_none(),
+                    unchanged,
                 ) {
                     let part = how_written(&caller, event, part);
                     // As field 1 of the page: its key, its length, the part.

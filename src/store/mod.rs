@@ -38,6 +38,10 @@ pub enum StoreError {
 pub struct AuditQuery {
     /// Only events touching one of these brands; `None` for all events.
     pub brands: Option<Vec<String>>,
+    /// With `brands`, also events that touch no brand written by this
+    /// member (among them its writes that changed nothing, recorded for
+    /// their request id, which are its to see).
+    pub unbranded_by: Option<String>,
     /// Only events by this actor (`system` or a member id).
     pub actor: Option<String>,
     /// Only events before this revision (the page token).
@@ -58,14 +62,20 @@ impl AuditQuery {
                 .as_deref()
                 .is_none_or(|actor| event.actor.member_str() == actor)
             && self.brands.as_ref().is_none_or(|brands| {
-                event.changes.iter().any(|change| {
+                let brand = |change: &crate::model::Change| {
                     change
                         .after
                         .as_ref()
                         .or(change.before.as_ref())
                         .and_then(|r| r.brand())
-                        .is_some_and(|b| brands.iter().any(|x| x == b.as_str()))
-                })
+                        .map(|b| b.as_str().to_owned())
+                };
+                event
+                    .changes
+                    .iter()
+                    .any(|change| brand(change).is_some_and(|b| brands.contains(&b)))
+                    || (self.unbranded_by.as_deref() == Some(event.actor.member_str())
+                        && event.changes.iter().all(|change| brand(change).is_none()))
             })
     }
 }

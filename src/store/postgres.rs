@@ -887,7 +887,8 @@ impl Store for PostgresStore {
                    SELECT revision, event, \
                      sum(octet_length(event)) OVER (ORDER BY revision DESC) - octet_length(event) AS ahead \
                    FROM change_events \
-                   WHERE ($1::text[] IS NULL OR brands && $1) \
+                   WHERE ($1::text[] IS NULL OR brands && $1 \
+                          OR (brands = '{}' AND actor_member = $6)) \
                      AND ($2::text IS NULL OR actor_member = $2) \
                      AND ($3::bigint IS NULL OR revision < $3) \
                    ORDER BY revision DESC LIMIT $4 \
@@ -898,6 +899,7 @@ impl Store for PostgresStore {
                     &before,
                     &(query.limit as i64),
                     &bytes_i64(query.max_bytes),
+                    &query.unbranded_by,
                 ],
             ),
         )

@@ -203,6 +203,20 @@ async fn a_revision_that_changed_nothing_is_seen_by_the_operator_and_the_writer(
         .into_inner();
     let revisions: Vec<u64> = page.events.iter().map(|e| e.revision).collect();
     assert!(revisions.contains(&unchanged), "{revisions:?}");
+    // The writer's own trail has it, another member's does not.
+    for (who, has) in [(Who::OwnerA, true), (Who::OwnerB, false)] {
+        let page = audit_client(&server, who)
+            .list_audit_events(pb::ListAuditEventsRequest::default())
+            .await
+            .expect("audit")
+            .into_inner();
+        let event = page.events.iter().find(|e| e.revision == unchanged);
+        assert_eq!(event.is_some(), has, "{who:?}: {:?}", page.events);
+        if let Some(event) = event {
+            assert!(event.changes.is_empty(), "{event:?}");
+            assert_eq!(event.request_id, "same-name");
+        }
+    }
     // A brand's trail has no event of its own for it.
     let page = audit_client(&server, Who::Operator)
         .list_audit_events(pb::ListAuditEventsRequest {
