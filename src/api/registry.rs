@@ -17,10 +17,10 @@ use crate::{
     detect::normalize::fold_exact,
     logo,
     model::{
-        Actor, AuthorizationPatch, AuthorizationSpec, Brand, BrandPatch, Command, Designation,
-        LogoSource, Member, NiceClass, NiceClassSet, Office, Region, Resource, ResourceId,
-        Revision, Slug, TrademarkPatch, TrademarkSpec, alias_repeats, check_authorization_window,
-        check_mark_text, check_trademark_dates,
+        Actor, AuthorizationPatch, AuthorizationSpec, Brand, BrandPatch, BrandStatus, Command,
+        Designation, LogoSource, Member, NiceClass, NiceClassSet, Office, Region, Resource,
+        ResourceId, Revision, Slug, TrademarkPatch, TrademarkSpec, alias_repeats,
+        check_authorization_window, check_mark_text, check_trademark_dates,
         codes::{bounded_text, printable_identifier},
         name_refusal, parse_registration_number,
     },
@@ -1534,7 +1534,9 @@ impl RegistryApi {
     }
 
     /// Checks an import's first message the moment it arrives: it names a
-    /// brand the caller owns, with a valid request id. The import fails at
+    /// brand the caller owns, with a valid request id, and one not archived
+    /// when it has no request id (with one, it may be a retry of an import
+    /// made before, answered once its rows are read). The import fails at
     /// once otherwise, before any further message is read.
     async fn import_brand(
         &self,
@@ -1551,7 +1553,12 @@ impl RegistryApi {
         request_id(&first.request_id, &mut v);
         let brand = parse_brand_name(&first.parent, "parent", &mut v);
         let brand = v.done(brand)?;
-        self.owned_brand(caller, &brand).await?;
+        let owned = self.owned_brand(caller, &brand).await?;
+        if owned.status == BrandStatus::Archived && first.request_id.is_empty() {
+            return Err(ApiError::FailedPrecondition(format!(
+                "brands/{brand} is archived and read-only"
+            )));
+        }
         Ok(brand)
     }
 

@@ -267,6 +267,29 @@ async fn an_import_is_refused_at_its_first_message() {
         .await
         .expect_err("not a brand name");
     common::assert_violations(&invalid, &["parent"]);
+    // An archived brand takes no import: without a request id (no retry
+    // to answer), at once.
+    server
+        .registry_as(Who::OwnerA)
+        .archive_brand(pb::ArchiveBrandRequest {
+            name: "brands/alpha".into(),
+            etag: String::new(),
+            request_id: String::new(),
+        })
+        .await
+        .expect("archived");
+    let archived = import_left_open(
+        &server,
+        Who::OwnerA,
+        pb::ImportAuthorizationsRequest {
+            request_id: String::new(),
+            ..first("brands/alpha")
+        },
+    )
+    .await
+    .expect_err("an archived brand");
+    assert_eq!(archived.code(), Code::FailedPrecondition, "{archived:?}");
+    assert_eq!(archived.message(), "brands/alpha is archived and read-only");
 }
 
 #[tokio::test]
