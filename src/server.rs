@@ -1035,6 +1035,22 @@ async fn bootstrap(registry: &Registry, options: &ServerOptions) -> anyhow::Resu
                     existing.secret_sha256 == auth::hash_secret(secret),
                     "the registry has another key with the operator key's id {id}"
                 );
+                // Known, it must still be an operator's: the flag promises
+                // an operator a way in.
+                let member = &existing.member;
+                let operator = snapshot
+                    .member(member.as_str())
+                    .is_some_and(|m| m.kind == MemberKind::Operator);
+                anyhow::ensure!(
+                    operator,
+                    "the operator key {id} is a key of members/{member}, which is no operator: \
+                     give an operator's key, or none to keep the registry's"
+                );
+                anyhow::ensure!(
+                    existing.revoke_time.is_none(),
+                    "the operator key {id} was revoked: give another operator key (make one \
+                     with `marque keygen`)"
+                );
                 return Ok(());
             }
             let commands =
@@ -1260,6 +1276,57 @@ mod tests {
         let latest = b.latest_snapshot().await.expect("latest");
         assert!(latest.has_operator_key());
         assert_eq!(latest.revision(), 1, "one write: a's");
+    }
+
+    /// A key given as the operator's that the registry knows must be an
+    /// operator's and not revoked: the server does not start otherwise.
+    #[tokio::test]
+    async fn a_known_operator_key_must_be_an_operators_and_not_revoked() {
+        const KEY: &str =
+            "mq_maison-key_00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+        let registry = empty_registry().await;
+        let text = REGISTRY.replacen(
+            "kind = \"brand_owner\"\n",
+            &format!("kind = \"brand_owner\"\napi_keys = [{{ secret = \"{KEY}\" }}]\n"),
+            1,
+        );
+        load_seed(&registry, &seed(&text)).await.expect("seeded");
+        let mut options = ServerOptions::new(([127, 0, 0, 1], 0).into());
+        options.operator_key = OperatorKey::Given(KEY.into());
+        let error = bootstrap(&registry, &options)
+            .await
+            .expect_err("a brand owner's key");
+        assert_eq!(
+            error.to_string(),
+            "the operator key maison-key is a key of members/maison, which is no operator: give \
+             an operator's key, or none to keep the registry's"
+        );
+
+        // An operator's key, revoked (the operator keeps another).
+        let registry = empty_registry().await;
+        let text = format!(
+            "{REGISTRY}[[members]]\nid = \"alliance\"\ndisplay_name = \"A\"\n\
+             kind = \"operator\"\napi_keys = [{{ secret = \"{}\" }}, {{ secret = \"{}\" }}]\n",
+            KEY.replace("maison-key", "alliance-key"),
+            KEY.replace("maison-key", "alliance-other"),
+        );
+        load_seed(&registry, &seed(&text)).await.expect("seeded");
+        options.operator_key = OperatorKey::Given(KEY.replace("maison-key", "alliance-key"));
+        bootstrap(&registry, &options)
+            .await
+            .expect("an operator's key");
+        write(
+            &registry,
+            &[Command::RevokeApiKey {
+                member: Slug::parse("alliance").expect("slug"),
+                id: ResourceId::parse("alliance-key").expect("id"),
+            }],
+        )
+        .await;
+        let error = bootstrap(&registry, &options)
+            .await
+            .expect_err("a revoked key");
+        assert!(error.to_string().contains("was revoked"), "{error}");
     }
 
     fn add_logo(brand: &str, hash: u64) -> (ResourceId, Command) {
