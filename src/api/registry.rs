@@ -538,14 +538,17 @@ impl RegistryApi {
 
     /// The resource a patch wrote, with the write's revision; or, when the
     /// patch changed nothing and so wrote nothing, the resource as it is
-    /// (`current`, read by `name`), with the revision it was read at (a
-    /// retry may come after other changes to it; the resource and the
-    /// revision answered agree).
+    /// (`current`, read by `name`): with the write's revision while it has
+    /// not changed since (`changed_at`, its last change's revision), the
+    /// first call's answer again; with the revision it was read at once it
+    /// has (a retry after other changes to it; the resource and the revision
+    /// answered agree).
     async fn written_or_current<T>(
         &self,
         committed: &Committed,
         pick: impl Fn(&Resource) -> Option<T>,
         current: impl FnOnce(&Snapshot) -> Option<T>,
+        changed_at: impl FnOnce(&T) -> Revision,
         name: impl FnOnce() -> String,
     ) -> ApiResult<(T, Revision)> {
         if !committed.changes.is_empty() {
@@ -553,7 +556,12 @@ impl RegistryApi {
         }
         let snapshot = self.registry.snapshot_at_least(committed.revision).await?;
         let resource = current(&snapshot).ok_or_else(|| ApiError::NotFound(name()))?;
-        Ok((resource, snapshot.revision()))
+        let revision = if changed_at(&resource) <= committed.revision {
+            committed.revision
+        } else {
+            snapshot.revision()
+        };
+        Ok((resource, revision))
     }
 
     async fn get_caller(
@@ -887,6 +895,7 @@ impl RegistryApi {
                     _ => None,
                 },
                 |snapshot| snapshot.brand(id.as_str()).cloned(),
+                |resource| resource.update_revision,
                 || format!("brands/{id}"),
             )
             .await?;
@@ -1133,6 +1142,7 @@ impl RegistryApi {
                     _ => None,
                 },
                 |snapshot| snapshot.trademark(&brand, &id).cloned(),
+                |resource| resource.update_revision,
                 || format!("brands/{brand}/trademarks/{id}"),
             )
             .await?;
@@ -1436,6 +1446,7 @@ impl RegistryApi {
                     _ => None,
                 },
                 |snapshot| snapshot.authorization(&brand, &id),
+                |resource| resource.update_revision,
                 || format!("brands/{brand}/authorizations/{id}"),
             )
             .await?;

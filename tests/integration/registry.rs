@@ -3086,8 +3086,9 @@ async fn an_import_names_a_platform_another_replica_just_created() {
 }
 
 /// An UpdateBrand that changes nothing answers with the brand as of the
-/// revision it gives, also when it is retried (its request id) after the
-/// brand changed: the brand then, and a revision that has that change.
+/// revision it gives: retried (its request id) before the brand changes,
+/// the first answer again, though other writes came between; after, the
+/// brand then, and a revision that has that change.
 #[tokio::test]
 async fn a_retried_update_that_changed_nothing_answers_the_brand_with_its_revision() {
     let server = TestServer::start().await;
@@ -3119,6 +3120,30 @@ async fn a_retried_update_that_changed_nothing_answers_the_brand_with_its_revisi
         .expect("a change to what it has")
         .into_inner();
     assert_eq!(first.brand.as_ref().map(|b| &b.etag), Some(&brand.etag));
+    // Another brand's change: the retry still answers as the first call.
+    let other = server
+        .registry_as(Who::OwnerB)
+        .update_brand(pb::UpdateBrandRequest {
+            brand: Some(pb::Brand {
+                name: "brands/beta".into(),
+                display_name: "Beta Renamed".into(),
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["display_name".into()],
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("another brand's rename")
+        .into_inner();
+    assert!(other.revision > first.revision);
+    let again = owner
+        .update_brand(unchanged.clone())
+        .await
+        .expect("the retry")
+        .into_inner();
+    assert_eq!(again, first, "the first answer");
     let renamed = owner
         .update_brand(pb::UpdateBrandRequest {
             brand: Some(pb::Brand {
