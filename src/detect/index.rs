@@ -3042,11 +3042,14 @@ fn mask_group(gap: &str) -> Option<u8> {
     }
 }
 
-/// Whether `c` is an ASCII letter or digit, or its full-width form (which
-/// NFKC reads as it): what may be inserted into a CJK name, or mask one of
-/// its characters ([`GapKind::Letter`]).
+/// Whether `c` is an ASCII letter or digit, its full-width form (which
+/// NFKC reads as it) or a fancy-text one (`Ⓐ`, `𝐀`, `ᴀ`, `①`:
+/// [`normalize::fancy_alphanumeric`]): what may be inserted into a CJK
+/// name, or mask one of its characters ([`GapKind::Letter`]).
 fn lone_letter(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ')
+    c.is_ascii_alphanumeric()
+        || matches!(c, '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ')
+        || normalize::fancy_alphanumeric(c)
 }
 
 /// Where the CJK characters `chars` end right before byte `at` of `obf`

@@ -79,7 +79,8 @@
 //!    itself (`路易 威登` registered as such). A text with CJK characters
 //!    is searched once more without what is glued between two of them and
 //!    would hide a name with CJK characters at both ends: one ASCII letter
-//!    or digit between two Han characters (`奥x瑞x尔`, `奥1瑞2尔`, in a name
+//!    or digit (or a full-width or fancy-text one, `Ⓐ`, `ᴀ`, `①`) between
+//!    two Han characters (`奥x瑞x尔`, `奥1瑞2尔`, in a name
 //!    of three characters or more: Chinese words write letters and digits
 //!    beside characters, `T恤`, `买2送1`), and `丶`, `丨` between CJK
 //!    characters or `ー` between Han ones, written as separators (`奥丶瑞丶尔`;

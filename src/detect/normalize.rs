@@ -1670,6 +1670,37 @@ fn compute(c: char, exact: &mut Vec<Item>, obf: &mut Vec<Item>) -> (Kind, char) 
 /// The Latin letters decancer reads a letter of another script as, as
 /// fancy-text generators use it (`Λ` → `a`, `Я` → `r`; [`FANCY`]), if one
 /// to three ASCII letters.
+/// Whether `c` is a letter or digit of fancy text (circled, parenthesized,
+/// mathematical, small capital, superscript: `Ⓐ`, `𝐀`, `ᴀ`, `①`) that
+/// reads as one ASCII letter or digit. Looked up only in the blocks that
+/// hold them, so that CJK text costs a range test a character.
+pub(crate) fn fancy_alphanumeric(c: char) -> bool {
+    if !matches!(
+        c,
+        '\u{1D00}'..='\u{1DBF}'
+            | '\u{2070}'..='\u{209F}'
+            | '\u{2460}'..='\u{24FF}'
+            | '\u{1D400}'..='\u{1D7FF}'
+            | '\u{1F100}'..='\u{1F1FF}'
+    ) {
+        return false;
+    }
+    let mut nfkc = std::iter::once(c).nfkc();
+    if let (Some(one), None) = (nfkc.next(), nfkc.next())
+        && one.is_ascii_alphanumeric()
+    {
+        return true;
+    }
+    // Small capitals are Latin letters, which NFKC keeps.
+    match decancer::cure_char(c, decancer::Options::default()) {
+        decancer::Translation::Character(one) => one.is_ascii_alphanumeric(),
+        decancer::Translation::String(s) => {
+            s.len() == 1 && s.bytes().all(|b| b.is_ascii_alphanumeric())
+        }
+        decancer::Translation::None => false,
+    }
+}
+
 fn fancy_reading(c: char) -> Option<String> {
     if c.is_ascii() || CodePointMapData::<Script>::new().get(c) == Script::Latin {
         return None;

@@ -1139,6 +1139,12 @@ fn a_letter_or_digit_between_the_characters_of_a_cjk_alias_is_obfuscation() {
         ("正品奥x瑞尔手表", 1, "奥x瑞尔"),
         ("奥瑞Q尔 手表", 1, "奥瑞Q尔"),
         ("奥ｘ瑞ｘ尔", 1, "奥ｘ瑞ｘ尔"),
+        // Fancy-text letters and digits, as the letters they read as.
+        ("奥Ⓐ瑞尔手表", 1, "奥Ⓐ瑞尔"),
+        ("奥ᴀ瑞尔手表", 1, "奥ᴀ瑞尔"),
+        ("奥𝐀瑞尔手表", 1, "奥𝐀瑞尔"),
+        ("奥①瑞尔手表", 1, "奥①瑞尔"),
+        ("维Ⓐ拉诺女包", 2, "维Ⓐ拉诺"),
         ("奧x瑞x爾", 1, "奧x瑞x爾"),
         ("蒙x克x莱x尔", 3, "蒙x克x莱x尔"),
         // With a symbol between others, as separators alone are.
