@@ -1772,27 +1772,37 @@ fn find_terms<N: NameSpan>(
 /// names before it: whether a span overlaps a name is then a binary
 /// search, so that a text of many terms and many names (`1:1 a Aurelle`
 /// repeated) is read in time linear in its length, not in their product.
+/// The furthest ends are computed the first time they are needed: most
+/// texts never ask.
 struct NameReach<'a, N> {
     names: &'a [N],
-    reach: Vec<usize>,
+    reach: std::cell::OnceCell<Vec<usize>>,
 }
 
 impl<'a, N: NameSpan> NameReach<'a, N> {
     fn new(names: &'a [N]) -> Self {
-        let reach = names
-            .iter()
-            .scan(0, |furthest, n| {
-                *furthest = n.span_end().max(*furthest);
-                Some(*furthest)
-            })
-            .collect();
-        Self { names, reach }
+        Self {
+            names,
+            reach: std::cell::OnceCell::new(),
+        }
     }
 
     /// Whether `span` overlaps one of the names.
     fn overlap(&self, span: Range<usize>) -> bool {
         let starting_before = self.names.partition_point(|n| n.span_start() < span.end);
-        starting_before > 0 && self.reach[starting_before - 1] > span.start
+        if starting_before == 0 {
+            return false;
+        }
+        let reach = self.reach.get_or_init(|| {
+            self.names
+                .iter()
+                .scan(0, |furthest, n| {
+                    *furthest = n.span_end().max(*furthest);
+                    Some(*furthest)
+                })
+                .collect()
+        });
+        reach[starting_before - 1] > span.start
     }
 }
 
