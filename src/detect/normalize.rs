@@ -1377,7 +1377,12 @@ pub(crate) fn foreign_to_its_script(written: &str) -> bool {
     let script = |c: char| CodePointMapData::<Script>::new().get(c);
     let greek = written.chars().any(|c| script(c) == Script::Greek);
     let cyrillic = written.chars().any(|c| script(c) == Script::Cyrillic);
+    // Canadian syllabics: fancy-text generators' letters (`ᗩᑌᖇᗴᒪᒪᗴ`), in
+    // no language a listing is written in.
     (greek && cyrillic)
+        || written
+            .chars()
+            .any(|c| script(c) == Script::CanadianAboriginal)
         || written
             .chars()
             .any(|c| matches!(c, 'Ѕ' | 'ѕ' | 'Ӏ' | 'ӏ' | 'Ј' | 'ј' | 'Ԛ' | 'ԛ' | 'Ԝ' | 'ԝ'))

@@ -526,6 +526,7 @@ fn a_word_of_greek_or_cyrillic_look_alikes_is_read_as_a_whole_name() {
         entry(3, &["Bata"], &[]),
         entry(4, &["Nero"], &[]),
         entry(5, &["Meta"], &[]),
+        entry(6, &["Aurelle"], &[]),
     ])
     .expect("index");
     let strong = |text: &str| -> Vec<u32> {
@@ -539,6 +540,7 @@ fn a_word_of_greek_or_cyrillic_look_alikes_is_read_as_a_whole_name() {
     assert_eq!(strong("КЕЅТЯЕӀ jacket"), [2], "Ѕ and the palochka");
     assert_eq!(strong("ΤΞЅЅΛЯΟ loafers"), [1], "Greek and Cyrillic");
     assert_eq!(strong("ΜΕТА glasses"), [5], "Greek ΜΕ, Cyrillic ТА");
+    assert_eq!(strong("ᗩᑌᖇᗴᒪᒪᗴ watch"), [6], "Canadian syllabics");
     // Russian and Greek words are left alone, though they read as names:
     // `Вата` (cotton wool), `Лего`, `ΜΕΤΑ` (after).
     for text in [
