@@ -134,8 +134,8 @@ const REFERENCE_MAX: usize = 40;
 /// is drawn above the line or not at all, never inside it:
 /// `<ruby>奥<rt>ao</rt>瑞</ruby>` reads `奥瑞` in the line.
 const HIDDEN: &[&str] = &[
-    "audio", "datalist", "iframe", "noembed", "noframes", "noscript", "rp", "rt", "script",
-    "style", "template", "title",
+    "audio", "canvas", "datalist", "desc", "iframe", "metadata", "noembed", "noframes", "noscript",
+    "rp", "rt", "script", "style", "template", "title", "video",
 ];
 
 /// The elements of [`HIDDEN`] that are ruby annotations, whose end tag may
@@ -419,11 +419,17 @@ fn markup_at(text: &str, at: usize, unclosed: &mut usize, every_tag: bool) -> Op
             // a browser hides all that follows.
             if every_tag && closing == 0 {
                 let raw = known(HIDDEN);
-                // A dialog shows only while open.
+                // A dialog shows only while open; an `svg` of no width or
+                // height draws nothing.
                 let closed_dialog = name.eq_ignore_ascii_case("dialog")
                     && !self::attributes(after.as_bytes())
                         .any(|(a, _)| a.eq_ignore_ascii_case(b"open"));
-                if raw || closed_dialog || (!known(VOID) && hides_content(after)) {
+                let empty_svg = name.eq_ignore_ascii_case("svg")
+                    && self::attributes(after.as_bytes()).any(|(a, value)| {
+                        (a.eq_ignore_ascii_case(b"width") || a.eq_ignore_ascii_case(b"height"))
+                            && length(&after.as_bytes()[value]).is_some_and(|px| px == 0.0)
+                    });
+                if raw || closed_dialog || empty_svg || (!known(VOID) && hides_content(after)) {
                     let content = &text[at + end + 1..];
                     let close = if known(ANNOTATIONS) {
                         annotation_end(content, name.as_bytes())
@@ -1753,6 +1759,17 @@ mod tests {
             ("Aur<span/style=\"display:none\">x</span>elle", "Aurelle"),
             ("Aur<datalist>x</datalist>elle", "Aurelle"),
             ("Aur<audio src=a.mp3>x</audio>elle", "Aurelle"),
+            // Fallback content, drawn by no browser that draws the element.
+            ("Aur<canvas width=0 height=0>qqqq</canvas>elle", "Aurelle"),
+            ("Aur<video width=\"0\">qqqq</video>elle", "Aurelle"),
+            // An svg of no size, and the parts of one it does not draw.
+            (
+                "Aur<svg width=\"0\" height=\"0\"><text>qqqq</text></svg>elle",
+                "Aurelle",
+            ),
+            ("Aur<svg height=0px><text>qqqq</text></svg>elle", "Aurelle"),
+            ("Aur<svg><desc>qqqq</desc></svg>elle", "Aurelle"),
+            ("Aur<svg><metadata>qqqq</metadata></svg>elle", "Aurelle"),
         ] {
             assert_eq!(every(text).as_deref(), Some(seen), "{text}");
         }
@@ -1764,6 +1781,10 @@ mod tests {
         assert_eq!(
             every("<img hidden src=x>Aurelle<zz>").as_deref(),
             Some(" Aurelle")
+        );
+        assert_eq!(
+            every("<svg width=\"10\"><text>Aurelle</text></svg><zz>").as_deref(),
+            Some("Aurelle")
         );
         // The first reading keeps the content.
         assert_eq!(shown("Aur<span hidden>x</span>elle"), "Aurxelle");
