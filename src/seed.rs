@@ -712,7 +712,8 @@ mod tests {
             )
         };
         for (kind, name) in [("word", "WORD"), ("combined", "COMBINED")] {
-            for text in ["", "  "] {
+            // TOML escapes: a zero-width space and a Hangul filler.
+            for text in ["", "  ", "\\u200b", "\\u3164", "-"] {
                 assert_eq!(
                     parse_error(&seed(kind, text)),
                     format!(

@@ -134,8 +134,8 @@ const REFERENCE_MAX: usize = 40;
 /// is drawn above the line or not at all, never inside it:
 /// `<ruby>奥<rt>ao</rt>瑞</ruby>` reads `奥瑞` in the line.
 const HIDDEN: &[&str] = &[
-    "audio", "canvas", "datalist", "desc", "iframe", "metadata", "noembed", "noframes", "noscript",
-    "rp", "rt", "script", "style", "template", "title", "video",
+    "audio", "canvas", "datalist", "iframe", "noembed", "noframes", "noscript", "rp", "rt",
+    "script", "style", "template", "title", "video",
 ];
 
 /// The elements of [`HIDDEN`] that are ruby annotations, whose end tag may
@@ -563,8 +563,8 @@ const OPAQUE: u8 = 0x01;
 /// width and a height (or their maximums) below 2px with
 /// `overflow:hidden` (or `overflow-x` and `overflow-y`); a positioned box
 /// (`absolute`, `fixed`, `relative`) moved off the page: `left` or `top`
-/// at or below -999px, `right`, `bottom` or an `inset` 999px or more
-/// either way.
+/// at or below -999px, `right` or `bottom` 999px or more either way, or an
+/// `inset` whose sides do so.
 fn style_hides(style: &str) -> bool {
     let css = css_text(style);
     let mut read = Style::default();
@@ -749,7 +749,8 @@ struct Style {
     right: Said,
     /// `bottom` 999px or more either way (above the page's top).
     bottom: Said,
-    /// `inset` with a side 999px or more either way.
+    /// `inset` whose sides move the box off the page, as its longhands
+    /// would.
     inset: Said,
     /// `max-width` below 2px.
     max_width: Said,
@@ -1083,16 +1084,20 @@ fn far_either_way(value: &[u8]) -> Option<bool> {
     length(value).map(|px| px.abs() >= 999.0)
 }
 
-/// Whether an `inset` (one to four offsets) has one 999px or more either
-/// way; `None` for an invalid one.
+/// Whether an `inset` (one to four offsets: top, right, bottom, left, as
+/// CSS repeats them) moves a box off the page as its longhands would
+/// (`top` or `left` at or below -999px, [`far`]; `right` or `bottom` 999px
+/// or more either way, [`far_either_way`]); `None` for an invalid one.
 fn inset_hides(value: &[u8]) -> Option<bool> {
-    let mut hides = false;
-    let mut count = 0;
-    for word in words(value) {
-        count += 1;
-        hides |= far_either_way(word)?;
-    }
-    (1..=4).contains(&count).then_some(hides)
+    let sides: Vec<&[u8]> = words(value).collect();
+    let [top, right, bottom, left] = match *sides.as_slice() {
+        [all] => [all; 4],
+        [vertical, horizontal] => [vertical, horizontal, vertical, horizontal],
+        [top, horizontal, bottom] => [top, horizontal, bottom, horizontal],
+        [top, right, bottom, left] => [top, right, bottom, left],
+        _ => return None,
+    };
+    Some(far(Some(top))? || far_either_way(right)? || far_either_way(bottom)? || far(Some(left))?)
 }
 
 /// A CSS length in pixels, as a browser reads one in a 16px font: a number
@@ -1217,8 +1222,8 @@ fn end_tag(content: &str, name: &[u8], nested: bool) -> Option<usize> {
 /// tag inside ends, as a browser reads it: a comment (to its end), a bogus
 /// comment (`<!…>`, `<?…>`, `</` and no name: to the next `>`; so
 /// `<![CDATA[</span>` is one), or an element of raw text (`script`,
-/// `textarea`…: to its end tag). `Some` with where reading goes on (`None`
-/// where it never ends), `None` for anything else.
+/// `textarea`…: to its end tag, when it has one). `Some` with where
+/// reading goes on (`None` where it never ends), `None` for anything else.
 fn skipped(text: &str, at: usize) -> Option<Option<usize>> {
     let bytes = text.as_bytes();
     let rest = &bytes[at..];
@@ -1237,7 +1242,10 @@ fn skipped(text: &str, at: usize) -> Option<Option<usize>> {
     if *name == "plaintext" {
         return Some(None);
     }
-    Some(end_tag(&text[content..], name.as_bytes(), false).map(|end| content + end))
+    // Without its end tag it may be no raw text at all (`<svg><style>`,
+    // which SVG parses as markup): read on, so that the hidden element's
+    // own end tag is still found.
+    end_tag(&text[content..], name.as_bytes(), false).map(|end| Some(content + end))
 }
 
 /// Elements of raw text whose content a browser shows, as text.
@@ -1377,6 +1385,8 @@ fn render_with(text: &str, every_tag: bool) -> (Option<Rendered>, bool) {
             Some(Found::Markup(markup, only_every_tag)) => (markup, only_every_tag),
         };
         unknown |= only_every_tag;
+        // A tag drawn (a word's end), not an element removed whole.
+        let tag_drawn = matches!(markup, Markup::Break(_) | Markup::Shown(..));
         let rendered = out.get_or_insert_with(|| Rendered {
             text: String::with_capacity(text.len()),
             origin: Vec::with_capacity(text.len()),
@@ -1418,7 +1428,7 @@ fn render_with(text: &str, every_tag: bool) -> (Option<Rendered>, bool) {
         };
         if let Some(name) = SHOWN_RAW_TEXT
             .iter()
-            .find(|name| bytes[at] == b'<' && names_at(bytes, at + 1, name.as_bytes()))
+            .find(|name| tag_drawn && bytes[at] == b'<' && names_at(bytes, at + 1, name.as_bytes()))
         {
             raw_end = raw_text_end(bytes, end, name.as_bytes());
             raw_references = *name == "textarea";
@@ -1768,8 +1778,6 @@ mod tests {
                 "Aurelle",
             ),
             ("Aur<svg height=0px><text>qqqq</text></svg>elle", "Aurelle"),
-            ("Aur<svg><desc>qqqq</desc></svg>elle", "Aurelle"),
-            ("Aur<svg><metadata>qqqq</metadata></svg>elle", "Aurelle"),
         ] {
             assert_eq!(every(text).as_deref(), Some(seen), "{text}");
         }
@@ -1820,6 +1828,8 @@ mod tests {
             "Aur<span hidden>x<? </span>yyyy</span>elle",
             "Aur<dialog>Montblanc shoes</dialog>elle",
             "Aur<DIALOG class=x>y</DIALOG>elle",
+            // A raw-text element without its end tag may be SVG's markup.
+            "Aur<span hidden>zz<svg><style></svg></span>elle",
         ] {
             assert_eq!(every(text).as_deref(), Some("Aurelle"), "{text}");
         }
@@ -1854,6 +1864,18 @@ mod tests {
             shown("<textarea>Aur&#101;lle <b>x</textarea>"),
             " Aurelle <b>x "
         );
+        // A hidden one is removed whole: what follows is markup again.
+        let every = |text: &str| render_every_tag(text).map(|r| r.text);
+        for hidden in [
+            "<textarea hidden></textarea>",
+            "<xmp style=\"display:none\">x</xmp>",
+        ] {
+            assert_eq!(
+                every(&format!("{hidden}Aur<span hidden>zz</span>elle")).as_deref(),
+                Some("Aurelle"),
+                "{hidden}"
+            );
+        }
     }
 
     /// A style is read as CSS declarations: references and escapes read,
@@ -1960,6 +1982,7 @@ mod tests {
             "position:absolute;right:10px",
             "position:absolute;inset:0",
             "position:absolute;inset:0 1 2 3 4",
+            "position:absolute;inset:1200px auto auto 0",
             "right:9999px",
             "display:block",
             "display:none;display:block",

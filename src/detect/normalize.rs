@@ -1676,17 +1676,26 @@ fn compute(c: char, exact: &mut Vec<Item>, obf: &mut Vec<Item>) -> (Kind, char) 
 /// fancy-text generators use it (`Λ` → `a`, `Я` → `r`; [`FANCY`]), if one
 /// to three ASCII letters.
 /// Whether `c` is a letter or digit of fancy text (circled, parenthesized,
-/// mathematical, small capital, superscript: `Ⓐ`, `𝐀`, `ᴀ`, `①`) that
-/// reads as one ASCII letter or digit. Looked up only in the blocks that
-/// hold them, so that CJK text costs a range test a character.
+/// mathematical, double-struck, small capital, superscript, modifier:
+/// `Ⓐ`, `𝐀`, `ℂ`, `ᴀ`, `①`, `¹`, `ʰ`) that reads as one ASCII letter or
+/// digit. Looked up only in the blocks that hold them, so that CJK text
+/// costs a range test a character; not the regional indicators (`🇦`),
+/// which draw flags in pairs.
 pub(crate) fn fancy_alphanumeric(c: char) -> bool {
     if !matches!(
         c,
-        '\u{1D00}'..='\u{1DBF}'
+        '\u{AA}'
+            | '\u{B2}'
+            | '\u{B3}'
+            | '\u{B9}'
+            | '\u{BA}'
+            | '\u{2B0}'..='\u{2FF}'
+            | '\u{1D00}'..='\u{1DBF}'
             | '\u{2070}'..='\u{209F}'
+            | '\u{2100}'..='\u{214F}'
             | '\u{2460}'..='\u{24FF}'
             | '\u{1D400}'..='\u{1D7FF}'
-            | '\u{1F100}'..='\u{1F1FF}'
+            | '\u{1F100}'..='\u{1F1E5}'
     ) {
         return false;
     }

@@ -1146,6 +1146,10 @@ fn a_letter_or_digit_between_the_characters_of_a_cjk_alias_is_obfuscation() {
         ("奥ᴀ瑞尔手表", 1, "奥ᴀ瑞尔"),
         ("奥𝐀瑞尔手表", 1, "奥𝐀瑞尔"),
         ("奥①瑞尔手表", 1, "奥①瑞尔"),
+        ("奥ℂ瑞ℍ尔", 1, "奥ℂ瑞ℍ尔"),
+        ("奥¹瑞²尔", 1, "奥¹瑞²尔"),
+        ("奥ʰ瑞ʳ尔", 1, "奥ʰ瑞ʳ尔"),
+        ("奥ª瑞º尔", 1, "奥ª瑞º尔"),
         ("维Ⓐ拉诺女包", 2, "维Ⓐ拉诺"),
         ("奧x瑞x爾", 1, "奧x瑞x爾"),
         ("蒙x克x莱x尔", 3, "蒙x克x莱x尔"),
@@ -1170,6 +1174,8 @@ fn a_letter_or_digit_between_the_characters_of_a_cjk_alias_is_obfuscation() {
         "奥 x 瑞 x 尔",
         "奥x瑞x",
         "x奥瑞",
+        // Regional indicators draw flags, not letters.
+        "奥🇦瑞🇧尔手表",
     ] {
         let unexpected: Vec<_> = kinds(text)
             .into_iter()

@@ -456,7 +456,9 @@ pub fn check_mark_text(kind: TrademarkKind, mark_text: &str) -> Result<(), Strin
         TrademarkKind::Combined => "COMBINED",
         TrademarkKind::Figurative => return Ok(()),
     };
-    if mark_text.chars().any(|c| !c.is_whitespace()) {
+    // Blank as a listing's text is: nothing left once folded (spaces,
+    // invisible characters, fillers and punctuation alone).
+    if !fold_exact(mark_text).is_empty() {
         Ok(())
     } else {
         Err(format!(
