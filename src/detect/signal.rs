@@ -2098,7 +2098,8 @@ fn one_clause(written: &str) -> bool {
     while let Some(c) = chars.next() {
         let ends = match c {
             '.' | '!' | '?' | ';' | ',' | ':' => chars.peek().is_some_and(|n| n.is_whitespace()),
-            '，' | '、' | '：' => true,
+            // Full-width and small forms, which need no space after.
+            '，' | '、' | '：' | '﹐' | '﹑' | '﹒' | '﹔' | '﹕' | '﹖' | '﹗' => true,
             _ => ends_a_phrase(c),
         };
         if ends {
@@ -2297,6 +2298,7 @@ mod tests {
             "Share it: super, copy the link below",
             "Made in Italy; super; copy of the manual included",
             "化妆镜，quality leather, mirror，quality",
+            "Super﹐copy the link",
         ] {
             assert!(found(two).is_empty(), "{two}: {:?}", found(two));
         }
