@@ -362,9 +362,10 @@ async fn admin_connections_are_closed_at_the_max_connection_age() {
     let server = start.start().await;
     let admin = server.admin.expect("an admin port");
 
+    // Before the connections: their age counts from their accept.
+    let opened = std::time::Instant::now();
     let (checked, checked_open) = h2_connect(admin).await;
     let (watching, watching_open) = h2_connect(admin).await;
-    let opened = std::time::Instant::now();
     let scraper = tokio::spawn(async move {
         use tokio::io::AsyncWriteExt;
         let mut stream = tokio::net::TcpStream::connect(admin)

@@ -1083,8 +1083,11 @@ async fn a_watch_on_an_aged_connection_is_cut_after_the_grace() {
     let mut start = Start::fixture();
     start.options.max_connection_age = Some(age);
     start.options.max_connection_age_grace = Some(grace);
-    let server = start.start().await;
+    // Before the server starts: the fixture's channel connects while it
+    // waits for the server to serve, and the Watch shares that connection,
+    // whose age counts from then.
     let opened = std::time::Instant::now();
+    let server = start.start().await;
     let mut stream = watch_client(&server, Who::PlatformP)
         .watch(pb::WatchRequest::default())
         .await
