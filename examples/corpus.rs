@@ -21,17 +21,14 @@
 //! `tests/integration/corpus.rs` asserts the same expectations through the gRPC API;
 //! `docs/corpus.md` describes the corpus.
 
-use std::{collections::BTreeMap, path::Path, sync::Arc, time::Duration};
+use std::{collections::BTreeMap, path::Path};
 
 use anyhow::Context as _;
 use marque::{
     detect::Evidence,
     listing::{self, Verdict},
     logo::LogoHash,
-    model::{Actor, NiceClass, Region, Slug},
-    registry::{Registry, WriteMeta},
-    seed::Seed,
-    store::MemoryStore,
+    model::{NiceClass, Region, Slug},
 };
 
 const REGISTRY: &str = "tests/data/corpus-registry.toml";
@@ -50,6 +47,8 @@ const VERDICTS: [&str; 3] = ["ALLOW", "REVIEW", "BLOCK"];
 
 #[path = "../tests/data/corpus_rows.rs"]
 mod corpus_rows;
+#[path = "support/seeded.rs"]
+mod seeded;
 use corpus_rows::{Corpus, Place, Row};
 
 impl Row {
@@ -182,24 +181,11 @@ async fn main() -> anyhow::Result<()> {
         let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
         marque::detect::add_ordinary_words(&texts)?;
     }
-    let seed = Seed::load(&root.join(REGISTRY))?;
     let text = std::fs::read_to_string(root.join(&listings))
         .with_context(|| format!("cannot read {listings}"))?;
     let corpus: Corpus = toml::from_str(&text).with_context(|| format!("invalid {listings}"))?;
 
-    let registry = Registry::new(Arc::new(MemoryStore::new()), Duration::ZERO);
-    registry.load().await?;
-    registry
-        .write(
-            Actor::System,
-            WriteMeta {
-                only_if_empty: true,
-                ..Default::default()
-            },
-            seed.commands()?,
-        )
-        .await?;
-    let snapshot = registry.snapshot();
+    let snapshot = seeded::seeded_snapshot(&root.join(REGISTRY)).await?;
     let now = time::OffsetDateTime::now_utc();
 
     let mut scored = Vec::with_capacity(corpus.listings.len());

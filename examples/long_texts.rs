@@ -21,15 +21,15 @@
 //! authorized), class 14 in France, on the registry of the labelled
 //! corpus (`tests/data/corpus-registry.toml`).
 
-use std::{path::Path, sync::Arc, time::Duration, time::Instant};
+use std::{path::Path, time::Duration, time::Instant};
 
 use marque::{
     listing,
-    model::{Actor, NiceClass, Region, Slug},
-    registry::{Registry, WriteMeta},
-    seed::Seed,
-    store::MemoryStore,
+    model::{NiceClass, Region, Slug},
 };
+
+#[path = "support/seeded.rs"]
+mod seeded;
 
 const REGISTRY: &str = "tests/data/corpus-registry.toml";
 
@@ -121,20 +121,7 @@ async fn main() -> anyhow::Result<()> {
         _ => {}
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let seed = Seed::load(&root.join(REGISTRY))?;
-    let registry = Registry::new(Arc::new(MemoryStore::new()), Duration::ZERO);
-    registry.load().await?;
-    registry
-        .write(
-            Actor::System,
-            WriteMeta {
-                only_if_empty: true,
-                ..Default::default()
-            },
-            seed.commands()?,
-        )
-        .await?;
-    let snapshot = registry.snapshot();
+    let snapshot = seeded::seeded_snapshot(&root.join(REGISTRY)).await?;
     let platform = Slug::parse("shopwise").map_err(anyhow::Error::msg)?;
     let now = time::OffsetDateTime::now_utc();
 

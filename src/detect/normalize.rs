@@ -1275,11 +1275,7 @@ fn is_stripped_mark(c: char) -> bool {
 /// What decancer's homoglyph table reads `c` as, if one to three ASCII
 /// letters or digits (lowercase).
 fn homoglyph(c: char) -> Option<String> {
-    let letters = match decancer::cure_char(c, decancer::Options::PURE_HOMOGLYPH) {
-        decancer::Translation::Character(ch) => ch.to_string(),
-        decancer::Translation::String(s) => s.to_string(),
-        decancer::Translation::None => return None,
-    };
+    let letters = cured(c, decancer::Options::PURE_HOMOGLYPH)?;
     (!letters.is_empty()
         && letters.len() <= 3
         && letters.bytes().all(|b| b.is_ascii_alphanumeric()))
@@ -1672,9 +1668,6 @@ fn compute(c: char, exact: &mut Vec<Item>, obf: &mut Vec<Item>) -> (Kind, char) 
     (kind, '\0')
 }
 
-/// The Latin letters decancer reads a letter of another script as, as
-/// fancy-text generators use it (`Λ` → `a`, `Я` → `r`; [`FANCY`]), if one
-/// to three ASCII letters.
 /// Whether `c` is a letter or digit of fancy text (circled, parenthesized,
 /// mathematical, double-struck, small capital, superscript, modifier:
 /// `Ⓐ`, `𝐀`, `ℂ`, `ᴀ`, `①`, `¹`, `ʰ`) that reads as one ASCII letter or
@@ -1706,24 +1699,27 @@ pub(crate) fn fancy_alphanumeric(c: char) -> bool {
         return true;
     }
     // Small capitals are Latin letters, which NFKC keeps.
-    match decancer::cure_char(c, decancer::Options::default()) {
-        decancer::Translation::Character(one) => one.is_ascii_alphanumeric(),
-        decancer::Translation::String(s) => {
-            s.len() == 1 && s.bytes().all(|b| b.is_ascii_alphanumeric())
-        }
-        decancer::Translation::None => false,
+    cured(c, decancer::Options::default())
+        .is_some_and(|s| s.len() == 1 && s.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// What decancer reads `c` as with `options`, if anything.
+fn cured(c: char, options: decancer::Options) -> Option<String> {
+    match decancer::cure_char(c, options) {
+        decancer::Translation::Character(ch) => Some(ch.to_string()),
+        decancer::Translation::String(s) => Some(s.to_string()),
+        decancer::Translation::None => None,
     }
 }
 
+/// The Latin letters decancer reads a letter of another script as, as
+/// fancy-text generators use it (`Λ` → `a`, `Я` → `r`; [`FANCY`]), if one
+/// to three ASCII letters.
 fn fancy_reading(c: char) -> Option<String> {
     if c.is_ascii() || CodePointMapData::<Script>::new().get(c) == Script::Latin {
         return None;
     }
-    let letters = match decancer::cure_char(c, decancer::Options::default()) {
-        decancer::Translation::Character(ch) => ch.to_string(),
-        decancer::Translation::String(s) => s.to_string(),
-        decancer::Translation::None => return None,
-    };
+    let letters = cured(c, decancer::Options::default())?;
     (!letters.is_empty() && letters.len() <= 3 && letters.bytes().all(|b| b.is_ascii_alphabetic()))
         .then(|| letters.to_ascii_lowercase())
 }

@@ -62,18 +62,18 @@ impl AuditQuery {
                 .as_deref()
                 .is_none_or(|actor| event.actor.member_str() == actor)
             && self.brands.as_ref().is_none_or(|brands| {
-                let brand = |change: &crate::model::Change| {
+                fn brand(change: &crate::model::Change) -> Option<&str> {
                     change
                         .after
                         .as_ref()
                         .or(change.before.as_ref())
                         .and_then(|r| r.brand())
-                        .map(|b| b.as_str().to_owned())
-                };
+                        .map(|b| b.as_str())
+                }
                 event
                     .changes
                     .iter()
-                    .any(|change| brand(change).is_some_and(|b| brands.contains(&b)))
+                    .any(|change| brand(change).is_some_and(|b| brands.iter().any(|x| x == b)))
                     || (self.unbranded_by.as_deref() == Some(event.actor.member_str())
                         && event.changes.iter().all(|change| brand(change).is_none()))
             })
