@@ -732,26 +732,24 @@ struct Style {
     width: Said,
     /// `height` below 2px.
     height: Said,
-    /// `overflow` hidden (or clipped) both ways.
-    overflow: Said,
-    /// `overflow-x` hidden (or clipped).
+    /// `overflow-x` hidden (or clipped), by itself or as `overflow`'s
+    /// first keyword.
     overflow_x: Said,
-    /// `overflow-y` hidden (or clipped).
+    /// `overflow-y` hidden (or clipped), by itself or as `overflow`'s
+    /// last keyword.
     overflow_y: Said,
     /// `position:absolute`, `fixed` or `relative`: offsets move the box.
     position: Said,
-    /// `left` at or below -999px.
+    /// `left` (or `inset`'s left side) at or below -999px.
     left: Said,
-    /// `top` at or below -999px.
+    /// `top` (or `inset`'s top side) at or below -999px.
     top: Said,
-    /// `right` 999px or more either way (`right:9999px` moves the box
-    /// off the page's left edge).
+    /// `right` (or `inset`'s right side) 999px or more either way
+    /// (`right:9999px` moves the box off the page's left edge).
     right: Said,
-    /// `bottom` 999px or more either way (above the page's top).
+    /// `bottom` (or `inset`'s bottom side) 999px or more either way
+    /// (above the page's top).
     bottom: Said,
-    /// `inset` whose sides move the box off the page, as its longhands
-    /// would.
-    inset: Said,
     /// `max-width` below 2px.
     max_width: Said,
     /// `max-height` below 2px.
@@ -837,8 +835,42 @@ const SYSTEM_FONTS: &[&str] = &[
 ];
 
 impl Style {
-    /// Reads declaration `property: value` (lower case, trimmed).
+    /// Reads declaration `property: value` (lower case, trimmed). A
+    /// shorthand (`overflow`, `inset`) is read as its longhands, in the
+    /// declarations' order (`overflow:hidden;overflow-x:visible` leaves
+    /// the text a scroll away), and is dropped whole where one of its
+    /// values is invalid.
     fn read(&mut self, property: &[u8], value: &[u8], important: bool) {
+        let wide = is_one_of(CSS_WIDE, value);
+        match property {
+            b"overflow" => {
+                let sides = if wide {
+                    Some([false; 2])
+                } else {
+                    overflow_sides(value)
+                };
+                if let Some([x, y]) = sides {
+                    self.overflow_x.say(Some(x), important);
+                    self.overflow_y.say(Some(y), important);
+                }
+                return;
+            }
+            b"inset" => {
+                let sides = if wide {
+                    Some([false; 4])
+                } else {
+                    inset_sides(value)
+                };
+                if let Some([top, right, bottom, left]) = sides {
+                    self.top.say(Some(top), important);
+                    self.right.say(Some(right), important);
+                    self.bottom.say(Some(bottom), important);
+                    self.left.say(Some(left), important);
+                }
+                return;
+            }
+            _ => {}
+        }
         let (said, hides) = match property {
             b"display" => (&mut self.display, display_hides(value)),
             b"visibility" => (
@@ -852,7 +884,6 @@ impl Style {
             b"text-indent" => (&mut self.text_indent, far(words(value).next())),
             b"width" => (&mut self.width, small(value)),
             b"height" => (&mut self.height, small(value)),
-            b"overflow" => (&mut self.overflow, overflow_hides(value)),
             b"overflow-x" => (&mut self.overflow_x, overflow_hides(value)),
             b"overflow-y" => (&mut self.overflow_y, overflow_hides(value)),
             b"position" => (
@@ -867,7 +898,6 @@ impl Style {
             b"top" => (&mut self.top, far(Some(value))),
             b"right" => (&mut self.right, far_either_way(value)),
             b"bottom" => (&mut self.bottom, far_either_way(value)),
-            b"inset" => (&mut self.inset, inset_hides(value)),
             b"max-width" => (&mut self.max_width, small(value)),
             b"max-height" => (&mut self.max_height, small(value)),
             b"content-visibility" => (
@@ -884,11 +914,7 @@ impl Style {
             }
             _ => return,
         };
-        let hides = if is_one_of(CSS_WIDE, value) {
-            Some(false)
-        } else {
-            hides
-        };
+        let hides = if wide { Some(false) } else { hides };
         said.say(hides, important);
     }
 
@@ -901,12 +927,8 @@ impl Style {
         } else {
             &self.color
         };
-        let far = self.left.hides
-            || self.top.hides
-            || self.right.hides
-            || self.bottom.hides
-            || self.inset.hides;
-        let overflow = self.overflow.hides || (self.overflow_x.hides && self.overflow_y.hides);
+        let far = self.left.hides || self.top.hides || self.right.hides || self.bottom.hides;
+        let overflow = self.overflow_x.hides && self.overflow_y.hides;
         // Both ways (a box's width and height do nothing to an inline
         // element's text; a small one with both shows nothing).
         let box_small = (self.width.hides || self.max_width.hides)
@@ -964,20 +986,27 @@ fn display_hides(value: &[u8]) -> Option<bool> {
     (count > 0).then_some(false)
 }
 
-/// Whether an `overflow` value (one or two keywords) hides what overflows
-/// both ways (`hidden`, `clip`); `None` for an invalid one.
+/// Whether an `overflow-x` or `overflow-y` keyword hides what overflows
+/// (`hidden`, `clip`); `None` for an invalid one.
 fn overflow_hides(value: &[u8]) -> Option<bool> {
-    let mut hides = true;
-    let mut count = 0;
-    for word in words(value) {
-        count += 1;
-        hides &= keyword(
-            word,
-            &["clip", "hidden"],
-            &["auto", "overlay", "scroll", "visible"],
-        )?;
-    }
-    (1..=2).contains(&count).then_some(hides)
+    keyword(
+        value,
+        &["clip", "hidden"],
+        &["auto", "overlay", "scroll", "visible"],
+    )
+}
+
+/// Whether an `overflow` value hides what overflows each way, as its
+/// longhands `overflow-x` and `overflow-y` ([`overflow_hides`]): one
+/// keyword for both, or two, x then y; `None` for an invalid value.
+fn overflow_sides(value: &[u8]) -> Option<[bool; 2]> {
+    let mut words = words(value);
+    let x = overflow_hides(words.next()?)?;
+    let y = match words.next() {
+        Some(word) => overflow_hides(word)?,
+        None => x,
+    };
+    words.next().is_none().then_some([x, y])
 }
 
 /// Whether a `font-size` value is below 2px ([`length`]; a keyword is
@@ -1084,11 +1113,12 @@ fn far_either_way(value: &[u8]) -> Option<bool> {
     length(value).map(|px| px.abs() >= 999.0)
 }
 
-/// Whether an `inset` (one to four offsets: top, right, bottom, left, as
-/// CSS repeats them) moves a box off the page as its longhands would
-/// (`top` or `left` at or below -999px, [`far`]; `right` or `bottom` 999px
-/// or more either way, [`far_either_way`]); `None` for an invalid one.
-fn inset_hides(value: &[u8]) -> Option<bool> {
+/// Whether each side of an `inset` (one to four offsets: top, right,
+/// bottom, left, as CSS repeats them) moves a box off the page as its
+/// longhand would (`top` or `left` at or below -999px, [`far`]; `right` or
+/// `bottom` 999px or more either way, [`far_either_way`]); `None` for an
+/// invalid value.
+fn inset_sides(value: &[u8]) -> Option<[bool; 4]> {
     let sides: Vec<&[u8]> = words(value).collect();
     let [top, right, bottom, left] = match *sides.as_slice() {
         [all] => [all; 4],
@@ -1097,7 +1127,12 @@ fn inset_hides(value: &[u8]) -> Option<bool> {
         [top, right, bottom, left] => [top, right, bottom, left],
         _ => return None,
     };
-    Some(far(Some(top))? || far_either_way(right)? || far_either_way(bottom)? || far(Some(left))?)
+    Some([
+        far(Some(top))?,
+        far_either_way(right)?,
+        far_either_way(bottom)?,
+        far(Some(left))?,
+    ])
 }
 
 /// A CSS length in pixels, as a browser reads one in a 16px font: a number
@@ -1949,6 +1984,12 @@ mod tests {
             "-webkit-text-fill-color:transparent",
             "color:red;-webkit-text-fill-color:rgba(0,0,0,0)",
             "max-width:0;max-height:0;overflow:hidden",
+            // Shorthands and longhands in order.
+            "width:0;height:0;overflow-x:visible;overflow:hidden",
+            "width:0;height:0;overflow:hidden!important;overflow-x:visible",
+            "width:0;height:0;overflow:visible hidden;overflow-x:clip",
+            "position:absolute;left:0;inset:-9999px",
+            "position:absolute;inset:0;left:-9999px",
         ] {
             assert_eq!(every(&styled(style)).as_deref(), Some("Aurelle"), "{style}");
         }
@@ -1984,6 +2025,15 @@ mod tests {
             "position:absolute;inset:0 1 2 3 4",
             "position:absolute;inset:1200px auto auto 0",
             "right:9999px",
+            // A later longhand undoes its part of a shorthand; an invalid
+            // shorthand is dropped whole.
+            "width:0;height:0;overflow:hidden;overflow-x:visible",
+            "width:0;height:0;overflow:hidden;overflow-y:auto",
+            "width:0;height:0;overflow:hidden inherit",
+            "width:0;height:0;overflow:hidden;overflow:hidden hidden hidden;overflow-y:scroll",
+            "position:absolute;inset:-9999px 0 0 0;top:0",
+            "position:absolute;inset:0 0 0 -9999px;left:auto",
+            "position:absolute;inset:-9999px;inset:0",
             "display:block",
             "display:none;display:block",
             "display:none;display:inline flow",
