@@ -815,6 +815,17 @@ impl RegistryApi {
         let after = tokens.read(&req.page_token, &scope, None, "page_token", &mut v);
         v.finish()?;
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
+        // A filter naming no member is a mistake (a misspelt owner), not a
+        // member without brands: refused as ListAuthorizations refuses a
+        // platform that is none.
+        if let Some(owner) = &owner
+            && snapshot.member(owner.as_str()).is_none()
+        {
+            return Err(ApiError::Invalid(vec![(
+                "owner".into(),
+                format!("members/{owner} is no member (ListMembers lists them)"),
+            )]));
+        }
         let (brands, next) = snapshot.list_brands(owner.as_ref(), after.as_deref(), limit);
         Ok(pb::ListBrandsResponse {
             brands: brands.iter().map(|b| convert::brand(b)).collect(),

@@ -627,6 +627,20 @@ async fn bad_fields_come_back_as_field_violations_and_write_nothing() {
         .await
         .expect_err("bad paging");
     assert_violations(&status, &["page_size", "page_token"]);
+    let status = owner
+        .list_brands(pb::ListBrandsRequest {
+            owner: "members/no-such-owner".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("an owner that is no member");
+    assert!(
+        field_violations(&status).contains(&(
+            "owner".into(),
+            "members/no-such-owner is no member (ListMembers lists them)".into()
+        )),
+        "{status:?}"
+    );
 
     assert_eq!(
         revision(&server).await,
