@@ -3,9 +3,11 @@
 //! for every unit of one or two characters over an alphabet of the
 //! characters detection reads specially (digits, ratio colons, masks,
 //! separators, invisible characters, markup, CJK, signal words' letters),
-//! and for units taken from terms and evasions detection knows. A unit whose
-//! text costs time that grows faster than its length (a term's context
-//! read from the whole text once per term, say) stands out at the top.
+//! and for units taken from terms and evasions detection knows; and each
+//! such term once, then one character of the alphabet repeated (`#aurelle`
+//! then `x`: a word or a term's context as long as the text). A text that
+//! costs time growing faster than its length (a term's context read from
+//! the whole text once per term, say) stands out at the top.
 //!
 //! ```sh
 //! cargo build --release --example long_texts
@@ -69,6 +71,7 @@ const UNITS: &[&str] = &[
     "A|u|r|e|l|l|e ",
     "Aurel ",
     "#aurelle ",
+    "#aurelle",
     "#aurellewatch",
     "奥瑞尔",
     "奥x瑞",
@@ -135,19 +138,27 @@ async fn main() -> anyhow::Result<()> {
         println!("{unit:?} repeated to {CHARS} characters: {each:.2?} a check");
         return Ok(());
     }
-    let mut units: Vec<String> = ALPHABET.iter().map(char::to_string).collect();
+    // (head, unit): the head once, then the unit repeated.
+    let mut texts: Vec<(String, String)> = Vec::new();
+    let mut repeated = |unit: String| texts.push((String::new(), unit));
+    ALPHABET.iter().for_each(|a| repeated(a.to_string()));
     for a in ALPHABET {
         for b in ALPHABET {
-            units.push(format!("{a}{b}"));
+            repeated(format!("{a}{b}"));
         }
     }
-    units.extend(UNITS.iter().map(|u| u.to_string()));
-    units.extend(extra);
+    UNITS.iter().for_each(|u| repeated(u.to_string()));
+    extra.into_iter().for_each(repeated);
+    for head in UNITS {
+        for a in ALPHABET {
+            texts.push((head.to_string(), a.to_string()));
+        }
+    }
 
-    let mut timed: Vec<(Duration, String)> = Vec::with_capacity(units.len());
+    let mut timed: Vec<(Duration, String)> = Vec::with_capacity(texts.len());
     let started = Instant::now();
-    for unit in units {
-        let listing = long_listing(&unit)?;
+    for (head, unit) in texts {
+        let listing = headed_listing(&head, &unit)?;
         let fastest = (0..3)
             .map(|_| {
                 let start = Instant::now();
@@ -156,30 +167,42 @@ async fn main() -> anyhow::Result<()> {
             })
             .min()
             .unwrap_or_default();
-        timed.push((fastest, unit));
+        let shown = if head.is_empty() {
+            format!("{unit:?}")
+        } else {
+            format!("{head:?} then {unit:?}")
+        };
+        timed.push((fastest, shown));
     }
     timed.sort_by_key(|t| std::cmp::Reverse(t.0));
     let median = timed[timed.len() / 2].0;
     println!(
-        "{} descriptions of {CHARS} characters, each one unit repeated, checked in {:.1?}: \
-         median {:.2?}, slowest {:.2?}",
+        "{} descriptions of {CHARS} characters, each one unit repeated (after a head, for \
+         some), checked in {:.1?}: median {:.2?}, slowest {:.2?}",
         timed.len(),
         started.elapsed(),
         median,
         timed[0].0
     );
     for (time, unit) in timed.iter().take(show) {
-        println!("{:>10.2?}  {unit:?}", time);
+        println!("{:>10.2?}  {unit}", time);
     }
     Ok(())
 }
 
 /// The listing whose description is `unit` repeated to [`CHARS`].
 fn long_listing(unit: &str) -> anyhow::Result<listing::Listing> {
+    headed_listing("", unit)
+}
+
+/// The listing whose description is `head`, then `unit` repeated to
+/// [`CHARS`] in all.
+fn headed_listing(head: &str, unit: &str) -> anyhow::Result<listing::Listing> {
+    let rest = CHARS.saturating_sub(head.chars().count());
     Ok(listing::Listing {
         seller_account: "long-text-seller".into(),
         title: "Watch".into(),
-        description: unit.chars().cycle().take(CHARS).collect(),
+        description: head.chars().chain(unit.chars().cycle().take(rest)).collect(),
         declared_brand: String::new(),
         nice_class: Some(NiceClass::parse(14).map_err(anyhow::Error::msg)?),
         region: Some(Region::parse("FR").map_err(anyhow::Error::msg)?),

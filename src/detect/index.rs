@@ -3411,6 +3411,11 @@ fn ordinary_word_follows(text: &str, obf: &FoldedText, name: Range<usize>) -> bo
     ) else {
         return false;
     };
+    // One or two ordinary words, each at most the longest's letters: a
+    // longer run is neither, and is not looked up at each of its splits.
+    if after.len() > 2 * vocabulary::longest() {
+        return false;
+    }
     let ordinary = |w: &[u32]| w.len() >= 3 && vocabulary::is_ordinary(w);
     !vocabulary::is_ordinary(&whole)
         && (ordinary(&after)

@@ -85,6 +85,14 @@ pub(crate) fn is_ordinary(letters: &[u32]) -> bool {
     ordinary().contains(letters)
 }
 
+/// The number of letters of the longest ordinary word: a longer run of
+/// letters is no ordinary word, nor two of them glued when twice as long
+/// (so a caller need not look up every split of a long run).
+pub(crate) fn longest() -> usize {
+    static LONGEST: OnceLock<usize> = OnceLock::new();
+    *LONGEST.get_or_init(|| ordinary().iter().map(|w| w.len()).max().unwrap_or(0))
+}
+
 /// Builds the set now (about 50 ms) instead of on the first fuzzy lookup;
 /// [`super::BrandIndex::build`] calls it.
 pub(crate) fn warm_up() {
@@ -109,6 +117,8 @@ mod tests {
         for word in ["cartier", "montclair", "aurelle", "martello"] {
             assert!(!is_ordinary(&letters(word)), "{word}");
         }
+        assert!((20..40).contains(&longest()), "{}", longest());
+        assert!(ordinary().iter().all(|w| w.len() <= longest()));
     }
 
     #[test]
