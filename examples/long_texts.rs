@@ -202,7 +202,10 @@ fn headed_listing(head: &str, unit: &str) -> anyhow::Result<listing::Listing> {
     Ok(listing::Listing {
         seller_account: "long-text-seller".into(),
         title: "Watch".into(),
-        description: head.chars().chain(unit.chars().cycle().take(rest)).collect(),
+        description: head
+            .chars()
+            .chain(unit.chars().cycle().take(rest))
+            .collect(),
         declared_brand: String::new(),
         nice_class: Some(NiceClass::parse(14).map_err(anyhow::Error::msg)?),
         region: Some(Region::parse("FR").map_err(anyhow::Error::msg)?),
