@@ -138,6 +138,19 @@ pub struct Registry {
     /// Page tokens sealed under the store's shared secret, read at the
     /// first load ([`Registry::page_tokens`]).
     page_tokens: std::sync::OnceLock<PageTokens>,
+    /// A revision this replica applied and when its event was committed
+    /// ([`micros`]), as it applied or first read it: the store answering
+    /// another time for that revision lost the revisions this replica
+    /// applied and made others under their numbers (a restore from a
+    /// backup, then writes) ([`Registry::store_parted`]).
+    applied: std::sync::Mutex<Option<(Revision, i128)>>,
+}
+
+/// A commit time in whole microseconds since the Unix epoch: as the store
+/// keeps it (PostgreSQL's `timestamptz` drops the nanoseconds), so that
+/// the time an event was written with compares with the one read back.
+fn micros(time: time::OffsetDateTime) -> i128 {
+    time.unix_timestamp_nanos().div_euclid(1000)
 }
 
 /// A read of the store's committed head ([`Registry::committed_head`]).
@@ -175,6 +188,61 @@ impl Registry {
             head_read: tokio::sync::Mutex::new(None),
             known_head: std::sync::atomic::AtomicU64::new(0),
             page_tokens: std::sync::OnceLock::new(),
+            applied: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// Notes that this replica applied `revision`, committed at `time`
+    /// (unless it already noted a later one).
+    fn note_applied(&self, revision: Revision, time: time::OffsetDateTime) {
+        let mut applied = self
+            .applied
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if applied.is_none_or(|(noted, _)| noted <= revision) {
+            *applied = Some((revision, micros(time)));
+        }
+    }
+
+    /// When the event at `revision` was committed, as this replica noted
+    /// it, if it did.
+    fn applied_at(&self, revision: Revision) -> Option<i128> {
+        self.applied
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .filter(|(noted, _)| *noted == revision)
+            .map(|(_, time)| time)
+    }
+
+    /// Why the store has parted from this replica at `revision`, the
+    /// published snapshot's, given when the store says the event at it was
+    /// committed (`stored`): it has no such event (its head is behind: it
+    /// lost committed revisions, a failover to a standby that had not
+    /// received them), or one committed at another time than the one this
+    /// replica applied (it lost them, and other writes were made under
+    /// their numbers since: a restore from a backup). `None` while they
+    /// agree; a time not noted yet is noted.
+    fn store_parted(
+        &self,
+        revision: Revision,
+        stored: Option<time::OffsetDateTime>,
+    ) -> Option<String> {
+        let Some(stored) = stored else {
+            return Some(format!(
+                "the store has no revision {revision}, which this replica applied: its head is \
+                 behind"
+            ));
+        };
+        match self.applied_at(revision) {
+            Some(applied) if applied != micros(stored) => Some(format!(
+                "the store's revision {revision} was committed at {stored}, not when the one \
+                 this replica applied was: the revisions up to it were made again"
+            )),
+            Some(_) => None,
+            None => {
+                self.note_applied(revision, stored);
+                None
+            }
         }
     }
 
@@ -276,13 +344,38 @@ impl Registry {
         }
     }
 
-    /// Applies every committed event after the published snapshot.
+    /// Applies every committed event after the published snapshot. A store
+    /// that has parted from this replica ([`Registry::store_parted`]: it
+    /// lost revisions this replica applied) is loaded again, whole, as it
+    /// now is: the replica serves what the store holds, as every replica
+    /// that loads it does, instead of its own history.
     async fn catch_up_latest(&self) -> Result<(), StoreError> {
         let _one = self.catching_up.lock().await;
         loop {
             let snapshot = self.ready_snapshot().map_err(|_| {
                 StoreError::Internal(anyhow::anyhow!("following before the first load"))
             })?;
+            let revision = snapshot.revision();
+            if revision > 0 {
+                let stored = self.store.committed_at(revision).await?;
+                if let Some(why) = self.store_parted(revision, stored) {
+                    tracing::error!(
+                        replica_revision = revision,
+                        "{why}; the store lost committed revisions: this replica loads the \
+                         registry again as the store has it (Watch streams past its head resume \
+                         from there)"
+                    );
+                    metrics::counter!("marque_registry_reloads_total").increment(1);
+                    *self
+                        .applied
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+                    let head = self.load().await?;
+                    self.known_head
+                        .store(head, std::sync::atomic::Ordering::Relaxed);
+                    continue;
+                }
+            }
             let events = self
                 .store
                 .events_after(snapshot.revision(), 1024, CATCH_UP_BYTES)
@@ -307,6 +400,9 @@ impl Registry {
                     "the change feed skips revision {}",
                     snapshot.revision() + 1
                 )));
+            }
+            if let Some(last) = events.last() {
+                self.note_applied(last.revision, last.time);
             }
             self.publish(next);
         }
@@ -579,6 +675,7 @@ impl Registry {
             changes: changes.clone(),
         };
         tx.commit(event).await?;
+        self.note_applied(revision, now);
         next.set_revision(revision);
         self.publish(next);
         Ok(Committed {
@@ -596,21 +693,32 @@ impl Registry {
         head: Revision,
     ) -> Result<Arc<Snapshot>, StoreError> {
         let mut snapshot = self.snapshot();
-        if snapshot.revision() > head {
-            // The store lost revisions this replica applied (a failover to
-            // a standby that had not received them, a restore from a
-            // backup): a write now would commit another revision under a
-            // number this replica already has, and replicas would part.
+        let revision = snapshot.revision();
+        // The store lost revisions this replica applied (a failover to a
+        // standby that had not received them, a restore from a backup): a
+        // write now would commit on a registry the store no longer holds,
+        // and put back what it lost. Refused until the follower has loaded
+        // the registry as the store has it (at its next poll).
+        let parted = if revision > head {
+            Some(format!(
+                "the store's head revision {head} is behind this replica's {revision}"
+            ))
+        } else if revision > 0 && self.applied_at(revision).is_some() {
+            let stored = tx.committed_at(revision).await?;
+            self.store_parted(revision, stored)
+        } else {
+            None
+        };
+        if let Some(why) = parted {
             tracing::error!(
                 store_head = head,
-                replica_revision = snapshot.revision(),
-                "the store's head is behind this replica: it lost committed revisions; writes \
-                 are refused until the replicas restart and reload it"
+                replica_revision = revision,
+                "{why}; the store lost committed revisions: the write is refused until this \
+                 replica has loaded the registry again as the store has it"
             );
-            return Err(StoreError::Internal(anyhow::anyhow!(
-                "the store's head revision {head} is behind this replica's {}: the store lost \
-                 committed revisions; writes are refused until the replicas restart and reload it",
-                snapshot.revision()
+            return Err(StoreError::Unavailable(format!(
+                "{why}: the store lost committed revisions; this replica loads the registry \
+                 again as the store has it, retry"
             )));
         }
         while snapshot.revision() < head {
@@ -625,6 +733,9 @@ impl Registry {
             }
             let mut next = (*snapshot).clone();
             next.apply_all(&events);
+            if let Some(last) = events.last() {
+                self.note_applied(last.revision, last.time);
+            }
             self.publish(next);
             snapshot = self.snapshot();
         }
@@ -778,6 +889,13 @@ mod tests {
             self.inner.events_after(after, limit, max_bytes).await
         }
 
+        async fn committed_at(
+            &mut self,
+            revision: Revision,
+        ) -> Result<Option<crate::model::Timestamp>, StoreError> {
+            self.inner.committed_at(revision).await
+        }
+
         async fn commit(self: Box<Self>, event: ChangeEvent) -> Result<(), StoreError> {
             let CountedTx { inner, held } = *self;
             let committed = inner.commit(event).await;
@@ -814,6 +932,15 @@ mod tests {
         }
         async fn committed_head(&self) -> Result<Revision, StoreError> {
             self.inner.committed_head().await
+        }
+        async fn committed_at(
+            &self,
+            revision: Revision,
+        ) -> Result<Option<crate::model::Timestamp>, StoreError> {
+            if self.down.load(Ordering::SeqCst) {
+                return Err(StoreError::Unavailable("the store is down".into()));
+            }
+            self.inner.committed_at(revision).await
         }
         async fn page_token_secret(&self) -> Result<[u8; 32], StoreError> {
             self.inner.page_token_secret().await

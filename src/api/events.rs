@@ -994,6 +994,12 @@ mod tests {
         async fn committed_head(&self) -> Result<Revision, crate::store::StoreError> {
             self.inner.committed_head().await
         }
+        async fn committed_at(
+            &self,
+            revision: Revision,
+        ) -> Result<Option<crate::model::Timestamp>, crate::store::StoreError> {
+            self.inner.committed_at(revision).await
+        }
         async fn page_token_secret(&self) -> Result<[u8; 32], crate::store::StoreError> {
             self.inner.page_token_secret().await
         }

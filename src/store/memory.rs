@@ -9,7 +9,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use super::{Store, StoreError, WriteTx, estimated_size, take_within};
 use crate::{
-    model::{Actor, ChangeEvent, Revision},
+    model::{Actor, ChangeEvent, Revision, Timestamp},
     snapshot::Snapshot,
 };
 
@@ -44,6 +44,12 @@ struct Log {
 }
 
 impl Log {
+    /// [`Store::committed_at`] of this log.
+    fn committed_at(&self, revision: Revision) -> Option<Timestamp> {
+        let index = usize::try_from(revision).ok()?.checked_sub(1)?;
+        self.events.get(index).map(|event| event.time)
+    }
+
     /// [`Store::events_after`] of this log.
     fn events_after(&self, after: Revision, limit: usize, max_bytes: usize) -> Vec<ChangeEvent> {
         let start = usize::try_from(after)
@@ -102,6 +108,10 @@ impl Store for MemoryStore {
         Ok(self.inner.lock().await.events.len() as Revision)
     }
 
+    async fn committed_at(&self, revision: Revision) -> Result<Option<Timestamp>, StoreError> {
+        Ok(self.inner.lock().await.committed_at(revision))
+    }
+
     async fn audit(&self, query: &super::AuditQuery) -> Result<Vec<ChangeEvent>, StoreError> {
         let log = self.inner.lock().await;
         let events = log
@@ -151,6 +161,10 @@ impl WriteTx for MemoryTx {
         max_bytes: usize,
     ) -> Result<Vec<ChangeEvent>, StoreError> {
         Ok(self.guard.events_after(after, limit, max_bytes))
+    }
+
+    async fn committed_at(&mut self, revision: Revision) -> Result<Option<Timestamp>, StoreError> {
+        Ok(self.guard.committed_at(revision))
     }
 
     async fn commit(mut self: Box<Self>, event: ChangeEvent) -> Result<(), StoreError> {

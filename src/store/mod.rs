@@ -10,7 +10,7 @@
 use async_trait::async_trait;
 
 use crate::{
-    model::{Actor, ChangeEvent, Revision},
+    model::{Actor, ChangeEvent, Revision, Timestamp},
     snapshot::Snapshot,
 };
 
@@ -155,6 +155,16 @@ pub trait Store: Send + Sync + 'static {
     /// When the store cannot be read.
     async fn committed_head(&self) -> Result<Revision, StoreError>;
 
+    /// When the event at `revision` was committed, to the microsecond;
+    /// `None` when the store has none (a revision past its head). A
+    /// replica compares it with the event it applied there, to tell that
+    /// the store lost committed revisions and made others under their
+    /// numbers (a restore from a backup, then writes).
+    ///
+    /// # Errors
+    /// When the store cannot be read.
+    async fn committed_at(&self, revision: Revision) -> Result<Option<Timestamp>, StoreError>;
+
     /// Change events for an audit listing, newest first.
     ///
     /// # Errors
@@ -227,6 +237,12 @@ pub trait WriteTx: Send {
         limit: usize,
         max_bytes: usize,
     ) -> Result<Vec<ChangeEvent>, StoreError>;
+
+    /// [`Store::committed_at`], through this transaction.
+    ///
+    /// # Errors
+    /// When the store cannot be read.
+    async fn committed_at(&mut self, revision: Revision) -> Result<Option<Timestamp>, StoreError>;
 
     /// Appends `event` (whose revision must be `head() + 1`), applies it, and
     /// releases the lock. Nothing is written if this fails.

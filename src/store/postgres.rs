@@ -38,7 +38,7 @@ use tokio_postgres::{AsyncMessage, NoTls, config::SslMode, error::Severity};
 
 use super::{Store, StoreError, WriteTx};
 use crate::{
-    model::{Actor, ChangeEvent, Resource, Revision},
+    model::{Actor, ChangeEvent, Resource, Revision, Timestamp},
     snapshot::{Snapshot, SnapshotBuilder},
 };
 
@@ -841,6 +841,15 @@ impl Store for PostgresStore {
         Ok(head as Revision)
     }
 
+    async fn committed_at(&self, revision: Revision) -> Result<Option<Timestamp>, StoreError> {
+        let revision = to_i64(revision)?;
+        let conn = self.client().await?;
+        let row = conn
+            .answered(self.answer, committed_at(&conn, revision))
+            .await?;
+        Ok(row)
+    }
+
     async fn page_token_secret(&self) -> Result<[u8; 32], StoreError> {
         use rand::RngCore as _;
         let mut drawn = [0u8; 32];
@@ -986,6 +995,21 @@ async fn listen(settings: PostgresSettings, wake: mpsc::Sender<()>) {
 
 /// [`Store::events_after`]'s rows on `client` (the pool's, or a write
 /// transaction's), for [`decode_events`].
+/// When the event at `revision` was committed (`committed_at`, to the
+/// microsecond), if there is one.
+async fn committed_at(
+    client: &tokio_postgres::Client,
+    revision: i64,
+) -> Result<Option<Timestamp>, tokio_postgres::Error> {
+    let row = client
+        .query_opt(
+            "SELECT committed_at FROM change_events WHERE revision = $1",
+            &[&revision],
+        )
+        .await?;
+    Ok(row.map(|row| Timestamp::from(row.get::<_, std::time::SystemTime>(0))))
+}
+
 async fn events_after(
     client: &tokio_postgres::Client,
     after: i64,
@@ -1081,6 +1105,11 @@ impl WriteTx for PostgresTx {
         )
         .await?;
         decode_events(&rows)
+    }
+
+    async fn committed_at(&mut self, revision: Revision) -> Result<Option<Timestamp>, StoreError> {
+        let revision = to_i64(revision)?;
+        Ok(answered(self.answer, committed_at(self.client()?, revision)).await?)
     }
 
     async fn find_request(

@@ -26,7 +26,29 @@ async fn replica(url: &str, keys: &Keys, seed: bool) -> TestServer {
 
 /// The same on `store`.
 async fn replica_on(store: Arc<dyn marque::store::Store>, keys: &Keys, seed: bool) -> TestServer {
+    replica_polling(store, keys, seed, None).await
+}
+
+/// A replica on `url` that follows the store only when a call makes it
+/// (deaf to other replicas' writes, polling once an hour): what it applies
+/// is what the test makes it apply, when it does.
+async fn quiet_replica(url: &str, keys: &Keys, seed: bool) -> TestServer {
+    let store = Arc::new(common::TestStore::deaf(postgres_store(url)));
+    replica_polling(store, keys, seed, Some(Duration::from_secs(3600))).await
+}
+
+/// A replica on `store`, polling its change feed every `poll` (the
+/// fixture's when `None`).
+async fn replica_polling(
+    store: Arc<dyn marque::store::Store>,
+    keys: &Keys,
+    seed: bool,
+    poll: Option<Duration>,
+) -> TestServer {
     let mut start = Start::fixture();
+    if let Some(poll) = poll {
+        start.options.feed_poll = poll;
+    }
     start.keys = keys.clone();
     if seed {
         start.options.seed = Some(
@@ -817,11 +839,50 @@ async fn a_schema_a_newer_version_migrated_further_still_serves_and_migrating_ou
 /// that had not received them, a restore from a backup) gets no write from
 /// that replica: it would commit another revision under a number the
 /// replica already has, and the replicas would part for good.
+/// Makes the store lose revision `lost`, the last (a failover to a standby
+/// that had not received it): its event, the resources it made, and the
+/// head's move to it.
+async fn lose_the_last_revision(admin: &tokio_postgres::Client, lost: u64) {
+    admin
+        .batch_execute(&format!(
+            "SET session_replication_role = replica; \
+             DELETE FROM change_events WHERE revision = {lost}; \
+             DELETE FROM resources WHERE update_revision = {lost}; \
+             UPDATE registry_head SET revision = {}; \
+             SET session_replication_role = origin",
+            lost - 1
+        ))
+        .await
+        .expect("the store loses the last revision");
+}
+
+async fn admin_of(url: &str) -> tokio_postgres::Client {
+    let (admin, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(connection);
+    admin
+}
+
+async fn store_head(admin: &tokio_postgres::Client) -> u64 {
+    let head: i64 = admin
+        .query_one("SELECT revision FROM registry_head", &[])
+        .await
+        .expect("head")
+        .get(0);
+    head as u64
+}
+
+/// A replica whose store lost the revisions it applied (its head is
+/// behind) refuses writes, UNAVAILABLE with a delay to retry after, rather
+/// than commit on a registry the store no longer holds; once it has caught
+/// up with the store it has loaded the registry again as the store has it,
+/// and the retried write is made there.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_replica_ahead_of_its_store_refuses_writes() {
+async fn a_replica_ahead_of_its_store_refuses_writes_until_it_loads_it_again() {
     let url = pg::fresh_database().await;
     let keys = Keys::generate();
-    let server = replica(&url, &keys, true).await;
+    let server = quiet_replica(&url, &keys, true).await;
     let mut owner = server.registry_as(Who::OwnerA);
     let lost = owner
         .create_brand(brand("lost-in-failover"))
@@ -829,31 +890,96 @@ async fn a_replica_ahead_of_its_store_refuses_writes() {
         .expect("a write the store will lose")
         .into_inner()
         .revision;
-    let (admin, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-        .await
-        .expect("connect");
-    tokio::spawn(connection);
-    admin
-        .batch_execute(&format!(
-            "SET session_replication_role = replica; \
-             DELETE FROM change_events WHERE revision = {lost}; \
-             DELETE FROM resources WHERE update_revision = {lost}; \
-             UPDATE registry_head SET revision = {}",
-            lost - 1
-        ))
-        .await
-        .expect("the store loses the last revision");
+    let admin = admin_of(&url).await;
+    lose_the_last_revision(&admin, lost).await;
     let refused = owner
         .create_brand(brand("after-failover"))
         .await
         .expect_err("no write on a store behind the replica");
-    assert_eq!(refused.code(), Code::Internal, "{refused:?}");
-    let head: i64 = admin
-        .query_one("SELECT revision FROM registry_head", &[])
+    assert_eq!(refused.code(), Code::Unavailable, "{refused:?}");
+    assert!(common::retry_delay(&refused).is_some(), "{refused:?}");
+    assert_eq!(store_head(&admin).await, lost - 1, "nothing was written");
+
+    let reloaded = server.registry.latest_snapshot().await.expect("caught up");
+    assert_eq!(reloaded.revision(), lost - 1);
+    assert!(reloaded.brand("lost-in-failover").is_none());
+    let made = owner
+        .create_brand(brand("after-failover"))
         .await
-        .expect("head")
-        .get(0);
-    assert_eq!(head as u64, lost - 1, "nothing was written");
+        .expect("the retry, on the registry as the store has it")
+        .into_inner()
+        .revision;
+    assert_eq!(made, lost);
+    let gone = owner
+        .get_brand(pb::GetBrandRequest {
+            name: "brands/lost-in-failover".into(),
+            min_revision: made,
+        })
+        .await
+        .expect_err("the lost brand");
+    assert_eq!(gone.code(), Code::NotFound);
+    assert_feed_is_gap_free(&url).await;
+}
+
+/// A replica whose store lost revisions it applied and then took other
+/// writes under their numbers (restored from a backup, then written through
+/// another replica) tells by when the event at its revision was committed:
+/// it refuses writes (which would put back what the store lost), and once it
+/// has caught up it serves the registry as the store has it, not its own
+/// history.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_replica_whose_store_was_restored_and_written_again_loads_it_again() {
+    let url = pg::fresh_database().await;
+    let keys = Keys::generate();
+    let first = quiet_replica(&url, &keys, true).await;
+    let mut first_owner = first.registry_as(Who::OwnerA);
+    let lost = first_owner
+        .create_brand(brand("lost-in-restore"))
+        .await
+        .expect("a write the restore will lose")
+        .into_inner()
+        .revision;
+    let admin = admin_of(&url).await;
+    lose_the_last_revision(&admin, lost).await;
+    let second = replica(&url, &keys, false).await;
+    let made = second
+        .registry_as(Who::OwnerA)
+        .create_brand(brand("made-again"))
+        .await
+        .expect("a write after the restore")
+        .into_inner()
+        .revision;
+    assert_eq!(made, lost, "the same revision, made again");
+
+    let refused = first_owner
+        .update_brand(pb::UpdateBrandRequest {
+            brand: Some(pb::Brand {
+                name: "brands/lost-in-restore".into(),
+                display_name: "Put back".into(),
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["display_name".into()],
+            }),
+            ..Default::default()
+        })
+        .await
+        .expect_err("no write that would put back what the store lost");
+    assert_eq!(refused.code(), Code::Unavailable, "{refused:?}");
+    assert_eq!(store_head(&admin).await, made, "nothing was written");
+
+    let reloaded = first.registry.latest_snapshot().await.expect("caught up");
+    assert_eq!(reloaded.revision(), made);
+    assert!(reloaded.brand("made-again").is_some());
+    assert!(reloaded.brand("lost-in-restore").is_none());
+    let next = first_owner
+        .create_brand(brand("after-restore"))
+        .await
+        .expect("a write on the registry as the store has it")
+        .into_inner()
+        .revision;
+    assert_eq!(converge(&first, &second, next).await, next);
+    assert_feed_is_gap_free(&url).await;
 }
 
 /// A write whose COMMIT reached the database but whose answer was lost (the

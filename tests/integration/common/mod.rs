@@ -472,6 +472,12 @@ impl Store for GatedStore {
     async fn committed_head(&self) -> Result<marque::model::Revision, marque::store::StoreError> {
         self.inner.committed_head().await
     }
+    async fn committed_at(
+        &self,
+        revision: marque::model::Revision,
+    ) -> Result<Option<marque::model::Timestamp>, marque::store::StoreError> {
+        self.inner.committed_at(revision).await
+    }
     async fn page_token_secret(&self) -> Result<[u8; 32], marque::store::StoreError> {
         self.inner.page_token_secret().await
     }
@@ -567,6 +573,12 @@ impl Store for TestStore {
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         tokio::time::sleep(self.head_delay).await;
         self.inner.committed_head().await
+    }
+    async fn committed_at(
+        &self,
+        revision: marque::model::Revision,
+    ) -> Result<Option<marque::model::Timestamp>, marque::store::StoreError> {
+        self.inner.committed_at(revision).await
     }
     async fn begin(&self) -> Result<Box<dyn marque::store::WriteTx>, marque::store::StoreError> {
         self.inner.begin().await
