@@ -367,6 +367,76 @@ fn drop_fuzzy_beside_stronger(matches: &mut Vec<Match>, from: usize) {
     });
 }
 
+/// Weakens the description's mentions of a brand the listing introduces
+/// as what its goods fit: a brand whose first mention is nominative use
+/// (after a compatibility phrase: `Leather strap for Aurelle watches`), in
+/// the title, or in the description when the title does not name it, and
+/// that neither the title nor the declared brand names strongly. The
+/// title says what the goods are; the description's other mentions of
+/// that brand then speak of the goods they fit (`Aurelle watch not
+/// included`, `Fits Aurelle Classic and Aurelle Sport`, a model list, a
+/// disclaimer), and are nominative use too: weak, not unauthorized.
+/// Logos keep their strength (an image shows what it shows), and so does
+/// every mention of a listing that names the brand strongly in its title
+/// (`Aurelle automatic watch, strap for Aurelle fans`).
+fn weaken_after_nominative_introduction(matches: &mut [Match]) {
+    if !matches.iter().any(|m| m.reason == Reason::NominativeUse) {
+        return;
+    }
+    let text = |m: &Match| m.field != Field::Image;
+    // Per brand: named strongly in the title or the declared brand; its
+    // first nominative mention and first mention otherwise (field, then
+    // position).
+    #[derive(Default)]
+    struct Seen {
+        strong_up_front: bool,
+        first_nominative: Option<(Field, usize)>,
+        first_other: Option<(Field, usize)>,
+    }
+    let order = |field: Field| match field {
+        Field::DeclaredBrand => 0,
+        Field::Title => 1,
+        Field::Description => 2,
+        Field::Image => 3,
+    };
+    let earlier = |a: Option<(Field, usize)>, b: (Field, usize)| match a {
+        Some(a) if (order(a.0), a.1) <= (order(b.0), b.1) => Some(a),
+        _ => Some(b),
+    };
+    let mut seen: hashbrown::HashMap<*const Brand, Seen> = hashbrown::HashMap::new();
+    for m in matches
+        .iter()
+        .filter(|m| text(m) && m.reason != Reason::OutOfScope)
+    {
+        let entry = seen.entry(Arc::as_ptr(&m.brand)).or_default();
+        let at = (m.field, m.span.start);
+        if m.reason == Reason::NominativeUse {
+            entry.first_nominative = earlier(entry.first_nominative, at);
+        } else {
+            entry.first_other = earlier(entry.first_other, at);
+            entry.strong_up_front |= m.strong && m.field != Field::Description;
+        }
+    }
+    let introduced = |seen: &Seen| {
+        let Some(first) = seen.first_nominative else {
+            return false;
+        };
+        !seen.strong_up_front
+            && seen
+                .first_other
+                .is_none_or(|other| (order(first.0), first.1) < (order(other.0), other.1))
+    };
+    for m in matches.iter_mut() {
+        if m.field == Field::Description
+            && m.reason == Reason::Unauthorized
+            && seen.get(&Arc::as_ptr(&m.brand)).is_some_and(introduced)
+        {
+            m.strong = false;
+            m.reason = Reason::NominativeUse;
+        }
+    }
+}
+
 /// Keeps one match of each brand per field, evidence kind and strength:
 /// the closest (a fuzzy match at distance 1 over one at 2, a logo nearer
 /// than another), the first of those. A name written a thousand times is
@@ -622,7 +692,7 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
                         Term::Name(m.name),
                         None,
                         m.span.clone(),
-                        m.preceded_by_compatibility_phrase,
+                        m.nominative_use,
                     );
                 }
             }
@@ -653,6 +723,7 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
     }
     // Fails only while the thread is being torn down: then drop the buffers.
     let _ = SCRATCH.try_with(|cell| cell.set(Some(scratch)));
+    weaken_after_nominative_introduction(&mut matches);
     first_occurrences(&mut matches);
 
     let counts = |m: &Match| matches!(m.reason, Reason::Unauthorized | Reason::NominativeUse);

@@ -16,7 +16,7 @@ use super::normalize::{
 };
 use super::run_memo::{Hits, NO_WORD, RUN_WORDS, RunKey, RunMemo};
 use super::runs::{self, ExtrasAt, FuzzyIds, RunName, WordExtras, Words};
-use super::signal::compatibility_phrase_before;
+use super::signal::nominative_use;
 use super::vocabulary;
 use super::{BrandEntry, Evidence, LogoMatch, NameId, TextMatch};
 
@@ -1356,8 +1356,7 @@ impl BrandIndex {
                 {
                     return;
                 }
-                let compatibility =
-                    compatibility_phrase_before(exact, exact.folded_range(span.clone()).start);
+                let compatibility = nominative_use(exact, exact.folded_range(span.clone()));
                 for &name in self.targets_of(pattern) {
                     let rec = &self.names[name as usize];
                     let joined = slice(&self.arena, rec.joined);
@@ -1370,7 +1369,7 @@ impl BrandIndex {
                         evidence: Evidence::TextObfuscated,
                         name: NameId(name),
                         span: span.clone(),
-                        preceded_by_compatibility_phrase: compatibility,
+                        nominative_use: compatibility,
                     });
                 }
             });
@@ -1560,7 +1559,7 @@ impl BrandIndex {
         }
         let folded = exact.folded_range(span.clone());
         let exact_text = exact.as_str().get(folded.clone()).unwrap_or("");
-        let compatibility = compatibility_phrase_before(exact, folded.start);
+        let compatibility = nominative_use(exact, folded.clone());
         for &name in self.targets_of(pattern) {
             let rec = &self.names[name as usize];
             if cjk_gaps.is_some_and(|gaps| gaps != rec.gaps || gaps == NO_GAPS_KNOWN) {
@@ -1596,7 +1595,7 @@ impl BrandIndex {
                 evidence,
                 name: NameId(name),
                 span: span.clone(),
-                preceded_by_compatibility_phrase: compatibility,
+                nominative_use: compatibility,
             });
         }
     }
@@ -1679,8 +1678,7 @@ impl BrandIndex {
                     && (g.after.0 as usize) < end
             });
             let span = obf.original_span(start..end);
-            let compatibility =
-                compatibility_phrase_before(exact, exact.folded_range(span.clone()).start);
+            let compatibility = nominative_use(exact, exact.folded_range(span.clone()));
             for &name in self.targets_of(pattern) {
                 let rec = &self.names[name as usize];
                 if letter_inside && usize::from(rec.joined_chars) < MaskedChar::MIN_CHARS {
@@ -1692,7 +1690,7 @@ impl BrandIndex {
                     evidence: Evidence::TextObfuscated,
                     name: NameId(name),
                     span: span.clone(),
-                    preceded_by_compatibility_phrase: compatibility,
+                    nominative_use: compatibility,
                 });
             }
         }
@@ -1780,15 +1778,14 @@ impl BrandIndex {
                 {
                     continue;
                 }
-                let compatibility =
-                    compatibility_phrase_before(exact, exact.folded_range(span.clone()).start);
+                let compatibility = nominative_use(exact, exact.folded_range(span.clone()));
                 out.push(TextMatch {
                     brand: rec.brand,
                     owner: rec.owner,
                     evidence: Evidence::TextFuzzy { distance: 1 },
                     name: NameId(masked.name),
                     span,
-                    preceded_by_compatibility_phrase: compatibility,
+                    nominative_use: compatibility,
                 });
             }
         }
@@ -1877,11 +1874,7 @@ impl BrandIndex {
                         let at = |s: &NamedSpan| (s.start, s.end);
                         let from = strong_spans.partition_point(|s| at(s) < (span.start, span.end));
                         let to = strong_spans.partition_point(|s| at(s) <= (span.start, span.end));
-                        (
-                            span,
-                            compatibility_phrase_before(exact, folded.start),
-                            from..to,
-                        )
+                        (span, nominative_use(exact, folded), from..to)
                     })
                     .clone();
                 if distance > 0 && !named.is_empty() {
@@ -1905,7 +1898,7 @@ impl BrandIndex {
                     },
                     name: NameId(cand),
                     span,
-                    preceded_by_compatibility_phrase: compatibility,
+                    nominative_use: compatibility,
                 });
             }
         };
@@ -4101,7 +4094,7 @@ mod packed_sort_tests {
                     },
                     name: NameId((i * 31) % count),
                     span: start..start + 1 + (i as usize % 5),
-                    preceded_by_compatibility_phrase: false,
+                    nominative_use: false,
                 }
             })
             .collect()

@@ -362,9 +362,10 @@ pub struct TextMatch {
     /// Byte span in the original text, on character boundaries: slicing the
     /// text with it gives the surface form (`C4rtier`, `C.a.r.t.i.e.r`).
     pub span: Range<usize>,
-    /// A compatibility phrase (`for`, `compatible with`, `fits`, `适用于`)
-    /// comes right before the mention: nominative use, weak.
-    pub preceded_by_compatibility_phrase: bool,
+    /// Nominative use, weak: a compatibility phrase (`for`, `compatible
+    /// with`, `fits`, `适用于`…) comes right before the mention, or
+    /// `compatible` or `专用` right after it (`signal::nominative_use`).
+    pub nominative_use: bool,
 }
 
 /// A listing image hash close to a registered logo.

@@ -147,19 +147,59 @@ const GRADE_TERMS: &[&str] = &[
 ];
 
 /// Phrases that, right before a mention, make it nominative use ("case for
-/// iPhone"). Exact-folded. The list is DESIGN.md's, which is closed (unlike
-/// the signal terms): a wider one would let sellers weaken any mention.
+/// iPhone"). Exact-folded. DESIGN.md's (`for`, `compatible with`, `fits`,
+/// `适用于`), and the forms sellers write them in: `to fit`, and in Chinese
+/// `适用` (without `于`), `用于` (used for), `适合` (suits), `适配` (fits)
+/// and `兼容` (compatible), the usual words of a Chinese accessory's title.
+/// Closed (unlike the signal terms): a wider one would let sellers weaken
+/// any mention.
 ///
-/// `适用于` is also written in traditional characters, wholly or in part
-/// (`適用於`): the same phrase, as `複刻` is the same term as `复刻`.
+/// The Chinese ones are also written in traditional characters, wholly or
+/// in part (`適用於`): the same phrase, as `複刻` is the same term as `复刻`.
 const COMPATIBILITY_PHRASES: &[&str] = &[
     "for",
     "compatible with",
     "fits",
+    "to fit",
     "适用于",
     "適用於",
     "适用於",
     "適用于",
+    "适用",
+    "適用",
+    "用于",
+    "用於",
+    "适合",
+    "適合",
+    "适配",
+    "適配",
+    "兼容",
+];
+
+/// Words right after a mention that make it nominative use, as a phrase
+/// before it does (`Aurelle compatible strap`, `Aurelle-compatible`).
+/// Exact-folded, whole words.
+const COMPATIBLE_AFTER: &[&str] = &["compatible"];
+
+/// `专用` (for use with) after a mention (`奥瑞尔专用表带`), or after one
+/// model's word of ASCII letters and digits or two CJK characters after it
+/// (`奥凡塔X12专用`, `奥瑞尔手表专用`): nominative use. In traditional
+/// characters `專用`.
+const DEDICATED_AFTER: &[&str] = &["专用", "專用"];
+
+/// Words right after a mention that name someone who likes the brand, not
+/// goods that fit it: after them a compatibility phrase names a buyer
+/// (`watch for Aurelle fans`, `fits Aurelle style`), and the mention is
+/// not weakened. Exact-folded, whole words.
+const ADMIRERS: &[&str] = &[
+    "enthusiast",
+    "enthusiasts",
+    "fan",
+    "fans",
+    "look",
+    "lover",
+    "lovers",
+    "style",
 ];
 
 /// Words that, right before a Latin signal term, say the opposite of a copy
@@ -2162,9 +2202,69 @@ const CJK_DETERMINERS: &[&str] = &["所有", "各款", "各种", "各種"];
 /// latest Orvanta`): a model's generation, not a gift's receiver.
 const NEWNESS: &[&str] = &["new", "latest", "newest"];
 
-/// The longest of [`DETERMINERS`], [`ALL_DETERMINERS`] and [`NEWNESS`], in
-/// bytes.
-const DETERMINER_MAX: usize = 6;
+/// Words of a model's age that may stand right before the name after a
+/// compatibility phrase or a determiner (`strap for vintage Aurelle`, `for
+/// your older Orvanta`), as a size may (`strap for 38mm Aurelle`,
+/// [`is_size`]).
+const MODEL_AGE: &[&str] = &["older", "vintage"];
+
+/// The longest of [`DETERMINERS`], [`ALL_DETERMINERS`], [`NEWNESS`] and
+/// [`MODEL_AGE`], in bytes (a size is no longer either).
+const DETERMINER_MAX: usize = 7;
+
+/// Whether `word` (exact-folded: a fold's word has no `.`) is a size in
+/// whole millimetres or centimetres (`38mm`, `4cm`).
+fn is_size(word: &str) -> bool {
+    let number = word
+        .strip_suffix("mm")
+        .or_else(|| word.strip_suffix("cm"))
+        .unwrap_or("");
+    !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Whether the mention at `name` (a range of the exact fold `exact`) is
+/// nominative use: after a compatibility phrase
+/// ([`compatibility_phrase_before`]) and not before a word of [`ADMIRERS`],
+/// or before a word of [`COMPATIBLE_AFTER`] or [`DEDICATED_AFTER`]
+/// ([`compatibility_word_after`]).
+pub(crate) fn nominative_use(exact: &FoldedText, name: Range<usize>) -> bool {
+    let text = exact.as_str();
+    let after = text.get(name.end..).unwrap_or("");
+    let after = after.strip_prefix(' ').unwrap_or(after);
+    let next_word = after.split(' ').next().unwrap_or("");
+    let whole_next = name.end >= text.len() || exact.boundary_before(name.end);
+    (compatibility_phrase_before(exact, name.start)
+        && !(whole_next && ADMIRERS.contains(&next_word)))
+        || compatibility_word_after(after, next_word, whole_next)
+}
+
+/// Whether `after`, the exact fold after a mention (its separator space
+/// taken off), says the goods fit it: a word of [`COMPATIBLE_AFTER`]
+/// (`next_word`, whole when `whole_next`), or [`DEDICATED_AFTER`] right
+/// away or after one model's word (ASCII letters and digits, at most 8) or
+/// two CJK characters.
+fn compatibility_word_after(after: &str, next_word: &str, whole_next: bool) -> bool {
+    if whole_next && COMPATIBLE_AFTER.contains(&next_word) {
+        return true;
+    }
+    let dedicated = |rest: &str| DEDICATED_AFTER.iter().any(|d| rest.starts_with(d));
+    if dedicated(after) {
+        return true;
+    }
+    let model = after.bytes().take_while(u8::is_ascii_alphanumeric).count();
+    if (1..=8).contains(&model) {
+        let rest = &after[model..];
+        return dedicated(rest.strip_prefix(' ').unwrap_or(rest));
+    }
+    let mut chars = after.char_indices();
+    let two_cjk = chars
+        .next()
+        .is_some_and(|(_, c)| super::normalize::is_cjk(c))
+        && chars
+            .next()
+            .is_some_and(|(_, c)| super::normalize::is_cjk(c));
+    two_cjk && chars.next().is_some_and(|(at, _)| dedicated(&after[at..]))
+}
 
 /// Words that, right before `for`, name a maker of the goods for the brand
 /// (`OEM factory for Aurelle`, `supplier for Aurelle`): a claim of a
@@ -2191,8 +2291,15 @@ fn made_for(before: &str) -> bool {
 /// Whether a compatibility phrase ends right before folded byte `at` of the
 /// exact fold (one separator space may sit between), or a Latin one before
 /// one of [`DETERMINERS`] there, or a CJK one before one of
-/// [`CJK_DETERMINERS`]; not `for` after a word of [`MAKERS`].
+/// [`CJK_DETERMINERS`], either with a model's size or age between (`for
+/// 38mm`, `for your vintage`); not `for` after a word of [`MAKERS`].
 pub(crate) fn compatibility_phrase_before(exact: &FoldedText, at: usize) -> bool {
+    phrase_before(exact, at, true)
+}
+
+/// [`compatibility_phrase_before`]; a model's size or age read only when
+/// `model` (one, not a run of them).
+fn phrase_before(exact: &FoldedText, at: usize, model: bool) -> bool {
     let text = exact.as_str();
     let Some(before) = text.get(..at) else {
         return false;
@@ -2221,6 +2328,14 @@ pub(crate) fn compatibility_phrase_before(exact: &FoldedText, at: usize) -> bool
             *latin && !(all && phrase == "for") && ends_with_phrase(exact, rest, phrase, true)
         })
     };
+    // A model's size or age right before the name (`for 38mm Aurelle`,
+    // `for your vintage Aurelle`), the phrase or a determiner before it.
+    if model
+        && let Some((rest, word)) = last_word(before)
+        && (is_size(word) || MODEL_AGE.contains(&word))
+    {
+        return phrase_before(exact, rest.len() + 1, false);
+    }
     // A word of newness right before the name, after a determiner (`for
     // the new Orvanta`, `for your latest Orvanta`; not right after the
     // phrase: `trade in your phone for new Orvanta X12` sells the phone).
@@ -2769,12 +2884,63 @@ mod tests {
     }
 
     #[test]
+    fn nominative_use_is_read_before_and_after_a_name() {
+        let weak = |text: &str, name: &str| {
+            let mut exact = FoldedText::new();
+            exact.fold(text, Level::Exact);
+            let at = exact.as_str().find(name).expect("name");
+            nominative_use(&exact, at..at + name.len())
+        };
+        for (text, name, nominative) in [
+            // After the name.
+            ("Aurelle compatible leather strap 20mm", "aurelle", true),
+            ("Aurelle-compatible strap", "aurelle", true),
+            ("Leather strap - Aurelle compatible - 20mm", "aurelle", true),
+            ("Aurelle compatibles", "aurelle", false),
+            ("Aurelle watch compatible", "aurelle", false),
+            ("奥瑞尔专用表带", "奥瑞尔", true),
+            ("奥瑞尔手表专用表带", "奥瑞尔", true),
+            ("奧瑞爾專用錶帶", "奧瑞爾", true),
+            ("奥凡塔X12专用手机壳", "奥凡塔", true),
+            ("奥凡塔 X12 专用手机壳", "奥凡塔", true),
+            ("奥瑞尔男士手表专用", "奥瑞尔", false),
+            ("奥瑞尔专柜正品", "奥瑞尔", false),
+            ("奥瑞尔手表", "奥瑞尔", false),
+            // Before it: the phrases as sellers write them.
+            ("Leather strap to fit Aurelle Classic", "aurelle", true),
+            ("Slim fit Aurelle shirt", "aurelle", false),
+            ("适合奥瑞尔手表的真皮表带", "奥瑞尔", true),
+            ("适配奥瑞尔 真皮表带", "奥瑞尔", true),
+            ("用于奥瑞尔手表的表带", "奥瑞尔", true),
+            ("适用奥凡塔X12手机壳", "奥凡塔", true),
+            ("兼容奥凡塔X5的快充充电器", "奥凡塔", true),
+            // A model's size or age between, one.
+            ("Leather strap for vintage Aurelle", "aurelle", true),
+            ("Leather strap for 38mm Aurelle", "aurelle", true),
+            ("Strap for your 40mm Aurelle", "aurelle", true),
+            ("Strap for 4cm Aurelle", "aurelle", true),
+            ("Strap for 38mm vintage Aurelle", "aurelle", false),
+            ("Vintage Aurelle watch", "aurelle", false),
+            ("38mm Aurelle automatic", "aurelle", false),
+            // A buyer who likes the brand, not goods that fit it.
+            ("Men's automatic watch for Aurelle fans", "aurelle", false),
+            ("Luxury watch for Aurelle lovers", "aurelle", false),
+            ("Watch fits Aurelle style", "aurelle", false),
+            ("Strap for Aurelle fansite owners", "aurelle", true),
+            ("Watch box for Aurelle collectors", "aurelle", true),
+        ] {
+            assert_eq!(weak(text, name), nominative, "{text}");
+        }
+    }
+
+    #[test]
     fn determiner_max_is_the_longest_determiner() {
         assert_eq!(
             DETERMINERS
                 .iter()
                 .chain(ALL_DETERMINERS)
                 .chain(NEWNESS)
+                .chain(MODEL_AGE)
                 .map(|d| d.len())
                 .max(),
             Some(DETERMINER_MAX)
