@@ -1533,14 +1533,18 @@ fn compatibility_symbol(c: char) -> Option<char> {
     }
 }
 
-/// The letter a leet symbol as written in ASCII or Latin-1 (or `€`, `∪`)
-/// stands for.
+/// The letter a leet symbol as written in ASCII or Latin-1 (or `€`, `∪`,
+/// and bars drawn as `|` is) stands for.
 fn symbol_letter(c: char) -> Option<char> {
     match c {
         '@' => Some('a'),
         '$' => Some('s'),
         '+' => Some('t'),
         '|' | '!' | '¡' => Some('l'),
+        // Bars a keyboard or a symbol table gives for `|`: the broken bar
+        // (UK keyboards), the divides sign, box drawing's and the
+        // dentistry symbol's vertical lines (`Aure¦¦e`, `Ve││ano`).
+        '¦' | '∣' | '│' | '┃' | '⏐' => Some('l'),
         '¢' | '©' => Some('c'),
         '€' => Some('e'),
         '£' => Some('l'),

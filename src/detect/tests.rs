@@ -958,6 +958,11 @@ fn leet_symbols_may_come_in_a_row() {
         "tessaro vellano rnarvello"
     );
     assert_eq!(fold_obfuscated("Wow!! Great $$ deal"), "wow great deal");
+    // Bars drawn as `|` is.
+    for bars in ["Aure¦¦e", "Aure││e", "Aure┃┃e", "Aure⏐⏐e", "Aure∣∣e"] {
+        assert_eq!(fold_obfuscated(bars), "aurelle", "{bars}");
+    }
+    assert_eq!(fold_obfuscated("Men ¦ Women │ Kids"), "rnen wornen klds");
     // `+` for `t` inside a word; a separator elsewhere.
     assert_eq!(
         one("Car+ier ring"),
