@@ -290,7 +290,7 @@ impl Registry {
                 Ok(()) => {
                     if std::mem::take(&mut lost) {
                         tracing::info!(
-                            revision = self.snapshot().revision(),
+                            replica_revision = self.snapshot().revision(),
                             "following the change feed again; the store answers"
                         );
                     }
