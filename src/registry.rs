@@ -277,6 +277,9 @@ impl Registry {
         // Whether the last read of the feed failed: the log says when it
         // starts failing and when it is read again, whatever writes saw.
         let mut lost = false;
+        // Whether the store, answering reads, refused writes at the last
+        // look (a read-only database): logged when it starts and ends.
+        let mut refusing = false;
         loop {
             if woken_by_store {
                 tokio::select! {
@@ -294,7 +297,28 @@ impl Registry {
                             "following the change feed again; the store answers"
                         );
                     }
-                    self.saw_store(true);
+                    // A store that answers reads may still take no writes
+                    // (a failover's old primary, now read-only): down for
+                    // the registry's health until it takes them, not up
+                    // again at the next read after a write found it so.
+                    match self.store.writable().await {
+                        Ok(()) => {
+                            if std::mem::take(&mut refusing) {
+                                tracing::info!("the store takes writes again");
+                            }
+                            self.saw_store(true);
+                        }
+                        Err(e) => {
+                            if !std::mem::replace(&mut refusing, true) {
+                                tracing::warn!(
+                                    error = %e,
+                                    "the store answers reads but takes no writes; serving reads \
+                                     from the snapshot, writes UNAVAILABLE"
+                                );
+                            }
+                            self.saw_store(false);
+                        }
+                    }
                 }
                 Err(e) => {
                     if !std::mem::replace(&mut lost, true) {

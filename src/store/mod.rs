@@ -198,6 +198,21 @@ pub trait Store: Send + Sync + 'static {
         Ok(())
     }
 
+    /// Whether the store takes writes again, once a write found it
+    /// read-only (PostgreSQL: `25006 read_only_sql_transaction`, from a
+    /// failover's old primary or a standby, or `default_transaction_read_only`):
+    /// such a store still answers reads, so the change feed's follower asks
+    /// this after each read it makes, and reports the store down (health of
+    /// RegistryService NOT_SERVING) while it says no. Cheap when no write
+    /// was refused: nothing is asked of the store then. The default (a
+    /// store never read-only) says yes.
+    ///
+    /// # Errors
+    /// UNAVAILABLE while the store is read-only, or cannot be asked.
+    async fn writable(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     /// Starts sending a wake-up on `wake` whenever another writer may have
     /// committed (PostgreSQL: LISTEN/NOTIFY on a dedicated connection). The
     /// registry also polls, so a lost wake-up only delays. The default does

@@ -34,7 +34,11 @@ use deadpool_postgres::{
 };
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
-use tokio_postgres::{AsyncMessage, NoTls, config::SslMode, error::Severity};
+use tokio_postgres::{
+    AsyncMessage, NoTls,
+    config::{Host, SslMode},
+    error::{Severity, SqlState},
+};
 
 use super::{Store, StoreError, WriteTx};
 use crate::{
@@ -187,6 +191,17 @@ impl PostgresSettings {
         }
     }
 
+    /// Where these settings connect, for messages and log lines: each host
+    /// and port, and the database (`db.example.internal:5432 (database
+    /// marque)`); never the user's password, nor the URL, which may hold
+    /// one.
+    pub fn place(&self) -> String {
+        match self.pg_config() {
+            Ok(config) => place_of(&config),
+            Err(_) => "an invalid database URL".to_owned(),
+        }
+    }
+
     /// How long one round trip to the database may go unanswered before
     /// its call gives up on it and closes the connection ([`answered`]):
     /// the statement timeout, which the database enforces, plus the
@@ -300,6 +315,7 @@ impl PostgresSettings {
         notifications: Option<mpsc::Sender<()>>,
     ) -> anyhow::Result<(tokio_postgres::Client, tokio::task::JoinHandle<()>)> {
         let config = self.pg_config()?;
+        let place = place_of(&config);
         macro_rules! drive {
             ($connection:expr) => {{
                 let mut connection = $connection;
@@ -330,7 +346,14 @@ impl PostgresSettings {
         let limit = 2 * self.connect_timeout;
         let late = || {
             anyhow::anyhow!(
-                "cannot connect to PostgreSQL: no answer to the connection's start-up within {limit:?}"
+                "cannot connect to PostgreSQL at {place}: no answer to the connection's start-up \
+                 within {limit:?}"
+            )
+        };
+        let refused = |error: tokio_postgres::Error| {
+            anyhow::anyhow!(
+                "cannot connect to PostgreSQL at {place}: {}",
+                described(&error)
             )
         };
         match self.tls()? {
@@ -338,18 +361,77 @@ impl PostgresSettings {
                 let (client, connection) = tokio::time::timeout(limit, config.connect(tls))
                     .await
                     .map_err(|_| late())?
-                    .map_err(failed("cannot connect to PostgreSQL"))?;
+                    .map_err(refused)?;
                 Ok((client, drive!(connection)))
             }
             None => {
                 let (client, connection) = tokio::time::timeout(limit, config.connect(NoTls))
                     .await
                     .map_err(|_| late())?
-                    .map_err(failed("cannot connect to PostgreSQL"))?;
+                    .map_err(refused)?;
                 Ok((client, drive!(connection)))
             }
         }
     }
+}
+
+/// Where the database is (`host:port (database name)`, [`place_of`]), for
+/// messages; never a password.
+fn place_of(config: &tokio_postgres::Config) -> String {
+    let ports = config.get_ports();
+    // One port for every host, or one each; none is PostgreSQL's own.
+    let port = |i: usize| ports.get(i).or(ports.first()).copied().unwrap_or(5432);
+    let mut hosts: Vec<String> = config
+        .get_hosts()
+        .iter()
+        .enumerate()
+        .map(|(i, host)| match host {
+            Host::Tcp(name) if name.contains(':') => format!("[{name}]:{}", port(i)),
+            Host::Tcp(name) => format!("{name}:{}", port(i)),
+            Host::Unix(path) => format!("{}:{}", path.display(), port(i)),
+        })
+        .collect();
+    if hosts.is_empty() {
+        hosts = config
+            .get_hostaddrs()
+            .iter()
+            .enumerate()
+            .map(|(i, address)| std::net::SocketAddr::new(*address, port(i)).to_string())
+            .collect();
+    }
+    // Without a database name, PostgreSQL takes the user's.
+    let database = config.get_dbname().or(config.get_user()).unwrap_or("?");
+    format!("{} (database {database})", hosts.join(","))
+}
+
+/// What the store and the connections and transactions it hands out share.
+struct Shared {
+    /// Where the store connects ([`place_of`]), for messages.
+    place: String,
+    /// Set when a statement found the database read-only (25006), until a
+    /// connection of its own finds it takes writes again
+    /// ([`Store::writable`]).
+    read_only: AtomicBool,
+}
+
+impl Shared {
+    /// Notes what `error` says of the database (that it is read-only);
+    /// true when the connection that carried it is to be closed rather
+    /// than go back to the pool.
+    fn note(&self, error: &tokio_postgres::Error) -> bool {
+        let read_only = is_read_only(error);
+        if read_only {
+            self.read_only.store(true, Ordering::Relaxed);
+        }
+        read_only
+    }
+}
+
+/// Whether `error` is the database refusing a write because it is
+/// read-only (`25006 read_only_sql_transaction`): a failover's old
+/// primary, a standby, or `default_transaction_read_only` set.
+fn is_read_only(error: &tokio_postgres::Error) -> bool {
+    error.code() == Some(&SqlState::READ_ONLY_SQL_TRANSACTION)
 }
 
 /// The PostgreSQL store.
@@ -360,6 +442,8 @@ pub struct PostgresStore {
     settings: PostgresSettings,
     /// [`PostgresSettings::answer_limit`].
     answer: Duration,
+    /// What its connections tell it.
+    shared: Arc<Shared>,
 }
 
 impl PostgresStore {
@@ -386,10 +470,15 @@ impl PostgresStore {
             .build()
             .context("cannot build the database pool")?;
         let answer = settings.answer_limit();
+        let shared = Arc::new(Shared {
+            place: settings.place(),
+            read_only: AtomicBool::new(false),
+        });
         Ok(Self {
             pool,
             settings,
             answer,
+            shared,
         })
     }
 
@@ -463,7 +552,11 @@ impl PostgresStore {
     }
 
     async fn client(&self) -> Result<Conn, StoreError> {
-        let client = self.pool.get().await.map(Conn::new);
+        let client = self
+            .pool
+            .get()
+            .await
+            .map(|object| Conn::new(object, self.shared.clone()));
         let (size, available, waiting) = self.pool_status();
         metrics::gauge!("marque_db_pool_connections", "state" => "size").set(size as f64);
         metrics::gauge!("marque_db_pool_connections", "state" => "available").set(available as f64);
@@ -472,7 +565,7 @@ impl PostgresStore {
             if matches!(e, PoolError::Timeout(_)) {
                 metrics::counter!("marque_db_pool_wait_timeouts_total").increment(1);
             }
-            from_pool(e)
+            from_pool(e, &self.shared.place)
         })
     }
 
@@ -483,32 +576,57 @@ impl PostgresStore {
     }
 }
 
-/// Why the pool handed out no connection. A connection it could not open
-/// is the driver's error, [`classify`]d: the pool's own `Display` for it
-/// says only `db error`.
-fn from_pool(error: PoolError) -> StoreError {
+/// Why the pool handed out no connection, from the store at `place`:
+/// UNAVAILABLE whatever it was. A connection the pool could not open is
+/// the database out of reach, whatever the database answered (a database
+/// that accepts no connections, 55000, or does not exist, 3D000; a role
+/// refused, 28xxx; a server starting or shutting down, 57P0x): a call
+/// cannot tell it from a database that is down, and it may pass (a
+/// failover, a database being restored). The driver's error is
+/// [`described`]: the pool's own `Display` for it says only `db error`.
+fn from_pool(error: PoolError, place: &str) -> StoreError {
     match error {
         PoolError::Timeout(kind) => StoreError::Unavailable(format!(
-            "no database connection within the pool wait ({kind:?})"
+            "no connection to PostgreSQL at {place} within the pool wait ({kind:?})"
         )),
-        PoolError::Backend(e) => classify(e),
+        PoolError::Backend(e) => StoreError::Unavailable(format!(
+            "cannot connect to PostgreSQL at {place}: {}",
+            described(&e)
+        )),
         other => StoreError::Unavailable(other.to_string()),
     }
 }
 
-/// Connection problems are UNAVAILABLE (retry later); the rest are faults.
-/// Either way the error is kept as [`described`] says it, never as the
-/// driver's error itself: its source chain, which `{:#}` prints, holds the
-/// database's DETAIL and HINT.
-fn classify(error: tokio_postgres::Error) -> StoreError {
-    let transient = match error.code() {
-        None => true,
-        Some(code) => {
-            let class = &code.code()[..2];
-            matches!(class, "08" | "53" | "57" | "40") || code.code() == "55P03"
-        }
+/// Whether `error` says the database is out of reach for now, rather than
+/// that the request or the data was wrong: no answer the database gave
+/// (the connection failed, closed, or said what could not be read); an
+/// error class that passes (08 connection exception, 53 insufficient
+/// resources, 57 operator intervention, 40 transaction rollback, 55P03
+/// lock not available); an error the server ended the session with
+/// (FATAL, PANIC: among them, while connecting, a database that accepts
+/// no connections, does not exist, or refuses the role); or a write
+/// refused because the database is read-only (25006: a failover's old
+/// primary, a standby).
+fn transient(error: &tokio_postgres::Error) -> bool {
+    let Some(db) = error.as_db_error() else {
+        return true;
     };
-    if transient {
+    let code = db.code();
+    matches!(&code.code()[..2], "08" | "53" | "57" | "40")
+        || *code == SqlState::LOCK_NOT_AVAILABLE
+        || *code == SqlState::READ_ONLY_SQL_TRANSACTION
+        || matches!(
+            db.parsed_severity(),
+            Some(Severity::Fatal | Severity::Panic)
+        )
+}
+
+/// Transient problems ([`transient`]) are UNAVAILABLE (retry later); the
+/// rest are faults. Either way the error is kept as [`described`] says it,
+/// never as the driver's error itself: its source chain, which `{:#}`
+/// prints, holds the database's DETAIL and HINT.
+fn classify(error: tokio_postgres::Error) -> StoreError {
+    if transient(&error) {
         StoreError::Unavailable(described(&error))
     } else {
         StoreError::Internal(anyhow::Error::msg(described(&error)))
@@ -636,14 +754,17 @@ struct Conn {
     /// (`Deref`), which may send a request nothing waits for the answer
     /// to.
     idle: AtomicBool,
+    /// The store's, told what errors say of the database.
+    shared: Arc<Shared>,
 }
 
 impl Conn {
     /// `object` as the pool hands it out: idle.
-    fn new(object: Object) -> Self {
+    fn new(object: Object, shared: Arc<Shared>) -> Self {
         Self {
             object: Some(object),
             idle: AtomicBool::new(true),
+            shared,
         }
     }
 
@@ -652,8 +773,10 @@ impl Conn {
     /// ([`answered`]). The database's answer, its own error included,
     /// leaves the connection idle, to go back to the pool; anything else
     /// leaves it to be closed: no answer in time, the call cancelled
-    /// before the answer (this future dropped), a broken connection, or an
-    /// error after which the server ends the session.
+    /// before the answer (this future dropped), a broken connection, an
+    /// error after which the server ends the session, or a write the
+    /// database refused for being read-only (its session stays so: a
+    /// failover's old primary; a new connection may reach the new one).
     async fn answered<T>(
         &self,
         limit: Duration,
@@ -664,7 +787,10 @@ impl Conn {
         self.idle.store(false, Ordering::Relaxed);
         answered(limit, async {
             let answer = request.await;
-            let idle = answer.as_ref().err().is_none_or(ends_only_the_statement)
+            let idle = answer
+                .as_ref()
+                .err()
+                .is_none_or(|e| !self.shared.note(e) && ends_only_the_statement(e))
                 && self
                     .object
                     .as_ref()
@@ -925,24 +1051,58 @@ impl Store for PostgresStore {
             pool: self.pool.clone(),
             head: 0,
             answer: self.answer,
+            shared: self.shared.clone(),
+            discard: AtomicBool::new(false),
         };
-        answered(
-            self.answer,
+        tx.answered(
             tx.client()?
                 .batch_execute("BEGIN ISOLATION LEVEL READ COMMITTED"),
         )
         .await?;
-        let head: i64 = answered(
-            self.answer,
-            tx.client()?.query_one(
+        // A read-only database (a failover's old primary) refuses this
+        // lock (25006): the transaction closes its connection when dropped.
+        let head: i64 = tx
+            .answered(tx.client()?.query_one(
                 "SELECT revision FROM registry_head WHERE singleton FOR UPDATE",
                 &[],
-            ),
-        )
-        .await?
-        .get(0);
+            ))
+            .await?
+            .get(0);
         tx.head = head as Revision;
         Ok(Box::new(tx))
+    }
+
+    async fn writable(&self) -> Result<(), StoreError> {
+        if !self.shared.read_only.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        // Asked on a connection of its own: one from the pool may be a
+        // session opened while the database was read-only, which stays so.
+        let (client, driver) = self
+            .settings
+            .connect(None)
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("{e:#}")))?;
+        let asked = answered(
+            self.answer,
+            client.query_one("SELECT current_setting('transaction_read_only')", &[]),
+        )
+        .await;
+        drop(client);
+        driver.abort();
+        let read_only: String = asked?.get(0);
+        if read_only == "on" {
+            return Err(StoreError::Unavailable(format!(
+                "PostgreSQL at {} is read-only (transaction_read_only is on: a standby, or a \
+                 failover's old primary): it takes no writes",
+                self.shared.place
+            )));
+        }
+        // Writable again: the idle connections opened meanwhile are
+        // sessions of the read-only database, and go.
+        self.pool.retain(|_, _| false);
+        self.shared.read_only.store(false, Ordering::Relaxed);
+        Ok(())
     }
 
     async fn prepare(&self, migrate: bool) -> anyhow::Result<()> {
@@ -1056,6 +1216,11 @@ struct PostgresTx {
     head: Revision,
     /// [`PostgresSettings::answer_limit`].
     answer: Duration,
+    /// The store's, told what errors say of the database.
+    shared: Arc<Shared>,
+    /// Set when the connection is to be closed rather than go back to the
+    /// pool: it found the database read-only.
+    discard: AtomicBool,
 }
 
 impl PostgresTx {
@@ -1064,11 +1229,34 @@ impl PostgresTx {
             .as_ref()
             .ok_or_else(|| StoreError::Internal(anyhow::anyhow!("transaction already finished")))
     }
+
+    /// `request` [`answered`] within the answer limit; an error that says
+    /// the database is read-only marks the connection to be closed.
+    async fn answered<T>(
+        &self,
+        request: impl Future<Output = Result<T, tokio_postgres::Error>>,
+    ) -> Result<T, StoreError> {
+        answered(self.answer, async {
+            let answer = request.await;
+            if let Err(e) = &answer
+                && self.shared.note(e)
+            {
+                self.discard.store(true, Ordering::Relaxed);
+            }
+            answer
+        })
+        .await
+    }
 }
 
 impl Drop for PostgresTx {
     fn drop(&mut self) {
         if let Some(client) = self.client.take() {
+            if *self.discard.get_mut() {
+                // A session of a read-only database: never again.
+                drop(Object::take(client));
+                return;
+            }
             // Not committed: roll back before the connection returns to the
             // pool (a failed or unanswered rollback discards the connection
             // instead: a request before it may still be unanswered).
@@ -1099,11 +1287,14 @@ impl WriteTx for PostgresTx {
     ) -> Result<Vec<ChangeEvent>, StoreError> {
         // Under the row lock, READ COMMITTED reads every event committed
         // before it was taken.
-        let rows = answered(
-            self.answer,
-            events_after(self.client()?, to_i64(after)?, limit, max_bytes),
-        )
-        .await?;
+        let rows = self
+            .answered(events_after(
+                self.client()?,
+                to_i64(after)?,
+                limit,
+                max_bytes,
+            ))
+            .await?;
         decode_events(&rows)
     }
 
@@ -1117,14 +1308,12 @@ impl WriteTx for PostgresTx {
         actor: &Actor,
         request_id: &str,
     ) -> Result<Option<ChangeEvent>, StoreError> {
-        let row = answered(
-            self.answer,
-            self.client()?.query_opt(
+        let row = self
+            .answered(self.client()?.query_opt(
                 "SELECT event FROM change_events WHERE actor_member = $1 AND request_id = $2",
                 &[&actor.member_str(), &request_id],
-            ),
-        )
-        .await?;
+            ))
+            .await?;
         row.map(|row| decode_event(row.get(0))).transpose()
     }
 
@@ -1153,27 +1342,24 @@ impl WriteTx for PostgresTx {
         };
         let answer = self.answer;
         let client = self.client()?;
-        let insert_event = answered(answer, client
+        let insert_event = self.answered(client
             .prepare_cached(
                 "INSERT INTO change_events (revision, committed_at, actor_member, actor_key, request_id, brands, event) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )).await?;
         let committed_at = std::time::SystemTime::from(event.time);
-        answered(
-            answer,
-            client.execute(
-                &insert_event,
-                &[
-                    &revision,
-                    &committed_at,
-                    &event.actor.member_str(),
-                    &actor_key,
-                    &event.request_id,
-                    &brands,
-                    &body,
-                ],
-            ),
-        )
+        self.answered(client.execute(
+            &insert_event,
+            &[
+                &revision,
+                &committed_at,
+                &event.actor.member_str(),
+                &actor_key,
+                &event.request_id,
+                &brands,
+                &body,
+            ],
+        ))
         .await?;
         // The resources as this revision leaves them, in a few statements
         // of up to RESOURCE_BATCH rows each: the row lock on registry_head
@@ -1202,17 +1388,15 @@ impl WriteTx for PostgresTx {
             }
         }
         if !deleted.is_empty() {
-            let delete = answered(
-                answer,
-                client.prepare_cached("DELETE FROM resources WHERE key = ANY($1)"),
-            )
-            .await?;
+            let delete = self
+                .answered(client.prepare_cached("DELETE FROM resources WHERE key = ANY($1)"))
+                .await?;
             for keys in deleted.chunks(RESOURCE_BATCH) {
-                answered(answer, client.execute(&delete, &[&keys])).await?;
+                self.answered(client.execute(&delete, &[&keys])).await?;
             }
         }
         if !written.is_empty() {
-            let upsert = answered(answer, client
+            let upsert = self.answered(client
                 .prepare_cached(
                     "INSERT INTO resources (key, kind, brand, update_revision, body) \
                      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::bytea[]) \
@@ -1234,30 +1418,28 @@ impl WriteTx for PostgresTx {
                         StoreError::Internal(anyhow::anyhow!("cannot encode resource: {e}"))
                     })?);
                 }
-                answered(
-                    answer,
+                self.answered(
                     client.execute(&upsert, &[&keys, &kinds, &brands, &revisions, &bodies]),
                 )
                 .await?;
             }
         }
-        answered(
-            answer,
-            client.execute(
-                "UPDATE registry_head SET revision = $1 WHERE singleton",
-                &[&revision],
-            ),
-        )
+        self.answered(client.execute(
+            "UPDATE registry_head SET revision = $1 WHERE singleton",
+            &[&revision],
+        ))
         .await?;
-        answered(
-            answer,
-            client.execute(&format!("NOTIFY {CHANNEL}, '{revision}'"), &[]),
-        )
-        .await?;
+        self.answered(client.execute(&format!("NOTIFY {CHANNEL}, '{revision}'"), &[]))
+            .await?;
         let lost = match tokio::time::timeout(answer, client.batch_execute("COMMIT")).await {
             Ok(Ok(())) => None,
             // The database's own answer: nothing was written.
-            Ok(Err(e)) if e.code().is_some() => return Err(classify(e)),
+            Ok(Err(e)) if e.code().is_some() => {
+                if self.shared.note(&e) {
+                    self.discard.store(true, Ordering::Relaxed);
+                }
+                return Err(classify(e));
+            }
             Ok(Err(e)) => Some((described(&e), classify(e))),
             Err(_) => Some((format!("none within {answer:?}"), no_answer(answer))),
         };
@@ -1287,7 +1469,8 @@ impl PostgresTx {
             self.pool
                 .get()
                 .await
-                .map_err(|e| from_pool(e).to_string())?,
+                .map_err(|e| from_pool(e, &self.shared.place).to_string())?,
+            self.shared.clone(),
         );
         conn.answered(
             self.answer,
@@ -1517,11 +1700,13 @@ mod tests {
         ];
         let described = "database error: FATAL 28000 role \"marque\" is not permitted to log in";
         let settings = PostgresSettings::new(refusing(REFUSAL).await);
+        let place = settings.place();
         let refused = settings.connect(None).await.expect_err("refused");
         assert_eq!(
             format!("{refused:#}"),
-            format!("cannot connect to PostgreSQL: {described}")
+            format!("cannot connect to PostgreSQL at {place}: {described}")
         );
+
         use refinery::error::WrapMigrationError as _;
         let migration = Err::<(), _>(answered_with(REFUSAL).await)
             .migration_err("error applying migrations", None)
@@ -1567,6 +1752,122 @@ mod tests {
             described(&invalid),
             "invalid connection string: invalid value for option `port`"
         );
+    }
+
+    /// Whatever the database answers a connection's start-up with (it
+    /// accepts no connections, does not exist, refuses the role, is
+    /// starting), a call that needs one is UNAVAILABLE, with where the
+    /// database is: a call cannot tell it from a database that is down.
+    #[tokio::test]
+    async fn a_connection_the_database_refuses_is_unavailable() {
+        for (code, message) in [
+            (
+                "55000",
+                "database \"marque\" is not currently accepting connections",
+            ),
+            ("3D000", "database \"marque\" does not exist"),
+            (
+                "28P01",
+                "password authentication failed for user \"marque\"",
+            ),
+            ("28000", "no pg_hba.conf entry for host \"10.0.0.1\""),
+            ("57P03", "the database system is starting up"),
+        ] {
+            let url = refusing(&[
+                (b'S', "FATAL"),
+                (b'V', "FATAL"),
+                (b'C', code),
+                (b'M', message),
+            ])
+            .await;
+            let port = url
+                .split(['@', ':', '/'])
+                .find_map(|part| part.parse::<u16>().ok())
+                .expect("port");
+            let store = PostgresStore::new(PostgresSettings::new(url)).expect("store");
+            match store.committed_head().await {
+                Err(StoreError::Unavailable(why)) => assert_eq!(
+                    why,
+                    format!(
+                        "cannot connect to PostgreSQL at 127.0.0.1:{port} (database marque): \
+                         database error: FATAL {code} {message}"
+                    )
+                ),
+                other => panic!("{code}: {other:?}"),
+            }
+        }
+    }
+
+    /// A write the database refuses for being read-only is UNAVAILABLE, and
+    /// the store notes it: the connection is closed, not pooled again.
+    #[tokio::test]
+    async fn a_write_refused_by_a_read_only_database_is_unavailable_and_noted() {
+        let error = answered_with(&[
+            (b'S', "ERROR"),
+            (b'V', "ERROR"),
+            (b'C', "25006"),
+            (
+                b'M',
+                "cannot execute SELECT FOR UPDATE in a read-only transaction",
+            ),
+        ])
+        .await;
+        let shared = Shared {
+            place: String::new(),
+            read_only: AtomicBool::new(false),
+        };
+        assert!(shared.note(&error), "the connection is to be closed");
+        assert!(shared.read_only.load(Ordering::Relaxed));
+        assert!(matches!(
+            classify(error),
+            StoreError::Unavailable(why)
+                if why == "database error: ERROR 25006 cannot execute SELECT FOR UPDATE in a \
+                           read-only transaction"
+        ));
+        // Any other error answered leaves the store as it was.
+        let other = answered_with(&[
+            (b'S', "ERROR"),
+            (b'V', "ERROR"),
+            (b'C', "23505"),
+            (b'M', "duplicate key value"),
+        ])
+        .await;
+        let shared = Shared {
+            place: String::new(),
+            read_only: AtomicBool::new(false),
+        };
+        assert!(!shared.note(&other));
+        assert!(!shared.read_only.load(Ordering::Relaxed));
+    }
+
+    /// Where a URL connects, as messages name it: hosts and ports, and the
+    /// database (the user's when none is named); never a password.
+    #[test]
+    fn a_place_names_the_hosts_ports_and_database_and_no_password() {
+        let place = |url: &str| PostgresSettings::new(url).place();
+        assert_eq!(
+            place("postgres://marque:hunter2@db.example.internal:6432/registry?sslmode=require"),
+            "db.example.internal:6432 (database registry)"
+        );
+        assert_eq!(
+            place("postgres://marque:hunter2@127.0.0.1"),
+            "127.0.0.1:5432 (database marque)"
+        );
+        assert_eq!(
+            place(
+                "host=a.internal,b.internal port=5433,5434 user=marque password=hunter2 dbname=x sslmode=require"
+            ),
+            "a.internal:5433,b.internal:5434 (database x)"
+        );
+        assert_eq!(
+            place("postgres://marque@[::1]:5433/x"),
+            "[::1]:5433 (database x)"
+        );
+        assert_eq!(
+            place("postgres:///x?host=/run/postgresql"),
+            "/run/postgresql:5432 (database x)"
+        );
+        assert_eq!(place("not a url"), "an invalid database URL");
     }
 
     fn ssl_mode(url: &str) -> anyhow::Result<SslMode> {

@@ -630,6 +630,153 @@ async fn a_database_that_stops_answering_is_noticed_in_time() {
     writes_resume(&proxy, &server, &url, "while-frozen", before).await;
 }
 
+/// A write the replica could not make: UNAVAILABLE, with the generic
+/// message and `RetryInfo`, never INTERNAL.
+async fn assert_write_unavailable(server: &TestServer, name: &str) {
+    let write = server
+        .registry_as(Who::OwnerA)
+        .create_brand(brand(name))
+        .await
+        .expect_err("no write");
+    assert_eq!(write.code(), Code::Unavailable, "{write:?}");
+    assert_eq!(write.message(), marque::api::STORE_UNAVAILABLE, "{write:?}");
+    assert_eq!(common::retry_delay(&write), Some(marque::api::RETRY_AFTER));
+}
+
+/// Runs `checks` while the database of `url` is changed, then `restore`s
+/// it, whether the checks passed or not: a test database left accepting no
+/// connections could not be dropped.
+async fn while_altered(url: &str, restore: &str, checks: impl std::future::Future<Output = ()>) {
+    use futures_util::FutureExt as _;
+    let outcome = std::panic::AssertUnwindSafe(checks).catch_unwind().await;
+    pg::alter_database(url, restore).await;
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+/// A database that turns read-only under a replica, as a failover's old
+/// primary does (here `default_transaction_read_only`, its sessions
+/// terminated): writes are UNAVAILABLE with RetryInfo, not INTERNAL, and
+/// RegistryService is NOT_SERVING for as long as it lasts, though the
+/// change feed is read all the while (CheckService stays SERVING). The
+/// connection that found it read-only is not pooled again: once the
+/// database takes writes again, no session terminated, health turns
+/// SERVING by itself and the next write commits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_database_turned_read_only_is_unavailable_and_down_until_it_takes_writes() {
+    let url = pg::fresh_database().await;
+    let mut settings = marque::store::PostgresSettings::new(&url);
+    // Few connections: a session of the read-only database kept in the
+    // pool would soon answer the write after it takes writes again.
+    settings.pool_size = 2;
+    settings.connect_timeout = Duration::from_secs(2);
+    let store = Arc::new(marque::store::PostgresStore::new(settings).expect("store"));
+    let keys = Keys::generate();
+    let server = replica_on(store, &keys, true).await;
+    wait_status(&server, "marque.v1.RegistryService", ServingStatus::Serving).await;
+    let before = server
+        .registry_as(Who::OwnerA)
+        .create_brand(brand("before-read-only"))
+        .await
+        .expect("a write")
+        .into_inner()
+        .revision;
+
+    pg::alter_database(&url, "SET default_transaction_read_only = on").await;
+    pg::terminate_backends(&url).await;
+    while_altered(&url, "RESET default_transaction_read_only", async {
+        // The first write may meet a pooled connection not yet seen closed;
+        // those after find the database read-only.
+        for i in 0..3 {
+            assert_write_unavailable(&server, &format!("read-only-{i}")).await;
+        }
+        wait_status(
+            &server,
+            "marque.v1.RegistryService",
+            ServingStatus::NotServing,
+        )
+        .await;
+        // The change feed is read every 200 ms, and answers: the store
+        // stays down all the same.
+        for _ in 0..8 {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            assert_eq!(
+                status(&server, "marque.v1.RegistryService").await,
+                ServingStatus::NotServing as i32,
+                "down while the database takes no writes"
+            );
+        }
+        assert_eq!(
+            status(&server, "marque.v1.CheckService").await,
+            ServingStatus::Serving as i32
+        );
+    })
+    .await;
+
+    wait_status(&server, "marque.v1.RegistryService", ServingStatus::Serving).await;
+    let written = server
+        .registry_as(Who::OwnerA)
+        .create_brand(brand("after-read-only"))
+        .await
+        .expect("the next write commits")
+        .into_inner();
+    assert_eq!(
+        written.revision,
+        before + 1,
+        "the refused writes wrote nothing"
+    );
+    assert_feed_is_gap_free(&url).await;
+}
+
+/// A database that accepts no connections (`ALLOW_CONNECTIONS false`, its
+/// sessions terminated: each new connection is refused with `FATAL 55000`)
+/// is the store out of reach: writes are UNAVAILABLE with RetryInfo, not
+/// INTERNAL, RegistryService NOT_SERVING, and all resumes by itself when
+/// it accepts them again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_database_that_accepts_no_connections_is_unavailable() {
+    let url = pg::fresh_database().await;
+    let keys = Keys::generate();
+    let server = replica(&url, &keys, true).await;
+    wait_status(&server, "marque.v1.RegistryService", ServingStatus::Serving).await;
+    let before = server
+        .registry_as(Who::OwnerA)
+        .create_brand(brand("before-closed"))
+        .await
+        .expect("a write")
+        .into_inner()
+        .revision;
+
+    pg::alter_database(&url, "ALLOW_CONNECTIONS false").await;
+    pg::terminate_backends(&url).await;
+    while_altered(&url, "ALLOW_CONNECTIONS true", async {
+        for i in 0..3 {
+            assert_write_unavailable(&server, &format!("closed-{i}")).await;
+        }
+        wait_status(
+            &server,
+            "marque.v1.RegistryService",
+            ServingStatus::NotServing,
+        )
+        .await;
+        assert_eq!(
+            status(&server, "marque.v1.CheckService").await,
+            ServingStatus::Serving as i32
+        );
+    })
+    .await;
+
+    wait_status(&server, "marque.v1.RegistryService", ServingStatus::Serving).await;
+    let written = server
+        .registry_as(Who::OwnerA)
+        .create_brand(brand("after-closed"))
+        .await
+        .expect("writes resume by themselves")
+        .into_inner();
+    assert_eq!(written.revision, before + 1);
+}
+
 /// The backends of `admin`'s database that a store opened, but the change
 /// feed's LISTEN: the pool's connections.
 async fn pooled_backends(admin: &tokio_postgres::Client) -> Vec<i32> {

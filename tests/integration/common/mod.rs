@@ -553,6 +553,10 @@ impl Store for TestStore {
     async fn prepare(&self, migrate: bool) -> anyhow::Result<()> {
         self.inner.prepare(migrate).await
     }
+    async fn writable(&self) -> Result<(), marque::store::StoreError> {
+        self.inner.writable().await
+    }
+
     fn start_feed(&self, wake: tokio::sync::mpsc::Sender<()>) {
         if !self.deaf {
             self.inner.start_feed(wake);

@@ -114,3 +114,15 @@ pub fn with_address(url: &str, host: &str, port: u16) -> String {
     }
     to_url(&moved)
 }
+
+/// `ALTER DATABASE <url's database> <change>`, from the admin database (a
+/// change that keeps connections out could not be undone from inside).
+pub async fn alter_database(url: &str, change: &str) {
+    let config: tokio_postgres::Config = url.parse().expect("url");
+    let dbname = config.get_dbname().expect("dbname");
+    admin()
+        .await
+        .batch_execute(&format!("ALTER DATABASE {dbname} {change}"))
+        .await
+        .unwrap_or_else(|e| panic!("ALTER DATABASE {dbname} {change}: {e}"));
+}
