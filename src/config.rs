@@ -157,10 +157,20 @@ impl DatabaseArgs {
 
 /// `marque migrate` settings.
 #[derive(Debug, Args)]
+#[command(mut_arg("database_url", |url| url.help(
+    "PostgreSQL URL (`postgres://user@host/db?sslmode=require`) of the database to migrate: \
+     required, here or in MARQUE_DATABASE_URL"
+)))]
 pub struct MigrateArgs {
     /// The database.
     #[command(flatten)]
     pub database: DatabaseArgs,
+    /// How long to keep trying while the database cannot be reached (it refuses or drops the
+    /// connection, does not answer, is starting, does not exist yet, refuses the role, or is
+    /// read-only), trying again with backoff up to 10s apart; then exit non-zero saying so. Any
+    /// other failure (a migration's SQL) exits at once. 0s tries once.
+    #[arg(long, env = "MARQUE_MIGRATE_WAIT", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub wait: Duration,
     /// Log format.
     #[arg(long, env = "MARQUE_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -704,6 +714,43 @@ mod tests {
             Cli::try_parse_from(["marque", "migrate", "--database-url", url]).expect("parses");
         let debug = format!("{migrate:?}");
         assert!(!debug.contains("hunter2"), "{debug}");
+    }
+
+    /// `marque migrate` needs a database, and says so in its help (not
+    /// serve's "without it, the in-memory store"); it waits a minute for
+    /// one by default.
+    #[test]
+    fn migrate_needs_a_database_and_waits_for_it_a_minute_by_default() {
+        use clap::CommandFactory as _;
+        let mut cli = Cli::command();
+        cli.build();
+        let help = |name: &str| {
+            cli.find_subcommand(name)
+                .expect("subcommand")
+                .clone()
+                .render_long_help()
+                .to_string()
+        };
+        let migrate = help("migrate");
+        assert!(!migrate.contains("in-memory"), "{migrate}");
+        assert!(
+            migrate.contains("of the database to migrate: required"),
+            "{migrate}"
+        );
+        assert!(migrate.contains("--wait <WAIT>"), "{migrate}");
+        assert!(migrate.contains("[default: 60s]"), "{migrate}");
+        assert!(help("serve").contains("in-memory store is used"));
+        let parsed = |args: &[&str]| {
+            let cli =
+                Cli::try_parse_from(["marque", "migrate"].iter().chain(args)).expect("parses");
+            match cli.command {
+                CliCommand::Migrate(args) => args.wait,
+                other => panic!("not migrate: {other:?}"),
+            }
+        };
+        assert_eq!(parsed(&[]), Duration::from_secs(60));
+        assert_eq!(parsed(&["--wait", "0s"]), Duration::ZERO);
+        assert_eq!(parsed(&["--wait", "5m"]), Duration::from_secs(300));
     }
 
     #[test]

@@ -58,7 +58,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .database
                 .settings()?
                 .ok_or_else(|| anyhow::anyhow!("give --database-url or MARQUE_DATABASE_URL"))?;
-            let applied = PostgresStore::new(settings)?.migrate().await?;
+            let applied = PostgresStore::new(settings)?
+                .migrate_within(args.wait)
+                .await?;
             tracing::info!(applied, "migrations applied");
             Ok(ExitCode::SUCCESS)
         }

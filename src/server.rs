@@ -870,7 +870,7 @@ async fn serve_admin(
 /// Prepares the store and loads the first snapshot, retrying with backoff
 /// while the store is unreachable (health stays NOT_SERVING meanwhile).
 async fn load_with_retries(registry: &Registry, migrate: bool) -> Revision {
-    let mut backoff = Duration::from_millis(200);
+    let mut backoff = crate::store::Backoff::new();
     loop {
         let attempt = async {
             registry.store().prepare(migrate).await?;
@@ -882,9 +882,9 @@ async fn load_with_retries(registry: &Registry, migrate: bool) -> Revision {
         match attempt.await {
             Ok(revision) => return revision,
             Err(e) => {
-                tracing::warn!(error = format!("{e:#}"), retry_in = ?backoff, "store not ready");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(10));
+                let wait = backoff.next_wait();
+                tracing::warn!(error = format!("{e:#}"), retry_in = ?wait, "store not ready");
+                tokio::time::sleep(wait).await;
             }
         }
     }

@@ -222,6 +222,39 @@ pub trait Store: Send + Sync + 'static {
     }
 }
 
+/// The waits between attempts to reach a store that is not there yet
+/// (`marque serve` loading the registry, `marque migrate`): 200 ms at
+/// first, doubling up to 10 s.
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    next: std::time::Duration,
+}
+
+impl Backoff {
+    /// The longest wait between two attempts.
+    pub const MAX: std::time::Duration = std::time::Duration::from_secs(10);
+
+    /// Waits starting at 200 ms.
+    pub fn new() -> Self {
+        Self {
+            next: std::time::Duration::from_millis(200),
+        }
+    }
+
+    /// The wait before the next attempt.
+    pub fn next_wait(&mut self) -> std::time::Duration {
+        let wait = self.next;
+        self.next = (self.next * 2).min(Self::MAX);
+        wait
+    }
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// A write in progress, holding the store's write lock.
 #[async_trait]
 pub trait WriteTx: Send {
@@ -270,6 +303,18 @@ pub trait WriteTx: Send {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_backoff_doubles_up_to_its_most() {
+        let mut backoff = Backoff::new();
+        let waits: Vec<u64> = (0..9)
+            .map(|_| backoff.next_wait().as_millis() as u64)
+            .collect();
+        assert_eq!(
+            waits,
+            [200, 400, 800, 1600, 3200, 6400, 10_000, 10_000, 10_000]
+        );
+    }
 
     #[test]
     fn a_bounded_read_stops_before_the_bound_and_holds_at_least_one() {

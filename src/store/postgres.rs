@@ -344,17 +344,19 @@ impl PostgresSettings {
         // postmaster's backlog, a proxy whose database is down) would hold
         // the whole connect, and the server's start, for ever.
         let limit = 2 * self.connect_timeout;
+        // Whatever stops the connection, the database may be there later:
+        // the error is `Unreachable`, and `marque migrate` tries again.
         let late = || {
-            anyhow::anyhow!(
+            anyhow::Error::new(Unreachable(format!(
                 "cannot connect to PostgreSQL at {place}: no answer to the connection's start-up \
                  within {limit:?}"
-            )
+            )))
         };
         let refused = |error: tokio_postgres::Error| {
-            anyhow::anyhow!(
+            anyhow::Error::new(Unreachable(format!(
                 "cannot connect to PostgreSQL at {place}: {}",
                 described(&error)
-            )
+            )))
         };
         match self.tls()? {
             Some(tls) => {
@@ -402,6 +404,18 @@ fn place_of(config: &tokio_postgres::Config) -> String {
     // Without a database name, PostgreSQL takes the user's.
     let database = config.get_dbname().or(config.get_user()).unwrap_or("?");
     format!("{} (database {database})", hosts.join(","))
+}
+
+/// A database that could not be reached, refused or dropped the
+/// connection, or took no write for being read-only: trying again later
+/// may work (`marque migrate --wait` does). Its text is the whole message.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Unreachable(String);
+
+/// Whether `error` is, or was caused by, an [`Unreachable`] database.
+pub fn is_unreachable(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| cause.is::<Unreachable>())
 }
 
 /// What the store and the connections and transactions it hands out share.
@@ -480,6 +494,44 @@ impl PostgresStore {
             answer,
             shared,
         })
+    }
+
+    /// [`PostgresStore::migrate`], tried again with backoff (as `marque
+    /// serve` tries its start) while the database cannot be reached
+    /// ([`Unreachable`]: it refuses connections, does not answer, is
+    /// starting, does not exist yet, refuses the role, or is read-only),
+    /// for `wait` at most; each failure logged at WARN. Any other failure
+    /// (a migration's SQL failed) ends it at once. `wait` of zero tries
+    /// once.
+    ///
+    /// # Errors
+    /// A failure that is not the database being out of reach, or one that
+    /// still is after `wait`.
+    pub async fn migrate_within(&self, wait: Duration) -> anyhow::Result<usize> {
+        let started = tokio::time::Instant::now();
+        let mut backoff = super::Backoff::new();
+        loop {
+            let error = match self.migrate().await {
+                Ok(applied) => return Ok(applied),
+                Err(error) if is_unreachable(&error) => error,
+                Err(error) => return Err(error),
+            };
+            let left = wait.saturating_sub(started.elapsed());
+            if left.is_zero() {
+                return Err(error.context(format!(
+                    "the database was still out of reach after {:.0?} (the --wait / \
+                     MARQUE_MIGRATE_WAIT of {wait:?}): nothing was migrated",
+                    started.elapsed()
+                )));
+            }
+            let pause = backoff.next_wait().min(left);
+            tracing::warn!(
+                error = format!("{error:#}"),
+                retry_in = ?pause,
+                "database not ready; migrating when it is"
+            );
+            tokio::time::sleep(pause).await;
+        }
     }
 
     /// Applies the embedded migrations, under an advisory lock so that
@@ -695,9 +747,17 @@ fn described(error: &tokio_postgres::Error) -> String {
     text
 }
 
-/// The driver's `error` as why `what` failed, [`described`].
+/// The driver's `error` as why `what` failed, [`described`]; an
+/// [`Unreachable`] database when the error is [`transient`].
 fn failed(what: &'static str) -> impl FnOnce(tokio_postgres::Error) -> anyhow::Error {
-    move |error| anyhow::anyhow!("{what}: {}", described(&error))
+    move |error| {
+        let text = format!("{what}: {}", described(&error));
+        if transient(&error) {
+            anyhow::Error::new(Unreachable(text))
+        } else {
+            anyhow::Error::msg(text)
+        }
+    }
 }
 
 /// A migration's `error`, with the driver's error in it [`described`]:
@@ -707,7 +767,15 @@ fn migration_error(error: refinery::Error) -> anyhow::Error {
     if let refinery::error::Kind::Connection(what, source) = error.kind()
         && let Some(driver) = source.downcast_ref::<tokio_postgres::Error>()
     {
-        return anyhow::anyhow!("{what}: {}", described(driver));
+        let text = format!("{what}: {}", described(driver));
+        // A migration the database could not run for being away (the
+        // connection lost, the server shutting down) ran in a transaction
+        // of its own, rolled back: it may be tried again.
+        return if transient(driver) {
+            anyhow::Error::new(Unreachable(text))
+        } else {
+            anyhow::Error::msg(text)
+        };
     }
     anyhow::Error::new(error)
 }
@@ -1706,6 +1774,7 @@ mod tests {
             format!("{refused:#}"),
             format!("cannot connect to PostgreSQL at {place}: {described}")
         );
+        assert!(is_unreachable(&refused), "a refused connection may pass");
 
         use refinery::error::WrapMigrationError as _;
         let migration = Err::<(), _>(answered_with(REFUSAL).await)
@@ -1868,6 +1937,51 @@ mod tests {
             "/run/postgresql:5432 (database x)"
         );
         assert_eq!(place("not a url"), "an invalid database URL");
+    }
+
+    /// `marque migrate` tries a database it cannot reach again, with
+    /// backoff, for the wait it is given, then says it gave up, and where
+    /// the database is.
+    #[tokio::test]
+    async fn migrating_waits_for_the_database_a_bounded_time() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        drop(listener);
+        let store = PostgresStore::new(PostgresSettings::new(format!(
+            "postgres://marque:hunter2@127.0.0.1:{port}/registry?sslmode=disable"
+        )))
+        .expect("store");
+        let started = std::time::Instant::now();
+        let failed = store
+            .migrate_within(Duration::from_millis(900))
+            .await
+            .expect_err("nothing listens");
+        let took = started.elapsed();
+        assert!(
+            took >= Duration::from_millis(900) && took < Duration::from_secs(5),
+            "{took:?}"
+        );
+        let text = format!("{failed:#}");
+        assert!(
+            text.starts_with("the database was still out of reach after"),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "cannot connect to PostgreSQL at 127.0.0.1:{port} (database registry): error \
+                 connecting to server"
+            )),
+            "{text}"
+        );
+        assert!(!text.contains("hunter2"), "{text}");
+        // No wait: one try.
+        let started = std::time::Instant::now();
+        let failed = store
+            .migrate_within(Duration::ZERO)
+            .await
+            .expect_err("nothing listens");
+        assert!(started.elapsed() < Duration::from_secs(2));
+        assert!(is_unreachable(&failed), "{failed:#}");
     }
 
     fn ssl_mode(url: &str) -> anyhow::Result<SslMode> {

@@ -777,6 +777,118 @@ async fn a_database_that_accepts_no_connections_is_unavailable() {
     assert_eq!(written.revision, before + 1);
 }
 
+/// `marque migrate` on `url`, waiting `wait` for the database; its exit
+/// status and its JSON log.
+async fn migrate_binary(url: &str, wait: &str) -> (std::process::ExitStatus, String) {
+    let output = tokio::time::timeout(
+        Duration::from_secs(120),
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_marque"))
+            .args(["migrate", "--log-format", "json", "--wait", wait])
+            .args(["--database-url", url])
+            .stdin(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .expect("marque migrate ends")
+    .expect("run marque migrate");
+    (
+        output.status,
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// `marque migrate` started before its database takes connections waits
+/// for it, saying so at WARN, and migrates once it does; one that gives up
+/// after `--wait` exits non-zero saying so and where the database is. A
+/// failure that waiting cannot mend (a migration the database refuses)
+/// ends it at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn migrate_waits_a_bounded_time_for_the_database() {
+    let url = pg::fresh_database().await;
+    let dbname = url
+        .split(' ')
+        .find_map(|part| part.strip_prefix("dbname="))
+        .expect("dbname")
+        .to_owned();
+    let (proxy, proxied) = Proxy::in_front_of(&url).await;
+    proxy.cut().await;
+
+    let started = std::time::Instant::now();
+    let (status, log) = migrate_binary(&proxied, "1s").await;
+    let took = started.elapsed();
+    assert!(!status.success(), "{log}");
+    assert!(
+        took >= Duration::from_secs(1) && took < Duration::from_secs(30),
+        "{took:?}"
+    );
+    assert!(
+        log.contains("the database was still out of reach after"),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!(
+            "cannot connect to PostgreSQL at 127.0.0.1:{} (database {dbname})",
+            proxy.port
+        )),
+        "{log}"
+    );
+
+    let waiting = tokio::spawn({
+        let proxied = proxied.clone();
+        async move { migrate_binary(&proxied, "60s").await }
+    });
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    proxy.restore().await;
+    let (status, log) = waiting.await.expect("the migration's task");
+    assert!(status.success(), "{log}");
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect();
+    assert!(
+        lines.iter().any(|line| line["level"] == "WARN"
+            && line["fields"]["message"] == "database not ready; migrating when it is"),
+        "{log}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|line| line["fields"]["message"] == "migrations applied"
+                && line["fields"]["applied"].as_u64() > Some(0)),
+        "{log}"
+    );
+    let (admin, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(connection);
+    admin
+        .query_one("SELECT revision FROM registry_head", &[])
+        .await
+        .expect("migrated");
+
+    // A table in the way of the first migration: no wait mends that.
+    let blocked = pg::fresh_database().await;
+    let (admin, connection) = tokio_postgres::connect(&blocked, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(connection);
+    admin
+        .batch_execute("CREATE TABLE registry_head (other text)")
+        .await
+        .expect("a table in the way");
+    let started = std::time::Instant::now();
+    let (status, log) = migrate_binary(&blocked, "60s").await;
+    assert!(!status.success(), "{log}");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "at once, not after the wait: {:?}",
+        started.elapsed()
+    );
+    assert!(log.contains("42P07"), "{log}");
+    assert!(!log.contains("database not ready"), "{log}");
+}
+
 /// The backends of `admin`'s database that a store opened, but the change
 /// feed's LISTEN: the pool's connections.
 async fn pooled_backends(admin: &tokio_postgres::Client) -> Vec<i32> {
