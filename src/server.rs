@@ -1035,22 +1035,37 @@ async fn bootstrap(registry: &Registry, options: &ServerOptions) -> anyhow::Resu
                     existing.secret_sha256 == auth::hash_secret(secret),
                     "the registry has another key with the operator key's id {id}"
                 );
-                // Known, it must still be an operator's: the flag promises
-                // an operator a way in.
+                // Known, it should still be an operator's. Serving does
+                // not need it, though: a key revoked through the API, or
+                // one of another member, that is still in every pod's
+                // Secret must not stop every pod from starting. Loudly
+                // ignored instead, by its id (never the key).
                 let member = &existing.member;
                 let operator = snapshot
                     .member(member.as_str())
                     .is_some_and(|m| m.kind == MemberKind::Operator);
-                anyhow::ensure!(
-                    operator,
-                    "the operator key {id} is a key of members/{member}, which is no operator: \
-                     give an operator's key, or none to keep the registry's"
-                );
-                anyhow::ensure!(
-                    existing.revoke_time.is_none(),
-                    "the operator key {id} was revoked: give another operator key (make one \
-                     with `marque keygen`)"
-                );
+                let has_operator_key = snapshot.has_operator_key();
+                if !operator {
+                    tracing::warn!(
+                        key = %id,
+                        member = %member,
+                        has_operator_key,
+                        "IGNORED: the operator key given (--operator-key / MARQUE_OPERATOR_KEY) \
+                         is a key of a member that is no operator; serving without it. Put an \
+                         operator's key in its place (update the Secret it is read from), or \
+                         remove it to keep the registry's"
+                    );
+                } else if existing.revoke_time.is_some() {
+                    tracing::warn!(
+                        key = %id,
+                        member = %member,
+                        has_operator_key,
+                        "IGNORED: the operator key given (--operator-key / MARQUE_OPERATOR_KEY) \
+                         was revoked; serving without it. Put an operator key that is not \
+                         revoked in its place (update the Secret it is read from), or a new one \
+                         from `marque keygen`, which the next start registers"
+                    );
+                }
                 return Ok(());
             }
             let commands =
@@ -1278,10 +1293,12 @@ mod tests {
         assert_eq!(latest.revision(), 1, "one write: a's");
     }
 
-    /// A key given as the operator's that the registry knows must be an
-    /// operator's and not revoked: the server does not start otherwise.
+    /// A key given as the operator's that the registry knows as another
+    /// member's, or as revoked, is ignored with a warning naming its id
+    /// (never the key) and what to do: the server starts all the same, and
+    /// registers nothing.
     #[tokio::test]
-    async fn a_known_operator_key_must_be_an_operators_and_not_revoked() {
+    async fn a_known_operator_key_that_is_no_operators_or_revoked_is_ignored_with_a_warning() {
         const KEY: &str =
             "mq_maison-key_00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
         let registry = empty_registry().await;
@@ -1293,14 +1310,29 @@ mod tests {
         load_seed(&registry, &seed(&text)).await.expect("seeded");
         let mut options = ServerOptions::new(([127, 0, 0, 1], 0).into());
         options.operator_key = OperatorKey::Given(KEY.into());
-        let error = bootstrap(&registry, &options)
-            .await
-            .expect_err("a brand owner's key");
-        assert_eq!(
-            error.to_string(),
-            "the operator key maison-key is a key of members/maison, which is no operator: give \
-             an operator's key, or none to keep the registry's"
-        );
+        async fn ignored(
+            registry: &Registry,
+            options: &ServerOptions,
+        ) -> (anyhow::Result<()>, Vec<String>) {
+            let log = Captured::start();
+            let revision = registry.snapshot().revision();
+            let started = bootstrap(registry, options).await;
+            assert_eq!(registry.snapshot().revision(), revision, "nothing written");
+            (started, log.lines())
+        }
+        let (started, lines) = ignored(&registry, &options).await;
+        started.expect("a brand owner's key does not stop the start");
+        let [line] = lines.as_slice() else {
+            panic!("one line: {lines:?}");
+        };
+        assert!(line.contains("WARN"), "{line}");
+        assert!(line.contains("key=maison-key"), "{line}");
+        assert!(line.contains("member=maison"), "{line}");
+        assert!(line.contains("has_operator_key=false"), "{line}");
+        assert!(line.contains("no operator; serving without it"), "{line}");
+        assert!(line.contains("update the Secret"), "{line}");
+        assert!(!line.contains(KEY), "the key itself: {line}");
+        assert!(!line.contains(&KEY[KEY.len() - 64..]), "its secret: {line}");
 
         // An operator's key, revoked (the operator keeps another).
         let registry = empty_registry().await;
@@ -1323,10 +1355,42 @@ mod tests {
             }],
         )
         .await;
+        let (started, lines) = ignored(&registry, &options).await;
+        started.expect("a revoked key does not stop the start");
+        let [line] = lines.as_slice() else {
+            panic!("one line: {lines:?}");
+        };
+        assert!(line.contains("WARN"), "{line}");
+        assert!(line.contains("key=alliance-key"), "{line}");
+        assert!(line.contains("has_operator_key=true"), "{line}");
+        assert!(line.contains("was revoked; serving without it"), "{line}");
+        assert!(line.contains("update the Secret"), "{line}");
+        assert!(!line.contains(&KEY[KEY.len() - 64..]), "its secret: {line}");
+        // An operator's key the registry does not know is still
+        // registered, as the bootstrap of an empty registry needs.
+        let fresh = auth::generate_key();
+        options.operator_key = OperatorKey::Given(fresh.secret.clone());
+        bootstrap(&registry, &options).await.expect("registered");
+        assert!(
+            registry
+                .snapshot()
+                .api_key(fresh.id.as_str())
+                .is_some_and(|k| k.revoke_time.is_none())
+        );
+        // And one whose id the registry has for another secret still stops it.
+        options.operator_key = OperatorKey::Given(
+            KEY.replace("maison-key", "alliance-key")
+                .replace("00112233", "ffeeddcc"),
+        );
         let error = bootstrap(&registry, &options)
             .await
-            .expect_err("a revoked key");
-        assert!(error.to_string().contains("was revoked"), "{error}");
+            .expect_err("another key with its id");
+        assert!(
+            error
+                .to_string()
+                .contains("another key with the operator key's id"),
+            "{error}"
+        );
     }
 
     fn add_logo(brand: &str, hash: u64) -> (ResourceId, Command) {
