@@ -18,7 +18,9 @@
 //!   `<!-->`) draw nothing: a comment and the tag of an
 //!   element that flows inside a line (`b`, `i`, `span`, `font`, `a`,
 //!   `ruby`…) are removed, any other tag (`p`, `br`, `li`, `div`, `td`,
-//!   `img`…) ends a word, as a line break does.
+//!   `img`…) ends a word, as a line break does, and a `<wbr>`, a
+//!   word-break opportunity, is U+200B ZERO WIDTH SPACE, which is one
+//!   (`Genuine<wbr>Aurelle` reads as `Genuine\u{200b}Aurelle`).
 //!
 //! A tag of a name HTML does not know (`<Aurelle>`, `<zz>`) a browser hides
 //! too, drawing its content inline, while a platform that escapes markup
@@ -228,16 +230,38 @@ impl Rendered {
 enum Markup {
     /// Nothing: an inline element's tag, or a comment.
     Nothing(usize),
-    /// A word's end: another element's tag.
-    Break(usize),
+    /// Nothing, to here: an element a browser hides ([`HIDDEN`]), removed
+    /// whole with its content.
+    Removed(usize),
+    /// What a tag draws ([`tag_draws`]): a word's end (another element's
+    /// tag), or a word-break opportunity (`<wbr>`).
+    Draws(&'static str, usize),
     /// A character reference: what it names.
     Text(String, usize),
     /// An element's tag with attributes whose text a buyer or a search
     /// engine reads ([`SHOWN`]: `alt`, `title`…), in the first reading:
-    /// drawn as nothing, or as a word's end where `.2` (a tag of
-    /// [`BREAKING`]), its attributes (the bytes of `.0`) read apart
-    /// ([`Rendered::attributes_reading`]).
-    Shown(Range<usize>, usize, bool),
+    /// drawn as `.2` ([`tag_draws`]), its attributes (the bytes of `.0`)
+    /// read apart ([`Rendered::attributes_reading`]).
+    Shown(Range<usize>, usize, &'static str),
+}
+
+/// U+200B ZERO WIDTH SPACE: a word-break opportunity that draws nothing.
+const ZERO_WIDTH_SPACE: &str = "\u{200b}";
+
+/// What the start (or, `closing`, end) tag of element `name`, one of
+/// [`INLINE`] (`inline`) or [`BREAKING`], draws: nothing inside a line
+/// (`Aur<b>elle</b>`), a word's end (`" "`) for any other; and a `<wbr>`,
+/// HTML's word-break opportunity, U+200B ZERO WIDTH SPACE, as a browser
+/// breaks a line at either and draws nothing (`Genuine<wbr>Aurelle` reads
+/// as `Genuine\u{200b}Aurelle`; an end tag `</wbr>` a browser ignores).
+fn tag_draws(name: &[u8], closing: bool, inline: bool) -> &'static str {
+    if !inline {
+        " "
+    } else if !closing && name.eq_ignore_ascii_case(b"wbr") {
+        ZERO_WIDTH_SPACE
+    } else {
+        ""
+    }
 }
 
 /// What is at a `<` or a `&` of a text ([`markup_at`]).
@@ -437,22 +461,23 @@ fn markup_at(text: &str, at: usize, unclosed: &mut usize, every_tag: bool) -> Op
                         end_tag(content, name.as_bytes(), !raw)
                     };
                     let close = close.map_or(text.len(), |e| at + end + 1 + e);
-                    return Some(Found::Markup(Markup::Nothing(close), true));
+                    return Some(Found::Markup(Markup::Removed(close), true));
                 }
             }
             let inline = known(INLINE);
             if inline || known(BREAKING) {
+                let drawn = tag_draws(name.as_bytes(), closing == 1, inline);
                 // Text in its attributes (`<img alt="…">`), which the first
                 // reading keeps to be read apart.
                 let tag_end = at + end + 1;
                 return Some(
                     if !every_tag && closing == 0 && shows_text(after.as_bytes()) {
                         let attributes = at + 1 + name_len;
-                        Found::Markup(Markup::Shown(attributes..at + end, tag_end, !inline), false)
-                    } else if inline {
+                        Found::Markup(Markup::Shown(attributes..at + end, tag_end, drawn), false)
+                    } else if drawn.is_empty() {
                         Found::Markup(Markup::Nothing(tag_end), false)
                     } else {
-                        Found::Markup(Markup::Break(tag_end), false)
+                        Found::Markup(Markup::Draws(drawn, tag_end), false)
                     },
                 );
             }
@@ -1421,7 +1446,7 @@ fn render_with(text: &str, every_tag: bool) -> (Option<Rendered>, bool) {
         };
         unknown |= only_every_tag;
         // A tag drawn (a word's end), not an element removed whole.
-        let tag_drawn = matches!(markup, Markup::Break(_) | Markup::Shown(..));
+        let tag_drawn = matches!(markup, Markup::Draws(..) | Markup::Shown(..));
         let rendered = out.get_or_insert_with(|| Rendered {
             text: String::with_capacity(text.len()),
             origin: Vec::with_capacity(text.len()),
@@ -1434,24 +1459,17 @@ fn render_with(text: &str, every_tag: bool) -> (Option<Rendered>, bool) {
             .origin
             .extend((copied..at).map(|i| (offset(i), offset(i + 1))));
         let end = match markup {
-            Markup::Nothing(end) => end,
-            Markup::Break(end) => {
-                rendered.text.push(' ');
-                rendered.origin.push((offset(at), offset(end)));
+            Markup::Nothing(end) | Markup::Removed(end) => end,
+            Markup::Draws(drawn, end) => {
+                push_drawn(rendered, drawn, at..end);
                 end
             }
             Markup::Text(named, end) => {
-                rendered.text.push_str(&named);
-                rendered
-                    .origin
-                    .extend(std::iter::repeat_n((offset(at), offset(end)), named.len()));
+                push_drawn(rendered, &named, at..end);
                 end
             }
-            Markup::Shown(tag, end, breaking) => {
-                if breaking {
-                    rendered.text.push(' ');
-                    rendered.origin.push((offset(at), offset(end)));
-                }
+            Markup::Shown(tag, end, drawn) => {
+                push_drawn(rendered, drawn, at..end);
                 for (name, value) in attributes(&bytes[tag.clone()]) {
                     if !value.is_empty() && is_shown(name) {
                         let value = tag.start + value.start..tag.start + value.end;
@@ -1479,6 +1497,16 @@ fn render_with(text: &str, every_tag: bool) -> (Option<Rendered>, bool) {
         .origin
         .extend((copied..text.len()).map(|i| (offset(i), offset(i + 1))));
     (Some(rendered), unknown)
+}
+
+/// Text `drawn` by markup, bytes `source` of the original, pushed to
+/// `rendered`: each of its bytes drawn by all of `source`.
+fn push_drawn(rendered: &mut Rendered, drawn: &str, source: Range<usize>) {
+    rendered.text.push_str(drawn);
+    rendered.origin.extend(std::iter::repeat_n(
+        (offset(source.start), offset(source.end)),
+        drawn.len(),
+    ));
 }
 
 /// An attribute's value, bytes `value` of `text`, as a browser reads it
@@ -1622,6 +1650,73 @@ mod tests {
 
     fn shown(text: &str) -> String {
         render(text).map_or_else(|| text.to_owned(), |r| r.text)
+    }
+
+    /// Whether Aurelle is found in a reading of `text`, as a listing's
+    /// are scanned: the first, and the second where one is made.
+    fn finds_aurelle(text: &str) -> bool {
+        static INDEX: LazyLock<crate::detect::BrandIndex> = LazyLock::new(|| {
+            crate::detect::BrandIndex::build([crate::detect::BrandEntry {
+                id: 1,
+                names: vec!["Aurelle".to_owned()],
+                logos: Vec::new(),
+                owner: 0,
+            }])
+            .expect("index builds")
+        });
+        let every = render_every_tag(text).map(|r| r.text);
+        [Some(shown(text)), every]
+            .into_iter()
+            .flatten()
+            .any(|shown| {
+                let mut found = Vec::new();
+                INDEX.scan_text(&shown, &mut found);
+                found.iter().any(|m| m.brand == 1)
+            })
+    }
+
+    /// A `<wbr>` is a word-break opportunity, as U+200B ZERO WIDTH SPACE
+    /// is (and `&ZeroWidthSpace;`, which names it): read as one, mapped to
+    /// the tag. Invisible characters that are no such opportunity (a soft
+    /// hyphen, a zero-width non-joiner, a word joiner) stay what they are.
+    #[test]
+    fn word_break_opportunities_are_zero_width_spaces() {
+        for (text, seen) in [
+            ("Genuine<wbr>Aurelle", "Genuine\u{200b}Aurelle"),
+            ("Genuine<WBR/>Aurelle", "Genuine\u{200b}Aurelle"),
+            ("Genuine<wbr class=x>Aurelle", "Genuine\u{200b}Aurelle"),
+            ("Genuine&ZeroWidthSpace;Aurelle", "Genuine\u{200b}Aurelle"),
+            ("Genuine&#8203;Aurelle", "Genuine\u{200b}Aurelle"),
+            (
+                "Genuine&NegativeThinSpace;Aurelle",
+                "Genuine\u{200b}Aurelle",
+            ),
+            // An end tag of a void element: ignored.
+            ("Aur</wbr>elle", "Aurelle"),
+            ("Aur&shy;elle", "Aur\u{ad}elle"),
+            ("Aur&zwnj;elle", "Aur\u{200c}elle"),
+            ("Aur&NoBreak;elle", "Aur\u{2060}elle"),
+        ] {
+            assert_eq!(shown(text), seen, "{text}");
+        }
+        // With text in its attributes, read apart.
+        let text = "Genuine<wbr title=\"x\">Aurelle";
+        let first = render(text).expect("markup");
+        assert_eq!(first.text, "Genuine\u{200b}Aurelle");
+        let apart = first.attributes_reading(text).expect("a title");
+        assert_eq!(apart.text, "x");
+        // The space drawn maps to the tag.
+        let text = "Genuine<wbr>Aurelle";
+        let r = render(text).expect("markup");
+        let at = r.text.find('\u{200b}').expect("drawn");
+        assert_eq!(&text[r.original_span(at..at + 3)], "<wbr>");
+        let every = render_every_tag("Genuine<wbr>Aur<zz>elle").map(|r| r.text);
+        assert_eq!(every.as_deref(), Some("Genuine\u{200b}Aurelle"));
+        // Read so, the name is found, as beside a zero-width space; not
+        // where nothing stands between the words.
+        assert!(finds_aurelle("Genuine<wbr>Aurelle"));
+        assert!(finds_aurelle("Genuine\u{200b}Aurelle"));
+        assert!(!finds_aurelle("GenuineAurelle"));
     }
 
     #[test]
