@@ -33,7 +33,10 @@
 //! ruby annotation `rt`…; and an element, HTML's or a custom one
 //! (`<x-y>`), whose `hidden` or `style` attribute hides it): the first
 //! reading keeps it, as a platform that strips tags shows it, the second
-//! removes it (`Aur<script>x</script>elle` shows `Aurelle`). A style is
+//! removes it (`Aur<template>x</template>elle` shows `Aurelle`); but code,
+//! a style sheet's or a script's, that no buyer nor search engine reads
+//! is nothing in both, to its end tag ([`code_end`]:
+//! `<style>.aurelle-fit{}</style>` names no brand). A style is
 //! read as a browser reads its CSS ([`style_hides`]): references, escapes
 //! and comments read (`display:&#110;one`, `display:\6e one`,
 //! `display:/**/none`), the last valid declaration of a property winning
@@ -130,8 +133,9 @@ const REFERENCE_MAX: usize = 40;
 /// Elements whose content a browser does not show (raw text, inert or
 /// hidden by default), lower case, in order: in the reading of every tag
 /// ([`render_every_tag`]) an element of these is removed whole, to its end
-/// tag (`Aur<script>x</script>elle` shows `Aurelle`); the first reading
-/// keeps its content, as a platform that strips tags shows it. A ruby
+/// tag (`Aur<template>x</template>elle` shows `Aurelle`); the first reading
+/// keeps its content, as a platform that strips tags shows it, but for
+/// code ([`CODE`], [`code_end`]), nothing in either. A ruby
 /// annotation (`rt`, and `rp`, the parentheses for browsers without ruby)
 /// is drawn above the line or not at all, never inside it:
 /// `<ruby>奥<rt>ao</rt>瑞</ruby>` reads `奥瑞` in the line.
@@ -230,8 +234,8 @@ impl Rendered {
 enum Markup {
     /// Nothing: an inline element's tag, or a comment.
     Nothing(usize),
-    /// Nothing, to here: an element a browser hides ([`HIDDEN`]), removed
-    /// whole with its content.
+    /// Nothing, to here: an element removed whole, with its content (one
+    /// a browser hides, [`HIDDEN`], or code, [`CODE`]).
     Removed(usize),
     /// What a tag draws ([`tag_draws`]): a word's end (another element's
     /// tag), or a word-break opportunity (`<wbr>`).
@@ -386,18 +390,77 @@ fn comment_end(comment: &[u8]) -> Option<usize> {
     None
 }
 
+/// Where markup was found to have no end in a text being read: none after
+/// it has one either, so that a text of many is searched once, not once
+/// each.
+struct Unclosed {
+    /// A comment (`<!--`).
+    comment: usize,
+    /// An element of code ([`CODE`], by its place there).
+    code: [usize; 2],
+}
+
+impl Default for Unclosed {
+    fn default() -> Self {
+        Self {
+            comment: usize::MAX,
+            code: [usize::MAX; 2],
+        }
+    }
+}
+
+/// Elements whose content is code that a browser runs and a buyer never
+/// reads, nor a search engine: a style sheet and a script. Lower case, in
+/// order.
+const CODE: &[&str] = &["script", "style"];
+
+/// Where the element of code ([`CODE`]) `name`, whose start tag's
+/// attributes are `attributes` and whose content begins at byte `content`
+/// of `text`, ends: after its end tag. Its content is read as nothing in
+/// both readings (`<style>.aurelle-fit{color:#333}</style>` names no
+/// brand; `Aur<style>x</style>elle` shows `Aurelle`). `None` for another
+/// element, for a script of structured data that a search engine reads
+/// (`<script type="application/ld+json">`, whose `brand` is one), and
+/// for one without its end tag: a browser runs all that follows as its
+/// code, and a platform that strips tags shows it (the first reading
+/// keeps it as text, the second removes it).
+fn code_end(
+    text: &str,
+    content: usize,
+    name: &str,
+    attributes: &str,
+    unclosed: &mut Unclosed,
+) -> Option<usize> {
+    let which = CODE.iter().position(|c| name.eq_ignore_ascii_case(c))?;
+    let structured_data = || {
+        self::attributes(attributes.as_bytes()).any(|(a, value)| {
+            a.eq_ignore_ascii_case(b"type")
+                && decoded_value(&attributes[value])
+                    .trim_matches(|c: char| c.is_ascii_whitespace())
+                    .eq_ignore_ascii_case("application/ld+json")
+        })
+    };
+    if content >= unclosed.code[which] || (CODE[which] == "script" && structured_data()) {
+        return None;
+    }
+    let end = end_tag(&text[content..], CODE[which].as_bytes(), false);
+    if end.is_none() {
+        unclosed.code[which] = content;
+    }
+    end.map(|end| content + end)
+}
+
 /// The markup at byte `at` of `text` (a `<` or a `&`), if any
-/// ([`Found`]). `every_tag` asks for [`render_every_tag`]'s reading. `unclosed` is
-/// where a comment was found to have no end: none after it has one either
-/// (a text of many `<!--` is searched once, not once each).
-fn markup_at(text: &str, at: usize, unclosed: &mut usize, every_tag: bool) -> Option<Found> {
+/// ([`Found`]). `every_tag` asks for [`render_every_tag`]'s reading.
+/// `unclosed` is where markup was found to have no end ([`Unclosed`]).
+fn markup_at(text: &str, at: usize, unclosed: &mut Unclosed, every_tag: bool) -> Option<Found> {
     let rest = &text[at..];
     if rest.starts_with('&') {
         let (drawn, len) = reference(rest)?;
         return Some(Found::Markup(Markup::Text(drawn, at + len), false));
     }
     if let Some(comment) = rest.strip_prefix("<!--") {
-        if at >= *unclosed {
+        if at >= unclosed.comment {
             return None;
         }
         // `<!-->` and `<!--->` are empty comments; a comment ends at the
@@ -410,7 +473,7 @@ fn markup_at(text: &str, at: usize, unclosed: &mut usize, every_tag: bool) -> Op
             comment_end(comment.as_bytes())
         };
         let Some(end) = end else {
-            *unclosed = at;
+            unclosed.comment = at;
             return None;
         };
         return Some(Found::Markup(Markup::Nothing(at + 4 + end), false));
@@ -434,6 +497,11 @@ fn markup_at(text: &str, at: usize, unclosed: &mut usize, every_tag: bool) -> Op
             && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
         if element {
             let known = |list: &[&str]| is_one_of(list, name.as_bytes());
+            if closing == 0
+                && let Some(close) = code_end(text, at + end + 1, name, after, unclosed)
+            {
+                return Some(Found::Markup(Markup::Removed(close), false));
+            }
             // Content a browser does not show: a raw-text or inert element
             // (`script`, `template`…), or one its attributes hide (`<span
             // hidden>`, `style="display:none"`, `<x-y hidden>`). Removed to
@@ -1416,7 +1484,7 @@ fn render_with(text: &str, every_tag: bool) -> (Option<Rendered>, bool) {
     // Bytes of `text` copied up to here.
     let mut copied = 0;
     let mut from = 0;
-    let mut unclosed = usize::MAX;
+    let mut unclosed = Unclosed::default();
     // No tag begins past the last `>`: a text of many `<` and none after
     // is not searched for an end from each (looked up at the first `<`).
     let last_end = std::cell::OnceCell::new();
@@ -1809,6 +1877,7 @@ mod tests {
             SHOWN,
             CSS_WIDE,
             DISPLAY,
+            CODE,
             FONT_SIZES,
             SYSTEM_FONTS,
         ] {
@@ -1871,15 +1940,81 @@ mod tests {
         assert_eq!(shown("Aur<template>x</template>elle"), "Aurxelle");
         for (text, seen) in [
             ("Aur<template>x</template>elle", "Aurelle"),
-            ("Aur<SCRIPT>var a='</b>';</SCRIPT >elle", "Aurelle"),
-            ("<style>p{}</style>Aurelle", "Aurelle"),
             ("<title>case for</title> Aurelle", " Aurelle"),
             ("<noscript>x", ""),
+            // Code without its end tag, which the first reading keeps.
+            ("Aur<script>x", "Aur"),
+            ("Aur<style>p{}", "Aur"),
+            (
+                "<script type=\"application/ld+json\">{}</script>Aurelle",
+                "Aurelle",
+            ),
         ] {
             assert_eq!(every(text).as_deref(), Some(seen), "{text}");
         }
         // A closing tag alone hides nothing.
         assert_eq!(every("Aur</script>elle").as_deref(), Some("Aurelle"));
+    }
+
+    /// Code, a style sheet's or a script's, is read by no buyer nor search
+    /// engine: nothing in either reading, to its end tag (a `</b>` in it
+    /// is the script's), spans still mapped; without its end tag the first
+    /// reading keeps it as text. Structured data a search engine reads
+    /// (JSON-LD) the first reading keeps, and other hidden content too.
+    #[test]
+    fn code_is_read_as_nothing() {
+        let every = |text: &str| render_every_tag(text).map(|r| r.text);
+        for (text, seen) in [
+            ("<style>.aurelle-fit{color:#333}</style>Strap", "Strap"),
+            ("Aur<style>x</style>elle", "Aurelle"),
+            ("Aur<SCRIPT>var a='</b>';</SCRIPT >elle", "Aurelle"),
+            ("Aur<style media=all>x</style\n>elle", "Aurelle"),
+            ("<script>aurelle()</script>Strap", "Strap"),
+            (
+                "<script type=\"module\">import 'aurelle'</script>Strap",
+                "Strap",
+            ),
+        ] {
+            assert_eq!(shown(text), seen, "{text}");
+            // Both readings read it so: no second one for it.
+            assert_eq!(every(text), None, "{text}");
+        }
+        // A class name in a style sheet names no brand; JSON-LD's does.
+        assert!(!finds_aurelle(
+            "<style>.aurelle-fit{color:#333}</style>Strap"
+        ));
+        assert!(!finds_aurelle("<script>var aurelle = 1;</script>Strap"));
+        assert!(finds_aurelle("Aur<style>x</style>elle"));
+        assert!(finds_aurelle(
+            "<script type=\"application/ld+json\">{\"brand\":\"Aurelle\"}</script>"
+        ));
+        // With other markup the second reading reads it so too.
+        assert_eq!(
+            every("<style>.aurelle{}</style>Aur<zz>elle").as_deref(),
+            Some("Aurelle")
+        );
+        // Spans map to the original around it.
+        let text = "Aur<style>x</style>elle";
+        let r = render(text).expect("markup");
+        assert_eq!(&text[r.original_span(0..r.text.len())], text);
+        assert_eq!(&text[r.original_span(3..4)], "e");
+        // Without its end tag: text in the first reading, as a platform
+        // that strips tags shows it; none in the second.
+        for text in ["<style>.aurelle{}", "Aur<script>elle"] {
+            assert_eq!(render(text).map(|r| r.text), None, "{text}");
+        }
+        // Many without an end: each searched for once.
+        let many = "<style>x<script>".repeat(5000);
+        assert_eq!(render(&many).map(|r| r.text), None);
+        // JSON-LD, whose brand a search engine reads, and content a
+        // browser hides on purpose, kept in the first reading.
+        let json = "<script type=\"application/ld+json\">{\"brand\":\"Aurelle\"}</script>";
+        assert_eq!(shown(json), json);
+        let json = "<script TYPE='Application/LD+JSON '>{\"brand\":\"Aurelle\"}</script>";
+        assert_eq!(shown(json), json);
+        assert_eq!(shown("Aur<span hidden>zz</span>elle"), "Aurzzelle");
+        assert_eq!(shown("<b style=\"display:none\">Aurelle</b>"), "Aurelle");
+        assert_eq!(shown("<template>Aurelle</template>"), "Aurelle");
     }
 
     #[test]
