@@ -41,10 +41,12 @@
 //! and comments read (`display:&#110;one`, `display:\6e one`,
 //! `display:/**/none`), the last valid declaration of a property winning
 //! but for `!important`; it hides with `display:none`,
-//! `visibility:hidden`, an `opacity` below 0.1, a font size below 2px
+//! `visibility:hidden`, an `opacity` below 0.1 (or a `filter`'s
+//! `opacity()`), a `scale` or a `zoom` below 0.1, a font size below 2px
 //! (`font:0/0 a`), a transparent colour, a `text-indent` or an absolute
 //! position's `left` or `top` off the page (-999px), or a box below 2px
-//! whose overflow is hidden. Text in an
+//! whose overflow is hidden (`display:inline-block;width:0;overflow:hidden`;
+//! a width does nothing to an inline element's text). Text in an
 //! element's attributes that a buyer, a screen reader or a search engine
 //! reads ([`SHOWN`]: an image's `alt`, a `title`) is a reading of its own
 //! ([`Rendered::attributes_reading`]), while the tag draws nothing in the
@@ -649,12 +651,17 @@ const OPAQUE: u8 = 0x01;
 /// `display:&#110;one`) hides an element's content, as a browser reads its
 /// CSS ([`css_text`], [`declarations`], [`Style`]): `display:none`;
 /// `visibility:hidden` or `collapse`; `content-visibility:hidden`; an
-/// `opacity` below 0.1 (not animated: a fade-in shows); a `font-size` (or
+/// `opacity` below 0.1, or a `filter` drawing it so (`opacity(0)`), or a
+/// `scale` (either way) or a `zoom` below 0.1 (not animated: a fade-in
+/// shows; `zoom:0` a browser reads as 1); a `font-size` (or
 /// `font`'s size) below 2px; a transparent text colour (`color`, or
 /// `-webkit-text-fill-color` where said; not gradient text, drawn by a
 /// background clipped to it); a `text-indent` at or below -999px; a
 /// width and a height (or their maximums) below 2px with
-/// `overflow:hidden` (or `overflow-x` and `overflow-y`); a positioned box
+/// `overflow:hidden` (or `overflow-x` and `overflow-y`); a box (a
+/// `display` of [`BOXES`], `position:absolute` or `fixed`, a `float`)
+/// narrower than 2px with `overflow-x` hidden, or lower with `overflow-y`
+/// hidden; a positioned box
 /// (`absolute`, `fixed`, `relative`) moved off the page: `left` or `top`
 /// at or below -999px, `right` or `bottom` 999px or more either way, or an
 /// `inset` whose sides do so.
@@ -856,10 +863,44 @@ struct Style {
     /// `background-clip:text` (or `-webkit-`): the text is drawn with the
     /// background, a transparent colour letting it show (gradient text).
     clip_text: Said,
-    /// An `animation` or a `transition`: an opacity that starts at 0 may
-    /// not stay there (a fade-in).
+    /// An `animation` or a `transition`: an opacity (or a filter's, a
+    /// scale or a zoom) that starts at 0 may not stay there (a fade-in).
     animated: Said,
+    /// A box, whose width and height a browser sizes and clips: a
+    /// `display` of [`BOXES`] (`block`, `inline-block`…; not `inline`, to
+    /// whose text a width does nothing), or one a browser makes a block
+    /// (`position:absolute` or `fixed`; a `float`).
+    boxed: Said,
+    /// `position:absolute` or `fixed`: the box is a block whatever its
+    /// `display`.
+    out_of_flow: Said,
+    /// A `float`: the box is a block whatever its `display`.
+    floated: Said,
+    /// A `filter` whose `opacity()` draws the element below 0.1.
+    filter: Said,
+    /// A `scale` below 0.1 either way.
+    scale: Said,
+    /// A `zoom` below 0.1 (but 0, which a browser reads as 1).
+    zoom: Said,
 }
+
+/// `display`'s keywords for a box, whose width and height a browser sizes
+/// (one of them makes the value one, `inline flow-root` too): lower case,
+/// in order. Not `inline` nor `contents`, nor a table's parts and ruby's,
+/// which their content sizes.
+const BOXES: &[&str] = &[
+    "-moz-box",
+    "-webkit-box",
+    "-webkit-inline-box",
+    "block",
+    "flex",
+    "flow-root",
+    "grid",
+    "inline-block",
+    "inline-flex",
+    "inline-grid",
+    "list-item",
+];
 
 /// Values every property takes, saying nothing of hiding.
 const CSS_WIDE: &[&str] = &["inherit", "initial", "revert", "revert-layer", "unset"];
@@ -965,7 +1006,25 @@ impl Style {
             _ => {}
         }
         let (said, hides) = match property {
-            b"display" => (&mut self.display, display_hides(value)),
+            b"display" => {
+                let hides = display_hides(value);
+                // Dropped (invalid) for both, or said for both.
+                let boxed = hides.map(|_| words(value).any(|word| is_one_of(BOXES, word)));
+                self.boxed
+                    .say(if wide { Some(false) } else { boxed }, important);
+                (&mut self.display, hides)
+            }
+            b"float" => (
+                &mut self.floated,
+                keyword(
+                    value,
+                    &["inline-end", "inline-start", "left", "right"],
+                    &["none"],
+                ),
+            ),
+            b"filter" => (&mut self.filter, filter_hides(value)),
+            b"scale" => (&mut self.scale, scale_hides(value)),
+            b"zoom" => (&mut self.zoom, zoom_hides(value)),
             b"visibility" => (
                 &mut self.visibility,
                 keyword(value, &["collapse", "hidden"], &["visible"]),
@@ -979,14 +1038,23 @@ impl Style {
             b"height" => (&mut self.height, small(value)),
             b"overflow-x" => (&mut self.overflow_x, overflow_hides(value)),
             b"overflow-y" => (&mut self.overflow_y, overflow_hides(value)),
-            b"position" => (
-                &mut self.position,
-                keyword(
+            b"position" => {
+                let out_of_flow = keyword(
                     value,
-                    &["absolute", "fixed", "relative"],
-                    &["static", "sticky"],
-                ),
-            ),
+                    &["absolute", "fixed"],
+                    &["relative", "static", "sticky"],
+                );
+                self.out_of_flow
+                    .say(if wide { Some(false) } else { out_of_flow }, important);
+                (
+                    &mut self.position,
+                    keyword(
+                        value,
+                        &["absolute", "fixed", "relative"],
+                        &["static", "sticky"],
+                    ),
+                )
+            }
             b"left" => (&mut self.left, far(Some(value))),
             b"top" => (&mut self.top, far(Some(value))),
             b"right" => (&mut self.right, far_either_way(value)),
@@ -1026,14 +1094,22 @@ impl Style {
         // element's text; a small one with both shows nothing).
         let box_small = (self.width.hides || self.max_width.hides)
             && (self.height.hides || self.max_height.hides);
+        // A box narrower (or lower) than 2px whose overflow that way is
+        // hidden shows none of its text.
+        let boxed = self.boxed.hides || self.out_of_flow.hides || self.floated.hides;
+        let narrow = (self.width.hides || self.max_width.hides) && self.overflow_x.hides;
+        let low = (self.height.hides || self.max_height.hides) && self.overflow_y.hides;
+        // Drawn faint or small, and staying so.
+        let faint = self.opacity.hides || self.filter.hides || self.scale.hides || self.zoom.hides;
         self.display.hides
             || self.visibility.hides
             || self.content_visibility.hides
-            || (self.opacity.hides && !self.animated.hides)
+            || (faint && !self.animated.hides)
             || self.font_size.hides
             || (text_colour.hides && !self.clip_text.hides)
             || self.text_indent.hides
             || (box_small && overflow)
+            || (boxed && (narrow || low))
             || (self.position.hides && far)
     }
 }
@@ -1166,14 +1242,81 @@ fn color_hides(value: &[u8]) -> Option<bool> {
         .then_some(false)
 }
 
-/// An alpha value (`opacity`'s): a number, or a percentage (`5%` is
-/// 0.05); `None` for what is neither.
+/// An alpha value (`opacity`'s), or a factor (`scale`'s, `zoom`'s): a
+/// number, or a percentage (`5%` is 0.05); `None` for what is neither.
 fn alpha(value: &[u8]) -> Option<f64> {
     match number(value)? {
         (alpha, b"") => Some(alpha),
         (percent, b"%") => Some(percent / 100.0),
         _ => None,
     }
+}
+
+/// Whether a `filter` value draws the element below an opacity of 0.1:
+/// its `opacity()` functions (a number or a percentage, above 1 read as
+/// 1, none as 1; several multiply), whatever else it applies (`blur()`,
+/// `drop-shadow(…)`); `none` does not; `None` for what is no list of
+/// functions, or an invalid opacity.
+fn filter_hides(value: &[u8]) -> Option<bool> {
+    if value == b"none" {
+        return Some(false);
+    }
+    let mut drawn = 1.0;
+    let mut rest = value.trim_ascii();
+    while !rest.is_empty() {
+        let open = memchr::memchr(b'(', rest)?;
+        let name = &rest[..open];
+        if !is_keyword(name) {
+            return None;
+        }
+        // To the closing bracket, counting those inside
+        // (`drop-shadow(0 0 rgb(0 0 0))`).
+        let mut depth = 0usize;
+        let close = rest[open..].iter().position(|&b| {
+            match b {
+                b'(' => depth += 1,
+                b')' => depth -= 1,
+                _ => {}
+            }
+            depth == 0
+        })? + open;
+        let argument = rest[open + 1..close].trim_ascii();
+        if name == b"opacity" && !argument.is_empty() {
+            drawn *= alpha(argument).filter(|a| *a >= 0.0)?.min(1.0);
+        }
+        rest = rest[close + 1..].trim_ascii_start();
+    }
+    Some(drawn < 0.1)
+}
+
+/// Whether a `scale` value draws the element below 0.1 of its size
+/// either way (`scale:0`, `scale:1 0`, `0%`): one to three factors, x,
+/// y (x's where not said) and z; `none` does not; `None` for an invalid
+/// value.
+fn scale_hides(value: &[u8]) -> Option<bool> {
+    if value == b"none" {
+        return Some(false);
+    }
+    let factors: Vec<f64> = words(value).map(alpha).collect::<Option<_>>()?;
+    let (x, y) = match *factors.as_slice() {
+        [x] => (x, x),
+        [x, y] | [x, y, _] => (x, y),
+        _ => return None,
+    };
+    Some(x.abs() < 0.1 || y.abs() < 0.1)
+}
+
+/// Whether a `zoom` value draws the element below 0.1 of its size
+/// (`zoom:0.01`, `zoom:1%`): a factor, 0 read as 1 as a browser reads it;
+/// `normal` and `reset` do not; `None` for an invalid value (a negative
+/// one).
+fn zoom_hides(value: &[u8]) -> Option<bool> {
+    if value == b"normal" || value == b"reset" {
+        return Some(false);
+    }
+    alpha(value)
+        .filter(|z| *z >= 0.0)
+        .map(|z| z != 0.0 && z < 0.1)
 }
 
 /// Whether a `width` or `height` is below 2px (a keyword, `auto`, is
@@ -1877,6 +2020,7 @@ mod tests {
             SHOWN,
             CSS_WIDE,
             DISPLAY,
+            BOXES,
             CODE,
             FONT_SIZES,
             SYSTEM_FONTS,
@@ -2300,6 +2444,109 @@ mod tests {
         );
         assert_eq!(
             every("Aur<i style='opacity:&#48;'>x</i>elle").as_deref(),
+            Some("Aurelle")
+        );
+    }
+
+    /// A box narrower or lower than 2px whose overflow that way is hidden
+    /// (a width does nothing to an inline element's text), and a filter's
+    /// opacity, a scale or a zoom below 0.1, show nothing.
+    #[test]
+    fn small_boxes_faint_filters_scales_and_zooms_hide() {
+        let every = |text: &str| render_every_tag(text).map(|r| r.text);
+        let styled = |style: &str| format!("Aur<span style=\"{style}\">zz</span>elle<zz>");
+        for style in [
+            "width:0;display:inline-block;overflow:hidden",
+            "max-width:0;display:inline-block;overflow:hidden",
+            "display:block;width:1px;overflow-x:hidden",
+            "display:inline flow-root;width:0;overflow:clip",
+            "display:flex;height:0;overflow:hidden",
+            "display:list-item;max-height:0;overflow-y:hidden",
+            "position:absolute;width:0;overflow:hidden",
+            "float:left;height:0;overflow:hidden",
+            "display:inline;display:inline-block;width:0;overflow:hidden",
+            "filter:opacity(0)",
+            "filter:opacity(0%)",
+            "filter:OPACITY( .05 )",
+            "filter:blur(1px) opacity(.05)",
+            "filter:opacity(.5) opacity(.1)",
+            "filter:drop-shadow(0 0 rgb(0 0 0)) opacity(0)",
+            "scale:0",
+            "scale:0 0",
+            "scale:0%",
+            "scale:1 0",
+            "scale:0.05 1 1",
+            "zoom:0.01",
+            "zoom:1%",
+            "zoom:normal;zoom:.05",
+        ] {
+            assert_eq!(every(&styled(style)).as_deref(), Some("Aurelle"), "{style}");
+        }
+        for style in [
+            // An inline element's text: a width does nothing to it.
+            "width:0;overflow:hidden",
+            "max-width:0;overflow:hidden",
+            "display:inline;width:0;overflow:hidden",
+            "display:contents;width:0;overflow:hidden",
+            "display:inline-block;width:0;overflow:hidden;display:inline",
+            "position:relative;width:0;overflow:hidden",
+            "float:none;width:0;overflow:hidden",
+            // A table's cell is as wide as its content.
+            "display:table-cell;width:0;overflow:hidden",
+            // Its overflow shown.
+            "display:inline-block;width:0",
+            "display:inline-block;width:0;overflow-x:visible",
+            "filter:none",
+            "filter:opacity(0.5)",
+            "filter:opacity()",
+            "filter:opacity(2) opacity(.1)",
+            "filter:blur(0)",
+            "filter:opacity(-1)",
+            "filter:opacity(0",
+            "filter:opacity(0);animation:fade 1s",
+            "filter:opacity(0);filter:none",
+            "scale:none",
+            "scale:1",
+            "scale:0.5",
+            "scale:-1 1",
+            "scale:0 0 0 0",
+            "scale:0;scale:1",
+            "scale:0;transition:scale .2s",
+            "zoom:normal",
+            "zoom:reset",
+            "zoom:0.5",
+            "zoom:-0.01",
+            // Zero, a browser reads as 1.
+            "zoom:0",
+            "zoom:0%",
+            "zoom:0.01;zoom:normal",
+            "letter-spacing:-1em",
+        ] {
+            assert_eq!(
+                every(&styled(style)).as_deref(),
+                Some("Aurzzelle"),
+                "{style}"
+            );
+        }
+        // The name a buyer reads is found.
+        for style in [
+            "width:0;display:inline-block;overflow:hidden",
+            "filter:opacity(0)",
+            "scale:0",
+            "zoom:1%",
+        ] {
+            let text = format!("Aur<span style=\"{style}\">zz</span>elle");
+            assert!(finds_aurelle(&text), "{style}");
+        }
+        // A `font`'s `color` is a legacy colour, which a browser reads as
+        // none for `transparent` and as an opaque colour for any other
+        // value: it makes no text transparent; its `style` still may.
+        for color in ["transparent", "#00000000", "rgba(0,0,0,0)", "#0000"] {
+            let text = format!("Aur<font color=\"{color}\">zz</font>elle<zz>");
+            assert_eq!(every(&text).as_deref(), Some("Aurzzelle"), "{color}");
+        }
+        assert_eq!(
+            every("Aur<font color=red style=\"color:transparent\">zz</font>elle").as_deref(),
             Some("Aurelle")
         );
     }
