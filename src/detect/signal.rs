@@ -187,6 +187,11 @@ const COMPATIBLE_AFTER: &[&str] = &["compatible"];
 /// characters `專用`.
 const DEDICATED_AFTER: &[&str] = &["专用", "專用"];
 
+/// The bytes after a mention read for the word after it: more than the
+/// longest of [`COMPATIBLE_AFTER`] and [`ADMIRERS`], so that a longer word
+/// cut there is none of them.
+const NEXT_WORD_MAX: usize = 16;
+
 /// Words right after a mention that name someone who likes the brand, not
 /// goods that fit it: after them a compatibility phrase names a buyer
 /// (`watch for Aurelle fans`, `fits Aurelle style`), and the mention is
@@ -2231,7 +2236,10 @@ pub(crate) fn nominative_use(exact: &FoldedText, name: Range<usize>) -> bool {
     let text = exact.as_str();
     let after = text.get(name.end..).unwrap_or("");
     let after = after.strip_prefix(' ').unwrap_or(after);
-    let next_word = after.split(' ').next().unwrap_or("");
+    // Read within a few bytes (a text of thousands of names and no space,
+    // `奥瑞尔` repeated, is read in time linear in its length).
+    let near = &after[..after.floor_char_boundary(NEXT_WORD_MAX)];
+    let next_word = near.split(' ').next().unwrap_or("");
     let whole_next = name.end >= text.len() || exact.boundary_before(name.end);
     (compatibility_phrase_before(exact, name.start)
         && !(whole_next && ADMIRERS.contains(&next_word)))
@@ -2251,7 +2259,11 @@ fn compatibility_word_after(after: &str, next_word: &str, whole_next: bool) -> b
     if dedicated(after) {
         return true;
     }
-    let model = after.bytes().take_while(u8::is_ascii_alphanumeric).count();
+    let model = after
+        .bytes()
+        .take(9)
+        .take_while(u8::is_ascii_alphanumeric)
+        .count();
     if (1..=8).contains(&model) {
         let rest = &after[model..];
         return dedicated(rest.strip_prefix(' ').unwrap_or(rest));
@@ -2931,6 +2943,16 @@ mod tests {
         ] {
             assert_eq!(weak(text, name), nominative, "{text}");
         }
+    }
+
+    #[test]
+    fn the_word_after_a_name_is_read_within_its_bytes() {
+        assert!(
+            COMPATIBLE_AFTER
+                .iter()
+                .chain(ADMIRERS)
+                .all(|w| w.len() < NEXT_WORD_MAX)
+        );
     }
 
     #[test]
