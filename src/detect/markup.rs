@@ -53,6 +53,15 @@
 //! text (`Strap for <a title="Shop all">Aurelle</a>` shows `for
 //! Aurelle`).
 //!
+//! Markup that overrides the order of its text, a `<bdo dir="rtl">` or a
+//! style saying `unicode-bidi:bidi-override` (or `isolate-override`) with
+//! a `direction`, shows it reversed: the second reading begins and ends it
+//! with the Unicode controls that do the same (U+202E RIGHT-TO-LEFT
+//! OVERRIDE to U+202C POP DIRECTIONAL FORMATTING…, mapped to its tags,
+//! [`Overrides`]), and is read in display order as a text with them is
+//! (`<bdo dir="rtl">ellerua</bdo>` shows `aurelle`); the first reading
+//! reads it as written.
+//!
 //! Most texts have neither `<` nor `&`; those that have them but no markup
 //! are read as sent, without a copy.
 
@@ -267,6 +276,19 @@ fn tag_draws(name: &[u8], closing: bool, inline: bool) -> &'static str {
         ZERO_WIDTH_SPACE
     } else {
         ""
+    }
+}
+
+impl Markup {
+    /// Where the markup ends.
+    fn end(&self) -> usize {
+        match self {
+            Markup::Nothing(end)
+            | Markup::Removed(end)
+            | Markup::Draws(_, end)
+            | Markup::Text(_, end)
+            | Markup::Shown(_, end, _) => *end,
+        }
     }
 }
 
@@ -1635,6 +1657,9 @@ fn render_with(text: &str, every_tag: bool) -> (Option<Rendered>, bool) {
     // `plaintext`) ends here: a `<` in it begins no tag nor comment, a `&`
     // draws a character only in a textarea's.
     let (mut raw_end, mut raw_references) = (0, false);
+    // In the reading of every tag, the elements open here that override
+    // the order of their text (`<bdo dir="rtl">`).
+    let mut overrides = Overrides::default();
     while let Some(at) = memchr::memchr2(b'<', b'&', &bytes[from..]).map(|p| from + p) {
         from = at + 1;
         if at < raw_end && (bytes[at] == b'<' || !raw_references) {
@@ -1665,14 +1690,25 @@ fn render_with(text: &str, every_tag: bool) -> (Option<Rendered>, bool) {
             attributes: Vec::new(),
         });
         // The text before, as it is.
-        rendered.text.push_str(&text[copied..at]);
-        rendered
-            .origin
-            .extend((copied..at).map(|i| (offset(i), offset(i + 1))));
+        let one_line = !overrides.is_empty();
+        push_text(rendered, text, copied..at, one_line);
+        // An element's tag (not one removed whole), in the reading of
+        // every tag: the bidi overrides it opens or ends.
+        let tag = match markup {
+            Markup::Nothing(end) | Markup::Draws(_, end) if every_tag => element_tag(text, at..end),
+            _ => None,
+        };
+        if let Some((true, name, _)) = tag {
+            overrides.close(name, rendered, at..markup.end());
+        }
         let end = match markup {
             Markup::Nothing(end) | Markup::Removed(end) => end,
             Markup::Draws(drawn, end) => {
                 push_drawn(rendered, drawn, at..end);
+                end
+            }
+            Markup::Text(named, end) if one_line && named.contains(ends_paragraph) => {
+                push_drawn(rendered, &named.replace(ends_paragraph, " "), at..end);
                 end
             }
             Markup::Text(named, end) => {
@@ -1690,6 +1726,12 @@ fn render_with(text: &str, every_tag: bool) -> (Option<Rendered>, bool) {
                 end
             }
         };
+        if let Some((false, name, attributes)) = tag
+            && let Some(starts) = overrides.open(name, attributes)
+        {
+            push_drawn(rendered, starts, at..end);
+            unknown = true;
+        }
         if let Some(name) = SHOWN_RAW_TEXT
             .iter()
             .find(|name| tag_drawn && bytes[at] == b'<' && names_at(bytes, at + 1, name.as_bytes()))
@@ -1703,11 +1745,263 @@ fn render_with(text: &str, every_tag: bool) -> (Option<Rendered>, bool) {
     let Some(mut rendered) = out else {
         return (None, unknown);
     };
-    rendered.text.push_str(&text[copied..]);
+    // An override not ended by an end tag ends with the text.
+    push_text(
+        &mut rendered,
+        text,
+        copied..text.len(),
+        !overrides.is_empty(),
+    );
+    (Some(rendered), unknown)
+}
+
+/// Bytes `range` of `text`, pushed to `rendered` as they are; with
+/// `one_line` (inside a bidi override), a character that ends a
+/// paragraph for the Unicode Bidirectional Algorithm ([`ends_paragraph`])
+/// as a space, as HTML draws a line's end in text: the override goes on
+/// past it, as a browser's does (`<bdo dir=rtl>\nellerua</bdo>` shows
+/// `aurelle`).
+fn push_text(rendered: &mut Rendered, text: &str, range: Range<usize>, one_line: bool) {
+    let part = &text[range.clone()];
+    if one_line && part.contains(ends_paragraph) {
+        for (i, c) in part.char_indices() {
+            let at = range.start + i;
+            if ends_paragraph(c) {
+                push_drawn(rendered, " ", at..at + c.len_utf8());
+            } else {
+                rendered.text.push(c);
+                let bytes = at..at + c.len_utf8();
+                rendered
+                    .origin
+                    .extend(bytes.map(|i| (offset(i), offset(i + 1))));
+            }
+        }
+        return;
+    }
+    rendered.text.push_str(part);
     rendered
         .origin
-        .extend((copied..text.len()).map(|i| (offset(i), offset(i + 1))));
-    (Some(rendered), unknown)
+        .extend(range.map(|i| (offset(i), offset(i + 1))));
+}
+
+/// Whether `c` ends a paragraph for the Unicode Bidirectional Algorithm
+/// (its class B: a line's end, U+2029 PARAGRAPH SEPARATOR…), ending the
+/// overrides in it.
+fn ends_paragraph(c: char) -> bool {
+    matches!(c, '\n' | '\r' | '\u{1c}'..='\u{1e}' | '\u{85}' | '\u{2029}')
+}
+
+/// An element's tag, bytes `tag` of `text` (from its `<` to after its
+/// `>`): whether it is an end tag, its name and its attributes (the bytes
+/// between its name and its `>`); `None` for a comment or a bogus one.
+fn element_tag(text: &str, tag: Range<usize>) -> Option<(bool, &str, &str)> {
+    let inside = text.get(tag.start + 1..tag.end.checked_sub(1)?)?;
+    let closing = inside.starts_with('/');
+    let inside = &inside[usize::from(closing)..];
+    if !inside.as_bytes().first()?.is_ascii_alphabetic() {
+        return None;
+    }
+    let name_len = inside
+        .bytes()
+        .take_while(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0c | b'/'))
+        .count();
+    Some((closing, &inside[..name_len], &inside[name_len..]))
+}
+
+/// An open element that overrides the order of its text
+/// ([`bidi_override`]).
+struct Override {
+    /// Its name, lower case.
+    name: String,
+    /// Elements of its name opened inside it, not yet ended.
+    inner: usize,
+    /// Right to left.
+    rtl: bool,
+    /// The controls that end its override ([`controls`]).
+    ends: &'static str,
+}
+
+/// The elements open at a point of a text that override the order of
+/// their text, outermost first: each begins with the Unicode controls that
+/// do the same ([`controls`], mapped to its start tag) and ends with
+/// theirs at its end tag, or at the end tag of an override it is inside (a
+/// browser ends it with it), or else at the text's end, so that the text
+/// read in display order ([`super::normalize`]) is read as a browser shows
+/// it.
+#[derive(Default)]
+struct Overrides {
+    /// The open overrides, outermost first.
+    open: Vec<Override>,
+    /// Where those of each name are in `open`, innermost last: a tag finds
+    /// the one it counts in at once, however many are open.
+    by_name: HashMap<String, Vec<usize>>,
+}
+
+impl Overrides {
+    /// Whether none is open.
+    fn is_empty(&self) -> bool {
+        self.open.is_empty()
+    }
+
+    /// The innermost open override named `name` (lower case), if any.
+    fn innermost(&self, name: &str) -> Option<usize> {
+        self.by_name.get(name).and_then(|open| open.last().copied())
+    }
+
+    /// End tag `name` (bytes `tag` of the text): ends the innermost open
+    /// override of that name, and those inside it, their controls pushed
+    /// to `rendered`, but for an element of its name opened inside it,
+    /// which it ends instead.
+    fn close(&mut self, name: &str, rendered: &mut Rendered, tag: Range<usize>) {
+        if self.is_empty() {
+            return;
+        }
+        let Some(at) = self.innermost(&name.to_ascii_lowercase()) else {
+            return;
+        };
+        if self.open[at].inner > 0 {
+            self.open[at].inner -= 1;
+            return;
+        }
+        for o in self.open.drain(at..).rev() {
+            push_drawn(rendered, o.ends, tag.clone());
+            if let Some(open) = self.by_name.get_mut(&o.name) {
+                open.pop();
+            }
+        }
+    }
+
+    /// Start tag `name` with `attributes`: the controls that begin the
+    /// override it opens, if it does; else, one more element of its name
+    /// inside the innermost override of that name.
+    fn open(&mut self, name: &str, attributes: &str) -> Option<&'static str> {
+        if is_one_of(VOID, name.as_bytes()) {
+            return None;
+        }
+        let inherited = self.open.last().is_some_and(|o| o.rtl);
+        let Some((rtl, isolate)) = bidi_override(name, attributes, inherited) else {
+            if !self.is_empty()
+                && let Some(at) = self.innermost(&name.to_ascii_lowercase())
+            {
+                self.open[at].inner += 1;
+            }
+            return None;
+        };
+        // Past the algorithm's depth, drawing nothing, as a browser's.
+        let (starts, ends) = if self.open.len() < MAX_DEPTH {
+            controls(rtl, isolate)
+        } else {
+            ("", "")
+        };
+        let name = name.to_ascii_lowercase();
+        self.by_name
+            .entry(name.clone())
+            .or_default()
+            .push(self.open.len());
+        self.open.push(Override {
+            name,
+            inner: 0,
+            rtl,
+            ends,
+        });
+        Some(starts)
+    }
+}
+
+/// The overrides nested deepest that draw their controls: the Unicode
+/// Bidirectional Algorithm ignores those past 125 levels of embedding (its
+/// `max_depth`), and each takes one at least; a browser ignores them too.
+const MAX_DEPTH: usize = 125;
+
+/// Whether the start tag of element `name` with `attributes` overrides
+/// the order of its content, as a browser reads it: `Some((rtl,
+/// isolate))` for a `bdo` (`unicode-bidi:bidi-override` in a browser's
+/// own style sheet) or an element whose `style` says
+/// `unicode-bidi:bidi-override`, or `isolate-override` (its text isolated
+/// from the text around it too), right to left where its `direction`
+/// says so, or else its `dir` attribute (`rtl` or `ltr`, in any case), or
+/// else the override it is inside (`inherited`); `None` for one that
+/// overrides nothing (`direction:rtl` alone, or a `dir` alone, reorders
+/// no Latin letters).
+fn bidi_override(name: &str, attributes: &str, inherited: bool) -> Option<(bool, bool)> {
+    // The first of each attribute, as a browser reads only the first.
+    let (mut dir, mut style) = (None, None);
+    for (attribute, value) in self::attributes(attributes.as_bytes()) {
+        if attribute.eq_ignore_ascii_case(b"dir") {
+            dir.get_or_insert(value);
+        } else if attribute.eq_ignore_ascii_case(b"style") {
+            style.get_or_insert(value);
+        }
+    }
+    // Each property's value and whether it was `!important`.
+    let (mut unicode_bidi, mut direction) = (None, None);
+    let css = style.map(|value| css_text(&decoded_value(&attributes[value])));
+    for (property, value, important) in declarations(css.as_deref().unwrap_or_default()) {
+        let wide = is_one_of(CSS_WIDE, value);
+        match property {
+            b"unicode-bidi" => {
+                let read = match value {
+                    b"bidi-override" => Some(Some(false)),
+                    b"isolate-override" => Some(Some(true)),
+                    b"embed" | b"isolate" | b"normal" | b"plaintext" => Some(None),
+                    _ => wide.then_some(None),
+                };
+                say(&mut unicode_bidi, read, important);
+            }
+            b"direction" => {
+                let read = match value {
+                    b"rtl" => Some(Some(true)),
+                    b"ltr" => Some(Some(false)),
+                    _ => wide.then_some(None),
+                };
+                say(&mut direction, read, important);
+            }
+            _ => {}
+        }
+    }
+    let isolate = match unicode_bidi {
+        Some((kind, _)) => kind,
+        None => name.eq_ignore_ascii_case("bdo").then_some(false),
+    }?;
+    let dir = dir.and_then(|value| {
+        let value = decoded_value(&attributes[value]);
+        if value.eq_ignore_ascii_case("rtl") {
+            Some(true)
+        } else {
+            value.eq_ignore_ascii_case("ltr").then_some(false)
+        }
+    });
+    let rtl = direction
+        .and_then(|(rtl, _)| rtl)
+        .or(dir)
+        .unwrap_or(inherited);
+    Some((rtl, isolate))
+}
+
+/// A declaration of a property read before as `said` (its value, and
+/// whether `!important`): `value`, or `None` for one a browser drops as
+/// invalid; a later one wins but for one not `!important` after one that
+/// is, as [`Said::say`] reads them.
+fn say<T>(said: &mut Option<(T, bool)>, value: Option<T>, important: bool) {
+    if let Some(value) = value
+        && (important || !said.as_ref().is_some_and(|(_, was)| *was))
+    {
+        *said = Some((value, important));
+    }
+}
+
+/// The Unicode controls that override the order of text as an element
+/// does ([`bidi_override`]), and those that end them: U+202E RIGHT-TO-LEFT
+/// OVERRIDE (or U+202D, left to right) to U+202C POP DIRECTIONAL
+/// FORMATTING, inside U+2067 RIGHT-TO-LEFT ISOLATE (U+2066) to U+2069 POP
+/// DIRECTIONAL ISOLATE for an isolate.
+fn controls(rtl: bool, isolate: bool) -> (&'static str, &'static str) {
+    match (rtl, isolate) {
+        (true, false) => ("\u{202e}", "\u{202c}"),
+        (false, false) => ("\u{202d}", "\u{202c}"),
+        (true, true) => ("\u{2067}\u{202e}", "\u{202c}\u{2069}"),
+        (false, true) => ("\u{2066}\u{202d}", "\u{202c}\u{2069}"),
+    }
 }
 
 /// Text `drawn` by markup, bytes `source` of the original, pushed to
@@ -1863,27 +2157,41 @@ mod tests {
         render(text).map_or_else(|| text.to_owned(), |r| r.text)
     }
 
-    /// Whether Aurelle is found in a reading of `text`, as a listing's
-    /// are scanned: the first, and the second where one is made.
+    /// Whether Aurelle (or 奥瑞尔) is found in a reading of `text`, as a
+    /// listing's are scanned: the first, and the second where one is made.
     fn finds_aurelle(text: &str) -> bool {
+        !aurelle_found_at(text).is_empty()
+    }
+
+    /// Where Aurelle (or 奥瑞尔) is found in the readings of `text`, as
+    /// spans of `text`.
+    fn aurelle_found_at(text: &str) -> Vec<&str> {
         static INDEX: LazyLock<crate::detect::BrandIndex> = LazyLock::new(|| {
             crate::detect::BrandIndex::build([crate::detect::BrandEntry {
                 id: 1,
-                names: vec!["Aurelle".to_owned()],
+                names: vec!["Aurelle".to_owned(), "奥瑞尔".to_owned()],
                 logos: Vec::new(),
                 owner: 0,
             }])
             .expect("index builds")
         });
-        let every = render_every_tag(text).map(|r| r.text);
-        [Some(shown(text)), every]
-            .into_iter()
-            .flatten()
-            .any(|shown| {
-                let mut found = Vec::new();
-                INDEX.scan_text(&shown, &mut found);
-                found.iter().any(|m| m.brand == 1)
-            })
+        let mut spans = Vec::new();
+        // The first reading (the text as sent where it has no markup), and
+        // the second where one is made.
+        let every = render_every_tag(text);
+        let readings = [Some(render(text)), every.is_some().then_some(every)];
+        for rendered in readings.into_iter().flatten() {
+            let shown = rendered.as_ref().map_or(text, |r| r.text.as_str());
+            let mut found = Vec::new();
+            INDEX.scan_text(shown, &mut found);
+            for m in found.into_iter().filter(|m| m.brand == 1) {
+                let span = rendered
+                    .as_ref()
+                    .map_or(m.span.clone(), |r| r.original_span(m.span));
+                spans.push(&text[span]);
+            }
+        }
+        spans
     }
 
     /// A `<wbr>` is a word-break opportunity, as U+200B ZERO WIDTH SPACE
@@ -2549,6 +2857,138 @@ mod tests {
             every("Aur<font color=red style=\"color:transparent\">zz</font>elle").as_deref(),
             Some("Aurelle")
         );
+    }
+
+    /// Markup that overrides the order of its text (`<bdo dir="rtl">`,
+    /// `unicode-bidi:bidi-override`) draws it reversed: the second reading
+    /// begins and ends it with the Unicode controls that do the same,
+    /// mapped to its tags, and reads it in display order; the first
+    /// reads it as written.
+    #[test]
+    fn markup_that_reverses_text_is_read_as_shown() {
+        let every = |text: &str| render_every_tag(text).map(|r| r.text);
+        for (text, seen) in [
+            (
+                "<bdo dir=\"rtl\">ellerua</bdo> automatic",
+                "\u{202e}ellerua\u{202c} automatic",
+            ),
+            ("<BDO DIR=RTL>ellerua</Bdo>", "\u{202e}ellerua\u{202c}"),
+            ("<bdo dir='Rtl'>ellerua</bdo>", "\u{202e}ellerua\u{202c}"),
+            ("<bdo dir=&#114;tl>ellerua</bdo>", "\u{202e}ellerua\u{202c}"),
+            (
+                "<span style=\"unicode-bidi:bidi-override;direction:rtl\">ELLERUA</span>",
+                "\u{202e}ELLERUA\u{202c}",
+            ),
+            (
+                "<span style=\"UNICODE-BIDI: isolate-override; direction: RTL\">x</span>",
+                "\u{2067}\u{202e}x\u{202c}\u{2069}",
+            ),
+            (
+                "<div dir=rtl style=\"unicode-bidi:bidi-override\">x</div>",
+                " \u{202e}x\u{202c} ",
+            ),
+            (
+                "<bdo dir=rtl style=\"direction:ltr\">x</bdo>",
+                "\u{202d}x\u{202c}",
+            ),
+            (
+                "<span style=\"direction:rtl!important;direction:ltr;unicode-bidi:bidi-override\">x</span>",
+                "\u{202e}x\u{202c}",
+            ),
+            // Left to right inside right to left; an override without a
+            // direction takes the one it is inside.
+            (
+                "<bdo dir=rtl>a<bdo dir=ltr>bc</bdo>d</bdo>",
+                "\u{202e}a\u{202d}bc\u{202c}d\u{202c}",
+            ),
+            (
+                "<bdo dir=rtl>a<i style=\"unicode-bidi:bidi-override\">b</i></bdo>",
+                "\u{202e}a\u{202e}b\u{202c}\u{202c}",
+            ),
+            // Elements of its name inside it end first.
+            (
+                "<span style=\"unicode-bidi:bidi-override;direction:rtl\">a<span>b</span>c</span>d",
+                "\u{202e}abc\u{202c}d",
+            ),
+            // Without its end tag: to the end tag of the override it is
+            // inside, or to the text's end.
+            (
+                "<span style=\"unicode-bidi:bidi-override;direction:rtl\">a<bdo dir=ltr>b</span>c",
+                "\u{202e}a\u{202d}b\u{202c}\u{202c}c",
+            ),
+            ("Aur<bdo dir=rtl>ellerua", "Aur\u{202e}ellerua"),
+            // A line's end draws a space, inside which the override goes
+            // on.
+            (
+                "<bdo dir=rtl>\nellerua&#10;</bdo>\n",
+                "\u{202e} ellerua \u{202c}\n",
+            ),
+        ] {
+            assert_eq!(every(text).as_deref(), Some(seen), "{text}");
+        }
+        // Nothing overridden: a direction, a `dir` or an embedding alone,
+        // a value a browser drops, a hidden element removed whole.
+        for text in [
+            "<span style=\"direction:rtl\">ellerua</span>",
+            "<span dir=rtl>ellerua</span>",
+            "<span style=\"unicode-bidi:embed;direction:rtl\">x</span>",
+            "<span style=\"unicode-bidi:bidi-override;unicode-bidi:isolate;direction:rtl\">x</span>",
+            "<bdo dir=rtl hidden>x</bdo>",
+            "<br dir=rtl style=\"unicode-bidi:bidi-override\">",
+        ] {
+            let read = every(text).unwrap_or_default();
+            assert!(!read.contains(['\u{202d}', '\u{202e}']), "{text}");
+        }
+        assert_eq!(
+            every("<span style=\"unicode-bidi:bidi-override!important;unicode-bidi:normal;direction:rtl\">x</span>")
+                .as_deref(),
+            Some("\u{202e}x\u{202c}")
+        );
+        // The first reading reads the text as written.
+        assert_eq!(shown("<bdo dir=\"rtl\">ellerua</bdo>"), "ellerua");
+        // Controls map to the tags.
+        let text = "Aur<bdo dir=rtl>elle</bdo>";
+        let r = render_every_tag(text).expect("an override");
+        assert_eq!(&text[r.original_span(3..6)], "<bdo dir=rtl>");
+        assert_eq!(&text[r.original_span(10..13)], "</bdo>");
+        // Read in display order, the name a buyer sees is found.
+        for text in [
+            "<bdo dir=\"rtl\">ellerua</bdo> automatic",
+            "<span style=\"unicode-bidi:bidi-override;direction:rtl\">ELLERUA</span>",
+            "<bdo dir=rtl>尔瑞奥</bdo>",
+            "<span style=\"unicode-bidi:isolate-override;direction:rtl\">ellerua</span>",
+            "Genuine <bdo dir=rtl>ellerua",
+            "<bdo dir=rtl>\nellerua</bdo>",
+            "<bdo dir=rtl><bdo dir=ltr>x</bdo>ellerua</bdo>",
+        ] {
+            assert!(finds_aurelle(text), "{text}");
+        }
+        assert!(!finds_aurelle("ellerua automatic"));
+        // Found where it is written.
+        assert_eq!(
+            aurelle_found_at("Strap <bdo dir=\"rtl\">ellerua</bdo> automatic"),
+            ["ellerua"]
+        );
+        assert!(!finds_aurelle("<bdo dir=ltr>ellerua</bdo>"));
+        // Many unclosed, each read once; past the algorithm's depth
+        // drawing nothing, and ended all the same.
+        let started = std::time::Instant::now();
+        let many = "<bdo dir=rtl>a".repeat(1500);
+        let read = render_every_tag(&many).expect("overrides");
+        let count = |read: &str, c: char| read.chars().filter(|&d| d == c).count();
+        assert_eq!(count(&read.text, '\u{202e}'), MAX_DEPTH);
+        let many = "<bdo dir=rtl><i>a</i>".repeat(1000);
+        assert!(render_every_tag(&many).is_some());
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        let deep = format!(
+            "{}x{}Aurelle",
+            "<bdo dir=rtl>".repeat(200),
+            "</bdo>".repeat(200)
+        );
+        let read = every(&deep).expect("overrides");
+        assert_eq!(count(&read, '\u{202c}'), MAX_DEPTH);
+        assert!(read.ends_with("\u{202c}Aurelle"));
+        assert!(finds_aurelle(&deep));
     }
 
     /// A custom element (a name with a `-`) hidden by its attributes is
