@@ -269,15 +269,7 @@ async fn an_import_is_refused_at_its_first_message() {
     common::assert_violations(&invalid, &["parent"]);
     // An archived brand takes no import: without a request id (no retry
     // to answer), at once.
-    server
-        .registry_as(Who::OwnerA)
-        .archive_brand(pb::ArchiveBrandRequest {
-            name: "brands/alpha".into(),
-            etag: String::new(),
-            request_id: String::new(),
-        })
-        .await
-        .expect("archived");
+    server.archive(Who::OwnerA, "brands/alpha").await;
     let archived = import_left_open(
         &server,
         Who::OwnerA,

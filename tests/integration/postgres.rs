@@ -674,59 +674,87 @@ async fn a_database_turned_read_only_is_unavailable_and_down_until_it_takes_writ
     let store = Arc::new(marque::store::PostgresStore::new(settings).expect("store"));
     let keys = Keys::generate();
     let server = replica_on(store, &keys, true).await;
-    wait_status(&server, "marque.v1.RegistryService", ServingStatus::Serving).await;
+    out_of_service(
+        &server,
+        &url,
+        (
+            "SET default_transaction_read_only = on",
+            "RESET default_transaction_read_only",
+        ),
+        "read-only",
+        async {
+            // The change feed is read every 200 ms, and answers: the store
+            // stays down all the same.
+            for _ in 0..8 {
+                tokio::time::sleep(Duration::from_millis(150)).await;
+                assert_eq!(
+                    status(&server, "marque.v1.RegistryService").await,
+                    ServingStatus::NotServing as i32,
+                    "down while the database takes no writes"
+                );
+            }
+        },
+    )
+    .await;
+    assert_feed_is_gap_free(&url).await;
+}
+
+/// Writes on `server` while its database (`url`) is changed by `alter`
+/// and until `restore` changes it back, its sessions terminated: a write
+/// before commits; those while it lasts are UNAVAILABLE with RetryInfo
+/// (the first may meet a pooled connection not yet seen closed),
+/// RegistryService turns NOT_SERVING while CheckService stays SERVING, and
+/// `while_down` runs; once restored, health turns SERVING by itself and
+/// the next write commits right after the first one (the refused ones
+/// wrote nothing). Writes are brands named after `what`.
+async fn out_of_service(
+    server: &TestServer,
+    url: &str,
+    (alter, restore): (&str, &str),
+    what: &str,
+    while_down: impl std::future::Future<Output = ()>,
+) {
+    wait_status(server, "marque.v1.RegistryService", ServingStatus::Serving).await;
     let before = server
         .registry_as(Who::OwnerA)
-        .create_brand(brand("before-read-only"))
+        .create_brand(brand(&format!("before-{what}")))
         .await
         .expect("a write")
         .into_inner()
         .revision;
 
-    pg::alter_database(&url, "SET default_transaction_read_only = on").await;
-    pg::terminate_backends(&url).await;
-    while_altered(&url, "RESET default_transaction_read_only", async {
-        // The first write may meet a pooled connection not yet seen closed;
-        // those after find the database read-only.
+    pg::alter_database(url, alter).await;
+    pg::terminate_backends(url).await;
+    while_altered(url, restore, async {
         for i in 0..3 {
-            assert_write_unavailable(&server, &format!("read-only-{i}")).await;
+            assert_write_unavailable(server, &format!("{what}-{i}")).await;
         }
         wait_status(
-            &server,
+            server,
             "marque.v1.RegistryService",
             ServingStatus::NotServing,
         )
         .await;
-        // The change feed is read every 200 ms, and answers: the store
-        // stays down all the same.
-        for _ in 0..8 {
-            tokio::time::sleep(Duration::from_millis(150)).await;
-            assert_eq!(
-                status(&server, "marque.v1.RegistryService").await,
-                ServingStatus::NotServing as i32,
-                "down while the database takes no writes"
-            );
-        }
         assert_eq!(
-            status(&server, "marque.v1.CheckService").await,
+            status(server, "marque.v1.CheckService").await,
             ServingStatus::Serving as i32
         );
+        while_down.await;
     })
     .await;
 
-    wait_status(&server, "marque.v1.RegistryService", ServingStatus::Serving).await;
+    wait_status(server, "marque.v1.RegistryService", ServingStatus::Serving).await;
     let written = server
         .registry_as(Who::OwnerA)
-        .create_brand(brand("after-read-only"))
+        .create_brand(brand(&format!("after-{what}")))
         .await
-        .expect("the next write commits")
+        .expect("writes resume by themselves")
         .into_inner();
     assert_eq!(
         written.revision,
         before + 1,
         "the refused writes wrote nothing"
     );
-    assert_feed_is_gap_free(&url).await;
 }
 
 /// A database that accepts no connections (`ALLOW_CONNECTIONS false`, its
@@ -739,42 +767,14 @@ async fn a_database_that_accepts_no_connections_is_unavailable() {
     let url = pg::fresh_database().await;
     let keys = Keys::generate();
     let server = replica(&url, &keys, true).await;
-    wait_status(&server, "marque.v1.RegistryService", ServingStatus::Serving).await;
-    let before = server
-        .registry_as(Who::OwnerA)
-        .create_brand(brand("before-closed"))
-        .await
-        .expect("a write")
-        .into_inner()
-        .revision;
-
-    pg::alter_database(&url, "ALLOW_CONNECTIONS false").await;
-    pg::terminate_backends(&url).await;
-    while_altered(&url, "ALLOW_CONNECTIONS true", async {
-        for i in 0..3 {
-            assert_write_unavailable(&server, &format!("closed-{i}")).await;
-        }
-        wait_status(
-            &server,
-            "marque.v1.RegistryService",
-            ServingStatus::NotServing,
-        )
-        .await;
-        assert_eq!(
-            status(&server, "marque.v1.CheckService").await,
-            ServingStatus::Serving as i32
-        );
-    })
+    out_of_service(
+        &server,
+        &url,
+        ("ALLOW_CONNECTIONS false", "ALLOW_CONNECTIONS true"),
+        "closed",
+        async {},
+    )
     .await;
-
-    wait_status(&server, "marque.v1.RegistryService", ServingStatus::Serving).await;
-    let written = server
-        .registry_as(Who::OwnerA)
-        .create_brand(brand("after-closed"))
-        .await
-        .expect("writes resume by themselves")
-        .into_inner();
-    assert_eq!(written.revision, before + 1);
 }
 
 /// `marque migrate` on `url`, waiting `wait` for the database; its exit
@@ -1413,15 +1413,7 @@ async fn a_number_registered_again_stays_taken_on_replicas_that_load_it() {
     add(&writer, Who::OwnerA, "alpha")
         .await
         .expect("alpha's mark");
-    writer
-        .registry_as(Who::OwnerA)
-        .archive_brand(pb::ArchiveBrandRequest {
-            name: "brands/alpha".into(),
-            etag: String::new(),
-            request_id: String::new(),
-        })
-        .await
-        .expect("archive");
+    writer.archive(Who::OwnerA, "brands/alpha").await;
     add(&writer, Who::OwnerB, "beta")
         .await
         .expect("the mark of an archived brand, registered again");

@@ -2709,15 +2709,7 @@ async fn an_archived_brands_marks_may_be_registered_again() {
         .await
         .expect_err("another active brand's mark");
     assert_eq!(status.code(), Code::AlreadyExists, "{status:?}");
-    server
-        .registry_as(Who::OwnerA)
-        .archive_brand(pb::ArchiveBrandRequest {
-            name: "brands/alpha".into(),
-            etag: String::new(),
-            request_id: String::new(),
-        })
-        .await
-        .expect("archive");
+    server.archive(Who::OwnerA, "brands/alpha").await;
     add(Who::OwnerB, "beta")
         .await
         .expect("the mark of an archived brand, registered again");

@@ -327,6 +327,18 @@ impl TestServer {
         RegistryServiceClient::with_interceptor(self.channel(), Bearer::key(key))
     }
 
+    /// Archives `brand` (`brands/{id}`) as `who`, its owner.
+    pub async fn archive(&self, who: Who, brand: &str) {
+        self.registry_as(who)
+            .archive_brand(pb::ArchiveBrandRequest {
+                name: brand.into(),
+                etag: String::new(),
+                request_id: String::new(),
+            })
+            .await
+            .unwrap_or_else(|status| panic!("archive {brand}: {status:?}"));
+    }
+
     /// A check client presenting `who`'s key.
     pub fn check_as(&self, who: Who) -> Check {
         CheckServiceClient::with_interceptor(self.channel(), self.bearer(who))
