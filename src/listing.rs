@@ -9,7 +9,9 @@ use std::{cell::Cell, ops::Range, sync::Arc};
 
 use crate::{
     detect::{self, Evidence, NameId},
-    model::{Authorization, Brand, Logo, NiceClass, Region, Slug, Timestamp, Trademark},
+    model::{
+        Authorization, Brand, Logo, NiceClass, Region, Slug, Timestamp, Trademark, codes::is_blank,
+    },
     snapshot::{Detection, SellerVerdict, Snapshot},
 };
 
@@ -485,6 +487,16 @@ fn first_occurrences(matches: &mut Vec<Match>) {
         }
     }
     matches.truncate(keep);
+}
+
+/// Whether `title` shows a buyer nothing: it is blank as written
+/// ([`is_blank`]: spaces, invisible characters), or its HTML renders as
+/// blank (`<b></b>`, `&#8203;`, `<style>x</style>`, `<!-- Aurelle -->`).
+/// Such a title names no goods, and no check of it could find a brand
+/// there: the request is refused.
+#[must_use]
+pub fn title_shows_nothing(title: &str) -> bool {
+    is_blank(title) || detect::markup::render(title).is_some_and(|r| is_blank(&r.text))
 }
 
 /// Checks `listing` by a seller of `platform` at `at`.

@@ -128,6 +128,8 @@ fn parse_listing(l: pb::Listing, prefix: &str, v: &mut Violations) -> (String, l
         );
     } else if is_blank(&l.title) {
         v.add(f("title"), "must not be blank");
+    } else if listing::title_shows_nothing(&l.title) {
+        v.add(f("title"), "must not be blank as HTML renders it");
     }
     if chars(&l.description) > 20_000 {
         v.add(

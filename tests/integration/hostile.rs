@@ -1275,3 +1275,50 @@ async fn public_streams_are_bounded_server_wide() {
     }
     assert!(reopened, "the closed stream's place was given back");
 }
+
+/// A title whose HTML shows nothing (tags with no text, a comment, a
+/// reference to an invisible character, a style sheet) is blank as a
+/// buyer sees it: refused as a blank title is, not checked as a listing
+/// that names nothing. A title that shows some text is checked.
+#[tokio::test]
+async fn a_title_that_renders_blank_is_refused() {
+    let server = TestServer::start().await;
+    let mut check = server.check_as(Who::PlatformP);
+    let request = |title: &str| pb::CheckListingRequest {
+        listing: Some(pb::Listing {
+            seller_account: "s".into(),
+            title: title.into(),
+            description: "Alpha automatic watch".into(),
+            ..Default::default()
+        }),
+        min_revision: 0,
+    };
+    for title in [
+        "<b></b>",
+        "<!-- Alpha watch -->",
+        "&#8203;&nbsp;",
+        "<style>.alpha{color:red}</style>",
+        "<p> <br> </p>",
+    ] {
+        let status = check
+            .check_listing(request(title))
+            .await
+            .expect_err("a title that shows nothing");
+        assert_eq!(status.code(), Code::InvalidArgument, "{title:?}");
+        let violations = common::field_violations(&status);
+        assert_eq!(
+            violations,
+            [(
+                "listing.title".to_owned(),
+                "must not be blank as HTML renders it".to_owned()
+            )],
+            "{title:?}: {status:?}"
+        );
+    }
+    for title in ["<b>Alpha</b> watch", "&lt;b&gt;", "<zz>", "Alpha &amp; co"] {
+        check
+            .check_listing(request(title))
+            .await
+            .unwrap_or_else(|status| panic!("{title:?} shows text: {status:?}"));
+    }
+}
