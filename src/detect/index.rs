@@ -2158,12 +2158,7 @@ impl BrandIndex {
     ) -> Vec<((usize, usize), Hits)> {
         let masked_before = |w: usize| {
             let gap = obf.original_span(words[w - 1].1..words[w].0);
-            let mut gap = text.get(gap).unwrap_or("").chars();
-            matches!(
-                (gap.next(), gap.next(), gap.next()),
-                (Some(mask), second, None)
-                    if normalize::is_mask(mask) && second.is_none_or(|c| c == mask)
-            )
+            normalize::mask_count(text.get(gap).unwrap_or("")).is_some()
         };
         let mut found = Vec::new();
         let mut query = Vec::new();
@@ -3027,12 +3022,7 @@ fn may_have_cjk_gaps(text: &str) -> bool {
 /// once or twice in a row ([`normalize::is_mask`], as `Aur**lle` is for a
 /// Latin name): how many.
 fn mask_group(gap: &str) -> Option<u8> {
-    let mut chars = gap.chars();
-    match (chars.next(), chars.next(), chars.next()) {
-        (Some(a), None, _) if normalize::is_mask(a) => Some(1),
-        (Some(a), Some(b), None) if a == b && normalize::is_mask(a) => Some(2),
-        _ => None,
-    }
+    normalize::mask_count(gap)
 }
 
 /// Whether `c` is an ASCII letter or digit, its full-width form (which

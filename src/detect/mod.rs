@@ -141,7 +141,7 @@
 //!    lookups dominate the cost of a scan; [`ScanOptions`] can limit them.
 //!    CJK names are not in the fuzzy index, but one inner character of a
 //!    name of three CJK characters or more masked (a mask symbol between
-//!    two CJK characters, once or twice, `奥*尔`, `奥□尔`, `奥？尔`, or one
+//!    two CJK characters, once or twice, `奥*尔`, `奥□尔`, `奥？尔`, `奥💎尔`, or one
 //!    ASCII letter or digit between two Han characters, `奥x尔`) is a
 //!    misspelling at distance 1, as `Aur*lle` is: the characters on either
 //!    side of the mask are looked up in a table of the names' inner
@@ -227,7 +227,7 @@
 //!   `porch light` (`…light` of `Coachlight`).
 //!
 //! Two words with a mask between (`Aur*lle`, `Aur#lle`, `Aur••lle`,
-//! `Aur＊lle`) are also looked up as one word with a letter no name has
+//! `Aur＊lle`, an emoji with what is drawn with it: `Aur💎lle`, `Aur❤️lle`) are also looked up as one word with a letter no name has
 //! where the mask is: a letter masked, a misspelling at distance 1 of a
 //! name of that length. Three words with a mask between each
 //! (`M*ntcl*ire`) are looked up the same way, two letters masked: a

@@ -63,7 +63,7 @@ use std::sync::LazyLock;
 
 use icu_casemap::CaseMapper;
 use icu_properties::props::{
-    DefaultIgnorableCodePoint, GeneralCategory, GeneralCategoryGroup, Script,
+    DefaultIgnorableCodePoint, ExtendedPictographic, GeneralCategory, GeneralCategoryGroup, Script,
 };
 use icu_properties::{CodePointMapData, CodePointSetData};
 use unicode_normalization::UnicodeNormalization;
@@ -1091,6 +1091,8 @@ impl Entry {
     const MASK: u8 = 1;
     const ALPHABET: u8 = 2;
     const REGIONAL: u8 = 4;
+    /// A leet symbol for its letter twice ([`is_double_bar`]).
+    const DOUBLE: u8 = 8;
 }
 
 /// The regional indicator symbols `🇦`..`🇿`, in alphabetical order.
@@ -1161,7 +1163,7 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
             exact_len: u8::try_from(exact.len()).unwrap_or(u8::MAX),
             obf_len: u8::try_from(obf.len()).unwrap_or(u8::MAX),
             kind,
-            bits: if is_mask(c) { Entry::MASK } else { 0 }
+            bits: if masks_a_letter(c) { Entry::MASK } else { 0 }
                 | if is_other_alphabet(c) {
                     Entry::ALPHABET
                 } else {
@@ -1171,7 +1173,8 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
                     Entry::REGIONAL
                 } else {
                     0
-                },
+                }
+                | if is_double_bar(c) { Entry::DOUBLE } else { 0 },
             leet,
         });
     }
@@ -1197,7 +1200,7 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
                 origin: if word {
                     origin
                 } else {
-                    u8::from(u8::try_from(c).is_ok_and(|b| is_mask(char::from(b))))
+                    u8::from(u8::try_from(c).is_ok_and(|b| masks_a_letter(char::from(b))))
                 },
             };
         }
@@ -1282,6 +1285,33 @@ fn homoglyph(c: char) -> Option<String> {
     .then(|| letters.to_ascii_lowercase())
 }
 
+/// The Latin letters Unicode names TURNED (rotated half a turn: `ɐ` LATIN
+/// SMALL LETTER TURNED A), and the reversed capital `Ǝ`, with the letter
+/// each is turned from: upside-down text writes a name with them
+/// (`ɐuɹǝllǝ`), and UTS #39 reads none as a Latin letter (it reads the
+/// turned `ɯ` as `w`, as it looks). Phonetic letters, which a listing
+/// writes for no sound.
+const TURNED_LETTERS: [(char, char); 18] = [
+    ('ɐ', 'a'),
+    ('Ɐ', 'a'),
+    ('ǝ', 'e'),
+    ('Ǝ', 'e'),
+    ('ɥ', 'h'),
+    ('Ɥ', 'h'),
+    ('ᴉ', 'i'),
+    ('ʞ', 'k'),
+    ('Ʞ', 'k'),
+    ('ꞁ', 'l'),
+    ('Ꞁ', 'l'),
+    ('ɹ', 'r'),
+    ('ʇ', 't'),
+    ('Ʇ', 't'),
+    ('ʌ', 'v'),
+    ('Ʌ', 'v'),
+    ('ʍ', 'w'),
+    ('ʎ', 'y'),
+];
+
 /// Negative squared Latin capital letters `🅰`..`🆉`, in alphabetical order
 /// (decancer leaves out the four that are also emoji: `🅰 🅱 🅾 🅿`).
 const NEGATIVE_SQUARED: std::ops::RangeInclusive<char> = '\u{1F170}'..='\u{1F189}';
@@ -1292,6 +1322,10 @@ const NEGATIVE_SQUARED: std::ops::RangeInclusive<char> = '\u{1F170}'..='\u{1F189
 /// the enclosed alphanumerics (`🅲 🆄`; regional indicators only where one
 /// stands alone, [`lone_regional_indicator`]: two are a flag, `🇫🇷`).
 fn look_alike(c: char) -> Option<String> {
+    if let Some(&(_, letter)) = TURNED_LETTERS.iter().find(|&&(turned, _)| turned == c) {
+        let mut buf = [0u8; 4];
+        return Some(unicode_security::skeleton(letter.encode_utf8(&mut buf)).collect());
+    }
     if NEGATIVE_SQUARED.contains(&c) {
         let offset = u32::from(c) - u32::from(*NEGATIVE_SQUARED.start());
         return u8::try_from(offset)
@@ -1437,12 +1471,22 @@ fn exact_chars(s: &str, out: &mut String) {
 /// Whether `c` may mask a letter between two words (`Aur*lle`, `Aur#lle`,
 /// `Aur•lle`, `Lys?tte`, `Aur\u{fffd}lle`), also in the full-width and small
 /// forms NFKC reads as `*`, `_`, `#` or `?` (`Aur＊lle`, `Aur﹡lle`). Not a hyphen, a dot or
-/// a middle dot, which join words (`T-shirt`, `蒙克·莱尔`). The fold's table
-/// notes which characters are.
+/// a middle dot, which join words (`T-shirt`, `蒙克·莱尔`). An emoji or
+/// pictograph too (`Aur💎lle`, [`is_pictograph_mask`]). The fold's table
+/// notes which characters are: a look-up.
 pub(crate) fn is_mask(c: char) -> bool {
-    matches!(
-        c,
-        '*' | '_'
+    TABLE
+        .entries
+        .get(c as usize)
+        .is_some_and(|entry| entry.bits & Entry::MASK != 0)
+}
+
+/// [`is_mask`], computed (for the fold's table).
+fn masks_a_letter(c: char) -> bool {
+    is_pictograph_mask(c)
+        || matches!(
+            c,
+            '*' | '_'
             | '#'
             | '?'
             | '＊'
@@ -1472,7 +1516,63 @@ pub(crate) fn is_mask(c: char) -> bool {
             // The replacement character a bad byte or a reference naming
             // no character shows (`Aur&#xD800;lle`).
             | '\u{fffd}'
+        )
+}
+
+/// An emoji or pictograph (Unicode's Extended_Pictographic) written for a
+/// letter, as `*` is (`Aur💎lle`, `Aur❤️lle`, `奥💎尔`): past the Latin-1
+/// signs and the CJK symbols and punctuation (`©` is a leet `c`, `〰` a
+/// dash), and none that NFKC reads as something else (`™` is `TM`, `ℹ`
+/// an `i`, `Ⓜ` an `M`, `㊙` a CJK character), nor the enclosed
+/// alphanumerics, which read as letters (`🅰`, `🆎`).
+fn is_pictograph_mask(c: char) -> bool {
+    c >= '\u{2000}'
+        && !('\u{3000}'..='\u{303F}').contains(&c)
+        && !('\u{1F100}'..='\u{1F1FF}').contains(&c)
+        && leet_symbol(c).is_none()
+        && CodePointSetData::new::<ExtendedPictographic>().contains(c)
+        && std::iter::once(c).nfkc().eq(std::iter::once(c))
+}
+
+/// Characters written with an emoji that draw no letter of their own: the
+/// emoji and text variation selectors, the keycap, the skin tones.
+fn is_emoji_component(c: char) -> bool {
+    matches!(
+        c,
+        '\u{FE0E}' | '\u{FE0F}' | '\u{20E3}' | '\u{1F3FB}'..='\u{1F3FF}'
     )
+}
+
+/// How many letters `gap`, the text between two words, masks: a mask once
+/// or twice in a row ([`is_mask`], `Aur*lle`, `Aur**lle`), an emoji
+/// counting once with its variation selector, skin tone, or the emoji a
+/// zero-width joiner joins to it (`Aur❤️lle`, `Aur👍🏽lle`, `Aur👩‍🔧lle`).
+pub(crate) fn mask_count(gap: &str) -> Option<u8> {
+    let mut units: [char; 2] = ['\0'; 2];
+    let mut count = 0usize;
+    let mut joined = false;
+    for c in gap.chars() {
+        if count > 0 && is_emoji_component(c) {
+            continue;
+        }
+        if count > 0 && c == '\u{200D}' {
+            joined = true;
+            continue;
+        }
+        if !is_mask(c) {
+            return None;
+        }
+        if std::mem::take(&mut joined) && is_pictograph_mask(c) {
+            continue;
+        }
+        *units.get_mut(count)? = c;
+        count += 1;
+    }
+    match count {
+        1 => Some(1),
+        2 if units[0] == units[1] => Some(2),
+        _ => None,
+    }
 }
 
 /// Leetspeak digits and the letters they stand for (`1` for `l` or `i`:
@@ -1545,6 +1645,9 @@ fn symbol_letter(c: char) -> Option<char> {
         // (UK keyboards), the divides sign, box drawing's and the
         // dentistry symbol's vertical lines (`Aure¦¦e`, `Ve││ano`).
         '¦' | '∣' | '│' | '┃' | '⏐' => Some('l'),
+        // Double bars, UTS #39's look-alikes of `ll` (`Aure‖e`, `Aure∥e`):
+        // two letters ([`is_double_bar`]).
+        '‖' | '∥' | '║' => Some('l'),
         '¢' | '©' => Some('c'),
         '€' => Some('e'),
         '£' => Some('l'),
@@ -1554,6 +1657,13 @@ fn symbol_letter(c: char) -> Option<char> {
         '∪' => Some('u'),
         _ => None,
     }
+}
+
+/// Whether the leet symbol `c` stands for its letter twice: the double
+/// vertical line, the parallel sign and box drawing's double vertical,
+/// whose UTS #39 skeleton is `ll`.
+fn is_double_bar(c: char) -> bool {
+    matches!(c, '‖' | '∥' | '║')
 }
 
 /// A C1 control (U+0080 to U+009F) as the Windows-1252 character of its
@@ -2159,7 +2269,11 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
             let after_digit = entry.leet == 't'
                 && held.len == 0
                 && ob.out.src.last().is_some_and(|s| s.flags & DIGIT != 0);
-            if after_digit || !(after_word && held.push((entry.leet, start, end))) {
+            let held_one = !after_digit && after_word && held.push((entry.leet, start, end));
+            // A double bar is two letters, both with its span (`Aure‖e`).
+            let held_all = held_one
+                && (entry.bits & Entry::DOUBLE == 0 || held.push((entry.leet, start, end)));
+            if !held_all {
                 let _ = ob.release_leet(&mut held, false);
                 ob.sep(start, end);
             }
@@ -2226,7 +2340,7 @@ mod tests {
         // The slow path past the table notes no mask and no other
         // alphabet ([`Entry::bits`]).
         let past = || (TABLE_SIZE..=u32::from(char::MAX)).filter_map(char::from_u32);
-        assert_eq!(past().filter(|&c| is_mask(c)).count(), 0);
+        assert_eq!(past().filter(|&c| masks_a_letter(c)).count(), 0);
         assert_eq!(past().filter(|&c| is_other_alphabet(c)).count(), 0);
         for c in ['*', '＊', '﹡', '﹍', '︳', '︖', '♦'] {
             assert!(TABLE.entries[c as usize].bits & Entry::MASK != 0, "{c}");

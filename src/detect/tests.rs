@@ -962,6 +962,18 @@ fn leet_symbols_may_come_in_a_row() {
     for bars in ["Aure¦¦e", "Aure││e", "Aure┃┃e", "Aure⏐⏐e", "Aure∣∣e"] {
         assert_eq!(fold_obfuscated(bars), "aurelle", "{bars}");
     }
+    // A double bar is the letter twice (UTS #39 reads `‖` and `∥` as `ll`),
+    // a separator between words.
+    for bars in ["Aure‖e", "Aure∥e", "Aure║e"] {
+        assert_eq!(fold_obfuscated(bars), "aurelle", "{bars}");
+    }
+    assert_eq!(fold_obfuscated("Marve‖o"), "rnarvello");
+    assert_eq!(fold_obfuscated("Men ‖ Women ∥ Kids"), "rnen wornen klds");
+    assert_eq!(
+        one("Montb‖anc pen").1,
+        Evidence::TextFuzzy { distance: 1 },
+        "one letter too many is a misspelling"
+    );
     assert_eq!(fold_obfuscated("Men ¦ Women │ Kids"), "rnen wornen klds");
     // `+` for `t` inside a word; a separator elsewhere.
     assert_eq!(
@@ -974,6 +986,27 @@ fn leet_symbols_may_come_in_a_row() {
     );
     // Between numbers it is arithmetic: they keep their digits.
     assert_eq!(fold_obfuscated("10+12, 2+1"), fold_obfuscated("10 12, 2 1"));
+}
+
+#[test]
+fn turned_letters_of_upside_down_text_are_look_alikes() {
+    // Unicode's TURNED letters read as the letters they are turned from.
+    assert_eq!(fold_obfuscated("ɐuɹǝllǝ"), fold_obfuscated("aurelle"));
+    assert_eq!(
+        fold_obfuscated("ƎɐꞀ ʎʇʍ ʌᴉʞɥ"),
+        fold_obfuscated("eal ytw vikh")
+    );
+    // The open `ɔ` these texts write for `c` is a look-alike already.
+    assert_eq!(
+        one("ɔɐɹʇᴉǝɹ ring"),
+        (CARTIER, Evidence::TextObfuscated, "ɔɐɹʇᴉǝɹ")
+    );
+    // A name still starts and ends on a word's edges.
+    assert!(found("Cɐɹʇᴉǝɹville").is_empty());
+    assert_eq!(
+        one("Cɐɹʇᴉǝɹ ring"),
+        (CARTIER, Evidence::TextObfuscated, "Cɐɹʇᴉǝɹ")
+    );
 }
 
 #[test]
@@ -1248,6 +1281,9 @@ fn a_character_of_a_cjk_alias_masked_is_a_misspelling() {
         ("蒙克7尔", 3, "蒙克7尔"),
         // A symbol masks a kana as well.
         ("グ*チ", 7, "グ*チ"),
+        // An emoji as a symbol does.
+        ("奥💎尔", 1, "奥💎尔"),
+        ("奥❤\u{fe0f}尔手表", 1, "奥❤\u{fe0f}尔"),
     ] {
         assert_eq!(kinds(text), [(brand, fuzzy, shown.to_owned())], "{text}");
     }
@@ -1384,6 +1420,14 @@ fn a_letter_masked_between_two_words_is_a_misspelling() {
         ("Aur＊＊lle watch", 2, "Aur＊＊lle"),
         // The replacement character, as a bad byte or `&#xD800;` shows.
         ("Aur\u{fffd}lle watch", 2, "Aur\u{fffd}lle"),
+        // An emoji, with its variation selector, skin tone, or the emoji
+        // a zero-width joiner joins to it.
+        ("Aur💎lle watch", 2, "Aur💎lle"),
+        ("Aur❤\u{fe0f}lle watch", 2, "Aur❤\u{fe0f}lle"),
+        ("Aur👍🏽lle watch", 2, "Aur👍🏽lle"),
+        ("Aur👩\u{200d}🔧lle watch", 2, "Aur👩\u{200d}🔧lle"),
+        ("Vel⭐ano tote", 1, "Vel⭐ano"),
+        ("Aur💎💎lle watch", 2, "Aur💎💎lle"),
     ] {
         assert_eq!(kinds(text), [(brand, fuzzy, shown.to_string())], "{text}");
     }
@@ -1400,8 +1444,25 @@ fn a_letter_masked_between_two_words_is_a_misspelling() {
         "Aur-lle watch",
         "Aur.lle watch",
         "Aur·lle watch",
+        // Two emoji, an emoji beside a space, signs NFKC reads as
+        // letters, CJK punctuation.
+        "Aur💎👑lle watch",
+        "Aur 💎lle watch",
+        "Aur™lle watch",
+        "Aur〰lle watch",
+        "Aur🆎lle watch",
     ] {
         assert!(kinds(text).is_empty(), "{text}: {:?}", kinds(text));
+    }
+    // An emoji between whole words masks nothing.
+    for text in ["Vellano💎tote", "Love💖Heart pendant", "Aurelle ⌚ watch"] {
+        assert!(
+            kinds(text)
+                .iter()
+                .all(|m| !matches!(m.1, Evidence::TextFuzzy { .. })),
+            "{text}: {:?}",
+            kinds(text)
+        );
     }
     // A misspelling glued to the next word by a mask is still found.
     assert_eq!(kinds("Vellanno*Tote"), [(1, fuzzy, "Vellanno".to_string())]);
