@@ -1752,6 +1752,9 @@ fn find_terms<N: NameSpan>(
         if left && negated(folded, m.start(), &set.negating) {
             continue;
         }
+        if right && made_proof_against(text, span.end, folded, m.end()) {
+            continue;
+        }
         if other_sense(
             text,
             folded,
@@ -1970,6 +1973,33 @@ fn look_at(text: &str, folded: &FoldedText, at: usize, looks: &[String]) -> bool
         && looks
             .iter()
             .any(|n| f[at..].starts_with(n.as_str()) && folded.boundary_before(at + n.len()))
+}
+
+/// Words joined by a hyphen right after a Latin signal term that make it
+/// what the goods resist (`dupe-proof engraving`, `counterfeit-proof
+/// hologram`, `copy-resistant`), as `anti` before it does. Exact-folded
+/// and the same in the obfuscation fold. With a space between, `proof` is
+/// a coin's finish (`replica proof coin`).
+const PROOF_WORDS: &[&str] = &["proof", "resistant"];
+
+/// Whether the term ending at byte `end` of `text` (folded byte
+/// `folded_end`) is followed by a hyphen and one of [`PROOF_WORDS`].
+fn made_proof_against(text: &str, end: usize, folded: &FoldedText, folded_end: usize) -> bool {
+    let hyphen = text
+        .get(end..)
+        .and_then(|after| after.chars().next())
+        .is_some_and(is_hyphen);
+    if !hyphen {
+        return false;
+    }
+    let Some(after) = folded.as_str().get(folded_end..) else {
+        return false;
+    };
+    let skipped = after.len() - after.trim_start_matches(' ').len();
+    PROOF_WORDS.iter().any(|word| {
+        after[skipped..].starts_with(word)
+            && folded.boundary_before(folded_end + skipped + word.len())
+    })
 }
 
 /// Whether a negating word ([`NEGATING_WORDS`], folded as `folded` is) is
@@ -2504,6 +2534,15 @@ mod tests {
     fn a_term_after_anti_is_not_a_signal() {
         assert!(found("anti-counterfeit hologram, Anti Fake code").is_empty());
         assert_eq!(found("antique replica, pro-fake"), ["replica", "fake"]);
+    }
+
+    #[test]
+    fn a_term_made_proof_against_is_not_a_signal() {
+        // What the goods resist, joined by a hyphen, for any term.
+        assert!(found("dupe-proof serial, copy-proof hologram, replica-resistant seal").is_empty());
+        // With a space, `proof` is a coin's finish.
+        assert_eq!(found("replica proof coin"), ["replica"]);
+        assert_eq!(found("dupe-proofing kit"), ["dupe"]);
     }
 
     #[test]
