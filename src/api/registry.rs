@@ -328,6 +328,70 @@ where
     out
 }
 
+/// A new trademark's `territories`, which are output only: they follow
+/// from its office and designations (`covered`, when those are right).
+/// A request that sends the territories the mark covers (a trademark read
+/// back and sent again) is taken; one that sends others is refused rather
+/// than dropped, so that no owner believes a mark covers a territory it
+/// does not (`["CN", "HK"]` for a Chinese mark, which does not cover Hong
+/// Kong), or only part of its office's (`["FR"]` for an EU trade mark).
+fn given_territories(
+    values: &[String],
+    office: Option<Office>,
+    covered: Option<&[Region]>,
+    designations_right: bool,
+    v: &mut Violations,
+) {
+    const FIELD: &str = "trademark.territories";
+    if values.is_empty() {
+        return;
+    }
+    let Some(covered) = covered else {
+        // A Madrid or ARIPO mark sent with territories and no
+        // designations: the countries meant are designations.
+        if matches!(office, Some(Office::Wipo | Office::Aripo)) && designations_right {
+            v.add(
+                FIELD,
+                "is output only: list a WO or AP mark's countries in designated_countries",
+            );
+        }
+        return;
+    };
+    let mut covered = covered.to_vec();
+    covered.sort();
+    let covered = &covered[..];
+    let mut given: Vec<Option<Region>> = values.iter().map(|r| Region::parse(r).ok()).collect();
+    given.sort();
+    given.dedup();
+    if given.len() == covered.len() && given.iter().zip(covered).all(|(g, c)| *g == Some(*c)) {
+        return;
+    }
+    let covers = match covered {
+        [one] => one.to_string(),
+        many => format!("{} countries", many.len()),
+    };
+    let outside: Vec<&str> = values
+        .iter()
+        .filter(|r| Region::parse(r).map_or(true, |r| !covered.contains(&r)))
+        .map(String::as_str)
+        .collect();
+    let description = if outside.is_empty() {
+        format!(
+            "is output only: this mark covers {covers}, not only those given (a mark covers its \
+             office's whole territory); leave territories out"
+        )
+    } else {
+        let shown: Vec<String> = outside.iter().take(5).map(|r| quote(r)).collect();
+        format!(
+            "is output only: it follows from office and designated_countries, and this mark \
+             covers {covers}, not {}{}; leave territories out",
+            shown.join(", "),
+            if outside.len() > 5 { ", …" } else { "" }
+        )
+    };
+    v.add(FIELD, description);
+}
+
 /// A list of Nice classes, each once, with a violation for each bad entry
 /// (`nice_classes[3]`). A list longer than the classification repeats a
 /// class for certain, and is refused whole rather than entry by entry.
@@ -1016,9 +1080,17 @@ impl RegistryApi {
             }
         }
         // The list as a whole, once its entries are right.
+        let designations_right = v.len() == before;
         let territories = office
-            .filter(|_| v.len() == before)
+            .filter(|_| designations_right)
             .and_then(|o| v.check("trademark.designated_countries", o.territories(&designated)));
+        given_territories(
+            &t.territories,
+            office,
+            territories.as_deref(),
+            designations_right,
+            &mut v,
+        );
         let spec = office.zip(kind).zip(status).zip(territories).map(
             |(((office, kind), status), territories)| TrademarkSpec {
                 office,

@@ -3179,3 +3179,95 @@ async fn a_retried_update_that_changed_nothing_answers_the_brand_with_its_revisi
         renamed.revision
     );
 }
+
+/// `territories` is output only: it follows from a mark's office and
+/// designations. A request that sends others is refused on it, and writes
+/// nothing, rather than stored without them: an owner sending `["CN", "HK"]`
+/// for a Chinese mark would believe it covers Hong Kong. The territories a
+/// mark covers, as a trademark read back has them, are taken.
+#[tokio::test]
+async fn territories_a_mark_does_not_cover_are_refused_not_dropped() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let before = revision(&server).await;
+    let mark = |office: &str, number: &str, designated: &[&str], territories: &[&str]| {
+        pb::AddTrademarkRequest {
+            parent: "brands/alpha".into(),
+            trademark: Some(pb::Trademark {
+                office: office.into(),
+                registration_number: number.into(),
+                mark_text: "ALPHA".into(),
+                kind: pb::TrademarkKind::Word as i32,
+                nice_classes: vec![25],
+                status: pb::TrademarkStatus::Registered as i32,
+                designated_countries: designated.iter().map(|c| c.to_string()).collect(),
+                territories: territories.iter().map(|c| c.to_string()).collect(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        }
+    };
+    for (request, says) in [
+        // A Chinese mark does not cover Hong Kong, Macao or Taiwan.
+        (
+            mark("CN", "CN-1", &[], &["CN", "HK", "MO"]),
+            "not \"HK\", \"MO\"",
+        ),
+        // An EU trade mark covers the whole EU, not one state.
+        (mark("EM", "EM-1", &[], &["FR"]), "not only those given"),
+        (mark("US", "US-1", &[], &["USA"]), "not \"USA\""),
+    ] {
+        let status = owner.add_trademark(request).await.expect_err(says);
+        let violations = field_violations(&status);
+        assert_eq!(violations.len(), 1, "{status:?}");
+        assert_eq!(violations[0].0, "trademark.territories");
+        assert!(violations[0].1.contains(says), "{status:?}");
+        assert!(violations[0].1.starts_with("is output only"), "{status:?}");
+    }
+    // A Madrid mark's countries sent as territories: they are designations.
+    let status = owner
+        .add_trademark(mark("WO", "WO-1", &[], &["JP", "KR"]))
+        .await
+        .expect_err("a Madrid mark without designations");
+    assert_violations(
+        &status,
+        &["trademark.designated_countries", "trademark.territories"],
+    );
+    assert_eq!(revision(&server).await, before, "nothing was written");
+
+    // What a mark covers, as read back, is taken again (lower case too).
+    owner
+        .add_trademark(mark("CN", "CN-2", &[], &["cn"]))
+        .await
+        .expect("a Chinese mark's own territory");
+    let eu = owner
+        .add_trademark(mark("EM", "EM-2", &[], &[]))
+        .await
+        .expect("an EU trade mark")
+        .into_inner()
+        .trademark
+        .expect("the mark");
+    let mut again = eu.clone();
+    again.registration_number = "EM-3".into();
+    let copy = owner
+        .add_trademark(pb::AddTrademarkRequest {
+            parent: "brands/alpha".into(),
+            trademark: Some(again),
+            request_id: String::new(),
+        })
+        .await
+        .expect("a mark read back and sent again")
+        .into_inner()
+        .trademark
+        .expect("the mark");
+    assert_eq!(copy.territories, eu.territories);
+    assert_eq!(copy.territories.len(), 27);
+    let madrid = owner
+        .add_trademark(mark("WO", "WO-2", &["JP", "KR"], &["KR", "JP"]))
+        .await
+        .expect("a Madrid mark's designations as its territories")
+        .into_inner()
+        .trademark
+        .expect("the mark");
+    assert_eq!(madrid.territories, ["JP", "KR"]);
+}
