@@ -1478,13 +1478,40 @@ async fn logos_are_hashed_from_images_or_taken_as_hashes() {
             .await;
         match (answer, taken) {
             (Err(status), true) => {
-                assert_violations(&status, &["source"]);
+                // Named by the field the request gave, not by its oneof.
+                assert_eq!(
+                    field_violations(&status)
+                        .iter()
+                        .map(|(f, _)| f.as_str())
+                        .collect::<Vec<_>>(),
+                    ["perceptual_hash"],
+                    "{status:?}"
+                );
                 assert!(status.message().contains("brands/alpha"), "{status:?}");
             }
             (Ok(_), false) => {}
             (answer, _) => panic!("{hash}: {answer:?}"),
         }
     }
+    // The same image uploaded by another member: refused on `image`.
+    let status = server
+        .registry_as(Who::OwnerB)
+        .add_logo(pb::AddLogoRequest {
+            parent: "brands/beta".into(),
+            description: String::new(),
+            source: Some(pb::add_logo_request::Source::Image(image.clone())),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("another member's logo");
+    assert_eq!(
+        field_violations(&status)
+            .iter()
+            .map(|(f, _)| f.as_str())
+            .collect::<Vec<_>>(),
+        ["image"],
+        "{status:?}"
+    );
 
     for (source, field) in [
         (
