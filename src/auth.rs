@@ -235,6 +235,24 @@ pub fn may_read_member(caller: &Caller, member: &Member) -> bool {
         || member.kind == MemberKind::Platform
 }
 
+/// Whether `caller` may learn that `member` (`None`: a name no member has)
+/// is a member, when a request names it (a filter, say): the operator,
+/// which reads every member, always; others only where they could tell
+/// anyway: a member whose record they may read ([`may_read_member`]), or
+/// one that owns a brand (`owns_a_brand`), since every brand names its
+/// owner. Otherwise a name no member has and a private member's are to be
+/// answered alike, as [`require_member_reader`] answers them.
+pub fn may_tell_member_exists(
+    caller: &Caller,
+    member: Option<&Member>,
+    owns_a_brand: impl FnOnce() -> bool,
+) -> bool {
+    match member {
+        None => caller.kind == MemberKind::Operator,
+        Some(member) => may_read_member(caller, member) || owns_a_brand(),
+    }
+}
+
 /// [`may_read_member`] of the member named `id`, `None` when no member
 /// has that id. A name no member has is refused as a private record is,
 /// unless the caller reads every member: a refusal tells nothing of which

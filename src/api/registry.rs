@@ -18,8 +18,8 @@ use crate::{
     logo,
     model::{
         Actor, AuthorizationPatch, AuthorizationSpec, Brand, BrandPatch, BrandStatus, Command,
-        Designation, LogoSource, Member, NiceClass, NiceClassSet, Office, Region, Resource,
-        ResourceId, Revision, Slug, TrademarkPatch, TrademarkSpec, alias_repeats,
+        Designation, LogoSource, Member, MemberKind, NiceClass, NiceClassSet, Office, Region,
+        Resource, ResourceId, Revision, Slug, TrademarkPatch, TrademarkSpec, alias_repeats,
         check_authorization_window, check_mark_text, check_trademark_dates,
         codes::{bounded_text, printable_identifier},
         name_refusal, parse_registration_number,
@@ -866,6 +866,7 @@ impl RegistryApi {
         &self,
         request: Request<pb::ListBrandsRequest>,
     ) -> ApiResult<pb::ListBrandsResponse> {
+        let caller = caller(&request)?;
         let req = request.into_inner();
         let mut v = Violations::new();
         let owner = if req.owner.is_empty() {
@@ -881,14 +882,28 @@ impl RegistryApi {
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
         // A filter naming no member is a mistake (a misspelt owner), not a
         // member without brands: refused as ListAuthorizations refuses a
-        // platform that is none.
-        if let Some(owner) = &owner
-            && snapshot.member(owner.as_str()).is_none()
-        {
-            return Err(ApiError::Invalid(vec![(
-                "owner".into(),
-                format!("members/{owner} is no member (ListMembers lists them)"),
-            )]));
+        // platform that is none. But only the operator hears which names
+        // are members: to others, a member whose record they may not read
+        // and that owns no brand is refused alike, as GetMember refuses
+        // both, so that a filter cannot tell who has joined the alliance.
+        if let Some(owner) = &owner {
+            let member = snapshot.member(owner.as_str()).map(|m| &**m);
+            let owns_a_brand = || !snapshot.list_brands(Some(owner), None, 1).0.is_empty();
+            if member.is_none() && caller.kind == MemberKind::Operator {
+                return Err(ApiError::Invalid(vec![(
+                    "owner".into(),
+                    format!("members/{owner} is no member (ListMembers lists them)"),
+                )]));
+            }
+            if !auth::may_tell_member_exists(&caller, member, owns_a_brand) {
+                return Err(ApiError::Invalid(vec![(
+                    "owner".into(),
+                    format!(
+                        "members/{owner} owns no brand, and is no member whose record you may \
+                         read (ListMembers lists those)"
+                    ),
+                )]));
+            }
         }
         let (brands, next) = snapshot.list_brands(owner.as_ref(), after.as_deref(), limit);
         Ok(pb::ListBrandsResponse {

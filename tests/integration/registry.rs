@@ -637,6 +637,24 @@ async fn bad_fields_come_back_as_field_violations_and_write_nothing() {
     assert!(
         field_violations(&status).contains(&(
             "owner".into(),
+            "members/no-such-owner owns no brand, and is no member whose record you may read \
+             (ListMembers lists those)"
+                .into()
+        )),
+        "{status:?}"
+    );
+    // The operator, which reads every member, hears that it is none.
+    let status = server
+        .registry_as(Who::Operator)
+        .list_brands(pb::ListBrandsRequest {
+            owner: "members/no-such-owner".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("an owner that is no member");
+    assert!(
+        field_violations(&status).contains(&(
+            "owner".into(),
             "members/no-such-owner is no member (ListMembers lists them)".into()
         )),
         "{status:?}"

@@ -720,6 +720,128 @@ async fn listing_authorizations_on_a_member_that_is_no_platform_is_refused() {
     assert_eq!(denied.code(), Code::PermissionDenied, "{denied:?}");
 }
 
+/// A ListBrands filter on an owner tells no one but the operator which
+/// names are members: a brand owner that has joined and registered no
+/// brand yet, and the operator's own record, are refused as a name no
+/// member has, as GetMember refuses them. An owner whose brands every
+/// member sees, a platform's record and the caller's own are listed.
+#[tokio::test]
+async fn a_brand_owner_filter_tells_no_one_who_has_joined() {
+    let server = TestServer::start().await;
+    server
+        .registry_as(Who::Operator)
+        .create_member(pb::CreateMemberRequest {
+            member_id: "owner-c".into(),
+            member: Some(pb::Member {
+                display_name: "Owner C".into(),
+                kind: pb::MemberKind::BrandOwner as i32,
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("a brand owner without brands");
+    let list = |who: Who, owner: &str| {
+        let server = &server;
+        let owner = owner.to_string();
+        async move {
+            server
+                .registry_as(who)
+                .list_brands(pb::ListBrandsRequest {
+                    owner,
+                    ..Default::default()
+                })
+                .await
+        }
+    };
+    for who in [Who::OwnerA, Who::OwnerB, Who::PlatformP] {
+        // With the member's name taken out, the answers are the same.
+        let refusal = |owner: &str, status: tonic::Status| {
+            assert_eq!(
+                status.code(),
+                Code::InvalidArgument,
+                "{who:?} {owner}: {status:?}"
+            );
+            let violations = common::field_violations(&status);
+            let name = owner.trim_start_matches("members/");
+            (
+                violations.len(),
+                violations[0].0.clone(),
+                violations[0].1.replace(name, "_"),
+            )
+        };
+        let mut seen = Vec::new();
+        for owner in [
+            "members/owner-c",
+            "members/operator",
+            "members/no-such-member",
+        ] {
+            seen.push(refusal(owner, list(who, owner).await.expect_err(owner)));
+        }
+        assert!(seen.windows(2).all(|w| w[0] == w[1]), "{who:?}: {seen:?}");
+        assert_eq!(seen[0].1, "owner");
+        let beta = list(who, "members/owner-b")
+            .await
+            .expect("an owner of brands")
+            .into_inner();
+        assert_eq!(
+            beta.brands
+                .iter()
+                .map(|b| b.name.as_str())
+                .collect::<Vec<_>>(),
+            ["brands/beta"]
+        );
+        let platform = list(who, "members/platform-q")
+            .await
+            .expect("a platform, which every member reads")
+            .into_inner();
+        assert!(platform.brands.is_empty());
+    }
+    // A member's own name, without brands, is an empty list.
+    let own = server
+        .registry_with_key(&create_key(&server, "members/owner-c").await)
+        .list_brands(pb::ListBrandsRequest {
+            owner: "members/owner-c".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("its own brands")
+        .into_inner();
+    assert!(own.brands.is_empty());
+    // The operator reads every member: an empty list for a member without
+    // brands, and a name that is none refused as such.
+    let none = list(Who::Operator, "members/owner-c")
+        .await
+        .expect("the operator reads every member")
+        .into_inner();
+    assert!(none.brands.is_empty());
+    let status = list(Who::Operator, "members/no-such-member")
+        .await
+        .expect_err("no such member");
+    assert_eq!(
+        common::field_violations(&status),
+        [(
+            "owner".to_owned(),
+            "members/no-such-member is no member (ListMembers lists them)".to_owned()
+        )]
+    );
+}
+
+/// A new API key of `member`, made by the operator.
+async fn create_key(server: &TestServer, member: &str) -> String {
+    server
+        .registry_as(Who::Operator)
+        .create_api_key(pb::CreateApiKeyRequest {
+            parent: member.into(),
+            description: String::new(),
+            request_id: String::new(),
+        })
+        .await
+        .expect("a key")
+        .into_inner()
+        .secret
+}
+
 #[tokio::test]
 async fn a_platform_cannot_learn_another_platforms_sellers_by_checking() {
     let server = TestServer::start().await;
