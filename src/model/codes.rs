@@ -124,11 +124,26 @@ impl Region {
         })?;
         if rust_iso3166::from_alpha2(region.as_str()).is_none() {
             return Err(format!(
-                "{} is not an assigned ISO 3166-1 alpha-2 code",
-                quote(value)
+                "{} is not an assigned ISO 3166-1 alpha-2 code{}",
+                quote(value),
+                Self::hint(region)
             ));
         }
         Ok(region)
+    }
+
+    /// What a code that ISO 3166-1 leaves unassigned is often meant for,
+    /// where other lists use it: the code to write instead.
+    fn hint(region: Region) -> &'static str {
+        match &region.0 {
+            b"UK" => " (the United Kingdom is GB)",
+            b"EL" => " (Greece is GR)",
+            b"EU" => {
+                " (the European Union is no country: name its member states, or EM where an EU \
+                 trade mark is meant)"
+            }
+            _ => "",
+        }
     }
 
     /// Two ASCII letters in upper case, not checked against the ISO list.
@@ -1195,6 +1210,21 @@ mod tests {
         Region::parse(code).unwrap()
     }
 
+    /// Codes other lists use for a country, or for the EU, name the code
+    /// to write instead.
+    #[test]
+    fn an_unassigned_code_in_common_use_names_the_one_meant() {
+        let refused = |code: &str| Region::parse(code).expect_err(code);
+        assert!(refused("UK").ends_with("(the United Kingdom is GB)"));
+        assert!(refused("el").ends_with("(Greece is GR)"));
+        assert!(refused("EU").contains("EM where an EU trade mark is meant"));
+        assert!(Designation::parse("EU").expect_err("EU").contains("EM"));
+        assert_eq!(
+            refused("ZZ"),
+            "\"ZZ\" is not an assigned ISO 3166-1 alpha-2 code"
+        );
+    }
+
     #[test]
     fn regions_order_as_their_codes() {
         for a in rust_iso3166::ALL_ALPHA2 {
@@ -1247,9 +1277,11 @@ mod tests {
             "AP", "zz",
         ] {
             let err = Region::parse(code).unwrap_err();
-            assert_eq!(
-                err,
-                format!("\"{code}\" is not an assigned ISO 3166-1 alpha-2 code")
+            assert!(
+                err.starts_with(&format!(
+                    "\"{code}\" is not an assigned ISO 3166-1 alpha-2 code"
+                )),
+                "{err}"
             );
         }
     }
@@ -1627,9 +1659,10 @@ mod tests {
             Designation::parse("fr"),
             Ok(Designation::Country(region("FR")))
         );
-        assert_eq!(
-            Designation::parse("EU").unwrap_err(),
-            "\"EU\" is not an assigned ISO 3166-1 alpha-2 code"
+        assert!(
+            Designation::parse("EU")
+                .unwrap_err()
+                .starts_with("\"EU\" is not an assigned ISO 3166-1 alpha-2 code (")
         );
         for code in ["WO", "BX", "OA", "ZZ", "", "EMM"] {
             assert!(Designation::parse(code).is_err(), "{code:?}");
