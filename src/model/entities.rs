@@ -213,9 +213,12 @@ pub struct Brand {
 /// Why a brand name or alias is refused, if it is: it has HTML markup,
 /// through which a listing's text is read (`Aur<b></b>elle` is shown
 /// `Aurelle`) but a name is not, so that another owner's name could be
-/// registered written in tags or character references; or nothing of it is
-/// left once normalized ([`unmatchable_name`]). The API's rule, and a
-/// seed's.
+/// registered written in tags or character references; nothing of it is
+/// left once normalized ([`unmatchable_name`]); or what is left is a
+/// single letter or digit, or an English function word ([`FUNCTION_WORDS`]),
+/// which nearly every listing holds: `A`, `The` or `On` would put every
+/// listing in the brand's classes under it (blocked, or sent to review),
+/// whatever the listing sells. The API's rule, and a seed's.
 #[must_use]
 pub fn name_refusal(name: &str) -> Option<String> {
     if let Some(shown) = markup::render(name).or_else(|| markup::render_every_tag(name)) {
@@ -226,8 +229,44 @@ pub fn name_refusal(name: &str) -> Option<String> {
             quote(&shown.text)
         ));
     }
-    fold_exact(name).is_empty().then(|| unmatchable_name(name))
+    let folded = fold_exact(name);
+    if folded.is_empty() {
+        return Some(unmatchable_name(name));
+    }
+    // Letters and digits only, so that `O.N.` is read as `on`, as a
+    // listing's separated letters are.
+    let letters: String = folded.chars().filter(|c| c.is_alphanumeric()).collect();
+    if letters.chars().count() < 2 {
+        return Some(format!(
+            "{} is a single letter or digit once normalized, which nearly every listing \
+             holds: it could not tell the brand; give the name in full",
+            quote(name)
+        ));
+    }
+    if FUNCTION_WORDS.contains(&letters.as_str()) {
+        return Some(format!(
+            "{} is an English function word, which nearly every listing holds: it could \
+             not tell the brand; give a distinctive form of the name (`On Running`, not `On`)",
+            quote(name)
+        ));
+    }
+    None
 }
+
+/// English function words (articles, prepositions, conjunctions,
+/// pronouns, auxiliaries) of two letters or more (one letter is refused
+/// as such), folded: never a brand name or alias on their own
+/// ([`name_refusal`]). A brand whose name is one (`On`) is registered
+/// in a distinctive form (`On Running`); one whose name is an ordinary
+/// word that is not a function word (`Coach`, `Guess`) is a `common_word`
+/// brand instead.
+pub const FUNCTION_WORDS: &[&str] = &[
+    "am", "an", "and", "are", "as", "at", "be", "been", "but", "by", "did", "do", "does", "for",
+    "from", "had", "has", "have", "he", "her", "him", "his", "if", "in", "into", "is", "it", "its",
+    "me", "my", "no", "nor", "not", "of", "on", "onto", "or", "our", "per", "she", "so", "that",
+    "the", "their", "them", "these", "they", "this", "those", "to", "us", "via", "was", "we",
+    "were", "with", "you", "your",
+];
 
 /// Why a brand name or alias is refused when nothing of it is left once
 /// normalized (no letter or digit).
@@ -676,6 +715,49 @@ pub(super) mod optional_hex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A name that nearly every listing holds (a single letter, digit or
+    /// Han character, an English function word, however written) would
+    /// put every listing in the brand's classes under it.
+    #[test]
+    fn a_name_every_listing_holds_is_refused() {
+        for name in [
+            "A",
+            "ａ",
+            "7",
+            "的",
+            "The",
+            "THE",
+            "the.",
+            "On",
+            "O.N.",
+            "with",
+            "Ｗｉｔｈ",
+        ] {
+            assert!(name_refusal(name).is_some(), "{name:?}");
+        }
+        assert!(name_refusal("On").unwrap().contains("function word"));
+        assert!(name_refusal("A").unwrap().contains("single letter"));
+        for name in [
+            "On Running",
+            "The Row",
+            "LV",
+            "李宁",
+            "Coach",
+            "Do-Home",
+            "Aurelle",
+            "Theo",
+            "Onyx",
+        ] {
+            assert_eq!(name_refusal(name), None, "{name:?}");
+        }
+        assert!(FUNCTION_WORDS.windows(2).all(|w| w[0] < w[1]));
+        assert!(
+            FUNCTION_WORDS
+                .iter()
+                .all(|w| fold_exact(w) == *w && w.chars().count() > 1)
+        );
+    }
 
     #[test]
     fn an_alias_repeating_the_display_name_is_named_for_it_wherever_it_stands() {

@@ -3316,3 +3316,72 @@ async fn territories_a_mark_does_not_cover_are_refused_not_dropped() {
         .expect("the mark");
     assert_eq!(madrid.territories, ["JP", "KR"]);
 }
+
+/// A brand name or alias that nearly every listing holds (a single letter
+/// or character, an English function word) is refused when created and
+/// when updated, and writes nothing: `the` as an alias put every listing
+/// saying "the" in the brand's classes under the brand.
+#[tokio::test]
+async fn a_name_every_listing_holds_is_refused() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let before = revision(&server).await;
+    let status = owner
+        .create_brand(pb::CreateBrandRequest {
+            brand_id: "genzo".into(),
+            brand: Some(pb::Brand {
+                display_name: "On".into(),
+                aliases: vec!["Genzo".into(), "the".into(), "A".into(), "的".into()],
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("names every listing holds");
+    assert_eq!(
+        field_violations(&status)
+            .iter()
+            .map(|(f, _)| f.as_str())
+            .collect::<Vec<_>>(),
+        [
+            "brand.display_name",
+            "brand.aliases[1]",
+            "brand.aliases[2]",
+            "brand.aliases[3]"
+        ],
+        "{status:?}"
+    );
+    let status = owner
+        .update_brand(pb::UpdateBrandRequest {
+            brand: Some(pb::Brand {
+                name: "brands/alpha".into(),
+                aliases: vec!["With".into()],
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["aliases".into()],
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("a function word");
+    assert_violations(&status, &["brand.aliases[0]"]);
+    assert!(
+        field_violations(&status)[0].1.contains("function word"),
+        "{status:?}"
+    );
+    assert_eq!(revision(&server).await, before, "nothing was written");
+    // A distinctive form is a name like any other.
+    owner
+        .create_brand(pb::CreateBrandRequest {
+            brand_id: "genzo".into(),
+            brand: Some(pb::Brand {
+                display_name: "On Genzo".into(),
+                aliases: vec!["The Genzo".into()],
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("a distinctive name");
+}
