@@ -1792,15 +1792,34 @@ impl RegistryApi {
                     let brand = self.import_brand(&caller, &message).await?;
                     first = Some((brand, message.parent.clone(), message.request_id.clone()));
                 }
-                Some((_, parent, _)) if !message.parent.is_empty() && message.parent != *parent => {
+                Some((_, parent, request_id)) => {
                     let mut differs = Violations::new();
-                    differs.add(
-                        "parent",
-                        format!("must be empty or {parent}, as first given"),
-                    );
+                    if !message.parent.is_empty() && message.parent != *parent {
+                        differs.add(
+                            "parent",
+                            format!("must be empty or {parent}, as first given"),
+                        );
+                    }
+                    // Read from the first message only: another id later
+                    // is a mistake to name, not an id silently dropped.
+                    if !message.request_id.is_empty() && message.request_id != *request_id {
+                        differs.add(
+                            "request_id",
+                            if request_id.is_empty() {
+                                "must be empty: an import's request id is read from its first \
+                                 message, which gave none"
+                                    .to_string()
+                            } else {
+                                format!(
+                                    "must be empty or {}, as the first message gave it: an \
+                                     import's request id is read from its first message",
+                                    quote(request_id)
+                                )
+                            },
+                        );
+                    }
                     v.add_new_kinds(differs);
                 }
-                Some(_) => {}
             }
             for row in &message.rows {
                 row_encoded.clear();

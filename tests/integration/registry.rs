@@ -3385,3 +3385,45 @@ async fn a_name_every_listing_holds_is_refused() {
         .await
         .expect("a distinctive name");
 }
+
+/// An import's request id is read from its first message: another one in a
+/// later message is named as a mistake, as another parent is, rather than
+/// dropped; the same one repeated, or none, is taken.
+#[tokio::test]
+async fn a_later_request_id_of_an_import_must_be_the_first_ones() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let before = revision(&server).await;
+    let message = |parent: &str, seller: &str, request_id: &str| pb::ImportAuthorizationsRequest {
+        parent: parent.into(),
+        rows: vec![row("members/platform-p", seller, &["CN"])],
+        request_id: request_id.into(),
+    };
+    for (first, later, says) in [
+        ("import-7", "import-8", "must be empty or \"import-7\""),
+        ("", "import-8", "which gave none"),
+    ] {
+        let status = owner
+            .import_authorizations(tokio_stream::iter(vec![
+                message("brands/alpha", "later-0", first),
+                message("", "later-1", later),
+            ]))
+            .await
+            .expect_err("another request id later");
+        let violations = field_violations(&status);
+        assert_eq!(violations.len(), 1, "{status:?}");
+        assert_eq!(violations[0].0, "request_id");
+        assert!(violations[0].1.contains(says), "{status:?}");
+    }
+    assert_eq!(revision(&server).await, before, "nothing written");
+    let imported = owner
+        .import_authorizations(tokio_stream::iter(vec![
+            message("brands/alpha", "later-0", "import-7"),
+            message("", "later-1", "import-7"),
+            message("brands/alpha", "later-2", ""),
+        ]))
+        .await
+        .expect("the first message's request id, repeated or left out")
+        .into_inner();
+    assert_eq!(imported.created, 3);
+}
