@@ -507,9 +507,13 @@ fn authorization_spec(
     })
 }
 
+/// The paths of an update's field mask, each once, with a violation for
+/// each path that cannot be changed; `fixed` says, for a field the update
+/// cannot change, how to change it otherwise (or why it cannot be).
 fn field_mask(
     mask: Option<&prost_types::FieldMask>,
     allowed: &[&str],
+    fixed: &[(&str, &str)],
     v: &mut Violations,
 ) -> Vec<String> {
     let paths: Vec<String> = mask.map(|m| m.paths.clone()).unwrap_or_default();
@@ -547,10 +551,15 @@ fn field_mask(
                 ),
             );
         } else if !allowed.contains(&path.as_str()) {
+            let how = fixed
+                .iter()
+                .find(|(fixed, _)| fixed == path)
+                .map(|(_, how)| format!(" ({how})"))
+                .unwrap_or_default();
             v.add(
                 field,
                 format!(
-                    "{} cannot be changed; allowed: {}",
+                    "{} cannot be changed{how}; allowed: {}",
                     quote(path),
                     allowed.join(", ")
                 ),
@@ -929,6 +938,10 @@ impl RegistryApi {
         let paths = field_mask(
             req.update_mask.as_ref(),
             &["display_name", "aliases", "common_word"],
+            &[
+                ("status", "ArchiveBrand archives a brand"),
+                ("owner", "a brand stays its creator's"),
+            ],
             &mut v,
         );
         // New aliases are held to the display name the brand will have: the
@@ -1161,7 +1174,21 @@ impl RegistryApi {
             "expiry_date",
             "designated_countries",
         ];
-        for path in field_mask(req.update_mask.as_ref(), &allowed, &mut v) {
+        let fixed = [
+            (
+                "office",
+                "to correct it, remove the trademark and add it again",
+            ),
+            (
+                "registration_number",
+                "to correct it, remove the trademark and add it again",
+            ),
+            (
+                "territories",
+                "they follow from office and designated_countries",
+            ),
+        ];
+        for path in field_mask(req.update_mask.as_ref(), &allowed, &fixed, &mut v) {
             match path.as_str() {
                 "mark_text" => {
                     patch.mark_text =
@@ -1495,7 +1522,17 @@ impl RegistryApi {
             "reference",
         ];
         let mut patch = AuthorizationPatch::default();
-        for path in field_mask(req.update_mask.as_ref(), &allowed, &mut v) {
+        let fixed = [
+            (
+                "platform",
+                "revoke the authorization and authorize the seller on the other platform",
+            ),
+            (
+                "seller_account",
+                "revoke the authorization and authorize the other seller account",
+            ),
+        ];
+        for path in field_mask(req.update_mask.as_ref(), &allowed, &fixed, &mut v) {
             match path.as_str() {
                 "nice_classes" => {
                     patch.nice_classes = Some(classes(

@@ -3427,3 +3427,80 @@ async fn a_later_request_id_of_an_import_must_be_the_first_ones() {
         .into_inner();
     assert_eq!(imported.created, 3);
 }
+
+/// A field an update cannot change says how to change it otherwise.
+#[tokio::test]
+async fn a_field_an_update_cannot_change_says_how_to() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let trademarks = owner
+        .list_trademarks(pb::ListTrademarksRequest {
+            parent: "brands/alpha".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("trademarks")
+        .into_inner()
+        .trademarks;
+    let status = owner
+        .update_trademark(pb::UpdateTrademarkRequest {
+            trademark: Some(pb::Trademark {
+                name: trademarks[0].name.clone(),
+                registration_number: "TEST-2".into(),
+                territories: vec!["HK".into()],
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["registration_number".into(), "territories".into()],
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("fields an update cannot change");
+    let violations = field_violations(&status);
+    assert_eq!(violations[0].0, "update_mask.paths[0]");
+    assert!(
+        violations[0]
+            .1
+            .contains("remove the trademark and add it again"),
+        "{violations:?}"
+    );
+    assert_eq!(violations[1].0, "update_mask.paths[1]");
+    assert!(
+        violations[1]
+            .1
+            .contains("follow from office and designated_countries"),
+        "{violations:?}"
+    );
+    let authorization = common::every_authorization(
+        &mut owner,
+        pb::ListAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .into_iter()
+    .next()
+    .expect("an authorization");
+    let status = owner
+        .update_authorization(pb::UpdateAuthorizationRequest {
+            authorization: Some(pb::Authorization {
+                name: authorization.name.clone(),
+                seller_account: "another".into(),
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["seller_account".into()],
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("a seller account cannot change");
+    assert!(
+        field_violations(&status)[0]
+            .1
+            .contains("revoke the authorization and authorize the other seller account"),
+        "{status:?}"
+    );
+}
