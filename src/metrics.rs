@@ -12,7 +12,8 @@
 //! | `marque_detection_overlay_brands` | gauge | | brands changed since the detection index's base was built (answered from its overlay) |
 //! | `marque_authorization_overlay_changes` | gauge | | authorization changes not yet folded into the compact table |
 //! | `marque_change_feed_reconnects_total` | counter | | LISTEN connections re-opened |
-//! | `marque_store_up` | gauge | | 1 when the store answered its last request |
+//! | `marque_store_up` | gauge | | 1 when the store takes writes and answers reads (RegistryService SERVING) |
+//! | `marque_store_read_only` | gauge | | 1 when the store answers reads but refuses writes (a read-only database: Watch and audit go on) |
 //! | `marque_db_pool_connections` | gauge | `state` (`size`, `available`, `waiting`) | PostgreSQL pool |
 //! | `marque_db_pool_wait_timeouts_total` | counter | | calls refused because no connection came free in time |
 //! | `marque_db_unanswered_total` | counter | | round trips to PostgreSQL given up unanswered (their connections closed) |
@@ -131,7 +132,11 @@ fn describe() {
     );
     describe_gauge!(
         "marque_store_up",
-        "1 when the store answered its last request"
+        "1 when the store takes writes and answers reads"
+    );
+    describe_gauge!(
+        "marque_store_read_only",
+        "1 when the store answers reads but refuses writes (a read-only database)"
     );
     describe_gauge!(
         "marque_db_pool_connections",

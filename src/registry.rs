@@ -105,6 +105,33 @@ pub struct Committed {
     pub replayed: bool,
 }
 
+/// What the store answers, as a replica last saw it: the health of the
+/// services that need it. A read-only database (a failover's old primary,
+/// `default_transaction_read_only`) answers reads, so Watch and audit
+/// reads go on while writes are refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreHealth {
+    /// Reads and writes.
+    Up,
+    /// Reads, not writes: a read-only database, or a write that found
+    /// the store unavailable since the change feed was last read.
+    ReadsOnly,
+    /// Nothing: the change feed cannot be read.
+    Down,
+}
+
+impl StoreHealth {
+    /// Whether the store takes writes (RegistryService).
+    pub fn writes(self) -> bool {
+        self == StoreHealth::Up
+    }
+
+    /// Whether the store answers reads (WatchService, AuditService).
+    pub fn reads(self) -> bool {
+        self != StoreHealth::Down
+    }
+}
+
 /// The registry: store plus published snapshot.
 pub struct Registry {
     /// Where writes go.
@@ -117,8 +144,9 @@ pub struct Registry {
     min_revision_wait: Duration,
     /// Set once the first snapshot is loaded; nothing is answered before.
     loaded: std::sync::atomic::AtomicBool,
-    /// Whether the store answered its last request (health of RegistryService).
-    store_ok: watch::Sender<bool>,
+    /// What the store answered last: reads and writes, reads only, or
+    /// nothing (the health of each service that needs it).
+    store_ok: watch::Sender<StoreHealth>,
     /// Held by this replica's writer from before it takes the store's
     /// write lock until its snapshot is published and the store's health
     /// recorded.
@@ -182,7 +210,7 @@ impl Registry {
             revision_tx,
             min_revision_wait,
             loaded: std::sync::atomic::AtomicBool::new(false),
-            store_ok: watch::channel(true).0,
+            store_ok: watch::channel(StoreHealth::Up).0,
             writer: tokio::sync::Mutex::new(()),
             catching_up: tokio::sync::Mutex::new(()),
             head_read: tokio::sync::Mutex::new(None),
@@ -251,18 +279,36 @@ impl Registry {
         self.revision_tx.subscribe()
     }
 
-    /// Whether the store is reachable, as last seen; changes are announced.
-    pub fn store_health(&self) -> watch::Receiver<bool> {
+    /// What the store answers, as last seen; changes are announced.
+    pub fn store_health(&self) -> watch::Receiver<StoreHealth> {
         self.store_ok.subscribe()
     }
 
-    fn saw_store(&self, ok: bool) {
-        metrics::gauge!("marque_store_up").set(if ok { 1.0 } else { 0.0 });
+    fn saw_store(&self, health: StoreHealth) {
+        metrics::gauge!("marque_store_up").set(if health == StoreHealth::Up { 1.0 } else { 0.0 });
+        metrics::gauge!("marque_store_read_only").set(if health == StoreHealth::ReadsOnly {
+            1.0
+        } else {
+            0.0
+        });
         self.store_ok.send_if_modified(|current| {
-            let changed = *current != ok;
-            *current = ok;
+            let changed = *current != health;
+            *current = health;
             changed
         });
+    }
+
+    /// A write the store could not make (UNAVAILABLE): writes are down; a
+    /// store that was answering reads is still thought to, until the
+    /// change feed's next read tells (a read-only database refuses every
+    /// write and answers every read: its readers must not flap with each
+    /// refused write).
+    fn saw_write_refused(&self) {
+        let health = match *self.store_ok.borrow() {
+            StoreHealth::Up | StoreHealth::ReadsOnly => StoreHealth::ReadsOnly,
+            StoreHealth::Down => StoreHealth::Down,
+        };
+        self.saw_store(health);
     }
 
     /// Follows the store's change feed for ever: on each wake-up from the
@@ -306,7 +352,7 @@ impl Registry {
                             if std::mem::take(&mut refusing) {
                                 tracing::info!("the store takes writes again");
                             }
-                            self.saw_store(true);
+                            self.saw_store(StoreHealth::Up);
                         }
                         Err(e) => {
                             if !std::mem::replace(&mut refusing, true) {
@@ -316,7 +362,7 @@ impl Registry {
                                      from the snapshot, writes UNAVAILABLE"
                                 );
                             }
-                            self.saw_store(false);
+                            self.saw_store(StoreHealth::ReadsOnly);
                         }
                     }
                 }
@@ -324,7 +370,7 @@ impl Registry {
                     if !std::mem::replace(&mut lost, true) {
                         tracing::warn!(error = %e, "cannot follow the change feed; serving the last snapshot");
                     }
-                    self.saw_store(false);
+                    self.saw_store(StoreHealth::Down);
                 }
             }
         }
@@ -610,7 +656,7 @@ impl Registry {
                 // each time): the writes queued behind it fail at once,
                 // not one timeout after another. A write that finds no
                 // queue always tries.
-                if !*self.store_ok.borrow() {
+                if !self.store_ok.borrow().writes() {
                     return Err(StoreError::Unavailable(
                         "the write queued before this one found the store unavailable; try again"
                             .into(),
@@ -622,9 +668,9 @@ impl Registry {
         };
         let result = self.write_inner(actor, meta, commands).await;
         match &result {
-            Err(RegistryError::Store(StoreError::Unavailable(_))) => self.saw_store(false),
+            Err(RegistryError::Store(StoreError::Unavailable(_))) => self.saw_write_refused(),
             Err(RegistryError::Store(_)) => {}
-            _ => self.saw_store(true),
+            _ => self.saw_store(StoreHealth::Up),
         }
         result
     }
@@ -874,6 +920,8 @@ mod tests {
         writers: Arc<AtomicUsize>,
         most: Arc<AtomicUsize>,
         down: Arc<std::sync::atomic::AtomicBool>,
+        /// Answers reads, refuses writes (a read-only database).
+        read_only: Arc<std::sync::atomic::AtomicBool>,
     }
 
     struct CountedTx {
@@ -972,7 +1020,16 @@ mod tests {
         async fn audit(&self, query: &AuditQuery) -> Result<Vec<ChangeEvent>, StoreError> {
             self.inner.audit(query).await
         }
+        async fn writable(&self) -> Result<(), StoreError> {
+            if self.read_only.load(Ordering::SeqCst) {
+                return Err(StoreError::Unavailable("the store is read-only".into()));
+            }
+            Ok(())
+        }
         async fn begin(&self) -> Result<Box<dyn WriteTx>, StoreError> {
+            if self.down.load(Ordering::SeqCst) || self.read_only.load(Ordering::SeqCst) {
+                return Err(StoreError::Unavailable("the store takes no writes".into()));
+            }
             let now = self.writers.fetch_add(1, Ordering::SeqCst) + 1;
             self.most.fetch_max(now, Ordering::SeqCst);
             let held = Held(self.writers.clone());
@@ -991,9 +1048,9 @@ mod tests {
         let registry = Arc::new(loaded(store).await);
         let mut health = registry.store_health();
         let follower = tokio::spawn(registry.clone().follow(Duration::from_millis(10)));
-        for (going, want) in [(true, false), (false, true)] {
+        for (going, want) in [(true, StoreHealth::Down), (false, StoreHealth::Up)] {
             down.store(going, Ordering::SeqCst);
-            tokio::time::timeout(Duration::from_secs(10), health.wait_for(|ok| *ok == want))
+            tokio::time::timeout(Duration::from_secs(10), health.wait_for(|now| *now == want))
                 .await
                 .expect("the follower sees it")
                 .expect("health");
@@ -1006,6 +1063,58 @@ mod tests {
             at("following the change feed again; the store answers"),
         );
         assert!(gone.is_some() && back > gone, "{lines:#?}");
+    }
+
+    /// A store that answers reads but refuses writes (a read-only
+    /// database) is down for writes only: its readers (Watch, audit) stay
+    /// up, a refused write does not take them down with it, and a store
+    /// that answers nothing is down for both, a refused write leaving it
+    /// so; all comes back when the store does.
+    #[tokio::test]
+    async fn a_store_that_refuses_writes_is_still_up_for_reads() {
+        let store = Arc::new(Counting::default());
+        let (down, read_only) = (store.down.clone(), store.read_only.clone());
+        let registry = Arc::new(loaded(store).await);
+        let follower = tokio::spawn(registry.clone().follow(Duration::from_millis(10)));
+        let becomes = async |want: StoreHealth| {
+            let mut health = registry.store_health();
+            tokio::time::timeout(Duration::from_secs(10), health.wait_for(|now| *now == want))
+                .await
+                .expect("the follower sees it")
+                .expect("health");
+        };
+
+        read_only.store(true, Ordering::SeqCst);
+        becomes(StoreHealth::ReadsOnly).await;
+        assert!(!StoreHealth::ReadsOnly.writes() && StoreHealth::ReadsOnly.reads());
+        assert!(matches!(
+            write(&registry, "refused").await,
+            Err(RegistryError::Store(StoreError::Unavailable(_)))
+        ));
+        assert_eq!(*registry.store_health().borrow(), StoreHealth::ReadsOnly);
+
+        down.store(true, Ordering::SeqCst);
+        becomes(StoreHealth::Down).await;
+        assert!(write(&registry, "refused-too").await.is_err());
+        assert_eq!(
+            *registry.store_health().borrow(),
+            StoreHealth::Down,
+            "a refused write does not bring the readers up"
+        );
+
+        down.store(false, Ordering::SeqCst);
+        becomes(StoreHealth::ReadsOnly).await;
+        read_only.store(false, Ordering::SeqCst);
+        becomes(StoreHealth::Up).await;
+        follower.abort();
+        assert_eq!(
+            write(&registry, "taken")
+                .await
+                .expect("writes resume")
+                .revision,
+            1,
+            "the refused writes wrote nothing"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -63,13 +63,14 @@ pub const SERVICES: [&str; 4] = [
 /// restart a pod that is shutting down cleanly.
 pub const LIVENESS: &str = "liveness";
 
-/// The services that need the store to answer: NOT_SERVING while it is
-/// unreachable. CheckService answers from the snapshot and is not one.
-pub const STORE_SERVICES: [&str; 3] = [
-    "marque.v1.RegistryService",
-    "marque.v1.WatchService",
-    "marque.v1.AuditService",
-];
+/// The services that need the store to take writes: NOT_SERVING while it
+/// is unreachable or read-only (a failover's old primary).
+pub const STORE_WRITE_SERVICES: [&str; 1] = ["marque.v1.RegistryService"];
+
+/// The services that need the store to answer reads: NOT_SERVING while it
+/// is unreachable, SERVING while it is read-only (their reads still
+/// work). CheckService answers from the snapshot and is neither.
+pub const STORE_READ_SERVICES: [&str; 2] = ["marque.v1.WatchService", "marque.v1.AuditService"];
 
 /// Largest request a registry call may send (a 4 MiB logo plus headroom).
 pub const MAX_REGISTRY_MESSAGE_BYTES: usize = 6 * 1024 * 1024;
@@ -890,20 +891,30 @@ async fn load_with_retries(registry: &Registry, migrate: bool) -> Revision {
     }
 }
 
-/// Mirrors the store's reachability into the health of RegistryService:
-/// writes need the store, checks and reads do not (they keep answering from
-/// the snapshot), so CheckService stays SERVING.
+/// Mirrors what the store answers into the health of the services that
+/// need it: RegistryService needs writes, WatchService and AuditService
+/// only reads (a read-only database still answers them); checks need
+/// neither (they answer from the snapshot), so CheckService stays SERVING.
 async fn report_store_health(registry: Arc<Registry>, health: HealthReporter) {
     let mut store = registry.store_health();
     loop {
-        let ok = *store.borrow_and_update();
-        let status = if ok {
-            ServingStatus::Serving
-        } else {
-            ServingStatus::NotServing
+        let now = *store.borrow_and_update();
+        let status = |ok: bool| {
+            if ok {
+                ServingStatus::Serving
+            } else {
+                ServingStatus::NotServing
+            }
         };
-        for service in STORE_SERVICES {
-            health.set_service_status(service, status).await;
+        for service in STORE_WRITE_SERVICES {
+            health
+                .set_service_status(service, status(now.writes()))
+                .await;
+        }
+        for service in STORE_READ_SERVICES {
+            health
+                .set_service_status(service, status(now.reads()))
+                .await;
         }
         if store.changed().await.is_err() {
             return;

@@ -202,8 +202,9 @@ pub trait Store: Send + Sync + 'static {
     /// read-only (PostgreSQL: `25006 read_only_sql_transaction`, from a
     /// failover's old primary or a standby, or `default_transaction_read_only`):
     /// such a store still answers reads, so the change feed's follower asks
-    /// this after each read it makes, and reports the store down (health of
-    /// RegistryService NOT_SERVING) while it says no. Cheap when no write
+    /// this after each read it makes, and reports the store as taking reads
+    /// only while it says no (RegistryService NOT_SERVING; WatchService and
+    /// AuditService, which only read, SERVING). Cheap when no write
     /// was refused: nothing is asked of the store then. The default (a
     /// store never read-only) says yes.
     ///

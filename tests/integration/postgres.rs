@@ -659,10 +659,12 @@ async fn while_altered(url: &str, restore: &str, checks: impl std::future::Futur
 /// primary does (here `default_transaction_read_only`, its sessions
 /// terminated): writes are UNAVAILABLE with RetryInfo, not INTERNAL, and
 /// RegistryService is NOT_SERVING for as long as it lasts, though the
-/// change feed is read all the while (CheckService stays SERVING). The
-/// connection that found it read-only is not pooled again: once the
-/// database takes writes again, no session terminated, health turns
-/// SERVING by itself and the next write commits.
+/// change feed is read all the while (CheckService stays SERVING). Watch
+/// and audit reads still work, so WatchService and AuditService stay
+/// SERVING, refused writes notwithstanding, and answer. The connection
+/// that found it read-only is not pooled again: once the database takes
+/// writes again, no session terminated, health turns SERVING by itself
+/// and the next write commits.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_database_turned_read_only_is_unavailable_and_down_until_it_takes_writes() {
     let url = pg::fresh_database().await;
@@ -682,17 +684,62 @@ async fn a_database_turned_read_only_is_unavailable_and_down_until_it_takes_writ
             "RESET default_transaction_read_only",
         ),
         "read-only",
+        ServingStatus::Serving,
         async {
             // The change feed is read every 200 ms, and answers: the store
-            // stays down all the same.
-            for _ in 0..8 {
+            // stays down for writes all the same, and up for reads, a
+            // refused write or not.
+            for i in 0..8 {
                 tokio::time::sleep(Duration::from_millis(150)).await;
                 assert_eq!(
                     status(&server, "marque.v1.RegistryService").await,
                     ServingStatus::NotServing as i32,
                     "down while the database takes no writes"
                 );
+                for reader in ["marque.v1.WatchService", "marque.v1.AuditService"] {
+                    assert_eq!(
+                        status(&server, reader).await,
+                        ServingStatus::Serving as i32,
+                        "{reader} reads a read-only database"
+                    );
+                }
+                if i == 4 {
+                    assert_write_unavailable(&server, "read-only-again").await;
+                }
             }
+            // And they answer.
+            let mut audit = pb::audit_service_client::AuditServiceClient::with_interceptor(
+                server.channel(),
+                server.bearer(Who::OwnerA),
+            );
+            let events = audit
+                .list_audit_events(pb::ListAuditEventsRequest::default())
+                .await
+                .expect("audit reads a read-only database")
+                .into_inner()
+                .events;
+            assert!(
+                events.iter().any(|e| e.revision > 0),
+                "the owner's events: {events:?}"
+            );
+            let mut watch = pb::watch_service_client::WatchServiceClient::with_interceptor(
+                server.channel(),
+                server.bearer(Who::OwnerA),
+            );
+            let mut stream = watch
+                .watch(pb::WatchRequest {
+                    from_revision: 0,
+                    ..Default::default()
+                })
+                .await
+                .expect("Watch reads a read-only database")
+                .into_inner();
+            let first = tokio::time::timeout(Duration::from_secs(10), stream.message())
+                .await
+                .expect("the stream answers")
+                .expect("stream ok")
+                .expect("stream open");
+            assert!(first.kind.is_some(), "{first:?}");
         },
     )
     .await;
@@ -703,7 +750,8 @@ async fn a_database_turned_read_only_is_unavailable_and_down_until_it_takes_writ
 /// and until `restore` changes it back, its sessions terminated: a write
 /// before commits; those while it lasts are UNAVAILABLE with RetryInfo
 /// (the first may meet a pooled connection not yet seen closed),
-/// RegistryService turns NOT_SERVING while CheckService stays SERVING, and
+/// RegistryService turns NOT_SERVING while CheckService stays SERVING,
+/// WatchService and AuditService turn `readers` (they need reads only), and
 /// `while_down` runs; once restored, health turns SERVING by itself and
 /// the next write commits right after the first one (the refused ones
 /// wrote nothing). Writes are brands named after `what`.
@@ -712,6 +760,7 @@ async fn out_of_service(
     url: &str,
     (alter, restore): (&str, &str),
     what: &str,
+    readers: ServingStatus,
     while_down: impl std::future::Future<Output = ()>,
 ) {
     wait_status(server, "marque.v1.RegistryService", ServingStatus::Serving).await;
@@ -739,11 +788,20 @@ async fn out_of_service(
             status(server, "marque.v1.CheckService").await,
             ServingStatus::Serving as i32
         );
+        for reader in ["marque.v1.WatchService", "marque.v1.AuditService"] {
+            wait_status(server, reader, readers).await;
+        }
         while_down.await;
     })
     .await;
 
-    wait_status(server, "marque.v1.RegistryService", ServingStatus::Serving).await;
+    for service in [
+        "marque.v1.RegistryService",
+        "marque.v1.WatchService",
+        "marque.v1.AuditService",
+    ] {
+        wait_status(server, service, ServingStatus::Serving).await;
+    }
     let written = server
         .registry_as(Who::OwnerA)
         .create_brand(brand(&format!("after-{what}")))
@@ -772,6 +830,7 @@ async fn a_database_that_accepts_no_connections_is_unavailable() {
         &url,
         ("ALLOW_CONNECTIONS false", "ALLOW_CONNECTIONS true"),
         "closed",
+        ServingStatus::NotServing,
         async {},
     )
     .await;
