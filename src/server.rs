@@ -1042,21 +1042,34 @@ async fn bootstrap(registry: &Registry, options: &ServerOptions) -> anyhow::Resu
             )?;
             let snapshot = registry.snapshot();
             if let Some(existing) = snapshot.api_key(id.as_str()) {
-                anyhow::ensure!(
-                    existing.secret_sha256 == auth::hash_secret(secret),
-                    "the registry has another key with the operator key's id {id}"
-                );
-                // Known, it should still be an operator's. Serving does
-                // not need it, though: a key revoked through the API, or
-                // one of another member, that is still in every pod's
-                // Secret must not stop every pod from starting. Loudly
-                // ignored instead, by its id (never the key).
+                // Known, it should be an operator's, with this very secret.
+                // Serving does not need it, though: a key revoked through
+                // the API, one of another member, or a copy of a key that is
+                // not the key (a truncated or stale value, another
+                // registry's key under the same id), still in every pod's
+                // Secret, must not stop every pod from starting. Loudly
+                // ignored instead, by its id (never the key), and never
+                // registered: the registry's key under that id stays as it
+                // is.
                 let member = &existing.member;
                 let operator = snapshot
                     .member(member.as_str())
                     .is_some_and(|m| m.kind == MemberKind::Operator);
                 let has_operator_key = snapshot.has_operator_key();
-                if !operator {
+                if existing.secret_sha256 != auth::hash_secret(secret) {
+                    tracing::warn!(
+                        key = %id,
+                        member = %member,
+                        has_operator_key,
+                        "IGNORED: the operator key given (--operator-key / MARQUE_OPERATOR_KEY) \
+                         has the id of a key the registry holds, but not its secret: it is not \
+                         that key, calls made with it are refused (UNAUTHENTICATED), and it is \
+                         not registered; serving without it. Put the key's exact value in its \
+                         place (update the Secret it is read from: a truncated or stale copy, \
+                         another registry's key?), or a new one from `marque keygen`, which the \
+                         next start registers"
+                    );
+                } else if !operator {
                     tracing::warn!(
                         key = %id,
                         member = %member,
@@ -1305,9 +1318,9 @@ mod tests {
     }
 
     /// A key given as the operator's that the registry knows as another
-    /// member's, or as revoked, is ignored with a warning naming its id
-    /// (never the key) and what to do: the server starts all the same, and
-    /// registers nothing.
+    /// member's, as revoked, or under its id with another secret, is
+    /// ignored with a warning naming its id (never the key) and what to
+    /// do: the server starts all the same, and registers nothing.
     #[tokio::test]
     async fn a_known_operator_key_that_is_no_operators_or_revoked_is_ignored_with_a_warning() {
         const KEY: &str =
@@ -1388,20 +1401,46 @@ mod tests {
                 .api_key(fresh.id.as_str())
                 .is_some_and(|k| k.revoke_time.is_none())
         );
-        // And one whose id the registry has for another secret still stops it.
-        options.operator_key = OperatorKey::Given(
-            KEY.replace("maison-key", "alliance-key")
-                .replace("00112233", "ffeeddcc"),
-        );
-        let error = bootstrap(&registry, &options)
-            .await
-            .expect_err("another key with its id");
+        // And one whose id the registry has for another secret (a stale
+        // or mangled copy in the Secret) is ignored the same way: every
+        // pod still starts, the registry's key stays as it is, and the
+        // line says what is wrong without the secret of either.
+        let other = KEY
+            .replace("maison-key", "alliance-other")
+            .replace("00112233", "ffeeddcc");
+        options.operator_key = OperatorKey::Given(other.clone());
+        let (started, lines) = ignored(&registry, &options).await;
+        started.expect("a key whose secret differs does not stop the start");
+        let [line] = lines.as_slice() else {
+            panic!("one line: {lines:?}");
+        };
+        assert!(line.contains("WARN"), "{line}");
+        assert!(line.contains("key=alliance-other"), "{line}");
+        assert!(line.contains("member=alliance"), "{line}");
+        assert!(line.contains("has_operator_key=true"), "{line}");
         assert!(
-            error
-                .to_string()
-                .contains("another key with the operator key's id"),
-            "{error}"
+            line.contains("IGNORED: the operator key given") && line.contains("not its secret"),
+            "{line}"
         );
+        assert!(line.contains("update the Secret"), "{line}");
+        assert!(
+            !line.contains(&other[other.len() - 64..]),
+            "its secret: {line}"
+        );
+        assert!(
+            !line.contains(&KEY[KEY.len() - 64..]),
+            "the stored one's: {line}"
+        );
+        let kept = registry
+            .snapshot()
+            .api_key("alliance-other")
+            .expect("still there")
+            .clone();
+        assert_eq!(
+            kept.secret_sha256,
+            auth::hash_secret(&KEY.replace("maison-key", "alliance-other"))
+        );
+        assert!(kept.revoke_time.is_none());
     }
 
     fn add_logo(brand: &str, hash: u64) -> (ResourceId, Command) {
