@@ -198,15 +198,15 @@ pub trait Store: Send + Sync + 'static {
         Ok(())
     }
 
-    /// Whether the store takes writes again, once a write found it
-    /// read-only (PostgreSQL: `25006 read_only_sql_transaction`, from a
-    /// failover's old primary or a standby, or `default_transaction_read_only`):
-    /// such a store still answers reads, so the change feed's follower asks
-    /// this after each read it makes, and reports the store as taking reads
-    /// only while it says no (RegistryService NOT_SERVING; WatchService and
-    /// AuditService, which only read, SERVING). Cheap when no write
-    /// was refused: nothing is asked of the store then. The default (a
-    /// store never read-only) says yes.
+    /// Whether the store takes writes: a read-only store (PostgreSQL: a
+    /// failover's old primary or a standby, `default_transaction_read_only`,
+    /// seen by a write refused with `25006 read_only_sql_transaction` or
+    /// asked) still answers reads, so the change feed's follower asks this
+    /// after each read it makes, and reports the store as taking reads only
+    /// while it says no (RegistryService NOT_SERVING; WatchService and
+    /// AuditService, which only read, SERVING). PostgreSQL asks one pooled
+    /// session, or, once the store was found read-only, a connection of its
+    /// own. The default (a store never read-only) says yes.
     ///
     /// # Errors
     /// UNAVAILABLE while the store is read-only, or cannot be asked.

@@ -1142,7 +1142,30 @@ impl Store for PostgresStore {
 
     async fn writable(&self) -> Result<(), StoreError> {
         if !self.shared.read_only.load(Ordering::Relaxed) {
-            return Ok(());
+            // No write of this replica found it read-only: asked all the
+            // same, on a pooled session, so that every replica's health
+            // says so at its next poll (a failover's old primary, now a
+            // standby; a database set read-only whose sessions ended), not
+            // only one whose own write was refused.
+            let conn = self.client().await?;
+            let setting: String = conn
+                .answered(
+                    self.answer,
+                    conn.query_one("SELECT current_setting('transaction_read_only')", &[]),
+                )
+                .await?
+                .get(0);
+            if setting != "on" {
+                return Ok(());
+            }
+            // Asked again below, on a connection of its own, from the next
+            // poll on.
+            self.shared.read_only.store(true, Ordering::Relaxed);
+            return Err(StoreError::Unavailable(format!(
+                "PostgreSQL at {} is read-only (transaction_read_only is on: a standby, or a \
+                 failover's old primary): it takes no writes",
+                self.shared.place
+            )));
         }
         // Asked on a connection of its own: one from the pool may be a
         // session opened while the database was read-only, which stays so.

@@ -676,6 +676,9 @@ async fn a_database_turned_read_only_is_unavailable_and_down_until_it_takes_writ
     let store = Arc::new(marque::store::PostgresStore::new(settings).expect("store"));
     let keys = Keys::generate();
     let server = replica_on(store, &keys, true).await;
+    // A replica that writes nothing finds it read-only all the same, at
+    // its next poll: its health says so before a write of its own fails.
+    let idle = replica(&url, &keys, false).await;
     out_of_service(
         &server,
         &url,
@@ -686,6 +689,16 @@ async fn a_database_turned_read_only_is_unavailable_and_down_until_it_takes_writ
         "read-only",
         ServingStatus::Serving,
         async {
+            wait_status(
+                &idle,
+                "marque.v1.RegistryService",
+                ServingStatus::NotServing,
+            )
+            .await;
+            assert_eq!(
+                status(&idle, "marque.v1.WatchService").await,
+                ServingStatus::Serving as i32
+            );
             // The change feed is read every 200 ms, and answers: the store
             // stays down for writes all the same, and up for reads, a
             // refused write or not.
@@ -743,6 +756,7 @@ async fn a_database_turned_read_only_is_unavailable_and_down_until_it_takes_writ
         },
     )
     .await;
+    wait_status(&idle, "marque.v1.RegistryService", ServingStatus::Serving).await;
     assert_feed_is_gap_free(&url).await;
 }
 
