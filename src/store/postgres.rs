@@ -555,16 +555,29 @@ impl PostgresStore {
             .map_err(failed("cannot take the migration lock"))?;
         let mut runner = embedded::migrations::runner().set_abort_missing(false);
         runner.set_migration_table_name("marque_schema_history");
-        let report = runner
-            .run_async(&mut client)
-            .await
-            .map_err(|e| migration_error(e).context("migration failed"));
+        // A schema a newer version migrated further (a rollback) has
+        // nothing to apply: said so, rather than refinery's ERROR that its
+        // migrations are "missing from the filesystem".
+        let latest = latest_migration(&runner);
+        let report =
+            match applied_migration(&runner, &mut client, self.settings.answer_limit()).await {
+                Err(e) => Err(e),
+                Ok(applied) if applied > latest => {
+                    warn_schema_ahead(applied, latest);
+                    Ok(None)
+                }
+                Ok(_) => runner
+                    .run_async(&mut client)
+                    .await
+                    .map(Some)
+                    .map_err(|e| migration_error(e).context("migration failed")),
+            };
         let _ = client
             .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
             .await;
         drop(client);
         driver.abort();
-        Ok(report?.applied_migrations().len())
+        Ok(report?.map_or(0, |report| report.applied_migrations().len()))
     }
 
     /// Checks that every embedded migration is applied (for replicas that
@@ -578,27 +591,23 @@ impl PostgresStore {
         let (mut client, driver) = self.settings.connect(None).await?;
         let mut runner = embedded::migrations::runner();
         runner.set_migration_table_name("marque_schema_history");
-        let latest = runner.get_migrations().iter().map(|m| m.version()).max();
-        let limit = self.settings.answer_limit();
-        let applied =
-            tokio::time::timeout(limit, runner.get_last_applied_migration_async(&mut client))
-                .await
-                .map_err(|_| anyhow::anyhow!("the database did not answer within {limit:?}"))
-                .and_then(|read| read.map_err(migration_error))
-                .context("cannot read the applied migrations")?
-                .map(|m| m.version());
+        let latest = latest_migration(&runner);
+        let applied = applied_migration(&runner, &mut client, self.settings.answer_limit()).await;
         drop(client);
         driver.abort();
+        let applied = applied?;
+        anyhow::ensure!(
+            applied.is_some(),
+            "the database has no Marque schema (it was never migrated: no table \
+             marque_schema_history): run `marque migrate` (the chart's migration Job or init \
+             container), or serve without --no-migrate / MARQUE_NO_MIGRATE"
+        );
         anyhow::ensure!(
             applied >= latest,
             "the database schema is at migration {applied:?}, this binary needs {latest:?}: run `marque migrate`"
         );
         if applied > latest {
-            tracing::warn!(
-                applied = ?applied,
-                latest = ?latest,
-                "the database schema is ahead of this binary (a newer version migrated it); serving on it"
-            );
+            warn_schema_ahead(applied, latest);
         }
         Ok(())
     }
@@ -626,6 +635,59 @@ impl PostgresStore {
         let status = self.pool.status();
         (status.size, status.available, status.waiting)
     }
+}
+
+/// The last embedded migration's version.
+fn latest_migration(runner: &refinery::Runner) -> Option<refinery::SchemaVersion> {
+    runner.get_migrations().iter().map(|m| m.version()).max()
+}
+
+/// The last migration applied to the database at `client`; none when it
+/// was never migrated (it has no history table, which refinery would
+/// answer with an error), each read answered within `limit`.
+async fn applied_migration(
+    runner: &refinery::Runner,
+    client: &mut tokio_postgres::Client,
+    limit: Duration,
+) -> anyhow::Result<Option<refinery::SchemaVersion>> {
+    let unanswered = || anyhow::anyhow!("the database did not answer within {limit:?}");
+    let migrated: bool = tokio::time::timeout(
+        limit,
+        client.query_one(
+            "SELECT to_regclass('marque_schema_history') IS NOT NULL",
+            &[],
+        ),
+    )
+    .await
+    .map_err(|_| unanswered())?
+    .context("cannot tell whether the database was migrated")?
+    .get(0);
+    if !migrated {
+        return Ok(None);
+    }
+    Ok(
+        tokio::time::timeout(limit, runner.get_last_applied_migration_async(client))
+            .await
+            .map_err(|_| unanswered())
+            .and_then(|read| read.map_err(migration_error))
+            .context("cannot read the applied migrations")?
+            .map(|m| m.version()),
+    )
+}
+
+/// A database migrated further than this binary knows: served on (the
+/// migrations keep the schema usable by the version before them), said
+/// once.
+fn warn_schema_ahead(
+    applied: Option<refinery::SchemaVersion>,
+    latest: Option<refinery::SchemaVersion>,
+) {
+    tracing::warn!(
+        applied = ?applied,
+        latest = ?latest,
+        "the database schema is ahead of this binary (a newer version migrated it, as before a \
+         rollback); nothing to migrate, serving on it"
+    );
 }
 
 /// Why the pool handed out no connection, from the store at `place`:

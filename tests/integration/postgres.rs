@@ -1165,6 +1165,35 @@ async fn a_schema_a_newer_version_migrated_further_still_serves_and_migrating_ou
         .await
         .expect("a schema ahead of the binary serves");
     assert_eq!(store.migrate().await.expect("nothing to apply"), 0);
+    // `marque migrate` of a rollback says the schema is ahead, at WARN,
+    // and succeeds: no ERROR that its migrations are missing.
+    let (status, log) = migrate_binary(&url, "5s").await;
+    assert!(status.success(), "{status:?}: {log}");
+    assert!(
+        log.contains("\"level\":\"WARN\"") && log.contains("ahead of this binary"),
+        "{log}"
+    );
+    assert!(!log.contains("\"level\":\"ERROR\""), "{log}");
+}
+
+/// A replica that only verifies the schema (`--no-migrate`, as the chart's
+/// pods do) on a database never migrated says so and what to run, not
+/// that a table it never named is missing.
+#[tokio::test]
+async fn a_database_never_migrated_is_named_so_with_what_to_run() {
+    let url = pg::fresh_database().await;
+    let store = marque::store::PostgresStore::new(marque::store::PostgresSettings::new(&url))
+        .expect("store");
+    let error = store
+        .verify_migrations()
+        .await
+        .expect_err("no schema to serve on");
+    let text = format!("{error:#}");
+    assert!(text.contains("never migrated"), "{text}");
+    assert!(text.contains("run `marque migrate`"), "{text}");
+    assert!(!text.contains("does not exist"), "{text}");
+    store.migrate().await.expect("migrate");
+    store.verify_migrations().await.expect("migrated");
 }
 
 /// A store that lost revisions a replica applied (a failover to a standby
