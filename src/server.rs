@@ -1110,7 +1110,14 @@ async fn bootstrap(registry: &Registry, options: &ServerOptions) -> anyhow::Resu
             tracing::info!("operator key registered");
         }
         OperatorKey::WarnIfMissing => {
-            if !registry.snapshot().has_operator_key() {
+            // As the store has it now: replicas starting together load
+            // before one of them writes the seed (with its operator key),
+            // and the others would warn of a registry without one.
+            let latest = match registry.latest_snapshot().await {
+                Ok(latest) => latest,
+                Err(_) => registry.snapshot(),
+            };
+            if !latest.has_operator_key() {
                 tracing::warn!(
                     "the registry has no operator key, and none was given: members and keys \
                      cannot be managed. Restart with --operator-key / MARQUE_OPERATOR_KEY (make \
@@ -1293,6 +1300,46 @@ mod tests {
         let registry = Registry::new(Arc::new(MemoryStore::new()), Duration::ZERO);
         registry.load().await.expect("load");
         registry
+    }
+
+    /// A replica that loaded the registry before another wrote the seed
+    /// (replicas starting together) does not warn of a registry without an
+    /// operator key that the seed gave it.
+    #[tokio::test]
+    async fn a_replica_that_loaded_before_the_seed_does_not_warn_of_no_operator_key() {
+        let store: Arc<dyn crate::store::Store> = Arc::new(MemoryStore::new());
+        let a = Registry::new(store.clone(), Duration::ZERO);
+        let b = Registry::new(store, Duration::ZERO);
+        a.load().await.expect("load a");
+        b.load().await.expect("load b");
+        let text = format!(
+            "{REGISTRY}[[members]]\nid = \"alliance\"\ndisplay_name = \"A\"\n\
+             kind = \"operator\"\napi_keys = [{{ secret = \"{}\" }}]\n",
+            auth::generate_key().secret
+        );
+        load_seed(&a, &seed(&text)).await.expect("a seeds");
+        assert!(!b.snapshot().has_operator_key(), "b has not seen it yet");
+        let mut options = ServerOptions::new(([127, 0, 0, 1], 0).into());
+        options.operator_key = OperatorKey::WarnIfMissing;
+        let log = Captured::start();
+        bootstrap(&b, &options).await.expect("b starts");
+        let lines = log.lines();
+        assert!(
+            !lines.iter().any(|l| l.contains("has no operator key")),
+            "{lines:#?}"
+        );
+        // And a registry that has none is still warned of.
+        let log = Captured::start();
+        bootstrap(&empty_registry().await, &options)
+            .await
+            .expect("starts");
+        let lines = log.lines();
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("WARN") && l.contains("has no operator key")),
+            "{lines:#?}"
+        );
     }
 
     /// Replicas starting together on an empty registry each find no
