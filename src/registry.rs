@@ -1072,6 +1072,12 @@ mod tests {
     /// so; all comes back when the store does.
     #[tokio::test]
     async fn a_store_that_refuses_writes_is_still_up_for_reads() {
+        // Its follower logs at the callsites the test above reads: with a
+        // subscriber of its own here, a callsite first reached on this
+        // thread is not cached as of interest to no one while the other
+        // test's subscriber is being registered (tracing caches a
+        // callsite's interest across threads).
+        let _log = crate::telemetry::Captured::start();
         let store = Arc::new(Counting::default());
         let (down, read_only) = (store.down.clone(), store.read_only.clone());
         let registry = Arc::new(loaded(store).await);
