@@ -14,7 +14,7 @@
 //! | `marque_change_feed_reconnects_total` | counter | | LISTEN connections re-opened |
 //! | `marque_store_up` | gauge | | 1 when the store takes writes and answers reads (RegistryService SERVING) |
 //! | `marque_store_read_only` | gauge | | 1 when the store answers reads but refuses writes (a read-only database: Watch and audit go on) |
-//! | `marque_db_pool_connections` | gauge | `state` (`size`, `available`, `waiting`) | PostgreSQL pool |
+//! | `marque_db_pool_connections` | gauge | `state` (`size`, `available`, `waiting`) | PostgreSQL pool, read at each scrape |
 //! | `marque_db_pool_wait_timeouts_total` | counter | | calls refused because no connection came free in time |
 //! | `marque_db_unanswered_total` | counter | | round trips to PostgreSQL given up unanswered (their connections closed) |
 //! | `marque_connections` | gauge | `port` (`api`, `admin`) | client connections open (at most `--max-connections` a port) |
@@ -155,6 +155,19 @@ fn describe() {
         "client connections open, by port (at most --max-connections a port)"
     );
     describe_gauge!("marque_build_info", "build information");
+}
+
+/// The metrics as Prometheus text, after `refresh` has set the gauges
+/// that are read at the scrape (a store's pool). Scrapes are rendered one
+/// at a time, so that another server's refresh in the same process (tests)
+/// does not come between this one's and its render.
+pub fn render(handle: &PrometheusHandle, refresh: impl FnOnce()) -> String {
+    static SCRAPE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = SCRAPE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    refresh();
+    handle.render()
 }
 
 /// Records one answered call.

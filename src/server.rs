@@ -400,6 +400,7 @@ impl Server {
                 AdminTimeouts::of(&options),
                 health.clone(),
                 draining_rx.clone(),
+                registry.clone(),
             )))
         });
         // tonic's defaults lift hyper's limits: no cap on streams a
@@ -785,6 +786,7 @@ async fn serve_admin(
     timeouts: AdminTimeouts,
     health: HealthReporter,
     draining: tokio::sync::watch::Receiver<bool>,
+    registry: Arc<Registry>,
 ) {
     let metrics = crate::metrics::install();
     let health_service = Health::server(health, draining);
@@ -793,11 +795,12 @@ async fn serve_admin(
             "/metrics",
             axum::routing::get(move || {
                 let metrics = metrics.clone();
+                let registry = registry.clone();
                 async move {
                     match metrics {
                         Some(handle) => (
                             [(http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-                            handle.render(),
+                            crate::metrics::render(&handle, || registry.store().record_gauges()),
                         )
                             .into_response(),
                         None => (

@@ -124,6 +124,10 @@ pub trait Store: Send + Sync + 'static {
     /// Whether the store keeps the registry across restarts.
     fn durable(&self) -> bool;
 
+    /// Sets the store's own gauges (a connection pool's) to what they are
+    /// now; called before the metrics are rendered.
+    fn record_gauges(&self) {}
+
     /// Loads the whole registry at one consistent revision.
     ///
     /// # Errors

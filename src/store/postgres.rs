@@ -618,10 +618,6 @@ impl PostgresStore {
             .get()
             .await
             .map(|object| Conn::new(object, self.shared.clone()));
-        let (size, available, waiting) = self.pool_status();
-        metrics::gauge!("marque_db_pool_connections", "state" => "size").set(size as f64);
-        metrics::gauge!("marque_db_pool_connections", "state" => "available").set(available as f64);
-        metrics::gauge!("marque_db_pool_connections", "state" => "waiting").set(waiting as f64);
         client.map_err(|e| {
             if matches!(e, PoolError::Timeout(_)) {
                 metrics::counter!("marque_db_pool_wait_timeouts_total").increment(1);
@@ -1021,6 +1017,16 @@ impl Store for PostgresStore {
 
     fn durable(&self) -> bool {
         true
+    }
+
+    /// The pool's connections as they are at the scrape, not as they were
+    /// when one was last taken (which read none available on an idle
+    /// server).
+    fn record_gauges(&self) {
+        let (size, available, waiting) = self.pool_status();
+        metrics::gauge!("marque_db_pool_connections", "state" => "size").set(size as f64);
+        metrics::gauge!("marque_db_pool_connections", "state" => "available").set(available as f64);
+        metrics::gauge!("marque_db_pool_connections", "state" => "waiting").set(waiting as f64);
     }
 
     async fn load(&self) -> Result<Snapshot, StoreError> {

@@ -2122,3 +2122,44 @@ async fn a_database_error_is_logged_without_its_detail_or_hint() {
         );
     }
 }
+
+/// `marque_db_pool_connections` is read from the pool when `/metrics` is
+/// scraped: an idle server whose one connection was used and given back
+/// reads it available (it read 0 available, as the pool was when that
+/// connection was last taken).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_idle_pool_reads_its_released_connection_available_at_the_scrape() {
+    let url = pg::fresh_database().await;
+    let keys = Keys::generate();
+    let mut settings = marque::store::PostgresSettings::new(url.as_str());
+    settings.pool_wait = Duration::from_secs(2);
+    settings.connect_timeout = Duration::from_secs(2);
+    settings.pool_size = 1;
+    let store = Arc::new(marque::store::PostgresStore::new(settings).expect("postgres store"));
+    let server = replica_on(store, &keys, true).await;
+    server
+        .registry_as(Who::OwnerA)
+        .create_brand(brand("pooled"))
+        .await
+        .expect("write");
+    let admin = server.admin.expect("admin port");
+    let gauge = |text: &str, state: &str| {
+        common::metric_sum(
+            text,
+            &format!("marque_db_pool_connections{{state=\"{state}\"}}"),
+        )
+    };
+    // The replica's own polls take the connection now and then: a scrape
+    // during one reads it in use.
+    let mut text = String::new();
+    for _ in 0..50 {
+        text = common::scrape_metrics(admin).await;
+        if gauge(&text, "available") >= 1.0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(gauge(&text, "available"), 1.0, "{text}");
+    assert_eq!(gauge(&text, "size"), 1.0, "{text}");
+    assert_eq!(gauge(&text, "waiting"), 0.0, "{text}");
+}
