@@ -143,15 +143,23 @@ impl DatabaseArgs {
              milliseconds up to that",
             i32::MAX
         );
-        Ok(self.database_url.as_ref().map(|url| {
-            let mut settings = PostgresSettings::new(url.expose());
-            settings.ca_file = self.database_ca.clone();
-            settings.pool_size = self.database_pool_size;
-            settings.pool_wait = self.database_pool_wait;
-            settings.connect_timeout = self.database_connect_timeout;
-            settings.statement_timeout = self.database_statement_timeout;
-            settings
-        }))
+        use anyhow::Context as _;
+        let Some(url) = &self.database_url else {
+            return Ok(None);
+        };
+        let mut settings = PostgresSettings::new(url.expose());
+        settings.ca_file = self.database_ca.clone();
+        settings.pool_size = self.database_pool_size;
+        settings.pool_wait = self.database_pool_wait;
+        settings.connect_timeout = self.database_connect_timeout;
+        settings.statement_timeout = self.database_statement_timeout;
+        // Named by the setting it came from, never shown: a URL that does
+        // not parse may hold its password anywhere.
+        settings.check().context(
+            "invalid --database-url / MARQUE_DATABASE_URL (postgres://user:password@host:port/\
+             database?sslmode=require, or key=value pairs)",
+        )?;
+        Ok(Some(settings))
     }
 }
 
@@ -593,6 +601,41 @@ mod tests {
         // Without an age, a grace would never begin: refused, not ignored.
         let message = refused(&["--max-connection-age-grace", "30s"]);
         assert!(message.contains("needs --max-connection-age"), "{message}");
+    }
+
+    #[test]
+    fn an_invalid_database_url_names_its_flag_and_variable_and_not_its_password() {
+        for url in [
+            "host=db.example.internal password",
+            "postgres://marque:hunter2@db.example.internal:hunter2/marque",
+            "postgres://marque:hunter2@db.example.internal/marque?sslmode=hunter2",
+            "postgres://marque:hunter2@db.example.internal/marque",
+        ] {
+            let cli =
+                Cli::try_parse_from(["marque", "migrate", "--database-url", url]).expect("parses");
+            let CliCommand::Migrate(migrate) = cli.command else {
+                panic!("not migrate");
+            };
+            let error = migrate.database.settings().expect_err("refused");
+            let message = format!("{error:#}");
+            assert!(
+                message.contains("--database-url") && message.contains("MARQUE_DATABASE_URL"),
+                "{message}"
+            );
+            assert!(!message.contains("hunter2"), "{message}");
+            assert!(!format!("{error:?}").contains("hunter2"), "{error:?}");
+        }
+        let message = format!(
+            "{:#}",
+            Cli::try_parse_from(["marque", "serve", "--database-url", "host=x password"])
+                .map(|cli| match cli.command {
+                    CliCommand::Serve(serve) => serve.database.settings().map(drop),
+                    other => panic!("not serve: {other:?}"),
+                })
+                .expect("parses")
+                .expect_err("refused")
+        );
+        assert!(message.contains("unexpected EOF"), "{message}");
     }
 
     #[test]

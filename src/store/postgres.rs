@@ -210,6 +210,14 @@ impl PostgresSettings {
         self.statement_timeout.saturating_add(self.connect_timeout)
     }
 
+    /// Checks the URL (and what it asks of TLS) without connecting.
+    ///
+    /// # Errors
+    /// The URL does not parse, or names a remote host with no sslmode.
+    pub fn check(&self) -> anyhow::Result<()> {
+        self.pg_config().map(drop)
+    }
+
     fn pg_config(&self) -> anyhow::Result<tokio_postgres::Config> {
         // `require` verifies the server's certificate, as libpq's
         // `verify-full` does (tokio-postgres does not parse those two).

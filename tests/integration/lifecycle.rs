@@ -1693,6 +1693,38 @@ async fn unreadable_ordinary_words_stop_the_start() {
     );
 }
 
+/// A database URL that does not parse, from the flag or the environment,
+/// stops `serve` and `migrate` with exit code 1 and an error naming both
+/// (it said only "invalid database URL"), without the password.
+#[tokio::test]
+async fn an_invalid_database_url_is_named_by_its_flag_and_variable() {
+    let url = "postgres://marque:hunter2@db.example.internal:hunter2/marque";
+    for (command, from_env) in [("serve", true), ("serve", false), ("migrate", true)] {
+        let mut run = tokio::process::Command::new(env!("CARGO_BIN_EXE_marque"));
+        run.arg(command).env_remove("MARQUE_DATABASE_URL");
+        if command == "serve" {
+            run.args(["--listen", "127.0.0.1:0"]);
+        }
+        if from_env {
+            run.env("MARQUE_DATABASE_URL", url);
+        } else {
+            run.args(["--database-url", url]);
+        }
+        let output = run.output().await.expect("run marque");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{command}: {stderr}");
+        assert!(
+            stderr.contains("--database-url") && stderr.contains("MARQUE_DATABASE_URL"),
+            "{command}: {stderr}"
+        );
+        assert!(
+            stderr.contains("invalid value for option `port`"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("hunter2"), "{stderr}");
+    }
+}
+
 /// A database flag out of range stops the start on the embedded store too,
 /// not only once a database URL is added.
 #[tokio::test]
