@@ -489,14 +489,15 @@ fn first_occurrences(matches: &mut Vec<Match>) {
     matches.truncate(keep);
 }
 
-/// Whether `title` shows a buyer nothing: it is blank as written
-/// ([`is_blank`]: spaces, invisible characters), or its HTML renders as
-/// blank (`<b></b>`, `&#8203;`, `<style>x</style>`, `<!-- Aurelle -->`).
-/// Such a title names no goods, and no check of it could find a brand
-/// there: the request is refused.
+/// Whether `title`, which is not blank as written ([`is_blank`]: spaces,
+/// invisible characters; the caller's first check), renders as blank
+/// through its HTML (`<b></b>`, `&#8203;`, `<style>x</style>`,
+/// `<!-- Aurelle -->`). Such a title shows a buyer nothing and names no
+/// goods, and no check of it could find a brand there: the request is
+/// refused.
 #[must_use]
-pub fn title_shows_nothing(title: &str) -> bool {
-    is_blank(title) || detect::markup::render(title).is_some_and(|r| is_blank(&r.text))
+pub fn title_renders_blank(title: &str) -> bool {
+    detect::markup::render(title).is_some_and(|r| is_blank(&r.text))
 }
 
 /// Checks `listing` by a seller of `platform` at `at`.

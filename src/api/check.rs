@@ -128,7 +128,7 @@ fn parse_listing(l: pb::Listing, prefix: &str, v: &mut Violations) -> (String, l
         );
     } else if is_blank(&l.title) {
         v.add(f("title"), "must not be blank");
-    } else if listing::title_shows_nothing(&l.title) {
+    } else if listing::title_renders_blank(&l.title) {
         v.add(f("title"), "must not be blank as HTML renders it");
     }
     if chars(&l.description) > 20_000 {

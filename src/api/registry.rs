@@ -1378,32 +1378,7 @@ impl RegistryApi {
             description,
             source,
         };
-        // The registry names a hash it refuses by the logo's source, a
-        // oneof, which is no field of the request: named here by the
-        // field the caller gave, as every violation names a request field.
-        let given = match &req.source {
-            Some(pb::add_logo_request::Source::Image(_)) => "image",
-            _ => "perceptual_hash",
-        };
-        let committed = self
-            .write(&caller, &req.request_id, fp, &[command])
-            .await
-            .map_err(|e| match e {
-                ApiError::Invalid(violations) => ApiError::Invalid(
-                    violations
-                        .into_iter()
-                        .map(|(field, description)| {
-                            let field = if field == "source" {
-                                given.to_string()
-                            } else {
-                                field
-                            };
-                            (field, description)
-                        })
-                        .collect(),
-                ),
-                e => e,
-            })?;
+        let committed = self.write(&caller, &req.request_id, fp, &[command]).await?;
         let logo = written(&committed, |r| match r {
             Resource::Logo(l) => Some(l.clone()),
             _ => None,

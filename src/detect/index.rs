@@ -2953,7 +2953,8 @@ fn cjk_gaps(text: &str, obf: &FoldedText, gaps: &mut Vec<CjkGap>) {
             let here = (p, q);
             let kind = match last {
                 [_, Piece::Cjk(a, b)] | [Piece::Cjk(a, b), Piece::Space] => {
-                    mask_group(between((a, b), here)).map(|count| (GapKind::Mask { count }, (a, b)))
+                    normalize::mask_count(between((a, b), here))
+                        .map(|count| (GapKind::Mask { count }, (a, b)))
                 }
                 [Piece::Cjk(a, b), Piece::Word(w, x)] => {
                     let letter = between((a, b), here);
@@ -3016,13 +3017,6 @@ fn may_have_cjk_gaps(text: &str) -> bool {
                     || normalize::is_mask(c)
                     || matches!(c, '丶' | '丨' | '⼂' | '⼁' | 'ー' | 'ｰ'))
         })
-}
-
-/// Whether `gap`, the text between two CJK characters, is a mask symbol
-/// once or twice in a row ([`normalize::is_mask`], as `Aur**lle` is for a
-/// Latin name): how many.
-fn mask_group(gap: &str) -> Option<u8> {
-    normalize::mask_count(gap)
 }
 
 /// Whether `c` is an ASCII letter or digit, its full-width form (which

@@ -25,7 +25,7 @@ mod scopes;
 
 use std::{ops::Bound, sync::Arc};
 
-use crate::{detect::LOGO_STRONG_DISTANCE, logo::LogoHash};
+use crate::detect::LOGO_STRONG_DISTANCE;
 
 use hashbrown::DefaultHashBuilder;
 use imbl::{GenericHashMap, HashMap, OrdMap, shared_ptr::DefaultSharedPtr};
@@ -38,10 +38,10 @@ use scopes::Scopes;
 use crate::model::quote;
 use crate::model::{
     AliasRepeat, ApiKey, Authorization, AuthorizationPatch, AuthorizationSpec, AuthorizationStatus,
-    Brand, BrandStatus, Change, ChangeEvent, Command, Date, Logo, Member, MemberKind, NiceClass,
-    Office, Region, Resource, ResourceId, Revision, Slug, Timestamp, Trademark, TrademarkPatch,
-    alias_repeats, check_authorization_window, check_mark_text, check_registration_date,
-    check_trademark_dates, check_valid_from,
+    Brand, BrandStatus, Change, ChangeEvent, Command, Date, Logo, LogoSource, Member, MemberKind,
+    NiceClass, Office, Region, Resource, ResourceId, Revision, Slug, Timestamp, Trademark,
+    TrademarkPatch, alias_repeats, check_authorization_window, check_mark_text,
+    check_registration_date, check_trademark_dates, check_valid_from,
 };
 
 /// Why a command cannot be applied to the current state.
@@ -678,7 +678,7 @@ impl Snapshot {
                 source,
             } => {
                 let owner = self.writable_brand(brand)?.owner.clone();
-                self.logo_not_taken(&owner, source.hash)?;
+                self.logo_not_taken(&owner, source)?;
                 if let Some(existing) = self.logos_of(brand).find(|l| l.hash == source.hash) {
                     return Err(PlanError::AlreadyExists(format!(
                         "brands/{brand} already has a logo with hash {} ({})",
@@ -945,8 +945,10 @@ impl Snapshot {
     /// brand, and listings showing it, even by sellers the other member
     /// authorized, would be blocked as showing the wrong owner's brand (the
     /// rule [`Self::names_not_taken`] keeps for names). Checked against the
-    /// detection index, as names are.
-    fn logo_not_taken(&self, owner: &Slug, hash: LogoHash) -> Result<(), PlanError> {
+    /// detection index, as names are. The refusal names the request field
+    /// the hash came from: `image` for an upload, else `perceptual_hash`.
+    fn logo_not_taken(&self, owner: &Slug, source: &LogoSource) -> Result<(), PlanError> {
+        let hash = source.hash;
         let Some(detection) = self.detection.current() else {
             return Ok(());
         };
@@ -959,7 +961,12 @@ impl Snapshot {
             .find(|b| b.owner != *owner && b.status == BrandStatus::Active);
         match other {
             Some(other) => Err(PlanError::Invalid(vec![(
-                "source".into(),
+                if source.image_sha256.is_some() {
+                    "image"
+                } else {
+                    "perceptual_hash"
+                }
+                .into(),
                 format!(
                     "the logo's hash {} is within {LOGO_STRONG_DISTANCE} bits of a logo of \
                      brands/{}, which another member owns",
