@@ -638,6 +638,53 @@ mod tests {
         assert!(message.contains("unexpected EOF"), "{message}");
     }
 
+    /// tokio-postgres has no default host (libpq's is its Unix socket
+    /// directory): a URL without one could never connect, and is refused
+    /// at start, named by its flag and variable, rather than tried again
+    /// for ever.
+    #[test]
+    fn a_database_url_without_a_host_is_refused_at_start() {
+        for url in [
+            "postgres://",
+            "postgres:///marque",
+            "postgresql://marque:hunter2@/marque?sslmode=disable",
+            "user=marque password=hunter2 dbname=marque",
+        ] {
+            for command in ["serve", "migrate"] {
+                let cli = Cli::try_parse_from(["marque", command, "--database-url", url])
+                    .expect("parses");
+                let database = match cli.command {
+                    CliCommand::Serve(serve) => serve.database,
+                    CliCommand::Migrate(migrate) => migrate.database,
+                    CliCommand::Keygen => panic!("not keygen"),
+                };
+                let error = database.settings().expect_err("refused");
+                let message = format!("{error:#}");
+                assert!(
+                    message.contains("--database-url")
+                        && message.contains("MARQUE_DATABASE_URL")
+                        && message.contains("names no host"),
+                    "{url}: {message}"
+                );
+                assert!(!message.contains("hunter2"), "{message}");
+            }
+        }
+        // A Unix socket directory is a host.
+        for url in [
+            "postgres:///marque?host=/run/postgresql",
+            "postgres://marque@%2Frun%2Fpostgresql/marque",
+            "host=/run/postgresql user=marque",
+            "hostaddr=127.0.0.1 user=marque",
+        ] {
+            let cli =
+                Cli::try_parse_from(["marque", "serve", "--database-url", url]).expect("parses");
+            let CliCommand::Serve(serve) = cli.command else {
+                panic!("not serve");
+            };
+            assert!(serve.database.settings().expect(url).is_some(), "{url}");
+        }
+    }
+
     #[test]
     fn database_settings_are_never_zero() {
         let database = |args: &[&str]| {

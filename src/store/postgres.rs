@@ -226,6 +226,17 @@ impl PostgresSettings {
             .replace("sslmode=verify-full", "sslmode=require")
             .replace("sslmode=verify-ca", "sslmode=require");
         let mut config: tokio_postgres::Config = url.parse().context("invalid database URL")?;
+        // libpq without a host tries its own Unix socket directory;
+        // tokio-postgres has none, and refuses every connection: the
+        // server would try again for ever, saying only what the driver
+        // said.
+        anyhow::ensure!(
+            !config.get_hosts().is_empty() || !config.get_hostaddrs().is_empty(),
+            "the database URL names no host: give the database's host \
+             (postgres://user@db.example.internal/marque) or the directory of its Unix socket \
+             (postgres://user@%2Frun%2Fpostgresql/marque, or host=/run/postgresql); there is \
+             no default socket"
+        );
         // libpq's default, `prefer`, tries TLS and falls back to plaintext
         // unverified; tokio-postgres here would go plaintext at once. Beyond
         // this machine the choice is the operator's to write down.

@@ -15,6 +15,7 @@ mod events;
 mod hostile;
 mod lifecycle;
 mod listing;
+mod operations;
 mod postgres;
 mod readme;
 mod registry;
