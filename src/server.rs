@@ -514,7 +514,7 @@ impl Server {
         };
 
         let started = async {
-            let revision = load_with_retries(&registry, options.migrate).await;
+            let revision = load_with_retries(&registry, options.migrate).await?;
             tracing::info!(revision, store = registry.store().kind(), "registry loaded");
             warn_of_stored_logos_refused_now(&registry.snapshot());
             if !registry.store().durable() {
@@ -873,7 +873,10 @@ async fn serve_admin(
 
 /// Prepares the store and loads the first snapshot, retrying with backoff
 /// while the store is unreachable (health stays NOT_SERVING meanwhile).
-async fn load_with_retries(registry: &Registry, migrate: bool) -> Revision {
+///
+/// # Errors
+/// A store that [`crate::store::NeedsRepair`]: no retry would mend it.
+async fn load_with_retries(registry: &Registry, migrate: bool) -> anyhow::Result<Revision> {
     let mut backoff = crate::store::Backoff::new();
     loop {
         let attempt = async {
@@ -884,7 +887,8 @@ async fn load_with_retries(registry: &Registry, migrate: bool) -> Revision {
                 .context("cannot load the registry from the store")
         };
         match attempt.await {
-            Ok(revision) => return revision,
+            Ok(revision) => return Ok(revision),
+            Err(e) if crate::store::needs_repair(&e) => return Err(e),
             Err(e) => {
                 let wait = backoff.next_wait();
                 tracing::warn!(error = format!("{e:#}"), retry_in = ?wait, "store not ready");

@@ -33,6 +33,19 @@ pub enum StoreError {
     Internal(#[from] anyhow::Error),
 }
 
+/// A store that cannot serve until an operator mends it (PostgreSQL: a
+/// migration history it cannot read): trying again would not help, so
+/// `marque serve` stops with it, as `marque migrate` does, rather than try
+/// again for ever. Its text is the whole message.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct NeedsRepair(pub String);
+
+/// Whether `error` is, or was caused by, a store that [`NeedsRepair`].
+pub fn needs_repair(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| cause.is::<NeedsRepair>())
+}
+
 /// Which events an audit listing wants, newest first.
 #[derive(Debug, Clone, Default)]
 pub struct AuditQuery {

@@ -40,7 +40,7 @@ use tokio_postgres::{
     error::{Severity, SqlState},
 };
 
-use super::{Store, StoreError, WriteTx};
+use super::{NeedsRepair, Store, StoreError, WriteTx};
 use crate::{
     model::{Actor, ChangeEvent, Resource, Revision, Timestamp},
     snapshot::{Snapshot, SnapshotBuilder},
@@ -578,19 +578,21 @@ impl PostgresStore {
         // nothing to apply: said so, rather than refinery's ERROR that its
         // migrations are "missing from the filesystem".
         let latest = latest_migration(&runner);
-        let report =
-            match applied_migration(&runner, &mut client, self.settings.answer_limit()).await {
-                Err(e) => Err(e),
-                Ok(applied) if applied > latest => {
-                    warn_schema_ahead(applied, latest);
-                    Ok(None)
-                }
-                Ok(_) => runner
-                    .run_async(&mut client)
-                    .await
-                    .map(Some)
-                    .map_err(|e| migration_error(e).context("migration failed")),
-            };
+        // Refinery reads every row of the history before it migrates.
+        let every_row = true;
+        let limit = self.settings.answer_limit();
+        let report = match applied_migration(&runner, &mut client, every_row, limit).await {
+            Err(e) => Err(e),
+            Ok(applied) if applied > latest => {
+                warn_schema_ahead(applied, latest);
+                Ok(None)
+            }
+            Ok(_) => runner
+                .run_async(&mut client)
+                .await
+                .map(Some)
+                .map_err(|e| migration_error(e).context("migration failed")),
+        };
         let _ = client
             .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
             .await;
@@ -611,7 +613,10 @@ impl PostgresStore {
         let mut runner = embedded::migrations::runner();
         runner.set_migration_table_name("marque_schema_history");
         let latest = latest_migration(&runner);
-        let applied = applied_migration(&runner, &mut client, self.settings.answer_limit()).await;
+        // Only the last row: all refinery reads to verify.
+        let every_row = false;
+        let limit = self.settings.answer_limit();
+        let applied = applied_migration(&runner, &mut client, every_row, limit).await;
         drop(client);
         driver.abort();
         let applied = applied?;
@@ -659,10 +664,13 @@ fn latest_migration(runner: &refinery::Runner) -> Option<refinery::SchemaVersion
 
 /// The last migration applied to the database at `client`; none when it
 /// was never migrated (it has no history table, which refinery would
-/// answer with an error), each read answered within `limit`.
+/// answer with an error), each read answered within `limit`. The rows of
+/// the history refinery reads next (`every_row`, or the last one) are
+/// checked first ([`check_history`]).
 async fn applied_migration(
     runner: &refinery::Runner,
     client: &mut tokio_postgres::Client,
+    every_row: bool,
     limit: Duration,
 ) -> anyhow::Result<Option<refinery::SchemaVersion>> {
     let unanswered = || anyhow::anyhow!("the database did not answer within {limit:?}");
@@ -680,6 +688,7 @@ async fn applied_migration(
     if !migrated {
         return Ok(None);
     }
+    check_history(client, every_row, limit).await?;
     Ok(
         tokio::time::timeout(limit, runner.get_last_applied_migration_async(client))
             .await
@@ -688,6 +697,72 @@ async fn applied_migration(
             .context("cannot read the applied migrations")?
             .map(|m| m.version()),
     )
+}
+
+/// The table refinery keeps the applied migrations in.
+const HISTORY: &str = "marque_schema_history";
+
+/// Reads the rows of the migration history that refinery reads next
+/// (every row, or only the last version's) as refinery reads them, and
+/// says which it could not: refinery 0.10 reads them with `unwrap` and
+/// `expect`, and panics, with no error to give instead, on a NULL, a
+/// checksum that is no number or an `applied_on` that is no RFC 3339
+/// time. Such a row is for the operator to mend ([`NeedsRepair`]).
+async fn check_history(
+    client: &tokio_postgres::Client,
+    every_row: bool,
+    limit: Duration,
+) -> anyhow::Result<()> {
+    let rows = tokio::time::timeout(
+        limit,
+        client.query(
+            &format!(
+                "SELECT version, name, applied_on, checksum FROM {HISTORY} \
+                 WHERE $1 OR version = (SELECT max(version) FROM {HISTORY}) ORDER BY version"
+            ),
+            &[&every_row],
+        ),
+    )
+    .await
+    .map_err(|_| anyhow::anyhow!("the database did not answer within {limit:?}"))?
+    .map_err(failed("cannot read the migration history"))?;
+    if let Some(fault) = rows.iter().find_map(history_fault) {
+        return Err(NeedsRepair(format!(
+            "the migration history is unreadable (table {HISTORY}: {fault}): mend that row, \
+             whose name and checksum are the same in any database this version migrated, or \
+             restore the database from a backup; nothing was migrated or served"
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// What refinery could not read in `row` of the migration history
+/// (version, name, applied_on, checksum); `None` when it could.
+fn history_fault(row: &tokio_postgres::Row) -> Option<String> {
+    let version = match row.try_get::<_, Option<refinery::SchemaVersion>>(0) {
+        Ok(Some(version)) => version,
+        Ok(None) => return Some("a row's version is NULL".to_owned()),
+        Err(e) => return Some(format!("a row's version cannot be read: {e}")),
+    };
+    let text = |column: usize, name: &str| match row.try_get::<_, Option<String>>(column) {
+        Ok(Some(text)) => Ok(text),
+        Ok(None) => Err(format!("version {version}'s {name} is NULL")),
+        Err(e) => Err(format!(
+            "version {version}'s {name} cannot be read as text: {e}"
+        )),
+    };
+    let read = || -> Result<(), String> {
+        text(1, "name")?;
+        let applied_on = text(2, "applied_on")?;
+        time::OffsetDateTime::parse(&applied_on, &time::format_description::well_known::Rfc3339)
+            .map_err(|_| format!("version {version}'s applied_on is not an RFC 3339 time"))?;
+        text(3, "checksum")?
+            .parse::<u64>()
+            .map_err(|_| format!("version {version}'s checksum is not a number"))?;
+        Ok(())
+    };
+    read().err()
 }
 
 /// A database migrated further than this binary knows: served on (the

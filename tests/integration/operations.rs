@@ -3,7 +3,22 @@
 //! change feed whose LISTEN connection the database no longer lets in.
 //! Always runs against PostgreSQL (see `common::pg` for how it is found).
 
+use crate::common;
+
 use std::time::Duration;
+
+use common::pg;
+
+/// A superuser session on the database of `url`.
+async fn admin_of(url: &str) -> tokio_postgres::Client {
+    let config: tokio_postgres::Config = url.parse().expect("url");
+    let (client, connection) = config
+        .connect(tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(connection);
+    client
+}
 
 /// The binary with `args`, its standard input closed: its exit status and
 /// standard error, once it exits (within `limit`, or the test fails).
@@ -50,4 +65,95 @@ async fn a_database_url_that_names_no_host_stops_the_start_naming_the_flag() {
             assert!(!stderr.contains("hunter2"), "{stderr}");
         }
     }
+}
+
+/// Each way a row of `marque_schema_history` may be garbled (refinery's
+/// table; it reads the rows with `unwrap`, and panicked on each), as an
+/// UPDATE of the row of `version`, and what the error names.
+const CORRUPTIONS: &[(&str, &str)] = &[
+    ("checksum = NULL", "checksum is NULL"),
+    ("checksum = 'not-a-checksum'", "checksum is not a number"),
+    (
+        "applied_on = 'yesterday'",
+        "applied_on is not an RFC 3339 time",
+    ),
+    ("applied_on = NULL", "applied_on is NULL"),
+    ("name = NULL", "name is NULL"),
+];
+
+/// A migration history refinery cannot read (a row with a NULL, or a
+/// checksum or applied_on that is not what it wrote) is an error that
+/// names the table and the version and says it is unreadable, never a
+/// panic: from the store, from `marque migrate` and from `marque serve`,
+/// which exit 1 at once rather than try again. Verifying the schema (a
+/// replica with `--no-migrate`) reads only the last version's row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_unreadable_migration_history_is_an_error_not_a_panic() {
+    let url = pg::fresh_database().await;
+    let store = marque::store::PostgresStore::new(marque::store::PostgresSettings::new(&url))
+        .expect("store");
+    store.migrate().await.expect("migrate");
+    let admin = admin_of(&url).await;
+    let last: i32 = admin
+        .query_one("SELECT max(version) FROM marque_schema_history", &[])
+        .await
+        .expect("history")
+        .get(0);
+    assert!(last > 1, "two migrations at least");
+    let keep = "CREATE TABLE kept_history AS SELECT * FROM marque_schema_history";
+    admin.batch_execute(keep).await.expect("keep the history");
+    let restore = "DELETE FROM marque_schema_history; \
+                   INSERT INTO marque_schema_history SELECT * FROM kept_history";
+    for (corruption, named) in CORRUPTIONS {
+        for version in [1, last] {
+            admin
+                .batch_execute(&format!(
+                    "UPDATE marque_schema_history SET {corruption} WHERE version = {version}"
+                ))
+                .await
+                .expect("corrupt the history");
+            let error = store.migrate().await.expect_err("unreadable");
+            let text = format!("{error:#}");
+            assert!(
+                text.contains("the migration history is unreadable (table marque_schema_history")
+                    && text.contains(&format!("version {version}'s {named}")),
+                "{corruption}: {text}"
+            );
+            assert!(marque::store::needs_repair(&error), "{text}");
+            let verified = store.verify_migrations().await;
+            if version == last {
+                let text = format!("{:#}", verified.expect_err("the last row is read"));
+                assert!(text.contains(named), "{text}");
+            } else {
+                verified.expect("only the last version's row is read to verify");
+            }
+            admin.batch_execute(restore).await.expect("restore");
+        }
+    }
+    store.migrate().await.expect("the history mended");
+    store.verify_migrations().await.expect("the history mended");
+
+    // The binaries: exit 1 at once, the message in the log, no panic.
+    admin
+        .batch_execute(&format!(
+            "UPDATE marque_schema_history SET checksum = 'garbled' WHERE version = {last}"
+        ))
+        .await
+        .expect("corrupt the history");
+    for command in [
+        &["migrate", "--wait", "5m"][..],
+        &["serve", "--listen", "127.0.0.1:0"][..],
+        &["serve", "--listen", "127.0.0.1:0", "--no-migrate"][..],
+    ] {
+        let args = [command, &["--log-format", "json", "--database-url", &url]].concat();
+        let (status, stderr) = run_binary(&args, Duration::from_secs(60)).await;
+        assert_eq!(status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("the migration history is unreadable (table marque_schema_history")
+                && stderr.contains(&format!("version {last}'s checksum is not a number")),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+    admin.batch_execute(restore).await.expect("restore");
 }
