@@ -12,6 +12,7 @@
 //! | `marque_detection_overlay_brands` | gauge | | brands changed since the detection index's base was built (answered from its overlay) |
 //! | `marque_authorization_overlay_changes` | gauge | | authorization changes not yet folded into the compact table |
 //! | `marque_change_feed_reconnects_total` | counter | | LISTEN connections re-opened |
+//! | `marque_change_feed_listening` | gauge | | PostgreSQL: 1 while the LISTEN connection is open, 0 while other replicas' writes arrive only with the polls (read at each scrape) |
 //! | `marque_store_up` | gauge | | 1 when the store takes writes and answers reads (RegistryService SERVING) |
 //! | `marque_store_read_only` | gauge | | 1 when the store answers reads but refuses writes (a read-only database: Watch and audit go on) |
 //! | `marque_db_pool_connections` | gauge | `state` (`size`, `available`, `waiting`) | PostgreSQL pool, read at each scrape |
@@ -129,6 +130,10 @@ fn describe() {
     describe_counter!(
         "marque_change_feed_reconnects_total",
         "change feed connections re-opened"
+    );
+    describe_gauge!(
+        "marque_change_feed_listening",
+        "1 while the change feed's LISTEN connection to PostgreSQL is open (0: other replicas' writes arrive only with the polls)"
     );
     describe_gauge!(
         "marque_store_up",

@@ -445,6 +445,10 @@ struct Shared {
     /// connection of its own finds it takes writes again
     /// ([`Store::writable`]).
     read_only: AtomicBool,
+    /// Whether the change feed's LISTEN connection is open and listening
+    /// (`marque_change_feed_listening`): while it is not, other replicas'
+    /// writes arrive only with the registry's polls.
+    listening: AtomicBool,
 }
 
 impl Shared {
@@ -506,6 +510,7 @@ impl PostgresStore {
         let shared = Arc::new(Shared {
             place: settings.place(),
             read_only: AtomicBool::new(false),
+            listening: AtomicBool::new(false),
         });
         Ok(Self {
             pool,
@@ -1121,6 +1126,8 @@ impl Store for PostgresStore {
         metrics::gauge!("marque_db_pool_connections", "state" => "size").set(size as f64);
         metrics::gauge!("marque_db_pool_connections", "state" => "available").set(available as f64);
         metrics::gauge!("marque_db_pool_connections", "state" => "waiting").set(waiting as f64);
+        let listening = self.shared.listening.load(Ordering::Relaxed);
+        metrics::gauge!("marque_change_feed_listening").set(if listening { 1.0 } else { 0.0 });
     }
 
     async fn load(&self) -> Result<Snapshot, StoreError> {
@@ -1370,40 +1377,64 @@ impl Store for PostgresStore {
 
     fn start_feed(&self, wake: mpsc::Sender<()>) {
         let settings = self.settings.clone();
-        tokio::spawn(listen(settings, wake));
+        tokio::spawn(listen(settings, self.shared.clone(), wake));
     }
 }
 
 /// Keeps a LISTEN connection open (reconnecting with backoff) and turns each
-/// notification into a wake-up. Stops when nobody listens any more.
-async fn listen(settings: PostgresSettings, wake: mpsc::Sender<()>) {
+/// notification into a wake-up, noting in `shared` whether it listens.
+/// Stops when nobody listens any more.
+///
+/// A failure to open or LISTEN is logged at WARN when it is not the one
+/// before (a database down, then refusing connections, 53300): an outage
+/// is a line or two, not one every few seconds, and the gauge says how
+/// long it lasts.
+async fn listen(settings: PostgresSettings, shared: Arc<Shared>, wake: mpsc::Sender<()>) {
     let mut backoff = Duration::from_millis(100);
+    let mut failing: Option<String> = None;
     while !wake.is_closed() {
-        match settings.connect(Some(wake.clone())).await {
+        let failure = match settings.connect(Some(wake.clone())).await {
             Ok((client, driver)) => {
                 let listen = format!("LISTEN {CHANNEL}");
                 match answered(settings.answer_limit(), client.batch_execute(&listen)).await {
                     Ok(()) => {
+                        shared.listening.store(true, Ordering::Relaxed);
                         tracing::info!("following the change feed");
+                        failing = None;
                         backoff = Duration::from_millis(100);
                         // Anything committed while we were away.
                         let _ = wake.try_send(());
                         let _ = driver.await;
-                        tracing::warn!("change feed connection lost; reconnecting");
+                        shared.listening.store(false, Ordering::Relaxed);
+                        tracing::warn!(
+                            "change feed connection lost; reconnecting (other replicas' writes \
+                             arrive with the polls meanwhile)"
+                        );
                         metrics::counter!("marque_change_feed_reconnects_total").increment(1);
+                        None
                     }
-                    Err(e) => tracing::warn!(error = %e, "cannot LISTEN"),
+                    Err(e) => Some(format!("cannot LISTEN: {e}")),
                 }
             }
-            Err(e) => tracing::warn!(
-                error = format!("{e:#}"),
-                "cannot open the change feed connection"
-            ),
+            Err(e) => Some(format!("cannot open the change feed connection: {e:#}")),
+        };
+        if let Some(failure) = failure {
+            if failing.as_ref() != Some(&failure) {
+                tracing::warn!(
+                    error = %failure,
+                    "the change feed is not listening; other replicas' writes arrive with the \
+                     polls until it is"
+                );
+            } else {
+                tracing::debug!(error = %failure, "the change feed is still not listening");
+            }
+            failing = Some(failure);
         }
         let _ = wake.try_send(());
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(Duration::from_secs(5));
     }
+    shared.listening.store(false, Ordering::Relaxed);
 }
 
 /// [`Store::events_after`]'s rows on `client` (the pool's, or a write
@@ -2069,6 +2100,7 @@ mod tests {
         let shared = Shared {
             place: String::new(),
             read_only: AtomicBool::new(false),
+            listening: AtomicBool::new(false),
         };
         assert!(shared.note(&error), "the connection is to be closed");
         assert!(shared.read_only.load(Ordering::Relaxed));
@@ -2089,6 +2121,7 @@ mod tests {
         let shared = Shared {
             place: String::new(),
             read_only: AtomicBool::new(false),
+            listening: AtomicBool::new(false),
         };
         assert!(!shared.note(&other));
         assert!(!shared.read_only.load(Ordering::Relaxed));

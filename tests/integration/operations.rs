@@ -7,7 +7,9 @@ use crate::common;
 
 use std::time::Duration;
 
-use common::pg;
+use common::{Start, TestServer, Who, pg, postgres_store};
+use marque::pb::marque::v1 as pb;
+use tonic_health::pb::health_check_response::ServingStatus;
 
 /// A superuser session on the database of `url`.
 async fn admin_of(url: &str) -> tokio_postgres::Client {
@@ -156,4 +158,136 @@ async fn an_unreadable_migration_history_is_an_error_not_a_panic() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
     admin.batch_execute(restore).await.expect("restore");
+}
+
+/// A replica of the fixture registry on `store`, with an admin port.
+async fn replica(
+    store: std::sync::Arc<dyn marque::store::Store>,
+    seed_from: Option<&TestServer>,
+) -> TestServer {
+    let mut start = Start::fixture();
+    if let Some(seeded) = seed_from {
+        start.keys = seeded.keys.clone();
+        start.options.seed = None;
+    }
+    start.options.admin_listen = Some("127.0.0.1:0".parse().expect("addr"));
+    start.store = Some(store);
+    start.start().await
+}
+
+/// The line of `marque_change_feed_listening` a scrape of `server`'s admin
+/// port gives, once it reads `want` (within 20 s, or the test fails).
+async fn wait_listening(server: &TestServer, want: u8) {
+    let admin = server.admin.expect("admin port");
+    let line = format!("\nmarque_change_feed_listening {want}\n");
+    let mut text = String::new();
+    for _ in 0..200 {
+        text = common::scrape_metrics(admin).await;
+        if text.contains(&line) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("marque_change_feed_listening never read {want}:\n{text}");
+}
+
+/// A replica whose LISTEN connection is lost while the database refuses
+/// new connections (`53300 too many connections`, here its role's
+/// CONNECTION LIMIT) says so in `marque_change_feed_listening`, 0: it
+/// said nothing, and health stayed SERVING. Health rightly stays SERVING,
+/// since the polls still read the store through the pool's open
+/// connections: another replica's write reaches it with them. Once the
+/// database lets it in again, the gauge reads 1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_change_feed_the_database_no_longer_lets_in_reads_not_listening() {
+    let url = pg::fresh_database().await;
+    let admin = admin_of(&url).await;
+    // A role of its own, not a superuser (whom connection limits spare).
+    let role = format!("marque_feed_{}", uuid::Uuid::new_v4().simple());
+    let dbname = url
+        .split_whitespace()
+        .find_map(|part| part.strip_prefix("dbname="))
+        .expect("dbname")
+        .to_owned();
+    admin
+        .batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN; ALTER DATABASE {dbname} OWNER TO {role}"
+        ))
+        .await
+        .expect("create the role");
+    let mut config: tokio_postgres::Config = url.parse().expect("url");
+    config.user(&role);
+    let as_role = pg::to_url(&config);
+
+    let limited = replica(postgres_store(&as_role), None).await;
+    wait_listening(&limited, 1).await;
+    // The pool's connections stay; no new one is let in, the LISTEN
+    // connection's next included.
+    admin
+        .batch_execute(&format!("ALTER ROLE {role} CONNECTION LIMIT 0"))
+        .await
+        .expect("limit the role");
+    let terminated: i64 = admin
+        .query_one(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE usename = $1 AND query LIKE 'LISTEN%'",
+            &[&role],
+        )
+        .await
+        .expect("terminate the LISTEN connection")
+        .get(0);
+    assert_eq!(terminated, 1, "one LISTEN connection");
+    wait_listening(&limited, 0).await;
+
+    // Another replica (the superuser's, let in) writes: the polls bring it.
+    let other = replica(postgres_store(&url), Some(&limited)).await;
+    let written = other
+        .registry_as(Who::OwnerA)
+        .create_brand(pb::CreateBrandRequest {
+            brand_id: "polled".into(),
+            brand: Some(pb::Brand {
+                display_name: "Polled".into(),
+                ..Default::default()
+            }),
+            request_id: "create-polled".into(),
+        })
+        .await
+        .expect("write")
+        .into_inner();
+    let mut revision = 0;
+    for _ in 0..100 {
+        revision = limited.registry.snapshot().revision();
+        if revision >= written.revision {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        revision >= written.revision,
+        "{revision} < {}",
+        written.revision
+    );
+    for service in ["marque.v1.RegistryService", "marque.v1.WatchService"] {
+        assert_eq!(
+            limited.health(service).await.expect("health"),
+            ServingStatus::Serving as i32,
+            "{service}"
+        );
+    }
+    wait_listening(&limited, 0).await;
+
+    admin
+        .batch_execute(&format!("ALTER ROLE {role} CONNECTION LIMIT -1"))
+        .await
+        .expect("let the role in");
+    wait_listening(&limited, 1).await;
+
+    drop(other);
+    drop(limited);
+    // Best effort: the role owns the database and its tables.
+    let _ = admin
+        .batch_execute(&format!(
+            "REASSIGN OWNED BY {role} TO CURRENT_USER; DROP OWNED BY {role}; DROP ROLE {role}"
+        ))
+        .await;
 }
