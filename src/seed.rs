@@ -505,14 +505,14 @@ fn brand_commands(
         let at = format!("{at}.authorizations[{a}]");
         let platform =
             Slug::parse(&row.platform).map_err(|e| anyhow::anyhow!("{at}.platform: {e}"))?;
-        crate::model::codes::printable_identifier(&row.seller_account, 1, 128)
+        let seller_account = crate::model::codes::seller_account(&row.seller_account, 1)
             .map_err(|e| anyhow::anyhow!("{at}.seller_account: {e}"))?;
         commands.push(Command::AuthorizeSeller {
             brand: id.clone(),
             id: ResourceId::generate(),
             spec: AuthorizationSpec {
                 platform,
-                seller_account: row.seller_account.clone(),
+                seller_account,
                 nice_classes: NiceClassSet::parse_list(&row.nice_classes)
                     .map_err(|e| anyhow::anyhow!("{at}.nice_classes: {e}"))?,
                 regions: regions(&row.regions, &format!("{at}.regions"))?,

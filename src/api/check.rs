@@ -12,7 +12,7 @@ use crate::{
     logo::LogoHash,
     model::{
         NiceClass, Region,
-        codes::{is_blank, no_control_characters, printable_identifier},
+        codes::{self, is_blank, no_control_characters},
     },
     pb::marque::v1::{self as pb, check_service_server::CheckService},
     registry::Registry,
@@ -40,7 +40,7 @@ impl CheckApi {
         let req = request.into_inner();
         let mut v = Violations::new();
         let brand = parse_brand_name(&req.brand, "brand", &mut v);
-        v.require("seller_account", seller_account(&req.seller_account));
+        let seller = v.check("seller_account", seller_account(&req.seller_account));
         let class = if req.nice_class == 0 {
             None
         } else {
@@ -55,10 +55,10 @@ impl CheckApi {
             Some(t) => v.check("at_time", convert::parse_timestamp(t)),
             None => Some(time::OffsetDateTime::now_utc()),
         };
-        let (brand, at) = v.done(brand.zip(at))?;
+        let ((brand, at), seller) = v.done(brand.zip(at).zip(seller))?;
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
         let check = snapshot
-            .check_seller(&brand, &platform, &req.seller_account, class, region, at)
+            .check_seller(&brand, &platform, &seller, class, region, at)
             .ok_or_else(|| ApiError::NotFound(req.brand.clone()))?;
         let (reason, explanation) = explain(check.verdict, &req, &platform);
         crate::metrics::count_verdict("CheckSeller", reason.as_str_name());
@@ -94,9 +94,10 @@ pub const MAX_LISTING_VIOLATIONS: usize = 8;
 
 /// A seller account as a check names it: by the rule of an authorization's
 /// (1 to 128 printable characters, not blank, no surrounding whitespace),
-/// since a check with any other could match no authorization.
-fn seller_account(value: &str) -> Result<(), String> {
-    printable_identifier(value, 1, 128)
+/// since a check with any other could match no authorization; in NFC, as
+/// authorizations keep it ([`codes::seller_account`]).
+fn seller_account(value: &str) -> Result<String, String> {
+    codes::seller_account(value, 1)
 }
 
 /// Validates a listing (violations named under `prefix`) into its id and
@@ -119,7 +120,9 @@ fn parse_listing(l: pb::Listing, prefix: &str, v: &mut Violations) -> (String, l
     } else {
         v.require(&f("listing_id"), no_control_characters(&l.listing_id));
     }
-    v.require(&f("seller_account"), seller_account(&l.seller_account));
+    let seller = v
+        .check(&f("seller_account"), seller_account(&l.seller_account))
+        .unwrap_or_default();
     let title_chars = chars(&l.title);
     if title_chars == 0 || title_chars > 1000 {
         v.add(
@@ -180,7 +183,7 @@ fn parse_listing(l: pb::Listing, prefix: &str, v: &mut Violations) -> (String, l
         })
         .collect();
     let listing = listing::Listing {
-        seller_account: l.seller_account,
+        seller_account: seller,
         title: l.title,
         description: l.description,
         declared_brand: l.declared_brand,

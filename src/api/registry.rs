@@ -21,7 +21,7 @@ use crate::{
         Designation, LogoSource, Member, MemberKind, NiceClass, NiceClassSet, Office, Region,
         Resource, ResourceId, Revision, Slug, TrademarkPatch, TrademarkSpec, alias_repeats,
         check_authorization_window, check_mark_text, check_trademark_dates,
-        codes::{bounded_text, printable_identifier},
+        codes::{bounded_text, seller_account},
         name_refusal, parse_registration_number,
     },
     pb::marque::v1::{self as pb, registry_service_server::RegistryService},
@@ -477,11 +477,9 @@ fn authorization_spec(
         );
     }
     let platform = parse_member_name(&a.platform, &f("platform"), v);
-    v.require(
-        &f("seller_account"),
-        printable_identifier(&a.seller_account, 1, 128),
-    );
-    let seller_account = a.seller_account.clone();
+    let seller_account = v
+        .check(&f("seller_account"), seller_account(&a.seller_account, 1))
+        .unwrap_or_default();
     let nice_classes = classes(&a.nice_classes, &f("nice_classes"), v);
     let regions = regions(&a.regions, &f("regions"), v);
     let valid_from = optional_timestamp(a.valid_from.as_ref(), &f("valid_from"), v);
@@ -1635,15 +1633,15 @@ impl RegistryApi {
             parse_member_name(&req.platform, "platform", &mut v)
         };
         // Seller accounts are 1 to 128 characters: a longer filter matches
-        // nothing, and is refused like any other bad seller account.
-        v.require(
-            "seller_account",
-            printable_identifier(&req.seller_account, 0, 128),
-        );
+        // nothing, and is refused like any other bad seller account. It is
+        // compared in NFC, as accounts are kept.
+        let seller = v
+            .check("seller_account", seller_account(&req.seller_account, 0))
+            .unwrap_or_default();
         let limit = page_size(req.page_size, "page_size", &mut v);
         let list = format!(
-            "ListAuthorizations {}\n{}\n{}",
-            req.parent, req.platform, req.seller_account
+            "ListAuthorizations {}\n{}\n{seller}",
+            req.parent, req.platform
         );
         let tokens = self.registry.page_tokens()?;
         // The items depend on who reads: another member's token is another
@@ -1666,7 +1664,7 @@ impl RegistryApi {
         if let Some(platform) = &platform {
             snapshot.check_platform(platform, "platform")?;
         }
-        let seller = req.seller_account.as_str();
+        let seller = seller.as_str();
         let (items, next) = snapshot.list_authorizations(&brand.id, after.as_ref(), limit, |a| {
             scope.covers(a)
                 && platform.as_ref().is_none_or(|p| &a.platform == p)

@@ -1049,6 +1049,47 @@ pub fn printable_identifier(value: &str, min_chars: usize, max_chars: usize) -> 
     Ok(())
 }
 
+/// Most characters in a seller account.
+pub const MAX_SELLER_ACCOUNT_CHARS: usize = 128;
+
+/// A seller account as the registry keeps and compares it, the one rule
+/// for every request that names one (an authorization written or imported,
+/// a check, a list filter): [`printable_identifier`], `min_chars` to
+/// [`MAX_SELLER_ACCOUNT_CHARS`] characters as given, then in Unicode
+/// Normalization Form C ([`nfc_seller_account`]).
+///
+/// # Errors
+///
+/// [`printable_identifier`]'s; or `is 130 characters once normalized
+/// (NFC), more than 128` for the few characters that NFC decomposes.
+pub fn seller_account(value: &str, min_chars: usize) -> Result<String, String> {
+    printable_identifier(value, min_chars, MAX_SELLER_ACCOUNT_CHARS)?;
+    let normalized = nfc_seller_account(value);
+    let count = normalized.chars().count();
+    if count > MAX_SELLER_ACCOUNT_CHARS {
+        return Err(format!(
+            "is {count} characters once normalized (NFC), more than {MAX_SELLER_ACCOUNT_CHARS}"
+        ));
+    }
+    Ok(normalized.into_owned())
+}
+
+/// `value` in Unicode Normalization Form C: canonically equivalent
+/// spellings of one account (`Café` with a precomposed `é`, as macOS and
+/// most keyboards write it, or with `e` and a combining acute accent, as
+/// some file systems and databases return it) are one account. Only NFC:
+/// compatibility forms (full-width `ＡＢＣ`, `ﬁ`) may be other accounts on a
+/// platform, and are kept as given. Borrowed when already in NFC (every
+/// ASCII account).
+pub fn nfc_seller_account(value: &str) -> std::borrow::Cow<'_, str> {
+    use unicode_normalization::UnicodeNormalization;
+    if unicode_normalization::is_nfc(value) {
+        std::borrow::Cow::Borrowed(value)
+    } else {
+        std::borrow::Cow::Owned(value.nfc().collect())
+    }
+}
+
 /// The first character (with its index) that an identifier may not hold:
 /// a format character (zero-width, bidi control), a line or paragraph
 /// separator, a private-use, surrogate or unassigned code point.
@@ -1962,6 +2003,35 @@ mod tests {
         assert_eq!(
             printable_identifier(" ", 1, 128),
             Err("must not be blank".to_owned())
+        );
+    }
+
+    /// Canonically equivalent spellings of an account are one account;
+    /// compatibility forms stay other accounts.
+    #[test]
+    fn a_seller_account_is_kept_in_nfc() {
+        let composed = "Caf\u{E9}";
+        let decomposed = "Cafe\u{301}";
+        assert_eq!(seller_account(decomposed, 1).as_deref(), Ok(composed));
+        assert_eq!(seller_account(composed, 1).as_deref(), Ok(composed));
+        assert!(matches!(
+            nfc_seller_account("seller-42"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(
+            seller_account("\u{FF21}\u{FF22}", 1).as_deref(),
+            Ok("\u{FF21}\u{FF22}")
+        );
+        assert_eq!(seller_account("", 0).as_deref(), Ok(""));
+        assert!(seller_account("", 1).is_err());
+        // U+0958 is two characters in NFC: 128 of them are too many.
+        assert_eq!(
+            seller_account(&"\u{958}".repeat(128), 1),
+            Err("is 256 characters once normalized (NFC), more than 128".to_owned())
+        );
+        assert_eq!(
+            seller_account("ab\u{200B}c", 1),
+            Err("must be printable characters, found U+200B at character 3".to_owned())
         );
     }
 

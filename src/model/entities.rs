@@ -663,7 +663,8 @@ pub struct Authorization {
     pub id: ResourceId,
     /// The platform (a PLATFORM member).
     pub platform: Slug,
-    /// The seller's account id on that platform, compared exactly.
+    /// The seller's account id on that platform, in NFC
+    /// ([`super::codes::seller_account`]), then compared exactly.
     pub seller_account: String,
     /// Nice classes covered; empty means all.
     pub nice_classes: NiceClassSet,

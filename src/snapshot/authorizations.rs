@@ -32,9 +32,11 @@
 //! Timestamps are kept in UTC with their nanoseconds; an authorization that
 //! arrives with another UTC offset is stored as the same instant in UTC, in
 //! the overlay and in the base alike, so the snapshot digest does not depend
-//! on whether a replica has compacted.
+//! on whether a replica has compacted. Seller accounts are kept in NFC
+//! likewise (`as_kept`), however they were stored.
 
 use std::{
+    borrow::Cow,
     hash::BuildHasher,
     ops::{Bound, Range},
     sync::Arc,
@@ -47,7 +49,8 @@ use super::background::{Background, backed_off, blocking};
 use time::UtcOffset;
 
 use crate::model::{
-    Authorization, AuthorizationStatus, NiceClassSet, Region, ResourceId, Revision, Slug, Timestamp,
+    Authorization, AuthorizationStatus, NiceClassSet, Region, ResourceId, Revision, Slug,
+    Timestamp, codes::nfc_seller_account,
 };
 
 /// The overlay never triggers a compaction below this many entries.
@@ -103,7 +106,7 @@ impl Authorizations {
 
     /// Adds or replaces an authorization.
     pub(crate) fn insert(&mut self, a: Arc<Authorization>) {
-        let a = in_utc(a);
+        let a = as_kept(a);
         let key = seller_key(&a);
         let mut ids: Vec<ResourceId> = self
             .overlay_sellers
@@ -450,7 +453,7 @@ impl Builder {
         };
         let text = self.text.len() as u64;
         put(&mut self.text, a.id.as_str());
-        put(&mut self.text, &a.seller_account);
+        put(&mut self.text, &nfc_seller_account(&a.seller_account));
         put(&mut self.text, &a.reference);
         let mut secs = [0; 4];
         let mut nanos = [0; 4];
@@ -915,21 +918,29 @@ fn seller_key(a: &Authorization) -> SellerKey {
     (
         a.brand.clone(),
         a.platform.clone(),
-        Arc::from(a.seller_account.as_str()),
+        Arc::from(nfc_seller_account(&a.seller_account).as_ref()),
     )
 }
 
-/// `a` with every timestamp in UTC (the same `Arc` when they already are).
-fn in_utc(a: Arc<Authorization>) -> Arc<Authorization> {
+/// `a` as the table keeps it (the same `Arc` when it already is): every
+/// timestamp in UTC, and the seller account in NFC, as the API writes it
+/// ([`nfc_seller_account`]): one stored in another form before the API
+/// normalized accounts is found by checks of either spelling, as one
+/// written now is.
+fn as_kept(a: Arc<Authorization>) -> Arc<Authorization> {
     let utc = |t: &Timestamp| t.offset() == UtcOffset::UTC;
+    let seller = nfc_seller_account(&a.seller_account);
     if utc(&a.valid_from)
         && a.valid_until.as_ref().is_none_or(utc)
         && utc(&a.create_time)
         && utc(&a.update_time)
+        && matches!(seller, Cow::Borrowed(_))
     {
         return a;
     }
+    let seller = seller.into_owned();
     let mut a = (*a).clone();
+    a.seller_account = seller;
     a.valid_from = a.valid_from.to_offset(UtcOffset::UTC);
     a.valid_until = a.valid_until.map(|t| t.to_offset(UtcOffset::UTC));
     a.create_time = a.create_time.to_offset(UtcOffset::UTC);
@@ -1203,6 +1214,50 @@ mod tests {
             serde_json::to_string(&*before).expect("json"),
             serde_json::to_string(&*after).expect("json")
         );
+    }
+
+    /// An authorization stored with its seller account decomposed (NFD),
+    /// before the API normalized accounts, is kept in NFC, loaded or
+    /// applied: a check of either spelling, which the API reads as NFC,
+    /// finds it, before and after compaction.
+    #[test]
+    fn a_stored_seller_account_is_kept_in_nfc() {
+        let spec = |id: u8| Spec {
+            brand: 0,
+            id,
+            platform: 0,
+            seller: 0,
+            status: 0,
+            regions: 0,
+            until: false,
+            revision: 3,
+        };
+        let decomposed = |id: u8| {
+            let mut a = authorization(&spec(id));
+            a.seller_account = "Cafe\u{301}".into();
+            a
+        };
+        let (loaded, applied) = (decomposed(1), decomposed(2));
+        let mut builder = Builder::default();
+        builder.push(&loaded);
+        let mut table: Authorizations = builder.into();
+        table.insert(Arc::new(applied.clone()));
+        let (brand, platform) = (&loaded.brand, &loaded.platform);
+        for round in ["before compaction", "after"] {
+            let mut found: Vec<String> = table
+                .of_seller(brand, platform, "Caf\u{E9}")
+                .iter()
+                .map(|a| a.id.to_string())
+                .collect();
+            found.sort();
+            assert_eq!(found, ["id01", "id02"], "{round}");
+            for a in [&loaded, &applied] {
+                let kept = table.get(&a.brand, &a.id).expect("present");
+                assert_eq!(kept.seller_account, "Caf\u{E9}", "{round}");
+            }
+            table.compact();
+        }
+        assert!(table.of_seller(brand, platform, "Cafe\u{301}").is_empty());
     }
 
     #[test]

@@ -10,6 +10,7 @@
 mod common;
 
 mod admin;
+mod conventions;
 mod corpus;
 mod events;
 mod hostile;

@@ -1,0 +1,122 @@
+//! How the API reads what a brand owner or a platform types: seller
+//! accounts in any Unicode normalization form, etags as issued, filters
+//! that name no member, and brand names an owner already uses.
+
+use crate::common;
+
+use common::{TestServer, Who, assert_violations};
+use marque::pb::marque::v1 as pb;
+use tonic::Code;
+
+/// `Café` with a precomposed `é` (NFC), as most keyboards write it.
+const CAFE_NFC: &str = "Caf\u{E9}";
+/// `Café` with `e` and a combining acute accent (NFD), as some systems
+/// return it.
+const CAFE_NFD: &str = "Cafe\u{301}";
+
+fn authorization(platform: &str, seller: &str) -> pb::Authorization {
+    pb::Authorization {
+        platform: platform.into(),
+        seller_account: seller.into(),
+        ..Default::default()
+    }
+}
+
+/// One account, whichever form it is written in: stored in NFC, found by
+/// checks, listing checks and list filters in either form, and not
+/// authorized twice.
+#[tokio::test]
+async fn a_seller_account_is_one_account_in_nfc_and_nfd() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let created = owner
+        .authorize_seller(pb::AuthorizeSellerRequest {
+            parent: "brands/alpha".into(),
+            authorization: Some(authorization("members/platform-p", CAFE_NFD)),
+            request_id: String::new(),
+        })
+        .await
+        .expect("authorize a decomposed account")
+        .into_inner();
+    let stored = created.authorization.expect("authorization");
+    assert_eq!(stored.seller_account, CAFE_NFC, "kept in NFC");
+
+    let again = owner
+        .authorize_seller(pb::AuthorizeSellerRequest {
+            parent: "brands/alpha".into(),
+            authorization: Some(authorization("members/platform-p", CAFE_NFC)),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("the same account, precomposed");
+    assert_eq!(again.code(), Code::AlreadyExists, "{again:?}");
+
+    let mut platform = server.check_as(Who::PlatformP);
+    for seller in [CAFE_NFC, CAFE_NFD] {
+        let check = platform
+            .check_seller(pb::CheckSellerRequest {
+                brand: "brands/alpha".into(),
+                seller_account: seller.into(),
+                min_revision: created.revision,
+                ..Default::default()
+            })
+            .await
+            .expect("check seller")
+            .into_inner();
+        assert!(check.authorized, "{seller:?}: {check:?}");
+
+        let listing = platform
+            .check_listing(pb::CheckListingRequest {
+                listing: Some(pb::Listing {
+                    seller_account: seller.into(),
+                    title: "Alpha leather wallet".into(),
+                    nice_class: 18,
+                    region: "CN".into(),
+                    ..Default::default()
+                }),
+                min_revision: created.revision,
+            })
+            .await
+            .expect("check listing")
+            .into_inner();
+        assert_eq!(listing.verdict, pb::Verdict::Allow as i32, "{listing:?}");
+        assert!(
+            listing
+                .matches
+                .iter()
+                .any(|m| m.authorization == stored.name),
+            "{listing:?}"
+        );
+
+        let listed = owner
+            .list_authorizations(pb::ListAuthorizationsRequest {
+                parent: "brands/alpha".into(),
+                seller_account: seller.into(),
+                min_revision: created.revision,
+                ..Default::default()
+            })
+            .await
+            .expect("list by seller")
+            .into_inner();
+        let names: Vec<&str> = listed
+            .authorizations
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect();
+        assert_eq!(names, [stored.name.as_str()], "{seller:?}");
+    }
+
+    // One import may not hold the account twice, once in each form.
+    let status = owner
+        .import_authorizations(tokio_stream::iter(vec![pb::ImportAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            rows: vec![
+                authorization("members/platform-q", CAFE_NFC),
+                authorization("members/platform-q", CAFE_NFD),
+            ],
+            request_id: String::new(),
+        }]))
+        .await
+        .expect_err("one account twice");
+    assert_violations(&status, &["rows[1].seller_account"]);
+}
