@@ -190,20 +190,14 @@ fn import_stream_error(status: Status) -> ApiError {
     }
 }
 
+/// The revision an update's etag names, `None` when it is empty (no
+/// check); an etag the server never issued
+/// ([`crate::model::parse_etag`]) is a violation of `field`.
 fn etag(value: &str, field: &str, v: &mut Violations) -> Option<Revision> {
     if value.is_empty() {
         return None;
     }
-    match value.parse::<Revision>() {
-        Ok(revision) => Some(revision),
-        Err(_) => {
-            v.add(
-                field,
-                format!("{} is not an etag this service issued", quote(value)),
-            );
-            None
-        }
-    }
+    v.check(field, crate::model::parse_etag(value))
 }
 
 fn text(value: &str, min: usize, max: usize, field: &str, v: &mut Violations) -> String {

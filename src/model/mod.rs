@@ -58,9 +58,63 @@ pub fn etag(revision: Revision) -> String {
     revision.to_string()
 }
 
+/// The revision an etag names, for an etag [`etag`] issues and only such:
+/// a revision of a resource (1 to [`MAX_REVISION`]) in its decimal digits,
+/// unquoted. Other spellings of the number (`08`, `+8`, `"8"`, ` 8`) are
+/// none: an etag is compared as the text the server sent, so a client that
+/// sends another has not sent back what it read.
+///
+/// # Errors
+/// `"08" is not an etag this service issued: send back a resource's etag as
+/// it was read`.
+pub fn parse_etag(value: &str) -> Result<Revision, String> {
+    value
+        .parse::<Revision>()
+        .ok()
+        .filter(|&revision| (1..=MAX_REVISION).contains(&revision) && etag(revision) == value)
+        .ok_or_else(|| {
+            format!(
+                "{} is not an etag this service issued: send back a resource's etag as it \
+                 was read",
+                quote(value)
+            )
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_an_etag_as_issued_names_a_revision() {
+        assert_eq!(parse_etag(&etag(8)), Ok(8));
+        assert_eq!(parse_etag(&etag(MAX_REVISION)), Ok(MAX_REVISION));
+        for other in [
+            "08",
+            "+8",
+            "\"8\"",
+            " 8",
+            "8 ",
+            "W/\"8\"",
+            "0",
+            "00",
+            "-1",
+            "9223372036854775808",
+            "18446744073709551616",
+            "8a",
+            "\u{FF18}",
+        ] {
+            assert_eq!(
+                parse_etag(other),
+                Err(format!(
+                    "{} is not an etag this service issued: send back a resource's etag as it \
+                     was read",
+                    quote(other)
+                )),
+                "{other:?}"
+            );
+        }
+    }
 
     #[test]
     fn instants_and_dates_read_as_rfc_3339() {

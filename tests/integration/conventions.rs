@@ -120,3 +120,61 @@ async fn a_seller_account_is_one_account_in_nfc_and_nfd() {
         .expect_err("one account twice");
     assert_violations(&status, &["rows[1].seller_account"]);
 }
+
+/// An etag is sent back as it was read: another spelling of its number,
+/// which the server never issued, is refused on the field, not taken for
+/// the revision.
+#[tokio::test]
+async fn an_etag_the_server_never_issued_is_an_invalid_argument() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let brand = owner
+        .get_brand(pb::GetBrandRequest {
+            name: "brands/alpha".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("get brand")
+        .into_inner()
+        .brand
+        .expect("brand");
+    let update = |etag: String| pb::UpdateBrandRequest {
+        brand: Some(pb::Brand {
+            name: "brands/alpha".into(),
+            display_name: "Alpha Watches".into(),
+            etag,
+            ..Default::default()
+        }),
+        update_mask: Some(prost_types::FieldMask {
+            paths: vec!["display_name".into()],
+        }),
+        request_id: String::new(),
+    };
+    for other in [
+        format!("0{}", brand.etag),
+        format!("+{}", brand.etag),
+        format!("\"{}\"", brand.etag),
+        "0".to_owned(),
+    ] {
+        let status = owner
+            .update_brand(update(other.clone()))
+            .await
+            .expect_err("an etag never issued");
+        assert_violations(&status, &["brand.etag"]);
+        let status = owner
+            .archive_brand(pb::ArchiveBrandRequest {
+                name: "brands/alpha".into(),
+                etag: other.clone(),
+                request_id: String::new(),
+            })
+            .await
+            .expect_err("an etag never issued");
+        assert_violations(&status, &["etag"]);
+    }
+    let updated = owner
+        .update_brand(update(brand.etag.clone()))
+        .await
+        .expect("the etag as read")
+        .into_inner();
+    assert_eq!(updated.brand.expect("brand").display_name, "Alpha Watches");
+}
