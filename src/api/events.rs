@@ -716,6 +716,10 @@ impl AuditApi {
             }
             name => parse_member_name(name, "actor", &mut v).map(|m| m.as_str().to_string()),
         };
+        let actor_member = actor
+            .as_deref()
+            .filter(|&a| a != Actor::SYSTEM)
+            .and_then(|a| Slug::parse(a).ok());
         let limit = page_size(req.page_size, "page_size", &mut v);
         let list = format!("ListAuditEvents {}\n{}", req.brand, req.actor);
         // The items depend on who reads: another member's token is another
@@ -733,6 +737,12 @@ impl AuditApi {
             });
         v.finish()?;
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
+        // An actor no member is (a misspelt name) would list nothing, as a
+        // member with no events does: refused as ListBrands refuses such an
+        // owner, as far as the caller may know who is a member.
+        if let Some(member) = &actor_member {
+            super::named_member(&caller, &snapshot, member, "actor")?;
+        }
         let requested = match &brand {
             Some(id) => Some(
                 snapshot

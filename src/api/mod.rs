@@ -400,6 +400,42 @@ pub fn parse_member_name(name: &str, field: &str, v: &mut validate::Violations) 
     }
 }
 
+/// Refuses a filter (`field`) naming `member` when no member has that
+/// name: a mistake (a misspelt name), not a member with nothing to list,
+/// which an empty answer would look like. But only the operator hears
+/// which names are members: to others, a member whose record they may not
+/// read and that owns no brand is refused alike
+/// ([`crate::auth::may_tell_member_exists`]), as GetMember refuses both,
+/// so that a filter cannot tell who has joined the alliance.
+///
+/// # Errors
+/// INVALID_ARGUMENT on `field`.
+pub fn named_member(
+    caller: &Caller,
+    snapshot: &crate::snapshot::Snapshot,
+    member: &Slug,
+    field: &str,
+) -> ApiResult<()> {
+    let record = snapshot.member(member.as_str()).map(|m| &**m);
+    let owns_a_brand = || !snapshot.list_brands(Some(member), None, 1).0.is_empty();
+    if record.is_none() && caller.kind == crate::model::MemberKind::Operator {
+        return Err(ApiError::Invalid(vec![(
+            field.into(),
+            format!("members/{member} is no member (ListMembers lists them)"),
+        )]));
+    }
+    if !crate::auth::may_tell_member_exists(caller, record, owns_a_brand) {
+        return Err(ApiError::Invalid(vec![(
+            field.into(),
+            format!(
+                "members/{member} owns no brand, and is no member whose record you may read \
+                 (ListMembers lists those)"
+            ),
+        )]));
+    }
+    Ok(())
+}
+
 /// Parses `brands/{brand}`.
 pub fn parse_brand_name(name: &str, field: &str, v: &mut validate::Violations) -> Option<Slug> {
     match name

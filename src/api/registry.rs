@@ -8,8 +8,9 @@ use tokio_stream::StreamExt;
 use tonic::{Request, Response, Status, Streaming};
 
 use super::{
-    ApiError, ApiResult, Fingerprint, MemberSlots, caller, convert, fingerprint, page_size,
-    parse_brand_name, parse_child_name, parse_member_name, validate::Violations, write_meta,
+    ApiError, ApiResult, Fingerprint, MemberSlots, caller, convert, fingerprint, named_member,
+    page_size, parse_brand_name, parse_child_name, parse_member_name, validate::Violations,
+    write_meta,
 };
 use crate::model::quote;
 use crate::{
@@ -18,8 +19,8 @@ use crate::{
     logo,
     model::{
         Actor, AuthorizationPatch, AuthorizationSpec, Brand, BrandPatch, BrandStatus, Command,
-        Designation, LogoSource, Member, MemberKind, NiceClass, NiceClassSet, Office, Region,
-        Resource, ResourceId, Revision, Slug, TrademarkPatch, TrademarkSpec, alias_repeats,
+        Designation, LogoSource, Member, NiceClass, NiceClassSet, Office, Region, Resource,
+        ResourceId, Revision, Slug, TrademarkPatch, TrademarkSpec, alias_repeats,
         check_authorization_window, check_mark_text, check_trademark_dates,
         codes::{bounded_text, seller_account},
         name_refusal, parse_registration_number,
@@ -883,28 +884,9 @@ impl RegistryApi {
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
         // A filter naming no member is a mistake (a misspelt owner), not a
         // member without brands: refused as ListAuthorizations refuses a
-        // platform that is none. But only the operator hears which names
-        // are members: to others, a member whose record they may not read
-        // and that owns no brand is refused alike, as GetMember refuses
-        // both, so that a filter cannot tell who has joined the alliance.
+        // platform that is none, as far as the caller may know it.
         if let Some(owner) = &owner {
-            let member = snapshot.member(owner.as_str()).map(|m| &**m);
-            let owns_a_brand = || !snapshot.list_brands(Some(owner), None, 1).0.is_empty();
-            if member.is_none() && caller.kind == MemberKind::Operator {
-                return Err(ApiError::Invalid(vec![(
-                    "owner".into(),
-                    format!("members/{owner} is no member (ListMembers lists them)"),
-                )]));
-            }
-            if !auth::may_tell_member_exists(&caller, member, owns_a_brand) {
-                return Err(ApiError::Invalid(vec![(
-                    "owner".into(),
-                    format!(
-                        "members/{owner} owns no brand, and is no member whose record you may \
-                         read (ListMembers lists those)"
-                    ),
-                )]));
-            }
+            named_member(&caller, &snapshot, owner, "owner")?;
         }
         let (brands, next) = snapshot.list_brands(owner.as_ref(), after.as_deref(), limit);
         Ok(pb::ListBrandsResponse {

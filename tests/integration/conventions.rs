@@ -4,8 +4,8 @@
 
 use crate::common;
 
-use common::{TestServer, Who, assert_violations};
-use marque::pb::marque::v1 as pb;
+use common::{TestServer, Who, assert_violations, field_violations};
+use marque::pb::marque::v1::{self as pb, audit_service_client::AuditServiceClient};
 use tonic::Code;
 
 /// `Café` with a precomposed `é` (NFC), as most keyboards write it.
@@ -177,4 +177,60 @@ async fn an_etag_the_server_never_issued_is_an_invalid_argument() {
         .expect("the etag as read")
         .into_inner();
     assert_eq!(updated.brand.expect("brand").display_name, "Alpha Watches");
+}
+
+/// An audit filtered by an actor that is no member (a typo) is refused,
+/// not answered with an empty list; to a brand owner, only of names it
+/// could not tell from a private member's anyway.
+#[tokio::test]
+async fn an_audit_actor_that_is_no_member_is_an_invalid_argument() {
+    let server = TestServer::start().await;
+    let audit =
+        |who: Who| AuditServiceClient::with_interceptor(server.channel(), server.bearer(who));
+    let list = |actor: &str| pb::ListAuditEventsRequest {
+        actor: actor.into(),
+        ..Default::default()
+    };
+
+    let status = audit(Who::Operator)
+        .list_audit_events(list("members/owner-x"))
+        .await
+        .expect_err("no such member");
+    assert_eq!(
+        field_violations(&status),
+        [(
+            "actor".to_owned(),
+            "members/owner-x is no member (ListMembers lists them)".to_owned()
+        )]
+    );
+    audit(Who::Operator)
+        .list_audit_events(list("members/platform-p"))
+        .await
+        .expect("a member with no events is an empty list");
+
+    // To a brand owner, a name that is no member and a private member that
+    // owns no brand are answered alike.
+    let mut owner = audit(Who::OwnerA);
+    for name in ["owner-x", "operator"] {
+        let status = owner
+            .list_audit_events(list(&format!("members/{name}")))
+            .await
+            .expect_err("no member the owner may know of");
+        assert_eq!(
+            field_violations(&status),
+            [(
+                "actor".to_owned(),
+                format!(
+                    "members/{name} owns no brand, and is no member whose record you may read \
+                     (ListMembers lists those)"
+                )
+            )]
+        );
+    }
+    for known in ["members/owner-a", "members/owner-b", "members/platform-q"] {
+        owner
+            .list_audit_events(list(known))
+            .await
+            .unwrap_or_else(|e| panic!("{known}: {e:?}"));
+    }
 }
