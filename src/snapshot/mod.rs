@@ -528,7 +528,7 @@ impl Snapshot {
                         .enumerate()
                         .map(|(i, a)| (format!("brand.aliases[{i}]"), a)),
                 );
-                self.names_not_taken(owner, names)?;
+                self.names_not_taken(owner, id, names)?;
                 aliases_differ_from_display_name(display_name, aliases, false)?;
                 let brand = Brand {
                     id: id.clone(),
@@ -560,7 +560,7 @@ impl Snapshot {
                             .map(|(i, a)| (format!("brand.aliases[{i}]"), a))
                     }))
                     .filter(|(_, n)| !has(n));
-                self.names_not_taken(&brand.owner, names)?;
+                self.names_not_taken(&brand.owner, id, names)?;
                 let mut next = (**brand).clone();
                 if let Some(v) = &patch.display_name {
                     next.display_name = v.clone();
@@ -904,9 +904,16 @@ impl Snapshot {
     /// brands created earlier in the same revision are not compared with
     /// each other: only a seed creates several, and it compares its own,
     /// `seed::names_not_shared_across_owners`).
+    ///
+    /// Names of the owner's own other active brands are refused too:
+    /// listings showing the name would be checked against both brands, so
+    /// that a seller the owner authorized for one would be blocked as
+    /// unauthorized for the other. `brand` is the brand that takes the
+    /// names, which may already hold them.
     fn names_not_taken<'n>(
         &self,
         owner: &Slug,
+        brand: &Slug,
         names: impl Iterator<Item = (String, &'n String)>,
     ) -> Result<(), PlanError> {
         let Some(detection) = self.detection.current() else {
@@ -917,10 +924,11 @@ impl Snapshot {
         let mut taken = Vec::new();
         for (field, name) in names {
             layers.declared_brands(name, &mut found);
-            let other = found
+            let mut others = found
                 .iter()
                 .filter_map(|&(number, _)| detection.brand(number))
-                .find(|b| b.owner != *owner && b.status == BrandStatus::Active);
+                .filter(|b| b.id != *brand && b.status == BrandStatus::Active);
+            let other = others.clone().find(|b| b.owner != *owner);
             if let Some(other) = other {
                 taken.push((
                     field,
@@ -928,6 +936,16 @@ impl Snapshot {
                         "{} is a name of brands/{}, which another member owns",
                         quote(name),
                         other.id
+                    ),
+                ));
+            } else if let Some(own) = others.next() {
+                taken.push((
+                    field,
+                    format!(
+                        "{} is a name of brands/{}, another of your brands: listings showing it \
+                         would be checked against both; give it to one of them",
+                        quote(name),
+                        own.id
                     ),
                 ));
             }

@@ -4,7 +4,7 @@
 
 use crate::common;
 
-use common::{TestServer, Who, assert_violations, field_violations};
+use common::{TestServer, Who, assert_violations, brand_named, field_violations};
 use marque::pb::marque::v1::{self as pb, audit_service_client::AuditServiceClient};
 use tonic::Code;
 
@@ -233,4 +233,63 @@ async fn an_audit_actor_that_is_no_member_is_an_invalid_argument() {
             .await
             .unwrap_or_else(|e| panic!("{known}: {e:?}"));
     }
+}
+
+/// An owner's two active brands may not share a name: listings showing it
+/// would be checked against both, and a seller authorized for one blocked
+/// for the other. An archived brand's names are free again.
+#[tokio::test]
+async fn an_owner_may_not_give_two_of_its_brands_one_name() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let status = owner
+        .create_brand(brand_named("alpha-two", "ALPHA"))
+        .await
+        .expect_err("the name of brands/alpha");
+    assert_violations(&status, &["brand.display_name"]);
+    assert!(
+        field_violations(&status)[0].1.contains("brands/alpha,"),
+        "{status:?}"
+    );
+    let mut aliased = brand_named("gamma", "Gamma");
+    aliased.brand.as_mut().expect("brand").aliases = vec!["alpha".into()];
+    let status = owner
+        .create_brand(aliased)
+        .await
+        .expect_err("an alias that is the name of brands/alpha");
+    assert_violations(&status, &["brand.aliases[0]"]);
+
+    // A brand respelling its own name is no clash.
+    let gamma = owner
+        .create_brand(brand_named("gamma", "Gamma"))
+        .await
+        .expect("another name")
+        .into_inner();
+    let rename = |name: &str| pb::UpdateBrandRequest {
+        brand: Some(pb::Brand {
+            name: "brands/gamma".into(),
+            display_name: name.into(),
+            ..Default::default()
+        }),
+        update_mask: Some(prost_types::FieldMask {
+            paths: vec!["display_name".into()],
+        }),
+        request_id: String::new(),
+    };
+    owner
+        .update_brand(rename("GAMMA"))
+        .await
+        .expect("its own name, respelt");
+    let status = owner
+        .update_brand(rename("Alpha"))
+        .await
+        .expect_err("the name of brands/alpha");
+    assert_violations(&status, &["brand.display_name"]);
+    assert!(gamma.brand.is_some());
+
+    server.archive(Who::OwnerA, "brands/alpha").await;
+    owner
+        .create_brand(brand_named("alpha-two", "Alpha"))
+        .await
+        .expect("an archived brand's name");
 }

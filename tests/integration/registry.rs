@@ -760,20 +760,29 @@ async fn another_members_brand_names_cannot_be_taken() {
     assert_violations(&status, &["brand.aliases[1]"]);
     assert_eq!(revision(&server).await, before, "nothing written");
 
-    // The owner itself may reuse its names; a name near Alpha is free.
+    // Nor may the owner give its name to another of its active brands
+    // (listings showing it would be checked against both); a name near
+    // Alpha is free.
+    let sport = |aliases: &[&str]| pb::CreateBrandRequest {
+        brand_id: "alpha-sport".into(),
+        brand: Some(pb::Brand {
+            display_name: "Alpha Sport".into(),
+            aliases: aliases.iter().map(|a| (*a).to_owned()).collect(),
+            ..Default::default()
+        }),
+        request_id: String::new(),
+    };
+    let status = server
+        .registry_as(Who::OwnerA)
+        .create_brand(sport(&["alpha"]))
+        .await
+        .expect_err("the name of another of the owner's brands");
+    assert_violations(&status, &["brand.aliases[0]"]);
     server
         .registry_as(Who::OwnerA)
-        .create_brand(pb::CreateBrandRequest {
-            brand_id: "alpha-sport".into(),
-            brand: Some(pb::Brand {
-                display_name: "Alpha Sport".into(),
-                aliases: vec!["alpha".into()],
-                ..Default::default()
-            }),
-            request_id: String::new(),
-        })
+        .create_brand(sport(&[]))
         .await
-        .expect("the owner's own name");
+        .expect("a name of its own");
     other
         .update_brand(alias(&["Alphas"]))
         .await

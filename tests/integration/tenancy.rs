@@ -164,13 +164,14 @@ async fn call(server: &TestServer, rpc: Rpc, who: Who, n: usize) -> Result<(), t
             .await
             .map(drop),
         Rpc::ArchiveBrand => {
-            // A throwaway brand of owner-a, so alpha stays writable.
+            // A throwaway brand of owner-a, so alpha stays writable; named
+            // apart, as an owner's active brands are.
             let id = format!("gone-{unique}");
             owner
                 .create_brand(pb::CreateBrandRequest {
                     brand_id: id.clone(),
                     brand: Some(pb::Brand {
-                        display_name: "Gone".into(),
+                        display_name: format!("Gone {unique}"),
                         ..Default::default()
                     }),
                     request_id: String::new(),
