@@ -34,6 +34,28 @@ fn may_log(meta: &Metadata<'_>) -> bool {
         })
 }
 
+/// Libraries whose WARN lines say again, once per connection, what
+/// Marque's own say once: deadpool-postgres warns for each pooled
+/// connection that breaks (`Connection error: …`) or that it finds closed
+/// (`Connection could not be recycled`), a line per connection at each
+/// outage, while the calls that needed one, the change feed and health
+/// say it, and a connection that broke idle is replaced unseen. Each is
+/// set to its level here (library, directive) unless `--log` names the
+/// library, whose directive then rules.
+const REPEATS_OURS: &[(&str, &str)] = &[("deadpool", "deadpool.postgres=error")];
+
+/// `--log`'s filter, with [`REPEATS_OURS`] quietened unless it names them.
+fn log_filter(spec: &str) -> anyhow::Result<EnvFilter> {
+    let mut filter = EnvFilter::try_new(spec)
+        .map_err(|e| anyhow::anyhow!("invalid log filter {spec:?}: {e}"))?;
+    for (library, directive) in REPEATS_OURS {
+        if !spec.contains(library) {
+            filter = filter.add_directive(directive.parse()?);
+        }
+    }
+    Ok(filter)
+}
+
 /// The filter every subscriber of the binary has beside `--log`'s.
 fn never_secrets() -> FilterFn<fn(&Metadata<'_>) -> bool> {
     FilterFn::new(may_log)
@@ -53,8 +75,7 @@ pub fn installed() -> bool {
 /// # Errors
 /// When the filter does not parse, or a subscriber is already installed.
 pub fn init(format: LogFormat, filter: &str) -> anyhow::Result<()> {
-    let filter = EnvFilter::try_new(filter)
-        .map_err(|e| anyhow::anyhow!("invalid log filter {filter:?}: {e}"))?;
+    let filter = log_filter(filter)?;
     let registry = tracing_subscriber::registry()
         .with(filter)
         .with(never_secrets());
@@ -292,6 +313,41 @@ mod tests {
         assert!(!text.contains("secret"), "{text}");
         for kept in ["a notice", "another library", "our own"] {
             assert!(text.contains(kept), "{kept}: {text}");
+        }
+    }
+
+    /// deadpool-postgres's WARN for each pooled connection that breaks
+    /// is not written by default (Marque's own lines say it once), nor
+    /// under any `--log` that does not name it; one that does rules.
+    #[test]
+    fn the_pools_per_connection_warnings_are_quiet_unless_asked_for() {
+        let written = |spec: &str| {
+            let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+            let writer = {
+                let lines = std::sync::Arc::clone(&lines);
+                move || Buffer(std::sync::Arc::clone(&lines))
+            };
+            let subscriber = tracing_subscriber::registry()
+                .with(log_filter(spec).expect("filter"))
+                .with(fmt::layer().with_writer(writer).with_ansi(false));
+            tracing::subscriber::with_default(subscriber, || {
+                tracing::warn!(target: "deadpool.postgres", "Connection error: db error");
+                tracing::error!(target: "deadpool.postgres", "a pool error");
+                tracing::warn!(target: "marque::registry", "cannot follow the change feed");
+            });
+            String::from_utf8(lines.lock().expect("lines").clone()).expect("UTF-8")
+        };
+        for spec in ["info", "warn", "debug", "marque=debug,info"] {
+            let text = written(spec);
+            assert!(!text.contains("Connection error"), "{spec}: {text}");
+            assert!(text.contains("a pool error"), "{spec}: {text}");
+            assert!(
+                text.contains("cannot follow the change feed"),
+                "{spec}: {text}"
+            );
+        }
+        for spec in ["info,deadpool=warn", "info,deadpool.postgres=debug"] {
+            assert!(written(spec).contains("Connection error"), "{spec}");
         }
     }
 
