@@ -1091,8 +1091,10 @@ impl Entry {
     const MASK: u8 = 1;
     const ALPHABET: u8 = 2;
     const REGIONAL: u8 = 4;
-    /// A leet symbol for its letter twice ([`is_double_bar`]).
+    /// A leet symbol for its letter twice ([`bars_drawn`]).
     const DOUBLE: u8 = 8;
+    /// A leet symbol for its letter three times ([`bars_drawn`]).
+    const TRIPLE: u8 = 16;
 }
 
 /// The regional indicator symbols `🇦`..`🇿`, in alphabetical order.
@@ -1174,7 +1176,11 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
                 } else {
                     0
                 }
-                | if is_double_bar(c) { Entry::DOUBLE } else { 0 },
+                | match bars_drawn(c) {
+                    2 => Entry::DOUBLE,
+                    3 => Entry::TRIPLE,
+                    _ => 0,
+                },
             leet,
         });
     }
@@ -1643,11 +1649,18 @@ fn symbol_letter(c: char) -> Option<char> {
         '|' | '!' | '¡' => Some('l'),
         // Bars a keyboard or a symbol table gives for `|`: the broken bar
         // (UK keyboards), the divides sign, box drawing's and the
-        // dentistry symbol's vertical lines (`Aure¦¦e`, `Ve││ano`).
-        '¦' | '∣' | '│' | '┃' | '⏐' => Some('l'),
-        // Double bars, UTS #39's look-alikes of `ll` (`Aure‖e`, `Aure∥e`):
-        // two letters ([`is_double_bar`]).
-        '‖' | '∥' | '║' => Some('l'),
+        // dentistry symbol's vertical lines (`Aure¦¦e`, `Ve││ano`), the
+        // extension pieces of tall brackets and integrals, the vertical
+        // box lines, the light vertical bar and the power-on symbol, each
+        // drawn as one plain vertical stroke (`Aure⎪⎪e`).
+        '¦' | '∣' | '│' | '┃' | '⏐' | '⎜' | '⎟' | '⎢' | '⎥' | '⎪' | '⎮' | '⎸' | '⎹' | '❘' | '⏽' => {
+            Some('l')
+        }
+        // Double and triple bars: as many letters as the strokes they draw
+        // ([`bars_drawn`]). UTS #39 reads the double ones as `ll`
+        // (`Aure‖e`, `Aure∥e`); a triple bar is `lll` as `|||` is
+        // (`Aure⫴e` is a misspelling of `Aurelle`, as `Aure|||e` is).
+        '‖' | '∥' | '║' | '⫴' | '⦀' | '⫼' => Some('l'),
         '¢' | '©' => Some('c'),
         '€' => Some('e'),
         '£' => Some('l'),
@@ -1659,11 +1672,18 @@ fn symbol_letter(c: char) -> Option<char> {
     }
 }
 
-/// Whether the leet symbol `c` stands for its letter twice: the double
-/// vertical line, the parallel sign and box drawing's double vertical,
-/// whose UTS #39 skeleton is `ll`.
-fn is_double_bar(c: char) -> bool {
-    matches!(c, '‖' | '∥' | '║')
+/// How many strokes the bar `c` draws, each a letter of a leet reading: two
+/// for the double vertical line, the parallel sign and box drawing's double
+/// vertical (UTS #39's skeleton of the first two is `ll`), three for the
+/// triple bars; one for any other character. Four strokes or more in a row
+/// are more than [`HeldLeet::MAX`]: a divider (`Aure||||e`, `Aure‖‖e`), as
+/// no name writes four letters of one kind in a row.
+fn bars_drawn(c: char) -> usize {
+    match c {
+        '‖' | '∥' | '║' => 2,
+        '⫴' | '⦀' | '⫼' => 3,
+        _ => 1,
+    }
 }
 
 /// A C1 control (U+0080 to U+009F) as the Windows-1252 character of its
@@ -2270,9 +2290,14 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
                 && held.len == 0
                 && ob.out.src.last().is_some_and(|s| s.flags & DIGIT != 0);
             let held_one = !after_digit && after_word && held.push((entry.leet, start, end));
-            // A double bar is two letters, both with its span (`Aure‖e`).
-            let held_all = held_one
-                && (entry.bits & Entry::DOUBLE == 0 || held.push((entry.leet, start, end)));
+            // A double or triple bar is two or three letters, each with its
+            // span (`Aure‖e`).
+            let more = match entry.bits & (Entry::DOUBLE | Entry::TRIPLE) {
+                Entry::DOUBLE => 1,
+                Entry::TRIPLE => 2,
+                _ => 0,
+            };
+            let held_all = held_one && (0..more).all(|_| held.push((entry.leet, start, end)));
             if !held_all {
                 let _ = ob.release_leet(&mut held, false);
                 ob.sep(start, end);

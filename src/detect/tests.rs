@@ -1010,6 +1010,45 @@ fn turned_letters_of_upside_down_text_are_look_alikes() {
 }
 
 #[test]
+fn bars_stand_for_as_many_letters_as_strokes() {
+    // Bracket and integral extensions, vertical box lines and the light
+    // vertical bar are drawn as `|` is.
+    for bars in [
+        "Aure⎪⎪e",
+        "Aure⎥⎥e",
+        "Aure⎮⎮e",
+        "Aure⎸⎸e",
+        "Aure❘❘e",
+        "Aure⏐⎪e",
+    ] {
+        assert_eq!(fold_obfuscated(bars), "aurelle", "{bars}");
+    }
+    // A triple bar is three letters, as `|||` is: a letter too many.
+    for bars in ["Aure⫴e", "Aure⦀e", "Aure⫼e", "Aure|||e"] {
+        assert_eq!(fold_obfuscated(bars), "aurellle", "{bars}");
+    }
+    let index = BrandIndex::build([entry(1, &["Aurelle"], &[])]).expect("test index builds");
+    let evidence = |text| {
+        scan_with(&index, text)
+            .iter()
+            .map(|m| m.evidence)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(evidence("Aure⎪⎪e watch"), [Evidence::TextObfuscated]);
+    assert_eq!(
+        evidence("Aure⫴e watch"),
+        [Evidence::TextFuzzy { distance: 1 }],
+        "three bars for two letters are a misspelling"
+    );
+    // Four strokes or more in a row are a divider, not letters.
+    for bars in ["Aure||||e", "Aure‖‖e", "Aure⫴|e", "Aure‖||e"] {
+        assert_eq!(fold_obfuscated(bars), "aure e", "{bars}");
+    }
+    // Between words, separators.
+    assert_eq!(fold_obfuscated("Men ⫴ Women ⎪ Kids"), "rnen wornen klds");
+}
+
+#[test]
 fn cent_copyright_and_inverted_exclamation_are_leet_symbols() {
     // `¢` and `©` for `c`, `¡` like `!`: letters inside a word.
     assert_eq!(
