@@ -835,6 +835,7 @@ impl BrandIndex {
         out.clear();
         self.scan_automaton(text, scratch, out);
         self.scan_second_readings(text, scratch, out);
+        self.scan_flipped(text, scratch, out);
         self.scan_cjk_insertions(text, scratch, out);
     }
 
@@ -1275,6 +1276,45 @@ impl BrandIndex {
                 );
             }
         }
+    }
+
+    /// Names written upside down as flip-text generators write them, as
+    /// `TEXT_OBFUSCATED`: each letter turned half a turn and the order
+    /// reversed (`ǝllǝɹnɐ`, `ǝuᴉɐlɹǝΛ uosᴉɐW`). The fold reads turned
+    /// letters forward (`ɐuɹǝllǝ`); a run of words that all have a mark of
+    /// upside-down text ([`normalize::flipped_runs`]) is also read
+    /// backwards, each character as the letter it stands for (`u` for `n`,
+    /// `ɯ` for `m`), folded and scanned as the text is, and a name found
+    /// there counts on the same terms, made of whole words of the run
+    /// (compatibility phrases read upright too: `ǝllǝɹnɐ ɹoɟ dɐɹʇs`). The
+    /// fold notes such marks as it reads other characters, so a text
+    /// without one (every ASCII title) costs one test.
+    fn scan_flipped(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<TextMatch>) {
+        if !scratch.obf.may_be_flipped() {
+            return;
+        }
+        let (mut reading, mut origin) = (String::new(), Vec::new());
+        normalize::flipped_runs(text, (&mut reading, &mut origin), |upright, origin| {
+            let (mut exact, mut obf) = (FoldedText::new(), FoldedText::new());
+            fold_both(upright, &mut exact, &mut obf);
+            let (mut joined, mut at, mut found) = (Vec::new(), Vec::new(), Vec::new());
+            join_words(&obf, &mut joined, &mut at);
+            // The walks' memo is the index's, whatever text they walk.
+            let memo = memo_for(&mut scratch.memos, &mut scratch.memo_last, self.generation);
+            self.automaton_matches(&obf, &joined, &at, &mut memo.walks, &mut found);
+            let first = out.len();
+            for &(pattern, start, end) in &found {
+                let range = start as usize..end as usize;
+                self.automaton_match(upright, (&exact, &obf), &at, pattern as usize, range, out);
+            }
+            for m in &mut out[first..] {
+                m.span = normalize::shown_span(origin, m.span.clone());
+                // Upright only once read backwards: never as written.
+                if m.evidence == Evidence::TextExact {
+                    m.evidence = Evidence::TextObfuscated;
+                }
+            }
+        });
     }
 
     /// Names written in Greek or Cyrillic letters that stand for Latin ones

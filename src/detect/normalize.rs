@@ -153,6 +153,9 @@ pub struct FoldedText {
     /// Obfuscation level: the text has a symbol that may mask a letter
     /// between two words (`Aur*lle`, [`is_mask`]; [`FoldedText::may_mask`]).
     masked: bool,
+    /// Obfuscation level: the text has a character that marks a word as
+    /// upside-down text ([`flip_marker`]; [`FoldedText::may_be_flipped`]).
+    flipped: bool,
     /// A byte is part of a CJK character ([`CJK`]; [`FoldedText::has_cjk`]),
     /// noted as such a character is written, so that what only CJK text
     /// needs costs an ASCII title one test.
@@ -373,12 +376,19 @@ impl FoldedText {
         self.masked
     }
 
+    /// Obfuscation level: whether the text has a character that marks a
+    /// word as upside-down text ([`flip_marker`], [`flipped_runs`]).
+    pub(crate) fn may_be_flipped(&self) -> bool {
+        self.flipped
+    }
+
     fn clear(&mut self) {
         self.text.clear();
         self.src.clear();
         self.reordered = false;
         self.fancy = false;
         self.masked = false;
+        self.flipped = false;
         self.cjk = false;
         self.blanks.clear();
         self.numbers.clear();
@@ -1095,6 +1105,8 @@ impl Entry {
     const DOUBLE: u8 = 8;
     /// A leet symbol for its letter three times ([`bars_drawn`]).
     const TRIPLE: u8 = 16;
+    /// A character that marks a word as upside-down text ([`flip_marker`]).
+    const FLIPPED: u8 = 32;
 }
 
 /// The regional indicator symbols `🇦`..`🇿`, in alphabetical order.
@@ -1180,7 +1192,8 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
                     2 => Entry::DOUBLE,
                     3 => Entry::TRIPLE,
                     _ => 0,
-                },
+                }
+                | if flip_marker(c) { Entry::FLIPPED } else { 0 },
             leet,
         });
     }
@@ -1317,6 +1330,135 @@ const TURNED_LETTERS: [(char, char); 18] = [
     ('ʍ', 'w'),
     ('ʎ', 'y'),
 ];
+
+/// What each character stands for in text turned upside down as flip-text
+/// generators write it: every letter turned half a turn and the order
+/// reversed, so that it reads upright with the page turned (`ǝllǝɹnɐ` is
+/// `aurelle`, `ouɐllǝΛ` is `Vellano`). Beside [`TURNED_LETTERS`]: the
+/// letters and symbols these generators write for the other letters
+/// (`ɯ` for `m`, which read forward is a `w`; `∀ ⊥ ∩ ˥` for capitals), and
+/// the letters a half turn makes into others (`u` for `n`, `p` for `d`,
+/// `W` for `M`). A character not here stands for itself (`o`, `s`, `l`).
+/// Read only backwards, in a word with a [`flip_marker`]
+/// ([`flipped_runs`]).
+const FLIPPED: [(char, char); 34] = [
+    ('ɯ', 'm'),
+    ('Ɯ', 'm'),
+    ('ɔ', 'c'),
+    ('Ɔ', 'c'),
+    ('ɟ', 'f'),
+    ('Ⅎ', 'f'),
+    ('ƃ', 'g'),
+    ('ᵷ', 'g'),
+    ('⅁', 'g'),
+    ('ɾ', 'j'),
+    ('ſ', 'j'),
+    ('ı', 'i'),
+    ('˥', 'l'),
+    ('⅂', 'l'),
+    ('∀', 'a'),
+    ('ᴚ', 'r'),
+    ('⅄', 'y'),
+    ('⊥', 't'),
+    ('ꓕ', 't'),
+    ('∩', 'u'),
+    ('Λ', 'v'),
+    ('Ԁ', 'p'),
+    ('ᗡ', 'd'),
+    ('ꓘ', 'k'),
+    ('b', 'q'),
+    ('q', 'b'),
+    ('d', 'p'),
+    ('p', 'd'),
+    ('n', 'u'),
+    ('u', 'n'),
+    ('M', 'W'),
+    ('W', 'M'),
+    ('6', '9'),
+    ('9', '6'),
+];
+
+/// The letter `c` stands for in upside-down text ([`FLIPPED`],
+/// [`TURNED_LETTERS`]), or `c` itself.
+fn unflipped(c: char) -> char {
+    TURNED_LETTERS
+        .iter()
+        .chain(&FLIPPED)
+        .find(|&&(turned, _)| turned == c)
+        .map_or(c, |&(_, letter)| letter)
+}
+
+/// Whether `c` marks a word as upside-down text: a letter or symbol of
+/// [`TURNED_LETTERS`] or [`FLIPPED`] that is no letter of a living
+/// alphabet (not Turkish `ı`, Greek `Λ`, Komi `Ԁ`, the long `ſ`) and no
+/// ASCII character. A word is read backwards only with one
+/// ([`flipped_runs`]), so ordinary text is never turned around.
+fn flip_marker(c: char) -> bool {
+    !c.is_ascii()
+        && !matches!(c, 'ı' | 'Λ' | 'Ԁ' | 'ſ')
+        && TURNED_LETTERS
+            .iter()
+            .chain(&FLIPPED)
+            .any(|&(turned, _)| turned == c)
+}
+
+/// The runs of `text` written upside down, read upright: each run of
+/// whitespace-separated words that all have a [`flip_marker`], its
+/// characters in reverse order, each read as the letter it stands for
+/// ([`unflipped`]), with, for each byte of that reading, the span of the
+/// character it came from (as [`display_order`] gives, for
+/// [`shown_span`]). Calls `f` with each reading; `reading` and `origin`
+/// are its buffers.
+pub(crate) fn flipped_runs(
+    text: &str,
+    (reading, origin): (&mut String, &mut Vec<(u32, u32)>),
+    mut f: impl FnMut(&str, &[(u32, u32)]),
+) {
+    let mut read_run = |run: Range<usize>| {
+        reading.clear();
+        origin.clear();
+        for (at, c) in text[run.clone()].char_indices().rev() {
+            let start = run.start + at;
+            let span = (offset_u32(start), offset_u32(start + c.len_utf8()));
+            let letter = unflipped(c);
+            reading.push(letter);
+            origin.extend(std::iter::repeat_n(span, letter.len_utf8()));
+        }
+        f(reading, origin);
+    };
+    // The run so far, and the word being read with whether it has a marker.
+    let mut run: Option<Range<usize>> = None;
+    let mut word: Option<(usize, bool)> = None;
+    for (at, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
+        if !c.is_whitespace() {
+            let marked = flip_marker(c);
+            match &mut word {
+                Some((_, was)) => *was |= marked,
+                None => word = Some((at, marked)),
+            }
+            continue;
+        }
+        let Some((start, marked)) = word.take() else {
+            continue;
+        };
+        if marked {
+            run = Some(run.map_or(start..at, |r| r.start..at));
+        } else if let Some(r) = run.take() {
+            read_run(r);
+        }
+    }
+    if let Some(r) = run {
+        read_run(r);
+    }
+}
+
+/// `n` as a u32 offset of a text folded (cut to u32::MAX bytes).
+fn offset_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
 
 /// Negative squared Latin capital letters `🅰`..`🆉`, in alphabetical order
 /// (decancer leaves out the four that are also emoji: `🅰 🅱 🅾 🅿`).
@@ -2138,8 +2280,11 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
     let mut scratch_exact = Vec::new();
     let mut scratch_obf = Vec::new();
     let bytes = text.as_bytes();
-    // A mask seen ([`is_mask`], [`FoldedText::may_mask`]).
-    let mut masked = 0u8;
+    // A mask seen ([`Entry::MASK`]: [`is_mask`], [`FoldedText::may_mask`]),
+    // a mark of upside-down text ([`Entry::FLIPPED`],
+    // [`FoldedText::may_be_flipped`]): one byte of both, so that noting the
+    // second costs a character nothing more.
+    let mut noted = 0u8;
     // A letter of an alphabet other than Latin (Greek to Georgian) seen
     // ([`FoldedText::mark_script_changes`]).
     let mut alphabets = false;
@@ -2157,7 +2302,7 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
             if fold.word {
                 ex.ascii_word(fold.exact, WORD, start);
             } else {
-                masked |= fold.origin;
+                noted |= fold.origin;
                 ex.sep(start, start + 1);
             }
             if OBF {
@@ -2228,7 +2373,7 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
             };
             (entry, scratch_exact.as_slice())
         };
-        masked |= entry.bits & Entry::MASK;
+        noted |= entry.bits & (Entry::MASK | Entry::FLIPPED);
         alphabets |= entry.bits & Entry::ALPHABET != 0;
         match entry.kind {
             Kind::Mark => {
@@ -2318,7 +2463,8 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
     let _ = ob.release_leet(&mut held, false);
     ob.close_word();
     if OBF {
-        ob.out.masked = masked != 0;
+        ob.out.masked = noted & Entry::MASK != 0;
+        ob.out.flipped = noted & Entry::FLIPPED != 0;
     }
     if !ex.soft_at.is_empty() {
         ex.soft_boundaries();
@@ -2367,6 +2513,7 @@ mod tests {
         let past = || (TABLE_SIZE..=u32::from(char::MAX)).filter_map(char::from_u32);
         assert_eq!(past().filter(|&c| masks_a_letter(c)).count(), 0);
         assert_eq!(past().filter(|&c| is_other_alphabet(c)).count(), 0);
+        assert_eq!(past().filter(|&c| flip_marker(c)).count(), 0);
         for c in ['*', '＊', '﹡', '﹍', '︳', '︖', '♦'] {
             assert!(TABLE.entries[c as usize].bits & Entry::MASK != 0, "{c}");
         }

@@ -1010,6 +1010,45 @@ fn turned_letters_of_upside_down_text_are_look_alikes() {
 }
 
 #[test]
+fn upside_down_text_is_also_read_backwards() {
+    // Flip-text generators turn each letter and reverse the order: `u` for
+    // `n`, `p` for `d`, `q` for `b`, `W` for `M`, and the words' order too.
+    assert_eq!(
+        one("ɹǝᴉʇɹɐɔ ring"),
+        (CARTIER, Evidence::TextObfuscated, "ɹǝᴉʇɹɐɔ")
+    );
+    assert_eq!(
+        one("Pen ɔuɐlqʇuoW 146"),
+        (MONTBLANC, Evidence::TextObfuscated, "ɔuɐlqʇuoW")
+    );
+    assert_eq!(
+        one("uoʇʇᴉnΛ sᴉnoꞀ bag"),
+        (LOUIS_VUITTON, Evidence::TextObfuscated, "uoʇʇᴉnΛ sᴉnoꞀ")
+    );
+    assert_eq!(
+        one("ᴉɔɔn⅁ belt"),
+        (GUCCI, Evidence::TextObfuscated, "ᴉɔɔn⅁")
+    );
+    // Read upright, a compatibility phrase is one (`case for Cartier`).
+    let flipped = scan("ɹǝᴉʇɹɐɔ ɹoɟ ǝsɐɔ");
+    assert_eq!(flipped.len(), 1, "{flipped:?}");
+    assert!(flipped[0].nominative_use);
+    // Only words with a mark of upside-down text are read backwards:
+    // `roip` is no `Dior`, and `sinoL` beside a flipped word no `Louis`.
+    assert_eq!(one("ɹoᴉp bag"), (DIOR, Evidence::TextObfuscated, "ɹoᴉp"));
+    assert!(found("roip bag").is_empty());
+    assert!(found("uoʇʇᴉnΛ sinoL bag").is_empty());
+    // A name is still made of whole words.
+    assert!(found("ɹǝᴉʇɹɐɔxx ring").is_empty());
+    // An ordinary text has no such mark: the step costs it one test.
+    let mut folded = FoldedText::new();
+    folded.fold("Cartier ring, Gucci belt", Level::Obfuscation);
+    assert!(!folded.may_be_flipped());
+    folded.fold("Kadın saat Λ", Level::Obfuscation);
+    assert!(!folded.may_be_flipped());
+}
+
+#[test]
 fn bars_stand_for_as_many_letters_as_strokes() {
     // Bracket and integral extensions, vertical box lines and the light
     // vertical bar are drawn as `|` is.
