@@ -1289,19 +1289,26 @@ impl BrandIndex {
     /// (compatibility phrases read upright too: `ǝllǝɹnɐ ɹoɟ dɐɹʇs`). The
     /// fold notes such marks as it reads other characters, so a text
     /// without one (every ASCII title) costs one test.
-    fn scan_flipped(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<TextMatch>) {
-        if !scratch.obf.may_be_flipped() {
-            return;
+    fn scan_flipped(&self, text: &str, scratch: &Scratch, out: &mut Vec<TextMatch>) {
+        if scratch.obf.may_be_flipped() {
+            self.scan_flipped_runs(text, out);
         }
+    }
+
+    /// [`BrandIndex::scan_flipped`] of a text with a mark of upside-down
+    /// text. Apart, and searched unanchored
+    /// ([`BrandIndex::overlapping_matches`], which finds what the walks
+    /// find), so that the scan of every other text is compiled as before.
+    #[cold]
+    #[inline(never)]
+    fn scan_flipped_runs(&self, text: &str, out: &mut Vec<TextMatch>) {
         let (mut reading, mut origin) = (String::new(), Vec::new());
         normalize::flipped_runs(text, (&mut reading, &mut origin), |upright, origin| {
             let (mut exact, mut obf) = (FoldedText::new(), FoldedText::new());
             fold_both(upright, &mut exact, &mut obf);
             let (mut joined, mut at, mut found) = (Vec::new(), Vec::new(), Vec::new());
             join_words(&obf, &mut joined, &mut at);
-            // The walks' memo is the index's, whatever text they walk.
-            let memo = memo_for(&mut scratch.memos, &mut scratch.memo_last, self.generation);
-            self.automaton_matches(&obf, &joined, &at, &mut memo.walks, &mut found);
+            self.overlapping_matches(&obf, &joined, &at, &mut found);
             let first = out.len();
             for &(pattern, start, end) in &found {
                 let range = start as usize..end as usize;
