@@ -18,7 +18,7 @@
 //!   (`A҉`); leetspeak digits mapped to letters (`0`→`o`, `1`→`l`, `3`→`e`,
 //!   `4`→`a`, `5`→`s`, `7`→`t`) in a word with letters, a number keeping its
 //!   digits (`Marvel 10` is not `Marvello`); `@`, `$`, `+` (for `t`), `|`,
-//!   `!` (and `¡`), `€`, `£`, `¥`, `¢` and `©` (for `c`) (a few in a row:
+//!   `!` (and `¡`), `€`, `£`, `¥`, `¢` and `©` (for `c`), `®` (for `r`) (a few in a row:
 //!   `Te$$aro`) only inside a word, a word boundary
 //!   staying allowed on either side (`Aurelle|Men's`); and separators between single
 //!   letters (`C.a.r.t.i.e.r`) or single CJK characters (`奥 瑞 尔`, and
@@ -1804,6 +1804,10 @@ fn symbol_letter(c: char) -> Option<char> {
         // (`Aure⫴e` is a misspelling of `Aurelle`, as `Aure|||e` is).
         '‖' | '∥' | '║' | '⫴' | '⦀' | '⫼' => Some('l'),
         '¢' | '©' => Some('c'),
+        // The registered sign, a circled `R` as `©` is a circled `C`
+        // (`Au®elle`); after a name, a separator as any leet symbol at a
+        // word's edge (`Aurelle®`).
+        '®' => Some('r'),
         '€' => Some('e'),
         '£' => Some('l'),
         '¥' => Some('y'),

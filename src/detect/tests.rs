@@ -1088,6 +1088,24 @@ fn bars_stand_for_as_many_letters_as_strokes() {
 }
 
 #[test]
+fn the_registered_sign_is_leet_for_r_inside_a_word_only() {
+    assert_eq!(
+        one("Ca®tier ring"),
+        (CARTIER, Evidence::TextObfuscated, "Ca®tier")
+    );
+    // After a name, or between words, the mark it is.
+    assert_eq!(
+        one("Cartier® ring"),
+        (CARTIER, Evidence::TextExact, "Cartier")
+    );
+    assert_eq!(
+        one("Cartier®Ring"),
+        (CARTIER, Evidence::TextExact, "Cartier")
+    );
+    assert_eq!(fold_obfuscated("Brand® 2024"), "brand 2024");
+}
+
+#[test]
 fn cent_copyright_and_inverted_exclamation_are_leet_symbols() {
     // `¢` and `©` for `c`, `¡` like `!`: letters inside a word.
     assert_eq!(
