@@ -6,10 +6,11 @@
 //! every value, with the same parsers as the API, always: a seed that does
 //! not parse stops the server. The registry's rules on content (a logo's
 //! detail, aliases that repeat a name once normalized, names and logos of
-//! another owner's brand), which may tighten from one version to the next,
-//! only when the seed is loaded, into an empty registry: a seed that is not
-//! loaded (the registry has revisions) is not held to rules that came after
-//! it ([`Seed::refusals`], [`Seed::commands`]). The format is documented in
+//! another owner's brand, names of another of the owner's brands), which
+//! may tighten from one version to the next, only when the seed is loaded,
+//! into an empty registry: a seed that is not loaded (the registry has
+//! revisions) is not held to rules that came after it ([`Seed::refusals`],
+//! [`Seed::commands`]). The format is documented in
 //! `docs/seed.md`; `demo/seed.toml` is an example.
 
 use std::path::{Path, PathBuf};
@@ -222,7 +223,7 @@ impl Seed {
             );
             commands.extend(brand);
         }
-        names_not_shared_across_owners(&file.brands, &mut refusals)?;
+        names_not_shared(&file.brands, &mut refusals)?;
         logos_not_shared_across_owners(&file.brands, &logos, &mut refusals);
         Ok(Seed {
             commands,
@@ -269,18 +270,17 @@ impl Seed {
 }
 
 /// A seed's brands are created in one write, so the registry's rule that a
-/// brand's names are its owner's (a name or alias may not declare another
-/// member's brand once normalized, `BRAND_FIELD` equality) cannot compare
-/// them with each other there: the seed compares them here, the same way,
-/// through a detection index over its own brands. Each name that takes
-/// another owner's is a refusal.
+/// name or alias may not declare another active brand once normalized
+/// (`BRAND_FIELD` equality), whether another member's or one of the same
+/// owner's (listings showing it would be checked against both), cannot
+/// compare them with each other there: the seed compares them here, the
+/// same way, through a detection index over its own brands (all active).
+/// Each name that takes an earlier entry's is a refusal naming both
+/// entries.
 ///
 /// # Errors
 /// When the index cannot be built.
-fn names_not_shared_across_owners(
-    brands: &[BrandRow],
-    refusals: &mut Vec<String>,
-) -> anyhow::Result<()> {
+fn names_not_shared(brands: &[BrandRow], refusals: &mut Vec<String>) -> anyhow::Result<()> {
     let names_of = |b: &BrandRow| -> Vec<(String, String)> {
         std::iter::once(("display_name".to_owned(), b.display_name.clone()))
             .chain(
@@ -291,7 +291,7 @@ fn names_not_shared_across_owners(
             )
             .collect()
     };
-    if brands.windows(2).all(|w| w[0].owner == w[1].owner) {
+    if brands.len() < 2 {
         return Ok(());
     }
     let index = BrandIndex::build(brands.iter().zip(0u32..).map(|(b, id)| BrandEntry {
@@ -305,17 +305,26 @@ fn names_not_shared_across_owners(
     for (i, b) in brands.iter().enumerate() {
         for (field, name) in names_of(b) {
             index.declared_brands(&name, &mut declared);
-            let other = declared
+            // The later entry is the one that takes the name (a brand's
+            // own names repeating each other are `alias_repeats`').
+            let mut earlier = declared
                 .iter()
-                // The later entry is the one that takes the name.
                 .filter(|&&(k, _)| (k as usize) < i)
-                .filter_map(|&(k, _)| brands.get(k as usize).map(|o| (k, o)))
-                .find(|(_, o)| o.owner != b.owner);
-            if let Some((k, other)) = other {
+                .filter_map(|&(k, _)| brands.get(k as usize).map(|o| (k, o)));
+            // Another member's name is the graver mistake, named first, as
+            // the API does.
+            if let Some((k, other)) = earlier.clone().find(|(_, o)| o.owner != b.owner) {
                 refusals.push(format!(
                     "brands[{i}].{field}: {name:?} is a name of brands[{k}] ({:?}), which \
                      another member ({:?}) owns",
                     other.id, other.owner
+                ));
+            } else if let Some((k, own)) = earlier.next() {
+                refusals.push(format!(
+                    "brands[{i}].{field}: {name:?} is a name of brands[{k}] ({:?}), another \
+                     brand of the same owner ({:?}): listings showing it would be checked \
+                     against both; give it to one of them",
+                    own.id, own.owner
                 ));
             }
         }
@@ -785,9 +794,48 @@ mod tests {
                 "{e}"
             );
         }
-        // The same owner may; a name that only contains another may.
-        assert_eq!(error("\"AURELLE\"", "maison"), "");
+        // Nor may the same owner, as through the API; a name that only
+        // contains another may.
+        let e = error("\"AURELLE\"", "maison");
+        assert!(
+            e.starts_with(
+                "brands[1].aliases[0]: \"AURELLE\" is a name of brands[0] (\"aurelle\"), \
+                 another brand of the same owner (\"maison\")"
+            ),
+            "{e}"
+        );
         assert_eq!(error("\"Aurelle Sport\"", "rival"), "");
+        assert_eq!(error("\"Aurelle Sport\"", "maison"), "");
+    }
+
+    /// Nor may the same owner give two of its brands one name, as the API
+    /// refuses it: listings showing it would be checked against both.
+    #[test]
+    fn a_seed_brand_may_not_take_a_name_of_another_brand_of_its_owner() {
+        let seed = |second: &str| {
+            format!(
+                "{AURELLE}\
+                 [[brands]]\nid = \"kestrel\"\nowner = \"maison\"\n{second}\n"
+            )
+        };
+        assert_eq!(
+            parse_error(&seed("display_name = \"Kestrel\"\naliases = [\"AURELLE\"]")),
+            "brands[1].aliases[0]: \"AURELLE\" is a name of brands[0] (\"aurelle\"), another \
+             brand of the same owner (\"maison\"): listings showing it would be checked \
+             against both; give it to one of them"
+        );
+        let e = parse_error(&seed("display_name = \"Aur-elle\""));
+        assert!(
+            e.starts_with(
+                "brands[1].display_name: \"Aur-elle\" is a name of brands[0] (\"aurelle\")"
+            ),
+            "{e}"
+        );
+        // A rule on content: the seed reads, and is refused when loaded.
+        let read = Seed::parse(&seed("display_name = \"AURELLE\""), Path::new("."))
+            .expect("the seed reads");
+        assert_eq!(read.refusals().len(), 1, "{:?}", read.refusals());
+        assert_eq!(parse_error(&seed("display_name = \"Kestrel\"")), "");
     }
 
     #[test]

@@ -903,7 +903,7 @@ impl Snapshot {
     /// the last refresh of the detection index (every committed revision;
     /// brands created earlier in the same revision are not compared with
     /// each other: only a seed creates several, and it compares its own,
-    /// `seed::names_not_shared_across_owners`).
+    /// `seed::names_not_shared`).
     ///
     /// Names of the owner's own other active brands are refused too:
     /// listings showing the name would be checked against both brands, so
