@@ -321,6 +321,15 @@ pub fn caller<T>(request: &Request<T>) -> ApiResult<Caller> {
 
 /// The fingerprint of a write request: SHA-256 over the RPC name and the
 /// request's protobuf encoding (deterministic for equal messages).
+///
+/// Taken over the request as sent, not as read (a seller account in NFD
+/// and in NFC are two requests, though one account): fingerprints are
+/// stored with request ids and compared for equality, and one taken over
+/// the request normalized would differ, for a request not written in
+/// normal form, from the one recorded for it before (by an earlier version,
+/// or a replica still running one), so that its retry would be refused as
+/// another request. Reading retries as normalized would need the registry
+/// to accept either fingerprint.
 pub fn fingerprint(rpc: &str, parts: &[&[u8]]) -> [u8; 32] {
     let mut fingerprint = Fingerprint::new(rpc);
     for part in parts {

@@ -121,6 +121,73 @@ async fn a_seller_account_is_one_account_in_nfc_and_nfd() {
     assert_violations(&status, &["rows[1].seller_account"]);
 }
 
+/// A request id names the request as first written: a retry that writes the
+/// seller account in the other form is the same account, but another
+/// request, refused on `request_id` with nothing written twice (request
+/// fingerprints are stored, so they are taken over what was sent; see
+/// `api::fingerprint`).
+#[tokio::test]
+async fn a_retry_names_the_seller_account_as_first_written() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let authorize = |seller: &str| pb::AuthorizeSellerRequest {
+        parent: "brands/alpha".into(),
+        authorization: Some(authorization("members/platform-p", seller)),
+        request_id: "7c1d-authorize-cafe".into(),
+    };
+    let first = owner
+        .authorize_seller(authorize(CAFE_NFC))
+        .await
+        .expect("authorize")
+        .into_inner();
+    let status = owner
+        .authorize_seller(authorize(CAFE_NFD))
+        .await
+        .expect_err("the other form is another request");
+    assert_violations(&status, &["request_id"]);
+    let retried = owner
+        .authorize_seller(authorize(CAFE_NFC))
+        .await
+        .expect("the request as first written")
+        .into_inner();
+    assert_eq!(retried, first, "the first answer");
+
+    let import = |seller: &str| {
+        tokio_stream::iter(vec![pb::ImportAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            rows: vec![authorization("members/platform-q", seller)],
+            request_id: "7c1d-import-cafe".into(),
+        }])
+    };
+    let imported = owner
+        .import_authorizations(import(CAFE_NFD))
+        .await
+        .expect("import")
+        .into_inner();
+    assert_eq!(imported.created, 1);
+    let status = owner
+        .import_authorizations(import(CAFE_NFC))
+        .await
+        .expect_err("the other form is another import");
+    assert_violations(&status, &["request_id"]);
+
+    let listed = owner
+        .list_authorizations(pb::ListAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            seller_account: CAFE_NFC.into(),
+            min_revision: imported.revision,
+            ..Default::default()
+        })
+        .await
+        .expect("list by seller")
+        .into_inner();
+    assert_eq!(
+        listed.authorizations.len(),
+        2,
+        "one on each platform: {listed:?}"
+    );
+}
+
 /// An etag is sent back as it was read: another spelling of its number,
 /// which the server never issued, is refused on the field, not taken for
 /// the revision.
