@@ -13,7 +13,7 @@
 //! | `marque_authorization_overlay_changes` | gauge | | authorization changes not yet folded into the compact table |
 //! | `marque_change_feed_reconnects_total` | counter | | LISTEN connections re-opened |
 //! | `marque_change_feed_listening` | gauge | | PostgreSQL: 1 while the LISTEN connection is open, 0 while other replicas' writes arrive only with the polls (read at each scrape) |
-//! | `marque_store_up` | gauge | | 1 when the store takes writes and answers reads (RegistryService SERVING) |
+//! | `marque_store_up` | gauge | | 1 when the store takes writes and answers reads (RegistryService SERVING); 0 until the first load |
 //! | `marque_store_read_only` | gauge | | 1 when the store answers reads but refuses writes (a read-only database: Watch and audit go on) |
 //! | `marque_db_pool_connections` | gauge | `state` (`size`, `available`, `waiting`) | PostgreSQL pool, read at each scrape |
 //! | `marque_db_pool_wait_timeouts_total` | counter | | calls refused because no connection came free in time |

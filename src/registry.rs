@@ -116,7 +116,8 @@ pub enum StoreHealth {
     /// Reads, not writes: a read-only database, or a write that found
     /// the store unavailable since the change feed was last read.
     ReadsOnly,
-    /// Nothing: the change feed cannot be read.
+    /// Nothing: the change feed cannot be read, or the registry was
+    /// never loaded.
     Down,
 }
 
@@ -130,6 +131,13 @@ impl StoreHealth {
     pub fn reads(self) -> bool {
         self != StoreHealth::Down
     }
+}
+
+/// Sets `marque_store_up` and `marque_store_read_only` to `health`.
+fn record_store_health(health: StoreHealth) {
+    let gauge = |on: bool| if on { 1.0 } else { 0.0 };
+    metrics::gauge!("marque_store_up").set(gauge(health == StoreHealth::Up));
+    metrics::gauge!("marque_store_read_only").set(gauge(health == StoreHealth::ReadsOnly));
 }
 
 /// The registry: store plus published snapshot.
@@ -204,13 +212,16 @@ impl Registry {
     /// [`RegistryError::Loading`] until [`Registry::load`] succeeds.
     pub fn new(store: Arc<dyn Store>, min_revision_wait: Duration) -> Self {
         let (revision_tx, _) = watch::channel(0);
+        // Down until the first load: the gauges say so from the start, so
+        // that a replica that never reaches its store shows 0, not nothing.
+        record_store_health(StoreHealth::Down);
         Self {
             store,
             current: ArcSwap::from_pointee(Snapshot::default()),
             revision_tx,
             min_revision_wait,
             loaded: std::sync::atomic::AtomicBool::new(false),
-            store_ok: watch::channel(StoreHealth::Up).0,
+            store_ok: watch::channel(StoreHealth::Down).0,
             writer: tokio::sync::Mutex::new(()),
             catching_up: tokio::sync::Mutex::new(()),
             head_read: tokio::sync::Mutex::new(None),
@@ -285,12 +296,7 @@ impl Registry {
     }
 
     fn saw_store(&self, health: StoreHealth) {
-        metrics::gauge!("marque_store_up").set(if health == StoreHealth::Up { 1.0 } else { 0.0 });
-        metrics::gauge!("marque_store_read_only").set(if health == StoreHealth::ReadsOnly {
-            1.0
-        } else {
-            0.0
-        });
+        record_store_health(health);
         self.store_ok.send_if_modified(|current| {
             let changed = *current != health;
             *current = health;
@@ -478,7 +484,9 @@ impl Registry {
         }
     }
 
-    /// Loads the whole registry from the store and publishes it.
+    /// Loads the whole registry from the store and publishes it. The
+    /// first load also records what the store answers ([`StoreHealth`]:
+    /// down until then).
     ///
     /// # Errors
     /// When the store cannot be read.
@@ -492,8 +500,18 @@ impl Registry {
         report_layers(&snapshot);
         self.current.store(Arc::new(snapshot));
         self.revision_tx.send_replace(revision);
-        self.loaded
-            .store(true, std::sync::atomic::Ordering::Release);
+        let reloaded = self.loaded.swap(true, std::sync::atomic::Ordering::AcqRel);
+        // The store answered reads; whether it takes writes is asked as the
+        // change feed's follower asks it, so that health (and its gauges)
+        // is right from the first load, not from the follower's first poll.
+        // A reload is the follower's own, which asks next.
+        if !reloaded {
+            let health = match self.store.writable().await {
+                Ok(()) => StoreHealth::Up,
+                Err(_) => StoreHealth::ReadsOnly,
+            };
+            self.saw_store(health);
+        }
         Ok(revision)
     }
 
@@ -1035,6 +1053,26 @@ mod tests {
             let held = Held(self.writers.clone());
             let inner = self.inner.begin().await?;
             Ok(Box::new(CountedTx { inner, held }))
+        }
+    }
+
+    /// A registry never loaded has a store that answers nothing, as far
+    /// as health and its gauges go (it read Up, and the gauges were not
+    /// set, until a load and the follower's first poll); its first load
+    /// records whether the store takes writes, with no follower.
+    #[tokio::test]
+    async fn the_store_is_down_until_the_first_load_says_what_it_answers() {
+        for (read_only, want) in [(false, StoreHealth::Up), (true, StoreHealth::ReadsOnly)] {
+            let store = Arc::new(Counting::default());
+            store.read_only.store(read_only, Ordering::SeqCst);
+            let registry = Registry::new(store, Duration::from_secs(1));
+            assert_eq!(*registry.store_health().borrow(), StoreHealth::Down);
+            registry.load().await.expect("load");
+            assert_eq!(
+                *registry.store_health().borrow(),
+                want,
+                "read-only: {read_only}"
+            );
         }
     }
 

@@ -160,6 +160,56 @@ async fn an_unreadable_migration_history_is_an_error_not_a_panic() {
     admin.batch_execute(restore).await.expect("restore");
 }
 
+/// A port on the loopback interface that was free a moment ago.
+fn free_port() -> std::net::SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+}
+
+/// `marque_store_up` and `marque_store_read_only` are served from the
+/// start, at 0: a replica that never reaches its database showed neither
+/// (they were set once the change feed was first read, after a load that
+/// never came). One that loads reads `marque_store_up 1` at once, without
+/// waiting for its follower's first poll.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_store_gauges_read_down_from_the_start() {
+    let away = "postgres://marque@127.0.0.1:1/marque".to_owned();
+    for (url, up) in [(away, 0), (pg::fresh_database().await, 1)] {
+        let admin = free_port();
+        let mut serving = tokio::process::Command::new(env!("CARGO_BIN_EXE_marque"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--feed-poll", "1h"])
+            .args(["--admin-listen", &admin.to_string(), "--database-url", &url])
+            .env_remove("MARQUE_DATABASE_URL")
+            .env_remove("MARQUE_OPERATOR_KEY")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("run marque");
+        let want = [
+            format!("\nmarque_store_up {up}\n"),
+            "\nmarque_store_read_only 0\n".to_owned(),
+        ];
+        let mut text = String::new();
+        for _ in 0..300 {
+            if tokio::net::TcpStream::connect(admin).await.is_ok() {
+                text = common::scrape_metrics(admin).await;
+                if want.iter().all(|line| text.contains(line)) {
+                    break;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(
+            want.iter().all(|line| text.contains(line)),
+            "{url}: want {want:?} in:\n{text}"
+        );
+        serving.kill().await.expect("stop marque");
+    }
+}
+
 /// A replica of the fixture registry on `store`, with an admin port.
 async fn replica(
     store: std::sync::Arc<dyn marque::store::Store>,
