@@ -712,12 +712,15 @@ const HISTORY: &str = "marque_schema_history";
 /// says which it could not: refinery 0.10 reads them with `unwrap` and
 /// `expect`, and panics, with no error to give instead, on a NULL, a
 /// checksum that is no number or an `applied_on` that is no RFC 3339
-/// time. Such a row is for the operator to mend ([`NeedsRepair`]).
+/// time. Such a row, or a table without the columns refinery made it with
+/// ([`check_history_columns`]), is for the operator to mend
+/// ([`NeedsRepair`]).
 async fn check_history(
     client: &tokio_postgres::Client,
     every_row: bool,
     limit: Duration,
 ) -> anyhow::Result<()> {
+    check_history_columns(client, limit).await?;
     let rows = tokio::time::timeout(
         limit,
         client.query(
@@ -736,6 +739,68 @@ async fn check_history(
             "the migration history is unreadable (table {HISTORY}: {fault}): mend that row, \
              whose name and checksum are the same in any database this version migrated, or \
              restore the database from a backup; nothing was migrated or served"
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// Checks that the migration history has the columns refinery made it
+/// with and reads (`version`, `name`, `applied_on`, `checksum`), each of a
+/// type it reads: without one, refinery's every read fails with the
+/// database's `column … does not exist`, which no retry mends
+/// ([`NeedsRepair`]). A read that fails otherwise (the database out of
+/// reach, no answer) is said as such, to be tried again.
+async fn check_history_columns(
+    client: &tokio_postgres::Client,
+    limit: Duration,
+) -> anyhow::Result<()> {
+    use tokio_postgres::types::{FromSql, Type};
+    let rows = tokio::time::timeout(
+        limit,
+        client.query(
+            &format!(
+                "SELECT attname::text, atttypid, format_type(atttypid, atttypmod) \
+                 FROM pg_attribute \
+                 WHERE attrelid = to_regclass('{HISTORY}') AND attnum > 0 AND NOT attisdropped"
+            ),
+            &[],
+        ),
+    )
+    .await
+    .map_err(|_| anyhow::anyhow!("the database did not answer within {limit:?}"))?
+    .map_err(failed("cannot read the migration history's columns"))?;
+    /// Whether refinery reads a column of this type.
+    type Reads = fn(&Type) -> bool;
+    let reads: [(&str, Reads); 4] = [
+        ("version", <refinery::SchemaVersion as FromSql<'_>>::accepts),
+        ("name", <String as FromSql<'_>>::accepts),
+        ("applied_on", <String as FromSql<'_>>::accepts),
+        ("checksum", <String as FromSql<'_>>::accepts),
+    ];
+    let faults: Vec<String> = reads
+        .into_iter()
+        .filter_map(|(column, accepts)| {
+            let Some(row) = rows.iter().find(|row| row.get::<_, String>(0) == column) else {
+                return Some(format!("column {column} is missing"));
+            };
+            let read = Type::from_oid(row.get(1)).is_some_and(|ty| accepts(&ty));
+            (!read).then(|| {
+                format!(
+                    "column {column} is of type {}, which refinery does not read",
+                    row.get::<_, String>(2)
+                )
+            })
+        })
+        .collect();
+    if !faults.is_empty() {
+        return Err(NeedsRepair(format!(
+            "the migration history is unreadable (table {HISTORY}: {}): give it back the \
+             columns `marque migrate` made it with (version integer, name, applied_on and \
+             checksum varchar(255)) with their values (a version's name and checksum are the \
+             same in any database this version migrated), or restore the database from a \
+             backup; nothing was migrated or served",
+            faults.join("; ")
         ))
         .into());
     }

@@ -160,6 +160,92 @@ async fn an_unreadable_migration_history_is_an_error_not_a_panic() {
     admin.batch_execute(restore).await.expect("restore");
 }
 
+/// A migration history without a column refinery made it with (dropped,
+/// renamed), or with one of a type refinery does not read, is one for the
+/// operator to mend, as an unreadable row is: an error naming the table
+/// and the column, from the store, from `marque migrate` and from `marque
+/// serve`, which exit 1 at once. `marque serve` tried again every 10 s for
+/// ever, saying only that the column does not exist. A database out of
+/// reach is not one to mend.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_migration_history_without_its_columns_needs_an_operator() {
+    let url = pg::fresh_database().await;
+    let store = marque::store::PostgresStore::new(marque::store::PostgresSettings::new(&url))
+        .expect("store");
+    store.migrate().await.expect("migrate");
+    let admin = admin_of(&url).await;
+    let keep = "CREATE TABLE kept_history AS SELECT * FROM marque_schema_history";
+    admin.batch_execute(keep).await.expect("keep the history");
+    let restore = "DROP TABLE marque_schema_history; \
+                   CREATE TABLE marque_schema_history (version int4 PRIMARY KEY, \
+                   name varchar(255), applied_on varchar(255), checksum varchar(255)); \
+                   INSERT INTO marque_schema_history SELECT * FROM kept_history";
+    for (change, named) in [
+        ("DROP COLUMN checksum", "column checksum is missing"),
+        ("DROP COLUMN version", "column version is missing"),
+        (
+            "RENAME COLUMN applied_on TO applied_at",
+            "column applied_on is missing",
+        ),
+        (
+            "ALTER COLUMN name TYPE bytea USING convert_to(name, 'UTF8')",
+            "column name is of type bytea",
+        ),
+    ] {
+        admin
+            .batch_execute(&format!("ALTER TABLE marque_schema_history {change}"))
+            .await
+            .expect("change the history");
+        for error in [
+            store.migrate().await.expect_err("unreadable"),
+            store.verify_migrations().await.expect_err("unreadable"),
+        ] {
+            let text = format!("{error:#}");
+            assert!(
+                text.contains("the migration history is unreadable (table marque_schema_history")
+                    && text.contains(named),
+                "{change}: {text}"
+            );
+            assert!(marque::store::needs_repair(&error), "{change}: {text}");
+        }
+        admin.batch_execute(restore).await.expect("restore");
+    }
+    store.migrate().await.expect("the history mended");
+    store.verify_migrations().await.expect("the history mended");
+
+    admin
+        .batch_execute("ALTER TABLE marque_schema_history DROP COLUMN checksum")
+        .await
+        .expect("change the history");
+    for command in [
+        &["migrate", "--wait", "5m"][..],
+        &["serve", "--listen", "127.0.0.1:0"][..],
+        &["serve", "--listen", "127.0.0.1:0", "--no-migrate"][..],
+    ] {
+        let args = [command, &["--database-url", &url]].concat();
+        let (status, stderr) = run_binary(&args, Duration::from_secs(60)).await;
+        assert_eq!(status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("the migration history is unreadable (table marque_schema_history")
+                && stderr.contains("column checksum is missing"),
+            "{args:?}: {stderr}"
+        );
+    }
+    admin.batch_execute(restore).await.expect("restore");
+
+    // Connection refused: tried again, not for an operator.
+    let away = marque::store::PostgresStore::new(marque::store::PostgresSettings::new(
+        "postgres://marque@127.0.0.1:1/marque",
+    ))
+    .expect("store");
+    for error in [
+        away.migrate().await.expect_err("out of reach"),
+        away.verify_migrations().await.expect_err("out of reach"),
+    ] {
+        assert!(!marque::store::needs_repair(&error), "{error:#}");
+    }
+}
+
 /// A port on the loopback interface that was free a moment ago.
 fn free_port() -> std::net::SocketAddr {
     std::net::TcpListener::bind("127.0.0.1:0")
