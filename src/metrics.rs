@@ -12,6 +12,7 @@
 //! | `marque_detection_overlay_brands` | gauge | | brands changed since the detection index's base was built (answered from its overlay) |
 //! | `marque_authorization_overlay_changes` | gauge | | authorization changes not yet folded into the compact table |
 //! | `marque_change_feed_reconnects_total` | counter | | LISTEN connections re-opened |
+//! | `marque_registry_reloads_total` | counter | | registry loaded again because the store lost committed revisions this replica had applied |
 //! | `marque_change_feed_listening` | gauge | | PostgreSQL: 1 while the LISTEN connection is open, 0 while other replicas' writes arrive only with the polls (read at each scrape) |
 //! | `marque_store_up` | gauge | | 1 when the store takes writes and answers reads (RegistryService SERVING); 0 until the first load |
 //! | `marque_store_read_only` | gauge | | 1 when the store answers reads but refuses writes (a read-only database: Watch and audit go on) |
@@ -81,6 +82,7 @@ pub fn install() -> Option<PrometheusHandle> {
             // that rates and alerts on them work before their first event.
             for counter in [
                 "marque_change_feed_reconnects_total",
+                "marque_registry_reloads_total",
                 "marque_db_pool_wait_timeouts_total",
                 "marque_db_unanswered_total",
             ] {
@@ -130,6 +132,10 @@ fn describe() {
     describe_counter!(
         "marque_change_feed_reconnects_total",
         "change feed connections re-opened"
+    );
+    describe_counter!(
+        "marque_registry_reloads_total",
+        "registry loads again because the store lost committed revisions this replica had applied"
     );
     describe_gauge!(
         "marque_change_feed_listening",

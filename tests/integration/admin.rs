@@ -116,6 +116,7 @@ async fn probes_read_honest_health_on_the_admin_port_while_the_api_port_needs_mt
         "marque_authorization_overlay_changes",
         // Counters without labels, at 0 before their first event.
         "marque_change_feed_reconnects_total",
+        "marque_registry_reloads_total",
         "marque_db_pool_wait_timeouts_total",
         "marque_db_unanswered_total",
     ] {

@@ -11,17 +11,6 @@ use common::{Start, TestServer, Who, pg, postgres_store};
 use marque::pb::marque::v1 as pb;
 use tonic_health::pb::health_check_response::ServingStatus;
 
-/// A superuser session on the database of `url`.
-async fn admin_of(url: &str) -> tokio_postgres::Client {
-    let config: tokio_postgres::Config = url.parse().expect("url");
-    let (client, connection) = config
-        .connect(tokio_postgres::NoTls)
-        .await
-        .expect("connect");
-    tokio::spawn(connection);
-    client
-}
-
 /// The binary with `args`, its standard input closed: its exit status and
 /// standard error, once it exits (within `limit`, or the test fails).
 async fn run_binary(args: &[&str], limit: Duration) -> (std::process::ExitStatus, String) {
@@ -95,7 +84,7 @@ async fn an_unreadable_migration_history_is_an_error_not_a_panic() {
     let store = marque::store::PostgresStore::new(marque::store::PostgresSettings::new(&url))
         .expect("store");
     store.migrate().await.expect("migrate");
-    let admin = admin_of(&url).await;
+    let admin = pg::session(&url).await;
     let last: i32 = admin
         .query_one("SELECT max(version) FROM marque_schema_history", &[])
         .await
@@ -173,7 +162,7 @@ async fn a_migration_history_without_its_columns_needs_an_operator() {
     let store = marque::store::PostgresStore::new(marque::store::PostgresSettings::new(&url))
         .expect("store");
     store.migrate().await.expect("migrate");
-    let admin = admin_of(&url).await;
+    let admin = pg::session(&url).await;
     let keep = "CREATE TABLE kept_history AS SELECT * FROM marque_schema_history";
     admin.batch_execute(keep).await.expect("keep the history");
     let restore = "DROP TABLE marque_schema_history; \
@@ -337,7 +326,7 @@ async fn wait_listening(server: &TestServer, want: u8) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_change_feed_the_database_no_longer_lets_in_reads_not_listening() {
     let url = pg::fresh_database().await;
-    let admin = admin_of(&url).await;
+    let admin = pg::session(&url).await;
     // A role of its own, not a superuser (whom connection limits spare).
     let role = format!("marque_feed_{}", uuid::Uuid::new_v4().simple());
     let dbname = url

@@ -96,12 +96,7 @@ fn brand(id: &str) -> pb::CreateBrandRequest {
 
 /// The change feed in the database is gap-free from 1 to the head.
 async fn assert_feed_is_gap_free(url: &str) -> u64 {
-    let config: tokio_postgres::Config = url.parse().expect("url");
-    let (client, connection) = config
-        .connect(tokio_postgres::NoTls)
-        .await
-        .expect("connect");
-    tokio::spawn(connection);
+    let client = pg::session(url).await;
     let revisions: Vec<i64> = client
         .query("SELECT revision FROM change_events ORDER BY revision", &[])
         .await
@@ -1216,14 +1211,6 @@ async fn lose_the_last_revision(admin: &tokio_postgres::Client, lost: u64) {
         .expect("the store loses the last revision");
 }
 
-async fn admin_of(url: &str) -> tokio_postgres::Client {
-    let (admin, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-        .await
-        .expect("connect");
-    tokio::spawn(connection);
-    admin
-}
-
 async fn store_head(admin: &tokio_postgres::Client) -> u64 {
     let head: i64 = admin
         .query_one("SELECT revision FROM registry_head", &[])
@@ -1250,7 +1237,7 @@ async fn a_replica_ahead_of_its_store_refuses_writes_until_it_loads_it_again() {
         .expect("a write the store will lose")
         .into_inner()
         .revision;
-    let admin = admin_of(&url).await;
+    let admin = pg::session(&url).await;
     lose_the_last_revision(&admin, lost).await;
     let refused = owner
         .create_brand(brand("after-failover"))
@@ -1299,7 +1286,7 @@ async fn a_replica_whose_store_was_restored_and_written_again_loads_it_again() {
         .expect("a write the restore will lose")
         .into_inner()
         .revision;
-    let admin = admin_of(&url).await;
+    let admin = pg::session(&url).await;
     lose_the_last_revision(&admin, lost).await;
     let second = replica(&url, &keys, false).await;
     let made = second

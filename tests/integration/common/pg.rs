@@ -36,6 +36,16 @@ async fn admin() -> tokio_postgres::Client {
     client
 }
 
+/// A session on the database at `url` (a test's own database, as the
+/// server's superuser), its connection driven on a task of its own.
+pub async fn session(url: &str) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(url, NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("connect to the test database: {e}"));
+    tokio::spawn(connection);
+    client
+}
+
 /// A fresh, empty database; returns its URL.
 pub async fn fresh_database() -> String {
     let client = admin().await;
