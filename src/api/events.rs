@@ -698,9 +698,8 @@ impl AuditApi {
         } else {
             parse_brand_name(&req.brand, "brand", &mut v)
         };
-        let actor = match req.actor.as_str() {
-            "" => None,
-            Actor::SYSTEM => Some(Actor::SYSTEM.to_string()),
+        let actor_member = match req.actor.as_str() {
+            "" | Actor::SYSTEM => None,
             // A reserved id names no member: the server's writes are
             // `system`, which the caller should write as such.
             name if name.strip_prefix("members/") == Some(Actor::SYSTEM) => {
@@ -714,12 +713,13 @@ impl AuditApi {
                 );
                 None
             }
-            name => parse_member_name(name, "actor", &mut v).map(|m| m.as_str().to_string()),
+            name => parse_member_name(name, "actor", &mut v),
         };
-        let actor_member = actor
-            .as_deref()
-            .filter(|&a| a != Actor::SYSTEM)
-            .and_then(|a| Slug::parse(a).ok());
+        let actor = if req.actor == Actor::SYSTEM {
+            Some(Actor::SYSTEM.to_string())
+        } else {
+            actor_member.as_ref().map(|m| m.as_str().to_string())
+        };
         let limit = page_size(req.page_size, "page_size", &mut v);
         let list = format!("ListAuditEvents {}\n{}", req.brand, req.actor);
         // The items depend on who reads: another member's token is another

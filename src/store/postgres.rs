@@ -578,7 +578,7 @@ impl PostgresStore {
             .await
             .map_err(failed("cannot take the migration lock"))?;
         let mut runner = embedded::migrations::runner().set_abort_missing(false);
-        runner.set_migration_table_name("marque_schema_history");
+        runner.set_migration_table_name(HISTORY);
         // A schema a newer version migrated further (a rollback) has
         // nothing to apply: said so, rather than refinery's ERROR that its
         // migrations are "missing from the filesystem".
@@ -616,7 +616,7 @@ impl PostgresStore {
     pub async fn verify_migrations(&self) -> anyhow::Result<()> {
         let (mut client, driver) = self.settings.connect(None).await?;
         let mut runner = embedded::migrations::runner();
-        runner.set_migration_table_name("marque_schema_history");
+        runner.set_migration_table_name(HISTORY);
         let latest = latest_migration(&runner);
         // Only the last row: all refinery reads to verify.
         let every_row = false;
@@ -678,16 +678,11 @@ async fn applied_migration(
     every_row: bool,
     limit: Duration,
 ) -> anyhow::Result<Option<refinery::SchemaVersion>> {
-    let unanswered = || anyhow::anyhow!("the database did not answer within {limit:?}");
-    let migrated: bool = tokio::time::timeout(
+    let migrated: bool = within(
         limit,
-        client.query_one(
-            "SELECT to_regclass('marque_schema_history') IS NOT NULL",
-            &[],
-        ),
+        client.query_one(&format!("SELECT to_regclass('{HISTORY}') IS NOT NULL"), &[]),
     )
-    .await
-    .map_err(|_| unanswered())?
+    .await?
     .context("cannot tell whether the database was migrated")?
     .get(0);
     if !migrated {
@@ -695,13 +690,20 @@ async fn applied_migration(
     }
     check_history(client, every_row, limit).await?;
     Ok(
-        tokio::time::timeout(limit, runner.get_last_applied_migration_async(client))
+        within(limit, runner.get_last_applied_migration_async(client))
             .await
-            .map_err(|_| unanswered())
             .and_then(|read| read.map_err(migration_error))
             .context("cannot read the applied migrations")?
             .map(|m| m.version()),
     )
+}
+
+/// `read`'s answer, or an error when the database gives none within
+/// `limit`.
+async fn within<T>(limit: Duration, read: impl Future<Output = T>) -> anyhow::Result<T> {
+    tokio::time::timeout(limit, read)
+        .await
+        .map_err(|_| anyhow::anyhow!("the database did not answer within {limit:?}"))
 }
 
 /// The table refinery keeps the applied migrations in.
@@ -721,7 +723,7 @@ async fn check_history(
     limit: Duration,
 ) -> anyhow::Result<()> {
     check_history_columns(client, limit).await?;
-    let rows = tokio::time::timeout(
+    let rows = within(
         limit,
         client.query(
             &format!(
@@ -731,8 +733,7 @@ async fn check_history(
             &[&every_row],
         ),
     )
-    .await
-    .map_err(|_| anyhow::anyhow!("the database did not answer within {limit:?}"))?
+    .await?
     .map_err(failed("cannot read the migration history"))?;
     if let Some(fault) = rows.iter().find_map(history_fault) {
         return Err(NeedsRepair(format!(
@@ -756,7 +757,7 @@ async fn check_history_columns(
     limit: Duration,
 ) -> anyhow::Result<()> {
     use tokio_postgres::types::{FromSql, Type};
-    let rows = tokio::time::timeout(
+    let rows = within(
         limit,
         client.query(
             &format!(
@@ -767,8 +768,7 @@ async fn check_history_columns(
             &[],
         ),
     )
-    .await
-    .map_err(|_| anyhow::anyhow!("the database did not answer within {limit:?}"))?
+    .await?
     .map_err(failed("cannot read the migration history's columns"))?;
     /// Whether refinery reads a column of this type.
     type Reads = fn(&Type) -> bool;
