@@ -87,8 +87,16 @@ pub enum RegistryError {
 pub struct WriteMeta {
     /// The caller's request id, if any.
     pub request_id: Option<String>,
-    /// SHA-256 of the RPC name and request bytes.
+    /// The request's fingerprint, stored with the request id: SHA-256 over
+    /// the RPC and the request as read (parsed into its canonical form), so
+    /// that a retry written in another spelling the registry reads alike is
+    /// the same request.
     pub fingerprint: Option<[u8; 32]>,
+    /// A fingerprint a retry is also recognized by, never stored: the one
+    /// over the request as sent, which the registry stored before it took
+    /// fingerprints over the request as read. A retry, sent as first
+    /// written, of a request recorded then matches it.
+    pub legacy_fingerprint: Option<[u8; 32]>,
     /// Write only into an empty registry (revision 0), checked under the
     /// store's write lock: replicas seeding at once seed once.
     pub only_if_empty: bool,
@@ -703,7 +711,10 @@ impl Registry {
         if let Some(request_id) = &meta.request_id
             && let Some(earlier) = tx.find_request(&actor, request_id).await?
         {
-            if earlier.request_fingerprint != meta.fingerprint {
+            let same = earlier.request_fingerprint.is_some_and(|stored| {
+                meta.fingerprint == Some(stored) || meta.legacy_fingerprint == Some(stored)
+            }) || (earlier.request_fingerprint.is_none() && meta.fingerprint.is_none());
+            if !same {
                 return Err(RegistryError::RequestIdReused(request_id.clone()));
             }
             return Ok(Committed {
@@ -893,6 +904,47 @@ mod tests {
         registry
             .write(Actor::System, WriteMeta::default(), &[create_member(id)])
             .await
+    }
+
+    /// A request id recorded with a fingerprint over the request as sent
+    /// (before fingerprints were taken over the request as read) answers a
+    /// retry that sends that request again, which carries it as its legacy
+    /// fingerprint; another request under the id is still refused.
+    #[tokio::test]
+    async fn a_request_recorded_with_its_legacy_fingerprint_answers_its_retry() {
+        let registry = loaded(Arc::new(MemoryStore::new())).await;
+        let meta = |fingerprint: u8, legacy: Option<u8>| WriteMeta {
+            request_id: Some("r-1".into()),
+            fingerprint: Some([fingerprint; 32]),
+            legacy_fingerprint: legacy.map(|l| [l; 32]),
+            only_if_empty: false,
+        };
+        // As an earlier version recorded it: the fingerprint as sent only.
+        let first = registry
+            .write(Actor::System, meta(1, None), &[create_member("first")])
+            .await
+            .expect("first write");
+        let retry = registry
+            .write(Actor::System, meta(2, Some(1)), &[create_member("first")])
+            .await
+            .expect("a retry as sent");
+        assert!(retry.replayed);
+        assert_eq!(retry.revision, first.revision);
+        let other = registry
+            .write(Actor::System, meta(3, Some(4)), &[create_member("other")])
+            .await
+            .expect_err("another request");
+        assert!(
+            matches!(other, RegistryError::RequestIdReused(_)),
+            "{other:?}"
+        );
+        // As read, the fingerprint stored now.
+        let retry = registry
+            .write(Actor::System, meta(1, Some(5)), &[create_member("first")])
+            .await
+            .expect("a retry as read");
+        assert!(retry.replayed);
+        assert_eq!(registry.snapshot().revision(), first.revision);
     }
 
     #[tokio::test]

@@ -145,16 +145,40 @@ pub fn parse_settable_authorization_status(value: i32) -> Result<AuthorizationSt
     }
 }
 
+/// A member kind for the wire.
+pub fn member_kind(kind: MemberKind) -> pb::MemberKind {
+    match kind {
+        MemberKind::BrandOwner => pb::MemberKind::BrandOwner,
+        MemberKind::Platform => pb::MemberKind::Platform,
+        MemberKind::Operator => pb::MemberKind::Operator,
+    }
+}
+
+/// A trademark kind for the wire.
+pub fn trademark_kind(kind: TrademarkKind) -> pb::TrademarkKind {
+    match kind {
+        TrademarkKind::Word => pb::TrademarkKind::Word,
+        TrademarkKind::Figurative => pb::TrademarkKind::Figurative,
+        TrademarkKind::Combined => pb::TrademarkKind::Combined,
+    }
+}
+
+/// A trademark status for the wire.
+pub fn trademark_status(status: TrademarkStatus) -> pb::TrademarkStatus {
+    match status {
+        TrademarkStatus::Registered => pb::TrademarkStatus::Registered,
+        TrademarkStatus::Pending => pb::TrademarkStatus::Pending,
+        TrademarkStatus::Expired => pb::TrademarkStatus::Expired,
+        TrademarkStatus::Cancelled => pb::TrademarkStatus::Cancelled,
+    }
+}
+
 /// A member for the wire.
 pub fn member(m: &Member) -> pb::Member {
     pb::Member {
         name: format!("members/{}", m.id),
         display_name: m.display_name.clone(),
-        kind: match m.kind {
-            MemberKind::BrandOwner => pb::MemberKind::BrandOwner,
-            MemberKind::Platform => pb::MemberKind::Platform,
-            MemberKind::Operator => pb::MemberKind::Operator,
-        } as i32,
+        kind: member_kind(m.kind) as i32,
         create_time: Some(timestamp(m.create_time)),
         etag: model::etag(m.update_revision),
     }
@@ -195,18 +219,9 @@ pub fn trademark(t: &Trademark) -> pb::Trademark {
         office: t.office.as_str().to_string(),
         registration_number: t.registration_number.clone(),
         mark_text: t.mark_text.clone(),
-        kind: match t.kind {
-            TrademarkKind::Word => pb::TrademarkKind::Word,
-            TrademarkKind::Figurative => pb::TrademarkKind::Figurative,
-            TrademarkKind::Combined => pb::TrademarkKind::Combined,
-        } as i32,
+        kind: trademark_kind(t.kind) as i32,
         nice_classes: t.nice_classes.iter().map(|c| i32::from(c.get())).collect(),
-        status: match t.status {
-            TrademarkStatus::Registered => pb::TrademarkStatus::Registered,
-            TrademarkStatus::Pending => pb::TrademarkStatus::Pending,
-            TrademarkStatus::Expired => pb::TrademarkStatus::Expired,
-            TrademarkStatus::Cancelled => pb::TrademarkStatus::Cancelled,
-        } as i32,
+        status: trademark_status(t.status) as i32,
         registration_date: t.registration_date.map(date),
         expiry_date: t.expiry_date.map(date),
         designated_countries: t

@@ -23,6 +23,7 @@ use crate::{
     store::StoreError,
 };
 
+pub mod canonical;
 pub mod check;
 pub mod convert;
 pub mod events;
@@ -319,17 +320,15 @@ pub fn caller<T>(request: &Request<T>) -> ApiResult<Caller> {
         })
 }
 
-/// The fingerprint of a write request: SHA-256 over the RPC name and the
-/// request's protobuf encoding (deterministic for equal messages).
+/// A fingerprint of a write request: SHA-256 over the RPC name and the
+/// given parts (a message's protobuf encoding, deterministic for equal
+/// messages).
 ///
-/// Taken over the request as sent, not as read (a seller account in NFD
-/// and in NFC are two requests, though one account): fingerprints are
-/// stored with request ids and compared for equality, and one taken over
-/// the request normalized would differ, for a request not written in
-/// normal form, from the one recorded for it before (by an earlier version,
-/// or a replica still running one), so that its retry would be refused as
-/// another request. Reading retries as normalized would need the registry
-/// to accept either fingerprint.
+/// Requests are fingerprinted twice ([`RequestFingerprints`]): as read, over
+/// the request rebuilt from its parsed values, which is stored with a
+/// request id; and as sent, over the request's own encoding, which the
+/// registry stored before and which a retry, sent as first written, of a
+/// request recorded then still matches.
 pub fn fingerprint(rpc: &str, parts: &[&[u8]]) -> [u8; 32] {
     let mut fingerprint = Fingerprint::new(rpc);
     for part in parts {
@@ -365,11 +364,50 @@ impl Fingerprint {
     }
 }
 
-/// Write metadata from a request id and the request's fingerprint.
-pub fn write_meta(request_id: &str, fingerprint: [u8; 32]) -> WriteMeta {
+/// The RPC label a fingerprint as read is taken under: never equal to one
+/// as sent, which is taken under the RPC's name.
+fn as_read(rpc: &str) -> String {
+    format!("{rpc} as read")
+}
+
+/// A write request's two fingerprints ([`fingerprint`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequestFingerprints {
+    /// Over the request as read: the message rebuilt from the parsed
+    /// values (a seller account in NFC, regions upper case and sorted,
+    /// classes sorted, an update's mask and only the fields it names), so
+    /// that every spelling the registry reads alike has one fingerprint.
+    /// Stored with the request id.
+    pub read: [u8; 32],
+    /// Over the request as sent: what the registry stored before, accepted
+    /// from a retry of a request recorded then.
+    pub sent: [u8; 32],
+}
+
+impl RequestFingerprints {
+    /// The fingerprints of a request to `rpc`: `sent`, the [`fingerprint`]
+    /// of the request as it came, and `read`, the request rebuilt from its
+    /// parsed values ([`canonical`]).
+    pub fn new(rpc: &str, sent: [u8; 32], read: &impl prost::Message) -> Self {
+        Self {
+            read: fingerprint(&as_read(rpc), &[&read.encode_to_vec()]),
+            sent,
+        }
+    }
+
+    /// For a client-streamed request: one [`Fingerprint`] of each kind, fed
+    /// part by part.
+    pub fn streamed(rpc: &str) -> (Fingerprint, Fingerprint) {
+        (Fingerprint::new(&as_read(rpc)), Fingerprint::new(rpc))
+    }
+}
+
+/// Write metadata from a request id and the request's fingerprints.
+pub fn write_meta(request_id: &str, fingerprints: RequestFingerprints) -> WriteMeta {
     WriteMeta {
         request_id: (!request_id.is_empty()).then(|| request_id.to_string()),
-        fingerprint: Some(fingerprint),
+        fingerprint: Some(fingerprints.read),
+        legacy_fingerprint: Some(fingerprints.sent),
         only_if_empty: false,
     }
 }
@@ -510,6 +548,37 @@ mod tests {
             streamed.add(part);
         }
         assert_eq!(hex::encode(streamed.finish()), expected);
+    }
+
+    #[test]
+    fn fingerprints_as_read_keep_their_value() {
+        // Stored with request ids, as those as sent were: a change of the
+        // rebuilt request (a field renamed, values in another order) would
+        // make retries of requests recorded before it fail.
+        let brand = Slug::parse("alpha").expect("slug");
+        let spec = crate::model::AuthorizationSpec {
+            platform: Slug::parse("platform-p").expect("slug"),
+            seller_account: "Caf\u{E9}".into(),
+            nice_classes: crate::model::NiceClassSet::parse_list(&[25, 18]).expect("classes"),
+            regions: vec![
+                crate::model::Region::parse("de").expect("region"),
+                crate::model::Region::parse("FR").expect("region"),
+            ],
+            valid_from: None,
+            valid_until: None,
+            reference: "r".into(),
+        };
+        let read = canonical::authorize_seller(&brand, &spec, "id-1");
+        let fingerprints = RequestFingerprints::new("AuthorizeSeller", [0; 32], &read);
+        assert_eq!(
+            hex::encode(fingerprints.read),
+            "d2ba5f70a1cef9158059f44ee88014ec9619ffaac6eb2053460a2ec18df94cbb"
+        );
+        assert_ne!(
+            fingerprints.read,
+            fingerprint("AuthorizeSeller", &[&prost::Message::encode_to_vec(&read)]),
+            "never equal to one as sent"
+        );
     }
 
     #[test]

@@ -8,9 +8,9 @@ use tokio_stream::StreamExt;
 use tonic::{Request, Response, Status, Streaming};
 
 use super::{
-    ApiError, ApiResult, Fingerprint, MemberSlots, caller, convert, fingerprint, named_member,
-    page_size, parse_brand_name, parse_child_name, parse_member_name, validate::Violations,
-    write_meta,
+    ApiError, ApiResult, MemberSlots, RequestFingerprints, caller, canonical, convert, fingerprint,
+    named_member, page_size, parse_brand_name, parse_child_name, parse_member_name,
+    validate::Violations, write_meta,
 };
 use crate::model::quote;
 use crate::{
@@ -593,12 +593,16 @@ impl RegistryApi {
         &self,
         caller: &Caller,
         request_id: &str,
-        fingerprint: [u8; 32],
+        fingerprints: RequestFingerprints,
         commands: &[Command],
     ) -> ApiResult<Committed> {
         Ok(self
             .registry
-            .write(actor(caller), write_meta(request_id, fingerprint), commands)
+            .write(
+                actor(caller),
+                write_meta(request_id, fingerprints),
+                commands,
+            )
             .await?)
     }
 
@@ -657,7 +661,7 @@ impl RegistryApi {
     ) -> ApiResult<pb::CreateMemberResponse> {
         let caller = caller(&request)?;
         let req = request.into_inner();
-        let fp = fingerprint("CreateMember", &[&req.encode_to_vec()]);
+        let sent = fingerprint("CreateMember", &[&req.encode_to_vec()]);
         let mut v = Violations::new();
         request_id(&req.request_id, &mut v);
         let id = v
@@ -666,11 +670,17 @@ impl RegistryApi {
         let member = req.member.unwrap_or_default();
         let display_name = text(&member.display_name, 1, 200, "member.display_name", &mut v);
         let kind = v.check("member.kind", convert::parse_member_kind(member.kind));
-        let command = v.done(id.zip(kind).map(|(id, kind)| Command::CreateMember {
+        let (id, kind) = v.done(id.zip(kind))?;
+        let fp = RequestFingerprints::new(
+            "CreateMember",
+            sent,
+            &canonical::create_member(&id, &display_name, kind, &req.request_id),
+        );
+        let command = Command::CreateMember {
             id,
             display_name,
             kind,
-        }))?;
+        };
         let committed = self.write(&caller, &req.request_id, fp, &[command]).await?;
         let member = written(&committed, |r| match r {
             Resource::Member(m) => Some(m.clone()),
@@ -734,12 +744,17 @@ impl RegistryApi {
     ) -> ApiResult<pb::CreateApiKeyResponse> {
         let caller = caller(&request)?;
         let req = request.into_inner();
-        let fp = fingerprint("CreateApiKey", &[&req.encode_to_vec()]);
+        let sent = fingerprint("CreateApiKey", &[&req.encode_to_vec()]);
         let mut v = Violations::new();
         request_id(&req.request_id, &mut v);
         let member = parse_member_name(&req.parent, "parent", &mut v);
         let description = text(&req.description, 0, 200, "description", &mut v);
         let member = v.done(member)?;
+        let fp = RequestFingerprints::new(
+            "CreateApiKey",
+            sent,
+            &canonical::create_api_key(&member, &description, &req.request_id),
+        );
         let key = auth::generate_key();
         let command = Command::CreateApiKey {
             member,
@@ -793,11 +808,20 @@ impl RegistryApi {
     ) -> ApiResult<pb::RevokeApiKeyResponse> {
         let caller = caller(&request)?;
         let req = request.into_inner();
-        let fp = fingerprint("RevokeApiKey", &[&req.encode_to_vec()]);
+        let sent = fingerprint("RevokeApiKey", &[&req.encode_to_vec()]);
         let mut v = Violations::new();
         request_id(&req.request_id, &mut v);
         let name = parse_child_name(&req.name, "members", "apiKeys", "name", &mut v);
         let (member, id) = v.done(name)?;
+        let fp = RequestFingerprints::new(
+            "RevokeApiKey",
+            sent,
+            &canonical::named(
+                format!("members/{member}/apiKeys/{id}"),
+                None,
+                &req.request_id,
+            ),
+        );
         let committed = self
             .write(
                 &caller,
@@ -822,7 +846,7 @@ impl RegistryApi {
     ) -> ApiResult<pb::CreateBrandResponse> {
         let caller = caller(&request)?;
         let req = request.into_inner();
-        let fp = fingerprint("CreateBrand", &[&req.encode_to_vec()]);
+        let sent = fingerprint("CreateBrand", &[&req.encode_to_vec()]);
         let mut v = Violations::new();
         request_id(&req.request_id, &mut v);
         let id = v.check("brand_id", Slug::parse(&req.brand_id));
@@ -830,6 +854,17 @@ impl RegistryApi {
         let display_name = display_name(&brand.display_name, "brand.display_name", &mut v);
         let aliases = aliases(&brand.aliases, Some(&display_name), "brand.aliases", &mut v);
         let id = v.done(id)?;
+        let fp = RequestFingerprints::new(
+            "CreateBrand",
+            sent,
+            &canonical::create_brand(
+                &id,
+                &display_name,
+                &aliases,
+                brand.common_word,
+                &req.request_id,
+            ),
+        );
         let command = Command::CreateBrand {
             id,
             owner: caller.member.clone(),
@@ -902,7 +937,7 @@ impl RegistryApi {
     ) -> ApiResult<pb::UpdateBrandResponse> {
         let caller = caller(&request)?;
         let req = request.into_inner();
-        let fp = fingerprint("UpdateBrand", &[&req.encode_to_vec()]);
+        let sent = fingerprint("UpdateBrand", &[&req.encode_to_vec()]);
         let mut v = Violations::new();
         request_id(&req.request_id, &mut v);
         let brand = req.brand.clone().unwrap_or_default();
@@ -952,6 +987,11 @@ impl RegistryApi {
         }
         let id = v.done(id)?;
         self.owned_brand(&caller, &id).await?;
+        let fp = RequestFingerprints::new(
+            "UpdateBrand",
+            sent,
+            &canonical::update_brand(&id, &patch, etag, &req.request_id),
+        );
         let committed = self
             .write(
                 &caller,
@@ -988,13 +1028,18 @@ impl RegistryApi {
     ) -> ApiResult<pb::ArchiveBrandResponse> {
         let caller = caller(&request)?;
         let req = request.into_inner();
-        let fp = fingerprint("ArchiveBrand", &[&req.encode_to_vec()]);
+        let sent = fingerprint("ArchiveBrand", &[&req.encode_to_vec()]);
         let mut v = Violations::new();
         request_id(&req.request_id, &mut v);
         let id = parse_brand_name(&req.name, "name", &mut v);
         let etag = etag(&req.etag, "etag", &mut v);
         let id = v.done(id)?;
         self.owned_brand(&caller, &id).await?;
+        let fp = RequestFingerprints::new(
+            "ArchiveBrand",
+            sent,
+            &canonical::named(format!("brands/{id}"), etag, &req.request_id),
+        );
         let committed = self
             .write(
                 &caller,
@@ -1019,7 +1064,7 @@ impl RegistryApi {
     ) -> ApiResult<pb::AddTrademarkResponse> {
         let caller = caller(&request)?;
         let req = request.into_inner();
-        let fp = fingerprint("AddTrademark", &[&req.encode_to_vec()]);
+        let sent = fingerprint("AddTrademark", &[&req.encode_to_vec()]);
         let mut v = Violations::new();
         request_id(&req.request_id, &mut v);
         let brand = parse_brand_name(&req.parent, "parent", &mut v);
@@ -1110,6 +1155,11 @@ impl RegistryApi {
         let brand = brand.ok_or(()).ok();
         let (brand, spec) = v.done(brand.zip(spec))?;
         self.owned_brand(&caller, &brand).await?;
+        let fp = RequestFingerprints::new(
+            "AddTrademark",
+            sent,
+            &canonical::add_trademark(&brand, &spec, &req.request_id),
+        );
         let command = Command::AddTrademark {
             brand,
             id: ResourceId::generate(),
@@ -1132,7 +1182,7 @@ impl RegistryApi {
     ) -> ApiResult<pb::UpdateTrademarkResponse> {
         let caller = caller(&request)?;
         let req = request.into_inner();
-        let fp = fingerprint("UpdateTrademark", &[&req.encode_to_vec()]);
+        let sent = fingerprint("UpdateTrademark", &[&req.encode_to_vec()]);
         let mut v = Violations::new();
         request_id(&req.request_id, &mut v);
         let t = req.trademark.clone().unwrap_or_default();
@@ -1226,6 +1276,16 @@ impl RegistryApi {
         }
         let (brand, id) = v.done(name)?;
         self.owned_brand(&caller, &brand).await?;
+        let fp = RequestFingerprints::new(
+            "UpdateTrademark",
+            sent,
+            &canonical::update_trademark(
+                &format!("brands/{brand}/trademarks/{id}"),
+                &patch,
+                etag,
+                &req.request_id,
+            ),
+        );
         let command = Command::UpdateTrademark {
             brand: brand.clone(),
             id: id.clone(),
@@ -1257,12 +1317,21 @@ impl RegistryApi {
     ) -> ApiResult<pb::RemoveTrademarkResponse> {
         let caller = caller(&request)?;
         let req = request.into_inner();
-        let fp = fingerprint("RemoveTrademark", &[&req.encode_to_vec()]);
+        let sent = fingerprint("RemoveTrademark", &[&req.encode_to_vec()]);
         let mut v = Violations::new();
         request_id(&req.request_id, &mut v);
         let name = parse_child_name(&req.name, "brands", "trademarks", "name", &mut v);
         let (brand, id) = v.done(name)?;
         self.owned_brand(&caller, &brand).await?;
+        let fp = RequestFingerprints::new(
+            "RemoveTrademark",
+            sent,
+            &canonical::named(
+                format!("brands/{brand}/trademarks/{id}"),
+                None,
+                &req.request_id,
+            ),
+        );
         let committed = self
             .write(
                 &caller,
@@ -1345,7 +1414,15 @@ impl RegistryApi {
                 }))?
             }
         };
-        let fp = fingerprint("AddLogo", &[&req.encode_to_vec()]);
+        let image = match &req.source {
+            Some(pb::add_logo_request::Source::Image(bytes)) => Some(&bytes[..]),
+            _ => None,
+        };
+        let fp = RequestFingerprints::new(
+            "AddLogo",
+            fingerprint("AddLogo", &[&req.encode_to_vec()]),
+            &canonical::add_logo(&brand, &description, image, &source.hash, &req.request_id),
+        );
         let command = Command::AddLogo {
             brand,
             id: ResourceId::generate(),
@@ -1369,12 +1446,17 @@ impl RegistryApi {
     ) -> ApiResult<pb::RemoveLogoResponse> {
         let caller = caller(&request)?;
         let req = request.into_inner();
-        let fp = fingerprint("RemoveLogo", &[&req.encode_to_vec()]);
+        let sent = fingerprint("RemoveLogo", &[&req.encode_to_vec()]);
         let mut v = Violations::new();
         request_id(&req.request_id, &mut v);
         let name = parse_child_name(&req.name, "brands", "logos", "name", &mut v);
         let (brand, id) = v.done(name)?;
         self.owned_brand(&caller, &brand).await?;
+        let fp = RequestFingerprints::new(
+            "RemoveLogo",
+            sent,
+            &canonical::named(format!("brands/{brand}/logos/{id}"), None, &req.request_id),
+        );
         let committed = self
             .write(
                 &caller,
@@ -1416,7 +1498,7 @@ impl RegistryApi {
     ) -> ApiResult<pb::AuthorizeSellerResponse> {
         let caller = caller(&request)?;
         let req = request.into_inner();
-        let fp = fingerprint("AuthorizeSeller", &[&req.encode_to_vec()]);
+        let sent = fingerprint("AuthorizeSeller", &[&req.encode_to_vec()]);
         let mut v = Violations::new();
         request_id(&req.request_id, &mut v);
         let brand = parse_brand_name(&req.parent, "parent", &mut v);
@@ -1428,6 +1510,11 @@ impl RegistryApi {
         );
         let (brand, spec) = v.done(brand.zip(spec))?;
         self.owned_brand(&caller, &brand).await?;
+        let fp = RequestFingerprints::new(
+            "AuthorizeSeller",
+            sent,
+            &canonical::authorize_seller(&brand, &spec, &req.request_id),
+        );
         let command = Command::AuthorizeSeller {
             brand,
             id: ResourceId::generate(),
@@ -1450,7 +1537,7 @@ impl RegistryApi {
     ) -> ApiResult<pb::UpdateAuthorizationResponse> {
         let caller = caller(&request)?;
         let req = request.into_inner();
-        let fp = fingerprint("UpdateAuthorization", &[&req.encode_to_vec()]);
+        let sent = fingerprint("UpdateAuthorization", &[&req.encode_to_vec()]);
         let mut v = Violations::new();
         request_id(&req.request_id, &mut v);
         let a = req.authorization.clone().unwrap_or_default();
@@ -1540,6 +1627,16 @@ impl RegistryApi {
         }
         let (brand, id) = v.done(name)?;
         self.owned_brand(&caller, &brand).await?;
+        let fp = RequestFingerprints::new(
+            "UpdateAuthorization",
+            sent,
+            &canonical::update_authorization(
+                &format!("brands/{brand}/authorizations/{id}"),
+                &patch,
+                etag,
+                &req.request_id,
+            ),
+        );
         let command = Command::UpdateAuthorization {
             brand: brand.clone(),
             id: id.clone(),
@@ -1571,12 +1668,21 @@ impl RegistryApi {
     ) -> ApiResult<pb::RevokeAuthorizationResponse> {
         let caller = caller(&request)?;
         let req = request.into_inner();
-        let fp = fingerprint("RevokeAuthorization", &[&req.encode_to_vec()]);
+        let sent = fingerprint("RevokeAuthorization", &[&req.encode_to_vec()]);
         let mut v = Violations::new();
         request_id(&req.request_id, &mut v);
         let name = parse_child_name(&req.name, "brands", "authorizations", "name", &mut v);
         let (brand, id) = v.done(name)?;
         self.owned_brand(&caller, &brand).await?;
+        let fp = RequestFingerprints::new(
+            "RevokeAuthorization",
+            sent,
+            &canonical::named(
+                format!("brands/{brand}/authorizations/{id}"),
+                None,
+                &req.request_id,
+            ),
+        );
         let committed = self
             .write(
                 &caller,
@@ -1711,10 +1817,12 @@ impl RegistryApi {
         // message.
         let mut first: Option<(Slug, String, String)> = None;
         let mut rows: Vec<(ResourceId, AuthorizationSpec)> = Vec::new();
-        // The import's fingerprint is its brand and its rows, however the
-        // client splits them into messages: a retry with another batch size
-        // is the same import.
-        let mut fp = Fingerprint::new("ImportAuthorizations");
+        // The import's fingerprints are of its brand and its rows, however
+        // the client splits them into messages: a retry with another batch
+        // size is the same import. One is over them as read (the brand's
+        // name and each row rebuilt from its parsed values,
+        // [`canonical::authorization`]), the other over them as sent.
+        let (mut read, mut sent) = RequestFingerprints::streamed("ImportAuthorizations");
         let mut encoded = Vec::new();
         let mut row_encoded = Vec::new();
         let (mut messages, mut bytes) = (0usize, 0usize);
@@ -1774,8 +1882,9 @@ impl RegistryApi {
             }
             match &first {
                 None => {
-                    fp.add(message.parent.as_bytes());
+                    sent.add(message.parent.as_bytes());
                     let brand = self.import_brand(&caller, &message).await?;
+                    read.add(format!("brands/{brand}").as_bytes());
                     first = Some((brand, message.parent.clone(), message.request_id.clone()));
                 }
                 Some((_, parent, request_id)) => {
@@ -1811,7 +1920,7 @@ impl RegistryApi {
                 row_encoded.clear();
                 row.encode(&mut row_encoded)
                     .map_err(|e| ApiError::Internal(anyhow::anyhow!("cannot encode a row: {e}")))?;
-                fp.add(&row_encoded);
+                sent.add(&row_encoded);
                 if index >= MAX_IMPORT_ROWS {
                     v.add(
                         "stream",
@@ -1863,6 +1972,7 @@ impl RegistryApi {
                     && v.is_empty()
                     && let Some(spec) = spec
                 {
+                    read.add(&canonical::authorization(&spec).encode_to_vec());
                     rows.push((ResourceId::generate(), spec));
                 } else {
                     // Nothing will be written: only the violations matter.
@@ -1893,7 +2003,10 @@ impl RegistryApi {
             .write(
                 &caller,
                 &request_id_value,
-                fp.finish(),
+                RequestFingerprints {
+                    read: read.finish(),
+                    sent: sent.finish(),
+                },
                 &[Command::ImportAuthorizations { brand, rows }],
             )
             .await?;

@@ -149,8 +149,9 @@ pub struct ChangeEvent {
     pub actor: Actor,
     /// The caller's idempotency key, if it gave one.
     pub request_id: Option<String>,
-    /// SHA-256 over the RPC name and the request, to tell a retry from a
-    /// different request that reuses a request id.
+    /// SHA-256 over the RPC name and the request (as read, rebuilt from its
+    /// parsed values; over the request as sent in events written before),
+    /// to tell a retry from a different request that reuses a request id.
     #[serde(with = "super::entities::optional_hex")]
     pub request_fingerprint: Option<[u8; 32]>,
     /// What changed, in the order it was applied.

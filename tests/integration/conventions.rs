@@ -121,36 +121,74 @@ async fn a_seller_account_is_one_account_in_nfc_and_nfd() {
     assert_violations(&status, &["rows[1].seller_account"]);
 }
 
-/// A request id names the request as first written: a retry that writes the
-/// seller account in the other form is the same account, but another
-/// request, refused on `request_id` with nothing written twice (request
-/// fingerprints are stored, so they are taken over what was sent; see
-/// `api::fingerprint`).
+/// A request id names the request as the registry reads it: a retry that
+/// writes the seller account in the other Unicode form, regions in another
+/// case and order, Nice classes in another order, or an update's mask in
+/// another order, is the same request, answered as the first was with
+/// nothing written twice; another request under the id is still refused on
+/// `request_id`.
 #[tokio::test]
-async fn a_retry_names_the_seller_account_as_first_written() {
+async fn a_retry_in_another_spelling_is_the_same_request() {
     let server = TestServer::start().await;
     let mut owner = server.registry_as(Who::OwnerA);
-    let authorize = |seller: &str| pb::AuthorizeSellerRequest {
+    let authorize = |seller: &str, regions: &[&str], classes: &[i32]| pb::AuthorizeSellerRequest {
         parent: "brands/alpha".into(),
-        authorization: Some(authorization("members/platform-p", seller)),
+        authorization: Some(pb::Authorization {
+            regions: regions.iter().map(|r| r.to_string()).collect(),
+            nice_classes: classes.to_vec(),
+            ..authorization("members/platform-p", seller)
+        }),
         request_id: "7c1d-authorize-cafe".into(),
     };
     let first = owner
-        .authorize_seller(authorize(CAFE_NFC))
+        .authorize_seller(authorize(CAFE_NFC, &["fr", "DE"], &[25, 18]))
         .await
         .expect("authorize")
         .into_inner();
-    let status = owner
-        .authorize_seller(authorize(CAFE_NFD))
-        .await
-        .expect_err("the other form is another request");
-    assert_violations(&status, &["request_id"]);
     let retried = owner
-        .authorize_seller(authorize(CAFE_NFC))
+        .authorize_seller(authorize(CAFE_NFD, &["de", "FR"], &[18, 25]))
+        .await
+        .expect("the same request in another spelling")
+        .into_inner();
+    assert_eq!(retried, first, "the first answer");
+    let retried = owner
+        .authorize_seller(authorize(CAFE_NFC, &["fr", "DE"], &[25, 18]))
         .await
         .expect("the request as first written")
         .into_inner();
     assert_eq!(retried, first, "the first answer");
+    let status = owner
+        .authorize_seller(authorize(CAFE_NFC, &["FR"], &[25, 18]))
+        .await
+        .expect_err("another scope is another request");
+    assert_violations(&status, &["request_id"]);
+
+    let name = first.authorization.expect("authorization").name;
+    let update = |regions: &[&str], paths: &[&str]| pb::UpdateAuthorizationRequest {
+        authorization: Some(pb::Authorization {
+            name: name.clone(),
+            regions: regions.iter().map(|r| r.to_string()).collect(),
+            reference: "contract 7".into(),
+            // Not in the mask: not read.
+            seller_account: "ignored".into(),
+            ..Default::default()
+        }),
+        update_mask: Some(prost_types::FieldMask {
+            paths: paths.iter().map(|p| p.to_string()).collect(),
+        }),
+        request_id: "7c1d-update-cafe".into(),
+    };
+    let updated = owner
+        .update_authorization(update(&["it"], &["regions", "reference"]))
+        .await
+        .expect("update")
+        .into_inner();
+    let retried = owner
+        .update_authorization(update(&["IT"], &["reference", "regions"]))
+        .await
+        .expect("the same update in another spelling")
+        .into_inner();
+    assert_eq!(retried, updated, "the first answer");
 
     let import = |seller: &str| {
         tokio_stream::iter(vec![pb::ImportAuthorizationsRequest {
@@ -165,11 +203,12 @@ async fn a_retry_names_the_seller_account_as_first_written() {
         .expect("import")
         .into_inner();
     assert_eq!(imported.created, 1);
-    let status = owner
+    let retried = owner
         .import_authorizations(import(CAFE_NFC))
         .await
-        .expect_err("the other form is another import");
-    assert_violations(&status, &["request_id"]);
+        .expect("the same import in another spelling")
+        .into_inner();
+    assert_eq!(retried, imported, "the first answer");
 
     let listed = owner
         .list_authorizations(pb::ListAuthorizationsRequest {
@@ -184,7 +223,7 @@ async fn a_retry_names_the_seller_account_as_first_written() {
     assert_eq!(
         listed.authorizations.len(),
         2,
-        "one on each platform: {listed:?}"
+        "one on each platform, none twice: {listed:?}"
     );
 }
 
