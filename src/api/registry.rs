@@ -956,14 +956,16 @@ impl RegistryApi {
         // New aliases are held to the display name the brand will have: the
         // request's, or else the stored one (public, as GetBrand shows it;
         // compared again when the write is planned, should it change first).
+        let renamed = paths.iter().any(|p| p == "display_name");
         let stored = id
             .as_ref()
             .and_then(|id| self.registry.snapshot().brand(id.as_str()).cloned());
-        let next_display_name = if paths.iter().any(|p| p == "display_name") {
+        let next_display_name = if renamed {
             Some(brand.display_name.as_str())
         } else {
             stored.as_ref().map(|b| b.display_name.as_str())
         };
+        let mut alias_violations = None;
         for path in &paths {
             match path.as_str() {
                 "display_name" => {
@@ -974,15 +976,34 @@ impl RegistryApi {
                     ))
                 }
                 "aliases" => {
+                    let mut found = Violations::new();
                     patch.aliases = Some(aliases(
                         &brand.aliases,
                         next_display_name,
                         "brand.aliases",
-                        &mut v,
-                    ))
+                        &mut found,
+                    ));
+                    alias_violations = Some(found);
                 }
                 "common_word" => patch.common_word = Some(brand.common_word),
                 _ => {}
+            }
+        }
+        // Aliases that only repeat the stored display name, in a request
+        // otherwise right, are left to the write, which refuses them on the
+        // same fields: it finds a retry's request id first, and the stored
+        // name may have changed since the request was first sent (a retry
+        // of a change made before the brand was renamed answers as the first
+        // call did). Beside the request's own mistakes, they are named with
+        // them, all at once.
+        if let Some(found) = alias_violations {
+            let only_the_stored_name = !renamed && v.is_empty() && !found.is_empty() && {
+                let mut alone = Violations::new();
+                aliases(&brand.aliases, None, "brand.aliases", &mut alone);
+                alone.is_empty()
+            };
+            if !only_the_stored_name {
+                v.extend(found);
             }
         }
         let id = v.done(id)?;

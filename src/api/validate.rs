@@ -49,6 +49,11 @@ impl Violations {
         }
     }
 
+    /// Adds every violation `other` found, after those found so far.
+    pub fn extend(&mut self, other: Violations) {
+        self.0.extend(other.0);
+    }
+
     /// Whether nothing was found.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

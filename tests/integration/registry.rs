@@ -192,6 +192,83 @@ async fn an_alias_that_repeats_the_display_name_is_refused_and_writes_nothing() 
         .expect("a display name no alias repeats");
 }
 
+/// A retry of an alias change answers as the first call did, though the
+/// brand was renamed since to the alias it added: the retry is not held to
+/// the display name the brand has now. A new request that repeats it is
+/// refused on the alias, with nothing written.
+#[tokio::test]
+async fn an_alias_change_retried_after_a_rename_answers_as_first() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    owner
+        .create_brand(brand_named("quillmere", "Quillmere"))
+        .await
+        .expect("create");
+    let update = |brand: pb::Brand, paths: &[&str], request_id: &str| pb::UpdateBrandRequest {
+        brand: Some(pb::Brand {
+            name: "brands/quillmere".into(),
+            ..brand
+        }),
+        update_mask: Some(prost_types::FieldMask {
+            paths: paths.iter().map(|p| (*p).to_owned()).collect(),
+        }),
+        request_id: request_id.into(),
+    };
+    let add_alias = || {
+        update(
+            pb::Brand {
+                aliases: vec!["Quillan".into()],
+                ..Default::default()
+            },
+            &["aliases"],
+            "b7e2-add-quillan",
+        )
+    };
+    let first = owner
+        .update_brand(add_alias())
+        .await
+        .expect("add an alias")
+        .into_inner();
+    owner
+        .update_brand(update(
+            pb::Brand {
+                display_name: "Quillan".into(),
+                ..Default::default()
+            },
+            &["display_name", "aliases"],
+            "",
+        ))
+        .await
+        .expect("renamed to the alias, which goes");
+    let retried = owner
+        .update_brand(add_alias())
+        .await
+        .expect("a retry answers as the first call did")
+        .into_inner();
+    assert_eq!(retried, first);
+
+    let before = revision(&server).await;
+    let status = owner
+        .update_brand(update(
+            pb::Brand {
+                aliases: vec!["QUILLAN".into()],
+                ..Default::default()
+            },
+            &["aliases"],
+            "",
+        ))
+        .await
+        .expect_err("an alias repeating the display name");
+    assert_eq!(
+        field_violations(&status),
+        [(
+            "brand.aliases[0]".to_owned(),
+            "\"QUILLAN\" repeats the display name \"Quillan\" once normalized".to_owned()
+        )]
+    );
+    assert_eq!(revision(&server).await, before, "nothing written");
+}
+
 /// An alias equal to the display name is named as such, wherever it stands
 /// among the aliases: two aliases that both repeat the display name are two
 /// violations of one kind, not one alias repeating another.
