@@ -91,6 +91,14 @@ pub const MAX_BATCH_ANSWER_BYTES: usize = 3 << 20;
 /// Field violations a listing's error in a batch names at most (a listing
 /// can have 32 bad image hashes; a thousand such would answer megabytes).
 pub const MAX_LISTING_VIOLATIONS: usize = 8;
+/// Longest message of a listing's error in a batch, in bytes; each of its
+/// field violations' descriptions is cut as a call's are (200 bytes). A
+/// description quotes what was sent, escaping what cannot be shown (a
+/// combining accent is 6 bytes as `\u0301`): uncut, a thousand listings
+/// of 8 such violations answer several megabytes of errors, which
+/// [`MAX_BATCH_ANSWER_BYTES`] cannot make room for by leaving out matches.
+/// Cut, a thousand errors take at most about 2.6 MB.
+pub const MAX_LISTING_ERROR_MESSAGE: usize = 512;
 
 /// A seller account as a check names it: by the rule of an authorization's
 /// (1 to 128 printable characters, not blank, no surrounding whitespace),
@@ -425,14 +433,32 @@ fn bad_request(index: usize, mut violations: Vec<(String, String)>) -> tonic_typ
     use prost::Message as _;
     let more = violations.len().saturating_sub(MAX_LISTING_VIOLATIONS);
     violations.truncate(MAX_LISTING_VIOLATIONS);
-    let mut summary = violations
+    let violations: Vec<(String, String)> = violations
+        .into_iter()
+        .map(|(field, description)| {
+            (
+                super::clip(field, super::MAX_VIOLATION_CHARS),
+                super::clip(description, super::MAX_VIOLATION_CHARS),
+            )
+        })
+        .collect();
+    let head = format!("listing {index} is invalid: ");
+    let tail = if more > 0 {
+        format!("; and {more} more not listed")
+    } else {
+        String::new()
+    };
+    let summary = violations
         .iter()
         .map(|(f, d)| format!("{f}: {d}"))
         .collect::<Vec<_>>()
         .join("; ");
-    if more > 0 {
-        summary.push_str(&format!("; and {more} more not listed"));
-    }
+    // Cut in the middle: the message still says which listing, and how
+    // many violations the details leave out.
+    let summary = super::clip(
+        summary,
+        MAX_LISTING_ERROR_MESSAGE.saturating_sub(head.len() + tail.len()),
+    );
     let bad = tonic_types::pb::BadRequest {
         field_violations: violations
             .into_iter()
@@ -447,7 +473,7 @@ fn bad_request(index: usize, mut violations: Vec<(String, String)>) -> tonic_typ
     };
     tonic_types::pb::Status {
         code: tonic::Code::InvalidArgument as i32,
-        message: format!("listing {index} is invalid: {summary}"),
+        message: format!("{head}{summary}{tail}"),
         details: vec![prost_types::Any {
             type_url: "type.googleapis.com/google.rpc.BadRequest".into(),
             value: bad.encode_to_vec(),
@@ -556,5 +582,40 @@ impl CheckService for CheckApi {
             .await
             .map(Response::new)
             .map_err(Status::from)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// However long the descriptions, a thousand listing errors fit in a
+    /// batch answer's bound.
+    #[test]
+    fn a_thousand_listing_errors_fit_a_batch_answer() {
+        use prost::Message as _;
+        let violations: Vec<(String, String)> = (0..32)
+            .map(|i| {
+                (
+                    format!("listings[999].image_hashes[{i}]"),
+                    "\\u0301".repeat(1000),
+                )
+            })
+            .collect();
+        let error = pb::BatchCheckResult {
+            outcome: Some(pb::batch_check_result::Outcome::Error(bad_request(
+                999, violations,
+            ))),
+        };
+        let Some(pb::batch_check_result::Outcome::Error(status)) = &error.outcome else {
+            unreachable!()
+        };
+        assert!(status.message.len() <= MAX_LISTING_ERROR_MESSAGE);
+        assert!(status.message.ends_with("; and 24 more not listed"));
+        let answer = pb::BatchCheckListingsResponse {
+            results: vec![error; MAX_BATCH],
+            revision: u64::MAX,
+        };
+        assert!(answer.encoded_len() <= MAX_BATCH_ANSWER_BYTES);
     }
 }

@@ -606,6 +606,58 @@ async fn a_batch_answer_stays_within_a_clients_default_limit() {
     assert_eq!((alone.matches.len(), alone.omitted_matches), (16, 0));
 }
 
+/// A batch of bad listings also answers within a client's default limit:
+/// each error's descriptions quote what was sent, escaped where it cannot be
+/// shown (a combining accent takes 6 bytes as `\u0301`), and a thousand
+/// listings of eight such hashes would otherwise answer several megabytes
+/// of errors, which leaving out matches cannot make room for.
+#[tokio::test]
+async fn a_batch_of_bad_listings_answers_within_a_clients_default_limit() {
+    let server = TestServer::start().await;
+    let bad = pb::Listing {
+        image_hashes: vec!["\u{301}".repeat(40); 8],
+        ..listing("s", "Steel watch")
+    };
+    let answer = server
+        .check_as(Who::PlatformP)
+        .batch_check_listings(pb::BatchCheckListingsRequest {
+            listings: vec![bad; 1000],
+            min_revision: 0,
+        })
+        .await
+        .expect("the answer fits a client's default limit")
+        .into_inner();
+    let bytes = prost::Message::encoded_len(&answer);
+    assert!(bytes <= 3 << 20, "{bytes} bytes");
+    assert_eq!(answer.results.len(), 1000);
+    use pb::batch_check_result::Outcome;
+    for (i, result) in answer.results.iter().enumerate() {
+        let Some(Outcome::Error(status)) = &result.outcome else {
+            panic!("listing {i}: {result:?}");
+        };
+        assert_eq!(status.code, tonic::Code::InvalidArgument as i32);
+        assert!(
+            status
+                .message
+                .starts_with(&format!("listing {i} is invalid: ")),
+            "{}",
+            status.message
+        );
+        use prost::Message;
+        let bad = tonic_types::pb::BadRequest::decode(status.details[0].value.as_slice())
+            .expect("BadRequest");
+        let fields: Vec<String> = bad
+            .field_violations
+            .iter()
+            .map(|v| v.field.clone())
+            .collect();
+        let expected: Vec<String> = (0..8)
+            .map(|h| format!("listings[{i}].image_hashes[{h}]"))
+            .collect();
+        assert_eq!(fields, expected);
+    }
+}
+
 #[tokio::test]
 async fn logos_in_listing_images_are_evidence() {
     let server = TestServer::start().await;
