@@ -45,7 +45,14 @@ fn may_log(meta: &Metadata<'_>) -> bool {
 const REPEATS_OURS: &[(&str, &str)] = &[("deadpool", "deadpool.postgres=error")];
 
 /// `--log`'s filter, with [`REPEATS_OURS`] quietened unless it names them.
+///
+/// # Errors
+/// A filter that does not parse, or that would write no line of Marque's
+/// own ([`silences_marque`]).
 fn log_filter(spec: &str) -> anyhow::Result<EnvFilter> {
+    if let Some(why) = silences_marque(spec) {
+        anyhow::bail!("invalid log filter {spec:?} (--log / MARQUE_LOG): {why}");
+    }
     let mut filter = EnvFilter::try_new(spec)
         .map_err(|e| anyhow::anyhow!("invalid log filter {spec:?}: {e}"))?;
     for (library, directive) in REPEATS_OURS {
@@ -54,6 +61,36 @@ fn log_filter(spec: &str) -> anyhow::Result<EnvFilter> {
         }
     }
     Ok(filter)
+}
+
+/// Why `spec` would leave the log silent though it parses, if it would.
+///
+/// EnvFilter reads a directive without `=` that is no level as a target
+/// (a module) to log at every level, and logs nothing that no directive
+/// names: `warning` (the usual spelling elsewhere), `inf`, or a level
+/// with a space around it logs no line at all, its errors included,
+/// and so does an empty filter. `off` says so on purpose and stays
+/// allowed; a target is written `target=level` (`marque=trace`).
+fn silences_marque(spec: &str) -> Option<String> {
+    let directives: Vec<&str> = spec.split(',').filter(|d| !d.is_empty()).collect();
+    if directives.is_empty() {
+        return Some(
+            "it is empty, and would write no line at all: give a level (info), or off for no log"
+                .to_owned(),
+        );
+    }
+    directives
+        .into_iter()
+        .find(|d| {
+            !d.contains(['=', '[']) && d.parse::<tracing::level_filters::LevelFilter>().is_err()
+        })
+        .map(|word| {
+            format!(
+                "{word:?} is no level (off, error, warn, info, debug, trace): a word without \
+                 `=` would name a target to log alone, and every other line, errors included, \
+                 would be left out; write a level, or target=level (marque=debug)"
+            )
+        })
 }
 
 /// The filter every subscriber of the binary has beside `--log`'s.
@@ -348,6 +385,44 @@ mod tests {
         }
         for spec in ["info,deadpool=warn", "info,deadpool.postgres=debug"] {
             assert!(written(spec).contains("Connection error"), "{spec}");
+        }
+    }
+
+    /// A filter that parses but would log nothing of Marque's (a level
+    /// misspelt, read as a target; an empty one) is refused, naming the
+    /// word; levels in any case, `target=level` and `off` are taken.
+    #[test]
+    fn a_filter_that_would_silence_the_log_is_refused() {
+        for spec in [
+            "warning",
+            "inf",
+            "",
+            ",",
+            " info",
+            "info ",
+            "error,warnings",
+        ] {
+            let error = log_filter(spec).expect_err(spec);
+            let message = format!("{error:#}");
+            assert!(
+                message.contains("--log / MARQUE_LOG"),
+                "{spec:?}: {message}"
+            );
+        }
+        let message = format!("{:#}", log_filter("info,warning").expect_err("warning"));
+        assert!(message.contains("\"warning\" is no level"), "{message}");
+        for spec in [
+            "info",
+            "WARN",
+            "off",
+            "3",
+            "marque=debug",
+            "error,marque=debug",
+            "info,deadpool=warn",
+            "marque::auth=debug,,info",
+            "[call]=debug",
+        ] {
+            log_filter(spec).unwrap_or_else(|e| panic!("{spec:?}: {e:#}"));
         }
     }
 
