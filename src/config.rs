@@ -147,7 +147,11 @@ impl DatabaseArgs {
         let Some(url) = &self.database_url else {
             return Ok(None);
         };
-        let mut settings = PostgresSettings::new(url.expose());
+        // Without the whitespace around it: a Secret made from a file holds
+        // its last newline, which tokio-postgres would read into the
+        // database's name (or the last parameter), and the server would
+        // wait for a database `marque\n` for ever.
+        let mut settings = PostgresSettings::new(url.expose().trim());
         settings.ca_file = self.database_ca.clone();
         settings.pool_size = self.database_pool_size;
         settings.pool_wait = self.database_pool_wait;
@@ -445,7 +449,7 @@ impl ServeArgs {
         options.allow_plaintext = self.plaintext;
         options.seed = self.seed.as_deref().map(Seed::load).transpose()?;
         options.operator_key = match &self.operator_key {
-            Some(secret) => OperatorKey::Given(secret.expose().to_owned()),
+            Some(secret) => OperatorKey::Given(given_operator_key(secret.expose())?),
             None if self.print_operator_key || std::io::stdout().is_terminal() => {
                 OperatorKey::CreateIfMissing
             }
@@ -471,6 +475,31 @@ impl ServeArgs {
         options.max_connections = self.max_connections;
         Ok(options)
     }
+}
+
+/// The operator key given, without the whitespace around it: a Secret
+/// made from a file (`kubectl create secret --from-file`, `echo … |
+/// base64`) holds the file's last newline, which no key has. Checked here,
+/// before the server waits for its database: a malformed key found only
+/// once the registry is loaded stopped every start, and was never found
+/// while the database was out of reach. The error never shows the key.
+///
+/// # Errors
+/// An empty key, or one that is not `mq_{id}_{64 hex digits}`.
+fn given_operator_key(secret: &str) -> anyhow::Result<String> {
+    let key = secret.trim();
+    anyhow::ensure!(
+        !key.is_empty(),
+        "--operator-key / MARQUE_OPERATOR_KEY is empty (a Secret key without a value?): give \
+         the key (mq_{{id}}_{{64 hex digits}}, from `marque keygen`), or leave it unset"
+    );
+    anyhow::ensure!(
+        crate::auth::key_id_of(key).is_some(),
+        "--operator-key / MARQUE_OPERATOR_KEY is malformed: expected mq_{{id}}_{{64 hex digits}} \
+         (see `marque keygen`), {} characters given",
+        key.chars().count()
+    );
+    Ok(key.to_owned())
 }
 
 #[cfg(test)]
@@ -554,8 +583,43 @@ mod tests {
         assert_eq!(printed, std::io::stdout().is_terminal());
         let asked = serve(&["--print-operator-key"]);
         assert!(matches!(asked.operator_key, OperatorKey::CreateIfMissing));
-        let given = serve(&["--operator-key", "mq_x_00"]);
-        assert!(matches!(given.operator_key, OperatorKey::Given(_)));
+        let key = crate::auth::generate_key().secret;
+        let given = serve(&["--operator-key", &key]);
+        assert!(matches!(given.operator_key, OperatorKey::Given(k) if k == key));
+    }
+
+    /// A key with whitespace around it (a Secret made from a file ends with
+    /// its newline) is the key; one empty or malformed stops the start at
+    /// once, named by its flag and variable and never shown.
+    #[test]
+    fn the_operator_key_is_trimmed_and_checked_before_the_start() {
+        let key = crate::auth::generate_key().secret;
+        for given in [
+            format!("{key}\n"),
+            format!("  {key}\r\n"),
+            format!("\t{key}"),
+        ] {
+            let options = serve(&["--operator-key", &given]);
+            assert!(
+                matches!(&options.operator_key, OperatorKey::Given(k) if *k == key),
+                "{given:?}"
+            );
+        }
+        let secret = &key[key.len() - 64..];
+        for (given, says) in [
+            (String::new(), "is empty"),
+            ("\n".to_owned(), "is empty"),
+            ("mq_x_00".to_owned(), "is malformed"),
+            (format!("{key} {key}"), "is malformed"),
+            (key[..key.len() - 1].to_owned(), "is malformed"),
+        ] {
+            let message = refused(&["--operator-key", &given]);
+            assert!(
+                message.contains("--operator-key / MARQUE_OPERATOR_KEY") && message.contains(says),
+                "{given:?}: {message}"
+            );
+            assert!(!message.contains(&secret[..60]), "the key shown: {message}");
+        }
     }
 
     #[test]
@@ -682,6 +746,29 @@ mod tests {
                 panic!("not serve");
             };
             assert!(serve.database.settings().expect(url).is_some(), "{url}");
+        }
+    }
+
+    /// A database URL read from a Secret made from a file ends with its
+    /// newline: the database is the one named, not `m\n`.
+    #[test]
+    fn the_database_url_is_taken_without_the_whitespace_around_it() {
+        for url in [
+            "postgres://m@127.0.0.1/m\n",
+            " postgres://m@127.0.0.1/m\r\n",
+            "\tpostgres://m@127.0.0.1/m ",
+        ] {
+            for command in ["serve", "migrate"] {
+                let cli = Cli::try_parse_from(["marque", command, "--database-url", url])
+                    .expect("parses");
+                let database = match cli.command {
+                    CliCommand::Serve(serve) => serve.database,
+                    CliCommand::Migrate(migrate) => migrate.database,
+                    CliCommand::Keygen => panic!("not keygen"),
+                };
+                let settings = database.settings().expect(url).expect("a URL");
+                assert_eq!(settings.url, "postgres://m@127.0.0.1/m", "{url:?}");
+            }
         }
     }
 
