@@ -294,9 +294,27 @@ impl PostgresSettings {
         Ok(config)
     }
 
+    /// The TLS connector, when the URL asks for TLS: PostgreSQL's
+    /// certificate verified against `ca_file`, or the system roots.
+    ///
+    /// # Errors
+    /// A CA file that cannot be read, holds invalid PEM or no certificate,
+    /// no system root at all, or a CA file given for a URL that asks for
+    /// no TLS. Each would otherwise pass the start and fail every
+    /// connection (`UnknownIssuer`), tried again for ever as a database out
+    /// of reach, or leave the connections unencrypted while the operator
+    /// believes them verified.
     fn tls(&self) -> anyhow::Result<Option<tokio_postgres_rustls::MakeRustlsConnect>> {
         let config = self.pg_config()?;
         if config.get_ssl_mode() != SslMode::Require {
+            if let Some(path) = &self.ca_file {
+                anyhow::bail!(
+                    "a database CA is given (--database-ca / MARQUE_DATABASE_CA: {}), but the \
+                     database URL does not ask for TLS: add sslmode=require (or verify-full) to \
+                     it, or leave the CA out",
+                    path.display()
+                );
+            }
             return Ok(None);
         }
         let mut roots = rustls::RootCertStore::empty();
@@ -310,11 +328,24 @@ impl PostgresSettings {
                         .add(cert.context("invalid PEM in the database CA file")?)
                         .context("unusable database CA certificate")?;
                 }
+                anyhow::ensure!(
+                    !roots.is_empty(),
+                    "no certificate in the database CA {} (--database-ca / MARQUE_DATABASE_CA): \
+                     PostgreSQL's certificate could never be verified, and every connection \
+                     would be refused; give the PEM bundle of the CA that signed it",
+                    path.display()
+                );
             }
             None => {
                 for cert in rustls_native_certs::load_native_certs().certs {
                     let _ = roots.add(cert);
                 }
+                anyhow::ensure!(
+                    !roots.is_empty(),
+                    "no system root certificate to verify PostgreSQL's certificate with \
+                     (sslmode=require): give the CA that signed it with --database-ca / \
+                     MARQUE_DATABASE_CA, or install the system's CA certificates"
+                );
             }
         }
         let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
@@ -2325,6 +2356,49 @@ mod tests {
         for mode in ["verify-full", "verify-ca", "require"] {
             let url = format!("postgres://m@db.example.internal/m?sslmode={mode}");
             assert_eq!(ssl_mode(&url).expect(mode), SslMode::Require, "{mode}");
+        }
+    }
+
+    /// A database CA that holds no certificate (an empty file, a key, the
+    /// wrong key of a Secret) is refused when the store is made, naming
+    /// the file, as is a CA given for a URL that asks for no TLS; a CA
+    /// that holds one is taken.
+    #[test]
+    fn a_database_ca_without_a_certificate_or_without_tls_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let certified = rcgen::generate_simple_self_signed(vec!["db.example.internal".into()])
+            .expect("certificate");
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "").expect("write");
+        let key_only = dir.path().join("key.pem");
+        std::fs::write(&key_only, certified.signing_key.serialize_pem()).expect("write");
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(&ca, certified.cert.pem()).expect("write");
+        let store = |url: &str, file: &std::path::Path| {
+            let mut settings = PostgresSettings::new(url);
+            settings.ca_file = Some(file.to_path_buf());
+            PostgresStore::new(settings).map(drop)
+        };
+        let require = "postgres://m@db.example.internal/m?sslmode=verify-full";
+        for file in [&empty, &key_only] {
+            let message = format!("{:#}", store(require, file).expect_err("no certificate"));
+            assert!(
+                message.contains("no certificate in the database CA")
+                    && message.contains(&file.display().to_string())
+                    && message.contains("MARQUE_DATABASE_CA"),
+                "{message}"
+            );
+        }
+        store(require, &ca).expect("a CA with a certificate");
+        for plain in [
+            "postgres://m@db.example.internal/m?sslmode=disable",
+            "postgres://m@127.0.0.1/m",
+        ] {
+            let message = format!("{:#}", store(plain, &ca).expect_err("no TLS"));
+            assert!(
+                message.contains("does not ask for TLS"),
+                "{plain}: {message}"
+            );
         }
     }
 }
