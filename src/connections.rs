@@ -88,6 +88,10 @@ impl ConnectionLimit {
     /// largest semaphore) on the port named `port`.
     pub fn new(port: &'static str, max: usize) -> Self {
         let max = max.clamp(1, Semaphore::MAX_PERMITS);
+        // The port's series is exported from the start, at 0: it was
+        // missing from /metrics until a first client connected, so a
+        // dashboard or an alert on it had no series on an idle replica.
+        connections_gauge(port).increment(0.0);
         ConnectionLimit(Arc::new(Shared {
             permits: Arc::new(Semaphore::new(max)),
             max,

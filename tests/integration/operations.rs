@@ -285,6 +285,42 @@ async fn the_store_gauges_read_down_from_the_start() {
     }
 }
 
+/// `marque_connections` has a series for each port from the start, at 0
+/// on the API port before its first client: it was missing until a client
+/// connected, so a dashboard or an alert on it had nothing to read on an
+/// idle replica.
+#[tokio::test]
+async fn the_connection_gauges_read_0_before_the_first_client() {
+    let admin = free_port();
+    let mut serving = tokio::process::Command::new(env!("CARGO_BIN_EXE_marque"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(["--admin-listen", &admin.to_string()])
+        .env_remove("MARQUE_DATABASE_URL")
+        .env_remove("MARQUE_OPERATOR_KEY")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("run marque");
+    let mut text = String::new();
+    for _ in 0..300 {
+        if tokio::net::TcpStream::connect(admin).await.is_ok() {
+            text = common::scrape_metrics(admin).await;
+            // The scrape's own connection.
+            if text.contains("\nmarque_connections{port=\"admin\"}") {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        text.contains("\nmarque_connections{port=\"api\"} 0\n"),
+        "no API port series at 0 in:\n{text}"
+    );
+    serving.kill().await.expect("stop marque");
+}
+
 /// A replica of the fixture registry on `store`, with an admin port.
 async fn replica(
     store: std::sync::Arc<dyn marque::store::Store>,
