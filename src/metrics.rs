@@ -20,6 +20,7 @@
 //! | `marque_db_pool_wait_timeouts_total` | counter | | calls refused because no connection came free in time |
 //! | `marque_db_unanswered_total` | counter | | round trips to PostgreSQL given up unanswered (their connections closed) |
 //! | `marque_connections` | gauge | `port` (`api`, `admin`) | client connections open (at most `--max-connections` a port) |
+//! | `marque_tls_certificate_expiry_timestamp_seconds` | gauge | | with TLS: when the certificate served expires (Unix seconds), set at start and at each renewal adopted |
 //! | `marque_build_info` | gauge | `version` | always 1 |
 
 use std::{cell::RefCell, sync::OnceLock, time::Duration};
@@ -164,6 +165,11 @@ fn describe() {
     describe_gauge!(
         "marque_connections",
         "client connections open, by port (at most --max-connections a port)"
+    );
+    describe_gauge!(
+        "marque_tls_certificate_expiry_timestamp_seconds",
+        Unit::Seconds,
+        "when the TLS certificate served expires, in Unix seconds"
     );
     describe_gauge!("marque_build_info", "build information");
 }

@@ -283,6 +283,9 @@ impl Server {
                 options.listen
             );
         }
+        // Before the TLS files are read: their certificate's expiry is a
+        // metric.
+        crate::metrics::install();
         let tls = match &options.tls {
             Some(files) => Some(Arc::new(
                 ReloadingTls::load(files.clone())
@@ -302,7 +305,6 @@ impl Server {
             ),
             None => None,
         };
-        crate::metrics::install();
         let (health, _) = tonic_health::server::health_reporter();
         // Overridden before any connection is accepted: nothing is served yet.
         health

@@ -167,6 +167,7 @@ impl ReloadingTls {
     pub async fn load(files: TlsFiles) -> anyhow::Result<Self> {
         let material = read(&files).await?;
         let config = build(&material, &files)?;
+        report_validity(&material, &files);
         Ok(Self {
             files,
             config: ArcSwap::from_pointee(config),
@@ -211,6 +212,7 @@ impl ReloadingTls {
         match build(&material, &self.files) {
             Ok(config) => {
                 self.config.store(Arc::new(config));
+                report_validity(&material, &self.files);
                 tracing::info!(cert = %self.files.cert.display(), "TLS files changed: new connections use them");
                 true
             }
@@ -253,6 +255,61 @@ impl ReloadingTls {
                 Prefaced::read(TlsClient::new(tls), Protocols::Http2).await
             }
         })
+    }
+}
+
+/// The validity of the certificate served (the chain's first), in Unix
+/// seconds: (not before, not after); none when it cannot be parsed (rustls
+/// took it, so it is DER, but x509-parser may be stricter).
+fn validity(material: &Material) -> Option<(i64, i64)> {
+    use x509_parser::prelude::{FromDer as _, X509Certificate};
+    let leaf = CertificateDer::pem_slice_iter(&material.cert)
+        .next()?
+        .ok()?;
+    let (_, certificate) = X509Certificate::from_der(leaf.as_ref()).ok()?;
+    let validity = certificate.validity();
+    Some((
+        validity.not_before.timestamp(),
+        validity.not_after.timestamp(),
+    ))
+}
+
+/// Exports when the certificate now served expires
+/// (`marque_tls_certificate_expiry_timestamp_seconds`), and warns when it
+/// is not valid now: rustls serves an expired certificate as any other,
+/// and every client refuses it. A renewal that never came (cert-manager
+/// failing to issue) showed nowhere until clients failed.
+fn report_validity(material: &Material, files: &TlsFiles) {
+    let Some((not_before, not_after)) = validity(material) else {
+        return;
+    };
+    metrics::gauge!("marque_tls_certificate_expiry_timestamp_seconds").set(not_after as f64);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs() as i64);
+    let at = |seconds: i64| {
+        time::OffsetDateTime::from_unix_timestamp(seconds)
+            .ok()
+            .and_then(|t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
+            .unwrap_or_else(|| seconds.to_string())
+    };
+    if not_after <= now {
+        tracing::warn!(
+            cert = %files.cert.display(),
+            not_after = at(not_after),
+            "the TLS certificate served has expired: clients refuse it; renew it (with \
+             cert-manager, see why it was not: kubectl describe certificate)"
+        );
+    } else if not_before > now {
+        tracing::warn!(
+            cert = %files.cert.display(),
+            not_before = at(not_before),
+            "the TLS certificate served is not valid yet: clients refuse it until then (is the \
+             clock right?)"
+        );
     }
 }
 
