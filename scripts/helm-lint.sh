@@ -14,6 +14,9 @@
 #      template, which reads the key back from the rendered Secret and the Deployment's
 #      MARQUE_OPERATOR_KEY and hands them to `fail` (logged in lint mode, so readable here), must
 #      be a key the server accepts (mq_{id}_{64 hex digits}, src/auth.rs) in that Secret.
+#   4. the Secret the chart makes, in every migrations.mode: kept by Helm (resource-policy keep)
+#      and marked as the release's, so an upgrade that turns it into a hook or back (a release
+#      given PostgreSQL after a try on the embedded store) neither deletes it nor fails.
 # Exits non-zero on any failure.
 #
 # helm-sdkpy returns lint messages with a severity and a path but an empty error text, so a
@@ -309,6 +312,62 @@ with tempfile.TemporaryDirectory() as tmp:
             fail(f"generated operator key, {name}: MARQUE_OPERATOR_KEY is {found.get('env')}, not {want_env}")
         else:
             print(f"ok   generated operator key, {name}: mq_{found['key'].split('_')[1]}_<64 hex> in Secret {found['secret']}, the Deployment's MARQUE_OPERATOR_KEY")
+
+# --- 4. the chart-made Secret outlives a change of migrations.mode ------------------------------
+# It is a hook with migrations.mode job and an ordinary resource otherwise (the embedded store runs
+# none). Helm deletes an ordinary resource that becomes a hook (it leaves the manifest) unless it
+# carries helm.sh/resource-policy: keep, and refuses to adopt a former hook that lacks the
+# ownership annotations Helm gives only ordinary resources: every mode must render both.
+SECRET_PROBE = """\
+{{- $secret := include (print $.Template.BasePath "/secret.yaml") . | fromYaml }}
+{{- fail (printf "secret annotations: %s" (toJson $secret.metadata.annotations)) }}
+"""
+secret_modes = {
+    "the embedded store (no migrations)": ({}, False),
+    "a migration Job (the Secret a hook)": (
+        {"database": {"url": "postgres://marque@db:5432/marque"}, "migrations": {"mode": "job"}},
+        True,
+    ),
+    "an init container": (
+        {"database": {"url": "postgres://marque@db:5432/marque"}, "migrations": {"mode": "initContainer"}},
+        False,
+    ),
+    "servers that migrate": (
+        {"database": {"url": "postgres://marque@db:5432/marque"}, "migrations": {"mode": "none"}},
+        False,
+    ),
+}
+with tempfile.TemporaryDirectory() as tmp:
+    for index, (name, (values, hook)) in enumerate(secret_modes.items()):
+        copy_dir = os.path.join(tmp, f"secret-{index}", "marque")
+        shutil.copytree(chart, copy_dir)
+        with open(os.path.join(copy_dir, "values.yaml"), "w", encoding="utf-8") as f:
+            json.dump(merged(defaults, values), f)
+        with open(os.path.join(copy_dir, "templates", "zz-secret-probe.yaml"), "w", encoding="utf-8") as f:
+            f.write(SECRET_PROBE)
+        _, guards = lint(copy_dir)
+        annotations = None
+        for guard in guards:
+            found = re.fullmatch(r"secret annotations: (.*)", guard)
+            if found:
+                annotations = json.loads(found.group(1).replace('\\"', '"')) or {}
+            else:
+                fail(f"chart-made Secret, {name}: the chart refuses these values: {guard}")
+        if annotations is None:
+            fail(f"chart-made Secret, {name}: not rendered")
+            continue
+        problems = []
+        if annotations.get("helm.sh/resource-policy") != "keep":
+            problems.append("no helm.sh/resource-policy: keep (an upgrade that makes it a hook deletes it)")
+        for mark in ["meta.helm.sh/release-name", "meta.helm.sh/release-namespace"]:
+            if mark not in annotations:
+                problems.append(f"no {mark} (an upgrade that makes it an ordinary resource fails)")
+        if ("helm.sh/hook" in annotations) != hook:
+            problems.append(f"a hook: {'helm.sh/hook' in annotations}, want {hook}")
+        for problem in problems:
+            fail(f"chart-made Secret, {name}: {problem}")
+        if not problems:
+            print(f"ok   chart-made Secret, {name}: kept by Helm, with its ownership marks")
 
 if failures:
     print(f"{len(failures)} failed", file=sys.stderr)
