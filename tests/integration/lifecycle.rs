@@ -1748,6 +1748,233 @@ async fn a_database_flag_out_of_range_stops_the_start_without_a_database() {
     }
 }
 
+/// An operator key read from a Secret made from a file ends with the
+/// file's newline: the server takes the key without it, and it is the
+/// operator's (before, every start stopped once the registry was loaded,
+/// "the operator key is malformed").
+#[tokio::test]
+async fn an_operator_key_with_a_trailing_newline_is_the_key() {
+    let key = marque::auth::generate_key().secret;
+    let (mut child, addr) = spawn_with_env(&[("MARQUE_OPERATOR_KEY", &format!("{key}\n"))]).await;
+    let mut client =
+        marque::pb::marque::v1::registry_service_client::RegistryServiceClient::with_interceptor(
+            Endpoint::from_shared(format!("http://{addr}"))
+                .expect("endpoint")
+                .connect_lazy(),
+            common::Bearer::key(&key),
+        );
+    let mut caller = None;
+    for _ in 0..200 {
+        if let Ok(me) = client.get_caller(pb::GetCallerRequest::default()).await {
+            caller = Some(me.into_inner());
+            break;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("the server stopped: {status:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let caller = caller.expect("the key, without its newline, is the operator's");
+    assert_eq!(
+        caller.member.expect("member").kind,
+        pb::MemberKind::Operator as i32
+    );
+}
+
+/// A malformed operator key stops the start at once, named by its flag and
+/// variable and never shown, even while the database cannot be reached
+/// (before, the server waited for the database for ever, and found the key
+/// malformed only once the registry was loaded).
+#[tokio::test]
+async fn a_malformed_operator_key_stops_the_start_before_the_database_is_reached() {
+    let key = marque::auth::generate_key().secret;
+    let truncated = &key[..key.len() - 1];
+    let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_marque"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        // Nothing listens on port 1: the database is out of reach.
+        .args(["--database-url", "postgres://m@127.0.0.1:1/m"])
+        .env("MARQUE_OPERATOR_KEY", truncated)
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(30), run)
+        .await
+        .expect("stopped at once, not waiting for the database")
+        .expect("run marque");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("--operator-key / MARQUE_OPERATOR_KEY is malformed"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains(&truncated[truncated.len() - 40..]),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("listening"), "{stderr}");
+}
+
+/// Starts the binary on the embedded store with `env` set; the child
+/// (killed on drop) and its address once it listens.
+async fn spawn_with_env(env: &[(&str, &str)]) -> (tokio::process::Child, String) {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_marque"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+        .env_remove("MARQUE_DATABASE_URL")
+        .env_remove("MARQUE_OPERATOR_KEY")
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn marque");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let addr = listening_address(&mut stderr, &mut Vec::new()).await;
+    // Read the rest as it comes: a full pipe would stall the server.
+    tokio::spawn(async move { while let Ok(Some(_)) = stderr.next_line().await {} });
+    (child, addr)
+}
+
+/// A database CA that holds no certificate (an empty Secret key, a key
+/// file) stops `serve` and `migrate` at once, naming the file: before,
+/// every connection failed its TLS handshake (UnknownIssuer) and was tried
+/// again as a database out of reach, for ever.
+#[tokio::test]
+async fn a_database_ca_without_a_certificate_stops_the_start() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ca = dir.path().join("ca.crt");
+    std::fs::write(&ca, "").expect("write");
+    let ca = ca.display().to_string();
+    for command in ["serve", "migrate"] {
+        let mut run = tokio::process::Command::new(env!("CARGO_BIN_EXE_marque"));
+        run.arg(command)
+            .args([
+                "--database-url",
+                "postgres://m@127.0.0.1:1/m?sslmode=verify-full",
+            ])
+            .env("MARQUE_DATABASE_CA", &ca)
+            .kill_on_drop(true);
+        if command == "serve" {
+            run.args(["--listen", "127.0.0.1:0"]);
+        } else {
+            run.args(["--wait", "60s"]);
+        }
+        let output = tokio::time::timeout(Duration::from_secs(30), run.output())
+            .await
+            .unwrap_or_else(|_| panic!("{command}: still waiting for the database"))
+            .expect("run marque");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{command}: {stderr}");
+        assert!(
+            stderr.contains("no certificate in the database CA") && stderr.contains(&ca),
+            "{command}: {stderr}"
+        );
+    }
+}
+
+/// When the certificate served expires is on `/metrics`
+/// (`marque_tls_certificate_expiry_timestamp_seconds`), so that an alert
+/// can fire before clients refuse it; one served already expired gets a
+/// WARN at start. Before, neither: rustls serves an expired certificate as
+/// any other, and a renewal that never came showed only as failing clients.
+#[tokio::test]
+async fn the_certificates_expiry_is_exported_and_an_expired_one_is_warned_of() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (year, expired) in [(2020, true), (2099, false)] {
+        let key = rcgen::KeyPair::generate().expect("key");
+        let mut params =
+            rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("params");
+        params.not_before = rcgen::date_time_ymd(2019, 1, 1);
+        params.not_after = rcgen::date_time_ymd(year, 1, 1);
+        let not_after = params.not_after.unix_timestamp();
+        let cert = params.self_signed(&key).expect("certificate");
+        let (cert_path, key_path) = (dir.path().join("tls.crt"), dir.path().join("tls.key"));
+        std::fs::write(&cert_path, cert.pem()).expect("write");
+        std::fs::write(&key_path, key.serialize_pem()).expect("write");
+        let admin = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port");
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_marque"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+            .args(["--admin-listen", &admin.to_string()])
+            .arg("--tls-cert")
+            .arg(&cert_path)
+            .arg("--tls-key")
+            .arg(&key_path)
+            .env_remove("MARQUE_DATABASE_URL")
+            .env_remove("MARQUE_OPERATOR_KEY")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn marque");
+        let mut stderr = BufReader::new(child.stderr.take().expect("stderr")).lines();
+        let mut logs = Vec::new();
+        listening_address(&mut stderr, &mut logs).await;
+        tokio::spawn(async move { while let Ok(Some(_)) = stderr.next_line().await {} });
+        let warned = logs.iter().any(|line| {
+            line.contains("\"level\":\"WARN\"")
+                && line.contains("the TLS certificate served has expired")
+                && line.contains("2020-01-01T00:00:00Z")
+        });
+        assert_eq!(warned, expired, "{year}: {logs:#?}");
+        let want = format!("\nmarque_tls_certificate_expiry_timestamp_seconds {not_after}\n");
+        let mut text = String::new();
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(admin).await.is_ok() {
+                text = common::scrape_metrics(admin).await;
+                if text.contains(&want) {
+                    break;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(text.contains(&want), "{year}: want {want:?} in:\n{text}");
+        child.kill().await.expect("stop marque");
+    }
+}
+
+/// A log filter that would write nothing (a level misspelt, which
+/// EnvFilter reads as a target to log alone; an empty one) stops `serve`
+/// and `migrate` at once, naming the word, rather than running without a
+/// log line, errors included.
+#[tokio::test]
+async fn a_log_filter_that_would_silence_the_log_stops_the_start() {
+    for (command, filter) in [("serve", "warning"), ("serve", ""), ("migrate", "inf")] {
+        let mut run = tokio::process::Command::new(env!("CARGO_BIN_EXE_marque"));
+        run.arg(command)
+            .env("MARQUE_LOG", filter)
+            .env_remove("MARQUE_DATABASE_URL")
+            .kill_on_drop(true);
+        if command == "serve" {
+            run.args(["--listen", "127.0.0.1:0"]);
+        } else {
+            run.args([
+                "--database-url",
+                "postgres://m@127.0.0.1:1/m",
+                "--wait",
+                "0s",
+            ]);
+        }
+        let output = tokio::time::timeout(Duration::from_secs(30), run.output())
+            .await
+            .unwrap_or_else(|_| panic!("{command} with MARQUE_LOG={filter:?}: still running"))
+            .expect("run marque");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{filter:?}: {stderr}");
+        assert!(
+            stderr.contains("invalid log filter") && stderr.contains("MARQUE_LOG"),
+            "{filter:?}: {stderr}"
+        );
+        if !filter.is_empty() {
+            assert!(
+                stderr.contains(&format!("\"{filter}\" is no level")),
+                "{stderr}"
+            );
+        }
+    }
+}
+
 /// With a JSON log, what stops the start is a JSON line too (a log
 /// pipeline that reads JSON would drop a line of plain text); with the text
 /// log, a line of text.
