@@ -853,6 +853,9 @@ impl BrandIndex {
         if options.fuzzy_max_words > 0 && !self.fuzzy.is_empty() {
             let max_words = options.fuzzy_max_words.min(FUZZY_MAX_WORDS);
             self.scan_fuzzy(text, scratch, max_words, hides, out);
+            if scratch.obf.may_be_flipped() {
+                self.scan_flipped_fuzzy(text, &scratch.exact, max_words, hides, out);
+            }
         }
         if options.fuzzy_max_words > 0 {
             self.scan_cjk_masks(text, scratch, hides, out);
@@ -1291,7 +1294,7 @@ impl BrandIndex {
     /// without one (every ASCII title) costs one test.
     fn scan_flipped(&self, text: &str, scratch: &Scratch, out: &mut Vec<TextMatch>) {
         if scratch.obf.may_be_flipped() {
-            self.scan_flipped_runs(text, out);
+            self.scan_flipped_runs(text, &scratch.exact, out);
         }
     }
 
@@ -1301,7 +1304,7 @@ impl BrandIndex {
     /// find), so that the scan of every other text is compiled as before.
     #[cold]
     #[inline(never)]
-    fn scan_flipped_runs(&self, text: &str, out: &mut Vec<TextMatch>) {
+    fn scan_flipped_runs(&self, text: &str, written: &FoldedText, out: &mut Vec<TextMatch>) {
         let (mut reading, mut origin) = (String::new(), Vec::new());
         normalize::flipped_runs(text, (&mut reading, &mut origin), |upright, origin| {
             let (mut exact, mut obf) = (FoldedText::new(), FoldedText::new());
@@ -1320,7 +1323,51 @@ impl BrandIndex {
                 if m.evidence == Evidence::TextExact {
                     m.evidence = Evidence::TextObfuscated;
                 }
+                m.nominative_use = m.nominative_use || written_nominative(written, &m.span);
             }
+        });
+    }
+
+    /// Misspelt names written upside down (`ǝllǝɹɹnɐ`): the fuzzy lookups
+    /// of [`BrandIndex::scan_fuzzy`] on each upright reading of
+    /// [`BrandIndex::scan_flipped`], with the same rules (no fuzzy match
+    /// for a brand the text shows strongly, nor where a name is written in
+    /// the reading, nor for ordinary words), spans mapped back to the
+    /// characters as written. Cold, as [`BrandIndex::scan_flipped_runs`]:
+    /// its buffers are this call's.
+    #[cold]
+    #[inline(never)]
+    fn scan_flipped_fuzzy(
+        &self,
+        text: &str,
+        exact: &FoldedText,
+        max_words: usize,
+        hides: NamesHide<'_>,
+        out: &mut Vec<TextMatch>,
+    ) {
+        let (mut reading, mut origin) = (String::new(), Vec::new());
+        let mut upright_scratch = Scratch::default();
+        let mut found = Vec::new();
+        normalize::flipped_runs(text, (&mut reading, &mut origin), |upright, origin| {
+            let scratch = &mut upright_scratch;
+            scratch.fold(upright);
+            // The reading's own names hide misspellings where they are
+            // written; the text's strong matches, of their brands anywhere.
+            self.scan_strong(upright, scratch, &mut found);
+            scratch.strong_spans.clear();
+            add_strong_spans(&found, &[], &mut scratch.strong_spans);
+            found.extend(
+                out.iter()
+                    .filter(|m| !matches!(m.evidence, Evidence::TextFuzzy { .. }))
+                    .cloned(),
+            );
+            let first = found.len();
+            self.scan_fuzzy(upright, scratch, max_words, hides, &mut found);
+            out.extend(found.drain(first..).map(|mut m| {
+                m.span = normalize::shown_span(origin, m.span.clone());
+                m.nominative_use = m.nominative_use || written_nominative(exact, &m.span);
+                m
+            }));
         });
     }
 
@@ -3503,6 +3550,14 @@ fn leet_reading(c: char) -> Option<LeetReading> {
         trailing,
         capital_only,
     })
+}
+
+/// Whether a compatibility phrase of the text as written (its exact fold)
+/// comes before or after `span`, a name written upside down: `Strap for
+/// 38mm ǝllǝɹnɐ` speaks of an accessory as `ǝllǝɹnɐ ɹoɟ dɐɹʇs` does.
+fn written_nominative(exact: &FoldedText, span: &Range<usize>) -> bool {
+    let folded = exact.folded_range(span.clone());
+    !folded.is_empty() && nominative_use(exact, folded)
 }
 
 /// Whether `b` continues a UTF-8 character (no character begins there).

@@ -121,12 +121,17 @@
 //!    be Greek or Russian text (`ТЕЅЅАЯО`, with a Macedonian `Ѕ`; not
 //!    `Вата`), and counts if the whole word is then a name or alias.
 //!    Both read a text with bidi controls as it is shown, as the fold does.
-//!    A run of words that all have a mark of upside-down text (a turned
-//!    letter, `ɯ`, `∀`, `⊥`…) is also read backwards, each character as the
-//!    letter it stands for upside down (`ǝllǝɹnɐ` is `aurelle`, `u` for
-//!    `n`), folded and searched as a text, and a name of whole words there
-//!    is [`Evidence::TextObfuscated`] (`index.rs`, `scan_flipped`); a text
-//!    without such a mark pays one test.
+//!    A run of words that have a mark of upside-down text (a turned
+//!    letter, `ɯ`, `∀`, `⊥`…), with at most two words without one in a
+//!    row between (a size or a model number left upright, `38mm`, `X12`,
+//!    which the reading leaves out; not a single letter, `ǝ l l ǝ ɹ n ɐ`),
+//!    is also read backwards, each marked word's characters as the letters
+//!    they stand for upside down (`ǝllǝɹnɐ` is `aurelle`, `u` for `n`),
+//!    folded and searched as a text, and a name of
+//!    whole words there is [`Evidence::TextObfuscated`] (`index.rs`,
+//!    `scan_flipped`); step 4's fuzzy lookups read it too (`ǝllǝɹɹnɐ`,
+//!    `scan_flipped_fuzzy`), and so does the search for signal terms
+//!    (`ɐɔᴉldǝɹ`); a text without such a mark pays one test.
 //! 4. Runs of 1–3 words (ended by spaces, punctuation, CJK and characters
 //!    that draw as a blank, `Vuiton\u{3164}bag`) that no stronger match
 //!    explains for a brand are

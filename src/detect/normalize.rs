@@ -8,7 +8,11 @@
 //!   their UTS #39 skeleton prototype (Cyrillic `а` → `a`), or, for letters
 //!   UTS #39 has no prototype for, decancer's (small capitals `ᴀ`, squared
 //!   `🅲`, a regional indicator alone, `🇨 🇦`, and letters of other
-//!   scripts in a word with Latin letters, `ΛURΞLLΞ`); default-ignorable code points removed (zero-width space, soft
+//!   scripts in a word with Latin letters, `ΛURΞLLΞ`), or the letter
+//!   drawn under a stroke or bar (`Ⱥ`, `ɇ`, `ŧ`: [`STROKED_LETTERS`]);
+//!   the Hangul jamo `ㅣ` and `ㅇ` inside a Latin word or at its edge read
+//!   as `l` and `o` (`Aureㅣㅣe`, `ㅇrvanta`; Korean text keeps them:
+//!   [`Kind::LatinLeet`]); default-ignorable code points removed (zero-width space, soft
 //!   hyphen, bidi controls, Hangul fillers), a word boundary staying allowed
 //!   where one stood for a space (a zero-width space, a Hangul filler, a
 //!   bidi control), and a text with bidi controls read in the order it is
@@ -1076,6 +1080,12 @@ enum Kind {
     /// [`Kind::Normal`], and a letter of another script that stands for a
     /// Latin one in fancy text ([`FANCY`]).
     Fancy = 4,
+    /// A letter of another script drawn as a Latin letter is
+    /// ([`latin_look_alike`]: the Hangul vowel `ㅣ` as `l`): its own
+    /// items, except inside a word of Latin letters or at its edge at the
+    /// obfuscation level, where it stands for that letter as a leet symbol
+    /// does (`Aureㅣㅣe`, `ㅣysette`, `Kestreㅣ`). Korean text keeps it.
+    LatinLeet = 5,
 }
 
 /// A table entry: ranges into the item pools.
@@ -1093,7 +1103,8 @@ struct Entry {
     /// stands alone ([`lone_regional_indicator`]). One byte for all keeps
     /// an entry at 16 bytes.
     bits: u8,
-    /// For [`Kind::Leet`], the letter it stands for.
+    /// For [`Kind::Leet`] and [`Kind::LatinLeet`], the letter it stands
+    /// for.
     leet: char,
 }
 
@@ -1105,6 +1116,9 @@ impl Entry {
     const DOUBLE: u8 = 8;
     /// A leet symbol for its letter three times ([`bars_drawn`]).
     const TRIPLE: u8 = 16;
+    /// A [`Kind::LatinLeet`] letter read at a Latin word's edge too
+    /// ([`latin_look_alike_at_edges`]).
+    const LATIN_EDGE: u8 = 64;
     /// A character that marks a word as upside-down text ([`flip_marker`]).
     const FLIPPED: u8 = 32;
 }
@@ -1193,7 +1207,12 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
                     3 => Entry::TRIPLE,
                     _ => 0,
                 }
-                | if flip_marker(c) { Entry::FLIPPED } else { 0 },
+                | if flip_marker(c) { Entry::FLIPPED } else { 0 }
+                | if latin_look_alike_at_edges(c) {
+                    Entry::LATIN_EDGE
+                } else {
+                    0
+                },
             leet,
         });
     }
@@ -1331,6 +1350,71 @@ const TURNED_LETTERS: [(char, char); 18] = [
     ('ʎ', 'y'),
 ];
 
+/// Latin letters drawn as another with a stroke or bar through it (Unicode
+/// names them WITH STROKE, WITH BAR, BARRED), lower case (the fold case
+/// folds first: `Ⱥ` is `ⱥ`), with that letter: written for it they keep
+/// the name's shape (`Ⱥurelle`), and neither NFKD, UTS #39 nor decancer
+/// reads them as it. Not `ɟ` and `ƃ`, turned letters of upside-down text
+/// ([`FLIPPED`]). Those the skeleton already reads (`ø`, `ł`, `đ`) are
+/// here too, and read the same.
+const STROKED_LETTERS: [(char, char); 55] = [
+    ('ⱥ', 'a'),
+    ('ꬰ', 'a'),
+    ('ƀ', 'b'),
+    ('ᴃ', 'b'),
+    ('ȼ', 'c'),
+    ('ꞓ', 'c'),
+    ('đ', 'd'),
+    ('ƌ', 'd'),
+    ('ꟈ', 'd'),
+    ('ɇ', 'e'),
+    ('ꬳ', 'e'),
+    ('ꞙ', 'f'),
+    ('ǥ', 'g'),
+    ('ꞡ', 'g'),
+    ('ħ', 'h'),
+    ('ɨ', 'i'),
+    ('ᵻ', 'i'),
+    ('ɉ', 'j'),
+    ('ꝁ', 'k'),
+    ('ꝃ', 'k'),
+    ('ꝅ', 'k'),
+    ('ꞣ', 'k'),
+    ('ł', 'l'),
+    ('ƚ', 'l'),
+    ('ᴌ', 'l'),
+    ('ⱡ', 'l'),
+    ('ꝉ', 'l'),
+    ('ꞥ', 'n'),
+    ('ø', 'o'),
+    ('ǿ', 'o'),
+    ('ɵ', 'o'),
+    ('ꝋ', 'o'),
+    ('ꬾ', 'o'),
+    ('ᵽ', 'p'),
+    ('ꝑ', 'p'),
+    ('ꝗ', 'q'),
+    ('ꝙ', 'q'),
+    ('ɍ', 'r'),
+    ('ꞧ', 'r'),
+    ('ꞩ', 's'),
+    ('ꟊ', 's'),
+    ('ŧ', 't'),
+    ('ⱦ', 't'),
+    ('ʉ', 'u'),
+    ('ᵾ', 'u'),
+    ('ꞹ', 'u'),
+    ('ꝟ', 'v'),
+    ('ɏ', 'y'),
+    ('ƶ', 'z'),
+    ('Ⱥ', 'a'),
+    ('Ƚ', 'l'),
+    ('Ɨ', 'i'),
+    ('Ʉ', 'u'),
+    ('Ɇ', 'e'),
+    ('Ȼ', 'c'),
+];
+
 /// What each character stands for in text turned upside down as flip-text
 /// generators write it: every letter turned half a turn and the order
 /// reversed, so that it reads upright with the page turned (`ǝllǝɹnɐ` is
@@ -1402,11 +1486,22 @@ fn flip_marker(c: char) -> bool {
             .any(|&(turned, _)| turned == c)
 }
 
+/// The most words with no [`flip_marker`] in a row that a run of upside-down
+/// text reads across ([`flipped_runs`]): a model number or a size left
+/// upright inside a flipped title (`ɐʇuɐʌɹO X12 ɹoɟ ǝsɐɔ`,
+/// `ǝllǝɹnɐ 38mm ɹoɟ dɐɹʇs`).
+const FLIPPED_GAP_WORDS: usize = 2;
+
 /// The runs of `text` written upside down, read upright: each run of
-/// whitespace-separated words that all have a [`flip_marker`], its
-/// characters in reverse order, each read as the letter it stands for
-/// ([`unflipped`]), with, for each byte of that reading, the span of the
-/// character it came from (as [`display_order`] gives, for
+/// whitespace-separated words that begins and ends with a word with a
+/// [`flip_marker`], with at most [`FLIPPED_GAP_WORDS`] words without one
+/// in a row between (left upright by the seller, `X12`), its marked words
+/// in reverse order, each one's characters in reverse order and read as
+/// the letters they stand for ([`unflipped`]); the words left upright are
+/// left out (the text as written has them: `case for Orvanta`, and
+/// `sinoL` is never `Louis`), but for single characters, which upside-down
+/// text writes as they are (`l`, `o`, `s`) or for another (`n` for `u`). With, for each byte of that reading, the
+/// span of the character it came from (as [`display_order`] gives, for
 /// [`shown_span`]). Calls `f` with each reading; `reading` and `origin`
 /// are its buffers.
 pub(crate) fn flipped_runs(
@@ -1414,21 +1509,46 @@ pub(crate) fn flipped_runs(
     (reading, origin): (&mut String, &mut Vec<(u32, u32)>),
     mut f: impl FnMut(&str, &[(u32, u32)]),
 ) {
-    let mut read_run = |run: Range<usize>| {
+    // The words of the run so far: (range, marked).
+    let mut run: Vec<(Range<usize>, bool)> = Vec::new();
+    let mut read_run = |run: &mut Vec<(Range<usize>, bool)>| {
+        while run.last().is_some_and(|(_, marked)| !marked) {
+            run.pop();
+        }
+        if run.is_empty() {
+            return;
+        }
         reading.clear();
         origin.clear();
-        for (at, c) in text[run.clone()].char_indices().rev() {
-            let start = run.start + at;
+        let mut push = |c: char, start: usize, letter: char| {
             let span = (offset_u32(start), offset_u32(start + c.len_utf8()));
-            let letter = unflipped(c);
             reading.push(letter);
             origin.extend(std::iter::repeat_n(span, letter.len_utf8()));
+        };
+        for (k, (word, marked)) in run.iter().enumerate().rev() {
+            // A word left upright is not read upright again (the forward
+            // reading has it), but for a single character, which the run
+            // may spell a name with (`ǝ l l ǝ ɹ n ɐ`, `n` for `u`).
+            let single = text[word.clone()].chars().nth(1).is_none();
+            if *marked || single {
+                for (at, c) in text[word.clone()].char_indices().rev() {
+                    push(c, word.start + at, unflipped(c));
+                }
+            }
+            // The blank before this word, now after it.
+            if let Some((before, _)) = k.checked_sub(1).and_then(|j| run.get(j)) {
+                for (at, c) in text[before.end..word.start].char_indices().rev() {
+                    push(c, before.end + at, c);
+                }
+            }
         }
+        run.clear();
         f(reading, origin);
     };
-    // The run so far, and the word being read with whether it has a marker.
-    let mut run: Option<Range<usize>> = None;
+    // The word being read with whether it has a marker, and how many
+    // unmarked words end the run so far.
     let mut word: Option<(usize, bool)> = None;
+    let mut unmarked = 0;
     for (at, c) in text
         .char_indices()
         .chain(std::iter::once((text.len(), ' ')))
@@ -1445,14 +1565,17 @@ pub(crate) fn flipped_runs(
             continue;
         };
         if marked {
-            run = Some(run.map_or(start..at, |r| r.start..at));
-        } else if let Some(r) = run.take() {
-            read_run(r);
+            unmarked = 0;
+            run.push((start..at, true));
+        } else if !run.is_empty() && unmarked < FLIPPED_GAP_WORDS {
+            unmarked += 1;
+            run.push((start..at, false));
+        } else {
+            read_run(&mut run);
+            unmarked = 0;
         }
     }
-    if let Some(r) = run {
-        read_run(r);
-    }
+    read_run(&mut run);
 }
 
 /// `n` as a u32 offset of a text folded (cut to u32::MAX bytes).
@@ -1470,6 +1593,9 @@ const NEGATIVE_SQUARED: std::ops::RangeInclusive<char> = '\u{1F170}'..='\u{1F189
 /// the enclosed alphanumerics (`🅲 🆄`; regional indicators only where one
 /// stands alone, [`lone_regional_indicator`]: two are a flag, `🇫🇷`).
 fn look_alike(c: char) -> Option<String> {
+    if let Some(&(_, letter)) = STROKED_LETTERS.iter().find(|&&(stroked, _)| stroked == c) {
+        return Some(letter.to_string());
+    }
     if let Some(&(_, letter)) = TURNED_LETTERS.iter().find(|&&(turned, _)| turned == c) {
         let mut buf = [0u8; 4];
         return Some(unicode_security::skeleton(letter.encode_utf8(&mut buf)).collect());
@@ -1876,6 +2002,11 @@ fn compute(c: char, exact: &mut Vec<Item>, obf: &mut Vec<Item>) -> (Kind, char) 
     }
     let mut t = String::new();
     let mut kind = Kind::Normal;
+    let mut stands_for = '\0';
+    if let Some(letter) = latin_look_alike(c) {
+        kind = Kind::LatinLeet;
+        stands_for = letter;
+    }
     let small = if is_small_letter(c) { SMALL } else { 0 };
     for d in s.chars() {
         let class = if is_ignorable(d) {
@@ -1938,14 +2069,40 @@ fn compute(c: char, exact: &mut Vec<Item>, obf: &mut Vec<Item>) -> (Kind, char) 
             // or `|` look-alike stands for either).
             let origin = match e {
                 'i' => I_ORIGIN,
-                'l' if d == 'l' => L_ORIGIN,
+                // An `l` with a stroke is an `l` too (`Łysette`).
+                'l' if d == 'l' || matches!(d, 'ł' | 'ƚ' | 'ᴌ' | 'ⱡ' | 'ꝉ') => L_ORIGIN,
                 _ if d.is_ascii_digit() => DIGIT,
                 _ => 0,
             };
             obf.push((leet(e), class, origin | small | fancy));
         }
     }
-    (kind, '\0')
+    (kind, stands_for)
+}
+
+/// The Latin letter a letter of another script is drawn as where it is
+/// written inside or at the edge of a Latin word, read only there
+/// ([`Kind::LatinLeet`]): the Hangul jamo `ㅣ` (U+3163, and the
+/// conjoining U+1175), a plain vertical stroke, and the Han stroke `丨`
+/// (with its Kangxi radical and the Hangzhou numeral one) for `l`
+/// (`Aureㅣㅣe`, `Kestreㅣ`, `Aure丨丨e`), and `ㅇ` (U+3147, and the
+/// conjoining U+110B), a plain circle, for `o` (`ㅇrvanta`). In Korean text
+/// the conjoining ones follow or precede another jamo (NFD text, or NFKD
+/// of a syllable, `이`), never a Latin letter: they stay Korean.
+fn latin_look_alike(c: char) -> Option<char> {
+    match c {
+        'ㅣ' | 'ᅵ' | '丨' | '⼁' | '〡' => Some('l'),
+        'ㅇ' | 'ᄋ' => Some('o'),
+        _ => None,
+    }
+}
+
+/// Whether [`latin_look_alike`] reads `c` at a Latin word's edge too
+/// (`Kestreㅣ`, `ㅇrvanta`), not only inside one: not the Han stroke `丨`
+/// and its forms, which Chinese titles write as a divider between words,
+/// glued to them (`Aurelle丨 男表`), as `|` is.
+fn latin_look_alike_at_edges(c: char) -> bool {
+    matches!(c, 'ㅣ' | 'ᅵ' | 'ㅇ' | 'ᄋ')
 }
 
 /// Whether `c` is a letter or digit of fancy text (circled, parenthesized,
@@ -2229,6 +2386,10 @@ impl<'a> Writer<'a> {
 struct HeldLeet {
     chars: [(char, u32, u32); HeldLeet::MAX],
     len: u8,
+    /// Every character held is a [`Kind::LatinLeet`] one: at a Latin
+    /// word's edge too it is the letter it is drawn as (`Kestreㅣ`), unless
+    /// CJK text follows, whose letter it is then.
+    latin: bool,
 }
 
 impl HeldLeet {
@@ -2310,7 +2471,8 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
                 ex.sep(start, start + 1);
             }
             if OBF {
-                let after_leet = ob.release_leet(&mut held, fold.word);
+                let letters = fold.word || held.latin;
+                let after_leet = ob.release_leet(&mut held, letters);
                 if fold.word {
                     ob.ascii_word(fold.obf, WORD | fold.origin | after_leet, start);
                 } else {
@@ -2394,7 +2556,8 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
                     // a space (`Lu|\u{3164}mo`).
                     let blank = draws_as_blank(c);
                     if blank {
-                        let _ = ob.release_leet(&mut held, false);
+                        let latin = held.latin;
+                        let _ = ob.release_leet(&mut held, latin);
                     }
                     if ob.last & WORD != 0 && leaves_boundary(c) {
                         ob.soft_at.push(ob.out.text.len());
@@ -2412,7 +2575,7 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
                     ob.fancy = true;
                 }
             }
-            Kind::Leet | Kind::Normal => {}
+            Kind::Leet | Kind::Normal | Kind::LatinLeet => {}
         }
         let ex_items = &items[entry.exact_start as usize..][..usize::from(entry.exact_len)];
         for &(d, class, small) in ex_items {
@@ -2426,13 +2589,27 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
         let starts_word = ob_items
             .first()
             .is_some_and(|&(_, class, _)| class == Class::Word);
-        if entry.kind == Kind::Leet {
-            // After a word character, or after leet characters held after
-            // one: held (up to a few in a row). Not right after a blank
-            // (`Lu\u{3164}|mo`): there a symbol begins a word, as after a
-            // space.
-            let after_word = held.len > 0
-                || (ob.last & (WORD | AFTER_BLANK) == WORD && ob.pending_sep.is_none());
+        // After a word character, or after leet characters held after one:
+        // a leet symbol is held (up to a few in a row). Not right after a
+        // blank (`Lu\u{3164}|mo`): there a symbol begins a word, as after a
+        // space.
+        let after_word =
+            || held.len > 0 || (ob.last & (WORD | AFTER_BLANK) == WORD && ob.pending_sep.is_none());
+        // A letter drawn as a Latin one ([`Kind::LatinLeet`]) inside or at
+        // the edge of a Latin word: after one (held as leet symbols are),
+        // or before one, not after CJK text (`ㅣysette`).
+        let edges = entry.bits & Entry::LATIN_EDGE != 0;
+        let latin = entry.kind == Kind::LatinLeet
+            && (after_word()
+                || (edges
+                    && ob.last & CJK == 0
+                    && text
+                        .get(offset..)
+                        .and_then(|rest| rest.chars().next())
+                        .is_some_and(is_latin_letter)));
+        if entry.kind == Kind::Leet || latin {
+            let after_word = after_word() || latin;
+            let was_latin = held.len == 0 || held.latin;
             // `+` after a digit is arithmetic or a count (`10+12`, `2+1`):
             // the numbers keep their digits.
             let after_digit = entry.leet == 't'
@@ -2447,13 +2624,18 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
                 _ => 0,
             };
             let held_all = held_one && (0..more).all(|_| held.push((entry.leet, start, end)));
+            held.latin = latin && edges && was_latin;
             if !held_all {
                 let _ = ob.release_leet(&mut held, false);
                 ob.sep(start, end);
             }
             continue;
         }
-        let mut after_leet = ob.release_leet(&mut held, starts_word);
+        let starts_cjk = ob_items
+            .first()
+            .is_some_and(|&(_, class, _)| class == Class::Cjk);
+        let letters = starts_word || (held.latin && !starts_cjk);
+        let mut after_leet = ob.release_leet(&mut held, letters);
         if ob_items.is_empty() {
             // A kept mark of the exact fold (dropped here): part of the
             // character before it.
@@ -2464,7 +2646,8 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
             after_leet = 0;
         }
     }
-    let _ = ob.release_leet(&mut held, false);
+    let latin = held.latin;
+    let _ = ob.release_leet(&mut held, latin);
     ob.close_word();
     if OBF {
         ob.out.masked = noted & Entry::MASK != 0;
@@ -2524,6 +2707,20 @@ mod tests {
         assert_eq!(TABLE.entries['-' as usize].bits, 0);
         assert_eq!(TABLE.entries['ж' as usize].bits, Entry::ALPHABET);
         assert_eq!(std::mem::size_of::<Entry>(), 16);
+    }
+
+    #[test]
+    fn letters_with_a_stroke_fold_to_their_letters() {
+        for &(stroked, letter) in &STROKED_LETTERS {
+            let (mut exact, mut obf) = (FoldedText::new(), FoldedText::new());
+            fold_both(&format!("x{stroked}x"), &mut exact, &mut obf);
+            assert_eq!(obf.as_str(), format!("x{}x", leet(letter)), "{stroked}");
+            // Their capitals too.
+            for upper in stroked.to_uppercase() {
+                fold_both(&format!("x{upper}x"), &mut exact, &mut obf);
+                assert_eq!(obf.as_str(), format!("x{}x", leet(letter)), "{upper}");
+            }
+        }
     }
 
     #[test]

@@ -1389,6 +1389,29 @@ impl NameSpan for super::TextMatch {
     }
 }
 
+/// The signal terms of `text` written upside down (`ɐɔᴉldǝɹ` for
+/// `replica`), added to `spans`: each run of upside-down text read upright
+/// ([`super::normalize::flipped_runs`], as names are), its terms found with
+/// the same rules, spans mapped back to the characters as written. Only for
+/// a text with a mark of upside-down text; its buffers are this call's.
+#[cold]
+#[inline(never)]
+fn flipped_terms(text: &str, spans: &mut Vec<Range<usize>>) {
+    let (mut reading, mut origin) = (String::new(), Vec::new());
+    let (mut exact, mut obf) = (FoldedText::new(), FoldedText::new());
+    let mut found = Vec::new();
+    super::normalize::flipped_runs(text, (&mut reading, &mut origin), |upright, origin| {
+        super::normalize::fold_both(upright, &mut exact, &mut obf);
+        // An upright reading has no mark of upside-down text: no deeper.
+        signal_terms_in::<Range<usize>>(upright, &exact, &obf, &[], &mut found);
+        spans.extend(
+            found
+                .drain(..)
+                .map(|r| super::normalize::shown_span(origin, r)),
+        );
+    });
+}
+
 /// [`signal_terms`] of `text`, whose exact and obfuscation folds are
 /// `exact` and `obf`, into `spans` (cleared first): for a scan that has
 /// folded the text already, and found `names` (sorted by start). Each term
@@ -1416,6 +1439,9 @@ pub(crate) fn signal_terms_in<N: NameSpan>(
         find_terms(&SIGNALS_OBF, text, obf, names, spans, None, &seen);
     }
     split_terms(text, spans);
+    if obf.may_be_flipped() {
+        flipped_terms(text, spans);
+    }
     spans.sort_unstable_by_key(|r| (r.start, r.end));
     // Merge overlapping spans in place, up to MERGED_SPAN_MAX bytes: runs
     // of single letters overlap without end (`a a a a …` is `AAA` from

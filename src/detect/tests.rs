@@ -1049,6 +1049,150 @@ fn upside_down_text_is_also_read_backwards() {
 }
 
 #[test]
+fn upside_down_runs_read_across_a_word_left_upright() {
+    // A size or a model number typed upright inside a flipped title does
+    // not end the run: `strap for cartier`, `case for cartier` are read
+    // upright, with their compatibility phrase.
+    for text in ["ɹǝᴉʇɹɐɔ 38mm ɹoɟ dɐɹʇs", "ɹǝᴉʇɹɐɔ X12 ɹoɟ ǝsɐɔ"] {
+        let flipped = scan(text);
+        assert_eq!(flipped.len(), 1, "{flipped:?}");
+        assert_eq!(flipped[0].brand, CARTIER);
+        assert!(flipped[0].nominative_use, "{text}: {flipped:?}");
+    }
+    // A compatibility phrase written upright before a name written upside
+    // down is one too.
+    let mixed = scan("Strap for 38mm ɹǝᴉʇɹɐɔ");
+    assert_eq!(mixed.len(), 1, "{mixed:?}");
+    assert!(mixed[0].nominative_use, "{mixed:?}");
+    // A name's words on either side of one are still a name.
+    assert_eq!(
+        one("uoʇʇᴉnΛ 2024 sᴉnoꞀ bag"),
+        (
+            LOUIS_VUITTON,
+            Evidence::TextObfuscated,
+            "uoʇʇᴉnΛ 2024 sᴉnoꞀ"
+        )
+    );
+    // A word left upright is not read backwards: `sinoL` is still no
+    // `Louis` between flipped words.
+    assert!(found("uoʇʇᴉnΛ sinoL ǝsɐɔ").is_empty());
+    // Three upright words in a row end the run.
+    let apart = scan("ɹǝᴉʇɹɐɔ one two three ɹoɟ dɐɹʇs");
+    assert_eq!(apart.len(), 1, "{apart:?}");
+    assert!(!apart[0].nominative_use, "{apart:?}");
+}
+
+#[test]
+fn upside_down_misspellings_are_fuzzy() {
+    // `cartiier` written upside down: a misspelling read upright.
+    assert_eq!(
+        one("ɹǝᴉᴉʇɹɐɔ ring"),
+        (CARTIER, Evidence::TextFuzzy { distance: 1 }, "ɹǝᴉᴉʇɹɐɔ")
+    );
+    assert_eq!(
+        one("uoʇᴉnΛ sᴉnoꞀ bag"),
+        (
+            LOUIS_VUITTON,
+            Evidence::TextFuzzy { distance: 1 },
+            "uoʇᴉnΛ sᴉnoꞀ"
+        )
+    );
+    // Not for a brand the text names strongly, nor for ordinary words.
+    assert_eq!(
+        one("Cartier ɹǝᴉᴉʇɹɐɔ"),
+        (CARTIER, Evidence::TextExact, "Cartier")
+    );
+    assert!(found("ɥɔʇɐʍ ɔᴉʇɐɯoʇnɐ ʇǝʞɔod").is_empty());
+}
+
+#[test]
+fn signal_terms_written_upside_down_are_found() {
+    let terms = |text: &str| -> Vec<String> {
+        signal_terms(text, &[])
+            .into_iter()
+            .map(|r| text[r].to_owned())
+            .collect()
+    };
+    assert_eq!(terms("Cartiier ɐɔᴉldǝɹ watch"), ["ɐɔᴉldǝɹ"]);
+    assert_eq!(terms("ʎdoɔ ɹǝdns ɹǝᴉʇɹɐɔ"), ["ʎdoɔ ɹǝdns"]);
+    // With the same rules: `AAA batteries` upright is a battery size.
+    assert!(terms("sǝᴉɹǝʇʇɐq ∀∀∀ ɹoɟ ɹǝƃɹɐɥɔ").is_empty());
+    assert_eq!(terms("ɥɔʇɐʍ ∀∀∀"), ["∀∀∀"]);
+    // Only words with a mark are read backwards.
+    assert!(terms("Cartier acilper ekaf").is_empty());
+}
+
+#[test]
+fn letters_with_a_stroke_read_as_their_letters() {
+    assert_eq!(
+        one("Ⱥpple watch band"),
+        (APPLE, Evidence::TextObfuscated, "Ⱥpple")
+    );
+    assert_eq!(
+        one("Ꞡucci belt"),
+        (GUCCI, Evidence::TextObfuscated, "Ꞡucci")
+    );
+    assert_eq!(
+        one("Cartɨer ring"),
+        (CARTIER, Evidence::TextObfuscated, "Cartɨer")
+    );
+    assert_eq!(
+        one("ȻARTIER ring"),
+        (CARTIER, Evidence::TextObfuscated, "ȻARTIER")
+    );
+    // An `l` with a stroke stands for an `l`, not an `i`.
+    assert_eq!(one("Chłoe bag"), (CHLOE, Evidence::TextObfuscated, "Chłoe"));
+}
+
+#[test]
+fn hangul_jamo_drawn_as_latin_letters_read_so_beside_latin_letters_only() {
+    // `ㅣ` for `l` and `ㅇ` for `o`, inside a Latin word or at its edge.
+    assert_eq!(
+        one("Montbㅣanc pen"),
+        (MONTBLANC, Evidence::TextObfuscated, "Montbㅣanc")
+    );
+    assert_eq!(
+        one("Chㅣoé bag"),
+        (CHLOE, Evidence::TextObfuscated, "Chㅣoé")
+    );
+    assert_eq!(one("Diㅇr bag"), (DIOR, Evidence::TextObfuscated, "Diㅇr"));
+    assert_eq!(
+        one("ㅣouis Vuitton bag"),
+        (LOUIS_VUITTON, Evidence::TextObfuscated, "ㅣouis Vuitton")
+    );
+    assert_eq!(fold_obfuscated("Kestreㅣ, Lumㅇ"), "kestrel lurno");
+    // A name right after one is still the name as written.
+    assert_eq!(one("Sale ㅣDior"), (DIOR, Evidence::TextExact, "Dior"));
+    // In Korean text, and between spaces, they are Korean letters.
+    let mut folded = FoldedText::new();
+    for korean in [
+        "가ㅣ나",
+        "세일 ㅣ 신상",
+        "ㅣ",
+        "ㅇㅇ",
+        "ㅋㅋㅣ",
+        "ㅇ ㅣ",
+        "가丨나",
+    ] {
+        folded.fold(korean, Level::Obfuscation);
+        assert!(
+            (0..folded.len()).all(|i| folded.flags_at(i) & super::normalize::WORD == 0),
+            "{korean}: {}",
+            folded.as_str()
+        );
+    }
+    assert_eq!(one("신상ㅣDior"), (DIOR, Evidence::TextExact, "Dior"));
+    assert!(!fold_obfuscated("Cushionㅣ쿠션").contains("cushionl"));
+    // The Han stroke `丨` too, but only inside a word: at its edge it is
+    // the divider of Chinese titles.
+    assert_eq!(
+        one("Montb丨anc pen"),
+        (MONTBLANC, Evidence::TextObfuscated, "Montb丨anc")
+    );
+    assert_eq!(fold_obfuscated("Dior丨 男表"), fold_obfuscated("Dior 男表"));
+}
+
+#[test]
 fn bars_stand_for_as_many_letters_as_strokes() {
     // Bracket and integral extensions, vertical box lines and the light
     // vertical bar are drawn as `|` is.
