@@ -546,18 +546,27 @@ thread_local! {
     /// Boxed, so taking and returning it moves a pointer, not the 1 KiB
     /// of buffers and tables it holds.
     static SCRATCH: Cell<Option<Box<Scratch>>> = const { Cell::new(None) };
+    /// A second set, for the upright reading of upside-down text, scanned
+    /// while [`SCRATCH`] holds the text as written
+    /// ([`BrandIndex::scan_flipped_fuzzy`]): kept as the first is, so
+    /// that such texts do not allocate a word memo each.
+    static UPRIGHT_SCRATCH: Cell<Option<Box<Scratch>>> = const { Cell::new(None) };
 }
+
+type ScratchCell = std::thread::LocalKey<Cell<Option<Box<Scratch>>>>;
 
 /// Runs `f` with this thread's scratch buffers.
 pub(crate) fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
-    let mut scratch = SCRATCH
-        .try_with(Cell::take)
-        .ok()
-        .flatten()
-        .unwrap_or_default();
+    with_scratch_of(&SCRATCH, f)
+}
+
+/// Runs `f` with the buffers `cell` keeps for this thread, taken out while
+/// in use (fresh ones if they are in use already).
+fn with_scratch_of<R>(cell: &'static ScratchCell, f: impl FnOnce(&mut Scratch) -> R) -> R {
+    let mut scratch = cell.try_with(Cell::take).ok().flatten().unwrap_or_default();
     let result = f(&mut scratch);
     // Fails only while the thread is being torn down: then drop the buffers.
-    let _ = SCRATCH.try_with(|cell| cell.set(Some(scratch)));
+    let _ = cell.try_with(|kept| kept.set(Some(scratch)));
     result
 }
 
@@ -1345,11 +1354,23 @@ impl BrandIndex {
         hides: NamesHide<'_>,
         out: &mut Vec<TextMatch>,
     ) {
+        with_scratch_of(&UPRIGHT_SCRATCH, |scratch| {
+            self.scan_flipped_fuzzy_in(text, exact, max_words, hides, scratch, out);
+        });
+    }
+
+    fn scan_flipped_fuzzy_in(
+        &self,
+        text: &str,
+        exact: &FoldedText,
+        max_words: usize,
+        hides: NamesHide<'_>,
+        scratch: &mut Scratch,
+        out: &mut Vec<TextMatch>,
+    ) {
         let (mut reading, mut origin) = (String::new(), Vec::new());
-        let mut upright_scratch = Scratch::default();
         let mut found = Vec::new();
         normalize::flipped_runs(text, (&mut reading, &mut origin), |upright, origin| {
-            let scratch = &mut upright_scratch;
             scratch.fold(upright);
             // The reading's own names hide misspellings where they are
             // written; the text's strong matches, of their brands anywhere.
