@@ -2,8 +2,10 @@
 # Checks the Helm chart in helm/marque without a cluster or a helm binary:
 #   1. values.yaml, and values.yaml merged with helm/marque/ci/all-features-values.yaml, against
 #      values.schema.json (JSON Schema draft-07, Python `jsonschema`); the schema and values.yaml
-#      name the same keys; every key has a row in helm/marque/README.md's values table; and the
-#      schema still refuses a few known-bad values (so this check can fail at all);
+#      name the same keys; every key has a row in helm/marque/README.md's values table; the
+#      schema still refuses a few known-bad values (so this check can fail at all), among them the
+#      durations the server refuses at start (0s, a statement timeout under 1ms), and accepts
+#      the values next to them that the server takes;
 #   2. `helm lint` (Helm's own library, through the PyPI wheel helm-sdkpy) of the chart with its
 #      default values, and of copies of the chart whose values.yaml is replaced by each variant
 #      below. helm-sdkpy has no `helm template`, but lint renders every template (hooks and
@@ -117,10 +119,47 @@ for bad in [
     {"server": {"grpcPort": 70000}},
     {"operatorKey": {"generate": "yes"}},
     {"operatorKey": {"value": "mq_Operator_" + "0" * 64}},
+    # What the server refuses at start (src/config.rs): zero durations, and a statement timeout
+    # under 1ms, which PostgreSQL would read as none.
+    {"database": {"statementTimeout": "0s"}},
+    {"database": {"statementTimeout": "500us"}},
+    {"database": {"statementTimeout": "999999ns"}},
+    {"database": {"statementTimeout": "0h0m0s"}},
+    {"database": {"connectTimeout": "0s"}},
+    {"database": {"poolSize": 0}},
+    {"server": {"keepaliveTimeout": "0s"}},
+    {"server": {"feedPoll": "0ms"}},
+    {"server": {"watchCheckpoint": "0s"}},
+    {"server": {"importIdleTimeout": "0s"}},
+    {"server": {"importMaxDuration": "00m"}},
+    {"server": {"maxConnectionAge": "0s"}},
+    {"server": {"maxConnectionAgeGrace": "0s"}},
+    {"server": {"maxConnections": 0}},
+    {"tls": {"handshakeTimeout": "0s"}},
 ]:
     if not schema_errors(merged(defaults, bad)):
         fail(f"schema accepts a bad value: {json.dumps(bad)}")
 print("ok   schema: refuses known-bad values")
+
+# ... and accepts what the server takes: the checks above refuse no more than they should.
+for good in [
+    {"database": {"statementTimeout": "1ms"}},
+    {"database": {"statementTimeout": "1500us"}},
+    {"database": {"statementTimeout": "1000000ns"}},
+    {"database": {"statementTimeout": "0s250ms"}},
+    {"database": {"statementTimeout": "1m30s"}},
+    {"database": {"statementTimeout": "596h"}},
+    {"database": {"connectTimeout": "1ns", "poolWait": "0s"}},
+    {"server": {"keepaliveInterval": "0s", "minRevisionWait": "0s", "feedPoll": "0s100ms"}},
+    {"server": {"maxConnectionAge": "", "maxConnectionAgeGrace": ""}},
+    {"server": {"maxConnectionAge": "10m", "maxConnectionAgeGrace": "1h"}},
+    {"tls": {"reloadInterval": "0s", "handshakeTimeout": "10s"}},
+]:
+    errors = schema_errors(merged(defaults, good))
+    for error in errors:
+        path = ".".join(str(p) for p in error.absolute_path)
+        fail(f"schema refuses a value the server takes: {json.dumps(good)}: {path}: {error.message}")
+print("ok   schema: accepts values the server takes")
 
 
 def schema_leaves(node, prefix=""):
