@@ -234,6 +234,7 @@ fn apply_timed(state: &mut Snapshot, at: Timestamp, before: Resource, after: Res
         actor: Actor::System,
         request_id: None,
         request_fingerprint: None,
+        request_fingerprint_as_read: None,
         changes: vec![Change {
             before: Some(before),
             after: Some(after),

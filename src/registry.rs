@@ -87,16 +87,18 @@ pub enum RegistryError {
 pub struct WriteMeta {
     /// The caller's request id, if any.
     pub request_id: Option<String>,
-    /// The request's fingerprint, stored with the request id: SHA-256 over
-    /// the RPC and the request as read (parsed into its canonical form), so
-    /// that a retry written in another spelling the registry reads alike is
-    /// the same request.
+    /// The request's fingerprint as read: SHA-256 over the RPC and the
+    /// request parsed into its canonical form, so that a retry written in
+    /// another spelling the registry reads alike is the same request.
+    /// Stored with the request id ([`ChangeEvent::request_fingerprint_as_read`]).
     pub fingerprint: Option<[u8; 32]>,
-    /// A fingerprint a retry is also recognized by, never stored: the one
-    /// over the request as sent, which the registry stored before it took
-    /// fingerprints over the request as read. A retry, sent as first
-    /// written, of a request recorded then matches it.
-    pub legacy_fingerprint: Option<[u8; 32]>,
+    /// The request's fingerprint as sent: SHA-256 over the RPC and the
+    /// request's bytes. Stored too ([`ChangeEvent::request_fingerprint`]):
+    /// it is all that events written before fingerprints as read hold, and
+    /// all that a replica of that version compares, so a retry sent as
+    /// first written is answered by either version during a rolling upgrade
+    /// or after a rollback.
+    pub fingerprint_as_sent: Option<[u8; 32]>,
     /// Write only into an empty registry (revision 0), checked under the
     /// store's write lock: replicas seeding at once seed once.
     pub only_if_empty: bool,
@@ -711,9 +713,17 @@ impl Registry {
         if let Some(request_id) = &meta.request_id
             && let Some(earlier) = tx.find_request(&actor, request_id).await?
         {
-            let same = earlier.request_fingerprint.is_some_and(|stored| {
-                meta.fingerprint == Some(stored) || meta.legacy_fingerprint == Some(stored)
-            }) || (earlier.request_fingerprint.is_none() && meta.fingerprint.is_none());
+            let as_read = earlier
+                .request_fingerprint_as_read
+                .is_some_and(|stored| meta.fingerprint == Some(stored));
+            let as_sent = earlier
+                .request_fingerprint
+                .is_some_and(|stored| meta.fingerprint_as_sent == Some(stored));
+            let neither = earlier.request_fingerprint.is_none()
+                && earlier.request_fingerprint_as_read.is_none()
+                && meta.fingerprint.is_none()
+                && meta.fingerprint_as_sent.is_none();
+            let same = as_read || as_sent || neither;
             if !same {
                 return Err(RegistryError::RequestIdReused(request_id.clone()));
             }
@@ -770,7 +780,8 @@ impl Registry {
             time: now,
             actor,
             request_id: meta.request_id,
-            request_fingerprint: meta.fingerprint,
+            request_fingerprint: meta.fingerprint_as_sent,
+            request_fingerprint_as_read: meta.fingerprint,
             changes: changes.clone(),
         };
         tx.commit(event).await?;
@@ -906,45 +917,119 @@ mod tests {
             .await
     }
 
-    /// A request id recorded with a fingerprint over the request as sent
-    /// (before fingerprints were taken over the request as read) answers a
-    /// retry that sends that request again, which carries it as its legacy
-    /// fingerprint; another request under the id is still refused.
+    /// A request id recorded by a version that took fingerprints over the
+    /// request as sent only answers a retry sent as first written; one
+    /// recorded now holds both fingerprints, so that a retry in another
+    /// spelling matches here, and a retry as first written also matches on a
+    /// replica of that version (which compares `request_fingerprint` alone)
+    /// during a rolling upgrade. Another request under the id is refused.
     #[tokio::test]
-    async fn a_request_recorded_with_its_legacy_fingerprint_answers_its_retry() {
-        let registry = loaded(Arc::new(MemoryStore::new())).await;
-        let meta = |fingerprint: u8, legacy: Option<u8>| WriteMeta {
-            request_id: Some("r-1".into()),
-            fingerprint: Some([fingerprint; 32]),
-            legacy_fingerprint: legacy.map(|l| [l; 32]),
+    async fn a_request_id_answers_retries_as_sent_and_as_read() {
+        let store = Arc::new(MemoryStore::new());
+        let registry = loaded(store.clone()).await;
+        let meta = |id: &str, read: Option<u8>, sent: u8| WriteMeta {
+            request_id: Some(id.into()),
+            fingerprint: read.map(|r| [r; 32]),
+            fingerprint_as_sent: Some([sent; 32]),
             only_if_empty: false,
         };
-        // As an earlier version recorded it: the fingerprint as sent only.
-        let first = registry
-            .write(Actor::System, meta(1, None), &[create_member("first")])
+        let replayed = |result: Result<Committed, RegistryError>, revision: Revision| {
+            let committed = result.expect("a retry");
+            assert!(committed.replayed);
+            assert_eq!(committed.revision, revision);
+        };
+        let refused = |result: Result<Committed, RegistryError>| {
+            let error = result.expect_err("another request");
+            assert!(
+                matches!(error, RegistryError::RequestIdReused(_)),
+                "{error:?}"
+            );
+        };
+        // As the earlier version recorded it: the fingerprint as sent only.
+        let old = registry
+            .write(
+                Actor::System,
+                meta("r-1", None, 1),
+                &[create_member("first")],
+            )
             .await
-            .expect("first write");
-        let retry = registry
-            .write(Actor::System, meta(2, Some(1)), &[create_member("first")])
-            .await
-            .expect("a retry as sent");
-        assert!(retry.replayed);
-        assert_eq!(retry.revision, first.revision);
-        let other = registry
-            .write(Actor::System, meta(3, Some(4)), &[create_member("other")])
-            .await
-            .expect_err("another request");
-        assert!(
-            matches!(other, RegistryError::RequestIdReused(_)),
-            "{other:?}"
+            .expect("first write")
+            .revision;
+        let first = &[create_member("first")];
+        replayed(
+            registry
+                .write(Actor::System, meta("r-1", Some(2), 1), first)
+                .await,
+            old,
         );
-        // As read, the fingerprint stored now.
-        let retry = registry
-            .write(Actor::System, meta(1, Some(5)), &[create_member("first")])
+        refused(
+            registry
+                .write(Actor::System, meta("r-1", Some(2), 3), first)
+                .await,
+        );
+        // As recorded now: both.
+        let second = &[create_member("second")];
+        let now = registry
+            .write(Actor::System, meta("r-2", Some(5), 6), second)
             .await
-            .expect("a retry as read");
-        assert!(retry.replayed);
-        assert_eq!(registry.snapshot().revision(), first.revision);
+            .expect("second write")
+            .revision;
+        replayed(
+            registry
+                .write(Actor::System, meta("r-2", Some(5), 7), second)
+                .await,
+            now,
+        );
+        replayed(
+            registry
+                .write(Actor::System, meta("r-2", Some(8), 6), second)
+                .await,
+            now,
+        );
+        refused(
+            registry
+                .write(Actor::System, meta("r-2", Some(8), 9), second)
+                .await,
+        );
+        let mut tx = store.begin().await.expect("begin");
+        let recorded = tx
+            .find_request(&Actor::System, "r-2")
+            .await
+            .expect("find")
+            .expect("recorded");
+        assert_eq!(recorded.request_fingerprint, Some([6; 32]));
+        assert_eq!(recorded.request_fingerprint_as_read, Some([5; 32]));
+        assert_eq!(registry.snapshot().revision(), now);
+    }
+
+    /// An event encoded by a version without fingerprints as read decodes,
+    /// and one without a fingerprint as read encodes as that version did:
+    /// replicas of both versions read each other's events.
+    #[test]
+    fn events_encode_the_fingerprint_as_read_only_when_taken() {
+        let event = ChangeEvent {
+            revision: 1,
+            time: time::OffsetDateTime::UNIX_EPOCH,
+            actor: Actor::System,
+            request_id: Some("r-1".into()),
+            request_fingerprint: Some([1; 32]),
+            request_fingerprint_as_read: None,
+            changes: Vec::new(),
+        };
+        let encoded = serde_json::to_value(&event).expect("encode");
+        assert!(
+            encoded.get("request_fingerprint_as_read").is_none(),
+            "{encoded}"
+        );
+        let decoded: ChangeEvent = serde_json::from_value(encoded).expect("decode");
+        assert_eq!(decoded, event);
+        let both = ChangeEvent {
+            request_fingerprint_as_read: Some([2; 32]),
+            ..event
+        };
+        let decoded: ChangeEvent =
+            serde_json::from_value(serde_json::to_value(&both).expect("encode")).expect("decode");
+        assert_eq!(decoded, both);
     }
 
     #[tokio::test]
@@ -965,6 +1050,7 @@ mod tests {
             actor: Actor::System,
             request_id: None,
             request_fingerprint: None,
+            request_fingerprint_as_read: None,
             changes,
         })
         .await

@@ -407,7 +407,7 @@ pub fn write_meta(request_id: &str, fingerprints: RequestFingerprints) -> WriteM
     WriteMeta {
         request_id: (!request_id.is_empty()).then(|| request_id.to_string()),
         fingerprint: Some(fingerprints.read),
-        legacy_fingerprint: Some(fingerprints.sent),
+        fingerprint_as_sent: Some(fingerprints.sent),
         only_if_empty: false,
     }
 }

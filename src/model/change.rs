@@ -149,11 +149,21 @@ pub struct ChangeEvent {
     pub actor: Actor,
     /// The caller's idempotency key, if it gave one.
     pub request_id: Option<String>,
-    /// SHA-256 over the RPC name and the request (as read, rebuilt from its
-    /// parsed values; over the request as sent in events written before),
-    /// to tell a retry from a different request that reuses a request id.
+    /// SHA-256 over the RPC name and the request as sent, to tell a retry
+    /// from a different request that reuses a request id. Every version
+    /// compares it: a retry sent as first written matches it.
     #[serde(with = "super::entities::optional_hex")]
     pub request_fingerprint: Option<[u8; 32]>,
+    /// SHA-256 over the RPC name and the request as read (rebuilt from its
+    /// parsed values): a retry written in another spelling the registry
+    /// reads alike matches it. Absent from events written before it was
+    /// taken, and left out of the encoding when absent.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "super::entities::optional_hex"
+    )]
+    pub request_fingerprint_as_read: Option<[u8; 32]>,
     /// What changed, in the order it was applied.
     pub changes: Vec<Change>,
 }

@@ -1692,6 +1692,7 @@ mod tests {
                     actor: Actor::System,
                     request_id: None,
                     request_fingerprint: None,
+                    request_fingerprint_as_read: None,
                     changes,
                 }
             })
@@ -1985,6 +1986,7 @@ mod tests {
             actor: Actor::System,
             request_id: None,
             request_fingerprint: None,
+            request_fingerprint_as_read: None,
             changes: vec![created(Resource::Trademark(Arc::new(second)))],
         });
         for (how, replica) in replicas(&events) {
