@@ -47,8 +47,9 @@ const REPEATS_OURS: &[(&str, &str)] = &[("deadpool", "deadpool.postgres=error")]
 /// `--log`'s filter, with [`REPEATS_OURS`] quietened unless it names them.
 ///
 /// # Errors
-/// A filter that does not parse, or that would write no line of Marque's
-/// own ([`silences_marque`]).
+/// A filter that does not parse, an empty one, or one with a word that is
+/// neither a level nor Marque's own target, which EnvFilter would read as
+/// a target to log alone ([`silences_marque`]).
 fn log_filter(spec: &str) -> anyhow::Result<EnvFilter> {
     if let Some(why) = silences_marque(spec) {
         anyhow::bail!("invalid log filter {spec:?} (--log / MARQUE_LOG): {why}");
@@ -70,7 +71,8 @@ fn log_filter(spec: &str) -> anyhow::Result<EnvFilter> {
 /// names: `warning` (the usual spelling elsewhere), `inf`, or a level
 /// with a space around it logs no line at all, its errors included,
 /// and so does an empty filter. `off` says so on purpose and stays
-/// allowed; a target is written `target=level` (`marque=trace`).
+/// allowed; a target is written `target=level` (`marque=trace`), or alone
+/// when it is Marque's own (`marque`, `marque::auth`: all of its lines).
 fn silences_marque(spec: &str) -> Option<String> {
     let directives: Vec<&str> = spec.split(',').filter(|d| !d.is_empty()).collect();
     if directives.is_empty() {
@@ -82,7 +84,9 @@ fn silences_marque(spec: &str) -> Option<String> {
     directives
         .into_iter()
         .find(|d| {
-            !d.contains(['=', '[']) && d.parse::<tracing::level_filters::LevelFilter>().is_err()
+            !d.contains(['=', '['])
+                && !d.starts_with("marque")
+                && d.parse::<tracing::level_filters::LevelFilter>().is_err()
         })
         .map(|word| {
             format!(
@@ -420,6 +424,8 @@ mod tests {
             "error,marque=debug",
             "info,deadpool=warn",
             "marque::auth=debug,,info",
+            "marque",
+            "marque::auth,warn",
             "[call]=debug",
         ] {
             log_filter(spec).unwrap_or_else(|e| panic!("{spec:?}: {e:#}"));
