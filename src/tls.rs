@@ -281,6 +281,13 @@ fn validity(material: &Material) -> Option<(i64, i64)> {
 /// failing to issue) showed nowhere until clients failed.
 fn report_validity(material: &Material, files: &TlsFiles) {
     let Some((not_before, not_after)) = validity(material) else {
+        // rustls took it, but its dates cannot be read: the gauge would
+        // keep the certificate served before, and an alert on it be wrong.
+        tracing::warn!(
+            cert = %files.cert.display(),
+            "cannot read when the TLS certificate served expires: \
+             marque_tls_certificate_expiry_timestamp_seconds still gives the one served before"
+        );
         return;
     };
     metrics::gauge!("marque_tls_certificate_expiry_timestamp_seconds").set(not_after as f64);

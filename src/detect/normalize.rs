@@ -1351,8 +1351,9 @@ const TURNED_LETTERS: [(char, char); 18] = [
 ];
 
 /// Latin letters drawn as another with a stroke or bar through it (Unicode
-/// names them WITH STROKE, WITH BAR, BARRED), lower case (the fold case
-/// folds first: `Ⱥ` is `ⱥ`), with that letter: written for it they keep
+/// names them WITH STROKE, WITH BAR, BARRED), in lower case as the case
+/// fold leaves them (`Ⱥ` is `ⱥ`), and six capitals listed as well
+/// (`Ⱥ Ƚ Ɨ Ʉ Ɇ Ȼ`), with that letter: written for it they keep
 /// the name's shape (`Ⱥurelle`), and neither NFKD, UTS #39 nor decancer
 /// reads them as it. Not `ɟ` and `ƃ`, turned letters of upside-down text
 /// ([`FLIPPED`]). Those the skeleton already reads (`ø`, `ł`, `đ`) are
