@@ -326,9 +326,9 @@ pub fn caller<T>(request: &Request<T>) -> ApiResult<Caller> {
 ///
 /// Requests are fingerprinted twice ([`RequestFingerprints`]): as read, over
 /// the request rebuilt from its parsed values, which is stored with a
-/// request id; and as sent, over the request's own encoding, which the
-/// registry stored before and which a retry, sent as first written, of a
-/// request recorded then still matches.
+/// request id; and as sent, over the request's own encoding, which is
+/// stored too: it is all that the previous version stored and compares, so
+/// a retry sent as first written matches on replicas of either version.
 pub fn fingerprint(rpc: &str, parts: &[&[u8]]) -> [u8; 32] {
     let mut fingerprint = Fingerprint::new(rpc);
     for part in parts {
@@ -379,8 +379,9 @@ pub struct RequestFingerprints {
     /// that every spelling the registry reads alike has one fingerprint.
     /// Stored with the request id.
     pub read: [u8; 32],
-    /// Over the request as sent: what the registry stored before, accepted
-    /// from a retry of a request recorded then.
+    /// Over the request as sent: what the previous version stored and
+    /// compares alone. Stored too, so that a retry sent as first written
+    /// matches requests recorded by either version, on either.
     pub sent: [u8; 32],
 }
 
