@@ -153,22 +153,22 @@ pub fn create_api_key(
     }
 }
 
-/// AddLogo as read: an image as sent (its SHA-256 is kept with the logo),
-/// a perceptual hash in its canonical hex.
+/// AddLogo as read: an image by its SHA-256, which is kept with the logo
+/// (the same bytes, the same digest; an upload of megabytes is not copied
+/// again for it), a perceptual hash in its canonical hex.
 pub fn add_logo(
     brand: &Slug,
     description: &str,
-    image: Option<&[u8]>,
-    hash: &crate::logo::LogoHash,
+    source: &model::LogoSource,
     request_id: &str,
 ) -> pb::AddLogoRequest {
     use pb::add_logo_request::Source;
     pb::AddLogoRequest {
         parent: format!("brands/{brand}"),
         description: description.to_owned(),
-        source: Some(match image {
-            Some(bytes) => Source::Image(bytes.to_vec()),
-            None => Source::PerceptualHash(hash.to_hex()),
+        source: Some(match source.image_sha256 {
+            Some(digest) => Source::Image(digest.to_vec()),
+            None => Source::PerceptualHash(source.hash.to_hex()),
         }),
         request_id: request_id.to_owned(),
     }
@@ -318,6 +318,17 @@ mod tests {
         assert_eq!(a.authorization.as_ref().unwrap().nice_classes, [18, 25]);
         let c = authorize_seller(&brand, &spec("s-2", &["fr", "DE"], &[25, 18]), "r");
         assert_ne!(a, c);
+    }
+
+    #[test]
+    fn a_logo_image_is_read_by_its_digest() {
+        let brand = Slug::parse("alpha").unwrap();
+        let hash = crate::logo::LogoHash::parse_hex("00ff00ff00ff00ff").unwrap();
+        let source = |image_sha256| model::LogoSource { hash, image_sha256 };
+        let image = add_logo(&brand, "d", &source(Some([1; 32])), "r");
+        assert_eq!(image, add_logo(&brand, "d", &source(Some([1; 32])), "r"));
+        assert_ne!(image, add_logo(&brand, "d", &source(Some([2; 32])), "r"));
+        assert_ne!(image, add_logo(&brand, "d", &source(None), "r"));
     }
 
     #[test]

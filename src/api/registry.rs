@@ -1435,14 +1435,10 @@ impl RegistryApi {
                 }))?
             }
         };
-        let image = match &req.source {
-            Some(pb::add_logo_request::Source::Image(bytes)) => Some(&bytes[..]),
-            _ => None,
-        };
         let fp = RequestFingerprints::new(
             "AddLogo",
             fingerprint("AddLogo", &[&req.encode_to_vec()]),
-            &canonical::add_logo(&brand, &description, image, &source.hash, &req.request_id),
+            &canonical::add_logo(&brand, &description, &source, &req.request_id),
         );
         let command = Command::AddLogo {
             brand,
