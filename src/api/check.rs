@@ -97,7 +97,8 @@ pub const MAX_LISTING_VIOLATIONS: usize = 8;
 /// combining accent is 6 bytes as `\u0301`): uncut, a thousand listings
 /// of 8 such violations answer several megabytes of errors, which
 /// [`MAX_BATCH_ANSWER_BYTES`] cannot make room for by leaving out matches.
-/// Cut, a thousand errors take at most about 2.6 MB.
+/// Cut, a thousand errors take at most about 2.6 MB, 3.1 MB with the
+/// longest listing ids (128 characters of 4 bytes) echoed beside them.
 pub const MAX_LISTING_ERROR_MESSAGE: usize = 512;
 
 /// A seller account as a check names it: by the rule of an authorization's
@@ -109,7 +110,9 @@ fn seller_account(value: &str) -> Result<String, String> {
 }
 
 /// Validates a listing (violations named under `prefix`) into its id and
-/// checked form, taking its text rather than copying it.
+/// checked form, taking its text rather than copying it. The id is the
+/// listing's as sent, or empty when it is itself invalid (a violation
+/// names it): an answer echoes only an id it would have taken.
 fn parse_listing(l: pb::Listing, prefix: &str, v: &mut Violations) -> (String, listing::Listing) {
     let f = |name: &str| {
         if prefix.is_empty() {
@@ -120,14 +123,18 @@ fn parse_listing(l: pb::Listing, prefix: &str, v: &mut Violations) -> (String, l
     };
     let chars = |s: &str| s.chars().count();
     let id_chars = chars(&l.listing_id);
-    if id_chars > 128 {
+    let id_ok = if id_chars > 128 {
         v.add(
             f("listing_id"),
             format!("must be at most 128 characters, got {id_chars}"),
         );
+        false
     } else {
-        v.require(&f("listing_id"), no_control_characters(&l.listing_id));
-    }
+        let controls = no_control_characters(&l.listing_id);
+        let ok = controls.is_ok();
+        v.require(&f("listing_id"), controls);
+        ok
+    };
     let seller = v
         .check(&f("seller_account"), seller_account(&l.seller_account))
         .unwrap_or_default();
@@ -199,7 +206,8 @@ fn parse_listing(l: pb::Listing, prefix: &str, v: &mut Violations) -> (String, l
         region,
         image_hashes,
     };
-    (l.listing_id, listing)
+    let listing_id = if id_ok { l.listing_id } else { String::new() };
+    (listing_id, listing)
 }
 
 /// A listing outcome for the wire.
@@ -353,7 +361,7 @@ impl CheckApi {
                         let result = listing::check(&snapshot, &platform, &parsed, now);
                         count_verdict(result.verdict);
                         pb::batch_check_result::Outcome::Result(outcome(
-                            listing_id,
+                            listing_id.clone(),
                             &result,
                             snapshot.revision(),
                         ))
@@ -369,6 +377,7 @@ impl CheckApi {
                 };
                 pb::BatchCheckResult {
                     outcome: Some(outcome_or_error),
+                    listing_id,
                 }
             });
         }
@@ -590,7 +599,8 @@ mod tests {
     use super::*;
 
     /// However long the descriptions, a thousand listing errors fit in a
-    /// batch answer's bound.
+    /// batch answer's bound, each with the longest id a listing may have
+    /// (128 characters of 4 bytes).
     #[test]
     fn a_thousand_listing_errors_fit_a_batch_answer() {
         use prost::Message as _;
@@ -606,6 +616,7 @@ mod tests {
             outcome: Some(pb::batch_check_result::Outcome::Error(bad_request(
                 999, violations,
             ))),
+            listing_id: "\u{1F45C}".repeat(128),
         };
         let Some(pb::batch_check_result::Outcome::Error(status)) = &error.outcome else {
             unreachable!()

@@ -392,6 +392,70 @@ async fn a_signal_term_beside_a_block_makes_no_authorized_match_drive_it() {
     assert!(alone.matches[0].drives_verdict, "{alone:?}");
 }
 
+/// Every result of a batch names its listing by the `listing_id` sent, an
+/// error's as a check's: a client matches results to listings by id, not
+/// only by counting. An id that is itself invalid is not echoed (the
+/// error names it).
+#[tokio::test]
+async fn every_batch_result_carries_its_listings_id() {
+    let server = TestServer::start().await;
+    let mut untitled = listing("seller-p1", "");
+    untitled.listing_id = "L-untitled".into();
+    let mut no_id = listing("stranger", "Alpha watch");
+    no_id.listing_id = String::new();
+    let mut long_id = listing("stranger", "Alpha watch");
+    long_id.listing_id = "L".repeat(129);
+    let mut control_id = listing("stranger", "");
+    control_id.listing_id = "L\u{7}bell".into();
+    let mut ok = listing("seller-p1", "Alpha watch");
+    ok.listing_id = "L-ok ✓".into();
+    let answer = server
+        .check_as(Who::PlatformP)
+        .batch_check_listings(pb::BatchCheckListingsRequest {
+            listings: vec![ok, untitled, no_id, long_id, control_id],
+            min_revision: 0,
+        })
+        .await
+        .expect("batch")
+        .into_inner();
+    use pb::batch_check_result::Outcome;
+    let seen: Vec<(&str, Option<&str>, bool)> = answer
+        .results
+        .iter()
+        .map(|r| match &r.outcome {
+            Some(Outcome::Result(check)) => (
+                r.listing_id.as_str(),
+                Some(check.listing_id.as_str()),
+                false,
+            ),
+            Some(Outcome::Error(_)) => (r.listing_id.as_str(), None, true),
+            None => panic!("a result without an outcome: {r:?}"),
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("L-ok ✓", Some("L-ok ✓"), false),
+            ("L-untitled", None, true),
+            ("", Some(""), false),
+            ("", None, true),
+            ("", None, true),
+        ]
+    );
+    for (i, field) in [(3, "listings[3].listing_id"), (4, "listings[4].listing_id")] {
+        let Some(Outcome::Error(status)) = &answer.results[i].outcome else {
+            unreachable!()
+        };
+        use prost::Message;
+        let bad = tonic_types::pb::BadRequest::decode(status.details[0].value.as_slice())
+            .expect("BadRequest");
+        assert!(
+            bad.field_violations.iter().any(|v| v.field == field),
+            "{bad:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn batches_answer_in_order_with_per_listing_errors() {
     let server = TestServer::start().await;
