@@ -1763,12 +1763,19 @@ impl RegistryApi {
         if let Some(platform) = &platform {
             snapshot.check_platform(platform, "platform")?;
         }
-        let seller = seller.as_str();
-        let (items, next) = snapshot.list_authorizations(&brand.id, after.as_ref(), limit, |a| {
-            scope.covers(a)
-                && platform.as_ref().is_none_or(|p| &a.platform == p)
-                && (seller.is_empty() || a.seller_account == seller)
-        });
+        let (items, next) = if seller.is_empty() {
+            snapshot.list_authorizations(&brand.id, after.as_ref(), limit, |a| {
+                scope.covers(a) && platform.as_ref().is_none_or(|p| &a.platform == p)
+            })
+        } else {
+            // One seller's: through the snapshot's seller index, on the one
+            // platform the caller may read or names, else on every one.
+            let on = match &scope {
+                auth::AuthorizationScope::Platform(own) => Some(own),
+                auth::AuthorizationScope::All => platform.as_ref(),
+            };
+            snapshot.list_seller_authorizations(&brand.id, on, &seller, after.as_ref(), limit)
+        };
         Ok(pb::ListAuthorizationsResponse {
             authorizations: items.iter().map(|a| convert::authorization(a)).collect(),
             next_page_token: tokens.issue(&list, reader, next),

@@ -231,6 +231,31 @@ impl Authorizations {
         base.chain(overlay)
     }
 
+    /// The first `limit` of `seller`'s authorizations of `brand` on any of
+    /// `platforms`, live or not, in id order after the id `after`, and
+    /// whether more follow: what [`Authorizations::of_brand`] filtered to
+    /// them gives, read through the (brand, platform, seller) index rather
+    /// than the brand's every authorization. Only those returned are made
+    /// into [`Authorization`]s.
+    pub(crate) fn of_seller_after(
+        &self,
+        brand: &Slug,
+        platforms: &[&Slug],
+        seller: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> (Vec<Arc<Authorization>>, bool) {
+        let mut entries: Vec<Entry<'_>> = platforms
+            .iter()
+            .flat_map(|platform| self.seller_entries(brand, platform, seller))
+            .filter(|entry| after.is_none_or(|after| entry.id() > after))
+            .collect();
+        entries.sort_unstable_by(|a, b| a.id().cmp(b.id()));
+        let more = entries.len() > limit;
+        entries.truncate(limit);
+        (entries.into_iter().map(Entry::materialize).collect(), more)
+    }
+
     /// `brand`'s authorizations in id order, after the id `after`, each
     /// with its id.
     pub(crate) fn of_brand<'a>(
@@ -788,6 +813,14 @@ enum Entry<'a> {
 }
 
 impl<'a> Entry<'a> {
+    /// The authorization's id.
+    fn id(&self) -> &'a str {
+        match *self {
+            Entry::Base(base, i) => base.id(i),
+            Entry::Overlay(a) => a.id.as_str(),
+        }
+    }
+
     fn grant(&self) -> Grant<'a> {
         match *self {
             Entry::Base(base, i) => base.grant(i),
@@ -1113,8 +1146,8 @@ mod tests {
                     model.get(&(brand.clone(), id.clone())).cloned()
                 );
             }
-            for platform in 0..2 {
-                let platform = slug(&format!("platform-{platform}"));
+            for platform_number in 0..2 {
+                let platform = slug(&format!("platform-{platform_number}"));
                 for seller in 0..4 {
                     let seller = format!("seller {seller} ✓");
                     let mut found: Vec<Arc<Authorization>> =
@@ -1153,6 +1186,35 @@ mod tests {
                                 == status),
                             found.iter().find(|a| a.status == status).cloned()
                         );
+                    }
+                    // A page of the seller's, through the index, is the
+                    // brand's listing filtered to them, after every id.
+                    let others = slug(&format!("platform-{}", 1 - platform_number));
+                    for platforms in [vec![&platform], vec![&platform, &others]] {
+                        let mine: Vec<Arc<Authorization>> = table
+                            .of_brand(&brand, None)
+                            .map(|(_, a)| a)
+                            .filter(|a| {
+                                platforms.contains(&&a.platform) && a.seller_account == seller
+                            })
+                            .collect();
+                        let afters = std::iter::once(None)
+                            .chain(ids.iter().map(|id| Some(id.as_str())))
+                            .chain([Some("id"), Some("id99")]);
+                        for after in afters {
+                            let rest: Vec<&Arc<Authorization>> = mine
+                                .iter()
+                                .filter(|a| after.is_none_or(|after| a.id.as_str() > after))
+                                .collect();
+                            for limit in 1..=3 {
+                                let (page, more) = table
+                                    .of_seller_after(&brand, &platforms, &seller, after, limit);
+                                let expected: Vec<Arc<Authorization>> =
+                                    rest.iter().take(limit).map(|a| (*a).clone()).collect();
+                                prop_assert_eq!(page, expected);
+                                prop_assert_eq!(more, rest.len() > limit);
+                            }
+                        }
                     }
                     found.sort_by(|a, b| a.id.cmp(&b.id));
                     let expected: Vec<Arc<Authorization>> = model

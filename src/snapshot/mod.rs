@@ -1248,6 +1248,47 @@ impl Snapshot {
         )
     }
 
+    /// `seller`'s authorizations of `brand`, on `platform` or, when `None`,
+    /// on every platform, in id order after `after`: the page
+    /// [`Snapshot::list_authorizations`] gives with a filter that keeps
+    /// exactly theirs, and its token alike (after the page's last one, when
+    /// more follow), but read through the seller index: never a page cut
+    /// short by others' authorizations, whatever the brand has. Every
+    /// authorization is on a member of kind PLATFORM (writes refuse any
+    /// other, and members are never removed nor change kind): those are the
+    /// platforms looked at.
+    pub fn list_seller_authorizations(
+        &self,
+        brand: &Slug,
+        platform: Option<&Slug>,
+        seller: &str,
+        after: Option<&ResourceId>,
+        limit: usize,
+    ) -> Page<Arc<Authorization>> {
+        let platforms: Vec<&Slug> = match platform {
+            Some(platform) => vec![platform],
+            None => self
+                .members
+                .values()
+                .filter(|m| m.kind == MemberKind::Platform)
+                .map(|m| &m.id)
+                .collect(),
+        };
+        let (page, more) = self.authorizations.of_seller_after(
+            brand,
+            &platforms,
+            seller,
+            after.map(ResourceId::as_str),
+            limit,
+        );
+        let next = if more {
+            page.last().map(|a| a.id.as_str().to_string())
+        } else {
+            None
+        };
+        (page, next)
+    }
+
     /// A brand's trademarks in id order, without allocating.
     pub fn trademarks_of<'a>(
         &'a self,

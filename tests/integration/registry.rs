@@ -1873,6 +1873,114 @@ async fn a_page_token_that_names_no_id_is_an_invalid_argument() {
         .expect("an untied token");
 }
 
+/// A listing filtered to one seller reads that seller's authorizations
+/// alone (the seller index), not the brand's every one: among 10,000
+/// others', it still answers full pages in id order, ending with the last
+/// one, as the unbounded scan of the brand would page them, for the
+/// owner (on every platform, or one) and for each platform.
+#[tokio::test]
+async fn a_sellers_listing_reads_only_theirs_among_many_others() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let others: Vec<pb::Authorization> = (0..10_000)
+        .map(|i| row("members/platform-q", &format!("q-seller-{i:05}"), &["CN"]))
+        .collect();
+    owner
+        .import_authorizations(tokio_stream::iter(common::import_messages(
+            "brands/alpha",
+            &others,
+            2_000,
+            "",
+        )))
+        .await
+        .expect("import platform-q's sellers");
+    // The seller's: revoked ones and a live one on each platform.
+    let mut expected = Vec::new();
+    let mut revision = 0;
+    for (platform, revoked) in [("members/platform-p", 3), ("members/platform-q", 1)] {
+        for round in 0..=revoked {
+            let made = owner
+                .authorize_seller(authorize(row(platform, "many", &["CN"])))
+                .await
+                .expect("authorize")
+                .into_inner();
+            let name = made.authorization.expect("authorization").name;
+            revision = made.revision;
+            if round < revoked {
+                revision = owner
+                    .revoke_authorization(pb::RevokeAuthorizationRequest {
+                        name: name.clone(),
+                        request_id: String::new(),
+                    })
+                    .await
+                    .expect("revoke")
+                    .into_inner()
+                    .revision;
+            }
+            expected.push((platform, name));
+        }
+    }
+    expected.sort_by(|a, b| a.1.cmp(&b.1));
+    let names_on = |platform: Option<&str>| -> Vec<String> {
+        expected
+            .iter()
+            .filter(|(p, _)| platform.is_none_or(|platform| *p == platform))
+            .map(|(_, name)| name.clone())
+            .collect()
+    };
+    for (who, platform, listed) in [
+        (Who::OwnerA, "", names_on(None)),
+        (
+            Who::OwnerA,
+            "members/platform-p",
+            names_on(Some("members/platform-p")),
+        ),
+        (
+            Who::OwnerA,
+            "members/platform-q",
+            names_on(Some("members/platform-q")),
+        ),
+        (Who::PlatformP, "", names_on(Some("members/platform-p"))),
+        (Who::PlatformQ, "", names_on(Some("members/platform-q"))),
+    ] {
+        for page_size in [1, 2, 3, 100] {
+            let mut pages = Vec::new();
+            let mut page_token = String::new();
+            loop {
+                let page = server
+                    .registry_as(who)
+                    .list_authorizations(pb::ListAuthorizationsRequest {
+                        parent: "brands/alpha".into(),
+                        platform: platform.into(),
+                        seller_account: "many".into(),
+                        page_size,
+                        page_token,
+                        min_revision: revision,
+                    })
+                    .await
+                    .expect("list the seller's")
+                    .into_inner();
+                pages.push(
+                    page.authorizations
+                        .into_iter()
+                        .map(|a| a.name)
+                        .collect::<Vec<_>>(),
+                );
+                assert!(pages.len() <= listed.len() + 1, "the listing ends");
+                if page.next_page_token.is_empty() {
+                    break;
+                }
+                page_token = page.next_page_token;
+            }
+            let full: Vec<Vec<String>> = listed
+                .chunks(page_size as usize)
+                .map(<[String]>::to_vec)
+                .collect();
+            assert_eq!(pages, full, "{who:?} on {platform:?}, {page_size} a page");
+        }
+    }
+}
+
 /// A platform's listing of a brand with many other platforms'
 /// authorizations ends a page early after reading past 10,000 of theirs,
 /// and its token continues after the last one read: the token must show
