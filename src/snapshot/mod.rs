@@ -72,22 +72,32 @@ pub enum PlanError {
     Invalid(Vec<(String, String)>),
 }
 
-/// The outcome of [`Snapshot::check_seller`].
+/// The outcome of [`Snapshot::check_seller`]. The authorizations that
+/// cover the check (its class, its region and its instant) decide it:
+/// `Authorized` when one is active, else `Suspended`, else `Revoked`. When
+/// none covers it, the one that comes closest says why: a live one covers
+/// the class and region but not the instant (`NotYetValid`, then
+/// `Expired`), a revoked one covers the class and region (`Revoked`), one
+/// covers the class but not the region (`RegionNotCovered`), or none covers
+/// the class (`ClassNotCovered`). A status counts only where its
+/// authorization covers the check's class and region (`evaluate`; the
+/// order of the variants means nothing).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum SellerVerdict {
     /// An active authorization covers it.
     Authorized,
-    /// The authorizations miss the class (closest failure).
+    /// No authorization covers the class.
     ClassNotCovered,
-    /// The authorizations miss the region.
+    /// Those that cover the class miss the region.
     RegionNotCovered,
-    /// The authorization starts later.
+    /// Those that cover the class and region start later.
     NotYetValid,
-    /// The authorization's window ended.
+    /// Those that cover the class and region have ended.
     Expired,
-    /// The authorization is suspended.
+    /// One that covers it is suspended, and none that does is active.
     Suspended,
-    /// The authorization is revoked.
+    /// Those that cover it are revoked, or, when none covers it, one that
+    /// covers its class and region is.
     Revoked,
     /// The seller has no authorization on the platform.
     NoAuthorization,
@@ -1345,7 +1355,7 @@ impl Snapshot {
                 evaluate(grant, class, region, at)
             });
         match best {
-            Some((verdict, authorization)) => SellerCheck {
+            Some(((_, verdict), authorization)) => SellerCheck {
                 verdict,
                 authorization: Some(authorization),
             },
@@ -1357,27 +1367,29 @@ impl Snapshot {
     }
 }
 
+/// What one authorization says of a check, and how close it comes to
+/// allowing it (lowest closest): the seller's authorization that comes
+/// closest decides the answer ([`SellerVerdict`]).
+///
+/// One that covers the check (its class, its region and its instant) says
+/// its status: active (0), suspended (1, its owner may lift it), revoked
+/// (2). Then, of those that cover the class and region only: a live one
+/// says when it is valid (not yet, 3; no longer, 4), a revoked one that it
+/// is revoked (5: revoked is final, so it covers no instant, and "not yet
+/// valid" would promise what will not come). Then one that covers the class
+/// but not the region (6), then one that does not cover the class (7). So
+/// an authorization suspended or revoked for another class, region or time
+/// never outweighs one that covers the check, nor one that comes closer.
 fn evaluate(
     auth: Grant<'_>,
     class: Option<NiceClass>,
     region: Option<Region>,
     at: Timestamp,
-) -> SellerVerdict {
-    match auth.status {
-        AuthorizationStatus::Revoked => return SellerVerdict::Revoked,
-        AuthorizationStatus::Suspended => return SellerVerdict::Suspended,
-        AuthorizationStatus::Active => {}
-    }
-    if at < auth.valid_from {
-        return SellerVerdict::NotYetValid;
-    }
-    if auth.valid_until.is_some_and(|until| at >= until) {
-        return SellerVerdict::Expired;
-    }
+) -> (u8, SellerVerdict) {
     let class_ok =
         auth.nice_classes.is_empty() || class.is_some_and(|c| auth.nice_classes.contains(c));
     if !class_ok {
-        return SellerVerdict::ClassNotCovered;
+        return (7, SellerVerdict::ClassNotCovered);
     }
     // An authorization for a country covers its territories (`US` covers
     // `PR`), as a mark of that country does.
@@ -1388,9 +1400,22 @@ fn evaluate(
                     .is_some_and(|country| auth.regions.contains(&country))
         });
     if !region_ok {
-        return SellerVerdict::RegionNotCovered;
+        return (6, SellerVerdict::RegionNotCovered);
     }
-    SellerVerdict::Authorized
+    let window = if at < auth.valid_from {
+        Some((3, SellerVerdict::NotYetValid))
+    } else if auth.valid_until.is_some_and(|until| at >= until) {
+        Some((4, SellerVerdict::Expired))
+    } else {
+        None
+    };
+    match (auth.status, window) {
+        (AuthorizationStatus::Revoked, Some(_)) => (5, SellerVerdict::Revoked),
+        (_, Some(window)) => window,
+        (AuthorizationStatus::Active, None) => (0, SellerVerdict::Authorized),
+        (AuthorizationStatus::Suspended, None) => (1, SellerVerdict::Suspended),
+        (AuthorizationStatus::Revoked, None) => (2, SellerVerdict::Revoked),
+    }
 }
 
 fn created(after: Resource) -> Change {

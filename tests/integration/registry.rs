@@ -1312,6 +1312,250 @@ async fn a_validity_window_includes_its_start_and_excludes_its_end() {
     }
 }
 
+/// CheckSeller is decided by the seller's authorizations that cover the
+/// check (its class, region and instant); when none does, by the one that
+/// comes closest (check.proto, SellerCheckReason). A suspended or revoked
+/// authorization for another class, region or time does not make the
+/// answer SUSPENDED or REVOKED, and one that covers the check is not
+/// outweighed by another that covers less.
+#[tokio::test]
+async fn check_seller_is_decided_by_the_authorizations_that_cover_the_check() {
+    use pb::AuthorizationStatus as S;
+    use pb::SellerCheckReason as R;
+    const HOUR: i64 = 3600;
+    struct Grant {
+        classes: &'static [i32],
+        regions: &'static [&'static str],
+        /// Its window, in seconds from the instant checked.
+        from: i64,
+        until: Option<i64>,
+        status: S,
+    }
+    let grant = |classes: &'static [i32], regions: &'static [&'static str], status: S| Grant {
+        classes,
+        regions,
+        from: -HOUR,
+        until: None,
+        status,
+    };
+    let timed = |from: i64, until: Option<i64>, status: S| Grant {
+        classes: &[25],
+        regions: &[],
+        from,
+        until,
+        status,
+    };
+    // The grants, made in this order (a seller has at most one live
+    // authorization: the revoked ones first), the class and region
+    // checked, the reason, and which grant the answer names.
+    let cases: Vec<(&str, Vec<Grant>, i32, &str, R, usize)> = vec![
+        (
+            "suspended for another class",
+            vec![grant(&[18], &[], S::Suspended)],
+            25,
+            "",
+            R::ClassNotCovered,
+            0,
+        ),
+        (
+            "suspended for another region",
+            vec![grant(&[], &["FR"], S::Suspended)],
+            25,
+            "DE",
+            R::RegionNotCovered,
+            0,
+        ),
+        (
+            "suspended, from later",
+            vec![timed(HOUR, None, S::Suspended)],
+            25,
+            "",
+            R::NotYetValid,
+            0,
+        ),
+        (
+            "suspended, ended",
+            vec![timed(-2 * HOUR, Some(-HOUR), S::Suspended)],
+            25,
+            "",
+            R::Expired,
+            0,
+        ),
+        (
+            "revoked for another class",
+            vec![grant(&[18], &[], S::Revoked)],
+            25,
+            "",
+            R::ClassNotCovered,
+            0,
+        ),
+        (
+            "revoked for the class, beside one suspended for another",
+            vec![
+                grant(&[25], &[], S::Revoked),
+                grant(&[18], &[], S::Suspended),
+            ],
+            25,
+            "",
+            R::Revoked,
+            0,
+        ),
+        (
+            "revoked for the class, beside one active for another",
+            vec![grant(&[25], &[], S::Revoked), grant(&[18], &[], S::Active)],
+            25,
+            "",
+            R::Revoked,
+            0,
+        ),
+        (
+            "revoked for now, beside an active one that ended",
+            vec![
+                grant(&[], &[], S::Revoked),
+                timed(-2 * HOUR, Some(-HOUR), S::Active),
+            ],
+            25,
+            "",
+            R::Revoked,
+            0,
+        ),
+        (
+            "suspended for the class, beside one revoked for another",
+            vec![
+                grant(&[18], &[], S::Revoked),
+                grant(&[25], &[], S::Suspended),
+            ],
+            25,
+            "",
+            R::Suspended,
+            1,
+        ),
+        (
+            "active beside a revoked one",
+            vec![grant(&[], &[], S::Revoked), grant(&[], &[], S::Active)],
+            25,
+            "",
+            R::Authorized,
+            1,
+        ),
+        (
+            "the class in another region, beside one revoked for another class",
+            vec![
+                grant(&[18], &[], S::Revoked),
+                grant(&[25], &["FR"], S::Active),
+            ],
+            25,
+            "DE",
+            R::RegionNotCovered,
+            1,
+        ),
+        (
+            "revoked for the class from later, beside an active one that ended",
+            vec![
+                timed(HOUR, None, S::Revoked),
+                timed(-2 * HOUR, Some(-HOUR), S::Active),
+            ],
+            25,
+            "",
+            R::Expired,
+            1,
+        ),
+        (
+            "revoked for the class from later, alone",
+            vec![timed(HOUR, None, S::Revoked)],
+            25,
+            "",
+            R::Revoked,
+            0,
+        ),
+    ];
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let mut platform = server.check_as(Who::PlatformP);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    let ts = |seconds| Some(prost_types::Timestamp { seconds, nanos: 0 });
+    for (i, (case, grants, class, region, reason, named)) in cases.into_iter().enumerate() {
+        let seller = format!("covering-{i}");
+        let mut names = Vec::new();
+        let mut revision = 0;
+        for g in &grants {
+            let made = owner
+                .authorize_seller(authorize(pb::Authorization {
+                    platform: "members/platform-p".into(),
+                    seller_account: seller.clone(),
+                    nice_classes: g.classes.to_vec(),
+                    regions: g.regions.iter().map(|r| r.to_string()).collect(),
+                    valid_from: ts(now + g.from),
+                    valid_until: g.until.and_then(|until| ts(now + until)),
+                    ..Default::default()
+                }))
+                .await
+                .unwrap_or_else(|e| panic!("{case}: {e:?}"))
+                .into_inner();
+            revision = made.revision;
+            let name = made.authorization.expect("authorization").name;
+            match g.status {
+                S::Suspended => {
+                    revision = owner
+                        .update_authorization(pb::UpdateAuthorizationRequest {
+                            authorization: Some(pb::Authorization {
+                                name: name.clone(),
+                                status: S::Suspended as i32,
+                                ..Default::default()
+                            }),
+                            update_mask: Some(prost_types::FieldMask {
+                                paths: vec!["status".into()],
+                            }),
+                            request_id: String::new(),
+                        })
+                        .await
+                        .unwrap_or_else(|e| panic!("{case}: {e:?}"))
+                        .into_inner()
+                        .revision;
+                }
+                S::Revoked => {
+                    revision = owner
+                        .revoke_authorization(pb::RevokeAuthorizationRequest {
+                            name: name.clone(),
+                            request_id: String::new(),
+                        })
+                        .await
+                        .unwrap_or_else(|e| panic!("{case}: {e:?}"))
+                        .into_inner()
+                        .revision;
+                }
+                _ => {}
+            }
+            names.push(name);
+        }
+        let answer = platform
+            .check_seller(pb::CheckSellerRequest {
+                brand: "brands/alpha".into(),
+                seller_account: seller.clone(),
+                nice_class: class,
+                region: region.into(),
+                at_time: ts(now),
+                min_revision: revision,
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{case}: {e:?}"))
+            .into_inner();
+        assert_eq!(
+            (
+                R::try_from(answer.reason).ok(),
+                answer.authorization.map(|a| a.name)
+            ),
+            (Some(reason), Some(names[named].clone())),
+            "{case}: {}",
+            answer.explanation
+        );
+        assert_eq!(answer.authorized, reason == R::Authorized, "{case}");
+    }
+}
+
 #[tokio::test]
 async fn check_seller_explains_every_outcome() {
     let server = TestServer::start().await;
