@@ -6,7 +6,7 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status};
 
 use super::{ApiError, ApiResult, caller, convert, parse_brand_name, validate::Violations};
-use crate::model::quote;
+use crate::model::quote_as_read;
 use crate::{
     auth, listing,
     logo::LogoHash,
@@ -60,7 +60,7 @@ impl CheckApi {
         let check = snapshot
             .check_seller(&brand, &platform, &seller, class, region, at)
             .ok_or_else(|| ApiError::NotFound(req.brand.clone()))?;
-        let (reason, explanation) = explain(check.verdict, &req, &platform);
+        let (reason, explanation) = explain(check.verdict, &req, &seller, &platform);
         crate::metrics::count_verdict("CheckSeller", reason.as_str_name());
         Ok(pb::CheckSellerResponse {
             authorized: check.verdict == SellerVerdict::Authorized,
@@ -490,16 +490,17 @@ fn bad_request(index: usize, mut violations: Vec<(String, String)>) -> tonic_typ
     }
 }
 
+/// The reason for `verdict`, and a sentence for people saying it, which
+/// names the seller as read (`seller`: in NFC, as authorizations keep it),
+/// as it reads ([`quote_as_read`]).
 fn explain(
     verdict: SellerVerdict,
     req: &pb::CheckSellerRequest,
+    seller: &str,
     platform: &crate::model::Slug,
 ) -> (pb::SellerCheckReason, String) {
     use pb::SellerCheckReason as R;
-    let who = format!(
-        "seller {} on members/{platform}",
-        quote(&req.seller_account)
-    );
+    let who = format!("seller {} on members/{platform}", quote_as_read(seller));
     match verdict {
         SellerVerdict::Authorized => (
             R::Authorized,

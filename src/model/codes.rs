@@ -60,6 +60,47 @@ pub fn quote(value: &str) -> String {
     quoted
 }
 
+/// Quotes a value the registry has read and validated as printable (a
+/// seller account as read: [`seller_account`], in NFC) for a sentence meant
+/// for people: between double quotes, as it reads, not escaped as
+/// [`quote`] escapes what it cannot trust (`"Café"`, not `"Cafe\u0301"`,
+/// whatever spelling was sent). Only `"` and `\` are escaped, so that the
+/// quotes still end where the value does. A character such a value never
+/// holds (a control or format character, a line or paragraph separator,
+/// a private-use, surrogate or unassigned code point, a bidi control) is
+/// shown as U+FFFD, so a log line that holds the sentence is one line,
+/// shown in order, whatever it was given. Not cut: the value is bounded
+/// by the rule it was read by.
+pub fn quote_as_read(value: &str) -> String {
+    use icu_properties::props::GeneralCategory as Gc;
+    let categories = icu_properties::CodePointMapData::<Gc>::new();
+    let mut quoted = String::with_capacity(value.len() + 2);
+    quoted.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            c if c.is_control()
+                || is_bidi_control(c)
+                || matches!(
+                    categories.get(c),
+                    Gc::Format
+                        | Gc::LineSeparator
+                        | Gc::ParagraphSeparator
+                        | Gc::PrivateUse
+                        | Gc::Surrogate
+                        | Gc::Unassigned
+                ) =>
+            {
+                quoted.push(char::REPLACEMENT_CHARACTER)
+            }
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
 /// `"1 character"`, `"2 characters"`.
 fn characters(count: usize) -> String {
     if count == 1 {
@@ -1224,6 +1265,25 @@ mod tests {
         let long = "x".repeat(100);
         assert_eq!(quote(&long), format!("\"{}\"…", "x".repeat(64)));
     }
+    #[test]
+    fn values_quoted_as_read_show_their_characters_and_nothing_unprintable() {
+        let nfd = "Cafe\u{301} 奥瑞尔 👜";
+        let read = seller_account(nfd, 1).expect("a seller account");
+        assert_eq!(quote_as_read(&read), "\"Caf\u{e9} 奥瑞尔 👜\"");
+        // A combining mark with no precomposed form stays a mark.
+        assert_eq!(quote_as_read("q\u{301}"), "\"q\u{301}\"");
+        assert_eq!(quote_as_read("a\"b\\c"), r#""a\"b\\c""#);
+        for unprintable in [
+            "\n", "\u{7}", "\u{200b}", "\u{202e}", "\u{2028}", "\u{e000}",
+        ] {
+            assert_eq!(
+                quote_as_read(&format!("a{unprintable}b")),
+                "\"a\u{fffd}b\"",
+                "{unprintable:?}"
+            );
+        }
+    }
+
     use std::collections::{BTreeSet, HashSet};
 
     #[test]

@@ -8,7 +8,7 @@ pub mod entities;
 mod serde_impls;
 
 pub use change::{Actor, Change, ChangeEvent, Resource, ResourceKey};
-pub use codes::{Designation, NiceClass, NiceClassSet, Office, Region, Slug, quote};
+pub use codes::{Designation, NiceClass, NiceClassSet, Office, Region, Slug, quote, quote_as_read};
 pub use command::{
     AuthorizationPatch, AuthorizationSpec, BrandPatch, Command, LogoSource, TrademarkPatch,
     TrademarkSpec,

@@ -64,6 +64,12 @@ async fn a_seller_account_is_one_account_in_nfc_and_nfd() {
             .expect("check seller")
             .into_inner();
         assert!(check.authorized, "{seller:?}: {check:?}");
+        // Named as read, in either form: `"Café"`, as it reads.
+        assert_eq!(
+            check.explanation,
+            format!("seller \"{CAFE_NFC}\" on members/platform-p is authorized for brands/alpha"),
+            "{seller:?}"
+        );
 
         let listing = platform
             .check_listing(pb::CheckListingRequest {

@@ -1556,6 +1556,47 @@ async fn check_seller_is_decided_by_the_authorizations_that_cover_the_check() {
     }
 }
 
+/// CheckSeller's explanation names the seller account as the registry
+/// reads it (in NFC), as it reads: a decomposed `Zoë` is quoted `"Zoë"`,
+/// not with an escaped combining mark.
+#[tokio::test]
+async fn check_seller_quotes_the_seller_account_as_read() {
+    let server = TestServer::start().await;
+    let mut platform = server.check_as(Who::PlatformP);
+    for (sent, reason, explanation) in [
+        (
+            "Zoe\u{308} Boutique",
+            pb::SellerCheckReason::NoAuthorization,
+            "the owner of brands/alpha has not authorized seller \"Zo\u{eb} Boutique\" on \
+             members/platform-p",
+        ),
+        (
+            "seller-p1",
+            pb::SellerCheckReason::Authorized,
+            "seller \"seller-p1\" on members/platform-p is authorized for brands/alpha",
+        ),
+    ] {
+        let answer = platform
+            .check_seller(pb::CheckSellerRequest {
+                brand: "brands/alpha".into(),
+                seller_account: sent.into(),
+                nice_class: 14,
+                region: "CN".into(),
+                ..Default::default()
+            })
+            .await
+            .expect("check")
+            .into_inner();
+        assert_eq!(answer.reason, reason as i32, "{sent:?}");
+        assert_eq!(answer.explanation, explanation);
+        assert!(
+            !answer.explanation.contains('\\') && !answer.explanation.chars().any(char::is_control),
+            "{:?}",
+            answer.explanation
+        );
+    }
+}
+
 #[tokio::test]
 async fn check_seller_explains_every_outcome() {
     let server = TestServer::start().await;
