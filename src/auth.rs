@@ -607,21 +607,58 @@ pub fn authenticate(
     certificate: Option<&Slug>,
     call: &CallLog,
 ) -> Result<Caller, Status> {
+    authenticate_or_defer(registry, authorization, certificate, call, false).map_err(|refused| {
+        match refused {
+            Refused::Status(status) => status,
+            // Not deferred: key_caller refuses an unknown key itself.
+            Refused::UnknownKey => Status::unauthenticated("invalid API key"),
+        }
+    })
+}
+
+/// Why [`authenticate_or_defer`] did not authenticate a call.
+enum Refused {
+    /// Refused: the answer.
+    Status(Status),
+    /// Its key's id is unknown to the snapshot, and the caller asked to
+    /// hear so rather than refuse (nothing is logged yet): the key may have
+    /// been created on another replica a moment ago.
+    UnknownKey,
+}
+
+impl From<Status> for Refused {
+    fn from(status: Status) -> Self {
+        Refused::Status(status)
+    }
+}
+
+/// [`authenticate`]; but with `defer_unknown`, a key whose id the snapshot
+/// does not know is [`Refused::UnknownKey`], so that the caller may catch
+/// up with the store and try again.
+fn authenticate_or_defer(
+    registry: &Registry,
+    authorization: Option<&str>,
+    certificate: Option<&Slug>,
+    call: &CallLog,
+    defer_unknown: bool,
+) -> Result<Caller, Refused> {
     let Some(header) = authorization else {
         return match certificate {
-            Some(member) => certificate_caller(registry, member, call),
+            Some(member) => Ok(certificate_caller(registry, member, call)?),
             None => Err(Status::unauthenticated(
                 "missing API key: send `authorization: Bearer <key>`",
-            )),
+            )
+            .into()),
         };
     };
-    let caller = key_caller(registry, header, call)?;
+    let caller = key_caller(registry, header, call, defer_unknown)?;
     match certificate {
         Some(named) if *named != caller.member => Err(Status::unauthenticated(format!(
             "the API key is members/{}'s but the client certificate names members/{named}: \
              a call is one member's",
             caller.member
-        ))),
+        ))
+        .into()),
         _ => Ok(caller),
     }
 }
@@ -653,8 +690,15 @@ fn certificate_caller(
     })
 }
 
-/// The caller a bearer `header` authenticates.
-fn key_caller(registry: &Registry, header: &str, call: &CallLog) -> Result<Caller, Status> {
+/// The caller a bearer `header` authenticates; with `defer_unknown`, a key
+/// whose id the snapshot does not know is [`Refused::UnknownKey`], not
+/// refused (nor logged) yet.
+fn key_caller(
+    registry: &Registry,
+    header: &str,
+    call: &CallLog,
+    defer_unknown: bool,
+) -> Result<Caller, Refused> {
     let secret = bearer_secret(header).ok_or_else(|| {
         Status::unauthenticated("the authorization header must be `Bearer <key>`")
     })?;
@@ -669,12 +713,15 @@ fn key_caller(registry: &Registry, header: &str, call: &CallLog) -> Result<Calle
     let snapshot = registry
         .ready_snapshot()
         .map_err(|e| crate::api::retry_later(tonic::Code::Unavailable, e.to_string()))?;
-    let key = snapshot
-        .api_key(id.as_str())
-        .ok_or_else(|| invalid(Some(id.as_str()), "unknown key id"))?;
+    let Some(key) = snapshot.api_key(id.as_str()) else {
+        if defer_unknown {
+            return Err(Refused::UnknownKey);
+        }
+        return Err(invalid(Some(id.as_str()), "unknown key id").into());
+    };
     let matches: bool = key.secret_sha256.ct_eq(&hash_secret(secret)).into();
     if !matches {
-        return Err(invalid(Some(id.as_str()), "wrong secret"));
+        return Err(invalid(Some(id.as_str()), "wrong secret").into());
     }
     if key.revoke_time.is_some() {
         refusal_event!(
@@ -686,7 +733,8 @@ fn key_caller(registry: &Registry, header: &str, call: &CallLog) -> Result<Calle
         return Err(Status::unauthenticated(format!(
             "API key members/{}/apiKeys/{} is revoked",
             key.member, key.id
-        )));
+        ))
+        .into());
     }
     let member = snapshot
         .member(key.member.as_str())
@@ -1152,6 +1200,36 @@ where
     }
 
     fn call(&mut self, request: http::Request<ReqBody>) -> Self::Future {
+        self.serve(request, false)
+    }
+}
+
+impl<S, ResBody> AuthService<S>
+where
+    S: tower::Service<http::Request<tonic::body::Body>, Response = http::Response<ResBody>>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    ResBody: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    ResBody::Error: Into<tonic::codegen::StdError>,
+{
+    /// [`tower::Service::call`], once the inner service is ready. A call
+    /// whose API key the snapshot does not know (`caught_up` false) is not
+    /// refused at once: the key may have been created on another replica a
+    /// moment ago, so the registry catches up with the store first
+    /// ([`Registry::catch_up_for_unknown_key`], paced so that made-up keys
+    /// cannot hammer it), and the call is served again, its key then
+    /// refused if it is still unknown.
+    fn serve<ReqBody>(
+        &mut self,
+        request: http::Request<ReqBody>,
+        caught_up: bool,
+    ) -> BoxFuture<'static, Result<http::Response<tonic::body::Body>, S::Error>>
+    where
+        ReqBody: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+        ReqBody::Error: Into<tonic::codegen::StdError>,
+    {
         // The clone is ready only after poll_ready; keep the ready one.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
@@ -1206,24 +1284,44 @@ where
         }
         let outcome = {
             let _entered = span.enter();
-            authorization_header(request.headers())
+            let authenticated = authorization_header(request.headers())
+                .map_err(Refused::Status)
                 .and_then(|header| {
                     let certificate = request
                         .extensions()
                         .get::<crate::tls::ClientCertificate>()
                         .and_then(|c| c.member.as_ref());
-                    authenticate(&self.registry, header, certificate, &call)
-                })
-                .and_then(|caller| {
-                    span.record("member", tracing::field::display(&caller.member));
-                    call.member = Some(caller.member.clone());
-                    match rpc {
-                        Some(rpc) if !rpc.allowed().contains(&caller.kind) => {
-                            Err(Status::permission_denied(not_allowed(rpc, caller.kind)))
-                        }
-                        _ => Ok(caller),
+                    authenticate_or_defer(&self.registry, header, certificate, &call, !caught_up)
+                });
+            match authenticated {
+                Err(Refused::UnknownKey) => None,
+                Err(Refused::Status(status)) => Some(Err(status)),
+                Ok(caller) => Some(Ok(caller)),
+            }
+        };
+        let Some(outcome) = outcome else {
+            // Served again once caught up, by the inner service made
+            // ready for this call.
+            let mut again = self.clone();
+            again.inner = inner;
+            let registry = self.registry.clone();
+            return Box::pin(async move {
+                registry.catch_up_for_unknown_key().await;
+                again.serve(request, true).await
+            });
+        };
+        let outcome = {
+            let _entered = span.enter();
+            outcome.and_then(|caller| {
+                span.record("member", tracing::field::display(&caller.member));
+                call.member = Some(caller.member.clone());
+                match rpc {
+                    Some(rpc) if !rpc.allowed().contains(&caller.kind) => {
+                        Err(Status::permission_denied(not_allowed(rpc, caller.kind)))
                     }
-                })
+                    _ => Ok(caller),
+                }
+            })
         };
         let call = Arc::new(call);
         let outcome_log = Outcome {

@@ -190,6 +190,30 @@ pub struct Registry {
     /// applied and made others under their numbers (a restore from a
     /// backup, then writes) ([`Registry::store_parted`]).
     applied: std::sync::Mutex<Option<(Revision, i128)>>,
+    /// The catch-ups that calls with an API key the snapshot does not know
+    /// ask for ([`Registry::catch_up_for_unknown_key`]).
+    key_catch_ups: std::sync::Mutex<KeyCatchUps>,
+}
+
+/// Least time between the starts of two catch-ups that unknown API keys
+/// ask for: a flood of made-up keys makes at most one read of the store's
+/// head every this long, and none of its history unless another replica
+/// wrote.
+pub const KEY_CATCH_UP_EVERY: Duration = Duration::from_millis(200);
+
+/// Longest a call with an unknown API key waits for the catch-up it asked
+/// for (or joined) before it is refused: a store that does not answer
+/// delays refusals this long at most. The catch-up itself goes on.
+pub const KEY_CATCH_UP_WAIT: Duration = Duration::from_secs(1);
+
+/// The catch-ups unknown API keys ask for: when the last began, and, while
+/// it runs, its end, which calls arriving meanwhile wait for instead of
+/// starting another.
+#[derive(Default)]
+struct KeyCatchUps {
+    began: Option<tokio::time::Instant>,
+    /// Turns true when the last one ends.
+    ended: Option<watch::Receiver<bool>>,
 }
 
 /// A commit time in whole microseconds since the Unix epoch: as the store
@@ -238,6 +262,7 @@ impl Registry {
             known_head: std::sync::atomic::AtomicU64::new(0),
             page_tokens: std::sync::OnceLock::new(),
             applied: std::sync::Mutex::new(None),
+            key_catch_ups: std::sync::Mutex::default(),
         }
     }
 
@@ -613,6 +638,61 @@ impl Registry {
         self.ready_snapshot()?;
         self.catch_up_latest().await?;
         Ok(self.snapshot())
+    }
+
+    /// Catches up with the store for a call whose API key the snapshot does
+    /// not know: another replica may have created it a moment ago, and the
+    /// change feed not brought it yet. Reads the store's head, and applies
+    /// what this replica has not (as [`Registry::latest_snapshot`] does)
+    /// only when the head is past its snapshot.
+    ///
+    /// Made-up keys cost no more than a pace allows: at most one such
+    /// catch-up runs at a time (a call that arrives while one runs waits
+    /// for it), and one starts at most every [`KEY_CATCH_UP_EVERY`]; a call
+    /// arriving sooner after the last start does not wait for one (its key
+    /// is refused as unknown, and the change feed brings a new key within
+    /// its poll). A call waits [`KEY_CATCH_UP_WAIT`] at most. Errors are
+    /// the change feed's to report: here they leave the snapshot as it is.
+    pub async fn catch_up_for_unknown_key(self: &Arc<Self>) {
+        if !self.is_loaded() {
+            return;
+        }
+        let arrived = tokio::time::Instant::now();
+        let mut ended = {
+            let mut catch_ups = self
+                .key_catch_ups
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match &catch_ups.ended {
+                // Running still (not ended, nor its task gone).
+                Some(ended) if !*ended.borrow() && ended.has_changed().is_ok() => ended.clone(),
+                _ => {
+                    if catch_ups
+                        .began
+                        .is_some_and(|began| arrived < began + KEY_CATCH_UP_EVERY)
+                    {
+                        return;
+                    }
+                    let (end, ended) = watch::channel(false);
+                    let registry = self.clone();
+                    // A task of its own: it ends even if every call waiting
+                    // for it gives up, and the next may start.
+                    tokio::spawn(async move {
+                        let head = registry.committed_head().await;
+                        if head.is_ok_and(|head| head > registry.snapshot().revision())
+                            && let Err(e) = registry.catch_up_latest().await
+                        {
+                            tracing::debug!(error = %e, "catching up for an unknown API key");
+                        }
+                        end.send_replace(true);
+                    });
+                    catch_ups.began = Some(arrived);
+                    catch_ups.ended = Some(ended.clone());
+                    ended
+                }
+            }
+        };
+        let _ = tokio::time::timeout(KEY_CATCH_UP_WAIT, ended.wait_for(|ended| *ended)).await;
     }
 
     /// Whether the registry has reached `revision`: this replica has, or
@@ -1078,6 +1158,9 @@ mod tests {
         down: Arc<std::sync::atomic::AtomicBool>,
         /// Answers reads, refuses writes (a read-only database).
         read_only: Arc<std::sync::atomic::AtomicBool>,
+        /// Reads of the committed head, and of the change history.
+        heads: Arc<AtomicUsize>,
+        histories: Arc<AtomicUsize>,
     }
 
     struct CountedTx {
@@ -1156,9 +1239,11 @@ mod tests {
             if self.down.load(Ordering::SeqCst) {
                 return Err(StoreError::Unavailable("the store is down".into()));
             }
+            self.histories.fetch_add(1, Ordering::SeqCst);
             self.inner.events_after(after, limit, max_bytes).await
         }
         async fn committed_head(&self) -> Result<Revision, StoreError> {
+            self.heads.fetch_add(1, Ordering::SeqCst);
             self.inner.committed_head().await
         }
         async fn committed_at(
@@ -1192,6 +1277,52 @@ mod tests {
             let inner = self.inner.begin().await?;
             Ok(Box::new(CountedTx { inner, held }))
         }
+    }
+
+    /// Calls with an API key the snapshot does not know catch up with the
+    /// store, at a pace: a flood at once makes one read of the head, which
+    /// all of them wait for, and no read of the history when no other
+    /// replica wrote; a call sooner than the pace after it makes none; once
+    /// the pace has passed, a call reads the head again, and applies what
+    /// another replica wrote.
+    #[tokio::test(start_paused = true)]
+    async fn unknown_keys_catch_up_one_at_a_time_and_at_a_pace() {
+        let store = Arc::new(Counting::default());
+        let (heads, histories) = (store.heads.clone(), store.histories.clone());
+        let registry = Arc::new(loaded(store.clone()).await);
+        let other = loaded(store.clone()).await;
+        let reads = || {
+            (
+                heads.load(Ordering::SeqCst),
+                histories.load(Ordering::SeqCst),
+            )
+        };
+        let before = reads();
+        futures_util::future::join_all((0..100).map(|_| registry.catch_up_for_unknown_key())).await;
+        assert_eq!(
+            reads(),
+            (before.0 + 1, before.1),
+            "one head read, no history"
+        );
+        registry.catch_up_for_unknown_key().await;
+        assert_eq!(
+            reads(),
+            (before.0 + 1, before.1),
+            "none sooner than the pace"
+        );
+
+        write(&other, "member-elsewhere")
+            .await
+            .expect("written elsewhere");
+        assert!(registry.snapshot().revision() < other.snapshot().revision());
+        tokio::time::advance(KEY_CATCH_UP_EVERY).await;
+        let before = reads();
+        registry.catch_up_for_unknown_key().await;
+        let after = reads();
+        assert_eq!(after.0, before.0 + 1, "one head read");
+        assert!(after.1 > before.1, "the history read");
+        assert_eq!(registry.snapshot().revision(), other.snapshot().revision());
+        assert!(registry.snapshot().member("member-elsewhere").is_some());
     }
 
     /// A registry never loaded has a store that answers nothing, as far

@@ -1011,3 +1011,69 @@ async fn a_call_with_two_authorization_headers_is_refused() {
         .await
         .expect("one header");
 }
+
+/// A key created on one replica works at once on another, which has not
+/// applied it yet: a key the snapshot does not know makes the replica
+/// catch up with the store before refusing it. A made-up key is still
+/// refused, and a flood of them reads no history from the store when no
+/// other replica wrote.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_created_on_another_replica_authenticates_at_once() {
+    use std::{
+        sync::{Arc, atomic::Ordering::SeqCst},
+        time::Duration,
+    };
+    let store = common::new_store().await.0;
+    let mut start = common::Start::fixture();
+    start.store = Some(store.clone());
+    let keys = start.keys.clone();
+    let a = start.start().await;
+    // Deaf, with an hour's poll: b applies another replica's writes only
+    // when a call makes it catch up.
+    let deaf = Arc::new(common::TestStore::deaf(store));
+    let mut start = common::Start::fixture();
+    start.keys = keys;
+    start.options.seed = None;
+    start.options.feed_poll = Duration::from_secs(3600);
+    start.store = Some(deaf.clone());
+    let b = start.start().await;
+    let created = a
+        .registry_as(Who::Operator)
+        .create_api_key(pb::CreateApiKeyRequest {
+            parent: "members/platform-p".into(),
+            description: "made on a".into(),
+            request_id: String::new(),
+        })
+        .await
+        .expect("a key, created on a")
+        .into_inner();
+    assert!(b.registry.snapshot().revision() < created.revision);
+    let caller = b
+        .registry_with_key(&created.secret)
+        .get_caller(pb::GetCallerRequest::default())
+        .await
+        .expect("the new key, on b at once")
+        .into_inner();
+    assert_eq!(
+        caller.member.map(|m| m.name).as_deref(),
+        Some("members/platform-p")
+    );
+
+    // Made-up keys: refused, and with nothing new in the store, no history
+    // is read for them.
+    let histories = deaf.history_reads.load(SeqCst);
+    let refusals = (0..20).map(|_| {
+        let mut client = b.registry_with_key(&marque::auth::generate_key().secret);
+        async move {
+            client
+                .get_caller(pb::GetCallerRequest::default())
+                .await
+                .expect_err("a made-up key")
+                .code()
+        }
+    });
+    for code in futures_util::future::join_all(refusals).await {
+        assert_eq!(code, Code::Unauthenticated);
+    }
+    assert_eq!(deaf.history_reads.load(SeqCst), histories);
+}
