@@ -591,6 +591,28 @@ impl WatchApi {
             );
             v.finish()?;
         }
+        // A brand the registry does not have is NOT_FOUND, as for a trail
+        // (ListAuditEvents) and GetBrand: a misspelt name would otherwise
+        // watch nothing, for ever, in silence. Brands are never removed, so
+        // one that existed at `from_revision` still does; one this replica
+        // does not know yet may have just been created on another: it
+        // catches up before refusing.
+        let unknown = |snapshot: &crate::snapshot::Snapshot| {
+            // In request order: every name parsed as `brands/{brand}`.
+            req.brands
+                .iter()
+                .find(|name| {
+                    name.strip_prefix("brands/")
+                        .is_some_and(|id| snapshot.brand(id).is_none())
+                })
+                .cloned()
+        };
+        if !brands.is_empty() && unknown(&*self.registry.ready_snapshot()?).is_some() {
+            let snapshot = self.registry.latest_snapshot().await?;
+            if let Some(name) = unknown(&snapshot) {
+                return Err(ApiError::NotFound(name));
+            }
+        }
         let slot = self.open.take(&caller.member).ok_or_else(|| {
             ApiError::Busy(format!(
                 "members/{} has {MAX_WATCH_STREAMS_PER_MEMBER} Watch streams open, the most a \

@@ -585,6 +585,71 @@ async fn a_stream_with_nothing_to_replay_says_where_it_is_at_once() {
     }
 }
 
+/// A Watch filter naming a brand the registry does not have is NOT_FOUND,
+/// as a trail's (ListAuditEvents) is: a misspelt name would otherwise
+/// watch nothing, in silence. A brand another replica just created is
+/// found.
+#[tokio::test]
+async fn watch_refuses_a_brand_it_does_not_have() {
+    let (store, _) = common::new_store().await;
+    let mut start = Start::fixture();
+    start.store = Some(store.clone());
+    let keys = start.keys.clone();
+    let server = start.start().await;
+    let mut client = watch_client(&server, Who::PlatformP);
+    let status = client
+        .watch(pb::WatchRequest {
+            brands: vec!["brands/alpha".into(), "brands/alpah".into()],
+            ..Default::default()
+        })
+        .await
+        .expect_err("a brand the registry does not have");
+    assert_eq!(status.code(), Code::NotFound, "{status:?}");
+    assert!(status.message().contains("brands/alpah"), "{status:?}");
+    let status = audit_client(&server, Who::OwnerA)
+        .list_audit_events(pb::ListAuditEventsRequest {
+            brand: "brands/alpah".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("as a trail");
+    assert_eq!(status.code(), Code::NotFound, "{status:?}");
+
+    // Created on another replica, deaf to the first's writes with an
+    // hour's poll: the Watch there catches up and finds it.
+    let mut start = Start::fixture();
+    start.keys = keys;
+    start.options.seed = None;
+    start.options.feed_poll = Duration::from_secs(3600);
+    start.store = Some(Arc::new(common::TestStore::deaf(store)));
+    let replica = start.start().await;
+    server
+        .registry_as(Who::OwnerA)
+        .create_brand(common::brand_named("gamma", "Gamma"))
+        .await
+        .expect("created on the first replica");
+    let mut stream = watch_client(&replica, Who::PlatformP)
+        .watch(pb::WatchRequest {
+            brands: vec!["brands/gamma".into()],
+            ..Default::default()
+        })
+        .await
+        .expect("a brand created on another replica")
+        .into_inner();
+    let first = tokio::time::timeout(Duration::from_secs(10), stream.message())
+        .await
+        .expect("a message")
+        .expect("ok")
+        .expect("open");
+    match first.kind {
+        Some(Kind::Event(event)) => assert!(
+            event.changes.iter().any(|c| c.name == "brands/gamma"),
+            "{event:?}"
+        ),
+        other => panic!("the brand's creation first, got {other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn watch_kinds_and_brands_are_each_named_at_most_once() {
     let server = TestServer::start().await;
