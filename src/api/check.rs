@@ -97,8 +97,8 @@ pub const MAX_LISTING_VIOLATIONS: usize = 8;
 /// combining accent is 6 bytes as `\u0301`): uncut, a thousand listings
 /// of 8 such violations answer several megabytes of errors, which
 /// [`MAX_BATCH_ANSWER_BYTES`] cannot make room for by leaving out matches.
-/// Cut, a thousand errors take at most about 2.6 MB, 3.1 MB with the
-/// longest listing ids (128 characters of 4 bytes) echoed beside them.
+/// Cut, a thousand errors take at most about 3 MB, each with the longest
+/// listing id (128 characters of 4 bytes) echoed beside it.
 pub const MAX_LISTING_ERROR_MESSAGE: usize = 512;
 
 /// A seller account as a check names it: by the rule of an authorization's
