@@ -1348,7 +1348,8 @@ async fn check_seller_is_decided_by_the_authorizations_that_cover_the_check() {
     // The grants, made in this order (a seller has at most one live
     // authorization: the revoked ones first), the class and region
     // checked, the reason, and which grant the answer names.
-    let cases: Vec<(&str, Vec<Grant>, i32, &str, R, usize)> = vec![
+    type Case = (&'static str, Vec<Grant>, i32, &'static str, R, usize);
+    let cases: Vec<Case> = vec![
         (
             "suspended for another class",
             vec![grant(&[18], &[], S::Suspended)],
