@@ -3,7 +3,7 @@
 
 use std::{io::IsTerminal as _, net::SocketAddr, path::PathBuf, time::Duration};
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 use crate::{
     seed::Seed,
@@ -56,6 +56,74 @@ impl From<String> for DatabaseUrl {
 impl std::fmt::Debug for DatabaseUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         std::fmt::Debug::fmt(&redacted_url(&self.0), f)
+    }
+}
+
+/// The value of a boolean flag or variable (`--plaintext`,
+/// `MARQUE_PLAINTEXT`): `true`/`false`, `1`/`0`, `yes`/`no` or `on`/`off`,
+/// in any case, without the whitespace around it. clap's own parser for a
+/// flag's variable takes only `true` and `false`, so `MARQUE_PLAINTEXT=1`
+/// stopped the start; its `BoolishValueParser` takes `t`, `y` and the like
+/// too, but names only the flag when it refuses a value, not the
+/// variable it came from, and does not trim. On the command line the
+/// flag alone is `true`, and a value needs `=`: `--plaintext=off`.
+#[derive(Debug, Clone, Copy)]
+pub struct Boolean;
+
+impl Boolean {
+    /// The spellings taken for true, lower case.
+    pub const TRUE: [&'static str; 4] = ["true", "1", "yes", "on"];
+    /// The spellings taken for false, lower case.
+    pub const FALSE: [&'static str; 4] = ["false", "0", "no", "off"];
+
+    /// `value` read as a boolean; `None` when it is none of the spellings.
+    pub fn parse(value: &str) -> Option<bool> {
+        let value = value.trim().to_ascii_lowercase();
+        if Self::TRUE.contains(&value.as_str()) {
+            Some(true)
+        } else if Self::FALSE.contains(&value.as_str()) {
+            Some(false)
+        } else {
+            None
+        }
+    }
+}
+
+impl clap::builder::TypedValueParser for Boolean {
+    type Value = bool;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<bool, clap::Error> {
+        if let Some(read) = value.to_str().and_then(Boolean::parse) {
+            return Ok(read);
+        }
+        // Named as the other settings' messages name theirs: the flag and
+        // the variable, either of which the value may have come from.
+        let name = arg.map_or_else(
+            || "a boolean setting".to_owned(),
+            |arg| {
+                let flag = arg
+                    .get_long()
+                    .map_or_else(|| arg.get_id().to_string(), |long| format!("--{long}"));
+                match arg.get_env() {
+                    Some(env) => format!("{flag} / {}", env.to_string_lossy()),
+                    None => flag,
+                }
+            },
+        );
+        let shown: String = value.to_string_lossy().chars().take(40).collect();
+        Err(clap::Error::raw(
+            clap::error::ErrorKind::ValueValidation,
+            format!(
+                "{name} must be true or false (or 1/0, yes/no, on/off, in any case), not \
+                 {shown:?}\n"
+            ),
+        )
+        .with_cmd(cmd))
     }
 }
 
@@ -217,7 +285,8 @@ pub struct ServeArgs {
     /// Create and print a first operator key (when the registry has none and none is given)
     /// even where standard output is not a terminal: for a script that reads it from a pipe.
     /// Never where standard output goes to the logs (a container).
-    #[arg(long, env = "MARQUE_PRINT_OPERATOR_KEY")]
+    #[arg(long, env = "MARQUE_PRINT_OPERATOR_KEY", num_args = 0..=1, require_equals = true,
+          action = ArgAction::SetTrue, value_parser = Boolean)]
     pub print_operator_key: bool,
     /// Member id of the operator that owns the bootstrap key.
     #[arg(long, env = "MARQUE_OPERATOR_MEMBER", default_value = "operator")]
@@ -243,7 +312,8 @@ pub struct ServeArgs {
     #[arg(long, env = "MARQUE_TLS_HANDSHAKE_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
     pub tls_handshake_timeout: Duration,
     /// Serve plaintext on a non-loopback address (behind a TLS-terminating proxy only).
-    #[arg(long, env = "MARQUE_PLAINTEXT")]
+    #[arg(long, env = "MARQUE_PLAINTEXT", num_args = 0..=1, require_equals = true,
+          action = ArgAction::SetTrue, value_parser = Boolean)]
     pub plaintext: bool,
     /// How long health says NOT_SERVING before the listener closes, on SIGTERM/SIGINT (a second
     /// signal cuts the shutdown short: the process exits at once with 128 + its number).
@@ -266,7 +336,8 @@ pub struct ServeArgs {
     pub database: DatabaseArgs,
     /// Do not apply database migrations at start; only check that they are applied
     /// (when a migration job runs `marque migrate` before the replicas start).
-    #[arg(long, env = "MARQUE_NO_MIGRATE")]
+    #[arg(long, env = "MARQUE_NO_MIGRATE", num_args = 0..=1, require_equals = true,
+          action = ArgAction::SetTrue, value_parser = Boolean)]
     pub no_migrate: bool,
     /// Plaintext admin address for the pod network: grpc.health.v1 (same state as the API
     /// port; `liveness` is SERVING while the process is up) and Prometheus /metrics.
@@ -521,6 +592,68 @@ mod tests {
                 format!("{:#}", serve.server_options().expect_err("refused"))
             }
             other => panic!("not serve: {other:?}"),
+        }
+    }
+
+    /// Every boolean flag takes the usual spellings of true and false, in
+    /// any case and with whitespace around (`MARQUE_PLAINTEXT=1` stopped
+    /// the start: clap took only `true` and `false`), and refuses any other
+    /// naming its flag and variable.
+    #[test]
+    fn boolean_flags_take_the_usual_spellings_and_refuse_the_rest() {
+        use clap::CommandFactory as _;
+        let flags = [
+            ("--plaintext", "MARQUE_PLAINTEXT"),
+            ("--no-migrate", "MARQUE_NO_MIGRATE"),
+            ("--print-operator-key", "MARQUE_PRINT_OPERATOR_KEY"),
+        ];
+        let read = |flag: &str, args: &[&str]| {
+            let options = serve(args);
+            match flag {
+                "--plaintext" => options.allow_plaintext,
+                "--no-migrate" => !options.migrate,
+                _ => matches!(options.operator_key, OperatorKey::CreateIfMissing),
+            }
+        };
+        for (flag, _) in flags {
+            assert!(read(flag, &[flag]), "{flag} alone");
+            for yes in ["1", "true", "TRUE", "Yes", "on", " on\n", "\ttrue "] {
+                assert!(read(flag, &[&format!("{flag}={yes}")]), "{flag}={yes:?}");
+            }
+            if flag != "--print-operator-key" {
+                // Off, it is whatever the terminal makes it.
+                for no in ["0", "false", "False", "NO", "off", " 0 "] {
+                    assert!(!read(flag, &[&format!("{flag}={no}")]), "{flag}={no:?}");
+                }
+            }
+        }
+        // The variable's value goes through the same parser as the flag's:
+        // each refusal names both.
+        let command = Cli::command();
+        let serve_command = command.find_subcommand("serve").expect("serve");
+        for (flag, variable) in flags {
+            let arg = serve_command
+                .get_arguments()
+                .find(|arg| arg.get_long() == Some(&flag[2..]))
+                .expect(flag);
+            assert_eq!(
+                arg.get_env().and_then(|env| env.to_str()),
+                Some(variable),
+                "{flag}"
+            );
+            for wrong in ["maybe", "", "2", "yes please", "enabled"] {
+                let arg = format!("{flag}={wrong}");
+                let error =
+                    Cli::try_parse_from(["marque", "serve", arg.as_str()]).expect_err(wrong);
+                let message = error.to_string();
+                assert!(
+                    message.contains(&format!("{flag} / {variable} must be true or false"))
+                        && message.contains(&format!("{wrong:?}")),
+                    "{flag}={wrong:?}: {message}"
+                );
+            }
+            // A value needs `=`: a word after the flag is not taken for it.
+            assert!(Cli::try_parse_from(["marque", "serve", flag, "true"]).is_err());
         }
     }
 

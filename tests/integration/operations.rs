@@ -14,12 +14,22 @@ use tonic_health::pb::health_check_response::ServingStatus;
 /// The binary with `args`, its standard input closed: its exit status and
 /// standard error, once it exits (within `limit`, or the test fails).
 async fn run_binary(args: &[&str], limit: Duration) -> (std::process::ExitStatus, String) {
+    run_binary_with(args, &[], limit).await
+}
+
+/// [`run_binary`] with the environment variables `env` set.
+async fn run_binary_with(
+    args: &[&str],
+    env: &[(&str, &str)],
+    limit: Duration,
+) -> (std::process::ExitStatus, String) {
     let output = tokio::time::timeout(
         limit,
         tokio::process::Command::new(env!("CARGO_BIN_EXE_marque"))
             .args(args)
             .env_remove("MARQUE_DATABASE_URL")
             .env_remove("MARQUE_OPERATOR_KEY")
+            .envs(env.iter().copied())
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .kill_on_drop(true)
@@ -32,6 +42,46 @@ async fn run_binary(args: &[&str], limit: Duration) -> (std::process::ExitStatus
         output.status,
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
+}
+
+/// Boolean variables take `1` and `0` (and `yes`/`no`, `on`/`off`, in any
+/// case, with whitespace around) as well as `true` and `false`:
+/// `MARQUE_PLAINTEXT=1` stopped the start with clap's `invalid value '1'`.
+/// Any other value stops it naming the variable. The start here goes on
+/// past the variables and stops at a `--call-timeout` of 0s, which is
+/// checked after them.
+#[tokio::test]
+async fn boolean_variables_take_1_and_0_and_refuse_the_rest_by_name() {
+    let args = ["serve", "--listen", "127.0.0.1:0", "--call-timeout", "0s"];
+    for (value, other) in [("1", "0"), ("0", "1"), (" Yes\n", "off"), ("ON", "No")] {
+        let env = [
+            ("MARQUE_PLAINTEXT", value),
+            ("MARQUE_NO_MIGRATE", other),
+            ("MARQUE_PRINT_OPERATOR_KEY", value),
+        ];
+        let (status, stderr) = run_binary_with(&args, &env, Duration::from_secs(20)).await;
+        assert_eq!(status.code(), Some(1), "{env:?}: {stderr}");
+        assert!(
+            stderr.contains("--call-timeout must be more than 0s"),
+            "{env:?}: {stderr}"
+        );
+    }
+    for variable in [
+        "MARQUE_PLAINTEXT",
+        "MARQUE_NO_MIGRATE",
+        "MARQUE_PRINT_OPERATOR_KEY",
+    ] {
+        for value in ["2", "maybe", ""] {
+            let (status, stderr) =
+                run_binary_with(&args, &[(variable, value)], Duration::from_secs(20)).await;
+            assert_eq!(status.code(), Some(2), "{variable}={value:?}: {stderr}");
+            assert!(
+                stderr.contains(&format!("/ {variable} must be true or false"))
+                    && stderr.contains(&format!("{value:?}")),
+                "{variable}={value:?}: {stderr}"
+            );
+        }
+    }
 }
 
 /// A database URL that names no host (libpq's default socket directory,
