@@ -109,6 +109,7 @@ const SHOWN_PARAMETERS: &[&str] = &[
     "port",
     "sslmode",
     "sslnegotiation",
+    "sslrootcert",
     "target_session_attrs",
     "tcp_user_timeout",
     "user",
@@ -219,13 +220,46 @@ impl PostgresSettings {
     }
 
     fn pg_config(&self) -> anyhow::Result<tokio_postgres::Config> {
-        // `require` verifies the server's certificate, as libpq's
-        // `verify-full` does (tokio-postgres does not parse those two).
-        let url = self
-            .url
-            .replace("sslmode=verify-full", "sslmode=require")
-            .replace("sslmode=verify-ca", "sslmode=require");
+        Ok(self.parsed()?.config)
+    }
+
+    /// The URL read: tokio-postgres's configuration, and what the URL asks
+    /// of TLS that tokio-postgres does not read (libpq's `verify-ca` and
+    /// `verify-full` modes, its `sslrootcert`), taken out of the URL before
+    /// it reads the rest.
+    fn parsed(&self) -> anyhow::Result<Parsed> {
+        let (url, root_cert) = take_parameter(&self.url, "sslrootcert");
+        // `require` verifies the server's certificate and its name, as
+        // libpq's `verify-full` does; `verify-ca` verifies the certificate
+        // only ([`ChainOnly`]).
+        let (without_mode, mode) = take_parameter(&url, "sslmode");
+        let (url, verify) = match mode.as_deref() {
+            Some("verify-full") => (without_mode, Some(Verify::Full)),
+            Some("verify-ca") => (without_mode, Some(Verify::ChainOnly)),
+            _ => (url, None),
+        };
         let mut config: tokio_postgres::Config = url.parse().context("invalid database URL")?;
+        let root_cert = root_cert.map(|value| match value.as_str() {
+            "system" => RootCert::System,
+            _ => RootCert::File(PathBuf::from(value)),
+        });
+        if root_cert == Some(RootCert::System) {
+            // As libpq (16) has it: any public CA may sign a certificate
+            // for any name, so with the system's roots the name is
+            // verified too.
+            anyhow::ensure!(
+                verify != Some(Verify::ChainOnly),
+                "the database URL's sslrootcert=system (the system's CA roots) needs the \
+                 certificate's host name verified: use sslmode=verify-full (or require), not \
+                 verify-ca"
+            );
+            if mode.is_none() {
+                config.ssl_mode(SslMode::Require);
+            }
+        }
+        if verify.is_some() {
+            config.ssl_mode(SslMode::Require);
+        }
         // libpq without a host tries its own Unix socket directory;
         // tokio-postgres has none, and refuses every connection: the
         // server would try again for ever, saying only what the driver
@@ -291,52 +325,86 @@ impl PostgresSettings {
             _ => session,
         };
         config.options(options);
-        Ok(config)
+        Ok(Parsed {
+            config,
+            verify: verify.unwrap_or(Verify::Full),
+            root_cert,
+        })
     }
 
-    /// The TLS connector, when the URL asks for TLS: PostgreSQL's
-    /// certificate verified against `ca_file`, or the system roots.
+    /// The TLS connector, when the URL asks for TLS ([`Self::tls_config`]).
+    fn tls(&self) -> anyhow::Result<Option<tokio_postgres_rustls::MakeRustlsConnect>> {
+        Ok(self
+            .tls_config()?
+            .map(tokio_postgres_rustls::MakeRustlsConnect::new))
+    }
+
+    /// The TLS configuration, when the URL asks for TLS: PostgreSQL's
+    /// certificate verified against the CA file (`--database-ca`, or the
+    /// URL's `sslrootcert=`), or the system roots (neither, or
+    /// `sslrootcert=system`); its host name too, except with
+    /// `sslmode=verify-ca` ([`ChainOnly`]).
     ///
     /// # Errors
     /// A CA file that cannot be read, holds invalid PEM or no certificate,
-    /// no system root at all, or a CA file given for a URL that asks for
-    /// no TLS. Each would otherwise pass the start and fail every
-    /// connection (`UnknownIssuer`), tried again for ever as a database out
-    /// of reach, or leave the connections unencrypted while the operator
-    /// believes them verified.
-    fn tls(&self) -> anyhow::Result<Option<tokio_postgres_rustls::MakeRustlsConnect>> {
-        let config = self.pg_config()?;
-        if config.get_ssl_mode() != SslMode::Require {
-            if let Some(path) = &self.ca_file {
+    /// no system root at all, a CA given for a URL that asks for no TLS, or
+    /// two different CAs (`--database-ca` and `sslrootcert=`). Each would
+    /// otherwise pass the start and fail every connection
+    /// (`UnknownIssuer`), tried again for ever as a database out of reach,
+    /// or leave the connections unencrypted, or verified against another
+    /// CA, while the operator believes otherwise.
+    fn tls_config(&self) -> anyhow::Result<Option<rustls::ClientConfig>> {
+        let parsed = self.parsed()?;
+        let flag = self.ca_file.clone().map(RootCert::File);
+        let root_cert = match (flag, parsed.root_cert) {
+            (Some(flag), Some(url)) if flag != url => anyhow::bail!(
+                "two database CAs are given: {} (--database-ca / MARQUE_DATABASE_CA) and {} (the \
+                 database URL's sslrootcert=): give one",
+                flag.shown(),
+                url.shown()
+            ),
+            (Some(flag), _) => Some((flag, CA_FLAG)),
+            (None, url) => url.map(|url| (url, CA_PARAMETER)),
+        };
+        if parsed.config.get_ssl_mode() != SslMode::Require {
+            if let Some((root_cert, from)) = &root_cert {
                 anyhow::bail!(
-                    "a database CA is given (--database-ca / MARQUE_DATABASE_CA: {}), but the \
-                     database URL does not ask for TLS: add sslmode=require (or verify-full) to \
-                     it, or leave the CA out",
-                    path.display()
+                    "a database CA is given ({from}: {}), but the database URL does not ask for \
+                     TLS: add sslmode=require (or verify-full, or verify-ca) to it, or leave the \
+                     CA out",
+                    root_cert.shown()
                 );
             }
             return Ok(None);
         }
         let mut roots = rustls::RootCertStore::empty();
-        match &self.ca_file {
-            Some(path) => {
-                let pem = std::fs::read(path)
-                    .with_context(|| format!("cannot read database CA {}", path.display()))?;
+        match &root_cert {
+            Some((RootCert::File(path), from)) => {
+                let pem = std::fs::read(path).with_context(|| {
+                    format!("cannot read database CA {} ({from})", path.display())
+                })?;
                 use rustls_pki_types::pem::PemObject as _;
                 for cert in rustls_pki_types::CertificateDer::pem_slice_iter(&pem) {
                     roots
-                        .add(cert.context("invalid PEM in the database CA file")?)
-                        .context("unusable database CA certificate")?;
+                        .add(cert.with_context(|| {
+                            format!("invalid PEM in the database CA {} ({from})", path.display())
+                        })?)
+                        .with_context(|| {
+                            format!(
+                                "unusable certificate in the database CA {} ({from})",
+                                path.display()
+                            )
+                        })?;
                 }
                 anyhow::ensure!(
                     !roots.is_empty(),
-                    "no certificate in the database CA {} (--database-ca / MARQUE_DATABASE_CA): \
-                     PostgreSQL's certificate could never be verified, and every connection \
-                     would be refused; give the PEM bundle of the CA that signed it",
+                    "no certificate in the database CA {} ({from}): PostgreSQL's certificate \
+                     could never be verified, and every connection would be refused; give the \
+                     PEM bundle of the CA that signed it",
                     path.display()
                 );
             }
-            None => {
+            Some((RootCert::System, _)) | None => {
                 for cert in rustls_native_certs::load_native_certs().certs {
                     let _ = roots.add(cert);
                 }
@@ -344,18 +412,31 @@ impl PostgresSettings {
                     !roots.is_empty(),
                     "no system root certificate to verify PostgreSQL's certificate with \
                      (sslmode=require): give the CA that signed it with --database-ca / \
-                     MARQUE_DATABASE_CA, or install the system's CA certificates"
+                     MARQUE_DATABASE_CA (or sslrootcert= in the database URL), or install the \
+                     system's CA certificates"
                 );
             }
         }
-        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .context("TLS protocol versions")?
-        .with_root_certificates(roots)
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .context("TLS protocol versions")?;
+        let tls = match parsed.verify {
+            Verify::Full => builder.with_root_certificates(roots),
+            Verify::ChainOnly => {
+                let chain = rustls::client::WebPkiServerVerifier::builder_with_provider(
+                    Arc::new(roots),
+                    provider,
+                )
+                .build()
+                .context("the database certificate verifier")?;
+                builder
+                    .dangerous()
+                    .with_custom_certificate_verifier(Arc::new(ChainOnly(chain)))
+            }
+        }
         .with_no_client_auth();
-        Ok(Some(tokio_postgres_rustls::MakeRustlsConnect::new(tls)))
+        Ok(Some(tls))
     }
 
     /// Opens one connection outside the pool (migrations, LISTEN), driving
@@ -425,6 +506,198 @@ impl PostgresSettings {
             }
         }
     }
+}
+
+/// Where the CA to verify PostgreSQL with was named, for messages.
+const CA_FLAG: &str = "--database-ca / MARQUE_DATABASE_CA";
+const CA_PARAMETER: &str = "the database URL's sslrootcert=";
+
+/// The database URL as read ([`PostgresSettings::parsed`]).
+struct Parsed {
+    /// What tokio-postgres reads of it (`sslmode=verify-*` read as
+    /// `require`).
+    config: tokio_postgres::Config,
+    /// How much of PostgreSQL's certificate is verified.
+    verify: Verify,
+    /// The URL's `sslrootcert=`, if any.
+    root_cert: Option<RootCert>,
+}
+
+/// How much of PostgreSQL's certificate is verified, with TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verify {
+    /// Its chain to a trusted CA, its dates and its host name: `require`
+    /// and `verify-full`.
+    Full,
+    /// Its chain and its dates, not its name: libpq's `verify-ca`.
+    ChainOnly,
+}
+
+/// The CA roots PostgreSQL's certificate is verified against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum RootCert {
+    /// A PEM bundle.
+    File(PathBuf),
+    /// The system's (libpq's `sslrootcert=system`).
+    System,
+}
+
+impl RootCert {
+    /// As a message names it.
+    fn shown(&self) -> String {
+        match self {
+            RootCert::File(path) => path.display().to_string(),
+            RootCert::System => "system (the system's CA roots)".to_owned(),
+        }
+    }
+}
+
+/// libpq's `sslmode=verify-ca`: the server's certificate chains to a
+/// trusted CA and is valid now (rustls's WebPKI verifier, which checks the
+/// name last), whatever name it is for. Only a name that does not match is
+/// forgiven; every other failure stands.
+#[derive(Debug)]
+struct ChainOnly(Arc<rustls::client::WebPkiServerVerifier>);
+
+impl rustls::client::danger::ServerCertVerifier for ChainOnly {
+    fn verify_server_cert(
+        &self,
+        end_entity: &rustls_pki_types::CertificateDer<'_>,
+        intermediates: &[rustls_pki_types::CertificateDer<'_>],
+        server_name: &rustls_pki_types::ServerName<'_>,
+        ocsp_response: &[u8],
+        now: rustls_pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        use rustls::CertificateError::{NotValidForName, NotValidForNameContext};
+        match self
+            .0
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        {
+            Err(rustls::Error::InvalidCertificate(
+                NotValidForName | NotValidForNameContext { .. },
+            )) => Ok(rustls::client::danger::ServerCertVerified::assertion()),
+            verified => verified,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls_pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls_pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.supported_verify_schemes()
+    }
+}
+
+/// `url` without its parameter `name` (each time it is given), and the
+/// value it was last given (the one libpq and tokio-postgres read), in
+/// either form of URL: `postgres://…?name=value&…`, the value
+/// percent-decoded, or key=value pairs, the value unquoted. A URL whose
+/// pairs cannot be read is left as it is, for tokio-postgres to refuse.
+fn take_parameter(url: &str, name: &str) -> (String, Option<String>) {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let Some((place, query)) = url.split_once('?') else {
+            return (url.to_owned(), None);
+        };
+        let mut value = None;
+        let kept: Vec<&str> = query
+            .split('&')
+            .filter(|pair| match pair.split_once('=') {
+                Some((key, given)) if key == name => {
+                    value = Some(percent_decoded(given));
+                    false
+                }
+                _ => true,
+            })
+            .collect();
+        let url = if kept.is_empty() {
+            place.to_owned()
+        } else {
+            format!("{place}?{}", kept.join("&"))
+        };
+        return (url, value);
+    }
+    let mut kept = String::with_capacity(url.len());
+    let mut value = None;
+    let mut rest = url;
+    while let Some((key, given, after)) = next_pair(rest) {
+        if key == name {
+            value = Some(given);
+        } else {
+            kept.push_str(&rest[..rest.len() - after.len()]);
+        }
+        rest = after;
+    }
+    if !rest.trim().is_empty() {
+        // Not pairs: left whole for tokio-postgres to refuse.
+        return (url.to_owned(), None);
+    }
+    kept.push_str(rest);
+    (kept, value)
+}
+
+/// The first `key=value` pair of libpq key=value pairs `text`, as libpq
+/// reads it (whitespace around `=`; a value in single quotes, or up to the
+/// next whitespace; `\` escapes the next character): its key, its value
+/// and what follows it. `None` when `text` holds no pair there.
+fn next_pair(text: &str) -> Option<(&str, String, &str)> {
+    let start = text.len() - text.trim_start().len();
+    let after_space = &text[start..];
+    let key_end = after_space.find(|c: char| c == '=' || c.is_whitespace())?;
+    let key = &after_space[..key_end];
+    let rest = after_space[key_end..].trim_start();
+    let rest = rest.strip_prefix('=')?.trim_start();
+    let mut value = String::new();
+    let mut chars = rest.char_indices();
+    let quoted = rest.starts_with('\'');
+    if quoted {
+        chars.next();
+    }
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '\\' => value.extend(chars.next().map(|(_, c)| c)),
+            '\'' if quoted => return Some((key, value, &rest[at + 1..])),
+            c if c.is_whitespace() && !quoted => return Some((key, value, &rest[at..])),
+            c => value.push(c),
+        }
+    }
+    // An unterminated quote is not a pair.
+    (!quoted).then_some((key, value, ""))
+}
+
+/// `text` with its `%XX` escapes decoded (a URL's parameter value).
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                decoded.push((hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0)) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                decoded.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
 }
 
 /// Where the database is (`host:port (database name)`, [`place_of`]), for
@@ -2398,6 +2671,272 @@ mod tests {
             assert!(
                 message.contains("does not ask for TLS"),
                 "{plain}: {message}"
+            );
+        }
+    }
+
+    /// A CA, a certificate it signed for `names`, valid from `not_before`
+    /// to `not_after` (years), and its key: (CA PEM, certificate DER, key
+    /// DER).
+    fn signed_for(
+        names: &[&str],
+        years: (i32, i32),
+    ) -> (
+        String,
+        rustls_pki_types::CertificateDer<'static>,
+        rustls_pki_types::PrivateKeyDer<'static>,
+    ) {
+        let ca_key = rcgen::KeyPair::generate().expect("ca key");
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("ca");
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let ca = ca_params.self_signed(&ca_key).expect("ca");
+        let issuer = rcgen::Issuer::from_params(&ca_params, &ca_key);
+        let key = rcgen::KeyPair::generate().expect("key");
+        let names: Vec<String> = names.iter().map(|name| name.to_string()).collect();
+        let mut params = rcgen::CertificateParams::new(names).expect("params");
+        params.not_before = rcgen::date_time_ymd(years.0, 1, 1);
+        params.not_after = rcgen::date_time_ymd(years.1, 1, 1);
+        let cert = params.signed_by(&key, &issuer).expect("certificate");
+        let key = rustls_pki_types::PrivatePkcs8KeyDer::from(key.serialize_der()).into();
+        (ca.pem(), cert.der().clone(), key)
+    }
+
+    /// A TLS handshake in memory between `client` and a server presenting
+    /// `cert`, the client asking for `name`: the client's verdict.
+    fn handshake(
+        client: rustls::ClientConfig,
+        cert: &rustls_pki_types::CertificateDer<'static>,
+        key: &rustls_pki_types::PrivateKeyDer<'static>,
+        name: &str,
+    ) -> Result<(), rustls::Error> {
+        let server = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.clone()], key.clone_key())
+        .expect("server config");
+        let name = rustls_pki_types::ServerName::try_from(name.to_owned()).expect("name");
+        let mut client = rustls::Connection::from(
+            rustls::ClientConnection::new(Arc::new(client), name).expect("client"),
+        );
+        let mut server = rustls::Connection::from(
+            rustls::ServerConnection::new(Arc::new(server)).expect("server"),
+        );
+        fn pass(
+            from: &mut rustls::Connection,
+            to: &mut rustls::Connection,
+        ) -> Result<(), rustls::Error> {
+            let mut bytes = Vec::new();
+            while from.wants_write() {
+                from.write_tls(&mut bytes).expect("write");
+            }
+            let mut read = &bytes[..];
+            while !read.is_empty() {
+                to.read_tls(&mut read).expect("read");
+                to.process_new_packets()?;
+            }
+            Ok(())
+        }
+        for _ in 0..8 {
+            pass(&mut client, &mut server)?;
+            pass(&mut server, &mut client)?;
+            if !client.is_handshaking() && !server.is_handshaking() {
+                return Ok(());
+            }
+        }
+        panic!("the handshake did not end");
+    }
+
+    fn tls_config(url: &str, ca_file: Option<&std::path::Path>) -> rustls::ClientConfig {
+        let mut settings = PostgresSettings::new(url);
+        settings.ca_file = ca_file.map(std::path::Path::to_path_buf);
+        settings.tls_config().expect(url).expect("TLS")
+    }
+
+    fn name_mismatch(verdict: Result<(), rustls::Error>) -> bool {
+        matches!(
+            verdict,
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::NotValidForName
+                    | rustls::CertificateError::NotValidForNameContext { .. }
+            ))
+        )
+    }
+
+    /// libpq's `verify-ca` verifies the chain (and dates), not the name;
+    /// `verify-full` and `require` verify the name too. `verify-ca`
+    /// verified the name as `verify-full` does.
+    #[test]
+    fn verify_ca_checks_the_chain_and_verify_full_the_name_too() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (ca, cert, key) = signed_for(&["db.example.internal"], (2020, 2200));
+        let ca_path = dir.path().join("ca.pem");
+        std::fs::write(&ca_path, ca).expect("write");
+        let ca_file = Some(ca_path.as_path());
+        let url = |mode: &str| format!("postgres://m@db.example.internal/m?sslmode={mode}");
+        for mode in ["verify-ca", "verify-full", "require"] {
+            let config = || tls_config(&url(mode), ca_file);
+            handshake(config(), &cert, &key, "db.example.internal").expect(mode);
+            let other = handshake(config(), &cert, &key, "other.example.internal");
+            if mode == "verify-ca" {
+                other.expect("verify-ca: any name");
+            } else {
+                assert!(name_mismatch(other.clone()), "{mode}: {other:?}");
+            }
+        }
+        // Only the name is forgiven: a certificate of another CA, or one
+        // expired, is refused all the same.
+        let (_, foreign, foreign_key) = signed_for(&["db.example.internal"], (2020, 2200));
+        let verdict = handshake(
+            tls_config(&url("verify-ca"), ca_file),
+            &foreign,
+            &foreign_key,
+            "db.example.internal",
+        );
+        // (Its CA has the trusted one's name: a bad signature.)
+        assert!(
+            matches!(
+                verdict,
+                Err(rustls::Error::InvalidCertificate(
+                    rustls::CertificateError::UnknownIssuer
+                        | rustls::CertificateError::BadSignature
+                ))
+            ),
+            "{verdict:?}"
+        );
+        let (old_ca, old, old_key) = signed_for(&["db.example.internal"], (2000, 2001));
+        let old_path = dir.path().join("old-ca.pem");
+        std::fs::write(&old_path, old_ca).expect("write");
+        let verdict = handshake(
+            tls_config(&url("verify-ca"), Some(&old_path)),
+            &old,
+            &old_key,
+            "other.example.internal",
+        );
+        assert!(
+            matches!(
+                verdict,
+                Err(rustls::Error::InvalidCertificate(
+                    rustls::CertificateError::Expired
+                        | rustls::CertificateError::ExpiredContext { .. }
+                ))
+            ),
+            "{verdict:?}"
+        );
+    }
+
+    /// libpq's `sslrootcert=` in the URL names the CA, as `--database-ca`
+    /// does (it was refused as an unknown option): in either form of URL,
+    /// checked as the flag's file is, and refused beside a flag that names
+    /// another.
+    #[test]
+    fn the_urls_sslrootcert_names_the_database_ca() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (ca, cert, key) = signed_for(&["db.example.internal"], (2020, 2200));
+        let ca_path = dir.path().join("root ca.pem");
+        std::fs::write(&ca_path, ca).expect("write");
+        let shown = ca_path.display().to_string();
+        let encoded = shown
+            .replace('%', "%25")
+            .replace(' ', "%20")
+            .replace('/', "%2F");
+        for url in [
+            format!("postgres://m@db.example.internal/m?sslmode=verify-full&sslrootcert={encoded}"),
+            format!("postgres://m@db.example.internal/m?sslrootcert={encoded}&sslmode=verify-ca"),
+            format!("host=db.example.internal user=m sslrootcert = '{shown}' sslmode=verify-full"),
+            format!("sslrootcert='{shown}' sslmode=require host=db.example.internal"),
+        ] {
+            let config = tls_config(&url, None);
+            handshake(config, &cert, &key, "db.example.internal").expect(&url);
+            // The same file in the flag: the one CA.
+            let config = tls_config(&url, Some(&ca_path));
+            handshake(config, &cert, &key, "db.example.internal").expect(&url);
+            // It is shown in the URL's Debug and place: a path, no secret.
+            if url.starts_with("postgres://") {
+                assert!(redacted_url(&url).contains(&encoded), "{url}");
+            }
+        }
+        let refused = |url: &str, flag: Option<&std::path::Path>| {
+            let mut settings = PostgresSettings::new(url);
+            settings.ca_file = flag.map(std::path::Path::to_path_buf);
+            format!(
+                "{:#}",
+                PostgresStore::new(settings).map(drop).expect_err(url)
+            )
+        };
+        let url =
+            format!("postgres://m@db.example.internal/m?sslmode=verify-ca&sslrootcert={encoded}");
+        let other = dir.path().join("other.pem");
+        std::fs::write(&other, "").expect("write");
+        let message = refused(&url, Some(&other));
+        assert!(
+            message.contains("two database CAs are given")
+                && message.contains(&shown)
+                && message.contains(&other.display().to_string()),
+            "{message}"
+        );
+        // A file without a certificate is refused naming it and where it
+        // was named.
+        let message = refused(
+            "postgres://m@db.example.internal/m?sslmode=verify-ca&sslrootcert=/nonexistent/ca.pem",
+            None,
+        );
+        assert!(
+            message.contains(
+                "cannot read database CA /nonexistent/ca.pem (the database URL's sslrootcert=)"
+            ),
+            "{message}"
+        );
+        let empty = format!(
+            "postgres://m@db.example.internal/m?sslmode=verify-full&sslrootcert={}",
+            other.display()
+        );
+        let message = refused(&empty, None);
+        assert!(
+            message.contains(&format!(
+                "no certificate in the database CA {}",
+                other.display()
+            )) && message.contains("sslrootcert="),
+            "{message}"
+        );
+        // A CA for a URL that asks for no TLS.
+        let plain =
+            format!("postgres://m@db.example.internal/m?sslmode=disable&sslrootcert={encoded}");
+        assert!(refused(&plain, None).contains("does not ask for TLS"));
+        // The system's roots: the name verified, as libpq has it.
+        let system = "postgres://m@db.example.internal/m?sslrootcert=system";
+        assert_eq!(ssl_mode(system).expect("system"), SslMode::Require);
+        let message = format!(
+            "{:#}",
+            ssl_mode(&format!("{system}&sslmode=verify-ca")).expect_err("verify-ca")
+        );
+        assert!(message.contains("sslmode=verify-full"), "{message}");
+        let message = refused(&format!("{system}&sslmode=require"), Some(&ca_path));
+        assert!(message.contains("two database CAs are given"), "{message}");
+    }
+
+    #[test]
+    fn a_parameter_is_taken_from_either_form_of_url() {
+        for (url, rest, value) in [
+            (
+                "postgres://h/d?a=1&x=%2Fp%20q&b=2",
+                "postgres://h/d?a=1&b=2",
+                Some("/p q"),
+            ),
+            ("postgres://h/d?x=1&x=2", "postgres://h/d", Some("2")),
+            ("postgres://h/d?a=1", "postgres://h/d?a=1", None),
+            ("postgres://h/d", "postgres://h/d", None),
+            ("host=h x=1 user=u", "host=h user=u", Some("1")),
+            ("x = 'a \\' b' host=h", " host=h", Some("a ' b")),
+            ("host=h x='unterminated", "host=h x='unterminated", None),
+            ("host=h xx=1", "host=h xx=1", None),
+        ] {
+            assert_eq!(
+                take_parameter(url, "x"),
+                (rest.to_owned(), value.map(str::to_owned)),
+                "{url}"
             );
         }
     }
