@@ -875,11 +875,18 @@ async fn serve_admin(
 
 /// Prepares the store and loads the first snapshot, retrying with backoff
 /// while the store is unreachable (health stays NOT_SERVING meanwhile).
+/// A database answer no retry mends by itself (a privilege missing, a
+/// password or role refused, no such database:
+/// [`crate::store::postgres::operator_needed`]) is tried again too, for it
+/// may be mended while the server waits, but said at ERROR, with what to
+/// do, once per SQLSTATE; each attempt is a WARN line.
 ///
 /// # Errors
 /// A store that [`crate::store::NeedsRepair`]: no retry would mend it.
 async fn load_with_retries(registry: &Registry, migrate: bool) -> anyhow::Result<Revision> {
     let mut backoff = crate::store::Backoff::new();
+    // The SQLSTATE last said at ERROR: said once, not at every attempt.
+    let mut said: Option<tokio_postgres::error::SqlState> = None;
     loop {
         let attempt = async {
             registry.store().prepare(migrate).await?;
@@ -893,7 +900,29 @@ async fn load_with_retries(registry: &Registry, migrate: bool) -> anyhow::Result
             Err(e) if crate::store::needs_repair(&e) => return Err(e),
             Err(e) => {
                 let wait = backoff.next_wait();
-                tracing::warn!(error = format!("{e:#}"), retry_in = ?wait, "store not ready");
+                match crate::store::postgres::needs_operator(&e) {
+                    // An answer the database gives until someone changes
+                    // something (a grant, a password, a role, a database):
+                    // at ERROR, once, with what to do; tried again all the
+                    // same, for a job or an operator may mend it while the
+                    // pod waits.
+                    Some((code, what)) if said.as_ref() != Some(code) => {
+                        tracing::error!(
+                            sqlstate = code.code(),
+                            error = format!("{e:#}"),
+                            retry_in = ?wait,
+                            "the database refuses the server ({what}); trying again until it is \
+                             mended"
+                        );
+                        said = Some(code.clone());
+                    }
+                    needed => {
+                        if needed.is_none() {
+                            said = None;
+                        }
+                        tracing::warn!(error = format!("{e:#}"), retry_in = ?wait, "store not ready");
+                    }
+                }
                 tokio::time::sleep(wait).await;
             }
         }

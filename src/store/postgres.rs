@@ -478,16 +478,22 @@ impl PostgresSettings {
         // Whatever stops the connection, the database may be there later:
         // the error is `Unreachable`, and `marque migrate` tries again.
         let late = || {
-            anyhow::Error::new(Unreachable(format!(
-                "cannot connect to PostgreSQL at {place}: no answer to the connection's start-up \
-                 within {limit:?}"
-            )))
+            anyhow::Error::new(Unreachable {
+                text: format!(
+                    "cannot connect to PostgreSQL at {place}: no answer to the connection's \
+                     start-up within {limit:?}"
+                ),
+                sqlstate: None,
+            })
         };
         let refused = |error: tokio_postgres::Error| {
-            anyhow::Error::new(Unreachable(format!(
-                "cannot connect to PostgreSQL at {place}: {}",
-                described(&error)
-            )))
+            anyhow::Error::new(Unreachable {
+                text: format!(
+                    "cannot connect to PostgreSQL at {place}: {}",
+                    described(&error)
+                ),
+                sqlstate: error.code().cloned(),
+            })
         };
         match self.tls()? {
             Some(tls) => {
@@ -733,8 +739,91 @@ fn place_of(config: &tokio_postgres::Config) -> String {
 /// connection, or took no write for being read-only: trying again later
 /// may work (`marque migrate --wait` does). Its text is the whole message.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct Unreachable(String);
+#[error("{text}")]
+pub struct Unreachable {
+    /// The whole message.
+    text: String,
+    /// The SQLSTATE the database answered with, if it answered.
+    sqlstate: Option<SqlState>,
+}
+
+/// An error the database answered that is no database out of reach (a
+/// privilege missing, a statement it refused). Its text is the whole
+/// message.
+#[derive(Debug, thiserror::Error)]
+#[error("{text}")]
+pub struct Answered {
+    /// The whole message.
+    text: String,
+    /// The SQLSTATE the database answered with.
+    sqlstate: SqlState,
+}
+
+/// The SQLSTATE of the database's answer that `error` is, or was caused
+/// by, if the database answered.
+pub fn sqlstate_of(error: &anyhow::Error) -> Option<&SqlState> {
+    error.chain().find_map(|cause| {
+        cause
+            .downcast_ref::<Answered>()
+            .map(|answered| &answered.sqlstate)
+            .or_else(|| cause.downcast_ref::<Unreachable>()?.sqlstate.as_ref())
+    })
+}
+
+/// The SQLSTATE of the database answer `error` is, or was caused by, and
+/// what an operator is to do about it, when it is one no retry mends by
+/// itself ([`operator_needed`]).
+pub fn needs_operator(error: &anyhow::Error) -> Option<(&SqlState, &'static str)> {
+    let sqlstate = sqlstate_of(error)?;
+    Some((sqlstate, operator_needed(sqlstate)?))
+}
+
+/// `error` with what an operator is to do about it in front, when it is a
+/// database answer no retry mends by itself ([`needs_operator`]).
+fn with_remedy(error: anyhow::Error) -> anyhow::Error {
+    match needs_operator(&error) {
+        Some((sqlstate, what)) => {
+            let remedy = format!(
+                "the database answered SQLSTATE {} ({what})",
+                sqlstate.code()
+            );
+            error.context(remedy)
+        }
+        None => error,
+    }
+}
+
+/// What an operator is to do about a database that answers with
+/// `sqlstate`, when that answer is one the database gives until someone
+/// changes it (a grant, a password, a role, a database), rather than one
+/// that passes by itself (a server starting, a failover): `None` for the
+/// others. `marque serve` keeps trying (any of these may be mended while
+/// it waits, by a job or an operator that creates the database, the role
+/// or the grants after the pods start), but says it at ERROR, once.
+pub fn operator_needed(sqlstate: &SqlState) -> Option<&'static str> {
+    Some(match sqlstate.code() {
+        "42501" => {
+            "insufficient_privilege: the database role lacks a privilege Marque needs; grant \
+             it: the role that migrates needs CREATE on the schema (since PostgreSQL 15 only \
+             the owner of `public` has it), a role that serves with --no-migrate USAGE on the \
+             schema and SELECT, INSERT, UPDATE and DELETE on Marque's tables"
+        }
+        "28P01" => {
+            "invalid_password: the database refuses the password; correct it in the database \
+             URL (its Secret) or set the role's password to it"
+        }
+        "28000" => {
+            "invalid_authorization_specification: the database refuses the role (it does not \
+             exist, or pg_hba.conf lets it not connect from here, or asks for TLS); create the \
+             role, or allow it in pg_hba.conf, or correct the URL's user"
+        }
+        "3D000" => {
+            "invalid_catalog_name: the database named in the URL does not exist; create it, or \
+             correct the URL's database name"
+        }
+        _ => return None,
+    })
+}
 
 /// Whether `error` is, or was caused by, an [`Unreachable`] database.
 pub fn is_unreachable(error: &anyhow::Error) -> bool {
@@ -838,26 +927,45 @@ impl PostgresStore {
     pub async fn migrate_within(&self, wait: Duration) -> anyhow::Result<usize> {
         let started = tokio::time::Instant::now();
         let mut backoff = super::Backoff::new();
+        // The SQLSTATE last said at ERROR: said once, not at every attempt.
+        let mut said: Option<SqlState> = None;
         loop {
             let error = match self.migrate().await {
                 Ok(applied) => return Ok(applied),
                 Err(error) if is_unreachable(&error) => error,
-                Err(error) => return Err(error),
+                Err(error) => return Err(with_remedy(error)),
             };
             let left = wait.saturating_sub(started.elapsed());
             if left.is_zero() {
-                return Err(error.context(format!(
+                return Err(with_remedy(error).context(format!(
                     "the database was still out of reach after {:.0?} (the --wait / \
                      MARQUE_MIGRATE_WAIT of {wait:?}): nothing was migrated",
                     started.elapsed()
                 )));
             }
             let pause = backoff.next_wait().min(left);
-            tracing::warn!(
-                error = format!("{error:#}"),
-                retry_in = ?pause,
-                "database not ready; migrating when it is"
-            );
+            match needs_operator(&error) {
+                Some((sqlstate, what)) if said.as_ref() != Some(sqlstate) => {
+                    tracing::error!(
+                        sqlstate = sqlstate.code(),
+                        error = format!("{error:#}"),
+                        retry_in = ?pause,
+                        "the database refuses the migration ({what}); trying again until it is \
+                         mended or the wait is over"
+                    );
+                    said = Some(sqlstate.clone());
+                }
+                needed => {
+                    if needed.is_none() {
+                        said = None;
+                    }
+                    tracing::warn!(
+                        error = format!("{error:#}"),
+                        retry_in = ?pause,
+                        "database not ready; migrating when it is"
+                    );
+                }
+            }
             tokio::time::sleep(pause).await;
         }
     }
@@ -1207,7 +1315,14 @@ fn classify(error: tokio_postgres::Error) -> StoreError {
     if transient(&error) {
         StoreError::Unavailable(described(&error))
     } else {
-        StoreError::Internal(anyhow::Error::msg(described(&error)))
+        let text = described(&error);
+        StoreError::Internal(match error.code() {
+            Some(sqlstate) => anyhow::Error::new(Answered {
+                text,
+                sqlstate: sqlstate.clone(),
+            }),
+            None => anyhow::Error::msg(text),
+        })
     }
 }
 
@@ -1276,13 +1391,23 @@ fn described(error: &tokio_postgres::Error) -> String {
 /// The driver's `error` as why `what` failed, [`described`]; an
 /// [`Unreachable`] database when the error is [`transient`].
 fn failed(what: &'static str) -> impl FnOnce(tokio_postgres::Error) -> anyhow::Error {
-    move |error| {
-        let text = format!("{what}: {}", described(&error));
-        if transient(&error) {
-            anyhow::Error::new(Unreachable(text))
-        } else {
-            anyhow::Error::msg(text)
-        }
+    move |error| coded(format!("{what}: {}", described(&error)), &error)
+}
+
+/// The error said `text`, of the driver's `error`: [`Unreachable`] when
+/// it is [`transient`], else [`Answered`] when the database answered it;
+/// each with its SQLSTATE.
+fn coded(text: String, error: &tokio_postgres::Error) -> anyhow::Error {
+    match error.code() {
+        _ if transient(error) => anyhow::Error::new(Unreachable {
+            text,
+            sqlstate: error.code().cloned(),
+        }),
+        Some(sqlstate) => anyhow::Error::new(Answered {
+            text,
+            sqlstate: sqlstate.clone(),
+        }),
+        None => anyhow::Error::msg(text),
     }
 }
 
@@ -1293,15 +1418,10 @@ fn migration_error(error: refinery::Error) -> anyhow::Error {
     if let refinery::error::Kind::Connection(what, source) = error.kind()
         && let Some(driver) = source.downcast_ref::<tokio_postgres::Error>()
     {
-        let text = format!("{what}: {}", described(driver));
         // A migration the database could not run for being away (the
         // connection lost, the server shutting down) ran in a transaction
         // of its own, rolled back: it may be tried again.
-        return if transient(driver) {
-            anyhow::Error::new(Unreachable(text))
-        } else {
-            anyhow::Error::msg(text)
-        };
+        return coded(format!("{what}: {}", described(driver)), driver);
     }
     anyhow::Error::new(error)
 }

@@ -502,3 +502,118 @@ async fn a_change_feed_the_database_no_longer_lets_in_reads_not_listening() {
         ))
         .await;
 }
+
+/// A role for `url`'s database, with the admin's password if it has one,
+/// and `grants` run for it there: its URL. Dropped with [`drop_role`].
+async fn role_for(url: &str, grants: &str) -> (String, String) {
+    let role = format!("marque_role_{}", uuid::Uuid::new_v4().simple());
+    let mut config: tokio_postgres::Config = url.parse().expect("url");
+    let password = config
+        .get_password()
+        .map(|p| {
+            format!(
+                " PASSWORD '{}'",
+                String::from_utf8_lossy(p).replace('\'', "''")
+            )
+        })
+        .unwrap_or_default();
+    let admin = pg::session(url).await;
+    admin
+        .batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN{password}; {}",
+            grants.replace("{role}", &role)
+        ))
+        .await
+        .expect("create the role");
+    config.user(&role);
+    (role, pg::to_url(&config))
+}
+
+async fn drop_role(url: &str, role: &str) {
+    let admin = pg::session(url).await;
+    admin
+        .batch_execute(&format!("DROP OWNED BY {role}; DROP ROLE {role}"))
+        .await
+        .expect("drop the role");
+}
+
+/// A role without a privilege Marque needs (SQLSTATE 42501, at the load
+/// here) was tried again for ever, each attempt a WARN as for a database
+/// that is down. The server still tries again (a grant may come while it
+/// waits), but says it at ERROR, once, naming the SQLSTATE and what to do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_privilege_missing_at_load_is_said_at_error_once_and_tried_again() {
+    use tokio::io::AsyncBufReadExt as _;
+    let url = pg::fresh_database().await;
+    let store = marque::store::PostgresStore::new(marque::store::PostgresSettings::new(&url))
+        .expect("store");
+    store.migrate().await.expect("migrate");
+    // It may verify the schema, not read the registry.
+    let (role, role_url) = role_for(&url, "GRANT SELECT ON marque_schema_history TO {role}").await;
+    let mut serving = tokio::process::Command::new(env!("CARGO_BIN_EXE_marque"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--no-migrate"])
+        .args(["--log-format", "json", "--database-url", &role_url])
+        .env_remove("MARQUE_DATABASE_URL")
+        .env_remove("MARQUE_OPERATOR_KEY")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("run marque");
+    let mut lines = tokio::io::BufReader::new(serving.stderr.take().expect("stderr")).lines();
+    let (mut errors, mut retries) = (Vec::new(), 0);
+    let read = async {
+        // Three attempts (200 ms, 400 ms and 800 ms apart) after the first.
+        while retries < 4 {
+            let line = lines.next_line().await.expect("read").expect("a line");
+            let entry: serde_json::Value = serde_json::from_str(&line).expect(&line);
+            let message = entry["fields"]["message"].as_str().unwrap_or_default();
+            match entry["level"].as_str() {
+                Some("ERROR") => errors.push(entry.clone()),
+                Some("WARN") if message == "store not ready" => retries += 1,
+                _ => {}
+            }
+            assert!(
+                !message.contains("registry loaded"),
+                "loaded without the privilege: {line}"
+            );
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(60), read)
+        .await
+        .expect("four attempts within a minute");
+    serving.kill().await.expect("stop marque");
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    let error = &errors[0]["fields"];
+    assert_eq!(error["sqlstate"], "42501", "{error}");
+    let message = error["message"].as_str().expect("message");
+    assert!(
+        message.contains("insufficient_privilege") && message.contains("grant"),
+        "{message}"
+    );
+    assert!(
+        error["error"]
+            .as_str()
+            .is_some_and(|cause| cause.contains("permission denied")),
+        "{error}"
+    );
+    drop_role(&url, &role).await;
+}
+
+/// `marque migrate` as a role that may not create tables (SQLSTATE 42501)
+/// exits at once, saying the SQLSTATE and what to do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_migration_without_the_privilege_to_create_says_what_to_grant() {
+    let url = pg::fresh_database().await;
+    let (role, role_url) = role_for(&url, "REVOKE CREATE ON SCHEMA public FROM PUBLIC").await;
+    let args = ["migrate", "--wait", "5m", "--database-url", &role_url];
+    let (status, stderr) = run_binary(&args, Duration::from_secs(60)).await;
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the database answered SQLSTATE 42501 (insufficient_privilege")
+            && stderr.contains("CREATE on the schema"),
+        "{stderr}"
+    );
+    drop_role(&url, &role).await;
+}
