@@ -964,6 +964,8 @@ pub struct CallLog {
     /// Whether the server ended the call because it drains
     /// ([`CallLog::note_drained`]).
     drained: std::sync::atomic::AtomicBool,
+    /// Why the call failed, for its outcome's line ([`CallLog::note_cause`]).
+    cause: std::sync::OnceLock<String>,
 }
 
 /// Longest path of an unknown RPC written in a log line, in characters.
@@ -990,7 +992,16 @@ impl CallLog {
             refusals: None,
             refusal_logged: std::sync::OnceLock::new(),
             drained: std::sync::atomic::AtomicBool::new(false),
+            cause: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Notes why the call failed (the store's error behind its
+    /// UNAVAILABLE), to be said on the line of its outcome (`rpc failed`,
+    /// [`log_outcome`]) rather than on a line of its own: one line per
+    /// failed call. The first noted stays.
+    pub fn note_cause(&self, cause: impl std::fmt::Display) {
+        let _ = self.cause.set(cause.to_string());
     }
 
     /// Notes that the server ends the call because it drains (a Watch
@@ -1466,16 +1477,17 @@ fn log_outcome(call: &CallLog, code: Code, started: Instant) {
         Code::Unavailable if call.drained.load(std::sync::atomic::Ordering::Relaxed) => Level::INFO,
         _ => outcome_level(code),
     };
+    let error = call.cause.get().map(String::as_str);
     let call = Some(call);
     match level {
         Level::ERROR if tracing::enabled!(Level::ERROR) => {
-            call_event!(call, Level::ERROR, code = ?code, micros, "rpc failed");
+            call_event!(call, Level::ERROR, code = ?code, micros, error, "rpc failed");
         }
         Level::WARN if tracing::enabled!(Level::WARN) => {
-            call_event!(call, Level::WARN, code = ?code, micros, "rpc failed");
+            call_event!(call, Level::WARN, code = ?code, micros, error, "rpc failed");
         }
         Level::INFO if tracing::enabled!(Level::INFO) => {
-            call_event!(call, Level::INFO, code = ?code, micros, "rpc failed");
+            call_event!(call, Level::INFO, code = ?code, micros, error, "rpc failed");
         }
         Level::DEBUG if tracing::enabled!(Level::DEBUG) => {
             if code == Code::Ok {

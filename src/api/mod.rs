@@ -258,12 +258,12 @@ impl From<ApiError> for Status {
                 retry_later(Code::Unavailable, clip(what, MAX_MESSAGE_CHARS))
             }
             ApiError::StoreUnavailable(cause) => {
-                // As for INTERNAL: the line names the call itself.
-                crate::auth::current_call_event!(
-                    tracing::Level::WARN,
-                    error = %cause,
-                    "store unavailable"
-                );
+                // Said on the call's own `rpc failed` line, at WARN: one
+                // line per call. Outside a call, a line of its own.
+                match crate::auth::CallLog::current() {
+                    Some(call) => call.note_cause(&cause),
+                    None => tracing::warn!(error = %cause, "store unavailable"),
+                }
                 retry_later(Code::Unavailable, STORE_UNAVAILABLE.to_owned())
             }
             ApiError::Unauthenticated(what) => {

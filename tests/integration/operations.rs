@@ -617,3 +617,105 @@ async fn a_migration_without_the_privilege_to_create_says_what_to_grant() {
     );
     drop_role(&url, &role).await;
 }
+
+/// A write that fails while the database is out of reach is one WARN line,
+/// the call's `rpc failed` with the database's error as its `error`: it
+/// was two, `store unavailable` with the error and `rpc failed` without.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_write_failed_in_an_outage_is_one_warn_line_with_its_cause() {
+    use tokio::io::AsyncBufReadExt as _;
+    let url = pg::fresh_database().await;
+    let key = marque::auth::generate_key().secret;
+    let listen = free_port();
+    let mut serving = tokio::process::Command::new(env!("CARGO_BIN_EXE_marque"))
+        .args([
+            "serve",
+            "--listen",
+            &listen.to_string(),
+            "--log-format",
+            "json",
+        ])
+        .args(["--operator-key", &key, "--database-url", &url])
+        .args([
+            "--database-connect-timeout",
+            "1s",
+            "--database-pool-wait",
+            "1s",
+        ])
+        .env_remove("MARQUE_DATABASE_URL")
+        .env_remove("MARQUE_OPERATOR_KEY")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("run marque");
+    let mut lines = tokio::io::BufReader::new(serving.stderr.take().expect("stderr")).lines();
+    let log = tokio::spawn(async move {
+        let mut all = Vec::new();
+        while let Ok(Some(line)) = lines.next_line().await {
+            all.push(line);
+        }
+        all
+    });
+    let bearer: tonic::metadata::MetadataValue<tonic::metadata::Ascii> =
+        format!("Bearer {key}").parse().expect("a header");
+    let call = |id: &str| {
+        let mut request = tonic::Request::new(pb::CreateMemberRequest {
+            member_id: id.into(),
+            member: Some(pb::Member {
+                display_name: "Outage Test".into(),
+                kind: pb::MemberKind::Platform as i32,
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        });
+        request
+            .metadata_mut()
+            .insert("authorization", bearer.clone());
+        request
+            .metadata_mut()
+            .insert("x-request-id", id.parse().expect("a header"));
+        request
+    };
+    let mut registry = None;
+    for _ in 0..300 {
+        if let Ok(mut client) =
+            pb::registry_service_client::RegistryServiceClient::connect(format!("http://{listen}"))
+                .await
+            && client.create_member(call("before-outage")).await.is_ok()
+        {
+            registry = Some(client);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut registry = registry.expect("the server serves writes within 30 s");
+    pg::alter_database(&url, "ALLOW_CONNECTIONS false").await;
+    pg::terminate_backends(&url).await;
+    let failed = registry
+        .create_member(call("during-outage"))
+        .await
+        .expect_err("no database");
+    assert_eq!(failed.code(), tonic::Code::Unavailable, "{failed:?}");
+    pg::alter_database(&url, "ALLOW_CONNECTIONS true").await;
+    serving.kill().await.expect("stop marque");
+    let lines = log.await.expect("the log");
+    let warned: Vec<serde_json::Value> = lines
+        .iter()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|entry| {
+            entry["fields"]["request_id"] == "during-outage" && entry["level"] == "WARN"
+        })
+        .collect();
+    assert_eq!(warned.len(), 1, "{warned:#?}\n{lines:#?}");
+    let fields = &warned[0]["fields"];
+    assert_eq!(fields["message"], "rpc failed", "{fields}");
+    assert_eq!(fields["code"], "Unavailable", "{fields}");
+    assert!(
+        fields["error"]
+            .as_str()
+            .is_some_and(|cause| cause.contains("PostgreSQL") || cause.contains("connection")),
+        "{fields}"
+    );
+}

@@ -2097,7 +2097,8 @@ async fn a_database_error_is_logged_without_its_detail_or_hint() {
     };
     for (error, code) in [
         (logged("ERROR", "internal error"), "P0001"),
-        (logged("WARN", "store unavailable"), "40001"),
+        // One line for the call, its outcome's, with the cause.
+        (logged("WARN", "rpc failed"), "40001"),
     ] {
         assert!(
             error.contains(&format!("ERROR {code} writes refused here")),
