@@ -142,8 +142,9 @@ pub fn init(format: LogFormat, filter: &str) -> anyhow::Result<()> {
 }
 
 /// The layer that writes JSON lines to `writer`: one object per event, with
-/// the span it happened in (a call's request id and member).
-fn json_layer<S, W>(writer: W) -> fmt::Layer<S, JsonFields, Format<Json>, W>
+/// the span it happened in (a call's request id and member), and no build
+/// paths ([`WithoutSourcePaths`]).
+fn json_layer<S, W>(writer: W) -> fmt::Layer<S, JsonFields, WithoutSourcePaths<Format<Json>>, W>
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
     W: for<'w> fmt::MakeWriter<'w> + 'static,
@@ -152,7 +153,59 @@ where
         .json()
         .with_current_span(true)
         .with_span_list(false)
+        .map_event_format(WithoutSourcePaths)
         .with_writer(writer)
+}
+
+/// The fields a line of the `log` crate carries once made a `tracing`
+/// event (by tracing-log, which the subscriber installs): where the line
+/// was written in its library's source (`log.file`, a path on the machine
+/// that built the binary, `/home/…/.cargo/registry/src/…/refinery-core-…/
+/// src/traits/async.rs`), `log.line`, `log.module_path`, and `log.target`
+/// (the line's `target` already). The text format leaves them out; the JSON
+/// format wrote them among the line's fields.
+const LOG_SOURCE_FIELDS: [&str; 4] = ["log.file", "log.line", "log.module_path", "log.target"];
+
+/// A JSON event format that writes the lines of libraries that log with
+/// the `log` crate (refinery, tokio-postgres) without [`LOG_SOURCE_FIELDS`]:
+/// a log line says what happened, and which library said it (`target`),
+/// not where the build machine kept that library's source. Every other
+/// line is written as the inner format writes it.
+struct WithoutSourcePaths<F>(F);
+
+impl<S, N, F> fmt::FormatEvent<S, N> for WithoutSourcePaths<F>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'w> fmt::FormatFields<'w> + 'static,
+    F: fmt::FormatEvent<S, N>,
+{
+    fn format_event(
+        &self,
+        ctx: &fmt::FmtContext<'_, S, N>,
+        mut writer: fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        let fields = event.metadata().fields();
+        if !LOG_SOURCE_FIELDS
+            .iter()
+            .any(|name| fields.field(name).is_some())
+        {
+            return self.0.format_event(ctx, writer, event);
+        }
+        let mut line = String::new();
+        self.0
+            .format_event(ctx, fmt::format::Writer::new(&mut line), event)?;
+        let Ok(mut object) = serde_json::from_str::<serde_json::Value>(&line) else {
+            return writer.write_str(&line);
+        };
+        if let Some(fields) = object
+            .get_mut("fields")
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            fields.retain(|name, _| !LOG_SOURCE_FIELDS.contains(&name.as_str()));
+        }
+        writeln!(writer, "{object}")
+    }
 }
 
 /// The panic hook of the JSON log: the panic as an ERROR line
@@ -533,6 +586,53 @@ mod tests {
         assert_eq!(formatted.location, None);
         assert_eq!(formatted.thread, "<unnamed>");
         assert_eq!(PanicReport::new(&42_u8, None, None).message, "Box<dyn Any>");
+    }
+
+    /// A line of a library that logs with the `log` crate (refinery's
+    /// `applying migration`) is written in JSON without the source file,
+    /// a path on the build machine, nor its line and module: tracing-log
+    /// gives them as `log.*` fields, which the JSON format wrote. Lines
+    /// without them are written as before, their own fields kept.
+    #[test]
+    fn json_lines_of_log_crate_libraries_carry_no_build_paths() {
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let writer = {
+            let lines = std::sync::Arc::clone(&lines);
+            move || Buffer(std::sync::Arc::clone(&lines))
+        };
+        let subscriber = tracing_subscriber::registry()
+            .with(EnvFilter::new("info"))
+            .with(json_layer(writer));
+        let source = "/home/builder/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/\
+                      refinery-core-0.10.1/src/traits/async.rs";
+        tracing::subscriber::with_default(subscriber, || {
+            // As tracing-log makes a `log` record an event.
+            tracing::info!(
+                log.file = source,
+                log.line = 46_u32,
+                log.module_path = "refinery_core::traits::r#async",
+                log.target = "refinery_core::traits::r#async",
+                "applying migration: V1__registry"
+            );
+            tracing::info!(file = "kept.toml", "our own");
+        });
+        let text = String::from_utf8(lines.lock().expect("lines").clone()).expect("UTF-8");
+        assert!(
+            !text.contains(".cargo") && !text.contains("async.rs"),
+            "{text}"
+        );
+        let written: Vec<serde_json::Value> = text
+            .lines()
+            .map(|line| serde_json::from_str(line).expect(line))
+            .collect();
+        assert_eq!(written.len(), 2, "{text}");
+        assert_eq!(written[0]["level"], "INFO");
+        assert_eq!(
+            written[0]["fields"],
+            serde_json::json!({"message": "applying migration: V1__registry"})
+        );
+        assert_eq!(written[1]["fields"]["file"], "kept.toml", "{text}");
+        assert_eq!(written[1]["fields"]["message"], "our own", "{text}");
     }
 
     /// A panic under the JSON log is one JSON line at ERROR, from the hook

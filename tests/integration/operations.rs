@@ -618,6 +618,47 @@ async fn a_migration_without_the_privilege_to_create_says_what_to_grant() {
     drop_role(&url, &role).await;
 }
 
+/// `marque migrate`'s JSON lines, refinery's among them (`applying
+/// migration`, written with the `log` crate), carry no path of the machine
+/// that built the binary: tracing-log gave them as `log.file` (and
+/// `log.line`, `log.module_path`) fields, which the JSON format wrote.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn migration_log_lines_carry_no_build_paths() {
+    let url = pg::fresh_database().await;
+    let args = ["migrate", "--log-format", "json", "--database-url", &url];
+    let (status, stderr) = run_binary(&args, Duration::from_secs(60)).await;
+    assert!(status.success(), "{stderr}");
+    let lines: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|line| serde_json::from_str(line).expect(line))
+        .collect();
+    let refinery: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|line| {
+            line["target"]
+                .as_str()
+                .is_some_and(|target| target.starts_with("refinery"))
+        })
+        .collect();
+    assert!(
+        refinery.iter().any(|line| line["fields"]["message"]
+            .as_str()
+            .is_some_and(|message| message.starts_with("applying migration"))),
+        "{stderr}"
+    );
+    for line in &refinery {
+        let fields = line["fields"].as_object().expect("fields");
+        assert!(
+            fields.keys().all(|name| name == "message"),
+            "fields beside the message: {line}"
+        );
+    }
+    assert!(
+        !stderr.contains(".rs\"") && !stderr.contains("/src/") && !stderr.contains("log.file"),
+        "{stderr}"
+    );
+}
+
 /// A write that fails while the database is out of reach is one WARN line,
 /// the call's `rpc failed` with the database's error as its `error`: it
 /// was two, `store unavailable` with the error and `rpc failed` without.
