@@ -4,8 +4,8 @@
 #      values.schema.json (JSON Schema draft-07, Python `jsonschema`); the schema and values.yaml
 #      name the same keys; every key has a row in helm/marque/README.md's values table; the
 #      schema still refuses a few known-bad values (so this check can fail at all), among them the
-#      durations the server refuses at start (0s, a statement timeout under 1ms), and accepts
-#      the values next to them that the server takes;
+#      durations the server refuses at start (0s, a statement timeout under 1ms or a part of one
+#      over 2147483647ms), and accepts the values next to them that the server takes;
 #   2. `helm lint` (Helm's own library, through the PyPI wheel helm-sdkpy) of the chart with its
 #      default values, and of copies of the chart whose values.yaml is replaced by each variant
 #      below. helm-sdkpy has no `helm template`, but lint renders every template (hooks and
@@ -125,6 +125,16 @@ for bad in [
     {"database": {"statementTimeout": "500us"}},
     {"database": {"statementTimeout": "999999ns"}},
     {"database": {"statementTimeout": "0h0m0s"}},
+    # ... and one over 2147483647ms (PostgreSQL's largest), a part on its own (the chart's guard
+    # refuses a sum of parts over it: see `refused` below).
+    {"database": {"statementTimeout": "597h"}},
+    {"database": {"statementTimeout": "35792m"}},
+    {"database": {"statementTimeout": "2147484s"}},
+    {"database": {"statementTimeout": "2147483648ms"}},
+    {"database": {"statementTimeout": "0002147483648ms"}},
+    {"database": {"statementTimeout": "2147483647001us"}},
+    {"database": {"statementTimeout": "2147483647000001ns"}},
+    {"database": {"statementTimeout": "1s30000h"}},
     {"database": {"connectTimeout": "0s"}},
     {"database": {"poolSize": 0}},
     {"server": {"keepaliveTimeout": "0s"}},
@@ -149,6 +159,12 @@ for good in [
     {"database": {"statementTimeout": "0s250ms"}},
     {"database": {"statementTimeout": "1m30s"}},
     {"database": {"statementTimeout": "596h"}},
+    {"database": {"statementTimeout": "35791m"}},
+    {"database": {"statementTimeout": "2147483s"}},
+    {"database": {"statementTimeout": "2147483647ms"}},
+    {"database": {"statementTimeout": "2147483647000us"}},
+    {"database": {"statementTimeout": "2147483647000000ns"}},
+    {"database": {"statementTimeout": "596h31m23s647ms"}},
     {"database": {"connectTimeout": "1ns", "poolWait": "0s"}},
     {"server": {"keepaliveInterval": "0s", "minRevisionWait": "0s", "feedPoll": "0s100ms"}},
     {"server": {"maxConnectionAge": "", "maxConnectionAgeGrace": ""}},
@@ -278,12 +294,24 @@ variants = {
         "spreadAcrossNodes": False,
         "serviceAccount": {"create": False, "name": "marque-existing"},
     },
+    # The guard's sum takes the largest timeout the server takes.
+    "the largest statement timeout, in parts": {"database": {"statementTimeout": "596h31m23s647ms"}},
+    "the largest statement timeout, in nanoseconds": {
+        "database": {"statementTimeout": "2147483647000000ns"},
+    },
 }
 # The guards themselves: each of these must be refused.
 refused = {
     "neither TLS nor plaintext": {"tls": {"enabled": False}},
     "two replicas on the memory store": {"replicaCount": 2},
     "a grace period shorter than the drain": {"terminationGracePeriodSeconds": 10},
+    # Each part within the schema's bound, their sum over the server's (2147483647ms).
+    "a statement timeout whose parts add up past 2147483647ms": {
+        "database": {"statementTimeout": "596h31m23s648ms"},
+    },
+    "a statement timeout of two parts past 2147483647ms": {
+        "database": {"statementTimeout": "596h35791m"},
+    },
     "the database URL and a generated operator key under one Secret key": {
         "database": {"url": "postgres://marque@db:5432/marque", "secretKey": "operator-key"},
     },

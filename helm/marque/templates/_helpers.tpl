@@ -240,4 +240,23 @@ Combinations the schema cannot express; rendered (to nothing) by every template 
 {{- if eq (int .Values.server.grpcPort) (int .Values.server.adminPort) }}
 {{- fail "server.grpcPort and server.adminPort must differ" }}
 {{- end }}
+{{- if gt (include "marque.statementTimeoutMs" . | float64) 2147483647.0 }}
+{{- fail (printf "database.statementTimeout (%s) is above 2147483647ms (about 596h31m), PostgreSQL's largest statement_timeout: the server refuses it at start" .Values.database.statementTimeout) }}
+{{- end }}
+{{- end }}
+
+{{/*
+database.statementTimeout in milliseconds, the sum of its parts (the schema takes humantime parts in
+ns, us, ms, s, m and h): the schema bounds each part, this the sum, as the server does at start.
+*/}}
+{{- define "marque.statementTimeoutMs" -}}
+{{- /* Milliseconds in a unit, and units in a millisecond: a division, exact where the sum is. */}}
+{{- $times := dict "h" 3600000.0 "m" 60000.0 "s" 1000.0 "ms" 1.0 "us" 1.0 "ns" 1.0 }}
+{{- $per := dict "h" 1.0 "m" 1.0 "s" 1.0 "ms" 1.0 "us" 1000.0 "ns" 1000000.0 }}
+{{- $ms := 0.0 }}
+{{- range regexFindAll "[0-9]+(ns|us|ms|s|m|h)" (toString .Values.database.statementTimeout) -1 }}
+{{- $unit := regexReplaceAll "^[0-9]+" . "" }}
+{{- $ms = addf $ms (divf (mulf (regexFind "^[0-9]+" . | float64) (get $times $unit)) (get $per $unit)) }}
+{{- end }}
+{{- $ms }}
 {{- end }}
