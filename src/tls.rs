@@ -608,4 +608,59 @@ mod tests {
         let e = ReloadingTls::load(with_ca).await.expect_err("missing CA");
         assert!(format!("{e:#}").contains("cannot read client CA"), "{e:#}");
     }
+
+    /// A certificate served outside its dates (expired, or not valid yet:
+    /// rustls serves it all the same, and clients refuse it) is warned of,
+    /// naming the file and the date; one valid now is not.
+    #[test]
+    fn a_certificate_outside_its_dates_is_warned_of() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let files = files(dir.path());
+        let shown = files.cert.display().to_string();
+        for (years, warned) in [
+            (
+                (2000, 2001),
+                Some(("has expired", "not_after=\"2001-01-01T00:00:00Z\"")),
+            ),
+            (
+                (2990, 2999),
+                Some(("is not valid yet", "not_before=\"2990-01-01T00:00:00Z\"")),
+            ),
+            ((2020, 2990), None),
+        ] {
+            let key = rcgen::KeyPair::generate().expect("key");
+            let mut params =
+                rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("params");
+            params.not_before = rcgen::date_time_ymd(years.0, 1, 1);
+            params.not_after = rcgen::date_time_ymd(years.1, 1, 1);
+            let cert = params.self_signed(&key).expect("certificate");
+            let material = Material {
+                cert: cert.pem().into_bytes(),
+                key: key.serialize_pem().into_bytes(),
+                client_ca: None,
+            };
+            assert_eq!(
+                validity(&material).map(|(_, not_after)| not_after),
+                Some(rcgen::date_time_ymd(years.1, 1, 1).unix_timestamp()),
+                "{years:?}"
+            );
+            let log = crate::telemetry::Captured::start();
+            report_validity(&material, &files);
+            let lines = log.lines();
+            match warned {
+                Some((says, date)) => {
+                    assert_eq!(lines.len(), 1, "{years:?}: {lines:#?}");
+                    let line = &lines[0];
+                    assert!(
+                        line.contains("WARN")
+                            && line.contains(says)
+                            && line.contains(date)
+                            && line.contains(&shown),
+                        "{years:?}: {line}"
+                    );
+                }
+                None => assert!(lines.is_empty(), "{years:?}: {lines:#?}"),
+            }
+        }
+    }
 }
