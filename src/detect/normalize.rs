@@ -12,7 +12,9 @@
 //!   drawn under a stroke or bar (`Ⱥ`, `ɇ`, `ŧ`: [`STROKED_LETTERS`]);
 //!   the Hangul jamo `ㅣ` and `ㅇ` inside a Latin word or at its edge read
 //!   as `l` and `o` (`Aureㅣㅣe`, `ㅇrvanta`; Korean text keeps them:
-//!   [`Kind::LatinLeet`]); default-ignorable code points removed (zero-width space, soft
+//!   [`Kind::LatinLeet`]), and the Hebrew paseq `׀` and the katakana `ﾚ`
+//!   (`レ`) as `l` between two Latin letters only (`Aure׀׀e`, `Aureﾚﾚe`;
+//!   Hebrew and Japanese text keep them); default-ignorable code points removed (zero-width space, soft
 //!   hyphen, bidi controls, Hangul fillers), a word boundary staying allowed
 //!   where one stood for a space (a zero-width space, a Hangul filler, a
 //!   bidi control), and a text with bidi controls read in the order it is
@@ -1119,6 +1121,9 @@ impl Entry {
     /// A [`Kind::LatinLeet`] letter read at a Latin word's edge too
     /// ([`latin_look_alike_at_edges`]).
     const LATIN_EDGE: u8 = 64;
+    /// A [`Kind::LatinLeet`] letter read only between two Latin letters
+    /// ([`latin_look_alike_between_latin_only`]).
+    const LATIN_ONLY: u8 = 128;
     /// A character that marks a word as upside-down text ([`flip_marker`]).
     const FLIPPED: u8 = 32;
 }
@@ -1210,6 +1215,11 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
                 | if flip_marker(c) { Entry::FLIPPED } else { 0 }
                 | if latin_look_alike_at_edges(c) {
                     Entry::LATIN_EDGE
+                } else {
+                    0
+                }
+                | if latin_look_alike_between_latin_only(c) {
+                    Entry::LATIN_ONLY
                 } else {
                     0
                 },
@@ -2094,8 +2104,32 @@ fn latin_look_alike(c: char) -> Option<char> {
     match c {
         'ㅣ' | 'ᅵ' | '丨' | '⼁' | '〡' => Some('l'),
         'ㅇ' | 'ᄋ' => Some('o'),
+        _ if latin_look_alike_between_latin_only(c) => Some('l'),
         _ => None,
     }
+}
+
+/// Whether [`latin_look_alike`] reads `c` only between two Latin letters
+/// ([`between_latin_letters`]; a run of such characters in between,
+/// `Aure׀׀e`): the Hebrew punctuation paseq `׀`, a plain vertical stroke
+/// that Hebrew text writes between its own words, and the katakana `レ`
+/// in its half-width form `ﾚ` (NFKC's full-width one too), drawn as an `l`
+/// whose foot is bent (`Aureﾚﾚe`). Beside a letter of their own script,
+/// or of any other, they stay what they are: Hebrew text and Japanese
+/// text (`DVDレコーダー`) fold as before.
+fn latin_look_alike_between_latin_only(c: char) -> bool {
+    matches!(c, '\u{5C0}' | 'ﾚ' | 'レ')
+}
+
+/// Whether the character at `start..end` of `text` stands between two
+/// Latin letters, past a run of letters read as Latin ones there
+/// ([`latin_look_alike`]: `Aure׀ㅣe`) and what draws nothing ([`unseen`])
+/// on either side.
+fn between_latin_letters(text: &str, start: usize, end: usize) -> bool {
+    let other = |c: &char| !unseen(*c) && latin_look_alike(*c).is_none();
+    let before = text.get(..start).and_then(|b| b.chars().rev().find(other));
+    let after = text.get(end..).and_then(|a| a.chars().find(other));
+    before.is_some_and(is_latin_letter) && after.is_some_and(is_latin_letter)
 }
 
 /// Whether [`latin_look_alike`] reads `c` at a Latin word's edge too
@@ -2599,15 +2633,23 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
         // A letter drawn as a Latin one ([`Kind::LatinLeet`]) inside or at
         // the edge of a Latin word: after one (held as leet symbols are),
         // or before one, not after CJK text (`ㅣysette`).
+        // One read only between two Latin letters, after one as written
+        // and before another (`Aure׀׀e`), is held only there, so it is
+        // always released as letters: elsewhere it is written as itself,
+        // as before (`DVDレコーダー`, Hebrew text).
         let edges = entry.bits & Entry::LATIN_EDGE != 0;
         let latin = entry.kind == Kind::LatinLeet
-            && (after_word()
-                || (edges
-                    && ob.last & CJK == 0
-                    && text
-                        .get(offset..)
-                        .and_then(|rest| rest.chars().next())
-                        .is_some_and(is_latin_letter)));
+            && if entry.bits & Entry::LATIN_ONLY != 0 {
+                after_word() && between_latin_letters(text, start as usize, offset)
+            } else {
+                after_word()
+                    || (edges
+                        && ob.last & CJK == 0
+                        && text
+                            .get(offset..)
+                            .and_then(|rest| rest.chars().next())
+                            .is_some_and(is_latin_letter))
+            };
         if entry.kind == Kind::Leet || latin {
             let after_word = after_word() || latin;
             let was_latin = held.len == 0 || held.latin;

@@ -1193,6 +1193,43 @@ fn hangul_jamo_drawn_as_latin_letters_read_so_beside_latin_letters_only() {
 }
 
 #[test]
+fn a_hebrew_paseq_or_a_katakana_re_is_an_l_between_latin_letters_only() {
+    // The paseq `׀` and the katakana `ﾚ` (half-width, as written, or
+    // full-width, as NFKC writes it) between two Latin letters.
+    for text in [
+        "Montb׀anc pen",
+        "Montbﾚanc pen",
+        "Montbレanc pen",
+        "Montb\u{5C0}anc pen",
+    ] {
+        let shown = text.trim_end_matches(" pen");
+        assert_eq!(
+            one(text),
+            (MONTBLANC, Evidence::TextObfuscated, shown),
+            "{text}"
+        );
+    }
+    assert_eq!(
+        fold_obfuscated("Vuitto׀׀e Chﾚoe"),
+        fold_obfuscated("Vuittolle Chloe")
+    );
+    // Beside another letter read as a Latin one there (`ㅣ`).
+    assert_eq!(fold_obfuscated("Ve׀ㅣano"), fold_obfuscated("Vellano"));
+    // Not at a word's edge, where they are a divider or a kana of their
+    // own: Hebrew and Japanese text fold as before.
+    assert_eq!(fold_obfuscated("Dior׀ bag"), fold_obfuscated("Dior bag"));
+    assert_eq!(fold_obfuscated("׀Dior"), fold_obfuscated("Dior"));
+    assert_eq!(
+        fold_obfuscated("שלום ׀ עולם של׀ום"),
+        fold_obfuscated("שלום  עולם של ום")
+    );
+    assert_eq!(fold_obfuscated("Dior׀שלום"), fold_obfuscated("Dior שלום"));
+    assert!(fold_obfuscated("DVDレコーダー").ends_with(&fold_obfuscated("レコーダー")));
+    assert!(fold_obfuscated("Tレックス").ends_with(&fold_obfuscated("レックス")));
+    assert_eq!(fold_obfuscated("ﾚｺｰ"), fold_obfuscated("レコー"));
+}
+
+#[test]
 fn bars_stand_for_as_many_letters_as_strokes() {
     // Bracket and integral extensions, vertical box lines and the light
     // vertical bar are drawn as `|` is.
