@@ -1719,8 +1719,9 @@ impl BrandIndex {
     /// inserted between their characters, as `TEXT_OBFUSCATED`: one ASCII
     /// letter or digit between two Han characters (`奥x瑞x尔`, `奥1瑞2尔`,
     /// for a name of three characters or more), or a CJK character written
-    /// as a separator (`奥丶瑞丶尔`, `奥丨瑞丨尔`, and `奥ー瑞ー尔` between Han
-    /// characters): [`GapKind::Letter`], [`GapKind::Separator`]. Symbols
+    /// as a separator (`奥丶瑞丶尔`, `奥丨瑞丨尔`, and `奥ー瑞ー尔` or
+    /// `奥ㅣ瑞ㅣ尔` between Han characters): [`GapKind::Letter`],
+    /// [`GapKind::Separator`]. Symbols
     /// between them are separators of the fold already (`奥·瑞·尔`).
     ///
     /// The fold keeps these characters (a letter beside Han characters
@@ -2987,8 +2988,11 @@ enum GapKind {
     /// A CJK character written as a separator, glued to the characters on
     /// both sides: `丶` or `丨` (strokes that stand for a dot or a bar)
     /// between two CJK characters, `ー` (the katakana long vowel mark, a
-    /// dash) between two Han characters, where it lengthens no kana. Not
-    /// `一` or `〇`, words of their own.
+    /// dash) between two Han characters, where it lengthens no kana, and
+    /// the Hangul vowel `ㅣ` (a bar, as `丨` is) between two Han
+    /// characters, where it is no syllable of Korean text (`奥ㅣ瑞ㅣ尔`;
+    /// between Hangul syllables it is Korean, `가ㅣ나`). Not `一` or `〇`,
+    /// words of their own.
     Separator,
     /// A mask symbol once, or twice in a row (`*`, `？`, `□`, `○`,
     /// `\u{fffd}`: [`normalize::is_mask`]), between two CJK characters,
@@ -3096,7 +3100,7 @@ fn cjk_gaps(text: &str, obf: &FoldedText, gaps: &mut Vec<CjkGap>) {
                 && between((s, t), here).is_empty()
                 && match written((s, t)) {
                     "丶" | "丨" | "⼂" | "⼁" => true,
-                    "ー" | "ｰ" => han((a, b)) && han(here),
+                    "ー" | "ｰ" | "ㅣ" | "ᅵ" => han((a, b)) && han(here),
                     _ => false,
                 }
             {
@@ -3130,7 +3134,7 @@ fn may_have_cjk_gaps(text: &str) -> bool {
             !c.is_ascii()
                 && (lone_letter(c)
                     || normalize::is_mask(c)
-                    || matches!(c, '丶' | '丨' | '⼂' | '⼁' | 'ー' | 'ｰ'))
+                    || matches!(c, '丶' | '丨' | '⼂' | '⼁' | 'ー' | 'ｰ' | 'ㅣ' | 'ᅵ'))
         })
 }
 

@@ -83,8 +83,9 @@
 //!    two Han characters (`奥x瑞x尔`, `奥1瑞2尔`, in a name
 //!    of three characters or more: Chinese words write letters and digits
 //!    beside characters, `T恤`, `买2送1`), and `丶`, `丨` between CJK
-//!    characters or `ー` between Han ones, written as separators (`奥丶瑞丶尔`;
-//!    not `一` or `〇`). Such a match counts only with one of them inside it,
+//!    characters or `ー`, the Hangul bar `ㅣ` between Han ones, written as
+//!    separators (`奥丶瑞丶尔`, `奥ㅣ瑞ㅣ尔`; not `一` or `〇`, nor `ㅣ` in
+//!    Korean text). Such a match counts only with one of them inside it,
 //!    between two of its characters, and is [`Evidence::TextObfuscated`]
 //!    (`index.rs`, `scan_cjk_insertions`).
 //! 3. Each occurrence maps back to an original span; if the exact fold of

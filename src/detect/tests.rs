@@ -1518,6 +1518,9 @@ fn a_cjk_character_written_as_a_separator_inside_a_cjk_alias_is_obfuscation() {
         ("奥丶瑞丶尔", 1, "奥丶瑞丶尔"),
         ("奥ー瑞ー尔手表", 1, "奥ー瑞ー尔"),
         ("奥丨瑞丨尔", 1, "奥丨瑞丨尔"),
+        // The Hangul vowel `ㅣ`, a bar as `丨` is, between Han characters.
+        ("奥ㅣ瑞ㅣ尔 男士机械表", 1, "奥ㅣ瑞ㅣ尔"),
+        ("恒ㅣ达", 4, "恒ㅣ达"),
         ("维丶拉诺女包", 2, "维丶拉诺"),
         ("恒丶达", 4, "恒丶达"),
         ("グ丶ッ丶チ", 7, "グ丶ッ丶チ"),
@@ -1531,8 +1534,14 @@ fn a_cjk_character_written_as_a_separator_inside_a_cjk_alias_is_obfuscation() {
         );
     }
     // `一` and `〇` are characters of their own; `ー` lengthens kana
-    // (`グーッチ` is no `グッチ`).
-    for text in ["奥一瑞一尔", "奥〇瑞〇尔", "グーッチ"] {
+    // (`グーッチ` is no `グッチ`); `ㅣ` beside kana or Hangul is no bar.
+    for text in [
+        "奥一瑞一尔",
+        "奥〇瑞〇尔",
+        "グーッチ",
+        "グㅣッㅣチ",
+        "奥ㅣ瑞ㅣ이",
+    ] {
         assert!(kinds(text).is_empty(), "{text}: {:?}", kinds(text));
     }
 }
