@@ -431,6 +431,11 @@ pub(crate) struct Scratch {
     /// ([`Scratch::find_cjk_gaps`]) for every index that reads them.
     cjk_gaps: Vec<CjkGap>,
     cjk_ready: bool,
+    /// The upright readings of the text last folded's runs of upside-down
+    /// text, read once per fold ([`Scratch::read_flipped`]) for the steps
+    /// that read names and misspellings in them, of every index.
+    flipped: normalize::FlippedReadings,
+    flipped_ready: bool,
     /// The same with `i` read as `l`: what fuzzy candidates are looked up by.
     merged: Vec<u32>,
     /// A candidate name's characters (names over 64 characters).
@@ -490,7 +495,19 @@ impl Scratch {
         self.joined_ready = false;
         self.split_ready = false;
         self.cjk_ready = false;
+        self.flipped_ready = false;
         self.numbered = None;
+    }
+
+    /// The upright readings of the runs of upside-down text of the text
+    /// last folded, `text` ([`normalize::FlippedReadings`]), read once per
+    /// fold, whichever step reads them first. Only for a fold that may be
+    /// flipped ([`FoldedText::may_be_flipped`]).
+    fn read_flipped(&mut self, text: &str) {
+        if !self.flipped_ready {
+            self.flipped.read(text);
+            self.flipped_ready = true;
+        }
     }
 
     /// The gaps between CJK characters of the text last folded, `text`
@@ -529,14 +546,22 @@ impl Scratch {
     }
 
     /// The signal terms of `text`, the text last folded, in which `names`
-    /// (sorted by start) were found, into `out` (cleared).
+    /// (sorted by start) were found, into `out` (cleared); in the upright
+    /// readings of its upside-down text too, read once for the scan and
+    /// this ([`Scratch::read_flipped`]).
     pub(super) fn signal_terms<N: super::signal::NameSpan>(
-        &self,
+        &mut self,
         text: &str,
         names: &[N],
         out: &mut Vec<std::ops::Range<usize>>,
     ) {
-        super::signal::signal_terms_in(text, &self.exact, &self.obf, names, out);
+        let flipped = if self.obf.may_be_flipped() {
+            self.read_flipped(text);
+            Some(&self.flipped)
+        } else {
+            None
+        };
+        super::signal::signal_terms_in(text, (&self.exact, &self.obf), flipped, names, out);
     }
 }
 
@@ -863,7 +888,8 @@ impl BrandIndex {
             let max_words = options.fuzzy_max_words.min(FUZZY_MAX_WORDS);
             self.scan_fuzzy(text, scratch, max_words, hides, out);
             if scratch.obf.may_be_flipped() {
-                self.scan_flipped_fuzzy(text, &scratch.exact, max_words, hides, out);
+                scratch.read_flipped(text);
+                self.scan_flipped_fuzzy(&scratch.flipped, &scratch.exact, max_words, hides, out);
             }
         }
         if options.fuzzy_max_words > 0 {
@@ -906,7 +932,7 @@ impl BrandIndex {
             scratch.fold(text);
             self.scan_folded(text, scratch, ScanOptions::default(), out);
             drop_matches_inside_names(out);
-            super::signal::signal_terms_in(text, &scratch.exact, &scratch.obf, out, signals);
+            scratch.signal_terms(text, out, signals);
         });
     }
 
@@ -1293,17 +1319,18 @@ impl BrandIndex {
     /// Names written upside down as flip-text generators write them, as
     /// `TEXT_OBFUSCATED`: each letter turned half a turn and the order
     /// reversed (`ǝllǝɹnɐ`, `ǝuᴉɐlɹǝΛ uosᴉɐW`). The fold reads turned
-    /// letters forward (`ɐuɹǝllǝ`); a run of words that all have a mark of
-    /// upside-down text ([`normalize::flipped_runs`]) is also read
+    /// letters forward (`ɐuɹǝllǝ`); a run of words that have a mark of
+    /// upside-down text ([`normalize::FlippedReadings`]) is also read
     /// backwards, each character as the letter it stands for (`u` for `n`,
     /// `ɯ` for `m`), folded and scanned as the text is, and a name found
     /// there counts on the same terms, made of whole words of the run
     /// (compatibility phrases read upright too: `ǝllǝɹnɐ ɹoɟ dɐɹʇs`). The
     /// fold notes such marks as it reads other characters, so a text
     /// without one (every ASCII title) costs one test.
-    fn scan_flipped(&self, text: &str, scratch: &Scratch, out: &mut Vec<TextMatch>) {
+    fn scan_flipped(&self, text: &str, scratch: &mut Scratch, out: &mut Vec<TextMatch>) {
         if scratch.obf.may_be_flipped() {
-            self.scan_flipped_runs(text, &scratch.exact, out);
+            scratch.read_flipped(text);
+            self.scan_flipped_runs(&scratch.flipped, &scratch.exact, out);
         }
     }
 
@@ -1313,9 +1340,13 @@ impl BrandIndex {
     /// find), so that the scan of every other text is compiled as before.
     #[cold]
     #[inline(never)]
-    fn scan_flipped_runs(&self, text: &str, written: &FoldedText, out: &mut Vec<TextMatch>) {
-        let (mut reading, mut origin) = (String::new(), Vec::new());
-        normalize::flipped_runs(text, (&mut reading, &mut origin), |upright, origin| {
+    fn scan_flipped_runs(
+        &self,
+        readings: &normalize::FlippedReadings,
+        written: &FoldedText,
+        out: &mut Vec<TextMatch>,
+    ) {
+        for (upright, origin) in readings.iter() {
             let (mut exact, mut obf) = (FoldedText::new(), FoldedText::new());
             fold_both(upright, &mut exact, &mut obf);
             let (mut joined, mut at, mut found) = (Vec::new(), Vec::new(), Vec::new());
@@ -1334,7 +1365,7 @@ impl BrandIndex {
                 }
                 m.nominative_use = m.nominative_use || written_nominative(written, &m.span);
             }
-        });
+        }
     }
 
     /// Misspelt names written upside down (`ǝllǝɹɹnɐ`): the fuzzy lookups
@@ -1342,54 +1373,60 @@ impl BrandIndex {
     /// [`BrandIndex::scan_flipped`], with the same rules (no fuzzy match
     /// for a brand the text shows strongly, nor where a name is written in
     /// the reading, nor for ordinary words), spans mapped back to the
-    /// characters as written. Cold, as [`BrandIndex::scan_flipped_runs`]:
-    /// its buffers are this call's.
+    /// characters as written. Cold, as [`BrandIndex::scan_flipped_runs`].
     #[cold]
     #[inline(never)]
     fn scan_flipped_fuzzy(
         &self,
-        text: &str,
+        readings: &normalize::FlippedReadings,
         exact: &FoldedText,
         max_words: usize,
         hides: NamesHide<'_>,
         out: &mut Vec<TextMatch>,
     ) {
         with_scratch_of(&UPRIGHT_SCRATCH, |scratch| {
-            self.scan_flipped_fuzzy_in(text, exact, max_words, hides, scratch, out);
+            let mut found = Vec::new();
+            for (upright, origin) in readings.iter() {
+                let reading = OtherReading {
+                    text: upright,
+                    written: exact,
+                    span: &|span| normalize::shown_span(origin, span),
+                };
+                self.scan_fuzzy_reading(&reading, (max_words, hides), scratch, &mut found, out);
+            }
         });
     }
 
-    fn scan_flipped_fuzzy_in(
+    /// The fuzzy lookups of [`BrandIndex::scan_fuzzy`] on another reading
+    /// of a text (upright, [`BrandIndex::scan_flipped_fuzzy`]) into
+    /// `out`, which holds the text's matches so far: the reading's own
+    /// names hide misspellings where they are written, the text's strong
+    /// matches of their brands anywhere. `found` is a buffer.
+    fn scan_fuzzy_reading(
         &self,
-        text: &str,
-        exact: &FoldedText,
-        max_words: usize,
-        hides: NamesHide<'_>,
+        reading: &OtherReading<'_>,
+        (max_words, hides): (usize, NamesHide<'_>),
         scratch: &mut Scratch,
+        found: &mut Vec<TextMatch>,
         out: &mut Vec<TextMatch>,
     ) {
-        let (mut reading, mut origin) = (String::new(), Vec::new());
-        let mut found = Vec::new();
-        normalize::flipped_runs(text, (&mut reading, &mut origin), |upright, origin| {
-            scratch.fold(upright);
-            // The reading's own names hide misspellings where they are
-            // written; the text's strong matches, of their brands anywhere.
-            self.scan_strong(upright, scratch, &mut found);
-            scratch.strong_spans.clear();
-            add_strong_spans(&found, &[], &mut scratch.strong_spans);
-            found.extend(
-                out.iter()
-                    .filter(|m| !matches!(m.evidence, Evidence::TextFuzzy { .. }))
-                    .cloned(),
-            );
-            let first = found.len();
-            self.scan_fuzzy(upright, scratch, max_words, hides, &mut found);
-            out.extend(found.drain(first..).map(|mut m| {
-                m.span = normalize::shown_span(origin, m.span.clone());
-                m.nominative_use = m.nominative_use || written_nominative(exact, &m.span);
-                m
-            }));
-        });
+        scratch.fold(reading.text);
+        self.scan_strong(reading.text, scratch, found);
+        scratch.strong_spans.clear();
+        add_strong_spans(found, &[], &mut scratch.strong_spans);
+        found.extend(
+            out.iter()
+                .filter(|m| !matches!(m.evidence, Evidence::TextFuzzy { .. }))
+                .cloned(),
+        );
+        let first = found.len();
+        self.scan_fuzzy(reading.text, scratch, max_words, hides, found);
+        out.extend(found.drain(first..).map(|mut m| {
+            m.span = (reading.span)(m.span.clone());
+            m.nominative_use = m.nominative_use || written_nominative(reading.written, &m.span);
+            m
+        }));
+        found.clear();
     }
 
     /// Names written in Greek or Cyrillic letters that stand for Latin ones
@@ -1938,6 +1975,8 @@ impl BrandIndex {
             found: _,
             cjk_gaps: _,
             cjk_ready: _,
+            flipped: _,
+            flipped_ready: _,
             merged,
             name_chars,
             candidates,
@@ -2970,6 +3009,18 @@ impl MaskedChar {
             (before, masked) = (masked, after);
         }
     }
+}
+
+/// Another reading of a text, scanned for misspellings
+/// ([`BrandIndex::scan_fuzzy_reading`]).
+struct OtherReading<'a> {
+    /// The text as read.
+    text: &'a str,
+    /// The exact fold of the text as written, for compatibility phrases
+    /// before or after a match ([`written_nominative`]).
+    written: &'a FoldedText,
+    /// A span of the reading as a span of the text as written.
+    span: &'a dyn Fn(Range<usize>) -> Range<usize>,
 }
 
 /// Two characters as one key ([`MaskedChar::key`]).

@@ -125,8 +125,11 @@
 //!    A run of words that have a mark of upside-down text (a turned
 //!    letter, `ɯ`, `∀`, `⊥`…), with at most two words without one in a
 //!    row between (a size or a model number left upright, `38mm`, `X12`,
-//!    which the reading leaves out; not a single letter, `ǝ l l ǝ ɹ n ɐ`),
-//!    is also read backwards, each marked word's characters as the letters
+//!    which the reading leaves out; not a single letter, `ǝ l l ǝ ɹ n ɐ`,
+//!    nor a word of letters that a half turn leaves letters, which has no
+//!    mark either way up, `uo` for `on`: `ɹoɟ ǝsɐɔ uo`, and which may also
+//!    begin or end the run),
+//!    is also read backwards (once per text, for every step that reads it), each such word's characters as the letters
 //!    they stand for upside down (`ǝllǝɹnɐ` is `aurelle`, `u` for `n`),
 //!    folded and searched as a text, and a name of
 //!    whole words there is [`Evidence::TextObfuscated`] (`index.rs`,

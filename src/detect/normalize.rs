@@ -383,7 +383,7 @@ impl FoldedText {
     }
 
     /// Obfuscation level: whether the text has a character that marks a
-    /// word as upside-down text ([`flip_marker`], [`flipped_runs`]).
+    /// word as upside-down text ([`flip_marker`], [`FlippedReadings::read`]).
     pub(crate) fn may_be_flipped(&self) -> bool {
         self.flipped
     }
@@ -1435,7 +1435,7 @@ const STROKED_LETTERS: [(char, char); 55] = [
 /// the letters a half turn makes into others (`u` for `n`, `p` for `d`,
 /// `W` for `M`). A character not here stands for itself (`o`, `s`, `l`).
 /// Read only backwards, in a word with a [`flip_marker`]
-/// ([`flipped_runs`]).
+/// ([`FlippedReadings::read`]).
 const FLIPPED: [(char, char); 34] = [
     ('ɯ', 'm'),
     ('Ɯ', 'm'),
@@ -1487,7 +1487,7 @@ fn unflipped(c: char) -> char {
 /// [`TURNED_LETTERS`] or [`FLIPPED`] that is no letter of a living
 /// alphabet (not Turkish `ı`, Greek `Λ`, Komi `Ԁ`, the long `ſ`) and no
 /// ASCII character. A word is read backwards only with one
-/// ([`flipped_runs`]), so ordinary text is never turned around.
+/// ([`FlippedReadings::read`]), so ordinary text is never turned around.
 fn flip_marker(c: char) -> bool {
     !c.is_ascii()
         && !matches!(c, 'ı' | 'Λ' | 'Ԁ' | 'ſ')
@@ -1498,50 +1498,158 @@ fn flip_marker(c: char) -> bool {
 }
 
 /// The most words with no [`flip_marker`] in a row that a run of upside-down
-/// text reads across ([`flipped_runs`]): a model number or a size left
+/// text reads across ([`FlippedReadings::read`]): a model number or a size left
 /// upright inside a flipped title (`ɐʇuɐʌɹO X12 ɹoɟ ǝsɐɔ`,
 /// `ǝllǝɹnɐ 38mm ɹoɟ dɐɹʇs`).
 const FLIPPED_GAP_WORDS: usize = 2;
 
-/// The runs of `text` written upside down, read upright: each run of
-/// whitespace-separated words that begins and ends with a word with a
-/// [`flip_marker`], with at most [`FLIPPED_GAP_WORDS`] words without one
-/// in a row between (left upright by the seller, `X12`), its marked words
-/// in reverse order, each one's characters in reverse order and read as
-/// the letters they stand for ([`unflipped`]); the words left upright are
-/// left out (the text as written has them: `case for Orvanta`, and
-/// `sinoL` is never `Louis`), but for single characters, which upside-down
-/// text writes as they are (`l`, `o`, `s`) or for another (`n` for `u`). With, for each byte of that reading, the
-/// span of the character it came from (as [`display_order`] gives, for
-/// [`shown_span`]). Calls `f` with each reading; `reading` and `origin`
-/// are its buffers.
-pub(crate) fn flipped_runs(
-    text: &str,
-    (reading, origin): (&mut String, &mut Vec<(u32, u32)>),
-    mut f: impl FnMut(&str, &[(u32, u32)]),
-) {
-    // The words of the run so far: (range, marked).
-    let mut run: Vec<(Range<usize>, bool)> = Vec::new();
-    let mut read_run = |run: &mut Vec<(Range<usize>, bool)>| {
-        while run.last().is_some_and(|(_, marked)| !marked) {
+/// Whether `c` is a letter that upside-down text writes as it is, or for
+/// another Latin letter, so that a word of these alone has no
+/// [`flip_marker`] either way up (`uo` is `on` turned, `xoq` is `box`):
+/// the letters a half turn leaves a Latin letter (`o s x z l`, and `n u`,
+/// `p d`, `b q`, `M W` for each other), and the capitals it leaves
+/// themselves (`H I N O S X Z`). Not digits, nor `m` (turned `ɯ`) or
+/// capital `L` (turned `˥`): a size or a model number left upright (`38mm`,
+/// `X12`, `XL`) has one of those.
+fn turns_into_a_letter(c: char) -> bool {
+    matches!(
+        c,
+        'o' | 's'
+            | 'x'
+            | 'z'
+            | 'l'
+            | 'n'
+            | 'u'
+            | 'p'
+            | 'd'
+            | 'b'
+            | 'q'
+            | 'H'
+            | 'I'
+            | 'N'
+            | 'O'
+            | 'S'
+            | 'X'
+            | 'Z'
+            | 'M'
+            | 'W'
+    )
+}
+
+/// The runs of a text written upside down, read upright, made once per
+/// text ([`FlippedReadings::read`]) for every step that reads them (names,
+/// misspellings, [`FlippedReadings::iter`]).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct FlippedReadings {
+    /// The readings, one after another.
+    text: String,
+    /// Per byte of `text`: the span of the original character it came from
+    /// (as [`display_order`] gives, for [`shown_span`]).
+    origin: Vec<(u32, u32)>,
+    /// Where each reading ends in `text`.
+    ends: Vec<usize>,
+}
+
+/// How a word of a text reads in a run of upside-down text
+/// ([`FlippedReadings::read`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Turned {
+    /// It has a [`flip_marker`]: written upside down.
+    Marked,
+    /// Only letters that a half turn leaves Latin letters
+    /// ([`turns_into_a_letter`]): written upside down inside a run
+    /// (`ǝsɐɔ uo`), upright outside one.
+    Either,
+    /// Neither: left upright (`X12`, `38mm`).
+    Upright,
+}
+
+impl FlippedReadings {
+    /// Reads the runs of `text` written upside down, upright (replacing
+    /// what was read before): each run of whitespace-separated words with
+    /// a word with a [`flip_marker`], that begins and ends with such a
+    /// word or a word of letters that a half turn leaves letters
+    /// ([`Turned::Either`]: `ɹoɟ ǝsɐɔ uo` is `on case for`), with at most
+    /// [`FLIPPED_GAP_WORDS`] other words in a row between (left upright by
+    /// the seller, `X12`), its words in reverse order, each one's
+    /// characters in reverse order and read as the letters they stand for
+    /// ([`unflipped`]); the words left upright are left out (the text as
+    /// written has them: `case for Orvanta`, and `sinoL` is never `Louis`),
+    /// but for single characters, which upside-down text writes as they
+    /// are (`l`, `o`, `s`) or for another (`n` for `u`).
+    pub(crate) fn read(&mut self, text: &str) {
+        self.text.clear();
+        self.origin.clear();
+        self.ends.clear();
+        // The words of the run so far.
+        let mut run: Vec<(Range<usize>, Turned)> = Vec::new();
+        // The word being read with how it reads, and how many words left
+        // upright end the run so far.
+        let mut word: Option<(usize, Turned)> = None;
+        let mut upright = 0;
+        for (at, c) in text
+            .char_indices()
+            .chain(std::iter::once((text.len(), ' ')))
+        {
+            if !c.is_whitespace() {
+                let turned = if flip_marker(c) {
+                    Turned::Marked
+                } else if turns_into_a_letter(c) {
+                    Turned::Either
+                } else {
+                    Turned::Upright
+                };
+                match &mut word {
+                    Some((_, was)) => {
+                        *was = match (*was, turned) {
+                            (Turned::Marked, _) | (_, Turned::Marked) => Turned::Marked,
+                            (Turned::Either, Turned::Either) => Turned::Either,
+                            _ => Turned::Upright,
+                        };
+                    }
+                    None => word = Some((at, turned)),
+                }
+                continue;
+            }
+            let Some((start, turned)) = word.take() else {
+                continue;
+            };
+            if turned != Turned::Upright {
+                upright = 0;
+                run.push((start..at, turned));
+            } else if !run.is_empty() && upright < FLIPPED_GAP_WORDS {
+                upright += 1;
+                run.push((start..at, turned));
+            } else {
+                self.read_run(text, &mut run);
+                upright = 0;
+            }
+        }
+        self.read_run(text, &mut run);
+    }
+
+    /// Reads `run` (emptied) upright, if a word of it is written upside
+    /// down ([`FlippedReadings::read`]).
+    fn read_run(&mut self, text: &str, run: &mut Vec<(Range<usize>, Turned)>) {
+        while run.last().is_some_and(|(_, t)| *t == Turned::Upright) {
             run.pop();
         }
-        if run.is_empty() {
+        if !run.iter().any(|(_, t)| *t == Turned::Marked) {
+            run.clear();
             return;
         }
-        reading.clear();
-        origin.clear();
         let mut push = |c: char, start: usize, letter: char| {
             let span = (offset_u32(start), offset_u32(start + c.len_utf8()));
-            reading.push(letter);
-            origin.extend(std::iter::repeat_n(span, letter.len_utf8()));
+            self.text.push(letter);
+            self.origin
+                .extend(std::iter::repeat_n(span, letter.len_utf8()));
         };
-        for (k, (word, marked)) in run.iter().enumerate().rev() {
+        for (k, (word, turned)) in run.iter().enumerate().rev() {
             // A word left upright is not read upright again (the forward
             // reading has it), but for a single character, which the run
             // may spell a name with (`ǝ l l ǝ ɹ n ɐ`, `n` for `u`).
             let single = text[word.clone()].chars().nth(1).is_none();
-            if *marked || single {
+            if *turned != Turned::Upright || single {
                 for (at, c) in text[word.clone()].char_indices().rev() {
                     push(c, word.start + at, unflipped(c));
                 }
@@ -1554,39 +1662,19 @@ pub(crate) fn flipped_runs(
             }
         }
         run.clear();
-        f(reading, origin);
-    };
-    // The word being read with whether it has a marker, and how many
-    // unmarked words end the run so far.
-    let mut word: Option<(usize, bool)> = None;
-    let mut unmarked = 0;
-    for (at, c) in text
-        .char_indices()
-        .chain(std::iter::once((text.len(), ' ')))
-    {
-        if !c.is_whitespace() {
-            let marked = flip_marker(c);
-            match &mut word {
-                Some((_, was)) => *was |= marked,
-                None => word = Some((at, marked)),
-            }
-            continue;
-        }
-        let Some((start, marked)) = word.take() else {
-            continue;
-        };
-        if marked {
-            unmarked = 0;
-            run.push((start..at, true));
-        } else if !run.is_empty() && unmarked < FLIPPED_GAP_WORDS {
-            unmarked += 1;
-            run.push((start..at, false));
-        } else {
-            read_run(&mut run);
-            unmarked = 0;
-        }
+        self.ends.push(self.text.len());
     }
-    read_run(&mut run);
+
+    /// Each reading, with the span of the original character each of its
+    /// bytes came from.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &[(u32, u32)])> + '_ {
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let reading = (&self.text[start..end], &self.origin[start..end]);
+            start = end;
+            reading
+        })
+    }
 }
 
 /// `n` as a u32 offset of a text folded (cut to u32::MAX bytes).

@@ -9,7 +9,7 @@ use aho_corasick::{AhoCorasick, Anchored, MatchKind};
 use unicode_normalization::UnicodeNormalization;
 
 use super::index::with_scratch;
-use super::normalize::{FoldedText, Level, WORD, fold_exact, fold_obfuscated};
+use super::normalize::{FlippedReadings, FoldedText, Level, WORD, fold_exact, fold_obfuscated};
 
 /// Words that advertise a copy (DESIGN.md, "counterfeit signal terms").
 /// Folded at the exact level, so case, width and diacritics do not matter.
@@ -1389,37 +1389,38 @@ impl NameSpan for super::TextMatch {
     }
 }
 
-/// The signal terms of `text` written upside down (`ɐɔᴉldǝɹ` for
-/// `replica`), added to `spans`: each run of upside-down text read upright
-/// ([`super::normalize::flipped_runs`], as names are), its terms found with
-/// the same rules, spans mapped back to the characters as written. Only for
-/// a text with a mark of upside-down text; its buffers are this call's.
+/// The signal terms of text written upside down (`ɐɔᴉldǝɹ` for
+/// `replica`), added to `spans`: in each run of upside-down text read
+/// upright (`readings`, as names are read), its terms found with the same
+/// rules, spans mapped back to the characters as written. Only for a text
+/// with a mark of upside-down text; its buffers are this call's.
 #[cold]
 #[inline(never)]
-fn flipped_terms(text: &str, spans: &mut Vec<Range<usize>>) {
-    let (mut reading, mut origin) = (String::new(), Vec::new());
+fn flipped_terms(readings: &FlippedReadings, spans: &mut Vec<Range<usize>>) {
     let (mut exact, mut obf) = (FoldedText::new(), FoldedText::new());
     let mut found = Vec::new();
-    super::normalize::flipped_runs(text, (&mut reading, &mut origin), |upright, origin| {
+    for (upright, origin) in readings.iter() {
         super::normalize::fold_both(upright, &mut exact, &mut obf);
         // An upright reading has no mark of upside-down text: no deeper.
-        signal_terms_in::<Range<usize>>(upright, &exact, &obf, &[], &mut found);
+        signal_terms_in::<Range<usize>>(upright, (&exact, &obf), None, &[], &mut found);
         spans.extend(
             found
                 .drain(..)
                 .map(|r| super::normalize::shown_span(origin, r)),
         );
-    });
+    }
 }
 
 /// [`signal_terms`] of `text`, whose exact and obfuscation folds are
 /// `exact` and `obf`, into `spans` (cleared first): for a scan that has
 /// folded the text already, and found `names` (sorted by start). Each term
-/// is looked for at both levels, with the same rules at each.
+/// is looked for at both levels, with the same rules at each, and in the
+/// upright readings of the text's upside-down runs: `flipped`, where the
+/// scan read them, or read here.
 pub(crate) fn signal_terms_in<N: NameSpan>(
     text: &str,
-    exact: &FoldedText,
-    obf: &FoldedText,
+    (exact, obf): (&FoldedText, &FoldedText),
+    flipped: Option<&FlippedReadings>,
     names: &[N],
     spans: &mut Vec<Range<usize>>,
 ) {
@@ -1440,7 +1441,14 @@ pub(crate) fn signal_terms_in<N: NameSpan>(
     }
     split_terms(text, spans);
     if obf.may_be_flipped() {
-        flipped_terms(text, spans);
+        match flipped {
+            Some(readings) => flipped_terms(readings, spans),
+            None => {
+                let mut readings = FlippedReadings::default();
+                readings.read(text);
+                flipped_terms(&readings, spans);
+            }
+        }
     }
     spans.sort_unstable_by_key(|r| (r.start, r.end));
     // Merge overlapping spans in place, up to MERGED_SPAN_MAX bytes: runs

@@ -1083,6 +1083,37 @@ fn upside_down_runs_read_across_a_word_left_upright() {
 }
 
 #[test]
+fn upside_down_words_without_a_turned_letter_are_read_in_their_run() {
+    let readings = |text: &str| -> Vec<String> {
+        let mut readings = super::normalize::FlippedReadings::default();
+        readings.read(text);
+        readings
+            .iter()
+            .map(|(upright, _)| upright.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect()
+    };
+    // `uo` is `on` turned, with no turned letter: read inside a run, at
+    // its edge too.
+    assert_eq!(readings("ɹoɟ ǝsɐɔ uo"), ["on case for"]);
+    assert_eq!(readings("uo ǝsɐɔ"), ["case on"]);
+    assert_eq!(readings("ǝsɐɔ xoq pos"), ["sod box case"]);
+    // Words left upright are still left out (sizes, model numbers, `XL`,
+    // `sinoL`), and a run needs a word with a turned letter.
+    assert_eq!(readings("ɹǝᴉʇɹɐɔ X12 ɹoɟ ǝsɐɔ"), ["case for cartier"]);
+    assert_eq!(readings("ɹǝᴉʇɹɐɔ 38mm XL ǝsɐɔ"), ["case cartier"]);
+    assert_eq!(readings("uoʇʇᴉnΛ sinoL"), ["vuitton"]);
+    assert!(readings("on so do up").is_empty());
+    assert!(readings("Cartier on sale").is_empty());
+    // A name such a word spells is found in the run.
+    let index = BrandIndex::build([entry(1, &["Pondo"], &[])]).expect("index");
+    assert_eq!(
+        found_in(&index, "opuod ɥɔʇɐʍ"),
+        [(1, Evidence::TextObfuscated, "opuod".to_owned())]
+    );
+    assert!(found_in(&index, "opuod watch").is_empty());
+}
+
+#[test]
 fn upside_down_misspellings_are_fuzzy() {
     // `cartiier` written upside down: a misspelling read upright.
     assert_eq!(
