@@ -891,6 +891,9 @@ impl BrandIndex {
                 scratch.read_flipped(text);
                 self.scan_flipped_fuzzy(&scratch.flipped, &scratch.exact, max_words, hides, out);
             }
+            if scratch.obf.reads_latin_look_alikes() {
+                self.scan_edgeless_fuzzy(text, &scratch.exact, max_words, hides, out);
+            }
         }
         if options.fuzzy_max_words > 0 {
             self.scan_cjk_masks(text, scratch, hides, out);
@@ -1398,8 +1401,9 @@ impl BrandIndex {
     }
 
     /// The fuzzy lookups of [`BrandIndex::scan_fuzzy`] on another reading
-    /// of a text (upright, [`BrandIndex::scan_flipped_fuzzy`]) into
-    /// `out`, which holds the text's matches so far: the reading's own
+    /// of a text (upright, [`BrandIndex::scan_flipped_fuzzy`]; without
+    /// look-alikes at words' edges, [`BrandIndex::scan_edgeless_fuzzy`])
+    /// into `out`, which holds the text's matches so far: the reading's own
     /// names hide misspellings where they are written, the text's strong
     /// matches of their brands anywhere. `found` is a buffer.
     fn scan_fuzzy_reading(
@@ -1460,6 +1464,50 @@ impl BrandIndex {
                 ends: &[reading.len()],
             };
             self.whole_names(whole, (text, 0), (obf, exact), span, out);
+        });
+    }
+
+    /// Misspelt names beside a letter of another script that the fold read
+    /// as a Latin one at the word's edge (`Aurrelleㅣ 남성시계`, where the
+    /// Hangul `ㅣ` is as often a divider as an `l`): the fuzzy lookups of
+    /// [`BrandIndex::scan_fuzzy`] on the text read with such letters as
+    /// blanks ([`normalize::without_edge_look_alikes`]), with the same
+    /// rules (no fuzzy match for a brand the text shows strongly, nor where
+    /// a name is written, nor for ordinary words). The text as read keeps
+    /// its byte offsets, and so its spans. Such a letter at a word's edge
+    /// counts as a letter where it completes a name (`Kestreㅣ`), but not
+    /// for a misspelling: a fuzzy match that begins or ends with it, read
+    /// as a letter, is dropped (`Marvelㅣ 머그컵` is no `Marvello`); one
+    /// guess on top of another is no evidence. Only for a text with such
+    /// a letter ([`FoldedText::reads_latin_look_alikes`]); cold.
+    #[cold]
+    #[inline(never)]
+    fn scan_edgeless_fuzzy(
+        &self,
+        text: &str,
+        exact: &FoldedText,
+        max_words: usize,
+        hides: NamesHide<'_>,
+        out: &mut Vec<TextMatch>,
+    ) {
+        let mut edgeless = String::new();
+        if !normalize::without_edge_look_alikes(text, &mut edgeless) {
+            return;
+        }
+        // A byte blanked in the reading: of a letter read at an edge.
+        let blanked = |at: usize| text.as_bytes().get(at) != edgeless.as_bytes().get(at);
+        out.retain(|m| {
+            !matches!(m.evidence, Evidence::TextFuzzy { .. })
+                || !(blanked(m.span.start) || m.span.end.checked_sub(1).is_some_and(blanked))
+        });
+        with_scratch_of(&UPRIGHT_SCRATCH, |scratch| {
+            let reading = OtherReading {
+                text: &edgeless,
+                written: exact,
+                span: &|span| span,
+            };
+            let mut found = Vec::new();
+            self.scan_fuzzy_reading(&reading, (max_words, hides), scratch, &mut found, out);
         });
     }
 

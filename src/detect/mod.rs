@@ -136,6 +136,11 @@
 //!    `scan_flipped`); step 4's fuzzy lookups read it too (`ǝllǝɹɹnɐ`,
 //!    `scan_flipped_fuzzy`), and so does the search for signal terms
 //!    (`ɐɔᴉldǝɹ`); a text without such a mark pays one test.
+//!    A misspelt name beside a letter the fold read as a Latin one at the
+//!    word's edge (`Aurrelleㅣ 남성`: the Hangul `ㅣ`, as often a divider of
+//!    Korean titles as an `l`) is looked up without it too (`index.rs`,
+//!    `scan_edgeless_fuzzy`); a text without such a letter pays one
+//!    test.
 //! 4. Runs of 1–3 words (ended by spaces, punctuation, CJK and characters
 //!    that draw as a blank, `Vuiton\u{3164}bag`) that no stronger match
 //!    explains for a brand are

@@ -162,6 +162,11 @@ pub struct FoldedText {
     /// Obfuscation level: the text has a character that marks a word as
     /// upside-down text ([`flip_marker`]; [`FoldedText::may_be_flipped`]).
     flipped: bool,
+    /// Obfuscation level: the text has a letter of another script that
+    /// may be read as a Latin one at a word's edge ([`Kind::LatinLeet`]
+    /// with [`Entry::LATIN_EDGE`]: `Kestreㅣ`;
+    /// [`FoldedText::reads_latin_look_alikes`]).
+    latin_look_alikes: bool,
     /// A byte is part of a CJK character ([`CJK`]; [`FoldedText::has_cjk`]),
     /// noted as such a character is written, so that what only CJK text
     /// needs costs an ASCII title one test.
@@ -366,6 +371,15 @@ impl FoldedText {
         self.cjk
     }
 
+    /// Obfuscation level: whether the text has a letter of another script
+    /// that may be read as a Latin one at a word's edge (the Hangul `ㅣ`,
+    /// `ㅇ`: `Kestreㅣ`), where it may also be a divider
+    /// ([`without_edge_look_alikes`]). Noted as the fold reads characters,
+    /// as masks are: a text without one pays nothing more.
+    pub(crate) fn reads_latin_look_alikes(&self) -> bool {
+        self.latin_look_alikes
+    }
+
     /// Whether a match may start at folded byte `at` (a word boundary or a
     /// position inside a non-word run).
     #[inline]
@@ -395,6 +409,7 @@ impl FoldedText {
         self.fancy = false;
         self.masked = false;
         self.flipped = false;
+        self.latin_look_alikes = false;
         self.cjk = false;
         self.blanks.clear();
         self.numbers.clear();
@@ -2212,7 +2227,9 @@ fn latin_look_alike_between_latin_only(c: char) -> bool {
 /// Whether the character at `start..end` of `text` stands between two
 /// Latin letters, past a run of letters read as Latin ones there
 /// ([`latin_look_alike`]: `Aure׀ㅣe`) and what draws nothing ([`unseen`])
-/// on either side.
+/// on either side. Apart: only these letters call it.
+#[cold]
+#[inline(never)]
 fn between_latin_letters(text: &str, start: usize, end: usize) -> bool {
     let other = |c: &char| !unseen(*c) && latin_look_alike(*c).is_none();
     let before = text.get(..start).and_then(|b| b.chars().rev().find(other));
@@ -2226,6 +2243,38 @@ fn between_latin_letters(text: &str, start: usize, end: usize) -> bool {
 /// glued to them (`Aurelle丨 男表`), as `|` is.
 fn latin_look_alike_at_edges(c: char) -> bool {
     matches!(c, 'ㅣ' | 'ᅵ' | 'ㅇ' | 'ᄋ')
+}
+
+/// Writes `text` into `out` (cleared first) with each run of letters that
+/// the fold reads as Latin ones at a word's edge too
+/// ([`latin_look_alike_at_edges`]) that touches a word on one side only
+/// (`Aurrelleㅣ 남성`, `ㅣysette`) written as spaces, as many as its bytes,
+/// so that the text keeps its byte offsets; returns whether it wrote any.
+/// There the fold read the run as a word's first or last letters, and it
+/// is as often a divider of Korean titles: the word without it is read
+/// too ([`FoldedText::reads_latin_look_alikes`]).
+pub(crate) fn without_edge_look_alikes(text: &str, out: &mut String) -> bool {
+    out.clear();
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() && !is_cjk(c));
+    let mut wrote = false;
+    let mut rest = text;
+    while let Some(at) = rest.find(latin_look_alike_at_edges) {
+        let run = rest[at..]
+            .find(|c| !latin_look_alike_at_edges(c))
+            .map_or(rest.len(), |n| at + n);
+        let before = rest[..at].chars().next_back().or(out.chars().next_back());
+        let after = rest[run..].chars().next();
+        out.push_str(&rest[..at]);
+        if word(before) != word(after) {
+            out.extend(std::iter::repeat_n(' ', run - at));
+            wrote = true;
+        } else {
+            out.push_str(&rest[at..run]);
+        }
+        rest = &rest[run..];
+    }
+    out.push_str(rest);
+    wrote
 }
 
 /// Whether `c` is a letter or digit of fancy text (circled, parenthesized,
@@ -2570,8 +2619,10 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
     let bytes = text.as_bytes();
     // A mask seen ([`Entry::MASK`]: [`is_mask`], [`FoldedText::may_mask`]),
     // a mark of upside-down text ([`Entry::FLIPPED`],
-    // [`FoldedText::may_be_flipped`]): one byte of both, so that noting the
-    // second costs a character nothing more.
+    // [`FoldedText::may_be_flipped`]), a letter that may be read as a Latin
+    // one at a word's edge ([`Entry::LATIN_EDGE`],
+    // [`FoldedText::reads_latin_look_alikes`]): one byte of all, so that
+    // noting the others costs a character nothing more.
     let mut noted = 0u8;
     // A letter of an alphabet other than Latin (Greek to Georgian) seen
     // ([`FoldedText::mark_script_changes`]).
@@ -2662,7 +2713,7 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
             };
             (entry, scratch_exact.as_slice())
         };
-        noted |= entry.bits & (Entry::MASK | Entry::FLIPPED);
+        noted |= entry.bits & (Entry::MASK | Entry::FLIPPED | Entry::LATIN_EDGE);
         alphabets |= entry.bits & Entry::ALPHABET != 0;
         match entry.kind {
             Kind::Mark => {
@@ -2783,6 +2834,7 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
     if OBF {
         ob.out.masked = noted & Entry::MASK != 0;
         ob.out.flipped = noted & Entry::FLIPPED != 0;
+        ob.out.latin_look_alikes = noted & Entry::LATIN_EDGE != 0;
     }
     if !ex.soft_at.is_empty() {
         ex.soft_boundaries();

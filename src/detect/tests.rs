@@ -1300,6 +1300,38 @@ fn bars_stand_for_as_many_letters_as_strokes() {
 }
 
 #[test]
+fn a_misspelt_name_beside_a_hangul_bar_is_still_a_misspelling() {
+    // `ㅣ` glued to a Latin word's edge reads as its letter `l`
+    // (`Kestreㅣ`), but Korean titles write it as a divider as often:
+    // the word without it is looked up too.
+    let fuzzy = Evidence::TextFuzzy { distance: 1 };
+    assert_eq!(one("Cartierrㅣ 남성 시계"), (CARTIER, fuzzy, "Cartierr"));
+    assert_eq!(one("남성 ㅣCartierr"), (CARTIER, fuzzy, "Cartierr"));
+    assert_eq!(one("Cartierrㅣ"), (CARTIER, fuzzy, "Cartierr"));
+    // A name read with it is found as before.
+    assert_eq!(
+        one("Montbㅣanc pen"),
+        (MONTBLANC, Evidence::TextObfuscated, "Montbㅣanc")
+    );
+    assert_eq!(
+        one("Montblancㅣ 남성"),
+        (MONTBLANC, Evidence::TextExact, "Montblanc")
+    );
+    // Read as a letter at an edge, it completes a name, but makes no
+    // misspelling: `Appl` would be one of `Apple`, `App` is not.
+    assert!(
+        found("Appㅣ 스토어").is_empty(),
+        "{:?}",
+        found("Appㅣ 스토어")
+    );
+    assert_eq!(one("Appleㅣ 스토어"), (APPLE, Evidence::TextExact, "Apple"));
+    // Compatibility phrases read as in the text.
+    let weak = scan("Strap for Cartierrㅣ 남성");
+    assert_eq!(weak.len(), 1, "{weak:?}");
+    assert!(weak[0].nominative_use, "{weak:?}");
+}
+
+#[test]
 fn the_registered_sign_is_leet_for_r_inside_a_word_only() {
     assert_eq!(
         one("Ca®tier ring"),
