@@ -28,6 +28,9 @@ const SIGNAL_TERMS: &[&str] = &[
     "inspired by",
     "knockoff",
     "knock-off",
+    // Right after a name only ([`FOLLOWING_TERMS`]).
+    "knock off",
+    "high copy",
     "counterfeit",
     "imitation",
     "高仿",
@@ -260,6 +263,10 @@ const NEGATING_WORDS: &[&str] = &["anti"];
 /// - Russian `exact copy` before a document, a key or a scale is a copy
 ///   of that ([`RUSSIAN_COPIES_OF`]); Thai `copy work` before `ปี้เอกสาร`
 ///   or `วาง` is photocopying or copy-and-paste ([`THAI_OTHER_COPYING`]);
+/// - `knock off` before `early`, `work`, `time`, `up`, `extra` or a
+///   determiner (`the`, `your`, `all`…), or a number (`knock off 20%`:
+///   [`DISCOUNTS`]), is a verb; `high copy` before `volume`, `speed`,
+///   `capacity`, `yield` or `count` is a copier's duty;
 /// - `高仿` followed by `真` is `高仿真`, lifelike, and by `生硅` or `生材`
 ///   bionic (`高仿生硅胶`, not `高仿生产`); `原单` after `附` or `凭` an
 ///   original receipt (`退货请附原单`).
@@ -356,6 +363,21 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
         ],
     ),
     ("高仿", &[], &["真", "生硅", "生材"]),
+    (
+        "knock off",
+        &[],
+        &[
+            "early", "work", "time", "the", "a", "an", "your", "our", "up", "extra", "some", "any",
+            "another", "all",
+        ],
+    ),
+    (
+        "high copy",
+        &[],
+        &[
+            "volume", "volumes", "speed", "speeds", "capacity", "yield", "count", "counts",
+        ],
+    ),
     ("imitation", &[], IMITATION_MATERIALS),
     ("imitazione", IMITATED_MATERIALS, IMITATION_MATERIALS),
     ("imitación", IMITATED_MATERIALS, IMITATION_MATERIALS),
@@ -851,8 +873,9 @@ fn counted_after(behind: &str) -> bool {
 /// Signal terms that name what they point at: they count only before a
 /// name the scan found, with at most [`INTRODUCED_WITHIN`] words between
 /// (`inspired by Cartier`, `inspired by the iconic Vellano`), not before
-/// anything else (`dial inspired by the Alpine glaciers`). Exact-folded.
-const INTRODUCING_TERMS: &[&str] = &["inspired by"];
+/// anything else (`dial inspired by the Alpine glaciers`); `knock off` and
+/// `high copy` also right after one ([`FOLLOWING_TERMS`]). Exact-folded.
+const INTRODUCING_TERMS: &[&str] = &["inspired by", "knock off", "high copy"];
 
 /// Words that may stand between an introducing term and the name it
 /// introduces.
@@ -862,8 +885,19 @@ const INTRODUCED_WITHIN: usize = 3;
 /// nothing but spaces or hyphens between, and not before `by`: a dupe
 /// names what it copies (`Aurelle-inspired bag`, `Vellano inspired tote`),
 /// where `Aurelle Jardin, inspired by Provence` or `dial inspired by the
-/// Alps` is no dupe. Exact-folded.
-const FOLLOWING_TERMS: &[&str] = &["inspired"];
+/// Alps` is no dupe. So are `knock off` and `high copy` written as two
+/// words (`Aurelle knock off watch`, `Aurelle high copy`), which also
+/// introduce a name ([`INTRODUCING_TERMS`]: `knock off Aurelle watch`,
+/// `high copy Aurelle`): elsewhere the first is a verb far more often (`we
+/// knock off 20% this week`, `knock off early`), and the second a copier's
+/// (`high copy volume`); beside a name, a number or a copier's word after
+/// them still gives them those senses ([`DISCOUNTS`], [`OTHER_SENSES`]).
+/// Exact-folded.
+const FOLLOWING_TERMS: &[&str] = &["inspired", "knock off", "high copy"];
+
+/// Signal terms that are a discount right before a number (`Aurelle knock
+/// off 20% today`, `knock off $50`: the fold reads the symbols as spaces).
+const DISCOUNTS: &[&str] = &["knock off"];
 
 /// Signal terms that name something else in a text that speaks of certain
 /// goods anywhere (not only right beside the term): (term, words, what
@@ -1235,6 +1269,7 @@ impl TermSet {
                 after,
                 after_a_word,
                 after_a_number: MEASURES.contains(term),
+                before_a_number: DISCOUNTS.contains(term),
             });
             counted.push(graded);
             folded.push(f.as_str().to_owned());
@@ -1298,6 +1333,9 @@ struct Senses {
     /// Whether a number right before it makes it a measure ([`MEASURES`]:
     /// `2 kW super silent`).
     after_a_number: bool,
+    /// Whether a number right after it makes it a discount ([`DISCOUNTS`]:
+    /// `knock off 20%`).
+    before_a_number: bool,
 }
 
 /// What makes a word of [`TEXT_SENSES`] something other than the goods,
@@ -1826,10 +1864,13 @@ fn find_terms<N: NameSpan>(
         if set.japanese[pattern] && japanese_after(text, span.end, &mut kana) {
             continue;
         }
-        if set.introduces[pattern] && !introduces_a_name(text, span.end, names) {
-            continue;
-        }
-        if set.follows[pattern] && !follows_a_name(text, span.clone(), names) {
+        // A term that counts only beside a name counts on either side it
+        // may stand (`knock off` both).
+        let (introduces, follows) = (set.introduces[pattern], set.follows[pattern]);
+        if (introduces || follows)
+            && !(introduces && introduces_a_name(text, span.end, names))
+            && !(follows && follows_a_name(text, span.clone(), names))
+        {
             continue;
         }
         let senses = &set.text_senses[pattern];
@@ -2072,8 +2113,9 @@ fn other_sense<N: NameSpan>(
         after,
         after_a_word,
         after_a_number,
+        before_a_number,
     } = senses;
-    if before.is_empty() && after.is_empty() && !counted && !after_a_number {
+    if before.is_empty() && after.is_empty() && !counted && !after_a_number && !before_a_number {
         return false;
     }
     // Latin words and numbers match whole (`5 AAA`, not `X5 AAA`).
@@ -2170,7 +2212,10 @@ fn other_sense<N: NameSpan>(
         || (after.iter().any(|w| follows(w) && !a_look(w)) && one_phrase(at.end, from))
         || (!after_a_word.is_empty() && follows_a_word())
         || (counted && counts())
-        || (*after_a_number && whole_before && word_before.bytes().all(|b| b.is_ascii_digit()));
+        || (*after_a_number && whole_before && word_before.bytes().all(|b| b.is_ascii_digit()))
+        || (*before_a_number
+            && behind.starts_with(|c: char| c.is_ascii_digit())
+            && one_phrase(at.end, from));
     // A grade word decides, unless the sense's own word follows it
     // (`2 x AAA quality alkaline batteries`).
     sensed
@@ -3064,6 +3109,43 @@ mod tests {
             assert!(found_with(text, &["Aurelle"]).is_empty(), "{text}");
         }
         assert!(found("Aurelle-inspired dress").is_empty(), "no name found");
+    }
+
+    #[test]
+    fn knock_off_and_high_copy_as_two_words_count_right_after_a_name() {
+        for (text, term) in [
+            ("Aurrelle knock off automatic watch", "knock off"),
+            ("Aurrelle Knock Off", "Knock Off"),
+            ("Aurrelle high copy automatic watch", "high copy"),
+            ("Aurrelle - HIGH COPY", "HIGH COPY"),
+            ("Aurrelle kn0ck off watch", "kn0ck off"),
+            ("knock off Aurrelle watch", "knock off"),
+            ("High Copy Aurrelle", "High Copy"),
+        ] {
+            assert_eq!(found_with(text, &["Aurrelle"]), [term], "{text}");
+        }
+        for text in [
+            // Elsewhere a discount, a verb, a copier's.
+            "Aurrelle dive watch, we knock off 20% this week",
+            "Aurrelle knock off 20% today",
+            "Aurrelle knock off $50 this weekend",
+            "Aurrelle knock off the price for members",
+            "Aurrelle high copy volume printer",
+            "Aurrelle, knock off early on Friday",
+            "knock off 20% on Aurrelle watches",
+            "knock off the price of Aurrelle watches",
+            "knock off early, Aurrelle",
+            "high copy volume for Aurrelle",
+        ] {
+            assert!(found_with(text, &["Aurrelle"]).is_empty(), "{text}");
+        }
+        assert!(
+            found("Aurrelle knock off watch").is_empty(),
+            "no name found"
+        );
+        // Hyphenated or joined, `knock-off` counts anywhere, as before.
+        assert_eq!(found("a knock-off watch"), ["knock-off"]);
+        assert_eq!(found("knockoff"), ["knockoff"]);
     }
 
     /// A text that repeats `inspired by` before one far name: each term
