@@ -72,26 +72,13 @@ pub fn quote(value: &str) -> String {
 /// shown in order, whatever it was given. Not cut: the value is bounded
 /// by the rule it was read by.
 pub fn quote_as_read(value: &str) -> String {
-    use icu_properties::props::GeneralCategory as Gc;
-    let categories = icu_properties::CodePointMapData::<Gc>::new();
     let mut quoted = String::with_capacity(value.len() + 2);
     quoted.push('"');
     for c in value.chars() {
         match c {
             '"' => quoted.push_str("\\\""),
             '\\' => quoted.push_str("\\\\"),
-            c if c.is_control()
-                || is_bidi_control(c)
-                || matches!(
-                    categories.get(c),
-                    Gc::Format
-                        | Gc::LineSeparator
-                        | Gc::ParagraphSeparator
-                        | Gc::PrivateUse
-                        | Gc::Surrogate
-                        | Gc::Unassigned
-                ) =>
-            {
+            c if c.is_control() || is_bidi_control(c) || is_unprintable(c) => {
                 quoted.push(char::REPLACEMENT_CHARACTER)
             }
             c => quoted.push(c),
@@ -1135,19 +1122,23 @@ pub fn nfc_seller_account(value: &str) -> std::borrow::Cow<'_, str> {
 /// a format character (zero-width, bidi control), a line or paragraph
 /// separator, a private-use, surrogate or unassigned code point.
 pub fn first_unprintable(value: &str) -> Option<(usize, char)> {
+    value.chars().enumerate().find(|&(_, c)| is_unprintable(c))
+}
+
+/// Whether `c` is a format character (zero-width, bidi control), a line or
+/// paragraph separator, or a private-use, surrogate or unassigned code
+/// point: what no identifier may hold ([`first_unprintable`]).
+fn is_unprintable(c: char) -> bool {
     use icu_properties::props::GeneralCategory as Gc;
-    let categories = icu_properties::CodePointMapData::<Gc>::new();
-    value.chars().enumerate().find(|&(_, c)| {
-        matches!(
-            categories.get(c),
-            Gc::Format
-                | Gc::LineSeparator
-                | Gc::ParagraphSeparator
-                | Gc::PrivateUse
-                | Gc::Surrogate
-                | Gc::Unassigned
-        )
-    })
+    matches!(
+        icu_properties::CodePointMapData::<Gc>::new().get(c),
+        Gc::Format
+            | Gc::LineSeparator
+            | Gc::ParagraphSeparator
+            | Gc::PrivateUse
+            | Gc::Surrogate
+            | Gc::Unassigned
+    )
 }
 
 /// The bidi embeddings, overrides and isolates (U+202A–U+202E,
