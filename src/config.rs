@@ -585,6 +585,16 @@ mod tests {
         }
     }
 
+    /// The database settings of `marque {command} --database-url {url}`.
+    fn database_of(command: &str, url: &str) -> DatabaseArgs {
+        let cli = Cli::try_parse_from(["marque", command, "--database-url", url]).expect("parses");
+        match cli.command {
+            CliCommand::Serve(serve) => serve.database,
+            CliCommand::Migrate(migrate) => migrate.database,
+            CliCommand::Keygen => panic!("not keygen"),
+        }
+    }
+
     fn refused(args: &[&str]) -> String {
         let cli = Cli::try_parse_from([&["marque", "serve"], args].concat()).expect("parses");
         match cli.command {
@@ -848,13 +858,7 @@ mod tests {
             "user=marque password=hunter2 dbname=marque",
         ] {
             for command in ["serve", "migrate"] {
-                let cli = Cli::try_parse_from(["marque", command, "--database-url", url])
-                    .expect("parses");
-                let database = match cli.command {
-                    CliCommand::Serve(serve) => serve.database,
-                    CliCommand::Migrate(migrate) => migrate.database,
-                    CliCommand::Keygen => panic!("not keygen"),
-                };
+                let database = database_of(command, url);
                 let error = database.settings().expect_err("refused");
                 let message = format!("{error:#}");
                 assert!(
@@ -892,13 +896,7 @@ mod tests {
             "\tpostgres://m@127.0.0.1/m ",
         ] {
             for command in ["serve", "migrate"] {
-                let cli = Cli::try_parse_from(["marque", command, "--database-url", url])
-                    .expect("parses");
-                let database = match cli.command {
-                    CliCommand::Serve(serve) => serve.database,
-                    CliCommand::Migrate(migrate) => migrate.database,
-                    CliCommand::Keygen => panic!("not keygen"),
-                };
+                let database = database_of(command, url);
                 let settings = database.settings().expect(url).expect("a URL");
                 assert_eq!(settings.url, "postgres://m@127.0.0.1/m", "{url:?}");
             }
