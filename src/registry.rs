@@ -979,7 +979,17 @@ mod tests {
 
     fn create_member(id: &str) -> Command {
         Command::CreateMember {
+            let widened = widenings(&next, command);
             id: id.parse().expect("slug"),
+            // After the command's own checks (existence, etag, a revoked
+            // authorization), which say more about a stale request; against
+            // the registry as the write finds it, under the write lock, so
+            // that no change committed meanwhile is widened unseen; and
+            // after a retry's request id was looked up, which answers the
+            // retry of a change made before as it was answered.
+            if !widened.is_empty() {
+                return Err(PlanError::Invalid(widened).into());
+            }
             display_name: format!("Member {id}"),
             kind: MemberKind::BrandOwner,
         }
@@ -1096,6 +1106,31 @@ mod tests {
             request_fingerprint_as_read: None,
             changes: Vec::new(),
         };
+/// What `command`, an update with update mask `*`, would widen in the
+/// resource as `snapshot` has it, without naming the field: classes or
+/// regions emptied (every class, everywhere), an end or a date cleared,
+/// a common-word flag turned off. Field violations, none for every other
+/// command (and for a resource not there: the command says so).
+fn widenings(snapshot: &Snapshot, command: &Command) -> Vec<(String, String)> {
+    match command {
+        Command::UpdateBrand { id, patch, .. } => snapshot
+            .brand(id.as_str())
+            .map(|brand| patch.widenings(brand)),
+        Command::UpdateTrademark {
+            brand, id, patch, ..
+        } => snapshot
+            .trademark(brand, id)
+            .map(|trademark| patch.widenings(trademark)),
+        Command::UpdateAuthorization {
+            brand, id, patch, ..
+        } => snapshot
+            .authorization(brand, id)
+            .map(|authorization| patch.widenings(&authorization)),
+        _ => None,
+    }
+    .unwrap_or_default()
+}
+
         let encoded = serde_json::to_value(&event).expect("encode");
         assert!(
             encoded.get("request_fingerprint_as_read").is_none(),

@@ -500,6 +500,17 @@ fn authorization_spec(
     })
 }
 
+/// Whether an update's field mask is `*` alone: every field the update may
+/// change. A field left empty is then set empty, but one whose empty value
+/// widens the resource (every class, everywhere, no end) only where the
+/// resource has it empty already: the write refuses the rest
+/// (`AuthorizationPatch::widenings` and its kin), so that a quick `*`
+/// update of one field never widens another unseen. Naming the field
+/// widens it as asked.
+fn every_field(mask: Option<&prost_types::FieldMask>) -> bool {
+    mask.is_some_and(|m| m.paths.len() == 1 && m.paths[0] == "*")
+}
+
 /// The paths of an update's field mask, each once, with a violation for
 /// each path that cannot be changed; `fixed` says, for a field the update
 /// cannot change, how to change it otherwise (or why it cannot be).
@@ -544,6 +555,25 @@ fn field_mask(
                 ),
             );
         } else if !allowed.contains(&path.as_str()) {
+            // A field's JSON name (`niceClasses`), as a client that does not
+            // convert the mask's paths sends it (grpcurl's `{"paths":
+            // [...]}`): the path is the proto's field name.
+            let proto_name = snake_case(path);
+            if proto_name != *path
+                && (allowed.contains(&proto_name.as_str())
+                    || fixed.iter().any(|(fixed, _)| *fixed == proto_name))
+            {
+                v.add(
+                    field,
+                    format!(
+                        "{} is a JSON name: a field mask's paths are the proto's field names, \
+                         write {proto_name}; allowed: {}",
+                        quote(path),
+                        allowed.join(", ")
+                    ),
+                );
+                continue;
+            }
             let how = fixed
                 .iter()
                 .find(|(fixed, _)| fixed == path)
@@ -560,6 +590,21 @@ fn field_mask(
         }
     }
     once
+}
+
+/// A field's proto name from its JSON name: `niceClasses` is
+/// `nice_classes` (each capital letter a word of its own).
+fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 impl RegistryApi {
@@ -943,7 +988,10 @@ impl RegistryApi {
         let brand = req.brand.clone().unwrap_or_default();
         let id = parse_brand_name(&brand.name, "brand.name", &mut v);
         let etag = etag(&brand.etag, "brand.etag", &mut v);
-        let mut patch = BrandPatch::default();
+        let mut patch = BrandPatch {
+            every_field: every_field(req.update_mask.as_ref()),
+            ..BrandPatch::default()
+        };
         let paths = field_mask(
             req.update_mask.as_ref(),
             &["display_name", "aliases", "common_word"],
@@ -1209,7 +1257,10 @@ impl RegistryApi {
         let t = req.trademark.clone().unwrap_or_default();
         let name = parse_child_name(&t.name, "brands", "trademarks", "trademark.name", &mut v);
         let etag = etag(&t.etag, "trademark.etag", &mut v);
-        let mut patch = TrademarkPatch::default();
+        let mut patch = TrademarkPatch {
+            every_field: every_field(req.update_mask.as_ref()),
+            ..TrademarkPatch::default()
+        };
         let allowed = [
             "mark_text",
             "kind",
@@ -1574,7 +1625,10 @@ impl RegistryApi {
             "status",
             "reference",
         ];
-        let mut patch = AuthorizationPatch::default();
+        let mut patch = AuthorizationPatch {
+            every_field: every_field(req.update_mask.as_ref()),
+            ..AuthorizationPatch::default()
+        };
         let fixed = [
             (
                 "platform",

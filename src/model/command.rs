@@ -3,8 +3,8 @@
 //! registry's current state (existence, uniqueness, etags).
 
 use super::{
-    Date, Designation, MemberKind, NiceClassSet, Office, Region, ResourceId, Revision, Slug,
-    Timestamp, TrademarkKind, TrademarkStatus,
+    Authorization, Brand, Date, Designation, MemberKind, NiceClassSet, Office, Region, ResourceId,
+    Revision, Slug, Timestamp, Trademark, TrademarkKind, TrademarkStatus, rfc3339, rfc3339_date,
 };
 use crate::logo::LogoHash;
 
@@ -158,6 +158,31 @@ pub struct BrandPatch {
     pub aliases: Option<Vec<String>>,
     /// New common-word flag.
     pub common_word: Option<bool>,
+    /// Whether the patch sets every field (update mask `*`) rather than
+    /// those named: it may then not turn off the common-word flag
+    /// ([`BrandPatch::widenings`]).
+    pub every_field: bool,
+}
+
+impl BrandPatch {
+    /// What this patch would widen in `current` without naming it: under
+    /// update mask `*`, a common-word flag left false where the brand has
+    /// it set would make the brand's name count in every listing's text,
+    /// not only in its classes. A field violation for each such field;
+    /// none for a patch whose mask names its fields.
+    pub fn widenings(&self, current: &Brand) -> Vec<(String, String)> {
+        let mut found = Vec::new();
+        if self.every_field && current.common_word && self.common_word == Some(false) {
+            found.push((
+                "brand.common_word".to_owned(),
+                "false under update_mask \"*\", which would have the brand's name count in \
+                 every listing's text, not only in its classes': name common_word in update_mask \
+                 to do so, or send true to keep it"
+                    .to_owned(),
+            ));
+        }
+        found
+    }
 }
 
 /// A trademark as given by its owner.
@@ -202,6 +227,48 @@ pub struct TrademarkPatch {
     pub expiry_date: Option<Option<Date>>,
     /// New designated countries (territories are resolved again).
     pub designated_countries: Option<Vec<Designation>>,
+    /// Whether the patch sets every field (update mask `*`) rather than
+    /// those named: it may then not clear a date the mark has
+    /// ([`TrademarkPatch::widenings`]).
+    pub every_field: bool,
+}
+
+impl TrademarkPatch {
+    /// What this patch would widen in `current` without naming it: under
+    /// update mask `*`, an expiry date left unset where the mark has one
+    /// would have it protect with no end, and a registration date left
+    /// unset, from when it was recorded rather than from that date. A field
+    /// violation for each such field; none for a patch whose mask names its
+    /// fields.
+    pub fn widenings(&self, current: &Trademark) -> Vec<(String, String)> {
+        let mut found = Vec::new();
+        if !self.every_field {
+            return found;
+        }
+        if let (Some(None), Some(registered)) = (self.registration_date, current.registration_date)
+        {
+            found.push((
+                "trademark.registration_date".to_owned(),
+                format!(
+                    "unset under update_mask \"*\", which would put the brand in scope from when \
+                     the mark was recorded: name registration_date in update_mask to do so, or \
+                     send it ({}) to keep it",
+                    rfc3339_date(registered)
+                ),
+            ));
+        }
+        if let (Some(None), Some(expiry)) = (self.expiry_date, current.expiry_date) {
+            found.push((
+                "trademark.expiry_date".to_owned(),
+                format!(
+                    "unset under update_mask \"*\", which would have the mark protect with no \
+                     end: name expiry_date in update_mask to do so, or send it ({}) to keep it",
+                    rfc3339_date(expiry)
+                ),
+            ));
+        }
+        found
+    }
 }
 
 /// Where a logo's hash came from.
@@ -247,4 +314,237 @@ pub struct AuthorizationPatch {
     pub status: Option<super::AuthorizationStatus>,
     /// New reference.
     pub reference: Option<String>,
+    /// Whether the patch sets every field (update mask `*`) rather than
+    /// those named: it may then not empty a field whose empty value widens
+    /// the authorization ([`AuthorizationPatch::widenings`]).
+    pub every_field: bool,
+}
+
+impl AuthorizationPatch {
+    /// What this patch would widen in `current` without naming it: under
+    /// update mask `*`, classes or regions left empty where the
+    /// authorization has some (empty means every class, everywhere), or an
+    /// end left unset where it has one (unset means open-ended). A field
+    /// violation for each such field; none for a patch whose mask names its
+    /// fields, where an empty list or an unset end widens it as asked.
+    pub fn widenings(&self, current: &Authorization) -> Vec<(String, String)> {
+        let mut found = Vec::new();
+        if !self.every_field {
+            return found;
+        }
+        let list = |items: Vec<String>| items.join(", ");
+        if self.nice_classes.is_some_and(|c| c.is_empty()) && !current.nice_classes.is_empty() {
+            found.push((
+                "authorization.nice_classes".to_owned(),
+                format!(
+                    "empty under update_mask \"*\", which would widen it to every class: name \
+                     nice_classes in update_mask to do so, or send its classes ({}) to keep them",
+                    list(current.nice_classes.iter().map(|c| c.to_string()).collect())
+                ),
+            ));
+        }
+        if self.regions.as_ref().is_some_and(Vec::is_empty) && !current.regions.is_empty() {
+            found.push((
+                "authorization.regions".to_owned(),
+                format!(
+                    "empty under update_mask \"*\", which would widen it to everywhere: name \
+                     regions in update_mask to do so, or send its regions ({}) to keep them",
+                    list(current.regions.iter().map(|r| r.to_string()).collect())
+                ),
+            ));
+        }
+        if let (Some(None), Some(until)) = (self.valid_until, current.valid_until) {
+            found.push((
+                "authorization.valid_until".to_owned(),
+                format!(
+                    "unset under update_mask \"*\", which would make it open-ended: name \
+                     valid_until in update_mask to do so, or send its end ({}) to keep it",
+                    rfc3339(until)
+                ),
+            ));
+        }
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AuthorizationStatus, BrandStatus};
+
+    fn at(year: i32) -> Timestamp {
+        time::Date::from_calendar_date(year, time::Month::January, 1)
+            .unwrap()
+            .midnight()
+            .assume_utc()
+    }
+
+    fn scoped() -> Authorization {
+        Authorization {
+            brand: Slug::parse("alpha").unwrap(),
+            id: ResourceId::parse("a1").unwrap(),
+            platform: Slug::parse("shop").unwrap(),
+            seller_account: "seller".into(),
+            nice_classes: NiceClassSet::parse_list(&[14, 25]).unwrap(),
+            regions: vec![Region::parse("FR").unwrap(), Region::parse("DE").unwrap()],
+            valid_from: at(2030),
+            valid_until: Some(at(2031)),
+            status: AuthorizationStatus::Active,
+            reference: "contract 7".into(),
+            create_time: at(2030),
+            update_time: at(2030),
+            update_revision: 3,
+        }
+    }
+
+    /// What `*` sends when the owner gives only a new end: every other
+    /// field empty, as a JSON request that leaves them out reads.
+    fn star(valid_until: Option<Timestamp>) -> AuthorizationPatch {
+        AuthorizationPatch {
+            nice_classes: Some(NiceClassSet::empty()),
+            regions: Some(Vec::new()),
+            valid_from: Some(at(2030)),
+            valid_until: Some(valid_until),
+            status: Some(AuthorizationStatus::Active),
+            reference: Some(String::new()),
+            every_field: true,
+        }
+    }
+
+    fn fields(found: &[(String, String)]) -> Vec<&str> {
+        found.iter().map(|(field, _)| field.as_str()).collect()
+    }
+
+    #[test]
+    fn a_star_update_may_not_widen_a_scoped_authorization() {
+        let current = scoped();
+        let found = star(Some(at(2032))).widenings(&current);
+        assert_eq!(
+            fields(&found),
+            ["authorization.nice_classes", "authorization.regions"]
+        );
+        assert!(found[0].1.contains("to every class"), "{found:?}");
+        assert!(
+            found[0].1.contains("name nice_classes in update_mask"),
+            "{found:?}"
+        );
+        assert!(
+            found[0].1.contains("send its classes (14, 25)"),
+            "{found:?}"
+        );
+        assert!(
+            found[1].1.contains("send its regions (FR, DE)"),
+            "{found:?}"
+        );
+        // Whole within what an answer keeps of a description (200 bytes).
+        for (_, said) in &found {
+            assert!(said.len() <= 200, "{} bytes: {said}", said.len());
+        }
+        let found = star(None).widenings(&current);
+        assert_eq!(
+            fields(&found),
+            [
+                "authorization.nice_classes",
+                "authorization.regions",
+                "authorization.valid_until"
+            ]
+        );
+        assert!(found[2].1.contains("2031-01-01T00:00:00Z"), "{found:?}");
+        // Its scope sent back: nothing widens (the reference is cleared,
+        // which widens nothing).
+        let kept = AuthorizationPatch {
+            nice_classes: Some(current.nice_classes),
+            regions: Some(current.regions.clone()),
+            ..star(Some(at(2032)))
+        };
+        assert!(kept.widenings(&current).is_empty());
+    }
+
+    #[test]
+    fn naming_a_field_widens_it_and_a_star_keeps_what_is_already_wide() {
+        let current = scoped();
+        let named = AuthorizationPatch {
+            every_field: false,
+            ..star(None)
+        };
+        assert!(named.widenings(&current).is_empty());
+        let wide = Authorization {
+            nice_classes: NiceClassSet::empty(),
+            regions: Vec::new(),
+            valid_until: None,
+            ..scoped()
+        };
+        assert!(star(None).widenings(&wide).is_empty());
+    }
+
+    #[test]
+    fn a_star_update_may_not_clear_a_marks_dates_nor_a_common_word_flag() {
+        let date = |year| time::Date::from_calendar_date(year, time::Month::June, 1).unwrap();
+        let mark = Trademark {
+            brand: Slug::parse("alpha").unwrap(),
+            id: ResourceId::parse("t1").unwrap(),
+            office: Office::parse("CN").unwrap(),
+            registration_number: "T-1".into(),
+            mark_text: "ALPHA".into(),
+            kind: TrademarkKind::Word,
+            nice_classes: NiceClassSet::parse_list(&[14]).unwrap(),
+            status: TrademarkStatus::Registered,
+            registration_date: Some(date(2020)),
+            expiry_date: Some(date(2030)),
+            designated_countries: Vec::new(),
+            territories: vec![Region::parse("CN").unwrap()],
+            update_revision: 2,
+        };
+        let cleared = TrademarkPatch {
+            registration_date: Some(None),
+            expiry_date: Some(None),
+            every_field: true,
+            ..TrademarkPatch::default()
+        };
+        let found = cleared.widenings(&mark);
+        assert_eq!(
+            fields(&found),
+            ["trademark.registration_date", "trademark.expiry_date"]
+        );
+        assert!(found[1].1.contains("2030-06-01"), "{found:?}");
+        let named = TrademarkPatch {
+            every_field: false,
+            ..cleared.clone()
+        };
+        assert!(named.widenings(&mark).is_empty());
+        let undated = Trademark {
+            registration_date: None,
+            expiry_date: None,
+            ..mark
+        };
+        assert!(cleared.widenings(&undated).is_empty());
+
+        let brand = Brand {
+            id: Slug::parse("coach-light").unwrap(),
+            owner: Slug::parse("vellano").unwrap(),
+            display_name: "Coach Light".into(),
+            aliases: Vec::new(),
+            common_word: true,
+            status: BrandStatus::Active,
+            create_time: at(2030),
+            update_time: at(2030),
+            update_revision: 1,
+        };
+        let star = |common_word| BrandPatch {
+            display_name: Some("Coach Light".into()),
+            aliases: Some(Vec::new()),
+            common_word: Some(common_word),
+            every_field: true,
+        };
+        assert_eq!(
+            fields(&star(false).widenings(&brand)),
+            ["brand.common_word"]
+        );
+        assert!(star(true).widenings(&brand).is_empty());
+        let named = BrandPatch {
+            every_field: false,
+            ..star(false)
+        };
+        assert!(named.widenings(&brand).is_empty());
+    }
 }

@@ -3984,3 +3984,286 @@ async fn a_field_an_update_cannot_change_says_how_to() {
         "{status:?}"
     );
 }
+
+/// Update mask `*` sets every field, but never widens a resource unseen:
+/// classes or regions left empty (every class, everywhere), an end or an
+/// expiry left unset (no end), a common-word flag left false, where the
+/// resource has them, are field violations that say to name the field to
+/// widen it; nothing is written. The stored values sent back are kept;
+/// naming the field widens it as documented; `*` keeps what is already
+/// that wide.
+#[tokio::test]
+async fn a_star_update_mask_never_widens_what_it_does_not_name() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let mask = |paths: &[&str]| {
+        Some(prost_types::FieldMask {
+            paths: paths.iter().map(|p| (*p).to_owned()).collect(),
+        })
+    };
+    let at = |seconds: i64| Some(prost_types::Timestamp { seconds, nanos: 0 });
+    let scoped = owner
+        .authorize_seller(authorize(pb::Authorization {
+            valid_from: at(1_700_000_000),
+            valid_until: at(1_900_000_000),
+            ..row("members/platform-p", "scoped-seller", &["FR", "DE"])
+        }))
+        .await
+        .expect("a scoped authorization")
+        .into_inner()
+        .authorization
+        .expect("authorization");
+    let before = revision(&server).await;
+    let update =
+        |authorization: pb::Authorization, paths: &[&str]| pb::UpdateAuthorizationRequest {
+            authorization: Some(authorization),
+            update_mask: mask(paths),
+            request_id: String::new(),
+        };
+    // A quick `*` update of the end, as one writes it with grpcurl: the
+    // fields a `*` update cannot leave empty, and the new end.
+    let quick = pb::Authorization {
+        name: scoped.name.clone(),
+        valid_from: scoped.valid_from,
+        valid_until: at(1_950_000_000),
+        status: pb::AuthorizationStatus::Active as i32,
+        ..Default::default()
+    };
+    let status = owner
+        .update_authorization(update(quick.clone(), &["*"]))
+        .await
+        .expect_err("a `*` update that would authorize every class, everywhere");
+    let violations = field_violations(&status);
+    assert_eq!(
+        violations
+            .iter()
+            .map(|(f, _)| f.as_str())
+            .collect::<Vec<_>>(),
+        ["authorization.nice_classes", "authorization.regions"],
+        "{violations:?}"
+    );
+    assert!(
+        violations[0].1.contains("to every class")
+            && violations[0].1.contains("name nice_classes in update_mask")
+            && violations[0]
+                .1
+                .ends_with("send its classes (14) to keep them"),
+        "{violations:?}"
+    );
+    assert!(
+        violations[1].1.contains("to everywhere")
+            && violations[1]
+                .1
+                .ends_with("send its regions (DE, FR) to keep them"),
+        "{violations:?}"
+    );
+    // Without the end too: open-ended is a widening of its own.
+    let status = owner
+        .update_authorization(update(
+            pb::Authorization {
+                valid_until: None,
+                nice_classes: vec![14],
+                regions: vec!["FR".into(), "DE".into()],
+                ..quick.clone()
+            },
+            &["*"],
+        ))
+        .await
+        .expect_err("a `*` update that would remove the end");
+    assert_violations(&status, &["authorization.valid_until"]);
+    assert_eq!(revision(&server).await, before, "nothing written");
+
+    // The scope sent back is kept.
+    let kept = owner
+        .update_authorization(update(
+            pb::Authorization {
+                nice_classes: vec![14],
+                regions: vec!["DE".into(), "FR".into()],
+                ..quick.clone()
+            },
+            &["*"],
+        ))
+        .await
+        .expect("a `*` update that keeps the scope")
+        .into_inner()
+        .authorization
+        .expect("authorization");
+    assert_eq!(
+        (kept.nice_classes, kept.regions, kept.valid_until),
+        (
+            vec![14],
+            vec!["DE".to_owned(), "FR".to_owned()],
+            at(1_950_000_000)
+        )
+    );
+
+    // Named, an empty list widens, as documented.
+    let widened = owner
+        .update_authorization(update(quick.clone(), &["nice_classes", "regions"]))
+        .await
+        .expect("classes and regions named: every class, everywhere")
+        .into_inner()
+        .authorization
+        .expect("authorization");
+    assert!(widened.nice_classes.is_empty() && widened.regions.is_empty());
+    let check = server
+        .check_as(Who::PlatformP)
+        .check_seller(pb::CheckSellerRequest {
+            brand: "brands/alpha".into(),
+            seller_account: "scoped-seller".into(),
+            nice_class: 25,
+            region: "US".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("check")
+        .into_inner();
+    assert!(check.authorized, "{check:?}");
+    // Already that wide, `*` with them empty keeps them so.
+    owner
+        .update_authorization(update(quick, &["*"]))
+        .await
+        .expect("a `*` update of an authorization already every class, everywhere");
+
+    // A trademark's expiry: kept unless named.
+    let mark = owner
+        .add_trademark(pb::AddTrademarkRequest {
+            parent: "brands/alpha".into(),
+            trademark: Some(pb::Trademark {
+                office: "US".into(),
+                registration_number: "STAR-1".into(),
+                mark_text: "ALPHA".into(),
+                kind: pb::TrademarkKind::Word as i32,
+                nice_classes: vec![14],
+                status: pb::TrademarkStatus::Registered as i32,
+                expiry_date: Some(marque::pb::google::r#type::Date {
+                    year: 2034,
+                    month: 6,
+                    day: 1,
+                }),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("a mark with an expiry")
+        .into_inner()
+        .trademark
+        .expect("trademark");
+    let quick_mark = pb::Trademark {
+        expiry_date: None,
+        status: pb::TrademarkStatus::Pending as i32,
+        ..mark.clone()
+    };
+    let before = revision(&server).await;
+    let status = owner
+        .update_trademark(pb::UpdateTrademarkRequest {
+            trademark: Some(quick_mark.clone()),
+            update_mask: mask(&["*"]),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("a `*` update that would remove the expiry");
+    assert_violations(&status, &["trademark.expiry_date"]);
+    assert!(
+        field_violations(&status)[0].1.contains("2034-06-01"),
+        "{status:?}"
+    );
+    assert_eq!(revision(&server).await, before, "nothing written");
+    let cleared = owner
+        .update_trademark(pb::UpdateTrademarkRequest {
+            trademark: Some(quick_mark),
+            update_mask: mask(&["expiry_date"]),
+            request_id: String::new(),
+        })
+        .await
+        .expect("named, the expiry is removed")
+        .into_inner()
+        .trademark
+        .expect("trademark");
+    assert_eq!(cleared.expiry_date, None);
+
+    // A brand's common-word flag: kept unless named.
+    let brand = |common_word| pb::Brand {
+        name: "brands/alpha".into(),
+        display_name: "Alpha".into(),
+        aliases: vec!["阿尔法".into()],
+        common_word,
+        ..Default::default()
+    };
+    owner
+        .update_brand(pb::UpdateBrandRequest {
+            brand: Some(brand(true)),
+            update_mask: mask(&["common_word"]),
+            request_id: String::new(),
+        })
+        .await
+        .expect("a common word");
+    let before = revision(&server).await;
+    let status = owner
+        .update_brand(pb::UpdateBrandRequest {
+            brand: Some(brand(false)),
+            update_mask: mask(&["*"]),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("a `*` update that would turn the flag off");
+    assert_violations(&status, &["brand.common_word"]);
+    assert_eq!(revision(&server).await, before, "nothing written");
+    let renamed = owner
+        .update_brand(pb::UpdateBrandRequest {
+            brand: Some(pb::Brand {
+                display_name: "Alpha Paris".into(),
+                ..brand(true)
+            }),
+            update_mask: mask(&["*"]),
+            request_id: String::new(),
+        })
+        .await
+        .expect("a `*` update that keeps the flag")
+        .into_inner()
+        .brand
+        .expect("brand");
+    assert!(renamed.common_word && renamed.display_name == "Alpha Paris");
+}
+
+/// A field mask's path written as the field's JSON name (`niceClasses`),
+/// as a client that sends `{"paths": [...]}` verbatim writes it, is named
+/// with the proto field name to write, not "cannot be changed".
+#[tokio::test]
+async fn a_mask_path_in_json_case_names_the_proto_field_to_write() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let authorization = every_authorization_of(&mut owner, "members/platform-p")
+        .await
+        .remove(0);
+    let status = owner
+        .update_authorization(pb::UpdateAuthorizationRequest {
+            authorization: Some(authorization),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec![
+                    "niceClasses".into(),
+                    "sellerAccount".into(),
+                    "colour".into(),
+                ],
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("JSON names");
+    let violations = field_violations(&status);
+    assert_eq!(violations.len(), 3, "{violations:?}");
+    assert!(
+        violations[0].1.contains("is a JSON name")
+            && violations[0].1.contains("write nice_classes"),
+        "{violations:?}"
+    );
+    assert!(
+        violations[1].1.contains("write seller_account"),
+        "{violations:?}"
+    );
+    assert!(
+        violations[2].1.starts_with("\"colour\" cannot be changed"),
+        "{violations:?}"
+    );
+}

@@ -446,3 +446,108 @@ async fn grpcurl_asks_the_admin_port_for_health_by_reflection() {
         "the admin port serves health only: {list}"
     );
 }
+
+/// A brand owner's quick update with grpcurl, update mask `*` and a new
+/// end only, would widen a seller's authorization to every class and
+/// region: refused, grpcurl printing the field violations that say how to
+/// keep or widen the scope; nothing changes. A path written as its JSON
+/// name (`validUntil`), as `{"paths": [...]}` sends it verbatim, is named
+/// with the proto name to write instead.
+#[tokio::test(flavor = "multi_thread")]
+async fn grpcurl_star_update_does_not_widen_an_authorization() {
+    let grpcurl = grpcurl();
+    let server = TestServer::start().await;
+    let addr = server.addr.to_string();
+    let owner = format!("authorization: Bearer {}", server.keys.owner_a);
+    let listed = run(
+        &grpcurl,
+        &[
+            "-plaintext",
+            "-H",
+            &owner,
+            "-d",
+            r#"{"parent":"brands/alpha","seller_account":"seller-p1"}"#,
+            &addr,
+            "marque.v1.RegistryService/ListAuthorizations",
+        ],
+    )
+    .await
+    .success();
+    let authorization = parse_json(&listed)["authorizations"][0].clone();
+    assert_eq!(authorization["niceClasses"], json!([14]), "{listed}");
+    let update = |mask: Value| {
+        json!({
+            "authorization": {
+                "name": authorization["name"],
+                "validFrom": authorization["validFrom"],
+                "validUntil": "2031-01-01T00:00:00Z",
+                "status": "AUTHORIZATION_STATUS_ACTIVE",
+            },
+            "updateMask": mask,
+        })
+        .to_string()
+    };
+    let star = update(json!({"paths": ["*"]}));
+    let refused = run(
+        &grpcurl,
+        &[
+            "-plaintext",
+            "-H",
+            &owner,
+            "-d",
+            &star,
+            &addr,
+            "marque.v1.RegistryService/UpdateAuthorization",
+        ],
+    )
+    .await
+    .failure();
+    let output = refused.output();
+    assert!(output.contains("InvalidArgument"), "{refused}");
+    for said in [
+        "authorization.nice_classes",
+        "to every class: name nice_classes in update_mask to do so, or send its classes (14)",
+        "authorization.regions",
+        "to everywhere: name regions in update_mask to do so, or send its regions (CN, FR)",
+    ] {
+        assert!(output.contains(said), "no {said:?}: {refused}");
+    }
+    let json_name = update(json!({"paths": ["validUntil"]}));
+    let refused = run(
+        &grpcurl,
+        &[
+            "-plaintext",
+            "-H",
+            &owner,
+            "-d",
+            &json_name,
+            &addr,
+            "marque.v1.RegistryService/UpdateAuthorization",
+        ],
+    )
+    .await
+    .failure();
+    assert!(
+        refused.output().contains("write valid_until"),
+        "no proto name: {refused}"
+    );
+    let again = run(
+        &grpcurl,
+        &[
+            "-plaintext",
+            "-H",
+            &owner,
+            "-d",
+            r#"{"parent":"brands/alpha","seller_account":"seller-p1"}"#,
+            &addr,
+            "marque.v1.RegistryService/ListAuthorizations",
+        ],
+    )
+    .await
+    .success();
+    assert_eq!(
+        parse_json(&again)["authorizations"][0],
+        authorization,
+        "unchanged"
+    );
+}
