@@ -1834,6 +1834,28 @@ impl RegistryApi {
             authorizations: items.iter().map(|a| convert::authorization(a)).collect(),
             next_page_token: tokens.issue(&list, reader, next),
             revision: snapshot.revision(),
+            // With no platform, the index is read on the members of kind
+            // PLATFORM only: an authorization on any other member would be
+            // left out of the page unseen. None is: AuthorizeSeller and
+            // imports refuse another member (`Snapshot::check_platform`,
+            // INVALID_ARGUMENT on `platform`), no update changes a
+            // platform, and members never change kind nor go. Held to in
+            // debug builds (every `cargo test`), where the brand's
+            // authorizations are read for one on another member.
+            debug_assert!(
+                on.is_some() || {
+                    let platform_of = |a: &Arc<crate::model::Authorization>| {
+                        snapshot
+                            .member(a.platform.as_str())
+                            .is_some_and(|m| m.kind == crate::model::MemberKind::Platform)
+                    };
+                    let (elsewhere, _) =
+                        snapshot.list_authorizations(&brand.id, None, 1, |a| !platform_of(a));
+                    elsewhere.is_empty()
+                },
+                "brands/{} has an authorization on a member that is no platform",
+                brand.id
+            );
         })
     }
 

@@ -661,7 +661,11 @@ pub struct Authorization {
     pub brand: Slug,
     /// Registry-assigned id.
     pub id: ResourceId,
-    /// The platform (a PLATFORM member).
+    /// The platform: always a member of kind PLATFORM. Writes refuse any
+    /// other member (`Snapshot::check_platform`), no update changes it,
+    /// and members never change kind nor go; ListAuthorizations by seller
+    /// with no platform relies on it, reading the seller index on the
+    /// platforms only (checked there in debug builds).
     pub platform: Slug,
     /// The seller's account id on that platform, in NFC
     /// ([`super::codes::seller_account`]), then compared exactly.

@@ -4227,6 +4227,65 @@ async fn a_star_update_mask_never_widens_what_it_does_not_name() {
     assert!(renamed.common_word && renamed.display_name == "Alpha Paris");
 }
 
+/// An authorization is always on a member of kind PLATFORM: AuthorizeSeller
+/// and an import row naming another member (a brand owner, the operator,
+/// the brand's own owner) are refused on the platform, nothing written. So
+/// a seller's authorizations listed with no platform, which are read on
+/// the platforms only, are all of them: what the whole list holds for the
+/// seller.
+#[tokio::test]
+async fn authorizations_are_on_platforms_only_so_a_sellers_listing_finds_them_all() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let before = revision(&server).await;
+    for member in ["members/owner-b", "members/owner-a", "members/operator"] {
+        let status = owner
+            .authorize_seller(authorize(row(member, "seller-everywhere", &[])))
+            .await
+            .expect_err("a member that is no platform");
+        assert_eq!(
+            field_violations(&status),
+            [(
+                "authorization.platform".to_owned(),
+                format!("{member} is not a platform (ListMembers lists them)")
+            )]
+        );
+        let status = owner
+            .import_authorizations(tokio_stream::iter([pb::ImportAuthorizationsRequest {
+                parent: "brands/alpha".into(),
+                rows: vec![row(member, "seller-everywhere", &[])],
+                request_id: String::new(),
+            }]))
+            .await
+            .expect_err("an import row on a member that is no platform");
+        assert_violations(&status, &["rows[0].platform"]);
+    }
+    assert_eq!(revision(&server).await, before, "nothing written");
+    for platform in ["members/platform-q", "members/platform-p"] {
+        owner
+            .authorize_seller(authorize(row(platform, "seller-everywhere", &[])))
+            .await
+            .expect("on a platform");
+    }
+    let listed = common::every_authorization(
+        &mut owner,
+        pb::ListAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            seller_account: "seller-everywhere".into(),
+            page_size: 1,
+            ..Default::default()
+        },
+    )
+    .await;
+    let theirs: Vec<_> = every_authorization_of(&mut owner, "")
+        .await
+        .into_iter()
+        .filter(|a| a.seller_account == "seller-everywhere")
+        .collect();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert_eq!(listed, theirs);
+}
+
 /// A field mask's path written as the field's JSON name (`niceClasses`),
 /// as a client that sends `{"paths": [...]}` verbatim writes it, is named
 /// with the proto field name to write, not "cannot be changed".
