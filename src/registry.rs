@@ -190,30 +190,62 @@ pub struct Registry {
     /// applied and made others under their numbers (a restore from a
     /// backup, then writes) ([`Registry::store_parted`]).
     applied: std::sync::Mutex<Option<(Revision, i128)>>,
-    /// The catch-ups that calls with an API key the snapshot does not know
-    /// ask for ([`Registry::catch_up_for_unknown_key`]).
-    key_catch_ups: std::sync::Mutex<KeyCatchUps>,
+    /// The catch-ups that calls naming what the snapshot does not know (an
+    /// API key, a brand, a platform) ask for, at one pace for all of them
+    /// ([`Registry::catch_up_for_unknown_key`],
+    /// [`Registry::catch_up_for_unknown_name`]).
+    catch_ups: std::sync::Mutex<CatchUps>,
+    /// How many such catch-ups have begun ([`Registry::paced_catch_ups`]).
+    catch_ups_begun: std::sync::atomic::AtomicU64,
 }
 
-/// Least time between the starts of two catch-ups that unknown API keys
-/// ask for: a flood of made-up keys makes at most one read of the store's
-/// head every this long, and none of its history unless another replica
-/// wrote.
+/// Least time between the starts of two catch-ups that calls naming what
+/// the snapshot does not know ask for (an API key, a brand, a platform): a
+/// flood of made-up names makes at most one read of the store's head every
+/// this long, and none of its history unless another replica wrote.
 pub const KEY_CATCH_UP_EVERY: Duration = Duration::from_millis(200);
 
 /// Longest a call with an unknown API key waits for the catch-up it asked
 /// for (or joined) before it is refused: a store that does not answer
-/// delays refusals this long at most. The catch-up itself goes on.
+/// delays refusals this long at most. The catch-up itself goes on. A call
+/// naming an unknown brand or platform waits as long, past the pace
+/// ([`Registry::catch_up_for_unknown_name`]).
 pub const KEY_CATCH_UP_WAIT: Duration = Duration::from_secs(1);
 
-/// The catch-ups unknown API keys ask for: when the last began, and, while
-/// it runs, its end, which calls arriving meanwhile wait for instead of
-/// starting another.
+/// How a catch-up ended: not yet (`None`), or with its outcome (a failure
+/// as [`HeadRead`] keeps it: whether the store was unavailable, and what it
+/// said), which every call that waited for it reads.
+type CatchUpEnd = Option<Result<(), (bool, String)>>;
+
+/// The paced catch-ups ([`KEY_CATCH_UP_EVERY`]): when the last began, its
+/// end while it runs, and the next, waiting for the pace, which calls that
+/// must see what was committed before they arrived wait for.
 #[derive(Default)]
-struct KeyCatchUps {
+struct CatchUps {
+    /// When the last one began.
     began: Option<tokio::time::Instant>,
-    /// Turns true when the last one ends.
-    ended: Option<watch::Receiver<bool>>,
+    /// The last one's end.
+    running: Option<watch::Receiver<CatchUpEnd>>,
+    /// The next one, when it is to begin, and its end; until it begins.
+    next: Option<(tokio::time::Instant, watch::Receiver<CatchUpEnd>)>,
+}
+
+/// Whether the catch-up that ends on `end` has not ended (nor its task
+/// gone).
+fn still_running(end: &watch::Receiver<CatchUpEnd>) -> bool {
+    end.borrow().is_none() && end.has_changed().is_ok()
+}
+
+/// How a call that arrives sooner than the pace allows is answered.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum WhenEarly {
+    /// With no catch-up: it joins one running, or one due now, and
+    /// otherwise goes on without (an unknown API key: refused as unknown).
+    Skip,
+    /// With the next one, which begins after it arrived, at the pace: so
+    /// that what was committed before it arrived (a brand just created on
+    /// another replica) is found.
+    WaitForNext,
 }
 
 /// A commit time in whole microseconds since the Unix epoch: as the store
@@ -262,7 +294,8 @@ impl Registry {
             known_head: std::sync::atomic::AtomicU64::new(0),
             page_tokens: std::sync::OnceLock::new(),
             applied: std::sync::Mutex::new(None),
-            key_catch_ups: std::sync::Mutex::default(),
+            catch_ups: std::sync::Mutex::default(),
+            catch_ups_begun: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -653,46 +686,152 @@ impl Registry {
     /// is refused as unknown, and the change feed brings a new key within
     /// its poll). A call waits [`KEY_CATCH_UP_WAIT`] at most. Errors are
     /// the change feed's to report: here they leave the snapshot as it is.
+    /// The pace is shared with [`Registry::catch_up_for_unknown_name`].
     pub async fn catch_up_for_unknown_key(self: &Arc<Self>) {
         if !self.is_loaded() {
             return;
         }
+        if let Some(mut end) = self.paced_catch_up(WhenEarly::Skip) {
+            let _ = tokio::time::timeout(KEY_CATCH_UP_WAIT, end.wait_for(Option::is_some)).await;
+        }
+    }
+
+    /// The snapshot with what the store had committed when the call
+    /// arrived, for a call naming what the snapshot does not have (a brand,
+    /// a platform): another replica may have created it a moment ago, and
+    /// the change feed not brought it yet; or the name is made up. Paced as
+    /// [`Registry::catch_up_for_unknown_key`] is, and at the same pace: one
+    /// catch-up at a time, one begun at most every [`KEY_CATCH_UP_EVERY`],
+    /// and only a read of the head unless another replica wrote. A call
+    /// that arrives sooner after the last began waits for the next, which
+    /// every call arriving meanwhile shares: made-up names, at whatever
+    /// rate, cost the store one catch-up per pace, and a name committed
+    /// before the call arrived is found.
+    ///
+    /// # Errors
+    /// [`RegistryError::Loading`] before the first load; the catch-up's
+    /// store failure; UNAVAILABLE when it has not ended within
+    /// [`KEY_CATCH_UP_WAIT`] (a store that does not answer).
+    pub async fn catch_up_for_unknown_name(
+        self: &Arc<Self>,
+    ) -> Result<Arc<Snapshot>, RegistryError> {
+        self.ready_snapshot()?;
+        let Some(mut end) = self.paced_catch_up(WhenEarly::WaitForNext) else {
+            return Ok(self.snapshot());
+        };
+        let ended = tokio::time::timeout(
+            KEY_CATCH_UP_EVERY + KEY_CATCH_UP_WAIT,
+            end.wait_for(Option::is_some),
+        )
+        .await;
+        let outcome = match ended {
+            Ok(Ok(ended)) => (*ended).clone(),
+            Ok(Err(_)) => Some(Err((false, "the catch-up's task ended early".to_owned()))),
+            Err(_) => Some(Err((
+                true,
+                "catching up with the store took too long".to_owned(),
+            ))),
+        };
+        match outcome {
+            Some(Err((true, text))) => Err(StoreError::Unavailable(text).into()),
+            Some(Err((false, text))) => Err(StoreError::Internal(anyhow::anyhow!("{text}")).into()),
+            _ => Ok(self.snapshot()),
+        }
+    }
+
+    /// How many catch-ups calls naming what the snapshot does not know
+    /// have begun on this replica ([`Registry::catch_up_for_unknown_key`],
+    /// [`Registry::catch_up_for_unknown_name`]): at most one every
+    /// [`KEY_CATCH_UP_EVERY`], whatever the calls. For diagnostics and
+    /// tests.
+    pub fn paced_catch_ups(&self) -> u64 {
+        self.catch_ups_begun
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The end of the paced catch-up a call arriving now takes part in, if
+    /// any: one running (for [`WhenEarly::Skip`]), the next (joined, or
+    /// scheduled at the pace after the last began and ended), or one begun
+    /// now when the pace allows.
+    fn paced_catch_up(self: &Arc<Self>, early: WhenEarly) -> Option<watch::Receiver<CatchUpEnd>> {
         let arrived = tokio::time::Instant::now();
-        let mut ended = {
-            let mut catch_ups = self
-                .key_catch_ups
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            match &catch_ups.ended {
-                // Running still (not ended, nor its task gone).
-                Some(ended) if !*ended.borrow() && ended.has_changed().is_ok() => ended.clone(),
-                _ => {
-                    if catch_ups
-                        .began
-                        .is_some_and(|began| arrived < began + KEY_CATCH_UP_EVERY)
-                    {
-                        return;
-                    }
-                    let (end, ended) = watch::channel(false);
-                    let registry = self.clone();
-                    // A task of its own: it ends even if every call waiting
-                    // for it gives up, and the next may start.
-                    tokio::spawn(async move {
-                        let head = registry.committed_head().await;
-                        if head.is_ok_and(|head| head > registry.snapshot().revision())
-                            && let Err(e) = registry.catch_up_latest().await
-                        {
-                            tracing::debug!(error = %e, "catching up for an unknown API key");
-                        }
-                        end.send_replace(true);
-                    });
-                    catch_ups.began = Some(arrived);
-                    catch_ups.ended = Some(ended.clone());
-                    ended
+        let mut catch_ups = self
+            .catch_ups
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((due, next)) = catch_ups
+            .next
+            .as_ref()
+            .filter(|(_, next)| still_running(next))
+        {
+            return (early == WhenEarly::WaitForNext || *due <= arrived).then(|| next.clone());
+        }
+        let running = catch_ups.running.clone().filter(still_running);
+        let due = catch_ups.began.map(|began| began + KEY_CATCH_UP_EVERY);
+        match early {
+            WhenEarly::Skip => {
+                if running.is_some() {
+                    return running;
+                }
+                if due.is_some_and(|due| arrived < due) {
+                    return None;
                 }
             }
+            WhenEarly::WaitForNext => {
+                if running.is_some() || due.is_some_and(|due| arrived < due) {
+                    let due = due.unwrap_or(arrived);
+                    let (end, next) = watch::channel(None);
+                    catch_ups.next = Some((due, next.clone()));
+                    let registry = self.clone();
+                    // A task of its own, as for one begun at once.
+                    tokio::spawn(async move {
+                        if let Some(mut running) = running {
+                            let _ = running.wait_for(Option::is_some).await;
+                        }
+                        tokio::time::sleep_until(due).await;
+                        {
+                            let mut catch_ups = registry
+                                .catch_ups
+                                .lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner);
+                            let began = tokio::time::Instant::now();
+                            catch_ups.began = Some(began);
+                            catch_ups.running = catch_ups.next.take().map(|(_, next)| next);
+                        }
+                        registry.run_catch_up(end).await;
+                    });
+                    return Some(next);
+                }
+            }
+        }
+        let (end, ended) = watch::channel(None);
+        catch_ups.began = Some(arrived);
+        catch_ups.running = Some(ended.clone());
+        let registry = self.clone();
+        // A task of its own: it ends even if every call waiting for it
+        // gives up, and the next may start.
+        tokio::spawn(async move { registry.run_catch_up(end).await });
+        Some(ended)
+    }
+
+    /// One paced catch-up: reads the store's head, and applies what this
+    /// replica has not only when the head is past its snapshot; announces
+    /// its outcome on `end`.
+    async fn run_catch_up(&self, end: watch::Sender<CatchUpEnd>) {
+        self.catch_ups_begun
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let outcome = match self.committed_head().await {
+            Ok(head) if head > self.snapshot().revision() => self.catch_up_latest().await,
+            Ok(_) => Ok(()),
+            Err(e) => Err(e),
         };
-        let _ = tokio::time::timeout(KEY_CATCH_UP_WAIT, ended.wait_for(|ended| *ended)).await;
+        if let Err(e) = &outcome {
+            tracing::debug!(error = %e, "catching up for a name this replica does not know");
+        }
+        end.send_replace(Some(outcome.map_err(|e| match e {
+            StoreError::Unavailable(text) => (true, text),
+            StoreError::Internal(e) => (false, format!("{e:#}")),
+        })));
     }
 
     /// Whether the registry has reached `revision`: this replica has, or
@@ -840,7 +979,17 @@ impl Registry {
         let mut next = (*base).clone();
         let mut changes = Vec::new();
         for command in commands {
+            let widened = widenings(&next, command);
             changes.extend(next.execute(command, revision, now)?);
+            // After the command's own checks (existence, etag, a revoked
+            // authorization), which say more about a stale request; against
+            // the registry as the write finds it, under the write lock, so
+            // that no change committed meanwhile is widened unseen; and
+            // after a retry's request id was looked up, which answers the
+            // retry of a change made before as it was answered.
+            if !widened.is_empty() {
+                return Err(PlanError::Invalid(widened).into());
+            }
         }
         // A write that changes nothing (an import of rows as they are)
         // writes nothing: no revision without a change to audit or watch.
@@ -957,6 +1106,31 @@ impl Registry {
     }
 }
 
+/// What `command`, an update with update mask `*`, would widen in the
+/// resource as `snapshot` has it, without naming the field: classes or
+/// regions emptied (every class, everywhere), an end or a date cleared,
+/// a common-word flag turned off. Field violations, none for every other
+/// command (and for a resource not there: the command says so).
+fn widenings(snapshot: &Snapshot, command: &Command) -> Vec<(String, String)> {
+    match command {
+        Command::UpdateBrand { id, patch, .. } => snapshot
+            .brand(id.as_str())
+            .map(|brand| patch.widenings(brand)),
+        Command::UpdateTrademark {
+            brand, id, patch, ..
+        } => snapshot
+            .trademark(brand, id)
+            .map(|trademark| patch.widenings(trademark)),
+        Command::UpdateAuthorization {
+            brand, id, patch, ..
+        } => snapshot
+            .authorization(brand, id)
+            .map(|authorization| patch.widenings(&authorization)),
+        _ => None,
+    }
+    .unwrap_or_default()
+}
+
 /// Reports how far `snapshot` is from its compact structures: brands
 /// changed since the detection index's base was built, authorization
 /// changes not yet folded into the compact table.
@@ -979,17 +1153,7 @@ mod tests {
 
     fn create_member(id: &str) -> Command {
         Command::CreateMember {
-            let widened = widenings(&next, command);
             id: id.parse().expect("slug"),
-            // After the command's own checks (existence, etag, a revoked
-            // authorization), which say more about a stale request; against
-            // the registry as the write finds it, under the write lock, so
-            // that no change committed meanwhile is widened unseen; and
-            // after a retry's request id was looked up, which answers the
-            // retry of a change made before as it was answered.
-            if !widened.is_empty() {
-                return Err(PlanError::Invalid(widened).into());
-            }
             display_name: format!("Member {id}"),
             kind: MemberKind::BrandOwner,
         }
@@ -1106,31 +1270,6 @@ mod tests {
             request_fingerprint_as_read: None,
             changes: Vec::new(),
         };
-/// What `command`, an update with update mask `*`, would widen in the
-/// resource as `snapshot` has it, without naming the field: classes or
-/// regions emptied (every class, everywhere), an end or a date cleared,
-/// a common-word flag turned off. Field violations, none for every other
-/// command (and for a resource not there: the command says so).
-fn widenings(snapshot: &Snapshot, command: &Command) -> Vec<(String, String)> {
-    match command {
-        Command::UpdateBrand { id, patch, .. } => snapshot
-            .brand(id.as_str())
-            .map(|brand| patch.widenings(brand)),
-        Command::UpdateTrademark {
-            brand, id, patch, ..
-        } => snapshot
-            .trademark(brand, id)
-            .map(|trademark| patch.widenings(trademark)),
-        Command::UpdateAuthorization {
-            brand, id, patch, ..
-        } => snapshot
-            .authorization(brand, id)
-            .map(|authorization| patch.widenings(&authorization)),
-        _ => None,
-    }
-    .unwrap_or_default()
-}
-
         let encoded = serde_json::to_value(&event).expect("encode");
         assert!(
             encoded.get("request_fingerprint_as_read").is_none(),
@@ -1358,6 +1497,65 @@ fn widenings(snapshot: &Snapshot, command: &Command) -> Vec<(String, String)> {
         assert!(after.1 > before.1, "the history read");
         assert_eq!(registry.snapshot().revision(), other.snapshot().revision());
         assert!(registry.snapshot().member("member-elsewhere").is_some());
+    }
+
+    /// Calls naming what the snapshot does not know (a brand, a platform)
+    /// catch up at the pace unknown keys do, and at the same pace: a flood
+    /// at once makes one catch-up and shares the next, which begins after
+    /// they arrived and so finds what another replica wrote just before;
+    /// a key's catch-up counts toward the pace too. Without the pace, each
+    /// call would read the store's history.
+    #[tokio::test(start_paused = true)]
+    async fn unknown_names_catch_up_at_the_pace_and_find_what_was_just_written() {
+        let store = Arc::new(Counting::default());
+        let (heads, histories) = (store.heads.clone(), store.histories.clone());
+        let registry = Arc::new(loaded(store.clone()).await);
+        let other = loaded(store.clone()).await;
+        let reads = || {
+            (
+                heads.load(Ordering::SeqCst),
+                histories.load(Ordering::SeqCst),
+            )
+        };
+        let (before, begun) = (reads(), registry.paced_catch_ups());
+        let answers =
+            futures_util::future::join_all((0..100).map(|_| registry.catch_up_for_unknown_name()))
+                .await;
+        assert!(answers.iter().all(Result::is_ok));
+        assert_eq!(
+            (registry.paced_catch_ups() - begun, reads()),
+            (2, (before.0 + 2, before.1)),
+            "one begun by the first call, one shared by the 99 others; no history"
+        );
+
+        // Written elsewhere just before the call: found, by the next
+        // catch-up at the pace, whatever began just before.
+        write(&other, "member-elsewhere")
+            .await
+            .expect("written elsewhere");
+        let snapshot = registry
+            .catch_up_for_unknown_name()
+            .await
+            .expect("caught up");
+        assert!(snapshot.member("member-elsewhere").is_some());
+        assert!(reads().1 > before.1, "the history read");
+        assert_eq!(registry.paced_catch_ups() - begun, 3);
+
+        // Keys and names share the pace: a key's catch-up just begun, a
+        // name's call waits for the next, which begins at the pace.
+        tokio::time::advance(KEY_CATCH_UP_EVERY).await;
+        let began = registry.paced_catch_ups();
+        let (_, name) = tokio::join!(
+            registry.catch_up_for_unknown_key(),
+            registry.catch_up_for_unknown_name()
+        );
+        name.expect("caught up");
+        registry.catch_up_for_unknown_key().await;
+        assert_eq!(
+            registry.paced_catch_ups() - began,
+            2,
+            "one for the key, one for the name; none for the key sooner than the pace"
+        );
     }
 
     /// A registry never loaded has a store that answers nothing, as far

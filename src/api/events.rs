@@ -596,7 +596,9 @@ impl WatchApi {
         // watch nothing, for ever, in silence. Brands are never removed, so
         // one that existed at `from_revision` still does; one this replica
         // does not know yet may have just been created on another: it
-        // catches up before refusing.
+        // catches up before refusing, at the pace every call naming an
+        // unknown name shares (made-up names cannot make each call read
+        // the store).
         let unknown = |snapshot: &crate::snapshot::Snapshot| {
             // In request order: every name parsed as `brands/{brand}`.
             req.brands
@@ -608,7 +610,7 @@ impl WatchApi {
                 .cloned()
         };
         if !brands.is_empty() && unknown(&*self.registry.ready_snapshot()?).is_some() {
-            let snapshot = self.registry.latest_snapshot().await?;
+            let snapshot = self.registry.catch_up_for_unknown_name().await?;
             if let Some(name) = unknown(&snapshot) {
                 return Err(ApiError::NotFound(name));
             }
@@ -758,20 +760,22 @@ impl AuditApi {
                 start
             });
         v.finish()?;
-        let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
+        let mut snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
         // An actor no member is (a misspelt name) would list nothing, as a
         // member with no events does: refused as ListBrands refuses such an
         // owner, as far as the caller may know who is a member.
         if let Some(member) = &actor_member {
             super::named_member(&caller, &snapshot, member, "actor")?;
         }
+        // A brand this replica does not know may have just been created on
+        // another: looked for in the store, at the pace of such catch-ups,
+        // before NOT_FOUND ([`super::known_brand`]).
         let requested = match &brand {
-            Some(id) => Some(
-                snapshot
-                    .brand(id.as_str())
-                    .cloned()
-                    .ok_or_else(|| ApiError::NotFound(format!("brands/{id}")))?,
-            ),
+            Some(id) => {
+                let (latest, brand) = super::known_brand(&self.registry, snapshot, id).await?;
+                snapshot = latest;
+                Some(brand)
+            }
             None => None,
         };
         let scope = auth::audit_scope(&caller, requested.as_deref(), || {

@@ -484,6 +484,38 @@ pub fn named_member(
     Ok(())
 }
 
+/// The brand `id` and the snapshot it was found in: `snapshot`, or, when
+/// that has no such brand, one caught up with the store, since another
+/// replica may have created it a moment ago and the change feed not
+/// brought it yet. The catch-up is paced, one for all the calls naming
+/// unknown names ([`crate::registry::Registry::catch_up_for_unknown_name`]):
+/// made-up brand names cannot make each call read the store. NOT_FOUND
+/// when the store has no such brand either, or when the store does not
+/// answer: reads are answered from the snapshot without the store, and a
+/// name this replica has never seen is, as far as it can tell, none.
+pub(crate) async fn known_brand(
+    registry: &Arc<crate::registry::Registry>,
+    snapshot: Arc<crate::snapshot::Snapshot>,
+    id: &Slug,
+) -> ApiResult<(Arc<crate::snapshot::Snapshot>, Arc<crate::model::Brand>)> {
+    if let Some(brand) = snapshot.brand(id.as_str()).cloned() {
+        return Ok((snapshot, brand));
+    }
+    let latest = match registry.catch_up_for_unknown_name().await {
+        Ok(latest) => latest,
+        Err(RegistryError::Store(e)) => {
+            tracing::debug!(error = %e, "no catch-up for an unknown brand name");
+            snapshot
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let brand = latest
+        .brand(id.as_str())
+        .cloned()
+        .ok_or_else(|| ApiError::NotFound(format!("brands/{id}")))?;
+    Ok((latest, brand))
+}
+
 /// Parses `brands/{brand}`.
 pub fn parse_brand_name(name: &str, field: &str, v: &mut validate::Violations) -> Option<Slug> {
     match name

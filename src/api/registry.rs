@@ -9,7 +9,7 @@ use tonic::{Request, Response, Status, Streaming};
 
 use super::{
     ApiError, ApiResult, MemberSlots, RequestFingerprints, caller, canonical, convert, fingerprint,
-    named_member, page_size, parse_brand_name, parse_child_name, parse_member_name,
+    known_brand, named_member, page_size, parse_brand_name, parse_child_name, parse_member_name,
     validate::Violations, write_meta,
 };
 use crate::model::quote;
@@ -611,13 +611,15 @@ impl RegistryApi {
     /// The brand named by `id`, if the caller owns it: the check before a
     /// write under a brand. A brand this replica has not seen may have just
     /// been created through another replica, so before answering NOT_FOUND
-    /// the replica catches up with the store and looks again.
+    /// the replica catches up with the store (paced, as for [`known_brand`];
+    /// a store that does not answer is UNAVAILABLE, as the write would be)
+    /// and looks again.
     async fn owned_brand(&self, caller: &Caller, id: &Slug) -> ApiResult<Arc<Brand>> {
         let brand = match self.registry.snapshot().brand(id.as_str()) {
             Some(brand) => brand.clone(),
             None => self
                 .registry
-                .latest_snapshot()
+                .catch_up_for_unknown_name()
                 .await?
                 .brand(id.as_str())
                 .cloned()
@@ -627,11 +629,15 @@ impl RegistryApi {
         Ok(brand)
     }
 
-    fn existing_brand(snapshot: &Snapshot, id: &Slug) -> ApiResult<Arc<Brand>> {
-        snapshot
-            .brand(id.as_str())
-            .cloned()
-            .ok_or_else(|| ApiError::NotFound(format!("brands/{id}")))
+    /// The brand named by `id` in `snapshot`, or in a snapshot caught up
+    /// with the store when it has none ([`known_brand`]), with the snapshot
+    /// it was found in, which the answer is read from.
+    async fn existing_brand(
+        &self,
+        snapshot: Arc<Snapshot>,
+        id: &Slug,
+    ) -> ApiResult<(Arc<Snapshot>, Arc<Brand>)> {
+        known_brand(&self.registry, snapshot, id).await
     }
 
     async fn write(
@@ -937,7 +943,7 @@ impl RegistryApi {
         let id = parse_brand_name(&req.name, "name", &mut v);
         let id = v.done(id)?;
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
-        let brand = Self::existing_brand(&snapshot, &id)?;
+        let (snapshot, brand) = self.existing_brand(snapshot, &id).await?;
         Ok(pb::GetBrandResponse {
             brand: Some(convert::brand(&brand)),
             revision: snapshot.revision(),
@@ -1430,7 +1436,7 @@ impl RegistryApi {
         let after = tokens.read_child(&req.page_token, &scope, None, "page_token", &mut v);
         let brand = v.done(brand)?;
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
-        Self::existing_brand(&snapshot, &brand)?;
+        let (snapshot, _) = self.existing_brand(snapshot, &brand).await?;
         let (items, next) = snapshot.list_trademarks(&brand, after.as_ref(), limit);
         Ok(pb::ListTrademarksResponse {
             trademarks: items.iter().map(|t| convert::trademark(t)).collect(),
@@ -1551,7 +1557,7 @@ impl RegistryApi {
         let after = tokens.read_child(&req.page_token, &scope, None, "page_token", &mut v);
         let brand = v.done(brand)?;
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
-        Self::existing_brand(&snapshot, &brand)?;
+        let (snapshot, _) = self.existing_brand(snapshot, &brand).await?;
         let (items, next) = snapshot.list_logos(&brand, after.as_ref(), limit);
         Ok(pb::ListLogosResponse {
             logos: items.iter().map(|l| convert::logo(l)).collect(),
@@ -1803,7 +1809,7 @@ impl RegistryApi {
         let after = tokens.read_child(&req.page_token, &list, reader, "page_token", &mut v);
         let brand = v.done(brand)?;
         let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
-        let brand = Self::existing_brand(&snapshot, &brand)?;
+        let (snapshot, brand) = self.existing_brand(snapshot, &brand).await?;
         let scope = auth::authorization_scope(&caller, &brand)?;
         if let (auth::AuthorizationScope::Platform(own), Some(asked)) = (&scope, &platform)
             && own != asked
@@ -1828,12 +1834,6 @@ impl RegistryApi {
                 auth::AuthorizationScope::Platform(own) => Some(own),
                 auth::AuthorizationScope::All => platform.as_ref(),
             };
-            snapshot.list_seller_authorizations(&brand.id, on, &seller, after.as_ref(), limit)
-        };
-        Ok(pb::ListAuthorizationsResponse {
-            authorizations: items.iter().map(|a| convert::authorization(a)).collect(),
-            next_page_token: tokens.issue(&list, reader, next),
-            revision: snapshot.revision(),
             // With no platform, the index is read on the members of kind
             // PLATFORM only: an authorization on any other member would be
             // left out of the page unseen. None is: AuthorizeSeller and
@@ -1856,6 +1856,12 @@ impl RegistryApi {
                 "brands/{} has an authorization on a member that is no platform",
                 brand.id
             );
+            snapshot.list_seller_authorizations(&brand.id, on, &seller, after.as_ref(), limit)
+        };
+        Ok(pb::ListAuthorizationsResponse {
+            authorizations: items.iter().map(|a| convert::authorization(a)).collect(),
+            next_page_token: tokens.issue(&list, reader, next),
+            revision: snapshot.revision(),
         })
     }
 
@@ -2046,7 +2052,7 @@ impl RegistryApi {
                     let mut platform = snapshot.check_platform(&spec.platform, &platform_field);
                     if platform.is_err() && !caught_up {
                         caught_up = true;
-                        if let Ok(latest) = self.registry.latest_snapshot().await {
+                        if let Ok(latest) = self.registry.catch_up_for_unknown_name().await {
                             snapshot = latest;
                             platform = snapshot.check_platform(&spec.platform, &platform_field);
                         }

@@ -1586,3 +1586,144 @@ async fn a_watch_waiting_for_a_client_that_stopped_reading_ends_when_the_server_
         began.elapsed()
     );
 }
+
+/// Calls naming brands a replica does not know (a Watch filter, GetBrand,
+/// ListAuditEvents, ListTrademarks) catch up with the store at one pace
+/// for all of them: a burst of made-up names reads the store's head a few
+/// times, not once a call, and its history not at all when no other
+/// replica wrote; a brand created a moment ago on another replica is still
+/// found by each.
+#[tokio::test]
+async fn made_up_brand_names_catch_up_at_a_pace_and_new_brands_are_found() {
+    use std::sync::atomic::Ordering::SeqCst;
+    const CALLS: usize = 30;
+    let store = common::new_store().await.0;
+    let mut start = Start::fixture();
+    start.store = Some(store.clone());
+    let keys = start.keys.clone();
+    let first = start.start().await;
+    // A replica deaf to the first's writes, with an hour's poll: it reads
+    // the store only as it starts, and when a call asks.
+    let counted = Arc::new(common::TestStore::deaf(store));
+    let mut start = Start::fixture();
+    start.keys = keys;
+    start.options.seed = None;
+    start.options.feed_poll = Duration::from_secs(3600);
+    start.store = Some(counted.clone());
+    let replica = start.start().await;
+    // Its follower's first read of the history, as it starts.
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while counted.history_reads.load(SeqCst) == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the follower reads the history once");
+    let (heads, histories, begun) = (
+        counted.head_reads.load(SeqCst),
+        counted.history_reads.load(SeqCst),
+        replica.registry.paced_catch_ups(),
+    );
+
+    let calls = (0..CALLS).map(|i| {
+        let name = format!("brands/made-up-{i}");
+        let mut watch = watch_client(&replica, Who::OwnerA);
+        let mut audit = audit_client(&replica, Who::OwnerA);
+        let mut registry = replica.registry_as(Who::OwnerA);
+        async move {
+            let answer = match i % 4 {
+                0 => watch
+                    .watch(pb::WatchRequest {
+                        brands: vec![name.clone()],
+                        ..Default::default()
+                    })
+                    .await
+                    .map(drop),
+                1 => registry
+                    .get_brand(pb::GetBrandRequest {
+                        name: name.clone(),
+                        min_revision: 0,
+                    })
+                    .await
+                    .map(drop),
+                2 => audit
+                    .list_audit_events(pb::ListAuditEventsRequest {
+                        brand: name.clone(),
+                        ..Default::default()
+                    })
+                    .await
+                    .map(drop),
+                _ => registry
+                    .list_trademarks(pb::ListTrademarksRequest {
+                        parent: name.clone(),
+                        ..Default::default()
+                    })
+                    .await
+                    .map(drop),
+            };
+            (name, answer)
+        }
+    });
+    for (name, answer) in futures_util::future::join_all(calls).await {
+        let status = answer.expect_err("a made-up brand");
+        assert_eq!(status.code(), Code::NotFound, "{name}: {status:?}");
+        assert!(status.message().contains(&name), "{status:?}");
+    }
+    let (heads, histories, begun) = (
+        counted.head_reads.load(SeqCst) - heads,
+        counted.history_reads.load(SeqCst) - histories,
+        replica.registry.paced_catch_ups() - begun,
+    );
+    // One catch-up begun by the first call, one shared by every call that
+    // arrived while it ran or sooner than the pace after it (a third on a
+    // machine slow enough to spread the calls over the pace). Without the
+    // pace: one a call, each reading the history.
+    assert!(
+        begun <= 3 && heads <= 3,
+        "{begun} catch-ups, {heads} reads of the head for {CALLS} calls"
+    );
+    assert_eq!(histories, 0, "no other replica wrote: no history read");
+
+    // Created on the first replica a moment ago: each call on the replica
+    // finds it, through the catch-up it asks for.
+    let mut owner = first.registry_as(Who::OwnerA);
+    for (i, id) in ["fresh-get", "fresh-audit", "fresh-marks"]
+        .iter()
+        .enumerate()
+    {
+        let created = owner
+            .create_brand(common::brand_named(id, &format!("Fresh Brand {i}")))
+            .await
+            .expect("created on the first replica")
+            .into_inner()
+            .revision;
+        assert!(replica.registry.snapshot().revision() < created);
+    }
+    let brand = replica
+        .registry_as(Who::PlatformP)
+        .get_brand(pb::GetBrandRequest {
+            name: "brands/fresh-get".into(),
+            min_revision: 0,
+        })
+        .await
+        .expect("a brand created on another replica, read")
+        .into_inner();
+    assert_eq!(brand.brand.expect("brand").display_name, "Fresh Brand 0");
+    let trail = audit_client(&replica, Who::OwnerA)
+        .list_audit_events(pb::ListAuditEventsRequest {
+            brand: "brands/fresh-audit".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("its trail")
+        .into_inner();
+    assert_eq!(trail.events.len(), 1, "{trail:?}");
+    replica
+        .registry_as(Who::PlatformP)
+        .list_trademarks(pb::ListTrademarksRequest {
+            parent: "brands/fresh-marks".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("its trademarks");
+}
