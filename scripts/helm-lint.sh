@@ -19,6 +19,10 @@
 #   4. the Secret the chart makes, in every migrations.mode: kept by Helm (resource-policy keep)
 #      and marked as the release's, so an upgrade that turns it into a hook or back (a release
 #      given PostgreSQL after a try on the embedded store) neither deletes it nor fails.
+#   5. the server and migration pods get no Service links (enableServiceLinks: false: no
+#      MARQUE_PORT and the like from a Service named like the release), and the
+#      PodDisruptionBudget lets a pod that is not ready be evicted (AlwaysAllow), read back from
+#      the rendered manifests as in 3.
 # Exits non-zero on any failure.
 #
 # helm-sdkpy returns lint messages with a severity and a path but an empty error text, so a
@@ -146,6 +150,12 @@ for bad in [
     {"server": {"maxConnectionAgeGrace": "0s"}},
     {"server": {"maxConnections": 0}},
     {"tls": {"handshakeTimeout": "0s"}},
+    # A budget of no pod blocks every node drain.
+    {"podDisruptionBudget": {"maxUnavailable": 0}},
+    {"podDisruptionBudget": {"maxUnavailable": "0%"}},
+    {"podDisruptionBudget": {"maxUnavailable": "00%"}},
+    {"podDisruptionBudget": {"maxUnavailable": "101%"}},
+    {"podDisruptionBudget": {"unhealthyPodEvictionPolicy": "Never"}},
 ]:
     if not schema_errors(merged(defaults, bad)):
         fail(f"schema accepts a bad value: {json.dumps(bad)}")
@@ -170,6 +180,10 @@ for good in [
     {"server": {"maxConnectionAge": "", "maxConnectionAgeGrace": ""}},
     {"server": {"maxConnectionAge": "10m", "maxConnectionAgeGrace": "1h"}},
     {"tls": {"reloadInterval": "0s", "handshakeTimeout": "10s"}},
+    {"podDisruptionBudget": {"maxUnavailable": "1%"}},
+    {"podDisruptionBudget": {"maxUnavailable": "25%"}},
+    {"podDisruptionBudget": {"maxUnavailable": "100%"}},
+    {"podDisruptionBudget": {"maxUnavailable": 2, "unhealthyPodEvictionPolicy": "IfHealthyBudget"}},
 ]:
     errors = schema_errors(merged(defaults, good))
     for error in errors:
@@ -435,6 +449,40 @@ with tempfile.TemporaryDirectory() as tmp:
             fail(f"chart-made Secret, {name}: {problem}")
         if not problems:
             print(f"ok   chart-made Secret, {name}: kept by Helm, with its ownership marks")
+
+# --- 5. what the pods and their budget are given -----------------------------------------------
+# Read back from the rendered Deployment, migration Job and PodDisruptionBudget (handed to `fail`,
+# as above): no Service links in the pods (a Service named like the release puts MARQUE_PORT,
+# MARQUE_ADMIN_PORT... in the server's own MARQUE_* namespace), and a budget that lets a pod that
+# is not ready be evicted (one waiting for its database would otherwise block every node drain).
+POD_PROBE = """\
+{{- $deployment := include (print $.Template.BasePath "/deployment.yaml") . | fromYaml }}
+{{- $job := include (print $.Template.BasePath "/migration-job.yaml") . | fromYaml }}
+{{- $pdb := include (print $.Template.BasePath "/pdb.yaml") . | fromYaml }}
+{{- $found := dict "deployment" (dig "spec" "template" "spec" "enableServiceLinks" "unset" $deployment) "job" (dig "spec" "template" "spec" "enableServiceLinks" "unset" $job) "pdb" (dig "spec" "unhealthyPodEvictionPolicy" "unset" $pdb) }}
+{{- fail (printf "pods: %s" (toJson $found)) }}
+"""
+with tempfile.TemporaryDirectory() as tmp:
+    copy_dir = os.path.join(tmp, "pods", "marque")
+    shutil.copytree(chart, copy_dir)
+    values = {"database": {"url": "postgres://marque@db:5432/marque"}, "migrations": {"mode": "job"}}
+    with open(os.path.join(copy_dir, "values.yaml"), "w", encoding="utf-8") as f:
+        json.dump(merged(defaults, values), f)
+    with open(os.path.join(copy_dir, "templates", "zz-pod-probe.yaml"), "w", encoding="utf-8") as f:
+        f.write(POD_PROBE)
+    _, guards = lint(copy_dir)
+    found = None
+    for guard in guards:
+        read = re.fullmatch(r"pods: (.*)", guard)
+        if read:
+            found = json.loads(read.group(1).replace('\\"', '"'))
+        else:
+            fail(f"pods: the chart refuses these values: {guard}")
+    want = {"deployment": False, "job": False, "pdb": "AlwaysAllow"}
+    if found != want:
+        fail(f"pods: enableServiceLinks and the budget's unhealthyPodEvictionPolicy are {found}, want {want}")
+    else:
+        print("ok   pods: no Service links in the server and migration pods; not-ready pods evictable")
 
 if failures:
     print(f"{len(failures)} failed", file=sys.stderr)
