@@ -886,6 +886,40 @@ mod tests {
         }
     }
 
+    /// `sslrootcert=system` with any sslmode but verify-full (libpq 16
+    /// refuses the pair: `weak sslmode "require" may not be used with
+    /// sslrootcert=system`) stops `serve` and `migrate` at start, naming
+    /// the flag, both settings and what to write; verify-full, or no
+    /// sslmode (its default there), starts.
+    #[test]
+    fn sslrootcert_system_with_a_weaker_sslmode_is_refused_at_start() {
+        for command in ["serve", "migrate"] {
+            for mode in ["require", "verify-ca", "disable"] {
+                let url = format!(
+                    "postgres://m:hunter2@db.example.internal/m?sslmode={mode}&sslrootcert=system"
+                );
+                let error = database_of(command, &url).settings().expect_err("refused");
+                let message = format!("{error:#}");
+                assert!(
+                    message.contains("--database-url / MARQUE_DATABASE_URL")
+                        && message.contains(&format!(
+                            "sslmode={mode} may not be used with sslrootcert=system"
+                        ))
+                        && message.contains("write sslmode=verify-full"),
+                    "{command} {mode}: {message}"
+                );
+                assert!(!message.contains("hunter2"), "{message}");
+            }
+            for url in [
+                "postgres://m@db.example.internal/m?sslmode=verify-full&sslrootcert=system",
+                "postgres://m@db.example.internal/m?sslrootcert=system",
+            ] {
+                let database = database_of(command, url);
+                assert!(database.settings().expect(url).is_some(), "{url}");
+            }
+        }
+    }
+
     /// A database URL read from a Secret made from a file ends with its
     /// newline: the database is the one named, not `m\n`.
     #[test]

@@ -214,7 +214,9 @@ impl PostgresSettings {
     /// Checks the URL (and what it asks of TLS) without connecting.
     ///
     /// # Errors
-    /// The URL does not parse, or names a remote host with no sslmode.
+    /// The URL does not parse, names no host, names a remote host with no
+    /// sslmode, or gives `sslrootcert=system` an sslmode other than
+    /// verify-full (libpq's rule).
     pub fn check(&self) -> anyhow::Result<()> {
         self.pg_config().map(drop)
     }
@@ -244,18 +246,28 @@ impl PostgresSettings {
             _ => RootCert::File(PathBuf::from(value)),
         });
         if root_cert == Some(RootCert::System) {
-            // As libpq (16) has it: any public CA may sign a certificate
-            // for any name, so with the system's roots the name is
-            // verified too.
-            anyhow::ensure!(
-                verify != Some(Verify::ChainOnly),
-                "the database URL's sslrootcert=system (the system's CA roots) needs the \
-                 certificate's host name verified: use sslmode=verify-full (or require), not \
-                 verify-ca"
-            );
-            if mode.is_none() {
-                config.ssl_mode(SslMode::Require);
+            // libpq's rule (PostgreSQL 16, fe-connect.c): sslrootcert=system
+            // makes sslmode default to verify-full, and any other mode
+            // written down is refused ("weak sslmode ... may not be used
+            // with sslrootcert=system"): any public CA signs a certificate
+            // for any name its requester holds, so only the host name makes
+            // the system's roots mean something. `require` verifies it here,
+            // but in libpq it verifies nothing, so the URL says two things
+            // at once (and means another with any other client): refused
+            // as libpq refuses it. `mode` was read by the parse above (or
+            // is verify-*), so it holds no secret.
+            if let Some(weak) = mode.as_deref().filter(|mode| *mode != "verify-full") {
+                anyhow::bail!(
+                    "the database URL's sslmode={weak} may not be used with sslrootcert=system \
+                     (the system's CA roots): any public CA signs certificates for names it was \
+                     shown to hold, so those roots mean something only with the host name \
+                     verified, and libpq refuses the pair (\"weak sslmode\"); write \
+                     sslmode=verify-full, or leave sslmode out (with sslrootcert=system it \
+                     defaults to verify-full), or name the database's own CA with \
+                     sslrootcert=/path/ca.pem or --database-ca / MARQUE_DATABASE_CA"
+                );
             }
+            config.ssl_mode(SslMode::Require);
         }
         if verify.is_some() {
             config.ssl_mode(SslMode::Require);
@@ -3033,8 +3045,66 @@ mod tests {
             ssl_mode(&format!("{system}&sslmode=verify-ca")).expect_err("verify-ca")
         );
         assert!(message.contains("sslmode=verify-full"), "{message}");
-        let message = refused(&format!("{system}&sslmode=require"), Some(&ca_path));
+        let message = refused(&format!("{system}&sslmode=verify-full"), Some(&ca_path));
         assert!(message.contains("two database CAs are given"), "{message}");
+    }
+
+    /// libpq's rule for `sslrootcert=system` (PostgreSQL 16): sslmode
+    /// defaults to verify-full, and any other mode written down is refused
+    /// (`weak sslmode "require" may not be used with sslrootcert=system`).
+    /// `require` was taken: it verifies the name here, but in libpq it
+    /// verifies nothing, so the URL contradicted itself. Refused in either
+    /// form of URL, naming both settings and what to write.
+    #[test]
+    fn sslrootcert_system_takes_verify_full_only_as_libpq_does() {
+        for mode in ["require", "verify-ca", "prefer", "disable"] {
+            for url in [
+                format!(
+                    "postgres://m:hunter2@db.example.internal/m?sslrootcert=system&sslmode={mode}"
+                ),
+                format!("postgres://m@db.example.internal/m?sslmode={mode}&sslrootcert=system"),
+                format!(
+                    "host=db.example.internal user=m password=hunter2 sslmode={mode} sslrootcert=system"
+                ),
+            ] {
+                let message = format!("{:#}", ssl_mode(&url).expect_err(&url));
+                assert!(
+                    message.contains(&format!(
+                        "sslmode={mode} may not be used with sslrootcert=system"
+                    )) && message.contains("write sslmode=verify-full"),
+                    "{url}: {message}"
+                );
+                assert!(!message.contains("hunter2"), "{message}");
+                let message = format!(
+                    "{:#}",
+                    PostgresStore::new(PostgresSettings::new(&url))
+                        .map(drop)
+                        .expect_err(&url)
+                );
+                assert!(
+                    message.contains("may not be used with sslrootcert=system"),
+                    "{message}"
+                );
+            }
+        }
+        // verify-full, written or not (its default there): TLS, the name
+        // verified.
+        for url in [
+            "postgres://m@db.example.internal/m?sslrootcert=system&sslmode=verify-full",
+            "postgres://m@db.example.internal/m?sslrootcert=system",
+            "host=db.example.internal user=m sslrootcert=system",
+        ] {
+            assert_eq!(ssl_mode(url).expect(url), SslMode::Require, "{url}");
+            let parsed = PostgresSettings::new(url).parsed().expect(url);
+            assert_eq!(parsed.verify, Verify::Full, "{url}");
+            assert_eq!(parsed.root_cert, Some(RootCert::System), "{url}");
+        }
+        // Another CA file with `require` is as before: verified against it.
+        assert_eq!(
+            ssl_mode("postgres://m@db.example.internal/m?sslrootcert=/ca.pem&sslmode=require")
+                .expect("a file"),
+            SslMode::Require
+        );
     }
 
     #[test]
