@@ -875,18 +875,23 @@ async fn serve_admin(
 
 /// Prepares the store and loads the first snapshot, retrying with backoff
 /// while the store is unreachable (health stays NOT_SERVING meanwhile).
-/// A database answer no retry mends by itself (a privilege missing, a
-/// password or role refused, no such database:
-/// [`crate::store::postgres::operator_needed`]) is tried again too, for it
-/// may be mended while the server waits, but said at ERROR, with what to
-/// do, once per SQLSTATE; each attempt is a WARN line.
+/// What no retry mends by itself (a privilege missing, a password or role
+/// refused, no such database: [`crate::store::postgres::operator_needed`];
+/// a Unix socket directory that does not exist) is tried again too, for it
+/// may be mended while the server waits (a job that grants, a sidecar that
+/// makes the socket), but said at ERROR, with what to do, once in the
+/// outage ([`crate::store::postgres::Outage`]): failures of another kind
+/// between its attempts (the database restarting, a connection dropped)
+/// do not make it said again.
+/// Each other attempt is a WARN line with its error; once the server gets
+/// in, an INFO line says what was mended.
 ///
 /// # Errors
 /// A store that [`crate::store::NeedsRepair`]: no retry would mend it.
 async fn load_with_retries(registry: &Registry, migrate: bool) -> anyhow::Result<Revision> {
+    use crate::store::postgres::{Blocked, Outage};
     let mut backoff = crate::store::Backoff::new();
-    // The SQLSTATE last said at ERROR: said once, not at every attempt.
-    let mut said: Option<tokio_postgres::error::SqlState> = None;
+    let mut outage = Outage::default();
     loop {
         let attempt = async {
             registry.store().prepare(migrate).await?;
@@ -896,30 +901,51 @@ async fn load_with_retries(registry: &Registry, migrate: bool) -> anyhow::Result
                 .context("cannot load the registry from the store")
         };
         match attempt.await {
-            Ok(revision) => return Ok(revision),
+            Ok(revision) => {
+                let said = outage.over();
+                if !said.is_empty() {
+                    let said: Vec<String> = said.iter().map(ToString::to_string).collect();
+                    tracing::info!(
+                        mended = said.join("; "),
+                        "the database lets the server in now"
+                    );
+                }
+                return Ok(revision);
+            }
             Err(e) if crate::store::needs_repair(&e) => return Err(e),
             Err(e) => {
                 let wait = backoff.next_wait();
-                match crate::store::postgres::needs_operator(&e) {
+                match outage.first(&e) {
                     // An answer the database gives until someone changes
                     // something (a grant, a password, a role, a database):
                     // at ERROR, once, with what to do; tried again all the
                     // same, for a job or an operator may mend it while the
                     // pod waits.
-                    Some((code, what)) if said.as_ref() != Some(code) => {
+                    Some(Blocked::Refused { sqlstate, what }) => {
                         tracing::error!(
-                            sqlstate = code.code(),
+                            sqlstate = sqlstate.code(),
                             error = format!("{e:#}"),
                             retry_in = ?wait,
                             "the database refuses the server ({what}); trying again until it is \
                              mended"
                         );
-                        said = Some(code.clone());
                     }
-                    needed => {
-                        if needed.is_none() {
-                            said = None;
-                        }
+                    // A sidecar (a database proxy) may make it yet.
+                    Some(Blocked::NoSocketDirectory { directories }) => {
+                        let shown: Vec<String> = directories
+                            .iter()
+                            .map(|d| d.display().to_string())
+                            .collect();
+                        tracing::error!(
+                            directory = shown.join(", "),
+                            error = format!("{e:#}"),
+                            retry_in = ?wait,
+                            "the directory of the database's Unix socket does not exist (the \
+                             database URL's host): mount it, or correct the host; trying again \
+                             until it exists (a proxy beside the server may make it)"
+                        );
+                    }
+                    None => {
                         tracing::warn!(error = format!("{e:#}"), retry_in = ?wait, "store not ready");
                     }
                 }
@@ -1738,5 +1764,93 @@ mod tests {
                 KEEPALIVE_PROBES
             );
         }
+    }
+
+    /// The server's start says a refusal at ERROR once in an outage,
+    /// however the database fails between two of them: it said it again
+    /// after a connection dropped, or after another refusal, a line each
+    /// time the database restarted. Each other try is a WARN line.
+    #[tokio::test]
+    async fn a_refusal_is_said_at_error_once_whatever_comes_between() {
+        use crate::store::postgres::testing::{
+            Answer::{HangUp, Refuse},
+            scripted,
+        };
+        let log = Captured::start();
+        let privilege = Refuse("42501", "permission denied for table resources");
+        let role = Refuse("28000", "role \"marque\" does not exist");
+        let (url, done) =
+            scripted(vec![privilege, HangUp, privilege, role, HangUp, privilege]).await;
+        let store = crate::store::PostgresStore::new(crate::store::PostgresSettings::new(url))
+            .expect("store");
+        let registry = Registry::new(Arc::new(store), Duration::ZERO);
+        tokio::select! {
+            loaded = load_with_retries(&registry, true) => panic!("loaded: {loaded:?}"),
+            _ = done => {}
+        }
+        let lines = log.lines();
+        let errors: Vec<&String> = lines.iter().filter(|l| l.contains(" ERROR ")).collect();
+        assert_eq!(errors.len(), 2, "{lines:#?}");
+        assert!(
+            errors[0].contains("sqlstate=\"42501\"")
+                && errors[0].contains("insufficient_privilege"),
+            "{lines:#?}"
+        );
+        assert!(errors[1].contains("sqlstate=\"28000\""), "{lines:#?}");
+        let warned = lines
+            .iter()
+            .filter(|l| l.contains(" WARN ") && l.contains("store not ready"))
+            .count();
+        assert_eq!(warned, 4, "{lines:#?}");
+    }
+
+    /// A database URL whose Unix socket directory does not exist is said at
+    /// ERROR once, naming the directory (it was a WARN line a try, the
+    /// driver's `No such file or directory`), and tried again: once the
+    /// directory and its socket are there (a proxy beside the server made
+    /// them), the server connects.
+    #[tokio::test]
+    async fn a_socket_directory_that_does_not_exist_is_said_once_and_waited_for() {
+        let log = Captured::start();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let socket_dir = dir.path().join("cloudsql");
+        let url = format!("host={} user=marque dbname=marque", socket_dir.display());
+        let store = crate::store::PostgresStore::new(crate::store::PostgresSettings::new(url))
+            .expect("store");
+        let registry = Registry::new(Arc::new(store), Duration::ZERO);
+        let tries = async {
+            // An ERROR, then tries again.
+            loop {
+                let lines = log.lines();
+                if lines.iter().any(|l| l.contains("store not ready")) {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            std::fs::create_dir(&socket_dir).expect("mkdir");
+            let listener = tokio::net::UnixListener::bind(socket_dir.join(".s.PGSQL.5432"))
+                .expect("bind the socket");
+            listener.accept().await.expect("accept")
+        };
+        tokio::select! {
+            loaded = load_with_retries(&registry, true) => panic!("loaded: {loaded:?}"),
+            _ = tries => {}
+        }
+        let lines = log.lines();
+        let errors: Vec<&String> = lines.iter().filter(|l| l.contains(" ERROR ")).collect();
+        assert_eq!(errors.len(), 1, "{lines:#?}");
+        let shown = socket_dir.display().to_string();
+        assert!(
+            errors[0].contains(&format!("directory=\"{shown}\""))
+                && errors[0].contains("Unix socket does not exist"),
+            "{lines:#?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .filter(|l| l.contains("store not ready"))
+                .all(|l| l.contains(&shown) && l.contains("does not exist")),
+            "{lines:#?}"
+        );
     }
 }

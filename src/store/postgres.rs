@@ -499,11 +499,16 @@ impl PostgresSettings {
             })
         };
         let refused = |error: tokio_postgres::Error| {
+            let described = described(&error);
+            // A socket directory that does not exist is no database down:
+            // said as such, and `marque migrate` stops at once.
+            if error.as_db_error().is_none()
+                && let Some(missing) = NoSocketDirectory::of(config.get_hosts(), &place, &described)
+            {
+                return anyhow::Error::new(missing);
+            }
             anyhow::Error::new(Unreachable {
-                text: format!(
-                    "cannot connect to PostgreSQL at {place}: {}",
-                    described(&error)
-                ),
+                text: format!("cannot connect to PostgreSQL at {place}: {described}"),
                 sqlstate: error.code().cloned(),
             })
         };
@@ -842,10 +847,152 @@ pub fn is_unreachable(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| cause.is::<Unreachable>())
 }
 
+/// A connection through a Unix socket (the URL's `host=/run/postgresql`)
+/// whose directory does not exist: no database is there to be down. It is
+/// a volume not mounted, a path misspelt, or a sidecar (a database proxy
+/// such as the Cloud SQL Auth Proxy, which makes the socket) that has not
+/// made it yet. `marque serve` keeps trying, saying it at ERROR once;
+/// `marque migrate` stops at once. Its text is the whole message.
+#[derive(Debug, thiserror::Error)]
+#[error("{text}")]
+pub struct NoSocketDirectory {
+    /// The whole message.
+    text: String,
+    /// The socket directories the URL names that do not exist.
+    directories: Vec<PathBuf>,
+}
+
+impl NoSocketDirectory {
+    /// The Unix socket directories among `hosts` that do not exist now.
+    fn missing(hosts: &[Host]) -> Vec<PathBuf> {
+        hosts
+            .iter()
+            .filter_map(|host| match host {
+                Host::Unix(directory) if !directory.is_dir() => Some(directory.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The error for a connection to `hosts` (at `place`) that failed
+    /// with `driver` (the driver's error, [`described`]), when a socket
+    /// directory among them does not exist.
+    fn of(hosts: &[Host], place: &str, driver: &str) -> Option<Self> {
+        let directories = Self::missing(hosts);
+        if directories.is_empty() {
+            return None;
+        }
+        let shown: Vec<String> = directories
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect();
+        Some(Self {
+            text: format!(
+                "cannot connect to PostgreSQL at {place}: the directory of its Unix socket, \
+                 {}, does not exist (the database URL's host): mount it (a volume shared with \
+                 the database, or with a proxy beside the server that makes the socket in it), \
+                 or correct the URL's host ({driver})",
+                shown.join(", ")
+            ),
+            directories,
+        })
+    }
+}
+
+/// Why the database lets Marque in on no attempt until someone changes
+/// something (a grant, a password, a role, a database, a mount), rather
+/// than a database that is down or starting, which passes by itself:
+/// said at ERROR, once an outage ([`Outage`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Blocked {
+    /// The database answered with a SQLSTATE no retry mends
+    /// ([`operator_needed`]): what to do about it.
+    Refused {
+        /// The SQLSTATE.
+        sqlstate: SqlState,
+        /// What an operator is to do.
+        what: &'static str,
+    },
+    /// The directories of the Unix sockets the URL names do not exist
+    /// ([`NoSocketDirectory`]).
+    NoSocketDirectory {
+        /// Those directories.
+        directories: Vec<PathBuf>,
+    },
+}
+
+impl Blocked {
+    /// What blocks `error`'s connection, if it is blocked.
+    pub fn of(error: &anyhow::Error) -> Option<Blocked> {
+        if let Some(missing) = error
+            .chain()
+            .find_map(|cause| cause.downcast_ref::<NoSocketDirectory>())
+        {
+            return Some(Blocked::NoSocketDirectory {
+                directories: missing.directories.clone(),
+            });
+        }
+        let (sqlstate, what) = needs_operator(error)?;
+        Some(Blocked::Refused {
+            sqlstate: sqlstate.clone(),
+            what,
+        })
+    }
+}
+
+impl std::fmt::Display for Blocked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Blocked::Refused { sqlstate, .. } => write!(f, "SQLSTATE {}", sqlstate.code()),
+            Blocked::NoSocketDirectory { directories } => {
+                let shown: Vec<String> = directories
+                    .iter()
+                    .map(|d| d.display().to_string())
+                    .collect();
+                write!(f, "no socket directory {}", shown.join(", "))
+            }
+        }
+    }
+}
+
+/// What an outage (attempts that fail, until one gets in) has said at
+/// ERROR: each [`Blocked`] once, whatever other failures come between
+/// (the database restarting, a connection dropped, another refusal),
+/// so that a refusal the database keeps giving is one ERROR line, not one
+/// each time a failure of another kind comes between; each attempt is
+/// still a WARN line with its error. Said again only in the next outage,
+/// after the database has let Marque in ([`Outage::over`]).
+#[derive(Debug, Default)]
+pub struct Outage {
+    said: Vec<Blocked>,
+}
+
+impl Outage {
+    /// What blocks `error`'s connection, when this outage has not said it
+    /// yet: to be said at ERROR now (it is noted as said).
+    pub fn first(&mut self, error: &anyhow::Error) -> Option<Blocked> {
+        let blocked = Blocked::of(error)?;
+        if self.said.contains(&blocked) {
+            return None;
+        }
+        self.said.push(blocked.clone());
+        Some(blocked)
+    }
+
+    /// The database let Marque in: the outage is over. What it said, to
+    /// be said mended; the next outage says its own again.
+    pub fn over(&mut self) -> Vec<Blocked> {
+        std::mem::take(&mut self.said)
+    }
+}
+
 /// What the store and the connections and transactions it hands out share.
 struct Shared {
     /// Where the store connects ([`place_of`]), for messages.
     place: String,
+    /// The hosts it connects to, to name a Unix socket directory that
+    /// does not exist ([`NoSocketDirectory`]).
+    hosts: Vec<Host>,
     /// Set when a statement found the database read-only (25006), until a
     /// connection of its own finds it takes writes again
     /// ([`Store::writable`]).
@@ -914,6 +1061,10 @@ impl PostgresStore {
         let answer = settings.answer_limit();
         let shared = Arc::new(Shared {
             place: settings.place(),
+            hosts: settings
+                .pg_config()
+                .map(|config| config.get_hosts().to_vec())
+                .unwrap_or_default(),
             read_only: AtomicBool::new(false),
             listening: AtomicBool::new(false),
         });
@@ -939,12 +1090,14 @@ impl PostgresStore {
     pub async fn migrate_within(&self, wait: Duration) -> anyhow::Result<usize> {
         let started = tokio::time::Instant::now();
         let mut backoff = super::Backoff::new();
-        // The SQLSTATE last said at ERROR: said once, not at every attempt.
-        let mut said: Option<SqlState> = None;
+        // What was said at ERROR: each once, whatever comes between.
+        let mut outage = Outage::default();
         loop {
             let error = match self.migrate().await {
                 Ok(applied) => return Ok(applied),
                 Err(error) if is_unreachable(&error) => error,
+                // A socket directory that does not exist, among others:
+                // the Job or init container fails at once, saying so.
                 Err(error) => return Err(with_remedy(error)),
             };
             let left = wait.saturating_sub(started.elapsed());
@@ -956,8 +1109,8 @@ impl PostgresStore {
                 )));
             }
             let pause = backoff.next_wait().min(left);
-            match needs_operator(&error) {
-                Some((sqlstate, what)) if said.as_ref() != Some(sqlstate) => {
+            match outage.first(&error) {
+                Some(Blocked::Refused { sqlstate, what }) => {
                     tracing::error!(
                         sqlstate = sqlstate.code(),
                         error = format!("{error:#}"),
@@ -965,12 +1118,9 @@ impl PostgresStore {
                         "the database refuses the migration ({what}); trying again until it is \
                          mended or the wait is over"
                     );
-                    said = Some(sqlstate.clone());
                 }
-                needed => {
-                    if needed.is_none() {
-                        said = None;
-                    }
+                // Not unreachable: returned above.
+                Some(Blocked::NoSocketDirectory { .. }) | None => {
                     tracing::warn!(
                         error = format!("{error:#}"),
                         retry_in = ?pause,
@@ -1075,7 +1225,7 @@ impl PostgresStore {
             if matches!(e, PoolError::Timeout(_)) {
                 metrics::counter!("marque_db_pool_wait_timeouts_total").increment(1);
             }
-            from_pool(e, &self.shared.place)
+            from_pool(e, &self.shared)
         })
     }
 
@@ -1274,23 +1424,31 @@ fn warn_schema_ahead(
     );
 }
 
-/// Why the pool handed out no connection, from the store at `place`:
+/// Why the pool handed out no connection, from the store `shared` is of:
 /// UNAVAILABLE whatever it was. A connection the pool could not open is
 /// the database out of reach, whatever the database answered (a database
 /// that accepts no connections, 55000, or does not exist, 3D000; a role
 /// refused, 28xxx; a server starting or shutting down, 57P0x): a call
 /// cannot tell it from a database that is down, and it may pass (a
 /// failover, a database being restored). The driver's error is
-/// [`described`]: the pool's own `Display` for it says only `db error`.
-fn from_pool(error: PoolError, place: &str) -> StoreError {
+/// [`described`]: the pool's own `Display` for it says only `db error`. A
+/// Unix socket directory that does not exist is named
+/// ([`NoSocketDirectory`]).
+fn from_pool(error: PoolError, shared: &Shared) -> StoreError {
+    let place = &shared.place;
     match error {
         PoolError::Timeout(kind) => StoreError::Unavailable(format!(
             "no connection to PostgreSQL at {place} within the pool wait ({kind:?})"
         )),
-        PoolError::Backend(e) => StoreError::Unavailable(format!(
-            "cannot connect to PostgreSQL at {place}: {}",
-            described(&e)
-        )),
+        PoolError::Backend(e) => {
+            let described = described(&e);
+            match NoSocketDirectory::of(&shared.hosts, place, &described) {
+                Some(missing) if e.as_db_error().is_none() => StoreError::Unavailable(missing.text),
+                _ => StoreError::Unavailable(format!(
+                    "cannot connect to PostgreSQL at {place}: {described}"
+                )),
+            }
+        }
         other => StoreError::Unavailable(other.to_string()),
     }
 }
@@ -2254,7 +2412,7 @@ impl PostgresTx {
             self.pool
                 .get()
                 .await
-                .map_err(|e| from_pool(e, &self.shared.place).to_string())?,
+                .map_err(|e| from_pool(e, &self.shared).to_string())?,
             self.shared.clone(),
         );
         conn.answered(
@@ -2325,6 +2483,81 @@ impl PostgresTx {
             }
             _ => Err(error),
         }
+    }
+}
+
+/// Databases that answer as a test needs, for the tests of the store and
+/// of the server's start.
+#[cfg(test)]
+pub(crate) mod testing {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    /// What the scripted database does with one connection.
+    #[derive(Clone, Copy, Debug)]
+    pub(crate) enum Answer {
+        /// Refuses its start-up as PostgreSQL does: FATAL, this SQLSTATE
+        /// and message.
+        Refuse(&'static str, &'static str),
+        /// Reads its start-up and closes it without a word.
+        HangUp,
+    }
+
+    /// The URL of a database that answers the connections made to it, in
+    /// turn, as `script` says, and a receiver that is told when the
+    /// connection after the script's last has come (every answer of the
+    /// script was read by then: the client tried again).
+    pub(crate) async fn scripted(
+        script: Vec<Answer>,
+    ) -> (String, tokio::sync::oneshot::Receiver<()>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let (done, done_rx) = tokio::sync::oneshot::channel();
+        tokio::spawn(async move {
+            for answer in script {
+                let (mut socket, _) = listener.accept().await.expect("accept");
+                let length = socket.read_i32().await.expect("start-up length");
+                let mut startup = vec![0; length as usize - 4];
+                socket.read_exact(&mut startup).await.expect("start-up");
+                if let Answer::Refuse(code, message) = answer {
+                    socket
+                        .write_all(&error_response(&[
+                            (b'S', "FATAL"),
+                            (b'V', "FATAL"),
+                            (b'C', code),
+                            (b'M', message),
+                        ]))
+                        .await
+                        .expect("answer");
+                }
+            }
+            // Held unanswered: that try says nothing before the test
+            // reads the log.
+            let held = listener.accept().await;
+            let _ = done.send(());
+            std::future::pending::<()>().await;
+            drop(held);
+        });
+        (
+            format!("postgres://marque@127.0.0.1:{port}/marque?sslmode=disable"),
+            done_rx,
+        )
+    }
+
+    /// An ErrorResponse message of `fields` ((type byte, value) pairs).
+    pub(crate) fn error_response(fields: &[(u8, &str)]) -> Vec<u8> {
+        let mut body = Vec::new();
+        for (field, value) in fields {
+            body.push(*field);
+            body.extend_from_slice(value.as_bytes());
+            body.push(0);
+        }
+        body.push(0);
+        let mut message = vec![b'E'];
+        message.extend_from_slice(&(body.len() as i32 + 4).to_be_bytes());
+        message.extend_from_slice(&body);
+        message
     }
 }
 
@@ -2600,6 +2833,7 @@ mod tests {
         .await;
         let shared = Shared {
             place: String::new(),
+            hosts: Vec::new(),
             read_only: AtomicBool::new(false),
             listening: AtomicBool::new(false),
         };
@@ -2621,6 +2855,7 @@ mod tests {
         .await;
         let shared = Shared {
             place: String::new(),
+            hosts: Vec::new(),
             read_only: AtomicBool::new(false),
             listening: AtomicBool::new(false),
         };
@@ -2701,6 +2936,152 @@ mod tests {
             .expect_err("nothing listens");
         assert!(started.elapsed() < Duration::from_secs(2));
         assert!(is_unreachable(&failed), "{failed:#}");
+    }
+
+    fn refused_with(code: &str) -> anyhow::Error {
+        anyhow::Error::new(Unreachable {
+            text: format!("cannot connect: database error: FATAL {code} refused"),
+            sqlstate: Some(SqlState::from_code(code)),
+        })
+    }
+
+    /// An outage says each thing that blocks the database once, whatever
+    /// failures come between (it said a refusal again after any other
+    /// error), and again only once it is over.
+    #[test]
+    fn an_outage_says_each_refusal_once_until_it_is_over() {
+        let mut outage = Outage::default();
+        let down = anyhow::Error::new(Unreachable {
+            text: "error connecting to server: Connection refused".into(),
+            sqlstate: None,
+        });
+        let starting = refused_with("57P03");
+        let said: Vec<Option<String>> = [
+            refused_with("28P01"),
+            down,
+            refused_with("28P01"),
+            starting,
+            refused_with("3D000"),
+            refused_with("28P01"),
+            refused_with("3D000"),
+        ]
+        .iter()
+        .map(|error| outage.first(error).map(|blocked| blocked.to_string()))
+        .collect();
+        assert_eq!(
+            said,
+            [
+                Some("SQLSTATE 28P01".to_owned()),
+                None,
+                None,
+                None,
+                Some("SQLSTATE 3D000".to_owned()),
+                None,
+                None
+            ]
+        );
+        let mended: Vec<String> = outage.over().iter().map(ToString::to_string).collect();
+        assert_eq!(mended, ["SQLSTATE 28P01", "SQLSTATE 3D000"]);
+        // The next outage says it again.
+        assert!(outage.first(&refused_with("28P01")).is_some());
+        assert!(outage.first(&refused_with("28P01")).is_none());
+    }
+
+    /// `marque migrate` says a refusal at ERROR once in its wait, however
+    /// the database fails between two of them (it said it again after a
+    /// connection dropped, or after another refusal): each other try is a
+    /// WARN line.
+    #[tokio::test]
+    async fn migrating_says_each_refusal_at_error_once_whatever_comes_between() {
+        use testing::Answer::{HangUp, Refuse};
+        let log = crate::telemetry::Captured::start();
+        let password = Refuse(
+            "28P01",
+            "password authentication failed for user \"marque\"",
+        );
+        let database = Refuse("3D000", "database \"marque\" does not exist");
+        let (url, done) =
+            testing::scripted(vec![password, HangUp, password, database, password]).await;
+        let store = PostgresStore::new(PostgresSettings::new(url)).expect("store");
+        tokio::select! {
+            failed = store.migrate_within(Duration::from_secs(60)) => {
+                panic!("gave up before its wait: {failed:?}")
+            }
+            _ = done => {}
+        }
+        let lines = log.lines();
+        let errors: Vec<&String> = lines.iter().filter(|l| l.contains(" ERROR ")).collect();
+        assert_eq!(errors.len(), 2, "{lines:#?}");
+        assert!(
+            errors[0].contains("sqlstate=\"28P01\"") && errors[0].contains("invalid_password"),
+            "{lines:#?}"
+        );
+        assert!(errors[1].contains("sqlstate=\"3D000\""), "{lines:#?}");
+        let warned = lines
+            .iter()
+            .filter(|l| l.contains(" WARN ") && l.contains("database not ready"))
+            .count();
+        assert_eq!(warned, 3, "{lines:#?}");
+    }
+
+    /// A Unix socket directory that does not exist (a volume not mounted,
+    /// a proxy that has not made it yet) is named, apart from a database
+    /// that is down: `marque migrate` stops at once saying so, and a call
+    /// that needs a connection is UNAVAILABLE saying so. A directory that
+    /// exists without a socket in it is a database down, as before.
+    #[tokio::test]
+    async fn a_socket_directory_that_does_not_exist_is_named_and_stops_migrating() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let missing = dir.path().join("cloudsql");
+        let url = format!(
+            "postgres://marque:hunter2@%2F{}/marque",
+            missing
+                .display()
+                .to_string()
+                .trim_start_matches('/')
+                .replace('/', "%2F")
+        );
+        let store = PostgresStore::new(PostgresSettings::new(&url)).expect("store");
+        let started = std::time::Instant::now();
+        let failed = store
+            .migrate_within(Duration::from_secs(300))
+            .await
+            .expect_err("no socket");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+        let text = format!("{failed:#}");
+        let shown = missing.display().to_string();
+        assert!(
+            text.contains(&format!(
+                "the directory of its Unix socket, {shown}, does not exist"
+            )),
+            "{text}"
+        );
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(!is_unreachable(&failed), "{text}");
+        assert_eq!(
+            Blocked::of(&failed),
+            Some(Blocked::NoSocketDirectory {
+                directories: vec![missing.clone()]
+            })
+        );
+        match store.committed_head().await {
+            Err(StoreError::Unavailable(why)) => {
+                assert!(why.contains(&format!("{shown}, does not exist")), "{why}")
+            }
+            other => panic!("{other:?}"),
+        }
+        // The directory made, with no socket in it: a database down.
+        std::fs::create_dir(&missing).expect("mkdir");
+        let failed = store
+            .migrate_within(Duration::ZERO)
+            .await
+            .expect_err("no socket");
+        assert!(is_unreachable(&failed), "{failed:#}");
+        assert_eq!(Blocked::of(&failed), None, "{failed:#}");
     }
 
     fn ssl_mode(url: &str) -> anyhow::Result<SslMode> {

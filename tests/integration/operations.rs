@@ -760,3 +760,117 @@ async fn a_write_failed_in_an_outage_is_one_warn_line_with_its_cause() {
         "{fields}"
     );
 }
+
+/// A database URL whose Unix socket directory does not exist (a volume not
+/// mounted; a proxy beside the server, such as the Cloud SQL Auth Proxy,
+/// that has not made it yet) was tried again for ever, each try a WARN
+/// with the driver's `No such file or directory`. `marque migrate` now
+/// stops at once naming the directory; `marque serve` says it at ERROR
+/// once, naming it, tries again, and serves once the socket is there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_socket_directory_that_does_not_exist_is_named_and_waited_for_by_serve_only() {
+    use tokio::io::AsyncBufReadExt as _;
+    let url = pg::fresh_database().await;
+    let target: tokio_postgres::Config = url.parse().expect("url");
+    let tcp = match target.get_hosts().first() {
+        Some(tokio_postgres::config::Host::Tcp(host)) => {
+            format!(
+                "{host}:{}",
+                target.get_ports().first().copied().unwrap_or(5432)
+            )
+        }
+        other => panic!("the test database is not on TCP: {other:?}"),
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sockets = dir.path().join("cloudsql");
+    let shown = sockets.display().to_string();
+    let through_socket = pg::with_address(&url, &shown, 5432);
+
+    let args = ["migrate", "--wait", "5m", "--database-url", &through_socket];
+    let started = std::time::Instant::now();
+    let (status, stderr) = run_binary(&args, Duration::from_secs(20)).await;
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert!(
+        stderr.contains(&format!(
+            "the directory of its Unix socket, {shown}, does not exist"
+        )),
+        "{stderr}"
+    );
+
+    let mut serving = tokio::process::Command::new(env!("CARGO_BIN_EXE_marque"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+        .args(["--database-url", &through_socket])
+        .env_remove("MARQUE_DATABASE_URL")
+        .env_remove("MARQUE_OPERATOR_KEY")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("run marque");
+    let mut lines = tokio::io::BufReader::new(serving.stderr.take().expect("stderr")).lines();
+    let mut entries: Vec<serde_json::Value> = Vec::new();
+    let message = |entry: &serde_json::Value| {
+        entry["fields"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let read = async {
+        let mut next = async || {
+            let line = lines.next_line().await.expect("read").expect("a line");
+            let entry: serde_json::Value = serde_json::from_str(&line).expect(&line);
+            entries.push(entry.clone());
+            entry
+        };
+        // Two tries after the first.
+        let mut retries = 0;
+        while retries < 2 {
+            if message(&next().await) == "store not ready" {
+                retries += 1;
+            }
+        }
+        // The proxy makes the directory and its socket.
+        std::fs::create_dir(&sockets).expect("mkdir");
+        let proxy = tokio::net::UnixListener::bind(sockets.join(".s.PGSQL.5432")).expect("bind");
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = proxy.accept().await {
+                let tcp = tcp.clone();
+                tokio::spawn(async move {
+                    if let Ok(mut server) = tokio::net::TcpStream::connect(tcp).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+            }
+        });
+        while message(&next().await) != "registry loaded" {}
+    };
+    tokio::time::timeout(Duration::from_secs(60), read)
+        .await
+        .expect("loaded within a minute once the socket is there");
+    serving.kill().await.expect("stop marque");
+    let errors: Vec<&serde_json::Value> = entries
+        .iter()
+        .filter(|entry| entry["level"] == "ERROR")
+        .collect();
+    assert_eq!(errors.len(), 1, "{entries:#?}");
+    assert_eq!(
+        errors[0]["fields"]["directory"],
+        shown.as_str(),
+        "{entries:#?}"
+    );
+    assert!(
+        message(errors[0]).contains("Unix socket does not exist"),
+        "{entries:#?}"
+    );
+    let mended = entries
+        .iter()
+        .find(|entry| message(entry) == "the database lets the server in now")
+        .unwrap_or_else(|| panic!("no line says it is mended: {entries:#?}"));
+    assert_eq!(
+        mended["fields"]["mended"],
+        format!("no socket directory {shown}").as_str(),
+        "{mended}"
+    );
+}
