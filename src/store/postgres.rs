@@ -1229,6 +1229,12 @@ impl PostgresStore {
         })
     }
 
+    /// Whether the change feed's LISTEN connection is open and answers
+    /// (`marque_change_feed_listening`).
+    pub fn change_feed_listening(&self) -> bool {
+        self.shared.listening.load(Ordering::Relaxed)
+    }
+
     /// Pool statistics: (size, available, waiting).
     pub fn pool_status(&self) -> (usize, usize, usize) {
         let status = self.pool.status();
@@ -2036,19 +2042,39 @@ impl Store for PostgresStore {
 
     fn start_feed(&self, wake: mpsc::Sender<()>) {
         let settings = self.settings.clone();
-        tokio::spawn(listen(settings, self.shared.clone(), wake));
+        tokio::spawn(listen(settings, self.shared.clone(), wake, FEED_HEARTBEAT));
     }
 }
 
+/// How often the change feed's LISTEN connection is asked for a round trip
+/// (`LISTEN` again, which changes nothing): it is given up when no answer
+/// comes within `--database-connect-timeout`. After its LISTEN the
+/// connection carries nothing but notifications, so nothing else notices a
+/// database that holds it and answers nothing (a stopped or hung server, a
+/// proxy in front of one that is down): TCP keepalives and the TCP user
+/// timeout (about a minute) notice only a host that is gone, never one whose
+/// kernel still answers for a stopped server, and `marque_change_feed_listening`
+/// said 1 all the while. With it, the gauge reads 0 within this plus the
+/// connect timeout (10 s by default: the chart's readiness probe's two
+/// failures 5 s apart).
+pub const FEED_HEARTBEAT: Duration = Duration::from_secs(5);
+
 /// Keeps a LISTEN connection open (reconnecting with backoff) and turns each
 /// notification into a wake-up, noting in `shared` whether it listens.
-/// Stops when nobody listens any more.
+/// Stops when nobody listens any more. The connection is asked for a round
+/// trip every `heartbeat` ([`FEED_HEARTBEAT`]), and given up when none is
+/// answered within the connect timeout.
 ///
 /// A failure to open or LISTEN is logged at WARN when it is not the one
 /// before (a database down, then refusing connections, 53300): an outage
 /// is a line or two, not one every few seconds, and the gauge says how
 /// long it lasts.
-async fn listen(settings: PostgresSettings, shared: Arc<Shared>, wake: mpsc::Sender<()>) {
+async fn listen(
+    settings: PostgresSettings,
+    shared: Arc<Shared>,
+    wake: mpsc::Sender<()>,
+    heartbeat: Duration,
+) {
     let mut backoff = Duration::from_millis(100);
     let mut failing: Option<String> = None;
     while !wake.is_closed() {
@@ -2063,9 +2089,23 @@ async fn listen(settings: PostgresSettings, shared: Arc<Shared>, wake: mpsc::Sen
                         backoff = Duration::from_millis(100);
                         // Anything committed while we were away.
                         let _ = wake.try_send(());
-                        let _ = driver.await;
+                        let lost = while_answering(
+                            &client,
+                            driver,
+                            &listen,
+                            (heartbeat, settings.connect_timeout),
+                            &wake,
+                        )
+                        .await;
+                        drop(client);
                         shared.listening.store(false, Ordering::Relaxed);
+                        let Some(lost) = lost else {
+                            // Nobody follows the feed any more (the server
+                            // stopped): the connection goes, unmourned.
+                            break;
+                        };
                         tracing::warn!(
+                            why = %lost,
                             "change feed connection lost; reconnecting (other replicas' writes \
                              arrive with the polls meanwhile)"
                         );
@@ -2094,6 +2134,37 @@ async fn listen(settings: PostgresSettings, shared: Arc<Shared>, wake: mpsc::Sen
         backoff = (backoff * 2).min(Duration::from_secs(5));
     }
     shared.listening.store(false, Ordering::Relaxed);
+}
+
+/// Holds the change feed's connection (`client`, driven by `driver`) while
+/// it answers and someone follows the feed (`wake` is open): `statement`
+/// (its LISTEN) is sent again every `every` and must be answered within
+/// `limit`. Returns why the connection is lost, or `None` when nobody
+/// follows the feed any more; the driver is stopped either way.
+async fn while_answering(
+    client: &tokio_postgres::Client,
+    mut driver: tokio::task::JoinHandle<()>,
+    statement: &str,
+    (every, limit): (Duration, Duration),
+    wake: &mpsc::Sender<()>,
+) -> Option<String> {
+    let lost = loop {
+        tokio::select! {
+            _ = &mut driver => return Some("the connection closed".to_owned()),
+            () = wake.closed() => break None,
+            () = tokio::time::sleep(every) => {}
+        }
+        match tokio::time::timeout(limit, client.batch_execute(statement)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => break Some(described(&e)),
+            Err(_) => {
+                metrics::counter!("marque_db_unanswered_total").increment(1);
+                break Some(format!("the database did not answer within {limit:?}"));
+            }
+        }
+    };
+    driver.abort();
+    lost
 }
 
 /// [`Store::events_after`]'s rows on `client` (the pool's, or a write
@@ -2543,6 +2614,96 @@ pub(crate) mod testing {
             format!("postgres://marque@127.0.0.1:{port}/marque?sslmode=disable"),
             done_rx,
         )
+    }
+
+    /// A database that lets every connection in and answers every simple
+    /// query (as `LISTEN` is answered), until it is frozen: from then on
+    /// it holds its connections, old and new, and answers nothing, as a
+    /// stopped server (SIGSTOP) whose kernel still takes the bytes.
+    pub(crate) struct Freezable {
+        /// Its URL.
+        pub(crate) url: String,
+        /// Set to freeze it.
+        pub(crate) frozen: std::sync::Arc<std::sync::atomic::AtomicBool>,
+        /// Queries answered so far.
+        pub(crate) answered: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    }
+
+    impl Freezable {
+        pub(crate) async fn start() -> Freezable {
+            use std::sync::atomic::Ordering::SeqCst;
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            let port = listener.local_addr().expect("address").port();
+            let frozen = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let (is_frozen, count) = (frozen.clone(), answered.clone());
+            tokio::spawn(async move {
+                loop {
+                    let Ok((mut socket, _)) = listener.accept().await else {
+                        return;
+                    };
+                    let (frozen, answered) = (is_frozen.clone(), count.clone());
+                    tokio::spawn(async move {
+                        while_frozen(&frozen).await;
+                        let Ok(length) = socket.read_i32().await else {
+                            return;
+                        };
+                        let mut startup = vec![0; length as usize - 4];
+                        if socket.read_exact(&mut startup).await.is_err() {
+                            return;
+                        }
+                        // AuthenticationOk, ReadyForQuery (idle).
+                        let mut hello = vec![b'R', 0, 0, 0, 8, 0, 0, 0, 0];
+                        hello.extend_from_slice(&[b'Z', 0, 0, 0, 5, b'I']);
+                        if socket.write_all(&hello).await.is_err() {
+                            return;
+                        }
+                        loop {
+                            let Ok(kind) = socket.read_u8().await else {
+                                return;
+                            };
+                            let Ok(length) = socket.read_i32().await else {
+                                return;
+                            };
+                            let mut body = vec![0; length as usize - 4];
+                            if socket.read_exact(&mut body).await.is_err() {
+                                return;
+                            }
+                            if kind != b'Q' {
+                                return;
+                            }
+                            if frozen.load(SeqCst) {
+                                // Held, unanswered, while it lasts.
+                                while_frozen(&frozen).await;
+                                return;
+                            }
+                            // CommandComplete "LISTEN", ReadyForQuery.
+                            let mut answer = vec![b'C', 0, 0, 0, 11];
+                            answer.extend_from_slice(b"LISTEN\0");
+                            answer.extend_from_slice(&[b'Z', 0, 0, 0, 5, b'I']);
+                            if socket.write_all(&answer).await.is_err() {
+                                return;
+                            }
+                            answered.fetch_add(1, SeqCst);
+                        }
+                    });
+                }
+            });
+            Freezable {
+                url: format!("postgres://marque@127.0.0.1:{port}/marque?sslmode=disable"),
+                frozen,
+                answered,
+            }
+        }
+    }
+
+    /// Waits while `frozen` is set.
+    async fn while_frozen(frozen: &std::sync::atomic::AtomicBool) {
+        while frozen.load(std::sync::atomic::Ordering::SeqCst) {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
     }
 
     /// An ErrorResponse message of `fields` ((type byte, value) pairs).
@@ -3082,6 +3243,50 @@ mod tests {
             .expect_err("no socket");
         assert!(is_unreachable(&failed), "{failed:#}");
         assert_eq!(Blocked::of(&failed), None, "{failed:#}");
+    }
+
+    /// A database that holds the change feed's connection and answers
+    /// nothing (a stopped server, SIGSTOP: its kernel still acknowledges
+    /// the bytes and the keepalives) is noticed: the connection is asked
+    /// for a round trip every heartbeat and given up when none comes
+    /// within the connect timeout. `listening` said 1 all the while: after
+    /// its LISTEN the connection carried nothing to notice it with.
+    /// Answered round trips keep it listening.
+    #[tokio::test]
+    async fn a_change_feed_whose_database_stops_answering_stops_listening() {
+        use std::sync::atomic::Ordering::SeqCst;
+        let database = testing::Freezable::start().await;
+        let mut settings = PostgresSettings::new(&database.url);
+        settings.connect_timeout = Duration::from_millis(300);
+        let store = PostgresStore::new(settings.clone()).expect("store");
+        let (wake, mut woken) = mpsc::channel(1);
+        let heartbeat = Duration::from_millis(100);
+        let feed = tokio::spawn(listen(settings, store.shared.clone(), wake, heartbeat));
+        let until = |listening: bool| {
+            let store = &store;
+            async move {
+                tokio::time::timeout(Duration::from_secs(20), async {
+                    while store.change_feed_listening() != listening {
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                    }
+                })
+                .await
+                .unwrap_or_else(|_| panic!("listening never read {listening}"));
+            }
+        };
+        until(true).await;
+        // Its LISTEN and a few round trips answered: still listening.
+        while database.answered.load(SeqCst) < 4 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            assert!(store.change_feed_listening());
+            let _ = woken.try_recv();
+        }
+        database.frozen.store(true, SeqCst);
+        until(false).await;
+        // It answers again: listening again, on a new connection.
+        database.frozen.store(false, SeqCst);
+        until(true).await;
+        feed.abort();
     }
 
     fn ssl_mode(url: &str) -> anyhow::Result<SslMode> {

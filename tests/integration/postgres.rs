@@ -576,7 +576,8 @@ async fn when_the_database_goes_away_checks_go_on_and_writes_wait_for_it() {
 /// timeout and the connect timeout, so a write answers UNAVAILABLE instead
 /// of waiting for its deadline, the change feed's reader notices and the
 /// registry's health turns NOT_SERVING while checks go on; all resumes by
-/// itself when the database answers again.
+/// itself when the database answers again. The change feed's connection
+/// notices it too, and reads not listening until it answers again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_database_that_stops_answering_is_noticed_in_time() {
     let url = pg::fresh_database().await;
@@ -587,7 +588,7 @@ async fn a_database_that_stops_answering_is_noticed_in_time() {
     settings.statement_timeout = Duration::from_secs(1);
     let store = Arc::new(marque::store::PostgresStore::new(settings).expect("store"));
     let keys = Keys::generate();
-    let server = replica_on(store, &keys, true).await;
+    let server = replica_on(store.clone(), &keys, true).await;
     wait_status(&server, "marque.v1.RegistryService", ServingStatus::Serving).await;
     let before = server
         .registry_as(Who::OwnerA)
@@ -596,8 +597,19 @@ async fn a_database_that_stops_answering_is_noticed_in_time() {
         .expect("a write")
         .into_inner()
         .revision;
+    wait_listening(&store, true).await;
 
     proxy.freeze();
+    // The change feed's connection carries nothing after its LISTEN: it
+    // read as listening all the while (keepalives are answered). Now a
+    // round trip every 5 s, answered within the connect timeout (1 s).
+    let frozen = std::time::Instant::now();
+    wait_listening(&store, false).await;
+    assert!(
+        frozen.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        frozen.elapsed()
+    );
     let started = std::time::Instant::now();
     let write = server
         .registry_as(Who::OwnerA)
@@ -623,6 +635,19 @@ async fn a_database_that_stops_answering_is_noticed_in_time() {
     );
 
     writes_resume(&proxy, &server, &url, "while-frozen", before).await;
+    wait_listening(&store, true).await;
+}
+
+/// Waits (30 s at most, or the test fails) until `store`'s change feed
+/// reads `listening`.
+async fn wait_listening(store: &marque::store::PostgresStore, listening: bool) {
+    for _ in 0..600 {
+        if store.change_feed_listening() == listening {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the change feed never read listening = {listening}");
 }
 
 /// A write the replica could not make: UNAVAILABLE, with the generic
