@@ -3193,7 +3193,8 @@ fn cjk_gaps(text: &str, obf: &FoldedText, gaps: &mut Vec<CjkGap>) {
                     after: here,
                 });
             }
-            // A separator character between the one before it and this one.
+            // A separator character between the one before it and this one,
+            // with a lone character on one side at least.
             if let [Piece::Cjk(a, b), Piece::Cjk(s, t)] = last
                 && between((a, b), (s, t)).is_empty()
                 && between((s, t), here).is_empty()
@@ -3202,6 +3203,11 @@ fn cjk_gaps(text: &str, obf: &FoldedText, gaps: &mut Vec<CjkGap>) {
                     "ー" | "ｰ" | "ㅣ" | "ᅵ" => han((a, b)) && han(here),
                     _ => false,
                 }
+                && lone_beside_separator(
+                    text,
+                    obf.original_span(a as usize..b as usize).end,
+                    obf.original_span(p as usize..q as usize).start,
+                )
             {
                 gaps.push(CjkGap {
                     kind: GapKind::Separator,
@@ -3212,6 +3218,34 @@ fn cjk_gaps(text: &str, obf: &FoldedText, gaps: &mut Vec<CjkGap>) {
         }
         last = [last[1], piece];
     }
+}
+
+/// Whether a CJK separator character written glued between phrases
+/// (`翡翠丨雅坊手镯`, `永恒ㅣ达人`, with Chinese titles' divider `丨` or a
+/// Korean title's `ㅣ`) may be one written inside a name
+/// ([`GapKind::Separator`]): the CJK characters glued to the separators
+/// ending at byte `left_end` of `text`, or to those starting at
+/// `right_start`, are a single character (`奥ㅣ瑞ㅣ尔`, `恒丨达`,
+/// `维丶拉诺`), as spaces are read between single characters only (`奥 瑞
+/// 尔`, not `卡地 亚洲`). A divider between two phrases of two characters
+/// or more would otherwise glue the last character of one to the first of
+/// the next into a name of two (`翠雅坊` of `翡翠丨雅坊`, `恒达`).
+fn lone_beside_separator(text: &str, left_end: usize, right_start: usize) -> bool {
+    fn separator(c: char) -> bool {
+        matches!(c, '丶' | '丨' | '⼂' | '⼁' | 'ー' | 'ｰ' | 'ㅣ' | 'ᅵ')
+    }
+    // How many CJK characters (up to two) are glued after the separators
+    // at the start of `chars`.
+    fn glued(chars: impl Iterator<Item = char>) -> usize {
+        chars
+            .skip_while(|&c| separator(c))
+            .take(2)
+            .take_while(|&c| normalize::is_cjk(c) && !separator(c))
+            .count()
+    }
+    let left = glued(text.get(..left_end).unwrap_or("").chars().rev());
+    let right = glued(text.get(right_start..).unwrap_or("").chars());
+    left == 1 || right == 1
 }
 
 /// Whether `text` has what a gap between CJK characters is made of
@@ -3654,8 +3688,8 @@ fn is_domain(rest: &[u8]) -> bool {
 
 /// The other reading of leet symbol `c`, for every symbol of the fold
 /// ([`normalize::leet_letter`], whose letter it takes) dropped inside a
-/// word. At a word's start `@`, `|`, `$`, `¢` and `©` (`©oach`; these two
-/// only before a lowercase letter), not the currencies `€ £ ¥` (`£50`) nor
+/// word. At a word's start `@`, `|`, `$`, `¢`, `©` and `⊂` (`©oach`; these
+/// three only before a lowercase letter), not the currencies `€ £ ¥` (`£50`) nor
 /// `+ ! ¡`; at its end only `@` (`Orvant@`): a `$` there is a currency
 /// (`HK$`), a `|` a separator glued to the word before (`Matte| Red`).
 fn leet_reading(c: char) -> Option<LeetReading> {
@@ -3664,10 +3698,10 @@ fn leet_reading(c: char) -> Option<LeetReading> {
     let symbol = normalize::leet_symbol(c)?;
     let (leading, trailing) = match symbol {
         '@' => (true, true),
-        '|' | '$' | '¢' | '©' => (true, false),
+        '|' | '$' | '¢' | '©' | '⊂' => (true, false),
         _ => (false, false),
     };
-    let capital_only = matches!(symbol, '¢' | '©');
+    let capital_only = matches!(symbol, '¢' | '©' | '⊂');
     Some(LeetReading {
         letter,
         leading,

@@ -85,7 +85,9 @@
 //!    beside characters, `T恤`, `买2送1`), and `丶`, `丨` between CJK
 //!    characters or `ー`, the Hangul bar `ㅣ` between Han ones, written as
 //!    separators (`奥丶瑞丶尔`, `奥ㅣ瑞ㅣ尔`; not `一` or `〇`, nor `ㅣ` in
-//!    Korean text). Such a match counts only with one of them inside it,
+//!    Korean text), with a single character on one side at least (glued
+//!    between two phrases, `翡翠丨雅坊出品`, they are a title's divider, as a
+//!    space is). Such a match counts only with one of them inside it,
 //!    between two of its characters, and is [`Evidence::TextObfuscated`]
 //!    (`index.rs`, `scan_cjk_insertions`).
 //! 3. Each occurrence maps back to an original span; if the exact fold of
@@ -128,7 +130,8 @@
 //!    which the reading leaves out; not a single letter, `ǝ l l ǝ ɹ n ɐ`,
 //!    nor a word of letters that a half turn leaves letters, which has no
 //!    mark either way up, `uo` for `on`: `ɹoɟ ǝsɐɔ uo`, and which may also
-//!    begin or end the run),
+//!    begin or end the run, unless it is an ordinary word only as written,
+//!    `on` left upright in `ǝllǝɹnɐ on sale`),
 //!    is also read backwards (once per text, for every step that reads it), each such word's characters as the letters
 //!    they stand for upside down (`ǝllǝɹnɐ` is `aurelle`, `u` for `n`),
 //!    folded and searched as a text, and a name of
@@ -138,7 +141,8 @@
 //!    (`ɐɔᴉldǝɹ`); a text without such a mark pays one test.
 //!    A misspelt name beside a letter the fold read as a Latin one at the
 //!    word's edge (`Aurrelleㅣ 남성`: the Hangul `ㅣ`, as often a divider of
-//!    Korean titles as an `l`) is looked up without it too (`index.rs`,
+//!    Korean titles as an `l`; or `ㄴ`, `ㄥ`, read as `l` beside Latin
+//!    letters only) is looked up without it too (`index.rs`,
 //!    `scan_edgeless_fuzzy`); a text without such a letter pays one
 //!    test.
 //! 4. Runs of 1–3 words (ended by spaces, punctuation, CJK and characters

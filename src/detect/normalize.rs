@@ -12,9 +12,12 @@
 //!   drawn under a stroke or bar (`Ⱥ`, `ɇ`, `ŧ`: [`STROKED_LETTERS`]);
 //!   the Hangul jamo `ㅣ` and `ㅇ` inside a Latin word or at its edge read
 //!   as `l` and `o` (`Aureㅣㅣe`, `ㅇrvanta`; Korean text keeps them:
-//!   [`Kind::LatinLeet`]), and the Hebrew paseq `׀` and the katakana `ﾚ`
+//!   [`Kind::LatinLeet`]), the Hebrew paseq `׀` and the katakana `ﾚ`
 //!   (`レ`) as `l` between two Latin letters only (`Aure׀׀e`, `Aureﾚﾚe`;
-//!   Hebrew and Japanese text keep them); default-ignorable code points removed (zero-width space, soft
+//!   Hebrew and Japanese text keep them), and Bopomofo and Hangul letters
+//!   drawn as Latin capitals (`ㄥ` and `ㄴ` as `L`, `ㄩ`, `ㄷ`, `ㅌ`) as
+//!   those letters beside a Latin letter only (`ㄥysette`, `Lㄩmo`; Korean
+//!   and Bopomofo text keep them); default-ignorable code points removed (zero-width space, soft
 //!   hyphen, bidi controls, Hangul fillers), a word boundary staying allowed
 //!   where one stood for a space (a zero-width space, a Hangul filler, a
 //!   bidi control), and a text with bidi controls read in the order it is
@@ -1137,8 +1140,13 @@ impl Entry {
     /// ([`latin_look_alike_at_edges`]).
     const LATIN_EDGE: u8 = 64;
     /// A [`Kind::LatinLeet`] letter read only between two Latin letters
-    /// ([`latin_look_alike_between_latin_only`]).
+    /// ([`latin_look_alike_between_latin_only`]); with [`Entry::LATIN_EDGE`],
+    /// only beside one ([`Entry::LATIN_BESIDE`]).
     const LATIN_ONLY: u8 = 128;
+    /// A [`Kind::LatinLeet`] letter read only beside a Latin letter, at a
+    /// Latin word's edge too ([`latin_look_alike_beside_latin`]): both
+    /// bits, as the entry has no byte to spare.
+    const LATIN_BESIDE: u8 = Entry::LATIN_EDGE | Entry::LATIN_ONLY;
     /// A character that marks a word as upside-down text ([`flip_marker`]).
     const FLIPPED: u8 = 32;
 }
@@ -1233,7 +1241,7 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
                 } else {
                     0
                 }
-                | if latin_look_alike_between_latin_only(c) {
+                | if latin_look_alike_between_latin_only(c) || latin_look_alike_beside_latin(c) {
                     Entry::LATIN_ONLY
                 } else {
                     0
@@ -1551,6 +1559,28 @@ fn turns_into_a_letter(c: char) -> bool {
     )
 }
 
+/// Whether `word`, of letters a half turn leaves letters
+/// ([`Turned::Either`]), is an ordinary word as written and not when read
+/// turned (`on`, `so`, `up`, `sun`: turned, `uo`, `os`, `dn`, `uns`): a
+/// word the seller left upright inside a run of upside-down text
+/// (`ǝllǝɹnɐ on sale`), which the upright reading leaves out, as it does a
+/// size, rather than adding a word that is none. One that reads as a word
+/// either way (`pod`, `dos` and `sop`) stays a word of the run; so does a
+/// single letter, which upside-down text writes as it is.
+fn written_upright(word: &str) -> bool {
+    const MAX: usize = 32;
+    let len = word.len();
+    if !(2..=MAX).contains(&len) || !word.is_ascii() {
+        return false;
+    }
+    let mut turned = [0u8; MAX];
+    for (slot, c) in turned.iter_mut().zip(word.chars().rev()) {
+        *slot = u8::try_from(unflipped(c)).unwrap_or(b'?');
+    }
+    let turned = std::str::from_utf8(&turned[..len]).unwrap_or("");
+    super::vocabulary::is_ordinary_ascii(word) && !super::vocabulary::is_ordinary_ascii(turned)
+}
+
 /// The runs of a text written upside down, read upright, made once per
 /// text ([`FlippedReadings::read`]) for every step that reads them (names,
 /// misspellings, [`FlippedReadings::iter`]).
@@ -1626,9 +1656,12 @@ impl FlippedReadings {
                 }
                 continue;
             }
-            let Some((start, turned)) = word.take() else {
+            let Some((start, mut turned)) = word.take() else {
                 continue;
             };
+            if turned == Turned::Either && written_upright(&text[start..at]) {
+                turned = Turned::Upright;
+            }
             if turned != Turned::Upright {
                 upright = 0;
                 run.push((start..at, turned));
@@ -2022,7 +2055,7 @@ fn compatibility_symbol(c: char) -> Option<char> {
 }
 
 /// The letter a leet symbol as written in ASCII or Latin-1 (or `€`, `∪`,
-/// and bars drawn as `|` is) stands for.
+/// `∨`, `∈`, `⊂`, and bars drawn as `|` is) stands for.
 fn symbol_letter(c: char) -> Option<char> {
     match c {
         '@' => Some('a'),
@@ -2054,6 +2087,13 @@ fn symbol_letter(c: char) -> Option<char> {
         // The union sign, UTS #39's look-alike of `U`, which the fold
         // reads as a symbol (`L∪MO`).
         '∪' => Some('u'),
+        // The logical or and its n-ary form, UTS #39's look-alikes of `v`
+        // (`Mar∨ello`), as the union sign is of `U`.
+        '∨' | '⋁' => Some('v'),
+        // The element-of and subset signs, drawn as a round `E` and `C`
+        // (`Aur∈lle`, `⊂oachlight`).
+        '∈' => Some('e'),
+        '⊂' => Some('c'),
         _ => None,
     }
 }
@@ -2208,8 +2248,36 @@ fn latin_look_alike(c: char) -> Option<char> {
         'ㅣ' | 'ᅵ' | '丨' | '⼁' | '〡' => Some('l'),
         'ㅇ' | 'ᄋ' => Some('o'),
         _ if latin_look_alike_between_latin_only(c) => Some('l'),
+        _ => drawn_as_latin_capital(c),
+    }
+}
+
+/// The Latin letter that a Hangul or Bopomofo letter drawn as a Latin
+/// capital stands for, read only beside a Latin letter
+/// ([`latin_look_alike_beside_latin`]): the Bopomofo `ㄥ` and the Hangul
+/// `ㄴ` (its conjoining and half-width forms too) for `L` (`ㄥysette`,
+/// `ㄴysette`); the Bopomofo `ㄩ` for `U`, and the Hangul `ㄷ` and `ㅌ`, a
+/// squared `C` and `E` (`Lㄩmo`, `ㄷoachlight`, `Aurㅌllㅌ`). (UTS #39 reads
+/// the Bopomofo `ㄒ` as `T` already, everywhere.)
+fn drawn_as_latin_capital(c: char) -> Option<char> {
+    match c {
+        'ㄥ' | 'ㄴ' | 'ᄂ' | 'ﾤ' => Some('l'),
+        'ㄩ' => Some('u'),
+        'ㄷ' | 'ᄃ' | 'ﾧ' => Some('c'),
+        'ㅌ' | 'ᄐ' | 'ﾼ' => Some('e'),
         _ => None,
     }
+}
+
+/// Whether [`latin_look_alike`] reads `c` only beside a Latin letter
+/// ([`beside_latin_letter`]: between two, or at a Latin word's edge with
+/// no letter of another script on its other side): the Hangul and
+/// Bopomofo letters drawn as Latin capitals ([`drawn_as_latin_capital`]:
+/// `ㄥysette`, `ㄴysette`). Beside a letter of their own script, or of any
+/// other, they stay what they are: Korean and Bopomofo text (`ㄴㄴ`,
+/// `ㄅㄆㄇㄈ`, `안ㄴ`, `ㄷㄷ`) fold as before.
+fn latin_look_alike_beside_latin(c: char) -> bool {
+    drawn_as_latin_capital(c).is_some()
 }
 
 /// Whether [`latin_look_alike`] reads `c` only between two Latin letters
@@ -2237,12 +2305,28 @@ fn between_latin_letters(text: &str, start: usize, end: usize) -> bool {
     before.is_some_and(is_latin_letter) && after.is_some_and(is_latin_letter)
 }
 
+/// Whether the character at `start..end` of `text` stands beside a Latin
+/// letter, past a run of letters read as Latin ones there
+/// ([`latin_look_alike`]) and what draws nothing ([`unseen`]), with no
+/// letter of another script on its other side (`ㄥysette`, `Kestreㄴ`,
+/// `Aureㄴㄴe`; not `ㄴ가`, `Kestreㄴ가`). Apart: only these letters call it.
+#[cold]
+#[inline(never)]
+fn beside_latin_letter(text: &str, start: usize, end: usize) -> bool {
+    let other = |c: &char| !unseen(*c) && latin_look_alike(*c).is_none();
+    let before = text.get(..start).and_then(|b| b.chars().rev().find(other));
+    let after = text.get(end..).and_then(|a| a.chars().find(other));
+    let foreign = |c: Option<char>| c.is_some_and(|c| c.is_alphabetic() && !is_latin_letter(c));
+    (before.is_some_and(is_latin_letter) && !foreign(after))
+        || (after.is_some_and(is_latin_letter) && !foreign(before))
+}
+
 /// Whether [`latin_look_alike`] reads `c` at a Latin word's edge too
-/// (`Kestreㅣ`, `ㅇrvanta`), not only inside one: not the Han stroke `丨`
-/// and its forms, which Chinese titles write as a divider between words,
-/// glued to them (`Aurelle丨 男表`), as `|` is.
+/// (`Kestreㅣ`, `ㅇrvanta`, `ㄥysette`), not only inside one: not the Han
+/// stroke `丨` and its forms, which Chinese titles write as a divider
+/// between words, glued to them (`Aurelle丨 男表`), as `|` is.
 fn latin_look_alike_at_edges(c: char) -> bool {
-    matches!(c, 'ㅣ' | 'ᅵ' | 'ㅇ' | 'ᄋ')
+    matches!(c, 'ㅣ' | 'ᅵ' | 'ㅇ' | 'ᄋ') || latin_look_alike_beside_latin(c)
 }
 
 /// Writes `text` into `out` (cleared first) with each run of letters that
@@ -2776,18 +2860,26 @@ fn fold_levels<const OBF: bool, const ASCII: bool>(
         // and before another (`Aure׀׀e`), is held only there, so it is
         // always released as letters: elsewhere it is written as itself,
         // as before (`DVDレコーダー`, Hebrew text).
+        // One read only beside a Latin letter (`ㄥysette`) is held at a
+        // word's edge too, but only there, never beside CJK text.
         let edges = entry.bits & Entry::LATIN_EDGE != 0;
         let latin = entry.kind == Kind::LatinLeet
-            && if entry.bits & Entry::LATIN_ONLY != 0 {
-                after_word() && between_latin_letters(text, start as usize, offset)
-            } else {
-                after_word()
-                    || (edges
-                        && ob.last & CJK == 0
-                        && text
-                            .get(offset..)
-                            .and_then(|rest| rest.chars().next())
-                            .is_some_and(is_latin_letter))
+            && match entry.bits & Entry::LATIN_BESIDE {
+                Entry::LATIN_ONLY => {
+                    after_word() && between_latin_letters(text, start as usize, offset)
+                }
+                Entry::LATIN_BESIDE => {
+                    ob.last & CJK == 0 && beside_latin_letter(text, start as usize, offset)
+                }
+                _ => {
+                    after_word()
+                        || (edges
+                            && ob.last & CJK == 0
+                            && text
+                                .get(offset..)
+                                .and_then(|rest| rest.chars().next())
+                                .is_some_and(is_latin_letter))
+                }
             };
         if entry.kind == Kind::Leet || latin {
             let after_word = after_word() || latin;

@@ -31,6 +31,9 @@ const SIGNAL_TERMS: &[&str] = &[
     // Right after a name only ([`FOLLOWING_TERMS`]).
     "knock off",
     "high copy",
+    // Written as one word, anywhere, as `supercopy` is (`Aurelle
+    // HIGHCOPY`): no copier's duty is written so.
+    "highcopy",
     "counterfeit",
     "imitation",
     "高仿",
@@ -373,6 +376,13 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
     ),
     (
         "high copy",
+        &[],
+        &[
+            "volume", "volumes", "speed", "speeds", "capacity", "yield", "count", "counts",
+        ],
+    ),
+    (
+        "highcopy",
         &[],
         &[
             "volume", "volumes", "speed", "speeds", "capacity", "yield", "count", "counts",
@@ -881,6 +891,16 @@ const INTRODUCING_TERMS: &[&str] = &["inspired by", "knock off", "high copy"];
 /// introduces.
 const INTRODUCED_WITHIN: usize = 3;
 
+/// Introducing terms that are verbs or a copier's words far more often
+/// than not (`knock off dust with an Aurelle brush`, `knock off excess
+/// Lysette powder`): they introduce a name only right before it, as they
+/// follow one right after it ([`FOLLOWING_TERMS`]: spaces or a hyphen
+/// between), or across `of` and maybe an article, as a copy is named
+/// (`a knock off of the Aurelle Classic`, `high copy of Vellano`); not
+/// across [`INTRODUCED_WITHIN`] words as `inspired by` (`inspired by the
+/// iconic Vellano`). Exact-folded.
+const ADJACENT_INTRODUCING_TERMS: &[&str] = &["knock off", "high copy"];
+
 /// Signal terms that count only right after a name the scan found, with
 /// nothing but spaces or hyphens between, and not before `by`: a dupe
 /// names what it copies (`Aurelle-inspired bag`, `Vellano inspired tote`),
@@ -997,8 +1017,8 @@ struct TermSet {
     /// Per pattern: whether it is of several words ([`one_clause`]).
     phrases: Vec<bool>,
     /// Per pattern: whether it counts only before a name
-    /// ([`INTRODUCING_TERMS`]).
-    introduces: Vec<bool>,
+    /// ([`INTRODUCING_TERMS`]), and how close ([`Introduces`]).
+    introduces: Vec<Introduces>,
     /// Per pattern: whether it counts only right after a name
     /// ([`FOLLOWING_TERMS`]).
     follows: Vec<bool>,
@@ -1235,7 +1255,13 @@ impl TermSet {
             marks.push(marks_of(term));
             ratios.push(*term == "1:1");
             japanese.push(JAPANESE_WORDS.contains(term));
-            introduces.push(INTRODUCING_TERMS.contains(term));
+            introduces.push(if ADJACENT_INTRODUCING_TERMS.contains(term) {
+                Introduces::RightBefore
+            } else if INTRODUCING_TERMS.contains(term) {
+                Introduces::Within
+            } else {
+                Introduces::No
+            });
             plain.push(GRADE_TERMS.contains(term));
             phrases.push(term.contains(' ') && marks_of(term).is_empty());
             follows.push(FOLLOWING_TERMS.contains(term));
@@ -1867,9 +1893,16 @@ fn find_terms<N: NameSpan>(
         // A term that counts only beside a name counts on either side it
         // may stand (`knock off` both).
         let (introduces, follows) = (set.introduces[pattern], set.follows[pattern]);
-        if (introduces || follows)
-            && !(introduces && introduces_a_name(text, span.end, names))
-            && !(follows && follows_a_name(text, span.clone(), names))
+        if (introduces != Introduces::No || follows)
+            && !(introduces != Introduces::No
+                && introduces_a_name(text, span.end, names, introduces))
+            && !(follows
+                && follows_a_name(
+                    text,
+                    span.clone(),
+                    names,
+                    introduces == Introduces::RightBefore,
+                ))
         {
             continue;
         }
@@ -1929,13 +1962,35 @@ impl<'a, N: NameSpan> NameReach<'a, N> {
     }
 }
 
+/// How close before a name a term that introduces one must stand
+/// ([`INTRODUCING_TERMS`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Introduces {
+    /// It is no such term.
+    No,
+    /// With at most [`INTRODUCED_WITHIN`] words between (`inspired by`).
+    Within,
+    /// Right before it, or across `of` ([`ADJACENT_INTRODUCING_TERMS`]).
+    RightBefore,
+}
+
 /// Whether one of `names` (sorted by start) starts at or after byte `end`
-/// of `text` with at most [`INTRODUCED_WITHIN`] words between.
-fn introduces_a_name<N: NameSpan>(text: &str, end: usize, names: &[N]) -> bool {
+/// of `text` with at most [`INTRODUCED_WITHIN`] words between, or, for a
+/// term that introduces only right before a name, with only spaces or a
+/// hyphen between, or `of` and maybe an article ([`ADJACENT_INTRODUCING_TERMS`]).
+fn introduces_a_name<N: NameSpan>(
+    text: &str,
+    end: usize,
+    names: &[N],
+    introduces: Introduces,
+) -> bool {
     let next = names.partition_point(|n| n.span_start() < end);
     let Some(between) = names.get(next).and_then(|n| text.get(end..n.span_start())) else {
         return false;
     };
+    if introduces == Introduces::RightBefore {
+        return right_before(between);
+    }
     // Counting stops past the limit: a text that repeats the term before
     // one far name walks each gap once, not once per term before it.
     let words = between
@@ -1946,10 +2001,34 @@ fn introduces_a_name<N: NameSpan>(text: &str, end: usize, names: &[N]) -> bool {
     words <= INTRODUCED_WITHIN
 }
 
+/// Whether `between`, the text between a term and a name, is what may
+/// stand between them where the term introduces a name only right before
+/// it ([`ADJACENT_INTRODUCING_TERMS`]): only spaces or a hyphen (`knock off
+/// Aurelle`, `knock-off – Aurelle`), or `of` and maybe an article, each
+/// word between such gaps (`knock off of the Aurelle`).
+fn right_before(between: &str) -> bool {
+    let mut words = between
+        .split(|c| is_joining_gap(c) || is_title_divider(c))
+        .filter(|w| !w.is_empty());
+    let is = |word: Option<&str>, any: &[&str]| {
+        word.is_some_and(|w| any.iter().any(|a| w.eq_ignore_ascii_case(a)))
+    };
+    let (first, second, third) = (words.next(), words.next(), words.next());
+    first.is_none()
+        || (is(first, &["of"])
+            && third.is_none()
+            && (second.is_none() || is(second, &["a", "an", "the"])))
+}
+
 /// Whether one of `names` (sorted by start) ends right before `term` (a
 /// span of `text`), with only spaces or a hyphen between, and `term` is not
 /// followed by the word `by` ([`FOLLOWING_TERMS`]).
-fn follows_a_name<N: NameSpan>(text: &str, term: Range<usize>, names: &[N]) -> bool {
+fn follows_a_name<N: NameSpan>(
+    text: &str,
+    term: Range<usize>,
+    names: &[N],
+    dividers: bool,
+) -> bool {
     let after = text.get(term.end..).unwrap_or("");
     // The next word is `by`: told from its first letters, not by reading
     // a long word to its end for each term (`inspired版` repeated).
@@ -1966,9 +2045,10 @@ fn follows_a_name<N: NameSpan>(text: &str, term: Range<usize>, names: &[N]) -> b
     let before = names.partition_point(|n| n.span_start() < term.start);
     names[..before].iter().rev().take(8).any(|n| {
         n.span_end() <= term.start
-            && text
-                .get(n.span_end()..term.start)
-                .is_some_and(|gap| gap.chars().all(is_joining_gap))
+            && text.get(n.span_end()..term.start).is_some_and(|gap| {
+                gap.chars()
+                    .all(|c| is_joining_gap(c) || (dividers && is_title_divider(c)))
+            })
     })
 }
 
@@ -1976,6 +2056,14 @@ fn follows_a_name<N: NameSpan>(text: &str, term: Range<usize>, names: &[N]) -> b
 /// ([`FOLLOWING_TERMS`]): a space or a hyphen of any kind (`Aurelle–inspired`).
 fn is_joining_gap(c: char) -> bool {
     c.is_whitespace() || matches!(c, '-' | '_' | '\u{2010}'..='\u{2015}')
+}
+
+/// Whether `c` divides a title's parts (`High Copy | Aurelle`, `Aurelle
+/// / knock off`): it may stand between a name and a term that stands
+/// right beside it only ([`ADJACENT_INTRODUCING_TERMS`]), which sellers
+/// set apart so, as they do a name.
+fn is_title_divider(c: char) -> bool {
+    matches!(c, '|' | '｜' | '/' | '／' | ':' | '：' | '·' | '•')
 }
 
 /// Whether `folded` (a fold of `text`) holds one of `words` anywhere as
@@ -3143,9 +3231,50 @@ mod tests {
             found("Aurrelle knock off watch").is_empty(),
             "no name found"
         );
-        // Hyphenated or joined, `knock-off` counts anywhere, as before.
+        // Hyphenated or joined, `knock-off` counts anywhere, as before;
+        // so does `highcopy` written as one word.
         assert_eq!(found("a knock-off watch"), ["knock-off"]);
         assert_eq!(found("knockoff"), ["knockoff"]);
+        assert_eq!(found("HIGHCOPY automatic watch"), ["HIGHCOPY"]);
+        assert!(found("highcopy volume printer").is_empty());
+    }
+
+    #[test]
+    fn knock_off_and_high_copy_introduce_a_name_right_before_it_only() {
+        // As they follow one: spaces or a hyphen between, or `of` and
+        // maybe an article, as a copy is named.
+        for (text, term) in [
+            ("knock off - Aurrelle watch", "knock off"),
+            ("a knock off of Aurrelle", "knock off"),
+            ("a knock off of the Aurrelle Classic", "knock off"),
+            ("High copy of an Aurrelle", "High copy"),
+            // A title's dividers set them apart as they do a name.
+            ("High Copy | Aurrelle watch", "High Copy"),
+            ("Aurrelle / knock off watch", "knock off"),
+            ("Aurrelle｜high copy", "high copy"),
+        ] {
+            assert_eq!(found_with(text, &["Aurrelle"]), [term], "{text}");
+        }
+        // Not across other words, as `inspired by` reads three: there they
+        // are a verb or a copier's.
+        for text in [
+            "knock off dust with an Aurrelle brush",
+            "tap to knock off excess Aurrelle powder",
+            "knock off fine Aurrelle",
+            "knock off mud, Aurrelle boots",
+            "high copy quality with Aurrelle toner",
+            "a knock off of fine Aurrelle",
+            "knock off 20% | Aurrelle",
+        ] {
+            assert!(found_with(text, &["Aurrelle"]).is_empty(), "{text}");
+        }
+        // `inspired` after a name still needs only spaces or a hyphen.
+        assert!(found_with("Aurrelle | inspired design", &["Aurrelle"]).is_empty());
+        // `inspired by` keeps its three words.
+        assert_eq!(
+            found_with("inspired by the iconic Aurrelle", &["Aurrelle"]),
+            ["inspired by"]
+        );
     }
 
     /// A text that repeats `inspired by` before one far name: each term

@@ -1104,6 +1104,14 @@ fn upside_down_words_without_a_turned_letter_are_read_in_their_run() {
     assert_eq!(readings("uoʇʇᴉnΛ sinoL"), ["vuitton"]);
     assert!(readings("on so do up").is_empty());
     assert!(readings("Cartier on sale").is_empty());
+    // An ordinary word written upright inside or at the edge of a run
+    // (`on`, `so`: turned, `uo`, `os` are none) is left out as a size is,
+    // not read turned into a word that is none.
+    assert_eq!(readings("ǝllǝɹnɐ on sale"), ["aurelle"]);
+    assert_eq!(readings("ɹǝᴉʇɹɐɔ ɹoɟ dɐɹʇs so cute"), ["strap for cartier"]);
+    assert_eq!(readings("ɹǝᴉʇɹɐɔ on ɹoɟ dɐɹʇs"), ["strap for cartier"]);
+    // A word that is one either way stays a word of the run.
+    assert_eq!(readings("ǝsɐɔ pod"), ["pod case"]);
     // A name such a word spells is found in the run.
     let index = BrandIndex::build([entry(1, &["Pondo"], &[])]).expect("index");
     assert_eq!(
@@ -1258,6 +1266,76 @@ fn a_hebrew_paseq_or_a_katakana_re_is_an_l_between_latin_letters_only() {
     assert!(fold_obfuscated("DVDレコーダー").ends_with(&fold_obfuscated("レコーダー")));
     assert!(fold_obfuscated("Tレックス").ends_with(&fold_obfuscated("レックス")));
     assert_eq!(fold_obfuscated("ﾚｺｰ"), fold_obfuscated("レコー"));
+}
+
+#[test]
+fn a_bopomofo_eng_or_a_hangul_nieun_is_an_l_beside_latin_letters_only() {
+    // The Bopomofo `ㄥ` and the Hangul `ㄴ` (conjoining and half-width
+    // forms too) are drawn as a capital `L`: at a Latin word's start, its
+    // end, or inside it.
+    for (text, brand, shown) in [
+        ("ㄥouis Vuitton bag", LOUIS_VUITTON, "ㄥouis Vuitton"),
+        ("ㄴouis Vuitton bag", LOUIS_VUITTON, "ㄴouis Vuitton"),
+        ("ﾤouis Vuitton bag", LOUIS_VUITTON, "ﾤouis Vuitton"),
+        (
+            "\u{1102}ouis Vuitton bag",
+            LOUIS_VUITTON,
+            "\u{1102}ouis Vuitton",
+        ),
+        ("Montbㄥanc pen", MONTBLANC, "Montbㄥanc"),
+        ("Chㄴoe bag", CHLOE, "Chㄴoe"),
+    ] {
+        assert_eq!(
+            one(text),
+            (brand, Evidence::TextObfuscated, shown),
+            "{text}"
+        );
+    }
+    assert_eq!(fold_obfuscated("Kestreㄥ, Kestreㄴ"), "kestrel kestrel");
+    // So are the Bopomofo `ㄩ` (`U`), and the Hangul `ㄷ` and `ㅌ` (a
+    // squared `C` and `E`).
+    assert_eq!(
+        fold_obfuscated("Lㄩmo ㄷoach Aurㅌllㅌ"),
+        "lurno coach aurelle"
+    );
+    assert_eq!(
+        one("ㄷartier ring"),
+        (CARTIER, Evidence::TextObfuscated, "ㄷartier")
+    );
+    // A name right after one is still the name as written.
+    assert_eq!(one("ㄴDior bag"), (DIOR, Evidence::TextExact, "Dior"));
+    // Beside Korean or Bopomofo text, or alone, they are its letters:
+    // that text folds as before and shows nothing.
+    let mut folded = FoldedText::new();
+    for text in [
+        "ㄴㄴ",
+        "ㄱㄴㄷ 순서",
+        "안ㄴ",
+        "ㄴ 구성",
+        "ㄅㄆㄇㄈ ㄌㄥˋ",
+        "ㄥ",
+        "ㄅㄥ ㄴ",
+        "Kateㄴ가",
+        "가ㄴKate",
+        "Kate ㄴ Rose",
+        "ㄷㄷ 무서워",
+        "ㄅㄩㄷ 注音",
+        "Kate ㅌㄷ",
+    ] {
+        folded.fold(text, Level::Obfuscation);
+        for i in 0..folded.len() {
+            let written = &text[folded.original_span(i..i + 1)];
+            assert!(
+                !(folded.as_str().as_bytes()[i].is_ascii_alphabetic()
+                    && written.contains(['ㄥ', 'ㄴ', 'ㄩ', 'ㄷ', 'ㅌ'])),
+                "{text}: {}",
+                folded.as_str()
+            );
+        }
+    }
+    for text in ["ㄴㄴ 가죽 지갑", "ㄅㄆㄇㄈ 注音 ㄥ", "리셋ㄴ 향수"] {
+        assert!(found(text).is_empty(), "{text}: {:?}", found(text));
+    }
 }
 
 #[test]
@@ -1610,6 +1688,48 @@ fn a_cjk_character_written_as_a_separator_inside_a_cjk_alias_is_obfuscation() {
 }
 
 #[test]
+fn a_cjk_divider_between_two_phrases_glues_no_name_across_it() {
+    let kinds = |text: &str| found_in(&CJK_INDEX, text);
+    // Chinese titles write `丨` (and Korean ones `ㅣ`) glued between
+    // phrases, as they write spaces: a name of two characters is not read
+    // across one between two phrases of two characters or more (`永恒`
+    // and `达人` hold no `恒达`), nor is the end of one phrase joined to
+    // the next (`奥瑞` and `尔手表`).
+    for text in [
+        "永恒丨达人手表",
+        "永恒ㅣ达人手表",
+        "永恒丶达人",
+        "永恒ー达人",
+        "奥瑞丨尔手表",
+    ] {
+        assert!(kinds(text).is_empty(), "{text}: {:?}", kinds(text));
+    }
+    // A name written beside a divider is found as written, and not hidden
+    // by a longer one glued across it.
+    assert_eq!(
+        kinds("机械表丨奥瑞尔丨男士"),
+        [(1, Evidence::TextExact, "奥瑞尔".to_owned())]
+    );
+    // A lone character on one side is still a name split (`恒丨达人`
+    // is `恒达人`, as `恒 达人` is `恒达人`).
+    for (text, shown) in [
+        ("恒丨达人", "恒丨达"),
+        ("永恒ㅣ达", "恒ㅣ达"),
+        ("奥瑞丨尔 手表", "奥瑞丨尔"),
+    ] {
+        assert_eq!(
+            kinds(text),
+            [(
+                if shown.starts_with('奥') { 1 } else { 4 },
+                Evidence::TextObfuscated,
+                shown.to_owned()
+            )],
+            "{text}"
+        );
+    }
+}
+
+#[test]
 fn a_character_of_a_cjk_alias_masked_is_a_misspelling() {
     let kinds = |text: &str| found_in(&CJK_INDEX, text);
     let fuzzy = Evidence::TextFuzzy { distance: 1 };
@@ -1948,6 +2068,25 @@ fn the_union_sign_is_leet_for_u() {
         (LOUIS_VUITTON, Evidence::TextObfuscated, "Lo∪is V∪itton")
     );
     assert!(found("A∪B").is_empty());
+}
+
+#[test]
+fn the_logical_or_is_leet_for_v() {
+    for text in ["Fore∨er21 dress", "Fore⋁er21 dress"] {
+        let shown = text.trim_end_matches(" dress");
+        assert_eq!(one(text), (FOREVER21, Evidence::TextObfuscated, shown));
+    }
+    assert_eq!(fold_obfuscated("Men ∨ Women, A∨B"), "rnen wornen avb");
+    // The element-of and subset signs for `e` and `c` too.
+    assert_eq!(fold_obfuscated("D∈lux, x ∈ Set"), "delux x set");
+    assert_eq!(
+        one("Carti∈r ring"),
+        (CARTIER, Evidence::TextObfuscated, "Carti∈r")
+    );
+    assert_eq!(
+        one("⊂artier ring"),
+        (CARTIER, Evidence::TextObfuscated, "⊂artier")
+    );
 }
 
 #[test]

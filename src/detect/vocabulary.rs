@@ -85,6 +85,35 @@ pub(crate) fn is_ordinary(letters: &[u32]) -> bool {
     ordinary().contains(letters)
 }
 
+/// Whether `word`, ASCII letters as written (any case), is an ordinary
+/// word: its letters as the scan reads them (lower case, `m` as `rn`, `i`
+/// and `l` told apart), without a fold. False for any other character, or
+/// a word longer than any ordinary one.
+pub(crate) fn is_ordinary_ascii(word: &str) -> bool {
+    const MAX: usize = 64;
+    let mut letters = [0u32; MAX];
+    let mut n = 0;
+    for b in word.bytes() {
+        if !b.is_ascii_alphabetic() {
+            return false;
+        }
+        let b = b.to_ascii_lowercase();
+        let read: &[u8] = if b == b'm' {
+            b"rn"
+        } else {
+            std::slice::from_ref(&b)
+        };
+        for &r in read {
+            let Some(slot) = letters.get_mut(n) else {
+                return false;
+            };
+            *slot = u32::from(r);
+            n += 1;
+        }
+    }
+    is_ordinary(&letters[..n])
+}
+
 /// The number of letters of the longest ordinary word: a longer run of
 /// letters is no ordinary word, nor two of them glued when twice as long
 /// (so a caller need not look up every split of a long run).
@@ -119,6 +148,17 @@ mod tests {
         }
         assert!((20..40).contains(&longest()), "{}", longest());
         assert!(ordinary().iter().all(|w| w.len() <= longest()));
+    }
+
+    #[test]
+    fn ascii_words_are_looked_up_as_folded_ones() {
+        for word in ["on", "so", "SO", "mom", "swim", "ill", "wood", "sun", "Nod"] {
+            assert!(is_ordinary_ascii(word), "{word}");
+            assert!(is_ordinary(&letters(word)), "{word}");
+        }
+        for word in ["uo", "os", "aurelle", "on2", "café", ""] {
+            assert!(!is_ordinary_ascii(word), "{word}");
+        }
     }
 
     #[test]
