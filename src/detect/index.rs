@@ -3235,10 +3235,20 @@ fn lone_beside_separator(text: &str, left_end: usize, right_start: usize) -> boo
         matches!(c, '丶' | '丨' | '⼂' | '⼁' | 'ー' | 'ｰ' | 'ㅣ' | 'ᅵ')
     }
     // How many CJK characters (up to two) are glued after the separators
-    // at the start of `chars`.
+    // at the start of `chars`; none past a run of more than a few
+    // separators, which is no name's: a text of thousands of them is not
+    // walked whole at each.
     fn glued(chars: impl Iterator<Item = char>) -> usize {
+        const RUN: usize = 4;
+        let mut chars = chars.peekable();
+        let mut run = 0;
+        while chars.next_if(|&c| separator(c)).is_some() {
+            run += 1;
+            if run > RUN {
+                return 0;
+            }
+        }
         chars
-            .skip_while(|&c| separator(c))
             .take(2)
             .take_while(|&c| normalize::is_cjk(c) && !separator(c))
             .count()

@@ -2299,10 +2299,26 @@ fn latin_look_alike_between_latin_only(c: char) -> bool {
 #[cold]
 #[inline(never)]
 fn between_latin_letters(text: &str, start: usize, end: usize) -> bool {
-    let other = |c: &char| !unseen(*c) && latin_look_alike(*c).is_none();
-    let before = text.get(..start).and_then(|b| b.chars().rev().find(other));
-    let after = text.get(end..).and_then(|a| a.chars().find(other));
+    let before = text
+        .get(..start)
+        .and_then(|b| past_look_alikes(b.chars().rev()));
+    let after = text.get(end..).and_then(|a| past_look_alikes(a.chars()));
     before.is_some_and(is_latin_letter) && after.is_some_and(is_latin_letter)
+}
+
+/// The most characters read as Latin letters beside a Latin word, or
+/// drawing nothing, that [`past_look_alikes`] walks over: more than any
+/// word writes (`Aure׀׀e`), few enough that a text of thousands of them is
+/// read in linear time, not walked whole at each.
+const LOOK_ALIKE_RUN: usize = 16;
+
+/// The first of `chars` past the characters read as Latin letters there
+/// ([`latin_look_alike`]) and those that draw nothing ([`unseen`]); none
+/// at the text's end, or past more than [`LOOK_ALIKE_RUN`] of them.
+fn past_look_alikes(chars: impl Iterator<Item = char>) -> Option<char> {
+    chars
+        .take(LOOK_ALIKE_RUN + 1)
+        .find(|&c| !unseen(c) && latin_look_alike(c).is_none())
 }
 
 /// Whether the character at `start..end` of `text` stands beside a Latin
@@ -2313,9 +2329,10 @@ fn between_latin_letters(text: &str, start: usize, end: usize) -> bool {
 #[cold]
 #[inline(never)]
 fn beside_latin_letter(text: &str, start: usize, end: usize) -> bool {
-    let other = |c: &char| !unseen(*c) && latin_look_alike(*c).is_none();
-    let before = text.get(..start).and_then(|b| b.chars().rev().find(other));
-    let after = text.get(end..).and_then(|a| a.chars().find(other));
+    let before = text
+        .get(..start)
+        .and_then(|b| past_look_alikes(b.chars().rev()));
+    let after = text.get(end..).and_then(|a| past_look_alikes(a.chars()));
     let foreign = |c: Option<char>| c.is_some_and(|c| c.is_alphabetic() && !is_latin_letter(c));
     (before.is_some_and(is_latin_letter) && !foreign(after))
         || (after.is_some_and(is_latin_letter) && !foreign(before))
