@@ -2775,16 +2775,7 @@ mod tests {
             .await
             .expect("bind");
         let port = listener.local_addr().expect("address").port();
-        let mut body = Vec::new();
-        for (field, value) in fields {
-            body.push(*field);
-            body.extend_from_slice(value.as_bytes());
-            body.push(0);
-        }
-        body.push(0);
-        let mut message = vec![b'E'];
-        message.extend_from_slice(&(body.len() as i32 + 4).to_be_bytes());
-        message.extend_from_slice(&body);
+        let message = testing::error_response(fields);
         tokio::spawn(async move {
             let (mut socket, _) = listener.accept().await.expect("accept");
             let length = socket.read_i32().await.expect("start-up length");
