@@ -327,41 +327,78 @@ fn colour(stderr_is_terminal: bool, no_color: Option<&OsStr>) -> bool {
 
 /// The log lines written on this thread while a [`Captured`] lives, as
 /// plain text (for tests of what a line says).
+///
+/// One subscriber, set once as the test binary's global default, writes
+/// each thread's lines to that thread's capture. A subscriber set as a
+/// thread's default instead (`set_default`) loses lines when tests run
+/// side by side: while it is the only one registered, tracing asks only
+/// the registering thread's subscriber whether a log statement first
+/// reached on another thread is wanted, that thread has none, and the
+/// statement is then skipped everywhere until some subscriber is next
+/// registered.
 #[cfg(test)]
 pub(crate) struct Captured {
     lines: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
-    _guard: tracing::subscriber::DefaultGuard,
+}
+
+#[cfg(test)]
+thread_local! {
+    /// The captures open on this thread, the newest last: it gets the lines.
+    static CAPTURES: std::cell::RefCell<Vec<std::sync::Arc<std::sync::Mutex<Vec<u8>>>>> =
+        const { std::cell::RefCell::new(Vec::new()) };
 }
 
 #[cfg(test)]
 impl Captured {
     /// Captures this thread's log lines, at every level, from now.
     pub(crate) fn start() -> Self {
-        #[derive(Clone)]
-        struct Buffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-        impl std::io::Write for Buffer {
+        /// Writes to the newest capture open on the writing thread.
+        struct ThisThread;
+        impl std::io::Write for ThisThread {
             fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-                self.0
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .extend_from_slice(bytes);
+                CAPTURES.with_borrow(|captures| {
+                    if let Some(lines) = captures.last() {
+                        lines
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .extend_from_slice(bytes);
+                    }
+                });
                 Ok(bytes.len())
             }
             fn flush(&mut self) -> std::io::Result<()> {
                 Ok(())
             }
         }
-        let lines = std::sync::Arc::default();
-        let buffer = Buffer(std::sync::Arc::clone(&lines));
-        let subscriber = fmt()
-            .with_writer(move || buffer.clone())
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .finish();
-        Captured {
-            lines,
-            _guard: tracing::subscriber::set_default(subscriber),
+        /// Wants a line only on a thread with a capture open: asked each
+        /// time, never cached for a log statement.
+        struct Capturing;
+        impl<S: Subscriber> tracing_subscriber::Layer<S> for Capturing {
+            fn register_callsite(
+                &self,
+                _: &'static Metadata<'static>,
+            ) -> tracing::subscriber::Interest {
+                tracing::subscriber::Interest::sometimes()
+            }
+            fn enabled(
+                &self,
+                _: &Metadata<'_>,
+                _: tracing_subscriber::layer::Context<'_, S>,
+            ) -> bool {
+                CAPTURES.with_borrow(|captures| !captures.is_empty())
+            }
         }
+        static GLOBAL: std::sync::Once = std::sync::Once::new();
+        GLOBAL.call_once(|| {
+            let subscriber = tracing_subscriber::registry()
+                .with(Capturing)
+                .with(fmt::layer().with_writer(|| ThisThread).with_ansi(false));
+            tracing::subscriber::set_global_default(subscriber)
+                .expect("no other global subscriber in the test binary");
+        });
+        let lines = std::sync::Arc::default();
+        CAPTURES.with_borrow_mut(|captures| captures.push(std::sync::Arc::clone(&lines)));
+        Captured { lines }
     }
 
     /// The lines written so far.
@@ -378,8 +415,44 @@ impl Captured {
 }
 
 #[cfg(test)]
+impl Drop for Captured {
+    fn drop(&mut self) {
+        // A thread that is ending has no captures to take from.
+        let _ = CAPTURES.try_with(|captures| {
+            captures
+                .borrow_mut()
+                .retain(|lines| !std::sync::Arc::ptr_eq(lines, &self.lines));
+        });
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A capture gets a line whose log statement another thread reached
+    /// first, with no subscriber of its own, while the capture was open.
+    /// (With a capture that was its thread's default subscriber, tracing
+    /// then skipped that statement everywhere: a test counting lines lost
+    /// some when tests ran side by side.)
+    #[test]
+    fn a_capture_gets_a_line_first_reached_on_a_thread_without_one() {
+        fn say(what: &str) {
+            tracing::warn!(what, "said once on each thread");
+        }
+        let log = Captured::start();
+        std::thread::spawn(|| say("elsewhere"))
+            .join()
+            .expect("the other thread");
+        say("here");
+        let lines = log.lines();
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(lines[0].contains("said once on each thread") && lines[0].contains("here"));
+        drop(log);
+        let after = Captured::start();
+        say("captured again");
+        assert_eq!(after.lines().len(), 1);
+    }
 
     /// The panic hook is the process's: one test at a time sets it.
     static HOOK: std::sync::Mutex<()> = std::sync::Mutex::new(());
