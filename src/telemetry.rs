@@ -459,15 +459,11 @@ mod tests {
 
     #[test]
     fn database_statements_are_not_logged_below_info_whatever_the_filter() {
-        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let writer = {
-            let lines = std::sync::Arc::clone(&lines);
-            move || Buffer(std::sync::Arc::clone(&lines))
-        };
+        let lines = Buffer::default();
         let subscriber = tracing_subscriber::registry()
             .with(EnvFilter::new("trace,tokio_postgres=trace"))
             .with(never_secrets())
-            .with(fmt::layer().with_writer(writer).with_ansi(false));
+            .with(fmt::layer().with_writer(lines.clone()).with_ansi(false));
         tracing::subscriber::with_default(subscriber, || {
             tracing::debug!(target: "tokio_postgres::query", "executing statement s1 with parameters: [secret]");
             tracing::trace!(target: "tokio_postgres", "trace secret");
@@ -476,7 +472,7 @@ mod tests {
             tracing::debug!(target: "tokio_postgres_extra", "another library");
             tracing::debug!(target: "marque::store", "our own");
         });
-        let text = String::from_utf8(lines.lock().expect("lines").clone()).expect("UTF-8");
+        let text = lines.text();
         assert!(!text.contains("secret"), "{text}");
         for kept in ["a notice", "another library", "our own"] {
             assert!(text.contains(kept), "{kept}: {text}");
@@ -489,20 +485,16 @@ mod tests {
     #[test]
     fn the_pools_per_connection_warnings_are_quiet_unless_asked_for() {
         let written = |spec: &str| {
-            let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-            let writer = {
-                let lines = std::sync::Arc::clone(&lines);
-                move || Buffer(std::sync::Arc::clone(&lines))
-            };
+            let lines = Buffer::default();
             let subscriber = tracing_subscriber::registry()
                 .with(log_filter(spec).expect("filter"))
-                .with(fmt::layer().with_writer(writer).with_ansi(false));
+                .with(fmt::layer().with_writer(lines.clone()).with_ansi(false));
             tracing::subscriber::with_default(subscriber, || {
                 tracing::warn!(target: "deadpool.postgres", "Connection error: db error");
                 tracing::error!(target: "deadpool.postgres", "a pool error");
                 tracing::warn!(target: "marque::registry", "cannot follow the change feed");
             });
-            String::from_utf8(lines.lock().expect("lines").clone()).expect("UTF-8")
+            lines.text()
         };
         for spec in ["info", "warn", "debug", "marque=debug,info"] {
             let text = written(spec);
@@ -558,8 +550,17 @@ mod tests {
         }
     }
 
-    #[derive(Clone)]
+    /// What a test's own subscriber writes, each writer made from it
+    /// adding to the same text.
+    #[derive(Clone, Default)]
     struct Buffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl Buffer {
+        /// Everything written so far.
+        fn text(&self) -> String {
+            String::from_utf8(self.0.lock().expect("lines").clone()).expect("UTF-8")
+        }
+    }
 
     impl std::io::Write for Buffer {
         fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
@@ -568,6 +569,13 @@ mod tests {
         }
         fn flush(&mut self) -> std::io::Result<()> {
             Ok(())
+        }
+    }
+
+    impl fmt::MakeWriter<'_> for Buffer {
+        type Writer = Buffer;
+        fn make_writer(&self) -> Buffer {
+            self.clone()
         }
     }
 
@@ -668,14 +676,10 @@ mod tests {
     /// without them are written as before, their own fields kept.
     #[test]
     fn json_lines_of_log_crate_libraries_carry_no_build_paths() {
-        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let writer = {
-            let lines = std::sync::Arc::clone(&lines);
-            move || Buffer(std::sync::Arc::clone(&lines))
-        };
+        let lines = Buffer::default();
         let subscriber = tracing_subscriber::registry()
             .with(EnvFilter::new("info"))
-            .with(json_layer(writer));
+            .with(json_layer(lines.clone()));
         let source = "/home/builder/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/\
                       refinery-core-0.10.1/src/traits/async.rs";
         tracing::subscriber::with_default(subscriber, || {
@@ -689,7 +693,7 @@ mod tests {
             );
             tracing::info!(file = "kept.toml", "our own");
         });
-        let text = String::from_utf8(lines.lock().expect("lines").clone()).expect("UTF-8");
+        let text = lines.text();
         assert!(
             !text.contains(".cargo") && !text.contains("async.rs"),
             "{text}"
@@ -717,14 +721,10 @@ mod tests {
         let _hook = HOOK
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let writer = {
-            let lines = std::sync::Arc::clone(&lines);
-            move || Buffer(std::sync::Arc::clone(&lines))
-        };
+        let lines = Buffer::default();
         let subscriber = tracing_subscriber::registry()
             .with(EnvFilter::new("info"))
-            .with(json_layer(writer));
+            .with(json_layer(lines.clone()));
         let defaults = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let previous = std::panic::take_hook();
         {
@@ -751,7 +751,7 @@ mod tests {
             "the panic outside any log went to the default hook"
         );
 
-        let text = String::from_utf8(lines.lock().expect("lines").clone()).expect("UTF-8");
+        let text = lines.text();
         let written: Vec<&str> = text.lines().collect();
         assert_eq!(written.len(), 1, "{text}");
         let json: serde_json::Value = serde_json::from_str(written[0]).expect("a JSON line");
