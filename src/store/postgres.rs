@@ -30,7 +30,7 @@ use std::{
 use anyhow::Context as _;
 use async_trait::async_trait;
 use deadpool_postgres::{
-    Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime,
+    Hook, Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod, Runtime,
 };
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
@@ -971,7 +971,12 @@ impl Outage {
     /// What blocks `error`'s connection, when this outage has not said it
     /// yet: to be said at ERROR now (it is noted as said).
     pub fn first(&mut self, error: &anyhow::Error) -> Option<Blocked> {
-        let blocked = Blocked::of(error)?;
+        self.said_first(Blocked::of(error)?)
+    }
+
+    /// `blocked`, when this outage has not said it yet: to be said now
+    /// (it is noted as said).
+    fn said_first(&mut self, blocked: Blocked) -> Option<Blocked> {
         if self.said.contains(&blocked) {
             return None;
         }
@@ -1001,9 +1006,92 @@ struct Shared {
     /// (`marque_change_feed_listening`): while it is not, other replicas'
     /// writes arrive only with the registry's polls.
     listening: AtomicBool,
+    /// What the refusals of new connections (the pool's, the change
+    /// feed's) have said at ERROR since a new connection last got in
+    /// ([`Shared::refused`], [`Shared::let_in`]).
+    outage: std::sync::Mutex<Outage>,
 }
 
 impl Shared {
+    /// Shared by a store that connects to `place`, at `hosts`.
+    fn new(place: String, hosts: Vec<Host>) -> Self {
+        Self {
+            place,
+            hosts,
+            read_only: AtomicBool::new(false),
+            listening: AtomicBool::new(false),
+            outage: std::sync::Mutex::default(),
+        }
+    }
+
+    /// A new connection (the pool's, the change feed's) failed with
+    /// `error`: what blocks it (a password rotated, a grant or the role
+    /// revoked, the database dropped, the socket directory gone) is said at
+    /// ERROR, with what to do, once an outage ([`Outage`]), however many
+    /// calls fail on it and whatever other failures come between. Each
+    /// call still fails UNAVAILABLE with the error, on its own `rpc
+    /// failed` line; the store keeps trying, for it may be mended.
+    fn refused(&self, error: &anyhow::Error) {
+        let Some(blocked) = Blocked::of(error) else {
+            return;
+        };
+        if let Blocked::Refused { sqlstate, .. } = &blocked {
+            metrics::counter!(
+                "marque_db_connections_refused_total",
+                "sqlstate" => sqlstate.code().to_owned()
+            )
+            .increment(1);
+        }
+        let first = self
+            .outage
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .said_first(blocked);
+        match first {
+            None => {}
+            Some(Blocked::Refused { sqlstate, what }) => {
+                tracing::error!(
+                    sqlstate = sqlstate.code(),
+                    error = format!("{error:#}"),
+                    "the database refuses the server's new connections ({what}); calls that \
+                     need one are UNAVAILABLE, and the change feed waits, until it is mended \
+                     (said once until then)"
+                );
+            }
+            Some(Blocked::NoSocketDirectory { directories }) => {
+                let shown: Vec<String> = directories
+                    .iter()
+                    .map(|d| d.display().to_string())
+                    .collect();
+                tracing::error!(
+                    directory = shown.join(", "),
+                    error = format!("{error:#}"),
+                    "the directory of the database's Unix socket does not exist (the database \
+                     URL's host): calls that need a new connection are UNAVAILABLE until it \
+                     does; mount it, or correct the host (a proxy beside the server may make \
+                     it again) (said once until then)"
+                );
+            }
+        }
+    }
+
+    /// A new connection got in: the refusals said are mended, said at
+    /// INFO; the next outage says its own again.
+    fn let_in(&self) {
+        let said = self
+            .outage
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .over();
+        if !said.is_empty() {
+            let said: Vec<String> = said.iter().map(ToString::to_string).collect();
+            tracing::info!(
+                mended = said.join("; "),
+                "the database lets the server in now"
+            );
+        }
+    }
+
     /// Notes what `error` says of the database (that it is read-only);
     /// true when the connection that carried it is to be closed rather
     /// than go back to the pool.
@@ -1043,6 +1131,7 @@ impl PostgresStore {
     /// When the URL or TLS material is invalid.
     pub fn new(settings: PostgresSettings) -> anyhow::Result<Self> {
         let config = settings.pg_config()?;
+        let shared = Arc::new(Shared::new(settings.place(), config.get_hosts().to_vec()));
         let manager_config = ManagerConfig {
             recycling_method: RecyclingMethod::Fast,
         };
@@ -1050,24 +1139,24 @@ impl PostgresStore {
             Some(tls) => Manager::from_config(config, tls, manager_config),
             None => Manager::from_config(config, NoTls, manager_config),
         };
+        // Each connection the pool opens is one the database let in: a
+        // refusal said before is mended. (A connection taken again from
+        // the pool says nothing: one opened before a password was rotated
+        // keeps working while every new one is refused.)
+        let opened = shared.clone();
         let pool = Pool::builder(manager)
             .max_size(settings.pool_size)
             .wait_timeout(Some(settings.pool_wait))
             .create_timeout(Some(settings.connect_timeout))
             .recycle_timeout(Some(settings.connect_timeout))
             .runtime(Runtime::Tokio1)
+            .post_create(Hook::sync_fn(move |_, _| {
+                opened.let_in();
+                Ok(())
+            }))
             .build()
             .context("cannot build the database pool")?;
         let answer = settings.answer_limit();
-        let shared = Arc::new(Shared {
-            place: settings.place(),
-            hosts: settings
-                .pg_config()
-                .map(|config| config.get_hosts().to_vec())
-                .unwrap_or_default(),
-            read_only: AtomicBool::new(false),
-            listening: AtomicBool::new(false),
-        });
         Ok(Self {
             pool,
             settings,
@@ -1439,7 +1528,9 @@ fn warn_schema_ahead(
 /// failover, a database being restored). The driver's error is
 /// [`described`]: the pool's own `Display` for it says only `db error`. A
 /// Unix socket directory that does not exist is named
-/// ([`NoSocketDirectory`]).
+/// ([`NoSocketDirectory`]). What no retry mends (a password rotated, a
+/// grant revoked: [`operator_needed`]; that directory) is said at ERROR
+/// too, once an outage ([`Shared::refused`]).
 fn from_pool(error: PoolError, shared: &Shared) -> StoreError {
     let place = &shared.place;
     match error {
@@ -1448,12 +1539,16 @@ fn from_pool(error: PoolError, shared: &Shared) -> StoreError {
         )),
         PoolError::Backend(e) => {
             let described = described(&e);
-            match NoSocketDirectory::of(&shared.hosts, place, &described) {
-                Some(missing) if e.as_db_error().is_none() => StoreError::Unavailable(missing.text),
-                _ => StoreError::Unavailable(format!(
-                    "cannot connect to PostgreSQL at {place}: {described}"
-                )),
-            }
+            let failed = match NoSocketDirectory::of(&shared.hosts, place, &described) {
+                Some(missing) if e.as_db_error().is_none() => anyhow::Error::new(missing),
+                _ => coded(
+                    format!("cannot connect to PostgreSQL at {place}: {described}"),
+                    &e,
+                ),
+            };
+            // A refusal no retry mends: said once an outage, not per call.
+            shared.refused(&failed);
+            StoreError::Unavailable(failed.to_string())
         }
         other => StoreError::Unavailable(other.to_string()),
     }
@@ -2003,11 +2098,11 @@ impl Store for PostgresStore {
         }
         // Asked on a connection of its own: one from the pool may be a
         // session opened while the database was read-only, which stays so.
-        let (client, driver) = self
-            .settings
-            .connect(None)
-            .await
-            .map_err(|e| StoreError::Unavailable(format!("{e:#}")))?;
+        let (client, driver) = self.settings.connect(None).await.map_err(|e| {
+            self.shared.refused(&e);
+            StoreError::Unavailable(format!("{e:#}"))
+        })?;
+        self.shared.let_in();
         let asked = answered(
             self.answer,
             client.query_one("SELECT current_setting('transaction_read_only')", &[]),
@@ -2068,7 +2163,8 @@ pub const FEED_HEARTBEAT: Duration = Duration::from_secs(5);
 /// A failure to open or LISTEN is logged at WARN when it is not the one
 /// before (a database down, then refusing connections, 53300): an outage
 /// is a line or two, not one every few seconds, and the gauge says how
-/// long it lasts.
+/// long it lasts. A refusal no retry mends is said at ERROR too, once, as
+/// the pool's are ([`Shared::refused`]).
 async fn listen(
     settings: PostgresSettings,
     shared: Arc<Shared>,
@@ -2080,6 +2176,7 @@ async fn listen(
     while !wake.is_closed() {
         let failure = match settings.connect(Some(wake.clone())).await {
             Ok((client, driver)) => {
+                shared.let_in();
                 let listen = format!("LISTEN {CHANNEL}");
                 match answered(settings.answer_limit(), client.batch_execute(&listen)).await {
                     Ok(()) => {
@@ -2115,7 +2212,10 @@ async fn listen(
                     Err(e) => Some(format!("cannot LISTEN: {e}")),
                 }
             }
-            Err(e) => Some(format!("cannot open the change feed connection: {e:#}")),
+            Err(e) => {
+                shared.refused(&e);
+                Some(format!("cannot open the change feed connection: {e:#}"))
+            }
         };
         if let Some(failure) = failure {
             if failing.as_ref() != Some(&failure) {
@@ -2571,6 +2671,9 @@ pub(crate) mod testing {
         Refuse(&'static str, &'static str),
         /// Reads its start-up and closes it without a word.
         HangUp,
+        /// Lets it in (AuthenticationOk, ReadyForQuery) and holds it
+        /// open, answering nothing more.
+        Admit,
     }
 
     /// The URL of a database that answers the connections made to it, in
@@ -2586,13 +2689,14 @@ pub(crate) mod testing {
         let port = listener.local_addr().expect("address").port();
         let (done, done_rx) = tokio::sync::oneshot::channel();
         tokio::spawn(async move {
+            let mut admitted = Vec::new();
             for answer in script {
                 let (mut socket, _) = listener.accept().await.expect("accept");
                 let length = socket.read_i32().await.expect("start-up length");
                 let mut startup = vec![0; length as usize - 4];
                 socket.read_exact(&mut startup).await.expect("start-up");
-                if let Answer::Refuse(code, message) = answer {
-                    socket
+                match answer {
+                    Answer::Refuse(code, message) => socket
                         .write_all(&error_response(&[
                             (b'S', "FATAL"),
                             (b'V', "FATAL"),
@@ -2600,7 +2704,15 @@ pub(crate) mod testing {
                             (b'M', message),
                         ]))
                         .await
-                        .expect("answer");
+                        .expect("answer"),
+                    Answer::HangUp => {}
+                    Answer::Admit => {
+                        // AuthenticationOk, ReadyForQuery (idle).
+                        let mut hello = vec![b'R', 0, 0, 0, 8, 0, 0, 0, 0];
+                        hello.extend_from_slice(&[b'Z', 0, 0, 0, 5, b'I']);
+                        socket.write_all(&hello).await.expect("answer");
+                        admitted.push(socket);
+                    }
                 }
             }
             // Held unanswered: that try says nothing before the test
@@ -2608,7 +2720,7 @@ pub(crate) mod testing {
             let held = listener.accept().await;
             let _ = done.send(());
             std::future::pending::<()>().await;
-            drop(held);
+            drop((held, admitted));
         });
         (
             format!("postgres://marque@127.0.0.1:{port}/marque?sslmode=disable"),
@@ -2983,12 +3095,7 @@ mod tests {
             ),
         ])
         .await;
-        let shared = Shared {
-            place: String::new(),
-            hosts: Vec::new(),
-            read_only: AtomicBool::new(false),
-            listening: AtomicBool::new(false),
-        };
+        let shared = Shared::new(String::new(), Vec::new());
         assert!(shared.note(&error), "the connection is to be closed");
         assert!(shared.read_only.load(Ordering::Relaxed));
         assert!(matches!(
@@ -3005,12 +3112,7 @@ mod tests {
             (b'M', "duplicate key value"),
         ])
         .await;
-        let shared = Shared {
-            place: String::new(),
-            hosts: Vec::new(),
-            read_only: AtomicBool::new(false),
-            listening: AtomicBool::new(false),
-        };
+        let shared = Shared::new(String::new(), Vec::new());
         assert!(!shared.note(&other));
         assert!(!shared.read_only.load(Ordering::Relaxed));
     }
@@ -3174,6 +3276,75 @@ mod tests {
             .filter(|l| l.contains(" WARN ") && l.contains("database not ready"))
             .count();
         assert_eq!(warned, 3, "{lines:#?}");
+    }
+
+    /// A refusal of the pool's new connections while serving (a password
+    /// rotated, a grant or the role revoked, the database dropped) is said
+    /// at ERROR, with its SQLSTATE and what to do, once an outage, however
+    /// many calls fail on it and whatever failures come between (it was
+    /// said nowhere but in each call's own error); a connection that gets
+    /// in says it mended, at INFO, and the next outage says it again. Each
+    /// call that needed a connection is UNAVAILABLE with the refusal.
+    #[tokio::test]
+    async fn serving_says_a_refusal_of_new_connections_at_error_once_an_outage() {
+        use testing::Answer::{Admit, HangUp, Refuse};
+        let log = crate::telemetry::Captured::start();
+        let password = Refuse(
+            "28P01",
+            "password authentication failed for user \"marque\"",
+        );
+        let database = Refuse("3D000", "database \"marque\" does not exist");
+        let (url, _held) = testing::scripted(vec![
+            password, password, HangUp, password, database, database, Admit, password,
+        ])
+        .await;
+        let store = PostgresStore::new(PostgresSettings::new(url)).expect("store");
+        let mut refused = Vec::new();
+        for _ in 0..6 {
+            match store.client().await.err() {
+                Some(StoreError::Unavailable(why)) => refused.push(why),
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(
+            refused[0].ends_with("FATAL 28P01 password authentication failed for user \"marque\""),
+            "{refused:?}"
+        );
+        assert!(refused[4].contains("FATAL 3D000"), "{refused:?}");
+        // Held, so that the next call opens a connection of its own.
+        let admitted = store.client().await.expect("let in");
+        assert!(matches!(
+            store.client().await.err(),
+            Some(StoreError::Unavailable(why)) if why.contains("FATAL 28P01")
+        ));
+        drop(admitted);
+        let lines = log.lines();
+        let said: Vec<&String> = lines
+            .iter()
+            .filter(|l| l.contains(" ERROR ") || l.contains(" INFO "))
+            .collect();
+        assert_eq!(said.len(), 4, "{lines:#?}");
+        assert!(
+            said[0].contains(" ERROR ")
+                && said[0].contains("sqlstate=\"28P01\"")
+                && said[0].contains("invalid_password")
+                && said[0].contains("refuses the server's new connections"),
+            "{lines:#?}"
+        );
+        assert!(
+            said[1].contains(" ERROR ") && said[1].contains("sqlstate=\"3D000\""),
+            "{lines:#?}"
+        );
+        assert!(
+            said[2].contains(" INFO ")
+                && said[2].contains("the database lets the server in now")
+                && said[2].contains("SQLSTATE 28P01; SQLSTATE 3D000"),
+            "{lines:#?}"
+        );
+        assert!(
+            said[3].contains(" ERROR ") && said[3].contains("sqlstate=\"28P01\""),
+            "{lines:#?}"
+        );
     }
 
     /// A Unix socket directory that does not exist (a volume not mounted,
