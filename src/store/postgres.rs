@@ -2154,17 +2154,23 @@ impl Store for PostgresStore {
 /// failures 5 s apart).
 pub const FEED_HEARTBEAT: Duration = Duration::from_secs(5);
 
+/// The most failures of the change feed an outage says at WARN
+/// ([`listen`]): any further one is said at DEBUG.
+const FEED_FAILURES_SAID: usize = 8;
+
 /// Keeps a LISTEN connection open (reconnecting with backoff) and turns each
 /// notification into a wake-up, noting in `shared` whether it listens.
 /// Stops when nobody listens any more. The connection is asked for a round
 /// trip every `heartbeat` ([`FEED_HEARTBEAT`]), and given up when none is
 /// answered within the connect timeout.
 ///
-/// A failure to open or LISTEN is logged at WARN when it is not the one
-/// before (a database down, then refusing connections, 53300): an outage
-/// is a line or two, not one every few seconds, and the gauge says how
-/// long it lasts. A refusal no retry mends is said at ERROR too, once, as
-/// the pool's are ([`Shared::refused`]).
+/// A failure to open or LISTEN is logged at WARN the first time the
+/// outage (the tries until one listens) meets it, whatever other failures
+/// come between: a database that alternates between two (down, then
+/// refusing connections, 53300; starting up, then hanging up) is two
+/// lines, not one every few seconds, and the gauge says how long it lasts.
+/// A refusal no retry mends is said at ERROR too, once, as the pool's are
+/// ([`Shared::refused`]).
 async fn listen(
     settings: PostgresSettings,
     shared: Arc<Shared>,
@@ -2172,7 +2178,8 @@ async fn listen(
     heartbeat: Duration,
 ) {
     let mut backoff = Duration::from_millis(100);
-    let mut failing: Option<String> = None;
+    // The failures this outage has said at WARN.
+    let mut said: Vec<String> = Vec::new();
     while !wake.is_closed() {
         let failure = match settings.connect(Some(wake.clone())).await {
             Ok((client, driver)) => {
@@ -2182,7 +2189,7 @@ async fn listen(
                     Ok(()) => {
                         shared.listening.store(true, Ordering::Relaxed);
                         tracing::info!("following the change feed");
-                        failing = None;
+                        said.clear();
                         backoff = Duration::from_millis(100);
                         // Anything committed while we were away.
                         let _ = wake.try_send(());
@@ -2218,16 +2225,18 @@ async fn listen(
             }
         };
         if let Some(failure) = failure {
-            if failing.as_ref() != Some(&failure) {
+            // A failure whose text changes with each try (none is known)
+            // would be said each time but one: a bound on what is kept.
+            if !said.contains(&failure) && said.len() < FEED_FAILURES_SAID {
                 tracing::warn!(
                     error = %failure,
                     "the change feed is not listening; other replicas' writes arrive with the \
-                     polls until it is"
+                     polls until it is (each reason said once until then)"
                 );
+                said.push(failure);
             } else {
                 tracing::debug!(error = %failure, "the change feed is still not listening");
             }
-            failing = Some(failure);
         }
         let _ = wake.try_send(());
         tokio::time::sleep(backoff).await;
@@ -3345,6 +3354,41 @@ mod tests {
             said[3].contains(" ERROR ") && said[3].contains("sqlstate=\"28P01\""),
             "{lines:#?}"
         );
+    }
+
+    /// The change feed says each reason it cannot listen at WARN once an
+    /// outage, whatever comes between (it said one again whenever the
+    /// reason before was another: a database starting up that hangs up
+    /// between, a line every few seconds), and a refusal no retry mends at
+    /// ERROR once, as the pool's are.
+    #[tokio::test]
+    async fn a_change_feed_says_each_reason_once_an_outage() {
+        use testing::Answer::{HangUp, Refuse};
+        let log = crate::telemetry::Captured::start();
+        let starting = Refuse("57P03", "the database system is starting up");
+        let password = Refuse(
+            "28P01",
+            "password authentication failed for user \"marque\"",
+        );
+        let (url, done) =
+            testing::scripted(vec![starting, HangUp, password, starting, password]).await;
+        let settings = PostgresSettings::new(url);
+        let store = PostgresStore::new(settings.clone()).expect("store");
+        let (wake, _woken) = mpsc::channel(1);
+        let feed = tokio::spawn(listen(settings, store.shared.clone(), wake, FEED_HEARTBEAT));
+        done.await.expect("every answer read");
+        feed.abort();
+        let lines = log.lines();
+        let warned: Vec<&String> = lines
+            .iter()
+            .filter(|l| l.contains(" WARN ") && l.contains("the change feed is not listening"))
+            .collect();
+        assert_eq!(warned.len(), 3, "{lines:#?}");
+        assert!(warned[0].contains("FATAL 57P03"), "{lines:#?}");
+        assert!(warned[2].contains("FATAL 28P01"), "{lines:#?}");
+        let errors: Vec<&String> = lines.iter().filter(|l| l.contains(" ERROR ")).collect();
+        assert_eq!(errors.len(), 1, "{lines:#?}");
+        assert!(errors[0].contains("sqlstate=\"28P01\""), "{lines:#?}");
     }
 
     /// A Unix socket directory that does not exist (a volume not mounted,
