@@ -23,6 +23,11 @@
 #      MARQUE_PORT and the like from a Service named like the release), and the
 #      PodDisruptionBudget lets a pod that is not ready be evicted (AlwaysAllow), read back from
 #      the rendered manifests as in 3.
+#   6. the extra containers, init containers (native sidecars), volumes and mounts land where the
+#      chart says, in the server pods and the migration pods alike (extraContainers in the server
+#      pods only), and `marque migrate`, alone, is given migrations.wait; read back as in 3.
+#   7. the install notes warn that the PodDisruptionBudget keeps no pod up with one replica, and
+#      only then.
 # Exits non-zero on any failure.
 #
 # helm-sdkpy returns lint messages with a severity and a path but an empty error text, so a
@@ -149,7 +154,29 @@ for bad in [
     {"server": {"maxConnectionAge": "0s"}},
     {"server": {"maxConnectionAgeGrace": "0s"}},
     {"server": {"maxConnections": 0}},
+    # No drain: every call in flight cut at each rollout and node drain.
+    {"server": {"drainTimeoutSeconds": 0}},
     {"tls": {"handshakeTimeout": "0s"}},
+    {"migrations": {"wait": "60"}},
+    {"migrations": {"wait": "soon"}},
+    {"migrations": {"wait": "-1s"}},
+    # Extra containers and volumes: what Kubernetes needs of each, and none that takes the name or
+    # the mount path of one of the chart's own.
+    {"extraContainers": [{"name": "proxy"}]},
+    {"extraContainers": [{"image": "proxy:1"}]},
+    {"extraContainers": [{"name": "marque", "image": "proxy:1"}]},
+    {"extraContainers": [{"name": "Proxy", "image": "proxy:1"}]},
+    {"extraContainers": {"name": "proxy", "image": "proxy:1"}},
+    {"extraInitContainers": [{"name": "migrate", "image": "proxy:1"}]},
+    {"extraInitContainers": [{"name": "proxy"}]},
+    {"extraVolumes": [{"emptyDir": {}}]},
+    {"extraVolumes": [{"name": "tmp", "emptyDir": {}}]},
+    {"extraVolumes": [{"name": "database-ca", "emptyDir": {}}]},
+    {"extraVolumeMounts": [{"name": "cloudsql"}]},
+    {"extraVolumeMounts": [{"mountPath": "/cloudsql"}]},
+    {"extraVolumeMounts": [{"name": "cloudsql", "mountPath": "cloudsql"}]},
+    {"extraVolumeMounts": [{"name": "cloudsql", "mountPath": "/tmp"}]},
+    {"extraVolumeMounts": [{"name": "cloudsql", "mountPath": "/etc/marque/tls/"}]},
     # A budget of no pod blocks every node drain.
     {"podDisruptionBudget": {"maxUnavailable": 0}},
     {"podDisruptionBudget": {"maxUnavailable": "0%"}},
@@ -184,6 +211,13 @@ for good in [
     {"podDisruptionBudget": {"maxUnavailable": "25%"}},
     {"podDisruptionBudget": {"maxUnavailable": "100%"}},
     {"podDisruptionBudget": {"maxUnavailable": 2, "unhealthyPodEvictionPolicy": "IfHealthyBudget"}},
+    {"server": {"drainTimeoutSeconds": 1}},
+    {"migrations": {"wait": "0s"}},
+    {"migrations": {"wait": "5m30s"}},
+    {"extraContainers": [{"name": "pgbouncer", "image": "pgbouncer:1", "ports": [{"containerPort": 6432}]}]},
+    {"extraInitContainers": [{"name": "cloud-sql-proxy", "image": "proxy:2", "restartPolicy": "Always"}]},
+    {"extraVolumes": [{"name": "cloudsql", "emptyDir": {}}]},
+    {"extraVolumeMounts": [{"name": "cloudsql", "mountPath": "/cloudsql", "readOnly": True}]},
 ]:
     errors = schema_errors(merged(defaults, good))
     for error in errors:
@@ -308,6 +342,23 @@ variants = {
         "spreadAcrossNodes": False,
         "serviceAccount": {"create": False, "name": "marque-existing"},
     },
+    # Each probe's timeout may equal its period; a wait the Job's deadline does not cut, or any
+    # wait where there is no Job.
+    "probe timeouts equal to their periods": {
+        "probes": {
+            "startup": {"periodSeconds": 3, "timeoutSeconds": 3},
+            "readiness": {"periodSeconds": 5, "timeoutSeconds": 5},
+            "liveness": {"periodSeconds": 10, "timeoutSeconds": 10},
+        },
+    },
+    "a migration wait just below the Job's deadline": {
+        "database": {"url": "postgres://marque@db:5432/marque"},
+        "migrations": {"mode": "job", "wait": "1m29s999ms", "activeDeadlineSeconds": 90},
+    },
+    "a long migration wait in an init container": {
+        "database": {"url": "postgres://marque@db:5432/marque"},
+        "migrations": {"mode": "initContainer", "wait": "1h", "activeDeadlineSeconds": 60},
+    },
     # The guard's sum takes the largest timeout the server takes.
     "the largest statement timeout, in parts": {"database": {"statementTimeout": "596h31m23s647ms"}},
     "the largest statement timeout, in nanoseconds": {
@@ -328,6 +379,21 @@ refused = {
     },
     "the database URL and a generated operator key under one Secret key": {
         "database": {"url": "postgres://marque@db:5432/marque", "secretKey": "operator-key"},
+    },
+    # A probe that may wait longer than its period: the schema cannot compare two values.
+    "a start-up probe's timeout above its period": {"probes": {"startup": {"timeoutSeconds": 3}}},
+    "a readiness probe's timeout above its period": {"probes": {"readiness": {"timeoutSeconds": 6}}},
+    "a liveness probe's timeout above its period": {
+        "probes": {"liveness": {"periodSeconds": 3, "timeoutSeconds": 4}},
+    },
+    # The Job's deadline would kill `marque migrate` while it still waits.
+    "a migration wait as long as the Job's deadline": {
+        "database": {"url": "postgres://marque@db:5432/marque"},
+        "migrations": {"mode": "job", "wait": "10m", "activeDeadlineSeconds": 600},
+    },
+    "a migration wait past the Job's deadline, in parts": {
+        "database": {"url": "postgres://marque@db:5432/marque"},
+        "migrations": {"mode": "job", "wait": "1m30s", "activeDeadlineSeconds": 90},
     },
 }
 
@@ -483,6 +549,135 @@ with tempfile.TemporaryDirectory() as tmp:
         fail(f"pods: enableServiceLinks and the budget's unhealthyPodEvictionPolicy are {found}, want {want}")
     else:
         print("ok   pods: no Service links in the server and migration pods; not-ready pods evictable")
+
+# --- 6. extra containers, volumes and mounts; the migration wait ----------------------------------
+# Read back from the rendered Deployment and migration Job (handed to `fail`, as above), in both
+# migration modes that run `marque migrate` in a pod of its own or before the server.
+EXTRAS_PROBE = """\
+{{- $deployment := include (print $.Template.BasePath "/deployment.yaml") . | fromYaml }}
+{{- $job := include (print $.Template.BasePath "/migration-job.yaml") . | fromYaml }}
+{{- fail (printf "extras: %s" (toJson (dict "deployment" (dig "spec" "template" "spec" (dict) $deployment) "job" (dig "spec" "template" "spec" (dict) $job)))) }}
+"""
+
+
+def names(items):
+    return [item.get("name") for item in items or []]
+
+
+def env_of(container):
+    return {e["name"]: e.get("value") for e in container.get("env") or [] if "value" in e}
+
+
+def pod_problems(pod, init_names, container_names, wait):
+    """What is wrong with a rendered pod spec given the extras of all_features."""
+    problems = []
+    volumes = names(pod.get("volumes"))
+    for volume in names(all_features["extraVolumes"]):
+        if volume not in volumes:
+            problems.append(f"no volume {volume} (volumes {volumes})")
+    if names(pod.get("initContainers")) != init_names:
+        problems.append(f"init containers {names(pod.get('initContainers'))}, want {init_names}")
+    if names(pod.get("containers")) != container_names:
+        problems.append(f"containers {names(pod.get('containers'))}, want {container_names}")
+    sidecar = next((c for c in pod.get("initContainers") or [] if c.get("name") == "cloud-sql-proxy"), {})
+    if sidecar.get("restartPolicy") != "Always":
+        problems.append(f"the proxy is no native sidecar: {sidecar}")
+    for container in (pod.get("initContainers") or []) + (pod.get("containers") or []):
+        if container["name"] not in ("marque", "migrate"):
+            continue
+        mounts = [(m["name"], m["mountPath"]) for m in container.get("volumeMounts") or []]
+        for mount in all_features["extraVolumeMounts"]:
+            if (mount["name"], mount["mountPath"]) not in mounts:
+                problems.append(f"{container['name']}: no mount {mount['mountPath']} ({mounts})")
+        got = env_of(container).get("MARQUE_MIGRATE_WAIT")
+        want = wait if container["name"] == "migrate" else None
+        if got != want:
+            problems.append(f"{container['name']}: MARQUE_MIGRATE_WAIT {got!r}, want {want!r}")
+    return problems
+
+
+extras_modes = {
+    "a migration Job": ("job", ["cloud-sql-proxy"], True),
+    "an init container": ("initContainer", ["cloud-sql-proxy", "migrate"], False),
+}
+with tempfile.TemporaryDirectory() as tmp:
+    for index, (name, (mode, server_inits, job)) in enumerate(extras_modes.items()):
+        copy_dir = os.path.join(tmp, f"extras-{index}", "marque")
+        shutil.copytree(chart, copy_dir)
+        values = merged(all_features, {"migrations": {"mode": mode, "wait": "2m"}})
+        with open(os.path.join(copy_dir, "values.yaml"), "w", encoding="utf-8") as f:
+            json.dump(merged(defaults, values), f)
+        with open(os.path.join(copy_dir, "templates", "zz-extras-probe.yaml"), "w", encoding="utf-8") as f:
+            f.write(EXTRAS_PROBE)
+        _, guards = lint(copy_dir)
+        found = None
+        for guard in guards:
+            read = re.fullmatch(r"extras: (.*)", guard)
+            if read:
+                found = json.loads(read.group(1).replace('\\"', '"'))
+            else:
+                fail(f"extras, {name}: the chart refuses these values: {guard}")
+        if found is None:
+            fail(f"extras, {name}: not rendered")
+            continue
+        problems = [
+            f"server pod: {p}"
+            for p in pod_problems(found["deployment"], server_inits, ["marque", "audit-shipper"], "2m")
+        ]
+        if job:
+            problems += [
+                f"migration Job: {p}"
+                for p in pod_problems(found["job"], ["cloud-sql-proxy"], ["migrate"], "2m")
+            ]
+        elif found["job"]:
+            problems.append(f"a migration Job with migrations.mode {mode}")
+        for problem in problems:
+            fail(f"extras, {name}: {problem}")
+        if not problems:
+            print(f"ok   extras, {name}: sidecar first, extra containers beside the server only, volumes and mounts in every pod, MARQUE_MIGRATE_WAIT for `marque migrate` alone")
+
+# --- 7. the notes warn of a budget over one replica -------------------------------------------
+NOTES_PROBE = """\
+{{- $notes := include (print $.Template.BasePath "/NOTES.txt") . }}
+{{- fail (printf "notes warn: %t" (contains "keeps no pod up with one replica" $notes)) }}
+"""
+database = {"database": {"existingSecret": "marque-database"}}
+notes_cases = {
+    "the defaults (one replica, a budget)": ({}, True),
+    "one PostgreSQL replica": (merged(database, {"replicaCount": 1}), True),
+    "an autoscaler down to one replica": (
+        merged(database, {"autoscaling": {"enabled": True, "minReplicas": 1}, "replicaCount": 3}),
+        True,
+    ),
+    "three replicas": (merged(database, {"replicaCount": 3}), False),
+    "an autoscaler down to two replicas": (
+        merged(database, {"autoscaling": {"enabled": True, "minReplicas": 2}, "replicaCount": 1}),
+        False,
+    ),
+    "one replica without a budget": ({"podDisruptionBudget": {"enabled": False}}, False),
+}
+with tempfile.TemporaryDirectory() as tmp:
+    for index, (name, (values, warns)) in enumerate(notes_cases.items()):
+        copy_dir = os.path.join(tmp, f"notes-{index}", "marque")
+        shutil.copytree(chart, copy_dir)
+        with open(os.path.join(copy_dir, "values.yaml"), "w", encoding="utf-8") as f:
+            json.dump(merged(defaults, values), f)
+        with open(os.path.join(copy_dir, "templates", "zz-notes-probe.yaml"), "w", encoding="utf-8") as f:
+            f.write(NOTES_PROBE)
+        _, guards = lint(copy_dir)
+        said = None
+        for guard in guards:
+            read = re.fullmatch(r"notes warn: (true|false)", guard)
+            if read:
+                said = read.group(1) == "true"
+            else:
+                fail(f"notes, {name}: the chart refuses these values: {guard}")
+        if said is None:
+            fail(f"notes, {name}: not rendered")
+        elif said != warns:
+            fail(f"notes, {name}: the single-replica warning is {'given' if said else 'missing'}")
+        else:
+            print(f"ok   notes, {name}: {'warns' if warns else 'no warning'} of a budget over one replica")
 
 if failures:
     print(f"{len(failures)} failed", file=sys.stderr)

@@ -132,6 +132,18 @@ random letters and digits (sprig's randAlphaNum reads crypto/rand), so 256 rando
 {{- end }}
 {{- end }}
 
+{{/*
+"true" when the PodDisruptionBudget is made for what may be one replica (replicaCount, or
+autoscaling.minReplicas, of 1): it lets a drain evict that pod, and the notes say so. Not a `fail`:
+one replica is the embedded store's only way to run (the chart's defaults) and a fair choice for a
+trial, and a budget that held it (minAvailable: 1) would block every node drain rather than keep
+the API up.
+*/}}
+{{- define "marque.singleReplicaBudget" -}}
+{{- $least := ternary .Values.autoscaling.minReplicas .Values.replicaCount .Values.autoscaling.enabled | int }}
+{{- if and .Values.podDisruptionBudget.enabled (le $least 1) }}true{{ end }}
+{{- end }}
+
 {{- define "marque.tlsSecretName" -}}
 {{- default (printf "%s-tls" (include "marque.fullname" .)) .Values.tls.existingSecret }}
 {{- end }}
@@ -240,23 +252,54 @@ Combinations the schema cannot express; rendered (to nothing) by every template 
 {{- if eq (int .Values.server.grpcPort) (int .Values.server.adminPort) }}
 {{- fail "server.grpcPort and server.adminPort must differ" }}
 {{- end }}
-{{- if gt (include "marque.statementTimeoutMs" . | float64) 2147483647.0 }}
+{{- if gt (include "marque.durationMs" .Values.database.statementTimeout | float64) 2147483647.0 }}
 {{- fail (printf "database.statementTimeout (%s) is above 2147483647ms (about 596h31m), PostgreSQL's largest statement_timeout: the server refuses it at start" .Values.database.statementTimeout) }}
+{{- end }}
+{{- /*
+The kubelet runs a container's probes one at a time: a probe allowed to wait longer than its period
+pushes the next one back, so failures count slower than periodSeconds x failureThreshold, the time
+the chart's timings are read by (a replica that hangs leaves the endpoints within 10 s).
+*/}}
+{{- range $probe := list "startup" "readiness" "liveness" }}
+{{- $timings := get $.Values.probes $probe }}
+{{- if gt (int $timings.timeoutSeconds) (int $timings.periodSeconds) }}
+{{- fail (printf "probes.%s.timeoutSeconds (%d) is above probes.%s.periodSeconds (%d): the kubelet runs one probe at a time, so a probe that waits longer than its period pushes the next one back and failures are counted slower than periodSeconds x failureThreshold; raise periodSeconds or lower timeoutSeconds" $probe (int $timings.timeoutSeconds) $probe (int $timings.periodSeconds)) }}
+{{- end }}
+{{- end }}
+{{- if and (eq (include "marque.migrationsMode" .) "job") (ge (include "marque.durationMs" .Values.migrations.wait | float64) (mulf (float64 .Values.migrations.activeDeadlineSeconds) 1000.0)) }}
+{{- fail (printf "migrations.wait (%s) is not below migrations.activeDeadlineSeconds (%d s): the Job would be killed while `marque migrate` still waits for the database, without its last word on why; lower the wait or raise the deadline" .Values.migrations.wait (int .Values.migrations.activeDeadlineSeconds)) }}
 {{- end }}
 {{- end }}
 
 {{/*
-database.statementTimeout in milliseconds, the sum of its parts (the schema takes humantime parts in
-ns, us, ms, s, m and h): the schema bounds each part, this the sum, as the server does at start.
+A humantime duration (the schema takes parts in ns, us, ms, s, m and h) in milliseconds, the sum of
+its parts: for database.statementTimeout the schema bounds each part, this the sum, as the server
+does at start.
 */}}
-{{- define "marque.statementTimeoutMs" -}}
+{{- define "marque.durationMs" -}}
 {{- /* Milliseconds in a unit, and units in a millisecond: a division, exact where the sum is. */}}
 {{- $times := dict "h" 3600000.0 "m" 60000.0 "s" 1000.0 "ms" 1.0 "us" 1.0 "ns" 1.0 }}
 {{- $per := dict "h" 1.0 "m" 1.0 "s" 1.0 "ms" 1.0 "us" 1000.0 "ns" 1000000.0 }}
 {{- $ms := 0.0 }}
-{{- range regexFindAll "[0-9]+(ns|us|ms|s|m|h)" (toString .Values.database.statementTimeout) -1 }}
+{{- range regexFindAll "[0-9]+(ns|us|ms|s|m|h)" (toString .) -1 }}
 {{- $unit := regexReplaceAll "^[0-9]+" . "" }}
 {{- $ms = addf $ms (divf (mulf (regexFind "^[0-9]+" . | float64) (get $times $unit)) (get $per $unit)) }}
 {{- end }}
 {{- $ms }}
+{{- end }}
+
+{{/* The environment of `marque migrate` alone, after marque.env. */}}
+{{- define "marque.migrateEnv" -}}
+- name: MARQUE_MIGRATE_WAIT
+  value: {{ .Values.migrations.wait | quote }}
+{{- end }}
+
+{{/*
+The extra volume mounts (extraVolumeMounts) of the server and `marque migrate` containers, after the
+chart's own; nothing when there are none.
+*/}}
+{{- define "marque.extraVolumeMounts" -}}
+{{- with .Values.extraVolumeMounts }}
+{{- toYaml . }}
+{{- end }}
 {{- end }}
