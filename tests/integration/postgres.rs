@@ -869,6 +869,103 @@ async fn a_database_that_accepts_no_connections_is_unavailable() {
     .await;
 }
 
+/// A role the database stops letting in while a replica serves (`ALTER
+/// ROLE … NOLOGIN`, its sessions terminated: each new connection is
+/// refused with `FATAL 28000`, as a rotated password is with 28P01): the
+/// writes are UNAVAILABLE with RetryInfo, the refused connections are
+/// counted under their SQLSTATE in `marque_db_connections_refused_total`
+/// (they were counted nowhere, and said only in each call's error; the
+/// ERROR line said once an outage is the store's unit tests'), and all
+/// resumes by itself once the role may log in again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_role_refused_while_serving_is_counted_by_its_sqlstate_and_resumes() {
+    let url = pg::fresh_database().await;
+    let mut config: tokio_postgres::Config = url.parse().expect("url");
+    let dbname = config.get_dbname().expect("dbname").to_owned();
+    // A role of this database's own, which owns it (and so migrates it).
+    let role = format!("{dbname}_role");
+    let admin = pg::session(&pg::admin_url()).await;
+    admin
+        .batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN; ALTER DATABASE {dbname} OWNER TO {role}"
+        ))
+        .await
+        .expect("the test's role");
+    config.user(&role);
+    let role_url = pg::to_url(&config);
+    let keys = Keys::generate();
+    let server = replica(&role_url, &keys, true).await;
+    wait_status(&server, "marque.v1.RegistryService", ServingStatus::Serving).await;
+    let before = server
+        .registry_as(Who::OwnerA)
+        .create_brand(brand("before-nologin"))
+        .await
+        .expect("a write")
+        .into_inner()
+        .revision;
+    let metrics = server.admin.expect("an admin port");
+    let series = "marque_db_connections_refused_total{sqlstate=\"28000\"}";
+    let refused_before = common::metric_sum(&common::scrape_metrics(metrics).await, series);
+
+    admin
+        .batch_execute(&format!("ALTER ROLE {role} NOLOGIN"))
+        .await
+        .expect("NOLOGIN");
+    pg::terminate_backends(&url).await;
+    let checks = async {
+        for i in 0..3 {
+            assert_write_unavailable(&server, &format!("nologin-{i}")).await;
+        }
+        wait_status(
+            &server,
+            "marque.v1.RegistryService",
+            ServingStatus::NotServing,
+        )
+        .await;
+        let refused = common::metric_sum(&common::scrape_metrics(metrics).await, series);
+        assert!(
+            refused > refused_before,
+            "{refused_before} then {refused} connections refused with 28000"
+        );
+    };
+    use futures_util::FutureExt as _;
+    let outcome = std::panic::AssertUnwindSafe(checks).catch_unwind().await;
+    admin
+        .batch_execute(&format!("ALTER ROLE {role} LOGIN"))
+        .await
+        .expect("LOGIN");
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+
+    wait_status(&server, "marque.v1.RegistryService", ServingStatus::Serving).await;
+    let written = server
+        .registry_as(Who::OwnerA)
+        .create_brand(brand("after-nologin"))
+        .await
+        .expect("writes resume by themselves")
+        .into_inner();
+    assert_eq!(
+        written.revision,
+        before + 1,
+        "the refused writes wrote nothing"
+    );
+    // The role goes with the test: what it owns is handed back first.
+    drop(server);
+    pg::session(&url)
+        .await
+        .batch_execute(&format!("REASSIGN OWNED BY {role} TO CURRENT_USER"))
+        .await
+        .expect("hand back what the role owns");
+    pg::terminate_backends(&url).await;
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE {dbname} OWNER TO CURRENT_USER; DROP ROLE {role}"
+        ))
+        .await
+        .expect("drop the test's role");
+}
+
 /// `marque migrate` on `url`, waiting `wait` for the database; its exit
 /// status and its JSON log.
 async fn migrate_binary(url: &str, wait: &str) -> (std::process::ExitStatus, String) {
