@@ -893,65 +893,71 @@ async fn a_role_refused_while_serving_is_counted_by_its_sqlstate_and_resumes() {
         .expect("the test's role");
     config.user(&role);
     let role_url = pg::to_url(&config);
-    let keys = Keys::generate();
-    let server = replica(&role_url, &keys, true).await;
-    wait_status(&server, "marque.v1.RegistryService", ServingStatus::Serving).await;
-    let before = server
-        .registry_as(Who::OwnerA)
-        .create_brand(brand("before-nologin"))
-        .await
-        .expect("a write")
-        .into_inner()
-        .revision;
-    let metrics = server.admin.expect("an admin port");
-    let series = "marque_db_connections_refused_total{sqlstate=\"28000\"}";
-    let refused_before = common::metric_sum(&common::scrape_metrics(metrics).await, series);
-
-    admin
-        .batch_execute(&format!("ALTER ROLE {role} NOLOGIN"))
-        .await
-        .expect("NOLOGIN");
-    pg::terminate_backends(&url).await;
-    let checks = async {
-        for i in 0..3 {
-            assert_write_unavailable(&server, &format!("nologin-{i}")).await;
-        }
-        wait_status(
-            &server,
-            "marque.v1.RegistryService",
-            ServingStatus::NotServing,
-        )
-        .await;
-        let refused = common::metric_sum(&common::scrape_metrics(metrics).await, series);
-        assert!(
-            refused > refused_before,
-            "{refused_before} then {refused} connections refused with 28000"
-        );
-    };
     use futures_util::FutureExt as _;
-    let outcome = std::panic::AssertUnwindSafe(checks).catch_unwind().await;
-    admin
-        .batch_execute(&format!("ALTER ROLE {role} LOGIN"))
-        .await
-        .expect("LOGIN");
-    if let Err(panic) = outcome {
-        std::panic::resume_unwind(panic);
-    }
+    let outcome = std::panic::AssertUnwindSafe(async {
+        let keys = Keys::generate();
+        let server = replica(&role_url, &keys, true).await;
+        wait_status(&server, "marque.v1.RegistryService", ServingStatus::Serving).await;
+        let before = server
+            .registry_as(Who::OwnerA)
+            .create_brand(brand("before-nologin"))
+            .await
+            .expect("a write")
+            .into_inner()
+            .revision;
+        let metrics = server.admin.expect("an admin port");
+        let series = "marque_db_connections_refused_total{sqlstate=\"28000\"}";
+        let refused_before = common::metric_sum(&common::scrape_metrics(metrics).await, series);
 
-    wait_status(&server, "marque.v1.RegistryService", ServingStatus::Serving).await;
-    let written = server
-        .registry_as(Who::OwnerA)
-        .create_brand(brand("after-nologin"))
-        .await
-        .expect("writes resume by themselves")
-        .into_inner();
-    assert_eq!(
-        written.revision,
-        before + 1,
-        "the refused writes wrote nothing"
-    );
-    // The role goes with the test: what it owns is handed back first.
-    drop(server);
+        admin
+            .batch_execute(&format!("ALTER ROLE {role} NOLOGIN"))
+            .await
+            .expect("NOLOGIN");
+        pg::terminate_backends(&url).await;
+        let checks = std::panic::AssertUnwindSafe(async {
+            for i in 0..3 {
+                assert_write_unavailable(&server, &format!("nologin-{i}")).await;
+            }
+            wait_status(
+                &server,
+                "marque.v1.RegistryService",
+                ServingStatus::NotServing,
+            )
+            .await;
+            let refused = common::metric_sum(&common::scrape_metrics(metrics).await, series);
+            assert!(
+                refused > refused_before,
+                "{refused_before} then {refused} connections refused with 28000"
+            );
+        })
+        .catch_unwind()
+        .await;
+        admin
+            .batch_execute(&format!("ALTER ROLE {role} LOGIN"))
+            .await
+            .expect("LOGIN");
+        if let Err(panic) = checks {
+            std::panic::resume_unwind(panic);
+        }
+
+        wait_status(&server, "marque.v1.RegistryService", ServingStatus::Serving).await;
+        let written = server
+            .registry_as(Who::OwnerA)
+            .create_brand(brand("after-nologin"))
+            .await
+            .expect("writes resume by themselves")
+            .into_inner();
+        assert_eq!(
+            written.revision,
+            before + 1,
+            "the refused writes wrote nothing"
+        );
+    })
+    .catch_unwind()
+    .await;
+
+    // The role goes with the test, whatever became of it: what it owns is
+    // handed back first.
     pg::session(&url)
         .await
         .batch_execute(&format!("REASSIGN OWNED BY {role} TO CURRENT_USER"))
@@ -964,6 +970,9 @@ async fn a_role_refused_while_serving_is_counted_by_its_sqlstate_and_resumes() {
         ))
         .await
         .expect("drop the test's role");
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
 }
 
 /// `marque migrate` on `url`, waiting `wait` for the database; its exit
