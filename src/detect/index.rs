@@ -3198,10 +3198,10 @@ fn cjk_gaps(text: &str, obf: &FoldedText, gaps: &mut Vec<CjkGap>) {
             if let [Piece::Cjk(a, b), Piece::Cjk(s, t)] = last
                 && between((a, b), (s, t)).is_empty()
                 && between((s, t), here).is_empty()
-                && match written((s, t)) {
-                    "丶" | "丨" | "⼂" | "⼁" => true,
-                    "ー" | "ｰ" | "ㅣ" | "ᅵ" => han((a, b)) && han(here),
-                    _ => false,
+                && match one_char(written((s, t))).and_then(cjk_divider) {
+                    Some(CjkDivider::Stroke) => true,
+                    Some(CjkDivider::Letter) => han((a, b)) && han(here),
+                    None => false,
                 }
                 && lone_beside_separator(
                     text,
@@ -3220,6 +3220,38 @@ fn cjk_gaps(text: &str, obf: &FoldedText, gaps: &mut Vec<CjkGap>) {
     }
 }
 
+/// What a CJK title's divider character is ([`cjk_divider`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CjkDivider {
+    /// A Han stroke (`丶`, `丨`, and their Kangxi radicals `⼂`, `⼁`):
+    /// a divider wherever it is written between CJK characters.
+    Stroke,
+    /// A letter of kana or Hangul drawn as a stroke (the long vowel mark
+    /// `ー`, its half-width `ｰ`; the Hangul vowel `ㅣ`, its conjoining
+    /// `ᅵ`): a divider between two Han characters only, since Japanese and
+    /// Korean text write it as a letter.
+    Letter,
+}
+
+/// Whether `c` is a character that Chinese (and Korean) titles write as a
+/// divider glued between CJK characters, and a seller between a CJK
+/// alias's characters (`奥丨瑞丨尔`, `奥ㅣ瑞ㅣ尔`): which kind, if so. The
+/// one list that [`cjk_gaps`], [`lone_beside_separator`] and
+/// [`may_have_cjk_gaps`] read.
+fn cjk_divider(c: char) -> Option<CjkDivider> {
+    match c {
+        '丶' | '丨' | '⼂' | '⼁' => Some(CjkDivider::Stroke),
+        'ー' | 'ｰ' | 'ㅣ' | 'ᅵ' => Some(CjkDivider::Letter),
+        _ => None,
+    }
+}
+
+/// The one character `s` is made of, if it is one.
+fn one_char(s: &str) -> Option<char> {
+    let mut chars = s.chars();
+    chars.next().filter(|_| chars.next().is_none())
+}
+
 /// Whether a CJK separator character written glued between phrases
 /// (`翡翠丨雅坊手镯`, `永恒ㅣ达人`, with Chinese titles' divider `丨` or a
 /// Korean title's `ㅣ`) may be one written inside a name
@@ -3231,9 +3263,6 @@ fn cjk_gaps(text: &str, obf: &FoldedText, gaps: &mut Vec<CjkGap>) {
 /// or more would otherwise glue the last character of one to the first of
 /// the next into a name of two (`翠雅坊` of `翡翠丨雅坊`, `恒达`).
 fn lone_beside_separator(text: &str, left_end: usize, right_start: usize) -> bool {
-    fn separator(c: char) -> bool {
-        matches!(c, '丶' | '丨' | '⼂' | '⼁' | 'ー' | 'ｰ' | 'ㅣ' | 'ᅵ')
-    }
     // How many CJK characters (up to two) are glued after the separators
     // at the start of `chars`; none past a run of more than a few
     // separators, which is no name's: a text of thousands of them is not
@@ -3242,7 +3271,7 @@ fn lone_beside_separator(text: &str, left_end: usize, right_start: usize) -> boo
         const RUN: usize = 4;
         let mut chars = chars.peekable();
         let mut run = 0;
-        while chars.next_if(|&c| separator(c)).is_some() {
+        while chars.next_if(|&c| cjk_divider(c).is_some()).is_some() {
             run += 1;
             if run > RUN {
                 return 0;
@@ -3250,7 +3279,7 @@ fn lone_beside_separator(text: &str, left_end: usize, right_start: usize) -> boo
         }
         chars
             .take(2)
-            .take_while(|&c| normalize::is_cjk(c) && !separator(c))
+            .take_while(|&c| normalize::is_cjk(c) && cjk_divider(c).is_none())
             .count()
     }
     let left = glued(text.get(..left_end).unwrap_or("").chars().rev());
@@ -3274,10 +3303,7 @@ fn may_have_cjk_gaps(text: &str) -> bool {
             .any(|w| w[1] < 0x80 && w[1] == w[2] && w[0] >= 0x80 && w[3] >= 0x80);
     glued
         || text.chars().any(|c| {
-            !c.is_ascii()
-                && (lone_letter(c)
-                    || normalize::is_mask(c)
-                    || matches!(c, '丶' | '丨' | '⼂' | '⼁' | 'ー' | 'ｰ' | 'ㅣ' | 'ᅵ'))
+            !c.is_ascii() && (lone_letter(c) || normalize::is_mask(c) || cjk_divider(c).is_some())
         })
 }
 
