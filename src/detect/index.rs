@@ -1184,10 +1184,12 @@ impl BrandIndex {
         };
         let bytes = text.as_bytes();
         // The symbols outside ASCII (`€`, `©`) begin with one of two bytes,
-        // their full-width and small forms (`＠`, `﹫`) with a third.
+        // their full-width and small forms (`＠`, `﹫`) with a third, the
+        // tone bar `˥` with a fourth.
         let symbols = memchr::memchr3_iter(b'@', b'|', b'$', bytes)
             .chain(memchr::memchr2_iter(b'+', b'!', bytes))
-            .chain(memchr::memchr3_iter(0xC2, 0xE2, 0xEF, bytes));
+            .chain(memchr::memchr3_iter(0xC2, 0xE2, 0xEF, bytes))
+            .chain(memchr::memchr_iter(0xCB, bytes));
         for i in symbols {
             let Some((c, symbol)) = text[i..]
                 .chars()
@@ -3725,16 +3727,21 @@ fn is_domain(rest: &[u8]) -> bool {
 /// The other reading of leet symbol `c`, for every symbol of the fold
 /// ([`normalize::leet_letter`], whose letter it takes) dropped inside a
 /// word. At a word's start `@`, `|`, `$`, `¢`, `©` and `⊂` (`©oach`; these
-/// three only before a lowercase letter), not the currencies `€ £ ¥` (`£50`) nor
-/// `+ ! ¡`; at its end only `@` (`Orvant@`): a `$` there is a currency
-/// (`HK$`), a `|` a separator glued to the word before (`Matte| Red`).
+/// three only before a lowercase letter), and the letters of upside-down
+/// text used upright, `∩`, `∀`, `˥` and `⅂` (`∩erio`, `∀urelle`,
+/// `˥ysette`), not the currencies `€ £ ¥` (`£50`) nor `+ ! ¡`; at its end
+/// only `@` (`Orvant@`) and the tone bars `˥`, `⅂` (`Kestre˥`): a `$` there
+/// is a currency (`HK$`), a `|` a separator glued to the word before
+/// (`Matte| Red`). Set theory writes `∩` and `∀` between spaces (`A ∩ B`,
+/// `∀ x`), and phonetics the tone bar after a syllable's letters (`ma˥`),
+/// where no name is made.
 fn leet_reading(c: char) -> Option<LeetReading> {
     let letter = u8::try_from(normalize::leet_letter(c)?).ok()?;
     // A full-width or small form reads as its symbol (`＠urelle`).
     let symbol = normalize::leet_symbol(c)?;
     let (leading, trailing) = match symbol {
-        '@' => (true, true),
-        '|' | '$' | '¢' | '©' | '⊂' => (true, false),
+        '@' | '˥' | '⅂' => (true, true),
+        '|' | '$' | '¢' | '©' | '⊂' | '∩' | '⋂' | '∀' => (true, false),
         _ => (false, false),
     };
     let capital_only = matches!(symbol, '¢' | '©' | '⊂');

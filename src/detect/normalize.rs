@@ -2055,7 +2055,7 @@ fn compatibility_symbol(c: char) -> Option<char> {
 }
 
 /// The letter a leet symbol as written in ASCII or Latin-1 (or `€`, `∪`,
-/// `∨`, `∈`, `⊂`, and bars drawn as `|` is) stands for.
+/// `∨`, `∈`, `⊂`, `∩`, `˥`, `∀`, and bars drawn as `|` is) stands for.
 fn symbol_letter(c: char) -> Option<char> {
     match c {
         '@' => Some('a'),
@@ -2094,6 +2094,17 @@ fn symbol_letter(c: char) -> Option<char> {
         // (`Aur∈lle`, `⊂oachlight`).
         '∈' => Some('e'),
         '⊂' => Some('c'),
+        // The intersection sign (and its n-ary form), drawn as an `n`
+        // (`∩erio`, `Mo∩tclaire`), and the tone bar `˥` and the turned
+        // sans-serif `⅂`, each drawn as an `l` with a serif (`Ve˥˥ano`).
+        // Upside-down text writes them for a turned `U` and `L`, and reads
+        // them so backwards ([`FLIPPED`], a mark of such text); upright,
+        // inside a word, they are leet symbols for the letters they look
+        // like, as the union sign is.
+        '∩' | '⋂' => Some('n'),
+        // The for-all sign, a turned `A` (`∀urelle`).
+        '∀' => Some('a'),
+        '˥' | '⅂' => Some('l'),
         _ => None,
     }
 }
@@ -2204,6 +2215,13 @@ fn compute(c: char, exact: &mut Vec<Item>, obf: &mut Vec<Item>) -> (Kind, char) 
             && let Some(letters) = look_alike(d)
         {
             t = letters;
+        }
+        // The turned capital `V` is drawn as the Greek `Λ` that fancy text
+        // writes for `A` (`ɅURELLE`, as `ΛURΞLLΞ`): upright, it is read so.
+        // Its small form, a `v` turned, stays `v` (`ʌᴉʞɥ`); upside-down
+        // text reads both as `v` backwards ([`unflipped`]).
+        if c == 'Ʌ' {
+            t = String::from("a");
         }
         // A letter fancy text writes for another than its skeleton reads
         // (Greek `Λ`, which has none; Greek `Ν`, whose lower case `ν` is a

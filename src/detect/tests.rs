@@ -2090,6 +2090,63 @@ fn the_logical_or_is_leet_for_v() {
 }
 
 #[test]
+fn letters_of_upside_down_text_written_upright_are_leet() {
+    // Upside-down text writes `∩` for a turned `U`, `˥` and `⅂` for a
+    // turned `L`, `∀` for a turned `A`; upright, inside a word, they are
+    // drawn as the letters `n`, `l`, `l` and `a`.
+    assert_eq!(
+        one("Mo∩tblanc pen"),
+        (MONTBLANC, Evidence::TextObfuscated, "Mo∩tblanc")
+    );
+    assert_eq!(
+        one("Mo⋂tb˥anc pen"),
+        (MONTBLANC, Evidence::TextObfuscated, "Mo⋂tb˥anc")
+    );
+    assert_eq!(one("Ch⅂oé bag"), (CHLOE, Evidence::TextObfuscated, "Ch⅂oé"));
+    assert_eq!(
+        one("C∀rtier ring"),
+        (CARTIER, Evidence::TextObfuscated, "C∀rtier")
+    );
+    // At a word's start too, as `©` is (and the tone bar at its end).
+    assert_eq!(
+        one("˥ouis Vuitton bag"),
+        (LOUIS_VUITTON, Evidence::TextObfuscated, "˥ouis Vuitton")
+    );
+    assert_eq!(
+        one("∀pple watch"),
+        (APPLE, Evidence::TextObfuscated, "∀pple")
+    );
+    let index =
+        BrandIndex::build([entry(1, &["Nerio"], &[]), entry(2, &["Kestrel"], &[])]).expect("index");
+    let strong = |text: &str| -> Vec<u32> {
+        scan_with(&index, text)
+            .into_iter()
+            .filter(|m| m.evidence == Evidence::TextObfuscated)
+            .map(|m| m.brand)
+            .collect()
+    };
+    assert_eq!(strong("∩erio charger"), [1]);
+    assert_eq!(strong("Kestre˥ jacket"), [2]);
+    // The turned capital `V`, drawn as the Greek `Λ`, is an `A` upright;
+    // its small form stays a turned `v`.
+    assert_eq!(
+        one("CɅRTIER ring"),
+        (CARTIER, Evidence::TextObfuscated, "CɅRTIER")
+    );
+    assert_eq!(fold_obfuscated("ɅURELLE ʌᴉʞɥ"), "aurelle vlkh");
+    // Between spaces they are set theory's and phonetics' signs.
+    assert_eq!(
+        fold_obfuscated("Men ∩ Women, ∀ set, ma˥"),
+        "rnen wornen set rna"
+    );
+    // Upside-down text is still read backwards with them.
+    assert_eq!(
+        one("uoʇʇᴉnΛ sᴉno˥ bag"),
+        (LOUIS_VUITTON, Evidence::TextObfuscated, "uoʇʇᴉnΛ sᴉno˥")
+    );
+}
+
+#[test]
 fn nine_is_no_leet() {
     // Read as `g`, it made short names of model numbers and sizes (`L9` as
     // `LG`, `U99` as `UGG`, `G9` as `GG`).
