@@ -1858,6 +1858,11 @@ pub(crate) fn is_cjk(c: char) -> bool {
         || matches!(c, '\u{30FC}' | '\u{3005}' | '\u{303B}' | '\u{309D}' | '\u{309E}' | '\u{30FD}' | '\u{30FE}')
 }
 
+/// Whether `c` is a precomposed Hangul syllable (`안`, U+AC00 to U+D7A3).
+fn is_hangul_syllable(c: char) -> bool {
+    matches!(c, '\u{AC00}'..='\u{D7A3}')
+}
+
 /// Whether `c` is a Han character (a Chinese character, a kanji, a
 /// hanja): a letter or digit between two of them is no part of ordinary
 /// Chinese words, which write Latin letters beside characters (`T恤`,
@@ -2201,8 +2206,21 @@ fn compute(c: char, exact: &mut Vec<Item>, obf: &mut Vec<Item>) -> (Kind, char) 
             Class::Cjk => SIMPLIFIED.get(&d).copied().unwrap_or(d),
             _ => d,
         };
-        let skeleton: String = unicode_security::skeleton(written.encode_utf8(&mut buf)).collect();
-        exact_chars(&skeleton, &mut t);
+        // The jamo of a Hangul syllable (NFKD writes `안` as `ᄋ ᅡ ᆫ`) are
+        // Korean letters, kept as they are: UTS #39 reads the initial `ᄋ`
+        // as `o` (and `ᅵ` as `l`), which made any syllable that begins
+        // with it, glued after a Latin word as Korean particles are, that
+        // word's last letter (`Lum안`, `Marvel을`: `Lumo`, `Marvelo`). The
+        // jamo written alone for a Latin letter are read so beside Latin
+        // letters only ([`latin_look_alike`]).
+        if is_hangul_syllable(c) {
+            t.clear();
+            t.push(d);
+        } else {
+            let skeleton: String =
+                unicode_security::skeleton(written.encode_utf8(&mut buf)).collect();
+            exact_chars(&skeleton, &mut t);
+        }
         // A letter whose skeleton is a capital (Cherokee `Ꮇ`, Lisu `ꓟ`: `M`)
         // reads as that capital's lower case does (`m` is `rn`).
         if t.len() == 1 && t.is_ascii() && !d.is_ascii() {

@@ -2147,6 +2147,37 @@ fn letters_of_upside_down_text_written_upright_are_leet() {
 }
 
 #[test]
+fn hangul_syllables_are_no_latin_letters() {
+    // NFKD writes a syllable as its jamo; UTS #39 reads the initial `ᄋ`
+    // as `o`, which made a syllable glued after a Latin word, as Korean
+    // particles and words are, that word's last letter.
+    let index =
+        BrandIndex::build([entry(1, &["Lumo"], &[]), entry(2, &["Nerio"], &[])]).expect("index");
+    for text in [
+        "LUM안경 블루라이트 차단",
+        "Lum이어폰",
+        "NERI오일 100ml",
+        "Neri의 신작",
+    ] {
+        let strong: Vec<_> = scan_with(&index, text)
+            .into_iter()
+            .filter(|m| !matches!(m.evidence, Evidence::TextFuzzy { .. }))
+            .collect();
+        assert!(strong.is_empty(), "{text}: {strong:?}");
+    }
+    assert!(
+        fold_obfuscated("안 이 오 을 용")
+            .chars()
+            .all(|c| !c.is_ascii_alphanumeric()),
+    );
+    // The jamo written alone beside Latin letters are still read.
+    assert_eq!(fold_obfuscated("Kestreㅣ, Lumㅇ"), "kestrel lurno");
+    assert_eq!(scan_with(&index, "Lumㅇ earbuds").len(), 1);
+    // Korean text still finds a name written in it.
+    assert_eq!(scan_with(&index, "정품 Lumo 이어폰").len(), 1);
+}
+
+#[test]
 fn nine_is_no_leet() {
     // Read as `g`, it made short names of model numbers and sizes (`L9` as
     // `LG`, `U99` as `UGG`, `G9` as `GG`).
