@@ -190,8 +190,8 @@ const COMPATIBLE_AFTER: &[&str] = &["compatible"];
 /// `专用` (for use with) after a mention (`奥瑞尔专用表带`), or after one
 /// model's word of ASCII letters and digits or two CJK characters after it
 /// (`奥凡塔X12专用`, `奥瑞尔手表专用`): nominative use. In traditional
-/// characters `專用`.
-const DEDICATED_AFTER: &[&str] = &["专用", "專用"];
+/// characters `專用`, and in Japanese kanji `専用` (`Orvanta X12専用ケース`).
+const DEDICATED_AFTER: &[&str] = &["专用", "專用", "専用"];
 
 /// The bytes after a mention read for the word after it: more than the
 /// longest of [`COMPATIBLE_AFTER`] and [`ADMIRERS`], so that a longer word
@@ -3099,6 +3099,20 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn japanese_dedicated_after_a_name_is_nominative_use() {
+        // `専用`, the Japanese kanji form of `专用` (for use with).
+        let weak = |text: &str, name: &str| {
+            let mut exact = FoldedText::new();
+            exact.fold(text, Level::Exact);
+            let at = exact.as_str().find(name).expect("name");
+            nominative_use(&exact, at..at + name.len())
+        };
+        assert!(weak("Orvanta X12専用 手帳型ケース", "orvanta"));
+        assert!(weak("Aurelle専用 レザーベルト 20mm", "aurelle"));
+        assert!(!weak("Aurelle 腕時計 メンズ 専用箱付き", "aurelle"));
     }
 
     #[test]
