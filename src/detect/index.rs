@@ -3225,8 +3225,9 @@ fn cjk_gaps(text: &str, obf: &FoldedText, gaps: &mut Vec<CjkGap>) {
 /// What a CJK title's divider character is ([`cjk_divider`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum CjkDivider {
-    /// A Han stroke (`丶`, `丨`, and their Kangxi radicals `⼂`, `⼁`):
-    /// a divider wherever it is written between CJK characters.
+    /// A Han stroke (`丶`, `丨`, their Kangxi radicals `⼂`, `⼁`, and the
+    /// Hangzhou numeral one `〡`, drawn as `丨` is): a divider wherever it
+    /// is written between CJK characters.
     Stroke,
     /// A letter of kana or Hangul drawn as a stroke (the long vowel mark
     /// `ー`, its half-width `ｰ`; the Hangul vowel `ㅣ`, its conjoining
@@ -3242,7 +3243,7 @@ enum CjkDivider {
 /// [`may_have_cjk_gaps`] read.
 fn cjk_divider(c: char) -> Option<CjkDivider> {
     match c {
-        '丶' | '丨' | '⼂' | '⼁' => Some(CjkDivider::Stroke),
+        '丶' | '丨' | '⼂' | '⼁' | '〡' => Some(CjkDivider::Stroke),
         'ー' | 'ｰ' | 'ㅣ' | 'ᅵ' => Some(CjkDivider::Letter),
         _ => None,
     }

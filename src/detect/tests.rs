@@ -1688,6 +1688,23 @@ fn a_cjk_character_written_as_a_separator_inside_a_cjk_alias_is_obfuscation() {
 }
 
 #[test]
+fn the_hangzhou_numeral_one_is_a_cjk_divider_as_the_han_stroke_is() {
+    // `〡`, read as `l` inside a Latin word as `丨` is, is written between
+    // a CJK alias's characters as `丨` is, and between phrases glues no
+    // name across it.
+    let kinds = |text: &str| found_in(&CJK_INDEX, text);
+    assert_eq!(
+        kinds("奥〡瑞〡尔 男士机械表"),
+        [(1, Evidence::TextObfuscated, "奥〡瑞〡尔".to_owned())]
+    );
+    assert_eq!(
+        kinds("恒〡达"),
+        [(4, Evidence::TextObfuscated, "恒〡达".to_owned())]
+    );
+    assert!(kinds("永恒〡达人手表").is_empty());
+}
+
+#[test]
 fn a_cjk_divider_between_two_phrases_glues_no_name_across_it() {
     let kinds = |text: &str| found_in(&CJK_INDEX, text);
     // Chinese titles write `丨` (and Korean ones `ㅣ`) glued between
