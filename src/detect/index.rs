@@ -1185,11 +1185,17 @@ impl BrandIndex {
         let bytes = text.as_bytes();
         // The symbols outside ASCII (`€`, `©`) begin with one of two bytes,
         // their full-width and small forms (`＠`, `﹫`) with a third, the
-        // tone bar `˥` with a fourth.
+        // tone bar `˥` with a fourth: looked for only in a text the fold
+        // found a mark of upside-down text in, as the tone bar is.
+        let tone_bars = obf
+            .may_be_flipped()
+            .then(|| memchr::memchr_iter(0xCB, bytes))
+            .into_iter()
+            .flatten();
         let symbols = memchr::memchr3_iter(b'@', b'|', b'$', bytes)
             .chain(memchr::memchr2_iter(b'+', b'!', bytes))
             .chain(memchr::memchr3_iter(0xC2, 0xE2, 0xEF, bytes))
-            .chain(memchr::memchr_iter(0xCB, bytes));
+            .chain(tone_bars);
         for i in symbols {
             let Some((c, symbol)) = text[i..]
                 .chars()
