@@ -1453,6 +1453,40 @@ mod tests {
         }
     }
 
+    /// Two replicas over one store that counts its reads: `registry`, the
+    /// one whose catch-ups are measured, and `other`, which writes what it
+    /// should find.
+    struct CatchingUp {
+        /// The replica whose catch-ups are counted.
+        registry: Arc<Registry>,
+        /// Another replica, writing to the same store.
+        other: Registry,
+        /// The store both replicas share.
+        store: Arc<Counting>,
+    }
+
+    impl CatchingUp {
+        async fn new() -> Self {
+            let store = Arc::new(Counting::default());
+            Self {
+                registry: Arc::new(loaded(store.clone()).await),
+                other: loaded(store.clone()).await,
+                store,
+            }
+        }
+    }
+
+    impl Counting {
+        /// The store's reads so far: of the committed head, and of the
+        /// change history.
+        fn reads(&self) -> (usize, usize) {
+            (
+                self.heads.load(Ordering::SeqCst),
+                self.histories.load(Ordering::SeqCst),
+            )
+        }
+    }
+
     /// Calls with an API key the snapshot does not know catch up with the
     /// store, at a pace: a flood at once makes one read of the head, which
     /// all of them wait for, and no read of the history when no other
@@ -1461,26 +1495,21 @@ mod tests {
     /// another replica wrote.
     #[tokio::test(start_paused = true)]
     async fn unknown_keys_catch_up_one_at_a_time_and_at_a_pace() {
-        let store = Arc::new(Counting::default());
-        let (heads, histories) = (store.heads.clone(), store.histories.clone());
-        let registry = Arc::new(loaded(store.clone()).await);
-        let other = loaded(store.clone()).await;
-        let reads = || {
-            (
-                heads.load(Ordering::SeqCst),
-                histories.load(Ordering::SeqCst),
-            )
-        };
-        let before = reads();
+        let CatchingUp {
+            registry,
+            other,
+            store,
+        } = CatchingUp::new().await;
+        let before = store.reads();
         futures_util::future::join_all((0..100).map(|_| registry.catch_up_for_unknown_key())).await;
         assert_eq!(
-            reads(),
+            store.reads(),
             (before.0 + 1, before.1),
             "one head read, no history"
         );
         registry.catch_up_for_unknown_key().await;
         assert_eq!(
-            reads(),
+            store.reads(),
             (before.0 + 1, before.1),
             "none sooner than the pace"
         );
@@ -1490,9 +1519,9 @@ mod tests {
             .expect("written elsewhere");
         assert!(registry.snapshot().revision() < other.snapshot().revision());
         tokio::time::advance(KEY_CATCH_UP_EVERY).await;
-        let before = reads();
+        let before = store.reads();
         registry.catch_up_for_unknown_key().await;
-        let after = reads();
+        let after = store.reads();
         assert_eq!(after.0, before.0 + 1, "one head read");
         assert!(after.1 > before.1, "the history read");
         assert_eq!(registry.snapshot().revision(), other.snapshot().revision());
@@ -1507,23 +1536,18 @@ mod tests {
     /// call would read the store's history.
     #[tokio::test(start_paused = true)]
     async fn unknown_names_catch_up_at_the_pace_and_find_what_was_just_written() {
-        let store = Arc::new(Counting::default());
-        let (heads, histories) = (store.heads.clone(), store.histories.clone());
-        let registry = Arc::new(loaded(store.clone()).await);
-        let other = loaded(store.clone()).await;
-        let reads = || {
-            (
-                heads.load(Ordering::SeqCst),
-                histories.load(Ordering::SeqCst),
-            )
-        };
-        let (before, begun) = (reads(), registry.paced_catch_ups());
+        let CatchingUp {
+            registry,
+            other,
+            store,
+        } = CatchingUp::new().await;
+        let (before, begun) = (store.reads(), registry.paced_catch_ups());
         let answers =
             futures_util::future::join_all((0..100).map(|_| registry.catch_up_for_unknown_name()))
                 .await;
         assert!(answers.iter().all(Result::is_ok));
         assert_eq!(
-            (registry.paced_catch_ups() - begun, reads()),
+            (registry.paced_catch_ups() - begun, store.reads()),
             (2, (before.0 + 2, before.1)),
             "one begun by the first call, one shared by the 99 others; no history"
         );
@@ -1538,7 +1562,7 @@ mod tests {
             .await
             .expect("caught up");
         assert!(snapshot.member("member-elsewhere").is_some());
-        assert!(reads().1 > before.1, "the history read");
+        assert!(store.reads().1 > before.1, "the history read");
         assert_eq!(registry.paced_catch_ups() - begun, 3);
 
         // Keys and names share the pace: a key's catch-up just begun, a
