@@ -66,13 +66,16 @@ pub enum Rpc {
     AddTrademark,
     UpdateTrademark,
     RemoveTrademark,
+    GetTrademark,
     ListTrademarks,
     AddLogo,
     RemoveLogo,
+    GetLogo,
     ListLogos,
     AuthorizeSeller,
     UpdateAuthorization,
     RevokeAuthorization,
+    GetAuthorization,
     ListAuthorizations,
     ImportAuthorizations,
     CheckSeller,
@@ -109,13 +112,16 @@ impl Rpc {
         Rpc::AddTrademark,
         Rpc::UpdateTrademark,
         Rpc::RemoveTrademark,
+        Rpc::GetTrademark,
         Rpc::ListTrademarks,
         Rpc::AddLogo,
         Rpc::RemoveLogo,
+        Rpc::GetLogo,
         Rpc::ListLogos,
         Rpc::AuthorizeSeller,
         Rpc::UpdateAuthorization,
         Rpc::RevokeAuthorization,
+        Rpc::GetAuthorization,
         Rpc::ListAuthorizations,
         Rpc::ImportAuthorizations,
         Rpc::CheckSeller,
@@ -197,8 +203,11 @@ impl Rpc {
             | Rpc::ListMembers
             | Rpc::GetBrand
             | Rpc::ListBrands
+            | Rpc::GetTrademark
             | Rpc::ListTrademarks
+            | Rpc::GetLogo
             | Rpc::ListLogos
+            | Rpc::GetAuthorization
             | Rpc::ListAuthorizations => ANY,
         }
     }

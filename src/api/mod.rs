@@ -501,19 +501,62 @@ pub(crate) async fn known_brand(
     if let Some(brand) = snapshot.brand(id.as_str()).cloned() {
         return Ok((snapshot, brand));
     }
-    let latest = match registry.catch_up_for_unknown_name().await {
-        Ok(latest) => latest,
-        Err(RegistryError::Store(e)) => {
-            tracing::debug!(error = %e, "no catch-up for an unknown brand name");
-            snapshot
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let latest = caught_up_for_unknown_name(registry, snapshot).await?;
     let brand = latest
         .brand(id.as_str())
         .cloned()
         .ok_or_else(|| ApiError::NotFound(format!("brands/{id}")))?;
     Ok((latest, brand))
+}
+
+/// The resource named `name` under brand `id`, as `read` picks it from a
+/// snapshot and the brand (`None`: the brand has no such resource, or none
+/// the caller may see; an error: the caller may see nothing of the brand's),
+/// with the snapshot it was read in: `snapshot`, or, when the brand or the
+/// resource is not there, one caught up with the store, as
+/// [`known_brand`] does for a brand (paced, one catch-up at most). A
+/// resource hidden from the caller takes the catch-up too, so that it is
+/// answered as one that does not exist, no sooner. NOT_FOUND names the
+/// brand when the brand is unknown, else `name`.
+pub(crate) async fn known_child<T>(
+    registry: &Arc<crate::registry::Registry>,
+    snapshot: Arc<crate::snapshot::Snapshot>,
+    id: &Slug,
+    name: impl FnOnce() -> String,
+    read: impl Fn(&crate::snapshot::Snapshot, &crate::model::Brand) -> ApiResult<Option<T>>,
+) -> ApiResult<(Arc<crate::snapshot::Snapshot>, T)> {
+    if let Some(brand) = snapshot.brand(id.as_str())
+        && let Some(found) = read(&snapshot, brand)?
+    {
+        return Ok((snapshot, found));
+    }
+    let latest = caught_up_for_unknown_name(registry, snapshot).await?;
+    let brand = latest
+        .brand(id.as_str())
+        .ok_or_else(|| ApiError::NotFound(format!("brands/{id}")))?;
+    match read(&latest, brand)? {
+        Some(found) => Ok((latest, found)),
+        None => Err(ApiError::NotFound(name())),
+    }
+}
+
+/// A snapshot caught up with the store for a call naming what `snapshot`
+/// does not have ([`crate::registry::Registry::catch_up_for_unknown_name`]),
+/// or `snapshot` itself when the store does not answer: reads are answered
+/// without the store, and a name this replica has never seen is, as far as
+/// it can tell, none.
+async fn caught_up_for_unknown_name(
+    registry: &Arc<crate::registry::Registry>,
+    snapshot: Arc<crate::snapshot::Snapshot>,
+) -> ApiResult<Arc<crate::snapshot::Snapshot>> {
+    match registry.catch_up_for_unknown_name().await {
+        Ok(latest) => Ok(latest),
+        Err(RegistryError::Store(e)) => {
+            tracing::debug!(error = %e, "no catch-up for an unknown name");
+            Ok(snapshot)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Parses `brands/{brand}`.

@@ -9,8 +9,8 @@ use tonic::{Request, Response, Status, Streaming};
 
 use super::{
     ApiError, ApiResult, MemberSlots, RequestFingerprints, caller, canonical, convert, fingerprint,
-    known_brand, named_member, page_size, parse_brand_name, parse_child_name, parse_member_name,
-    validate::Violations, write_meta,
+    known_brand, known_child, named_member, page_size, parse_brand_name, parse_child_name,
+    parse_member_name, validate::Violations, write_meta,
 };
 use crate::model::quote;
 use crate::{
@@ -1423,6 +1423,29 @@ impl RegistryApi {
         })
     }
 
+    async fn get_trademark(
+        &self,
+        request: Request<pb::GetTrademarkRequest>,
+    ) -> ApiResult<pb::GetTrademarkResponse> {
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        let name = parse_child_name(&req.name, "brands", "trademarks", "name", &mut v);
+        let (brand, id) = v.done(name)?;
+        let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
+        let (snapshot, trademark) = known_child(
+            &self.registry,
+            snapshot,
+            &brand,
+            || format!("brands/{brand}/trademarks/{id}"),
+            |snapshot, _| Ok(snapshot.trademark(&brand, &id).cloned()),
+        )
+        .await?;
+        Ok(pb::GetTrademarkResponse {
+            trademark: Some(convert::trademark(&trademark)),
+            revision: snapshot.revision(),
+        })
+    }
+
     async fn list_trademarks(
         &self,
         request: Request<pb::ListTrademarksRequest>,
@@ -1541,6 +1564,29 @@ impl RegistryApi {
             .await?;
         Ok(pb::RemoveLogoResponse {
             revision: committed.revision,
+        })
+    }
+
+    async fn get_logo(
+        &self,
+        request: Request<pb::GetLogoRequest>,
+    ) -> ApiResult<pb::GetLogoResponse> {
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        let name = parse_child_name(&req.name, "brands", "logos", "name", &mut v);
+        let (brand, id) = v.done(name)?;
+        let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
+        let (snapshot, logo) = known_child(
+            &self.registry,
+            snapshot,
+            &brand,
+            || format!("brands/{brand}/logos/{id}"),
+            |snapshot, _| Ok(snapshot.logo(&brand, &id).cloned()),
+        )
+        .await?;
+        Ok(pb::GetLogoResponse {
+            logo: Some(convert::logo(&logo)),
+            revision: snapshot.revision(),
         })
     }
 
@@ -1775,6 +1821,39 @@ impl RegistryApi {
         Ok(pb::RevokeAuthorizationResponse {
             authorization: Some(convert::authorization(&authorization)),
             revision: committed.revision,
+        })
+    }
+
+    async fn get_authorization(
+        &self,
+        request: Request<pb::GetAuthorizationRequest>,
+    ) -> ApiResult<pb::GetAuthorizationResponse> {
+        let caller = caller(&request)?;
+        let req = request.into_inner();
+        let mut v = Violations::new();
+        let name = parse_child_name(&req.name, "brands", "authorizations", "name", &mut v);
+        let (brand, id) = v.done(name)?;
+        let snapshot = self.registry.snapshot_at_least(req.min_revision).await?;
+        // Read as ListAuthorizations reads the brand's: another brand
+        // owner is refused whether the authorization exists or not, and a
+        // platform finds only those on its own platform, another's being
+        // answered as one that does not exist.
+        let (snapshot, authorization) = known_child(
+            &self.registry,
+            snapshot,
+            &brand,
+            || format!("brands/{brand}/authorizations/{id}"),
+            |snapshot, found| {
+                let scope = auth::authorization_scope(&caller, found)?;
+                Ok(snapshot
+                    .authorization(&brand, &id)
+                    .filter(|a| scope.covers(a)))
+            },
+        )
+        .await?;
+        Ok(pb::GetAuthorizationResponse {
+            authorization: Some(convert::authorization(&authorization)),
+            revision: snapshot.revision(),
         })
     }
 
@@ -2160,13 +2239,16 @@ rpcs! {
     add_trademark(pb::AddTrademarkRequest) -> pb::AddTrademarkResponse;
     update_trademark(pb::UpdateTrademarkRequest) -> pb::UpdateTrademarkResponse;
     remove_trademark(pb::RemoveTrademarkRequest) -> pb::RemoveTrademarkResponse;
+    get_trademark(pb::GetTrademarkRequest) -> pb::GetTrademarkResponse;
     list_trademarks(pb::ListTrademarksRequest) -> pb::ListTrademarksResponse;
     add_logo(pb::AddLogoRequest) -> pb::AddLogoResponse;
     remove_logo(pb::RemoveLogoRequest) -> pb::RemoveLogoResponse;
+    get_logo(pb::GetLogoRequest) -> pb::GetLogoResponse;
     list_logos(pb::ListLogosRequest) -> pb::ListLogosResponse;
     authorize_seller(pb::AuthorizeSellerRequest) -> pb::AuthorizeSellerResponse;
     update_authorization(pb::UpdateAuthorizationRequest) -> pb::UpdateAuthorizationResponse;
     revoke_authorization(pb::RevokeAuthorizationRequest) -> pb::RevokeAuthorizationResponse;
+    get_authorization(pb::GetAuthorizationRequest) -> pb::GetAuthorizationResponse;
     list_authorizations(pb::ListAuthorizationsRequest) -> pb::ListAuthorizationsResponse;
     import_authorizations(Streaming<pb::ImportAuthorizationsRequest>) -> pb::ImportAuthorizationsResponse;
 }

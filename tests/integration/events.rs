@@ -1727,3 +1727,167 @@ async fn made_up_brand_names_catch_up_at_a_pace_and_new_brands_are_found() {
         .await
         .expect("its trademarks");
 }
+
+/// A trademark, logo or authorization named in a Watch event written
+/// through another replica is read by its name at once, through the
+/// catch-up a name the replica does not know asks for; made-up names, of
+/// brands or of what hangs below a known one, catch up at the pace all
+/// such calls share, with no read of the history when no other replica
+/// wrote.
+#[tokio::test]
+async fn resources_made_on_another_replica_are_read_by_name_and_made_up_names_keep_the_pace() {
+    use std::sync::atomic::Ordering::SeqCst;
+    const CALLS: usize = 30;
+    let store = common::new_store().await.0;
+    let mut start = Start::fixture();
+    start.store = Some(store.clone());
+    let keys = start.keys.clone();
+    let first = start.start().await;
+    // A replica deaf to the first's writes, with an hour's poll, as above.
+    let counted = Arc::new(common::TestStore::deaf(store));
+    let mut start = Start::fixture();
+    start.keys = keys;
+    start.options.seed = None;
+    start.options.feed_poll = Duration::from_secs(3600);
+    start.store = Some(counted.clone());
+    let replica = start.start().await;
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while counted.history_reads.load(SeqCst) == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the follower reads the history once");
+    let (histories, begun) = (
+        counted.history_reads.load(SeqCst),
+        replica.registry.paced_catch_ups(),
+    );
+    let made_up = "0123456789abcdef0123456789abcdef";
+    let calls = (0..CALLS).map(|i| {
+        let brand = if i % 2 == 0 { "alpha" } else { "made-up" };
+        let mut registry = replica.registry_as(Who::OwnerA);
+        async move {
+            let (name, answer) = match i % 3 {
+                0 => {
+                    let name = format!("brands/{brand}/trademarks/{made_up}");
+                    let answer = registry
+                        .get_trademark(pb::GetTrademarkRequest {
+                            name: name.clone(),
+                            min_revision: 0,
+                        })
+                        .await
+                        .map(drop);
+                    (name, answer)
+                }
+                1 => {
+                    let name = format!("brands/{brand}/logos/{made_up}");
+                    let answer = registry
+                        .get_logo(pb::GetLogoRequest {
+                            name: name.clone(),
+                            min_revision: 0,
+                        })
+                        .await
+                        .map(drop);
+                    (name, answer)
+                }
+                _ => {
+                    let name = format!("brands/{brand}/authorizations/{made_up}");
+                    let answer = registry
+                        .get_authorization(pb::GetAuthorizationRequest {
+                            name: name.clone(),
+                            min_revision: 0,
+                        })
+                        .await
+                        .map(drop);
+                    (name, answer)
+                }
+            };
+            (brand, name, answer)
+        }
+    });
+    for (brand, name, answer) in futures_util::future::join_all(calls).await {
+        let status = answer.expect_err("a made-up name");
+        assert_eq!(status.code(), Code::NotFound, "{name}: {status:?}");
+        // The brand when it is the one not found, else the whole name.
+        let missing = if brand == "alpha" {
+            name
+        } else {
+            "brands/made-up".to_string()
+        };
+        assert_eq!(status.message(), format!("{missing} not found"));
+    }
+    let (histories, begun) = (
+        counted.history_reads.load(SeqCst) - histories,
+        replica.registry.paced_catch_ups() - begun,
+    );
+    assert!(begun <= 3, "{begun} catch-ups for {CALLS} calls");
+    assert_eq!(histories, 0, "no other replica wrote: no history read");
+
+    // Made on the first replica a moment ago: the replica reads each.
+    let mut owner = first.registry_as(Who::OwnerA);
+    let trademark = owner
+        .add_trademark(common::madrid_alpha(&["FR"]))
+        .await
+        .expect("a trademark")
+        .into_inner()
+        .trademark
+        .expect("trademark");
+    let logo = owner
+        .add_logo(pb::AddLogoRequest {
+            parent: "brands/alpha".into(),
+            description: "monogram".into(),
+            source: Some(pb::add_logo_request::Source::PerceptualHash(
+                "a5a5a5a5f0f0f0f0".into(),
+            )),
+            request_id: String::new(),
+        })
+        .await
+        .expect("a logo")
+        .into_inner()
+        .logo
+        .expect("logo");
+    let made = owner
+        .authorize_seller(pb::AuthorizeSellerRequest {
+            parent: "brands/alpha".into(),
+            authorization: Some(pb::Authorization {
+                platform: "members/platform-p".into(),
+                seller_account: "fresh-seller".into(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("an authorization")
+        .into_inner();
+    assert!(replica.registry.snapshot().revision() < made.revision);
+    let authorization = made.authorization.expect("authorization");
+    let mut reader = replica.registry_as(Who::PlatformP);
+    let read = reader
+        .get_trademark(pb::GetTrademarkRequest {
+            name: trademark.name.clone(),
+            min_revision: 0,
+        })
+        .await
+        .expect("the trademark, read")
+        .into_inner();
+    assert_eq!(read.trademark, Some(trademark));
+    let read = reader
+        .get_logo(pb::GetLogoRequest {
+            name: logo.name.clone(),
+            min_revision: 0,
+        })
+        .await
+        .expect("the logo, read")
+        .into_inner();
+    assert_eq!(read.logo, Some(logo));
+    let read = reader
+        .get_authorization(pb::GetAuthorizationRequest {
+            name: authorization.name.clone(),
+            min_revision: 0,
+        })
+        .await
+        .expect("the authorization, read")
+        .into_inner();
+    assert_eq!(read.authorization, Some(authorization));
+    assert!(read.revision >= made.revision);
+}

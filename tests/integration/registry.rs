@@ -4326,3 +4326,210 @@ async fn a_mask_path_in_json_case_names_the_proto_field_to_write() {
         "{violations:?}"
     );
 }
+
+/// A trademark, a logo and an authorization are read by their names, as
+/// written and as listed, by every member that lists them; one removed is
+/// NOT_FOUND, as are a name under an unknown brand (naming the brand) and
+/// an id the brand does not have. A name not of the resource's form is
+/// INVALID_ARGUMENT on `name`.
+#[tokio::test]
+async fn trademarks_logos_and_authorizations_are_read_by_name() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let trademark = owner
+        .add_trademark(common::madrid_alpha(&["EM", "FR"]))
+        .await
+        .expect("add trademark")
+        .into_inner()
+        .trademark
+        .expect("trademark");
+    let logo = owner
+        .add_logo(pb::AddLogoRequest {
+            parent: "brands/alpha".into(),
+            description: "monogram".into(),
+            source: Some(pb::add_logo_request::Source::PerceptualHash(
+                "a5a5a5a5f0f0f0f0".into(),
+            )),
+            request_id: String::new(),
+        })
+        .await
+        .expect("add logo")
+        .into_inner()
+        .logo
+        .expect("logo");
+    let made = owner
+        .authorize_seller(authorize(pb::Authorization {
+            platform: "members/platform-p".into(),
+            seller_account: "by-name".into(),
+            nice_classes: vec![14],
+            regions: vec!["FR".into()],
+            reference: "contract 7".into(),
+            ..Default::default()
+        }))
+        .await
+        .expect("authorize")
+        .into_inner();
+    let authorization = made.authorization.expect("authorization");
+
+    for who in [Who::OwnerA, Who::OwnerB, Who::PlatformP, Who::Operator] {
+        let mut reader = server.registry_as(who);
+        let read = reader
+            .get_trademark(pb::GetTrademarkRequest {
+                name: trademark.name.clone(),
+                min_revision: made.revision,
+            })
+            .await
+            .expect("get trademark")
+            .into_inner();
+        assert_eq!(read.trademark.as_ref(), Some(&trademark), "{who:?}");
+        assert!(read.revision >= made.revision);
+        let listed = reader
+            .list_trademarks(pb::ListTrademarksRequest {
+                parent: "brands/alpha".into(),
+                ..Default::default()
+            })
+            .await
+            .expect("list trademarks")
+            .into_inner();
+        assert!(listed.trademarks.contains(&trademark), "{who:?}");
+        let read = reader
+            .get_logo(pb::GetLogoRequest {
+                name: logo.name.clone(),
+                min_revision: made.revision,
+            })
+            .await
+            .expect("get logo")
+            .into_inner();
+        assert_eq!(read.logo.as_ref(), Some(&logo), "{who:?}");
+        if who != Who::OwnerB {
+            let read = reader
+                .get_authorization(pb::GetAuthorizationRequest {
+                    name: authorization.name.clone(),
+                    min_revision: made.revision,
+                })
+                .await
+                .expect("get authorization")
+                .into_inner();
+            assert_eq!(read.authorization.as_ref(), Some(&authorization), "{who:?}");
+        }
+    }
+
+    // Removed: no longer found.
+    owner
+        .remove_trademark(pb::RemoveTrademarkRequest {
+            name: trademark.name.clone(),
+            request_id: String::new(),
+        })
+        .await
+        .expect("remove trademark");
+    owner
+        .remove_logo(pb::RemoveLogoRequest {
+            name: logo.name.clone(),
+            request_id: String::new(),
+        })
+        .await
+        .expect("remove logo");
+    let removed_trademark = owner
+        .get_trademark(pb::GetTrademarkRequest {
+            name: trademark.name.clone(),
+            min_revision: 0,
+        })
+        .await
+        .expect_err("a removed trademark");
+    let removed_logo = owner
+        .get_logo(pb::GetLogoRequest {
+            name: logo.name.clone(),
+            min_revision: 0,
+        })
+        .await
+        .expect_err("a removed logo");
+    for (status, name) in [
+        (removed_trademark, &trademark.name),
+        (removed_logo, &logo.name),
+    ] {
+        assert_eq!(
+            (status.code(), status.message().to_string()),
+            (Code::NotFound, format!("{name} not found"))
+        );
+    }
+
+    // Unknown brand, unknown id: NOT_FOUND, naming what is missing.
+    let id = "0123456789abcdef0123456789abcdef";
+    for (name, missing) in [
+        (
+            format!("brands/nope/trademarks/{id}"),
+            "brands/nope".to_string(),
+        ),
+        (
+            format!("brands/alpha/trademarks/{id}"),
+            format!("brands/alpha/trademarks/{id}"),
+        ),
+    ] {
+        let status = owner
+            .get_trademark(pb::GetTrademarkRequest {
+                name,
+                min_revision: 0,
+            })
+            .await
+            .expect_err("unknown");
+        assert_eq!(
+            (status.code(), status.message().to_string()),
+            (Code::NotFound, format!("{missing} not found"))
+        );
+    }
+    let status = owner
+        .get_logo(pb::GetLogoRequest {
+            name: format!("brands/nope/logos/{id}"),
+            min_revision: 0,
+        })
+        .await
+        .expect_err("unknown brand");
+    assert_eq!(status.code(), Code::NotFound);
+    let status = owner
+        .get_authorization(pb::GetAuthorizationRequest {
+            name: format!("brands/nope/authorizations/{id}"),
+            min_revision: 0,
+        })
+        .await
+        .expect_err("unknown brand");
+    assert_eq!(
+        (status.code(), status.message()),
+        (Code::NotFound, "brands/nope not found")
+    );
+
+    // Malformed: INVALID_ARGUMENT on `name`, whatever the brand.
+    for name in [
+        String::new(),
+        "brands/alpha".to_string(),
+        format!("brands/alpha/logos/{id}"),
+        format!("brands/Alpha/trademarks/{id}"),
+        format!("brands/alpha/trademarks/{id}/x"),
+        "brands/alpha/trademarks/".to_string(),
+        format!("members/alpha/trademarks/{id}"),
+    ] {
+        let status = owner
+            .get_trademark(pb::GetTrademarkRequest {
+                name: name.clone(),
+                min_revision: 0,
+            })
+            .await
+            .expect_err("a malformed name");
+        assert_violations(&status, &["name"]);
+    }
+    let status = owner
+        .get_logo(pb::GetLogoRequest {
+            name: authorization.name.clone(),
+            min_revision: 0,
+        })
+        .await
+        .expect_err("an authorization's name is no logo's");
+    assert_violations(&status, &["name"]);
+    let status = owner
+        .get_authorization(pb::GetAuthorizationRequest {
+            name: "brands/alpha/authorizations/NOT-AN-ID".into(),
+            min_revision: 0,
+        })
+        .await
+        .expect_err("a malformed id");
+    assert_violations(&status, &["name"]);
+}

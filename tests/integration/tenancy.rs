@@ -22,7 +22,9 @@ fn expected(rpc: Rpc, who: Who) -> Code {
         Rpc::GetCaller
         | Rpc::GetBrand
         | Rpc::ListBrands
+        | Rpc::GetTrademark
         | Rpc::ListTrademarks
+        | Rpc::GetLogo
         | Rpc::ListLogos
         | Rpc::ListMembers => &[Operator, OwnerA, OwnerB, PlatformP, PlatformQ],
         Rpc::CreateMember | Rpc::CreateApiKey | Rpc::ListApiKeys | Rpc::RevokeApiKey => &[Operator],
@@ -45,6 +47,10 @@ fn expected(rpc: Rpc, who: Who) -> Code {
         // Authorizations are private: the owner, the operator, and each
         // platform for its own platform only (filtered, tested below).
         Rpc::ListAuthorizations => &[Operator, OwnerA, PlatformP, PlatformQ],
+        // One authorization, on platform-p: as ListAuthorizations reads
+        // it, platform-q does not find it.
+        Rpc::GetAuthorization if who == PlatformQ => return Code::NotFound,
+        Rpc::GetAuthorization => &[Operator, OwnerA, PlatformP],
         Rpc::CheckSeller | Rpc::CheckListing | Rpc::BatchCheckListings => &[PlatformP, PlatformQ],
         // Everyone may watch (each sees only what it may see).
         Rpc::Watch => &[Operator, OwnerA, OwnerB, PlatformP, PlatformQ],
@@ -230,6 +236,25 @@ async fn call(server: &TestServer, rpc: Rpc, who: Who, n: usize) -> Result<(), t
                     .map(drop)
             }
         }
+        Rpc::GetTrademark => {
+            let tm = owner
+                .add_trademark(pb::AddTrademarkRequest {
+                    parent: brand,
+                    trademark: Some(trademark(&unique)),
+                    request_id: String::new(),
+                })
+                .await?
+                .into_inner()
+                .trademark
+                .unwrap_or_default();
+            as_who
+                .get_trademark(pb::GetTrademarkRequest {
+                    name: tm.name,
+                    min_revision: 0,
+                })
+                .await
+                .map(drop)
+        }
         Rpc::ListTrademarks => as_who
             .list_trademarks(pb::ListTrademarksRequest {
                 parent: brand,
@@ -249,6 +274,21 @@ async fn call(server: &TestServer, rpc: Rpc, who: Who, n: usize) -> Result<(), t
                 .remove_logo(pb::RemoveLogoRequest {
                     name: logo.name,
                     request_id: String::new(),
+                })
+                .await
+                .map(drop)
+        }
+        Rpc::GetLogo => {
+            let logo = owner
+                .add_logo(logo(&brand, n))
+                .await?
+                .into_inner()
+                .logo
+                .unwrap_or_default();
+            as_who
+                .get_logo(pb::GetLogoRequest {
+                    name: logo.name,
+                    min_revision: 0,
                 })
                 .await
                 .map(drop)
@@ -295,6 +335,21 @@ async fn call(server: &TestServer, rpc: Rpc, who: Who, n: usize) -> Result<(), t
                     .await
                     .map(drop)
             }
+        }
+        Rpc::GetAuthorization => {
+            let auth = owner
+                .authorize_seller(authorize(&brand, &unique))
+                .await?
+                .into_inner()
+                .authorization
+                .unwrap_or_default();
+            as_who
+                .get_authorization(pb::GetAuthorizationRequest {
+                    name: auth.name,
+                    min_revision: 0,
+                })
+                .await
+                .map(drop)
         }
         Rpc::ListAuthorizations => as_who
             .list_authorizations(pb::ListAuthorizationsRequest {
@@ -1076,4 +1131,115 @@ async fn a_key_created_on_another_replica_authenticates_at_once() {
         assert_eq!(code, Code::Unauthenticated);
     }
     assert_eq!(deaf.history_reads.load(SeqCst), histories);
+}
+
+/// GetAuthorization reads what ListAuthorizations lists, as the same
+/// caller: each of alpha's authorizations, a revoked one too, is found
+/// by exactly the callers whose list holds it, and answered as listed.
+/// Another brand owner is refused as its list is, whether the name is an
+/// authorization's or not; a platform gets NOT_FOUND for another
+/// platform's authorization as for a name no authorization has.
+#[tokio::test]
+async fn get_authorization_reads_what_list_authorizations_lists() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let gone = owner
+        .authorize_seller(authorize("brands/alpha", "gone"))
+        .await
+        .expect("authorize")
+        .into_inner()
+        .authorization
+        .expect("authorization");
+    owner
+        .revoke_authorization(pb::RevokeAuthorizationRequest {
+            name: gone.name.clone(),
+            request_id: String::new(),
+        })
+        .await
+        .expect("revoke");
+    let every = common::every_authorization(
+        &mut server.registry_as(Who::Operator),
+        pb::ListAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(every.len(), 3, "the fixture's two and the revoked one");
+    let made_up = "brands/alpha/authorizations/0123456789abcdef0123456789abcdef";
+    for who in [
+        Who::Operator,
+        Who::OwnerA,
+        Who::OwnerB,
+        Who::PlatformP,
+        Who::PlatformQ,
+    ] {
+        let mut client = server.registry_as(who);
+        let listed = client
+            .list_authorizations(pb::ListAuthorizationsRequest {
+                parent: "brands/alpha".into(),
+                ..Default::default()
+            })
+            .await
+            .map(|answer| answer.into_inner().authorizations);
+        for authorization in &every {
+            let got = client
+                .get_authorization(pb::GetAuthorizationRequest {
+                    name: authorization.name.clone(),
+                    min_revision: 0,
+                })
+                .await;
+            match (&listed, got) {
+                (Ok(listed), Ok(got)) => {
+                    let got = got.into_inner().authorization.expect("authorization");
+                    assert!(
+                        listed.contains(&got),
+                        "{who:?} reads {} and does not list it",
+                        got.name
+                    );
+                }
+                (Ok(listed), Err(status)) => {
+                    assert_eq!(status.code(), Code::NotFound, "{who:?}: {status:?}");
+                    assert!(
+                        listed.iter().all(|a| a.name != authorization.name),
+                        "{who:?} lists {} and cannot read it",
+                        authorization.name
+                    );
+                    assert_eq!(
+                        status.message(),
+                        format!("{} not found", authorization.name),
+                        "answered as a name no authorization has"
+                    );
+                }
+                (Err(refused), got) => {
+                    let status = got.expect_err("read what the list refuses");
+                    assert_eq!(
+                        (status.code(), refused.code()),
+                        (Code::PermissionDenied, Code::PermissionDenied),
+                        "{who:?}"
+                    );
+                }
+            }
+        }
+        let unknown = client
+            .get_authorization(pb::GetAuthorizationRequest {
+                name: made_up.into(),
+                min_revision: 0,
+            })
+            .await
+            .expect_err("a name no authorization has");
+        let want = if listed.is_ok() {
+            (Code::NotFound, format!("{made_up} not found"))
+        } else {
+            (
+                Code::PermissionDenied,
+                "the authorizations of brands/alpha are private to members/owner-a".into(),
+            )
+        };
+        assert_eq!(
+            (unknown.code(), unknown.message().to_string()),
+            want,
+            "{who:?}"
+        );
+    }
 }

@@ -551,3 +551,113 @@ async fn grpcurl_star_update_does_not_widen_an_authorization() {
         "unchanged"
     );
 }
+
+/// `grpcurl` reads a trademark, a logo and an authorization by the names
+/// a list (or a Watch event) gives, knowing them through reflection only;
+/// an authorization on another platform is NOT_FOUND to a platform.
+#[tokio::test(flavor = "multi_thread")]
+async fn grpcurl_reads_a_trademark_a_logo_and_an_authorization_by_name() {
+    let grpcurl = grpcurl();
+    let server = TestServer::start().await;
+    let addr = server.addr.to_string();
+    let call = async |key: &str, rpc: &str, name: &str| {
+        let header = format!("authorization: Bearer {key}");
+        let data = json!({ "name": name }).to_string();
+        run(
+            &grpcurl,
+            &[
+                "-plaintext",
+                "-H",
+                &header,
+                "-d",
+                &data,
+                &addr,
+                &format!("marque.v1.RegistryService/{rpc}"),
+            ],
+        )
+        .await
+    };
+    let mut owner = server.registry_as(common::Who::OwnerA);
+    let trademark = owner
+        .list_trademarks(marque::pb::marque::v1::ListTrademarksRequest {
+            parent: "brands/alpha".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("list trademarks")
+        .into_inner()
+        .trademarks
+        .remove(0);
+    let logo = owner
+        .add_logo(marque::pb::marque::v1::AddLogoRequest {
+            parent: "brands/alpha".into(),
+            description: "monogram".into(),
+            source: Some(
+                marque::pb::marque::v1::add_logo_request::Source::PerceptualHash(
+                    "a5a5a5a5f0f0f0f0".into(),
+                ),
+            ),
+            request_id: String::new(),
+        })
+        .await
+        .expect("add logo")
+        .into_inner()
+        .logo
+        .expect("logo");
+    let authorization = owner
+        .list_authorizations(marque::pb::marque::v1::ListAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            platform: "members/platform-p".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("list authorizations")
+        .into_inner()
+        .authorizations
+        .remove(0);
+
+    let keys = &server.keys;
+    let read = call(&keys.owner_b, "GetTrademark", &trademark.name)
+        .await
+        .success();
+    let answer = parse_json(&read);
+    assert_eq!(answer["trademark"]["name"], json!(trademark.name), "{read}");
+    assert_eq!(
+        answer["trademark"]["registrationNumber"],
+        json!("TEST-1"),
+        "{read}"
+    );
+    let read = call(&keys.platform_q, "GetLogo", &logo.name)
+        .await
+        .success();
+    assert_eq!(
+        parse_json(&read)["logo"]["perceptualHash"],
+        json!("a5a5a5a5f0f0f0f0"),
+        "{read}"
+    );
+    let read = call(&keys.platform_p, "GetAuthorization", &authorization.name)
+        .await
+        .success();
+    let answer = parse_json(&read);
+    assert_eq!(
+        answer["authorization"]["name"],
+        json!(authorization.name),
+        "{read}"
+    );
+    assert_eq!(
+        answer["authorization"]["sellerAccount"],
+        json!("seller-p1"),
+        "{read}"
+    );
+    let hidden = call(&keys.platform_q, "GetAuthorization", &authorization.name)
+        .await
+        .failure();
+    assert!(hidden.output().contains("NotFound"), "{hidden}");
+    let malformed = call(&keys.owner_a, "GetTrademark", "brands/alpha")
+        .await
+        .failure();
+    assert!(
+        malformed.output().contains("InvalidArgument"),
+        "{malformed}"
+    );
+}
