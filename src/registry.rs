@@ -21,7 +21,7 @@ use tokio::sync::watch;
 use crate::{
     api::page_token::PageTokens,
     model::{Actor, Change, ChangeEvent, Command, ResourceId, Revision, Slug},
-    snapshot::{PlanError, Snapshot},
+    snapshot::{PastEnds, PlanError, Snapshot},
     store::{Store, StoreError, WriteTx},
 };
 
@@ -976,11 +976,17 @@ impl Registry {
         }
         let revision = head + 1;
         let now = time::OffsetDateTime::now_utc();
+        // A seed (the server's own write) loads records, an authorization
+        // that has ended among them; a member's call writes a change now.
+        let past_ends = match actor {
+            Actor::System => PastEnds::Recorded,
+            Actor::Member { .. } => PastEnds::Refused,
+        };
         let mut next = (*base).clone();
         let mut changes = Vec::new();
         for command in commands {
             let widened = widenings(&next, command);
-            changes.extend(next.execute(command, revision, now)?);
+            changes.extend(next.execute_with(command, revision, now, past_ends)?);
             // After the command's own checks (existence, etag, a revoked
             // authorization), which say more about a stale request; against
             // the registry as the write finds it, under the write lock, so

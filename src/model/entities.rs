@@ -468,6 +468,28 @@ pub fn check_authorization_window(from: Timestamp, until: Option<Timestamp>) -> 
     }
 }
 
+/// Checks that an authorization's end, when one is given, is still to come
+/// at `now`: an authorization written with an end already past authorizes
+/// nothing from the moment it is written, yet, ACTIVE, it stands in the way
+/// of a new one for the same seller; most often it is a mistyped year.
+///
+/// # Errors
+/// `valid_until 2016-01-01T00:00:00Z has already passed (it is now
+/// 2026-12-07T17:00:00Z): …`.
+pub fn check_authorization_end(until: Option<Timestamp>, now: Timestamp) -> Result<(), String> {
+    match until {
+        Some(until) if until <= now => Err(format!(
+            "valid_until {} has already passed (it is now {}): the authorization would have \
+             ended and authorize nothing; check the date (its year?), and to end an \
+             authorization now, suspend or revoke it",
+            super::rfc3339(until),
+            // To the second: the instant only says when the write was read.
+            super::rfc3339(now.replace_nanosecond(0).unwrap_or(now))
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// [`check_authorization_window`], from the start's side: for a change that
 /// set the start and kept the end, the field at fault is the one changed.
 ///

@@ -16,8 +16,9 @@ pub use command::{
 pub use entities::{
     AliasRepeat, ApiKey, Authorization, AuthorizationStatus, Brand, BrandStatus, Logo, Member,
     MemberKind, ResourceId, Trademark, TrademarkKind, TrademarkStatus, alias_repeats,
-    check_authorization_window, check_mark_text, check_registration_date, check_trademark_dates,
-    check_valid_from, name_refusal, parse_registration_number, unmatchable_name,
+    check_authorization_end, check_authorization_window, check_mark_text, check_registration_date,
+    check_trademark_dates, check_valid_from, name_refusal, parse_registration_number,
+    unmatchable_name,
 };
 
 /// A registry revision: revision `n` is the state after the `n`-th change event.

@@ -40,9 +40,22 @@ use crate::model::{
     AliasRepeat, ApiKey, Authorization, AuthorizationPatch, AuthorizationSpec, AuthorizationStatus,
     Brand, BrandStatus, Change, ChangeEvent, Command, Date, Logo, LogoSource, Member, MemberKind,
     NiceClass, Office, Region, Resource, ResourceId, Revision, Slug, Timestamp, Trademark,
-    TrademarkPatch, alias_repeats, check_authorization_window, check_mark_text,
-    check_registration_date, check_trademark_dates, check_valid_from,
+    TrademarkPatch, alias_repeats, check_authorization_end, check_authorization_window,
+    check_mark_text, check_registration_date, check_trademark_dates, check_valid_from,
 };
+
+/// Whether a write may give an authorization an end already past when it
+/// is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PastEnds {
+    /// No: a call writes a change now, and an end already past is a
+    /// mistake (a mistyped year) that would leave an ACTIVE authorization
+    /// authorizing nothing ([`check_authorization_end`]).
+    Refused,
+    /// Yes: a seed loads a registry's records, and an authorization that
+    /// has ended is one of them.
+    Recorded,
+}
 
 /// Why a command cannot be applied to the current state.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -429,7 +442,22 @@ impl Snapshot {
         revision: Revision,
         now: Timestamp,
     ) -> Result<Vec<Change>, PlanError> {
-        let changes = self.plan(command, revision, now)?;
+        self.execute_with(command, revision, now, PastEnds::Refused)
+    }
+
+    /// [`Snapshot::execute`], saying whether the command may give an
+    /// authorization an end already past at `now` ([`PastEnds`]).
+    ///
+    /// # Errors
+    /// As [`Snapshot::execute`].
+    pub fn execute_with(
+        &mut self,
+        command: &Command,
+        revision: Revision,
+        now: Timestamp,
+        past_ends: PastEnds,
+    ) -> Result<Vec<Change>, PlanError> {
+        let changes = self.plan(command, revision, (now, past_ends))?;
         for change in &changes {
             self.apply_change(change);
         }
@@ -440,7 +468,7 @@ impl Snapshot {
         &self,
         command: &Command,
         revision: Revision,
-        now: Timestamp,
+        (now, past_ends): (Timestamp, PastEnds),
     ) -> Result<Vec<Change>, PlanError> {
         match command {
             Command::CreateMember {
@@ -729,6 +757,10 @@ impl Snapshot {
                     )));
                 }
                 let auth = new_authorization(brand, id, spec, revision, now);
+                // An end already past first: with no start given, the
+                // start is now, and "after valid_from" would name an
+                // instant the caller never sent.
+                check_end(&auth, None, (now, past_ends), "authorization")?;
                 check_window(&auth, "authorization")?;
                 Ok(vec![created(Resource::Authorization(Arc::new(auth)))])
             }
@@ -848,7 +880,10 @@ impl Snapshot {
                         }
                         None => (new_authorization(brand, id, spec, revision, now), None),
                     };
-                    if let Err(PlanError::Invalid(v)) = check_window(&change.0, &field) {
+                    if let Err(PlanError::Invalid(v)) =
+                        check_end(&change.0, change.1.as_deref(), (now, past_ends), &field)
+                            .and_then(|()| check_window(&change.0, &field))
+                    {
                         violations.extend(v);
                         continue;
                     }
@@ -1505,6 +1540,25 @@ fn check_window(a: &Authorization, field: &str) -> Result<(), PlanError> {
         .map_err(|e| PlanError::Invalid(vec![(format!("{field}.valid_until"), e)]))
 }
 
+/// Refuses an end already past at `now` ([`check_authorization_end`]) that
+/// `next` gives an authorization: a new one's, or one that changes
+/// `current`'s. An end `current` already has is kept as it is, past or not
+/// (an update of another field, or the authorization sent back whole).
+fn check_end(
+    next: &Authorization,
+    current: Option<&Authorization>,
+    (now, past_ends): (Timestamp, PastEnds),
+    field: &str,
+) -> Result<(), PlanError> {
+    if past_ends == PastEnds::Recorded
+        || current.is_some_and(|current| current.valid_until == next.valid_until)
+    {
+        return Ok(());
+    }
+    check_authorization_end(next.valid_until, now)
+        .map_err(|e| PlanError::Invalid(vec![(format!("{field}.valid_until"), e)]))
+}
+
 fn new_authorization(
     brand: &Slug,
     id: &ResourceId,
@@ -1822,6 +1876,135 @@ mod tests {
         snapshot
             .clone()
             .execute(command, snapshot.revision() + 1, Timestamp::UNIX_EPOCH)
+    }
+
+    /// An end already past at the write's instant is refused on the field
+    /// that sets it: by AuthorizeSeller and in an import row (each row its
+    /// own), not in a seed's records. An end an authorization already has
+    /// stays, past or not, where a change keeps it: an update, the
+    /// authorization sent back whole, an import row that repeats it.
+    #[test]
+    fn an_end_already_past_is_refused_where_it_is_written_and_kept_where_it_was() {
+        let at = |seconds: i64| Timestamp::from_unix_timestamp(seconds).expect("instant");
+        let mut snapshot = Snapshot::default();
+        let mut setup = owners_and_brands(&["aurelle"]);
+        setup.push(Command::CreateMember {
+            id: slug("shop"),
+            display_name: "Shop".into(),
+            kind: MemberKind::Platform,
+        });
+        commit(&mut snapshot, &setup);
+        let spec = |seller: &str, until: i64| AuthorizationSpec {
+            platform: slug("shop"),
+            seller_account: seller.into(),
+            nice_classes: NiceClassSet::empty(),
+            regions: vec![],
+            valid_from: Some(at(1_000)),
+            valid_until: Some(at(until)),
+            reference: String::new(),
+        };
+        let authorize = |seller: &str, authorization: &str, until: i64| Command::AuthorizeSeller {
+            brand: slug("aurelle"),
+            id: id(authorization),
+            spec: spec(seller, until),
+        };
+        let run = |snapshot: &Snapshot, command: &Command, now: i64| {
+            snapshot
+                .clone()
+                .execute(command, snapshot.revision() + 1, at(now))
+        };
+        let refused_on = |field: &str, result: Result<Vec<Change>, PlanError>| match result {
+            Err(PlanError::Invalid(violations)) => {
+                assert_eq!(violations.len(), 1, "{violations:?}");
+                assert_eq!(violations[0].0, field);
+                assert!(
+                    violations[0].1.contains("has already passed"),
+                    "{violations:?}"
+                );
+            }
+            other => panic!("{field}: {other:?}"),
+        };
+
+        // Written with an end at or before the write's instant: refused.
+        for now in [2_000, 3_000] {
+            refused_on(
+                "authorization.valid_until",
+                run(&snapshot, &authorize("late", "a1", 2_000), now),
+            );
+        }
+        assert!(run(&snapshot, &authorize("late", "a1", 2_000), 1_999).is_ok());
+        // A seed's record: an authorization that has ended, as given.
+        assert!(
+            snapshot
+                .clone()
+                .execute_with(
+                    &authorize("late", "a1", 2_000),
+                    snapshot.revision() + 1,
+                    at(3_000),
+                    PastEnds::Recorded
+                )
+                .is_ok()
+        );
+
+        // Written while still to come, then read after it passed.
+        let mut at_1500 = snapshot.clone();
+        let revision = at_1500.revision() + 1;
+        at_1500
+            .execute(&authorize("kept", "a2", 2_000), revision, at(1_500))
+            .expect("authorize");
+        at_1500.set_revision(revision);
+        let update = |patch: AuthorizationPatch| Command::UpdateAuthorization {
+            brand: slug("aurelle"),
+            id: id("a2"),
+            patch,
+            etag: None,
+        };
+        let reference = update(AuthorizationPatch {
+            reference: Some("contract 7".into()),
+            ..AuthorizationPatch::default()
+        });
+        assert_eq!(run(&at_1500, &reference, 3_000).map(|c| c.len()), Ok(1));
+        let whole = update(AuthorizationPatch {
+            nice_classes: Some(NiceClassSet::empty()),
+            regions: Some(vec![]),
+            valid_from: Some(at(1_000)),
+            valid_until: Some(Some(at(2_000))),
+            status: Some(AuthorizationStatus::Active),
+            reference: Some("contract 7".into()),
+            every_field: true,
+        });
+        assert_eq!(run(&at_1500, &whole, 3_000).map(|c| c.len()), Ok(1));
+        // An import: each row its own. Repeating the live one's end keeps
+        // it (nothing to change); a new end already past is refused on
+        // its row, for a new authorization as for the live one.
+        let import = |rows: Vec<(&str, &str, i64)>| Command::ImportAuthorizations {
+            brand: slug("aurelle"),
+            rows: rows
+                .into_iter()
+                .map(|(authorization, seller, until)| (id(authorization), spec(seller, until)))
+                .collect(),
+        };
+        assert_eq!(
+            run(
+                &at_1500,
+                &import(vec![("a3", "kept", 2_000), ("a4", "fresh", 5_000)]),
+                3_000
+            )
+            .map(|c| c.len()),
+            Ok(1)
+        );
+        refused_on(
+            "rows[1].valid_until",
+            run(
+                &at_1500,
+                &import(vec![("a3", "fresh", 5_000), ("a4", "other", 2_500)]),
+                3_000,
+            ),
+        );
+        refused_on(
+            "rows[0].valid_until",
+            run(&at_1500, &import(vec![("a3", "kept", 2_900)]), 3_000),
+        );
     }
 
     #[test]

@@ -1473,10 +1473,13 @@ async fn check_seller_is_decided_by_the_authorizations_that_cover_the_check() {
     let server = TestServer::start().await;
     let mut owner = server.registry_as(Who::OwnerA);
     let mut platform = server.check_as(Who::PlatformP);
+    // The instant checked, a day ahead: a window that has ended by then
+    // (an end already past is refused) ends after it is written.
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")
-        .as_secs() as i64;
+        .as_secs() as i64
+        + 24 * HOUR;
     let ts = |seconds| Some(prost_types::Timestamp { seconds, nanos: 0 });
     for (i, (case, grants, class, region, reason, named)) in cases.into_iter().enumerate() {
         let seller = format!("covering-{i}");
@@ -1647,15 +1650,22 @@ async fn check_seller_explains_every_outcome() {
         R::NoAuthorization as i32
     );
 
-    // A window in the future, then in the past.
+    // A window in the future, then one that has ended by the instant
+    // checked (an end already past is refused as it is written).
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")
         .as_secs() as i64;
     let ts = |seconds| Some(prost_types::Timestamp { seconds, nanos: 0 });
-    for (seller, from, until, reason) in [
-        ("later", now + 3600, None, R::NotYetValid),
-        ("ended", now - 7200, Some(now - 3600), R::Expired),
+    for (seller, from, until, at, reason) in [
+        ("later", now + 3600, None, None, R::NotYetValid),
+        (
+            "ended",
+            now + 3600,
+            Some(now + 7200),
+            ts(now + 10_800),
+            R::Expired,
+        ),
     ] {
         owner
             .authorize_seller(authorize(pb::Authorization {
@@ -1667,11 +1677,20 @@ async fn check_seller_explains_every_outcome() {
             }))
             .await
             .expect("authorize");
-        assert_eq!(
-            check(seller, 14, "CN").await.reason,
-            reason as i32,
-            "{seller}"
-        );
+        let answer = server
+            .check_as(Who::PlatformP)
+            .check_seller(pb::CheckSellerRequest {
+                brand: "brands/alpha".into(),
+                seller_account: seller.into(),
+                nice_class: 14,
+                region: "CN".into(),
+                at_time: at,
+                ..Default::default()
+            })
+            .await
+            .expect("check")
+            .into_inner();
+        assert_eq!(answer.reason, reason as i32, "{seller}");
     }
 
     // Suspend, then revoke.
@@ -4532,4 +4551,117 @@ async fn trademarks_logos_and_authorizations_are_read_by_name() {
         .await
         .expect_err("a malformed id");
     assert_violations(&status, &["name"]);
+}
+
+/// An end already past is refused where it is written, on
+/// `authorization.valid_until` (on the row's own field in an import),
+/// with nothing written: an authorization that has ended authorizes
+/// nothing, yet as ACTIVE it would stand in the way of a new one for the
+/// seller (a mistyped year, found only when AuthorizeSeller answered
+/// ALREADY_EXISTS). An end not after the start is refused as before.
+#[tokio::test]
+async fn an_authorization_end_already_past_is_refused() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let ts = |seconds| Some(prost_types::Timestamp { seconds, nanos: 0 });
+    // 2016 and 2036: past and to come, whenever the test runs.
+    let (past, future) = (1_451_606_400, 2_082_758_400);
+    let before = revision(&server).await;
+    let status = owner
+        .authorize_seller(authorize(pb::Authorization {
+            platform: "members/platform-p".into(),
+            seller_account: "mistyped".into(),
+            valid_until: ts(past),
+            ..Default::default()
+        }))
+        .await
+        .expect_err("an end already past");
+    assert_violations(&status, &["authorization.valid_until"]);
+    let violations = field_violations(&status);
+    assert!(
+        violations[0]
+            .1
+            .starts_with("valid_until 2016-01-01T00:00:00Z has already passed (it is now "),
+        "{violations:?}"
+    );
+    // A start given too: still refused on the end.
+    let status = owner
+        .authorize_seller(authorize(pb::Authorization {
+            platform: "members/platform-p".into(),
+            seller_account: "mistyped".into(),
+            valid_from: ts(past - 86_400),
+            valid_until: ts(past),
+            ..Default::default()
+        }))
+        .await
+        .expect_err("a window already ended");
+    assert_violations(&status, &["authorization.valid_until"]);
+    // Not after the start: the window's own mistake, as before.
+    let status = owner
+        .authorize_seller(authorize(pb::Authorization {
+            platform: "members/platform-p".into(),
+            seller_account: "mistyped".into(),
+            valid_from: ts(future),
+            valid_until: ts(future),
+            ..Default::default()
+        }))
+        .await
+        .expect_err("an end not after the start");
+    assert!(
+        field_violations(&status)[0]
+            .1
+            .contains("must be after valid_from"),
+        "{status:?}"
+    );
+    assert_eq!(revision(&server).await, before, "nothing written");
+    // The year corrected: the seller is authorized, no ALREADY_EXISTS.
+    let made = owner
+        .authorize_seller(authorize(pb::Authorization {
+            platform: "members/platform-p".into(),
+            seller_account: "mistyped".into(),
+            valid_until: ts(future),
+            ..Default::default()
+        }))
+        .await
+        .expect("the corrected year")
+        .into_inner();
+    assert!(made.authorization.is_some());
+
+    // An import: the row with an end already past is named, alone, and
+    // nothing is written.
+    let before = revision(&server).await;
+    let rows = vec![
+        pb::Authorization {
+            valid_until: ts(future),
+            ..row("members/platform-p", "row-ok", &["FR"])
+        },
+        pb::Authorization {
+            valid_until: ts(past),
+            ..row("members/platform-p", "row-mistyped", &["FR"])
+        },
+        pb::Authorization {
+            valid_until: ts(past),
+            ..row("members/platform-p", "mistyped", &[])
+        },
+    ];
+    let status = owner
+        .import_authorizations(tokio_stream::iter(common::import_messages(
+            "brands/alpha",
+            &rows,
+            2,
+            "",
+        )))
+        .await
+        .expect_err("a row with an end already past");
+    let violations = field_violations(&status);
+    assert_eq!(
+        violations
+            .iter()
+            .map(|(f, _)| f.as_str())
+            .collect::<Vec<_>>(),
+        ["rows[1].valid_until"],
+        "the first row with the mistake: {violations:?}"
+    );
+    assert!(violations[0].1.contains("has already passed"));
+    assert_eq!(revision(&server).await, before, "nothing written");
 }
