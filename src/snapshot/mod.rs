@@ -783,6 +783,9 @@ impl Snapshot {
                     )));
                 }
                 let next = patch_authorization(&current, patch, revision, now);
+                // An end moved into the past, as one set so when created;
+                // an update that keeps the end keeps it, past or not.
+                check_end(&next, Some(&current), (now, past_ends), "authorization")?;
                 // Named on the end the change set: a new start after the
                 // kept end is the start's mistake.
                 if patch.valid_from.is_some() && patch.valid_until.is_none() {
