@@ -1587,6 +1587,38 @@ async fn a_watch_waiting_for_a_client_that_stopped_reading_ends_when_the_server_
     );
 }
 
+/// A server over a fresh store with the fixture registry, and a replica of
+/// it deaf to its writes, with an hour's poll: the replica reads the store
+/// only as it starts, and when a call asks. Returned once the replica's
+/// follower has read the history as it starts, with the replica's store,
+/// which counts its reads.
+async fn first_and_deaf_replica() -> (TestServer, TestServer, Arc<common::TestStore>) {
+    let store = common::new_store().await.0;
+    let mut start = Start::fixture();
+    start.store = Some(store.clone());
+    let keys = start.keys.clone();
+    let first = start.start().await;
+    let counted = Arc::new(common::TestStore::deaf(store));
+    let mut start = Start::fixture();
+    start.keys = keys;
+    start.options.seed = None;
+    start.options.feed_poll = Duration::from_secs(3600);
+    start.store = Some(counted.clone());
+    let replica = start.start().await;
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while counted
+            .history_reads
+            .load(std::sync::atomic::Ordering::SeqCst)
+            == 0
+        {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the follower reads the history once");
+    (first, replica, counted)
+}
+
 /// Calls naming brands a replica does not know (a Watch filter, GetBrand,
 /// ListAuditEvents, ListTrademarks) catch up with the store at one pace
 /// for all of them: a burst of made-up names reads the store's head a few
@@ -1597,28 +1629,7 @@ async fn a_watch_waiting_for_a_client_that_stopped_reading_ends_when_the_server_
 async fn made_up_brand_names_catch_up_at_a_pace_and_new_brands_are_found() {
     use std::sync::atomic::Ordering::SeqCst;
     const CALLS: usize = 30;
-    let store = common::new_store().await.0;
-    let mut start = Start::fixture();
-    start.store = Some(store.clone());
-    let keys = start.keys.clone();
-    let first = start.start().await;
-    // A replica deaf to the first's writes, with an hour's poll: it reads
-    // the store only as it starts, and when a call asks.
-    let counted = Arc::new(common::TestStore::deaf(store));
-    let mut start = Start::fixture();
-    start.keys = keys;
-    start.options.seed = None;
-    start.options.feed_poll = Duration::from_secs(3600);
-    start.store = Some(counted.clone());
-    let replica = start.start().await;
-    // Its follower's first read of the history, as it starts.
-    tokio::time::timeout(Duration::from_secs(10), async {
-        while counted.history_reads.load(SeqCst) == 0 {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await
-    .expect("the follower reads the history once");
+    let (first, replica, counted) = first_and_deaf_replica().await;
     let (heads, histories, begun) = (
         counted.head_reads.load(SeqCst),
         counted.history_reads.load(SeqCst),
@@ -1738,26 +1749,7 @@ async fn made_up_brand_names_catch_up_at_a_pace_and_new_brands_are_found() {
 async fn resources_made_on_another_replica_are_read_by_name_and_made_up_names_keep_the_pace() {
     use std::sync::atomic::Ordering::SeqCst;
     const CALLS: usize = 30;
-    let store = common::new_store().await.0;
-    let mut start = Start::fixture();
-    start.store = Some(store.clone());
-    let keys = start.keys.clone();
-    let first = start.start().await;
-    // A replica deaf to the first's writes, with an hour's poll, as above.
-    let counted = Arc::new(common::TestStore::deaf(store));
-    let mut start = Start::fixture();
-    start.keys = keys;
-    start.options.seed = None;
-    start.options.feed_poll = Duration::from_secs(3600);
-    start.store = Some(counted.clone());
-    let replica = start.start().await;
-    tokio::time::timeout(Duration::from_secs(10), async {
-        while counted.history_reads.load(SeqCst) == 0 {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    })
-    .await
-    .expect("the follower reads the history once");
+    let (first, replica, counted) = first_and_deaf_replica().await;
     let (histories, begun) = (
         counted.history_reads.load(SeqCst),
         replica.registry.paced_catch_ups(),
