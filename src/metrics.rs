@@ -13,6 +13,7 @@
 //! | `marque_authorization_overlay_changes` | gauge | | authorization changes not yet folded into the compact table |
 //! | `marque_change_feed_reconnects_total` | counter | | LISTEN connections re-opened |
 //! | `marque_registry_reloads_total` | counter | | registry loaded again because the store lost committed revisions this replica had applied |
+//! | `marque_catch_ups_total` | counter | | catch-ups with the store begun for calls naming an API key or a name this replica does not know (at most one every 200 ms) |
 //! | `marque_change_feed_listening` | gauge | | PostgreSQL: 1 while the LISTEN connection is open, 0 while other replicas' writes arrive only with the polls (read at each scrape) |
 //! | `marque_store_up` | gauge | | 1 when the store takes writes and answers reads (RegistryService SERVING); 0 until the first load |
 //! | `marque_store_read_only` | gauge | | 1 when the store answers reads but refuses writes (a read-only database: Watch and audit go on) |
@@ -85,6 +86,7 @@ pub fn install() -> Option<PrometheusHandle> {
             for counter in [
                 "marque_change_feed_reconnects_total",
                 "marque_registry_reloads_total",
+                "marque_catch_ups_total",
                 "marque_db_pool_wait_timeouts_total",
                 "marque_db_unanswered_total",
             ] {
@@ -138,6 +140,10 @@ fn describe() {
     describe_counter!(
         "marque_registry_reloads_total",
         "registry loads again because the store lost committed revisions this replica had applied"
+    );
+    describe_counter!(
+        "marque_catch_ups_total",
+        "catch-ups with the store begun for calls naming an API key or a name this replica does not know (at most one every 200 ms)"
     );
     describe_gauge!(
         "marque_change_feed_listening",

@@ -203,21 +203,21 @@ pub struct Registry {
 /// the snapshot does not know ask for (an API key, a brand, a platform): a
 /// flood of made-up names makes at most one read of the store's head every
 /// this long, and none of its history unless another replica wrote.
-pub const KEY_CATCH_UP_EVERY: Duration = Duration::from_millis(200);
+pub const CATCH_UP_EVERY: Duration = Duration::from_millis(200);
 
 /// Longest a call with an unknown API key waits for the catch-up it asked
 /// for (or joined) before it is refused: a store that does not answer
 /// delays refusals this long at most. The catch-up itself goes on. A call
 /// naming an unknown brand or platform waits as long, past the pace
 /// ([`Registry::catch_up_for_unknown_name`]).
-pub const KEY_CATCH_UP_WAIT: Duration = Duration::from_secs(1);
+pub const CATCH_UP_WAIT: Duration = Duration::from_secs(1);
 
 /// How a catch-up ended: not yet (`None`), or with its outcome (a failure
 /// as [`HeadRead`] keeps it: whether the store was unavailable, and what it
 /// said), which every call that waited for it reads.
 type CatchUpEnd = Option<Result<(), (bool, String)>>;
 
-/// The paced catch-ups ([`KEY_CATCH_UP_EVERY`]): when the last began, its
+/// The paced catch-ups ([`CATCH_UP_EVERY`]): when the last began, its
 /// end while it runs, and the next, waiting for the pace, which calls that
 /// must see what was committed before they arrived wait for.
 #[derive(Default)]
@@ -681,10 +681,10 @@ impl Registry {
     ///
     /// Made-up keys cost no more than a pace allows: at most one such
     /// catch-up runs at a time (a call that arrives while one runs waits
-    /// for it), and one starts at most every [`KEY_CATCH_UP_EVERY`]; a call
+    /// for it), and one starts at most every [`CATCH_UP_EVERY`]; a call
     /// arriving sooner after the last start does not wait for one (its key
     /// is refused as unknown, and the change feed brings a new key within
-    /// its poll). A call waits [`KEY_CATCH_UP_WAIT`] at most. Errors are
+    /// its poll). A call waits [`CATCH_UP_WAIT`] at most. Errors are
     /// the change feed's to report: here they leave the snapshot as it is.
     /// The pace is shared with [`Registry::catch_up_for_unknown_name`].
     pub async fn catch_up_for_unknown_key(self: &Arc<Self>) {
@@ -692,7 +692,7 @@ impl Registry {
             return;
         }
         if let Some(mut end) = self.paced_catch_up(WhenEarly::Skip) {
-            let _ = tokio::time::timeout(KEY_CATCH_UP_WAIT, end.wait_for(Option::is_some)).await;
+            let _ = tokio::time::timeout(CATCH_UP_WAIT, end.wait_for(Option::is_some)).await;
         }
     }
 
@@ -701,7 +701,7 @@ impl Registry {
     /// a platform): another replica may have created it a moment ago, and
     /// the change feed not brought it yet; or the name is made up. Paced as
     /// [`Registry::catch_up_for_unknown_key`] is, and at the same pace: one
-    /// catch-up at a time, one begun at most every [`KEY_CATCH_UP_EVERY`],
+    /// catch-up at a time, one begun at most every [`CATCH_UP_EVERY`],
     /// and only a read of the head unless another replica wrote. A call
     /// that arrives sooner after the last began waits for the next, which
     /// every call arriving meanwhile shares: made-up names, at whatever
@@ -711,7 +711,7 @@ impl Registry {
     /// # Errors
     /// [`RegistryError::Loading`] before the first load; the catch-up's
     /// store failure; UNAVAILABLE when it has not ended within
-    /// [`KEY_CATCH_UP_WAIT`] (a store that does not answer).
+    /// [`CATCH_UP_WAIT`] (a store that does not answer).
     pub async fn catch_up_for_unknown_name(
         self: &Arc<Self>,
     ) -> Result<Arc<Snapshot>, RegistryError> {
@@ -720,7 +720,7 @@ impl Registry {
             return Ok(self.snapshot());
         };
         let ended = tokio::time::timeout(
-            KEY_CATCH_UP_EVERY + KEY_CATCH_UP_WAIT,
+            CATCH_UP_EVERY + CATCH_UP_WAIT,
             end.wait_for(Option::is_some),
         )
         .await;
@@ -742,7 +742,7 @@ impl Registry {
     /// How many catch-ups calls naming what the snapshot does not know
     /// have begun on this replica ([`Registry::catch_up_for_unknown_key`],
     /// [`Registry::catch_up_for_unknown_name`]): at most one every
-    /// [`KEY_CATCH_UP_EVERY`], whatever the calls. For diagnostics and
+    /// [`CATCH_UP_EVERY`], whatever the calls. For diagnostics and
     /// tests.
     pub fn paced_catch_ups(&self) -> u64 {
         self.catch_ups_begun
@@ -767,7 +767,7 @@ impl Registry {
             return (early == WhenEarly::WaitForNext || *due <= arrived).then(|| next.clone());
         }
         let running = catch_ups.running.clone().filter(still_running);
-        let due = catch_ups.began.map(|began| began + KEY_CATCH_UP_EVERY);
+        let due = catch_ups.began.map(|began| began + CATCH_UP_EVERY);
         match early {
             WhenEarly::Skip => {
                 if running.is_some() {
@@ -820,6 +820,7 @@ impl Registry {
     async fn run_catch_up(&self, end: watch::Sender<CatchUpEnd>) {
         self.catch_ups_begun
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        metrics::counter!("marque_catch_ups_total").increment(1);
         let outcome = match self.committed_head().await {
             Ok(head) if head > self.snapshot().revision() => self.catch_up_latest().await,
             Ok(_) => Ok(()),
@@ -1524,7 +1525,7 @@ mod tests {
             .await
             .expect("written elsewhere");
         assert!(registry.snapshot().revision() < other.snapshot().revision());
-        tokio::time::advance(KEY_CATCH_UP_EVERY).await;
+        tokio::time::advance(CATCH_UP_EVERY).await;
         let before = store.reads();
         registry.catch_up_for_unknown_key().await;
         let after = store.reads();
@@ -1573,7 +1574,7 @@ mod tests {
 
         // Keys and names share the pace: a key's catch-up just begun, a
         // name's call waits for the next, which begins at the pace.
-        tokio::time::advance(KEY_CATCH_UP_EVERY).await;
+        tokio::time::advance(CATCH_UP_EVERY).await;
         let began = registry.paced_catch_ups();
         let (_, name) = tokio::join!(
             registry.catch_up_for_unknown_key(),

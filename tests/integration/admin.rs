@@ -117,6 +117,7 @@ async fn probes_read_honest_health_on_the_admin_port_while_the_api_port_needs_mt
         // Counters without labels, at 0 before their first event.
         "marque_change_feed_reconnects_total",
         "marque_registry_reloads_total",
+        "marque_catch_ups_total",
         "marque_db_pool_wait_timeouts_total",
         "marque_db_unanswered_total",
     ] {
@@ -163,7 +164,7 @@ async fn probes_read_honest_health_on_the_admin_port_while_the_api_port_needs_mt
     );
     let mut client =
         marque::pb::marque::v1::check_service_client::CheckServiceClient::with_interceptor(
-            mtls,
+            mtls.clone(),
             common::Bearer::key(&keys.platform_p),
         );
     for _ in 0..5 {
@@ -181,6 +182,19 @@ async fn probes_read_honest_health_on_the_admin_port_while_the_api_port_needs_mt
             .into_inner();
         assert!(answer.authorized);
     }
+    // A key this replica does not know makes it catch up with the store
+    // before refusing the call; the catch-up is counted.
+    let catch_ups_before = count(&before, "marque_catch_ups_total");
+    let mut unknown =
+        marque::pb::marque::v1::check_service_client::CheckServiceClient::with_interceptor(
+            mtls,
+            common::Bearer::key(&format!("mq_{}_{}", "k".repeat(12), "0".repeat(64))),
+        );
+    let refused = unknown
+        .check_seller(marque::pb::marque::v1::CheckSellerRequest::default())
+        .await
+        .expect_err("a key no one was given");
+    assert_eq!(refused.code(), tonic::Code::Unauthenticated, "{refused:?}");
     // Each listing check counts its verdict (handles kept per thread).
     for _ in 0..3 {
         let request = tonic::Request::new(marque::pb::marque::v1::CheckListingRequest {
@@ -212,6 +226,10 @@ async fn probes_read_honest_health_on_the_admin_port_while_the_api_port_needs_mt
     );
     assert!(!after.contains("InventedMethod"), "{after}");
     assert!(after.contains("marque_check_verdicts_total{check=\"CheckSeller\",verdict=\"SELLER_CHECK_REASON_AUTHORIZED\"}"), "{after}");
+    assert!(
+        count(&after, "marque_catch_ups_total") > catch_ups_before,
+        "catch-ups {catch_ups_before}\n{after}"
+    );
     let listings_after = count(&after, listing_verdicts);
     assert!(
         listings_after >= listings_before + 3.0,
