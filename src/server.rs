@@ -889,7 +889,7 @@ async fn serve_admin(
 /// # Errors
 /// A store that [`crate::store::NeedsRepair`]: no retry would mend it.
 async fn load_with_retries(registry: &Registry, migrate: bool) -> anyhow::Result<Revision> {
-    use crate::store::postgres::{Blocked, Outage};
+    use crate::store::postgres::{Blocked, Outage, directories_shown};
     let mut backoff = crate::store::Backoff::new();
     let mut outage = Outage::default();
     loop {
@@ -932,12 +932,8 @@ async fn load_with_retries(registry: &Registry, migrate: bool) -> anyhow::Result
                     }
                     // A sidecar (a database proxy) may make it yet.
                     Some(Blocked::NoSocketDirectory { directories }) => {
-                        let shown: Vec<String> = directories
-                            .iter()
-                            .map(|d| d.display().to_string())
-                            .collect();
                         tracing::error!(
-                            directory = shown.join(", "),
+                            directory = directories_shown(&directories),
                             error = format!("{e:#}"),
                             retry_in = ?wait,
                             "the directory of the database's Unix socket does not exist (the \

@@ -882,17 +882,13 @@ impl NoSocketDirectory {
         if directories.is_empty() {
             return None;
         }
-        let shown: Vec<String> = directories
-            .iter()
-            .map(|d| d.display().to_string())
-            .collect();
         Some(Self {
             text: format!(
                 "cannot connect to PostgreSQL at {place}: the directory of its Unix socket, \
                  {}, does not exist (the database URL's host): mount it (a volume shared with \
                  the database, or with a proxy beside the server that makes the socket in it), \
                  or correct the URL's host ({driver})",
-                shown.join(", ")
+                directories_shown(&directories)
             ),
             directories,
         })
@@ -940,16 +936,21 @@ impl Blocked {
     }
 }
 
+/// Directories as logs and messages list them: `/cloudsql, /run/db`.
+pub fn directories_shown(directories: &[PathBuf]) -> String {
+    directories
+        .iter()
+        .map(|d| d.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl std::fmt::Display for Blocked {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Blocked::Refused { sqlstate, .. } => write!(f, "SQLSTATE {}", sqlstate.code()),
             Blocked::NoSocketDirectory { directories } => {
-                let shown: Vec<String> = directories
-                    .iter()
-                    .map(|d| d.display().to_string())
-                    .collect();
-                write!(f, "no socket directory {}", shown.join(", "))
+                write!(f, "no socket directory {}", directories_shown(directories))
             }
         }
     }
@@ -1059,12 +1060,8 @@ impl Shared {
                 );
             }
             Some(Blocked::NoSocketDirectory { directories }) => {
-                let shown: Vec<String> = directories
-                    .iter()
-                    .map(|d| d.display().to_string())
-                    .collect();
                 tracing::error!(
-                    directory = shown.join(", "),
+                    directory = directories_shown(&directories),
                     error = format!("{error:#}"),
                     "the directory of the database's Unix socket does not exist (the database \
                      URL's host): calls that need a new connection are UNAVAILABLE until it \
