@@ -230,6 +230,7 @@ display_name = "Bench"
                     })
                     .collect(),
                 request_id: String::new(),
+                widen: None,
             })
             .collect::<Vec<_>>()
     };

@@ -17,8 +17,8 @@
 use crate::{
     api::convert,
     model::{
-        self, AuthorizationPatch, AuthorizationSpec, BrandPatch, NiceClassSet, Revision, Slug,
-        TrademarkPatch, TrademarkSpec,
+        self, AuthorizationPatch, AuthorizationSpec, BrandPatch, ImportWidening, NiceClassSet,
+        Revision, Slug, TrademarkPatch, TrademarkSpec,
     },
     pb::marque::v1 as pb,
 };
@@ -53,6 +53,17 @@ pub fn authorization(spec: &AuthorizationSpec) -> pb::Authorization {
         valid_until: spec.valid_until.map(convert::timestamp),
         reference: spec.reference.clone(),
         ..Default::default()
+    }
+}
+
+/// An import's `widen` mask as read: the fields it names, in one order.
+pub fn import_widening(widen: ImportWidening) -> prost_types::FieldMask {
+    prost_types::FieldMask {
+        paths: ImportWidening::FIELDS
+            .iter()
+            .filter(|field| widen.names(field))
+            .map(|field| (*field).to_owned())
+            .collect(),
     }
 }
 

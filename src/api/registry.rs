@@ -19,8 +19,8 @@ use crate::{
     logo,
     model::{
         Actor, AuthorizationPatch, AuthorizationSpec, Brand, BrandPatch, BrandStatus, Command,
-        Designation, LogoSource, Member, NiceClass, NiceClassSet, Office, Region, Resource,
-        ResourceId, Revision, Slug, TrademarkPatch, TrademarkSpec, alias_repeats,
+        Designation, ImportWidening, LogoSource, Member, NiceClass, NiceClassSet, Office, Region,
+        Resource, ResourceId, Revision, Slug, TrademarkPatch, TrademarkSpec, alias_repeats,
         check_authorization_window, check_mark_text, check_trademark_dates,
         codes::{bounded_text, seller_account},
         name_refusal, parse_registration_number,
@@ -29,6 +29,12 @@ use crate::{
     registry::{Committed, Registry},
     snapshot::Snapshot,
 };
+
+/// What an import's `widen` mask is prefixed with in its fingerprints,
+/// among the rows' parts: no protobuf message starts with it (`w` would be
+/// field 14 of wire type 7, which does not exist), so no row is taken for
+/// it.
+const WIDEN_PART: &[u8] = b"widen:";
 
 /// Most aliases a brand may have.
 pub const MAX_ALIASES: usize = 64;
@@ -534,26 +540,63 @@ fn field_mask(
     if paths.len() == 1 && paths[0] == "*" {
         return allowed.iter().map(|s| s.to_string()).collect();
     }
+    let star = format!(
+        "\"*\" (every field) stands alone; or name the fields to change ({})",
+        allowed.join(", ")
+    );
+    mask_paths(
+        MaskField {
+            name: "update_mask",
+            allowed,
+            fixed,
+            star: &star,
+            what: "cannot be changed",
+        },
+        &paths,
+        v,
+    )
+}
+
+/// A field mask of a request as [`mask_paths`] reads it.
+struct MaskField<'a> {
+    /// The request's field (`update_mask`, an import's `widen`), which
+    /// its violations name (`update_mask.paths[2]`).
+    name: &'a str,
+    /// The paths it may name.
+    allowed: &'a [&'a str],
+    /// Fields it may not name, with how to do otherwise (or why not).
+    fixed: &'a [(&'a str, &'a str)],
+    /// What to say of a `*` among paths where it is not taken.
+    star: &'a str,
+    /// What to say of a path it may not name (`cannot be changed`).
+    what: &'a str,
+}
+
+/// `paths`, each once, with a violation for each path `mask` may not name:
+/// one named twice, a `*`, a JSON name (`niceClasses`, as a client that
+/// does not convert a mask's paths sends it) or a field not allowed.
+fn mask_paths(mask: MaskField<'_>, paths: &[String], v: &mut Violations) -> Vec<String> {
+    let MaskField {
+        name,
+        allowed,
+        fixed,
+        star,
+        what,
+    } = mask;
     // Each path once: one named twice is a mistake the caller should see,
     // not a change made once (the request may not say what was meant). Each
     // is kept once, so that a handler checks a field once.
     let mut named = std::collections::HashSet::with_capacity(paths.len());
     let mut once = Vec::with_capacity(paths.len());
     for (i, path) in paths.iter().enumerate() {
-        let field = format!("update_mask.paths[{i}]");
+        let field = format!("{name}.paths[{i}]");
         if !named.insert(path.as_str()) {
             v.add(field, format!("{} is named twice", quote(path)));
             continue;
         }
         once.push(path.clone());
         if path == "*" {
-            v.add(
-                field,
-                format!(
-                    "\"*\" (every field) stands alone; or name the fields to change ({})",
-                    allowed.join(", ")
-                ),
-            );
+            v.add(field, star);
         } else if !allowed.contains(&path.as_str()) {
             // A field's JSON name (`niceClasses`), as a client that does not
             // convert the mask's paths sends it (grpcurl's `{"paths":
@@ -582,7 +625,7 @@ fn field_mask(
             v.add(
                 field,
                 format!(
-                    "{} cannot be changed{how}; allowed: {}",
+                    "{} {what}{how}; allowed: {}",
                     quote(path),
                     allowed.join(", ")
                 ),
@@ -590,6 +633,47 @@ fn field_mask(
         }
     }
     once
+}
+
+/// An import's `widen` mask: which fields its rows may widen in a live
+/// authorization they replace ([`ImportWidening`]). Unset or empty widens
+/// nothing. Read as an update's mask is ([`mask_paths`]), but a `*` is
+/// refused: an import says what it widens, and a field that may widen
+/// later is not widened by an import written before.
+fn import_widening(mask: Option<&prost_types::FieldMask>, v: &mut Violations) -> ImportWidening {
+    let paths = mask.map(|m| m.paths.as_slice()).unwrap_or_default();
+    let allowed = ImportWidening::FIELDS;
+    let star = format!(
+        "\"*\" is not taken: name the fields rows may widen ({})",
+        allowed.join(", ")
+    );
+    let fixed = [
+        (
+            "valid_from",
+            "a row without valid_from keeps the live authorization's start",
+        ),
+        (
+            "reference",
+            "a row without reference keeps the live authorization's",
+        ),
+    ];
+    let named = mask_paths(
+        MaskField {
+            name: "widen",
+            allowed: &allowed,
+            fixed: &fixed,
+            star: &star,
+            what: "is no field a row widens",
+        },
+        paths,
+        v,
+    );
+    let names = |field: &str| named.iter().any(|path| path == field);
+    ImportWidening {
+        nice_classes: names("nice_classes"),
+        regions: names("regions"),
+        valid_until: names("valid_until"),
+    }
 }
 
 /// A field's proto name from its JSON name: `niceClasses` is
@@ -1945,15 +2029,16 @@ impl RegistryApi {
     }
 
     /// Checks an import's first message the moment it arrives: it names a
-    /// brand the caller owns, with a valid request id, and one not archived
-    /// when it has no request id (with one, it may be a retry of an import
-    /// made before, answered once its rows are read). The import fails at
-    /// once otherwise, before any further message is read.
+    /// brand the caller owns, with a valid request id and `widen` mask, and
+    /// one not archived when it has no request id (with one, it may be a
+    /// retry of an import made before, answered once its rows are read).
+    /// The import fails at once otherwise, before any further message is
+    /// read.
     async fn import_brand(
         &self,
         caller: &Caller,
         first: &pb::ImportAuthorizationsRequest,
-    ) -> ApiResult<Slug> {
+    ) -> ApiResult<(Slug, ImportWidening)> {
         if first.parent.is_empty() {
             return Err(ApiError::Invalid(vec![(
                 "parent".into(),
@@ -1963,6 +2048,7 @@ impl RegistryApi {
         let mut v = Violations::new();
         request_id(&first.request_id, &mut v);
         let brand = parse_brand_name(&first.parent, "parent", &mut v);
+        let widen = import_widening(first.widen.as_ref(), &mut v);
         let brand = v.done(brand)?;
         let owned = self.owned_brand(caller, &brand).await?;
         if owned.status == BrandStatus::Archived && first.request_id.is_empty() {
@@ -1970,7 +2056,7 @@ impl RegistryApi {
                 "brands/{brand} is archived and read-only"
             )));
         }
-        Ok(brand)
+        Ok((brand, widen))
     }
 
     async fn import_authorizations(
@@ -1998,9 +2084,9 @@ impl RegistryApi {
             .unwrap_or_default();
         let mut stream = request.into_inner();
         let mut v = Violations::new();
-        // The brand, its resource name and the request id, from the first
-        // message.
-        let mut first: Option<(Slug, String, String)> = None;
+        // From the first message: the brand, its resource name, the
+        // request id, and what rows may widen with the mask's paths as sent.
+        let mut first: Option<(Slug, String, String, ImportWidening, Vec<String>)> = None;
         let mut rows: Vec<(ResourceId, AuthorizationSpec)> = Vec::new();
         // The import's fingerprints are of its brand and its rows, however
         // the client splits them into messages: a retry with another batch
@@ -2068,11 +2154,30 @@ impl RegistryApi {
             match &first {
                 None => {
                     sent.add(message.parent.as_bytes());
-                    let brand = self.import_brand(&caller, &message).await?;
+                    let (brand, widen) = self.import_brand(&caller, &message).await?;
                     read.add(format!("brands/{brand}").as_bytes());
-                    first = Some((brand, message.parent.clone(), message.request_id.clone()));
+                    // What rows may widen makes another import, as other
+                    // rows do. Added only when given, so that an import
+                    // without it keeps the fingerprint it was recorded
+                    // with; after a prefix no row's encoding starts with.
+                    let paths = message.widen.clone().unwrap_or_default().paths;
+                    if !paths.is_empty() {
+                        let as_sent = prost_types::FieldMask {
+                            paths: paths.clone(),
+                        };
+                        sent.add(&[WIDEN_PART, &as_sent.encode_to_vec()].concat());
+                        let as_read = canonical::import_widening(widen);
+                        read.add(&[WIDEN_PART, &as_read.encode_to_vec()].concat());
+                    }
+                    first = Some((
+                        brand,
+                        message.parent.clone(),
+                        message.request_id.clone(),
+                        widen,
+                        paths,
+                    ));
                 }
-                Some((_, parent, request_id)) => {
+                Some((_, parent, request_id, _, widen)) => {
                     let mut differs = Violations::new();
                     if !message.parent.is_empty() && message.parent != *parent {
                         differs.add(
@@ -2094,6 +2199,29 @@ impl RegistryApi {
                                     "must be empty or {}, as the first message gave it: an \
                                      import's request id is read from its first message",
                                     quote(request_id)
+                                )
+                            },
+                        );
+                    }
+                    // As the request id: what rows may widen is the whole
+                    // import's, said once.
+                    let later = message.widen.as_ref().map_or(&[][..], |m| &m.paths[..]);
+                    if !later.is_empty() && later != widen.as_slice() {
+                        differs.add(
+                            "widen",
+                            if widen.is_empty() {
+                                "must be unset: an import's widen is read from its first \
+                                 message, which gave none"
+                                    .to_string()
+                            } else {
+                                format!(
+                                    "must be unset or {{\"paths\": [{}]}}, as the first message \
+                                     gave it: an import's widen is read from its first message",
+                                    widen
+                                        .iter()
+                                        .map(|p| quote(p))
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
                                 )
                             },
                         );
@@ -2167,7 +2295,7 @@ impl RegistryApi {
                 index += 1;
             }
         }
-        let Some((brand, _, request_id_value)) = first else {
+        let Some((brand, _, request_id_value, widen, _)) = first else {
             return Err(ApiError::Invalid(vec![(
                 "parent".into(),
                 "the import stream was empty".into(),
@@ -2192,7 +2320,7 @@ impl RegistryApi {
                     read: read.finish(),
                     sent: sent.finish(),
                 },
-                &[Command::ImportAuthorizations { brand, rows }],
+                &[Command::ImportAuthorizations { brand, rows, widen }],
             )
             .await?;
         let created = committed

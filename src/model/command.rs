@@ -146,6 +146,9 @@ pub enum Command {
         brand: Slug,
         /// The rows, each with the id to use if it creates an authorization.
         rows: Vec<(ResourceId, AuthorizationSpec)>,
+        /// Which fields the rows may widen in a live authorization they
+        /// replace ([`ImportWidening::widenings`]).
+        widen: ImportWidening,
     },
 }
 
@@ -367,6 +370,88 @@ impl AuthorizationPatch {
     }
 }
 
+/// Which fields of a live authorization an import's rows may widen by
+/// leaving them empty: its `widen` mask. A row replaces a live
+/// authorization's scope, and an empty field in it is the widest value
+/// (every class, everywhere, no end), so a row that leaves one out would
+/// widen the authorization as an update mask of `*` would, unseen: the
+/// import says which fields it means to widen, as an update names them in
+/// its mask.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ImportWidening {
+    /// Rows may leave `nice_classes` empty where the live authorization
+    /// has classes (every class).
+    pub nice_classes: bool,
+    /// Rows may leave `regions` empty where it has regions (everywhere).
+    pub regions: bool,
+    /// Rows may leave `valid_until` unset where it has an end (no end).
+    pub valid_until: bool,
+}
+
+impl ImportWidening {
+    /// The fields an import's `widen` mask may name, in the order the
+    /// fingerprint of an import as read lists them.
+    pub const FIELDS: [&str; 3] = ["nice_classes", "regions", "valid_until"];
+
+    /// Whether the mask names `field`, one of [`ImportWidening::FIELDS`].
+    pub fn names(&self, field: &str) -> bool {
+        match field {
+            "nice_classes" => self.nice_classes,
+            "regions" => self.regions,
+            "valid_until" => self.valid_until,
+            _ => false,
+        }
+    }
+
+    /// What `next`, the scope an import row gives `live` (the seller's
+    /// live authorization), would widen without the import naming it:
+    /// classes or regions left empty where `live` has some, or no end
+    /// where it has one. A field violation under `row` (`rows[7]`) for
+    /// each such field. A row that creates an authorization widens
+    /// nothing (it is no authorization yet, as in AuthorizeSeller), and
+    /// one that keeps a scope already that wide widens nothing either.
+    pub fn widenings(
+        &self,
+        next: &Authorization,
+        live: &Authorization,
+        row: &str,
+    ) -> Vec<(String, String)> {
+        let mut found = Vec::new();
+        let list = |items: Vec<String>| items.join(", ");
+        if !self.nice_classes && next.nice_classes.is_empty() && !live.nice_classes.is_empty() {
+            found.push((
+                format!("{row}.nice_classes"),
+                format!(
+                    "empty, which would widen the seller's live authorization to every class: \
+                     name nice_classes in widen to do so, or send its classes ({}) to keep them",
+                    list(live.nice_classes.iter().map(|c| c.to_string()).collect())
+                ),
+            ));
+        }
+        if !self.regions && next.regions.is_empty() && !live.regions.is_empty() {
+            found.push((
+                format!("{row}.regions"),
+                format!(
+                    "empty, which would widen the seller's live authorization to everywhere: \
+                     name regions in widen to do so, or send its regions ({}) to keep them",
+                    list(live.regions.iter().map(|r| r.to_string()).collect())
+                ),
+            ));
+        }
+        if let (false, None, Some(until)) = (self.valid_until, next.valid_until, live.valid_until) {
+            found.push((
+                format!("{row}.valid_until"),
+                format!(
+                    "unset, which would make the seller's live authorization open-ended: name \
+                     valid_until in widen to do so, or send its end ({}) to keep it",
+                    rfc3339(until)
+                ),
+            ));
+        }
+        found
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -546,5 +631,67 @@ mod tests {
             ..star(false)
         };
         assert!(named.widenings(&brand).is_empty());
+    }
+
+    #[test]
+    fn an_import_row_may_not_widen_a_live_authorization_unless_named() {
+        let live = scoped();
+        let wide = Authorization {
+            nice_classes: NiceClassSet::empty(),
+            regions: Vec::new(),
+            valid_until: None,
+            ..scoped()
+        };
+        let none = ImportWidening::default();
+        let found = none.widenings(&wide, &live, "rows[3]");
+        assert_eq!(
+            fields(&found),
+            [
+                "rows[3].nice_classes",
+                "rows[3].regions",
+                "rows[3].valid_until"
+            ]
+        );
+        assert!(
+            found[0].1.contains("name nice_classes in widen")
+                && found[0].1.contains("send its classes (14, 25)"),
+            "{found:?}"
+        );
+        assert!(
+            found[1].1.contains("send its regions (FR, DE)"),
+            "{found:?}"
+        );
+        assert!(found[2].1.contains("2031-01-01T00:00:00Z"), "{found:?}");
+        for (_, said) in &found {
+            assert!(said.len() <= 200, "{} bytes: {said}", said.len());
+        }
+        // Each field named widens that field only.
+        let regions = ImportWidening {
+            regions: true,
+            ..ImportWidening::default()
+        };
+        assert_eq!(
+            fields(&regions.widenings(&wide, &live, "rows[0]")),
+            ["rows[0].nice_classes", "rows[0].valid_until"]
+        );
+        let every = ImportWidening {
+            nice_classes: true,
+            regions: true,
+            valid_until: true,
+        };
+        assert!(every.widenings(&wide, &live, "rows[0]").is_empty());
+        // A scope already that wide, repeated, widens nothing; nor does a
+        // narrower or another non-empty one.
+        assert!(none.widenings(&wide, &wide, "rows[0]").is_empty());
+        assert!(none.widenings(&live, &live, "rows[0]").is_empty());
+        let other = Authorization {
+            nice_classes: NiceClassSet::parse_list(&[3]).unwrap(),
+            regions: vec![Region::parse("JP").unwrap()],
+            valid_until: Some(at(2040)),
+            ..scoped()
+        };
+        assert!(none.widenings(&other, &live, "rows[0]").is_empty());
+        assert!(ImportWidening::FIELDS.iter().all(|f| every.names(f)));
+        assert!(!every.names("valid_from"));
     }
 }

@@ -10,8 +10,8 @@ mod serde_impls;
 pub use change::{Actor, Change, ChangeEvent, Resource, ResourceKey};
 pub use codes::{Designation, NiceClass, NiceClassSet, Office, Region, Slug, quote, quote_as_read};
 pub use command::{
-    AuthorizationPatch, AuthorizationSpec, BrandPatch, Command, LogoSource, TrademarkPatch,
-    TrademarkSpec,
+    AuthorizationPatch, AuthorizationSpec, BrandPatch, Command, ImportWidening, LogoSource,
+    TrademarkPatch, TrademarkSpec,
 };
 pub use entities::{
     AliasRepeat, ApiKey, Authorization, AuthorizationStatus, Brand, BrandStatus, Logo, Member,

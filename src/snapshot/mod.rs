@@ -827,7 +827,7 @@ impl Snapshot {
                     Resource::Authorization(Arc::new(next)),
                 )])
             }
-            Command::ImportAuthorizations { brand, rows } => {
+            Command::ImportAuthorizations { brand, rows, widen } => {
                 self.writable_brand(brand)?;
                 let mut violations = Vec::new();
                 let mut seen: std::collections::HashMap<(&Slug, &str), usize> =
@@ -889,6 +889,19 @@ impl Snapshot {
                     {
                         violations.extend(v);
                         continue;
+                    }
+                    // An empty field of a row replacing a live scope widens
+                    // it (every class, everywhere, no end), as an update
+                    // mask of `*` would: only where the import names the
+                    // field in its mask. Checked against the authorization
+                    // as the write finds it. A seed never gets here: it
+                    // loads an empty registry, where every row creates.
+                    if let Some(live) = &change.1 {
+                        let widened = widen.widenings(&change.0, live, &field);
+                        if !widened.is_empty() {
+                            violations.extend(widened);
+                            continue;
+                        }
                     }
                     changes.push(Change {
                         before: change.1.map(Resource::Authorization),
@@ -1761,7 +1774,9 @@ fn number_key(number: &str) -> Arc<str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Actor, NiceClassSet, TrademarkKind, TrademarkSpec, TrademarkStatus};
+    use crate::model::{
+        Actor, ImportWidening, NiceClassSet, TrademarkKind, TrademarkSpec, TrademarkStatus,
+    };
 
     fn items(n: usize) -> impl Iterator<Item = (String, usize)> {
         (0..n).map(|i| (format!("{i:06}"), i))
@@ -1986,6 +2001,7 @@ mod tests {
                 .into_iter()
                 .map(|(authorization, seller, until)| (id(authorization), spec(seller, until)))
                 .collect(),
+            widen: ImportWidening::default(),
         };
         assert_eq!(
             run(
@@ -2008,6 +2024,119 @@ mod tests {
             "rows[0].valid_until",
             run(&at_1500, &import(vec![("a3", "kept", 2_900)]), 3_000),
         );
+    }
+
+    /// An import row replacing a live authorization's scope may not leave
+    /// a field empty where the authorization has it (every class,
+    /// everywhere, no end) unless the import names the field in `widen`:
+    /// refused on the row's field, rows counted across the import, and
+    /// nothing changes. A row creating an authorization, or repeating a
+    /// scope already that wide, widens nothing.
+    #[test]
+    fn an_import_widens_a_live_authorization_only_where_it_says_so() {
+        let at = |seconds: i64| Timestamp::from_unix_timestamp(seconds).expect("instant");
+        let mut snapshot = Snapshot::default();
+        let mut setup = owners_and_brands(&["aurelle"]);
+        setup.push(Command::CreateMember {
+            id: slug("shop"),
+            display_name: "Shop".into(),
+            kind: MemberKind::Platform,
+        });
+        let scoped = |seller: &str| AuthorizationSpec {
+            platform: slug("shop"),
+            seller_account: seller.into(),
+            nice_classes: NiceClassSet::parse_list(&[14, 25]).expect("classes"),
+            regions: vec![Region::parse("FR").expect("region")],
+            valid_from: Some(at(1_000)),
+            valid_until: Some(at(9_000)),
+            reference: String::new(),
+        };
+        let wide = |seller: &str| AuthorizationSpec {
+            nice_classes: NiceClassSet::empty(),
+            regions: vec![],
+            valid_until: None,
+            ..scoped(seller)
+        };
+        setup.push(Command::AuthorizeSeller {
+            brand: slug("aurelle"),
+            id: id("a1"),
+            spec: scoped("scoped"),
+        });
+        setup.push(Command::AuthorizeSeller {
+            brand: slug("aurelle"),
+            id: id("a2"),
+            spec: wide("wide"),
+        });
+        commit(&mut snapshot, &setup);
+        let import =
+            |rows: Vec<AuthorizationSpec>, widen: ImportWidening| Command::ImportAuthorizations {
+                brand: slug("aurelle"),
+                rows: rows
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, spec)| (id(&format!("n{i}")), spec))
+                    .collect(),
+                widen,
+            };
+        let run = |command: &Command| {
+            let mut next = snapshot.clone();
+            let result = next.execute(command, snapshot.revision() + 1, at(2_000));
+            if result.is_err() {
+                let stored = |s: &Snapshot| s.authorization(&slug("aurelle"), &id("a1"));
+                assert_eq!(stored(&next), stored(&snapshot), "nothing changes");
+                assert!(stored(&next).is_some_and(|a| a.valid_until == Some(at(9_000))));
+            }
+            result
+        };
+        let fields = |result: Result<Vec<Change>, PlanError>| match result {
+            Err(PlanError::Invalid(violations)) => violations
+                .into_iter()
+                .map(|(field, _)| field)
+                .collect::<Vec<_>>(),
+            other => panic!("not refused: {other:?}"),
+        };
+
+        // A new seller first (created wide), the scoped one emptied second.
+        let rows = vec![wide("new"), wide("scoped")];
+        assert_eq!(
+            fields(run(&import(rows.clone(), ImportWidening::default()))),
+            [
+                "rows[1].nice_classes",
+                "rows[1].regions",
+                "rows[1].valid_until"
+            ]
+        );
+        let regions_only = ImportWidening {
+            regions: true,
+            ..ImportWidening::default()
+        };
+        assert_eq!(
+            fields(run(&import(rows.clone(), regions_only))),
+            ["rows[1].nice_classes", "rows[1].valid_until"]
+        );
+        let every = ImportWidening {
+            nice_classes: true,
+            regions: true,
+            valid_until: true,
+        };
+        let changes = run(&import(rows, every)).expect("named, each field widens");
+        assert_eq!(changes.len(), 2);
+        // A new seller alone, and the wide one repeated, need no mask.
+        assert_eq!(
+            run(&import(
+                vec![wide("new"), wide("wide")],
+                ImportWidening::default()
+            ))
+            .map(|c| c.len()),
+            Ok(1),
+            "created; the repeat changes nothing"
+        );
+        // Its own scope again, or a narrower one: nothing widens.
+        let narrower = AuthorizationSpec {
+            nice_classes: NiceClassSet::parse_list(&[14]).expect("classes"),
+            ..scoped("scoped")
+        };
+        assert!(run(&import(vec![narrower], ImportWidening::default())).is_ok());
     }
 
     #[test]

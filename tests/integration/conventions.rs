@@ -121,6 +121,7 @@ async fn a_seller_account_is_one_account_in_nfc_and_nfd() {
                 authorization("members/platform-q", CAFE_NFD),
             ],
             request_id: String::new(),
+            widen: None,
         }]))
         .await
         .expect_err("one account twice");
@@ -201,6 +202,7 @@ async fn a_retry_in_another_spelling_is_the_same_request() {
             parent: "brands/alpha".into(),
             rows: vec![authorization("members/platform-q", seller)],
             request_id: "7c1d-import-cafe".into(),
+            widen: None,
         }])
     };
     let imported = owner

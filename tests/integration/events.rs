@@ -986,6 +986,7 @@ async fn a_revoked_key_ends_its_watch_and_its_open_import() {
         parent: "brands/alpha".into(),
         rows: vec![row("imported-1")],
         request_id: String::new(),
+        widen: None,
     })
     .await
     .expect("first message");

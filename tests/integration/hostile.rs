@@ -254,6 +254,7 @@ async fn an_import_is_refused_at_its_first_message() {
         parent: parent.into(),
         rows: vec![row.clone()],
         request_id: "open-stream".into(),
+        widen: None,
     };
     let denied = import_left_open(&server, Who::OwnerB, first("brands/alpha"))
         .await
@@ -291,6 +292,7 @@ async fn an_endless_import_of_empty_messages_is_cut_off() {
         parent: "brands/alpha".into(),
         rows: vec![],
         request_id: String::new(),
+        widen: None,
     };
     let messages = tokio_stream::StreamExt::chain(
         tokio_stream::iter([first]),
@@ -642,6 +644,7 @@ async fn a_cancelled_import_writes_nothing() {
             ..Default::default()
         }],
         request_id: String::new(),
+        widen: None,
     }
     .encode_to_vec();
     let length = u32::try_from(message.len()).expect("small");
@@ -700,6 +703,7 @@ async fn a_member_holds_at_most_two_imports_open() {
             parent: parent.into(),
             rows: vec![row("held-open")],
             request_id: String::new(),
+            widen: None,
         };
         let call = tokio::spawn(async move {
             client
@@ -799,6 +803,7 @@ display_name = "Imported {i}"
                 ..Default::default()
             }],
             request_id: String::new(),
+            widen: None,
         })
         .expect("first message");
         let mut client = server.registry_with_key(&keys[i]);
@@ -905,6 +910,7 @@ async fn an_import_open_too_long_is_aborted_and_applies_nothing() {
             },
             rows: vec![row],
             request_id: String::new(),
+            widen: None,
         };
         if tx.send(message).await.is_err() || call.is_finished() || sent > 100 {
             break call.await.expect("task");

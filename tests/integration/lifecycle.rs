@@ -1328,6 +1328,7 @@ async fn a_call_that_never_ends_does_not_hold_shutdown_past_the_drain_timeout() 
         parent: "brands/alpha".into(),
         rows: vec![],
         request_id: String::new(),
+        widen: None,
     })
     .await
     .expect("send");
@@ -1380,6 +1381,7 @@ async fn a_replica_shutting_down_follows_other_replicas_until_it_has_drained() {
         parent: "brands/alpha".into(),
         rows: vec![],
         request_id: String::new(),
+        widen: None,
     })
     .await
     .expect("send");

@@ -1744,6 +1744,7 @@ async fn a_large_import_is_stored_as_the_replica_holds_it() {
             },
             rows: chunk.iter().map(|&i| row(i)).collect(),
             request_id: String::new(),
+            widen: None,
         })
         .collect();
     let mut owner = a.registry_as(Who::OwnerA);

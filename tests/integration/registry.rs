@@ -1132,6 +1132,7 @@ async fn a_status_sent_where_none_is_read_is_refused() {
                 with_status("import-2", pb::AuthorizationStatus::Active),
             ],
             request_id: String::new(),
+            widen: None,
         }]))
         .await
         .expect_err("a row with a status");
@@ -1143,6 +1144,7 @@ async fn a_status_sent_where_none_is_read_is_refused() {
             parent: "brands/alpha".into(),
             rows: vec![with_status("import-2", pb::AuthorizationStatus::Active)],
             request_id: String::new(),
+            widen: None,
         }]))
         .await
         .expect_err("a row with a status");
@@ -1174,6 +1176,7 @@ async fn an_import_is_all_or_nothing() {
                 row("members/platform-p", "bulk-1", &["FR"]),
             ],
             request_id: "import-1".into(),
+            widen: None,
         },
         pb::ImportAuthorizationsRequest {
             parent: String::new(),
@@ -1183,6 +1186,7 @@ async fn an_import_is_all_or_nothing() {
                 row("members/platform-p", "bulk-0", &[]),
             ],
             request_id: String::new(),
+            widen: None,
         },
     ];
     let status = owner
@@ -1201,6 +1205,7 @@ async fn an_import_is_all_or_nothing() {
             row("members/platform-p", "bulk-0", &[]),
         ],
         request_id: String::new(),
+        widen: None,
     }];
     let status = owner
         .import_authorizations(tokio_stream::iter(messages))
@@ -1215,6 +1220,7 @@ async fn an_import_is_all_or_nothing() {
                 .map(|i| row("members/nobody", &format!("s-{i}"), &[]))
                 .collect(),
             request_id: String::new(),
+            widen: None,
         }]))
         .await
         .expect_err("fifty rows naming no platform");
@@ -3460,6 +3466,7 @@ async fn an_inverted_window_is_named_beside_other_mistakes() {
                 },
             ],
             request_id: String::new(),
+            widen: None,
         }]))
         .await
         .expect_err("a bad region and an inverted window");
@@ -3547,6 +3554,7 @@ async fn an_import_names_mistakes_of_syntax_and_of_the_registry_in_one_answer() 
                 row("members/platform-p", "ok-1", vec![]),
             ],
             request_id: String::new(),
+            widen: None,
         }]))
         .await
         .expect_err("a bad import");
@@ -3617,6 +3625,7 @@ async fn an_import_names_a_platform_another_replica_just_created() {
                 row("members/platform-new", "on-new"),
             ],
             request_id: String::new(),
+            widen: None,
         }]))
         .await
         .expect("the new platform is one, on b too")
@@ -3629,6 +3638,7 @@ async fn an_import_names_a_platform_another_replica_just_created() {
             parent: "brands/alpha".into(),
             rows: vec![row("members/no-such-platform", "on-none")],
             request_id: String::new(),
+            widen: None,
         }]))
         .await
         .expect_err("no such platform");
@@ -3897,6 +3907,7 @@ async fn a_later_request_id_of_an_import_must_be_the_first_ones() {
         parent: parent.into(),
         rows: vec![row("members/platform-p", seller, &["CN"])],
         request_id: request_id.into(),
+        widen: None,
     };
     for (first, later, says) in [
         ("import-7", "import-8", "must be empty or \"import-7\""),
@@ -4274,6 +4285,7 @@ async fn authorizations_are_on_platforms_only_so_a_sellers_listing_finds_them_al
                 parent: "brands/alpha".into(),
                 rows: vec![row(member, "seller-everywhere", &[])],
                 request_id: String::new(),
+                widen: None,
             }]))
             .await
             .expect_err("an import row on a member that is no platform");

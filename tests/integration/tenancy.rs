@@ -363,6 +363,7 @@ async fn call(server: &TestServer, rpc: Rpc, who: Who, n: usize) -> Result<(), t
                 parent: brand,
                 rows: vec![authorize("", &unique).authorization.unwrap_or_default()],
                 request_id: String::new(),
+                widen: None,
             }];
             as_who
                 .import_authorizations(tokio_stream::iter(rows))

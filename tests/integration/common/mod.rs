@@ -713,6 +713,7 @@ pub fn import_messages(
                 parent: first(parent),
                 rows: chunk.to_vec(),
                 request_id: first(request_id),
+                widen: None,
             }
         })
         .collect()
