@@ -4677,3 +4677,328 @@ async fn an_authorization_end_already_past_is_refused() {
     assert!(violations[0].1.contains("has already passed"));
     assert_eq!(revision(&server).await, before, "nothing written");
 }
+
+/// An ImportAuthorizations stream whose first message carries `widen`.
+fn import_widening(
+    rows: &[pb::Authorization],
+    per_message: usize,
+    request_id: &str,
+    widen: &[&str],
+) -> Vec<pb::ImportAuthorizationsRequest> {
+    let mut messages = common::import_messages("brands/alpha", rows, per_message, request_id);
+    messages[0].widen = (!widen.is_empty()).then(|| prost_types::FieldMask {
+        paths: widen.iter().map(|p| (*p).to_owned()).collect(),
+    });
+    messages
+}
+
+/// The authorization of `seller` on platform-p under brands/alpha.
+async fn stored_authorization(server: &TestServer, seller: &str) -> Option<pb::Authorization> {
+    let mut listed = server
+        .registry_as(Who::OwnerA)
+        .list_authorizations(pb::ListAuthorizationsRequest {
+            parent: "brands/alpha".into(),
+            seller_account: seller.into(),
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .into_inner()
+        .authorizations;
+    assert!(listed.len() <= 1, "{listed:?}");
+    listed.pop()
+}
+
+/// An import row replacing a live authorization's scope never widens it
+/// unseen: classes or regions left empty (every class, everywhere) or no
+/// end, where the authorization has them, are field violations on that
+/// row (counted across the whole stream), and nothing is written, unless
+/// the first message's `widen` names the field. A row creating an
+/// authorization with them empty, or repeating a scope already that wide,
+/// needs no mask.
+#[tokio::test]
+async fn an_import_widens_a_live_authorization_only_where_widen_names_it() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let at = |seconds: i64| Some(prost_types::Timestamp { seconds, nanos: 0 });
+    let scoped = owner
+        .authorize_seller(authorize(pb::Authorization {
+            valid_until: at(1_900_000_000),
+            ..row("members/platform-p", "import-scoped", &["FR", "DE"])
+        }))
+        .await
+        .expect("a scoped authorization")
+        .into_inner()
+        .authorization
+        .expect("authorization");
+    let wide = |seller: &str| pb::Authorization {
+        platform: "members/platform-p".into(),
+        seller_account: seller.into(),
+        ..Default::default()
+    };
+    // A new seller in the first message, the scoped one emptied in the
+    // second: rows[1].
+    let rows = [wide("import-new"), wide("import-scoped")];
+    let before = revision(&server).await;
+    let status = owner
+        .import_authorizations(tokio_stream::iter(import_widening(&rows, 1, "", &[])))
+        .await
+        .expect_err("an import that would authorize every class, everywhere, for ever");
+    let violations = field_violations(&status);
+    assert_eq!(
+        violations
+            .iter()
+            .map(|(f, _)| f.as_str())
+            .collect::<Vec<_>>(),
+        [
+            "rows[1].nice_classes",
+            "rows[1].regions",
+            "rows[1].valid_until"
+        ],
+        "{violations:?}"
+    );
+    assert!(
+        violations[0].1.contains("to every class")
+            && violations[0].1.contains("name nice_classes in widen")
+            && violations[0]
+                .1
+                .ends_with("send its classes (14) to keep them"),
+        "{violations:?}"
+    );
+    assert!(
+        violations[1]
+            .1
+            .ends_with("send its regions (DE, FR) to keep them"),
+        "{violations:?}"
+    );
+    assert!(
+        violations[2].1.contains("2030-03-17T17:46:40Z"),
+        "{violations:?}"
+    );
+    // Naming one field widens that one only.
+    let status = owner
+        .import_authorizations(tokio_stream::iter(import_widening(
+            &rows,
+            1,
+            "",
+            &["regions"],
+        )))
+        .await
+        .expect_err("regions named, classes and the end not");
+    let violations = field_violations(&status);
+    assert_eq!(
+        violations
+            .iter()
+            .map(|(f, _)| f.as_str())
+            .collect::<Vec<_>>(),
+        ["rows[1].nice_classes", "rows[1].valid_until"],
+        "{violations:?}"
+    );
+    assert_eq!(revision(&server).await, before, "nothing written");
+    assert_eq!(
+        stored_authorization(&server, "import-scoped").await,
+        Some(scoped.clone()),
+        "unchanged"
+    );
+    assert_eq!(stored_authorization(&server, "import-new").await, None);
+
+    // Each field named: the scoped one widens, the new one is created.
+    let widened = owner
+        .import_authorizations(tokio_stream::iter(import_widening(
+            &rows,
+            1,
+            "",
+            &["valid_until", "nice_classes", "regions"],
+        )))
+        .await
+        .expect("every field named")
+        .into_inner();
+    assert_eq!((widened.created, widened.updated), (1, 1));
+    let now = stored_authorization(&server, "import-scoped")
+        .await
+        .expect("still there");
+    assert_eq!(now.name, scoped.name);
+    assert!(
+        now.nice_classes.is_empty() && now.regions.is_empty() && now.valid_until.is_none(),
+        "{now:?}"
+    );
+    let check = server
+        .check_as(Who::PlatformP)
+        .check_seller(pb::CheckSellerRequest {
+            brand: "brands/alpha".into(),
+            seller_account: "import-scoped".into(),
+            nice_class: 25,
+            region: "US".into(),
+            min_revision: widened.revision,
+            ..Default::default()
+        })
+        .await
+        .expect("check")
+        .into_inner();
+    assert!(check.authorized, "{check:?}");
+
+    // Already that wide, repeated without a mask: nothing widens, nothing
+    // to write. A new seller with every class, everywhere, for ever, is
+    // created without one, as AuthorizeSeller creates it.
+    let repeated = owner
+        .import_authorizations(tokio_stream::iter(import_widening(
+            &[wide("import-scoped"), wide("import-new")],
+            10,
+            "",
+            &[],
+        )))
+        .await
+        .expect("a scope already that wide, repeated")
+        .into_inner();
+    assert_eq!(
+        (repeated.created, repeated.updated, repeated.revision),
+        (0, 0, widened.revision)
+    );
+    let created = owner
+        .import_authorizations(tokio_stream::iter(import_widening(
+            &[wide("import-fresh")],
+            10,
+            "",
+            &[],
+        )))
+        .await
+        .expect("a new authorization of every class, everywhere")
+        .into_inner();
+    assert_eq!((created.created, created.updated), (1, 0));
+}
+
+/// An import's `widen` is read as an update's mask is: proto field names
+/// only (a JSON name says which to write), each once, no `*`, only the
+/// fields a row widens; a later message leaves it out or repeats it. The
+/// stream ends at the first message's mistakes; nothing is written.
+#[tokio::test]
+async fn an_imports_widen_is_read_as_an_update_mask_is() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    let before = revision(&server).await;
+    let rows = [row("members/platform-p", "widen-mask", &["CN"])];
+    for (paths, says) in [
+        (&["niceClasses"][..], "write nice_classes"),
+        (&["*"][..], "name the fields rows may widen"),
+        (&["valid_from"][..], "keeps the live authorization's start"),
+        (&["status"][..], "is no field a row widens"),
+        (&["regions", "regions"][..], "named twice"),
+    ] {
+        let status = owner
+            .import_authorizations(tokio_stream::iter(import_widening(&rows, 1, "", paths)))
+            .await
+            .expect_err("a mask an import does not take");
+        let violations = field_violations(&status);
+        assert_eq!(violations.len(), 1, "{paths:?}: {status:?}");
+        assert!(
+            violations[0].0.starts_with("widen.paths["),
+            "{paths:?}: {violations:?}"
+        );
+        assert!(violations[0].1.contains(says), "{paths:?}: {violations:?}");
+    }
+    let later = |paths: &[&str]| pb::ImportAuthorizationsRequest {
+        rows: vec![row("members/platform-p", "widen-later", &["CN"])],
+        widen: Some(prost_types::FieldMask {
+            paths: paths.iter().map(|p| (*p).to_owned()).collect(),
+        }),
+        ..Default::default()
+    };
+    for (first, says) in [
+        (
+            &["regions"][..],
+            "must be unset or {\"paths\": [\"regions\"]}",
+        ),
+        (&[][..], "which gave none"),
+    ] {
+        let mut messages = import_widening(&rows, 1, "", first);
+        messages.push(later(&["nice_classes"]));
+        let status = owner
+            .import_authorizations(tokio_stream::iter(messages))
+            .await
+            .expect_err("another widen later");
+        let violations = field_violations(&status);
+        assert_eq!(violations.len(), 1, "{status:?}");
+        assert_eq!(violations[0].0, "widen");
+        assert!(violations[0].1.contains(says), "{violations:?}");
+    }
+    assert_eq!(revision(&server).await, before, "nothing written");
+    let mut messages = import_widening(&rows, 1, "", &["regions"]);
+    messages.push(later(&["regions"]));
+    let imported = owner
+        .import_authorizations(tokio_stream::iter(messages))
+        .await
+        .expect("the first message's widen, repeated")
+        .into_inner();
+    assert_eq!(imported.created, 2);
+}
+
+/// What an import may widen is part of the import its request id names:
+/// a retry with the same `widen` (its rows in other messages, the mask
+/// repeated or in another order) is answered as the first was, nothing
+/// written twice; one with another `widen`, or none, is another import.
+#[tokio::test]
+async fn an_import_retried_with_its_widen_is_answered_as_first_and_with_another_is_refused() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    owner
+        .authorize_seller(authorize(row("members/platform-p", "widen-retry", &["FR"])))
+        .await
+        .expect("an authorization in FR");
+    let rows = [
+        row("members/platform-p", "widen-retry", &[]),
+        row("members/platform-p", "widen-retry-new", &["JP"]),
+    ];
+    let import = |messages: Vec<pb::ImportAuthorizationsRequest>| {
+        let mut owner = server.registry_as(Who::OwnerA);
+        async move {
+            owner
+                .import_authorizations(tokio_stream::iter(messages))
+                .await
+                .map(tonic::Response::into_inner)
+        }
+    };
+    let first = import(import_widening(
+        &rows,
+        2,
+        "widen-retry-1",
+        &["regions", "valid_until"],
+    ))
+    .await
+    .expect("regions named");
+    assert_eq!((first.created, first.updated), (1, 1));
+    let after = revision(&server).await;
+    assert_eq!(after, first.revision);
+    // The same import, sent otherwise: its rows one a message, the mask
+    // repeated in the second; answered as the first, nothing written.
+    let mut again = import_widening(&rows, 1, "widen-retry-1", &["regions", "valid_until"]);
+    again[1].widen = again[0].widen.clone();
+    assert_eq!(import(again).await.expect("a retry"), first);
+    // The mask's fields in another order read alike.
+    let reordered = import(import_widening(
+        &rows,
+        2,
+        "widen-retry-1",
+        &["valid_until", "regions"],
+    ))
+    .await
+    .expect("the same fields in another order");
+    assert_eq!(reordered, first);
+    for widen in [
+        &[][..],
+        &["regions"][..],
+        &["regions", "valid_until", "nice_classes"][..],
+    ] {
+        let status = import(import_widening(&rows, 2, "widen-retry-1", widen))
+            .await
+            .expect_err("another widen set is another import");
+        assert_violations(&status, &["request_id"]);
+    }
+    assert_eq!(revision(&server).await, after, "nothing written twice");
+    let now = stored_authorization(&server, "widen-retry")
+        .await
+        .expect("there");
+    assert!(
+        now.regions.is_empty() && now.nice_classes == [14],
+        "{now:?}"
+    );
+}
