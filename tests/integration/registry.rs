@@ -5001,4 +5001,27 @@ async fn an_import_retried_with_its_widen_is_answered_as_first_and_with_another_
         now.regions.is_empty() && now.nice_classes == [14],
         "{now:?}"
     );
+    // Scoped again since: the retry is still answered as the first was,
+    // not checked again as a widening of the scope now stored.
+    import(import_widening(
+        &[row("members/platform-p", "widen-retry", &["FR"])],
+        1,
+        "",
+        &[],
+    ))
+    .await
+    .expect("back to FR");
+    let retried = import(import_widening(
+        &rows,
+        2,
+        "widen-retry-1",
+        &["regions", "valid_until"],
+    ))
+    .await
+    .expect("a retry after the scope changed");
+    assert_eq!(retried, first);
+    let now = stored_authorization(&server, "widen-retry")
+        .await
+        .expect("there");
+    assert_eq!(now.regions, ["FR"], "the retry wrote nothing");
 }
