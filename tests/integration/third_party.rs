@@ -661,3 +661,118 @@ async fn grpcurl_reads_a_trademark_a_logo_and_an_authorization_by_name() {
         "{malformed}"
     );
 }
+
+/// An import by the clients the README shows: grpcurl sends several JSON
+/// messages on one client stream and writes `widen` as `{"paths": [...]}`,
+/// buf curl as a string of JSON names. A row that would widen the seller's
+/// live authorization is refused on the row's field until `widen` names it.
+#[tokio::test(flavor = "multi_thread")]
+async fn grpcurl_and_buf_curl_import_widens_only_what_widen_names() {
+    let grpcurl = grpcurl();
+    let buf = buf();
+    let server = TestServer::start().await;
+    let addr = server.addr.to_string();
+    let owner = format!("authorization: Bearer {}", server.keys.owner_a);
+    let import = "marque.v1.RegistryService/ImportAuthorizations";
+    // The fixture's seller-p1 has classes (14) and regions (CN, FR); the
+    // rows leave its classes out, in a second message.
+    let first = json!({"parent": "brands/alpha", "request_id": "grpcurl-widen"});
+    let row = json!({"rows": [{
+        "platform": "members/platform-p",
+        "seller_account": "seller-p1",
+        "regions": ["CN", "FR"],
+    }]});
+    let refused = run(
+        &grpcurl,
+        &[
+            "-plaintext",
+            "-H",
+            &owner,
+            "-d",
+            &format!("{first} {row}"),
+            &addr,
+            import,
+        ],
+    )
+    .await
+    .failure();
+    for said in [
+        "InvalidArgument",
+        "rows[0].nice_classes",
+        "name nice_classes in widen",
+    ] {
+        assert!(refused.output().contains(said), "no {said:?}: {refused}");
+    }
+    let mut named = first.clone();
+    named["widen"] = json!({"paths": ["nice_classes"]});
+    let widened = run(
+        &grpcurl,
+        &[
+            "-plaintext",
+            "-H",
+            &owner,
+            "-d",
+            &format!("{named} {row}"),
+            &addr,
+            import,
+        ],
+    )
+    .await
+    .success();
+    assert_eq!(parse_json(&widened)["updated"], json!(1), "{widened}");
+
+    // buf curl: its regions left out too, refused, then named.
+    let base = format!("http://{}", server.addr);
+    let grpc = ["curl", "--protocol", "grpc", "--http2-prior-knowledge"];
+    let everywhere = |widen: Option<&str>| {
+        let mut message = json!({
+            "parent": "brands/alpha",
+            "rows": [{"platform": "members/platform-p", "sellerAccount": "seller-p1"}],
+        });
+        if let Some(widen) = widen {
+            message["widen"] = json!(widen);
+        }
+        message.to_string()
+    };
+    let url = format!("{base}/{import}");
+    let unnamed = everywhere(None);
+    let refused = run(
+        &buf,
+        &[&grpc[..], &["-H", &owner, "-d", &unnamed, &url]].concat(),
+    )
+    .await
+    .failure();
+    for said in [
+        "invalid_argument",
+        "rows[0].regions",
+        "name regions in widen",
+    ] {
+        assert!(refused.output().contains(said), "no {said:?}: {refused}");
+    }
+    let regions = everywhere(Some("regions"));
+    let widened = run(
+        &buf,
+        &[&grpc[..], &["-H", &owner, "-d", &regions, &url]].concat(),
+    )
+    .await
+    .success();
+    assert_eq!(parse_json(&widened)["updated"], json!(1), "{widened}");
+
+    let listed = run(
+        &grpcurl,
+        &[
+            "-plaintext",
+            "-H",
+            &owner,
+            "-d",
+            r#"{"parent":"brands/alpha","seller_account":"seller-p1"}"#,
+            &addr,
+            "marque.v1.RegistryService/ListAuthorizations",
+        ],
+    )
+    .await
+    .success();
+    let authorization = &parse_json(&listed)["authorizations"][0];
+    assert_eq!(authorization["niceClasses"], Value::Null, "{listed}");
+    assert_eq!(authorization["regions"], Value::Null, "{listed}");
+}
