@@ -319,7 +319,8 @@ pub struct ServeArgs {
     /// signal cuts the shutdown short: the process exits at once with 128 + its number).
     #[arg(long, env = "MARQUE_SHUTDOWN_GRACE", default_value = "5s", value_parser = humantime::parse_duration)]
     pub shutdown_grace: Duration,
-    /// How long in-flight calls may run after the listener closes.
+    /// How long in-flight calls may run after the listener closes; more than 0s (0s would cut
+    /// every call in flight at once, at each rollout and scale-in).
     #[arg(long, env = "MARQUE_DRAIN_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
     pub drain_timeout: Duration,
     /// How long a read waits for a `min_revision` this replica has not reached.
@@ -458,6 +459,17 @@ impl ServeArgs {
         anyhow::ensure!(
             !self.import_max_duration.is_zero(),
             "--import-max-duration must be more than 0s: no import could stay open"
+        );
+        // The drain is what a graceful shutdown is for: with none, every
+        // call in flight as the listener closes (a write, an import, a
+        // check) is cut with UNAVAILABLE at each rollout, and Watch
+        // streams lose the end that tells them to resume elsewhere. The
+        // chart refuses `drainTimeoutSeconds: 0` for the same reason.
+        anyhow::ensure!(
+            !self.drain_timeout.is_zero(),
+            "--drain-timeout / MARQUE_DRAIN_TIMEOUT must be more than 0s: every call still in \
+             flight when the listener closes would be cut at once, with UNAVAILABLE, rather than \
+             finish (a shutdown waits no longer than the calls take; 30s by default)"
         );
         for (flag, value, why) in [
             (
@@ -713,6 +725,29 @@ mod tests {
         );
         let message = refused(&["--import-max-duration", "0s"]);
         assert!(message.contains("--import-max-duration"), "{message}");
+    }
+
+    /// A drain timeout of 0s was taken, and cut every call in flight at
+    /// each shutdown: refused at start, naming its flag and variable.
+    #[test]
+    fn the_drain_timeout_defaults_to_30s_and_is_never_zero() {
+        let defaults = serve(&[]);
+        assert_eq!(defaults.drain_timeout, Duration::from_secs(30));
+        assert_eq!(
+            defaults.drain_timeout,
+            ServerOptions::new(defaults.listen).drain_timeout
+        );
+        assert_eq!(
+            serve(&["--drain-timeout", "1s"]).drain_timeout,
+            Duration::from_secs(1)
+        );
+        for zero in ["0s", "0", "0ms"] {
+            let message = refused(&["--drain-timeout", zero]);
+            assert!(
+                message.contains("--drain-timeout / MARQUE_DRAIN_TIMEOUT must be more than 0s"),
+                "{message}"
+            );
+        }
     }
 
     /// A first operator key is created and printed only where standard
