@@ -21,6 +21,7 @@
 //! | `marque_db_pool_wait_timeouts_total` | counter | | calls refused because no connection came free in time |
 //! | `marque_db_unanswered_total` | counter | | round trips to PostgreSQL given up unanswered (their connections closed) |
 //! | `marque_db_connections_refused_total` | counter | `sqlstate` | new connections to PostgreSQL (the pool's, the change feed's) refused with a SQLSTATE no retry mends (28P01, 28000, 42501, 3D000) |
+//! | `marque_db_queries_refused_total` | counter | `sqlstate` | statements PostgreSQL refused on connections it let in, with a SQLSTATE no retry mends (42501 a privilege revoked, 42P01 a table gone, 42703 a column gone); each such call is UNAVAILABLE |
 //! | `marque_connections` | gauge | `port` (`api`, `admin`) | client connections open (at most `--max-connections` a port) |
 //! | `marque_tls_certificate_expiry_timestamp_seconds` | gauge | | with TLS: when the certificate served expires (Unix seconds), set at start and at each renewal adopted |
 //! | `marque_build_info` | gauge | `version` | always 1 |
@@ -172,6 +173,10 @@ fn describe() {
     describe_counter!(
         "marque_db_connections_refused_total",
         "new connections to PostgreSQL refused with a SQLSTATE no retry mends, by SQLSTATE"
+    );
+    describe_counter!(
+        "marque_db_queries_refused_total",
+        "statements PostgreSQL refused with a SQLSTATE no retry mends (a privilege revoked, a table or column gone), by SQLSTATE"
     );
     describe_gauge!(
         "marque_connections",

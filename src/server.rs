@@ -882,16 +882,18 @@ async fn serve_admin(
 /// makes the socket), but said at ERROR, with what to do, once in the
 /// outage ([`crate::store::postgres::Outage`]): failures of another kind
 /// between its attempts (the database restarting, a connection dropped)
-/// do not make it said again.
+/// do not make it said again. The outage's record is the store's own
+/// ([`crate::store::Store::outage`]): a refusal its pool or its statements
+/// said while loading is not said again here, nor one said here by them.
 /// Each other attempt is a WARN line with its error; once the server gets
 /// in, an INFO line says what was mended.
 ///
 /// # Errors
 /// A store that [`crate::store::NeedsRepair`]: no retry would mend it.
 async fn load_with_retries(registry: &Registry, migrate: bool) -> anyhow::Result<Revision> {
-    use crate::store::postgres::{Blocked, Outage, directories_shown};
+    use crate::store::postgres::{Blocked, directories_shown};
     let mut backoff = crate::store::Backoff::new();
-    let mut outage = Outage::default();
+    let outage = registry.store().outage();
     loop {
         let attempt = async {
             registry.store().prepare(migrate).await?;
@@ -921,7 +923,10 @@ async fn load_with_retries(registry: &Registry, migrate: bool) -> anyhow::Result
                     // at ERROR, once, with what to do; tried again all the
                     // same, for a job or an operator may mend it while the
                     // pod waits.
-                    Some(Blocked::Refused { sqlstate, what }) => {
+                    Some(
+                        Blocked::Refused { sqlstate, what }
+                        | Blocked::QueryRefused { sqlstate, what },
+                    ) => {
                         tracing::error!(
                             sqlstate = sqlstate.code(),
                             error = format!("{e:#}"),
@@ -1798,6 +1803,83 @@ mod tests {
             .filter(|l| l.contains(" WARN ") && l.contains("store not ready"))
             .count();
         assert_eq!(warned, 4, "{lines:#?}");
+    }
+
+    /// One refusal that the server's start and the store's own
+    /// connections or statements both meet is said at ERROR once, by
+    /// whichever meets it first: each kept a record of its own, and the
+    /// same refusal was said twice at start.
+    #[tokio::test]
+    async fn a_refusal_met_by_the_start_and_by_the_store_is_said_once() {
+        use crate::store::postgres::testing::{Answer::Refuse, Refusing, scripted};
+        use crate::store::{PostgresSettings, PostgresStore, Store as _, StoreError};
+        let errors = |log: &Captured| -> Vec<String> {
+            log.lines()
+                .into_iter()
+                .filter(|l| l.split_whitespace().nth(1) == Some("ERROR"))
+                .collect()
+        };
+        // A connection refused: the pool meets it first, then the start.
+        {
+            let log = Captured::start();
+            let password = Refuse(
+                "28P01",
+                "password authentication failed for user \"marque\"",
+            );
+            let (url, done) = scripted(vec![password, password, password]).await;
+            let store = Arc::new(PostgresStore::new(PostgresSettings::new(url)).expect("store"));
+            assert!(matches!(
+                store.committed_head().await,
+                Err(StoreError::Unavailable(_))
+            ));
+            assert_eq!(errors(&log).len(), 1, "{:#?}", log.lines());
+            let registry = Registry::new(store, Duration::ZERO);
+            tokio::select! {
+                loaded = load_with_retries(&registry, true) => panic!("loaded: {loaded:?}"),
+                _ = done => {}
+            }
+            let said = errors(&log);
+            assert_eq!(said.len(), 1, "{:#?}", log.lines());
+            assert!(said[0].contains("sqlstate=\"28P01\""), "{said:#?}");
+        }
+        // A statement refused: the start meets it first, then the store.
+        {
+            let log = Captured::start();
+            let database = Refusing::start().await;
+            database.refuse("42501", "permission denied for schema public");
+            let store = Arc::new(
+                PostgresStore::new(PostgresSettings::new(database.url.clone())).expect("store"),
+            );
+            let registry = Registry::new(store.clone(), Duration::ZERO);
+            let then = async {
+                while errors(&log).is_empty() {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+                store.committed_head().await
+            };
+            let refused = tokio::select! {
+                loaded = load_with_retries(&registry, true) => panic!("loaded: {loaded:?}"),
+                refused = then => refused,
+            };
+            assert!(
+                matches!(refused, Err(StoreError::Unavailable(_))),
+                "{refused:?}"
+            );
+            let said = errors(&log);
+            assert_eq!(said.len(), 1, "{:#?}", log.lines());
+            assert!(
+                said[0].contains("sqlstate=\"42501\"") && said[0].contains("refuses the server"),
+                "{said:#?}"
+            );
+            assert!(
+                log.lines()
+                    .iter()
+                    .any(|l| l.split_whitespace().nth(1) == Some("DEBUG")
+                        && l.contains("still refuses")),
+                "{:#?}",
+                log.lines()
+            );
+        }
     }
 
     /// A database URL whose Unix socket directory does not exist is said at

@@ -231,6 +231,15 @@ pub trait Store: Send + Sync + 'static {
         Ok(())
     }
 
+    /// The record of what the store's outage has said at ERROR (a refusal
+    /// no retry mends, [`postgres::Outage`]), which the server's start
+    /// says its own refusals in, so that one refusal met by the start and
+    /// by the store's connections or statements is said once. The default
+    /// (a store that is never refused) is a record of its own.
+    fn outage(&self) -> postgres::Outage {
+        postgres::Outage::default()
+    }
+
     /// Starts sending a wake-up on `wake` whenever another writer may have
     /// committed (PostgreSQL: LISTEN/NOTIFY on a dedicated connection). The
     /// registry also polls, so a lost wake-up only delays. The default does

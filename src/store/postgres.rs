@@ -838,6 +838,15 @@ pub fn operator_needed(sqlstate: &SqlState) -> Option<&'static str> {
             "invalid_catalog_name: the database named in the URL does not exist; create it, or \
              correct the URL's database name"
         }
+        "42P01" => {
+            "undefined_table: a table Marque needs is gone (dropped, renamed, or out of the \
+             role's search_path); restore it from a backup, or correct the role's search_path \
+             (`marque migrate` makes no table its history says it made)"
+        }
+        "42703" => {
+            "undefined_column: a column Marque needs is gone from its table (dropped or renamed \
+             by hand); restore it from a backup"
+        }
         _ => return None,
     })
 }
@@ -915,6 +924,17 @@ pub enum Blocked {
         /// Those directories.
         directories: Vec<PathBuf>,
     },
+    /// The database lets Marque in, but refuses its statements with a
+    /// SQLSTATE no retry mends ([`operator_needed`]: a privilege revoked,
+    /// a table dropped): an ERROR answered to a statement, not a refused
+    /// connection, and mended only when the statements it refused are
+    /// answered again, not when a new connection gets in.
+    QueryRefused {
+        /// The SQLSTATE.
+        sqlstate: SqlState,
+        /// What an operator is to do.
+        what: &'static str,
+    },
 }
 
 impl Blocked {
@@ -929,10 +949,19 @@ impl Blocked {
             });
         }
         let (sqlstate, what) = needs_operator(error)?;
-        Some(Blocked::Refused {
-            sqlstate: sqlstate.clone(),
-            what,
-        })
+        let sqlstate = sqlstate.clone();
+        // A statement's ERROR is an `Answered`; a connection refused (its
+        // start-up's FATAL) or lost is `Unreachable`.
+        if error.chain().any(|cause| cause.is::<Answered>()) {
+            return Some(Blocked::QueryRefused { sqlstate, what });
+        }
+        Some(Blocked::Refused { sqlstate, what })
+    }
+
+    /// Whether only a statement answered again mends it, not a new
+    /// connection let in.
+    fn is_query(&self) -> bool {
+        matches!(self, Blocked::QueryRefused { .. })
     }
 }
 
@@ -949,6 +978,9 @@ impl std::fmt::Display for Blocked {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Blocked::Refused { sqlstate, .. } => write!(f, "SQLSTATE {}", sqlstate.code()),
+            Blocked::QueryRefused { sqlstate, .. } => {
+                write!(f, "SQLSTATE {} on queries", sqlstate.code())
+            }
             Blocked::NoSocketDirectory { directories } => {
                 write!(f, "no socket directory {}", directories_shown(directories))
             }
@@ -963,32 +995,54 @@ impl std::fmt::Display for Blocked {
 /// each time a failure of another kind comes between; each attempt is
 /// still a WARN line with its error. Said again only in the next outage,
 /// after the database has let Marque in ([`Outage::over`]).
-#[derive(Debug, Default)]
+///
+/// A clone is the same record: a store's connections, its statements and
+/// the server's start ([`crate::store::Store::outage`]) keep one, so that
+/// a refusal is said once, by whichever meets it first, not once by each.
+#[derive(Debug, Default, Clone)]
 pub struct Outage {
-    said: Vec<Blocked>,
+    said: Arc<std::sync::Mutex<Vec<Blocked>>>,
 }
 
 impl Outage {
     /// What blocks `error`'s connection, when this outage has not said it
     /// yet: to be said at ERROR now (it is noted as said).
-    pub fn first(&mut self, error: &anyhow::Error) -> Option<Blocked> {
+    pub fn first(&self, error: &anyhow::Error) -> Option<Blocked> {
         self.said_first(Blocked::of(error)?)
     }
 
     /// `blocked`, when this outage has not said it yet: to be said now
     /// (it is noted as said).
-    fn said_first(&mut self, blocked: Blocked) -> Option<Blocked> {
-        if self.said.contains(&blocked) {
+    fn said_first(&self, blocked: Blocked) -> Option<Blocked> {
+        let mut said = self.said();
+        if said.contains(&blocked) {
             return None;
         }
-        self.said.push(blocked.clone());
+        said.push(blocked.clone());
         Some(blocked)
     }
 
-    /// The database let Marque in: the outage is over. What it said, to
-    /// be said mended; the next outage says its own again.
-    pub fn over(&mut self) -> Vec<Blocked> {
-        std::mem::take(&mut self.said)
+    /// The database let Marque in and answered it: the outage is over.
+    /// What it said, to be said mended; the next outage says its own
+    /// again.
+    pub fn over(&self) -> Vec<Blocked> {
+        std::mem::take(&mut *self.said())
+    }
+
+    /// What was said of the kind `mended` picks, taken out as mended (a
+    /// new connection let in mends the refused connections, not the
+    /// refused statements).
+    fn over_for(&self, mended: impl Fn(&Blocked) -> bool) -> Vec<Blocked> {
+        let mut said = self.said();
+        let (over, kept) = said.drain(..).partition(|blocked| mended(blocked));
+        *said = kept;
+        over
+    }
+
+    fn said(&self) -> std::sync::MutexGuard<'_, Vec<Blocked>> {
+        self.said
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -1009,8 +1063,18 @@ struct Shared {
     listening: AtomicBool,
     /// What the refusals of new connections (the pool's, the change
     /// feed's) have said at ERROR since a new connection last got in
-    /// ([`Shared::refused`], [`Shared::let_in`]).
-    outage: std::sync::Mutex<Outage>,
+    /// ([`Shared::refused`], [`Shared::let_in`]), and those of statements
+    /// since the statements they refused were answered again
+    /// ([`Shared::queried`]); the server's start says its own in it too
+    /// ([`crate::store::Store::outage`]).
+    outage: Outage,
+    /// The operations ([`Shared::queried`]) whose statements the database
+    /// refused with a SQLSTATE no retry mends, since each was last
+    /// answered: the refusal is mended once none is left.
+    refused_queries: std::sync::Mutex<Vec<&'static str>>,
+    /// Whether `refused_queries` holds any: an answered call looks at it
+    /// alone, never taking the lock while all is well.
+    queries_refused: AtomicBool,
 }
 
 impl Shared {
@@ -1021,7 +1085,9 @@ impl Shared {
             hosts,
             read_only: AtomicBool::new(false),
             listening: AtomicBool::new(false),
-            outage: std::sync::Mutex::default(),
+            outage: Outage::default(),
+            refused_queries: std::sync::Mutex::default(),
+            queries_refused: AtomicBool::new(false),
         }
     }
 
@@ -1043,14 +1109,11 @@ impl Shared {
             )
             .increment(1);
         }
-        let first = self
-            .outage
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .said_first(blocked);
-        match first {
+        match self.outage.said_first(blocked) {
             None => {}
-            Some(Blocked::Refused { sqlstate, what }) => {
+            Some(
+                Blocked::Refused { sqlstate, what } | Blocked::QueryRefused { sqlstate, what },
+            ) => {
                 tracing::error!(
                     sqlstate = sqlstate.code(),
                     error = format!("{error:#}"),
@@ -1075,16 +1138,115 @@ impl Shared {
     /// A new connection got in: the refusals said are mended, said at
     /// INFO; the next outage says its own again.
     fn let_in(&self) {
-        let said = self
-            .outage
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .over();
+        // A statement refused (a grant revoked on a table) is not mended
+        // by a connection let in: only by that statement answered.
+        let said = self.outage.over_for(|blocked| !blocked.is_query());
         if !said.is_empty() {
             let said: Vec<String> = said.iter().map(ToString::to_string).collect();
             tracing::info!(
                 mended = said.join("; "),
                 "the database lets the server in now"
+            );
+        }
+    }
+
+    /// `result`, of the store's `operation` (`load`, `commit`, …), as the
+    /// call that made it is to see it. A statement the database refused
+    /// with a SQLSTATE no retry mends (a privilege revoked while the
+    /// server serves, 42501; a table dropped, 42P01: [`operator_needed`])
+    /// is UNAVAILABLE, not INTERNAL: nothing in the server or the request
+    /// is wrong, the store cannot serve it until an operator mends the
+    /// database (as a refused connection is), and then the same call
+    /// succeeds, so the caller is to retry with backoff; health follows
+    /// (writes refused take RegistryService out of readiness). It is
+    /// counted (`marque_db_queries_refused_total`) and said at ERROR, with
+    /// what to do, once an outage ([`Outage`], the record the refused
+    /// connections and the server's start keep too); each later one at
+    /// DEBUG. It is mended, said at INFO, once every operation it refused
+    /// has been answered again: a query answered on another table does not
+    /// mend one still refused.
+    fn queried<T>(
+        &self,
+        operation: &'static str,
+        result: Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let error = match result {
+            Ok(answered) => {
+                if self.queries_refused.load(Ordering::Relaxed) {
+                    self.answered_again(operation);
+                }
+                return Ok(answered);
+            }
+            Err(StoreError::Internal(error)) => error,
+            Err(other) => return Err(other),
+        };
+        let Some(Blocked::QueryRefused { sqlstate, what }) = Blocked::of(&error) else {
+            return Err(StoreError::Internal(error));
+        };
+        metrics::counter!(
+            "marque_db_queries_refused_total",
+            "sqlstate" => sqlstate.code().to_owned()
+        )
+        .increment(1);
+        // Noted and said under the lock `answered_again` mends under, so
+        // that a refusal is never noted after the mend it came before.
+        let mut refused = self
+            .refused_queries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !refused.contains(&operation) {
+            refused.push(operation);
+        }
+        self.queries_refused.store(true, Ordering::Relaxed);
+        let blocked = Blocked::QueryRefused {
+            sqlstate: sqlstate.clone(),
+            what,
+        };
+        let first = self.outage.said_first(blocked).is_some();
+        drop(refused);
+        if first {
+            tracing::error!(
+                sqlstate = sqlstate.code(),
+                operation,
+                error = format!("{error:#}"),
+                "the database refuses the server's statements ({what}); calls that need them \
+                 are UNAVAILABLE until it is mended (said once until then)"
+            );
+        } else {
+            tracing::debug!(
+                sqlstate = sqlstate.code(),
+                operation,
+                error = format!("{error:#}"),
+                "the database still refuses the server's statements"
+            );
+        }
+        Err(StoreError::Unavailable(format!(
+            "PostgreSQL at {} refused the server's {operation}: {error:#}",
+            self.place
+        )))
+    }
+
+    /// `operation`, refused before ([`Shared::queried`]), was answered:
+    /// once every operation refused has been, the refusals said are
+    /// mended, said at INFO.
+    fn answered_again(&self, operation: &'static str) {
+        let mut refused = self
+            .refused_queries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        refused.retain(|refused| *refused != operation);
+        if !refused.is_empty() {
+            return;
+        }
+        self.queries_refused.store(false, Ordering::Relaxed);
+        let said = self.outage.over_for(Blocked::is_query);
+        drop(refused);
+        if !said.is_empty() {
+            let said: Vec<String> = said.iter().map(ToString::to_string).collect();
+            tracing::info!(
+                mended = said.join("; "),
+                operation,
+                "the database answers the server's statements again"
             );
         }
     }
@@ -1177,7 +1339,7 @@ impl PostgresStore {
         let started = tokio::time::Instant::now();
         let mut backoff = super::Backoff::new();
         // What was said at ERROR: each once, whatever comes between.
-        let mut outage = Outage::default();
+        let outage = Outage::default();
         loop {
             let error = match self.migrate().await {
                 Ok(applied) => return Ok(applied),
@@ -1206,7 +1368,7 @@ impl PostgresStore {
                     );
                 }
                 // Not unreachable: returned above.
-                Some(Blocked::NoSocketDirectory { .. }) | None => {
+                Some(Blocked::NoSocketDirectory { .. } | Blocked::QueryRefused { .. }) | None => {
                     tracing::warn!(
                         error = format!("{error:#}"),
                         retry_in = ?pause,
@@ -1888,51 +2050,55 @@ impl Store for PostgresStore {
     }
 
     async fn load(&self) -> Result<Snapshot, StoreError> {
-        // The transaction in statements of its own, not the driver's
-        // `Transaction`: its COMMIT, answered, is what makes the connection
-        // idle again (`Conn::answered`). A load that fails before leaves it
-        // in the transaction, and it is closed.
-        let conn = self.client().await?;
-        answered(
-            self.answer,
-            conn.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"),
-        )
-        .await?;
-        // The load streams every resource, and the server waits on this
-        // replica while it decodes them: under the statement timeout of
-        // calls, a registry of a few million authorizations could never be
-        // loaded. The pool's create timeout and keepalives still guard the
-        // connection, and the limit on an answer its first round trips.
-        answered(
-            self.answer,
-            conn.batch_execute("SET LOCAL statement_timeout = 0"),
-        )
-        .await?;
-        let head: i64 = answered(
-            self.answer,
-            conn.query_one("SELECT revision FROM registry_head", &[]),
-        )
-        .await?
-        .get(0);
-        let rows = answered(
-            self.answer,
-            conn.query_raw("SELECT body FROM resources", std::iter::empty::<i64>()),
-        )
-        .await?;
-        futures_util::pin_mut!(rows);
-        // Each row goes straight into the snapshot (authorizations into
-        // their compact table): the decoded rows are never all held at once.
-        let mut builder = SnapshotBuilder::default();
-        while let Some(row) = rows.next().await {
-            let row = row.map_err(classify)?;
-            let body: &[u8] = row.get(0);
-            let resource: Resource = serde_json::from_slice(body)
-                .map_err(|e| StoreError::Internal(anyhow::anyhow!("undecodable resource: {e}")))?;
-            builder.push(resource);
-        }
-        conn.answered(self.answer, conn.batch_execute("COMMIT"))
+        let loaded = async {
+            // The transaction in statements of its own, not the driver's
+            // `Transaction`: its COMMIT, answered, is what makes the connection
+            // idle again (`Conn::answered`). A load that fails before leaves it
+            // in the transaction, and it is closed.
+            let conn = self.client().await?;
+            answered(
+                self.answer,
+                conn.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"),
+            )
             .await?;
-        Ok(builder.finish(head as Revision))
+            // The load streams every resource, and the server waits on this
+            // replica while it decodes them: under the statement timeout of
+            // calls, a registry of a few million authorizations could never be
+            // loaded. The pool's create timeout and keepalives still guard the
+            // connection, and the limit on an answer its first round trips.
+            answered(
+                self.answer,
+                conn.batch_execute("SET LOCAL statement_timeout = 0"),
+            )
+            .await?;
+            let head: i64 = answered(
+                self.answer,
+                conn.query_one("SELECT revision FROM registry_head", &[]),
+            )
+            .await?
+            .get(0);
+            let rows = answered(
+                self.answer,
+                conn.query_raw("SELECT body FROM resources", std::iter::empty::<i64>()),
+            )
+            .await?;
+            futures_util::pin_mut!(rows);
+            // Each row goes straight into the snapshot (authorizations into
+            // their compact table): the decoded rows are never all held at once.
+            let mut builder = SnapshotBuilder::default();
+            while let Some(row) = rows.next().await {
+                let row = row.map_err(classify)?;
+                let body: &[u8] = row.get(0);
+                let resource: Resource = serde_json::from_slice(body).map_err(|e| {
+                    StoreError::Internal(anyhow::anyhow!("undecodable resource: {e}"))
+                })?;
+                builder.push(resource);
+            }
+            conn.answered(self.answer, conn.batch_execute("COMMIT"))
+                .await?;
+            Ok::<_, StoreError>(builder.finish(head as Revision))
+        };
+        self.shared.queried("load", loaded.await)
     }
 
     async fn events_after(
@@ -1942,61 +2108,68 @@ impl Store for PostgresStore {
         max_bytes: usize,
     ) -> Result<Vec<ChangeEvent>, StoreError> {
         let after = to_i64(after)?;
-        let conn = self.client().await?;
-        let rows = conn
-            .answered(self.answer, events_after(&conn, after, limit, max_bytes))
-            .await?;
-        decode_events(&rows)
+        let read = async {
+            let conn = self.client().await?;
+            conn.answered(self.answer, events_after(&conn, after, limit, max_bytes))
+                .await
+        };
+        decode_events(&self.shared.queried("events_after", read.await)?)
     }
 
     async fn committed_head(&self) -> Result<Revision, StoreError> {
-        let conn = self.client().await?;
-        let head: i64 = conn
-            .answered(
+        let read = async {
+            let conn = self.client().await?;
+            conn.answered(
                 self.answer,
                 conn.query_one("SELECT revision FROM registry_head", &[]),
             )
-            .await?
-            .get(0);
+            .await
+        };
+        let head: i64 = self.shared.queried("committed_head", read.await)?.get(0);
         Ok(head as Revision)
     }
 
     async fn committed_at(&self, revision: Revision) -> Result<Option<Timestamp>, StoreError> {
         let revision = to_i64(revision)?;
-        let conn = self.client().await?;
-        let row = conn
-            .answered(self.answer, committed_at(&conn, revision))
-            .await?;
-        Ok(row)
+        let read = async {
+            let conn = self.client().await?;
+            conn.answered(self.answer, committed_at(&conn, revision))
+                .await
+        };
+        self.shared.queried("committed_at", read.await)
     }
 
     async fn page_token_secret(&self) -> Result<[u8; 32], StoreError> {
         use rand::RngCore as _;
         let mut drawn = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut drawn);
-        let conn = self.client().await?;
-        // The first replica to ask stores its draw; every other keeps that
-        // one (an insert that meets a concurrent one waits for it, then
-        // does nothing).
-        conn.answered(
-            self.answer,
-            conn.execute(
-                "INSERT INTO service_secrets (name, secret) VALUES ('page_tokens', $1) \
-                 ON CONFLICT (name) DO NOTHING",
-                &[&drawn.as_slice()],
-            ),
-        )
-        .await?;
-        let stored: Vec<u8> = conn
-            .answered(
+        let stored = async {
+            let conn = self.client().await?;
+            // The first replica to ask stores its draw; every other keeps that
+            // one (an insert that meets a concurrent one waits for it, then
+            // does nothing).
+            conn.answered(
                 self.answer,
-                conn.query_one(
-                    "SELECT secret FROM service_secrets WHERE name = 'page_tokens'",
-                    &[],
+                conn.execute(
+                    "INSERT INTO service_secrets (name, secret) VALUES ('page_tokens', $1) \
+                 ON CONFLICT (name) DO NOTHING",
+                    &[&drawn.as_slice()],
                 ),
             )
-            .await?
-            .get(0);
+            .await?;
+            let stored: Vec<u8> = conn
+                .answered(
+                    self.answer,
+                    conn.query_one(
+                        "SELECT secret FROM service_secrets WHERE name = 'page_tokens'",
+                        &[],
+                    ),
+                )
+                .await?
+                .get(0);
+            Ok::<_, StoreError>(stored)
+        };
+        let stored = self.shared.queried("page_token_secret", stored.await)?;
         <[u8; 32]>::try_from(stored.as_slice()).map_err(|_| {
             StoreError::Internal(anyhow::anyhow!(
                 "the stored page token secret is {} bytes, not 32",
@@ -2007,8 +2180,9 @@ impl Store for PostgresStore {
 
     async fn audit(&self, query: &super::AuditQuery) -> Result<Vec<ChangeEvent>, StoreError> {
         let before = query.before.map(to_i64).transpose()?;
-        let conn = self.client().await?;
-        let rows = conn
+        let read = async {
+            let conn = self.client().await?;
+            conn
             .answered(
                 self.answer,
                 conn.query(
@@ -2032,41 +2206,72 @@ impl Store for PostgresStore {
                 ],
             ),
         )
-        .await?;
-        decode_events(&rows)
+        .await
+        };
+        decode_events(&self.shared.queried("audit", read.await)?)
     }
 
     async fn begin(&self) -> Result<Box<dyn WriteTx>, StoreError> {
-        // The transaction owns the connection before BEGIN is sent: a call
-        // cancelled during it rolls back (or discards) the connection,
-        // rather than returning it to the pool inside a transaction.
-        let mut tx = PostgresTx {
-            client: self.client().await?.into_object(),
-            pool: self.pool.clone(),
-            head: 0,
-            answer: self.answer,
-            shared: self.shared.clone(),
-            discard: AtomicBool::new(false),
+        let begun = async {
+            // The transaction owns the connection before BEGIN is sent: a call
+            // cancelled during it rolls back (or discards) the connection,
+            // rather than returning it to the pool inside a transaction.
+            let mut tx = PostgresTx {
+                client: self.client().await?.into_object(),
+                pool: self.pool.clone(),
+                head: 0,
+                answer: self.answer,
+                shared: self.shared.clone(),
+                discard: AtomicBool::new(false),
+            };
+            tx.answered(
+                tx.client()?
+                    .batch_execute("BEGIN ISOLATION LEVEL READ COMMITTED"),
+            )
+            .await?;
+            // A read-only database (a failover's old primary) refuses this
+            // lock (25006): the transaction closes its connection when dropped.
+            let head: i64 = tx
+                .answered(tx.client()?.query_one(
+                    "SELECT revision FROM registry_head WHERE singleton FOR UPDATE",
+                    &[],
+                ))
+                .await?
+                .get(0);
+            tx.head = head as Revision;
+            Ok::<_, StoreError>(Box::new(tx) as Box<dyn WriteTx>)
         };
-        tx.answered(
-            tx.client()?
-                .batch_execute("BEGIN ISOLATION LEVEL READ COMMITTED"),
-        )
-        .await?;
-        // A read-only database (a failover's old primary) refuses this
-        // lock (25006): the transaction closes its connection when dropped.
-        let head: i64 = tx
-            .answered(tx.client()?.query_one(
-                "SELECT revision FROM registry_head WHERE singleton FOR UPDATE",
-                &[],
-            ))
-            .await?
-            .get(0);
-        tx.head = head as Revision;
-        Ok(Box::new(tx))
+        self.shared.queried("begin", begun.await)
     }
 
     async fn writable(&self) -> Result<(), StoreError> {
+        let asked = self.ask_writable().await;
+        self.shared.queried("writable", asked)
+    }
+
+    async fn prepare(&self, migrate: bool) -> anyhow::Result<()> {
+        if migrate {
+            let applied = self.migrate().await?;
+            tracing::info!(applied, "database migrations applied");
+            Ok(())
+        } else {
+            self.verify_migrations().await
+        }
+    }
+
+    fn start_feed(&self, wake: mpsc::Sender<()>) {
+        let settings = self.settings.clone();
+        tokio::spawn(listen(settings, self.shared.clone(), wake, FEED_HEARTBEAT));
+    }
+
+    fn outage(&self) -> Outage {
+        self.shared.outage.clone()
+    }
+}
+
+impl PostgresStore {
+    /// [`Store::writable`], before [`Shared::queried`] sees its answer.
+    async fn ask_writable(&self) -> Result<(), StoreError> {
         if !self.shared.read_only.load(Ordering::Relaxed) {
             // No write of this replica found it read-only: asked all the
             // same, on a pooled session, so that every replica's health
@@ -2120,21 +2325,6 @@ impl Store for PostgresStore {
         self.pool.retain(|_, _| false);
         self.shared.read_only.store(false, Ordering::Relaxed);
         Ok(())
-    }
-
-    async fn prepare(&self, migrate: bool) -> anyhow::Result<()> {
-        if migrate {
-            let applied = self.migrate().await?;
-            tracing::info!(applied, "database migrations applied");
-            Ok(())
-        } else {
-            self.verify_migrations().await
-        }
-    }
-
-    fn start_feed(&self, wake: mpsc::Sender<()>) {
-        let settings = self.settings.clone();
-        tokio::spawn(listen(settings, self.shared.clone(), wake, FEED_HEARTBEAT));
     }
 }
 
@@ -2407,20 +2597,22 @@ impl WriteTx for PostgresTx {
     ) -> Result<Vec<ChangeEvent>, StoreError> {
         // Under the row lock, READ COMMITTED reads every event committed
         // before it was taken.
-        let rows = self
-            .answered(events_after(
+        let read = async {
+            self.answered(events_after(
                 self.client()?,
                 to_i64(after)?,
                 limit,
                 max_bytes,
             ))
-            .await?;
-        decode_events(&rows)
+            .await
+        };
+        decode_events(&self.shared.queried("events_after", read.await)?)
     }
 
     async fn committed_at(&mut self, revision: Revision) -> Result<Option<Timestamp>, StoreError> {
         let revision = to_i64(revision)?;
-        Ok(answered(self.answer, committed_at(self.client()?, revision)).await?)
+        let read = answered(self.answer, committed_at(self.client()?, revision)).await;
+        self.shared.queried("committed_at", read)
     }
 
     async fn find_request(
@@ -2428,16 +2620,26 @@ impl WriteTx for PostgresTx {
         actor: &Actor,
         request_id: &str,
     ) -> Result<Option<ChangeEvent>, StoreError> {
-        let row = self
-            .answered(self.client()?.query_opt(
+        let read = async {
+            self.answered(self.client()?.query_opt(
                 "SELECT event FROM change_events WHERE actor_member = $1 AND request_id = $2",
                 &[&actor.member_str(), &request_id],
             ))
-            .await?;
+            .await
+        };
+        let row = self.shared.queried("find_request", read.await)?;
         row.map(|row| decode_event(row.get(0))).transpose()
     }
 
-    async fn commit(mut self: Box<Self>, event: ChangeEvent) -> Result<(), StoreError> {
+    async fn commit(self: Box<Self>, event: ChangeEvent) -> Result<(), StoreError> {
+        let shared = self.shared.clone();
+        shared.queried("commit", self.commit_event(event).await)
+    }
+}
+
+impl PostgresTx {
+    /// [`WriteTx::commit`], before [`Shared::queried`] sees its answer.
+    async fn commit_event(mut self: Box<Self>, event: ChangeEvent) -> Result<(), StoreError> {
         if event.revision != self.head + 1 {
             return Err(StoreError::Internal(anyhow::anyhow!(
                 "event revision {} is not the next revision {}",
@@ -2580,9 +2782,7 @@ impl WriteTx for PostgresTx {
         self.client.take();
         Ok(())
     }
-}
 
-impl PostgresTx {
     /// The stored event of `revision`, read once the row lock is free.
     async fn stored_event(&self, revision: i64) -> Result<Option<tokio_postgres::Row>, String> {
         let conn = Conn::new(
@@ -2813,6 +3013,180 @@ pub(crate) mod testing {
                 url: format!("postgres://marque@127.0.0.1:{port}/marque?sslmode=disable"),
                 frozen,
                 answered,
+            }
+        }
+    }
+
+    /// A database that lets every connection in and answers each
+    /// statement with one row holding the number 7 (a `bigint` column, as
+    /// `SELECT revision FROM registry_head` is answered; `off`, as text,
+    /// for one that asks `current_setting`), in the simple
+    /// protocol and the extended one the driver prepares statements with,
+    /// until told to refuse them: from then on it answers each with an
+    /// ERROR of the SQLSTATE and message it is given, as PostgreSQL answers
+    /// a statement on a table whose privilege was revoked (42501) or that
+    /// was dropped (42P01), on connections already open and new ones.
+    pub(crate) struct Refusing {
+        /// Its URL.
+        pub(crate) url: String,
+        /// The SQLSTATE and message to refuse statements with; `None`
+        /// answers them.
+        pub(crate) refusal: std::sync::Arc<std::sync::Mutex<Option<(String, String)>>>,
+    }
+
+    impl Refusing {
+        pub(crate) async fn start() -> Refusing {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            let port = listener.local_addr().expect("address").port();
+            let refusal = std::sync::Arc::new(std::sync::Mutex::new(None));
+            let shared = refusal.clone();
+            tokio::spawn(async move {
+                loop {
+                    let Ok((socket, _)) = listener.accept().await else {
+                        return;
+                    };
+                    tokio::spawn(Self::serve(socket, shared.clone()));
+                }
+            });
+            Refusing {
+                url: format!("postgres://marque@127.0.0.1:{port}/marque?sslmode=disable"),
+                refusal,
+            }
+        }
+
+        /// Refuses every statement from now with `sqlstate` and `message`.
+        pub(crate) fn refuse(&self, sqlstate: &str, message: &str) {
+            *self.refusal.lock().expect("refusal") = Some((sqlstate.into(), message.into()));
+        }
+
+        /// Answers every statement from now.
+        pub(crate) fn answer(&self) {
+            *self.refusal.lock().expect("refusal") = None;
+        }
+
+        async fn serve(
+            mut socket: tokio::net::TcpStream,
+            refusal: std::sync::Arc<std::sync::Mutex<Option<(String, String)>>>,
+        ) {
+            /// A backend message of `kind` holding `body`.
+            fn message(kind: u8, body: &[u8]) -> Vec<u8> {
+                let mut message = vec![kind];
+                message.extend_from_slice(&(body.len() as i32 + 4).to_be_bytes());
+                message.extend_from_slice(body);
+                message
+            }
+            let Ok(length) = socket.read_i32().await else {
+                return;
+            };
+            let mut startup = vec![0; length as usize - 4];
+            if socket.read_exact(&mut startup).await.is_err() {
+                return;
+            }
+            // AuthenticationOk, ReadyForQuery (idle).
+            let mut hello = message(b'R', &0i32.to_be_bytes());
+            hello.extend(message(b'Z', b"I"));
+            if socket.write_all(&hello).await.is_err() {
+                return;
+            }
+            // One column, of type `oid`, holding `value` in binary: a row
+            // description and a data row.
+            fn one_column(oid: i32, value: &[u8]) -> (Vec<u8>, Vec<u8>) {
+                let mut columns = 1i16.to_be_bytes().to_vec();
+                columns.extend_from_slice(b"answer\0");
+                columns.extend_from_slice(&0i32.to_be_bytes());
+                columns.extend_from_slice(&0i16.to_be_bytes());
+                columns.extend_from_slice(&oid.to_be_bytes());
+                columns.extend_from_slice(&(-1i16).to_be_bytes());
+                columns.extend_from_slice(&(-1i32).to_be_bytes());
+                columns.extend_from_slice(&0i16.to_be_bytes());
+                let mut row = 1i16.to_be_bytes().to_vec();
+                row.extend_from_slice(&(value.len() as i32).to_be_bytes());
+                row.extend_from_slice(value);
+                (columns, row)
+            }
+            let bigint = one_column(20, &7i64.to_be_bytes());
+            let (mut columns, mut row) = bigint.clone();
+            // Whether the messages up to the next Sync are skipped, after
+            // an error, as PostgreSQL skips them.
+            let mut failed = false;
+            loop {
+                let Ok(kind) = socket.read_u8().await else {
+                    return;
+                };
+                let Ok(length) = socket.read_i32().await else {
+                    return;
+                };
+                let mut body = vec![0; length as usize - 4];
+                if socket.read_exact(&mut body).await.is_err() {
+                    return;
+                }
+                let refused = refusal
+                    .lock()
+                    .expect("refusal")
+                    .clone()
+                    .map(|(code, text)| {
+                        error_response(&[
+                            (b'S', "ERROR"),
+                            (b'V', "ERROR"),
+                            (b'C', &code),
+                            (b'M', &text),
+                        ])
+                    });
+                let mut answer = Vec::new();
+                match kind {
+                    b'X' => return,
+                    b'S' => {
+                        failed = false;
+                        answer.extend(message(b'Z', b"I"));
+                    }
+                    _ if failed => {}
+                    b'Q' => {
+                        match refused {
+                            Some(error) => answer.extend(error),
+                            None => {
+                                answer.extend(message(b'T', &columns));
+                                answer.extend(message(b'D', &row));
+                                answer.extend(message(b'C', b"SELECT 1\0"));
+                            }
+                        }
+                        answer.extend(message(b'Z', b"I"));
+                    }
+                    b'P' => match refused {
+                        Some(error) => {
+                            failed = true;
+                            answer.extend(error);
+                        }
+                        None => {
+                            let asks_setting = body
+                                .windows(b"current_setting".len())
+                                .any(|w| w == b"current_setting");
+                            (columns, row) = if asks_setting {
+                                one_column(25, b"off")
+                            } else {
+                                bigint.clone()
+                            };
+                            answer.extend(message(b'1', &[]));
+                        }
+                    },
+                    // A statement's: no parameters, the one column.
+                    b'D' if body.first() == Some(&b'S') => {
+                        answer.extend(message(b't', &0i16.to_be_bytes()));
+                        answer.extend(message(b'T', &columns));
+                    }
+                    b'D' => answer.extend(message(b'n', &[])),
+                    b'B' => answer.extend(message(b'2', &[])),
+                    b'E' => {
+                        answer.extend(message(b'D', &row));
+                        answer.extend(message(b'C', b"SELECT 1\0"));
+                    }
+                    b'C' => answer.extend(message(b'3', &[])),
+                    _ => {}
+                }
+                if socket.write_all(&answer).await.is_err() {
+                    return;
+                }
             }
         }
     }
@@ -3210,7 +3584,7 @@ mod tests {
     /// error), and again only once it is over.
     #[test]
     fn an_outage_says_each_refusal_once_until_it_is_over() {
-        let mut outage = Outage::default();
+        let outage = Outage::default();
         let down = anyhow::Error::new(Unreachable {
             text: "error connecting to server: Connection refused".into(),
             sqlstate: None,
@@ -3245,6 +3619,116 @@ mod tests {
         // The next outage says it again.
         assert!(outage.first(&refused_with("28P01")).is_some());
         assert!(outage.first(&refused_with("28P01")).is_none());
+    }
+
+    /// The rendered metrics' value of `series`, 0 when absent.
+    fn metric(series: &str) -> f64 {
+        let handle = crate::metrics::install().expect("the recorder");
+        handle
+            .render()
+            .lines()
+            .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+            .unwrap_or(0.0)
+    }
+
+    /// A statement the database refuses with a SQLSTATE no retry mends,
+    /// on a connection already open (a privilege revoked while the server
+    /// serves): UNAVAILABLE, said at ERROR with its SQLSTATE and what to
+    /// do once, at DEBUG after, counted, and said mended at INFO once the
+    /// operation it refused is answered again. It was INTERNAL, an ERROR
+    /// line per call, counted nowhere.
+    #[tokio::test]
+    async fn a_statement_refused_for_a_privilege_is_unavailable_and_said_once() {
+        let log = crate::telemetry::Captured::start();
+        let database = testing::Refusing::start().await;
+        let store = PostgresStore::new(PostgresSettings::new(database.url.clone())).expect("store");
+        // A connection opened while all was well, kept in the pool.
+        assert_eq!(store.committed_head().await.expect("answered"), 7);
+        let series = "marque_db_queries_refused_total{sqlstate=\"42501\"}";
+        let before = metric(series);
+        database.refuse("42501", "permission denied for table registry_head");
+        for _ in 0..3 {
+            match store.committed_head().await {
+                Err(StoreError::Unavailable(why)) => assert!(
+                    why.contains("42501 permission denied for table registry_head"),
+                    "{why}"
+                ),
+                other => panic!("not UNAVAILABLE: {other:?}"),
+            }
+        }
+        assert!(metric(series) >= before + 3.0, "{}", metric(series));
+        let lines = log.lines();
+        let errors: Vec<&String> = lines
+            .iter()
+            .filter(|l| l.split_whitespace().nth(1) == Some("ERROR"))
+            .collect();
+        assert_eq!(errors.len(), 1, "{lines:#?}");
+        assert!(
+            errors[0].contains("sqlstate=\"42501\"")
+                && errors[0].contains("insufficient_privilege")
+                && errors[0].contains("grant it")
+                && errors[0].contains("operation=\"committed_head\""),
+            "{lines:#?}"
+        );
+        let later = lines
+            .iter()
+            .filter(|l| l.split_whitespace().nth(1) == Some("DEBUG") && l.contains("still refuses"))
+            .count();
+        assert_eq!(later, 2, "{lines:#?}");
+        // Another operation answered mends nothing it did not refuse.
+        database.answer();
+        store.writable().await.expect("answered");
+        let mended = |lines: &[String]| {
+            lines
+                .iter()
+                .filter(|l| {
+                    l.split_whitespace().nth(1) == Some("INFO")
+                        && l.contains("answers the server's statements")
+                })
+                .count()
+        };
+        assert_eq!(mended(&log.lines()), 0, "{:#?}", log.lines());
+        assert_eq!(store.committed_head().await.expect("answered"), 7);
+        store.committed_head().await.expect("answered");
+        let lines = log.lines();
+        assert_eq!(mended(&lines), 1, "{lines:#?}");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("mended=\"SQLSTATE 42501 on queries\"")),
+            "{lines:#?}"
+        );
+        // The next outage says its own again.
+        database.refuse("42P01", "relation \"registry_head\" does not exist");
+        assert!(matches!(
+            store.committed_head().await,
+            Err(StoreError::Unavailable(_))
+        ));
+        let lines = log.lines();
+        let errors: Vec<&String> = lines
+            .iter()
+            .filter(|l| l.split_whitespace().nth(1) == Some("ERROR"))
+            .collect();
+        assert_eq!(errors.len(), 2, "{lines:#?}");
+        assert!(errors[1].contains("undefined_table"), "{lines:#?}");
+    }
+
+    /// A statement refused with a SQLSTATE a retry may mend, or none the
+    /// operator is needed for, stays what it was: a fault is INTERNAL.
+    #[tokio::test]
+    async fn a_statement_refused_otherwise_is_no_refusal() {
+        let database = testing::Refusing::start().await;
+        let store = PostgresStore::new(PostgresSettings::new(database.url.clone())).expect("store");
+        database.refuse("22P02", "invalid input syntax for type bigint");
+        assert!(matches!(
+            store.committed_head().await,
+            Err(StoreError::Internal(_))
+        ));
+        database.refuse("40001", "could not serialize access");
+        assert!(matches!(
+            store.committed_head().await,
+            Err(StoreError::Unavailable(_))
+        ));
     }
 
     /// `marque migrate` says a refusal at ERROR once in its wait, however

@@ -880,19 +880,8 @@ async fn a_database_that_accepts_no_connections_is_unavailable() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_role_refused_while_serving_is_counted_by_its_sqlstate_and_resumes() {
     let url = pg::fresh_database().await;
-    let mut config: tokio_postgres::Config = url.parse().expect("url");
-    let dbname = config.get_dbname().expect("dbname").to_owned();
-    // A role of this database's own, which owns it (and so migrates it).
-    let role = format!("{dbname}_role");
+    let (role, role_url) = role_of_its_own(&url).await;
     let admin = pg::session(&pg::admin_url()).await;
-    admin
-        .batch_execute(&format!(
-            "CREATE ROLE {role} LOGIN; ALTER DATABASE {dbname} OWNER TO {role}"
-        ))
-        .await
-        .expect("the test's role");
-    config.user(&role);
-    let role_url = pg::to_url(&config);
     use futures_util::FutureExt as _;
     let outcome = std::panic::AssertUnwindSafe(async {
         let keys = Keys::generate();
@@ -955,21 +944,120 @@ async fn a_role_refused_while_serving_is_counted_by_its_sqlstate_and_resumes() {
     })
     .catch_unwind()
     .await;
+    drop_role_of_its_own(&url, &role).await;
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
 
-    // The role goes with the test, whatever became of it: what it owns is
-    // handed back first.
-    pg::session(&url)
+/// A role of the database at `url`'s own, which owns it (and so migrates
+/// it, and owns its tables), and the URL that connects as it.
+async fn role_of_its_own(url: &str) -> (String, String) {
+    let mut config: tokio_postgres::Config = url.parse().expect("url");
+    let dbname = config.get_dbname().expect("dbname").to_owned();
+    let role = format!("{dbname}_role");
+    pg::session(&pg::admin_url())
+        .await
+        .batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN; ALTER DATABASE {dbname} OWNER TO {role}"
+        ))
+        .await
+        .expect("the test's role");
+    config.user(&role);
+    (role, pg::to_url(&config))
+}
+
+/// Drops the [`role_of_its_own`] of the database at `url`, whatever became
+/// of it: what it owns is handed back first.
+async fn drop_role_of_its_own(url: &str, role: &str) {
+    let config: tokio_postgres::Config = url.parse().expect("url");
+    let dbname = config.get_dbname().expect("dbname");
+    pg::session(url)
         .await
         .batch_execute(&format!("REASSIGN OWNED BY {role} TO CURRENT_USER"))
         .await
         .expect("hand back what the role owns");
-    pg::terminate_backends(&url).await;
-    admin
+    pg::terminate_backends(url).await;
+    pg::session(&pg::admin_url())
+        .await
         .batch_execute(&format!(
             "ALTER DATABASE {dbname} OWNER TO CURRENT_USER; DROP ROLE {role}"
         ))
         .await
         .expect("drop the test's role");
+}
+
+/// A privilege revoked while a replica serves (`REVOKE SELECT ON
+/// resources`: the connections already open stay, and each write's
+/// statement on the table is refused with `ERROR 42501`): the writes are
+/// UNAVAILABLE with RetryInfo and the store's generic message, not
+/// INTERNAL, the refused statements are counted under their SQLSTATE in
+/// `marque_db_queries_refused_total` (they were counted nowhere, and an
+/// ERROR line a call; the ERROR line said once an outage is the store's
+/// unit tests'), and writes resume by themselves once it is granted again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_privilege_revoked_while_serving_is_unavailable_counted_and_resumes() {
+    let url = pg::fresh_database().await;
+    let (role, role_url) = role_of_its_own(&url).await;
+    let admin = pg::session(&url).await;
+    use futures_util::FutureExt as _;
+    let outcome = std::panic::AssertUnwindSafe(async {
+        let keys = Keys::generate();
+        let server = replica(&role_url, &keys, true).await;
+        wait_status(&server, "marque.v1.RegistryService", ServingStatus::Serving).await;
+        let before = server
+            .registry_as(Who::OwnerA)
+            .create_brand(brand("before-revoke"))
+            .await
+            .expect("a write")
+            .into_inner()
+            .revision;
+        let metrics = server.admin.expect("an admin port");
+        let series = "marque_db_queries_refused_total{sqlstate=\"42501\"}";
+        let refused_before = common::metric_sum(&common::scrape_metrics(metrics).await, series);
+
+        admin
+            .batch_execute(&format!("REVOKE SELECT ON resources FROM {role}"))
+            .await
+            .expect("REVOKE");
+        let checks = std::panic::AssertUnwindSafe(async {
+            for i in 0..3 {
+                assert_write_unavailable(&server, &format!("revoked-{i}")).await;
+            }
+            let refused = common::metric_sum(&common::scrape_metrics(metrics).await, series);
+            assert!(
+                refused >= refused_before + 3.0,
+                "{refused_before} then {refused} statements refused with 42501"
+            );
+        })
+        .catch_unwind()
+        .await;
+        admin
+            .batch_execute(&format!("GRANT SELECT ON resources TO {role}"))
+            .await
+            .expect("GRANT");
+        if let Err(panic) = checks {
+            std::panic::resume_unwind(panic);
+        }
+
+        wait_status(&server, "marque.v1.RegistryService", ServingStatus::Serving).await;
+        let written = server
+            .registry_as(Who::OwnerA)
+            .create_brand(brand("after-grant"))
+            .await
+            .expect("writes resume by themselves")
+            .into_inner();
+        assert_eq!(
+            written.revision,
+            before + 1,
+            "the refused writes wrote nothing"
+        );
+        assert_feed_is_gap_free(&url).await;
+    })
+    .catch_unwind()
+    .await;
+    drop(admin);
+    drop_role_of_its_own(&url, &role).await;
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
     }
