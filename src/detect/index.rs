@@ -16,7 +16,7 @@ use super::normalize::{
 };
 use super::run_memo::{Hits, NO_WORD, RUN_WORDS, RunKey, RunMemo};
 use super::runs::{self, ExtrasAt, FuzzyIds, RunName, WordExtras, Words};
-use super::signal::nominative_use;
+use super::signal::{nominative_use, written_compatibility_before};
 use super::vocabulary;
 use super::{BrandEntry, Evidence, LogoMatch, NameId, TextMatch};
 
@@ -897,6 +897,11 @@ impl BrandIndex {
         }
         if options.fuzzy_max_words > 0 {
             self.scan_cjk_masks(text, scratch, hides, out);
+        }
+        // German `für`, which the exact fold reads as `fur`, is read as
+        // written: for every match, whatever reading found it.
+        for m in out.iter_mut().filter(|m| !m.nominative_use) {
+            m.nominative_use = written_compatibility_before(text, &scratch.exact, m.span.clone());
         }
         finish(out);
     }

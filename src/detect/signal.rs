@@ -162,11 +162,37 @@ const GRADE_TERMS: &[&str] = &[
 ///
 /// The Chinese ones are also written in traditional characters, wholly or
 /// in part (`適用於`): the same phrase, as `複刻` is the same term as `复刻`.
+///
+/// Titles in other languages write `for` as French `pour`, Spanish and
+/// Portuguese `para`, Italian `per`, Dutch `voor` and Russian `для`
+/// (`Coque pour Orvanta X12`, `Funda para Orvanta X12`), and `compatible
+/// with` as `compatible avec`, `compatible con`, `compatibile con`,
+/// `compatível com` and `kompatibel mit`: whole words as the others
+/// (`Downpour`, `Prepara`, `Paraguay` are none); German
+/// `für` folds to the English word `fur` (`Faux fur Vellano bag`) and is
+/// read as written ([`written_compatibility_before`]). A list's heading
+/// (`Compatible models: Orvanta X12`) says the same as `compatible with`
+/// (not `works with`, which the corpus keeps strong as no phrase of
+/// DESIGN.md's: `cp-11`); a phrase weakens the mention right after it only,
+/// not the rest of a list (`Orvanta X13` in `Compatible models: Orvanta
+/// X12, Orvanta X13`), as after any phrase.
 const COMPATIBILITY_PHRASES: &[&str] = &[
     "for",
     "compatible with",
     "fits",
     "to fit",
+    "compatible model",
+    "compatible models",
+    "pour",
+    "para",
+    "per",
+    "voor",
+    "для",
+    "compatible avec",
+    "compatible con",
+    "compatibile con",
+    "compatível com",
+    "kompatibel mit",
     "适用于",
     "適用於",
     "适用於",
@@ -190,8 +216,14 @@ const COMPATIBLE_AFTER: &[&str] = &["compatible"];
 /// `专用` (for use with) after a mention (`奥瑞尔专用表带`), or after one
 /// model's word of ASCII letters and digits or two CJK characters after it
 /// (`奥凡塔X12专用`, `奥瑞尔手表专用`): nominative use. In traditional
-/// characters `專用`, and in Japanese kanji `専用` (`Orvanta X12専用ケース`).
-const DEDICATED_AFTER: &[&str] = &["专用", "專用", "専用"];
+/// characters `專用`, and in Japanese kanji `専用` (`Orvanta X12専用ケース`);
+/// Chinese `通用` (universal, fits: `奥凡塔X12通用`), Japanese `対応`
+/// (supports: `Aurelle対応`; Chinese `对应`, `對應`), and Korean `호환` (compatible) and `전용`
+/// (dedicated) the same way. Exact-folded in [`DEDICATED`] (the exact fold
+/// writes Hangul as its jamo).
+const DEDICATED_AFTER: &[&str] = &[
+    "专用", "專用", "専用", "通用", "対応", "对应", "對應", "호환", "전용",
+];
 
 /// The bytes after a mention read for the word after it: more than the
 /// longest of [`COMPATIBLE_AFTER`] and [`ADMIRERS`], so that a longer word
@@ -1386,10 +1418,11 @@ static COMPAT: LazyLock<Vec<(String, bool)>> = LazyLock::new(|| {
         .iter()
         .map(|p| {
             let folded = fold_exact(p);
+            // Whole words in an alphabet (`для` too); CJK ones anywhere.
             let latin = folded
                 .chars()
                 .next()
-                .is_some_and(|c| c.is_ascii_alphabetic());
+                .is_some_and(|c| c.is_alphabetic() && !super::normalize::is_cjk(c));
             (folded, latin)
         })
         .collect()
@@ -1397,10 +1430,15 @@ static COMPAT: LazyLock<Vec<(String, bool)>> = LazyLock::new(|| {
 
 /// Builds the term sets now (about a millisecond) instead of in the first
 /// check; [`super::BrandIndex::build`] calls it.
+/// [`DEDICATED_AFTER`], exact-folded.
+static DEDICATED: LazyLock<Vec<String>> =
+    LazyLock::new(|| DEDICATED_AFTER.iter().map(|d| fold_exact(d)).collect());
+
 pub(crate) fn warm_up() {
     LazyLock::force(&SIGNALS);
     LazyLock::force(&SIGNALS_OBF);
     LazyLock::force(&COMPAT);
+    LazyLock::force(&DEDICATED);
 }
 
 /// Byte spans (in `text`) of counterfeit signal terms: `replica`, `fake`,
@@ -2430,6 +2468,17 @@ fn is_size(word: &str) -> bool {
 /// or before a word of [`COMPATIBLE_AFTER`] or [`DEDICATED_AFTER`]
 /// ([`compatibility_word_after`]).
 pub(crate) fn nominative_use(exact: &FoldedText, name: Range<usize>) -> bool {
+    let (after, next_word, whole_next) = word_after(exact, name.clone());
+    (compatibility_phrase_before(exact, name.start)
+        && !(whole_next && ADMIRERS.contains(&next_word)))
+        || compatibility_word_after(after, next_word, whole_next)
+}
+
+/// What follows the mention at `name` (a range of the exact fold `exact`):
+/// the fold after it (its separator space taken off), the word there (read
+/// within [`NEXT_WORD_MAX`] bytes), and whether that word is a whole one
+/// (the mention ends on a word boundary).
+fn word_after(exact: &FoldedText, name: Range<usize>) -> (&str, &str, bool) {
     let text = exact.as_str();
     let after = text.get(name.end..).unwrap_or("");
     let after = after.strip_prefix(' ').unwrap_or(after);
@@ -2438,9 +2487,43 @@ pub(crate) fn nominative_use(exact: &FoldedText, name: Range<usize>) -> bool {
     let near = &after[..after.floor_char_boundary(NEXT_WORD_MAX)];
     let next_word = near.split(' ').next().unwrap_or("");
     let whole_next = name.end >= text.len() || exact.boundary_before(name.end);
-    (compatibility_phrase_before(exact, name.start)
-        && !(whole_next && ADMIRERS.contains(&next_word)))
-        || compatibility_word_after(after, next_word, whole_next)
+    (after, next_word, whole_next)
+}
+
+/// Whether the mention at byte span `span` of `text` (whose exact fold is
+/// `exact`) comes right after German `für` (for) as the text writes it
+/// (`Hülle für Orvanta X12`; `Für`, `FÜR`, or a `u` with a combining
+/// diaeresis), a whole word with only blanks between, and not before a
+/// word of [`ADMIRERS`] (`für Aurelle Fans`). The exact fold reads it as
+/// `fur`, an English word (`Faux fur Vellano bag`), so the phrase is read
+/// in the text; a text with no `r` right before a mention pays one test.
+pub(crate) fn written_compatibility_before(
+    text: &str,
+    exact: &FoldedText,
+    span: Range<usize>,
+) -> bool {
+    let before = text.get(..span.start).unwrap_or("").trim_end();
+    let Some(before) = before.strip_suffix(['r', 'R']) else {
+        return false;
+    };
+    let umlaut = before.strip_suffix(['ü', 'Ü']).or_else(|| {
+        before
+            .strip_suffix('\u{308}')
+            .and_then(|b| b.strip_suffix(['u', 'U']))
+    });
+    let Some(before) = umlaut.and_then(|b| b.strip_suffix(['f', 'F'])) else {
+        return false;
+    };
+    if before
+        .chars()
+        .next_back()
+        .is_some_and(char::is_alphanumeric)
+    {
+        return false;
+    }
+    let name = exact.folded_range(span);
+    let (_, next_word, whole_next) = word_after(exact, name);
+    !(whole_next && ADMIRERS.contains(&next_word))
 }
 
 /// Whether `after`, the exact fold after a mention (its separator space
@@ -2452,7 +2535,7 @@ fn compatibility_word_after(after: &str, next_word: &str, whole_next: bool) -> b
     if whole_next && COMPATIBLE_AFTER.contains(&next_word) {
         return true;
     }
-    let dedicated = |rest: &str| DEDICATED_AFTER.iter().any(|d| rest.starts_with(d));
+    let dedicated = |rest: &str| DEDICATED.iter().any(|d| rest.starts_with(d.as_str()));
     if dedicated(after) {
         return true;
     }
@@ -3162,6 +3245,85 @@ mod tests {
             ("Watch box for Aurelle collectors", "aurelle", true),
         ] {
             assert_eq!(weak(text, name), nominative, "{text}");
+        }
+    }
+
+    #[test]
+    fn compatibility_in_other_languages_and_words_is_nominative_use() {
+        let weak = |text: &str, name: &str| {
+            let mut exact = FoldedText::new();
+            exact.fold(text, Level::Exact);
+            let at = exact.as_str().find(name).expect("name");
+            nominative_use(&exact, at..at + name.len())
+        };
+        for (text, name, nominative) in [
+            // Before the name.
+            ("Coque pour Orvanta X12 antichoc", "orvanta", true),
+            ("Funda para Orvanta X12 silicona", "orvanta", true),
+            ("Capa PARA Orvanta X12", "orvanta", true),
+            ("Cover per Orvanta X12 in silicone", "orvanta", true),
+            ("Hoesje voor Orvanta X12", "orvanta", true),
+            ("Чехол для Orvanta X12", "orvanta", true),
+            ("Chargeur compatible avec Orvanta X12", "orvanta", true),
+            ("Cargador compatible con Orvanta X12", "orvanta", true),
+            ("Caricatore compatibile con Orvanta X12", "orvanta", true),
+            ("Carregador compatível com Orvanta X12", "orvanta", true),
+            ("Ladekabel kompatibel mit Orvanta X12", "orvanta", true),
+            ("Compatible models: Orvanta X12", "orvanta", true),
+            ("Compatible model - Orvanta X13", "orvanta", true),
+            // A list's later names are not right after the phrase.
+            (
+                "Compatible models: Orvanta X12, Orvanta X13",
+                "orvanta x13",
+                false,
+            ),
+            // Whole words only, as the other phrases.
+            ("Downpour Vellano rain jacket", "vellano", false),
+            ("Prepara Lysette crema", "lysette", false),
+            ("Paraguay Orvanta X12", "orvanta", false),
+            ("Super Orvanta X12", "orvanta", false),
+            ("Чехолдля Orvanta X12", "orvanta", false),
+            ("Compatible modelsX Orvanta", "orvanta", false),
+            ("Charging cable works with Orvanta phones", "orvanta", false),
+            // After it.
+            ("奥凡塔X12通用 手机壳", "奥凡塔", true),
+            ("奥凡塔通用充电线", "奥凡塔", true),
+            ("奥凡塔X12对应 手机壳", "奥凡塔", true),
+            ("Aurelle対応 交換ベルト", "aurelle", true),
+            ("Orvanta X12対応 ケース", "orvanta", true),
+            ("Aurelle 호환 가죽 스트랩", "aurelle", true),
+            ("Orvanta X12 전용 케이스", "orvanta", true),
+            ("奥瑞尔手表 即日対応", "奥瑞尔", false),
+            ("Aurelle 호화 시계", "aurelle", false),
+            ("奥凡塔手机 全网通用", "奥凡塔", false),
+        ] {
+            let name = fold_exact(name);
+            assert_eq!(weak(text, &name), nominative, "{text}");
+        }
+    }
+
+    #[test]
+    fn german_fur_is_read_as_written() {
+        let weak = |text: &str, name: &str| {
+            let mut exact = FoldedText::new();
+            exact.fold(text, Level::Exact);
+            let at = text.find(name).expect("name");
+            written_compatibility_before(text, &exact, at..at + name.len())
+        };
+        for (text, nominative) in [
+            ("Hülle für Orvanta X12 Leder", true),
+            ("HÜLLE FÜR Orvanta X12", true),
+            ("Armband Für  Orvanta", true),
+            ("Hülle fu\u{308}r Orvanta X12", true),
+            // The English word the exact fold reads.
+            ("Faux fur Orvanta bag", false),
+            ("Faux FUR Orvanta bag", false),
+            // Not a whole word, or before an admirer.
+            ("Dafür Orvanta", false),
+            ("Uhr für Orvanta Fans", false),
+            ("Orvanta", false),
+        ] {
+            assert_eq!(weak(text, "Orvanta"), nominative, "{text}");
         }
     }
 

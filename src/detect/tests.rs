@@ -3373,3 +3373,22 @@ fn a_name_glued_to_an_ordinary_word_in_a_hashtag_is_found() {
         );
     }
 }
+
+#[test]
+fn german_fur_before_a_name_is_nominative_use_in_every_reading() {
+    // The exact fold reads `für` as `fur`: the phrase is read as written.
+    let weak = scan("Hülle für iPhone 15 Leder");
+    assert_eq!(weak.len(), 1, "{weak:?}");
+    assert!(weak[0].nominative_use, "{weak:?}");
+    let obfuscated = scan("Armband für C4rtier Uhr");
+    assert_eq!(obfuscated.len(), 1, "{obfuscated:?}");
+    assert_eq!(obfuscated[0].evidence, Evidence::TextObfuscated);
+    assert!(obfuscated[0].nominative_use, "{obfuscated:?}");
+    let fuzzy = scan("Armband für Cartiier Uhr");
+    assert_eq!(fuzzy.len(), 1, "{fuzzy:?}");
+    assert!(fuzzy[0].nominative_use, "{fuzzy:?}");
+    // The English word stays strong.
+    let strong = scan("Faux fur Cartier bag");
+    assert_eq!(strong.len(), 1, "{strong:?}");
+    assert!(!strong[0].nominative_use, "{strong:?}");
+}
