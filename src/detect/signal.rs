@@ -28,6 +28,8 @@ const SIGNAL_TERMS: &[&str] = &[
     "inspired by",
     "knockoff",
     "knock-off",
+    "knockoffs",
+    "knock-offs",
     // Right after a name only ([`FOLLOWING_TERMS`]).
     "knock off",
     "high copy",
@@ -83,6 +85,8 @@ const SIGNAL_TERMS: &[&str] = &[
     "replik",
     "スーパーコピー",
     "スーパー コピー",
+    // Japanese `copy goods`, the usual word for counterfeits there.
+    "コピー品",
     "qualité miroir",
     "미러급",
     "ماستر كوبي",
@@ -2987,6 +2991,13 @@ mod tests {
             ["Super Clone", "first copy", "1to1", "mirror grade"]
         );
         assert_eq!(found("一比一 真皮 尾单 超A"), ["一比一", "尾单", "超A"]);
+        // Plurals, as `replicas`, `fakes` and `dupes`, and Japanese `copy
+        // goods`.
+        assert_eq!(
+            found("cheap knockoffs, knock-offs"),
+            ["knockoffs", "knock-offs"]
+        );
+        assert_eq!(found("腕時計 コピー品 激安"), ["コピー品"]);
     }
 
     #[test]
