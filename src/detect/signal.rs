@@ -1432,12 +1432,13 @@ static COMPAT: LazyLock<Vec<(String, bool)>> = LazyLock::new(|| {
         .collect()
 });
 
-/// Builds the term sets now (about a millisecond) instead of in the first
-/// check; [`super::BrandIndex::build`] calls it.
-/// [`DEDICATED_AFTER`], exact-folded.
+/// [`DEDICATED_AFTER`], exact-folded (the exact fold writes Hangul as its
+/// jamo, so `호환` is compared as the fold writes it).
 static DEDICATED: LazyLock<Vec<String>> =
     LazyLock::new(|| DEDICATED_AFTER.iter().map(|d| fold_exact(d)).collect());
 
+/// Builds the term sets now (about a millisecond) instead of in the first
+/// check; [`super::BrandIndex::build`] calls it.
 pub(crate) fn warm_up() {
     LazyLock::force(&SIGNALS);
     LazyLock::force(&SIGNALS_OBF);
