@@ -2869,6 +2869,28 @@ impl PostgresTx {
 pub(crate) mod testing {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
+    /// AuthenticationOk, then ReadyForQuery (idle): a start-up let in.
+    const LET_IN: [u8; 15] = [b'R', 0, 0, 0, 8, 0, 0, 0, 0, b'Z', 0, 0, 0, 5, b'I'];
+
+    /// Reads a client's start-up message (its length, then the rest);
+    /// `None` once the client is gone.
+    pub(crate) async fn read_startup(socket: &mut tokio::net::TcpStream) -> Option<Vec<u8>> {
+        let length = socket.read_i32().await.ok()?;
+        let mut startup = vec![0; (length as usize).checked_sub(4)?];
+        socket.read_exact(&mut startup).await.ok()?;
+        Some(startup)
+    }
+
+    /// Reads a client's next message: its kind and body; `None` once the
+    /// client is gone.
+    async fn read_message(socket: &mut tokio::net::TcpStream) -> Option<(u8, Vec<u8>)> {
+        let kind = socket.read_u8().await.ok()?;
+        let length = socket.read_i32().await.ok()?;
+        let mut body = vec![0; (length as usize).checked_sub(4)?];
+        socket.read_exact(&mut body).await.ok()?;
+        Some((kind, body))
+    }
+
     /// What the scripted database does with one connection.
     #[derive(Clone, Copy, Debug)]
     pub(crate) enum Answer {
@@ -2898,9 +2920,7 @@ pub(crate) mod testing {
             let mut admitted = Vec::new();
             for answer in script {
                 let (mut socket, _) = listener.accept().await.expect("accept");
-                let length = socket.read_i32().await.expect("start-up length");
-                let mut startup = vec![0; length as usize - 4];
-                socket.read_exact(&mut startup).await.expect("start-up");
+                read_startup(&mut socket).await.expect("start-up");
                 match answer {
                     Answer::Refuse(code, message) => socket
                         .write_all(&error_response(&[
@@ -2913,10 +2933,7 @@ pub(crate) mod testing {
                         .expect("answer"),
                     Answer::HangUp => {}
                     Answer::Admit => {
-                        // AuthenticationOk, ReadyForQuery (idle).
-                        let mut hello = vec![b'R', 0, 0, 0, 8, 0, 0, 0, 0];
-                        hello.extend_from_slice(&[b'Z', 0, 0, 0, 5, b'I']);
-                        socket.write_all(&hello).await.expect("answer");
+                        socket.write_all(&LET_IN).await.expect("answer");
                         admitted.push(socket);
                     }
                 }
@@ -2965,30 +2982,15 @@ pub(crate) mod testing {
                     let (frozen, answered) = (is_frozen.clone(), count.clone());
                     tokio::spawn(async move {
                         while_frozen(&frozen).await;
-                        let Ok(length) = socket.read_i32().await else {
-                            return;
-                        };
-                        let mut startup = vec![0; length as usize - 4];
-                        if socket.read_exact(&mut startup).await.is_err() {
-                            return;
-                        }
-                        // AuthenticationOk, ReadyForQuery (idle).
-                        let mut hello = vec![b'R', 0, 0, 0, 8, 0, 0, 0, 0];
-                        hello.extend_from_slice(&[b'Z', 0, 0, 0, 5, b'I']);
-                        if socket.write_all(&hello).await.is_err() {
+                        if read_startup(&mut socket).await.is_none()
+                            || socket.write_all(&LET_IN).await.is_err()
+                        {
                             return;
                         }
                         loop {
-                            let Ok(kind) = socket.read_u8().await else {
+                            let Some((kind, _)) = read_message(&mut socket).await else {
                                 return;
                             };
-                            let Ok(length) = socket.read_i32().await else {
-                                return;
-                            };
-                            let mut body = vec![0; length as usize - 4];
-                            if socket.read_exact(&mut body).await.is_err() {
-                                return;
-                            }
                             if kind != b'Q' {
                                 return;
                             }
@@ -3077,17 +3079,8 @@ pub(crate) mod testing {
                 message.extend_from_slice(body);
                 message
             }
-            let Ok(length) = socket.read_i32().await else {
-                return;
-            };
-            let mut startup = vec![0; length as usize - 4];
-            if socket.read_exact(&mut startup).await.is_err() {
-                return;
-            }
-            // AuthenticationOk, ReadyForQuery (idle).
-            let mut hello = message(b'R', &0i32.to_be_bytes());
-            hello.extend(message(b'Z', b"I"));
-            if socket.write_all(&hello).await.is_err() {
+            if read_startup(&mut socket).await.is_none() || socket.write_all(&LET_IN).await.is_err()
+            {
                 return;
             }
             // One column, of type `oid`, holding `value` in binary: a row
@@ -3112,16 +3105,9 @@ pub(crate) mod testing {
             // an error, as PostgreSQL skips them.
             let mut failed = false;
             loop {
-                let Ok(kind) = socket.read_u8().await else {
+                let Some((kind, body)) = read_message(&mut socket).await else {
                     return;
                 };
-                let Ok(length) = socket.read_i32().await else {
-                    return;
-                };
-                let mut body = vec![0; length as usize - 4];
-                if socket.read_exact(&mut body).await.is_err() {
-                    return;
-                }
                 let refused = refusal
                     .lock()
                     .expect("refusal")
@@ -3262,7 +3248,7 @@ mod tests {
     ///
     /// [`DbError`]: tokio_postgres::error::DbError
     async fn refusing(fields: &[(u8, &str)]) -> String {
-        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        use tokio::io::AsyncWriteExt as _;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -3270,9 +3256,7 @@ mod tests {
         let message = testing::error_response(fields);
         tokio::spawn(async move {
             let (mut socket, _) = listener.accept().await.expect("accept");
-            let length = socket.read_i32().await.expect("start-up length");
-            let mut startup = vec![0; length as usize - 4];
-            socket.read_exact(&mut startup).await.expect("start-up");
+            testing::read_startup(&mut socket).await.expect("start-up");
             socket.write_all(&message).await.expect("answer");
         });
         format!("postgres://marque@127.0.0.1:{port}/marque?sslmode=disable")
