@@ -1854,6 +1854,15 @@ mod tests {
         owners.chain(brands).collect()
     }
 
+    /// A platform member, `{id}`.
+    fn platform(id: &str) -> Command {
+        Command::CreateMember {
+            id: slug(id),
+            display_name: format!("Platform {id}"),
+            kind: MemberKind::Platform,
+        }
+    }
+
     /// The resources `events` leave, in the order they were last written.
     fn resources_after(events: &[ChangeEvent]) -> Vec<Resource> {
         let mut resources: Vec<Resource> = Vec::new();
@@ -1906,11 +1915,7 @@ mod tests {
         let at = |seconds: i64| Timestamp::from_unix_timestamp(seconds).expect("instant");
         let mut snapshot = Snapshot::default();
         let mut setup = owners_and_brands(&["aurelle"]);
-        setup.push(Command::CreateMember {
-            id: slug("shop"),
-            display_name: "Shop".into(),
-            kind: MemberKind::Platform,
-        });
+        setup.push(platform("shop"));
         commit(&mut snapshot, &setup);
         let spec = |seller: &str, until: i64| AuthorizationSpec {
             platform: slug("shop"),
@@ -2037,11 +2042,7 @@ mod tests {
         let at = |seconds: i64| Timestamp::from_unix_timestamp(seconds).expect("instant");
         let mut snapshot = Snapshot::default();
         let mut setup = owners_and_brands(&["aurelle"]);
-        setup.push(Command::CreateMember {
-            id: slug("shop"),
-            display_name: "Shop".into(),
-            kind: MemberKind::Platform,
-        });
+        setup.push(platform("shop"));
         let scoped = |seller: &str| AuthorizationSpec {
             platform: slug("shop"),
             seller_account: seller.into(),
