@@ -449,12 +449,22 @@ async fn wait_status(server: &TestServer, service: &str, want: ServingStatus) {
     panic!("{service} did not become {want:?}");
 }
 
-/// The database is back (`proxy` open again): the registry's health turns
-/// SERVING by itself, and the write of brand `name` that failed while it
-/// was away now commits as the revision after `before` (the failed one
-/// wrote nothing), with the change feed gap-free.
-async fn writes_resume(proxy: &Proxy, server: &TestServer, url: &str, name: &str, before: u64) {
-    proxy.restore().await;
+/// Once RegistryService is SERVING, a brand `name` written: its revision.
+async fn serving_write(server: &TestServer, name: &str) -> u64 {
+    wait_status(server, "marque.v1.RegistryService", ServingStatus::Serving).await;
+    server
+        .registry_as(Who::OwnerA)
+        .create_brand(brand(name))
+        .await
+        .expect("a write")
+        .into_inner()
+        .revision
+}
+
+/// RegistryService SERVING again by itself, and a brand `name` written
+/// right after `before`, the last write before the failures: those wrote
+/// nothing.
+async fn writes_resumed(server: &TestServer, name: &str, before: u64) {
     wait_status(server, "marque.v1.RegistryService", ServingStatus::Serving).await;
     let written = server
         .registry_as(Who::OwnerA)
@@ -465,8 +475,17 @@ async fn writes_resume(proxy: &Proxy, server: &TestServer, url: &str, name: &str
     assert_eq!(
         written.revision,
         before + 1,
-        "the failed write wrote nothing"
+        "the failed writes wrote nothing"
     );
+}
+
+/// The database is back (`proxy` open again): the registry's health turns
+/// SERVING by itself, and the write of brand `name` that failed while it
+/// was away now commits as the revision after `before` (the failed one
+/// wrote nothing), with the change feed gap-free.
+async fn writes_resume(proxy: &Proxy, server: &TestServer, url: &str, name: &str, before: u64) {
+    proxy.restore().await;
+    writes_resumed(server, name, before).await;
     assert_feed_is_gap_free(url).await;
 }
 
@@ -796,14 +815,7 @@ async fn out_of_service(
     readers: ServingStatus,
     while_down: impl std::future::Future<Output = ()>,
 ) {
-    wait_status(server, "marque.v1.RegistryService", ServingStatus::Serving).await;
-    let before = server
-        .registry_as(Who::OwnerA)
-        .create_brand(brand(&format!("before-{what}")))
-        .await
-        .expect("a write")
-        .into_inner()
-        .revision;
+    let before = serving_write(server, &format!("before-{what}")).await;
 
     pg::alter_database(url, alter).await;
     pg::terminate_backends(url).await;
@@ -828,24 +840,10 @@ async fn out_of_service(
     })
     .await;
 
-    for service in [
-        "marque.v1.RegistryService",
-        "marque.v1.WatchService",
-        "marque.v1.AuditService",
-    ] {
+    for service in ["marque.v1.WatchService", "marque.v1.AuditService"] {
         wait_status(server, service, ServingStatus::Serving).await;
     }
-    let written = server
-        .registry_as(Who::OwnerA)
-        .create_brand(brand(&format!("after-{what}")))
-        .await
-        .expect("writes resume by themselves")
-        .into_inner();
-    assert_eq!(
-        written.revision,
-        before + 1,
-        "the refused writes wrote nothing"
-    );
+    writes_resumed(server, &format!("after-{what}"), before).await;
 }
 
 /// A database that accepts no connections (`ALLOW_CONNECTIONS false`, its
@@ -905,14 +903,7 @@ async fn refused_as_its_own_role(refusal: Refusal<'_>) {
     let outcome = std::panic::AssertUnwindSafe(async {
         let keys = Keys::generate();
         let server = replica(&role_url, &keys, true).await;
-        wait_status(&server, "marque.v1.RegistryService", ServingStatus::Serving).await;
-        let before = server
-            .registry_as(Who::OwnerA)
-            .create_brand(brand(&format!("before-{what}")))
-            .await
-            .expect("a write")
-            .into_inner()
-            .revision;
+        let before = serving_write(&server, &format!("before-{what}")).await;
         let metrics = server.admin.expect("an admin port");
         let refused_before =
             common::metric_sum(&common::scrape_metrics(metrics).await, refusal.series);
@@ -957,18 +948,7 @@ async fn refused_as_its_own_role(refusal: Refusal<'_>) {
             std::panic::resume_unwind(panic);
         }
 
-        wait_status(&server, "marque.v1.RegistryService", ServingStatus::Serving).await;
-        let written = server
-            .registry_as(Who::OwnerA)
-            .create_brand(brand(&format!("after-{what}")))
-            .await
-            .expect("writes resume by themselves")
-            .into_inner();
-        assert_eq!(
-            written.revision,
-            before + 1,
-            "the refused writes wrote nothing"
-        );
+        writes_resumed(&server, &format!("after-{what}"), before).await;
         assert_feed_is_gap_free(&url).await;
     })
     .catch_unwind()
