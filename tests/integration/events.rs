@@ -1826,14 +1826,7 @@ async fn resources_made_on_another_replica_are_read_by_name_and_made_up_names_ke
         .trademark
         .expect("trademark");
     let logo = owner
-        .add_logo(pb::AddLogoRequest {
-            parent: "brands/alpha".into(),
-            description: "monogram".into(),
-            source: Some(pb::add_logo_request::Source::PerceptualHash(
-                "a5a5a5a5f0f0f0f0".into(),
-            )),
-            request_id: String::new(),
-        })
+        .add_logo(common::monogram_alpha())
         .await
         .expect("a logo")
         .into_inner()

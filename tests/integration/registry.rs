@@ -4375,14 +4375,7 @@ async fn trademarks_logos_and_authorizations_are_read_by_name() {
         .trademark
         .expect("trademark");
     let logo = owner
-        .add_logo(pb::AddLogoRequest {
-            parent: "brands/alpha".into(),
-            description: "monogram".into(),
-            source: Some(pb::add_logo_request::Source::PerceptualHash(
-                "a5a5a5a5f0f0f0f0".into(),
-            )),
-            request_id: String::new(),
-        })
+        .add_logo(common::monogram_alpha())
         .await
         .expect("add logo")
         .into_inner()

@@ -589,16 +589,7 @@ async fn grpcurl_reads_a_trademark_a_logo_and_an_authorization_by_name() {
         .trademarks
         .remove(0);
     let logo = owner
-        .add_logo(marque::pb::marque::v1::AddLogoRequest {
-            parent: "brands/alpha".into(),
-            description: "monogram".into(),
-            source: Some(
-                marque::pb::marque::v1::add_logo_request::Source::PerceptualHash(
-                    "a5a5a5a5f0f0f0f0".into(),
-                ),
-            ),
-            request_id: String::new(),
-        })
+        .add_logo(common::monogram_alpha())
         .await
         .expect("add logo")
         .into_inner()

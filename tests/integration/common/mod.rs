@@ -779,6 +779,19 @@ pub async fn scrape_metrics(admin: SocketAddr) -> String {
     body
 }
 
+/// A logo of `brands/alpha`, its monogram, by its perceptual hash
+/// `a5a5a5a5f0f0f0f0`.
+pub fn monogram_alpha() -> pb::AddLogoRequest {
+    pb::AddLogoRequest {
+        parent: "brands/alpha".into(),
+        description: "monogram".into(),
+        source: Some(pb::add_logo_request::Source::PerceptualHash(
+            "a5a5a5a5f0f0f0f0".into(),
+        )),
+        request_id: String::new(),
+    }
+}
+
 /// A Madrid (`WO`) word mark of `brands/alpha`, class 14, registered,
 /// designating `countries` (`EM` for the EU).
 pub fn madrid_alpha(countries: &[&str]) -> pb::AddTrademarkRequest {
