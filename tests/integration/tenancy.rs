@@ -200,7 +200,7 @@ async fn call(server: &TestServer, rpc: Rpc, who: Who, n: usize) -> Result<(), t
             })
             .await
             .map(drop),
-        Rpc::UpdateTrademark | Rpc::RemoveTrademark => {
+        Rpc::UpdateTrademark | Rpc::RemoveTrademark | Rpc::GetTrademark => {
             let tm = owner
                 .add_trademark(pb::AddTrademarkRequest {
                     parent: brand,
@@ -226,7 +226,7 @@ async fn call(server: &TestServer, rpc: Rpc, who: Who, n: usize) -> Result<(), t
                     })
                     .await
                     .map(drop)
-            } else {
+            } else if rpc == Rpc::RemoveTrademark {
                 as_who
                     .remove_trademark(pb::RemoveTrademarkRequest {
                         name: tm.name,
@@ -234,26 +234,15 @@ async fn call(server: &TestServer, rpc: Rpc, who: Who, n: usize) -> Result<(), t
                     })
                     .await
                     .map(drop)
+            } else {
+                as_who
+                    .get_trademark(pb::GetTrademarkRequest {
+                        name: tm.name,
+                        min_revision: 0,
+                    })
+                    .await
+                    .map(drop)
             }
-        }
-        Rpc::GetTrademark => {
-            let tm = owner
-                .add_trademark(pb::AddTrademarkRequest {
-                    parent: brand,
-                    trademark: Some(trademark(&unique)),
-                    request_id: String::new(),
-                })
-                .await?
-                .into_inner()
-                .trademark
-                .unwrap_or_default();
-            as_who
-                .get_trademark(pb::GetTrademarkRequest {
-                    name: tm.name,
-                    min_revision: 0,
-                })
-                .await
-                .map(drop)
         }
         Rpc::ListTrademarks => as_who
             .list_trademarks(pb::ListTrademarksRequest {
@@ -263,35 +252,30 @@ async fn call(server: &TestServer, rpc: Rpc, who: Who, n: usize) -> Result<(), t
             .await
             .map(drop),
         Rpc::AddLogo => as_who.add_logo(logo(&brand, n)).await.map(drop),
-        Rpc::RemoveLogo => {
+        Rpc::RemoveLogo | Rpc::GetLogo => {
             let logo = owner
                 .add_logo(logo(&brand, n))
                 .await?
                 .into_inner()
                 .logo
                 .unwrap_or_default();
-            as_who
-                .remove_logo(pb::RemoveLogoRequest {
-                    name: logo.name,
-                    request_id: String::new(),
-                })
-                .await
-                .map(drop)
-        }
-        Rpc::GetLogo => {
-            let logo = owner
-                .add_logo(logo(&brand, n))
-                .await?
-                .into_inner()
-                .logo
-                .unwrap_or_default();
-            as_who
-                .get_logo(pb::GetLogoRequest {
-                    name: logo.name,
-                    min_revision: 0,
-                })
-                .await
-                .map(drop)
+            if rpc == Rpc::RemoveLogo {
+                as_who
+                    .remove_logo(pb::RemoveLogoRequest {
+                        name: logo.name,
+                        request_id: String::new(),
+                    })
+                    .await
+                    .map(drop)
+            } else {
+                as_who
+                    .get_logo(pb::GetLogoRequest {
+                        name: logo.name,
+                        min_revision: 0,
+                    })
+                    .await
+                    .map(drop)
+            }
         }
         Rpc::ListLogos => as_who
             .list_logos(pb::ListLogosRequest {
@@ -304,7 +288,7 @@ async fn call(server: &TestServer, rpc: Rpc, who: Who, n: usize) -> Result<(), t
             .authorize_seller(authorize(&brand, &unique))
             .await
             .map(drop),
-        Rpc::UpdateAuthorization | Rpc::RevokeAuthorization => {
+        Rpc::UpdateAuthorization | Rpc::RevokeAuthorization | Rpc::GetAuthorization => {
             let auth = owner
                 .authorize_seller(authorize(&brand, &unique))
                 .await?
@@ -326,7 +310,7 @@ async fn call(server: &TestServer, rpc: Rpc, who: Who, n: usize) -> Result<(), t
                     })
                     .await
                     .map(drop)
-            } else {
+            } else if rpc == Rpc::RevokeAuthorization {
                 as_who
                     .revoke_authorization(pb::RevokeAuthorizationRequest {
                         name: auth.name,
@@ -334,22 +318,15 @@ async fn call(server: &TestServer, rpc: Rpc, who: Who, n: usize) -> Result<(), t
                     })
                     .await
                     .map(drop)
+            } else {
+                as_who
+                    .get_authorization(pb::GetAuthorizationRequest {
+                        name: auth.name,
+                        min_revision: 0,
+                    })
+                    .await
+                    .map(drop)
             }
-        }
-        Rpc::GetAuthorization => {
-            let auth = owner
-                .authorize_seller(authorize(&brand, &unique))
-                .await?
-                .into_inner()
-                .authorization
-                .unwrap_or_default();
-            as_who
-                .get_authorization(pb::GetAuthorizationRequest {
-                    name: auth.name,
-                    min_revision: 0,
-                })
-                .await
-                .map(drop)
         }
         Rpc::ListAuthorizations => as_who
             .list_authorizations(pb::ListAuthorizationsRequest {
