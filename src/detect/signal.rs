@@ -3205,25 +3205,24 @@ mod tests {
     #[test]
     fn japanese_dedicated_after_a_name_is_nominative_use() {
         // `専用`, the Japanese kanji form of `专用` (for use with).
-        let weak = |text: &str, name: &str| {
-            let mut exact = FoldedText::new();
-            exact.fold(text, Level::Exact);
-            let at = exact.as_str().find(name).expect("name");
-            nominative_use(&exact, at..at + name.len())
-        };
+        let weak = nominative_at;
         assert!(weak("Orvanta X12専用 手帳型ケース", "orvanta"));
         assert!(weak("Aurelle専用 レザーベルト 20mm", "aurelle"));
         assert!(!weak("Aurelle 腕時計 メンズ 専用箱付き", "aurelle"));
     }
 
+    /// Whether the first `name` in the exact fold of `text` is in
+    /// nominative use.
+    fn nominative_at(text: &str, name: &str) -> bool {
+        let mut exact = FoldedText::new();
+        exact.fold(text, Level::Exact);
+        let at = exact.as_str().find(name).expect("name");
+        nominative_use(&exact, at..at + name.len())
+    }
+
     #[test]
     fn nominative_use_is_read_before_and_after_a_name() {
-        let weak = |text: &str, name: &str| {
-            let mut exact = FoldedText::new();
-            exact.fold(text, Level::Exact);
-            let at = exact.as_str().find(name).expect("name");
-            nominative_use(&exact, at..at + name.len())
-        };
+        let weak = nominative_at;
         for (text, name, nominative) in [
             // After the name.
             ("Aurelle compatible leather strap 20mm", "aurelle", true),
@@ -3268,12 +3267,7 @@ mod tests {
 
     #[test]
     fn compatibility_in_other_languages_and_words_is_nominative_use() {
-        let weak = |text: &str, name: &str| {
-            let mut exact = FoldedText::new();
-            exact.fold(text, Level::Exact);
-            let at = exact.as_str().find(name).expect("name");
-            nominative_use(&exact, at..at + name.len())
-        };
+        let weak = nominative_at;
         for (text, name, nominative) in [
             // Before the name.
             ("Coque pour Orvanta X12 antichoc", "orvanta", true),
