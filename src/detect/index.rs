@@ -16,7 +16,7 @@ use super::normalize::{
 };
 use super::run_memo::{Hits, NO_WORD, RUN_WORDS, RunKey, RunMemo};
 use super::runs::{self, ExtrasAt, FuzzyIds, RunName, WordExtras, Words};
-use super::signal::{nominative_use, written_compatibility_before};
+use super::signal::{listed_after_phrase, nominative_use, written_compatibility_before};
 use super::vocabulary;
 use super::{BrandEntry, Evidence, LogoMatch, NameId, TextMatch};
 
@@ -899,9 +899,11 @@ impl BrandIndex {
             self.scan_cjk_masks(text, scratch, hides, out);
         }
         // German `für`, which the exact fold reads as `fur`, is read as
-        // written: for every match, whatever reading found it.
+        // written: for every match, whatever reading found it; and so is a
+        // list after a phrase, whose joints (`,`, `/`) the fold drops.
         for m in out.iter_mut().filter(|m| !m.nominative_use) {
-            m.nominative_use = written_compatibility_before(text, &scratch.exact, m.span.clone());
+            m.nominative_use = written_compatibility_before(text, &scratch.exact, m.span.clone())
+                || listed_after_phrase(text, &scratch.exact, m.span.clone());
         }
         finish(out);
     }

@@ -10,6 +10,7 @@ use unicode_normalization::UnicodeNormalization;
 
 use super::index::with_scratch;
 use super::normalize::{FlippedReadings, FoldedText, Level, WORD, fold_exact, fold_obfuscated};
+use super::vocabulary;
 
 /// Words that advertise a copy (DESIGN.md, "counterfeit signal terms").
 /// Folded at the exact level, so case, width and diacritics do not matter.
@@ -128,6 +129,16 @@ const SIGNAL_TERMS: &[&str] = &[
     "งานก๊อบ",
     "งานก็อบ",
     "เกรดมิเรอร์",
+    // The trade's slang for a replica (`Aurelle rep watch`), a whole word:
+    // not after a word that makes it a representative (`sales rep`), nor
+    // before a fabric's or a repetition's word (`rep tie`, `rep range`:
+    // [`OTHER_SENSES`]). `1:1` written with words (`1 to 1`), with the
+    // other senses of `1:1` (a ratio, a warranty, a one-to-one meeting:
+    // `1 to 1 coaching`), and Korean `imitation` (`이미테이션`), not before a
+    // material (`이미테이션 진주`, imitation pearls), as the English word.
+    "rep",
+    "1 to 1",
+    "이미테이션",
 ];
 
 /// Replica grades (`7A quality`), signal terms at the exact level only: the
@@ -228,6 +239,26 @@ const COMPATIBLE_AFTER: &[&str] = &["compatible"];
 const DEDICATED_AFTER: &[&str] = &[
     "专用", "專用", "専用", "通用", "対応", "对应", "對應", "호환", "전용",
 ];
+
+/// Turkish `için` (for), exact-folded, which follows what it is for
+/// (`Orvanta X12 için kılıf`, a case for the Orvanta X12): after a name, or
+/// its model, nominative use as [`DEDICATED_AFTER`] is; a whole word.
+const TURKISH_FOR: &str = "icin";
+
+/// Japanese `用` (for use with) right after a name or its model
+/// (`Aurelle用ベルト`, `Orvanta X12用 ケース`), before kana, a space or the
+/// end: nominative use as [`DEDICATED_AFTER`] is. Before a Han character it
+/// begins or ends another word as often: Chinese `用户` (user: `Aurelle用户`
+/// speaks of the brand's own users), `用品` (goods), `用心` (care), so there
+/// it is not read.
+const JAPANESE_USE: &str = "用";
+
+/// Whether `rest` (an exact fold after a name or its model) begins with
+/// [`JAPANESE_USE`] as a word of its own: kana, a space or the end after.
+fn japanese_use_after(rest: &str) -> bool {
+    rest.strip_prefix(JAPANESE_USE)
+        .is_some_and(|r| r.chars().next().is_none_or(|c| c == ' ' || is_kana(c)))
+}
 
 /// The bytes after a mention read for the word after it: more than the
 /// longest of [`COMPATIBLE_AFTER`] and [`ADMIRERS`], so that a longer word
@@ -425,6 +456,18 @@ const OTHER_SENSES: &[(&str, &[&str], &[&str])] = &[
         ],
     ),
     ("imitation", &[], IMITATION_MATERIALS),
+    ("이미테이션", &[], &["진주", "가죽", "레더", "퍼"]),
+    (
+        "rep",
+        &[
+            "sales", "customer", "service", "support", "field", "account", "company", "area",
+            "regional", "local", "brand", "union", "student", "class",
+        ],
+        &[
+            "tie", "ties", "stripe", "stripes", "striped", "fabric", "range", "ranges", "max",
+            "count", "counts",
+        ],
+    ),
     ("imitazione", IMITATED_MATERIALS, IMITATION_MATERIALS),
     ("imitación", IMITATED_MATERIALS, IMITATION_MATERIALS),
     ("imitação", IMITATED_MATERIALS, IMITATION_MATERIALS),
@@ -1309,15 +1352,17 @@ impl TermSet {
                     .flat_map(|(_, words, parts)| words.iter().map(|w| (fold(w), fold_all(parts))))
                     .collect(),
             );
+            // `1 to 1` has the other senses of `1:1`.
+            let sense = if *term == "1 to 1" { "1:1" } else { *term };
             let (mut before, mut after) = (Vec::new(), Vec::new());
             for (_, words_before, words_after) in
-                OTHER_SENSES.iter().filter(|(other, _, _)| other == term)
+                OTHER_SENSES.iter().filter(|(other, _, _)| *other == sense)
             {
                 before.extend(fold_all(words_before));
                 after.extend(fold_all(words_after));
             }
             let mut after_a_word = Vec::new();
-            if *term == "1:1" {
+            if sense == "1:1" {
                 before.extend(fold_all(&MEETINGS[..MEETINGS_BEFORE]));
                 after.extend(fold_all(MEETINGS));
                 after_a_word.extend(fold_all(MEETINGS));
@@ -2431,9 +2476,80 @@ fn ends_with_phrase(exact: &FoldedText, before: &str, phrase: &str, whole_word: 
 /// Not `her`, `his` or `all`: `Gift for her Aurelle watch` or `gift for all
 /// Aurelle fans` is a gift, not an accessory; `strap for any Aurelle watch`
 /// is one.
+///
+/// The articles and `your` of the other languages whose `for` is a phrase
+/// (`para el Orvanta X12`, `pour la montre Aurelle`, `per il`, `voor de`,
+/// `pour votre`), exact-folded; German `für das`, `für den`, `für die` are
+/// read as written ([`GERMAN_DETERMINERS`]).
 const DETERMINERS: &[&str] = &[
-    "the", "a", "an", "any", "this", "your", "my", "our", "their", "most",
+    "the", "a", "an", "any", "this", "your", "my", "our", "their", "most", "el", "la", "los",
+    "las", "le", "les", "il", "lo", "de", "het", "votre", "vos", "su", "sus", "tu", "uw",
 ];
+
+/// Articles and `your` that may stand between German `für` and the name
+/// (`Hülle für das Orvanta X12`), as the text writes them, any case.
+const GERMAN_DETERMINERS: &[&str] = &[
+    "das", "den", "die", "dem", "dein", "deine", "deinen", "deinem",
+];
+
+/// Goods an accessory fits, as titles in the Romance languages and Dutch
+/// name them between a compatibility phrase and the brand (`pour montre
+/// Aurelle`, `para reloj Aurelle`, `voor horloge Aurelle`), one or two of
+/// them ([`FITTED_GOODS_MAX`]: `para reloj inteligente Orvanta`), and as
+/// a list of names ends (`Samsung, Orvanta and Pixel phones`). Closed, as
+/// the phrases are: a word for the buyer (`pour femme Vellano`, `pour
+/// homme`), a sale (`for sale genuine Aurelle bag`) or anything else
+/// between keeps the mention strong. Exact-folded, whole words.
+const FITTED_GOODS: &[&str] = &[
+    "watch",
+    "watches",
+    "phone",
+    "phones",
+    "smartphone",
+    "smartphones",
+    "smartwatch",
+    "tablet",
+    "tablets",
+    "laptop",
+    "laptops",
+    "camera",
+    "cameras",
+    "models",
+    "devices",
+    "montre",
+    "montres",
+    "telephone",
+    "portable",
+    "tablette",
+    "ordinateur",
+    "appareil",
+    "connectee",
+    "reloj",
+    "relojes",
+    "telefono",
+    "movil",
+    "celular",
+    "tableta",
+    "portatil",
+    "camara",
+    "inteligente",
+    "orologio",
+    "orologi",
+    "cellulare",
+    "fotocamera",
+    "relogio",
+    "telemovel",
+    "horloge",
+    "telefoon",
+    "smart",
+];
+
+/// How many words of [`FITTED_GOODS`] may stand between a phrase and the
+/// name.
+const FITTED_GOODS_MAX: usize = 2;
+
+/// The longest word of [`FITTED_GOODS`], in bytes.
+const FITTED_GOODS_WORD_MAX: usize = 11;
 
 /// Words that may stand between a Latin compatibility phrase other than
 /// `for` and the name it introduces (`fits all Vellano bags`, `compatible
@@ -2503,7 +2619,8 @@ fn word_after(exact: &FoldedText, name: Range<usize>) -> (&str, &str, bool) {
 /// Whether the mention at byte span `span` of `text` (whose exact fold is
 /// `exact`) comes right after German `für` (for) as the text writes it
 /// (`Hülle für Orvanta X12`; `Für`, `FÜR`, or a `u` with a combining
-/// diaeresis), a whole word with only ASCII spaces between, and not before
+/// diaeresis), a whole word with only ASCII spaces between (and maybe one
+/// of [`GERMAN_DETERMINERS`]: `für das Orvanta X12`), and not before
 /// a word of [`ADMIRERS`] (`für Aurelle Fans`). The exact fold reads it as
 /// `fur`, an English word (`Faux fur Vellano bag`), so the phrase is read
 /// in the text; a mention with no `r` right before it pays one test.
@@ -2512,9 +2629,25 @@ pub(crate) fn written_compatibility_before(
     exact: &FoldedText,
     span: Range<usize>,
 ) -> bool {
-    let before = text.get(..span.start).unwrap_or("").trim_ascii_end();
+    let mut before = text.get(..span.start).unwrap_or("").trim_ascii_end();
     if !matches!(before.as_bytes().last(), Some(b'r' | b'R')) {
-        return false;
+        // An article or `your` between (`für das Orvanta X12`): they end
+        // in `s`, `n`, `e` or `m`.
+        if !matches!(
+            before.as_bytes().last().map(u8::to_ascii_lowercase),
+            Some(b's' | b'n' | b'e' | b'm')
+        ) {
+            return false;
+        }
+        match GERMAN_DETERMINERS.iter().find_map(|d| {
+            let at = before.len().checked_sub(d.len())?;
+            let word = before.get(at..)?;
+            (word.eq_ignore_ascii_case(d) && before[..at].ends_with(' '))
+                .then(|| before[..at].trim_ascii_end())
+        }) {
+            Some(rest) if rest.ends_with(['r', 'R']) => before = rest,
+            _ => return false,
+        }
     }
     let before = &before[..before.len() - 1];
     let umlaut = before.strip_suffix(['ü', 'Ü']).or_else(|| {
@@ -2537,6 +2670,284 @@ pub(crate) fn written_compatibility_before(
     !(whole_next && ADMIRERS.contains(&next_word))
 }
 
+/// Words that join the names of a list (`Samsung, Orvanta and Pixel`),
+/// as written (ASCII ones in any case), in the languages whose phrases are
+/// read.
+const LIST_WORDS: &[&str] = &[
+    "and", "or", "und", "oder", "et", "ou", "y", "o", "e", "en", "of", "и", "или",
+];
+
+/// Characters that join the names of a list (`Orvanta X12, Orvanta X13`,
+/// `iPhone 15 & Orvanta X12`, `Samsung/Orvanta`, `奥凡塔X12、奥凡塔X13`).
+fn joins_a_list(c: char) -> bool {
+    matches!(c, ',' | '/' | '&' | '+' | '、' | '，' | '／' | '＆' | '＋')
+}
+
+/// Characters that end a list's last name where a clause or a sentence
+/// ends (`Orvanta X13. Original box`, `Orvanta X13 (2024)`, `… – black`).
+fn ends_a_list(c: char) -> bool {
+    ends_a_phrase(c)
+        || matches!(
+            c,
+            ')' | '(' | '[' | ']' | '|' | '-' | '–' | '—' | ':' | '）' | '（'
+        )
+}
+
+/// Words that say who the goods are for, not what they fit: not a name of
+/// a list (`pour femme, Vellano cuir`). English ones are ordinary words,
+/// which no list's name is ([`vocabulary`]).
+const BUYERS: &[&str] = &[
+    "femme", "femmes", "homme", "hommes", "enfant", "enfants", "mujer", "mujeres", "hombre",
+    "hombres", "nino", "ninos", "donna", "donne", "uomo", "uomini", "damen", "herren", "dames",
+    "heren", "kinder",
+];
+
+/// Names a list holds at most before a name: a list is read back this far.
+const LIST_ITEMS_MAX: usize = 8;
+/// Words of one name of a list, its model's words included (`iPhone 15
+/// Pro Max`).
+const ITEM_WORDS_MAX: usize = 4;
+/// Bytes of one word of a list read at most (a longer run is no name).
+const ITEM_WORD_BYTES_MAX: usize = 32;
+/// Characters of a CJK word of a list where a phrase written before the
+/// name without a space is looked for (`适用于奥凡塔X12`).
+const CJK_STARTS_MAX: usize = 12;
+/// Model words read after a list's later name (`Orvanta X13 Pro`).
+const MODEL_WORDS_MAX: usize = 3;
+
+/// Words of a model after a name: a model's number is any word with a
+/// digit (`X13`, `15`); these are the words of its line.
+const MODEL_WORDS: &[&str] = &[
+    "pro", "max", "plus", "mini", "ultra", "lite", "air", "se", "classic", "sport", "series", "fe",
+];
+
+/// Whether `c` may be part of a word of a list's name (`iPhone`, `X12`,
+/// `S23+` without its `+`, `奥凡塔X12`).
+fn item_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '-' || c == '\''
+}
+
+/// The last word of `before` (no blank at its end) and where it starts,
+/// if it is made of [`item_char`]s, at most [`ITEM_WORD_BYTES_MAX`] bytes,
+/// and a blank or the text's start before it.
+fn last_item_word(before: &str) -> Option<usize> {
+    let mut start = before.len();
+    for (at, c) in before.char_indices().rev() {
+        if !item_char(c) {
+            if !c.is_whitespace() {
+                return None;
+            }
+            break;
+        }
+        start = at;
+        if before.len() - start > ITEM_WORD_BYTES_MAX {
+            return None;
+        }
+    }
+    (start < before.len()).then_some(start)
+}
+
+/// `before` without a list's joining character or word at its end (blanks
+/// around taken off too; `, and` as one), if it ends with one.
+fn strip_list_joint(before: &str) -> Option<&str> {
+    let before = before.trim_end();
+    if let Some(rest) = before.strip_suffix(joins_a_list) {
+        return Some(rest.trim_end());
+    }
+    let start = last_item_word(before)?;
+    let word = &before[start..];
+    if !LIST_WORDS.iter().any(|w| w.eq_ignore_ascii_case(word)) {
+        return None;
+    }
+    let rest = before[..start].trim_end();
+    Some(rest.strip_suffix(',').map_or(rest, str::trim_end))
+}
+
+/// Whether `word` (as written) can begin a name of a list: a word with a
+/// digit (`15`, `X12`), CJK (`奥凡塔X12`), a capital after its first letter
+/// (`iPhone`), or any word but an English ordinary word (`Samsung`, not
+/// `Sale`, `Men`) or a word of [`BUYERS`].
+fn begins_a_name(word: &str) -> bool {
+    if word
+        .chars()
+        .any(|c| c.is_numeric() || super::normalize::is_cjk(c))
+        || word.chars().skip(1).any(char::is_uppercase)
+    {
+        return true;
+    }
+    let folded = fold_exact(word);
+    !vocabulary::is_ordinary_ascii(word) && !BUYERS.contains(&folded.as_str())
+}
+
+/// Whether the mention at byte span `span` of `text` (whose exact fold is
+/// `exact`) is a later name of a list that a compatibility phrase begins
+/// (`Compatible models: Orvanta X12, Orvanta X13`, `compatible with
+/// Samsung, Orvanta and Pixel phones`, `for iPhone 15 & Orvanta X12`,
+/// `适用于奥凡塔X12、奥凡塔X13`): the phrase is said of every name of the
+/// list, which is nominative use as the first is.
+///
+/// The list is read back from the mention: a joint (`,`, `/`, `&`, `、`,
+/// `and`, `or`…: [`joins_a_list`], [`LIST_WORDS`]), then a name of one to
+/// [`ITEM_WORDS_MAX`] words ([`begins_a_name`] for its first; a model's
+/// words may follow it), then a phrase right before that name
+/// ([`phrase_before`], or German `für`), or another joint and name, at
+/// most [`LIST_ITEMS_MAX`] of them. Anything else (a sentence's end, an
+/// ordinary word: `For Sale, Aurelle Watch`) ends the reading, the
+/// mention strong.
+///
+/// And the mention must be a name of the list, not the start of a clause
+/// of its own after it: after it only its model's words (a word with a
+/// digit, [`MODEL_WORDS`]), then the text's end, another joint, a clause's
+/// end ([`ends_a_list`]) or the goods the list's names fit
+/// ([`FITTED_GOODS`]: `Pixel phones`). `Case for Orvanta X12, Orvanta logo
+/// print` names the brand a second time to say what the case shows (the
+/// brand's logo): that is the case's own design, no device it fits, and it
+/// stays strong.
+pub(crate) fn listed_after_phrase(text: &str, exact: &FoldedText, span: Range<usize>) -> bool {
+    let Some(mut before) = text.get(..span.start).and_then(strip_list_joint) else {
+        return false;
+    };
+    if !ends_a_list_name(text.get(span.end..).unwrap_or("")) {
+        return false;
+    }
+    for _ in 0..LIST_ITEMS_MAX {
+        // The name's words, last first.
+        let mut starts = [0; ITEM_WORDS_MAX];
+        let mut words = 0;
+        let mut rest = before;
+        while words < ITEM_WORDS_MAX {
+            let Some(start) = last_item_word(rest) else {
+                break;
+            };
+            let word = &rest[start..];
+            if LIST_WORDS.iter().any(|w| w.eq_ignore_ascii_case(word)) {
+                break;
+            }
+            starts[words] = start;
+            words += 1;
+            rest = rest[..start].trim_end();
+        }
+        for &start in &starts[..words] {
+            let word_end = before[start..]
+                .find(char::is_whitespace)
+                .map_or(before.len(), |e| start + e);
+            let word = &before[start..word_end];
+            if !begins_a_name(word) {
+                continue;
+            }
+            // CJK is written without spaces: the phrase may end inside
+            // the word (`适用于奥凡塔X12`).
+            let cjk = word.chars().any(super::normalize::is_cjk);
+            for (offset, _) in word
+                .char_indices()
+                .take(if cjk { CJK_STARTS_MAX } else { 1 })
+            {
+                let at = start + offset;
+                if phrase_before(exact, exact.folded_range(at..text.len()).start, true)
+                    || fur_right_before(&text[..at])
+                {
+                    return true;
+                }
+            }
+        }
+        // A name must stand there for the list to go on (`Charger for
+        // Samsung and more, Orvanta X12`: `more` is none).
+        let named = starts[..words].iter().any(|&start| {
+            let word = &before[start..];
+            begins_a_name(&word[..word.find(char::is_whitespace).unwrap_or(word.len())])
+        });
+        if !named {
+            return false;
+        }
+        let Some(next) = strip_list_joint(rest) else {
+            return false;
+        };
+        before = next;
+    }
+    false
+}
+
+/// Whether `before` (the text before a name) ends with German `für` as
+/// written, a whole word, blanks after it.
+fn fur_right_before(before: &str) -> bool {
+    let before = before.trim_end();
+    let Some(rest) = before
+        .strip_suffix(['r', 'R'])
+        .and_then(|b| b.strip_suffix(['ü', 'Ü']))
+        .and_then(|b| b.strip_suffix(['f', 'F']))
+    else {
+        return false;
+    };
+    !rest.chars().next_back().is_some_and(char::is_alphanumeric)
+}
+
+/// Whether `after`, the text after a list's later name, ends that name:
+/// its model's words at most, then the end, a joint, a clause's end or the
+/// goods the list's names fit ([`listed_after_phrase`]).
+fn ends_a_list_name(mut after: &str) -> bool {
+    for _ in 0..MODEL_WORDS_MAX {
+        let trimmed = after.trim_start();
+        let len = trimmed
+            .char_indices()
+            .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '-' || c == '+'))
+            .map_or(trimmed.len(), |(at, _)| at);
+        let word = &trimmed[..len];
+        let model = len > 0
+            && (word.bytes().any(|b| b.is_ascii_digit())
+                || MODEL_WORDS.iter().any(|m| m.eq_ignore_ascii_case(word)));
+        if !model {
+            break;
+        }
+        after = &trimmed[len..];
+    }
+    let after = after.trim_start();
+    let Some(first) = after.chars().next() else {
+        return true;
+    };
+    if joins_a_list(first) || ends_a_list(first) {
+        return true;
+    }
+    let len = after
+        .char_indices()
+        .find(|&(_, c)| !c.is_alphanumeric())
+        .map_or(after.len(), |(at, _)| at);
+    let word = &after[..len.min(ITEM_WORD_BYTES_MAX * 2)];
+    if LIST_WORDS.iter().any(|w| w.eq_ignore_ascii_case(word)) {
+        return true;
+    }
+    if word.chars().any(super::normalize::is_cjk) {
+        return CJK_FITTED_GOODS.iter().any(|g| word.starts_with(g));
+    }
+    FITTED_GOODS.contains(&fold_exact(word).as_str())
+}
+
+/// CJK words for the goods a list's names fit, which may follow its last
+/// name (`适用于奥凡塔X12、奥凡塔X13 手机壳`): phones, watches, straps, cases,
+/// films, chargers, earphones, tablets (Chinese, Japanese, Korean).
+const CJK_FITTED_GOODS: &[&str] = &[
+    "手机",
+    "手機",
+    "手表",
+    "手錶",
+    "表带",
+    "錶帶",
+    "保护",
+    "保護",
+    "钢化",
+    "鋼化",
+    "充电",
+    "充電",
+    "耳机",
+    "耳機",
+    "平板",
+    "ケース",
+    "ベルト",
+    "フィルム",
+    "케이스",
+    "스트랩",
+    "필름",
+];
+
 /// Whether `after`, the exact fold after a mention (its separator space
 /// taken off), says the goods fit it: a word of [`COMPATIBLE_AFTER`]
 /// (`next_word`, whole when `whole_next`), or [`DEDICATED_AFTER`] right
@@ -2546,7 +2957,13 @@ fn compatibility_word_after(after: &str, next_word: &str, whole_next: bool) -> b
     if whole_next && COMPATIBLE_AFTER.contains(&next_word) {
         return true;
     }
-    let dedicated = |rest: &str| DEDICATED.iter().any(|d| rest.starts_with(d.as_str()));
+    let dedicated = |rest: &str| {
+        DEDICATED.iter().any(|d| rest.starts_with(d.as_str()))
+            || japanese_use_after(rest)
+            || rest
+                .strip_prefix(TURKISH_FOR)
+                .is_some_and(|r| r.is_empty() || r.starts_with(' '))
+    };
     if dedicated(after) {
         return true;
     }
@@ -2631,6 +3048,23 @@ fn phrase_before(exact: &FoldedText, at: usize, model: bool) -> bool {
             *latin && !(all && phrase == "for") && ends_with_phrase(exact, rest, phrase, true)
         })
     };
+    // The goods' noun between the phrase (or a determiner) and the name
+    // (`pour montre Aurelle`, `para el reloj Aurelle`), one or two words.
+    if model {
+        let mut rest = before;
+        for _ in 0..FITTED_GOODS_MAX {
+            let Some((r, word)) = last_word_of(rest, FITTED_GOODS_WORD_MAX) else {
+                break;
+            };
+            if !FITTED_GOODS.contains(&word) {
+                break;
+            }
+            if phrase_before(exact, r.len() + 1, false) {
+                return true;
+            }
+            rest = r;
+        }
+    }
     // A model's size or age right before the name (`for 38mm Aurelle`,
     // `for your vintage Aurelle`), the phrase or a determiner before it.
     if model
@@ -2658,7 +3092,14 @@ fn phrase_before(exact: &FoldedText, at: usize, model: bool) -> bool {
 /// longer than [`DETERMINER_MAX`] bytes, and what comes before it (without
 /// the space between).
 fn last_word(before: &str) -> Option<(&str, &str)> {
-    let tail = before.len().saturating_sub(DETERMINER_MAX + 1);
+    last_word_of(before, DETERMINER_MAX)
+}
+
+/// The last word of `before` (a prefix of an exact fold), if it is no
+/// longer than `max` bytes, and what comes before it (without the space
+/// between).
+fn last_word_of(before: &str, max: usize) -> Option<(&str, &str)> {
+    let tail = before.len().saturating_sub(max + 1);
     let space = tail + before.as_bytes()[tail..].iter().rposition(|&b| b == b' ')?;
     Some((&before[..space], &before[space + 1..]))
 }
@@ -3008,6 +3449,20 @@ mod tests {
     }
 
     #[test]
+    fn rep_one_to_one_in_words_and_korean_imitation_are_signal_terms() {
+        assert_eq!(found("Aurelle rep watch 1 to 1 quality"), ["rep", "1 to 1"]);
+        assert_eq!(found("REP watches, 1 To 1"), ["REP", "1 To 1"]);
+        assert_eq!(found("Aurelle 이미테이션 시계"), ["이미테이션"]);
+        // Whole words; a representative, a fabric, a repetition; `1 to 1`
+        // in the senses of `1:1`; a material.
+        assert!(found("reptile repair prep reps").is_empty());
+        assert!(found("ask your sales rep, customer service rep").is_empty());
+        assert!(found("silk rep tie, rep range 8-12").is_empty());
+        assert!(found("1 to 1 coaching, mix 1 to 1 ratio, ages 1 to 10").is_empty());
+        assert!(found("이미테이션 진주 귀걸이").is_empty());
+    }
+
+    #[test]
     fn batteries_written_as_specs_games_and_gemstones_are_not_signals() {
         for text in [
             "Batteries: AAA x 2 (not included)",
@@ -3262,6 +3717,192 @@ mod tests {
             ("Watch box for Aurelle collectors", "aurelle", true),
         ] {
             assert_eq!(weak(text, name), nominative, "{text}");
+        }
+    }
+
+    /// Whether the first mention of `name` (exact-folded) in `text` is
+    /// nominative use.
+    fn weak_at(text: &str, name: &str) -> bool {
+        let mut exact = FoldedText::new();
+        exact.fold(text, Level::Exact);
+        let name = fold_exact(name);
+        let at = exact.as_str().find(&name).expect("name");
+        nominative_use(&exact, at..at + name.len())
+    }
+
+    #[test]
+    fn determiners_of_other_languages_may_follow_a_phrase() {
+        for (text, nominative) in [
+            ("Funda para el Orvanta X12 de silicona", true),
+            ("Funda para la Orvanta X12", true),
+            ("Coque pour le Orvanta X12", true),
+            ("Coque pour votre Orvanta X12", true),
+            ("Cover per il Orvanta X12", true),
+            ("Hoesje voor de Orvanta X12", true),
+            ("Case for the Orvanta X12", true),
+            // One only, and the phrase before it.
+            ("Funda el Orvanta X12", false),
+            ("Funda para el la Orvanta X12", false),
+        ] {
+            assert_eq!(weak_at(text, "orvanta"), nominative, "{text}");
+        }
+        let written = |text: &str| {
+            let mut exact = FoldedText::new();
+            exact.fold(text, Level::Exact);
+            let at = text.find("Orvanta").expect("name");
+            written_compatibility_before(text, &exact, at..at + "Orvanta".len())
+        };
+        for (text, nominative) in [
+            ("Hülle für das Orvanta X12", true),
+            ("Hülle FÜR DEN Orvanta X12", true),
+            ("Ladekabel für die Orvanta Uhr", true),
+            ("Armband für deine Orvanta", true),
+            ("Hülle das Orvanta X12", false),
+            ("Faux fur the Orvanta", false),
+            ("Hülle für das Orvanta Fans", false),
+            ("Hülle fürdas Orvanta", false),
+        ] {
+            assert_eq!(written(text), nominative, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_goods_noun_may_stand_between_a_phrase_and_the_name() {
+        for (text, nominative) in [
+            ("Bracelet cuir pour montre Aurelle", true),
+            ("Correa para reloj Aurelle 20mm", true),
+            ("Correa para el reloj Aurelle", true),
+            ("Correa para reloj inteligente Orvanta", true),
+            ("Cinturino per orologio Aurelle", true),
+            ("Bandje voor horloge Aurelle", true),
+            // A buyer, a sale, or more than two words: strong.
+            ("Sac pour femme Vellano cuir", false),
+            ("Montre pour homme Aurelle", false),
+            ("Montre pour montre homme Aurelle", false),
+            ("For sale genuine Aurelle bag", false),
+            ("For sale watch Aurelle", false),
+            ("Strap for smart watch phone Aurelle", false),
+            ("Montre Aurelle", false),
+        ] {
+            assert_eq!(weak_at_any(text), nominative, "{text}");
+        }
+    }
+
+    /// [`weak_at`] for the text's brand among `aurelle`, `orvanta` and
+    /// `vellano` (false if it names none).
+    fn weak_at_any(text: &str) -> bool {
+        let folded = fold_exact(text);
+        ["aurelle", "orvanta", "vellano"]
+            .iter()
+            .any(|name| folded.contains(name) && weak_at(text, name))
+    }
+
+    #[test]
+    fn turkish_icin_and_japanese_yo_after_a_name_are_nominative_use() {
+        for (text, name, nominative) in [
+            ("Orvanta X12 için kılıf şeffaf", "orvanta", true),
+            ("Aurelle için kayış", "aurelle", true),
+            ("AURELLE İÇİN KAYIŞ", "aurelle", true),
+            ("Aurelle用ベルト", "aurelle", true),
+            ("Aurelle用 レザーベルト 20mm", "aurelle", true),
+            ("Orvanta X12用ケース", "orvanta", true),
+            ("奥瑞尔手表用 表带", "奥瑞尔", true),
+            // Inside another word: `içinde` (inside), Chinese `用户`
+            // (user), `用品` (goods), `用心` (care).
+            ("Aurelle içinde", "aurelle", false),
+            ("Aurelle用户评价", "aurelle", false),
+            ("奥瑞尔用品专卖", "奥瑞尔", false),
+            ("Aurelle 用心制作", "aurelle", false),
+        ] {
+            assert_eq!(weak_at(text, name), nominative, "{text}");
+        }
+    }
+
+    #[test]
+    fn every_name_of_a_list_after_a_phrase_is_nominative_use() {
+        // Whether the `nth` mention of `name` (as written) is a later name of
+        // a list after a phrase.
+        let listed = |text: &str, name: &str, nth: usize| {
+            let mut exact = FoldedText::new();
+            exact.fold(text, Level::Exact);
+            let at = text.match_indices(name).nth(nth).expect("name").0;
+            listed_after_phrase(text, &exact, at..at + name.len())
+        };
+        for (text, name, nth, nominative) in [
+            (
+                "Compatible models: Orvanta X12, Orvanta X13",
+                "Orvanta",
+                1,
+                true,
+            ),
+            (
+                "Compatible models: Orvanta X12, Orvanta X13, Orvanta X14 Pro",
+                "Orvanta",
+                2,
+                true,
+            ),
+            (
+                "Wireless Charger compatible with Samsung, Orvanta and Pixel phones",
+                "Orvanta",
+                0,
+                true,
+            ),
+            (
+                "Screen Protector for iPhone 15 & Orvanta X12",
+                "Orvanta",
+                0,
+                true,
+            ),
+            ("Funda para iPhone y Orvanta X12", "Orvanta", 0, true),
+            (
+                "Strap fits Samsung / Aurelle / Garmin watches",
+                "Aurelle",
+                0,
+                true,
+            ),
+            (
+                "Cable for Samsung, Pixel 7, and Orvanta",
+                "Orvanta",
+                0,
+                true,
+            ),
+            ("Phone Case For Samsung, Orvanta X12", "Orvanta", 0, true),
+            ("Hülle für iPhone 15 und Orvanta X12", "Orvanta", 0, true),
+            ("适用于奥凡塔X12、奥凡塔X13 手机壳", "奥凡塔", 1, true),
+            // No further than the list: a clause of its own after it, a
+            // later sentence, a buyer or a sale before, no phrase at all.
+            (
+                "Case for Orvanta X12, Orvanta logo print",
+                "Orvanta",
+                1,
+                false,
+            ),
+            (
+                "Case for Orvanta X12. Orvanta X13 original housing",
+                "Orvanta",
+                1,
+                false,
+            ),
+            (
+                "Compatible with Orvanta X12; Orvanta genuine battery",
+                "Orvanta",
+                1,
+                false,
+            ),
+            ("For Sale, Aurelle Watch", "Aurelle", 0, false),
+            ("Sac pour femme, Vellano cuir", "Vellano", 0, false),
+            ("Gift for her, Aurelle watch", "Aurelle", 0, false),
+            ("Samsung, Orvanta and Pixel phones", "Orvanta", 0, false),
+            ("Compatible with Samsung, Orvanta fans", "Orvanta", 0, false),
+            (
+                "Charger for Samsung and more, Orvanta X12",
+                "Orvanta",
+                0,
+                false,
+            ),
+            ("Orvanta X12 case, Orvanta X13", "Orvanta", 1, false),
+        ] {
+            assert_eq!(listed(text, name, nth), nominative, "{text}");
         }
     }
 
