@@ -2795,6 +2795,18 @@ fn begins_a_name(word: &str) -> bool {
 /// ordinary word: `For Sale, Aurelle Watch`) ends the reading, the
 /// mention strong.
 ///
+/// One of the list's names before the mention must be written as a device's
+/// ([`names_a_device`]: a model number, `Pixel 7`, `X12`; a capital inside a
+/// word, `iPhone`; CJK), not counting the mention's own model: a list of
+/// plain words is as often an occasion, a buyer or a place as a device
+/// (`Gift for Christmas, Aurelle watches`, `For HER, Aurelle watch`, `Top
+/// pick for 2024, Aurelle watch`), and those stay strong, as does `Phone
+/// Case For Samsung, Orvanta X12`, where nothing in the text tells `Samsung`
+/// from them. After a phrase that says nothing but compatibility
+/// ([`EXPLICIT_COMPATIBILITY`]: `compatible with Samsung, Orvanta and Pixel
+/// phones`, `Strap fits Samsung / Aurelle / Garmin watches`) any list of
+/// names will do.
+///
 /// And the mention must be a name of the list, not the start of a clause
 /// of its own after it: after it only its model's words (a word with a
 /// digit, [`MODEL_WORDS`]), then the text's end, another joint, a clause's
@@ -2810,6 +2822,7 @@ pub(crate) fn listed_after_phrase(text: &str, exact: &FoldedText, span: Range<us
     if !ends_a_list_name(text.get(span.end..).unwrap_or("")) {
         return false;
     }
+    let mut device = false;
     for _ in 0..LIST_ITEMS_MAX {
         // The name's words, last first.
         let mut starts = [0; ITEM_WORDS_MAX];
@@ -2846,7 +2859,9 @@ pub(crate) fn listed_after_phrase(text: &str, exact: &FoldedText, span: Range<us
                 if phrase_before(exact, exact.folded_range(at..text.len()).start, true)
                     || fur_right_before(&text[..at])
                 {
-                    return true;
+                    return device
+                        || names_a_device(&before[at..])
+                        || explicit_compatibility_before(&text[..at]);
                 }
             }
         }
@@ -2859,12 +2874,66 @@ pub(crate) fn listed_after_phrase(text: &str, exact: &FoldedText, span: Range<us
         if !named {
             return false;
         }
+        device = device || names_a_device(&before[starts[words - 1]..]);
         let Some(next) = strip_list_joint(rest) else {
             return false;
         };
         before = next;
     }
     false
+}
+
+/// Whether a name of a list (as written) is written as a device's: a word of
+/// letters and digits (`X12`, `S23`), a number of one to three digits after
+/// a word (`Pixel 7`, `iPhone 15`; not a year, `Christmas 2024`), a capital
+/// after a small letter inside a word (`iPhone`, `AirPods`; not `HER`), or
+/// CJK.
+fn names_a_device(name: &str) -> bool {
+    let mut after_word = false;
+    name.split_whitespace().any(|word| {
+        let letters = word.chars().any(char::is_alphabetic);
+        let digits = word.chars().filter(char::is_ascii_digit).count();
+        let device = word.chars().any(super::normalize::is_cjk)
+            || letters && digits > 0
+            || after_word && !letters && (1..=3).contains(&digits)
+            || word
+                .chars()
+                .zip(word.chars().skip(1))
+                .any(|(a, b)| a.is_lowercase() && b.is_uppercase());
+        after_word = letters;
+        device
+    })
+}
+
+/// The Latin compatibility phrases that say nothing else (`for` also
+/// names an occasion, a buyer or a place), lower case as written.
+const EXPLICIT_COMPATIBILITY: &[&str] = &[
+    "compatible with",
+    "compatible model",
+    "compatible models",
+    "fits",
+    "to fit",
+    "compatible avec",
+    "compatible con",
+    "compatibile con",
+    "compatível com",
+    "kompatibel mit",
+];
+
+/// Whether `before` (the text before a list's first name, as written) ends
+/// with one of [`EXPLICIT_COMPATIBILITY`], a whole word, then blanks or a
+/// colon.
+fn explicit_compatibility_before(before: &str) -> bool {
+    let before = before.trim_end().trim_end_matches(':').trim_end();
+    EXPLICIT_COMPATIBILITY.iter().any(|phrase| {
+        before.len() >= phrase.len()
+            && before.is_char_boundary(before.len() - phrase.len())
+            && before[before.len() - phrase.len()..].to_lowercase() == *phrase
+            && !before[..before.len() - phrase.len()]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphanumeric)
+    })
 }
 
 /// Whether `before` (the text before a name) ends with German `für` as
@@ -3866,7 +3935,22 @@ mod tests {
                 0,
                 true,
             ),
-            ("Phone Case For Samsung, Orvanta X12", "Orvanta", 0, true),
+            // After `for`, a list of plain words may be an occasion, a
+            // buyer or a place: one name before the mention must be written
+            // as a device's.
+            ("Phone Case For Samsung, Orvanta X12", "Orvanta", 0, false),
+            ("Gift for Christmas, Aurelle watches", "Aurelle", 0, false),
+            ("For HER, Aurelle watch gold", "Aurelle", 0, false),
+            ("Top pick for 2024, Aurelle watch", "Aurelle", 0, false),
+            ("For Christmas 2024, Aurelle watch", "Aurelle", 0, false),
+            ("For Paris, Aurelle Watch men", "Aurelle", 0, false),
+            (
+                "Designed for Europe and Aurelle watches",
+                "Aurelle",
+                0,
+                false,
+            ),
+            ("for iPhone, Aurelle watch", "Aurelle", 0, true),
             ("Hülle für iPhone 15 und Orvanta X12", "Orvanta", 0, true),
             ("适用于奥凡塔X12、奥凡塔X13 手机壳", "奥凡塔", 1, true),
             // No further than the list: a clause of its own after it, a
