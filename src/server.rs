@@ -33,7 +33,7 @@ use crate::{
     registry::{Registry, RegistryError, WriteMeta},
     seed::Seed,
     snapshot::Snapshot,
-    store::Store,
+    store::{Need, Store},
     tls::ReloadingTls,
 };
 
@@ -960,10 +960,27 @@ async fn load_with_retries(registry: &Registry, migrate: bool) -> anyhow::Result
 /// need it: RegistryService needs writes, WatchService and AuditService
 /// only reads (a read-only database still answers them); checks need
 /// neither (they answer from the snapshot), so CheckService stays SERVING.
+/// A store operation the database refuses ([`crate::store::Store::refused`]:
+/// a privilege revoked, a table dropped) keeps each service that needs it
+/// ([`store_needs`]) NOT_SERVING until that operation is answered again:
+/// not when another one, on another table, is (the change feed's next read
+/// used to turn RegistryService SERVING between refused writes).
 async fn report_store_health(registry: Arc<Registry>, health: HealthReporter) {
     let mut store = registry.store_health();
+    let mut refused = registry.store().refused();
+    // A store that is never refused announces nothing, ever: then only
+    // what the registry sees is followed.
+    let mut refusals_announced = true;
     loop {
         let now = *store.borrow_and_update();
+        let refused_now = refused.borrow_and_update().clone();
+        let answered = |service: &str| {
+            store_needs(service).iter().all(|need| {
+                refused_now
+                    .iter()
+                    .all(|operation| operation.need() != *need)
+            })
+        };
         let status = |ok: bool| {
             if ok {
                 ServingStatus::Serving
@@ -973,17 +990,39 @@ async fn report_store_health(registry: Arc<Registry>, health: HealthReporter) {
         };
         for service in STORE_WRITE_SERVICES {
             health
-                .set_service_status(service, status(now.writes()))
+                .set_service_status(service, status(now.writes() && answered(service)))
                 .await;
         }
         for service in STORE_READ_SERVICES {
             health
-                .set_service_status(service, status(now.reads()))
+                .set_service_status(service, status(now.reads() && answered(service)))
                 .await;
         }
-        if store.changed().await.is_err() {
-            return;
+        tokio::select! {
+            changed = store.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+            }
+            changed = refused.changed(), if refusals_announced => {
+                refusals_announced = changed.is_ok();
+            }
         }
+    }
+}
+
+/// What `service` needs of the store's operations ([`Need`]): while the
+/// database refuses one of them, it is NOT_SERVING. RegistryService writes,
+/// and reads the store's head and history (a `min_revision`, a write
+/// catching up); WatchService reads its history; AuditService reads it and
+/// lists audit events. CheckService needs none: checks answer from the
+/// snapshot, which keeps serving what it holds.
+fn store_needs(service: &str) -> &'static [Need] {
+    match service {
+        "marque.v1.RegistryService" => &[Need::Writes, Need::Reads],
+        "marque.v1.WatchService" => &[Need::Reads],
+        "marque.v1.AuditService" => &[Need::Reads, Need::Audit],
+        _ => &[],
     }
 }
 

@@ -128,6 +128,100 @@ pub(crate) fn take_within<T>(
     taken
 }
 
+/// A store operation, as [`Store`] and [`WriteTx`] name their calls: what
+/// the database refused ([`Store::refused`]), and what needs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Operation {
+    /// [`Store::load`].
+    Load,
+    /// [`Store::events_after`] and [`WriteTx::events_after`].
+    EventsAfter,
+    /// [`Store::committed_head`].
+    CommittedHead,
+    /// [`Store::committed_at`] and [`WriteTx::committed_at`].
+    CommittedAt,
+    /// [`Store::page_token_secret`].
+    PageTokenSecret,
+    /// [`Store::audit`].
+    Audit,
+    /// [`Store::begin`].
+    Begin,
+    /// [`WriteTx::find_request`].
+    FindRequest,
+    /// [`WriteTx::commit`].
+    Commit,
+    /// [`Store::writable`].
+    Writable,
+}
+
+impl Operation {
+    /// Every operation.
+    pub const ALL: [Operation; 10] = [
+        Operation::Load,
+        Operation::EventsAfter,
+        Operation::CommittedHead,
+        Operation::CommittedAt,
+        Operation::PageTokenSecret,
+        Operation::Audit,
+        Operation::Begin,
+        Operation::FindRequest,
+        Operation::Commit,
+        Operation::Writable,
+    ];
+
+    /// Its name in logs and metrics (`commit`, `events_after`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Operation::Load => "load",
+            Operation::EventsAfter => "events_after",
+            Operation::CommittedHead => "committed_head",
+            Operation::CommittedAt => "committed_at",
+            Operation::PageTokenSecret => "page_token_secret",
+            Operation::Audit => "audit",
+            Operation::Begin => "begin",
+            Operation::FindRequest => "find_request",
+            Operation::Commit => "commit",
+            Operation::Writable => "writable",
+        }
+    }
+
+    /// What needs it: writes (RegistryService), audit listings
+    /// (AuditService), or the reads every service that answers from the
+    /// store makes (the change history, the committed head, the registry
+    /// loaded again).
+    pub fn need(self) -> Need {
+        match self {
+            Operation::Begin | Operation::FindRequest | Operation::Commit | Operation::Writable => {
+                Need::Writes
+            }
+            Operation::Audit => Need::Audit,
+            Operation::Load
+            | Operation::EventsAfter
+            | Operation::CommittedHead
+            | Operation::CommittedAt
+            | Operation::PageTokenSecret => Need::Reads,
+        }
+    }
+}
+
+impl std::fmt::Display for Operation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What a store [`Operation`] serves, for health.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Need {
+    /// Writes: RegistryService.
+    Writes,
+    /// Audit listings: AuditService.
+    Audit,
+    /// Reads of the store's history and head: WatchService, AuditService
+    /// and RegistryService (a `min_revision`, a write catching up).
+    Reads,
+}
+
 /// A registry store.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -225,8 +319,15 @@ pub trait Store: Send + Sync + 'static {
     /// session, or, once the store was found read-only, a connection of its
     /// own. The default (a store never read-only) says yes.
     ///
+    /// It is also where refused operations are tried again
+    /// ([`Store::refused`]): a store whose statements the database refused
+    /// tries each of them again here, without writing anything, so that the
+    /// follower's poll learns they are answered again with no call needing
+    /// them, and says no while a write's operation is still refused.
+    ///
     /// # Errors
-    /// UNAVAILABLE while the store is read-only, or cannot be asked.
+    /// UNAVAILABLE while the store is read-only, refuses a write's
+    /// statements, or cannot be asked.
     async fn writable(&self) -> Result<(), StoreError> {
         Ok(())
     }
@@ -238,6 +339,19 @@ pub trait Store: Send + Sync + 'static {
     /// (a store that is never refused) is a record of its own.
     fn outage(&self) -> postgres::Outage {
         postgres::Outage::default()
+    }
+
+    /// The operations whose statements the database refuses now, with a
+    /// SQLSTATE no retry mends (a privilege revoked while the server
+    /// serves, a table or column dropped: [`postgres::operator_needed`]),
+    /// announced as they change: an operation is refused from the first
+    /// refusal until one of its statements' next tries is answered (its
+    /// own call, or [`Store::writable`]'s re-try of it), never because
+    /// another operation was. Health keeps the services that need one
+    /// NOT_SERVING meanwhile ([`Operation::need`]). The default (a store
+    /// that is never refused) announces none, ever.
+    fn refused(&self) -> tokio::sync::watch::Receiver<Vec<Operation>> {
+        tokio::sync::watch::channel(Vec::new()).1
     }
 
     /// Starts sending a wake-up on `wake` whenever another writer may have

@@ -40,7 +40,7 @@ use tokio_postgres::{
     error::{Severity, SqlState},
 };
 
-use super::{NeedsRepair, Store, StoreError, WriteTx};
+use super::{Need, NeedsRepair, Operation, Store, StoreError, WriteTx};
 use crate::{
     model::{Actor, ChangeEvent, Resource, Revision, Timestamp},
     snapshot::{Snapshot, SnapshotBuilder},
@@ -1071,10 +1071,13 @@ struct Shared {
     /// The operations ([`Shared::queried`]) whose statements the database
     /// refused with a SQLSTATE no retry mends, since each was last
     /// answered: the refusal is mended once none is left.
-    refused_queries: std::sync::Mutex<Vec<&'static str>>,
+    refused_queries: std::sync::Mutex<Vec<Operation>>,
     /// Whether `refused_queries` holds any: an answered call looks at it
     /// alone, never taking the lock while all is well.
     queries_refused: AtomicBool,
+    /// `refused_queries` as announced to health ([`Store::refused`]): set
+    /// under its lock, at each change.
+    refusals: tokio::sync::watch::Sender<Vec<Operation>>,
 }
 
 impl Shared {
@@ -1088,6 +1091,7 @@ impl Shared {
             outage: Outage::default(),
             refused_queries: std::sync::Mutex::default(),
             queries_refused: AtomicBool::new(false),
+            refusals: tokio::sync::watch::channel(Vec::new()).0,
         }
     }
 
@@ -1167,7 +1171,7 @@ impl Shared {
     /// mend one still refused.
     fn queried<T>(
         &self,
-        operation: &'static str,
+        operation: Operation,
         result: Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let error = match result {
@@ -1196,6 +1200,7 @@ impl Shared {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if !refused.contains(&operation) {
             refused.push(operation);
+            self.refusals.send_replace(refused.clone());
         }
         self.queries_refused.store(true, Ordering::Relaxed);
         let blocked = Blocked::QueryRefused {
@@ -1207,7 +1212,7 @@ impl Shared {
         if first {
             tracing::error!(
                 sqlstate = sqlstate.code(),
-                operation,
+                operation = operation.name(),
                 error = format!("{error:#}"),
                 "the database refuses the server's statements ({what}); calls that need them \
                  are UNAVAILABLE until it is mended (said once until then)"
@@ -1215,7 +1220,7 @@ impl Shared {
         } else {
             tracing::debug!(
                 sqlstate = sqlstate.code(),
-                operation,
+                operation = operation.name(),
                 error = format!("{error:#}"),
                 "the database still refuses the server's statements"
             );
@@ -1229,12 +1234,16 @@ impl Shared {
     /// `operation`, refused before ([`Shared::queried`]), was answered:
     /// once every operation refused has been, the refusals said are
     /// mended, said at INFO.
-    fn answered_again(&self, operation: &'static str) {
+    fn answered_again(&self, operation: Operation) {
         let mut refused = self
             .refused_queries
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let before = refused.len();
         refused.retain(|refused| *refused != operation);
+        if refused.len() != before {
+            self.refusals.send_replace(refused.clone());
+        }
         if !refused.is_empty() {
             return;
         }
@@ -1245,7 +1254,7 @@ impl Shared {
             let said: Vec<String> = said.iter().map(ToString::to_string).collect();
             tracing::info!(
                 mended = said.join("; "),
-                operation,
+                operation = operation.name(),
                 "the database answers the server's statements again"
             );
         }
@@ -1268,6 +1277,132 @@ impl Shared {
 /// primary, a standby, or `default_transaction_read_only` set.
 fn is_read_only(error: &tokio_postgres::Error) -> bool {
     error.code() == Some(&SqlState::READ_ONLY_SQL_TRANSACTION)
+}
+
+/// The statements the store's operations run, one text each, so that an
+/// operation and its re-try ([`statements`]) cannot drift apart.
+mod sql {
+    /// The committed head ([`super::Operation::Load`],
+    /// [`super::Operation::CommittedHead`]).
+    pub(super) const HEAD: &str = "SELECT revision FROM registry_head";
+    /// Every resource ([`super::Operation::Load`]).
+    pub(super) const RESOURCES: &str = "SELECT body FROM resources";
+    /// The change events after `$1`, at most `$2` of them and `$3` bytes
+    /// ([`super::Operation::EventsAfter`]). `ahead` is the size of the
+    /// events before each one; the running sum streams, so the LIMIT still
+    /// ends the scan. `octet_length` reads the stored length without
+    /// detoasting the event.
+    pub(super) const EVENTS_AFTER: &str = "SELECT event FROM ( \
+           SELECT revision, event, \
+             sum(octet_length(event)) OVER (ORDER BY revision) - octet_length(event) AS ahead \
+           FROM change_events WHERE revision > $1 ORDER BY revision LIMIT $2 \
+         ) e WHERE ahead = 0 OR ahead + octet_length(event) <= $3 ORDER BY revision";
+    /// When revision `$1` was committed ([`super::Operation::CommittedAt`]).
+    pub(super) const COMMITTED_AT: &str =
+        "SELECT committed_at FROM change_events WHERE revision = $1";
+    /// Stores a drawn page token secret unless one is
+    /// ([`super::Operation::PageTokenSecret`]).
+    pub(super) const STORE_SECRET: &str = "INSERT INTO service_secrets (name, secret) \
+         VALUES ('page_tokens', $1) ON CONFLICT (name) DO NOTHING";
+    /// The stored page token secret ([`super::Operation::PageTokenSecret`]).
+    pub(super) const READ_SECRET: &str =
+        "SELECT secret FROM service_secrets WHERE name = 'page_tokens'";
+    /// An audit listing's events, newest first ([`super::Operation::Audit`]).
+    pub(super) const AUDIT: &str = "SELECT event FROM ( \
+           SELECT revision, event, \
+             sum(octet_length(event)) OVER (ORDER BY revision DESC) - octet_length(event) AS ahead \
+           FROM change_events \
+           WHERE ($1::text[] IS NULL OR brands && $1 \
+                  OR (brands = '{}' AND actor_member = $6)) \
+             AND ($2::text IS NULL OR actor_member = $2) \
+             AND ($3::bigint IS NULL OR revision < $3) \
+           ORDER BY revision DESC LIMIT $4 \
+         ) e WHERE ahead = 0 OR ahead + octet_length(event) <= $5 ORDER BY revision DESC";
+    /// The write lock, and the head under it ([`super::Operation::Begin`]).
+    pub(super) const LOCK_HEAD: &str =
+        "SELECT revision FROM registry_head WHERE singleton FOR UPDATE";
+    /// An earlier write's event by its request id
+    /// ([`super::Operation::FindRequest`]).
+    pub(super) const FIND_REQUEST: &str =
+        "SELECT event FROM change_events WHERE actor_member = $1 AND request_id = $2";
+    /// A write's event ([`super::Operation::Commit`]).
+    pub(super) const INSERT_EVENT: &str = "INSERT INTO change_events \
+         (revision, committed_at, actor_member, actor_key, request_id, brands, event) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    /// The resources a write removes ([`super::Operation::Commit`]).
+    pub(super) const DELETE_RESOURCES: &str = "DELETE FROM resources WHERE key = ANY($1)";
+    /// The resources a write leaves ([`super::Operation::Commit`]).
+    pub(super) const UPSERT_RESOURCES: &str = "INSERT INTO resources \
+         (key, kind, brand, update_revision, body) \
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::bytea[]) \
+         ON CONFLICT (key) DO UPDATE SET kind = EXCLUDED.kind, brand = EXCLUDED.brand, \
+         update_revision = EXCLUDED.update_revision, body = EXCLUDED.body";
+    /// The new head ([`super::Operation::Commit`]).
+    pub(super) const SET_HEAD: &str = "UPDATE registry_head SET revision = $1 WHERE singleton";
+    /// Whether the session is read-only ([`super::Operation::Writable`]).
+    pub(super) const READ_ONLY: &str = "SELECT current_setting('transaction_read_only')";
+}
+
+/// The statements `operation` runs that the database checks privileges,
+/// tables and columns of: all of them but the transaction's own (`BEGIN`,
+/// `SET LOCAL`, `COMMIT`) and a commit's `NOTIFY`, which need none.
+fn statements(operation: Operation) -> &'static [&'static str] {
+    match operation {
+        Operation::Load => &[sql::HEAD, sql::RESOURCES],
+        Operation::EventsAfter => &[sql::EVENTS_AFTER],
+        Operation::CommittedHead => &[sql::HEAD],
+        Operation::CommittedAt => &[sql::COMMITTED_AT],
+        Operation::PageTokenSecret => &[sql::STORE_SECRET, sql::READ_SECRET],
+        Operation::Audit => &[sql::AUDIT],
+        Operation::Begin => &[sql::LOCK_HEAD],
+        Operation::FindRequest => &[sql::FIND_REQUEST],
+        Operation::Commit => &[
+            sql::INSERT_EVENT,
+            sql::DELETE_RESOURCES,
+            sql::UPSERT_RESOURCES,
+            sql::SET_HEAD,
+        ],
+        Operation::Writable => &[sql::READ_ONLY],
+    }
+}
+
+/// A parameter of any type, NULL: what [`explained`] binds.
+#[derive(Debug)]
+struct Null;
+
+impl tokio_postgres::types::ToSql for Null {
+    fn to_sql(
+        &self,
+        _: &tokio_postgres::types::Type,
+        _: &mut bytes::BytesMut,
+    ) -> Result<tokio_postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(tokio_postgres::types::IsNull::Yes)
+    }
+
+    fn accepts(_: &tokio_postgres::types::Type) -> bool {
+        true
+    }
+
+    tokio_postgres::types::to_sql_checked!();
+}
+
+/// Each of `statements` `EXPLAIN`ed, its parameters NULL: PostgreSQL
+/// parses and plans it, and checks its privileges, tables and columns, as
+/// it does the statement run (a revoked privilege is refused with 42501
+/// even where the plan reads nothing), but runs nothing: it writes
+/// nothing, takes no row lock, and is answered at once on a read-only
+/// database.
+async fn explained(
+    client: &tokio_postgres::Client,
+    statements: &[&str],
+) -> Result<(), tokio_postgres::Error> {
+    for statement in statements {
+        let explain = client.prepare(&format!("EXPLAIN {statement}")).await?;
+        let nulls: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> =
+            explain.params().iter().map(|_| &Null as _).collect();
+        client.execute(&explain, &nulls).await?;
+    }
+    Ok(())
 }
 
 /// The PostgreSQL store.
@@ -2047,6 +2182,16 @@ impl Store for PostgresStore {
         metrics::gauge!("marque_db_pool_connections", "state" => "waiting").set(waiting as f64);
         let listening = self.shared.listening.load(Ordering::Relaxed);
         metrics::gauge!("marque_change_feed_listening").set(if listening { 1.0 } else { 0.0 });
+        let refused = self.shared.refusals.borrow().clone();
+        for operation in Operation::ALL {
+            metrics::gauge!("marque_db_operations_refused", "operation" => operation.name()).set(
+                if refused.contains(&operation) {
+                    1.0
+                } else {
+                    0.0
+                },
+            );
+        }
     }
 
     async fn load(&self) -> Result<Snapshot, StoreError> {
@@ -2071,15 +2216,12 @@ impl Store for PostgresStore {
                 conn.batch_execute("SET LOCAL statement_timeout = 0"),
             )
             .await?;
-            let head: i64 = answered(
-                self.answer,
-                conn.query_one("SELECT revision FROM registry_head", &[]),
-            )
-            .await?
-            .get(0);
+            let head: i64 = answered(self.answer, conn.query_one(sql::HEAD, &[]))
+                .await?
+                .get(0);
             let rows = answered(
                 self.answer,
-                conn.query_raw("SELECT body FROM resources", std::iter::empty::<i64>()),
+                conn.query_raw(sql::RESOURCES, std::iter::empty::<i64>()),
             )
             .await?;
             futures_util::pin_mut!(rows);
@@ -2098,7 +2240,7 @@ impl Store for PostgresStore {
                 .await?;
             Ok::<_, StoreError>(builder.finish(head as Revision))
         };
-        self.shared.queried("load", loaded.await)
+        self.shared.queried(Operation::Load, loaded.await)
     }
 
     async fn events_after(
@@ -2113,19 +2255,19 @@ impl Store for PostgresStore {
             conn.answered(self.answer, events_after(&conn, after, limit, max_bytes))
                 .await
         };
-        decode_events(&self.shared.queried("events_after", read.await)?)
+        decode_events(&self.shared.queried(Operation::EventsAfter, read.await)?)
     }
 
     async fn committed_head(&self) -> Result<Revision, StoreError> {
         let read = async {
             let conn = self.client().await?;
-            conn.answered(
-                self.answer,
-                conn.query_one("SELECT revision FROM registry_head", &[]),
-            )
-            .await
+            conn.answered(self.answer, conn.query_one(sql::HEAD, &[]))
+                .await
         };
-        let head: i64 = self.shared.queried("committed_head", read.await)?.get(0);
+        let head: i64 = self
+            .shared
+            .queried(Operation::CommittedHead, read.await)?
+            .get(0);
         Ok(head as Revision)
     }
 
@@ -2136,7 +2278,7 @@ impl Store for PostgresStore {
             conn.answered(self.answer, committed_at(&conn, revision))
                 .await
         };
-        self.shared.queried("committed_at", read.await)
+        self.shared.queried(Operation::CommittedAt, read.await)
     }
 
     async fn page_token_secret(&self) -> Result<[u8; 32], StoreError> {
@@ -2150,26 +2292,18 @@ impl Store for PostgresStore {
             // does nothing).
             conn.answered(
                 self.answer,
-                conn.execute(
-                    "INSERT INTO service_secrets (name, secret) VALUES ('page_tokens', $1) \
-                 ON CONFLICT (name) DO NOTHING",
-                    &[&drawn.as_slice()],
-                ),
+                conn.execute(sql::STORE_SECRET, &[&drawn.as_slice()]),
             )
             .await?;
             let stored: Vec<u8> = conn
-                .answered(
-                    self.answer,
-                    conn.query_one(
-                        "SELECT secret FROM service_secrets WHERE name = 'page_tokens'",
-                        &[],
-                    ),
-                )
+                .answered(self.answer, conn.query_one(sql::READ_SECRET, &[]))
                 .await?
                 .get(0);
             Ok::<_, StoreError>(stored)
         };
-        let stored = self.shared.queried("page_token_secret", stored.await)?;
+        let stored = self
+            .shared
+            .queried(Operation::PageTokenSecret, stored.await)?;
         <[u8; 32]>::try_from(stored.as_slice()).map_err(|_| {
             StoreError::Internal(anyhow::anyhow!(
                 "the stored page token secret is {} bytes, not 32",
@@ -2182,33 +2316,23 @@ impl Store for PostgresStore {
         let before = query.before.map(to_i64).transpose()?;
         let read = async {
             let conn = self.client().await?;
-            conn
-            .answered(
+            conn.answered(
                 self.answer,
                 conn.query(
-                "SELECT event FROM ( \
-                   SELECT revision, event, \
-                     sum(octet_length(event)) OVER (ORDER BY revision DESC) - octet_length(event) AS ahead \
-                   FROM change_events \
-                   WHERE ($1::text[] IS NULL OR brands && $1 \
-                          OR (brands = '{}' AND actor_member = $6)) \
-                     AND ($2::text IS NULL OR actor_member = $2) \
-                     AND ($3::bigint IS NULL OR revision < $3) \
-                   ORDER BY revision DESC LIMIT $4 \
-                 ) e WHERE ahead = 0 OR ahead + octet_length(event) <= $5 ORDER BY revision DESC",
-                &[
-                    &query.brands,
-                    &query.actor,
-                    &before,
-                    &(query.limit as i64),
-                    &bytes_i64(query.max_bytes),
-                    &query.unbranded_by,
-                ],
-            ),
-        )
-        .await
+                    sql::AUDIT,
+                    &[
+                        &query.brands,
+                        &query.actor,
+                        &before,
+                        &(query.limit as i64),
+                        &bytes_i64(query.max_bytes),
+                        &query.unbranded_by,
+                    ],
+                ),
+            )
+            .await
         };
-        decode_events(&self.shared.queried("audit", read.await)?)
+        decode_events(&self.shared.queried(Operation::Audit, read.await)?)
     }
 
     async fn begin(&self) -> Result<Box<dyn WriteTx>, StoreError> {
@@ -2232,21 +2356,40 @@ impl Store for PostgresStore {
             // A read-only database (a failover's old primary) refuses this
             // lock (25006): the transaction closes its connection when dropped.
             let head: i64 = tx
-                .answered(tx.client()?.query_one(
-                    "SELECT revision FROM registry_head WHERE singleton FOR UPDATE",
-                    &[],
-                ))
+                .answered(tx.client()?.query_one(sql::LOCK_HEAD, &[]))
                 .await?
                 .get(0);
             tx.head = head as Revision;
             Ok::<_, StoreError>(Box::new(tx) as Box<dyn WriteTx>)
         };
-        self.shared.queried("begin", begun.await)
+        self.shared.queried(Operation::Begin, begun.await)
     }
 
     async fn writable(&self) -> Result<(), StoreError> {
         let asked = self.ask_writable().await;
-        self.shared.queried("writable", asked)
+        self.shared.queried(Operation::Writable, asked)?;
+        self.retry_refused().await;
+        let refused = self.shared.refusals.borrow().clone();
+        match refused
+            .iter()
+            .find(|operation| operation.need() == Need::Writes)
+        {
+            None => Ok(()),
+            Some(operation) => Err(StoreError::Unavailable(format!(
+                "PostgreSQL at {} still refuses the server's {operation} (refused: {}): it \
+                 takes no writes until it is mended",
+                self.shared.place,
+                refused
+                    .iter()
+                    .map(|operation| operation.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
+    fn refused(&self) -> tokio::sync::watch::Receiver<Vec<Operation>> {
+        self.shared.refusals.subscribe()
     }
 
     async fn prepare(&self, migrate: bool) -> anyhow::Result<()> {
@@ -2270,6 +2413,43 @@ impl Store for PostgresStore {
 }
 
 impl PostgresStore {
+    /// Tries again each operation whose statements the database refused
+    /// ([`Shared::queried`]), on a pooled connection, its statements
+    /// [`explained`]: checked as they are run, but nothing run. One whose
+    /// every statement is answered is mended ([`Shared::answered_again`]),
+    /// as if its own call had been; one still refused stays so, said at
+    /// DEBUG and not counted again (`marque_db_queries_refused_total`
+    /// counts the calls refused, not these tries). Called by
+    /// [`Store::writable`], which the change feed's follower asks after
+    /// each read of the feed: a refused operation no call makes (a read
+    /// only one request made, a write no client retries) is found answered
+    /// again at the next poll after it is mended.
+    async fn retry_refused(&self) {
+        if !self.shared.queries_refused.load(Ordering::Relaxed) {
+            return;
+        }
+        let refused = self.shared.refusals.borrow().clone();
+        let Ok(conn) = self.client().await else {
+            // The store is out of reach: the follower's next read says so.
+            return;
+        };
+        for operation in refused {
+            let tried = conn
+                .answered(self.answer, explained(&conn, statements(operation)))
+                .await;
+            match tried {
+                Ok(()) => self.shared.answered_again(operation),
+                Err(e) => {
+                    tracing::debug!(
+                        operation = operation.name(),
+                        error = %e,
+                        "tried again: the database still refuses the server's statements"
+                    );
+                }
+            }
+        }
+    }
+
     /// [`Store::writable`], before [`Shared::queried`] sees its answer.
     async fn ask_writable(&self) -> Result<(), StoreError> {
         if !self.shared.read_only.load(Ordering::Relaxed) {
@@ -2280,10 +2460,7 @@ impl PostgresStore {
             // only one whose own write was refused.
             let conn = self.client().await?;
             let setting: String = conn
-                .answered(
-                    self.answer,
-                    conn.query_one("SELECT current_setting('transaction_read_only')", &[]),
-                )
+                .answered(self.answer, conn.query_one(sql::READ_ONLY, &[]))
                 .await?
                 .get(0);
             if setting != "on" {
@@ -2305,11 +2482,7 @@ impl PostgresStore {
             StoreError::Unavailable(format!("{e:#}"))
         })?;
         self.shared.let_in();
-        let asked = answered(
-            self.answer,
-            client.query_one("SELECT current_setting('transaction_read_only')", &[]),
-        )
-        .await;
+        let asked = answered(self.answer, client.query_one(sql::READ_ONLY, &[])).await;
         drop(client);
         driver.abort();
         let read_only: String = asked?.get(0);
@@ -2471,12 +2644,7 @@ async fn committed_at(
     client: &tokio_postgres::Client,
     revision: i64,
 ) -> Result<Option<Timestamp>, tokio_postgres::Error> {
-    let row = client
-        .query_opt(
-            "SELECT committed_at FROM change_events WHERE revision = $1",
-            &[&revision],
-        )
-        .await?;
+    let row = client.query_opt(sql::COMMITTED_AT, &[&revision]).await?;
     Ok(row.map(|row| Timestamp::from(row.get::<_, std::time::SystemTime>(0))))
 }
 
@@ -2491,11 +2659,7 @@ async fn events_after(
     // stored length without detoasting the event.
     client
         .query(
-            "SELECT event FROM ( \
-               SELECT revision, event, \
-                 sum(octet_length(event)) OVER (ORDER BY revision) - octet_length(event) AS ahead \
-               FROM change_events WHERE revision > $1 ORDER BY revision LIMIT $2 \
-             ) e WHERE ahead = 0 OR ahead + octet_length(event) <= $3 ORDER BY revision",
+            sql::EVENTS_AFTER,
             &[&after, &(limit.min(100_000) as i64), &bytes_i64(max_bytes)],
         )
         .await
@@ -2606,13 +2770,13 @@ impl WriteTx for PostgresTx {
             ))
             .await
         };
-        decode_events(&self.shared.queried("events_after", read.await)?)
+        decode_events(&self.shared.queried(Operation::EventsAfter, read.await)?)
     }
 
     async fn committed_at(&mut self, revision: Revision) -> Result<Option<Timestamp>, StoreError> {
         let revision = to_i64(revision)?;
         let read = answered(self.answer, committed_at(self.client()?, revision)).await;
-        self.shared.queried("committed_at", read)
+        self.shared.queried(Operation::CommittedAt, read)
     }
 
     async fn find_request(
@@ -2621,19 +2785,19 @@ impl WriteTx for PostgresTx {
         request_id: &str,
     ) -> Result<Option<ChangeEvent>, StoreError> {
         let read = async {
-            self.answered(self.client()?.query_opt(
-                "SELECT event FROM change_events WHERE actor_member = $1 AND request_id = $2",
-                &[&actor.member_str(), &request_id],
-            ))
+            self.answered(
+                self.client()?
+                    .query_opt(sql::FIND_REQUEST, &[&actor.member_str(), &request_id]),
+            )
             .await
         };
-        let row = self.shared.queried("find_request", read.await)?;
+        let row = self.shared.queried(Operation::FindRequest, read.await)?;
         row.map(|row| decode_event(row.get(0))).transpose()
     }
 
     async fn commit(self: Box<Self>, event: ChangeEvent) -> Result<(), StoreError> {
         let shared = self.shared.clone();
-        shared.queried("commit", self.commit_event(event).await)
+        shared.queried(Operation::Commit, self.commit_event(event).await)
     }
 }
 
@@ -2664,11 +2828,9 @@ impl PostgresTx {
         };
         let answer = self.answer;
         let client = self.client()?;
-        let insert_event = self.answered(client
-            .prepare_cached(
-                "INSERT INTO change_events (revision, committed_at, actor_member, actor_key, request_id, brands, event) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )).await?;
+        let insert_event = self
+            .answered(client.prepare_cached(sql::INSERT_EVENT))
+            .await?;
         let committed_at = std::time::SystemTime::from(event.time);
         self.answered(client.execute(
             &insert_event,
@@ -2711,20 +2873,16 @@ impl PostgresTx {
         }
         if !deleted.is_empty() {
             let delete = self
-                .answered(client.prepare_cached("DELETE FROM resources WHERE key = ANY($1)"))
+                .answered(client.prepare_cached(sql::DELETE_RESOURCES))
                 .await?;
             for keys in deleted.chunks(RESOURCE_BATCH) {
                 self.answered(client.execute(&delete, &[&keys])).await?;
             }
         }
         if !written.is_empty() {
-            let upsert = self.answered(client
-                .prepare_cached(
-                    "INSERT INTO resources (key, kind, brand, update_revision, body) \
-                     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::bytea[]) \
-                     ON CONFLICT (key) DO UPDATE SET kind = EXCLUDED.kind, brand = EXCLUDED.brand, \
-                     update_revision = EXCLUDED.update_revision, body = EXCLUDED.body",
-                )).await?;
+            let upsert = self
+                .answered(client.prepare_cached(sql::UPSERT_RESOURCES))
+                .await?;
             for rows in written.chunks(RESOURCE_BATCH) {
                 let mut keys = Vec::with_capacity(rows.len());
                 let mut kinds = Vec::with_capacity(rows.len());
@@ -2746,11 +2904,8 @@ impl PostgresTx {
                 .await?;
             }
         }
-        self.answered(client.execute(
-            "UPDATE registry_head SET revision = $1 WHERE singleton",
-            &[&revision],
-        ))
-        .await?;
+        self.answered(client.execute(sql::SET_HEAD, &[&revision]))
+            .await?;
         self.answered(client.execute(&format!("NOTIFY {CHANNEL}, '{revision}'"), &[]))
             .await?;
         let lost = match tokio::time::timeout(answer, client.batch_execute("COMMIT")).await {
@@ -2792,15 +2947,9 @@ impl PostgresTx {
                 .map_err(|e| from_pool(e, &self.shared).to_string())?,
             self.shared.clone(),
         );
-        conn.answered(
-            self.answer,
-            conn.query_one(
-                "SELECT revision FROM registry_head WHERE singleton FOR UPDATE",
-                &[],
-            ),
-        )
-        .await
-        .map_err(|e| e.to_string())?;
+        conn.answered(self.answer, conn.query_one(sql::LOCK_HEAD, &[]))
+            .await
+            .map_err(|e| e.to_string())?;
         conn.answered(
             self.answer,
             conn.query_opt(
@@ -3031,9 +3180,10 @@ pub(crate) mod testing {
     pub(crate) struct Refusing {
         /// Its URL.
         pub(crate) url: String,
-        /// The SQLSTATE and message to refuse statements with; `None`
-        /// answers them.
-        pub(crate) refusal: std::sync::Arc<std::sync::Mutex<Option<(String, String)>>>,
+        /// The SQLSTATE and message to refuse statements with, and the
+        /// text a statement refused holds (empty: every statement);
+        /// `None` answers them.
+        pub(crate) refusal: std::sync::Arc<std::sync::Mutex<Option<(String, String, String)>>>,
     }
 
     impl Refusing {
@@ -3060,7 +3210,15 @@ pub(crate) mod testing {
 
         /// Refuses every statement from now with `sqlstate` and `message`.
         pub(crate) fn refuse(&self, sqlstate: &str, message: &str) {
-            *self.refusal.lock().expect("refusal") = Some((sqlstate.into(), message.into()));
+            self.refuse_holding(sqlstate, message, "");
+        }
+
+        /// Refuses the statements that hold `text` from now with
+        /// `sqlstate` and `message`, as a privilege revoked on one table
+        /// refuses only the statements on it; answers the others.
+        pub(crate) fn refuse_holding(&self, sqlstate: &str, message: &str, text: &str) {
+            *self.refusal.lock().expect("refusal") =
+                Some((sqlstate.into(), message.into(), text.into()));
         }
 
         /// Answers every statement from now.
@@ -3070,7 +3228,7 @@ pub(crate) mod testing {
 
         async fn serve(
             mut socket: tokio::net::TcpStream,
-            refusal: std::sync::Arc<std::sync::Mutex<Option<(String, String)>>>,
+            refusal: std::sync::Arc<std::sync::Mutex<Option<(String, String, String)>>>,
         ) {
             /// A backend message of `kind` holding `body`.
             fn message(kind: u8, body: &[u8]) -> Vec<u8> {
@@ -3112,7 +3270,11 @@ pub(crate) mod testing {
                     .lock()
                     .expect("refusal")
                     .clone()
-                    .map(|(code, text)| {
+                    .filter(|(_, _, holding)| {
+                        body.windows(holding.len().max(1))
+                            .any(|w| holding.is_empty() || w == holding.as_bytes())
+                    })
+                    .map(|(code, text, _)| {
                         error_response(&[
                             (b'S', "ERROR"),
                             (b'V', "ERROR"),
@@ -3659,9 +3821,13 @@ mod tests {
             .filter(|l| l.split_whitespace().nth(1) == Some("DEBUG") && l.contains("still refuses"))
             .count();
         assert_eq!(later, 2, "{lines:#?}");
-        // Another operation answered mends nothing it did not refuse.
+        // Another operation answered mends nothing it did not refuse (the
+        // follower's look, without its re-try of what was refused).
         database.answer();
-        store.writable().await.expect("answered");
+        store
+            .shared
+            .queried(Operation::Writable, store.ask_writable().await)
+            .expect("answered");
         let mended = |lines: &[String]| {
             lines
                 .iter()
@@ -3695,6 +3861,83 @@ mod tests {
             .collect();
         assert_eq!(errors.len(), 2, "{lines:#?}");
         assert!(errors[1].contains("undefined_table"), "{lines:#?}");
+    }
+
+    /// A write's statement refused (a privilege revoked): the write's
+    /// operation is announced refused, and the store says it takes no
+    /// writes at each of the follower's looks, however often the database
+    /// answers those looks' own statements, until the refused statements,
+    /// tried again by the looks without any write, are answered: then it
+    /// takes writes again, and nothing is announced refused. A read's
+    /// refusal is tried again too, and mended without its read made again:
+    /// it never kept the store from taking writes. The tries are not
+    /// counted as refused calls.
+    #[tokio::test]
+    async fn a_refused_operation_is_tried_again_by_each_look_until_answered() {
+        let log = crate::telemetry::Captured::start();
+        let database = testing::Refusing::start().await;
+        let store = PostgresStore::new(PostgresSettings::new(database.url.clone())).expect("store");
+        let refused = store.refused();
+        store.writable().await.expect("writable");
+        assert!(refused.borrow().is_empty());
+        // No other test refuses with this SQLSTATE: its count is this one's.
+        let series = "marque_db_queries_refused_total{sqlstate=\"42703\"}";
+        let counted = metric(series);
+
+        // The write lock's statement refused; the looks' own answered.
+        database.refuse_holding("42703", "column \"singleton\" does not exist", "FOR UPDATE");
+        assert!(matches!(
+            store.begin().await,
+            Err(StoreError::Unavailable(_))
+        ));
+        assert_eq!(*refused.borrow(), [Operation::Begin]);
+        for _ in 0..3 {
+            match store.writable().await {
+                Err(StoreError::Unavailable(why)) => assert!(why.contains("begin"), "{why}"),
+                other => panic!("not UNAVAILABLE: {other:?}"),
+            }
+            assert_eq!(*refused.borrow(), [Operation::Begin]);
+        }
+        assert_eq!(
+            metric(series),
+            counted + 1.0,
+            "the call counted, not the tries"
+        );
+        // Mended: the next look finds the statement answered, with no
+        // write made.
+        database.answer();
+        store.writable().await.expect("writable again");
+        assert!(refused.borrow().is_empty());
+        assert!(
+            log.lines()
+                .iter()
+                .any(|l| l.contains("answers the server's statements again")
+                    && l.contains("operation=\"begin\"")),
+            "{:#?}",
+            log.lines()
+        );
+
+        // A read's statement refused: the store still takes writes, and the
+        // looks try the read again until it is answered.
+        database.refuse_holding(
+            "42703",
+            "column \"revision\" does not exist",
+            "SELECT revision FROM registry_head",
+        );
+        assert!(matches!(
+            store.committed_head().await,
+            Err(StoreError::Unavailable(_))
+        ));
+        assert_eq!(*refused.borrow(), [Operation::CommittedHead]);
+        store
+            .writable()
+            .await
+            .expect("a read refused takes no writes away");
+        assert_eq!(*refused.borrow(), [Operation::CommittedHead]);
+        database.answer();
+        store.writable().await.expect("writable");
+        assert!(refused.borrow().is_empty());
+        assert_eq!(metric(series), counted + 2.0);
     }
 
     /// A statement refused with a SQLSTATE a retry may mend, or none the

@@ -1026,8 +1026,9 @@ async fn drop_role_of_its_own(url: &str, role: &str) {
 /// `marque_db_queries_refused_total` (they were counted nowhere, and an
 /// ERROR line a call; the ERROR line said once an outage is the store's
 /// unit tests'), and writes resume by themselves once it is granted again.
-/// (Health is not asserted while refused: the change feed's reads of
-/// another table succeed, and may say the store writable between writes.)
+/// RegistryService is NOT_SERVING while it lasts
+/// ([`a_privilege_revoked_keeps_registry_not_serving_until_granted`]
+/// asserts it stays so).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_privilege_revoked_while_serving_is_unavailable_counted_and_resumes() {
     refused_as_its_own_role(Refusal {
@@ -1036,10 +1037,207 @@ async fn a_privilege_revoked_while_serving_is_unavailable_counted_and_resumes() 
         terminate: false,
         series: "marque_db_queries_refused_total{sqlstate=\"42501\"}",
         least: 3.0,
-        not_serving: false,
+        not_serving: true,
         what: "revoked",
     })
     .await;
+}
+
+/// A store that counts the change feed follower's looks at whether it
+/// takes writes ([`marque::store::Store::writable`], asked after each read
+/// of the feed that the store answered), and is otherwise `inner`.
+struct Looked {
+    inner: Arc<dyn marque::store::Store>,
+    looks: std::sync::atomic::AtomicUsize,
+}
+
+impl Looked {
+    fn looks(&self) -> usize {
+        self.looks.load(Ordering::SeqCst)
+    }
+}
+
+#[async_trait::async_trait]
+impl marque::store::Store for Looked {
+    fn kind(&self) -> &'static str {
+        self.inner.kind()
+    }
+    fn durable(&self) -> bool {
+        self.inner.durable()
+    }
+    fn record_gauges(&self) {
+        self.inner.record_gauges();
+    }
+    async fn load(&self) -> Result<marque::snapshot::Snapshot, marque::store::StoreError> {
+        self.inner.load().await
+    }
+    async fn events_after(
+        &self,
+        after: marque::model::Revision,
+        limit: usize,
+        max_bytes: usize,
+    ) -> Result<Vec<marque::model::ChangeEvent>, marque::store::StoreError> {
+        self.inner.events_after(after, limit, max_bytes).await
+    }
+    async fn committed_head(&self) -> Result<marque::model::Revision, marque::store::StoreError> {
+        self.inner.committed_head().await
+    }
+    async fn committed_at(
+        &self,
+        revision: marque::model::Revision,
+    ) -> Result<Option<marque::model::Timestamp>, marque::store::StoreError> {
+        self.inner.committed_at(revision).await
+    }
+    async fn audit(
+        &self,
+        query: &marque::store::AuditQuery,
+    ) -> Result<Vec<marque::model::ChangeEvent>, marque::store::StoreError> {
+        self.inner.audit(query).await
+    }
+    async fn begin(&self) -> Result<Box<dyn marque::store::WriteTx>, marque::store::StoreError> {
+        self.inner.begin().await
+    }
+    async fn page_token_secret(&self) -> Result<[u8; 32], marque::store::StoreError> {
+        self.inner.page_token_secret().await
+    }
+    async fn prepare(&self, migrate: bool) -> anyhow::Result<()> {
+        self.inner.prepare(migrate).await
+    }
+    async fn writable(&self) -> Result<(), marque::store::StoreError> {
+        let answer = self.inner.writable().await;
+        self.looks.fetch_add(1, Ordering::SeqCst);
+        answer
+    }
+    fn outage(&self) -> marque::store::postgres::Outage {
+        self.inner.outage()
+    }
+    fn refused(&self) -> tokio::sync::watch::Receiver<Vec<marque::store::Operation>> {
+        self.inner.refused()
+    }
+    fn start_feed(&self, wake: tokio::sync::mpsc::Sender<()>) {
+        self.inner.start_feed(wake);
+    }
+}
+
+/// A privilege revoked that only the writes' statements need (`REVOKE
+/// SELECT ON resources`, the connections open kept): RegistryService turns
+/// NOT_SERVING at the first write refused and stays so, as Kubernetes'
+/// probe watching it sees, over many of the change feed's polls, each of
+/// which the database answers (they read other tables): it used to turn
+/// SERVING again at the next poll, and flap with each refused write.
+/// CheckService, WatchService and AuditService, which need none of the
+/// refused statements, stay SERVING. Once granted again, RegistryService
+/// turns SERVING by itself, with no call made (the follower tries the
+/// refused statements again at each poll), and the next write commits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_privilege_revoked_keeps_registry_not_serving_until_granted() {
+    use futures_util::FutureExt as _;
+    use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+    const REGISTRY: &str = "marque.v1.RegistryService";
+    let url = pg::fresh_database().await;
+    let (role, role_url) = role_of_its_own(&url).await;
+    let outcome = std::panic::AssertUnwindSafe(async {
+        let keys = Keys::generate();
+        let store = Arc::new(Looked {
+            inner: postgres_store(&role_url),
+            looks: Default::default(),
+        });
+        let server = replica_on(store.clone(), &keys, true).await;
+        let before = serving_write(&server, "before-revoke").await;
+        // Every status RegistryService reports from now on, as a probe
+        // watching it hears them.
+        let mut watch = HealthClient::new(server.channel())
+            .watch(HealthCheckRequest {
+                service: REGISTRY.into(),
+            })
+            .await
+            .expect("health watch")
+            .into_inner();
+        let heard = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let hearing = heard.clone();
+        let watching = tokio::spawn(async move {
+            while let Ok(Some(answer)) = watch.message().await {
+                let mut heard = hearing.lock().expect("heard");
+                if heard.last() != Some(&answer.status) {
+                    heard.push(answer.status);
+                }
+            }
+        });
+
+        let session = pg::session(&url).await;
+        session
+            .batch_execute(&format!("REVOKE SELECT ON resources FROM {role}"))
+            .await
+            .expect("revoke");
+        let checks = std::panic::AssertUnwindSafe(async {
+            for round in 0..2 {
+                assert_write_unavailable(&server, &format!("revoked-{round}")).await;
+                wait_status(&server, REGISTRY, ServingStatus::NotServing).await;
+                // Five looks of the follower after the refusal, each after
+                // a read of the feed the database answered.
+                let looked = store.looks();
+                while store.looks() < looked + 5 {
+                    assert_eq!(
+                        status(&server, REGISTRY).await,
+                        ServingStatus::NotServing as i32,
+                        "after {} looks",
+                        store.looks() - looked
+                    );
+                    for other in [
+                        "marque.v1.CheckService",
+                        "marque.v1.WatchService",
+                        "marque.v1.AuditService",
+                    ] {
+                        assert_eq!(
+                            status(&server, other).await,
+                            ServingStatus::Serving as i32,
+                            "{other}"
+                        );
+                    }
+                    tokio::time::sleep(Duration::from_millis(25)).await;
+                }
+            }
+        })
+        .catch_unwind()
+        .await;
+        session
+            .batch_execute(&format!("GRANT SELECT ON resources TO {role}"))
+            .await
+            .expect("grant");
+        if let Err(panic) = checks {
+            std::panic::resume_unwind(panic);
+        }
+        // No call but health's: the follower finds the refused statements
+        // answered again.
+        wait_status(&server, REGISTRY, ServingStatus::Serving).await;
+        for _ in 0..400 {
+            if heard.lock().expect("heard").last() == Some(&(ServingStatus::Serving as i32))
+                && heard.lock().expect("heard").len() > 1
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        watching.abort();
+        let heard = heard.lock().expect("heard").clone();
+        assert_eq!(
+            heard,
+            [
+                ServingStatus::Serving as i32,
+                ServingStatus::NotServing as i32,
+                ServingStatus::Serving as i32
+            ],
+            "RegistryService as a watching probe heard it"
+        );
+        writes_resumed(&server, "after-revoke", before).await;
+        assert_feed_is_gap_free(&url).await;
+    })
+    .catch_unwind()
+    .await;
+    drop_role_of_its_own(&url, &role).await;
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
 }
 
 /// `marque migrate` on `url`, waiting `wait` for the database; its exit
