@@ -16,12 +16,13 @@
 //! | `marque_catch_ups_total` | counter | | catch-ups with the store begun for calls naming an API key or a name this replica does not know (at most one every 200 ms) |
 //! | `marque_change_feed_listening` | gauge | | PostgreSQL: 1 while the LISTEN connection is open, 0 while other replicas' writes arrive only with the polls (read at each scrape) |
 //! | `marque_store_up` | gauge | | 1 when the store takes writes and answers reads (RegistryService SERVING); 0 until the first load |
-//! | `marque_store_read_only` | gauge | | 1 when the store answers reads but refuses writes (a read-only database: Watch and audit go on) |
+//! | `marque_store_read_only` | gauge | | 1 when the store answers reads but refuses writes (a read-only database, or a write's statements refused: Watch and audit go on) |
 //! | `marque_db_pool_connections` | gauge | `state` (`size`, `available`, `waiting`) | PostgreSQL pool, read at each scrape |
 //! | `marque_db_pool_wait_timeouts_total` | counter | | calls refused because no connection came free in time |
 //! | `marque_db_unanswered_total` | counter | | round trips to PostgreSQL given up unanswered (their connections closed) |
 //! | `marque_db_connections_refused_total` | counter | `sqlstate` | new connections to PostgreSQL (the pool's, the change feed's) refused with a SQLSTATE no retry mends (28P01, 28000, 42501, 3D000) |
 //! | `marque_db_queries_refused_total` | counter | `sqlstate` | statements PostgreSQL refused on connections it let in, with a SQLSTATE no retry mends (42501 a privilege revoked, 42P01 a table gone, 42703 a column gone); each such call is UNAVAILABLE |
+//! | `marque_db_operations_refused` | gauge | `operation` (`begin`, `find_request`, `commit`, `writable`, `audit`, `events_after`, `committed_head`, `committed_at`, `load`, `page_token_secret`) | PostgreSQL, read at each scrape: 1 while the database refuses the store operation's statements with such a SQLSTATE, until the operation is answered again (its own call, or the try each change feed poll makes of it); the services that need it are NOT_SERVING meanwhile |
 //! | `marque_connections` | gauge | `port` (`api`, `admin`) | client connections open (at most `--max-connections` a port) |
 //! | `marque_tls_certificate_expiry_timestamp_seconds` | gauge | | with TLS: when the certificate served expires (Unix seconds), set at start and at each renewal adopted |
 //! | `marque_build_info` | gauge | `version` | always 1 |
@@ -156,7 +157,7 @@ fn describe() {
     );
     describe_gauge!(
         "marque_store_read_only",
-        "1 when the store answers reads but refuses writes (a read-only database)"
+        "1 when the store answers reads but refuses writes (a read-only database, or a write's statements refused)"
     );
     describe_gauge!(
         "marque_db_pool_connections",
@@ -177,6 +178,10 @@ fn describe() {
     describe_counter!(
         "marque_db_queries_refused_total",
         "statements PostgreSQL refused with a SQLSTATE no retry mends (a privilege revoked, a table or column gone), by SQLSTATE"
+    );
+    describe_gauge!(
+        "marque_db_operations_refused",
+        "1 while the database refuses the store operation's statements with a SQLSTATE no retry mends, by operation"
     );
     describe_gauge!(
         "marque_connections",
