@@ -18,10 +18,12 @@
 //! another member's list is another list, though nothing of it would show
 //! (every page is filtered by the caller's rights).
 //!
-//! Tokens issued before tokens were sealed (hex of `after:{key}`, with or
-//! without the list tag) are still read, so a listing in progress across
-//! an upgrade goes on; they may name any key, as they always could, and
-//! what a page shows is filtered by the caller's rights whatever the key.
+//! Only sealed tokens are read. The unsealed tokens of earlier versions
+//! (hex of `after:{key}`) are refused like any token this registry did not
+//! issue: anyone could write one, choosing where a list continues, and a
+//! platform choosing where its authorizations continue learns, from where
+//! pages end, the ids of other platforms' authorizations. A listing in
+//! progress across that upgrade starts again from its first page.
 
 use base64::Engine as _;
 use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
@@ -31,11 +33,11 @@ use sha2::{Digest, Sha256};
 use super::validate::Violations;
 use crate::model::ResourceId;
 
-/// The violation of a page token this service did not issue.
-pub const NOT_ISSUED: &str = "is not a page token this service issued";
+/// The violation of a page token this registry did not issue.
+pub const NOT_ISSUED: &str =
+    "is not a page token this registry issued: start the list again without a page token";
 
-/// What starts a sealed token (never a hex digit, so never a token of
-/// the hex form that came before).
+/// What starts a sealed token.
 const SEALED: &str = "s1.";
 
 /// Associated data of every sealed token: what it is for, so that the
@@ -104,7 +106,8 @@ impl PageTokens {
     /// it was issued for the same `scope` and `reader` ([`PageTokens::issue`]);
     /// `None` for an empty token (the first page), and a violation of
     /// `field` for one this service did not issue, or issued for another
-    /// list or to another member. A token issued before tokens named their
+    /// list or to another member. Only sealed tokens are read (an unsealed
+    /// one could name any key). A token issued before tokens named their
     /// reader is read by any.
     pub fn read(
         &self,
@@ -117,30 +120,24 @@ impl PageTokens {
         if token.is_empty() {
             return None;
         }
-        let opened = match token.strip_prefix(SEALED) {
-            Some(sealed) => self.open(sealed),
-            None => hex::decode(token).ok(),
-        };
-        let opened = opened.and_then(|bytes| String::from_utf8(bytes).ok());
+        let opened = token
+            .strip_prefix(SEALED)
+            .and_then(|sealed| self.open(sealed))
+            .and_then(|bytes| String::from_utf8(bytes).ok());
+        // Every sealed token names its list.
         let Some((after, tag)) = opened
             .as_deref()
-            .and_then(|s| {
-                let rest = s.strip_prefix("after:")?;
-                Some(match rest.split_once("\nfor:") {
-                    Some((after, tag)) => (after, Some(tag)),
-                    None => (rest, None),
-                })
-            })
+            .and_then(|s| s.strip_prefix("after:")?.split_once("\nfor:"))
             .filter(|(after, _)| !after.is_empty())
         else {
             v.add(field, NOT_ISSUED);
             return None;
         };
-        let (tag, by) = match tag.and_then(|tag| tag.split_once("\nby:")) {
-            Some((tag, by)) => (Some(tag), Some(by)),
+        let (tag, by) = match tag.split_once("\nby:") {
+            Some((tag, by)) => (tag, Some(by)),
             None => (tag, None),
         };
-        if tag.is_some_and(|tag| tag != scope_tag(scope)) {
+        if tag != scope_tag(scope) {
             v.add(
                 field,
                 "was issued for another list: a page token continues only the list it came \
@@ -312,16 +309,28 @@ mod tests {
     }
 
     #[test]
-    fn tokens_of_the_hex_form_that_came_before_are_still_read() {
+    fn unsealed_tokens_are_not_issued_here_whatever_they_name() {
         let t = tokens(7);
+        // The hex form earlier versions issued, which anyone can write.
         let untagged = hex::encode("after:aurelle");
-        assert_eq!(
-            read(&t, &untagged, "ListBrands"),
-            Ok(Some("aurelle".into()))
-        );
         let tagged = hex::encode(format!("after:aurelle\nfor:{}", scope_tag("ListBrands")));
-        assert_eq!(read(&t, &tagged, "ListBrands"), Ok(Some("aurelle".into())));
-        assert!(read(&t, &tagged, "ListMembers").is_err());
-        assert!(read(&t, &hex::encode("after:"), "ListBrands").is_err());
+        let by = hex::encode(format!(
+            "after:a1\nfor:{}\nby:{}",
+            scope_tag("ListAuthorizations brands/aurelle"),
+            scope_tag("shopwise")
+        ));
+        for forged in [&untagged, &tagged, &by, &hex::encode("after:")] {
+            let refused = read(&t, forged, "ListBrands").unwrap_err();
+            assert!(refused.contains(NOT_ISSUED), "{refused}");
+        }
+        let refused = read(&t, &by, "ListAuthorizations brands/aurelle").unwrap_err();
+        assert!(refused.contains(NOT_ISSUED), "{refused}");
+        // The plaintext of a real token, unsealed, is no token either.
+        let plain = format!(
+            "{SEALED}{}",
+            hex::encode(format!("after:aurelle\nfor:{}", scope_tag("ListBrands")))
+        );
+        assert!(read(&t, &plain, "ListBrands").is_err());
+        assert!(NOT_ISSUED.contains("start the list again"));
     }
 }

@@ -5,7 +5,7 @@ use crate::common;
 
 use std::{sync::Arc, time::Duration};
 
-use common::{Start, TestServer, Who, page_token_after};
+use common::{Start, TestServer, Who};
 use marque::pb::marque::v1::{
     self as pb, audit_service_client::AuditServiceClient, watch_response::Kind,
     watch_service_client::WatchServiceClient,
@@ -20,6 +20,10 @@ fn watch_client(
 > {
     WatchServiceClient::with_interceptor(server.channel(), server.bearer(who))
 }
+
+/// The whole audit trail (no brand, no actor filter) as its page tokens
+/// name it.
+const AUDIT: &str = "ListAuditEvents \n";
 
 fn audit_client(
     server: &TestServer,
@@ -488,17 +492,33 @@ async fn an_audit_page_token_out_of_range_is_an_invalid_argument() {
     for revision in [i64::MAX as u64 + 1, u64::MAX] {
         let status = audit
             .list_audit_events(pb::ListAuditEventsRequest {
-                page_token: page_token_after(&revision.to_string()),
+                page_token: server.page_token(AUDIT, Some("operator"), &revision.to_string()),
                 ..Default::default()
             })
             .await
             .expect_err("no page starts there");
         common::assert_violations(&status, &["page_token"]);
     }
+    // An unsealed token, of the form earlier versions issued, is no token
+    // of this registry, whatever revision it names.
+    let status = audit
+        .list_audit_events(pb::ListAuditEventsRequest {
+            page_token: common::unsealed_page_token("3"),
+            ..Default::default()
+        })
+        .await
+        .expect_err("an unsealed token");
+    common::assert_violations(&status, &["page_token"]);
+    assert!(
+        common::field_violations(&status)[0]
+            .1
+            .contains("not a page token this registry issued"),
+        "{status:?}"
+    );
     // The largest token still reads: everything before it.
     let page = audit
         .list_audit_events(pb::ListAuditEventsRequest {
-            page_token: page_token_after(&i64::MAX.to_string()),
+            page_token: server.page_token(AUDIT, Some("operator"), &i64::MAX.to_string()),
             ..Default::default()
         })
         .await
@@ -916,7 +936,11 @@ async fn a_bulk_import_is_audited_as_parts_across_pages() {
     // not issued.
     let status = audit
         .list_audit_events(pb::ListAuditEventsRequest {
-            page_token: page_token_after(&format!("{revision}/{BULK_ROWS}")),
+            page_token: server.page_token(
+                AUDIT,
+                Some("operator"),
+                &format!("{revision}/{BULK_ROWS}"),
+            ),
             ..Default::default()
         })
         .await
@@ -929,7 +953,7 @@ async fn a_bulk_import_is_audited_as_parts_across_pages() {
     ] {
         let status = audit
             .list_audit_events(pb::ListAuditEventsRequest {
-                page_token: page_token_after(&forged),
+                page_token: server.page_token(AUDIT, Some("operator"), &forged),
                 ..Default::default()
             })
             .await

@@ -4,7 +4,9 @@
 
 use crate::common;
 
-use common::{TestServer, Who, assert_violations, brand_named, field_violations, page_token_after};
+use common::{
+    TestServer, Who, assert_violations, brand_named, field_violations, unsealed_page_token,
+};
 use marque::pb::marque::v1 as pb;
 use tonic::Code;
 
@@ -2071,12 +2073,13 @@ async fn a_page_token_that_names_no_id_is_an_invalid_argument() {
     let server = TestServer::start().await;
     let mut operator = server.registry_as(Who::Operator);
     for after in ["", "NOT AN ID", "ZZZ", "a/b", &"x".repeat(64)] {
-        let page_token = page_token_after(after);
+        // Sealed as the service seals its tokens, for each list.
+        let token = |list: &str, reader: Option<&str>| server.page_token(list, reader, after);
         let answers = [
             operator
                 .list_trademarks(pb::ListTrademarksRequest {
                     parent: "brands/alpha".into(),
-                    page_token: page_token.clone(),
+                    page_token: token("ListTrademarks brands/alpha", None),
                     ..Default::default()
                 })
                 .await
@@ -2084,7 +2087,7 @@ async fn a_page_token_that_names_no_id_is_an_invalid_argument() {
             operator
                 .list_logos(pb::ListLogosRequest {
                     parent: "brands/alpha".into(),
-                    page_token: page_token.clone(),
+                    page_token: token("ListLogos brands/alpha", None),
                     ..Default::default()
                 })
                 .await
@@ -2092,7 +2095,7 @@ async fn a_page_token_that_names_no_id_is_an_invalid_argument() {
             operator
                 .list_api_keys(pb::ListApiKeysRequest {
                     parent: "members/owner-a".into(),
-                    page_token: page_token.clone(),
+                    page_token: token("ListApiKeys members/owner-a", None),
                     ..Default::default()
                 })
                 .await
@@ -2100,7 +2103,7 @@ async fn a_page_token_that_names_no_id_is_an_invalid_argument() {
             operator
                 .list_authorizations(pb::ListAuthorizationsRequest {
                     parent: "brands/alpha".into(),
-                    page_token: page_token.clone(),
+                    page_token: token("ListAuthorizations brands/alpha\n\n", Some("operator")),
                     ..Default::default()
                 })
                 .await
@@ -2170,18 +2173,147 @@ async fn a_page_token_that_names_no_id_is_an_invalid_argument() {
         .await
         .expect_err("another parent");
     assert_violations(&other_parent, &["page_token"]);
-    // Tokens issued before they were tied to their list still read.
-    operator
+    // The key was refused for itself, not for its seal: the same key
+    // names the first page's row, and continues after it.
+    let id = first.authorizations[0].name.rsplit('/').next().expect("id");
+    let sealed = operator
         .list_authorizations(pb::ListAuthorizationsRequest {
             parent: "brands/alpha".into(),
             page_size: 1,
-            page_token: page_token_after(
-                first.authorizations[0].name.rsplit('/').next().expect("id"),
+            page_token: server.page_token(
+                "ListAuthorizations brands/alpha\n\n",
+                Some("operator"),
+                id,
             ),
             ..Default::default()
         })
         .await
-        .expect("an untied token");
+        .expect("a sealed token naming an id")
+        .into_inner();
+    assert_eq!(sealed.authorizations, second.authorizations);
+}
+
+/// Only sealed page tokens are read: one of the unsealed form earlier
+/// versions issued can be written by anyone, naming where a list goes on
+/// (a platform choosing where its authorizations go on would learn, from
+/// where pages end, the ids of other platforms' authorizations). It is
+/// refused on every list as a token this registry did not issue.
+#[tokio::test]
+async fn an_unsealed_page_token_is_refused_on_every_list() {
+    let server = TestServer::start().await;
+    let mut owner = server.registry_as(Who::OwnerA);
+    owner
+        .create_brand(brand_named("gamma", "Gamma"))
+        .await
+        .expect("a third brand");
+    let refused = |status: tonic::Status, rpc: &str| {
+        assert_eq!(status.code(), tonic::Code::InvalidArgument, "{rpc}");
+        let violations = field_violations(&status);
+        assert_eq!(violations.len(), 1, "{rpc}: {violations:?}");
+        assert_eq!(violations[0].0, "page_token", "{rpc}");
+        assert!(
+            violations[0]
+                .1
+                .contains("is not a page token this registry issued: start the list again"),
+            "{rpc}: {violations:?}"
+        );
+    };
+    // `hex("after:b")`: what would list the brands after `beta`.
+    assert_eq!(unsealed_page_token("b"), "61667465723a62");
+    for who in [Who::Operator, Who::OwnerA, Who::PlatformP] {
+        let status = server
+            .registry_as(who)
+            .list_brands(pb::ListBrandsRequest {
+                page_token: unsealed_page_token("b"),
+                ..Default::default()
+            })
+            .await
+            .expect_err("an unsealed token");
+        refused(status, "ListBrands");
+    }
+
+    // A platform may not choose where its authorizations go on.
+    let mut platform = server.registry_as(Who::PlatformP);
+    for after in ["0", "00000000-0000-0000-0000-000000000000", "zzzzzzzz"] {
+        let status = platform
+            .list_authorizations(pb::ListAuthorizationsRequest {
+                parent: "brands/alpha".into(),
+                page_token: unsealed_page_token(after),
+                ..Default::default()
+            })
+            .await
+            .expect_err("an unsealed token");
+        refused(status, "ListAuthorizations");
+    }
+    let mut operator = server.registry_as(Who::Operator);
+    let answers = [
+        (
+            "ListMembers",
+            operator
+                .list_members(pb::ListMembersRequest {
+                    page_token: unsealed_page_token("a"),
+                    ..Default::default()
+                })
+                .await
+                .map(drop),
+        ),
+        (
+            "ListApiKeys",
+            operator
+                .list_api_keys(pb::ListApiKeysRequest {
+                    parent: "members/owner-a".into(),
+                    page_token: unsealed_page_token("0"),
+                    ..Default::default()
+                })
+                .await
+                .map(drop),
+        ),
+        (
+            "ListTrademarks",
+            operator
+                .list_trademarks(pb::ListTrademarksRequest {
+                    parent: "brands/alpha".into(),
+                    page_token: unsealed_page_token("0"),
+                    ..Default::default()
+                })
+                .await
+                .map(drop),
+        ),
+        (
+            "ListLogos",
+            operator
+                .list_logos(pb::ListLogosRequest {
+                    parent: "brands/alpha".into(),
+                    page_token: unsealed_page_token("0"),
+                    ..Default::default()
+                })
+                .await
+                .map(drop),
+        ),
+    ];
+    for (rpc, answer) in answers {
+        refused(answer.expect_err(rpc), rpc);
+    }
+    // The first page, and the sealed token it ends with, still list.
+    let first = owner
+        .list_brands(pb::ListBrandsRequest {
+            page_size: 1,
+            ..Default::default()
+        })
+        .await
+        .expect("a first page")
+        .into_inner();
+    let second = owner
+        .list_brands(pb::ListBrandsRequest {
+            page_size: 1,
+            page_token: first.next_page_token,
+            ..Default::default()
+        })
+        .await
+        .expect("a sealed token")
+        .into_inner();
+    assert_eq!(second.brands.len(), 1);
+    assert_ne!(first.brands, second.brands);
 }
 
 /// A listing filtered to one seller reads that seller's authorizations

@@ -317,6 +317,17 @@ impl TestServer {
         )
     }
 
+    /// A page token sealed by this server, as it seals the tokens it
+    /// issues, for `list` (the list and its request fields, as the service
+    /// names them) read by `reader`, continuing after `after`: for tests of
+    /// keys no listing reaches (a revision past the end, a malformed id).
+    pub fn page_token(&self, list: &str, reader: Option<&str>, after: &str) -> String {
+        self.registry
+            .page_tokens()
+            .expect("a serving registry has its page token secret")
+            .issue(list, reader, Some(after.into()))
+    }
+
     /// A registry client presenting `who`'s key.
     pub fn registry_as(&self, who: Who) -> Registry {
         RegistryServiceClient::with_interceptor(self.channel(), self.bearer(who))
@@ -663,12 +674,10 @@ pub fn brand_named(id: &str, display_name: &str) -> pb::CreateBrandRequest {
     }
 }
 
-/// A page token in the service's format, continuing after `after`.
-pub fn page_token_after(after: &str) -> String {
-    format!("after:{after}")
-        .bytes()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+/// A page token of the unsealed form earlier versions issued (hex of
+/// `after:{after}`), which anyone can write: refused, whatever it names.
+pub fn unsealed_page_token(after: &str) -> String {
+    hex::encode(format!("after:{after}"))
 }
 
 /// Every authorization `request` lists, page after page, following its
