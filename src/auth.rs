@@ -92,6 +92,9 @@ const ANY: &[MemberKind] = &[
 ];
 const OPERATOR: &[MemberKind] = &[MemberKind::Operator];
 const BRAND_OWNER: &[MemberKind] = &[MemberKind::BrandOwner];
+/// The writes the operator may also make, on any member's brand, to undo
+/// abuse ([`BrandWrite::Moderation`], [`BrandWrite::UpdateTrademark`]).
+const BRAND_OWNER_OR_OPERATOR: &[MemberKind] = &[MemberKind::BrandOwner, MemberKind::Operator];
 const PLATFORM: &[MemberKind] = &[MemberKind::Platform];
 
 impl Rpc {
@@ -183,14 +186,13 @@ impl Rpc {
             Rpc::CreateMember | Rpc::CreateApiKey | Rpc::ListApiKeys | Rpc::RevokeApiKey => {
                 OPERATOR
             }
+            Rpc::ArchiveBrand | Rpc::RemoveTrademark | Rpc::RemoveLogo | Rpc::UpdateTrademark => {
+                BRAND_OWNER_OR_OPERATOR
+            }
             Rpc::CreateBrand
             | Rpc::UpdateBrand
-            | Rpc::ArchiveBrand
             | Rpc::AddTrademark
-            | Rpc::UpdateTrademark
-            | Rpc::RemoveTrademark
             | Rpc::AddLogo
-            | Rpc::RemoveLogo
             | Rpc::AuthorizeSeller
             | Rpc::UpdateAuthorization
             | Rpc::RevokeAuthorization
@@ -218,19 +220,65 @@ impl Rpc {
 #[error("{0}")]
 pub struct Denied(pub String);
 
-/// Only the brand's owner changes a brand and what hangs below it.
+/// A write under a brand, as far as who may make it goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BrandWrite<'a> {
+    /// Every write but those below: the brand's owner only.
+    Owner,
+    /// Archiving the brand, removing one of its trademarks or logos: the
+    /// owner, or the operator moderating (a member may squat another's
+    /// registration number or logo, which only these writes free; the
+    /// audit trail names the operator as the actor, in the owner's trail
+    /// too).
+    Moderation,
+    /// Updating one of its trademarks, changing these fields (the update
+    /// mask's paths): the owner any of them, the operator the `status`
+    /// alone (a squatted mark marked not registered no longer puts
+    /// listings in scope; its record stays, as evidence).
+    UpdateTrademark(&'a [String]),
+}
+
+/// Only the brand's owner changes a brand and what hangs below it, but
+/// for the operator's moderation ([`BrandWrite`]).
+///
+/// # Errors
+/// [`Denied`] for any other caller.
+pub fn require_brand_writer(
+    caller: &Caller,
+    brand: &Brand,
+    write: BrandWrite<'_>,
+) -> Result<(), Denied> {
+    if caller.kind == MemberKind::BrandOwner && caller.member == brand.owner {
+        return Ok(());
+    }
+    let moderates = caller.kind == MemberKind::Operator
+        && match write {
+            BrandWrite::Owner => false,
+            BrandWrite::Moderation => true,
+            BrandWrite::UpdateTrademark(paths) => paths == ["status"],
+        };
+    if moderates {
+        return Ok(());
+    }
+    let moderation = match write {
+        BrandWrite::UpdateTrademark(_) if caller.kind == MemberKind::Operator => {
+            ": the operator may change a trademark's status alone (update_mask \"status\")"
+        }
+        _ => "",
+    };
+    Err(Denied(format!(
+        "brands/{} belongs to members/{}; members/{} may not change it{moderation}",
+        brand.id, brand.owner, caller.member
+    )))
+}
+
+/// Only the brand's owner changes a brand and what hangs below it
+/// ([`require_brand_writer`] of [`BrandWrite::Owner`]).
 ///
 /// # Errors
 /// [`Denied`] for any other caller.
 pub fn require_brand_owner(caller: &Caller, brand: &Brand) -> Result<(), Denied> {
-    if caller.kind == MemberKind::BrandOwner && caller.member == brand.owner {
-        Ok(())
-    } else {
-        Err(Denied(format!(
-            "brands/{} belongs to members/{}; members/{} may not change it",
-            brand.id, brand.owner, caller.member
-        )))
-    }
+    require_brand_writer(caller, brand, BrandWrite::Owner)
 }
 
 /// Whether `caller` may read `member`'s record: the operator every
@@ -1556,6 +1604,77 @@ mod tests {
                 sees,
                 "{caller:?} {actor:?}"
             );
+        }
+    }
+
+    /// Brand writes are the owner's; the operator moderates (archives a
+    /// brand, removes a trademark or logo, changes a trademark's status
+    /// alone) any member's brand, and makes no other brand write.
+    #[test]
+    fn the_operator_moderates_brands_and_writes_nothing_else_of_them() {
+        let slug = |s: &str| Slug::parse(s).expect("slug");
+        let caller = |member: &str, kind| Caller {
+            member: slug(member),
+            kind,
+            key: None,
+        };
+        let brand = Brand {
+            id: slug("alpha"),
+            owner: slug("owner-a"),
+            display_name: "Alpha".into(),
+            aliases: Vec::new(),
+            common_word: false,
+            status: crate::model::BrandStatus::Active,
+            create_time: time::OffsetDateTime::UNIX_EPOCH,
+            update_time: time::OffsetDateTime::UNIX_EPOCH,
+            update_revision: 1,
+        };
+        let operator = caller("op", MemberKind::Operator);
+        let owner = caller("owner-a", MemberKind::BrandOwner);
+        let other = caller("owner-b", MemberKind::BrandOwner);
+        let platform = caller("shop", MemberKind::Platform);
+        let status = ["status".to_string()];
+        let more = ["status".to_string(), "mark_text".to_string()];
+        let text = ["mark_text".to_string()];
+        let writes = [
+            BrandWrite::Owner,
+            BrandWrite::Moderation,
+            BrandWrite::UpdateTrademark(&status),
+            BrandWrite::UpdateTrademark(&more),
+            BrandWrite::UpdateTrademark(&text),
+        ];
+        for (write, operator_may) in writes.into_iter().zip([false, true, true, false, false]) {
+            assert!(
+                require_brand_writer(&owner, &brand, write).is_ok(),
+                "{write:?}"
+            );
+            for denied in [&other, &platform] {
+                assert!(
+                    require_brand_writer(denied, &brand, write).is_err(),
+                    "{write:?}"
+                );
+            }
+            assert_eq!(
+                require_brand_writer(&operator, &brand, write).is_ok(),
+                operator_may,
+                "{write:?}"
+            );
+        }
+        assert!(require_brand_owner(&operator, &brand).is_err());
+        // The RPCs the operator may call for it, and no other brand write.
+        for rpc in Rpc::ALL {
+            let moderation = matches!(
+                rpc,
+                Rpc::ArchiveBrand | Rpc::RemoveTrademark | Rpc::RemoveLogo | Rpc::UpdateTrademark
+            );
+            if rpc.allowed() == BRAND_OWNER || moderation {
+                assert_eq!(
+                    rpc.allowed().contains(&MemberKind::Operator),
+                    moderation,
+                    "{rpc:?}"
+                );
+                assert!(rpc.allowed().contains(&MemberKind::BrandOwner), "{rpc:?}");
+            }
         }
     }
 

@@ -693,12 +693,26 @@ fn snake_case(name: &str) -> String {
 
 impl RegistryApi {
     /// The brand named by `id`, if the caller owns it: the check before a
-    /// write under a brand. A brand this replica has not seen may have just
-    /// been created through another replica, so before answering NOT_FOUND
-    /// the replica catches up with the store (paced, as for [`known_brand`];
-    /// a store that does not answer is UNAVAILABLE, as the write would be)
-    /// and looks again.
+    /// write under a brand ([`RegistryApi::writable_brand`] of
+    /// [`auth::BrandWrite::Owner`]).
     async fn owned_brand(&self, caller: &Caller, id: &Slug) -> ApiResult<Arc<Brand>> {
+        self.writable_brand(caller, id, auth::BrandWrite::Owner)
+            .await
+    }
+
+    /// The brand named by `id`, if the caller may make `write` under it
+    /// (its owner; the operator for moderation, [`auth::BrandWrite`]): the
+    /// check before a write under a brand. A brand this replica has not
+    /// seen may have just been created through another replica, so before
+    /// answering NOT_FOUND the replica catches up with the store (paced, as
+    /// for [`known_brand`]; a store that does not answer is UNAVAILABLE, as
+    /// the write would be) and looks again.
+    async fn writable_brand(
+        &self,
+        caller: &Caller,
+        id: &Slug,
+        write: auth::BrandWrite<'_>,
+    ) -> ApiResult<Arc<Brand>> {
         let brand = match self.registry.snapshot().brand(id.as_str()) {
             Some(brand) => brand.clone(),
             None => self
@@ -709,7 +723,7 @@ impl RegistryApi {
                 .cloned()
                 .ok_or_else(|| ApiError::NotFound(format!("brands/{id}")))?,
         };
-        auth::require_brand_owner(caller, &brand)?;
+        auth::require_brand_writer(caller, &brand, write)?;
         Ok(brand)
     }
 
@@ -1193,7 +1207,8 @@ impl RegistryApi {
         let id = parse_brand_name(&req.name, "name", &mut v);
         let etag = etag(&req.etag, "etag", &mut v);
         let id = v.done(id)?;
-        self.owned_brand(&caller, &id).await?;
+        self.writable_brand(&caller, &id, auth::BrandWrite::Moderation)
+            .await?;
         let fp = RequestFingerprints::new(
             "ArchiveBrand",
             sent,
@@ -1374,7 +1389,8 @@ impl RegistryApi {
                 "they follow from office and designated_countries",
             ),
         ];
-        for path in field_mask(req.update_mask.as_ref(), &allowed, &fixed, &mut v) {
+        let paths = field_mask(req.update_mask.as_ref(), &allowed, &fixed, &mut v);
+        for path in &paths {
             match path.as_str() {
                 "mark_text" => {
                     patch.mark_text =
@@ -1437,7 +1453,10 @@ impl RegistryApi {
             v.require("trademark.mark_text", check_mark_text(kind, text));
         }
         let (brand, id) = v.done(name)?;
-        self.owned_brand(&caller, &brand).await?;
+        // The operator may change the status alone (the mask's paths, each
+        // once; "*" is every field).
+        self.writable_brand(&caller, &brand, auth::BrandWrite::UpdateTrademark(&paths))
+            .await?;
         let fp = RequestFingerprints::new(
             "UpdateTrademark",
             sent,
@@ -1484,7 +1503,8 @@ impl RegistryApi {
         request_id(&req.request_id, &mut v);
         let name = parse_child_name(&req.name, "brands", "trademarks", "name", &mut v);
         let (brand, id) = v.done(name)?;
-        self.owned_brand(&caller, &brand).await?;
+        self.writable_brand(&caller, &brand, auth::BrandWrite::Moderation)
+            .await?;
         let fp = RequestFingerprints::new(
             "RemoveTrademark",
             sent,
@@ -1632,7 +1652,8 @@ impl RegistryApi {
         request_id(&req.request_id, &mut v);
         let name = parse_child_name(&req.name, "brands", "logos", "name", &mut v);
         let (brand, id) = v.done(name)?;
-        self.owned_brand(&caller, &brand).await?;
+        self.writable_brand(&caller, &brand, auth::BrandWrite::Moderation)
+            .await?;
         let fp = RequestFingerprints::new(
             "RemoveLogo",
             sent,

@@ -32,14 +32,16 @@ fn expected(rpc: Rpc, who: Who) -> Code {
         Rpc::GetMember => &[Operator, OwnerA],
         // Any brand owner creates its own brands.
         Rpc::CreateBrand => &[OwnerA, OwnerB],
-        // Everything below brand alpha: only its owner writes.
+        // The operator's moderation of any member's brand: archiving it,
+        // removing a trademark or a logo (a squatted registration number or
+        // logo). A trademark's status alone is the operator's too (tested
+        // below); the matrix updates its text, which is not.
+        Rpc::ArchiveBrand | Rpc::RemoveTrademark | Rpc::RemoveLogo => &[Operator, OwnerA],
+        // Everything else below brand alpha: only its owner writes.
         Rpc::UpdateBrand
-        | Rpc::ArchiveBrand
         | Rpc::AddTrademark
         | Rpc::UpdateTrademark
-        | Rpc::RemoveTrademark
         | Rpc::AddLogo
-        | Rpc::RemoveLogo
         | Rpc::AuthorizeSeller
         | Rpc::UpdateAuthorization
         | Rpc::RevokeAuthorization
@@ -496,6 +498,208 @@ async fn every_rpc_for_every_caller() {
         "tenancy matrix failures:\n{}",
         failures.join("\n")
     );
+}
+
+/// The operator may change a trademark's status alone, on any member's
+/// brand (a squatted mark marked not registered no longer puts listings
+/// in scope, and its record stays); any other field, or "*", stays the
+/// owner's.
+#[tokio::test]
+async fn the_operator_changes_a_trademarks_status_alone() {
+    let server = TestServer::start().await;
+    let tm = server
+        .registry_as(Who::OwnerA)
+        .add_trademark(pb::AddTrademarkRequest {
+            parent: "brands/alpha".into(),
+            trademark: Some(trademark("status")),
+            request_id: String::new(),
+        })
+        .await
+        .expect("a trademark")
+        .into_inner()
+        .trademark
+        .expect("the trademark");
+    let update = |paths: &[&str]| pb::UpdateTrademarkRequest {
+        // Whole and valid, so that "*" too is refused for who sends it.
+        trademark: Some(pb::Trademark {
+            status: pb::TrademarkStatus::Cancelled as i32,
+            mark_text: "ALPHA NEW".into(),
+            etag: String::new(),
+            ..tm.clone()
+        }),
+        update_mask: Some(prost_types::FieldMask {
+            paths: paths.iter().map(|p| p.to_string()).collect(),
+        }),
+        request_id: String::new(),
+    };
+    for paths in [&["status", "mark_text"][..], &["mark_text"], &["*"]] {
+        let refused = server
+            .registry_as(Who::Operator)
+            .update_trademark(update(paths))
+            .await
+            .expect_err("not the status alone");
+        assert_eq!(refused.code(), Code::PermissionDenied, "{paths:?}");
+        assert!(
+            refused.message().contains("status alone"),
+            "{paths:?}: {refused:?}"
+        );
+    }
+    for who in Who::ALL {
+        let got = match server
+            .registry_as(who)
+            .update_trademark(update(&["status"]))
+            .await
+        {
+            Ok(_) => Code::Ok,
+            Err(status) => status.code(),
+        };
+        let want = match who {
+            Who::Operator | Who::OwnerA => Code::Ok,
+            Who::Anonymous => Code::Unauthenticated,
+            _ => Code::PermissionDenied,
+        };
+        assert_eq!(got, want, "{who:?}");
+    }
+    let now = server
+        .registry_as(Who::OwnerB)
+        .get_trademark(pb::GetTrademarkRequest {
+            name: tm.name.clone(),
+            min_revision: 0,
+        })
+        .await
+        .expect("readable by every member")
+        .into_inner()
+        .trademark
+        .expect("the trademark");
+    assert_eq!(now.status, pb::TrademarkStatus::Cancelled as i32);
+    assert_eq!(now.mark_text, "ALPHA", "only the status changed");
+}
+
+/// A member squats another's public registration number and logo: the
+/// real owner is refused both. The operator removes them, which the
+/// squatter's own audit trail shows as the operator's doing, and the real
+/// owner then registers both; the operator archives the squatting brand.
+/// The squatter's victim could not remove them itself.
+#[tokio::test]
+async fn the_operator_removes_a_squatted_trademark_and_logo() {
+    let server = TestServer::start().await;
+    let mut squatter = server.registry_as(Who::OwnerB);
+    let mut owner = server.registry_as(Who::OwnerA);
+    let mut operator = server.registry_as(Who::Operator);
+    let number = |parent: &str| pb::AddTrademarkRequest {
+        parent: parent.into(),
+        trademark: Some(pb::Trademark {
+            office: "CN".into(),
+            registration_number: "ALPHA-CN-0007".into(),
+            ..trademark("squat")
+        }),
+        request_id: String::new(),
+    };
+    let squatted = squatter
+        .add_trademark(number("brands/beta"))
+        .await
+        .expect("first come, first served")
+        .into_inner()
+        .trademark
+        .expect("the trademark");
+    let refused = owner
+        .add_trademark(number("brands/alpha"))
+        .await
+        .expect_err("the number is taken");
+    assert_eq!(refused.code(), Code::AlreadyExists, "{refused:?}");
+    let squatted_logo = squatter
+        .add_logo(logo("brands/beta", 7))
+        .await
+        .expect("first come, first served")
+        .into_inner()
+        .logo
+        .expect("the logo");
+    let refused = owner
+        .add_logo(logo("brands/alpha", 7))
+        .await
+        .expect_err("the logo is taken");
+    assert_eq!(refused.code(), Code::InvalidArgument, "{refused:?}");
+    // The victim may not remove them; nor write anything else of beta.
+    let refused = owner
+        .remove_trademark(pb::RemoveTrademarkRequest {
+            name: squatted.name.clone(),
+            request_id: String::new(),
+        })
+        .await
+        .expect_err("another member's trademark");
+    assert_eq!(refused.code(), Code::PermissionDenied);
+
+    let removed = operator
+        .remove_trademark(pb::RemoveTrademarkRequest {
+            name: squatted.name.clone(),
+            request_id: String::new(),
+        })
+        .await
+        .expect("the operator removes the squatted trademark")
+        .into_inner()
+        .revision;
+    let removed_logo = operator
+        .remove_logo(pb::RemoveLogoRequest {
+            name: squatted_logo.name.clone(),
+            request_id: String::new(),
+        })
+        .await
+        .expect("the operator removes the squatted logo")
+        .into_inner()
+        .revision;
+    owner
+        .add_trademark(number("brands/alpha"))
+        .await
+        .expect("the real owner adds its number once the squat is removed");
+    owner
+        .add_logo(logo("brands/alpha", 7))
+        .await
+        .expect("the real owner adds its logo once the squat is removed");
+    let archived = operator
+        .archive_brand(pb::ArchiveBrandRequest {
+            name: "brands/beta".into(),
+            etag: String::new(),
+            request_id: String::new(),
+        })
+        .await
+        .expect("the operator archives the squatting brand")
+        .into_inner();
+    assert_eq!(
+        archived.brand.expect("the brand").status,
+        pb::BrandStatus::Archived as i32
+    );
+    // An archived brand is read-only, for its owner as for the operator.
+    let refused = squatter
+        .add_trademark(number("brands/beta"))
+        .await
+        .expect_err("archived");
+    assert_eq!(refused.code(), Code::FailedPrecondition, "{refused:?}");
+
+    // Each write is the operator's in the audit trail: the squatter's own
+    // (who, not with which key) and the operator's.
+    for who in [Who::OwnerB, Who::Operator] {
+        let events = pb::audit_service_client::AuditServiceClient::with_interceptor(
+            server.channel(),
+            server.bearer(who),
+        )
+        .list_audit_events(pb::ListAuditEventsRequest {
+            brand: "brands/beta".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("beta's trail")
+        .into_inner()
+        .events;
+        for revision in [removed, removed_logo, archived.revision] {
+            let event = events
+                .iter()
+                .find(|e| e.revision == revision)
+                .unwrap_or_else(|| panic!("{who:?} sees revision {revision}: {events:?}"));
+            assert_eq!(event.actor, "members/operator", "{who:?}");
+            assert_eq!(event.changes.len(), 1, "{who:?}");
+            assert_eq!(event.api_key.is_empty(), who == Who::OwnerB, "{who:?}");
+        }
+    }
 }
 
 /// The matrix names every RPC the server exposes: a new RPC without a rule
