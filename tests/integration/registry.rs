@@ -5150,3 +5150,67 @@ async fn an_import_retried_with_its_widen_is_answered_as_first_and_with_another_
         .expect("there");
     assert_eq!(now.regions, ["FR"], "the retry wrote nothing");
 }
+
+/// Checks answer from the replica's snapshot alone, never asking the
+/// store, unlike GetBrand: a brand another replica just created is
+/// NOT_FOUND to CheckSeller on a replica that has not applied it, while
+/// GetBrand there finds it (asking the store), after which the check finds
+/// it too. A client waits for its own write with `min_revision`, which a
+/// replica that cannot reach it in time answers UNAVAILABLE.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checks_answer_from_the_snapshot_where_get_brand_asks_the_store() {
+    use std::{sync::Arc, time::Duration};
+    let store = common::new_store().await.0;
+    let mut start = common::Start::fixture();
+    start.store = Some(store.clone());
+    let keys = start.keys.clone();
+    let a = start.start().await;
+    // Deaf, with an hour's poll: b applies another replica's writes only
+    // when a call makes it catch up.
+    let mut start = common::Start::fixture();
+    start.keys = keys;
+    start.options.seed = None;
+    start.options.feed_poll = Duration::from_secs(3600);
+    start.store = Some(Arc::new(common::TestStore::deaf(store)));
+    let b = start.start().await;
+    let created = a
+        .registry_as(Who::OwnerA)
+        .create_brand(brand_named("gamma", "Gamma"))
+        .await
+        .expect("a brand, created on a")
+        .into_inner()
+        .revision;
+    let check = |min_revision: u64| pb::CheckSellerRequest {
+        brand: "brands/gamma".into(),
+        seller_account: "seller-p1".into(),
+        min_revision,
+        ..Default::default()
+    };
+    let unknown = b
+        .check_as(Who::PlatformP)
+        .check_seller(check(0))
+        .await
+        .expect_err("b has not applied it, and a check does not ask the store");
+    assert_eq!(unknown.code(), tonic::Code::NotFound, "{unknown:?}");
+    let behind = b
+        .check_as(Who::PlatformP)
+        .check_seller(check(created))
+        .await
+        .expect_err("b cannot reach the revision in time");
+    assert_eq!(behind.code(), tonic::Code::Unavailable, "{behind:?}");
+    b.registry_as(Who::PlatformP)
+        .get_brand(pb::GetBrandRequest {
+            name: "brands/gamma".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("GetBrand asks the store before NOT_FOUND");
+    let found = b
+        .check_as(Who::PlatformP)
+        .check_seller(check(created))
+        .await
+        .expect("b has caught up")
+        .into_inner();
+    assert!(found.revision >= created);
+    assert!(!found.authorized);
+}
