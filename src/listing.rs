@@ -214,13 +214,19 @@ fn scope_brand<'s>(
 
 /// Leaves out (scopes as `None`), among one field's text matches `text`
 /// (in span order) scoped as `scoped`, a match inside a longer strong one
-/// of another owner's brand that is in scope: that text is the other
-/// brand's name as written (`雅坊` inside `翠雅坊`, both registered, the
-/// longer one for these goods), not a mention of the shorter one.
-/// Detection already drops those inside a name of the same owner; inside
-/// another owner's name only scope can tell, so a longer name without a
-/// trademark for these goods hides nothing (a member cannot hide another's
-/// brand, or a misspelling of it, by registering an alias around it).
+/// of another owner's brand that is in scope and whose names were all
+/// registered by the time the shorter one's brand was created
+/// ([`named_first`]): that text is the other brand's name as written
+/// (`雅坊` inside `翠雅坊`, both registered, the longer one for these goods
+/// and first), not a mention of the shorter one. Detection already drops
+/// those inside a name of the same owner; inside another owner's name only
+/// scope and the order of registration can tell. A longer name without a
+/// trademark for these goods hides nothing, nor does one registered (or
+/// its brand changed) after the shorter one's brand was: scope rests on
+/// trademarks any member writes, so a member who registers a name around
+/// another's brand (`Aurelle Paris Official` around `Aurelle`), with a
+/// trademark and an authorization of its own, still leaves `Aurelle`
+/// shown, and a listing by its seller blocked.
 ///
 /// Done before the matches are resolved any further, so that a hidden one
 /// costs no scope or seller lookup: a Chinese title's few characters can
@@ -228,46 +234,68 @@ fn scope_brand<'s>(
 /// `拉蒂格奥`). So only the strong matches that hold another's span
 /// ([`scope_holders`]) need be scoped (`Some`) when this is called: no
 /// other can hide one. The rest may be unscoped (`None`); those not left
-/// out are scoped after. One pass, keeping the two farthest-reaching
-/// owners.
-fn hide_inside_names_in_scope(text: &[detect::TextMatch], scoped: &mut [Option<InScope<'_>>]) {
-    let hides = |s: &Option<InScope<'_>>, m: &detect::TextMatch| {
-        m.evidence.is_strong() && matches!(s, Some(Some((_, Scoped::In(_)))))
+/// out are scoped after. One pass, keeping the holders whose spans still
+/// reach the matches read next (a text's holders overlap by a few at
+/// most).
+fn hide_inside_names_in_scope<'s>(
+    brand_of: impl Fn(u32) -> Option<&'s Arc<Brand>>,
+    text: &[detect::TextMatch],
+    scoped: &mut [Option<InScope<'s>>],
+) {
+    let holder = |s: &Option<InScope<'s>>, m: &detect::TextMatch| match *s {
+        Some(Some((brand, Scoped::In(_)))) if m.evidence.is_strong() => Some(brand),
+        _ => None,
     };
     debug_assert_eq!(text.len(), scoped.len());
-    if text.len() < 2 || !scoped.iter().zip(text).any(|(s, m)| hides(s, m)) {
+    if text.len() < 2 || !scoped.iter().zip(text).any(|(s, m)| holder(s, m).is_some()) {
         return;
     }
-    // The farthest ends of the in-scope strong matches starting earlier,
-    // for the two owners that reach farthest: enough to know the farthest
-    // of any owner but one.
-    let mut earlier = TopTwo::default();
+    // The holders starting earlier whose spans reach past the matches'
+    // start, by index, with their brands (a holder left out still hides
+    // what it reaches).
+    let mut reaching: Vec<(usize, &Arc<Brand>)> = Vec::new();
+    let mut here: Vec<(usize, &Arc<Brand>)> = Vec::new();
     let mut i = 0;
     while i < text.len() {
         let start = text[i].span.start;
         let mut j = i;
-        let mut here = TopTwo::default();
+        here.clear();
         while j < text.len() && text[j].span.start == start {
-            if hides(&scoped[j], &text[j]) {
-                here.raise(text[j].owner, text[j].span.end);
+            if let Some(brand) = holder(&scoped[j], &text[j]) {
+                here.push((j, brand));
             }
             j += 1;
         }
-        // Each match's own part was read above, so one left out here still
-        // hides what it reaches.
-        for (m, s) in text[i..j].iter().zip(&mut scoped[i..j]) {
-            let (owner, end) = (m.owner, m.span.end);
-            if earlier.other_than(owner).is_some_and(|e| end <= e)
-                || here.other_than(owner).is_some_and(|e| end < e)
-            {
-                *s = Some(None);
+        reaching.retain(|&(h, _)| text[h].span.end > start);
+        for k in i..j {
+            let m = &text[k];
+            let Some(shown) = brand_of(m.brand) else {
+                continue;
+            };
+            let hides = |&(h, brand): &(usize, &Arc<Brand>), longer: bool| {
+                let held = &text[h];
+                held.owner != m.owner
+                    && (held.span.end > m.span.end || !longer && held.span.end == m.span.end)
+                    && named_first(brand, shown)
+            };
+            if reaching.iter().any(|h| hides(h, false)) || here.iter().any(|h| hides(h, true)) {
+                scoped[k] = Some(None);
             }
         }
-        for (owner, end) in here.0.into_iter().flatten() {
-            earlier.raise(owner, end);
-        }
+        reaching.append(&mut here);
         i = j;
     }
+}
+
+/// Whether `longer`'s names were all registered by the time `shown`'s
+/// brand was created: `longer` has not changed since (its update time at
+/// or before `shown`'s creation), so that its names, written in a text,
+/// may be read as its own rather than as mentions or misspellings of
+/// `shown` ([`hide_inside_names_in_scope`], [`detect::NamesHide`]). A name
+/// registered later, around or beside a brand already registered, hides
+/// nothing of it: scope rests on trademarks any member writes.
+fn named_first(longer: &Brand, shown: &Brand) -> bool {
+    longer.update_time <= shown.create_time
 }
 
 /// Scopes (`Some`, by `scope`) the strong matches among `text` (one
@@ -286,35 +314,6 @@ fn scope_holders<'s>(
         if holds {
             *s = Some(scope(m));
         }
-    }
-}
-
-/// The two owners whose matches reach farthest, with how far. Owners by
-/// detection's number for them ([`detect::TextMatch::owner`]): one number
-/// per owner, so no names are compared.
-#[derive(Default)]
-struct TopTwo([Option<(u32, usize)>; 2]);
-
-impl TopTwo {
-    fn raise(&mut self, owner: u32, end: usize) {
-        let entries = &mut self.0;
-        if let Some(entry) = entries.iter_mut().flatten().find(|(o, _)| *o == owner) {
-            entry.1 = entry.1.max(end);
-        } else if entries[1].is_none_or(|(_, e)| e < end) {
-            entries[1] = Some((owner, end));
-        }
-        if entries[1].map(|(_, e)| e) > entries[0].map(|(_, e)| e) {
-            entries.swap(0, 1);
-        }
-    }
-
-    /// How far the farthest-reaching owner but `owner` reaches.
-    fn other_than(&self, owner: u32) -> Option<usize> {
-        self.0
-            .iter()
-            .flatten()
-            .find(|(o, _)| *o != owner)
-            .map(|&(_, end)| end)
     }
 }
 
@@ -649,12 +648,17 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
                 let shown = rendered.map_or(body, |r| r.text.as_str());
                 // A brand's name written in the text is that brand's, not a
                 // misspelling of another owner's name, where it is in scope
-                // (`Flais`, registered for these goods, is not a misspelt
-                // `Plais`); out of scope it hides nothing, so that no member
-                // takes another's misspellings out of review by registering
-                // them as names of its own.
-                let hides = |brand: u32| {
-                    matches!(scope(brand, &Evidence::TextExact), Some((_, Scoped::In(_))))
+                // and was registered first (`Flais`, registered for these
+                // goods before `Plais`, is not a misspelt `Plais`); out of
+                // scope, or registered after, it hides nothing, so that no
+                // member takes another's misspellings out of review by
+                // registering them as names of its own.
+                let hides = |brand: u32, misspelt: u32| {
+                    index
+                        .brand(brand)
+                        .zip(index.brand(misspelt))
+                        .is_some_and(|(brand, misspelt)| named_first(brand, misspelt))
+                        && matches!(scope(brand, &Evidence::TextExact), Some((_, Scoped::In(_))))
                 };
                 index
                     .layers()
@@ -687,7 +691,7 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
                 let (mut few, mut many): ([Option<InScope<'_>>; 8], _) = ([None; 8], Vec::new());
                 let scoped = detect::stack_or_heap(&mut few, &mut many, text.len());
                 scope_holders(text, scoped, |m| scope(m.brand, &m.evidence));
-                hide_inside_names_in_scope(text, scoped);
+                hide_inside_names_in_scope(|id| index.brand(id), text, scoped);
                 matches.reserve(text.len());
                 for (m, s) in text.iter().zip(scoped.iter()) {
                     if field == Field::DeclaredBrand && declared.iter().any(|&(b, _)| b == m.brand)
@@ -874,7 +878,7 @@ mod tests {
             };
 
             let mut all: Vec<Option<InScope<'static>>> = text.iter().map(|m| Some(scope(m))).collect();
-            hide_inside_names_in_scope(&text, &mut all);
+            hide_inside_names_in_scope(|_| Some(&BRAND), &text, &mut all);
 
             let mut calls = 0;
             let mut lazy = vec![None; text.len()];
@@ -882,7 +886,7 @@ mod tests {
                 calls += 1;
                 scope(m)
             });
-            hide_inside_names_in_scope(&text, &mut lazy);
+            hide_inside_names_in_scope(|_| Some(&BRAND), &text, &mut lazy);
             for (s, m) in lazy.iter_mut().zip(&text) {
                 if s.is_none() {
                     calls += 1;
@@ -910,9 +914,54 @@ mod tests {
             Some((&BRAND, Scoped::In(&TRADEMARK)))
         });
         assert_eq!(scoped_brands, [0]);
-        hide_inside_names_in_scope(&text, &mut scoped);
+        hide_inside_names_in_scope(|_| Some(&BRAND), &text, &mut scoped);
         for (m, s) in text.iter().zip(&scoped) {
             assert_eq!(s.is_some_and(|s| s.is_some()), m.brand == 0, "{m:?}");
+        }
+    }
+
+    /// A name registered around another owner's brand after that brand was
+    /// created hides nothing of it (`Aurelle Paris Official` around
+    /// `Aurelle`, with a trademark for the goods); one registered first
+    /// does (`翠雅坊` around a later `雅坊`), and a change to its brand
+    /// since makes it as late.
+    #[test]
+    fn a_name_hides_another_owners_brand_only_if_registered_first() {
+        let at = |seconds: i64| Timestamp::UNIX_EPOCH + time::Duration::seconds(seconds);
+        let brand = |created: i64, updated: i64| {
+            Arc::new(Brand {
+                create_time: at(created),
+                update_time: at(updated),
+                ..Brand::clone(&BRAND)
+            })
+        };
+        // Brand 1 (owner 1), the shorter name, created at 10; brand 0
+        // (owner 0) around it, created and last changed as given.
+        for (created, updated, hidden) in
+            [(5, 5, true), (5, 10, true), (5, 11, false), (11, 11, false)]
+        {
+            let shorter = brand(10, 10);
+            let longer = brand(created, updated);
+            let mut text = vec![crowd_match(1, 1, 0, 6, 0), crowd_match(0, 0, 0, 12, 0)];
+            in_scan_order(&mut text);
+            let brands = |id: u32| Some(if id == 0 { &longer } else { &shorter });
+            let mut scoped: Vec<Option<InScope<'_>>> = text
+                .iter()
+                .map(|m| {
+                    Some(Some((
+                        brands(m.brand).expect("brand"),
+                        Scoped::In(&TRADEMARK),
+                    )))
+                })
+                .collect();
+            hide_inside_names_in_scope(brands, &text, &mut scoped);
+            let shown = |b: u32| {
+                text.iter()
+                    .zip(&scoped)
+                    .any(|(m, s)| m.brand == b && s.is_some_and(|s| s.is_some()))
+            };
+            assert!(shown(0));
+            assert_eq!(shown(1), !hidden, "created {created}, updated {updated}");
         }
     }
 }

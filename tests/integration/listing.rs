@@ -1299,10 +1299,10 @@ async fn class_14_trademark(
 }
 
 /// A member cannot hide another's brand by registering a name around it:
-/// `Alpha Bag`, owner-b's alias, shows with owner-a's `Alpha` as long as it
-/// has no trademark for the goods; once it has one, the text is its name.
+/// `Alpha Bag`, owner-b's alias, shows with owner-a's `Alpha` without a
+/// trademark for the goods, and with one too, registered after `Alpha`.
 #[tokio::test]
-async fn a_name_registered_around_another_owners_brand_hides_it_only_in_its_own_scope() {
+async fn a_name_registered_around_another_owners_brand_never_hides_it() {
     let server = TestServer::start().await;
     let mut owner_b = server.registry_as(Who::OwnerB);
     let revision = owner_b
@@ -1380,16 +1380,24 @@ async fn a_name_registered_around_another_owners_brand_hides_it_only_in_its_own_
         "{answer:?}"
     );
 
-    // With a trademark for the goods, `Alpha Bag` is owner-b's name.
+    // With a trademark for the goods, `Alpha Bag` is owner-b's name too,
+    // but registered after `Alpha`: both are shown.
     let revision = cn_class_14_trademark(&server, Who::OwnerB, "beta-bags", "ALPHA BAG").await;
     l.title = "Alpha bag, black leather".into();
     let answer = check_at(&server, Who::PlatformP, l.clone(), revision).await;
+    assert_eq!(answer.verdict, BLOCK, "{answer:?}");
     assert_eq!(
         seen(&answer),
-        [(
-            "brands/beta-bags".to_owned(),
-            pb::MatchReason::Unauthorized as i32
-        )],
+        [
+            (
+                "brands/alpha".to_owned(),
+                pb::MatchReason::Unauthorized as i32
+            ),
+            (
+                "brands/beta-bags".to_owned(),
+                pb::MatchReason::Unauthorized as i32
+            ),
+        ],
         "{answer:?}"
     );
     // `Alpha` alone is still owner-a's.
@@ -1407,10 +1415,10 @@ async fn a_name_registered_around_another_owners_brand_hides_it_only_in_its_own_
 
 /// A member cannot take another's misspellings out of review by
 /// registering them as its own names: `Alpah`, owner-b's alias, is still a
-/// misspelt `Alpha` (owner-a's) as long as it has no trademark for the
-/// goods; once it has one, the text is its name and nothing else.
+/// misspelt `Alpha` (owner-a's), without a trademark for the goods and,
+/// registered after `Alpha`, with one.
 #[tokio::test]
-async fn a_misspelling_registered_by_another_owner_hides_the_brand_only_in_its_own_scope() {
+async fn a_misspelling_registered_by_another_owner_never_hides_the_brand() {
     let server = TestServer::start().await;
     let mut owner_b = server.registry_as(Who::OwnerB);
     let revision = owner_b
@@ -1456,18 +1464,190 @@ async fn a_misspelling_registered_by_another_owner_hides_the_brand_only_in_its_o
         "{answer:?}"
     );
 
-    // With a trademark for the goods, `Alpah` is owner-b's name.
+    // With a trademark for the goods, `Alpah` is owner-b's name too, but
+    // registered after `Alpha`: still a misspelt `Alpha`.
     let revision = cn_class_14_trademark(&server, Who::OwnerB, "beta-alpah", "ALPAH").await;
     let answer = check_at(&server, Who::PlatformP, l, revision).await;
     assert_eq!(
         found(&answer),
-        [(
-            "brands/beta-alpah".to_owned(),
-            pb::Evidence::TextExact as i32,
-            pb::MatchReason::Unauthorized as i32
-        )],
+        [
+            (
+                "brands/alpha".to_owned(),
+                pb::Evidence::TextFuzzy as i32,
+                pb::MatchReason::Unauthorized as i32
+            ),
+            (
+                "brands/beta-alpah".to_owned(),
+                pb::Evidence::TextExact as i32,
+                pb::MatchReason::Unauthorized as i32
+            ),
+        ],
         "{answer:?}"
     );
+}
+
+/// A name registered first, with a trademark for the goods, is its brand's
+/// name where it is written, not a mention of a brand another member
+/// registers later inside it (`Gamma Bag` before `Gamma`), nor, written as
+/// registered, a misspelling of one (`Gamna` before `Gamma`); once its
+/// brand changes after the later one was created, it hides nothing more.
+#[tokio::test]
+async fn a_name_registered_first_hides_a_later_brand_of_another_owner() {
+    let server = TestServer::start().await;
+    let brand = |id: &str, name: &str, aliases: &[&str]| pb::CreateBrandRequest {
+        brand_id: id.into(),
+        brand: Some(pb::Brand {
+            display_name: name.into(),
+            aliases: aliases.iter().map(|a| (*a).to_owned()).collect(),
+            ..Default::default()
+        }),
+        request_id: String::new(),
+    };
+    let mut owner_b = server.registry_as(Who::OwnerB);
+    owner_b
+        .create_brand(brand("gamma-bags", "Gamma Bag", &["Gamna"]))
+        .await
+        .expect("create");
+    cn_class_14_trademark(&server, Who::OwnerB, "gamma-bags", "GAMMA BAG").await;
+    server
+        .registry_as(Who::OwnerA)
+        .create_brand(brand("gamma", "Gamma", &[]))
+        .await
+        .expect("create");
+    let revision = cn_class_14_trademark(&server, Who::OwnerA, "gamma", "GAMMA").await;
+    let brands = |answer: &pb::CheckListingResponse| {
+        let mut brands: Vec<String> = answer.matches.iter().map(|m| m.brand.clone()).collect();
+        brands.sort();
+        brands
+    };
+    let answer = check_at(
+        &server,
+        Who::PlatformP,
+        listing("stranger", "Gamma bag, black leather"),
+        revision,
+    )
+    .await;
+    assert_eq!(brands(&answer), ["brands/gamma-bags"], "{answer:?}");
+    let answer = check(
+        &server,
+        Who::PlatformP,
+        listing("stranger", "Gamna steel watch"),
+    )
+    .await;
+    assert_eq!(brands(&answer), ["brands/gamma-bags"], "{answer:?}");
+    let answer = check(
+        &server,
+        Who::PlatformP,
+        listing("stranger", "Gamma steel watch"),
+    )
+    .await;
+    assert_eq!(brands(&answer), ["brands/gamma"], "{answer:?}");
+
+    // Its brand changed after `Gamma` was created: its names may be new.
+    let revision = owner_b
+        .update_brand(pb::UpdateBrandRequest {
+            brand: Some(pb::Brand {
+                name: "brands/gamma-bags".into(),
+                display_name: "Gamma Bag".into(),
+                aliases: vec!["Gamna".into(), "Gamma Tote".into()],
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["aliases".into()],
+            }),
+            ..Default::default()
+        })
+        .await
+        .expect("update")
+        .into_inner()
+        .revision;
+    for title in ["Gamma bag, black leather", "Gamna steel watch"] {
+        let answer = check_at(
+            &server,
+            Who::PlatformP,
+            listing("stranger", title),
+            revision,
+        )
+        .await;
+        assert_eq!(
+            brands(&answer),
+            ["brands/gamma", "brands/gamma-bags"],
+            "{title}: {answer:?}"
+        );
+        assert_eq!(answer.verdict, BLOCK, "{title}: {answer:?}");
+    }
+}
+
+/// No member hides another's brand from checks by registering a name
+/// around it, or its misspelling, with a trademark for the goods, and
+/// authorizing a seller for it: owner-a's `Alpha`, registered first, stays
+/// in the answer, and the seller's listing is blocked (reviewed, for the
+/// misspelling), not let through.
+#[tokio::test]
+async fn a_member_cannot_hide_another_members_brand_from_its_own_authorized_seller() {
+    let server = TestServer::start().await;
+    let l = listing("cheap-deals-99", "Alpha Official automatic watch");
+    let answer = check(&server, Who::PlatformP, l.clone()).await;
+    assert_eq!(answer.verdict, BLOCK, "{answer:?}");
+
+    let mut owner_b = server.registry_as(Who::OwnerB);
+    owner_b
+        .create_brand(pb::CreateBrandRequest {
+            brand_id: "alpha-official".into(),
+            brand: Some(pb::Brand {
+                display_name: "Alpha Official".into(),
+                aliases: vec!["Alpah".into()],
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("create");
+    cn_class_14_trademark(&server, Who::OwnerB, "alpha-official", "ALPHA OFFICIAL").await;
+    let revision = owner_b
+        .authorize_seller(pb::AuthorizeSellerRequest {
+            parent: "brands/alpha-official".into(),
+            authorization: Some(pb::Authorization {
+                platform: "members/platform-p".into(),
+                seller_account: "cheap-deals-99".into(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("authorize")
+        .into_inner()
+        .revision;
+    let alpha = |answer: &pb::CheckListingResponse, evidence: pb::Evidence| {
+        answer.matches.iter().any(|m| {
+            m.brand == "brands/alpha"
+                && m.evidence == evidence as i32
+                && m.reason == pb::MatchReason::Unauthorized as i32
+                && m.drives_verdict
+        })
+    };
+
+    let answer = check_at(&server, Who::PlatformP, l, revision).await;
+    assert_eq!(answer.verdict, BLOCK, "{answer:?}");
+    assert!(alpha(&answer, pb::Evidence::TextExact), "{answer:?}");
+    assert!(
+        answer
+            .matches
+            .iter()
+            .any(|m| m.brand == "brands/alpha-official"
+                && m.reason == pb::MatchReason::Authorized as i32),
+        "{answer:?}"
+    );
+
+    // Its misspelling, registered as a name of owner-b's.
+    let answer = check(
+        &server,
+        Who::PlatformP,
+        listing("cheap-deals-99", "Alpah automatic watch"),
+    )
+    .await;
+    assert_eq!(answer.verdict, REVIEW, "{answer:?}");
+    assert!(alpha(&answer, pb::Evidence::TextFuzzy), "{answer:?}");
 }
 
 /// A listing stuffed with brand names answers a few matches, not one per
