@@ -290,8 +290,8 @@ fn hide_inside_names_in_scope<'s>(
 /// Whether `longer`'s names were all registered by the time `shown`'s
 /// brand was created: `longer` has not changed since (its update time at
 /// or before `shown`'s creation), so that its names, written in a text,
-/// may be read as its own rather than as mentions or misspellings of
-/// `shown` ([`hide_inside_names_in_scope`], [`detect::NamesHide`]). A name
+/// may be read as its own rather than as mentions of `shown`
+/// ([`hide_inside_names_in_scope`]). A name
 /// registered later, around or beside a brand already registered, hides
 /// nothing of it: scope rests on trademarks any member writes.
 fn named_first(longer: &Brand, shown: &Brand) -> bool {
@@ -648,17 +648,12 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
                 let shown = rendered.map_or(body, |r| r.text.as_str());
                 // A brand's name written in the text is that brand's, not a
                 // misspelling of another owner's name, where it is in scope
-                // and was registered first (`Flais`, registered for these
-                // goods before `Plais`, is not a misspelt `Plais`); out of
-                // scope, or registered after, it hides nothing, so that no
-                // member takes another's misspellings out of review by
-                // registering them as names of its own.
-                let hides = |brand: u32, misspelt: u32| {
-                    index
-                        .brand(brand)
-                        .zip(index.brand(misspelt))
-                        .is_some_and(|(brand, misspelt)| named_first(brand, misspelt))
-                        && matches!(scope(brand, &Evidence::TextExact), Some((_, Scoped::In(_))))
+                // (`Flais`, registered for these goods, is not a misspelt
+                // `Plais`); out of scope it hides nothing, so that no member
+                // takes another's misspellings out of review by registering
+                // them as names of its own without a trademark for the goods.
+                let hides = |brand: u32| {
+                    matches!(scope(brand, &Evidence::TextExact), Some((_, Scoped::In(_))))
                 };
                 index
                     .layers()

@@ -1990,9 +1990,7 @@ impl BrandIndex {
                 if strong_spans
                     .iter()
                     .filter(|s| s.start == span.start && s.end == span.end)
-                    .any(|s| {
-                        s.owner == rec.owner || hides.is_none_or(|hides| hides(s.brand, rec.brand))
-                    })
+                    .any(|s| s.owner == rec.owner || hides.is_none_or(|hides| hides(s.brand)))
                 {
                     continue;
                 }
@@ -2076,6 +2074,8 @@ impl BrandIndex {
                       generic_swap: &dyn Fn(&NameRec) -> bool,
                       out: &mut Vec<TextMatch>| {
             let mut place = None;
+            // Whether a name written at the span hides other owners' names.
+            let mut hidden = None;
             for &(cand, distance) in hits {
                 let rec = &self.names[cand as usize];
                 if (distance == 0 && first == last)
@@ -2098,7 +2098,9 @@ impl BrandIndex {
                 if distance > 0 && !named.is_empty() {
                     let names = &strong_spans[named];
                     if names.iter().any(|s| s.owner == rec.owner)
-                        || hides.is_none_or(|hides| names.iter().any(|s| hides(s.brand, rec.brand)))
+                        || *hidden.get_or_insert_with(|| {
+                            hides.is_none_or(|hides| names.iter().any(|s| hides(s.brand)))
+                        })
                     {
                         continue;
                     }
@@ -3900,14 +3902,11 @@ pub(super) struct NamedSpan {
     owner: u32,
 }
 
-/// Whether a brand's names (the first number), written in a text, hide the
-/// names of another owner's brand (the second) they are misspellings of:
-/// for a listing check, where the first is in scope for the listing and
-/// its names were registered first (`Flais`, registered for these goods
-/// before `Plais`, is not a misspelt `Plais`; a misspelling registered as a
-/// name after the brand it misspells hides nothing of it); none given,
-/// every brand's.
-pub type NamesHide<'a> = Option<&'a dyn Fn(u32, u32) -> bool>;
+/// Which brands' names, written in a text, hide the names of other owners'
+/// brands they are misspellings of: for a listing check, those in scope
+/// for the listing (`Flais`, registered for these goods, is not a misspelt
+/// `Plais`); none given, every brand's.
+pub type NamesHide<'a> = Option<&'a dyn Fn(u32) -> bool>;
 
 /// Adds the exact and obfuscated matches among `matches`, of brands not in
 /// `retired` (sorted), to `spans` (kept sorted, each once).

@@ -182,9 +182,8 @@
 //!    is written, also where that name is then reported only as part of a
 //!    longer name of its brand: `Lykai` in `Lykai Prios`) of the same
 //!    owner, or, for a listing check, of another owner where the name's
-//!    brand is in scope and was registered first (`NamesHide`: otherwise a
-//!    member could take another's misspellings out of review by
-//!    registering them), and
+//!    brand is in scope (`NamesHide`: otherwise a member could take
+//!    another's misspellings out of review by registering them), and
 //!    any match inside a longer exact or obfuscated one of a brand of the
 //!    same owner (`路易` inside `路易威登`, `Polo` inside `Polo Ralph
 //!    Lauren`). Inside another owner's longer name both are reported, and
