@@ -269,16 +269,24 @@ fn hide_inside_names_in_scope<'s>(
         reaching.retain(|&(h, _)| text[h].span.end > start);
         for k in i..j {
             let m = &text[k];
-            let Some(shown) = brand_of(m.brand) else {
-                continue;
-            };
-            let hides = |&(h, brand): &(usize, &Arc<Brand>), longer: bool| {
+            // Another owner's holders whose spans hold this one's; only
+            // then is its brand's record read, for the order.
+            let holds = |&&(h, _): &&(usize, &Arc<Brand>), longer: bool| {
                 let held = &text[h];
                 held.owner != m.owner
                     && (held.span.end > m.span.end || !longer && held.span.end == m.span.end)
-                    && named_first(brand, shown)
             };
-            if reaching.iter().any(|h| hides(h, false)) || here.iter().any(|h| hides(h, true)) {
+            let mut holders = reaching
+                .iter()
+                .filter(|h| holds(h, false))
+                .chain(here.iter().filter(|h| holds(h, true)))
+                .peekable();
+            if holders.peek().is_none() {
+                continue;
+            }
+            if let Some(shown) = brand_of(m.brand)
+                && holders.any(|&(_, brand)| named_first(brand, shown))
+            {
                 scoped[k] = Some(None);
             }
         }
