@@ -12,7 +12,7 @@ use crate::{
     model::{
         Authorization, Brand, Logo, NiceClass, Region, Slug, Timestamp, Trademark, codes::is_blank,
     },
-    snapshot::{Detection, SellerVerdict, Snapshot},
+    snapshot::{Detection, SellerVerdict, Snapshot, registration_order},
 };
 
 /// A listing, validated.
@@ -303,7 +303,15 @@ fn hide_inside_names_in_scope<'s>(
 /// registered later, around or beside a brand already registered, hides
 /// nothing of it: scope rests on trademarks any member writes.
 fn named_first(longer: &Brand, shown: &Brand) -> bool {
-    longer.update_time <= shown.create_time
+    named_since(longer) <= shown.create_time
+}
+
+/// Since when `brand`'s names have all been registered: since it last
+/// changed. Its names, written in a text, are its own rather than another
+/// brand's mentions or misspellings only for brands created since
+/// ([`named_first`], [`detect::NamesHide`]).
+fn named_since(brand: &Brand) -> Timestamp {
+    brand.update_time
 }
 
 /// Scopes (`Some`, by `scope`) the strong matches among `text` (one
@@ -657,11 +665,14 @@ pub fn check(snapshot: &Snapshot, platform: &Slug, listing: &Listing, at: Timest
                 // A brand's name written in the text is that brand's, not a
                 // misspelling of another owner's name, where it is in scope
                 // (`Flais`, registered for these goods, is not a misspelt
-                // `Plais`); out of scope it hides nothing, so that no member
-                // takes another's misspellings out of review by registering
-                // them as names of its own without a trademark for the goods.
-                let hides = |brand: u32| {
-                    matches!(scope(brand, &Evidence::TextExact), Some((_, Scoped::In(_))))
+                // `Plais`) and was registered first, before the brand it
+                // misspells ([`named_since`]); out of scope, or registered
+                // later, it hides nothing, so that no member takes another's
+                // misspellings out of review by registering them as names of
+                // its own, with a trademark for the goods or without.
+                let hides = |brand: u32| match scope(brand, &Evidence::TextExact) {
+                    Some((brand, Scoped::In(_))) => Some(registration_order(named_since(brand))),
+                    _ => None,
                 };
                 index
                     .layers()

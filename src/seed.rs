@@ -299,6 +299,7 @@ fn names_not_shared(brands: &[BrandRow], refusals: &mut Vec<String>) -> anyhow::
         names: names_of(b).into_iter().map(|(_, name)| name).collect(),
         logos: Vec::new(),
         owner: 0,
+        registered: 0,
     }))
     .context("cannot index the seed's brand names")?;
     let mut declared = Vec::new();

@@ -222,6 +222,7 @@ pub fn registry(sizes: Sizes) -> Vec<BrandEntry> {
             logos: Vec::new(),
             // Every brand its own owner: no name hides another's.
             owner: i as u32,
+            registered: 0,
         })
         .collect();
     for _ in 0..sizes.aliases {

@@ -101,6 +101,10 @@ struct NameRec {
     brand: u32,
     /// The brand's owner ([`BrandEntry::owner`]).
     owner: u32,
+    /// When its brand was registered ([`BrandEntry::registered`]): beside
+    /// the brand, so that a fuzzy candidate's order is read with the rest
+    /// of it, not from a record of the brand elsewhere ([`NamesHide`]).
+    registered: i64,
     /// As registered (reported as the matched term).
     term: Slice,
     /// Exact fold: a match whose exact fold equals it is `TEXT_EXACT`.
@@ -694,6 +698,7 @@ impl BrandIndex {
             names.push(NameRec {
                 brand: entry.id,
                 owner: entry.owner,
+                registered: entry.registered,
                 term,
                 exact: exact_slice,
                 joined: joined_slice,
@@ -1987,10 +1992,12 @@ impl BrandIndex {
                 if masks != written {
                     continue;
                 }
+                let here = |s: &&NamedSpan| s.start == span.start && s.end == span.end;
                 if strong_spans
                     .iter()
-                    .filter(|s| s.start == span.start && s.end == span.end)
-                    .any(|s| s.owner == rec.owner || hides.is_none_or(|hides| hides(s.brand)))
+                    .filter(here)
+                    .any(|s| s.owner == rec.owner)
+                    || hides_name(hiding_since(hides, strong_spans.iter().filter(here)), rec)
                 {
                     continue;
                 }
@@ -2074,7 +2081,8 @@ impl BrandIndex {
                       generic_swap: &dyn Fn(&NameRec) -> bool,
                       out: &mut Vec<TextMatch>| {
             let mut place = None;
-            // Whether a name written at the span hides other owners' names.
+            // Since when a name written at the span hides other owners'
+            // names ([`hiding_since`]).
             let mut hidden = None;
             for &(cand, distance) in hits {
                 let rec = &self.names[cand as usize];
@@ -2098,9 +2106,10 @@ impl BrandIndex {
                 if distance > 0 && !named.is_empty() {
                     let names = &strong_spans[named];
                     if names.iter().any(|s| s.owner == rec.owner)
-                        || *hidden.get_or_insert_with(|| {
-                            hides.is_none_or(|hides| names.iter().any(|s| hides(s.brand)))
-                        })
+                        || hides_name(
+                            *hidden.get_or_insert_with(|| hiding_since(hides, names)),
+                            rec,
+                        )
                     {
                         continue;
                     }
@@ -3903,10 +3912,35 @@ pub(super) struct NamedSpan {
 }
 
 /// Which brands' names, written in a text, hide the names of other owners'
-/// brands they are misspellings of: for a listing check, those in scope
-/// for the listing (`Flais`, registered for these goods, is not a misspelt
-/// `Plais`); none given, every brand's.
-pub type NamesHide<'a> = Option<&'a dyn Fn(u32) -> bool>;
+/// brands they are misspellings of, and of which: for a listing check,
+/// those in scope for the listing (`Flais`, registered for these goods, is
+/// not a misspelt `Plais`), and only of brands registered since the time it
+/// gives ([`BrandEntry::registered`]): since the name's own brand last
+/// changed, so that a member who registers another's misspelling
+/// (`Aurrelle`, beside `Aurelle`), with a trademark of its own for the
+/// goods, hides nothing of that brand. `None` from it: the name hides
+/// nothing. None given, every brand's name hides every other's.
+pub type NamesHide<'a> = Option<&'a dyn Fn(u32) -> Option<i64>>;
+
+/// Since when (the earliest [`BrandEntry::registered`] of a brand whose
+/// misspellings they hide; `None`: of none) the names written at a span,
+/// `names` (brands' strong matches there), hide the other owners' names
+/// they are misspellings of ([`NamesHide`]).
+fn hiding_since<'a>(
+    hides: NamesHide<'_>,
+    names: impl IntoIterator<Item = &'a NamedSpan>,
+) -> Option<i64> {
+    names
+        .into_iter()
+        .filter_map(|s| hides.map_or(Some(i64::MIN), |hides| hides(s.brand)))
+        .min()
+}
+
+/// Whether names that hide other owners' misspellings since `since`
+/// ([`hiding_since`]) hide name `rec`: its brand was registered since.
+fn hides_name(since: Option<i64>, rec: &NameRec) -> bool {
+    since.is_some_and(|since| rec.registered >= since)
+}
 
 /// Adds the exact and obfuscated matches among `matches`, of brands not in
 /// `retired` (sorted), to `spans` (kept sorted, each once).
@@ -4619,6 +4653,7 @@ mod anchored_tests {
             names: vec![(*name).to_owned()],
             logos: Vec::new(),
             owner: 0,
+            registered: 0,
         }))
         .expect("index builds")
     });
@@ -4709,6 +4744,7 @@ mod anchored_tests {
             names: vec![long.clone(), "aa".to_owned()],
             logos: Vec::new(),
             owner: 0,
+            registered: 0,
         }])
         .expect("index builds");
         // Every `a` begins a walk that reads up to 61 bytes: past the budget.

@@ -60,14 +60,15 @@ impl<'a> Layers<'a> {
 
     /// [`BrandIndex::scan_text_and_signals`] over both layers, folding the
     /// text once, where a name written in the text hides the other owners'
-    /// names it is a misspelling of only if `hides` says so of its brand (a
-    /// listing check: if it is in scope); of its own owner's, always.
+    /// names it is a misspelling of only as `hides` says of its brand (a
+    /// listing check: if it is in scope, of brands registered since it last
+    /// changed; [`NamesHide`]); of its own owner's, always.
     pub fn scan_text_and_signals(
         &self,
         text: &str,
         out: &mut Vec<TextMatch>,
         signals: &mut Vec<Range<usize>>,
-        hides: &dyn Fn(u32) -> bool,
+        hides: &dyn Fn(u32) -> Option<i64>,
     ) {
         self.scan(
             text,

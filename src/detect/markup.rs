@@ -2172,6 +2172,7 @@ mod tests {
                 names: vec!["Aurelle".to_owned(), "奥瑞尔".to_owned()],
                 logos: Vec::new(),
                 owner: 0,
+                registered: 0,
             }])
             .expect("index builds")
         });

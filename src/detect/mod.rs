@@ -182,8 +182,10 @@
 //!    is written, also where that name is then reported only as part of a
 //!    longer name of its brand: `Lykai` in `Lykai Prios`) of the same
 //!    owner, or, for a listing check, of another owner where the name's
-//!    brand is in scope (`NamesHide`: otherwise a member could take
-//!    another's misspellings out of review by registering them), and
+//!    brand is in scope and was registered first, before the brand misspelt
+//!    (`NamesHide`, `BrandEntry::registered`: otherwise a member could take
+//!    another's misspellings out of review by registering them, with a
+//!    trademark of its own for the goods), and
 //!    any match inside a longer exact or obfuscated one of a brand of the
 //!    same owner (`路易` inside `路易威登`, `Polo` inside `Polo Ralph
 //!    Lauren`). Inside another owner's longer name both are reported, and
@@ -284,7 +286,7 @@ mod vocabulary;
 #[cfg(test)]
 pub(crate) mod tests;
 
-pub use index::{BrandIndex, IndexError, ScanOptions};
+pub use index::{BrandIndex, IndexError, NamesHide, ScanOptions};
 pub(crate) use index::{mark_holders, stack_or_heap};
 pub use layers::Layers;
 pub use signal::signal_terms;
@@ -309,6 +311,14 @@ pub struct BrandEntry {
     /// caller decides), so no member can hide another's brand by
     /// registering a longer name around it.
     pub owner: u32,
+    /// When the brand was registered, in any unit the caller orders by (a
+    /// listing check: its creation time):
+    /// a name written in a text hides another owner's names it is a
+    /// misspelling of only for brands registered since the time
+    /// [`NamesHide`] gives for the name's brand, so that no member takes the
+    /// misspellings of a brand already registered out of review by
+    /// registering them as names of its own.
+    pub registered: i64,
 }
 
 /// Index of a registered name or alias inside a [`BrandIndex`]; resolve it

@@ -27,6 +27,7 @@ fn entry(id: u32, names: &[&str], logos: &[u64]) -> BrandEntry {
         names: names.iter().map(|&n| n.to_owned()).collect(),
         logos: logos.to_vec(),
         owner: 0,
+        registered: 0,
     }
 }
 
@@ -2458,14 +2459,21 @@ fn found_in_layers<'t>(layers: &Layers<'_>, text: &'t str) -> Vec<(u32, Evidence
 }
 
 /// A word written as one brand's name is a misspelling of another owner's
-/// name unless the name's brand hides it (for a listing: is in scope), and
-/// never of its own owner's: no member takes another's misspellings out of
-/// review by registering them as names of its own.
+/// name unless the name's brand hides it (for a listing: is in scope, and
+/// was named before the other brand was registered), and never of its own
+/// owner's: no member takes another's misspellings out of review by
+/// registering them as names of its own.
 #[test]
 fn a_name_hides_another_owners_names_only_where_its_brand_does() {
     let index = BrandIndex::build([
-        owned(1, &["Lykai"], 10),
-        owned(2, &["Clykai"], 20),
+        BrandEntry {
+            registered: 100,
+            ..owned(1, &["Lykai"], 10)
+        },
+        BrandEntry {
+            registered: 200,
+            ..owned(2, &["Clykai"], 20)
+        },
         owned(3, &["Lykaio"], 10),
     ])
     .expect("index builds");
@@ -2475,7 +2483,7 @@ fn a_name_hides_another_owners_names_only_where_its_brand_does() {
         overlay: None,
     };
     let text = "black Lykai watch";
-    let found = |hides: &dyn Fn(u32) -> bool| {
+    let found = |hides: &dyn Fn(u32) -> Option<i64>| {
         let (mut out, mut signals) = (Vec::new(), Vec::new());
         layers.scan_text_and_signals(text, &mut out, &mut signals, hides);
         out.into_iter()
@@ -2483,11 +2491,17 @@ fn a_name_hides_another_owners_names_only_where_its_brand_does() {
             .collect::<Vec<_>>()
     };
     let named = (1, Evidence::TextExact, "Lykai");
-    assert_eq!(found(&|_| true), [named]);
-    assert_eq!(found(&|b| b == 1), [named]);
+    assert_eq!(found(&|_| Some(i64::MIN)), [named]);
+    assert_eq!(found(&|b| (b == 1).then_some(i64::MIN)), [named]);
     let misspelt = (2, Evidence::TextFuzzy { distance: 1 }, "Lykai");
-    assert_eq!(found(&|_| false), [named, misspelt]);
-    assert_eq!(found(&|b| b != 1), [named, misspelt]);
+    assert_eq!(found(&|_| None), [named, misspelt]);
+    assert_eq!(found(&|b| (b != 1).then_some(i64::MIN)), [named, misspelt]);
+    // The order of registration: `Lykai` hides misspellings of brands
+    // registered since the time it gives, `Clykai` (at 200) among them up
+    // to 200, not after; its own owner's `Lykaio` (at 0) whatever it gives.
+    assert_eq!(found(&|b| (b == 1).then_some(150)), [named]);
+    assert_eq!(found(&|b| (b == 1).then_some(200)), [named]);
+    assert_eq!(found(&|b| (b == 1).then_some(201)), [named, misspelt]);
     // A scan without a listing: every name hides.
     assert_eq!(
         found_in(&index, text),
@@ -2856,6 +2870,7 @@ fn a_logo_match_names_the_closest_of_the_brand_logos() {
         names: vec!["Zephyrine".into()],
         logos: vec![first, second],
         owner: 0,
+        registered: 0,
     }])
     .expect("index");
     let mut out = Vec::new();

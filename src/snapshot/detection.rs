@@ -28,7 +28,7 @@ use imbl::OrdMap;
 use super::background::{Background, blocking};
 use super::{BrandChild, of_parent};
 use crate::detect::{BrandEntry, BrandIndex, IndexError, Layers, NameId};
-use crate::model::{Brand, BrandStatus, Logo, Slug};
+use crate::model::{Brand, BrandStatus, Logo, Slug, Timestamp};
 
 /// A number for `owner`, the same for the life of the process, so that a
 /// base and an overlay built at different times agree on it
@@ -40,6 +40,16 @@ fn owner_number(owner: &Slug) -> u32 {
     let mut numbers = NUMBERS.lock().unwrap_or_else(|e| e.into_inner());
     let next = u32::try_from(numbers.len()).unwrap_or(u32::MAX);
     *numbers.entry(owner.clone()).or_insert(next)
+}
+
+/// A time as the detection index orders brands' registrations
+/// ([`BrandEntry::registered`]): nanoseconds since the Unix epoch, those
+/// before 1678 or after 2261 as the first or last that fit (the order of
+/// any time a registry holds kept).
+#[must_use]
+pub fn registration_order(at: Timestamp) -> i64 {
+    let nanos = at.unix_timestamp_nanos();
+    i64::try_from(nanos).unwrap_or(if nanos < 0 { i64::MIN } else { i64::MAX })
 }
 
 /// One layer: an index and its brands, numbered from `first`.
@@ -76,6 +86,7 @@ impl Tier {
                 names,
                 logos: of_parent(logos, &brand.id).map(|l| l.hash.0).collect(),
                 owner: owner_number(&brand.owner),
+                registered: registration_order(brand.create_time),
             }
         });
         let index = BrandIndex::build(entries)?;
@@ -458,7 +469,7 @@ mod tests {
 
     use proptest::prelude::*;
 
-    use super::OverlayLimits;
+    use super::{OverlayLimits, registration_order};
     use crate::listing::{self, Listing};
     use crate::logo::LogoHash;
     use crate::model::{
@@ -867,5 +878,31 @@ mod tests {
             snapshot.refresh_indexes();
             assert_same(&snapshot, &resources)?;
         }
+    }
+
+    /// Registration times order as the times do, to the nanosecond, and
+    /// those past what the order holds as its first or last.
+    #[test]
+    fn registration_order_keeps_the_order_of_times() {
+        use time::{Duration, OffsetDateTime};
+        let epoch = OffsetDateTime::UNIX_EPOCH;
+        let times = [
+            OffsetDateTime::new_utc(time::Date::MIN, time::Time::MIDNIGHT),
+            epoch - Duration::days(365 * 400),
+            epoch - Duration::nanoseconds(1),
+            epoch,
+            epoch + Duration::nanoseconds(1),
+            epoch + Duration::days(365 * 60),
+            epoch + Duration::days(365 * 60) + Duration::nanoseconds(1),
+            epoch + Duration::days(365 * 400),
+            OffsetDateTime::new_utc(time::Date::MAX, time::Time::MIDNIGHT),
+        ];
+        let order: Vec<i64> = times.iter().map(|&t| registration_order(t)).collect();
+        assert!(order.is_sorted(), "{order:?}");
+        assert_eq!(order[3], 0);
+        assert_eq!(order[4] - order[2], 2);
+        assert_eq!(order[6] - order[5], 1);
+        assert_eq!((order[0], order[1]), (i64::MIN, i64::MIN));
+        assert_eq!((order[7], order[8]), (i64::MAX, i64::MAX));
     }
 }

@@ -31,8 +31,8 @@ use hashbrown::DefaultHashBuilder;
 use imbl::{GenericHashMap, HashMap, OrdMap, shared_ptr::DefaultSharedPtr};
 
 use authorizations::{Authorizations, Grant};
-pub use detection::Detection;
 use detection::DetectionState;
+pub use detection::{Detection, registration_order};
 use scopes::Scopes;
 
 use crate::model::quote;

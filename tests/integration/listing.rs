@@ -1414,11 +1414,12 @@ async fn a_name_registered_around_another_owners_brand_never_hides_it() {
 }
 
 /// A member cannot take another's misspellings out of review by
-/// registering them as its own names: `Alpah`, owner-b's alias, is still a
-/// misspelt `Alpha` (owner-a's) as long as it has no trademark for the
-/// goods; once it has one, the text is its name and nothing else.
+/// registering them as its own names: `Alpah`, owner-b's alias registered
+/// after owner-a's `Alpha`, is still a misspelt `Alpha`, without a
+/// trademark for the goods and with one, and a listing of it by a seller
+/// owner-b authorizes is reviewed for `Alpha`, not let through.
 #[tokio::test]
-async fn a_misspelling_registered_by_another_owner_hides_the_brand_only_in_its_own_scope() {
+async fn a_misspelling_registered_by_another_owner_never_hides_the_brand_registered_before() {
     let server = TestServer::start().await;
     let mut owner_b = server.registry_as(Who::OwnerB);
     let revision = owner_b
@@ -1436,54 +1437,87 @@ async fn a_misspelling_registered_by_another_owner_hides_the_brand_only_in_its_o
         .into_inner()
         .revision;
     let found = |answer: &pb::CheckListingResponse| {
-        let mut found: Vec<(String, i32, i32)> = answer
+        let mut found: Vec<(String, i32, i32, bool)> = answer
             .matches
             .iter()
-            .map(|m| (m.brand.clone(), m.evidence, m.reason))
+            .map(|m| (m.brand.clone(), m.evidence, m.reason, m.drives_verdict))
             .collect();
         found.sort();
         found
     };
-    let l = listing("stranger", "Alpah steel watch");
+    let alpha_misspelt = (
+        "brands/alpha".to_owned(),
+        pb::Evidence::TextFuzzy as i32,
+        pb::MatchReason::Unauthorized as i32,
+        true,
+    );
+    let l = listing("cheap-deals-99", "Alpah steel watch");
     let answer = check_at(&server, Who::PlatformP, l.clone(), revision).await;
     assert_eq!(answer.verdict, REVIEW, "{answer:?}");
     assert_eq!(
         found(&answer),
         [
-            (
-                "brands/alpha".to_owned(),
-                pb::Evidence::TextFuzzy as i32,
-                pb::MatchReason::Unauthorized as i32
-            ),
+            alpha_misspelt.clone(),
             (
                 "brands/beta-alpah".to_owned(),
                 pb::Evidence::TextExact as i32,
-                pb::MatchReason::OutOfScope as i32
+                pb::MatchReason::OutOfScope as i32,
+                false,
             ),
         ],
         "{answer:?}"
     );
 
-    // With a trademark for the goods, `Alpah` is owner-b's name.
+    // With a trademark for the goods, `Alpah` is owner-b's name, and still
+    // a misspelt `Alpha`, registered before it.
     let revision = cn_class_14_trademark(&server, Who::OwnerB, "beta-alpah", "ALPAH").await;
+    let answer = check_at(&server, Who::PlatformP, l.clone(), revision).await;
+    assert_eq!(answer.verdict, BLOCK, "{answer:?}");
+    let not_driving = (
+        alpha_misspelt.0.clone(),
+        alpha_misspelt.1,
+        alpha_misspelt.2,
+        false,
+    );
+    assert!(found(&answer).contains(&not_driving), "{answer:?}");
+
+    // Its seller, authorized by owner-b, is reviewed for `Alpha`.
+    let revision = owner_b
+        .authorize_seller(pb::AuthorizeSellerRequest {
+            parent: "brands/beta-alpah".into(),
+            authorization: Some(pb::Authorization {
+                platform: "members/platform-p".into(),
+                seller_account: "cheap-deals-99".into(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("authorize")
+        .into_inner()
+        .revision;
     let answer = check_at(&server, Who::PlatformP, l, revision).await;
+    assert_eq!(answer.verdict, REVIEW, "{answer:?}");
     assert_eq!(
         found(&answer),
-        [(
-            "brands/beta-alpah".to_owned(),
-            pb::Evidence::TextExact as i32,
-            pb::MatchReason::Unauthorized as i32
-        )],
+        [
+            alpha_misspelt,
+            (
+                "brands/beta-alpah".to_owned(),
+                pb::Evidence::TextExact as i32,
+                pb::MatchReason::Authorized as i32,
+                false,
+            ),
+        ],
         "{answer:?}"
     );
 }
 
 /// A name registered first, with a trademark for the goods, is its brand's
 /// name where it is written, not a mention of a brand another member
-/// registers later inside it (`Gamma Bag` before `Gamma`); once its brand
-/// changes after the later one was created, it hides nothing more. (A name
-/// in scope written as registered is never a misspelling of another
-/// owner's, whenever registered: `Gamna`.)
+/// registers later inside it (`Gamma Bag` before `Gamma`), nor a
+/// misspelling of it (`Gamna`); once its brand changes after the later one
+/// was created, it hides nothing more.
 #[tokio::test]
 async fn a_name_registered_first_hides_a_later_brand_of_another_owner() {
     let server = TestServer::start().await;
@@ -1559,7 +1593,10 @@ async fn a_name_registered_first_hides_a_later_brand_of_another_owner() {
             "Gamma bag, black leather",
             &["brands/gamma", "brands/gamma-bags"][..],
         ),
-        ("Gamna steel watch", &["brands/gamma-bags"][..]),
+        (
+            "Gamna steel watch",
+            &["brands/gamma", "brands/gamma-bags"][..],
+        ),
     ] {
         let answer = check_at(
             &server,
