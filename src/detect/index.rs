@@ -101,10 +101,6 @@ struct NameRec {
     brand: u32,
     /// The brand's owner ([`BrandEntry::owner`]).
     owner: u32,
-    /// When its brand was registered ([`BrandEntry::registered`]): beside
-    /// the brand, so that a fuzzy candidate's order is read with the rest
-    /// of it, not from a record of the brand elsewhere ([`NamesHide`]).
-    registered: i64,
     /// As registered (reported as the matched term).
     term: Slice,
     /// Exact fold: a match whose exact fold equals it is `TEXT_EXACT`.
@@ -140,6 +136,12 @@ const NO_GAPS_KNOWN: u32 = u32::MAX;
 pub struct BrandIndex {
     /// Per [`NameId`].
     names: Vec<NameRec>,
+    /// Per [`NameId`]: when its brand was registered
+    /// ([`BrandEntry::registered`]). Apart from [`BrandIndex::names`], whose
+    /// records every fuzzy candidate reads (a larger record costs every
+    /// check cache lines), since this is read only for a candidate written
+    /// where another owner's name hides misspellings ([`NamesHide`]).
+    registered: Vec<i64>,
     /// Terms, exact folds and joined folds of all names.
     arena: String,
     /// One automaton over every folded name and alias, joined without
@@ -628,6 +630,7 @@ impl BrandIndex {
         vocabulary::warm_up();
         super::signal::warm_up();
         let mut names: Vec<NameRec> = Vec::new();
+        let mut registered: Vec<i64> = Vec::new();
         let mut arena = String::new();
         let mut logos = LogoIndex::default();
         let mut pattern_ids: HashMap<String, u32> = HashMap::new();
@@ -695,10 +698,10 @@ impl BrandIndex {
             if f.cjk_only {
                 MaskedChar::add(id, strict, &mut cjk_masks);
             }
+            registered.push(entry.registered);
             names.push(NameRec {
                 brand: entry.id,
                 owner: entry.owner,
-                registered: entry.registered,
                 term,
                 exact: exact_slice,
                 joined: joined_slice,
@@ -771,6 +774,7 @@ impl BrandIndex {
         cjk_masks.shrink_to_fit();
         let mut index = BrandIndex {
             names,
+            registered,
             arena,
             automaton,
             anchored_start,
@@ -790,6 +794,7 @@ impl BrandIndex {
             },
         };
         index.names.shrink_to_fit();
+        index.registered.shrink_to_fit();
         index.arena.shrink_to_fit();
         Ok(index)
     }
@@ -798,6 +803,7 @@ impl BrandIndex {
     #[must_use]
     pub fn memory_bytes(&self) -> usize {
         self.names.capacity() * std::mem::size_of::<NameRec>()
+            + self.registered.capacity() * std::mem::size_of::<i64>()
             + self.arena.capacity()
             + self.automaton.memory_usage()
             + self.pattern_edges.capacity()
@@ -1997,7 +2003,10 @@ impl BrandIndex {
                     .iter()
                     .filter(here)
                     .any(|s| s.owner == rec.owner)
-                    || hides_name(hiding_since(hides, strong_spans.iter().filter(here)), rec)
+                    || hides_name(
+                        hiding_since(hides, strong_spans.iter().filter(here)),
+                        || self.registered[masked.name as usize],
+                    )
                 {
                     continue;
                 }
@@ -2108,7 +2117,7 @@ impl BrandIndex {
                     if names.iter().any(|s| s.owner == rec.owner)
                         || hides_name(
                             *hidden.get_or_insert_with(|| hiding_since(hides, names)),
-                            rec,
+                            || self.registered[cand as usize],
                         )
                     {
                         continue;
@@ -3937,9 +3946,10 @@ fn hiding_since<'a>(
 }
 
 /// Whether names that hide other owners' misspellings since `since`
-/// ([`hiding_since`]) hide name `rec`: its brand was registered since.
-fn hides_name(since: Option<i64>, rec: &NameRec) -> bool {
-    since.is_some_and(|since| rec.registered >= since)
+/// ([`hiding_since`]) hide a name whose brand was registered at
+/// `registered` (read only when some name hides): at or after `since`.
+fn hides_name(since: Option<i64>, registered: impl FnOnce() -> i64) -> bool {
+    since.is_some_and(|since| registered() >= since)
 }
 
 /// Adds the exact and obfuscated matches among `matches`, of brands not in
