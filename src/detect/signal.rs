@@ -2618,56 +2618,69 @@ fn word_after(exact: &FoldedText, name: Range<usize>) -> (&str, &str, bool) {
 
 /// Whether the mention at byte span `span` of `text` (whose exact fold is
 /// `exact`) comes right after German `für` (for) as the text writes it
-/// (`Hülle für Orvanta X12`; `Für`, `FÜR`, or a `u` with a combining
-/// diaeresis), a whole word with only ASCII spaces between (and maybe one
-/// of [`GERMAN_DETERMINERS`]: `für das Orvanta X12`), and not before
-/// a word of [`ADMIRERS`] (`für Aurelle Fans`). The exact fold reads it as
-/// `fur`, an English word (`Faux fur Vellano bag`), so the phrase is read
-/// in the text; a mention with no `r` right before it pays one test.
+/// ([`fur_before`]: `Hülle für Orvanta X12`, `für das Orvanta X12`), and
+/// not before a word of [`ADMIRERS`] (`für Aurelle Fans`). The exact fold
+/// reads it as `fur`, an English word (`Faux fur Vellano bag`), so the
+/// phrase is read in the text; a mention with no `r` right before it pays
+/// one test.
 pub(crate) fn written_compatibility_before(
     text: &str,
     exact: &FoldedText,
     span: Range<usize>,
 ) -> bool {
-    let mut before = text.get(..span.start).unwrap_or("").trim_ascii_end();
-    if !matches!(before.as_bytes().last(), Some(b'r' | b'R')) {
-        // An article or `your` between (`für das Orvanta X12`): they end
-        // in `s`, `n`, `e` or `m`.
-        if !matches!(
-            before.as_bytes().last().map(u8::to_ascii_lowercase),
-            Some(b's' | b'n' | b'e' | b'm')
-        ) {
-            return false;
-        }
-        match GERMAN_DETERMINERS.iter().find_map(|d| {
-            let at = before.len().checked_sub(d.len())?;
-            let word = before.get(at..)?;
-            (word.eq_ignore_ascii_case(d) && before[..at].ends_with(' '))
-                .then(|| before[..at].trim_ascii_end())
-        }) {
-            Some(rest) if rest.ends_with(['r', 'R']) => before = rest,
-            _ => return false,
-        }
-    }
-    let before = &before[..before.len() - 1];
-    let umlaut = before.strip_suffix(['ü', 'Ü']).or_else(|| {
-        before
-            .strip_suffix('\u{308}')
-            .and_then(|b| b.strip_suffix(['u', 'U']))
-    });
-    let Some(before) = umlaut.and_then(|b| b.strip_suffix(['f', 'F'])) else {
-        return false;
-    };
-    if before
-        .chars()
-        .next_back()
-        .is_some_and(char::is_alphanumeric)
-    {
+    if !fur_before(text.get(..span.start).unwrap_or("")) {
         return false;
     }
     let name = exact.folded_range(span);
     let (_, next_word, whole_next) = word_after(exact, name);
     !(whole_next && ADMIRERS.contains(&next_word))
+}
+
+/// Whether `before` (the text before a name, as written) ends with German
+/// `für` ([`ends_with_fur`]), blanks after it, or with `für`, one of
+/// [`GERMAN_DETERMINERS`] and blanks (`für das Orvanta X12`).
+fn fur_before(before: &str) -> bool {
+    let before = before.trim_end();
+    // The fast test first: most names follow no `für`, and `für`'s
+    // articles end in `s`, `n`, `e` or `m`.
+    match before.as_bytes().last().map(u8::to_ascii_lowercase) {
+        Some(b'r') => ends_with_fur(before),
+        Some(b's' | b'n' | b'e' | b'm') => GERMAN_DETERMINERS.iter().any(|d| {
+            before
+                .len()
+                .checked_sub(d.len())
+                .and_then(|at| Some((before.get(at..)?, &before[..at])))
+                .is_some_and(|(word, rest)| {
+                    word.eq_ignore_ascii_case(d)
+                        && rest.ends_with(char::is_whitespace)
+                        && ends_with_fur(rest)
+                })
+        }),
+        _ => false,
+    }
+}
+
+/// Whether `text` ends with German `für` (for), blanks after it, a whole
+/// word as written, in any case: `für`, `Für`, `FÜR`, and with `u` and a
+/// combining diaeresis (U+0308), which NFC and NFKC make `ü`, as a text not
+/// normalized writes it. Not inside a word (`dafür`), nor after a
+/// combining mark, which belongs to the letter before it.
+fn ends_with_fur(text: &str) -> bool {
+    let Some(before) = text.trim_end().strip_suffix(['r', 'R']) else {
+        return false;
+    };
+    let umlaut = before.strip_suffix(['ü', 'Ü']).or_else(|| {
+        before
+            .strip_suffix('\u{308}')
+            .and_then(|b| b.strip_suffix(['u', 'U']))
+    });
+    let Some(rest) = umlaut.and_then(|b| b.strip_suffix(['f', 'F'])) else {
+        return false;
+    };
+    !rest
+        .chars()
+        .next_back()
+        .is_some_and(|c| c.is_alphanumeric() || unicode_normalization::char::is_combining_mark(c))
 }
 
 /// Words that join the names of a list (`Samsung, Orvanta and Pixel`),
@@ -2790,8 +2803,8 @@ fn begins_a_name(word: &str) -> bool {
 /// `and`, `or`…: [`joins_a_list`], [`LIST_WORDS`]), then a name of one to
 /// [`ITEM_WORDS_MAX`] words ([`begins_a_name`] for its first; a model's
 /// words may follow it), then a phrase right before that name
-/// ([`phrase_before`], or German `für`), or another joint and name, at
-/// most [`LIST_ITEMS_MAX`] of them. Anything else (a sentence's end, an
+/// ([`phrase_before`], or German `für` as written, [`fur_before`]), or
+/// another joint and name, at most [`LIST_ITEMS_MAX`] of them. Anything else (a sentence's end, an
 /// ordinary word: `For Sale, Aurelle Watch`) ends the reading, the
 /// mention strong.
 ///
@@ -2857,7 +2870,7 @@ pub(crate) fn listed_after_phrase(text: &str, exact: &FoldedText, span: Range<us
             {
                 let at = start + offset;
                 if phrase_before(exact, exact.folded_range(at..text.len()).start, true)
-                    || fur_right_before(&text[..at])
+                    || fur_before(&text[..at])
                 {
                     return device
                         || names_a_device(&before[at..])
@@ -2934,20 +2947,6 @@ fn explicit_compatibility_before(before: &str) -> bool {
                 .next_back()
                 .is_some_and(char::is_alphanumeric)
     })
-}
-
-/// Whether `before` (the text before a name) ends with German `für` as
-/// written, a whole word, blanks after it.
-fn fur_right_before(before: &str) -> bool {
-    let before = before.trim_end();
-    let Some(rest) = before
-        .strip_suffix(['r', 'R'])
-        .and_then(|b| b.strip_suffix(['ü', 'Ü']))
-        .and_then(|b| b.strip_suffix(['f', 'F']))
-    else {
-        return false;
-    };
-    !rest.chars().next_back().is_some_and(char::is_alphanumeric)
 }
 
 /// Whether `after`, the text after a list's later name, ends that name:
@@ -3952,6 +3951,32 @@ mod tests {
             ),
             ("for iPhone, Aurelle watch", "Aurelle", 0, true),
             ("Hülle für iPhone 15 und Orvanta X12", "Orvanta", 0, true),
+            // `für` as a text not normalized writes it, and with an
+            // article, as before a name alone.
+            (
+                "Hülle fu\u{308}r iPhone 15 und Orvanta X12",
+                "Orvanta",
+                0,
+                true,
+            ),
+            (
+                "Hülle FU\u{308}R iPhone 15, Orvanta X12",
+                "Orvanta",
+                0,
+                true,
+            ),
+            (
+                "Hülle für das iPhone 15 und Orvanta X12",
+                "Orvanta",
+                0,
+                true,
+            ),
+            (
+                "Dafu\u{308}r iPhone 15 und Orvanta X12",
+                "Orvanta",
+                0,
+                false,
+            ),
             ("适用于奥凡塔X12、奥凡塔X13 手机壳", "奥凡塔", 1, true),
             // No further than the list: a clause of its own after it, a
             // later sentence, a buyer or a sale before, no phrase at all.
@@ -4052,6 +4077,11 @@ mod tests {
             ("HÜLLE FÜR Orvanta X12", true),
             ("Armband Für  Orvanta", true),
             ("Hülle fu\u{308}r Orvanta X12", true),
+            ("HÜLLE FU\u{308}R Orvanta X12", true),
+            // Any blank after it, as the fold reads any separator after
+            // the other phrases.
+            ("Hülle für\u{a0}Orvanta X12", true),
+            ("Hülle für das\u{a0}Orvanta X12", true),
             // The English word the exact fold reads.
             ("Faux fur Orvanta bag", false),
             ("Faux FUR Orvanta bag", false),
@@ -4059,8 +4089,39 @@ mod tests {
             ("Dafür Orvanta", false),
             ("Uhr für Orvanta Fans", false),
             ("Orvanta", false),
+            ("Cafe\u{301}für Orvanta", false),
         ] {
             assert_eq!(weak(text, "Orvanta"), nominative, "{text}");
+        }
+    }
+
+    /// One reading of German `für` for a name and for a list's names:
+    /// `für` whole, in any case, with `ü` precomposed or as `u` and a
+    /// combining diaeresis, blanks after it.
+    #[test]
+    fn german_fur_ends_a_text_as_a_whole_word() {
+        for fur in [
+            "für",
+            "Hülle für",
+            "HÜLLE FÜR ",
+            "Hülle Für\u{a0}",
+            "Hülle fu\u{308}r",
+            "Hülle FU\u{308}R ",
+            "Ladekabel (für",
+        ] {
+            assert!(ends_with_fur(fur), "{fur:?}");
+        }
+        for other in [
+            "dafür",
+            "Faux fur",
+            "fu\u{308}\u{308}r",
+            "2für",
+            "Cafe\u{301}für",
+            "für.",
+            "fü",
+            "",
+        ] {
+            assert!(!ends_with_fur(other), "{other:?}");
         }
     }
 
