@@ -190,7 +190,9 @@ const GRADE_TERMS: &[&str] = &[
 /// (not `works with`, which the corpus keeps strong as no phrase of
 /// DESIGN.md's: `cp-11`); a phrase weakens the mention right after it only,
 /// not the rest of a list (`Orvanta X13` in `Compatible models: Orvanta
-/// X12, Orvanta X13`), as after any phrase.
+/// X12, Orvanta X13`), as after any phrase. `compatible w/` and `for use
+/// with`, which the fold cannot tell from other text, are read as written
+/// ([`WRITTEN_PHRASES`]).
 const COMPATIBILITY_PHRASES: &[&str] = &[
     "for",
     "compatible with",
@@ -2616,22 +2618,123 @@ fn word_after(exact: &FoldedText, name: Range<usize>) -> (&str, &str, bool) {
     (after, next_word, whole_next)
 }
 
+/// Compatibility phrases the exact fold cannot tell from other text, read
+/// where the text as written shows them ([`written_compatibility_before`]):
+/// (the phrase as the exact fold writes it, whether a slash ends it as
+/// written).
+/// - `compatible w/`, the listings' abbreviation of `compatible with`: the
+///   fold drops the slash, and `compatible w Orvanta` is no phrase, nor
+///   `compatible w/o` (without) or `w/out`;
+/// - `for use with`, `for` extended (`Battery for use with Orvanta X12`):
+///   the fold drops punctuation, and `for use, with Orvanta watch` is no
+///   phrase; its words apart by blanks alone, blanks after it.
+///
+/// Both say nothing but compatibility, as `compatible with` does
+/// ([`EXPLICIT_COMPATIBILITY`]): a list of any names may follow them
+/// ([`listed_after_phrase`]). Determiners, a model's size or age and the
+/// goods' noun may stand between them and the name, as after the others
+/// ([`phrase_before`]).
+const WRITTEN_PHRASES: &[(&str, bool)] = &[("compatible w", true), ("for use with", false)];
+
+/// Words right after `w/` that make it `w/o` or `w/out` (without), as
+/// written, any case: no phrase.
+const WITHOUT: &[&str] = &["o", "out"];
+
+/// Which compatibility phrases [`phrase_before`] reads.
+#[derive(Clone, Copy, Debug)]
+enum Phrases<'t> {
+    /// [`COMPATIBILITY_PHRASES`], in the exact fold.
+    Folded,
+    /// [`WRITTEN_PHRASES`], found in the exact fold and checked in the
+    /// text as written, this one.
+    Written(&'t str),
+}
+
+impl Phrases<'_> {
+    /// Whether `before` (a prefix of the exact fold `exact`) ends with one
+    /// of these phrases, a Latin one a whole word; only a Latin one when
+    /// `latin_only`, and not `for` when `all` (a determiner of all follows:
+    /// `gift for all Aurelle fans`, [`ALL_DETERMINERS`]).
+    fn end(self, exact: &FoldedText, before: &str, latin_only: bool, all: bool) -> bool {
+        match self {
+            Self::Folded => COMPAT.iter().any(|(phrase, latin)| {
+                (*latin || !latin_only)
+                    && !(all && phrase == "for")
+                    && ends_with_phrase(exact, before, phrase, *latin)
+            }),
+            Self::Written(text) => WRITTEN_PHRASES.iter().any(|&(phrase, slash)| {
+                ends_with_phrase(exact, before, phrase, true)
+                    && written_as_phrase(
+                        text,
+                        exact,
+                        before.len() - phrase.len()..before.len(),
+                        slash,
+                    )
+            }),
+        }
+    }
+}
+
+/// Whether the phrase of [`WRITTEN_PHRASES`] at `folded` (a range of the
+/// exact fold `exact` of `text`) is written as one: its words apart by
+/// blanks alone (no `,` between: `for use, with`), then, where `slash`, a
+/// slash right after it and no `o` or `out` after that ([`WITHOUT`]), else
+/// a blank; and `for use with` not after a word of [`MAKERS`] (`OEM
+/// factory for use with Aurelle`, as [`made_for`]).
+fn written_as_phrase(text: &str, exact: &FoldedText, folded: Range<usize>, slash: bool) -> bool {
+    let span = exact.original_span(folded.clone());
+    let (Some(written), Some(after)) = (text.get(span.clone()), text.get(span.end..)) else {
+        return false;
+    };
+    let phrase = &exact.as_str()[folded.clone()];
+    let mut words = 0;
+    for word in written.split(char::is_whitespace).filter(|w| !w.is_empty()) {
+        if !word
+            .chars()
+            .all(|c| c.is_alphabetic() || unicode_normalization::char::is_combining_mark(c))
+        {
+            return false;
+        }
+        words += 1;
+    }
+    if words != phrase.split(' ').count() {
+        return false;
+    }
+    let ends = if slash {
+        after.strip_prefix(['/', '／']).is_some_and(|rest| {
+            let next = rest.trim_start();
+            let word = &next[..next
+                .find(|c: char| !c.is_alphanumeric())
+                .unwrap_or(next.len())];
+            rest.starts_with(|c: char| c.is_whitespace() || c.is_alphanumeric())
+                && !WITHOUT.iter().any(|w| w.eq_ignore_ascii_case(word))
+        })
+    } else {
+        after.starts_with(char::is_whitespace)
+    };
+    ends && !(phrase.starts_with("for ") && made_for(&exact.as_str()[..folded.start + "for".len()]))
+}
+
 /// Whether the mention at byte span `span` of `text` (whose exact fold is
-/// `exact`) comes right after German `für` (for) as the text writes it
-/// ([`fur_before`]: `Hülle für Orvanta X12`, `für das Orvanta X12`), and
-/// not before a word of [`ADMIRERS`] (`für Aurelle Fans`). The exact fold
-/// reads it as `fur`, an English word (`Faux fur Vellano bag`), so the
-/// phrase is read in the text; a mention with no `r` right before it pays
-/// one test.
+/// `exact`) comes right after a phrase the exact fold cannot read, and not
+/// before a word of [`ADMIRERS`] (`für Aurelle Fans`, `for use with
+/// Aurelle fans`): German `für` (for) as the text writes it ([`fur_before`]:
+/// `Hülle für Orvanta X12`, `für das Orvanta X12`), which the exact fold
+/// reads as `fur`, an English word (`Faux fur Vellano bag`); or one of
+/// [`WRITTEN_PHRASES`] (`compatible w/ Orvanta X12`, `for use with Orvanta
+/// X12`), with what may stand between a phrase and the name
+/// ([`phrase_before`]). A mention with no `r` right before it pays one
+/// test for `für`.
 pub(crate) fn written_compatibility_before(
     text: &str,
     exact: &FoldedText,
     span: Range<usize>,
 ) -> bool {
-    if !fur_before(text.get(..span.start).unwrap_or("")) {
+    let before = text.get(..span.start).unwrap_or("");
+    let name = exact.folded_range(span);
+    if !(fur_before(before) || phrase_before(exact, name.start, true, Phrases::Written(text))) {
         return false;
     }
-    let name = exact.folded_range(span);
     let (_, next_word, whole_next) = word_after(exact, name);
     !(whole_next && ADMIRERS.contains(&next_word))
 }
@@ -2803,8 +2906,9 @@ fn begins_a_name(word: &str) -> bool {
 /// `and`, `or`…: [`joins_a_list`], [`LIST_WORDS`]), then a name of one to
 /// [`ITEM_WORDS_MAX`] words ([`begins_a_name`] for its first; a model's
 /// words may follow it), then a phrase right before that name
-/// ([`phrase_before`], or German `für` as written, [`fur_before`]), or
-/// another joint and name, at most [`LIST_ITEMS_MAX`] of them. Anything else (a sentence's end, an
+/// ([`phrase_before`], German `für` as written, [`fur_before`], or one of
+/// [`WRITTEN_PHRASES`]), or another joint and name, at most
+/// [`LIST_ITEMS_MAX`] of them. Anything else (a sentence's end, an
 /// ordinary word: `For Sale, Aurelle Watch`) ends the reading, the
 /// mention strong.
 ///
@@ -2817,7 +2921,8 @@ fn begins_a_name(word: &str) -> bool {
 /// Case For Samsung, Orvanta X12`, where nothing in the text tells `Samsung`
 /// from them. After a phrase that says nothing but compatibility
 /// ([`EXPLICIT_COMPATIBILITY`]: `compatible with Samsung, Orvanta and Pixel
-/// phones`, `Strap fits Samsung / Aurelle / Garmin watches`) any list of
+/// phones`, `Strap fits Samsung / Aurelle / Garmin watches`; and
+/// [`WRITTEN_PHRASES`]: `compatible w/ Samsung, Orvanta X12`) any list of
 /// names will do.
 ///
 /// And the mention must be a name of the list, not the start of a clause
@@ -2869,12 +2974,16 @@ pub(crate) fn listed_after_phrase(text: &str, exact: &FoldedText, span: Range<us
                 .take(if cjk { CJK_STARTS_MAX } else { 1 })
             {
                 let at = start + offset;
-                if phrase_before(exact, exact.folded_range(at..text.len()).start, true)
-                    || fur_before(&text[..at])
+                let folded_at = exact.folded_range(at..text.len()).start;
+                if phrase_before(exact, folded_at, true, Phrases::Folded) || fur_before(&text[..at])
                 {
                     return device
                         || names_a_device(&before[at..])
                         || explicit_compatibility_before(&text[..at]);
+                }
+                // `compatible w/`, `for use with`: nothing but compatibility.
+                if phrase_before(exact, folded_at, true, Phrases::Written(text)) {
+                    return true;
                 }
             }
         }
@@ -3082,12 +3191,12 @@ fn made_for(before: &str) -> bool {
 /// [`CJK_DETERMINERS`], either with a model's size or age between (`for
 /// 38mm`, `for your vintage`); not `for` after a word of [`MAKERS`].
 pub(crate) fn compatibility_phrase_before(exact: &FoldedText, at: usize) -> bool {
-    phrase_before(exact, at, true)
+    phrase_before(exact, at, true, Phrases::Folded)
 }
 
-/// [`compatibility_phrase_before`]; a model's size or age read only when
-/// `model` (one, not a run of them).
-fn phrase_before(exact: &FoldedText, at: usize, model: bool) -> bool {
+/// [`compatibility_phrase_before`] for `phrases`; a model's size or age
+/// read only when `model` (one, not a run of them).
+fn phrase_before(exact: &FoldedText, at: usize, model: bool, phrases: Phrases<'_>) -> bool {
     let text = exact.as_str();
     let Some(before) = text.get(..at) else {
         return false;
@@ -3096,13 +3205,12 @@ fn phrase_before(exact: &FoldedText, at: usize, model: bool) -> bool {
     if made_for(before) {
         return false;
     }
-    if COMPAT
-        .iter()
-        .any(|(phrase, latin)| ends_with_phrase(exact, before, phrase, *latin))
-    {
+    if phrases.end(exact, before, false, false) {
         return true;
     }
-    if let Some(rest) = CJK_DETERMINERS.iter().find_map(|d| before.strip_suffix(d)) {
+    if let Phrases::Folded = phrases
+        && let Some(rest) = CJK_DETERMINERS.iter().find_map(|d| before.strip_suffix(d))
+    {
         let rest = rest.strip_suffix(' ').unwrap_or(rest);
         if COMPAT
             .iter()
@@ -3111,11 +3219,7 @@ fn phrase_before(exact: &FoldedText, at: usize, model: bool) -> bool {
             return true;
         }
     }
-    let latin_phrase_ends = |rest: &str, all: bool| {
-        COMPAT.iter().any(|(phrase, latin)| {
-            *latin && !(all && phrase == "for") && ends_with_phrase(exact, rest, phrase, true)
-        })
-    };
+    let latin_phrase_ends = |rest: &str, all: bool| phrases.end(exact, rest, true, all);
     // The goods' noun between the phrase (or a determiner) and the name
     // (`pour montre Aurelle`, `para el reloj Aurelle`), one or two words.
     if model {
@@ -3127,7 +3231,7 @@ fn phrase_before(exact: &FoldedText, at: usize, model: bool) -> bool {
             if !FITTED_GOODS.contains(&word) {
                 break;
             }
-            if phrase_before(exact, r.len() + 1, false) {
+            if phrase_before(exact, r.len() + 1, false, phrases) {
                 return true;
             }
             rest = r;
@@ -3139,7 +3243,7 @@ fn phrase_before(exact: &FoldedText, at: usize, model: bool) -> bool {
         && let Some((rest, word)) = last_word(before)
         && (is_size(word) || MODEL_AGE.contains(&word))
     {
-        return phrase_before(exact, rest.len() + 1, false);
+        return phrase_before(exact, rest.len() + 1, false, phrases);
     }
     // A word of newness right before the name, after a determiner (`for
     // the new Orvanta`, `for your latest Orvanta`; not right after the
@@ -3977,6 +4081,50 @@ mod tests {
                 0,
                 false,
             ),
+            // The phrases read as written, which say nothing but
+            // compatibility: any names will do.
+            (
+                "Charger compatible w/ Samsung, Orvanta and Pixel phones",
+                "Orvanta",
+                0,
+                true,
+            ),
+            (
+                "Battery for use with iPhone 15 and Orvanta X12",
+                "Orvanta",
+                0,
+                true,
+            ),
+            (
+                "Battery for use with Samsung, Orvanta X12",
+                "Orvanta",
+                0,
+                true,
+            ),
+            (
+                "Charger compatible w/o Samsung, Orvanta X12",
+                "Orvanta",
+                0,
+                false,
+            ),
+            (
+                "Battery for use, with Samsung, Orvanta X12",
+                "Orvanta",
+                0,
+                false,
+            ),
+            (
+                "Battery for users with Samsung, Orvanta X12",
+                "Orvanta",
+                0,
+                false,
+            ),
+            (
+                "Case compatible w/ iPhone 15, Orvanta logo print",
+                "Orvanta",
+                0,
+                false,
+            ),
             ("适用于奥凡塔X12、奥凡塔X13 手机壳", "奥凡塔", 1, true),
             // No further than the list: a clause of its own after it, a
             // later sentence, a buyer or a sale before, no phrase at all.
@@ -4123,6 +4271,109 @@ mod tests {
         ] {
             assert!(!ends_with_fur(other), "{other:?}");
         }
+    }
+
+    /// Whether the first mention of `name` (as written) in `text` comes
+    /// after a phrase read as written ([`written_compatibility_before`]).
+    fn written_at(text: &str, name: &str) -> bool {
+        let mut exact = FoldedText::new();
+        exact.fold(text, Level::Exact);
+        let at = text.find(name).expect("name");
+        written_compatibility_before(text, &exact, at..at + name.len())
+    }
+
+    #[test]
+    fn compatible_w_slash_is_compatible_with() {
+        for (text, nominative) in [
+            (
+                "65W USB-C Fast Charger compatible w/ Orvanta X12, X12 Pro",
+                true,
+            ),
+            ("Case Compatible W/ Orvanta X12", true),
+            ("Case compatible w/Orvanta X12", true),
+            ("Case compatible  w/  Orvanta X12", true),
+            ("Case compatible w\u{ff0f}Orvanta X12", true),
+            ("Charger compatible w/ the new Orvanta X12", true),
+            ("Charger compatible w/ all Orvanta phones", true),
+            ("Strap compatible w/ 38mm Orvanta watch", true),
+            ("Strap compatible w/ smart watch Orvanta", true),
+            // `w/o` and `w/out` are without; `w` alone, a comma or a dot
+            // between, or another word is no phrase.
+            ("Case compatible w/o Orvanta X12 logo", false),
+            ("Case compatible w/out Orvanta", false),
+            ("Case compatible W/O the Orvanta", false),
+            ("Case compatible w Orvanta X12", false),
+            ("Case compatible, w/ Orvanta X12", false),
+            ("Case compatible.w/ Orvanta X12", false),
+            ("Case incompatible w/ Orvanta X12", false),
+            ("Case compatiblew/ Orvanta X12", false),
+            ("Watch w/ Orvanta box", false),
+            ("Case compatible w-Orvanta X12", false),
+            // A buyer who likes the brand.
+            ("Watch compatible w/ Orvanta fans", false),
+            ("Watch compatible w/ Orvanta style", false),
+        ] {
+            assert_eq!(written_at(text, "Orvanta"), nominative, "{text}");
+        }
+    }
+
+    /// `w/o` after `compatible` is no phrase, whatever a later determiner
+    /// list holds (Portuguese `o`, the): the slash's word is read as written.
+    #[test]
+    fn compatible_w_slash_is_not_without() {
+        let phrase_at = |text: &str| {
+            let mut exact = FoldedText::new();
+            exact.fold(text, Level::Exact);
+            let start = exact.as_str().find("compatible w").expect("phrase");
+            written_as_phrase(text, &exact, start..start + "compatible w".len(), true)
+        };
+        assert!(phrase_at("Case compatible w/ Orvanta"));
+        assert!(phrase_at("Case compatible w/orvanta"));
+        assert!(phrase_at("Case compatible w/ o2 Orvanta"));
+        for without in [
+            "Case compatible w/o Orvanta",
+            "Case compatible W/O Orvanta",
+            "Case compatible w/ o Orvanta",
+            "Case compatible w/out Orvanta",
+            "Case compatible w/OUT, Orvanta",
+            "Case compatible w/",
+            "Case compatible w//Orvanta",
+        ] {
+            assert!(!phrase_at(without), "{without}");
+        }
+    }
+
+    #[test]
+    fn for_use_with_is_for_extended() {
+        for (text, nominative) in [
+            ("Replacement Battery 5000mAh for use with Orvanta X12", true),
+            ("Charger FOR USE WITH Orvanta X12", true),
+            ("Strap For Use With  Orvanta watch", true),
+            ("Strap for\tuse with\u{a0}Orvanta watch", true),
+            ("Battery for use with your Orvanta X12", true),
+            ("Battery for use with all Orvanta phones", true),
+            ("Strap for use with 38mm Orvanta", true),
+            ("Lens cap for use with camera Orvanta", true),
+            // A whole phrase right before the name, blanks between its
+            // words and after it.
+            ("Battery for users with Orvanta X12", false),
+            ("Battery for use, with Orvanta watch", false),
+            ("Battery for use. With Orvanta X12", false),
+            ("Battery for use-with Orvanta X12", false),
+            ("Battery for use with: Orvanta X12", false),
+            ("Battery for use with-Orvanta X12", false),
+            ("Battery for reuse with Orvanta X12", false),
+            ("Battery use with Orvanta X12", false),
+            ("Battery for use with her Orvanta", false),
+            ("Battery for use with genuine Orvanta", false),
+            // A maker's claim, a buyer who likes the brand.
+            ("OEM factory for use with Orvanta X12", false),
+            ("Watch for use with Orvanta fans", false),
+        ] {
+            assert_eq!(written_at(text, "Orvanta"), nominative, "{text}");
+        }
+        // Not in the exact fold's reading: that one cannot see the comma.
+        assert!(!weak_at("Battery for use with Orvanta X12", "orvanta"));
     }
 
     #[test]
