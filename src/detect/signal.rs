@@ -2636,6 +2636,27 @@ fn word_after(exact: &FoldedText, name: Range<usize>) -> (&str, &str, bool) {
 /// ([`phrase_before`]).
 const WRITTEN_PHRASES: &[(&str, bool)] = &[("compatible w", true), ("for use with", false)];
 
+/// How far before a name (bytes of the exact fold) a phrase of
+/// [`WRITTEN_PHRASES`] may end and still be read as its phrase
+/// ([`phrase_before`]): past what may stand between, a determiner, the
+/// goods' noun ([`FITTED_GOODS_MAX`] words of at most
+/// [`FITTED_GOODS_WORD_MAX`] bytes), a size or an age and a word of newness.
+const WRITTEN_PHRASE_REACH: usize = 160;
+
+/// Whether the exact fold `before` (up to a name) holds a phrase of
+/// [`WRITTEN_PHRASES`] in its last [`WRITTEN_PHRASE_REACH`] bytes (as
+/// folded, anywhere: [`Phrases::end`] reads it as a phrase or not).
+fn written_phrase_within(before: &str) -> bool {
+    let mut from = before.len().saturating_sub(WRITTEN_PHRASE_REACH);
+    while !before.is_char_boundary(from) {
+        from += 1;
+    }
+    let near = &before[from..];
+    WRITTEN_PHRASES
+        .iter()
+        .any(|(phrase, _)| near.contains(phrase))
+}
+
 /// Words right after `w/` that make it `w/o` or `w/out` (without), as
 /// written, any case: no phrase.
 const WITHOUT: &[&str] = &["o", "out"];
@@ -3202,6 +3223,13 @@ fn phrase_before(exact: &FoldedText, at: usize, model: bool, phrases: Phrases<'_
         return false;
     };
     let before = before.strip_suffix(' ').unwrap_or(before);
+    // Most mentions follow neither phrase read as written: one search of
+    // the fold's last bytes before them, not the whole reading below.
+    if let Phrases::Written(_) = phrases
+        && !written_phrase_within(before)
+    {
+        return false;
+    }
     if made_for(before) {
         return false;
     }
