@@ -2657,6 +2657,25 @@ fn written_phrase_within(before: &str) -> bool {
         .any(|(phrase, _)| near.contains(phrase))
 }
 
+/// Whether `before` (the text as written up to a name) has, in its last
+/// [`WRITTEN_PHRASE_REACH`] bytes, `w/` (or `w／`) or `with` in ASCII
+/// letters of any case, which each of [`WRITTEN_PHRASES`] ends with as
+/// written: where it has neither, no such phrase comes before the name.
+/// (A phrase written in other letters the fold reads as these, `ｗｉｔｈ`,
+/// is not read as one: the mention stays strong.)
+fn written_with_near(before: &str) -> bool {
+    let bytes = before.as_bytes();
+    let near = &bytes[bytes.len().saturating_sub(WRITTEN_PHRASE_REACH)..];
+    near.iter().enumerate().any(|(i, &b)| {
+        (b | 0x20) == b'w' && {
+            let after = &near[i + 1..];
+            after.starts_with(b"/")
+                || after.starts_with("\u{ff0f}".as_bytes())
+                || (after.len() >= 3 && after[..3].eq_ignore_ascii_case(b"ith"))
+        }
+    })
+}
+
 /// Words right after `w/` that make it `w/o` or `w/out` (without), as
 /// written, any case: no phrase.
 const WITHOUT: &[&str] = &["o", "out"];
@@ -2752,8 +2771,14 @@ pub(crate) fn written_compatibility_before(
     span: Range<usize>,
 ) -> bool {
     let before = text.get(..span.start).unwrap_or("");
+    // Most mentions follow neither: two tests of the text as written
+    // before the fold is looked at.
+    let fur = fur_before(before);
+    if !fur && !written_with_near(before) {
+        return false;
+    }
     let name = exact.folded_range(span);
-    if !(fur_before(before) || phrase_before(exact, name.start, true, Phrases::Written(text))) {
+    if !(fur || phrase_before(exact, name.start, true, Phrases::Written(text))) {
         return false;
     }
     let (_, next_word, whole_next) = word_after(exact, name);
@@ -4299,6 +4324,34 @@ mod tests {
         ] {
             assert!(!ends_with_fur(other), "{other:?}");
         }
+    }
+
+    /// The test before the fold: `w/`, `w／` or `with`, any case, near the
+    /// name's start; not a `w` of another word, nor one out of reach.
+    #[test]
+    fn written_phrases_are_looked_for_only_after_their_last_word() {
+        for near in [
+            "Charger compatible w/",
+            "Charger COMPATIBLE W\u{ff0f}",
+            "Battery for use WITH ",
+            "Battery for use with the new smart watch ",
+        ] {
+            assert!(written_with_near(near), "{near:?}");
+        }
+        for far in [
+            "Black leather watch for ",
+            "Battery for use ｗｉｔｈ ",
+            "wit",
+            "",
+        ] {
+            assert!(!written_with_near(far), "{far:?}");
+        }
+        let out_of_reach = format!("compatible w/ {}", "x".repeat(WRITTEN_PHRASE_REACH));
+        assert!(!written_with_near(&out_of_reach));
+        assert!(!written_at(
+            &format!("Charger compatible w/ {}Orvanta X12", "pad ".repeat(40)),
+            "Orvanta"
+        ));
     }
 
     /// Whether the first mention of `name` (as written) in `text` comes
