@@ -1298,6 +1298,26 @@ async fn class_14_trademark(
         .revision
 }
 
+/// Authorizes `seller` on platform-p for `brand`, as `who`, everywhere and
+/// for good; returns the write's revision.
+async fn authorize_on_platform_p(server: &TestServer, who: Who, brand: &str, seller: &str) -> u64 {
+    server
+        .registry_as(who)
+        .authorize_seller(pb::AuthorizeSellerRequest {
+            parent: format!("brands/{brand}"),
+            authorization: Some(pb::Authorization {
+                platform: "members/platform-p".into(),
+                seller_account: seller.into(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("authorize")
+        .into_inner()
+        .revision
+}
+
 /// A member cannot hide another's brand by registering a name around it:
 /// `Alpha Bag`, owner-b's alias, shows with owner-a's `Alpha` without a
 /// trademark for the goods, and with one too, registered after `Alpha`.
@@ -1482,20 +1502,8 @@ async fn a_misspelling_registered_by_another_owner_never_hides_the_brand_registe
     assert!(found(&answer).contains(&not_driving), "{answer:?}");
 
     // Its seller, authorized by owner-b, is reviewed for `Alpha`.
-    let revision = owner_b
-        .authorize_seller(pb::AuthorizeSellerRequest {
-            parent: "brands/beta-alpah".into(),
-            authorization: Some(pb::Authorization {
-                platform: "members/platform-p".into(),
-                seller_account: "cheap-deals-99".into(),
-                ..Default::default()
-            }),
-            request_id: String::new(),
-        })
-        .await
-        .expect("authorize")
-        .into_inner()
-        .revision;
+    let revision =
+        authorize_on_platform_p(&server, Who::OwnerB, "beta-alpah", "cheap-deals-99").await;
     let answer = check_at(&server, Who::PlatformP, l, revision).await;
     assert_eq!(answer.verdict, REVIEW, "{answer:?}");
     assert_eq!(
@@ -1634,20 +1642,8 @@ async fn a_member_cannot_hide_another_members_brand_from_its_own_authorized_sell
         .await
         .expect("create");
     cn_class_14_trademark(&server, Who::OwnerB, "alpha-official", "ALPHA OFFICIAL").await;
-    let revision = owner_b
-        .authorize_seller(pb::AuthorizeSellerRequest {
-            parent: "brands/alpha-official".into(),
-            authorization: Some(pb::Authorization {
-                platform: "members/platform-p".into(),
-                seller_account: "cheap-deals-99".into(),
-                ..Default::default()
-            }),
-            request_id: String::new(),
-        })
-        .await
-        .expect("authorize")
-        .into_inner()
-        .revision;
+    let revision =
+        authorize_on_platform_p(&server, Who::OwnerB, "alpha-official", "cheap-deals-99").await;
     let alpha = |answer: &pb::CheckListingResponse, evidence: pb::Evidence| {
         answer.matches.iter().any(|m| {
             m.brand == "brands/alpha"
