@@ -1571,16 +1571,23 @@ fn outcome_level(code: Code) -> tracing::Level {
 mod tests {
     use super::*;
 
+    fn slug(s: &str) -> Slug {
+        Slug::parse(s).expect("slug")
+    }
+
+    /// A caller of `kind`, member `member`, without a key.
+    fn caller(member: &str, kind: MemberKind) -> Caller {
+        Caller {
+            member: slug(member),
+            kind,
+            key: None,
+        }
+    }
+
     /// Who sees how a write was made (its key and request id): the
     /// operator and the member itself, by caller kind and actor.
     #[test]
     fn how_a_write_was_made_is_the_operators_and_the_writers() {
-        let slug = |s: &str| Slug::parse(s).expect("slug");
-        let caller = |member: &str, kind| Caller {
-            member: slug(member),
-            kind,
-            key: None,
-        };
         let by = |member: &str| Actor::Member {
             member: slug(member),
             key: Some(ResourceId::parse("k1").expect("id")),
@@ -1612,12 +1619,6 @@ mod tests {
     /// alone) any member's brand, and makes no other brand write.
     #[test]
     fn the_operator_moderates_brands_and_writes_nothing_else_of_them() {
-        let slug = |s: &str| Slug::parse(s).expect("slug");
-        let caller = |member: &str, kind| Caller {
-            member: slug(member),
-            kind,
-            key: None,
-        };
         let brand = Brand {
             id: slug("alpha"),
             owner: slug("owner-a"),

@@ -2636,31 +2636,19 @@ fn word_after(exact: &FoldedText, name: Range<usize>) -> (&str, &str, bool) {
 /// ([`phrase_before`]).
 const WRITTEN_PHRASES: &[(&str, bool)] = &[("compatible w", true), ("for use with", false)];
 
-/// How far before a name (bytes of the exact fold) a phrase of
+/// How far before a name (bytes of the text as written) a phrase of
 /// [`WRITTEN_PHRASES`] may end and still be read as its phrase
 /// ([`phrase_before`]): past what may stand between, a determiner, the
 /// goods' noun ([`FITTED_GOODS_MAX`] words of at most
 /// [`FITTED_GOODS_WORD_MAX`] bytes), a size or an age and a word of newness.
 const WRITTEN_PHRASE_REACH: usize = 160;
 
-/// Whether the exact fold `before` (up to a name) holds a phrase of
-/// [`WRITTEN_PHRASES`] in its last [`WRITTEN_PHRASE_REACH`] bytes (as
-/// folded, anywhere: [`Phrases::end`] reads it as a phrase or not).
-fn written_phrase_within(before: &str) -> bool {
-    let mut from = before.len().saturating_sub(WRITTEN_PHRASE_REACH);
-    while !before.is_char_boundary(from) {
-        from += 1;
-    }
-    let near = &before[from..];
-    WRITTEN_PHRASES
-        .iter()
-        .any(|(phrase, _)| near.contains(phrase))
-}
-
 /// Whether `before` (the text as written up to a name) has, in its last
 /// [`WRITTEN_PHRASE_REACH`] bytes, `w/` (or `w／`) or `with` in ASCII
 /// letters of any case, which each of [`WRITTEN_PHRASES`] ends with as
-/// written: where it has neither, no such phrase comes before the name.
+/// written: where it has neither, no such phrase comes before the name
+/// (the one test before the fold is read for them, for a name alone and
+/// for a list's names).
 /// (A phrase written in other letters the fold reads as these, `ｗｉｔｈ`,
 /// is not read as one: the mention stays strong.)
 fn written_with_near(before: &str) -> bool {
@@ -3028,7 +3016,9 @@ pub(crate) fn listed_after_phrase(text: &str, exact: &FoldedText, span: Range<us
                         || explicit_compatibility_before(&text[..at]);
                 }
                 // `compatible w/`, `for use with`: nothing but compatibility.
-                if phrase_before(exact, folded_at, true, Phrases::Written(text)) {
+                if written_with_near(&text[..at])
+                    && phrase_before(exact, folded_at, true, Phrases::Written(text))
+                {
                     return true;
                 }
             }
@@ -3248,13 +3238,6 @@ fn phrase_before(exact: &FoldedText, at: usize, model: bool, phrases: Phrases<'_
         return false;
     };
     let before = before.strip_suffix(' ').unwrap_or(before);
-    // Most mentions follow neither phrase read as written: one search of
-    // the fold's last bytes before them, not the whole reading below.
-    if let Phrases::Written(_) = phrases
-        && !written_phrase_within(before)
-    {
-        return false;
-    }
     if made_for(before) {
         return false;
     }
